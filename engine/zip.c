@@ -156,7 +156,7 @@ pf_err pf_zip_open(pf_zip *z, const unsigned char *buf, size_t len, const pf_int
 {
     pf_err err = PF_E_OK;
     pf_zip_entry *ents = NULL;
-    size_t eocd;
+    size_t eocd = 0;
     memset(z, 0, sizeof *z);
     if ((err = find_eocd(buf, len, &eocd, eb)) != PF_E_OK) goto done;
     uint64_t count = rd16(buf + eocd + 10), cd_size = rd32(buf + eocd + 12), cd_off = rd32(buf + eocd + 16);
