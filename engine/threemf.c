@@ -725,6 +725,9 @@ static pf_err emit_object(const tmf_reader *rd, size_t mi, size_t oi, const doub
     *dst = d;
     for (size_t c = 0; c < o->ncomps; c++) {
         const tmf_ref *r = &md->comps[o->cbase + c];
+        /* Skipping empty subtrees keeps the walk proportional to the triangles written: a fan-out of empty
+         * objects would otherwise be visited exponentially often while counting zero. */
+        if (rd->models[r->model].objs[r->obj].count == 0) continue;
         double mc[12];
         compose(r->m, m, mc);
         pf_err err = emit_object(rd, r->model, r->obj, mc, dst);

@@ -495,3 +495,13 @@ Test(threemf_hostile, every_single_byte_corruption_is_survived)
     }
     free(buf);
 }
+
+Test(threemf_hostile, empty_fanout_is_not_walked, .timeout = 20)
+{
+    /* 10^8 paths to an empty object: the reader must skip them, not walk them. */
+    pf_mesh *m = read_ok(HOSTILE "empty_fanout.3mf", NULL);
+    cr_assert_eq(m->ntris, 4);
+    cr_assert_eq(m->nparts, 1);
+    cr_assert_str_eq(m->parts[0].name, "object 20");
+    pf_mesh_free(m);
+}

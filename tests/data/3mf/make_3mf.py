@@ -308,6 +308,9 @@ def main():
         comp_object(k + 2, [(k + 1, f"1 0 0 0 1 0 0 0 1 {i} 0 0") for i in range(10)]) for k in range(8)
     ]
     write(h("expansion_bomb.3mf"), package({M: model(levels, [(9,)])}))
+    # The same fan-out over an empty object: counts zero triangles, must not be walked 10^8 times.
+    empty = ['  <object id="1">\n   <mesh><vertices/><triangles/></mesh>\n  </object>'] + levels[1:]
+    write(h("empty_fanout.3mf"), package({M: model(empty + [mesh_object(20, tet)], [(9,), (20,)])}))
     chain = [cube] + [comp_object(k + 2, [(k + 1,)]) for k in range(40)]
     write(h("deep_nesting.3mf"), package({M: model(chain, [(41,)])}))
 
