@@ -1,10 +1,12 @@
 /* Mesh analysis on shapes with known answers built in memory, the reference meshes, and `printforge analyze`.
  */
+#include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/analyze.h"
@@ -431,4 +433,95 @@ Test(analyze, reference_meshes_match_csv_volume)
     }
     fclose(f);
     cr_assert_geq(checked, 14, "only %d reference meshes found", checked);
+}
+
+/* ---- The command line. ---- */
+
+/* Runs PF_BINARY with args, returns the exit status and stdout (caller frees). */
+static int run_cli(const char *args, char **out)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>/dev/null", PF_BINARY, args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while ((n = fread(buf + len, 1, cap - 1 - len, p)) > 0)
+        len += n;
+    buf[len] = 0;
+    int st = pclose(p);
+    *out = buf;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(analyze, cli_json_on_a_cube)
+{
+    char *out = NULL;
+    int rc = run_cli("analyze '" PF_TEST_DATA "/cube20.stl' --json --bed 250x210x210", &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    cJSON *j = cJSON_Parse(out);
+    cr_assert_not_null(j, "%s", out);
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "format")->valuestring, "stl-binary");
+    cr_assert_eq(cJSON_GetObjectItem(j, "triangles")->valuedouble, 12);
+    cr_assert_eq(cJSON_GetObjectItem(j, "vertices")->valuedouble, 8);
+    ASSERT_NEAR(cJSON_GetObjectItem(j, "volume_cm3")->valuedouble, 8.0, 1e-9);
+    ASSERT_NEAR(cJSON_GetObjectItem(j, "surface_area_cm2")->valuedouble, 24.0, 1e-9);
+    cJSON *dims = cJSON_GetObjectItem(j, "dims_mm");
+    cr_assert_eq(cJSON_GetArraySize(dims), 3);
+    ASSERT_NEAR(cJSON_GetArrayItem(dims, 2)->valuedouble, 20.0, 1e-9);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "bbox_min_mm")), 3);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "bbox_max_mm")), 3);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "watertight")));
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "inverted")));
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "fits_bed")));
+    cr_assert_eq(cJSON_GetObjectItem(j, "shells")->valuedouble, 1);
+    cr_assert_eq(cJSON_GetObjectItem(j, "boundary_edges")->valuedouble, 0);
+    cr_assert_eq(cJSON_GetObjectItem(j, "non_manifold_edges")->valuedouble, 0);
+    cr_assert_eq(cJSON_GetObjectItem(j, "degenerate_triangles")->valuedouble, 0);
+    cJSON *parts = cJSON_GetObjectItem(j, "parts");
+    cr_assert_eq(cJSON_GetArraySize(parts), 1);
+    cr_assert_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(parts, 0), "triangles")->valuedouble, 12);
+    cJSON_Delete(j);
+    free(out);
+
+    rc = run_cli("analyze '" PF_TEST_DATA "/plate150.stl' --json --bed 100x100x100", &out);
+    cr_assert_eq(rc, 0);
+    j = cJSON_Parse(out);
+    cr_assert_not_null(j, "%s", out);
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "fits_bed")));
+    cJSON_Delete(j);
+    free(out);
+}
+
+Test(analyze, cli_bad_file_exits_2_with_json_error)
+{
+    char path[] = "/tmp/pf_analyze_bad_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    unsigned char buf[84 + 50 + 10] = {0}; /* declares 3 triangles, holds one and a bit */
+    buf[80] = 3;
+    cr_assert_eq(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
+    close(fd);
+    char args[256], *out = NULL;
+    snprintf(args, sizeof args, "analyze '%s' --json", path);
+    int rc = run_cli(args, &out);
+    cr_assert_eq(rc, 2);
+    cJSON *j = cJSON_Parse(out);
+    cr_assert_not_null(j, "%s", out);
+    cJSON *e = cJSON_GetObjectItem(j, "error");
+    cr_assert(cJSON_IsString(e));
+    cr_assert_neq(strstr(e->valuestring, "bytes"), NULL, "%s", e->valuestring);
+    cJSON_Delete(j);
+    free(out);
+    snprintf(args, sizeof args, "analyze '%s'", path);
+    rc = run_cli(args, &out);
+    cr_assert_eq(rc, 2);
+    cr_assert_eq(out[0], 0, "human errors go to stderr, not stdout");
+    free(out);
+    unlink(path);
+    rc = run_cli("analyze /nonexistent/file.stl --json", &out);
+    cr_assert_eq(rc, 2);
+    cr_assert_not_null(strstr(out, "\"error\""));
+    free(out);
 }
