@@ -169,9 +169,8 @@ Test(analyze, box_with_through_hole_is_one_watertight_shell)
 /* A UV sphere is a convex polyhedron inscribed in the sphere of radius r that contains the sphere of radius
  * r·cos(α), α bounding the angular radius of any face, so its volume and area lie between the two spheres'.
  */
-Test(analyze, uv_sphere_within_tessellation_bounds)
+static void check_uv_sphere(int nlat, int nlon)
 {
-    const int nlat = 24, nlon = 48;
     const double r = 25.0, pi = acos(-1.0);
     pf_mesh_builder b;
     pf_mesh_builder_init(&b, NULL);
@@ -212,6 +211,17 @@ Test(analyze, uv_sphere_within_tessellation_bounds)
     for (int k = 0; k < 3; k++)
         ASSERT_NEAR(a.stats.dims[k], 2 * r, 0.1);
     pf_mesh_free(m);
+}
+
+Test(analyze, uv_sphere_within_tessellation_bounds)
+{
+    check_uv_sphere(24, 48);
+}
+
+/* Over 65 536 corners the builder welds on two threads and joins the halves; the counts must not change. */
+Test(analyze, large_uv_sphere_welds_across_threads)
+{
+    check_uv_sphere(100, 200);
 }
 
 Test(analyze, inverted_cube_reports_positive_volume)
