@@ -141,7 +141,6 @@ static void run_shared(task_fn fn, void *ctx, unsigned threads)
     else
         fn(ctx, 1, 2);
 }
-
 typedef struct stats_job {
     const pf_mesh *m;
     const block *blocks;
@@ -158,28 +157,10 @@ static void stats_share(void *ctx, unsigned part, unsigned nparts)
         sum_block(j->m->verts, j->m->tris, j->m->nverts, j->blocks[i], &j->sums[i], &j->bad[part]);
 }
 
-/* The geometric pass over all printed triangles; fills st and the degenerate counts. */
-static pf_err geometry(const pf_mesh *m, unsigned threads, pf_mesh_stats *st, size_t *degen, size_t *repeated,
-                       pf_errbuf *eb)
+/* Adds the block sums in block order into st and the degenerate counts. */
+static void combine(const block_sum *sums, size_t nblocks, size_t ntris, pf_mesh_stats *st, size_t *degen,
+                    size_t *repeated)
 {
-    pf_err err = PF_E_OK;
-    size_t nblocks = 0, ntris = 0;
-    block_sum *sums = NULL;
-    block *blocks = make_blocks(m, &nblocks, &ntris);
-    if (!blocks || !(sums = malloc((nblocks ? nblocks : 1) * sizeof *sums))) {
-        err = pf_errf(eb, PF_E_NOMEM, "no memory for %zu analysis blocks", nblocks);
-        goto done;
-    }
-    if (!ntris) {
-        err = pf_errf(eb, PF_E_EMPTY_MESH, "the mesh has no printed triangles");
-        goto done;
-    }
-    stats_job job = {m, blocks, nblocks, sums, {0, 0}};
-    run_shared(stats_share, &job, nblocks > 1 ? threads : 1);
-    if (job.bad[0] || job.bad[1]) {
-        err = pf_errf(eb, PF_E_BAD_INDEX, "a triangle refers to a vertex beyond the %zu vertices", m->nverts);
-        goto done;
-    }
     double vol6 = 0, area2 = 0;
     float mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
     size_t dg = 0, rp = 0;
@@ -205,33 +186,45 @@ static pf_err geometry(const pf_mesh *m, unsigned threads, pf_mesh_stats *st, si
     st->area_mm2 = area2 / 2.0;
     *degen = dg;
     *repeated = rp;
-done:
-    free(sums);
-    free(blocks);
-    return err;
+}
+
+static pf_err bad_index(const pf_mesh *m, pf_errbuf *eb)
+{
+    return pf_errf(eb, PF_E_BAD_INDEX, "a triangle refers to a vertex beyond the %zu vertices", m->nverts);
 }
 
 pf_err pf_mesh_stats_compute(const pf_mesh *m, pf_mesh_stats *out, pf_errbuf *eb)
 {
     if (!m || !out) return pf_errf(eb, PF_E_INVAL, "no mesh or no output");
     if (!parts_valid(m)) return pf_errf(eb, PF_E_INVAL, "a part lies outside the %zu triangles", m->ntris);
-    pf_mesh_stats st;
-    size_t degen, repeated;
-    pf_err err = geometry(m, 2, &st, &degen, &repeated, eb);
-    if (err == PF_E_OK) *out = st;
+    pf_err err = PF_E_OK;
+    size_t nblocks = 0, ntris = 0, degen, repeated;
+    block_sum *sums = NULL;
+    block *blocks = make_blocks(m, &nblocks, &ntris);
+    if (!blocks || !(sums = malloc((nblocks ? nblocks : 1) * sizeof *sums))) {
+        err = pf_errf(eb, PF_E_NOMEM, "no memory for %zu analysis blocks", nblocks);
+        goto done;
+    }
+    if (!ntris) {
+        err = pf_errf(eb, PF_E_EMPTY_MESH, "the mesh has no printed triangles");
+        goto done;
+    }
+    stats_job job = {m, blocks, nblocks, sums, {0, 0}};
+    run_shared(stats_share, &job, nblocks > 1 ? 2 : 1);
+    if (job.bad[0] || job.bad[1]) {
+        err = bad_index(m, eb);
+        goto done;
+    }
+    combine(sums, nblocks, ntris, out, &degen, &repeated);
+done:
+    free(sums);
+    free(blocks);
     return err;
 }
 
-int pf_bed_fit(const double dims[3], const double bed[3])
-{
-    double t = FIT_TOLERANCE_MM;
-    if (dims[2] > bed[2] + t) return 0;
-    if (dims[0] <= bed[0] + t && dims[1] <= bed[1] + t) return 1;
-    if (dims[1] <= bed[0] + t && dims[0] <= bed[1] + t) return 2;
-    return 0;
-}
-
-/* ---- Topology: edges bucketed by their smaller vertex (a counting sort), and union-find shells. ---- */
+/* ---- Topology: edges bucketed by their smaller vertex (a counting sort), and union-find shells. ----
+ * With two threads one share does the geometric pass and the shells, the other the edges, which costs about
+ * as much; each checks the indices it uses before trusting them. */
 
 typedef struct topo_job {
     const pf_mesh *m;
@@ -241,24 +234,46 @@ typedef struct topo_job {
     uint32_t *start;   /* nverts + 1 bucket starts (counts first, then exclusive prefix sums) */
     uint32_t *entries; /* per edge: larger vertex << 1 | 1 when it runs from larger to smaller */
     size_t edges, boundary, non_manifold;
-    /* shells */
+    int edge_bad; /* the edge share met an index out of range */
+    /* geometry and shells */
+    block_sum *sums;     /* per block */
     uint32_t *parent;    /* union-find forest over vertices */
     unsigned char *used; /* vertex is used by a printed triangle */
     size_t vertices, shells;
+    int shell_bad; /* the geometric pass met an index out of range */
 } topo_job;
 
-/* Calls EDGE(lo, hi, dir) for the three edges of every printed triangle without a repeated index. */
+/* Calls EDGE(lo, hi, dir) for the three edges of every printed triangle without a repeated index. Returns 0
+ * at an index out of range. */
 #define FOR_EACH_EDGE(j, EDGE)                                                                               \
     for (size_t bi_ = 0; bi_ < (j)->nblocks; bi_++) {                                                        \
         const uint32_t *t_ = (j)->m->tris + (j)->blocks[bi_].first * 3;                                      \
         for (size_t i_ = 0; i_ < (j)->blocks[bi_].count; i_++, t_ += 3) {                                    \
             uint32_t a_ = t_[0], b_ = t_[1], c_ = t_[2];                                                     \
+            if (a_ >= nv || b_ >= nv || c_ >= nv) return 0;                                                  \
             if (a_ == b_ || b_ == c_ || a_ == c_) continue;                                                  \
             EDGE(a_ < b_ ? a_ : b_, a_ < b_ ? b_ : a_, a_ > b_);                                             \
             EDGE(b_ < c_ ? b_ : c_, b_ < c_ ? c_ : b_, b_ > c_);                                             \
             EDGE(c_ < a_ ? c_ : a_, c_ < a_ ? a_ : c_, c_ > a_);                                             \
         }                                                                                                    \
     }
+
+static int count_edges(topo_job *j, uint32_t *start, size_t nv)
+{
+#define COUNT_EDGE(lo, hi, dir) start[(lo) + 1]++
+    FOR_EACH_EDGE(j, COUNT_EDGE)
+#undef COUNT_EDGE
+    return 1;
+}
+
+/* Fills the buckets, using start[v] as bucket v's cursor; afterwards start[v] is the end of bucket v. */
+static int fill_edges(topo_job *j, uint32_t *start, uint32_t *e, size_t nv)
+{
+#define FILL_EDGE(lo, hi, dir) e[start[lo]++] = (uint32_t)(hi) << 1 | (uint32_t)(dir)
+    FOR_EACH_EDGE(j, FILL_EDGE)
+#undef FILL_EDGE
+    return 1;
+}
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -268,20 +283,18 @@ static int cmp_u32(const void *a, const void *b)
 
 /* Buckets every edge under its smaller vertex, sorts each bucket and classifies the runs of equal edges.
  * Bucket order follows triangle order, and buckets are sorted, so the counts are deterministic. */
+/* Buckets every edge under its smaller vertex, sorts each bucket and classifies the runs of equal edges. */
 static void edge_work(topo_job *j)
 {
     uint32_t *start = j->start, *e = j->entries;
     size_t nv = j->m->nverts;
-#define COUNT_EDGE(lo, hi, dir) start[(lo) + 1]++
-    FOR_EACH_EDGE(j, COUNT_EDGE)
-#undef COUNT_EDGE
+    if (!count_edges(j, start, nv)) {
+        j->edge_bad = 1;
+        return;
+    }
     for (size_t v = 0; v < nv; v++)
         start[v + 1] += start[v];
-        /* Fill using start[v] as the cursor; afterwards start[v] is the end of bucket v, i.e. the start of
-         * v+1. */
-#define FILL_EDGE(lo, hi, dir) e[start[lo]++] = (uint32_t)(hi) << 1 | (uint32_t)(dir)
-    FOR_EACH_EDGE(j, FILL_EDGE)
-#undef FILL_EDGE
+    fill_edges(j, start, e, nv);
     size_t edges = 0, boundary = 0, nonman = 0;
     uint32_t lo = 0;
     for (size_t v = 0; v < nv; v++) {
@@ -337,6 +350,9 @@ static inline void unite(uint32_t *parent, uint32_t a, uint32_t b)
 
 static void shell_work(topo_job *j)
 {
+    for (size_t i = 0; i < j->nblocks && !j->shell_bad; i++)
+        sum_block(j->m->verts, j->m->tris, j->m->nverts, j->blocks[i], &j->sums[i], &j->shell_bad);
+    if (j->shell_bad) return; /* the geometric pass checked every index the union-find uses */
     uint32_t *parent = j->parent;
     unsigned char *used = j->used;
     size_t nv = j->m->nverts;
@@ -362,8 +378,17 @@ static void shell_work(topo_job *j)
 static void topo_share(void *ctx, unsigned part, unsigned nparts)
 {
     topo_job *j = ctx;
-    if (nparts == 1 || part == 1) edge_work(j);
     if (nparts == 1 || part == 0) shell_work(j);
+    if (nparts == 1 || part == 1) edge_work(j);
+}
+
+int pf_bed_fit(const double dims[3], const double bed[3])
+{
+    double t = FIT_TOLERANCE_MM;
+    if (dims[2] > bed[2] + t) return 0;
+    if (dims[0] <= bed[0] + t && dims[1] <= bed[1] + t) return 1;
+    if (dims[1] <= bed[0] + t && dims[0] <= bed[1] + t) return 2;
+    return 0;
 }
 
 pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *out, pf_errbuf *eb)
@@ -380,52 +405,69 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
     memset(&a, 0, sizeof a);
     topo_job job;
     memset(&job, 0, sizeof job);
-    block *blocks = NULL;
-    size_t degen = 0, repeated = 0, ntris = 0;
-
-    if ((err = geometry(m, threads, &a.stats, &degen, &repeated, eb)) != PF_E_OK) goto done;
-    a.degenerate_triangles = degen;
+    size_t ntris = 0, repeated = 0;
+    block *blocks = make_blocks(m, &job.nblocks, &ntris);
+    if (!blocks) {
+        err = pf_errf(eb, PF_E_NOMEM, "no memory for the analysis blocks");
+        goto done;
+    }
+    if (!ntris) {
+        err = pf_errf(eb, PF_E_EMPTY_MESH, "the mesh has no printed triangles");
+        goto done;
+    }
+    if (ntris > UINT32_MAX / 3) {
+        err = pf_errf(eb, PF_E_TOO_MANY_TRIANGLES, "%zu printed triangles is over the analysis limit", ntris);
+        goto done;
+    }
+    job.m = m;
+    job.blocks = blocks;
+    job.sums = malloc(job.nblocks * sizeof *job.sums);
+    if (!job.sums) {
+        err = pf_errf(eb, PF_E_NOMEM, "no memory for %zu analysis blocks", job.nblocks);
+        goto done;
+    }
+    if (opts.stats_only) {
+        stats_job sj = {m, blocks, job.nblocks, job.sums, {0, 0}};
+        run_shared(stats_share, &sj, job.nblocks > 1 ? threads : 1);
+        job.shell_bad = sj.bad[0] || sj.bad[1];
+    } else {
+        size_t nv = m->nverts ? m->nverts : 1;
+        job.start = calloc(nv + 1, sizeof *job.start);
+        job.entries = malloc(3 * ntris * sizeof *job.entries);
+        job.parent = malloc(nv * sizeof *job.parent);
+        job.used = calloc(nv, 1);
+        if (!job.start || !job.entries || !job.parent || !job.used) {
+            err = pf_errf(eb, PF_E_NOMEM, "no memory to match the edges of %zu triangles", ntris);
+            goto done;
+        }
+        run_shared(topo_share, &job, threads);
+    }
+    if (job.shell_bad || job.edge_bad) {
+        err = bad_index(m, eb);
+        goto done;
+    }
+    combine(job.sums, job.nblocks, ntris, &a.stats, &a.degenerate_triangles, &repeated);
     a.fits_bed = -1;
     if (opts.bed_mm[0] > 0 || opts.bed_mm[1] > 0 || opts.bed_mm[2] > 0) {
         int fit = pf_bed_fit(a.stats.dims, opts.bed_mm);
         a.fits_bed = fit != 0;
         a.fits_rotated = fit == 2;
     }
-    if (opts.stats_only) goto finish;
-
-    if (!(blocks = make_blocks(m, &job.nblocks, &ntris))) {
-        err = pf_errf(eb, PF_E_NOMEM, "no memory for the analysis blocks");
-        goto done;
+    if (!opts.stats_only) {
+        a.vertices = job.vertices;
+        a.shells = job.shells;
+        a.edges = job.edges;
+        a.boundary_edges = job.boundary;
+        a.non_manifold_edges = job.non_manifold;
+        a.watertight = job.boundary == 0 && job.non_manifold == 0 && job.edges > 0;
     }
-    size_t nedges = 3 * (ntris - repeated);
-    if (nedges > UINT32_MAX) {
-        err = pf_errf(eb, PF_E_TOO_MANY_TRIANGLES, "%zu printed triangles is over the analysis limit", ntris);
-        goto done;
-    }
-    job.m = m;
-    job.blocks = blocks;
-    job.start = calloc(m->nverts + 1, sizeof *job.start);
-    job.entries = malloc((nedges ? nedges : 1) * sizeof *job.entries);
-    job.parent = malloc((m->nverts ? m->nverts : 1) * sizeof *job.parent);
-    job.used = calloc(m->nverts ? m->nverts : 1, 1);
-    if (!job.start || !job.entries || !job.parent || !job.used) {
-        err = pf_errf(eb, PF_E_NOMEM, "no memory to match the edges of %zu triangles", ntris);
-        goto done;
-    }
-    run_shared(topo_share, &job, threads);
-    a.vertices = job.vertices;
-    a.shells = job.shells;
-    a.edges = job.edges;
-    a.boundary_edges = job.boundary;
-    a.non_manifold_edges = job.non_manifold;
-    a.watertight = job.boundary == 0 && job.non_manifold == 0 && job.edges > 0;
-finish:
     *out = a;
 done:
     free(job.used);
     free(job.parent);
     free(job.entries);
     free(job.start);
+    free(job.sums);
     free(blocks);
     return err;
 }
