@@ -376,10 +376,8 @@ static void report(FILE *f, const result *rs, int n, const procs *p, int runs)
         "memory: on this VM first-touch page faults cost about 3 ms per MB, which dominates cold runs.\n\n",
         cpu, sysconf(_SC_NPROCESSORS_ONLN), load[0], date, rs[0].tris, runs);
     fprintf(f, "| step | best ms | first ms | MB/s | M tri/s | goal / note |\n|---|---|---|---|---|---|\n");
-    static const double mbs_goal[] = {1000, 0, 0, 150, 150, 0, 0, 0, 0};
-    static const double mt_goal[] = {0, 5, 5, 0, 0, 0, 0, 0, 0};
     for (int i = 0; i < n; i++)
-        row(f, &rs[i], mbs_goal[i], mt_goal[i]);
+        row(f, &rs[i], rs[i].goal_mbs, rs[i].goal_mtris);
     if (p->admesh > 0 && rs[1].best > 0) {
         double r = p->admesh / rs[1].best;
         fprintf(f,
