@@ -90,9 +90,11 @@ static void writer(const char *dir, int fd, unsigned seed)
             if (pf_store_order_del(st, NULL, target, NULL)) _exit(6);
             send_msg(fd, 'd', target, 0);
         } else {
-            for (size_t i = 0; i < 300000; i++)
+            /* Odd steps upload two chunks' worth of incompressible bytes, even steps a small file. */
+            size_t len = n & 1 ? 300000 : 20000;
+            for (size_t i = 0; i < len; i++)
                 blob[i] = (uint8_t)((seed + i * 2654435761u) >> 13);
-            blob_ctx c = {.u = {.user_id = 1, .size = 300000}};
+            blob_ctx c = {.u = {.user_id = 1, .size = len}};
             send_msg(fd, 'B', 0, 0);
             if (pf_store_blob_begin(st, &c.w, NULL)) _exit(7);
             if (pf_store_blob_write(c.w, blob, len, NULL)) _exit(8);
