@@ -147,16 +147,19 @@ Test(storage_crash, sigkill_never_loses_an_acknowledged_write, .timeout = 600)
             writer(dir, fds[1], seed);
         }
         close(fds[1]);
-        /* Kill anywhere from the middle of the open to a few dozen transactions in. */
-        struct timespec d = {0, (long)(2 + (seed >> 10) % 40) * 1000000L};
+        /* One kill in four is purely timed, so it may land inside the open; the others first wait for the
+         * writer's first intent, so that a busy machine still sees transactions interrupted. */
+        msg m;
+        uint64_t in_flight = UINT64_MAX;
+        bool have_first = kill_no % 4 && read(fds[0], &m, sizeof m) == (ssize_t)sizeof m;
+        struct timespec d = {0, (long)(have_first ? (seed >> 10) % 15 : 2 + (seed >> 10) % 30) * 1000000L};
         nanosleep(&d, NULL);
         kill(pid, SIGKILL);
         int status;
         waitpid(pid, &status, 0);
         cr_assert(WIFSIGNALED(status), "the writer failed by itself: exit %d", WEXITSTATUS(status));
-        msg m;
-        uint64_t in_flight = UINT64_MAX;
-        while (read(fds[0], &m, sizeof m) == (ssize_t)sizeof m) {
+        while (have_first || read(fds[0], &m, sizeof m) == (ssize_t)sizeof m) {
+            have_first = false;
             switch (m.type) {
             case 'S':
             case 'D':
@@ -217,7 +220,7 @@ Test(storage_crash, sigkill_never_loses_an_acknowledged_write, .timeout = 600)
     }
     cr_log_info("%llu acknowledged writes, %llu uploads", (unsigned long long)acked,
                 (unsigned long long)uploads);
-    cr_assert_gt(acked, KILLS, "the writer got work done between kills");
+    cr_assert_gt(acked, KILLS / 2, "the writer got work done between kills");
     free(x.state);
     rm_rf(dir);
 }
