@@ -2,6 +2,7 @@
  * seeds, backup and check. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <sys/wait.h>
 
 #include "storage/store_internal.h"
 #include "tests/test_storage_common.h"
@@ -828,4 +829,35 @@ Test(storage, check_finds_missing_and_dangling_index_entries, .init = open_fresh
     cr_assert_eq(problems(st), 0);
     cr_assert_eq(pf_store_write(st, break_index, NULL, &eb), PF_E_OK, "%s", eb.msg);
     cr_assert_eq(problems(st), 2, "one record missing from its index, one entry pointing nowhere");
+}
+
+/* ---- CLI ---- */
+
+static int run(const char *cmd, char *out, size_t len)
+{
+    FILE *p = popen(cmd, "r");
+    size_t n = fread(out, 1, len - 1, p);
+    out[n] = 0;
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Test(storage, cli_backup_and_check, .init = open_fresh, .fini = close_and_remove)
+{
+    for (int i = 0; i < 5; i++)
+        add_order(4, "pending", 0);
+    char cmd[1024], out[4096];
+    snprintf(cmd, sizeof cmd, "%s check --data-dir %s 2>&1", PF_BINARY, dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, ": 0 problems"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s backup %s/copy --data-dir %s 2>&1", PF_BINARY, dir, dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    snprintf(cmd, sizeof cmd, "%s check --data-dir %s/copy 2>&1", PF_BINARY, dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(pf_store_write(st, break_index, NULL, &eb), PF_E_OK, "%s", eb.msg);
+    snprintf(cmd, sizeof cmd, "%s check --data-dir %s 2>&1", PF_BINARY, dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 1, "%s", out);
+    cr_assert(strstr(out, "points at missing order 999"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s check --data-dir %s/nowhere 2>&1", PF_BINARY, dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 2, "%s", out);
 }
