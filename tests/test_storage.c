@@ -846,6 +846,10 @@ Test(storage, cli_backup_and_check, .init = open_fresh, .fini = close_and_remove
 {
     for (int i = 0; i < 5; i++)
         add_order(4, "pending", 0);
+    pf_order o = {.tracking_no = strdup("PF-broken"), .status = strdup("pending")};
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_store_order_put(st, NULL, &o, &eb), PF_E_OK);
+    pf_order_clear(&o);
     char cmd[1024], out[4096];
     snprintf(cmd, sizeof cmd, "%s check --data-dir %s 2>&1", PF_BINARY, dir);
     cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
