@@ -8,7 +8,7 @@
 #include "storage/store_internal.h"
 
 /* Compressed bytes per LMDB value; each full chunk is committed on its own while the upload streams in. */
-#define CHUNK ((size_t)256 << 10)
+#define CHUNK ((size_t)1 << 20)
 #define ZSTD_LEVEL 3
 
 /* The value of "blobs" (sha256 -> meta). */
@@ -38,6 +38,7 @@ struct pf_blob_writer {
     uint64_t size;                /* original bytes seen */
     uint64_t csize;               /* compressed bytes committed */
     bool ended;                   /* compression finished; out holds the last chunk */
+    bool published;               /* finish committed in a transaction of its own */
     pf_sha256 digest;             /* valid once ended */
 };
 
@@ -259,10 +260,21 @@ pf_err pf_store_blob_finish(pf_blob_writer *w, pf_txn *t, pf_sha256 *sha, pf_blo
         w->ended = true;
     }
     if ((err = pf__with_txn(w->st, t, true, publish_fn, w, eb))) return err;
+    w->published = !t;
     *sha = w->digest;
     if (info)
         *info = (pf_blob_info){w->size, w->csize + w->out_len, (uint32_t)(w->nchunks + (w->out_len > 0)), 0};
     return PF_E_OK;
+}
+
+static pf_err pending_fn(pf_txn *t, void *vctx, pf_errbuf *eb)
+{
+    pf_blob_writer *w = vctx;
+    uint8_t kb[8];
+    pf__be64(kb, w->blob_no);
+    MDB_val k = {8, kb}, v;
+    int rc = mdb_get(t->txn, t->st->pending, &k, &v);
+    return rc == 0 ? PF_E_OK : rc == MDB_NOTFOUND ? PF_E_NOT_FOUND : pf__mdb_err(eb, rc, "blob_pending");
 }
 
 static pf_err abandon_fn(pf_txn *t, void *vctx, pf_errbuf *eb)
@@ -285,7 +297,8 @@ void pf_store_blob_free(pf_blob_writer *w)
     if (!w) return;
     /* Whether a caller's transaction published the blob is only known from the pending marker. A failure here
      * leaves the chunks to the clean-up at the next open. */
-    pf_store_write(w->st, abandon_fn, w, NULL);
+    if (!w->published && pf_store_read(w->st, pending_fn, w, NULL) != PF_E_NOT_FOUND)
+        pf_store_write(w->st, abandon_fn, w, NULL);
     ZSTD_freeCCtx(w->cctx);
     free(w->out);
     free(w);

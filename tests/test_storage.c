@@ -582,7 +582,7 @@ Test(storage, blobs_are_content_addressed_deduplicated_and_refcounted, .init = o
      .fini = close_and_remove)
 {
     size_t len;
-    uint8_t *data = fake_stl(30000, &len); /* 1.5 MB: several chunks */
+    uint8_t *data = fake_stl(150000, &len); /* 7.5 MB: several chunks */
     pf_sha256 want;
     crypto_hash_sha256(want.b, data, len);
     pf_blob_info info;

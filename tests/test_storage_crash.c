@@ -59,7 +59,7 @@ static void writer(const char *dir, int fd, unsigned seed)
     pf_store *st;
     pf_store_options o = fast_options(dir);
     if (pf_store_open(&o, &st, NULL)) _exit(2);
-    uint8_t *blob = malloc(300000);
+    uint8_t *blob = malloc(1200000);
     for (unsigned n = 0;; n++) {
         seed = seed * 1103515245u + 12345u;
         unsigned r = (seed >> 16) % 100;
@@ -90,8 +90,8 @@ static void writer(const char *dir, int fd, unsigned seed)
             if (pf_store_order_del(st, NULL, target, NULL)) _exit(6);
             send_msg(fd, 'd', target, 0);
         } else {
-            /* Odd steps upload two chunks' worth of incompressible bytes, even steps a small file. */
-            size_t len = n & 1 ? 300000 : 20000;
+            /* Odd steps upload over one chunk of incompressible bytes, even steps a small file. */
+            size_t len = n & 1 ? 1200000 : 20000;
             for (size_t i = 0; i < len; i++)
                 blob[i] = (uint8_t)((seed + i * 2654435761u) >> 13);
             blob_ctx c = {.u = {.user_id = 1, .size = len}};
