@@ -66,6 +66,18 @@ static inline int pf__double_to_float_exact(double d, unsigned slack, float *out
     return 1;
 }
 
+/* strtof on n bytes at start, which are a complete number; out of line so the fast path stays small. */
+__attribute__((noinline, unused)) static int pf__parse_float_slow(const unsigned char *start, size_t n,
+                                                                  float *out)
+{
+    char tmp[304];
+    if (n >= sizeof tmp - 1) return 0;
+    memcpy(tmp, start, n);
+    tmp[n] = 0;
+    *out = strtof(tmp, NULL);
+    return 1;
+}
+
 /* Parses one number of the form [+-]digits[.digits][(e|E)[+-]digits] (either digit run may be empty, not
  * both) starting at p, never reading at or past end. Returns the first byte after it, or NULL when there is
  * no number there or it is longer than 300 bytes. The value is the float strtof would give for the same text:
@@ -73,8 +85,8 @@ static inline int pf__double_to_float_exact(double d, unsigned slack, float *out
  * precision and rounded once to float; the rare cases where the double result sits too close to a float
  * rounding midpoint, or outside the normal float range, or that have more digits, go through strtof itself.
  * Non-finite results (1e39) are returned as strtof gives them: the caller rejects them. */
-static inline const unsigned char *pf__parse_float(const unsigned char *p, const unsigned char *end,
-                                                   float *out)
+__attribute__((always_inline)) static inline const unsigned char *
+pf__parse_float(const unsigned char *p, const unsigned char *end, float *out)
 {
     const unsigned char *start = p;
     int neg = 0;
@@ -148,13 +160,7 @@ static inline const unsigned char *pf__parse_float(const unsigned char *p, const
             return p;
         }
     }
-    char tmp[304];
-    size_t n = (size_t)(p - start);
-    if (n >= sizeof tmp - 1) return NULL;
-    memcpy(tmp, start, n);
-    tmp[n] = 0;
-    *out = strtof(tmp, NULL);
-    return p;
+    return pf__parse_float_slow(start, (size_t)(p - start), out) ? p : NULL;
 }
 
 #endif

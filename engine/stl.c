@@ -129,7 +129,7 @@ static void rest_of_line(stl_text *t, char name[64])
     const unsigned char *p = t->p, *end = t->end;
     while (p < end && pf__is_hspace(*p))
         p++;
-    const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+    const unsigned char *nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
     const unsigned char *eol = nl ? nl : end;
     t->p = nl ? nl + 1 : end;
     while (eol > p && pf__is_space(eol[-1]))

@@ -119,6 +119,19 @@ Test(obj, faces_may_name_vertices_defined_later)
     pf_mesh_free(m);
 }
 
+Test(obj, parts_survive_a_forward_reference)
+{
+    pf_mesh *m = load_str("o early\nf 1 2 3\nf 3 2 1\no late\nv 1 0 0\nv 2 0 0\nv 3 0 0\nf -3 -2 -1\n");
+    cr_assert_eq(m->ntris, 3);
+    cr_assert_eq(m->nparts, 2);
+    cr_assert_str_eq(m->parts[0].name, "early");
+    cr_assert_eq(m->parts[0].tri_count, 2);
+    cr_assert_str_eq(m->parts[1].name, "late");
+    cr_assert_eq(m->parts[1].tri_count, 1);
+    assert_tri_x(m, 1, 3, 2, 1);
+    pf_mesh_free(m);
+}
+
 Test(obj, o_and_g_start_named_parts)
 {
     pf_mesh *m = load_str("mtllib x.mtl\nv 1 0 0\nv 2 0 0\nv 3 0 0\nv 4 0 0\n"
