@@ -180,6 +180,11 @@ static pf_err read_ascii(const unsigned char *buf, size_t len, pf_mesh_builder *
     size_t first = b->ntris;
     pf_err err = PF_E_OK;
     b->format = PF_FORMAT_STL_ASCII;
+    /* Room for a typical file up front (about 250 bytes of text per facet) so the soup rarely moves; only
+     * capacity is taken, pages are touched as they fill. */
+    size_t guess = len / 250 + 16, room = b->max_triangles > b->ntris ? b->max_triangles - b->ntris : 0;
+    if (guess > room) guess = room;
+    if (guess && !pf_mesh_builder_reserve(b, guess, &err, eb)) return err;
     for (int solids = 0;; solids++) {
         size_t n = next_token(&t);
         if (n == 0 && solids > 0) break;
