@@ -1,6 +1,7 @@
 /* Mesh analysis: one geometric pass (bbox, volume, area, degenerates) over fixed blocks of printed triangles,
  * then edge matching (edges bucketed by their smaller vertex) and union-find shells, run side by side. */
 #include "engine/analyze.h"
+#include "engine/bigalloc.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -432,10 +433,10 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
         job.shell_bad = sj.bad[0] || sj.bad[1];
     } else {
         size_t nv = m->nverts ? m->nverts : 1;
-        job.start = calloc(nv + 1, sizeof *job.start);
-        job.entries = malloc(3 * ntris * sizeof *job.entries);
-        job.parent = malloc(nv * sizeof *job.parent);
-        job.used = calloc(nv, 1);
+        job.start = pf_big_zalloc((nv + 1) * sizeof *job.start);
+        job.entries = pf_big_alloc(3 * ntris * sizeof *job.entries);
+        job.parent = pf_big_alloc(nv * sizeof *job.parent);
+        job.used = pf_big_zalloc(nv);
         if (!job.start || !job.entries || !job.parent || !job.used) {
             err = pf_errf(eb, PF_E_NOMEM, "no memory to match the edges of %zu triangles", ntris);
             goto done;
@@ -463,10 +464,11 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
     }
     *out = a;
 done:
-    free(job.used);
-    free(job.parent);
-    free(job.entries);
-    free(job.start);
+    size_t nva = m && m->nverts ? m->nverts : 1;
+    pf_big_free(job.used, nva);
+    pf_big_free(job.parent, nva * sizeof *job.parent);
+    pf_big_free(job.entries, 3 * ntris * sizeof *job.entries);
+    pf_big_free(job.start, (nva + 1) * sizeof *job.start);
     free(job.sums);
     free(blocks);
     return err;

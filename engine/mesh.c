@@ -1,14 +1,17 @@
 /* Mesh builder (triangle soup → welded indexed mesh), format detection and the read entry points. */
 #include "engine/mesh.h"
+#include "engine/bigalloc.h"
 #include "engine/intake_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 pf_intake_limits pf_intake_limits_resolve(const pf_intake_limits *lim)
 {
@@ -26,11 +29,16 @@ pf_intake_limits pf_intake_limits_resolve(const pf_intake_limits *lim)
 const char *pf_format_name(pf_format f)
 {
     switch (f) {
-    case PF_FORMAT_STL_BINARY: return "stl-binary";
-    case PF_FORMAT_STL_ASCII: return "stl-ascii";
-    case PF_FORMAT_OBJ: return "obj";
-    case PF_FORMAT_3MF: return "3mf";
-    default: return "unknown";
+    case PF_FORMAT_STL_BINARY:
+        return "stl-binary";
+    case PF_FORMAT_STL_ASCII:
+        return "stl-ascii";
+    case PF_FORMAT_OBJ:
+        return "obj";
+    case PF_FORMAT_3MF:
+        return "3mf";
+    default:
+        return "unknown";
     }
 }
 
@@ -47,7 +55,8 @@ static int looks_textual(const unsigned char *p, size_t len)
 
 static const unsigned char *skip_space(const unsigned char *p, const unsigned char *end)
 {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
     return p;
 }
 
@@ -60,15 +69,21 @@ pf_format pf_mesh_detect(const void *buf, size_t len)
     }
     if (len >= 4 && p[0] == 'P' && p[1] == 'K' && p[2] == 3 && p[3] == 4) return PF_FORMAT_3MF;
     if (!looks_textual(p, len)) return len >= 84 ? PF_FORMAT_STL_BINARY : PF_FORMAT_UNKNOWN;
+    /* ASCII STL: "solid" in any case (admesh writes SOLID), then whitespace or the end. The file is text, so
+     * nothing else can claim it. */
     const unsigned char *s = skip_space(p, p + len);
-    if ((size_t)(p + len - s) >= 5 && memcmp(s, "solid", 5) == 0) return PF_FORMAT_STL_ASCII;
+    if ((size_t)(p + len - s) >= 5 && (s[0] | 0x20) == 's' && (s[1] | 0x20) == 'o' && (s[2] | 0x20) == 'l' &&
+        (s[3] | 0x20) == 'i' && (s[4] | 0x20) == 'd' &&
+        ((size_t)(p + len - s) == 5 || s[5] == ' ' || s[5] == '\t' || s[5] == '\r' || s[5] == '\n'))
+        return PF_FORMAT_STL_ASCII;
     /* OBJ: any line starting with "v " / "f " / "o " / "g " / "#" within the first 64 KB. */
     size_t n = len < 65536 ? len : 65536;
     for (size_t i = 0; i + 1 < n; i++) {
         if (i == 0 || p[i - 1] == '\n') {
             /* Only blanks, not newlines: skipping newlines here made runs of empty lines quadratic. */
             const unsigned char *q = p + i;
-            while (q < p + n && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
+            while (q < p + n && (*q == ' ' || *q == '\t' || *q == '\r'))
+                q++;
             if (q + 1 < p + n && (q[0] == 'v' || q[0] == 'f') && (q[1] == ' ' || q[1] == '\t'))
                 return PF_FORMAT_OBJ;
         }
@@ -82,16 +97,22 @@ void pf_mesh_builder_init(pf_mesh_builder *b, const pf_intake_limits *lim)
     memset(b, 0, sizeof *b);
     b->max_triangles = r.max_triangles;
     b->no_weld = r.no_weld;
+    b->threads = r.threads == 1 ? 1 : 2;
 }
 
 void pf_mesh_builder_free(pf_mesh_builder *b)
 {
     if (!b) return;
-    free(b->soup);
+    pf_big_free(b->soup, b->cap * 9 * sizeof *b->soup);
+    pf_big_free(b->iverts, b->ivcap * 3 * sizeof *b->iverts);
+    pf_big_free(b->itris, b->itcap * 3 * sizeof *b->itris);
     free(b->parts);
-    b->soup = NULL;
+    b->soup = b->iverts = NULL;
+    b->itris = NULL;
     b->parts = NULL;
-    b->ntris = b->cap = b->nparts = b->pcap = 0;
+    b->stl = NULL;
+    b->ntris = b->cap = b->nparts = b->pcap = b->niverts = b->ivcap = b->itcap = 0;
+    b->indexed = 0;
 }
 
 pf_err pf_mesh_builder_part(pf_mesh_builder *b, const char *name, int printed)
@@ -113,33 +134,104 @@ pf_err pf_mesh_builder_part(pf_mesh_builder *b, const char *name, int printed)
     return PF_E_OK;
 }
 
-float *pf_mesh_builder_reserve(pf_mesh_builder *b, size_t n, pf_err *err, pf_errbuf *eb)
+/* Grows the big buffer *p of *cap items of elem bytes to hold need items (doubling, at most limit items). */
+static int grow_big(void **p, size_t *cap, size_t need, size_t elem, size_t limit)
+{
+    if (need <= *cap) return 1;
+    size_t nc = *cap ? *cap : 1024;
+    while (nc < need)
+        nc *= 2;
+    if (nc > limit) nc = limit;
+    if (nc < need || nc > SIZE_MAX / elem) return 0;
+    void *np = pf_big_realloc(*p, *cap * elem, nc * elem);
+    if (!np) return 0;
+    *p = np;
+    *cap = nc;
+    return 1;
+}
+
+/* Copies borrowed binary STL records into the soup, so that more triangles can follow them. */
+static pf_err own_stl(pf_mesh_builder *b)
+{
+    if (!b->stl) return PF_E_OK;
+    const unsigned char *recs = b->stl;
+    size_t n = b->ntris;
+    b->stl = NULL;
+    b->ntris = 0;
+    if (!grow_big((void **)&b->soup, &b->cap, n, 36, SIZE_MAX)) return PF_E_NOMEM;
+    for (size_t t = 0; t < n; t++)
+        memcpy(b->soup + t * 9, recs + t * PF_STL_RECORD + PF_STL_VERTS, 36);
+    b->ntris = n;
+    return PF_E_OK;
+}
+
+/* Turns the soup so far into indexed vertices (three per triangle) and index triples. */
+static pf_err to_indexed(pf_mesh_builder *b)
+{
+    if (b->indexed) return PF_E_OK;
+    if (own_stl(b) != PF_E_OK) return PF_E_NOMEM;
+    size_t n = b->ntris;
+    if (n * 3 > UINT32_MAX || !grow_big((void **)&b->itris, &b->itcap, n, 12, SIZE_MAX)) return PF_E_NOMEM;
+    for (size_t i = 0; i < n * 3; i++)
+        b->itris[i] = (uint32_t)i;
+    b->iverts = b->soup;
+    b->ivcap = b->cap * 3;
+    b->niverts = n * 3;
+    b->soup = NULL;
+    b->cap = 0;
+    b->indexed = 1;
+    return PF_E_OK;
+}
+
+/* Checks the triangle limit for n more and makes sure a part exists. */
+static int room_for(pf_mesh_builder *b, size_t n, pf_err *err, pf_errbuf *eb)
 {
     if (n > b->max_triangles || b->ntris > b->max_triangles - n) {
         *err = pf_errf(eb, PF_E_TOO_MANY_TRIANGLES, "more than %zu triangles", b->max_triangles);
-        return NULL;
+        return 0;
     }
     if (!b->nparts && pf_mesh_builder_part(b, "", 1) != PF_E_OK) {
         *err = PF_E_NOMEM;
+        return 0;
+    }
+    return 1;
+}
+
+static int grow_verts(pf_mesh_builder *b, size_t n)
+{
+    return b->niverts + n <= UINT32_MAX &&
+           grow_big((void **)&b->iverts, &b->ivcap, b->niverts + n, 12, (size_t)UINT32_MAX + 1);
+}
+
+float *pf_mesh_builder_reserve(pf_mesh_builder *b, size_t n, pf_err *err, pf_errbuf *eb)
+{
+    if (!room_for(b, n, err, eb)) return NULL;
+    if (own_stl(b) != PF_E_OK) {
+        *err = pf_errf(eb, PF_E_NOMEM, "cannot hold %zu triangles", b->ntris);
         return NULL;
     }
-    if (b->ntris + n > b->cap) {
-        size_t nc = b->cap ? b->cap : 1024;
-        while (nc < b->ntris + n) nc *= 2;
-        if (nc > b->max_triangles) nc = b->max_triangles;
-        float *ns = realloc(b->soup, nc * 9 * sizeof *ns);
-        if (!ns) {
-            *err = pf_errf(eb, PF_E_NOMEM, "cannot hold %zu triangles", nc);
+    if (b->indexed) { /* soup after indexed input: three new vertices per triangle */
+        if (!grow_verts(b, 3 * n) || !grow_big((void **)&b->itris, &b->itcap, b->ntris + n, 12, SIZE_MAX)) {
+            *err = pf_errf(eb, PF_E_NOMEM, "cannot hold %zu triangles", b->ntris + n);
             return NULL;
         }
-        b->soup = ns;
-        b->cap = nc;
+        return b->iverts + b->niverts * 3;
+    }
+    if (!grow_big((void **)&b->soup, &b->cap, b->ntris + n, 36, b->max_triangles)) {
+        *err = pf_errf(eb, PF_E_NOMEM, "cannot hold %zu triangles", b->ntris + n);
+        return NULL;
     }
     return b->soup + b->ntris * 9;
 }
 
 void pf_mesh_builder_commit(pf_mesh_builder *b, size_t n)
 {
+    if (b->indexed) {
+        uint32_t *t = b->itris + b->ntris * 3, v = (uint32_t)b->niverts;
+        for (size_t i = 0; i < n * 3; i++)
+            t[i] = v + (uint32_t)i;
+        b->niverts += n * 3;
+    }
     b->ntris += n;
     b->parts[b->nparts - 1].tri_count += (uint32_t)n;
 }
@@ -149,19 +241,115 @@ pf_err pf_mesh_builder_tri(pf_mesh_builder *b, const float v[9], pf_errbuf *eb)
     for (int i = 0; i < 9; i++)
         if (!isfinite(v[i])) return pf_errf(eb, PF_E_BAD_NUMBER, "non-finite coordinate");
     pf_err err = PF_E_OK;
-    float *dst = b->ntris < b->cap && b->nparts ? b->soup + b->ntris * 9 : pf_mesh_builder_reserve(b, 1, &err, eb);
+    float *dst = b->ntris < b->cap && b->nparts && !b->stl ? b->soup + b->ntris * 9
+                                                           : pf_mesh_builder_reserve(b, 1, &err, eb);
     if (!dst) return err;
     memcpy(dst, v, 9 * sizeof *v);
     pf_mesh_builder_commit(b, 1);
     return PF_E_OK;
 }
 
-static inline uint32_t key_bits(float f)
+float *pf_mesh_builder_reserve_verts(pf_mesh_builder *b, size_t n, pf_err *err, pf_errbuf *eb)
 {
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u == 0x80000000u ? 0 : u; /* -0 welds with +0 */
+    if (to_indexed(b) != PF_E_OK || !grow_verts(b, n)) {
+        *err = pf_errf(eb, PF_E_NOMEM, "cannot hold %zu vertices", b->niverts + n);
+        return NULL;
+    }
+    return b->iverts + b->niverts * 3;
 }
+
+void pf_mesh_builder_commit_verts(pf_mesh_builder *b, size_t n)
+{
+    b->niverts += n;
+}
+
+uint32_t *pf_mesh_builder_reserve_indexed(pf_mesh_builder *b, size_t n, pf_err *err, pf_errbuf *eb)
+{
+    if (!room_for(b, n, err, eb)) return NULL;
+    if (to_indexed(b) != PF_E_OK ||
+        !grow_big((void **)&b->itris, &b->itcap, b->ntris + n, 12, b->max_triangles)) {
+        *err = pf_errf(eb, PF_E_NOMEM, "cannot hold %zu triangles", b->ntris + n);
+        return NULL;
+    }
+    return b->itris + b->ntris * 3;
+}
+
+void pf_mesh_builder_commit_indexed(pf_mesh_builder *b, size_t n)
+{
+    b->ntris += n;
+    b->parts[b->nparts - 1].tri_count += (uint32_t)n;
+}
+
+pf_err pf__builder_stl(pf_mesh_builder *b, const unsigned char *records, uint32_t n)
+{
+    pf_err err = PF_E_OK;
+    if (b->ntris || b->indexed || b->stl) { /* not empty: copy like any soup */
+        float *dst = pf_mesh_builder_reserve(b, n, &err, NULL);
+        if (!dst) return err;
+        for (size_t t = 0; t < n; t++)
+            memcpy(dst + t * 9, records + t * PF_STL_RECORD + PF_STL_VERTS, 36);
+        pf_mesh_builder_commit(b, n);
+        return PF_E_OK;
+    }
+    if (!room_for(b, n, &err, NULL)) return err;
+    b->stl = records;
+    b->ntris = n;
+    b->parts[b->nparts - 1].tri_count += n;
+    return PF_E_OK;
+}
+
+/* ---- Welding ----
+ * The welder maps points (corners of a soup or of binary STL records, or indexed vertices) to vertices, one
+ * per distinct key (the coordinates' bits, with -0 == +0), numbered in order of first appearance. Random
+ * memory access is what costs, so: a small direct-mapped cache of recent keys (cache-resident) answers most
+ * lookups, since files list a vertex's triangles close together; the big open-addressing table keeps the key
+ * next to the vertex number (one cache line per probe), and points are taken in batches whose table slots are
+ * prefetched before they are probed. Tables start at the expected vertex count · 4/3, double at 3/4 load,
+ * and hold vertex number + 1 so fresh (zero) pages are an empty table without a pass over it.
+ *
+ * With two threads each takes half of the points with private tables and numbers; afterwards the second
+ * half's vertices are looked up in the first half's table in their own order: found ones take the first
+ * half's number, the rest are appended. That is exactly the order one thread would give, so the mesh does not
+ * depend on the thread count. A binary STL file is read by each thread in chunks of its own range (pread into
+ * a buffer that stays in cache), which is far cheaper here than mapping or copying the whole file. */
+#define WELD_PARALLEL_MIN 65536 /* points below which one thread is faster than starting a second */
+#define WELD_BATCH 32           /* points whose slots are prefetched together */
+#define WELD_CACHE 8192         /* entries of the recent-key cache (128 KB) */
+#define WELD_CHUNK 2600         /* records per pread (130 KB) */
+#define EXP_MASK 0x7f800000u
+
+typedef struct weld_slot {
+    uint32_t k[3]; /* key bits of x y z */
+    uint32_t id;   /* vertex number + 1; 0 when the slot is empty */
+} weld_slot;
+
+/* Where the points are: group g's j-th point (j < k) is the 12 bytes at base + g·stride + point_off + j·12,
+ * or at file_off + g·stride + point_off of file fd when fd ≥ 0. */
+typedef struct weld_src {
+    const unsigned char *base; /* memory: group 0 */
+    size_t stride;             /* bytes per group */
+    size_t point_off;          /* offset of a group's first point */
+    unsigned k;                /* points per group */
+    unsigned spread;           /* expected points per distinct vertex: sizes the table */
+    int fd;                    /* ≥ 0: groups are read from this file instead of base */
+    off_t file_off;            /* fd only: offset of group 0 */
+} weld_src;
+
+typedef struct weld_share {
+    const weld_src *src;
+    size_t g0, g1;     /* group range */
+    int copy_only;     /* no welding: point i becomes vertex i of verts (which holds every point) */
+    uint32_t *ids;     /* per point of all groups: vertex number (local to this share while welding) */
+    float *verts;      /* this share's vertices (copy_only: every point's) */
+    size_t vcap;       /* capacity of verts in vertices */
+    size_t nlocal;     /* vertices found */
+    weld_slot *table;  /* kept for the merge */
+    size_t cap, used;  /* table slots and slots in use */
+    weld_slot *cache;  /* recent keys */
+    size_t bad;        /* first point with a non-finite coordinate, SIZE_MAX if none */
+    unsigned bad_axis; /* its first non-finite axis */
+    pf_err err;        /* NOMEM, IO or BAD_NUMBER */
+} weld_share;
 
 static inline uint64_t hash3(uint32_t a, uint32_t b, uint32_t c)
 {
@@ -171,197 +359,362 @@ static inline uint64_t hash3(uint32_t a, uint32_t b, uint32_t c)
     return h ^ (h >> 31);
 }
 
-/* Welding maps every corner to the first corner with the same bits (its representative), then numbers the
- * representatives in order of first appearance, so the vertex order never depends on the threads.
- *
- * Random memory access is what costs here, so the lookups are arranged to avoid it: a small direct-mapped
- * cache of recently seen keys (cache-resident) answers most lookups, since files list a vertex's triangles
- * close together; the big open-addressing table holds the key bits next to the corner index (one cache line
- * per probe) and its slots are prefetched WELD_AHEAD corners ahead. With two threads each takes half of the
- * corners with a private table, and afterwards the second half's representatives that also occur in the first
- * half are redirected there. Tables start at one slot per four corners (closed meshes have one vertex per
- * six) and double at 3/4 load. */
-#define WELD_PARALLEL_MIN 65536 /* corners below which one thread is faster than starting a second */
-#define WELD_AHEAD 16           /* corners between a slot's prefetch and its probe */
-#define WELD_CACHE 8192         /* entries of the recent-key cache (128 KB) */
-
-typedef struct weld_slot {
-    uint32_t k[3]; /* key bits of x y z */
-    uint32_t id;   /* representative corner, UINT32_MAX when the slot is empty */
-} weld_slot;
-
-typedef struct weld_share {
-    const float *soup;
-    uint32_t *rep;    /* per corner: its representative corner within this share's range */
-    size_t lo, hi;    /* corner range of this share */
-    weld_slot *table; /* kept for the merge; freed by weld() */
-    size_t cap;       /* table slots */
-    size_t firsts;    /* representatives found in the range */
-    pf_err err;
-} weld_share;
-
-static inline uint64_t corner_hash(const float *soup, size_t i)
-{
-    const float *p = soup + i * 3;
-    return hash3(key_bits(p[0]), key_bits(p[1]), key_bits(p[2]));
-}
-
-static weld_slot *weld_alloc(size_t cap)
-{
-    weld_slot *t = malloc(cap * sizeof *t);
-    if (t)
-        for (size_t s = 0; s < cap; s++)
-            t[s].id = UINT32_MAX;
-    return t;
-}
-
-/* Finds the slot holding key k, or the empty slot where it belongs. */
-static inline weld_slot *weld_find(weld_slot *table, size_t mask, uint64_t h, uint32_t kx, uint32_t ky,
-                                   uint32_t kz)
+/* Finds the slot holding key (x y z), or the empty slot where it belongs. */
+static inline weld_slot *weld_find(weld_slot *table, size_t mask, uint64_t h, uint32_t x, uint32_t y,
+                                   uint32_t z)
 {
     size_t slot = (size_t)h & mask;
     for (;;) {
         weld_slot *e = &table[slot];
-        if (e->id == UINT32_MAX || (e->k[0] == kx && e->k[1] == ky && e->k[2] == kz)) return e;
+        if (!e->id || (e->k[0] == x && e->k[1] == y && e->k[2] == z)) return e;
         slot = (slot + 1) & mask;
     }
 }
 
 /* Doubles the table and re-inserts its entries. */
-static weld_slot *weld_grow(weld_slot *table, size_t *cap)
+static int weld_grow(weld_share *w)
 {
-    size_t nc = *cap * 2;
-    weld_slot *nt = weld_alloc(nc);
-    if (!nt) return NULL;
-    for (size_t s = 0; s < *cap; s++) {
-        const weld_slot *e = &table[s];
-        if (e->id != UINT32_MAX)
-            *weld_find(nt, nc - 1, hash3(e->k[0], e->k[1], e->k[2]), e->k[0], e->k[1], e->k[2]) = *e;
+    size_t nc = w->cap * 2;
+    weld_slot *nt = pf_big_zalloc(nc * sizeof *nt);
+    if (!nt) return 0;
+    for (size_t s = 0; s < w->cap; s++) {
+        const weld_slot *e = &w->table[s];
+        if (e->id) *weld_find(nt, nc - 1, hash3(e->k[0], e->k[1], e->k[2]), e->k[0], e->k[1], e->k[2]) = *e;
     }
-    free(table);
-    *cap = nc;
-    return nt;
+    pf_big_free(w->table, w->cap * sizeof *w->table);
+    w->table = nt;
+    w->cap = nc;
+    return 1;
+}
+
+/* Welds (or copies) the points of ngroups groups starting at p, the first being point number pt. Returns 0 at
+ * a non-finite coordinate or out of memory, with w->err set. */
+static int weld_feed(weld_share *w, const unsigned char *p, size_t ngroups, size_t pt)
+{
+    const size_t stride = w->src->stride;
+    const unsigned k = w->src->k;
+    const size_t npts = ngroups * k;
+    uint32_t *ids = w->ids + pt;
+    weld_slot *cache = w->cache;
+    uint32_t kx[WELD_BATCH], ky[WELD_BATCH], kz[WELD_BATCH], todo[WELD_BATCH];
+    uint64_t hh[WELD_BATCH];
+    unsigned j = 0;
+    for (size_t i = 0; i < npts;) {
+        size_t nb = npts - i < WELD_BATCH ? npts - i : WELD_BATCH;
+        size_t mask = w->cap - 1;
+        unsigned nt = 0;
+        for (size_t b = 0; b < nb; b++) {
+            const unsigned char *q = p + j * 12;
+            uint32_t x, y, z;
+            memcpy(&x, q, 4);
+            memcpy(&y, q + 4, 4);
+            memcpy(&z, q + 8, 4);
+            if (++j == k) {
+                j = 0;
+                p += stride;
+            }
+            if (((x & EXP_MASK) == EXP_MASK) | ((y & EXP_MASK) == EXP_MASK) | ((z & EXP_MASK) == EXP_MASK)) {
+                w->bad = pt + i + b;
+                w->bad_axis = (x & EXP_MASK) == EXP_MASK ? 0 : (y & EXP_MASK) == EXP_MASK ? 1 : 2;
+                w->err = PF_E_BAD_NUMBER;
+                return 0;
+            }
+            x = x == 0x80000000u ? 0 : x; /* -0 welds with +0 */
+            y = y == 0x80000000u ? 0 : y;
+            z = z == 0x80000000u ? 0 : z;
+            if (w->copy_only) {
+                uint32_t *d = (uint32_t *)(void *)(w->verts + (pt + i + b) * 3);
+                d[0] = x, d[1] = y, d[2] = z;
+                ids[i + b] = (uint32_t)(pt + i + b);
+                continue;
+            }
+            uint64_t h = hash3(x, y, z);
+            const weld_slot *c = &cache[(h >> 32) & (WELD_CACHE - 1)];
+            if (c->id && c->k[0] == x && c->k[1] == y && c->k[2] == z) {
+                ids[i + b] = c->id - 1;
+                continue;
+            }
+            __builtin_prefetch(&w->table[h & mask]);
+            kx[nt] = x, ky[nt] = y, kz[nt] = z, hh[nt] = h, todo[nt] = (uint32_t)b;
+            nt++;
+        }
+        for (unsigned t = 0; t < nt; t++) {
+            weld_slot *e = weld_find(w->table, w->cap - 1, hh[t], kx[t], ky[t], kz[t]);
+            if (!e->id) {
+                e->k[0] = kx[t], e->k[1] = ky[t], e->k[2] = kz[t];
+                e->id = (uint32_t)++w->nlocal;
+                memcpy(w->verts + (w->nlocal - 1) * 3, e->k, 12);
+                w->used++;
+            }
+            ids[i + todo[t]] = e->id - 1;
+            cache[(hh[t] >> 32) & (WELD_CACHE - 1)] = *e;
+            if (w->used * 4 > w->cap * 3 && !weld_grow(w)) {
+                w->err = PF_E_NOMEM;
+                return 0;
+            }
+        }
+        i += nb;
+    }
+    return 1;
 }
 
 static void *weld_run(void *arg)
 {
     weld_share *w = arg;
-    const float *soup = w->soup;
-    size_t lo = w->lo, hi = w->hi, cap = 1024;
-    while (cap * 4 < hi - lo)
-        cap *= 2;
-    weld_slot *table = weld_alloc(cap), *cache = malloc(WELD_CACHE * sizeof *cache);
-    if (!table || !cache) {
-        free(table);
-        free(cache);
-        w->err = PF_E_NOMEM;
-        return NULL;
+    const weld_src *src = w->src;
+    size_t ngroups = w->g1 - w->g0, npts = ngroups * src->k;
+    unsigned char *chunk = NULL;
+    if (!w->copy_only) {
+        size_t expect = npts / src->spread / 3 * 4 + 16;
+        w->cap = 1024;
+        while (w->cap < expect)
+            w->cap *= 2;
+        w->table = pf_big_zalloc(w->cap * sizeof *w->table);
+        w->cache = calloc(WELD_CACHE, sizeof *w->cache);
+        w->verts = pf_big_alloc(npts * 12);
+        w->vcap = npts;
+        if (!w->table || !w->cache || !w->verts) goto nomem;
     }
-    memset(cache, 0xff, WELD_CACHE * sizeof *cache); /* empty, with NaN keys that no finite corner has */
-    size_t mask = cap - 1, used = 0;
-    uint64_t ring[WELD_AHEAD];
-    for (size_t i = lo; i < lo + WELD_AHEAD && i < hi; i++)
-        ring[i % WELD_AHEAD] = corner_hash(soup, i);
-    for (size_t i = lo; i < hi; i++) {
-        uint64_t h = ring[i % WELD_AHEAD];
-        if (i + WELD_AHEAD < hi) {
-            uint64_t hn = corner_hash(soup, i + WELD_AHEAD);
-            ring[i % WELD_AHEAD] = hn;
-            /* Prefetch only what the cache will probably not answer. */
-            const float *q = soup + (i + WELD_AHEAD) * 3;
-            const weld_slot *c = &cache[(hn >> 32) & (WELD_CACHE - 1)];
-            if (c->k[0] != key_bits(q[0]) || c->k[1] != key_bits(q[1]) || c->k[2] != key_bits(q[2]))
-                __builtin_prefetch(&table[hn & mask]);
-        }
-        const float *p = soup + i * 3;
-        uint32_t kx = key_bits(p[0]), ky = key_bits(p[1]), kz = key_bits(p[2]);
-        weld_slot *c = &cache[(h >> 32) & (WELD_CACHE - 1)];
-        if (c->id != UINT32_MAX && c->k[0] == kx && c->k[1] == ky && c->k[2] == kz) {
-            w->rep[i] = c->id;
-            continue;
-        }
-        weld_slot *e = weld_find(table, mask, h, kx, ky, kz);
-        if (e->id == UINT32_MAX) {
-            e->k[0] = kx, e->k[1] = ky, e->k[2] = kz, e->id = (uint32_t)i;
-            used++;
-        }
-        w->rep[i] = e->id;
-        *c = *e;
-        if (used * 4 > cap * 3) {
-            weld_slot *nt = weld_grow(table, &cap);
-            if (!nt) {
-                free(table);
-                free(cache);
-                w->err = PF_E_NOMEM;
-                return NULL;
+    if (src->fd < 0) {
+        weld_feed(w, src->base + w->g0 * src->stride + src->point_off, ngroups, w->g0 * src->k);
+    } else {
+        if (!(chunk = malloc(WELD_CHUNK * src->stride))) goto nomem;
+        for (size_t g = w->g0; g < w->g1; g += WELD_CHUNK) {
+            size_t n = w->g1 - g < WELD_CHUNK ? w->g1 - g : WELD_CHUNK, len = n * src->stride, got = 0;
+            while (got < len) {
+                ssize_t r =
+                    pread(src->fd, chunk + got, len - got, src->file_off + (off_t)(g * src->stride + got));
+                if (r < 0 && errno == EINTR) continue;
+                if (r <= 0) {
+                    w->err = PF_E_IO; /* the file shrank or failed while being read */
+                    goto done;
+                }
+                got += (size_t)r;
             }
-            table = nt;
-            mask = cap - 1;
+            if (!weld_feed(w, chunk + src->point_off, n, g * src->k)) break;
         }
     }
-    free(cache);
-    w->table = table;
-    w->cap = cap;
-    w->firsts = used;
+    goto done;
+nomem:
+    w->err = PF_E_NOMEM;
+done:
+    free(chunk);
+    free(w->cache);
+    w->cache = NULL;
     return NULL;
 }
 
-/* Welds the soup's 3·ntris corners into unique vertices, numbered in order of first appearance. */
-static pf_err weld(const float *soup, size_t ntris, float **verts_out, size_t *nverts_out, uint32_t *tris)
+/* Runs fn(a0) on the caller's thread and fn(a1) (when a1 is not NULL) on a second thread if one starts,
+ * else after fn(a0). */
+static void run_two(void *(*fn)(void *), void *a0, void *a1)
 {
-    pf_err err = PF_E_OK;
-    size_t ncorner = ntris * 3, half = ncorner >= WELD_PARALLEL_MIN ? ncorner / 2 : ncorner;
-    weld_share sh[2] = {{soup, tris, 0, half, NULL, 0, 0, PF_E_OK},
-                        {soup, tris, half, ncorner, NULL, 0, 0, PF_E_OK}};
     pthread_t th;
-    int two = half < ncorner, started = two && pthread_create(&th, NULL, weld_run, &sh[1]) == 0;
-    weld_run(&sh[0]);
+    int started = a1 && pthread_create(&th, NULL, fn, a1) == 0;
+    fn(a0);
     if (started)
         pthread_join(th, NULL);
-    else if (two)
-        weld_run(&sh[1]);
-    if (sh[0].err != PF_E_OK || sh[1].err != PF_E_OK) {
+    else if (a1)
+        fn(a1);
+}
+
+typedef struct remap_job {
+    uint32_t *ids;
+    size_t lo, hi;
+    const uint32_t *map;
+} remap_job;
+
+static void *remap_run(void *arg)
+{
+    remap_job *r = arg;
+    for (size_t i = r->lo; i < r->hi; i++)
+        r->ids[i] = r->map[r->ids[i]];
+    return NULL;
+}
+
+/* The outcome of welding: *verts (nverts vertices, big-allocated to exactly that size) and ids[point]. On
+ * BAD_NUMBER, *bad and *bad_axis say where. */
+static pf_err weld_points(const weld_src *src, size_t ngroups, int threads, int copy_only, uint32_t *ids,
+                          float **verts_out, size_t *nverts_out, size_t *bad, unsigned *bad_axis)
+{
+    pf_err err = PF_E_OK;
+    size_t npts = ngroups * src->k, half = threads > 1 && npts >= WELD_PARALLEL_MIN ? ngroups / 2 : ngroups;
+    uint32_t *map = NULL;
+    float *all = copy_only ? pf_big_alloc(npts * 12) : NULL;
+    if (copy_only && !all) return PF_E_NOMEM;
+    weld_share sh[2];
+    memset(sh, 0, sizeof sh);
+    for (int s = 0; s < 2; s++) {
+        sh[s].src = src;
+        sh[s].g0 = s ? half : 0;
+        sh[s].g1 = s ? ngroups : half;
+        sh[s].copy_only = copy_only;
+        sh[s].ids = ids;
+        sh[s].verts = all;
+        sh[s].bad = SIZE_MAX;
+    }
+    run_two(weld_run, &sh[0], half < ngroups ? &sh[1] : NULL);
+    for (int s = 0; s < 2 && err == PF_E_OK; s++) {
+        if (sh[s].err == PF_E_BAD_NUMBER) {
+            *bad = sh[s].bad; /* the first half's bad point, if any, comes first */
+            *bad_axis = sh[s].bad_axis;
+        }
+        err = sh[s].err;
+    }
+    if (err != PF_E_OK) goto done;
+    if (copy_only) {
+        *verts_out = all;
+        *nverts_out = npts;
+        all = NULL;
+        goto done;
+    }
+    size_t nv = sh[0].nlocal, n1 = sh[1].nlocal;
+    float *v = sh[0].verts;
+    if (n1) {
+        /* Room for the second half's new vertices after the first half's, then map its numbers. */
+        if (!(v = pf_big_realloc(v, sh[0].vcap * 12, (nv + n1) * 12)) || !(map = pf_big_alloc(n1 * 4))) {
+            if (v) sh[0].verts = v, sh[0].vcap = nv + n1;
+            err = PF_E_NOMEM;
+            goto done;
+        }
+        sh[0].verts = v;
+        sh[0].vcap = nv + n1;
+        for (size_t l = 0; l < n1; l++) {
+            uint32_t key[3];
+            memcpy(key, sh[1].verts + l * 3, 12);
+            const weld_slot *f =
+                weld_find(sh[0].table, sh[0].cap - 1, hash3(key[0], key[1], key[2]), key[0], key[1], key[2]);
+            if (f->id) {
+                map[l] = f->id - 1;
+            } else {
+                memcpy(v + nv * 3, key, 12);
+                map[l] = (uint32_t)nv++;
+            }
+        }
+        size_t lo = half * src->k, mid = lo + (npts - lo) / 2;
+        remap_job rj[2] = {{ids, lo, mid, map}, {ids, mid, npts, map}};
+        run_two(remap_run, &rj[0], &rj[1]);
+    }
+    if (!(v = pf_big_realloc(v, sh[0].vcap * 12, nv * 12))) {
         err = PF_E_NOMEM;
         goto done;
     }
-    size_t nv = sh[0].firsts + sh[1].firsts;
-    /* A key first met in the second half may have occurred in the first: point it at the earlier corner. */
-    for (size_t s = 0; s < sh[1].cap; s++) {
-        const weld_slot *e = &sh[1].table[s];
-        if (e->id == UINT32_MAX) continue;
-        const weld_slot *f = weld_find(sh[0].table, sh[0].cap - 1, hash3(e->k[0], e->k[1], e->k[2]), e->k[0],
-                                       e->k[1], e->k[2]);
-        if (f->id != UINT32_MAX) {
-            tris[e->id] = f->id;
-            nv--;
-        }
-    }
-    float *verts = malloc((nv ? nv : 1) * 3 * sizeof *verts);
-    if (!verts) {
-        err = PF_E_NOMEM;
-        goto done;
-    }
-    /* A representative comes before the corners that refer to it, so its number is known when they are met.
-     */
-    size_t id = 0;
-    for (size_t i = 0; i < ncorner; i++) {
-        uint32_t r = tris[i];
-        if (r == i) {
-            const float *p = soup + i * 3;
-            float *q = verts + id * 3;
-            q[0] = p[0] == 0.0f ? 0.0f : p[0];
-            q[1] = p[1] == 0.0f ? 0.0f : p[1];
-            q[2] = p[2] == 0.0f ? 0.0f : p[2];
-            tris[i] = (uint32_t)id++;
-        } else {
-            tris[i] = tris[r];
-        }
-    }
-    *verts_out = verts;
+    sh[0].verts = NULL;
+    *verts_out = v;
     *nverts_out = nv;
 done:
-    free(sh[0].table);
-    free(sh[1].table);
+    pf_big_free(map, sh[1].nlocal * 4);
+    pf_big_free(all, npts * 12);
+    for (int s = 0; s < 2 && !copy_only; s++) {
+        pf_big_free(sh[s].verts, sh[s].vcap * 12);
+        pf_big_free(sh[s].table, sh[s].cap * sizeof *sh[s].table);
+    }
+    return err;
+}
+
+/* Makes the mesh of n binary STL records read from src (memory or file). parts is taken over either way. */
+static pf_err mesh_from_stl(const weld_src *src, size_t n, int threads, int no_weld, pf_part *parts,
+                            size_t nparts, pf_mesh **out, pf_errbuf *eb)
+{
+    pf_err err = PF_E_OK;
+    pf_mesh *m = calloc(1, sizeof *m);
+    size_t bad = 0;
+    unsigned axis = 0;
+    if (!m || !(m->tris = pf_big_alloc(n * 12))) {
+        err = pf_errf(eb, PF_E_NOMEM, "no memory for %zu triangles", n);
+        goto done;
+    }
+    m->ntris = n;
+    m->big = 1;
+    err = weld_points(src, n, threads, no_weld, m->tris, &m->verts, &m->nverts, &bad, &axis);
+    if (err == PF_E_BAD_NUMBER)
+        err =
+            pf_errf(eb, err, "non-finite coordinate in triangle %zu at byte %zu", bad / 3,
+                    (size_t)PF_STL_HEADER + bad / 3 * PF_STL_RECORD + PF_STL_VERTS + bad % 3 * 12 + axis * 4);
+    else if (err == PF_E_IO)
+        err = pf_errf(eb, err, "the file changed while it was read");
+    else if (err != PF_E_OK)
+        err = pf_errf(eb, err, "no memory to weld %zu triangles", n);
+    if (err != PF_E_OK) goto done;
+    m->parts = parts;
+    m->nparts = nparts;
+    m->format = PF_FORMAT_STL_BINARY;
+    parts = NULL;
+    *out = m;
+    m = NULL;
+done:
+    free(parts);
+    pf_mesh_free(m);
+    return err;
+}
+
+/* Indexed input: welds the vertices, then numbers them in order of first use by a corner (dropping unused
+ * ones) while checking every index. */
+static pf_err finish_indexed(pf_mesh_builder *b, pf_mesh *m, pf_errbuf *eb)
+{
+    pf_err err = PF_E_OK;
+    size_t nc = b->ntris * 3, niv = b->niverts, ncls = 0, nv = 0, bad = 0, vsize = 0;
+    unsigned axis = 0;
+    uint32_t *wid = NULL, *newid = NULL, *t = b->itris;
+    float *cverts = NULL, *verts = NULL;
+    for (size_t i = 0; b->no_weld && i < nc; i++)
+        if (t[i] >= niv) goto bad_index;
+    if (b->no_weld) {
+        if (!(verts = pf_big_alloc(vsize = nc * 12))) goto nomem;
+        for (size_t i = 0; i < nc; i++) {
+            memcpy(verts + i * 3, b->iverts + (size_t)t[i] * 3, 12);
+            t[i] = (uint32_t)i;
+        }
+        nv = nc;
+    } else {
+        weld_src src = {(const unsigned char *)b->iverts, 12, 0, 1, 1, -1, 0};
+        if (!(wid = pf_big_alloc(niv * 4))) goto nomem;
+        err = weld_points(&src, niv, b->threads, 0, wid, &cverts, &ncls, &bad, &axis);
+        if (err == PF_E_BAD_NUMBER) {
+            err = pf_errf(eb, err, "non-finite coordinate in vertex %zu", bad + 1);
+            goto done;
+        }
+        if (err != PF_E_OK) goto nomem;
+        if (!(newid = pf_big_zalloc(ncls * 4)) || !(verts = pf_big_alloc(vsize = ncls * 12))) goto nomem;
+        for (size_t i = 0; i < nc; i++) {
+            uint32_t v = t[i];
+            if (v >= niv) goto bad_index;
+            uint32_t c = wid[v], id = newid[c];
+            if (!id) {
+                id = newid[c] = (uint32_t)++nv;
+                memcpy(verts + (nv - 1) * 3, cverts + (size_t)c * 3, 12);
+            }
+            t[i] = id - 1;
+        }
+        float *shrunk = pf_big_realloc(verts, ncls * 12, nv * 12);
+        if (!shrunk) goto nomem;
+        verts = shrunk;
+        vsize = nv * 12;
+    }
+    uint32_t *tris = pf_big_realloc(b->itris, b->itcap * 12, b->ntris * 12);
+    if (!tris) goto nomem;
+    b->itris = NULL;
+    b->itcap = 0;
+    m->tris = tris;
+    m->verts = verts;
+    m->nverts = nv;
+    verts = NULL;
+    goto done;
+bad_index:
+    err = pf_errf(eb, PF_E_BAD_INDEX, "a triangle refers to vertex %zu of %zu", (size_t)t[0], niv);
+    for (size_t i = 0; i < nc; i++)
+        if (t[i] >= niv) {
+            err = pf_errf(eb, PF_E_BAD_INDEX, "triangle %zu refers to vertex %zu but there are %zu", i / 3,
+                          (size_t)t[i] + 1, niv);
+            break;
+        }
+    goto done;
+nomem:
+    err = pf_errf(eb, PF_E_NOMEM, "no memory to weld %zu vertices", niv);
+done:
+    pf_big_free(verts, vsize);
+    pf_big_free(newid, ncls * 4);
+    pf_big_free(cverts, ncls * 12);
+    pf_big_free(wid, niv * 4);
     return err;
 }
 
@@ -374,19 +727,49 @@ pf_err pf_mesh_builder_finish(pf_mesh_builder *b, pf_mesh **out, pf_errbuf *eb)
         err = pf_errf(eb, PF_E_EMPTY_MESH, "the file holds no triangles");
         goto done;
     }
-    m = calloc(1, sizeof *m);
-    if (!m || !(m->tris = malloc(b->ntris * 3 * sizeof *m->tris))) {
+    if (b->stl) {
+        weld_src src = {b->stl, PF_STL_RECORD, PF_STL_VERTS, 3, 6, -1, 0};
+        err = mesh_from_stl(&src, b->ntris, b->threads, b->no_weld, b->parts, b->nparts, out, eb);
+        b->parts = NULL;
+        goto done;
+    }
+    if (!(m = calloc(1, sizeof *m))) {
         err = PF_E_NOMEM;
         goto done;
     }
     m->ntris = b->ntris;
-    if (b->no_weld) {
-        for (size_t i = 0; i < b->ntris * 3; i++) m->tris[i] = (uint32_t)i;
-        m->verts = b->soup;
+    m->big = 1;
+    if (b->indexed) {
+        if ((err = finish_indexed(b, m, eb)) != PF_E_OK) goto done;
+    } else if (b->no_weld) {
+        if (!(m->tris = pf_big_alloc(b->ntris * 12))) {
+            err = PF_E_NOMEM;
+            goto done;
+        }
+        for (size_t i = 0; i < b->ntris * 3; i++)
+            m->tris[i] = (uint32_t)i;
+        /* The mesh is freed by its size, so the soup gives back its spare capacity. */
+        float *v = pf_big_realloc(b->soup, b->cap * 36, b->ntris * 36);
+        if (!v) {
+            err = PF_E_NOMEM;
+            goto done;
+        }
+        m->verts = v;
         m->nverts = b->ntris * 3;
         b->soup = NULL;
-    } else if ((err = weld(b->soup, b->ntris, &m->verts, &m->nverts, m->tris)) != PF_E_OK) {
-        goto done;
+        b->cap = 0;
+    } else {
+        weld_src src = {(const unsigned char *)b->soup, 12, 0, 1, 6, -1, 0};
+        size_t bad = 0;
+        unsigned axis = 0;
+        if (!(m->tris = pf_big_alloc(b->ntris * 12))) {
+            err = PF_E_NOMEM;
+            goto done;
+        }
+        err = weld_points(&src, b->ntris * 3, b->threads, 0, m->tris, &m->verts, &m->nverts, &bad, &axis);
+        if (err == PF_E_BAD_NUMBER)
+            err = pf_errf(eb, err, "non-finite coordinate in triangle %zu", bad / 3 + 1);
+        if (err != PF_E_OK) goto done;
     }
     m->parts = b->parts;
     m->nparts = b->nparts;
@@ -403,25 +786,38 @@ done:
 void pf_mesh_free(pf_mesh *m)
 {
     if (!m) return;
-    free(m->verts);
-    free(m->tris);
+    if (m->big) {
+        pf_big_free(m->verts, m->nverts * 3 * sizeof *m->verts);
+        pf_big_free(m->tris, m->ntris * 3 * sizeof *m->tris);
+    } else {
+        free(m->verts);
+        free(m->tris);
+    }
     free(m->parts);
     free(m);
 }
 
-pf_err pf_mesh_read_mem(const void *buf, size_t len, const pf_intake_limits *lim, pf_mesh **out, pf_errbuf *eb)
+pf_err pf_mesh_read_mem(const void *buf, size_t len, const pf_intake_limits *lim, pf_mesh **out,
+                        pf_errbuf *eb)
 {
     pf_intake_limits r = pf_intake_limits_resolve(lim);
     if (len > r.max_file_bytes)
-        return pf_errf(eb, PF_E_TOO_LARGE, "file is %zu bytes, over the %zu byte limit", len, r.max_file_bytes);
+        return pf_errf(eb, PF_E_TOO_LARGE, "file is %zu bytes, over the %zu byte limit", len,
+                       r.max_file_bytes);
     pf_mesh_builder b;
     pf_mesh_builder_init(&b, &r);
     pf_err err;
     switch (pf_mesh_detect(buf, len)) {
     case PF_FORMAT_STL_BINARY:
-    case PF_FORMAT_STL_ASCII: err = pf__stl_read(buf, len, &b, eb); break;
-    case PF_FORMAT_OBJ: err = pf__obj_read(buf, len, &b, eb); break;
-    case PF_FORMAT_3MF: err = pf__3mf_read(buf, len, &r, &b, eb); break;
+    case PF_FORMAT_STL_ASCII:
+        err = pf__stl_read(buf, len, &b, eb);
+        break;
+    case PF_FORMAT_OBJ:
+        err = pf__obj_read(buf, len, &b, eb);
+        break;
+    case PF_FORMAT_3MF:
+        err = pf__3mf_read(buf, len, &r, &b, eb);
+        break;
     default:
         err = pf_errf(eb, PF_E_FORMAT_UNKNOWN, len ? "not STL, OBJ or 3MF (byte 0)" : "the file is empty");
     }
@@ -436,31 +832,51 @@ pf_err pf_mesh_read_file(const char *path, const pf_intake_limits *lim, pf_mesh 
 {
     pf_intake_limits r = pf_intake_limits_resolve(lim);
     pf_err err = PF_E_OK;
-    unsigned char *buf = NULL;
-    FILE *f = fopen(path, "rb");
+    pf_file_image img = {0};
     struct stat st;
-    if (!f) return pf_errf(eb, errno == ENOENT ? PF_E_NOT_FOUND : PF_E_IO, "%s: %s", path, strerror(errno));
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pf_errf(eb, errno == ENOENT ? PF_E_NOT_FOUND : PF_E_IO, "%s: %s", path, strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         err = pf_errf(eb, PF_E_IO, "%s: not a regular file", path);
         goto done;
     }
     if ((size_t)st.st_size > r.max_file_bytes) {
-        err = pf_errf(eb, PF_E_TOO_LARGE, "file is %lld bytes, over the %zu byte limit", (long long)st.st_size,
-                      r.max_file_bytes);
+        err = pf_errf(eb, PF_E_TOO_LARGE, "file is %lld bytes, over the %zu byte limit",
+                      (long long)st.st_size, r.max_file_bytes);
         goto done;
     }
     size_t len = (size_t)st.st_size;
-    if (!(buf = malloc(len ? len : 1))) {
-        err = PF_E_NOMEM;
+    unsigned char head[PF_STL_HEADER];
+    if (len >= PF_STL_HEADER && pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head) {
+        uint32_t n = (uint32_t)head[80] | (uint32_t)head[81] << 8 | (uint32_t)head[82] << 16 |
+                     (uint32_t)head[83] << 24;
+        if ((uint64_t)PF_STL_HEADER + (uint64_t)PF_STL_RECORD * n == len) {
+            /* Binary STL: weld straight from the file, never holding it whole. */
+            pf_part *part = calloc(1, sizeof *part);
+            if (!part) {
+                err = PF_E_NOMEM;
+                goto done;
+            }
+            if ((err = pf__stl_binary_check(head, len, r.max_triangles, &n, eb)) != PF_E_OK) {
+                free(part);
+                goto done;
+            }
+            part->tri_count = n;
+            part->printed = 1;
+            weld_src src = {NULL, PF_STL_RECORD, PF_STL_VERTS, 3, 6, fd, PF_STL_HEADER};
+            err = mesh_from_stl(&src, n, r.threads == 1 ? 1 : 2, r.no_weld, part, 1, out, eb);
+            goto done;
+        }
+    }
+    int e = pf_file_image_load(fd, len, &img);
+    if (e) {
+        err = pf_errf(eb, e == ENOMEM ? PF_E_NOMEM : PF_E_IO, "%s: %s", path, strerror(e));
         goto done;
     }
-    if (fread(buf, 1, len, f) != len) {
-        err = pf_errf(eb, PF_E_IO, "%s: short read", path);
-        goto done;
-    }
-    err = pf_mesh_read_mem(buf, len, &r, out, eb);
+    err = pf_mesh_read_mem(img.data, img.len, &r, out, eb);
 done:
-    free(buf);
-    fclose(f);
+    pf_file_image_release(&img);
+    close(fd);
     return err;
 }

@@ -10,42 +10,42 @@ static uint32_t le32(const unsigned char *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Binary STL: 80-byte header, uint32 count, then 50-byte records (normal, 3 vertices, attribute word). The
- * size must match the count exactly; normals and attributes are ignored. Positions are byte offsets. */
-static pf_err read_binary(const unsigned char *buf, size_t len, pf_mesh_builder *b, pf_errbuf *eb)
+pf_err pf__stl_binary_check(const unsigned char *head, size_t len, size_t max_triangles, uint32_t *count,
+                            pf_errbuf *eb)
 {
-    if (len < 84)
+    if (len < PF_STL_HEADER)
         return pf_errf(eb, PF_E_TRUNCATED, "binary STL ends at byte %zu, inside its 84-byte header", len);
-    uint32_t n = le32(buf + 80);
-    uint64_t need = (uint64_t)84 + (uint64_t)50 * n;
+    uint32_t n = le32(head + 80);
+    uint64_t need = (uint64_t)PF_STL_HEADER + (uint64_t)PF_STL_RECORD * n;
     if (need > len)
         return pf_errf(
             eb, PF_E_TRUNCATED,
             "binary STL declares %u triangles (%llu bytes) but ends at byte %zu, inside triangle %zu", n,
-            (unsigned long long)need, len, (len - 84) / 50);
+            (unsigned long long)need, len, (len - PF_STL_HEADER) / PF_STL_RECORD);
     if (need < len)
         return pf_errf(eb, PF_E_PARSE,
                        "binary STL declares %u triangles but has %zu trailing bytes at byte %llu", n,
                        (size_t)(len - need), (unsigned long long)need);
     if (n == 0) return pf_errf(eb, PF_E_EMPTY_MESH, "binary STL declares 0 triangles (byte 80)");
-    if (n > b->max_triangles || b->ntris > b->max_triangles - n)
+    if (n > max_triangles)
         return pf_errf(eb, PF_E_TOO_MANY_TRIANGLES,
-                       "binary STL declares %u triangles, over the limit of %zu (byte 80)", n,
-                       b->max_triangles);
+                       "binary STL declares %u triangles, over the limit of %zu (byte 80)", n, max_triangles);
+    *count = n;
+    return PF_E_OK;
+}
+
+/* Binary STL: the size must match the count exactly; normals and attributes are ignored. The records are
+ * welded in place by the builder (no copy); non-finite coordinates are reported there, by byte offset. */
+static pf_err read_binary(const unsigned char *buf, size_t len, pf_mesh_builder *b, pf_errbuf *eb)
+{
+    uint32_t n = 0;
+    size_t room = b->max_triangles > b->ntris ? b->max_triangles - b->ntris : 0;
+    pf_err err = pf__stl_binary_check(buf, len, room, &n, eb);
+    if (err != PF_E_OK) return err;
     b->format = PF_FORMAT_STL_BINARY;
-    pf_err err = PF_E_OK;
-    if (pf_mesh_builder_part(b, "", 1) != PF_E_OK) return pf_errf(eb, PF_E_NOMEM, "no memory for a part");
-    float *dst = pf_mesh_builder_reserve(b, n, &err, eb);
-    if (!dst) return err;
-    const unsigned char *p = buf + 84;
-    for (uint32_t i = 0; i < n; i++, p += 50, dst += 9) {
-        memcpy(dst, p + 12, 36); /* little-endian IEEE floats, like every platform PrintForge runs on */
-        for (int k = 0; k < 9; k++)
-            if (!isfinite(dst[k]))
-                return pf_errf(eb, PF_E_BAD_NUMBER, "non-finite coordinate in triangle %u at byte %zu", i,
-                               (size_t)(p - buf) + 12 + 4 * (size_t)k);
-    }
-    pf_mesh_builder_commit(b, n);
+    if (pf_mesh_builder_part(b, "", 1) != PF_E_OK ||
+        (err = pf__builder_stl(b, buf + PF_STL_HEADER, n)) != PF_E_OK)
+        return pf_errf(eb, PF_E_NOMEM, "no memory for %u triangles", n);
     return PF_E_OK;
 }
 

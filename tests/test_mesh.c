@@ -1,5 +1,6 @@
 /* Mesh builder, welding and binary STL intake. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,4 +47,165 @@ Test(mesh, error_table_has_names_and_statuses)
     cr_assert_str_eq(pf_err_name(PF_E_TRUNCATED), "TRUNCATED");
     cr_assert_eq(pf_err_http_status(PF_E_TOO_LARGE), 413);
     cr_assert_str_eq(pf_err_name((pf_err)9999), "UNKNOWN");
+}
+
+Test(mesh, upper_case_solid_is_ascii_stl)
+{
+    static const char text[] =
+        "SOLID CUBE\n FACET NORMAL 0 0 1\n  OUTER LOOP\n   VERTEX 0 0 0\n   VERTEX 1 0 0\n"
+        "   VERTEX 0 1 0\n  ENDLOOP\n ENDFACET\nENDSOLID CUBE\n";
+    cr_assert_eq(pf_mesh_detect(text, sizeof text - 1), PF_FORMAT_STL_ASCII);
+    cr_assert_eq(pf_mesh_detect("Solid\tx\nfacet", 13), PF_FORMAT_STL_ASCII);
+    cr_assert_eq(pf_mesh_detect("solid", 5), PF_FORMAT_STL_ASCII);
+    /* "solidity" is a word, not the keyword. */
+    cr_assert_eq(pf_mesh_detect("solidity\n", 9), PF_FORMAT_UNKNOWN);
+    pf_mesh *m = NULL;
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_mesh_read_mem(text, sizeof text - 1, NULL, &m, &eb), PF_E_OK, "%s", eb.msg);
+    cr_assert_eq(m->format, PF_FORMAT_STL_ASCII);
+    cr_assert_eq(m->ntris, 1);
+    cr_assert_str_eq(m->parts[0].name, "CUBE");
+    pf_mesh_free(m);
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *buf = malloc(*len);
+    cr_assert_eq(fread(buf, 1, *len, f), *len);
+    fclose(f);
+    return buf;
+}
+
+static void assert_identical(const pf_mesh *a, const pf_mesh *b)
+{
+    cr_assert_eq(a->ntris, b->ntris);
+    cr_assert_eq(a->nverts, b->nverts);
+    cr_assert_eq(memcmp(a->tris, b->tris, a->ntris * 3 * sizeof *a->tris), 0, "triangles differ");
+    cr_assert_eq(memcmp(a->verts, b->verts, a->nverts * 3 * sizeof *a->verts), 0, "vertices differ");
+}
+
+/* bumpy_100k has 298 k corners, enough for the two-thread weld; every path must give the one-thread mesh. */
+Test(mesh, welding_is_identical_for_any_thread_count_and_input_path)
+{
+    pf_intake_limits one = {.threads = 1}, two = {.threads = 2};
+    pf_mesh *ref = NULL, *m = NULL;
+    cr_assert_eq(pf_mesh_read_file(PF_TEST_DATA "/bumpy_100k.stl", &one, &ref, NULL), PF_E_OK);
+    cr_assert_eq(ref->ntris, 99224);
+    cr_assert(ref->nverts > 40000 && ref->nverts < 60000, "%zu vertices", ref->nverts);
+    /* From the file (streamed) and from memory (welded in place), with two threads. */
+    cr_assert_eq(pf_mesh_read_file(PF_TEST_DATA "/bumpy_100k.stl", &two, &m, NULL), PF_E_OK);
+    assert_identical(ref, m);
+    pf_mesh_free(m);
+    size_t len;
+    unsigned char *buf = slurp(PF_TEST_DATA "/bumpy_100k.stl", &len);
+    cr_assert_eq(pf_mesh_read_mem(buf, len, &two, &m, NULL), PF_E_OK);
+    assert_identical(ref, m);
+    pf_mesh_free(m);
+    /* As soup, one triangle at a time. */
+    for (int th = 1; th <= 2; th++) {
+        pf_mesh_builder b;
+        pf_mesh_builder_init(&b, th == 1 ? &one : &two);
+        for (size_t t = 0; t < ref->ntris; t++) {
+            float v[9];
+            for (int c = 0; c < 3; c++)
+                memcpy(v + 3 * c, ref->verts + 3 * (size_t)ref->tris[3 * t + c], 12);
+            cr_assert_eq(pf_mesh_builder_tri(&b, v, NULL), PF_E_OK);
+        }
+        cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
+        assert_identical(ref, m);
+        pf_mesh_free(m);
+    }
+    /* Indexed, with every vertex given twice (the copies welded away) and listed in reverse. */
+    for (int th = 1; th <= 2; th++) {
+        pf_mesh_builder b;
+        pf_err err = PF_E_OK;
+        size_t nv = ref->nverts;
+        pf_mesh_builder_init(&b, th == 1 ? &one : &two);
+        float *v = pf_mesh_builder_reserve_verts(&b, 2 * nv, &err, NULL);
+        cr_assert_not_null(v);
+        for (size_t i = 0; i < nv; i++) {
+            memcpy(v + 3 * (nv - 1 - i), ref->verts + 3 * i, 12);
+            memcpy(v + 3 * (nv + i), ref->verts + 3 * i, 12);
+        }
+        pf_mesh_builder_commit_verts(&b, 2 * nv);
+        uint32_t *t = pf_mesh_builder_reserve_indexed(&b, ref->ntris, &err, NULL);
+        cr_assert_not_null(t);
+        for (size_t i = 0; i < ref->ntris * 3; i++)
+            t[i] = i % 2 ? (uint32_t)(nv - 1 - ref->tris[i]) : (uint32_t)(nv + ref->tris[i]);
+        pf_mesh_builder_commit_indexed(&b, ref->ntris);
+        cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
+        assert_identical(ref, m);
+        pf_mesh_free(m);
+    }
+    /* Without welding: every corner its own vertex, the same from the file and from memory. */
+    pf_intake_limits soup = {.no_weld = 1};
+    pf_mesh *s1 = NULL, *s2 = NULL;
+    cr_assert_eq(pf_mesh_read_file(PF_TEST_DATA "/bumpy_100k.stl", &soup, &s1, NULL), PF_E_OK);
+    cr_assert_eq(pf_mesh_read_mem(buf, len, &soup, &s2, NULL), PF_E_OK);
+    assert_identical(s1, s2);
+    cr_assert_eq(s1->nverts, 3 * 99224);
+    for (size_t i = 0; i < 3 * 99224; i++)
+        cr_assert_eq(s1->tris[i], i);
+    cr_assert_eq(memcmp(s1->verts + 3 * 7, buf + 84 + 2 * 50 + 12 + 12, 12), 0); /* corner 1 of triangle 2 */
+    pf_mesh_free(s1);
+    pf_mesh_free(s2);
+    free(buf);
+    pf_mesh_free(ref);
+}
+
+Test(mesh, soup_and_indexed_input_mix_in_order)
+{
+    static const float quad[4][3] = {{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0}};
+    pf_mesh_builder b;
+    pf_err err = PF_E_OK;
+    pf_mesh_builder_init(&b, NULL);
+    float t0[9] = {0, 0, 0, 1, 0, 0, 1, 1, 0}; /* soup first: triangle 0 */
+    cr_assert_eq(pf_mesh_builder_tri(&b, t0, NULL), PF_E_OK);
+    cr_assert_eq(pf_mesh_builder_part(&b, "indexed", 1), PF_E_OK);
+    float *v = pf_mesh_builder_reserve_verts(&b, 4, &err, NULL);
+    cr_assert_not_null(v);
+    memcpy(v, quad, sizeof quad);
+    pf_mesh_builder_commit_verts(&b, 4);
+    cr_assert_eq(b.niverts, 7); /* the soup triangle's three corners came first */
+    uint32_t *t = pf_mesh_builder_reserve_indexed(&b, 1, &err, NULL);
+    t[0] = 3, t[1] = 5, t[2] = 6; /* (0 0 0) (1 1 0) (0 1 0) */
+    pf_mesh_builder_commit_indexed(&b, 1);
+    cr_assert_eq(pf_mesh_builder_part(&b, "soup again", 0), PF_E_OK);
+    float t2[9] = {0, 1, 0, 1, 1, 0, 0, 1, -0.0f};
+    cr_assert_eq(pf_mesh_builder_tri(&b, t2, NULL), PF_E_OK);
+    pf_mesh *m = NULL;
+    cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
+    cr_assert_eq(m->ntris, 3);
+    cr_assert_eq(m->nverts, 4); /* the quad welds with the soup corners, and -0 with +0 */
+    static const uint32_t want[9] = {0, 1, 2, 0, 2, 3, 3, 2, 3};
+    cr_assert_eq(memcmp(m->tris, want, sizeof want), 0);
+    cr_assert_eq(m->verts[3 * 3 + 1], 1.0f);
+    cr_assert_eq(m->nparts, 3);
+    cr_assert_eq(m->parts[1].first_tri, 1);
+    cr_assert_eq(m->parts[2].printed, 0);
+    pf_mesh_free(m);
+}
+
+Test(mesh, indexed_triangle_beyond_the_vertices_is_bad_index)
+{
+    pf_mesh_builder b;
+    pf_err err = PF_E_OK;
+    pf_errbuf eb = {{0}};
+    pf_mesh_builder_init(&b, NULL);
+    float *v = pf_mesh_builder_reserve_verts(&b, 3, &err, NULL);
+    memset(v, 0, 9 * sizeof *v);
+    v[3] = 1, v[7] = 1;
+    pf_mesh_builder_commit_verts(&b, 3);
+    uint32_t *t = pf_mesh_builder_reserve_indexed(&b, 2, &err, NULL);
+    t[0] = 0, t[1] = 1, t[2] = 2, t[3] = 0, t[4] = 2, t[5] = 3;
+    pf_mesh_builder_commit_indexed(&b, 2);
+    pf_mesh *m = NULL;
+    cr_assert_eq(pf_mesh_builder_finish(&b, &m, &eb), PF_E_BAD_INDEX);
+    cr_assert_null(m);
+    cr_assert(strstr(eb.msg, "triangle 1 refers to vertex 4 but there are 3"), "%s", eb.msg);
 }
