@@ -2,6 +2,7 @@
 #include "engine/bigalloc.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,23 @@
 
 #define HUGE_PAGE ((size_t)2 << 20)
 #define SMALL_PAGE ((size_t)4096)
+
+/* Freed mappings kept for reuse. Why a process-wide list: on this kind of VM a fresh page costs far more than
+ * the work done in it (the kernel zeroes it, the hypervisor backs it), and one request frees its weld tables
+ * just before its analysis wants as much memory again; a server reuses them across requests too. This is the
+ * allocator's own free list, like malloc's, and the only state it keeps: a mutex guards it, and at most
+ * KEEP_BYTES stay mapped while unused. */
+#define KEEP_SLOTS 6
+#define KEEP_BYTES ((size_t)192 << 20)
+
+typedef struct kept {
+    void *p;    /* mapping, 2 MB aligned */
+    size_t len; /* its page-rounded length; 0 for an empty slot */
+} kept;
+
+static pthread_mutex_t keep_lock = PTHREAD_MUTEX_INITIALIZER;
+static kept keep[KEEP_SLOTS];
+static size_t keep_total;
 
 static size_t page_round(size_t n)
 {
@@ -36,14 +54,74 @@ static void *map_aligned(size_t n)
     return (void *)start;
 }
 
+/* Takes the smallest kept mapping that holds n bytes, trimmed to n (page-rounded), or NULL. */
+static void *take_kept(size_t n)
+{
+    size_t len = page_round(n), best = KEEP_SLOTS;
+    pthread_mutex_lock(&keep_lock);
+    for (size_t i = 0; i < KEEP_SLOTS; i++)
+        if (keep[i].len >= len && (best == KEEP_SLOTS || keep[i].len < keep[best].len)) best = i;
+    void *p = NULL;
+    size_t have = 0;
+    if (best < KEEP_SLOTS) {
+        p = keep[best].p;
+        have = keep[best].len;
+        keep_total -= have;
+        keep[best].p = NULL;
+        keep[best].len = 0;
+    }
+    pthread_mutex_unlock(&keep_lock);
+    if (p && have > len) munmap((unsigned char *)p + len, have - len);
+    return p;
+}
+
+/* Keeps a mapping of len bytes for reuse when there is room, else unmaps it (or the smallest kept one). */
+static void give_back(void *p, size_t len)
+{
+    void *drop = p;
+    size_t drop_len = len;
+    pthread_mutex_lock(&keep_lock);
+    size_t slot = KEEP_SLOTS, smallest = 0;
+    for (size_t i = 0; i < KEEP_SLOTS; i++) {
+        if (!keep[i].len && slot == KEEP_SLOTS) slot = i;
+        if (keep[i].len < keep[smallest].len) smallest = i;
+    }
+    if (slot == KEEP_SLOTS && keep[smallest].len < len) { /* full: a bigger mapping is worth more */
+        drop = keep[smallest].p;
+        drop_len = keep[smallest].len;
+        keep_total -= drop_len;
+        keep[smallest].len = 0;
+        slot = smallest;
+    }
+    if (slot < KEEP_SLOTS && keep_total + len <= KEEP_BYTES) {
+        keep[slot].p = p;
+        keep[slot].len = len;
+        keep_total += len;
+        if (drop == p) drop = NULL;
+    } else if (drop != p) { /* no room after all: put the evicted one back */
+        keep[slot].p = drop;
+        keep[slot].len = drop_len;
+        keep_total += drop_len;
+        drop = p;
+        drop_len = len;
+    }
+    pthread_mutex_unlock(&keep_lock);
+    if (drop) munmap(drop, drop_len);
+}
+
 void *pf_big_alloc(size_t n)
 {
-    return is_big(n) ? map_aligned(n) : malloc(n ? n : 1);
+    if (!is_big(n)) return malloc(n ? n : 1);
+    void *p = take_kept(n);
+    return p ? p : map_aligned(n);
 }
 
 void *pf_big_zalloc(size_t n)
 {
-    return is_big(n) ? map_aligned(n) : calloc(n ? n : 1, 1);
+    if (!is_big(n)) return calloc(n ? n : 1, 1);
+    void *p = take_kept(n);
+    if (p) return memset(p, 0, n); /* still far cheaper than faulting fresh pages in */
+    return map_aligned(n);
 }
 
 void *pf_big_realloc(void *p, size_t n_old, size_t n_new)
@@ -67,7 +145,7 @@ void pf_big_free(void *p, size_t n)
 {
     if (!p) return;
     if (is_big(n))
-        munmap(p, page_round(n));
+        give_back(p, page_round(n));
     else
         free(p);
 }

@@ -517,17 +517,43 @@ static void run_two(void *(*fn)(void *), void *a0, void *a1)
         fn(a1);
 }
 
-typedef struct remap_job {
-    uint32_t *ids;
-    size_t lo, hi;
-    const uint32_t *map;
-} remap_job;
+/* Merge helpers. lookup_run finds where the second half's vertices lo..hi occur in the first half's table
+ * (map = number there, or UINT32_MAX), prefetching a batch of slots ahead; remap_run renumbers ids. */
+typedef struct merge_job {
+    const weld_share *first; /* the first half, whose table is searched */
+    const float *verts;      /* the second half's vertices */
+    uint32_t *map;           /* per second-half vertex */
+    uint32_t *ids;           /* remap: point numbers to rewrite through map */
+    size_t lo, hi;           /* vertex range (lookup) or point range (remap) */
+} merge_job;
+
+static void *lookup_run(void *arg)
+{
+    merge_job *j = arg;
+    const weld_slot *table = j->first->table;
+    size_t mask = j->first->cap - 1;
+    uint64_t hh[WELD_BATCH];
+    for (size_t l0 = j->lo; l0 < j->hi; l0 += WELD_BATCH) {
+        size_t nb = j->hi - l0 < WELD_BATCH ? j->hi - l0 : WELD_BATCH;
+        for (size_t b = 0; b < nb; b++) {
+            const uint32_t *k = (const uint32_t *)(const void *)(j->verts + (l0 + b) * 3);
+            hh[b] = hash3(k[0], k[1], k[2]);
+            __builtin_prefetch(&table[hh[b] & mask]);
+        }
+        for (size_t b = 0; b < nb; b++) {
+            const uint32_t *k = (const uint32_t *)(const void *)(j->verts + (l0 + b) * 3);
+            const weld_slot *f = weld_find((weld_slot *)table, mask, hh[b], k[0], k[1], k[2]);
+            j->map[l0 + b] = f->id ? f->id - 1 : UINT32_MAX;
+        }
+    }
+    return NULL;
+}
 
 static void *remap_run(void *arg)
 {
-    remap_job *r = arg;
-    for (size_t i = r->lo; i < r->hi; i++)
-        r->ids[i] = r->map[r->ids[i]];
+    merge_job *j = arg;
+    for (size_t i = j->lo; i < j->hi; i++)
+        j->ids[i] = j->map[j->ids[i]];
     return NULL;
 }
 
@@ -578,20 +604,16 @@ static pf_err weld_points(const weld_src *src, size_t ngroups, int threads, int 
         }
         sh[0].verts = v;
         sh[0].vcap = nv + n1;
-        for (size_t l = 0; l < n1; l++) {
-            uint32_t key[3];
-            memcpy(key, sh[1].verts + l * 3, 12);
-            const weld_slot *f =
-                weld_find(sh[0].table, sh[0].cap - 1, hash3(key[0], key[1], key[2]), key[0], key[1], key[2]);
-            if (f->id) {
-                map[l] = f->id - 1;
-            } else {
-                memcpy(v + nv * 3, key, 12);
+        merge_job lk[2] = {{&sh[0], sh[1].verts, map, ids, 0, n1 / 2},
+                           {&sh[0], sh[1].verts, map, ids, n1 / 2, n1}};
+        run_two(lookup_run, &lk[0], &lk[1]);
+        for (size_t l = 0; l < n1; l++) /* in order: new vertices are numbered as one thread would */
+            if (map[l] == UINT32_MAX) {
+                memcpy(v + nv * 3, sh[1].verts + l * 3, 12);
                 map[l] = (uint32_t)nv++;
             }
-        }
         size_t lo = half * src->k, mid = lo + (npts - lo) / 2;
-        remap_job rj[2] = {{ids, lo, mid, map}, {ids, mid, npts, map}};
+        merge_job rj[2] = {{NULL, NULL, map, ids, lo, mid}, {NULL, NULL, map, ids, mid, npts}};
         run_two(remap_run, &rj[0], &rj[1]);
     }
     if (!(v = pf_big_realloc(v, sh[0].vcap * 12, nv * 12))) {
