@@ -313,7 +313,9 @@ pf_err pf__builder_stl(pf_mesh_builder *b, const unsigned char *records, uint32_
  * depend on the thread count. A binary STL file is read by each thread in chunks of its own range (pread into
  * a buffer that stays in cache), which is far cheaper here than mapping or copying the whole file. */
 #define WELD_PARALLEL_MIN 65536 /* points below which one thread is faster than starting a second */
-#define WELD_BATCH 32           /* points whose slots are prefetched together */
+#define WELD_BATCH 32           /* merge: points whose slots are prefetched together */
+#define WELD_LAG 24             /* table lookups in flight while welding */
+#define WELD_QUEUE 32           /* power of two above WELD_LAG */
 #define WELD_CACHE 8192         /* entries of the recent-key cache (128 KB) */
 #define WELD_CHUNK 2600         /* records per pread (130 KB) */
 #define EXP_MASK 0x7f800000u
@@ -396,14 +398,14 @@ static int weld_feed(weld_share *w, const unsigned char *p, size_t ngroups, size
     const size_t npts = ngroups * k;
     uint32_t *ids = w->ids + pt;
     weld_slot *cache = w->cache;
-    uint32_t kx[WELD_BATCH], ky[WELD_BATCH], kz[WELD_BATCH], todo[WELD_BATCH];
-    uint64_t hh[WELD_BATCH];
+    /* Lookups the cache could not answer wait in a queue, WELD_LAG deep, so that each slot's prefetch has
+     * had WELD_LAG other lookups' time to arrive. They are answered in order, so numbering is unchanged. */
+    uint32_t qx[WELD_QUEUE], qy[WELD_QUEUE], qz[WELD_QUEUE], qi[WELD_QUEUE];
+    uint64_t qh[WELD_QUEUE];
+    size_t head = 0, tail = 0;
     unsigned j = 0;
-    for (size_t i = 0; i < npts;) {
-        size_t nb = npts - i < WELD_BATCH ? npts - i : WELD_BATCH;
-        size_t mask = w->cap - 1;
-        unsigned nt = 0;
-        for (size_t b = 0; b < nb; b++) {
+    for (size_t i = 0; i <= npts; i++) {
+        if (i < npts) {
             const unsigned char *q = p + j * 12;
             uint32_t x, y, z;
             memcpy(&x, q, 4);
@@ -414,7 +416,7 @@ static int weld_feed(weld_share *w, const unsigned char *p, size_t ngroups, size
                 p += stride;
             }
             if (((x & EXP_MASK) == EXP_MASK) | ((y & EXP_MASK) == EXP_MASK) | ((z & EXP_MASK) == EXP_MASK)) {
-                w->bad = pt + i + b;
+                w->bad = pt + i;
                 w->bad_axis = (x & EXP_MASK) == EXP_MASK ? 0 : (y & EXP_MASK) == EXP_MASK ? 1 : 2;
                 w->err = PF_E_BAD_NUMBER;
                 return 0;
@@ -423,37 +425,40 @@ static int weld_feed(weld_share *w, const unsigned char *p, size_t ngroups, size
             y = y == 0x80000000u ? 0 : y;
             z = z == 0x80000000u ? 0 : z;
             if (w->copy_only) {
-                uint32_t *d = (uint32_t *)(void *)(w->verts + (pt + i + b) * 3);
+                uint32_t *d = (uint32_t *)(void *)(w->verts + (pt + i) * 3);
                 d[0] = x, d[1] = y, d[2] = z;
-                ids[i + b] = (uint32_t)(pt + i + b);
+                ids[i] = (uint32_t)(pt + i);
                 continue;
             }
             uint64_t h = hash3(x, y, z);
             const weld_slot *c = &cache[(h >> 32) & (WELD_CACHE - 1)];
             if (c->id && c->k[0] == x && c->k[1] == y && c->k[2] == z) {
-                ids[i + b] = c->id - 1;
+                ids[i] = c->id - 1;
                 continue;
             }
-            __builtin_prefetch(&w->table[h & mask]);
-            kx[nt] = x, ky[nt] = y, kz[nt] = z, hh[nt] = h, todo[nt] = (uint32_t)b;
-            nt++;
+            __builtin_prefetch(&w->table[h & (w->cap - 1)]);
+            size_t t = tail++ & (WELD_QUEUE - 1);
+            qx[t] = x, qy[t] = y, qz[t] = z, qh[t] = h, qi[t] = (uint32_t)i;
+            if (tail - head <= WELD_LAG) continue;
         }
-        for (unsigned t = 0; t < nt; t++) {
-            weld_slot *e = weld_find(w->table, w->cap - 1, hh[t], kx[t], ky[t], kz[t]);
+        /* Answer the oldest waiting lookup (all of them once the points are done). */
+        while (head < tail) {
+            size_t t = head++ & (WELD_QUEUE - 1);
+            weld_slot *e = weld_find(w->table, w->cap - 1, qh[t], qx[t], qy[t], qz[t]);
             if (!e->id) {
-                e->k[0] = kx[t], e->k[1] = ky[t], e->k[2] = kz[t];
+                e->k[0] = qx[t], e->k[1] = qy[t], e->k[2] = qz[t];
                 e->id = (uint32_t)++w->nlocal;
                 memcpy(w->verts + (w->nlocal - 1) * 3, e->k, 12);
                 w->used++;
             }
-            ids[i + todo[t]] = e->id - 1;
-            cache[(hh[t] >> 32) & (WELD_CACHE - 1)] = *e;
+            ids[qi[t]] = e->id - 1;
+            cache[(qh[t] >> 32) & (WELD_CACHE - 1)] = *e;
             if (w->used * 4 > w->cap * 3 && !weld_grow(w)) {
                 w->err = PF_E_NOMEM;
                 return 0;
             }
+            if (i < npts) break;
         }
-        i += nb;
     }
     return 1;
 }
