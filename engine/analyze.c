@@ -2,6 +2,7 @@
  * then edge matching (edges bucketed by their smaller vertex) and union-find shells, run side by side. */
 #include "engine/analyze.h"
 #include "engine/bigalloc.h"
+#include "engine/sched.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -400,7 +401,7 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
         return pf_errf(eb, PF_E_TOO_MANY_TRIANGLES, "%zu vertices is over the analysis limit", m->nverts);
     pf_analyze_opts opts = {{0, 0, 0}, 0, 0};
     if (o) opts = *o;
-    unsigned threads = opts.threads == 1 ? 1 : 2;
+    unsigned threads = (unsigned)pf_sched_threads(opts.threads);
     pf_err err = PF_E_OK;
     pf_analysis a;
     memset(&a, 0, sizeof a);
@@ -433,8 +434,9 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
         job.shell_bad = sj.bad[0] || sj.bad[1];
     } else {
         size_t nv = m->nverts ? m->nverts : 1;
-        job.start = pf_big_zalloc((nv + 1) * sizeof *job.start);
+        /* Largest first: it is the one most likely to find the welder's freed tables still warm. */
         job.entries = pf_big_alloc(3 * ntris * sizeof *job.entries);
+        job.start = pf_big_zalloc((nv + 1) * sizeof *job.start);
         job.parent = pf_big_alloc(nv * sizeof *job.parent);
         job.used = pf_big_zalloc(nv);
         if (!job.start || !job.entries || !job.parent || !job.used) {

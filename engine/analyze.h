@@ -23,8 +23,8 @@ typedef struct pf_mesh_stats {
  * the default thread count. */
 typedef struct pf_analyze_opts {
     double bed_mm[3]; /* printer build volume X, Y, Z in mm; all zero skips the fit test */
-    int threads;    /* worker threads for the edge and shell work: 0 means 2, 1 runs on the caller's thread */
-    int stats_only; /* 1: fill only .stats (and the fit test); vertices, shells and edge counts stay 0 */
+    int threads;      /* threads for the edge and shell work: 1 or 2; 0 decides (2 when a core is idle now) */
+    int stats_only;   /* 1: fill only .stats (and the fit test); vertices, shells and edge counts stay 0 */
 } pf_analyze_opts;
 
 /* The full report. Edge counts are over undirected edges between distinct vertices of printed triangles. */

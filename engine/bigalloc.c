@@ -54,24 +54,33 @@ static void *map_aligned(size_t n)
     return (void *)start;
 }
 
-/* Takes the smallest kept mapping that holds n bytes, trimmed to n (page-rounded), or NULL. */
+/* Takes the smallest kept mapping that holds n bytes: its head (n bytes, page-rounded) is returned and its
+ * tail stays kept when it is big enough, since its pages are as warm as the head's. NULL when none fits. */
 static void *take_kept(size_t n)
 {
     size_t len = page_round(n), best = KEEP_SLOTS;
     pthread_mutex_lock(&keep_lock);
     for (size_t i = 0; i < KEEP_SLOTS; i++)
         if (keep[i].len >= len && (best == KEEP_SLOTS || keep[i].len < keep[best].len)) best = i;
-    void *p = NULL;
-    size_t have = 0;
+    unsigned char *p = NULL, *drop = NULL;
+    size_t drop_len = 0;
     if (best < KEEP_SLOTS) {
         p = keep[best].p;
-        have = keep[best].len;
-        keep_total -= have;
-        keep[best].p = NULL;
-        keep[best].len = 0;
+        size_t rest = keep[best].len - len;
+        if (rest >= PF_BIG_MIN) {
+            keep[best].p = p + len;
+            keep[best].len = rest;
+            keep_total -= len;
+        } else {
+            drop = rest ? p + len : NULL;
+            drop_len = rest;
+            keep_total -= keep[best].len;
+            keep[best].p = NULL;
+            keep[best].len = 0;
+        }
     }
     pthread_mutex_unlock(&keep_lock);
-    if (p && have > len) munmap((unsigned char *)p + len, have - len);
+    if (drop) munmap(drop, drop_len);
     return p;
 }
 

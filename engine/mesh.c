@@ -2,6 +2,7 @@
 #include "engine/mesh.h"
 #include "engine/bigalloc.h"
 #include "engine/intake_internal.h"
+#include "engine/sched.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,7 +98,7 @@ void pf_mesh_builder_init(pf_mesh_builder *b, const pf_intake_limits *lim)
     memset(b, 0, sizeof *b);
     b->max_triangles = r.max_triangles;
     b->no_weld = r.no_weld;
-    b->threads = r.threads == 1 ? 1 : 2;
+    b->threads = r.threads;
 }
 
 void pf_mesh_builder_free(pf_mesh_builder *b)
@@ -313,7 +314,7 @@ pf_err pf__builder_stl(pf_mesh_builder *b, const unsigned char *records, uint32_
  * depend on the thread count. A binary STL file is read by each thread in chunks of its own range (pread into
  * a buffer that stays in cache), which is far cheaper here than mapping or copying the whole file. */
 #define WELD_PARALLEL_MIN 65536 /* points below which one thread is faster than starting a second */
-#define WELD_BATCH 32           /* merge: points whose slots are prefetched together */
+#define WELD_FILTER_BITS 22     /* 2^22-bit (512 KB) filter of the first half's vertices, for the merge */
 #define WELD_LAG 24             /* table lookups in flight while welding */
 #define WELD_QUEUE 32           /* power of two above WELD_LAG */
 #define WELD_CACHE 8192         /* entries of the recent-key cache (128 KB) */
@@ -347,6 +348,8 @@ typedef struct weld_share {
     size_t nlocal;     /* vertices found */
     weld_slot *table;  /* kept for the merge */
     size_t cap, used;  /* table slots and slots in use */
+    int own_table;     /* 1 once the table grew out of the block weld_points gave both shares */
+    uint64_t *filter;  /* first half only: one bit per hash prefix of its vertices (WELD_FILTER_BITS) */
     weld_slot *cache;  /* recent keys */
     size_t bad;        /* first point with a non-finite coordinate, SIZE_MAX if none */
     unsigned bad_axis; /* its first non-finite axis */
@@ -383,10 +386,31 @@ static int weld_grow(weld_share *w)
         const weld_slot *e = &w->table[s];
         if (e->id) *weld_find(nt, nc - 1, hash3(e->k[0], e->k[1], e->k[2]), e->k[0], e->k[1], e->k[2]) = *e;
     }
-    pf_big_free(w->table, w->cap * sizeof *w->table);
+    if (w->own_table) pf_big_free(w->table, w->cap * sizeof *w->table);
     w->table = nt;
     w->cap = nc;
+    w->own_table = 1;
     return 1;
+}
+
+/* Doubles the room for this share's vertices (they can never outnumber its points). */
+static int weld_more_verts(weld_share *w)
+{
+    size_t npts = (w->g1 - w->g0) * w->src->k, nc = w->vcap * 2 < npts ? w->vcap * 2 : npts;
+    float *nv = pf_big_realloc(w->verts, w->vcap * 12, nc * 12);
+    if (!nv) return 0;
+    w->verts = nv;
+    w->vcap = nc;
+    return 1;
+}
+
+/* Table slots for npts points: the expected vertex count · 4/3, as a power of two. */
+static size_t weld_table_cap(size_t npts, unsigned spread)
+{
+    size_t expect = npts / spread / 3 * 4 + 16, cap = 1024;
+    while (cap < expect)
+        cap *= 2;
+    return cap;
 }
 
 /* Welds (or copies) the points of ngroups groups starting at p, the first being point number pt. Returns 0 at
@@ -446,8 +470,15 @@ static int weld_feed(weld_share *w, const unsigned char *p, size_t ngroups, size
             size_t t = head++ & (WELD_QUEUE - 1);
             weld_slot *e = weld_find(w->table, w->cap - 1, qh[t], qx[t], qy[t], qz[t]);
             if (!e->id) {
+                if (w->nlocal == w->vcap && !weld_more_verts(w)) {
+                    w->err = PF_E_NOMEM;
+                    return 0;
+                }
                 e->k[0] = qx[t], e->k[1] = qy[t], e->k[2] = qz[t];
                 e->id = (uint32_t)++w->nlocal;
+                if (w->filter)
+                    w->filter[qh[t] >> (64 - WELD_FILTER_BITS + 6)] |=
+                        1ull << (qh[t] >> (64 - WELD_FILTER_BITS) & 63);
                 memcpy(w->verts + (w->nlocal - 1) * 3, e->k, 12);
                 w->used++;
             }
@@ -470,15 +501,12 @@ static void *weld_run(void *arg)
     size_t ngroups = w->g1 - w->g0, npts = ngroups * src->k;
     unsigned char *chunk = NULL;
     if (!w->copy_only) {
-        size_t expect = npts / src->spread / 3 * 4 + 16;
-        w->cap = 1024;
-        while (w->cap < expect)
-            w->cap *= 2;
-        w->table = pf_big_zalloc(w->cap * sizeof *w->table);
+        /* Room for twice the expected vertices; more is mapped if the mesh shares fewer corners. */
+        size_t want = npts / src->spread * 2 + 1024;
+        w->vcap = want < npts ? want : npts;
         w->cache = calloc(WELD_CACHE, sizeof *w->cache);
-        w->verts = pf_big_alloc(npts * 12);
-        w->vcap = npts;
-        if (!w->table || !w->cache || !w->verts) goto nomem;
+        w->verts = pf_big_alloc(w->vcap * 12);
+        if (!w->cache || !w->verts) goto nomem;
     }
     if (src->fd < 0) {
         weld_feed(w, src->base + w->g0 * src->stride + src->point_off, ngroups, w->g0 * src->k);
@@ -522,8 +550,9 @@ static void run_two(void *(*fn)(void *), void *a0, void *a1)
         fn(a1);
 }
 
-/* Merge helpers. lookup_run finds where the second half's vertices lo..hi occur in the first half's table
- * (map = number there, or UINT32_MAX), prefetching a batch of slots ahead; remap_run renumbers ids. */
+/* Merge helpers. lookup_run finds where the second half's vertices lo..hi occur in the first half (map =
+ * number there, or UINT32_MAX); the first half's filter rules out almost all of them without touching its
+ * table, since halves share only the vertices along their seam. remap_run renumbers ids. */
 typedef struct merge_job {
     const weld_share *first; /* the first half, whose table is searched */
     const float *verts;      /* the second half's vertices */
@@ -535,21 +564,15 @@ typedef struct merge_job {
 static void *lookup_run(void *arg)
 {
     merge_job *j = arg;
-    const weld_slot *table = j->first->table;
-    size_t mask = j->first->cap - 1;
-    uint64_t hh[WELD_BATCH];
-    for (size_t l0 = j->lo; l0 < j->hi; l0 += WELD_BATCH) {
-        size_t nb = j->hi - l0 < WELD_BATCH ? j->hi - l0 : WELD_BATCH;
-        for (size_t b = 0; b < nb; b++) {
-            const uint32_t *k = (const uint32_t *)(const void *)(j->verts + (l0 + b) * 3);
-            hh[b] = hash3(k[0], k[1], k[2]);
-            __builtin_prefetch(&table[hh[b] & mask]);
-        }
-        for (size_t b = 0; b < nb; b++) {
-            const uint32_t *k = (const uint32_t *)(const void *)(j->verts + (l0 + b) * 3);
-            const weld_slot *f = weld_find((weld_slot *)table, mask, hh[b], k[0], k[1], k[2]);
-            j->map[l0 + b] = f->id ? f->id - 1 : UINT32_MAX;
-        }
+    const weld_share *f0 = j->first;
+    for (size_t l = j->lo; l < j->hi; l++) {
+        const uint32_t *k = (const uint32_t *)(const void *)(j->verts + l * 3);
+        uint64_t h = hash3(k[0], k[1], k[2]);
+        j->map[l] = UINT32_MAX;
+        if (!(f0->filter[h >> (64 - WELD_FILTER_BITS + 6)] >> (h >> (64 - WELD_FILTER_BITS) & 63) & 1))
+            continue;
+        const weld_slot *f = weld_find((weld_slot *)f0->table, f0->cap - 1, h, k[0], k[1], k[2]);
+        if (f->id) j->map[l] = f->id - 1;
     }
     return NULL;
 }
@@ -568,7 +591,8 @@ static pf_err weld_points(const weld_src *src, size_t ngroups, int threads, int 
                           float **verts_out, size_t *nverts_out, size_t *bad, unsigned *bad_axis)
 {
     pf_err err = PF_E_OK;
-    size_t npts = ngroups * src->k, half = threads > 1 && npts >= WELD_PARALLEL_MIN ? ngroups / 2 : ngroups;
+    size_t npts = ngroups * src->k, half = ngroups;
+    if (npts >= WELD_PARALLEL_MIN && pf_sched_threads(threads) == 2) half = ngroups / 2;
     uint32_t *map = NULL;
     float *all = copy_only ? pf_big_alloc(npts * 12) : NULL;
     if (copy_only && !all) return PF_E_NOMEM;
@@ -583,6 +607,18 @@ static pf_err weld_points(const weld_src *src, size_t ngroups, int threads, int 
         sh[s].verts = all;
         sh[s].bad = SIZE_MAX;
     }
+    /* Both tables in one block, so that once freed it can serve the analysis that usually follows whole. */
+    size_t cap0 = weld_table_cap(half * src->k, src->spread),
+           cap1 = half < ngroups ? weld_table_cap((ngroups - half) * src->k, src->spread) : 0;
+    weld_slot *tables = copy_only ? NULL : pf_big_zalloc((cap0 + cap1) * sizeof *tables);
+    if (!copy_only && !tables) return PF_E_NOMEM;
+    if (half < ngroups && !copy_only &&
+        !(sh[0].filter = calloc((size_t)1 << (WELD_FILTER_BITS - 6), sizeof *sh[0].filter))) {
+        pf_big_free(tables, (cap0 + cap1) * sizeof *tables);
+        return PF_E_NOMEM;
+    }
+    sh[0].table = tables, sh[0].cap = cap0;
+    sh[1].table = tables ? tables + cap0 : NULL, sh[1].cap = cap1;
     run_two(weld_run, &sh[0], half < ngroups ? &sh[1] : NULL);
     for (int s = 0; s < 2 && err == PF_E_OK; s++) {
         if (sh[s].err == PF_E_BAD_NUMBER) {
@@ -611,7 +647,13 @@ static pf_err weld_points(const weld_src *src, size_t ngroups, int threads, int 
         sh[0].vcap = nv + n1;
         merge_job lk[2] = {{&sh[0], sh[1].verts, map, ids, 0, n1 / 2},
                            {&sh[0], sh[1].verts, map, ids, n1 / 2, n1}};
-        run_two(lookup_run, &lk[0], &lk[1]);
+        int two = pf_sched_threads(threads) == 2; /* decided again: the load may have changed */
+        if (two) {
+            run_two(lookup_run, &lk[0], &lk[1]);
+        } else {
+            lookup_run(&lk[0]);
+            lookup_run(&lk[1]);
+        }
         for (size_t l = 0; l < n1; l++) /* in order: new vertices are numbered as one thread would */
             if (map[l] == UINT32_MAX) {
                 memcpy(v + nv * 3, sh[1].verts + l * 3, 12);
@@ -619,7 +661,12 @@ static pf_err weld_points(const weld_src *src, size_t ngroups, int threads, int 
             }
         size_t lo = half * src->k, mid = lo + (npts - lo) / 2;
         merge_job rj[2] = {{NULL, NULL, map, ids, lo, mid}, {NULL, NULL, map, ids, mid, npts}};
-        run_two(remap_run, &rj[0], &rj[1]);
+        if (two) {
+            run_two(remap_run, &rj[0], &rj[1]);
+        } else {
+            remap_run(&rj[0]);
+            remap_run(&rj[1]);
+        }
     }
     if (!(v = pf_big_realloc(v, sh[0].vcap * 12, nv * 12))) {
         err = PF_E_NOMEM;
@@ -633,8 +680,10 @@ done:
     pf_big_free(all, npts * 12);
     for (int s = 0; s < 2 && !copy_only; s++) {
         pf_big_free(sh[s].verts, sh[s].vcap * 12);
-        pf_big_free(sh[s].table, sh[s].cap * sizeof *sh[s].table);
+        if (sh[s].own_table) pf_big_free(sh[s].table, sh[s].cap * sizeof *sh[s].table);
     }
+    pf_big_free(tables, (cap0 + cap1) * sizeof *tables);
+    free(sh[0].filter);
     return err;
 }
 
@@ -892,7 +941,7 @@ pf_err pf_mesh_read_file(const char *path, const pf_intake_limits *lim, pf_mesh 
             part->tri_count = n;
             part->printed = 1;
             weld_src src = {NULL, PF_STL_RECORD, PF_STL_VERTS, 3, 6, fd, PF_STL_HEADER};
-            err = mesh_from_stl(&src, n, r.threads == 1 ? 1 : 2, r.no_weld, part, 1, out, eb);
+            err = mesh_from_stl(&src, n, r.threads, r.no_weld, part, 1, out, eb);
             goto done;
         }
     }

@@ -47,7 +47,8 @@ typedef struct pf_intake_limits {
     unsigned max_inflate_ratio; /* inflated/compressed bytes per entry; default 1000 */
     unsigned max_depth;         /* 3MF component nesting depth; default 32 */
     int no_weld;                /* 1: keep the triangle soup (each triangle its own 3 vertices) */
-    int threads;                /* welding threads: 0 means 2, 1 welds on the caller's thread (same result) */
+    int threads; /* welding threads: 1 or 2; 0 decides per read (2 when a core is idle); the mesh is the same
+                  */
 } pf_intake_limits;
 
 #define PF_DEFAULT_MAX_FILE_BYTES ((size_t)50 * 1000 * 1000)

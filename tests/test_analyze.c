@@ -61,7 +61,7 @@ static pf_analysis analyze(const pf_mesh *m, const double bed[3])
 {
     pf_analysis a;
     pf_errbuf eb = {{0}};
-    pf_analyze_opts o = {{0, 0, 0}, 0, 0};
+    pf_analyze_opts o = {{0, 0, 0}, 2, 0}; /* two threads for sure: 0 would pick one on a busy machine */
     if (bed) memcpy(o.bed_mm, bed, sizeof o.bed_mm);
     cr_assert_eq(pf_mesh_analyze(m, &o, &a, &eb), PF_E_OK, "%s", eb.msg);
     /* The single-threaded run must give the very same answer. */

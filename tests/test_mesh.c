@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/mesh.h"
+#include "engine/sched.h"
 
 Test(mesh, binary_stl_cube_welds_to_eight_vertices)
 {
@@ -208,4 +209,12 @@ Test(mesh, indexed_triangle_beyond_the_vertices_is_bad_index)
     cr_assert_eq(pf_mesh_builder_finish(&b, &m, &eb), PF_E_BAD_INDEX);
     cr_assert_null(m);
     cr_assert(strstr(eb.msg, "triangle 1 refers to vertex 4 but there are 3"), "%s", eb.msg);
+}
+
+Test(mesh, thread_choice_honours_explicit_counts)
+{
+    cr_assert_eq(pf_sched_threads(1), 1);
+    cr_assert_eq(pf_sched_threads(2), 2);
+    int t = pf_sched_threads(0);
+    cr_assert(t == 1 || t == 2, "%d", t);
 }
