@@ -56,6 +56,8 @@ typedef struct pf_classify_params {
     float l0_fill_lo;      /* layer 0 fill boundary (after the shift) */
     float margin;          /* top/bottom growth into the fill region (EXTERNAL_INFILL_MARGIN, 3 mm) */
     float shell_min_width; /* vertical-shell bands narrower than this vanish (opening by 0.5·1.05·s_solid) */
+    float
+        sparse_min_width; /* sparse regions narrower than this become solid (opening of the internal area) */
 } pf_classify_params;
 
 /* Cell classes: the low 2 bits hold the wall band, bits 2–4 the fill class, bit 7 "inside the slice". */

@@ -136,6 +136,28 @@ static pf_err scalar_raster(void *ctx, const float *segs, size_t nsegs, const pf
     return PF_E_OK;
 }
 
+/* Bounding rectangle [*x0, *x1] × [*y0, *y1] of the nonzero bytes of m; returns 0 when there are none. */
+static int nonzero_rect(const uint8_t *m, long nx, long ny, long *x0, long *x1, long *y0, long *y1)
+{
+    long ax = nx, bx = -1, ay = ny, by = -1;
+    for (long y = 0; y < ny; y++) {
+        const uint8_t *r = m + y * nx;
+        long a = 0, b = nx - 1;
+        while (a < nx && !r[a])
+            a++;
+        if (a == nx) continue;
+        while (!r[b])
+            b--;
+        if (a < ax) ax = a;
+        if (b > bx) bx = b;
+        if (ay == ny) ay = y;
+        by = y;
+    }
+    if (bx < 0) return 0;
+    *x0 = ax, *x1 = bx, *y0 = ay, *y1 = by;
+    return 1;
+}
+
 /* Felzenszwalb–Huttenlocher 1-D squared distance transform of f (n samples, ≥ 1e29 = no site) into d, using
  * v, z (n + 1 entries) as scratch. Lower envelope of the parabolas rooted at the finite samples. */
 static void edt_1d(const float *f, size_t n, float *d, int *v, double *z)
@@ -187,24 +209,36 @@ static pf_err scalar_edt(void *ctx, const uint8_t *mask, const pf_grid *g, float
     int *v = malloc((m + 1) * sizeof *v);
     pf_err err = PF_E_NOMEM;
     if (!f || !d || !z || !v) goto done;
-    /* rows: squared distance in cells along x */
-    for (size_t r = 0; r < ny; r++) {
-        const uint8_t *mr = mask + r * nx;
-        for (size_t c = 0; c < nx; c++)
-            f[c] = mr[c] ? 1e30f : 0.0f;
-        edt_1d(f, nx, dist + r * nx, v, z);
+    memset(dist, 0, nx * ny * sizeof *dist);
+    /* Only the rectangle around the inside cells (plus one ring of outside cells, whose sites bound every
+     * distance) needs transforming; everything else is outside and stays 0. */
+    long x0, x1, y0, y1;
+    if (nonzero_rect(mask, (long)nx, (long)ny, &x0, &x1, &y0, &y1)) {
+        if (x0 > 0) x0--;
+        if (y0 > 0) y0--;
+        if (x1 < (long)nx - 1) x1++;
+        if (y1 < (long)ny - 1) y1++;
+        size_t w = (size_t)(x1 - x0 + 1), hgt = (size_t)(y1 - y0 + 1);
+        for (long r = y0; r <= y1; r++) { /* rows: squared distance in cells along x */
+            const uint8_t *mr = mask + (size_t)r * nx + x0;
+            for (size_t c = 0; c < w; c++)
+                f[c] = mr[c] ? 1e30f : 0.0f;
+            edt_1d(f, w, dist + (size_t)r * nx + x0, v, z);
+        }
+        for (long c = x0; c <= x1; c++) { /* columns */
+            for (size_t r = 0; r < hgt; r++)
+                f[r] = dist[(r + y0) * nx + c];
+            edt_1d(f, hgt, d, v, z);
+            for (size_t r = 0; r < hgt; r++)
+                dist[(r + y0) * nx + c] = d[r];
+        }
+        float cell = g->cell, half = 0.5f * g->cell;
+        for (long r = y0; r <= y1; r++)
+            for (long c = x0; c <= x1; c++) {
+                size_t i = (size_t)r * nx + c;
+                dist[i] = mask[i] ? (dist[i] >= 1e29f ? 1e30f : sqrtf(dist[i]) * cell - half) : 0.0f;
+            }
     }
-    /* columns */
-    for (size_t c = 0; c < nx; c++) {
-        for (size_t r = 0; r < ny; r++)
-            f[r] = dist[r * nx + c];
-        edt_1d(f, ny, d, v, z);
-        for (size_t r = 0; r < ny; r++)
-            dist[r * nx + c] = d[r];
-    }
-    float cell = g->cell, half = 0.5f * g->cell;
-    for (size_t i = 0; i < nx * ny; i++)
-        dist[i] = mask[i] ? (dist[i] >= 1e29f ? 1e30f : sqrtf(dist[i]) * cell - half) : 0.0f;
     err = PF_E_OK;
 done:
     free(f);
@@ -241,6 +275,25 @@ static pf_err scalar_margin_seeds(void *ctx, const pf_grid *g, const pf_classify
     *has_top = ht;
     *has_bot = hb;
     return PF_E_OK;
+}
+
+/* Whether cell i lies in a fill region at least sparse_min_width wide: some cell within half that width
+ * (probed along 8 directions) reaches fill_lo + half the width. The distance field is 1-Lipschitz, so a
+ * narrow strip never gets there. */
+static int wide_enough(const float *d, const pf_grid *g, size_t i, const pf_classify_params *p)
+{
+    float r = 0.5f * p->sparse_min_width, need = p->fill_lo + r;
+    if (d[i] >= need) return 1;
+    r += g->cell; /* a boundary cell may sit up to a cell outside the fill region */
+    long nx = g->nx, ny = g->ny, x = (long)(i % (size_t)nx), y = (long)(i / (size_t)nx);
+    long k = (long)ceilf(r / g->cell), kd = (long)ceilf(r / g->cell * 0.70710678f);
+    static const int dx[8] = {1, -1, 0, 0, 1, 1, -1, -1}, dy[8] = {0, 0, 1, -1, 1, -1, 1, -1};
+    for (int q = 0; q < 8; q++) {
+        long s = q < 4 ? k : kd, xx = x + dx[q] * s, yy = y + dy[q] * s;
+        if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
+        if (d[yy * nx + xx] >= need) return 1;
+    }
+    return 0;
 }
 
 static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
@@ -285,6 +338,7 @@ static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_par
                         float dj = dk(dist, k, i);
                         solid = j == 0 || (dj < p->fill_lo && d - dj >= p->shell_min_width);
                     }
+                    if (!solid && !wide_enough(dist[3], g, i, p)) solid = 1;
                     if (!solid)
                         fill = PF_FILL_SPARSE;
                     else if (below &&
@@ -348,15 +402,19 @@ static pf_err scalar_reduce(void *ctx, const pf_grid *g, const pf_classify_param
     float ext_hi = layer == 0 ? p->l0_ext_hi : p->ext_hi, int_hi = layer == 0 ? p->l0_int_hi : p->int_hi;
     float fill_lo = layer == 0 ? p->l0_fill_lo : p->fill_print_lo;
     double area = 0, wall[3] = {0}, fill[PF_FILL_N] = {0};
-    for (long i = 0; i < nx * ny; i++) {
-        uint8_t c = cls[i];
-        if (!c) continue;
-        float d = dist[i] - shift, a = d - half, b = d + half;
-        area += 1;
-        wall[1] += overlap(a, b, p->ext_lo, ext_hi) * inv;
-        wall[2] += overlap(a, b, ext_hi, int_hi) * inv;
-        fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] += overlap(a, b, fill_lo, 1e30f) * inv;
-    }
+    long x0, x1, y0, y1;
+    if (!nonzero_rect(cls, nx, ny, &x0, &x1, &y0, &y1)) return PF_E_OK;
+    for (long y = y0; y <= y1; y++)
+        for (long x = x0; x <= x1; x++) {
+            long i = y * nx + x;
+            uint8_t c = cls[i];
+            if (!c) continue;
+            float d = dist[i] - shift, a = d - half, b = d + half;
+            area += 1;
+            wall[1] += overlap(a, b, p->ext_lo, ext_hi) * inv;
+            wall[2] += overlap(a, b, ext_hi, int_hi) * inv;
+            fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] += overlap(a, b, fill_lo, 1e30f) * inv;
+        }
     out->area = (float)(area * ca);
     for (int k = 1; k < 3; k++)
         out->wall_area[k] = (float)(wall[k] * ca);
@@ -366,14 +424,17 @@ static pf_err scalar_reduce(void *ctx, const pf_grid *g, const pf_classify_param
      * edges. Run lengths are counted per run set at once. */
     float step = g->cell * 1.41421356f, perp = g->cell * 0.70710678f;
     double runs[PF_RUN_N][PF_HIST_BINS] = {{0}}, rarea[PF_RUN_N][PF_HIST_BINS] = {{0}};
-    for (long s = -(ny - 1); s < nx; s++) {
+    /* Walk the diagonals of the rectangle only (local coordinates rx, ry; cells outside it are empty). */
+    long rw = x1 - x0 + 1, rh = y1 - y0 + 1;
+    for (long s = -(rh - 1); s < rw; s++) {
         long x = s < 0 ? 0 : s, y = s < 0 ? -s : 0; /* parity 0: x − y = s */
-        if (parity) y = s < 0 ? (ny - 1) + s : ny - 1, x = s < 0 ? 0 : s;
+        if (parity) y = s < 0 ? (rh - 1) + s : rh - 1, x = s < 0 ? 0 : s;
         long len[PF_RUN_N] = {0};
         for (;; x++) {
             unsigned set = 0;
-            int inb = x < nx && y >= 0 && y < ny;
-            if (inb) set = runsets_of((cls[y * nx + x] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT);
+            int inb = x < rw && y >= 0 && y < rh;
+            if (inb)
+                set = runsets_of((cls[(y + y0) * nx + x + x0] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT);
             for (int r = 0; r < PF_RUN_N; r++) {
                 if (set >> r & 1) {
                     len[r]++;

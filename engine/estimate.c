@@ -15,7 +15,8 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
 
 #define MAX_LAYERS 100000
 #define MAX_CELLS_PER_LAYER ((size_t)1500000)
-#define CELL_BUDGET 6.0e7 /* cell-layers per estimate: bounds prepare time on tall, wide parts */
+#define CELL_BUDGET                                                                                          \
+    1.5e7 /* cell-layers per estimate: bounds prepare time; fractional coverage keeps areas exact enough */
 #define CELL_MIN 0.05
 
 typedef struct layer_stat {
@@ -67,6 +68,7 @@ static pf_classify_params classify_params(const pf_profile *p)
     c.l0_fill_lo = (float)(c.l0_int_hi - (p->perimeters > 0 ? p->infill_overlap * sf : 0) + 0.05 * sf);
     c.margin = 3.0f;
     c.shell_min_width = (float)(1.05 * ss);
+    c.sparse_min_width = (float)(1.5 * ss);
     return c;
 }
 
@@ -359,7 +361,9 @@ const pf_layer_cells *pf_estimate_cache_layer(const pf_estimate_cache *c, size_t
     1.41421356        /* zig-zag link length per line, in line spacings (45° lines, axis-ish walls) */
 #define LINE_TRIM 0.9 /* line length lost per connected line end pair, in spacings·√2 */
 #define LINE_END_JERK 1.41421356 /* fill line ends: junction speed in units of jerk */
-#define TRAVEL_FACTOR 0.5        /* mean retracted travel ≈ this × √(layer area / islands) */
+#define SOLID_TRIM 0.3           /* solid line length lost per line, in spacings */
+#define SHORT_RUN 1.5     /* fill runs shorter than this (mm) print along the strip: no per-line cost */
+#define TRAVEL_FACTOR 0.5 /* mean retracted travel ≈ this × √(layer area / islands) */
 
 static double excess_at(const layer_stat *ls, double v)
 {
@@ -392,6 +396,11 @@ static void fill_measure(const fill_group *fg, double v, double vj, double *len,
             if (fg->runs[b] <= 0) continue;
             double n = fg->runs[b] / fg->S, l = fg->area[b] / fg->runs[b] - fg->trim;
             if (l < 0.05) l = 0.05;
+            if (l + fg->trim < SHORT_RUN) { /* a narrow strip: filled along its length */
+                L += n * l;
+                T += n * l / v;
+                continue;
+            }
             L += n * (l + fg->link);
             T += n *
                  (pf_motion_move_time(l, v, fg->a, vj, vj) + pf_motion_move_time(fg->link, v, fg->a, vj, vj));
@@ -445,7 +454,19 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
         if (full) a_solid += lc->fill_area[PF_FILL_SPARSE] + lc->fill_area[PF_FILL_IBRIDGE];
         e.volume_mm3[PF_FEAT_EXT_PERIMETER] += v_ext;
         e.volume_mm3[PF_FEAT_PERIMETER] += v_int;
-        e.volume_mm3[PF_FEAT_SOLID] += h * (a_solid + a_top + a_bridge);
+        /* Solid volume: h × area, less what short lines lose at their ends. */
+        {
+            const float(*rs)[PF_HIST_BINS] = lc->runs, (*ra)[PF_HIST_BINS] = lc->run_area;
+            int sets[4] = {full ? PF_RUN_FULL : PF_RUN_SOLID, PF_RUN_TOP, PF_RUN_BRIDGE,
+                           full ? -1 : PF_RUN_IBRIDGE};
+            double asum = a_solid + a_top + a_bridge, hist = 0, trimmed = 0;
+            for (int k = 0; k < 4; k++)
+                for (int b = 0; sets[k] >= 0 && b < PF_HIST_BINS; b++) {
+                    hist += ra[sets[k]][b];
+                    trimmed += fmax(0, ra[sets[k]][b] - rs[sets[k]][b] * SOLID_TRIM * ss);
+                }
+            e.volume_mm3[PF_FEAT_SOLID] += hist > 0 ? h * asum * (trimmed / hist) : h * asum;
+        }
 
         /* Fill groups. */
         double vfirst = p->speed_first_layer, afirst = fmin(p->accel_first_layer, amax);

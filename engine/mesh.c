@@ -25,11 +25,16 @@ pf_intake_limits pf_intake_limits_resolve(const pf_intake_limits *lim)
 const char *pf_format_name(pf_format f)
 {
     switch (f) {
-    case PF_FORMAT_STL_BINARY: return "stl-binary";
-    case PF_FORMAT_STL_ASCII: return "stl-ascii";
-    case PF_FORMAT_OBJ: return "obj";
-    case PF_FORMAT_3MF: return "3mf";
-    default: return "unknown";
+    case PF_FORMAT_STL_BINARY:
+        return "stl-binary";
+    case PF_FORMAT_STL_ASCII:
+        return "stl-ascii";
+    case PF_FORMAT_OBJ:
+        return "obj";
+    case PF_FORMAT_3MF:
+        return "3mf";
+    default:
+        return "unknown";
     }
 }
 
@@ -46,7 +51,8 @@ static int looks_textual(const unsigned char *p, size_t len)
 
 static const unsigned char *skip_space(const unsigned char *p, const unsigned char *end)
 {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
     return p;
 }
 
@@ -122,7 +128,8 @@ float *pf_mesh_builder_reserve(pf_mesh_builder *b, size_t n, pf_err *err, pf_err
     }
     if (b->ntris + n > b->cap) {
         size_t nc = b->cap ? b->cap : 1024;
-        while (nc < b->ntris + n) nc *= 2;
+        while (nc < b->ntris + n)
+            nc *= 2;
         if (nc > b->max_triangles) nc = b->max_triangles;
         float *ns = realloc(b->soup, nc * 9 * sizeof *ns);
         if (!ns) {
@@ -146,7 +153,8 @@ pf_err pf_mesh_builder_tri(pf_mesh_builder *b, const float v[9], pf_errbuf *eb)
     for (int i = 0; i < 9; i++)
         if (!isfinite(v[i])) return pf_errf(eb, PF_E_BAD_NUMBER, "non-finite coordinate");
     pf_err err = PF_E_OK;
-    float *dst = b->ntris < b->cap && b->nparts ? b->soup + b->ntris * 9 : pf_mesh_builder_reserve(b, 1, &err, eb);
+    float *dst =
+        b->ntris < b->cap && b->nparts ? b->soup + b->ntris * 9 : pf_mesh_builder_reserve(b, 1, &err, eb);
     if (!dst) return err;
     memcpy(dst, v, 9 * sizeof *v);
     pf_mesh_builder_commit(b, 1);
@@ -173,7 +181,8 @@ static inline uint64_t hash3(uint32_t a, uint32_t b, uint32_t c)
 static pf_err weld(const float *soup, size_t ntris, float **verts_out, size_t *nverts_out, uint32_t *tris)
 {
     size_t ncorner = ntris * 3, cap = 16;
-    while (cap < ncorner * 2) cap *= 2;
+    while (cap < ncorner * 2)
+        cap *= 2;
     uint32_t *table = malloc(cap * sizeof *table);
     float *verts = malloc(ncorner * 3 * sizeof *verts);
     if (!table || !verts) {
@@ -228,7 +237,8 @@ pf_err pf_mesh_builder_finish(pf_mesh_builder *b, pf_mesh **out, pf_errbuf *eb)
     }
     m->ntris = b->ntris;
     if (b->no_weld) {
-        for (size_t i = 0; i < b->ntris * 3; i++) m->tris[i] = (uint32_t)i;
+        for (size_t i = 0; i < b->ntris * 3; i++)
+            m->tris[i] = (uint32_t)i;
         m->verts = b->soup;
         m->nverts = b->ntris * 3;
         b->soup = NULL;
@@ -256,19 +266,27 @@ void pf_mesh_free(pf_mesh *m)
     free(m);
 }
 
-pf_err pf_mesh_read_mem(const void *buf, size_t len, const pf_intake_limits *lim, pf_mesh **out, pf_errbuf *eb)
+pf_err pf_mesh_read_mem(const void *buf, size_t len, const pf_intake_limits *lim, pf_mesh **out,
+                        pf_errbuf *eb)
 {
     pf_intake_limits r = pf_intake_limits_resolve(lim);
     if (len > r.max_file_bytes)
-        return pf_errf(eb, PF_E_TOO_LARGE, "file is %zu bytes, over the %zu byte limit", len, r.max_file_bytes);
+        return pf_errf(eb, PF_E_TOO_LARGE, "file is %zu bytes, over the %zu byte limit", len,
+                       r.max_file_bytes);
     pf_mesh_builder b;
     pf_mesh_builder_init(&b, &r);
     pf_err err;
     switch (pf_mesh_detect(buf, len)) {
     case PF_FORMAT_STL_BINARY:
-    case PF_FORMAT_STL_ASCII: err = pf__stl_read(buf, len, &b, eb); break;
-    case PF_FORMAT_OBJ: err = pf__obj_read(buf, len, &b, eb); break;
-    case PF_FORMAT_3MF: err = pf__3mf_read(buf, len, &r, &b, eb); break;
+    case PF_FORMAT_STL_ASCII:
+        err = pf__stl_read(buf, len, &b, eb);
+        break;
+    case PF_FORMAT_OBJ:
+        err = pf__obj_read(buf, len, &b, eb);
+        break;
+    case PF_FORMAT_3MF:
+        err = pf__3mf_read(buf, len, &r, &b, eb);
+        break;
     default:
         err = pf_errf(eb, PF_E_FORMAT_UNKNOWN, len ? "not STL, OBJ or 3MF (byte 0)" : "the file is empty");
     }
@@ -292,8 +310,8 @@ pf_err pf_mesh_read_file(const char *path, const pf_intake_limits *lim, pf_mesh 
         goto done;
     }
     if ((size_t)st.st_size > r.max_file_bytes) {
-        err = pf_errf(eb, PF_E_TOO_LARGE, "file is %lld bytes, over the %zu byte limit", (long long)st.st_size,
-                      r.max_file_bytes);
+        err = pf_errf(eb, PF_E_TOO_LARGE, "file is %lld bytes, over the %zu byte limit",
+                      (long long)st.st_size, r.max_file_bytes);
         goto done;
     }
     size_t len = (size_t)st.st_size;

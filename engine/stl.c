@@ -6,15 +6,18 @@
 
 static pf_err read_binary(const unsigned char *buf, size_t len, pf_mesh_builder *b, pf_errbuf *eb)
 {
-    if (len < 84) return pf_errf(eb, PF_E_TRUNCATED, "binary STL shorter than its 84-byte header (%zu bytes)", len);
-    uint32_t n = (uint32_t)buf[80] | (uint32_t)buf[81] << 8 | (uint32_t)buf[82] << 16 | (uint32_t)buf[83] << 24;
+    if (len < 84)
+        return pf_errf(eb, PF_E_TRUNCATED, "binary STL shorter than its 84-byte header (%zu bytes)", len);
+    uint32_t n =
+        (uint32_t)buf[80] | (uint32_t)buf[81] << 8 | (uint32_t)buf[82] << 16 | (uint32_t)buf[83] << 24;
     uint64_t need = (uint64_t)84 + (uint64_t)50 * n;
     if (need > len)
-        return pf_errf(eb, PF_E_TRUNCATED, "binary STL declares %u triangles (%llu bytes) but has %zu bytes", n,
-                       (unsigned long long)need, len);
+        return pf_errf(eb, PF_E_TRUNCATED, "binary STL declares %u triangles (%llu bytes) but has %zu bytes",
+                       n, (unsigned long long)need, len);
     if (need < len)
-        return pf_errf(eb, PF_E_PARSE, "binary STL declares %u triangles but has %zu trailing bytes at byte %llu",
-                       n, (size_t)(len - need), (unsigned long long)need);
+        return pf_errf(eb, PF_E_PARSE,
+                       "binary STL declares %u triangles but has %zu trailing bytes at byte %llu", n,
+                       (size_t)(len - need), (unsigned long long)need);
     b->format = PF_FORMAT_STL_BINARY;
     pf_err err = PF_E_OK;
     if (pf_mesh_builder_part(b, "", 1) != PF_E_OK) return PF_E_NOMEM;
@@ -43,5 +46,5 @@ static pf_err read_ascii(const unsigned char *buf, size_t len, pf_mesh_builder *
 pf_err pf__stl_read(const unsigned char *buf, size_t len, pf_mesh_builder *b, pf_errbuf *eb)
 {
     return pf_mesh_detect(buf, len) == PF_FORMAT_STL_ASCII ? read_ascii(buf, len, b, eb)
-                                                            : read_binary(buf, len, b, eb);
+                                                           : read_binary(buf, len, b, eb);
 }
