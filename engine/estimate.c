@@ -15,8 +15,8 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
 
 #define MAX_LAYERS 100000
 #define MAX_CELLS_PER_LAYER ((size_t)1500000)
-#define CELL_BUDGET                                                                                          \
-    1.5e7 /* cell-layers per estimate: bounds prepare time; fractional coverage keeps areas exact enough */
+/* Cell-layers per estimate: bounds prepare time. Fractional cell coverage keeps areas accurate on coarse grids. */
+#define CELL_BUDGET 8e6
 #define CELL_MIN 0.05
 
 typedef struct layer_stat {
