@@ -21,7 +21,7 @@ static const pf_color nylon_colors[] = {{"Natural", "#EDE6D6"}, {"Black", "#1A1A
 
 #define PF__N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const pf_material pf__materials[] = {
+static const pf_material_def pf__materials[] = {
     {"PLA", "PLA", 1.24, 100000, pla_colors, PF__N(pla_colors),
      "Easy, stiff, low warp; everyday parts and models"},
     {"PETG", "PETG", 1.27, 120000, petg_colors, PF__N(petg_colors),
@@ -59,12 +59,12 @@ size_t pf_material_default_count(void)
     return PF__N(pf__materials);
 }
 
-const pf_material *pf_material_default_at(size_t i)
+const pf_material_def *pf_material_default_at(size_t i)
 {
     return i < PF__N(pf__materials) ? &pf__materials[i] : NULL;
 }
 
-pf_err pf_material_find(const char *name, const pf_material **out, pf_errbuf *eb)
+pf_err pf_material_find(const char *name, const pf_material_def **out, pf_errbuf *eb)
 {
     if (!name || !*name) return pf_errf(eb, PF_E_INVAL, "material name is empty");
     for (size_t i = 0; i < PF__N(pf__materials); i++) {

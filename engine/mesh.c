@@ -66,7 +66,9 @@ pf_format pf_mesh_detect(const void *buf, size_t len)
     size_t n = len < 65536 ? len : 65536;
     for (size_t i = 0; i + 1 < n; i++) {
         if (i == 0 || p[i - 1] == '\n') {
-            const unsigned char *q = skip_space(p + i, p + n);
+            /* Only blanks, not newlines: skipping newlines here made runs of empty lines quadratic. */
+            const unsigned char *q = p + i;
+            while (q < p + n && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
             if (q + 1 < p + n && (q[0] == 'v' || q[0] == 'f') && (q[1] == ' ' || q[1] == '\t'))
                 return PF_FORMAT_OBJ;
         }

@@ -56,7 +56,7 @@ typedef struct pf_price_settings {
 typedef struct pf_price_input {
     double weight_g;                    /* filament per unit including supports, grams, >= 0 */
     double print_time_s;                /* printing time per unit, seconds, >= 0 */
-    int64_t material_cost_per_kg_paise; /* from the material (pf_material.cost_per_kg_paise), >= 0 */
+    int64_t material_cost_per_kg_paise; /* from the material (pf_material_def.cost_per_kg_paise), >= 0 */
     double printer_watts;               /* the printer's draw; 0 means settings.printer_watts */
     int64_t quantity;                   /* units, >= 1 */
     int priority;                       /* nonzero: priority print (priority_pct % surcharge) */

@@ -1,61 +1,18 @@
 /* Defaults written by the first open: materials, one printer type, cost/site/rate-limiter settings and the
- * admin account. The material and printer data mirror the spec; engine/material.h (written in parallel) will
- * hold the same defaults as const data, and this file should then take them from there. */
+ * admin account. Materials, the printer and the cost knobs come from the engine's own defaults
+ * (engine/material.h, engine/price.h), so the seeded store and the engine can never disagree. */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "engine/material.h"
+#include "engine/price.h"
 #include "storage/store_internal.h"
 
-typedef struct seed_material {
-    const char *name;         /* short name */
-    const char *display_name; /* long name */
-    double density;           /* g/cm3 of the solid filament */
-    double cost_per_kg;       /* INR per kg, typical Indian retail */
-    const char *colors[8];    /* color names, NULL-terminated */
-    const char *hex[8];       /* matching "#RRGGBB" */
-} seed_material;
-
-static const seed_material materials[] = {
-    {"PLA",
-     "PLA (Polylactic Acid)",
-     1.24,
-     1000,
-     {"Black", "White", "Grey", "Red", "Blue", "Green", "Yellow", "Orange"},
-     {"#1A1A1A", "#F5F5F5", "#8C8C8C", "#C62828", "#1565C0", "#2E7D32", "#F9A825", "#EF6C00"}},
-    {"PETG",
-     "PETG (Polyethylene Terephthalate Glycol)",
-     1.27,
-     1200,
-     {"Black", "White", "Transparent", "Blue", "Red"},
-     {"#1A1A1A", "#F5F5F5", "#E0F2F1", "#1565C0", "#C62828"}},
-    {"ABS",
-     "ABS (Acrylonitrile Butadiene Styrene)",
-     1.04,
-     1100,
-     {"Black", "White", "Grey", "Red"},
-     {"#1A1A1A", "#F5F5F5", "#8C8C8C", "#C62828"}},
-    {"ASA",
-     "ASA (Acrylonitrile Styrene Acrylate)",
-     1.07,
-     1800,
-     {"Black", "White", "Grey"},
-     {"#1A1A1A", "#F5F5F5", "#8C8C8C"}},
-    {"TPU", "TPU 95A (Flexible)", 1.21, 2200, {"Black", "White", "Red"}, {"#1A1A1A", "#F5F5F5", "#C62828"}},
-    {"Nylon", "Nylon (PA12)", 1.01, 3000, {"Natural", "Black"}, {"#EDE6D6", "#1A1A1A"}},
-};
-
-/* Cost engine, site and rate-limiter defaults (key, value). Numbers the spec states: GST 18 %, priority +25
- * %, printing-cost share 60 %, 50 MB uploads, STL/OBJ/3MF, JWT 8 h, and the rate-limit table. */
+/* Site and rate-limiter defaults (key, value); the cost engine's keys are added from pf_price_setting_info as
+ * "cost.<key>". Numbers the spec states: 50 MB uploads, STL/OBJ/3MF, JWT 8 h, and the rate-limit table. */
 static const char *const settings[][2] = {
-    {"cost.electricity_inr_per_kwh", "8"},
-    {"cost.setup_fee_inr", "30"},
-    {"cost.overhead_pct", "15"},
-    {"cost.margin_pct", "30"},
-    {"cost.priority_surcharge_pct", "25"},
-    {"cost.gst_pct", "18"},
-    {"cost.printing_share_pct", "60"},
     {"cost.default_color", "#8C8C8C"},
     {"site.name", "PrintForge Studio"},
     {"site.currency", "INR"},
@@ -85,11 +42,8 @@ static const char *const settings[][2] = {
     {"contact.order_per_day", "10"},
 };
 
-static pf_err strv_from(pf_strv *v, const char *const *src, size_t max, pf_errbuf *eb)
+static pf_err strv_from(pf_strv *v, const char *const *src, size_t n, pf_errbuf *eb)
 {
-    size_t n = 0;
-    while (n < max && src[n])
-        n++;
     v->v = calloc(n ? n : 1, sizeof *v->v);
     if (!v->v) return pf_errf(eb, PF_E_NOMEM, "seed");
     for (v->n = 0; v->n < n; v->n++)
@@ -100,16 +54,20 @@ static pf_err strv_from(pf_strv *v, const char *const *src, size_t max, pf_errbu
 static pf_err seed_materials(pf_txn *t, pf_errbuf *eb)
 {
     pf_err err = PF_E_OK;
-    for (size_t i = 0; i < sizeof materials / sizeof materials[0] && !err; i++) {
-        const seed_material *s = &materials[i];
+    for (size_t i = 0; i < pf_material_default_count() && !err; i++) {
+        const pf_material_def *s = pf_material_default_at(i);
+        const char *names[16], *hex[16];
+        size_t nc = s->ncolors < 16 ? s->ncolors : 16;
+        for (size_t c = 0; c < nc; c++) names[c] = s->colors[c].name, hex[c] = s->colors[c].hex;
         pf_material m = {.name = strdup(s->name),
                          .display_name = strdup(s->display_name),
-                         .density_g_cm3 = s->density,
-                         .cost_per_kg = s->cost_per_kg,
+                         .density_g_cm3 = s->density_g_cm3,
+                         .cost_per_kg = (double)s->cost_per_kg_paise / 100.0,
+                         .notes = strdup(s->notes ? s->notes : ""),
                          .is_active = true};
-        if (!m.name || !m.display_name) err = pf_errf(eb, PF_E_NOMEM, "seed");
-        if (!err) err = strv_from(&m.colors, s->colors, 8, eb);
-        if (!err) err = strv_from(&m.color_hex, s->hex, 8, eb);
+        if (!m.name || !m.display_name || !m.notes) err = pf_errf(eb, PF_E_NOMEM, "seed");
+        if (!err) err = strv_from(&m.colors, names, nc, eb);
+        if (!err) err = strv_from(&m.color_hex, hex, nc, eb);
         if (!err) err = pf__rec_put(t, PF_KIND_MATERIAL, &m, eb);
         pf_material_clear(&m);
     }
@@ -118,21 +76,38 @@ static pf_err seed_materials(pf_txn *t, pf_errbuf *eb)
 
 static pf_err seed_printer(pf_txn *t, pf_errbuf *eb)
 {
-    static const char *const mats[] = {"PLA", "PETG", "ABS", "ASA", "TPU", "Nylon", NULL};
-    pf_printer p = {.name = strdup("MK3S"),
-                    .brand = strdup("Prusa-style"),
-                    .bed_x_mm = 250,
-                    .bed_y_mm = 210,
-                    .bed_z_mm = 210,
-                    .nozzle_mm = 0.4,
-                    .wattage_w = 120,
-                    .print_speed_cm3_hr = 15,
-                    .notes = strdup("Default printer seeded on first start"),
+    const pf_printer_type *d = pf_printer_default();
+    pf_printer p = {.name = strdup(d->name),
+                    .brand = strdup(d->brand),
+                    .bed_x_mm = d->bed_x_mm,
+                    .bed_y_mm = d->bed_y_mm,
+                    .bed_z_mm = d->bed_z_mm,
+                    .nozzle_mm = d->nozzle_mm,
+                    .wattage_w = d->wattage_w,
+                    .print_speed_cm3_hr = d->print_speed_cm3_hr,
+                    .notes = strdup(d->notes),
                     .is_active = true};
     pf_err err = !p.name || !p.brand || !p.notes ? pf_errf(eb, PF_E_NOMEM, "seed") : PF_E_OK;
-    if (!err) err = strv_from(&p.materials, mats, 7, eb);
+    if (!err) err = strv_from(&p.materials, (const char **)d->materials, d->nmaterials, eb);
     if (!err) err = pf__rec_put(t, PF_KIND_PRINTER, &p, eb);
     pf_printer_clear(&p);
+    return err;
+}
+
+/* The cost engine's knobs under "cost.<key>", with the engine's defaults. */
+static pf_err seed_cost_settings(pf_txn *t, pf_errbuf *eb)
+{
+    pf_price_settings def = pf_price_settings_default();
+    pf_err err = PF_E_OK;
+    for (size_t i = 0; i < pf_price_setting_count() && !err; i++) {
+        const pf_price_setting_info *in = pf_price_setting_info_at(i);
+        double v = 0;
+        char key[96], val[48];
+        if ((err = pf_price_setting_get(&def, in->key, &v, eb)) != PF_E_OK) break;
+        snprintf(key, sizeof key, "cost.%s", in->key);
+        snprintf(val, sizeof val, "%.17g", v);
+        err = pf_store_setting_set(t->st, t, key, val, 0, eb);
+    }
     return err;
 }
 
@@ -188,6 +163,7 @@ pf_err pf__seed_defaults(pf_txn *t, pf__open_state *os, pf_errbuf *eb)
 {
     pf_err err = seed_materials(t, eb);
     if (!err) err = seed_printer(t, eb);
+    if (!err) err = seed_cost_settings(t, eb);
     for (size_t i = 0; !err && i < sizeof settings / sizeof settings[0]; i++)
         err = pf_store_setting_set(t->st, t, settings[i][0], settings[i][1], 0, eb);
     if (!err) err = seed_admin(t, os, eb);

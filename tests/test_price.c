@@ -398,7 +398,7 @@ Test(price, inr_formatting)
 
 Test(material, lookup_ignores_case)
 {
-    const pf_material *m = NULL;
+    const pf_material_def *m = NULL;
     cr_assert_eq(pf_material_find("pla", &m, NULL), PF_E_OK);
     cr_assert_str_eq(m->name, "PLA");
     cr_assert_eq(m->density_g_cm3, 1.24);
@@ -409,7 +409,7 @@ Test(material, lookup_ignores_case)
     cr_assert_eq(pf_material_find("pEtG", &m, NULL), PF_E_OK);
     cr_assert_eq(m->density_g_cm3, 1.27);
 
-    const pf_material *untouched = m;
+    const pf_material_def *untouched = m;
     pf_errbuf eb = {{0}};
     cr_assert_eq(pf_material_find("PLA+", &m, &eb), PF_E_NOT_FOUND);
     cr_assert_not_null(strstr(eb.msg, "PLA+"), "%s", eb.msg);
@@ -428,7 +428,7 @@ Test(material, default_table_is_complete)
     cr_assert_eq(pf_material_default_count(), 6);
     cr_assert_null(pf_material_default_at(6));
     for (size_t i = 0; i < 6; i++) {
-        const pf_material *m = pf_material_default_at(i);
+        const pf_material_def *m = pf_material_default_at(i);
         cr_assert_str_eq(m->name, want[i].name);
         cr_assert_eq(m->density_g_cm3, want[i].density);
         cr_assert(m->cost_per_kg_paise > 0 && m->cost_per_kg_paise <= PF_PRICE_MAX_COST_PER_KG_PAISE);
@@ -453,7 +453,7 @@ Test(material, default_printer_is_an_mk3s)
     cr_assert(p->wattage_w > 0 && p->print_speed_cm3_hr > 0);
     cr_assert_eq(p->nmaterials, pf_material_default_count());
     for (size_t i = 0; i < p->nmaterials; i++) {
-        const pf_material *m;
+        const pf_material_def *m;
         cr_assert_eq(pf_material_find(p->materials[i], &m, NULL), PF_E_OK, "%s", p->materials[i]);
     }
 }

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sys/wait.h>
 
+#include "engine/price.h"
 #include "storage/store_internal.h"
 #include "tests/test_storage_common.h"
 
@@ -728,6 +729,18 @@ Test(storage, first_open_seeds_defaults_once, .init = open_fresh, .fini = close_
     cr_assert_eq(pf_store_setting_get(st, NULL, "ratelimit.upload_window_min", &v, &eb), PF_E_OK);
     cr_assert_str_eq(v, "60");
     free(v);
+    /* Every cost knob is seeded with the engine's own default, so store and engine agree from the start. */
+    pf_price_settings def = pf_price_settings_default();
+    for (size_t i = 0; i < pf_price_setting_count(); i++) {
+        const pf_price_setting_info *in = pf_price_setting_info_at(i);
+        char key[96];
+        double want;
+        snprintf(key, sizeof key, "cost.%s", in->key);
+        cr_assert_eq(pf_store_setting_get(st, NULL, key, &v, &eb), PF_E_OK, "%s", key);
+        cr_assert_eq(pf_price_setting_get(&def, in->key, &want, &eb), PF_E_OK);
+        cr_assert_eq(strtod(v, NULL), want, "%s", key);
+        free(v);
+    }
     pf_user admin = {0};
     cr_assert_eq(pf_store_user_by_email(st, NULL, "root@example.com", &admin, &eb), PF_E_OK);
     cr_assert_str_eq(admin.role, "admin");
