@@ -13,6 +13,11 @@ static const struct {
     {"quote", pf_cmd_quote,
      "quote FILE [--infill PCT] [--layer-height MM] [--supports] [--material NAME] [--quantity N] [--priority]\n"
      "              [--backend auto|scalar|simd|opencl] [--json]    weight, time and price"},
+    {"backup", pf_cmd_backup, "backup DEST [--data-dir DIR]    compacted consistent copy of the data directory"},
+    {"check", pf_cmd_check, "check [--data-dir DIR]    storage integrity: indexes, records, blobs"},
+    {"serve", pf_cmd_serve,
+     "serve [--port 8080] [--bind 127.0.0.1] [--data-dir ./data] [--admin-email E --admin-password P]\n"
+     "              [--threads N] [--access-log FILE|-|off]    the HTTP API"},
 };
 
 static int usage(FILE *f)

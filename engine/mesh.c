@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +26,11 @@ pf_intake_limits pf_intake_limits_resolve(const pf_intake_limits *lim)
 const char *pf_format_name(pf_format f)
 {
     switch (f) {
-    case PF_FORMAT_STL_BINARY:
-        return "stl-binary";
-    case PF_FORMAT_STL_ASCII:
-        return "stl-ascii";
-    case PF_FORMAT_OBJ:
-        return "obj";
-    case PF_FORMAT_3MF:
-        return "3mf";
-    default:
-        return "unknown";
+    case PF_FORMAT_STL_BINARY: return "stl-binary";
+    case PF_FORMAT_STL_ASCII: return "stl-ascii";
+    case PF_FORMAT_OBJ: return "obj";
+    case PF_FORMAT_3MF: return "3mf";
+    default: return "unknown";
     }
 }
 
@@ -51,8 +47,7 @@ static int looks_textual(const unsigned char *p, size_t len)
 
 static const unsigned char *skip_space(const unsigned char *p, const unsigned char *end)
 {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-        p++;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
     return p;
 }
 
@@ -71,7 +66,9 @@ pf_format pf_mesh_detect(const void *buf, size_t len)
     size_t n = len < 65536 ? len : 65536;
     for (size_t i = 0; i + 1 < n; i++) {
         if (i == 0 || p[i - 1] == '\n') {
-            const unsigned char *q = skip_space(p + i, p + n);
+            /* Only blanks, not newlines: skipping newlines here made runs of empty lines quadratic. */
+            const unsigned char *q = p + i;
+            while (q < p + n && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
             if (q + 1 < p + n && (q[0] == 'v' || q[0] == 'f') && (q[1] == ' ' || q[1] == '\t'))
                 return PF_FORMAT_OBJ;
         }
@@ -128,8 +125,7 @@ float *pf_mesh_builder_reserve(pf_mesh_builder *b, size_t n, pf_err *err, pf_err
     }
     if (b->ntris + n > b->cap) {
         size_t nc = b->cap ? b->cap : 1024;
-        while (nc < b->ntris + n)
-            nc *= 2;
+        while (nc < b->ntris + n) nc *= 2;
         if (nc > b->max_triangles) nc = b->max_triangles;
         float *ns = realloc(b->soup, nc * 9 * sizeof *ns);
         if (!ns) {
@@ -153,8 +149,7 @@ pf_err pf_mesh_builder_tri(pf_mesh_builder *b, const float v[9], pf_errbuf *eb)
     for (int i = 0; i < 9; i++)
         if (!isfinite(v[i])) return pf_errf(eb, PF_E_BAD_NUMBER, "non-finite coordinate");
     pf_err err = PF_E_OK;
-    float *dst =
-        b->ntris < b->cap && b->nparts ? b->soup + b->ntris * 9 : pf_mesh_builder_reserve(b, 1, &err, eb);
+    float *dst = b->ntris < b->cap && b->nparts ? b->soup + b->ntris * 9 : pf_mesh_builder_reserve(b, 1, &err, eb);
     if (!dst) return err;
     memcpy(dst, v, 9 * sizeof *v);
     pf_mesh_builder_commit(b, 1);
@@ -164,9 +159,8 @@ pf_err pf_mesh_builder_tri(pf_mesh_builder *b, const float v[9], pf_errbuf *eb)
 static inline uint32_t key_bits(float f)
 {
     uint32_t u;
-    if (f == 0.0f) f = 0.0f; /* -0 welds with +0 */
     memcpy(&u, &f, sizeof u);
-    return u;
+    return u == 0x80000000u ? 0 : u; /* -0 welds with +0 */
 }
 
 static inline uint64_t hash3(uint32_t a, uint32_t b, uint32_t c)
@@ -177,48 +171,198 @@ static inline uint64_t hash3(uint32_t a, uint32_t b, uint32_t c)
     return h ^ (h >> 31);
 }
 
-/* Welds the soup's 3·ntris corners into unique vertices with an open-addressing table of vertex ids. */
-static pf_err weld(const float *soup, size_t ntris, float **verts_out, size_t *nverts_out, uint32_t *tris)
+/* Welding maps every corner to the first corner with the same bits (its representative), then numbers the
+ * representatives in order of first appearance, so the vertex order never depends on the threads.
+ *
+ * Random memory access is what costs here, so the lookups are arranged to avoid it: a small direct-mapped
+ * cache of recently seen keys (cache-resident) answers most lookups, since files list a vertex's triangles
+ * close together; the big open-addressing table holds the key bits next to the corner index (one cache line
+ * per probe) and its slots are prefetched WELD_AHEAD corners ahead. With two threads each takes half of the
+ * corners with a private table, and afterwards the second half's representatives that also occur in the first
+ * half are redirected there. Tables start at one slot per four corners (closed meshes have one vertex per
+ * six) and double at 3/4 load. */
+#define WELD_PARALLEL_MIN 65536 /* corners below which one thread is faster than starting a second */
+#define WELD_AHEAD 16           /* corners between a slot's prefetch and its probe */
+#define WELD_CACHE 8192         /* entries of the recent-key cache (128 KB) */
+
+typedef struct weld_slot {
+    uint32_t k[3]; /* key bits of x y z */
+    uint32_t id;   /* representative corner, UINT32_MAX when the slot is empty */
+} weld_slot;
+
+typedef struct weld_share {
+    const float *soup;
+    uint32_t *rep;    /* per corner: its representative corner within this share's range */
+    size_t lo, hi;    /* corner range of this share */
+    weld_slot *table; /* kept for the merge; freed by weld() */
+    size_t cap;       /* table slots */
+    size_t firsts;    /* representatives found in the range */
+    pf_err err;
+} weld_share;
+
+static inline uint64_t corner_hash(const float *soup, size_t i)
 {
-    size_t ncorner = ntris * 3, cap = 16;
-    while (cap < ncorner * 2)
-        cap *= 2;
-    uint32_t *table = malloc(cap * sizeof *table);
-    float *verts = malloc(ncorner * 3 * sizeof *verts);
-    if (!table || !verts) {
-        free(table);
-        free(verts);
-        return PF_E_NOMEM;
+    const float *p = soup + i * 3;
+    return hash3(key_bits(p[0]), key_bits(p[1]), key_bits(p[2]));
+}
+
+static weld_slot *weld_alloc(size_t cap)
+{
+    weld_slot *t = malloc(cap * sizeof *t);
+    if (t)
+        for (size_t s = 0; s < cap; s++)
+            t[s].id = UINT32_MAX;
+    return t;
+}
+
+/* Finds the slot holding key k, or the empty slot where it belongs. */
+static inline weld_slot *weld_find(weld_slot *table, size_t mask, uint64_t h, uint32_t kx, uint32_t ky,
+                                   uint32_t kz)
+{
+    size_t slot = (size_t)h & mask;
+    for (;;) {
+        weld_slot *e = &table[slot];
+        if (e->id == UINT32_MAX || (e->k[0] == kx && e->k[1] == ky && e->k[2] == kz)) return e;
+        slot = (slot + 1) & mask;
     }
-    memset(table, 0xff, cap * sizeof *table);
-    size_t nv = 0, mask = cap - 1;
-    for (size_t i = 0; i < ncorner; i++) {
-        const float *p = soup + i * 3;
-        uint32_t kx = key_bits(p[0]), ky = key_bits(p[1]), kz = key_bits(p[2]);
-        size_t slot = (size_t)hash3(kx, ky, kz) & mask;
-        for (;;) {
-            uint32_t id = table[slot];
-            if (id == UINT32_MAX) {
-                table[slot] = (uint32_t)nv;
-                verts[nv * 3] = p[0] == 0.0f ? 0.0f : p[0];
-                verts[nv * 3 + 1] = p[1] == 0.0f ? 0.0f : p[1];
-                verts[nv * 3 + 2] = p[2] == 0.0f ? 0.0f : p[2];
-                tris[i] = (uint32_t)nv++;
-                break;
-            }
-            const float *q = verts + (size_t)id * 3;
-            if (key_bits(q[0]) == kx && key_bits(q[1]) == ky && key_bits(q[2]) == kz) {
-                tris[i] = id;
-                break;
-            }
-            slot = (slot + 1) & mask;
-        }
+}
+
+/* Doubles the table and re-inserts its entries. */
+static weld_slot *weld_grow(weld_slot *table, size_t *cap)
+{
+    size_t nc = *cap * 2;
+    weld_slot *nt = weld_alloc(nc);
+    if (!nt) return NULL;
+    for (size_t s = 0; s < *cap; s++) {
+        const weld_slot *e = &table[s];
+        if (e->id != UINT32_MAX)
+            *weld_find(nt, nc - 1, hash3(e->k[0], e->k[1], e->k[2]), e->k[0], e->k[1], e->k[2]) = *e;
     }
     free(table);
-    float *shrunk = realloc(verts, (nv ? nv : 1) * 3 * sizeof *verts);
-    *verts_out = shrunk ? shrunk : verts;
+    *cap = nc;
+    return nt;
+}
+
+static void *weld_run(void *arg)
+{
+    weld_share *w = arg;
+    const float *soup = w->soup;
+    size_t lo = w->lo, hi = w->hi, cap = 1024;
+    while (cap * 4 < hi - lo)
+        cap *= 2;
+    weld_slot *table = weld_alloc(cap), *cache = malloc(WELD_CACHE * sizeof *cache);
+    if (!table || !cache) {
+        free(table);
+        free(cache);
+        w->err = PF_E_NOMEM;
+        return NULL;
+    }
+    memset(cache, 0xff, WELD_CACHE * sizeof *cache); /* empty, with NaN keys that no finite corner has */
+    size_t mask = cap - 1, used = 0;
+    uint64_t ring[WELD_AHEAD];
+    for (size_t i = lo; i < lo + WELD_AHEAD && i < hi; i++)
+        ring[i % WELD_AHEAD] = corner_hash(soup, i);
+    for (size_t i = lo; i < hi; i++) {
+        uint64_t h = ring[i % WELD_AHEAD];
+        if (i + WELD_AHEAD < hi) {
+            uint64_t hn = corner_hash(soup, i + WELD_AHEAD);
+            ring[i % WELD_AHEAD] = hn;
+            /* Prefetch only what the cache will probably not answer. */
+            const float *q = soup + (i + WELD_AHEAD) * 3;
+            const weld_slot *c = &cache[(hn >> 32) & (WELD_CACHE - 1)];
+            if (c->k[0] != key_bits(q[0]) || c->k[1] != key_bits(q[1]) || c->k[2] != key_bits(q[2]))
+                __builtin_prefetch(&table[hn & mask]);
+        }
+        const float *p = soup + i * 3;
+        uint32_t kx = key_bits(p[0]), ky = key_bits(p[1]), kz = key_bits(p[2]);
+        weld_slot *c = &cache[(h >> 32) & (WELD_CACHE - 1)];
+        if (c->id != UINT32_MAX && c->k[0] == kx && c->k[1] == ky && c->k[2] == kz) {
+            w->rep[i] = c->id;
+            continue;
+        }
+        weld_slot *e = weld_find(table, mask, h, kx, ky, kz);
+        if (e->id == UINT32_MAX) {
+            e->k[0] = kx, e->k[1] = ky, e->k[2] = kz, e->id = (uint32_t)i;
+            used++;
+        }
+        w->rep[i] = e->id;
+        *c = *e;
+        if (used * 4 > cap * 3) {
+            weld_slot *nt = weld_grow(table, &cap);
+            if (!nt) {
+                free(table);
+                free(cache);
+                w->err = PF_E_NOMEM;
+                return NULL;
+            }
+            table = nt;
+            mask = cap - 1;
+        }
+    }
+    free(cache);
+    w->table = table;
+    w->cap = cap;
+    w->firsts = used;
+    return NULL;
+}
+
+/* Welds the soup's 3·ntris corners into unique vertices, numbered in order of first appearance. */
+static pf_err weld(const float *soup, size_t ntris, float **verts_out, size_t *nverts_out, uint32_t *tris)
+{
+    pf_err err = PF_E_OK;
+    size_t ncorner = ntris * 3, half = ncorner >= WELD_PARALLEL_MIN ? ncorner / 2 : ncorner;
+    weld_share sh[2] = {{soup, tris, 0, half, NULL, 0, 0, PF_E_OK},
+                        {soup, tris, half, ncorner, NULL, 0, 0, PF_E_OK}};
+    pthread_t th;
+    int two = half < ncorner, started = two && pthread_create(&th, NULL, weld_run, &sh[1]) == 0;
+    weld_run(&sh[0]);
+    if (started)
+        pthread_join(th, NULL);
+    else if (two)
+        weld_run(&sh[1]);
+    if (sh[0].err != PF_E_OK || sh[1].err != PF_E_OK) {
+        err = PF_E_NOMEM;
+        goto done;
+    }
+    size_t nv = sh[0].firsts + sh[1].firsts;
+    /* A key first met in the second half may have occurred in the first: point it at the earlier corner. */
+    for (size_t s = 0; s < sh[1].cap; s++) {
+        const weld_slot *e = &sh[1].table[s];
+        if (e->id == UINT32_MAX) continue;
+        const weld_slot *f = weld_find(sh[0].table, sh[0].cap - 1, hash3(e->k[0], e->k[1], e->k[2]), e->k[0],
+                                       e->k[1], e->k[2]);
+        if (f->id != UINT32_MAX) {
+            tris[e->id] = f->id;
+            nv--;
+        }
+    }
+    float *verts = malloc((nv ? nv : 1) * 3 * sizeof *verts);
+    if (!verts) {
+        err = PF_E_NOMEM;
+        goto done;
+    }
+    /* A representative comes before the corners that refer to it, so its number is known when they are met.
+     */
+    size_t id = 0;
+    for (size_t i = 0; i < ncorner; i++) {
+        uint32_t r = tris[i];
+        if (r == i) {
+            const float *p = soup + i * 3;
+            float *q = verts + id * 3;
+            q[0] = p[0] == 0.0f ? 0.0f : p[0];
+            q[1] = p[1] == 0.0f ? 0.0f : p[1];
+            q[2] = p[2] == 0.0f ? 0.0f : p[2];
+            tris[i] = (uint32_t)id++;
+        } else {
+            tris[i] = tris[r];
+        }
+    }
+    *verts_out = verts;
     *nverts_out = nv;
-    return PF_E_OK;
+done:
+    free(sh[0].table);
+    free(sh[1].table);
+    return err;
 }
 
 pf_err pf_mesh_builder_finish(pf_mesh_builder *b, pf_mesh **out, pf_errbuf *eb)
@@ -237,8 +381,7 @@ pf_err pf_mesh_builder_finish(pf_mesh_builder *b, pf_mesh **out, pf_errbuf *eb)
     }
     m->ntris = b->ntris;
     if (b->no_weld) {
-        for (size_t i = 0; i < b->ntris * 3; i++)
-            m->tris[i] = (uint32_t)i;
+        for (size_t i = 0; i < b->ntris * 3; i++) m->tris[i] = (uint32_t)i;
         m->verts = b->soup;
         m->nverts = b->ntris * 3;
         b->soup = NULL;
@@ -266,27 +409,19 @@ void pf_mesh_free(pf_mesh *m)
     free(m);
 }
 
-pf_err pf_mesh_read_mem(const void *buf, size_t len, const pf_intake_limits *lim, pf_mesh **out,
-                        pf_errbuf *eb)
+pf_err pf_mesh_read_mem(const void *buf, size_t len, const pf_intake_limits *lim, pf_mesh **out, pf_errbuf *eb)
 {
     pf_intake_limits r = pf_intake_limits_resolve(lim);
     if (len > r.max_file_bytes)
-        return pf_errf(eb, PF_E_TOO_LARGE, "file is %zu bytes, over the %zu byte limit", len,
-                       r.max_file_bytes);
+        return pf_errf(eb, PF_E_TOO_LARGE, "file is %zu bytes, over the %zu byte limit", len, r.max_file_bytes);
     pf_mesh_builder b;
     pf_mesh_builder_init(&b, &r);
     pf_err err;
     switch (pf_mesh_detect(buf, len)) {
     case PF_FORMAT_STL_BINARY:
-    case PF_FORMAT_STL_ASCII:
-        err = pf__stl_read(buf, len, &b, eb);
-        break;
-    case PF_FORMAT_OBJ:
-        err = pf__obj_read(buf, len, &b, eb);
-        break;
-    case PF_FORMAT_3MF:
-        err = pf__3mf_read(buf, len, &r, &b, eb);
-        break;
+    case PF_FORMAT_STL_ASCII: err = pf__stl_read(buf, len, &b, eb); break;
+    case PF_FORMAT_OBJ: err = pf__obj_read(buf, len, &b, eb); break;
+    case PF_FORMAT_3MF: err = pf__3mf_read(buf, len, &r, &b, eb); break;
     default:
         err = pf_errf(eb, PF_E_FORMAT_UNKNOWN, len ? "not STL, OBJ or 3MF (byte 0)" : "the file is empty");
     }
@@ -310,8 +445,8 @@ pf_err pf_mesh_read_file(const char *path, const pf_intake_limits *lim, pf_mesh 
         goto done;
     }
     if ((size_t)st.st_size > r.max_file_bytes) {
-        err = pf_errf(eb, PF_E_TOO_LARGE, "file is %lld bytes, over the %zu byte limit",
-                      (long long)st.st_size, r.max_file_bytes);
+        err = pf_errf(eb, PF_E_TOO_LARGE, "file is %lld bytes, over the %zu byte limit", (long long)st.st_size,
+                      r.max_file_bytes);
         goto done;
     }
     size_t len = (size_t)st.st_size;

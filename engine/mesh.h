@@ -59,8 +59,7 @@ pf_intake_limits pf_intake_limits_resolve(const pf_intake_limits *lim);
  * TOO_MANY_TRIANGLES, ZIP, ZIP_BOMB, XML, XML_DTD, UNSUPPORTED_EXTENSION, CYCLE, NOMEM; eb gets the position.
  * lim may be NULL for defaults. *out is set only on success. Thread-safe. */
 pf_err pf_mesh_read_file(const char *path, const pf_intake_limits *lim, pf_mesh **out, pf_errbuf *eb);
-pf_err pf_mesh_read_mem(const void *buf, size_t len, const pf_intake_limits *lim, pf_mesh **out,
-                        pf_errbuf *eb);
+pf_err pf_mesh_read_mem(const void *buf, size_t len, const pf_intake_limits *lim, pf_mesh **out, pf_errbuf *eb);
 
 /* Which format buf holds, by structure: a binary STL's size is 84 + 50·n, a ZIP starts with PK\3\4, an ASCII
  * STL starts with "solid" and holds "facet", anything else with "v " lines is OBJ. */
@@ -83,8 +82,8 @@ typedef struct pf_mesh_builder {
 void pf_mesh_builder_init(pf_mesh_builder *b, const pf_intake_limits *lim);
 /* Starts a new part; triangles added afterwards belong to it. Errors: NOMEM. */
 pf_err pf_mesh_builder_part(pf_mesh_builder *b, const char *name, int printed);
-/* Appends one triangle (9 floats). Rejects non-finite coordinates (BAD_NUMBER) and the limit
- * (TOO_MANY_TRIANGLES); the caller adds its position to eb. */
+/* Appends one triangle (9 floats). Rejects non-finite coordinates (BAD_NUMBER) and the limit (TOO_MANY_TRIANGLES);
+ * the caller adds its position to eb. */
 pf_err pf_mesh_builder_tri(pf_mesh_builder *b, const float v[9], pf_errbuf *eb);
 /* Reserves room for n more triangles and returns where to write them (9·n floats), or NULL with *err set;
  * call pf_mesh_builder_commit(b, n) after writing them. The caller must check finiteness itself. */

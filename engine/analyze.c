@@ -1,0 +1,473 @@
+/* Mesh analysis: one geometric pass (bbox, volume, area, degenerates) over fixed blocks of printed triangles,
+ * then edge matching (edges bucketed by their smaller vertex) and union-find shells, run side by side. */
+#include "engine/analyze.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Triangles per block of the geometric pass. Partial sums are kept per block and added in block order, so the
+ * rounding of the volume and the area is the same however blocks are spread over threads. */
+#define BLOCK_TRIS 32768u
+/* Vertex lists up to this length are sorted by insertion; longer ones (fans) by qsort. */
+#define SMALL_LIST 24u
+/* Relative tolerance for a zero-area triangle: sin of the angle at its first corner below 1e-10. */
+#define DEGENERATE_SIN2 1e-20
+#define FIT_TOLERANCE_MM 1e-3
+
+typedef struct block {
+    size_t first, count; /* triangle range inside one printed part */
+} block;
+
+typedef struct block_sum {
+    double vol6;     /* six times the signed volume */
+    double area2;    /* twice the area */
+    float mn[3];     /* bbox */
+    float mx[3];     /* bbox */
+    size_t degen;    /* degenerate triangles */
+    size_t repeated; /* triangles with a repeated index (a subset of degen) */
+} block_sum;
+
+/* Splits the printed parts into blocks of at most BLOCK_TRIS triangles. Returns NULL only when out of memory;
+ * *nblocks is 0 when nothing is printed. */
+static block *make_blocks(const pf_mesh *m, size_t *nblocks, size_t *ntris)
+{
+    size_t n = 0, tris = 0;
+    for (size_t i = 0; i < m->nparts; i++)
+        if (m->parts[i].printed && m->parts[i].tri_count)
+            n += (m->parts[i].tri_count + BLOCK_TRIS - 1) / BLOCK_TRIS;
+    block *b = malloc((n ? n : 1) * sizeof *b);
+    if (!b) return NULL;
+    n = 0;
+    for (size_t i = 0; i < m->nparts; i++) {
+        const pf_part *p = &m->parts[i];
+        if (!p->printed) continue;
+        for (size_t off = 0; off < p->tri_count; off += BLOCK_TRIS) {
+            size_t left = p->tri_count - off;
+            b[n].first = (size_t)p->first_tri + off;
+            b[n].count = left < BLOCK_TRIS ? left : BLOCK_TRIS;
+            tris += b[n].count;
+            n++;
+        }
+    }
+    *nblocks = n;
+    *ntris = tris;
+    return b;
+}
+
+/* Checks that the parts lie inside the triangle array; parts come from readers, but the mesh is public. */
+static int parts_valid(const pf_mesh *m)
+{
+    for (size_t i = 0; i < m->nparts; i++) {
+        const pf_part *p = &m->parts[i];
+        if ((size_t)p->first_tri > m->ntris || p->tri_count > m->ntris - p->first_tri) return 0;
+    }
+    return 1;
+}
+
+static void sum_block(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s, int *bad)
+{
+    double vol6 = 0, area2 = 0;
+    float mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
+    size_t degen = 0, repeated = 0;
+    const uint32_t *t = tris + bl.first * 3;
+    for (size_t i = 0; i < bl.count; i++, t += 3) {
+        uint32_t ia = t[0], ib = t[1], ic = t[2];
+        if (ia >= nverts || ib >= nverts || ic >= nverts) {
+            *bad = 1;
+            return;
+        }
+        const float *a = v + (size_t)ia * 3, *b = v + (size_t)ib * 3, *c = v + (size_t)ic * 3;
+        for (int k = 0; k < 3; k++) {
+            float lo = a[k] < b[k] ? a[k] : b[k], hi = a[k] < b[k] ? b[k] : a[k];
+            lo = c[k] < lo ? c[k] : lo;
+            hi = c[k] > hi ? c[k] : hi;
+            mn[k] = lo < mn[k] ? lo : mn[k];
+            mx[k] = hi > mx[k] ? hi : mx[k];
+        }
+        double ax = a[0], ay = a[1], az = a[2], bx = b[0], by = b[1], bz = b[2], cx = c[0], cy = c[1],
+               cz = c[2];
+        vol6 += ax * (by * cz - bz * cy) - ay * (bx * cz - bz * cx) + az * (bx * cy - by * cx);
+        double ux = bx - ax, uy = by - ay, uz = bz - az, wx = cx - ax, wy = cy - ay, wz = cz - az;
+        double nx = uy * wz - uz * wy, ny = uz * wx - ux * wz, nz = ux * wy - uy * wx;
+        double n2 = nx * nx + ny * ny + nz * nz;
+        area2 += sqrt(n2);
+        int rep = ia == ib || ib == ic || ia == ic;
+        repeated += (size_t)rep;
+        degen += (size_t)(rep || n2 <= DEGENERATE_SIN2 * (ux * ux + uy * uy + uz * uz) *
+                                           (wx * wx + wy * wy + wz * wz));
+    }
+    s->vol6 = vol6;
+    s->area2 = area2;
+    memcpy(s->mn, mn, sizeof mn);
+    memcpy(s->mx, mx, sizeof mx);
+    s->degen = degen;
+    s->repeated = repeated;
+}
+
+/* ---- Running work on up to two threads: the caller's and one worker. ---- */
+
+typedef void (*task_fn)(void *ctx, unsigned part, unsigned nparts);
+
+typedef struct task {
+    task_fn fn;
+    void *ctx;
+    unsigned part, nparts;
+} task;
+
+static void *task_main(void *arg)
+{
+    task *t = arg;
+    t->fn(t->ctx, t->part, t->nparts);
+    return NULL;
+}
+
+/* Runs fn(ctx, i, n) for i in 0..n-1 where n is 1 or 2; the second share runs on a new thread when one can be
+ * started, else after the first on the caller's thread. Shares must write disjoint memory. */
+static void run_shared(task_fn fn, void *ctx, unsigned threads)
+{
+    if (threads < 2) {
+        fn(ctx, 0, 1);
+        return;
+    }
+    pthread_t th;
+    task t = {fn, ctx, 1, 2};
+    int started = pthread_create(&th, NULL, task_main, &t) == 0;
+    fn(ctx, 0, 2);
+    if (started)
+        pthread_join(th, NULL);
+    else
+        fn(ctx, 1, 2);
+}
+typedef struct stats_job {
+    const pf_mesh *m;
+    const block *blocks;
+    size_t nblocks;
+    block_sum *sums;
+    int bad[2]; /* per share: an index out of range was met */
+} stats_job;
+
+static void stats_share(void *ctx, unsigned part, unsigned nparts)
+{
+    stats_job *j = ctx;
+    size_t lo = j->nblocks * part / nparts, hi = j->nblocks * (part + 1) / nparts;
+    for (size_t i = lo; i < hi && !j->bad[part]; i++)
+        sum_block(j->m->verts, j->m->tris, j->m->nverts, j->blocks[i], &j->sums[i], &j->bad[part]);
+}
+
+/* Adds the block sums in block order into st and the degenerate counts. */
+static void combine(const block_sum *sums, size_t nblocks, size_t ntris, pf_mesh_stats *st, size_t *degen,
+                    size_t *repeated)
+{
+    double vol6 = 0, area2 = 0;
+    float mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
+    size_t dg = 0, rp = 0;
+    for (size_t i = 0; i < nblocks; i++) {
+        vol6 += sums[i].vol6;
+        area2 += sums[i].area2;
+        for (int k = 0; k < 3; k++) {
+            mn[k] = sums[i].mn[k] < mn[k] ? sums[i].mn[k] : mn[k];
+            mx[k] = sums[i].mx[k] > mx[k] ? sums[i].mx[k] : mx[k];
+        }
+        dg += sums[i].degen;
+        rp += sums[i].repeated;
+    }
+    memset(st, 0, sizeof *st);
+    st->triangles = ntris;
+    for (int k = 0; k < 3; k++) {
+        st->bbox_min[k] = mn[k];
+        st->bbox_max[k] = mx[k];
+        st->dims[k] = (double)mx[k] - (double)mn[k];
+    }
+    st->inverted = vol6 < 0;
+    st->volume_mm3 = fabs(vol6) / 6.0;
+    st->area_mm2 = area2 / 2.0;
+    *degen = dg;
+    *repeated = rp;
+}
+
+static pf_err bad_index(const pf_mesh *m, pf_errbuf *eb)
+{
+    return pf_errf(eb, PF_E_BAD_INDEX, "a triangle refers to a vertex beyond the %zu vertices", m->nverts);
+}
+
+pf_err pf_mesh_stats_compute(const pf_mesh *m, pf_mesh_stats *out, pf_errbuf *eb)
+{
+    if (!m || !out) return pf_errf(eb, PF_E_INVAL, "no mesh or no output");
+    if (!parts_valid(m)) return pf_errf(eb, PF_E_INVAL, "a part lies outside the %zu triangles", m->ntris);
+    pf_err err = PF_E_OK;
+    size_t nblocks = 0, ntris = 0, degen, repeated;
+    block_sum *sums = NULL;
+    block *blocks = make_blocks(m, &nblocks, &ntris);
+    if (!blocks || !(sums = malloc((nblocks ? nblocks : 1) * sizeof *sums))) {
+        err = pf_errf(eb, PF_E_NOMEM, "no memory for %zu analysis blocks", nblocks);
+        goto done;
+    }
+    if (!ntris) {
+        err = pf_errf(eb, PF_E_EMPTY_MESH, "the mesh has no printed triangles");
+        goto done;
+    }
+    stats_job job = {m, blocks, nblocks, sums, {0, 0}};
+    run_shared(stats_share, &job, nblocks > 1 ? 2 : 1);
+    if (job.bad[0] || job.bad[1]) {
+        err = bad_index(m, eb);
+        goto done;
+    }
+    combine(sums, nblocks, ntris, out, &degen, &repeated);
+done:
+    free(sums);
+    free(blocks);
+    return err;
+}
+
+/* ---- Topology: edges bucketed by their smaller vertex (a counting sort), and union-find shells. ----
+ * With two threads one share does the geometric pass and the shells, the other the edges, which costs about
+ * as much; each checks the indices it uses before trusting them. */
+
+typedef struct topo_job {
+    const pf_mesh *m;
+    const block *blocks;
+    size_t nblocks;
+    /* edges */
+    uint32_t *start;   /* nverts + 1 bucket starts (counts first, then exclusive prefix sums) */
+    uint32_t *entries; /* per edge: larger vertex << 1 | 1 when it runs from larger to smaller */
+    size_t edges, boundary, non_manifold;
+    int edge_bad; /* the edge share met an index out of range */
+    /* geometry and shells */
+    block_sum *sums;     /* per block */
+    uint32_t *parent;    /* union-find forest over vertices */
+    unsigned char *used; /* vertex is used by a printed triangle */
+    size_t vertices, shells;
+    int shell_bad; /* the geometric pass met an index out of range */
+} topo_job;
+
+/* Calls EDGE(lo, hi, dir) for the three edges of every printed triangle without a repeated index. Returns 0
+ * at an index out of range. */
+#define FOR_EACH_EDGE(j, EDGE)                                                                               \
+    for (size_t bi_ = 0; bi_ < (j)->nblocks; bi_++) {                                                        \
+        const uint32_t *t_ = (j)->m->tris + (j)->blocks[bi_].first * 3;                                      \
+        for (size_t i_ = 0; i_ < (j)->blocks[bi_].count; i_++, t_ += 3) {                                    \
+            uint32_t a_ = t_[0], b_ = t_[1], c_ = t_[2];                                                     \
+            if (a_ >= nv || b_ >= nv || c_ >= nv) return 0;                                                  \
+            if (a_ == b_ || b_ == c_ || a_ == c_) continue;                                                  \
+            EDGE(a_ < b_ ? a_ : b_, a_ < b_ ? b_ : a_, a_ > b_);                                             \
+            EDGE(b_ < c_ ? b_ : c_, b_ < c_ ? c_ : b_, b_ > c_);                                             \
+            EDGE(c_ < a_ ? c_ : a_, c_ < a_ ? a_ : c_, c_ > a_);                                             \
+        }                                                                                                    \
+    }
+
+static int count_edges(topo_job *j, uint32_t *start, size_t nv)
+{
+#define COUNT_EDGE(lo, hi, dir) start[(lo) + 1]++
+    FOR_EACH_EDGE(j, COUNT_EDGE)
+#undef COUNT_EDGE
+    return 1;
+}
+
+/* Fills the buckets, using start[v] as bucket v's cursor; afterwards start[v] is the end of bucket v. */
+static int fill_edges(topo_job *j, uint32_t *start, uint32_t *e, size_t nv)
+{
+#define FILL_EDGE(lo, hi, dir) e[start[lo]++] = (uint32_t)(hi) << 1 | (uint32_t)(dir)
+    FOR_EACH_EDGE(j, FILL_EDGE)
+#undef FILL_EDGE
+    return 1;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Buckets every edge under its smaller vertex, sorts each bucket and classifies the runs of equal edges.
+ * Bucket order follows triangle order, and buckets are sorted, so the counts are deterministic. */
+/* Buckets every edge under its smaller vertex, sorts each bucket and classifies the runs of equal edges. */
+static void edge_work(topo_job *j)
+{
+    uint32_t *start = j->start, *e = j->entries;
+    size_t nv = j->m->nverts;
+    if (!count_edges(j, start, nv)) {
+        j->edge_bad = 1;
+        return;
+    }
+    for (size_t v = 0; v < nv; v++)
+        start[v + 1] += start[v];
+    fill_edges(j, start, e, nv);
+    size_t edges = 0, boundary = 0, nonman = 0;
+    uint32_t lo = 0;
+    for (size_t v = 0; v < nv; v++) {
+        uint32_t hi = start[v], n = hi - lo;
+        uint32_t *l = e + lo;
+        if (n > SMALL_LIST) {
+            qsort(l, n, sizeof *l, cmp_u32);
+        } else {
+            for (uint32_t i = 1; i < n; i++) {
+                uint32_t x = l[i], k = i;
+                for (; k > 0 && l[k - 1] > x; k--)
+                    l[k] = l[k - 1];
+                l[k] = x;
+            }
+        }
+        for (uint32_t i = 0; i < n;) {
+            uint32_t other = l[i] >> 1, k = i, backward = 0;
+            for (; k < n && l[k] >> 1 == other; k++)
+                backward += l[k] & 1;
+            uint32_t uses = k - i;
+            edges++;
+            boundary += uses == 1;
+            nonman += uses > 2 || (uses == 2 && backward != 1);
+            i = k;
+        }
+        lo = hi;
+    }
+    j->edges = edges;
+    j->boundary = boundary;
+    j->non_manifold = nonman;
+}
+
+static inline uint32_t find_root(uint32_t *parent, uint32_t x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]]; /* path halving */
+        x = parent[x];
+    }
+    return x;
+}
+
+/* Links the larger root under the smaller, so the forest (and nothing observable) depends on thread timing.
+ */
+static inline void unite(uint32_t *parent, uint32_t a, uint32_t b)
+{
+    a = find_root(parent, a);
+    b = find_root(parent, b);
+    if (a < b)
+        parent[b] = a;
+    else if (b < a)
+        parent[a] = b;
+}
+
+static void shell_work(topo_job *j)
+{
+    for (size_t i = 0; i < j->nblocks && !j->shell_bad; i++)
+        sum_block(j->m->verts, j->m->tris, j->m->nverts, j->blocks[i], &j->sums[i], &j->shell_bad);
+    if (j->shell_bad) return; /* the geometric pass checked every index the union-find uses */
+    uint32_t *parent = j->parent;
+    unsigned char *used = j->used;
+    size_t nv = j->m->nverts;
+    for (size_t v = 0; v < nv; v++)
+        parent[v] = (uint32_t)v;
+    for (size_t bi = 0; bi < j->nblocks; bi++) {
+        const uint32_t *t = j->m->tris + j->blocks[bi].first * 3;
+        for (size_t i = 0; i < j->blocks[bi].count; i++, t += 3) {
+            used[t[0]] = used[t[1]] = used[t[2]] = 1;
+            unite(parent, t[0], t[1]);
+            unite(parent, t[0], t[2]);
+        }
+    }
+    size_t vertices = 0, shells = 0;
+    for (size_t v = 0; v < nv; v++) {
+        vertices += used[v];
+        shells += used[v] && parent[v] == v;
+    }
+    j->vertices = vertices;
+    j->shells = shells;
+}
+
+static void topo_share(void *ctx, unsigned part, unsigned nparts)
+{
+    topo_job *j = ctx;
+    if (nparts == 1 || part == 0) shell_work(j);
+    if (nparts == 1 || part == 1) edge_work(j);
+}
+
+int pf_bed_fit(const double dims[3], const double bed[3])
+{
+    double t = FIT_TOLERANCE_MM;
+    if (dims[2] > bed[2] + t) return 0;
+    if (dims[0] <= bed[0] + t && dims[1] <= bed[1] + t) return 1;
+    if (dims[1] <= bed[0] + t && dims[0] <= bed[1] + t) return 2;
+    return 0;
+}
+
+pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *out, pf_errbuf *eb)
+{
+    if (!m || !out) return pf_errf(eb, PF_E_INVAL, "no mesh or no output");
+    if (!parts_valid(m)) return pf_errf(eb, PF_E_INVAL, "a part lies outside the %zu triangles", m->ntris);
+    if (m->nverts > (size_t)INT32_MAX)
+        return pf_errf(eb, PF_E_TOO_MANY_TRIANGLES, "%zu vertices is over the analysis limit", m->nverts);
+    pf_analyze_opts opts = {{0, 0, 0}, 0, 0};
+    if (o) opts = *o;
+    unsigned threads = opts.threads == 1 ? 1 : 2;
+    pf_err err = PF_E_OK;
+    pf_analysis a;
+    memset(&a, 0, sizeof a);
+    topo_job job;
+    memset(&job, 0, sizeof job);
+    size_t ntris = 0, repeated = 0;
+    block *blocks = make_blocks(m, &job.nblocks, &ntris);
+    if (!blocks) {
+        err = pf_errf(eb, PF_E_NOMEM, "no memory for the analysis blocks");
+        goto done;
+    }
+    if (!ntris) {
+        err = pf_errf(eb, PF_E_EMPTY_MESH, "the mesh has no printed triangles");
+        goto done;
+    }
+    if (ntris > UINT32_MAX / 3) {
+        err = pf_errf(eb, PF_E_TOO_MANY_TRIANGLES, "%zu printed triangles is over the analysis limit", ntris);
+        goto done;
+    }
+    job.m = m;
+    job.blocks = blocks;
+    job.sums = malloc(job.nblocks * sizeof *job.sums);
+    if (!job.sums) {
+        err = pf_errf(eb, PF_E_NOMEM, "no memory for %zu analysis blocks", job.nblocks);
+        goto done;
+    }
+    if (opts.stats_only) {
+        stats_job sj = {m, blocks, job.nblocks, job.sums, {0, 0}};
+        run_shared(stats_share, &sj, job.nblocks > 1 ? threads : 1);
+        job.shell_bad = sj.bad[0] || sj.bad[1];
+    } else {
+        size_t nv = m->nverts ? m->nverts : 1;
+        job.start = calloc(nv + 1, sizeof *job.start);
+        job.entries = malloc(3 * ntris * sizeof *job.entries);
+        job.parent = malloc(nv * sizeof *job.parent);
+        job.used = calloc(nv, 1);
+        if (!job.start || !job.entries || !job.parent || !job.used) {
+            err = pf_errf(eb, PF_E_NOMEM, "no memory to match the edges of %zu triangles", ntris);
+            goto done;
+        }
+        run_shared(topo_share, &job, threads);
+    }
+    if (job.shell_bad || job.edge_bad) {
+        err = bad_index(m, eb);
+        goto done;
+    }
+    combine(job.sums, job.nblocks, ntris, &a.stats, &a.degenerate_triangles, &repeated);
+    a.fits_bed = -1;
+    if (opts.bed_mm[0] > 0 || opts.bed_mm[1] > 0 || opts.bed_mm[2] > 0) {
+        int fit = pf_bed_fit(a.stats.dims, opts.bed_mm);
+        a.fits_bed = fit != 0;
+        a.fits_rotated = fit == 2;
+    }
+    if (!opts.stats_only) {
+        a.vertices = job.vertices;
+        a.shells = job.shells;
+        a.edges = job.edges;
+        a.boundary_edges = job.boundary;
+        a.non_manifold_edges = job.non_manifold;
+        a.watertight = job.boundary == 0 && job.non_manifold == 0 && job.edges > 0;
+    }
+    *out = a;
+done:
+    free(job.used);
+    free(job.parent);
+    free(job.entries);
+    free(job.start);
+    free(job.sums);
+    free(blocks);
+    return err;
+}
