@@ -15,7 +15,8 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
 
 #define MAX_LAYERS 100000
 #define MAX_CELLS_PER_LAYER ((size_t)1500000)
-/* Cell-layers per estimate: bounds prepare time. Fractional cell coverage keeps areas accurate on coarse grids. */
+/* Cell-layers per estimate: bounds prepare time. Fractional cell coverage keeps areas accurate on coarse
+ * grids. */
 #define CELL_BUDGET 8e6
 #define CELL_MIN 0.05
 
@@ -27,6 +28,8 @@ typedef struct layer_stat {
     uint32_t nloops;      /* closed contours (islands + holes) */
     uint32_t nislands;    /* counter-clockwise contours */
     float excess[NSPD];   /* Σ over contours of planner time − length/v, at spd_grid speeds */
+    double fixed[2][3]
+                [2]; /* [100 % infill?][solid, top, bridge] → {path length, planner time} at nominal speed */
 } layer_stat;
 
 struct pf_estimate_cache {
@@ -149,6 +152,8 @@ done:
 }
 
 /* ---- prepare ---- */
+
+static void measure_fixed_groups(pf_estimate_cache *c);
 
 pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
                            pf_estimate_cache **out, pf_errbuf *eb)
@@ -306,6 +311,7 @@ pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_ba
         c->overhang_area += nn / 2;
         c->support_column += (-nz / 2) * zc;
     }
+    measure_fixed_groups(c);
     err = PF_E_OK;
     *out = c;
     c = NULL;
@@ -410,6 +416,54 @@ static void fill_measure(const fill_group *fg, double v, double vj, double *len,
     *time = T;
 }
 
+/* The fill groups of one layer (solid, top, bridge, sparse without its density-dependent fields). */
+static void layer_groups(const pf_profile *p, const layer_stat *ls, int first, int full, fill_group fg[4])
+{
+    const pf_layer_cells *lc = &ls->cells;
+    double h = ls->h, amax = p->accel_max;
+    double ss = spacing(first ? p->w_first : p->w_solid, h), st = spacing(p->w_top, h);
+    double sb = p->bridge_flow_ratio * spacing(p->w_solid, h);
+    double vfirst = p->speed_first_layer, afirst = fmin(p->accel_first_layer, amax);
+    double ai = fmin(p->accel_infill, amax), ab = fmin(p->accel_bridge, amax);
+    fill_group g[4] = {
+        {full ? lc->runs[PF_RUN_FULL] : lc->runs[PF_RUN_SOLID],
+         full ? lc->run_area[PF_RUN_FULL] : lc->run_area[PF_RUN_SOLID], ss, ss * LINK_FACTOR, 0,
+         first ? vfirst : p->speed_solid, first ? afirst : ai, 1, PF_FEAT_SOLID},
+        {lc->runs[PF_RUN_TOP], lc->run_area[PF_RUN_TOP], st, st * LINK_FACTOR, 0, p->speed_top, ai, 1,
+         PF_FEAT_SOLID},
+        {lc->runs[PF_RUN_BRIDGE], lc->run_area[PF_RUN_BRIDGE], sb, sb * LINK_FACTOR, 0,
+         first ? vfirst : p->speed_bridge, first ? afirst : ab, 0, PF_FEAT_SOLID},
+        {NULL, NULL, 0, 0, 0, p->speed_infill, ai, 1, PF_FEAT_INFILL},
+    };
+    memcpy(fg, g, sizeof g);
+}
+
+/* Density-independent fill groups of every layer, measured once at nominal speeds (eval re-measures a group
+ * only when the cooling slowdown lowers its speed). Internal bridges join the bridge group below 100 %. */
+static void measure_fixed_groups(pf_estimate_cache *c)
+{
+    const pf_profile *p = &c->p;
+    double vj = LINE_END_JERK * p->jerk_xy;
+    for (size_t l = 0; l < c->nlayers; l++) {
+        layer_stat *ls = &c->layers[l];
+        for (int full = 0; full < 2; full++) {
+            fill_group fg[4];
+            layer_groups(p, ls, l == 0, full, fg);
+            for (int k = 0; k < 3; k++)
+                fill_measure(&fg[k], fg[k].v, vj, &ls->fixed[full][k][0], &ls->fixed[full][k][1]);
+            if (!full) {
+                fill_group ib = fg[2];
+                ib.runs = ls->cells.runs[PF_RUN_IBRIDGE];
+                ib.area = ls->cells.run_area[PF_RUN_IBRIDGE];
+                double L2, T2;
+                fill_measure(&ib, ib.v, vj, &L2, &T2);
+                ls->fixed[0][2][0] += L2;
+                ls->fixed[0][2][1] += T2;
+            }
+        }
+    }
+}
+
 pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports, pf_estimate *out,
                         pf_errbuf *eb)
 {
@@ -444,8 +498,7 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
         double h = ls->h;
         double se = spacing(first ? p->w_first : p->w_ext, h),
                sp = spacing(first ? p->w_first : p->w_perim, h);
-        double ss = spacing(first ? p->w_first : p->w_solid, h), st = spacing(p->w_top, h);
-        double si = spacing(p->w_infill, p->layer_height), sb = p->bridge_flow_ratio * spacing(p->w_solid, h);
+        double ss = spacing(first ? p->w_first : p->w_solid, h), si = spacing(p->w_infill, p->layer_height);
         /* Volumes. */
         double v_ext = h * lc->wall_area[PF_CELL_WALL_EXT], v_int = h * lc->wall_area[PF_CELL_WALL_INT];
         double a_solid = lc->fill_area[PF_FILL_SOLID] + lc->fill_area[PF_FILL_FIRST];
@@ -469,28 +522,13 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
         }
 
         /* Fill groups. */
-        double vfirst = p->speed_first_layer, afirst = fmin(p->accel_first_layer, amax);
-        double ai = fmin(p->accel_infill, amax), ab = fmin(p->accel_bridge, amax);
-        fill_group fg[4] = {
-            {full ? lc->runs[PF_RUN_FULL] : lc->runs[PF_RUN_SOLID],
-             full ? lc->run_area[PF_RUN_FULL] : lc->run_area[PF_RUN_SOLID], ss, ss * LINK_FACTOR, 0,
-             first ? vfirst : p->speed_solid, first ? afirst : ai, 1, PF_FEAT_SOLID},
-            {lc->runs[PF_RUN_TOP], lc->run_area[PF_RUN_TOP], st, st * LINK_FACTOR, 0, p->speed_top, ai, 1,
-             PF_FEAT_SOLID},
-            {lc->runs[PF_RUN_BRIDGE], lc->run_area[PF_RUN_BRIDGE], sb, sb * LINK_FACTOR, 0,
-             first ? vfirst : p->speed_bridge, first ? afirst : ab, 0, PF_FEAT_SOLID},
-            {NULL, NULL, 0, 0, 0, p->speed_infill, ai, 1, PF_FEAT_INFILL},
-        };
-        double len_ibridge_extra = 0, t_ibridge = 0;
-        if (!full) { /* internal bridges join the bridge group */
-            double L2, T2;
-            fill_group ib = fg[2];
-            ib.runs = lc->runs[PF_RUN_IBRIDGE];
-            ib.area = lc->run_area[PF_RUN_IBRIDGE];
-            fill_measure(&ib, ib.v, vj, &L2, &T2);
-            len_ibridge_extra = L2;
-            t_ibridge = T2;
-        }
+        double vfirst = p->speed_first_layer;
+        fill_group fg[4];
+        double flen[4], ftime[4];
+        layer_groups(p, ls, first, full, fg);
+        for (int k = 0; k < 3; k++)
+            flen[k] = ls->fixed[full][k][0], ftime[k] = ls->fixed[full][k][1];
+        flen[3] = ftime[3] = 0;
         if (!full && density > 0) {
             double S = si / density;
             fg[3].runs = lc->runs[PF_RUN_SPARSE];
@@ -498,12 +536,8 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
             fg[3].S = S;
             fg[3].link = S * LINK_FACTOR;
             fg[3].trim = LINE_TRIM * si * M_SQRT2;
+            fill_measure(&fg[3], fg[3].v, vj, &flen[3], &ftime[3]);
         }
-        double flen[4], ftime[4];
-        for (int k = 0; k < 4; k++)
-            fill_measure(&fg[k], fg[k].v, vj, &flen[k], &ftime[k]);
-        flen[2] += len_ibridge_extra;
-        ftime[2] += t_ibridge;
         /* Sparse volume: its path at the infill flow. */
         e.volume_mm3[PF_FEAT_INFILL] += flen[3] * si * p->layer_height;
 
