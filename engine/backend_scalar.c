@@ -19,22 +19,26 @@ static size_t lower_layer(const float *zs, size_t n, float z)
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (zs[mid] < z) lo = mid + 1;
-        else hi = mid;
+        if (zs[mid] < z)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
 
-static pf_err scalar_slice_count(void *ctx, const float *verts, const uint32_t *tris, size_t ntris, const float *zs,
-                                 size_t nlayers, uint32_t *counts)
+static pf_err scalar_slice_count(void *ctx, const float *verts, const uint32_t *tris, size_t ntris,
+                                 const float *zs, size_t nlayers, uint32_t *counts)
 {
     (void)ctx;
     memset(counts, 0, nlayers * sizeof *counts);
     for (size_t t = 0; t < ntris; t++) {
-        float z0 = verts[3 * tris[3 * t] + 2], z1 = verts[3 * tris[3 * t + 1] + 2], z2 = verts[3 * tris[3 * t + 2] + 2];
+        float z0 = verts[3 * tris[3 * t] + 2], z1 = verts[3 * tris[3 * t + 1] + 2],
+              z2 = verts[3 * tris[3 * t + 2] + 2];
         float lo = fminf(z0, fminf(z1, z2)), hi = fmaxf(z0, fmaxf(z1, z2));
         /* planes with lo ≤ z < hi */
-        for (size_t l = lower_layer(zs, nlayers, lo); l < nlayers && zs[l] < hi; l++) counts[l]++;
+        for (size_t l = lower_layer(zs, nlayers, lo); l < nlayers && zs[l] < hi; l++)
+            counts[l]++;
     }
     return PF_E_OK;
 }
@@ -44,8 +48,9 @@ static uint64_t edge_key(uint32_t a, uint32_t b)
     return a < b ? ((uint64_t)a << 32 | b) : ((uint64_t)b << 32 | a);
 }
 
-static pf_err scalar_slice_emit(void *ctx, const float *verts, const uint32_t *tris, size_t ntris, const float *zs,
-                                size_t nlayers, const uint32_t *offsets, float *segs, uint64_t *keys)
+static pf_err scalar_slice_emit(void *ctx, const float *verts, const uint32_t *tris, size_t ntris,
+                                const float *zs, size_t nlayers, const uint32_t *offsets, float *segs,
+                                uint64_t *keys)
 {
     (void)ctx;
     uint32_t *fill = malloc((nlayers ? nlayers : 1) * sizeof *fill);
@@ -80,7 +85,8 @@ static pf_err scalar_slice_emit(void *ctx, const float *verts, const uint32_t *t
             kk[0] = k[swap], kk[1] = k[!swap];
         }
     }
-    /* Degenerate triangles (np < 2) leave holes; fill them with zero-length segments so offsets stay valid. */
+    /* Degenerate triangles (np < 2) leave holes; fill them with zero-length segments so offsets stay valid.
+     */
     for (size_t l = 0; l < nlayers; l++)
         for (uint32_t i = fill[l]; i < offsets[l + 1]; i++) {
             memset(segs + (size_t)PF_SEG_FLOATS * i, 0, PF_SEG_FLOATS * sizeof(float));
@@ -101,7 +107,8 @@ static pf_err scalar_raster(void *ctx, const float *segs, size_t nsegs, const pf
         const float *s = segs + PF_SEG_FLOATS * i;
         float ya = (s[1] - g->y0) * inv - 0.5f, yb = (s[3] - g->y0) * inv - 0.5f; /* in row-centre units */
         if (ya == yb) continue;
-        /* A downward segment is a left edge of the inside (counter-clockwise outer contour): +1 from there. */
+        /* A downward segment is a left edge of the inside (counter-clockwise outer contour): +1 from there.
+         */
         int w = yb < ya ? 1 : -1;
         float ylo = fminf(ya, yb), yhi = fmaxf(ya, yb);
         float xa = (s[0] - g->x0) * inv - 0.5f, xb = (s[2] - g->x0) * inv - 0.5f;
@@ -138,9 +145,12 @@ static void edt_1d(const float *f, size_t n, float *d, int *v, double *z)
         if (f[q] >= 1e29f) continue;
         double s = 0;
         while (k >= 0) {
-            s = (((double)f[q] + (double)q * q) - ((double)f[v[k]] + (double)v[k] * v[k])) / (2.0 * (q - v[k]));
-            if (s <= z[k]) k--;
-            else break;
+            s = (((double)f[q] + (double)q * q) - ((double)f[v[k]] + (double)v[k] * v[k])) /
+                (2.0 * (q - v[k]));
+            if (s <= z[k])
+                k--;
+            else
+                break;
         }
         if (k < 0) {
             k = 0;
@@ -155,12 +165,14 @@ static void edt_1d(const float *f, size_t n, float *d, int *v, double *z)
         z[k + 1] = 1e300;
     }
     if (k < 0) {
-        for (size_t q = 0; q < n; q++) d[q] = 1e30f;
+        for (size_t q = 0; q < n; q++)
+            d[q] = 1e30f;
         return;
     }
     k = 0;
     for (int q = 0; q < (int)n; q++) {
-        while (z[k + 1] < (double)q) k++;
+        while (z[k + 1] < (double)q)
+            k++;
         float dq = (float)(q - v[k]);
         d[q] = dq * dq + f[v[k]];
     }
@@ -178,14 +190,17 @@ static pf_err scalar_edt(void *ctx, const uint8_t *mask, const pf_grid *g, float
     /* rows: squared distance in cells along x */
     for (size_t r = 0; r < ny; r++) {
         const uint8_t *mr = mask + r * nx;
-        for (size_t c = 0; c < nx; c++) f[c] = mr[c] ? 1e30f : 0.0f;
+        for (size_t c = 0; c < nx; c++)
+            f[c] = mr[c] ? 1e30f : 0.0f;
         edt_1d(f, nx, dist + r * nx, v, z);
     }
     /* columns */
     for (size_t c = 0; c < nx; c++) {
-        for (size_t r = 0; r < ny; r++) f[r] = dist[r * nx + c];
+        for (size_t r = 0; r < ny; r++)
+            f[r] = dist[r * nx + c];
         edt_1d(f, ny, d, v, z);
-        for (size_t r = 0; r < ny; r++) dist[r * nx + c] = d[r];
+        for (size_t r = 0; r < ny; r++)
+            dist[r * nx + c] = d[r];
     }
     float cell = g->cell, half = 0.5f * g->cell;
     for (size_t i = 0; i < nx * ny; i++)
@@ -206,8 +221,8 @@ static inline float dk(const float *const dist[7], int k, size_t i)
 }
 
 static pf_err scalar_margin_seeds(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
-                                  size_t nlayers, const float *const dist[7], uint8_t *top_seed, uint8_t *bot_seed,
-                                  int *has_top, int *has_bot)
+                                  size_t nlayers, const float *const dist[7], uint8_t *top_seed,
+                                  uint8_t *bot_seed, int *has_top, int *has_bot)
 {
     (void)ctx;
     (void)nlayers;
@@ -235,6 +250,7 @@ static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_par
     (void)ctx;
     (void)nlayers;
     size_t n = (size_t)g->nx * g->ny;
+    float half = 0.5f * g->cell;
     for (size_t i = 0; i < n; i++) {
         float d = dist[3][i];
         if (d <= 0.0f) {
@@ -244,13 +260,17 @@ static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_par
         unsigned c = PF_CELL_INSIDE, fill = PF_FILL_NONE;
         if (layer == 0) {
             float e = d - p->l0_shift;
-            if (e > p->ext_lo && e <= p->l0_ext_hi) c |= PF_CELL_WALL_EXT;
-            else if (e > p->l0_ext_hi && e <= p->l0_int_hi) c |= PF_CELL_WALL_INT;
-            if (e >= p->l0_fill_lo) fill = PF_FILL_FIRST;
+            if (e > p->ext_lo && e <= p->l0_ext_hi)
+                c |= PF_CELL_WALL_EXT;
+            else if (e > p->l0_ext_hi && e <= p->l0_int_hi)
+                c |= PF_CELL_WALL_INT;
+            if (e + half > p->l0_fill_lo) fill = PF_FILL_FIRST;
         } else {
-            if (d > p->ext_lo && d <= p->ext_hi) c |= PF_CELL_WALL_EXT;
-            else if (d > p->ext_hi && d <= p->int_hi) c |= PF_CELL_WALL_INT;
-            if (d >= p->fill_print_lo) {
+            if (d > p->ext_lo && d <= p->ext_hi)
+                c |= PF_CELL_WALL_EXT;
+            else if (d > p->ext_hi && d <= p->int_hi)
+                c |= PF_CELL_WALL_INT;
+            if (d + half > p->fill_print_lo) {
                 if (dk(dist, 4, i) <= 0.0f || (margin_top && margin_top[i] <= p->margin)) {
                     fill = PF_FILL_TOP;
                 } else if (dk(dist, 2, i) <= 0.0f || (margin_bot && margin_bot[i] <= p->margin)) {
@@ -262,12 +282,16 @@ static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_par
                     for (int k = 1; k <= 5 && !solid; k++) {
                         if (k == 3) continue;
                         long j = (long)layer - 3 + k;
-                        solid = j == 0 || dk(dist, k, i) < p->fill_lo;
+                        float dj = dk(dist, k, i);
+                        solid = j == 0 || (dj < p->fill_lo && d - dj >= p->shell_min_width);
                     }
-                    if (!solid) fill = PF_FILL_SPARSE;
-                    else if (below && ((below[i] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) == PF_FILL_SPARSE)
+                    if (!solid)
+                        fill = PF_FILL_SPARSE;
+                    else if (below &&
+                             ((below[i] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) == PF_FILL_SPARSE)
                         fill = PF_FILL_IBRIDGE;
-                    else fill = PF_FILL_SOLID;
+                    else
+                        fill = PF_FILL_SOLID;
                 }
             }
         }
@@ -279,7 +303,8 @@ static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_par
 static int hist_bin(float len)
 {
     int b = 0;
-    while (b + 1 < PF_HIST_BINS && len >= pf_hist_edge(b + 1)) b++;
+    while (b + 1 < PF_HIST_BINS && len >= pf_hist_edge(b + 1))
+        b++;
     return b;
 }
 
@@ -287,33 +312,56 @@ static int hist_bin(float len)
 static unsigned runsets_of(unsigned fill)
 {
     switch (fill) {
-    case PF_FILL_SPARSE: return 1u << PF_RUN_SPARSE | 1u << PF_RUN_FULL;
-    case PF_FILL_SOLID: return 1u << PF_RUN_SOLID | 1u << PF_RUN_FULL;
-    case PF_FILL_FIRST: return 1u << PF_RUN_SOLID;
-    case PF_FILL_TOP: return 1u << PF_RUN_TOP;
-    case PF_FILL_BRIDGE: return 1u << PF_RUN_BRIDGE;
-    case PF_FILL_IBRIDGE: return 1u << PF_RUN_IBRIDGE | 1u << PF_RUN_FULL;
-    default: return 0;
+    case PF_FILL_SPARSE:
+        return 1u << PF_RUN_SPARSE | 1u << PF_RUN_FULL;
+    case PF_FILL_SOLID:
+        return 1u << PF_RUN_SOLID | 1u << PF_RUN_FULL;
+    case PF_FILL_FIRST:
+        return 1u << PF_RUN_SOLID | 1u << PF_RUN_FULL;
+    case PF_FILL_TOP:
+        return 1u << PF_RUN_TOP;
+    case PF_FILL_BRIDGE:
+        return 1u << PF_RUN_BRIDGE;
+    case PF_FILL_IBRIDGE:
+        return 1u << PF_RUN_IBRIDGE | 1u << PF_RUN_FULL;
+    default:
+        return 0;
     }
 }
 
-static pf_err scalar_reduce(void *ctx, const pf_grid *g, const uint8_t *cls, int parity, pf_layer_cells *out)
+/* Length of [a, b] ∩ [lo, hi]. */
+static inline float overlap(float a, float b, float lo, float hi)
+{
+    float x = fmaxf(a, lo), y = fminf(b, hi);
+    return y > x ? y - x : 0.0f;
+}
+
+static pf_err scalar_reduce(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
+                            const float *dist, const uint8_t *cls, int parity, pf_layer_cells *out)
 {
     (void)ctx;
     memset(out, 0, sizeof *out);
     long nx = g->nx, ny = g->ny;
     double ca = (double)g->cell * g->cell;
+    float cell = g->cell, half = 0.5f * cell, inv = 1.0f / cell;
+    float shift = layer == 0 ? p->l0_shift : 0.0f;
+    float ext_hi = layer == 0 ? p->l0_ext_hi : p->ext_hi, int_hi = layer == 0 ? p->l0_int_hi : p->int_hi;
+    float fill_lo = layer == 0 ? p->l0_fill_lo : p->fill_print_lo;
     double area = 0, wall[3] = {0}, fill[PF_FILL_N] = {0};
     for (long i = 0; i < nx * ny; i++) {
         uint8_t c = cls[i];
         if (!c) continue;
+        float d = dist[i] - shift, a = d - half, b = d + half;
         area += 1;
-        wall[c & PF_CELL_WALL_MASK] += 1;
-        fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] += 1;
+        wall[1] += overlap(a, b, p->ext_lo, ext_hi) * inv;
+        wall[2] += overlap(a, b, ext_hi, int_hi) * inv;
+        fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] += overlap(a, b, fill_lo, 1e30f) * inv;
     }
     out->area = (float)(area * ca);
-    for (int k = 1; k < 3; k++) out->wall_area[k] = (float)(wall[k] * ca);
-    for (int k = 1; k < PF_FILL_N; k++) out->fill_area[k] = (float)(fill[k] * ca);
+    for (int k = 1; k < 3; k++)
+        out->wall_area[k] = (float)(wall[k] * ca);
+    for (int k = 1; k < PF_FILL_N; k++)
+        out->fill_area[k] = (float)(fill[k] * ca);
     /* Diagonals: parity 0 walks (+1, +1), parity 1 walks (+1, −1); start cells are on the left/bottom or top
      * edges. Run lengths are counted per run set at once. */
     float step = g->cell * 1.41421356f, perp = g->cell * 0.70710678f;

@@ -60,15 +60,16 @@ double pf_motion_polyline_time(const float *xy, size_t n, int closed, double v, 
         double m = sqrt(vj[i + 1] * vj[i + 1] + 2 * a * len[i]);
         if (vj[i] > m) vj[i] = m;
     }
-    for (size_t i = 0; i < ns; i++) t += pf_motion_move_time(len[i], v, a, vj[i], vj[i + 1]);
+    for (size_t i = 0; i < ns; i++)
+        t += pf_motion_move_time(len[i], v, a, vj[i], vj[i + 1]);
 done:
     free(len);
     free(vj);
     return t;
 }
 
-double pf_motion_cooling_speed(const double *len, const double *speed, size_t n, double fixed, double min_time,
-                               double min_speed)
+double pf_motion_cooling_speed(const double *len, const double *speed, size_t n, double fixed,
+                               double min_time, double min_speed)
 {
     double t = fixed;
     for (size_t i = 0; i < n; i++)
@@ -92,8 +93,10 @@ double pf_motion_cooling_speed(const double *len, const double *speed, size_t n,
         double rest = fixed, lsum = 0;
         for (size_t i = 0; i < n; i++) {
             if (speed[i] <= 0 || len[i] <= 0) continue;
-            if (speed[i] >= sp[k]) lsum += len[i];
-            else rest += len[i] / speed[i];
+            if (speed[i] >= sp[k])
+                lsum += len[i];
+            else
+                rest += len[i] / speed[i];
         }
         double avail = min_time - rest;
         if (avail <= 0) continue;

@@ -11,33 +11,70 @@
 pf_profile pf_profile_default(void)
 {
     pf_profile p = {
-        .layer_height = 0.2, .first_layer_height = 0.2, .nozzle = 0.4,
-        .w_first = 0.42, .w_ext = 0.45, .w_perim = 0.45, .w_infill = 0.45, .w_solid = 0.45, .w_top = 0.40,
-        .perimeters = 2, .top_layers = 3, .bottom_layers = 3, .infill_overlap = 0.25, .elephant_foot = 0.2,
+        .layer_height = 0.2,
+        .first_layer_height = 0.2,
+        .nozzle = 0.4,
+        .w_first = 0.42,
+        .w_ext = 0.45,
+        .w_perim = 0.45,
+        .w_infill = 0.45,
+        .w_solid = 0.45,
+        .w_top = 0.40,
+        .perimeters = 2,
+        .top_layers = 3,
+        .bottom_layers = 3,
+        .infill_overlap = 0.25,
+        .elephant_foot = 0.2,
         .bridge_flow_ratio = 0.95,
-        .infill_density = 0.20, .infill_pattern = "rectilinear",
-        .supports = 0, .support_threshold = 50, .support_density = 0.15, .support_speed = 50,
-        .filament_diameter = 1.75, .filament_density = 1.24,
-        .speed_perimeter = 45, .speed_ext_perimeter = 25, .speed_small_perimeter = 25, .speed_infill = 80,
-        .speed_solid = 80, .speed_top = 40, .speed_bridge = 25, .speed_first_layer = 20, .speed_travel = 180,
+        .infill_density = 0.20,
+        .infill_pattern = "rectilinear",
+        .supports = 0,
+        .support_threshold = 50,
+        .support_density = 0.15,
+        .support_speed = 50,
+        .filament_diameter = 1.75,
+        .filament_density = 1.24,
+        .speed_perimeter = 45,
+        .speed_ext_perimeter = 25,
+        .speed_small_perimeter = 25,
+        .speed_infill = 80,
+        .speed_solid = 80,
+        .speed_top = 40,
+        .speed_bridge = 25,
+        .speed_first_layer = 20,
+        .speed_travel = 180,
         .speed_z = 12,
-        .accel_default = 1000, .accel_perimeter = 800, .accel_infill = 1000, .accel_bridge = 1000,
-        .accel_first_layer = 800, .accel_max = 1250, .jerk_xy = 8,
-        .retract_length = 0.8, .retract_speed = 35, .retract_lift = 0.4, .retract_min_travel = 1, .wipe = 1,
-        .min_layer_time = 15, .min_print_speed = 15,
+        .accel_default = 1000,
+        .accel_perimeter = 800,
+        .accel_infill = 1000,
+        .accel_bridge = 1000,
+        .accel_first_layer = 800,
+        .accel_max = 1250,
+        .jerk_xy = 8,
+        .retract_length = 0.8,
+        .retract_speed = 35,
+        .retract_lift = 0.4,
+        .retract_min_travel = 1,
+        .wipe = 1,
+        .min_layer_time = 15,
+        .min_print_speed = 15,
         .preparation_time = 300,
     };
     return p;
 }
 
-/* How a .ini value maps onto a field: plain number, percentage of a base (or of 1 for fractions), int, string. */
+/* How a .ini value maps onto a field: plain number, percentage of a base (or of 1 for fractions), int,
+ * string. */
 typedef enum { K_NUM, K_FRAC, K_WIDTH, K_INT, K_STR } kind;
 static const struct {
     const char *key;
     size_t off;
     kind k;
 } keys[] = {
-#define F(key, field, k) {key, offsetof(pf_profile, field), k}
+#define F(key, field, k)                                                                                     \
+    {                                                                                                        \
+        key, offsetof(pf_profile, field), k                                                                  \
+    }
     F("layer_height", layer_height, K_NUM),
     F("first_layer_height", first_layer_height, K_NUM),
     F("nozzle_diameter", nozzle, K_NUM),
@@ -89,9 +126,11 @@ static const struct {
 
 static char *trim(char *s)
 {
-    while (*s == ' ' || *s == '\t') s++;
+    while (*s == ' ' || *s == '\t')
+        s++;
     size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) s[--n] = 0;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = 0;
     return s;
 }
 
@@ -112,10 +151,18 @@ static pf_err set_value(pf_profile *p, size_t k, char *val, double nozzle)
     int pct = *end == '%';
     if (*trim(end + pct)) return PF_E_BAD_NUMBER;
     switch (keys[k].k) {
-    case K_INT: *(int *)dst = (int)v; break;
-    case K_FRAC: *(double *)dst = pct ? v / 100 : v; break;
-    case K_WIDTH: *(double *)dst = pct ? v / 100 * nozzle : v; break;
-    default: *(double *)dst = v; break;
+    case K_INT:
+        *(int *)dst = (int)v;
+        break;
+    case K_FRAC:
+        *(double *)dst = pct ? v / 100 : v;
+        break;
+    case K_WIDTH:
+        *(double *)dst = pct ? v / 100 * nozzle : v;
+        break;
+    default:
+        *(double *)dst = v;
+        break;
     }
     return PF_E_OK;
 }
@@ -169,26 +216,31 @@ done:
 
 pf_err pf_profile_validate(const pf_profile *p, pf_errbuf *eb)
 {
-#define CHECK(cond, what)                                                                                   \
+#define CHECK(cond, what)                                                                                    \
     if (!(cond)) return pf_errf(eb, PF_E_INVAL, "profile: %s", what)
     CHECK(p->nozzle > 0.05 && p->nozzle < 3, "nozzle_diameter out of range");
     CHECK(p->layer_height >= 0.02 && p->layer_height <= p->nozzle, "layer_height out of range");
-    CHECK(p->first_layer_height >= 0.02 && p->first_layer_height <= 2 * p->nozzle, "first_layer_height out of range");
+    CHECK(p->first_layer_height >= 0.02 && p->first_layer_height <= 2 * p->nozzle,
+          "first_layer_height out of range");
     const double w[] = {p->w_first, p->w_ext, p->w_perim, p->w_infill, p->w_solid, p->w_top};
     for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
-        CHECK(w[i] > p->layer_height * (1 - M_PI / 4) && w[i] < 5 * p->nozzle, "extrusion width out of range");
+        CHECK(w[i] > p->layer_height * (1 - M_PI / 4) && w[i] < 5 * p->nozzle,
+              "extrusion width out of range");
     CHECK(p->perimeters >= 0 && p->perimeters <= 50, "perimeters out of range");
     CHECK(p->top_layers >= 0 && p->bottom_layers >= 0, "solid layers out of range");
     CHECK(p->infill_density >= 0 && p->infill_density <= 1, "fill_density out of range");
     CHECK(p->filament_diameter > 0.5 && p->filament_diameter < 5, "filament_diameter out of range");
     CHECK(p->filament_density > 0.1 && p->filament_density < 20, "filament_density out of range");
-    const double v[] = {p->speed_perimeter, p->speed_ext_perimeter, p->speed_small_perimeter, p->speed_infill,
-                        p->speed_solid, p->speed_top, p->speed_bridge, p->speed_first_layer, p->speed_travel,
-                        p->speed_z, p->support_speed, p->retract_speed, p->min_print_speed};
-    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) CHECK(v[i] > 0 && v[i] < 2000, "speed out of range");
-    const double a[] = {p->accel_default, p->accel_perimeter, p->accel_infill, p->accel_bridge,
-                        p->accel_first_layer, p->accel_max};
-    for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) CHECK(a[i] > 0 && a[i] < 1e6, "acceleration out of range");
+    const double v[] = {
+        p->speed_perimeter, p->speed_ext_perimeter, p->speed_small_perimeter, p->speed_infill, p->speed_solid,
+        p->speed_top,       p->speed_bridge,        p->speed_first_layer,     p->speed_travel, p->speed_z,
+        p->support_speed,   p->retract_speed,       p->min_print_speed};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        CHECK(v[i] > 0 && v[i] < 2000, "speed out of range");
+    const double a[] = {p->accel_default, p->accel_perimeter,   p->accel_infill,
+                        p->accel_bridge,  p->accel_first_layer, p->accel_max};
+    for (size_t i = 0; i < sizeof a / sizeof a[0]; i++)
+        CHECK(a[i] > 0 && a[i] < 1e6, "acceleration out of range");
     CHECK(p->jerk_xy > 0 && p->jerk_xy < 1000, "jerk out of range");
     CHECK(p->min_layer_time >= 0 && p->min_layer_time < 3600, "slowdown_below_layer_time out of range");
     CHECK(p->preparation_time >= 0 && p->preparation_time < 86400, "preparation time out of range");

@@ -23,13 +23,13 @@ typedef struct pf_profile {
     double elephant_foot;      /* elefant_foot_compensation 0.2 */
     double bridge_flow_ratio;  /* 0.95 */
     /* infill */
-    double infill_density;     /* fill_density as a fraction, 0.20 */
-    char infill_pattern[32];   /* "rectilinear" (the only pattern modelled) */
+    double infill_density;   /* fill_density as a fraction, 0.20 */
+    char infill_pattern[32]; /* "rectilinear" (the only pattern modelled) */
     /* supports */
-    int supports;              /* support_material 0 */
-    double support_threshold;  /* support_material_threshold, degrees from horizontal, 50 */
-    double support_density;    /* extruded fraction of the supported volume, 0.15 */
-    double support_speed;      /* 50 */
+    int supports;             /* support_material 0 */
+    double support_threshold; /* support_material_threshold, degrees from horizontal, 50 */
+    double support_density;   /* extruded fraction of the supported volume, 0.15 */
+    double support_speed;     /* 50 */
     /* filament */
     double filament_diameter; /* 1.75 */
     double filament_density;  /* g/cm³, 1.24 */
@@ -53,13 +53,13 @@ typedef struct pf_profile {
     double accel_max;         /* machine_max_acceleration_extruding 1250 (caps all of the above) */
     double jerk_xy;           /* 8 */
     /* retraction */
-    double retract_length;  /* 0.8 */
-    double retract_speed;   /* 35 */
-    double retract_lift;    /* 0.4 */
+    double retract_length;     /* 0.8 */
+    double retract_speed;      /* 35 */
+    double retract_lift;       /* 0.4 */
     double retract_min_travel; /* retract_before_travel 1 */
-    int wipe;               /* 1 */
+    int wipe;                  /* 1 */
     /* cooling */
-    double min_layer_time; /* slowdown_below_layer_time 15 */
+    double min_layer_time;  /* slowdown_below_layer_time 15 */
     double min_print_speed; /* 15 */
     /* job */
     double preparation_time; /* heat-up, homing, bed levelling; added to job time only; 300 s */
@@ -68,12 +68,13 @@ typedef struct pf_profile {
 /* The defaults above. */
 pf_profile pf_profile_default(void);
 
-/* Overrides fields of *p from a PrusaSlicer .ini (key = value lines; unknown keys ignored; percentages allowed
- * where PrusaSlicer allows them; comma lists take the first value). Errors: IO, PARSE (eb holds the line),
- * BAD_NUMBER. *p is left unchanged on error. */
+/* Overrides fields of *p from a PrusaSlicer .ini (key = value lines; unknown keys ignored; percentages
+ * allowed where PrusaSlicer allows them; comma lists take the first value). Errors: IO, PARSE (eb holds the
+ * line), BAD_NUMBER. *p is left unchanged on error. */
 pf_err pf_profile_load_ini(pf_profile *p, const char *path, pf_errbuf *eb);
 
-/* Checks ranges (positive widths, heights ≤ nozzle, density in [0, 1], …). Errors: INVAL with the field in eb. */
+/* Checks ranges (positive widths, heights ≤ nozzle, density in [0, 1], …). Errors: INVAL with the field in
+ * eb. */
 pf_err pf_profile_validate(const pf_profile *p, pf_errbuf *eb);
 
 #endif
