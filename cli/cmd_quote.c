@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "engine/backend.h"
+#include "engine/backends.h"
 #include "engine/estimate.h"
 #include "engine/mesh.h"
 #include "engine/profile.h"
@@ -108,15 +108,9 @@ int pf_cmd_quote(int argc, char **argv)
     if (!found) return fail(json, "unknown material '%s' (PLA, PETG, ABS, ASA, TPU, PC)", material);
     if (pf_profile_validate(&prof, &eb)) return fail(json, "%s", eb.msg);
 
-    /* Only the scalar backend exists on this branch: asking for another one is an error, never a silent swap.
-     */
-    const pf_backend *be = NULL;
-    if (!strcmp(backend, "auto") || !strcmp(backend, "scalar"))
-        be = pf_backend_scalar();
-    else if (!strcmp(backend, "simd") || !strcmp(backend, "opencl"))
-        return fail(json, "backend '%s' is not available in this build", backend);
-    else
-        return fail(json, "unknown backend '%s' (auto, scalar, simd, opencl)", backend);
+    /* The backend by name (auto: an OpenCL GPU if present, else SIMD); a missing one is an error, never a swap. */
+    pf_backend *be = NULL;
+    if (pf_backend_get(backend, &be, &eb)) return fail(json, "backend: %s", eb.msg);
 
     double t0 = now_ms();
     pf_mesh *mesh = NULL;
@@ -124,12 +118,14 @@ int pf_cmd_quote(int argc, char **argv)
     if (err) {
         char d[400];
         snprintf(d, sizeof d, "%s: %s: %s", path, pf_err_message(err), eb.msg);
+        pf_backend_free(be);
         return fail(json, "%s", d);
     }
     pf_estimate e;
     err = pf_estimate_run(mesh, &prof, be, &e, &eb);
     pf_mesh_free(mesh);
     if (err) {
+        pf_backend_free(be);
         char d[400];
         snprintf(d, sizeof d, "%s: %s", pf_err_message(err), eb.msg);
         return fail(json, "estimate failed: %s", d);
@@ -145,6 +141,7 @@ int pf_cmd_quote(int argc, char **argv)
         if (quantity > 1)
             printf("quantity %.0f: %.2f g, %.0f s\n", quantity, e.weight_g * quantity,
                    e.print_time_s * quantity);
+        pf_backend_free(be);
         return 0;
     }
     cJSON *o = cJSON_CreateObject();
@@ -179,5 +176,6 @@ int pf_cmd_quote(int argc, char **argv)
     if (s) puts(s);
     free(s);
     cJSON_Delete(o);
+    pf_backend_free(be);
     return 0;
 }
