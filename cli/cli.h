@@ -6,5 +6,6 @@ int pf_cmd_analyze(int argc, char **argv);
 int pf_cmd_quote(int argc, char **argv);
 int pf_cmd_backup(int argc, char **argv);
 int pf_cmd_check(int argc, char **argv);
+int pf_cmd_serve(int argc, char **argv);
 
 #endif

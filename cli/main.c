@@ -15,6 +15,9 @@ static const struct {
      "              [--backend auto|scalar|simd|opencl] [--json]    weight, time and price"},
     {"backup", pf_cmd_backup, "backup DEST [--data-dir DIR]    compacted consistent copy of the data directory"},
     {"check", pf_cmd_check, "check [--data-dir DIR]    storage integrity: indexes, records, blobs"},
+    {"serve", pf_cmd_serve,
+     "serve [--port 8080] [--bind 127.0.0.1] [--data-dir ./data] [--admin-email E --admin-password P]\n"
+     "              [--threads N] [--access-log FILE|-|off]    the HTTP API"},
 };
 
 static int usage(FILE *f)

@@ -31,7 +31,10 @@
     X(CONFLICT, 409, "conflict")                                                                            \
     X(UNAUTHORIZED, 401, "authentication required")                                                         \
     X(FORBIDDEN, 403, "forbidden")                                                                          \
-    X(RATE_LIMITED, 429, "too many requests")
+    X(RATE_LIMITED, 429, "too many requests")                                                               \
+    X(METHOD_NOT_ALLOWED, 405, "method not allowed")                                                        \
+    X(UNSUPPORTED_MEDIA_TYPE, 415, "unsupported content type")                                              \
+    X(INVALID_FIELD, 422, "invalid field")
 
 typedef enum pf_err {
 #define PF__ERR_ENUM(name, status, msg) PF_E_##name,

@@ -11,7 +11,7 @@ PKGS=(
   libcjson-dev libsodium-dev liboath-dev zlib1g-dev libexpat1-dev libhpdf-dev libqrencode-dev
   libcurl4-openssl-dev admesh
 )
-[ "${1:-}" = "--bench" ] && PKGS+=(prusa-slicer hyperfine wrk)
+[ "${1:-}" = "--bench" ] && PKGS+=(prusa-slicer hyperfine wrk nginx)
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${PKGS[@]}"

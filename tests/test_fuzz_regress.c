@@ -7,11 +7,10 @@
 #include <string.h>
 
 #include "engine/mesh.h"
+#include "tests/fuzz/fuzz_intake.h"
 
 #define REGRESS_DIR PF_TEST_DATA "/fuzz-regress"
 
-/* The same modest limits the fuzz targets use, so a regression reproduces exactly as it was found. */
-static const pf_intake_limits fuzz_limits = {.max_file_bytes = 1000000, .max_triangles = 200000};
 
 Test(fuzz_regress, every_saved_input_returns_with_a_code_and_message)
 {
@@ -34,7 +33,7 @@ Test(fuzz_regress, every_saved_input_returns_with_a_code_and_message)
         fclose(f);
         pf_mesh *m = NULL;
         pf_errbuf eb = {{0}};
-        pf_err err = pf_mesh_read_mem(buf, (size_t)len, &fuzz_limits, &m, &eb);
+        pf_err err = pf_mesh_read_mem(buf, (size_t)len, &pf_fuzz_limits /* the fuzz targets' limits: findings reproduce as found */, &m, &eb);
         if (err == PF_E_OK) {
             cr_assert_not_null(m, "%s", e->d_name);
             cr_assert_gt(m->ntris, 0, "%s", e->d_name);

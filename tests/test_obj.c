@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/mesh.h"
+#include "tests/intake_test_util.h"
 
 static pf_mesh *load(const char *path)
 {
@@ -183,18 +184,6 @@ Test(obj, errors_in_memory_name_their_line)
 
 /* ---- hostile files ---- */
 
-static void hostile(const char *file, size_t max_tris, pf_err want, const char *where)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/hostile/%s", PF_TEST_DATA, file);
-    pf_intake_limits lim = {.max_triangles = max_tris};
-    pf_mesh *m = NULL;
-    pf_errbuf eb = {{0}};
-    pf_err err = pf_mesh_read_file(path, &lim, &m, &eb);
-    cr_assert_eq(err, want, "%s: got %s (%s), want %s", file, pf_err_name(err), eb.msg, pf_err_name(want));
-    cr_assert_null(m);
-    cr_assert(strstr(eb.msg, where), "%s: message '%s' lacks '%s'", file, eb.msg, where);
-}
 
 Test(obj_hostile, index_zero)
 {

@@ -1,0 +1,1271 @@
+/* The HTTP server: libmicrohttpd glue, the route matcher and the one dispatcher that decides access, limits,
+ * CORS, body handling and the common headers before any handler runs; plus the access log. */
+#include "api/server.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "api/config.h"
+#include "api/ratelimit.h"
+#include "api/routes.h"
+
+#define MAX_SEGS 12
+#define MAX_PARAMS 4
+#define MAX_PATH 2048
+/* Rate-limit windows are bounded in number, not in time: 64 Ki windows is a few MiB. */
+#define RL_ENTRIES (64u << 10)
+
+/* A route split into segments once at start. */
+typedef struct compiled_route {
+    const pf_route *rt;        /* the table row */
+    unsigned nseg;             /* segments */
+    const char *seg[MAX_SEGS]; /* literal text or parameter name (after ':'), into segbuf */
+    size_t seglen[MAX_SEGS];   /* length of each */
+    bool param[MAX_SEGS];      /* segment i is a parameter */
+} compiled_route;
+
+struct pf_server {
+    struct MHD_Daemon *d;    /* the daemon */
+    pf_store *st;            /* borrowed */
+    pf_jwt_key key;          /* JWT signing key */
+    pf_ratelimit *rl;        /* per-IP windows */
+    FILE *log;               /* access log, may be NULL */
+    compiled_route *routes;  /* every route, in table order */
+    size_t nroutes;          /* count */
+    pthread_mutex_t cfg_mu;  /* guards cfg and cfg_checked_ms */
+    pf_api_config *cfg;      /* current settings snapshot */
+    uint64_t cfg_checked_ms; /* last generation check */
+    atomic_bool cfg_stale;   /* check on the next request */
+    unsigned ttl_ms;         /* generation check interval */
+    atomic_long inflight;    /* requests between first callback and completion */
+    uint16_t port;           /* bound port */
+};
+
+typedef struct resp_header {
+    char *name, *value; /* owned */
+} resp_header;
+
+struct pf_resp {
+    bool set;                  /* a response was chosen */
+    int status;                /* HTTP status */
+    char *ctype;               /* Content-Type, owned */
+    char *body;                /* owned */
+    size_t len;                /* body bytes */
+    resp_header *hdr;          /* extra headers */
+    size_t nhdr;               /* count */
+    pf_resp_read_fn read;      /* streamed body */
+    void *read_ctx;            /* its context */
+    void (*read_free)(void *); /* frees read_ctx */
+    int64_t stream_size;       /* total or -1 */
+};
+
+typedef struct form_field {
+    char *name, *value; /* owned */
+    size_t len;         /* value bytes */
+} form_field;
+
+struct pf_req {
+    pf_server *srv;                /* server */
+    struct MHD_Connection *conn;   /* MHD connection */
+    const char *method;            /* as received */
+    char path[MAX_PATH];           /* as received (decoded by MHD) */
+    pf_method m;                   /* PF_GET.. or 0 for others */
+    const compiled_route *cr;      /* matched route, NULL if none */
+    const char *pname[MAX_PARAMS]; /* parameter names, into the compiled route */
+    size_t pnamelen[MAX_PARAMS];   /* their lengths */
+    char *pval[MAX_PARAMS];        /* values, pointing into path copy pbuf */
+    unsigned nparams;              /* count */
+    char pbuf[MAX_PATH];           /* path copy split into parameter values */
+    pf_api_config *cfg;            /* settings snapshot, one reference */
+    pf_principal who;              /* caller */
+    pf_errbuf eb;                  /* handler details */
+    char ip[INET6_ADDRSTRLEN];     /* client address */
+    struct timespec t0;            /* arrival */
+    const char *origin;            /* allowed Origin to echo, NULL for none */
+    pf_rl_result rl;               /* the most specific limiter's result */
+    bool rl_set;                   /* rl holds a result */
+    /* body */
+    bool first_done;              /* the first callback ran */
+    bool responded;               /* a response is queued */
+    bool in_begin;                /* the first callback is running: answers are deferred */
+    bool has_body;                /* the request announced a body */
+    size_t drain_left;            /* body bytes still read and dropped after a mid-body error */
+    pf_resp *early;               /* answer decided by the first callback, queued by the second */
+    bool dropping;                /* body is read and discarded */
+    size_t limit;                 /* body byte limit */
+    char *body;                   /* JSON body, NUL-terminated */
+    size_t len, cap;              /* body bytes, capacity */
+    size_t total;                 /* bytes received */
+    cJSON *json;                  /* parsed body */
+    struct MHD_PostProcessor *pp; /* multipart parser */
+    form_field *form;             /* text fields */
+    size_t nform;                 /* count */
+    size_t form_bytes;            /* text bytes together */
+    pf_err part_err;              /* first error from the multipart stream */
+    void *ctx;                    /* handler state */
+    void (*ctx_free)(void *);     /* frees ctx */
+    /* log */
+    int status;     /* answered status */
+    uint64_t bytes; /* answered body bytes (-1 unknown) */
+};
+
+/* ---- small helpers ---- */
+
+const char *pf_method_name(pf_method m)
+{
+    switch (m) {
+    case PF_GET:
+        return "GET";
+    case PF_POST:
+        return "POST";
+    case PF_PUT:
+        return "PUT";
+    case PF_PATCH:
+        return "PATCH";
+    case PF_DELETE:
+        return "DELETE";
+    }
+    return NULL;
+}
+
+static pf_method method_of(const char *s)
+{
+    if (!strcmp(s, "GET") || !strcmp(s, "HEAD")) return PF_GET;
+    if (!strcmp(s, "POST")) return PF_POST;
+    if (!strcmp(s, "PUT")) return PF_PUT;
+    if (!strcmp(s, "PATCH")) return PF_PATCH;
+    if (!strcmp(s, "DELETE")) return PF_DELETE;
+    return 0;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- routes ---- */
+
+static pf_err compile_route(const pf_route *rt, compiled_route *cr, pf_errbuf *eb)
+{
+    const char *p = rt->pattern;
+    memset(cr, 0, sizeof *cr);
+    cr->rt = rt;
+    if (!p || p[0] != '/' || !rt->handler || !pf_method_name(rt->method))
+        return pf_errf(eb, PF_E_INVAL, "route %s: bad pattern, method or handler", p ? p : "(null)");
+    if ((rt->access == PF_ACCESS_ADMIN) != (rt->scope != NULL))
+        return pf_errf(eb, PF_E_INVAL, "route %s: a scope goes with PF_ACCESS_ADMIN and only with it", p);
+    unsigned np = 0;
+    while (*p == '/') {
+        p++;
+        size_t n = strcspn(p, "/");
+        if (!n || cr->nseg == MAX_SEGS)
+            return pf_errf(eb, PF_E_INVAL, "route %s: empty or too many segments", rt->pattern);
+        cr->param[cr->nseg] = *p == ':';
+        if (cr->param[cr->nseg] && (n == 1 || ++np > MAX_PARAMS))
+            return pf_errf(eb, PF_E_INVAL, "route %s: bad parameter", rt->pattern);
+        cr->seg[cr->nseg] = p + cr->param[cr->nseg];
+        cr->seglen[cr->nseg] = n - cr->param[cr->nseg];
+        cr->nseg++;
+        p += n;
+    }
+    return PF_E_OK;
+}
+
+/* Splits path into segments (at most MAX_SEGS; one trailing slash ignored). Returns the count, or -1. */
+static int split_path(const char *path, const char **seg, size_t *len)
+{
+    int n = 0;
+    if (path[0] != '/') return -1;
+    const char *p = path;
+    while (*p == '/') {
+        p++;
+        if (!*p && n) break; /* trailing slash */
+        size_t l = strcspn(p, "/");
+        if (!l || n == MAX_SEGS) return -1;
+        seg[n] = p;
+        len[n++] = l;
+        p += l;
+    }
+    return *p ? -1 : n;
+}
+
+static bool route_matches(const compiled_route *cr, int n, const char **seg, const size_t *len)
+{
+    if ((int)cr->nseg != n) return false;
+    for (int i = 0; i < n; i++)
+        if (!cr->param[i] && (cr->seglen[i] != len[i] || memcmp(cr->seg[i], seg[i], len[i]))) return false;
+    return true;
+}
+
+/* Finds the route for (m, path): *cr on a match; otherwise *allowed holds the methods the path has (0: 404).
+ */
+static void route_find(const pf_server *s, pf_method m, const char *path, const compiled_route **cr,
+                       unsigned *allowed)
+{
+    const char *seg[MAX_SEGS];
+    size_t len[MAX_SEGS];
+    int n = split_path(path, seg, len);
+    *cr = NULL;
+    *allowed = 0;
+    if (n < 0) return;
+    for (size_t i = 0; i < s->nroutes; i++)
+        if (route_matches(&s->routes[i], n, seg, len)) {
+            if (s->routes[i].rt->method == m) {
+                *cr = &s->routes[i];
+                return;
+            }
+            *allowed |= s->routes[i].rt->method;
+        }
+}
+
+static void allow_list(unsigned methods, char *out, size_t len)
+{
+    size_t n = 0;
+    out[0] = 0;
+    for (unsigned b = 1; b <= PF_DELETE; b <<= 1)
+        if (methods & b) n += (size_t)snprintf(out + n, len - n, "%s%s", n ? ", " : "", pf_method_name(b));
+    if (methods & PF_GET) n += (size_t)snprintf(out + n, len - n, ", HEAD");
+    snprintf(out + n, len - n, "%sOPTIONS", n ? ", " : "");
+}
+
+/* ---- access ---- */
+
+pf_err pf_api_access_decide(const pf_route *rt, const pf_principal *p, pf_errbuf *eb)
+{
+    if (rt->access == PF_ACCESS_PUBLIC) return PF_E_OK;
+    if (p->kind == PF_AUTH_NONE) return pf_errf(eb, PF_E_UNAUTHORIZED, "authentication required");
+    switch (rt->access) {
+    case PF_ACCESS_USER:
+        if (p->kind != PF_AUTH_JWT) return pf_errf(eb, PF_E_FORBIDDEN, "this endpoint needs a session token");
+        return PF_E_OK;
+    case PF_ACCESS_MODERATOR:
+        if (p->kind != PF_AUTH_JWT) return pf_errf(eb, PF_E_FORBIDDEN, "this endpoint needs a session token");
+        if (p->role < PF_ROLE_MODERATOR)
+            return pf_errf(eb, PF_E_FORBIDDEN, "moderator or admin role required");
+        return PF_E_OK;
+    case PF_ACCESS_ADMIN:
+        if (p->kind == PF_AUTH_PAT) {
+            for (size_t i = 0; i < p->pat.scopes.n; i++)
+                if (!strcmp(p->pat.scopes.v[i], rt->scope)) return PF_E_OK;
+            return pf_errf(eb, PF_E_FORBIDDEN, "token lacks the %s scope", rt->scope);
+        }
+        if (p->role != PF_ROLE_ADMIN) return pf_errf(eb, PF_E_FORBIDDEN, "admin role required");
+        return PF_E_OK;
+    case PF_ACCESS_ADMIN_JWT:
+        if (p->kind != PF_AUTH_JWT)
+            return pf_errf(eb, PF_E_FORBIDDEN, "this endpoint needs a session token (JWT only)");
+        if (p->role != PF_ROLE_ADMIN) return pf_errf(eb, PF_E_FORBIDDEN, "admin role required");
+        return PF_E_OK;
+    case PF_ACCESS_PUBLIC:
+        break;
+    }
+    return PF_E_OK;
+}
+
+pf_role pf_api_role_parse(const char *s)
+{
+    if (!s) return PF_ROLE_NONE;
+    if (!strcmp(s, "admin")) return PF_ROLE_ADMIN;
+    if (!strcmp(s, "moderator")) return PF_ROLE_MODERATOR;
+    if (!strcmp(s, "user")) return PF_ROLE_USER;
+    return PF_ROLE_NONE;
+}
+
+/* Resolves the Authorization header into r->who. PF_E_UNAUTHORIZED (detail in eb) for a token that does not
+ * authenticate; r->who stays anonymous then. */
+static pf_err resolve_auth(pf_req *r, pf_errbuf *eb)
+{
+    const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!h) return PF_E_OK;
+    if (strncasecmp(h, "Bearer ", 7)) return pf_errf(eb, PF_E_UNAUTHORIZED, "expected a Bearer token");
+    const char *tok = h + 7;
+    while (*tok == ' ')
+        tok++;
+    pf_store *st = r->srv->st;
+    int64_t now = (int64_t)time(NULL);
+    pf_err err;
+    if (!strncmp(tok, "pf_", 3)) {
+        pf_sha256 hash;
+        crypto_hash_sha256(hash.b, (const uint8_t *)tok, strlen(tok));
+        pf_pat pat = {0};
+        err = pf_store_pat_by_token_hash(st, NULL, &hash, &pat, eb);
+        if (err == PF_E_NOT_FOUND) return pf_errf(eb, PF_E_UNAUTHORIZED, "unknown token");
+        if (err) return pf_errf(eb, PF_E_UNAUTHORIZED, "token lookup failed");
+        if (pat.revoked || (pat.expires_at && pat.expires_at <= now)) {
+            pf_pat_clear(&pat);
+            return pf_errf(eb, PF_E_UNAUTHORIZED, "token revoked or expired");
+        }
+        r->who.kind = PF_AUTH_PAT;
+        r->who.pat = pat;
+        return PF_E_OK;
+    }
+    pf_jwt_claims c;
+    if ((err = pf_jwt_verify(&r->srv->key, tok, now, &c, eb))) return err;
+    if (strcmp(c.typ, PF_JWT_SESSION)) return pf_errf(eb, PF_E_UNAUTHORIZED, "not a session token");
+    pf_user u = {0};
+    err = pf_store_user_get(st, NULL, c.sub, &u, eb);
+    if (err) return pf_errf(eb, PF_E_UNAUTHORIZED, "unknown user");
+    if (!u.is_active) {
+        pf_user_clear(&u);
+        return pf_errf(eb, PF_E_UNAUTHORIZED, "account disabled");
+    }
+    r->who.kind = PF_AUTH_JWT;
+    r->who.role = pf_api_role_parse(u.role);
+    r->who.user = u;
+    return PF_E_OK;
+}
+
+/* ---- settings snapshot ---- */
+
+static pf_api_config *config_acquire(pf_server *s)
+{
+    uint64_t now = now_ms();
+    pthread_mutex_lock(&s->cfg_mu);
+    bool check = atomic_exchange(&s->cfg_stale, false) || now - s->cfg_checked_ms >= s->ttl_ms;
+    if (check) {
+        s->cfg_checked_ms = now;
+        uint64_t gen;
+        pf_errbuf eb;
+        pf_api_config *fresh;
+        /* A failed reload keeps the old snapshot: serving stale limits beats failing requests. */
+        if (!pf_api_config_generation(s->st, &gen, &eb) && gen != s->cfg->generation &&
+            !pf_api_config_load(s->st, &fresh, &eb)) {
+            pf_api_config_release(s->cfg);
+            s->cfg = fresh;
+        }
+    }
+    pf_api_config *c = s->cfg;
+    atomic_fetch_add(&c->refs, 1);
+    pthread_mutex_unlock(&s->cfg_mu);
+    return c;
+}
+
+void pf_server_settings_changed(pf_server *s)
+{
+    atomic_store(&s->cfg_stale, true);
+}
+
+/* ---- responses ---- */
+
+static void resp_clear(pf_resp *w)
+{
+    free(w->ctype);
+    free(w->body);
+    for (size_t i = 0; i < w->nhdr; i++)
+        free(w->hdr[i].name), free(w->hdr[i].value);
+    free(w->hdr);
+    if (w->read_free) w->read_free(w->read_ctx);
+    memset(w, 0, sizeof *w);
+}
+
+static pf_err resp_set(pf_resp *w, int status, const char *ctype, char *body, size_t len)
+{
+    char *ct = strdup(ctype);
+    if (!ct) {
+        free(body);
+        return PF_E_NOMEM;
+    }
+    free(w->ctype);
+    free(w->body);
+    if (w->read_free) w->read_free(w->read_ctx);
+    w->read = NULL, w->read_free = NULL, w->read_ctx = NULL;
+    w->set = true, w->status = status, w->ctype = ct, w->body = body, w->len = len;
+    return PF_E_OK;
+}
+
+pf_err pf_resp_json(pf_resp *w, int status, cJSON *body)
+{
+    char *s = body ? cJSON_PrintUnformatted(body) : NULL;
+    cJSON_Delete(body);
+    if (!s) return PF_E_NOMEM;
+    return resp_set(w, status, "application/json; charset=utf-8", s, strlen(s));
+}
+
+pf_err pf_resp_bytes(pf_resp *w, int status, const char *content_type, const void *data, size_t len)
+{
+    char *b = malloc(len ? len : 1);
+    if (!b) return PF_E_NOMEM;
+    if (len) memcpy(b, data, len);
+    return resp_set(w, status, content_type, b, len);
+}
+
+static pf_err resp_error_str(pf_resp *w, int status, const char *msg)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddStringToObject(o, "error", msg)) {
+        cJSON_Delete(o);
+        return PF_E_NOMEM;
+    }
+    return pf_resp_json(w, status, o);
+}
+
+pf_err pf_resp_error(pf_resp *w, int status, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return resp_error_str(w, status, msg);
+}
+
+pf_err pf_resp_header(pf_resp *w, const char *name, const char *value)
+{
+    resp_header *g = realloc(w->hdr, (w->nhdr + 1) * sizeof *g);
+    if (!g) return PF_E_NOMEM;
+    w->hdr = g;
+    char *n = strdup(name), *v = strdup(value);
+    if (!n || !v) {
+        free(n), free(v);
+        return PF_E_NOMEM;
+    }
+    w->hdr[w->nhdr++] = (resp_header){n, v};
+    return PF_E_OK;
+}
+
+pf_err pf_resp_stream(pf_resp *w, int status, const char *content_type, int64_t size, pf_resp_read_fn read,
+                      void *ctx, void (*free_fn)(void *))
+{
+    pf_err err = resp_set(w, status, content_type, NULL, 0);
+    if (err) {
+        if (free_fn) free_fn(ctx);
+        return err;
+    }
+    w->read = read, w->read_ctx = ctx, w->read_free = free_fn, w->stream_size = size;
+    return PF_E_OK;
+}
+
+/* The answer for an error code: 5xx details go to the log only. */
+static void resp_from_err(pf_req *r, pf_resp *w, pf_err err, const char *detail)
+{
+    int status = pf_err_http_status(err);
+    const char *msg = detail && *detail ? detail : pf_err_message(err);
+    if (status >= 500) {
+        if (r->srv->log)
+            fprintf(r->srv->log, "error method=%s path=%s code=%s detail=\"%s\"\n", r->method, r->path,
+                    pf_err_name(err), msg);
+        msg = pf_err_message(err);
+    }
+    resp_error_str(w, status, msg);
+}
+
+static ssize_t stream_cb(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    pf_resp *w = cls;
+    ssize_t n = w->read(w->read_ctx, pos, buf, max);
+    return n == -1 ? MHD_CONTENT_READER_END_OF_STREAM : n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
+}
+
+static void stream_free(void *cls)
+{
+    pf_resp *w = cls;
+    resp_clear(w);
+    free(w);
+}
+
+static void add_common_headers(pf_req *r, struct MHD_Response *mr)
+{
+    pf_api_config *c = r->cfg;
+    MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(mr, "X-Frame-Options", "DENY");
+    MHD_add_response_header(mr, "Referrer-Policy", "strict-origin-when-cross-origin");
+    MHD_add_response_header(mr, "Cross-Origin-Opener-Policy", "same-origin");
+    MHD_add_response_header(mr, "X-DNS-Prefetch-Control", "off");
+    MHD_add_response_header(mr, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+    if (c) {
+        MHD_add_response_header(mr, "Content-Security-Policy", c->csp);
+        if (c->hsts)
+            MHD_add_response_header(mr, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    }
+    if (r->origin) {
+        MHD_add_response_header(mr, "Access-Control-Allow-Origin", r->origin);
+        MHD_add_response_header(mr, "Access-Control-Expose-Headers",
+                                "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After");
+    }
+    if (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin"))
+        MHD_add_response_header(mr, "Vary", "Origin");
+    if (r->rl_set) {
+        char v[32];
+        snprintf(v, sizeof v, "%u", r->rl.limit);
+        MHD_add_response_header(mr, "X-RateLimit-Limit", v);
+        snprintf(v, sizeof v, "%u", r->rl.remaining);
+        MHD_add_response_header(mr, "X-RateLimit-Remaining", v);
+        snprintf(v, sizeof v, "%llu", (unsigned long long)((r->rl.reset_ms + 999) / 1000));
+        MHD_add_response_header(mr, "X-RateLimit-Reset", v);
+    }
+}
+
+/* Queues w (consumed). Returns MHD's verdict. During the first callback the answer is kept for the next one:
+ * MHD closes the connection after a response queued before it looked for a body, which would cost every
+ * preflight or error its keep-alive connection. */
+static enum MHD_Result send_resp(pf_req *r, pf_resp *w)
+{
+    struct MHD_Response *mr;
+    if (r->in_begin && !r->has_body) {
+        if (!(r->early = malloc(sizeof *r->early))) {
+            resp_clear(w);
+            return MHD_NO;
+        }
+        *r->early = *w;
+        memset(w, 0, sizeof *w);
+        r->responded = true;
+        return MHD_YES;
+    }
+    if (!w->set) resp_set(w, 204, "text/plain", NULL, 0);
+    if (w->read) {
+        pf_resp *held = malloc(sizeof *held);
+        if (!held) {
+            resp_clear(w);
+            return MHD_NO;
+        }
+        *held = *w;
+        memset(w, 0, sizeof *w);
+        mr = MHD_create_response_from_callback(held->stream_size < 0 ? MHD_SIZE_UNKNOWN
+                                                                     : (uint64_t)held->stream_size,
+                                               64 << 10, stream_cb, held, stream_free);
+        if (!mr) {
+            stream_free(held);
+            return MHD_NO;
+        }
+        w = held;
+        r->bytes = held->stream_size < 0 ? 0 : (uint64_t)held->stream_size;
+    } else {
+        mr = MHD_create_response_from_buffer(w->len, w->body, MHD_RESPMEM_MUST_FREE);
+        if (!mr) {
+            resp_clear(w);
+            return MHD_NO;
+        }
+        w->body = NULL;
+        r->bytes = w->len;
+    }
+    if (w->status != 204 && w->ctype) MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, w->ctype);
+    for (size_t i = 0; i < w->nhdr; i++)
+        MHD_add_response_header(mr, w->hdr[i].name, w->hdr[i].value);
+    add_common_headers(r, mr);
+    r->status = w->status;
+    enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)w->status, mr);
+    MHD_destroy_response(mr);
+    if (!w->read) resp_clear(w);
+    r->responded = true;
+    return ok;
+}
+
+static enum MHD_Result send_error(pf_req *r, pf_err err, const char *detail)
+{
+    pf_resp w = {0};
+    resp_from_err(r, &w, err, detail);
+    return send_resp(r, &w);
+}
+
+/* ---- request accessors ---- */
+
+const char *pf_req_param(const pf_req *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (unsigned i = 0; i < r->nparams; i++)
+        if (r->pnamelen[i] == n && !memcmp(r->pname[i], name, n)) return r->pval[i];
+    return NULL;
+}
+
+pf_err pf_req_param_id(pf_req *r, const char *name, uint64_t *out)
+{
+    const char *v = pf_req_param(r, name);
+    char *end;
+    if (!v || !isdigit((unsigned char)*v)) return pf_errf(&r->eb, PF_E_NOT_FOUND, "no such %s", name);
+    errno = 0;
+    unsigned long long id = strtoull(v, &end, 10);
+    if (*end || errno || !id) return pf_errf(&r->eb, PF_E_NOT_FOUND, "no such %s", name);
+    *out = id;
+    return PF_E_OK;
+}
+
+const char *pf_req_query(const pf_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *pf_req_header(const pf_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const cJSON *pf_req_json(const pf_req *r)
+{
+    return r->json;
+}
+
+const char *pf_req_form(const pf_req *r, const char *name)
+{
+    for (size_t i = 0; i < r->nform; i++)
+        if (!strcmp(r->form[i].name, name)) return r->form[i].value;
+    return NULL;
+}
+
+const pf_principal *pf_req_principal(const pf_req *r)
+{
+    return &r->who;
+}
+
+const pf_route *pf_req_route(const pf_req *r)
+{
+    return r->cr ? r->cr->rt : NULL;
+}
+
+const char *pf_req_method(const pf_req *r)
+{
+    return r->method;
+}
+
+const char *pf_req_path(const pf_req *r)
+{
+    return r->path;
+}
+
+const char *pf_req_ip(const pf_req *r)
+{
+    return r->ip;
+}
+
+pf_server *pf_req_server(const pf_req *r)
+{
+    return r->srv;
+}
+
+pf_store *pf_req_store(const pf_req *r)
+{
+    return r->srv->st;
+}
+
+const pf_api_config *pf_req_config(const pf_req *r)
+{
+    return r->cfg;
+}
+
+const char *pf_req_setting(const pf_req *r, const char *key, const char *def)
+{
+    return pf_api_config_get(r->cfg, key, def);
+}
+
+pf_errbuf *pf_req_eb(pf_req *r)
+{
+    return &r->eb;
+}
+
+void pf_req_set_ctx(pf_req *r, void *ctx, void (*free_fn)(void *))
+{
+    if (r->ctx_free && r->ctx != ctx) r->ctx_free(r->ctx);
+    r->ctx = ctx;
+    r->ctx_free = free_fn;
+}
+
+void *pf_req_ctx(const pf_req *r)
+{
+    return r->ctx;
+}
+
+static pf_err json_field(pf_req *r, const char *name, bool required, int want, const cJSON **out)
+{
+    const cJSON *v = r->json ? cJSON_GetObjectItemCaseSensitive(r->json, name) : NULL;
+    static const char *const what[] = {
+        [cJSON_String] = "a string", [cJSON_Number] = "a number", [cJSON_True] = "true or false"};
+    *out = NULL;
+    if (!v || cJSON_IsNull(v))
+        return required ? pf_errf(&r->eb, PF_E_INVALID_FIELD, "%s: required", name) : PF_E_OK;
+    bool ok = want == cJSON_True ? cJSON_IsBool(v) : (v->type & 0xff) == want;
+    if (!ok) return pf_errf(&r->eb, PF_E_INVALID_FIELD, "%s: must be %s", name, what[want]);
+    *out = v;
+    return PF_E_OK;
+}
+
+pf_err pf_req_json_string(pf_req *r, const char *name, bool required, const char **out)
+{
+    const cJSON *v;
+    pf_err err = json_field(r, name, required, cJSON_String, &v);
+    if (!err && v) *out = v->valuestring;
+    return err;
+}
+
+pf_err pf_req_json_number(pf_req *r, const char *name, bool required, double *out)
+{
+    const cJSON *v;
+    pf_err err = json_field(r, name, required, cJSON_Number, &v);
+    if (!err && v) *out = v->valuedouble;
+    return err;
+}
+
+pf_err pf_req_json_bool(pf_req *r, const char *name, bool required, bool *out)
+{
+    const cJSON *v;
+    pf_err err = json_field(r, name, required, cJSON_True, &v);
+    if (!err && v) *out = cJSON_IsTrue(v);
+    return err;
+}
+
+/* ---- the dispatcher ---- */
+
+static void req_free(pf_req *r)
+{
+    if (!r) return;
+    if (r->ctx_free) r->ctx_free(r->ctx);
+    if (r->early) resp_clear(r->early);
+    free(r->early);
+    if (r->pp) MHD_destroy_post_processor(r->pp);
+    for (size_t i = 0; i < r->nform; i++)
+        free(r->form[i].name), free(r->form[i].value);
+    free(r->form);
+    cJSON_Delete(r->json);
+    free(r->body);
+    pf_user_clear(&r->who.user);
+    pf_pat_clear(&r->who.pat);
+    pf_api_config_release(r->cfg);
+    free(r);
+}
+
+static void client_ip(struct MHD_Connection *c, char *out, size_t len)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, len, "-");
+    if (!ci || !ci->client_addr) return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
+}
+
+/* Fills the path parameters of the matched route from r->path. */
+static void bind_params(pf_req *r)
+{
+    const char *seg[MAX_SEGS];
+    size_t len[MAX_SEGS];
+    memcpy(r->pbuf, r->path, sizeof r->pbuf);
+    int n = split_path(r->pbuf, seg, len);
+    for (int i = 0; i < n && r->nparams < MAX_PARAMS; i++)
+        if (r->cr->param[i]) {
+            char *v = (char *)seg[i];
+            v[len[i]] = 0; /* the separator after it is no longer needed */
+            r->pname[r->nparams] = r->cr->seg[i];
+            r->pnamelen[r->nparams] = r->cr->seglen[i];
+            r->pval[r->nparams++] = v;
+        }
+}
+
+static bool is_bypassed(const pf_req *r)
+{
+    return r->who.kind == PF_AUTH_JWT && (r->cfg->bypass_roles & (1u << r->who.role));
+}
+
+/* Runs the limiters of the route. PF_E_RATE_LIMITED when one is exhausted (r->rl holds it). */
+static pf_err apply_limits(pf_req *r)
+{
+    const pf_route *rt = r->cr->rt;
+    int which[2], n = 0;
+    bool api = !strncmp(r->path, "/api/", 5);
+    if (rt->limiter == PF_LIMIT_NONE) return PF_E_OK;
+    if (api && rt->limiter != PF_LIMIT_AUTH && rt->limiter != PF_LIMIT_UPLOAD && !is_bypassed(r))
+        which[n++] = PF_RL_GENERAL;
+    switch (rt->limiter) {
+    case PF_LIMIT_AUTH:
+        which[n++] = PF_RL_AUTH;
+        break; /* never bypassed */
+    case PF_LIMIT_UPLOAD:
+        if (!is_bypassed(r)) which[n++] = PF_RL_UPLOAD;
+        break;
+    case PF_LIMIT_QUOTE:
+        which[n++] = PF_RL_QUOTE;
+        break;
+    case PF_LIMIT_MODEL_FILE:
+        which[n++] = PF_RL_MODEL_FILE;
+        break;
+    default:
+        break;
+    }
+    uint64_t now = now_ms();
+    for (int i = 0; i < n; i++) {
+        pf_rl_result res;
+        pf_ratelimit_hit(r->srv->rl, (unsigned)which[i], r->ip, r->cfg->limits[which[i]].max,
+                         r->cfg->limits[which[i]].window_ms, now, &res);
+        r->rl = res; /* the last (most specific) limiter is the one reported */
+        r->rl_set = true;
+        if (!res.allowed) return pf_errf(&r->eb, PF_E_RATE_LIMITED, "too many requests, try again later");
+    }
+    return PF_E_OK;
+}
+
+static bool media_type_is(const char *ct, const char *want)
+{
+    size_t n = strlen(want);
+    if (!ct || strncasecmp(ct, want, n)) return false;
+    return !ct[n] || ct[n] == ';' || ct[n] == ' ';
+}
+
+static enum MHD_Result answer_preflight(pf_req *r)
+{
+    const compiled_route *cr;
+    unsigned allowed;
+    route_find(r->srv, PF_DELETE << 1, r->path, &cr, &allowed);
+    if (!allowed) return send_error(r, PF_E_NOT_FOUND, "no such endpoint");
+    char allow[96];
+    allow_list(allowed, allow, sizeof allow);
+    pf_resp w = {0};
+    resp_set(&w, 204, "text/plain", NULL, 0);
+    pf_resp_header(&w, "Allow", allow);
+    if (r->origin && MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Access-Control-Request-Method")) {
+        pf_resp_header(&w, "Access-Control-Allow-Methods", allow);
+        pf_resp_header(&w, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+        pf_resp_header(&w, "Access-Control-Max-Age", "600");
+    }
+    return send_resp(r, &w);
+}
+
+static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+                                 const char *content_type, const char *transfer_encoding, const char *data,
+                                 uint64_t off, size_t size);
+
+/* The checks made as soon as the headers are in. Returns MHD_YES with r->responded set when it answered. */
+static enum MHD_Result begin(pf_req *r)
+{
+    pf_server *s = r->srv;
+    pf_errbuf eb = {{0}};
+    r->cfg = config_acquire(s);
+    const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+    if (origin) {
+        if (!pf_api_origin_allowed(r->cfg, origin))
+            return send_error(r, PF_E_FORBIDDEN, "origin not allowed");
+        r->origin = origin;
+    }
+    if (!strcmp(r->method, "OPTIONS")) return answer_preflight(r);
+
+    unsigned allowed = 0;
+    if (r->m)
+        route_find(s, r->m, r->path, &r->cr, &allowed);
+    else
+        route_find(s, PF_DELETE << 1, r->path, &r->cr, &allowed);
+    if (!r->cr) {
+        if (!allowed) return send_error(r, PF_E_NOT_FOUND, "no such endpoint");
+        char allow[96];
+        allow_list(allowed, allow, sizeof allow);
+        pf_resp w = {0};
+        resp_from_err(r, &w, PF_E_METHOD_NOT_ALLOWED, NULL);
+        pf_resp_header(&w, "Allow", allow);
+        return send_resp(r, &w);
+    }
+    bind_params(r);
+    const pf_route *rt = r->cr->rt;
+
+    pf_err auth = resolve_auth(r, &eb);
+    if (auth && rt->access != PF_ACCESS_PUBLIC) return send_error(r, auth, eb.msg);
+    pf_err err = apply_limits(r);
+    if (err) {
+        pf_resp w = {0};
+        char v[24];
+        uint64_t now = now_ms();
+        snprintf(v, sizeof v, "%llu",
+                 (unsigned long long)(r->rl.reset_ms > now ? (r->rl.reset_ms - now + 999) / 1000 : 1));
+        resp_from_err(r, &w, err, r->eb.msg);
+        pf_resp_header(&w, "Retry-After", v);
+        return send_resp(r, &w);
+    }
+    if ((err = pf_api_access_decide(rt, &r->who, &eb))) return send_error(r, err, eb.msg);
+
+    /* Body checks that the headers already settle. */
+    const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    unsigned long long clen = cl ? strtoull(cl, NULL, 10) : 0;
+    bool has_body = clen > 0 || te;
+    if (rt->body == PF_BODY_MULTIPART) {
+        const char *mb = pf_api_config_get(r->cfg, "site.max_file_size_mb", "50");
+        unsigned long long mbv = strtoull(mb, NULL, 10);
+        r->limit = rt->max_body ? rt->max_body : (size_t)(mbv ? mbv : 50) << 20;
+        /* Multipart framing (boundaries, part headers, text fields) comes on top of the file itself. */
+        if (!rt->max_body) r->limit += PF_API_FORM_TEXT_LIMIT;
+    } else {
+        r->limit = rt->max_body ? rt->max_body : PF_API_JSON_LIMIT;
+    }
+    if (clen > r->limit) return send_error(r, PF_E_TOO_LARGE, "request body too large");
+    if (has_body && rt->body == PF_BODY_JSON && !media_type_is(ct, "application/json"))
+        return send_error(r, PF_E_UNSUPPORTED_MEDIA_TYPE, "expected Content-Type: application/json");
+    if (rt->body == PF_BODY_MULTIPART) {
+        if (!media_type_is(ct, "multipart/form-data"))
+            return send_error(r, PF_E_UNSUPPORTED_MEDIA_TYPE, "expected Content-Type: multipart/form-data");
+        if (!(r->pp = MHD_create_post_processor(r->conn, 64 << 10, post_iter, r)))
+            return send_error(r, PF_E_INVAL, "malformed multipart/form-data header");
+    }
+    if (rt->body == PF_BODY_NONE) r->dropping = true;
+    return MHD_YES;
+}
+
+/* Multipart iterator: text fields are collected (bounded), file parts go to the route's hook. */
+static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+                                 const char *content_type, const char *transfer_encoding, const char *data,
+                                 uint64_t off, size_t size)
+{
+    pf_req *r = cls;
+    (void)kind, (void)transfer_encoding;
+    if (r->part_err) return MHD_NO;
+    if (filename) {
+        if (!r->cr->rt->on_part) {
+            r->part_err = pf_errf(&r->eb, PF_E_INVALID_FIELD, "%s: file fields are not accepted here", key);
+            return MHD_NO;
+        }
+        pf_part p = {key, filename, content_type, off};
+        if (size || !off) r->part_err = r->cr->rt->on_part(r, &p, data, size);
+        return r->part_err ? MHD_NO : MHD_YES;
+    }
+    if ((r->form_bytes += size) > PF_API_FORM_TEXT_LIMIT) {
+        r->part_err = pf_errf(&r->eb, PF_E_TOO_LARGE, "form text fields too large");
+        return MHD_NO;
+    }
+    form_field *f = r->nform && off ? &r->form[r->nform - 1] : NULL;
+    if (!f || strcmp(f->name, key)) {
+        form_field *g = realloc(r->form, (r->nform + 1) * sizeof *g);
+        if (!g) goto nomem;
+        r->form = g;
+        f = &r->form[r->nform];
+        *f = (form_field){strdup(key), calloc(1, 1), 0};
+        r->nform++;
+        if (!f->name || !f->value) goto nomem;
+    }
+    char *v = realloc(f->value, f->len + size + 1);
+    if (!v) goto nomem;
+    memcpy(v + f->len, data, size);
+    f->len += size;
+    v[f->len] = 0;
+    f->value = v;
+    return MHD_YES;
+nomem:
+    r->part_err = pf_errf(&r->eb, PF_E_NOMEM, "form fields");
+    return MHD_NO;
+}
+
+/* Takes one piece of the body. Returns false when the request must be answered now (r->part_err or 413). */
+static pf_err take_body(pf_req *r, const char *data, size_t size)
+{
+    if ((r->total += size) > r->limit) return pf_errf(&r->eb, PF_E_TOO_LARGE, "request body too large");
+    if (r->dropping) return PF_E_OK;
+    if (r->pp) {
+        if (MHD_post_process(r->pp, data, size) != MHD_YES && !r->part_err)
+            r->part_err = pf_errf(&r->eb, PF_E_INVAL, "malformed multipart/form-data body");
+        return r->part_err;
+    }
+    if (r->len + size + 1 > r->cap) {
+        size_t cap = r->cap ? r->cap : 4096;
+        while (cap < r->len + size + 1)
+            cap *= 2;
+        char *b = realloc(r->body, cap);
+        if (!b) return pf_errf(&r->eb, PF_E_NOMEM, "request body");
+        r->body = b, r->cap = cap;
+    }
+    memcpy(r->body + r->len, data, size);
+    r->len += size;
+    r->body[r->len] = 0;
+    return PF_E_OK;
+}
+
+static enum MHD_Result finish(pf_req *r)
+{
+    pf_err err = PF_E_OK;
+    if (r->pp) {
+        /* Ending the stream flushes the last part to the hook. */
+        MHD_destroy_post_processor(r->pp);
+        r->pp = NULL;
+        if (r->part_err) return send_error(r, r->part_err, r->eb.msg);
+    } else if (r->cr->rt->body == PF_BODY_JSON && r->len) {
+        const char *end = NULL;
+        r->json = cJSON_ParseWithLengthOpts(r->body, r->len, &end, false);
+        if (!r->json) {
+            size_t at = end ? (size_t)(end - r->body) : 0;
+            return send_error(
+                r, PF_E_INVAL,
+                (snprintf(r->eb.msg, sizeof r->eb.msg, "malformed JSON near byte %zu", at), r->eb.msg));
+        }
+        /* Trailing whitespace is fine, trailing garbage is not. */
+        while (end && end < r->body + r->len && isspace((unsigned char)*end))
+            end++;
+        if (end != r->body + r->len) return send_error(r, PF_E_INVAL, "malformed JSON: trailing data");
+        if (!cJSON_IsObject(r->json)) return send_error(r, PF_E_INVAL, "JSON body must be an object");
+    }
+    pf_resp w = {0};
+    r->eb.msg[0] = 0;
+    err = r->cr->rt->handler(r, &w);
+    if (err) {
+        resp_clear(&w);
+        resp_from_err(r, &w, err, r->eb.msg);
+    }
+    return send_resp(r, &w);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    pf_server *s = cls;
+    pf_req *r = *con_cls;
+    (void)version;
+    if (!r) {
+        if (!(r = calloc(1, sizeof *r))) return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &r->t0);
+        r->srv = s, r->conn = conn, r->method = method, r->m = method_of(method), r->bytes = 0;
+        snprintf(r->path, sizeof r->path, "%s", url);
+        client_ip(conn, r->ip, sizeof r->ip);
+        *con_cls = r;
+        atomic_fetch_add(&s->inflight, 1);
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        r->has_body = (cl && strtoull(cl, NULL, 10) > 0) ||
+                      MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+        r->in_begin = true;
+        enum MHD_Result res =
+            strlen(url) >= sizeof r->path ? send_error(r, PF_E_NOT_FOUND, "path too long") : begin(r);
+        r->in_begin = false;
+        return res;
+    }
+    if (r->early) {
+        /* MHD accepts a response only once the body is in: a little more is drained for a clean answer,
+         * then the connection is cut. */
+        if (*upload_data_size) {
+            if (*upload_data_size > r->drain_left) return MHD_NO;
+            r->drain_left -= *upload_data_size;
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        pf_resp *w = r->early;
+        r->early = NULL;
+        *upload_data_size = 0;
+        enum MHD_Result res = send_resp(r, w);
+        free(w);
+        return res;
+    }
+    if (r->responded) { /* answered early: drop whatever body still arrives */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        pf_err err = take_body(r, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        if (err) {
+            /* Kept for the final callback (see above). */
+            r->in_begin = true, r->has_body = false, r->drain_left = 1u << 20;
+            enum MHD_Result res = send_error(r, err, r->eb.msg);
+            r->in_begin = false;
+            return res;
+        }
+        return MHD_YES;
+    }
+    return finish(r);
+}
+
+/* Bytes of a log value written safely: control characters, spaces, quotes and '%' are percent-encoded so a
+ * path cannot forge log lines or fields. */
+static void log_escape(const char *s, char *out, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+    for (; *s && n + 4 < len; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c <= ' ' || c == '"' || c == '%' || c >= 0x7f) {
+            out[n++] = '%', out[n++] = hex[c >> 4], out[n++] = hex[c & 15];
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    out[n] = 0;
+}
+
+static pf_err pat_log_fn(pf_txn *t, void *ctx, pf_errbuf *eb)
+{
+    pf_req *r = ctx;
+    int64_t now = (int64_t)time(NULL);
+    pf_pat_log lg = {.pat_id = r->who.pat.id,
+                     .at = now,
+                     .method = (char *)r->method,
+                     .path = r->path,
+                     .status = (uint64_t)r->status,
+                     .ip = r->ip};
+    pf_err err = pf_store_pat_log_put(r->srv->st, t, &lg, eb);
+    if (err) return err;
+    /* last_used_at on a fresh copy: the token may have changed since the request read it. */
+    pf_pat p = {0};
+    if ((err = pf_store_pat_get(r->srv->st, t, r->who.pat.id, &p, eb)))
+        return err == PF_E_NOT_FOUND ? PF_E_OK : err;
+    p.last_used_at = now;
+    err = pf_store_pat_put(r->srv->st, t, &p, eb);
+    pf_pat_clear(&p);
+    return err;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    pf_server *s = cls;
+    pf_req *r = *con_cls;
+    (void)conn;
+    if (!r) return;
+    if (r->who.kind == PF_AUTH_PAT && r->status) {
+        pf_errbuf eb;
+        pf_store_write(s->st, pat_log_fn, r, &eb);
+    }
+    if (s->log) {
+        struct timespec t1;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double ms = (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6;
+        char path[512], user[40], ts[32];
+        log_escape(r->path, path, sizeof path);
+        if (r->who.kind == PF_AUTH_JWT)
+            snprintf(user, sizeof user, "%llu", (unsigned long long)r->who.user.id);
+        else if (r->who.kind == PF_AUTH_PAT)
+            snprintf(user, sizeof user, "pat:%llu", (unsigned long long)r->who.pat.id);
+        else
+            snprintf(user, sizeof user, "-");
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        /* One fprintf per line: stdio locks the stream, so lines from different threads never interleave. */
+        fprintf(s->log, "ts=%s method=%s path=%s status=%d ms=%.3f bytes=%llu user=%s ip=%s%s\n", ts,
+                r->method, path, r->status, ms, (unsigned long long)r->bytes, user, r->ip,
+                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
+    }
+    req_free(r);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* ---- lifecycle ---- */
+
+static pf_err compile_routes(pf_server *s, pf_errbuf *eb)
+{
+    const pf_route_table *const *t = pf_api_route_tables();
+    size_t n = 0;
+    for (size_t i = 0; t[i]; i++)
+        n += t[i]->n;
+    if (!(s->routes = calloc(n ? n : 1, sizeof *s->routes))) return pf_errf(eb, PF_E_NOMEM, "routes");
+    for (size_t i = 0; t[i]; i++)
+        for (size_t j = 0; j < t[i]->n; j++) {
+            pf_err err = compile_route(&t[i]->routes[j], &s->routes[s->nroutes], eb);
+            if (err) return err;
+            /* Two rows with the same method and shape would make the second unreachable. */
+            for (size_t k = 0; k < s->nroutes; k++) {
+                const compiled_route *a = &s->routes[k], *b = &s->routes[s->nroutes];
+                if (a->rt->method == b->rt->method && a->nseg == b->nseg) {
+                    bool same = true;
+                    for (unsigned x = 0; x < a->nseg && same; x++)
+                        same = a->param[x] == b->param[x] &&
+                               (a->param[x] || (a->seglen[x] == b->seglen[x] &&
+                                                !memcmp(a->seg[x], b->seg[x], a->seglen[x])));
+                    if (same)
+                        return pf_errf(eb, PF_E_INVAL, "route %s %s duplicates %s",
+                                       pf_method_name(b->rt->method), b->rt->pattern, a->rt->pattern);
+                }
+            }
+            s->nroutes++;
+        }
+    return PF_E_OK;
+}
+
+static void server_free(pf_server *s)
+{
+    if (!s) return;
+    free(s->routes);
+    pf_ratelimit_free(s->rl);
+    pf_api_config_release(s->cfg);
+    pthread_mutex_destroy(&s->cfg_mu);
+    sodium_memzero(&s->key, sizeof s->key);
+    free(s);
+}
+
+pf_err pf_server_start(const pf_server_options *opt, pf_store *st, pf_server **out, pf_errbuf *eb)
+{
+    pf_err err;
+    pf_server *s = calloc(1, sizeof *s);
+    if (!s) return pf_errf(eb, PF_E_NOMEM, "server");
+    pthread_mutex_init(&s->cfg_mu, NULL);
+    s->st = st;
+    s->log = opt->access_log;
+    s->ttl_ms = opt->settings_ttl_ms ? opt->settings_ttl_ms : 1000;
+    s->cfg_checked_ms = now_ms();
+    if ((err = compile_routes(s, eb))) goto fail;
+    if ((err = pf_jwt_key_load(opt->data_dir ? opt->data_dir : "./data", &s->key, eb))) goto fail;
+    if ((err = pf_api_config_load(st, &s->cfg, eb))) goto fail;
+    if ((err = pf_ratelimit_new(RL_ENTRIES, &s->rl))) {
+        pf_errf(eb, err, "rate limiter");
+        goto fail;
+    }
+
+    struct sockaddr_storage ss = {0};
+    const char *bind = opt->bind ? opt->bind : "127.0.0.1";
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, bind, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(opt->port);
+    } else if (inet_pton(AF_INET6, bind, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(opt->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        err = pf_errf(eb, PF_E_INVAL, "--bind %s: not an IPv4 or IPv6 address", bind);
+        goto fail;
+    }
+    if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES) flags |= MHD_USE_EPOLL;
+    unsigned threads = opt->threads;
+    if (!threads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 1;
+    }
+    s->d = MHD_start_daemon(flags, opt->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &ss,
+                            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                            s, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
+                            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    if (!s->d) {
+        err = pf_errf(eb, PF_E_IO, "cannot listen on %s:%u", bind, opt->port);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : opt->port;
+    *out = s;
+    return PF_E_OK;
+fail:
+    server_free(s);
+    return err;
+}
+
+uint16_t pf_server_port(const pf_server *s)
+{
+    return s->port;
+}
+
+const pf_jwt_key *pf_server_jwt_key(const pf_server *s)
+{
+    return &s->key;
+}
+
+void pf_server_stop(pf_server *s, unsigned grace_ms)
+{
+    if (!s) return;
+    /* Stop accepting, then give requests already running their time before connections are cut. */
+    MHD_socket fd = MHD_quiesce_daemon(s->d);
+    if (fd != MHD_INVALID_SOCKET) close(fd);
+    for (unsigned waited = 0; atomic_load(&s->inflight) > 0 && waited < grace_ms; waited += 10)
+        usleep(10000);
+    MHD_stop_daemon(s->d);
+    if (s->log) fflush(s->log);
+    server_free(s);
+}
