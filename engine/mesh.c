@@ -1,4 +1,5 @@
-/* Mesh builder (triangle soup → welded indexed mesh), format detection and the read entry points. */
+/* Mesh builder (soup or indexed input → welded indexed mesh), the welder, format detection and the read
+ * entry points (binary STL files are welded straight from chunked reads). */
 #include "engine/mesh.h"
 #include "engine/bigalloc.h"
 #include "engine/intake_internal.h"

@@ -66,7 +66,8 @@ pf_err pf_mesh_read_mem(const void *buf, size_t len, const pf_intake_limits *lim
                         pf_errbuf *eb);
 
 /* Which format buf holds, by structure: a binary STL's size is 84 + 50·n, a ZIP starts with PK\3\4, an ASCII
- * STL starts with "solid" and holds "facet", anything else with "v " lines is OBJ. */
+ * STL is text whose first word is "solid" in any case (admesh writes SOLID), anything else with "v " lines is
+ * OBJ. */
 pf_format pf_mesh_detect(const void *buf, size_t len);
 const char *pf_format_name(pf_format f); /* "stl-binary", "stl-ascii", "obj", "3mf", "unknown" */
 
