@@ -465,8 +465,8 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
         a.watertight = job.boundary == 0 && job.non_manifold == 0 && job.edges > 0;
     }
     *out = a;
-done:
-    size_t nva = m && m->nverts ? m->nverts : 1;
+done:;
+    size_t nva = m->nverts ? m->nverts : 1; /* the sizes the scratch was allocated with */
     pf_big_free(job.used, nva);
     pf_big_free(job.parent, nva * sizeof *job.parent);
     pf_big_free(job.entries, 3 * ntris * sizeof *job.entries);

@@ -305,15 +305,16 @@ pf_err pf__builder_stl(pf_mesh_builder *b, const unsigned char *records, uint32_
  * per distinct key (the coordinates' bits, with -0 == +0), numbered in order of first appearance. Random
  * memory access is what costs, so: a small direct-mapped cache of recent keys (cache-resident) answers most
  * lookups, since files list a vertex's triangles close together; the big open-addressing table keeps the key
- * next to the vertex number (one cache line per probe), and points are taken in batches whose table slots are
- * prefetched before they are probed. Tables start at the expected vertex count · 4/3, double at 3/4 load,
- * and hold vertex number + 1 so fresh (zero) pages are an empty table without a pass over it.
+ * next to the vertex number (one cache line per probe), and a lookup the cache cannot answer waits in a short
+ * queue after prefetching its slot. Tables start at the expected vertex count · 4/3, double at 3/4 load, and
+ * hold vertex number + 1 so fresh (zero) pages are an empty table without a pass over it.
  *
  * With two threads each takes half of the points with private tables and numbers; afterwards the second
- * half's vertices are looked up in the first half's table in their own order: found ones take the first
- * half's number, the rest are appended. That is exactly the order one thread would give, so the mesh does not
- * depend on the thread count. A binary STL file is read by each thread in chunks of its own range (pread into
- * a buffer that stays in cache), which is far cheaper here than mapping or copying the whole file. */
+ * half's vertices are looked up in the first half's table (behind a bit filter: only the seam is shared) in
+ * their own order: found ones take the first half's number, the rest are appended. That is exactly the order
+ * one thread would give, so the mesh does not depend on the thread count. A binary STL file is read by each
+ * thread in chunks of its own range (pread into a buffer that stays in cache), which is far cheaper here than
+ * mapping or copying the whole file. */
 #define WELD_PARALLEL_MIN 65536 /* points below which one thread is faster than starting a second */
 #define WELD_FILTER_BITS 22     /* 2^22-bit (512 KB) filter of the first half's vertices, for the merge */
 #define WELD_LAG 24             /* table lookups in flight while welding */
