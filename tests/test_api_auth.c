@@ -385,3 +385,119 @@ Test(api_auth_limit, auth_limiter_is_never_bypassed)
     cr_expect_eq(r.status, 200, "me is not an auth-limited endpoint");
     http_free(&r);
 }
+
+/* ---- pure parts: TOTP against RFC 6238's vectors, one-time tokens, email rules ---- */
+
+#include "api/account.h"
+#include "api/totp.h"
+
+/* RFC 6238 appendix B, SHA-1 key "12345678901234567890" (base32 below); the 6-digit codes are the last six
+ * digits of the RFC's 8-digit values. */
+static const char rfc_secret[] = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+Test(totp, codes_match_rfc_6238_vectors)
+{
+    static const struct {
+        int64_t t;
+        const char *code;
+    } v[] = {{59, "287082"},         {1111111109, "081804"}, {1111111111, "050471"},
+             {1234567890, "005924"}, {2000000000, "279037"}, {20000000000, "353130"}};
+    pf_errbuf eb;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char code[7];
+        cr_assert_eq(pf_totp_code(rfc_secret, v[i].t, code, &eb), PF_E_OK);
+        cr_expect_str_eq(code, v[i].code, "t=%lld", (long long)v[i].t);
+    }
+}
+
+Test(totp, check_accepts_one_step_of_drift_and_never_a_code_twice)
+{
+    pf_errbuf eb;
+    int64_t now = 1111111109, step = 0; /* step 37037036 */
+    cr_expect_eq(pf_totp_check(rfc_secret, "081804", now, 0, &step, &eb), PF_E_OK);
+    cr_expect_eq(step, now / 30);
+    cr_expect_eq(pf_totp_check(rfc_secret, "081804", now + 30, 0, &step, &eb), PF_E_OK, "one step late");
+    cr_expect_eq(step, now / 30);
+    cr_expect_eq(pf_totp_check(rfc_secret, "081804", now - 30, 0, &step, &eb), PF_E_OK, "one step early");
+    cr_expect_eq(pf_totp_check(rfc_secret, "081804", now + 60, 0, &step, &eb), PF_E_UNAUTHORIZED, "two late");
+    cr_expect_eq(pf_totp_check(rfc_secret, "081804", now - 60, 0, &step, &eb), PF_E_UNAUTHORIZED,
+                 "two early");
+    cr_expect_eq(pf_totp_check(rfc_secret, "081804", now, now / 30, &step, &eb), PF_E_UNAUTHORIZED);
+    cr_expect_str_eq(eb.msg, "code already used");
+    cr_expect_eq(pf_totp_check(rfc_secret, "81804", now, 0, &step, &eb), PF_E_UNAUTHORIZED, "6 digits");
+    cr_expect_eq(pf_totp_check(rfc_secret, "08180a", now, 0, &step, &eb), PF_E_UNAUTHORIZED);
+    cr_expect_eq(pf_totp_check("not base32!", "081804", now, 0, &step, &eb), PF_E_INVAL);
+    /* Lower case and spaces, as apps display secrets, are accepted. */
+    cr_expect_eq(pf_totp_check("gezd gnbv gy3t qojq gezd gnbv gy3t qojq", "081804", now, 0, &step, &eb),
+                 PF_E_OK);
+}
+
+Test(totp, fresh_secrets_uris_and_qr)
+{
+    pf_errbuf eb;
+    char *a = NULL, *b = NULL, *uri = NULL, *svg = NULL;
+    cr_assert_eq(pf_totp_secret_new(&a, &eb), PF_E_OK);
+    cr_assert_eq(pf_totp_secret_new(&b, &eb), PF_E_OK);
+    cr_expect_eq(strlen(a), 32);
+    cr_expect_eq(strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), 32);
+    cr_expect_str_neq(a, b);
+    cr_assert_eq(pf_totp_uri("Shop & Co", "a+b@example.com", a, &uri, &eb), PF_E_OK);
+    char want[256];
+    snprintf(want, sizeof want,
+             "otpauth://totp/Shop%%20%%26%%20Co:a%%2Bb%%40example.com?secret=%s&issuer=Shop%%20%%26%%20Co"
+             "&algorithm=SHA1&digits=6&period=30",
+             a);
+    cr_expect_str_eq(uri, want);
+    int modules = 0;
+    cr_assert_eq(pf_totp_qr_svg(uri, &svg, &modules, &eb), PF_E_OK);
+    cr_expect(modules >= 21 && (modules - 17) % 4 == 0, "a QR version's width: %d", modules);
+    snprintf(want, sizeof want, "viewBox=\"0 0 %d %d\"", modules + 8, modules + 8);
+    cr_expect(strstr(svg, want), "quiet zone of 4 modules each side");
+    free(a), free(b), free(uri), free(svg);
+}
+
+Test(account, one_time_tokens_parse_and_compare)
+{
+    char tok[PF_OTT_MAX], kind;
+    pf_sha256 h, parsed, zero = {{0}};
+    uint64_t uid;
+    pf_account_ott_new(PF_OTT_RESET, 42, tok, &h);
+    cr_expect(!strncmp(tok, "r42.", 4) && strlen(tok) == 4 + 43, "%s", tok);
+    cr_assert(pf_account_ott_parse(tok, &kind, &uid, &parsed));
+    cr_expect_eq(kind, 'r');
+    cr_expect_eq(uid, 42);
+    cr_expect(pf_account_ott_valid(&h, 100, &parsed, 99));
+    cr_expect(!pf_account_ott_valid(&h, 100, &parsed, 100), "expired at its expiry time");
+    cr_expect(!pf_account_ott_valid(&zero, 100, &zero, 0), "no token stored: nothing matches");
+    tok[10] = tok[10] == 'A' ? 'B' : 'A';
+    cr_assert(pf_account_ott_parse(tok, &kind, &uid, &parsed));
+    cr_expect(!pf_account_ott_valid(&h, 100, &parsed, 99), "one character off");
+    static const char *const bad[] = {"",
+                                      "r",
+                                      "x42.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                                      "r0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                                      "r42.AAAA",
+                                      "r42.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                                      "r42AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_expect(!pf_account_ott_parse(bad[i], &kind, &uid, &parsed), "'%s'", bad[i]);
+}
+
+Test(account, email_rules)
+{
+    char out[256];
+    cr_expect(pf_account_email_normalize("Asha.K+shop@Example.CO.in", out, sizeof out));
+    cr_expect_str_eq(out, "asha.k+shop@example.co.in");
+    static const char *const bad[] = {"",
+                                      "plain",
+                                      "@example.com",
+                                      "a@",
+                                      "a@b",
+                                      "a@b.",
+                                      "a b@example.com",
+                                      "a@@example.com",
+                                      "a@example.com\r\nBcc: x@y.z",
+                                      "<a@example.com>"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_expect(!pf_account_email_normalize(bad[i], out, sizeof out), "'%s'", bad[i]);
+}
