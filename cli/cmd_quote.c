@@ -1,12 +1,181 @@
-/* printforge quote: placeholder until the estimator lands. */
+/* printforge quote: slicer-grade weight and print time of a mesh (and, once pricing lands, its price). */
+#include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
+#include "engine/backends.h"
+#include "engine/estimate.h"
+#include "engine/mesh.h"
+#include "engine/profile.h"
+
+/* Densities of the materials quote accepts (g/cm³). Pricing brings its own table; this one only feeds grams.
+ */
+static const struct {
+    const char *name;
+    double density;
+} materials[] = {{"PLA", 1.24}, {"PETG", 1.27}, {"ABS", 1.04}, {"ASA", 1.07}, {"TPU", 1.21}, {"PC", 1.20}};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int fail(int json, const char *fmt, const char *detail)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, detail);
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "error", msg);
+        char *s = cJSON_PrintUnformatted(o);
+        if (s) puts(s);
+        free(s);
+        cJSON_Delete(o);
+    } else {
+        fprintf(stderr, "printforge quote: %s\n", msg);
+    }
+    return 2;
+}
+
+static int parse_num(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v >= lo && v <= hi)) return -1;
+    *out = v;
+    return 0;
+}
 
 int pf_cmd_quote(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "printforge: quote is not available yet\n");
-    return 2;
+    const char *path = NULL, *material = "PLA", *backend = "auto", *profile_path = NULL;
+    double infill = -1, layer_h = -1, quantity = 1;
+    int supports = 0, priority = 0, json = 0;
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--json")) json = 1;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int has_val = i + 1 < argc;
+        if (!strcmp(a, "--json"))
+            continue;
+        else if (!strcmp(a, "--supports"))
+            supports = 1;
+        else if (!strcmp(a, "--priority"))
+            priority = 1;
+        else if (!strcmp(a, "--infill") && has_val) {
+            if (parse_num(argv[++i], 0, 100, &infill))
+                return fail(json, "bad --infill '%s' (0..100)", argv[i]);
+        } else if (!strcmp(a, "--layer-height") && has_val) {
+            if (parse_num(argv[++i], 0.05, 0.6, &layer_h))
+                return fail(json, "bad --layer-height '%s' (0.05..0.6 mm)", argv[i]);
+        } else if (!strcmp(a, "--quantity") && has_val) {
+            if (parse_num(argv[++i], 1, 100000, &quantity) || quantity != (double)(long)quantity)
+                return fail(json, "bad --quantity '%s' (1..100000)", argv[i]);
+        } else if (!strcmp(a, "--material") && has_val)
+            material = argv[++i];
+        else if (!strcmp(a, "--backend") && has_val)
+            backend = argv[++i];
+        else if (!strcmp(a, "--profile") && has_val)
+            profile_path = argv[++i];
+        else if (a[0] == '-' && a[1])
+            return fail(json, "unknown or incomplete option '%s'", a);
+        else if (!path)
+            path = a;
+        else
+            return fail(json, "unexpected argument '%s'", a);
+    }
+    if (!path)
+        return fail(json, "%s",
+                    "usage: printforge quote FILE [--infill PCT] [--layer-height MM] [--supports] "
+                    "[--material NAME] [--quantity N] [--priority] [--backend auto|scalar|simd|opencl] "
+                    "[--profile INI] [--json]");
+
+    pf_errbuf eb = {{0}};
+    pf_profile prof = pf_profile_default();
+    if (profile_path && pf_profile_load_ini(&prof, profile_path, &eb))
+        return fail(json, "profile: %s", eb.msg);
+    if (infill >= 0) prof.infill_density = infill / 100;
+    if (layer_h > 0) prof.layer_height = layer_h;
+    if (supports) prof.supports = 1;
+    int found = 0;
+    for (size_t i = 0; i < sizeof materials / sizeof materials[0]; i++)
+        if (!strcasecmp(material, materials[i].name)) prof.filament_density = materials[i].density, found = 1;
+    if (!found) return fail(json, "unknown material '%s' (PLA, PETG, ABS, ASA, TPU, PC)", material);
+    if (pf_profile_validate(&prof, &eb)) return fail(json, "%s", eb.msg);
+
+    /* The backend by name (auto: an OpenCL GPU if present, else SIMD); a missing one is an error, never a swap. */
+    pf_backend *be = NULL;
+    if (pf_backend_get(backend, &be, &eb)) return fail(json, "backend: %s", eb.msg);
+
+    double t0 = now_ms();
+    pf_mesh *mesh = NULL;
+    pf_err err = pf_mesh_read_file(path, NULL, &mesh, &eb);
+    if (err) {
+        char d[400];
+        snprintf(d, sizeof d, "%s: %s: %s", path, pf_err_message(err), eb.msg);
+        pf_backend_free(be);
+        return fail(json, "%s", d);
+    }
+    pf_estimate e;
+    err = pf_estimate_run(mesh, &prof, be, &e, &eb);
+    pf_mesh_free(mesh);
+    if (err) {
+        pf_backend_free(be);
+        char d[400];
+        snprintf(d, sizeof d, "%s: %s", pf_err_message(err), eb.msg);
+        return fail(json, "estimate failed: %s", d);
+    }
+    double elapsed = now_ms() - t0;
+
+    if (!json) {
+        printf("%s: %zu layers, %.2f g (%.2f m of %.2f mm filament), print %.0f s (%.1f h), job %.0f s\n",
+               path, e.layers, e.weight_g, e.filament_m, prof.filament_diameter, e.print_time_s,
+               e.print_time_s / 3600, e.job_time_s);
+        for (int k = 0; k < PF_TIME_N; k++)
+            printf("  %-20s %10.1f s%s", pf_estimate_bucket_name(k), e.time_s[k], k < PF_FEAT_N ? "" : "\n");
+        if (quantity > 1)
+            printf("quantity %.0f: %.2f g, %.0f s\n", quantity, e.weight_g * quantity,
+                   e.print_time_s * quantity);
+        pf_backend_free(be);
+        return 0;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "file", path);
+    cJSON_AddStringToObject(o, "material", material);
+    cJSON_AddNumberToObject(o, "infill_pct", prof.infill_density * 100);
+    cJSON_AddNumberToObject(o, "layer_height_mm", prof.layer_height);
+    cJSON_AddBoolToObject(o, "supports", prof.supports);
+    cJSON_AddNumberToObject(o, "quantity", quantity);
+    cJSON_AddBoolToObject(o, "priority", priority);
+    cJSON_AddNumberToObject(o, "weight_g", e.weight_g);
+    cJSON_AddNumberToObject(o, "filament_m", e.filament_m);
+    cJSON_AddNumberToObject(o, "print_time_s", e.print_time_s);
+    cJSON_AddNumberToObject(o, "job_time_s", e.job_time_s);
+    cJSON_AddNumberToObject(o, "layers", (double)e.layers);
+    cJSON_AddNumberToObject(o, "max_layer_area_mm2", e.max_layer_area_mm2);
+    cJSON_AddNumberToObject(o, "overhang_area_mm2", e.overhang_area_mm2);
+    cJSON_AddNumberToObject(o, "support_volume_cm3", e.support_volume_mm3 / 1000);
+    cJSON_AddNumberToObject(o, "slowed_layers", (double)e.slowed_layers);
+    cJSON *vol = cJSON_AddObjectToObject(o, "volumes_cm3");
+    for (int k = 0; k < PF_FEAT_N; k++)
+        cJSON_AddNumberToObject(vol, pf_estimate_bucket_name(k), e.volume_mm3[k] / 1000);
+    cJSON *ts = cJSON_AddObjectToObject(o, "time_s");
+    for (int k = 0; k < PF_TIME_N; k++)
+        cJSON_AddNumberToObject(ts, pf_estimate_bucket_name(k), e.time_s[k]);
+    cJSON_AddStringToObject(o, "backend", be->name);
+    cJSON_AddStringToObject(o, "device", be->device);
+    cJSON_AddNumberToObject(o, "elapsed_ms", elapsed);
+    /* TODO(pricing): engine/price.h lands from the pricing branch; the integrator adds
+     * "price": {material, printing, priority, gst, total} (INR) here from e, quantity and priority. */
+    char *s = cJSON_PrintUnformatted(o);
+    if (s) puts(s);
+    free(s);
+    cJSON_Delete(o);
+    pf_backend_free(be);
+    return 0;
 }

@@ -1,0 +1,198 @@
+/* Estimator backends compared: prepare wall time per mesh and backend, per-stage times, and the OpenCL/SIMD
+ * ratio, printed as a markdown table. Usage: bench_backends [--backends scalar,simd,opencl] [--reps N]
+ * mesh.stl... */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/backends.h"
+#include "engine/estimate.h"
+#include "engine/mesh.h"
+#include "engine/profile.h"
+
+enum { ST_SLICE, ST_RASTER, ST_EDT, ST_SEEDS, ST_CLASSIFY, ST_REDUCE, ST_N };
+static const char *stage_names[ST_N] = {"slice", "raster", "edt", "seeds", "classify", "reduce"};
+
+/* A backend that forwards to another and adds up the wall time of each stage. */
+typedef struct timed {
+    const pf_backend *in;
+    double t[ST_N];
+} timed;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+#define TIMED(stage, call)                                                                                   \
+    do {                                                                                                     \
+        timed *T = ctx;                                                                                      \
+        double t0 = now();                                                                                   \
+        pf_err e = call;                                                                                     \
+        T->t[stage] += now() - t0;                                                                           \
+        return e;                                                                                            \
+    } while (0)
+
+static pf_err t_count(void *ctx, const float *v, const uint32_t *t, size_t nt, const float *zs, size_t nl,
+                      uint32_t *c)
+{
+    TIMED(ST_SLICE, T->in->slice_count(T->in->ctx, v, t, nt, zs, nl, c));
+}
+static pf_err t_emit(void *ctx, const float *v, const uint32_t *t, size_t nt, const float *zs, size_t nl,
+                     const uint32_t *o, float *s, uint64_t *k)
+{
+    TIMED(ST_SLICE, T->in->slice_emit(T->in->ctx, v, t, nt, zs, nl, o, s, k));
+}
+static pf_err t_raster(void *ctx, const float *s, size_t n, const pf_grid *g, uint8_t *m)
+{
+    TIMED(ST_RASTER, T->in->raster(T->in->ctx, s, n, g, m));
+}
+static pf_err t_edt(void *ctx, const uint8_t *m, const pf_grid *g, float *d)
+{
+    TIMED(ST_EDT, T->in->edt(T->in->ctx, m, g, d));
+}
+static pf_err t_classify(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t l, size_t nl,
+                         const float *const d[7], const float *mt, const float *mb, const uint8_t *b,
+                         uint8_t *o)
+{
+    TIMED(ST_CLASSIFY, T->in->classify(T->in->ctx, g, p, l, nl, d, mt, mb, b, o));
+}
+static pf_err t_seeds(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t l, size_t nl,
+                      const float *const d[7], uint8_t *ts, uint8_t *bs, int *ht, int *hb)
+{
+    TIMED(ST_SEEDS, T->in->margin_seeds(T->in->ctx, g, p, l, nl, d, ts, bs, ht, hb));
+}
+static pf_err t_reduce(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t l, const float *d,
+                       const uint8_t *c, int par, pf_layer_cells *o)
+{
+    TIMED(ST_REDUCE, T->in->reduce(T->in->ctx, g, p, l, d, c, par, o));
+}
+
+typedef struct result {
+    double prepare_s, total_s, weight_g, time_s;
+    double stage[ST_N];
+    int ok;
+} result;
+
+static result run(const pf_mesh *m, const pf_backend *be, int reps)
+{
+    result r = {0};
+    timed T = {.in = be};
+    pf_backend w = {.name = be->name,
+                    .device = be->device,
+                    .ctx = &T,
+                    .slice_count = t_count,
+                    .slice_emit = t_emit,
+                    .raster = t_raster,
+                    .edt = t_edt,
+                    .classify = t_classify,
+                    .margin_seeds = t_seeds,
+                    .reduce = t_reduce};
+    pf_profile p = pf_profile_default();
+    r.prepare_s = 1e30;
+    for (int i = 0; i < reps; i++) {
+        pf_estimate_cache *c = NULL;
+        pf_errbuf eb = {{0}};
+        memset(T.t, 0, sizeof T.t);
+        double t0 = now();
+        pf_err e = pf_estimate_prepare(m, &p, &w, &c, &eb);
+        double t1 = now();
+        if (e) {
+            fprintf(stderr, "%s: %s\n", be->name, eb.msg);
+            return r;
+        }
+        pf_estimate est;
+        pf_estimate_eval(c, p.infill_density, 0, &est, NULL);
+        double t2 = now();
+        pf_estimate_cache_free(c);
+        if (t1 - t0 < r.prepare_s) { /* the best of reps: the machine is shared */
+            r.prepare_s = t1 - t0;
+            r.total_s = t2 - t0;
+            memcpy(r.stage, T.t, sizeof T.t);
+        }
+        r.weight_g = est.weight_g;
+        r.time_s = est.print_time_s;
+    }
+    r.ok = 1;
+    return r;
+}
+
+int main(int argc, char **argv)
+{
+    const char *names = "scalar,simd,opencl";
+    int reps = 3, first = 1;
+    while (first < argc && !strncmp(argv[first], "--", 2)) {
+        if (!strcmp(argv[first], "--backends") && first + 1 < argc)
+            names = argv[first + 1], first += 2;
+        else if (!strcmp(argv[first], "--reps") && first + 1 < argc)
+            reps = atoi(argv[first + 1]), first += 2;
+        else
+            break;
+    }
+    if (first >= argc || reps < 1) {
+        fprintf(stderr, "usage: bench_backends [--backends scalar,simd,opencl] [--reps N] mesh.stl...\n");
+        return 2;
+    }
+    enum { MAXB = 4 };
+    pf_backend *bes[MAXB] = {0};
+    int nb = 0;
+    char list[128];
+    snprintf(list, sizeof list, "%s", names);
+    for (char *save = NULL, *n = strtok_r(list, ",", &save); n && nb < MAXB; n = strtok_r(NULL, ",", &save)) {
+        pf_errbuf eb = {{0}};
+        double t0 = now();
+        if (pf_backend_get(n, &bes[nb], &eb)) {
+            fprintf(stderr, "backend %s unavailable: %s\n", n, eb.msg);
+            continue;
+        }
+        /* OpenCL kernel builds happen here, once per process. */
+        printf("backend %s on %s (created in %.2f s)\n", bes[nb]->name, bes[nb]->device, now() - t0);
+        nb++;
+    }
+    printf("\n| mesh | triangles | layers | backend | prepare s | prepare+eval s | weight g | time s |");
+    for (int s = 0; s < ST_N; s++)
+        printf(" %s s |", stage_names[s]);
+    printf(" vs simd |\n|---|---:|---:|---|---:|---:|---:|---:|");
+    for (int s = 0; s < ST_N; s++)
+        printf("---:|");
+    printf("---:|\n");
+    for (int a = first; a < argc; a++) {
+        pf_mesh *m = NULL;
+        pf_errbuf eb = {{0}};
+        if (pf_mesh_read_file(argv[a], NULL, &m, &eb)) {
+            fprintf(stderr, "%s: %s\n", argv[a], eb.msg);
+            continue;
+        }
+        const char *base = strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a];
+        result rs[MAXB];
+        double simd_s = 0;
+        for (int b = 0; b < nb; b++) {
+            rs[b] = run(m, bes[b], reps);
+            if (rs[b].ok && !strcmp(bes[b]->name, "simd")) simd_s = rs[b].prepare_s;
+        }
+        pf_estimate_cache *c = NULL;
+        pf_profile p = pf_profile_default();
+        size_t layers =
+            pf_estimate_prepare(m, &p, pf_backend_scalar(), &c, NULL) ? 0 : pf_estimate_cache_layers(c);
+        pf_estimate_cache_free(c);
+        for (int b = 0; b < nb; b++) {
+            if (!rs[b].ok) continue;
+            printf("| %s | %zu | %zu | %s | %.3f | %.3f | %.2f | %.0f |", base, m->ntris, layers,
+                   bes[b]->name, rs[b].prepare_s, rs[b].total_s, rs[b].weight_g, rs[b].time_s);
+            for (int s = 0; s < ST_N; s++)
+                printf(" %.3f |", rs[b].stage[s]);
+            if (simd_s > 0)
+                printf(" %.2f× |\n", rs[b].prepare_s / simd_s);
+            else
+                printf(" – |\n");
+        }
+        fflush(stdout);
+        pf_mesh_free(m);
+    }
+    for (int b = 0; b < nb; b++)
+        pf_backend_free(bes[b]);
+    return 0;
+}

@@ -1,0 +1,173 @@
+/* The estimator's compute stages as a table of function pointers, so scalar, SIMD and OpenCL backends can be
+ * swapped and compared value by value on the same plain arrays. */
+#ifndef PF_BACKEND_H
+#define PF_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/error.h"
+
+/*
+ * The pipeline (engine/estimate.c drives it; every array is caller-allocated, sizes are known up front):
+ *
+ *   1. slice_count  triangles × layer planes       → segments per layer             (uint32 per layer)
+ *      (the caller prefix-sums the counts into offsets, nlayers + 1 entries)
+ *   2. slice_emit   triangles × layer planes       → segments at those offsets      (PF_SEG_FLOATS floats
+ * each, plus two 64-bit mesh-edge keys for contour chaining)
+ *   3. raster       one layer's segments           → inside mask on a pf_grid       (uint8 per cell, 1 =
+ * inside)
+ *   4. edt          one mask                       → distance field                 (float per cell, mm)
+ *   5. classify     distance fields of 7 layers    → per-cell class                 (uint8 per cell,
+ * PF_CELL_*)
+ *   6. reduce       one layer's classes            → pf_layer_cells sums/histograms (plain floats)
+ *
+ * Stages 3–6 run once per layer and are independent across layers except that classify reads the classes of
+ * the layer below (bridge detection), so a backend may batch layers as long as it keeps that order.
+ * Floating-point results of different backends may differ in the last bits of reductions only; masks and
+ * classes are expected to be identical for identical inputs (the tests compare them cell by cell).
+ *
+ * Thread-safety: a backend's functions may be called from several threads at once on different data, with
+ * the same ctx. Every function returns PF_E_OK, or PF_E_DEVICE / PF_E_NOMEM when the device fails.
+ */
+
+/* One slice segment: x0 y0 x1 y1 in mm, oriented so the part's inside is on the left (outer contours run
+ * counter-clockwise seen from +Z). */
+#define PF_SEG_FLOATS 4
+
+/* A layer's raster: cell (ix, iy) has its centre at (x0 + (ix + 0.5)·cell, y0 + (iy + 0.5)·cell) and lives at
+ * index iy·nx + ix. The grid is the same for every layer of one estimate and has ≥ 2 empty cells on each
+ * side. */
+typedef struct pf_grid {
+    float x0, y0;    /* lower-left corner of cell (0, 0), mm */
+    float cell;      /* cell edge, mm */
+    uint32_t nx, ny; /* cells per row, rows */
+} pf_grid;
+
+/* Thresholds classify needs, all in mm of distance from the slice contour (see PRUSASLICER-NOTES §2–3). */
+typedef struct pf_classify_params {
+    float ext_lo, ext_hi;  /* external perimeter band (d in (ext_lo, ext_hi]) on layers ≥ 1 */
+    float int_hi;          /* inner perimeter band (ext_hi, int_hi] */
+    float fill_lo;         /* infill boundary: d ≥ fill_lo is the fill region of layers ≥ 1 */
+    float fill_print_lo;   /* fill actually covered by lines (boundary shrunk by 0.05·s): d ≥ this */
+    float l0_shift;        /* layer 0: elephant-foot shrink subtracted from d first */
+    float l0_ext_hi;       /* layer 0 external band upper bound (after the shift) */
+    float l0_int_hi;       /* layer 0 inner band upper bound */
+    float l0_fill_lo;      /* layer 0 fill boundary (after the shift) */
+    float margin;          /* top/bottom growth into the fill region (EXTERNAL_INFILL_MARGIN, 3 mm) */
+    float shell_min_width; /* vertical-shell bands narrower than this vanish (opening by 0.5·1.05·s_solid) */
+    float
+        sparse_min_width; /* sparse regions narrower than this become solid (opening of the internal area) */
+} pf_classify_params;
+
+/* Cell classes: the low 2 bits hold the wall band, bits 2–4 the fill class, bit 7 "inside the slice". */
+enum {
+    PF_CELL_WALL_NONE = 0,
+    PF_CELL_WALL_EXT = 1,
+    PF_CELL_WALL_INT = 2,
+    PF_CELL_WALL_MASK = 3,
+    PF_CELL_FILL_SHIFT = 2,
+    PF_CELL_FILL_MASK = 7 << 2,
+    PF_CELL_INSIDE = 0x80,
+};
+/* Fill classes (value of (class & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT). */
+typedef enum pf_fill_class {
+    PF_FILL_NONE = 0,    /* not printed by any fill (outside, or in the wall band) */
+    PF_FILL_SPARSE = 1,  /* internal sparse infill region */
+    PF_FILL_SOLID = 2,   /* internal solid (vertical shell, bottom layers above layer 0) */
+    PF_FILL_TOP = 3,     /* top surface and its 3 mm margin */
+    PF_FILL_BRIDGE = 4,  /* bottom surface over air (stBottomBridge) and its margin */
+    PF_FILL_IBRIDGE = 5, /* internal bridge: solid over the sparse area of the layer below */
+    PF_FILL_FIRST = 6,   /* layer 0 bottom */
+    PF_FILL_N = 7
+} pf_fill_class;
+
+/* Run-length histogram bins (geometric, factor 1.5 from 0.5 mm): bin b holds runs of length in
+ * [pf_hist_edge(b), pf_hist_edge(b+1)); bin 0 starts at 0 and the last one is open. */
+#define PF_HIST_BINS 16
+/* Which masks reduce measures runs of (along the layer's fill direction: +45° on even, −45° on odd layers).
+ */
+typedef enum pf_runset {
+    PF_RUN_SPARSE = 0, /* PF_FILL_SPARSE */
+    PF_RUN_SOLID,      /* PF_FILL_SOLID and PF_FILL_FIRST */
+    PF_RUN_TOP,        /* PF_FILL_TOP */
+    PF_RUN_BRIDGE,     /* PF_FILL_BRIDGE */
+    PF_RUN_IBRIDGE,    /* PF_FILL_IBRIDGE */
+    PF_RUN_FULL,       /* what 100 % infill prints as solid infill: SPARSE, SOLID, IBRIDGE and FIRST */
+    PF_RUN_N
+} pf_runset;
+
+/* Per-layer sums written by reduce. A "run" is a maximal stretch of cells of one set along a fill-direction
+ * diagonal; runs[b] sums, over runs in bin b, the perpendicular spacing of the diagonals (cell/√2), so
+ * runs[b]/line_spacing is the number of fill lines of that length; len[b] sums their areas (mm²). */
+typedef struct pf_layer_cells {
+    float area;                         /* slice area, mm² */
+    float wall_area[3];                 /* indexed by PF_CELL_WALL_*: [1] external, [2] inner band, mm² */
+    float fill_area[PF_FILL_N];         /* mm² per fill class */
+    float runs[PF_RUN_N][PF_HIST_BINS]; /* mm of perpendicular extent per length bin */
+    float run_area[PF_RUN_N][PF_HIST_BINS]; /* mm² per length bin */
+} pf_layer_cells;
+
+/* Lower edge of histogram bin b (mm); pf_hist_edge(0) = 0. */
+static inline float pf_hist_edge(int b)
+{
+    static const float e[PF_HIST_BINS + 1] = {0.0f,  0.75f, 1.125f, 1.6875f, 2.53f, 3.8f,
+                                              5.7f,  8.54f, 12.8f,  19.2f,   28.8f, 43.2f,
+                                              64.9f, 97.3f, 146.0f, 219.0f,  1e30f};
+    return e[b];
+}
+
+typedef struct pf_backend {
+    const char *name;   /* "scalar", "simd", "opencl" */
+    const char *device; /* human description of where it runs, e.g. "cpu" or the OpenCL device name */
+    unsigned threads;   /* how many layers the driver may run through the stages at once (scalar: 1, SIMD: the
+                           cores, OpenCL: 1 since the device parallelises inside a stage); 0 means 1 */
+    void *ctx;          /* backend state, passed to every stage */
+
+    /* Stage 1. zs: nlayers slicing heights (ascending). counts[l] = number of segments layer l gets. A
+     * triangle meets plane z when some vertex has v.z > z and some has v.z ≤ z (vertices on the plane count
+     * as below), so closed manifold meshes give closed contours. */
+    pf_err (*slice_count)(void *ctx, const float *verts, const uint32_t *tris, size_t ntris, const float *zs,
+                          size_t nlayers, uint32_t *counts);
+    /* Stage 2. offsets: nlayers + 1 prefix sums of the counts. Writes layer l's segments at
+     * segs[PF_SEG_FLOATS·offsets[l] …] and their edge keys at keys[2·offsets[l] …] (start edge, end edge; a
+     * key is (lo vertex << 32 | hi vertex) of the mesh edge the end point lies on). The order of segments
+     * within a layer is unspecified (parallel backends may differ); consumers must not depend on it. */
+    pf_err (*slice_emit)(void *ctx, const float *verts, const uint32_t *tris, size_t ntris, const float *zs,
+                         size_t nlayers, const uint32_t *offsets, float *segs, uint64_t *keys);
+    /* Stage 3. Nonzero-winding inside test at every cell centre of g for the nsegs segments (crossings of row
+     * centres, half-open in y). mask gets nx·ny bytes, 1 inside, 0 outside. */
+    pf_err (*raster)(void *ctx, const float *segs, size_t nsegs, const pf_grid *g, uint8_t *mask);
+    /* Stage 4. Exact Euclidean distance from each cell centre with mask ≠ 0 to the nearest centre with
+     * mask = 0, minus cell/2 (≈ distance to the contour), in mm; cells with mask = 0 get 0. If no cell is 0,
+     * distances are 1e30. */
+    pf_err (*edt)(void *ctx, const uint8_t *mask, const pf_grid *g, float *dist);
+    /* Stage 5. Classifies layer `layer` of `nlayers`. A cell gets a fill class when any part of it reaches
+     * the fill region (d + cell/2 > fill_print_lo); vertical shells need the layer above/below to recede by
+     * at least shell_min_width (PrusaSlicer's opening of the shell removes narrower bands). dist[k], k =
+     * 0..6, is the distance field of layer layer − 3 + k, or NULL when that layer does not exist. margin_top
+     * / margin_bot: distance (from edt) to the nearest top / bottom surface seed of this layer, or NULL when
+     * it has none. below: classes of layer layer − 1 (NULL on layer 0). out: nx·ny classes. */
+    pf_err (*classify)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer, size_t nlayers,
+                       const float *const dist[7], const float *margin_top, const float *margin_bot,
+                       const uint8_t *below, uint8_t *out);
+    /* Stage 5b. Seeds for the 3 mm margins: writes seed masks (0 = seed, 1 = not) for top surfaces (fill
+     * region of this layer not inside the layer above) and bottom surfaces (not inside the layer below; none
+     * on layer 0), and reports whether any seed exists. Arguments as in classify. */
+    pf_err (*margin_seeds)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
+                           size_t nlayers, const float *const dist[7], uint8_t *top_seed, uint8_t *bot_seed,
+                           int *has_top, int *has_bot);
+    /* Stage 6. Sums one layer's classes into *out (overwritten). Areas are fractional: a cell covers
+     * distances [d − cell/2, d + cell/2] and contributes the part of that range inside each wall band / the
+     * fill region, which removes most of the quantisation error of coarse cells. dist is this layer's
+     * distance field. parity 0: runs along +45° (x − y constant), 1: along −45°. */
+    pf_err (*reduce)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
+                     const float *dist, const uint8_t *cls, int parity, pf_layer_cells *out);
+
+    void (*destroy)(void *ctx); /* releases ctx; may be NULL */
+} pf_backend;
+
+/* The scalar reference backend (engine/backend_scalar.c). Always available; ctx is NULL. */
+const pf_backend *pf_backend_scalar(void);
+
+#endif

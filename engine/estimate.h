@@ -1,0 +1,74 @@
+/* Slicer-grade estimate of printed weight and print time (PrusaSlicer 2.5 model), split into a prepare step
+ * that slices and measures the mesh once and an evaluation that re-prices any infill density in microseconds.
+ */
+#ifndef PF_ESTIMATE_H
+#define PF_ESTIMATE_H
+
+#include <stddef.h>
+
+#include "engine/backend.h"
+#include "engine/error.h"
+#include "engine/mesh.h"
+#include "engine/profile.h"
+
+/* Extrusion features: volumes and times are reported per feature. */
+typedef enum pf_feature {
+    PF_FEAT_EXT_PERIMETER = 0, /* external perimeter */
+    PF_FEAT_PERIMETER,         /* inner perimeters */
+    PF_FEAT_SOLID,             /* top, bottom, internal solid and bridges */
+    PF_FEAT_INFILL,            /* sparse infill */
+    PF_FEAT_SUPPORT,           /* support material */
+    PF_FEAT_N
+} pf_feature;
+/* Time buckets: the features, then travel (XY moves) and other (retract, wipe, lift, layer change). */
+enum { PF_TIME_TRAVEL = PF_FEAT_N, PF_TIME_OTHER, PF_TIME_N };
+
+/* Names used in JSON: "external_perimeter", "perimeter", "solid", "infill", "support", "travel", "other". */
+const char *pf_estimate_bucket_name(int bucket);
+
+typedef struct pf_estimate {
+    double infill_density;        /* fraction 0..1 this estimate is for */
+    int supports;                 /* whether support material was included */
+    double volume_mm3[PF_FEAT_N]; /* extruded volume per feature */
+    double volume_total_mm3;      /* their sum */
+    double filament_m;            /* filament length for the profile's diameter */
+    double weight_g;              /* grams from the filament density */
+    double time_s[PF_TIME_N];     /* print time per bucket */
+    double print_time_s;          /* their sum (PrusaSlicer's "normal mode" estimate) */
+    double job_time_s;            /* print time + the profile's preparation time */
+    size_t layers;                /* layer count */
+    double max_layer_area_mm2;    /* largest slice area */
+    double overhang_area_mm2;     /* downward faces steeper than the support threshold, off the bed */
+    double support_volume_mm3;    /* support volume (0 unless supports) */
+    size_t slowed_layers;         /* layers stretched by the minimum layer time */
+} pf_estimate;
+
+/* Everything an evaluation needs: per-layer areas, run-length histograms, contour timing. Opaque. */
+typedef struct pf_estimate_cache pf_estimate_cache;
+
+/* Slices mesh (printed parts only, dropped onto the bed) with profile p on backend be and measures every
+ * layer. Errors: INVAL (bad profile, eb names the field), EMPTY_MESH (nothing printable or flat), TOO_LARGE
+ * (a layer count over 100 000), NOMEM, DEVICE (backend failure). *out is set only on success; free it with
+ * pf_estimate_cache_free. The mesh and profile are copied from as needed and may be released afterwards.
+ * Thread-safe for distinct outputs. */
+pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
+                           pf_estimate_cache **out, pf_errbuf *eb);
+
+/* Evaluates the cached slicing for infill density (fraction 0..1) and supports on/off. Pure arithmetic over
+ * the per-layer statistics; never allocates. Errors: INVAL for a density outside [0, 1]. */
+pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports, pf_estimate *out,
+                        pf_errbuf *eb);
+
+/* Prepare + eval with the profile's own density and supports. */
+pf_err pf_estimate_run(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be, pf_estimate *out,
+                       pf_errbuf *eb);
+
+/* The grid cell size (mm) and layer count a cache was prepared with (for benches and tests). */
+double pf_estimate_cache_cell(const pf_estimate_cache *c);
+size_t pf_estimate_cache_layers(const pf_estimate_cache *c);
+/* Per-layer cell sums of layer l (NULL when out of range), for tests and backend comparison. */
+const pf_layer_cells *pf_estimate_cache_layer(const pf_estimate_cache *c, size_t l);
+
+void pf_estimate_cache_free(pf_estimate_cache *c); /* accepts NULL */
+
+#endif

@@ -1,0 +1,107 @@
+/* Trapezoidal move timing, jerk junctions, polyline timing and the cooling slowdown solve (see motion.h). */
+#include "engine/motion.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+double pf_motion_move_time(double len, double v, double a, double v_in, double v_out)
+{
+    if (len <= 0 || v <= 0) return 0;
+    if (v_in > v) v_in = v;
+    if (v_out > v) v_out = v;
+    if (v_in < 0) v_in = 0;
+    if (v_out < 0) v_out = 0;
+    double d_acc = (v * v - v_in * v_in) / (2 * a), d_dec = (v * v - v_out * v_out) / (2 * a);
+    if (d_acc + d_dec <= len) return (v - v_in) / a + (v - v_out) / a + (len - d_acc - d_dec) / v;
+    /* Triangular: the peak where the acceleration and deceleration ramps meet. */
+    double vp2 = (2 * a * len + v_in * v_in + v_out * v_out) / 2;
+    double vp = sqrt(vp2);
+    double lo = v_in > v_out ? v_in : v_out;
+    if (vp <= lo) return 2 * len / (v_in + v_out); /* the planner never asks for this; stay finite anyway */
+    return (vp - v_in) / a + (vp - v_out) / a;
+}
+
+double pf_motion_junction(double dx0, double dy0, double dx1, double dy1, double v, double jerk)
+{
+    double jx = fabs(dx1 - dx0) * v, jy = fabs(dy1 - dy0) * v, j = jx > jy ? jx : jy;
+    return j > jerk ? v * jerk / j : v;
+}
+
+double pf_motion_polyline_time(const float *xy, size_t n, int closed, double v, double a, double jerk)
+{
+    if (n < 2) return 0;
+    size_t ns = closed ? n : n - 1;
+    double *len = malloc(ns * sizeof *len), *vj = malloc((ns + 1) * sizeof *vj);
+    double t = 0;
+    if (!len || !vj) {
+        /* No memory for the passes: fall back to the cruise time, a lower bound. */
+        for (size_t i = 0; i < ns; i++) {
+            size_t k = (i + 1) % n;
+            t += hypot(xy[2 * k] - xy[2 * i], xy[2 * k + 1] - xy[2 * i + 1]) / v;
+        }
+        goto done;
+    }
+    double start = jerk < v ? jerk : v;
+    double pdx = 0, pdy = 0;
+    for (size_t i = 0; i < ns; i++) {
+        size_t k = (i + 1) % n;
+        double dx = xy[2 * k] - xy[2 * i], dy = xy[2 * k + 1] - xy[2 * i + 1], l = hypot(dx, dy);
+        len[i] = l;
+        if (l > 0) dx /= l, dy /= l;
+        vj[i] = i == 0 ? start : pf_motion_junction(pdx, pdy, dx, dy, v, jerk);
+        pdx = dx, pdy = dy;
+    }
+    vj[ns] = start;
+    for (size_t i = 0; i < ns; i++) { /* forward: cannot exceed what accelerating from the entry allows */
+        double m = sqrt(vj[i] * vj[i] + 2 * a * len[i]);
+        if (vj[i + 1] > m) vj[i + 1] = m;
+    }
+    for (size_t i = ns; i-- > 0;) { /* backward: must be able to brake to the next junction */
+        double m = sqrt(vj[i + 1] * vj[i + 1] + 2 * a * len[i]);
+        if (vj[i] > m) vj[i] = m;
+    }
+    for (size_t i = 0; i < ns; i++)
+        t += pf_motion_move_time(len[i], v, a, vj[i], vj[i + 1]);
+done:
+    free(len);
+    free(vj);
+    return t;
+}
+
+double pf_motion_cooling_speed(const double *len, const double *speed, size_t n, double fixed,
+                               double min_time, double min_speed)
+{
+    double t = fixed;
+    for (size_t i = 0; i < n; i++)
+        if (speed[i] > 0) t += len[i] / speed[i];
+    if (t >= min_time) return INFINITY;
+    /* Naive time as a function of F is decreasing and piecewise 1/F: with every group faster than F at F,
+     * T(F) = fixed + Σ_{v < F} L/v + Σ_{v ≥ F} L/F. Try each interval between the sorted group speeds. */
+    double sp[16];
+    size_t m = 0;
+    for (size_t i = 0; i < n && m < 16; i++)
+        if (speed[i] > min_speed && len[i] > 0) sp[m++] = speed[i];
+    for (size_t i = 1; i < m; i++) /* insertion sort, descending */
+        for (size_t j = i; j > 0 && sp[j] > sp[j - 1]; j--) {
+            double x = sp[j];
+            sp[j] = sp[j - 1];
+            sp[j - 1] = x;
+        }
+    for (size_t k = 0; k < m; k++) {
+        /* Assume F in [sp[k+1] (or min_speed), sp[k]]: groups with speed ≥ sp[k] run at F. */
+        double lower = k + 1 < m ? sp[k + 1] : min_speed;
+        double rest = fixed, lsum = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (speed[i] <= 0 || len[i] <= 0) continue;
+            if (speed[i] >= sp[k])
+                lsum += len[i];
+            else
+                rest += len[i] / speed[i];
+        }
+        double avail = min_time - rest;
+        if (avail <= 0) continue;
+        double f = lsum / avail;
+        if (f >= lower && f <= sp[k]) return f < min_speed ? min_speed : f;
+    }
+    return min_speed;
+}

@@ -1,0 +1,311 @@
+/* Backends against the scalar reference: every stage on the same inputs from real meshes (masks and classes
+ * cell by cell, distances within 1e-4 mm, reductions within 1e-3 relative), then whole estimates of every
+ * test mesh. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/backends.h"
+#include "engine/estimate.h"
+#include "engine/mesh.h"
+#include "engine/profile.h"
+
+/* One backend per process and name: the OpenCL one builds its kernels once (slow on PoCL). */
+static pf_backend *backend(const char *name)
+{
+    static pf_backend *cache[2];
+    int k = !strcmp(name, "opencl");
+    if (!cache[k]) {
+        pf_errbuf eb = {{0}};
+        cr_assert_eq(pf_backend_get(name, &cache[k], &eb), PF_E_OK, "%s: %s", name, eb.msg);
+    }
+    return cache[k];
+}
+
+static pf_mesh *load(const char *file)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", PF_TEST_DATA, file);
+    pf_mesh *m = NULL;
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_mesh_read_file(path, NULL, &m, &eb), PF_E_OK, "%s: %s", file, eb.msg);
+    return m;
+}
+
+/* A sliced mesh as estimate.c prepares it: layer heights, segments per layer, a padded grid. */
+typedef struct sliced {
+    size_t nl, nseg;
+    float *zs, *segs;
+    uint32_t *counts, *offs;
+    uint64_t *keys;
+    pf_grid g;
+} sliced;
+
+static void slice(const pf_backend *be, const pf_mesh *m, float cell, sliced *s)
+{
+    float lo[3] = {1e30f, 1e30f, 1e30f}, hi[3] = {-1e30f, -1e30f, -1e30f};
+    for (size_t i = 0; i < m->nverts; i++)
+        for (int a = 0; a < 3; a++)
+            lo[a] = fminf(lo[a], m->verts[3 * i + a]), hi[a] = fmaxf(hi[a], m->verts[3 * i + a]);
+    s->nl = (size_t)((hi[2] - lo[2]) / 0.2f);
+    cr_assert_gt(s->nl, 2);
+    s->zs = malloc(s->nl * sizeof *s->zs);
+    for (size_t l = 0; l < s->nl; l++)
+        s->zs[l] = lo[2] + 0.1f + 0.2f * (float)l;
+    s->counts = malloc(s->nl * sizeof *s->counts);
+    s->offs = malloc((s->nl + 1) * sizeof *s->offs);
+    cr_assert_eq(be->slice_count(be->ctx, m->verts, m->tris, m->ntris, s->zs, s->nl, s->counts), PF_E_OK);
+    s->offs[0] = 0;
+    for (size_t l = 0; l < s->nl; l++)
+        s->offs[l + 1] = s->offs[l] + s->counts[l];
+    s->nseg = s->offs[s->nl];
+    s->segs = malloc((s->nseg + 1) * PF_SEG_FLOATS * sizeof *s->segs);
+    s->keys = malloc((s->nseg + 1) * 2 * sizeof *s->keys);
+    cr_assert_eq(
+        be->slice_emit(be->ctx, m->verts, m->tris, m->ntris, s->zs, s->nl, s->offs, s->segs, s->keys),
+        PF_E_OK);
+    s->g = (pf_grid){.x0 = lo[0] - 3 * cell, .y0 = lo[1] - 3 * cell, .cell = cell};
+    s->g.nx = (uint32_t)ceilf((hi[0] - lo[0]) / cell) + 6;
+    s->g.ny = (uint32_t)ceilf((hi[1] - lo[1]) / cell) + 6;
+}
+
+static void sliced_free(sliced *s)
+{
+    free(s->zs);
+    free(s->segs);
+    free(s->counts);
+    free(s->offs);
+    free(s->keys);
+}
+
+/* Segments are compared as a multiset per layer: sort each layer's (segment, keys) records. */
+typedef struct seg_rec {
+    float s[PF_SEG_FLOATS];
+    uint64_t k[2];
+} seg_rec;
+
+static int cmp_rec(const void *a, const void *b)
+{
+    return memcmp(a, b, sizeof(seg_rec));
+}
+
+static void check_slices(const pf_backend *be, const char *file)
+{
+    pf_mesh *m = load(file);
+    sliced a, b;
+    slice(pf_backend_scalar(), m, 0.5f, &a);
+    slice(be, m, 0.5f, &b);
+    cr_assert_eq(a.nl, b.nl);
+    for (size_t l = 0; l < a.nl; l++)
+        cr_assert_eq(a.counts[l], b.counts[l], "%s layer %zu count", file, l);
+    seg_rec *ra = calloc(a.nseg + 1, sizeof *ra), *rb = calloc(a.nseg + 1, sizeof *rb);
+    for (size_t i = 0; i < a.nseg; i++) {
+        memcpy(ra[i].s, a.segs + PF_SEG_FLOATS * i, sizeof ra[i].s);
+        memcpy(rb[i].s, b.segs + PF_SEG_FLOATS * i, sizeof rb[i].s);
+        memcpy(ra[i].k, a.keys + 2 * i, sizeof ra[i].k);
+        memcpy(rb[i].k, b.keys + 2 * i, sizeof rb[i].k);
+    }
+    for (size_t l = 0; l < a.nl; l++) {
+        qsort(ra + a.offs[l], a.counts[l], sizeof *ra, cmp_rec);
+        qsort(rb + a.offs[l], a.counts[l], sizeof *rb, cmp_rec);
+    }
+    cr_assert_eq(memcmp(ra, rb, a.nseg * sizeof *ra), 0, "%s: segments differ", file);
+    free(ra);
+    free(rb);
+    sliced_free(&a);
+    sliced_free(&b);
+    pf_mesh_free(m);
+}
+
+static pf_classify_params params(void)
+{
+    /* the default profile's bands (0.2 mm layers, 0.45 mm walls, 2 perimeters) */
+    return (pf_classify_params){.ext_lo = 0.0215f,
+                                .ext_hi = 0.4078f,
+                                .int_hi = 0.7941f,
+                                .fill_lo = 0.6975f,
+                                .fill_print_lo = 0.7168f,
+                                .l0_shift = 0.2f,
+                                .l0_ext_hi = 0.3984f,
+                                .l0_int_hi = 0.7753f,
+                                .l0_fill_lo = 0.7003f,
+                                .margin = 3.0f,
+                                .shell_min_width = 0.22f};
+}
+
+static double rel(double a, double b)
+{
+    double m = fmax(fabs(a), fabs(b));
+    return m < 1e-6 ? 0 : fabs(a - b) / m;
+}
+
+/* Runs stages 3–6 over every layer of file at the given cell size on the scalar backend, and each stage of be
+ * on the scalar stage's inputs, comparing outputs. */
+static void check_layers(const pf_backend *be, const char *file, float cell)
+{
+    pf_mesh *m = load(file);
+    const pf_backend *sc = pf_backend_scalar();
+    sliced s;
+    slice(sc, m, cell, &s);
+    const pf_grid *g = &s.g;
+    size_t n = (size_t)g->nx * g->ny, nl = s.nl;
+    float *dist = malloc(nl * n * sizeof *dist), *d2 = malloc(n * sizeof *d2);
+    float *mt = malloc(n * sizeof *mt), *mb = malloc(n * sizeof *mb);
+    uint8_t *mask = malloc(n), *mask2 = malloc(n), *st = malloc(n), *sb = malloc(n), *st2 = malloc(n),
+            *sb2 = malloc(n), *cls = malloc(nl * n), *cls2 = malloc(n);
+    pf_classify_params p = params();
+    size_t inside = 0;
+    for (size_t l = 0; l < nl; l++) {
+        const float *sg = s.segs + PF_SEG_FLOATS * (size_t)s.offs[l];
+        cr_assert_eq(sc->raster(NULL, sg, s.counts[l], g, mask), PF_E_OK);
+        cr_assert_eq(be->raster(be->ctx, sg, s.counts[l], g, mask2), PF_E_OK);
+        cr_assert_eq(memcmp(mask, mask2, n), 0, "%s layer %zu: masks differ", file, l);
+        cr_assert_eq(sc->edt(NULL, mask, g, dist + l * n), PF_E_OK);
+        cr_assert_eq(be->edt(be->ctx, mask, g, d2), PF_E_OK);
+        for (size_t i = 0; i < n; i++) {
+            inside += mask[i] != 0;
+            cr_assert_leq(fabsf(dist[l * n + i] - d2[i]), 1e-4f, "%s layer %zu cell %zu: %g vs %g", file, l,
+                          i, dist[l * n + i], d2[i]);
+        }
+    }
+    cr_assert_gt(inside, 1000, "%s: the grid must see the part", file);
+    for (size_t l = 0; l < nl; l++) {
+        const float *win[7];
+        for (int k = 0; k < 7; k++) {
+            long j = (long)l - 3 + k;
+            win[k] = j >= 0 && (size_t)j < nl ? dist + (size_t)j * n : NULL;
+        }
+        int ht, hb, ht2, hb2;
+        cr_assert_eq(sc->margin_seeds(NULL, g, &p, l, nl, win, st, sb, &ht, &hb), PF_E_OK);
+        cr_assert_eq(be->margin_seeds(be->ctx, g, &p, l, nl, win, st2, sb2, &ht2, &hb2), PF_E_OK);
+        cr_assert(ht == ht2 && hb == hb2, "%s layer %zu: seed flags", file, l);
+        cr_assert_eq(memcmp(st, st2, n), 0, "%s layer %zu: top seeds differ", file, l);
+        cr_assert_eq(memcmp(sb, sb2, n), 0, "%s layer %zu: bottom seeds differ", file, l);
+        if (ht) sc->edt(NULL, st, g, mt);
+        if (hb) sc->edt(NULL, sb, g, mb);
+        const uint8_t *below = l ? cls + (l - 1) * n : NULL;
+        cr_assert_eq(
+            sc->classify(NULL, g, &p, l, nl, win, ht ? mt : NULL, hb ? mb : NULL, below, cls + l * n),
+            PF_E_OK);
+        cr_assert_eq(be->classify(be->ctx, g, &p, l, nl, win, ht ? mt : NULL, hb ? mb : NULL, below, cls2),
+                     PF_E_OK);
+        for (size_t i = 0; i < n; i++)
+            cr_assert_eq(cls[l * n + i], cls2[i], "%s layer %zu cell %zu: class %d vs %d", file, l, i,
+                         cls[l * n + i], cls2[i]);
+        for (int parity = 0; parity < 2; parity++) {
+            pf_layer_cells a, b;
+            cr_assert_eq(sc->reduce(NULL, g, &p, l, dist + l * n, cls + l * n, parity, &a), PF_E_OK);
+            cr_assert_eq(be->reduce(be->ctx, g, &p, l, dist + l * n, cls + l * n, parity, &b), PF_E_OK);
+            const float *fa = (const float *)&a, *fb = (const float *)&b;
+            for (size_t k = 0; k < sizeof a / sizeof(float); k++)
+                cr_assert_leq(rel(fa[k], fb[k]), 1e-3, "%s layer %zu parity %d: sum %zu %g vs %g", file, l,
+                              parity, k, fa[k], fb[k]);
+        }
+    }
+    free(dist);
+    free(d2);
+    free(mt);
+    free(mb);
+    free(mask);
+    free(mask2);
+    free(st);
+    free(sb);
+    free(st2);
+    free(sb2);
+    free(cls);
+    free(cls2);
+    sliced_free(&s);
+    pf_mesh_free(m);
+}
+
+/* Whole estimates of every .stl in tests/data at 20 % infill, each compared backend against one scalar run:
+ * weight and print time within 0.5 %. */
+Test(backends, estimates_of_every_test_mesh_match_scalar)
+{
+    const char *names[] = {"simd", "opencl"};
+    DIR *d = opendir(PF_TEST_DATA);
+    cr_assert_not_null(d);
+    struct dirent *e;
+    int meshes = 0;
+    pf_profile p = pf_profile_default();
+    p.infill_density = 0.2;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".stl") || strstr(e->d_name, ".ascii.")) continue;
+        pf_mesh *m = load(e->d_name);
+        pf_estimate a, b;
+        pf_errbuf eb = {{0}};
+        cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &a, &eb), PF_E_OK, "%s: %s", e->d_name,
+                     eb.msg);
+        cr_assert_gt(a.weight_g, 0);
+        for (int k = 0; k < 2; k++) {
+            cr_assert_eq(pf_estimate_run(m, &p, backend(names[k]), &b, &eb), PF_E_OK, "%s: %s", e->d_name,
+                         eb.msg);
+            cr_assert_leq(rel(a.weight_g, b.weight_g), 0.005, "%s %s: weight %g vs %g g", names[k], e->d_name,
+                          a.weight_g, b.weight_g);
+            cr_assert_leq(rel(a.print_time_s, b.print_time_s), 0.005, "%s %s: time %g vs %g s", names[k],
+                          e->d_name, a.print_time_s, b.print_time_s);
+        }
+        pf_mesh_free(m);
+        meshes++;
+    }
+    closedir(d);
+    cr_assert_geq(meshes, 10, "every test mesh");
+}
+
+/* ---- SIMD ---- */
+
+Test(backends, simd_slices_equal_scalar)
+{
+    check_slices(backend("simd"), "bumpy_10k.stl");
+    check_slices(backend("simd"), "gear.stl");
+}
+
+Test(backends, simd_layer_stages_equal_scalar)
+{
+    check_layers(backend("simd"), "torus.stl", 0.25f);
+    check_layers(backend("simd"), "overhang.stl", 0.3f);
+    check_layers(backend("simd"), "gear.stl", 0.2f);
+}
+
+/* ---- OpenCL (PoCL's CPU device on CI) ---- */
+
+Test(backends, opencl_names_its_device)
+{
+    pf_backend *be = backend("opencl");
+    cr_assert_str_eq(be->name, "opencl");
+    cr_assert_gt(strlen(be->device), 3);
+}
+
+Test(backends, opencl_slices_equal_scalar)
+{
+    check_slices(backend("opencl"), "bumpy_10k.stl");
+    check_slices(backend("opencl"), "gear.stl");
+}
+
+Test(backends, opencl_layer_stages_equal_scalar)
+{
+    check_layers(backend("opencl"), "torus.stl", 0.25f);
+    check_layers(backend("opencl"), "overhang.stl", 0.3f);
+    check_layers(backend("opencl"), "gear.stl", 0.2f);
+}
+
+Test(backends, selection_by_name)
+{
+    pf_backend *be = NULL;
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_backend_get("quantum", &be, &eb), PF_E_INVAL);
+    cr_assert_null(be);
+    cr_assert_not_null(strstr(eb.msg, "quantum"));
+    cr_assert_eq(pf_backend_get("scalar", &be, &eb), PF_E_OK);
+    cr_assert_str_eq(be->name, "scalar");
+    pf_backend_free(be);
+    cr_assert_eq(pf_backend_get("auto", &be, &eb), PF_E_OK, "%s", eb.msg);
+    /* no GPU on the CI machines: auto falls back to SIMD */
+    cr_assert(!strcmp(be->name, "simd") || !strcmp(be->name, "opencl"));
+    pf_backend_free(be);
+    pf_backend_free(NULL);
+}

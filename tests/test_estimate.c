@@ -1,0 +1,309 @@
+/* Estimator tests: exact expectations on known shapes, cache re-evaluation, and accuracy against
+ * PrusaSlicer's figures in tests/data/reference.csv (the acceptance bounds of the estimator issue). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/estimate.h"
+#include "engine/mesh.h"
+#include "engine/profile.h"
+
+static pf_mesh *load(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", PF_TEST_DATA, name);
+    pf_mesh *m = NULL;
+    pf_errbuf eb = {{0}};
+    pf_err err = pf_mesh_read_file(path, NULL, &m, &eb);
+    cr_assert_eq(err, PF_E_OK, "%s: %s", path, eb.msg);
+    return m;
+}
+
+/* An axis-aligned box as a 12-triangle mesh, built in memory. */
+static pf_mesh *box(float x, float y, float z)
+{
+    static const int f[12][3] = {{0, 2, 1}, {0, 3, 2}, {4, 5, 6}, {4, 6, 7}, {0, 1, 5}, {0, 5, 4},
+                                 {1, 2, 6}, {1, 6, 5}, {2, 3, 7}, {2, 7, 6}, {3, 0, 4}, {3, 4, 7}};
+    float v[8][3] = {{0, 0, 0}, {x, 0, 0}, {x, y, 0}, {0, y, 0}, {0, 0, z}, {x, 0, z}, {x, y, z}, {0, y, z}};
+    pf_mesh_builder b;
+    pf_mesh_builder_init(&b, NULL);
+    cr_assert_eq(pf_mesh_builder_part(&b, "box", 1), PF_E_OK);
+    for (int t = 0; t < 12; t++) {
+        float tri[9];
+        for (int k = 0; k < 3; k++)
+            memcpy(tri + 3 * k, v[f[t][k]], sizeof v[0]);
+        cr_assert_eq(pf_mesh_builder_tri(&b, tri, NULL), PF_E_OK);
+    }
+    pf_mesh *m = NULL;
+    cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
+    return m;
+}
+
+static pf_estimate_cache *prepare(const pf_mesh *m, const pf_profile *p)
+{
+    pf_estimate_cache *c = NULL;
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_estimate_prepare(m, p, pf_backend_scalar(), &c, &eb), PF_E_OK, "%s", eb.msg);
+    return c;
+}
+
+Test(estimate, cube_has_one_layer_per_0_2_mm)
+{
+    pf_mesh *m = box(20, 20, 20);
+    pf_profile p = pf_profile_default();
+    pf_estimate e;
+    cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+    cr_assert_eq(e.layers, 100);
+    cr_assert_float_eq(e.max_layer_area_mm2, 400.0, 400 * 0.01);
+    cr_assert_float_eq(e.overhang_area_mm2, 0.0, 1e-9); /* the bottom face rests on the bed */
+    pf_mesh_free(m);
+}
+
+/* Walls of a 20 mm square: an external band (0.02146, 0.4285] and an inner band up to 0.8356 mm inside the
+ * contour; the band area of a square of side a between offsets r0 and r1 is (a − 2r0)² − (a − 2r1)². Layer 0
+ * is shrunk by the 0.2 mm elephant-foot compensation and uses the 0.42 mm first-layer width. */
+Test(estimate, cube_wall_volume_matches_band_formula)
+{
+    pf_mesh *m = box(20, 20, 20);
+    pf_profile p = pf_profile_default();
+    pf_estimate e;
+    cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+    double h = 0.2, k = h * (1 - M_PI / 4), s = 0.45 - k, s0 = 0.42 - k, r0 = (0.45 - s) / 2;
+#define BAND(a, lo, hi) (((a)-2 * (lo)) * ((a)-2 * (lo)) - ((a)-2 * (hi)) * ((a)-2 * (hi)))
+    double ext = 99 * h * BAND(20, r0, r0 + s) + h * BAND(20, 0.2 + r0, 0.2 + r0 + s0);
+    double in = 99 * h * BAND(20, r0 + s, r0 + 2 * s) + h * BAND(20, 0.2 + r0 + s0, 0.2 + r0 + 2 * s0);
+    cr_assert_float_eq(e.volume_mm3[PF_FEAT_EXT_PERIMETER], ext, ext * 0.01, "ext %f vs %f",
+                       e.volume_mm3[PF_FEAT_EXT_PERIMETER], ext);
+    cr_assert_float_eq(e.volume_mm3[PF_FEAT_PERIMETER], in, in * 0.01, "inner %f vs %f",
+                       e.volume_mm3[PF_FEAT_PERIMETER], in);
+    pf_mesh_free(m);
+}
+
+/* At 0 % a cube prints 3 bottom + 3 top layers of solid over the fill region (contour shrunk by 0.7338 mm,
+ * lines covering it up to 0.05·s); nothing else is solid and nothing is sparse. */
+Test(estimate, cube_solid_at_zero_infill_is_six_layers_of_boundary_area)
+{
+    pf_mesh *m = box(20, 20, 20);
+    pf_profile p = pf_profile_default();
+    pf_estimate_cache *c = prepare(m, &p);
+    double s = 0.45 - 0.2 * (1 - M_PI / 4), s0 = 0.42 - 0.2 * (1 - M_PI / 4);
+    double side = 20 - 2 * (0.7338 + 0.05 * s),
+           side0 = 20 - 2 * (0.2 + 0.02146 + 2 * s0 - 0.25 * s0 + 0.05 * s0);
+    size_t n = pf_estimate_cache_layers(c);
+    for (size_t l = 0; l < n; l++) {
+        const pf_layer_cells *lc = pf_estimate_cache_layer(c, l);
+        double solid = lc->fill_area[PF_FILL_SOLID] + lc->fill_area[PF_FILL_TOP] +
+                       lc->fill_area[PF_FILL_BRIDGE] + lc->fill_area[PF_FILL_IBRIDGE] +
+                       lc->fill_area[PF_FILL_FIRST];
+        double want = l == 0 ? side0 * side0 : (l < 3 || l >= n - 3) ? side * side : 0;
+        cr_assert_float_eq(solid, want, 400 * 0.005, "layer %zu: solid %f, want %f", l, solid, want);
+        if (l >= 3 && l < n - 3)
+            cr_assert_float_eq(lc->fill_area[PF_FILL_SPARSE], side * side, 400 * 0.005, "layer %zu sparse",
+                               l);
+    }
+    pf_estimate_cache_free(c);
+    pf_mesh_free(m);
+}
+
+Test(estimate, reevaluation_equals_fresh_estimate)
+{
+    pf_mesh *m = load("bracket.stl");
+    pf_profile p = pf_profile_default();
+    pf_estimate_cache *c = prepare(m, &p);
+    for (int pct = 0; pct <= 100; pct += 25) {
+        pf_profile q = p;
+        q.infill_density = pct / 100.0;
+        pf_estimate fresh, again;
+        cr_assert_eq(pf_estimate_run(m, &q, pf_backend_scalar(), &fresh, NULL), PF_E_OK);
+        cr_assert_eq(pf_estimate_eval(c, pct / 100.0, 0, &again, NULL), PF_E_OK);
+        cr_assert_eq(again.weight_g, fresh.weight_g, "%d %%: %f vs %f g", pct, again.weight_g,
+                     fresh.weight_g);
+        cr_assert_eq(again.print_time_s, fresh.print_time_s, "%d %%", pct);
+        cr_assert_eq(memcmp(again.volume_mm3, fresh.volume_mm3, sizeof again.volume_mm3), 0);
+    }
+    pf_estimate e;
+    cr_assert_eq(pf_estimate_eval(c, 1.5, 0, &e, NULL), PF_E_INVAL);
+    pf_estimate_cache_free(c);
+    pf_mesh_free(m);
+}
+
+Test(estimate, more_infill_weighs_more_and_takes_longer)
+{
+    pf_mesh *m = load("cube20.stl");
+    pf_profile p = pf_profile_default();
+    pf_estimate_cache *c = prepare(m, &p);
+    pf_estimate prev;
+    cr_assert_eq(pf_estimate_eval(c, 0, 0, &prev, NULL), PF_E_OK);
+    cr_assert_eq(prev.volume_mm3[PF_FEAT_INFILL], 0.0);
+    for (int pct = 10; pct <= 100; pct += 10) {
+        pf_estimate e;
+        cr_assert_eq(pf_estimate_eval(c, pct / 100.0, 0, &e, NULL), PF_E_OK);
+        cr_assert_gt(e.weight_g, prev.weight_g, "%d %%", pct);
+        cr_assert_gt(e.print_time_s, prev.print_time_s, "%d %%", pct);
+        cr_assert_float_eq(e.job_time_s, e.print_time_s + p.preparation_time, 1e-9);
+        prev = e;
+    }
+    /* 100 %: nearly the solid volume of the cube (8 cm³), PrusaSlicer 8.07. */
+    cr_assert_float_eq(prev.volume_total_mm3, 8000, 8000 * 0.03);
+    pf_estimate_cache_free(c);
+    pf_mesh_free(m);
+}
+
+/* A 10 × 10 × 1.2 mm block (6 solid layers) prints each layer in a few seconds: the cooling slowdown
+ * stretches every layer to at least the 15 s minimum layer time (its paths are long enough to fill 15 s at
+ * the 15 mm/s floor). */
+Test(estimate, tiny_layers_are_stretched_to_min_layer_time)
+{
+    pf_mesh *m = box(10, 10, 1.2f);
+    pf_profile p = pf_profile_default();
+    pf_estimate e;
+    cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+    cr_assert_eq(e.layers, 6);
+    cr_assert_eq(e.slowed_layers, 6);
+    cr_assert_geq(e.print_time_s, 6 * 15.0);
+    cr_assert_lt(e.print_time_s, 6 * 15.0 * 1.5);
+    p.min_layer_time = 0;
+    pf_estimate fast;
+    cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &fast, NULL), PF_E_OK);
+    cr_assert_eq(fast.slowed_layers, 0);
+    cr_assert_lt(fast.print_time_s, e.print_time_s * 0.8);
+    pf_mesh_free(m);
+}
+
+/* PrusaSlicer adds no dwell: a layer too small to last 15 s even at min_print_speed runs at that floor and
+ * stays shorter than 15 s. */
+Test(estimate, layers_too_small_for_min_speed_get_no_dwell)
+{
+    pf_mesh *m = box(3, 3, 1);
+    pf_profile p = pf_profile_default();
+    pf_estimate e;
+    cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+    cr_assert_eq(e.slowed_layers, e.layers);
+    cr_assert_lt(e.print_time_s, e.layers * 15.0);
+    pf_mesh_free(m);
+}
+
+Test(estimate, supports_count_overhangs_off_the_bed)
+{
+    pf_mesh *m = load("overhang.stl");
+    pf_profile p = pf_profile_default();
+    pf_estimate_cache *c = prepare(m, &p);
+    pf_estimate off, on;
+    cr_assert_eq(pf_estimate_eval(c, 0.2, 0, &off, NULL), PF_E_OK);
+    cr_assert_eq(pf_estimate_eval(c, 0.2, 1, &on, NULL), PF_E_OK);
+    cr_assert_gt(off.overhang_area_mm2, 0);
+    cr_assert_eq(off.volume_mm3[PF_FEAT_SUPPORT], 0);
+    cr_assert_gt(on.volume_mm3[PF_FEAT_SUPPORT], 0);
+    cr_assert_gt(on.weight_g, off.weight_g);
+    cr_assert_gt(on.time_s[PF_FEAT_SUPPORT], 0);
+    pf_estimate_cache_free(c);
+    pf_mesh_free(m);
+}
+
+Test(estimate, flat_and_empty_meshes_are_refused)
+{
+    pf_mesh *m = box(10, 10, 0.05f);
+    pf_profile p = pf_profile_default();
+    pf_estimate e;
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, &eb), PF_E_EMPTY_MESH);
+    cr_assert_neq(eb.msg[0], 0);
+    p.layer_height = -1;
+    cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, &eb), PF_E_INVAL);
+    pf_mesh_free(m);
+}
+
+/* ---- accuracy against PrusaSlicer 2.5 (tests/data/reference.csv) ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static const char *file_of(const char *model, char *buf, size_t n)
+{
+    if (!strcmp(model, "gear_ascii")) return "gear.ascii.stl";
+    if (!strcmp(model, "gear_obj")) return "gear.obj";
+    if (!strcmp(model, "gear_3mf")) return "gear.3mf";
+    snprintf(buf, n, "%s.stl", model);
+    return buf;
+}
+
+Test(estimate, matches_prusaslicer_reference_within_issue_bounds, .timeout = 600)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/reference.csv", PF_TEST_DATA);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    char line[2048], cur_model[64] = "";
+    double werr[256], terr[256];
+    size_t n = 0, skipped = 0;
+    pf_estimate_cache *c = NULL;
+    int have = 0;
+    pf_profile p = pf_profile_default();
+    cr_assert_not_null(fgets(line, sizeof line, f)); /* header */
+    while (fgets(line, sizeof line, f) && n < 256) {
+        /* model,format,triangles,volume,area,bx,by,bz,infill_pct,filament_mm,cm3,g,naive,ratio,time_s,...
+         * ,status */
+        char *fld[20] = {0};
+        int nf = 0;
+        for (char *tok = strtok(line, ",\r\n"); tok && nf < 20; tok = strtok(NULL, ",\r\n"))
+            fld[nf++] = tok;
+        if (nf < 19 || strcmp(fld[18], "ok")) continue;
+        if (strcmp(fld[0], cur_model)) {
+            pf_estimate_cache_free(c);
+            c = NULL;
+            have = 0;
+            snprintf(cur_model, sizeof cur_model, "%s", fld[0]);
+            char nb[128], mp[512];
+            snprintf(mp, sizeof mp, "%s/%s", PF_TEST_DATA, file_of(fld[0], nb, sizeof nb));
+            pf_mesh *m = NULL;
+            pf_errbuf eb = {{0}};
+            if (access(mp, R_OK)) { /* bumpy_1m is not stored */
+                fprintf(stderr, "skip %s: not in tests/data\n", fld[0]);
+                continue;
+            }
+            pf_err err = pf_mesh_read_file(mp, NULL, &m, &eb);
+            if (err == PF_E_UNSUPPORTED) { /* no reader for this format in this build yet */
+                fprintf(stderr, "skip %s: %s\n", fld[0], eb.msg);
+                continue;
+            }
+            cr_assert_eq(err, PF_E_OK, "%s: %s", mp, eb.msg);
+            c = prepare(m, &p);
+            pf_mesh_free(m);
+            have = 1;
+        }
+        if (!have) {
+            skipped++;
+            continue;
+        }
+        double pct = atof(fld[8]), fil_mm = atof(fld[9]), time_s = atof(fld[14]);
+        double ref_g = fil_mm * M_PI * 0.875 * 0.875 * 1.24 / 1000;
+        pf_estimate e;
+        cr_assert_eq(pf_estimate_eval(c, pct / 100, 0, &e, NULL), PF_E_OK);
+        werr[n] = fabs(e.weight_g - ref_g) / ref_g * 100;
+        terr[n] = fabs(e.print_time_s - time_s) / time_s * 100;
+        fprintf(stderr, "%-12s %3.0f%%  %8.2f g (ref %8.2f, %+5.1f%%)  %8.0f s (ref %6.0f, %+5.1f%%)\n",
+                cur_model, pct, e.weight_g, ref_g, (e.weight_g - ref_g) / ref_g * 100, e.print_time_s, time_s,
+                (e.print_time_s - time_s) / time_s * 100);
+        n++;
+    }
+    fclose(f);
+    pf_estimate_cache_free(c);
+    cr_assert_geq(n, 50, "only %zu reference rows compared", n);
+    qsort(werr, n, sizeof *werr, cmp_double);
+    qsort(terr, n, sizeof *terr, cmp_double);
+    double mw = n % 2 ? werr[n / 2] : (werr[n / 2 - 1] + werr[n / 2]) / 2;
+    double mt = n % 2 ? terr[n / 2] : (terr[n / 2 - 1] + terr[n / 2]) / 2;
+    fprintf(stderr,
+            "%zu rows (%zu skipped): weight median %.2f%% worst %.2f%%; time median %.2f%% worst %.2f%%\n", n,
+            skipped, mw, werr[n - 1], mt, terr[n - 1]);
+    cr_expect_leq(mw, 3.0, "median weight error %.2f%%", mw);
+    cr_expect_leq(werr[n - 1], 10.0, "worst weight error %.2f%%", werr[n - 1]);
+    cr_expect_leq(mt, 8.0, "median time error %.2f%%", mt);
+    cr_expect_leq(terr[n - 1], 20.0, "worst time error %.2f%%", terr[n - 1]);
+}
