@@ -89,6 +89,19 @@ cJSON *pf_account_user_json(const pf_user *u)
     return o;
 }
 
+pf_err pf_account_role_set(pf_user *u, const char *role, pf_errbuf *eb)
+{
+    if (strcmp(role, "user") && strcmp(role, "moderator") && strcmp(role, "admin"))
+        return pf_errf(eb, PF_E_INVALID_FIELD, "role: user, moderator or admin");
+    if (u->role && !strcmp(u->role, role)) return PF_E_OK;
+    char *s = strdup(role);
+    if (!s) return pf_errf(eb, PF_E_NOMEM, "role");
+    free(u->role);
+    u->role = s;
+    u->token_version++;
+    return PF_E_OK;
+}
+
 void pf_account_ott_new(char kind, uint64_t uid, char out[PF_OTT_MAX], pf_sha256 *hash)
 {
     uint8_t rnd[32];

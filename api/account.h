@@ -43,6 +43,11 @@ pf_err pf_account_jwt(pf_req *r, const pf_user *u, const char *typ, char **out);
  * created_at. NULL on PF_E_NOMEM. */
 cJSON *pf_account_user_json(const pf_user *u);
 
+/* Sets u's role ("user", "moderator" or "admin"; PF_E_INVALID_FIELD otherwise) and, when it changed, bumps
+ * its token version so the sessions issued under the old role end. For the admin users endpoint: call it
+ * inside a pf_account_edit callback. */
+pf_err pf_account_role_set(pf_user *u, const char *role, pf_errbuf *eb);
+
 /* A fresh one-time token of kind for uid into out (PF_OTT_MAX bytes) and its digest into *hash. */
 void pf_account_ott_new(char kind, uint64_t uid, char out[PF_OTT_MAX], pf_sha256 *hash);
 /* Splits a token: its kind, user id and digest. False when it is not shaped like one. */

@@ -501,3 +501,18 @@ Test(account, email_rules)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_expect(!pf_account_email_normalize(bad[i], out, sizeof out), "'%s'", bad[i]);
 }
+
+Test(account, role_change_bumps_the_token_version)
+{
+    pf_errbuf eb;
+    pf_user u = {.role = strdup("user"), .token_version = 3};
+    cr_expect_eq(pf_account_role_set(&u, "user", &eb), PF_E_OK);
+    cr_expect_eq(u.token_version, 3, "same role: sessions stay");
+    cr_expect_eq(pf_account_role_set(&u, "moderator", &eb), PF_E_OK);
+    cr_expect_str_eq(u.role, "moderator");
+    cr_expect_eq(u.token_version, 4);
+    cr_expect_eq(pf_account_role_set(&u, "root", &eb), PF_E_INVALID_FIELD);
+    cr_expect_str_eq(u.role, "moderator");
+    cr_expect_eq(u.token_version, 4);
+    pf_user_clear(&u);
+}
