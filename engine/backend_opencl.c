@@ -5,6 +5,7 @@
  * stays on the device in buffers the backend keeps and grows across calls. */
 #include "engine/backends.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,13 +66,33 @@ typedef struct cl_ctx {
 /* Kernel parameters: pf_classify_params field by field plus the cell size (the kernel's `params`). */
 typedef struct cl_params {
     cl_float ext_lo, ext_hi, int_hi, fill_lo, fill_print_lo, l0_shift, l0_ext_hi, l0_int_hi, l0_fill_lo,
-        margin, shell_min_width, cell;
+        margin, shell_min_width, cell, need;
+    cl_int wk, wkd;
+    cl_uint nx, ny;
 } cl_params;
 
 static cl_params kparams(const pf_classify_params *p, const pf_grid *g)
 {
-    return (cl_params){p->ext_lo,    p->ext_hi,    p->int_hi,     p->fill_lo, p->fill_print_lo,   p->l0_shift,
-                       p->l0_ext_hi, p->l0_int_hi, p->l0_fill_lo, p->margin,  p->shell_min_width, g->cell};
+    /* the sparse-width probe, with the scalar backend's expressions (wide_enough) evaluated here once */
+    float r = 0.5f * p->sparse_min_width, need = p->fill_lo + r;
+    r += g->cell;
+    return (cl_params){p->ext_lo,
+                       p->ext_hi,
+                       p->int_hi,
+                       p->fill_lo,
+                       p->fill_print_lo,
+                       p->l0_shift,
+                       p->l0_ext_hi,
+                       p->l0_int_hi,
+                       p->l0_fill_lo,
+                       p->margin,
+                       p->shell_min_width,
+                       g->cell,
+                       need,
+                       (cl_int)ceilf(r / g->cell),
+                       (cl_int)ceilf(r / g->cell * 0.70710678f),
+                       g->nx,
+                       g->ny};
 }
 
 /* Buffer slot b with at least n bytes (contents undefined after growth). Caller holds the queue lock. */
@@ -499,6 +520,7 @@ pf_err pf_backend_opencl_create(const pf_cl_opts *o, pf_backend **out, pf_errbuf
     }
     *be = (pf_backend){.name = "opencl",
                        .device = pf_cl_device_name(c->cl),
+                       .threads = 1,
                        .ctx = c,
                        .slice_count = cl_slice_count,
                        .slice_emit = cl_slice_emit,

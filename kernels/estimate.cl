@@ -205,10 +205,28 @@ __kernel void edt_rows(__global const uchar *mask, uint nx, uint ny, float cell,
 
 /* ---- stage 5: margin seeds and classify, one item per cell ---- */
 
+/* need, wk, wkd: the sparse-width probe (host-computed as the scalar backend's wide_enough computes them). */
 typedef struct params {
     float ext_lo, ext_hi, int_hi, fill_lo, fill_print_lo, l0_shift, l0_ext_hi, l0_int_hi, l0_fill_lo, margin,
-        shell_min_width, cell;
+        shell_min_width, cell, need;
+    int wk, wkd;
+    uint nx, ny;
 } params;
+
+/* Whether cell i lies in a fill region at least sparse_min_width wide: d reaches need there, or at ±wk cells
+ * along an axis or ±wkd along a diagonal (the scalar backend's wide_enough). */
+static int wide_enough(__global const float *d, uint i, params p)
+{
+    if (d[i] >= p.need) return 1;
+    long nx = p.nx, ny = p.ny, x = i % p.nx, y = i / p.nx;
+    const int dx[8] = {1, -1, 0, 0, 1, 1, -1, -1}, dy[8] = {0, 0, 1, -1, 1, -1, 1, -1};
+    for (int q = 0; q < 8; q++) {
+        long s = q < 4 ? p.wk : p.wkd, xx = x + dx[q] * s, yy = y + dy[q] * s;
+        if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
+        if (d[yy * nx + xx] >= p.need) return 1;
+    }
+    return 0;
+}
 
 /* The 7-layer window arrives as one buffer of 7 fields; present is a bit mask of the layers that exist. */
 #define DK(k, i) ((present >> (k) & 1) ? win[(size_t)(k) * n + (i)] : -1.0f)
@@ -259,6 +277,7 @@ __kernel void classify(__global const float *win, uint present, uint n, uint lay
                     float dj = DK(k, i);
                     solid = j == 0 || (dj < p.fill_lo && d - dj >= p.shell_min_width);
                 }
+                if (!solid && !wide_enough(win + 3 * (size_t)n, i, p)) solid = 1;
                 if (!solid) fill = FILL_SPARSE;
                 else if ((have & 4) && ((below[i] & FILL_MASK) >> FILL_SHIFT) == FILL_SPARSE) fill = FILL_IBRIDGE;
                 else fill = FILL_SOLID;
