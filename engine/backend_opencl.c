@@ -220,7 +220,8 @@ done:
 
 /* ---- stage 3 ---- */
 
-/* Rasterizes into B_MASK on the device (no read-back): one work-item per row, see kernels/estimate.cl. */
+/* Rasterizes into B_MASK on the device (no read-back): one work-item per band of rows, see
+ * kernels/estimate.cl. */
 static cl_int raster_dev(cl_ctx *c, const float *segs, size_t nsegs, const pf_grid *g)
 {
     cl_int st = CL_OUT_OF_RESOURCES;
@@ -229,16 +230,18 @@ static cl_int raster_dev(cl_ctx *c, const float *segs, size_t nsegs, const pf_gr
            dl = need(c, B_DELTA, (n + g->ny) * sizeof(cl_int)), mk = need(c, B_MASK, n);
     cl_uint ns = (cl_uint)nsegs, nx = g->nx, ny = g->ny;
     cl_float x0 = g->x0, y0 = g->y0, inv = 1.0f / g->cell;
+    /* Every band scans every segment: 64 bands give the device enough items while keeping that scan short. */
+    cl_uint band = (ny + 63) / 64;
     if (!sg || !dl || !mk) return st;
     if ((st = put(c, sg, segs, nsegs * PF_SEG_FLOATS * sizeof(float)))) return st;
     cl_kernel k = c->k[K_ROWS];
     if ((st = clSetKernelArg(k, 0, sizeof sg, &sg)) || (st = clSetKernelArg(k, 1, sizeof ns, &ns)) ||
         (st = clSetKernelArg(k, 2, sizeof x0, &x0)) || (st = clSetKernelArg(k, 3, sizeof y0, &y0)) ||
         (st = clSetKernelArg(k, 4, sizeof inv, &inv)) || (st = clSetKernelArg(k, 5, sizeof nx, &nx)) ||
-        (st = clSetKernelArg(k, 6, sizeof ny, &ny)) || (st = clSetKernelArg(k, 7, sizeof dl, &dl)) ||
-        (st = clSetKernelArg(k, 8, sizeof mk, &mk)))
+        (st = clSetKernelArg(k, 6, sizeof ny, &ny)) || (st = clSetKernelArg(k, 7, sizeof band, &band)) ||
+        (st = clSetKernelArg(k, 8, sizeof dl, &dl)) || (st = clSetKernelArg(k, 9, sizeof mk, &mk)))
         return st;
-    return run(c, K_ROWS, g->ny);
+    return run(c, K_ROWS, (g->ny + band - 1) / band);
 }
 
 static pf_err cl_raster(void *ctx, const float *segs, size_t nsegs, const pf_grid *g, uint8_t *mask)

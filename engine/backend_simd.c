@@ -678,6 +678,32 @@ static inline float overlap(float a, float b, float lo, float hi)
     return y > x ? y - x : 0.0f;
 }
 
+/* overlap() on 8 lanes: the same float operations, so the same values. */
+static inline simde__m256 v_overlap(simde__m256 a, simde__m256 b, simde__m256 lo, simde__m256 hi)
+{
+    simde__m256 x = simde_mm256_max_ps(a, lo), y = simde_mm256_min_ps(b, hi);
+    return simde_mm256_and_ps(simde_mm256_sub_ps(y, x), simde_mm256_cmp_ps(y, x, SIMDE_CMP_GT_OQ));
+}
+
+/* 8 per-lane double sums (two vectors of 4). */
+typedef struct dacc {
+    simde__m256d lo, hi;
+} dacc;
+
+static inline void acc_add(dacc *a, simde__m256 v)
+{
+    a->lo = simde_mm256_add_pd(a->lo, simde_mm256_cvtps_pd(simde_mm256_castps256_ps128(v)));
+    a->hi = simde_mm256_add_pd(a->hi, simde_mm256_cvtps_pd(simde_mm256_extractf128_ps(v, 1)));
+}
+
+static double acc_sum(const dacc *a)
+{
+    double l[4], h[4];
+    simde_mm256_storeu_pd(l, a->lo);
+    simde_mm256_storeu_pd(h, a->hi);
+    return ((l[0] + h[0]) + (l[1] + h[1])) + ((l[2] + h[2]) + (l[3] + h[3]));
+}
+
 static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
                           const float *dist, const uint8_t *cls, int parity, pf_layer_cells *out)
 {
@@ -695,13 +721,19 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
         return PF_E_NOMEM;
     }
     h->step = g->cell * 1.41421356f;
-    /* Fractional band and fill areas, summed as the scalar backend sums them (same order, so the same
-     * doubles). */
+    /* Fractional band and fill areas: the scalar backend's per-cell floats, summed in double per lane (only
+     * the order of the additions differs). */
     float half = 0.5f * g->cell, inv = 1.0f / g->cell;
     float shift = layer == 0 ? p->l0_shift : 0.0f;
     float ext_hi = layer == 0 ? p->l0_ext_hi : p->ext_hi, int_hi = layer == 0 ? p->l0_int_hi : p->int_hi;
     float fill_lo = layer == 0 ? p->l0_fill_lo : p->fill_print_lo;
     double area = 0, wall[3] = {0}, fill[PF_FILL_N] = {0};
+    dacc vacc[1 + PF_FILL_N]; /* walls 1, 2, then fill classes 1..6 */
+    memset(vacc, 0, sizeof vacc);
+    const simde__m256 v_shift = simde_mm256_set1_ps(shift), v_half = simde_mm256_set1_ps(half),
+                      v_inv = simde_mm256_set1_ps(inv), v_ext_lo = simde_mm256_set1_ps(p->ext_lo),
+                      v_ext_hi = simde_mm256_set1_ps(ext_hi), v_int_hi = simde_mm256_set1_ps(int_hi),
+                      v_fill_lo = simde_mm256_set1_ps(fill_lo), v_top = simde_mm256_set1_ps(1e30f);
     int32_t tab[8];
     for (int f = 0; f < 8; f++)
         tab[f] = (int32_t)runsets_of((unsigned)f);
@@ -719,19 +751,27 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
         for (; x + 8 <= rw; x += 8) {
             simde__m128i cb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(row + x));
             simde__m256i cv = simde_mm256_cvtepu8_epi32(cb);
-            if (!all_zero(cv))
-                for (int k = 0; k < 8; k++) {
-                    uint8_t c = row[x + k];
-                    if (!c) continue;
-                    float d = drow[x + k] - shift, a = d - half, b = d + half;
-                    area += 1;
-                    wall[1] += overlap(a, b, p->ext_lo, ext_hi) * inv;
-                    wall[2] += overlap(a, b, ext_hi, int_hi) * inv;
-                    fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] +=
-                        overlap(a, b, fill_lo, 1e30f) * inv;
+            simde__m256i fc = simde_mm256_and_si256(simde_mm256_srli_epi32(cv, PF_CELL_FILL_SHIFT), seven);
+            if (!all_zero(cv)) {
+                /* the scalar per-cell floats, summed per lane in double */
+                simde__m256i in = simde_mm256_cmpgt_epi32(cv, izero);
+                area += __builtin_popcount((unsigned)simde_mm256_movemask_ps(simde_mm256_castsi256_ps(in)));
+                simde__m256 d = simde_mm256_sub_ps(simde_mm256_loadu_ps(drow + x), v_shift);
+                simde__m256 a = simde_mm256_sub_ps(d, v_half), b = simde_mm256_add_ps(d, v_half);
+                simde__m256 inf = simde_mm256_castsi256_ps(in);
+                simde__m256 ov[3] = {
+                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_lo, v_ext_hi), v_inv), inf),
+                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_hi, v_int_hi), v_inv), inf),
+                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_fill_lo, v_top), v_inv), inf)};
+                acc_add(&vacc[0], ov[0]);
+                acc_add(&vacc[1], ov[1]);
+                for (int k = 1; k < PF_FILL_N; k++) {
+                    simde__m256 sel =
+                        simde_mm256_castsi256_ps(simde_mm256_cmpeq_epi32(fc, simde_mm256_set1_epi32(k)));
+                    acc_add(&vacc[1 + k], simde_mm256_and_ps(ov[2], sel));
                 }
-            simde__m256i sets = simde_mm256_permutevar8x32_epi32(
-                table, simde_mm256_and_si256(simde_mm256_srli_epi32(cv, PF_CELL_FILL_SHIFT), seven));
+            }
+            simde__m256i sets = simde_mm256_permutevar8x32_epi32(table, fc);
             for (int r = 0; r < PF_RUN_N; r++) {
                 int32_t *ld = len + (size_t)r * stride + base + x;
                 simde__m256i in = simde_mm256_cmpeq_epi32(simde_mm256_and_si256(sets, bit[r]), bit[r]);
@@ -770,6 +810,10 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     for (int r = 0; r < PF_RUN_N; r++)
         for (size_t k = 0; k < stride; k++)
             if (len[(size_t)r * stride + k]) end_run(h, r, len[(size_t)r * stride + k]);
+    wall[1] += acc_sum(&vacc[0]);
+    wall[2] += acc_sum(&vacc[1]);
+    for (int k = 1; k < PF_FILL_N; k++)
+        fill[k] += acc_sum(&vacc[1 + k]);
     double ca = (double)g->cell * g->cell, perp = (double)(g->cell * 0.70710678f);
     out->area = (float)(area * ca);
     for (int k = 1; k < 3; k++)

@@ -95,38 +95,41 @@ __kernel void slice_holes(__global const uint *fill, __global const uint *offset
     }
 }
 
-/* ---- stage 3: raster, one work-item per row: it finds the crossings of its row centre among all segments,
- * adds the windings into its own delta row (no atomics: nobody else writes that row) and prefix-sums them. The
- * crossing arithmetic is the scalar backend's, expression by expression. ---- */
+/* ---- stage 3: raster, one work-item per band of `band` rows: it finds the crossings of its row centres among
+ * all segments, adds the windings into its own delta rows (no atomics: nobody else writes them) and prefix-sums
+ * them. The crossing arithmetic is the scalar backend's, expression by expression. ---- */
 
 __kernel void raster_rows(__global const float *segs, uint nsegs, float x0, float y0, float inv, uint nx, uint ny,
-                          __global int *delta, __global uchar *mask)
+                          uint band, __global int *delta, __global uchar *mask)
 {
-    uint r = get_global_id(0);
-    if (r >= ny) return;
-    __global int *d = delta + (size_t)r * (nx + 1);
-    for (uint c = 0; c <= nx; c++) d[c] = 0;
-    float fr = (float)r;
+    long lo = (long)get_global_id(0) * band, hi = min(lo + (long)band, (long)ny);
+    if (lo >= (long)ny) return;
+    for (size_t i = (size_t)lo * (nx + 1); i < (size_t)hi * (nx + 1); i++) delta[i] = 0;
     for (uint i = 0; i < nsegs; i++) {
         __global const float *s = segs + (size_t)SEG * i;
         float ya = (s[1] - y0) * inv - 0.5f, yb = (s[3] - y0) * inv - 0.5f;
         if (ya == yb) continue;
         float ylo = fmin(ya, yb), yhi = fmax(ya, yb);
-        /* rows r with ylo <= r < yhi, i.e. ceil(ylo) <= r < ceil(yhi) */
-        if ((long)ceil(ylo) > (long)r || (long)ceil(yhi) <= (long)r) continue;
+        long r0 = max((long)ceil(ylo), lo), r1 = min((long)ceil(yhi), hi); /* rows r with ylo <= r < yhi */
+        if (r0 >= r1) continue;
         int w = yb < ya ? 1 : -1;
         float xa = (s[0] - x0) * inv - 0.5f, xb = (s[2] - x0) * inv - 0.5f;
-        float x = xa + (xb - xa) * ((fr - ya) / (yb - ya));
-        long c = (long)ceil(x);
-        if (c < 0) c = 0;
-        if (c > (long)nx) c = (long)nx;
-        d[c] += w;
+        for (long r = r0; r < r1; r++) {
+            float x = xa + (xb - xa) * (((float)r - ya) / (yb - ya));
+            long c = (long)ceil(x);
+            if (c < 0) c = 0;
+            if (c > (long)nx) c = (long)nx;
+            delta[(size_t)r * (nx + 1) + (size_t)c] += w;
+        }
     }
-    int acc = 0;
-    __global uchar *m = mask + (size_t)r * nx;
-    for (uint c = 0; c < nx; c++) {
-        acc += d[c];
-        m[c] = acc != 0;
+    for (long r = lo; r < hi; r++) {
+        int acc = 0;
+        __global const int *d = delta + (size_t)r * (nx + 1);
+        __global uchar *m = mask + (size_t)r * nx;
+        for (uint c = 0; c < nx; c++) {
+            acc += d[c];
+            m[c] = acc != 0;
+        }
     }
 }
 

@@ -1,12 +1,13 @@
 /* Backends against the scalar reference: every stage on the same inputs from real meshes (masks and classes
  * cell by cell, distances within 1e-4 mm, reductions within 1e-3 relative), then whole estimates of every
- * test mesh. */
+ * test mesh at 0, 20 and 100 % infill (weight and time within 0.5 %). */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/backends.h"
 #include "engine/estimate.h"
@@ -332,4 +333,20 @@ Test(backends, selection_by_name)
     cr_assert(!strcmp(be->name, "simd") || !strcmp(be->name, "opencl"));
     pf_backend_free(be);
     pf_backend_free(NULL);
+}
+
+/* The layer-parallelism hint: one layer at a time on scalar and OpenCL, one per online CPU on SIMD. */
+Test(backends, threads_hint_per_backend)
+{
+    pf_backend *be = NULL;
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_backend_get("scalar", &be, &eb), PF_E_OK);
+    cr_assert_eq(be->threads, 1);
+    pf_backend_free(be);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    cr_assert_eq(backend("simd")->threads, (unsigned)(cpus > 0 ? cpus : 1));
+    cr_assert_eq(backend("opencl")->threads, 1);
+    cr_assert_eq(pf_backend_simd_create(3, &be), PF_E_OK);
+    cr_assert_eq(be->threads, 3);
+    pf_backend_free(be);
 }
