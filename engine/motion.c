@@ -76,32 +76,29 @@ double pf_motion_cooling_speed(const double *len, const double *speed, size_t n,
         if (speed[i] > 0) t += len[i] / speed[i];
     if (t >= min_time) return INFINITY;
     /* Naive time as a function of F is decreasing and piecewise 1/F: with every group faster than F at F,
-     * T(F) = fixed + Σ_{v < F} L/v + Σ_{v ≥ F} L/F. Try each interval between the sorted group speeds. */
-    double sp[16];
+     * T(F) = fixed + Σ_{v < F} L/v + Σ_{v ≥ F} L/F. Walk the intervals between the distinct group speeds from
+     * the top, keeping Σ L and Σ L/v of the groups at or above the interval (one pass after a sort of ≤ 16).
+     */
+    double sp[16], sl[16];
     size_t m = 0;
-    for (size_t i = 0; i < n && m < 16; i++)
-        if (speed[i] > min_speed && len[i] > 0) sp[m++] = speed[i];
-    for (size_t i = 1; i < m; i++) /* insertion sort, descending */
-        for (size_t j = i; j > 0 && sp[j] > sp[j - 1]; j--) {
-            double x = sp[j];
-            sp[j] = sp[j - 1];
-            sp[j - 1] = x;
-        }
-    for (size_t k = 0; k < m; k++) {
-        /* Assume F in [sp[k+1] (or min_speed), sp[k]]: groups with speed ≥ sp[k] run at F. */
-        double lower = k + 1 < m ? sp[k + 1] : min_speed;
-        double rest = fixed, lsum = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (speed[i] <= 0 || len[i] <= 0) continue;
-            if (speed[i] >= sp[k])
-                lsum += len[i];
-            else
-                rest += len[i] / speed[i];
-        }
-        double avail = min_time - rest;
+    for (size_t i = 0; i < n && m < 16; i++) {
+        if (!(speed[i] > min_speed && len[i] > 0)) continue;
+        size_t j = m++;
+        for (; j > 0 && sp[j - 1] < speed[i]; j--) /* insertion, descending */
+            sp[j] = sp[j - 1], sl[j] = sl[j - 1];
+        sp[j] = speed[i], sl[j] = len[i];
+    }
+    double lsum = 0, fast = 0;
+    for (size_t k = 0; k < m;) {
+        double v = sp[k];
+        for (; k < m && sp[k] == v; k++)
+            lsum += sl[k], fast += sl[k] / sp[k];
+        /* F in [next speed (or min_speed), v]: the groups at v and above run at F. */
+        double lower = k < m ? sp[k] : min_speed;
+        double avail = min_time - (t - fast);
         if (avail <= 0) continue;
         double f = lsum / avail;
-        if (f >= lower && f <= sp[k]) return f < min_speed ? min_speed : f;
+        if (f >= lower && f <= v) return f < min_speed ? min_speed : f;
     }
     return min_speed;
 }
