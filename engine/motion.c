@@ -30,42 +30,66 @@ double pf_motion_junction(double dx0, double dy0, double dx1, double dy1, double
 double pf_motion_polyline_time(const float *xy, size_t n, int closed, double v, double a, double jerk)
 {
     if (n < 2) return 0;
-    size_t ns = closed ? n : n - 1;
-    double *len = malloc(ns * sizeof *len), *vj = malloc((ns + 1) * sizeof *vj);
-    double t = 0;
-    if (!len || !vj) {
+    double *scratch = malloc(pf_motion_polyline_scratch(n) * sizeof *scratch), t = 0;
+    if (!scratch) {
         /* No memory for the passes: fall back to the cruise time, a lower bound. */
+        size_t ns = closed ? n : n - 1;
         for (size_t i = 0; i < ns; i++) {
             size_t k = (i + 1) % n;
             t += hypot(xy[2 * k] - xy[2 * i], xy[2 * k + 1] - xy[2 * i + 1]) / v;
         }
-        goto done;
+        return t;
     }
-    double start = jerk < v ? jerk : v;
+    pf_motion_polyline_times(xy, n, closed, &v, 1, a, jerk, scratch, &t);
+    free(scratch);
+    return t;
+}
+
+size_t pf_motion_polyline_scratch(size_t n)
+{
+    return 3 * (n + 1);
+}
+
+void pf_motion_polyline_times(const float *xy, size_t n, int closed, const double *v, size_t nv, double a,
+                              double jerk, double *scratch, double *out)
+{
+    size_t ns = n < 2 ? 0 : closed ? n : n - 1;
+    double *len = scratch, *turn = scratch + (n + 1), *vj = scratch + 2 * (n + 1);
+    /* The geometry once: segment lengths and, per junction, the largest per-axis change of direction. */
     double pdx = 0, pdy = 0;
     for (size_t i = 0; i < ns; i++) {
         size_t k = (i + 1) % n;
         double dx = xy[2 * k] - xy[2 * i], dy = xy[2 * k + 1] - xy[2 * i + 1], l = hypot(dx, dy);
         len[i] = l;
         if (l > 0) dx /= l, dy /= l;
-        vj[i] = i == 0 ? start : pf_motion_junction(pdx, pdy, dx, dy, v, jerk);
+        double jx = fabs(dx - pdx), jy = fabs(dy - pdy);
+        turn[i] = jx > jy ? jx : jy;
         pdx = dx, pdy = dy;
     }
-    vj[ns] = start;
-    for (size_t i = 0; i < ns; i++) { /* forward: cannot exceed what accelerating from the entry allows */
-        double m = sqrt(vj[i] * vj[i] + 2 * a * len[i]);
-        if (vj[i + 1] > m) vj[i + 1] = m;
+    for (size_t s = 0; s < nv; s++) {
+        double vs = v[s], t = 0;
+        if (ns == 0) {
+            out[s] = 0;
+            continue;
+        }
+        double start = jerk < vs ? jerk : vs;
+        for (size_t i = 0; i < ns; i++) { /* junction speeds as pf_motion_junction gives them */
+            double j = turn[i] * vs;
+            vj[i] = i == 0 ? start : j > jerk ? vs * jerk / j : vs;
+        }
+        vj[ns] = start;
+        for (size_t i = 0; i < ns; i++) { /* forward: cannot exceed what accelerating from the entry allows */
+            double m = sqrt(vj[i] * vj[i] + 2 * a * len[i]);
+            if (vj[i + 1] > m) vj[i + 1] = m;
+        }
+        for (size_t i = ns; i-- > 0;) { /* backward: must be able to brake to the next junction */
+            double m = sqrt(vj[i + 1] * vj[i + 1] + 2 * a * len[i]);
+            if (vj[i] > m) vj[i] = m;
+        }
+        for (size_t i = 0; i < ns; i++)
+            t += pf_motion_move_time(len[i], vs, a, vj[i], vj[i + 1]);
+        out[s] = t;
     }
-    for (size_t i = ns; i-- > 0;) { /* backward: must be able to brake to the next junction */
-        double m = sqrt(vj[i + 1] * vj[i + 1] + 2 * a * len[i]);
-        if (vj[i] > m) vj[i] = m;
-    }
-    for (size_t i = 0; i < ns; i++)
-        t += pf_motion_move_time(len[i], v, a, vj[i], vj[i + 1]);
-done:
-    free(len);
-    free(vj);
-    return t;
 }
 
 double pf_motion_cooling_speed(const double *len, const double *speed, size_t n, double fixed,
