@@ -84,7 +84,8 @@ pf_err pf_jwt_sign(const pf_jwt_key *key, const pf_jwt_claims *c, char **out, pf
     /* sub as a string (RFC 7519 StringOrURI); times as numbers (exact below 2^53). */
     if (!o || !cJSON_AddStringToObject(o, "sub", sub) || !cJSON_AddStringToObject(o, "typ", c->typ) ||
         !cJSON_AddNumberToObject(o, "iat", (double)c->iat) ||
-        !cJSON_AddNumberToObject(o, "exp", (double)c->exp))
+        !cJSON_AddNumberToObject(o, "exp", (double)c->exp) ||
+        !cJSON_AddNumberToObject(o, "ver", (double)c->ver))
         goto done;
     if (!(payload = cJSON_PrintUnformatted(o))) goto done;
     size_t plen = strlen(payload);
@@ -160,6 +161,12 @@ pf_err pf_jwt_verify(const pf_jwt_key *key, const char *token, int64_t now, pf_j
         goto done;
     }
     strcpy(c.typ, typ->valuestring);
+    int64_t ver = 0;
+    if (cJSON_GetObjectItemCaseSensitive(o, "ver") && (!get_i64(o, "ver", &ver) || ver < 0)) {
+        pf_errf(eb, err, "malformed token version");
+        goto done;
+    }
+    c.ver = (uint64_t)ver;
     if (c.exp <= now) {
         pf_errf(eb, err, "token expired");
         goto done;

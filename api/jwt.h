@@ -21,6 +21,8 @@ typedef struct pf_jwt_claims {
     char typ[16]; /* "session" or "interim" */
     int64_t iat;  /* issued at, Unix seconds */
     int64_t exp;  /* expiry, Unix seconds */
+    uint64_t ver; /* the user's token_version when issued (absent = 0): a password or role change bumps the
+                   * stored version, so every older token stops authenticating */
 } pf_jwt_claims;
 
 /* Token types. */

@@ -24,5 +24,9 @@ pf_role pf_api_role_parse(const char *s);
 
 /* Module tables. */
 extern const pf_route_table pf_api_public_routes; /* api/public.c: health, site info, robots, rate limiter */
+extern const pf_route_table pf_api_auth_routes;   /* api/auth.c: register, login, 2FA, verification, reset */
+extern const pf_route_table pf_api_user_routes;   /* api/user.c: profile, password, email change, addresses */
+extern const pf_route_table pf_api_token_routes;  /* api/tokens.c: admin PAT management and PAT logs */
+extern const pf_route_table pf_api_mail_routes;   /* api/mailer.c: admin test email */
 
 #endif

@@ -53,6 +53,11 @@ struct pf_server {
     unsigned ttl_ms;         /* generation check interval */
     atomic_long inflight;    /* requests between first callback and completion */
     uint16_t port;           /* bound port */
+
+    /* Account settings, read once at start. */
+    FILE *mail_log;            /* disabled-mode emails */
+    unsigned long long pw_ops; /* argon2id opslimit */
+    size_t pw_mem;             /* argon2id memlimit */
 };
 
 typedef struct resp_header {
@@ -324,6 +329,10 @@ static pf_err resolve_auth(pf_req *r, pf_errbuf *eb)
     if (!u.is_active) {
         pf_user_clear(&u);
         return pf_errf(eb, PF_E_UNAUTHORIZED, "account disabled");
+    }
+    if (c.ver != u.token_version) {
+        pf_user_clear(&u);
+        return pf_errf(eb, PF_E_UNAUTHORIZED, "session ended (password or role changed): log in again");
     }
     r->who.kind = PF_AUTH_JWT;
     r->who.role = pf_api_role_parse(u.role);
@@ -1198,6 +1207,9 @@ pf_err pf_server_start(const pf_server_options *opt, pf_store *st, pf_server **o
     pthread_mutex_init(&s->cfg_mu, NULL);
     s->st = st;
     s->log = opt->access_log;
+    s->mail_log = opt->mail_log ? opt->mail_log : stderr;
+    s->pw_ops = opt->pw_opslimit ? opt->pw_opslimit : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    s->pw_mem = opt->pw_memlimit ? opt->pw_memlimit : crypto_pwhash_MEMLIMIT_INTERACTIVE;
     s->ttl_ms = opt->settings_ttl_ms ? opt->settings_ttl_ms : 1000;
     s->cfg_checked_ms = now_ms();
     if ((err = compile_routes(s, eb))) goto fail;
@@ -1255,6 +1267,17 @@ uint16_t pf_server_port(const pf_server *s)
 const pf_jwt_key *pf_server_jwt_key(const pf_server *s)
 {
     return &s->key;
+}
+
+FILE *pf_server_mail_log(const pf_server *s)
+{
+    return s->mail_log;
+}
+
+void pf_server_pw_limits(const pf_server *s, unsigned long long *opslimit, size_t *memlimit)
+{
+    *opslimit = s->pw_ops;
+    *memlimit = s->pw_mem;
 }
 
 void pf_server_stop(pf_server *s, unsigned grace_ms)

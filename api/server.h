@@ -21,6 +21,9 @@ typedef struct pf_server_options {
     const char *data_dir;     /* where the JWT key file lives (the store's directory) */
     FILE *access_log;         /* one line per request; NULL = none */
     unsigned settings_ttl_ms; /* how often settings changed by another process are noticed (default 1000) */
+    FILE *mail_log;           /* where emails go while site.email_driver is "disabled" (default stderr) */
+    unsigned long long pw_opslimit; /* argon2id cost of new password hashes (0 = libsodium INTERACTIVE) */
+    size_t pw_memlimit;             /* argon2id memory of new password hashes (0 = libsodium INTERACTIVE) */
 } pf_server_options;
 
 /* Starts serving st (borrowed: keep it open until pf_server_stop returned). */
@@ -34,5 +37,9 @@ void pf_server_stop(pf_server *s, unsigned grace_ms);
 void pf_server_settings_changed(pf_server *s);
 /* The JWT signing key (for the handlers that issue tokens). */
 const pf_jwt_key *pf_server_jwt_key(const pf_server *s);
+/* The console stream for emails in "disabled" mode. */
+FILE *pf_server_mail_log(const pf_server *s);
+/* argon2id parameters for hashing new passwords. */
+void pf_server_pw_limits(const pf_server *s, unsigned long long *opslimit, size_t *memlimit);
 
 #endif

@@ -2,6 +2,7 @@
  * SIGTERM, then finish requests in flight and close the store cleanly. */
 #include <errno.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: printforge serve [--port 8080] [--bind 127.0.0.1] [--data-dir ./data]\n"
                     "                        [--admin-email E --admin-password P] [--threads N]\n"
-                    "                        [--access-log FILE|-|off]\n");
+                    "                        [--access-log FILE|-|off] [--mail-log FILE|-]\n"
+                    "environment: PRINTFORGE_ARGON2=min|interactive|moderate (password hashing cost)\n");
     return 2;
 }
 
@@ -22,7 +24,7 @@ int pf_cmd_serve(int argc, char **argv)
 {
     pf_server_options so = {.bind = "127.0.0.1", .port = 8080, .data_dir = "./data", .access_log = stderr};
     pf_store_options sto = {0};
-    const char *log_path = "-";
+    const char *log_path = "-", *mail_path = "-";
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end;
@@ -45,18 +47,36 @@ int pf_cmd_serve(int argc, char **argv)
             so.threads = (unsigned)t;
         } else if (!strcmp(a, "--access-log")) {
             log_path = v;
+        } else if (!strcmp(a, "--mail-log")) {
+            mail_path = v;
         } else {
             return usage();
         }
         i++;
     }
     sto.dir = so.data_dir;
+    /* "min" keeps password hashing cheap for the test suite under ASan; never use it in production. */
+    const char *cost = getenv("PRINTFORGE_ARGON2");
+    if (cost && !strcmp(cost, "min")) {
+        so.pw_opslimit = sto.pw_opslimit = crypto_pwhash_OPSLIMIT_MIN;
+        so.pw_memlimit = sto.pw_memlimit = crypto_pwhash_MEMLIMIT_MIN;
+    } else if (cost && !strcmp(cost, "moderate")) {
+        so.pw_opslimit = sto.pw_opslimit = crypto_pwhash_OPSLIMIT_MODERATE;
+        so.pw_memlimit = sto.pw_memlimit = crypto_pwhash_MEMLIMIT_MODERATE;
+    }
 
     int rc = 1;
     pf_errbuf eb = {{0}};
     pf_store *st = NULL;
     pf_server *srv = NULL;
-    FILE *logf = NULL;
+    FILE *logf = NULL, *mailf = NULL;
+    if (strcmp(mail_path, "-")) {
+        if (!(mailf = fopen(mail_path, "a"))) {
+            fprintf(stderr, "printforge: serve: %s: %s\n", mail_path, strerror(errno));
+            return 1;
+        }
+        so.mail_log = mailf;
+    }
     if (!strcmp(log_path, "off")) {
         so.access_log = NULL;
     } else if (strcmp(log_path, "-")) {
@@ -102,5 +122,6 @@ done:
     pf_store_close(st);
     if (so.access_log) fflush(so.access_log);
     if (logf) fclose(logf);
+    if (mailf) fclose(mailf);
     return rc;
 }

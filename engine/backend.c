@@ -17,6 +17,7 @@ pf_err pf_backend_get(const char *name, pf_backend **out, pf_errbuf *eb)
         pf_backend *be = malloc(sizeof *be);
         if (!be) return PF_E_NOMEM;
         *be = *pf_backend_scalar();
+        be->threads = 1;
         *out = be;
         return PF_E_OK;
     }

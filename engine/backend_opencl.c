@@ -5,6 +5,7 @@
  * stays on the device in buffers the backend keeps and grows across calls. */
 #include "engine/backends.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,23 +36,10 @@ enum {
     B_N
 };
 
-enum {
-    K_COUNT,
-    K_EMIT,
-    K_HOLES,
-    K_CROSS,
-    K_ROWS,
-    K_EDTC,
-    K_EDTR,
-    K_SEEDS,
-    K_CLASSIFY,
-    K_REDUCE,
-    K_AREAS,
-    K_N
-};
-static const char *kernel_names[K_N] = {"slice_count", "slice_emit",  "slice_holes", "raster_cross",
-                                        "raster_rows", "edt_columns", "edt_rows",    "margin_seeds",
-                                        "classify",    "reduce",      "reduce_areas"};
+enum { K_COUNT, K_EMIT, K_HOLES, K_ROWS, K_EDTC, K_EDTR, K_SEEDS, K_CLASSIFY, K_REDUCE, K_AREAS, K_N };
+static const char *kernel_names[K_N] = {"slice_count", "slice_emit",  "slice_holes",  "raster_rows",
+                                        "edt_columns", "edt_rows",    "margin_seeds", "classify",
+                                        "reduce",      "reduce_areas"};
 
 #define ACC_N (2 * PF_RUN_N * PF_HIST_BINS) /* reduce counters, see kernels/estimate.cl */
 
@@ -65,13 +53,33 @@ typedef struct cl_ctx {
 /* Kernel parameters: pf_classify_params field by field plus the cell size (the kernel's `params`). */
 typedef struct cl_params {
     cl_float ext_lo, ext_hi, int_hi, fill_lo, fill_print_lo, l0_shift, l0_ext_hi, l0_int_hi, l0_fill_lo,
-        margin, shell_min_width, cell;
+        margin, shell_min_width, cell, need;
+    cl_int wk, wkd;
+    cl_uint nx, ny;
 } cl_params;
 
 static cl_params kparams(const pf_classify_params *p, const pf_grid *g)
 {
-    return (cl_params){p->ext_lo,    p->ext_hi,    p->int_hi,     p->fill_lo, p->fill_print_lo,   p->l0_shift,
-                       p->l0_ext_hi, p->l0_int_hi, p->l0_fill_lo, p->margin,  p->shell_min_width, g->cell};
+    /* the sparse-width probe, with the scalar backend's expressions (wide_enough) evaluated here once */
+    float r = 0.5f * p->sparse_min_width, need = p->fill_lo + r;
+    r += g->cell;
+    return (cl_params){p->ext_lo,
+                       p->ext_hi,
+                       p->int_hi,
+                       p->fill_lo,
+                       p->fill_print_lo,
+                       p->l0_shift,
+                       p->l0_ext_hi,
+                       p->l0_int_hi,
+                       p->l0_fill_lo,
+                       p->margin,
+                       p->shell_min_width,
+                       g->cell,
+                       need,
+                       (cl_int)ceilf(r / g->cell),
+                       (cl_int)ceilf(r / g->cell * 0.70710678f),
+                       g->nx,
+                       g->ny};
 }
 
 /* Buffer slot b with at least n bytes (contents undefined after growth). Caller holds the queue lock. */
@@ -212,30 +220,28 @@ done:
 
 /* ---- stage 3 ---- */
 
-/* Rasterizes into B_MASK on the device (no read-back). */
+/* Rasterizes into B_MASK on the device (no read-back): one work-item per band of rows, see
+ * kernels/estimate.cl. */
 static cl_int raster_dev(cl_ctx *c, const float *segs, size_t nsegs, const pf_grid *g)
 {
     cl_int st = CL_OUT_OF_RESOURCES;
     size_t n = (size_t)g->nx * g->ny;
     cl_mem sg = need(c, B_SEGS, nsegs * PF_SEG_FLOATS * sizeof(float)),
-           dl = need(c, B_DELTA, (n + g->ny) * 4), mk = need(c, B_MASK, n);
+           dl = need(c, B_DELTA, (n + g->ny) * sizeof(cl_int)), mk = need(c, B_MASK, n);
     cl_uint ns = (cl_uint)nsegs, nx = g->nx, ny = g->ny;
     cl_float x0 = g->x0, y0 = g->y0, inv = 1.0f / g->cell;
+    /* Every band scans every segment: 64 bands give the device enough items while keeping that scan short. */
+    cl_uint band = (ny + 63) / 64;
     if (!sg || !dl || !mk) return st;
-    if ((st = put(c, sg, segs, nsegs * PF_SEG_FLOATS * sizeof(float))) || (st = zero(c, dl, (n + g->ny) * 4)))
-        return st;
-    cl_kernel k = c->k[K_CROSS];
+    if ((st = put(c, sg, segs, nsegs * PF_SEG_FLOATS * sizeof(float)))) return st;
+    cl_kernel k = c->k[K_ROWS];
     if ((st = clSetKernelArg(k, 0, sizeof sg, &sg)) || (st = clSetKernelArg(k, 1, sizeof ns, &ns)) ||
         (st = clSetKernelArg(k, 2, sizeof x0, &x0)) || (st = clSetKernelArg(k, 3, sizeof y0, &y0)) ||
         (st = clSetKernelArg(k, 4, sizeof inv, &inv)) || (st = clSetKernelArg(k, 5, sizeof nx, &nx)) ||
-        (st = clSetKernelArg(k, 6, sizeof ny, &ny)) || (st = clSetKernelArg(k, 7, sizeof dl, &dl)) ||
-        (st = run(c, K_CROSS, nsegs)))
+        (st = clSetKernelArg(k, 6, sizeof ny, &ny)) || (st = clSetKernelArg(k, 7, sizeof band, &band)) ||
+        (st = clSetKernelArg(k, 8, sizeof dl, &dl)) || (st = clSetKernelArg(k, 9, sizeof mk, &mk)))
         return st;
-    k = c->k[K_ROWS];
-    if ((st = clSetKernelArg(k, 0, sizeof dl, &dl)) || (st = clSetKernelArg(k, 1, sizeof nx, &nx)) ||
-        (st = clSetKernelArg(k, 2, sizeof ny, &ny)) || (st = clSetKernelArg(k, 3, sizeof mk, &mk)))
-        return st;
-    return run(c, K_ROWS, g->ny);
+    return run(c, K_ROWS, (g->ny + band - 1) / band);
 }
 
 static pf_err cl_raster(void *ctx, const float *segs, size_t nsegs, const pf_grid *g, uint8_t *mask)
@@ -290,14 +296,15 @@ done:
 
 /* ---- stage 5 ---- */
 
-/* Uploads the present layers of the window into B_WIN (7 fields) and returns the presence bit mask, or −1. */
-static int put_window(cl_ctx *c, const float *const dist[7], size_t n)
+/* Uploads the present layers k of the window with (use >> k & 1) into B_WIN (7 fields) and returns the
+ * presence bit mask, or −1. */
+static int put_window(cl_ctx *c, const float *const dist[7], size_t n, unsigned use)
 {
     cl_mem w = need(c, B_WIN, 7 * n * sizeof(float));
     if (!w || !dist[3]) return -1;
     int present = 0;
     for (int k = 0; k < 7; k++) {
-        if (!dist[k]) continue;
+        if (!dist[k] || !(use >> k & 1)) continue;
         present |= 1 << k;
         if (clEnqueueWriteBuffer(pf_cl_queue(c->cl), w, CL_FALSE, (size_t)k * n * sizeof(float),
                                  n * sizeof(float), dist[k], 0, NULL, NULL) != CL_SUCCESS)
@@ -317,7 +324,7 @@ static pf_err cl_margin_seeds(void *ctx, const pf_grid *g, const pf_classify_par
     size_t n = (size_t)g->nx * g->ny;
     cl_mem t, b, fl;
     cl_int flags[2];
-    int present = put_window(c, dist, n);
+    int present = put_window(c, dist, n, 1u << 2 | 1u << 3 | 1u << 4); /* seeds read layers ±1 only */
     cl_uint pr = (cl_uint)present, nn = (cl_uint)n, ly = (cl_uint)layer;
     cl_float fill_lo = p->fill_lo;
     if (present < 0) goto done;
@@ -355,7 +362,7 @@ static pf_err cl_classify(void *ctx, const pf_grid *g, const pf_classify_params 
     pf_cl_lock(c->cl);
     size_t n = (size_t)g->nx * g->ny;
     cl_mem mt, mb, bl, o;
-    int present = put_window(c, dist, n);
+    int present = put_window(c, dist, n, 0x7f);
     cl_uint pr = (cl_uint)present, nn = (cl_uint)n, ly = (cl_uint)layer;
     cl_uint have = (margin_top ? 1u : 0u) | (margin_bot ? 2u : 0u) | (below ? 4u : 0u);
     cl_params cp = kparams(p, g);
@@ -499,6 +506,7 @@ pf_err pf_backend_opencl_create(const pf_cl_opts *o, pf_backend **out, pf_errbuf
     }
     *be = (pf_backend){.name = "opencl",
                        .device = pf_cl_device_name(c->cl),
+                       .threads = 1,
                        .ctx = c,
                        .slice_count = cl_slice_count,
                        .slice_emit = cl_slice_emit,

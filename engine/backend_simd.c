@@ -1,122 +1,72 @@
-/* The SIMD + threads estimator backend: the stages of engine/backend.h vectorized through SIMDe (one source
- * for SSE2, AVX2, AVX-512 and NEON) and split over a small thread pool owned by the backend. The only file
- * that includes SIMDe. Masks, distance fields and classes equal the scalar backend's bit for bit (see edt and
- * classify for why); reductions are exact integer counts scaled once, so they differ from the scalar sums
- * only in the rounding of the final float. */
+/* The SIMD estimator backend: the stages of engine/backend.h vectorized through SIMDe, the only file that
+ * includes SIMDe. It is compiled twice: once for the build's baseline ISA (SSE2 on x86-64, where SIMDe
+ * emulates the 256-bit operations) and once with -mavx2 and PF_SIMD_AVX2 defined (CMakeLists.txt), where
+ * every operation maps to one instruction; pf_backend_simd_create picks the AVX2 copy when the CPU has AVX2.
+ * Stages are single-threaded and keep no state, so the driver may run several layers at once on `threads`
+ * threads without a second level of threads competing for the cores. Masks, distance fields and classes equal
+ * the scalar backend's bit for bit (see edt and classify for why); reductions count runs as integers scaled
+ * once, so they differ from the scalar sums only in the rounding of the final float. */
 #include "engine/backends.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <simde/x86/avx2.h>
 
-#define MAX_THREADS 64
 #define NO_SITE 1e30f /* "no zero cell along this line": the scalar backend's infinity */
 
-/* ---- thread pool ---- */
+#ifdef PF_SIMD_AVX2
+#define ISA(name) name##_avx2
+#else
+#define ISA(name) name##_base
+#endif
 
-/* A job: fn(arg, worker, nworkers) runs once on every worker; fn splits its work by worker index, so each
- * worker owns a fixed share and its own scratch (deterministic, no atomics in the stages). */
-typedef void (*job_fn)(void *arg, int worker, int nworkers);
-
-typedef struct simd_ctx {
-    int nthreads; /* workers including the calling thread */
-    pthread_t threads[MAX_THREADS];
-    int started;                /* pool threads actually running (nthreads − 1 when creation succeeded) */
-    pthread_mutex_t stage_lock; /* one stage at a time on the pool; also guards the scratch below */
-    pthread_mutex_t m;          /* guards the job fields */
-    pthread_cond_t go, done;    /* job posted / a worker finished */
-    unsigned long generation;   /* bumped per job; workers wait for a new one */
-    int pending;                /* pool workers still running the current job */
-    int quit;                   /* 1: workers exit */
-    job_fn fn;                  /* current job */
-    void *arg;                  /* its argument */
-    /* Scratch reused across calls (grown on demand, freed with the ctx), guarded by stage_lock. */
-    void *scratch;
-    size_t scratch_bytes;
-} simd_ctx;
-
-typedef struct worker_start {
-    simd_ctx *ctx;
-    int index;
-} worker_start;
-
-static void *worker_main(void *p)
-{
-    worker_start ws = *(worker_start *)p;
-    free(p);
-    simd_ctx *c = ws.ctx;
-    unsigned long seen = 0;
-    pthread_mutex_lock(&c->m);
-    for (;;) {
-        while (!c->quit && c->generation == seen)
-            pthread_cond_wait(&c->go, &c->m);
-        if (c->quit) break;
-        seen = c->generation;
-        job_fn fn = c->fn;
-        void *arg = c->arg;
-        pthread_mutex_unlock(&c->m);
-        fn(arg, ws.index, c->nthreads);
-        pthread_mutex_lock(&c->m);
-        if (--c->pending == 0) pthread_cond_signal(&c->done);
-    }
-    pthread_mutex_unlock(&c->m);
-    return NULL;
-}
-
-/* Runs fn on every worker (the caller is worker 0) and returns when all have finished. Caller holds
- * stage_lock. */
-static void run_job(simd_ctx *c, job_fn fn, void *arg)
-{
-    if (c->nthreads > 1) {
-        pthread_mutex_lock(&c->m);
-        c->fn = fn;
-        c->arg = arg;
-        c->pending = c->nthreads - 1;
-        c->generation++;
-        pthread_cond_broadcast(&c->go);
-        pthread_mutex_unlock(&c->m);
-    }
-    fn(arg, 0, c->nthreads);
-    if (c->nthreads > 1) {
-        pthread_mutex_lock(&c->m);
-        while (c->pending)
-            pthread_cond_wait(&c->done, &c->m);
-        pthread_mutex_unlock(&c->m);
-    }
-}
-
-/* Scratch of at least n bytes, 64-byte aligned, valid until the next call (caller holds stage_lock). */
-static void *scratch_get(simd_ctx *c, size_t n)
-{
-    if (n <= c->scratch_bytes) return c->scratch;
-    void *p = NULL;
-    if (posix_memalign(&p, 64, n)) return NULL;
-    free(c->scratch);
-    c->scratch = p;
-    c->scratch_bytes = n;
-    return p;
-}
-
-/* Worker w's share [lo, hi) of n items, in multiples of `align` items except at the end. */
-static void share(size_t n, int w, int nw, size_t align, size_t *lo, size_t *hi)
-{
-    size_t blocks = (n + align - 1) / align;
-    size_t b0 = blocks * (size_t)w / (size_t)nw, b1 = blocks * (size_t)(w + 1) / (size_t)nw;
-    *lo = b0 * align < n ? b0 * align : n;
-    *hi = b1 * align < n ? b1 * align : n;
-}
+/* The AVX2 copy's stage table (defined when this file is compiled with PF_SIMD_AVX2; linked in when the build
+ * defines PF_HAVE_SIMD_AVX2). */
+const pf_backend *pf__backend_simd_avx2(void);
 
 static size_t round_up(size_t n, size_t a)
 {
     return (n + a - 1) / a * a;
 }
 
-/* ---- stage 1–2: slicing (threads over triangles; no SIMD: the work is a binary search and a few cuts) ----
- */
+/* Whether every bit of v is 0. (SIMDe 0.7's emulated simde_mm256_testz_si256 answers 1 for nonzero vectors
+ * without AVX, so this goes through a byte compare instead.) */
+static inline int all_zero(simde__m256i v)
+{
+    return simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(v, simde_mm256_setzero_si256())) == -1;
+}
+
+/* Bounding rectangle [*x0, *x1] × [*y0, *y1] of the nonzero bytes of m (32 bytes per test); 0 when none. */
+static int nonzero_rect(const uint8_t *m, long nx, long ny, long *x0, long *x1, long *y0, long *y1)
+{
+    long ax = nx, bx = -1, ay = ny, by = -1;
+    for (long y = 0; y < ny; y++) {
+        const uint8_t *r = m + y * nx;
+        long a = 0;
+        while (a + 32 <= nx && all_zero(simde_mm256_loadu_si256((const simde__m256i *)(const void *)(r + a))))
+            a += 32;
+        while (a < nx && !r[a])
+            a++;
+        if (a == nx) continue;
+        long b = nx - 1;
+        while (b >= 31 && all_zero(simde_mm256_loadu_si256((const simde__m256i *)(const void *)(r + b - 31))))
+            b -= 32;
+        while (!r[b])
+            b--;
+        if (a < ax) ax = a;
+        if (b > bx) bx = b;
+        if (ay == ny) ay = y;
+        by = y;
+    }
+    if (bx < 0) return 0;
+    *x0 = ax, *x1 = bx, *y0 = ay, *y1 = by;
+    return 1;
+}
+
+/* ---- stages 1–2: slicing (no SIMD: the work is a binary search and a few cuts per triangle) ---- */
 
 /* First layer index with zs[l] ≥ z (zs ascending). */
 static size_t lower_layer(const float *zs, size_t n, float z)
@@ -132,54 +82,19 @@ static size_t lower_layer(const float *zs, size_t n, float z)
     return lo;
 }
 
-typedef struct slice_job {
-    const float *verts;
-    const uint32_t *tris;
-    size_t ntris;
-    const float *zs;
-    size_t nlayers;
-    uint32_t *counts; /* nworkers × nlayers: per-worker counts, then per-worker write positions */
-    const uint32_t *offsets;
-    float *segs;
-    uint64_t *keys;
-} slice_job;
-
-static void job_slice_count(void *arg, int w, int nw)
-{
-    slice_job *j = arg;
-    size_t t0, t1;
-    share(j->ntris, w, nw, 1024, &t0, &t1);
-    uint32_t *counts = j->counts + (size_t)w * j->nlayers;
-    memset(counts, 0, j->nlayers * sizeof *counts);
-    for (size_t t = t0; t < t1; t++) {
-        const uint32_t *ix = j->tris + 3 * t;
-        float z0 = j->verts[3 * ix[0] + 2], z1 = j->verts[3 * ix[1] + 2], z2 = j->verts[3 * ix[2] + 2];
-        float lo = fminf(z0, fminf(z1, z2)), hi = fmaxf(z0, fmaxf(z1, z2));
-        for (size_t l = lower_layer(j->zs, j->nlayers, lo); l < j->nlayers && j->zs[l] < hi; l++)
-            counts[l]++;
-    }
-}
-
-static pf_err simd_slice_count(void *ctx, const float *verts, const uint32_t *tris, size_t ntris,
+static pf_err ISA(slice_count)(void *ctx, const float *verts, const uint32_t *tris, size_t ntris,
                                const float *zs, size_t nlayers, uint32_t *counts)
 {
-    simd_ctx *c = ctx;
-    pthread_mutex_lock(&c->stage_lock);
-    pf_err err = PF_E_NOMEM;
-    slice_job j = {verts, tris, ntris, zs, nlayers, NULL, NULL, NULL, NULL};
-    if (!(j.counts = scratch_get(c, (size_t)c->nthreads * (nlayers ? nlayers : 1) * sizeof *j.counts)))
-        goto done;
-    run_job(c, job_slice_count, &j);
-    for (size_t l = 0; l < nlayers; l++) {
-        uint32_t s = 0;
-        for (int w = 0; w < c->nthreads; w++)
-            s += j.counts[(size_t)w * nlayers + l];
-        counts[l] = s;
+    (void)ctx;
+    memset(counts, 0, nlayers * sizeof *counts);
+    for (size_t t = 0; t < ntris; t++) {
+        const uint32_t *ix = tris + 3 * t;
+        float z0 = verts[3 * ix[0] + 2], z1 = verts[3 * ix[1] + 2], z2 = verts[3 * ix[2] + 2];
+        float lo = fminf(z0, fminf(z1, z2)), hi = fmaxf(z0, fmaxf(z1, z2));
+        for (size_t l = lower_layer(zs, nlayers, lo); l < nlayers && zs[l] < hi; l++)
+            counts[l]++;
     }
-    err = PF_E_OK;
-done:
-    pthread_mutex_unlock(&c->stage_lock);
-    return err;
+    return PF_E_OK;
 }
 
 static uint64_t edge_key(uint32_t a, uint32_t b)
@@ -187,22 +102,24 @@ static uint64_t edge_key(uint32_t a, uint32_t b)
     return a < b ? ((uint64_t)a << 32 | b) : ((uint64_t)b << 32 | a);
 }
 
-static void job_slice_emit(void *arg, int w, int nw)
+static pf_err ISA(slice_emit)(void *ctx, const float *verts, const uint32_t *tris, size_t ntris,
+                              const float *zs, size_t nlayers, const uint32_t *offsets, float *segs,
+                              uint64_t *keys)
 {
-    slice_job *j = arg;
-    size_t t0, t1;
-    share(j->ntris, w, nw, 1024, &t0, &t1);
-    uint32_t *fill = j->counts + (size_t)w * j->nlayers; /* this worker's next slot per layer */
-    /* Same arithmetic as the scalar backend, so the segments are bit-identical (only their order differs). */
-    for (size_t t = t0; t < t1; t++) {
-        const uint32_t *ix = j->tris + 3 * t;
-        const float *v[3] = {j->verts + 3 * ix[0], j->verts + 3 * ix[1], j->verts + 3 * ix[2]};
+    (void)ctx;
+    uint32_t *fill = malloc((nlayers ? nlayers : 1) * sizeof *fill);
+    if (!fill) return PF_E_NOMEM;
+    memcpy(fill, offsets, nlayers * sizeof *fill);
+    /* Same arithmetic as the scalar backend, so the segments are bit-identical. */
+    for (size_t t = 0; t < ntris; t++) {
+        const uint32_t *ix = tris + 3 * t;
+        const float *v[3] = {verts + 3 * ix[0], verts + 3 * ix[1], verts + 3 * ix[2]};
         float lo = fminf(v[0][2], fminf(v[1][2], v[2][2])), hi = fmaxf(v[0][2], fmaxf(v[1][2], v[2][2]));
         float ux = v[1][0] - v[0][0], uy = v[1][1] - v[0][1], uz = v[1][2] - v[0][2];
         float wx = v[2][0] - v[0][0], wy = v[2][1] - v[0][1], wz = v[2][2] - v[0][2];
         float nx = uy * wz - uz * wy, ny = uz * wx - ux * wz;
-        for (size_t l = lower_layer(j->zs, j->nlayers, lo); l < j->nlayers && j->zs[l] < hi; l++) {
-            float z = j->zs[l], p[2][2];
+        for (size_t l = lower_layer(zs, nlayers, lo); l < nlayers && zs[l] < hi; l++) {
+            float z = zs[l], p[2][2];
             uint64_t k[2];
             int np = 0;
             for (int e = 0; e < 3 && np < 2; e++) {
@@ -215,122 +132,112 @@ static void job_slice_emit(void *arg, int w, int nw)
                     np++;
                 }
             }
-            if (np < 2) continue; /* hole: filled with a zero-length segment below */
+            if (np < 2) continue;            /* hole: filled with a zero-length segment below */
+            if (fill[l] >= offsets[l + 1]) { /* offsets not from slice_count on these inputs */
+                free(fill);
+                return PF_E_INVAL;
+            }
             int swap = ((p[1][0] - p[0][0]) * -ny + (p[1][1] - p[0][1]) * nx) < 0;
-            float *s = j->segs + (size_t)PF_SEG_FLOATS * fill[l];
-            uint64_t *kk = j->keys + 2 * (size_t)fill[l];
+            float *s = segs + (size_t)PF_SEG_FLOATS * fill[l];
+            uint64_t *kk = keys + 2 * (size_t)fill[l];
             fill[l]++;
             s[0] = p[swap][0], s[1] = p[swap][1], s[2] = p[!swap][0], s[3] = p[!swap][1];
             kk[0] = k[swap], kk[1] = k[!swap];
         }
     }
-}
-
-static void fill_holes(float *segs, uint64_t *keys, uint32_t from, uint32_t to)
-{
-    for (uint32_t i = from; i < to; i++) {
-        memset(segs + (size_t)PF_SEG_FLOATS * i, 0, PF_SEG_FLOATS * sizeof(float));
-        keys[2 * (size_t)i] = keys[2 * (size_t)i + 1] = UINT64_MAX;
-    }
-}
-
-static pf_err simd_slice_emit(void *ctx, const float *verts, const uint32_t *tris, size_t ntris,
-                              const float *zs, size_t nlayers, const uint32_t *offsets, float *segs,
-                              uint64_t *keys)
-{
-    simd_ctx *c = ctx;
-    pthread_mutex_lock(&c->stage_lock);
-    pf_err err = PF_E_NOMEM;
-    size_t nw = (size_t)c->nthreads, nl = nlayers ? nlayers : 1;
-    /* counts (nw × nl), then the start slot of each worker (nw × nl) */
-    uint32_t *buf = scratch_get(c, 2 * nw * nl * sizeof *buf);
-    if (!buf) goto done;
-    slice_job j = {verts, tris, ntris, zs, nlayers, buf, offsets, segs, keys};
-    run_job(c, job_slice_count, &j);
-    uint32_t *start = buf + nw * nl;
-    for (size_t l = 0; l < nlayers; l++) {
-        uint64_t pos = offsets[l];
-        for (size_t w = 0; w < nw; w++) {
-            start[w * nl + l] = (uint32_t)pos;
-            pos += buf[w * nl + l];
-        }
-        if (pos >
-            offsets[l + 1]) { /* offsets not from slice_count on these inputs: refuse rather than overrun */
-            err = PF_E_INVAL;
-            goto done;
-        }
-    }
-    memcpy(buf, start, nw * nl * sizeof *buf); /* the emit job advances these */
-    j.counts = buf;
-    run_job(c, job_slice_emit, &j);
     for (size_t l = 0; l < nlayers; l++)
-        for (size_t w = 0; w < nw; w++) {
-            uint32_t end = w + 1 < nw ? start[(w + 1) * nl + l] : offsets[l + 1];
-            fill_holes(segs, keys, buf[w * nl + l], end);
+        for (uint32_t i = fill[l]; i < offsets[l + 1]; i++) {
+            memset(segs + (size_t)PF_SEG_FLOATS * i, 0, PF_SEG_FLOATS * sizeof(float));
+            keys[2 * (size_t)i] = keys[2 * (size_t)i + 1] = UINT64_MAX;
         }
-    err = PF_E_OK;
-done:
-    pthread_mutex_unlock(&c->stage_lock);
-    return err;
+    free(fill);
+    return PF_E_OK;
 }
 
-/* ---- stage 3: raster (threads over row bands; each band sees every segment) ---- */
+/* ---- stage 3: raster ----
+ * Crossings go into a delta grid as in the scalar backend (the same float expressions, so the same cells);
+ * only the rows the segments reach are cleared and prefix-summed, 8 cells per step. */
 
-typedef struct raster_job {
-    const float *segs;
-    size_t nsegs;
-    const pf_grid *g;
-    uint8_t *mask;
-    int32_t *delta; /* (nx + 1) × ny */
-} raster_job;
-
-static void job_raster(void *arg, int w, int nw)
+/* Inclusive prefix sum of 8 int32 lanes plus carry (the last lane of the previous block, broadcast). */
+static inline simde__m256i prefix8(simde__m256i v, simde__m256i carry)
 {
-    raster_job *j = arg;
-    const pf_grid *g = j->g;
-    size_t nx = g->nx, ny = g->ny, rlo, rhi;
-    share(ny, w, nw, 1, &rlo, &rhi);
-    if (rlo >= rhi) return;
-    memset(j->delta + rlo * (nx + 1), 0, (rhi - rlo) * (nx + 1) * sizeof *j->delta);
+    v = simde_mm256_add_epi32(v, simde_mm256_slli_si256(v, 4));
+    v = simde_mm256_add_epi32(v, simde_mm256_slli_si256(v, 8));
+    /* the upper 128-bit half also needs the lower half's total */
+    simde__m256i lo_total = simde_mm256_permutevar8x32_epi32(v, simde_mm256_set1_epi32(3));
+    v = simde_mm256_add_epi32(v, simde_mm256_blend_epi32(simde_mm256_setzero_si256(), lo_total, 0xF0));
+    return simde_mm256_add_epi32(v, carry);
+}
+
+/* 8 int32 lanes holding bytes (0..255) → 8 bytes at dst. */
+static inline void store8(uint8_t *dst, simde__m256i v)
+{
+    simde__m256i w = simde_mm256_packus_epi16(simde_mm256_packs_epi32(v, v), simde_mm256_setzero_si256());
+    uint32_t lo = (uint32_t)simde_mm_cvtsi128_si32(simde_mm256_castsi256_si128(w));
+    uint32_t hi = (uint32_t)simde_mm_cvtsi128_si32(simde_mm256_extracti128_si256(w, 1));
+    memcpy(dst, &lo, 4);
+    memcpy(dst + 4, &hi, 4);
+}
+
+static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_grid *g, uint8_t *mask)
+{
+    (void)ctx;
+    size_t nx = g->nx, ny = g->ny, w = nx + 1;
     float inv = 1.0f / g->cell;
-    for (size_t i = 0; i < j->nsegs; i++) {
-        const float *s = j->segs + PF_SEG_FLOATS * i;
+    /* rows the segments touch */
+    long rlo = (long)ny, rhi = 0;
+    for (size_t i = 0; i < nsegs; i++) {
+        const float *s = segs + PF_SEG_FLOATS * i;
+        float ya = (s[1] - g->y0) * inv - 0.5f, yb = (s[3] - g->y0) * inv - 0.5f;
+        if (ya == yb) continue;
+        long r0 = (long)ceilf(fminf(ya, yb)), r1 = (long)ceilf(fmaxf(ya, yb));
+        if (r0 < 0) r0 = 0;
+        if (r1 > (long)ny) r1 = (long)ny;
+        if (r0 < rlo) rlo = r0;
+        if (r1 > rhi) rhi = r1;
+    }
+    memset(mask, 0, nx * ny);
+    if (rlo >= rhi) return PF_E_OK;
+    int32_t *delta = calloc((size_t)(rhi - rlo) * w, sizeof *delta);
+    if (!delta) return PF_E_NOMEM;
+    for (size_t i = 0; i < nsegs; i++) {
+        const float *s = segs + PF_SEG_FLOATS * i;
         float ya = (s[1] - g->y0) * inv - 0.5f, yb = (s[3] - g->y0) * inv - 0.5f;
         if (ya == yb) continue;
         int wind = yb < ya ? 1 : -1;
         float ylo = fminf(ya, yb), yhi = fmaxf(ya, yb);
-        long r0 = (long)ceilf(ylo), r1 = (long)ceilf(yhi);
-        if (r0 < (long)rlo) r0 = (long)rlo;
-        if (r1 > (long)rhi) r1 = (long)rhi;
-        if (r0 >= r1) continue;
         float xa = (s[0] - g->x0) * inv - 0.5f, xb = (s[2] - g->x0) * inv - 0.5f;
+        long r0 = (long)ceilf(ylo), r1 = (long)ceilf(yhi);
+        if (r0 < 0) r0 = 0;
+        if (r1 > (long)ny) r1 = (long)ny;
         for (long r = r0; r < r1; r++) {
             float x = xa + (xb - xa) * (((float)r - ya) / (yb - ya));
-            long cc = (long)ceilf(x);
-            if (cc < 0) cc = 0;
-            if (cc > (long)nx) cc = (long)nx;
-            j->delta[(size_t)r * (nx + 1) + (size_t)cc] += wind;
+            long c = (long)ceilf(x);
+            if (c < 0) c = 0;
+            if (c > (long)nx) c = (long)nx;
+            delta[(size_t)(r - rlo) * w + (size_t)c] += wind;
         }
     }
-    for (size_t r = rlo; r < rhi; r++) {
-        int32_t acc = 0;
-        const int32_t *d = j->delta + r * (nx + 1);
-        uint8_t *m = j->mask + r * nx;
-        for (size_t cc = 0; cc < nx; cc++) {
-            acc += d[cc];
-            m[cc] = acc != 0;
+    const simde__m256i izero = simde_mm256_setzero_si256(), one = simde_mm256_set1_epi32(1);
+    for (long r = rlo; r < rhi; r++) {
+        const int32_t *d = delta + (size_t)(r - rlo) * w;
+        uint8_t *m = mask + (size_t)r * nx;
+        simde__m256i carry = izero;
+        size_t c = 0;
+        for (; c + 8 <= nx; c += 8) {
+            simde__m256i acc =
+                prefix8(simde_mm256_loadu_si256((const simde__m256i *)(const void *)(d + c)), carry);
+            carry = simde_mm256_permutevar8x32_epi32(acc, simde_mm256_set1_epi32(7));
+            store8(m + c, simde_mm256_andnot_si256(simde_mm256_cmpeq_epi32(acc, izero), one));
+        }
+        int32_t acc = simde_mm_cvtsi128_si32(simde_mm256_castsi256_si128(carry));
+        for (; c < nx; c++) {
+            acc += d[c];
+            m[c] = acc != 0;
         }
     }
-}
-
-static pf_err simd_raster(void *ctx, const float *segs, size_t nsegs, const pf_grid *g, uint8_t *mask)
-{
-    simd_ctx *c = ctx;
-    pthread_mutex_lock(&c->stage_lock);
-    raster_job j = {segs, nsegs, g, mask, scratch_get(c, ((size_t)g->nx + 1) * g->ny * sizeof(int32_t))};
-    if (j.delta) run_job(c, job_raster, &j);
-    pthread_mutex_unlock(&c->stage_lock);
-    return j.delta ? PF_E_OK : PF_E_NOMEM;
+    free(delta);
+    return PF_E_OK;
 }
 
 /* ---- stage 4: EDT ----
@@ -338,73 +245,8 @@ static pf_err simd_raster(void *ctx, const float *segs, size_t nsegs, const pf_g
  * integer below 2^24 (squared cell distances), so any exact transform yields the same squared distances and,
  * through the same sqrtf·cell − cell/2, the same floats. Here the first pass runs along columns on the binary
  * mask, which is two vectorizable sweeps over whole rows (8 columns per instruction, cache-friendly); the
- * second pass is FH along rows (contiguous) split over threads, fused with the final square root. */
-
-typedef struct edt_job {
-    const uint8_t *mask;
-    const pf_grid *g;
-    float *dist;
-    char *scratch; /* per worker: f (nx), v (nx + 1 ints), z (nx + 1 doubles) */
-    size_t per_worker;
-} edt_job;
-
-static void job_edt_columns(void *arg, int w, int nw)
-{
-    edt_job *j = arg;
-    size_t nx = j->g->nx, ny = j->g->ny, c0, c1;
-    share(nx, w, nw, 8, &c0, &c1);
-    const simde__m256 one = simde_mm256_set1_ps(1.0f), big = simde_mm256_set1_ps(NO_SITE);
-    const simde__m256 zero = simde_mm256_setzero_ps();
-    /* down: g = mask ? g(row above) + 1 : 0, starting from "no site" */
-    for (size_t r = 0; r < ny; r++) {
-        const uint8_t *m = j->mask + r * nx;
-        float *d = j->dist + r * nx, *up = r ? d - nx : NULL;
-        size_t cc = c0;
-        for (; cc + 8 <= c1; cc += 8) {
-            simde__m128i mb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(m + cc));
-            simde__m256i mi = simde_mm256_cvtepu8_epi32(mb);
-            simde__m256 in =
-                simde_mm256_castsi256_ps(simde_mm256_cmpgt_epi32(mi, simde_mm256_setzero_si256()));
-            simde__m256 prev = up ? simde_mm256_loadu_ps(up + cc) : big;
-            simde__m256 v = simde_mm256_blendv_ps(zero, simde_mm256_add_ps(prev, one), in);
-            simde_mm256_storeu_ps(d + cc, v);
-        }
-        for (; cc < c1; cc++)
-            d[cc] = m[cc] ? (up ? up[cc] : NO_SITE) + 1.0f : 0.0f;
-    }
-    /* up: g = min(g, g(row below) + 1); the row pass squares it */
-    for (size_t r = ny; r-- > 0;) {
-        float *d = j->dist + r * nx, *dn = r + 1 < ny ? d + nx : NULL;
-        size_t cc = c0;
-        for (; cc + 8 <= c1 && dn; cc += 8) {
-            simde__m256 v = simde_mm256_loadu_ps(d + cc);
-            v = simde_mm256_min_ps(v, simde_mm256_add_ps(simde_mm256_loadu_ps(dn + cc), one));
-            simde_mm256_storeu_ps(d + cc, v);
-        }
-        for (; cc < c1; cc++)
-            if (dn) d[cc] = fminf(d[cc], dn[cc] + 1.0f);
-    }
-}
-
-/* Whether every bit of v is 0. (SIMDe 0.7's emulated simde_mm256_testz_si256 answers 1 for nonzero vectors
- * without AVX, so this goes through a byte compare instead.) */
-static inline int all_zero(simde__m256i v)
-{
-    return simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(v, simde_mm256_setzero_si256())) == -1;
-}
-
-/* Whether any of the n bytes at m is nonzero. */
-static int any_nonzero(const uint8_t *m, size_t n)
-{
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        simde__m256i v = simde_mm256_loadu_si256((const simde__m256i *)(const void *)(m + i));
-        if (!all_zero(v)) return 1;
-    }
-    for (; i < n; i++)
-        if (m[i]) return 1;
-    return 0;
-}
+ * second pass is FH along rows (contiguous), fused with the final square root. As in the scalar backend only
+ * the rectangle around the inside cells plus one ring of outside cells is transformed. */
 
 /* FH lower envelope along one row of squared distances f (NO_SITE = no site) into d; v, z scratch (n + 1). */
 static void edt_1d(const float *f, size_t n, float *d, int *v, double *z)
@@ -447,76 +289,130 @@ static void edt_1d(const float *f, size_t n, float *d, int *v, double *z)
     }
 }
 
-static void job_edt_rows(void *arg, int w, int nw)
+static inline simde__m256 mask8(const uint8_t *m)
 {
-    edt_job *j = arg;
-    size_t nx = j->g->nx, ny = j->g->ny, r0, r1;
-    share(ny, w, nw, 1, &r0, &r1);
-    char *s = j->scratch + (size_t)w * j->per_worker;
-    float *f = (float *)(void *)s;
-    double *z = (double *)(void *)(s + round_up(nx * sizeof(float), 64));
-    int *v = (int *)(void *)(s + round_up(nx * sizeof(float), 64) + round_up((nx + 1) * sizeof(double), 64));
-    const simde__m256 cell = simde_mm256_set1_ps(j->g->cell), half = simde_mm256_set1_ps(0.5f * j->g->cell);
-    const simde__m256 lim = simde_mm256_set1_ps(1e29f), big = simde_mm256_set1_ps(NO_SITE);
-    const simde__m256 zero = simde_mm256_setzero_ps();
-    for (size_t r = r0; r < r1; r++) {
-        float *d = j->dist + r * nx;
-        const uint8_t *m = j->mask + r * nx;
-        /* a row with no inside cell is all zeros already (the column pass wrote 0 for every outside cell) */
-        if (!any_nonzero(m, nx)) continue;
-        size_t cc = 0;
-        for (; cc + 8 <= nx; cc += 8) { /* square the column distances */
-            simde__m256 g = simde_mm256_loadu_ps(d + cc);
-            simde__m256 nosite = simde_mm256_cmp_ps(g, lim, SIMDE_CMP_GE_OQ);
-            simde_mm256_storeu_ps(f + cc, simde_mm256_blendv_ps(simde_mm256_mul_ps(g, g), big, nosite));
+    simde__m128i mb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)m);
+    return simde_mm256_castsi256_ps(
+        simde_mm256_cmpgt_epi32(simde_mm256_cvtepu8_epi32(mb), simde_mm256_setzero_si256()));
+}
+
+static pf_err ISA(edt)(void *ctx, const uint8_t *mask, const pf_grid *g, float *dist)
+{
+    (void)ctx;
+    long nx = g->nx, ny = g->ny, x0, x1, y0, y1;
+    memset(dist, 0, (size_t)nx * (size_t)ny * sizeof *dist);
+    if (!nonzero_rect(mask, nx, ny, &x0, &x1, &y0, &y1)) return PF_E_OK;
+    if (x0 > 0) x0--;
+    if (y0 > 0) y0--;
+    if (x1 < nx - 1) x1++;
+    if (y1 < ny - 1) y1++;
+    size_t w = (size_t)(x1 - x0 + 1);
+    float *f = malloc(w * sizeof *f);
+    double *z = malloc((w + 1) * sizeof *z);
+    int *v = malloc((w + 1) * sizeof *v);
+    if (!f || !z || !v) {
+        free(f);
+        free(z);
+        free(v);
+        return PF_E_NOMEM;
+    }
+    const simde__m256 one = simde_mm256_set1_ps(1.0f), big = simde_mm256_set1_ps(NO_SITE);
+    const simde__m256 zero = simde_mm256_setzero_ps(), lim = simde_mm256_set1_ps(1e29f);
+    /* down: g = mask ? g(row above) + 1 : 0, starting from "no site" */
+    for (long r = y0; r <= y1; r++) {
+        const uint8_t *m = mask + r * nx + x0;
+        float *d = dist + r * nx + x0, *up = r > y0 ? d - nx : NULL;
+        size_t c = 0;
+        for (; c + 8 <= w; c += 8) {
+            simde__m256 prev = up ? simde_mm256_loadu_ps(up + c) : big;
+            simde_mm256_storeu_ps(d + c,
+                                  simde_mm256_blendv_ps(zero, simde_mm256_add_ps(prev, one), mask8(m + c)));
         }
-        for (; cc < nx; cc++)
-            f[cc] = d[cc] >= 1e29f ? NO_SITE : d[cc] * d[cc];
-        edt_1d(f, nx, d, v, z);
-        for (cc = 0; cc + 8 <= nx; cc += 8) { /* mask ? (no site ? 1e30 : √d·cell − cell/2) : 0 */
-            simde__m128i mb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(m + cc));
-            simde__m256 in = simde_mm256_castsi256_ps(
-                simde_mm256_cmpgt_epi32(simde_mm256_cvtepu8_epi32(mb), simde_mm256_setzero_si256()));
-            simde__m256 x = simde_mm256_loadu_ps(d + cc);
+        for (; c < w; c++)
+            d[c] = m[c] ? (up ? up[c] : NO_SITE) + 1.0f : 0.0f;
+    }
+    /* up: g = min(g, g(row below) + 1) */
+    for (long r = y1 - 1; r >= y0; r--) {
+        float *d = dist + r * nx + x0, *dn = d + nx;
+        size_t c = 0;
+        for (; c + 8 <= w; c += 8) {
+            simde__m256 x = simde_mm256_loadu_ps(d + c);
+            simde_mm256_storeu_ps(
+                d + c, simde_mm256_min_ps(x, simde_mm256_add_ps(simde_mm256_loadu_ps(dn + c), one)));
+        }
+        for (; c < w; c++)
+            d[c] = fminf(d[c], dn[c] + 1.0f);
+    }
+    const simde__m256 cell = simde_mm256_set1_ps(g->cell), half = simde_mm256_set1_ps(0.5f * g->cell);
+    for (long r = y0; r <= y1; r++) {
+        float *d = dist + r * nx + x0;
+        const uint8_t *m = mask + r * nx + x0;
+        size_t c = 0;
+        for (; c + 8 <= w; c += 8) { /* square the column distances */
+            simde__m256 x = simde_mm256_loadu_ps(d + c);
+            simde__m256 nosite = simde_mm256_cmp_ps(x, lim, SIMDE_CMP_GE_OQ);
+            simde_mm256_storeu_ps(f + c, simde_mm256_blendv_ps(simde_mm256_mul_ps(x, x), big, nosite));
+        }
+        for (; c < w; c++)
+            f[c] = d[c] >= 1e29f ? NO_SITE : d[c] * d[c];
+        edt_1d(f, w, d, v, z);
+        for (c = 0; c + 8 <= w; c += 8) { /* mask ? (no site ? 1e30 : √d·cell − cell/2) : 0 */
+            simde__m256 x = simde_mm256_loadu_ps(d + c);
             simde__m256 nosite = simde_mm256_cmp_ps(x, lim, SIMDE_CMP_GE_OQ);
             simde__m256 dd = simde_mm256_sub_ps(simde_mm256_mul_ps(simde_mm256_sqrt_ps(x), cell), half);
             dd = simde_mm256_blendv_ps(dd, big, nosite);
-            simde_mm256_storeu_ps(d + cc, simde_mm256_blendv_ps(zero, dd, in));
+            simde_mm256_storeu_ps(d + c, simde_mm256_blendv_ps(zero, dd, mask8(m + c)));
         }
-        for (; cc < nx; cc++)
-            d[cc] = m[cc] ? (d[cc] >= 1e29f ? NO_SITE : sqrtf(d[cc]) * j->g->cell - 0.5f * j->g->cell) : 0.0f;
+        for (; c < w; c++)
+            d[c] = m[c] ? (d[c] >= 1e29f ? NO_SITE : sqrtf(d[c]) * g->cell - 0.5f * g->cell) : 0.0f;
     }
+    free(f);
+    free(z);
+    free(v);
+    return PF_E_OK;
 }
 
-static pf_err simd_edt(void *ctx, const uint8_t *mask, const pf_grid *g, float *dist)
-{
-    simd_ctx *c = ctx;
-    pthread_mutex_lock(&c->stage_lock);
-    size_t nx = g->nx;
-    size_t per = round_up(nx * sizeof(float), 64) + round_up((nx + 1) * sizeof(double), 64) +
-                 round_up((nx + 1) * sizeof(int), 64);
-    edt_job j = {mask, g, dist, scratch_get(c, per * (size_t)c->nthreads), per};
-    if (j.scratch) {
-        run_job(c, job_edt_columns, &j);
-        run_job(c, job_edt_rows, &j);
-    }
-    pthread_mutex_unlock(&c->stage_lock);
-    return j.scratch ? PF_E_OK : PF_E_NOMEM;
-}
+/* ---- stage 5: margin seeds and classify (8 cells per instruction) ---- */
 
-/* ---- stage 5: margin seeds and classify (threads over cell ranges, 8 cells per instruction) ---- */
-
-/* Scalar twins for the tails, identical to the reference backend's per-cell logic. */
 static inline float dk(const float *const dist[7], int k, size_t i)
 {
     return dist[k] ? dist[k][i] : -1.0f;
 }
 
-static uint8_t classify_cell(const pf_classify_params *p, float cell, size_t layer,
-                             const float *const dist[7], const float *mt, const float *mb,
-                             const uint8_t *below, size_t i)
+/* The sparse-width probe of the scalar backend's wide_enough, with its constants computed once: cell i is in
+ * a wide enough fill region when d ≥ need there or at ±k cells along an axis or ±kd along a diagonal. */
+typedef struct wide_probe {
+    float need;
+    long k, kd;
+} wide_probe;
+
+static wide_probe wide_probe_of(const pf_classify_params *p, const pf_grid *g)
 {
-    float d = dist[3][i], half = 0.5f * cell;
+    /* the scalar backend's expressions, operation by operation */
+    float r = 0.5f * p->sparse_min_width, need = p->fill_lo + r;
+    r += g->cell;
+    return (wide_probe){need, (long)ceilf(r / g->cell), (long)ceilf(r / g->cell * 0.70710678f)};
+}
+
+static int wide_cell(const float *d, long nx, long ny, long x, long y, const wide_probe *w)
+{
+    if (d[y * nx + x] >= w->need) return 1;
+    static const int dx[8] = {1, -1, 0, 0, 1, 1, -1, -1}, dy[8] = {0, 0, 1, -1, 1, -1, 1, -1};
+    for (int q = 0; q < 8; q++) {
+        long s = q < 4 ? w->k : w->kd, xx = x + dx[q] * s, yy = y + dy[q] * s;
+        if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
+        if (d[yy * nx + xx] >= w->need) return 1;
+    }
+    return 0;
+}
+
+/* Scalar twin for row tails and grid borders, identical to the reference backend's per-cell logic. */
+static uint8_t classify_cell(const pf_classify_params *p, const pf_grid *g, const wide_probe *wp,
+                             size_t layer, const float *const dist[7], const float *mt, const float *mb,
+                             const uint8_t *below, long x, long y)
+{
+    size_t i = (size_t)y * g->nx + (size_t)x;
+    float d = dist[3][i], half = 0.5f * g->cell;
     if (d <= 0.0f) return 0;
     unsigned c = PF_CELL_INSIDE, fill = PF_FILL_NONE;
     if (layer == 0) {
@@ -544,6 +440,7 @@ static uint8_t classify_cell(const pf_classify_params *p, float cell, size_t lay
                     float dj = dk(dist, k, i);
                     solid = jl == 0 || (dj < p->fill_lo && d - dj >= p->shell_min_width);
                 }
+                if (!solid && !wide_cell(dist[3], g->nx, g->ny, x, y, wp)) solid = 1;
                 if (!solid)
                     fill = PF_FILL_SPARSE;
                 else if (below && ((below[i] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) == PF_FILL_SPARSE)
@@ -556,55 +453,45 @@ static uint8_t classify_cell(const pf_classify_params *p, float cell, size_t lay
     return (uint8_t)(c | fill << PF_CELL_FILL_SHIFT);
 }
 
-typedef struct cls_job {
-    const pf_grid *g;
-    const pf_classify_params *p;
-    size_t layer;
-    const float *const *dist;
-    const float *mt, *mb;
-    const uint8_t *below;
-    uint8_t *out;
-    uint8_t *top_seed, *bot_seed;
-    int has[MAX_THREADS][2]; /* per worker: any top seed, any bottom seed */
-} cls_job;
-
-#define V_LOAD(k, i) ((j->dist[k]) ? simde_mm256_loadu_ps(j->dist[k] + (i)) : simde_mm256_set1_ps(-1.0f))
+#define V_LOAD(k, i) ((dist[k]) ? simde_mm256_loadu_ps(dist[k] + (i)) : simde_mm256_set1_ps(-1.0f))
 #define V_CMP(a, b, op) simde_mm256_castps_si256(simde_mm256_cmp_ps((a), (b), (op)))
 
-/* 8 int32 lanes holding bytes (0..255) → 8 bytes at dst. */
-static inline void store8(uint8_t *dst, simde__m256i v)
+static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
+                            size_t nlayers, const float *const dist[7], const float *mt, const float *mb,
+                            const uint8_t *below, uint8_t *out)
 {
-    simde__m256i w = simde_mm256_packus_epi16(simde_mm256_packs_epi32(v, v), simde_mm256_setzero_si256());
-    uint32_t lo = (uint32_t)simde_mm_cvtsi128_si32(simde_mm256_castsi256_si128(w));
-    uint32_t hi = (uint32_t)simde_mm_cvtsi128_si32(simde_mm256_extracti128_si256(w, 1));
-    memcpy(dst, &lo, 4);
-    memcpy(dst + 4, &hi, 4);
-}
-
-static void job_classify(void *arg, int w, int nw)
-{
-    cls_job *j = arg;
-    const pf_classify_params *p = j->p;
-    size_t n = (size_t)j->g->nx * j->g->ny, i0, i1;
-    share(n, w, nw, 64, &i0, &i1);
+    (void)ctx;
+    (void)nlayers;
+    long nx = g->nx, ny = g->ny;
+    const float *d3 = dist[3];
     const simde__m256 zero = simde_mm256_setzero_ps();
-    const simde__m256i izero = simde_mm256_setzero_si256();
+    const simde__m256i izero = simde_mm256_setzero_si256(), ones = simde_mm256_set1_epi32(-1);
     const simde__m256i inside = simde_mm256_set1_epi32(PF_CELL_INSIDE);
     const simde__m256i ext = simde_mm256_set1_epi32(PF_CELL_WALL_EXT),
                        inn = simde_mm256_set1_epi32(PF_CELL_WALL_INT);
-    int l0 = j->layer == 0;
+    int l0 = layer == 0;
     const simde__m256 shift = simde_mm256_set1_ps(l0 ? p->l0_shift : 0.0f);
     const simde__m256 ext_lo = simde_mm256_set1_ps(p->ext_lo);
     const simde__m256 ext_hi = simde_mm256_set1_ps(l0 ? p->l0_ext_hi : p->ext_hi);
     const simde__m256 int_hi = simde_mm256_set1_ps(l0 ? p->l0_int_hi : p->int_hi);
     const simde__m256 fill_at = simde_mm256_set1_ps(l0 ? p->l0_fill_lo : p->fill_print_lo);
     const simde__m256 fill_lo = simde_mm256_set1_ps(p->fill_lo), margin = simde_mm256_set1_ps(p->margin);
-    const simde__m256 half = simde_mm256_set1_ps(0.5f * j->g->cell),
+    const simde__m256 half = simde_mm256_set1_ps(0.5f * g->cell),
                       shell = simde_mm256_set1_ps(p->shell_min_width);
+    const wide_probe wp = wide_probe_of(p, g);
+    const simde__m256 need = simde_mm256_set1_ps(wp.need);
+    const long off[8] = {wp.k,
+                         -wp.k,
+                         wp.k * nx,
+                         -wp.k * nx,
+                         wp.kd + wp.kd * nx,
+                         wp.kd - wp.kd * nx,
+                         -wp.kd + wp.kd * nx,
+                         -wp.kd - wp.kd * nx};
     /* a layer index 0 among layer − 2 … layer + 2 makes every fill cell solid (scalar: j == 0) */
     int solid_all = 0;
     for (int k = 1; k <= 5; k++)
-        if (k != 3 && (long)j->layer - 3 + k == 0) solid_all = 1;
+        if (k != 3 && (long)layer - 3 + k == 0) solid_all = 1;
     const simde__m256i f_top = simde_mm256_set1_epi32(PF_FILL_TOP << PF_CELL_FILL_SHIFT);
     const simde__m256i f_bridge = simde_mm256_set1_epi32(PF_FILL_BRIDGE << PF_CELL_FILL_SHIFT);
     const simde__m256i f_sparse = simde_mm256_set1_epi32(PF_FILL_SPARSE << PF_CELL_FILL_SHIFT);
@@ -612,145 +499,136 @@ static void job_classify(void *arg, int w, int nw)
     const simde__m256i f_solid = simde_mm256_set1_epi32(PF_FILL_SOLID << PF_CELL_FILL_SHIFT);
     const simde__m256i f_first = simde_mm256_set1_epi32(PF_FILL_FIRST << PF_CELL_FILL_SHIFT);
     const simde__m256i fmask = simde_mm256_set1_epi32(PF_CELL_FILL_MASK);
-    size_t i = i0;
-    for (; i + 8 <= i1; i += 8) {
-        simde__m256 d = simde_mm256_loadu_ps(j->dist[3] + i);
-        simde__m256i in = V_CMP(d, zero, SIMDE_CMP_GT_OQ);
-        if (all_zero(in)) {
-            memset(j->out + i, 0, 8);
-            continue;
-        }
-        simde__m256 e = l0 ? simde_mm256_sub_ps(d, shift) : d;
-        simde__m256i is_ext =
-            simde_mm256_and_si256(V_CMP(e, ext_lo, SIMDE_CMP_GT_OQ), V_CMP(e, ext_hi, SIMDE_CMP_LE_OQ));
-        simde__m256i is_int =
-            simde_mm256_andnot_si256(is_ext, simde_mm256_and_si256(V_CMP(e, ext_hi, SIMDE_CMP_GT_OQ),
-                                                                   V_CMP(e, int_hi, SIMDE_CMP_LE_OQ)));
-        simde__m256i c =
-            simde_mm256_or_si256(inside, simde_mm256_or_si256(simde_mm256_and_si256(is_ext, ext),
-                                                              simde_mm256_and_si256(is_int, inn)));
-        simde__m256i has_fill = V_CMP(simde_mm256_add_ps(e, half), fill_at, SIMDE_CMP_GT_OQ);
-        simde__m256i fill;
-        if (l0) {
-            fill = simde_mm256_and_si256(has_fill, f_first);
-        } else {
-            simde__m256i top = V_CMP(V_LOAD(4, i), zero, SIMDE_CMP_LE_OQ);
-            if (j->mt)
-                top = simde_mm256_or_si256(top,
-                                           V_CMP(simde_mm256_loadu_ps(j->mt + i), margin, SIMDE_CMP_LE_OQ));
-            simde__m256i bot = V_CMP(V_LOAD(2, i), zero, SIMDE_CMP_LE_OQ);
-            if (j->mb)
-                bot = simde_mm256_or_si256(bot,
-                                           V_CMP(simde_mm256_loadu_ps(j->mb + i), margin, SIMDE_CMP_LE_OQ));
-            simde__m256i solid = solid_all ? simde_mm256_set1_epi32(-1)
-                                           : simde_mm256_or_si256(V_CMP(V_LOAD(0, i), zero, SIMDE_CMP_LE_OQ),
-                                                                  V_CMP(V_LOAD(6, i), zero, SIMDE_CMP_LE_OQ));
-            static const int ks[4] = {1, 2, 4, 5};
-            for (int q = 0; q < 4 && !solid_all; q++) {
-                simde__m256 dj = V_LOAD(ks[q], i);
-                simde__m256i recedes = V_CMP(simde_mm256_sub_ps(d, dj), shell, SIMDE_CMP_GE_OQ);
-                solid = simde_mm256_or_si256(
-                    solid, simde_mm256_and_si256(V_CMP(dj, fill_lo, SIMDE_CMP_LT_OQ), recedes));
+    for (long y = 0; y < ny; y++) {
+        long x = 0;
+        /* probes of all 8 lanes stay inside the grid */
+        int row_safe = y >= wp.k && y + wp.k < ny;
+        for (; x + 8 <= nx; x += 8) {
+            size_t i = (size_t)(y * nx + x);
+            simde__m256 d = simde_mm256_loadu_ps(d3 + i);
+            simde__m256i in = V_CMP(d, zero, SIMDE_CMP_GT_OQ);
+            if (all_zero(in)) {
+                memset(out + i, 0, 8);
+                continue;
             }
-            simde__m256i below_sparse = izero;
-            if (j->below) {
-                simde__m128i bb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(j->below + i));
-                simde__m256i bf = simde_mm256_and_si256(simde_mm256_cvtepu8_epi32(bb), fmask);
-                below_sparse = simde_mm256_cmpeq_epi32(bf, f_sparse);
+            simde__m256 e = l0 ? simde_mm256_sub_ps(d, shift) : d;
+            simde__m256i is_ext =
+                simde_mm256_and_si256(V_CMP(e, ext_lo, SIMDE_CMP_GT_OQ), V_CMP(e, ext_hi, SIMDE_CMP_LE_OQ));
+            simde__m256i is_int =
+                simde_mm256_andnot_si256(is_ext, simde_mm256_and_si256(V_CMP(e, ext_hi, SIMDE_CMP_GT_OQ),
+                                                                       V_CMP(e, int_hi, SIMDE_CMP_LE_OQ)));
+            simde__m256i c =
+                simde_mm256_or_si256(inside, simde_mm256_or_si256(simde_mm256_and_si256(is_ext, ext),
+                                                                  simde_mm256_and_si256(is_int, inn)));
+            simde__m256i has_fill = V_CMP(simde_mm256_add_ps(e, half), fill_at, SIMDE_CMP_GT_OQ);
+            simde__m256i fill;
+            if (l0) {
+                fill = simde_mm256_and_si256(has_fill, f_first);
+            } else {
+                simde__m256i top = V_CMP(V_LOAD(4, i), zero, SIMDE_CMP_LE_OQ);
+                if (mt)
+                    top = simde_mm256_or_si256(top,
+                                               V_CMP(simde_mm256_loadu_ps(mt + i), margin, SIMDE_CMP_LE_OQ));
+                simde__m256i bot = V_CMP(V_LOAD(2, i), zero, SIMDE_CMP_LE_OQ);
+                if (mb)
+                    bot = simde_mm256_or_si256(bot,
+                                               V_CMP(simde_mm256_loadu_ps(mb + i), margin, SIMDE_CMP_LE_OQ));
+                simde__m256i solid = solid_all
+                                         ? ones
+                                         : simde_mm256_or_si256(V_CMP(V_LOAD(0, i), zero, SIMDE_CMP_LE_OQ),
+                                                                V_CMP(V_LOAD(6, i), zero, SIMDE_CMP_LE_OQ));
+                static const int ks[4] = {1, 2, 4, 5};
+                for (int q = 0; q < 4 && !solid_all; q++) {
+                    simde__m256 dj = V_LOAD(ks[q], i);
+                    simde__m256i recedes = V_CMP(simde_mm256_sub_ps(d, dj), shell, SIMDE_CMP_GE_OQ);
+                    solid = simde_mm256_or_si256(
+                        solid, simde_mm256_and_si256(V_CMP(dj, fill_lo, SIMDE_CMP_LT_OQ), recedes));
+                }
+                /* sparse candidates (fill, not top/bottom, not a shell) must lie in a wide enough region */
+                simde__m256i cand = simde_mm256_andnot_si256(
+                    simde_mm256_or_si256(solid, simde_mm256_or_si256(top, bot)), has_fill);
+                cand = simde_mm256_andnot_si256(V_CMP(d, need, SIMDE_CMP_GE_OQ), cand);
+                if (!all_zero(cand)) {
+                    simde__m256i wide;
+                    if (row_safe && x >= wp.k && x + 7 + wp.k < nx) {
+                        wide = izero;
+                        for (int q = 0; q < 8; q++)
+                            wide =
+                                simde_mm256_or_si256(wide, V_CMP(simde_mm256_loadu_ps(d3 + (long)i + off[q]),
+                                                                 need, SIMDE_CMP_GE_OQ));
+                    } else {
+                        int32_t wl[8];
+                        for (int k = 0; k < 8; k++)
+                            wl[k] = -wide_cell(d3, nx, ny, x + k, y, &wp);
+                        wide = simde_mm256_loadu_si256((const simde__m256i *)(const void *)wl);
+                    }
+                    solid = simde_mm256_or_si256(solid, simde_mm256_andnot_si256(wide, cand));
+                }
+                simde__m256i below_sparse = izero;
+                if (below) {
+                    simde__m128i bb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(below + i));
+                    simde__m256i bf = simde_mm256_and_si256(simde_mm256_cvtepu8_epi32(bb), fmask);
+                    below_sparse = simde_mm256_cmpeq_epi32(bf, f_sparse);
+                }
+                /* innermost choice first: solid → ibridge/solid/sparse, then bridge over it, then top over
+                 * that */
+                fill = simde_mm256_blendv_epi8(f_solid, f_ibridge, below_sparse);
+                fill = simde_mm256_blendv_epi8(f_sparse, fill, solid);
+                fill = simde_mm256_blendv_epi8(fill, f_bridge, bot);
+                fill = simde_mm256_blendv_epi8(fill, f_top, top);
+                fill = simde_mm256_and_si256(fill, has_fill);
             }
-            /* innermost choice first: solid → ibridge/solid/sparse, then bridge over it, then top over that
-             */
-            fill = simde_mm256_blendv_epi8(f_solid, f_ibridge, below_sparse);
-            fill = simde_mm256_blendv_epi8(f_sparse, fill, solid);
-            fill = simde_mm256_blendv_epi8(fill, f_bridge, bot);
-            fill = simde_mm256_blendv_epi8(fill, f_top, top);
-            fill = simde_mm256_and_si256(fill, has_fill);
+            store8(out + i, simde_mm256_and_si256(simde_mm256_or_si256(c, fill), in));
         }
-        store8(j->out + i, simde_mm256_and_si256(simde_mm256_or_si256(c, fill), in));
+        for (; x < nx; x++)
+            out[y * nx + x] = classify_cell(p, g, &wp, layer, dist, mt, mb, below, x, y);
     }
-    for (; i < i1; i++)
-        j->out[i] = classify_cell(p, j->g->cell, j->layer, j->dist, j->mt, j->mb, j->below, i);
-}
-
-static pf_err simd_classify(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
-                            size_t nlayers, const float *const dist[7], const float *margin_top,
-                            const float *margin_bot, const uint8_t *below, uint8_t *out)
-{
-    (void)nlayers;
-    simd_ctx *c = ctx;
-    pthread_mutex_lock(&c->stage_lock);
-    cls_job j = {.g = g,
-                 .p = p,
-                 .layer = layer,
-                 .dist = dist,
-                 .mt = margin_top,
-                 .mb = margin_bot,
-                 .below = below,
-                 .out = out};
-    run_job(c, job_classify, &j);
-    pthread_mutex_unlock(&c->stage_lock);
     return PF_E_OK;
 }
 
-static void job_seeds(void *arg, int w, int nw)
+static pf_err ISA(margin_seeds)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
+                                size_t nlayers, const float *const dist[7], uint8_t *top_seed,
+                                uint8_t *bot_seed, int *has_top, int *has_bot)
 {
-    cls_job *j = arg;
-    size_t n = (size_t)j->g->nx * j->g->ny, i0, i1;
-    share(n, w, nw, 64, &i0, &i1);
-    const simde__m256 zero = simde_mm256_setzero_ps(), fill_lo = simde_mm256_set1_ps(j->p->fill_lo);
+    (void)ctx;
+    (void)nlayers;
+    size_t n = (size_t)g->nx * g->ny, i = 0;
+    if (layer == 0) { /* no fill region counts on layer 0: no seeds */
+        memset(top_seed, 1, n);
+        memset(bot_seed, 1, n);
+        *has_top = *has_bot = 0;
+        return PF_E_OK;
+    }
+    const simde__m256 zero = simde_mm256_setzero_ps(), fill_lo = simde_mm256_set1_ps(p->fill_lo);
     const simde__m256i one = simde_mm256_set1_epi32(1);
     simde__m256i any_t = simde_mm256_setzero_si256(), any_b = any_t;
-    int ht = 0, hb = 0;
-    size_t i = i0;
-    if (j->layer == 0) { /* no fill region counts on layer 0: no seeds */
-        memset(j->top_seed + i0, 1, i1 - i0);
-        memset(j->bot_seed + i0, 1, i1 - i0);
-        i = i1;
-    }
-    for (; i + 8 <= i1; i += 8) {
-        simde__m256i fill = V_CMP(simde_mm256_loadu_ps(j->dist[3] + i), fill_lo, SIMDE_CMP_GE_OQ);
+    for (; i + 8 <= n; i += 8) {
+        simde__m256i fill = V_CMP(simde_mm256_loadu_ps(dist[3] + i), fill_lo, SIMDE_CMP_GE_OQ);
         simde__m256i t = simde_mm256_and_si256(fill, V_CMP(V_LOAD(4, i), zero, SIMDE_CMP_LE_OQ));
         simde__m256i b = simde_mm256_and_si256(fill, V_CMP(V_LOAD(2, i), zero, SIMDE_CMP_LE_OQ));
         any_t = simde_mm256_or_si256(any_t, t);
         any_b = simde_mm256_or_si256(any_b, b);
-        store8(j->top_seed + i, simde_mm256_andnot_si256(t, one));
-        store8(j->bot_seed + i, simde_mm256_andnot_si256(b, one));
+        store8(top_seed + i, simde_mm256_andnot_si256(t, one));
+        store8(bot_seed + i, simde_mm256_andnot_si256(b, one));
     }
-    for (; i < i1; i++) {
-        int fill = j->layer > 0 && j->dist[3][i] >= j->p->fill_lo;
-        int t = fill && dk(j->dist, 4, i) <= 0.0f, b = fill && dk(j->dist, 2, i) <= 0.0f;
-        j->top_seed[i] = !t;
-        j->bot_seed[i] = !b;
+    int ht = !all_zero(any_t), hb = !all_zero(any_b);
+    for (; i < n; i++) {
+        int fill = dist[3][i] >= p->fill_lo;
+        int t = fill && dk(dist, 4, i) <= 0.0f, b = fill && dk(dist, 2, i) <= 0.0f;
+        top_seed[i] = !t;
+        bot_seed[i] = !b;
         ht |= t;
         hb |= b;
     }
-    j->has[w][0] = ht || !all_zero(any_t);
-    j->has[w][1] = hb || !all_zero(any_b);
-}
-
-static pf_err simd_margin_seeds(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
-                                size_t nlayers, const float *const dist[7], uint8_t *top_seed,
-                                uint8_t *bot_seed, int *has_top, int *has_bot)
-{
-    (void)nlayers;
-    simd_ctx *c = ctx;
-    pthread_mutex_lock(&c->stage_lock);
-    cls_job j = {.g = g, .p = p, .layer = layer, .dist = dist, .top_seed = top_seed, .bot_seed = bot_seed};
-    run_job(c, job_seeds, &j);
-    int ht = 0, hb = 0;
-    for (int w = 0; w < c->nthreads; w++)
-        ht |= j.has[w][0], hb |= j.has[w][1];
     *has_top = ht;
     *has_bot = hb;
-    pthread_mutex_unlock(&c->stage_lock);
     return PF_E_OK;
 }
 
 /* ---- stage 6: reduce ----
- * Rows are walked in memory order; a run's state lives in a per-diagonal counter (index x − y or x + y), so 8
- * neighbouring cells of a row update 8 neighbouring counters at once. Run sets are split over the workers
- * (each set is one independent pass), and lengths are counted as integers, so the result does not depend on
- * the split. */
+ * One pass over the rectangle of classified cells. Rows are walked in memory order; a run's state lives in a
+ * per-diagonal counter (index x − y or x + y), one counter array per run set, so 8 neighbouring cells of a
+ * row update 8 neighbouring counters of every set at once. Lengths are counted as integers. */
 
 static int hist_bin(float len)
 {
@@ -780,74 +658,17 @@ static unsigned runsets_of(unsigned fill)
     }
 }
 
-typedef struct reduce_job {
-    const pf_grid *g;
-    const pf_classify_params *p;
-    size_t layer;
-    const float *dist;
-    const uint8_t *cls;
-    int parity;
-    float step;   /* cell·√2: run length per cell */
-    int32_t *len; /* PF_RUN_N × stride per-diagonal run lengths */
-    size_t stride;
+typedef struct run_hist {
+    float step;                              /* cell·√2: run length per cell */
     uint64_t nruns[PF_RUN_N][PF_HIST_BINS];  /* runs per set and bin */
     uint64_t ncells[PF_RUN_N][PF_HIST_BINS]; /* their total length in cells */
-    uint64_t inside;                         /* cells with a class */
-    double wall[3], fill[PF_FILL_N];         /* fractional cell counts per band / fill class */
-} reduce_job;
+} run_hist;
 
-static inline void end_run(reduce_job *j, int r, int32_t len)
+static inline void end_run(run_hist *h, int r, int32_t len)
 {
-    int b = hist_bin((float)len * j->step);
-    j->nruns[r][b]++;
-    j->ncells[r][b] += (uint64_t)len;
-}
-
-static void reduce_set(reduce_job *j, int r)
-{
-    long nx = j->g->nx, ny = j->g->ny;
-    int32_t *len = j->len + (size_t)r * j->stride;
-    memset(len, 0, j->stride * sizeof *len);
-    /* runsets_of as an 8-entry table over the fill class, bit r only */
-    int32_t tab[8];
-    for (int f = 0; f < 8; f++)
-        tab[f] = (int32_t)(runsets_of((unsigned)f) >> r & 1);
-    const simde__m256i table = simde_mm256_loadu_si256((const simde__m256i *)(const void *)tab);
-    const simde__m256i seven = simde_mm256_set1_epi32(7), one = simde_mm256_set1_epi32(1);
-    const simde__m256i izero = simde_mm256_setzero_si256();
-    for (long y = 0; y < ny; y++) {
-        const uint8_t *row = j->cls + (size_t)y * (size_t)nx;
-        int32_t *ld = len + (j->parity ? y : ny - 1 - y); /* counter of cell (x, y) is ld[x] */
-        long x = 0;
-        for (; x + 8 <= nx; x += 8) {
-            simde__m128i cb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(row + x));
-            simde__m256i f =
-                simde_mm256_and_si256(simde_mm256_srli_epi32(simde_mm256_cvtepu8_epi32(cb), 2), seven);
-            simde__m256i in = simde_mm256_permutevar8x32_epi32(table, f); /* 1 or 0 */
-            simde__m256i l = simde_mm256_loadu_si256((const simde__m256i *)(void *)(ld + x));
-            simde__m256i ending = simde_mm256_andnot_si256(simde_mm256_cmpgt_epi32(in, izero),
-                                                           simde_mm256_cmpgt_epi32(l, izero));
-            int em = simde_mm256_movemask_ps(simde_mm256_castsi256_ps(ending));
-            if (em) {
-                int32_t lv[8];
-                simde_mm256_storeu_si256((simde__m256i *)(void *)lv, l);
-                for (int k = 0; k < 8; k++)
-                    if (em >> k & 1) end_run(j, r, lv[k]);
-            }
-            /* in ? len + 1 : 0 */
-            l = simde_mm256_and_si256(simde_mm256_add_epi32(l, one), simde_mm256_sub_epi32(izero, in));
-            simde_mm256_storeu_si256((simde__m256i *)(void *)(ld + x), l);
-        }
-        for (; x < nx; x++) {
-            int in = (int)(runsets_of((row[x] >> PF_CELL_FILL_SHIFT) & 7) >> r & 1);
-            if (in)
-                ld[x]++;
-            else if (ld[x])
-                end_run(j, r, ld[x]), ld[x] = 0;
-        }
-    }
-    for (size_t k = 0; k < j->stride; k++)
-        if (len[k]) end_run(j, r, len[k]);
+    int b = hist_bin((float)len * h->step);
+    h->nruns[r][b]++;
+    h->ncells[r][b] += (uint64_t)len;
 }
 
 /* Length of [a, b] ∩ [lo, hi]. */
@@ -857,148 +678,197 @@ static inline float overlap(float a, float b, float lo, float hi)
     return y > x ? y - x : 0.0f;
 }
 
-/* Fractional band and fill areas, as the scalar backend sums them (same order, so the same doubles). */
-static void reduce_count(reduce_job *j)
+/* overlap() on 8 lanes: the same float operations, so the same values. */
+static inline simde__m256 v_overlap(simde__m256 a, simde__m256 b, simde__m256 lo, simde__m256 hi)
 {
-    size_t n = (size_t)j->g->nx * j->g->ny;
-    const pf_classify_params *p = j->p;
-    float half = 0.5f * j->g->cell, inv = 1.0f / j->g->cell;
-    float shift = j->layer == 0 ? p->l0_shift : 0.0f;
-    float ext_hi = j->layer == 0 ? p->l0_ext_hi : p->ext_hi,
-          int_hi = j->layer == 0 ? p->l0_int_hi : p->int_hi;
-    float fill_lo = j->layer == 0 ? p->l0_fill_lo : p->fill_print_lo;
-    const uint8_t *cl = j->cls;
-    for (size_t i0 = 0; i0 < n; i0 += 32) {
-        size_t i1 = i0 + 32 < n ? i0 + 32 : n;
-        /* skip empty stretches 32 bytes at a time: most of a padded grid is outside */
-        if (i1 - i0 == 32 && all_zero(simde_mm256_loadu_si256((const simde__m256i *)(const void *)(cl + i0))))
-            continue;
-        for (size_t i = i0; i < i1; i++) {
-            uint8_t c = cl[i];
-            if (!c) continue;
-            float d = j->dist[i] - shift, a = d - half, b = d + half;
-            j->inside++;
-            j->wall[1] += overlap(a, b, p->ext_lo, ext_hi) * inv;
-            j->wall[2] += overlap(a, b, ext_hi, int_hi) * inv;
-            j->fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] += overlap(a, b, fill_lo, 1e30f) * inv;
-        }
-    }
+    simde__m256 x = simde_mm256_max_ps(a, lo), y = simde_mm256_min_ps(b, hi);
+    return simde_mm256_and_ps(simde_mm256_sub_ps(y, x), simde_mm256_cmp_ps(y, x, SIMDE_CMP_GT_OQ));
 }
 
-static void job_reduce(void *arg, int w, int nw)
+/* 8 per-lane double sums (two vectors of 4). */
+typedef struct dacc {
+    simde__m256d lo, hi;
+} dacc;
+
+static inline void acc_add(dacc *a, simde__m256 v)
 {
-    reduce_job *j = arg;
-    /* PF_RUN_N sets plus the class count, dealt round-robin */
-    for (int t = w; t <= PF_RUN_N; t += nw) {
-        if (t == PF_RUN_N)
-            reduce_count(j);
-        else
-            reduce_set(j, t);
-    }
+    a->lo = simde_mm256_add_pd(a->lo, simde_mm256_cvtps_pd(simde_mm256_castps256_ps128(v)));
+    a->hi = simde_mm256_add_pd(a->hi, simde_mm256_cvtps_pd(simde_mm256_extractf128_ps(v, 1)));
 }
 
-static pf_err simd_reduce(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
+static double acc_sum(const dacc *a)
+{
+    double l[4], h[4];
+    simde_mm256_storeu_pd(l, a->lo);
+    simde_mm256_storeu_pd(h, a->hi);
+    return ((l[0] + h[0]) + (l[1] + h[1])) + ((l[2] + h[2]) + (l[3] + h[3]));
+}
+
+static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
                           const float *dist, const uint8_t *cls, int parity, pf_layer_cells *out)
 {
-    simd_ctx *c = ctx;
-    pthread_mutex_lock(&c->stage_lock);
-    pf_err err = PF_E_NOMEM;
-    reduce_job *j = calloc(1, sizeof *j);
-    if (!j) goto done;
-    j->g = g;
-    j->p = p;
-    j->layer = layer;
-    j->dist = dist;
-    j->cls = cls;
-    j->parity = parity;
-    j->step = g->cell * 1.41421356f;
-    j->stride = round_up((size_t)g->nx + g->ny + 8, 16);
-    if (!(j->len = scratch_get(c, PF_RUN_N * j->stride * sizeof *j->len))) goto done;
-    run_job(c, job_reduce, j);
+    (void)ctx;
     memset(out, 0, sizeof *out);
-    double ca = (double)g->cell * g->cell, perp = (double)(g->cell * 0.70710678f);
-    out->area = (float)((double)j->inside * ca);
-    for (int k = 1; k < 3; k++)
-        out->wall_area[k] = (float)(j->wall[k] * ca);
+    long nx = g->nx, ny = g->ny, x0, x1, y0, y1;
+    if (!nonzero_rect(cls, nx, ny, &x0, &x1, &y0, &y1)) return PF_E_OK;
+    long rw = x1 - x0 + 1, rh = y1 - y0 + 1;
+    size_t stride = round_up((size_t)(rw + rh + 8), 16);
+    int32_t *len = calloc(PF_RUN_N * stride, sizeof *len);
+    run_hist *h = calloc(1, sizeof *h);
+    if (!len || !h) {
+        free(len);
+        free(h);
+        return PF_E_NOMEM;
+    }
+    h->step = g->cell * 1.41421356f;
+    /* Fractional band and fill areas: the scalar backend's per-cell floats, summed in double per lane (only
+     * the order of the additions differs). */
+    float half = 0.5f * g->cell, inv = 1.0f / g->cell;
+    float shift = layer == 0 ? p->l0_shift : 0.0f;
+    float ext_hi = layer == 0 ? p->l0_ext_hi : p->ext_hi, int_hi = layer == 0 ? p->l0_int_hi : p->int_hi;
+    float fill_lo = layer == 0 ? p->l0_fill_lo : p->fill_print_lo;
+    double area = 0, wall[3] = {0}, fill[PF_FILL_N] = {0};
+    dacc vacc[1 + PF_FILL_N]; /* walls 1, 2, then fill classes 1..6 */
+    memset(vacc, 0, sizeof vacc);
+    const simde__m256 v_shift = simde_mm256_set1_ps(shift), v_half = simde_mm256_set1_ps(half),
+                      v_inv = simde_mm256_set1_ps(inv), v_ext_lo = simde_mm256_set1_ps(p->ext_lo),
+                      v_ext_hi = simde_mm256_set1_ps(ext_hi), v_int_hi = simde_mm256_set1_ps(int_hi),
+                      v_fill_lo = simde_mm256_set1_ps(fill_lo), v_top = simde_mm256_set1_ps(1e30f);
+    int32_t tab[8];
+    for (int f = 0; f < 8; f++)
+        tab[f] = (int32_t)runsets_of((unsigned)f);
+    const simde__m256i table = simde_mm256_loadu_si256((const simde__m256i *)(const void *)tab);
+    const simde__m256i seven = simde_mm256_set1_epi32(7), one = simde_mm256_set1_epi32(1);
+    const simde__m256i izero = simde_mm256_setzero_si256();
+    simde__m256i bit[PF_RUN_N];
+    for (int r = 0; r < PF_RUN_N; r++)
+        bit[r] = simde_mm256_set1_epi32(1 << r);
+    for (long ry = 0; ry < rh; ry++) {
+        const uint8_t *row = cls + (size_t)(ry + y0) * (size_t)nx + x0;
+        const float *drow = dist + (size_t)(ry + y0) * (size_t)nx + x0;
+        long base = parity ? ry : rh - 1 - ry; /* counter of cell (rx, ry) is base + rx */
+        long x = 0;
+        for (; x + 8 <= rw; x += 8) {
+            simde__m128i cb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(row + x));
+            simde__m256i cv = simde_mm256_cvtepu8_epi32(cb);
+            simde__m256i fc = simde_mm256_and_si256(simde_mm256_srli_epi32(cv, PF_CELL_FILL_SHIFT), seven);
+            if (!all_zero(cv)) {
+                /* the scalar per-cell floats, summed per lane in double */
+                simde__m256i in = simde_mm256_cmpgt_epi32(cv, izero);
+                area += __builtin_popcount((unsigned)simde_mm256_movemask_ps(simde_mm256_castsi256_ps(in)));
+                simde__m256 d = simde_mm256_sub_ps(simde_mm256_loadu_ps(drow + x), v_shift);
+                simde__m256 a = simde_mm256_sub_ps(d, v_half), b = simde_mm256_add_ps(d, v_half);
+                simde__m256 inf = simde_mm256_castsi256_ps(in);
+                simde__m256 ov[3] = {
+                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_lo, v_ext_hi), v_inv), inf),
+                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_hi, v_int_hi), v_inv), inf),
+                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_fill_lo, v_top), v_inv), inf)};
+                acc_add(&vacc[0], ov[0]);
+                acc_add(&vacc[1], ov[1]);
+                for (int k = 1; k < PF_FILL_N; k++) {
+                    simde__m256 sel =
+                        simde_mm256_castsi256_ps(simde_mm256_cmpeq_epi32(fc, simde_mm256_set1_epi32(k)));
+                    acc_add(&vacc[1 + k], simde_mm256_and_ps(ov[2], sel));
+                }
+            }
+            simde__m256i sets = simde_mm256_permutevar8x32_epi32(table, fc);
+            for (int r = 0; r < PF_RUN_N; r++) {
+                int32_t *ld = len + (size_t)r * stride + base + x;
+                simde__m256i in = simde_mm256_cmpeq_epi32(simde_mm256_and_si256(sets, bit[r]), bit[r]);
+                simde__m256i l = simde_mm256_loadu_si256((const simde__m256i *)(void *)ld);
+                simde__m256i ending = simde_mm256_andnot_si256(in, simde_mm256_cmpgt_epi32(l, izero));
+                int em = simde_mm256_movemask_ps(simde_mm256_castsi256_ps(ending));
+                if (em) {
+                    int32_t lv[8];
+                    simde_mm256_storeu_si256((simde__m256i *)(void *)lv, l);
+                    for (int k = 0; k < 8; k++)
+                        if (em >> k & 1) end_run(h, r, lv[k]);
+                }
+                l = simde_mm256_and_si256(simde_mm256_add_epi32(l, one), in); /* in ? len + 1 : 0 */
+                simde_mm256_storeu_si256((simde__m256i *)(void *)ld, l);
+            }
+        }
+        for (; x < rw; x++) {
+            uint8_t c = row[x];
+            if (c) {
+                float d = drow[x] - shift, a = d - half, b = d + half;
+                area += 1;
+                wall[1] += overlap(a, b, p->ext_lo, ext_hi) * inv;
+                wall[2] += overlap(a, b, ext_hi, int_hi) * inv;
+                fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] += overlap(a, b, fill_lo, 1e30f) * inv;
+            }
+            unsigned set = runsets_of((c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT);
+            for (int r = 0; r < PF_RUN_N; r++) {
+                int32_t *ld = len + (size_t)r * stride + base + x;
+                if (set >> r & 1)
+                    (*ld)++;
+                else if (*ld)
+                    end_run(h, r, *ld), *ld = 0;
+            }
+        }
+    }
+    for (int r = 0; r < PF_RUN_N; r++)
+        for (size_t k = 0; k < stride; k++)
+            if (len[(size_t)r * stride + k]) end_run(h, r, len[(size_t)r * stride + k]);
+    wall[1] += acc_sum(&vacc[0]);
+    wall[2] += acc_sum(&vacc[1]);
     for (int k = 1; k < PF_FILL_N; k++)
-        out->fill_area[k] = (float)(j->fill[k] * ca);
+        fill[k] += acc_sum(&vacc[1 + k]);
+    double ca = (double)g->cell * g->cell, perp = (double)(g->cell * 0.70710678f);
+    out->area = (float)(area * ca);
+    for (int k = 1; k < 3; k++)
+        out->wall_area[k] = (float)(wall[k] * ca);
+    for (int k = 1; k < PF_FILL_N; k++)
+        out->fill_area[k] = (float)(fill[k] * ca);
     for (int r = 0; r < PF_RUN_N; r++)
         for (int b = 0; b < PF_HIST_BINS; b++) {
-            out->runs[r][b] = (float)((double)j->nruns[r][b] * perp);
-            out->run_area[r][b] = (float)((double)j->ncells[r][b] * ca);
+            out->runs[r][b] = (float)((double)h->nruns[r][b] * perp);
+            out->run_area[r][b] = (float)((double)h->ncells[r][b] * ca);
         }
-    err = PF_E_OK;
-done:
-    free(j);
-    pthread_mutex_unlock(&c->stage_lock);
-    return err;
+    free(len);
+    free(h);
+    return PF_E_OK;
 }
 
-/* ---- lifecycle ---- */
+/* ---- the stage table of this copy, and (in the baseline copy) the constructor ---- */
 
-static void simd_destroy(void *p)
+static const pf_backend ISA(table) = {
+    .name = "simd",
+    .slice_count = ISA(slice_count),
+    .slice_emit = ISA(slice_emit),
+    .raster = ISA(raster),
+    .edt = ISA(edt),
+    .classify = ISA(classify),
+    .margin_seeds = ISA(margin_seeds),
+    .reduce = ISA(reduce),
+};
+
+#ifdef PF_SIMD_AVX2
+const pf_backend *pf__backend_simd_avx2(void)
 {
-    simd_ctx *c = p;
-    if (!c) return;
-    pthread_mutex_lock(&c->m);
-    c->quit = 1;
-    pthread_cond_broadcast(&c->go);
-    pthread_mutex_unlock(&c->m);
-    for (int i = 0; i < c->started; i++)
-        pthread_join(c->threads[i], NULL);
-    pthread_cond_destroy(&c->go);
-    pthread_cond_destroy(&c->done);
-    pthread_mutex_destroy(&c->m);
-    pthread_mutex_destroy(&c->stage_lock);
-    free(c->scratch);
-    free(c);
+    return &table_avx2;
 }
-
+#else
 pf_err pf_backend_simd_create(int threads, pf_backend **out)
 {
     if (threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (int)n : 1;
     }
-    if (threads > MAX_THREADS) threads = MAX_THREADS;
-    pf_backend *be = calloc(1, sizeof *be);
-    simd_ctx *c = calloc(1, sizeof *c);
-    if (!be || !c) {
-        free(be);
-        free(c);
-        return PF_E_NOMEM;
-    }
-    pthread_mutex_init(&c->stage_lock, NULL);
-    pthread_mutex_init(&c->m, NULL);
-    pthread_cond_init(&c->go, NULL);
-    pthread_cond_init(&c->done, NULL);
-    c->nthreads = threads;
-    for (int i = 1; i < threads; i++) {
-        worker_start *ws = malloc(sizeof *ws);
-        if (!ws) break;
-        *ws = (worker_start){c, i};
-        if (pthread_create(&c->threads[c->started], NULL, worker_main, ws)) {
-            free(ws);
-            break;
-        }
-        c->started++;
-    }
-    if (c->started != threads - 1) {
-        simd_destroy(c);
-        free(be);
-        return PF_E_DEVICE;
-    }
-    *be = (pf_backend){.name = "simd",
-                       .device = "cpu",
-                       .ctx = c,
-                       .slice_count = simd_slice_count,
-                       .slice_emit = simd_slice_emit,
-                       .raster = simd_raster,
-                       .edt = simd_edt,
-                       .classify = simd_classify,
-                       .margin_seeds = simd_margin_seeds,
-                       .reduce = simd_reduce,
-                       .destroy = simd_destroy};
+    if (threads > 256) threads = 256;
+    pf_backend *be = malloc(sizeof *be);
+    if (!be) return PF_E_NOMEM;
+    *be = table_base;
+    int avx2 = 0;
+#ifdef PF_HAVE_SIMD_AVX2
+    __builtin_cpu_init();
+    if ((avx2 = __builtin_cpu_supports("avx2"))) *be = *pf__backend_simd_avx2();
+#endif
+    be->device = avx2 ? "cpu (avx2)" : "cpu (baseline simd)";
+    be->threads = (unsigned)threads;
+    be->ctx = NULL;
+    be->destroy = NULL;
     *out = be;
     return PF_E_OK;
 }
+#endif

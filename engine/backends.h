@@ -1,5 +1,5 @@
 /* Constructors and run-time selection of the estimator backends declared in engine/backend.h: scalar
- * (reference), SIMD + threads (engine/backend_simd.c) and OpenCL (engine/backend_opencl.c,
+ * (reference), SIMD (engine/backend_simd.c) and OpenCL (engine/backend_opencl.c,
  * kernels/estimate.cl). */
 #ifndef PF_BACKENDS_H
 #define PF_BACKENDS_H
@@ -8,18 +8,19 @@
 #include "engine/cl.h"
 #include "engine/error.h"
 
-/* The SIMD backend: SIMDe-vectorized stages, each layer-sized stage split over `threads` worker threads (0:
- * one per online CPU, capped at 64). Results equal the scalar backend's (masks, classes bit for bit; see the
- * file for the float reductions). Errors: NOMEM, DEVICE (a thread could not be started). *out is set only on
- * success; release it with pf_backend_free. Thread-safe: stages may be called from several threads at once;
- * calls then share the pool (one stage at a time runs on the pool, the others wait). */
+/* The SIMD backend: SIMDe-vectorized stages, an AVX2 build of them chosen at creation when the CPU has AVX2
+ * (device "cpu (avx2)"), else the baseline build. Stages are single-threaded and stateless (ctx is NULL), so
+ * they may be called from any number of threads at once; backend->threads tells the driver how many layers to
+ * run at once: `threads`, or one per online CPU when threads ≤ 0. Results equal the scalar backend's (masks,
+ * distances and classes bit for bit; reductions up to the order of float additions). Errors: NOMEM. *out is
+ * set only on success; release it with pf_backend_free. */
 pf_err pf_backend_simd_create(int threads, pf_backend **out);
 
 /* The OpenCL backend on the device pf_cl_open chooses for o (NULL: defaults). Every stage runs on the device;
  * there is no CPU fallback inside it: a device failure is PF_E_DEVICE with details in eb at creation and
  * PF_E_DEVICE from the stage later. backend->device is pf_cl_device_name. Kernels are built once at creation
  * (the pf_cl program cache keeps one program per process and device). Errors: DEVICE, NOMEM. Thread-safe:
- * stages serialise on the device queue. */
+ * stages serialise on the device queue; backend->threads is 1 (the device parallelises inside a stage). */
 pf_err pf_backend_opencl_create(const pf_cl_opts *o, pf_backend **out, pf_errbuf *eb);
 
 /* Selects a backend by name: "scalar", "simd" (threads = one per CPU), "opencl" (best device), or "auto": an

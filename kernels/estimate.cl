@@ -95,41 +95,41 @@ __kernel void slice_holes(__global const uint *fill, __global const uint *offset
     }
 }
 
-/* ---- stage 3: raster: crossings per segment into a delta grid, then a prefix sum per row ---- */
+/* ---- stage 3: raster, one work-item per band of `band` rows: it finds the crossings of its row centres among
+ * all segments, adds the windings into its own delta rows (no atomics: nobody else writes them) and prefix-sums
+ * them. The crossing arithmetic is the scalar backend's, expression by expression. ---- */
 
-__kernel void raster_cross(__global const float *segs, uint nsegs, float x0, float y0, float inv, uint nx, uint ny,
-                           __global int *delta)
+__kernel void raster_rows(__global const float *segs, uint nsegs, float x0, float y0, float inv, uint nx, uint ny,
+                          uint band, __global int *delta, __global uchar *mask)
 {
-    uint i = get_global_id(0);
-    if (i >= nsegs) return;
-    __global const float *s = segs + (size_t)SEG * i;
-    float ya = (s[1] - y0) * inv - 0.5f, yb = (s[3] - y0) * inv - 0.5f;
-    if (ya == yb) return;
-    int w = yb < ya ? 1 : -1;
-    float ylo = fmin(ya, yb), yhi = fmax(ya, yb);
-    float xa = (s[0] - x0) * inv - 0.5f, xb = (s[2] - x0) * inv - 0.5f;
-    long r0 = (long)ceil(ylo), r1 = (long)ceil(yhi);
-    if (r0 < 0) r0 = 0;
-    if (r1 > (long)ny) r1 = (long)ny;
-    for (long r = r0; r < r1; r++) {
-        float x = xa + (xb - xa) * (((float)r - ya) / (yb - ya));
-        long c = (long)ceil(x);
-        if (c < 0) c = 0;
-        if (c > (long)nx) c = (long)nx;
-        atomic_add(&delta[(size_t)r * (nx + 1) + (size_t)c], w);
+    long lo = (long)get_global_id(0) * band, hi = min(lo + (long)band, (long)ny);
+    if (lo >= (long)ny) return;
+    for (size_t i = (size_t)lo * (nx + 1); i < (size_t)hi * (nx + 1); i++) delta[i] = 0;
+    for (uint i = 0; i < nsegs; i++) {
+        __global const float *s = segs + (size_t)SEG * i;
+        float ya = (s[1] - y0) * inv - 0.5f, yb = (s[3] - y0) * inv - 0.5f;
+        if (ya == yb) continue;
+        float ylo = fmin(ya, yb), yhi = fmax(ya, yb);
+        long r0 = max((long)ceil(ylo), lo), r1 = min((long)ceil(yhi), hi); /* rows r with ylo <= r < yhi */
+        if (r0 >= r1) continue;
+        int w = yb < ya ? 1 : -1;
+        float xa = (s[0] - x0) * inv - 0.5f, xb = (s[2] - x0) * inv - 0.5f;
+        for (long r = r0; r < r1; r++) {
+            float x = xa + (xb - xa) * (((float)r - ya) / (yb - ya));
+            long c = (long)ceil(x);
+            if (c < 0) c = 0;
+            if (c > (long)nx) c = (long)nx;
+            delta[(size_t)r * (nx + 1) + (size_t)c] += w;
+        }
     }
-}
-
-__kernel void raster_rows(__global const int *delta, uint nx, uint ny, __global uchar *mask)
-{
-    uint r = get_global_id(0);
-    if (r >= ny) return;
-    int acc = 0;
-    __global const int *d = delta + (size_t)r * (nx + 1);
-    __global uchar *m = mask + (size_t)r * nx;
-    for (uint c = 0; c < nx; c++) {
-        acc += d[c];
-        m[c] = acc != 0;
+    for (long r = lo; r < hi; r++) {
+        int acc = 0;
+        __global const int *d = delta + (size_t)r * (nx + 1);
+        __global uchar *m = mask + (size_t)r * nx;
+        for (uint c = 0; c < nx; c++) {
+            acc += d[c];
+            m[c] = acc != 0;
+        }
     }
 }
 
@@ -205,10 +205,28 @@ __kernel void edt_rows(__global const uchar *mask, uint nx, uint ny, float cell,
 
 /* ---- stage 5: margin seeds and classify, one item per cell ---- */
 
+/* need, wk, wkd: the sparse-width probe (host-computed as the scalar backend's wide_enough computes them). */
 typedef struct params {
     float ext_lo, ext_hi, int_hi, fill_lo, fill_print_lo, l0_shift, l0_ext_hi, l0_int_hi, l0_fill_lo, margin,
-        shell_min_width, cell;
+        shell_min_width, cell, need;
+    int wk, wkd;
+    uint nx, ny;
 } params;
+
+/* Whether cell i lies in a fill region at least sparse_min_width wide: d reaches need there, or at ±wk cells
+ * along an axis or ±wkd along a diagonal (the scalar backend's wide_enough). */
+static int wide_enough(__global const float *d, uint i, params p)
+{
+    if (d[i] >= p.need) return 1;
+    long nx = p.nx, ny = p.ny, x = i % p.nx, y = i / p.nx;
+    const int dx[8] = {1, -1, 0, 0, 1, 1, -1, -1}, dy[8] = {0, 0, 1, -1, 1, -1, 1, -1};
+    for (int q = 0; q < 8; q++) {
+        long s = q < 4 ? p.wk : p.wkd, xx = x + dx[q] * s, yy = y + dy[q] * s;
+        if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
+        if (d[yy * nx + xx] >= p.need) return 1;
+    }
+    return 0;
+}
 
 /* The 7-layer window arrives as one buffer of 7 fields; present is a bit mask of the layers that exist. */
 #define DK(k, i) ((present >> (k) & 1) ? win[(size_t)(k) * n + (i)] : -1.0f)
@@ -259,6 +277,7 @@ __kernel void classify(__global const float *win, uint present, uint n, uint lay
                     float dj = DK(k, i);
                     solid = j == 0 || (dj < p.fill_lo && d - dj >= p.shell_min_width);
                 }
+                if (!solid && !wide_enough(win + 3 * (size_t)n, i, p)) solid = 1;
                 if (!solid) fill = FILL_SPARSE;
                 else if ((have & 4) && ((below[i] & FILL_MASK) >> FILL_SHIFT) == FILL_SPARSE) fill = FILL_IBRIDGE;
                 else fill = FILL_SOLID;

@@ -47,7 +47,16 @@ typedef struct pf_sha256 {
     X(STR, totp_secret)     /* base32 TOTP secret, NULL when 2FA was never set up */                         \
     X(BOOL, totp_enabled)   /* 2FA active */                                                                 \
     X(I64, created_at)      /* account creation time */                                                      \
-    X(I64, updated_at)      /* last profile change */
+    X(I64, updated_at)      /* last profile change */                                                        \
+    X(U64, token_version)   /* bumped by a password or role change: older session JWTs stop working */       \
+    X(I64, totp_last_step)  /* last TOTP time step accepted (a code is never accepted twice) */              \
+    X(SHA, verify_hash)     /* SHA-256 of the pending email-verification token, zero = none */               \
+    X(I64, verify_expires)  /* its expiry */                                                                 \
+    X(SHA, reset_hash)      /* SHA-256 of the pending password-reset token, zero = none */                   \
+    X(I64, reset_expires)   /* its expiry */                                                                 \
+    X(STR, pending_email)   /* requested new address (lower-case), NULL = none */                            \
+    X(SHA, change_hash)     /* SHA-256 of the token confirming pending_email, zero = none */                 \
+    X(I64, change_expires)  /* its expiry */
 
 /* Saved delivery addresses. Index: user (newest first). */
 #define PF_ADDRESS_FIELDS(X)                                                                                 \

@@ -1,12 +1,13 @@
 /* Backends against the scalar reference: every stage on the same inputs from real meshes (masks and classes
  * cell by cell, distances within 1e-4 mm, reductions within 1e-3 relative), then whole estimates of every
- * test mesh. */
+ * test mesh at 0, 20 and 100 % infill (weight and time within 0.5 %). */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/backends.h"
 #include "engine/estimate.h"
@@ -133,7 +134,8 @@ static pf_classify_params params(void)
                                 .l0_int_hi = 0.7753f,
                                 .l0_fill_lo = 0.7003f,
                                 .margin = 3.0f,
-                                .shell_min_width = 0.22f};
+                                .shell_min_width = 0.4274f,
+                                .sparse_min_width = 0.6106f};
 }
 
 static double rel(double a, double b)
@@ -221,39 +223,62 @@ static void check_layers(const pf_backend *be, const char *file, float cell)
     pf_mesh_free(m);
 }
 
-/* Whole estimates of every .stl in tests/data at 20 % infill, each compared backend against one scalar run:
- * weight and print time within 0.5 %. */
+/* Whole estimates of every test mesh (the .stl files of tests/data and the gear as .obj and .3mf), each
+ * prepared once per backend and evaluated at 0, 20 and 100 % infill against the scalar backend: weight and
+ * print time within 0.5 %. */
 Test(backends, estimates_of_every_test_mesh_match_scalar)
 {
     const char *names[] = {"simd", "opencl"};
+    const double density[] = {0.0, 0.2, 1.0};
+    enum { ND = sizeof density / sizeof density[0] };
+    const char *files[64];
+    int nf = 0;
     DIR *d = opendir(PF_TEST_DATA);
     cr_assert_not_null(d);
     struct dirent *e;
-    int meshes = 0;
-    pf_profile p = pf_profile_default();
-    p.infill_density = 0.2;
-    while ((e = readdir(d))) {
+    static char names_buf[64][256];
+    while ((e = readdir(d)) && nf < 62) {
         size_t len = strlen(e->d_name);
-        if (len < 5 || strcmp(e->d_name + len - 4, ".stl") || strstr(e->d_name, ".ascii.")) continue;
-        pf_mesh *m = load(e->d_name);
-        pf_estimate a, b;
-        pf_errbuf eb = {{0}};
-        cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &a, &eb), PF_E_OK, "%s: %s", e->d_name,
-                     eb.msg);
-        cr_assert_gt(a.weight_g, 0);
-        for (int k = 0; k < 2; k++) {
-            cr_assert_eq(pf_estimate_run(m, &p, backend(names[k]), &b, &eb), PF_E_OK, "%s: %s", e->d_name,
-                         eb.msg);
-            cr_assert_leq(rel(a.weight_g, b.weight_g), 0.005, "%s %s: weight %g vs %g g", names[k], e->d_name,
-                          a.weight_g, b.weight_g);
-            cr_assert_leq(rel(a.print_time_s, b.print_time_s), 0.005, "%s %s: time %g vs %g s", names[k],
-                          e->d_name, a.print_time_s, b.print_time_s);
-        }
-        pf_mesh_free(m);
-        meshes++;
+        if (len < 5 || len >= 256 || strcmp(e->d_name + len - 4, ".stl") || strstr(e->d_name, ".ascii."))
+            continue;
+        memcpy(names_buf[nf], e->d_name, len + 1);
+        files[nf] = names_buf[nf];
+        nf++;
     }
     closedir(d);
-    cr_assert_geq(meshes, 10, "every test mesh");
+    cr_assert_geq(nf, 10, "every test mesh");
+    files[nf++] = "gear.obj";
+    files[nf++] = "gear.3mf";
+    pf_profile p = pf_profile_default();
+    for (int f = 0; f < nf; f++) {
+        pf_mesh *m = load(files[f]);
+        pf_estimate_cache *ca = NULL;
+        pf_errbuf eb = {{0}};
+        cr_assert_eq(pf_estimate_prepare(m, &p, pf_backend_scalar(), &ca, &eb), PF_E_OK, "%s: %s", files[f],
+                     eb.msg);
+        pf_estimate a[ND];
+        for (int k = 0; k < ND; k++) {
+            cr_assert_eq(pf_estimate_eval(ca, density[k], 0, &a[k], &eb), PF_E_OK);
+            cr_assert_gt(a[k].weight_g, 0);
+        }
+        cr_assert_geq(a[ND - 1].weight_g, a[0].weight_g, "%s: 100 %% infill weighs at least 0 %%", files[f]);
+        for (int b = 0; b < 2; b++) {
+            pf_estimate_cache *cb = NULL;
+            cr_assert_eq(pf_estimate_prepare(m, &p, backend(names[b]), &cb, &eb), PF_E_OK, "%s %s: %s",
+                         names[b], files[f], eb.msg);
+            for (int k = 0; k < ND; k++) {
+                pf_estimate o;
+                cr_assert_eq(pf_estimate_eval(cb, density[k], 0, &o, &eb), PF_E_OK);
+                cr_assert_leq(rel(a[k].weight_g, o.weight_g), 0.005, "%s %s %g: weight %g vs %g g", names[b],
+                              files[f], density[k], a[k].weight_g, o.weight_g);
+                cr_assert_leq(rel(a[k].print_time_s, o.print_time_s), 0.005, "%s %s %g: time %g vs %g s",
+                              names[b], files[f], density[k], a[k].print_time_s, o.print_time_s);
+            }
+            pf_estimate_cache_free(cb);
+        }
+        pf_estimate_cache_free(ca);
+        pf_mesh_free(m);
+    }
 }
 
 /* ---- SIMD ---- */
@@ -308,4 +333,20 @@ Test(backends, selection_by_name)
     cr_assert(!strcmp(be->name, "simd") || !strcmp(be->name, "opencl"));
     pf_backend_free(be);
     pf_backend_free(NULL);
+}
+
+/* The layer-parallelism hint: one layer at a time on scalar and OpenCL, one per online CPU on SIMD. */
+Test(backends, threads_hint_per_backend)
+{
+    pf_backend *be = NULL;
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_backend_get("scalar", &be, &eb), PF_E_OK);
+    cr_assert_eq(be->threads, 1);
+    pf_backend_free(be);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    cr_assert_eq(backend("simd")->threads, (unsigned)(cpus > 0 ? cpus : 1));
+    cr_assert_eq(backend("opencl")->threads, 1);
+    cr_assert_eq(pf_backend_simd_create(3, &be), PF_E_OK);
+    cr_assert_eq(be->threads, 3);
+    pf_backend_free(be);
 }
