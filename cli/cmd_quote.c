@@ -1,4 +1,5 @@
-/* printforge quote: slicer-grade weight and print time of a mesh (and, once pricing lands, its price). */
+/* printforge quote: slicer-grade weight and print time of a mesh, and its price in INR under the default cost
+ * settings and material table. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,15 +9,10 @@
 #include "cli/cli.h"
 #include "engine/backends.h"
 #include "engine/estimate.h"
+#include "engine/material.h"
 #include "engine/mesh.h"
+#include "engine/price.h"
 #include "engine/profile.h"
-
-/* Densities of the materials quote accepts (g/cm³). Pricing brings its own table; this one only feeds grams.
- */
-static const struct {
-    const char *name;
-    double density;
-} materials[] = {{"PLA", 1.24}, {"PETG", 1.27}, {"ABS", 1.04}, {"ASA", 1.07}, {"TPU", 1.21}, {"PC", 1.20}};
 
 static double now_ms(void)
 {
@@ -102,13 +98,22 @@ int pf_cmd_quote(int argc, char **argv)
     if (infill >= 0) prof.infill_density = infill / 100;
     if (layer_h > 0) prof.layer_height = layer_h;
     if (supports) prof.supports = 1;
-    int found = 0;
-    for (size_t i = 0; i < sizeof materials / sizeof materials[0]; i++)
-        if (!strcasecmp(material, materials[i].name)) prof.filament_density = materials[i].density, found = 1;
-    if (!found) return fail(json, "unknown material '%s' (PLA, PETG, ABS, ASA, TPU, PC)", material);
+    /* The material gives grams (density) and the filament cost per kg. */
+    const pf_material_def *mat = NULL;
+    if (pf_material_find(material, &mat, &eb)) {
+        char names[256] = "";
+        for (size_t i = 0; i < pf_material_default_count(); i++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                     pf_material_default_at(i)->name);
+        char d[400];
+        snprintf(d, sizeof d, "unknown material '%s' (%s)", material, names);
+        return fail(json, "%s", d);
+    }
+    prof.filament_density = mat->density_g_cm3;
     if (pf_profile_validate(&prof, &eb)) return fail(json, "%s", eb.msg);
 
-    /* The backend by name (auto: an OpenCL GPU if present, else SIMD); a missing one is an error, never a swap. */
+    /* The backend by name (auto: an OpenCL GPU if present, else SIMD); a missing one is an error, never a
+     * swap. */
     pf_backend *be = NULL;
     if (pf_backend_get(backend, &be, &eb)) return fail(json, "backend: %s", eb.msg);
 
@@ -132,6 +137,19 @@ int pf_cmd_quote(int argc, char **argv)
     }
     double elapsed = now_ms() - t0;
 
+    /* Price of the order line under the default cost settings (weight includes supports when enabled). */
+    pf_price_settings ps = pf_price_settings_default();
+    pf_price_input pin = {.weight_g = e.weight_g,
+                          .print_time_s = e.print_time_s,
+                          .material_cost_per_kg_paise = mat->cost_per_kg_paise,
+                          .quantity = (int64_t)quantity,
+                          .priority = priority};
+    pf_price_breakdown pb;
+    if (pf_price_compute(&ps, &pin, &pb, &eb)) {
+        pf_backend_free(be);
+        return fail(json, "price: %s", eb.msg);
+    }
+
     if (!json) {
         printf("%s: %zu layers, %.2f g (%.2f m of %.2f mm filament), print %.0f s (%.1f h), job %.0f s\n",
                path, e.layers, e.weight_g, e.filament_m, prof.filament_diameter, e.print_time_s,
@@ -141,12 +159,17 @@ int pf_cmd_quote(int argc, char **argv)
         if (quantity > 1)
             printf("quantity %.0f: %.2f g, %.0f s\n", quantity, e.weight_g * quantity,
                    e.print_time_s * quantity);
+        char b[5][PF_PRICE_INR_BUFSZ];
+        printf("price (%s%s): material %s + printing %s + priority %s + GST %s = %s\n", mat->name,
+               priority ? ", priority" : "", pf_price_format_inr(pb.material, b[0]),
+               pf_price_format_inr(pb.printing, b[1]), pf_price_format_inr(pb.priority, b[2]),
+               pf_price_format_inr(pb.gst, b[3]), pf_price_format_inr(pb.total, b[4]));
         pf_backend_free(be);
         return 0;
     }
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "file", path);
-    cJSON_AddStringToObject(o, "material", material);
+    cJSON_AddStringToObject(o, "material", mat->name);
     cJSON_AddNumberToObject(o, "infill_pct", prof.infill_density * 100);
     cJSON_AddNumberToObject(o, "layer_height_mm", prof.layer_height);
     cJSON_AddBoolToObject(o, "supports", prof.supports);
@@ -170,8 +193,13 @@ int pf_cmd_quote(int argc, char **argv)
     cJSON_AddStringToObject(o, "backend", be->name);
     cJSON_AddStringToObject(o, "device", be->device);
     cJSON_AddNumberToObject(o, "elapsed_ms", elapsed);
-    /* TODO(pricing): engine/price.h lands from the pricing branch; the integrator adds
-     * "price": {material, printing, priority, gst, total} (INR) here from e, quantity and priority. */
+    cJSON *pr = cJSON_AddObjectToObject(o, "price");
+    cJSON_AddStringToObject(pr, "currency", "INR");
+    cJSON_AddNumberToObject(pr, "material", pf_price_to_inr(pb.material));
+    cJSON_AddNumberToObject(pr, "printing", pf_price_to_inr(pb.printing));
+    cJSON_AddNumberToObject(pr, "priority", pf_price_to_inr(pb.priority));
+    cJSON_AddNumberToObject(pr, "gst", pf_price_to_inr(pb.gst));
+    cJSON_AddNumberToObject(pr, "total", pf_price_to_inr(pb.total));
     char *s = cJSON_PrintUnformatted(o);
     if (s) puts(s);
     free(s);

@@ -18,7 +18,14 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
 /* Cell-layers per estimate: bounds prepare time. Fractional cell coverage keeps areas accurate on coarse
  * grids. */
 #define CELL_BUDGET 8e6
-#define CELL_MIN 0.05
+/* Never finer than this fraction of the external perimeter width: finer grids cost time without changing the
+ * estimate (measured on the reference meshes and the exact box tests: 0.3–0.4·w hold the errors of a 0.05 mm
+ * grid; 0.45–0.5·w start to lose box walls by 1–2 % and thin walls by up to 10 %). */
+#define CELL_MIN_W 0.4
+/* The grid's origin sits this fraction of a cell off the part's bounding box, so parts whose size is a whole
+ * number of cells (a 20 mm cube on 0.2 mm cells) do not put both walls exactly on cell boundaries, where the
+ * classification of the boundary cells flips as a whole. */
+#define GRID_SHIFT 0.25
 
 typedef struct layer_stat {
     pf_layer_cells cells; /* areas and fill-run histograms from the backend */
@@ -28,18 +35,56 @@ typedef struct layer_stat {
     uint32_t nloops;      /* closed contours (islands + holes) */
     uint32_t nislands;    /* counter-clockwise contours */
     float excess[NSPD];   /* Σ over contours of planner time − length/v, at spd_grid speeds */
-    double fixed[2][3]
-                [2]; /* [100 % infill?][solid, top, bridge] → {path length, planner time} at nominal speed */
 } layer_stat;
 
+/* A fill group's lines reduced per histogram bin, enough to time them exactly at any cruise speed F: a line
+ * of length l that reaches F takes l/F + (F − vj)²/(a·F); a shorter one takes the triangular-profile time
+ * `tri`, which does not depend on F. */
+typedef struct fill_bins {
+    uint32_t nb;                 /* bins in use */
+    uint8_t strip[PF_HIST_BINS]; /* 1: a narrow strip filled along its length (l/F, no link) */
+    float l[PF_HIST_BINS];       /* line length, mm */
+    float w[PF_HIST_BINS];       /* line count (sparse: perpendicular extent, × density / spacing in eval) */
+    float tri[PF_HIST_BINS];     /* time of one line too short to reach F */
+    double nlong;                /* Σ w over non-strip bins: lines that get a link */
+    double len;                  /* Σ w·l */
+    double v, a;                 /* nominal speed, acceleration */
+} fill_bins;
+
+/* Everything eval needs about one layer, independent of the density; identical layers share one record
+ * (mult counts them). Modes: 0 = density 0, 1 = sparse infill, 2 = 100 % (sparse printed as solid). */
+typedef struct layer_eval {
+    double mult;           /* layers with this record */
+    double wlen[4], wv[4]; /* wall groups (small ext, ext, small inner, inner): length, nominal speed */
+    double wk[4];          /* weight of the per-contour excess time of each wall group */
+    double tw[4];          /* each wall group's nominal time */
+    double tw_nom[2];      /* nominal wall time: external, inner */
+    float excess[NSPD];    /* the layer's contour excess times (layer_stat.excess) */
+    double flen[2][3];     /* [full][solid, top, bridge] path length at nominal speed */
+    double ftime[2][3];    /* the same groups' nominal planner time */
+    double link[2];        /* link length of the solid and top groups */
+    double naive_fixed[3]; /* per mode: naive time of travel, retractions and bridges */
+    double naive_all[3];   /* per mode: naive_fixed + every adjustable group except sparse */
+    double t_trav[3], t_other[3]; /* per mode: travel and retraction times */
+    double sparse_c; /* sparse planner time per unit (density / spacing) at nominal speed, no links */
+    int has_sparse;  /* the layer has a sparse region */
+    fill_bins fb[4]; /* solid (not full), solid (full), top, sparse */
+} layer_eval;
+
 struct pf_estimate_cache {
-    pf_profile p;          /* profile the cache was made with */
-    size_t nlayers;        /* layer count */
-    layer_stat *layers;    /* nlayers entries */
-    double cell;           /* raster cell size, mm */
-    double overhang_area;  /* mm², downward faces needing support */
-    double support_column; /* mm³, Σ overhang projected area × height above the bed */
-    double max_area;       /* largest layer area */
+    pf_profile p;            /* profile the cache was made with */
+    size_t nlayers;          /* layer count */
+    layer_stat *layers;      /* nlayers entries */
+    double cell;             /* raster cell size, mm */
+    double overhang_area;    /* mm², downward faces needing support */
+    double support_column;   /* mm³, Σ overhang projected area × height above the bed */
+    double max_area;         /* largest layer area */
+    layer_eval *recs;        /* distinct layer records */
+    size_t nrecs;            /* their count */
+    double vol_ext, vol_int; /* wall volumes, mm³ */
+    double vol_solid[2];     /* solid volume [full] */
+    double sparse_len_d;     /* Σ sparse path length per unit density·(1/spacing), i.e. Σ w·l */
+    double sparse_len_0;     /* Σ sparse link length (density-independent part), mm */
 };
 
 const char *pf_estimate_bucket_name(int bucket)
@@ -77,39 +122,74 @@ static pf_classify_params classify_params(const pf_profile *p)
 
 /* ---- contour chaining: segments → closed loops, timed by the planner model ---- */
 
-typedef struct key_idx {
-    uint64_t key;
-    uint32_t idx;
-} key_idx;
+/* Scratch for contour_stats, sized once for the largest layer. */
+typedef struct chain_scratch {
+    size_t cap;       /* hash slots (a power of two ≥ 2 × segments) */
+    uint32_t *head;   /* per slot: first segment index + 1 whose start key hashes there, 0 = none */
+    uint32_t *next;   /* per segment: next index + 1 in its slot's list */
+    uint8_t *used;    /* per segment: already chained */
+    float *pts;       /* chained points, 2 floats each */
+    double *mscratch; /* pf_motion_polyline_times scratch */
+} chain_scratch;
 
-static int cmp_key(const void *a, const void *b)
+static void chain_scratch_free(chain_scratch *cs)
 {
-    const key_idx *x = a, *y = b;
-    return x->key < y->key ? -1 : x->key > y->key;
+    free(cs->head);
+    free(cs->next);
+    free(cs->used);
+    free(cs->pts);
+    free(cs->mscratch);
 }
 
-/* Chains one layer's segments by shared mesh edges and fills the contour fields of *ls. Open chains
- * (non-manifold meshes) are timed as open polylines. Errors: NOMEM. */
-static pf_err contour_stats(const float *segs, const uint64_t *keys, size_t n, const pf_profile *p, int first,
-                            layer_stat *ls)
+/* Errors: NOMEM. */
+static pf_err chain_scratch_init(chain_scratch *cs, size_t maxn)
 {
-    pf_err err = PF_E_NOMEM;
-    key_idx *ki = malloc((n ? n : 1) * sizeof *ki);
-    uint8_t *used = calloc(n ? n : 1, 1);
-    float *pts = malloc((2 * n + 2) * sizeof *pts);
-    if (!ki || !used || !pts) goto done;
-    for (size_t i = 0; i < n; i++)
-        ki[i] = (key_idx){keys[2 * i], (uint32_t)i};
-    qsort(ki, n, sizeof *ki, cmp_key);
+    memset(cs, 0, sizeof *cs);
+    cs->cap = 16;
+    while (cs->cap < 2 * maxn)
+        cs->cap *= 2;
+    cs->head = malloc(cs->cap * sizeof *cs->head);
+    cs->next = malloc((maxn + 1) * sizeof *cs->next);
+    cs->used = malloc(maxn + 1);
+    cs->pts = malloc((2 * maxn + 2) * sizeof *cs->pts);
+    cs->mscratch = malloc(pf_motion_polyline_scratch(maxn + 1) * sizeof *cs->mscratch);
+    if (!cs->head || !cs->next || !cs->used || !cs->pts || !cs->mscratch) {
+        chain_scratch_free(cs);
+        return PF_E_NOMEM;
+    }
+    return PF_E_OK;
+}
+
+static size_t key_slot(uint64_t key, size_t cap)
+{
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdull;
+    key ^= key >> 33;
+    return (size_t)key & (cap - 1);
+}
+
+/* Chains one layer's segments by shared mesh edges (a hash of start keys: linear in the segments) and fills
+ * the contour fields of *ls. Open chains (non-manifold meshes) are timed as open polylines. */
+static void contour_stats(const float *segs, const uint64_t *keys, size_t n, const pf_profile *p, int first,
+                          chain_scratch *cs, layer_stat *ls)
+{
+    memset(cs->head, 0, cs->cap * sizeof *cs->head);
+    memset(cs->used, 0, n);
+    for (size_t i = n; i-- > 0;) { /* lists in index order */
+        size_t h = key_slot(keys[2 * i], cs->cap);
+        cs->next[i] = cs->head[h];
+        cs->head[h] = (uint32_t)i + 1;
+    }
     double a = fmin(first ? p->accel_first_layer : p->accel_perimeter, p->accel_max);
     double small_limit = 2 * M_PI * 6.5;
+    float *pts = cs->pts;
     for (size_t s0 = 0; s0 < n; s0++) {
-        if (used[s0] || keys[2 * s0] == UINT64_MAX) continue;
+        if (cs->used[s0] || keys[2 * s0] == UINT64_MAX) continue;
         size_t np = 0, cur = s0;
         int closed = 0;
         double len = 0, area2 = 0;
         for (;;) {
-            used[cur] = 1;
+            cs->used[cur] = 1;
             const float *s = segs + PF_SEG_FLOATS * cur;
             if (np == 0 || hypotf(s[0] - pts[2 * np - 2], s[1] - pts[2 * np - 1]) > 1e-4f) {
                 pts[2 * np] = s[0], pts[2 * np + 1] = s[1];
@@ -118,16 +198,14 @@ static pf_err contour_stats(const float *segs, const uint64_t *keys, size_t n, c
             len += hypotf(s[2] - s[0], s[3] - s[1]);
             area2 += (double)s[0] * s[3] - (double)s[2] * s[1];
             /* next segment: one whose start edge is this end edge */
-            key_idx probe = {keys[2 * cur + 1], 0};
-            key_idx *hit = bsearch(&probe, ki, n, sizeof *ki, cmp_key);
-            if (!hit) break;
-            while (hit > ki && hit[-1].key == probe.key)
-                hit--;
+            uint64_t want = keys[2 * cur + 1];
             size_t next = SIZE_MAX;
-            for (; hit < ki + n && hit->key == probe.key; hit++) {
-                if (hit->idx == s0) closed = 1;
-                if (!used[hit->idx]) {
-                    next = hit->idx;
+            for (uint32_t e = cs->head[key_slot(want, cs->cap)]; e; e = cs->next[e - 1]) {
+                size_t idx = e - 1;
+                if (keys[2 * idx] != want) continue;
+                if (idx == s0) closed = 1;
+                if (!cs->used[idx]) {
+                    next = idx;
                     break;
                 }
             }
@@ -139,21 +217,16 @@ static pf_err contour_stats(const float *segs, const uint64_t *keys, size_t n, c
         ls->nloops++;
         if (area2 > 0) ls->nislands++;
         if (len <= small_limit) ls->small_len += (float)len;
+        double t[NSPD];
+        pf_motion_polyline_times(pts, np, closed, spd_grid, NSPD, a, p->jerk_xy, cs->mscratch, t);
         for (int k = 0; k < NSPD; k++)
-            ls->excess[k] += (float)(pf_motion_polyline_time(pts, np, closed, spd_grid[k], a, p->jerk_xy) -
-                                     len / spd_grid[k]);
+            ls->excess[k] += (float)(t[k] - len / spd_grid[k]);
     }
-    err = PF_E_OK;
-done:
-    free(ki);
-    free(used);
-    free(pts);
-    return err;
 }
 
 /* ---- prepare ---- */
 
-static void measure_fixed_groups(pf_estimate_cache *c);
+static pf_err build_records(pf_estimate_cache *c);
 
 pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
                            pf_estimate_cache **out, pf_errbuf *eb)
@@ -164,7 +237,8 @@ pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_ba
     uint32_t *tris = NULL, *counts = NULL, *offs = NULL;
     float *zs = NULL, *segs = NULL, *verts = NULL, *ring = NULL, *mtop = NULL, *mbot = NULL;
     uint64_t *keys = NULL;
-    uint8_t *mask = NULL, *cls = NULL, *below = NULL, *stop = NULL, *sbot = NULL;
+    uint8_t *masks = NULL, *clsring = NULL, *same2 = NULL, *stop = NULL, *sbot = NULL;
+    uint32_t *sid = NULL; /* slice id per layer: equal ids, identical masks (layer 0 unique) */
     size_t ntris = 0;
 
     /* Printed triangles only, dropped onto the bed (z from 0). */
@@ -235,14 +309,21 @@ pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_ba
     keys = malloc((nseg ? nseg : 1) * 2 * sizeof *keys);
     if (!segs || !keys) goto nomem;
     if ((err = be->slice_emit(be->ctx, verts, tris, ntris, zs, nl, offs, segs, keys))) goto fail;
-    for (size_t l = 0; l < nl; l++)
-        if ((err = contour_stats(segs + (size_t)PF_SEG_FLOATS * offs[l], keys + 2 * (size_t)offs[l],
-                                 counts[l], p, l == 0, &c->layers[l])))
-            goto fail;
+    {
+        uint32_t maxn = 0;
+        for (size_t l = 0; l < nl; l++)
+            if (counts[l] > maxn) maxn = counts[l];
+        chain_scratch cs;
+        if (chain_scratch_init(&cs, maxn)) goto nomem;
+        for (size_t l = 0; l < nl; l++)
+            contour_stats(segs + (size_t)PF_SEG_FLOATS * offs[l], keys + 2 * (size_t)offs[l], counts[l], p,
+                          l == 0, &cs, &c->layers[l]);
+        chain_scratch_free(&cs);
+    }
 
-    /* Grid: bounded per layer and in total, never finer than CELL_MIN. */
+    /* Grid: bounded per layer and in total, never finer than CELL_MIN_W·w_ext. */
     double W = hi[0] - lo[0], D = hi[1] - lo[1];
-    double cell = fmax(CELL_MIN, sqrt(W * D * (double)nl / CELL_BUDGET));
+    double cell = fmax(CELL_MIN_W * p->w_ext, sqrt(W * D * (double)nl / CELL_BUDGET));
     cell = fmax(cell, sqrt(W * D / (double)MAX_CELLS_PER_LAYER));
     for (;;) { /* padding can push a thin part over the cap; grow until it fits */
         double nxd = ceil(W / cell) + 6, nyd = ceil(D / cell) + 6;
@@ -252,30 +333,59 @@ pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_ba
     pf_grid g = {.cell = (float)cell};
     g.nx = (uint32_t)(ceil(W / cell) + 6);
     g.ny = (uint32_t)(ceil(D / cell) + 6);
-    g.x0 = (float)(lo[0] - 3 * cell);
-    g.y0 = (float)(lo[1] - 3 * cell);
+    g.x0 = (float)(lo[0] - (3 - GRID_SHIFT) * cell);
+    g.y0 = (float)(lo[1] - (3 - GRID_SHIFT) * cell);
     c->cell = cell;
     size_t ncell = (size_t)g.nx * g.ny;
     ring = malloc(7 * ncell * sizeof *ring);
     mtop = malloc(ncell * sizeof *mtop);
     mbot = malloc(ncell * sizeof *mbot);
-    mask = malloc(ncell);
-    cls = malloc(ncell);
-    below = malloc(ncell);
+    masks = malloc(2 * ncell);
+    clsring = malloc(4 * ncell);
+    sid = calloc(nl, sizeof *sid);
+    same2 = calloc(nl, 1);
     stop = malloc(ncell);
     sbot = malloc(ncell);
-    if (!ring || !mtop || !mbot || !mask || !cls || !below || !stop || !sbot) goto nomem;
+    if (!ring || !mtop || !mbot || !masks || !clsring || !sid || !same2 || !stop || !sbot) goto nomem;
 
-    /* Stages 3–6 per layer, with distance fields of layers l−3..l+3 in a ring of 7. */
+    /* Stages 3–6 per layer, with distance fields of layers l−3..l+3 in a ring of 7 and classes of l−3..l in
+     * a ring of 4. Prismatic parts repeat the same slice for hundreds of layers, so two shortcuts, both
+     * exact: a mask equal to the previous layer's reuses its distance field; and a layer whose whole 7-layer
+     * window holds the same slices as the window of layer l−2 (same parity, so the same fill direction), with
+     * the layer below also equal to its counterpart, gets l−2's classes and sums without running the stages.
+     */
     pf_classify_params cp = classify_params(p);
     size_t ready = 0; /* layers [0, ready) have distance fields in the ring */
+    uint32_t next_id = 1;
     for (size_t l = 0; l < nl; l++) {
         while (ready < nl && ready <= l + 3) {
             size_t k = ready;
-            if ((err = be->raster(be->ctx, segs + (size_t)PF_SEG_FLOATS * offs[k], counts[k], &g, mask)))
+            uint8_t *m = masks + (k & 1) * ncell, *prev = masks + ((k + 1) & 1) * ncell;
+            float *dk = ring + (k % 7) * ncell;
+            if ((err = be->raster(be->ctx, segs + (size_t)PF_SEG_FLOATS * offs[k], counts[k], &g, m)))
                 goto fail;
-            if ((err = be->edt(be->ctx, mask, &g, ring + (k % 7) * ncell))) goto fail;
+            if (k > 0 && !memcmp(m, prev, ncell)) {
+                memcpy(dk, ring + ((k - 1) % 7) * ncell, ncell * sizeof *dk);
+                sid[k] = k > 1 ? sid[k - 1] : next_id++; /* layer 0 matches no window */
+            } else {
+                if ((err = be->edt(be->ctx, m, &g, dk))) goto fail;
+                sid[k] = next_id++;
+            }
             ready++;
+        }
+        uint8_t *cls = clsring + (l % 4) * ncell;
+        const uint8_t *below = l ? clsring + ((l - 1) % 4) * ncell : NULL;
+        int copy = l >= 4 && same2[l - 1];
+        for (int k = 0; k < 7 && copy; k++) {
+            long j = (long)l - 3 + k;
+            uint32_t a = j < (long)nl ? sid[j] : 0, b = j >= 2 && j - 2 < (long)nl ? sid[j - 2] : 0;
+            copy = a == b;
+        }
+        if (copy) {
+            memcpy(cls, clsring + ((l - 2) % 4) * ncell, ncell);
+            c->layers[l].cells = c->layers[l - 2].cells;
+            same2[l] = 1;
+            continue;
         }
         const float *win[7];
         for (int k = 0; k < 7; k++) {
@@ -286,16 +396,15 @@ pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_ba
         if ((err = be->margin_seeds(be->ctx, &g, &cp, l, nl, win, stop, sbot, &ht, &hb))) goto fail;
         if (ht && (err = be->edt(be->ctx, stop, &g, mtop))) goto fail;
         if (hb && (err = be->edt(be->ctx, sbot, &g, mbot))) goto fail;
-        if ((err = be->classify(be->ctx, &g, &cp, l, nl, win, ht ? mtop : NULL, hb ? mbot : NULL,
-                                l ? below : NULL, cls)))
+        if ((err =
+                 be->classify(be->ctx, &g, &cp, l, nl, win, ht ? mtop : NULL, hb ? mbot : NULL, below, cls)))
             goto fail;
         if ((err = be->reduce(be->ctx, &g, &cp, l, win[3], cls, (int)(l & 1), &c->layers[l].cells)))
             goto fail;
-        if (c->layers[l].cells.area > c->max_area) c->max_area = c->layers[l].cells.area;
-        uint8_t *t = below;
-        below = cls;
-        cls = t;
+        same2[l] = l >= 2 && !memcmp(cls, clsring + ((l - 2) % 4) * ncell, ncell);
     }
+    for (size_t l = 0; l < nl; l++)
+        if (c->layers[l].cells.area > c->max_area) c->max_area = c->layers[l].cells.area;
 
     /* Overhangs: downward faces flatter than the support threshold, not on the bed. */
     double cth = cos(p->support_threshold * M_PI / 180);
@@ -311,7 +420,7 @@ pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_ba
         c->overhang_area += nn / 2;
         c->support_column += (-nz / 2) * zc;
     }
-    measure_fixed_groups(c);
+    if (build_records(c)) goto nomem;
     err = PF_E_OK;
     *out = c;
     c = NULL;
@@ -330,9 +439,10 @@ fail:
     free(ring);
     free(mtop);
     free(mbot);
-    free(mask);
-    free(cls);
-    free(below);
+    free(masks);
+    free(clsring);
+    free(sid);
+    free(same2);
     free(stop);
     free(sbot);
     return err;
@@ -342,6 +452,7 @@ void pf_estimate_cache_free(pf_estimate_cache *c)
 {
     if (!c) return;
     free(c->layers);
+    free(c->recs);
     free(c);
 }
 
@@ -371,97 +482,242 @@ const pf_layer_cells *pf_estimate_cache_layer(const pf_estimate_cache *c, size_t
 #define SHORT_RUN 1.5     /* fill runs shorter than this (mm) print along the strip: no per-line cost */
 #define TRAVEL_FACTOR 0.5 /* mean retracted travel ≈ this × √(layer area / islands) */
 
-static double excess_at(const layer_stat *ls, double v)
+static double excess_at(const float *excess, double v)
 {
-    if (v <= spd_grid[0]) return ls->excess[0];
+    if (v <= spd_grid[0]) return excess[0];
     for (int k = 1; k < NSPD; k++)
         if (v <= spd_grid[k]) {
             double t = (v - spd_grid[k - 1]) / (spd_grid[k] - spd_grid[k - 1]);
-            return ls->excess[k - 1] + t * (ls->excess[k] - ls->excess[k - 1]);
+            return excess[k - 1] + t * (excess[k] - excess[k - 1]);
         }
-    return ls->excess[NSPD - 1];
+    return excess[NSPD - 1];
 }
 
-/* A group of fill lines from one run histogram at line spacing S: path length (with links) and planner time
- * at speed v. */
-typedef struct fill_group {
-    const float *runs, *area; /* histogram, NULL for none */
-    double S;                 /* line spacing */
-    double link;              /* link length per line */
-    double trim;              /* length lost per line */
-    double v, a;              /* cruise speed, acceleration */
-    int adjustable;           /* cooling may slow it */
-    int bucket;               /* time bucket */
-} fill_group;
-
-static void fill_measure(const fill_group *fg, double v, double vj, double *len, double *time)
+/* Reduces a run histogram to fill lines at spacing S (0: the count stays per unit of 1/spacing, for sparse
+ * infill whose spacing depends on the density) losing trim per line, printed at v with acceleration a and
+ * line-end speed vj. */
+static void bins_make(const float *runs, const float *area, double S, double trim, double v, double a,
+                      double vj, fill_bins *fb)
 {
-    double L = 0, T = 0;
-    if (fg->runs && fg->S > 0) {
-        for (int b = 0; b < PF_HIST_BINS; b++) {
-            if (fg->runs[b] <= 0) continue;
-            double n = fg->runs[b] / fg->S, l = fg->area[b] / fg->runs[b] - fg->trim;
-            if (l < 0.05) l = 0.05;
-            if (l + fg->trim < SHORT_RUN) { /* a narrow strip: filled along its length */
-                L += n * l;
-                T += n * l / v;
-                continue;
-            }
-            L += n * (l + fg->link);
-            T += n *
-                 (pf_motion_move_time(l, v, fg->a, vj, vj) + pf_motion_move_time(fg->link, v, fg->a, vj, vj));
-        }
+    memset(fb, 0, sizeof *fb);
+    fb->v = v;
+    fb->a = a;
+    for (int b = 0; b < PF_HIST_BINS; b++) {
+        if (runs[b] <= 0) continue;
+        double l = area[b] / runs[b] - trim;
+        if (l < 0.05) l = 0.05;
+        uint32_t i = fb->nb++;
+        fb->l[i] = (float)l;
+        fb->w[i] = (float)(S > 0 ? runs[b] / S : runs[b]);
+        fb->strip[i] = l + trim < SHORT_RUN;
+        double vp = sqrt(a * fb->l[i] + vj * vj);
+        fb->tri[i] = (float)(2 * (vp - vj) / a);
+        fb->len += (double)fb->w[i] * fb->l[i];
+        if (!fb->strip[i]) fb->nlong += fb->w[i];
     }
-    *len = L;
-    *time = T;
 }
 
-/* The fill groups of one layer (solid, top, bridge, sparse without its density-dependent fields). */
-static void layer_groups(const pf_profile *p, const layer_stat *ls, int first, int full, fill_group fg[4])
+/* Planner time of the lines of fb at cruise F, each entered and left at vj, plus nlong links of length link;
+ * equal to timing every line with pf_motion_move_time, in one pass over the bins. */
+static double bins_time(const fill_bins *fb, double link, double F, double vj)
 {
-    const pf_layer_cells *lc = &ls->cells;
-    double h = ls->h, amax = p->accel_max;
-    double ss = spacing(first ? p->w_first : p->w_solid, h), st = spacing(p->w_top, h);
-    double sb = p->bridge_flow_ratio * spacing(p->w_solid, h);
-    double vfirst = p->speed_first_layer, afirst = fmin(p->accel_first_layer, amax);
-    double ai = fmin(p->accel_infill, amax), ab = fmin(p->accel_bridge, amax);
-    fill_group g[4] = {
-        {full ? lc->runs[PF_RUN_FULL] : lc->runs[PF_RUN_SOLID],
-         full ? lc->run_area[PF_RUN_FULL] : lc->run_area[PF_RUN_SOLID], ss, ss * LINK_FACTOR, 0,
-         first ? vfirst : p->speed_solid, first ? afirst : ai, 1, PF_FEAT_SOLID},
-        {lc->runs[PF_RUN_TOP], lc->run_area[PF_RUN_TOP], st, st * LINK_FACTOR, 0, p->speed_top, ai, 1,
-         PF_FEAT_SOLID},
-        {lc->runs[PF_RUN_BRIDGE], lc->run_area[PF_RUN_BRIDGE], sb, sb * LINK_FACTOR, 0,
-         first ? vfirst : p->speed_bridge, first ? afirst : ab, 0, PF_FEAT_SOLID},
-        {NULL, NULL, 0, 0, 0, p->speed_infill, ai, 1, PF_FEAT_INFILL},
-    };
-    memcpy(fg, g, sizeof g);
+    double thr = -1, cF = 0;
+    if (F > vj) {
+        thr = (F * F - vj * vj) / fb->a;
+        cF = (F - vj) * (F - vj) / (fb->a * F);
+    }
+    double T = 0;
+    for (uint32_t i = 0; i < fb->nb; i++) {
+        double w = fb->w[i], l = fb->l[i];
+        if (fb->strip[i])
+            T += w * l / F;
+        else
+            T += l >= thr ? w * (l / F + cF) : w * fb->tri[i];
+    }
+    return T + fb->nlong * pf_motion_move_time(link, F, fb->a, vj, vj);
 }
 
-/* Density-independent fill groups of every layer, measured once at nominal speeds (eval re-measures a group
- * only when the cooling slowdown lowers its speed). Internal bridges join the bridge group below 100 %. */
-static void measure_fixed_groups(pf_estimate_cache *c)
+/* Retracted travel timing shared by every layer: planner and naive time of one retraction cycle. */
+static void retract_times(const pf_profile *p, double *t_retract, double *n_retract)
+{
+    double amax = p->accel_max, jerk = p->jerk_xy;
+    double wipe_len = p->wipe ? p->retract_length / p->retract_speed * 0.8 * p->speed_travel : 0;
+    double wipe_e = p->wipe ? 0.95 * p->retract_length : 0, rest_e = p->retract_length - wipe_e;
+    *t_retract =
+        pf_motion_move_time(wipe_len, 0.8 * p->speed_travel, fmin(p->accel_default, amax), jerk, jerk) +
+        rest_e / p->retract_speed + 2 * pf_motion_move_time(p->retract_lift, p->speed_z, 200, 0.4, 0.4) +
+        pf_motion_move_time(p->retract_length, p->retract_speed, 1250, 4.5, 4.5);
+    *n_retract = (p->wipe ? wipe_len / (0.8 * p->speed_travel) : 0) + rest_e / p->retract_speed +
+                 2 * p->retract_lift / p->speed_z + p->retract_length / p->retract_speed;
+}
+
+/* Builds the density-independent record of layer l (volumes go to the cache totals separately). */
+static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
 {
     const pf_profile *p = &c->p;
-    double vj = LINE_END_JERK * p->jerk_xy;
-    for (size_t l = 0; l < c->nlayers; l++) {
-        layer_stat *ls = &c->layers[l];
+    const layer_stat *ls = &c->layers[l];
+    const pf_layer_cells *lc = &ls->cells;
+    memset(r, 0, sizeof *r);
+    int first = l == 0;
+    double h = ls->h, amax = p->accel_max, jerk = p->jerk_xy, vj = LINE_END_JERK * jerk;
+    double se = spacing(first ? p->w_first : p->w_ext, h), sp = spacing(first ? p->w_first : p->w_perim, h);
+    double ss = spacing(first ? p->w_first : p->w_solid, h), st = spacing(p->w_top, h);
+    double sb = p->bridge_flow_ratio * spacing(p->w_solid, h), si = spacing(p->w_infill, p->layer_height);
+    double vfirst = p->speed_first_layer, afirst = fmin(p->accel_first_layer, amax);
+    double ai = fmin(p->accel_infill, amax), ab = fmin(p->accel_bridge, amax),
+           at = fmin(p->accel_default, amax);
+    double v0 = first ? vfirst : p->speed_solid, a0 = first ? afirst : ai;
+    double vb = first ? vfirst : p->speed_bridge, abr = first ? afirst : ab;
+
+    /* Fill groups. Internal bridges join the bridge group below 100 %, the full set replaces solid at it. */
+    bins_make(lc->runs[PF_RUN_SOLID], lc->run_area[PF_RUN_SOLID], ss, 0, v0, a0, vj, &r->fb[0]);
+    bins_make(lc->runs[PF_RUN_FULL], lc->run_area[PF_RUN_FULL], ss, 0, v0, a0, vj, &r->fb[1]);
+    bins_make(lc->runs[PF_RUN_TOP], lc->run_area[PF_RUN_TOP], st, 0, p->speed_top, ai, vj, &r->fb[2]);
+    bins_make(lc->runs[PF_RUN_SPARSE], lc->run_area[PF_RUN_SPARSE], 0, LINE_TRIM * si * M_SQRT2,
+              p->speed_infill, ai, vj, &r->fb[3]);
+    r->link[0] = ss * LINK_FACTOR;
+    r->link[1] = st * LINK_FACTOR;
+    fill_bins br, ib;
+    bins_make(lc->runs[PF_RUN_BRIDGE], lc->run_area[PF_RUN_BRIDGE], sb, 0, vb, abr, vj, &br);
+    bins_make(lc->runs[PF_RUN_IBRIDGE], lc->run_area[PF_RUN_IBRIDGE], sb, 0, vb, abr, vj, &ib);
+    double lb = br.len + br.nlong * sb * LINK_FACTOR, tb = bins_time(&br, sb * LINK_FACTOR, vb, vj);
+    double lib = ib.len + ib.nlong * sb * LINK_FACTOR, tib = bins_time(&ib, sb * LINK_FACTOR, vb, vj);
+    for (int full = 0; full < 2; full++) {
+        const fill_bins *s = &r->fb[full];
+        r->flen[full][0] = s->len + s->nlong * r->link[0];
+        r->ftime[full][0] = bins_time(s, r->link[0], s->v, vj);
+        r->flen[full][1] = r->fb[2].len + r->fb[2].nlong * r->link[1];
+        r->ftime[full][1] = bins_time(&r->fb[2], r->link[1], r->fb[2].v, vj);
+        r->flen[full][2] = lb + (full ? 0 : lib);
+        r->ftime[full][2] = tb + (full ? 0 : tib);
+    }
+    r->has_sparse = r->fb[3].nb > 0;
+    r->sparse_c = bins_time(&r->fb[3], 0, r->fb[3].v, vj);
+
+    /* Walls: external and inner loops, small loops slower. */
+    double Le = lc->wall_area[PF_CELL_WALL_EXT] / se, Li = lc->wall_area[PF_CELL_WALL_INT] / sp;
+    double fs = ls->contour_len > 0 ? fmin(1, ls->small_len / ls->contour_len) : 0;
+    double ve = first ? vfirst : p->speed_ext_perimeter, vi = first ? vfirst : p->speed_perimeter;
+    double vs = first ? vfirst : p->speed_small_perimeter;
+    double wlen[4] = {Le * fs, Le * (1 - fs), Li * fs, Li * (1 - fs)};
+    double wv[4] = {fmin(vs, ve), ve, vs, vi};
+    double cl = ls->contour_len > 0 ? ls->contour_len : 1;
+    double wloops[4] = {fmin(1.2, Le / cl), fmin(1.2, Le / cl), fmin((double)p->perimeters, Li / cl),
+                        fmin((double)p->perimeters, Li / cl)};
+    memcpy(r->excess, ls->excess, sizeof r->excess);
+    double naive_walls = 0;
+    for (int k = 0; k < 4; k++) {
+        r->wlen[k] = wlen[k];
+        r->wv[k] = wv[k];
+        if (wlen[k] <= 0) continue;
+        r->wk[k] = wloops[k] * (wlen[k] / (k < 2 ? (Le > 0 ? Le : 1) : (Li > 0 ? Li : 1)));
+        r->tw[k] = wlen[k] / wv[k] + r->wk[k] * excess_at(r->excess, wv[k]);
+        r->tw_nom[k >= 2] += r->tw[k];
+        naive_walls += wlen[k] / wv[k];
+    }
+
+    /* Travel and retractions: one per contour, one per fill kind per island, one layer change. */
+    double t_retract, n_retract;
+    retract_times(p, &t_retract, &n_retract);
+    double islands = ls->nislands ? ls->nislands : 1;
+    double dtr = TRAVEL_FACTOR * sqrt(lc->area / islands);
+    double t_move = pf_motion_move_time(dtr, p->speed_travel, at, jerk, jerk);
+    for (int m = 0; m < 3; m++) {
+        int full = m == 2;
+        const double *fl = r->flen[full];
+        int kinds = (fl[0] > 0) + (fl[1] > 0) + (fl[2] > 0) + (m == 1 && r->has_sparse);
+        double ntr = ls->nloops + islands * kinds + 1;
+        r->t_trav[m] = ntr * t_move;
+        r->t_other[m] = ntr * t_retract;
+        r->naive_fixed[m] = ntr * (n_retract + dtr / p->speed_travel) + fl[2] / vb;
+        r->naive_all[m] = r->naive_fixed[m] + naive_walls + fl[0] / v0 + fl[1] / p->speed_top;
+    }
+}
+
+static uint64_t hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Volume totals and one record per distinct layer (prismatic parts repeat the same slice hundreds of times,
+ * and eval then prices each distinct layer once). Layers compare equal when their whole statistics and
+ * thickness match and neither is layer 0. Errors: NOMEM. */
+static pf_err build_records(pf_estimate_cache *c)
+{
+    const pf_profile *p = &c->p;
+    size_t nl = c->nlayers, cap = 16;
+    while (cap < 2 * nl)
+        cap *= 2;
+    uint32_t *slot = malloc(cap * sizeof *slot); /* record index + 1, 0 = empty */
+    c->recs = malloc(nl * sizeof *c->recs);
+    if (!slot || !c->recs) {
+        free(slot);
+        return PF_E_NOMEM;
+    }
+    memset(slot, 0, cap * sizeof *slot);
+    uint32_t *rep = malloc(nl * sizeof *rep); /* layer each record was made from */
+    if (!rep) {
+        free(slot);
+        return PF_E_NOMEM;
+    }
+    for (size_t l = 0; l < nl; l++) {
+        const layer_stat *ls = &c->layers[l];
+        const pf_layer_cells *lc = &ls->cells;
+        double h = ls->h, ss = spacing(l == 0 ? p->w_first : p->w_solid, h);
+        c->vol_ext += h * lc->wall_area[PF_CELL_WALL_EXT];
+        c->vol_int += h * lc->wall_area[PF_CELL_WALL_INT];
+        /* Solid volume: h × area, less what short lines lose at their ends. */
         for (int full = 0; full < 2; full++) {
-            fill_group fg[4];
-            layer_groups(p, ls, l == 0, full, fg);
-            for (int k = 0; k < 3; k++)
-                fill_measure(&fg[k], fg[k].v, vj, &ls->fixed[full][k][0], &ls->fixed[full][k][1]);
-            if (!full) {
-                fill_group ib = fg[2];
-                ib.runs = ls->cells.runs[PF_RUN_IBRIDGE];
-                ib.area = ls->cells.run_area[PF_RUN_IBRIDGE];
-                double L2, T2;
-                fill_measure(&ib, ib.v, vj, &L2, &T2);
-                ls->fixed[0][2][0] += L2;
-                ls->fixed[0][2][1] += T2;
+            const float(*rs)[PF_HIST_BINS] = lc->runs, (*ra)[PF_HIST_BINS] = lc->run_area;
+            double a_solid = lc->fill_area[PF_FILL_SOLID] + lc->fill_area[PF_FILL_FIRST];
+            double a_bridge = lc->fill_area[PF_FILL_BRIDGE] + (full ? 0 : lc->fill_area[PF_FILL_IBRIDGE]);
+            if (full) a_solid += lc->fill_area[PF_FILL_SPARSE] + lc->fill_area[PF_FILL_IBRIDGE];
+            int sets[4] = {full ? PF_RUN_FULL : PF_RUN_SOLID, PF_RUN_TOP, PF_RUN_BRIDGE,
+                           full ? -1 : PF_RUN_IBRIDGE};
+            double asum = a_solid + lc->fill_area[PF_FILL_TOP] + a_bridge, hist = 0, trimmed = 0;
+            for (int k = 0; k < 4; k++)
+                for (int b = 0; sets[k] >= 0 && b < PF_HIST_BINS; b++) {
+                    hist += ra[sets[k]][b];
+                    trimmed += fmax(0, ra[sets[k]][b] - rs[sets[k]][b] * SOLID_TRIM * ss);
+                }
+            c->vol_solid[full] += hist > 0 ? h * asum * (trimmed / hist) : h * asum;
+        }
+        /* Distinct layers: layer 0 always stands alone (first-layer speeds and widths). */
+        uint64_t hv = hash_bytes(ls, sizeof *ls);
+        size_t i = hv & (cap - 1);
+        uint32_t found = 0;
+        if (l > 0)
+            for (; slot[i]; i = (i + 1) & (cap - 1))
+                if (!memcmp(&c->layers[rep[slot[i] - 1]], ls, sizeof *ls)) {
+                    found = slot[i];
+                    break;
+                }
+        layer_eval *r;
+        if (found) {
+            r = &c->recs[found - 1];
+            r->mult += 1;
+        } else {
+            r = &c->recs[c->nrecs];
+            rep[c->nrecs] = (uint32_t)l;
+            record_make(c, l, r);
+            r->mult = 1;
+            c->nrecs++;
+            if (l > 0) {
+                while (slot[i])
+                    i = (i + 1) & (cap - 1);
+                slot[i] = (uint32_t)c->nrecs;
             }
         }
+        c->sparse_len_d += r->fb[3].len;
+        c->sparse_len_0 += r->fb[3].nlong * LINK_FACTOR;
     }
+    free(slot);
+    free(rep);
+    return PF_E_OK;
 }
 
 pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports, pf_estimate *out,
@@ -477,121 +733,62 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
     e.layers = c->nlayers;
     e.max_layer_area_mm2 = c->max_area;
     e.overhang_area_mm2 = c->overhang_area;
-    int full = density >= 0.9999;
-    double amax = p->accel_max, jerk = p->jerk_xy;
-    double vj = LINE_END_JERK * jerk;
-    /* One retracted travel: wipe, E-only rest, lift, unlift, unretract (planner and naive times). */
-    double wipe_len = p->wipe ? p->retract_length / p->retract_speed * 0.8 * p->speed_travel : 0;
-    double wipe_e = p->wipe ? 0.95 * p->retract_length : 0, rest_e = p->retract_length - wipe_e;
-    double t_retract =
-        pf_motion_move_time(wipe_len, 0.8 * p->speed_travel, fmin(p->accel_default, amax), jerk, jerk) +
-        rest_e / p->retract_speed + 2 * pf_motion_move_time(p->retract_lift, p->speed_z, 200, 0.4, 0.4) +
-        pf_motion_move_time(p->retract_length, p->retract_speed, 1250, 4.5, 4.5);
-    double n_retract = (p->wipe ? wipe_len / (0.8 * p->speed_travel) : 0) + rest_e / p->retract_speed +
-                       2 * p->retract_lift / p->speed_z + p->retract_length / p->retract_speed;
-    double at = fmin(p->accel_default, amax);
+    int full = density >= 0.9999, mode = full ? 2 : density > 0;
+    double amax = p->accel_max, jerk = p->jerk_xy, at = fmin(p->accel_default, amax);
+    double vj = LINE_END_JERK * jerk, si = spacing(p->w_infill, p->layer_height);
+    double min_time = p->min_layer_time * 1.001;
+    /* Sparse infill at this density: lines per unit of run extent, link length, one link's time. */
+    double dn = mode == 1 ? density / si : 0, S = mode == 1 ? si / density : 0;
+    double v3 = p->speed_infill, link3 = S * LINK_FACTOR;
+    double t_link3 = mode == 1 ? pf_motion_move_time(link3, v3, fmin(p->accel_infill, amax), vj, vj) : 0;
 
-    for (size_t l = 0; l < c->nlayers; l++) {
-        const layer_stat *ls = &c->layers[l];
-        const pf_layer_cells *lc = &ls->cells;
-        int first = l == 0;
-        double h = ls->h;
-        double se = spacing(first ? p->w_first : p->w_ext, h),
-               sp = spacing(first ? p->w_first : p->w_perim, h);
-        double ss = spacing(first ? p->w_first : p->w_solid, h), si = spacing(p->w_infill, p->layer_height);
-        /* Volumes. */
-        double v_ext = h * lc->wall_area[PF_CELL_WALL_EXT], v_int = h * lc->wall_area[PF_CELL_WALL_INT];
-        double a_solid = lc->fill_area[PF_FILL_SOLID] + lc->fill_area[PF_FILL_FIRST];
-        double a_top = lc->fill_area[PF_FILL_TOP];
-        double a_bridge = lc->fill_area[PF_FILL_BRIDGE] + (full ? 0 : lc->fill_area[PF_FILL_IBRIDGE]);
-        if (full) a_solid += lc->fill_area[PF_FILL_SPARSE] + lc->fill_area[PF_FILL_IBRIDGE];
-        e.volume_mm3[PF_FEAT_EXT_PERIMETER] += v_ext;
-        e.volume_mm3[PF_FEAT_PERIMETER] += v_int;
-        /* Solid volume: h × area, less what short lines lose at their ends. */
-        {
-            const float(*rs)[PF_HIST_BINS] = lc->runs, (*ra)[PF_HIST_BINS] = lc->run_area;
-            int sets[4] = {full ? PF_RUN_FULL : PF_RUN_SOLID, PF_RUN_TOP, PF_RUN_BRIDGE,
-                           full ? -1 : PF_RUN_IBRIDGE};
-            double asum = a_solid + a_top + a_bridge, hist = 0, trimmed = 0;
-            for (int k = 0; k < 4; k++)
-                for (int b = 0; sets[k] >= 0 && b < PF_HIST_BINS; b++) {
-                    hist += ra[sets[k]][b];
-                    trimmed += fmax(0, ra[sets[k]][b] - rs[sets[k]][b] * SOLID_TRIM * ss);
+    e.volume_mm3[PF_FEAT_EXT_PERIMETER] = c->vol_ext;
+    e.volume_mm3[PF_FEAT_PERIMETER] = c->vol_int;
+    e.volume_mm3[PF_FEAT_SOLID] = c->vol_solid[full];
+    if (mode == 1) /* sparse volume: its path at the infill flow */
+        e.volume_mm3[PF_FEAT_INFILL] = (dn * c->sparse_len_d + c->sparse_len_0) * si * p->layer_height;
+
+    for (size_t i = 0; i < c->nrecs; i++) {
+        const layer_eval *r = &c->recs[i];
+        double t[PF_TIME_N] = {0};
+        int sparse = mode == 1 && r->has_sparse;
+        double len3 = sparse ? dn * r->fb[3].len + r->fb[3].nlong * LINK_FACTOR : 0;
+        double time3 = sparse ? dn * (r->sparse_c + r->fb[3].nlong * t_link3) : 0;
+        const double *fl = r->flen[full], *ft = r->ftime[full];
+        t[PF_TIME_TRAVEL] = r->t_trav[mode];
+        t[PF_TIME_OTHER] = r->t_other[mode];
+        double F = INFINITY;
+        if (r->naive_all[mode] + len3 / v3 < min_time) {
+            /* Cooling: slow adjustable groups so the naive layer time reaches the minimum. */
+            double glen[7] = {r->wlen[0], r->wlen[1], r->wlen[2], r->wlen[3], fl[0], fl[1], len3};
+            double gv[7] = {r->wv[0], r->wv[1], r->wv[2], r->wv[3], r->fb[full].v, r->fb[2].v, v3};
+            F = pf_motion_cooling_speed(glen, gv, 7, r->naive_fixed[mode], min_time, p->min_print_speed);
+        }
+        if (!isfinite(F)) {
+            t[PF_FEAT_EXT_PERIMETER] = r->tw_nom[0];
+            t[PF_FEAT_PERIMETER] = r->tw_nom[1];
+            t[PF_FEAT_SOLID] = ft[0] + ft[1] + ft[2];
+            t[PF_FEAT_INFILL] = time3;
+        } else {
+            e.slowed_layers += (size_t)r->mult;
+            double xF = NAN; /* contour excess at F, interpolated once for the groups slowed to F */
+            for (int k = 0; k < 4; k++) {
+                if (r->wlen[k] <= 0) continue;
+                if (r->wv[k] <= F) {
+                    t[k < 2 ? PF_FEAT_EXT_PERIMETER : PF_FEAT_PERIMETER] += r->tw[k];
+                    continue;
                 }
-            e.volume_mm3[PF_FEAT_SOLID] += hist > 0 ? h * asum * (trimmed / hist) : h * asum;
-        }
-
-        /* Fill groups. */
-        double vfirst = p->speed_first_layer;
-        fill_group fg[4];
-        double flen[4], ftime[4];
-        layer_groups(p, ls, first, full, fg);
-        for (int k = 0; k < 3; k++)
-            flen[k] = ls->fixed[full][k][0], ftime[k] = ls->fixed[full][k][1];
-        flen[3] = ftime[3] = 0;
-        if (!full && density > 0) {
-            double S = si / density;
-            fg[3].runs = lc->runs[PF_RUN_SPARSE];
-            fg[3].area = lc->run_area[PF_RUN_SPARSE];
-            fg[3].S = S;
-            fg[3].link = S * LINK_FACTOR;
-            fg[3].trim = LINE_TRIM * si * M_SQRT2;
-            fill_measure(&fg[3], fg[3].v, vj, &flen[3], &ftime[3]);
-        }
-        /* Sparse volume: its path at the infill flow. */
-        e.volume_mm3[PF_FEAT_INFILL] += flen[3] * si * p->layer_height;
-
-        /* Walls: external and inner loops, small loops slower. */
-        double Le = lc->wall_area[PF_CELL_WALL_EXT] / se, Li = lc->wall_area[PF_CELL_WALL_INT] / sp;
-        double fs = ls->contour_len > 0 ? fmin(1, ls->small_len / ls->contour_len) : 0;
-        double ve = first ? vfirst : p->speed_ext_perimeter, vi = first ? vfirst : p->speed_perimeter;
-        double vs = first ? vfirst : p->speed_small_perimeter;
-        double wlen[4] = {Le * fs, Le * (1 - fs), Li * fs, Li * (1 - fs)};
-        double wv[4] = {fmin(vs, ve), ve, vs, vi};
-        double wloops[4];
-        double cl = ls->contour_len > 0 ? ls->contour_len : 1;
-        wloops[0] = wloops[1] = fmin(1.2, Le / cl);
-        wloops[2] = wloops[3] = fmin((double)p->perimeters, Li / cl);
-
-        /* Travel and retractions: one per contour, one per fill kind per island, one layer change. */
-        int kinds = (flen[0] > 0) + (flen[1] > 0) + (flen[2] > 0) + (flen[3] > 0);
-        double islands = ls->nislands ? ls->nislands : 1;
-        double ntr = ls->nloops + islands * kinds + 1;
-        double dtr = TRAVEL_FACTOR * sqrt(lc->area / islands);
-        double t_trav = ntr * pf_motion_move_time(dtr, p->speed_travel, at, jerk, jerk);
-        double t_other = ntr * t_retract;
-        double naive_fixed = ntr * (n_retract + dtr / p->speed_travel) + flen[2] / fg[2].v;
-
-        /* Cooling: slow adjustable groups so the naive layer time reaches the minimum. */
-        double glen[7], gv[7];
-        for (int k = 0; k < 4; k++)
-            glen[k] = wlen[k], gv[k] = wv[k];
-        glen[4] = flen[0], gv[4] = fg[0].v;
-        glen[5] = flen[1], gv[5] = fg[1].v;
-        glen[6] = flen[3], gv[6] = fg[3].v;
-        double F =
-            pf_motion_cooling_speed(glen, gv, 7, naive_fixed, p->min_layer_time * 1.001, p->min_print_speed);
-        if (isfinite(F)) e.slowed_layers++;
-        /* Planner times at the final speeds. */
-        for (int k = 0; k < 4; k++) {
-            double v = fmin(wv[k], F);
-            if (wlen[k] <= 0) continue;
-            double frac = wlen[k] / (k < 2 ? (Le > 0 ? Le : 1) : (Li > 0 ? Li : 1));
-            double t = wlen[k] / v + wloops[k] * frac * excess_at(ls, v);
-            e.time_s[k < 2 ? PF_FEAT_EXT_PERIMETER : PF_FEAT_PERIMETER] += t;
-        }
-        for (int k = 0; k < 4; k++) {
-            if (flen[k] <= 0) continue;
-            if (k == 2 || !isfinite(F) || F >= fg[k].v) {
-                e.time_s[fg[k].bucket] += ftime[k];
-            } else {
-                double L, T;
-                fill_measure(&fg[k], F, vj, &L, &T);
-                e.time_s[fg[k].bucket] += T;
+                if (isnan(xF)) xF = excess_at(r->excess, F);
+                t[k < 2 ? PF_FEAT_EXT_PERIMETER : PF_FEAT_PERIMETER] += r->wlen[k] / F + r->wk[k] * xF;
             }
+            const fill_bins *fs = &r->fb[full], *ftop = &r->fb[2], *fsp = &r->fb[3];
+            if (fl[0] > 0) t[PF_FEAT_SOLID] += F >= fs->v ? ft[0] : bins_time(fs, r->link[0], F, vj);
+            if (fl[1] > 0) t[PF_FEAT_SOLID] += F >= ftop->v ? ft[1] : bins_time(ftop, r->link[1], F, vj);
+            if (fl[2] > 0) t[PF_FEAT_SOLID] += ft[2];
+            if (len3 > 0) t[PF_FEAT_INFILL] = F >= v3 ? time3 : dn * bins_time(fsp, link3, F, vj);
         }
-        e.time_s[PF_TIME_TRAVEL] += t_trav;
-        e.time_s[PF_TIME_OTHER] += t_other;
+        for (int k = 0; k < PF_TIME_N; k++)
+            e.time_s[k] += r->mult * t[k];
     }
     /* Start (travel from the home corner) and end (the end G-code's move to the front at 60 mm/s). */
     e.time_s[PF_TIME_OTHER] += pf_motion_move_time(160, p->speed_travel, at, jerk, jerk) +

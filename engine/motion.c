@@ -30,42 +30,66 @@ double pf_motion_junction(double dx0, double dy0, double dx1, double dy1, double
 double pf_motion_polyline_time(const float *xy, size_t n, int closed, double v, double a, double jerk)
 {
     if (n < 2) return 0;
-    size_t ns = closed ? n : n - 1;
-    double *len = malloc(ns * sizeof *len), *vj = malloc((ns + 1) * sizeof *vj);
-    double t = 0;
-    if (!len || !vj) {
+    double *scratch = malloc(pf_motion_polyline_scratch(n) * sizeof *scratch), t = 0;
+    if (!scratch) {
         /* No memory for the passes: fall back to the cruise time, a lower bound. */
+        size_t ns = closed ? n : n - 1;
         for (size_t i = 0; i < ns; i++) {
             size_t k = (i + 1) % n;
             t += hypot(xy[2 * k] - xy[2 * i], xy[2 * k + 1] - xy[2 * i + 1]) / v;
         }
-        goto done;
+        return t;
     }
-    double start = jerk < v ? jerk : v;
+    pf_motion_polyline_times(xy, n, closed, &v, 1, a, jerk, scratch, &t);
+    free(scratch);
+    return t;
+}
+
+size_t pf_motion_polyline_scratch(size_t n)
+{
+    return 3 * (n + 1);
+}
+
+void pf_motion_polyline_times(const float *xy, size_t n, int closed, const double *v, size_t nv, double a,
+                              double jerk, double *scratch, double *out)
+{
+    size_t ns = n < 2 ? 0 : closed ? n : n - 1;
+    double *len = scratch, *turn = scratch + (n + 1), *vj = scratch + 2 * (n + 1);
+    /* The geometry once: segment lengths and, per junction, the largest per-axis change of direction. */
     double pdx = 0, pdy = 0;
     for (size_t i = 0; i < ns; i++) {
         size_t k = (i + 1) % n;
         double dx = xy[2 * k] - xy[2 * i], dy = xy[2 * k + 1] - xy[2 * i + 1], l = hypot(dx, dy);
         len[i] = l;
         if (l > 0) dx /= l, dy /= l;
-        vj[i] = i == 0 ? start : pf_motion_junction(pdx, pdy, dx, dy, v, jerk);
+        double jx = fabs(dx - pdx), jy = fabs(dy - pdy);
+        turn[i] = jx > jy ? jx : jy;
         pdx = dx, pdy = dy;
     }
-    vj[ns] = start;
-    for (size_t i = 0; i < ns; i++) { /* forward: cannot exceed what accelerating from the entry allows */
-        double m = sqrt(vj[i] * vj[i] + 2 * a * len[i]);
-        if (vj[i + 1] > m) vj[i + 1] = m;
+    for (size_t s = 0; s < nv; s++) {
+        double vs = v[s], t = 0;
+        if (ns == 0) {
+            out[s] = 0;
+            continue;
+        }
+        double start = jerk < vs ? jerk : vs;
+        for (size_t i = 0; i < ns; i++) { /* junction speeds as pf_motion_junction gives them */
+            double j = turn[i] * vs;
+            vj[i] = i == 0 ? start : j > jerk ? vs * jerk / j : vs;
+        }
+        vj[ns] = start;
+        for (size_t i = 0; i < ns; i++) { /* forward: cannot exceed what accelerating from the entry allows */
+            double m = sqrt(vj[i] * vj[i] + 2 * a * len[i]);
+            if (vj[i + 1] > m) vj[i + 1] = m;
+        }
+        for (size_t i = ns; i-- > 0;) { /* backward: must be able to brake to the next junction */
+            double m = sqrt(vj[i + 1] * vj[i + 1] + 2 * a * len[i]);
+            if (vj[i] > m) vj[i] = m;
+        }
+        for (size_t i = 0; i < ns; i++)
+            t += pf_motion_move_time(len[i], vs, a, vj[i], vj[i + 1]);
+        out[s] = t;
     }
-    for (size_t i = ns; i-- > 0;) { /* backward: must be able to brake to the next junction */
-        double m = sqrt(vj[i + 1] * vj[i + 1] + 2 * a * len[i]);
-        if (vj[i] > m) vj[i] = m;
-    }
-    for (size_t i = 0; i < ns; i++)
-        t += pf_motion_move_time(len[i], v, a, vj[i], vj[i + 1]);
-done:
-    free(len);
-    free(vj);
-    return t;
 }
 
 double pf_motion_cooling_speed(const double *len, const double *speed, size_t n, double fixed,
@@ -76,32 +100,29 @@ double pf_motion_cooling_speed(const double *len, const double *speed, size_t n,
         if (speed[i] > 0) t += len[i] / speed[i];
     if (t >= min_time) return INFINITY;
     /* Naive time as a function of F is decreasing and piecewise 1/F: with every group faster than F at F,
-     * T(F) = fixed + Σ_{v < F} L/v + Σ_{v ≥ F} L/F. Try each interval between the sorted group speeds. */
-    double sp[16];
+     * T(F) = fixed + Σ_{v < F} L/v + Σ_{v ≥ F} L/F. Walk the intervals between the distinct group speeds from
+     * the top, keeping Σ L and Σ L/v of the groups at or above the interval (one pass after a sort of ≤ 16).
+     */
+    double sp[16], sl[16];
     size_t m = 0;
-    for (size_t i = 0; i < n && m < 16; i++)
-        if (speed[i] > min_speed && len[i] > 0) sp[m++] = speed[i];
-    for (size_t i = 1; i < m; i++) /* insertion sort, descending */
-        for (size_t j = i; j > 0 && sp[j] > sp[j - 1]; j--) {
-            double x = sp[j];
-            sp[j] = sp[j - 1];
-            sp[j - 1] = x;
-        }
-    for (size_t k = 0; k < m; k++) {
-        /* Assume F in [sp[k+1] (or min_speed), sp[k]]: groups with speed ≥ sp[k] run at F. */
-        double lower = k + 1 < m ? sp[k + 1] : min_speed;
-        double rest = fixed, lsum = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (speed[i] <= 0 || len[i] <= 0) continue;
-            if (speed[i] >= sp[k])
-                lsum += len[i];
-            else
-                rest += len[i] / speed[i];
-        }
-        double avail = min_time - rest;
+    for (size_t i = 0; i < n && m < 16; i++) {
+        if (!(speed[i] > min_speed && len[i] > 0)) continue;
+        size_t j = m++;
+        for (; j > 0 && sp[j - 1] < speed[i]; j--) /* insertion, descending */
+            sp[j] = sp[j - 1], sl[j] = sl[j - 1];
+        sp[j] = speed[i], sl[j] = len[i];
+    }
+    double lsum = 0, fast = 0;
+    for (size_t k = 0; k < m;) {
+        double v = sp[k];
+        for (; k < m && sp[k] == v; k++)
+            lsum += sl[k], fast += sl[k] / sp[k];
+        /* F in [next speed (or min_speed), v]: the groups at v and above run at F. */
+        double lower = k < m ? sp[k] : min_speed;
+        double avail = min_time - (t - fast);
         if (avail <= 0) continue;
         double f = lsum / avail;
-        if (f >= lower && f <= sp[k]) return f < min_speed ? min_speed : f;
+        if (f >= lower && f <= v) return f < min_speed ? min_speed : f;
     }
     return min_speed;
 }

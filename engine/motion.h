@@ -19,6 +19,12 @@ double pf_motion_junction(double dx0, double dy0, double dx1, double dy1, double
  * passes as the planner does. */
 double pf_motion_polyline_time(const float *xy, size_t n, int closed, double v, double a, double jerk);
 
+/* The same at nv cruise speeds v[0..nv) at once (the geometry is measured once), times into out[0..nv).
+ * scratch: pf_motion_polyline_scratch(n) doubles owned by the caller. Never allocates; thread-safe. */
+void pf_motion_polyline_times(const float *xy, size_t n, int closed, const double *v, size_t nv, double a,
+                              double jerk, double *scratch, double *out);
+size_t pf_motion_polyline_scratch(size_t n);
+
 /* Minimum-layer-time slowdown. Adjustable paths: n groups with total length len[i] (mm) at speed speed[i];
  * fixed: time of everything that cannot be slowed (bridges, travel, retractions), computed naively
  * (length/feed). Returns F* such that running every adjustable group faster than F* at F* makes the naive

@@ -1,14 +1,18 @@
 /* Estimator tests: exact expectations on known shapes, cache re-evaluation, and accuracy against
  * PrusaSlicer's figures in tests/data/reference.csv (the acceptance bounds of the estimator issue). */
+#include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/estimate.h"
+#include "engine/material.h"
 #include "engine/mesh.h"
+#include "engine/price.h"
 #include "engine/profile.h"
 
 static pf_mesh *load(const char *name)
@@ -306,4 +310,79 @@ Test(estimate, matches_prusaslicer_reference_within_issue_bounds, .timeout = 600
     cr_expect_leq(werr[n - 1], 10.0, "worst weight error %.2f%%", werr[n - 1]);
     cr_expect_leq(mt, 8.0, "median time error %.2f%%", mt);
     cr_expect_leq(terr[n - 1], 20.0, "worst time error %.2f%%", terr[n - 1]);
+}
+
+/* ---- printforge quote ---- */
+
+/* Runs PF_BINARY with args, returns the exit status and stdout (caller frees). */
+static int run_cli(const char *args, char **out)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>/dev/null", PF_BINARY, args);
+    FILE *f = popen(cmd, "r");
+    cr_assert_not_null(f);
+    size_t cap = 1 << 16, len = 0, n;
+    char *buf = malloc(cap);
+    while ((n = fread(buf + len, 1, cap - 1 - len, f)) > 0)
+        len += n;
+    buf[len] = 0;
+    int st = pclose(f);
+    *out = buf;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, key);
+    cr_assert(cJSON_IsNumber(v), "no number '%s'", key);
+    return v->valuedouble;
+}
+
+/* The quote's price is the cost engine's price of the estimate: PETG's density and cost per kg, 3 units,
+ * priority, default settings; every line matches pf_price_compute to the paisa. */
+Test(estimate, cli_quote_prices_the_estimate_in_inr)
+{
+    char *out = NULL;
+    int rc = run_cli("quote '" PF_TEST_DATA "/cube20.stl' --json --backend scalar --material petg "
+                     "--quantity 3 --priority",
+                     &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    cJSON *j = cJSON_Parse(out);
+    cr_assert_not_null(j, "%s", out);
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "material")->valuestring, "PETG");
+
+    const pf_material_def *petg = NULL;
+    cr_assert_eq(pf_material_find("PETG", &petg, NULL), PF_E_OK);
+    pf_mesh *m = load("cube20.stl");
+    pf_profile p = pf_profile_default();
+    p.filament_density = petg->density_g_cm3;
+    pf_estimate e;
+    cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+    pf_mesh_free(m);
+    cr_assert_float_eq(num(j, "weight_g"), e.weight_g, 1e-9 * e.weight_g);
+    pf_price_input in = {.weight_g = e.weight_g,
+                         .print_time_s = e.print_time_s,
+                         .material_cost_per_kg_paise = petg->cost_per_kg_paise,
+                         .quantity = 3,
+                         .priority = 1};
+    pf_price_breakdown b;
+    cr_assert_eq(pf_price_compute(NULL, &in, &b, NULL), PF_E_OK);
+    cJSON *pr = cJSON_GetObjectItem(j, "price");
+    cr_assert_not_null(pr, "%s", out);
+    cr_assert_str_eq(cJSON_GetObjectItem(pr, "currency")->valuestring, "INR");
+    cr_assert_eq(llround(num(pr, "material") * 100), b.material);
+    cr_assert_eq(llround(num(pr, "printing") * 100), b.printing);
+    cr_assert_eq(llround(num(pr, "priority") * 100), b.priority);
+    cr_assert_eq(llround(num(pr, "gst") * 100), b.gst);
+    cr_assert_eq(llround(num(pr, "total") * 100), b.total);
+    cr_assert_gt(b.priority, 0);
+    cr_assert_eq(b.material + b.printing + b.priority + b.gst, b.total);
+    cJSON_Delete(j);
+    free(out);
+
+    /* Materials come from the material table: an unknown one is refused with the valid names. */
+    rc = run_cli("quote '" PF_TEST_DATA "/cube20.stl' --json --material unobtainium", &out);
+    cr_assert_eq(rc, 2);
+    cr_assert_not_null(strstr(out, "unknown material 'unobtainium' (PLA, PETG"), "%s", out);
+    free(out);
 }
