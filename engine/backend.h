@@ -117,6 +117,36 @@ static inline float pf_hist_edge(int b)
     return e[b];
 }
 
+/* The histogram bin of a run of length len (mm): the largest b with pf_hist_edge(b) <= len. */
+static inline int pf_hist_bin(float len)
+{
+    int b = 0;
+    while (b + 1 < PF_HIST_BINS && len >= pf_hist_edge(b + 1))
+        b++;
+    return b;
+}
+
+/* Which run sets a fill class belongs to, as a bit mask over pf_runset (shared by every CPU backend's reduce;
+ * kernels/estimate.cl mirrors it). */
+static inline unsigned pf_runsets_of(unsigned fill)
+{
+    switch (fill) {
+    case PF_FILL_SPARSE:
+        return 1u << PF_RUN_SPARSE | 1u << PF_RUN_FULL;
+    case PF_FILL_SOLID:
+    case PF_FILL_FIRST:
+        return 1u << PF_RUN_SOLID | 1u << PF_RUN_FULL;
+    case PF_FILL_TOP:
+        return 1u << PF_RUN_TOP;
+    case PF_FILL_BRIDGE:
+        return 1u << PF_RUN_BRIDGE;
+    case PF_FILL_IBRIDGE:
+        return 1u << PF_RUN_IBRIDGE | 1u << PF_RUN_FULL;
+    default:
+        return 0;
+    }
+}
+
 typedef struct pf_backend {
     const char *name;   /* "scalar", "simd", "opencl" */
     const char *device; /* human description of where it runs, e.g. "cpu" or the OpenCL device name */

@@ -354,35 +354,6 @@ static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_par
     return PF_E_OK;
 }
 
-static int hist_bin(float len)
-{
-    int b = 0;
-    while (b + 1 < PF_HIST_BINS && len >= pf_hist_edge(b + 1))
-        b++;
-    return b;
-}
-
-/* Which run sets a fill class belongs to, as a bit mask over pf_runset. */
-static unsigned runsets_of(unsigned fill)
-{
-    switch (fill) {
-    case PF_FILL_SPARSE:
-        return 1u << PF_RUN_SPARSE | 1u << PF_RUN_FULL;
-    case PF_FILL_SOLID:
-        return 1u << PF_RUN_SOLID | 1u << PF_RUN_FULL;
-    case PF_FILL_FIRST:
-        return 1u << PF_RUN_SOLID | 1u << PF_RUN_FULL;
-    case PF_FILL_TOP:
-        return 1u << PF_RUN_TOP;
-    case PF_FILL_BRIDGE:
-        return 1u << PF_RUN_BRIDGE;
-    case PF_FILL_IBRIDGE:
-        return 1u << PF_RUN_IBRIDGE | 1u << PF_RUN_FULL;
-    default:
-        return 0;
-    }
-}
-
 /* Length of [a, b] ∩ [lo, hi]. */
 static inline float overlap(float a, float b, float lo, float hi)
 {
@@ -434,12 +405,12 @@ static pf_err scalar_reduce(void *ctx, const pf_grid *g, const pf_classify_param
             unsigned set = 0;
             int inb = x < rw && y >= 0 && y < rh;
             if (inb)
-                set = runsets_of((cls[(y + y0) * nx + x + x0] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT);
+                set = pf_runsets_of((cls[(y + y0) * nx + x + x0] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT);
             for (int r = 0; r < PF_RUN_N; r++) {
                 if (set >> r & 1) {
                     len[r]++;
                 } else if (len[r]) {
-                    int b = hist_bin((float)len[r] * step);
+                    int b = pf_hist_bin((float)len[r] * step);
                     runs[r][b] += perp;
                     rarea[r][b] += (double)len[r] * ca;
                     len[r] = 0;

@@ -630,34 +630,6 @@ static pf_err ISA(margin_seeds)(void *ctx, const pf_grid *g, const pf_classify_p
  * per-diagonal counter (index x − y or x + y), one counter array per run set, so 8 neighbouring cells of a
  * row update 8 neighbouring counters of every set at once. Lengths are counted as integers. */
 
-static int hist_bin(float len)
-{
-    int b = 0;
-    while (b + 1 < PF_HIST_BINS && len >= pf_hist_edge(b + 1))
-        b++;
-    return b;
-}
-
-static unsigned runsets_of(unsigned fill)
-{
-    switch (fill) {
-    case PF_FILL_SPARSE:
-        return 1u << PF_RUN_SPARSE | 1u << PF_RUN_FULL;
-    case PF_FILL_SOLID:
-        return 1u << PF_RUN_SOLID | 1u << PF_RUN_FULL;
-    case PF_FILL_FIRST:
-        return 1u << PF_RUN_SOLID | 1u << PF_RUN_FULL;
-    case PF_FILL_TOP:
-        return 1u << PF_RUN_TOP;
-    case PF_FILL_BRIDGE:
-        return 1u << PF_RUN_BRIDGE;
-    case PF_FILL_IBRIDGE:
-        return 1u << PF_RUN_IBRIDGE | 1u << PF_RUN_FULL;
-    default:
-        return 0;
-    }
-}
-
 typedef struct run_hist {
     float step;                              /* cell·√2: run length per cell */
     uint64_t nruns[PF_RUN_N][PF_HIST_BINS];  /* runs per set and bin */
@@ -666,7 +638,7 @@ typedef struct run_hist {
 
 static inline void end_run(run_hist *h, int r, int32_t len)
 {
-    int b = hist_bin((float)len * h->step);
+    int b = pf_hist_bin((float)len * h->step);
     h->nruns[r][b]++;
     h->ncells[r][b] += (uint64_t)len;
 }
@@ -736,7 +708,7 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                       v_fill_lo = simde_mm256_set1_ps(fill_lo), v_top = simde_mm256_set1_ps(1e30f);
     int32_t tab[8];
     for (int f = 0; f < 8; f++)
-        tab[f] = (int32_t)runsets_of((unsigned)f);
+        tab[f] = (int32_t)pf_runsets_of((unsigned)f);
     const simde__m256i table = simde_mm256_loadu_si256((const simde__m256i *)(const void *)tab);
     const simde__m256i seven = simde_mm256_set1_epi32(7), one = simde_mm256_set1_epi32(1);
     const simde__m256i izero = simde_mm256_setzero_si256();
@@ -797,7 +769,7 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                 wall[2] += overlap(a, b, ext_hi, int_hi) * inv;
                 fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] += overlap(a, b, fill_lo, 1e30f) * inv;
             }
-            unsigned set = runsets_of((c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT);
+            unsigned set = pf_runsets_of((c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT);
             for (int r = 0; r < PF_RUN_N; r++) {
                 int32_t *ld = len + (size_t)r * stride + base + x;
                 if (set >> r & 1)
