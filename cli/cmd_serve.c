@@ -25,7 +25,8 @@ int pf_cmd_serve(int argc, char **argv)
     pf_server_options so = {.bind = "127.0.0.1", .port = 8080, .data_dir = "./data", .access_log = stderr};
     pf_store_options sto = {0};
     const char *log_path = "-", *mail_path = "-";
-    for (int i = 0; i < argc; i++) {
+    /* Every option takes a value: walk the arguments two at a time. */
+    for (int i = 0; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end;
         if (!v) return usage();
@@ -52,7 +53,6 @@ int pf_cmd_serve(int argc, char **argv)
         } else {
             return usage();
         }
-        i++;
     }
     sto.dir = so.data_dir;
     /* "min" keeps password hashing cheap for the test suite under ASan; never use it in production. */
