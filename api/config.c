@@ -134,6 +134,7 @@ pf_err pf_api_config_load(pf_store *st, pf_api_config **out, pf_errbuf *eb)
         if (!c->limits[i].window_ms) c->limits[i].window_ms = 1;
     }
     each_word(pf_api_config_get(c, "ratelimit.bypass_roles", "admin"), add_role, &c->bypass_roles);
+    c->limits_off = !truthy(pf_api_config_get(c, "ratelimit.enabled", "true"));
     c->cors_enforce = truthy(pf_api_config_get(c, "site.cors_enforce", "false"));
     if (!each_word(pf_api_config_get(c, "site.cors_origins", ""), add_origin, c) ||
         !(c->csp = pf_api_csp_build(c)))

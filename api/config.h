@@ -28,6 +28,7 @@ typedef struct pf_api_config {
         uint32_t max;       /* requests per window */
         uint64_t window_ms; /* window length */
     } limits[PF_RL__COUNT];
+    bool limits_off;       /* ratelimit.enabled is false: no limiter runs (benches) */
     unsigned bypass_roles; /* bit (1 << pf_role) for each role exempt from general and upload limits */
     bool cors_enforce;     /* refuse origins not listed */
     char **origins;        /* allowed origins ("https://shop.example"), no trailing slash */

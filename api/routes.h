@@ -28,5 +28,14 @@ extern const pf_route_table pf_api_auth_routes;   /* api/auth.c: register, login
 extern const pf_route_table pf_api_user_routes;   /* api/user.c: profile, password, email change, addresses */
 extern const pf_route_table pf_api_token_routes;  /* api/tokens.c: admin PAT management and PAT logs */
 extern const pf_route_table pf_api_mail_routes;   /* api/mailer.c: admin test email */
+extern const pf_route_table pf_api_quote_routes; /* api/quote.c: POST /api/quote (numeric fast model or session_id; JSON or msgpack) */
+extern const pf_route_table pf_api_upload_routes; /* api/upload.c: POST /api/upload-for-cart (streamed multipart, analysis, estimate, session) */
+extern const pf_route_table pf_api_checkout_routes; /* api/checkout.c: POST /api/checkout, /api/cart-checkout; admin coupons */
+extern const pf_route_table pf_api_invoice_routes; /* api/invoice.c: GST tax invoices (PDF) for an order and a group */
+extern const pf_route_table pf_api_order_routes; /* api/orders.c: tracking, the user's orders, admin and moderator order fulfilment */
+extern const pf_route_table pf_api_catalog_routes; /* api/catalog.c: public lists and admin/moderator CRUD of materials, printer types, categories */
+extern const pf_route_table pf_api_cost_routes; /* api/cost.c: cost-engine administration: cost settings, price preview, settings with history */
+extern const pf_route_table pf_api_contact_routes; /* api/contact.c: contact form with per-user daily limits, admin/moderator inquiries */
+extern const pf_route_table pf_api_shipping_routes; /* api/shipping.c: PIN code lookup, admin shipping partners */
 
 #endif

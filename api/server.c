@@ -786,7 +786,7 @@ static pf_err apply_limits(pf_req *r)
     const pf_route *rt = r->cr->rt;
     int which[2], n = 0;
     bool api = !strncmp(r->path, "/api/", 5);
-    if (rt->limiter == PF_LIMIT_NONE) return PF_E_OK;
+    if (rt->limiter == PF_LIMIT_NONE || r->cfg->limits_off) return PF_E_OK;
     if (api && rt->limiter != PF_LIMIT_AUTH && rt->limiter != PF_LIMIT_UPLOAD && !is_bypassed(r))
         which[n++] = PF_RL_GENERAL;
     switch (rt->limiter) {

@@ -110,7 +110,10 @@ typedef struct pf_sha256 {
     X(F64, dim_z_mm)   /* bounding box */                                                                    \
     X(U64, triangles)  /* triangle count */                                                                  \
     X(I64, created_at) /* upload time */                                                                     \
-    X(I64, expires_at) /* after this the upload may be purged */
+    X(I64, expires_at) /* after this the upload may be purged */                                             \
+    X(BOOL, watertight) /* analysis: every edge shared by two opposite triangles */                          \
+    X(BOOL, inverted)   /* analysis: normals point inward */                                                 \
+    X(BOOL, claimed)    /* checked out: kept (its blob is referenced by the order too) */
 
 /* Catalog and customer models. Indexes: category, approval state (both newest first). */
 #define PF_MODEL_FIELDS(X)                                                                                   \
@@ -176,7 +179,12 @@ typedef struct pf_sha256 {
     X(U64, shipping_partner_id) /* carrier */                                                                \
     X(STR, notes)               /* customer notes at checkout */                                             \
     X(I64, created_at)          /* placement time */                                                         \
-    X(I64, updated_at)          /* last change */
+    X(I64, updated_at)          /* last change */                                                            \
+    X(I64, priority_cost)       /* customer-facing priority line, paise */                                   \
+    X(I64, taxable)             /* taxable value after the coupon: material + printing + priority - discount */\
+    X(I64, shipping_gst)        /* GST on shipping, paise (shipping_cost excludes it) */                     \
+    X(F64, job_time_s)          /* estimated job time (print + preparation) for all copies */                \
+    X(I64, paid_at)             /* when payment was confirmed, 0 = unpaid */
 
 /* A cart checkout: the orders share group_id (listed through the order group index). */
 #define PF_ORDER_GROUP_FIELDS(X)                                                                             \
@@ -262,7 +270,9 @@ typedef struct pf_sha256 {
     X(I64, starts_at)  /* 0 = immediately */                                                                 \
     X(I64, ends_at)    /* 0 = never */                                                                       \
     X(BOOL, is_active) /* redeemable */                                                                      \
-    X(BOOL, popup)     /* announced in the homepage popup */
+    X(BOOL, popup)     /* announced in the homepage popup */                                                 \
+    X(U64, per_user_max) /* redemptions allowed per user, 0 = unlimited (counter "coupon_use:<id>:<user>") */ \
+    X(STR, description)  /* shown in the popup and at checkout */
 
 /* Carriers. */
 #define PF_SHIPPING_PARTNER_FIELDS(X)                                                                        \

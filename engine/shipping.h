@@ -1,0 +1,75 @@
+/* Shipping within India: PIN code lookup (zone, postal circle, state, district) from a table built into the
+ * project, India Post rate slabs by weight and distance band between the shop's PIN and the customer's, a
+ * packaging allowance on weight and GST on shipping. Pure functions over static data; thread-safe.
+ *
+ * Money is integer paise. Weights are grams. */
+#ifndef PF_SHIPPING_H
+#define PF_SHIPPING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/error.h"
+
+/* What a PIN code tells: India Post's first digit is the zone, the first two the postal circle (a state or
+ * a group of states), the first three the sorting district. */
+typedef struct pf_pin_info {
+    char pin[7];          /* the six digits as given */
+    int zone;             /* 1..9 (first digit) */
+    const char *zone_name; /* "Northern", "Western", ... */
+    const char *circle;   /* postal circle, e.g. "Karnataka", "North Eastern" */
+    const char *state;    /* state or union territory for GST (the circle's main state when shared) */
+    const char *district; /* sorting district (head post office city) of the first three digits */
+    double lat, lon;      /* approximate position of that district, for distance bands */
+} pf_pin_info;
+
+/* Looks a PIN up. Errors: INVAL (not exactly six digits, or a leading 0), NOT_FOUND (no such postal
+ * circle / sorting district; eb says which). *out is set only on success. */
+pf_err pf_pin_lookup(const char *pin, pf_pin_info *out, pf_errbuf *eb);
+
+/* Shipping settings (stored under "shipping.<key>", see storage/seed.c). */
+typedef struct pf_ship_settings {
+    char origin_pin[7];  /* the shop's PIN code */
+    double packaging_g;  /* fixed packaging allowance per parcel, grams (default 50) */
+    double packaging_pct; /* plus this % of the goods' weight (default 10) */
+    double gst_pct;      /* GST on shipping, % (default 18) */
+} pf_ship_settings;
+
+pf_ship_settings pf_ship_settings_default(void);
+
+/* Distance bands of India Post's Speed Post tariff. */
+typedef enum pf_ship_band {
+    PF_BAND_LOCAL,     /* same sorting district */
+    PF_BAND_UPTO_200,  /* up to 200 km */
+    PF_BAND_201_1000,  /* 201 to 1000 km */
+    PF_BAND_1001_2000, /* 1001 to 2000 km */
+    PF_BAND_OVER_2000, /* above 2000 km */
+    PF_BAND_N
+} pf_ship_band;
+
+const char *pf_ship_band_name(pf_ship_band b); /* "local", "upto_200km", ... */
+
+/* One parcel's shipping quote. */
+typedef struct pf_ship_quote {
+    double goods_g;      /* weight of the goods asked for */
+    double billed_g;     /* goods + packaging allowance */
+    double distance_km;  /* great-circle distance between the two districts */
+    pf_ship_band band;   /* distance band */
+    int64_t charge;      /* tariff for billed_g in that band, paise */
+    int64_t gst;         /* gst_pct % of charge, paise (rounded half up) */
+    int64_t total;       /* charge + gst */
+    pf_pin_info from;    /* the shop's PIN */
+    pf_pin_info to;      /* the customer's PIN */
+} pf_ship_quote;
+
+/* Quotes one parcel of goods_g grams from s->origin_pin to dest_pin. s may be NULL for the defaults.
+ * Errors: INVAL (bad PIN, NaN/negative/absurd weight over 35 kg per parcel, bad settings), NOT_FOUND (unknown
+ * PIN); eb names the field. *out is set only on success. */
+pf_err pf_ship_quote_parcel(const pf_ship_settings *s, const char *dest_pin, double goods_g, pf_ship_quote *out,
+                            pf_errbuf *eb);
+
+/* True when GST on a sale from seller_state to buyer_state is intra-state (CGST + SGST), false when
+ * inter-state (IGST). States are compared by name ignoring ASCII case and surrounding spaces. */
+bool pf_gst_intra_state(const char *seller_state, const char *buyer_state);
+
+#endif
