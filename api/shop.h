@@ -28,7 +28,7 @@ typedef struct pf_shop_item {
     bool priority;        /* priority print surcharge */
     uint64_t session_id;  /* an upload (POST /api/upload-for-cart), 0 = none */
     uint64_t model_id;    /* a catalog model, 0 = none */
-    double dim_mm[3];     /* numeric source: bounding box (x, y, z), mm */
+    double dim_mm[3];     /* numeric source: bounding box (x, y, z), mm; all 0 = a cube of volume_cm3 */
     double volume_cm3;    /* numeric source: solid volume */
     double wattage_w;     /* > 0 overrides the printer's draw (admin price preview) */
 } pf_shop_item;
@@ -66,6 +66,13 @@ pf_err pf_shop_ship_settings(pf_req *r, pf_ship_settings *out);
  * printer is not an error here (fits = false); checkout refuses it. *out is set only on success. */
 pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out);
 void pf_shop_line_clear(pf_shop_line *l);
+
+/* Prepares the slicer-grade estimate of mesh (the parsed content of the blob with digest blob) with the default
+ * profile and keeps it in the process-wide in-memory cache under that digest (bounded; least recently used
+ * entries are dropped), so later quotes of the mesh take microseconds. On a cache miss pf_shop_price_line
+ * rebuilds the entry from the stored blob (after a restart). Thread-safe. Errors: those of
+ * pf_estimate_prepare. */
+pf_err pf_shop_cache_mesh(pf_req *r, const pf_sha256 *blob, const pf_mesh *mesh);
 
 /* Shipping for a parcel of goods_g grams to dest_pin with the snapshot's settings (pickup has none: do not
  * call). Errors: PF_E_INVALID_FIELD naming "shipping_zip". */
