@@ -6,26 +6,33 @@
  * (ordered by display_order, then id).
  *
  * Staff: /api/admin/{materials,printer-types,categories} (GET: scope catalog:read; writes: admin session JWT
- * only) and the moderator twins /api/mod/{materials,printer-types} (read and write) and GET
- * /api/mod/categories share the same handlers. Lists hold inactive entries too.
+ * only), the moderator twins /api/mod/{materials,printer-types} (read and write) and GET /api/mod/categories
+ * share the same handlers. Staff lists hold inactive entries too, with every field.
  *
- * Writes: POST creates (required fields below, defaults for the rest), PUT /:id is a partial update: only the
+ * Writes: POST creates (required fields below, defaults for the rest). PUT /:id is a PARTIAL update: only the
  * fields present in the body change (null counts as absent), the others keep their stored values. Unknown
  * JSON fields are ignored. Every check answers 422 "<field>: <why>"; an unknown id 404; a name clash 409.
- *   materials: name (1-40 characters, unique ignoring ASCII case: "pla" clashes with "PLA"; the name is
- * stored as given, trimmed, because the store's name index is byte for byte and the seeded names are mixed
- * case, so uniqueness is checked by scanning the materials inside the write transaction), display_name
- * (default: name), density_g_cm3 0.5-3, cost_per_kg 0-100000 INR (kept to the paisa), colors (non-empty list
- * of {name, hex "#RRGGBB"} or of names, which get a default hex), notes, is_active (default true). Renaming a
- *     material renames it in every printer's material list, and deleting one removes it from them, in the
- * same transaction; orders keep the name they were placed with. printer types: name, materials (names of
- * existing materials, any case, stored as the material's name; a JSON array or a comma-separated string),
- * bed_x_mm/bed_y_mm/bed_z_mm 1-2000, nozzle_mm 0.1-2, wattage_w 1-5000, print_speed_cm3_hr 0.1-1000 (nozzle,
- * wattage and speed default to the built-in printer's), brand, printer_pincode (six digits, Indian PIN),
- * printer_address, notes, is_active (default true). DELETE answers 409 while orders are assigned to the
- * printer (deactivate it instead). categories: name (1-100), icon, description, display_order (integer,
- * default 0). DELETE answers 409 while models are assigned to it. Quotes and checkout read materials and
- * printers from the store per request, so a change applies to the next quote. */
+ * Names are unique ignoring ASCII case ("pla" clashes with "PLA") but stored as given (trimmed): the store
+ * indexes names byte for byte and the seeded names are mixed case ("Nylon"), so uniqueness is checked by a
+ * scan inside the write transaction, which writers run one at a time.
+ *
+ * Materials: name (required, 1-40 characters), display_name (default: name), density_g_cm3 (required,
+ * 0.5-3), cost_per_kg (required, 0-100000 INR, kept to the paisa), colors (required: a non-empty list of
+ * {name, hex "#RRGGBB"} or of names, which get the palette's hex or a neutral grey), notes, is_active
+ * (default true). Renaming a material renames it in every printer's material list, and deleting one removes
+ * it from them, in the same transaction; orders keep the name they were placed with.
+ *
+ * Printer types: name (required), materials (required: names of existing materials in any case, stored as the
+ * material's name; a JSON array or a comma-separated string), bed_x_mm, bed_y_mm, bed_z_mm (required,
+ * 1-2000), nozzle_mm 0.1-2, wattage_w 1-5000, print_speed_cm3_hr 0.1-1000 (these three default to the
+ * built-in printer's), brand, printer_pincode (a 6-digit Indian PIN, "" for none), printer_address, notes,
+ * is_active (default true). DELETE answers 409 while orders are assigned to the printer (deactivate it).
+ *
+ * Categories: name (required, 1-100), icon, description, display_order (integer, default 0). DELETE answers
+ * 409 while models are assigned to it.
+ *
+ * Quotes and checkout read materials and printers from the store per request, so a change applies to the
+ * next quote without a restart. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -205,6 +212,27 @@ LOAD_ALL(material)
 LOAD_ALL(printer)
 LOAD_ALL(category)
 #undef LOAD_ALL
+
+/* PF_E_CONFLICT when another record of the kind (id differs) has name, ignoring ASCII case:
+ * names_taken_<kind> (st, t, id, name, what, eb). what names the kind in the message. */
+#define NAME_TAKEN(k)                                                                                        \
+    static pf_err name_taken_##k(pf_store *st, pf_txn *t, uint64_t id, const char *name, const char *what,   \
+                                 pf_errbuf *eb)                                                              \
+    {                                                                                                        \
+        pf_##k *all = NULL;                                                                                  \
+        size_t n = 0;                                                                                        \
+        pf_err err = load_##k(st, t, &all, &n, eb);                                                          \
+        for (size_t i = 0; i < n && !err; i++)                                                               \
+            if (all[i].id != id && all[i].name && !strcasecmp(all[i].name, name))                            \
+                err = pf_errf(eb, PF_E_CONFLICT, "name: a %s named \"%.60s\" already exists", what,          \
+                              all[i].name);                                                                  \
+        pf_##k##_list_free(all, n);                                                                          \
+        return err;                                                                                          \
+    }
+NAME_TAKEN(material)
+NAME_TAKEN(printer)
+NAME_TAKEN(category)
+#undef NAME_TAKEN
 
 /* Responds {key: [items...]} from a built array (owned). */
 static pf_err list_response(pf_resp *w, const char *key, cJSON *arr)
@@ -401,8 +429,7 @@ static pf_err mat_save_txn(pf_txn *t, void *c, pf_errbuf *eb)
 {
     mat_txn *x = c;
     const mat_patch *p = x->p;
-    pf_material m = {0}, *all = NULL;
-    size_t n = 0;
+    pf_material m = {0};
     char *old_name = NULL;
     pf_err err = PF_E_OK;
     pf_material_clear(&x->out);
@@ -425,16 +452,10 @@ static pf_err mat_save_txn(pf_txn *t, void *c, pf_errbuf *eb)
     if (p->density) m.density_g_cm3 = p->v.density_g_cm3;
     if (p->cost) m.cost_per_kg = p->v.cost_per_kg;
     if (p->active) m.is_active = p->v.is_active;
-    if (p->name) {
-        if ((err = load_material(x->st, t, &all, &n, eb))) goto done;
-        for (size_t i = 0; i < n; i++)
-            if (all[i].id != x->id && all[i].name && !strcasecmp(all[i].name, m.name)) {
-                err = pf_errf(eb, PF_E_CONFLICT, "name: a material named \"%s\" already exists", all[i].name);
-                goto done;
-            }
-    }
+    if (p->name && (err = name_taken_material(x->st, t, x->id, m.name, "material", eb))) goto done;
     if ((err = pf_store_material_put(x->st, t, &m, eb))) {
-        if (err == PF_E_CONFLICT) pf_errf(eb, err, "name: a material named \"%s\" already exists", m.name);
+        if (err == PF_E_CONFLICT)
+            pf_errf(eb, err, "name: a material named \"%s\" already exists", m.name); /* byte-equal */
         goto done;
     }
     if (old_name && strcmp(old_name, m.name) && (err = cascade_printers(x->st, t, old_name, m.name, eb)))
@@ -443,7 +464,6 @@ static pf_err mat_save_txn(pf_txn *t, void *c, pf_errbuf *eb)
     m = (pf_material){0};
 done:
     free(old_name);
-    pf_material_list_free(all, n);
     pf_material_clear(&m);
     return err;
 }
@@ -738,6 +758,7 @@ static pf_err prn_save_txn(pf_txn *t, void *c, pf_errbuf *eb)
     if (p->watts) m.wattage_w = p->v.wattage_w;
     if (p->speed) m.print_speed_cm3_hr = p->v.print_speed_cm3_hr;
     if (p->active) m.is_active = p->v.is_active;
+    if (p->name && (err = name_taken_printer(x->st, t, x->id, m.name, "printer type", eb))) goto done;
     if ((err = pf_store_printer_put(x->st, t, &m, eb))) goto done;
     x->out = m;
     m = (pf_printer){0};
@@ -913,6 +934,7 @@ static pf_err cat_save_txn(pf_txn *t, void *c, pf_errbuf *eb)
         (p->description && (err = str_set(&m.description, p->v.description))))
         goto done;
     if (p->order) m.display_order = p->v.display_order;
+    if (p->name && (err = name_taken_category(x->st, t, x->id, m.name, "category", eb))) goto done;
     if ((err = pf_store_category_put(x->st, t, &m, eb))) goto done;
     x->out = m;
     m = (pf_category){0};

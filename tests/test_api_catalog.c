@@ -405,6 +405,10 @@ Test(api_catalog, printer_validation_errors_name_the_field)
                               "\"printer_address\":\"Lower Parel\",\"notes\":\"enclosed\"}");
     char path[128], buf[128];
     snprintf(path, sizeof path, "/api/admin/printer-types/%llu", (unsigned long long)id);
+    expect_error("POST", "/api/admin/printer-types", admin,
+                 "{\"name\":\"mk3s\",\"materials\":[\"PLA\"],\"bed_x_mm\":1,\"bed_y_mm\":1,\"bed_z_mm\":1}",
+                 409, "MK3S");
+    expect_error("PUT", path, admin, "{\"name\":\"MK3S \"}", 409, "name");
     expect_error("PUT", path, admin, "{\"materials\":[\"Wood\"]}", 422, "materials");
     expect_error("PUT", path, admin, "{\"wattage_w\":9000}", 422, "wattage_w");
     j = call("GET", "/api/admin/printer-types", admin, NULL, 200);
@@ -494,6 +498,8 @@ Test(api_catalog, category_crud_validation_and_models_block_delete)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_error("POST", "/api/admin/categories", admin, bad[i].body, 422, bad[i].field);
     expect_error("PUT", path, admin, "{\"name\":\"   \"}", 422, "name:");
+    expect_error("POST", "/api/admin/categories", admin, "{\"name\":\"HOME DECOR\"}", 409, "Home decor");
+    cJSON_Delete(call("POST", "/api/admin/categories", admin, "{\"name\":\"Home decor 2\"}", 201));
     expect_error("PUT", "/api/admin/categories/999999", admin, "{\"name\":\"B\"}", 404, "no such category");
 
     FILE *con;
