@@ -51,13 +51,32 @@
 
 /* ---- small helpers ---- */
 
-/* True when s has no control characters (tabs and newlines allowed only when multiline). */
-static bool text_clean(const char *s, bool multiline)
+/* The number of characters (code points) of s when it is valid UTF-8 without control characters (tab and
+ * line breaks allowed only when multiline), else -1. */
+static long text_chars(const char *s, bool multiline)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if ((*p < 0x20 && !(multiline && (*p == '\n' || *p == '\r' || *p == '\t'))) || *p == 0x7f)
-            return false;
-    return true;
+    long n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; n++) {
+        unsigned char c = *p;
+        if (c < 0x80) {
+            if ((c < 0x20 && !(multiline && (c == '\n' || c == '\r' || c == '\t'))) || c == 0x7f) return -1;
+            p++;
+            continue;
+        }
+        int len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        if (!len) return -1;
+        uint32_t cp = c & (0x7f >> len);
+        for (int i = 1; i < len; i++) {
+            if ((p[i] & 0xc0) != 0x80) return -1;
+            cp = cp << 6 | (p[i] & 0x3f);
+        }
+        /* overlong 3/4-byte forms, surrogates, beyond U+10FFFF */
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return -1;
+        p += len;
+    }
+    return n;
 }
 
 /* A malloc'd copy of s without leading and trailing ASCII white space, NULL on NOMEM. */
@@ -129,13 +148,13 @@ static pf_err text_field(pf_req *r, const char *name, size_t min, size_t max, bo
     if (err || !s) return err;
     char *c = trim ? trimmed_dup(s) : strdup(s);
     if (!c) return PF_E_NOMEM;
-    size_t n = strlen(c);
-    if (n < min || n > max || !text_clean(c, multiline)) {
+    long n = text_chars(c, multiline);
+    if (n < 0 || (size_t)n < min || (size_t)n > max) {
         free(c);
-        return min ? pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: %zu to %zu characters, no control characters",
-                             name, min, max)
-                   : pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: at most %zu characters, no control characters",
-                             name, max);
+        return min ? pf_errf(EB(r), PF_E_INVALID_FIELD,
+                             "%s: %zu to %zu characters of UTF-8 text, no control characters", name, min, max)
+                   : pf_errf(EB(r), PF_E_INVALID_FIELD,
+                             "%s: at most %zu characters of UTF-8 text, no control characters", name, max);
     }
     free(*out);
     *out = c;
@@ -214,7 +233,7 @@ LOAD_ALL(category)
 #undef LOAD_ALL
 
 /* PF_E_CONFLICT when another record of the kind (id differs) has name, ignoring ASCII case:
- * names_taken_<kind> (st, t, id, name, what, eb). what names the kind in the message. */
+ * name_taken_<kind>(st, t, id, name, what, eb). what names the kind in the message. */
 #define NAME_TAKEN(k)                                                                                        \
     static pf_err name_taken_##k(pf_store *st, pf_txn *t, uint64_t id, const char *name, const char *what,   \
                                  pf_errbuf *eb)                                                              \
@@ -302,11 +321,13 @@ static pf_err parse_colors(pf_req *r, const cJSON *a, pf_strv *names, pf_strv *h
         char *nm = trimmed_dup(jn->valuestring);
         if (!nm) return PF_E_NOMEM;
         names->v[names->n++] = nm;
-        if (!*nm || strlen(nm) > 40 || !text_clean(nm, false))
+        long nc = text_chars(nm, false);
+        if (nc < 1 || nc > 40)
             return pf_errf(EB(r), PF_E_INVALID_FIELD, "colors[%d].name: 1 to 40 characters", i);
         for (size_t k = 0; k + 1 < names->n; k++)
             if (!strcasecmp(names->v[k], nm))
-                return pf_errf(EB(r), PF_E_INVALID_FIELD, "colors[%d].name: \"%s\" is listed twice", i, nm);
+                return pf_errf(EB(r), PF_E_INVALID_FIELD, "colors[%d].name: \"%.60s\" is listed twice", i,
+                               nm);
         const char *h;
         if (jh && !cJSON_IsNull(jh)) {
             if (!cJSON_IsString(jh) || !hex_ok(jh->valuestring))
@@ -370,15 +391,15 @@ static pf_err parse_material(pf_req *r, bool create, mat_patch *p)
     return PF_E_OK;
 }
 
-/* Replaces the first case-sensitive occurrence of from in a printer's materials by to (to NULL: removes
- * every occurrence). True when the list changed. */
+/* Replaces every occurrence of from (ignoring ASCII case, as names are unique that way) in a printer's
+ * materials by to, or removes them when to is NULL. *changed tells whether the list changed. */
 static pf_err printer_rename_material(pf_printer *pr, const char *from, const char *to, bool *changed)
 {
     *changed = false;
     size_t k = 0;
     for (size_t i = 0; i < pr->materials.n; i++) {
         char *s = pr->materials.v[i];
-        if (strcmp(s, from)) {
+        if (strcasecmp(s, from)) {
             pr->materials.v[k++] = s;
             continue;
         }
@@ -801,7 +822,8 @@ static cJSON *printer_json(const pf_printer *p, bool staff, const pf_material *m
     for (size_t i = 0; ok && i < p->materials.n; i++) {
         if (!staff) { /* customers see only materials they can order */
             size_t k = 0;
-            while (k < nm && !(mats[k].is_active && mats[k].name && !strcmp(mats[k].name, p->materials.v[i])))
+            while (k < nm &&
+                   !(mats[k].is_active && mats[k].name && !strcasecmp(mats[k].name, p->materials.v[i])))
                 k++;
             if (k == nm) continue;
         }

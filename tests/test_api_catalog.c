@@ -286,6 +286,9 @@ Test(api_catalog, material_validation_errors_name_the_field)
         {"{\"name\":42,\"density_g_cm3\":1.2,\"cost_per_kg\":1000,\"colors\":[\"Black\"]}", "name:"},
         {"{\"name\":\"X\\u0001\",\"density_g_cm3\":1.2,\"cost_per_kg\":1000,\"colors\":[\"Black\"]}",
          "name:"},
+        {"{\"name\":\"X\xff\",\"density_g_cm3\":1.2,\"cost_per_kg\":1000,\"colors\":[\"Black\"]}", "name:"},
+        {"{\"name\":\"X\xed\xa0\x80\",\"density_g_cm3\":1.2,\"cost_per_kg\":1000,\"colors\":[\"Black\"]}",
+         "name:"},
         {"{\"name\":\"X\",\"cost_per_kg\":1000,\"colors\":[\"Black\"]}", "density_g_cm3: required"},
         {"{\"name\":\"X\",\"density_g_cm3\":0.49,\"cost_per_kg\":1000,\"colors\":[\"Black\"]}",
          "density_g_cm3:"},
@@ -499,6 +502,17 @@ Test(api_catalog, category_crud_validation_and_models_block_delete)
         expect_error("POST", "/api/admin/categories", admin, bad[i].body, 422, bad[i].field);
     expect_error("PUT", path, admin, "{\"name\":\"   \"}", 422, "name:");
     expect_error("POST", "/api/admin/categories", admin, "{\"name\":\"HOME DECOR\"}", 409, "Home decor");
+    /* Lengths count characters: 100 three-byte characters fit, 101 do not. */
+    char longname[400] = "{\"name\":\"";
+    for (int i = 0; i < 100; i++)
+        strcat(longname, "\xe0\xa4\x96"); /* Devanagari KHA */
+    strcat(longname, "\"}");
+    j = call("POST", "/api/admin/categories", admin, longname, 201);
+    cr_expect_eq(strlen(jstr(j, "name")), 300);
+    cJSON_Delete(j);
+    longname[strlen(longname) - 2] = 0;
+    strcat(longname, "\xe0\xa4\x96\"}");
+    expect_error("POST", "/api/admin/categories", admin, longname, 422, "name:");
     cJSON_Delete(call("POST", "/api/admin/categories", admin, "{\"name\":\"Home decor 2\"}", 201));
     expect_error("PUT", "/api/admin/categories/999999", admin, "{\"name\":\"B\"}", 404, "no such category");
 
