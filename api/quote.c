@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/json_cs.h"
 #include "api/routes.h"
 #include "api/shop.h"
 
@@ -72,20 +73,20 @@ static pf_err field_whole(pf_req *r, const char *name, double max, uint64_t *out
 
 static bool add_inr(cJSON *o, const char *k, int64_t paise)
 {
-    return cJSON_AddNumberToObject(o, k, pf_price_to_inr(paise)) != NULL;
+    return pf_json_num(o, k, pf_price_to_inr(paise)) != NULL;
 }
 
 static cJSON *shipping_json(const pf_ship_quote *q, const char *method)
 {
     cJSON *s = cJSON_CreateObject();
-    bool ok = s && cJSON_AddStringToObject(s, "method", method) &&
-              cJSON_AddStringToObject(s, "zip", q->to.pin) &&
-              cJSON_AddStringToObject(s, "district", q->to.district ? q->to.district : "") &&
-              cJSON_AddStringToObject(s, "state", q->to.state ? q->to.state : "") &&
-              cJSON_AddStringToObject(s, "zone", q->to.zone_name ? q->to.zone_name : "") &&
-              cJSON_AddStringToObject(s, "band", pf_ship_band_name(q->band)) &&
-              cJSON_AddNumberToObject(s, "distance_km", round(q->distance_km)) &&
-              cJSON_AddNumberToObject(s, "billed_weight_g", round(q->billed_g)) && add_inr(s, "charge", q->charge) &&
+    bool ok = s && pf_json_str(s, "method", method) &&
+              pf_json_str(s, "zip", q->to.pin) &&
+              pf_json_str(s, "district", q->to.district ? q->to.district : "") &&
+              pf_json_str(s, "state", q->to.state ? q->to.state : "") &&
+              pf_json_str(s, "zone", q->to.zone_name ? q->to.zone_name : "") &&
+              pf_json_str(s, "band", pf_ship_band_name(q->band)) &&
+              pf_json_num(s, "distance_km", round(q->distance_km)) &&
+              pf_json_num(s, "billed_weight_g", round(q->billed_g)) && add_inr(s, "charge", q->charge) &&
               add_inr(s, "gst", q->gst) && add_inr(s, "total", q->total);
     if (!ok) {
         cJSON_Delete(s);
@@ -144,7 +145,7 @@ static pf_err quote(pf_req *r, pf_resp *w)
         cJSON *pr = cJSON_GetObjectItemCaseSensitive(o, "price");
         cJSON *sj = ship ? shipping_json(&sq, method && *method ? method : "india_post") : cJSON_CreateNull();
         int64_t total = line.price.total + (ship ? sq.total : 0);
-        bool ok = pr && sj && cJSON_AddStringToObject(o, "fulfillment", ship ? "ship" : "pickup") &&
+        bool ok = pr && sj && pf_json_str(o, "fulfillment", ship ? "ship" : "pickup") &&
                   cJSON_AddItemToObject(o, "shipping", sj) && add_inr(pr, "shipping", ship ? sq.charge : 0) &&
                   add_inr(pr, "shipping_gst", ship ? sq.gst : 0) && add_inr(pr, "item_total", line.price.total) &&
                   cJSON_ReplaceItemInObjectCaseSensitive(pr, "total", cJSON_CreateNumber(pf_price_to_inr(total)));

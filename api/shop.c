@@ -3,6 +3,9 @@
  * by blob digest, the fast model for numeric quotes, and the customer-facing JSON of a priced line. */
 #include "api/shop.h"
 
+#include "api/config.h"
+#include "api/json_cs.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <pthread.h>
@@ -41,7 +44,33 @@ static pf_err setting_num(pf_req *r, const char *key, double def, double *out)
     return PF_E_OK;
 }
 
+/* The last settings parsed by this thread and the snapshot they came from: a snapshot is immutable and its
+ * generation changes with every reload, so (pointer, generation) names it. Saves parsing nine numbers on
+ * every quote. */
+static _Thread_local struct {
+    const pf_api_config *cfg; /* snapshot parsed, NULL = none */
+    uint64_t generation;      /* its generation */
+    pf_price_settings ps;     /* the result */
+} t_price_memo;
+
+static pf_err price_settings_parse(pf_req *r, pf_price_settings *out);
+
 pf_err pf_shop_price_settings(pf_req *r, pf_price_settings *out)
+{
+    const pf_api_config *cfg = pf_req_config(r);
+    if (cfg && t_price_memo.cfg == cfg && t_price_memo.generation == cfg->generation) {
+        *out = t_price_memo.ps;
+        return PF_E_OK;
+    }
+    pf_price_settings s;
+    pf_err err = price_settings_parse(r, &s);
+    if (err) return err;
+    if (cfg) t_price_memo.cfg = cfg, t_price_memo.generation = cfg->generation, t_price_memo.ps = s;
+    *out = s;
+    return PF_E_OK;
+}
+
+static pf_err price_settings_parse(pf_req *r, pf_price_settings *out)
 {
     pf_price_settings s = pf_price_settings_default();
     for (size_t i = 0; i < pf_price_setting_count(); i++) {
@@ -399,14 +428,72 @@ static pf_err entry_acquire(pf_req *r, const pf_sha256 *key, cache_entry **out)
 
 /* ---- records for one line, read in one transaction ---- */
 
+/* The materials and printers decoded under one snapshot, per thread: quotes need every printer and a material
+ * by name, and decoding them is most of a quote's storage cost. Valid while reads see the same LMDB
+ * transaction id (any write anywhere makes a new one), so a change is seen by the very next quote. Freed by
+ * the key's destructor when the thread ends. */
+typedef struct catalog_memo {
+    uint64_t txn_id;       /* snapshot decoded */
+    bool valid;            /* the lists below belong to txn_id */
+    pf_material *mats;     /* every material */
+    size_t nmats;          /* count */
+    pf_printer *printers;  /* every printer */
+    size_t nprinters;      /* count */
+} catalog_memo;
+
+static pthread_key_t g_memo_key;
+static pthread_once_t g_memo_once = PTHREAD_ONCE_INIT;
+
+static void memo_free(void *p)
+{
+    catalog_memo *m = p;
+    if (!m) return;
+    pf_material_list_free(m->mats, m->nmats);
+    pf_printer_list_free(m->printers, m->nprinters);
+    free(m);
+}
+
+static void memo_key_init(void)
+{
+    pthread_key_create(&g_memo_key, memo_free);
+}
+
+/* This thread's catalog for snapshot t, decoding it when the snapshot changed. */
+static pf_err catalog_get(pf_store *st, pf_txn *t, catalog_memo **out, pf_errbuf *eb)
+{
+    pthread_once(&g_memo_once, memo_key_init);
+    catalog_memo *m = pthread_getspecific(g_memo_key);
+    if (!m) {
+        if (!(m = calloc(1, sizeof *m))) return pf_errf(eb, PF_E_NOMEM, "catalog");
+        if (pthread_setspecific(g_memo_key, m)) {
+            free(m);
+            return pf_errf(eb, PF_E_NOMEM, "catalog");
+        }
+    }
+    uint64_t id = pf_store_txn_id(t);
+    if (!m->valid || m->txn_id != id) {
+        m->valid = false;
+        pf_material_list_free(m->mats, m->nmats);
+        pf_printer_list_free(m->printers, m->nprinters);
+        m->mats = NULL, m->nmats = 0, m->printers = NULL, m->nprinters = 0;
+        uint64_t next;
+        pf_err err = pf_store_material_list(st, t, 0, MAX_MATERIALS, &m->mats, &m->nmats, &next, eb);
+        if (!err) err = pf_store_printer_list(st, t, 0, MAX_PRINTERS, &m->printers, &m->nprinters, &next, eb);
+        if (err) return err;
+        m->txn_id = id, m->valid = true;
+    }
+    *out = m;
+    return PF_E_OK;
+}
+
 typedef struct line_ctx {
-    pf_req *r;              /* request */
-    const pf_shop_item *in; /* what to price */
-    pf_material mat;        /* the material */
-    pf_printer *printers;   /* every printer */
-    size_t nprinters;       /* count */
-    pf_upload up;           /* the session, if any */
-    pf_model model;         /* the catalog model, if any */
+    pf_req *r;                 /* request */
+    const pf_shop_item *in;    /* what to price */
+    const pf_material *mat;    /* the material (borrowed from this thread's catalog memo) */
+    const pf_printer *printers; /* every printer (borrowed likewise) */
+    size_t nprinters;          /* count */
+    pf_upload up;              /* the session, if any */
+    pf_model model;            /* the catalog model, if any */
 } line_ctx;
 
 static bool name_is(const char *a, const char *b)
@@ -414,35 +501,16 @@ static bool name_is(const char *a, const char *b)
     return a && b && !strcasecmp(a, b);
 }
 
-/* The material by name: the unique index holds names byte for byte as stored, so try the name as given and
- * upper-cased (the seeded names), then compare every material ignoring case. */
-static pf_err find_material(pf_store *st, pf_txn *t, const char *name, pf_material *out, pf_errbuf *eb)
+/* The material by name: the exact name, else the one matching it ignoring case (lowest id). */
+static const pf_material *find_material(const catalog_memo *m, const char *name)
 {
-    pf_err err = pf_store_material_by_name(st, t, name, out, eb);
-    if (err != PF_E_NOT_FOUND) return err;
-    char up[128];
-    size_t n = strlen(name);
-    if (n < sizeof up) {
-        for (size_t i = 0; i <= n; i++)
-            up[i] = (char)toupper((unsigned char)name[i]);
-        pf_material_clear(out);
-        err = pf_store_material_by_name(st, t, up, out, eb);
-        if (err != PF_E_NOT_FOUND) return err;
+    const pf_material *best = NULL;
+    for (size_t i = 0; i < m->nmats; i++) {
+        const pf_material *x = &m->mats[i];
+        if (x->name && !strcmp(x->name, name)) return x;
+        if (name_is(x->name, name) && (!best || x->id < best->id)) best = x;
     }
-    pf_material *all = NULL;
-    size_t cnt = 0;
-    uint64_t next;
-    if ((err = pf_store_material_list(st, t, 0, MAX_MATERIALS, &all, &cnt, &next, eb))) return err;
-    err = PF_E_NOT_FOUND;
-    for (size_t i = 0; i < cnt && err; i++)
-        if (name_is(all[i].name, name)) {
-            pf_material_clear(out);
-            *out = all[i];
-            memset(&all[i], 0, sizeof all[i]);
-            err = PF_E_OK;
-        }
-    pf_material_list_free(all, cnt);
-    return err;
+    return best;
 }
 
 static pf_err line_read(pf_txn *t, void *vctx, pf_errbuf *eb)
@@ -450,17 +518,14 @@ static pf_err line_read(pf_txn *t, void *vctx, pf_errbuf *eb)
     line_ctx *c = vctx;
     pf_store *st = pf_req_store(c->r);
     /* The body may run twice: start from empty records each time. */
-    pf_material_clear(&c->mat);
-    pf_printer_list_free(c->printers, c->nprinters);
-    c->printers = NULL, c->nprinters = 0;
     pf_upload_clear(&c->up);
     pf_model_clear(&c->model);
-    pf_err err = find_material(st, t, c->in->material, &c->mat, eb);
-    if (err == PF_E_NOT_FOUND) return pf_errf(eb, PF_E_INVALID_FIELD, "material: unknown material '%s'", c->in->material);
+    catalog_memo *m = NULL;
+    pf_err err = catalog_get(st, t, &m, eb);
     if (err) return err;
-    uint64_t next;
-    if ((err = pf_store_printer_list(st, t, 0, MAX_PRINTERS, &c->printers, &c->nprinters, &next, eb)))
-        return err;
+    if (!(c->mat = find_material(m, c->in->material)))
+        return pf_errf(eb, PF_E_INVALID_FIELD, "material: unknown material '%s'", c->in->material);
+    c->printers = m->printers, c->nprinters = m->nprinters;
     if (c->in->session_id) {
         err = pf_store_upload_get(st, t, c->in->session_id, &c->up, eb);
         if (err == PF_E_NOT_FOUND) return pf_errf(eb, err, "session_id: no such upload session");
@@ -476,8 +541,6 @@ static pf_err line_read(pf_txn *t, void *vctx, pf_errbuf *eb)
 
 static void line_ctx_clear(line_ctx *c)
 {
-    pf_material_clear(&c->mat);
-    pf_printer_list_free(c->printers, c->nprinters);
     pf_upload_clear(&c->up);
     pf_model_clear(&c->model);
 }
@@ -573,20 +636,20 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
 
     /* Records: one read transaction. */
     if ((err = pf_store_read(pf_req_store(r), line_read, &c, EB(r)))) goto done;
-    if (!c.mat.is_active) {
-        err = pf_errf(EB(r), PF_E_INVALID_FIELD, "material: %s is not available", c.mat.name);
+    if (!c.mat->is_active) {
+        err = pf_errf(EB(r), PF_E_INVALID_FIELD, "material: %s is not available", c.mat->name);
         goto done;
     }
     const char *color = NULL;
     if (in->color && *in->color) {
-        for (size_t i = 0; i < c.mat.colors.n && !color; i++)
-            if (name_is(c.mat.colors.v[i], in->color)) color = c.mat.colors.v[i];
+        for (size_t i = 0; i < c.mat->colors.n && !color; i++)
+            if (name_is(c.mat->colors.v[i], in->color)) color = c.mat->colors.v[i];
         if (!color) {
-            err = pf_errf(EB(r), PF_E_INVALID_FIELD, "color: %s is not offered in %s", in->color, c.mat.name);
+            err = pf_errf(EB(r), PF_E_INVALID_FIELD, "color: %s is not offered in %s", in->color, c.mat->name);
             goto done;
         }
-    } else if (c.mat.colors.n) {
-        color = c.mat.colors.v[0];
+    } else if (c.mat->colors.n) {
+        color = c.mat->colors.v[0];
     }
     int64_t now = (int64_t)time(NULL);
     uint64_t uid = who->kind == PF_AUTH_JWT ? who->user.id : 0;
@@ -629,9 +692,9 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
         l.volume_cm3 = vol / 1000;
     }
     /* Weight for this material: the estimate's extruded volume at the material's density. */
-    l.density_g_cm3 = c.mat.density_g_cm3;
+    l.density_g_cm3 = c.mat->density_g_cm3;
     if (!(isfinite(l.density_g_cm3) && l.density_g_cm3 > 0)) {
-        err = pf_errf(EB(r), PF_E_INVAL, "material %s has no valid density", c.mat.name);
+        err = pf_errf(EB(r), PF_E_INVAL, "material %s has no valid density", c.mat->name);
         goto done;
     }
     l.est.weight_g = l.est.volume_total_mm3 * l.density_g_cm3 / 1000;
@@ -642,7 +705,7 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
     for (size_t i = 0; i < c.nprinters; i++) {
         const pf_printer *p = &c.printers[i];
         double bed[3] = {p->bed_x_mm, p->bed_y_mm, p->bed_z_mm};
-        if (p->is_active && strv_has(&p->materials, c.mat.name) && pf_bed_fit(l.dim_mm, bed) &&
+        if (p->is_active && strv_has(&p->materials, c.mat->name) && pf_bed_fit(l.dim_mm, bed) &&
             (!pr || p->id < pr->id))
             pr = p;
     }
@@ -653,11 +716,11 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
                                                 : ps.printer_watts;
 
     /* Price. */
-    if (!(isfinite(c.mat.cost_per_kg) && c.mat.cost_per_kg >= 0)) {
-        err = pf_errf(EB(r), PF_E_INVAL, "material %s has no valid price", c.mat.name);
+    if (!(isfinite(c.mat->cost_per_kg) && c.mat->cost_per_kg >= 0)) {
+        err = pf_errf(EB(r), PF_E_INVAL, "material %s has no valid price", c.mat->name);
         goto done;
     }
-    l.cost_per_kg = llround(c.mat.cost_per_kg * 100);
+    l.cost_per_kg = llround(c.mat->cost_per_kg * 100);
     pf_price_input pi = {.weight_g = l.est.weight_g,
                          .print_time_s = l.est.print_time_s,
                          .material_cost_per_kg_paise = l.cost_per_kg,
@@ -674,7 +737,7 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
     l.priority = in->priority;
     l.session_id = in->session_id;
     l.model_id = in->model_id;
-    l.material = strdup(c.mat.name);
+    l.material = strdup(c.mat->name);
     l.color = strdup(color ? color : "");
     l.printer_name = pr && pr->name ? strdup(pr->name) : NULL;
     if (!l.material || !l.color || (pr && pr->name && !l.printer_name) || (c.up.filename && !l.filename) ||
@@ -694,7 +757,7 @@ done:
 
 static bool add_num(cJSON *o, const char *k, double v)
 {
-    return cJSON_AddNumberToObject(o, k, v) != NULL;
+    return pf_json_num(o, k, v) != NULL;
 }
 
 /* Rounds to 2 (3) decimals for display of grams, mm, cm³ and seconds (money is exact through
@@ -713,38 +776,38 @@ cJSON *pf_shop_line_json(const pf_shop_line *l)
 {
     cJSON *o = cJSON_CreateObject(), *d, *pr, *pz, *b, *vol, *ts;
     if (!o) return NULL;
-    bool ok = cJSON_AddStringToObject(o, "material", l->material ? l->material : "") &&
-              cJSON_AddStringToObject(o, "color", l->color ? l->color : "") && add_num(o, "quantity", (double)l->quantity) &&
-              add_num(o, "infill", l->infill_pct) && cJSON_AddBoolToObject(o, "priority_print", l->priority) &&
-              cJSON_AddStringToObject(o, "estimate", l->slicer ? "slicer" : "fast") &&
+    bool ok = pf_json_str(o, "material", l->material ? l->material : "") &&
+              pf_json_str(o, "color", l->color ? l->color : "") && add_num(o, "quantity", (double)l->quantity) &&
+              add_num(o, "infill", l->infill_pct) && pf_json_bool(o, "priority_print", l->priority) &&
+              pf_json_str(o, "estimate", l->slicer ? "slicer" : "fast") &&
               add_num(o, "weight_g", r2(l->est.weight_g)) &&
               add_num(o, "total_weight_g", r2(l->est.weight_g * (double)l->quantity)) &&
               add_num(o, "print_time_s", round(l->est.print_time_s)) &&
               add_num(o, "job_time_s", round(l->est.job_time_s)) &&
               add_num(o, "total_print_time_s", round(l->est.print_time_s * (double)l->quantity)) &&
               add_num(o, "print_time_hours", r2(l->est.print_time_s / 3600)) &&
-              add_num(o, "volume_cm3", r2(l->volume_cm3)) && (d = cJSON_AddObjectToObject(o, "dimensions_mm")) &&
+              add_num(o, "volume_cm3", r2(l->volume_cm3)) && (d = pf_json_obj(o, "dimensions_mm")) &&
               add_num(d, "x", r2(l->dim_mm[0])) && add_num(d, "y", r2(l->dim_mm[1])) &&
-              add_num(d, "z", r2(l->dim_mm[2])) && cJSON_AddBoolToObject(o, "fits", l->fits);
+              add_num(d, "z", r2(l->dim_mm[2])) && pf_json_bool(o, "fits", l->fits);
     if (ok && l->fits) {
-        ok = (pz = cJSON_AddObjectToObject(o, "printer")) && add_num(pz, "id", (double)l->printer_id) &&
-             cJSON_AddStringToObject(pz, "name", l->printer_name ? l->printer_name : "");
+        ok = (pz = pf_json_obj(o, "printer")) && add_num(pz, "id", (double)l->printer_id) &&
+             pf_json_str(pz, "name", l->printer_name ? l->printer_name : "");
     } else if (ok) {
-        ok = cJSON_AddNullToObject(o, "printer") != NULL;
+        ok = pf_json_null(o, "printer") != NULL;
     }
     if (ok && l->session_id) ok = add_num(o, "session_id", (double)l->session_id);
     if (ok && l->model_id) ok = add_num(o, "model_id", (double)l->model_id);
-    ok = ok && (pr = cJSON_AddObjectToObject(o, "price")) && cJSON_AddStringToObject(pr, "currency", "INR") &&
+    ok = ok && (pr = pf_json_obj(o, "price")) && pf_json_str(pr, "currency", "INR") &&
          add_num(pr, "material", pf_price_to_inr(l->price.material)) &&
          add_num(pr, "printing", pf_price_to_inr(l->price.printing)) &&
          add_num(pr, "priority", pf_price_to_inr(l->price.priority)) &&
          add_num(pr, "gst", pf_price_to_inr(l->price.gst)) && add_num(pr, "total", pf_price_to_inr(l->price.total));
-    ok = ok && (b = cJSON_AddObjectToObject(o, "breakdown")) && add_num(b, "layers", (double)l->est.layers) &&
+    ok = ok && (b = pf_json_obj(o, "breakdown")) && add_num(b, "layers", (double)l->est.layers) &&
          add_num(b, "filament_m", r2(l->est.filament_m)) &&
          add_num(b, "extruded_cm3", r3(l->est.volume_total_mm3 / 1000)) &&
          add_num(b, "density_g_cm3", l->density_g_cm3) &&
-         add_num(b, "slowed_layers", (double)l->est.slowed_layers) && (vol = cJSON_AddObjectToObject(b, "volumes_cm3")) &&
-         (ts = cJSON_AddObjectToObject(b, "time_s"));
+         add_num(b, "slowed_layers", (double)l->est.slowed_layers) && (vol = pf_json_obj(b, "volumes_cm3")) &&
+         (ts = pf_json_obj(b, "time_s"));
     for (int k = 0; ok && k < PF_FEAT_N; k++)
         ok = add_num(vol, pf_estimate_bucket_name(k), r3(l->est.volume_mm3[k] / 1000));
     for (int k = 0; ok && k < PF_TIME_N; k++)

@@ -6,6 +6,7 @@
 #include "api/upload.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include <openssl/evp.h>
 
+#include "api/json_cs.h"
 #include "api/routes.h"
 #include "api/shop.h"
 
@@ -35,11 +37,66 @@ typedef struct upload_ctx {
     bool started;                  /* a model_file part arrived */
 } upload_ctx;
 
+/* One spare file buffer per worker thread, so uploads reuse memory that is already mapped instead of faulting
+ * in fresh pages (and growing by copies) each time; buffers above SPARE_MAX are not kept. */
+#define SPARE_MAX ((size_t)16 << 20)
+typedef struct spare_buf {
+    char *p;    /* buffer */
+    size_t cap; /* its size */
+} spare_buf;
+static pthread_key_t g_spare;
+static pthread_once_t g_spare_once = PTHREAD_ONCE_INIT;
+
+static void spare_free(void *p)
+{
+    spare_buf *s = p;
+    if (s) free(s->p);
+    free(s);
+}
+
+static void spare_init(void)
+{
+    pthread_key_create(&g_spare, spare_free);
+}
+
+/* A buffer of at least want bytes into c (the spare when big enough). */
+static bool buf_take(upload_ctx *c, size_t want)
+{
+    pthread_once(&g_spare_once, spare_init);
+    spare_buf *s = pthread_getspecific(g_spare);
+    if (s && s->p && s->cap >= want) {
+        c->buf = s->p, c->cap = s->cap;
+        s->p = NULL, s->cap = 0;
+        return true;
+    }
+    c->buf = malloc(want), c->cap = want;
+    return c->buf != NULL;
+}
+
+/* Gives c's buffer back to this thread's spare slot, or frees it. */
+static void buf_give(upload_ctx *c)
+{
+    if (!c->buf) return;
+    pthread_once(&g_spare_once, spare_init);
+    spare_buf *s = pthread_getspecific(g_spare);
+    if (!s && c->cap <= SPARE_MAX && (s = calloc(1, sizeof *s)) && pthread_setspecific(g_spare, s)) {
+        free(s);
+        s = NULL;
+    }
+    if (s && c->cap <= SPARE_MAX && c->cap > s->cap) {
+        free(s->p);
+        s->p = c->buf, s->cap = c->cap;
+    } else {
+        free(c->buf);
+    }
+    c->buf = NULL, c->n = c->cap = 0;
+}
+
 static void upload_ctx_free(void *p)
 {
     upload_ctx *c = p;
     if (!c) return;
-    free(c->buf);
+    buf_give(c);
     EVP_MD_CTX_free(c->sha);
     free(c);
 }
@@ -92,6 +149,13 @@ pf_err pf_upload_on_part(pf_req *r, const pf_form_part *part, const char *data, 
         }
         c->started = true;
         c->limit = max_file_bytes(r);
+        /* Sized from the body's length up front: growing a multi-megabyte buffer by copies costs more than
+         * hashing it. */
+        const char *cl = pf_req_header(r, "Content-Length");
+        unsigned long long want = cl ? strtoull(cl, NULL, 10) : 0;
+        if (want < (1u << 16)) want = 1u << 16;
+        if (want > c->limit) want = c->limit;
+        if (!buf_take(c, (size_t)want)) return pf_errf(EB(r), PF_E_NOMEM, "upload buffer");
         if (!(c->sha = EVP_MD_CTX_new()) || EVP_DigestInit_ex(c->sha, EVP_sha256(), NULL) != 1)
             return pf_errf(EB(r), PF_E_NOMEM, "upload digest");
         sanitise_name(part->filename ? part->filename : "", c->filename, sizeof c->filename);
@@ -298,8 +362,7 @@ pf_err pf_upload_finish(pf_req *r, pf_upload *out, pf_analysis *analysis, cJSON 
     if ((err = store_upload(r, c, &up))) goto done;
     purge_lazily(r, now);
     /* The bytes are no longer needed: release them before the answer is built. */
-    free(c->buf);
-    c->buf = NULL, c->n = c->cap = 0;
+    buf_give(c);
     *out = up;
     memset(&up, 0, sizeof up);
     *analysis = an;
@@ -392,20 +455,20 @@ static pf_err upload_for_cart(pf_req *r, pf_resp *w)
         goto done;
     }
     cJSON *d;
-    bool ok = cJSON_AddNumberToObject(o, "session_id", (double)up.id) &&
-              cJSON_AddStringToObject(o, "filename", up.filename) && cJSON_AddStringToObject(o, "format", up.format) &&
-              cJSON_AddNumberToObject(o, "size_bytes", (double)up.size) &&
-              (d = cJSON_AddObjectToObject(o, "dimensions_mm")) &&
-              cJSON_AddNumberToObject(d, "x", round(up.dim_x_mm * 100) / 100) &&
-              cJSON_AddNumberToObject(d, "y", round(up.dim_y_mm * 100) / 100) &&
-              cJSON_AddNumberToObject(d, "z", round(up.dim_z_mm * 100) / 100) &&
-              cJSON_AddNumberToObject(o, "volume_cm3", round(up.volume_mm3 / 10) / 100) &&
-              cJSON_AddNumberToObject(o, "surface_area_cm2", round(an.stats.area_mm2) / 100) &&
-              cJSON_AddNumberToObject(o, "triangles", (double)up.triangles) &&
-              cJSON_AddBoolToObject(o, "watertight", up.watertight) &&
-              cJSON_AddBoolToObject(o, "inverted", up.inverted) &&
-              cJSON_AddNumberToObject(o, "shells", (double)an.shells) &&
-              cJSON_AddNumberToObject(o, "expires_at", (double)up.expires_at) &&
+    bool ok = pf_json_num(o, "session_id", (double)up.id) &&
+              pf_json_str(o, "filename", up.filename) && pf_json_str(o, "format", up.format) &&
+              pf_json_num(o, "size_bytes", (double)up.size) &&
+              (d = pf_json_obj(o, "dimensions_mm")) &&
+              pf_json_num(d, "x", round(up.dim_x_mm * 100) / 100) &&
+              pf_json_num(d, "y", round(up.dim_y_mm * 100) / 100) &&
+              pf_json_num(d, "z", round(up.dim_z_mm * 100) / 100) &&
+              pf_json_num(o, "volume_cm3", round(up.volume_mm3 / 10) / 100) &&
+              pf_json_num(o, "surface_area_cm2", round(an.stats.area_mm2) / 100) &&
+              pf_json_num(o, "triangles", (double)up.triangles) &&
+              pf_json_bool(o, "watertight", up.watertight) &&
+              pf_json_bool(o, "inverted", up.inverted) &&
+              pf_json_num(o, "shells", (double)an.shells) &&
+              pf_json_num(o, "expires_at", (double)up.expires_at) &&
               cJSON_AddItemToObject(o, "warnings", warn);
     if (ok) warn = NULL;
     if (!ok) {

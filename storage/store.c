@@ -159,6 +159,11 @@ pf_err pf_store_read(pf_store *st, pf_store_txn_fn fn, void *ctx, pf_errbuf *eb)
     return pf_errf(eb, PF_E_STORAGE, "map keeps being resized");
 }
 
+uint64_t pf_store_txn_id(const pf_txn *t)
+{
+    return (uint64_t)mdb_txn_id(t->txn);
+}
+
 pf_err pf__with_txn(pf_store *st, pf_txn *t, bool write, pf_store_txn_fn fn, void *ctx, pf_errbuf *eb)
 {
     if (t) {

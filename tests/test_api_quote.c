@@ -308,3 +308,23 @@ Test(api_quote, changed_cost_setting_applies_to_the_next_quote)
     cJSON_Delete(b);
     set_setting(env.dir, "cost.gst_pct", "18");
 }
+
+/* Materials are read from the store on every quote: deactivating one (from another process here) is seen by
+ * the next quote at once. */
+Test(api_quote, inactive_material_is_refused_right_after_the_change)
+{
+    const char *body = "{\"dim_x_mm\":20,\"dim_y_mm\":20,\"dim_z_mm\":20,\"volume_cm3\":8,\"material\":\"PETG\"}";
+    cJSON_Delete(quote_ok(NULL, body));
+    pf_store_options o = fast_options(env.dir);
+    pf_store *st = NULL;
+    pf_errbuf eb;
+    cr_assert_eq(pf_store_open(&o, &st, &eb), PF_E_OK);
+    pf_material m = {0};
+    cr_assert_eq(pf_store_material_by_name(st, NULL, "PETG", &m, &eb), PF_E_OK);
+    m.is_active = false;
+    cr_assert_eq(pf_store_material_put(st, NULL, &m, &eb), PF_E_OK);
+    pf_material_clear(&m);
+    pf_store_close(st);
+    for (int i = 0; i < 4; i++) /* both worker threads */
+        quote_fails(body, 422, "material");
+}
