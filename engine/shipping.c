@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -242,6 +243,66 @@ pf_err pf_ship_quote_parcel(const pf_ship_settings *s, const char *dest_pin, dou
     q.total = q.charge + q.gst;
     *out = q;
     return PF_E_OK;
+}
+
+#define PLACEHOLDER "{tracking}"
+
+pf_err pf_ship_tracking_url_valid(const char *tmpl, pf_errbuf *eb)
+{
+    if (!tmpl) return pf_errf(eb, PF_E_INVAL, "tracking_url: missing");
+    size_t n = strlen(tmpl);
+    if (n > PF_SHIP_URL_MAX)
+        return pf_errf(eb, PF_E_INVAL, "tracking_url: at most %d characters", PF_SHIP_URL_MAX);
+    size_t scheme = !strncmp(tmpl, "https://", 8) ? 8 : !strncmp(tmpl, "http://", 7) ? 7 : 0;
+    if (!scheme || n == scheme || tmpl[scheme] == '/' || tmpl[scheme] == '{')
+        return pf_errf(eb, PF_E_INVAL, "tracking_url: must be an http:// or https:// address with a host");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)tmpl[i];
+        if (c <= 0x20 || c == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\')
+            return pf_errf(eb, PF_E_INVAL,
+                           "tracking_url: no spaces, control characters, quotes or angle brackets");
+    }
+    if (!strstr(tmpl, PLACEHOLDER))
+        return pf_errf(eb, PF_E_INVAL, "tracking_url: must contain the placeholder {tracking}");
+    return PF_E_OK;
+}
+
+/* RFC 3986 unreserved characters, kept as they are in a URL. */
+static bool unreserved(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '.' ||
+           c == '_' || c == '~';
+}
+
+char *pf_ship_tracking_url(const char *tmpl, const char *tracking)
+{
+    if (!tmpl || !tracking) return NULL;
+    static const char hex[] = "0123456789ABCDEF";
+    size_t tl = strlen(tracking), ml = strlen(tmpl), ph = strlen(PLACEHOLDER), count = 0;
+    for (const char *p = strstr(tmpl, PLACEHOLDER); p; p = strstr(p + ph, PLACEHOLDER))
+        count++;
+    if (tl > (SIZE_MAX / 4 - ml) / (count + 1)) return NULL;
+    char *out = malloc(ml + count * tl * 3 + 1), *o = out;
+    if (!out) return NULL;
+    for (const char *p = tmpl; *p;) {
+        if (strncmp(p, PLACEHOLDER, ph)) {
+            *o++ = *p++;
+            continue;
+        }
+        for (size_t i = 0; i < tl; i++) {
+            unsigned char c = (unsigned char)tracking[i];
+            if (unreserved(c)) {
+                *o++ = (char)c;
+            } else {
+                *o++ = '%';
+                *o++ = hex[c >> 4];
+                *o++ = hex[c & 15];
+            }
+        }
+        p += ph;
+    }
+    *o = '\0';
+    return out;
 }
 
 /* s without surrounding ASCII spaces: start and length. */
