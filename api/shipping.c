@@ -21,9 +21,10 @@
 static pf_err shop_settings(pf_req *r, pf_ship_settings *out)
 {
     pf_errbuf sub = {{0}};
-    pf_err err = pf_ship_settings_parse(
-        pf_req_setting(r, "shipping.origin_pin", NULL), pf_req_setting(r, "shipping.packaging_g", NULL),
-        pf_req_setting(r, "shipping.packaging_pct", NULL), pf_req_setting(r, "shipping.gst_pct", NULL), out, &sub);
+    pf_err err = pf_ship_settings_parse(pf_req_setting(r, "shipping.origin_pin", NULL),
+                                        pf_req_setting(r, "shipping.packaging_g", NULL),
+                                        pf_req_setting(r, "shipping.packaging_pct", NULL),
+                                        pf_req_setting(r, "shipping.gst_pct", NULL), out, &sub);
     return err ? pf_errf(EB(r), PF_E_IO, "shop settings: %s", sub.msg) : PF_E_OK;
 }
 
@@ -128,8 +129,7 @@ static pf_err pincodes_get(pf_req *r, pf_resp *w)
     }
     cJSON *o = cJSON_CreateObject(), *sh = NULL;
     bool ok = o && add_pin(o, &info);
-    if (ok && want_quote)
-        ok = (sh = cJSON_AddObjectToObject(o, "shipping")) && add_quote(sh, &s, &q);
+    if (ok && want_quote) ok = (sh = cJSON_AddObjectToObject(o, "shipping")) && add_quote(sh, &s, &q);
     if (!ok) {
         cJSON_Delete(o);
         return PF_E_NOMEM;
@@ -193,12 +193,12 @@ static pf_err partners_admin(pf_req *r, pf_resp *w)
 
 /* A partner's fields as given in the body; has_* say which were present. */
 typedef struct partner_in {
-    char *name;          /* trimmed copy */
-    char *tracking_url;  /* copy, NULL = clear */
-    bool is_active;      /* value */
-    bool has_name;       /* name given */
-    bool has_url;        /* tracking_url given (null or "" clears it) */
-    bool has_active;     /* is_active given */
+    char *name;         /* trimmed copy */
+    char *tracking_url; /* copy, NULL = clear */
+    bool is_active;     /* value */
+    bool has_name;      /* name given */
+    bool has_url;       /* tracking_url given (null or "" clears it) */
+    bool has_active;    /* is_active given */
 } partner_in;
 
 static void partner_in_clear(partner_in *in)
@@ -260,10 +260,10 @@ static bool same_name(const char *a, const char *b)
 }
 
 typedef struct partner_txn {
-    pf_store *st;             /* store */
-    uint64_t id;              /* 0 = create */
-    const partner_in *in;     /* fields */
-    pf_shipping_partner out;  /* the record as stored */
+    pf_store *st;            /* store */
+    uint64_t id;             /* 0 = create */
+    const partner_in *in;    /* fields */
+    pf_shipping_partner out; /* the record as stored */
 } partner_txn;
 
 /* Applies the fields inside one write transaction, so the unique-name check and the put agree. */
@@ -348,8 +348,8 @@ static pf_err partner_delete(pf_req *r, pf_resp *w)
 static const pf_route routes[] = {
     {PF_GET, "/api/pincodes", pincodes_get, P, NULL, G, PF_BODY_NONE, 0, NULL},
     {PF_GET, "/api/shipping-partners", partners_public, P, NULL, G, PF_BODY_NONE, 0, NULL},
-    {PF_GET, "/api/admin/shipping-partners", partners_admin, PF_ACCESS_ADMIN, "admin:read", G, PF_BODY_NONE, 0,
-     NULL},
+    {PF_GET, "/api/admin/shipping-partners", partners_admin, PF_ACCESS_ADMIN, "admin:read", G, PF_BODY_NONE,
+     0, NULL},
     {PF_POST, "/api/admin/shipping-partners", partner_create, J, NULL, G, PF_BODY_JSON, 0, NULL},
     {PF_PUT, "/api/admin/shipping-partners/:id", partner_update, J, NULL, G, PF_BODY_JSON, 0, NULL},
     {PF_DELETE, "/api/admin/shipping-partners/:id", partner_delete, J, NULL, G, PF_BODY_NONE, 0, NULL},

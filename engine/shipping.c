@@ -27,8 +27,9 @@ static const int64_t tariff_inr[SLABS + 1][PF_BAND_N] = {
 };
 #define EXTRA_STEP_G 500
 
-static const char *const zone_names[10] = {NULL,      "Northern", "Northern", "Western", "Western",
-                                           "Southern", "Southern", "Eastern",  "Eastern", "Army Postal Service"};
+static const char *const zone_names[10] = {NULL,      "Northern",           "Northern", "Western",
+                                           "Western", "Southern",           "Southern", "Eastern",
+                                           "Eastern", "Army Postal Service"};
 
 #define EARTH_RADIUS_KM 6371.0088
 
@@ -178,7 +179,8 @@ static int64_t to_mg(double g)
 
 int64_t pf_ship_tariff(pf_ship_band b, double billed_g)
 {
-    if ((unsigned)b >= PF_BAND_N || !isfinite(billed_g) || billed_g < 0 || billed_g > PF_SHIP_MAX_G) return -1;
+    if ((unsigned)b >= PF_BAND_N || !isfinite(billed_g) || billed_g < 0 || billed_g > PF_SHIP_MAX_G)
+        return -1;
     int64_t mg = to_mg(billed_g);
     for (int i = 0; i < SLABS; i++)
         if (mg <= slab_upto_g[i] * 1000) return tariff_inr[i][b] * 100;
@@ -191,7 +193,8 @@ static double haversine_km(double lat1, double lon1, double lat2, double lon2)
 {
     const double rad = M_PI / 180.0;
     double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
-    double a = sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+    double a =
+        sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
     if (a > 1) a = 1;
     return 2 * EARTH_RADIUS_KM * asin(sqrt(a));
 }
@@ -203,8 +206,8 @@ static bool same_district(const pf_pin_info *a, const pf_pin_info *b)
     return !memcmp(a->pin, b->pin, 3) && a->lat == b->lat && a->lon == b->lon && a->district == b->district;
 }
 
-pf_err pf_ship_quote_parcel(const pf_ship_settings *s, const char *dest_pin, double goods_g, pf_ship_quote *out,
-                            pf_errbuf *eb)
+pf_err pf_ship_quote_parcel(const pf_ship_settings *s, const char *dest_pin, double goods_g,
+                            pf_ship_quote *out, pf_errbuf *eb)
 {
     pf_ship_settings def = pf_ship_settings_default();
     if (!s) s = &def;
@@ -218,8 +221,8 @@ pf_err pf_ship_quote_parcel(const pf_ship_settings *s, const char *dest_pin, dou
     double billed = goods_g + s->packaging_g + goods_g * s->packaging_pct / 100.0;
     billed = (double)to_mg(billed) / 1000.0;
     if (billed > PF_SHIP_MAX_G)
-        return pf_errf(eb, PF_E_INVAL, "weight_g: %.0f g with packaging is over the %.0f kg parcel limit", billed,
-                       PF_SHIP_MAX_G / 1000);
+        return pf_errf(eb, PF_E_INVAL, "weight_g: %.0f g with packaging is over the %.0f kg parcel limit",
+                       billed, PF_SHIP_MAX_G / 1000);
     pf_ship_quote q = {.goods_g = goods_g, .billed_g = billed};
     pf_errbuf sub = {{0}};
     if ((err = pf_pin_lookup(dest_pin, &q.to, &sub))) return pf_errf(eb, err, "%s", sub.msg);
@@ -270,8 +273,8 @@ pf_err pf_ship_tracking_url_valid(const char *tmpl, pf_errbuf *eb)
 /* RFC 3986 unreserved characters, kept as they are in a URL. */
 static bool unreserved(unsigned char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '.' ||
-           c == '_' || c == '~';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 char *pf_ship_tracking_url(const char *tmpl, const char *tracking)

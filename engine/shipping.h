@@ -86,7 +86,11 @@ typedef struct pf_ship_quote {
 
 /* Quotes one parcel of goods_g grams from s->origin_pin to dest_pin. s may be NULL for the defaults.
  * Errors: INVAL (bad PIN, NaN/negative/absurd weight over 35 kg per parcel, bad settings), NOT_FOUND (unknown
- * PIN); eb names the field. *out is set only on success. */
+ * PIN); eb names the field. *out is set only on success.
+ * Details: billed_g = goods_g + packaging_g + packaging_pct % of goods_g, to the milligram, and must stay
+ * within PF_SHIP_MAX_G (0 g of goods is allowed: the packaging alone). The band is local when both PINs
+ * resolve to the same sorting district (same three-digit prefix and, for prefixes split by six-digit ranges,
+ * the same range), else by distance_km (haversine between the districts' positions). */
 pf_err pf_ship_quote_parcel(const pf_ship_settings *s, const char *dest_pin, double goods_g, pf_ship_quote *out,
                             pf_errbuf *eb);
 

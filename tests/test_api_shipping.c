@@ -7,7 +7,8 @@
 #include "account_test_util.h"
 
 /* The published Speed Post tariff (1 Oct 2012 revision) in rupees, independent of the engine's copy: rows
- * up to 50 g, 51-200 g, 201-500 g, each further 500 g; columns local, <=200, 201-1000, 1001-2000, >2000 km. */
+ * up to 50 g, 51-200 g, 201-500 g, each further 500 g; columns local, <=200, 201-1000, 1001-2000, >2000 km.
+ */
 static const int published[4][5] = {
     {15, 35, 35, 35, 35},
     {25, 35, 40, 60, 70},
@@ -59,7 +60,8 @@ static void expect_error(acct_env *e, const char *method, const char *path, cons
                          const char *body, long want, const char *mentions)
 {
     char *m = error_of(e, method, path, auth, body, want);
-    if (mentions) cr_expect(strstr(m, mentions) != NULL, "%s %s: '%s' mentions '%s'", method, path, m, mentions);
+    if (mentions)
+        cr_expect(strstr(m, mentions) != NULL, "%s %s: '%s' mentions '%s'", method, path, m, mentions);
     free(m);
 }
 
@@ -113,8 +115,15 @@ Test(api_shipping, pincode_lookup, .timeout = 60)
 Test(api_shipping, quote_from_shop_pin, .timeout = 60)
 {
     acct_env e;
-    const char *settings[] = {"shipping.origin_pin", "560001", "shipping.packaging_g", "50",
-                              "shipping.packaging_pct", "10", "shipping.gst_pct", "18", NULL};
+    const char *settings[] = {"shipping.origin_pin",
+                              "560001",
+                              "shipping.packaging_g",
+                              "50",
+                              "shipping.packaging_pct",
+                              "10",
+                              "shipping.gst_pct",
+                              "18",
+                              NULL};
     acct_start(&e, settings);
 
     /* Bengaluru to Delhi, 450 g of goods: 450 + 50 + 45 = 545 g, 1001-2000 km. */
@@ -178,8 +187,15 @@ Test(api_shipping, quote_from_shop_pin, .timeout = 60)
 Test(api_shipping, quote_follows_shop_settings, .timeout = 60)
 {
     acct_env e;
-    const char *settings[] = {"shipping.origin_pin", "110001", "shipping.packaging_g", "0",
-                              "shipping.packaging_pct", "0", "shipping.gst_pct", "5", NULL};
+    const char *settings[] = {"shipping.origin_pin",
+                              "110001",
+                              "shipping.packaging_g",
+                              "0",
+                              "shipping.packaging_pct",
+                              "0",
+                              "shipping.gst_pct",
+                              "5",
+                              NULL};
     acct_start(&e, settings);
     cJSON *j = get(&e, "/api/pincodes?pin=110020&weight_g=50", NULL, 200);
     const cJSON *s = cJSON_GetObjectItem(j, "shipping");
@@ -254,9 +270,10 @@ Test(api_shipping, partners_crud, .timeout = 90)
     uint64_t ip = create_partner(
         &e, admin,
         "{\"name\":\"India Post\",\"tracking_url\":\"https://www.indiapost.gov.in/track?id={tracking}\"}");
-    uint64_t dt = create_partner(&e, admin,
-                                 "{\"name\":\"  DTDC  \",\"tracking_url\":\"https://dtdc.example/t/{tracking}\","
-                                 "\"is_active\":false}");
+    uint64_t dt =
+        create_partner(&e, admin,
+                       "{\"name\":\"  DTDC  \",\"tracking_url\":\"https://dtdc.example/t/{tracking}\","
+                       "\"is_active\":false}");
     uint64_t lc = create_partner(&e, admin, "{\"name\":\"Local courier\"}");
 
     /* Validation. */
@@ -269,14 +286,16 @@ Test(api_shipping, partners_crud, .timeout = 90)
     char longname[300];
     snprintf(longname, sizeof longname, "{\"name\":\"%0101d\"}", 0);
     expect_error(&e, "POST", u, admin, longname, 422, "name");
-    expect_error(&e, "POST", u, admin, "{\"name\":\"X\",\"tracking_url\":\"ftp://x.example/{tracking}\"}", 422,
-                 "tracking_url");
+    expect_error(&e, "POST", u, admin, "{\"name\":\"X\",\"tracking_url\":\"ftp://x.example/{tracking}\"}",
+                 422, "tracking_url");
     expect_error(&e, "POST", u, admin, "{\"name\":\"X\",\"tracking_url\":\"https://x.example/track\"}", 422,
                  "{tracking}");
-    expect_error(&e, "POST", u, admin, "{\"name\":\"X\",\"tracking_url\":\"https://x.example/a b{tracking}\"}",
-                 422, "tracking_url");
-    expect_error(&e, "POST", u, admin, "{\"name\":\"X\",\"tracking_url\":\"javascript:alert(1)//{tracking}\"}",
-                 422, "tracking_url");
+    expect_error(&e, "POST", u, admin,
+                 "{\"name\":\"X\",\"tracking_url\":\"https://x.example/a b{tracking}\"}", 422,
+                 "tracking_url");
+    expect_error(&e, "POST", u, admin,
+                 "{\"name\":\"X\",\"tracking_url\":\"javascript:alert(1)//{tracking}\"}", 422,
+                 "tracking_url");
     expect_error(&e, "POST", u, admin, "{\"name\":\"X\",\"tracking_url\":5}", 422, "tracking_url");
     expect_error(&e, "POST", u, admin, "{\"name\":\"X\",\"is_active\":\"yes\"}", 422, "is_active");
     expect_error(&e, "POST", u, admin, "{\"name\":\"india post\"}", 409, "India Post");
@@ -293,15 +312,15 @@ Test(api_shipping, partners_crud, .timeout = 90)
     cr_expect_eq(find_partner(j, "DTDC"), -1);
     k = find_partner(j, "Local courier");
     cr_assert_geq(k, 0);
-    cr_expect(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "partners"), k),
-                                               "tracking_url")));
+    cr_expect(cJSON_IsNull(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "partners"), k), "tracking_url")));
     cJSON_Delete(j);
     j = get(&e, "/api/admin/shipping-partners", pat_read, 200);
     cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "partners")), 3);
     k = find_partner(j, "DTDC"); /* trimmed */
     cr_assert_geq(k, 0);
-    cr_expect(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "partners"), k),
-                                                "is_active")));
+    cr_expect(cJSON_IsFalse(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "partners"), k), "is_active")));
     cJSON_Delete(j);
 
     /* Access. */
