@@ -813,10 +813,11 @@ static void mail_paid(pf_req *r, const pf_order *o, size_t n)
     snprintf(subject, sizeof subject, "Payment confirmed for order %s%s", o[0].tracking_no ? o[0].tracking_no : "",
              n > 1 ? " and others" : "");
     snprintf(body, sizeof body,
-             "Hello,\n\nWe received your payment of Rs %s. Your order is confirmed and goes to the printer next.\n\n"
-             "%s\nTrack it any time: %s/api/track/%s\n\n%s\n",
-             amount, lines, pf_account_site_url(r, base, sizeof base), o[0].tracking_no ? o[0].tracking_no : "",
-             shop);
+             "Hello,\n\nWe received your payment of Rs %s for %s %s%s. It is confirmed and goes to the printer "
+             "next.\n\n%s\nTrack it any time: %s/api/track/%s\n\n%s\n",
+             amount, n > 1 ? "orders" : "order", o[0].tracking_no ? o[0].tracking_no : "",
+             n > 1 ? " and the others of your cart" : "", lines, pf_account_site_url(r, base, sizeof base),
+             o[0].tracking_no ? o[0].tracking_no : "", shop);
     pf_account_mail(r, to, subject, body);
 }
 
