@@ -18,6 +18,7 @@
 #include "api/routes.h"
 #include "api/order_geom.h"
 #include "engine/price.h"
+#include "engine/shipping.h"
 
 #define EB(r) pf_req_eb(r)
 #define CHUNK 256         /* records per store list call while scanning */
@@ -107,6 +108,26 @@ static void rupees(int64_t paise, char *out, size_t len)
 {
     int64_t a = paise < 0 ? -paise : paise;
     snprintf(out, len, "%s%lld.%02lld", paise < 0 ? "-" : "", (long long)(a / 100), (long long)(a % 100));
+}
+
+/* Great-circle distance in km between the sorting districts of two PINs (0 in the same district), -1 when
+ * either is missing or unknown. */
+static double pin_distance(const char *a, const char *b)
+{
+    pf_pin_info x, y;
+    pf_errbuf ignore;
+    if (!a || !b || pf_pin_lookup(a, &x, &ignore) || pf_pin_lookup(b, &y, &ignore)) return -1;
+    if (!strncmp(a, b, 3)) return 0;
+    const double rad = 3.14159265358979323846 / 180.0;
+    double dlat = (y.lat - x.lat) * rad, dlon = (y.lon - x.lon) * rad;
+    double h = sin(dlat / 2) * sin(dlat / 2) + cos(x.lat * rad) * cos(y.lat * rad) * sin(dlon / 2) * sin(dlon / 2);
+    return 2 * 6371.0 * asin(fmin(1.0, sqrt(h)));
+}
+
+/* Speed Post's usual transit days by distance (India Post's published delivery norms, rounded up). */
+static long transit_days_for(double km)
+{
+    return km < 0 ? 5 : km == 0 ? 2 : km <= 200 ? 3 : km <= 1000 ? 4 : km <= 2000 ? 5 : 7;
 }
 
 /* ---- JSON building: each returns false on allocation failure ---- */
@@ -212,7 +233,10 @@ static bool add_estimates(pf_req *r, cJSON *o, const pf_order *ord, int64_t ship
     int s = status_of(ord->status);
     int64_t ready = 0, arrive = 0, now = now_s();
     long prod_days = strtol(pf_req_setting(r, "order.production_days", "2"), NULL, 10);
-    long transit_days = strtol(pf_req_setting(r, "order.transit_days", "5"), NULL, 10);
+    const char *td = pf_req_setting(r, "order.transit_days", NULL);
+    long transit_days = td && *td ? strtol(td, NULL, 10)
+                                  : transit_days_for(pin_distance(pf_req_setting(r, "shipping.origin_pin", NULL),
+                                                                  ord->ship_zip));
     if (prod_days < 0 || prod_days > 60) prod_days = 2;
     if (transit_days < 0 || transit_days > 60) transit_days = 5;
     if (ord->priority && prod_days > 1) prod_days /= 2;
@@ -1401,6 +1425,7 @@ typedef struct cand {
     int fit;             /* printer_fit */
     bool compatible;     /* active, material, fits (or size unknown) */
     int prefix;          /* PIN digits shared with the destination (0..6) */
+    double distance_km;  /* between the PINs' sorting districts, < 0 when a PIN is unknown */
     double proximity;    /* 0..100 */
     uint64_t load;       /* open orders assigned */
     double load_score;   /* 0..100 */
@@ -1493,8 +1518,11 @@ static pf_err eligible_printers(pf_req *r, pf_resp *w)
         c->fit = printer_fit(&c->p, x.dims, x.known);
         c->compatible = c->p.is_active && c->material_ok && c->fit != 0;
         c->prefix = pin_prefix(c->p.pincode, x.dest);
-        c->proximity = 100.0 * c->prefix / 6.0;
-        c->load_score = 100.0 / (1.0 + (double)c->load);
+        c->distance_km = pin_distance(c->p.pincode, x.dest);
+        /* 100 in the same district, half at 250 km; by shared PIN digits when a PIN is not in the table. */
+        c->proximity = c->distance_km >= 0 ? 100.0 / (1.0 + c->distance_km / 250.0) : 100.0 * c->prefix / 6.0;
+        /* Four open orders halve a printer's appeal: a queue matters, but less than shipping distance. */
+        c->load_score = 100.0 / (1.0 + (double)c->load / 4.0);
         /* Proximity decides shipping cost and time; load breaks near-ties. */
         c->score = c->compatible ? round(10.0 * (0.6 * c->proximity + 0.4 * c->load_score)) / 10.0 : 0;
     }
@@ -1523,7 +1551,9 @@ static pf_err eligible_printers(pf_req *r, pf_resp *w)
              j_bool(p, "assigned", o.printer_id == c->p.id) && (s = cJSON_AddObjectToObject(p, "scores")) &&
              j_num(s, "compatibility", c->compatible ? 100 : 0) && j_num(s, "proximity", round(c->proximity * 10) / 10) &&
              j_num(s, "load", round(c->load_score * 10) / 10) && j_num(p, "score", c->score) &&
-             j_num(p, "pin_match_digits", c->prefix);
+             j_num(p, "pin_match_digits", c->prefix) &&
+             (c->distance_km >= 0 ? j_num(p, "distance_km", round(c->distance_km))
+                                  : cJSON_AddNullToObject(p, "distance_km") != NULL);
         if (ok) ok = j_add(a, p);
         else cJSON_Delete(p);
     }

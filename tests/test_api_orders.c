@@ -579,7 +579,8 @@ Test(api_orders, eligible_printers_are_ranked_and_assignment_is_checked)
     uint64_t up = mk_upload(150, 100, 50);
     uint64_t id = mk_order(&(mk){.tracking = "PF-PRN-0001", .upload = up, .zip = "560034"});
     uint64_t near_busy = mk_printer("Near busy", "PLA,PETG", 200, 200, 200, "560034", true);
-    uint64_t city = mk_printer("Same city", "PLA", 220, 220, 250, "560001", true);
+    uint64_t near_idle = mk_printer("Near idle", "PLA", 220, 220, 250, "560038", true);
+    uint64_t city = mk_printer("Mysuru", "PLA", 220, 220, 250, "570001", true);
     uint64_t far = mk_printer("Delhi", "PLA", 220, 220, 250, "110001", true);
     uint64_t turned = mk_printer("Narrow", "PLA", 120, 160, 100, "400001", true);
     uint64_t off = mk_printer("Offline", "PLA", 300, 300, 300, "560034", false);
@@ -596,9 +597,16 @@ Test(api_orders, eligible_printers_are_ranked_and_assignment_is_checked)
     cr_log_info("%s", dump);
     free(dump);
     cr_assert_geq(cJSON_GetArraySize(printers), 7);
-    /* Nearest wins despite its load; then the same city; incompatible ones last. */
-    cr_expect_eq((uint64_t)jnum(cJSON_GetArrayItem(printers, 0), "id"), near_busy, "nearest first");
-    cr_expect_eq((uint64_t)jnum(cJSON_GetArrayItem(printers, 1), "id"), city);
+    /* Same district: the idle printer first, the busy one next; it still beats one 140 km away; incompatible
+     * ones last. */
+    cr_expect_eq((uint64_t)jnum(cJSON_GetArrayItem(printers, 0), "id"), near_idle);
+    cr_expect_eq((uint64_t)jnum(cJSON_GetArrayItem(printers, 1), "id"), near_busy);
+    cr_expect_eq((uint64_t)jnum(cJSON_GetArrayItem(printers, 2), "id"), city);
+    cr_expect_eq(jnum(find_printer(j, near_busy), "distance_km"), 0);
+    double km = jnum(find_printer(j, city), "distance_km");
+    cr_expect(km > 80 && km < 200, "Bengaluru to Mysuru: %g km", km);
+    km = jnum(find_printer(j, far), "distance_km");
+    cr_expect(km > 1500 && km < 2000, "Bengaluru to Delhi: %g km", km);
     bool seen_incompatible = false;
     const cJSON *p;
     cJSON_ArrayForEach(p, printers)
