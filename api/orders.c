@@ -34,7 +34,7 @@
 /* ---- statuses and the FSM ---- */
 
 enum { ST_PENDING, ST_CONFIRMED, ST_PRINTING, ST_POST, ST_SHIPPED, ST_DELIVERED, ST_CANCELLED, ST_N };
-static const char *const status_names[ST_N] = {"pending", "confirmed",  "printing", "post_processing",
+static const char *const status_names[ST_N] = {"pending", "confirmed", "printing", "post_processing",
                                                "shipped", "delivered", "cancelled"};
 
 /* Index of a status name, -1 when unknown. */
@@ -58,7 +58,8 @@ static pf_err transition_check(int from, int to, pf_errbuf *eb)
     if (from < 0) return pf_errf(eb, PF_E_CONFLICT, "the order has an unknown stored status");
     if (from == to) return pf_errf(eb, PF_E_CONFLICT, "the order is already %s", status_names[to]);
     if (from == ST_DELIVERED || from == ST_CANCELLED)
-        return pf_errf(eb, PF_E_CONFLICT, "the order is %s: its status can no longer change", status_names[from]);
+        return pf_errf(eb, PF_E_CONFLICT, "the order is %s: its status can no longer change",
+                       status_names[from]);
     if (to == ST_CANCELLED) {
         if (from == ST_PENDING || from == ST_CONFIRMED) return PF_E_OK;
         return pf_errf(eb, PF_E_CONFLICT, "only pending or confirmed orders can be cancelled; this one is %s",
@@ -120,7 +121,8 @@ static double pin_distance(const char *a, const char *b)
     if (!strncmp(a, b, 3)) return 0;
     const double rad = 3.14159265358979323846 / 180.0;
     double dlat = (y.lat - x.lat) * rad, dlon = (y.lon - x.lon) * rad;
-    double h = sin(dlat / 2) * sin(dlat / 2) + cos(x.lat * rad) * cos(y.lat * rad) * sin(dlon / 2) * sin(dlon / 2);
+    double h =
+        sin(dlat / 2) * sin(dlat / 2) + cos(x.lat * rad) * cos(y.lat * rad) * sin(dlon / 2) * sin(dlon / 2);
     return 2 * 6371.0 * asin(fmin(1.0, sqrt(h)));
 }
 
@@ -219,9 +221,11 @@ static pf_err related_load(pf_store *st, pf_txn *t, const pf_order *o, view v, r
 /* Carrier block: partner name, carrier number and page; null when no tracking was set. */
 static bool add_carrier(cJSON *o, const pf_order *ord, const related *x)
 {
-    if (!ord->carrier_tracking && !ord->shipping_partner_id) return cJSON_AddNullToObject(o, "carrier") != NULL;
+    if (!ord->carrier_tracking && !ord->shipping_partner_id)
+        return cJSON_AddNullToObject(o, "carrier") != NULL;
     cJSON *c = cJSON_AddObjectToObject(o, "carrier");
-    return c && j_id(c, "partner_id", x->partner.id) && j_str(c, "name", x->partner.id ? x->partner.name : NULL) &&
+    return c && j_id(c, "partner_id", x->partner.id) &&
+           j_str(c, "name", x->partner.id ? x->partner.name : NULL) &&
            j_str(c, "tracking_number", ord->carrier_tracking) && j_str(c, "tracking_url", ord->carrier_url);
 }
 
@@ -234,9 +238,10 @@ static bool add_estimates(pf_req *r, cJSON *o, const pf_order *ord, int64_t ship
     int64_t ready = 0, arrive = 0, now = now_s();
     long prod_days = strtol(pf_req_setting(r, "order.production_days", "2"), NULL, 10);
     const char *td = pf_req_setting(r, "order.transit_days", NULL);
-    long transit_days = td && *td ? strtol(td, NULL, 10)
-                                  : transit_days_for(pin_distance(pf_req_setting(r, "shipping.origin_pin", NULL),
-                                                                  ord->ship_zip));
+    long transit_days =
+        td && *td
+            ? strtol(td, NULL, 10)
+            : transit_days_for(pin_distance(pf_req_setting(r, "shipping.origin_pin", NULL), ord->ship_zip));
     if (prod_days < 0 || prod_days > 60) prod_days = 2;
     if (transit_days < 0 || transit_days > 60) transit_days = 5;
     if (ord->priority && prod_days > 1) prod_days /= 2;
@@ -337,7 +342,8 @@ static pf_err add_timeline(pf_store *st, pf_txn *t, cJSON *o, uint64_t order_id,
             cJSON *e = cJSON_CreateObject();
             bool ok = e && j_str(e, "status", ev[i].status) && j_str(e, "message", ev[i].message) &&
                       j_time(e, "at", ev[i].at);
-            if (ok && v == VIEW_STAFF) ok = j_num(e, "id", (double)ev[i].id) && j_id(e, "actor_id", ev[i].actor_id);
+            if (ok && v == VIEW_STAFF)
+                ok = j_num(e, "id", (double)ev[i].id) && j_id(e, "actor_id", ev[i].actor_id);
             /* The store lists newest first; the timeline reads oldest first. */
             if (!ok || !cJSON_InsertItemInArray(a, 0, e)) {
                 cJSON_Delete(e);
@@ -352,7 +358,8 @@ static pf_err add_timeline(pf_store *st, pf_txn *t, cJSON *o, uint64_t order_id,
 static cJSON *note_json(const pf_order_note *n, view v)
 {
     cJSON *o = cJSON_CreateObject();
-    bool ok = o && j_num(o, "id", (double)n->id) && j_str(o, "note", n->note) && j_time(o, "created_at", n->created_at);
+    bool ok = o && j_num(o, "id", (double)n->id) && j_str(o, "note", n->note) &&
+              j_time(o, "created_at", n->created_at);
     if (ok && v == VIEW_STAFF)
         ok = j_num(o, "order_id", (double)n->order_id) && j_id(o, "author_id", n->author_id) &&
              j_bool(o, "is_internal", n->is_internal);
@@ -377,7 +384,8 @@ static pf_err add_notes(pf_store *st, pf_txn *t, cJSON *o, const char *name, uin
         if ((err = pf_store_order_note_list_by_order(st, t, order_id, before, CHUNK, &arr, &n, &before, eb)))
             return err;
         for (size_t i = 0; i < n && !err; i++)
-            if ((v == VIEW_STAFF || !arr[i].is_internal) && !j_add(a, note_json(&arr[i], v))) err = PF_E_NOMEM;
+            if ((v == VIEW_STAFF || !arr[i].is_internal) && !j_add(a, note_json(&arr[i], v)))
+                err = PF_E_NOMEM;
         pf_order_note_list_free(arr, n);
     } while (!err && before);
     return err;
@@ -408,12 +416,12 @@ static pf_err detail_json(pf_req *r, pf_txn *t, const pf_order *ord, view v, cJS
 /* ---- reading one order ---- */
 
 typedef struct one_ctx {
-    pf_req *r;        /* request */
-    uint64_t id;      /* order id (0: by tracking) */
-    const char *trk;  /* tracking number */
-    uint64_t owner;   /* non-zero: the order must belong to this user (else 404) */
-    view v;           /* view */
-    cJSON *out;       /* result */
+    pf_req *r;       /* request */
+    uint64_t id;     /* order id (0: by tracking) */
+    const char *trk; /* tracking number */
+    uint64_t owner;  /* non-zero: the order must belong to this user (else 404) */
+    view v;          /* view */
+    cJSON *out;      /* result */
 } one_ctx;
 
 static pf_err one_txn(pf_txn *t, void *c, pf_errbuf *eb)
@@ -428,7 +436,8 @@ static pf_err one_txn(pf_txn *t, void *c, pf_errbuf *eb)
             /* Customers type codes in any case; tracking numbers are stored upper-case. */
             char up[128];
             size_t n = strnlen(x->trk, sizeof up - 1);
-            for (size_t i = 0; i < n; i++) up[i] = (char)toupper((unsigned char)x->trk[i]);
+            for (size_t i = 0; i < n; i++)
+                up[i] = (char)toupper((unsigned char)x->trk[i]);
             up[n] = 0;
             pf_order_clear(&o);
             err = strcmp(up, x->trk) ? pf_store_order_by_tracking(st, t, up, &o, eb) : PF_E_NOT_FOUND;
@@ -481,12 +490,12 @@ enum { SORT_NEWEST, SORT_OLDEST, SORT_TOTAL };
 
 /* A list query. */
 typedef struct list_q {
-    int status;       /* status filter, -1 = any */
-    const char *q;    /* search text (tracking, customer email, filename), NULL = none */
-    int sort;         /* SORT_* */
-    uint64_t page;    /* 1-based */
-    uint64_t limit;   /* page size */
-    uint64_t user;    /* only this customer's orders, 0 = all */
+    int status;     /* status filter, -1 = any */
+    const char *q;  /* search text (tracking, customer email, filename), NULL = none */
+    int sort;       /* SORT_* */
+    uint64_t page;  /* 1-based */
+    uint64_t limit; /* page size */
+    uint64_t user;  /* only this customer's orders, 0 = all */
 } list_q;
 
 /* A positive integer query argument, or def when absent. */
@@ -500,7 +509,8 @@ static pf_err query_uint(pf_req *r, const char *name, uint64_t def, uint64_t max
     char *end;
     unsigned long long v = strtoull(s, &end, 10);
     if (*end || !isdigit((unsigned char)*s) || v < 1 || v > max)
-        return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: a whole number from 1 to %llu", name, (unsigned long long)max);
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: a whole number from 1 to %llu", name,
+                       (unsigned long long)max);
     *out = v;
     return PF_E_OK;
 }
@@ -514,16 +524,21 @@ static pf_err list_query(pf_req *r, bool staff, list_q *out)
         return err;
     const char *s = pf_req_query(r, "status");
     if (s && *s && strcmp(s, "all") && (q.status = status_of(s)) < 0)
-        return pf_errf(EB(r), PF_E_INVALID_FIELD,
-                       "status: one of pending, confirmed, printing, post_processing, shipped, delivered, cancelled");
+        return pf_errf(
+            EB(r), PF_E_INVALID_FIELD,
+            "status: one of pending, confirmed, printing, post_processing, shipped, delivered, cancelled");
     if (staff) {
         const char *qs = pf_req_query(r, "q"), *so = pf_req_query(r, "sort");
         if (qs && strlen(qs) > 200) return pf_errf(EB(r), PF_E_INVALID_FIELD, "q: at most 200 characters");
         if (qs && *qs) q.q = qs;
-        if (!so || !*so || !strcmp(so, "newest")) q.sort = SORT_NEWEST;
-        else if (!strcmp(so, "oldest")) q.sort = SORT_OLDEST;
-        else if (!strcmp(so, "total")) q.sort = SORT_TOTAL;
-        else return pf_errf(EB(r), PF_E_INVALID_FIELD, "sort: newest, oldest or total");
+        if (!so || !*so || !strcmp(so, "newest"))
+            q.sort = SORT_NEWEST;
+        else if (!strcmp(so, "oldest"))
+            q.sort = SORT_OLDEST;
+        else if (!strcmp(so, "total"))
+            q.sort = SORT_TOTAL;
+        else
+            return pf_errf(EB(r), PF_E_INVALID_FIELD, "sort: newest, oldest or total");
     }
     *out = q;
     return PF_E_OK;
@@ -536,14 +551,14 @@ typedef struct hit {
 } hit;
 
 typedef struct list_ctx {
-    pf_req *r;         /* request */
-    list_q q;          /* query */
-    view v;            /* view of the items */
-    hit *hits;         /* matches */
-    size_t n, cap;     /* count and capacity of hits */
-    uint64_t *uids;    /* q: ids of customers whose email matches, sorted */
-    size_t nuids;      /* their count */
-    cJSON *out;        /* result */
+    pf_req *r;      /* request */
+    list_q q;       /* query */
+    view v;         /* view of the items */
+    hit *hits;      /* matches */
+    size_t n, cap;  /* count and capacity of hits */
+    uint64_t *uids; /* q: ids of customers whose email matches, sorted */
+    size_t nuids;   /* their count */
+    cJSON *out;     /* result */
 } list_ctx;
 
 static int cmp_u64(const void *a, const void *b)
@@ -604,7 +619,8 @@ static bool list_match(const list_ctx *x, const pf_order *o)
     if (!x->q.q) return true;
     char idbuf[24];
     snprintf(idbuf, sizeof idbuf, "%llu", (unsigned long long)o->id);
-    return ci_contains(o->tracking_no, x->q.q) || ci_contains(o->filename, x->q.q) || !strcmp(idbuf, x->q.q) ||
+    return ci_contains(o->tracking_no, x->q.q) || ci_contains(o->filename, x->q.q) ||
+           !strcmp(idbuf, x->q.q) ||
            (x->nuids && bsearch(&o->user_id, x->uids, x->nuids, sizeof *x->uids, cmp_u64));
 }
 
@@ -622,8 +638,8 @@ static pf_err list_txn(pf_txn *t, void *c, pf_errbuf *eb)
         if (x->q.user)
             err = pf_store_order_list_by_user(st, t, x->q.user, before, CHUNK, &o, &n, &before, eb);
         else if (x->q.status >= 0)
-            err = pf_store_order_list_by_status(st, t, status_names[x->q.status], before, CHUNK, &o, &n, &before,
-                                                eb);
+            err = pf_store_order_list_by_status(st, t, status_names[x->q.status], before, CHUNK, &o, &n,
+                                                &before, eb);
         else
             err = pf_store_order_list(st, t, before, CHUNK, &o, &n, &before, eb);
         if (err) return err;
@@ -695,9 +711,9 @@ static pf_err staff_orders(pf_req *r, pf_resp *w)
 /* ---- a group ---- */
 
 typedef struct group_ctx {
-    pf_req *r;     /* request */
-    uint64_t id;   /* group id */
-    cJSON *out;    /* result */
+    pf_req *r;   /* request */
+    uint64_t id; /* group id */
+    cJSON *out;  /* result */
 } group_ctx;
 
 static pf_err group_txn(pf_txn *t, void *c, pf_errbuf *eb)
@@ -710,8 +726,8 @@ static pf_err group_txn(pf_txn *t, void *c, pf_errbuf *eb)
     if (err) return err;
     cJSON *o = cJSON_CreateObject(), *a = NULL;
     bool ok = o && j_num(o, "id", (double)g.id) && j_num(o, "user_id", (double)g.user_id) &&
-              j_inr(o, "total", g.total) && j_bool(o, "paid", g.paid) && j_time(o, "created_at", g.created_at) &&
-              (a = cJSON_AddArrayToObject(o, "orders"));
+              j_inr(o, "total", g.total) && j_bool(o, "paid", g.paid) &&
+              j_time(o, "created_at", g.created_at) && (a = cJSON_AddArrayToObject(o, "orders"));
     pf_order_group_clear(&g);
     if (!ok) err = PF_E_NOMEM;
     uint64_t before = 0;
@@ -767,7 +783,8 @@ static bool customer_email(pf_req *r, uint64_t uid, char *out, size_t len)
 static void mail_status(pf_req *r, const pf_order *o, const pf_shipping_partner *partner)
 {
     int s = status_of(o->status);
-    if (s != ST_CONFIRMED && s != ST_PRINTING && s != ST_SHIPPED && s != ST_DELIVERED && s != ST_CANCELLED) return;
+    if (s != ST_CONFIRMED && s != ST_PRINTING && s != ST_SHIPPED && s != ST_DELIVERED && s != ST_CANCELLED)
+        return;
     char to[300], subject[200], body[2048], base[512], extra[1024] = "";
     if (!customer_email(r, o->user_id, to, sizeof to)) return;
     const char *shop = pf_req_setting(r, "site.name", "PrintForge Studio");
@@ -785,7 +802,8 @@ static void mail_status(pf_req *r, const pf_order *o, const pf_shipping_partner 
     case ST_SHIPPED:
         if (pickup) {
             what = "is ready for pickup";
-            snprintf(extra, sizeof extra, "Your part is ready: collect it at the shop with this tracking number.\n");
+            snprintf(extra, sizeof extra,
+                     "Your part is ready: collect it at the shop with this tracking number.\n");
         } else {
             what = "has shipped";
             snprintf(extra, sizeof extra, "Carrier: %s\nCarrier tracking number: %s\n%s%s%s",
@@ -808,10 +826,10 @@ static void mail_status(pf_req *r, const pf_order *o, const pf_shipping_partner 
     }
     snprintf(subject, sizeof subject, "Order %s %s", o->tracking_no ? o->tracking_no : "", what);
     snprintf(body, sizeof body,
-             "Hello,\n\nYour %s order %s (%s, %s, %llu pc) %s.\n%s\nTrack it any time: %s/api/track/%s\n\n%s\n",
-             shop, o->tracking_no ? o->tracking_no : "", o->material ? o->material : "", o->color ? o->color : "",
-             (unsigned long long)o->quantity, what, extra, pf_account_site_url(r, base, sizeof base),
-             o->tracking_no ? o->tracking_no : "", shop);
+             "Hello,\n\nYour %s order %s (%s, %s, %llu pc) %s.\n%s\nTrack it any time: %s/track/%s\n\n%s\n",
+             shop, o->tracking_no ? o->tracking_no : "", o->material ? o->material : "",
+             o->color ? o->color : "", (unsigned long long)o->quantity, what, extra,
+             pf_account_site_url(r, base, sizeof base), o->tracking_no ? o->tracking_no : "", shop);
     pf_account_mail(r, to, subject, body);
 }
 
@@ -829,19 +847,21 @@ static void mail_paid(pf_req *r, const pf_order *o, size_t n)
         sum += o[i].total;
         rupees(o[i].total, amount, sizeof amount);
         if (len < sizeof lines)
-            len += (size_t)snprintf(lines + len, sizeof lines - len, "  %s  %s %s x%llu  Rs %s\n",
-                                    o[i].tracking_no ? o[i].tracking_no : "", o[i].material ? o[i].material : "",
-                                    o[i].color ? o[i].color : "", (unsigned long long)o[i].quantity, amount);
+            len +=
+                (size_t)snprintf(lines + len, sizeof lines - len, "  %s  %s %s x%llu  Rs %s\n",
+                                 o[i].tracking_no ? o[i].tracking_no : "", o[i].material ? o[i].material : "",
+                                 o[i].color ? o[i].color : "", (unsigned long long)o[i].quantity, amount);
     }
     rupees(sum, amount, sizeof amount);
-    snprintf(subject, sizeof subject, "Payment confirmed for order %s%s", o[0].tracking_no ? o[0].tracking_no : "",
-             n > 1 ? " and others" : "");
-    snprintf(body, sizeof body,
-             "Hello,\n\nWe received your payment of Rs %s for %s %s%s. It is confirmed and goes to the printer "
-             "next.\n\n%s\nTrack it any time: %s/api/track/%s\n\n%s\n",
-             amount, n > 1 ? "orders" : "order", o[0].tracking_no ? o[0].tracking_no : "",
-             n > 1 ? " and the others of your cart" : "", lines, pf_account_site_url(r, base, sizeof base),
-             o[0].tracking_no ? o[0].tracking_no : "", shop);
+    snprintf(subject, sizeof subject, "Payment confirmed for order %s%s",
+             o[0].tracking_no ? o[0].tracking_no : "", n > 1 ? " and others" : "");
+    snprintf(
+        body, sizeof body,
+        "Hello,\n\nWe received your payment of Rs %s for %s %s%s. It is confirmed and goes to the printer "
+        "next.\n\n%s\nTrack it any time: %s/track/%s\n\n%s\n",
+        amount, n > 1 ? "orders" : "order", o[0].tracking_no ? o[0].tracking_no : "",
+        n > 1 ? " and the others of your cart" : "", lines, pf_account_site_url(r, base, sizeof base),
+        o[0].tracking_no ? o[0].tracking_no : "", shop);
     pf_account_mail(r, to, subject, body);
 }
 
@@ -880,7 +900,8 @@ static const char *status_message(int s, const pf_order *o)
 static pf_err event_put(pf_store *st, pf_txn *t, const pf_order *o, const char *message, uint64_t actor,
                         int64_t at, pf_errbuf *eb)
 {
-    pf_order_event e = {.order_id = o->id, .status = o->status, .message = (char *)message, .actor_id = actor, .at = at};
+    pf_order_event e = {
+        .order_id = o->id, .status = o->status, .message = (char *)message, .actor_id = actor, .at = at};
     return pf_store_order_event_put(st, t, &e, eb); /* the strings stay borrowed: nothing to clear */
 }
 
@@ -904,7 +925,8 @@ static pf_err group_settle(pf_store *st, pf_txn *t, uint64_t group_id, pf_errbuf
     do {
         pf_order *arr = NULL;
         size_t n = 0;
-        if ((err = pf_store_order_list_by_group(st, t, group_id, before, CHUNK, &arr, &n, &before, eb))) return err;
+        if ((err = pf_store_order_list_by_group(st, t, group_id, before, CHUNK, &arr, &n, &before, eb)))
+            return err;
         for (size_t i = 0; i < n; i++) {
             if (arr[i].status && !strcmp(arr[i].status, "cancelled")) continue;
             any |= arr[i].paid;
@@ -925,6 +947,44 @@ static pf_err group_settle(pf_store *st, pf_txn *t, uint64_t group_id, pf_errbuf
     return err;
 }
 
+/* Gives back the coupon use of a cancelled order inside t (coupon.used and the customer's counter
+ * "coupon_use:<coupon id>:<user id>"), so the customer can redeem it again. A cart redeems its coupon once:
+ * the use comes back when the group's last order is cancelled. A coupon deleted since is ignored. */
+static pf_err coupon_release(pf_store *st, pf_txn *t, const pf_order *o, pf_errbuf *eb)
+{
+    if (!o->coupon_code || !*o->coupon_code) return PF_E_OK;
+    pf_err err;
+    uint64_t before = 0;
+    while (o->group_id) {
+        pf_order *arr = NULL;
+        size_t n = 0;
+        bool open = false;
+        if ((err = pf_store_order_list_by_group(st, t, o->group_id, before, CHUNK, &arr, &n, &before, eb)))
+            return err;
+        for (size_t i = 0; i < n; i++)
+            open |= status_of(arr[i].status) != ST_CANCELLED;
+        pf_order_list_free(arr, n);
+        if (open) return PF_E_OK;
+        if (!before) break;
+    }
+    pf_coupon c = {0};
+    pf_errbuf ignore;
+    if ((err = pf_store_coupon_by_code(st, t, o->coupon_code, &c, &ignore)))
+        return err == PF_E_NOT_FOUND ? PF_E_OK : pf_errf(eb, err, "%s", ignore.msg);
+    if (c.used > 0) {
+        c.used--;
+        err = pf_store_coupon_put(st, t, &c, eb);
+    }
+    char name[96];
+    uint64_t v = 0;
+    snprintf(name, sizeof name, "coupon_use:%llu:%llu", (unsigned long long)c.id,
+             (unsigned long long)o->user_id);
+    if (!err) err = pf_store_counter_get(st, t, name, &v, eb);
+    if (!err && v > 0) err = pf_store_counter_add(st, t, name, -1, NULL, eb);
+    pf_coupon_clear(&c);
+    return err;
+}
+
 static pf_err status_txn(pf_txn *t, void *c, pf_errbuf *eb)
 {
     status_ctx *x = c;
@@ -937,9 +997,12 @@ static pf_err status_txn(pf_txn *t, void *c, pf_errbuf *eb)
         o.updated_at = now_s();
         err = pf_store_order_put(x->st, t, &o, eb);
     }
-    if (!err) err = event_put(x->st, t, &o, x->message ? x->message : status_message(x->to, &o), x->actor, o.updated_at, eb);
+    if (!err)
+        err = event_put(x->st, t, &o, x->message ? x->message : status_message(x->to, &o), x->actor,
+                        o.updated_at, eb);
     /* A cancelled order no longer holds its group's payment back. */
     if (!err && x->to == ST_CANCELLED) err = group_settle(x->st, t, o.group_id, eb);
+    if (!err && x->to == ST_CANCELLED) err = coupon_release(x->st, t, &o, eb);
     pf_order_clear(&o);
     return err;
 }
@@ -968,7 +1031,8 @@ static pf_err order_status(pf_req *r, pf_resp *w)
     const char *s = NULL;
     pf_err err;
     if ((err = pf_req_param_id(r, "id", &x.id))) return err;
-    if ((err = pf_req_json_string(r, "status", true, &s)) || (err = pf_req_json_string(r, "message", false, &x.message)))
+    if ((err = pf_req_json_string(r, "status", true, &s)) ||
+        (err = pf_req_json_string(r, "message", false, &x.message)))
         return err;
     if ((x.to = status_of(s)) < 0 || x.to == ST_PENDING)
         return pf_errf(EB(r), PF_E_INVALID_FIELD,
@@ -987,12 +1051,12 @@ static pf_err order_status(pf_req *r, pf_resp *w)
 /* ---- carrier tracking ---- */
 
 typedef struct tracking_ctx {
-    pf_store *st;          /* store */
-    uint64_t id;           /* order */
-    const char *number;    /* carrier tracking number */
-    const char *url;       /* explicit tracking page, NULL = from the partner's template */
-    uint64_t partner_id;   /* shipping partner, 0 = keep the order's */
-    uint64_t actor;        /* who */
+    pf_store *st;        /* store */
+    uint64_t id;         /* order */
+    const char *number;  /* carrier tracking number */
+    const char *url;     /* explicit tracking page, NULL = from the partner's template */
+    uint64_t partner_id; /* shipping partner, 0 = keep the order's */
+    uint64_t actor;      /* who */
 } tracking_ctx;
 
 /* The partner's template with every "{tracking}" replaced by the URL-encoded number; NULL when there is no
@@ -1003,8 +1067,10 @@ static char *template_fill(const char *tpl, const char *number, bool *ok)
     char enc[3 * MAX_CARRIER_NO + 1];
     size_t e = 0;
     for (const unsigned char *p = (const unsigned char *)number; *p; p++) {
-        if (isalnum(*p) || strchr("-._~", *p)) enc[e++] = (char)*p;
-        else e += (size_t)snprintf(enc + e, sizeof enc - e, "%%%02X", *p);
+        if (isalnum(*p) || strchr("-._~", *p))
+            enc[e++] = (char)*p;
+        else
+            e += (size_t)snprintf(enc + e, sizeof enc - e, "%%%02X", *p);
     }
     enc[e] = 0;
     size_t n = 0, tl = strlen("{tracking}");
@@ -1075,7 +1141,8 @@ static pf_err tracking_txn(pf_txn *t, void *c, pf_errbuf *eb)
     o.shipping_partner_id = pid;
     o.updated_at = now_s();
     if ((err = pf_store_order_put(x->st, t, &o, eb))) goto done;
-    snprintf(msg, sizeof msg, "Carrier tracking %s%s%s", o.carrier_tracking, p.name ? " with " : "", p.name ? p.name : "");
+    snprintf(msg, sizeof msg, "Carrier tracking %s%s%s", o.carrier_tracking, p.name ? " with " : "",
+             p.name ? p.name : "");
     err = event_put(x->st, t, &o, msg, x->actor, o.updated_at, eb);
 done:
     free(url);
@@ -1104,11 +1171,13 @@ static pf_err order_tracking(pf_req *r, pf_resp *w)
         return err;
     size_t n = strlen(x.number);
     if (!n || n > MAX_CARRIER_NO || !printable_no_space(x.number))
-        return pf_errf(EB(r), PF_E_INVALID_FIELD, "tracking_number: 1 to %d characters without spaces", MAX_CARRIER_NO);
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "tracking_number: 1 to %d characters without spaces",
+                       MAX_CARRIER_NO);
     if (x.url && !*x.url) x.url = NULL; /* "" = use the partner's template */
     if (x.url && (strlen(x.url) > MAX_URL || !printable_no_space(x.url) ||
                   (strncmp(x.url, "https://", 8) && strncmp(x.url, "http://", 7))))
-        return pf_errf(EB(r), PF_E_INVALID_FIELD, "tracking_url: an http(s) URL of at most %d characters", MAX_URL);
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "tracking_url: an http(s) URL of at most %d characters",
+                       MAX_URL);
     if (sid != 0 && !(sid >= 1 && sid <= 9007199254740992.0 && floor(sid) == sid))
         return pf_errf(EB(r), PF_E_INVALID_FIELD, "shipping_id: a shipping partner id");
     x.partner_id = (uint64_t)sid;
@@ -1163,11 +1232,11 @@ static int printer_fit(const pf_printer *p, const double dims[3], bool known)
 /* ---- printer assignment ---- */
 
 typedef struct printer_ctx {
-    pf_store *st;      /* store */
-    uint64_t id;       /* order */
-    uint64_t printer;  /* new printer, 0 = unassign */
-    double dims[3];    /* part size */
-    bool known;        /* dims known */
+    pf_store *st;     /* store */
+    uint64_t id;      /* order */
+    uint64_t printer; /* new printer, 0 = unassign */
+    double dims[3];   /* part size */
+    bool known;       /* dims known */
 } printer_ctx;
 
 static pf_err printer_txn(pf_txn *t, void *c, pf_errbuf *eb)
@@ -1180,7 +1249,8 @@ static pf_err printer_txn(pf_txn *t, void *c, pf_errbuf *eb)
     if (err) goto done;
     int s = status_of(o.status);
     if (!status_open(s)) {
-        err = pf_errf(eb, PF_E_CONFLICT, "the order is %s: its printer can no longer change", o.status ? o.status : "?");
+        err = pf_errf(eb, PF_E_CONFLICT, "the order is %s: its printer can no longer change",
+                      o.status ? o.status : "?");
         goto done;
     }
     if (x->printer) {
@@ -1195,20 +1265,22 @@ static pf_err printer_txn(pf_txn *t, void *c, pf_errbuf *eb)
             goto done;
         }
         if (!p.is_active) {
-            err = pf_errf(eb, PF_E_INVALID_FIELD, "printer_id: %s is not active", p.name ? p.name : "the printer");
+            err = pf_errf(eb, PF_E_INVALID_FIELD, "printer_id: %s is not active",
+                          p.name ? p.name : "the printer");
             goto done;
         }
         if (!printer_has_material(&p, o.material)) {
-            err = pf_errf(eb, PF_E_INVALID_FIELD, "printer_id: %s does not print %s", p.name ? p.name : "the printer",
-                          o.material ? o.material : "this material");
+            err = pf_errf(eb, PF_E_INVALID_FIELD, "printer_id: %s does not print %s",
+                          p.name ? p.name : "the printer", o.material ? o.material : "this material");
             goto done;
         }
         if (!printer_fit(&p, x->dims, x->known)) {
             err = pf_errf(eb, PF_E_INVALID_FIELD,
-                          "printer_id: the part (%.1f x %.1f x %.1f mm) does not fit the bed of %s (%.0f x %.0f x %.0f mm), "
+                          "printer_id: the part (%.1f x %.1f x %.1f mm) does not fit the bed of %s (%.0f x "
+                          "%.0f x %.0f mm), "
                           "even turned 90 degrees",
-                          x->dims[0], x->dims[1], x->dims[2], p.name ? p.name : "the printer", p.bed_x_mm, p.bed_y_mm,
-                          p.bed_z_mm);
+                          x->dims[0], x->dims[1], x->dims[2], p.name ? p.name : "the printer", p.bed_x_mm,
+                          p.bed_y_mm, p.bed_z_mm);
             goto done;
         }
     }
@@ -1227,7 +1299,8 @@ static pf_err order_printer(pf_req *r, pf_resp *w)
     pf_err err;
     if ((err = pf_req_param_id(r, "id", &x.id))) return err;
     const cJSON *b = pf_req_json(r), *v = b ? cJSON_GetObjectItemCaseSensitive(b, "printer_id") : NULL;
-    if (!v) return pf_errf(EB(r), PF_E_INVALID_FIELD, "printer_id: required (a printer id, or null to unassign)");
+    if (!v)
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "printer_id: required (a printer id, or null to unassign)");
     if (!cJSON_IsNull(v)) {
         if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1 && v->valuedouble <= 9007199254740992.0) ||
             floor(v->valuedouble) != v->valuedouble)
@@ -1246,13 +1319,13 @@ static pf_err order_printer(pf_req *r, pf_resp *w)
 /* ---- payment ---- */
 
 typedef struct paid_ctx {
-    pf_store *st;        /* store */
-    uint64_t id;         /* order */
-    bool group;          /* pay every unpaid order of its group too */
-    const char *ref;     /* payment reference (UPI transaction id), NULL = none */
-    uint64_t actor;      /* who */
-    uint64_t *paid;      /* ids marked paid (capacity cap) */
-    size_t npaid, cap;   /* count and capacity */
+    pf_store *st;      /* store */
+    uint64_t id;       /* order */
+    bool group;        /* pay every unpaid order of its group too */
+    const char *ref;   /* payment reference (UPI transaction id), NULL = none */
+    uint64_t actor;    /* who */
+    uint64_t *paid;    /* ids marked paid (capacity cap) */
+    size_t npaid, cap; /* count and capacity */
 } paid_ctx;
 
 /* Marks o paid inside t: paid_at, reference, pending -> confirmed, one event. */
@@ -1271,8 +1344,8 @@ static pf_err pay_one(paid_ctx *x, pf_txn *t, pf_order *o, int64_t now, pf_errbu
     bool confirm = status_of(o->status) == ST_PENDING;
     if (confirm && (err = set_status(o, ST_CONFIRMED, eb))) return err;
     if ((err = pf_store_order_put(x->st, t, o, eb))) return err;
-    if ((err = event_put(x->st, t, o, confirm ? "Payment received; order confirmed" : "Payment received", x->actor,
-                         now, eb)))
+    if ((err = event_put(x->st, t, o, confirm ? "Payment received; order confirmed" : "Payment received",
+                         x->actor, now, eb)))
         return err;
     if (x->npaid == x->cap) {
         size_t nc = x->cap ? x->cap * 2 : 8;
@@ -1307,7 +1380,8 @@ static pf_err paid_txn(pf_txn *t, void *c, pf_errbuf *eb)
         do {
             pf_order *arr = NULL;
             size_t n = 0;
-            if ((err = pf_store_order_list_by_group(x->st, t, o.group_id, before, CHUNK, &arr, &n, &before, eb)))
+            if ((err = pf_store_order_list_by_group(x->st, t, o.group_id, before, CHUNK, &arr, &n, &before,
+                                                    eb)))
                 goto done;
             for (size_t i = 0; i < n && !err; i++)
                 if (arr[i].id != o.id && !arr[i].paid && status_of(arr[i].status) != ST_CANCELLED)
@@ -1331,7 +1405,8 @@ static pf_err order_paid(pf_req *r, pf_resp *w)
     paid_ctx x = {.st = pf_req_store(r), .actor = actor_of(r)};
     pf_err err;
     if ((err = pf_req_param_id(r, "id", &x.id))) return err;
-    if ((err = pf_req_json_string(r, "payment_ref", false, &x.ref)) || (err = pf_req_json_bool(r, "group", false, &x.group)))
+    if ((err = pf_req_json_string(r, "payment_ref", false, &x.ref)) ||
+        (err = pf_req_json_bool(r, "group", false, &x.group)))
         return err;
     if (x.ref && !*x.ref) x.ref = NULL;
     if (x.ref && (strlen(x.ref) > 100 || !printable_no_space(x.ref)))
@@ -1400,12 +1475,14 @@ static pf_err notes_add(pf_req *r, pf_resp *w)
     bool internal = true;
     pf_err err;
     if ((err = pf_req_param_id(r, "id", &x.id))) return err;
-    if ((err = pf_req_json_string(r, "note", true, &text)) || (err = pf_req_json_bool(r, "is_internal", false, &internal)))
+    if ((err = pf_req_json_string(r, "note", true, &text)) ||
+        (err = pf_req_json_bool(r, "is_internal", false, &internal)))
         return err;
     size_t n = strlen(text);
     while (n && isspace((unsigned char)text[n - 1]))
         n--;
-    if (!n || strlen(text) > MAX_NOTE) return pf_errf(EB(r), PF_E_INVALID_FIELD, "note: 1 to %d characters", MAX_NOTE);
+    if (!n || strlen(text) > MAX_NOTE)
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "note: 1 to %d characters", MAX_NOTE);
     x.note = (pf_order_note){.order_id = x.id,
                              .author_id = actor_of(r),
                              .note = (char *)text,
@@ -1420,16 +1497,16 @@ static pf_err notes_add(pf_req *r, pf_resp *w)
 
 /* One printer's standing for an order. */
 typedef struct cand {
-    pf_printer p;        /* the printer (owned) */
-    bool material_ok;    /* prints the order's material */
-    int fit;             /* printer_fit */
-    bool compatible;     /* active, material, fits (or size unknown) */
-    int prefix;          /* PIN digits shared with the destination (0..6) */
-    double distance_km;  /* between the PINs' sorting districts, < 0 when a PIN is unknown */
-    double proximity;    /* 0..100 */
-    uint64_t load;       /* open orders assigned */
-    double load_score;   /* 0..100 */
-    double score;        /* overall, 0..100 (0 when incompatible) */
+    pf_printer p;       /* the printer (owned) */
+    bool material_ok;   /* prints the order's material */
+    int fit;            /* printer_fit */
+    bool compatible;    /* active, material, fits (or size unknown) */
+    int prefix;         /* PIN digits shared with the destination (0..6) */
+    double distance_km; /* between the PINs' sorting districts, < 0 when a PIN is unknown */
+    double proximity;   /* 0..100 */
+    uint64_t load;      /* open orders assigned */
+    double load_score;  /* 0..100 */
+    double score;       /* overall, 0..100 (0 when incompatible) */
 } cand;
 
 static int cmp_cand(const void *a, const void *b)
@@ -1450,13 +1527,13 @@ static int pin_prefix(const char *a, const char *b)
 }
 
 typedef struct elig_ctx {
-    pf_req *r;          /* request */
-    const pf_order *o;  /* the order */
-    const char *dest;   /* destination PIN (customer's, or the shop's for pickup) */
-    double dims[3];     /* part size */
-    bool known;         /* dims known */
-    cand *c;            /* candidates */
-    size_t n, cap;      /* count and capacity */
+    pf_req *r;         /* request */
+    const pf_order *o; /* the order */
+    const char *dest;  /* destination PIN (customer's, or the shop's for pickup) */
+    double dims[3];    /* part size */
+    bool known;        /* dims known */
+    cand *c;           /* candidates */
+    size_t n, cap;     /* count and capacity */
 } elig_ctx;
 
 static pf_err elig_txn(pf_txn *t, void *ctx, pf_errbuf *eb)
@@ -1507,8 +1584,11 @@ static pf_err eligible_printers(pf_req *r, pf_resp *w)
     if ((err = pf_store_order_get(pf_req_store(r), NULL, id, &o, EB(r))))
         return err == PF_E_NOT_FOUND ? pf_errf(EB(r), PF_E_NOT_FOUND, "no such order") : err;
     bool ship = o.fulfillment && !strcmp(o.fulfillment, "shipping") && o.ship_zip && *o.ship_zip;
-    elig_ctx x = {.r = r, .o = &o,
-                  .dest = ship ? o.ship_zip : pf_req_setting(r, "shipping.origin_pin", pf_req_setting(r, "company.pincode", ""))};
+    elig_ctx x = {
+        .r = r,
+        .o = &o,
+        .dest = ship ? o.ship_zip
+                     : pf_req_setting(r, "shipping.origin_pin", pf_req_setting(r, "company.pincode", ""))};
     cJSON *out = NULL;
     if ((err = part_dims(r, &o, x.dims, &x.known))) goto done;
     if ((err = pf_store_read(pf_req_store(r), elig_txn, &x, EB(r)))) goto done;
@@ -1542,20 +1622,23 @@ static pf_err eligible_printers(pf_req *r, pf_resp *w)
     for (size_t i = 0; ok && i < x.n; i++) {
         cand *c = &x.c[i];
         cJSON *p = cJSON_CreateObject(), *s = NULL;
-        ok = p && j_num(p, "rank", (double)(i + 1)) && j_num(p, "id", (double)c->p.id) && j_str(p, "name", c->p.name) &&
-             j_str(p, "brand", c->p.brand) && j_str(p, "pincode", c->p.pincode) &&
-             j_bool(p, "is_active", c->p.is_active) && j_bool(p, "compatible", c->compatible) &&
-             j_bool(p, "material_ok", c->material_ok) &&
+        ok = p && j_num(p, "rank", (double)(i + 1)) && j_num(p, "id", (double)c->p.id) &&
+             j_str(p, "name", c->p.name) && j_str(p, "brand", c->p.brand) &&
+             j_str(p, "pincode", c->p.pincode) && j_bool(p, "is_active", c->p.is_active) &&
+             j_bool(p, "compatible", c->compatible) && j_bool(p, "material_ok", c->material_ok) &&
              (c->fit < 0 ? cJSON_AddNullToObject(p, "fits") != NULL : j_bool(p, "fits", c->fit > 0)) &&
              j_bool(p, "rotated", c->fit == 2) && j_num(p, "open_orders", (double)c->load) &&
              j_bool(p, "assigned", o.printer_id == c->p.id) && (s = cJSON_AddObjectToObject(p, "scores")) &&
-             j_num(s, "compatibility", c->compatible ? 100 : 0) && j_num(s, "proximity", round(c->proximity * 10) / 10) &&
+             j_num(s, "compatibility", c->compatible ? 100 : 0) &&
+             j_num(s, "proximity", round(c->proximity * 10) / 10) &&
              j_num(s, "load", round(c->load_score * 10) / 10) && j_num(p, "score", c->score) &&
              j_num(p, "pin_match_digits", c->prefix) &&
              (c->distance_km >= 0 ? j_num(p, "distance_km", round(c->distance_km))
                                   : cJSON_AddNullToObject(p, "distance_km") != NULL);
-        if (ok) ok = j_add(a, p);
-        else cJSON_Delete(p);
+        if (ok)
+            ok = j_add(a, p);
+        else
+            cJSON_Delete(p);
     }
     if (!ok) err = PF_E_NOMEM;
 done:
@@ -1598,7 +1681,8 @@ static pf_err stats_txn(pf_txn *t, void *c, pf_errbuf *eb)
             if (o->paid) {
                 int64_t at = o->paid_at ? o->paid_at : o->created_at;
                 paid_n++;
-                revenue += o->total, gst += o->gst + o->shipping_gst, ship += o->shipping_cost + o->shipping_gst;
+                revenue += o->total, gst += o->gst + o->shipping_gst,
+                    ship += o->shipping_cost + o->shipping_gst;
                 if (at >= midnight) today += o->total;
                 if (at >= now - 30 * DAY) last30 += o->total;
             } else {
@@ -1613,7 +1697,8 @@ static pf_err stats_txn(pf_txn *t, void *c, pf_errbuf *eb)
               j_inr(rev, "gst", gst) && j_inr(rev, "shipping", ship) && j_inr(rev, "today", today) &&
               j_inr(rev, "last_30_days", last30) && j_inr(rev, "outstanding", outstanding) &&
               j_num(rev, "paid_orders", (double)paid_n) && j_num(rev, "unpaid_orders", (double)unpaid_n) &&
-              j_num(out, "orders_total", (double)orders) && (cnt = cJSON_AddObjectToObject(out, "orders_by_status"));
+              j_num(out, "orders_total", (double)orders) &&
+              (cnt = cJSON_AddObjectToObject(out, "orders_by_status"));
     for (int s = 0; ok && s < ST_N; s++)
         ok = j_num(cnt, status_names[s], (double)counts[s]);
     ok = ok && (recent = cJSON_AddArrayToObject(out, "recent_orders"));
@@ -1625,11 +1710,14 @@ static pf_err stats_txn(pf_txn *t, void *c, pf_errbuf *eb)
             if ((err = related_load(st, t, &arr[i], VIEW_STAFF, &rel, eb))) break;
             cJSON *o = cJSON_CreateObject();
             ok = o && j_num(o, "id", (double)arr[i].id) && j_str(o, "tracking_no", arr[i].tracking_no) &&
-                 j_str(o, "status", arr[i].status) && j_inr(o, "total", arr[i].total) && j_bool(o, "paid", arr[i].paid) &&
+                 j_str(o, "status", arr[i].status) && j_inr(o, "total", arr[i].total) &&
+                 j_bool(o, "paid", arr[i].paid) &&
                  j_str(o, "customer_email", rel.customer.id ? rel.customer.email : NULL) &&
                  j_str(o, "material", arr[i].material) && j_time(o, "created_at", arr[i].created_at);
-            if (ok) ok = j_add(recent, o);
-            else cJSON_Delete(o);
+            if (ok)
+                ok = j_add(recent, o);
+            else
+                cJSON_Delete(o);
             related_clear(&rel);
         }
         pf_order_list_free(arr, n);

@@ -63,6 +63,7 @@ typedef struct mk {
     uint64_t printer;        /* assigned printer */
     const char *fulfillment; /* default shipping */
     const char *zip;         /* default 560034 */
+    const char *coupon;      /* applied coupon code, NULL = none */
 } mk;
 
 typedef struct mk_ctx {
@@ -108,6 +109,7 @@ static pf_err mk_txn(pf_txn *t, void *c, pf_errbuf *eb)
                   .ship_zip = (char *)(m->zip ? m->zip : "560034"),
                   .ship_phone = "+91 98450 12345",
                   .notes = "please pack well",
+                  .coupon_code = (char *)m->coupon,
                   .created_at = now,
                   .updated_at = now};
     pf_err err = pf_store_order_put(x->st, t, &o, eb);
@@ -156,8 +158,15 @@ static uint64_t mk_printer(const char *name, const char *materials, double bx, d
     FILE *dn;
     pf_store *st = store_open(&dn);
     char *mv[4] = {0};
-    pf_printer p = {.name = (char *)name, .brand = "Test", .bed_x_mm = bx, .bed_y_mm = by, .bed_z_mm = bz,
-                    .nozzle_mm = 0.4, .wattage_w = 120, .print_speed_cm3_hr = 15, .pincode = (char *)pin,
+    pf_printer p = {.name = (char *)name,
+                    .brand = "Test",
+                    .bed_x_mm = bx,
+                    .bed_y_mm = by,
+                    .bed_z_mm = bz,
+                    .nozzle_mm = 0.4,
+                    .wattage_w = 120,
+                    .print_speed_cm3_hr = 15,
+                    .pincode = (char *)pin,
                     .is_active = active};
     char buf[64];
     snprintf(buf, sizeof buf, "%s", materials);
@@ -174,13 +183,58 @@ static uint64_t mk_upload(double x, double y, double z)
 {
     FILE *dn;
     pf_store *st = store_open(&dn);
-    pf_upload u = {.user_id = env.ids.user, .filename = "bracket.stl", .format = "stl", .dim_x_mm = x,
-                   .dim_y_mm = y, .dim_z_mm = z, .volume_mm3 = 20000, .created_at = (int64_t)time(NULL),
+    pf_upload u = {.user_id = env.ids.user,
+                   .filename = "bracket.stl",
+                   .format = "stl",
+                   .dim_x_mm = x,
+                   .dim_y_mm = y,
+                   .dim_z_mm = z,
+                   .volume_mm3 = 20000,
+                   .created_at = (int64_t)time(NULL),
                    .claimed = true};
     pf_errbuf eb;
     if (pf_store_upload_put(st, NULL, &u, &eb)) abort();
     store_close(st, dn);
     return u.id;
+}
+
+/* A coupon used once, by the seeded user; returns its id. */
+static uint64_t mk_coupon(const char *code)
+{
+    FILE *dn;
+    pf_store *st = store_open(&dn);
+    pf_coupon c = {.code = (char *)code,
+                   .kind = "percent",
+                   .value = 10,
+                   .max_uses = 5,
+                   .used = 1,
+                   .is_active = true,
+                   .per_user_max = 1};
+    pf_errbuf eb;
+    char name[96];
+    if (pf_store_coupon_put(st, NULL, &c, &eb)) abort();
+    snprintf(name, sizeof name, "coupon_use:%llu:%llu", (unsigned long long)c.id,
+             (unsigned long long)env.ids.user);
+    if (pf_store_counter_add(st, NULL, name, 1, NULL, &eb)) abort();
+    store_close(st, dn);
+    return c.id;
+}
+
+/* The coupon's used count and the seeded user's redemptions of it. */
+static void coupon_uses(uint64_t id, uint64_t *used, uint64_t *mine)
+{
+    FILE *dn;
+    pf_store *st = store_open(&dn);
+    pf_coupon c = {0};
+    pf_errbuf eb;
+    char name[96];
+    if (pf_store_coupon_get(st, NULL, id, &c, &eb)) abort();
+    *used = c.used;
+    pf_coupon_clear(&c);
+    snprintf(name, sizeof name, "coupon_use:%llu:%llu", (unsigned long long)id,
+             (unsigned long long)env.ids.user);
+    if (pf_store_counter_get(st, NULL, name, mine, &eb)) abort();
+    store_close(st, dn);
 }
 
 /* A request expecting status want; returns the parsed body (caller deletes). */
@@ -256,8 +310,8 @@ Test(api_orders, tracking_shows_the_timeline_and_no_personal_data)
 
     http_res r = req(&env, "GET", "/api/track/PF-TRK-0001", NULL, NULL);
     cr_assert_eq(r.status, 200, "%s", r.body);
-    static const char *const secret[] = {"Asha", "Residency", "98450", "user@example.com", "user_id",
-                                         "please pack", "ship_", "\"total\""};
+    static const char *const secret[] = {"Asha",    "Residency",   "98450", "user@example.com",
+                                         "user_id", "please pack", "ship_", "\"total\""};
     for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
         cr_expect_null(strstr(r.body, secret[i]), "tracking leaks %s: %s", secret[i], r.body);
     cJSON *j = body_json(&r);
@@ -267,8 +321,8 @@ Test(api_orders, tracking_shows_the_timeline_and_no_personal_data)
     const cJSON *tl = jget(j, "timeline");
     cr_assert(cJSON_IsArray(tl));
     /* placed, paid (confirmed), printing, post_processing, carrier, shipped: oldest first */
-    static const char *const want[] = {"pending", "confirmed", "printing", "post_processing", "post_processing",
-                                       "shipped"};
+    static const char *const want[] = {"pending",         "confirmed",       "printing",
+                                       "post_processing", "post_processing", "shipped"};
     cr_assert_eq(cJSON_GetArraySize(tl), 6, "%s", cJSON_PrintUnformatted(tl));
     double prev = 0;
     for (int i = 0; i < 6; i++) {
@@ -370,13 +424,15 @@ Test(api_orders, status_follows_the_fsm_and_each_change_is_a_timeline_event)
                   "the message names the allowed next step: %s", jstr(j, "error"));
         cJSON_Delete(j);
     }
-    cJSON_Delete(call("PATCH", admin, "{\"status\":\"pending\"}", 422, "/api/admin/orders/%llu/status", U(id)));
+    cJSON_Delete(
+        call("PATCH", admin, "{\"status\":\"pending\"}", 422, "/api/admin/orders/%llu/status", U(id)));
     cJSON_Delete(call("PATCH", admin, "{\"status\":\"lost\"}", 422, "/api/admin/orders/%llu/status", U(id)));
     cJSON_Delete(call("PATCH", admin, "{}", 422, "/api/admin/orders/%llu/status", U(id)));
     cJSON_Delete(call("PATCH", admin, "{\"status\":\"confirmed\"}", 404, "/api/admin/orders/999999/status"));
 
     move(id, "confirmed");
-    cJSON_Delete(call("PATCH", admin, "{\"status\":\"confirmed\"}", 409, "/api/admin/orders/%llu/status", U(id)));
+    cJSON_Delete(
+        call("PATCH", admin, "{\"status\":\"confirmed\"}", 409, "/api/admin/orders/%llu/status", U(id)));
     /* The moderator twin drives the same FSM. */
     cJSON *j = call("PATCH", moder, "{\"status\":\"printing\",\"message\":\"On the Prusa\"}", 200,
                     "/api/mod/orders/%llu/status", U(id));
@@ -388,11 +444,13 @@ Test(api_orders, status_follows_the_fsm_and_each_change_is_a_timeline_event)
     move(id, "post_processing");
     move(id, "shipped");
     move(id, "delivered");
-    cJSON_Delete(call("PATCH", admin, "{\"status\":\"cancelled\"}", 409, "/api/admin/orders/%llu/status", U(id)));
+    cJSON_Delete(
+        call("PATCH", admin, "{\"status\":\"cancelled\"}", 409, "/api/admin/orders/%llu/status", U(id)));
 
     j = call("GET", admin, NULL, 200, "/api/admin/orders/%llu", U(id));
     const cJSON *tl = jget(j, "timeline");
-    static const char *const want[] = {"pending", "confirmed", "printing", "post_processing", "shipped", "delivered"};
+    static const char *const want[] = {"pending",         "confirmed", "printing",
+                                       "post_processing", "shipped",   "delivered"};
     cr_assert_eq(cJSON_GetArraySize(tl), 6, "one event per change, refused ones leave none");
     for (int i = 0; i < 6; i++)
         cr_expect_str_eq(jstr(cJSON_GetArrayItem(tl, i), "status"), want[i]);
@@ -411,11 +469,37 @@ Test(api_orders, status_follows_the_fsm_and_each_change_is_a_timeline_event)
     cr_expect_str_eq(tok, "cancelled.", "the body says so");
 }
 
+Test(api_orders, cancelling_gives_the_coupon_use_back)
+{
+    uint64_t single = mk_coupon("DIWALI10"), cart = mk_coupon("CART5");
+    uint64_t id = mk_order(&(mk){.tracking = "PF-CPN-0001", .coupon = "DIWALI10"});
+    uint64_t used, mine;
+    move(id, "cancelled");
+    coupon_uses(single, &used, &mine);
+    cr_expect_eq(used, 0);
+    cr_expect_eq(mine, 0, "the customer may redeem it again");
+
+    /* A cart redeemed its coupon once: the use comes back with its last order. */
+    uint64_t g = mk_group(env.ids.user, 100000);
+    uint64_t a = mk_order(&(mk){.tracking = "PF-CPN-0002", .coupon = "CART5", .group = g});
+    uint64_t b = mk_order(&(mk){.tracking = "PF-CPN-0003", .coupon = "CART5", .group = g});
+    move(a, "cancelled");
+    coupon_uses(cart, &used, &mine);
+    cr_expect_eq(used, 1, "one order of the cart is still open");
+    cr_expect_eq(mine, 1);
+    move(b, "confirmed");
+    move(b, "cancelled");
+    coupon_uses(cart, &used, &mine);
+    cr_expect_eq(used, 0);
+    cr_expect_eq(mine, 0);
+}
+
 Test(api_orders, paid_confirms_the_order_and_emails_the_customer)
 {
     uint64_t id = mk_order(&(mk){.tracking = "PF-PAY-0001", .total = 123456});
     int m0 = mail_count(&env, "user@example.com");
-    cJSON *j = call("PATCH", admin, "{\"payment_ref\":\"UPI-4711\"}", 200, "/api/admin/orders/%llu/paid", U(id));
+    cJSON *j =
+        call("PATCH", admin, "{\"payment_ref\":\"UPI-4711\"}", 200, "/api/admin/orders/%llu/paid", U(id));
     cr_expect_str_eq(jstr(j, "status"), "confirmed");
     cr_expect(jtrue(j, "paid"));
     cr_expect(cJSON_IsNumber(jget(j, "paid_at")));
@@ -484,13 +568,16 @@ Test(api_orders, a_group_is_paid_when_all_its_orders_are)
 Test(api_orders, internal_notes_are_hidden_from_the_customer)
 {
     uint64_t id = mk_order(&(mk){.tracking = "PF-NTE-0001"});
-    cJSON *j = call("POST", admin, "{\"note\":\"Customer is a repeat buyer; check layer lines\",\"is_internal\":true}",
-                    201, "/api/admin/orders/%llu/notes", U(id));
+    cJSON *j = call("POST", admin,
+                    "{\"note\":\"Customer is a repeat buyer; check layer lines\",\"is_internal\":true}", 201,
+                    "/api/admin/orders/%llu/notes", U(id));
     cr_expect(jtrue(j, "is_internal"));
     cJSON_Delete(j);
-    cJSON_Delete(call("POST", admin, "{\"note\":\"Your part will use the matte black spool.\",\"is_internal\":false}",
-                      201, "/api/admin/orders/%llu/notes", U(id)));
-    j = call("POST", moder, "{\"note\":\"Support marks on the base\"}", 201, "/api/mod/orders/%llu/notes", U(id));
+    cJSON_Delete(call("POST", admin,
+                      "{\"note\":\"Your part will use the matte black spool.\",\"is_internal\":false}", 201,
+                      "/api/admin/orders/%llu/notes", U(id)));
+    j = call("POST", moder, "{\"note\":\"Support marks on the base\"}", 201, "/api/mod/orders/%llu/notes",
+             U(id));
     cr_expect(jtrue(j, "is_internal"), "moderator notes default to internal");
     cJSON_Delete(j);
     cJSON_Delete(call("POST", admin, "{\"note\":\"   \"}", 422, "/api/admin/orders/%llu/notes", U(id)));
@@ -530,8 +617,9 @@ Test(api_orders, carrier_tracking_fills_the_partner_template)
     cJSON_Delete(call("PATCH", admin, body, 422, "/api/admin/orders/%llu/tracking", U(id)));
     cJSON_Delete(call("PATCH", admin, "{\"tracking_number\":\"EE123\",\"shipping_id\":999999}", 422,
                       "/api/admin/orders/%llu/tracking", U(id)));
-    cJSON_Delete(call("PATCH", admin, "{\"tracking_number\":\"EE123\",\"tracking_url\":\"javascript:alert(1)\"}",
-                      422, "/api/admin/orders/%llu/tracking", U(id)));
+    cJSON_Delete(call("PATCH", admin,
+                      "{\"tracking_number\":\"EE123\",\"tracking_url\":\"javascript:alert(1)\"}", 422,
+                      "/api/admin/orders/%llu/tracking", U(id)));
     cJSON_Delete(call("PATCH", admin, "{}", 422, "/api/admin/orders/%llu/tracking", U(id)));
 
     snprintf(body, sizeof body, "{\"tracking_number\":\"EE123456789IN\",\"shipping_id\":%llu}", U(ip));
@@ -541,8 +629,9 @@ Test(api_orders, carrier_tracking_fills_the_partner_template)
     cr_expect_str_eq(jstr(c, "name"), "India Post");
     cJSON_Delete(j);
     /* An explicit URL wins; the partner stays when not given again. */
-    j = call("PATCH", admin, "{\"tracking_number\":\"EE999\",\"tracking_url\":\"https://parcel.example/x/EE999\"}",
-             200, "/api/admin/orders/%llu/tracking", U(id));
+    j = call("PATCH", admin,
+             "{\"tracking_number\":\"EE999\",\"tracking_url\":\"https://parcel.example/x/EE999\"}", 200,
+             "/api/admin/orders/%llu/tracking", U(id));
     c = jget(j, "carrier");
     cr_expect_str_eq(jstr(c, "tracking_url"), "https://parcel.example/x/EE999");
     cr_expect_str_eq(jstr(c, "name"), "India Post");
@@ -641,7 +730,8 @@ Test(api_orders, eligible_printers_are_ranked_and_assignment_is_checked)
         cJSON_Delete(e);
     }
     cJSON_Delete(call("PATCH", admin, "{}", 422, "/api/admin/orders/%llu/printer", U(id)));
-    cJSON_Delete(call("PATCH", admin, "{\"printer_id\":\"2\"}", 422, "/api/admin/orders/%llu/printer", U(id)));
+    cJSON_Delete(
+        call("PATCH", admin, "{\"printer_id\":\"2\"}", 422, "/api/admin/orders/%llu/printer", U(id)));
     snprintf(body, sizeof body, "{\"printer_id\":%llu}", U(turned));
     j = call("PATCH", PAT("orders:write"), body, 200, "/api/admin/orders/%llu/printer", U(id));
     cr_expect_eq((uint64_t)jnum(j, "printer_id"), turned);
@@ -661,9 +751,10 @@ Test(api_orders, eligible_printers_are_ranked_and_assignment_is_checked)
 Test(api_orders, staff_lists_search_sort_and_stats)
 {
     uint64_t a = mk_order(&(mk){.tracking = "PF-LST-0001", .total = 30000, .filename = "gear.stl"});
-    uint64_t b = mk_order(&(mk){.tracking = "PF-LST-0002", .total = 90000, .user = other_id, .paid = true,
-                                .status = "confirmed"});
-    uint64_t c = mk_order(&(mk){.tracking = "PF-LST-0003", .total = 60000, .paid = true, .status = "printing"});
+    uint64_t b = mk_order(&(mk){
+        .tracking = "PF-LST-0002", .total = 90000, .user = other_id, .paid = true, .status = "confirmed"});
+    uint64_t c =
+        mk_order(&(mk){.tracking = "PF-LST-0003", .total = 60000, .paid = true, .status = "printing"});
     char got[256], want[256];
 
     cJSON *j = call("GET", admin, NULL, 200, "/api/admin/orders?sort=total");
@@ -714,19 +805,21 @@ Test(api_orders, moderators_admins_and_pat_scopes)
     cr_expect_eq(status_of_call("GET", moder, NULL, "/api/admin/orders"), 403, "admin routes are for admins");
     cr_expect_eq(status_of_call("GET", moder, NULL, "/api/mod/orders/%llu", U(id)), 200);
     cr_expect_eq(status_of_call("GET", admin, NULL, "/api/mod/orders/%llu", U(id)), 200);
-    cr_expect_eq(status_of_call("GET", PAT("orders:read"), NULL, "/api/mod/orders"), 403, "no PATs on /api/mod");
+    cr_expect_eq(status_of_call("GET", PAT("orders:read"), NULL, "/api/mod/orders"), 403,
+                 "no PATs on /api/mod");
     cr_expect_eq(status_of_call("GET", PAT("orders:read"), NULL, "/api/user/orders"), 403);
     cr_expect_eq(status_of_call("GET", PAT("orders:write"), NULL, "/api/admin/orders"), 403);
     cr_expect_eq(status_of_call("PATCH", PAT("orders:read"), "{\"status\":\"confirmed\"}",
                                 "/api/admin/orders/%llu/status", U(id)),
                  403);
-    cr_expect_eq(status_of_call("PATCH", PAT("orders:write"), "{}", "/api/admin/orders/%llu/paid", U(id)), 403,
-                 "payment needs payment:write");
+    cr_expect_eq(status_of_call("PATCH", PAT("orders:write"), "{}", "/api/admin/orders/%llu/paid", U(id)),
+                 403, "payment needs payment:write");
     cr_expect_eq(status_of_call("GET", PAT("orders:read"), NULL, "/api/admin/stats"), 403);
     cJSON *j = call("PATCH", PAT("payment:write"), "{}", 200, "/api/admin/orders/%llu/paid", U(id));
     cr_expect_str_eq(jstr(j, "status"), "confirmed");
     cJSON_Delete(j);
-    j = call("PATCH", PAT("orders:write"), "{\"status\":\"printing\"}", 200, "/api/admin/orders/%llu/status", U(id));
+    j = call("PATCH", PAT("orders:write"), "{\"status\":\"printing\"}", 200, "/api/admin/orders/%llu/status",
+             U(id));
     cr_expect_str_eq(jstr(j, "status"), "printing");
     cJSON_Delete(j);
     /* A PAT acts for the admin who created it. */
