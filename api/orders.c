@@ -5,7 +5,11 @@
  *
  * Every change to an order happens in one write transaction that re-reads the order, checks the rule against
  * what is stored (so two staff members acting at once cannot both move the same order) and appends the
- * timeline event beside the update. Emails go out after the commit, never inside the transaction. */
+ * timeline event beside the update. Emails go out after the commit, never inside the transaction.
+ *
+ * Optional settings (not seeded; defaults in brackets): order.production_days [2] added to the estimated job
+ * time for the ready date (halved for priority prints), order.transit_days [by distance from
+ * shipping.origin_pin to the customer's PIN] for the arrival date. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -126,7 +130,8 @@ static double pin_distance(const char *a, const char *b)
     return 2 * 6371.0 * asin(fmin(1.0, sqrt(h)));
 }
 
-/* Speed Post's usual transit days by distance (India Post's published delivery norms, rounded up). */
+/* Transit days by distance for the arrival estimate: a conservative assumption for Speed Post, not a published
+ * tariff figure (the setting order.transit_days overrides it). -1 km (unknown) gets the middle value. */
 static long transit_days_for(double km)
 {
     return km < 0 ? 5 : km == 0 ? 2 : km <= 200 ? 3 : km <= 1000 ? 4 : km <= 2000 ? 5 : 7;
