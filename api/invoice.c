@@ -1,7 +1,7 @@
-/* GST tax invoices (PDF) for an order and for a cart group: the customer's own (/api/user/...) and the admin's
- * twins (/api/admin/..., scope orders:read). The orders' frozen price snapshots are the only source of the
- * figures; the seller comes from the company.* settings; engine/invoice.h adds up, splits the tax by state
- * and renders. */
+/* GST tax invoices (PDF) for an order and for a cart group: the customer's own (/api/user/...) and the
+ * admin's twins (/api/admin/..., scope orders:read). The orders' frozen price snapshots are the only source
+ * of the figures; the seller comes from the company.* settings; engine/invoice.h adds up, splits the tax by
+ * state and renders. */
 #include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
@@ -19,16 +19,16 @@
 
 /* What one invoice is made of, read in one snapshot. */
 typedef struct inv_src {
-    pf_store *st;         /* the store */
-    uint64_t id;          /* order or group id asked for */
-    bool group;           /* a cart group */
-    uint64_t owner;       /* the caller for /api/user routes, 0 for admins (any owner) */
-    pf_order_group grp;   /* the group (group invoices) */
-    pf_order *orders;     /* the orders invoiced, oldest first (cancelled ones left out) */
-    size_t n, cap;        /* orders held and allocated */
-    size_t cancelled;     /* orders of the group left out as cancelled */
-    pf_user buyer;        /* the customer (zeroed when the account is gone) */
-    char **model_names;   /* per order: catalog model name when the order has no file name, else NULL */
+    pf_store *st;       /* the store */
+    uint64_t id;        /* order or group id asked for */
+    bool group;         /* a cart group */
+    uint64_t owner;     /* the caller for /api/user routes, 0 for admins (any owner) */
+    pf_order_group grp; /* the group (group invoices) */
+    pf_order *orders;   /* the orders invoiced, oldest first (cancelled ones left out) */
+    size_t n, cap;      /* orders held and allocated */
+    size_t cancelled;   /* orders of the group left out as cancelled */
+    pf_user buyer;      /* the customer (zeroed when the account is gone) */
+    char **model_names; /* per order: catalog model name when the order has no file name, else NULL */
 } inv_src;
 
 static void src_clear(inv_src *s)
@@ -102,7 +102,8 @@ static pf_err load(pf_txn *t, void *ctx, pf_errbuf *eb)
         customer = s->grp.user_id;
         uint64_t before = 0;
         do {
-            if ((err = pf_store_order_list_by_group(s->st, t, s->id, before, GROUP_PAGE, &page, &np, &before, eb)))
+            if ((err = pf_store_order_list_by_group(s->st, t, s->id, before, GROUP_PAGE, &page, &np, &before,
+                                                    eb)))
                 goto done;
             for (size_t i = 0; i < np; i++) {
                 if (page[i].user_id != customer) continue; /* never another customer's order */
@@ -116,10 +117,11 @@ static pf_err load(pf_txn *t, void *ctx, pf_errbuf *eb)
             page = NULL, np = 0;
         } while (before);
         if (!s->n) {
-            err = s->cancelled ? pf_errf(eb, PF_E_CONFLICT,
-                                         "order group %" PRIu64 ": every order is cancelled, so it has no tax invoice",
-                                         s->id)
-                               : pf_errf(eb, PF_E_NOT_FOUND, "order group %" PRIu64 " has no orders", s->id);
+            err = s->cancelled
+                      ? pf_errf(eb, PF_E_CONFLICT,
+                                "order group %" PRIu64 ": every order is cancelled, so it has no tax invoice",
+                                s->id)
+                      : pf_errf(eb, PF_E_NOT_FOUND, "order group %" PRIu64 " has no orders", s->id);
             goto done;
         }
         /* The index lists newest first; the invoice reads in the order the cart was placed. */
@@ -140,7 +142,8 @@ static pf_err load(pf_txn *t, void *ctx, pf_errbuf *eb)
         if (!blank(s->orders[i].filename) || !s->orders[i].model_id) continue;
         pf_model m = {0};
         err = pf_store_model_get(s->st, t, s->orders[i].model_id, &m, eb);
-        if (!err && m.name && !(s->model_names[i] = strdup(m.name))) err = pf_errf(eb, PF_E_NOMEM, "model name");
+        if (!err && m.name && !(s->model_names[i] = strdup(m.name)))
+            err = pf_errf(eb, PF_E_NOMEM, "model name");
         pf_model_clear(&m);
         if (err == PF_E_NOT_FOUND) err = PF_E_OK; /* a model removed from the catalog since */
         if (err) goto done;
@@ -155,15 +158,15 @@ done:
 
 /* Everything the document borrows, owned here until the PDF is made. */
 typedef struct inv_doc {
-    pf_invoice_doc d;        /* the document */
-    pf_invoice_line *lines;  /* one per order */
-    pf_invoice_line ship;    /* shipping, when any */
-    char **texts;            /* strings built for the lines (descriptions, references), freed together */
-    size_t ntexts;           /* count */
-    const char **refs;       /* tracking numbers */
-    char number[64];         /* invoice number */
-    char notes[512];         /* remark */
-    char ship_desc[128];     /* shipping line description */
+    pf_invoice_doc d;       /* the document */
+    pf_invoice_line *lines; /* one per order */
+    pf_invoice_line ship;   /* shipping, when any */
+    char **texts;           /* strings built for the lines (descriptions, references), freed together */
+    size_t ntexts;          /* count */
+    const char **refs;      /* tracking numbers */
+    char number[64];        /* invoice number */
+    char notes[512];        /* remark */
+    char ship_desc[128];    /* shipping line description */
 } inv_doc;
 
 static void doc_clear(inv_doc *x)
@@ -175,8 +178,8 @@ static void doc_clear(inv_doc *x)
     free(x->refs);
 }
 
-/* The rate to show for a line: the configured rate when the frozen GST agrees with it (to the paisa the engine
- * rounds to), otherwise the rate the figures themselves give (the setting changed since the order). */
+/* The rate to show for a line: the configured rate when the frozen GST agrees with it (to the paisa the
+ * engine rounds to), otherwise the rate the figures themselves give (the setting changed since the order). */
 static double shown_rate(const char *setting, int64_t taxable, int64_t gst)
 {
     char *end = NULL;
@@ -193,10 +196,12 @@ static char *describe(const pf_order *o, const char *model_name)
 {
     const char *name = !blank(o->filename) ? o->filename : model_name ? model_name : "3D print";
     char infill[32] = "", layer[32] = "";
-    if (o->infill_pct >= 0 && isfinite(o->infill_pct)) snprintf(infill, sizeof infill, ", %g%% infill", o->infill_pct);
+    if (o->infill_pct >= 0 && isfinite(o->infill_pct))
+        snprintf(infill, sizeof infill, ", %g%% infill", o->infill_pct);
     if (o->layer_height_mm > 0 && isfinite(o->layer_height_mm))
         snprintf(layer, sizeof layer, ", %g mm layers", o->layer_height_mm);
-    size_t len = strlen(name) + (o->material ? strlen(o->material) : 0) + (o->color ? strlen(o->color) : 0) + 128;
+    size_t len =
+        strlen(name) + (o->material ? strlen(o->material) : 0) + (o->color ? strlen(o->color) : 0) + 128;
     char *s = malloc(len);
     if (s)
         snprintf(s, len, "%s - %s%s%s%s%s%s", name, blank(o->material) ? "material as quoted" : o->material,
@@ -205,12 +210,11 @@ static char *describe(const pf_order *o, const char *model_name)
     return s;
 }
 
-/* "Order PF-... - coupon WELCOME10", either part optional (malloc'd, NULL when there is nothing to say). */
-static char *reference(const pf_order *o, bool with_order)
+/* "Order PF-... - coupon WELCOME10", either part optional (malloc'd; NULL on NOMEM). */
+static char *reference(const pf_order *o, bool with_order, bool coupon)
 {
-    bool coupon = o->discount > 0 && !blank(o->coupon_code);
-    if (!(with_order && o->tracking_no) && !coupon) return NULL;
-    size_t len = (o->tracking_no ? strlen(o->tracking_no) : 0) + (o->coupon_code ? strlen(o->coupon_code) : 0) + 32;
+    size_t len =
+        (o->tracking_no ? strlen(o->tracking_no) : 0) + (o->coupon_code ? strlen(o->coupon_code) : 0) + 32;
     char *s = malloc(len);
     if (!s) return NULL;
     int n = 0;
@@ -240,20 +244,23 @@ static void invoice_number(pf_req *r, const inv_src *s, int64_t when, char *out,
     time_t ist = (time_t)(when + 19800);
     struct tm tm = {0};
     gmtime_r(&ist, &tm);
-    snprintf(out, cap, "%s%s%04d/%s%06" PRIu64, prefix, n ? "/" : "", tm.tm_year + 1900, s->group ? "G" : "", s->id);
+    snprintf(out, cap, "%s%s%04d/%s%06" PRIu64, prefix, n ? "/" : "", tm.tm_year + 1900, s->group ? "G" : "",
+             s->id);
 }
 
 /* Checks that an order's snapshot adds up before it goes on an invoice. */
 static pf_err check_snapshot(const pf_order *o, pf_errbuf *eb)
 {
     int64_t amount = o->material_cost + o->printing_cost + o->priority_cost;
-    if (o->taxable != amount - o->discount || o->total != o->taxable + o->gst + o->shipping_cost + o->shipping_gst)
+    if (o->taxable != amount - o->discount ||
+        o->total != o->taxable + o->gst + o->shipping_cost + o->shipping_gst)
         return pf_errf(eb, PF_E_STORAGE,
-                       "order %" PRIu64 ": price snapshot does not add up (material %" PRId64 " + printing %" PRId64
-                       " + priority %" PRId64 " - discount %" PRId64 " vs taxable %" PRId64 "; + gst %" PRId64
-                       " + shipping %" PRId64 " + shipping gst %" PRId64 " vs total %" PRId64 ")",
-                       o->id, o->material_cost, o->printing_cost, o->priority_cost, o->discount, o->taxable, o->gst,
-                       o->shipping_cost, o->shipping_gst, o->total);
+                       "order %" PRIu64 ": price snapshot does not add up (material %" PRId64
+                       " + printing %" PRId64 " + priority %" PRId64 " - discount %" PRId64
+                       " vs taxable %" PRId64 "; + gst %" PRId64 " + shipping %" PRId64
+                       " + shipping gst %" PRId64 " vs total %" PRId64 ")",
+                       o->id, o->material_cost, o->printing_cost, o->priority_cost, o->discount, o->taxable,
+                       o->gst, o->shipping_cost, o->shipping_gst, o->total);
     return PF_E_OK;
 }
 
@@ -277,10 +284,10 @@ static pf_err build(pf_req *r, const inv_src *s, inv_doc *x)
         pf_invoice_line *l = &x->lines[i];
         if ((err = keep(x, describe(o, s->model_names[i]), eb))) return err;
         l->description = x->texts[x->ntexts - 1];
-        char *ref = reference(o, s->group);
-        if (ref) {
-            keep(x, ref, eb);
-            l->reference = ref;
+        bool coupon = o->discount > 0 && !blank(o->coupon_code);
+        if ((s->group && o->tracking_no) || coupon) {
+            if ((err = keep(x, reference(o, s->group, coupon), eb))) return err;
+            l->reference = x->texts[x->ntexts - 1];
         }
         l->hsn = hsn;
         l->quantity = (int64_t)o->quantity;
@@ -302,12 +309,13 @@ static pf_err build(pf_req *r, const inv_src *s, inv_doc *x)
             snprintf(x->ship_desc, sizeof x->ship_desc, "Shipping and packing");
         else
             snprintf(x->ship_desc, sizeof x->ship_desc, "Shipping and packing to PIN %s", first->ship_zip);
-        x->ship = (pf_invoice_line){.description = x->ship_desc,
-                                    .hsn = pf_req_setting(r, "invoice.shipping_sac", "996812"),
-                                    .quantity = 1,
-                                    .amount = ship,
-                                    .gst = ship_gst,
-                                    .gst_pct = shown_rate(pf_req_setting(r, "shipping.gst_pct", "18"), ship, ship_gst)};
+        x->ship = (pf_invoice_line){
+            .description = x->ship_desc,
+            .hsn = pf_req_setting(r, "invoice.shipping_sac", "996812"),
+            .quantity = 1,
+            .amount = ship,
+            .gst = ship_gst,
+            .gst_pct = shown_rate(pf_req_setting(r, "shipping.gst_pct", "18"), ship, ship_gst)};
         d->shipping = &x->ship;
     }
     int64_t date = s->group && s->grp.created_at ? s->grp.created_at : first->created_at;
@@ -326,7 +334,7 @@ static pf_err build(pf_req *r, const inv_src *s, inv_doc *x)
         .phone = pf_req_setting(r, "company.phone", ""),
         .email = pf_req_setting(r, "company.email", ""),
     };
-    const char *name = !blank(first->ship_name)      ? first->ship_name
+    const char *name = !blank(first->ship_name)    ? first->ship_name
                        : !blank(s->buyer.username) ? s->buyer.username
                        : !blank(s->buyer.email)    ? s->buyer.email
                                                    : "Customer";
@@ -354,8 +362,9 @@ static pf_err build(pf_req *r, const inv_src *s, inv_doc *x)
     else if (!blank(first->carrier_tracking))
         n = snprintf(x->notes, sizeof x->notes, "Carrier tracking: %s.", first->carrier_tracking);
     if (s->cancelled && n >= 0 && (size_t)n < sizeof x->notes)
-        snprintf(x->notes + n, sizeof x->notes - (size_t)n, "%s%zu cancelled order%s of this cart not invoiced.",
-                 n ? " " : "", s->cancelled, s->cancelled == 1 ? "" : "s");
+        snprintf(x->notes + n, sizeof x->notes - (size_t)n,
+                 "%s%zu cancelled order%s of this cart not invoiced.", n ? " " : "", s->cancelled,
+                 s->cancelled == 1 ? "" : "s");
     d->notes = x->notes;
     return PF_E_OK;
 }
@@ -433,8 +442,10 @@ static pf_err admin_group_invoice(pf_req *r, pf_resp *w)
 static const pf_route routes[] = {
     {PF_GET, "/api/user/orders/:id/invoice", user_order_invoice, U, NULL, G, PF_BODY_NONE, 0, NULL},
     {PF_GET, "/api/user/orders/group/:id/invoice", user_group_invoice, U, NULL, G, PF_BODY_NONE, 0, NULL},
-    {PF_GET, "/api/admin/orders/:id/invoice", admin_order_invoice, A, "orders:read", G, PF_BODY_NONE, 0, NULL},
-    {PF_GET, "/api/admin/orders/group/:id/invoice", admin_group_invoice, A, "orders:read", G, PF_BODY_NONE, 0, NULL},
+    {PF_GET, "/api/admin/orders/:id/invoice", admin_order_invoice, A, "orders:read", G, PF_BODY_NONE, 0,
+     NULL},
+    {PF_GET, "/api/admin/orders/group/:id/invoice", admin_group_invoice, A, "orders:read", G, PF_BODY_NONE, 0,
+     NULL},
 };
 #undef U
 #undef A

@@ -1,4 +1,5 @@
-/* GST tax invoices: totals, the CGST/SGST split, amounts in words (Indian numbering) and the PDF (libharu). */
+/* GST tax invoices: totals, the CGST/SGST split, amounts in words (Indian numbering) and the PDF (libharu).
+ */
 #include "engine/invoice.h"
 
 #include <ctype.h>
@@ -19,7 +20,8 @@
 
 /* ---- states ---- */
 
-/* GST state codes (the first two digits of a GSTIN), by normalised name; alternative spellings repeat a code. */
+/* GST state codes (the first two digits of a GSTIN), by normalised name; alternative spellings repeat a code.
+ */
 static const struct {
     const char *name; /* normalised: lower case, "&" spelled "and", single spaces */
     int code;         /* GST state code */
@@ -141,7 +143,8 @@ static pf_err check_line(const pf_invoice_line *l, const char *what, size_t i, p
     if (l->quantity < 1 || l->quantity > MAX_FIGURE)
         return pf_errf(eb, PF_E_INVAL, "%s %zu: quantity %" PRId64 " outside 1..10^15", what, i, l->quantity);
     if (l->amount < 0 || l->amount > MAX_FIGURE)
-        return pf_errf(eb, PF_E_INVAL, "%s %zu: amount %" PRId64 " outside 0..10^15 paise", what, i, l->amount);
+        return pf_errf(eb, PF_E_INVAL, "%s %zu: amount %" PRId64 " outside 0..10^15 paise", what, i,
+                       l->amount);
     if (l->discount < 0 || l->discount > l->amount)
         return pf_errf(eb, PF_E_INVAL, "%s %zu: discount %" PRId64 " outside 0..amount %" PRId64, what, i,
                        l->discount, l->amount);
@@ -210,8 +213,8 @@ pf_err pf_invoice_compute(const pf_invoice_doc *doc, pf_invoice_totals *out, pf_
     t.total = t.taxable + t.gst;
     if (t.total != doc->total) {
         char a[PF_PRICE_INR_BUFSZ], b[PF_PRICE_INR_BUFSZ];
-        err = pf_errf(eb, PF_E_INVAL, "total: the lines add up to %s, not %s", pf_price_format_plain(t.total, a),
-                      pf_price_format_plain(doc->total, b));
+        err = pf_errf(eb, PF_E_INVAL, "total: the lines add up to %s, not %s",
+                      pf_price_format_plain(t.total, a), pf_price_format_plain(doc->total, b));
         pf_invoice_totals_clear(&t);
         return err;
     }
@@ -270,7 +273,8 @@ static void words_999(wbuf *w, unsigned n)
 }
 
 /* n >= 1 in Indian numbering: [crores] Crore, then lakhs (two digits), thousands (two digits), the rest. The
- * crore count is itself written in Indian numbering, so scales repeat past 99 crore ("One Thousand Crore"). */
+ * crore count is itself written in Indian numbering, so scales repeat past 99 crore ("One Thousand Crore").
+ */
 static void words_indian(wbuf *w, uint64_t n)
 {
     if (n >= 10000000) {
@@ -462,7 +466,8 @@ static void put(pdf *p, float x, float y, HPDF_Font f, float size, const char *s
 }
 
 /* Draws s in a cell of width w, shrinking the font (down to 5 pt) rather than letting it spill over. */
-static void put_fit(pdf *p, float x, float y, float w, HPDF_Font f, float size, const char *s, bool align_right)
+static void put_fit(pdf *p, float x, float y, float w, HPDF_Font f, float size, const char *s,
+                    bool align_right)
 {
     float width = text_width(f, size, s, strlen(s));
     if (width > w && width > 0) size = size * w / width < 5.0f ? 5.0f : size * w / width;
@@ -483,7 +488,8 @@ static void put_u(pdf *p, float x, float y, HPDF_Font f, float size, const char 
 
 /* Word-wraps s (WinAnsi, '\n' breaks lines) into lines no wider than w: starts[i]/lens[i]; returns the count
  * (at most MAX_WRAP lines: text beyond them is not shown; callers bound what they pass). */
-static size_t wrap(HPDF_Font f, float size, float w, const char *s, size_t starts[MAX_WRAP], size_t lens[MAX_WRAP])
+static size_t wrap(HPDF_Font f, float size, float w, const char *s, size_t starts[MAX_WRAP],
+                   size_t lens[MAX_WRAP])
 {
     size_t n = 0, i = 0, len = strlen(s);
     while (i < len && n < MAX_WRAP) {
@@ -518,7 +524,8 @@ static size_t wrap(HPDF_Font f, float size, float w, const char *s, size_t start
 }
 
 /* Draws wrapped text from the current position down; returns the lines drawn. */
-static size_t put_wrapped(pdf *p, float x, float y, float w, HPDF_Font f, float size, float lead, const char *utf8)
+static size_t put_wrapped(pdf *p, float x, float y, float w, HPDF_Font f, float size, float lead,
+                          const char *utf8)
 {
     char *s = winansi(utf8);
     if (!s) {
@@ -605,9 +612,9 @@ static const struct {
     float w;           /* width, pt (they add up to RIGHT - LEFT) */
     bool right;        /* right-aligned */
 } cols[NCOLS] = {
-    {"#", 18, false},           {"Description", 181.276f, false}, {"HSN/SAC", 42, false},
-    {"Qty", 34, true},          {"Unit price", 60, true},         {"Amount", 64, true},
-    {"Discount", 60, true},     {"Taxable value", 64, true},
+    {"#", 18, false},       {"Description", 181.276f, false}, {"HSN/SAC", 42, false},
+    {"Qty", 34, true},      {"Unit price", 60, true},         {"Amount", 64, true},
+    {"Discount", 60, true}, {"Taxable value", 64, true},
 };
 #define PAD 3.0f
 
@@ -623,7 +630,8 @@ static void table_header(pdf *p)
 {
     shade(p, LEFT, p->y - 14, RIGHT - LEFT, 14);
     for (int c = 0; c < NCOLS; c++)
-        put_fit(p, col_x(c) + PAD, p->y - 10, cols[c].w - 2 * PAD, p->bold, 7.5f, cols[c].title, cols[c].right);
+        put_fit(p, col_x(c) + PAD, p->y - 10, cols[c].w - 2 * PAD, p->bold, 7.5f, cols[c].title,
+                cols[c].right);
     p->y -= 14;
     hline(p, LEFT, RIGHT, p->y, 0.5f);
 }
@@ -687,11 +695,12 @@ static void state_line(const char *label, const char *state, char *out, size_t c
 static float party_block(pdf *p, float x, float y, float w, const pf_invoice_party *a, bool seller)
 {
     char line[512];
-    y -= (float)put_wrapped(p, x, y, w, p->bold, seller ? 14 : 10, seller ? 16 : LEAD, a->name) * (seller ? 16 : LEAD);
+    y -= (float)put_wrapped(p, x, y, w, p->bold, seller ? 14 : 10, seller ? 16 : LEAD, a->name) *
+         (seller ? 16 : LEAD);
     if (!blank(a->address)) y -= (float)put_wrapped(p, x, y, w, p->reg, BODY, LEAD, a->address) * LEAD;
     if (!blank(a->city) || !blank(a->pin)) {
-        snprintf(line, sizeof line, "%s%s%s", a->city ? a->city : "", !blank(a->city) && !blank(a->pin) ? " - " : "",
-                 a->pin ? a->pin : "");
+        snprintf(line, sizeof line, "%s%s%s", a->city ? a->city : "",
+                 !blank(a->city) && !blank(a->pin) ? " - " : "", a->pin ? a->pin : "");
         y -= (float)put_wrapped(p, x, y, w, p->reg, BODY, LEAD, line) * LEAD;
     }
     if (!blank(a->state)) {
@@ -736,7 +745,8 @@ static void first_page_header(pdf *p)
         size_t n = 0;
         line[0] = 0;
         for (size_t i = 0; i < d->nrefs && n + 4 < sizeof line; i++)
-            n += (size_t)snprintf(line + n, sizeof line - n, "%s%s", i ? ", " : "", d->refs[i] ? d->refs[i] : "");
+            n += (size_t)snprintf(line + n, sizeof line - n, "%s%s", i ? ", " : "",
+                                  d->refs[i] ? d->refs[i] : "");
         put(p, rx, ry, p->bold, BODY, d->nrefs > 1 ? "Orders:" : "Order:", false);
         ry -= (float)put_wrapped(p, rx + 70, ry, rw - 70, p->reg, BODY, LEAD, line) * LEAD;
     }
@@ -765,7 +775,8 @@ static void total_line(pdf *p, const char *label, int64_t v, bool strong)
 /* Tax summary columns: HSN, taxable, then (rate, amount) per tax, then total tax. */
 static void summary_header(pdf *p, bool intra, const float *x, int nc)
 {
-    const char *intra_t[] = {"HSN/SAC", "Taxable value", "CGST rate", "CGST", "SGST rate", "SGST", "Total tax"};
+    const char *intra_t[] = {"HSN/SAC",   "Taxable value", "CGST rate", "CGST",
+                             "SGST rate", "SGST",          "Total tax"};
     const char *inter_t[] = {"HSN/SAC", "Taxable value", "IGST rate", "IGST", "Total tax"};
     const char *const *t = intra ? intra_t : inter_t;
     shade(p, LEFT, p->y - 14, RIGHT - LEFT, 14);
@@ -774,8 +785,8 @@ static void summary_header(pdf *p, bool intra, const float *x, int nc)
     p->y -= 14;
 }
 
-static void summary_row(pdf *p, bool intra, const float *x, int nc, const char *hsn, const pf_invoice_tax_row *r,
-                        bool strong)
+static void summary_row(pdf *p, bool intra, const float *x, int nc, const char *hsn,
+                        const pf_invoice_tax_row *r, bool strong)
 {
     char a[7][PF_PRICE_INR_BUFSZ], half[24];
     const char *v[7];
@@ -820,7 +831,8 @@ static void tax_summary(pdf *p)
         summary_row(p, t->intra, x, nc, hsn, &t->rows[i], false);
         free(hsn);
     }
-    pf_invoice_tax_row all = {.taxable = t->taxable, .gst = t->gst, .cgst = t->cgst, .sgst = t->sgst, .igst = t->igst};
+    pf_invoice_tax_row all = {
+        .taxable = t->taxable, .gst = t->gst, .cgst = t->cgst, .sgst = t->sgst, .igst = t->igst};
     if (need(p, 13)) summary_header(p, t->intra, x, nc);
     summary_row(p, t->intra, x, nc, "Total", &all, true);
     p->y -= 8;
@@ -832,12 +844,14 @@ static void payment_block(pdf *p)
     char line[640], dt[32];
     if (d->paid) {
         int n = snprintf(line, sizeof line, "Payment: PAID by UPI");
-        if (d->paid_at > 0) n += snprintf(line + n, sizeof line - (size_t)n, " on %s", date_text(d->paid_at, dt));
+        if (d->paid_at > 0)
+            n += snprintf(line + n, sizeof line - (size_t)n, " on %s", date_text(d->paid_at, dt));
         if (!blank(d->payment_ref))
             snprintf(line + n, sizeof line - (size_t)n, " (UPI reference %s)", d->payment_ref);
     } else {
         int n = snprintf(line, sizeof line, "Payment: PENDING");
-        if (!blank(d->upi_id)) n += snprintf(line + n, sizeof line - (size_t)n, ". Pay by UPI to %s", d->upi_id);
+        if (!blank(d->upi_id))
+            n += snprintf(line + n, sizeof line - (size_t)n, ". Pay by UPI to %s", d->upi_id);
         if (!blank(d->upi_ref)) snprintf(line + n, sizeof line - (size_t)n, " quoting %s", d->upi_ref);
     }
     need(p, 2 * LEAD + 4);
@@ -890,7 +904,8 @@ static void render(pdf *p)
     const int64_t fig[] = {t->amount, t->discount, t->taxable};
     put(p, col_x(C_DESC) + PAD, p->y - 10, p->bold, BODY, "Total", false);
     for (int c = C_AMOUNT; c <= C_TAXABLE; c++)
-        put_fit(p, col_x(c) + PAD, p->y - 10, cols[c].w - 2 * PAD, p->bold, BODY, money(fig[c - C_AMOUNT], a), true);
+        put_fit(p, col_x(c) + PAD, p->y - 10, cols[c].w - 2 * PAD, p->bold, BODY, money(fig[c - C_AMOUNT], a),
+                true);
     p->y -= 14;
     hline(p, LEFT, RIGHT, p->y, 0.75f);
     p->y -= 6;
@@ -908,7 +923,9 @@ static void render(pdf *p)
     if (pf_invoice_amount_words(t->total, words, NULL) == PF_E_OK) {
         need(p, 2 * LEAD + 4);
         put(p, LEFT, p->y - 9, p->bold, BODY, "Amount in words:", false);
-        p->y -= (float)put_wrapped(p, LEFT + 75, p->y - 9, RIGHT - LEFT - 75, p->reg, BODY, LEAD, words) * LEAD + 8;
+        p->y -=
+            (float)put_wrapped(p, LEFT + 75, p->y - 9, RIGHT - LEFT - 75, p->reg, BODY, LEAD, words) * LEAD +
+            8;
     }
     tax_summary(p);
     payment_block(p);
@@ -961,8 +978,8 @@ pf_err pf_invoice_pdf(const pf_invoice_doc *doc, uint8_t **out, size_t *out_len,
     HPDF_STATUS rs = HPDF_ReadFromStream(p.doc, buf, &got);
     /* The whole stream is read at once; libharu reports the end of the stream as an "error". */
     if ((rs != HPDF_OK && rs != HPDF_STREAM_EOF) || got != size) {
-        err = pf_errf(eb, PF_E_IO, "libharu read 0x%04lX: %lu of %lu bytes", (unsigned long)rs, (unsigned long)got,
-                      (unsigned long)size);
+        err = pf_errf(eb, PF_E_IO, "libharu read 0x%04lX: %lu of %lu bytes", (unsigned long)rs,
+                      (unsigned long)got, (unsigned long)size);
         goto done;
     }
     *out = buf;

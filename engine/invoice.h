@@ -43,23 +43,23 @@ typedef struct pf_invoice_line {
 
 /* The invoice document. */
 typedef struct pf_invoice_doc {
-    const char *number;            /* invoice number (required, non-empty) */
-    int64_t date;                  /* invoice date, Unix seconds; printed as the date in India (IST) */
-    const char *const *refs;       /* order or group references printed in the header; may be NULL */
-    size_t nrefs;                  /* number of refs */
-    pf_invoice_party seller;       /* the shop; seller.name and seller.state are required */
-    pf_invoice_party buyer;        /* the customer; buyer.name is required */
-    const char *place_of_supply;   /* state of the place of supply (required): decides CGST+SGST vs IGST */
-    const pf_invoice_line *lines;  /* goods, in order; at least one */
-    size_t nlines;                 /* number of lines (at most PF_INVOICE_MAX_LINES) */
+    const char *number;              /* invoice number (required, non-empty) */
+    int64_t date;                    /* invoice date, Unix seconds; printed as the date in India (IST) */
+    const char *const *refs;         /* order or group references printed in the header; may be NULL */
+    size_t nrefs;                    /* number of refs */
+    pf_invoice_party seller;         /* the shop; seller.name and seller.state are required */
+    pf_invoice_party buyer;          /* the customer; buyer.name is required */
+    const char *place_of_supply;     /* state of the place of supply (required): decides CGST+SGST vs IGST */
+    const pf_invoice_line *lines;    /* goods, in order; at least one */
+    size_t nlines;                   /* number of lines (at most PF_INVOICE_MAX_LINES) */
     const pf_invoice_line *shipping; /* the shipping service line, NULL when there is none (pickup) */
-    int64_t total;                 /* the amount payable the caller expects: must equal the computed total */
-    bool paid;                     /* payment received */
-    int64_t paid_at;               /* when (Unix seconds; 0 = unknown) */
-    const char *payment_ref;       /* UPI transaction reference when paid; may be NULL */
-    const char *upi_id;            /* payee VPA shown on unpaid invoices; may be NULL */
-    const char *upi_ref;           /* the reference to quote when paying (the tr of the UPI link); may be NULL */
-    const char *notes;             /* remark printed below the totals (e.g. "Pickup at the shop"); may be NULL */
+    int64_t total;           /* the amount payable the caller expects: must equal the computed total */
+    bool paid;               /* payment received */
+    int64_t paid_at;         /* when (Unix seconds; 0 = unknown) */
+    const char *payment_ref; /* UPI transaction reference when paid; may be NULL */
+    const char *upi_id;      /* payee VPA shown on unpaid invoices; may be NULL */
+    const char *upi_ref;     /* the reference to quote when paying (the tr of the UPI link); may be NULL */
+    const char *notes;       /* remark printed below the totals (e.g. "Pickup at the shop"); may be NULL */
 } pf_invoice_doc;
 
 /* Most lines one invoice may have (a cart is much smaller; this bounds the work a document can ask for). */
@@ -78,16 +78,16 @@ typedef struct pf_invoice_tax_row {
 
 /* The invoice's totals. amount - discount = taxable; cgst + sgst + igst = gst; taxable + gst = total. */
 typedef struct pf_invoice_totals {
-    bool intra;           /* place of supply in the seller's state: CGST + SGST; else IGST */
-    int64_t amount;       /* sum of line amounts (shipping included), paise */
-    int64_t discount;     /* sum of discounts */
-    int64_t taxable;      /* sum of taxable values */
-    int64_t gst;          /* sum of GST */
-    int64_t cgst;         /* sum of the rows' cgst */
-    int64_t sgst;         /* sum of the rows' sgst */
-    int64_t igst;         /* sum of the rows' igst */
-    int64_t total;        /* taxable + gst */
-    size_t nrows;         /* tax summary rows */
+    bool intra;               /* place of supply in the seller's state: CGST + SGST; else IGST */
+    int64_t amount;           /* sum of line amounts (shipping included), paise */
+    int64_t discount;         /* sum of discounts */
+    int64_t taxable;          /* sum of taxable values */
+    int64_t gst;              /* sum of GST */
+    int64_t cgst;             /* sum of the rows' cgst */
+    int64_t sgst;             /* sum of the rows' sgst */
+    int64_t igst;             /* sum of the rows' igst */
+    int64_t total;            /* taxable + gst */
+    size_t nrows;             /* tax summary rows */
     pf_invoice_tax_row *rows; /* malloc'd; released by pf_invoice_totals_clear */
 } pf_invoice_totals;
 

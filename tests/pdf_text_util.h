@@ -52,8 +52,10 @@ static inline char *pdf_text(const void *data, size_t len)
         free(out);
         return NULL;
     }
-    if (!out) out = calloc(1, 1);
-    else out[n] = 0;
+    if (!out)
+        out = calloc(1, 1);
+    else
+        out[n] = 0;
     return out;
 }
 

@@ -1,6 +1,6 @@
-/* End-to-end tests of the GST invoice routes: orders put straight into the store, the PDF fetched over HTTP and
- * read back with pdftotext: totals, the seller's GSTIN, CGST+SGST within Karnataka and IGST to Maharashtra,
- * group invoices with every order, and scoping to the caller. */
+/* End-to-end tests of the GST invoice routes: orders put straight into the store, the PDF fetched over HTTP
+ * and read back with pdftotext: totals, the seller's GSTIN, CGST+SGST within Karnataka and IGST to
+ * Maharashtra, group invoices with every order, and scoping to the caller. */
 #include <criterion/criterion.h>
 #include <inttypes.h>
 
@@ -15,11 +15,25 @@ static char user_auth[700], other_auth[700];
 
 static void start(void)
 {
-    const char *settings[] = {"company.name",     "Forge Works Pvt Ltd", "company.gstin",   GSTIN,
-                              "company.address",  "12 MG Road",          "company.city",    "Bengaluru",
-                              "company.state",    "Karnataka",           "company.pincode", "560001",
-                              "invoice.prefix",   "FW",                  "cost.gst_pct",    "18",
-                              "shipping.gst_pct", "18",                  NULL};
+    const char *settings[] = {"company.name",
+                              "Forge Works Pvt Ltd",
+                              "company.gstin",
+                              GSTIN,
+                              "company.address",
+                              "12 MG Road",
+                              "company.city",
+                              "Bengaluru",
+                              "company.state",
+                              "Karnataka",
+                              "company.pincode",
+                              "560001",
+                              "invoice.prefix",
+                              "FW",
+                              "cost.gst_pct",
+                              "18",
+                              "shipping.gst_pct",
+                              "18",
+                              NULL};
     acct_start(&env, settings);
     jwt_for(env.dir, env.ids.user, NULL, user_auth, sizeof user_auth);
     jwt_for(env.dir, env.ids.moderator, NULL, other_auth, sizeof other_auth);
@@ -35,9 +49,9 @@ TestSuite(api_invoice, .init = start, .fini = stop, .timeout = 60);
 /* ---- orders straight into the store (the server keeps running: LMDB allows a second process) ---- */
 
 typedef struct put_ctx {
-    pf_store *st;         /* open store */
-    pf_order *orders;     /* to put (ids written back) */
-    size_t n;             /* count */
+    pf_store *st;          /* open store */
+    pf_order *orders;      /* to put (ids written back) */
+    size_t n;              /* count */
     pf_order_group *group; /* put first when not NULL; its id goes into every order's group_id */
 } put_ctx;
 
@@ -70,7 +84,8 @@ static void put_orders(pf_order *orders, size_t n, pf_order_group *group)
 /* An order whose snapshot adds up: taxable = material + printing + priority - discount, GST on it at 18 %
  * rounded half up, shipping with 18 % GST; the total is their sum. Strings are literals (not freed). */
 static pf_order order_for(uint64_t user, const char *tracking, const char *file, const char *state,
-                          int64_t material, int64_t printing, int64_t priority, int64_t discount, int64_t shipping)
+                          int64_t material, int64_t printing, int64_t priority, int64_t discount,
+                          int64_t shipping)
 {
     pf_order o = {
         .user_id = user,
@@ -133,10 +148,11 @@ static char *fetch(const char *path, const char *auth, long want, const char *fi
     return text;
 }
 
-#define NEED_TEXT(text)                                                                                        \
-    do {                                                                                                       \
-        if (!(text))                                                                                           \
-            cr_skip_test("pdftotext (poppler-utils) is not installed: run scripts/setup.sh to check the text"); \
+#define NEED_TEXT(text)                                                                                      \
+    do {                                                                                                     \
+        if (!(text))                                                                                         \
+            cr_skip_test(                                                                                    \
+                "pdftotext (poppler-utils) is not installed: run scripts/setup.sh to check the text");       \
     } while (0)
 
 /* "1,234.56" from paise, written here independently of the server: Indian grouping, no symbol. */
@@ -172,7 +188,8 @@ Test(api_invoice, inr_helper_groups_the_indian_way)
 Test(api_invoice, karnataka_buyer_gets_cgst_and_sgst_with_the_exact_total)
 {
     /* taxable 530.30: GST 95.45 (odd paise: CGST 47.73, SGST 47.72), shipping 60.00 + 10.80 GST. */
-    pf_order o = order_for(env.ids.user, "FW-KA-0001", "bracket.stl", "Karnataka", 45678, 12352, 0, 5000, 6000);
+    pf_order o =
+        order_for(env.ids.user, "FW-KA-0001", "bracket.stl", "Karnataka", 45678, 12352, 0, 5000, 6000);
     cr_assert_eq(o.gst, 9545);
     put_orders(&o, 1, NULL);
     char path[96], total[48], cgst[48], sgst[48], words[PF_INVOICE_WORDS_BUFSZ];
@@ -209,7 +226,8 @@ Test(api_invoice, karnataka_buyer_gets_cgst_and_sgst_with_the_exact_total)
 
 Test(api_invoice, maharashtra_buyer_gets_igst_only)
 {
-    pf_order o = order_for(env.ids.user, "FW-MH-0001", "gear.3mf", "Maharashtra", 100000, 23456, 30864, 0, 9000);
+    pf_order o =
+        order_for(env.ids.user, "FW-MH-0001", "gear.3mf", "Maharashtra", 100000, 23456, 30864, 0, 9000);
     o.paid = true, o.paid_at = 1796090000, o.payment_ref = (char *)"UPI998877";
     put_orders(&o, 1, NULL);
     char path[96], total[48], igst[48];
@@ -262,8 +280,8 @@ Test(api_invoice, group_invoice_lists_every_order_and_the_group_total)
     snprintf(fname, sizeof fname, "invoice-group-%" PRIu64 ".pdf", g.id);
     char *text = fetch(path, user_auth, 200, fname);
     NEED_TEXT(text);
-    const char *must[] = {"FW-GR-0001", "FW-GR-0002", "FW-GR-0003", "alpha.stl", "beta.stl", "gamma.3mf",
-                          "CGST", "SGST", GSTIN};
+    const char *must[] = {"FW-GR-0001", "FW-GR-0002", "FW-GR-0003", "alpha.stl", "beta.stl",
+                          "gamma.3mf",  "CGST",       "SGST",       GSTIN};
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
         expect_has(text, must[i]);
     inr(g.total, total, sizeof total);
@@ -289,7 +307,8 @@ Test(api_invoice, another_customers_orders_are_not_found)
 {
     pf_order mine = order_for(env.ids.user, "FW-SC-0001", "mine.stl", "Karnataka", 1000, 1000, 0, 0, 0);
     put_orders(&mine, 1, NULL);
-    pf_order theirs[1] = {order_for(env.ids.user, "FW-SC-0002", "theirs.stl", "Karnataka", 1000, 1000, 0, 0, 0)};
+    pf_order theirs[1] = {
+        order_for(env.ids.user, "FW-SC-0002", "theirs.stl", "Karnataka", 1000, 1000, 0, 0, 0)};
     pf_order_group g = {.user_id = env.ids.user, .total = theirs[0].total};
     put_orders(theirs, 1, &g);
     char path[96];

@@ -56,7 +56,8 @@ static int64_t parse_words(const char *s)
                                         "Five",    "Six",     "Seven",     "Eight",    "Nine",
                                         "Ten",     "Eleven",  "Twelve",    "Thirteen", "Fourteen",
                                         "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen"};
-    static const char *const tens[] = {"Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety"};
+    static const char *const tens[] = {"Twenty", "Thirty",  "Forty",  "Fifty",
+                                       "Sixty",  "Seventy", "Eighty", "Ninety"};
     char *copy = strdup(s), *save = NULL;
     int64_t total = 0, cur = 0, rupees = -1, paise = 0;
     cr_assert(!strncmp(s, "Rupees ", 7) && strlen(s) > 5 && !strcmp(s + strlen(s) - 5, " Only"), "%s", s);
@@ -66,15 +67,24 @@ static int64_t parse_words(const char *s)
             if (!strcmp(t, small[i])) v = i;
         for (int i = 0; i < 8; i++)
             if (!strcmp(t, tens[i])) v = 20 + 10 * i;
-        if (v >= 0) cur += v;
-        else if (!strcmp(t, "Hundred")) cur *= 100;
-        else if (!strcmp(t, "Thousand")) total += cur * 1000, cur = 0;
-        else if (!strcmp(t, "Lakh")) total += cur * 100000, cur = 0;
-        else if (!strcmp(t, "Crore")) total = (total + cur) * 10000000, cur = 0;
-        else if (!strcmp(t, "and")) rupees = total + cur, total = cur = 0;
-        else if (!strcmp(t, "Paise") || !strcmp(t, "Paisa")) paise = total + cur, total = cur = 0;
-        else if (!strcmp(t, "Only")) break;
-        else cr_assert_fail("unexpected word '%s' in '%s'", t, s);
+        if (v >= 0)
+            cur += v;
+        else if (!strcmp(t, "Hundred"))
+            cur *= 100;
+        else if (!strcmp(t, "Thousand"))
+            total += cur * 1000, cur = 0;
+        else if (!strcmp(t, "Lakh"))
+            total += cur * 100000, cur = 0;
+        else if (!strcmp(t, "Crore"))
+            total = (total + cur) * 10000000, cur = 0;
+        else if (!strcmp(t, "and"))
+            rupees = total + cur, total = cur = 0;
+        else if (!strcmp(t, "Paise") || !strcmp(t, "Paisa"))
+            paise = total + cur, total = cur = 0;
+        else if (!strcmp(t, "Only"))
+            break;
+        else
+            cr_assert_fail("unexpected word '%s' in '%s'", t, s);
     }
     if (rupees < 0) rupees = total + cur;
     free(copy);
@@ -85,9 +95,9 @@ Test(invoice_words, round_trip_over_random_amounts_up_to_int64_max)
 {
     srand(6);
     char buf[PF_INVOICE_WORDS_BUFSZ];
-    const int64_t fixed[] = {INT64_MAX,           INT64_MAX - 23, 7777777777777777777LL, 9177777777777777777LL,
-                             1777777777777777777, 101,            10001,                 100000001,
-                             100000000100};
+    const int64_t fixed[] = {
+        INT64_MAX, INT64_MAX - 23, 7777777777777777777LL, 9177777777777777777LL, 1777777777777777777, 101,
+        10001,     100000001,      100000000100};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
         cr_assert_eq(pf_invoice_amount_words(fixed[i], buf, NULL), PF_E_OK, "%" PRId64, fixed[i]);
         cr_expect_eq(parse_words(buf), fixed[i], "%" PRId64 " -> %s", fixed[i], buf);
@@ -136,9 +146,10 @@ static pf_invoice_doc example_doc(const char *buyer_state)
         .date = 1796083200, /* 2026-12-01 00:00 UTC: 01 Dec 2026 in India */
         .refs = refs1,
         .nrefs = 1,
-        .seller = {"PrintForge Studio", "29ABCDE1234F1Z5", "12 MG Road\nAshok Nagar", "Bengaluru", "Karnataka",
-                   "560001", "+91 80 1234 5678", "billing@printforge.example"},
-        .buyer = {"Asha Rao", NULL, "4 Lake View", "Mysuru", buyer_state, "570001", "9876543210", "asha@example.com"},
+        .seller = {"PrintForge Studio", "29ABCDE1234F1Z5", "12 MG Road\nAshok Nagar", "Bengaluru",
+                   "Karnataka", "560001", "+91 80 1234 5678", "billing@printforge.example"},
+        .buyer = {"Asha Rao", NULL, "4 Lake View", "Mysuru", buyer_state, "570001", "9876543210",
+                  "asha@example.com"},
         .place_of_supply = buyer_state,
         .lines = goods,
         .nlines = 2,
@@ -228,8 +239,14 @@ Test(invoice_compute, random_documents_add_up_to_the_paisa)
         int64_t amount = 0, discount = 0, gst = 0;
         for (size_t i = 0; i < n; i++) {
             int64_t a = rand() % 10000000;
-            lines[i] = (pf_invoice_line){"part", NULL, hsn[rand() % 3], 1 + rand() % 9, a, a ? rand() % (a + 1) : 0,
-                                         rand() % 2000000, rates[rand() % 4]};
+            lines[i] = (pf_invoice_line){"part",
+                                         NULL,
+                                         hsn[rand() % 3],
+                                         1 + rand() % 9,
+                                         a,
+                                         a ? rand() % (a + 1) : 0,
+                                         rand() % 2000000,
+                                         rates[rand() % 4]};
             amount += lines[i].amount, discount += lines[i].discount, gst += lines[i].gst;
         }
         pf_invoice_doc d = example_doc(iter % 2 ? "Karnataka" : "Kerala");
@@ -309,7 +326,8 @@ static char *render_text(const pf_invoice_doc *d, size_t *pdf_len)
     if (pdf_len) *pdf_len = len;
     if (!have_pdftotext()) {
         free(pdf);
-        cr_skip_test("pdftotext (poppler-utils) is not installed: run scripts/setup.sh to check the PDF's text");
+        cr_skip_test(
+            "pdftotext (poppler-utils) is not installed: run scripts/setup.sh to check the PDF's text");
     }
     char *text = pdf_text(pdf, len);
     free(pdf);
@@ -322,10 +340,22 @@ Test(invoice_pdf, intra_state_invoice_shows_cgst_sgst_totals_and_words)
     pf_invoice_doc d = example_doc("Karnataka");
     char *text = render_text(&d, NULL);
     char words[PF_INVOICE_WORDS_BUFSZ];
-    const char *must[] = {"TAX INVOICE", "PF/2026/000042", "01 Dec 2026", "29ABCDE1234F1Z5", "PrintForge Studio",
-                          "Asha Rao", "Karnataka (State code 29)", "PF-7K3M-Q9XD", "bracket.stl - PLA, Red, 20% infill",
-                          "Shipping (India Post)", "996812", "CGST", "SGST", "Payment: PENDING",
-                          "printforge@upi", "Page 1 of 1"};
+    const char *must[] = {"TAX INVOICE",
+                          "PF/2026/000042",
+                          "01 Dec 2026",
+                          "29ABCDE1234F1Z5",
+                          "PrintForge Studio",
+                          "Asha Rao",
+                          "Karnataka (State code 29)",
+                          "PF-7K3M-Q9XD",
+                          "bracket.stl - PLA, Red, 20% infill",
+                          "Shipping (India Post)",
+                          "996812",
+                          "CGST",
+                          "SGST",
+                          "Payment: PENDING",
+                          "printforge@upi",
+                          "Page 1 of 1"};
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
         cr_expect(strstr(text, must[i]), "missing \"%s\" in: %s", must[i], text);
     cr_expect(!strstr(text, "IGST"), "IGST on an intra-state invoice: %s", text);
@@ -348,7 +378,8 @@ Test(invoice_pdf, inter_state_invoice_shows_igst_only)
     cr_expect(strstr(text, "IGST"), "%s", text);
     cr_expect(strstr(text, "276.40"), "IGST total: %s", text);
     cr_expect(strstr(text, "Maharashtra (State code 27)"), "%s", text);
-    cr_expect(!strstr(text, "CGST") && !strstr(text, "SGST"), "CGST/SGST on an inter-state invoice: %s", text);
+    cr_expect(!strstr(text, "CGST") && !strstr(text, "SGST"), "CGST/SGST on an inter-state invoice: %s",
+              text);
     cr_expect(strstr(text, "Payment: PAID by UPI on 01 Dec 2026 (UPI reference UPI123456789)"), "%s", text);
     free(text);
 }
@@ -361,7 +392,8 @@ Test(invoice_pdf, many_lines_flow_over_numbered_pages_with_every_line_shown)
     int64_t total = 0;
     for (int i = 0; i < N; i++) {
         snprintf(desc[i], sizeof desc[i], "part-%03d.stl - PLA, White, 15%% infill", i + 1);
-        lines[i] = (pf_invoice_line){desc[i], NULL, "3926", 1 + i % 4, 1000 + 37 * i, i % 5 ? 0 : 100, 180 + 7 * i, 18};
+        lines[i] = (pf_invoice_line){desc[i],         NULL,        "3926", 1 + i % 4, 1000 + 37 * i,
+                                     i % 5 ? 0 : 100, 180 + 7 * i, 18};
         total += lines[i].amount - lines[i].discount + lines[i].gst;
     }
     pf_invoice_doc d = example_doc("Karnataka");
