@@ -12,6 +12,7 @@
 
 #include "api/routes.h"
 #include "engine/invoice.h"
+#include "engine/shipping.h"
 
 #define EB(r) pf_req_eb(r)
 /* Orders read per page of a group's index. */
@@ -345,8 +346,16 @@ static pf_err build(pf_req *r, const inv_src *s, inv_doc *x)
         d->buyer.state = first->ship_state;
         d->buyer.pin = first->ship_zip;
     }
-    /* Place of supply: where the goods are delivered; a pickup is delivered at the shop. */
-    d->place_of_supply = !pickup && !blank(first->ship_state) ? first->ship_state : seller_state;
+    /* Place of supply: where the goods are delivered (the state given, else the state of the PIN); a pickup
+     * is delivered at the shop. */
+    pf_pin_info pin;
+    pf_errbuf ignore;
+    d->place_of_supply = seller_state;
+    if (!pickup && !blank(first->ship_state))
+        d->place_of_supply = first->ship_state;
+    else if (!pickup && first->ship_zip && pf_pin_lookup(first->ship_zip, &pin, &ignore) == PF_E_OK &&
+             pin.state)
+        d->place_of_supply = d->buyer.state = pin.state;
     d->lines = x->lines;
     d->nlines = s->n;
     d->total = total;

@@ -13,6 +13,7 @@
 #include <hpdf.h>
 
 #include "engine/price.h"
+#include "engine/shipping.h"
 
 /* Bound on every figure of one line: keeps the sums of PF_INVOICE_MAX_LINES + 1 lines far from overflow
  * (10^15 paise is ten lakh crore rupees, beyond any real invoice). */
@@ -103,16 +104,13 @@ int pf_invoice_state_code(const char *state)
     return 0;
 }
 
-/* Intra-state when both name the same state: by GST state code when both are known (so "Orissa" and
- * "Odisha" agree), else by normalised name. */
+/* Intra-state when both name the same state (engine/shipping.h: by name, ignoring case and spaces), or when
+ * both spellings are known to share one GST state code ("Orissa" and "Odisha", "Jammu & Kashmir"). */
 static bool same_state(const char *a, const char *b)
 {
-    int ca = pf_invoice_state_code(a), cb = pf_invoice_state_code(b);
-    if (ca && cb) return ca == cb;
-    char na[96], nb[96];
-    state_norm(a, na, sizeof na);
-    state_norm(b, nb, sizeof nb);
-    return na[0] && !strcmp(na, nb);
+    if (pf_gst_intra_state(a, b)) return true;
+    int ca = pf_invoice_state_code(a);
+    return ca && ca == pf_invoice_state_code(b);
 }
 
 /* ---- arithmetic ---- */

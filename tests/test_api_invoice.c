@@ -364,3 +364,19 @@ Test(api_invoice, a_snapshot_that_does_not_add_up_is_refused_not_printed)
     snprintf(path, sizeof path, "/api/user/orders/%" PRIu64 "/invoice", o.id);
     free(fetch(path, user_auth, 500, NULL));
 }
+
+Test(api_invoice, without_a_state_the_pin_decides_the_place_of_supply)
+{
+    pf_order o = order_for(env.ids.user, "FW-PIN-0001", "clip.stl", NULL, 3000, 1000, 0, 0, 5000);
+    o.fulfillment = (char *)"shipping", o.ship_zip = (char *)"400001"; /* Mumbai GPO */
+    put_orders(&o, 1, NULL);
+    char path[96];
+    snprintf(path, sizeof path, "/api/user/orders/%" PRIu64 "/invoice", o.id);
+    char *text = fetch(path, user_auth, 200, "invoice-FW-PIN-0001.pdf");
+    NEED_TEXT(text);
+    expect_has(text, "Maharashtra (State code 27)");
+    expect_has(text, "IGST");
+    expect_has(text, "Shipping and packing to PIN 400001");
+    cr_expect(!strstr(text, "CGST"), "%s", text);
+    free(text);
+}
