@@ -231,22 +231,33 @@ static pf_err keep(inv_doc *x, char *s, pf_errbuf *eb)
     return PF_E_OK;
 }
 
-/* The invoice number: prefix (letters, digits, '-' only, at most 6), the year of the order in India, the id
- * (groups marked G so the two series never meet): "PF/2026/000042", "PF/2026/G000007". GST allows 16
- * characters of letters, digits, '/' and '-'. */
+/* GST invoice numbers: at most 16 characters of letters, digits, '/' and '-', unique in a financial year. */
+#define INVOICE_NO_MAX 16
+
+/* The invoice number: the prefix (letters, digits and '-' of invoice.prefix, upper-cased), the year of the
+ * order in India and the id, groups marked G so the two series never meet: "PF/2026/000042",
+ * "PF/2026/G000007". When that is longer than GST allows, the year shrinks to two digits ("PF/26/000042"),
+ * then the separators go ("PF26000042"), and last the prefix is cut. */
 static void invoice_number(pf_req *r, const inv_src *s, int64_t when, char *out, size_t cap)
 {
     const char *raw = pf_req_setting(r, "invoice.prefix", "PF");
-    char prefix[8];
+    char prefix[INVOICE_NO_MAX + 1], id[32];
     size_t n = 0;
-    for (; raw && *raw && n < 6; raw++)
+    for (; raw && *raw && n < INVOICE_NO_MAX; raw++)
         if (isalnum((unsigned char)*raw) || *raw == '-') prefix[n++] = (char)toupper((unsigned char)*raw);
     prefix[n] = 0;
     time_t ist = (time_t)(when + 19800);
     struct tm tm = {0};
     gmtime_r(&ist, &tm);
-    snprintf(out, cap, "%s%s%04d/%s%06" PRIu64, prefix, n ? "/" : "", tm.tm_year + 1900, s->group ? "G" : "",
-             s->id);
+    int year = tm.tm_year + 1900;
+    snprintf(id, sizeof id, "%s%06" PRIu64, s->group ? "G" : "", s->id);
+    const char *sep = n ? "/" : "";
+    snprintf(out, cap, "%s%s%04d/%s", prefix, sep, year, id);
+    if (strlen(out) > INVOICE_NO_MAX) snprintf(out, cap, "%s%s%02d/%s", prefix, sep, year % 100, id);
+    if (strlen(out) > INVOICE_NO_MAX) {
+        size_t keep = strlen(id) + 2 < INVOICE_NO_MAX ? INVOICE_NO_MAX - strlen(id) - 2 : 0;
+        snprintf(out, cap, "%.*s%02d%s", (int)(n < keep ? n : keep), prefix, year % 100, id);
+    }
 }
 
 /* Checks that an order's snapshot adds up before it goes on an invoice. */

@@ -380,3 +380,38 @@ Test(api_invoice, without_a_state_the_pin_decides_the_place_of_supply)
     cr_expect(!strstr(text, "CGST"), "%s", text);
     free(text);
 }
+
+/* Sets a setting from outside the server (it notices within a second). */
+static void set_setting(const char *key, const char *value)
+{
+    pf_store_options o = fast_options(env.dir);
+    o.console = fopen("/dev/null", "w");
+    pf_store *st = NULL;
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_store_open(&o, &st, &eb), PF_E_OK, "%s", eb.msg);
+    cr_assert_eq(pf_store_setting_set(st, NULL, key, value, 0, &eb), PF_E_OK, "%s", eb.msg);
+    pf_store_close(st);
+    fclose(o.console);
+}
+
+Test(api_invoice, a_long_prefix_still_gives_a_gst_length_invoice_number)
+{
+    pf_order o = order_for(env.ids.user, "FW-NO-0001", "n.stl", "Karnataka", 1000, 1000, 0, 0, 0);
+    put_orders(&o, 1, NULL);
+    set_setting("invoice.prefix", "forge-wrks");
+    char path[96], want[32];
+    snprintf(path, sizeof path, "/api/user/orders/%" PRIu64 "/invoice", o.id);
+    /* 10 + 2 + 6 characters is over 16: two-digit year, no separators, prefix cut to 8. */
+    snprintf(want, sizeof want, "FORGE-WR26%06" PRIu64, o.id);
+    cr_assert_leq(strlen(want), 16);
+    char *text = NULL;
+    for (int i = 0; i < 30; i++) {
+        free(text);
+        text = fetch(path, user_auth, 200, "invoice-FW-NO-0001.pdf");
+        NEED_TEXT(text);
+        if (strstr(text, want)) break;
+        usleep(100000);
+    }
+    expect_has(text, want);
+    free(text);
+}
