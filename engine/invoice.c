@@ -429,6 +429,7 @@ typedef struct pdf {
     float y;                    /* current baseline */
     HPDF_STATUS err, detail;    /* first libharu error (0 = none) */
     bool nomem;                 /* an allocation of ours failed */
+    bool rounded_unit;          /* some unit price shown is rounded (amount not a multiple of quantity) */
     const pf_invoice_doc *d;    /* the document */
     const pf_invoice_totals *t; /* its totals */
     char *number;               /* d->number in WinAnsi */
@@ -668,11 +669,18 @@ static void item_row(pdf *p, size_t no, const pf_invoice_line *l)
     free(hsn);
     snprintf(num, sizeof num, "%" PRId64, l->quantity);
     put_fit(p, col_x(C_QTY) + PAD, base, cols[C_QTY].w - 2 * PAD, p->reg, BODY, num, true);
-    /* The unit price is the amount per unit to the nearest paisa: the amount is the figure that adds up. */
+    /* The unit price is the amount per unit to the nearest paisa, starred when rounded: the line was priced
+     * for the whole quantity, so the amount is the figure that adds up. */
     int64_t unit = (l->amount + l->quantity / 2) / l->quantity;
     const int64_t fig[] = {unit, l->amount, l->discount, l->amount - l->discount};
-    for (int c = C_RATE; c <= C_TAXABLE; c++)
-        put_fit(p, col_x(c) + PAD, base, cols[c].w - 2 * PAD, p->reg, BODY, money(fig[c - C_RATE], a), true);
+    for (int c = C_RATE; c <= C_TAXABLE; c++) {
+        money(fig[c - C_RATE], a);
+        if (c == C_RATE && l->amount % l->quantity) {
+            strcat(a, "*");
+            p->rounded_unit = true;
+        }
+        put_fit(p, col_x(c) + PAD, base, cols[c].w - 2 * PAD, p->reg, BODY, a, true);
+    }
     p->y -= h;
     hline(p, LEFT, RIGHT, p->y, 0.25f);
 }
@@ -907,6 +915,14 @@ static void render(pdf *p)
     p->y -= 14;
     hline(p, LEFT, RIGHT, p->y, 0.75f);
     p->y -= 6;
+    if (p->rounded_unit) {
+        need(p, LEAD);
+        put(p, LEFT, p->y - 8, p->reg, 7,
+            "* Unit price rounded to the paisa: each line is priced for its whole quantity, and its amount "
+            "is exact.",
+            false);
+        p->y -= LEAD;
+    }
 
     total_line(p, "Amount (Rs.)", t->amount, false);
     total_line(p, "Less: discount", t->discount, false);

@@ -367,6 +367,10 @@ Test(invoice_pdf, intra_state_invoice_shows_cgst_sgst_totals_and_words)
     cr_expect(strstr(text, "7.20"), "CGST of shipping: %s", text);
     cr_assert_eq(pf_invoice_amount_words(d.total, words, NULL), PF_E_OK);
     cr_expect(strstr(text, words), "missing \"%s\" in: %s", words, text);
+    /* 1,000.01 for 3 units is no whole number of paise per unit: the rounded unit price is starred. */
+    cr_expect(strstr(text, "333.34*"), "%s", text);
+    cr_expect(strstr(text, "* Unit price rounded to the paisa"), "%s", text);
+    cr_expect(!strstr(text, "555.55*"), "an exact unit price starred: %s", text);
     free(text);
 }
 
