@@ -3,6 +3,7 @@
  * Maharashtra, group invoices with every order, and scoping to the caller. */
 #include <criterion/criterion.h>
 #include <inttypes.h>
+#include <pthread.h>
 
 #include "account_test_util.h"
 #include "engine/invoice.h"
@@ -414,4 +415,47 @@ Test(api_invoice, a_long_prefix_still_gives_a_gst_length_invoice_number)
     }
     expect_has(text, want);
     free(text);
+}
+
+/* One fetch of a concurrent batch. */
+typedef struct par_fetch {
+    char path[96]; /* what to GET */
+    long status;   /* answer */
+    char *body;    /* PDF bytes */
+    size_t len;    /* their count */
+} par_fetch;
+
+static void *par_run(void *arg)
+{
+    par_fetch *f = arg;
+    http_res r = req(&env, "GET", f->path, user_auth, NULL);
+    f->status = r.status, f->body = r.body, f->len = r.len;
+    free(r.hdrs);
+    return NULL;
+}
+
+Test(api_invoice, concurrent_requests_get_the_same_bytes)
+{
+    pf_order o[2] = {order_for(env.ids.user, "FW-PAR-0001", "a.stl", "Karnataka", 12345, 678, 0, 0, 4000),
+                     order_for(env.ids.user, "FW-PAR-0002", "b.stl", "Kerala", 23456, 789, 0, 0, 4000)};
+    put_orders(o, 2, NULL);
+    enum { N = 12 };
+    par_fetch f[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        memset(&f[i], 0, sizeof f[i]);
+        snprintf(f[i].path, sizeof f[i].path, "/api/user/orders/%" PRIu64 "/invoice", o[i % 2].id);
+        cr_assert_eq(pthread_create(&th[i], NULL, par_run, &f[i]), 0);
+    }
+    for (int i = 0; i < N; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < N; i++) {
+        cr_expect_eq(f[i].status, 200, "request %d: %ld", i, f[i].status);
+        /* Rendering is deterministic: the same order gives the same PDF, whichever thread made it. */
+        cr_expect(f[i].len == f[i % 2].len && !memcmp(f[i].body, f[i % 2].body, f[i].len),
+                  "request %d differs", i);
+    }
+    cr_expect(f[0].len != f[1].len || memcmp(f[0].body, f[1].body, f[0].len), "two orders, one PDF");
+    for (int i = 0; i < N; i++)
+        free(f[i].body);
 }
