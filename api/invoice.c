@@ -237,7 +237,7 @@ static pf_err keep(inv_doc *x, char *s, pf_errbuf *eb)
 /* The invoice number: the prefix (letters, digits and '-' of invoice.prefix, upper-cased), the year of the
  * order in India and the id, groups marked G so the two series never meet: "PF/2026/000042",
  * "PF/2026/G000007". When that is longer than GST allows, the year shrinks to two digits ("PF/26/000042"),
- * then the separators go ("PF26000042"), and last the prefix is cut. */
+ * and if still too long the separators go and the prefix is cut to fit ("FORGE-WR26000042"). */
 static void invoice_number(pf_req *r, const inv_src *s, int64_t when, char *out, size_t cap)
 {
     const char *raw = pf_req_setting(r, "invoice.prefix", "PF");
