@@ -1,11 +1,10 @@
 /* The contact form and the inquiries staff answer.
  *
  * Customers (signed in):
- *   POST /api/contact                         subject, message, order_tracking?, topic? ("general" | "order");
- *                                             an order_tracking makes the topic "order" and must name one of
- *                                             the caller's own orders (422 otherwise, the same answer whether
- *                                             the order is someone else's or does not exist);
- *   GET  /api/contact/verify-order/:tracking  {valid, tracking_no, status} for the caller's own order, 404 for
+ *   POST /api/contact                         subject, message, order_tracking?, topic? ("general" |
+ * "order"); an order_tracking makes the topic "order" and must name one of the caller's own orders (422
+ * otherwise, the same answer whether the order is someone else's or does not exist); GET
+ * /api/contact/verify-order/:tracking  {valid, tracking_no, status} for the caller's own order, 404 for
  *                                             anything else (other users' orders are never revealed);
  *   GET  /api/contact/limits                  the caller's limit, use and wait per topic.
  * Staff (moderators and admins, under /api/admin/contact and /api/mod/contact): list (page, limit, status),
@@ -15,9 +14,10 @@
  *
  * Daily limits: contact.general_per_day and contact.order_per_day (settings), overridden per user by the
  * contact_limit record whose id is the user id (a field holding PF_CONTACT_INHERIT uses the setting). The day
- * is a rolling 24 hours: a message counts while it is younger than 24 h, so when a topic's limit is reached the
- * next message is allowed once the oldest counted message (the limit-th newest) turns 24 h old: 429 with
- * {"error", "retry_after_s"} and a Retry-After header of those seconds. A limit of 0 blocks the topic: 403 with
+ * is a rolling 24 hours: a message counts while it is younger than 24 h, so when a topic's limit is reached
+ * the next message is allowed once the oldest counted message (the limit-th newest) turns 24 h old: 429 with
+ * {"error", "retry_after_s"} and a Retry-After header of those seconds. A limit of 0 blocks the topic: 403
+ * with
  * {"error", "blocked": true} (no wait would help). The count and the insert run in one write transaction, so
  * concurrent submissions cannot pass the limit together. */
 #include <ctype.h>
@@ -47,8 +47,8 @@ static const char *const statuses[] = {"open", "in_progress", "resolved", "close
 /* The setting's limit for a topic. */
 static uint64_t setting_limit(pf_req *r, bool order)
 {
-    const char *v = pf_req_setting(r, order ? "contact.order_per_day" : "contact.general_per_day",
-                                   order ? "10" : "3");
+    const char *v =
+        pf_req_setting(r, order ? "contact.order_per_day" : "contact.general_per_day", order ? "10" : "3");
     char *end;
     double d = strtod(v, &end);
     if (end == v || *end || !(d >= 0) || d > LIMIT_MAX) return order ? 10 : 3;
@@ -63,7 +63,8 @@ static pf_err override_get(pf_store *st, pf_txn *t, uint64_t uid, pf_contact_lim
     pf_err err = pf_store_contact_limit_get(st, t, uid, &cl, eb);
     *found = !err;
     if (err == PF_E_NOT_FOUND) {
-        cl = (pf_contact_limit){.id = uid, .general_per_day = PF_CONTACT_INHERIT, .order_per_day = PF_CONTACT_INHERIT};
+        cl = (pf_contact_limit){
+            .id = uid, .general_per_day = PF_CONTACT_INHERIT, .order_per_day = PF_CONTACT_INHERIT};
         err = PF_E_OK;
     }
     if (!err) *out = cl;
@@ -224,10 +225,10 @@ static pf_err verify_order(pf_req *r, pf_resp *w)
 }
 
 typedef struct submit_ctx {
-    pf_req *r;             /* request (settings, store) */
-    pf_inquiry q;          /* the inquiry to insert (id written back) */
-    bool order;            /* topic */
-    usage u;               /* the topic's use before this message */
+    pf_req *r;    /* request (settings, store) */
+    pf_inquiry q; /* the inquiry to insert (id written back) */
+    bool order;   /* topic */
+    usage u;      /* the topic's use before this message */
 } submit_ctx;
 
 static pf_err submit_txn(pf_txn *t, void *c, pf_errbuf *eb)
@@ -257,7 +258,8 @@ static pf_err contact_submit(pf_req *r, pf_resp *w)
         (err = pf_req_json_string(r, "topic", false, &topic)))
         return err;
     const cJSON *tj = cJSON_GetObjectItemCaseSensitive(pf_req_json(r), "order_tracking");
-    if (tj && !cJSON_IsNull(tj) && (err = pf_req_json_string(r, "order_tracking", false, &tracking))) return err;
+    if (tj && !cJSON_IsNull(tj) && (err = pf_req_json_string(r, "order_tracking", false, &tracking)))
+        return err;
     if (tracking && !*tracking) tracking = NULL;
     if (!text_ok(subject, 1, SUBJECT_MAX, false))
         return pf_errf(EB(r), PF_E_INVALID_FIELD, "subject: 1 to %d characters on one line", SUBJECT_MAX);
@@ -266,25 +268,28 @@ static pf_err contact_submit(pf_req *r, pf_resp *w)
     if (topic && strcmp(topic, "general") && strcmp(topic, "order"))
         return pf_errf(EB(r), PF_E_INVALID_FIELD, "topic: general or order");
     if (tracking && topic && !strcmp(topic, "general"))
-        return pf_errf(EB(r), PF_E_INVALID_FIELD, "topic: a message about an order (order_tracking) has topic order");
+        return pf_errf(EB(r), PF_E_INVALID_FIELD,
+                       "topic: a message about an order (order_tracking) has topic order");
     bool order = tracking || (topic && !strcmp(topic, "order"));
     pf_order o = {0};
     if (tracking) {
         err = own_order(r, tracking, &o);
         if (err == PF_E_NOT_FOUND)
-            return pf_errf(EB(r), PF_E_INVALID_FIELD, "order_tracking: no order of yours has this tracking number");
+            return pf_errf(EB(r), PF_E_INVALID_FIELD,
+                           "order_tracking: no order of yours has this tracking number");
         if (err) return err;
     }
     const pf_user *me = &pf_req_principal(r)->user;
-    submit_ctx x = {.r = r,
-                    .order = order,
-                    .q = {.user_id = me->id,
-                          .topic = strdup(order ? "order" : "general"),
-                          .subject = strdup(subject),
-                          .message = strdup(message),
-                          .order_tracking = tracking ? strdup(o.tracking_no ? o.tracking_no : tracking) : NULL,
-                          .status = strdup("open"),
-                          .created_at = (int64_t)time(NULL)}};
+    submit_ctx x = {
+        .r = r,
+        .order = order,
+        .q = {.user_id = me->id,
+              .topic = strdup(order ? "order" : "general"),
+              .subject = strdup(subject),
+              .message = strdup(message),
+              .order_tracking = tracking ? strdup(o.tracking_no ? o.tracking_no : tracking) : NULL,
+              .status = strdup("open"),
+              .created_at = (int64_t)time(NULL)}};
     pf_order_clear(&o);
     cJSON *j = NULL;
     if (!x.q.topic || !x.q.subject || !x.q.message || !x.q.status || (tracking && !x.q.order_tracking)) {
@@ -296,12 +301,14 @@ static pf_err contact_submit(pf_req *r, pf_resp *w)
         bool blocked = err == PF_E_FORBIDDEN;
         char msg[160], secs[24];
         if (blocked)
-            snprintf(msg, sizeof msg, "%s messages are disabled for your account", order ? "order" : "general");
+            snprintf(msg, sizeof msg, "%s messages are disabled for your account",
+                     order ? "order" : "general");
         else
             snprintf(msg, sizeof msg,
                      "daily limit of %llu %s message%s reached: you can send another in %lld h %02lld min",
                      (unsigned long long)x.u.limit, order ? "order" : "general", x.u.limit == 1 ? "" : "s",
-                     (long long)(x.u.retry_after / 3600), (long long)(x.u.retry_after % 3600 + 59) / 60 % 60);
+                     (long long)((x.u.retry_after + 59) / 60 / 60),
+                     (long long)((x.u.retry_after + 59) / 60 % 60));
         j = cJSON_CreateObject();
         bool ok = j && cJSON_AddStringToObject(j, "error", msg) &&
                   cJSON_AddStringToObject(j, "topic", order ? "order" : "general") &&
@@ -329,7 +336,8 @@ static pf_err contact_submit(pf_req *r, pf_resp *w)
                  (unsigned long long)x.q.id);
         if (asprintf(&body, "From: %s <%s>\nSubject: %s\n%s%s%s\n%s\n", me->username ? me->username : "",
                      me->email ? me->email : "", subject, x.q.order_tracking ? "Order: " : "",
-                     x.q.order_tracking ? x.q.order_tracking : "", x.q.order_tracking ? "\n" : "", message) >= 0) {
+                     x.q.order_tracking ? x.q.order_tracking : "", x.q.order_tracking ? "\n" : "",
+                     message) >= 0) {
             pf_account_mail(r, shop, subj, body);
             free(body);
         }
@@ -337,7 +345,8 @@ static pf_err contact_submit(pf_req *r, pf_resp *w)
     uint64_t remaining = x.u.limit > x.u.used + 1 ? x.u.limit - x.u.used - 1 : 0;
     j = cJSON_CreateObject();
     if (!j || !cJSON_AddNumberToObject(j, "id", (double)x.q.id) ||
-        !cJSON_AddStringToObject(j, "topic", x.q.topic) || !cJSON_AddStringToObject(j, "status", x.q.status) ||
+        !cJSON_AddStringToObject(j, "topic", x.q.topic) ||
+        !cJSON_AddStringToObject(j, "status", x.q.status) ||
         !cJSON_AddStringToObject(j, "subject", x.q.subject) ||
         !(x.q.order_tracking ? cJSON_AddStringToObject(j, "order_tracking", x.q.order_tracking)
                              : cJSON_AddNullToObject(j, "order_tracking")) ||
@@ -466,8 +475,9 @@ static pf_err inquiries_list(pf_req *r, pf_resp *w)
     do {
         pf_inquiry *arr = NULL;
         size_t n = 0;
-        err = status ? pf_store_inquiry_list_by_status(st, NULL, status, before, 256, &arr, &n, &before, EB(r))
-                     : pf_store_inquiry_list(st, NULL, before, 256, &arr, &n, &before, EB(r));
+        err = status
+                  ? pf_store_inquiry_list_by_status(st, NULL, status, before, 256, &arr, &n, &before, EB(r))
+                  : pf_store_inquiry_list(st, NULL, before, 256, &arr, &n, &before, EB(r));
         for (size_t i = 0; !err && i < n; i++, total++) {
             if (total < skip || total >= skip + limit) continue;
             cJSON *e = inquiry_json(st, &arr[i], false);
@@ -517,11 +527,11 @@ static pf_err inquiry_get(pf_req *r, pf_resp *w)
 }
 
 typedef struct edit_ctx {
-    pf_store *st;        /* store */
-    uint64_t id;         /* inquiry */
-    const char *status;  /* new status, or NULL */
-    const char *reply;   /* stored reply to append, or NULL */
-    pf_inquiry q;        /* the record after the change */
+    pf_store *st;       /* store */
+    uint64_t id;        /* inquiry */
+    const char *status; /* new status, or NULL */
+    const char *reply;  /* stored reply to append, or NULL */
+    pf_inquiry q;       /* the record after the change */
 } edit_ctx;
 
 static pf_err edit_txn(pf_txn *t, void *c, pf_errbuf *eb)
@@ -611,8 +621,7 @@ static pf_err inquiry_reply(pf_req *r, pf_resp *w)
             const char *s = x.q.subject ? x.q.subject : "";
             snprintf(subj, sizeof subj, "Re: %.*s [inquiry #%llu]", utf8_prefix(s, 150), s,
                      (unsigned long long)x.q.id);
-            if (asprintf(&body,
-                         "Hello %s,\n\n%s\n\n-- %s support\n\nYour message of inquiry #%llu:\n%s\n",
+            if (asprintf(&body, "Hello %s,\n\n%s\n\n-- %s support\n\nYour message of inquiry #%llu:\n%s\n",
                          cust.username ? cust.username : "", message,
                          pf_req_setting(r, "site.name", "PrintForge Studio"), (unsigned long long)x.q.id,
                          x.q.message ? x.q.message : "") >= 0) {
@@ -724,18 +733,19 @@ static pf_err limit_field(pf_req *r, const char *name, uint64_t *io, bool *given
     }
     if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= LIMIT_MAX) ||
         floor(v->valuedouble) != v->valuedouble)
-        return pf_errf(EB(r), PF_E_INVALID_FIELD,
-                       "%s: a whole number of messages per day from 0 (blocked) to %d, or null for the setting",
-                       name, LIMIT_MAX);
+        return pf_errf(
+            EB(r), PF_E_INVALID_FIELD,
+            "%s: a whole number of messages per day from 0 (blocked) to %d, or null for the setting", name,
+            LIMIT_MAX);
     *io = (uint64_t)v->valuedouble;
     return PF_E_OK;
 }
 
 typedef struct limit_ctx {
-    pf_store *st;         /* store */
-    pf_contact_limit cl;  /* record to write; both fields inherit = delete */
-    bool del;             /* DELETE: remove the override */
-    bool general_given;   /* PUT fields given */
+    pf_store *st;        /* store */
+    pf_contact_limit cl; /* record to write; both fields inherit = delete */
+    bool del;            /* DELETE: remove the override */
+    bool general_given;  /* PUT fields given */
     bool order_given;
 } limit_ctx;
 
@@ -750,8 +760,9 @@ static pf_err limit_txn(pf_txn *t, void *c, pf_errbuf *eb)
     pf_contact_limit cur;
     bool has;
     if ((err = override_get(x->st, t, x->cl.id, &cur, &has, eb))) return err;
-    if (x->del) return has ? pf_store_contact_limit_del(x->st, t, x->cl.id, eb)
-                           : pf_errf(eb, PF_E_NOT_FOUND, "no override for this user");
+    if (x->del)
+        return has ? pf_store_contact_limit_del(x->st, t, x->cl.id, eb)
+                   : pf_errf(eb, PF_E_NOT_FOUND, "no override for this user");
     pf_contact_limit next = cur;
     if (x->general_given) next.general_per_day = x->cl.general_per_day;
     if (x->order_given) next.order_per_day = x->cl.order_per_day;
@@ -766,13 +777,15 @@ static pf_err limits_put(pf_req *r, pf_resp *w)
     pf_err err = pf_req_param_id(r, "user_id", &uid);
     if (err) return pf_errf(EB(r), err, "no such user");
     if (!pf_req_json(r))
-        return pf_errf(EB(r), PF_E_INVALID_FIELD, "general_per_day: required (JSON body with general_per_day and/or order_per_day)");
+        return pf_errf(EB(r), PF_E_INVALID_FIELD,
+                       "general_per_day: required (JSON body with general_per_day and/or order_per_day)");
     limit_ctx x = {.st = pf_req_store(r), .cl = {.id = uid}};
     if ((err = limit_field(r, "general_per_day", &x.cl.general_per_day, &x.general_given)) ||
         (err = limit_field(r, "order_per_day", &x.cl.order_per_day, &x.order_given)))
         return err;
     if (!x.general_given && !x.order_given)
-        return pf_errf(EB(r), PF_E_INVALID_FIELD, "general_per_day: give general_per_day and/or order_per_day");
+        return pf_errf(EB(r), PF_E_INVALID_FIELD,
+                       "general_per_day: give general_per_day and/or order_per_day");
     if ((err = pf_store_write(x.st, limit_txn, &x, EB(r)))) return err;
     cJSON *o = NULL;
     if ((err = limits_json(r, uid, &o))) return err;

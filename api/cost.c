@@ -1,9 +1,8 @@
 /* Cost-engine administration and shop settings:
  *   GET  /api/admin/cost-settings          every knob of engine/price.h (stored as "cost.<key>") with unit,
- *                                          range and description, the default color, each material's price per
- *                                          kg and each printer's draw (from the store);
- *   POST /api/admin/price-preview          a dry run of one order line through the commerce core
- *                                          (api/shop.h, numeric source) with the full admin breakdown, the
+ *                                          range and description, the default color, each material's price
+ * per kg and each printer's draw (from the store); POST /api/admin/price-preview          a dry run of one
+ * order line through the commerce core (api/shop.h, numeric source) with the full admin breakdown, the
  *                                          customer's view and, for shipping, the parcel quote;
  *   GET  /api/admin/settings               every setting keyed by key, secrets masked;
  *   PUT  /api/admin/settings/:key          one setting, validated by what the key is (below), stored with
@@ -18,13 +17,13 @@
  * Validation: a key is accepted when it is a cost knob (number or numeric string within the engine's range,
  * whole for paise), one of the known keys of the table below (numbers with ranges, "true"/"false" flags,
  * enumerations, UPI VPA, PIN codes, GSTIN, email addresses, URLs, lists), a key under an open prefix
- * (company., social., about., seo.: free text), or a key the store already holds (settings other modules seed:
- * free text). Anything else is 422 naming the accepted prefixes. order.min_qty <= order.max_qty is checked
- * against the stored other bound inside the write transaction.
+ * (company., social., about., seo.: free text), or a key the store already holds (settings other modules
+ * seed: free text). Anything else is 422 naming the accepted prefixes. order.min_qty <= order.max_qty is
+ * checked against the stored other bound inside the write transaction.
  *
- * Secrets: a key ending in _password, _secret or _key is shown as "********" when set ("" when empty), in lists
- * and in history. PUT of the mask itself leaves the secret unchanged (a form that round-trips the masked value
- * does not overwrite it). */
+ * Secrets: a key ending in _password, _secret or _key is shown as "********" when set ("" when empty), in
+ * lists and in history. PUT of the mask itself leaves the secret unchanged (a form that round-trips the
+ * masked value does not overwrite it). */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -262,7 +261,10 @@ static bool gstin_ok(const char *s)
     for (int i = 0; i < 15; i++) {
         char c = s[i];
         bool digit = c >= '0' && c <= '9', letter = c >= 'A' && c <= 'Z';
-        bool ok = i < 2 || (i >= 7 && i < 11) ? digit : i < 7 || i == 11 ? letter : i == 13 ? c == 'Z' : digit || letter;
+        bool ok = i < 2 || (i >= 7 && i < 11) ? digit
+                  : i < 7 || i == 11          ? letter
+                  : i == 13                   ? c == 'Z'
+                                              : digit || letter;
         if (!ok) return false;
     }
     int sum = 0;
@@ -428,7 +430,7 @@ static pf_err setting_validate(pf_errbuf *eb, const char *key, const cJSON *valu
         snprintf(buf, sizeof buf, "%s", text);
         for (char *p = buf; *p; p++)
             *p = k->choices[0] >= 'A' && k->choices[0] <= 'Z' ? (char)toupper((unsigned char)*p)
-                                                               : (char)tolower((unsigned char)*p);
+                                                              : (char)tolower((unsigned char)*p);
         break;
     case V_VPA:
         snprintf(buf, sizeof buf, "%s", text);
@@ -451,10 +453,11 @@ static pf_err setting_validate(pf_errbuf *eb, const char *key, const cJSON *valu
         for (char *p = buf; *p; p++)
             *p = (char)toupper((unsigned char)*p);
         if (*buf && !gstin_ok(buf))
-            return pf_errf(eb, PF_E_INVALID_FIELD,
-                           "value: %s must be empty or a 15-character GSTIN (state code, PAN, entity, Z, check "
-                           "character)",
-                           key);
+            return pf_errf(
+                eb, PF_E_INVALID_FIELD,
+                "value: %s must be empty or a 15-character GSTIN (state code, PAN, entity, Z, check "
+                "character)",
+                key);
         break;
     case V_EMAIL:
         if (*text && !pf_account_email_normalize(text, buf, sizeof buf))
@@ -463,7 +466,8 @@ static pf_err setting_validate(pf_errbuf *eb, const char *key, const cJSON *valu
         break;
     case V_URL:
         if (!url_ok(text))
-            return pf_errf(eb, PF_E_INVALID_FIELD, "value: %s must be empty or an http:// or https:// URL", key);
+            return pf_errf(eb, PF_E_INVALID_FIELD, "value: %s must be empty or an http:// or https:// URL",
+                           key);
         snprintf(buf, sizeof buf, "%s", text);
         break;
     case V_COLOR:
@@ -478,7 +482,8 @@ static pf_err setting_validate(pf_errbuf *eb, const char *key, const cJSON *valu
         break;
     case V_ROLES:
         if (!list_canon(text, role_word, ',', buf, sizeof buf, &count))
-            return pf_errf(eb, PF_E_INVALID_FIELD, "value: %s must list roles from user, moderator, admin", key);
+            return pf_errf(eb, PF_E_INVALID_FIELD, "value: %s must list roles from user, moderator, admin",
+                           key);
         for (char *p = buf; *p; p++)
             *p = (char)tolower((unsigned char)*p);
         break;
@@ -529,15 +534,15 @@ static bool key_accepted(pf_req *r, const char *key)
 /* ---- writing ---- */
 
 typedef struct set_one {
-    const char *key;   /* setting key */
-    char *value;       /* canonical value, NULL = delete */
-    bool changed;      /* differed from the stored value */
+    const char *key; /* setting key */
+    char *value;     /* canonical value, NULL = delete */
+    bool changed;    /* differed from the stored value */
 } set_one;
 
 typedef struct set_batch {
-    pf_store *st;  /* store */
-    set_one *kv;   /* pairs */
-    size_t n;      /* count */
+    pf_store *st;   /* store */
+    set_one *kv;    /* pairs */
+    size_t n;       /* count */
     uint64_t actor; /* admin user id */
 } set_batch;
 
@@ -583,7 +588,8 @@ static pf_err batch_txn(pf_txn *t, void *ctx, pf_errbuf *eb)
                     other = strtod(b->kv[j].value, NULL);
             double mine = strtod(s->value, NULL);
             if (is_min ? mine > other : mine < other)
-                return pf_errf(eb, PF_E_INVALID_FIELD, "value: order.min_qty (%g) must not exceed order.max_qty (%g)",
+                return pf_errf(eb, PF_E_INVALID_FIELD,
+                               "value: order.min_qty (%g) must not exceed order.max_qty (%g)",
                                is_min ? mine : other, is_min ? other : mine);
         }
         err = pf_store_setting_set(b->st, t, s->key, s->value, b->actor, eb);
@@ -598,7 +604,8 @@ static pf_err prepare_one(pf_req *r, const char *key, const cJSON *value, set_on
     s->key = key;
     s->value = NULL;
     if (!key_accepted(r, key))
-        return pf_errf(EB(r), PF_E_INVALID_FIELD, "key: unknown setting %s (accepted: known keys under " ACCEPTED_PREFIXES ")", key);
+        return pf_errf(EB(r), PF_E_INVALID_FIELD,
+                       "key: unknown setting %s (accepted: known keys under " ACCEPTED_PREFIXES ")", key);
     if (!value) return pf_errf(EB(r), PF_E_INVALID_FIELD, "value: required");
     if (cJSON_IsNull(value)) {
         bool open = false;
@@ -629,7 +636,8 @@ static pf_err settings_put(pf_req *r, pf_resp *w)
 {
     const char *key = pf_req_param(r, "key");
     const cJSON *body = pf_req_json(r);
-    if (!key || !*key || strlen(key) > 100) return pf_errf(EB(r), PF_E_INVALID_FIELD, "key: 1 to 100 characters");
+    if (!key || !*key || strlen(key) > 100)
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "key: 1 to 100 characters");
     const cJSON *value = body ? cJSON_GetObjectItemCaseSensitive(body, "value") : NULL;
     set_one s = {0};
     pf_err err;
@@ -711,7 +719,8 @@ static pf_err settings_history(pf_req *r, pf_resp *w)
     pf_setting_change *ch = NULL;
     size_t n = 0;
     uint64_t next = 0;
-    if ((err = pf_store_setting_change_list_by_key(st, NULL, key, before, (size_t)limit, &ch, &n, &next, EB(r))))
+    if ((err = pf_store_setting_change_list_by_key(st, NULL, key, before, (size_t)limit, &ch, &n, &next,
+                                                   EB(r))))
         return err;
     char *cur = NULL;
     pf_errbuf geb;
@@ -722,7 +731,8 @@ static pf_err settings_history(pf_req *r, pf_resp *w)
     }
     cJSON *o = cJSON_CreateObject(), *a = NULL;
     bool ok = o && cJSON_AddStringToObject(o, "key", key) &&
-              (present ? cJSON_AddStringToObject(o, "value", shown(key, cur)) : cJSON_AddNullToObject(o, "value")) &&
+              (present ? cJSON_AddStringToObject(o, "value", shown(key, cur))
+                       : cJSON_AddNullToObject(o, "value")) &&
               (a = cJSON_AddArrayToObject(o, "changes")) &&
               (next ? cJSON_AddNumberToObject(o, "next", (double)next) : cJSON_AddNullToObject(o, "next"));
     free(cur);
@@ -802,13 +812,15 @@ static pf_err cost_settings(pf_req *r, pf_resp *w)
         ok = cJSON_AddStringToObject(e, "key", key) && cJSON_AddStringToObject(e, "name", in->key) &&
              cJSON_AddNumberToObject(e, "value", v) && cJSON_AddNumberToObject(e, "default", dv) &&
              cJSON_AddStringToObject(e, "unit", in->unit) && cJSON_AddNumberToObject(e, "min", in->min) &&
-             cJSON_AddNumberToObject(e, "max", in->max) && cJSON_AddBoolToObject(e, "integral", in->integral) &&
+             cJSON_AddNumberToObject(e, "max", in->max) &&
+             cJSON_AddBoolToObject(e, "integral", in->integral) &&
              cJSON_AddStringToObject(e, "description", in->description) &&
              (!invalid[i] || cJSON_AddBoolToObject(e, "stored_value_invalid", true));
         if (ok && in->integral && strstr(in->unit, "paise"))
             ok = cJSON_AddNumberToObject(e, "value_inr", pf_price_to_inr((int64_t)v)) != NULL;
     }
-    ok = ok && (mats = cJSON_AddArrayToObject(o, "materials")) && (prs = cJSON_AddArrayToObject(o, "printers"));
+    ok = ok && (mats = cJSON_AddArrayToObject(o, "materials")) &&
+         (prs = cJSON_AddArrayToObject(o, "printers"));
     pf_err err = PF_E_OK;
     uint64_t before = 0;
     do {
@@ -928,8 +940,7 @@ static pf_err price_preview(pf_req *r, pf_resp *w)
               cJSON_AddNumberToObject(o, "weight_g", line.est.weight_g) &&
               cJSON_AddNumberToObject(o, "print_time_s", line.est.print_time_s) &&
               cJSON_AddNumberToObject(o, "job_time_s", line.est.job_time_s) &&
-              cJSON_AddBoolToObject(o, "fits", line.fits) &&
-              (in = cJSON_AddObjectToObject(o, "inputs")) &&
+              cJSON_AddBoolToObject(o, "fits", line.fits) && (in = cJSON_AddObjectToObject(o, "inputs")) &&
               cJSON_AddNumberToObject(in, "material_cost_per_kg", pf_price_to_inr(line.cost_per_kg)) &&
               cJSON_AddNumberToObject(in, "density_g_cm3", line.density_g_cm3) &&
               cJSON_AddNumberToObject(in, "printer_watts", line.printer_watts) &&
@@ -938,7 +949,8 @@ static pf_err price_preview(pf_req *r, pf_resp *w)
               cJSON_AddNumberToObject(in, "dim_y_mm", line.dim_mm[1]) &&
               cJSON_AddNumberToObject(in, "dim_z_mm", line.dim_mm[2]) &&
               cJSON_AddNumberToObject(in, "infill", infill < 0 ? line.est.infill_density * 100 : infill) &&
-              (adm = cJSON_AddObjectToObject(o, "admin")) && add_inr(adm, "material_cost", p->material_cost) &&
+              (adm = cJSON_AddObjectToObject(o, "admin")) &&
+              add_inr(adm, "material_cost", p->material_cost) &&
               add_inr(adm, "electricity", p->electricity) && add_inr(adm, "setup", p->setup) &&
               add_inr(adm, "overhead", p->overhead) && add_inr(adm, "margin", p->margin) &&
               add_inr(adm, "min_topup", p->min_topup) && add_inr(adm, "base", p->base) &&
@@ -1051,7 +1063,8 @@ static pf_err company_post(pf_req *r, pf_resp *w)
     const cJSON *body = pf_req_json(r);
     int count = cJSON_GetArraySize(body);
     if (!body || count < 1 || count > MAX_BULK_KEYS)
-        return pf_errf(EB(r), PF_E_INVALID_FIELD, "body: an object of 1 to %d company settings", MAX_BULK_KEYS);
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "body: an object of 1 to %d company settings",
+                       MAX_BULK_KEYS);
     set_one *kv = calloc((size_t)count, sizeof *kv);
     char(*keys)[128] = calloc((size_t)count, sizeof *keys);
     pf_err err = kv && keys ? PF_E_OK : PF_E_NOMEM;

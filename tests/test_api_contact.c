@@ -30,8 +30,12 @@ static void put_order(uint64_t uid, const char *tracking, const char *status)
 {
     FILE *c;
     pf_store *st = store_open(&c);
-    pf_order o = {.user_id = uid, .tracking_no = strdup(tracking), .status = strdup(status),
-                  .material = strdup("PLA"), .quantity = 1, .created_at = (int64_t)time(NULL)};
+    pf_order o = {.user_id = uid,
+                  .tracking_no = strdup(tracking),
+                  .status = strdup(status),
+                  .material = strdup("PLA"),
+                  .quantity = 1,
+                  .created_at = (int64_t)time(NULL)};
     pf_errbuf eb;
     cr_assert_eq(pf_store_order_put(st, NULL, &o, &eb), PF_E_OK, "%s", eb.msg);
     pf_order_clear(&o);
@@ -43,8 +47,12 @@ static void put_inquiry(uint64_t uid, const char *topic, int64_t age)
 {
     FILE *c;
     pf_store *st = store_open(&c);
-    pf_inquiry q = {.user_id = uid, .topic = strdup(topic), .subject = strdup("old"), .message = strdup("old"),
-                    .status = strdup("open"), .created_at = (int64_t)time(NULL) - age};
+    pf_inquiry q = {.user_id = uid,
+                    .topic = strdup(topic),
+                    .subject = strdup("old"),
+                    .message = strdup("old"),
+                    .status = strdup("open"),
+                    .created_at = (int64_t)time(NULL) - age};
     pf_errbuf eb;
     cr_assert_eq(pf_store_inquiry_put(st, NULL, &q, &eb), PF_E_OK, "%s", eb.msg);
     pf_inquiry_clear(&q);
@@ -123,7 +131,8 @@ Test(api_contact, limits_apply_per_topic_and_tell_the_wait)
     cr_expect_eq(send_msg(user, "general", NULL, NULL), 201);
     time_t t = time(NULL);
     cr_expect_eq(send_msg(user, NULL, NULL, &retry), 429, "third general message of the day");
-    cr_expect(retry >= 86400 - (long)(time(NULL) - t) - 5 && retry <= 86400, "a day from the first: %ld", retry);
+    cr_expect(retry >= 86400 - (long)(time(NULL) - t) - 5 && retry <= 86400, "a day from the first: %ld",
+              retry);
     /* The order topic has its own count. */
     for (int i = 0; i < 3; i++)
         cr_expect_eq(send_msg(user, "order", NULL, NULL), 201, "order message %d", i + 1);
@@ -149,11 +158,12 @@ Test(api_contact, the_day_rolls_from_the_oldest_counted_message)
 {
     put_inquiry(env.ids.user, "general", 25 * 3600); /* outside the window */
     put_inquiry(env.ids.user, "general", 23 * 3600); /* counts for one more hour */
-    put_inquiry(env.ids.user, "order", 3600);       /* another topic */
+    put_inquiry(env.ids.user, "order", 3600);        /* another topic */
     long retry = 0;
     cr_expect_eq(send_msg(user, NULL, NULL, NULL), 201, "one of two left");
     cr_expect_eq(send_msg(user, NULL, NULL, &retry), 429);
-    cr_expect(retry > 3600 - 10 && retry <= 3600, "the 23 h old message leaves the window in an hour: %ld", retry);
+    cr_expect(retry > 3600 - 10 && retry <= 3600, "the 23 h old message leaves the window in an hour: %ld",
+              retry);
 }
 
 Test(api_contact, overrides_raise_lower_and_block)
@@ -181,7 +191,8 @@ Test(api_contact, overrides_raise_lower_and_block)
     cr_expect_eq(send_msg(user, "order", NULL, NULL), 429, "lowered to one");
     /* 0 blocks the topic outright (no wait would help). */
     cJSON_Delete(call("PUT", path, admin, "{\"order_per_day\":0}", 200));
-    http_res r = req(&env, "POST", "/api/contact", user, "{\"subject\":\"s\",\"message\":\"m\",\"topic\":\"order\"}");
+    http_res r =
+        req(&env, "POST", "/api/contact", user, "{\"subject\":\"s\",\"message\":\"m\",\"topic\":\"order\"}");
     cr_expect_eq(r.status, 403, "%s", r.body);
     cr_expect(strstr(r.body, "\"blocked\":true"), "%s", r.body);
     http_free(&r);
@@ -228,8 +239,9 @@ Test(api_contact, order_verification_is_scoped_to_the_caller)
     cr_expect_eq(send_msg(user, NULL, "PF-2B8C-4DZE", NULL), 422, "not the caller's order");
     cr_expect_eq(send_msg(user, NULL, "PF-0000-0000", NULL), 422);
     cr_expect_eq(send_msg(user, "general", "PF-7K3M-9QXA", NULL), 422, "an order message is not general");
-    http_res r = req(&env, "POST", "/api/contact", user,
-                     "{\"subject\":\"Where is it\",\"message\":\"Status?\",\"order_tracking\":\"PF-7K3M-9QXA\"}");
+    http_res r =
+        req(&env, "POST", "/api/contact", user,
+            "{\"subject\":\"Where is it\",\"message\":\"Status?\",\"order_tracking\":\"PF-7K3M-9QXA\"}");
     cr_expect_eq(r.status, 201, "%s", r.body);
     j = body_json(&r);
     cr_expect_str_eq(jstr(j, "topic"), "order");

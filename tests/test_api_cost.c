@@ -120,7 +120,7 @@ Test(api_cost, cost_settings_list_every_knob_with_materials_and_printers)
     j = call("GET", "/api/admin/cost-settings", admin, NULL, 200);
     const cJSON *it;
     cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "settings")) if (!strcmp(jstr(it, "key"),
-                                                                             "cost.electricity_paise_per_kwh"))
+                                                                           "cost.electricity_paise_per_kwh"))
         cr_expect_eq(jnum(it, "value"), 950);
     cJSON_Delete(j);
 }
@@ -217,8 +217,8 @@ Test(api_cost, put_validates_each_kind_of_setting)
             cr_expect((!before && !after) || (before && after && !strcmp(before, after)),
                       "%s unchanged after a refused value", c->key);
         } else {
-            cr_expect(after && !strcmp(after, c->stored), "%s stored as \"%s\", got \"%s\"", c->key, c->stored,
-                      after ? after : "(absent)");
+            cr_expect(after && !strcmp(after, c->stored), "%s stored as \"%s\", got \"%s\"", c->key,
+                      c->stored, after ? after : "(absent)");
         }
         free(before);
         free(after);
@@ -264,7 +264,8 @@ Test(api_cost, history_records_who_when_and_the_previous_value)
     cJSON *j = call("GET", "/api/admin/settings/cost.margin_pct/history", pat_read, NULL, 200);
     const cJSON *ch = cJSON_GetObjectItem(j, "changes");
     cr_assert_eq(cJSON_GetArraySize(ch), 3, "two changes and the seed");
-    const cJSON *c0 = cJSON_GetArrayItem(ch, 0), *c1 = cJSON_GetArrayItem(ch, 1), *c2 = cJSON_GetArrayItem(ch, 2);
+    const cJSON *c0 = cJSON_GetArrayItem(ch, 0), *c1 = cJSON_GetArrayItem(ch, 1),
+                *c2 = cJSON_GetArrayItem(ch, 2);
     cr_expect_str_eq(jstr(c0, "old_value"), "35");
     cr_expect_str_eq(jstr(c0, "new_value"), "40");
     cr_expect_eq(jnum(c0, "changed_by"), (double)env.ids.moderator);
@@ -297,8 +298,8 @@ static cJSON *preview(const char *body)
     cJSON *j = call("POST", "/api/admin/price-preview", admin, body, 200);
     const cJSON *a = cJSON_GetObjectItem(j, "admin"), *c = cJSON_GetObjectItem(j, "customer");
     cr_assert(a && c, "admin and customer views");
-    cr_expect_eq(paise(a, "material_cost") + paise(a, "electricity") + paise(a, "setup") + paise(a, "overhead") +
-                     paise(a, "margin") + paise(a, "min_topup"),
+    cr_expect_eq(paise(a, "material_cost") + paise(a, "electricity") + paise(a, "setup") +
+                     paise(a, "overhead") + paise(a, "margin") + paise(a, "min_topup"),
                  paise(a, "base"));
     cr_expect_eq(paise(a, "base") + paise(a, "priority"), paise(a, "subtotal"));
     cr_expect_eq(paise(a, "subtotal") + paise(a, "gst"), paise(a, "total"));
@@ -317,7 +318,8 @@ Test(api_cost, a_changed_cost_setting_prices_the_very_next_preview)
     const cJSON *a = cJSON_GetObjectItem(j, "admin");
     int64_t sub0 = paise(a, "subtotal"), gst0 = paise(a, "gst"), elec0 = paise(a, "electricity");
     cr_expect_eq(paise(a, "setup"), 5000, "the seeded setup fee");
-    cr_expect(llabs(gst0 - llround(sub0 * 0.18)) <= 2, "18 %% GST: %lld of %lld", (long long)gst0, (long long)sub0);
+    cr_expect(llabs(gst0 - llround(sub0 * 0.18)) <= 2, "18 %% GST: %lld of %lld", (long long)gst0,
+              (long long)sub0);
     cr_expect(elec0 > 0);
     cJSON_Delete(j);
 
@@ -414,10 +416,11 @@ Test(api_cost, settings_apply_to_the_next_request_and_company_info_is_atomic)
     char *city = setting("company.city");
     cr_expect_str_eq(city, "Bengaluru");
     free(city);
-    j = call("POST", "/api/admin/company-info", admin,
-             "{\"city\":\"Pune\",\"pincode\":\"411001\",\"state\":\"Maharashtra\",\"gstin\":\"27AAPFU0939F1ZV\","
-             "\"social.instagram\":\"https://instagram.com/pf\",\"upi_id\":\"pf@okhdfc\"}",
-             200);
+    j = call(
+        "POST", "/api/admin/company-info", admin,
+        "{\"city\":\"Pune\",\"pincode\":\"411001\",\"state\":\"Maharashtra\",\"gstin\":\"27AAPFU0939F1ZV\","
+        "\"social.instagram\":\"https://instagram.com/pf\",\"upi_id\":\"pf@okhdfc\"}",
+        200);
     const cJSON *c = cJSON_GetObjectItem(j, "company");
     cr_expect_str_eq(jstr(c, "city"), "Pune");
     cr_expect_str_eq(jstr(c, "pincode"), "411001");
