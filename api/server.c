@@ -817,6 +817,17 @@ static pf_err apply_limits(pf_req *r)
     return PF_E_OK;
 }
 
+/* With site.twofa_mode "required", a session of a user without 2FA reaches only the public routes, the auth
+ * routes (setting 2FA up is among them) and its own profile and 2FA status, until 2FA is enabled. */
+static bool twofa_setup_pending(const pf_req *r)
+{
+    const pf_route *rt = r->cr->rt;
+    if (r->who.kind != PF_AUTH_JWT || r->who.user.totp_enabled || rt->access == PF_ACCESS_PUBLIC) return false;
+    if (strcmp(pf_api_config_get(r->cfg, "site.twofa_mode", "optional"), "required")) return false;
+    return strncmp(rt->pattern, "/api/auth/", 10) && strcmp(rt->pattern, "/api/user/2fa-status") &&
+           !(rt->method == PF_GET && !strcmp(rt->pattern, "/api/user/profile"));
+}
+
 static bool media_type_is(const char *ct, const char *want)
 {
     size_t n = strlen(want);
@@ -892,6 +903,9 @@ static enum MHD_Result begin(pf_req *r)
         return send_resp(r, &w);
     }
     if ((err = pf_api_access_decide(rt, &r->who, &eb))) return send_error(r, err, eb.msg);
+    if (twofa_setup_pending(r))
+        return send_error(r, PF_E_FORBIDDEN,
+                          "two-factor authentication is required: set it up first (GET /api/auth/setup-2fa)");
 
     /* Body checks that the headers already settle. */
     const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
