@@ -745,8 +745,8 @@ typedef struct limit_ctx {
     pf_store *st;        /* store */
     pf_contact_limit cl; /* record to write; both fields inherit = delete */
     bool del;            /* DELETE: remove the override */
-    bool general_given;  /* PUT fields given */
-    bool order_given;
+    bool general_given;  /* PUT: general_per_day was given */
+    bool order_given;    /* PUT: order_per_day was given */
 } limit_ctx;
 
 static pf_err limit_txn(pf_txn *t, void *c, pf_errbuf *eb)

@@ -3,6 +3,8 @@
  * the caller, and the staff side: lists, replies emailed to the customer, status changes. */
 #include <criterion/criterion.h>
 
+#include <pthread.h>
+
 #include "account_test_util.h"
 
 static acct_env env;
@@ -355,4 +357,28 @@ Test(api_contact, staff_list_reply_and_change_status)
     cJSON_Delete(j);
     cJSON_Delete(call("GET", "/api/admin/contact/999999", mod, NULL, 404));
     cJSON_Delete(call("PATCH", "/api/mod/contact/999999/status", mod, "{\"status\":\"closed\"}", 404));
+}
+
+static void *send_thread(void *arg)
+{
+    *(long *)arg = send_msg(user, NULL, NULL, NULL);
+    return NULL;
+}
+
+Test(api_contact, concurrent_messages_cannot_pass_the_limit_together)
+{
+    enum { N = 8 };
+    pthread_t th[N];
+    long st[N];
+    curl_global_init(CURL_GLOBAL_ALL);
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, send_thread, &st[i]), 0);
+    int created = 0, limited = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        created += st[i] == 201;
+        limited += st[i] == 429;
+    }
+    cr_expect_eq(created, 2, "exactly the daily limit goes through");
+    cr_expect_eq(limited, N - 2);
 }
