@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/account.h"
 #include "api/config.h"
@@ -877,6 +878,34 @@ static bool add_inr(cJSON *o, const char *name, int64_t paise)
     return cJSON_AddNumberToObject(o, name, pf_price_to_inr(paise)) != NULL;
 }
 
+/* An optional body number: a JSON number or a numeric string (admin forms send "20"); absent or null keeps
+ * *out. */
+static pf_err body_num(pf_req *r, const char *name, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(pf_req_json(r), name);
+    if (!v || cJSON_IsNull(v)) return PF_E_OK;
+    if (!json_num(v, out)) return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be a number", name);
+    return PF_E_OK;
+}
+
+/* An optional body flag: true/false, 1/0 or their strings. */
+static pf_err body_bool(pf_req *r, const char *name, bool *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(pf_req_json(r), name);
+    const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+    if (!v || cJSON_IsNull(v)) return PF_E_OK;
+    if (cJSON_IsBool(v))
+        *out = cJSON_IsTrue(v);
+    else if (cJSON_IsNumber(v) && (v->valuedouble == 0 || v->valuedouble == 1))
+        *out = v->valuedouble == 1;
+    else if (s && (!strcasecmp(s, "true") || !strcmp(s, "1") || !strcasecmp(s, "false") || !strcmp(s, "0")))
+        *out = !strcasecmp(s, "true") || !strcmp(s, "1");
+    else
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be true or false", name);
+    return PF_E_OK;
+}
+
+/* POST /api/admin/price-preview: the fields of POST /api/quote's numeric form plus wattage_w. */
 static pf_err price_preview(pf_req *r, pf_resp *w)
 {
     const char *material = NULL, *fulfillment = "pickup", *zip = NULL, *color = NULL;
@@ -886,19 +915,17 @@ static pf_err price_preview(pf_req *r, pf_resp *w)
     pf_err err;
     if (!pf_req_json(r)) return pf_errf(EB(r), PF_E_INVALID_FIELD, "material: required (JSON body)");
     if ((err = pf_req_json_string(r, "material", true, &material)) ||
-        (err = pf_req_json_string(r, "color", false, &color)) ||
-        (err = pf_req_json_number(r, "volume_cm3", true, &volume)) ||
-        (err = pf_req_json_number(r, "quantity", false, &qty)) ||
-        (err = pf_req_json_number(r, "infill", false, &infill)) ||
-        (err = pf_req_json_number(r, "wattage_w", false, &watts)) ||
+        (err = pf_req_json_string(r, "color", false, &color)) || (err = body_num(r, "volume_cm3", &volume)) ||
+        (err = body_num(r, "quantity", &qty)) || (err = body_num(r, "infill", &infill)) ||
+        (err = body_num(r, "wattage_w", &watts)) ||
         (err = pf_req_json_string(r, "fulfillment", false, &fulfillment)) ||
-        (err = pf_req_json_bool(r, "priority_print", false, &priority)) ||
+        (err = body_bool(r, "priority_print", &priority)) ||
         (err = pf_req_json_string(r, "shipping_zip", false, &zip)))
         return err;
     for (int i = 0; i < 3; i++)
-        if ((err = pf_req_json_number(r, dim_names[i], false, &dims[i]))) return err;
+        if ((err = body_num(r, dim_names[i], &dims[i]))) return err;
     if (!(volume > 0 && volume <= 1e7))
-        return pf_errf(EB(r), PF_E_INVALID_FIELD, "volume_cm3: a number above 0 (cm³)");
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "volume_cm3: required, a number above 0 (cm³)");
     if (!(qty >= 1 && qty <= PF_PRICE_MAX_QUANTITY && floor(qty) == qty))
         return pf_errf(EB(r), PF_E_INVALID_FIELD, "quantity: a whole number from 1");
     if (!(infill == -1 || (infill >= 0 && infill <= 100)))
@@ -907,13 +934,15 @@ static pf_err price_preview(pf_req *r, pf_resp *w)
         return pf_errf(EB(r), PF_E_INVALID_FIELD, "wattage_w: watts from 0 (the printer's) to %g",
                        PF_PRICE_MAX_WATTS);
     bool ship;
-    if (!strcmp(fulfillment, "pickup"))
+    if (!strcasecmp(fulfillment, "pickup"))
         ship = false;
-    else if (!strcmp(fulfillment, "ship") || !strcmp(fulfillment, "shipping"))
+    else if (!strcasecmp(fulfillment, "ship") || !strcasecmp(fulfillment, "shipping") ||
+             !strcasecmp(fulfillment, "delivery"))
         ship = true;
     else
         return pf_errf(EB(r), PF_E_INVALID_FIELD, "fulfillment: pickup or ship");
-    if (ship && !zip) return pf_errf(EB(r), PF_E_INVALID_FIELD, "shipping_zip: required when shipping");
+    if (ship && (!zip || !*zip))
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "shipping_zip: required when fulfillment is ship");
     pf_shop_item item = {.material = material,
                          .color = color,
                          .quantity = (int64_t)qty,
@@ -968,6 +997,12 @@ static pf_err price_preview(pf_req *r, pf_resp *w)
              add_inr(o, "grand_total", p->total + sq.total);
     } else if (ok) {
         ok = cJSON_AddNullToObject(o, "shipping") && add_inr(o, "grand_total", p->total);
+    }
+    /* What POST /api/quote would show the customer for the same line (without shipping). */
+    cJSON *q = ok ? pf_shop_line_json(&line) : NULL;
+    if (ok && !(q && cJSON_AddItemToObject(o, "quote", q))) {
+        cJSON_Delete(q);
+        ok = false;
     }
     pf_shop_line_clear(&line);
     if (!ok) {

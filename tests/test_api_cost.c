@@ -321,9 +321,22 @@ Test(api_cost, a_changed_cost_setting_prices_the_very_next_preview)
     cr_expect(llabs(gst0 - llround(sub0 * 0.18)) <= 2, "18 %% GST: %lld of %lld", (long long)gst0,
               (long long)sub0);
     cr_expect(elec0 > 0);
+
+    /* The customer's quote for the same line agrees with the preview to the paisa. */
+    cJSON *q = call("POST", "/api/quote", NULL, body, 200);
+    const cJSON *qp = cJSON_GetObjectItem(q, "price");
+    cr_expect_eq(paise(qp, "item_total"), paise(cJSON_GetObjectItem(j, "customer"), "total"));
+    cr_expect_eq(paise(qp, "gst"), gst0);
+    cJSON_Delete(q);
     cJSON_Delete(j);
 
     cr_assert_eq(put_setting("cost.gst_pct", "28", admin, NULL, 0), 200);
+    q = call("POST", "/api/quote", NULL, body, 200);
+    qp = cJSON_GetObjectItem(q, "price");
+    int64_t taxable = paise(qp, "material") + paise(qp, "printing") + paise(qp, "priority");
+    cr_expect(llabs(paise(qp, "gst") - llround(taxable * 0.28)) <= 2,
+              "the next quote has 28 %% GST: %lld of %lld", (long long)paise(qp, "gst"), (long long)taxable);
+    cJSON_Delete(q);
     j = preview(body);
     a = cJSON_GetObjectItem(j, "admin");
     /* Only the total is rounded; the taxable value is apportioned from it, so it may move by a paisa. */
