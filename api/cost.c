@@ -132,6 +132,7 @@ typedef enum vkind {
     V_ORIGINS, /* http(s) origins separated by spaces, commas or newlines */
     V_HSN,     /* HSN code: 4, 6 or 8 digits */
     V_CODE,    /* 1..10 letters, digits or '-' */
+    V_STATE,   /* empty or an Indian state or union territory (GST place of supply) */
 } vkind;
 
 typedef struct known_key {
@@ -170,7 +171,7 @@ static const known_key known[] = {
     {"company.gstin", V_GSTIN, 0, 0, NULL},
     {"company.pincode", V_PIN, 0, 0, NULL},
     {"company.email", V_EMAIL, 0, 0, NULL},
-    {"company.state", V_TEXT, 0, 100, NULL},
+    {"company.state", V_STATE, 0, 0, NULL},
     {"company.city", V_TEXT, 0, 100, NULL},
     {"company.phone", V_TEXT, 0, 40, NULL},
     {"company.address", V_LINES, 0, 1000, NULL},
@@ -214,6 +215,45 @@ static const struct {
 #define ACCEPTED_PREFIXES                                                                                    \
     "cost., site., email., company., invoice., shipping., order., upload., ratelimit., contact., social., "  \
     "about., seo."
+
+/* States and union territories by their GST names (the names engine/shipping.h gives for PIN codes, so
+ * the invoice can tell CGST+SGST from IGST by comparing them). */
+static const char *const states[] = {"Andaman and Nicobar Islands",
+                                     "Andhra Pradesh",
+                                     "Arunachal Pradesh",
+                                     "Assam",
+                                     "Bihar",
+                                     "Chandigarh",
+                                     "Chhattisgarh",
+                                     "Dadra and Nagar Haveli and Daman and Diu",
+                                     "Delhi",
+                                     "Goa",
+                                     "Gujarat",
+                                     "Haryana",
+                                     "Himachal Pradesh",
+                                     "Jammu and Kashmir",
+                                     "Jharkhand",
+                                     "Karnataka",
+                                     "Kerala",
+                                     "Ladakh",
+                                     "Lakshadweep",
+                                     "Madhya Pradesh",
+                                     "Maharashtra",
+                                     "Manipur",
+                                     "Meghalaya",
+                                     "Mizoram",
+                                     "Nagaland",
+                                     "Odisha",
+                                     "Puducherry",
+                                     "Punjab",
+                                     "Rajasthan",
+                                     "Sikkim",
+                                     "Tamil Nadu",
+                                     "Telangana",
+                                     "Tripura",
+                                     "Uttar Pradesh",
+                                     "Uttarakhand",
+                                     "West Bengal"};
 
 static const known_key *known_find(const char *key)
 {
@@ -268,6 +308,8 @@ static bool gstin_ok(const char *s)
                                               : digit || letter;
         if (!ok) return false;
     }
+    int code = (s[0] - '0') * 10 + (s[1] - '0');
+    if (!((code >= 1 && code <= 38) || code == 97 || code == 99)) return false; /* GST state codes */
     int sum = 0;
     for (int i = 0; i < 14; i++) {
         int v = (int)(strchr(abc, s[i]) - abc) * (i % 2 ? 2 : 1);
@@ -500,6 +542,18 @@ static pf_err setting_validate(pf_errbuf *eb, const char *key, const cJSON *valu
         if (!(n == 4 || n == 6 || n == 8) || strspn(text, "0123456789") != n)
             return pf_errf(eb, PF_E_INVALID_FIELD, "value: %s must be an HSN code of 4, 6 or 8 digits", key);
         snprintf(buf, sizeof buf, "%s", text);
+        break;
+    }
+    case V_STATE: {
+        const char *hit = NULL;
+        for (size_t i = 0; i < sizeof states / sizeof states[0] && *text; i++)
+            if (!strcasecmp(text, states[i])) hit = states[i];
+        if (*text && !hit)
+            return pf_errf(eb, PF_E_INVALID_FIELD,
+                           "value: %s must be an Indian state or union territory as GST names it (e.g. "
+                           "Karnataka, Tamil Nadu, Delhi)",
+                           key);
+        snprintf(buf, sizeof buf, "%s", hit ? hit : "");
         break;
     }
     case V_CODE: {

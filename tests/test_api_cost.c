@@ -180,6 +180,11 @@ Test(api_cost, put_validates_each_kind_of_setting)
         {"company.gstin", "\"27AAPFU0939F1ZA\"", 422, NULL},
         {"company.gstin", "\"27aapfu0939f1zv\"", 200, "27AAPFU0939F1ZV"},
         {"company.gstin", "\"\"", 200, ""},
+        {"company.gstin", "\"29AAGCB7383J1Z4\"", 200, "29AAGCB7383J1Z4"},
+        {"company.gstin", "\"40AAGCB7383J1ZK\"", 422, NULL}, /* check character right, no state 40 */
+        /* the state decides CGST+SGST or IGST: GST's names only */
+        {"company.state", "\"Karnatka\"", 422, NULL},
+        {"company.state", "\"tamil nadu\"", 200, "Tamil Nadu"},
         /* enumerations, emails, URLs, lists */
         {"site.twofa_mode", "\"sometimes\"", 422, NULL},
         {"site.email_driver", "\"sendmail\"", 422, NULL},
