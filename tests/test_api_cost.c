@@ -366,6 +366,21 @@ Test(api_cost, a_changed_cost_setting_prices_the_very_next_preview)
     cr_expect(llabs(paise(a, "priority") - llround(paise(a, "base") * 0.25)) <= 1, "25 %% priority");
     cJSON_Delete(j);
 
+    /* Shipping is quoted from the shop's PIN and added after GST. */
+    j = preview("{\"material\":\"PLA\",\"volume_cm3\":12.5,\"quantity\":2,\"fulfillment\":\"ship\","
+                "\"shipping_zip\":\"110001\"}");
+    const cJSON *sh = cJSON_GetObjectItem(j, "shipping");
+    cr_assert(cJSON_IsObject(sh), "a shipping quote");
+    cr_expect(paise(sh, "charge") > 0);
+    cr_expect_eq(paise(sh, "charge") + paise(sh, "gst"), paise(sh, "total"));
+    cr_expect_eq(paise(j, "grand_total"),
+                 paise(cJSON_GetObjectItem(j, "admin"), "total") + paise(sh, "total"));
+    cJSON_Delete(j);
+    cJSON_Delete(
+        call("POST", "/api/admin/price-preview", admin,
+             "{\"material\":\"PLA\",\"volume_cm3\":12.5,\"fulfillment\":\"ship\",\"shipping_zip\":\"12345\"}",
+             422));
+
     /* A minimum order lifts the base. */
     cr_assert_eq(put_setting("cost.min_order_paise", "10000000", admin, NULL, 0), 200);
     j = preview(body);
