@@ -601,7 +601,7 @@ typedef struct set_batch {
     uint64_t actor; /* admin user id */
 } set_batch;
 
-/* The stored whole-number value of key inside t, or def. */
+/* The stored numeric value of key inside t, or def when absent or not a number. */
 static double stored_num(pf_store *st, pf_txn *t, const char *key, double def)
 {
     char *v = NULL;
