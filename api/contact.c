@@ -438,29 +438,13 @@ static cJSON *inquiry_json(pf_store *st, const pf_inquiry *q, bool full)
     return o;
 }
 
-static pf_err query_uint(pf_req *r, const char *name, uint64_t lo, uint64_t hi, uint64_t def, uint64_t *out)
-{
-    const char *v = pf_req_query(r, name);
-    if (!v) {
-        *out = def;
-        return PF_E_OK;
-    }
-    char *end;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (!*v || *end || *v == '-' || x < lo || x > hi)
-        return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: a whole number from %llu to %llu", name,
-                       (unsigned long long)lo, (unsigned long long)hi);
-    *out = x;
-    return PF_E_OK;
-}
-
 static pf_err inquiries_list(pf_req *r, pf_resp *w)
 {
     uint64_t page = 1, limit = 1;
     const char *status = pf_req_query(r, "status");
     pf_err err;
-    if ((err = query_uint(r, "page", 1, 1000000, 1, &page)) ||
-        (err = query_uint(r, "limit", 1, PAGE_MAX, PAGE_DEFAULT, &limit)))
+    if ((err = pf_req_query_uint(r, "page", 1, 1000000, 1, &page)) ||
+        (err = pf_req_query_uint(r, "limit", 1, PAGE_MAX, PAGE_DEFAULT, &limit)))
         return err;
     if (status && !*status) status = NULL;
     if (status && !status_ok(status))

@@ -744,31 +744,14 @@ static pf_err settings_all(pf_req *r, pf_resp *w)
     return pf_resp_json(w, 200, o);
 }
 
-/* A query argument as a whole number in [lo, hi], def when absent. */
-static pf_err query_uint(pf_req *r, const char *name, uint64_t lo, uint64_t hi, uint64_t def, uint64_t *out)
-{
-    const char *v = pf_req_query(r, name);
-    if (!v) {
-        *out = def;
-        return PF_E_OK;
-    }
-    char *end;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (!*v || *end || *v == '-' || x < lo || x > hi)
-        return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: a whole number from %llu to %llu", name,
-                       (unsigned long long)lo, (unsigned long long)hi);
-    *out = x;
-    return PF_E_OK;
-}
-
 /* GET /api/admin/settings/:key/history?limit=&before= */
 static pf_err settings_history(pf_req *r, pf_resp *w)
 {
     const char *key = pf_req_param(r, "key");
     uint64_t limit = 1, before = 0;
     pf_err err;
-    if ((err = query_uint(r, "limit", 1, HISTORY_MAX, HISTORY_DEFAULT, &limit)) ||
-        (err = query_uint(r, "before", 0, UINT64_MAX, 0, &before)))
+    if ((err = pf_req_query_uint(r, "limit", 1, HISTORY_MAX, HISTORY_DEFAULT, &limit)) ||
+        (err = pf_req_query_uint(r, "before", 0, UINT64_MAX, 0, &before)))
         return err;
     pf_store *st = pf_req_store(r);
     pf_setting_change *ch = NULL;
