@@ -625,7 +625,7 @@ const char *pf_req_query(const pf_req *r, const char *name)
 pf_err pf_req_query_uint(pf_req *r, const char *name, uint64_t lo, uint64_t hi, uint64_t def, uint64_t *out)
 {
     const char *v = pf_req_query(r, name);
-    if (!v) {
+    if (!v || !*v) { /* "?page=" from a form counts as absent */
         *out = def;
         return PF_E_OK;
     }
