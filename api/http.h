@@ -135,6 +135,9 @@ const char *pf_req_param(const pf_req *r, const char *name);
 pf_err pf_req_param_id(pf_req *r, const char *name, uint64_t *out);
 /* Query string argument, NULL if absent. */
 const char *pf_req_query(const pf_req *r, const char *name);
+/* Query argument as a whole decimal number in [lo, hi], def when absent or empty. PF_E_INVALID_FIELD ("name: a whole
+ * number from lo to hi" in pf_req_eb) otherwise; *out is set only on success. */
+pf_err pf_req_query_uint(pf_req *r, const char *name, uint64_t lo, uint64_t hi, uint64_t def, uint64_t *out);
 /* Request header (case-insensitive name), NULL if absent. */
 const char *pf_req_header(const pf_req *r, const char *name);
 /* The parsed JSON body (always an object), NULL when the body was empty or the route takes none. */

@@ -503,29 +503,12 @@ typedef struct list_q {
     uint64_t user;  /* only this customer's orders, 0 = all */
 } list_q;
 
-/* A positive integer query argument, or def when absent. */
-static pf_err query_uint(pf_req *r, const char *name, uint64_t def, uint64_t max, uint64_t *out)
-{
-    const char *s = pf_req_query(r, name);
-    if (!s || !*s) {
-        *out = def;
-        return PF_E_OK;
-    }
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || !isdigit((unsigned char)*s) || v < 1 || v > max)
-        return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: a whole number from 1 to %llu", name,
-                       (unsigned long long)max);
-    *out = v;
-    return PF_E_OK;
-}
-
 static pf_err list_query(pf_req *r, bool staff, list_q *out)
 {
     list_q q = {.status = -1, .sort = SORT_NEWEST};
     pf_err err;
-    if ((err = query_uint(r, "page", 1, 1000000, &q.page)) ||
-        (err = query_uint(r, "limit", DEFAULT_LIMIT, MAX_LIMIT, &q.limit)))
+    if ((err = pf_req_query_uint(r, "page", 1, 1000000, 1, &q.page)) ||
+        (err = pf_req_query_uint(r, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT, &q.limit)))
         return err;
     const char *s = pf_req_query(r, "status");
     if (s && *s && strcmp(s, "all") && (q.status = status_of(s)) < 0)

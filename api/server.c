@@ -625,6 +625,23 @@ const char *pf_req_query(const pf_req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+pf_err pf_req_query_uint(pf_req *r, const char *name, uint64_t lo, uint64_t hi, uint64_t def, uint64_t *out)
+{
+    const char *v = pf_req_query(r, name);
+    if (!v || !*v) { /* "?page=" from a form counts as absent */
+        *out = def;
+        return PF_E_OK;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (!*v || *end || *v == '-' || *v == '+' || errno || x < lo || x > hi)
+        return pf_errf(&r->eb, PF_E_INVALID_FIELD, "%s: a whole number from %llu to %llu", name,
+                       (unsigned long long)lo, (unsigned long long)hi);
+    *out = x;
+    return PF_E_OK;
+}
+
 const char *pf_req_header(const pf_req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
