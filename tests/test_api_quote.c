@@ -328,3 +328,32 @@ Test(api_quote, inactive_material_is_refused_right_after_the_change)
     for (int i = 0; i < 4; i++) /* both worker threads */
         quote_fails(body, 422, "material");
 }
+
+Test(api_quote, shipping_by_pin_code_with_its_gst)
+{
+    const char *pickup = "{\"dim_x_mm\":40,\"dim_y_mm\":40,\"dim_z_mm\":40,\"volume_cm3\":40,\"material\":\"PLA\","
+                         "\"quantity\":3}";
+    const char *ship = "{\"dim_x_mm\":40,\"dim_y_mm\":40,\"dim_z_mm\":40,\"volume_cm3\":40,\"material\":\"PLA\","
+                       "\"quantity\":3,\"fulfillment\":\"ship\",\"shipping_zip\":\"110001\"}";
+    cJSON *a = quote_ok(NULL, pickup), *b = quote_ok(NULL, ship);
+    const cJSON *pa = cJSON_GetObjectItem(a, "price"), *pb = cJSON_GetObjectItem(b, "price");
+    cr_expect_gt(paise(jnum(pb, "shipping")), 0);
+    cr_expect(llabs(paise(jnum(pb, "shipping_gst")) - llround(paise(jnum(pb, "shipping")) * 0.18)) <= 1);
+    cr_expect_eq(paise(jnum(pb, "item_total")), paise(jnum(pa, "total")), "the item's price does not change");
+    assert_price_sums(b);
+    const cJSON *s = cJSON_GetObjectItem(b, "shipping");
+    cr_expect_str_eq(jstr(s, "zip"), "110001");
+    cr_expect(jnum(s, "billed_weight_g") > jnum(b, "total_weight_g"), "packaging is added");
+    cr_expect_str_eq(jstr(b, "fulfillment"), "ship");
+    /* Farther costs at least as much as nearer (the shop is in Bengaluru, 560001). */
+    cJSON *near = quote_ok(NULL, "{\"dim_x_mm\":40,\"dim_y_mm\":40,\"dim_z_mm\":40,\"volume_cm3\":40,"
+                                 "\"material\":\"PLA\",\"quantity\":3,\"fulfillment\":\"ship\",\"shipping_zip\":\"560001\"}");
+    cr_expect_leq(paise(jnum(cJSON_GetObjectItem(near, "price"), "shipping")), paise(jnum(pb, "shipping")));
+    cJSON_Delete(near);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    quote_fails("{\"volume_cm3\":8,\"material\":\"PLA\",\"fulfillment\":\"ship\",\"shipping_zip\":\"12345\"}", 422,
+                "shipping_zip");
+    quote_fails("{\"volume_cm3\":8,\"material\":\"PLA\",\"fulfillment\":\"ship\",\"shipping_zip\":\"000000\"}", 422,
+                "shipping_zip");
+}
