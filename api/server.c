@@ -300,6 +300,33 @@ pf_role pf_api_role_parse(const char *s)
 
 /* Resolves the Authorization header into r->who. PF_E_UNAUTHORIZED (detail in eb) for a token that does not
  * authenticate; r->who stays anonymous then. */
+/* The last session JWT this thread verified and its claims: clients send the same token with every request,
+ * and the signature check (base64, HMAC, JSON) is most of the cost of authenticating one. A token is only
+ * reused byte for byte, with the same key and within its expiry; the user is still read on every request. */
+static _Thread_local struct {
+    pf_jwt_key key;        /* key it was verified with (a copy: servers come and go in tests) */
+    size_t len;            /* token length, 0 = empty */
+    char tok[768];         /* the token */
+    pf_jwt_claims c;       /* its claims */
+} t_jwt_memo;
+
+static pf_err jwt_verify_memo(const pf_jwt_key *key, const char *tok, int64_t now, pf_jwt_claims *out,
+                              pf_errbuf *eb)
+{
+    size_t n = strlen(tok);
+    if (n && n == t_jwt_memo.len && !memcmp(tok, t_jwt_memo.tok, n) &&
+        !sodium_memcmp(key->k, t_jwt_memo.key.k, sizeof key->k) && now < t_jwt_memo.c.exp) {
+        *out = t_jwt_memo.c;
+        return PF_E_OK;
+    }
+    pf_err err = pf_jwt_verify(key, tok, now, out, eb);
+    if (!err && n < sizeof t_jwt_memo.tok) {
+        memcpy(t_jwt_memo.tok, tok, n);
+        t_jwt_memo.len = n, t_jwt_memo.key = *key, t_jwt_memo.c = *out;
+    }
+    return err;
+}
+
 static pf_err resolve_auth(pf_req *r, pf_errbuf *eb)
 {
     const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -327,7 +354,7 @@ static pf_err resolve_auth(pf_req *r, pf_errbuf *eb)
         return PF_E_OK;
     }
     pf_jwt_claims c;
-    if ((err = pf_jwt_verify(&r->srv->key, tok, now, &c, eb))) return err;
+    if ((err = jwt_verify_memo(&r->srv->key, tok, now, &c, eb))) return err;
     if (strcmp(c.typ, PF_JWT_SESSION)) return pf_errf(eb, PF_E_UNAUTHORIZED, "not a session token");
     pf_user u = {0};
     err = pf_store_user_get(st, NULL, c.sub, &u, eb);

@@ -133,6 +133,9 @@ typedef struct cache_entry {
     double volume_mm3;           /* their solid volume */
     size_t bytes;                /* heap bytes of est */
     bool has_analysis;           /* an is set (the entry came from an upload) */
+    double memo_density[4];      /* the last densities evaluated (eval is pure: the same input, the same output) */
+    pf_estimate memo_est[4];     /* their estimates */
+    unsigned memo_n;             /* evaluations memoised so far (slot = memo_n % 4) */
     pf_analysis an;              /* the mesh's full analysis */
     unsigned refs;               /* holders: the cache while listed, plus each lookup in progress */
     bool listed;                 /* in the hash table and the LRU list */
@@ -397,6 +400,29 @@ static pf_err blob_sink(void *ctx, const void *data, size_t len)
     }
     memcpy(b->p + b->n, data, len);
     b->n += len;
+    return PF_E_OK;
+}
+
+/* Evaluates e at density, from the entry's memo of recent densities when it holds it (quotes of one part mostly
+ * use the default infill). */
+static pf_err entry_eval(cache_entry *e, double density, pf_estimate *out, pf_errbuf *eb)
+{
+    pthread_mutex_lock(&g_cache.mu);
+    for (unsigned i = 0; i < 4 && i < e->memo_n; i++)
+        if (e->memo_density[i] == density) {
+            *out = e->memo_est[i];
+            pthread_mutex_unlock(&g_cache.mu);
+            return PF_E_OK;
+        }
+    pthread_mutex_unlock(&g_cache.mu);
+    pf_estimate est;
+    pf_err err = pf_estimate_eval(e->est, density, 0, &est, eb);
+    if (err) return err;
+    pthread_mutex_lock(&g_cache.mu);
+    unsigned slot = e->memo_n++ % 4;
+    e->memo_density[slot] = density, e->memo_est[slot] = est;
+    pthread_mutex_unlock(&g_cache.mu);
+    *out = est;
     return PF_E_OK;
 }
 
@@ -677,7 +703,7 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
     /* The estimate, per unit. */
     if (blob) {
         if ((err = entry_acquire(r, blob, &ce))) goto done;
-        if ((err = pf_estimate_eval(ce->est, infill / 100, 0, &l.est, EB(r)))) goto done;
+        if ((err = entry_eval(ce, infill / 100, &l.est, EB(r)))) goto done;
         memcpy(l.dim_mm, ce->dims, sizeof l.dim_mm);
         l.volume_cm3 = ce->volume_mm3 / 1000;
         l.blob = *blob;
