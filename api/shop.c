@@ -459,6 +459,7 @@ static pf_err entry_acquire(pf_req *r, const pf_sha256 *key, cache_entry **out)
  * transaction id (any write anywhere makes a new one), so a change is seen by the very next quote. Freed by
  * the key's destructor when the thread ends. */
 typedef struct catalog_memo {
+    const pf_store *st;    /* store decoded (ids are per environment) */
     uint64_t txn_id;       /* snapshot decoded */
     bool valid;            /* the lists below belong to txn_id */
     pf_material *mats;     /* every material */
@@ -497,7 +498,7 @@ static pf_err catalog_get(pf_store *st, pf_txn *t, catalog_memo **out, pf_errbuf
         }
     }
     uint64_t id = pf_store_txn_id(t);
-    if (!m->valid || m->txn_id != id) {
+    if (!m->valid || m->txn_id != id || m->st != st) {
         m->valid = false;
         pf_material_list_free(m->mats, m->nmats);
         pf_printer_list_free(m->printers, m->nprinters);
@@ -506,7 +507,7 @@ static pf_err catalog_get(pf_store *st, pf_txn *t, catalog_memo **out, pf_errbuf
         pf_err err = pf_store_material_list(st, t, 0, MAX_MATERIALS, &m->mats, &m->nmats, &next, eb);
         if (!err) err = pf_store_printer_list(st, t, 0, MAX_PRINTERS, &m->printers, &m->nprinters, &next, eb);
         if (err) return err;
-        m->txn_id = id, m->valid = true;
+        m->txn_id = id, m->st = st, m->valid = true;
     }
     *out = m;
     return PF_E_OK;
