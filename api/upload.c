@@ -224,17 +224,95 @@ static pf_err store_fn(pf_txn *t, void *vctx, pf_errbuf *eb)
     return pf_store_upload_put(c->st, t, c->up, eb);
 }
 
+/* Group commit: every upload needs a durable commit (an fdatasync or two, milliseconds on an ordinary disk) and
+ * LMDB serialises writers, so uploads that arrive while a commit is running are put together in the next
+ * transaction by whichever of them runs it; each waits for the commit that holds its record. */
+typedef struct commit_req {
+    store_ctx c;             /* what to store */
+    pf_err err;              /* its result */
+    pf_errbuf eb;            /* its details */
+    bool done;               /* err is final */
+    struct commit_req *next; /* pending list */
+} commit_req;
+
+#define BATCH_MAX 64
+
+static struct {
+    pthread_mutex_t mu;      /* guards the fields below */
+    pthread_cond_t cv;       /* a batch finished */
+    commit_req *head;        /* pending, oldest first */
+    bool busy;               /* a batch is being committed */
+} g_commit = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, false};
+
+typedef struct batch {
+    commit_req *v[BATCH_MAX]; /* members */
+    size_t n;                 /* count */
+} batch;
+
+static pf_err batch_fn(pf_txn *t, void *vctx, pf_errbuf *eb)
+{
+    batch *b = vctx;
+    for (size_t i = 0; i < b->n; i++) {
+        commit_req *q = b->v[i];
+        q->err = store_fn(t, &q->c, &q->eb);
+        /* A blob that is not stored yet leaves that member out (nothing was written for it). */
+        if (q->err == PF_E_NOT_FOUND && !q->c.w) continue;
+        if (q->err) return pf_errf(eb, q->err, "%s", q->eb.msg);
+    }
+    return PF_E_OK;
+}
+
+static pf_err commit(pf_store *st, pf_upload *up, pf_blob_writer *w, pf_errbuf *eb)
+{
+    commit_req q = {.c = {st, up, w}};
+    pthread_mutex_lock(&g_commit.mu);
+    commit_req **pp = &g_commit.head;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = &q;
+    while (!q.done) {
+        if (g_commit.busy) {
+            pthread_cond_wait(&g_commit.cv, &g_commit.mu);
+            continue;
+        }
+        /* Lead a batch: every pending upload of this store (oldest first, bounded). */
+        g_commit.busy = true;
+        batch b = {.n = 0};
+        for (pp = &g_commit.head; *pp && b.n < BATCH_MAX;) {
+            if ((*pp)->c.st == st) {
+                b.v[b.n++] = *pp;
+                *pp = (*pp)->next;
+            } else {
+                pp = &(*pp)->next;
+            }
+        }
+        pthread_mutex_unlock(&g_commit.mu);
+        pf_errbuf beb = {{0}};
+        if (pf_store_write(st, batch_fn, &b, &beb))
+            for (size_t i = 0; i < b.n; i++) /* one member spoiled the batch: each on its own */
+                b.v[i]->err = pf_store_write(st, store_fn, &b.v[i]->c, &b.v[i]->eb);
+        pthread_mutex_lock(&g_commit.mu);
+        for (size_t i = 0; i < b.n; i++)
+            b.v[i]->done = true;
+        g_commit.busy = false;
+        pthread_cond_broadcast(&g_commit.cv);
+    }
+    pthread_mutex_unlock(&g_commit.mu);
+    if (q.err) pf_errf(eb, q.err, "%s", q.eb.msg);
+    return q.err;
+}
+
 static pf_err store_upload(pf_req *r, const upload_ctx *u, pf_upload *up)
 {
     pf_store *st = pf_req_store(r);
-    store_ctx c = {st, up, NULL};
     pf_errbuf eb = {{0}};
-    pf_err err = pf_store_write(st, store_fn, &c, &eb);
+    pf_err err = commit(st, up, NULL, &eb);
     if (err == PF_E_NOT_FOUND) { /* new content: stage the blob, then publish it with the record */
-        err = pf_store_blob_begin(st, &c.w, &eb);
-        if (!err) err = pf_store_blob_write(c.w, u->buf, u->n, &eb);
-        if (!err) err = pf_store_write(st, store_fn, &c, &eb);
-        pf_store_blob_free(c.w);
+        pf_blob_writer *w = NULL;
+        err = pf_store_blob_begin(st, &w, &eb);
+        if (!err) err = pf_store_blob_write(w, u->buf, u->n, &eb);
+        if (!err) err = commit(st, up, w, &eb);
+        pf_store_blob_free(w);
     }
     if (err) return pf_errf(EB(r), err == PF_E_NOMEM ? err : PF_E_STORAGE, "storing the upload: %s", eb.msg);
     return PF_E_OK;

@@ -2,6 +2,7 @@
  * formats, size limits, bad files with their position, sessions private to their owner, and the purge of
  * expired unclaimed uploads. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 
 #include "api/upload.h"
 #include "quote_test_util.h"
@@ -354,4 +355,53 @@ Test(api_upload, identical_reupload_gets_its_own_session_and_shares_the_blob)
     pf_store_close(st);
     cJSON_Delete(a[0]);
     cJSON_Delete(a[1]);
+}
+
+typedef struct par_upload {
+    const char *auth; /* Authorization line */
+    const char *path; /* file */
+    long status;      /* answer */
+    uint64_t sid;     /* session */
+} par_upload;
+
+static void *par_upload_run(void *p)
+{
+    par_upload *u = p;
+    http_res r = upload_file(u->auth, u->path, strrchr(u->path, '/') + 1);
+    u->status = r.status;
+    cJSON *j = body_json(&r);
+    u->sid = (uint64_t)jnum(j, "session_id");
+    cJSON_Delete(j);
+    http_free(&r);
+    return NULL;
+}
+
+/* Concurrent uploads share commits (group commit) and each still gets its own durable session. */
+Test(api_upload, concurrent_uploads_each_get_a_session)
+{
+    char auth[700];
+    user_auth(auth, sizeof auth);
+    enum { N = 8 };
+    par_upload u[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        u[i] = (par_upload){auth, i % 2 ? PF_TEST_DATA "/cube20.stl" : PF_TEST_DATA "/gear.stl", 0, 0};
+        cr_assert_eq(pthread_create(&th[i], NULL, par_upload_run, &u[i]), 0);
+    }
+    for (int i = 0; i < N; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < N; i++) {
+        cr_expect_eq(u[i].status, 200, "upload %d", i);
+        for (int k = 0; k < i; k++)
+            cr_expect_neq(u[i].sid, u[k].sid);
+    }
+    cr_assert_eq(server_stop(&env.srv), 0); /* restart: every session survived */
+    env.srv = server_start(env.dir);
+    for (int i = 0; i < N; i++) {
+        char body[128];
+        snprintf(body, sizeof body, "{\"session_id\":%llu,\"material\":\"PLA\"}", (unsigned long long)u[i].sid);
+        http_res r = req(&env, "POST", "/api/quote", auth, body);
+        cr_expect_eq(r.status, 200, "session %llu: %s", (unsigned long long)u[i].sid, r.body);
+        http_free(&r);
+    }
 }
