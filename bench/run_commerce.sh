@@ -88,6 +88,11 @@ LUA
 run "POST /api/quote by session_id (cached ${tris}-triangle mesh)" "$conns" "$base/api/quote" "$tmp/session.lua"
 run "POST /api/upload-for-cart, ${tris}-triangle binary STL (${mb} MB)" "$uconns" "$base/api/upload-for-cart" "$tmp/upload.lua"
 stop_last
+# Uploads wait for a durable commit (fdatasync): with more worker threads than cores, one thread's CPU work
+# overlaps another's wait, and uploads arriving together share a commit (group commit).
+start build/printforge serve --port 0 --data-dir "$tmp/data" --access-log off --threads $((2 * $(nproc)))
+run "POST /api/upload-for-cart, same, $((2 * $(nproc))) worker threads" "$((2 * uconns))" "http://127.0.0.1:$port/api/upload-for-cart" "$tmp/upload.lua"
+stop_last
 
 section="$tmp/section.md"
 {
