@@ -91,6 +91,8 @@ stop_last
 # Uploads wait for a durable commit (fdatasync): with more worker threads than cores, one thread's CPU work
 # overlaps another's wait, and uploads arriving together share a commit (group commit).
 start build/printforge serve --port 0 --data-dir "$tmp/data" --access-log off --threads $((2 * $(nproc)))
+# A new process has an empty estimate cache: one upload prepares the mesh before the measured run.
+curl -sf -o /dev/null -H "Authorization: Bearer $jwt" -F "model_file=@$tmp/bumpy50k.stl" "http://127.0.0.1:$port/api/upload-for-cart"
 run "POST /api/upload-for-cart, same, $((2 * $(nproc))) worker threads" "$((2 * uconns))" "http://127.0.0.1:$port/api/upload-for-cart" "$tmp/upload.lua"
 stop_last
 
@@ -108,7 +110,11 @@ section="$tmp/section.md"
   b0="$(cut -d'|' -f2 <<<"${rows[0]}")"
   for r in "${rows[@]}"; do
     IFS='|' read -r n rps p99 bad load <<<"$r"
-    echo "| $n | $rps | $p99 | $(awk -v a="$rps" -v b="$b0" 'BEGIN {printf "%.0f %%", 100*a/b}') | $bad | $load |"
+    case "$n" in
+      *quote*|minimal*) ratio="$(awk -v a="$rps" -v b="$b0" 'BEGIN {printf "%.0f %%", 100*a/b}')" ;;
+      *) ratio="–" ;;
+    esac
+    echo "| $n | $rps | $p99 | $ratio | $bad | $load |"
   done
 } >"$section"
 python3 - "$section" bench/RESULTS.md <<'PY'
