@@ -457,7 +457,8 @@ done:
 typedef struct purge_ctx {
     pf_store *st;   /* store */
     int64_t now;    /* expiry reference */
-    uint64_t from;  /* list cursor (0 = newest) */
+    uint64_t from;  /* list cursor of this transaction (0 = newest) */
+    uint64_t resume; /* where the next transaction continues (ids below it) */
     size_t removed; /* deleted in this transaction */
     bool more;      /* the batch filled up: run again */
 } purge_ctx;
@@ -477,7 +478,7 @@ static pf_err purge_fn(pf_txn *t, void *vctx, pf_errbuf *eb)
             const pf_upload *u = &arr[i];
             if (u->claimed || !u->expires_at || u->expires_at > c->now) continue;
             if ((err = pf_store_upload_del(c->st, t, u->id, eb))) break;
-            if (++c->removed == PURGE_BATCH) c->more = true;
+            if (++c->removed == PURGE_BATCH) c->more = true, c->resume = u->id;
         }
         pf_upload_list_free(arr, n);
         cursor = next;
@@ -492,7 +493,7 @@ pf_err pf_upload_purge_expired(pf_store *st, int64_t now, size_t *removed, pf_er
     pf_err err;
     do {
         err = pf_store_write(st, purge_fn, &c, eb);
-        if (!err) total += c.removed;
+        if (!err) total += c.removed, c.from = c.resume;
     } while (!err && c.more);
     if (!err && removed) *removed = total;
     return err;

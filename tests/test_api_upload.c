@@ -405,3 +405,40 @@ Test(api_upload, concurrent_uploads_each_get_a_session)
         http_free(&r);
     }
 }
+
+/* More expired uploads than one purge transaction takes: all go, the live ones stay. */
+Test(api_upload, purge_works_through_many_batches)
+{
+    int64_t now = (int64_t)time(NULL);
+    pf_store_options o = fast_options(env.dir);
+    pf_store *st = NULL;
+    pf_errbuf eb;
+    uint64_t first = seed_upload(env.dir, 2, PF_TEST_DATA "/cube20.stl", now + 1000);
+    cr_assert_eq(pf_store_open(&o, &st, &eb), PF_E_OK);
+    pf_upload u = {0};
+    cr_assert_eq(pf_store_upload_get(st, NULL, first, &u, &eb), PF_E_OK);
+    for (int i = 0; i < 700; i++) { /* copies of one record sharing its blob: expired, with a live one every 7 */
+        pf_upload c = u;
+        c.id = 0;
+        c.filename = strdup("x.stl"), c.format = strdup("stl");
+        c.expires_at = i % 7 ? now - 5 : now + 1000;
+        cr_assert_eq(pf_store_upload_put(st, NULL, &c, &eb), PF_E_OK, "%s", eb.msg);
+        free(c.filename), free(c.format);
+    }
+    pf_upload_clear(&u);
+    size_t removed = 0;
+    cr_assert_eq(pf_upload_purge_expired(st, now, &removed, &eb), PF_E_OK, "%s", eb.msg);
+    cr_expect_eq(removed, 600);
+    pf_upload *arr = NULL;
+    size_t n = 0;
+    uint64_t next = 0;
+    cr_assert_eq(pf_store_upload_list(st, NULL, 0, 2000, &arr, &n, &next, &eb), PF_E_OK);
+    cr_expect_eq(n, 101, "the live ones stay");
+    for (size_t i = 0; i < n; i++)
+        cr_expect_gt(arr[i].expires_at, now);
+    pf_upload_list_free(arr, n);
+    uint64_t problems = 1;
+    cr_expect_eq(pf_store_check(st, NULL, &problems, &eb), PF_E_OK);
+    cr_expect_eq(problems, 0);
+    pf_store_close(st);
+}
