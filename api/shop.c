@@ -319,17 +319,17 @@ static pf_profile shop_profile(void)
     return pf_profile_default();
 }
 
-static pf_err entry_build(pf_req *r, const pf_sha256 *key, const pf_mesh *mesh, cache_entry **out)
+static pf_err entry_build(pf_errbuf *eb, const pf_sha256 *key, const pf_mesh *mesh, cache_entry **out)
 {
     pthread_once(&g_be_once, backend_init);
-    if (!g_be) return pf_errf(EB(r), PF_E_DEVICE, "no estimator backend");
+    if (!g_be) return pf_errf(eb, PF_E_DEVICE, "no estimator backend");
     pf_mesh_stats ms;
-    pf_err err = pf_mesh_stats_compute(mesh, &ms, EB(r));
+    pf_err err = pf_mesh_stats_compute(mesh, &ms, eb);
     if (err) return err;
     cache_entry *e = calloc(1, sizeof *e);
-    if (!e) return pf_errf(EB(r), PF_E_NOMEM, "estimate cache");
+    if (!e) return pf_errf(eb, PF_E_NOMEM, "estimate cache");
     pf_profile p = shop_profile();
-    if ((err = pf_estimate_prepare(mesh, &p, g_be, &e->est, EB(r)))) {
+    if ((err = pf_estimate_prepare(mesh, &p, g_be, &e->est, eb))) {
         free(e);
         return err;
     }
@@ -346,8 +346,9 @@ pf_err pf_shop_cache_mesh_analysed(pf_req *r, const pf_sha256 *blob, const pf_me
                                    const pf_analysis *analysis)
 {
     cache_entry *e = cache_get(blob);
+    pf_errbuf local;
     if (!e) {
-        pf_err err = entry_build(r, blob, mesh, &e);
+        pf_err err = entry_build(r ? EB(r) : &local, blob, mesh, &e);
         if (err) return err;
         e = cache_insert(e);
     }
@@ -445,7 +446,7 @@ static pf_err entry_acquire(pf_req *r, const pf_sha256 *key, cache_entry **out)
     if (err == PF_E_NOT_FOUND) err = pf_errf(EB(r), PF_E_NOT_FOUND, "the model file is no longer stored");
     if (!err) err = pf_mesh_read_mem(b.p, b.n, &lim, &mesh, EB(r));
     free(b.p);
-    if (!err) err = entry_build(r, key, mesh, &e);
+    if (!err) err = entry_build(EB(r), key, mesh, &e);
     pf_mesh_free(mesh);
     if (err) return err;
     *out = cache_insert(e);

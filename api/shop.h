@@ -80,7 +80,7 @@ void pf_shop_line_clear(pf_shop_line *l);
  * entries are dropped), so later quotes of the mesh take microseconds. On a cache miss pf_shop_price_line
  * rebuilds the entry from the stored blob (after a restart). Thread-safe. Errors: those of
  * pf_estimate_prepare. */
-pf_err pf_shop_cache_mesh(pf_req *r, const pf_sha256 *blob, const pf_mesh *mesh);
+pf_err pf_shop_cache_mesh(pf_req *r, const pf_sha256 *blob, const pf_mesh *mesh); /* r may be NULL (tests) */
 /* The same, also keeping the mesh's full analysis (analysis may be NULL) with the entry, so that the same bytes
  * uploaded again need neither reading nor analysing (pf_shop_cache_analysis). */
 pf_err pf_shop_cache_mesh_analysed(pf_req *r, const pf_sha256 *blob, const pf_mesh *mesh,
