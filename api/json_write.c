@@ -102,13 +102,27 @@ static void string(out *o, const char *s)
         run = s + 1;
         char esc[6] = {'\\', 0};
         switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
         default:
             put(o, "\\u00", 4);
             putc1(o, hex[c >> 4]);
@@ -125,12 +139,24 @@ static bool value(out *o, const cJSON *j, int depth)
 {
     if (depth > PF_JSON_WRITE_MAX_DEPTH) return false;
     switch (j->type & 0xff) {
-    case cJSON_NULL: put(o, "null", 4); break;
-    case cJSON_False: put(o, "false", 5); break;
-    case cJSON_True: put(o, "true", 4); break;
-    case cJSON_Number: number(o, j->valuedouble); break;
-    case cJSON_String: string(o, j->valuestring); break;
-    case cJSON_Raw: if (j->valuestring) put(o, j->valuestring, strlen(j->valuestring)); break;
+    case cJSON_NULL:
+        put(o, "null", 4);
+        break;
+    case cJSON_False:
+        put(o, "false", 5);
+        break;
+    case cJSON_True:
+        put(o, "true", 4);
+        break;
+    case cJSON_Number:
+        number(o, j->valuedouble);
+        break;
+    case cJSON_String:
+        string(o, j->valuestring);
+        break;
+    case cJSON_Raw:
+        if (j->valuestring) put(o, j->valuestring, strlen(j->valuestring));
+        break;
     case cJSON_Array:
     case cJSON_Object: {
         bool obj = (j->type & 0xff) == cJSON_Object;

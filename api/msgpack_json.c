@@ -35,9 +35,9 @@ static pf_err prescan(const uint8_t *p, size_t len, pf_errbuf *eb)
         if (pos >= len) return pf_errf(eb, PF_E_INVAL, "msgpack body truncated at byte %zu", pos);
         size_t at = pos;
         uint8_t b = p[pos++];
-        int lenbytes = 0;   /* size of a length field that follows */
-        uint64_t skip = 0;  /* payload bytes to skip */
-        int container = 0;  /* 1 array, 2 map */
+        int lenbytes = 0;  /* size of a length field that follows */
+        uint64_t skip = 0; /* payload bytes to skip */
+        int container = 0; /* 1 array, 2 map */
         uint64_t n = 0;
         if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
             /* fixint, nil, booleans: no payload */
@@ -49,20 +49,52 @@ static pf_err prescan(const uint8_t *p, size_t len, pf_errbuf *eb)
             skip = b & 0x1f;
         } else {
             switch (b) {
-            case 0xca: skip = 4; break;
-            case 0xcb: skip = 8; break;
-            case 0xcc: case 0xd0: skip = 1; break;
-            case 0xcd: case 0xd1: skip = 2; break;
-            case 0xce: case 0xd2: skip = 4; break;
-            case 0xcf: case 0xd3: skip = 8; break;
-            case 0xd9: lenbytes = 1; break;
-            case 0xda: lenbytes = 2; break;
-            case 0xdb: lenbytes = 4; break;
-            case 0xdc: container = 1, lenbytes = 2; break;
-            case 0xdd: container = 1, lenbytes = 4; break;
-            case 0xde: container = 2, lenbytes = 2; break;
-            case 0xdf: container = 2, lenbytes = 4; break;
-            case 0xc4: case 0xc5: case 0xc6:
+            case 0xca:
+                skip = 4;
+                break;
+            case 0xcb:
+                skip = 8;
+                break;
+            case 0xcc:
+            case 0xd0:
+                skip = 1;
+                break;
+            case 0xcd:
+            case 0xd1:
+                skip = 2;
+                break;
+            case 0xce:
+            case 0xd2:
+                skip = 4;
+                break;
+            case 0xcf:
+            case 0xd3:
+                skip = 8;
+                break;
+            case 0xd9:
+                lenbytes = 1;
+                break;
+            case 0xda:
+                lenbytes = 2;
+                break;
+            case 0xdb:
+                lenbytes = 4;
+                break;
+            case 0xdc:
+                container = 1, lenbytes = 2;
+                break;
+            case 0xdd:
+                container = 1, lenbytes = 4;
+                break;
+            case 0xde:
+                container = 2, lenbytes = 2;
+                break;
+            case 0xdf:
+                container = 2, lenbytes = 4;
+                break;
+            case 0xc4:
+            case 0xc5:
+            case 0xc6:
                 return pf_errf(eb, PF_E_INVAL, "msgpack binary data is not accepted (byte %zu)", at);
             default: /* 0xc1 (never used), ext and fixext */
                 return pf_errf(eb, PF_E_INVAL, "msgpack type 0x%02x is not accepted (byte %zu)", b, at);
@@ -73,18 +105,21 @@ static pf_err prescan(const uint8_t *p, size_t len, pf_errbuf *eb)
                 return pf_errf(eb, PF_E_INVAL, "msgpack body truncated at byte %zu", pos);
             uint64_t v = be_read(p + pos, lenbytes);
             pos += (size_t)lenbytes;
-            if (container) n = v;
-            else skip = v;
+            if (container)
+                n = v;
+            else
+                skip = v;
         }
         if (skip > len - pos) return pf_errf(eb, PF_E_INVAL, "msgpack body truncated at byte %zu", at);
         pos += (size_t)skip;
         if (container) {
             uint64_t items = container == 2 ? 2 * n : n;
             if (items > len - pos)
-                return pf_errf(eb, PF_E_INVAL, "msgpack container at byte %zu claims more items than remain", at);
-            if (depth + 1 > PF_MSGPACK_MAX_DEPTH)
-                return pf_errf(eb, PF_E_INVAL, "msgpack nesting deeper than %d (byte %zu)", PF_MSGPACK_MAX_DEPTH,
+                return pf_errf(eb, PF_E_INVAL, "msgpack container at byte %zu claims more items than remain",
                                at);
+            if (depth + 1 > PF_MSGPACK_MAX_DEPTH)
+                return pf_errf(eb, PF_E_INVAL, "msgpack nesting deeper than %d (byte %zu)",
+                               PF_MSGPACK_MAX_DEPTH, at);
             remain[++depth] = items;
         }
     }
@@ -100,10 +135,18 @@ static cJSON *to_json(const msgpack_object *o, int depth, pf_err *err, pf_errbuf
         return NULL;
     }
     switch (o->type) {
-    case MSGPACK_OBJECT_NIL: j = cJSON_CreateNull(); break;
-    case MSGPACK_OBJECT_BOOLEAN: j = cJSON_CreateBool(o->via.boolean); break;
-    case MSGPACK_OBJECT_POSITIVE_INTEGER: j = cJSON_CreateNumber((double)o->via.u64); break;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER: j = cJSON_CreateNumber((double)o->via.i64); break;
+    case MSGPACK_OBJECT_NIL:
+        j = cJSON_CreateNull();
+        break;
+    case MSGPACK_OBJECT_BOOLEAN:
+        j = cJSON_CreateBool(o->via.boolean);
+        break;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        j = cJSON_CreateNumber((double)o->via.u64);
+        break;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        j = cJSON_CreateNumber((double)o->via.i64);
+        break;
     case MSGPACK_OBJECT_FLOAT32:
     case MSGPACK_OBJECT_FLOAT64:
         if (!isfinite(o->via.f64)) {
@@ -175,9 +218,12 @@ pf_err pf_msgpack_to_json(const void *buf, size_t len, cJSON **out, pf_errbuf *e
     size_t off = 0;
     cJSON *j = NULL;
     msgpack_unpack_return ret = msgpack_unpack_next(&u, buf, len, &off);
-    if (ret == MSGPACK_UNPACK_NOMEM_ERROR) err = pf_errf(eb, PF_E_NOMEM, "msgpack body");
-    else if (ret != MSGPACK_UNPACK_SUCCESS || off != len) err = pf_errf(eb, PF_E_INVAL, "malformed msgpack body");
-    else j = to_json(&u.data, 0, &err, eb);
+    if (ret == MSGPACK_UNPACK_NOMEM_ERROR)
+        err = pf_errf(eb, PF_E_NOMEM, "msgpack body");
+    else if (ret != MSGPACK_UNPACK_SUCCESS || off != len)
+        err = pf_errf(eb, PF_E_INVAL, "malformed msgpack body");
+    else
+        j = to_json(&u.data, 0, &err, eb);
     msgpack_unpacked_destroy(&u);
     if (!err) *out = j;
     return err;

@@ -20,7 +20,8 @@ static pf_err field_num(pf_req *r, const char *name, double *out)
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(pf_req_json(r), name);
     if (!v || cJSON_IsNull(v)) return PF_E_OK;
     if (cJSON_IsNumber(v)) {
-        if (!isfinite(v->valuedouble)) return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be a number", name);
+        if (!isfinite(v->valuedouble))
+            return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be a number", name);
         *out = v->valuedouble;
         return PF_E_OK;
     }
@@ -48,8 +49,10 @@ static pf_err field_bool(pf_req *r, const char *name, bool *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(pf_req_json(r), name);
     if (!v || cJSON_IsNull(v)) return PF_E_OK;
-    if (cJSON_IsBool(v)) *out = cJSON_IsTrue(v);
-    else if (cJSON_IsNumber(v) && (v->valuedouble == 0 || v->valuedouble == 1)) *out = v->valuedouble == 1;
+    if (cJSON_IsBool(v))
+        *out = cJSON_IsTrue(v);
+    else if (cJSON_IsNumber(v) && (v->valuedouble == 0 || v->valuedouble == 1))
+        *out = v->valuedouble == 1;
     else if (cJSON_IsString(v) && (!strcasecmp(v->valuestring, "true") || !strcmp(v->valuestring, "1")))
         *out = true;
     else if (cJSON_IsString(v) && (!strcasecmp(v->valuestring, "false") || !strcmp(v->valuestring, "0")))
@@ -79,8 +82,7 @@ static bool add_inr(cJSON *o, const char *k, int64_t paise)
 static cJSON *shipping_json(const pf_ship_quote *q, const char *method)
 {
     cJSON *s = cJSON_CreateObject();
-    bool ok = s && pf_json_str(s, "method", method) &&
-              pf_json_str(s, "zip", q->to.pin) &&
+    bool ok = s && pf_json_str(s, "method", method) && pf_json_str(s, "zip", q->to.pin) &&
               pf_json_str(s, "district", q->to.district ? q->to.district : "") &&
               pf_json_str(s, "state", q->to.state ? q->to.state : "") &&
               pf_json_str(s, "zone", q->to.zone_name ? q->to.zone_name : "") &&
@@ -97,7 +99,8 @@ static cJSON *shipping_json(const pf_ship_quote *q, const char *method)
 
 static pf_err quote(pf_req *r, pf_resp *w)
 {
-    if (!pf_req_json(r)) return pf_errf(EB(r), PF_E_INVALID_FIELD, "body: a JSON or msgpack object is required");
+    if (!pf_req_json(r))
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "body: a JSON or msgpack object is required");
     pf_shop_item it = {.quantity = 1, .infill_pct = -1};
     const char *fulfillment = "pickup", *zip = NULL, *method = NULL;
     uint64_t qty = 1;
@@ -145,10 +148,11 @@ static pf_err quote(pf_req *r, pf_resp *w)
         cJSON *pr = cJSON_GetObjectItemCaseSensitive(o, "price");
         cJSON *sj = ship ? shipping_json(&sq, method && *method ? method : "india_post") : cJSON_CreateNull();
         int64_t total = line.price.total + (ship ? sq.total : 0);
-        bool ok = pr && sj && pf_json_str(o, "fulfillment", ship ? "ship" : "pickup") &&
-                  cJSON_AddItemToObject(o, "shipping", sj) && add_inr(pr, "shipping", ship ? sq.charge : 0) &&
-                  add_inr(pr, "shipping_gst", ship ? sq.gst : 0) && add_inr(pr, "item_total", line.price.total) &&
-                  cJSON_ReplaceItemInObjectCaseSensitive(pr, "total", cJSON_CreateNumber(pf_price_to_inr(total)));
+        bool ok =
+            pr && sj && pf_json_str(o, "fulfillment", ship ? "ship" : "pickup") &&
+            cJSON_AddItemToObject(o, "shipping", sj) && add_inr(pr, "shipping", ship ? sq.charge : 0) &&
+            add_inr(pr, "shipping_gst", ship ? sq.gst : 0) && add_inr(pr, "item_total", line.price.total) &&
+            cJSON_ReplaceItemInObjectCaseSensitive(pr, "total", cJSON_CreateNumber(pf_price_to_inr(total)));
         if (!ok) {
             if (sj && !cJSON_GetObjectItemCaseSensitive(o, "shipping")) cJSON_Delete(sj);
             err = PF_E_NOMEM;

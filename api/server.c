@@ -304,10 +304,10 @@ pf_role pf_api_role_parse(const char *s)
  * and the signature check (base64, HMAC, JSON) is most of the cost of authenticating one. A token is only
  * reused byte for byte, with the same key and within its expiry; the user is still read on every request. */
 static _Thread_local struct {
-    pf_jwt_key key;        /* key it was verified with (a copy: servers come and go in tests) */
-    size_t len;            /* token length, 0 = empty */
-    char tok[768];         /* the token */
-    pf_jwt_claims c;       /* its claims */
+    pf_jwt_key key;  /* key it was verified with (a copy: servers come and go in tests) */
+    size_t len;      /* token length, 0 = empty */
+    char tok[768];   /* the token */
+    pf_jwt_claims c; /* its claims */
 } t_jwt_memo;
 
 static pf_err jwt_verify_memo(const pf_jwt_key *key, const char *tok, int64_t now, pf_jwt_claims *out,
@@ -788,9 +788,9 @@ pf_err pf_req_json_bool(pf_req *r, const char *name, bool required, bool *out)
 
 /* ---- the dispatcher ---- */
 
-/* One spare request record per worker thread: a pf_req is a few KB, and allocating a block that large on every
- * request makes glibc consolidate its fast bins each time (a measurable share of a quote's CPU). The key's
- * destructor frees the spare when the thread ends. */
+/* One spare request record per worker thread: a pf_req is a few KB, and allocating a block that large on
+ * every request makes glibc consolidate its fast bins each time (a measurable share of a quote's CPU). The
+ * key's destructor frees the spare when the thread ends. */
 static pthread_key_t g_req_spare;
 static pthread_once_t g_req_spare_once = PTHREAD_ONCE_INIT;
 

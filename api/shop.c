@@ -1,6 +1,6 @@
 /* The commerce core (api/shop.h): settings from the request's snapshot, material and printer records read in
- * one LMDB read transaction, the slicer-grade estimate of stored meshes kept in a process-wide LRU cache keyed
- * by blob digest, the fast model for numeric quotes, and the customer-facing JSON of a priced line. */
+ * one LMDB read transaction, the slicer-grade estimate of stored meshes kept in a process-wide LRU cache
+ * keyed by blob digest, the fast model for numeric quotes, and the customer-facing JSON of a priced line. */
 #include "api/shop.h"
 
 #include "api/config.h"
@@ -119,7 +119,8 @@ pf_err pf_shop_shipping(pf_req *r, const char *dest_pin, double goods_g, pf_ship
     pf_ship_quote q;
     err = pf_ship_quote_parcel(&ss, dest_pin, goods_g, &q, &eb);
     if (err == PF_E_NOMEM) return pf_errf(EB(r), err, "shipping");
-    if (err) return pf_errf(EB(r), PF_E_INVALID_FIELD, "shipping_zip: %s", eb.msg[0] ? eb.msg : "not deliverable");
+    if (err)
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "shipping_zip: %s", eb.msg[0] ? eb.msg : "not deliverable");
     *out = q;
     return PF_E_OK;
 }
@@ -127,21 +128,21 @@ pf_err pf_shop_shipping(pf_req *r, const char *dest_pin, double goods_g, pf_ship
 /* ---- the estimate cache ---- */
 
 typedef struct cache_entry {
-    pf_sha256 key;               /* blob digest */
-    pf_estimate_cache *est;      /* prepared slicing, default profile */
-    double dims[3];              /* bounding box of the printed parts, mm */
-    double volume_mm3;           /* their solid volume */
-    size_t bytes;                /* heap bytes of est */
-    bool has_analysis;           /* an is set (the entry came from an upload) */
-    double memo_density[4];      /* the last densities evaluated (eval is pure: the same input, the same output) */
-    pf_estimate memo_est[4];     /* their estimates */
-    unsigned memo_n;             /* evaluations memoised so far (slot = memo_n % 4) */
-    pf_analysis an;              /* the mesh's full analysis */
-    unsigned refs;               /* holders: the cache while listed, plus each lookup in progress */
-    bool listed;                 /* in the hash table and the LRU list */
-    struct cache_entry *prev;    /* LRU list: towards the most recently used */
-    struct cache_entry *next;    /* towards the least recently used */
-    struct cache_entry *hnext;   /* hash chain */
+    pf_sha256 key;          /* blob digest */
+    pf_estimate_cache *est; /* prepared slicing, default profile */
+    double dims[3];         /* bounding box of the printed parts, mm */
+    double volume_mm3;      /* their solid volume */
+    size_t bytes;           /* heap bytes of est */
+    bool has_analysis;      /* an is set (the entry came from an upload) */
+    double memo_density[4]; /* the last densities evaluated (eval is pure: the same input, the same output) */
+    pf_estimate memo_est[4];   /* their estimates */
+    unsigned memo_n;           /* evaluations memoised so far (slot = memo_n % 4) */
+    pf_analysis an;            /* the mesh's full analysis */
+    unsigned refs;             /* holders: the cache while listed, plus each lookup in progress */
+    bool listed;               /* in the hash table and the LRU list */
+    struct cache_entry *prev;  /* LRU list: towards the most recently used */
+    struct cache_entry *next;  /* towards the least recently used */
+    struct cache_entry *hnext; /* hash chain */
 } cache_entry;
 
 #define CACHE_BUCKETS 4096
@@ -179,10 +180,14 @@ static void entry_unref_locked(cache_entry *e)
 
 static void lru_unlink(cache_entry *e)
 {
-    if (e->prev) e->prev->next = e->next;
-    else g_cache.head = e->next;
-    if (e->next) e->next->prev = e->prev;
-    else g_cache.tail = e->prev;
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        g_cache.head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        g_cache.tail = e->prev;
     e->prev = e->next = NULL;
 }
 
@@ -295,8 +300,10 @@ void pf_shop_cache_clear(void)
 static void count(bool hit)
 {
     pthread_mutex_lock(&g_cache.mu);
-    if (hit) g_cache.hits++;
-    else g_cache.misses++;
+    if (hit)
+        g_cache.hits++;
+    else
+        g_cache.misses++;
     pthread_mutex_unlock(&g_cache.mu);
 }
 
@@ -404,8 +411,8 @@ static pf_err blob_sink(void *ctx, const void *data, size_t len)
     return PF_E_OK;
 }
 
-/* Evaluates e at density, from the entry's memo of recent densities when it holds it (quotes of one part mostly
- * use the default infill). */
+/* Evaluates e at density, from the entry's memo of recent densities when it holds it (quotes of one part
+ * mostly use the default infill). */
 static pf_err entry_eval(cache_entry *e, double density, pf_estimate *out, pf_errbuf *eb)
 {
     pthread_mutex_lock(&g_cache.mu);
@@ -460,13 +467,13 @@ static pf_err entry_acquire(pf_req *r, const pf_sha256 *key, cache_entry **out)
  * transaction id (any write anywhere makes a new one), so a change is seen by the very next quote. Freed by
  * the key's destructor when the thread ends. */
 typedef struct catalog_memo {
-    const pf_store *st;    /* store decoded (ids are per environment) */
-    uint64_t txn_id;       /* snapshot decoded */
-    bool valid;            /* the lists below belong to txn_id */
-    pf_material *mats;     /* every material */
-    size_t nmats;          /* count */
-    pf_printer *printers;  /* every printer */
-    size_t nprinters;      /* count */
+    const pf_store *st;   /* store decoded (ids are per environment) */
+    uint64_t txn_id;      /* snapshot decoded */
+    bool valid;           /* the lists below belong to txn_id */
+    pf_material *mats;    /* every material */
+    size_t nmats;         /* count */
+    pf_printer *printers; /* every printer */
+    size_t nprinters;     /* count */
 } catalog_memo;
 
 static pthread_key_t g_memo_key;
@@ -515,13 +522,13 @@ static pf_err catalog_get(pf_store *st, pf_txn *t, catalog_memo **out, pf_errbuf
 }
 
 typedef struct line_ctx {
-    pf_req *r;                 /* request */
-    const pf_shop_item *in;    /* what to price */
-    const pf_material *mat;    /* the material (borrowed from this thread's catalog memo) */
+    pf_req *r;                  /* request */
+    const pf_shop_item *in;     /* what to price */
+    const pf_material *mat;     /* the material (borrowed from this thread's catalog memo) */
     const pf_printer *printers; /* every printer (borrowed likewise) */
-    size_t nprinters;          /* count */
-    pf_upload up;              /* the session, if any */
-    pf_model model;            /* the catalog model, if any */
+    size_t nprinters;           /* count */
+    pf_upload up;               /* the session, if any */
+    pf_model model;             /* the catalog model, if any */
 } line_ctx;
 
 static bool name_is(const char *a, const char *b)
@@ -613,8 +620,8 @@ static pf_err numeric_geometry(pf_req *r, const pf_shop_item *in, double dims[3]
     }
     if (v > dims[0] * dims[1] * dims[2] * 1.001)
         return pf_errf(EB(r), PF_E_INVALID_FIELD,
-                       "volume_cm3: %g cm³ does not fit inside the %g × %g × %g mm bounding box", in->volume_cm3,
-                       dims[0], dims[1], dims[2]);
+                       "volume_cm3: %g cm³ does not fit inside the %g × %g × %g mm bounding box",
+                       in->volume_cm3, dims[0], dims[1], dims[2]);
     *vol_mm3 = v;
     return PF_E_OK;
 }
@@ -649,12 +656,14 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
         goto done;
     }
     double qmin = 1, qmax = 100;
-    if ((err = setting_num(r, "order.min_qty", 1, &qmin)) || (err = setting_num(r, "order.max_qty", 100, &qmax)))
+    if ((err = setting_num(r, "order.min_qty", 1, &qmin)) ||
+        (err = setting_num(r, "order.max_qty", 100, &qmax)))
         goto done;
     if (qmin < 1) qmin = 1;
     if (qmax > PF_PRICE_MAX_QUANTITY) qmax = PF_PRICE_MAX_QUANTITY;
     if (in->quantity < qmin || in->quantity > qmax) {
-        err = pf_errf(EB(r), PF_E_INVALID_FIELD, "quantity: must be a whole number from %.0f to %.0f", qmin, qmax);
+        err = pf_errf(EB(r), PF_E_INVALID_FIELD, "quantity: must be a whole number from %.0f to %.0f", qmin,
+                      qmax);
         goto done;
     }
     double dims[3] = {0}, vol = 0;
@@ -673,7 +682,8 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
         for (size_t i = 0; i < c.mat->colors.n && !color; i++)
             if (name_is(c.mat->colors.v[i], in->color)) color = c.mat->colors.v[i];
         if (!color) {
-            err = pf_errf(EB(r), PF_E_INVALID_FIELD, "color: %s is not offered in %s", in->color, c.mat->name);
+            err =
+                pf_errf(EB(r), PF_E_INVALID_FIELD, "color: %s is not offered in %s", in->color, c.mat->name);
             goto done;
         }
     } else if (c.mat->colors.n) {
@@ -692,7 +702,8 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
         l.filename = dup_or_null(c.up.filename), l.format = dup_or_null(c.up.format);
     } else if (in->model_id) {
         bool staff = who->kind == PF_AUTH_JWT && who->role >= PF_ROLE_MODERATOR;
-        bool visible = (c.model.is_approved && c.model.is_public) || (uid && c.model.owner_id == uid) || staff;
+        bool visible =
+            (c.model.is_approved && c.model.is_public) || (uid && c.model.owner_id == uid) || staff;
         static const pf_sha256 zero;
         if (!visible || !memcmp(&c.model.blob, &zero, sizeof zero)) {
             err = pf_errf(EB(r), PF_E_NOT_FOUND, "model_id: no such model");
@@ -739,7 +750,7 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
     }
     l.fits = pr != NULL;
     l.printer_id = pr ? pr->id : 0;
-    l.printer_watts = in->wattage_w > 0 ? in->wattage_w
+    l.printer_watts = in->wattage_w > 0         ? in->wattage_w
                       : pr && pr->wattage_w > 0 ? pr->wattage_w
                                                 : ps.printer_watts;
 
@@ -776,8 +787,10 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
 done:
     if (ce) cache_put_back(ce);
     line_ctx_clear(&c);
-    if (err) pf_shop_line_clear(&l);
-    else *out = l;
+    if (err)
+        pf_shop_line_clear(&l);
+    else
+        *out = l;
     return err;
 }
 
@@ -805,8 +818,9 @@ cJSON *pf_shop_line_json(const pf_shop_line *l)
     cJSON *o = cJSON_CreateObject(), *d, *pr, *pz, *b, *vol, *ts;
     if (!o) return NULL;
     bool ok = pf_json_str(o, "material", l->material ? l->material : "") &&
-              pf_json_str(o, "color", l->color ? l->color : "") && add_num(o, "quantity", (double)l->quantity) &&
-              add_num(o, "infill", l->infill_pct) && pf_json_bool(o, "priority_print", l->priority) &&
+              pf_json_str(o, "color", l->color ? l->color : "") &&
+              add_num(o, "quantity", (double)l->quantity) && add_num(o, "infill", l->infill_pct) &&
+              pf_json_bool(o, "priority_print", l->priority) &&
               pf_json_str(o, "estimate", l->slicer ? "slicer" : "fast") &&
               add_num(o, "weight_g", r2(l->est.weight_g)) &&
               add_num(o, "total_weight_g", r2(l->est.weight_g * (double)l->quantity)) &&
@@ -829,7 +843,8 @@ cJSON *pf_shop_line_json(const pf_shop_line *l)
          add_num(pr, "material", pf_price_to_inr(l->price.material)) &&
          add_num(pr, "printing", pf_price_to_inr(l->price.printing)) &&
          add_num(pr, "priority", pf_price_to_inr(l->price.priority)) &&
-         add_num(pr, "gst", pf_price_to_inr(l->price.gst)) && add_num(pr, "total", pf_price_to_inr(l->price.total));
+         add_num(pr, "gst", pf_price_to_inr(l->price.gst)) &&
+         add_num(pr, "total", pf_price_to_inr(l->price.total));
     ok = ok && (b = pf_json_obj(o, "breakdown")) && add_num(b, "layers", (double)l->est.layers) &&
          add_num(b, "filament_m", r2(l->est.filament_m)) &&
          add_num(b, "extruded_cm3", r3(l->est.volume_total_mm3 / 1000)) &&

@@ -1,6 +1,6 @@
 /* The commerce core shared by quotes, uploads, checkout and the cost admin: one order line priced from the
- * settings snapshot of a request, the material and printer records, and either the slicer-grade estimate of an
- * uploaded or catalog mesh (cached in memory by blob digest) or the fast model from numeric fields.
+ * settings snapshot of a request, the material and printer records, and either the slicer-grade estimate of
+ * an uploaded or catalog mesh (cached in memory by blob digest) or the fast model from numeric fields.
  *
  * Nothing here writes to LMDB: quoting is the high-volume path.
  *
@@ -36,29 +36,29 @@ typedef struct pf_shop_item {
 
 /* A priced order line. Owned strings are released by pf_shop_line_clear. */
 typedef struct pf_shop_line {
-    char *material;          /* canonical material name (as stored) */
-    char *color;             /* chosen color */
-    int64_t cost_per_kg;     /* material price, paise per kg */
-    double density_g_cm3;    /* material density */
-    bool slicer;             /* true: slicer-grade estimate of a mesh; false: fast model from numbers */
-    pf_estimate est;         /* per-unit estimate with its breakdown (weight_g, print_time_s, job_time_s) */
-    double dim_mm[3];        /* bounding box of the part */
-    double volume_cm3;       /* solid volume */
-    bool fits;               /* some active printer supporting the material fits it (90° turn about Z allowed) */
-    uint64_t printer_id;     /* that printer (the first that fits, by id), 0 = none */
-    double printer_watts;    /* draw used for the electricity line */
+    char *material;       /* canonical material name (as stored) */
+    char *color;          /* chosen color */
+    int64_t cost_per_kg;  /* material price, paise per kg */
+    double density_g_cm3; /* material density */
+    bool slicer;          /* true: slicer-grade estimate of a mesh; false: fast model from numbers */
+    pf_estimate est;      /* per-unit estimate with its breakdown (weight_g, print_time_s, job_time_s) */
+    double dim_mm[3];     /* bounding box of the part */
+    double volume_cm3;    /* solid volume */
+    bool fits;           /* some active printer supporting the material fits it (90° turn about Z allowed) */
+    uint64_t printer_id; /* that printer (the first that fits, by id), 0 = none */
+    double printer_watts;     /* draw used for the electricity line */
     pf_price_breakdown price; /* the whole line (quantity units) */
     /* Source mesh when slicer is true: the blob to freeze into an order. */
-    pf_sha256 blob;          /* model blob digest (zero for the numeric source) */
-    char *filename;          /* original file name, NULL for numeric */
-    char *format;            /* "stl", "obj", "3mf", NULL for numeric */
+    pf_sha256 blob; /* model blob digest (zero for the numeric source) */
+    char *filename; /* original file name, NULL for numeric */
+    char *format;   /* "stl", "obj", "3mf", NULL for numeric */
     /* What was priced (copied from the item after defaults were applied). */
-    int64_t quantity;        /* units */
-    double infill_pct;       /* infill used, 0..100 */
-    bool priority;           /* priority print */
-    char *printer_name;      /* name of printer_id, NULL when none fits */
-    uint64_t session_id;     /* the upload priced, 0 = none */
-    uint64_t model_id;       /* the catalog model priced, 0 = none */
+    int64_t quantity;    /* units */
+    double infill_pct;   /* infill used, 0..100 */
+    bool priority;       /* priority print */
+    char *printer_name;  /* name of printer_id, NULL when none fits */
+    uint64_t session_id; /* the upload priced, 0 = none */
+    uint64_t model_id;   /* the catalog model priced, 0 = none */
 } pf_shop_line;
 
 /* Cost-engine settings from the request's settings snapshot ("cost.<key>"), defaults for missing keys.
@@ -69,20 +69,20 @@ pf_err pf_shop_ship_settings(pf_req *r, pf_ship_settings *out);
 
 /* Prices one line. Errors (422 PF_E_INVALID_FIELD with the field name in pf_req_eb unless said otherwise):
  * unknown or inactive material, a color the material does not offer, infill outside 0..100, quantity outside
- * the configured range, no or several geometry sources, bad numeric geometry; PF_E_NOT_FOUND for an unknown or
- * expired session_id, a session of another user (r's principal) or an unknown model. A part that fits no
+ * the configured range, no or several geometry sources, bad numeric geometry; PF_E_NOT_FOUND for an unknown
+ * or expired session_id, a session of another user (r's principal) or an unknown model. A part that fits no
  * printer is not an error here (fits = false); checkout refuses it. *out is set only on success. */
 pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out);
 void pf_shop_line_clear(pf_shop_line *l);
 
-/* Prepares the slicer-grade estimate of mesh (the parsed content of the blob with digest blob) with the default
- * profile and keeps it in the process-wide in-memory cache under that digest (bounded; least recently used
- * entries are dropped), so later quotes of the mesh take microseconds. On a cache miss pf_shop_price_line
- * rebuilds the entry from the stored blob (after a restart). Thread-safe. Errors: those of
+/* Prepares the slicer-grade estimate of mesh (the parsed content of the blob with digest blob) with the
+ * default profile and keeps it in the process-wide in-memory cache under that digest (bounded; least recently
+ * used entries are dropped), so later quotes of the mesh take microseconds. On a cache miss
+ * pf_shop_price_line rebuilds the entry from the stored blob (after a restart). Thread-safe. Errors: those of
  * pf_estimate_prepare. */
 pf_err pf_shop_cache_mesh(pf_req *r, const pf_sha256 *blob, const pf_mesh *mesh); /* r may be NULL (tests) */
-/* The same, also keeping the mesh's full analysis (analysis may be NULL) with the entry, so that the same bytes
- * uploaded again need neither reading nor analysing (pf_shop_cache_analysis). */
+/* The same, also keeping the mesh's full analysis (analysis may be NULL) with the entry, so that the same
+ * bytes uploaded again need neither reading nor analysing (pf_shop_cache_analysis). */
 pf_err pf_shop_cache_mesh_analysed(pf_req *r, const pf_sha256 *blob, const pf_mesh *mesh,
                                    const pf_analysis *analysis);
 /* The analysis cached with blob: true and *out set when there is one. Thread-safe. */

@@ -1,8 +1,8 @@
 /* Receiving model files (api/upload.h) and POST /api/upload-for-cart: the file part is checked against the
- * allowed formats as soon as it starts, buffered for the reader while its SHA-256 is computed on the fly, then
- * read, analysed and estimated (pf_shop_cache_mesh) after the body; the blob is stored unless the same bytes
- * are stored already (identical re-uploads cost no blob write), and the upload record is put in the same write
- * transaction. Expired unclaimed uploads are purged lazily and at server start. */
+ * allowed formats as soon as it starts, buffered for the reader while its SHA-256 is computed on the fly,
+ * then read, analysed and estimated (pf_shop_cache_mesh) after the body; the blob is stored unless the same
+ * bytes are stored already (identical re-uploads cost no blob write), and the upload record is put in the
+ * same write transaction. Expired unclaimed uploads are purged lazily and at server start. */
 #include "api/upload.h"
 
 #include <ctype.h>
@@ -28,13 +28,13 @@
 
 /* Per-request state of a file part. */
 typedef struct upload_ctx {
-    char *buf;                     /* the file's bytes */
-    size_t n, cap;                 /* used, allocated */
-    size_t limit;                  /* refused beyond (site.max_file_size_mb) */
-    EVP_MD_CTX *sha;               /* SHA-256 of the bytes so far (OpenSSL: SHA-NI where the CPU has it) */
-    char filename[256];            /* client file name, sanitised */
-    char ext[8];                   /* its extension, lower-case ("stl") */
-    bool started;                  /* a model_file part arrived */
+    char *buf;          /* the file's bytes */
+    size_t n, cap;      /* used, allocated */
+    size_t limit;       /* refused beyond (site.max_file_size_mb) */
+    EVP_MD_CTX *sha;    /* SHA-256 of the bytes so far (OpenSSL: SHA-NI where the CPU has it) */
+    char filename[256]; /* client file name, sanitised */
+    char ext[8];        /* its extension, lower-case ("stl") */
+    bool started;       /* a model_file part arrived */
 } upload_ctx;
 
 /* One spare file buffer per worker thread, so uploads reuse memory that is already mapped instead of faulting
@@ -224,8 +224,8 @@ static pf_err store_fn(pf_txn *t, void *vctx, pf_errbuf *eb)
     return pf_store_upload_put(c->st, t, c->up, eb);
 }
 
-/* Group commit: every upload needs a durable commit (an fdatasync or two, milliseconds on an ordinary disk) and
- * LMDB serialises writers, so uploads that arrive while a commit is running are put together in the next
+/* Group commit: every upload needs a durable commit (an fdatasync or two, milliseconds on an ordinary disk)
+ * and LMDB serialises writers, so uploads that arrive while a commit is running are put together in the next
  * transaction by whichever of them runs it; each waits for the commit that holds its record. */
 typedef struct commit_req {
     store_ctx c;             /* what to store */
@@ -238,10 +238,10 @@ typedef struct commit_req {
 #define BATCH_MAX 64
 
 static struct {
-    pthread_mutex_t mu;      /* guards the fields below */
-    pthread_cond_t cv;       /* a batch finished */
-    commit_req *head;        /* pending, oldest first */
-    bool busy;               /* a batch is being committed */
+    pthread_mutex_t mu; /* guards the fields below */
+    pthread_cond_t cv;  /* a batch finished */
+    commit_req *head;   /* pending, oldest first */
+    bool busy;          /* a batch is being committed */
 } g_commit = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, false};
 
 typedef struct batch {
@@ -324,10 +324,12 @@ static cJSON *warnings_for(pf_req *r, const pf_analysis *a, pf_err *err)
     cJSON *w = cJSON_CreateArray();
     char msg[160];
     bool ok = w != NULL;
-#define WARN(...) (snprintf(msg, sizeof msg, __VA_ARGS__), ok = ok && cJSON_AddItemToArray(w, cJSON_CreateString(msg)))
+#define WARN(...)                                                                                            \
+    (snprintf(msg, sizeof msg, __VA_ARGS__), ok = ok && cJSON_AddItemToArray(w, cJSON_CreateString(msg)))
     if (ok && !a->watertight)
-        WARN("not watertight: %zu open and %zu non-manifold edges; the printed part may differ from the model",
-             a->boundary_edges, a->non_manifold_edges);
+        WARN(
+            "not watertight: %zu open and %zu non-manifold edges; the printed part may differ from the model",
+            a->boundary_edges, a->non_manifold_edges);
     if (ok && a->stats.inverted) WARN("inverted normals: the faces point inward");
     if (ok && a->degenerate_triangles) WARN("%zu degenerate triangles were ignored", a->degenerate_triangles);
     if (ok && a->shells > 1) WARN("%zu separate parts: they are printed together", a->shells);
@@ -344,8 +346,8 @@ static cJSON *warnings_for(pf_req *r, const pf_analysis *a, pf_err *err)
             fits = pr[i].is_active && pf_bed_fit(a->stats.dims, bed);
         }
         if (!fits) {
-            snprintf(msg, sizeof msg, "too large for every active printer (%.1f x %.1f x %.1f mm)", a->stats.dims[0],
-                     a->stats.dims[1], a->stats.dims[2]);
+            snprintf(msg, sizeof msg, "too large for every active printer (%.1f x %.1f x %.1f mm)",
+                     a->stats.dims[0], a->stats.dims[1], a->stats.dims[2]);
             ok = cJSON_AddItemToArray(w, cJSON_CreateString(msg));
         }
         pf_printer_list_free(pr, n);
@@ -380,7 +382,8 @@ pf_err pf_upload_finish(pf_req *r, pf_upload *out, pf_analysis *analysis, cJSON 
     const char *fmt = format_word(pf_mesh_detect(c->buf, c->n));
     if (!fmt) return pf_errf(EB(r), PF_E_FORMAT_UNKNOWN, "model_file: not an STL, OBJ or 3MF file");
     if (!format_allowed(r, fmt))
-        return pf_errf(EB(r), PF_E_FORMAT_UNKNOWN, "model_file: the content is %s, which is not accepted", fmt);
+        return pf_errf(EB(r), PF_E_FORMAT_UNKNOWN, "model_file: the content is %s, which is not accepted",
+                       fmt);
 
     pf_sha256 sha;
     unsigned dlen = 0;
@@ -455,12 +458,12 @@ done:
 /* ---- purge ---- */
 
 typedef struct purge_ctx {
-    pf_store *st;   /* store */
-    int64_t now;    /* expiry reference */
-    uint64_t from;  /* list cursor of this transaction (0 = newest) */
+    pf_store *st;    /* store */
+    int64_t now;     /* expiry reference */
+    uint64_t from;   /* list cursor of this transaction (0 = newest) */
     uint64_t resume; /* where the next transaction continues (ids below it) */
-    size_t removed; /* deleted in this transaction */
-    bool more;      /* the batch filled up: run again */
+    size_t removed;  /* deleted in this transaction */
+    bool more;       /* the batch filled up: run again */
 } purge_ctx;
 
 static pf_err purge_fn(pf_txn *t, void *vctx, pf_errbuf *eb)
@@ -534,21 +537,17 @@ static pf_err upload_for_cart(pf_req *r, pf_resp *w)
         goto done;
     }
     cJSON *d;
-    bool ok = pf_json_num(o, "session_id", (double)up.id) &&
-              pf_json_str(o, "filename", up.filename) && pf_json_str(o, "format", up.format) &&
-              pf_json_num(o, "size_bytes", (double)up.size) &&
-              (d = pf_json_obj(o, "dimensions_mm")) &&
-              pf_json_num(d, "x", round(up.dim_x_mm * 100) / 100) &&
-              pf_json_num(d, "y", round(up.dim_y_mm * 100) / 100) &&
-              pf_json_num(d, "z", round(up.dim_z_mm * 100) / 100) &&
-              pf_json_num(o, "volume_cm3", round(up.volume_mm3 / 10) / 100) &&
-              pf_json_num(o, "surface_area_cm2", round(an.stats.area_mm2) / 100) &&
-              pf_json_num(o, "triangles", (double)up.triangles) &&
-              pf_json_bool(o, "watertight", up.watertight) &&
-              pf_json_bool(o, "inverted", up.inverted) &&
-              pf_json_num(o, "shells", (double)an.shells) &&
-              pf_json_num(o, "expires_at", (double)up.expires_at) &&
-              cJSON_AddItemToObject(o, "warnings", warn);
+    bool ok =
+        pf_json_num(o, "session_id", (double)up.id) && pf_json_str(o, "filename", up.filename) &&
+        pf_json_str(o, "format", up.format) && pf_json_num(o, "size_bytes", (double)up.size) &&
+        (d = pf_json_obj(o, "dimensions_mm")) && pf_json_num(d, "x", round(up.dim_x_mm * 100) / 100) &&
+        pf_json_num(d, "y", round(up.dim_y_mm * 100) / 100) &&
+        pf_json_num(d, "z", round(up.dim_z_mm * 100) / 100) &&
+        pf_json_num(o, "volume_cm3", round(up.volume_mm3 / 10) / 100) &&
+        pf_json_num(o, "surface_area_cm2", round(an.stats.area_mm2) / 100) &&
+        pf_json_num(o, "triangles", (double)up.triangles) && pf_json_bool(o, "watertight", up.watertight) &&
+        pf_json_bool(o, "inverted", up.inverted) && pf_json_num(o, "shells", (double)an.shells) &&
+        pf_json_num(o, "expires_at", (double)up.expires_at) && cJSON_AddItemToObject(o, "warnings", warn);
     if (ok) warn = NULL;
     if (!ok) {
         err = PF_E_NOMEM;
@@ -578,8 +577,8 @@ done:
 }
 
 static const pf_route routes[] = {
-    {PF_POST, "/api/upload-for-cart", upload_for_cart, PF_ACCESS_USER, NULL, PF_LIMIT_UPLOAD, PF_BODY_MULTIPART, 0,
-     pf_upload_on_part},
+    {PF_POST, "/api/upload-for-cart", upload_for_cart, PF_ACCESS_USER, NULL, PF_LIMIT_UPLOAD,
+     PF_BODY_MULTIPART, 0, pf_upload_on_part},
 };
 
 const pf_route_table pf_api_upload_routes = {routes, sizeof routes / sizeof routes[0]};

@@ -1,10 +1,11 @@
 /* Receiving a model file inside a multipart body (field "model_file"), shared by POST /api/upload-for-cart
  * and POST /api/checkout: the file part is streamed into a bounded parse buffer (sized from Content-Length)
- * while its SHA-256 is computed; after the body, the mesh is read, analysed and estimated (pf_shop_cache_mesh;
- * bytes seen before skip all three) and the upload record (the cart session) is stored with its blob in one
- * write transaction (group-committed with concurrent uploads). The blob is written only when the store does
- * not already hold the same bytes: the reader needs the whole file in memory anyway, so writing the blob
- * while it arrives would save no memory and would cost a chunk commit per megabyte even for duplicates.
+ * while its SHA-256 is computed; after the body, the mesh is read, analysed and estimated
+ * (pf_shop_cache_mesh; bytes seen before skip all three) and the upload record (the cart session) is stored
+ * with its blob in one write transaction (group-committed with concurrent uploads). The blob is written only
+ * when the store does not already hold the same bytes: the reader needs the whole file in memory anyway, so
+ * writing the blob while it arrives would save no memory and would cost a chunk commit per megabyte even for
+ * duplicates.
  *
  * Settings: site.max_file_size_mb (the dispatcher's body limit), site.upload_formats ("stl,obj,3mf"),
  * upload.expiry_hours (24). */

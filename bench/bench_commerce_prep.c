@@ -46,11 +46,13 @@ static int write_sphere(const char *path, long want)
             uint16_t attr = 0;
             vertex(t0, p0, a), vertex(t1, p0, b), vertex(t1, p1, c), vertex(t0, p1, d);
             if (i > 0) { /* a d b: skipped at the north pole where a == d */
-                rec[0] = rec[1] = rec[2] = 0, memcpy(rec + 3, a, 12), memcpy(rec + 6, b, 12), memcpy(rec + 9, d, 12);
+                rec[0] = rec[1] = rec[2] = 0, memcpy(rec + 3, a, 12), memcpy(rec + 6, b, 12),
+                memcpy(rec + 9, d, 12);
                 fwrite(rec, 4, 12, f), fwrite(&attr, 2, 1, f);
             }
             if (i < nlat - 1) { /* d b c: skipped at the south pole where b == c */
-                rec[0] = rec[1] = rec[2] = 0, memcpy(rec + 3, d, 12), memcpy(rec + 6, b, 12), memcpy(rec + 9, c, 12);
+                rec[0] = rec[1] = rec[2] = 0, memcpy(rec + 3, d, 12), memcpy(rec + 6, b, 12),
+                memcpy(rec + 9, c, 12);
                 fwrite(rec, 4, 12, f), fwrite(&attr, 2, 1, f);
             }
         }

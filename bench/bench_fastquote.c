@@ -24,7 +24,8 @@ int main(int argc, char **argv)
     size_t n = 0;
     pf_profile p = pf_profile_default();
     if (!fgets(line, sizeof line, f)) return 1;
-    printf("| part | bbox mm | volume cm³ | PrusaSlicer g | fast g | error | PrusaSlicer s | fast s | error |\n");
+    printf("| part | bbox mm | volume cm³ | PrusaSlicer g | fast g | error | PrusaSlicer s | fast s | error "
+           "|\n");
     printf("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
     while (fgets(line, sizeof line, f) && n < 512) {
         char *col[20];
@@ -36,7 +37,8 @@ int main(int argc, char **argv)
         double g = atof(col[11]), t = atof(col[14]);
         int dup = 0;
         for (size_t i = 0; i < n && !dup; i++)
-            dup = seen[i][0] == vol && seen[i][1] == x && seen[i][2] == y && seen[i][3] == z && seen[i][4] == inf;
+            dup = seen[i][0] == vol && seen[i][1] == x && seen[i][2] == y && seen[i][3] == z &&
+                  seen[i][4] == inf;
         if (dup) continue;
         seen[n][0] = vol, seen[n][1] = x, seen[n][2] = y, seen[n][3] = z, seen[n][4] = inf;
         double dims[3] = {x, y, z};
@@ -47,8 +49,8 @@ int main(int argc, char **argv)
         ew[n] = e.weight_g / g - 1;
         et[n] = e.print_time_s / t - 1;
         if (inf == 20)
-            printf("| %s | %.0f × %.0f × %.0f | %.1f | %.2f | %.2f | %+.0f %% | %.0f | %.0f | %+.0f %% |\n", col[0], x,
-                   y, z, vol / 1000, g, e.weight_g, 100 * ew[n], t, e.print_time_s, 100 * et[n]);
+            printf("| %s | %.0f × %.0f × %.0f | %.1f | %.2f | %.2f | %+.0f %% | %.0f | %.0f | %+.0f %% |\n",
+                   col[0], x, y, z, vol / 1000, g, e.weight_g, 100 * ew[n], t, e.print_time_s, 100 * et[n]);
         ew[n] = fabs(ew[n]), et[n] = fabs(et[n]);
         n++;
     }
@@ -56,7 +58,8 @@ int main(int argc, char **argv)
     if (!n) return 1;
     qsort(ew, n, sizeof *ew, cmp_double);
     qsort(et, n, sizeof *et, cmp_double);
-    printf("\nOver %zu distinct parts × infills (0, 10, 20, 50, 100 %%): weight error median %.1f %%, p90 %.1f %%, "
+    printf("\nOver %zu distinct parts × infills (0, 10, 20, 50, 100 %%): weight error median %.1f %%, p90 "
+           "%.1f %%, "
            "worst %.1f %%; time error median %.1f %%, p90 %.1f %%, worst %.1f %%.\n",
            n, 100 * ew[n / 2], 100 * ew[n * 9 / 10], 100 * ew[n - 1], 100 * et[n / 2], 100 * et[n * 9 / 10],
            100 * et[n - 1]);

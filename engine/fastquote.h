@@ -9,13 +9,13 @@
  *   top and bottom: the mean cross-section V / z, top_layers + bottom_layers solid layers each;
  *   walls     the lateral surface A − 2·V/z times the perimeters' extrusion spacing;
  *   the shell is capped at V (thin-walled parts are all shell), the rest is infill at the given density.
- * Each feature's time is its extruded volume over its volumetric rate (speed × spacing × layer height) times a
- * calibrated efficiency for accelerations and short lines; each layer adds a fixed overhead (travel, retraction,
- * layer change) and lasts at least the profile's minimum layer time (cooling slowdown).
+ * Each feature's time is its extruded volume over its volumetric rate (speed × spacing × layer height) times
+ * a calibrated efficiency for accelerations and short lines; each layer adds a fixed overhead (travel,
+ * retraction, layer change) and lasts at least the profile's minimum layer time (cooling slowdown).
  *
- * Accuracy against PrusaSlicer 2.5 on tests/data/reference.csv: see bench/RESULTS.md ("Fast quote model"). The
- * model cannot see holes, teeth or hollow interiors, so it is an instant estimate, not a replacement for the
- * slicer-grade estimate of an uploaded mesh (engine/estimate.h). */
+ * Accuracy against PrusaSlicer 2.5 on tests/data/reference.csv: see bench/RESULTS.md ("Fast quote model").
+ * The model cannot see holes, teeth or hollow interiors, so it is an instant estimate, not a replacement for
+ * the slicer-grade estimate of an uploaded mesh (engine/estimate.h). */
 #ifndef PF_FASTQUOTE_H
 #define PF_FASTQUOTE_H
 
@@ -24,10 +24,10 @@
 #include "engine/profile.h"
 
 /* Calibrated constants (fitted once on tests/data/reference.csv; no per-part special cases). */
-#define PF_FASTQUOTE_AREA_C 1.4        /* surface curvature term c above */
-#define PF_FASTQUOTE_LAYER_S 5.0       /* per-layer overhead, seconds */
-#define PF_FASTQUOTE_SOLID_EFF 0.5     /* solid/top infill: effective share of the nominal speed */
-#define PF_FASTQUOTE_INFILL_EFF 0.8    /* sparse infill: effective share of the nominal speed */
+#define PF_FASTQUOTE_AREA_C 1.4         /* surface curvature term c above */
+#define PF_FASTQUOTE_LAYER_S 5.0        /* per-layer overhead, seconds */
+#define PF_FASTQUOTE_SOLID_EFF 0.5      /* solid/top infill: effective share of the nominal speed */
+#define PF_FASTQUOTE_INFILL_EFF 0.8     /* sparse infill: effective share of the nominal speed */
 #define PF_FASTQUOTE_MAX_DIM_MM 10000.0 /* larger bounding boxes are refused as absurd */
 
 /* Estimates one unit of a part with bounding box dims_mm (x, y, z; z is the printing height) and solid volume

@@ -66,8 +66,8 @@ typedef pf_err (*pf_store_txn_fn)(pf_txn *t, void *ctx, pf_errbuf *eb);
 pf_err pf_store_write(pf_store *st, pf_store_txn_fn fn, void *ctx, pf_errbuf *eb);
 /* Runs fn in a read-only snapshot. Keep it short: long readers stop LMDB from reusing pages. */
 pf_err pf_store_read(pf_store *st, pf_store_txn_fn fn, void *ctx, pf_errbuf *eb);
-/* The id of the snapshot t reads (LMDB's transaction id): two read transactions with the same id see exactly the
- * same data, so callers may keep data decoded under one id for as long as later snapshots have it. */
+/* The id of the snapshot t reads (LMDB's transaction id): two read transactions with the same id see exactly
+ * the same data, so callers may keep data decoded under one id for as long as later snapshots have it. */
 uint64_t pf_store_txn_id(const pf_txn *t);
 
 /* The typed API per kind (see records.h):

@@ -44,15 +44,17 @@ static void quote_fails(const char *body, long status, const char *field)
     cr_expect_eq(r.status, status, "%s -> %ld %s", body, r.status, r.body);
     cJSON *j = body_json(&r);
     cr_expect(jstr(j, "error") != NULL, "%s: JSON error body, got %s", body, r.body);
-    if (field && jstr(j, "error")) cr_expect(strstr(jstr(j, "error"), field), "%s: %s", body, jstr(j, "error"));
+    if (field && jstr(j, "error"))
+        cr_expect(strstr(jstr(j, "error"), field), "%s: %s", body, jstr(j, "error"));
     cJSON_Delete(j);
     http_free(&r);
 }
 
 Test(api_quote, numeric_quote_with_the_fast_model)
 {
-    cJSON *j = quote_ok(NULL, "{\"dim_x_mm\":20,\"dim_y_mm\":20,\"dim_z_mm\":20,\"volume_cm3\":8,"
-                              "\"material\":\"pla\",\"quantity\":2,\"infill\":20,\"fulfillment\":\"pickup\"}");
+    cJSON *j =
+        quote_ok(NULL, "{\"dim_x_mm\":20,\"dim_y_mm\":20,\"dim_z_mm\":20,\"volume_cm3\":8,"
+                       "\"material\":\"pla\",\"quantity\":2,\"infill\":20,\"fulfillment\":\"pickup\"}");
     cr_expect_str_eq(jstr(j, "estimate"), "fast");
     cr_expect_str_eq(jstr(j, "material"), "PLA", "canonical name");
     cr_expect(jstr(j, "color") && *jstr(j, "color"), "default color is the material's first");
@@ -76,7 +78,8 @@ Test(api_quote, numeric_quote_with_the_fast_model)
 
 Test(api_quote, priority_costs_exactly_the_surcharge_more)
 {
-    const char *base = "{\"dim_x_mm\":40,\"dim_y_mm\":30,\"dim_z_mm\":10,\"volume_cm3\":9,\"material\":\"PETG\"";
+    const char *base =
+        "{\"dim_x_mm\":40,\"dim_y_mm\":30,\"dim_z_mm\":10,\"volume_cm3\":9,\"material\":\"PETG\"";
     char a[256], b[256];
     snprintf(a, sizeof a, "%s}", base);
     snprintf(b, sizeof b, "%s,\"priority_print\":true}", base);
@@ -99,7 +102,8 @@ Test(api_quote, part_too_large_for_every_printer_does_not_fit)
     assert_price_sums(j);
     cJSON_Delete(j);
     /* 240 x 200 fits the 250 x 210 bed; 205 x 245 only after a quarter turn. */
-    j = quote_ok(NULL, "{\"dim_x_mm\":205,\"dim_y_mm\":245,\"dim_z_mm\":5,\"volume_cm3\":100,\"material\":\"PLA\"}");
+    j = quote_ok(
+        NULL, "{\"dim_x_mm\":205,\"dim_y_mm\":245,\"dim_z_mm\":5,\"volume_cm3\":100,\"material\":\"PLA\"}");
     cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(j, "fits")));
     cJSON_Delete(j);
 }
@@ -129,12 +133,12 @@ Test(api_quote, each_validation_error_is_a_json_4xx)
     Q("{%s,\"material\":\"PLA\",\"session_id\":5}", 422, "session_id");
 #undef Q
     quote_fails("{\"material\":\"PLA\"}", 422, "volume_cm3");
-    quote_fails("{\"material\":\"PLA\",\"dim_x_mm\":10,\"dim_y_mm\":10,\"dim_z_mm\":10,\"volume_cm3\":2}", 422,
-                "volume_cm3");
-    quote_fails("{\"material\":\"PLA\",\"dim_x_mm\":-10,\"dim_y_mm\":10,\"dim_z_mm\":10,\"volume_cm3\":0.5}", 422,
-                "dim_x_mm");
-    quote_fails("{\"material\":\"PLA\",\"dim_x_mm\":1e9,\"dim_y_mm\":10,\"dim_z_mm\":10,\"volume_cm3\":0.5}", 422,
-                "dim_x_mm");
+    quote_fails("{\"material\":\"PLA\",\"dim_x_mm\":10,\"dim_y_mm\":10,\"dim_z_mm\":10,\"volume_cm3\":2}",
+                422, "volume_cm3");
+    quote_fails("{\"material\":\"PLA\",\"dim_x_mm\":-10,\"dim_y_mm\":10,\"dim_z_mm\":10,\"volume_cm3\":0.5}",
+                422, "dim_x_mm");
+    quote_fails("{\"material\":\"PLA\",\"dim_x_mm\":1e9,\"dim_y_mm\":10,\"dim_z_mm\":10,\"volume_cm3\":0.5}",
+                422, "dim_x_mm");
     quote_fails("{\"material\":\"PLA\",\"volume_cm3\":-3}", 422, "volume_cm3");
     quote_fails("{\"material\":\"PLA\",\"session_id\":999999}", 404, "session_id");
     quote_fails("{\"material\":", 400, "JSON");
@@ -173,7 +177,8 @@ Test(api_quote, session_quote_uses_the_slicer_estimate_of_the_owner_only)
     snprintf(body, sizeof body, "{\"session_id\":\"%llu\",\"material\":\"ABS\",\"infill\":20}",
              (unsigned long long)sess_user);
     j = quote_ok(user, body);
-    cr_expect(fabs(jnum(j, "weight_g") / w20 - 1.04 / 1.24) < 0.01, "ABS %g vs PLA %g", jnum(j, "weight_g"), w20);
+    cr_expect(fabs(jnum(j, "weight_g") / w20 - 1.04 / 1.24) < 0.01, "ABS %g vs PLA %g", jnum(j, "weight_g"),
+              w20);
     cJSON_Delete(j);
 
     /* Someone else, anonymous, or expired: as if it did not exist. */
@@ -183,7 +188,8 @@ Test(api_quote, session_quote_uses_the_slicer_estimate_of_the_owner_only)
     r = req(&env, "POST", "/api/quote", NULL, body);
     cr_expect_eq(r.status, 404, "%s", r.body);
     http_free(&r);
-    snprintf(body, sizeof body, "{\"session_id\":%llu,\"material\":\"PLA\"}", (unsigned long long)sess_expired);
+    snprintf(body, sizeof body, "{\"session_id\":%llu,\"material\":\"PLA\"}",
+             (unsigned long long)sess_expired);
     r = req(&env, "POST", "/api/quote", user, body);
     cr_expect_eq(r.status, 404, "%s", r.body);
     http_free(&r);
@@ -265,7 +271,7 @@ Test(api_quote, msgpack_request_and_answer_round_trip)
     http_free(&r);
 
     /* Errors are msgpack too when asked for; hostile bodies are refused. */
-    static const unsigned char huge_array[] = {0xdd, 0xff, 0xff, 0xff, 0xff};  /* 4 G elements, no data */
+    static const unsigned char huge_array[] = {0xdd, 0xff, 0xff, 0xff, 0xff}; /* 4 G elements, no data */
     static const unsigned char truncated[] = {0x82, 0xa1, 'a'};
     static const unsigned char not_map[] = {0x93, 1, 2, 3};
     static const unsigned char binary[] = {0x81, 0xa1, 'a', 0xc4, 1, 0};
@@ -276,8 +282,11 @@ Test(api_quote, msgpack_request_and_answer_round_trip)
     const struct {
         const void *p;
         size_t n;
-    } bad[] = {{huge_array, sizeof huge_array}, {truncated, sizeof truncated}, {not_map, sizeof not_map},
-               {binary, sizeof binary},         {deep, sizeof deep}};
+    } bad[] = {{huge_array, sizeof huge_array},
+               {truncated, sizeof truncated},
+               {not_map, sizeof not_map},
+               {binary, sizeof binary},
+               {deep, sizeof deep}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         r = http(&env.srv, "POST", "/api/quote", h, bad[i].p, bad[i].n);
         cr_expect_eq(r.status, 400, "bad body %zu: %ld", i, r.status);
@@ -293,7 +302,8 @@ Test(api_quote, msgpack_request_and_answer_round_trip)
 
 Test(api_quote, changed_cost_setting_applies_to_the_next_quote)
 {
-    const char *body = "{\"dim_x_mm\":20,\"dim_y_mm\":20,\"dim_z_mm\":20,\"volume_cm3\":8,\"material\":\"PLA\"}";
+    const char *body =
+        "{\"dim_x_mm\":20,\"dim_y_mm\":20,\"dim_z_mm\":20,\"volume_cm3\":8,\"material\":\"PLA\"}";
     cJSON *a = quote_ok(NULL, body);
     set_setting(env.dir, "cost.gst_pct", "5");
     usleep(1300 * 1000); /* the server's settings TTL */
@@ -313,7 +323,8 @@ Test(api_quote, changed_cost_setting_applies_to_the_next_quote)
  * the next quote at once. */
 Test(api_quote, inactive_material_is_refused_right_after_the_change)
 {
-    const char *body = "{\"dim_x_mm\":20,\"dim_y_mm\":20,\"dim_z_mm\":20,\"volume_cm3\":8,\"material\":\"PETG\"}";
+    const char *body =
+        "{\"dim_x_mm\":20,\"dim_y_mm\":20,\"dim_z_mm\":20,\"volume_cm3\":8,\"material\":\"PETG\"}";
     cJSON_Delete(quote_ok(NULL, body));
     pf_store_options o = fast_options(env.dir);
     pf_store *st = NULL;
@@ -331,10 +342,12 @@ Test(api_quote, inactive_material_is_refused_right_after_the_change)
 
 Test(api_quote, shipping_by_pin_code_with_its_gst)
 {
-    const char *pickup = "{\"dim_x_mm\":40,\"dim_y_mm\":40,\"dim_z_mm\":40,\"volume_cm3\":40,\"material\":\"PLA\","
-                         "\"quantity\":3}";
-    const char *ship = "{\"dim_x_mm\":40,\"dim_y_mm\":40,\"dim_z_mm\":40,\"volume_cm3\":40,\"material\":\"PLA\","
-                       "\"quantity\":3,\"fulfillment\":\"ship\",\"shipping_zip\":\"110001\"}";
+    const char *pickup =
+        "{\"dim_x_mm\":40,\"dim_y_mm\":40,\"dim_z_mm\":40,\"volume_cm3\":40,\"material\":\"PLA\","
+        "\"quantity\":3}";
+    const char *ship =
+        "{\"dim_x_mm\":40,\"dim_y_mm\":40,\"dim_z_mm\":40,\"volume_cm3\":40,\"material\":\"PLA\","
+        "\"quantity\":3,\"fulfillment\":\"ship\",\"shipping_zip\":\"110001\"}";
     cJSON *a = quote_ok(NULL, pickup), *b = quote_ok(NULL, ship);
     const cJSON *pa = cJSON_GetObjectItem(a, "price"), *pb = cJSON_GetObjectItem(b, "price");
     cr_expect_gt(paise(jnum(pb, "shipping")), 0);
@@ -346,14 +359,16 @@ Test(api_quote, shipping_by_pin_code_with_its_gst)
     cr_expect(jnum(s, "billed_weight_g") > jnum(b, "total_weight_g"), "packaging is added");
     cr_expect_str_eq(jstr(b, "fulfillment"), "ship");
     /* Farther costs at least as much as nearer (the shop is in Bengaluru, 560001). */
-    cJSON *near = quote_ok(NULL, "{\"dim_x_mm\":40,\"dim_y_mm\":40,\"dim_z_mm\":40,\"volume_cm3\":40,"
-                                 "\"material\":\"PLA\",\"quantity\":3,\"fulfillment\":\"ship\",\"shipping_zip\":\"560001\"}");
+    cJSON *near = quote_ok(
+        NULL, "{\"dim_x_mm\":40,\"dim_y_mm\":40,\"dim_z_mm\":40,\"volume_cm3\":40,"
+              "\"material\":\"PLA\",\"quantity\":3,\"fulfillment\":\"ship\",\"shipping_zip\":\"560001\"}");
     cr_expect_leq(paise(jnum(cJSON_GetObjectItem(near, "price"), "shipping")), paise(jnum(pb, "shipping")));
     cJSON_Delete(near);
     cJSON_Delete(a);
     cJSON_Delete(b);
-    quote_fails("{\"volume_cm3\":8,\"material\":\"PLA\",\"fulfillment\":\"ship\",\"shipping_zip\":\"12345\"}", 422,
-                "shipping_zip");
-    quote_fails("{\"volume_cm3\":8,\"material\":\"PLA\",\"fulfillment\":\"ship\",\"shipping_zip\":\"000000\"}", 422,
-                "shipping_zip");
+    quote_fails("{\"volume_cm3\":8,\"material\":\"PLA\",\"fulfillment\":\"ship\",\"shipping_zip\":\"12345\"}",
+                422, "shipping_zip");
+    quote_fails(
+        "{\"volume_cm3\":8,\"material\":\"PLA\",\"fulfillment\":\"ship\",\"shipping_zip\":\"000000\"}", 422,
+        "shipping_zip");
 }

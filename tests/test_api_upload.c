@@ -11,8 +11,13 @@ static acct_env env;
 
 static void start(void)
 {
-    const char *all[] = {"ratelimit.upload_max", "100000", "ratelimit.general_max", "100000",
-                         "ratelimit.quote_max",  "100000", NULL};
+    const char *all[] = {"ratelimit.upload_max",
+                         "100000",
+                         "ratelimit.general_max",
+                         "100000",
+                         "ratelimit.quote_max",
+                         "100000",
+                         NULL};
     setenv("PRINTFORGE_ARGON2", "min", 1);
     scratch_dir(env.dir, sizeof env.dir);
     env.ids = seed_dir(env.dir, all);
@@ -336,7 +341,8 @@ Test(api_upload, identical_reupload_gets_its_own_session_and_shares_the_blob)
     const char *same[] = {"volume_cm3", "triangles", "surface_area_cm2", "shells", "size_bytes"};
     for (size_t k = 0; k < sizeof same / sizeof same[0]; k++)
         cr_expect_eq(jnum(a[0], same[k]), jnum(a[1], same[k]), "%s", same[k]);
-    cr_expect(cJSON_Compare(cJSON_GetObjectItem(a[0], "warnings"), cJSON_GetObjectItem(a[1], "warnings"), true));
+    cr_expect(
+        cJSON_Compare(cJSON_GetObjectItem(a[0], "warnings"), cJSON_GetObjectItem(a[1], "warnings"), true));
     cr_expect_eq(paise(jnum(cJSON_GetObjectItem(cJSON_GetObjectItem(a[0], "quote"), "price"), "total")),
                  paise(jnum(cJSON_GetObjectItem(cJSON_GetObjectItem(a[1], "quote"), "price"), "total")));
     pf_store_options o = fast_options(env.dir);
@@ -399,7 +405,8 @@ Test(api_upload, concurrent_uploads_each_get_a_session)
     env.srv = server_start(env.dir);
     for (int i = 0; i < N; i++) {
         char body[128];
-        snprintf(body, sizeof body, "{\"session_id\":%llu,\"material\":\"PLA\"}", (unsigned long long)u[i].sid);
+        snprintf(body, sizeof body, "{\"session_id\":%llu,\"material\":\"PLA\"}",
+                 (unsigned long long)u[i].sid);
         http_res r = req(&env, "POST", "/api/quote", auth, body);
         cr_expect_eq(r.status, 200, "session %llu: %s", (unsigned long long)u[i].sid, r.body);
         http_free(&r);
@@ -417,7 +424,8 @@ Test(api_upload, purge_works_through_many_batches)
     cr_assert_eq(pf_store_open(&o, &st, &eb), PF_E_OK);
     pf_upload u = {0};
     cr_assert_eq(pf_store_upload_get(st, NULL, first, &u, &eb), PF_E_OK);
-    for (int i = 0; i < 700; i++) { /* copies of one record sharing its blob: expired, with a live one every 7 */
+    for (int i = 0; i < 700;
+         i++) { /* copies of one record sharing its blob: expired, with a live one every 7 */
         pf_upload c = u;
         c.id = 0;
         c.filename = strdup("x.stl"), c.format = strdup("stl");

@@ -45,7 +45,8 @@ Test(fastquote, accuracy_against_the_slicer_reference)
         double g = atof(col[11]), t = atof(col[14]);
         bool dup = false;
         for (size_t i = 0; i < n && !dup; i++)
-            dup = seen[i][0] == vol && seen[i][1] == x && seen[i][2] == y && seen[i][3] == z && seen[i][4] == inf;
+            dup = seen[i][0] == vol && seen[i][1] == x && seen[i][2] == y && seen[i][3] == z &&
+                  seen[i][4] == inf;
         if (dup) continue;
         seen[n][0] = vol, seen[n][1] = x, seen[n][2] = y, seen[n][3] = z, seen[n][4] = inf;
         pf_estimate e = est_ok(x, y, z, vol, inf / 100);

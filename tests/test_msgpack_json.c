@@ -71,8 +71,8 @@ Test(msgpack_json, every_width_of_every_type_is_read)
         msgpack_pack_int(&pk, i);
     cJSON *j = from_mp(sb.data, sb.size, PF_E_OK);
     cr_assert_eq(cJSON_GetArraySize(j), 12);
-    double want[] = {200, 60000, 4000000000.0, 1099511627776.0, -100, -30000, -2000000000, -1099511627776.0, 0.5,
-                     -0.25};
+    double want[] = {200, 60000, 4000000000.0, 1099511627776.0, -100, -30000, -2000000000, -1099511627776.0,
+                     0.5, -0.25};
     for (int i = 0; i < 10; i++)
         cr_expect_eq(cJSON_GetArrayItem(j, i)->valuedouble, want[i], "item %d", i);
     cr_expect_eq(strlen(cJSON_GetArrayItem(j, 10)->valuestring), 300);
@@ -96,7 +96,14 @@ Test(msgpack_json, hostile_bodies_are_refused)
         {0x81, 0x01, 0x02},                   /* map with an integer key */
         {0xa2, 'a', 0x00},                    /* string with a NUL */
         {0x90, 0x90},                         /* trailing data */
-        {0xcb, 0x7f, 0xf0, 0, 0, 0, },        /* truncated double */
+        {
+            0xcb,
+            0x7f,
+            0xf0,
+            0,
+            0,
+            0,
+        }, /* truncated double */
     };
     static const size_t lens[] = {5, 5, 5, 6, 3, 1, 3, 3, 2, 6};
     for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++)
