@@ -679,8 +679,11 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
     }
     const char *color = NULL;
     if (in->color && *in->color) {
+        /* By name, or by its preview colour ("#1A1A1A") as a colour picker sends it. */
         for (size_t i = 0; i < c.mat->colors.n && !color; i++)
-            if (name_is(c.mat->colors.v[i], in->color)) color = c.mat->colors.v[i];
+            if (name_is(c.mat->colors.v[i], in->color) ||
+                (i < c.mat->color_hex.n && in->color[0] == '#' && name_is(c.mat->color_hex.v[i], in->color)))
+                color = c.mat->colors.v[i];
         if (!color) {
             err =
                 pf_errf(EB(r), PF_E_INVALID_FIELD, "color: %s is not offered in %s", in->color, c.mat->name);

@@ -76,6 +76,18 @@ Test(api_quote, numeric_quote_with_the_fast_model)
     cJSON_Delete(j);
 }
 
+Test(api_quote, color_by_name_or_preview_hex)
+{
+    cJSON *j = quote_ok(NULL, "{\"volume_cm3\":8,\"material\":\"PLA\",\"color\":\"white\"}");
+    cr_expect_str_eq(jstr(j, "color"), "White");
+    cJSON_Delete(j);
+    j = quote_ok(NULL, "{\"volume_cm3\":8,\"material\":\"PLA\",\"color\":\"#1a1a1a\"}");
+    cr_expect_str_eq(jstr(j, "color"), "Black");
+    cr_expect_eq(jnum(cJSON_GetObjectItem(j, "dimensions_mm"), "x"), 20, "a cube of the volume when no box");
+    cJSON_Delete(j);
+    quote_fails("{\"volume_cm3\":8,\"material\":\"PLA\",\"color\":\"#123456\"}", 422, "color");
+}
+
 Test(api_quote, priority_costs_exactly_the_surcharge_more)
 {
     const char *base =
