@@ -629,7 +629,7 @@ Test(api_checkout, admin_coupon_crud)
     cr_expect_eq(paise(j, "value"), 15000);
     cr_expect_eq(paise(j, "min_order"), 50000);
     cr_expect(cJSON_IsFalse(cJSON_GetObjectItem(j, "is_active")));
-    cr_expect_eq(jnum(j, "ends_at"), 1919808000);
+    cr_expect_eq(jnum(j, "ends_at"), 1919721600);
     cJSON_Delete(j);
     http_free(&r);
     r = req(&env, "GET", "/api/admin/coupons", admin_auth, NULL);
