@@ -75,20 +75,20 @@ typedef enum pf_body {
 #define PF_API_JSON_LIMIT ((size_t)1 << 20)
 #define PF_API_FORM_TEXT_LIMIT ((size_t)64 << 10) /* all text fields of one multipart body together */
 
-/* One part of a multipart body, as given to a route's on_part hook. */
-typedef struct pf_part {
+/* One part of a multipart body, as given to a route's on_part hook (not pf_part: engine/mesh.h has that name). */
+typedef struct pf_form_part {
     const char *name;         /* form field name */
     const char *filename;     /* client file name (file parts only) */
     const char *content_type; /* part Content-Type, may be NULL */
     uint64_t offset;          /* offset of data within this part: 0 starts a new part */
-} pf_part;
+} pf_form_part;
 
 /* The one handler signature. */
 typedef pf_err (*pf_handler)(pf_req *r, pf_resp *w);
 /* Streaming hook for file parts of multipart bodies: called with consecutive pieces of each file part, in
  * order, before the handler runs. Returning an error stops reading and answers that error (e.g.
  * PF_E_TOO_LARGE, PF_E_FORMAT_UNKNOWN). Keep per-request state with pf_req_set_ctx. */
-typedef pf_err (*pf_part_fn)(pf_req *r, const pf_part *part, const char *data, size_t len);
+typedef pf_err (*pf_part_fn)(pf_req *r, const pf_form_part *part, const char *data, size_t len);
 
 /* One route. Tables of these are listed in api/routes.c. */
 typedef struct pf_route {

@@ -1,4 +1,168 @@
-/* POST /api/quote (numeric fast model or session_id; JSON or msgpack). */
-#include "api/routes.h"
+/* POST /api/quote: an instant price from the numeric fields (fast model) or from the session_id of an upload
+ * (slicer-grade estimate, cached by mesh), with shipping by PIN code. JSON or msgpack both ways (the
+ * dispatcher converts). The high-volume path: settings from the request's snapshot, one read transaction,
+ * no LMDB write. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
-const pf_route_table pf_api_quote_routes = {NULL, 0};
+#include "api/routes.h"
+#include "api/shop.h"
+
+#define EB(r) pf_req_eb(r)
+
+/* A field as a number: a JSON number or a numeric string (form-driven clients send "20"). Absent or null
+ * leaves *out. */
+static pf_err field_num(pf_req *r, const char *name, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(pf_req_json(r), name);
+    if (!v || cJSON_IsNull(v)) return PF_E_OK;
+    if (cJSON_IsNumber(v)) {
+        if (!isfinite(v->valuedouble)) return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be a number", name);
+        *out = v->valuedouble;
+        return PF_E_OK;
+    }
+    if (cJSON_IsString(v) && *v->valuestring) {
+        char *end;
+        double d = strtod(v->valuestring, &end);
+        if (*end == 0 && isfinite(d)) {
+            *out = d;
+            return PF_E_OK;
+        }
+    }
+    return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be a number", name);
+}
+
+static pf_err field_str(pf_req *r, const char *name, const char **out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(pf_req_json(r), name);
+    if (!v || cJSON_IsNull(v)) return PF_E_OK;
+    if (!cJSON_IsString(v)) return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be a string", name);
+    *out = v->valuestring;
+    return PF_E_OK;
+}
+
+static pf_err field_bool(pf_req *r, const char *name, bool *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(pf_req_json(r), name);
+    if (!v || cJSON_IsNull(v)) return PF_E_OK;
+    if (cJSON_IsBool(v)) *out = cJSON_IsTrue(v);
+    else if (cJSON_IsNumber(v) && (v->valuedouble == 0 || v->valuedouble == 1)) *out = v->valuedouble == 1;
+    else if (cJSON_IsString(v) && (!strcasecmp(v->valuestring, "true") || !strcmp(v->valuestring, "1")))
+        *out = true;
+    else if (cJSON_IsString(v) && (!strcasecmp(v->valuestring, "false") || !strcmp(v->valuestring, "0")))
+        *out = false;
+    else
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be true or false", name);
+    return PF_E_OK;
+}
+
+/* A positive whole number field (ids, quantities) within max. */
+static pf_err field_whole(pf_req *r, const char *name, double max, uint64_t *out)
+{
+    double d = NAN; /* field_num never stores NaN: still NaN means absent */
+    pf_err err = field_num(r, name, &d);
+    if (err || isnan(d)) return err;
+    if (!(d >= 1 && d <= max && d == floor(d)))
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be a whole number from 1 to %.0f", name, max);
+    *out = (uint64_t)d;
+    return PF_E_OK;
+}
+
+static bool add_inr(cJSON *o, const char *k, int64_t paise)
+{
+    return cJSON_AddNumberToObject(o, k, pf_price_to_inr(paise)) != NULL;
+}
+
+static cJSON *shipping_json(const pf_ship_quote *q, const char *method)
+{
+    cJSON *s = cJSON_CreateObject();
+    bool ok = s && cJSON_AddStringToObject(s, "method", method) &&
+              cJSON_AddStringToObject(s, "zip", q->to.pin) &&
+              cJSON_AddStringToObject(s, "district", q->to.district ? q->to.district : "") &&
+              cJSON_AddStringToObject(s, "state", q->to.state ? q->to.state : "") &&
+              cJSON_AddStringToObject(s, "zone", q->to.zone_name ? q->to.zone_name : "") &&
+              cJSON_AddStringToObject(s, "band", pf_ship_band_name(q->band)) &&
+              cJSON_AddNumberToObject(s, "distance_km", round(q->distance_km)) &&
+              cJSON_AddNumberToObject(s, "billed_weight_g", round(q->billed_g)) && add_inr(s, "charge", q->charge) &&
+              add_inr(s, "gst", q->gst) && add_inr(s, "total", q->total);
+    if (!ok) {
+        cJSON_Delete(s);
+        return NULL;
+    }
+    return s;
+}
+
+static pf_err quote(pf_req *r, pf_resp *w)
+{
+    if (!pf_req_json(r)) return pf_errf(EB(r), PF_E_INVALID_FIELD, "body: a JSON or msgpack object is required");
+    pf_shop_item it = {.quantity = 1, .infill_pct = -1};
+    const char *fulfillment = "pickup", *zip = NULL, *method = NULL;
+    uint64_t qty = 1;
+    double infill = NAN;
+    pf_err err = PF_E_OK;
+    if (!err) err = field_str(r, "material", &it.material);
+    if (!err) err = field_str(r, "color", &it.color);
+    if (!err) err = field_whole(r, "quantity", PF_PRICE_MAX_QUANTITY, &qty);
+    if (!err) err = field_num(r, "infill", &infill);
+    if (!err) err = field_bool(r, "priority_print", &it.priority);
+    if (!err) err = field_whole(r, "session_id", 9007199254740992.0, &it.session_id);
+    if (!err) err = field_num(r, "dim_x_mm", &it.dim_mm[0]);
+    if (!err) err = field_num(r, "dim_y_mm", &it.dim_mm[1]);
+    if (!err) err = field_num(r, "dim_z_mm", &it.dim_mm[2]);
+    if (!err) err = field_num(r, "volume_cm3", &it.volume_cm3);
+    if (!err) err = field_str(r, "fulfillment", &fulfillment);
+    if (!err) err = field_str(r, "shipping_zip", &zip);
+    if (!err) err = field_str(r, "shipping_method", &method);
+    if (err) return err;
+    it.quantity = (int64_t)qty;
+    if (!isnan(infill) && !(infill >= 0 && infill <= 100))
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "infill: must be between 0 and 100");
+    if (!isnan(infill)) it.infill_pct = infill;
+    bool ship;
+    if (!strcasecmp(fulfillment, "ship") || !strcasecmp(fulfillment, "shipping") ||
+        !strcasecmp(fulfillment, "delivery"))
+        ship = true;
+    else if (!strcasecmp(fulfillment, "pickup"))
+        ship = false;
+    else
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "fulfillment: must be pickup or ship");
+    if (ship && (!zip || !*zip))
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "shipping_zip: required when fulfillment is ship");
+    if (method && strlen(method) > 64)
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "shipping_method: at most 64 characters");
+
+    pf_shop_line line;
+    if ((err = pf_shop_price_line(r, &it, &line))) return err;
+    pf_ship_quote sq = {0};
+    if (ship) err = pf_shop_shipping(r, zip, line.est.weight_g * (double)line.quantity, &sq);
+    cJSON *o = err ? NULL : pf_shop_line_json(&line);
+    if (!err && !o) err = PF_E_NOMEM;
+    if (!err) {
+        /* The customer's lines: the item's, then shipping with its GST; total is everything payable. */
+        cJSON *pr = cJSON_GetObjectItemCaseSensitive(o, "price");
+        cJSON *sj = ship ? shipping_json(&sq, method && *method ? method : "india_post") : cJSON_CreateNull();
+        int64_t total = line.price.total + (ship ? sq.total : 0);
+        bool ok = pr && sj && cJSON_AddStringToObject(o, "fulfillment", ship ? "ship" : "pickup") &&
+                  cJSON_AddItemToObject(o, "shipping", sj) && add_inr(pr, "shipping", ship ? sq.charge : 0) &&
+                  add_inr(pr, "shipping_gst", ship ? sq.gst : 0) && add_inr(pr, "item_total", line.price.total) &&
+                  cJSON_ReplaceItemInObjectCaseSensitive(pr, "total", cJSON_CreateNumber(pf_price_to_inr(total)));
+        if (!ok) {
+            if (sj && !cJSON_GetObjectItemCaseSensitive(o, "shipping")) cJSON_Delete(sj);
+            err = PF_E_NOMEM;
+        }
+    }
+    pf_shop_line_clear(&line);
+    if (err) {
+        cJSON_Delete(o);
+        return err;
+    }
+    return pf_resp_json(w, 200, o);
+}
+
+static const pf_route routes[] = {
+    {PF_POST, "/api/quote", quote, PF_ACCESS_PUBLIC, NULL, PF_LIMIT_QUOTE, PF_BODY_JSON, 64 << 10, NULL},
+};
+
+const pf_route_table pf_api_quote_routes = {routes, sizeof routes / sizeof routes[0]};

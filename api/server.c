@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "api/config.h"
+#include "api/msgpack_json.h"
 #include "api/ratelimit.h"
 #include "api/routes.h"
 
@@ -76,6 +77,7 @@ struct pf_resp {
     void *read_ctx;            /* its context */
     void (*read_free)(void *); /* frees read_ctx */
     int64_t stream_size;       /* total or -1 */
+    bool msgpack;              /* pf_resp_json packs msgpack (the client Accepts application/msgpack) */
 };
 
 typedef struct form_field {
@@ -121,6 +123,8 @@ struct pf_req {
     size_t nform;                 /* count */
     size_t form_bytes;            /* text bytes together */
     pf_err part_err;              /* first error from the multipart stream */
+    bool body_msgpack;            /* the JSON-route body is application/msgpack */
+    bool want_msgpack;            /* Accept names application/msgpack: JSON answers are packed */
     void *ctx;                    /* handler state */
     void (*ctx_free)(void *);     /* frees ctx */
     /* log */
@@ -400,6 +404,14 @@ static pf_err resp_set(pf_resp *w, int status, const char *ctype, char *body, si
 
 pf_err pf_resp_json(pf_resp *w, int status, cJSON *body)
 {
+    if (w->msgpack && body) {
+        char *m = NULL;
+        size_t n = 0;
+        pf_errbuf eb;
+        pf_err err = pf_json_to_msgpack(body, &m, &n, &eb);
+        cJSON_Delete(body);
+        return err ? err : resp_set(w, status, "application/msgpack", m, n);
+    }
     char *s = body ? cJSON_PrintUnformatted(body) : NULL;
     cJSON_Delete(body);
     if (!s) return PF_E_NOMEM;
@@ -465,6 +477,7 @@ static void resp_from_err(pf_req *r, pf_resp *w, pf_err err, const char *detail)
 {
     int status = pf_err_http_status(err);
     const char *msg = detail && *detail ? detail : pf_err_message(err);
+    w->msgpack = r->want_msgpack;
     if (status >= 500) {
         if (r->srv->log)
             fprintf(r->srv->log, "error method=%s path=%s code=%s detail=\"%s\"\n", r->method, r->path,
@@ -817,11 +830,44 @@ static pf_err apply_limits(pf_req *r)
     return PF_E_OK;
 }
 
+/* With site.twofa_mode "required", a session of a user without 2FA reaches only the public routes, the auth
+ * routes (setting 2FA up is among them) and its own profile and 2FA status, until 2FA is enabled. */
+static bool twofa_setup_pending(const pf_req *r)
+{
+    const pf_route *rt = r->cr->rt;
+    if (r->who.kind != PF_AUTH_JWT || r->who.user.totp_enabled || rt->access == PF_ACCESS_PUBLIC) return false;
+    if (strcmp(pf_api_config_get(r->cfg, "site.twofa_mode", "optional"), "required")) return false;
+    return strncmp(rt->pattern, "/api/auth/", 10) && strcmp(rt->pattern, "/api/user/2fa-status") &&
+           !(rt->method == PF_GET && !strcmp(rt->pattern, "/api/user/profile"));
+}
+
 static bool media_type_is(const char *ct, const char *want)
 {
     size_t n = strlen(want);
     if (!ct || strncasecmp(ct, want, n)) return false;
     return !ct[n] || ct[n] == ';' || ct[n] == ' ';
+}
+
+static bool is_msgpack_type(const char *ct)
+{
+    return media_type_is(ct, "application/msgpack") || media_type_is(ct, "application/x-msgpack");
+}
+
+/* True when the Accept header lists a msgpack media type (with a non-zero q). */
+static bool accepts_msgpack(const char *accept)
+{
+    for (const char *p = accept; p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char one[128];
+        snprintf(one, sizeof one, "%.*s", (int)(n < sizeof one ? n : sizeof one - 1), p);
+        const char *q = strstr(one, ";q=0");
+        if (is_msgpack_type(one) && !(q && !strpbrk(q + 4, "123456789"))) return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
 }
 
 static enum MHD_Result answer_preflight(pf_req *r)
@@ -853,6 +899,7 @@ static enum MHD_Result begin(pf_req *r)
     pf_server *s = r->srv;
     pf_errbuf eb = {{0}};
     r->cfg = config_acquire(s);
+    r->want_msgpack = accepts_msgpack(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept"));
     const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
     if (origin) {
         if (!pf_api_origin_allowed(r->cfg, origin))
@@ -892,6 +939,9 @@ static enum MHD_Result begin(pf_req *r)
         return send_resp(r, &w);
     }
     if ((err = pf_api_access_decide(rt, &r->who, &eb))) return send_error(r, err, eb.msg);
+    if (twofa_setup_pending(r))
+        return send_error(r, PF_E_FORBIDDEN,
+                          "two-factor authentication is required: set it up first (GET /api/auth/setup-2fa)");
 
     /* Body checks that the headers already settle. */
     const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -909,8 +959,12 @@ static enum MHD_Result begin(pf_req *r)
         r->limit = rt->max_body ? rt->max_body : PF_API_JSON_LIMIT;
     }
     if (clen > r->limit) return send_error(r, PF_E_TOO_LARGE, "request body too large");
-    if (has_body && rt->body == PF_BODY_JSON && !media_type_is(ct, "application/json"))
-        return send_error(r, PF_E_UNSUPPORTED_MEDIA_TYPE, "expected Content-Type: application/json");
+    if (has_body && rt->body == PF_BODY_JSON && !media_type_is(ct, "application/json")) {
+        if (!is_msgpack_type(ct))
+            return send_error(r, PF_E_UNSUPPORTED_MEDIA_TYPE,
+                              "expected Content-Type: application/json or application/msgpack");
+        r->body_msgpack = true;
+    }
     if (rt->body == PF_BODY_MULTIPART) {
         if (!media_type_is(ct, "multipart/form-data"))
             return send_error(r, PF_E_UNSUPPORTED_MEDIA_TYPE, "expected Content-Type: multipart/form-data");
@@ -934,7 +988,7 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char 
             r->part_err = pf_errf(&r->eb, PF_E_INVALID_FIELD, "%s: file fields are not accepted here", key);
             return MHD_NO;
         }
-        pf_part p = {key, filename, content_type, off};
+        pf_form_part p = {key, filename, content_type, off};
         if (size || !off) r->part_err = r->cr->rt->on_part(r, &p, data, size);
         return r->part_err ? MHD_NO : MHD_YES;
     }
@@ -996,6 +1050,9 @@ static enum MHD_Result finish(pf_req *r)
         MHD_destroy_post_processor(r->pp);
         r->pp = NULL;
         if (r->part_err) return send_error(r, r->part_err, r->eb.msg);
+    } else if (r->cr->rt->body == PF_BODY_JSON && r->len && r->body_msgpack) {
+        if ((err = pf_msgpack_to_json(r->body, r->len, &r->json, &r->eb))) return send_error(r, err, r->eb.msg);
+        if (!cJSON_IsObject(r->json)) return send_error(r, PF_E_INVAL, "msgpack body must be a map");
     } else if (r->cr->rt->body == PF_BODY_JSON && r->len) {
         const char *end = NULL;
         r->json = cJSON_ParseWithLengthOpts(r->body, r->len, &end, false);
@@ -1011,7 +1068,7 @@ static enum MHD_Result finish(pf_req *r)
         if (end != r->body + r->len) return send_error(r, PF_E_INVAL, "malformed JSON: trailing data");
         if (!cJSON_IsObject(r->json)) return send_error(r, PF_E_INVAL, "JSON body must be an object");
     }
-    pf_resp w = {0};
+    pf_resp w = {.msgpack = r->want_msgpack};
     r->eb.msg[0] = 0;
     err = r->cr->rt->handler(r, &w);
     if (err) {

@@ -51,6 +51,13 @@ typedef struct pf_shop_line {
     pf_sha256 blob;          /* model blob digest (zero for the numeric source) */
     char *filename;          /* original file name, NULL for numeric */
     char *format;            /* "stl", "obj", "3mf", NULL for numeric */
+    /* What was priced (copied from the item after defaults were applied). */
+    int64_t quantity;        /* units */
+    double infill_pct;       /* infill used, 0..100 */
+    bool priority;           /* priority print */
+    char *printer_name;      /* name of printer_id, NULL when none fits */
+    uint64_t session_id;     /* the upload priced, 0 = none */
+    uint64_t model_id;       /* the catalog model priced, 0 = none */
 } pf_shop_line;
 
 /* Cost-engine settings from the request's settings snapshot ("cost.<key>"), defaults for missing keys.
@@ -81,5 +88,21 @@ pf_err pf_shop_shipping(pf_req *r, const char *dest_pin, double goods_g, pf_ship
 /* The customer-facing JSON of a line: weight, times, price lines (material, printing, priority, gst, total in
  * rupees), fits, printer and the estimate breakdown. Returns NULL on NOMEM. */
 cJSON *pf_shop_line_json(const pf_shop_line *l);
+
+/* ---- the estimate cache, for tests and benches ---- */
+
+/* Counters of the process-wide estimate cache. */
+typedef struct pf_shop_cache_stats {
+    size_t entries;   /* meshes cached now */
+    size_t bytes;     /* their estimate caches' heap bytes */
+    uint64_t hits;    /* lookups answered from memory */
+    uint64_t misses;  /* lookups that rebuilt the entry from the stored blob */
+    uint64_t evicted; /* entries dropped to stay within the bounds */
+} pf_shop_cache_stats;
+void pf_shop_cache_stats_get(pf_shop_cache_stats *out);
+/* Sets the bounds (0 keeps a bound as is; defaults 512 entries, 256 MiB) and drops entries over them. */
+void pf_shop_cache_limits(size_t max_entries, size_t max_bytes);
+/* Empties the cache (entries in use are freed when their last user is done). */
+void pf_shop_cache_clear(void);
 
 #endif

@@ -16,7 +16,7 @@
 
 /* The route's on_part hook for multipart routes that accept "model_file" (other file fields: 422). Refuses a
  * format not allowed by settings (by file name extension, then by content) as soon as the part starts. */
-pf_err pf_upload_on_part(pf_req *r, const pf_part *part, const char *data, size_t len);
+pf_err pf_upload_on_part(pf_req *r, const pf_form_part *part, const char *data, size_t len);
 
 /* Call from the handler after the body: reads and analyses the received file, prepares its estimate, stores
  * the blob and an upload record owned by the caller, expiring after upload.expiry_hours. *out (clear it with

@@ -466,6 +466,11 @@ size_t pf_estimate_cache_layers(const pf_estimate_cache *c)
     return c->nlayers;
 }
 
+size_t pf_estimate_cache_bytes(const pf_estimate_cache *c)
+{
+    return sizeof *c + c->nlayers * (sizeof *c->layers + sizeof *c->recs); /* recs is sized for nlayers */
+}
+
 const pf_layer_cells *pf_estimate_cache_layer(const pf_estimate_cache *c, size_t l)
 {
     return l < c->nlayers ? &c->layers[l].cells : NULL;

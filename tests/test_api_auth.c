@@ -353,6 +353,25 @@ Test(api_auth, twofa_site_modes)
     cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(j, "twofa_setup_required")), "%s", r.body);
     cJSON_Delete(j);
     http_free(&r);
+    /* Until 2FA is set up the session reaches only what setting it up needs. */
+    r = req(&env, "GET", "/api/admin/tokens", auth, NULL);
+    expect_error(&r, 403, "two-factor");
+    http_free(&r);
+    r = req(&env, "GET", "/api/user/addresses", auth, NULL);
+    expect_error(&r, 403, "two-factor");
+    http_free(&r);
+    r = req(&env, "GET", "/api/auth/me", auth, NULL);
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    r = req(&env, "GET", "/api/user/2fa-status", auth, NULL);
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    r = req(&env, "GET", "/api/auth/setup-2fa", auth, NULL);
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    r = req(&env, "GET", "/api/health", auth, NULL);
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
 }
 
 static void start_default_limits(void)

@@ -1,0 +1,726 @@
+/* The commerce core (api/shop.h): settings from the request's snapshot, material and printer records read in
+ * one LMDB read transaction, the slicer-grade estimate of stored meshes kept in a process-wide LRU cache keyed
+ * by blob digest, the fast model for numeric quotes, and the customer-facing JSON of a priced line. */
+#include "api/shop.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "engine/analyze.h"
+#include "engine/backends.h"
+#include "engine/fastquote.h"
+#include "engine/mesh.h"
+#include "engine/profile.h"
+
+#define EB(r) pf_req_eb(r)
+/* Printers and materials a shop keeps: far more than any real shop, bounded so a list stays one read. */
+#define MAX_PRINTERS 1000
+#define MAX_MATERIALS 1000
+
+/* ---- settings ---- */
+
+/* A numeric setting: def when unset; PF_E_INVAL naming the key when set but not a finite number. */
+static pf_err setting_num(pf_req *r, const char *key, double def, double *out)
+{
+    const char *v = pf_req_setting(r, key, NULL);
+    if (!v) {
+        *out = def;
+        return PF_E_OK;
+    }
+    char *end;
+    double d = strtod(v, &end);
+    while (end != v && isspace((unsigned char)*end))
+        end++;
+    if (end == v || *end || !isfinite(d)) return pf_errf(EB(r), PF_E_INVAL, "setting %s: not a number", key);
+    *out = d;
+    return PF_E_OK;
+}
+
+pf_err pf_shop_price_settings(pf_req *r, pf_price_settings *out)
+{
+    pf_price_settings s = pf_price_settings_default();
+    for (size_t i = 0; i < pf_price_setting_count(); i++) {
+        const pf_price_setting_info *in = pf_price_setting_info_at(i);
+        char key[96];
+        double cur = 0, v;
+        snprintf(key, sizeof key, "cost.%s", in->key);
+        pf_err err = pf_price_setting_get(&s, in->key, &cur, EB(r));
+        if (!err) err = setting_num(r, key, cur, &v);
+        if (!err && v != cur && pf_price_setting_set(&s, in->key, v, EB(r)))
+            err = pf_errf(EB(r), PF_E_INVAL, "setting %s: %g is outside %g..%g", key, v, in->min, in->max);
+        if (err) return err;
+    }
+    *out = s;
+    return PF_E_OK;
+}
+
+pf_err pf_shop_ship_settings(pf_req *r, pf_ship_settings *out)
+{
+    pf_ship_settings s = pf_ship_settings_default();
+    const char *pin = pf_req_setting(r, "shipping.origin_pin", NULL);
+    if (pin) {
+        size_t n = strlen(pin);
+        if (n != 6 || strspn(pin, "0123456789") != 6)
+            return pf_errf(EB(r), PF_E_INVAL, "setting shipping.origin_pin: not a six-digit PIN code");
+        memcpy(s.origin_pin, pin, 7);
+    }
+    pf_err err = setting_num(r, "shipping.packaging_g", s.packaging_g, &s.packaging_g);
+    if (!err) err = setting_num(r, "shipping.packaging_pct", s.packaging_pct, &s.packaging_pct);
+    if (!err) err = setting_num(r, "shipping.gst_pct", s.gst_pct, &s.gst_pct);
+    if (err) return err;
+    if (s.packaging_g < 0 || s.packaging_pct < 0 || s.gst_pct < 0 || s.gst_pct > 100)
+        return pf_errf(EB(r), PF_E_INVAL, "shipping settings: negative packaging or GST outside 0..100");
+    *out = s;
+    return PF_E_OK;
+}
+
+pf_err pf_shop_shipping(pf_req *r, const char *dest_pin, double goods_g, pf_ship_quote *out)
+{
+    pf_ship_settings ss;
+    pf_err err = pf_shop_ship_settings(r, &ss);
+    if (err) return err;
+    if (!dest_pin || !*dest_pin)
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "shipping_zip: required for shipping");
+    pf_errbuf eb = {{0}};
+    pf_ship_quote q;
+    err = pf_ship_quote_parcel(&ss, dest_pin, goods_g, &q, &eb);
+    if (err == PF_E_NOMEM) return pf_errf(EB(r), err, "shipping");
+    if (err) return pf_errf(EB(r), PF_E_INVALID_FIELD, "shipping_zip: %s", eb.msg[0] ? eb.msg : "not deliverable");
+    *out = q;
+    return PF_E_OK;
+}
+
+/* ---- the estimate cache ---- */
+
+typedef struct cache_entry {
+    pf_sha256 key;               /* blob digest */
+    pf_estimate_cache *est;      /* prepared slicing, default profile */
+    double dims[3];              /* bounding box of the printed parts, mm */
+    double volume_mm3;           /* their solid volume */
+    size_t bytes;                /* heap bytes of est */
+    unsigned refs;               /* holders: the cache while listed, plus each lookup in progress */
+    bool listed;                 /* in the hash table and the LRU list */
+    struct cache_entry *prev;    /* LRU list: towards the most recently used */
+    struct cache_entry *next;    /* towards the least recently used */
+    struct cache_entry *hnext;   /* hash chain */
+} cache_entry;
+
+#define CACHE_BUCKETS 4096
+
+/* The one process-wide cache (the brief's exception to "no mutable globals": prepared meshes are shared by
+ * every request of every server in the process, like the OpenCL program cache). */
+static struct {
+    pthread_mutex_t mu;                 /* guards everything below */
+    cache_entry *bucket[CACHE_BUCKETS]; /* hash table by digest */
+    cache_entry *head, *tail;           /* LRU list: head most recent */
+    size_t n, bytes;                    /* entries listed, their bytes */
+    size_t max_n, max_bytes;            /* bounds */
+    uint64_t hits, misses, evicted;     /* counters */
+} g_cache = {.mu = PTHREAD_MUTEX_INITIALIZER, .max_n = 512, .max_bytes = (size_t)256 << 20};
+
+static size_t bucket_of(const pf_sha256 *k)
+{
+    size_t h;
+    memcpy(&h, k->b, sizeof h);
+    return h % CACHE_BUCKETS;
+}
+
+static void entry_free(cache_entry *e)
+{
+    if (!e) return;
+    pf_estimate_cache_free(e->est);
+    free(e);
+}
+
+/* Drops one holder (the caller holds g_cache.mu). */
+static void entry_unref_locked(cache_entry *e)
+{
+    if (--e->refs == 0) entry_free(e);
+}
+
+static void lru_unlink(cache_entry *e)
+{
+    if (e->prev) e->prev->next = e->next;
+    else g_cache.head = e->next;
+    if (e->next) e->next->prev = e->prev;
+    else g_cache.tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void lru_push_front(cache_entry *e)
+{
+    e->prev = NULL;
+    e->next = g_cache.head;
+    if (g_cache.head) g_cache.head->prev = e;
+    g_cache.head = e;
+    if (!g_cache.tail) g_cache.tail = e;
+}
+
+/* Removes e from the table and the list (the caller holds g_cache.mu). */
+static void entry_delist_locked(cache_entry *e)
+{
+    cache_entry **p = &g_cache.bucket[bucket_of(&e->key)];
+    while (*p && *p != e)
+        p = &(*p)->hnext;
+    if (*p) *p = e->hnext;
+    lru_unlink(e);
+    e->listed = false;
+    g_cache.n--;
+    g_cache.bytes -= e->bytes;
+    entry_unref_locked(e);
+}
+
+static void evict_locked(void)
+{
+    while (g_cache.tail && (g_cache.n > g_cache.max_n || g_cache.bytes > g_cache.max_bytes)) {
+        entry_delist_locked(g_cache.tail);
+        g_cache.evicted++;
+    }
+}
+
+/* The entry for key with one more holder, or NULL. */
+static cache_entry *cache_get(const pf_sha256 *key)
+{
+    pthread_mutex_lock(&g_cache.mu);
+    cache_entry *e = g_cache.bucket[bucket_of(key)];
+    while (e && memcmp(e->key.b, key->b, sizeof key->b))
+        e = e->hnext;
+    if (e) {
+        e->refs++;
+        lru_unlink(e);
+        lru_push_front(e);
+    }
+    pthread_mutex_unlock(&g_cache.mu);
+    return e;
+}
+
+static void cache_put_back(cache_entry *e)
+{
+    if (!e) return;
+    pthread_mutex_lock(&g_cache.mu);
+    entry_unref_locked(e);
+    pthread_mutex_unlock(&g_cache.mu);
+}
+
+/* Lists fresh (which the caller holds once) unless its key is listed already; returns the listed entry with
+ * one holder for the caller (fresh is released when it lost the race). */
+static cache_entry *cache_insert(cache_entry *fresh)
+{
+    pthread_mutex_lock(&g_cache.mu);
+    size_t b = bucket_of(&fresh->key);
+    cache_entry *e = g_cache.bucket[b];
+    while (e && memcmp(e->key.b, fresh->key.b, sizeof fresh->key.b))
+        e = e->hnext;
+    if (e) {
+        e->refs++;
+        entry_unref_locked(fresh);
+    } else {
+        e = fresh;
+        e->refs++; /* the cache's own hold */
+        e->listed = true;
+        e->hnext = g_cache.bucket[b];
+        g_cache.bucket[b] = e;
+        lru_push_front(e);
+        g_cache.n++;
+        g_cache.bytes += e->bytes;
+        evict_locked();
+    }
+    pthread_mutex_unlock(&g_cache.mu);
+    return e;
+}
+
+void pf_shop_cache_stats_get(pf_shop_cache_stats *out)
+{
+    pthread_mutex_lock(&g_cache.mu);
+    *out = (pf_shop_cache_stats){g_cache.n, g_cache.bytes, g_cache.hits, g_cache.misses, g_cache.evicted};
+    pthread_mutex_unlock(&g_cache.mu);
+}
+
+void pf_shop_cache_limits(size_t max_entries, size_t max_bytes)
+{
+    pthread_mutex_lock(&g_cache.mu);
+    if (max_entries) g_cache.max_n = max_entries;
+    if (max_bytes) g_cache.max_bytes = max_bytes;
+    evict_locked();
+    pthread_mutex_unlock(&g_cache.mu);
+}
+
+void pf_shop_cache_clear(void)
+{
+    pthread_mutex_lock(&g_cache.mu);
+    while (g_cache.tail)
+        entry_delist_locked(g_cache.tail);
+    pthread_mutex_unlock(&g_cache.mu);
+}
+
+static void count(bool hit)
+{
+    pthread_mutex_lock(&g_cache.mu);
+    if (hit) g_cache.hits++;
+    else g_cache.misses++;
+    pthread_mutex_unlock(&g_cache.mu);
+}
+
+/* The SIMD backend, one per process: its stages are stateless, so every worker thread may share it. One
+ * thread per prepare: the server already runs one request per core. */
+static pthread_once_t g_be_once = PTHREAD_ONCE_INIT;
+static pf_backend *g_be;
+
+static void backend_init(void)
+{
+    pf_errbuf eb;
+    if (pf_backend_simd_create(1, &g_be)) pf_backend_get("scalar", &g_be, &eb);
+}
+
+/* The estimator's profile for shop quotes: the default (PrusaSlicer MK3S 0.20 mm QUALITY). Material density
+ * only scales weight at the end (the shop recomputes weight per material), so one prepared cache per mesh
+ * serves every material and infill. */
+static pf_profile shop_profile(void)
+{
+    return pf_profile_default();
+}
+
+static pf_err entry_build(pf_req *r, const pf_sha256 *key, const pf_mesh *mesh, cache_entry **out)
+{
+    pthread_once(&g_be_once, backend_init);
+    if (!g_be) return pf_errf(EB(r), PF_E_DEVICE, "no estimator backend");
+    pf_mesh_stats ms;
+    pf_err err = pf_mesh_stats_compute(mesh, &ms, EB(r));
+    if (err) return err;
+    cache_entry *e = calloc(1, sizeof *e);
+    if (!e) return pf_errf(EB(r), PF_E_NOMEM, "estimate cache");
+    pf_profile p = shop_profile();
+    if ((err = pf_estimate_prepare(mesh, &p, g_be, &e->est, EB(r)))) {
+        free(e);
+        return err;
+    }
+    e->key = *key;
+    memcpy(e->dims, ms.dims, sizeof e->dims);
+    e->volume_mm3 = ms.volume_mm3;
+    e->bytes = pf_estimate_cache_bytes(e->est) + sizeof *e;
+    e->refs = 1;
+    *out = e;
+    return PF_E_OK;
+}
+
+pf_err pf_shop_cache_mesh(pf_req *r, const pf_sha256 *blob, const pf_mesh *mesh)
+{
+    cache_entry *e = cache_get(blob);
+    if (e) { /* the same content was prepared before: nothing to do */
+        cache_put_back(e);
+        return PF_E_OK;
+    }
+    pf_err err = entry_build(r, blob, mesh, &e);
+    if (err) return err;
+    cache_put_back(cache_insert(e));
+    return PF_E_OK;
+}
+
+/* A growable buffer filled by pf_store_blob_read. */
+typedef struct blob_buf {
+    char *p;      /* bytes */
+    size_t n;     /* used */
+    size_t cap;   /* allocated */
+    size_t limit; /* refused beyond */
+} blob_buf;
+
+static pf_err blob_sink(void *ctx, const void *data, size_t len)
+{
+    blob_buf *b = ctx;
+    if (len > b->limit - b->n) return PF_E_TOO_LARGE;
+    if (b->n + len > b->cap) {
+        size_t cap = b->cap ? b->cap : 1 << 16;
+        while (cap < b->n + len)
+            cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (!q) return PF_E_NOMEM;
+        b->p = q, b->cap = cap;
+    }
+    memcpy(b->p + b->n, data, len);
+    b->n += len;
+    return PF_E_OK;
+}
+
+/* The entry for key: from memory, or rebuilt from the stored blob (after a restart or an eviction). */
+static pf_err entry_acquire(pf_req *r, const pf_sha256 *key, cache_entry **out)
+{
+    cache_entry *e = cache_get(key);
+    if (e) {
+        count(true);
+        *out = e;
+        return PF_E_OK;
+    }
+    count(false);
+    const char *mb = pf_req_setting(r, "site.max_file_size_mb", "50");
+    unsigned long long mbv = strtoull(mb, NULL, 10);
+    pf_intake_limits lim = {.max_file_bytes = (size_t)(mbv ? mbv : 50) << 20};
+    blob_buf b = {.limit = lim.max_file_bytes};
+    pf_mesh *mesh = NULL;
+    pf_err err = pf_store_blob_read(pf_req_store(r), key, blob_sink, &b, EB(r));
+    if (err == PF_E_NOT_FOUND) err = pf_errf(EB(r), PF_E_NOT_FOUND, "the model file is no longer stored");
+    if (!err) err = pf_mesh_read_mem(b.p, b.n, &lim, &mesh, EB(r));
+    free(b.p);
+    if (!err) err = entry_build(r, key, mesh, &e);
+    pf_mesh_free(mesh);
+    if (err) return err;
+    *out = cache_insert(e);
+    return PF_E_OK;
+}
+
+/* ---- records for one line, read in one transaction ---- */
+
+typedef struct line_ctx {
+    pf_req *r;              /* request */
+    const pf_shop_item *in; /* what to price */
+    pf_material mat;        /* the material */
+    pf_printer *printers;   /* every printer */
+    size_t nprinters;       /* count */
+    pf_upload up;           /* the session, if any */
+    pf_model model;         /* the catalog model, if any */
+} line_ctx;
+
+static bool name_is(const char *a, const char *b)
+{
+    return a && b && !strcasecmp(a, b);
+}
+
+/* The material by name: the unique index holds names byte for byte as stored, so try the name as given and
+ * upper-cased (the seeded names), then compare every material ignoring case. */
+static pf_err find_material(pf_store *st, pf_txn *t, const char *name, pf_material *out, pf_errbuf *eb)
+{
+    pf_err err = pf_store_material_by_name(st, t, name, out, eb);
+    if (err != PF_E_NOT_FOUND) return err;
+    char up[128];
+    size_t n = strlen(name);
+    if (n < sizeof up) {
+        for (size_t i = 0; i <= n; i++)
+            up[i] = (char)toupper((unsigned char)name[i]);
+        pf_material_clear(out);
+        err = pf_store_material_by_name(st, t, up, out, eb);
+        if (err != PF_E_NOT_FOUND) return err;
+    }
+    pf_material *all = NULL;
+    size_t cnt = 0;
+    uint64_t next;
+    if ((err = pf_store_material_list(st, t, 0, MAX_MATERIALS, &all, &cnt, &next, eb))) return err;
+    err = PF_E_NOT_FOUND;
+    for (size_t i = 0; i < cnt && err; i++)
+        if (name_is(all[i].name, name)) {
+            pf_material_clear(out);
+            *out = all[i];
+            memset(&all[i], 0, sizeof all[i]);
+            err = PF_E_OK;
+        }
+    pf_material_list_free(all, cnt);
+    return err;
+}
+
+static pf_err line_read(pf_txn *t, void *vctx, pf_errbuf *eb)
+{
+    line_ctx *c = vctx;
+    pf_store *st = pf_req_store(c->r);
+    /* The body may run twice: start from empty records each time. */
+    pf_material_clear(&c->mat);
+    pf_printer_list_free(c->printers, c->nprinters);
+    c->printers = NULL, c->nprinters = 0;
+    pf_upload_clear(&c->up);
+    pf_model_clear(&c->model);
+    pf_err err = find_material(st, t, c->in->material, &c->mat, eb);
+    if (err == PF_E_NOT_FOUND) return pf_errf(eb, PF_E_INVALID_FIELD, "material: unknown material '%s'", c->in->material);
+    if (err) return err;
+    uint64_t next;
+    if ((err = pf_store_printer_list(st, t, 0, MAX_PRINTERS, &c->printers, &c->nprinters, &next, eb)))
+        return err;
+    if (c->in->session_id) {
+        err = pf_store_upload_get(st, t, c->in->session_id, &c->up, eb);
+        if (err == PF_E_NOT_FOUND) return pf_errf(eb, err, "session_id: no such upload session");
+        if (err) return err;
+    }
+    if (c->in->model_id) {
+        err = pf_store_model_get(st, t, c->in->model_id, &c->model, eb);
+        if (err == PF_E_NOT_FOUND) return pf_errf(eb, err, "model_id: no such model");
+        if (err) return err;
+    }
+    return PF_E_OK;
+}
+
+static void line_ctx_clear(line_ctx *c)
+{
+    pf_material_clear(&c->mat);
+    pf_printer_list_free(c->printers, c->nprinters);
+    pf_upload_clear(&c->up);
+    pf_model_clear(&c->model);
+}
+
+void pf_shop_line_clear(pf_shop_line *l)
+{
+    if (!l) return;
+    free(l->material);
+    free(l->color);
+    free(l->filename);
+    free(l->format);
+    free(l->printer_name);
+    memset(l, 0, sizeof *l);
+}
+
+static bool strv_has(const pf_strv *v, const char *s)
+{
+    for (size_t i = 0; i < v->n; i++)
+        if (name_is(v->v[i], s)) return true;
+    return false;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* Validates the numeric geometry fields with the API's field names. */
+static pf_err numeric_geometry(pf_req *r, const pf_shop_item *in, double dims[3], double *vol_mm3)
+{
+    static const char *const axis[3] = {"dim_x_mm", "dim_y_mm", "dim_z_mm"};
+    if (!(isfinite(in->volume_cm3) && in->volume_cm3 > 0))
+        return pf_errf(EB(r), PF_E_INVALID_FIELD, "volume_cm3: must be a number above 0");
+    double v = in->volume_cm3 * 1000;
+    bool none = in->dim_mm[0] == 0 && in->dim_mm[1] == 0 && in->dim_mm[2] == 0;
+    for (int k = 0; k < 3; k++) {
+        double d = none ? cbrt(v) : in->dim_mm[k];
+        if (!(isfinite(d) && d > 0 && d <= PF_FASTQUOTE_MAX_DIM_MM))
+            return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be above 0 and at most %g mm", axis[k],
+                           PF_FASTQUOTE_MAX_DIM_MM);
+        dims[k] = d;
+    }
+    if (v > dims[0] * dims[1] * dims[2] * 1.001)
+        return pf_errf(EB(r), PF_E_INVALID_FIELD,
+                       "volume_cm3: %g cm³ does not fit inside the %g × %g × %g mm bounding box", in->volume_cm3,
+                       dims[0], dims[1], dims[2]);
+    *vol_mm3 = v;
+    return PF_E_OK;
+}
+
+pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
+{
+    pf_shop_line l = {0};
+    line_ctx c = {.r = r, .in = in};
+    cache_entry *ce = NULL;
+    pf_err err = PF_E_OK;
+    const pf_principal *who = pf_req_principal(r);
+
+    /* Validation first, then work. */
+    if (!in->material || !*in->material) {
+        err = pf_errf(EB(r), PF_E_INVALID_FIELD, "material: required");
+        goto done;
+    }
+    int sources = (in->session_id != 0) + (in->model_id != 0);
+    bool numeric = in->volume_cm3 != 0 || in->dim_mm[0] != 0 || in->dim_mm[1] != 0 || in->dim_mm[2] != 0;
+    if (sources + numeric == 0) {
+        err = pf_errf(EB(r), PF_E_INVALID_FIELD, "volume_cm3: required (or session_id of an upload)");
+        goto done;
+    }
+    if (sources + numeric > 1) {
+        err = pf_errf(EB(r), PF_E_INVALID_FIELD,
+                      "session_id: give one geometry source (session_id, model_id or dimensions and volume)");
+        goto done;
+    }
+    double infill = in->infill_pct < 0 ? shop_profile().infill_density * 100 : in->infill_pct;
+    if (!(isfinite(infill) && infill >= 0 && infill <= 100)) {
+        err = pf_errf(EB(r), PF_E_INVALID_FIELD, "infill: must be between 0 and 100");
+        goto done;
+    }
+    double qmin = 1, qmax = 100;
+    if ((err = setting_num(r, "order.min_qty", 1, &qmin)) || (err = setting_num(r, "order.max_qty", 100, &qmax)))
+        goto done;
+    if (qmin < 1) qmin = 1;
+    if (qmax > PF_PRICE_MAX_QUANTITY) qmax = PF_PRICE_MAX_QUANTITY;
+    if (in->quantity < qmin || in->quantity > qmax) {
+        err = pf_errf(EB(r), PF_E_INVALID_FIELD, "quantity: must be a whole number from %.0f to %.0f", qmin, qmax);
+        goto done;
+    }
+    double dims[3] = {0}, vol = 0;
+    if (numeric && (err = numeric_geometry(r, in, dims, &vol))) goto done;
+    pf_price_settings ps;
+    if ((err = pf_shop_price_settings(r, &ps))) goto done;
+
+    /* Records: one read transaction. */
+    if ((err = pf_store_read(pf_req_store(r), line_read, &c, EB(r)))) goto done;
+    if (!c.mat.is_active) {
+        err = pf_errf(EB(r), PF_E_INVALID_FIELD, "material: %s is not available", c.mat.name);
+        goto done;
+    }
+    const char *color = NULL;
+    if (in->color && *in->color) {
+        for (size_t i = 0; i < c.mat.colors.n && !color; i++)
+            if (name_is(c.mat.colors.v[i], in->color)) color = c.mat.colors.v[i];
+        if (!color) {
+            err = pf_errf(EB(r), PF_E_INVALID_FIELD, "color: %s is not offered in %s", in->color, c.mat.name);
+            goto done;
+        }
+    } else if (c.mat.colors.n) {
+        color = c.mat.colors.v[0];
+    }
+    int64_t now = (int64_t)time(NULL);
+    uint64_t uid = who->kind == PF_AUTH_JWT ? who->user.id : 0;
+    const pf_sha256 *blob = NULL;
+    if (in->session_id) {
+        /* Another user's session answers like a missing one: ids are not secrets, uploads are. */
+        if (c.up.user_id != uid || (!c.up.claimed && c.up.expires_at && c.up.expires_at <= now)) {
+            err = pf_errf(EB(r), PF_E_NOT_FOUND, "session_id: no such upload session (expired or not yours)");
+            goto done;
+        }
+        blob = &c.up.blob;
+        l.filename = dup_or_null(c.up.filename), l.format = dup_or_null(c.up.format);
+    } else if (in->model_id) {
+        bool staff = who->kind == PF_AUTH_JWT && who->role >= PF_ROLE_MODERATOR;
+        bool visible = (c.model.is_approved && c.model.is_public) || (uid && c.model.owner_id == uid) || staff;
+        static const pf_sha256 zero;
+        if (!visible || !memcmp(&c.model.blob, &zero, sizeof zero)) {
+            err = pf_errf(EB(r), PF_E_NOT_FOUND, "model_id: no such model");
+            goto done;
+        }
+        blob = &c.model.blob;
+        l.filename = dup_or_null(c.model.filename), l.format = dup_or_null(c.model.format);
+    }
+
+    /* The estimate, per unit. */
+    if (blob) {
+        if ((err = entry_acquire(r, blob, &ce))) goto done;
+        if ((err = pf_estimate_eval(ce->est, infill / 100, 0, &l.est, EB(r)))) goto done;
+        memcpy(l.dim_mm, ce->dims, sizeof l.dim_mm);
+        l.volume_cm3 = ce->volume_mm3 / 1000;
+        l.blob = *blob;
+        l.slicer = true;
+    } else {
+        pf_profile p = shop_profile();
+        if ((err = pf_fastquote_estimate(dims, vol, infill / 100, &p, &l.est, EB(r)))) {
+            err = PF_E_INVALID_FIELD; /* geometry was checked above; the message says what remains */
+            goto done;
+        }
+        memcpy(l.dim_mm, dims, sizeof l.dim_mm);
+        l.volume_cm3 = vol / 1000;
+    }
+    /* Weight for this material: the estimate's extruded volume at the material's density. */
+    l.density_g_cm3 = c.mat.density_g_cm3;
+    if (!(isfinite(l.density_g_cm3) && l.density_g_cm3 > 0)) {
+        err = pf_errf(EB(r), PF_E_INVAL, "material %s has no valid density", c.mat.name);
+        goto done;
+    }
+    l.est.weight_g = l.est.volume_total_mm3 * l.density_g_cm3 / 1000;
+
+    /* Printers: active, listing the material, bed fits the part (a 90° turn about Z allowed); the first by
+     * id (the list is newest first). */
+    const pf_printer *pr = NULL;
+    for (size_t i = 0; i < c.nprinters; i++) {
+        const pf_printer *p = &c.printers[i];
+        double bed[3] = {p->bed_x_mm, p->bed_y_mm, p->bed_z_mm};
+        if (p->is_active && strv_has(&p->materials, c.mat.name) && pf_bed_fit(l.dim_mm, bed) &&
+            (!pr || p->id < pr->id))
+            pr = p;
+    }
+    l.fits = pr != NULL;
+    l.printer_id = pr ? pr->id : 0;
+    l.printer_watts = in->wattage_w > 0 ? in->wattage_w
+                      : pr && pr->wattage_w > 0 ? pr->wattage_w
+                                                : ps.printer_watts;
+
+    /* Price. */
+    if (!(isfinite(c.mat.cost_per_kg) && c.mat.cost_per_kg >= 0)) {
+        err = pf_errf(EB(r), PF_E_INVAL, "material %s has no valid price", c.mat.name);
+        goto done;
+    }
+    l.cost_per_kg = llround(c.mat.cost_per_kg * 100);
+    pf_price_input pi = {.weight_g = l.est.weight_g,
+                         .print_time_s = l.est.print_time_s,
+                         .material_cost_per_kg_paise = l.cost_per_kg,
+                         .printer_watts = l.printer_watts,
+                         .quantity = in->quantity,
+                         .priority = in->priority};
+    pf_errbuf peb = {{0}};
+    if ((err = pf_price_compute(&ps, &pi, &l.price, &peb))) {
+        err = pf_errf(EB(r), PF_E_INVALID_FIELD, "quantity: the order is too large to price (%s)", peb.msg);
+        goto done;
+    }
+    l.quantity = in->quantity;
+    l.infill_pct = infill;
+    l.priority = in->priority;
+    l.session_id = in->session_id;
+    l.model_id = in->model_id;
+    l.material = strdup(c.mat.name);
+    l.color = strdup(color ? color : "");
+    l.printer_name = pr && pr->name ? strdup(pr->name) : NULL;
+    if (!l.material || !l.color || (pr && pr->name && !l.printer_name) || (c.up.filename && !l.filename) ||
+        (c.model.filename && in->model_id && !l.filename)) {
+        err = pf_errf(EB(r), PF_E_NOMEM, "shop line");
+        goto done;
+    }
+done:
+    if (ce) cache_put_back(ce);
+    line_ctx_clear(&c);
+    if (err) pf_shop_line_clear(&l);
+    else *out = l;
+    return err;
+}
+
+/* ---- JSON ---- */
+
+static bool add_num(cJSON *o, const char *k, double v)
+{
+    return cJSON_AddNumberToObject(o, k, v) != NULL;
+}
+
+/* Rounds to 2 decimals for display of grams, mm and cm³ (money is exact through pf_price_to_inr). */
+static double r2(double v)
+{
+    return round(v * 100) / 100;
+}
+
+cJSON *pf_shop_line_json(const pf_shop_line *l)
+{
+    cJSON *o = cJSON_CreateObject(), *d, *pr, *pz, *b, *vol, *ts;
+    if (!o) return NULL;
+    bool ok = cJSON_AddStringToObject(o, "material", l->material ? l->material : "") &&
+              cJSON_AddStringToObject(o, "color", l->color ? l->color : "") && add_num(o, "quantity", (double)l->quantity) &&
+              add_num(o, "infill", l->infill_pct) && cJSON_AddBoolToObject(o, "priority_print", l->priority) &&
+              cJSON_AddStringToObject(o, "estimate", l->slicer ? "slicer" : "fast") &&
+              add_num(o, "weight_g", r2(l->est.weight_g)) &&
+              add_num(o, "total_weight_g", r2(l->est.weight_g * (double)l->quantity)) &&
+              add_num(o, "print_time_s", round(l->est.print_time_s)) &&
+              add_num(o, "job_time_s", round(l->est.job_time_s)) &&
+              add_num(o, "total_print_time_s", round(l->est.print_time_s * (double)l->quantity)) &&
+              add_num(o, "print_time_hours", r2(l->est.print_time_s / 3600)) &&
+              add_num(o, "volume_cm3", r2(l->volume_cm3)) && (d = cJSON_AddObjectToObject(o, "dimensions_mm")) &&
+              add_num(d, "x", r2(l->dim_mm[0])) && add_num(d, "y", r2(l->dim_mm[1])) &&
+              add_num(d, "z", r2(l->dim_mm[2])) && cJSON_AddBoolToObject(o, "fits", l->fits);
+    if (ok && l->fits) {
+        ok = (pz = cJSON_AddObjectToObject(o, "printer")) && add_num(pz, "id", (double)l->printer_id) &&
+             cJSON_AddStringToObject(pz, "name", l->printer_name ? l->printer_name : "");
+    } else if (ok) {
+        ok = cJSON_AddNullToObject(o, "printer") != NULL;
+    }
+    if (ok && l->session_id) ok = add_num(o, "session_id", (double)l->session_id);
+    if (ok && l->model_id) ok = add_num(o, "model_id", (double)l->model_id);
+    ok = ok && (pr = cJSON_AddObjectToObject(o, "price")) && cJSON_AddStringToObject(pr, "currency", "INR") &&
+         add_num(pr, "material", pf_price_to_inr(l->price.material)) &&
+         add_num(pr, "printing", pf_price_to_inr(l->price.printing)) &&
+         add_num(pr, "priority", pf_price_to_inr(l->price.priority)) &&
+         add_num(pr, "gst", pf_price_to_inr(l->price.gst)) && add_num(pr, "total", pf_price_to_inr(l->price.total));
+    ok = ok && (b = cJSON_AddObjectToObject(o, "breakdown")) && add_num(b, "layers", (double)l->est.layers) &&
+         add_num(b, "filament_m", r2(l->est.filament_m)) &&
+         add_num(b, "extruded_cm3", l->est.volume_total_mm3 / 1000) &&
+         add_num(b, "density_g_cm3", l->density_g_cm3) &&
+         add_num(b, "slowed_layers", (double)l->est.slowed_layers) && (vol = cJSON_AddObjectToObject(b, "volumes_cm3")) &&
+         (ts = cJSON_AddObjectToObject(b, "time_s"));
+    for (int k = 0; ok && k < PF_FEAT_N; k++)
+        ok = add_num(vol, pf_estimate_bucket_name(k), l->est.volume_mm3[k] / 1000);
+    for (int k = 0; ok && k < PF_TIME_N; k++)
+        ok = add_num(ts, pf_estimate_bucket_name(k), l->est.time_s[k]);
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}

@@ -1,0 +1,310 @@
+/* End-to-end tests of POST /api/quote: numeric quotes with the fast model, quotes of an uploaded mesh by
+ * session_id with the slicer-grade estimate (owner only, expiry), validation errors, msgpack both ways, price
+ * lines that add up, and cost settings that apply to the next quote without a restart. */
+#include <criterion/criterion.h>
+
+#include "quote_test_util.h"
+
+static acct_env env;
+static uint64_t sess_user, sess_expired; /* cube20.stl of the seeded user: live and expired */
+
+static void start(void)
+{
+    const char *settings[] = {"ratelimit.quote_max", "100000", NULL};
+    setenv("PRINTFORGE_ARGON2", "min", 1);
+    scratch_dir(env.dir, sizeof env.dir);
+    const char *all[] = {settings[0], settings[1], "ratelimit.general_max", "100000", NULL};
+    env.ids = seed_dir(env.dir, all);
+    int64_t now = (int64_t)time(NULL);
+    sess_user = seed_upload(env.dir, env.ids.user, PF_TEST_DATA "/cube20.stl", now + 3600);
+    sess_expired = seed_upload(env.dir, env.ids.user, PF_TEST_DATA "/cube20.stl", now - 10);
+    env.srv = server_start(env.dir);
+}
+
+static void stop(void)
+{
+    cr_expect_eq(acct_stop(&env), 0, "server exits 0");
+}
+
+TestSuite(api_quote, .init = start, .fini = stop, .timeout = 60);
+
+static cJSON *quote_ok(const char *auth, const char *body)
+{
+    http_res r = req(&env, "POST", "/api/quote", auth, body);
+    cr_assert_eq(r.status, 200, "%s -> %ld %s", body, r.status, r.body);
+    cJSON *j = body_json(&r);
+    http_free(&r);
+    cr_assert_not_null(j);
+    return j;
+}
+
+static void quote_fails(const char *body, long status, const char *field)
+{
+    http_res r = req(&env, "POST", "/api/quote", NULL, body);
+    cr_expect_eq(r.status, status, "%s -> %ld %s", body, r.status, r.body);
+    cJSON *j = body_json(&r);
+    cr_expect(jstr(j, "error") != NULL, "%s: JSON error body, got %s", body, r.body);
+    if (field && jstr(j, "error")) cr_expect(strstr(jstr(j, "error"), field), "%s: %s", body, jstr(j, "error"));
+    cJSON_Delete(j);
+    http_free(&r);
+}
+
+Test(api_quote, numeric_quote_with_the_fast_model)
+{
+    cJSON *j = quote_ok(NULL, "{\"dim_x_mm\":20,\"dim_y_mm\":20,\"dim_z_mm\":20,\"volume_cm3\":8,"
+                              "\"material\":\"pla\",\"quantity\":2,\"infill\":20,\"fulfillment\":\"pickup\"}");
+    cr_expect_str_eq(jstr(j, "estimate"), "fast");
+    cr_expect_str_eq(jstr(j, "material"), "PLA", "canonical name");
+    cr_expect(jstr(j, "color") && *jstr(j, "color"), "default color is the material's first");
+    cr_expect_eq(jnum(j, "quantity"), 2);
+    /* The reference (PrusaSlicer) gives 3.92 g and 1696 s for this cube at 20 %: the fast model is close. */
+    cr_expect(fabs(jnum(j, "weight_g") - 3.92) < 0.6, "weight %g", jnum(j, "weight_g"));
+    cr_expect(fabs(jnum(j, "print_time_s") - 1696) < 400, "time %g", jnum(j, "print_time_s"));
+    cr_expect_gt(jnum(j, "job_time_s"), jnum(j, "print_time_s"));
+    cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(j, "fits")));
+    cr_expect(cJSON_IsObject(cJSON_GetObjectItem(j, "printer")));
+    cr_expect(cJSON_IsObject(cJSON_GetObjectItem(j, "breakdown")));
+    assert_price_sums(j);
+    const cJSON *p = cJSON_GetObjectItem(j, "price");
+    cr_expect_eq(paise(jnum(p, "priority")), 0);
+    cr_expect_eq(paise(jnum(p, "shipping")), 0, "pickup has no shipping");
+    /* GST is 18 % of the taxable value (material + printing + priority), within the one rounding. */
+    long long taxable = paise(jnum(p, "material")) + paise(jnum(p, "printing"));
+    cr_expect(llabs(paise(jnum(p, "gst")) - llround(taxable * 0.18)) <= 1);
+    cJSON_Delete(j);
+}
+
+Test(api_quote, priority_costs_exactly_the_surcharge_more)
+{
+    const char *base = "{\"dim_x_mm\":40,\"dim_y_mm\":30,\"dim_z_mm\":10,\"volume_cm3\":9,\"material\":\"PETG\"";
+    char a[256], b[256];
+    snprintf(a, sizeof a, "%s}", base);
+    snprintf(b, sizeof b, "%s,\"priority_print\":true}", base);
+    cJSON *x = quote_ok(NULL, a), *y = quote_ok(NULL, b);
+    const cJSON *px = cJSON_GetObjectItem(x, "price"), *py = cJSON_GetObjectItem(y, "price");
+    long long base_x = paise(jnum(px, "material")) + paise(jnum(px, "printing"));
+    cr_expect(llabs(paise(jnum(py, "priority")) - llround(base_x * 0.25)) <= 1);
+    cr_expect_gt(paise(jnum(py, "total")), paise(jnum(px, "total")));
+    assert_price_sums(y);
+    cJSON_Delete(x);
+    cJSON_Delete(y);
+}
+
+Test(api_quote, part_too_large_for_every_printer_does_not_fit)
+{
+    cJSON *j = quote_ok(NULL, "{\"dim_x_mm\":400,\"dim_y_mm\":20,\"dim_z_mm\":20,\"volume_cm3\":100,"
+                              "\"material\":\"PLA\"}");
+    cr_expect(cJSON_IsFalse(cJSON_GetObjectItem(j, "fits")));
+    cr_expect(cJSON_IsNull(cJSON_GetObjectItem(j, "printer")));
+    assert_price_sums(j);
+    cJSON_Delete(j);
+    /* 240 x 200 fits the 250 x 210 bed; 205 x 245 only after a quarter turn. */
+    j = quote_ok(NULL, "{\"dim_x_mm\":205,\"dim_y_mm\":245,\"dim_z_mm\":5,\"volume_cm3\":100,\"material\":\"PLA\"}");
+    cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(j, "fits")));
+    cJSON_Delete(j);
+}
+
+Test(api_quote, each_validation_error_is_a_json_4xx)
+{
+    const char *dims = "\"dim_x_mm\":20,\"dim_y_mm\":20,\"dim_z_mm\":20,\"volume_cm3\":8";
+    char b[512];
+#define Q(fmt, status, field)                                                                                \
+    do {                                                                                                     \
+        snprintf(b, sizeof b, fmt, dims);                                                                    \
+        quote_fails(b, status, field);                                                                       \
+    } while (0)
+    Q("{%s}", 422, "material");
+    Q("{%s,\"material\":\"unobtainium\"}", 422, "material");
+    Q("{%s,\"material\":42}", 422, "material");
+    Q("{%s,\"material\":\"PLA\",\"color\":\"Plaid\"}", 422, "color");
+    Q("{%s,\"material\":\"PLA\",\"infill\":150}", 422, "infill");
+    Q("{%s,\"material\":\"PLA\",\"infill\":-1}", 422, "infill");
+    Q("{%s,\"material\":\"PLA\",\"infill\":\"lots\"}", 422, "infill");
+    Q("{%s,\"material\":\"PLA\",\"quantity\":0}", 422, "quantity");
+    Q("{%s,\"material\":\"PLA\",\"quantity\":101}", 422, "quantity");
+    Q("{%s,\"material\":\"PLA\",\"quantity\":1.5}", 422, "quantity");
+    Q("{%s,\"material\":\"PLA\",\"fulfillment\":\"teleport\"}", 422, "fulfillment");
+    Q("{%s,\"material\":\"PLA\",\"fulfillment\":\"ship\"}", 422, "shipping_zip");
+    Q("{%s,\"material\":\"PLA\",\"priority_print\":\"maybe\"}", 422, "priority_print");
+    Q("{%s,\"material\":\"PLA\",\"session_id\":5}", 422, "session_id");
+#undef Q
+    quote_fails("{\"material\":\"PLA\"}", 422, "volume_cm3");
+    quote_fails("{\"material\":\"PLA\",\"dim_x_mm\":10,\"dim_y_mm\":10,\"dim_z_mm\":10,\"volume_cm3\":2}", 422,
+                "volume_cm3");
+    quote_fails("{\"material\":\"PLA\",\"dim_x_mm\":-10,\"dim_y_mm\":10,\"dim_z_mm\":10,\"volume_cm3\":0.5}", 422,
+                "dim_x_mm");
+    quote_fails("{\"material\":\"PLA\",\"dim_x_mm\":1e9,\"dim_y_mm\":10,\"dim_z_mm\":10,\"volume_cm3\":0.5}", 422,
+                "dim_x_mm");
+    quote_fails("{\"material\":\"PLA\",\"volume_cm3\":-3}", 422, "volume_cm3");
+    quote_fails("{\"material\":\"PLA\",\"session_id\":999999}", 404, "session_id");
+    quote_fails("{\"material\":", 400, "JSON");
+    quote_fails("[1,2]", 400, NULL);
+    const char *h[] = {"Content-Type: text/plain", NULL};
+    http_res r = http(&env.srv, "POST", "/api/quote", h, "x", 1);
+    cr_expect_eq(r.status, 415);
+    http_free(&r);
+    /* Only quote-relevant fields, and the body stays small. */
+    char *big = malloc(70000);
+    memset(big, ' ', 69999);
+    big[0] = '{', big[69998] = '}', big[69999] = 0;
+    quote_fails(big, 413, NULL);
+    free(big);
+}
+
+Test(api_quote, session_quote_uses_the_slicer_estimate_of_the_owner_only)
+{
+    char user[700], other[700], body[256];
+    jwt_for(env.dir, env.ids.user, NULL, user, sizeof user);
+    jwt_for(env.dir, env.ids.moderator, NULL, other, sizeof other);
+    snprintf(body, sizeof body, "{\"session_id\":%llu,\"material\":\"PLA\",\"infill\":20}",
+             (unsigned long long)sess_user);
+    cJSON *j = quote_ok(user, body);
+    cr_expect_str_eq(jstr(j, "estimate"), "slicer");
+    /* PrusaSlicer: 3.92 g, 1696 s; the slicer-grade estimate is within a few per cent. */
+    cr_expect(fabs(jnum(j, "weight_g") / 3.92 - 1) < 0.05, "weight %g", jnum(j, "weight_g"));
+    cr_expect(fabs(jnum(j, "print_time_s") / 1696 - 1) < 0.10, "time %g", jnum(j, "print_time_s"));
+    const cJSON *d = cJSON_GetObjectItem(j, "dimensions_mm");
+    cr_expect_eq(jnum(d, "x"), 20);
+    cr_expect_eq(jnum(j, "volume_cm3"), 8);
+    assert_price_sums(j);
+    double w20 = jnum(j, "weight_g");
+    cJSON_Delete(j);
+    /* Another material's density scales the weight of the same cached mesh. */
+    snprintf(body, sizeof body, "{\"session_id\":\"%llu\",\"material\":\"ABS\",\"infill\":20}",
+             (unsigned long long)sess_user);
+    j = quote_ok(user, body);
+    cr_expect(fabs(jnum(j, "weight_g") / w20 - 1.04 / 1.24) < 0.01, "ABS %g vs PLA %g", jnum(j, "weight_g"), w20);
+    cJSON_Delete(j);
+
+    /* Someone else, anonymous, or expired: as if it did not exist. */
+    http_res r = req(&env, "POST", "/api/quote", other, body);
+    cr_expect_eq(r.status, 404, "%s", r.body);
+    http_free(&r);
+    r = req(&env, "POST", "/api/quote", NULL, body);
+    cr_expect_eq(r.status, 404, "%s", r.body);
+    http_free(&r);
+    snprintf(body, sizeof body, "{\"session_id\":%llu,\"material\":\"PLA\"}", (unsigned long long)sess_expired);
+    r = req(&env, "POST", "/api/quote", user, body);
+    cr_expect_eq(r.status, 404, "%s", r.body);
+    http_free(&r);
+}
+
+/* A msgpack map with the numeric fields; returns the packed buffer (caller destroys). */
+static void pack_numeric(msgpack_sbuffer *sb)
+{
+    msgpack_packer pk;
+    msgpack_sbuffer_init(sb);
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 6);
+#define KEY(s) (msgpack_pack_str(&pk, strlen(s)), msgpack_pack_str_body(&pk, s, strlen(s)))
+    KEY("dim_x_mm"), msgpack_pack_double(&pk, 30);
+    KEY("dim_y_mm"), msgpack_pack_int(&pk, 20);
+    KEY("dim_z_mm"), msgpack_pack_float(&pk, 10);
+    KEY("volume_cm3"), msgpack_pack_double(&pk, 4.5);
+    KEY("material"), KEY("PETG");
+    KEY("quantity"), msgpack_pack_uint8(&pk, 3);
+#undef KEY
+}
+
+static const msgpack_object *mp_get(const msgpack_object *map, const char *key)
+{
+    if (map->type != MSGPACK_OBJECT_MAP) return NULL;
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object_kv *kv = &map->via.map.ptr[i];
+        if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == strlen(key) &&
+            !memcmp(kv->key.via.str.ptr, key, strlen(key)))
+            return &kv->val;
+    }
+    return NULL;
+}
+
+static double mp_num(const msgpack_object *o)
+{
+    if (!o) return NAN;
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) return (double)o->via.u64;
+    if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) return (double)o->via.i64;
+    if (o->type == MSGPACK_OBJECT_FLOAT64 || o->type == MSGPACK_OBJECT_FLOAT32) return o->via.f64;
+    return NAN;
+}
+
+Test(api_quote, msgpack_request_and_answer_round_trip)
+{
+    msgpack_sbuffer sb;
+    pack_numeric(&sb);
+    const char *h[] = {"Content-Type: application/msgpack", "Accept: application/msgpack", NULL};
+    http_res r = http(&env.srv, "POST", "/api/quote", h, sb.data, sb.size);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    char ct[128] = "";
+    cr_expect(header(&r, "Content-Type", ct, sizeof ct) && strstr(ct, "application/msgpack"), "%s", ct);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t off = 0;
+    cr_assert_eq(msgpack_unpack_next(&u, r.body, r.len, &off), MSGPACK_UNPACK_SUCCESS);
+    cr_expect_eq(off, r.len);
+    const msgpack_object *price = mp_get(&u.data, "price");
+    double mp_total = mp_num(mp_get(price, "total"));
+    const msgpack_object *est = mp_get(&u.data, "estimate");
+    cr_expect(est && est->type == MSGPACK_OBJECT_STR && est->via.str.size == 4);
+
+    /* The same request as JSON gives the same price. */
+    cJSON *j = quote_ok(NULL, "{\"dim_x_mm\":30,\"dim_y_mm\":20,\"dim_z_mm\":10,\"volume_cm3\":4.5,"
+                              "\"material\":\"PETG\",\"quantity\":3}");
+    cr_expect_eq(paise(mp_total), paise(jnum(cJSON_GetObjectItem(j, "price"), "total")));
+    cr_expect_eq(mp_num(mp_get(&u.data, "quantity")), 3);
+    cJSON_Delete(j);
+    msgpack_unpacked_destroy(&u);
+    http_free(&r);
+
+    /* msgpack in, JSON out. */
+    const char *h2[] = {"Content-Type: application/msgpack", NULL};
+    r = http(&env.srv, "POST", "/api/quote", h2, sb.data, sb.size);
+    cr_expect_eq(r.status, 200);
+    j = body_json(&r);
+    cr_expect_eq(paise(jnum(cJSON_GetObjectItem(j, "price"), "total")), paise(mp_total));
+    cJSON_Delete(j);
+    http_free(&r);
+
+    /* Errors are msgpack too when asked for; hostile bodies are refused. */
+    static const unsigned char huge_array[] = {0xdd, 0xff, 0xff, 0xff, 0xff};  /* 4 G elements, no data */
+    static const unsigned char truncated[] = {0x82, 0xa1, 'a'};
+    static const unsigned char not_map[] = {0x93, 1, 2, 3};
+    static const unsigned char binary[] = {0x81, 0xa1, 'a', 0xc4, 1, 0};
+    unsigned char deep[64];
+    for (size_t i = 0; i < sizeof deep; i++)
+        deep[i] = 0x91; /* [[[[...]]]] */
+    deep[sizeof deep - 1] = 0xc0;
+    const struct {
+        const void *p;
+        size_t n;
+    } bad[] = {{huge_array, sizeof huge_array}, {truncated, sizeof truncated}, {not_map, sizeof not_map},
+               {binary, sizeof binary},         {deep, sizeof deep}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        r = http(&env.srv, "POST", "/api/quote", h, bad[i].p, bad[i].n);
+        cr_expect_eq(r.status, 400, "bad body %zu: %ld", i, r.status);
+        msgpack_unpacked_init(&u);
+        off = 0;
+        cr_expect_eq(msgpack_unpack_next(&u, r.body, r.len, &off), MSGPACK_UNPACK_SUCCESS, "bad body %zu", i);
+        cr_expect_not_null(mp_get(&u.data, "error"), "bad body %zu", i);
+        msgpack_unpacked_destroy(&u);
+        http_free(&r);
+    }
+    msgpack_sbuffer_destroy(&sb);
+}
+
+Test(api_quote, changed_cost_setting_applies_to_the_next_quote)
+{
+    const char *body = "{\"dim_x_mm\":20,\"dim_y_mm\":20,\"dim_z_mm\":20,\"volume_cm3\":8,\"material\":\"PLA\"}";
+    cJSON *a = quote_ok(NULL, body);
+    set_setting(env.dir, "cost.gst_pct", "5");
+    usleep(1300 * 1000); /* the server's settings TTL */
+    cJSON *b = quote_ok(NULL, body);
+    const cJSON *pa = cJSON_GetObjectItem(a, "price"), *pb = cJSON_GetObjectItem(b, "price");
+    long long taxable = paise(jnum(pb, "material")) + paise(jnum(pb, "printing"));
+    cr_expect_eq(paise(jnum(pa, "material")) + paise(jnum(pa, "printing")), taxable, "same taxable value");
+    cr_expect(llabs(paise(jnum(pb, "gst")) - llround(taxable * 0.05)) <= 1, "gst %g", jnum(pb, "gst"));
+    cr_expect_lt(paise(jnum(pb, "total")), paise(jnum(pa, "total")));
+    assert_price_sums(b);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    set_setting(env.dir, "cost.gst_pct", "18");
+}
