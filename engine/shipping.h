@@ -21,10 +21,16 @@ typedef struct pf_pin_info {
     const char *state;    /* state or union territory for GST (the circle's main state when shared) */
     const char *district; /* sorting district (head post office city) of the first three digits */
     double lat, lon;      /* approximate position of that district, for distance bands */
+    int gst_code;         /* GST state code of `state` (29 Karnataka, 07 Delhi, ...), 0 when state is NULL */
+    bool district_known;  /* false: the prefix is not in the table; district is NULL and lat/lon are the
+                             circle's centroid */
 } pf_pin_info;
 
-/* Looks a PIN up. Errors: INVAL (not exactly six digits, or a leading 0), NOT_FOUND (no such postal
- * circle / sorting district; eb says which). *out is set only on success. */
+/* Looks a PIN up. Errors: INVAL (NULL, not exactly six ASCII digits, or a leading 0), NOT_FOUND (no such
+ * postal circle; eb says which). A three-digit prefix missing from the table inside a known circle is not an
+ * error: district is NULL, district_known false, lat/lon the circle's centroid and state the circle's main
+ * state. Army Postal Service PINs (9xxxxx) have no state (state NULL, gst_code 0) and are placed at New Delhi
+ * (the APS base circle) for distances. The strings are static. *out is set only on success. */
 pf_err pf_pin_lookup(const char *pin, pf_pin_info *out, pf_errbuf *eb);
 
 /* Shipping settings (stored under "shipping.<key>", see storage/seed.c). */
@@ -37,6 +43,12 @@ typedef struct pf_ship_settings {
 
 pf_ship_settings pf_ship_settings_default(void);
 
+/* Parses the four settings from their stored text (NULL or "" = the default of that key) and validates them:
+ * origin_pin a known PIN, packaging_g 0..5000, packaging_pct 0..100, gst_pct 0..100, all finite. Errors:
+ * INVAL with "shipping.<key>: why" in eb. *out is set only on success. */
+pf_err pf_ship_settings_parse(const char *origin_pin, const char *packaging_g, const char *packaging_pct,
+                              const char *gst_pct, pf_ship_settings *out, pf_errbuf *eb);
+
 /* Distance bands of India Post's Speed Post tariff. */
 typedef enum pf_ship_band {
     PF_BAND_LOCAL,     /* same sorting district */
@@ -47,7 +59,17 @@ typedef enum pf_ship_band {
     PF_BAND_N
 } pf_ship_band;
 
-const char *pf_ship_band_name(pf_ship_band b); /* "local", "upto_200km", ... */
+const char *pf_ship_band_name(pf_ship_band b); /* "local", "upto_200km", "201_1000km", "1001_2000km",
+                                                  "over_2000km"; "?" for anything else */
+
+/* Heaviest parcel quoted (Speed Post's limit), billed grams. */
+#define PF_SHIP_MAX_G 35000.0
+
+/* The Speed Post tariff (before GST) in paise for a parcel of billed_g grams in band b: up to 50 g, 51-200 g,
+ * 201-500 g, then each further 500 g or part of it. A fraction of a gram counts as over the slab's edge
+ * (50.001 g is in 51-200 g). Returns -1 for a bad band or a weight that is not finite, negative or above
+ * PF_SHIP_MAX_G. Source and date of the figures: engine/shipping.c. */
+int64_t pf_ship_tariff(pf_ship_band b, double billed_g);
 
 /* One parcel's shipping quote. */
 typedef struct pf_ship_quote {
