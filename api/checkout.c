@@ -54,7 +54,8 @@ static pf_err count_coupon(pf_txn *t, pf_checkout_plan *p, pf_errbuf *eb)
     int64_t d = 0;
     pf_checkout_coupon_counter(p->coupon_id, p->user_id, name, sizeof name);
     pf_err err = pf_store_coupon_get(NULL, t, p->coupon_id, &c, eb);
-    if (err == PF_E_NOT_FOUND) err = pf_errf(eb, PF_E_INVALID_FIELD, "coupon_code: this coupon no longer exists");
+    if (err == PF_E_NOT_FOUND)
+        err = pf_errf(eb, PF_E_INVALID_FIELD, "coupon_code: this coupon no longer exists");
     if (err || (err = pf_store_counter_get(NULL, t, name, &uses, eb)) ||
         (err = pf_coupon_check(&c, p->now, p->coupon_taxable, uses, eb)) ||
         (err = pf_coupon_discount(&c, p->coupon_taxable, &d, eb)))
@@ -98,8 +99,9 @@ static pf_err claim_upload(pf_txn *t, const pf_checkout_plan *p, uint64_t id, pf
     pf_upload u = {0};
     pf_err err = pf_store_upload_get(NULL, t, id, &u, eb);
     if (!err && u.user_id != p->user_id) err = PF_E_NOT_FOUND;
-    if (err == PF_E_NOT_FOUND) err = pf_errf(eb, PF_E_NOT_FOUND, "session_id: upload %llu not found or expired",
-                                             (unsigned long long)id);
+    if (err == PF_E_NOT_FOUND)
+        err = pf_errf(eb, PF_E_NOT_FOUND, "session_id: upload %llu not found or expired",
+                      (unsigned long long)id);
     if (!err && !u.claimed) {
         u.claimed = true;
         err = pf_store_upload_put(NULL, t, &u, eb);
@@ -167,8 +169,11 @@ static double setting_num(pf_req *r, const char *key, double def)
 /* Length of the UTF-8 sequence starting at s[0] (well-formed, shortest form), 0 when malformed. */
 static size_t utf8_seq(const unsigned char *s, size_t left)
 {
-    size_t k = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
-                            : (s[0] & 0xf8) == 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+    size_t k = s[0] < 0x80                             ? 1
+               : (s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2 ? 2
+               : (s[0] & 0xf0) == 0xe0                 ? 3
+               : (s[0] & 0xf8) == 0xf0 && s[0] <= 0xf4 ? 4
+                                                       : 0;
     if (!k || k > left) return 0;
     for (size_t j = 1; j < k; j++)
         if ((s[j] & 0xc0) != 0x80) return 0;
@@ -223,7 +228,8 @@ static pf_err parse_num(pf_req *r, const char *field, const char *s, double *out
 
 static pf_err parse_bool(pf_req *r, const char *field, const char *s, bool *out)
 {
-    static const char *const yes[] = {"true", "1", "on", "yes"}, *const no[] = {"false", "0", "off", "no", ""};
+    static const char *const yes[] = {"true", "1", "on", "yes"}, *const no[] = {"false", "0", "off", "no",
+                                                                                ""};
     for (size_t i = 0; i < 4; i++)
         if (!strcasecmp(s, yes[i])) return *out = true, PF_E_OK;
     for (size_t i = 0; i < 5; i++)
@@ -285,8 +291,10 @@ static bool phone_normalize(const char *in, char out[16])
     }
     d[n] = 0;
     const char *s = d;
-    if (n == 12 && !strncmp(d, "91", 2)) s += 2;
-    else if (n == 11 && d[0] == '0') s += 1;
+    if (n == 12 && !strncmp(d, "91", 2))
+        s += 2;
+    else if (n == 11 && d[0] == '0')
+        s += 1;
     if (strlen(s) != 10) return false;
     memcpy(out, s, 11);
     return true;
@@ -369,7 +377,8 @@ static pf_err read_item(pf_req *r, const char *prefix, const char *material, con
     if (!blank(qty)) {
         snprintf(field, sizeof field, "%squantity", prefix);
         if ((err = parse_int(r, field, qty, &it->quantity))) return err;
-        int64_t lo = (int64_t)setting_num(r, "order.min_qty", 1), hi = (int64_t)setting_num(r, "order.max_qty", 100);
+        int64_t lo = (int64_t)setting_num(r, "order.min_qty", 1),
+                hi = (int64_t)setting_num(r, "order.max_qty", 100);
         if (it->quantity < lo || it->quantity > hi)
             return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: between %lld and %lld", field, (long long)lo,
                            (long long)hi);
@@ -493,7 +502,8 @@ done:
     return err;
 }
 
-/* The UPI payment of a placed checkout, as the response's "payment" object; *link gets the link (malloc'd). */
+/* The UPI payment of a placed checkout, as the response's "payment" object; *link gets the link (malloc'd).
+ */
 static pf_err payment_json(pf_req *r, const char *ref, int64_t amount, const char *note, cJSON **out,
                            char **link_out)
 {
@@ -511,7 +521,8 @@ static pf_err payment_json(pf_req *r, const char *ref, int64_t amount, const cha
         !cJSON_AddStringToObject(j, "qr_svg_data_url", qr) ||
         !cJSON_AddNumberToObject(j, "amount", pf_price_to_inr(amount)) ||
         !cJSON_AddStringToObject(j, "currency", "INR") || !cJSON_AddStringToObject(j, "reference", ref) ||
-        !cJSON_AddStringToObject(j, "upi_id", pay.vpa) || !cJSON_AddStringToObject(j, "payee_name", pay.name)) {
+        !cJSON_AddStringToObject(j, "upi_id", pay.vpa) ||
+        !cJSON_AddStringToObject(j, "payee_name", pay.name)) {
         cJSON_Delete(j);
         err = PF_E_NOMEM;
         goto done;
@@ -547,8 +558,9 @@ static void mail_placed(pf_req *r, const pf_checkout_plan *p, const pf_checkout_
             o->priority ? ", priority" : "", pf_price_format_inr(o->total, money));
     }
     ADD("\nSubtotal: %s\n", pf_price_format_inr(t->subtotal, money));
-    if (t->discount) ADD("Coupon %s: -%s\n", p->grp.coupon_code ? p->grp.coupon_code : "",
-                         pf_price_format_inr(t->discount, money));
+    if (t->discount)
+        ADD("Coupon %s: -%s\n", p->grp.coupon_code ? p->grp.coupon_code : "",
+            pf_price_format_inr(t->discount, money));
     ADD("GST: %s\n", pf_price_format_inr(t->gst, money));
     if (p->orders[0].fulfillment && !strcmp(p->orders[0].fulfillment, "shipping"))
         ADD("Shipping (incl. GST): %s\n", pf_price_format_inr(t->shipping + t->shipping_gst, money));
@@ -561,7 +573,8 @@ static void mail_placed(pf_req *r, const pf_checkout_plan *p, const pf_checkout_
         ADD("%s/track/%s\n", url, p->orders[i].tracking_no);
     ADD("\n%s\n", site);
 #undef ADD
-    snprintf(subject, sizeof subject, "%s: %s placed, %s to pay", site, ref, pf_price_format_inr(t->total, money));
+    snprintf(subject, sizeof subject, "%s: %s placed, %s to pay", site, ref,
+             pf_price_format_inr(t->total, money));
     pf_account_mail(r, u->email, subject, body);
     free(body);
 }
@@ -598,8 +611,8 @@ static pf_err place(pf_req *r, pf_resp *w, const pf_shop_item *items, char (*pre
         if ((err = prefixed(r, prefix[i], pf_shop_price_line(r, &items[i], &lines[i])))) goto done;
         const pf_shop_line *l = &lines[i];
         if (!l->slicer || (!items[i].session_id && !items[i].model_id)) {
-            err = pf_errf(EB(r), PF_E_INVALID_FIELD, "%smodel_file: a model file, session_id or catalog_model_id",
-                          prefix[i]);
+            err = pf_errf(EB(r), PF_E_INVALID_FIELD,
+                          "%smodel_file: a model file, session_id or catalog_model_id", prefix[i]);
             goto done;
         }
         if (!l->fits) {
@@ -714,7 +727,8 @@ static pf_err place(pf_req *r, pf_resp *w, const pf_shop_item *items, char (*pre
             goto done;
         }
     }
-    if (!group && !cJSON_AddItemReferenceToObject(resp, "order", cJSON_GetArrayItem(arr, 0))) err = PF_E_NOMEM;
+    if (!group && !cJSON_AddItemReferenceToObject(resp, "order", cJSON_GetArrayItem(arr, 0)))
+        err = PF_E_NOMEM;
     if (!err && group &&
         (!cJSON_AddNumberToObject(resp, "group_id", (double)plan.grp.id) ||
          !cJSON_AddStringToObject(resp, "group_ref", plan.grp.ref)))
@@ -724,7 +738,8 @@ static pf_err place(pf_req *r, pf_resp *w, const pf_shop_item *items, char (*pre
         err = PF_E_NOMEM;
     }
     if (!err && (!cJSON_AddNumberToObject(resp, "total", pf_price_to_inr(tot.total)) ||
-                 !cJSON_AddStringToObject(resp, "coupon_code", c->has_coupon ? c->coupon : "") ||
+                 !(c->has_coupon ? cJSON_AddStringToObject(resp, "coupon_code", c->coupon)
+                                 : cJSON_AddNullToObject(resp, "coupon_code")) ||
                  !cJSON_AddItemToObject(resp, "payment", pay)))
         err = PF_E_NOMEM;
     else if (!err)
@@ -773,7 +788,8 @@ static pf_err checkout_single(pf_req *r, pf_resp *w)
         goto done;
     if (!blank(model)) {
         if (pf_req_ctx(r)) {
-            err = pf_errf(EB(r), PF_E_INVALID_FIELD, "model_file: give either a model file or catalog_model_id");
+            err = pf_errf(EB(r), PF_E_INVALID_FIELD,
+                          "model_file: give either a model file or catalog_model_id");
             goto done;
         }
         if ((err = parse_id(r, "catalog_model_id", model, &it.model_id))) goto done;
@@ -810,15 +826,17 @@ static pf_err checkout_cart(pf_req *r, pf_resp *w)
         const char *sess = J("session_id", 0), *model = J("catalog_model_id", 1), *qty = J("qty", 2);
         if (!qty) qty = J("quantity", 2);
         const char *mat = jtext(cJSON_GetObjectItemCaseSensitive(o, "material"), field, sizeof field);
-        if (mat == field) return pf_errf(EB(r), PF_E_INVALID_FIELD, "items[%d].material: must be a string", i);
+        if (mat == field)
+            return pf_errf(EB(r), PF_E_INVALID_FIELD, "items[%d].material: must be a string", i);
         const char *color = J("color", 3);
         if (color == b[3]) return pf_errf(EB(r), PF_E_INVALID_FIELD, "items[%d].color: must be a string", i);
-        if ((err = read_item(r, prefix[i], mat, color, qty, J("infill", 4), J("priority_print", 5), &items[i])))
+        if ((err =
+                 read_item(r, prefix[i], mat, color, qty, J("infill", 4), J("priority_print", 5), &items[i])))
             return err;
 #undef J
         if (blank(sess) == blank(model))
-            return pf_errf(EB(r), PF_E_INVALID_FIELD, "items[%d]: exactly one of session_id and catalog_model_id",
-                           i);
+            return pf_errf(EB(r), PF_E_INVALID_FIELD,
+                           "items[%d]: exactly one of session_id and catalog_model_id", i);
         snprintf(field, sizeof field, "items[%d].%s", i, blank(sess) ? "catalog_model_id" : "session_id");
         if ((err = parse_id(r, field, blank(sess) ? model : sess,
                             blank(sess) ? &items[i].model_id : &items[i].session_id)))
@@ -845,7 +863,8 @@ static cJSON *coupon_json(const pf_coupon *c)
                             : cJSON_AddNullToObject(j, "starts_at") != NULL) &&
               (c->ends_at ? cJSON_AddNumberToObject(j, "ends_at", (double)c->ends_at) != NULL
                           : cJSON_AddNullToObject(j, "ends_at") != NULL) &&
-              cJSON_AddBoolToObject(j, "is_active", c->is_active) && cJSON_AddBoolToObject(j, "popup", c->popup) &&
+              cJSON_AddBoolToObject(j, "is_active", c->is_active) &&
+              cJSON_AddBoolToObject(j, "popup", c->popup) &&
               cJSON_AddStringToObject(j, "description", c->description ? c->description : "");
     if (!ok) {
         cJSON_Delete(j);
@@ -895,7 +914,8 @@ static pf_err coupon_apply(pf_req *r, pf_coupon *c, bool create)
     pf_err err;
     if (!b) return pf_errf(EB(r), PF_E_INVALID_FIELD, "body: a JSON object");
     const char *code = NULL, *kind = NULL, *desc = NULL;
-    if ((err = pf_req_json_string(r, "code", create, &code)) || (err = pf_req_json_string(r, "kind", create, &kind)) ||
+    if ((err = pf_req_json_string(r, "code", create, &code)) ||
+        (err = pf_req_json_string(r, "kind", create, &kind)) ||
         (err = pf_req_json_string(r, "description", false, &desc)))
         return err;
     if (code) {
@@ -920,9 +940,12 @@ static pf_err coupon_apply(pf_req *r, pf_coupon *c, bool create)
     if ((err = pf_req_json_number(r, "value", create, &value))) return err;
     if (cJSON_GetObjectItemCaseSensitive(b, "value")) {
         int64_t paise = 0;
-        if (c->kind && !strcmp(c->kind, "percent")) c->value = value;
-        else if ((err = rupees_field(r, "value", value, &paise))) return err;
-        else c->value = (double)paise;
+        if (c->kind && !strcmp(c->kind, "percent"))
+            c->value = value;
+        else if ((err = rupees_field(r, "value", value, &paise)))
+            return err;
+        else
+            c->value = (double)paise;
     } else if (kind) {
         return pf_errf(EB(r), PF_E_INVALID_FIELD, "value: required when the kind changes");
     }
@@ -930,14 +953,17 @@ static pf_err coupon_apply(pf_req *r, pf_coupon *c, bool create)
         if (!cJSON_IsNumber(v)) return pf_errf(EB(r), PF_E_INVALID_FIELD, "min_order: rupees");
         if ((err = rupees_field(r, "min_order", v->valuedouble, &c->min_order))) return err;
     }
-    if ((v = cJSON_GetObjectItemCaseSensitive(b, "max_uses")) && (err = count_field(r, "max_uses", v, &c->max_uses)))
+    if ((v = cJSON_GetObjectItemCaseSensitive(b, "max_uses")) &&
+        (err = count_field(r, "max_uses", v, &c->max_uses)))
         return err;
     if ((v = cJSON_GetObjectItemCaseSensitive(b, "per_user_max")) &&
         (err = count_field(r, "per_user_max", v, &c->per_user_max)))
         return err;
-    if ((v = cJSON_GetObjectItemCaseSensitive(b, "starts_at")) && (err = time_field(r, "starts_at", v, &c->starts_at)))
+    if ((v = cJSON_GetObjectItemCaseSensitive(b, "starts_at")) &&
+        (err = time_field(r, "starts_at", v, &c->starts_at)))
         return err;
-    if ((v = cJSON_GetObjectItemCaseSensitive(b, "ends_at")) && (err = time_field(r, "ends_at", v, &c->ends_at)))
+    if ((v = cJSON_GetObjectItemCaseSensitive(b, "ends_at")) &&
+        (err = time_field(r, "ends_at", v, &c->ends_at)))
         return err;
     bool flag;
     if (create) c->is_active = true;
@@ -1060,7 +1086,7 @@ static pf_err coupon_validate(pf_req *r, pf_resp *w)
         !cJSON_AddNumberToObject(j, "min_order", pf_price_to_inr(c.min_order)) ||
         !cJSON_AddStringToObject(j, "description", c.description ? c.description : "") ||
         (has_sub ? !cJSON_AddNumberToObject(j, "discount", pf_price_to_inr(discount))
-                  : !cJSON_AddNullToObject(j, "discount"))) {
+                 : !cJSON_AddNullToObject(j, "discount"))) {
         cJSON_Delete(j);
         err = PF_E_NOMEM;
         goto done;
@@ -1075,7 +1101,8 @@ done:
 #define G PF_LIMIT_GENERAL
 #define J PF_ACCESS_ADMIN_JWT
 static const pf_route routes[] = {
-    {PF_POST, "/api/checkout", checkout_single, PF_ACCESS_USER, NULL, U, PF_BODY_MULTIPART, 0, pf_upload_on_part},
+    {PF_POST, "/api/checkout", checkout_single, PF_ACCESS_USER, NULL, U, PF_BODY_MULTIPART, 0,
+     pf_upload_on_part},
     {PF_POST, "/api/cart-checkout", checkout_cart, PF_ACCESS_USER, NULL, U, PF_BODY_JSON, 0, NULL},
     {PF_POST, "/api/coupons/validate", coupon_validate, PF_ACCESS_USER, NULL, G, PF_BODY_JSON, 0, NULL},
     {PF_GET, "/api/admin/coupons", coupons_list, PF_ACCESS_ADMIN, "admin:read", G, PF_BODY_NONE, 0, NULL},

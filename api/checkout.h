@@ -15,16 +15,16 @@
 
 /* A checkout ready to store. The orders carry everything but what the commit assigns. */
 typedef struct pf_checkout_plan {
-    uint64_t user_id;     /* customer (orders, group, coupon counter) */
-    int64_t now;          /* placement time (created_at, event time, coupon window) */
-    pf_order *orders;     /* n orders with item, shipping and frozen price fields, blob and upload_id set; the
-                           * commit sets id, tracking_no, status "pending", group_id, created_at, updated_at */
-    size_t n;             /* count of orders, >= 1 */
-    bool group;           /* cart checkout: store grp and give the orders its id */
-    pf_order_group grp;   /* the group's figures (subtotal .. total, coupon_code, fulfillment); the commit sets
-                           * id, user_id, ref, created_at */
-    uint64_t coupon_id;   /* coupon redeemed, 0 = none */
-    int64_t coupon_taxable; /* the pre-discount taxable value the discount was computed on */
+    uint64_t user_id;   /* customer (orders, group, coupon counter) */
+    int64_t now;        /* placement time (created_at, event time, coupon window) */
+    pf_order *orders;   /* n orders with item, shipping and frozen price fields, blob and upload_id set; the
+                         * commit sets id, tracking_no, status "pending", group_id, created_at, updated_at */
+    size_t n;           /* count of orders, >= 1 */
+    bool group;         /* cart checkout: store grp and give the orders its id */
+    pf_order_group grp; /* the group's figures (subtotal .. total, coupon_code, fulfillment); the commit sets
+                         * id, user_id, ref, created_at */
+    uint64_t coupon_id; /* coupon redeemed, 0 = none */
+    int64_t coupon_taxable;  /* the pre-discount taxable value the discount was computed on */
     int64_t coupon_discount; /* that discount: the commit re-checks the coupon and refuses if it changed */
 } pf_checkout_plan;
 

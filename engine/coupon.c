@@ -147,8 +147,8 @@ pf_err pf_checkout_figures(pf_order_figures *orders, size_t n, int64_t discount,
     pf_checkout_totals t = {0};
     for (size_t i = 0; i < n; i++) {
         const pf_order_figures *o = &orders[i];
-        if (o->material < 0 || o->printing < 0 || o->priority < 0 || o->quoted_gst < 0 || !isfinite(o->weight_g) ||
-            o->weight_g < 0 || o->weight_g > 1e12) {
+        if (o->material < 0 || o->printing < 0 || o->priority < 0 || o->quoted_gst < 0 ||
+            !isfinite(o->weight_g) || o->weight_g < 0 || o->weight_g > 1e12) {
             err = pf_errf(eb, PF_E_INVAL, "order %zu: bad figures", i);
             goto done;
         }

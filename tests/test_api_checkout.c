@@ -18,8 +18,14 @@ static char user_auth[700], other_auth[700], admin_auth[700];
 
 static void start(void)
 {
-    static const char *const settings[] = {"ratelimit.upload_max", "100000", "ratelimit.quote_max", "100000",
-                                           "site.upi_id", UPI_ID, "site.upi_name", "PrintForge Studio",
+    static const char *const settings[] = {"ratelimit.upload_max",
+                                           "100000",
+                                           "ratelimit.quote_max",
+                                           "100000",
+                                           "site.upi_id",
+                                           UPI_ID,
+                                           "site.upi_name",
+                                           "PrintForge Studio",
                                            NULL};
     acct_start(&env, settings);
     jwt_for(env.dir, env.ids.user, NULL, user_auth, sizeof user_auth);
@@ -109,11 +115,14 @@ static http_res post_form(const char *path, const char *auth, const char *const 
 static uint64_t upload(const char *auth, const char *name)
 {
     char path[512];
-    http_res r = post_form("/api/upload-for-cart", auth, NULL, name[0] == '/' ? name : data_path(name, path, sizeof path));
+    http_res r = post_form("/api/upload-for-cart", auth, NULL,
+                           name[0] == '/' ? name : data_path(name, path, sizeof path));
     cr_assert(r.status == 200 || r.status == 201, "upload %s: %ld %s", name, r.status, r.body);
     cJSON *j = body_json(&r);
     const cJSON *s = cJSON_GetObjectItem(j, "session_id");
-    uint64_t id = cJSON_IsNumber(s) ? (uint64_t)s->valuedouble : cJSON_IsString(s) ? strtoull(s->valuestring, NULL, 10) : 0;
+    uint64_t id = cJSON_IsNumber(s)   ? (uint64_t)s->valuedouble
+                  : cJSON_IsString(s) ? strtoull(s->valuestring, NULL, 10)
+                                      : 0;
     cr_assert_gt(id, 0, "%s", r.body);
     cJSON_Delete(j);
     http_free(&r);
@@ -196,7 +205,8 @@ static void check_payment(const cJSON *body, const char *ref, int64_t amount)
     /* The QR decodes back to an SVG document. */
     size_t blen = strlen(qr + 26), got = 0;
     unsigned char *svg = malloc(blen);
-    cr_assert_eq(sodium_base642bin(svg, blen, qr + 26, blen, NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
+    cr_assert_eq(
+        sodium_base642bin(svg, blen, qr + 26, blen, NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
     cr_expect(got > 100 && memmem(svg, got, "<svg", 4), "an SVG");
     free(svg);
 }
@@ -212,14 +222,17 @@ static int64_t check_order_figures(const cJSON *o)
     cr_expect_eq(mat + prt + pri - disc, tax, "taxable = lines - discount");
     cr_expect_eq(tot, tax + gst + ship + sgst, "total adds up");
     cr_expect_eq(paise(o, "total"), tot);
-    if (disc) cr_expect_eq(gst, (int64_t)floor((double)tax * 0.18 + 0.5), "GST on the discounted value");
-    else cr_expect(llabs(gst - (int64_t)floor((double)tax * 0.18 + 0.5)) <= 1, "GST 18 %%");
+    if (disc)
+        cr_expect_eq(gst, (int64_t)floor((double)tax * 0.18 + 0.5), "GST on the discounted value");
+    else
+        cr_expect(llabs(gst - (int64_t)floor((double)tax * 0.18 + 0.5)) <= 1, "GST 18 %%");
     return tot;
 }
 
 static cJSON *checkout_ok(http_res *r)
 {
     cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
+    if (getenv("PF_TEST_DUMP")) fprintf(stderr, "%s\n", r->body);
     cJSON *j = body_json(r);
     cr_assert(j);
     return j;
@@ -230,8 +243,10 @@ static cJSON *checkout_ok(http_res *r)
 Test(api_checkout, single_checkout_with_a_model_file_freezes_the_price)
 {
     char path[512];
-    static const char *const f[] = {"material", "PLA", "color", "Red", "quantity", "2", "infill", "30",
-                                    "fulfillment", "pickup", "notes", "Please sand the top", NULL};
+    static const char *const f[] = {"material",    "PLA",    "color",  "Red",
+                                    "quantity",    "2",      "infill", "30",
+                                    "fulfillment", "pickup", "notes",  "Please sand the top",
+                                    NULL};
     http_res r = post_form("/api/checkout", user_auth, f, data_path("cube20.stl", path, sizeof path));
     cJSON *j = checkout_ok(&r);
     http_free(&r);
@@ -305,7 +320,8 @@ Test(api_checkout, checkout_from_an_upload_session_matches_its_quote)
 {
     uint64_t sid = upload(user_auth, "gear.stl");
     char body[256], sids[32];
-    snprintf(body, sizeof body, "{\"session_id\":%llu,\"material\":\"PETG\",\"color\":\"Blue\",\"quantity\":3}",
+    snprintf(body, sizeof body,
+             "{\"session_id\":%llu,\"material\":\"PETG\",\"color\":\"Blue\",\"quantity\":3}",
              (unsigned long long)sid);
     http_res q = req(&env, "POST", "/api/quote", user_auth, body);
     cr_assert_eq(q.status, 200, "%s", q.body);
@@ -331,7 +347,8 @@ Test(api_checkout, checkout_from_an_upload_session_matches_its_quote)
     cJSON_Delete(qj);
     cJSON_Delete(j);
     /* A session of another user is not found for this one. */
-    snprintf(body, sizeof body, "{\"items\":[{\"session_id\":%llu,\"material\":\"PLA\"}],\"fulfillment\":\"pickup\"}",
+    snprintf(body, sizeof body,
+             "{\"items\":[{\"session_id\":%llu,\"material\":\"PLA\"}],\"fulfillment\":\"pickup\"}",
              (unsigned long long)sid);
     r = req(&env, "POST", "/api/cart-checkout", other_auth, body);
     cr_expect_eq(r.status, 404, "%s", r.body);
@@ -383,10 +400,29 @@ Test(api_checkout, checkout_of_a_catalog_model_ships_to_a_pin)
     uint64_t mid = add_catalog_model("bracket.stl");
     char ids[32];
     snprintf(ids, sizeof ids, "%llu", (unsigned long long)mid);
-    const char *const f[] = {"catalog_model_id", ids, "material", "PLA", "color", "Black", "quantity", "1",
-                             "fulfillment", "ship", "shipping_name", "Asha Rao", "shipping_address",
-                             "12 MG Road\nFlat 4", "shipping_city", "New Delhi", "shipping_zip", "110001",
-                             "shipping_phone", "+91 98450 12345", "priority_print", "true", NULL};
+    const char *const f[] = {"catalog_model_id",
+                             ids,
+                             "material",
+                             "PLA",
+                             "color",
+                             "Black",
+                             "quantity",
+                             "1",
+                             "fulfillment",
+                             "ship",
+                             "shipping_name",
+                             "Asha Rao",
+                             "shipping_address",
+                             "12 MG Road\nFlat 4",
+                             "shipping_city",
+                             "New Delhi",
+                             "shipping_zip",
+                             "110001",
+                             "shipping_phone",
+                             "+91 98450 12345",
+                             "priority_print",
+                             "true",
+                             NULL};
     http_res r = post_form("/api/checkout", user_auth, f, NULL);
     cJSON *j = checkout_ok(&r);
     http_free(&r);
@@ -424,10 +460,11 @@ static void cart_body(char *out, size_t len, const uint64_t *sids, size_t n, con
                               "\"infill\":%d,\"priority_print\":%s}",
                               i ? "," : "", (unsigned long long)sids[i], mats[i % 3], cols[i % 3], 1 + i,
                               15 + 10 * (int)i, i == 1 ? "true" : "false");
-    w += (size_t)snprintf(out + w, len - w,
-                          "],\"fulfillment\":\"ship\",\"shipping_name\":\"Ravi Kumar\",\"shipping_address\":"
-                          "\"4 Park Street\",\"shipping_city\":\"Kolkata\",\"shipping_state\":\"West Bengal\","
-                          "\"shipping_zip\":\"700016\",\"shipping_phone\":\"09830012345\"");
+    w +=
+        (size_t)snprintf(out + w, len - w,
+                         "],\"fulfillment\":\"ship\",\"shipping_name\":\"Ravi Kumar\",\"shipping_address\":"
+                         "\"4 Park Street\",\"shipping_city\":\"Kolkata\",\"shipping_state\":\"West Bengal\","
+                         "\"shipping_zip\":\"700016\",\"shipping_phone\":\"09830012345\"");
     if (coupon) w += (size_t)snprintf(out + w, len - w, ",\"coupon_code\":\"%s\"", coupon);
     snprintf(out + w, len - w, "}");
 }
@@ -536,8 +573,10 @@ Test(api_checkout, coupons_apply_before_gst_within_their_rules)
     snprintf(json, sizeof json, "{\"code\":\"SOON\",\"kind\":\"percent\",\"value\":5,\"starts_at\":%lld}",
              (long long)(now + 3600));
     make_coupon(json);
-    snprintf(json, sizeof json, "{\"code\":\"OVER\",\"kind\":\"percent\",\"value\":5,\"starts_at\":%lld,"
-             "\"ends_at\":%lld}", (long long)(now - 7200), (long long)(now - 3600));
+    snprintf(json, sizeof json,
+             "{\"code\":\"OVER\",\"kind\":\"percent\",\"value\":5,\"starts_at\":%lld,"
+             "\"ends_at\":%lld}",
+             (long long)(now - 7200), (long long)(now - 3600));
     make_coupon(json);
     make_coupon("{\"code\":\"BIG\",\"kind\":\"flat\",\"value\":20,\"min_order\":100000}");
     make_coupon("{\"code\":\"ONCE\",\"kind\":\"percent\",\"value\":50,\"max_uses\":1}");
@@ -588,7 +627,8 @@ Test(api_checkout, coupons_apply_before_gst_within_their_rules)
     pf_coupon_clear(&c);
     pf_store_close(st);
     /* The validate endpoint agrees. */
-    http_res r = req(&env, "POST", "/api/coupons/validate", user_auth, "{\"code\":\"save10\",\"subtotal\":250.5}");
+    http_res r =
+        req(&env, "POST", "/api/coupons/validate", user_auth, "{\"code\":\"save10\",\"subtotal\":250.5}");
     cr_expect_eq(r.status, 200, "%s", r.body);
     cJSON *v = body_json(&r);
     cr_expect_eq(paise(v, "discount"), 2505);
@@ -606,16 +646,18 @@ Test(api_checkout, admin_coupon_crud)
 {
     uint64_t id = make_coupon("{\"code\":\"diwali\",\"kind\":\"flat\",\"value\":99.5,\"min_order\":500,"
                               "\"ends_at\":\"2030-11-01T00:00:00Z\",\"description\":\"Festive\"}");
-    http_res r = req(&env, "POST", "/api/admin/coupons", admin_auth, "{\"code\":\"DIWALI\",\"kind\":\"flat\",\"value\":1}");
+    http_res r = req(&env, "POST", "/api/admin/coupons", admin_auth,
+                     "{\"code\":\"DIWALI\",\"kind\":\"flat\",\"value\":1}");
     cr_expect_eq(r.status, 409, "duplicate code: %s", r.body);
     http_free(&r);
-    static const char *const bad[] = {"{\"code\":\"X Y\",\"kind\":\"flat\",\"value\":1}",
-                                      "{\"code\":\"PCT\",\"kind\":\"percent\",\"value\":120}",
-                                      "{\"code\":\"PCT\",\"kind\":\"bogus\",\"value\":1}",
-                                      "{\"code\":\"PCT\",\"kind\":\"flat\",\"value\":1.234}",
-                                      "{\"code\":\"PCT\",\"kind\":\"flat\"}",
-                                      "{\"code\":\"PCT\",\"kind\":\"flat\",\"value\":1,\"max_uses\":-1}",
-                                      "{\"code\":\"PCT\",\"kind\":\"flat\",\"value\":1,\"starts_at\":\"soon\"}"};
+    static const char *const bad[] = {
+        "{\"code\":\"X Y\",\"kind\":\"flat\",\"value\":1}",
+        "{\"code\":\"PCT\",\"kind\":\"percent\",\"value\":120}",
+        "{\"code\":\"PCT\",\"kind\":\"bogus\",\"value\":1}",
+        "{\"code\":\"PCT\",\"kind\":\"flat\",\"value\":1.234}",
+        "{\"code\":\"PCT\",\"kind\":\"flat\"}",
+        "{\"code\":\"PCT\",\"kind\":\"flat\",\"value\":1,\"max_uses\":-1}",
+        "{\"code\":\"PCT\",\"kind\":\"flat\",\"value\":1,\"starts_at\":\"soon\"}"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         r = req(&env, "POST", "/api/admin/coupons", admin_auth, bad[i]);
         cr_expect_eq(r.status, 422, "%s -> %ld %s", bad[i], r.status, r.body);
@@ -663,8 +705,8 @@ Test(api_checkout, each_validation_error_is_a_clear_4xx)
     char path[512], big[300], body[2048];
     data_path("cube20.stl", path, sizeof path);
 #define FORM(...) ((const char *const[]){__VA_ARGS__, NULL})
-    expect_error(post_form("/api/checkout", user_auth, FORM("material", "Unobtainium"), path), 422, "material",
-                 "unknown material");
+    expect_error(post_form("/api/checkout", user_auth, FORM("material", "Unobtainium"), path), 422,
+                 "material", "unknown material");
     expect_error(post_form("/api/checkout", user_auth, FORM("material", "PLA", "color", "Purple"), path), 422,
                  "color", "color not offered");
     expect_error(post_form("/api/checkout", user_auth, FORM("material", "PLA", "infill", "150"), path), 422,
@@ -680,45 +722,54 @@ Test(api_checkout, each_validation_error_is_a_clear_4xx)
     expect_error(post_form("/api/checkout", user_auth,
                            FORM("material", "PLA", "fulfillment", "ship", "shipping_name", "A"), path),
                  422, "shipping_address", "shipping without an address");
-    expect_error(post_form("/api/checkout", user_auth,
-                           FORM("material", "PLA", "fulfillment", "ship", "shipping_name", "A", "shipping_address",
-                                "B", "shipping_city", "C", "shipping_zip", "12345", "shipping_phone",
-                                "9845012345"),
-                           path),
-                 422, "shipping_zip", "bad PIN");
-    expect_error(post_form("/api/checkout", user_auth,
-                           FORM("material", "PLA", "fulfillment", "ship", "shipping_name", "A", "shipping_address",
-                                "B", "shipping_city", "C", "shipping_zip", "560001", "shipping_phone", "12"),
-                           path),
-                 422, "shipping_phone", "bad phone");
-    expect_error(post_form("/api/checkout", user_auth, FORM("material", "PLA", "coupon_code", "NO SPACES"), path),
-                 422, "coupon_code", "malformed coupon");
+    expect_error(
+        post_form("/api/checkout", user_auth,
+                  FORM("material", "PLA", "fulfillment", "ship", "shipping_name", "A", "shipping_address",
+                       "B", "shipping_city", "C", "shipping_zip", "12345", "shipping_phone", "9845012345"),
+                  path),
+        422, "shipping_zip", "bad PIN");
+    expect_error(
+        post_form("/api/checkout", user_auth,
+                  FORM("material", "PLA", "fulfillment", "ship", "shipping_name", "A", "shipping_address",
+                       "B", "shipping_city", "C", "shipping_zip", "560001", "shipping_phone", "12"),
+                  path),
+        422, "shipping_phone", "bad phone");
+    expect_error(
+        post_form("/api/checkout", user_auth, FORM("material", "PLA", "coupon_code", "NO SPACES"), path), 422,
+        "coupon_code", "malformed coupon");
     expect_error(post_form("/api/checkout", user_auth, FORM("material", "PLA"), NULL), 422, "model_file",
                  "no model");
-    expect_error(post_form("/api/checkout", user_auth, FORM("material", "PLA", "catalog_model_id", "999999"), NULL),
-                 404, "", "unknown catalog model");
+    expect_error(
+        post_form("/api/checkout", user_auth, FORM("material", "PLA", "catalog_model_id", "999999"), NULL),
+        404, "", "unknown catalog model");
     expect_error(post_form("/api/checkout", NULL, FORM("material", "PLA"), path), 401, "", "signed out");
     /* A part larger than every printer's bed. */
     snprintf(big, sizeof big, "%s/huge.stl", env.dir);
     write_box_stl(big, 300, 300, 20);
-    expect_error(post_form("/api/checkout", user_auth, FORM("material", "PLA"), big), 422, "fit", "too large");
+    expect_error(post_form("/api/checkout", user_auth, FORM("material", "PLA"), big), 422, "fit",
+                 "too large");
     /* Carts. */
-    expect_error(req(&env, "POST", "/api/cart-checkout", user_auth, "{\"items\":[]}"), 422, "items", "empty cart");
+    expect_error(req(&env, "POST", "/api/cart-checkout", user_auth, "{\"items\":[]}"), 422, "items",
+                 "empty cart");
     expect_error(req(&env, "POST", "/api/cart-checkout", user_auth, "{}"), 422, "items", "no items");
     size_t w = (size_t)snprintf(body, sizeof body, "{\"items\":[");
     for (int i = 0; i < 21; i++)
-        w += (size_t)snprintf(body + w, sizeof body - w, "%s{\"catalog_model_id\":1,\"material\":\"PLA\"}", i ? "," : "");
+        w += (size_t)snprintf(body + w, sizeof body - w, "%s{\"catalog_model_id\":1,\"material\":\"PLA\"}",
+                              i ? "," : "");
     snprintf(body + w, sizeof body - w, "]}");
     expect_error(req(&env, "POST", "/api/cart-checkout", user_auth, body), 422, "items", "21 items");
     uint64_t sid = upload(user_auth, "cube20.stl");
-    snprintf(body, sizeof body, "{\"items\":[{\"session_id\":%llu,\"catalog_model_id\":1,\"material\":\"PLA\"}]}",
+    snprintf(body, sizeof body,
+             "{\"items\":[{\"session_id\":%llu,\"catalog_model_id\":1,\"material\":\"PLA\"}]}",
              (unsigned long long)sid);
     expect_error(req(&env, "POST", "/api/cart-checkout", user_auth, body), 422, "items[0]", "two sources");
-    snprintf(body, sizeof body,
-             "{\"items\":[{\"session_id\":%llu,\"material\":\"PLA\"},{\"session_id\":%llu,\"material\":\"PLA\","
-             "\"infill\":-5}]}",
-             (unsigned long long)sid, (unsigned long long)sid);
-    expect_error(req(&env, "POST", "/api/cart-checkout", user_auth, body), 422, "items[1].infill", "second item");
+    snprintf(
+        body, sizeof body,
+        "{\"items\":[{\"session_id\":%llu,\"material\":\"PLA\"},{\"session_id\":%llu,\"material\":\"PLA\","
+        "\"infill\":-5}]}",
+        (unsigned long long)sid, (unsigned long long)sid);
+    expect_error(req(&env, "POST", "/api/cart-checkout", user_auth, body), 422, "items[1].infill",
+                 "second item");
     snprintf(body, sizeof body, "{\"items\":[{\"session_id\":%llu,\"material\":\"PLA\",\"qty\":2.5}]}",
              (unsigned long long)sid);
     expect_error(req(&env, "POST", "/api/cart-checkout", user_auth, body), 422, "quantity", "fractional qty");
@@ -733,7 +784,8 @@ Test(api_checkout, each_validation_error_is_a_clear_4xx)
     cr_assert_eq(pf_store_upload_put(st, NULL, &up, NULL), PF_E_OK);
     pf_upload_clear(&up);
     pf_store_close(st);
-    snprintf(body, sizeof body, "{\"items\":[{\"session_id\":%llu,\"material\":\"PLA\"}]}", (unsigned long long)sid);
+    snprintf(body, sizeof body, "{\"items\":[{\"session_id\":%llu,\"material\":\"PLA\"}]}",
+             (unsigned long long)sid);
     expect_error(req(&env, "POST", "/api/cart-checkout", user_auth, body), 404, "", "expired session");
     /* Nothing of all that was stored as an order. */
     st = open_store();
@@ -768,7 +820,8 @@ Test(api_checkout, orders_survive_a_restart)
     pf_store *st = open_store();
     for (int i = 0; i < 2; i++) {
         pf_order o = {0};
-        cr_assert_eq(pf_store_order_by_tracking(st, NULL, tr[i], &o, NULL), PF_E_OK, "%s after restart", tr[i]);
+        cr_assert_eq(pf_store_order_by_tracking(st, NULL, tr[i], &o, NULL), PF_E_OK, "%s after restart",
+                     tr[i]);
         cr_expect_eq(o.total, tot[i]);
         cr_expect_str_eq(o.status, "pending");
         pf_order_clear(&o);
@@ -788,9 +841,9 @@ Test(api_checkout, orders_survive_a_restart)
 #define COUPON_USERS 3
 
 typedef struct crash_fixture {
-    pf_sha256 blob;   /* a model blob */
-    uint64_t upload;  /* an upload holding it */
-    uint64_t coupon;  /* a coupon with no limits */
+    pf_sha256 blob;  /* a model blob */
+    uint64_t upload; /* an upload holding it */
+    uint64_t coupon; /* a coupon with no limits */
 } crash_fixture;
 
 typedef struct fix_ctx {
@@ -890,7 +943,8 @@ static uint64_t check_consistent(pf_store *st, const crash_fixture *fx, int kill
             pf_order_event *ev = NULL;
             size_t ne = 0;
             uint64_t nx;
-            cr_assert_eq(pf_store_order_event_list_by_order(st, NULL, o->id, 0, 5, &ev, &ne, &nx, &eb), PF_E_OK);
+            cr_assert_eq(pf_store_order_event_list_by_order(st, NULL, o->id, 0, 5, &ev, &ne, &nx, &eb),
+                         PF_E_OK);
             cr_assert_eq(ne, 1, "kill %d: order %llu has %zu events", kill_no, (unsigned long long)o->id, ne);
             pf_order_event_list_free(ev, ne);
             cr_assert_eq(o->taxable + o->gst + o->shipping_cost + o->shipping_gst, o->total);
@@ -911,7 +965,8 @@ static uint64_t check_consistent(pf_store *st, const crash_fixture *fx, int kill
                 int64_t sum = 0, ship = 0;
                 for (size_t k = 0; k < gn; k++)
                     sum += g_orders[k].total, ship += g_orders[k].shipping_cost;
-                cr_assert(gn >= 2, "kill %d: group %llu has %zu orders", kill_no, (unsigned long long)g.id, gn);
+                cr_assert(gn >= 2, "kill %d: group %llu has %zu orders", kill_no, (unsigned long long)g.id,
+                          gn);
                 cr_assert_eq(sum, g.total, "kill %d: group %llu is whole", kill_no, (unsigned long long)g.id);
                 cr_assert_eq(ship, g.shipping_cost);
                 coupon_checkouts += g.coupon_code != NULL;
@@ -963,7 +1018,10 @@ Test(checkout_crash, a_killed_checkout_leaves_a_whole_order_or_none, .timeout = 
     pf_errbuf eb = {{0}};
     cr_assert_eq(pf_store_open(&o, &st, &eb), PF_E_OK, "%s", eb.msg);
     crash_fixture fx = {0};
-    fix_ctx fc = {.u = {.user_id = 1, .filename = "part.stl", .format = "stl", .size = 5000,
+    fix_ctx fc = {.u = {.user_id = 1,
+                        .filename = "part.stl",
+                        .format = "stl",
+                        .size = 5000,
                         .expires_at = (int64_t)time(NULL) + 86400}};
     char data[5000];
     for (size_t i = 0; i < sizeof data; i++)

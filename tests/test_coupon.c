@@ -159,7 +159,8 @@ Test(coupon, discount_applies_before_gst_and_everything_adds_up)
     int64_t sum_total = 0;
     for (int i = 0; i < 3; i++) {
         cr_expect_eq(o[i].taxable, o[i].material + o[i].printing + o[i].priority - o[i].discount);
-        cr_expect_eq(o[i].gst, (int64_t)floor((double)o[i].taxable * 0.18 + 0.5), "GST on the discounted value");
+        cr_expect_eq(o[i].gst, (int64_t)floor((double)o[i].taxable * 0.18 + 0.5),
+                     "GST on the discounted value");
         cr_expect_eq(o[i].total, o[i].taxable + o[i].gst + o[i].shipping + o[i].shipping_gst);
         sum_total += o[i].total;
     }
@@ -199,7 +200,8 @@ Test(coupon, awkward_splits_still_add_up_to_the_paisa)
                                       .printing = (seed >> 7) % 50000,
                                       .priority = (seed & 1) ? (seed >> 11) % 20000 : 0,
                                       .weight_g = (double)((seed >> 5) % 1000) / 7.0};
-            o[i].quoted_gst = (int64_t)floor((double)(o[i].material + o[i].printing + o[i].priority) * 0.18 + 0.5);
+            o[i].quoted_gst =
+                (int64_t)floor((double)(o[i].material + o[i].printing + o[i].priority) * 0.18 + 0.5);
             sub += o[i].material + o[i].printing + o[i].priority;
         }
         seed = seed * 1103515245u + 12345u;
@@ -212,7 +214,8 @@ Test(coupon, awkward_splits_still_add_up_to_the_paisa)
             cr_assert_geq(o[i].taxable, 0);
             cr_assert_eq(o[i].taxable + o[i].discount, o[i].material + o[i].printing + o[i].priority);
             cr_assert_eq(o[i].total, o[i].taxable + o[i].gst + o[i].shipping + o[i].shipping_gst);
-            d += o[i].discount, tx += o[i].taxable, g += o[i].gst, s += o[i].shipping, sg += o[i].shipping_gst;
+            d += o[i].discount, tx += o[i].taxable, g += o[i].gst, s += o[i].shipping,
+                sg += o[i].shipping_gst;
             tot += o[i].total;
         }
         cr_assert(d == disc && t.discount == disc && tx == t.taxable && t.taxable == sub - disc);

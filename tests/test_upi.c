@@ -62,7 +62,8 @@ Test(upi, amounts_have_two_decimals)
         const char *am;
     } cases[] = {{1, "0.01"}, {10, "0.10"}, {100, "1.00"}, {99999, "999.99"}, {10000000, "100000.00"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        pf_upi_payment p = {.vpa = "shop@upi", .name = "Shop", .amount = cases[i].paise, .ref = "G-0000000000"};
+        pf_upi_payment p = {
+            .vpa = "shop@upi", .name = "Shop", .amount = cases[i].paise, .ref = "G-0000000000"};
         char *link = NULL, v[64];
         cr_assert_eq(pf_upi_link(&p, &link, NULL), PF_E_OK);
         cr_assert(query_value(link, "am", v, sizeof v));
@@ -92,9 +93,9 @@ Test(upi, bad_inputs_are_refused)
 Test(upi, vpa_shapes)
 {
     static const char *const good[] = {"printforge@upi", "a.b-c_d@okhdfcbank", "9876543210@paytm", "ab@ybl"};
-    static const char *const bad[] = {"",        "@upi",     "a@upi",     "shop@",     "shop@u",
-                                      "sh op@upi", "shop@@upi", "shop@1bank", "shop@up i", "shop@ok_axis",
-                                      "shop"};
+    static const char *const bad[] = {"",          "@upi",         "a@upi",     "shop@",
+                                      "shop@u",    "sh op@upi",    "shop@@upi", "shop@1bank",
+                                      "shop@up i", "shop@ok_axis", "shop"};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
         cr_expect(pf_upi_vpa_valid(good[i]), "%s", good[i]);
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
