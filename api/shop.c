@@ -672,10 +672,16 @@ static bool add_num(cJSON *o, const char *k, double v)
     return cJSON_AddNumberToObject(o, k, v) != NULL;
 }
 
-/* Rounds to 2 decimals for display of grams, mm and cm³ (money is exact through pf_price_to_inr). */
+/* Rounds to 2 (3) decimals for display of grams, mm, cm³ and seconds (money is exact through
+ * pf_price_to_inr). */
 static double r2(double v)
 {
     return round(v * 100) / 100;
+}
+
+static double r3(double v)
+{
+    return round(v * 1000) / 1000;
 }
 
 cJSON *pf_shop_line_json(const pf_shop_line *l)
@@ -710,14 +716,14 @@ cJSON *pf_shop_line_json(const pf_shop_line *l)
          add_num(pr, "gst", pf_price_to_inr(l->price.gst)) && add_num(pr, "total", pf_price_to_inr(l->price.total));
     ok = ok && (b = cJSON_AddObjectToObject(o, "breakdown")) && add_num(b, "layers", (double)l->est.layers) &&
          add_num(b, "filament_m", r2(l->est.filament_m)) &&
-         add_num(b, "extruded_cm3", l->est.volume_total_mm3 / 1000) &&
+         add_num(b, "extruded_cm3", r3(l->est.volume_total_mm3 / 1000)) &&
          add_num(b, "density_g_cm3", l->density_g_cm3) &&
          add_num(b, "slowed_layers", (double)l->est.slowed_layers) && (vol = cJSON_AddObjectToObject(b, "volumes_cm3")) &&
          (ts = cJSON_AddObjectToObject(b, "time_s"));
     for (int k = 0; ok && k < PF_FEAT_N; k++)
-        ok = add_num(vol, pf_estimate_bucket_name(k), l->est.volume_mm3[k] / 1000);
+        ok = add_num(vol, pf_estimate_bucket_name(k), r3(l->est.volume_mm3[k] / 1000));
     for (int k = 0; ok && k < PF_TIME_N; k++)
-        ok = add_num(ts, pf_estimate_bucket_name(k), l->est.time_s[k]);
+        ok = add_num(ts, pf_estimate_bucket_name(k), r2(l->est.time_s[k]));
     if (!ok) {
         cJSON_Delete(o);
         return NULL;
