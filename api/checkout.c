@@ -606,9 +606,9 @@ static pf_err place(pf_req *r, pf_resp *w, const pf_shop_item *items, char (*pre
     pf_price_settings ps;
     if ((err = pf_shop_price_settings(r, &ps))) goto done;
     double goods_g = 0;
-    for (; priced < n; priced++) {
-        size_t i = priced;
+    for (size_t i = 0; i < n; i++) {
         if ((err = prefixed(r, prefix[i], pf_shop_price_line(r, &items[i], &lines[i])))) goto done;
+        priced = i + 1; /* lines[0..priced) hold strings to clear */
         const pf_shop_line *l = &lines[i];
         if (!l->slicer || (!items[i].session_id && !items[i].model_id)) {
             err = pf_errf(EB(r), PF_E_INVALID_FIELD,
@@ -667,7 +667,7 @@ static pf_err place(pf_req *r, pf_resp *w, const pf_shop_item *items, char (*pre
             .material = dup(l->material, &fail),
             .color = dup(l->color, &fail),
             .quantity = (uint64_t)items[i].quantity,
-            .infill_pct = items[i].infill_pct >= 0 ? items[i].infill_pct : l->est.infill_density * 100.0,
+            .infill_pct = l->infill_pct,
             .layer_height_mm = layer,
             .fulfillment = dup(fulfil, &fail),
             .priority = items[i].priority,
@@ -780,19 +780,23 @@ static pf_err checkout_single(pf_req *r, pf_resp *w)
     pf_analysis an;
     cJSON *warnings = NULL;
     char prefix[1][24] = {""};
-    const char *model = pf_req_form(r, "catalog_model_id");
+    const char *model = pf_req_form(r, "catalog_model_id"), *sess = pf_req_form(r, "session_id");
     pf_err err = read_common(r, get_form, &c);
     if (err || (err = read_item(r, "", pf_req_form(r, "material"), pf_req_form(r, "color"),
                                 pf_req_form(r, "quantity"), pf_req_form(r, "infill"),
                                 pf_req_form(r, "priority_print"), &it)))
         goto done;
+    /* Exactly one source: a file part (the upload hook keeps its state in the request context), an upload
+     * session from POST /api/upload-for-cart, or a catalog model. */
+    if ((pf_req_ctx(r) != NULL) + !blank(model) + !blank(sess) > 1) {
+        err = pf_errf(EB(r), PF_E_INVALID_FIELD,
+                      "model_file: give one of a model file, session_id or catalog_model_id");
+        goto done;
+    }
     if (!blank(model)) {
-        if (pf_req_ctx(r)) {
-            err = pf_errf(EB(r), PF_E_INVALID_FIELD,
-                          "model_file: give either a model file or catalog_model_id");
-            goto done;
-        }
         if ((err = parse_id(r, "catalog_model_id", model, &it.model_id))) goto done;
+    } else if (!blank(sess)) {
+        if ((err = parse_id(r, "session_id", sess, &it.session_id))) goto done;
     } else {
         /* The file becomes an upload session of this user, claimed by the order below. */
         if ((err = pf_upload_finish(r, &up, &an, &warnings))) goto done;
