@@ -573,8 +573,9 @@ static void mail_placed(pf_req *r, const pf_checkout_plan *p, const pf_checkout_
         ADD("%s/track/%s\n", url, p->orders[i].tracking_no);
     ADD("\n%s\n", site);
 #undef ADD
-    snprintf(subject, sizeof subject, "%s: %s placed, %s to pay", site, ref,
-             pf_price_format_inr(t->total, money));
+    /* Plain ASCII in the subject (a header): "INR 1234.56" rather than the rupee sign. */
+    snprintf(subject, sizeof subject, "%s: order %s placed, INR %s to pay", site, ref,
+             pf_price_format_plain(t->total, money));
     pf_account_mail(r, u->email, subject, body);
     free(body);
 }

@@ -335,6 +335,9 @@ Test(api_checkout, single_checkout_with_a_model_file_freezes_the_price)
     cr_expect(log_has(want), "the email has the payment link");
     snprintf(want, sizeof want, "&tr=%s", tr);
     cr_expect(log_has(want), "for this order");
+    snprintf(want, sizeof want, "order %s placed, INR %lld.%02lld to pay", tr, (long long)(total / 100),
+             (long long)(total % 100));
+    cr_expect(log_has(want), "the subject names the order and the amount");
     cJSON_Delete(j);
 }
 
