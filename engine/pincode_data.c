@@ -1,6 +1,6 @@
-/* The PIN code table PrintForge builds for shipping: postal circles by the first two digits, sorting districts
- * by the first three (head post office city, approximate latitude/longitude) and six-digit ranges where a
- * prefix spans two states or holds a union-territory enclave.
+/* The PIN code table PrintForge builds for shipping: postal circles by the first two digits, sorting
+ * districts by the first three (head post office city, approximate latitude/longitude) and six-digit ranges
+ * where a prefix spans two states or holds a union-territory enclave.
  *
  * Sources: India Post's PIN code scheme (first digit the zone, two digits the circle, three the sorting
  * district) and the public post-office directory as known to the authors in 2026; positions are the head
@@ -79,7 +79,10 @@ const pf_pin_circle pf_pin_circles[] = {
 };
 const size_t pf_pin_circles_n = sizeof pf_pin_circles / sizeof pf_pin_circles[0];
 
-#define D(p, name, st, la, lo) {p, name, PF_ST_##st, la, lo}
+#define D(p, name, st, la, lo)                                                                               \
+    {                                                                                                        \
+        p, name, PF_ST_##st, la, lo                                                                          \
+    }
 const pf_pin_district pf_pin_districts[] = {
     /* Delhi */
     D(110, "New Delhi", DL, 28.61, 77.21),
@@ -508,8 +511,13 @@ const pf_pin_district pf_pin_districts[] = {
 #undef D
 const size_t pf_pin_districts_n = sizeof pf_pin_districts / sizeof pf_pin_districts[0];
 
-#define R(lo, hi, name, st, circle, la, ln) {lo, hi, name, PF_ST_##st, circle, la, ln}
+#define R(lo, hi, name, st, circle, la, ln)                                                                  \
+    {                                                                                                        \
+        lo, hi, name, PF_ST_##st, circle, la, ln                                                             \
+    }
 const pf_pin_range pf_pin_ranges[] = {
+    /* Mohali (SAS Nagar, Punjab) shares Chandigarh's prefix; Chandigarh's sectors stay below 160050. */
+    R(160050, 160079, "Mohali", PB, NULL, 30.70, 76.72),
     /* Uttarakhand towns inside Uttar Pradesh prefixes, and the reverse. */
     R(244710, 244719, "Kashipur", UK, NULL, 29.21, 78.96),
     R(246700, 246799, "Bijnor", UP, NULL, 29.37, 78.13),

@@ -1,6 +1,6 @@
 /* The PIN code tables behind engine/shipping.c (internal to the shipping module and its tests): states with
- * their GST codes and postal circles, circles by two-digit prefix, sorting districts by three-digit prefix and
- * six-digit ranges where one prefix spans two states. Static, read-only data. */
+ * their GST codes and postal circles, circles by two-digit prefix, sorting districts by three-digit prefix
+ * and six-digit ranges where one prefix spans two states. Static, read-only data. */
 #ifndef PF_PINCODE_DATA_H
 #define PF_PINCODE_DATA_H
 
@@ -58,28 +58,28 @@ typedef struct pf_pin_state {
 
 /* Postal circles by the first two digits (lo..hi inclusive), sorted, not overlapping. */
 typedef struct pf_pin_circle {
-    uint8_t lo, hi;           /* two-digit prefixes covered */
-    const char *circle;       /* circle name */
-    pf_pin_state_id state;    /* main state, used for prefixes missing from the district table */
-    double lat, lon;          /* centroid used for such prefixes */
+    uint8_t lo, hi;        /* two-digit prefixes covered */
+    const char *circle;    /* circle name */
+    pf_pin_state_id state; /* main state, used for prefixes missing from the district table */
+    double lat, lon;       /* centroid used for such prefixes */
 } pf_pin_circle;
 
 /* Sorting districts by the first three digits, sorted by prefix, unique. */
 typedef struct pf_pin_district {
-    uint16_t prefix;        /* 110..999 */
-    const char *district;   /* head post office city */
-    pf_pin_state_id state;  /* its state */
-    double lat, lon;        /* approximate position */
+    uint16_t prefix;       /* 110..999 */
+    const char *district;  /* head post office city */
+    pf_pin_state_id state; /* its state */
+    double lat, lon;       /* approximate position */
 } pf_pin_district;
 
 /* Six-digit ranges that override their prefix's district (an enclave of another state, or a prefix shared
  * by two states). */
 typedef struct pf_pin_range {
-    uint32_t lo, hi;        /* PINs covered, inclusive */
-    const char *district;   /* head post office city */
-    pf_pin_state_id state;  /* its state */
-    const char *circle;     /* circle when not the state's usual one, else NULL */
-    double lat, lon;        /* approximate position */
+    uint32_t lo, hi;       /* PINs covered, inclusive */
+    const char *district;  /* head post office city */
+    pf_pin_state_id state; /* its state */
+    const char *circle;    /* circle when not the state's usual one, else NULL */
+    double lat, lon;       /* approximate position */
 } pf_pin_range;
 
 extern const pf_pin_state pf_pin_states[PF_ST__N];

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,8 +27,9 @@ static const int64_t tariff_inr[SLABS + 1][PF_BAND_N] = {
 };
 #define EXTRA_STEP_G 500
 
-static const char *const zone_names[10] = {NULL,      "Northern", "Northern", "Western", "Western",
-                                           "Southern", "Southern", "Eastern",  "Eastern", "Army Postal Service"};
+static const char *const zone_names[10] = {NULL,      "Northern",           "Northern", "Western",
+                                           "Western", "Southern",           "Southern", "Eastern",
+                                           "Eastern", "Army Postal Service"};
 
 #define EARTH_RADIUS_KM 6371.0088
 
@@ -177,7 +179,8 @@ static int64_t to_mg(double g)
 
 int64_t pf_ship_tariff(pf_ship_band b, double billed_g)
 {
-    if ((unsigned)b >= PF_BAND_N || !isfinite(billed_g) || billed_g < 0 || billed_g > PF_SHIP_MAX_G) return -1;
+    if ((unsigned)b >= PF_BAND_N || !isfinite(billed_g) || billed_g < 0 || billed_g > PF_SHIP_MAX_G)
+        return -1;
     int64_t mg = to_mg(billed_g);
     for (int i = 0; i < SLABS; i++)
         if (mg <= slab_upto_g[i] * 1000) return tariff_inr[i][b] * 100;
@@ -190,7 +193,8 @@ static double haversine_km(double lat1, double lon1, double lat2, double lon2)
 {
     const double rad = M_PI / 180.0;
     double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
-    double a = sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+    double a =
+        sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
     if (a > 1) a = 1;
     return 2 * EARTH_RADIUS_KM * asin(sqrt(a));
 }
@@ -202,8 +206,8 @@ static bool same_district(const pf_pin_info *a, const pf_pin_info *b)
     return !memcmp(a->pin, b->pin, 3) && a->lat == b->lat && a->lon == b->lon && a->district == b->district;
 }
 
-pf_err pf_ship_quote_parcel(const pf_ship_settings *s, const char *dest_pin, double goods_g, pf_ship_quote *out,
-                            pf_errbuf *eb)
+pf_err pf_ship_quote_parcel(const pf_ship_settings *s, const char *dest_pin, double goods_g,
+                            pf_ship_quote *out, pf_errbuf *eb)
 {
     pf_ship_settings def = pf_ship_settings_default();
     if (!s) s = &def;
@@ -217,8 +221,8 @@ pf_err pf_ship_quote_parcel(const pf_ship_settings *s, const char *dest_pin, dou
     double billed = goods_g + s->packaging_g + goods_g * s->packaging_pct / 100.0;
     billed = (double)to_mg(billed) / 1000.0;
     if (billed > PF_SHIP_MAX_G)
-        return pf_errf(eb, PF_E_INVAL, "weight_g: %.0f g with packaging is over the %.0f kg parcel limit", billed,
-                       PF_SHIP_MAX_G / 1000);
+        return pf_errf(eb, PF_E_INVAL, "weight_g: %.0f g with packaging is over the %.0f kg parcel limit",
+                       billed, PF_SHIP_MAX_G / 1000);
     pf_ship_quote q = {.goods_g = goods_g, .billed_g = billed};
     pf_errbuf sub = {{0}};
     if ((err = pf_pin_lookup(dest_pin, &q.to, &sub))) return pf_errf(eb, err, "%s", sub.msg);
@@ -242,6 +246,66 @@ pf_err pf_ship_quote_parcel(const pf_ship_settings *s, const char *dest_pin, dou
     q.total = q.charge + q.gst;
     *out = q;
     return PF_E_OK;
+}
+
+#define PLACEHOLDER "{tracking}"
+
+pf_err pf_ship_tracking_url_valid(const char *tmpl, pf_errbuf *eb)
+{
+    if (!tmpl) return pf_errf(eb, PF_E_INVAL, "tracking_url: missing");
+    size_t n = strlen(tmpl);
+    if (n > PF_SHIP_URL_MAX)
+        return pf_errf(eb, PF_E_INVAL, "tracking_url: at most %d characters", PF_SHIP_URL_MAX);
+    size_t scheme = !strncmp(tmpl, "https://", 8) ? 8 : !strncmp(tmpl, "http://", 7) ? 7 : 0;
+    if (!scheme || n == scheme || tmpl[scheme] == '/' || tmpl[scheme] == '{')
+        return pf_errf(eb, PF_E_INVAL, "tracking_url: must be an http:// or https:// address with a host");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)tmpl[i];
+        if (c <= 0x20 || c == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\')
+            return pf_errf(eb, PF_E_INVAL,
+                           "tracking_url: no spaces, control characters, quotes or angle brackets");
+    }
+    if (!strstr(tmpl, PLACEHOLDER))
+        return pf_errf(eb, PF_E_INVAL, "tracking_url: must contain the placeholder {tracking}");
+    return PF_E_OK;
+}
+
+/* RFC 3986 unreserved characters, kept as they are in a URL. */
+static bool unreserved(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
+}
+
+char *pf_ship_tracking_url(const char *tmpl, const char *tracking)
+{
+    if (!tmpl || !tracking) return NULL;
+    static const char hex[] = "0123456789ABCDEF";
+    size_t tl = strlen(tracking), ml = strlen(tmpl), ph = strlen(PLACEHOLDER), count = 0;
+    for (const char *p = strstr(tmpl, PLACEHOLDER); p; p = strstr(p + ph, PLACEHOLDER))
+        count++;
+    if (tl > (SIZE_MAX / 4 - ml) / (count + 1)) return NULL;
+    char *out = malloc(ml + count * tl * 3 + 1), *o = out;
+    if (!out) return NULL;
+    for (const char *p = tmpl; *p;) {
+        if (strncmp(p, PLACEHOLDER, ph)) {
+            *o++ = *p++;
+            continue;
+        }
+        for (size_t i = 0; i < tl; i++) {
+            unsigned char c = (unsigned char)tracking[i];
+            if (unreserved(c)) {
+                *o++ = (char)c;
+            } else {
+                *o++ = '%';
+                *o++ = hex[c >> 4];
+                *o++ = hex[c & 15];
+            }
+        }
+        p += ph;
+    }
+    *o = '\0';
+    return out;
 }
 
 /* s without surrounding ASCII spaces: start and length. */

@@ -86,9 +86,23 @@ typedef struct pf_ship_quote {
 
 /* Quotes one parcel of goods_g grams from s->origin_pin to dest_pin. s may be NULL for the defaults.
  * Errors: INVAL (bad PIN, NaN/negative/absurd weight over 35 kg per parcel, bad settings), NOT_FOUND (unknown
- * PIN); eb names the field. *out is set only on success. */
+ * PIN); eb names the field. *out is set only on success.
+ * Details: billed_g = goods_g + packaging_g + packaging_pct % of goods_g, to the milligram, and must stay
+ * within PF_SHIP_MAX_G (0 g of goods is allowed: the packaging alone). The band is local when both PINs
+ * resolve to the same sorting district (same three-digit prefix and, for prefixes split by six-digit ranges,
+ * the same range), else by distance_km (haversine between the districts' positions). */
 pf_err pf_ship_quote_parcel(const pf_ship_settings *s, const char *dest_pin, double goods_g, pf_ship_quote *out,
                             pf_errbuf *eb);
+
+/* Carrier tracking links. A template is an http:// or https:// URL of at most PF_SHIP_URL_MAX bytes, without
+ * spaces, control characters, quotes or angle brackets, holding the placeholder {tracking} at least once.
+ * pf_ship_tracking_url_valid says whether tmpl is one, with the reason in eb (PF_E_INVAL). */
+#define PF_SHIP_URL_MAX 500
+pf_err pf_ship_tracking_url_valid(const char *tmpl, pf_errbuf *eb);
+/* The link for one parcel: every {tracking} in tmpl replaced by tracking, percent-encoded (RFC 3986
+ * unreserved characters kept). Returns a malloc'd string (caller frees), NULL when tmpl or tracking is NULL
+ * or memory ran out. */
+char *pf_ship_tracking_url(const char *tmpl, const char *tracking);
 
 /* True when GST on a sale from seller_state to buyer_state is intra-state (CGST + SGST), false when
  * inter-state (IGST). States are compared by name ignoring ASCII case and surrounding spaces. */
