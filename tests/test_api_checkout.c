@@ -9,6 +9,7 @@
 #include "account_test_util.h"
 #include "api/checkout.h"
 #include "engine/coupon.h"
+#include "engine/price.h"
 #include "engine/upi.h"
 
 #define UPI_ID "printforge.studio@okicici"
@@ -572,6 +573,36 @@ Test(api_checkout, cart_of_three_items_shares_one_group_and_adds_up)
     cr_expect_eq(jnum(o1, "quantity"), 2);
     cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(o1, "priority_print")));
     cr_expect_eq(mail_count(&env, "user@example.com"), 1, "one email for the group");
+    /* The group's tax invoice (api/invoice.c) shows the total this checkout froze. */
+    char path[128], pdf[400], txt[400], cmd[900];
+    snprintf(path, sizeof path, "/api/user/orders/group/%llu/invoice",
+             (unsigned long long)jnum(j, "group_id"));
+    r = req(&env, "GET", path, user_auth, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert(r.len > 4 && !memcmp(r.body, "%PDF", 4));
+    snprintf(pdf, sizeof pdf, "%s/group.pdf", env.dir);
+    snprintf(txt, sizeof txt, "%s/group.txt", env.dir);
+    FILE *f = fopen(pdf, "wb");
+    cr_assert(f);
+    fwrite(r.body, 1, r.len, f);
+    fclose(f);
+    http_free(&r);
+    snprintf(cmd, sizeof cmd, "pdftotext -layout %s %s", pdf, txt);
+    if (system(cmd) == 0) {
+        char money[PF_PRICE_INR_BUFSZ], plain[PF_PRICE_INR_BUFSZ], buf[65536] = "";
+        int64_t total = paise(j, "total");
+        pf_price_format_inr(total, money);
+        pf_price_format_plain(total, plain);
+        f = fopen(txt, "r");
+        cr_assert(f);
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = 0;
+        fclose(f);
+        /* The PDF's base font has no rupee sign: look for the figures after it. */
+        cr_expect(strstr(buf, money + 3) || strstr(buf, plain), "invoice total %s in:\n%s", money, buf);
+    } else {
+        cr_log_warn("pdftotext not available: invoice text not checked");
+    }
     cJSON_Delete(j);
 }
 
