@@ -599,11 +599,6 @@ static pf_err place(pf_req *r, pf_resp *w, const pf_shop_item *items, char (*pre
     const pf_principal *who = pf_req_principal(r);
     plan.user_id = who->user.id;
     plan.now = (int64_t)time(NULL);
-    /* The shop's payee must be usable before anything is stored: an order nobody can pay helps no one. */
-    if (!pf_upi_vpa_valid(pf_req_setting(r, "site.upi_id", ""))) {
-        err = pf_resp_error(w, 503, "payments are not configured (site.upi_id); please contact the shop");
-        goto done;
-    }
     pf_price_settings ps;
     if ((err = pf_shop_price_settings(r, &ps))) goto done;
     double goods_g = 0;
@@ -773,6 +768,15 @@ static pf_err parse_id(pf_req *r, const char *field, const char *s, uint64_t *ou
     return PF_E_OK;
 }
 
+/* The shop's payee must be usable before anything is stored (the upload included): an order nobody can pay
+ * helps no one. False after answering 503. */
+static bool payee_ready(pf_req *r, pf_resp *w, pf_err *err)
+{
+    if (pf_upi_vpa_valid(pf_req_setting(r, "site.upi_id", ""))) return true;
+    *err = pf_resp_error(w, 503, "payments are not configured (site.upi_id); please contact the shop");
+    return false;
+}
+
 static pf_err checkout_single(pf_req *r, pf_resp *w)
 {
     co_common c = {0};
@@ -782,10 +786,12 @@ static pf_err checkout_single(pf_req *r, pf_resp *w)
     cJSON *warnings = NULL;
     char prefix[1][24] = {""};
     const char *model = pf_req_form(r, "catalog_model_id"), *sess = pf_req_form(r, "session_id");
-    pf_err err = read_common(r, get_form, &c);
-    if (err || (err = read_item(r, "", pf_req_form(r, "material"), pf_req_form(r, "color"),
-                                pf_req_form(r, "quantity"), pf_req_form(r, "infill"),
-                                pf_req_form(r, "priority_print"), &it)))
+    pf_err err = PF_E_OK;
+    if (!payee_ready(r, w, &err)) goto done;
+    if ((err = read_common(r, get_form, &c)) ||
+        (err =
+             read_item(r, "", pf_req_form(r, "material"), pf_req_form(r, "color"), pf_req_form(r, "quantity"),
+                       pf_req_form(r, "infill"), pf_req_form(r, "priority_print"), &it)))
         goto done;
     /* Exactly one source: a file part (the upload hook keeps its state in the request context), an upload
      * session from POST /api/upload-for-cart, or a catalog model. */
@@ -820,8 +826,8 @@ static pf_err checkout_cart(pf_req *r, pf_resp *w)
     int n = cJSON_GetArraySize(arr);
     if (n < 1 || n > MAX_ITEMS)
         return pf_errf(EB(r), PF_E_INVALID_FIELD, "items: between 1 and %d items", MAX_ITEMS);
-    pf_err err = read_common(r, get_json, &c);
-    if (err) return err;
+    pf_err err = PF_E_OK;
+    if (!payee_ready(r, w, &err) || (err = read_common(r, get_json, &c))) return err;
     for (int i = 0; i < n; i++) {
         const cJSON *o = cJSON_GetArrayItem(arr, i);
         char field[48], b[6][48];

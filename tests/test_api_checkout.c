@@ -769,6 +769,18 @@ static void expect_error(http_res r, long status, const char *want, const char *
     http_free(&r);
 }
 
+static size_t count_uploads(void)
+{
+    pf_store *st = open_store();
+    pf_upload *arr = NULL;
+    size_t n = 0;
+    uint64_t next;
+    cr_assert_eq(pf_store_upload_list(st, NULL, 0, 1000, &arr, &n, &next, NULL), PF_E_OK);
+    pf_upload_list_free(arr, n);
+    pf_store_close(st);
+    return n;
+}
+
 Test(api_checkout, each_validation_error_is_a_clear_4xx)
 {
     char path[512], big[300], body[2048];
@@ -859,6 +871,16 @@ Test(api_checkout, each_validation_error_is_a_clear_4xx)
     snprintf(body, sizeof body, "{\"items\":[{\"session_id\":%llu,\"material\":\"PLA\"}]}",
              (unsigned long long)sid);
     expect_error(req(&env, "POST", "/api/cart-checkout", user_auth, body), 404, "", "expired session");
+    /* A shop whose payee VPA is unusable takes no orders nobody could pay. */
+    cr_assert_eq(server_stop(&env.srv), 0);
+    st = open_store();
+    cr_assert_eq(pf_store_setting_set(st, NULL, "site.upi_id", "not a vpa", 0, NULL), PF_E_OK);
+    pf_store_close(st);
+    env.srv = server_start(env.dir);
+    size_t uploads_before = count_uploads();
+    expect_error(post_form("/api/checkout", user_auth, FORM("material", "PLA"), path), 503, "site.upi_id",
+                 "payments not configured");
+    cr_expect_eq(count_uploads(), uploads_before, "the refused checkout kept no upload");
     /* Nothing of all that was stored as an order. */
     st = open_store();
     pf_order *arr = NULL;
