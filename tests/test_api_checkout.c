@@ -4,6 +4,7 @@
  * crash test of the order transaction (a writer killed at random moments leaves whole checkouts or none). */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include "account_test_util.h"
@@ -711,6 +712,54 @@ Test(api_checkout, coupons_apply_before_gst_within_their_rules)
     http_free(&r);
 }
 
+typedef struct racer {
+    char body[2048]; /* cart body */
+    long status;     /* answer */
+} racer;
+
+static void *race(void *arg)
+{
+    racer *x = arg;
+    http_res r = req(&env, "POST", "/api/cart-checkout", user_auth, x->body);
+    x->status = r.status;
+    http_free(&r);
+    return NULL;
+}
+
+Test(api_checkout, the_last_coupon_use_goes_to_exactly_one_of_racing_checkouts)
+{
+    uint64_t id = make_coupon("{\"code\":\"LAST\",\"kind\":\"percent\",\"value\":5,\"max_uses\":1}");
+    enum { N = 6 };
+    racer x[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        uint64_t sid = upload(user_auth, "cube20.stl");
+        cart_body(x[i].body, sizeof x[i].body, &sid, 1, "LAST");
+    }
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, race, &x[i]), 0);
+    int won = 0, refused = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        won += x[i].status == 201;
+        refused += x[i].status == 422;
+    }
+    cr_expect_eq(won, 1, "one checkout got the coupon");
+    cr_expect_eq(refused, N - 1, "the others were told why");
+    pf_store *st = open_store();
+    pf_coupon c = {0};
+    cr_assert_eq(pf_store_coupon_get(st, NULL, id, &c, NULL), PF_E_OK);
+    cr_expect_eq(c.used, 1);
+    pf_coupon_clear(&c);
+    pf_order *arr = NULL;
+    size_t n = 0;
+    uint64_t next;
+    cr_assert_eq(pf_store_order_list(st, NULL, 0, 50, &arr, &n, &next, NULL), PF_E_OK);
+    cr_expect_eq(n, 1, "one order placed");
+    pf_order_list_free(arr, n);
+    pf_store_close(st);
+}
+
 Test(api_checkout, admin_coupon_crud)
 {
     uint64_t id = make_coupon("{\"code\":\"diwali\",\"kind\":\"flat\",\"value\":99.5,\"min_order\":500,"
@@ -1165,6 +1214,71 @@ Test(checkout_crash, a_killed_checkout_leaves_a_whole_order_or_none, .timeout = 
     }
     cr_log_info("%llu orders placed across %d kills", (unsigned long long)acked, KILLS);
     cr_assert_gt(acked, KILLS / 2, "the writer got work done between kills");
+    fclose(o.console);
+    rm_rf(dir);
+}
+
+/* One order of 100.00 + 18.00 GST with the coupon id (10 % off). */
+static pf_checkout_plan coupon_plan(uint64_t coupon, int64_t discount)
+{
+    pf_order_figures f = {.material = 10000, .quoted_gst = 1800};
+    pf_checkout_figures(&f, 1, discount, 18, 0, 0, NULL, NULL);
+    pf_checkout_plan p = {.user_id = 7,
+                          .now = (int64_t)time(NULL),
+                          .orders = calloc(1, sizeof(pf_order)),
+                          .n = 1,
+                          .coupon_id = coupon,
+                          .coupon_taxable = 10000,
+                          .coupon_discount = discount};
+    p.orders[0] = (pf_order){.material = strdup("PLA"),
+                             .fulfillment = strdup("pickup"),
+                             .quantity = 1,
+                             .material_cost = f.material,
+                             .discount = f.discount,
+                             .taxable = f.taxable,
+                             .gst = f.gst,
+                             .total = f.total,
+                             .coupon_code = strdup("TEN")};
+    return p;
+}
+
+Test(checkout_commit, the_coupon_is_checked_again_inside_the_transaction)
+{
+    char dir[256];
+    scratch_dir(dir, sizeof dir);
+    pf_store_options o = fast_options(dir);
+    o.console = fopen("/dev/null", "w");
+    pf_store *st;
+    pf_errbuf eb;
+    cr_assert_eq(pf_store_open(&o, &st, &eb), PF_E_OK);
+    pf_coupon c = {.code = "TEN", .kind = "percent", .value = 10, .is_active = true, .max_uses = 2};
+    cr_assert_eq(pf_store_coupon_put(st, NULL, &c, &eb), PF_E_OK);
+    uint64_t cid = c.id;
+    /* The discount it was priced with no longer matches: refused as a conflict. */
+    pf_checkout_plan p = coupon_plan(cid, 500);
+    cr_expect_eq(pf_checkout_commit(st, &p, &eb), PF_E_CONFLICT, "%s", eb.msg);
+    pf_checkout_plan_clear(&p);
+    p = coupon_plan(cid, 1000);
+    cr_assert_eq(pf_checkout_commit(st, &p, &eb), PF_E_OK, "%s", eb.msg);
+    cr_expect(p.orders[0].id && p.orders[0].tracking_no, "ids and tracking number written back");
+    pf_checkout_plan_clear(&p);
+    /* Used up meanwhile (another checkout took the last use): refused, nothing stored. */
+    cr_assert_eq(pf_store_coupon_get(st, NULL, cid, &c, &eb), PF_E_OK);
+    cr_expect_eq(c.used, 1);
+    c.used = 2;
+    cr_assert_eq(pf_store_coupon_put(st, NULL, &c, &eb), PF_E_OK);
+    pf_coupon_clear(&c);
+    p = coupon_plan(cid, 1000);
+    cr_expect_eq(pf_checkout_commit(st, &p, &eb), PF_E_INVALID_FIELD);
+    cr_expect(strstr(eb.msg, "coupon_code"), "%s", eb.msg);
+    pf_checkout_plan_clear(&p);
+    pf_order *arr = NULL;
+    size_t n = 0;
+    uint64_t next;
+    cr_assert_eq(pf_store_order_list(st, NULL, 0, 10, &arr, &n, &next, &eb), PF_E_OK);
+    cr_expect_eq(n, 1, "only the accepted checkout is stored");
+    pf_order_list_free(arr, n);
+    pf_store_close(st);
     fclose(o.console);
     rm_rf(dir);
 }
