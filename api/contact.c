@@ -456,7 +456,7 @@ static pf_err query_uint(pf_req *r, const char *name, uint64_t lo, uint64_t hi, 
 
 static pf_err inquiries_list(pf_req *r, pf_resp *w)
 {
-    uint64_t page, limit;
+    uint64_t page = 1, limit = 1;
     const char *status = pf_req_query(r, "status");
     pf_err err;
     if ((err = query_uint(r, "page", 1, 1000000, 1, &page)) ||

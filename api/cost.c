@@ -765,7 +765,7 @@ static pf_err query_uint(pf_req *r, const char *name, uint64_t lo, uint64_t hi, 
 static pf_err settings_history(pf_req *r, pf_resp *w)
 {
     const char *key = pf_req_param(r, "key");
-    uint64_t limit, before;
+    uint64_t limit = 1, before = 0;
     pf_err err;
     if ((err = query_uint(r, "limit", 1, HISTORY_MAX, HISTORY_DEFAULT, &limit)) ||
         (err = query_uint(r, "before", 0, UINT64_MAX, 0, &before)))

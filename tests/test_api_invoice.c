@@ -167,7 +167,7 @@ static void inr(int64_t paise, char *out, size_t cap)
         if (rest == 3 || (rest > 3 && rest % 2 == 1)) tmp[k++] = ',';
     }
     tmp[k] = 0;
-    snprintf(out, cap, "%s.%02d", tmp, (int)(paise % 100));
+    if (snprintf(out, cap, "%s.%02u", tmp, (unsigned)(paise % 100) % 100u) >= (int)cap) out[0] = 0;
 }
 
 static void expect_has(const char *text, const char *what)
