@@ -7,12 +7,13 @@
 
 #include <ctype.h>
 #include <math.h>
-#include <sodium.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+#include <openssl/evp.h>
 
 #include "api/routes.h"
 #include "api/shop.h"
@@ -28,7 +29,7 @@ typedef struct upload_ctx {
     char *buf;                     /* the file's bytes */
     size_t n, cap;                 /* used, allocated */
     size_t limit;                  /* refused beyond (site.max_file_size_mb) */
-    crypto_hash_sha256_state sha;  /* digest of the bytes so far */
+    EVP_MD_CTX *sha;               /* SHA-256 of the bytes so far (OpenSSL: SHA-NI where the CPU has it) */
     char filename[256];            /* client file name, sanitised */
     char ext[8];                   /* its extension, lower-case ("stl") */
     bool started;                  /* a model_file part arrived */
@@ -39,6 +40,7 @@ static void upload_ctx_free(void *p)
     upload_ctx *c = p;
     if (!c) return;
     free(c->buf);
+    EVP_MD_CTX_free(c->sha);
     free(c);
 }
 
@@ -90,7 +92,8 @@ pf_err pf_upload_on_part(pf_req *r, const pf_form_part *part, const char *data, 
         }
         c->started = true;
         c->limit = max_file_bytes(r);
-        crypto_hash_sha256_init(&c->sha);
+        if (!(c->sha = EVP_MD_CTX_new()) || EVP_DigestInit_ex(c->sha, EVP_sha256(), NULL) != 1)
+            return pf_errf(EB(r), PF_E_NOMEM, "upload digest");
         sanitise_name(part->filename ? part->filename : "", c->filename, sizeof c->filename);
         const char *dot = strrchr(c->filename, '.');
         size_t el = dot ? strlen(dot + 1) : 0;
@@ -116,7 +119,7 @@ pf_err pf_upload_on_part(pf_req *r, const pf_form_part *part, const char *data, 
     }
     memcpy(c->buf + c->n, data, len);
     c->n += len;
-    crypto_hash_sha256_update(&c->sha, (const unsigned char *)data, len);
+    if (EVP_DigestUpdate(c->sha, data, len) != 1) return pf_errf(EB(r), PF_E_NOMEM, "upload digest");
     return PF_E_OK;
 }
 
@@ -237,22 +240,26 @@ pf_err pf_upload_finish(pf_req *r, pf_upload *out, pf_analysis *analysis, cJSON 
     if (!format_allowed(r, fmt))
         return pf_errf(EB(r), PF_E_FORMAT_UNKNOWN, "model_file: the content is %s, which is not accepted", fmt);
 
-    pf_intake_limits lim = {.max_file_bytes = c->limit};
+    pf_sha256 sha;
+    unsigned dlen = 0;
+    if (EVP_DigestFinal_ex(c->sha, sha.b, &dlen) != 1 || dlen != sizeof sha.b)
+        return pf_errf(EB(r), PF_E_NOMEM, "upload digest");
+    pf_analysis an;
     pf_errbuf eb = {{0}};
-    if ((err = pf_mesh_read_mem(c->buf, c->n, &lim, &mesh, &eb))) {
+    /* The same bytes were read, analysed and prepared before: their results are in memory. */
+    bool known = pf_shop_cache_analysis(&sha, &an);
+    pf_intake_limits lim = {.max_file_bytes = c->limit};
+    if (!known && (err = pf_mesh_read_mem(c->buf, c->n, &lim, &mesh, &eb))) {
         pf_errf(EB(r), err, "model_file: %s: %s", pf_err_message(err), eb.msg);
         goto done;
     }
     pf_analyze_opts ao = {.threads = 1};
-    pf_analysis an;
-    if ((err = pf_mesh_analyze(mesh, &ao, &an, &eb))) {
+    if (!known && (err = pf_mesh_analyze(mesh, &ao, &an, &eb))) {
         pf_errf(EB(r), err == PF_E_NOMEM ? err : PF_E_INVALID_FIELD, "model_file: %s", eb.msg);
         if (err != PF_E_NOMEM) err = PF_E_INVALID_FIELD;
         goto done;
     }
-    pf_sha256 sha;
-    crypto_hash_sha256_final(&c->sha, sha.b);
-    if ((err = pf_shop_cache_mesh(r, &sha, mesh))) {
+    if (!known && (err = pf_shop_cache_mesh_analysed(r, &sha, mesh, &an))) {
         if (err != PF_E_NOMEM && err != PF_E_DEVICE) {
             char m[sizeof EB(r)->msg];
             snprintf(m, sizeof m, "%s", EB(r)->msg);

@@ -317,3 +317,41 @@ Test(api_upload, purge_removes_only_expired_unclaimed_uploads)
     cr_expect_eq(problems, 0, "blob references stay consistent");
     pf_store_close(st);
 }
+
+/* The same bytes again: a new session with the same analysis (served from the estimate cache) and one stored
+ * blob referenced twice. */
+Test(api_upload, identical_reupload_gets_its_own_session_and_shares_the_blob)
+{
+    char auth[700];
+    user_auth(auth, sizeof auth);
+    cJSON *a[2];
+    for (int i = 0; i < 2; i++) {
+        http_res r = upload_file(auth, PF_TEST_DATA "/torus.stl", "torus.stl");
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        a[i] = body_json(&r);
+        http_free(&r);
+    }
+    cr_expect_neq(jnum(a[0], "session_id"), jnum(a[1], "session_id"));
+    const char *same[] = {"volume_cm3", "triangles", "surface_area_cm2", "shells", "size_bytes"};
+    for (size_t k = 0; k < sizeof same / sizeof same[0]; k++)
+        cr_expect_eq(jnum(a[0], same[k]), jnum(a[1], same[k]), "%s", same[k]);
+    cr_expect(cJSON_Compare(cJSON_GetObjectItem(a[0], "warnings"), cJSON_GetObjectItem(a[1], "warnings"), true));
+    cr_expect_eq(paise(jnum(cJSON_GetObjectItem(cJSON_GetObjectItem(a[0], "quote"), "price"), "total")),
+                 paise(jnum(cJSON_GetObjectItem(cJSON_GetObjectItem(a[1], "quote"), "price"), "total")));
+    pf_store_options o = fast_options(env.dir);
+    pf_store *st = NULL;
+    pf_errbuf eb;
+    cr_assert_eq(pf_store_open(&o, &st, &eb), PF_E_OK);
+    pf_upload u = {0};
+    cr_assert_eq(pf_store_upload_get(st, NULL, (uint64_t)jnum(a[1], "session_id"), &u, &eb), PF_E_OK);
+    pf_blob_info bi;
+    cr_assert_eq(pf_store_blob_stat(st, NULL, &u.blob, &bi, &eb), PF_E_OK);
+    cr_expect_eq(bi.refs, 2);
+    pf_upload_clear(&u);
+    uint64_t problems = 1;
+    cr_expect_eq(pf_store_check(st, NULL, &problems, &eb), PF_E_OK);
+    cr_expect_eq(problems, 0);
+    pf_store_close(st);
+    cJSON_Delete(a[0]);
+    cJSON_Delete(a[1]);
+}
