@@ -22,6 +22,7 @@
 #include "api/config.h"
 #include "api/msgpack_json.h"
 #include "api/ratelimit.h"
+#include "api/upload.h"
 #include "api/routes.h"
 
 #define MAX_SEGS 12
@@ -1289,6 +1290,13 @@ pf_err pf_server_start(const pf_server_options *opt, pf_store *st, pf_server **o
     if ((err = compile_routes(s, eb))) goto fail;
     if ((err = pf_jwt_key_load(opt->data_dir ? opt->data_dir : "./data", &s->key, eb))) goto fail;
     if ((err = pf_api_config_load(st, &s->cfg, eb))) goto fail;
+    {
+        /* Uploads that expired while the server was down go now; later ones lazily (api/upload.c). */
+        pf_errbuf peb;
+        size_t purged = 0;
+        if (!pf_upload_purge_expired(st, (int64_t)time(NULL), &purged, &peb) && purged && s->log)
+            fprintf(s->log, "purged %zu expired uploads\n", purged);
+    }
     if ((err = pf_ratelimit_new(RL_ENTRIES, &s->rl))) {
         pf_errf(eb, err, "rate limiter");
         goto fail;

@@ -103,6 +103,8 @@ typedef struct cache_entry {
     double dims[3];              /* bounding box of the printed parts, mm */
     double volume_mm3;           /* their solid volume */
     size_t bytes;                /* heap bytes of est */
+    bool has_analysis;           /* an is set (the entry came from an upload) */
+    pf_analysis an;              /* the mesh's full analysis */
     unsigned refs;               /* holders: the cache while listed, plus each lookup in progress */
     bool listed;                 /* in the hash table and the LRU list */
     struct cache_entry *prev;    /* LRU list: towards the most recently used */
@@ -308,17 +310,40 @@ static pf_err entry_build(pf_req *r, const pf_sha256 *key, const pf_mesh *mesh, 
     return PF_E_OK;
 }
 
-pf_err pf_shop_cache_mesh(pf_req *r, const pf_sha256 *blob, const pf_mesh *mesh)
+pf_err pf_shop_cache_mesh_analysed(pf_req *r, const pf_sha256 *blob, const pf_mesh *mesh,
+                                   const pf_analysis *analysis)
 {
     cache_entry *e = cache_get(blob);
-    if (e) { /* the same content was prepared before: nothing to do */
-        cache_put_back(e);
-        return PF_E_OK;
+    if (!e) {
+        pf_err err = entry_build(r, blob, mesh, &e);
+        if (err) return err;
+        e = cache_insert(e);
     }
-    pf_err err = entry_build(r, blob, mesh, &e);
-    if (err) return err;
-    cache_put_back(cache_insert(e));
+    /* The same content was prepared before (or just now): only the analysis may be new. */
+    if (analysis) {
+        pthread_mutex_lock(&g_cache.mu);
+        if (!e->has_analysis) e->an = *analysis, e->has_analysis = true;
+        pthread_mutex_unlock(&g_cache.mu);
+    }
+    cache_put_back(e);
     return PF_E_OK;
+}
+
+pf_err pf_shop_cache_mesh(pf_req *r, const pf_sha256 *blob, const pf_mesh *mesh)
+{
+    return pf_shop_cache_mesh_analysed(r, blob, mesh, NULL);
+}
+
+bool pf_shop_cache_analysis(const pf_sha256 *blob, pf_analysis *out)
+{
+    cache_entry *e = cache_get(blob);
+    if (!e) return false;
+    pthread_mutex_lock(&g_cache.mu);
+    bool has = e->has_analysis;
+    if (has) *out = e->an;
+    pthread_mutex_unlock(&g_cache.mu);
+    cache_put_back(e);
+    return has;
 }
 
 /* A growable buffer filled by pf_store_blob_read. */
@@ -672,10 +697,16 @@ static bool add_num(cJSON *o, const char *k, double v)
     return cJSON_AddNumberToObject(o, k, v) != NULL;
 }
 
-/* Rounds to 2 decimals for display of grams, mm and cm³ (money is exact through pf_price_to_inr). */
+/* Rounds to 2 (3) decimals for display of grams, mm, cm³ and seconds (money is exact through
+ * pf_price_to_inr). */
 static double r2(double v)
 {
     return round(v * 100) / 100;
+}
+
+static double r3(double v)
+{
+    return round(v * 1000) / 1000;
 }
 
 cJSON *pf_shop_line_json(const pf_shop_line *l)
@@ -710,14 +741,14 @@ cJSON *pf_shop_line_json(const pf_shop_line *l)
          add_num(pr, "gst", pf_price_to_inr(l->price.gst)) && add_num(pr, "total", pf_price_to_inr(l->price.total));
     ok = ok && (b = cJSON_AddObjectToObject(o, "breakdown")) && add_num(b, "layers", (double)l->est.layers) &&
          add_num(b, "filament_m", r2(l->est.filament_m)) &&
-         add_num(b, "extruded_cm3", l->est.volume_total_mm3 / 1000) &&
+         add_num(b, "extruded_cm3", r3(l->est.volume_total_mm3 / 1000)) &&
          add_num(b, "density_g_cm3", l->density_g_cm3) &&
          add_num(b, "slowed_layers", (double)l->est.slowed_layers) && (vol = cJSON_AddObjectToObject(b, "volumes_cm3")) &&
          (ts = cJSON_AddObjectToObject(b, "time_s"));
     for (int k = 0; ok && k < PF_FEAT_N; k++)
-        ok = add_num(vol, pf_estimate_bucket_name(k), l->est.volume_mm3[k] / 1000);
+        ok = add_num(vol, pf_estimate_bucket_name(k), r3(l->est.volume_mm3[k] / 1000));
     for (int k = 0; ok && k < PF_TIME_N; k++)
-        ok = add_num(ts, pf_estimate_bucket_name(k), l->est.time_s[k]);
+        ok = add_num(ts, pf_estimate_bucket_name(k), r2(l->est.time_s[k]));
     if (!ok) {
         cJSON_Delete(o);
         return NULL;

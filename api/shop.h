@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "api/http.h"
+#include "engine/analyze.h"
 #include "engine/estimate.h"
 #include "engine/price.h"
 #include "engine/shipping.h"
@@ -80,6 +81,12 @@ void pf_shop_line_clear(pf_shop_line *l);
  * rebuilds the entry from the stored blob (after a restart). Thread-safe. Errors: those of
  * pf_estimate_prepare. */
 pf_err pf_shop_cache_mesh(pf_req *r, const pf_sha256 *blob, const pf_mesh *mesh);
+/* The same, also keeping the mesh's full analysis (analysis may be NULL) with the entry, so that the same bytes
+ * uploaded again need neither reading nor analysing (pf_shop_cache_analysis). */
+pf_err pf_shop_cache_mesh_analysed(pf_req *r, const pf_sha256 *blob, const pf_mesh *mesh,
+                                   const pf_analysis *analysis);
+/* The analysis cached with blob: true and *out set when there is one. Thread-safe. */
+bool pf_shop_cache_analysis(const pf_sha256 *blob, pf_analysis *out);
 
 /* Shipping for a parcel of goods_g grams to dest_pin with the snapshot's settings (pickup has none: do not
  * call). Errors: PF_E_INVALID_FIELD naming "shipping_zip". */

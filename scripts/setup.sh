@@ -9,7 +9,7 @@ PKGS=(
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo libsimde-dev
   libmicrohttpd-dev liblmdb-dev lmdb-utils libmsgpack-dev libzstd-dev libcriterion-dev
   libcjson-dev libsodium-dev liboath-dev zlib1g-dev libexpat1-dev libhpdf-dev libqrencode-dev
-  libcurl4-openssl-dev admesh poppler-utils
+  libcurl4-openssl-dev libssl-dev admesh poppler-utils
 )
 [ "${1:-}" = "--bench" ] && PKGS+=(prusa-slicer hyperfine wrk nginx)
 export DEBIAN_FRONTEND=noninteractive
