@@ -954,7 +954,9 @@ Test(api_checkout, orders_survive_a_restart)
     int64_t tot[2];
     for (int i = 0; i < 2; i++) {
         const cJSON *o = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "orders"), i);
-        snprintf(tr[i], sizeof tr[i], "%s", jstr(o, "tracking_no"));
+        const char *t = jstr(o, "tracking_no");
+        cr_assert(t, "order %d has a tracking number", i);
+        snprintf(tr[i], sizeof tr[i], "%s", t);
         tot[i] = paise(o, "total");
     }
     cJSON_Delete(j);
