@@ -192,7 +192,16 @@ typedef struct pf_sha256 {
     X(U64, user_id)    /* customer */                                                                        \
     X(I64, total)      /* sum payable, paise */                                                              \
     X(BOOL, paid)      /* payment confirmed for the whole group */                                           \
-    X(I64, created_at) /* placement time */
+    X(I64, created_at) /* placement time */                                                               \
+    X(STR, ref)           /* public group reference ("G-" + 10 Crockford base32), the UPI tr */             \
+    X(I64, subtotal)      /* taxable value before the coupon, paise */                                      \
+    X(I64, discount)      /* coupon discount, paise (spread over the orders) */                             \
+    X(I64, taxable)       /* subtotal - discount */                                                         \
+    X(I64, gst)           /* sum of the orders' GST */                                                      \
+    X(I64, shipping_cost) /* one parcel's shipping charge, paise (spread over the orders by weight) */      \
+    X(I64, shipping_gst)  /* GST on shipping (spread likewise) */                                           \
+    X(STR, coupon_code)   /* applied coupon, NULL = none */                                                 \
+    X(STR, fulfillment)   /* "shipping" or "pickup", shared by the orders */
 
 /* Internal and customer notes on an order. Index: order (newest first). */
 #define PF_ORDER_NOTE_FIELDS(X)                                                                              \

@@ -11,7 +11,10 @@ static char admin[700];
 
 static void start(void)
 {
-    acct_start(&env, NULL);
+    /* The route sweeps send every upload/checkout route several times from one IP: the upload limiter (10 per
+     * hour) runs before the access decision, so it is switched off here. */
+    const char *settings[] = {"ratelimit.enabled", "false", NULL};
+    acct_start(&env, settings);
     jwt_for(env.dir, env.ids.admin, NULL, admin, sizeof admin);
 }
 
