@@ -309,6 +309,13 @@ pf_err pf__builder_stl(pf_mesh_builder *b, const unsigned char *records, uint32_
  * queue after prefetching its slot. Tables start at the expected vertex count · 4/3, double at 3/4 load, and
  * hold vertex number + 1 so fresh (zero) pages are an empty table without a pass over it.
  *
+ * The cache is filled when a lookup is queued, not when it is answered: its entry then says "pending, as
+ * point p", and a point that meets it takes p's number once the chunk's queue is drained (a short fix-up
+ * list), so the repeats of a new vertex a few corners later never reach the table. Only keys that passed the
+ * checks (finite, -0 made +0) enter the cache, so a point the cache answers needs no checks of its own: its
+ * key equals one that was checked. Points are checked in order, which keeps the first bad one the one
+ * reported.
+ *
  * With two threads each takes half of the points with private tables and numbers; afterwards the second
  * half's vertices are looked up in the first half's table (behind a bit filter: only the seam is shared) in
  * their own order: found ones take the first half's number, the rest are appended. That is exactly the order
@@ -319,13 +326,15 @@ pf_err pf__builder_stl(pf_mesh_builder *b, const unsigned char *records, uint32_
 #define WELD_FILTER_BITS 22     /* 2^22-bit (512 KB) filter of the first half's vertices, for the merge */
 #define WELD_LAG 24             /* table lookups in flight while welding */
 #define WELD_QUEUE 32           /* power of two above WELD_LAG */
-#define WELD_CACHE 8192         /* entries of the recent-key cache (128 KB) */
-#define WELD_CHUNK 2600         /* records per pread (130 KB) */
+#define WELD_CACHE_BITS 13      /* 2^13 entries of the recent-key cache (128 KB) */
+#define WELD_CHUNK 2600         /* groups per pread (130 KB of binary STL) and per feed from memory */
+#define WELD_PENDING 0x80000000u /* cache id flag: the key is queued as the point in the low bits */
 #define EXP_MASK 0x7f800000u
+#define NO_KEY 0x7f800000u /* +inf: a key word of the empty cache entries (see weld_cache_init) */
 
 typedef struct weld_slot {
     uint32_t k[3]; /* key bits of x y z */
-    uint32_t id;   /* vertex number + 1; 0 when the slot is empty */
+    uint32_t id;   /* table: vertex number + 1, 0 when empty; cache: vertex number, or WELD_PENDING | point */
 } weld_slot;
 
 /* Where the points are: group g's j-th point (j < k) is the 12 bytes at base + g·stride + point_off + j·12,
@@ -352,30 +361,51 @@ typedef struct weld_share {
     size_t cap, used;  /* table slots and slots in use */
     int own_table;     /* 1 once the table grew out of the block weld_points gave both shares */
     uint64_t *filter;  /* first half only: one bit per hash prefix of its vertices (WELD_FILTER_BITS) */
-    weld_slot *cache;  /* recent keys */
+    weld_slot *cache;  /* recent keys, 2^WELD_CACHE_BITS entries */
+    uint32_t *fix;     /* points of the current chunk that met a pending cache entry */
     size_t bad;        /* first point with a non-finite coordinate, SIZE_MAX if none */
     unsigned bad_axis; /* its first non-finite axis */
     pf_err err;        /* NOMEM, IO or BAD_NUMBER */
 } weld_share;
 
+/* The key's hash: cheap (three multiplies), since every point computes it. Its top bits pick the cache entry
+ * and the merge filter's bit; weld_slot_of folds them into the low bits for the table. */
 static inline uint64_t hash3(uint32_t a, uint32_t b, uint32_t c)
 {
-    uint64_t h = (uint64_t)a * 0x9E3779B97F4A7C15ull;
-    h ^= (uint64_t)b * 0xC2B2AE3D27D4EB4Full + (h >> 29);
-    h ^= (uint64_t)c * 0x165667B19E3779F9ull + (h >> 32);
-    return h ^ (h >> 31);
+    return (uint64_t)a * 0x9E3779B97F4A7C15ull + (uint64_t)b * 0xC2B2AE3D27D4EB4Full +
+           (uint64_t)c * 0x165667B19E3779F9ull;
+}
+
+static inline size_t weld_slot_of(uint64_t h, size_t mask)
+{
+    return (size_t)(h ^ h >> 29) & mask;
+}
+
+static inline size_t weld_cache_of(uint64_t h)
+{
+    return (size_t)(h >> (64 - WELD_CACHE_BITS));
 }
 
 /* Finds the slot holding key (x y z), or the empty slot where it belongs. */
 static inline weld_slot *weld_find(weld_slot *table, size_t mask, uint64_t h, uint32_t x, uint32_t y,
                                    uint32_t z)
 {
-    size_t slot = (size_t)h & mask;
+    size_t slot = weld_slot_of(h, mask);
     for (;;) {
         weld_slot *e = &table[slot];
         if (!e->id || (e->k[0] == x && e->k[1] == y && e->k[2] == z)) return e;
         slot = (slot + 1) & mask;
     }
+}
+
+/* Empties the cache entry at slot. Its key must never equal a point that looks there: (inf, inf, inf) does
+ * not, unless it hashes to this very slot, which then gets (inf, inf, 0) instead; neither reaches the table,
+ * as the checks on the way there reject it. */
+static void weld_cache_clear(weld_slot *cache, size_t slot)
+{
+    cache[slot].k[0] = cache[slot].k[1] = cache[slot].k[2] = NO_KEY;
+    if (weld_cache_of(hash3(NO_KEY, NO_KEY, NO_KEY)) == slot) cache[slot].k[2] = 0;
+    cache[slot].id = 0;
 }
 
 /* Doubles the table and re-inserts its entries. */
@@ -415,84 +445,146 @@ static size_t weld_table_cap(size_t npts, unsigned spread)
     return cap;
 }
 
-/* Welds (or copies) the points of ngroups groups starting at p, the first being point number pt. Returns 0 at
- * a non-finite coordinate or out of memory, with w->err set. */
-static int weld_feed(weld_share *w, const unsigned char *p, size_t ngroups, size_t pt)
+/* Records a non-finite point (the first one met, since points are checked in order). */
+static int weld_bad(weld_share *w, size_t point, uint32_t x, uint32_t y)
+{
+    w->bad = point;
+    w->bad_axis = (x & EXP_MASK) == EXP_MASK ? 0 : (y & EXP_MASK) == EXP_MASK ? 1 : 2;
+    w->err = PF_E_BAD_NUMBER;
+    return 0;
+}
+
+/* Copies the points of ngroups groups starting at p (the first being point number pt) as they are, -0 made
+ * +0. Returns 0 at a non-finite coordinate, with w->err set. */
+static int weld_copy(weld_share *w, const unsigned char *p, size_t ngroups, size_t pt)
 {
     const size_t stride = w->src->stride;
     const unsigned k = w->src->k;
-    const size_t npts = ngroups * k;
-    uint32_t *ids = w->ids + pt;
-    weld_slot *cache = w->cache;
-    /* Lookups the cache could not answer wait in a queue, WELD_LAG deep, so that each slot's prefetch has
-     * had WELD_LAG other lookups' time to arrive. They are answered in order, so numbering is unchanged. */
-    uint32_t qx[WELD_QUEUE], qy[WELD_QUEUE], qz[WELD_QUEUE], qi[WELD_QUEUE];
-    uint64_t qh[WELD_QUEUE];
-    size_t head = 0, tail = 0;
-    unsigned j = 0;
-    for (size_t i = 0; i <= npts; i++) {
-        if (i < npts) {
-            const unsigned char *q = p + j * 12;
+    for (size_t g = 0, i = pt; g < ngroups; g++, p += stride) {
+        for (unsigned j = 0; j < k; j++, i++) {
             uint32_t x, y, z;
-            memcpy(&x, q, 4);
-            memcpy(&y, q + 4, 4);
-            memcpy(&z, q + 8, 4);
-            if (++j == k) {
-                j = 0;
-                p += stride;
-            }
-            if (((x & EXP_MASK) == EXP_MASK) | ((y & EXP_MASK) == EXP_MASK) | ((z & EXP_MASK) == EXP_MASK)) {
-                w->bad = pt + i;
-                w->bad_axis = (x & EXP_MASK) == EXP_MASK ? 0 : (y & EXP_MASK) == EXP_MASK ? 1 : 2;
-                w->err = PF_E_BAD_NUMBER;
-                return 0;
-            }
-            x = x == 0x80000000u ? 0 : x; /* -0 welds with +0 */
-            y = y == 0x80000000u ? 0 : y;
-            z = z == 0x80000000u ? 0 : z;
-            if (w->copy_only) {
-                uint32_t *d = (uint32_t *)(void *)(w->verts + (pt + i) * 3);
-                d[0] = x, d[1] = y, d[2] = z;
-                ids[i] = (uint32_t)(pt + i);
-                continue;
-            }
-            uint64_t h = hash3(x, y, z);
-            const weld_slot *c = &cache[(h >> 32) & (WELD_CACHE - 1)];
-            if (c->id && c->k[0] == x && c->k[1] == y && c->k[2] == z) {
-                ids[i] = c->id - 1;
-                continue;
-            }
-            __builtin_prefetch(&w->table[h & (w->cap - 1)]);
-            size_t t = tail++ & (WELD_QUEUE - 1);
-            qx[t] = x, qy[t] = y, qz[t] = z, qh[t] = h, qi[t] = (uint32_t)i;
-            if (tail - head <= WELD_LAG) continue;
-        }
-        /* Answer the oldest waiting lookup (all of them once the points are done). */
-        while (head < tail) {
-            size_t t = head++ & (WELD_QUEUE - 1);
-            weld_slot *e = weld_find(w->table, w->cap - 1, qh[t], qx[t], qy[t], qz[t]);
-            if (!e->id) {
-                if (w->nlocal == w->vcap && !weld_more_verts(w)) {
-                    w->err = PF_E_NOMEM;
-                    return 0;
-                }
-                e->k[0] = qx[t], e->k[1] = qy[t], e->k[2] = qz[t];
-                e->id = (uint32_t)++w->nlocal;
-                if (w->filter)
-                    w->filter[qh[t] >> (64 - WELD_FILTER_BITS + 6)] |=
-                        1ull << (qh[t] >> (64 - WELD_FILTER_BITS) & 63);
-                memcpy(w->verts + (w->nlocal - 1) * 3, e->k, 12);
-                w->used++;
-            }
-            ids[qi[t]] = e->id - 1;
-            cache[(qh[t] >> 32) & (WELD_CACHE - 1)] = *e;
-            if (w->used * 4 > w->cap * 3 && !weld_grow(w)) {
-                w->err = PF_E_NOMEM;
-                return 0;
-            }
-            if (i < npts) break;
+            memcpy(&x, p + j * 12, 4);
+            memcpy(&y, p + j * 12 + 4, 4);
+            memcpy(&z, p + j * 12 + 8, 4);
+            if (((x & EXP_MASK) == EXP_MASK) | ((y & EXP_MASK) == EXP_MASK) | ((z & EXP_MASK) == EXP_MASK))
+                return weld_bad(w, i, x, y);
+            uint32_t *d = (uint32_t *)(void *)(w->verts + i * 3);
+            d[0] = x == 0x80000000u ? 0 : x; /* -0 welds with +0 */
+            d[1] = y == 0x80000000u ? 0 : y;
+            d[2] = z == 0x80000000u ? 0 : z;
+            w->ids[i] = (uint32_t)i;
         }
     }
+    return 1;
+}
+
+/* One chunk's welding state: the queue of lookups waiting for their table slot (key, hash and point, local
+ * to the chunk) and the points that met a pending cache entry. */
+typedef struct weld_chunk {
+    uint32_t *ids;  /* the chunk's first point's entry of weld_share.ids */
+    uint32_t *fix;  /* weld_share.fix */
+    size_t nfix;    /* entries in fix */
+    size_t head, tail; /* queue: oldest waiting and next free, counting from 0 */
+    uint32_t x[WELD_QUEUE], y[WELD_QUEUE], z[WELD_QUEUE], i[WELD_QUEUE];
+    uint64_t h[WELD_QUEUE];
+} weld_chunk;
+
+/* Answers the oldest queued lookup from the table (inserting a new vertex), then settles its cache entry.
+ * Returns 0 out of memory. */
+static int weld_answer(weld_share *w, weld_chunk *q)
+{
+    size_t t = q->head++ & (WELD_QUEUE - 1);
+    weld_slot *e = weld_find(w->table, w->cap - 1, q->h[t], q->x[t], q->y[t], q->z[t]);
+    if (!e->id) {
+        if (w->nlocal == w->vcap && !weld_more_verts(w)) return 0;
+        e->k[0] = q->x[t], e->k[1] = q->y[t], e->k[2] = q->z[t];
+        e->id = (uint32_t)++w->nlocal;
+        if (w->filter)
+            w->filter[q->h[t] >> (64 - WELD_FILTER_BITS + 6)] |= 1ull << (q->h[t] >> (64 - WELD_FILTER_BITS) & 63);
+        memcpy(w->verts + (w->nlocal - 1) * 3, e->k, 12);
+        if (++w->used * 4 > w->cap * 3) {
+            if (!weld_grow(w)) return 0;
+            e = weld_find(w->table, w->cap - 1, q->h[t], q->x[t], q->y[t], q->z[t]);
+        }
+    }
+    uint32_t id = e->id - 1;
+    q->ids[q->i[t]] = id;
+    size_t c = weld_cache_of(q->h[t]);
+    if (w->cache[c].id == (WELD_PENDING | q->i[t])) { /* still this point's entry */
+        if (id & WELD_PENDING)
+            weld_cache_clear(w->cache, c); /* a number this large cannot be cached */
+        else
+            w->cache[c].id = id;
+    }
+    return 1;
+}
+
+/* Takes point i of the chunk (its 12 bytes at p): the cache answers it, or it is checked and queued. Returns 0
+ * at a non-finite coordinate or out of memory, with w->err set; pt is the chunk's first point number. */
+static inline int weld_point(weld_share *w, weld_chunk *q, const unsigned char *p, size_t i, size_t pt)
+{
+    uint32_t x, y, z;
+    memcpy(&x, p, 4);
+    memcpy(&y, p + 4, 4);
+    memcpy(&z, p + 8, 4);
+    uint64_t h = hash3(x, y, z);
+    weld_slot *c = &w->cache[weld_cache_of(h)];
+    if (((c->k[0] ^ x) | (c->k[1] ^ y) | (c->k[2] ^ z)) == 0) {
+    hit:; /* answered, or pending: then fixed up once the queue is drained */
+        uint32_t id = c->id;
+        q->ids[i] = id;
+        q->fix[q->nfix] = (uint32_t)i;
+        q->nfix += id >> 31;
+        return 1;
+    }
+    if (((x & EXP_MASK) == EXP_MASK) | ((y & EXP_MASK) == EXP_MASK) | ((z & EXP_MASK) == EXP_MASK))
+        return weld_bad(w, pt + i, x, y);
+    if ((x == 0x80000000u) | (y == 0x80000000u) | (z == 0x80000000u)) {
+        x = x == 0x80000000u ? 0 : x; /* -0 welds with +0 */
+        y = y == 0x80000000u ? 0 : y;
+        z = z == 0x80000000u ? 0 : z;
+        h = hash3(x, y, z);
+        c = &w->cache[weld_cache_of(h)];
+        if (((c->k[0] ^ x) | (c->k[1] ^ y) | (c->k[2] ^ z)) == 0) goto hit;
+    }
+    __builtin_prefetch(&w->table[weld_slot_of(h, w->cap - 1)]);
+    c->k[0] = x, c->k[1] = y, c->k[2] = z;
+    c->id = WELD_PENDING | (uint32_t)i;
+    size_t t = q->tail++ & (WELD_QUEUE - 1);
+    q->x[t] = x, q->y[t] = y, q->z[t] = z, q->h[t] = h, q->i[t] = (uint32_t)i;
+    /* Answer the oldest waiting lookup, whose slot has had WELD_LAG others' time to arrive. */
+    if (q->tail - q->head > WELD_LAG && !weld_answer(w, q)) {
+        w->err = PF_E_NOMEM;
+        return 0;
+    }
+    return 1;
+}
+
+/* Welds the points of ngroups ≤ WELD_CHUNK groups starting at p, the first being point number pt. Returns 0
+ * at a non-finite coordinate or out of memory, with w->err set. */
+static int weld_feed(weld_share *w, const unsigned char *p, size_t ngroups, size_t pt)
+{
+    const size_t stride = w->src->stride;
+    weld_chunk q;
+    q.ids = w->ids + pt;
+    q.fix = w->fix;
+    q.nfix = q.head = q.tail = 0;
+    if (w->src->k == 3) { /* binary STL: three points per record */
+        for (size_t g = 0; g < ngroups; g++, p += stride)
+            if (!weld_point(w, &q, p, g * 3, pt) || !weld_point(w, &q, p + 12, g * 3 + 1, pt) ||
+                !weld_point(w, &q, p + 24, g * 3 + 2, pt))
+                return 0;
+    } else {
+        for (size_t g = 0; g < ngroups; g++, p += stride)
+            if (!weld_point(w, &q, p, g, pt)) return 0;
+    }
+    while (q.head < q.tail)
+        if (!weld_answer(w, &q)) {
+            w->err = PF_E_NOMEM;
+            return 0;
+        }
+    for (size_t f = 0; f < q.nfix; f++)
+        q.ids[q.fix[f]] = q.ids[q.ids[q.fix[f]] & ~WELD_PENDING];
     return 1;
 }
 
@@ -506,12 +598,19 @@ static void *weld_run(void *arg)
         /* Room for twice the expected vertices; more is mapped if the mesh shares fewer corners. */
         size_t want = npts / src->spread * 2 + 1024;
         w->vcap = want < npts ? want : npts;
-        w->cache = calloc(WELD_CACHE, sizeof *w->cache);
+        w->cache = malloc(((size_t)1 << WELD_CACHE_BITS) * sizeof *w->cache);
+        w->fix = malloc((size_t)WELD_CHUNK * src->k * sizeof *w->fix);
         w->verts = pf_big_alloc(w->vcap * 12);
-        if (!w->cache || !w->verts) goto nomem;
+        if (!w->cache || !w->fix || !w->verts) goto nomem;
+        for (size_t c = 0; c < (size_t)1 << WELD_CACHE_BITS; c++)
+            weld_cache_clear(w->cache, c);
     }
     if (src->fd < 0) {
-        weld_feed(w, src->base + w->g0 * src->stride + src->point_off, ngroups, w->g0 * src->k);
+        for (size_t g = w->g0; g < w->g1; g += WELD_CHUNK) {
+            size_t n = w->g1 - g < WELD_CHUNK ? w->g1 - g : WELD_CHUNK;
+            const unsigned char *p = src->base + g * src->stride + src->point_off;
+            if (!(w->copy_only ? weld_copy(w, p, n, g * src->k) : weld_feed(w, p, n, g * src->k))) break;
+        }
     } else {
         if (!(chunk = malloc(WELD_CHUNK * src->stride))) goto nomem;
         for (size_t g = w->g0; g < w->g1; g += WELD_CHUNK) {
@@ -526,7 +625,8 @@ static void *weld_run(void *arg)
                 }
                 got += (size_t)r;
             }
-            if (!weld_feed(w, chunk + src->point_off, n, g * src->k)) break;
+            const unsigned char *p = chunk + src->point_off;
+            if (!(w->copy_only ? weld_copy(w, p, n, g * src->k) : weld_feed(w, p, n, g * src->k))) break;
         }
     }
     goto done;
@@ -535,7 +635,9 @@ nomem:
 done:
     free(chunk);
     free(w->cache);
+    free(w->fix);
     w->cache = NULL;
+    w->fix = NULL;
     return NULL;
 }
 
