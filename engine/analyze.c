@@ -1,5 +1,7 @@
-/* Mesh analysis: one geometric pass (bbox, volume, area, degenerates) over fixed blocks of printed triangles,
- * then edge matching (edges bucketed by their smaller vertex) and union-find shells, run side by side. */
+/* Mesh analysis: one geometric pass (bbox, volume, area, degenerates) over fixed blocks of printed triangles
+ * (the full analysis takes the bbox from the used vertices when that gives the same), then edge matching
+ * (edges bucketed by their smaller vertex, counted through per-vertex tallies) and union-find shells, run side
+ * by side. */
 #include "engine/analyze.h"
 #include "engine/bigalloc.h"
 #include "engine/sched.h"
@@ -313,11 +315,11 @@ static int fill_edges(topo_job *j, uint32_t *start, uint32_t *e, size_t nv)
     return 1;
 }
 
-/* Buckets every edge under its smaller vertex, then classifies each bucket's edges without sorting it: tally[hi]
- * sums 2 + direction over the uses of edge (v, hi), so 2 or 3 is one use, 5 two uses in opposite directions,
- * and 4 (two in the same direction) or anything from 6 up a non-manifold edge. The second pass counts each edge at its first entry and
- * clears its tally, which leaves tally zero for the next bucket. Sums cannot overflow: an edge is used at most
- * once per triangle and there are at most UINT32_MAX / 3 of them. */
+/* Buckets every edge under its smaller vertex, then classifies each bucket's edges without sorting it:
+ * tally[hi] sums 2 + direction over the uses of edge (v, hi), so 2 or 3 is one use, 5 two uses in opposite
+ * directions, and 4 (two in the same direction) or anything from 6 up a non-manifold edge. The second pass
+ * counts each edge at its first entry and clears its tally, which leaves tally zero for the next bucket. Sums
+ * cannot overflow: an edge is used at most once per triangle and there are at most UINT32_MAX / 3 of them. */
 static void edge_work(topo_job *j)
 {
     uint32_t *start = j->start, *e = j->entries, *tally = j->tally;

@@ -304,10 +304,12 @@ pf_err pf__builder_stl(pf_mesh_builder *b, const unsigned char *records, uint32_
  * The welder maps points (corners of a soup or of binary STL records, or indexed vertices) to vertices, one
  * per distinct key (the coordinates' bits, with -0 == +0), numbered in order of first appearance. Random
  * memory access is what costs, so: a small direct-mapped cache of recent keys (cache-resident) answers most
- * lookups, since files list a vertex's triangles close together; the big open-addressing table keeps the key
- * next to the vertex number (one cache line per probe), and a lookup the cache cannot answer waits in a short
- * queue after prefetching its slot. Tables start at the expected vertex count · 4/3, double at 3/4 load, and
- * hold vertex number + 1 so fresh (zero) pages are an empty table without a pass over it.
+ * lookups, since files list a vertex's triangles close together; the big open-addressing table is kept small
+ * (8 bytes a slot: the vertex number and 32 more bits of the key's hash, so that a probe reads the vertex,
+ * whose coordinates are the key, only when those match), since every slot a lookup touches at random costs a
+ * cache and TLB miss; and a lookup the cache cannot answer waits in a short queue after prefetching its slot.
+ * Tables start at the expected vertex count · 4/3, double at 3/4 load, and hold vertex number + 1 so fresh
+ * (zero) pages are an empty table without a pass over it.
  *
  * The cache is filled when a lookup is queued, not when it is answered: its entry then says "pending, as
  * point p", and a point that meets it takes p's number once the chunk's queue is drained (a short fix-up
@@ -333,9 +335,14 @@ pf_err pf__builder_stl(pf_mesh_builder *b, const unsigned char *records, uint32_
 #define NO_KEY 0x7f800000u /* +inf: a key word of the empty cache entries (see weld_cache_init) */
 
 typedef struct weld_slot {
-    uint32_t k[3]; /* key bits of x y z */
-    uint32_t id;   /* table: vertex number + 1, 0 when empty; cache: vertex number, or WELD_PENDING | point */
+    uint32_t tag; /* the key's hash3 >> 32: rules out almost every other key without reading its vertex */
+    uint32_t id;  /* vertex number + 1; 0 when the slot is empty */
 } weld_slot;
+
+typedef struct weld_recent {
+    uint32_t k[3]; /* key bits of x y z */
+    uint32_t id;   /* vertex number, or WELD_PENDING | point */
+} weld_recent;
 
 /* Where the points are: group g's j-th point (j < k) is the 12 bytes at base + g·stride + point_off + j·12,
  * or at file_off + g·stride + point_off of file fd when fd ≥ 0. */
@@ -357,43 +364,52 @@ typedef struct weld_share {
     float *verts;      /* this share's vertices (copy_only: every point's) */
     size_t vcap;       /* capacity of verts in vertices */
     size_t nlocal;     /* vertices found */
-    weld_slot *table;  /* kept for the merge */
+    weld_slot *table;  /* kept for the merge; its keys are the vertices in verts */
     size_t cap, used;  /* table slots and slots in use */
     int own_table;     /* 1 once the table grew out of the block weld_points gave both shares */
     uint64_t *filter;  /* first half only: one bit per hash prefix of its vertices (WELD_FILTER_BITS) */
-    weld_slot *cache;  /* recent keys, 2^WELD_CACHE_BITS entries */
+    weld_recent *cache; /* recent keys, 2^WELD_CACHE_BITS entries */
     uint32_t *fix;     /* points of the current chunk that met a pending cache entry */
     size_t bad;        /* first point with a non-finite coordinate, SIZE_MAX if none */
     unsigned bad_axis; /* its first non-finite axis */
     pf_err err;        /* NOMEM, IO or BAD_NUMBER */
 } weld_share;
 
-/* The key's hash: cheap (three multiplies), since every point computes it. Its top bits pick the cache entry
- * and the merge filter's bit; weld_slot_of folds them into the low bits for the table. */
+/* The key's hash for the table and the merge filter (its top bits), well mixed; only cache misses need it. */
 static inline uint64_t hash3(uint32_t a, uint32_t b, uint32_t c)
 {
-    return (uint64_t)a * 0x9E3779B97F4A7C15ull + (uint64_t)b * 0xC2B2AE3D27D4EB4Full +
-           (uint64_t)c * 0x165667B19E3779F9ull;
+    uint64_t h = (uint64_t)a * 0x9E3779B97F4A7C15ull;
+    h ^= (uint64_t)b * 0xC2B2AE3D27D4EB4Full + (h >> 29);
+    h ^= (uint64_t)c * 0x165667B19E3779F9ull + (h >> 32);
+    return h ^ (h >> 31);
 }
 
 static inline size_t weld_slot_of(uint64_t h, size_t mask)
 {
-    return (size_t)(h ^ h >> 29) & mask;
+    return (size_t)h & mask;
 }
 
-static inline size_t weld_cache_of(uint64_t h)
+/* The cache entry of key (x y z): every point computes this, so it is three 32-bit multiplies by constants
+ * (which fit the instruction), whose products' top bits depend on every bit of their word. */
+static inline size_t weld_cache_of(uint32_t x, uint32_t y, uint32_t z)
 {
-    return (size_t)(h >> (64 - WELD_CACHE_BITS));
+    return (size_t)((x * 0x9E3779B1u + y * 0x85EBCA77u + z * 0xC2B2AE3Du) >> (32 - WELD_CACHE_BITS));
 }
 
-/* Finds the slot holding key (x y z), or the empty slot where it belongs. */
+/* Finds the slot holding key (x y z) of hash h, or the empty slot where it belongs; verts holds the keys. */
 static inline weld_slot *weld_find(weld_slot *table, size_t mask, uint64_t h, uint32_t x, uint32_t y,
-                                   uint32_t z)
+                                   uint32_t z, const float *verts)
 {
     size_t slot = weld_slot_of(h, mask);
+    uint32_t tag = (uint32_t)(h >> 32);
     for (;;) {
         weld_slot *e = &table[slot];
-        if (!e->id || (e->k[0] == x && e->k[1] == y && e->k[2] == z)) return e;
+        if (!e->id) return e;
+        if (e->tag == tag) {
+            uint32_t k[3];
+            memcpy(k, verts + (size_t)(e->id - 1) * 3, 12);
+            if (k[0] == x && k[1] == y && k[2] == z) return e;
+        }
         slot = (slot + 1) & mask;
     }
 }
@@ -401,10 +417,10 @@ static inline weld_slot *weld_find(weld_slot *table, size_t mask, uint64_t h, ui
 /* Empties the cache entry at slot. Its key must never equal a point that looks there: (inf, inf, inf) does
  * not, unless it hashes to this very slot, which then gets (inf, inf, 0) instead; neither reaches the table,
  * as the checks on the way there reject it. */
-static void weld_cache_clear(weld_slot *cache, size_t slot)
+static void weld_cache_clear(weld_recent *cache, size_t slot)
 {
     cache[slot].k[0] = cache[slot].k[1] = cache[slot].k[2] = NO_KEY;
-    if (weld_cache_of(hash3(NO_KEY, NO_KEY, NO_KEY)) == slot) cache[slot].k[2] = 0;
+    if (weld_cache_of(NO_KEY, NO_KEY, NO_KEY) == slot) cache[slot].k[2] = 0;
     cache[slot].id = 0;
 }
 
@@ -416,7 +432,10 @@ static int weld_grow(weld_share *w)
     if (!nt) return 0;
     for (size_t s = 0; s < w->cap; s++) {
         const weld_slot *e = &w->table[s];
-        if (e->id) *weld_find(nt, nc - 1, hash3(e->k[0], e->k[1], e->k[2]), e->k[0], e->k[1], e->k[2]) = *e;
+        if (!e->id) continue;
+        uint32_t k[3];
+        memcpy(k, w->verts + (size_t)(e->id - 1) * 3, 12);
+        *weld_find(nt, nc - 1, hash3(k[0], k[1], k[2]), k[0], k[1], k[2], w->verts) = *e;
     }
     if (w->own_table) pf_big_free(w->table, w->cap * sizeof *w->table);
     w->table = nt;
@@ -478,38 +497,34 @@ static int weld_copy(weld_share *w, const unsigned char *p, size_t ngroups, size
     return 1;
 }
 
-/* One chunk's welding state: the queue of lookups waiting for their table slot (key, hash and point, local
- * to the chunk) and the points that met a pending cache entry. */
-typedef struct weld_chunk {
-    uint32_t *ids;  /* the chunk's first point's entry of weld_share.ids */
-    uint32_t *fix;  /* weld_share.fix */
-    size_t nfix;    /* entries in fix */
-    size_t head, tail; /* queue: oldest waiting and next free, counting from 0 */
+/* The lookups waiting for their table slot: key, hash and point (local to the chunk). */
+typedef struct weld_queue {
     uint32_t x[WELD_QUEUE], y[WELD_QUEUE], z[WELD_QUEUE], i[WELD_QUEUE];
     uint64_t h[WELD_QUEUE];
-} weld_chunk;
+} weld_queue;
 
-/* Answers the oldest queued lookup from the table (inserting a new vertex), then settles its cache entry.
- * Returns 0 out of memory. */
-static int weld_answer(weld_share *w, weld_chunk *q)
+/* Answers queued lookup t from the table (inserting a new vertex) into ids (the chunk's), then settles its
+ * cache entry. Returns 0 out of memory, with w->err set. */
+static int weld_answer(weld_share *w, const weld_queue *q, size_t t, uint32_t *ids)
 {
-    size_t t = q->head++ & (WELD_QUEUE - 1);
-    weld_slot *e = weld_find(w->table, w->cap - 1, q->h[t], q->x[t], q->y[t], q->z[t]);
+    weld_slot *e = weld_find(w->table, w->cap - 1, q->h[t], q->x[t], q->y[t], q->z[t], w->verts);
     if (!e->id) {
-        if (w->nlocal == w->vcap && !weld_more_verts(w)) return 0;
-        e->k[0] = q->x[t], e->k[1] = q->y[t], e->k[2] = q->z[t];
+        if (w->nlocal == w->vcap && !weld_more_verts(w)) goto nomem;
+        uint32_t *d = (uint32_t *)(void *)(w->verts + w->nlocal * 3);
+        d[0] = q->x[t], d[1] = q->y[t], d[2] = q->z[t];
+        e->tag = (uint32_t)(q->h[t] >> 32);
         e->id = (uint32_t)++w->nlocal;
         if (w->filter)
-            w->filter[q->h[t] >> (64 - WELD_FILTER_BITS + 6)] |= 1ull << (q->h[t] >> (64 - WELD_FILTER_BITS) & 63);
-        memcpy(w->verts + (w->nlocal - 1) * 3, e->k, 12);
+            w->filter[q->h[t] >> (64 - WELD_FILTER_BITS + 6)] |=
+                1ull << (q->h[t] >> (64 - WELD_FILTER_BITS) & 63);
         if (++w->used * 4 > w->cap * 3) {
-            if (!weld_grow(w)) return 0;
-            e = weld_find(w->table, w->cap - 1, q->h[t], q->x[t], q->y[t], q->z[t]);
+            if (!weld_grow(w)) goto nomem;
+            e = weld_find(w->table, w->cap - 1, q->h[t], q->x[t], q->y[t], q->z[t], w->verts);
         }
     }
     uint32_t id = e->id - 1;
-    q->ids[q->i[t]] = id;
-    size_t c = weld_cache_of(q->h[t]);
+    ids[q->i[t]] = id;
+    size_t c = weld_cache_of(q->x[t], q->y[t], q->z[t]);
     if (w->cache[c].id == (WELD_PENDING | q->i[t])) { /* still this point's entry */
         if (id & WELD_PENDING)
             weld_cache_clear(w->cache, c); /* a number this large cannot be cached */
@@ -517,46 +532,50 @@ static int weld_answer(weld_share *w, weld_chunk *q)
             w->cache[c].id = id;
     }
     return 1;
+nomem:
+    w->err = PF_E_NOMEM;
+    return 0;
 }
 
-/* Takes point i of the chunk (its 12 bytes at p): the cache answers it, or it is checked and queued. Returns 0
- * at a non-finite coordinate or out of memory, with w->err set; pt is the chunk's first point number. */
-static inline int weld_point(weld_share *w, weld_chunk *q, const unsigned char *p, size_t i, size_t pt)
+/* Takes point i of the chunk (its 12 bytes at p): the cache answers it (a pending answer is noted in fix), or
+ * it is checked and queued. *head, *tail and *nfix are the caller's queue and fix-up counts. Returns 0 at a
+ * non-finite coordinate or out of memory, with w->err set; pt is the chunk's first point number. */
+static inline int weld_point(weld_share *w, weld_recent *cache, uint32_t *ids, uint32_t *fix, size_t *nfix,
+                             weld_queue *q, size_t *head, size_t *tail, const unsigned char *p, size_t i,
+                             size_t pt)
 {
-    uint32_t x, y, z;
-    memcpy(&x, p, 4);
-    memcpy(&y, p + 4, 4);
+    uint64_t xy, cxy;
+    uint32_t z;
+    memcpy(&xy, p, 8);
     memcpy(&z, p + 8, 4);
-    uint64_t h = hash3(x, y, z);
-    weld_slot *c = &w->cache[weld_cache_of(h)];
-    if (((c->k[0] ^ x) | (c->k[1] ^ y) | (c->k[2] ^ z)) == 0) {
+    weld_recent *c = &cache[weld_cache_of((uint32_t)xy, (uint32_t)(xy >> 32), z)];
+    memcpy(&cxy, c->k, 8);
+    if (((cxy ^ xy) | (c->k[2] ^ z)) == 0) {
     hit:; /* answered, or pending: then fixed up once the queue is drained */
         uint32_t id = c->id;
-        q->ids[i] = id;
-        q->fix[q->nfix] = (uint32_t)i;
-        q->nfix += id >> 31;
+        ids[i] = id;
+        fix[*nfix] = (uint32_t)i;
+        *nfix += id >> 31;
         return 1;
     }
+    uint32_t x = (uint32_t)xy, y = (uint32_t)(xy >> 32);
     if (((x & EXP_MASK) == EXP_MASK) | ((y & EXP_MASK) == EXP_MASK) | ((z & EXP_MASK) == EXP_MASK))
         return weld_bad(w, pt + i, x, y);
     if ((x == 0x80000000u) | (y == 0x80000000u) | (z == 0x80000000u)) {
         x = x == 0x80000000u ? 0 : x; /* -0 welds with +0 */
         y = y == 0x80000000u ? 0 : y;
         z = z == 0x80000000u ? 0 : z;
-        h = hash3(x, y, z);
-        c = &w->cache[weld_cache_of(h)];
+        c = &cache[weld_cache_of(x, y, z)];
         if (((c->k[0] ^ x) | (c->k[1] ^ y) | (c->k[2] ^ z)) == 0) goto hit;
     }
+    uint64_t h = hash3(x, y, z);
     __builtin_prefetch(&w->table[weld_slot_of(h, w->cap - 1)]);
     c->k[0] = x, c->k[1] = y, c->k[2] = z;
     c->id = WELD_PENDING | (uint32_t)i;
-    size_t t = q->tail++ & (WELD_QUEUE - 1);
+    size_t t = (*tail)++ & (WELD_QUEUE - 1);
     q->x[t] = x, q->y[t] = y, q->z[t] = z, q->h[t] = h, q->i[t] = (uint32_t)i;
     /* Answer the oldest waiting lookup, whose slot has had WELD_LAG others' time to arrive. */
-    if (q->tail - q->head > WELD_LAG && !weld_answer(w, q)) {
-        w->err = PF_E_NOMEM;
-        return 0;
-    }
+    if (*tail - *head > WELD_LAG) return weld_answer(w, q, (*head)++ & (WELD_QUEUE - 1), ids);
     return 1;
 }
 
@@ -565,26 +584,24 @@ static inline int weld_point(weld_share *w, weld_chunk *q, const unsigned char *
 static int weld_feed(weld_share *w, const unsigned char *p, size_t ngroups, size_t pt)
 {
     const size_t stride = w->src->stride;
-    weld_chunk q;
-    q.ids = w->ids + pt;
-    q.fix = w->fix;
-    q.nfix = q.head = q.tail = 0;
+    weld_recent *cache = w->cache;
+    uint32_t *ids = w->ids + pt, *fix = w->fix;
+    weld_queue q;
+    size_t head = 0, tail = 0, nfix = 0;
     if (w->src->k == 3) { /* binary STL: three points per record */
-        for (size_t g = 0; g < ngroups; g++, p += stride)
-            if (!weld_point(w, &q, p, g * 3, pt) || !weld_point(w, &q, p + 12, g * 3 + 1, pt) ||
-                !weld_point(w, &q, p + 24, g * 3 + 2, pt))
+        for (size_t g = 0, i = 0; g < ngroups; g++, i += 3, p += stride)
+            if (!weld_point(w, cache, ids, fix, &nfix, &q, &head, &tail, p, i, pt) ||
+                !weld_point(w, cache, ids, fix, &nfix, &q, &head, &tail, p + 12, i + 1, pt) ||
+                !weld_point(w, cache, ids, fix, &nfix, &q, &head, &tail, p + 24, i + 2, pt))
                 return 0;
     } else {
         for (size_t g = 0; g < ngroups; g++, p += stride)
-            if (!weld_point(w, &q, p, g, pt)) return 0;
+            if (!weld_point(w, cache, ids, fix, &nfix, &q, &head, &tail, p, g, pt)) return 0;
     }
-    while (q.head < q.tail)
-        if (!weld_answer(w, &q)) {
-            w->err = PF_E_NOMEM;
-            return 0;
-        }
-    for (size_t f = 0; f < q.nfix; f++)
-        q.ids[q.fix[f]] = q.ids[q.ids[q.fix[f]] & ~WELD_PENDING];
+    while (head < tail)
+        if (!weld_answer(w, &q, head++ & (WELD_QUEUE - 1), ids)) return 0;
+    for (size_t f = 0; f < nfix; f++)
+        ids[fix[f]] = ids[ids[fix[f]] & ~WELD_PENDING];
     return 1;
 }
 
@@ -675,7 +692,7 @@ static void *lookup_run(void *arg)
         j->map[l] = UINT32_MAX;
         if (!(f0->filter[h >> (64 - WELD_FILTER_BITS + 6)] >> (h >> (64 - WELD_FILTER_BITS) & 63) & 1))
             continue;
-        const weld_slot *f = weld_find((weld_slot *)f0->table, f0->cap - 1, h, k[0], k[1], k[2]);
+        const weld_slot *f = weld_find(f0->table, f0->cap - 1, h, k[0], k[1], k[2], f0->verts);
         if (f->id) j->map[l] = f->id - 1;
     }
     return NULL;
