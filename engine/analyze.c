@@ -69,10 +69,33 @@ static int parts_valid(const pf_mesh *m)
     return 1;
 }
 
+static inline uint32_t find_root(uint32_t *parent, uint32_t x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]]; /* path halving */
+        x = parent[x];
+    }
+    return x;
+}
+
+/* Joins root a's tree and b's by linking the larger root under the smaller, so the forest (and nothing
+ * observable) depends on thread timing; returns the joint root. */
+static inline uint32_t unite(uint32_t *parent, uint32_t a, uint32_t b)
+{
+    b = find_root(parent, b);
+    if (a < b) {
+        parent[b] = a;
+        return a;
+    }
+    parent[a] = b;
+    return b;
+}
+
 /* One block's sums; its bbox too when bbox is set (a constant in each caller), else mn/mx stay ±infinity for
- * the caller to fill from the vertices. Sets *bad at an index out of range. */
+ * the caller to fill from the vertices. With parent (and used) it also joins each triangle's corners in the
+ * union-find forest and marks them used, in the same pass. Sets *bad at an index out of range. */
 static inline void sum_block_with(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s,
-                                  int *bad, int bbox)
+                                  int *bad, int bbox, uint32_t *parent, unsigned char *used)
 {
     double vol6 = 0, area2 = 0;
     float mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
@@ -83,6 +106,10 @@ static inline void sum_block_with(const float *v, const uint32_t *tris, size_t n
         if (ia >= nverts || ib >= nverts || ic >= nverts) {
             *bad = 1;
             return;
+        }
+        if (parent) {
+            used[ia] = used[ib] = used[ic] = 1;
+            unite(parent, unite(parent, find_root(parent, ia), ib), ic);
         }
         const float *a = v + (size_t)ia * 3, *b = v + (size_t)ib * 3, *c = v + (size_t)ic * 3;
         for (int k = 0; k < 3 && bbox; k++) {
@@ -114,13 +141,14 @@ static inline void sum_block_with(const float *v, const uint32_t *tris, size_t n
 
 static void sum_block(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s, int *bad)
 {
-    sum_block_with(v, tris, nverts, bl, s, bad, 1);
+    sum_block_with(v, tris, nverts, bl, s, bad, 1, NULL, NULL);
 }
 
-static void sum_block_no_bbox(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s,
-                              int *bad)
+/* The full analysis' pass: sums without the bbox, and the shells' union-find. */
+static void sum_block_shells(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s,
+                             int *bad, uint32_t *parent, unsigned char *used)
 {
-    sum_block_with(v, tris, nverts, bl, s, bad, 0);
+    sum_block_with(v, tris, nverts, bl, s, bad, 0, parent, used);
 }
 
 /* The bbox of the vertices marked in used (all nv of them when used is NULL) into mn, mx. It equals the
@@ -298,11 +326,23 @@ typedef struct topo_job {
         }                                                                                                    \
     }
 
+/* Counts into start[v + 1] the edges whose smaller vertex is v: of a triangle's three edges, two start at its
+ * smallest vertex and one at its middle one. Returns 0 at an index out of range. */
 static int count_edges(topo_job *j, uint32_t *start, size_t nv)
 {
-#define COUNT_EDGE(lo, hi, dir) start[(lo) + 1]++
-    FOR_EACH_EDGE(j, COUNT_EDGE)
-#undef COUNT_EDGE
+    for (size_t bi = 0; bi < j->nblocks; bi++) {
+        const uint32_t *t = j->m->tris + j->blocks[bi].first * 3;
+        for (size_t i = 0; i < j->blocks[bi].count; i++, t += 3) {
+            uint32_t a = t[0], b = t[1], c = t[2];
+            if (a >= nv || b >= nv || c >= nv) return 0;
+            if (a == b || b == c || a == c) continue;
+            uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+            lo = c < lo ? c : lo;
+            hi = c > hi ? c : hi;
+            start[lo + 1] += 2;
+            start[(a ^ b ^ c ^ lo ^ hi) + 1]++;
+        }
+    }
     return 1;
 }
 
@@ -353,30 +393,8 @@ static void edge_work(topo_job *j)
     j->non_manifold = nonman;
 }
 
-static inline uint32_t find_root(uint32_t *parent, uint32_t x)
-{
-    while (parent[x] != x) {
-        parent[x] = parent[parent[x]]; /* path halving */
-        x = parent[x];
-    }
-    return x;
-}
-
-/* Joins root a's tree and b's by linking the larger root under the smaller, so the forest (and nothing
- * observable) depends on thread timing; returns the joint root. */
-static inline uint32_t unite(uint32_t *parent, uint32_t a, uint32_t b)
-{
-    b = find_root(parent, b);
-    if (a < b) {
-        parent[b] = a;
-        return a;
-    }
-    parent[a] = b;
-    return b;
-}
-
-/* Shells by union-find over each printed triangle's corners (checking every index first), then the geometric
- * pass, whose bbox comes from the used vertices when that gives the same result (see vertex_bbox). */
+/* Shells by union-find over each printed triangle's corners, in the geometric pass, whose bbox comes from the
+ * used vertices when that gives the same result (see vertex_bbox). */
 static void shell_work(topo_job *j)
 {
     uint32_t *parent = j->parent;
@@ -384,18 +402,9 @@ static void shell_work(topo_job *j)
     size_t nv = j->m->nverts;
     for (size_t v = 0; v < nv; v++)
         parent[v] = (uint32_t)v;
-    for (size_t bi = 0; bi < j->nblocks; bi++) {
-        const uint32_t *t = j->m->tris + j->blocks[bi].first * 3;
-        for (size_t i = 0; i < j->blocks[bi].count; i++, t += 3) {
-            if (t[0] >= nv || t[1] >= nv || t[2] >= nv) {
-                j->shell_bad = 1;
-                return;
-            }
-            used[t[0]] = used[t[1]] = used[t[2]] = 1;
-            uint32_t r = unite(parent, find_root(parent, t[0]), t[1]);
-            unite(parent, r, t[2]);
-        }
-    }
+    for (size_t i = 0; i < j->nblocks && !j->shell_bad; i++)
+        sum_block_shells(j->m->verts, j->m->tris, nv, j->blocks[i], &j->sums[i], &j->shell_bad, parent, used);
+    if (j->shell_bad) return;
     size_t vertices = 0, shells = 0;
     for (size_t v = 0; v < nv; v++) {
         vertices += used[v];
@@ -403,11 +412,9 @@ static void shell_work(topo_job *j)
     }
     j->vertices = vertices;
     j->shells = shells;
-    int bad = 0; /* indices were checked above */
-    for (size_t i = 0; i < j->nblocks; i++)
-        sum_block_no_bbox(j->m->verts, j->m->tris, nv, j->blocks[i], &j->sums[i], &bad);
     /* The blocks' bboxes are empty: the first one takes the whole, which combine() then passes through. */
     if (vertex_bbox(j->m->verts, vertices == nv ? NULL : used, nv, j->sums[0].mn, j->sums[0].mx)) return;
+    int bad = 0;
     for (size_t i = 0; i < j->nblocks; i++) { /* -0 or NaN: the triangles' own order of comparisons */
         block_sum s;
         sum_block(j->m->verts, j->m->tris, nv, j->blocks[i], &s, &bad);
