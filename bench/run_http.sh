@@ -2,15 +2,17 @@
 # HTTP bench: wrk on loopback against printforge serve (GET /api/health with and without the access log, and
 # an authenticated admin route), a minimal libmicrohttpd program in the same threading mode, and nginx
 # serving the same bytes as a static file. Writes the "## HTTP" section of bench/RESULTS.md.
-# usage: bench/run_http.sh [SECONDS] [CONNECTIONS]   (defaults 5 and 32; needs wrk and nginx: setup.sh --bench)
+# usage: bench/run_http.sh [SECONDS] [CONNECTIONS] [ROUNDS]   (defaults 5, 32 and 3; needs wrk and nginx: setup.sh --bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dur="${1:-5}"
 conns="${2:-32}"
+rounds="${3:-3}"
 for t in wrk nginx; do command -v "$t" >/dev/null || { echo "$t not installed (scripts/setup.sh --bench)" >&2; exit 1; }; done
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j2 --target printforge bench_http_minimal bench_http_prep >/dev/null
 
+load0="$(cut -d' ' -f1-3 /proc/loadavg)"
 tmp="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
@@ -30,8 +32,7 @@ start() {
 }
 stop_last() { local p="${pids[-1]}"; kill -TERM "$p"; wait "$p" || true; unset 'pids[-1]'; }
 
-rows=()
-# run NAME URL [HEADER]: one wrk run; appends "name|req/s|p99 ms" to rows.
+# run NAME URL [HEADER]: one wrk run; prints "req/s p99_ms".
 run() {
   local name="$1" url="$2" hdr="${3:-}" out
   if [ -n "$hdr" ]; then out="$(wrk -t1 -c"$conns" -d"${dur}s" --latency -H "$hdr" "$url")"
@@ -42,14 +43,18 @@ run() {
   non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$out")"
   [ -z "$non2xx" ] || echo "warning: $name: $non2xx non-2xx answers" >&2
   echo "$name: $rps req/s, p99 $p99 ms" >&2
-  rows+=("$name|$rps|$p99")
+  echo "$rps $p99"
 }
 
 jwt="$(build/bench_http_prep "$tmp/data")"
 
+# Every server is started first and the targets are measured in interleaved rounds, so a burst of load from
+# other jobs hits all of them alike; the table gives each target's median over the rounds.
+names=() urls=() hdrs=()
+target() { names+=("$1"); urls+=("$2"); hdrs+=("${3:-}"); }
+
 start build/bench_http_minimal 0
-run "minimal libmicrohttpd (same threading mode)" "http://127.0.0.1:$port/api/health"
-stop_last
+target "minimal libmicrohttpd (same threading mode)" "http://127.0.0.1:$port/api/health"
 
 mkdir -p "$tmp/www/api"
 chmod 755 "$tmp" "$tmp/www" "$tmp/www/api" # nginx workers drop root
@@ -74,31 +79,44 @@ sed -i "s/listen 127.0.0.1:0;/listen 127.0.0.1:$nport;/" "$tmp/nginx.conf"
 nginx -c "$tmp/nginx.conf" -p "$tmp" &
 pids+=($!)
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$nport/api/health" && break; sleep 0.05; done
-run "nginx static file, same bytes" "http://127.0.0.1:$nport/api/health"
-stop_last
+target "nginx static file, same bytes" "http://127.0.0.1:$nport/api/health"
 
 start build/printforge serve --port 0 --data-dir "$tmp/data" --access-log off
-run "printforge GET /api/health, no access log" "http://127.0.0.1:$port/api/health"
-run "printforge GET /api/admin/rate-limiter, admin JWT" "http://127.0.0.1:$port/api/admin/rate-limiter" "Authorization: Bearer $jwt"
-stop_last
+target "printforge GET /api/health, no access log" "http://127.0.0.1:$port/api/health"
+target "printforge GET /api/auth/me, admin JWT" "http://127.0.0.1:$port/api/auth/me" "Authorization: Bearer $jwt"
+target "printforge GET /api/admin/rate-limiter, admin JWT" "http://127.0.0.1:$port/api/admin/rate-limiter" "Authorization: Bearer $jwt"
 start build/printforge serve --port 0 --data-dir "$tmp/data" --access-log "$tmp/access.log"
-run "printforge GET /api/health, access log to a file" "http://127.0.0.1:$port/api/health"
-stop_last
+target "printforge GET /api/health, access log to a file" "http://127.0.0.1:$port/api/health"
+
+declare -A rps_of p99_of
+for round in $(seq "$rounds"); do
+  for i in "${!names[@]}"; do
+    read -r a b < <(run "${names[$i]}" "${urls[$i]}" "${hdrs[$i]}")
+    rps_of[$i]+="$a "
+    p99_of[$i]+="$b "
+  done
+done
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+rows=()
+for i in "${!names[@]}"; do
+  rows+=("${names[$i]}|$(median "${rps_of[$i]}")|$(median "${p99_of[$i]}")|${rps_of[$i]}")
+done
 
 section="$tmp/section.md"
 {
   echo "## HTTP"
   echo
-  echo "bench/run_http.sh $dur $conns on $(date -u +%Y-%m-%d): wrk -t1 -c$conns -d${dur}s --latency on 127.0.0.1, servers with"
+  echo "bench/run_http.sh $dur $conns $rounds on $(date -u +%Y-%m-%d): wrk -t1 -c$conns -d${dur}s --latency on 127.0.0.1, $rounds interleaved rounds (median), servers with"
   echo "$(nproc) worker threads, all on the same $(nproc)-core machine as wrk (shared with other jobs: absolute numbers"
-  echo "are low and noisy; the ratios are the result). Goal: printforge health >= 90 % of the minimal MHD program."
+  echo "are low and noisy; the ratios are the result). Load average before / after: $load0 / $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Goal: printforge health >= 90 % of the minimal MHD program."
   echo
-  echo "| target | requests/s | p99 ms | vs minimal MHD |"
-  echo "|---|---:|---:|---:|"
+  echo "| target | requests/s (median) | p99 ms (median) | vs minimal MHD | requests/s per round |"
+  echo "|---|---:|---:|---:|---|"
   base="$(cut -d'|' -f2 <<<"${rows[0]}")"
   for r in "${rows[@]}"; do
-    IFS='|' read -r n rps p99 <<<"$r"
-    echo "| $n | $rps | $p99 | $(awk -v a="$rps" -v b="$base" 'BEGIN {printf "%.0f %%", 100*a/b}') |"
+    IFS='|' read -r n rps p99 all <<<"$r"
+    echo "| $n | $rps | $p99 | $(awk -v a="$rps" -v b="$base" 'BEGIN {printf "%.0f %%", 100*a/b}') | $all |"
   done
 } >"$section"
 python3 - "$section" bench/RESULTS.md <<'PY'

@@ -1,5 +1,7 @@
-/* Mesh analysis: one geometric pass (bbox, volume, area, degenerates) over fixed blocks of printed triangles,
- * then edge matching (edges bucketed by their smaller vertex) and union-find shells, run side by side. */
+/* Mesh analysis: one geometric pass (bbox, volume, area, degenerates) over fixed blocks of printed triangles
+ * (the full analysis takes the bbox from the used vertices when that gives the same), then edge matching
+ * (edges bucketed by their smaller vertex, counted through per-vertex tallies) and union-find shells, run side
+ * by side. */
 #include "engine/analyze.h"
 #include "engine/bigalloc.h"
 #include "engine/sched.h"
@@ -13,8 +15,6 @@
 /* Triangles per block of the geometric pass. Partial sums are kept per block and added in block order, so the
  * rounding of the volume and the area is the same however blocks are spread over threads. */
 #define BLOCK_TRIS 32768u
-/* Vertex lists up to this length are sorted by insertion; longer ones (fans) by qsort. */
-#define SMALL_LIST 24u
 /* Relative tolerance for a zero-area triangle: sin of the angle at its first corner below 1e-10. */
 #define DEGENERATE_SIN2 1e-20
 #define FIT_TOLERANCE_MM 1e-3
@@ -69,7 +69,33 @@ static int parts_valid(const pf_mesh *m)
     return 1;
 }
 
-static void sum_block(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s, int *bad)
+static inline uint32_t find_root(uint32_t *parent, uint32_t x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]]; /* path halving */
+        x = parent[x];
+    }
+    return x;
+}
+
+/* Joins root a's tree and b's by linking the larger root under the smaller, so the forest (and nothing
+ * observable) depends on thread timing; returns the joint root. */
+static inline uint32_t unite(uint32_t *parent, uint32_t a, uint32_t b)
+{
+    b = find_root(parent, b);
+    if (a < b) {
+        parent[b] = a;
+        return a;
+    }
+    parent[a] = b;
+    return b;
+}
+
+/* One block's sums; its bbox too when bbox is set (a constant in each caller), else mn/mx stay ±infinity for
+ * the caller to fill from the vertices. With parent (and used) it also joins each triangle's corners in the
+ * union-find forest and marks them used, in the same pass. Sets *bad at an index out of range. */
+static inline void sum_block_with(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s,
+                                  int *bad, int bbox, uint32_t *parent, unsigned char *used)
 {
     double vol6 = 0, area2 = 0;
     float mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
@@ -81,8 +107,12 @@ static void sum_block(const float *v, const uint32_t *tris, size_t nverts, block
             *bad = 1;
             return;
         }
+        if (parent) {
+            used[ia] = used[ib] = used[ic] = 1;
+            unite(parent, unite(parent, find_root(parent, ia), ib), ic);
+        }
         const float *a = v + (size_t)ia * 3, *b = v + (size_t)ib * 3, *c = v + (size_t)ic * 3;
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < 3 && bbox; k++) {
             float lo = a[k] < b[k] ? a[k] : b[k], hi = a[k] < b[k] ? b[k] : a[k];
             lo = c[k] < lo ? c[k] : lo;
             hi = c[k] > hi ? c[k] : hi;
@@ -107,6 +137,41 @@ static void sum_block(const float *v, const uint32_t *tris, size_t nverts, block
     memcpy(s->mx, mx, sizeof mx);
     s->degen = degen;
     s->repeated = repeated;
+}
+
+static void sum_block(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s, int *bad)
+{
+    sum_block_with(v, tris, nverts, bl, s, bad, 1, NULL, NULL);
+}
+
+/* The full analysis' pass: sums without the bbox, and the shells' union-find. */
+static void sum_block_shells(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s,
+                             int *bad, uint32_t *parent, unsigned char *used)
+{
+    sum_block_with(v, tris, nverts, bl, s, bad, 0, parent, used);
+}
+
+/* The bbox of the vertices marked in used (all nv of them when used is NULL) into mn, mx. It equals the
+ * triangles' bbox unless a coordinate is -0 or NaN, where the order of comparisons decides between equal or
+ * unordered values; returns 0 in that case, leaving the triangles to settle it. */
+static int vertex_bbox(const float *v, const unsigned char *used, size_t nv, float mn[3], float mx[3])
+{
+    float lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+    uint32_t odd = 0; /* nonzero once a -0 or NaN was seen */
+    for (size_t i = 0; i < nv; i++) {
+        if (used && !used[i]) continue;
+        for (int k = 0; k < 3; k++) {
+            float x = v[i * 3 + k];
+            uint32_t bits;
+            memcpy(&bits, &x, 4);
+            odd |= (uint32_t)(bits == 0x80000000u) | (uint32_t)((bits & 0x7fffffffu) > 0x7f800000u);
+            lo[k] = x < lo[k] ? x : lo[k];
+            hi[k] = x > hi[k] ? x : hi[k];
+        }
+    }
+    memcpy(mn, lo, sizeof lo);
+    memcpy(mx, hi, sizeof hi);
+    return !odd;
 }
 
 /* ---- Running work on up to two threads: the caller's and one worker. ---- */
@@ -235,6 +300,7 @@ typedef struct topo_job {
     /* edges */
     uint32_t *start;   /* nverts + 1 bucket starts (counts first, then exclusive prefix sums) */
     uint32_t *entries; /* per edge: larger vertex << 1 | 1 when it runs from larger to smaller */
+    uint32_t *tally;   /* nverts zeroes: per larger vertex, the uses of one bucket's edges (see edge_work) */
     size_t edges, boundary, non_manifold;
     int edge_bad; /* the edge share met an index out of range */
     /* geometry and shells */
@@ -260,11 +326,23 @@ typedef struct topo_job {
         }                                                                                                    \
     }
 
+/* Counts into start[v + 1] the edges whose smaller vertex is v: of a triangle's three edges, two start at its
+ * smallest vertex and one at its middle one. Returns 0 at an index out of range. */
 static int count_edges(topo_job *j, uint32_t *start, size_t nv)
 {
-#define COUNT_EDGE(lo, hi, dir) start[(lo) + 1]++
-    FOR_EACH_EDGE(j, COUNT_EDGE)
-#undef COUNT_EDGE
+    for (size_t bi = 0; bi < j->nblocks; bi++) {
+        const uint32_t *t = j->m->tris + j->blocks[bi].first * 3;
+        for (size_t i = 0; i < j->blocks[bi].count; i++, t += 3) {
+            uint32_t a = t[0], b = t[1], c = t[2];
+            if (a >= nv || b >= nv || c >= nv) return 0;
+            if (a == b || b == c || a == c) continue;
+            uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+            lo = c < lo ? c : lo;
+            hi = c > hi ? c : hi;
+            start[lo + 1] += 2;
+            start[(a ^ b ^ c ^ lo ^ hi) + 1]++;
+        }
+    }
     return 1;
 }
 
@@ -277,18 +355,14 @@ static int fill_edges(topo_job *j, uint32_t *start, uint32_t *e, size_t nv)
     return 1;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Buckets every edge under its smaller vertex, sorts each bucket and classifies the runs of equal edges.
- * Bucket order follows triangle order, and buckets are sorted, so the counts are deterministic. */
-/* Buckets every edge under its smaller vertex, sorts each bucket and classifies the runs of equal edges. */
+/* Buckets every edge under its smaller vertex, then classifies each bucket's edges without sorting it:
+ * tally[hi] sums 2 + direction over the uses of edge (v, hi), so 2 or 3 is one use, 5 two uses in opposite
+ * directions, and 4 (two in the same direction) or anything from 6 up a non-manifold edge. The second pass
+ * counts each edge at its first entry and clears its tally, which leaves tally zero for the next bucket. Sums
+ * cannot overflow: an edge is used at most once per triangle and there are at most UINT32_MAX / 3 of them. */
 static void edge_work(topo_job *j)
 {
-    uint32_t *start = j->start, *e = j->entries;
+    uint32_t *start = j->start, *e = j->entries, *tally = j->tally;
     size_t nv = j->m->nverts;
     if (!count_edges(j, start, nv)) {
         j->edge_bad = 1;
@@ -300,27 +374,17 @@ static void edge_work(topo_job *j)
     size_t edges = 0, boundary = 0, nonman = 0;
     uint32_t lo = 0;
     for (size_t v = 0; v < nv; v++) {
-        uint32_t hi = start[v], n = hi - lo;
-        uint32_t *l = e + lo;
-        if (n > SMALL_LIST) {
-            qsort(l, n, sizeof *l, cmp_u32);
-        } else {
-            for (uint32_t i = 1; i < n; i++) {
-                uint32_t x = l[i], k = i;
-                for (; k > 0 && l[k - 1] > x; k--)
-                    l[k] = l[k - 1];
-                l[k] = x;
+        uint32_t hi = start[v];
+        for (uint32_t k = lo; k < hi; k++)
+            tally[e[k] >> 1] += 2 + (e[k] & 1);
+        for (uint32_t k = lo; k < hi; k++) {
+            uint32_t *t = &tally[e[k] >> 1], sum = *t;
+            edges += sum != 0;
+            if (sum != 5 && sum != 0) { /* not a well-formed edge's first entry, nor a later entry */
+                boundary += sum < 4;
+                nonman += sum >= 4;
             }
-        }
-        for (uint32_t i = 0; i < n;) {
-            uint32_t other = l[i] >> 1, k = i, backward = 0;
-            for (; k < n && l[k] >> 1 == other; k++)
-                backward += l[k] & 1;
-            uint32_t uses = k - i;
-            edges++;
-            boundary += uses == 1;
-            nonman += uses > 2 || (uses == 2 && backward != 1);
-            i = k;
+            *t = 0;
         }
         lo = hi;
     }
@@ -329,45 +393,18 @@ static void edge_work(topo_job *j)
     j->non_manifold = nonman;
 }
 
-static inline uint32_t find_root(uint32_t *parent, uint32_t x)
-{
-    while (parent[x] != x) {
-        parent[x] = parent[parent[x]]; /* path halving */
-        x = parent[x];
-    }
-    return x;
-}
-
-/* Links the larger root under the smaller, so the forest (and nothing observable) depends on thread timing.
- */
-static inline void unite(uint32_t *parent, uint32_t a, uint32_t b)
-{
-    a = find_root(parent, a);
-    b = find_root(parent, b);
-    if (a < b)
-        parent[b] = a;
-    else if (b < a)
-        parent[a] = b;
-}
-
+/* Shells by union-find over each printed triangle's corners, in the geometric pass, whose bbox comes from the
+ * used vertices when that gives the same result (see vertex_bbox). */
 static void shell_work(topo_job *j)
 {
-    for (size_t i = 0; i < j->nblocks && !j->shell_bad; i++)
-        sum_block(j->m->verts, j->m->tris, j->m->nverts, j->blocks[i], &j->sums[i], &j->shell_bad);
-    if (j->shell_bad) return; /* the geometric pass checked every index the union-find uses */
     uint32_t *parent = j->parent;
     unsigned char *used = j->used;
     size_t nv = j->m->nverts;
     for (size_t v = 0; v < nv; v++)
         parent[v] = (uint32_t)v;
-    for (size_t bi = 0; bi < j->nblocks; bi++) {
-        const uint32_t *t = j->m->tris + j->blocks[bi].first * 3;
-        for (size_t i = 0; i < j->blocks[bi].count; i++, t += 3) {
-            used[t[0]] = used[t[1]] = used[t[2]] = 1;
-            unite(parent, t[0], t[1]);
-            unite(parent, t[0], t[2]);
-        }
-    }
+    for (size_t i = 0; i < j->nblocks && !j->shell_bad; i++)
+        sum_block_shells(j->m->verts, j->m->tris, nv, j->blocks[i], &j->sums[i], &j->shell_bad, parent, used);
+    if (j->shell_bad) return;
     size_t vertices = 0, shells = 0;
     for (size_t v = 0; v < nv; v++) {
         vertices += used[v];
@@ -375,6 +412,15 @@ static void shell_work(topo_job *j)
     }
     j->vertices = vertices;
     j->shells = shells;
+    /* The blocks' bboxes are empty: the first one takes the whole, which combine() then passes through. */
+    if (vertex_bbox(j->m->verts, vertices == nv ? NULL : used, nv, j->sums[0].mn, j->sums[0].mx)) return;
+    int bad = 0;
+    for (size_t i = 0; i < j->nblocks; i++) { /* -0 or NaN: the triangles' own order of comparisons */
+        block_sum s;
+        sum_block(j->m->verts, j->m->tris, nv, j->blocks[i], &s, &bad);
+        memcpy(j->sums[i].mn, s.mn, sizeof s.mn);
+        memcpy(j->sums[i].mx, s.mx, sizeof s.mx);
+    }
 }
 
 static void topo_share(void *ctx, unsigned part, unsigned nparts)
@@ -437,9 +483,10 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
         /* Largest first: it is the one most likely to find the welder's freed tables still warm. */
         job.entries = pf_big_alloc(3 * ntris * sizeof *job.entries);
         job.start = pf_big_zalloc((nv + 1) * sizeof *job.start);
+        job.tally = pf_big_zalloc(nv * sizeof *job.tally);
         job.parent = pf_big_alloc(nv * sizeof *job.parent);
         job.used = pf_big_zalloc(nv);
-        if (!job.start || !job.entries || !job.parent || !job.used) {
+        if (!job.start || !job.entries || !job.tally || !job.parent || !job.used) {
             err = pf_errf(eb, PF_E_NOMEM, "no memory to match the edges of %zu triangles", ntris);
             goto done;
         }
@@ -471,6 +518,7 @@ done:;
     pf_big_free(job.parent, nva * sizeof *job.parent);
     pf_big_free(job.entries, 3 * ntris * sizeof *job.entries);
     pf_big_free(job.start, (nva + 1) * sizeof *job.start);
+    pf_big_free(job.tally, nva * sizeof *job.tally);
     free(job.sums);
     free(blocks);
     return err;

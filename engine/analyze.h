@@ -51,7 +51,7 @@ pf_err pf_mesh_stats_compute(const pf_mesh *m, pf_mesh_stats *out, pf_errbuf *eb
  * thread count. m must be a well-formed mesh (indices below nverts, parts inside the triangle range) as the
  * builder makes it; an index out of range is reported as BAD_INDEX rather than trusted. Errors: INVAL,
  * EMPTY_MESH (no printed triangle), BAD_INDEX, NOMEM. *out is set only on success. Thread-safe; m is only
- * read. Temporary memory is about 13 bytes per vertex plus 4 per printed corner. */
+ * read. Temporary memory is about 17 bytes per vertex plus 4 per printed corner. */
 pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *out, pf_errbuf *eb);
 
 /* Fit test alone: 1 when dims fit inside bed (both X Y Z in mm) as is, 2 when only after a 90° turn about Z,

@@ -304,10 +304,19 @@ pf_err pf__builder_stl(pf_mesh_builder *b, const unsigned char *records, uint32_
  * The welder maps points (corners of a soup or of binary STL records, or indexed vertices) to vertices, one
  * per distinct key (the coordinates' bits, with -0 == +0), numbered in order of first appearance. Random
  * memory access is what costs, so: a small direct-mapped cache of recent keys (cache-resident) answers most
- * lookups, since files list a vertex's triangles close together; the big open-addressing table keeps the key
- * next to the vertex number (one cache line per probe), and a lookup the cache cannot answer waits in a short
- * queue after prefetching its slot. Tables start at the expected vertex count · 4/3, double at 3/4 load, and
- * hold vertex number + 1 so fresh (zero) pages are an empty table without a pass over it.
+ * lookups, since files list a vertex's triangles close together; the big open-addressing table is kept small
+ * (8 bytes a slot: the vertex number and 32 more bits of the key's hash, so that a probe reads the vertex,
+ * whose coordinates are the key, only when those match), since every slot a lookup touches at random costs a
+ * cache and TLB miss; and a lookup the cache cannot answer waits in a short queue after prefetching its slot.
+ * Tables start at the expected vertex count · 4/3, double at 3/4 load, and hold vertex number + 1 so fresh
+ * (zero) pages are an empty table without a pass over it.
+ *
+ * The cache is filled when a lookup is queued, not when it is answered: its entry then says "pending, as
+ * point p", and a point that meets it takes p's number once the chunk's queue is drained (a short fix-up
+ * list), so the repeats of a new vertex a few corners later never reach the table. Only keys that passed the
+ * checks (finite, -0 made +0) enter the cache, so a point the cache answers needs no checks of its own: its
+ * key equals one that was checked. Points are checked in order, which keeps the first bad one the one
+ * reported.
  *
  * With two threads each takes half of the points with private tables and numbers; afterwards the second
  * half's vertices are looked up in the first half's table (behind a bit filter: only the seam is shared) in
@@ -319,14 +328,21 @@ pf_err pf__builder_stl(pf_mesh_builder *b, const unsigned char *records, uint32_
 #define WELD_FILTER_BITS 22     /* 2^22-bit (512 KB) filter of the first half's vertices, for the merge */
 #define WELD_LAG 24             /* table lookups in flight while welding */
 #define WELD_QUEUE 32           /* power of two above WELD_LAG */
-#define WELD_CACHE 8192         /* entries of the recent-key cache (128 KB) */
-#define WELD_CHUNK 2600         /* records per pread (130 KB) */
+#define WELD_CACHE_BITS 13      /* 2^13 entries of the recent-key cache (128 KB) */
+#define WELD_CHUNK 2600         /* groups per pread (130 KB of binary STL) and per feed from memory */
+#define WELD_PENDING 0x80000000u /* cache id flag: the key is queued as the point in the low bits */
 #define EXP_MASK 0x7f800000u
+#define NO_KEY 0x7f800000u /* +inf: a key word of the empty cache entries (see weld_cache_init) */
 
 typedef struct weld_slot {
-    uint32_t k[3]; /* key bits of x y z */
-    uint32_t id;   /* vertex number + 1; 0 when the slot is empty */
+    uint32_t tag; /* the key's hash3 >> 32: rules out almost every other key without reading its vertex */
+    uint32_t id;  /* vertex number + 1; 0 when the slot is empty */
 } weld_slot;
+
+typedef struct weld_recent {
+    uint32_t k[3]; /* key bits of x y z */
+    uint32_t id;   /* vertex number, or WELD_PENDING | point */
+} weld_recent;
 
 /* Where the points are: group g's j-th point (j < k) is the 12 bytes at base + g·stride + point_off + j·12,
  * or at file_off + g·stride + point_off of file fd when fd ≥ 0. */
@@ -348,16 +364,18 @@ typedef struct weld_share {
     float *verts;      /* this share's vertices (copy_only: every point's) */
     size_t vcap;       /* capacity of verts in vertices */
     size_t nlocal;     /* vertices found */
-    weld_slot *table;  /* kept for the merge */
+    weld_slot *table;  /* kept for the merge; its keys are the vertices in verts */
     size_t cap, used;  /* table slots and slots in use */
     int own_table;     /* 1 once the table grew out of the block weld_points gave both shares */
     uint64_t *filter;  /* first half only: one bit per hash prefix of its vertices (WELD_FILTER_BITS) */
-    weld_slot *cache;  /* recent keys */
+    weld_recent *cache; /* recent keys, 2^WELD_CACHE_BITS entries */
+    uint32_t *fix;     /* points of the current chunk that met a pending cache entry */
     size_t bad;        /* first point with a non-finite coordinate, SIZE_MAX if none */
     unsigned bad_axis; /* its first non-finite axis */
     pf_err err;        /* NOMEM, IO or BAD_NUMBER */
 } weld_share;
 
+/* The key's hash for the table and the merge filter (its top bits), well mixed; only cache misses need it. */
 static inline uint64_t hash3(uint32_t a, uint32_t b, uint32_t c)
 {
     uint64_t h = (uint64_t)a * 0x9E3779B97F4A7C15ull;
@@ -366,16 +384,44 @@ static inline uint64_t hash3(uint32_t a, uint32_t b, uint32_t c)
     return h ^ (h >> 31);
 }
 
-/* Finds the slot holding key (x y z), or the empty slot where it belongs. */
-static inline weld_slot *weld_find(weld_slot *table, size_t mask, uint64_t h, uint32_t x, uint32_t y,
-                                   uint32_t z)
+static inline size_t weld_slot_of(uint64_t h, size_t mask)
 {
-    size_t slot = (size_t)h & mask;
+    return (size_t)h & mask;
+}
+
+/* The cache entry of key (x y z): every point computes this, so it is three 32-bit multiplies by constants
+ * (which fit the instruction), whose products' top bits depend on every bit of their word. */
+static inline size_t weld_cache_of(uint32_t x, uint32_t y, uint32_t z)
+{
+    return (size_t)((x * 0x9E3779B1u + y * 0x85EBCA77u + z * 0xC2B2AE3Du) >> (32 - WELD_CACHE_BITS));
+}
+
+/* Finds the slot holding key (x y z) of hash h, or the empty slot where it belongs; verts holds the keys. */
+static inline weld_slot *weld_find(weld_slot *table, size_t mask, uint64_t h, uint32_t x, uint32_t y,
+                                   uint32_t z, const float *verts)
+{
+    size_t slot = weld_slot_of(h, mask);
+    uint32_t tag = (uint32_t)(h >> 32);
     for (;;) {
         weld_slot *e = &table[slot];
-        if (!e->id || (e->k[0] == x && e->k[1] == y && e->k[2] == z)) return e;
+        if (!e->id) return e;
+        if (e->tag == tag) {
+            uint32_t k[3];
+            memcpy(k, verts + (size_t)(e->id - 1) * 3, 12);
+            if (k[0] == x && k[1] == y && k[2] == z) return e;
+        }
         slot = (slot + 1) & mask;
     }
+}
+
+/* Empties the cache entry at slot. Its key must never equal a point that looks there: (inf, inf, inf) does
+ * not, unless it hashes to this very slot, which then gets (inf, inf, 0) instead; neither reaches the table,
+ * as the checks on the way there reject it. */
+static void weld_cache_clear(weld_recent *cache, size_t slot)
+{
+    cache[slot].k[0] = cache[slot].k[1] = cache[slot].k[2] = NO_KEY;
+    if (weld_cache_of(NO_KEY, NO_KEY, NO_KEY) == slot) cache[slot].k[2] = 0;
+    cache[slot].id = 0;
 }
 
 /* Doubles the table and re-inserts its entries. */
@@ -386,7 +432,10 @@ static int weld_grow(weld_share *w)
     if (!nt) return 0;
     for (size_t s = 0; s < w->cap; s++) {
         const weld_slot *e = &w->table[s];
-        if (e->id) *weld_find(nt, nc - 1, hash3(e->k[0], e->k[1], e->k[2]), e->k[0], e->k[1], e->k[2]) = *e;
+        if (!e->id) continue;
+        uint32_t k[3];
+        memcpy(k, w->verts + (size_t)(e->id - 1) * 3, 12);
+        *weld_find(nt, nc - 1, hash3(k[0], k[1], k[2]), k[0], k[1], k[2], w->verts) = *e;
     }
     if (w->own_table) pf_big_free(w->table, w->cap * sizeof *w->table);
     w->table = nt;
@@ -415,84 +464,144 @@ static size_t weld_table_cap(size_t npts, unsigned spread)
     return cap;
 }
 
-/* Welds (or copies) the points of ngroups groups starting at p, the first being point number pt. Returns 0 at
- * a non-finite coordinate or out of memory, with w->err set. */
-static int weld_feed(weld_share *w, const unsigned char *p, size_t ngroups, size_t pt)
+/* Records a non-finite point (the first one met, since points are checked in order). */
+static int weld_bad(weld_share *w, size_t point, uint32_t x, uint32_t y)
+{
+    w->bad = point;
+    w->bad_axis = (x & EXP_MASK) == EXP_MASK ? 0 : (y & EXP_MASK) == EXP_MASK ? 1 : 2;
+    w->err = PF_E_BAD_NUMBER;
+    return 0;
+}
+
+/* Copies the points of ngroups groups starting at p (the first being point number pt) as they are, -0 made
+ * +0. Returns 0 at a non-finite coordinate, with w->err set. */
+static int weld_copy(weld_share *w, const unsigned char *p, size_t ngroups, size_t pt)
 {
     const size_t stride = w->src->stride;
     const unsigned k = w->src->k;
-    const size_t npts = ngroups * k;
-    uint32_t *ids = w->ids + pt;
-    weld_slot *cache = w->cache;
-    /* Lookups the cache could not answer wait in a queue, WELD_LAG deep, so that each slot's prefetch has
-     * had WELD_LAG other lookups' time to arrive. They are answered in order, so numbering is unchanged. */
-    uint32_t qx[WELD_QUEUE], qy[WELD_QUEUE], qz[WELD_QUEUE], qi[WELD_QUEUE];
-    uint64_t qh[WELD_QUEUE];
-    size_t head = 0, tail = 0;
-    unsigned j = 0;
-    for (size_t i = 0; i <= npts; i++) {
-        if (i < npts) {
-            const unsigned char *q = p + j * 12;
+    for (size_t g = 0, i = pt; g < ngroups; g++, p += stride) {
+        for (unsigned j = 0; j < k; j++, i++) {
             uint32_t x, y, z;
-            memcpy(&x, q, 4);
-            memcpy(&y, q + 4, 4);
-            memcpy(&z, q + 8, 4);
-            if (++j == k) {
-                j = 0;
-                p += stride;
-            }
-            if (((x & EXP_MASK) == EXP_MASK) | ((y & EXP_MASK) == EXP_MASK) | ((z & EXP_MASK) == EXP_MASK)) {
-                w->bad = pt + i;
-                w->bad_axis = (x & EXP_MASK) == EXP_MASK ? 0 : (y & EXP_MASK) == EXP_MASK ? 1 : 2;
-                w->err = PF_E_BAD_NUMBER;
-                return 0;
-            }
-            x = x == 0x80000000u ? 0 : x; /* -0 welds with +0 */
-            y = y == 0x80000000u ? 0 : y;
-            z = z == 0x80000000u ? 0 : z;
-            if (w->copy_only) {
-                uint32_t *d = (uint32_t *)(void *)(w->verts + (pt + i) * 3);
-                d[0] = x, d[1] = y, d[2] = z;
-                ids[i] = (uint32_t)(pt + i);
-                continue;
-            }
-            uint64_t h = hash3(x, y, z);
-            const weld_slot *c = &cache[(h >> 32) & (WELD_CACHE - 1)];
-            if (c->id && c->k[0] == x && c->k[1] == y && c->k[2] == z) {
-                ids[i] = c->id - 1;
-                continue;
-            }
-            __builtin_prefetch(&w->table[h & (w->cap - 1)]);
-            size_t t = tail++ & (WELD_QUEUE - 1);
-            qx[t] = x, qy[t] = y, qz[t] = z, qh[t] = h, qi[t] = (uint32_t)i;
-            if (tail - head <= WELD_LAG) continue;
-        }
-        /* Answer the oldest waiting lookup (all of them once the points are done). */
-        while (head < tail) {
-            size_t t = head++ & (WELD_QUEUE - 1);
-            weld_slot *e = weld_find(w->table, w->cap - 1, qh[t], qx[t], qy[t], qz[t]);
-            if (!e->id) {
-                if (w->nlocal == w->vcap && !weld_more_verts(w)) {
-                    w->err = PF_E_NOMEM;
-                    return 0;
-                }
-                e->k[0] = qx[t], e->k[1] = qy[t], e->k[2] = qz[t];
-                e->id = (uint32_t)++w->nlocal;
-                if (w->filter)
-                    w->filter[qh[t] >> (64 - WELD_FILTER_BITS + 6)] |=
-                        1ull << (qh[t] >> (64 - WELD_FILTER_BITS) & 63);
-                memcpy(w->verts + (w->nlocal - 1) * 3, e->k, 12);
-                w->used++;
-            }
-            ids[qi[t]] = e->id - 1;
-            cache[(qh[t] >> 32) & (WELD_CACHE - 1)] = *e;
-            if (w->used * 4 > w->cap * 3 && !weld_grow(w)) {
-                w->err = PF_E_NOMEM;
-                return 0;
-            }
-            if (i < npts) break;
+            memcpy(&x, p + j * 12, 4);
+            memcpy(&y, p + j * 12 + 4, 4);
+            memcpy(&z, p + j * 12 + 8, 4);
+            if (((x & EXP_MASK) == EXP_MASK) | ((y & EXP_MASK) == EXP_MASK) | ((z & EXP_MASK) == EXP_MASK))
+                return weld_bad(w, i, x, y);
+            uint32_t *d = (uint32_t *)(void *)(w->verts + i * 3);
+            d[0] = x == 0x80000000u ? 0 : x; /* -0 welds with +0 */
+            d[1] = y == 0x80000000u ? 0 : y;
+            d[2] = z == 0x80000000u ? 0 : z;
+            w->ids[i] = (uint32_t)i;
         }
     }
+    return 1;
+}
+
+/* The lookups waiting for their table slot: key, hash and point (local to the chunk). */
+typedef struct weld_queue {
+    uint32_t x[WELD_QUEUE], y[WELD_QUEUE], z[WELD_QUEUE], i[WELD_QUEUE];
+    uint64_t h[WELD_QUEUE];
+} weld_queue;
+
+/* Answers queued lookup t from the table (inserting a new vertex) into ids (the chunk's), then settles its
+ * cache entry. Returns 0 out of memory, with w->err set. */
+static int weld_answer(weld_share *w, const weld_queue *q, size_t t, uint32_t *ids)
+{
+    weld_slot *e = weld_find(w->table, w->cap - 1, q->h[t], q->x[t], q->y[t], q->z[t], w->verts);
+    if (!e->id) {
+        if (w->nlocal == w->vcap && !weld_more_verts(w)) goto nomem;
+        uint32_t *d = (uint32_t *)(void *)(w->verts + w->nlocal * 3);
+        d[0] = q->x[t], d[1] = q->y[t], d[2] = q->z[t];
+        e->tag = (uint32_t)(q->h[t] >> 32);
+        e->id = (uint32_t)++w->nlocal;
+        if (w->filter)
+            w->filter[q->h[t] >> (64 - WELD_FILTER_BITS + 6)] |=
+                1ull << (q->h[t] >> (64 - WELD_FILTER_BITS) & 63);
+        if (++w->used * 4 > w->cap * 3) {
+            if (!weld_grow(w)) goto nomem;
+            e = weld_find(w->table, w->cap - 1, q->h[t], q->x[t], q->y[t], q->z[t], w->verts);
+        }
+    }
+    uint32_t id = e->id - 1;
+    ids[q->i[t]] = id;
+    size_t c = weld_cache_of(q->x[t], q->y[t], q->z[t]);
+    if (w->cache[c].id == (WELD_PENDING | q->i[t])) { /* still this point's entry */
+        if (id & WELD_PENDING)
+            weld_cache_clear(w->cache, c); /* a number this large cannot be cached */
+        else
+            w->cache[c].id = id;
+    }
+    return 1;
+nomem:
+    w->err = PF_E_NOMEM;
+    return 0;
+}
+
+/* Takes point i of the chunk (its 12 bytes at p): the cache answers it (a pending answer is noted in fix), or
+ * it is checked and queued. *head, *tail and *nfix are the caller's queue and fix-up counts. Returns 0 at a
+ * non-finite coordinate or out of memory, with w->err set; pt is the chunk's first point number. */
+static inline int weld_point(weld_share *w, weld_recent *cache, uint32_t *ids, uint32_t *fix, size_t *nfix,
+                             weld_queue *q, size_t *head, size_t *tail, const unsigned char *p, size_t i,
+                             size_t pt)
+{
+    uint64_t xy, cxy;
+    uint32_t z;
+    memcpy(&xy, p, 8);
+    memcpy(&z, p + 8, 4);
+    weld_recent *c = &cache[weld_cache_of((uint32_t)xy, (uint32_t)(xy >> 32), z)];
+    memcpy(&cxy, c->k, 8);
+    if (((cxy ^ xy) | (c->k[2] ^ z)) == 0) {
+    hit:; /* answered, or pending: then fixed up once the queue is drained */
+        uint32_t id = c->id;
+        ids[i] = id;
+        fix[*nfix] = (uint32_t)i;
+        *nfix += id >> 31;
+        return 1;
+    }
+    uint32_t x = (uint32_t)xy, y = (uint32_t)(xy >> 32);
+    if (((x & EXP_MASK) == EXP_MASK) | ((y & EXP_MASK) == EXP_MASK) | ((z & EXP_MASK) == EXP_MASK))
+        return weld_bad(w, pt + i, x, y);
+    if ((x == 0x80000000u) | (y == 0x80000000u) | (z == 0x80000000u)) {
+        x = x == 0x80000000u ? 0 : x; /* -0 welds with +0 */
+        y = y == 0x80000000u ? 0 : y;
+        z = z == 0x80000000u ? 0 : z;
+        c = &cache[weld_cache_of(x, y, z)];
+        if (((c->k[0] ^ x) | (c->k[1] ^ y) | (c->k[2] ^ z)) == 0) goto hit;
+    }
+    uint64_t h = hash3(x, y, z);
+    __builtin_prefetch(&w->table[weld_slot_of(h, w->cap - 1)]);
+    c->k[0] = x, c->k[1] = y, c->k[2] = z;
+    c->id = WELD_PENDING | (uint32_t)i;
+    size_t t = (*tail)++ & (WELD_QUEUE - 1);
+    q->x[t] = x, q->y[t] = y, q->z[t] = z, q->h[t] = h, q->i[t] = (uint32_t)i;
+    /* Answer the oldest waiting lookup, whose slot has had WELD_LAG others' time to arrive. */
+    if (*tail - *head > WELD_LAG) return weld_answer(w, q, (*head)++ & (WELD_QUEUE - 1), ids);
+    return 1;
+}
+
+/* Welds the points of ngroups ≤ WELD_CHUNK groups starting at p, the first being point number pt. Returns 0
+ * at a non-finite coordinate or out of memory, with w->err set. */
+static int weld_feed(weld_share *w, const unsigned char *p, size_t ngroups, size_t pt)
+{
+    const size_t stride = w->src->stride;
+    weld_recent *cache = w->cache;
+    uint32_t *ids = w->ids + pt, *fix = w->fix;
+    weld_queue q;
+    size_t head = 0, tail = 0, nfix = 0;
+    if (w->src->k == 3) { /* binary STL: three points per record */
+        for (size_t g = 0, i = 0; g < ngroups; g++, i += 3, p += stride)
+            if (!weld_point(w, cache, ids, fix, &nfix, &q, &head, &tail, p, i, pt) ||
+                !weld_point(w, cache, ids, fix, &nfix, &q, &head, &tail, p + 12, i + 1, pt) ||
+                !weld_point(w, cache, ids, fix, &nfix, &q, &head, &tail, p + 24, i + 2, pt))
+                return 0;
+    } else {
+        for (size_t g = 0; g < ngroups; g++, p += stride)
+            if (!weld_point(w, cache, ids, fix, &nfix, &q, &head, &tail, p, g, pt)) return 0;
+    }
+    while (head < tail)
+        if (!weld_answer(w, &q, head++ & (WELD_QUEUE - 1), ids)) return 0;
+    for (size_t f = 0; f < nfix; f++)
+        ids[fix[f]] = ids[ids[fix[f]] & ~WELD_PENDING];
     return 1;
 }
 
@@ -506,12 +615,19 @@ static void *weld_run(void *arg)
         /* Room for twice the expected vertices; more is mapped if the mesh shares fewer corners. */
         size_t want = npts / src->spread * 2 + 1024;
         w->vcap = want < npts ? want : npts;
-        w->cache = calloc(WELD_CACHE, sizeof *w->cache);
+        w->cache = malloc(((size_t)1 << WELD_CACHE_BITS) * sizeof *w->cache);
+        w->fix = malloc((size_t)WELD_CHUNK * src->k * sizeof *w->fix);
         w->verts = pf_big_alloc(w->vcap * 12);
-        if (!w->cache || !w->verts) goto nomem;
+        if (!w->cache || !w->fix || !w->verts) goto nomem;
+        for (size_t c = 0; c < (size_t)1 << WELD_CACHE_BITS; c++)
+            weld_cache_clear(w->cache, c);
     }
     if (src->fd < 0) {
-        weld_feed(w, src->base + w->g0 * src->stride + src->point_off, ngroups, w->g0 * src->k);
+        for (size_t g = w->g0; g < w->g1; g += WELD_CHUNK) {
+            size_t n = w->g1 - g < WELD_CHUNK ? w->g1 - g : WELD_CHUNK;
+            const unsigned char *p = src->base + g * src->stride + src->point_off;
+            if (!(w->copy_only ? weld_copy(w, p, n, g * src->k) : weld_feed(w, p, n, g * src->k))) break;
+        }
     } else {
         if (!(chunk = malloc(WELD_CHUNK * src->stride))) goto nomem;
         for (size_t g = w->g0; g < w->g1; g += WELD_CHUNK) {
@@ -526,7 +642,8 @@ static void *weld_run(void *arg)
                 }
                 got += (size_t)r;
             }
-            if (!weld_feed(w, chunk + src->point_off, n, g * src->k)) break;
+            const unsigned char *p = chunk + src->point_off;
+            if (!(w->copy_only ? weld_copy(w, p, n, g * src->k) : weld_feed(w, p, n, g * src->k))) break;
         }
     }
     goto done;
@@ -535,7 +652,9 @@ nomem:
 done:
     free(chunk);
     free(w->cache);
+    free(w->fix);
     w->cache = NULL;
+    w->fix = NULL;
     return NULL;
 }
 
@@ -573,7 +692,7 @@ static void *lookup_run(void *arg)
         j->map[l] = UINT32_MAX;
         if (!(f0->filter[h >> (64 - WELD_FILTER_BITS + 6)] >> (h >> (64 - WELD_FILTER_BITS) & 63) & 1))
             continue;
-        const weld_slot *f = weld_find((weld_slot *)f0->table, f0->cap - 1, h, k[0], k[1], k[2]);
+        const weld_slot *f = weld_find(f0->table, f0->cap - 1, h, k[0], k[1], k[2], f0->verts);
         if (f->id) j->map[l] = f->id - 1;
     }
     return NULL;
