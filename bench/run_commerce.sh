@@ -2,17 +2,21 @@
 # Commerce bench: wrk on loopback against printforge serve with every rate limiter off (ratelimit.enabled=false):
 # numeric POST /api/quote (fast model), POST /api/quote by session_id of a cached mesh (slicer-grade estimate),
 # and POST /api/upload-for-cart of a 50k-triangle binary STL; beside the minimal libmicrohttpd program of the
-# HTTP bench in the same run. Writes the "## Commerce" section of bench/RESULTS.md.
-# usage: bench/run_commerce.sh [SECONDS] [CONNECTIONS] [UPLOAD_CONNECTIONS]   (defaults 5, 32, 4; needs wrk)
+# HTTP bench in the same run. All servers are started first and the targets measured in interleaved rounds
+# (medians), so bursts of load from other jobs hit them alike. Writes the "## Commerce" section of
+# bench/RESULTS.md.
+# usage: bench/run_commerce.sh [SECONDS] [CONNECTIONS] [UPLOAD_CONNECTIONS] [ROUNDS]   (defaults 5, 32, 4, 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dur="${1:-5}"
 conns="${2:-32}"
 uconns="${3:-4}"
+rounds="${4:-3}"
 command -v wrk >/dev/null || { echo "wrk not installed (scripts/setup.sh --bench)" >&2; exit 1; }
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j2 --target printforge bench_http_minimal bench_commerce_prep >/dev/null
 
+load0="$(cut -d' ' -f1-3 /proc/loadavg)"
 tmp="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
@@ -30,22 +34,19 @@ start() {
   done
   echo "server did not start: $*" >&2; cat "$out.err" >&2; exit 1
 }
-stop_last() { local p="${pids[-1]}"; kill -TERM "$p"; wait "$p" || true; unset 'pids[-1]'; }
 
-rows=()
-# run NAME CONNS URL [LUA]: one wrk run; appends "name|req/s|p99 ms|non-2xx|load" to rows.
+# run NAME CONNS URL [LUA]: one wrk run; prints "req/s p99_ms non2xx".
 run() {
   local name="$1" c="$2" url="$3" lua="${4:-}" out
   if [ -n "$lua" ]; then out="$(wrk -t1 -c"$c" -d"${dur}s" --latency -s "$lua" "$url")"
   else out="$(wrk -t1 -c"$c" -d"${dur}s" --latency "$url")"; fi
-  local rps p99 non2xx load
+  local rps p99 non2xx
   rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
   p99="$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}' <<<"$out")"
   non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$out")"
-  load="$(cut -d' ' -f1 /proc/loadavg)"
   [ -z "$non2xx" ] || echo "warning: $name: $non2xx non-2xx answers" >&2
-  echo "$name: $rps req/s, p99 $p99 ms, load $load" >&2
-  rows+=("$name|$rps|$p99|${non2xx:-0}|$load")
+  echo "$name: $rps req/s, p99 $p99 ms, load $(cut -d' ' -f1 /proc/loadavg)" >&2
+  echo "$rps $p99 ${non2xx:-0}"
 }
 
 jwt="$(build/bench_commerce_prep "$tmp/data" "$tmp/bumpy50k.stl" 50000)"
@@ -69,14 +70,16 @@ wrk.body = "--" .. b .. '\r\nContent-Disposition: form-data; name="model_file"; 
   "Content-Type: application/octet-stream\r\n\r\n" .. data .. "\r\n--" .. b .. "--\r\n"
 LUA
 
+names=() cs=() urls=() luas=()
+target() { names+=("$1"); cs+=("$2"); urls+=("$3"); luas+=("${4:-}"); }
+
 start build/bench_http_minimal 0
-run "minimal libmicrohttpd (same threading mode), GET" "$conns" "http://127.0.0.1:$port/api/health"
-stop_last
+target "minimal libmicrohttpd (same threading mode), GET" "$conns" "http://127.0.0.1:$port/api/health"
 
 start build/printforge serve --port 0 --data-dir "$tmp/data" --access-log off
 base="http://127.0.0.1:$port"
-run "POST /api/quote, numeric (fast model)" "$conns" "$base/api/quote" "$tmp/quote.lua"
-# One upload prepares the mesh; quotes by its session_id then come from the estimate cache.
+# One upload prepares the mesh (a new process has an empty estimate cache); quotes by its session_id then come
+# from the cache, and uploads of the same bytes reuse its analysis.
 sid="$(curl -sf -H "Authorization: Bearer $jwt" -F "model_file=@$tmp/bumpy50k.stl" "$base/api/upload-for-cart" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["session_id"])')"
 cat >"$tmp/session.lua" <<LUA
@@ -85,36 +88,48 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $jwt"
 wrk.body = '{"session_id":$sid,"material":"PETG","quantity":3,"infill":25}'
 LUA
-run "POST /api/quote by session_id (cached ${tris}-triangle mesh)" "$conns" "$base/api/quote" "$tmp/session.lua"
-run "POST /api/upload-for-cart, ${tris}-triangle binary STL (${mb} MB)" "$uconns" "$base/api/upload-for-cart" "$tmp/upload.lua"
-stop_last
+target "POST /api/quote, numeric (fast model)" "$conns" "$base/api/quote" "$tmp/quote.lua"
+target "POST /api/quote by session_id (cached ${tris}-triangle mesh)" "$conns" "$base/api/quote" "$tmp/session.lua"
+target "POST /api/upload-for-cart, ${tris}-triangle binary STL (${mb} MB), $(nproc) worker threads" "$uconns" \
+  "$base/api/upload-for-cart" "$tmp/upload.lua"
 # Uploads wait for a durable commit (fdatasync): with more worker threads than cores, one thread's CPU work
 # overlaps another's wait, and uploads arriving together share a commit (group commit).
 start build/printforge serve --port 0 --data-dir "$tmp/data" --access-log off --threads $((2 * $(nproc)))
-# A new process has an empty estimate cache: one upload prepares the mesh before the measured run.
 curl -sf -o /dev/null -H "Authorization: Bearer $jwt" -F "model_file=@$tmp/bumpy50k.stl" "http://127.0.0.1:$port/api/upload-for-cart"
-run "POST /api/upload-for-cart, same, $((2 * $(nproc))) worker threads" "$((2 * uconns))" "http://127.0.0.1:$port/api/upload-for-cart" "$tmp/upload.lua"
-stop_last
+target "POST /api/upload-for-cart, same, $((2 * $(nproc))) worker threads" "$((2 * uconns))" \
+  "http://127.0.0.1:$port/api/upload-for-cart" "$tmp/upload.lua"
+
+declare -A rps_of p99_of bad_of
+for round in $(seq "$rounds"); do
+  for i in "${!names[@]}"; do
+    read -r a b c < <(run "${names[$i]}" "${cs[$i]}" "${urls[$i]}" "${luas[$i]}")
+    rps_of[$i]+="$a "
+    p99_of[$i]+="$b "
+    bad_of[$i]=$(( ${bad_of[$i]:-0} + c ))
+  done
+done
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
 section="$tmp/section.md"
 {
   echo "## Commerce"
   echo
-  echo "bench/run_commerce.sh $dur $conns $uconns on $(date -u +%Y-%m-%d): wrk -t1 -d${dur}s --latency on 127.0.0.1 (-c$conns, uploads"
-  echo "-c$uconns), printforge serve with $(nproc) worker threads and ratelimit.enabled=false, no access log; all on the same"
-  echo "$(nproc)-core machine as wrk, shared with other jobs (load = 1-minute load average after each run). Goals: quotes"
-  echo ">= 70 % of the minimal MHD program's requests/s with p99 < 5 ms; uploads >= 200/s."
+  echo "bench/run_commerce.sh $dur $conns $uconns $rounds on $(date -u +%Y-%m-%d): wrk -t1 -d${dur}s --latency on 127.0.0.1 (-c$conns; uploads -c$uconns,"
+  echo "and -c$((2 * uconns)) for the server with $((2 * $(nproc))) threads), $rounds interleaved rounds (median), printforge serve with"
+  echo "ratelimit.enabled=false and no access log; all on the same $(nproc)-core machine as wrk, shared with other jobs."
+  echo "Load average before / after: $load0 / $(cut -d' ' -f1-3 /proc/loadavg). Goals: quotes >= 70 % of the minimal"
+  echo "MHD program's requests/s with p99 < 5 ms; uploads of the ${tris}-triangle STL >= 200/s."
   echo
-  echo "| target | requests/s | p99 ms | vs minimal MHD | non-2xx | load |"
-  echo "|---|---:|---:|---:|---:|---:|"
-  b0="$(cut -d'|' -f2 <<<"${rows[0]}")"
-  for r in "${rows[@]}"; do
-    IFS='|' read -r n rps p99 bad load <<<"$r"
-    case "$n" in
+  echo "| target | requests/s (median) | p99 ms (median) | vs minimal MHD | non-2xx | requests/s per round |"
+  echo "|---|---:|---:|---:|---:|---|"
+  b0="$(median "${rps_of[0]}")"
+  for i in "${!names[@]}"; do
+    rps="$(median "${rps_of[$i]}")"
+    case "${names[$i]}" in
       *quote*|minimal*) ratio="$(awk -v a="$rps" -v b="$b0" 'BEGIN {printf "%.0f %%", 100*a/b}')" ;;
       *) ratio="–" ;;
     esac
-    echo "| $n | $rps | $p99 | $ratio | $bad | $load |"
+    echo "| ${names[$i]} | $rps | $(median "${p99_of[$i]}") | $ratio | ${bad_of[$i]} | ${rps_of[$i]} |"
   done
 } >"$section"
 python3 - "$section" bench/RESULTS.md <<'PY'
