@@ -548,6 +548,22 @@ static const pf_material *find_material(const catalog_memo *m, const char *name)
     return best;
 }
 
+/* A numeric quote needs only the catalog: when this thread's memo is of the last committed transaction, it
+ * is what a read transaction would see now, so none is started. True when c was filled from it. */
+static bool catalog_current(pf_store *st, line_ctx *c)
+{
+    if (c->in->session_id || c->in->model_id) return false;
+    pthread_once(&g_memo_once, memo_key_init);
+    catalog_memo *m = pthread_getspecific(g_memo_key);
+    if (!m || !m->valid || m->st != st) return false;
+    uint64_t last = pf_store_last_txn_id(st);
+    if (!last || last != m->txn_id) return false;
+    const pf_material *mat = find_material(m, c->in->material);
+    if (!mat) return false; /* the read reports it */
+    c->mat = mat, c->printers = m->printers, c->nprinters = m->nprinters;
+    return true;
+}
+
 static pf_err line_read(pf_txn *t, void *vctx, pf_errbuf *eb)
 {
     line_ctx *c = vctx;
@@ -671,8 +687,9 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
     pf_price_settings ps;
     if ((err = pf_shop_price_settings(r, &ps))) goto done;
 
-    /* Records: one read transaction. */
-    if ((err = pf_store_read(pf_req_store(r), line_read, &c, EB(r)))) goto done;
+    /* Records: one read transaction, or none for a numeric quote when this thread's catalog is current. */
+    if (!catalog_current(pf_req_store(r), &c) && (err = pf_store_read(pf_req_store(r), line_read, &c, EB(r))))
+        goto done;
     if (!c.mat->is_active) {
         err = pf_errf(EB(r), PF_E_INVALID_FIELD, "material: %s is not available", c.mat->name);
         goto done;

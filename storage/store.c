@@ -164,6 +164,15 @@ uint64_t pf_store_txn_id(const pf_txn *t)
     return (uint64_t)mdb_txn_id(t->txn);
 }
 
+uint64_t pf_store_last_txn_id(pf_store *st)
+{
+    MDB_envinfo info;
+    pthread_rwlock_rdlock(&st->lock); /* the map is not being resized meanwhile */
+    int rc = mdb_env_info(st->env, &info);
+    pthread_rwlock_unlock(&st->lock);
+    return rc ? 0 : (uint64_t)info.me_last_txnid;
+}
+
 pf_err pf__with_txn(pf_store *st, pf_txn *t, bool write, pf_store_txn_fn fn, void *ctx, pf_errbuf *eb)
 {
     if (t) {

@@ -69,6 +69,9 @@ pf_err pf_store_read(pf_store *st, pf_store_txn_fn fn, void *ctx, pf_errbuf *eb)
 /* The id of the snapshot t reads (LMDB's transaction id): two read transactions with the same id see exactly
  * the same data, so callers may keep data decoded under one id for as long as later snapshots have it. */
 uint64_t pf_store_txn_id(const pf_txn *t);
+/* The id of the last committed transaction, without starting one (what a read transaction started now would
+ * see): cheap enough to check cached data against on every request. 0 on failure. */
+uint64_t pf_store_last_txn_id(pf_store *st);
 
 /* The typed API per kind (see records.h):
  *   pf_store_<k>_put(st, t, rec, eb): inserts (rec->id == 0: a new id is assigned and written back) or
