@@ -66,6 +66,7 @@ typedef struct result {
     int ok;                    /* 0: read or prepare failed */
     size_t ntris, layers;      /* mesh triangles, layers */
     double cell;               /* grid cell, mm */
+    unsigned thr_lo, thr_hi;   /* fewest and most threads prepare ran on over the runs */
     double read, prep;         /* best wall times, s */
     double cpu_read, cpu_prep; /* CPU time (all threads) of those runs, s */
     double eval_lo;            /* per re-quote, best of 20 rounds of 11, s */
@@ -108,6 +109,9 @@ static void bench(const char *path, const char *model, const pf_backend *be, int
         res->ntris = m->ntris;
         res->layers = pf_estimate_cache_layers(c);
         res->cell = pf_estimate_cache_cell(c);
+        unsigned th = pf_estimate_cache_threads(c);
+        if (r == 0 || th < res->thr_lo) res->thr_lo = th;
+        if (th > res->thr_hi) res->thr_hi = th;
         pf_estimate_cache_free(c);
         pf_mesh_free(m);
     }
@@ -191,9 +195,9 @@ int main(int argc, char **argv)
             "best of %d; prep_cpu and total_cpu are the CPU ms (all threads) of the best run; prusa_s: %s\n",
             reps, prusa_file ? "same run (else reference.csv)" : "reference.csv slice_wall_s");
     if (!md)
-        printf("%-12s %-6s %8s %6s %5s %8s %8s %8s %8s %7s %8s %7s %8s\n", "model", "backend", "tris",
+        printf("%-12s %-6s %8s %6s %5s %8s %8s %8s %8s %7s %8s %7s %8s %s\n", "model", "backend", "tris",
                "layers", "cell", "read_ms", "prep_ms", "prep_cpu", "eval_us", "total", "tot_cpu", "prusa_s",
-               "speedup");
+               "speedup", "threads");
     for (char *save = NULL, *name = strtok_r(list, ",", &save); name && nb < MAX_BACKENDS;
          name = strtok_r(NULL, ",", &save)) {
         pf_backend *be = NULL;
@@ -210,10 +214,10 @@ int main(int argc, char **argv)
             bench(paths[i], names[i], be, reps, threads, r);
             if (!r->ok || md) continue;
             double total = r->read + r->prep;
-            printf("%-12s %-6s %8zu %6zu %5.3f %8.1f %8.1f %8.1f %8.1f %7.1f %8.1f %7.2f %7.0fx\n", names[i],
-                   be->name, r->ntris, r->layers, r->cell, r->read * 1e3, r->prep * 1e3, r->cpu_prep * 1e3,
-                   r->eval_lo * 1e6, total * 1e3, (r->cpu_read + r->cpu_prep) * 1e3, pwall[i],
-                   pwall[i] / total);
+            printf("%-12s %-6s %8zu %6zu %5.3f %8.1f %8.1f %8.1f %8.1f %7.1f %8.1f %7.2f %7.0fx %u-%u\n",
+                   names[i], be->name, r->ntris, r->layers, r->cell, r->read * 1e3, r->prep * 1e3,
+                   r->cpu_prep * 1e3, r->eval_lo * 1e6, total * 1e3, (r->cpu_read + r->cpu_prep) * 1e3,
+                   pwall[i], pwall[i] / total, r->thr_lo, r->thr_hi);
         }
         /* names and devices are static strings of the backend modules */
         pf_backend_free(be);
@@ -238,8 +242,12 @@ int main(int argc, char **argv)
         printf("| %s | %zu | %zu | %.3f |", names[i], r0->ntris, r0->layers, r0->cell);
         for (int b = 0; b < nb; b++) {
             const result *r = &res[b][i];
-            if (r->ok)
-                printf(" %.1f (%.1f) |", (r->read + r->prep) * 1e3, (r->cpu_read + r->cpu_prep) * 1e3);
+            if (r->ok && r->thr_lo != r->thr_hi)
+                printf(" %.1f (%.1f) %u–%u thr |", (r->read + r->prep) * 1e3,
+                       (r->cpu_read + r->cpu_prep) * 1e3, r->thr_lo, r->thr_hi);
+            else if (r->ok)
+                printf(" %.1f (%.1f) %u thr |", (r->read + r->prep) * 1e3, (r->cpu_read + r->cpu_prep) * 1e3,
+                       r->thr_lo);
             else
                 printf(" failed |");
         }

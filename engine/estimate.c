@@ -81,6 +81,7 @@ struct pf_estimate_cache {
     size_t nlayers;          /* layer count */
     layer_stat *layers;      /* nlayers entries */
     double cell;             /* raster cell size, mm */
+    unsigned threads;        /* threads prepare ran the per-layer stages on */
     double overhang_area;    /* mm², downward faces needing support */
     double support_column;   /* mm³, Σ overhang projected area × height above the bed */
     double max_area;         /* largest layer area */
@@ -460,6 +461,69 @@ static int window_repeats(const uint32_t *sid, size_t nl, size_t l)
     return 1;
 }
 
+/* Slicing on the team: each thread slices a range of layers (backend stages take any run of layers, and
+ * write at the absolute offsets they are given), so the segments and their order within a layer are those
+ * of one call over all layers. */
+typedef struct slice_job {
+    const pf_backend *be;
+    const float *verts;          /* the mesh, dropped onto the bed */
+    const uint32_t *tris;        /* printed triangles */
+    size_t ntris;                /* their count */
+    const float *zs;             /* slicing heights */
+    const uint32_t *offs;        /* emit: segment offsets */
+    uint32_t *counts;            /* count: segments per layer (out) */
+    float *segs;                 /* emit: segments (out) */
+    uint64_t *keys;              /* emit: edge keys (out) */
+    int emit;                    /* 0: slice_count, 1: slice_emit */
+    size_t nranges;              /* layer ranges */
+    size_t bounds[TEAM_MAX + 1]; /* range r is layers [bounds[r], bounds[r + 1]) */
+    atomic_size_t next;          /* next range to take */
+    atomic_int err;              /* first error */
+} slice_job;
+
+static void slice_work(void *arg, unsigned tid)
+{
+    (void)tid;
+    slice_job *j = arg;
+    const pf_backend *be = j->be;
+    for (size_t r; (r = atomic_fetch_add(&j->next, 1)) < j->nranges;) {
+        size_t a = j->bounds[r], n = j->bounds[r + 1] - a;
+        if (!n) continue;
+        pf_err e = j->emit
+                       ? be->slice_emit(be->ctx, j->verts, j->tris, j->ntris, j->zs + a, n, j->offs + a,
+                                        j->segs, j->keys)
+                       : be->slice_count(be->ctx, j->verts, j->tris, j->ntris, j->zs + a, n, j->counts + a);
+        if (e) {
+            int none = 0;
+            atomic_compare_exchange_strong(&j->err, &none, (int)e);
+        }
+    }
+}
+
+/* Runs slice_count (emit = 0: ranges of equal layer counts) or slice_emit (ranges of about equal segment
+ * counts) over all nl layers on the team. Errors: the backend's. */
+static pf_err slice_on(team *t, slice_job *j, size_t nl, int emit)
+{
+    j->emit = emit;
+    j->nranges = t->n;
+    j->bounds[0] = 0;
+    size_t total = emit ? j->offs[nl] : nl, l = 0;
+    for (size_t r = 1; r < j->nranges; r++) {
+        size_t goal = total * r / j->nranges;
+        if (emit)
+            while (l < nl && j->offs[l] < goal)
+                l++;
+        else
+            l = goal;
+        j->bounds[r] = l;
+    }
+    j->bounds[j->nranges] = nl;
+    atomic_store(&j->next, 0);
+    atomic_store(&j->err, 0);
+    team_run(t, slice_work, j);
+    return (pf_err)atomic_load(&j->err);
+}
+
 /* The contour pass over every layer: layers are independent, each thread chains with its own scratch. */
 typedef struct contour_job {
     const float *segs;             /* every layer's segments */
@@ -631,11 +695,14 @@ pf_err pf_estimate_prepare_threads(const pf_mesh *mesh, const pf_profile *p, con
     uint32_t *tris = NULL, *counts = NULL, *offs = NULL;
     float *zs = NULL, *segs = NULL, *verts = NULL;
     uint64_t *keys = NULL;
-    size_t ntris = 0;
+    size_t ntris = 0, ntris_len = 0, verts_len = 0, segs_len = 0, keys_len = 0; /* bytes of the big arrays */
 
     /* Printed triangles only, dropped onto the bed (z from 0). */
-    tris = malloc((mesh->ntris ? mesh->ntris : 1) * 3 * sizeof *tris);
-    verts = malloc((mesh->nverts ? mesh->nverts : 1) * 3 * sizeof *verts);
+    /* The big arrays come from pf_big_alloc: its mappings stay warm from one estimate to the next. */
+    ntris_len = (mesh->ntris ? mesh->ntris : 1) * 3 * sizeof *tris;
+    verts_len = (mesh->nverts ? mesh->nverts : 1) * 3 * sizeof *verts;
+    tris = pf_big_alloc(ntris_len);
+    verts = pf_big_alloc(verts_len);
     if (!tris || !verts) goto nomem;
     for (size_t k = 0; k < mesh->nparts; k++) {
         const pf_part *pt = &mesh->parts[k];
@@ -651,8 +718,10 @@ pf_err pf_estimate_prepare_threads(const pf_mesh *mesh, const pf_profile *p, con
     double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
     for (size_t i = 0; i < 3 * ntris; i++) {
         const float *v = mesh->verts + 3 * (size_t)tris[i];
-        for (int a = 0; a < 3; a++)
-            lo[a] = fmin(lo[a], v[a]), hi[a] = fmax(hi[a], v[a]);
+        for (int a = 0; a < 3; a++) { /* comparisons, not fmin/fmax calls: mesh coordinates are finite */
+            if (v[a] < lo[a]) lo[a] = v[a];
+            if (v[a] > hi[a]) hi[a] = v[a];
+        }
     }
     for (size_t i = 0; i < mesh->nverts; i++) {
         verts[3 * i] = mesh->verts[3 * i];
@@ -690,7 +759,8 @@ pf_err pf_estimate_prepare_threads(const pf_mesh *mesh, const pf_profile *p, con
     team_up = 1;
 
     /* Stages 1–2: slice. */
-    if ((err = be->slice_count(be->ctx, verts, tris, ntris, zs, nl, counts))) goto fail;
+    slice_job sj = {.be = be, .verts = verts, .tris = tris, .ntris = ntris, .zs = zs, .counts = counts};
+    if ((err = slice_on(&t, &sj, nl, 0))) goto fail;
     offs[0] = 0;
     for (size_t l = 0; l < nl; l++) {
         if ((uint64_t)offs[l] + counts[l] > UINT32_MAX) {
@@ -700,10 +770,15 @@ pf_err pf_estimate_prepare_threads(const pf_mesh *mesh, const pf_profile *p, con
         offs[l + 1] = offs[l] + counts[l];
     }
     size_t nseg = offs[nl];
-    segs = malloc((nseg ? nseg : 1) * PF_SEG_FLOATS * sizeof *segs);
-    keys = malloc((nseg ? nseg : 1) * 2 * sizeof *keys);
+    segs_len = (nseg ? nseg : 1) * PF_SEG_FLOATS * sizeof *segs;
+    keys_len = (nseg ? nseg : 1) * 2 * sizeof *keys;
+    segs = pf_big_alloc(segs_len);
+    keys = pf_big_alloc(keys_len);
     if (!segs || !keys) goto nomem;
-    if ((err = be->slice_emit(be->ctx, verts, tris, ntris, zs, nl, offs, segs, keys))) goto fail;
+    sj.offs = offs;
+    sj.segs = segs;
+    sj.keys = keys;
+    if ((err = slice_on(&t, &sj, nl, 1))) goto fail;
     {
         uint32_t maxn = 0;
         for (size_t l = 0; l < nl; l++)
@@ -743,6 +818,7 @@ pf_err pf_estimate_prepare_threads(const pf_mesh *mesh, const pf_profile *p, con
     g.y0 = (float)(lo[1] - (3 - GRID_SHIFT) * cell);
     c->cell = cell;
     pf_classify_params cp = classify_params(p);
+    c->threads = t.n;
     if ((err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, c->layers))) {
         if (err == PF_E_NOMEM) goto nomem;
         goto fail;
@@ -774,13 +850,13 @@ nomem:
 fail:
     if (team_up) team_destroy(&t);
     pf_estimate_cache_free(c);
-    free(tris);
-    free(verts);
+    pf_big_free(tris, ntris_len);
+    pf_big_free(verts, verts_len);
     free(zs);
     free(counts);
     free(offs);
-    free(segs);
-    free(keys);
+    pf_big_free(segs, segs_len);
+    pf_big_free(keys, keys_len);
     return err;
 }
 
@@ -795,6 +871,11 @@ void pf_estimate_cache_free(pf_estimate_cache *c)
 double pf_estimate_cache_cell(const pf_estimate_cache *c)
 {
     return c->cell;
+}
+
+unsigned pf_estimate_cache_threads(const pf_estimate_cache *c)
+{
+    return c->threads;
 }
 
 size_t pf_estimate_cache_layers(const pf_estimate_cache *c)

@@ -73,6 +73,8 @@ pf_err pf_estimate_run(const pf_mesh *mesh, const pf_profile *p, const pf_backen
 /* The grid cell size (mm) and layer count a cache was prepared with (for benches and tests). */
 double pf_estimate_cache_cell(const pf_estimate_cache *c);
 size_t pf_estimate_cache_layers(const pf_estimate_cache *c);
+/* How many threads prepare ran on (for benches: pf_estimate_prepare decides at run time). */
+unsigned pf_estimate_cache_threads(const pf_estimate_cache *c);
 /* Heap bytes a cache holds (for bounding in-memory caches of them). */
 size_t pf_estimate_cache_bytes(const pf_estimate_cache *c);
 /* Per-layer cell sums of layer l (NULL when out of range), for tests and backend comparison. */
