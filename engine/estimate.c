@@ -236,7 +236,7 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
 #define TEAM_MAX 16
 /* Cells a batch of layers should hold at least when several threads share it: a batch ends in joins, so it
  * must carry enough work to hide them, and few enough cells to stay in the cache. */
-#define BATCH_CELLS 262144
+#define BATCH_CELLS 1048576
 #define BATCH_MAX 64
 /* Busy-wait rounds before a worker sleeps on the condition variable or the caller yields: batches follow
  * each other within microseconds, faster than a sleeping thread wakes up. */
@@ -695,7 +695,7 @@ pf_err pf_estimate_prepare_threads(const pf_mesh *mesh, const pf_profile *p, con
     uint32_t *tris = NULL, *counts = NULL, *offs = NULL;
     float *zs = NULL, *segs = NULL, *verts = NULL;
     uint64_t *keys = NULL;
-    size_t ntris = 0, ntris_len = 0, verts_len = 0, segs_len = 0, keys_len = 0; /* bytes of the big arrays */
+    size_t ntris = 0, ntris_len = 0, verts_len = 0, segs_len = 0; /* bytes of the big arrays */
 
     /* Printed triangles only, dropped onto the bed (z from 0). */
     /* The big arrays come from pf_big_alloc: its mappings stay warm from one estimate to the next. */
@@ -770,11 +770,12 @@ pf_err pf_estimate_prepare_threads(const pf_mesh *mesh, const pf_profile *p, con
         offs[l + 1] = offs[l] + counts[l];
     }
     size_t nseg = offs[nl];
-    segs_len = (nseg ? nseg : 1) * PF_SEG_FLOATS * sizeof *segs;
-    keys_len = (nseg ? nseg : 1) * 2 * sizeof *keys;
-    segs = pf_big_alloc(segs_len);
-    keys = pf_big_alloc(keys_len);
-    if (!segs || !keys) goto nomem;
+    /* keys first (8-byte aligned), then segs, in one buffer: together they reach pf_big_alloc's size more
+     * often than apart, so small meshes get warm pages too */
+    segs_len = (nseg ? nseg : 1) * (2 * sizeof *keys + PF_SEG_FLOATS * sizeof *segs);
+    keys = pf_big_alloc(segs_len);
+    if (!keys) goto nomem;
+    segs = (float *)(keys + 2 * (nseg ? nseg : 1));
     sj.offs = offs;
     sj.segs = segs;
     sj.keys = keys;
@@ -855,8 +856,7 @@ fail:
     free(zs);
     free(counts);
     free(offs);
-    pf_big_free(segs, segs_len);
-    pf_big_free(keys, keys_len);
+    pf_big_free(keys, segs_len); /* segs lives in the same buffer */
     return err;
 }
 
