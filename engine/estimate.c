@@ -234,8 +234,9 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
 
 /* Most threads the driver starts (the caller included). */
 #define TEAM_MAX 16
-/* Cells a batch of layers should hold at least when several threads share it: a batch ends in joins, so it
- * must carry enough work to hide them, and few enough cells to stay in the cache. */
+/* Cells a batch of layers should hold at least when several threads share it: a batch ends in four joins, so
+ * it must carry enough work to hide them (256 k cells was 5–12 % slower on 2 threads; 4 M was no faster
+ * except on the 15-layer plate, for 4× the memory). */
 #define BATCH_CELLS 1048576
 #define BATCH_MAX 64
 /* Busy-wait rounds before a worker sleeps on the condition variable or the caller yields: batches follow
@@ -244,12 +245,12 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
 
 typedef void (*team_fn)(void *arg, unsigned tid);
 
-/* The caller plus n − 1 workers that run one function at a time on all of them (a fork-join with reused
- * threads). */
+/* The caller plus n − 1 workers that run one function at a time on all of them: a fork-join whose threads
+ * live for one estimate (prepare joins about 4 times per batch, too often to start a thread each time as
+ * engine/analyze.c does for its two joins). */
 typedef struct team {
     unsigned n;                 /* threads including the caller (workers that started, plus 1) */
     pthread_t th[TEAM_MAX - 1]; /* the workers */
-    unsigned tid[TEAM_MAX - 1]; /* their ids, 1..n−1 (what each worker's start argument points to) */
     pthread_mutex_t mu;         /* guards the sleep on cv */
     pthread_cond_t cv;          /* signalled when gen changes */
     atomic_uint gen;            /* job generation; a change starts fn on every worker */
@@ -259,9 +260,10 @@ typedef struct team {
     void *arg;                  /* its argument */
 } team;
 
+/* A worker's start argument. */
 typedef struct team_start {
-    team *t;
-    unsigned tid;
+    team *t;      /* its team */
+    unsigned tid; /* its id, 1..n−1 (the caller is 0) */
 } team_start;
 
 static void *team_main(void *a)
@@ -340,22 +342,22 @@ enum { PH_RASTER, PH_EDT, PH_MARGIN, PH_REDUCE };
  * distance field live in ring slot k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch), its
  * classes in slot k % rc, and the margin fields of the batch's layers at index l − b0. */
 typedef struct drive {
-    const pf_backend *be;
-    const pf_grid *g;
-    const pf_classify_params *cp;
-    size_t nl;         /* layers */
-    size_t stride;     /* cells from one layer's slot to the next (the grid's, rounded up) */
-    const float *segs; /* every layer's segments */
-    const uint32_t *offs, *counts;
-    size_t rd, rc;      /* ring sizes: masks and distances, classes */
-    uint8_t *masks;     /* rd masks */
-    float *dist;        /* rd distance fields */
-    uint8_t *cls;       /* rc class layers */
-    float *mtop, *mbot; /* batch slots of margin distances */
-    uint8_t *ht, *hb;   /* batch flags: the layer has top / bottom seeds */
-    uint8_t *seeds;     /* 2 slots of seed masks per thread */
-    size_t b0;          /* first layer of the current batch */
-    layer_stat *layers; /* results */
+    const pf_backend *be;          /* the stages */
+    const pf_grid *g;              /* the grid of every layer */
+    const pf_classify_params *cp;  /* classify's thresholds */
+    size_t nl;                     /* layers */
+    size_t stride;                 /* cells from one layer's slot to the next (the grid's, rounded up) */
+    const float *segs;             /* every layer's segments */
+    const uint32_t *offs, *counts; /* per layer: first segment, segment count */
+    size_t rd, rc;                 /* ring sizes: masks and distances, classes */
+    uint8_t *masks;                /* rd masks */
+    float *dist;                   /* rd distance fields */
+    uint8_t *cls;                  /* rc class layers */
+    float *mtop, *mbot;            /* batch slots of margin distances */
+    uint8_t *ht, *hb;              /* batch flags: the layer has top / bottom seeds */
+    uint8_t *seeds;                /* 2 slots of seed masks per thread */
+    size_t b0;                     /* first layer of the current batch */
+    layer_stat *layers;            /* results */
     /* the current phase */
     int phase;             /* PH_* */
     const uint32_t *items; /* its layers */
