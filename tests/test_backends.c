@@ -1,6 +1,7 @@
 /* Backends against the scalar reference: every stage on the same inputs from real meshes (masks and classes
  * cell by cell, distances within 1e-4 mm, reductions within 1e-3 relative), then whole estimates of every
- * test mesh at 0, 20 and 100 % infill (weight and time within 0.5 %). */
+ * test mesh at 0, 20 and 100 % infill (weight and time within 0.5 %), and the layer-parallel driver against
+ * one thread (bit for bit). */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <math.h>
