@@ -186,6 +186,7 @@ int main(int argc, char **argv)
 
     static result res[MAX_BACKENDS][MAX_MESHES];
     const char *bname[MAX_BACKENDS], *bdev[MAX_BACKENDS];
+    char labels[MAX_BACKENDS][64];
     unsigned bthreads[MAX_BACKENDS];
     int nb = 0;
     char list[256];
@@ -206,7 +207,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "backend %s: %s\n", name, eb.msg);
             continue;
         }
-        bname[nb] = be->name;
+        /* "auto (simd)" when the name chose another backend */
+        if (strcmp(name, be->name))
+            snprintf(labels[nb], sizeof labels[nb], "%s (%s)", name, be->name);
+        else
+            snprintf(labels[nb], sizeof labels[nb], "%s", name);
+        bname[nb] = labels[nb];
         bdev[nb] = be->device;
         bthreads[nb] = be->threads;
         for (int i = 0; i < nm; i++) {
