@@ -1,7 +1,14 @@
 /* Estimator speed: per mesh and backend, read, prepare and cached re-evaluation times (best of N wall, and
- * the CPU time of that run), their total and its ratio to PrusaSlicer's slice_wall_s (reference.csv);
- * optionally big meshes given on the command line (e.g. /tmp/bumpy_1m.stl, compared with bumpy_1m's row).
- * usage: bench_estimate [DATA_DIR] [-n REPS] [-b scalar,simd,auto] [EXTRA.stl ...] */
+ * the CPU time of that run), their total and its ratio to PrusaSlicer's slicing time: measured in the same
+ * run when --prusa gives it (bench/run_estimate.sh does), else reference.csv's slice_wall_s. Optionally big
+ * meshes given on the command line (e.g. /tmp/bumpy_1m.stl, compared with the row of its base name).
+ *
+ * usage: bench_estimate [DATA_DIR] [-n REPS] [-b scalar,simd,auto] [-t THREADS] [-m MODEL,...]
+ *                       [--prusa FILE] [--md] [EXTRA.stl ...]
+ * -t: threads of the per-layer stages (default: as pf_estimate_prepare chooses); -m: only these meshes of
+ * DATA_DIR; --prusa: lines "MODEL WALL_S CPU_S" (PrusaSlicer's best wall time and that run's CPU time);
+ * --md: a Markdown table (one row per mesh, a column per backend, the speed-up of the first backend) instead
+ * of the plain rows. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +16,9 @@
 
 #include "engine/backends.h"
 #include "engine/estimate.h"
+
+#define MAX_MESHES 64
+#define MAX_BACKENDS 4
 
 static double now(clockid_t clk)
 {
@@ -18,7 +28,7 @@ static double now(clockid_t clk)
 }
 
 /* PrusaSlicer's mean slice_wall_s over the rows of model in reference.csv, or 0. */
-static double prusa_wall(const char *dir, const char *model)
+static double prusa_ref(const char *dir, const char *model)
 {
     char path[600], line[2048];
     snprintf(path, sizeof path, "%s/reference.csv", dir);
@@ -37,31 +47,56 @@ static double prusa_wall(const char *dir, const char *model)
     return n ? sum / n : 0;
 }
 
-/* One mesh on one backend: the best of reps runs of read + prepare, each timed in wall and CPU time. */
-static void bench(const char *path, const char *model, double prusa_s, const pf_backend *be, int reps)
+/* The same-run PrusaSlicer time of model from a --prusa file ("MODEL WALL_S CPU_S" lines): 1 when found. */
+static int prusa_run(const char *file, const char *model, double *wall, double *cpu)
 {
-    double best_read = 1e30, best_prep = 1e30, cpu_read = 0, cpu_prep = 0, best_eval = 1e30;
-    size_t ntris = 0, layers = 0;
-    double cell = 0;
+    FILE *f = file ? fopen(file, "r") : NULL;
+    if (!f) return 0;
+    char name[256];
+    double w, c;
+    int found = 0;
+    while (!found && fscanf(f, "%255s %lf %lf", name, &w, &c) == 3)
+        if (!strcmp(name, model)) *wall = w, *cpu = c, found = 1;
+    fclose(f);
+    return found;
+}
+
+/* One mesh on one backend. */
+typedef struct result {
+    int ok;                    /* 0: read or prepare failed */
+    size_t ntris, layers;      /* mesh triangles, layers */
+    double cell;               /* grid cell, mm */
+    unsigned thr_lo, thr_hi;   /* fewest and most threads prepare ran on over the runs */
+    double read, prep;         /* best wall times, s */
+    double cpu_read, cpu_prep; /* CPU time (all threads) of those runs, s */
+    double eval_lo;            /* per re-quote, best of 20 rounds of 11, s */
+} result;
+
+/* The best of reps runs of read + prepare, each timed in wall and CPU time. */
+static void bench(const char *path, const char *model, const pf_backend *be, int reps, int threads,
+                  result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->read = res->prep = res->eval_lo = 1e30;
     for (int r = 0; r < reps; r++) {
         pf_errbuf eb = {{0}};
         pf_mesh *m = NULL;
         double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
         if (pf_mesh_read_file(path, NULL, &m, &eb)) {
-            printf("%-12s read failed: %s\n", model, eb.msg);
+            fprintf(stderr, "%-12s read failed: %s\n", model, eb.msg);
             return;
         }
         double w1 = now(CLOCK_MONOTONIC), c1 = now(CLOCK_PROCESS_CPUTIME_ID);
         pf_profile p = pf_profile_default();
         pf_estimate_cache *c = NULL;
-        if (pf_estimate_prepare(m, &p, be, &c, &eb)) {
-            printf("%-12s prepare failed: %s\n", model, eb.msg);
+        if (pf_estimate_prepare_threads(m, &p, be, threads, &c, &eb)) {
+            fprintf(stderr, "%-12s prepare failed: %s\n", model, eb.msg);
             pf_mesh_free(m);
             return;
         }
         double w2 = now(CLOCK_MONOTONIC), c2 = now(CLOCK_PROCESS_CPUTIME_ID);
-        if (w1 - w0 < best_read) best_read = w1 - w0, cpu_read = c1 - c0;
-        if (w2 - w1 < best_prep) best_prep = w2 - w1, cpu_prep = c2 - c1;
+        if (w1 - w0 < res->read) res->read = w1 - w0, res->cpu_read = c1 - c0;
+        if (w2 - w1 < res->prep) res->prep = w2 - w1, res->cpu_prep = c2 - c1;
         /* Re-quotes at 11 densities between 0 and 100 %, best of 20 rounds. */
         pf_estimate e;
         for (int k = 0; k < 20; k++) {
@@ -69,64 +104,180 @@ static void bench(const char *path, const char *model, double prusa_s, const pf_
             for (int i = 0; i <= 10; i++)
                 pf_estimate_eval(c, i / 10.0, 0, &e, NULL);
             double t = (now(CLOCK_MONOTONIC) - t0) / 11;
-            if (t < best_eval) best_eval = t;
+            if (t < res->eval_lo) res->eval_lo = t;
         }
-        ntris = m->ntris;
-        layers = pf_estimate_cache_layers(c);
-        cell = pf_estimate_cache_cell(c);
+        res->ntris = m->ntris;
+        res->layers = pf_estimate_cache_layers(c);
+        res->cell = pf_estimate_cache_cell(c);
+        unsigned th = pf_estimate_cache_threads(c);
+        if (r == 0 || th < res->thr_lo) res->thr_lo = th;
+        if (th > res->thr_hi) res->thr_hi = th;
         pf_estimate_cache_free(c);
         pf_mesh_free(m);
     }
-    double total = best_read + best_prep;
-    printf("%-12s %-6s %8zu %6zu %5.3f %8.1f %8.1f %8.1f %8.1f %7.1f %8.1f %7.2f %7.0fx\n", model, be->name,
-           ntris, layers, cell, best_read * 1e3, best_prep * 1e3, cpu_prep * 1e3, best_eval * 1e6,
-           total * 1e3, (cpu_read + cpu_prep) * 1e3, prusa_s, prusa_s > 0 ? prusa_s / total : 0);
+    res->ok = 1;
+}
+
+/* Whether name is one of the comma-separated names of list. */
+static int in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, name, n)) return 1;
+        p += len + (e != NULL);
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    const char *dir = "tests/data", *backends = "scalar,simd";
-    int reps = 3, first_extra = argc;
+    const char *dir = "tests/data", *backends = "scalar,simd", *only = NULL, *prusa_file = NULL;
+    int reps = 3, threads = 0, md = 0;
+    const char *extra[MAX_MESHES];
+    int nextra = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-n") && i + 1 < argc)
             reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-m") && i + 1 < argc)
+            only = argv[++i];
+        else if (!strcmp(argv[i], "-t") && i + 1 < argc)
+            threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-b") && i + 1 < argc)
             backends = argv[++i];
-        else if (i == 1 && !strstr(argv[i], ".stl"))
+        else if (!strcmp(argv[i], "--prusa") && i + 1 < argc)
+            prusa_file = argv[++i];
+        else if (!strcmp(argv[i], "--md"))
+            md = 1;
+        else if (argv[i][0] == '-')
+            fprintf(stderr, "ignored: %s\n", argv[i]);
+        else if (strstr(argv[i], ".stl") && nextra < MAX_MESHES / 2)
+            extra[nextra++] = argv[i];
+        else
             dir = argv[i];
-        else if (first_extra == argc)
-            first_extra = i;
     }
     if (reps < 1) reps = 1;
     static const char *models[] = {"cube20", "box_lid",   "bracket",   "gear",      "vase",
                                    "sphere", "torus",     "overhang",  "thinwall",  "plate150",
                                    "tower",  "enclosure", "bumpy_10k", "bumpy_100k"};
-    printf("best of %d; prep_cpu and total_cpu are the CPU seconds (all threads) of the best run\n", reps);
-    printf("%-12s %-6s %8s %6s %5s %8s %8s %8s %8s %7s %8s %7s %8s\n", "model", "backend", "tris", "layers",
-           "cell", "read_ms", "prep_ms", "prep_cpu", "eval_us", "total", "tot_cpu", "prusa_s", "speedup");
+    char paths[MAX_MESHES][600], names[MAX_MESHES][256];
+    int nm = 0;
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        if (only && !in_list(only, models[i])) continue;
+        snprintf(paths[nm], sizeof paths[nm], "%s/%s.stl", dir, models[i]);
+        snprintf(names[nm], sizeof names[nm], "%s", models[i]);
+        nm++;
+    }
+    for (int i = 0; i < nextra; i++) {
+        const char *base = strrchr(extra[i], '/') ? strrchr(extra[i], '/') + 1 : extra[i];
+        snprintf(paths[nm], sizeof paths[nm], "%s", extra[i]);
+        snprintf(names[nm], sizeof names[nm], "%.*s", (int)strcspn(base, "."), base);
+        nm++;
+    }
+    /* PrusaSlicer per mesh: same run when given, else the reference's. */
+    double pwall[MAX_MESHES], pcpu[MAX_MESHES], pref[MAX_MESHES];
+    int psame[MAX_MESHES];
+    for (int i = 0; i < nm; i++) {
+        pref[i] = prusa_ref(dir, names[i]);
+        psame[i] = prusa_run(prusa_file, names[i], &pwall[i], &pcpu[i]);
+        if (!psame[i]) pwall[i] = pref[i], pcpu[i] = 0;
+    }
+
+    static result res[MAX_BACKENDS][MAX_MESHES];
+    const char *bname[MAX_BACKENDS], *bdev[MAX_BACKENDS];
+    char labels[MAX_BACKENDS][64];
+    unsigned bthreads[MAX_BACKENDS];
+    int nb = 0;
     char list[256];
     snprintf(list, sizeof list, "%s", backends);
-    for (char *save = NULL, *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+    if (!md)
+        printf(
+            "best of %d; prep_cpu and total_cpu are the CPU ms (all threads) of the best run; prusa_s: %s\n",
+            reps, prusa_file ? "same run (else reference.csv)" : "reference.csv slice_wall_s");
+    if (!md)
+        printf("%-12s %-6s %8s %6s %5s %8s %8s %8s %8s %7s %8s %7s %8s %s\n", "model", "backend", "tris",
+               "layers", "cell", "read_ms", "prep_ms", "prep_cpu", "eval_us", "total", "tot_cpu", "prusa_s",
+               "speedup", "threads");
+    for (char *save = NULL, *name = strtok_r(list, ",", &save); name && nb < MAX_BACKENDS;
+         name = strtok_r(NULL, ",", &save)) {
         pf_backend *be = NULL;
         pf_errbuf eb = {{0}};
         if (pf_backend_get(name, &be, &eb)) {
-            printf("backend %s: %s\n", name, eb.msg);
+            fprintf(stderr, "backend %s: %s\n", name, eb.msg);
             continue;
         }
-        for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
-            char path[600];
-            snprintf(path, sizeof path, "%s/%s.stl", dir, models[i]);
-            bench(path, models[i], prusa_wall(dir, models[i]), be, reps);
+        /* "auto (simd)" when the name chose another backend */
+        if (strcmp(name, be->name))
+            snprintf(labels[nb], sizeof labels[nb], "%s (%s)", name, be->name);
+        else
+            snprintf(labels[nb], sizeof labels[nb], "%s", name);
+        bname[nb] = labels[nb];
+        bdev[nb] = be->device;
+        bthreads[nb] = be->threads;
+        for (int i = 0; i < nm; i++) {
+            result *r = &res[nb][i];
+            bench(paths[i], names[i], be, reps, threads, r);
+            if (!r->ok || md) continue;
+            double total = r->read + r->prep;
+            printf("%-12s %-6s %8zu %6zu %5.3f %8.1f %8.1f %8.1f %8.1f %7.1f %8.1f %7.2f %7.0fx %u-%u\n",
+                   names[i], be->name, r->ntris, r->layers, r->cell, r->read * 1e3, r->prep * 1e3,
+                   r->cpu_prep * 1e3, r->eval_lo * 1e6, total * 1e3, (r->cpu_read + r->cpu_prep) * 1e3,
+                   pwall[i], pwall[i] / total, r->thr_lo, r->thr_hi);
         }
-        for (int i = first_extra; i < argc; i++) {
-            if (argv[i][0] == '-') {
-                i++;
-                continue;
-            }
-            bench(argv[i], strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i],
-                  prusa_wall(dir, "bumpy_1m"), be, reps);
-        }
+        /* names and devices are static strings of the backend modules */
         pf_backend_free(be);
+        nb++;
     }
+    if (!md || !nb) return 0;
+
+    printf("| mesh | triangles | layers | cell mm |");
+    for (int b = 0; b < nb; b++)
+        printf(" %s read+prep ms (cpu) |", bname[b]);
+    printf(" eval µs | PrusaSlicer s, this run (cpu) | PrusaSlicer s, reference | %s speed-up vs this run |"
+           " vs reference | goal ≥ 100× |\n",
+           bname[0]);
+    printf("|---|---:|---:|---:|");
+    for (int b = 0; b < nb; b++)
+        printf("---:|");
+    printf("---:|---:|---:|---:|---:|---|\n");
+    int met = 0, rows = 0;
+    for (int i = 0; i < nm; i++) {
+        const result *r0 = &res[0][i];
+        if (!r0->ok) continue;
+        printf("| %s | %zu | %zu | %.3f |", names[i], r0->ntris, r0->layers, r0->cell);
+        for (int b = 0; b < nb; b++) {
+            const result *r = &res[b][i];
+            if (r->ok && r->thr_lo != r->thr_hi)
+                printf(" %.1f (%.1f) %u–%u thr |", (r->read + r->prep) * 1e3,
+                       (r->cpu_read + r->cpu_prep) * 1e3, r->thr_lo, r->thr_hi);
+            else if (r->ok)
+                printf(" %.1f (%.1f) %u thr |", (r->read + r->prep) * 1e3, (r->cpu_read + r->cpu_prep) * 1e3,
+                       r->thr_lo);
+            else
+                printf(" failed |");
+        }
+        double total = r0->read + r0->prep, same = psame[i] ? pwall[i] / total : 0;
+        printf(" %.1f |", r0->eval_lo * 1e6);
+        if (psame[i])
+            printf(" %.2f (%.2f) |", pwall[i], pcpu[i]);
+        else
+            printf(" — |");
+        printf(" %.2f |", pref[i]);
+        if (same > 0)
+            printf(" %.0f× |", same);
+        else
+            printf(" — |");
+        printf(" %.0f× |", pref[i] / total);
+        double ratio = same > 0 ? same : pref[i] / total;
+        printf(" %s |\n", ratio >= 100 ? "met" : "MISSED");
+        rows++;
+        met += ratio >= 100;
+    }
+    printf("\nBackends: ");
+    for (int b = 0; b < nb; b++)
+        printf("%s%s on %s (%u layer threads)", b ? ", " : "", bname[b], bdev[b], bthreads[b]);
+    printf(". Goal ≥ 100× met on %d of %d meshes (against %s).\n", met, rows,
+           prusa_file ? "this run's PrusaSlicer" : "the reference's PrusaSlicer times");
     return 0;
 }

@@ -2,9 +2,14 @@
  * and turns them into volumes, grams and a cooling-aware, acceleration-aware print time for any density
  * (eval). */
 #include "engine/estimate.h"
+#include "engine/bigalloc.h"
 #include "engine/motion.h"
+#include "engine/sched.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +81,7 @@ struct pf_estimate_cache {
     size_t nlayers;          /* layer count */
     layer_stat *layers;      /* nlayers entries */
     double cell;             /* raster cell size, mm */
+    unsigned threads;        /* threads prepare ran the per-layer stages on */
     double overhang_area;    /* mm², downward faces needing support */
     double support_column;   /* mm³, Σ overhang projected area × height above the bed */
     double max_area;         /* largest layer area */
@@ -224,6 +230,447 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
     }
 }
 
+/* ---- the layer-parallel driver of stages 3–6 ---- */
+
+/* Most threads the driver starts (the caller included). */
+#define TEAM_MAX 16
+/* Cells a batch of layers should hold at least when several threads share it: a batch ends in four joins, so
+ * it must carry enough work to hide them (256 k cells was 5–12 % slower on 2 threads; 4 M was no faster
+ * except on the 15-layer plate, for 4× the memory). */
+#define BATCH_CELLS 1048576
+#define BATCH_MAX 64
+/* Busy-wait rounds before a worker sleeps on the condition variable or the caller yields: batches follow
+ * each other within microseconds, faster than a sleeping thread wakes up. */
+#define SPIN_ROUNDS 20000
+
+typedef void (*team_fn)(void *arg, unsigned tid);
+
+/* The caller plus n − 1 workers that run one function at a time on all of them: a fork-join whose threads
+ * live for one estimate (prepare joins about 4 times per batch, too often to start a thread each time as
+ * engine/analyze.c does for its two joins). */
+typedef struct team {
+    unsigned n;                 /* threads including the caller (workers that started, plus 1) */
+    pthread_t th[TEAM_MAX - 1]; /* the workers */
+    pthread_mutex_t mu;         /* guards the sleep on cv */
+    pthread_cond_t cv;          /* signalled when gen changes */
+    atomic_uint gen;            /* job generation; a change starts fn on every worker */
+    atomic_uint ndone;          /* workers done with the current generation */
+    atomic_int quit;            /* 1: workers return */
+    team_fn fn;                 /* current job (written before gen changes) */
+    void *arg;                  /* its argument */
+} team;
+
+/* A worker's start argument. */
+typedef struct team_start {
+    team *t;      /* its team */
+    unsigned tid; /* its id, 1..n−1 (the caller is 0) */
+} team_start;
+
+static void *team_main(void *a)
+{
+    team *t = ((team_start *)a)->t;
+    unsigned tid = ((team_start *)a)->tid, seen = 0;
+    for (;;) {
+        unsigned g;
+        for (int spins = 0; (g = atomic_load(&t->gen)) == seen && !atomic_load(&t->quit);) {
+            if (++spins < SPIN_ROUNDS) continue;
+            pthread_mutex_lock(&t->mu);
+            while (atomic_load(&t->gen) == seen && !atomic_load(&t->quit))
+                pthread_cond_wait(&t->cv, &t->mu);
+            pthread_mutex_unlock(&t->mu);
+        }
+        if (atomic_load(&t->quit)) break;
+        seen = g;
+        t->fn(t->arg, tid);
+        atomic_fetch_add(&t->ndone, 1);
+    }
+    return NULL;
+}
+
+/* Starts up to n − 1 workers (fewer when the system refuses threads: the team is then smaller, never
+ * wrong). */
+static void team_init(team *t, unsigned n, team_start *starts)
+{
+    memset(t, 0, sizeof *t);
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv, NULL);
+    atomic_init(&t->gen, 0);
+    atomic_init(&t->ndone, 0);
+    atomic_init(&t->quit, 0);
+    t->n = 1;
+    if (n > TEAM_MAX) n = TEAM_MAX;
+    for (unsigned i = 0; i + 1 < n; i++) {
+        starts[i] = (team_start){t, i + 1};
+        if (pthread_create(&t->th[i], NULL, team_main, &starts[i])) break;
+        t->n++;
+    }
+}
+
+/* Runs fn(arg, tid) on every thread of the team (tid 0 on the caller) and returns when all are done. */
+static void team_run(team *t, team_fn fn, void *arg)
+{
+    if (t->n > 1) {
+        t->fn = fn;
+        t->arg = arg;
+        atomic_store(&t->ndone, 0);
+        pthread_mutex_lock(&t->mu);
+        atomic_fetch_add(&t->gen, 1);
+        pthread_cond_broadcast(&t->cv);
+        pthread_mutex_unlock(&t->mu);
+    }
+    fn(arg, 0);
+    for (int spins = 0; atomic_load(&t->ndone) != t->n - 1;)
+        if (++spins > SPIN_ROUNDS) sched_yield();
+}
+
+static void team_destroy(team *t)
+{
+    pthread_mutex_lock(&t->mu);
+    atomic_store(&t->quit, 1);
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    for (unsigned i = 0; i + 1 < t->n; i++)
+        pthread_join(t->th[i], NULL);
+    pthread_cond_destroy(&t->cv);
+    pthread_mutex_destroy(&t->mu);
+}
+
+/* Work items of the driver's parallel phases; each runs for a list of layers. */
+enum { PH_RASTER, PH_EDT, PH_MARGIN, PH_REDUCE };
+
+/* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k's mask and
+ * distance field live in ring slot k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch), its
+ * classes in slot k % rc, and the margin fields of the batch's layers at index l − b0. */
+typedef struct drive {
+    const pf_backend *be;          /* the stages */
+    const pf_grid *g;              /* the grid of every layer */
+    const pf_classify_params *cp;  /* classify's thresholds */
+    size_t nl;                     /* layers */
+    size_t stride;                 /* cells from one layer's slot to the next (the grid's, rounded up) */
+    const float *segs;             /* every layer's segments */
+    const uint32_t *offs, *counts; /* per layer: first segment, segment count */
+    size_t rd, rc;                 /* ring sizes: masks and distances, classes */
+    uint8_t *masks;                /* rd masks */
+    float *dist;                   /* rd distance fields */
+    uint8_t *cls;                  /* rc class layers */
+    float *mtop, *mbot;            /* batch slots of margin distances */
+    uint8_t *ht, *hb;              /* batch flags: the layer has top / bottom seeds */
+    uint8_t *seeds;                /* 2 slots of seed masks per thread */
+    size_t b0;                     /* first layer of the current batch */
+    layer_stat *layers;            /* results */
+    /* the current phase */
+    int phase;             /* PH_* */
+    const uint32_t *items; /* its layers */
+    size_t nitems;         /* their count */
+    atomic_size_t next;    /* next item to take */
+    atomic_int err;        /* first error of any thread */
+} drive;
+
+static uint8_t *mask_of(const drive *d, size_t k)
+{
+    return d->masks + (k % d->rd) * d->stride;
+}
+
+static float *dist_of(const drive *d, size_t k)
+{
+    return d->dist + (k % d->rd) * d->stride;
+}
+
+static uint8_t *cls_of(const drive *d, size_t k)
+{
+    return d->cls + (k % d->rc) * d->stride;
+}
+
+static void window(const drive *d, size_t l, const float *win[7])
+{
+    for (int k = 0; k < 7; k++) {
+        long j = (long)l - 3 + k;
+        win[k] = (j >= 0 && (size_t)j < d->nl) ? dist_of(d, (size_t)j) : NULL;
+    }
+}
+
+/* Margin seeds of layer l and their distance fields, into the batch's slot of l. */
+static pf_err margin(drive *d, size_t l, unsigned tid)
+{
+    const pf_backend *be = d->be;
+    const float *win[7];
+    window(d, l, win);
+    size_t s = l - d->b0;
+    uint8_t *stop = d->seeds + 2 * (size_t)tid * d->stride, *sbot = stop + d->stride;
+    int ht = 0, hb = 0;
+    pf_err err;
+    if ((err = be->margin_seeds(be->ctx, d->g, d->cp, l, d->nl, win, stop, sbot, &ht, &hb))) return err;
+    if (ht && (err = be->edt(be->ctx, stop, d->g, d->mtop + s * d->stride))) return err;
+    if (hb && (err = be->edt(be->ctx, sbot, d->g, d->mbot + s * d->stride))) return err;
+    d->ht[s] = (uint8_t)ht;
+    d->hb[s] = (uint8_t)hb;
+    return PF_E_OK;
+}
+
+static pf_err drive_item(drive *d, size_t l, unsigned tid)
+{
+    const pf_backend *be = d->be;
+    switch (d->phase) {
+    case PH_RASTER:
+        return be->raster(be->ctx, d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l], d->g,
+                          mask_of(d, l));
+    case PH_EDT:
+        return be->edt(be->ctx, mask_of(d, l), d->g, dist_of(d, l));
+    case PH_MARGIN:
+        return margin(d, l, tid);
+    default:
+        return be->reduce(be->ctx, d->g, d->cp, l, dist_of(d, l), cls_of(d, l), (int)(l & 1),
+                          &d->layers[l].cells);
+    }
+}
+
+/* A team job: take the phase's layers one at a time until none is left or some thread failed. */
+static void drive_work(void *arg, unsigned tid)
+{
+    drive *d = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&d->next, 1);
+        if (i >= d->nitems || atomic_load(&d->err)) return;
+        pf_err e = drive_item(d, d->items[i], tid);
+        if (e) {
+            int none = 0;
+            atomic_compare_exchange_strong(&d->err, &none, (int)e);
+            return;
+        }
+    }
+}
+
+static pf_err drive_phase(drive *d, team *t, int phase, const uint32_t *items, size_t n)
+{
+    if (!n) return PF_E_OK;
+    d->phase = phase;
+    d->items = items;
+    d->nitems = n;
+    atomic_store(&d->next, 0);
+    team_run(t, drive_work, d);
+    return (pf_err)atomic_load(&d->err);
+}
+
+/* Whether layer l's 7-layer window holds the same slices (ids) as layer l − 2's. */
+static int window_repeats(const uint32_t *sid, size_t nl, size_t l)
+{
+    if (l < 4) return 0;
+    for (int k = 0; k < 7; k++) {
+        long j = (long)l - 3 + k;
+        uint32_t a = j < (long)nl ? sid[j] : 0, b = j >= 2 && j - 2 < (long)nl ? sid[j - 2] : 0;
+        if (a != b) return 0;
+    }
+    return 1;
+}
+
+/* Slicing on the team: each thread slices a range of layers (backend stages take any run of layers, and
+ * write at the absolute offsets they are given), so the segments and their order within a layer are those
+ * of one call over all layers. */
+typedef struct slice_job {
+    const pf_backend *be;
+    const float *verts;          /* the mesh, dropped onto the bed */
+    const uint32_t *tris;        /* printed triangles */
+    size_t ntris;                /* their count */
+    const float *zs;             /* slicing heights */
+    const uint32_t *offs;        /* emit: segment offsets */
+    uint32_t *counts;            /* count: segments per layer (out) */
+    float *segs;                 /* emit: segments (out) */
+    uint64_t *keys;              /* emit: edge keys (out) */
+    int emit;                    /* 0: slice_count, 1: slice_emit */
+    size_t nranges;              /* layer ranges */
+    size_t bounds[TEAM_MAX + 1]; /* range r is layers [bounds[r], bounds[r + 1]) */
+    atomic_size_t next;          /* next range to take */
+    atomic_int err;              /* first error */
+} slice_job;
+
+static void slice_work(void *arg, unsigned tid)
+{
+    (void)tid;
+    slice_job *j = arg;
+    const pf_backend *be = j->be;
+    for (size_t r; (r = atomic_fetch_add(&j->next, 1)) < j->nranges;) {
+        size_t a = j->bounds[r], n = j->bounds[r + 1] - a;
+        if (!n) continue;
+        pf_err e = j->emit
+                       ? be->slice_emit(be->ctx, j->verts, j->tris, j->ntris, j->zs + a, n, j->offs + a,
+                                        j->segs, j->keys)
+                       : be->slice_count(be->ctx, j->verts, j->tris, j->ntris, j->zs + a, n, j->counts + a);
+        if (e) {
+            int none = 0;
+            atomic_compare_exchange_strong(&j->err, &none, (int)e);
+        }
+    }
+}
+
+/* Runs slice_count (emit = 0: ranges of equal layer counts) or slice_emit (ranges of about equal segment
+ * counts) over all nl layers on the team. Errors: the backend's. */
+static pf_err slice_on(team *t, slice_job *j, size_t nl, int emit)
+{
+    j->emit = emit;
+    j->nranges = t->n;
+    j->bounds[0] = 0;
+    size_t total = emit ? j->offs[nl] : nl, l = 0;
+    for (size_t r = 1; r < j->nranges; r++) {
+        size_t goal = total * r / j->nranges;
+        if (emit)
+            while (l < nl && j->offs[l] < goal)
+                l++;
+        else
+            l = goal;
+        j->bounds[r] = l;
+    }
+    j->bounds[j->nranges] = nl;
+    atomic_store(&j->next, 0);
+    atomic_store(&j->err, 0);
+    team_run(t, slice_work, j);
+    return (pf_err)atomic_load(&j->err);
+}
+
+/* The contour pass over every layer: layers are independent, each thread chains with its own scratch. */
+typedef struct contour_job {
+    const float *segs;             /* every layer's segments */
+    const uint64_t *keys;          /* and their edge keys */
+    const uint32_t *offs, *counts; /* per layer: first segment, segment count */
+    const pf_profile *p;           /* the profile (accelerations, jerk) */
+    size_t nl;                     /* layers */
+    chain_scratch *cs;             /* one scratch per thread */
+    layer_stat *layers;            /* results */
+    atomic_size_t next;            /* next layer to take */
+} contour_job;
+
+static void contour_work(void *arg, unsigned tid)
+{
+    contour_job *j = arg;
+    for (size_t l; (l = atomic_fetch_add(&j->next, 1)) < j->nl;)
+        contour_stats(j->segs + (size_t)PF_SEG_FLOATS * j->offs[l], j->keys + 2 * (size_t)j->offs[l],
+                      j->counts[l], j->p, l == 0, &j->cs[tid], &j->layers[l]);
+}
+
+/* Stages 3–6 for every layer on the team's threads; results do not depend on the count. Prismatic parts
+ * repeat the same slice for hundreds of layers, so two shortcuts, both exact: a mask equal to the previous
+ * layer's reuses its distance field; and a layer whose whole 7-layer window holds the same slices as the
+ * window of layer l−2 (same parity, so the same fill direction), with the layer below also equal to its
+ * counterpart, gets l−2's classes and sums without running the stages. Slice ids (equal ids: equal masks) are
+ * given in layer order by the calling thread from mask comparisons of consecutive layers, never per thread or
+ * per batch, so the shortcuts take the same decisions for any thread count. A batch runs: rasters (parallel),
+ * mask comparisons and ids, distance fields of the new masks (parallel), margin fields of the layers that
+ * cannot be copies (parallel), classify in layer order (it reads the layer below), then reduce (parallel).
+ * Errors: NOMEM and the backend's. */
+static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classify_params *cp, size_t nl,
+                         const float *segs, const uint32_t *offs, const uint32_t *counts, team *t,
+                         layer_stat *layers)
+{
+    size_t ncell = (size_t)g->nx * g->ny;
+    unsigned threads = t->n;
+    size_t batch = 1;
+    if (threads > 1) {
+        batch = BATCH_CELLS / ncell;
+        if (batch < threads) batch = threads;
+        if (batch > BATCH_MAX) batch = BATCH_MAX;
+    }
+    if (batch > nl) batch = nl;
+    pf_err err = PF_E_OK;
+    drive d = {.be = be,
+               .g = g,
+               .cp = cp,
+               .nl = nl,
+               .segs = segs,
+               .offs = offs,
+               .counts = counts,
+               .rd = batch + 6,
+               .rc = batch + 4,
+               .layers = layers};
+    atomic_init(&d.next, 0);
+    atomic_init(&d.err, 0);
+    /* One buffer for every per-cell array: a big one comes from pf_big_alloc, whose mappings stay warm
+     * from one estimate to the next (a fresh page costs about 3 µs here, as much as the stages spend on it).
+     */
+    size_t ncl = (ncell + 63) & ~(size_t)63; /* cells per layer, rounded so every array stays aligned */
+    size_t nmask = d.rd * ncl, ndist = d.rd * ncl * sizeof *d.dist, ncls = d.rc * ncl,
+           nmargin = batch * ncl * sizeof *d.mtop, nseeds = 2 * (size_t)threads * ncl;
+    size_t arena_len = ndist + 2 * nmargin + nmask + ncls + nseeds;
+    unsigned char *arena = pf_big_alloc(arena_len);
+    if (arena) {
+        d.dist = (float *)arena;
+        d.mtop = (float *)(arena + ndist);
+        d.mbot = (float *)(arena + ndist + nmargin);
+        d.masks = arena + ndist + 2 * nmargin;
+        d.cls = d.masks + nmask;
+        d.seeds = d.cls + ncls;
+    }
+    d.stride = ncl;
+    d.ht = calloc(batch, 1);
+    d.hb = calloc(batch, 1);
+    uint32_t *sid = calloc(nl, sizeof *sid); /* slice id per layer: equal ids, identical masks */
+    uint8_t *same2 = calloc(nl, 1);          /* classes equal to those of layer l − 2 */
+    uint32_t *items = malloc((batch + 3) * sizeof *items);
+    uint8_t *eq = malloc(batch + 3), *copied = malloc(batch);
+    if (!arena || !d.ht || !d.hb || !sid || !same2 || !items || !eq || !copied) {
+        err = PF_E_NOMEM;
+        goto done;
+    }
+    size_t ready = 0; /* layers [0, ready) have distance fields */
+    uint32_t next_id = 1;
+    for (size_t b0 = 0; b0 < nl; b0 += batch) {
+        size_t b1 = b0 + batch < nl ? b0 + batch : nl, need = b1 + 3 < nl ? b1 + 3 : nl, n = 0;
+        d.b0 = b0;
+        for (size_t k = ready; k < need; k++)
+            items[n++] = (uint32_t)k;
+        if ((err = drive_phase(&d, t, PH_RASTER, items, n))) goto done;
+        n = 0;
+        for (size_t k = ready; k < need; k++) {
+            eq[k - ready] = k > 0 && !memcmp(mask_of(&d, k), mask_of(&d, k - 1), ncell);
+            if (eq[k - ready]) {
+                sid[k] = k > 1 ? sid[k - 1] : next_id++; /* layer 0 matches no window */
+            } else {
+                sid[k] = next_id++;
+                items[n++] = (uint32_t)k;
+            }
+        }
+        if ((err = drive_phase(&d, t, PH_EDT, items, n))) goto done;
+        for (size_t k = ready; k < need; k++)
+            if (eq[k - ready]) memcpy(dist_of(&d, k), dist_of(&d, k - 1), ncell * sizeof *d.dist);
+        ready = need;
+        n = 0;
+        for (size_t l = b0; l < b1; l++)
+            if (!window_repeats(sid, nl, l)) items[n++] = (uint32_t)l;
+        if ((err = drive_phase(&d, t, PH_MARGIN, items, n))) goto done;
+        n = 0;
+        for (size_t l = b0; l < b1; l++) {
+            size_t s = l - b0;
+            uint8_t *cls = cls_of(&d, l);
+            int rep = window_repeats(sid, nl, l);
+            copied[s] = rep && same2[l - 1];
+            if (copied[s]) {
+                memcpy(cls, cls_of(&d, l - 2), ncell);
+                same2[l] = 1;
+                continue;
+            }
+            if (rep && (err = margin(&d, l, 0))) goto done; /* skipped above as a likely copy */
+            const float *win[7];
+            window(&d, l, win);
+            if ((err = be->classify(be->ctx, g, cp, l, nl, win, d.ht[s] ? d.mtop + s * ncl : NULL,
+                                    d.hb[s] ? d.mbot + s * ncl : NULL, l ? cls_of(&d, l - 1) : NULL, cls)))
+                goto done;
+            same2[l] = l >= 2 && !memcmp(cls, cls_of(&d, l - 2), ncell);
+            items[n++] = (uint32_t)l;
+        }
+        if ((err = drive_phase(&d, t, PH_REDUCE, items, n))) goto done;
+        for (size_t l = b0; l < b1; l++)
+            if (copied[l - b0]) layers[l].cells = layers[l - 2].cells;
+    }
+done:
+    pf_big_free(arena, arena_len);
+    free(d.ht);
+    free(d.hb);
+    free(sid);
+    free(same2);
+    free(items);
+    free(eq);
+    free(copied);
+    return err;
+}
+
 /* ---- prepare ---- */
 
 static pf_err build_records(pf_estimate_cache *c);
@@ -231,19 +678,33 @@ static pf_err build_records(pf_estimate_cache *c);
 pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
                            pf_estimate_cache **out, pf_errbuf *eb)
 {
+    return pf_estimate_prepare_threads(mesh, p, be, 0, out, eb);
+}
+
+pf_err pf_estimate_prepare_threads(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
+                                   int threads, pf_estimate_cache **out, pf_errbuf *eb)
+{
+    if (threads <= 0) { /* the backend's hint, and a second thread only when a core is idle now */
+        threads = be->threads > 1 ? (int)be->threads : 1;
+        if (threads > 1 && pf_sched_threads(0) < 2) threads = 1;
+    }
+    team t; /* started below, after the cheap checks */
+    team_start starts[TEAM_MAX];
+    int team_up = 0;
     pf_err err;
     if ((err = pf_profile_validate(p, eb))) return err;
     pf_estimate_cache *c = NULL;
     uint32_t *tris = NULL, *counts = NULL, *offs = NULL;
-    float *zs = NULL, *segs = NULL, *verts = NULL, *ring = NULL, *mtop = NULL, *mbot = NULL;
+    float *zs = NULL, *segs = NULL, *verts = NULL;
     uint64_t *keys = NULL;
-    uint8_t *masks = NULL, *clsring = NULL, *same2 = NULL, *stop = NULL, *sbot = NULL;
-    uint32_t *sid = NULL; /* slice id per layer: equal ids, identical masks (layer 0 unique) */
-    size_t ntris = 0;
+    size_t ntris = 0, ntris_len = 0, verts_len = 0, segs_len = 0; /* bytes of the big arrays */
 
     /* Printed triangles only, dropped onto the bed (z from 0). */
-    tris = malloc((mesh->ntris ? mesh->ntris : 1) * 3 * sizeof *tris);
-    verts = malloc((mesh->nverts ? mesh->nverts : 1) * 3 * sizeof *verts);
+    /* The big arrays come from pf_big_alloc: its mappings stay warm from one estimate to the next. */
+    ntris_len = (mesh->ntris ? mesh->ntris : 1) * 3 * sizeof *tris;
+    verts_len = (mesh->nverts ? mesh->nverts : 1) * 3 * sizeof *verts;
+    tris = pf_big_alloc(ntris_len);
+    verts = pf_big_alloc(verts_len);
     if (!tris || !verts) goto nomem;
     for (size_t k = 0; k < mesh->nparts; k++) {
         const pf_part *pt = &mesh->parts[k];
@@ -259,8 +720,10 @@ pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_ba
     double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
     for (size_t i = 0; i < 3 * ntris; i++) {
         const float *v = mesh->verts + 3 * (size_t)tris[i];
-        for (int a = 0; a < 3; a++)
-            lo[a] = fmin(lo[a], v[a]), hi[a] = fmax(hi[a], v[a]);
+        for (int a = 0; a < 3; a++) { /* comparisons, not fmin/fmax calls: mesh coordinates are finite */
+            if (v[a] < lo[a]) lo[a] = v[a];
+            if (v[a] > hi[a]) hi[a] = v[a];
+        }
     }
     for (size_t i = 0; i < mesh->nverts; i++) {
         verts[3 * i] = mesh->verts[3 * i];
@@ -294,8 +757,12 @@ pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_ba
         c->layers[l].h = (float)(l == 0 ? h0 : h);
     }
 
+    team_init(&t, (unsigned)threads, starts);
+    team_up = 1;
+
     /* Stages 1–2: slice. */
-    if ((err = be->slice_count(be->ctx, verts, tris, ntris, zs, nl, counts))) goto fail;
+    slice_job sj = {.be = be, .verts = verts, .tris = tris, .ntris = ntris, .zs = zs, .counts = counts};
+    if ((err = slice_on(&t, &sj, nl, 0))) goto fail;
     offs[0] = 0;
     for (size_t l = 0; l < nl; l++) {
         if ((uint64_t)offs[l] + counts[l] > UINT32_MAX) {
@@ -305,20 +772,37 @@ pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_ba
         offs[l + 1] = offs[l] + counts[l];
     }
     size_t nseg = offs[nl];
-    segs = malloc((nseg ? nseg : 1) * PF_SEG_FLOATS * sizeof *segs);
-    keys = malloc((nseg ? nseg : 1) * 2 * sizeof *keys);
-    if (!segs || !keys) goto nomem;
-    if ((err = be->slice_emit(be->ctx, verts, tris, ntris, zs, nl, offs, segs, keys))) goto fail;
+    /* keys first (8-byte aligned), then segs, in one buffer: together they reach pf_big_alloc's size more
+     * often than apart, so small meshes get warm pages too */
+    segs_len = (nseg ? nseg : 1) * (2 * sizeof *keys + PF_SEG_FLOATS * sizeof *segs);
+    keys = pf_big_alloc(segs_len);
+    if (!keys) goto nomem;
+    segs = (float *)(keys + 2 * (nseg ? nseg : 1));
+    sj.offs = offs;
+    sj.segs = segs;
+    sj.keys = keys;
+    if ((err = slice_on(&t, &sj, nl, 1))) goto fail;
     {
         uint32_t maxn = 0;
         for (size_t l = 0; l < nl; l++)
             if (counts[l] > maxn) maxn = counts[l];
-        chain_scratch cs;
-        if (chain_scratch_init(&cs, maxn)) goto nomem;
-        for (size_t l = 0; l < nl; l++)
-            contour_stats(segs + (size_t)PF_SEG_FLOATS * offs[l], keys + 2 * (size_t)offs[l], counts[l], p,
-                          l == 0, &cs, &c->layers[l]);
-        chain_scratch_free(&cs);
+        chain_scratch cs[TEAM_MAX];
+        unsigned ncs = 0;
+        while (ncs < t.n && !chain_scratch_init(&cs[ncs], maxn))
+            ncs++;
+        contour_job job = {.segs = segs,
+                           .keys = keys,
+                           .offs = offs,
+                           .counts = counts,
+                           .p = p,
+                           .nl = nl,
+                           .cs = cs,
+                           .layers = c->layers};
+        atomic_init(&job.next, 0);
+        if (ncs == t.n) team_run(&t, contour_work, &job);
+        while (ncs > 0)
+            chain_scratch_free(&cs[--ncs]);
+        if (atomic_load(&job.next) < nl) goto nomem;
     }
 
     /* Grid: bounded per layer and in total, never finer than CELL_MIN_W·w_ext. */
@@ -336,72 +820,11 @@ pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_ba
     g.x0 = (float)(lo[0] - (3 - GRID_SHIFT) * cell);
     g.y0 = (float)(lo[1] - (3 - GRID_SHIFT) * cell);
     c->cell = cell;
-    size_t ncell = (size_t)g.nx * g.ny;
-    ring = malloc(7 * ncell * sizeof *ring);
-    mtop = malloc(ncell * sizeof *mtop);
-    mbot = malloc(ncell * sizeof *mbot);
-    masks = malloc(2 * ncell);
-    clsring = malloc(4 * ncell);
-    sid = calloc(nl, sizeof *sid);
-    same2 = calloc(nl, 1);
-    stop = malloc(ncell);
-    sbot = malloc(ncell);
-    if (!ring || !mtop || !mbot || !masks || !clsring || !sid || !same2 || !stop || !sbot) goto nomem;
-
-    /* Stages 3–6 per layer, with distance fields of layers l−3..l+3 in a ring of 7 and classes of l−3..l in
-     * a ring of 4. Prismatic parts repeat the same slice for hundreds of layers, so two shortcuts, both
-     * exact: a mask equal to the previous layer's reuses its distance field; and a layer whose whole 7-layer
-     * window holds the same slices as the window of layer l−2 (same parity, so the same fill direction), with
-     * the layer below also equal to its counterpart, gets l−2's classes and sums without running the stages.
-     */
     pf_classify_params cp = classify_params(p);
-    size_t ready = 0; /* layers [0, ready) have distance fields in the ring */
-    uint32_t next_id = 1;
-    for (size_t l = 0; l < nl; l++) {
-        while (ready < nl && ready <= l + 3) {
-            size_t k = ready;
-            uint8_t *m = masks + (k & 1) * ncell, *prev = masks + ((k + 1) & 1) * ncell;
-            float *dk = ring + (k % 7) * ncell;
-            if ((err = be->raster(be->ctx, segs + (size_t)PF_SEG_FLOATS * offs[k], counts[k], &g, m)))
-                goto fail;
-            if (k > 0 && !memcmp(m, prev, ncell)) {
-                memcpy(dk, ring + ((k - 1) % 7) * ncell, ncell * sizeof *dk);
-                sid[k] = k > 1 ? sid[k - 1] : next_id++; /* layer 0 matches no window */
-            } else {
-                if ((err = be->edt(be->ctx, m, &g, dk))) goto fail;
-                sid[k] = next_id++;
-            }
-            ready++;
-        }
-        uint8_t *cls = clsring + (l % 4) * ncell;
-        const uint8_t *below = l ? clsring + ((l - 1) % 4) * ncell : NULL;
-        int copy = l >= 4 && same2[l - 1];
-        for (int k = 0; k < 7 && copy; k++) {
-            long j = (long)l - 3 + k;
-            uint32_t a = j < (long)nl ? sid[j] : 0, b = j >= 2 && j - 2 < (long)nl ? sid[j - 2] : 0;
-            copy = a == b;
-        }
-        if (copy) {
-            memcpy(cls, clsring + ((l - 2) % 4) * ncell, ncell);
-            c->layers[l].cells = c->layers[l - 2].cells;
-            same2[l] = 1;
-            continue;
-        }
-        const float *win[7];
-        for (int k = 0; k < 7; k++) {
-            long j = (long)l - 3 + k;
-            win[k] = (j >= 0 && (size_t)j < nl) ? ring + ((size_t)j % 7) * ncell : NULL;
-        }
-        int ht = 0, hb = 0;
-        if ((err = be->margin_seeds(be->ctx, &g, &cp, l, nl, win, stop, sbot, &ht, &hb))) goto fail;
-        if (ht && (err = be->edt(be->ctx, stop, &g, mtop))) goto fail;
-        if (hb && (err = be->edt(be->ctx, sbot, &g, mbot))) goto fail;
-        if ((err =
-                 be->classify(be->ctx, &g, &cp, l, nl, win, ht ? mtop : NULL, hb ? mbot : NULL, below, cls)))
-            goto fail;
-        if ((err = be->reduce(be->ctx, &g, &cp, l, win[3], cls, (int)(l & 1), &c->layers[l].cells)))
-            goto fail;
-        same2[l] = l >= 2 && !memcmp(cls, clsring + ((l - 2) % 4) * ncell, ncell);
+    c->threads = t.n;
+    if ((err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, c->layers))) {
+        if (err == PF_E_NOMEM) goto nomem;
+        goto fail;
     }
     for (size_t l = 0; l < nl; l++)
         if (c->layers[l].cells.area > c->max_area) c->max_area = c->layers[l].cells.area;
@@ -428,23 +851,14 @@ pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_ba
 nomem:
     err = pf_errf(eb, PF_E_NOMEM, "estimator: out of memory");
 fail:
+    if (team_up) team_destroy(&t);
     pf_estimate_cache_free(c);
-    free(tris);
-    free(verts);
+    pf_big_free(tris, ntris_len);
+    pf_big_free(verts, verts_len);
     free(zs);
     free(counts);
     free(offs);
-    free(segs);
-    free(keys);
-    free(ring);
-    free(mtop);
-    free(mbot);
-    free(masks);
-    free(clsring);
-    free(sid);
-    free(same2);
-    free(stop);
-    free(sbot);
+    pf_big_free(keys, segs_len); /* segs lives in the same buffer */
     return err;
 }
 
@@ -459,6 +873,11 @@ void pf_estimate_cache_free(pf_estimate_cache *c)
 double pf_estimate_cache_cell(const pf_estimate_cache *c)
 {
     return c->cell;
+}
+
+unsigned pf_estimate_cache_threads(const pf_estimate_cache *c)
+{
+    return c->threads;
 }
 
 size_t pf_estimate_cache_layers(const pf_estimate_cache *c)

@@ -54,6 +54,13 @@ typedef struct pf_estimate_cache pf_estimate_cache;
 pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
                            pf_estimate_cache **out, pf_errbuf *eb);
 
+/* pf_estimate_prepare with the per-layer stages on exactly `threads` threads (the caller's and threads − 1
+ * started for the call), or, for threads ≤ 0, as pf_estimate_prepare chooses: the backend's threads hint, and
+ * more than one only when a core is idle now (engine/sched.h). The cache is bit for bit the same for every
+ * count. Errors as pf_estimate_prepare. */
+pf_err pf_estimate_prepare_threads(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
+                                   int threads, pf_estimate_cache **out, pf_errbuf *eb);
+
 /* Evaluates the cached slicing for infill density (fraction 0..1) and supports on/off. Pure arithmetic over
  * the per-layer statistics; never allocates. Errors: INVAL for a density outside [0, 1]. */
 pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports, pf_estimate *out,
@@ -66,6 +73,8 @@ pf_err pf_estimate_run(const pf_mesh *mesh, const pf_profile *p, const pf_backen
 /* The grid cell size (mm) and layer count a cache was prepared with (for benches and tests). */
 double pf_estimate_cache_cell(const pf_estimate_cache *c);
 size_t pf_estimate_cache_layers(const pf_estimate_cache *c);
+/* How many threads prepare ran on (for benches: pf_estimate_prepare decides at run time). */
+unsigned pf_estimate_cache_threads(const pf_estimate_cache *c);
 /* Heap bytes a cache holds (for bounding in-memory caches of them). */
 size_t pf_estimate_cache_bytes(const pf_estimate_cache *c);
 /* Per-layer cell sums of layer l (NULL when out of range), for tests and backend comparison. */

@@ -1,6 +1,7 @@
 /* Backends against the scalar reference: every stage on the same inputs from real meshes (masks and classes
  * cell by cell, distances within 1e-4 mm, reductions within 1e-3 relative), then whole estimates of every
- * test mesh at 0, 20 and 100 % infill (weight and time within 0.5 %). */
+ * test mesh at 0, 20 and 100 % infill (weight and time within 0.5 %), and the layer-parallel driver against
+ * one thread (bit for bit). */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <math.h>
@@ -223,20 +224,15 @@ static void check_layers(const pf_backend *be, const char *file, float cell)
     pf_mesh_free(m);
 }
 
-/* Whole estimates of every test mesh (the .stl files of tests/data and the gear as .obj and .3mf), each
- * prepared once per backend and evaluated at 0, 20 and 100 % infill against the scalar backend: weight and
- * print time within 0.5 %. */
-Test(backends, estimates_of_every_test_mesh_match_scalar)
+/* Every test mesh: the .stl files of tests/data (not the ASCII copies) and the gear as .obj and .3mf. Returns
+ * their count; the names stay valid for the process. */
+static int test_meshes(const char *files[64])
 {
-    const char *names[] = {"simd", "opencl"};
-    const double density[] = {0.0, 0.2, 1.0};
-    enum { ND = sizeof density / sizeof density[0] };
-    const char *files[64];
+    static char names_buf[64][256];
     int nf = 0;
     DIR *d = opendir(PF_TEST_DATA);
     cr_assert_not_null(d);
     struct dirent *e;
-    static char names_buf[64][256];
     while ((e = readdir(d)) && nf < 62) {
         size_t len = strlen(e->d_name);
         if (len < 5 || len >= 256 || strcmp(e->d_name + len - 4, ".stl") || strstr(e->d_name, ".ascii."))
@@ -249,6 +245,19 @@ Test(backends, estimates_of_every_test_mesh_match_scalar)
     cr_assert_geq(nf, 10, "every test mesh");
     files[nf++] = "gear.obj";
     files[nf++] = "gear.3mf";
+    return nf;
+}
+
+/* Whole estimates of every test mesh (the .stl files of tests/data and the gear as .obj and .3mf), each
+ * prepared once per backend and evaluated at 0, 20 and 100 % infill against the scalar backend: weight and
+ * print time within 0.5 %. */
+Test(backends, estimates_of_every_test_mesh_match_scalar)
+{
+    const char *names[] = {"simd", "opencl"};
+    const double density[] = {0.0, 0.2, 1.0};
+    enum { ND = sizeof density / sizeof density[0] };
+    const char *files[64];
+    int nf = test_meshes(files);
     pf_profile p = pf_profile_default();
     for (int f = 0; f < nf; f++) {
         pf_mesh *m = load(files[f]);
@@ -279,6 +288,68 @@ Test(backends, estimates_of_every_test_mesh_match_scalar)
         pf_estimate_cache_free(ca);
         pf_mesh_free(m);
     }
+}
+
+/* The layer-parallel driver (engine/estimate.c) against one thread: every layer's sums and every estimate bit
+ * for bit, on every test mesh, with 2 and 3 threads (batches of layers end at different layers, and the
+ * slice-reuse shortcuts must take the same decisions whatever thread ran the previous layer). */
+/* Field by field (memcmp would compare padding): every figure identical. */
+static int same_estimate(const pf_estimate *a, const pf_estimate *b)
+{
+    int same = a->infill_density == b->infill_density && a->supports == b->supports &&
+               a->volume_total_mm3 == b->volume_total_mm3 && a->filament_m == b->filament_m &&
+               a->weight_g == b->weight_g && a->print_time_s == b->print_time_s &&
+               a->job_time_s == b->job_time_s && a->layers == b->layers &&
+               a->max_layer_area_mm2 == b->max_layer_area_mm2 &&
+               a->overhang_area_mm2 == b->overhang_area_mm2 &&
+               a->support_volume_mm3 == b->support_volume_mm3 && a->slowed_layers == b->slowed_layers;
+    for (int k = 0; k < PF_FEAT_N; k++)
+        same = same && a->volume_mm3[k] == b->volume_mm3[k];
+    for (int k = 0; k < PF_TIME_N; k++)
+        same = same && a->time_s[k] == b->time_s[k];
+    return same;
+}
+
+static void check_threads(const pf_backend *be, const char *file)
+{
+    pf_mesh *m = load(file);
+    pf_profile p = pf_profile_default();
+    pf_errbuf eb = {{0}};
+    pf_estimate_cache *one = NULL;
+    cr_assert_eq(pf_estimate_prepare_threads(m, &p, be, 1, &one, &eb), PF_E_OK, "%s: %s", file, eb.msg);
+    for (int threads = 2; threads <= 3; threads++) {
+        pf_estimate_cache *par = NULL;
+        cr_assert_eq(pf_estimate_prepare_threads(m, &p, be, threads, &par, &eb), PF_E_OK, "%s: %s", file,
+                     eb.msg);
+        size_t nl = pf_estimate_cache_layers(one);
+        cr_assert_eq(pf_estimate_cache_layers(par), nl);
+        for (size_t l = 0; l < nl; l++)
+            cr_assert_eq(memcmp(pf_estimate_cache_layer(one, l), pf_estimate_cache_layer(par, l),
+                                sizeof(pf_layer_cells)),
+                         0, "%s %s, %d threads: layer %zu differs", be->name, file, threads, l);
+        for (int supports = 0; supports < 2; supports++)
+            for (int k = 0; k <= 4; k++) {
+                pf_estimate a, b;
+                cr_assert_eq(pf_estimate_eval(one, k / 4.0, supports, &a, &eb), PF_E_OK);
+                cr_assert_eq(pf_estimate_eval(par, k / 4.0, supports, &b, &eb), PF_E_OK);
+                cr_assert(same_estimate(&a, &b), "%s %s, %d threads: estimate at %d %% differs", be->name,
+                          file, threads, k * 25);
+            }
+        pf_estimate_cache_free(par);
+    }
+    pf_estimate_cache_free(one);
+    pf_mesh_free(m);
+}
+
+Test(backends, layer_parallel_prepare_equals_one_thread_on_every_test_mesh)
+{
+    const char *files[64];
+    int nf = test_meshes(files);
+    for (int f = 0; f < nf; f++)
+        check_threads(backend("simd"), files[f]);
+    /* the oracle too, on the prismatic meshes whose layers take the shortcuts */
+    check_threads(pf_backend_scalar(), "overhang.stl");
+    check_threads(pf_backend_scalar(), "box_lid.stl");
 }
 
 /* ---- SIMD ---- */
