@@ -16,38 +16,11 @@ command -v wrk >/dev/null || { echo "wrk not installed (scripts/setup.sh --bench
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j2 --target printforge bench_http_minimal bench_commerce_prep >/dev/null
 
-load0="$(cut -d' ' -f1-3 /proc/loadavg)"
-tmp="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-# Starts "$@" in the background with stdout to $tmp/out.N and waits for its "...:PORT" line; sets $port.
-start() {
-  local out="$tmp/out.${#pids[@]}"
-  "$@" >"$out" 2>"$out.err" &
-  pids+=($!)
-  for _ in $(seq 200); do
-    port="$(sed -n 's/.*127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$out" | head -1)"
-    [ -n "$port" ] && return 0
-    sleep 0.05
-  done
-  echo "server did not start: $*" >&2; cat "$out.err" >&2; exit 1
-}
+source bench/lib.sh
+bench_init
 
 # run NAME CONNS URL [LUA]: one wrk run; prints "req/s p99_ms non2xx".
-run() {
-  local name="$1" c="$2" url="$3" lua="${4:-}" out
-  if [ -n "$lua" ]; then out="$(wrk -t1 -c"$c" -d"${dur}s" --latency -s "$lua" "$url")"
-  else out="$(wrk -t1 -c"$c" -d"${dur}s" --latency "$url")"; fi
-  local rps p99 non2xx
-  rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
-  p99="$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}' <<<"$out")"
-  non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$out")"
-  [ -z "$non2xx" ] || echo "warning: $name: $non2xx non-2xx answers" >&2
-  echo "$name: $rps req/s, p99 $p99 ms, load $(cut -d' ' -f1 /proc/loadavg)" >&2
-  echo "$rps $p99 ${non2xx:-0}"
-}
+run() { wrk_run "$1" "$2" "$3" ${4:+-s "$4"}; }
 
 jwt="$(build/bench_commerce_prep "$tmp/data" "$tmp/bumpy50k.stl" 50000)"
 tris="$(python3 -c 'import struct,sys; f=open(sys.argv[1],"rb"); f.seek(80); print(struct.unpack("<I", f.read(4))[0])' "$tmp/bumpy50k.stl")"
@@ -108,7 +81,6 @@ for round in $(seq "$rounds"); do
     bad_of[$i]=$(( ${bad_of[$i]:-0} + c ))
   done
 done
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
 section="$tmp/section.md"
 {
@@ -141,14 +113,6 @@ one core) and writes its zstd blob. Quotes are POSTs with a JSON body and a 1.2 
 GET answering 15 bytes; a quote by session_id also verifies a JWT and reads the user and the upload record.
 NOTES
 } >"$section"
-python3 - "$section" bench/RESULTS.md <<'PY'
-import os, re, sys
-new = open(sys.argv[1]).read().rstrip() + "\n"
-path = sys.argv[2]
-old = open(path).read() if os.path.exists(path) else "# PrintForge bench results\n"
-pat = re.compile(r"^## Commerce\n.*?(?=^## |\Z)", re.S | re.M)
-out = pat.sub(lambda m: new + "\n", old, count=1) if pat.search(old) else old.rstrip() + "\n\n" + new
-open(path, "w").write(out.rstrip() + "\n")
-PY
+put_section Commerce "$section"
 cat "$section"
 echo "bench/RESULTS.md updated"

@@ -12,39 +12,12 @@ for t in wrk nginx; do command -v "$t" >/dev/null || { echo "$t not installed (s
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j2 --target printforge bench_http_minimal bench_http_prep >/dev/null
 
-load0="$(cut -d' ' -f1-3 /proc/loadavg)"
-tmp="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
-trap cleanup EXIT
+source bench/lib.sh
+bench_init
 
-# Starts "$@" in the background with stdout to $tmp/out.N and waits for its "...:PORT" line; sets $port.
-start() {
-  local out="$tmp/out.${#pids[@]}"
-  "$@" >"$out" 2>"$out.err" &
-  pids+=($!)
-  for _ in $(seq 100); do
-    port="$(sed -n 's/.*127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$out" | head -1)"
-    [ -n "$port" ] && return 0
-    sleep 0.05
-  done
-  echo "server did not start: $*" >&2; cat "$out.err" >&2; exit 1
-}
-stop_last() { local p="${pids[-1]}"; kill -TERM "$p"; wait "$p" || true; unset 'pids[-1]'; }
 
-# run NAME URL [HEADER]: one wrk run; prints "req/s p99_ms".
-run() {
-  local name="$1" url="$2" hdr="${3:-}" out
-  if [ -n "$hdr" ]; then out="$(wrk -t1 -c"$conns" -d"${dur}s" --latency -H "$hdr" "$url")"
-  else out="$(wrk -t1 -c"$conns" -d"${dur}s" --latency "$url")"; fi
-  local rps p99 non2xx
-  rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
-  p99="$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}' <<<"$out")"
-  non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$out")"
-  [ -z "$non2xx" ] || echo "warning: $name: $non2xx non-2xx answers" >&2
-  echo "$name: $rps req/s, p99 $p99 ms" >&2
-  echo "$rps $p99"
-}
+# run NAME URL [HEADER]: one wrk run at $conns connections; prints "req/s p99_ms non2xx".
+run() { wrk_run "$1" "$conns" "$2" ${3:+-H "$3"}; }
 
 jwt="$(build/bench_http_prep "$tmp/data")"
 
@@ -91,12 +64,11 @@ target "printforge GET /api/health, access log to a file" "http://127.0.0.1:$por
 declare -A rps_of p99_of
 for round in $(seq "$rounds"); do
   for i in "${!names[@]}"; do
-    read -r a b < <(run "${names[$i]}" "${urls[$i]}" "${hdrs[$i]}")
+    read -r a b _ < <(run "${names[$i]}" "${urls[$i]}" "${hdrs[$i]}")
     rps_of[$i]+="$a "
     p99_of[$i]+="$b "
   done
 done
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 rows=()
 for i in "${!names[@]}"; do
   rows+=("${names[$i]}|$(median "${rps_of[$i]}")|$(median "${p99_of[$i]}")|${rps_of[$i]}")
@@ -119,14 +91,6 @@ section="$tmp/section.md"
     echo "| $n | $rps | $p99 | $(awk -v a="$rps" -v b="$base" 'BEGIN {printf "%.0f %%", 100*a/b}') | $all |"
   done
 } >"$section"
-python3 - "$section" bench/RESULTS.md <<'PY'
-import os, re, sys
-new = open(sys.argv[1]).read().rstrip() + "\n"
-path = sys.argv[2]
-old = open(path).read() if os.path.exists(path) else "# PrintForge bench results\n"
-pat = re.compile(r"^## HTTP\n.*?(?=^## |\Z)", re.S | re.M)
-out = pat.sub(lambda m: new + "\n", old, count=1) if pat.search(old) else old.rstrip() + "\n\n" + new
-open(path, "w").write(out.rstrip() + "\n")
-PY
+put_section HTTP "$section"
 cat "$section"
 echo "bench/RESULTS.md updated"

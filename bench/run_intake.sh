@@ -10,14 +10,6 @@ cmake --build build -j2 --target printforge bench_intake >/dev/null
 section="$(mktemp)"
 trap 'rm -f "$section"' EXIT
 build/bench_intake "$runs" "$section"
-# Replace the "## Intake and analysis" section (up to the next "## " heading) or append it.
-python3 - "$section" bench/RESULTS.md <<'PY'
-import os, re, sys
-new = open(sys.argv[1]).read().rstrip() + "\n"
-path = sys.argv[2]
-old = open(path).read() if os.path.exists(path) else "# PrintForge bench results\n"
-pat = re.compile(r"^## Intake and analysis\n.*?(?=^## |\Z)", re.S | re.M)
-out = pat.sub(lambda m: new + "\n", old, count=1) if pat.search(old) else old.rstrip() + "\n\n" + new
-open(path, "w").write(out.rstrip() + "\n")
-PY
+source bench/lib.sh
+put_section "Intake and analysis" "$section"
 echo "bench/RESULTS.md updated"
