@@ -194,6 +194,41 @@ typedef struct pf_backend {
     pf_err (*reduce)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
                      const float *dist, const uint8_t *cls, int parity, pf_layer_cells *out);
 
+    /* Optional batch forms of stages 3–6 (all NULL, or all set). A device backend pays a launch and a
+     * synchronisation per call, so engine/estimate.c, when they are set, runs each phase of a batch of layers
+     * in one call instead of one call per layer; results must equal the per-layer stages' bit for bit.
+     *
+     * batch_open hands the backend the driver's per-cell memory [mem, mem + len) for one estimate: every
+     * mask, distance field, margin field and class array the batch stages get lies inside it, at 64-byte
+     * aligned offsets. Outside a batch call the host reads and writes that memory freely; during one, the
+     * backend owns it. *batch is the backend's state for that memory (a call's data, so several estimates may
+     * share a ctx). Errors: UNSUPPORTED when the backend cannot use this memory (the driver then calls the
+     * per-layer stages), NOMEM, DEVICE. batch_close accepts what batch_open gave, after any error.
+     *
+     * Each batch stage runs its per-layer stage for n layers; the i-th layer's arguments are the i-th entries of
+     * the arrays (windows: win[7·i … 7·i + 6], NULL where a layer does not exist). raster_batch: layer
+     * layers[i]'s segments are counts[layers[i]] at segs + PF_SEG_FLOATS·offs[layers[i]]. margin_batch:
+     * margin_seeds, then edt of the seeds into mtop[i] / mbot[i] when there are any (ht[i] / hb[i] = 1; else 0
+     * and the field is not written). classify_batch: the layers in the given order (below[i] may be out[i − 1];
+     * NULL on layer 0; mt[i] / mb[i] NULL when the layer has no such seeds). reduce_batch: parity layers[i] & 1,
+     * into *out[i]. */
+    pf_err (*batch_open)(void *ctx, void *mem, size_t len, void **batch);
+    void (*batch_close)(void *ctx, void *batch);
+    pf_err (*raster_batch)(void *ctx, void *batch, const pf_grid *g, const float *segs, const uint32_t *offs,
+                           const uint32_t *counts, size_t n, const uint32_t *layers, uint8_t *const *masks);
+    pf_err (*edt_batch)(void *ctx, void *batch, const pf_grid *g, size_t n, const uint8_t *const *masks,
+                        float *const *dists);
+    pf_err (*margin_batch)(void *ctx, void *batch, const pf_grid *g, const pf_classify_params *p,
+                           size_t nlayers, size_t n, const uint32_t *layers, const float *const *win,
+                           float *const *mtop, float *const *mbot, uint8_t *ht, uint8_t *hb);
+    pf_err (*classify_batch)(void *ctx, void *batch, const pf_grid *g, const pf_classify_params *p,
+                             size_t nlayers, size_t n, const uint32_t *layers, const float *const *win,
+                             const float *const *mt, const float *const *mb, const uint8_t *const *below,
+                             uint8_t *const *out);
+    pf_err (*reduce_batch)(void *ctx, void *batch, const pf_grid *g, const pf_classify_params *p, size_t n,
+                           const uint32_t *layers, const float *const *dist, const uint8_t *const *cls,
+                           pf_layer_cells *const *out);
+
     void (*destroy)(void *ctx); /* releases ctx; may be NULL */
 } pf_backend;
 

@@ -36,10 +36,31 @@ enum {
     B_N
 };
 
-enum { K_COUNT, K_EMIT, K_HOLES, K_ROWS, K_EDTC, K_EDTR, K_SEEDS, K_CLASSIFY, K_REDUCE, K_AREAS, K_N };
-static const char *kernel_names[K_N] = {"slice_count", "slice_emit",  "slice_holes",  "raster_rows",
-                                        "edt_columns", "edt_rows",    "margin_seeds", "classify",
-                                        "reduce",      "reduce_areas"};
+enum {
+    K_COUNT,
+    K_EMIT,
+    K_HOLES,
+    K_ROWS,
+    K_EDTC,
+    K_EDTR,
+    K_SEEDS,
+    K_CLASSIFY,
+    K_REDUCE,
+    K_AREAS,
+    K_SEGS_B,
+    K_SCAN_B,
+    K_EDTC_B,
+    K_EDTR_B,
+    K_SEEDS_B,
+    K_CLASSIFY_B,
+    K_REDUCE_B,
+    K_AREAS_B,
+    K_N
+};
+static const char *kernel_names[K_N] = {
+    "slice_count",  "slice_emit",    "slice_holes",    "raster_rows",    "edt_columns", "edt_rows",
+    "margin_seeds", "classify",      "reduce",         "reduce_areas",   "raster_segs_b", "raster_scan_b", "edt_columns_b",
+    "edt_rows_b",   "margin_seeds_b", "classify_b",    "reduce_b",       "reduce_areas_b"};
 
 #define ACC_N (2 * PF_RUN_N * PF_HIST_BINS) /* reduce counters, see kernels/estimate.cl */
 
@@ -48,6 +69,7 @@ typedef struct cl_ctx {
     cl_kernel k[K_N];
     cl_mem buf[B_N];
     size_t size[B_N];
+    int unified; /* the device works in host memory (CL_DEVICE_HOST_UNIFIED_MEMORY): batch stages in place */
 } cl_ctx;
 
 /* Kernel parameters: pf_classify_params field by field plus the cell size (the kernel's `params`). */
@@ -82,17 +104,23 @@ static cl_params kparams(const pf_classify_params *p, const pf_grid *g)
                        g->ny};
 }
 
+/* *m grown to at least n bytes (contents undefined after growth), or NULL. Caller holds the queue lock. */
+static cl_mem grow(cl_ctx *c, cl_mem *m, size_t *size, size_t n)
+{
+    if (n == 0) n = 16;
+    if (*m && *size >= n) return *m;
+    if (*m) clReleaseMemObject(*m);
+    cl_int st;
+    size_t more = n + n / 4;
+    *m = clCreateBuffer(pf_cl_context(c->cl), CL_MEM_READ_WRITE, more, NULL, &st);
+    *size = *m ? more : 0;
+    return *m;
+}
+
 /* Buffer slot b with at least n bytes (contents undefined after growth). Caller holds the queue lock. */
 static cl_mem need(cl_ctx *c, int b, size_t n)
 {
-    if (n == 0) n = 16;
-    if (c->buf[b] && c->size[b] >= n) return c->buf[b];
-    if (c->buf[b]) clReleaseMemObject(c->buf[b]);
-    cl_int st;
-    size_t grow = n + n / 4;
-    c->buf[b] = clCreateBuffer(pf_cl_context(c->cl), CL_MEM_READ_WRITE, grow, NULL, &st);
-    c->size[b] = c->buf[b] ? grow : 0;
-    return c->buf[b];
+    return grow(c, &c->buf[b], &c->size[b], n);
 }
 
 #define CK(x)                                                                                                \
@@ -394,6 +422,29 @@ done:
 
 /* ---- stage 6 ---- */
 
+/* One layer's sums from the device's counters (acc, ACC_N) and per-row partial sums (ny × 10): adding those
+ * here is the last step of the reduction. */
+static void reduce_finish(const pf_grid *g, const cl_uint *acc, const float *sums, pf_layer_cells *out)
+{
+    double s[10] = {0};
+    for (size_t r = 0; r < g->ny; r++)
+        for (int k = 0; k < 10; k++)
+            s[k] += sums[r * 10 + k];
+    memset(out, 0, sizeof *out);
+    double ca = (double)g->cell * g->cell, perp = (double)(g->cell * 0.70710678f);
+    out->area = (float)(s[0] * ca);
+    for (int k = 1; k < 3; k++)
+        out->wall_area[k] = (float)(s[k] * ca);
+    for (int k = 1; k < PF_FILL_N; k++)
+        out->fill_area[k] = (float)(s[3 + k] * ca);
+    const cl_uint *runs = acc, *cells = acc + PF_RUN_N * PF_HIST_BINS;
+    for (int r = 0; r < PF_RUN_N; r++)
+        for (int b = 0; b < PF_HIST_BINS; b++) {
+            out->runs[r][b] = (float)(runs[r * PF_HIST_BINS + b] * perp);
+            out->run_area[r][b] = (float)(cells[r * PF_HIST_BINS + b] * ca);
+        }
+}
+
 static pf_err cl_reduce(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
                         const float *dist, const uint8_t *cls, int parity, pf_layer_cells *out)
 {
@@ -441,29 +492,456 @@ static pf_err cl_reduce(void *ctx, const pf_grid *g, const pf_classify_params *p
     CK(run(c, K_AREAS, ny));
     CK(get(c, ab, acc, sizeof acc));
     CK(get(c, sb, sums, (size_t)g->ny * 10 * sizeof *sums));
-    /* The device leaves per-row partial sums; adding ny × 10 numbers here is the last step of the reduction.
-     */
-    double s[10] = {0};
-    for (size_t r = 0; r < g->ny; r++)
-        for (int k = 0; k < 10; k++)
-            s[k] += sums[r * 10 + k];
-    memset(out, 0, sizeof *out);
-    double ca = (double)g->cell * g->cell, perp = (double)(g->cell * 0.70710678f);
-    out->area = (float)(s[0] * ca);
-    for (int k = 1; k < 3; k++)
-        out->wall_area[k] = (float)(s[k] * ca);
-    for (int k = 1; k < PF_FILL_N; k++)
-        out->fill_area[k] = (float)(s[3 + k] * ca);
-    const cl_uint *runs = acc, *cells = acc + PF_RUN_N * PF_HIST_BINS;
-    for (int r = 0; r < PF_RUN_N; r++)
-        for (int b = 0; b < PF_HIST_BINS; b++) {
-            out->runs[r][b] = (float)(runs[r * PF_HIST_BINS + b] * perp);
-            out->run_area[r][b] = (float)(cells[r * PF_HIST_BINS + b] * ca);
-        }
+    reduce_finish(g, acc, sums, out);
     err = PF_E_OK;
 done:
     free(sums);
     pf_cl_unlock(c->cl);
+    return err;
+}
+
+/* ---- batch stages (engine/backend.h): the driver's memory used in place ----
+ *
+ * On a device that shares memory with the host (PoCL's CPU device), the driver's per-cell memory becomes one
+ * CL_MEM_USE_HOST_PTR buffer for the whole estimate, so kernels read and write the driver's arrays in place:
+ * no uploads or read-backs of masks, fields or classes, and one synchronisation per batch call instead of
+ * several per layer. Ownership follows the OpenCL rules for such buffers: the buffer stays mapped (the host
+ * owns it) between calls; a call unmaps it, enqueues its kernels and maps it again, which waits for them. On
+ * such a device map and unmap copy nothing. Arrays are addressed by byte offsets into the buffer, passed in a
+ * small per-call table (kernels/estimate.cl, the *_b kernels). */
+
+enum { X_TAB, X_TAB2, X_SEGS, X_SEGL, X_DELTA, X_V, X_F, X_SEEDS, X_FLAGS, X_ACC, X_SUMS, X_EDGE, X_N };
+
+typedef struct cl_batch {
+    cl_mem mem;                /* the driver's memory, CL_MEM_USE_HOST_PTR */
+    unsigned char *base;       /* its host address */
+    size_t len;                /* its size, bytes */
+    int mapped;                /* 1 while the host owns mem (mapped for reading and writing) */
+    cl_mem buf[X_N];           /* device scratch: tables, segments, raster deltas, EDT envelopes, ... */
+    size_t size[X_N];          /* their sizes, bytes */
+    cl_ulong *tab, *tab2;      /* host copies of the tables (kept until the call's final map) */
+    size_t ntab, ntab2;        /* their capacities, entries */
+    cl_uint *segl;             /* host copy of the segments' batch layers (raster) */
+    size_t nsegl;              /* its capacity, entries */
+} cl_batch;
+
+#define NONE_OFF ((cl_ulong)-1)
+
+/* Byte offset of p in the batch memory. The batch stages only get pointers into it (engine/backend.h). */
+static cl_ulong off_of(const cl_batch *b, const void *p)
+{
+    return (cl_ulong)((const unsigned char *)p - b->base);
+}
+
+static int in_mem(const cl_batch *b, const void *p, size_t n)
+{
+    const unsigned char *q = p;
+    return q >= b->base && q <= b->base + b->len && n <= (size_t)(b->base + b->len - q);
+}
+
+/* Host table of at least n entries (*t, capacity *cap), or NULL. */
+static cl_ulong *table(cl_ulong **t, size_t *cap, size_t n)
+{
+    if (*cap >= n) return *t;
+    cl_ulong *m = realloc(*t, n * sizeof *m);
+    if (!m) return NULL;
+    *t = m;
+    *cap = n;
+    return m;
+}
+
+/* The device takes the memory over (before kernels touch it). */
+static cl_int to_device(cl_ctx *c, cl_batch *b)
+{
+    if (!b->mapped) return CL_SUCCESS;
+    cl_int st = clEnqueueUnmapMemObject(pf_cl_queue(c->cl), b->mem, b->base, 0, NULL, NULL);
+    if (st == CL_SUCCESS) b->mapped = 0;
+    return st;
+}
+
+/* The host takes it back: a blocking map, so every command enqueued before has finished. */
+static cl_int to_host(cl_ctx *c, cl_batch *b)
+{
+    if (b->mapped) return clFinish(pf_cl_queue(c->cl));
+    cl_int st;
+    void *p = clEnqueueMapBuffer(pf_cl_queue(c->cl), b->mem, CL_TRUE, CL_MAP_READ | CL_MAP_WRITE, 0, b->len, 0,
+                                 NULL, NULL, &st);
+    if (!p) return st != CL_SUCCESS ? st : CL_OUT_OF_RESOURCES;
+    b->mapped = 1;
+    /* a USE_HOST_PTR buffer maps at its host pointer (OpenCL 1.2 §5.4.2); anything else breaks in-place use */
+    return p == b->base ? CL_SUCCESS : CL_INVALID_VALUE;
+}
+
+static cl_int put_table(cl_ctx *c, cl_mem m, const cl_ulong *t, size_t n)
+{
+    return put(c, m, t, n * sizeof *t);
+}
+
+static void cl_batch_close(void *ctx, void *batch)
+{
+    cl_ctx *c = ctx;
+    cl_batch *b = batch;
+    if (!b) return;
+    pf_cl_lock(c->cl);
+    if (b->mem) {
+        to_device(c, b); /* give the mapping back before the buffer goes */
+        clFinish(pf_cl_queue(c->cl));
+        clReleaseMemObject(b->mem);
+    }
+    for (int k = 0; k < X_N; k++)
+        if (b->buf[k]) clReleaseMemObject(b->buf[k]);
+    pf_cl_unlock(c->cl);
+    free(b->tab);
+    free(b->tab2);
+    free(b->segl);
+    free(b);
+}
+
+static pf_err cl_batch_open(void *ctx, void *mem, size_t len, void **out)
+{
+    cl_ctx *c = ctx;
+    if (!c->unified || !mem || !len) return PF_E_UNSUPPORTED;
+    cl_batch *b = calloc(1, sizeof *b);
+    if (!b) return PF_E_NOMEM;
+    pf_err err = PF_E_DEVICE;
+    cl_int st;
+    b->base = mem;
+    b->len = len;
+    pf_cl_lock(c->cl);
+    b->mem = clCreateBuffer(pf_cl_context(c->cl), CL_MEM_READ_WRITE | CL_MEM_USE_HOST_PTR, len, mem, &st);
+    if (b->mem && to_host(c, b) == CL_SUCCESS) err = PF_E_OK;
+    pf_cl_unlock(c->cl);
+    if (err) {
+        cl_batch_close(c, b);
+        return err;
+    }
+    *out = b;
+    return PF_E_OK;
+}
+
+#define BNEED(var, k, n)                                                                                     \
+    do {                                                                                                     \
+        if (!((var) = grow(c, &b->buf[k], &b->size[k], (n)))) goto done;                                     \
+    } while (0)
+
+static pf_err cl_raster_batch(void *ctx, void *batch, const pf_grid *g, const float *segs, const uint32_t *offs,
+                              const uint32_t *counts, size_t n, const uint32_t *layers, uint8_t *const *masks)
+{
+    cl_ctx *c = ctx;
+    cl_batch *b = batch;
+    if (!n) return PF_E_OK;
+    pf_err err = PF_E_DEVICE;
+    size_t ncell = (size_t)g->nx * g->ny, lo = SIZE_MAX, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = layers[i];
+        if (offs[l] < lo) lo = offs[l];
+        if ((size_t)offs[l] + counts[l] > hi) hi = (size_t)offs[l] + counts[l];
+        if (!in_mem(b, masks[i], ncell)) return PF_E_INVAL;
+    }
+    if (hi < lo) hi = lo;
+    if (hi - lo > UINT32_MAX) return PF_E_INVAL;
+    cl_ulong *t = table(&b->tab, &b->ntab, n);
+    if (!t) return PF_E_NOMEM;
+    if (b->nsegl < hi - lo + 1) {
+        cl_uint *m = realloc(b->segl, (hi - lo + 1) * sizeof *m);
+        if (!m) return PF_E_NOMEM;
+        b->segl = m;
+        b->nsegl = hi - lo + 1;
+    }
+    for (size_t k = 0; k < hi - lo; k++)
+        b->segl[k] = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        t[i] = off_of(b, masks[i]);
+        for (size_t k = offs[layers[i]] - lo, e = k + counts[layers[i]]; k < e; k++)
+            b->segl[k] = (cl_uint)i;
+    }
+    cl_uint nl = (cl_uint)n, ns = (cl_uint)(hi - lo), nx = g->nx, ny = g->ny;
+    cl_float x0 = g->x0, y0 = g->y0, inv = 1.0f / g->cell;
+    cl_mem tb, sg, sl, dl, old_dl = b->buf[X_DELTA];
+    size_t old_size = b->size[X_DELTA];
+    pf_cl_lock(c->cl);
+    BNEED(tb, X_TAB, n * sizeof *t);
+    BNEED(sg, X_SEGS, (hi - lo) * PF_SEG_FLOATS * sizeof *segs);
+    BNEED(sl, X_SEGL, (hi - lo) * sizeof *b->segl);
+    BNEED(dl, X_DELTA, n * (ncell + g->ny) * sizeof(cl_int));
+    CK(to_device(c, b));
+    if (dl != old_dl || b->size[X_DELTA] != old_size) CK(zero(c, dl, b->size[X_DELTA] & ~(size_t)3)); /* the scan keeps it 0 */
+    CK(put_table(c, tb, t, n));
+    CK(put(c, sg, segs + (size_t)PF_SEG_FLOATS * lo, (hi - lo) * PF_SEG_FLOATS * sizeof *segs));
+    CK(put(c, sl, b->segl, (hi - lo) * sizeof *b->segl));
+    ARG(K_SEGS_B, 0, sg);
+    ARG(K_SEGS_B, 1, sl);
+    ARG(K_SEGS_B, 2, ns);
+    ARG(K_SEGS_B, 3, x0);
+    ARG(K_SEGS_B, 4, y0);
+    ARG(K_SEGS_B, 5, inv);
+    ARG(K_SEGS_B, 6, nx);
+    ARG(K_SEGS_B, 7, ny);
+    ARG(K_SEGS_B, 8, dl);
+    CK(run(c, K_SEGS_B, hi - lo));
+    ARG(K_SCAN_B, 0, tb);
+    ARG(K_SCAN_B, 1, nl);
+    ARG(K_SCAN_B, 2, nx);
+    ARG(K_SCAN_B, 3, ny);
+    ARG(K_SCAN_B, 4, dl);
+    ARG(K_SCAN_B, 5, b->mem);
+    CK(run(c, K_SCAN_B, n * ny));
+    CK(to_host(c, b));
+    err = PF_E_OK;
+done:
+    pf_cl_unlock(c->cl);
+    return err;
+}
+
+/* EDT of n masks (src: the batch memory or the seed buffer; t: n pairs of source and field offsets, already in
+ * tb on the queue). Caller holds the lock and has given the memory to the device. */
+static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, cl_mem src, cl_mem tb, size_t n)
+{
+    cl_uint nl = (cl_uint)n, nx = g->nx, ny = g->ny;
+    cl_float cell = g->cell;
+    size_t ncell = (size_t)g->nx * g->ny;
+    cl_mem v = grow(c, &b->buf[X_V], &b->size[X_V], n * ncell * sizeof(cl_int)),
+           f = grow(c, &b->buf[X_F], &b->size[X_F], n * ncell * sizeof(cl_int));
+    cl_kernel kc = c->k[K_EDTC_B], kr = c->k[K_EDTR_B];
+    cl_int st;
+    if (!v || !f) return CL_MEM_OBJECT_ALLOCATION_FAILURE;
+    if ((st = clSetKernelArg(kc, 0, sizeof src, &src)) || (st = clSetKernelArg(kc, 1, sizeof tb, &tb)) ||
+        (st = clSetKernelArg(kc, 2, sizeof nl, &nl)) || (st = clSetKernelArg(kc, 3, sizeof nx, &nx)) ||
+        (st = clSetKernelArg(kc, 4, sizeof ny, &ny)) || (st = clSetKernelArg(kc, 5, sizeof b->mem, &b->mem)) ||
+        (st = run(c, K_EDTC_B, n * nx)))
+        return st;
+    if ((st = clSetKernelArg(kr, 0, sizeof src, &src)) || (st = clSetKernelArg(kr, 1, sizeof tb, &tb)) ||
+        (st = clSetKernelArg(kr, 2, sizeof nl, &nl)) || (st = clSetKernelArg(kr, 3, sizeof nx, &nx)) ||
+        (st = clSetKernelArg(kr, 4, sizeof ny, &ny)) || (st = clSetKernelArg(kr, 5, sizeof cell, &cell)) ||
+        (st = clSetKernelArg(kr, 6, sizeof b->mem, &b->mem)) || (st = clSetKernelArg(kr, 7, sizeof v, &v)) ||
+        (st = clSetKernelArg(kr, 8, sizeof f, &f)))
+        return st;
+    return run(c, K_EDTR_B, n * ny);
+}
+
+static pf_err cl_edt_batch(void *ctx, void *batch, const pf_grid *g, size_t n, const uint8_t *const *masks,
+                           float *const *dists)
+{
+    cl_ctx *c = ctx;
+    cl_batch *b = batch;
+    if (!n) return PF_E_OK;
+    pf_err err = PF_E_DEVICE;
+    size_t ncell = (size_t)g->nx * g->ny;
+    cl_ulong *t = table(&b->tab, &b->ntab, 2 * n);
+    if (!t) return PF_E_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (!in_mem(b, masks[i], ncell) || !in_mem(b, dists[i], ncell * sizeof(float))) return PF_E_INVAL;
+        t[2 * i] = off_of(b, masks[i]);
+        t[2 * i + 1] = off_of(b, dists[i]);
+    }
+    cl_mem tb;
+    pf_cl_lock(c->cl);
+    BNEED(tb, X_TAB, 2 * n * sizeof *t);
+    CK(to_device(c, b));
+    CK(put_table(c, tb, t, 2 * n));
+    CK(edt_enqueue(c, b, g, b->mem, tb, n));
+    CK(to_host(c, b));
+    err = PF_E_OK;
+done:
+    pf_cl_unlock(c->cl);
+    return err;
+}
+
+/* Offset of window field k of layer i, NONE_OFF when absent; 0 when it is not in the memory (checked). */
+static int win_offsets(const cl_batch *b, const float *const *win, size_t i, size_t ncell, cl_ulong off[7])
+{
+    for (int k = 0; k < 7; k++) {
+        const float *w = win[7 * i + k];
+        if (w && !in_mem(b, w, ncell * sizeof(float))) return 0;
+        off[k] = w ? off_of(b, w) : NONE_OFF;
+    }
+    return win[7 * i + 3] != NULL;
+}
+
+static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf_classify_params *p,
+                              size_t nlayers, size_t n, const uint32_t *layers, const float *const *win,
+                              float *const *mtop, float *const *mbot, uint8_t *ht, uint8_t *hb)
+{
+    (void)nlayers;
+    cl_ctx *c = ctx;
+    cl_batch *b = batch;
+    if (!n) return PF_E_OK;
+    pf_err err = PF_E_DEVICE;
+    size_t ncell = (size_t)g->nx * g->ny;
+    cl_ulong *t = table(&b->tab, &b->ntab, 6 * n), *t2 = table(&b->tab2, &b->ntab2, 4 * n);
+    cl_int *flags = malloc(2 * n * sizeof *flags);
+    if (!t || !t2 || !flags) {
+        free(flags);
+        return PF_E_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cl_ulong off[7];
+        if (!win_offsets(b, win, i, ncell, off) || !in_mem(b, mtop[i], ncell * sizeof(float)) ||
+            !in_mem(b, mbot[i], ncell * sizeof(float))) {
+            free(flags);
+            return PF_E_INVAL;
+        }
+        t[6 * i] = off[2];
+        t[6 * i + 1] = off[3];
+        t[6 * i + 2] = off[4];
+        t[6 * i + 3] = layers[i];
+        t[6 * i + 4] = 2 * i * ncell;
+        t[6 * i + 5] = (2 * i + 1) * ncell;
+    }
+    cl_uint nl = (cl_uint)n, nn = (cl_uint)ncell;
+    cl_float fill_lo = p->fill_lo;
+    cl_mem tb, tb2, sd, fl;
+    pf_cl_lock(c->cl);
+    BNEED(tb, X_TAB, 6 * n * sizeof *t);
+    BNEED(sd, X_SEEDS, 2 * n * ncell);
+    BNEED(fl, X_FLAGS, 2 * n * sizeof *flags);
+    CK(to_device(c, b));
+    CK(put_table(c, tb, t, 6 * n));
+    CK(zero(c, fl, 2 * n * sizeof *flags));
+    ARG(K_SEEDS_B, 0, b->mem);
+    ARG(K_SEEDS_B, 1, tb);
+    ARG(K_SEEDS_B, 2, nl);
+    ARG(K_SEEDS_B, 3, nn);
+    ARG(K_SEEDS_B, 4, fill_lo);
+    ARG(K_SEEDS_B, 5, sd);
+    ARG(K_SEEDS_B, 6, fl);
+    CK(run(c, K_SEEDS_B, n * ncell));
+    CK(get(c, fl, flags, 2 * n * sizeof *flags)); /* blocking: which seed masks need a distance field */
+    size_t ne = 0;
+    for (size_t i = 0; i < n; i++) {
+        ht[i] = flags[2 * i] != 0;
+        hb[i] = flags[2 * i + 1] != 0;
+        if (ht[i]) t2[2 * ne] = t[6 * i + 4], t2[2 * ne + 1] = off_of(b, mtop[i]), ne++;
+        if (hb[i]) t2[2 * ne] = t[6 * i + 5], t2[2 * ne + 1] = off_of(b, mbot[i]), ne++;
+    }
+    if (ne) {
+        BNEED(tb2, X_TAB2, 2 * ne * sizeof *t2);
+        CK(put_table(c, tb2, t2, 2 * ne));
+        CK(edt_enqueue(c, b, g, sd, tb2, ne));
+    }
+    CK(to_host(c, b));
+    err = PF_E_OK;
+done:
+    pf_cl_unlock(c->cl);
+    free(flags);
+    return err;
+}
+
+static pf_err cl_classify_batch(void *ctx, void *batch, const pf_grid *g, const pf_classify_params *p,
+                                size_t nlayers, size_t n, const uint32_t *layers, const float *const *win,
+                                const float *const *mt, const float *const *mb, const uint8_t *const *below,
+                                uint8_t *const *out)
+{
+    (void)nlayers;
+    cl_ctx *c = ctx;
+    cl_batch *b = batch;
+    if (!n) return PF_E_OK;
+    pf_err err = PF_E_DEVICE;
+    size_t ncell = (size_t)g->nx * g->ny;
+    cl_ulong *t = table(&b->tab, &b->ntab, 13 * n);
+    if (!t) return PF_E_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        cl_ulong *e = t + 13 * i;
+        if (!win_offsets(b, win, i, ncell, e) || (mt[i] && !in_mem(b, mt[i], ncell * sizeof(float))) ||
+            (mb[i] && !in_mem(b, mb[i], ncell * sizeof(float))) || (below[i] && !in_mem(b, below[i], ncell)) ||
+            !in_mem(b, out[i], ncell))
+            return PF_E_INVAL;
+        e[7] = mt[i] ? off_of(b, mt[i]) : 0;
+        e[8] = mb[i] ? off_of(b, mb[i]) : 0;
+        e[9] = below[i] ? off_of(b, below[i]) : 0;
+        e[10] = off_of(b, out[i]);
+        e[11] = layers[i];
+        e[12] = (mt[i] ? 1u : 0u) | (mb[i] ? 2u : 0u) | (below[i] ? 4u : 0u);
+    }
+    cl_uint nl = (cl_uint)n, nn = (cl_uint)ncell;
+    cl_params cp = kparams(p, g);
+    cl_mem tb;
+    pf_cl_lock(c->cl);
+    BNEED(tb, X_TAB, 13 * n * sizeof *t);
+    CK(to_device(c, b));
+    CK(put_table(c, tb, t, 13 * n));
+    ARG(K_CLASSIFY_B, 0, b->mem);
+    ARG(K_CLASSIFY_B, 1, tb);
+    ARG(K_CLASSIFY_B, 2, nl);
+    ARG(K_CLASSIFY_B, 3, nn);
+    ARG(K_CLASSIFY_B, 4, cp);
+    CK(run(c, K_CLASSIFY_B, ncell));
+    CK(to_host(c, b));
+    err = PF_E_OK;
+done:
+    pf_cl_unlock(c->cl);
+    return err;
+}
+
+static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf_classify_params *p, size_t n,
+                              const uint32_t *layers, const float *const *dist, const uint8_t *const *cls,
+                              pf_layer_cells *const *out)
+{
+    cl_ctx *c = ctx;
+    cl_batch *b = batch;
+    if (!n) return PF_E_OK;
+    pf_err err = PF_E_DEVICE;
+    size_t ncell = (size_t)g->nx * g->ny, nsum = (size_t)g->ny * 10;
+    cl_ulong *t = table(&b->tab, &b->ntab, 4 * n);
+    cl_uint *acc = malloc(n * ACC_N * sizeof *acc);
+    float *sums = malloc(n * nsum * sizeof *sums);
+    if (!t || !acc || !sums) {
+        err = PF_E_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!in_mem(b, cls[i], ncell) || !in_mem(b, dist[i], ncell * sizeof(float))) {
+            err = PF_E_INVAL;
+            goto out;
+        }
+        t[4 * i] = off_of(b, cls[i]);
+        t[4 * i + 1] = off_of(b, dist[i]);
+        t[4 * i + 2] = layers[i];
+        t[4 * i + 3] = layers[i] & 1;
+    }
+    cl_uint nl = (cl_uint)n, nx = g->nx, ny = g->ny;
+    cl_params cp = kparams(p, g);
+    cl_float step = g->cell * 1.41421356f, edge[PF_HIST_BINS + 1];
+    for (int k = 0; k <= PF_HIST_BINS; k++)
+        edge[k] = pf_hist_edge(k);
+    cl_mem tb, ab, eb, sb;
+    pf_cl_lock(c->cl);
+    BNEED(tb, X_TAB, 4 * n * sizeof *t);
+    BNEED(ab, X_ACC, n * ACC_N * sizeof *acc);
+    BNEED(eb, X_EDGE, sizeof edge);
+    BNEED(sb, X_SUMS, n * nsum * sizeof *sums);
+    CK(to_device(c, b));
+    CK(put_table(c, tb, t, 4 * n));
+    CK(put(c, eb, edge, sizeof edge));
+    CK(zero(c, ab, n * ACC_N * sizeof *acc));
+    ARG(K_REDUCE_B, 0, b->mem);
+    ARG(K_REDUCE_B, 1, tb);
+    ARG(K_REDUCE_B, 2, nl);
+    ARG(K_REDUCE_B, 3, nx);
+    ARG(K_REDUCE_B, 4, ny);
+    ARG(K_REDUCE_B, 5, step);
+    ARG(K_REDUCE_B, 6, eb);
+    ARG(K_REDUCE_B, 7, ab);
+    CK(run(c, K_REDUCE_B, n * ((size_t)nx + ny - 1)));
+    ARG(K_AREAS_B, 0, b->mem);
+    ARG(K_AREAS_B, 1, tb);
+    ARG(K_AREAS_B, 2, nl);
+    ARG(K_AREAS_B, 3, nx);
+    ARG(K_AREAS_B, 4, ny);
+    ARG(K_AREAS_B, 5, cp);
+    ARG(K_AREAS_B, 6, sb);
+    CK(run(c, K_AREAS_B, n * (size_t)ny));
+    CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), ab, CL_FALSE, 0, n * ACC_N * sizeof *acc, acc, 0, NULL, NULL));
+    CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), sb, CL_FALSE, 0, n * nsum * sizeof *sums, sums, 0, NULL, NULL));
+    CK(to_host(c, b)); /* waits for the reads too (in-order queue) */
+    for (size_t i = 0; i < n; i++)
+        reduce_finish(g, acc + i * ACC_N, sums + i * nsum, out[i]);
+    err = PF_E_OK;
+done:
+    pf_cl_unlock(c->cl);
+out:
+    free(acc);
+    free(sums);
     return err;
 }
 
@@ -494,6 +972,9 @@ pf_err pf_backend_opencl_create(const pf_cl_opts *o, pf_backend **out, pf_errbuf
     clGetDeviceInfo(pf_cl_device(c->cl), CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp, &fp, NULL);
     const char *opts =
         (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) ? "-cl-fp32-correctly-rounded-divide-sqrt" : "";
+    cl_bool unified = CL_FALSE;
+    clGetDeviceInfo(pf_cl_device(c->cl), CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified, NULL);
+    c->unified = unified == CL_TRUE;
     cl_program prog;
     if ((err = pf_cl_program_get(c->cl, "estimate.cl", opts, &prog, eb))) goto fail;
     for (int k = 0; k < K_N; k++) {
@@ -515,6 +996,13 @@ pf_err pf_backend_opencl_create(const pf_cl_opts *o, pf_backend **out, pf_errbuf
                        .classify = cl_classify,
                        .margin_seeds = cl_margin_seeds,
                        .reduce = cl_reduce,
+                       .batch_open = c->unified ? cl_batch_open : NULL,
+                       .batch_close = c->unified ? cl_batch_close : NULL,
+                       .raster_batch = c->unified ? cl_raster_batch : NULL,
+                       .edt_batch = c->unified ? cl_edt_batch : NULL,
+                       .margin_batch = c->unified ? cl_margin_batch : NULL,
+                       .classify_batch = c->unified ? cl_classify_batch : NULL,
+                       .reduce_batch = c->unified ? cl_reduce_batch : NULL,
                        .destroy = cl_destroy};
     *out = be;
     return PF_E_OK;

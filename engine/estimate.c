@@ -546,6 +546,97 @@ static void contour_work(void *arg, unsigned tid)
                       j->counts[l], j->p, l == 0, &j->cs[tid], &j->layers[l]);
 }
 
+/* Argument arrays for a backend's batch stages (engine/backend.h), sized for one batch of the driver. */
+typedef struct batch_args {
+    uint8_t **m;        /* masks or classes written */
+    const uint8_t **cm; /* masks or classes read, classes below */
+    float **f, **f2;    /* fields written: distances, top / bottom margins */
+    const float **cf;   /* fields read: distances, top margins */
+    const float **cf2;  /* bottom margins */
+    const float **win;  /* 7 per layer */
+    uint8_t *ht, *hb;   /* margin flags out */
+    uint32_t *ls;       /* layers of a pending classify */
+    pf_layer_cells **o; /* reduce results */
+} batch_args;
+
+static void batch_args_free(batch_args *a)
+{
+    free(a->m);
+    free(a->cm);
+    free(a->f);
+    free(a->f2);
+    free(a->cf);
+    free(a->cf2);
+    free(a->win);
+    free(a->ht);
+    free(a->hb);
+    free(a->ls);
+    free(a->o);
+}
+
+/* Arrays for up to n layers; 0 when out of memory (free with batch_args_free either way). */
+static int batch_args_init(batch_args *a, size_t n)
+{
+    a->m = malloc(n * sizeof *a->m);
+    a->cm = malloc(n * sizeof *a->cm);
+    a->f = malloc(n * sizeof *a->f);
+    a->f2 = malloc(n * sizeof *a->f2);
+    a->cf = malloc(n * sizeof *a->cf);
+    a->cf2 = malloc(n * sizeof *a->cf2);
+    a->win = malloc(7 * n * sizeof *a->win);
+    a->ht = malloc(n);
+    a->hb = malloc(n);
+    a->ls = malloc(n * sizeof *a->ls);
+    a->o = malloc(n * sizeof *a->o);
+    return a->m && a->cm && a->f && a->f2 && a->cf && a->cf2 && a->win && a->ht && a->hb && a->ls && a->o;
+}
+
+/* The margins of the n layers (of the current batch) in one batch call: margin() for each. */
+static pf_err margin_batch(drive *d, void *bt, batch_args *a, const uint32_t *ls, size_t n)
+{
+    const pf_backend *be = d->be;
+    if (!n) return PF_E_OK;
+    for (size_t i = 0; i < n; i++) {
+        size_t s = ls[i] - d->b0;
+        window(d, ls[i], a->win + 7 * i);
+        a->f[i] = d->mtop + s * d->stride;
+        a->f2[i] = d->mbot + s * d->stride;
+    }
+    pf_err err = be->margin_batch(be->ctx, bt, d->g, d->cp, d->nl, n, ls, a->win, a->f, a->f2, a->ht, a->hb);
+    if (err) return err;
+    for (size_t i = 0; i < n; i++) {
+        d->ht[ls[i] - d->b0] = a->ht[i];
+        d->hb[ls[i] - d->b0] = a->hb[i];
+    }
+    return PF_E_OK;
+}
+
+/* Classifies the np pending layers a->ls (in layer order) in one batch call, then notes which equal the classes
+ * of layer l − 2, as the per-layer loop does after each classify. */
+static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint8_t *same2)
+{
+    const pf_backend *be = d->be;
+    size_t n = *np;
+    if (!n) return PF_E_OK;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = a->ls[i], s = l - d->b0;
+        window(d, l, a->win + 7 * i);
+        a->cf[i] = d->ht[s] ? d->mtop + s * d->stride : NULL;
+        a->cf2[i] = d->hb[s] ? d->mbot + s * d->stride : NULL;
+        a->cm[i] = l ? cls_of(d, l - 1) : NULL;
+        a->m[i] = cls_of(d, l);
+    }
+    pf_err err = be->classify_batch(be->ctx, bt, d->g, d->cp, d->nl, n, a->ls, a->win, a->cf, a->cf2, a->cm,
+                                    a->m);
+    if (err) return err;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = a->ls[i];
+        same2[l] = l >= 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
+    }
+    *np = 0;
+    return PF_E_OK;
+}
+
 /* Stages 3–6 for every layer on the team's threads; results do not depend on the count. Prismatic parts
  * repeat the same slice for hundreds of layers, so two shortcuts, both exact: a mask equal to the previous
  * layer's reuses its distance field; and a layer whose whole 7-layer window holds the same slices as the
@@ -555,7 +646,10 @@ static void contour_work(void *arg, unsigned tid)
  * per batch, so the shortcuts take the same decisions for any thread count. A batch runs: rasters (parallel),
  * mask comparisons and ids, distance fields of the new masks (parallel), margin fields of the layers that
  * cannot be copies (parallel), classify in layer order (it reads the layer below), then reduce (parallel).
- * Errors: NOMEM and the backend's. */
+ * A backend with batch stages (engine/backend.h) gets each phase of a batch in one call on the calling thread
+ * instead, and batches of about BATCH_CELLS whatever the thread count; the decisions are the same: classify
+ * calls gather consecutive layers and end before a layer whose copy decision needs the classes of the layers
+ * before it (same2), so those are known exactly as in the per-layer loop. Errors: NOMEM and the backend's. */
 static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classify_params *cp, size_t nl,
                          const float *segs, const uint32_t *offs, const uint32_t *counts, team *t,
                          layer_stat *layers)
@@ -563,9 +657,12 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     size_t ncell = (size_t)g->nx * g->ny;
     unsigned threads = t->n;
     size_t batch = 1;
-    if (threads > 1) {
+    int batched = be->batch_open && be->batch_close && be->raster_batch && be->edt_batch && be->margin_batch &&
+                  be->classify_batch && be->reduce_batch;
+    if (threads > 1 || batched) {
         batch = BATCH_CELLS / ncell;
         if (batch < threads) batch = threads;
+        if (batch < 1) batch = 1;
         if (batch > BATCH_MAX) batch = BATCH_MAX;
     }
     if (batch > nl) batch = nl;
@@ -605,9 +702,17 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     uint8_t *same2 = calloc(nl, 1);          /* classes equal to those of layer l − 2 */
     uint32_t *items = malloc((batch + 3) * sizeof *items);
     uint8_t *eq = malloc(batch + 3), *copied = malloc(batch);
-    if (!arena || !d.ht || !d.hb || !sid || !same2 || !items || !eq || !copied) {
+    batch_args ba = {0};
+    void *bt = NULL; /* the backend's batch state, when it runs batches */
+    if (!arena || !d.ht || !d.hb || !sid || !same2 || !items || !eq || !copied ||
+        (batched && !batch_args_init(&ba, batch + 3))) {
         err = PF_E_NOMEM;
         goto done;
+    }
+    if (batched && (err = be->batch_open(be->ctx, arena, arena_len, &bt))) {
+        bt = NULL;
+        if (err != PF_E_UNSUPPORTED) goto done;
+        err = PF_E_OK; /* the per-layer stages, on the same device */
     }
     size_t ready = 0; /* layers [0, ready) have distance fields */
     uint32_t next_id = 1;
@@ -616,7 +721,14 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
         d.b0 = b0;
         for (size_t k = ready; k < need; k++)
             items[n++] = (uint32_t)k;
-        if ((err = drive_phase(&d, t, PH_RASTER, items, n))) goto done;
+        if (bt) {
+            for (size_t i = 0; i < n; i++)
+                ba.m[i] = mask_of(&d, items[i]);
+            err = be->raster_batch(be->ctx, bt, g, segs, offs, counts, n, items, ba.m);
+        } else {
+            err = drive_phase(&d, t, PH_RASTER, items, n);
+        }
+        if (err) goto done;
         n = 0;
         for (size_t k = ready; k < need; k++) {
             eq[k - ready] = k > 0 && !memcmp(mask_of(&d, k), mask_of(&d, k - 1), ncell);
@@ -627,23 +739,42 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                 items[n++] = (uint32_t)k;
             }
         }
-        if ((err = drive_phase(&d, t, PH_EDT, items, n))) goto done;
+        if (bt) {
+            for (size_t i = 0; i < n; i++) {
+                ba.cm[i] = mask_of(&d, items[i]);
+                ba.f[i] = dist_of(&d, items[i]);
+            }
+            err = be->edt_batch(be->ctx, bt, g, n, ba.cm, ba.f);
+        } else {
+            err = drive_phase(&d, t, PH_EDT, items, n);
+        }
+        if (err) goto done;
         for (size_t k = ready; k < need; k++)
             if (eq[k - ready]) memcpy(dist_of(&d, k), dist_of(&d, k - 1), ncell * sizeof *d.dist);
         ready = need;
         n = 0;
         for (size_t l = b0; l < b1; l++)
             if (!window_repeats(sid, nl, l)) items[n++] = (uint32_t)l;
-        if ((err = drive_phase(&d, t, PH_MARGIN, items, n))) goto done;
+        err = bt ? margin_batch(&d, bt, &ba, items, n) : drive_phase(&d, t, PH_MARGIN, items, n);
+        if (err) goto done;
         n = 0;
+        size_t np = 0; /* batch stages: layers waiting for classify (in ba.ls) */
         for (size_t l = b0; l < b1; l++) {
             size_t s = l - b0;
             uint8_t *cls = cls_of(&d, l);
             int rep = window_repeats(sid, nl, l);
+            if (rep && bt && (err = classify_flush(&d, bt, &ba, &np, same2))) goto done; /* same2[l − 1] */
             copied[s] = rep && same2[l - 1];
             if (copied[s]) {
                 memcpy(cls, cls_of(&d, l - 2), ncell);
                 same2[l] = 1;
+                continue;
+            }
+            if (bt) {
+                uint32_t one = (uint32_t)l;
+                if (rep && (err = margin_batch(&d, bt, &ba, &one, 1))) goto done;
+                ba.ls[np++] = (uint32_t)l;
+                items[n++] = (uint32_t)l;
                 continue;
             }
             if (rep && (err = margin(&d, l, 0))) goto done; /* skipped above as a likely copy */
@@ -655,11 +786,24 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
             same2[l] = l >= 2 && !memcmp(cls, cls_of(&d, l - 2), ncell);
             items[n++] = (uint32_t)l;
         }
-        if ((err = drive_phase(&d, t, PH_REDUCE, items, n))) goto done;
+        if (bt) {
+            if ((err = classify_flush(&d, bt, &ba, &np, same2))) goto done;
+            for (size_t i = 0; i < n; i++) {
+                ba.cf[i] = dist_of(&d, items[i]);
+                ba.cm[i] = cls_of(&d, items[i]);
+                ba.o[i] = &layers[items[i]].cells;
+            }
+            err = be->reduce_batch(be->ctx, bt, g, cp, n, items, ba.cf, ba.cm, ba.o);
+        } else {
+            err = drive_phase(&d, t, PH_REDUCE, items, n);
+        }
+        if (err) goto done;
         for (size_t l = b0; l < b1; l++)
             if (copied[l - b0]) layers[l].cells = layers[l - 2].cells;
     }
 done:
+    if (bt) be->batch_close(be->ctx, bt);
+    batch_args_free(&ba);
     pf_big_free(arena, arena_len);
     free(d.ht);
     free(d.hb);

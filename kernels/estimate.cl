@@ -99,11 +99,10 @@ __kernel void slice_holes(__global const uint *fill, __global const uint *offset
  * all segments, adds the windings into its own delta rows (no atomics: nobody else writes them) and prefix-sums
  * them. The crossing arithmetic is the scalar backend's, expression by expression. ---- */
 
-__kernel void raster_rows(__global const float *segs, uint nsegs, float x0, float y0, float inv, uint nx, uint ny,
-                          uint band, __global int *delta, __global uchar *mask)
+/* Rows [lo, hi) of one layer: delta and mask are the layer's. */
+static void raster_band(__global const float *segs, uint nsegs, float x0, float y0, float inv, uint nx, uint ny,
+                        long lo, long hi, __global int *delta, __global uchar *mask)
 {
-    long lo = (long)get_global_id(0) * band, hi = min(lo + (long)band, (long)ny);
-    if (lo >= (long)ny) return;
     for (size_t i = (size_t)lo * (nx + 1); i < (size_t)hi * (nx + 1); i++) delta[i] = 0;
     for (uint i = 0; i < nsegs; i++) {
         __global const float *s = segs + (size_t)SEG * i;
@@ -133,14 +132,66 @@ __kernel void raster_rows(__global const float *segs, uint nsegs, float x0, floa
     }
 }
 
+__kernel void raster_rows(__global const float *segs, uint nsegs, float x0, float y0, float inv, uint nx, uint ny,
+                          uint band, __global int *delta, __global uchar *mask)
+{
+    long lo = (long)get_global_id(0) * band, hi = min(lo + (long)band, (long)ny);
+    if (lo >= (long)ny) return;
+    raster_band(segs, nsegs, x0, y0, inv, nx, ny, lo, hi, delta, mask);
+}
+
+/* Batch form, in two passes. raster_segs_b: item = segment; it adds its windings at the crossings of every row
+ * centre it spans into its layer's delta rows (atomics: segments of a layer share rows), so the work is the
+ * crossings, not bands × segments. seg_layer gives each segment's index in the batch (NONE_U: not rasterized);
+ * delta has ny·(nx + 1) entries per batch layer and is all zero between calls. raster_scan_b: item = layer × row;
+ * prefix-sums the row into the mask at byte offset tab[i] of mem and zeroes the delta row again. The crossing
+ * arithmetic is raster_band's. */
+#define NONE_U 0xffffffffu
+
+__kernel void raster_segs_b(__global const float *segs, __global const uint *seg_layer, uint nsegs, float x0,
+                            float y0, float inv, uint nx, uint ny, __global int *delta)
+{
+    uint k = get_global_id(0);
+    if (k >= nsegs || seg_layer[k] == NONE_U) return;
+    __global const float *s = segs + (size_t)SEG * k;
+    __global int *dl = delta + (size_t)seg_layer[k] * ny * (nx + 1);
+    float ya = (s[1] - y0) * inv - 0.5f, yb = (s[3] - y0) * inv - 0.5f;
+    if (ya == yb) return;
+    float ylo = fmin(ya, yb), yhi = fmax(ya, yb);
+    long r0 = max((long)ceil(ylo), 0L), r1 = min((long)ceil(yhi), (long)ny); /* rows r with ylo <= r < yhi */
+    int w = yb < ya ? 1 : -1;
+    float xa = (s[0] - x0) * inv - 0.5f, xb = (s[2] - x0) * inv - 0.5f;
+    for (long r = r0; r < r1; r++) {
+        float x = xa + (xb - xa) * (((float)r - ya) / (yb - ya));
+        long c = (long)ceil(x);
+        if (c < 0) c = 0;
+        if (c > (long)nx) c = (long)nx;
+        atomic_add(&dl[(size_t)r * (nx + 1) + (size_t)c], w);
+    }
+}
+
+__kernel void raster_scan_b(__global const ulong *tab, uint nlay, uint nx, uint ny, __global int *delta,
+                            __global uchar *mem)
+{
+    size_t gid = get_global_id(0), i = gid / ny, r = gid % ny;
+    if (i >= nlay) return;
+    __global int *d = delta + (i * ny + r) * (nx + 1);
+    __global uchar *m = mem + tab[i] + r * nx;
+    int acc = 0;
+    for (uint c = 0; c < nx; c++) {
+        acc += d[c];
+        d[c] = 0;
+        m[c] = acc != 0;
+    }
+    d[nx] = 0;
+}
+
 /* ---- stage 4: EDT: binary column distances (one item per column), then FH along rows (one item per row) with
  * exact integer arithmetic: every value is an integer square below 2^24, and intersections are compared as
  * fractions in 64-bit integers, so no double precision is needed. ---- */
 
-__kernel void edt_columns(__global const uchar *mask, uint nx, uint ny, __global float *g)
+static void edt_column(__global const uchar *mask, uint nx, uint ny, uint c, __global float *g)
 {
-    uint c = get_global_id(0);
-    if (c >= nx) return;
     float prev = NO_SITE;
     for (uint r = 0; r < ny; r++) {
         size_t i = (size_t)r * nx + c;
@@ -163,11 +214,9 @@ static long bnum(int a, long fa, int b, long fb)
     return fb + (long)b * b - fa - (long)a * a;
 }
 
-__kernel void edt_rows(__global const uchar *mask, uint nx, uint ny, float cell, __global float *g, __global int *vv,
-                       __global int *ff)
+static void edt_row(__global const uchar *mask, uint nx, float cell, uint r, __global float *g, __global int *vv,
+                    __global int *ff)
 {
-    uint r = get_global_id(0);
-    if (r >= ny) return;
     __global float *d = g + (size_t)r * nx;
     __global const uchar *m = mask + (size_t)r * nx;
     __global int *v = vv + (size_t)r * nx, *f = ff + (size_t)r * nx;
@@ -203,6 +252,39 @@ __kernel void edt_rows(__global const uchar *mask, uint nx, uint ny, float cell,
     }
 }
 
+__kernel void edt_columns(__global const uchar *mask, uint nx, uint ny, __global float *g)
+{
+    uint c = get_global_id(0);
+    if (c < nx) edt_column(mask, nx, ny, c, g);
+}
+
+__kernel void edt_rows(__global const uchar *mask, uint nx, uint ny, float cell, __global float *g, __global int *vv,
+                       __global int *ff)
+{
+    uint r = get_global_id(0);
+    if (r < ny) edt_row(mask, nx, cell, r, g, vv, ff);
+}
+
+/* Batch forms: tab holds 2 entries per field: the mask's byte offset in src and the distance field's in mem (src and
+ * mem may be the same buffer). Columns: item = field × column; rows: item = field × row, with nx·ny entries of
+ * scratch per field in vv and ff. */
+__kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab, uint nlay, uint nx, uint ny,
+                            __global uchar *mem)
+{
+    size_t gid = get_global_id(0), i = gid / nx;
+    if (i >= nlay) return;
+    edt_column(src + tab[2 * i], nx, ny, (uint)(gid % nx), (__global float *)(mem + tab[2 * i + 1]));
+}
+
+__kernel void edt_rows_b(__global const uchar *src, __global const ulong *tab, uint nlay, uint nx, uint ny,
+                         float cell, __global uchar *mem, __global int *vv, __global int *ff)
+{
+    size_t gid = get_global_id(0), i = gid / ny, n = (size_t)nx * ny;
+    if (i >= nlay) return;
+    edt_row(src + tab[2 * i], nx, cell, (uint)(gid % ny), (__global float *)(mem + tab[2 * i + 1]), vv + i * n,
+            ff + i * n);
+}
+
 /* ---- stage 5: margin seeds and classify, one item per cell ---- */
 
 /* need, wk, wkd: the sparse-width probe (host-computed as the scalar backend's wide_enough computes them). */
@@ -228,33 +310,30 @@ static int wide_enough(__global const float *d, uint i, params p)
     return 0;
 }
 
-/* The 7-layer window arrives as one buffer of 7 fields; present is a bit mask of the layers that exist. */
-#define DK(k, i) ((present >> (k) & 1) ? win[(size_t)(k) * n + (i)] : -1.0f)
+#define NONE ((ulong)-1)
 
-__kernel void margin_seeds(__global const float *win, uint present, uint n, uint layer, float fill_lo,
-                           __global uchar *top, __global uchar *bot, __global int *flags)
+/* Distance of layer k of a window at cell i: field k starts off[k] bytes into mem, or is absent (NONE: −1). */
+static float dk(__global const uchar *mem, const ulong *off, int k, uint i)
 {
-    uint i = get_global_id(0);
-    if (i >= n) return;
-    int fill = layer > 0 && win[3 * (size_t)n + i] >= fill_lo;
-    int t = fill && DK(4, i) <= 0.0f, b = fill && DK(2, i) <= 0.0f;
-    top[i] = !t;
-    bot[i] = !b;
-    if (t) atomic_or(&flags[0], 1);
-    if (b) atomic_or(&flags[1], 1);
+    return off[k] == NONE ? -1.0f : ((__global const float *)(mem + off[k]))[i];
 }
 
-__kernel void classify(__global const float *win, uint present, uint n, uint layer, params p,
-                       __global const float *mt, __global const float *mb, uint have /* 1 top, 2 bot, 4 below */,
-                       __global const uchar *below, __global uchar *out)
+/* Top and bottom seed of cell i: bit 0 top, bit 1 bottom. */
+static uint seeds_of(__global const uchar *mem, const ulong *off, uint i, uint layer, float fill_lo)
 {
-    uint i = get_global_id(0);
-    if (i >= n) return;
-    float d = win[3 * (size_t)n + i], hc = 0.5f * p.cell;
-    if (d <= 0.0f) {
-        out[i] = 0;
-        return;
-    }
+    int fill = layer > 0 && dk(mem, off, 3, i) >= fill_lo;
+    int t = fill && dk(mem, off, 4, i) <= 0.0f, b = fill && dk(mem, off, 2, i) <= 0.0f;
+    return (uint)t | (uint)b << 1;
+}
+
+/* The class of cell i. have: 1 mt holds the top margin field, 2 mb the bottom one, 4 below the classes of the layer
+ * below (the others are not read). */
+static uchar classify_cell(__global const uchar *mem, const ulong *off, uint i, uint layer, params p,
+                           __global const float *mt, __global const float *mb, uint have,
+                           __global const uchar *below)
+{
+    float d = dk(mem, off, 3, i), hc = 0.5f * p.cell;
+    if (d <= 0.0f) return 0;
     uint c = CELL_INSIDE, fill = 0;
     if (layer == 0) {
         float e = d - p.l0_shift;
@@ -265,26 +344,92 @@ __kernel void classify(__global const float *win, uint present, uint n, uint lay
         if (d > p.ext_lo && d <= p.ext_hi) c |= WALL_EXT;
         else if (d > p.ext_hi && d <= p.int_hi) c |= WALL_INT;
         if (d + hc > p.fill_print_lo) {
-            if (DK(4, i) <= 0.0f || ((have & 1) && mt[i] <= p.margin)) {
+            if (dk(mem, off, 4, i) <= 0.0f || ((have & 1) && mt[i] <= p.margin)) {
                 fill = FILL_TOP;
-            } else if (DK(2, i) <= 0.0f || ((have & 2) && mb[i] <= p.margin)) {
+            } else if (dk(mem, off, 2, i) <= 0.0f || ((have & 2) && mb[i] <= p.margin)) {
                 fill = FILL_BRIDGE;
             } else {
-                int solid = DK(0, i) <= 0.0f || DK(6, i) <= 0.0f;
+                int solid = dk(mem, off, 0, i) <= 0.0f || dk(mem, off, 6, i) <= 0.0f;
                 for (int k = 1; k <= 5 && !solid; k++) {
                     if (k == 3) continue;
                     long j = (long)layer - 3 + k;
-                    float dj = DK(k, i);
+                    float dj = dk(mem, off, k, i);
                     solid = j == 0 || (dj < p.fill_lo && d - dj >= p.shell_min_width);
                 }
-                if (!solid && !wide_enough(win + 3 * (size_t)n, i, p)) solid = 1;
+                if (!solid && !wide_enough((__global const float *)(mem + off[3]), i, p)) solid = 1;
                 if (!solid) fill = FILL_SPARSE;
                 else if ((have & 4) && ((below[i] & FILL_MASK) >> FILL_SHIFT) == FILL_SPARSE) fill = FILL_IBRIDGE;
                 else fill = FILL_SOLID;
             }
         }
     }
-    out[i] = (uchar)(c | fill << FILL_SHIFT);
+    return (uchar)(c | fill << FILL_SHIFT);
+}
+
+/* The per-layer forms: the 7-layer window arrives as one buffer of 7 fields; present is a bit mask of the layers
+ * that exist. */
+static void window_offsets(uint present, uint n, ulong *off)
+{
+    for (int k = 0; k < 7; k++) off[k] = (present >> k & 1) ? (ulong)k * n * sizeof(float) : NONE;
+}
+
+__kernel void margin_seeds(__global const float *win, uint present, uint n, uint layer, float fill_lo,
+                           __global uchar *top, __global uchar *bot, __global int *flags)
+{
+    uint i = get_global_id(0);
+    if (i >= n) return;
+    ulong off[7];
+    window_offsets(present, n, off);
+    uint tb = seeds_of((__global const uchar *)win, off, i, layer, fill_lo);
+    top[i] = !(tb & 1);
+    bot[i] = !(tb & 2);
+    if (tb & 1) atomic_or(&flags[0], 1);
+    if (tb & 2) atomic_or(&flags[1], 1);
+}
+
+__kernel void classify(__global const float *win, uint present, uint n, uint layer, params p,
+                       __global const float *mt, __global const float *mb, uint have /* 1 top, 2 bot, 4 below */,
+                       __global const uchar *below, __global uchar *out)
+{
+    uint i = get_global_id(0);
+    if (i >= n) return;
+    ulong off[7];
+    window_offsets(present, n, off);
+    out[i] = classify_cell((__global const uchar *)win, off, i, layer, p, mt, mb, have, below);
+}
+
+/* Batch forms; every field is a byte offset into mem. Seeds: item = layer × cell; tab holds 6 entries per layer:
+ * the window's fields 2, 3, 4 (NONE when absent), the layer, and the top and bottom seed masks' offsets in seeds;
+ * flags gets 2 per layer. */
+__kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint n, float fill_lo,
+                             __global uchar *seeds, __global int *flags)
+{
+    size_t gid = get_global_id(0), l = gid / n;
+    if (l >= nlay) return;
+    uint i = (uint)(gid % n);
+    __global const ulong *t = tab + 6 * l;
+    ulong off[7] = {NONE, NONE, t[0], t[1], t[2], NONE, NONE};
+    uint tb = seeds_of(mem, off, i, (uint)t[3], fill_lo);
+    seeds[t[4] + i] = !(tb & 1);
+    seeds[t[5] + i] = !(tb & 2);
+    if (tb & 1) atomic_or(&flags[2 * l], 1);
+    if (tb & 2) atomic_or(&flags[2 * l + 1], 1);
+}
+
+/* Classify: item = cell, looping over the layers in order (a layer's `below` may be the previous one's output, and
+ * classify reads it at the same cell only). tab holds 13 entries per layer: the window's 7 fields (NONE when
+ * absent), top and bottom margin fields, below, out, the layer and `have`. */
+__kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nlay, uint n, params p)
+{
+    uint i = get_global_id(0);
+    if (i >= n) return;
+    for (uint l = 0; l < nlay; l++) {
+        __global const ulong *t = tab + 13 * (size_t)l;
+        ulong off[7] = {t[0], t[1], t[2], t[3], t[4], t[5], t[6]};
+        uint have = (uint)t[12];
+        mem[t[10] + i] = classify_cell(mem, off, i, (uint)t[11], p, (__global const float *)(mem + t[7]),
+                                       (__global const float *)(mem + t[8]), have, mem + t[9]);
+    }
 }
 
 /* ---- stage 6: reduce, one item per diagonal; integer counters, scaled on the host ---- */
@@ -310,11 +455,9 @@ static int hist_bin(float len, __constant const float *edge)
 }
 
 /* acc: RUN_N × HIST_BINS run counts, then as many run lengths in cells. */
-__kernel void reduce(__global const uchar *cls, uint nx, uint ny, int parity, float step, __constant float *edge,
-                     __global uint *acc)
+static void reduce_diag(__global const uchar *cls, uint nx, uint ny, int parity, float step, __constant float *edge,
+                        __global uint *acc, long s)
 {
-    long s = (long)get_global_id(0) - ((long)ny - 1);
-    if (s >= (long)nx) return;
     long x = s < 0 ? 0 : s, y = s < 0 ? -s : 0;
     if (parity) y = s < 0 ? ((long)ny - 1) + s : (long)ny - 1;
     uint len[RUN_N] = {0, 0, 0, 0, 0, 0};
@@ -341,6 +484,13 @@ __kernel void reduce(__global const uchar *cls, uint nx, uint ny, int parity, fl
     }
 }
 
+__kernel void reduce(__global const uchar *cls, uint nx, uint ny, int parity, float step, __constant float *edge,
+                     __global uint *acc)
+{
+    long s = (long)get_global_id(0) - ((long)ny - 1);
+    if (s < (long)nx) reduce_diag(cls, nx, ny, parity, step, edge, acc, s);
+}
+
 static float overlap(float a, float b, float lo, float hi)
 {
     float x = fmax(a, lo), y = fmin(b, hi);
@@ -350,11 +500,9 @@ static float overlap(float a, float b, float lo, float hi)
 /* Fractional areas, one item per row (float atomics do not exist in OpenCL 1.2): sums[r] gets the row's inside cell
  * count, wall bands 1 and 2 and the 7 fill classes, in cells; the host adds the rows. Bounds as in classify:
  * layer 0 uses the l0 fields and the elephant-foot shift. */
-__kernel void reduce_areas(__global const uchar *cls, __global const float *dist, uint nx, uint ny, params p,
-                           uint layer, __global float *sums)
+static void areas_row(__global const uchar *cls, __global const float *dist, uint nx, params p, uint layer, uint r,
+                      __global float *sums)
 {
-    uint r = get_global_id(0);
-    if (r >= ny) return;
     float hc = 0.5f * p.cell, inv = 1.0f / p.cell;
     float shift = layer == 0 ? p.l0_shift : 0.0f;
     float ext_hi = layer == 0 ? p.l0_ext_hi : p.ext_hi, int_hi = layer == 0 ? p.l0_int_hi : p.int_hi;
@@ -371,4 +519,34 @@ __kernel void reduce_areas(__global const uchar *cls, __global const float *dist
         s[3 + ((c & FILL_MASK) >> FILL_SHIFT)] += overlap(a, b, fill_lo, 1e30f) * inv;
     }
     for (int k = 0; k < 10; k++) sums[(size_t)r * 10 + k] = s[k];
+}
+
+__kernel void reduce_areas(__global const uchar *cls, __global const float *dist, uint nx, uint ny, params p,
+                           uint layer, __global float *sums)
+{
+    uint r = get_global_id(0);
+    if (r < ny) areas_row(cls, dist, nx, p, layer, r, sums);
+}
+
+/* Batch forms: tab holds 4 entries per layer: its classes' and distances' byte offsets in mem, the layer and the
+ * parity; acc gets RUN_N × HIST_BINS × 2 counters per layer (zeroed by the host), sums ny × 10 per layer. Runs: item =
+ * layer × diagonal; areas: item = layer × row. */
+__kernel void reduce_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint nx, uint ny, float step,
+                       __constant float *edge, __global uint *acc)
+{
+    size_t nd = (size_t)nx + ny - 1, gid = get_global_id(0), l = gid / nd;
+    if (l >= nlay) return;
+    __global const ulong *t = tab + 4 * l;
+    reduce_diag(mem + t[0], nx, ny, (int)t[3], step, edge, acc + l * 2 * RUN_N * HIST_BINS,
+                (long)(gid % nd) - ((long)ny - 1));
+}
+
+__kernel void reduce_areas_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint nx, uint ny,
+                             params p, __global float *sums)
+{
+    size_t gid = get_global_id(0), l = gid / ny;
+    if (l >= nlay) return;
+    __global const ulong *t = tab + 4 * l;
+    areas_row(mem + t[0], (__global const float *)(mem + t[1]), nx, p, (uint)t[2], (uint)(gid % ny),
+              sums + l * (size_t)ny * 10);
 }

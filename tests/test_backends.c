@@ -389,6 +389,36 @@ Test(backends, opencl_layer_stages_equal_scalar)
     check_layers(backend("opencl"), "gear.stl", 0.2f);
 }
 
+/* The batch stages (one call per phase and batch of layers, the driver's memory used in place) against the
+ * per-layer stages of the same backend: every layer's sums bit for bit on every test mesh (the prismatic ones
+ * take the classify shortcuts, which the batch path decides between classify calls). */
+Test(backends, opencl_batch_stages_equal_its_layer_stages_on_every_test_mesh)
+{
+    pf_backend *be = backend("opencl");
+    cr_assert_not_null(be->batch_open, "PoCL's CPU device shares host memory: the batch stages are offered");
+    pf_backend per_layer = *be;
+    per_layer.batch_open = NULL;
+    const char *files[64];
+    int nf = test_meshes(files);
+    pf_profile p = pf_profile_default();
+    for (int f = 0; f < nf; f++) {
+        pf_mesh *m = load(files[f]);
+        pf_errbuf eb = {{0}};
+        pf_estimate_cache *a = NULL, *b = NULL;
+        cr_assert_eq(pf_estimate_prepare(m, &p, be, &a, &eb), PF_E_OK, "%s: %s", files[f], eb.msg);
+        cr_assert_eq(pf_estimate_prepare(m, &p, &per_layer, &b, &eb), PF_E_OK, "%s: %s", files[f], eb.msg);
+        size_t nl = pf_estimate_cache_layers(a);
+        cr_assert_eq(pf_estimate_cache_layers(b), nl);
+        for (size_t l = 0; l < nl; l++)
+            cr_assert_eq(memcmp(pf_estimate_cache_layer(a, l), pf_estimate_cache_layer(b, l),
+                                sizeof(pf_layer_cells)),
+                         0, "%s: layer %zu differs between batch and per-layer stages", files[f], l);
+        pf_estimate_cache_free(a);
+        pf_estimate_cache_free(b);
+        pf_mesh_free(m);
+    }
+}
+
 Test(backends, selection_by_name)
 {
     pf_backend *be = NULL;
