@@ -70,6 +70,7 @@ typedef struct cl_ctx {
     cl_mem buf[B_N];
     size_t size[B_N];
     int unified; /* the device works in host memory (CL_DEVICE_HOST_UNIFIED_MEMORY): batch stages in place */
+    struct cl_batch *spare; /* a closed batch's scratch kept for the next estimate (warm pages), or NULL */
 } cl_ctx;
 
 /* Kernel parameters: pf_classify_params field by field plus the cell size (the kernel's `params`). */
@@ -143,6 +144,17 @@ static cl_int run(cl_ctx *c, int k, size_t n)
     if (n == 0) return CL_SUCCESS;
     size_t global = groups(n);
     return clEnqueueNDRangeKernel(pf_cl_queue(c->cl), c->k[k], 1, NULL, &global, NULL, 0, NULL, NULL);
+}
+
+/* Batch kernels: every item loops over a block of work, so small work-groups (the runtime's own choice may
+ * put a whole NDRange into one or two groups, i.e. onto one or two of the device's threads). */
+#define BATCH_LOCAL 8
+
+static cl_int run_b(cl_ctx *c, int k, size_t n)
+{
+    if (n == 0) return CL_SUCCESS;
+    size_t local = BATCH_LOCAL, global = (n + local - 1) / local * local;
+    return clEnqueueNDRangeKernel(pf_cl_queue(c->cl), c->k[k], 1, NULL, &global, &local, 0, NULL, NULL);
 }
 
 static cl_int put(cl_ctx *c, cl_mem m, const void *p, size_t n)
@@ -523,9 +535,15 @@ typedef struct cl_batch {
     size_t ntab, ntab2;        /* their capacities, entries */
     cl_uint *segl;             /* host copy of the segments' batch layers (raster) */
     size_t nsegl;              /* its capacity, entries */
+    int failed;                /* a call failed: the scratch may break the invariants below, do not keep it */
 } cl_batch;
 
 #define NONE_OFF ((cl_ulong)-1)
+/* Work per item of the batch kernels, as kernels/estimate.cl defines them: BLK columns or cells, SBLK cells, RCH
+ * chunks of diagonals per layer. */
+#define KBLK 64
+#define KSBLK 256
+#define KRCH 16
 
 /* Byte offset of p in the batch memory. The batch stages only get pointers into it (engine/backend.h). */
 static cl_ulong off_of(const cl_batch *b, const void *p)
@@ -577,6 +595,19 @@ static cl_int put_table(cl_ctx *c, cl_mem m, const cl_ulong *t, size_t n)
     return put(c, m, t, n * sizeof *t);
 }
 
+static void batch_free(cl_batch *b)
+{
+    if (!b) return;
+    for (int k = 0; k < X_N; k++)
+        if (b->buf[k]) clReleaseMemObject(b->buf[k]);
+    free(b->tab);
+    free(b->tab2);
+    free(b->segl);
+    free(b);
+}
+
+/* Gives the memory back and keeps the scratch buffers for the next estimate (one set per ctx: fresh pages
+ * cost more than the kernels on small parts) unless a call failed or a set is kept already. */
 static void cl_batch_close(void *ctx, void *batch)
 {
     cl_ctx *c = ctx;
@@ -584,34 +615,41 @@ static void cl_batch_close(void *ctx, void *batch)
     if (!b) return;
     pf_cl_lock(c->cl);
     if (b->mem) {
-        to_device(c, b); /* give the mapping back before the buffer goes */
-        clFinish(pf_cl_queue(c->cl));
+        if (to_device(c, b) != CL_SUCCESS || clFinish(pf_cl_queue(c->cl)) != CL_SUCCESS) b->failed = 1;
         clReleaseMemObject(b->mem);
+        b->mem = NULL;
     }
-    for (int k = 0; k < X_N; k++)
-        if (b->buf[k]) clReleaseMemObject(b->buf[k]);
+    b->base = NULL;
+    b->len = 0;
+    b->mapped = 0;
+    if (!b->failed && !c->spare) {
+        c->spare = b;
+        b = NULL;
+    }
     pf_cl_unlock(c->cl);
-    free(b->tab);
-    free(b->tab2);
-    free(b->segl);
-    free(b);
+    batch_free(b);
 }
 
 static pf_err cl_batch_open(void *ctx, void *mem, size_t len, void **out)
 {
     cl_ctx *c = ctx;
     if (!c->unified || !mem || !len) return PF_E_UNSUPPORTED;
-    cl_batch *b = calloc(1, sizeof *b);
-    if (!b) return PF_E_NOMEM;
+    pf_cl_lock(c->cl);
+    cl_batch *b = c->spare;
+    c->spare = NULL;
+    if (!b && !(b = calloc(1, sizeof *b))) {
+        pf_cl_unlock(c->cl);
+        return PF_E_NOMEM;
+    }
     pf_err err = PF_E_DEVICE;
     cl_int st;
     b->base = mem;
     b->len = len;
-    pf_cl_lock(c->cl);
     b->mem = clCreateBuffer(pf_cl_context(c->cl), CL_MEM_READ_WRITE | CL_MEM_USE_HOST_PTR, len, mem, &st);
     if (b->mem && to_host(c, b) == CL_SUCCESS) err = PF_E_OK;
     pf_cl_unlock(c->cl);
     if (err) {
+        b->failed = 1;
         cl_batch_close(c, b);
         return err;
     }
@@ -678,17 +716,18 @@ static pf_err cl_raster_batch(void *ctx, void *batch, const pf_grid *g, const fl
     ARG(K_SEGS_B, 6, nx);
     ARG(K_SEGS_B, 7, ny);
     ARG(K_SEGS_B, 8, dl);
-    CK(run(c, K_SEGS_B, hi - lo));
+    CK(run_b(c, K_SEGS_B, hi - lo));
     ARG(K_SCAN_B, 0, tb);
     ARG(K_SCAN_B, 1, nl);
     ARG(K_SCAN_B, 2, nx);
     ARG(K_SCAN_B, 3, ny);
     ARG(K_SCAN_B, 4, dl);
     ARG(K_SCAN_B, 5, b->mem);
-    CK(run(c, K_SCAN_B, n * ny));
+    CK(run_b(c, K_SCAN_B, n * ny));
     CK(to_host(c, b));
     err = PF_E_OK;
 done:
+    if (err) b->failed = 1;
     pf_cl_unlock(c->cl);
     return err;
 }
@@ -708,7 +747,7 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, cl_mem src, 
     if ((st = clSetKernelArg(kc, 0, sizeof src, &src)) || (st = clSetKernelArg(kc, 1, sizeof tb, &tb)) ||
         (st = clSetKernelArg(kc, 2, sizeof nl, &nl)) || (st = clSetKernelArg(kc, 3, sizeof nx, &nx)) ||
         (st = clSetKernelArg(kc, 4, sizeof ny, &ny)) || (st = clSetKernelArg(kc, 5, sizeof b->mem, &b->mem)) ||
-        (st = run(c, K_EDTC_B, n * nx)))
+        (st = run_b(c, K_EDTC_B, n * ((nx + KBLK - 1) / KBLK))))
         return st;
     if ((st = clSetKernelArg(kr, 0, sizeof src, &src)) || (st = clSetKernelArg(kr, 1, sizeof tb, &tb)) ||
         (st = clSetKernelArg(kr, 2, sizeof nl, &nl)) || (st = clSetKernelArg(kr, 3, sizeof nx, &nx)) ||
@@ -716,7 +755,7 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, cl_mem src, 
         (st = clSetKernelArg(kr, 6, sizeof b->mem, &b->mem)) || (st = clSetKernelArg(kr, 7, sizeof v, &v)) ||
         (st = clSetKernelArg(kr, 8, sizeof f, &f)))
         return st;
-    return run(c, K_EDTR_B, n * ny);
+    return run_b(c, K_EDTR_B, n * ny);
 }
 
 static pf_err cl_edt_batch(void *ctx, void *batch, const pf_grid *g, size_t n, const uint8_t *const *masks,
@@ -743,6 +782,7 @@ static pf_err cl_edt_batch(void *ctx, void *batch, const pf_grid *g, size_t n, c
     CK(to_host(c, b));
     err = PF_E_OK;
 done:
+    if (err) b->failed = 1;
     pf_cl_unlock(c->cl);
     return err;
 }
@@ -805,7 +845,7 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
     ARG(K_SEEDS_B, 4, fill_lo);
     ARG(K_SEEDS_B, 5, sd);
     ARG(K_SEEDS_B, 6, fl);
-    CK(run(c, K_SEEDS_B, n * ncell));
+    CK(run_b(c, K_SEEDS_B, n * ((ncell + KSBLK - 1) / KSBLK)));
     CK(get(c, fl, flags, 2 * n * sizeof *flags)); /* blocking: which seed masks need a distance field */
     size_t ne = 0;
     for (size_t i = 0; i < n; i++) {
@@ -822,6 +862,7 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
     CK(to_host(c, b));
     err = PF_E_OK;
 done:
+    if (err) b->failed = 1;
     pf_cl_unlock(c->cl);
     free(flags);
     return err;
@@ -865,10 +906,11 @@ static pf_err cl_classify_batch(void *ctx, void *batch, const pf_grid *g, const 
     ARG(K_CLASSIFY_B, 2, nl);
     ARG(K_CLASSIFY_B, 3, nn);
     ARG(K_CLASSIFY_B, 4, cp);
-    CK(run(c, K_CLASSIFY_B, ncell));
+    CK(run_b(c, K_CLASSIFY_B, (ncell + KBLK - 1) / KBLK));
     CK(to_host(c, b));
     err = PF_E_OK;
 done:
+    if (err) b->failed = 1;
     pf_cl_unlock(c->cl);
     return err;
 }
@@ -883,7 +925,7 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     pf_err err = PF_E_DEVICE;
     size_t ncell = (size_t)g->nx * g->ny, nsum = (size_t)g->ny * 10;
     cl_ulong *t = table(&b->tab, &b->ntab, 4 * n);
-    cl_uint *acc = malloc(n * ACC_N * sizeof *acc);
+    cl_uint *acc = malloc(n * KRCH * ACC_N * sizeof *acc);
     float *sums = malloc(n * nsum * sizeof *sums);
     if (!t || !acc || !sums) {
         err = PF_E_NOMEM;
@@ -907,13 +949,12 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     cl_mem tb, ab, eb, sb;
     pf_cl_lock(c->cl);
     BNEED(tb, X_TAB, 4 * n * sizeof *t);
-    BNEED(ab, X_ACC, n * ACC_N * sizeof *acc);
+    BNEED(ab, X_ACC, n * KRCH * ACC_N * sizeof *acc);
     BNEED(eb, X_EDGE, sizeof edge);
     BNEED(sb, X_SUMS, n * nsum * sizeof *sums);
     CK(to_device(c, b));
     CK(put_table(c, tb, t, 4 * n));
     CK(put(c, eb, edge, sizeof edge));
-    CK(zero(c, ab, n * ACC_N * sizeof *acc));
     ARG(K_REDUCE_B, 0, b->mem);
     ARG(K_REDUCE_B, 1, tb);
     ARG(K_REDUCE_B, 2, nl);
@@ -922,7 +963,7 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     ARG(K_REDUCE_B, 5, step);
     ARG(K_REDUCE_B, 6, eb);
     ARG(K_REDUCE_B, 7, ab);
-    CK(run(c, K_REDUCE_B, n * ((size_t)nx + ny - 1)));
+    CK(run_b(c, K_REDUCE_B, n * KRCH));
     ARG(K_AREAS_B, 0, b->mem);
     ARG(K_AREAS_B, 1, tb);
     ARG(K_AREAS_B, 2, nl);
@@ -930,14 +971,21 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     ARG(K_AREAS_B, 4, ny);
     ARG(K_AREAS_B, 5, cp);
     ARG(K_AREAS_B, 6, sb);
-    CK(run(c, K_AREAS_B, n * (size_t)ny));
-    CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), ab, CL_FALSE, 0, n * ACC_N * sizeof *acc, acc, 0, NULL, NULL));
+    CK(run_b(c, K_AREAS_B, n * (size_t)ny));
+    CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), ab, CL_FALSE, 0, n * KRCH * ACC_N * sizeof *acc, acc, 0, NULL,
+                           NULL));
     CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), sb, CL_FALSE, 0, n * nsum * sizeof *sums, sums, 0, NULL, NULL));
     CK(to_host(c, b)); /* waits for the reads too (in-order queue) */
-    for (size_t i = 0; i < n; i++)
-        reduce_finish(g, acc + i * ACC_N, sums + i * nsum, out[i]);
+    for (size_t i = 0; i < n; i++) {
+        cl_uint *a = acc + i * KRCH * ACC_N; /* the chunks' counters, added into the first */
+        for (int ch = 1; ch < KRCH; ch++)
+            for (int k = 0; k < ACC_N; k++)
+                a[k] += a[ch * ACC_N + k];
+        reduce_finish(g, a, sums + i * nsum, out[i]);
+    }
     err = PF_E_OK;
 done:
+    if (err) b->failed = 1;
     pf_cl_unlock(c->cl);
 out:
     free(acc);
@@ -951,6 +999,7 @@ static void cl_destroy(void *p)
 {
     cl_ctx *c = p;
     if (!c) return;
+    batch_free(c->spare);
     for (int b = 0; b < B_N; b++)
         if (c->buf[b]) clReleaseMemObject(c->buf[b]);
     for (int k = 0; k < K_N; k++)

@@ -266,14 +266,31 @@ __kernel void edt_rows(__global const uchar *mask, uint nx, uint ny, float cell,
 }
 
 /* Batch forms: tab holds 2 entries per field: the mask's byte offset in src and the distance field's in mem (src and
- * mem may be the same buffer). Columns: item = field × column; rows: item = field × row, with nx·ny entries of
- * scratch per field in vv and ff. */
+ * mem may be the same buffer). Columns: item = field × block of BLK columns, swept row by row (contiguous inner loops
+ * the compiler vectorizes; edt_column's arithmetic, column by column); rows: item = field × row, with nx·ny entries
+ * of scratch per field in vv and ff. */
+#define BLK 64
+
 __kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab, uint nlay, uint nx, uint ny,
                             __global uchar *mem)
 {
-    size_t gid = get_global_id(0), i = gid / nx;
+    uint nb = (nx + BLK - 1) / BLK;
+    size_t gid = get_global_id(0), i = gid / nb;
     if (i >= nlay) return;
-    edt_column(src + tab[2 * i], nx, ny, (uint)(gid % nx), (__global float *)(mem + tab[2 * i + 1]));
+    uint c0 = (uint)(gid % nb) * BLK, c1 = min(c0 + BLK, nx);
+    __global const uchar *m = src + tab[2 * i];
+    __global float *g = (__global float *)(mem + tab[2 * i + 1]);
+    for (uint c = c0; c < c1; c++) g[c] = m[c] ? NO_SITE + 1.0f : 0.0f;
+    for (uint r = 1; r < ny; r++) {
+        size_t row = (size_t)r * nx;
+        for (uint c = c0; c < c1; c++) g[row + c] = m[row + c] ? g[row - nx + c] + 1.0f : 0.0f;
+    }
+    size_t last = (size_t)(ny - 1) * nx;
+    for (uint c = c0; c < c1; c++) g[last + c] = fmin(g[last + c], NO_SITE + 1.0f);
+    for (uint r = ny - 1; r-- > 0;) {
+        size_t row = (size_t)r * nx;
+        for (uint c = c0; c < c1; c++) g[row + c] = fmin(g[row + c], g[row + nx + c] + 1.0f);
+    }
 }
 
 __kernel void edt_rows_b(__global const uchar *src, __global const ulong *tab, uint nlay, uint nx, uint ny,
@@ -398,37 +415,48 @@ __kernel void classify(__global const float *win, uint present, uint n, uint lay
     out[i] = classify_cell((__global const uchar *)win, off, i, layer, p, mt, mb, have, below);
 }
 
-/* Batch forms; every field is a byte offset into mem. Seeds: item = layer × cell; tab holds 6 entries per layer:
- * the window's fields 2, 3, 4 (NONE when absent), the layer, and the top and bottom seed masks' offsets in seeds;
- * flags gets 2 per layer. */
+/* Batch forms; every field is a byte offset into mem. Seeds: item = layer × block of SBLK cells; tab holds 6 entries
+ * per layer: the window's fields 2, 3, 4 (NONE when absent), the layer, and the top and bottom seed masks' offsets
+ * in seeds; flags gets 2 per layer (one atomic per item and kind at most). */
+#define SBLK 256
+
 __kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint n, float fill_lo,
                              __global uchar *seeds, __global int *flags)
 {
-    size_t gid = get_global_id(0), l = gid / n;
+    uint nb = (n + SBLK - 1) / SBLK;
+    size_t gid = get_global_id(0), l = gid / nb;
     if (l >= nlay) return;
-    uint i = (uint)(gid % n);
+    uint c0 = (uint)(gid % nb) * SBLK, c1 = min(c0 + SBLK, n), any = 0, layer;
     __global const ulong *t = tab + 6 * l;
     ulong off[7] = {NONE, NONE, t[0], t[1], t[2], NONE, NONE};
-    uint tb = seeds_of(mem, off, i, (uint)t[3], fill_lo);
-    seeds[t[4] + i] = !(tb & 1);
-    seeds[t[5] + i] = !(tb & 2);
-    if (tb & 1) atomic_or(&flags[2 * l], 1);
-    if (tb & 2) atomic_or(&flags[2 * l + 1], 1);
+    __global uchar *top = seeds + t[4], *bot = seeds + t[5];
+    layer = (uint)t[3];
+    for (uint i = c0; i < c1; i++) {
+        uint tb = seeds_of(mem, off, i, layer, fill_lo);
+        top[i] = !(tb & 1);
+        bot[i] = !(tb & 2);
+        any |= tb;
+    }
+    if (any & 1) atomic_or(&flags[2 * l], 1);
+    if (any & 2) atomic_or(&flags[2 * l + 1], 1);
 }
 
-/* Classify: item = cell, looping over the layers in order (a layer's `below` may be the previous one's output, and
- * classify reads it at the same cell only). tab holds 13 entries per layer: the window's 7 fields (NONE when
- * absent), top and bottom margin fields, below, out, the layer and `have`. */
+/* Classify: item = block of BLK cells, looping over the layers in order (a layer's `below` may be the previous one's
+ * output, and classify reads it at the same cell only). tab holds 13 entries per layer: the window's 7 fields (NONE
+ * when absent), top and bottom margin fields, below, out, the layer and `have`. */
 __kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nlay, uint n, params p)
 {
-    uint i = get_global_id(0);
-    if (i >= n) return;
+    uint c0 = get_global_id(0) * BLK;
+    if (c0 >= n) return;
+    uint c1 = min(c0 + BLK, n);
     for (uint l = 0; l < nlay; l++) {
         __global const ulong *t = tab + 13 * (size_t)l;
         ulong off[7] = {t[0], t[1], t[2], t[3], t[4], t[5], t[6]};
-        uint have = (uint)t[12];
-        mem[t[10] + i] = classify_cell(mem, off, i, (uint)t[11], p, (__global const float *)(mem + t[7]),
-                                       (__global const float *)(mem + t[8]), have, mem + t[9]);
+        uint have = (uint)t[12], layer = (uint)t[11];
+        __global const float *mt = (__global const float *)(mem + t[7]), *mb = (__global const float *)(mem + t[8]);
+        __global const uchar *below = mem + t[9];
+        __global uchar *out = mem + t[10];
+        for (uint i = c0; i < c1; i++) out[i] = classify_cell(mem, off, i, layer, p, mt, mb, have, below);
     }
 }
 
@@ -529,16 +557,48 @@ __kernel void reduce_areas(__global const uchar *cls, __global const float *dist
 }
 
 /* Batch forms: tab holds 4 entries per layer: its classes' and distances' byte offsets in mem, the layer and the
- * parity; acc gets RUN_N × HIST_BINS × 2 counters per layer (zeroed by the host), sums ny × 10 per layer. Runs: item =
- * layer × diagonal; areas: item = layer × row. */
+ * parity. Runs: item = layer × one of RCH chunks of its diagonals, counting in private counters (reduce_diag's walk
+ * and bins) and writing RUN_N × HIST_BINS × 2 of them to its own slot of acc, no atomics; the host adds the chunks.
+ * Areas: item = layer × row, sums ny × 10 per layer. */
+#define RCH 16
+
 __kernel void reduce_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint nx, uint ny, float step,
                        __constant float *edge, __global uint *acc)
 {
-    size_t nd = (size_t)nx + ny - 1, gid = get_global_id(0), l = gid / nd;
+    size_t gid = get_global_id(0), l = gid / RCH;
     if (l >= nlay) return;
     __global const ulong *t = tab + 4 * l;
-    reduce_diag(mem + t[0], nx, ny, (int)t[3], step, edge, acc + l * 2 * RUN_N * HIST_BINS,
-                (long)(gid % nd) - ((long)ny - 1));
+    __global const uchar *cls = mem + t[0];
+    int parity = (int)t[3];
+    long nd = (long)nx + ny - 1, per = (nd + RCH - 1) / RCH, ch = (long)(gid % RCH);
+    long s0 = ch * per - ((long)ny - 1), s1 = min(s0 + per, (long)nx);
+    uint cnt[2 * RUN_N * HIST_BINS];
+    for (int k = 0; k < 2 * RUN_N * HIST_BINS; k++) cnt[k] = 0;
+    for (long s = s0; s < s1; s++) {
+        long x = s < 0 ? 0 : s, y = s < 0 ? -s : 0;
+        if (parity) y = s < 0 ? ((long)ny - 1) + s : (long)ny - 1;
+        uint len[RUN_N] = {0, 0, 0, 0, 0, 0}, act = 0; /* act: the runs with len > 0 */
+        for (;; x++) {
+            uint set = 0;
+            int inb = x < (long)nx && y >= 0 && y < (long)ny;
+            if (inb) set = runsets_of((cls[y * (long)nx + x] & FILL_MASK) >> FILL_SHIFT);
+            if (set | act) { /* reduce_diag's loop over the runs, for the runs that go on or end here */
+                for (uint m = act & ~set; m; m &= m - 1) {
+                    int r = 31 - (int)clz(m & (0u - m));
+                    int b = hist_bin((float)len[r] * step, edge);
+                    cnt[r * HIST_BINS + b]++;
+                    cnt[RUN_N * HIST_BINS + r * HIST_BINS + b] += len[r];
+                    len[r] = 0;
+                }
+                for (uint m = set; m; m &= m - 1) len[31 - (int)clz(m & (0u - m))]++;
+                act = set;
+            }
+            if (!inb) break;
+            y += parity ? -1 : 1;
+        }
+    }
+    __global uint *o = acc + gid * 2 * RUN_N * HIST_BINS;
+    for (int k = 0; k < 2 * RUN_N * HIST_BINS; k++) o[k] = cnt[k];
 }
 
 __kernel void reduce_areas_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint nx, uint ny,
