@@ -151,7 +151,9 @@ typedef struct pf_backend {
     const char *name;   /* "scalar", "simd", "opencl" */
     const char *device; /* human description of where it runs, e.g. "cpu" or the OpenCL device name */
     unsigned threads;   /* how many layers the driver may run through the stages at once (scalar: 1, SIMD: the
-                           cores, OpenCL: 1 since the device parallelises inside a stage); 0 means 1 */
+                           cores, OpenCL: 1 since the device parallelises inside a stage); 0 means 1. With
+                           batch stages (below) it is the host threads for the rest of an estimate (OpenCL on
+                           a device sharing host memory: the cores) */
     void *ctx;          /* backend state, passed to every stage */
 
     /* Stage 1. zs: nlayers slicing heights (ascending). counts[l] = number of segments layer l gets. A

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
     B_VERTS,
@@ -1008,6 +1009,15 @@ static void cl_destroy(void *p)
     free(c);
 }
 
+/* The driver's threads: with batch stages the device gets each phase from one thread, and the other host
+ * work of an estimate (slicing calls, the contour pass) runs on the team, so one per online CPU as SIMD;
+ * without them every stage is a device call serialised on the queue, so 1. */
+static unsigned host_threads(int batched)
+{
+    long n = batched ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+    return n < 1 ? 1u : n > 256 ? 256u : (unsigned)n;
+}
+
 pf_err pf_backend_opencl_create(const pf_cl_opts *o, pf_backend **out, pf_errbuf *eb)
 {
     pf_err err = PF_E_NOMEM;
@@ -1036,7 +1046,7 @@ pf_err pf_backend_opencl_create(const pf_cl_opts *o, pf_backend **out, pf_errbuf
     }
     *be = (pf_backend){.name = "opencl",
                        .device = pf_cl_device_name(c->cl),
-                       .threads = 1,
+                       .threads = host_threads(c->unified),
                        .ctx = c,
                        .slice_count = cl_slice_count,
                        .slice_emit = cl_slice_emit,
