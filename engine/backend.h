@@ -207,13 +207,13 @@ typedef struct pf_backend {
      * share a ctx). Errors: UNSUPPORTED when the backend cannot use this memory (the driver then calls the
      * per-layer stages), NOMEM, DEVICE. batch_close accepts what batch_open gave, after any error.
      *
-     * Each batch stage runs its per-layer stage for n layers; the i-th layer's arguments are the i-th entries of
-     * the arrays (windows: win[7·i … 7·i + 6], NULL where a layer does not exist). raster_batch: layer
+     * Each batch stage runs its per-layer stage for n layers; the i-th layer's arguments are the i-th entries
+     * of the arrays (windows: win[7·i … 7·i + 6], NULL where a layer does not exist). raster_batch: layer
      * layers[i]'s segments are counts[layers[i]] at segs + PF_SEG_FLOATS·offs[layers[i]]. margin_batch:
-     * margin_seeds, then edt of the seeds into mtop[i] / mbot[i] when there are any (ht[i] / hb[i] = 1; else 0
-     * and the field is not written). classify_batch: the layers in the given order (below[i] may be out[i − 1];
-     * NULL on layer 0; mt[i] / mb[i] NULL when the layer has no such seeds). reduce_batch: parity layers[i] & 1,
-     * into *out[i]. */
+     * margin_seeds, then edt of the seeds into mtop[i] / mbot[i] when there are any (ht[i] / hb[i] = 1; else
+     * 0 and the field is not written). classify_batch: the layers in the given order (below[i] may be out[i −
+     * 1]; NULL on layer 0; mt[i] / mb[i] NULL when the layer has no such seeds). reduce_batch: parity
+     * layers[i] & 1, into *out[i]. */
     pf_err (*batch_open)(void *ctx, void *mem, size_t len, void **batch);
     void (*batch_close)(void *ctx, void *batch);
     pf_err (*raster_batch)(void *ctx, void *batch, const pf_grid *g, const float *segs, const uint32_t *offs,

@@ -59,9 +59,9 @@ enum {
     K_N
 };
 static const char *kernel_names[K_N] = {
-    "slice_count",  "slice_emit",    "slice_holes",    "raster_rows",    "edt_columns", "edt_rows",
-    "margin_seeds", "classify",      "reduce",         "reduce_areas",   "raster_segs_b", "raster_scan_b", "edt_columns_b",
-    "edt_rows_b",   "margin_seeds_b", "classify_b",    "reduce_b",       "reduce_areas_b"};
+    "slice_count",   "slice_emit", "slice_holes",    "raster_rows",  "edt_columns",   "edt_rows",
+    "margin_seeds",  "classify",   "reduce",         "reduce_areas", "raster_segs_b", "raster_scan_b",
+    "edt_columns_b", "edt_rows_b", "margin_seeds_b", "classify_b",   "reduce_b",      "reduce_areas_b"};
 
 #define ACC_N (2 * PF_RUN_N * PF_HIST_BINS) /* reduce counters, see kernels/estimate.cl */
 
@@ -145,17 +145,6 @@ static cl_int run(cl_ctx *c, int k, size_t n)
     if (n == 0) return CL_SUCCESS;
     size_t global = groups(n);
     return clEnqueueNDRangeKernel(pf_cl_queue(c->cl), c->k[k], 1, NULL, &global, NULL, 0, NULL, NULL);
-}
-
-/* Batch kernels: every item loops over a block of work, so small work-groups (the runtime's own choice may
- * put a whole NDRange into one or two groups, i.e. onto one or two of the device's threads). */
-#define BATCH_LOCAL 8
-
-static cl_int run_b(cl_ctx *c, int k, size_t n)
-{
-    if (n == 0) return CL_SUCCESS;
-    size_t local = BATCH_LOCAL, global = (n + local - 1) / local * local;
-    return clEnqueueNDRangeKernel(pf_cl_queue(c->cl), c->k[k], 1, NULL, &global, &local, 0, NULL, NULL);
 }
 
 static cl_int put(cl_ctx *c, cl_mem m, const void *p, size_t n)
@@ -251,8 +240,16 @@ static pf_err cl_slice_emit(void *ctx, const float *verts, const uint32_t *tris,
     ARG(K_HOLES, 3, sg);
     ARG(K_HOLES, 4, ky);
     CK(run(c, K_HOLES, nlayers));
-    CK(get(c, sg, segs, nseg * PF_SEG_FLOATS * sizeof *segs));
-    CK(get(c, ky, keys, nseg * 2 * sizeof *keys));
+    /* only this call's layers: the driver slices ranges of layers from several threads into one array, and
+     * the rest of the device buffer holds another range's segments, or nothing */
+    size_t first = offsets[0];
+    if (nseg > first)
+        CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), sg, CL_TRUE, first * PF_SEG_FLOATS * sizeof *segs,
+                               (nseg - first) * PF_SEG_FLOATS * sizeof *segs, segs + first * PF_SEG_FLOATS, 0,
+                               NULL, NULL));
+    if (nseg > first)
+        CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), ky, CL_TRUE, first * 2 * sizeof *keys,
+                               (nseg - first) * 2 * sizeof *keys, keys + first * 2, 0, NULL, NULL));
     err = PF_E_OK;
 done:
     pf_cl_unlock(c->cl);
@@ -523,6 +520,9 @@ done:
  * such a device map and unmap copy nothing. Arrays are addressed by byte offsets into the buffer, passed in a
  * small per-call table (kernels/estimate.cl, the *_b kernels). */
 
+/* Most kernels one batch call enqueues. */
+#define BATCH_EVENTS 16
+
 enum { X_TAB, X_TAB2, X_SEGS, X_SEGL, X_DELTA, X_V, X_F, X_SEEDS, X_FLAGS, X_ACC, X_SUMS, X_EDGE, X_N };
 
 typedef struct cl_batch {
@@ -537,11 +537,13 @@ typedef struct cl_batch {
     cl_uint *segl;             /* host copy of the segments' batch layers (raster) */
     size_t nsegl;              /* its capacity, entries */
     int failed;                /* a call failed: the scratch may break the invariants below, do not keep it */
+    cl_event ev[BATCH_EVENTS]; /* the current call's kernels, checked when the host takes the memory back */
+    int nev;                   /* their count */
 } cl_batch;
 
 #define NONE_OFF ((cl_ulong)-1)
-/* Work per item of the batch kernels, as kernels/estimate.cl defines them: BLK columns or cells, SBLK cells, RCH
- * chunks of diagonals per layer. */
+/* Work per item of the batch kernels, as kernels/estimate.cl defines them: BLK columns or cells, SBLK cells,
+ * RCH chunks of diagonals per layer. */
 #define KBLK 64
 #define KSBLK 256
 #define KRCH 16
@@ -569,6 +571,44 @@ static cl_ulong *table(cl_ulong **t, size_t *cap, size_t n)
     return m;
 }
 
+/* Batch kernels: every item loops over a block of work, so small work-groups of `local` items (the runtime's
+ * own choice may put a whole NDRange into one or two groups, i.e. onto one or two of the device's threads).
+ * Each kernel's event is kept: a kernel the runtime fails to run (it compiles work-group functions lazily)
+ * must be an error, not arrays left as they were. */
+#define BATCH_LOCAL 8
+
+static cl_int run_local(cl_ctx *c, cl_batch *b, int k, size_t n, size_t local)
+{
+    if (n == 0) return CL_SUCCESS;
+    if (b->nev >= BATCH_EVENTS) return CL_OUT_OF_RESOURCES;
+    size_t global = (n + local - 1) / local * local;
+    cl_int st = clEnqueueNDRangeKernel(pf_cl_queue(c->cl), c->k[k], 1, NULL, &global, &local, 0, NULL,
+                                       &b->ev[b->nev]);
+    if (st == CL_SUCCESS) b->nev++;
+    return st;
+}
+
+static cl_int run_b(cl_ctx *c, cl_batch *b, int k, size_t n)
+{
+    return run_local(c, b, k, n, BATCH_LOCAL);
+}
+
+/* Releases the call's kernel events; CL_SUCCESS when every one completed, else the first failure. Call after
+ * the commands finished. */
+static cl_int events_check(cl_batch *b)
+{
+    cl_int st = CL_SUCCESS;
+    for (int i = 0; i < b->nev; i++) {
+        cl_int es = CL_COMPLETE;
+        cl_int q = clGetEventInfo(b->ev[i], CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof es, &es, NULL);
+        if (st == CL_SUCCESS && (q != CL_SUCCESS || es != CL_COMPLETE))
+            st = q != CL_SUCCESS ? q : es < 0 ? es : CL_OUT_OF_RESOURCES;
+        clReleaseEvent(b->ev[i]);
+    }
+    b->nev = 0;
+    return st;
+}
+
 /* The device takes the memory over (before kernels touch it). */
 static cl_int to_device(cl_ctx *c, cl_batch *b)
 {
@@ -581,14 +621,18 @@ static cl_int to_device(cl_ctx *c, cl_batch *b)
 /* The host takes it back: a blocking map, so every command enqueued before has finished. */
 static cl_int to_host(cl_ctx *c, cl_batch *b)
 {
-    if (b->mapped) return clFinish(pf_cl_queue(c->cl));
-    cl_int st;
-    void *p = clEnqueueMapBuffer(pf_cl_queue(c->cl), b->mem, CL_TRUE, CL_MAP_READ | CL_MAP_WRITE, 0, b->len, 0,
-                                 NULL, NULL, &st);
-    if (!p) return st != CL_SUCCESS ? st : CL_OUT_OF_RESOURCES;
-    b->mapped = 1;
-    /* a USE_HOST_PTR buffer maps at its host pointer (OpenCL 1.2 §5.4.2); anything else breaks in-place use */
-    return p == b->base ? CL_SUCCESS : CL_INVALID_VALUE;
+    cl_int st = CL_SUCCESS;
+    if (!b->mapped) {
+        void *p = clEnqueueMapBuffer(pf_cl_queue(c->cl), b->mem, CL_TRUE, CL_MAP_READ | CL_MAP_WRITE, 0,
+                                     b->len, 0, NULL, NULL, &st);
+        if (!p) return st != CL_SUCCESS ? st : CL_OUT_OF_RESOURCES;
+        b->mapped = 1;
+        /* a USE_HOST_PTR buffer maps at its host pointer (OpenCL 1.2 §5.4.2); else in-place use breaks */
+        if (p != b->base) return CL_INVALID_VALUE;
+    }
+    /* the map waits for the commands before it; finishing the queue makes that explicit for the reads too */
+    if ((st = clFinish(pf_cl_queue(c->cl))) != CL_SUCCESS) return st;
+    return events_check(b);
 }
 
 static cl_int put_table(cl_ctx *c, cl_mem m, const cl_ulong *t, size_t n)
@@ -617,6 +661,7 @@ static void cl_batch_close(void *ctx, void *batch)
     pf_cl_lock(c->cl);
     if (b->mem) {
         if (to_device(c, b) != CL_SUCCESS || clFinish(pf_cl_queue(c->cl)) != CL_SUCCESS) b->failed = 1;
+        if (events_check(b) != CL_SUCCESS) b->failed = 1; /* a call that failed half-way left some */
         clReleaseMemObject(b->mem);
         b->mem = NULL;
     }
@@ -663,8 +708,9 @@ static pf_err cl_batch_open(void *ctx, void *mem, size_t len, void **out)
         if (!((var) = grow(c, &b->buf[k], &b->size[k], (n)))) goto done;                                     \
     } while (0)
 
-static pf_err cl_raster_batch(void *ctx, void *batch, const pf_grid *g, const float *segs, const uint32_t *offs,
-                              const uint32_t *counts, size_t n, const uint32_t *layers, uint8_t *const *masks)
+static pf_err cl_raster_batch(void *ctx, void *batch, const pf_grid *g, const float *segs,
+                              const uint32_t *offs, const uint32_t *counts, size_t n, const uint32_t *layers,
+                              uint8_t *const *masks)
 {
     cl_ctx *c = ctx;
     cl_batch *b = batch;
@@ -704,7 +750,8 @@ static pf_err cl_raster_batch(void *ctx, void *batch, const pf_grid *g, const fl
     BNEED(sl, X_SEGL, (hi - lo) * sizeof *b->segl);
     BNEED(dl, X_DELTA, n * (ncell + g->ny) * sizeof(cl_int));
     CK(to_device(c, b));
-    if (dl != old_dl || b->size[X_DELTA] != old_size) CK(zero(c, dl, b->size[X_DELTA] & ~(size_t)3)); /* the scan keeps it 0 */
+    if (dl != old_dl || b->size[X_DELTA] != old_size)
+        CK(zero(c, dl, b->size[X_DELTA] & ~(size_t)3)); /* the scan keeps it 0 */
     CK(put_table(c, tb, t, n));
     CK(put(c, sg, segs + (size_t)PF_SEG_FLOATS * lo, (hi - lo) * PF_SEG_FLOATS * sizeof *segs));
     CK(put(c, sl, b->segl, (hi - lo) * sizeof *b->segl));
@@ -717,14 +764,14 @@ static pf_err cl_raster_batch(void *ctx, void *batch, const pf_grid *g, const fl
     ARG(K_SEGS_B, 6, nx);
     ARG(K_SEGS_B, 7, ny);
     ARG(K_SEGS_B, 8, dl);
-    CK(run_b(c, K_SEGS_B, hi - lo));
+    CK(run_b(c, b, K_SEGS_B, hi - lo));
     ARG(K_SCAN_B, 0, tb);
     ARG(K_SCAN_B, 1, nl);
     ARG(K_SCAN_B, 2, nx);
     ARG(K_SCAN_B, 3, ny);
     ARG(K_SCAN_B, 4, dl);
     ARG(K_SCAN_B, 5, b->mem);
-    CK(run_b(c, K_SCAN_B, n * ny));
+    CK(run_b(c, b, K_SCAN_B, n * ny));
     CK(to_host(c, b));
     err = PF_E_OK;
 done:
@@ -733,8 +780,8 @@ done:
     return err;
 }
 
-/* EDT of n masks (src: the batch memory or the seed buffer; t: n pairs of source and field offsets, already in
- * tb on the queue). Caller holds the lock and has given the memory to the device. */
+/* EDT of n masks (src: the batch memory or the seed buffer; t: n pairs of source and field offsets, already
+ * in tb on the queue). Caller holds the lock and has given the memory to the device. */
 static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, cl_mem src, cl_mem tb, size_t n)
 {
     cl_uint nl = (cl_uint)n, nx = g->nx, ny = g->ny;
@@ -747,8 +794,9 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, cl_mem src, 
     if (!v || !f) return CL_MEM_OBJECT_ALLOCATION_FAILURE;
     if ((st = clSetKernelArg(kc, 0, sizeof src, &src)) || (st = clSetKernelArg(kc, 1, sizeof tb, &tb)) ||
         (st = clSetKernelArg(kc, 2, sizeof nl, &nl)) || (st = clSetKernelArg(kc, 3, sizeof nx, &nx)) ||
-        (st = clSetKernelArg(kc, 4, sizeof ny, &ny)) || (st = clSetKernelArg(kc, 5, sizeof b->mem, &b->mem)) ||
-        (st = run_b(c, K_EDTC_B, n * ((nx + KBLK - 1) / KBLK))))
+        (st = clSetKernelArg(kc, 4, sizeof ny, &ny)) ||
+        (st = clSetKernelArg(kc, 5, sizeof b->mem, &b->mem)) ||
+        (st = run_b(c, b, K_EDTC_B, n * ((nx + KBLK - 1) / KBLK))))
         return st;
     if ((st = clSetKernelArg(kr, 0, sizeof src, &src)) || (st = clSetKernelArg(kr, 1, sizeof tb, &tb)) ||
         (st = clSetKernelArg(kr, 2, sizeof nl, &nl)) || (st = clSetKernelArg(kr, 3, sizeof nx, &nx)) ||
@@ -756,7 +804,7 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, cl_mem src, 
         (st = clSetKernelArg(kr, 6, sizeof b->mem, &b->mem)) || (st = clSetKernelArg(kr, 7, sizeof v, &v)) ||
         (st = clSetKernelArg(kr, 8, sizeof f, &f)))
         return st;
-    return run_b(c, K_EDTR_B, n * ny);
+    return run_b(c, b, K_EDTR_B, n * ny);
 }
 
 static pf_err cl_edt_batch(void *ctx, void *batch, const pf_grid *g, size_t n, const uint8_t *const *masks,
@@ -846,7 +894,7 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
     ARG(K_SEEDS_B, 4, fill_lo);
     ARG(K_SEEDS_B, 5, sd);
     ARG(K_SEEDS_B, 6, fl);
-    CK(run_b(c, K_SEEDS_B, n * ((ncell + KSBLK - 1) / KSBLK)));
+    CK(run_b(c, b, K_SEEDS_B, n * ((ncell + KSBLK - 1) / KSBLK)));
     CK(get(c, fl, flags, 2 * n * sizeof *flags)); /* blocking: which seed masks need a distance field */
     size_t ne = 0;
     for (size_t i = 0; i < n; i++) {
@@ -885,8 +933,8 @@ static pf_err cl_classify_batch(void *ctx, void *batch, const pf_grid *g, const 
     for (size_t i = 0; i < n; i++) {
         cl_ulong *e = t + 13 * i;
         if (!win_offsets(b, win, i, ncell, e) || (mt[i] && !in_mem(b, mt[i], ncell * sizeof(float))) ||
-            (mb[i] && !in_mem(b, mb[i], ncell * sizeof(float))) || (below[i] && !in_mem(b, below[i], ncell)) ||
-            !in_mem(b, out[i], ncell))
+            (mb[i] && !in_mem(b, mb[i], ncell * sizeof(float))) ||
+            (below[i] && !in_mem(b, below[i], ncell)) || !in_mem(b, out[i], ncell))
             return PF_E_INVAL;
         e[7] = mt[i] ? off_of(b, mt[i]) : 0;
         e[8] = mb[i] ? off_of(b, mb[i]) : 0;
@@ -907,7 +955,7 @@ static pf_err cl_classify_batch(void *ctx, void *batch, const pf_grid *g, const 
     ARG(K_CLASSIFY_B, 2, nl);
     ARG(K_CLASSIFY_B, 3, nn);
     ARG(K_CLASSIFY_B, 4, cp);
-    CK(run_b(c, K_CLASSIFY_B, (ncell + KBLK - 1) / KBLK));
+    CK(run_b(c, b, K_CLASSIFY_B, (ncell + KBLK - 1) / KBLK));
     CK(to_host(c, b));
     err = PF_E_OK;
 done:
@@ -926,7 +974,8 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     pf_err err = PF_E_DEVICE;
     size_t ncell = (size_t)g->nx * g->ny, nsum = (size_t)g->ny * 10;
     cl_ulong *t = table(&b->tab, &b->ntab, 4 * n);
-    cl_uint *acc = malloc(n * KRCH * ACC_N * sizeof *acc);
+    const int nch = KRCH;
+    cl_uint *acc = malloc(n * nch * ACC_N * sizeof *acc);
     float *sums = malloc(n * nsum * sizeof *sums);
     if (!t || !acc || !sums) {
         err = PF_E_NOMEM;
@@ -950,7 +999,7 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     cl_mem tb, ab, eb, sb;
     pf_cl_lock(c->cl);
     BNEED(tb, X_TAB, 4 * n * sizeof *t);
-    BNEED(ab, X_ACC, n * KRCH * ACC_N * sizeof *acc);
+    BNEED(ab, X_ACC, n * nch * ACC_N * sizeof *acc);
     BNEED(eb, X_EDGE, sizeof edge);
     BNEED(sb, X_SUMS, n * nsum * sizeof *sums);
     CK(to_device(c, b));
@@ -964,7 +1013,7 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     ARG(K_REDUCE_B, 5, step);
     ARG(K_REDUCE_B, 6, eb);
     ARG(K_REDUCE_B, 7, ab);
-    CK(run_b(c, K_REDUCE_B, n * KRCH));
+    CK(run_b(c, b, K_REDUCE_B, n * KRCH));
     ARG(K_AREAS_B, 0, b->mem);
     ARG(K_AREAS_B, 1, tb);
     ARG(K_AREAS_B, 2, nl);
@@ -972,14 +1021,15 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     ARG(K_AREAS_B, 4, ny);
     ARG(K_AREAS_B, 5, cp);
     ARG(K_AREAS_B, 6, sb);
-    CK(run_b(c, K_AREAS_B, n * (size_t)ny));
-    CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), ab, CL_FALSE, 0, n * KRCH * ACC_N * sizeof *acc, acc, 0, NULL,
+    CK(run_b(c, b, K_AREAS_B, n * (size_t)ny));
+    CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), ab, CL_FALSE, 0, n * nch * ACC_N * sizeof *acc, acc, 0, NULL,
                            NULL));
-    CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), sb, CL_FALSE, 0, n * nsum * sizeof *sums, sums, 0, NULL, NULL));
+    CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), sb, CL_FALSE, 0, n * nsum * sizeof *sums, sums, 0, NULL,
+                           NULL));
     CK(to_host(c, b)); /* waits for the reads too (in-order queue) */
     for (size_t i = 0; i < n; i++) {
-        cl_uint *a = acc + i * KRCH * ACC_N; /* the chunks' counters, added into the first */
-        for (int ch = 1; ch < KRCH; ch++)
+        cl_uint *a = acc + i * nch * ACC_N; /* the chunks' counters, added into the first */
+        for (int ch = 1; ch < nch; ch++)
             for (int k = 0; k < ACC_N; k++)
                 a[k] += a[ch * ACC_N + k];
         reduce_finish(g, a, sums + i * nsum, out[i]);

@@ -611,8 +611,8 @@ static pf_err margin_batch(drive *d, void *bt, batch_args *a, const uint32_t *ls
     return PF_E_OK;
 }
 
-/* Classifies the np pending layers a->ls (in layer order) in one batch call, then notes which equal the classes
- * of layer l − 2, as the per-layer loop does after each classify. */
+/* Classifies the np pending layers a->ls (in layer order) in one batch call, then notes which equal the
+ * classes of layer l − 2, as the per-layer loop does after each classify. */
 static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint8_t *same2)
 {
     const pf_backend *be = d->be;
@@ -626,8 +626,8 @@ static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint
         a->cm[i] = l ? cls_of(d, l - 1) : NULL;
         a->m[i] = cls_of(d, l);
     }
-    pf_err err = be->classify_batch(be->ctx, bt, d->g, d->cp, d->nl, n, a->ls, a->win, a->cf, a->cf2, a->cm,
-                                    a->m);
+    pf_err err =
+        be->classify_batch(be->ctx, bt, d->g, d->cp, d->nl, n, a->ls, a->win, a->cf, a->cf2, a->cm, a->m);
     if (err) return err;
     for (size_t i = 0; i < n; i++) {
         size_t l = a->ls[i];
@@ -657,8 +657,8 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     size_t ncell = (size_t)g->nx * g->ny;
     unsigned threads = t->n;
     size_t batch = 1;
-    int batched = be->batch_open && be->batch_close && be->raster_batch && be->edt_batch && be->margin_batch &&
-                  be->classify_batch && be->reduce_batch;
+    int batched = be->batch_open && be->batch_close && be->raster_batch && be->edt_batch &&
+                  be->margin_batch && be->classify_batch && be->reduce_batch;
     if (threads > 1 || batched) {
         batch = BATCH_CELLS / ncell;
         if (batch < threads) batch = threads;

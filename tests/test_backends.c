@@ -382,6 +382,47 @@ Test(backends, opencl_slices_equal_scalar)
     check_slices(backend("opencl"), "gear.stl");
 }
 
+/* The driver slices ranges of layers from several threads into one array (engine/estimate.c slice_on): a call
+ * writes its own layers only. A fresh backend slices the lower half, then the upper half (whose larger device
+ * buffer starts empty); both halves must equal the scalar backend's. */
+Test(backends, opencl_slices_of_layer_ranges_leave_other_layers_alone)
+{
+    pf_backend *be = NULL;
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_backend_get("opencl", &be, &eb), PF_E_OK, "%s", eb.msg);
+    pf_mesh *m = load("torus.stl");
+    sliced a;
+    slice(pf_backend_scalar(), m, 0.5f, &a);
+    size_t mid = a.nl / 2;
+    float *segs = malloc((a.nseg + 1) * PF_SEG_FLOATS * sizeof *segs);
+    uint64_t *keys = malloc((a.nseg + 1) * 2 * sizeof *keys);
+    cr_assert_eq(be->slice_emit(be->ctx, m->verts, m->tris, m->ntris, a.zs, mid, a.offs, segs, keys),
+                 PF_E_OK);
+    cr_assert_eq(be->slice_emit(be->ctx, m->verts, m->tris, m->ntris, a.zs + mid, a.nl - mid, a.offs + mid,
+                                segs, keys),
+                 PF_E_OK);
+    seg_rec *ra = calloc(a.nseg + 1, sizeof *ra), *rb = calloc(a.nseg + 1, sizeof *rb);
+    for (size_t i = 0; i < a.nseg; i++) {
+        memcpy(ra[i].s, a.segs + PF_SEG_FLOATS * i, sizeof ra[i].s);
+        memcpy(rb[i].s, segs + PF_SEG_FLOATS * i, sizeof rb[i].s);
+        memcpy(ra[i].k, a.keys + 2 * i, sizeof ra[i].k);
+        memcpy(rb[i].k, keys + 2 * i, sizeof rb[i].k);
+    }
+    for (size_t l = 0; l < a.nl; l++) {
+        qsort(ra + a.offs[l], a.counts[l], sizeof *ra, cmp_rec);
+        qsort(rb + a.offs[l], a.counts[l], sizeof *rb, cmp_rec);
+        cr_assert_eq(memcmp(ra + a.offs[l], rb + a.offs[l], a.counts[l] * sizeof *ra), 0, "layer %zu of %zu",
+                     l, a.nl);
+    }
+    free(ra);
+    free(rb);
+    free(segs);
+    free(keys);
+    sliced_free(&a);
+    pf_mesh_free(m);
+    pf_backend_free(be);
+}
+
 Test(backends, opencl_layer_stages_equal_scalar)
 {
     check_layers(backend("opencl"), "torus.stl", 0.25f);
@@ -410,9 +451,9 @@ Test(backends, opencl_batch_stages_equal_its_layer_stages_on_every_test_mesh)
         size_t nl = pf_estimate_cache_layers(a);
         cr_assert_eq(pf_estimate_cache_layers(b), nl);
         for (size_t l = 0; l < nl; l++)
-            cr_assert_eq(memcmp(pf_estimate_cache_layer(a, l), pf_estimate_cache_layer(b, l),
-                                sizeof(pf_layer_cells)),
-                         0, "%s: layer %zu differs between batch and per-layer stages", files[f], l);
+            cr_assert_eq(
+                memcmp(pf_estimate_cache_layer(a, l), pf_estimate_cache_layer(b, l), sizeof(pf_layer_cells)),
+                0, "%s: layer %zu differs between batch and per-layer stages", files[f], l);
         pf_estimate_cache_free(a);
         pf_estimate_cache_free(b);
         pf_mesh_free(m);
@@ -436,8 +477,8 @@ Test(backends, selection_by_name)
     pf_backend_free(NULL);
 }
 
-/* The layer-parallelism hint: one layer at a time on scalar, one per online CPU on SIMD and on OpenCL with batch
- * stages. */
+/* The layer-parallelism hint: one layer at a time on scalar, one per online CPU on SIMD and on OpenCL with
+ * batch stages. */
 Test(backends, threads_hint_per_backend)
 {
     pf_backend *be = NULL;
