@@ -535,18 +535,31 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
     float shift = layer == 0 ? p.l0_shift : 0.0f;
     float ext_hi = layer == 0 ? p.l0_ext_hi : p.ext_hi, int_hi = layer == 0 ? p.l0_int_hi : p.int_hi;
     float fill_lo = layer == 0 ? p.l0_fill_lo : p.fill_print_lo;
-    float s[10] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    /* named accumulators: a sum picked by a run-time index lives in memory, and every cell then waits for the
+     * store of the one before */
+    float s0 = 0, s1 = 0, s2 = 0, f0 = 0, f1 = 0, f2 = 0, f3 = 0, f4 = 0, f5 = 0, f6 = 0;
     for (uint x = 0; x < nx; x++) {
         size_t i = (size_t)r * nx + x;
         uchar c = cls[i];
         if (!c) continue;
         float d = dist[i] - shift, a = d - hc, b = d + hc;
-        s[0] += 1.0f;
-        s[1] += overlap(a, b, p.ext_lo, ext_hi) * inv;
-        s[2] += overlap(a, b, ext_hi, int_hi) * inv;
-        s[3 + ((c & FILL_MASK) >> FILL_SHIFT)] += overlap(a, b, fill_lo, 1e30f) * inv;
+        s0 += 1.0f;
+        s1 += overlap(a, b, p.ext_lo, ext_hi) * inv;
+        s2 += overlap(a, b, ext_hi, int_hi) * inv;
+        float o = overlap(a, b, fill_lo, 1e30f) * inv;
+        switch ((c & FILL_MASK) >> FILL_SHIFT) {
+        case 0: f0 += o; break;
+        case 1: f1 += o; break;
+        case 2: f2 += o; break;
+        case 3: f3 += o; break;
+        case 4: f4 += o; break;
+        case 5: f5 += o; break;
+        default: f6 += o; break;
+        }
     }
-    for (int k = 0; k < 10; k++) sums[(size_t)r * 10 + k] = s[k];
+    __global float *out = sums + (size_t)r * 10;
+    out[0] = s0, out[1] = s1, out[2] = s2, out[3] = f0, out[4] = f1;
+    out[5] = f2, out[6] = f3, out[7] = f4, out[8] = f5, out[9] = f6;
 }
 
 __kernel void reduce_areas(__global const uchar *cls, __global const float *dist, uint nx, uint ny, params p,
