@@ -383,6 +383,65 @@ static uchar classify_cell(__global const uchar *mem, const ulong *off, uint i, 
     return (uchar)(c | fill << FILL_SHIFT);
 }
 
+/* Cells i … i + 7 of one layer into out: classify_cell's rules evaluated in vector lanes (the runtime does not
+ * vectorize a loop inside a work-item). Every condition classify_cell tests is a pure comparison, so testing them
+ * all and selecting gives its result; the sparse-width probe, which reads other cells, runs per lane, for the lanes
+ * that need it. */
+static float8 field8(__global const uchar *mem, const ulong *off, int k, uint i)
+{
+    return off[k] == NONE ? (float8)(-1.0f) : vload8(0, (__global const float *)(mem + off[k]) + i);
+}
+
+static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer, params p, __global const float *mt,
+                      __global const float *mb, uint have, __global const uchar *below, __global uchar *out)
+{
+    float8 d = field8(mem, off, 3, i);
+    int8 inside = d > 0.0f, z = 0, c, fill;
+    if (!any(inside)) {
+        vstore8((uchar8)0, 0, out + i);
+        return;
+    }
+    float hc = 0.5f * p.cell;
+    if (layer == 0) {
+        float8 e = d - p.l0_shift;
+        int8 ext = (e > p.ext_lo) & (e <= p.l0_ext_hi), in2 = (e > p.l0_ext_hi) & (e <= p.l0_int_hi);
+        c = select(z, (int8)WALL_EXT, ext) | select(z, (int8)WALL_INT, in2);
+        fill = select(z, (int8)FILL_FIRST, e + hc > p.l0_fill_lo);
+    } else {
+        int8 ext = (d > p.ext_lo) & (d <= p.ext_hi), in2 = (d > p.ext_hi) & (d <= p.int_hi);
+        c = select(z, (int8)WALL_EXT, ext) | select(z, (int8)WALL_INT, in2);
+        int8 infill = d + hc > p.fill_print_lo;
+        int8 top = field8(mem, off, 4, i) <= 0.0f, bot = field8(mem, off, 2, i) <= 0.0f;
+        if (have & 1) top |= vload8(0, mt + i) <= p.margin;
+        if (have & 2) bot |= vload8(0, mb + i) <= p.margin;
+        int8 solid = (field8(mem, off, 0, i) <= 0.0f) | (field8(mem, off, 6, i) <= 0.0f);
+        for (int k = 1; k <= 5; k++) {
+            if (k == 3) continue;
+            long j = (long)layer - 3 + k;
+            float8 dj = field8(mem, off, k, i);
+            solid |= j == 0 ? (int8)(-1) : (dj < p.fill_lo) & (d - dj >= p.shell_min_width);
+        }
+        int8 probe = inside & infill & ~top & ~bot & ~solid;
+        int8 narrow = probe & (d < p.need); /* wide_enough's first test failed: probe around the cell */
+        if (any(narrow)) {
+            int lane[8], res[8];
+            vstore8(narrow, 0, lane);
+            __global const float *d3 = (__global const float *)(mem + off[3]);
+            for (int j = 0; j < 8; j++) res[j] = lane[j] && !wide_enough(d3, i + (uint)j, p) ? -1 : 0;
+            solid |= vload8(0, res);
+        }
+        int8 ib = z;
+        if (have & 4) ib = ((convert_int8(vload8(0, below + i)) & FILL_MASK) >> FILL_SHIFT) == FILL_SPARSE;
+        fill = select((int8)FILL_SOLID, (int8)FILL_IBRIDGE, ib);
+        fill = select((int8)FILL_SPARSE, fill, solid);
+        fill = select(fill, (int8)FILL_BRIDGE, bot);
+        fill = select(fill, (int8)FILL_TOP, top);
+        fill = select(z, fill, infill);
+    }
+    int8 r = select(z, (int8)CELL_INSIDE | c | fill << FILL_SHIFT, inside);
+    vstore8(convert_uchar8(r), 0, out + i);
+}
+
 /* The per-layer forms: the 7-layer window arrives as one buffer of 7 fields; present is a bit mask of the layers
  * that exist. */
 static void window_offsets(uint present, uint n, ulong *off)
@@ -456,7 +515,9 @@ __kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nl
         __global const float *mt = (__global const float *)(mem + t[7]), *mb = (__global const float *)(mem + t[8]);
         __global const uchar *below = mem + t[9];
         __global uchar *out = mem + t[10];
-        for (uint i = c0; i < c1; i++) out[i] = classify_cell(mem, off, i, layer, p, mt, mb, have, below);
+        uint i = c0;
+        for (; i + 8 <= c1; i += 8) classify8(mem, off, i, layer, p, mt, mb, have, below, out);
+        for (; i < c1; i++) out[i] = classify_cell(mem, off, i, layer, p, mt, mb, have, below);
     }
 }
 
