@@ -54,14 +54,14 @@ enum {
     K_EDTR_B,
     K_SEEDS_B,
     K_CLASSIFY_B,
-    K_REDUCE_B,
     K_AREAS_B,
+    K_REDUCE_ROWS_B,
     K_N
 };
 static const char *kernel_names[K_N] = {
-    "slice_count",   "slice_emit", "slice_holes",    "raster_rows",  "edt_columns",   "edt_rows",
-    "margin_seeds",  "classify",   "reduce",         "reduce_areas", "raster_segs_b", "raster_scan_b",
-    "edt_columns_b", "edt_rows_b", "margin_seeds_b", "classify_b",   "reduce_b",      "reduce_areas_b"};
+    "slice_count",   "slice_emit", "slice_holes",    "raster_rows",  "edt_columns",    "edt_rows",
+    "margin_seeds",  "classify",   "reduce",         "reduce_areas", "raster_segs_b",  "raster_scan_b",
+    "edt_columns_b", "edt_rows_b", "margin_seeds_b", "classify_b",   "reduce_areas_b", "reduce_rows_b"};
 
 #define ACC_N (2 * PF_RUN_N * PF_HIST_BINS) /* reduce counters, see kernels/estimate.cl */
 
@@ -523,7 +523,23 @@ done:
 /* Most kernels one batch call enqueues. */
 #define BATCH_EVENTS 16
 
-enum { X_TAB, X_TAB2, X_SEGS, X_SEGL, X_DELTA, X_V, X_F, X_SEEDS, X_FLAGS, X_ACC, X_SUMS, X_EDGE, X_N };
+enum {
+    X_TAB,
+    X_TAB2,
+    X_SEGS,
+    X_SEGL,
+    X_DELTA,
+    X_LEN,
+    X_ACT,
+    X_V,
+    X_F,
+    X_SEEDS,
+    X_FLAGS,
+    X_ACC,
+    X_SUMS,
+    X_EDGE,
+    X_N
+};
 
 typedef struct cl_batch {
     cl_mem mem;                /* the driver's memory, CL_MEM_USE_HOST_PTR */
@@ -542,11 +558,10 @@ typedef struct cl_batch {
 } cl_batch;
 
 #define NONE_OFF ((cl_ulong)-1)
-/* Work per item of the batch kernels, as kernels/estimate.cl defines them: BLK columns or cells, SBLK cells,
- * RCH chunks of diagonals per layer. */
+/* Work per item of the batch kernels, as kernels/estimate.cl defines them: BLK columns or cells, SBLK cells.
+ */
 #define KBLK 64
 #define KSBLK 256
-#define KRCH 16
 
 /* Byte offset of p in the batch memory. The batch stages only get pointers into it (engine/backend.h). */
 static cl_ulong off_of(const cl_batch *b, const void *p)
@@ -974,8 +989,7 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     pf_err err = PF_E_DEVICE;
     size_t ncell = (size_t)g->nx * g->ny, nsum = (size_t)g->ny * 10;
     cl_ulong *t = table(&b->tab, &b->ntab, 4 * n);
-    const int nch = KRCH;
-    cl_uint *acc = malloc(n * nch * ACC_N * sizeof *acc);
+    cl_uint *acc = malloc(n * ACC_N * sizeof *acc);
     float *sums = malloc(n * nsum * sizeof *sums);
     if (!t || !acc || !sums) {
         err = PF_E_NOMEM;
@@ -999,21 +1013,29 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     cl_mem tb, ab, eb, sb;
     pf_cl_lock(c->cl);
     BNEED(tb, X_TAB, 4 * n * sizeof *t);
-    BNEED(ab, X_ACC, n * nch * ACC_N * sizeof *acc);
+    BNEED(ab, X_ACC, n * ACC_N * sizeof *acc);
     BNEED(eb, X_EDGE, sizeof edge);
     BNEED(sb, X_SUMS, n * nsum * sizeof *sums);
     CK(to_device(c, b));
     CK(put_table(c, tb, t, 4 * n));
     CK(put(c, eb, edge, sizeof edge));
-    ARG(K_REDUCE_B, 0, b->mem);
-    ARG(K_REDUCE_B, 1, tb);
-    ARG(K_REDUCE_B, 2, nl);
-    ARG(K_REDUCE_B, 3, nx);
-    ARG(K_REDUCE_B, 4, ny);
-    ARG(K_REDUCE_B, 5, step);
-    ARG(K_REDUCE_B, 6, eb);
-    ARG(K_REDUCE_B, 7, ab);
-    CK(run_b(c, b, K_REDUCE_B, n * KRCH));
+    {
+        size_t nd = (size_t)nx + ny + 8;
+        cl_mem lb, xb;
+        BNEED(lb, X_LEN, n * nd * PF_RUN_N * sizeof(cl_uint));
+        BNEED(xb, X_ACT, n * nd);
+        ARG(K_REDUCE_ROWS_B, 0, b->mem);
+        ARG(K_REDUCE_ROWS_B, 1, tb);
+        ARG(K_REDUCE_ROWS_B, 2, nl);
+        ARG(K_REDUCE_ROWS_B, 3, nx);
+        ARG(K_REDUCE_ROWS_B, 4, ny);
+        ARG(K_REDUCE_ROWS_B, 5, step);
+        ARG(K_REDUCE_ROWS_B, 6, eb);
+        ARG(K_REDUCE_ROWS_B, 7, ab);
+        ARG(K_REDUCE_ROWS_B, 8, lb);
+        ARG(K_REDUCE_ROWS_B, 9, xb);
+        CK(run_local(c, b, K_REDUCE_ROWS_B, n, 1));
+    }
     ARG(K_AREAS_B, 0, b->mem);
     ARG(K_AREAS_B, 1, tb);
     ARG(K_AREAS_B, 2, nl);
@@ -1022,18 +1044,12 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     ARG(K_AREAS_B, 5, cp);
     ARG(K_AREAS_B, 6, sb);
     CK(run_b(c, b, K_AREAS_B, n * (size_t)ny));
-    CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), ab, CL_FALSE, 0, n * nch * ACC_N * sizeof *acc, acc, 0, NULL,
-                           NULL));
+    CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), ab, CL_FALSE, 0, n * ACC_N * sizeof *acc, acc, 0, NULL, NULL));
     CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), sb, CL_FALSE, 0, n * nsum * sizeof *sums, sums, 0, NULL,
                            NULL));
     CK(to_host(c, b)); /* waits for the reads too (in-order queue) */
-    for (size_t i = 0; i < n; i++) {
-        cl_uint *a = acc + i * nch * ACC_N; /* the chunks' counters, added into the first */
-        for (int ch = 1; ch < nch; ch++)
-            for (int k = 0; k < ACC_N; k++)
-                a[k] += a[ch * ACC_N + k];
-        reduce_finish(g, a, sums + i * nsum, out[i]);
-    }
+    for (size_t i = 0; i < n; i++)
+        reduce_finish(g, acc + i * ACC_N, sums + i * nsum, out[i]);
     err = PF_E_OK;
 done:
     if (err) b->failed = 1;

@@ -664,47 +664,93 @@ __kernel void reduce_areas(__global const uchar *cls, __global const float *dist
 }
 
 /* Batch forms: tab holds 4 entries per layer: its classes' and distances' byte offsets in mem, the layer and the
- * parity. Runs: item = layer × one of RCH chunks of its diagonals, counting in private counters (reduce_diag's walk
- * and bins) and writing RUN_N × HIST_BINS × 2 of them to its own slot of acc, no atomics; the host adds the chunks.
- * Areas: item = layer × row, sums ny × 10 per layer. */
-#define RCH 16
+ * parity. Runs: reduce_rows_b; areas: item = layer × row, sums ny × 10 per layer. */
 
-__kernel void reduce_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint nx, uint ny, float step,
-                       __constant float *edge, __global uint *acc)
+/* runsets_of for 8 fill classes */
+static int8 runsets8(int8 f)
 {
-    size_t gid = get_global_id(0), l = gid / RCH;
+    int8 z = 0, r = select(z, (int8)(1 << 0 | 1 << 5), f == 1);
+    r = select(r, (int8)(1 << 1 | 1 << 5), (f == 2) | (f == 6));
+    r = select(r, (int8)(1 << 2), f == 3);
+    r = select(r, (int8)(1 << 3), f == 4);
+    return select(r, (int8)(1 << 4 | 1 << 5), f == 5);
+}
+
+/* A run of n cells of set r ended: count it. */
+static void run_end(uint *cnt, int r, uint n, float step, __constant float *edge)
+{
+    int b = hist_bin((float)n * step, edge);
+    cnt[r * HIST_BINS + b]++;
+    cnt[RUN_N * HIST_BINS + r * HIST_BINS + b] += n;
+}
+
+/* Runs row by row: item = layer, walking its classes in memory order, 8 cells per step in vector lanes, and keeping
+ * each diagonal's open runs in scratch (nd = nx + ny + 8 diagonals per layer: lengths len[r·nd + s] for run set r,
+ * act[s] the bit mask of the open ones). Cells x … x + 7 of a row lie on consecutive diagonals, so their state is
+ * contiguous. A run ends where its diagonal meets a cell outside the set; those still open at the end reached the
+ * grid's edge. The same runs as reduce_diag's walk (a run's length does not depend on the direction), counted into
+ * the layer's RUN_N × HIST_BINS × 2 counters of acc. */
+__kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint nx, uint ny,
+                            float step, __constant float *edge, __global uint *acc, __global uint *lens,
+                            __global uchar *acts)
+{
+    size_t l = get_global_id(0);
     if (l >= nlay) return;
     __global const ulong *t = tab + 4 * l;
     __global const uchar *cls = mem + t[0];
     int parity = (int)t[3];
-    long nd = (long)nx + ny - 1, per = (nd + RCH - 1) / RCH, ch = (long)(gid % RCH);
-    long s0 = ch * per - ((long)ny - 1), s1 = min(s0 + per, (long)nx);
+    size_t nd = (size_t)nx + ny + 8;
+    __global uint *len = lens + l * nd * RUN_N;
+    __global uchar *act = acts + l * nd;
+    for (size_t s = 0; s < nd; s++) act[s] = 0;
     uint cnt[2 * RUN_N * HIST_BINS];
     for (int k = 0; k < 2 * RUN_N * HIST_BINS; k++) cnt[k] = 0;
-    for (long s = s0; s < s1; s++) {
-        long x = s < 0 ? 0 : s, y = s < 0 ? -s : 0;
-        if (parity) y = s < 0 ? ((long)ny - 1) + s : (long)ny - 1;
-        uint len[RUN_N] = {0, 0, 0, 0, 0, 0}, act = 0; /* act: the runs with len > 0 */
-        for (;; x++) {
-            uint set = 0;
-            int inb = x < (long)nx && y >= 0 && y < (long)ny;
-            if (inb) set = runsets_of((cls[y * (long)nx + x] & FILL_MASK) >> FILL_SHIFT);
-            if (set | act) { /* reduce_diag's loop over the runs, for the runs that go on or end here */
-                for (uint m = act & ~set; m; m &= m - 1) {
-                    int r = 31 - (int)clz(m & (0u - m));
-                    int b = hist_bin((float)len[r] * step, edge);
-                    cnt[r * HIST_BINS + b]++;
-                    cnt[RUN_N * HIST_BINS + r * HIST_BINS + b] += len[r];
-                    len[r] = 0;
-                }
-                for (uint m = set; m; m &= m - 1) len[31 - (int)clz(m & (0u - m))]++;
-                act = set;
+    for (uint y = 0; y < ny; y++) {
+        __global const uchar *row = cls + (size_t)y * nx;
+        /* diagonal of (x, y): x − y + ny − 1 along +45°, x + y along −45° */
+        size_t s0 = parity ? y : (size_t)(ny - 1 - y);
+        uint x = 0;
+        for (; x + 8 <= nx; x += 8) {
+            size_t s = s0 + x;
+            int8 set = runsets8((convert_int8(vload8(0, row + x)) & FILL_MASK) >> FILL_SHIFT);
+            int8 a = convert_int8(vload8(0, act + s)), ends = a & ~set;
+            if (!any((set | a) != 0)) continue;
+            if (any(ends != 0)) {
+                int e[8];
+                vstore8(ends, 0, e);
+                for (int j = 0; j < 8; j++)
+                    for (uint m = (uint)e[j]; m; m &= m - 1) {
+                        int r = 31 - (int)clz(m & (0u - m));
+                        run_end(cnt, r, len[r * nd + s + j], step, edge);
+                    }
             }
-            if (!inb) break;
-            y += parity ? -1 : 1;
+            for (int r = 0; r < RUN_N; r++) {
+                __global uint *lr = len + r * nd + s;
+                int8 on = (set >> r) & 1, was = (a >> r) & 1;
+                uint8 lv = select((uint8)1, vload8(0, lr) + 1, convert_uint8(was) != 0);
+                vstore8(select((uint8)0, lv, convert_uint8(on) != 0), 0, lr);
+            }
+            vstore8(convert_uchar8(set), 0, act + s);
+        }
+        for (; x < nx; x++) {
+            size_t s = s0 + x;
+            uint set = runsets_of((row[x] & FILL_MASK) >> FILL_SHIFT), a = act[s];
+            if (!(set | a)) continue;
+            for (uint m = a & ~set; m; m &= m - 1) {
+                int r = 31 - (int)clz(m & (0u - m));
+                run_end(cnt, r, len[r * nd + s], step, edge);
+            }
+            for (int r = 0; r < RUN_N; r++)
+                if (set >> r & 1) len[r * nd + s] = (a >> r & 1) ? len[r * nd + s] + 1 : 1;
+            act[s] = (uchar)set;
         }
     }
-    __global uint *o = acc + gid * 2 * RUN_N * HIST_BINS;
+    for (size_t s = 0; s < nd; s++)
+        for (uint m = act[s]; m; m &= m - 1) {
+            int r = 31 - (int)clz(m & (0u - m));
+            run_end(cnt, r, len[r * nd + s], step, edge);
+        }
+    __global uint *o = acc + l * 2 * RUN_N * HIST_BINS;
     for (int k = 0; k < 2 * RUN_N * HIST_BINS; k++) o[k] = cnt[k];
 }
 
