@@ -1,8 +1,10 @@
 /* The OpenCL estimator backend: every stage of engine/backend.h runs as a kernel of kernels/estimate.cl on
  * the device pf_cl_open picks (PoCL's CPU device on CI). There is no CPU fallback: a device error is
- * PF_E_DEVICE. Inputs and outputs are host arrays (the stage interface), so each stage uploads its inputs and
- * reads back its outputs; everything in between (delta grid, column distances, envelope scratch, counters)
- * stays on the device in buffers the backend keeps and grows across calls. */
+ * PF_E_DEVICE. Inputs and outputs are host arrays (the stage interface), so each per-layer stage uploads its
+ * inputs and reads back its outputs; everything in between (delta grid, column distances, envelope scratch,
+ * counters) stays on the device in buffers the backend keeps and grows across calls. On a device that shares
+ * host memory the backend also offers the batch stages (see "batch stages" below): one call per phase and
+ * batch of layers, working in the driver's memory in place; that is what the estimator uses there. */
 #include "engine/backends.h"
 
 #include <math.h>
@@ -71,6 +73,7 @@ typedef struct cl_ctx {
     cl_mem buf[B_N];
     size_t size[B_N];
     int unified; /* the device works in host memory (CL_DEVICE_HOST_UNIFIED_MEMORY): batch stages in place */
+    cl_ulong max_alloc;     /* CL_DEVICE_MAX_MEM_ALLOC_SIZE: larger driver memory gets the per-layer stages */
     struct cl_batch *spare; /* a closed batch's scratch kept for the next estimate (warm pages), or NULL */
 } cl_ctx;
 
@@ -694,7 +697,7 @@ static void cl_batch_close(void *ctx, void *batch)
 static pf_err cl_batch_open(void *ctx, void *mem, size_t len, void **out)
 {
     cl_ctx *c = ctx;
-    if (!c->unified || !mem || !len) return PF_E_UNSUPPORTED;
+    if (!c->unified || !mem || !len || len > c->max_alloc) return PF_E_UNSUPPORTED;
     pf_cl_lock(c->cl);
     cl_batch *b = c->spare;
     c->spare = NULL;
@@ -1100,6 +1103,8 @@ pf_err pf_backend_opencl_create(const pf_cl_opts *o, pf_backend **out, pf_errbuf
     cl_bool unified = CL_FALSE;
     clGetDeviceInfo(pf_cl_device(c->cl), CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified, NULL);
     c->unified = unified == CL_TRUE;
+    clGetDeviceInfo(pf_cl_device(c->cl), CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof c->max_alloc, &c->max_alloc,
+                    NULL);
     cl_program prog;
     if ((err = pf_cl_program_get(c->cl, "estimate.cl", opts, &prog, eb))) goto fail;
     for (int k = 0; k < K_N; k++) {
