@@ -916,10 +916,8 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
     CK(get(c, fl, flags, 2 * n * sizeof *flags)); /* blocking: which seed masks need a distance field */
     size_t ne = 0;
     for (size_t i = 0; i < n; i++) {
-        ht[i] = flags[2 * i] != 0;
-        hb[i] = flags[2 * i + 1] != 0;
-        if (ht[i]) t2[2 * ne] = t[6 * i + 4], t2[2 * ne + 1] = off_of(b, mtop[i]), ne++;
-        if (hb[i]) t2[2 * ne] = t[6 * i + 5], t2[2 * ne + 1] = off_of(b, mbot[i]), ne++;
+        if (flags[2 * i]) t2[2 * ne] = t[6 * i + 4], t2[2 * ne + 1] = off_of(b, mtop[i]), ne++;
+        if (flags[2 * i + 1]) t2[2 * ne] = t[6 * i + 5], t2[2 * ne + 1] = off_of(b, mbot[i]), ne++;
     }
     if (ne) {
         BNEED(tb2, X_TAB2, 2 * ne * sizeof *t2);
@@ -927,6 +925,10 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
         CK(edt_enqueue(c, b, g, sd, tb2, ne));
     }
     CK(to_host(c, b));
+    for (size_t i = 0; i < n; i++) { /* out-params on success only */
+        ht[i] = flags[2 * i] != 0;
+        hb[i] = flags[2 * i + 1] != 0;
+    }
     err = PF_E_OK;
 done:
     if (err) b->failed = 1;
