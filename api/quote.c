@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "api/json_cs.h"
 #include "api/routes.h"
 #include "api/shop.h"
 
@@ -74,27 +73,50 @@ static pf_err field_whole(pf_req *r, const char *name, double max, uint64_t *out
     return PF_E_OK;
 }
 
-static bool add_inr(cJSON *o, const char *k, int64_t paise)
+static void inr(pf_jw *w, const char *k, int64_t paise)
 {
-    return pf_json_num(o, k, pf_price_to_inr(paise)) != NULL;
+    pf_jw_num(w, k, pf_price_to_inr(paise));
 }
 
-static cJSON *shipping_json(const pf_ship_quote *q, const char *method)
+/* What the quote adds to the line's answer: shipping lines inside "price", fulfillment and the shipping
+ * details at the end. */
+typedef struct quote_more {
+    bool ship;               /* fulfillment is ship */
+    const pf_ship_quote *sq; /* the shipping quote when ship */
+    const char *method;      /* shipping method shown */
+    int64_t item_total;      /* the line's own total, paise */
+} quote_more;
+
+static void price_more(pf_jw *w, void *ctx)
 {
-    cJSON *s = cJSON_CreateObject();
-    bool ok = s && pf_json_str(s, "method", method) && pf_json_str(s, "zip", q->to.pin) &&
-              pf_json_str(s, "district", q->to.district ? q->to.district : "") &&
-              pf_json_str(s, "state", q->to.state ? q->to.state : "") &&
-              pf_json_str(s, "zone", q->to.zone_name ? q->to.zone_name : "") &&
-              pf_json_str(s, "band", pf_ship_band_name(q->band)) &&
-              pf_json_num(s, "distance_km", round(q->distance_km)) &&
-              pf_json_num(s, "billed_weight_g", round(q->billed_g)) && add_inr(s, "charge", q->charge) &&
-              add_inr(s, "gst", q->gst) && add_inr(s, "total", q->total);
-    if (!ok) {
-        cJSON_Delete(s);
-        return NULL;
+    const quote_more *q = ctx;
+    inr(w, "shipping", q->ship ? q->sq->charge : 0);
+    inr(w, "shipping_gst", q->ship ? q->sq->gst : 0);
+    inr(w, "item_total", q->item_total);
+}
+
+static void answer_more(pf_jw *w, void *ctx)
+{
+    const quote_more *q = ctx;
+    pf_jw_str(w, "fulfillment", q->ship ? "ship" : "pickup");
+    if (!q->ship) {
+        pf_jw_null(w, "shipping");
+        return;
     }
-    return s;
+    const pf_ship_quote *s = q->sq;
+    pf_jw_obj(w, "shipping");
+    pf_jw_str(w, "method", q->method);
+    pf_jw_str(w, "zip", s->to.pin);
+    pf_jw_str(w, "district", s->to.district ? s->to.district : "");
+    pf_jw_str(w, "state", s->to.state ? s->to.state : "");
+    pf_jw_str(w, "zone", s->to.zone_name ? s->to.zone_name : "");
+    pf_jw_str(w, "band", pf_ship_band_name(s->band));
+    pf_jw_num(w, "distance_km", round(s->distance_km));
+    pf_jw_num(w, "billed_weight_g", round(s->billed_g));
+    inr(w, "charge", s->charge);
+    inr(w, "gst", s->gst);
+    inr(w, "total", s->total);
+    pf_jw_end(w);
 }
 
 static pf_err quote(pf_req *r, pf_resp *w)
@@ -141,29 +163,26 @@ static pf_err quote(pf_req *r, pf_resp *w)
     if ((err = pf_shop_price_line(r, &it, &line))) return err;
     pf_ship_quote sq = {0};
     if (ship) err = pf_shop_shipping(r, zip, line.est.weight_g * (double)line.quantity, &sq);
-    cJSON *o = err ? NULL : pf_shop_line_json(&line);
-    if (!err && !o) err = PF_E_NOMEM;
-    if (!err) {
-        /* The customer's lines: the item's, then shipping with its GST; total is everything payable. */
-        cJSON *pr = cJSON_GetObjectItemCaseSensitive(o, "price");
-        cJSON *sj = ship ? shipping_json(&sq, method && *method ? method : "india_post") : cJSON_CreateNull();
-        int64_t total = line.price.total + (ship ? sq.total : 0);
-        bool ok =
-            pr && sj && pf_json_str(o, "fulfillment", ship ? "ship" : "pickup") &&
-            cJSON_AddItemToObject(o, "shipping", sj) && add_inr(pr, "shipping", ship ? sq.charge : 0) &&
-            add_inr(pr, "shipping_gst", ship ? sq.gst : 0) && add_inr(pr, "item_total", line.price.total) &&
-            cJSON_ReplaceItemInObjectCaseSensitive(pr, "total", cJSON_CreateNumber(pf_price_to_inr(total)));
-        if (!ok) {
-            if (sj && !cJSON_GetObjectItemCaseSensitive(o, "shipping")) cJSON_Delete(sj);
-            err = PF_E_NOMEM;
-        }
-    }
-    pf_shop_line_clear(&line);
     if (err) {
-        cJSON_Delete(o);
+        pf_shop_line_clear(&line);
         return err;
     }
-    return pf_resp_json(w, 200, o);
+    /* The customer's lines: the item's, then shipping with its GST; total is everything payable. The answer
+     * is written straight to text (a tree only when it is to be packed as msgpack). */
+    quote_more qm = {.ship = ship,
+                     .sq = &sq,
+                     .method = method && *method ? method : "india_post",
+                     .item_total = line.price.total};
+    pf_shop_line_extra x = {.total_set = true,
+                            .total = line.price.total + (ship ? sq.total : 0),
+                            .price_more = price_more,
+                            .more = answer_more,
+                            .ctx = &qm};
+    pf_jw jw;
+    pf_jw_init(&jw, pf_resp_msgpack(w) ? PF_JW_TREE : PF_JW_TEXT, 2048);
+    pf_shop_line_write(&jw, NULL, &line, &x);
+    pf_shop_line_clear(&line);
+    return pf_resp_jw(w, 200, &jw);
 }
 
 static const pf_route routes[] = {

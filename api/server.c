@@ -448,6 +448,30 @@ pf_err pf_resp_json(pf_resp *w, int status, cJSON *body)
     return resp_set(w, status, "application/json; charset=utf-8", s, n);
 }
 
+bool pf_resp_msgpack(const pf_resp *w)
+{
+    return w->msgpack;
+}
+
+pf_err pf_resp_jw(pf_resp *w, int status, pf_jw *jw)
+{
+    if (jw->sink == PF_JW_TREE) {
+        cJSON *j = NULL;
+        pf_err err = pf_jw_take_tree(jw, &j);
+        return err ? err : pf_resp_json(w, status, j);
+    }
+    char *s = NULL;
+    size_t n = 0;
+    pf_err err = pf_jw_take_text(jw, &s, &n);
+    if (err) return err;
+    if (w->msgpack) { /* a text writer although msgpack was asked for: pack its text's tree */
+        cJSON *j = cJSON_ParseWithLength(s, n);
+        free(s);
+        return j ? pf_resp_json(w, status, j) : PF_E_NOMEM;
+    }
+    return resp_set(w, status, "application/json; charset=utf-8", s, n);
+}
+
 pf_err pf_resp_bytes(pf_resp *w, int status, const char *content_type, const void *data, size_t len)
 {
     char *b = malloc(len ? len : 1);

@@ -4,7 +4,6 @@
 #include "api/shop.h"
 
 #include "api/config.h"
-#include "api/json_cs.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -816,11 +815,6 @@ done:
 
 /* ---- JSON ---- */
 
-static bool add_num(cJSON *o, const char *k, double v)
-{
-    return pf_json_num(o, k, v) != NULL;
-}
-
 /* Rounds to 2 (3) decimals for display of grams, mm, cm³ and seconds (money is exact through
  * pf_price_to_inr). */
 static double r2(double v)
@@ -833,51 +827,71 @@ static double r3(double v)
     return round(v * 1000) / 1000;
 }
 
+void pf_shop_line_write(pf_jw *w, const char *key, const pf_shop_line *l, const pf_shop_line_extra *x)
+{
+    pf_jw_obj(w, key);
+    pf_jw_str(w, "material", l->material ? l->material : "");
+    pf_jw_str(w, "color", l->color ? l->color : "");
+    pf_jw_num(w, "quantity", (double)l->quantity);
+    pf_jw_num(w, "infill", l->infill_pct);
+    pf_jw_bool(w, "priority_print", l->priority);
+    pf_jw_str(w, "estimate", l->slicer ? "slicer" : "fast");
+    pf_jw_num(w, "weight_g", r2(l->est.weight_g));
+    pf_jw_num(w, "total_weight_g", r2(l->est.weight_g * (double)l->quantity));
+    pf_jw_num(w, "print_time_s", round(l->est.print_time_s));
+    pf_jw_num(w, "job_time_s", round(l->est.job_time_s));
+    pf_jw_num(w, "total_print_time_s", round(l->est.print_time_s * (double)l->quantity));
+    pf_jw_num(w, "print_time_hours", r2(l->est.print_time_s / 3600));
+    pf_jw_num(w, "volume_cm3", r2(l->volume_cm3));
+    pf_jw_obj(w, "dimensions_mm");
+    pf_jw_num(w, "x", r2(l->dim_mm[0]));
+    pf_jw_num(w, "y", r2(l->dim_mm[1]));
+    pf_jw_num(w, "z", r2(l->dim_mm[2]));
+    pf_jw_end(w);
+    pf_jw_bool(w, "fits", l->fits);
+    if (l->fits) {
+        pf_jw_obj(w, "printer");
+        pf_jw_num(w, "id", (double)l->printer_id);
+        pf_jw_str(w, "name", l->printer_name ? l->printer_name : "");
+        pf_jw_end(w);
+    } else {
+        pf_jw_null(w, "printer");
+    }
+    if (l->session_id) pf_jw_num(w, "session_id", (double)l->session_id);
+    if (l->model_id) pf_jw_num(w, "model_id", (double)l->model_id);
+    pf_jw_obj(w, "price");
+    pf_jw_str(w, "currency", "INR");
+    pf_jw_num(w, "material", pf_price_to_inr(l->price.material));
+    pf_jw_num(w, "printing", pf_price_to_inr(l->price.printing));
+    pf_jw_num(w, "priority", pf_price_to_inr(l->price.priority));
+    pf_jw_num(w, "gst", pf_price_to_inr(l->price.gst));
+    pf_jw_num(w, "total", pf_price_to_inr(x && x->total_set ? x->total : l->price.total));
+    if (x && x->price_more) x->price_more(w, x->ctx);
+    pf_jw_end(w);
+    pf_jw_obj(w, "breakdown");
+    pf_jw_num(w, "layers", (double)l->est.layers);
+    pf_jw_num(w, "filament_m", r2(l->est.filament_m));
+    pf_jw_num(w, "extruded_cm3", r3(l->est.volume_total_mm3 / 1000));
+    pf_jw_num(w, "density_g_cm3", l->density_g_cm3);
+    pf_jw_num(w, "slowed_layers", (double)l->est.slowed_layers);
+    pf_jw_obj(w, "volumes_cm3");
+    for (int k = 0; k < PF_FEAT_N; k++)
+        pf_jw_num(w, pf_estimate_bucket_name(k), r3(l->est.volume_mm3[k] / 1000));
+    pf_jw_end(w);
+    pf_jw_obj(w, "time_s");
+    for (int k = 0; k < PF_TIME_N; k++)
+        pf_jw_num(w, pf_estimate_bucket_name(k), r2(l->est.time_s[k]));
+    pf_jw_end(w);
+    pf_jw_end(w);
+    if (x && x->more) x->more(w, x->ctx);
+    pf_jw_end(w);
+}
+
 cJSON *pf_shop_line_json(const pf_shop_line *l)
 {
-    cJSON *o = cJSON_CreateObject(), *d, *pr, *pz, *b, *vol, *ts;
-    if (!o) return NULL;
-    bool ok = pf_json_str(o, "material", l->material ? l->material : "") &&
-              pf_json_str(o, "color", l->color ? l->color : "") &&
-              add_num(o, "quantity", (double)l->quantity) && add_num(o, "infill", l->infill_pct) &&
-              pf_json_bool(o, "priority_print", l->priority) &&
-              pf_json_str(o, "estimate", l->slicer ? "slicer" : "fast") &&
-              add_num(o, "weight_g", r2(l->est.weight_g)) &&
-              add_num(o, "total_weight_g", r2(l->est.weight_g * (double)l->quantity)) &&
-              add_num(o, "print_time_s", round(l->est.print_time_s)) &&
-              add_num(o, "job_time_s", round(l->est.job_time_s)) &&
-              add_num(o, "total_print_time_s", round(l->est.print_time_s * (double)l->quantity)) &&
-              add_num(o, "print_time_hours", r2(l->est.print_time_s / 3600)) &&
-              add_num(o, "volume_cm3", r2(l->volume_cm3)) && (d = pf_json_obj(o, "dimensions_mm")) &&
-              add_num(d, "x", r2(l->dim_mm[0])) && add_num(d, "y", r2(l->dim_mm[1])) &&
-              add_num(d, "z", r2(l->dim_mm[2])) && pf_json_bool(o, "fits", l->fits);
-    if (ok && l->fits) {
-        ok = (pz = pf_json_obj(o, "printer")) && add_num(pz, "id", (double)l->printer_id) &&
-             pf_json_str(pz, "name", l->printer_name ? l->printer_name : "");
-    } else if (ok) {
-        ok = pf_json_null(o, "printer") != NULL;
-    }
-    if (ok && l->session_id) ok = add_num(o, "session_id", (double)l->session_id);
-    if (ok && l->model_id) ok = add_num(o, "model_id", (double)l->model_id);
-    ok = ok && (pr = pf_json_obj(o, "price")) && pf_json_str(pr, "currency", "INR") &&
-         add_num(pr, "material", pf_price_to_inr(l->price.material)) &&
-         add_num(pr, "printing", pf_price_to_inr(l->price.printing)) &&
-         add_num(pr, "priority", pf_price_to_inr(l->price.priority)) &&
-         add_num(pr, "gst", pf_price_to_inr(l->price.gst)) &&
-         add_num(pr, "total", pf_price_to_inr(l->price.total));
-    ok = ok && (b = pf_json_obj(o, "breakdown")) && add_num(b, "layers", (double)l->est.layers) &&
-         add_num(b, "filament_m", r2(l->est.filament_m)) &&
-         add_num(b, "extruded_cm3", r3(l->est.volume_total_mm3 / 1000)) &&
-         add_num(b, "density_g_cm3", l->density_g_cm3) &&
-         add_num(b, "slowed_layers", (double)l->est.slowed_layers) && (vol = pf_json_obj(b, "volumes_cm3")) &&
-         (ts = pf_json_obj(b, "time_s"));
-    for (int k = 0; ok && k < PF_FEAT_N; k++)
-        ok = add_num(vol, pf_estimate_bucket_name(k), r3(l->est.volume_mm3[k] / 1000));
-    for (int k = 0; ok && k < PF_TIME_N; k++)
-        ok = add_num(ts, pf_estimate_bucket_name(k), r2(l->est.time_s[k]));
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    pf_jw w;
+    cJSON *o = NULL;
+    pf_jw_init(&w, PF_JW_TREE, 0);
+    pf_shop_line_write(&w, NULL, l, NULL);
+    return pf_jw_take_tree(&w, &o) ? NULL : o;
 }
