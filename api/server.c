@@ -101,6 +101,7 @@ struct pf_req {
     char pbuf[MAX_PATH];           /* path copy split into parameter values */
     pf_api_config *cfg;            /* settings snapshot, one reference */
     pf_principal who;              /* caller */
+    struct user_rec *user_rec;     /* who.user is borrowed from it (one reference), NULL = owned */
     pf_errbuf eb;                  /* handler details */
     char ip[INET6_ADDRSTRLEN];     /* client address */
     struct timespec t0;            /* arrival */
@@ -327,6 +328,79 @@ static pf_err jwt_verify_memo(const pf_jwt_key *key, const char *tok, int64_t no
     return err;
 }
 
+/* A user record shared by the requests that authenticated with it under one snapshot: requests on one worker
+ * thread interleave, and each keeps its principal until it completes, so holders count references. */
+typedef struct user_rec {
+    atomic_uint refs; /* the thread's memo and each request using it */
+    pf_user u;        /* the record */
+} user_rec;
+
+static void user_rec_unref(user_rec *x)
+{
+    if (x && atomic_fetch_sub(&x->refs, 1) == 1) {
+        pf_user_clear(&x->u);
+        free(x);
+    }
+}
+
+/* The last user this worker thread read and the snapshot it read it from (the id of the last committed
+ * transaction, taken before the read): while no transaction has committed since, a read would give the same
+ * record, so a demotion, deactivation or token_version bump is still seen by the very next request. Saves
+ * a read transaction and decoding the record on every authenticated request. Freed with the thread. */
+typedef struct user_memo {
+    const pf_store *st; /* store read */
+    uint64_t txn_id;    /* last committed transaction before the read */
+    user_rec *rec;      /* the record, one reference; NULL = none */
+} user_memo;
+
+static pthread_key_t g_user_memo;
+static pthread_once_t g_user_memo_once = PTHREAD_ONCE_INIT;
+
+static void user_memo_free(void *p)
+{
+    user_memo *m = p;
+    if (m) user_rec_unref(m->rec);
+    free(m);
+}
+
+static void user_memo_init(void)
+{
+    pthread_key_create(&g_user_memo, user_memo_free);
+}
+
+/* The stored user id with one reference for the caller (user_rec_unref), from this thread's memo when no
+ * transaction committed since it was read. Errors: those of pf_store_user_get. */
+static pf_err user_get_shared(pf_store *st, uint64_t id, user_rec **out, pf_errbuf *eb)
+{
+    pthread_once(&g_user_memo_once, user_memo_init);
+    user_memo *m = pthread_getspecific(g_user_memo);
+    if (!m && (m = calloc(1, sizeof *m)) && pthread_setspecific(g_user_memo, m)) {
+        free(m);
+        m = NULL;
+    }
+    uint64_t last = pf_store_last_txn_id(st);
+    if (m && m->rec && last && m->st == st && m->txn_id == last && m->rec->u.id == id) {
+        atomic_fetch_add(&m->rec->refs, 1);
+        *out = m->rec;
+        return PF_E_OK;
+    }
+    user_rec *x = calloc(1, sizeof *x);
+    if (!x) return pf_errf(eb, PF_E_NOMEM, "user");
+    atomic_init(&x->refs, 1);
+    pf_err err = pf_store_user_get(st, NULL, id, &x->u, eb);
+    if (err) {
+        free(x);
+        return err;
+    }
+    if (m && last) {
+        user_rec_unref(m->rec);
+        atomic_fetch_add(&x->refs, 1);
+        m->rec = x, m->st = st, m->txn_id = last;
+    }
+    *out = x;
+    return PF_E_OK;
+}
+
 static pf_err resolve_auth(pf_req *r, pf_errbuf *eb)
 {
     const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -356,20 +430,21 @@ static pf_err resolve_auth(pf_req *r, pf_errbuf *eb)
     pf_jwt_claims c;
     if ((err = jwt_verify_memo(&r->srv->key, tok, now, &c, eb))) return err;
     if (strcmp(c.typ, PF_JWT_SESSION)) return pf_errf(eb, PF_E_UNAUTHORIZED, "not a session token");
-    pf_user u = {0};
-    err = pf_store_user_get(st, NULL, c.sub, &u, eb);
+    user_rec *ur = NULL;
+    err = user_get_shared(st, c.sub, &ur, eb);
     if (err) return pf_errf(eb, PF_E_UNAUTHORIZED, "unknown user");
-    if (!u.is_active) {
-        pf_user_clear(&u);
+    if (!ur->u.is_active) {
+        user_rec_unref(ur);
         return pf_errf(eb, PF_E_UNAUTHORIZED, "account disabled");
     }
-    if (c.ver != u.token_version) {
-        pf_user_clear(&u);
+    if (c.ver != ur->u.token_version) {
+        user_rec_unref(ur);
         return pf_errf(eb, PF_E_UNAUTHORIZED, "session ended (password or role changed): log in again");
     }
     r->who.kind = PF_AUTH_JWT;
-    r->who.role = pf_api_role_parse(u.role);
-    r->who.user = u;
+    r->who.role = pf_api_role_parse(ur->u.role);
+    r->who.user = ur->u; /* borrowed: handlers see the principal read-only */
+    r->user_rec = ur;
     return PF_E_OK;
 }
 
@@ -851,7 +926,10 @@ static void req_free(pf_req *r)
     free(r->form);
     cJSON_Delete(r->json);
     free(r->body);
-    pf_user_clear(&r->who.user);
+    if (r->user_rec)
+        user_rec_unref(r->user_rec);
+    else
+        pf_user_clear(&r->who.user);
     pf_pat_clear(&r->who.pat);
     pf_api_config_release(r->cfg);
     req_release(r);

@@ -463,8 +463,9 @@ static pf_err entry_acquire(pf_req *r, const pf_sha256 *key, cache_entry **out)
 
 /* The materials and printers decoded under one snapshot, per thread: quotes need every printer and a material
  * by name, and decoding them is most of a quote's storage cost. Valid while reads see the same LMDB
- * transaction id (any write anywhere makes a new one), so a change is seen by the very next quote. Freed by
- * the key's destructor when the thread ends. */
+ * transaction id (any write anywhere makes a new one), so a change is seen by the very next quote. The last
+ * upload session read under that snapshot is kept too (quotes of one upload come in runs). Freed by the key's
+ * destructor when the thread ends. */
 typedef struct catalog_memo {
     const pf_store *st;   /* store decoded (ids are per environment) */
     uint64_t txn_id;      /* snapshot decoded */
@@ -473,6 +474,8 @@ typedef struct catalog_memo {
     size_t nmats;         /* count */
     pf_printer *printers; /* every printer */
     size_t nprinters;     /* count */
+    bool has_up;          /* up was read under txn_id */
+    pf_upload up;         /* the last upload session read */
 } catalog_memo;
 
 static pthread_key_t g_memo_key;
@@ -484,6 +487,7 @@ static void memo_free(void *p)
     if (!m) return;
     pf_material_list_free(m->mats, m->nmats);
     pf_printer_list_free(m->printers, m->nprinters);
+    pf_upload_clear(&m->up);
     free(m);
 }
 
@@ -507,6 +511,8 @@ static pf_err catalog_get(pf_store *st, pf_txn *t, catalog_memo **out, pf_errbuf
     uint64_t id = pf_store_txn_id(t);
     if (!m->valid || m->txn_id != id || m->st != st) {
         m->valid = false;
+        m->has_up = false;
+        pf_upload_clear(&m->up);
         pf_material_list_free(m->mats, m->nmats);
         pf_printer_list_free(m->printers, m->nprinters);
         m->mats = NULL, m->nmats = 0, m->printers = NULL, m->nprinters = 0;
@@ -526,7 +532,7 @@ typedef struct line_ctx {
     const pf_material *mat;     /* the material (borrowed from this thread's catalog memo) */
     const pf_printer *printers; /* every printer (borrowed likewise) */
     size_t nprinters;           /* count */
-    pf_upload up;               /* the session, if any */
+    const pf_upload *up;        /* the session if any (borrowed from this thread's catalog memo) */
     pf_model model;             /* the catalog model, if any */
 } line_ctx;
 
@@ -547,19 +553,22 @@ static const pf_material *find_material(const catalog_memo *m, const char *name)
     return best;
 }
 
-/* A numeric quote needs only the catalog: when this thread's memo is of the last committed transaction, it
- * is what a read transaction would see now, so none is started. True when c was filled from it. */
+/* A numeric quote needs only the catalog, a session quote also its upload: when this thread's memo holds them
+ * and is of the last committed transaction, it is what a read transaction would see now, so none is started.
+ * True when c was filled from it. */
 static bool catalog_current(pf_store *st, line_ctx *c)
 {
-    if (c->in->session_id || c->in->model_id) return false;
+    if (c->in->model_id) return false;
     pthread_once(&g_memo_once, memo_key_init);
     catalog_memo *m = pthread_getspecific(g_memo_key);
     if (!m || !m->valid || m->st != st) return false;
     uint64_t last = pf_store_last_txn_id(st);
     if (!last || last != m->txn_id) return false;
+    if (c->in->session_id && !(m->has_up && m->up.id == c->in->session_id)) return false;
     const pf_material *mat = find_material(m, c->in->material);
     if (!mat) return false; /* the read reports it */
     c->mat = mat, c->printers = m->printers, c->nprinters = m->nprinters;
+    c->up = c->in->session_id ? &m->up : NULL;
     return true;
 }
 
@@ -568,7 +577,7 @@ static pf_err line_read(pf_txn *t, void *vctx, pf_errbuf *eb)
     line_ctx *c = vctx;
     pf_store *st = pf_req_store(c->r);
     /* The body may run twice: start from empty records each time. */
-    pf_upload_clear(&c->up);
+    c->up = NULL;
     pf_model_clear(&c->model);
     catalog_memo *m = NULL;
     pf_err err = catalog_get(st, t, &m, eb);
@@ -577,9 +586,14 @@ static pf_err line_read(pf_txn *t, void *vctx, pf_errbuf *eb)
         return pf_errf(eb, PF_E_INVALID_FIELD, "material: unknown material '%s'", c->in->material);
     c->printers = m->printers, c->nprinters = m->nprinters;
     if (c->in->session_id) {
-        err = pf_store_upload_get(st, t, c->in->session_id, &c->up, eb);
+        pf_upload up = {0};
+        err = pf_store_upload_get(st, t, c->in->session_id, &up, eb);
         if (err == PF_E_NOT_FOUND) return pf_errf(eb, err, "session_id: no such upload session");
         if (err) return err;
+        /* Kept with the catalog of this snapshot, for the next quote of the same session. */
+        pf_upload_clear(&m->up);
+        m->up = up, m->has_up = true;
+        c->up = &m->up;
     }
     if (c->in->model_id) {
         err = pf_store_model_get(st, t, c->in->model_id, &c->model, eb);
@@ -591,7 +605,7 @@ static pf_err line_read(pf_txn *t, void *vctx, pf_errbuf *eb)
 
 static void line_ctx_clear(line_ctx *c)
 {
-    pf_upload_clear(&c->up);
+    c->up = NULL;
     pf_model_clear(&c->model);
 }
 
@@ -713,12 +727,12 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
     const pf_sha256 *blob = NULL;
     if (in->session_id) {
         /* Another user's session answers like a missing one: ids are not secrets, uploads are. */
-        if (c.up.user_id != uid || (!c.up.claimed && c.up.expires_at && c.up.expires_at <= now)) {
+        if (c.up->user_id != uid || (!c.up->claimed && c.up->expires_at && c.up->expires_at <= now)) {
             err = pf_errf(EB(r), PF_E_NOT_FOUND, "session_id: no such upload session (expired or not yours)");
             goto done;
         }
-        blob = &c.up.blob;
-        l.filename = dup_or_null(c.up.filename), l.format = dup_or_null(c.up.format);
+        blob = &c.up->blob;
+        l.filename = dup_or_null(c.up->filename), l.format = dup_or_null(c.up->format);
     } else if (in->model_id) {
         bool staff = who->kind == PF_AUTH_JWT && who->role >= PF_ROLE_MODERATOR;
         bool visible =
@@ -798,7 +812,7 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
     l.material = strdup(c.mat->name);
     l.color = strdup(color ? color : "");
     l.printer_name = pr && pr->name ? strdup(pr->name) : NULL;
-    if (!l.material || !l.color || (pr && pr->name && !l.printer_name) || (c.up.filename && !l.filename) ||
+    if (!l.material || !l.color || (pr && pr->name && !l.printer_name) || (c.up && c.up->filename && !l.filename) ||
         (c.model.filename && in->model_id && !l.filename)) {
         err = pf_errf(EB(r), PF_E_NOMEM, "shop line");
         goto done;
