@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -117,7 +118,7 @@ struct pf_req {
     pf_resp *early;               /* answer decided by the first callback, queued by the second */
     bool dropping;                /* body is read and discarded */
     size_t limit;                 /* body byte limit */
-    char *body;                   /* JSON body, NUL-terminated */
+    char *body;                   /* JSON body, NUL-terminated: body_small or malloc'd */
     size_t len, cap;              /* body bytes, capacity */
     size_t total;                 /* bytes received */
     cJSON *json;                  /* parsed body */
@@ -133,6 +134,8 @@ struct pf_req {
     /* log */
     int status;     /* answered status */
     uint64_t bytes; /* answered body bytes (-1 unknown) */
+    /* Last, so that clearing a reused record can stop before it. */
+    char body_small[1024]; /* small JSON bodies (quotes): no allocation, no glibc large-chunk path */
 };
 
 /* ---- small helpers ---- */
@@ -904,7 +907,7 @@ static pf_req *req_alloc(void)
     pf_req *r = pthread_getspecific(g_req_spare);
     if (!r) return calloc(1, sizeof *r);
     pthread_setspecific(g_req_spare, NULL);
-    memset(r, 0, sizeof *r);
+    memset(r, 0, offsetof(pf_req, body_small)); /* body_small needs no clearing */
     return r;
 }
 
@@ -925,7 +928,7 @@ static void req_free(pf_req *r)
         free(r->form[i].name), free(r->form[i].value);
     free(r->form);
     cJSON_Delete(r->json);
-    free(r->body);
+    if (r->body != r->body_small) free(r->body);
     if (r->user_rec)
         user_rec_unref(r->user_rec);
     else
@@ -1204,12 +1207,15 @@ static pf_err take_body(pf_req *r, const char *data, size_t size)
             r->part_err = pf_errf(&r->eb, PF_E_INVAL, "malformed multipart/form-data body");
         return r->part_err;
     }
+    if (!r->body && size + 1 <= sizeof r->body_small) r->body = r->body_small, r->cap = sizeof r->body_small;
     if (r->len + size + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 4096;
+        size_t cap = r->cap ? 2 * r->cap : 4096;
         while (cap < r->len + size + 1)
             cap *= 2;
-        char *b = realloc(r->body, cap);
+        bool small = r->body == r->body_small;
+        char *b = small ? malloc(cap) : realloc(r->body, cap);
         if (!b) return pf_errf(&r->eb, PF_E_NOMEM, "request body");
+        if (small) memcpy(b, r->body_small, r->len);
         r->body = b, r->cap = cap;
     }
     memcpy(r->body + r->len, data, size);
