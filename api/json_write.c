@@ -52,8 +52,6 @@ static char *utoa_end(uint64_t v, char *end)
     return end;
 }
 
-static const double pow10s[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
-
 static void number(out *o, double d)
 {
     char buf[40];
@@ -68,22 +66,28 @@ static void number(out *o, double d)
         put(o, s, (size_t)(end - s));
         return;
     }
-    /* Short decimals: the k-digit decimal m / 10^k that is exactly d (money is paise / 100.0). */
-    if (fabs(d) < 1e9)
-        for (int k = 1; k <= 6; k++) {
-            double m = d * pow10s[k], rm = round(m);
-            if (fabs(m - rm) > 1e-6 * (fabs(m) + 1) || rm / pow10s[k] != d) continue;
-            uint64_t v = (uint64_t)fabs(rm), ip = v / (uint64_t)pow10s[k], fp = v % (uint64_t)pow10s[k];
+    /* Short decimals: the shortest decimal of at most 6 places that reads back as d (money is paise / 100.0).
+     * Below 1e9 such a decimal has at most 15 significant digits, so no two of them read back as the same
+     * double: the one with 6 places, stripped of trailing zeros, is the shortest. m / 10^6 is correctly
+     * rounded, so comparing it with d is exactly the read-back check. */
+    double a = fabs(d);
+    if (a < 1e9) {
+        double m = round(a * 1e6);
+        if (m / 1e6 == a) {
+            uint64_t v = (uint64_t)m;
+            int k = 6;
+            while (v % 10 == 0) /* v is not a multiple of 10^6: d is not whole */
+                v /= 10, k--;
             char *end = buf + sizeof buf, *s = end;
-            for (int i = 0; i < k; i++, fp /= 10)
-                *--s = (char)('0' + fp % 10);
+            for (int i = 0; i < k; i++, v /= 10)
+                *--s = (char)('0' + v % 10);
             *--s = '.';
-            s = utoa_end(ip, s);
+            s = utoa_end(v, s);
             if (d < 0) *--s = '-';
-            /* Trailing zeros cannot occur (a smaller k would have matched first). */
             put(o, s, (size_t)(end - s));
             return;
         }
+    }
     /* Anything else: cJSON's own rule, 15 significant digits if they read back exactly, else 17. */
     int n = snprintf(buf, sizeof buf, "%1.15g", d);
     if (strtod(buf, NULL) != d) n = snprintf(buf, sizeof buf, "%1.17g", d);

@@ -12,11 +12,57 @@
 
 #define EB(r) pf_req_eb(r)
 
+/* The body's fields, found in one pass over its members (the first of duplicate keys, as
+ * cJSON_GetObjectItemCaseSensitive finds it) rather than one scan of the object per field. */
+enum {
+    F_MATERIAL,
+    F_COLOR,
+    F_QUANTITY,
+    F_INFILL,
+    F_PRIORITY,
+    F_SESSION,
+    F_DIM_X,
+    F_DIM_Y,
+    F_DIM_Z,
+    F_VOLUME,
+    F_FULFILLMENT,
+    F_ZIP,
+    F_METHOD,
+    F_N
+};
+
+static const struct {
+    const char *name; /* key */
+    size_t len;       /* its length */
+} fields[F_N] = {
+    [F_MATERIAL] = {"material", 8},        [F_COLOR] = {"color", 5},
+    [F_QUANTITY] = {"quantity", 8},        [F_INFILL] = {"infill", 6},
+    [F_PRIORITY] = {"priority_print", 14}, [F_SESSION] = {"session_id", 10},
+    [F_DIM_X] = {"dim_x_mm", 8},           [F_DIM_Y] = {"dim_y_mm", 8},
+    [F_DIM_Z] = {"dim_z_mm", 8},           [F_VOLUME] = {"volume_cm3", 10},
+    [F_FULFILLMENT] = {"fulfillment", 11}, [F_ZIP] = {"shipping_zip", 12},
+    [F_METHOD] = {"shipping_method", 15},
+};
+
+static void fields_find(const cJSON *o, const cJSON *out[F_N])
+{
+    for (int i = 0; i < F_N; i++)
+        out[i] = NULL;
+    for (const cJSON *c = o->child; c; c = c->next) {
+        if (!c->string) continue;
+        size_t n = strlen(c->string);
+        for (int i = 0; i < F_N; i++)
+            if (fields[i].len == n && !out[i] && !memcmp(fields[i].name, c->string, n)) {
+                out[i] = c;
+                break;
+            }
+    }
+}
+
 /* A field as a number: a JSON number or a numeric string (form-driven clients send "20"). Absent or null
  * leaves *out. */
-static pf_err field_num(pf_req *r, const char *name, double *out)
+static pf_err field_num(pf_req *r, const cJSON *v, const char *name, double *out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(pf_req_json(r), name);
     if (!v || cJSON_IsNull(v)) return PF_E_OK;
     if (cJSON_IsNumber(v)) {
         if (!isfinite(v->valuedouble))
@@ -35,18 +81,16 @@ static pf_err field_num(pf_req *r, const char *name, double *out)
     return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be a number", name);
 }
 
-static pf_err field_str(pf_req *r, const char *name, const char **out)
+static pf_err field_str(pf_req *r, const cJSON *v, const char *name, const char **out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(pf_req_json(r), name);
     if (!v || cJSON_IsNull(v)) return PF_E_OK;
     if (!cJSON_IsString(v)) return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be a string", name);
     *out = v->valuestring;
     return PF_E_OK;
 }
 
-static pf_err field_bool(pf_req *r, const char *name, bool *out)
+static pf_err field_bool(pf_req *r, const cJSON *v, const char *name, bool *out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(pf_req_json(r), name);
     if (!v || cJSON_IsNull(v)) return PF_E_OK;
     if (cJSON_IsBool(v))
         *out = cJSON_IsTrue(v);
@@ -62,10 +106,10 @@ static pf_err field_bool(pf_req *r, const char *name, bool *out)
 }
 
 /* A positive whole number field (ids, quantities) within max. */
-static pf_err field_whole(pf_req *r, const char *name, double max, uint64_t *out)
+static pf_err field_whole(pf_req *r, const cJSON *v, const char *name, double max, uint64_t *out)
 {
     double d = NAN; /* field_num never stores NaN: still NaN means absent */
-    pf_err err = field_num(r, name, &d);
+    pf_err err = field_num(r, v, name, &d);
     if (err || isnan(d)) return err;
     if (!(d >= 1 && d <= max && d == floor(d)))
         return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be a whole number from 1 to %.0f", name, max);
@@ -128,19 +172,23 @@ static pf_err quote(pf_req *r, pf_resp *w)
     uint64_t qty = 1;
     double infill = NAN;
     pf_err err = PF_E_OK;
-    if (!err) err = field_str(r, "material", &it.material);
-    if (!err) err = field_str(r, "color", &it.color);
-    if (!err) err = field_whole(r, "quantity", PF_PRICE_MAX_QUANTITY, &qty);
-    if (!err) err = field_num(r, "infill", &infill);
-    if (!err) err = field_bool(r, "priority_print", &it.priority);
-    if (!err) err = field_whole(r, "session_id", 9007199254740992.0, &it.session_id);
-    if (!err) err = field_num(r, "dim_x_mm", &it.dim_mm[0]);
-    if (!err) err = field_num(r, "dim_y_mm", &it.dim_mm[1]);
-    if (!err) err = field_num(r, "dim_z_mm", &it.dim_mm[2]);
-    if (!err) err = field_num(r, "volume_cm3", &it.volume_cm3);
-    if (!err) err = field_str(r, "fulfillment", &fulfillment);
-    if (!err) err = field_str(r, "shipping_zip", &zip);
-    if (!err) err = field_str(r, "shipping_method", &method);
+    const cJSON *f[F_N];
+    fields_find(pf_req_json(r), f);
+#define AT(i) f[i], fields[i].name
+    if (!err) err = field_str(r, AT(F_MATERIAL), &it.material);
+    if (!err) err = field_str(r, AT(F_COLOR), &it.color);
+    if (!err) err = field_whole(r, AT(F_QUANTITY), PF_PRICE_MAX_QUANTITY, &qty);
+    if (!err) err = field_num(r, AT(F_INFILL), &infill);
+    if (!err) err = field_bool(r, AT(F_PRIORITY), &it.priority);
+    if (!err) err = field_whole(r, AT(F_SESSION), 9007199254740992.0, &it.session_id);
+    if (!err) err = field_num(r, AT(F_DIM_X), &it.dim_mm[0]);
+    if (!err) err = field_num(r, AT(F_DIM_Y), &it.dim_mm[1]);
+    if (!err) err = field_num(r, AT(F_DIM_Z), &it.dim_mm[2]);
+    if (!err) err = field_num(r, AT(F_VOLUME), &it.volume_cm3);
+    if (!err) err = field_str(r, AT(F_FULFILLMENT), &fulfillment);
+    if (!err) err = field_str(r, AT(F_ZIP), &zip);
+    if (!err) err = field_str(r, AT(F_METHOD), &method);
+#undef AT
     if (err) return err;
     it.quantity = (int64_t)qty;
     if (!isnan(infill) && !(infill >= 0 && infill <= 100))

@@ -2,6 +2,7 @@
  * cJSON escapes them, and the output parses to the same tree. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,34 @@ Test(json_write, numbers_are_short_and_exact)
         cr_assert_eq(strtod(s, NULL), d, "%.17g -> %s", d, s);
         if (i < 100000) cr_assert(strlen(s) <= 12, "%s", s);
         free(s);
+        cJSON_Delete(x);
+    }
+}
+
+/* Below 1e9, a value with a decimal of at most 6 places that reads back exactly is written as the shortest
+ * such decimal: checked against printf's rounding for every number of places. */
+Test(json_write, decimals_are_the_shortest_that_read_back)
+{
+    srand(5);
+    for (int i = 0; i < 300000; i++) {
+        int places = 1 + rand() % 6;
+        double scale = pow(10, places);
+        double d = (double)((long long)rand() * rand() % 1000000000000LL) / scale;
+        if (i % 3 == 0) d = -d;
+        if (i % 7 == 0) d = ldexp((double)rand() / RAND_MAX, rand() % 40 - 20); /* mostly not short */
+        if (d == floor(d) || fabs(d) >= 1e9) continue;
+        char want[64] = "";
+        for (int k = 1; k <= 6 && !*want; k++) {
+            char t[64];
+            snprintf(t, sizeof t, "%.*f", k, d);
+            if (strtod(t, NULL) == d) snprintf(want, sizeof want, "%s", t);
+        }
+        cJSON *x = cJSON_CreateNumber(d);
+        char *got = pf_json_write(x, NULL);
+        cr_assert_not_null(got);
+        if (*want) cr_assert_str_eq(got, want, "%.17g", d);
+        cr_assert_eq(strtod(got, NULL), d, "%.17g -> %s", d, got);
+        free(got);
         cJSON_Delete(x);
     }
 }
