@@ -106,7 +106,7 @@ struct pf_req {
     struct user_rec *user_rec;     /* who.user is borrowed from it (one reference), NULL = owned */
     pf_errbuf eb;                  /* handler details */
     char ip[INET6_ADDRSTRLEN];     /* client address */
-    struct timespec t0;            /* arrival */
+    struct timespec t0;            /* arrival (taken only when there is an access log) */
     const char *origin;            /* allowed Origin to echo, NULL for none */
     pf_rl_result rl;               /* the most specific limiter's result */
     bool rl_set;                   /* rl holds a result */
@@ -934,23 +934,40 @@ static void req_free(pf_req *r)
     if (r->body != r->body_small) free(r->body);
     if (r->user_rec)
         user_rec_unref(r->user_rec);
-    else
+    else if (r->who.kind == PF_AUTH_JWT)
         pf_user_clear(&r->who.user);
-    pf_pat_clear(&r->who.pat);
+    if (r->who.kind == PF_AUTH_PAT) pf_pat_clear(&r->who.pat);
     pf_api_config_release(r->cfg);
     req_release(r);
+}
+
+/* Decimal of v (0..255) at p; returns the end. */
+static char *put_octet(char *p, unsigned v)
+{
+    if (v >= 100) *p++ = (char)('0' + v / 100);
+    if (v >= 10) *p++ = (char)('0' + v / 10 % 10);
+    *p++ = (char)('0' + v % 10);
+    return p;
 }
 
 static void client_ip(struct MHD_Connection *c, char *out, size_t len)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(out, len, "-");
+    memcpy(out, "-", 2); /* len is INET6_ADDRSTRLEN */
     if (!ci || !ci->client_addr) return;
     const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
-    else if (sa->sa_family == AF_INET6)
+    if (sa->sa_family == AF_INET && len >= INET_ADDRSTRLEN) {
+        /* inet_ntop's dotted quad without its sprintf (every request formats its address) */
+        const unsigned char *b = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
+        char *p = out;
+        for (int i = 0; i < 4; i++) {
+            if (i) *p++ = '.';
+            p = put_octet(p, b[i]);
+        }
+        *p = 0;
+    } else if (sa->sa_family == AF_INET6) {
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
+    }
 }
 
 /* Fills the path parameters of the matched route from r->path. */
@@ -1278,9 +1295,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     if (!r) {
         if (!(r = req_alloc())) return MHD_NO;
-        clock_gettime(CLOCK_MONOTONIC, &r->t0);
+        if (s->log) clock_gettime(CLOCK_MONOTONIC, &r->t0);
         r->srv = s, r->conn = conn, r->method = method, r->m = method_of(method), r->bytes = 0;
-        snprintf(r->path, sizeof r->path, "%s", url);
+        size_t ulen = strnlen(url, sizeof r->path - 1); /* longer paths are refused below */
+        memcpy(r->path, url, ulen);
+        r->path[ulen] = 0;
         client_ip(conn, r->ip, sizeof r->ip);
         *con_cls = r;
         atomic_fetch_add(&s->inflight, 1);

@@ -50,6 +50,8 @@ static _Thread_local struct {
     const pf_api_config *cfg; /* snapshot parsed, NULL = none */
     uint64_t generation;      /* its generation */
     pf_price_settings ps;     /* the result */
+    bool has_qty;             /* qmin and qmax were parsed from it too */
+    double qmin, qmax;        /* order.min_qty and order.max_qty */
 } t_price_memo;
 
 static pf_err price_settings_parse(pf_req *r, pf_price_settings *out);
@@ -64,8 +66,29 @@ pf_err pf_shop_price_settings(pf_req *r, pf_price_settings *out)
     pf_price_settings s;
     pf_err err = price_settings_parse(r, &s);
     if (err) return err;
-    if (cfg) t_price_memo.cfg = cfg, t_price_memo.generation = cfg->generation, t_price_memo.ps = s;
+    if (cfg)
+        t_price_memo.cfg = cfg, t_price_memo.generation = cfg->generation, t_price_memo.ps = s,
+        t_price_memo.has_qty = false;
     *out = s;
+    return PF_E_OK;
+}
+
+/* The configured quantity range (order.min_qty, order.max_qty), memoised with the price settings of the same
+ * snapshot (kept only once those were parsed for it). */
+static pf_err qty_range(pf_req *r, double *qmin, double *qmax)
+{
+    const pf_api_config *cfg = pf_req_config(r);
+    bool memo = cfg && t_price_memo.cfg == cfg && t_price_memo.generation == cfg->generation;
+    if (memo && t_price_memo.has_qty) {
+        *qmin = t_price_memo.qmin, *qmax = t_price_memo.qmax;
+        return PF_E_OK;
+    }
+    double lo, hi;
+    pf_err err = setting_num(r, "order.min_qty", 1, &lo);
+    if (!err) err = setting_num(r, "order.max_qty", 100, &hi);
+    if (err) return err;
+    if (memo) t_price_memo.qmin = lo, t_price_memo.qmax = hi, t_price_memo.has_qty = true;
+    *qmin = lo, *qmax = hi;
     return PF_E_OK;
 }
 
@@ -606,7 +629,7 @@ static pf_err line_read(pf_txn *t, void *vctx, pf_errbuf *eb)
 static void line_ctx_clear(line_ctx *c)
 {
     c->up = NULL;
-    pf_model_clear(&c->model);
+    if (c->in->model_id) pf_model_clear(&c->model); /* untouched otherwise */
 }
 
 void pf_shop_line_clear(pf_shop_line *l)
@@ -685,9 +708,7 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
         goto done;
     }
     double qmin = 1, qmax = 100;
-    if ((err = setting_num(r, "order.min_qty", 1, &qmin)) ||
-        (err = setting_num(r, "order.max_qty", 100, &qmax)))
-        goto done;
+    if ((err = qty_range(r, &qmin, &qmax))) goto done;
     if (qmin < 1) qmin = 1;
     if (qmax > PF_PRICE_MAX_QUANTITY) qmax = PF_PRICE_MAX_QUANTITY;
     if (in->quantity < qmin || in->quantity > qmax) {
