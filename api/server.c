@@ -21,7 +21,6 @@
 #include <sys/socket.h>
 
 #include "api/config.h"
-#include "api/json_read.h"
 #include "api/json_write.h"
 #include "api/msgpack_json.h"
 #include "api/ratelimit.h"
@@ -122,8 +121,7 @@ struct pf_req {
     char *body;                   /* JSON body, NUL-terminated: body_small or malloc'd */
     size_t len, cap;              /* body bytes, capacity */
     size_t total;                 /* bytes received */
-    cJSON *json;                  /* parsed body: in json_buf when json_in_buf, else cJSON's (cJSON_Delete) */
-    bool json_in_buf;             /* json lives in json_buf */
+    cJSON *json;                  /* parsed body */
     struct MHD_PostProcessor *pp; /* multipart parser */
     form_field *form;             /* text fields */
     size_t nform;                 /* count */
@@ -138,7 +136,6 @@ struct pf_req {
     uint64_t bytes; /* answered body bytes (-1 unknown) */
     /* Last, so that clearing a reused record can stop before it. */
     char body_small[1024]; /* small JSON bodies (quotes): no allocation, no glibc large-chunk path */
-    _Alignas(max_align_t) unsigned char json_buf[2048]; /* their parsed tree (api/json_read.h) */
 };
 
 /* ---- small helpers ---- */
@@ -910,7 +907,7 @@ static pf_req *req_alloc(void)
     pf_req *r = pthread_getspecific(g_req_spare);
     if (!r) return calloc(1, sizeof *r);
     pthread_setspecific(g_req_spare, NULL);
-    memset(r, 0, offsetof(pf_req, body_small)); /* body_small and json_buf need no clearing */
+    memset(r, 0, offsetof(pf_req, body_small)); /* body_small needs no clearing */
     return r;
 }
 
@@ -930,7 +927,7 @@ static void req_free(pf_req *r)
     for (size_t i = 0; i < r->nform; i++)
         free(r->form[i].name), free(r->form[i].value);
     free(r->form);
-    if (!r->json_in_buf) cJSON_Delete(r->json);
+    cJSON_Delete(r->json);
     if (r->body != r->body_small) free(r->body);
     if (r->user_rec)
         user_rec_unref(r->user_rec);
@@ -1247,7 +1244,6 @@ static pf_err take_body(pf_req *r, const char *data, size_t size)
 static enum MHD_Result finish(pf_req *r)
 {
     pf_err err = PF_E_OK;
-    const cJSON *plain = NULL;
     if (r->pp) {
         /* Ending the stream flushes the last part to the hook. */
         MHD_destroy_post_processor(r->pp);
@@ -1256,11 +1252,6 @@ static enum MHD_Result finish(pf_req *r)
     } else if (r->cr->rt->body == PF_BODY_JSON && r->len && r->body_msgpack) {
         if ((err = pf_msgpack_to_json(r->body, r->len, &r->json, &r->eb))) return send_error(r, err, r->eb.msg);
         if (!cJSON_IsObject(r->json)) return send_error(r, PF_E_INVAL, "msgpack body must be a map");
-    } else if (r->cr->rt->body == PF_BODY_JSON && r->len &&
-               pf_json_read_into(r->body, r->len, r->json_buf, sizeof r->json_buf, &plain)) {
-        /* The plain shape, parsed without allocating; handlers only read the tree. */
-        r->json = (cJSON *)plain;
-        r->json_in_buf = true;
     } else if (r->cr->rt->body == PF_BODY_JSON && r->len) {
         const char *end = NULL;
         r->json = cJSON_ParseWithLengthOpts(r->body, r->len, &end, false);
