@@ -472,3 +472,23 @@ Test(api_quote, account_and_upload_changes_apply_to_the_next_request)
     edit((edit_ctx){.user_id = env.ids.user, .deactivate = true});
     expect_status(user, "GET", "/api/user/profile", NULL, 401);
 }
+
+/* Unknown members are ignored however many there are; a body that breaks off after many members is a 400. */
+Test(api_quote, large_and_broken_bodies_parse_as_before)
+{
+    const char *small = "{\"volume_cm3\":8,\"material\":\"PLA\",\"quantity\":2}";
+    cJSON *a = quote_ok(NULL, small);
+    static char big[32768];
+    size_t n = (size_t)snprintf(big, sizeof big, "{\"volume_cm3\":8,\"material\":\"PLA\"");
+    for (int i = 0; i < 300; i++)
+        n += (size_t)snprintf(big + n, sizeof big - n, ",\"note_%d\":[\"extra\",%d,{\"k\":null}]", i, i);
+    snprintf(big + n, sizeof big - n, ",\"quantity\":2}");
+    cJSON *b = quote_ok(NULL, big);
+    cr_expect(cJSON_Compare(a, b, true), "extra members change nothing");
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    big[strlen(big) - 1] = ','; /* now it ends inside the object */
+    quote_fails(big, 400, "malformed JSON");
+    quote_fails("{\"volume_cm3\":8,\"material\":\"PLA\",\"quantity\":2,\"x\":[1,2,{\"y\":tru}]}", 400,
+                "malformed JSON");
+}
