@@ -833,8 +833,8 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
     l.material = strdup(c.mat->name);
     l.color = strdup(color ? color : "");
     l.printer_name = pr && pr->name ? strdup(pr->name) : NULL;
-    if (!l.material || !l.color || (pr && pr->name && !l.printer_name) || (c.up && c.up->filename && !l.filename) ||
-        (c.model.filename && in->model_id && !l.filename)) {
+    if (!l.material || !l.color || (pr && pr->name && !l.printer_name) ||
+        (c.up && c.up->filename && !l.filename) || (c.model.filename && in->model_id && !l.filename)) {
         err = pf_errf(EB(r), PF_E_NOMEM, "shop line");
         goto done;
     }
