@@ -1,5 +1,5 @@
 /* Mesh builder (soup or indexed input → welded indexed mesh), the welder, format detection and the read
- * entry points (files are read from a mapping; binary STL records are welded in place). */
+ * entry points (binary STL files are welded straight from chunked reads). */
 #include "engine/mesh.h"
 #include "engine/bigalloc.h"
 #include "engine/intake_internal.h"
@@ -321,14 +321,15 @@ pf_err pf__builder_stl(pf_mesh_builder *b, const unsigned char *records, uint32_
  * With two threads each takes half of the points with private tables and numbers; afterwards the second
  * half's vertices are looked up in the first half's table (behind a bit filter: only the seam is shared) in
  * their own order: found ones take the first half's number, the rest are appended. That is exactly the order
- * one thread would give, so the mesh does not depend on the thread count. A binary STL file is welded in place
- * from its mapping (see pf_mesh_read_file). */
+ * one thread would give, so the mesh does not depend on the thread count. A binary STL file is read by each
+ * thread in chunks of its own range (pread into a buffer that stays in cache), which is far cheaper here than
+ * mapping or copying the whole file. */
 #define WELD_PARALLEL_MIN 65536 /* points below which one thread is faster than starting a second */
 #define WELD_FILTER_BITS 22     /* 2^22-bit (512 KB) filter of the first half's vertices, for the merge */
 #define WELD_LAG 24             /* table lookups in flight while welding */
 #define WELD_QUEUE 32           /* power of two above WELD_LAG */
 #define WELD_CACHE_BITS 13      /* 2^13 entries of the recent-key cache (128 KB) */
-#define WELD_CHUNK 2600         /* groups per feed: the fix-up list of one feed stays in cache */
+#define WELD_CHUNK 2600         /* groups per pread (130 KB of binary STL) and per feed from memory */
 #define WELD_PENDING 0x80000000u /* cache id flag: the key is queued as the point in the low bits */
 #define EXP_MASK 0x7f800000u
 #define NO_KEY 0x7f800000u /* +inf: a key word of the empty cache entries (see weld_cache_init) */
@@ -343,13 +344,16 @@ typedef struct weld_recent {
     uint32_t id;   /* vertex number, or WELD_PENDING | point */
 } weld_recent;
 
-/* Where the points are: group g's j-th point (j < k) is the 12 bytes at base + g·stride + point_off + j·12. */
+/* Where the points are: group g's j-th point (j < k) is the 12 bytes at base + g·stride + point_off + j·12,
+ * or at file_off + g·stride + point_off of file fd when fd ≥ 0. */
 typedef struct weld_src {
-    const unsigned char *base; /* group 0 */
+    const unsigned char *base; /* memory: group 0 */
     size_t stride;             /* bytes per group */
     size_t point_off;          /* offset of a group's first point */
     unsigned k;                /* points per group */
     unsigned spread;           /* expected points per distinct vertex: sizes the table */
+    int fd;                    /* ≥ 0: groups are read from this file instead of base */
+    off_t file_off;            /* fd only: offset of group 0 */
 } weld_src;
 
 typedef struct weld_share {
@@ -368,7 +372,7 @@ typedef struct weld_share {
     uint32_t *fix;     /* points of the current chunk that met a pending cache entry */
     size_t bad;        /* first point with a non-finite coordinate, SIZE_MAX if none */
     unsigned bad_axis; /* its first non-finite axis */
-    pf_err err;        /* NOMEM or BAD_NUMBER */
+    pf_err err;        /* NOMEM, IO or BAD_NUMBER */
 } weld_share;
 
 /* The key's hash for the table and the merge filter (its top bits), well mixed; only cache misses need it. */
@@ -606,6 +610,7 @@ static void *weld_run(void *arg)
     weld_share *w = arg;
     const weld_src *src = w->src;
     size_t ngroups = w->g1 - w->g0, npts = ngroups * src->k;
+    unsigned char *chunk = NULL;
     if (!w->copy_only) {
         /* Room for twice the expected vertices; more is mapped if the mesh shares fewer corners. */
         size_t want = npts / src->spread * 2 + 1024;
@@ -617,15 +622,35 @@ static void *weld_run(void *arg)
         for (size_t c = 0; c < (size_t)1 << WELD_CACHE_BITS; c++)
             weld_cache_clear(w->cache, c);
     }
-    for (size_t g = w->g0; g < w->g1; g += WELD_CHUNK) {
-        size_t n = w->g1 - g < WELD_CHUNK ? w->g1 - g : WELD_CHUNK;
-        const unsigned char *p = src->base + g * src->stride + src->point_off;
-        if (!(w->copy_only ? weld_copy(w, p, n, g * src->k) : weld_feed(w, p, n, g * src->k))) break;
+    if (src->fd < 0) {
+        for (size_t g = w->g0; g < w->g1; g += WELD_CHUNK) {
+            size_t n = w->g1 - g < WELD_CHUNK ? w->g1 - g : WELD_CHUNK;
+            const unsigned char *p = src->base + g * src->stride + src->point_off;
+            if (!(w->copy_only ? weld_copy(w, p, n, g * src->k) : weld_feed(w, p, n, g * src->k))) break;
+        }
+    } else {
+        if (!(chunk = malloc(WELD_CHUNK * src->stride))) goto nomem;
+        for (size_t g = w->g0; g < w->g1; g += WELD_CHUNK) {
+            size_t n = w->g1 - g < WELD_CHUNK ? w->g1 - g : WELD_CHUNK, len = n * src->stride, got = 0;
+            while (got < len) {
+                ssize_t r =
+                    pread(src->fd, chunk + got, len - got, src->file_off + (off_t)(g * src->stride + got));
+                if (r < 0 && errno == EINTR) continue;
+                if (r <= 0) {
+                    w->err = PF_E_IO; /* the file shrank or failed while being read */
+                    goto done;
+                }
+                got += (size_t)r;
+            }
+            const unsigned char *p = chunk + src->point_off;
+            if (!(w->copy_only ? weld_copy(w, p, n, g * src->k) : weld_feed(w, p, n, g * src->k))) break;
+        }
     }
     goto done;
 nomem:
     w->err = PF_E_NOMEM;
 done:
+    free(chunk);
     free(w->cache);
     free(w->fix);
     w->cache = NULL;
@@ -783,7 +808,7 @@ done:
     return err;
 }
 
-/* Makes the mesh of the n binary STL records at src. parts is taken over either way. */
+/* Makes the mesh of n binary STL records read from src (memory or file). parts is taken over either way. */
 static pf_err mesh_from_stl(const weld_src *src, size_t n, int threads, int no_weld, pf_part *parts,
                             size_t nparts, pf_mesh **out, pf_errbuf *eb)
 {
@@ -802,6 +827,8 @@ static pf_err mesh_from_stl(const weld_src *src, size_t n, int threads, int no_w
         err =
             pf_errf(eb, err, "non-finite coordinate in triangle %zu at byte %zu", bad / 3,
                     (size_t)PF_STL_HEADER + bad / 3 * PF_STL_RECORD + PF_STL_VERTS + bad % 3 * 12 + axis * 4);
+    else if (err == PF_E_IO)
+        err = pf_errf(eb, err, "the file changed while it was read");
     else if (err != PF_E_OK)
         err = pf_errf(eb, err, "no memory to weld %zu triangles", n);
     if (err != PF_E_OK) goto done;
@@ -836,7 +863,7 @@ static pf_err finish_indexed(pf_mesh_builder *b, pf_mesh *m, pf_errbuf *eb)
         }
         nv = nc;
     } else {
-        weld_src src = {(const unsigned char *)b->iverts, 12, 0, 1, 1};
+        weld_src src = {(const unsigned char *)b->iverts, 12, 0, 1, 1, -1, 0};
         if (!(wid = pf_big_alloc(niv * 4))) goto nomem;
         err = weld_points(&src, niv, b->threads, 0, wid, &cverts, &ncls, &bad, &axis);
         if (err == PF_E_BAD_NUMBER) {
@@ -898,7 +925,7 @@ pf_err pf_mesh_builder_finish(pf_mesh_builder *b, pf_mesh **out, pf_errbuf *eb)
         goto done;
     }
     if (b->stl) {
-        weld_src src = {b->stl, PF_STL_RECORD, PF_STL_VERTS, 3, 6};
+        weld_src src = {b->stl, PF_STL_RECORD, PF_STL_VERTS, 3, 6, -1, 0};
         err = mesh_from_stl(&src, b->ntris, b->threads, b->no_weld, b->parts, b->nparts, out, eb);
         b->parts = NULL;
         goto done;
@@ -929,7 +956,7 @@ pf_err pf_mesh_builder_finish(pf_mesh_builder *b, pf_mesh **out, pf_errbuf *eb)
         b->soup = NULL;
         b->cap = 0;
     } else {
-        weld_src src = {(const unsigned char *)b->soup, 12, 0, 1, 6};
+        weld_src src = {(const unsigned char *)b->soup, 12, 0, 1, 6, -1, 0};
         size_t bad = 0;
         unsigned axis = 0;
         if (!(m->tris = pf_big_alloc(b->ntris * 12))) {
@@ -1016,10 +1043,29 @@ pf_err pf_mesh_read_file(const char *path, const pf_intake_limits *lim, pf_mesh 
                       (long long)st.st_size, r.max_file_bytes);
         goto done;
     }
-    /* Every format, binary STL included, is read from the file's image: a private read-only mapping of the
-     * page cache (populated up front) for a file of any size worth it, which costs less here than copying
-     * the file, even in chunks that stay in cache. */
     size_t len = (size_t)st.st_size;
+    unsigned char head[PF_STL_HEADER];
+    if (len >= PF_STL_HEADER && pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head) {
+        uint32_t n = (uint32_t)head[80] | (uint32_t)head[81] << 8 | (uint32_t)head[82] << 16 |
+                     (uint32_t)head[83] << 24;
+        if ((uint64_t)PF_STL_HEADER + (uint64_t)PF_STL_RECORD * n == len) {
+            /* Binary STL: weld straight from the file, never holding it whole. */
+            pf_part *part = calloc(1, sizeof *part);
+            if (!part) {
+                err = PF_E_NOMEM;
+                goto done;
+            }
+            if ((err = pf__stl_binary_check(head, len, r.max_triangles, &n, eb)) != PF_E_OK) {
+                free(part);
+                goto done;
+            }
+            part->tri_count = n;
+            part->printed = 1;
+            weld_src src = {NULL, PF_STL_RECORD, PF_STL_VERTS, 3, 6, fd, PF_STL_HEADER};
+            err = mesh_from_stl(&src, n, r.threads, r.no_weld, part, 1, out, eb);
+            goto done;
+        }
+    }
     int e = pf_file_image_load(fd, len, &img);
     if (e) {
         err = pf_errf(eb, e == ENOMEM ? PF_E_NOMEM : PF_E_IO, "%s: %s", path, strerror(e));
