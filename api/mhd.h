@@ -7,9 +7,8 @@
 #include "engine/error.h"
 
 /* Why: libmicrohttpd brings GnuTLS and its eight libraries, whose constructors and relocations cost every
- * printforge process about 10 ms of CPU at start (a program linked against libmicrohttpd alone starts in
- * ~13 ms, one without it in ~3), although only `serve` uses them; `printforge analyze` of a large STL takes
- * little more than that. As with libcurl in api/mailer.c, the binary does not link it (the linker drops it,
+ * printforge process about 9 ms of CPU at start (an empty program linked against libmicrohttpd alone starts
+ * in ~12 ms, one without it in ~3), although only `serve` uses them. As with libcurl in api/mailer.c, the binary does not link it (the linker drops it,
  * --as-needed, since nothing refers to it) and the server opens it when it starts. The header's declarations
  * give the pointers their types, and the macros below send the server's calls through them, so api/server.c
  * is written against the plain libmicrohttpd API. */
