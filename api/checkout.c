@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "api/account.h"
+#include "api/assign.h"
 #include "api/checkout.h"
 #include "api/routes.h"
 #include "api/shop.h"
@@ -110,6 +111,20 @@ static pf_err claim_upload(pf_txn *t, const pf_checkout_plan *p, uint64_t id, pf
     return err;
 }
 
+/* Sets order i's printer to the best compatible one, or 0 when none is. */
+static pf_err assign_printer(pf_txn *t, const pf_checkout_plan *p, size_t i, pf_errbuf *eb)
+{
+    pf_order *o = &p->orders[i];
+    pf_assign_part part = {.material = o->material, .dest_pin = p->dest_pin, .known = p->dims != NULL};
+    if (p->dims) memcpy(part.dims, p->dims[i], sizeof part.dims);
+    pf_assign_cand *c = NULL;
+    size_t n = 0;
+    pf_err err = pf_assign_rank(NULL, t, &part, &c, &n, eb);
+    if (!err) o->printer_id = n && c[0].compatible ? c[0].p.id : 0;
+    pf_assign_free(c, n);
+    return err;
+}
+
 /* The transaction body: may run again after the map grew, so it sets every assigned field afresh. */
 static pf_err commit_fn(pf_txn *t, void *vctx, pf_errbuf *eb)
 {
@@ -136,6 +151,8 @@ static pf_err commit_fn(pf_txn *t, void *vctx, pf_errbuf *eb)
         o->user_id = p->user_id;
         o->group_id = p->group ? p->grp.id : 0;
         o->created_at = o->updated_at = p->now;
+        o->printer_id = 0;
+        if (p->auto_assign && (err = assign_printer(t, p, i, eb))) return err;
         if ((err = fresh_tracking(t, &o->tracking_no, eb)) || (err = pf_store_order_put(NULL, t, o, eb)))
             return err;
         pf_order_event e = {.order_id = o->id,
@@ -588,11 +605,12 @@ static pf_err place(pf_req *r, pf_resp *w, const pf_shop_item *items, char (*pre
     pf_shop_line *lines = calloc(n, sizeof *lines);
     pf_order_figures *fig = calloc(n, sizeof *fig);
     pf_checkout_plan plan = {.orders = calloc(n, sizeof *plan.orders), .n = n, .group = group};
+    double(*dims)[3] = calloc(n, sizeof *dims);
     pf_coupon coupon = {0};
     cJSON *resp = NULL, *pay = NULL;
     char *link = NULL;
     size_t priced = 0;
-    if (!lines || !fig || !plan.orders) {
+    if (!lines || !fig || !plan.orders || !dims) {
         err = PF_E_NOMEM;
         goto done;
     }
@@ -617,6 +635,7 @@ static pf_err place(pf_req *r, pf_resp *w, const pf_shop_item *items, char (*pre
                           l->dim_mm[0], l->dim_mm[1], l->dim_mm[2], l->material);
             goto done;
         }
+        memcpy(dims[i], l->dim_mm, sizeof dims[i]);
         double q = (double)items[i].quantity;
         fig[i] = (pf_order_figures){.material = l->price.material,
                                     .printing = l->price.printing,
@@ -702,6 +721,11 @@ static pf_err place(pf_req *r, pf_resp *w, const pf_shop_item *items, char (*pre
         err = PF_E_NOMEM;
         goto done;
     }
+    plan.auto_assign = strcmp(pf_req_setting(r, "order.auto_assign", "true"), "false") != 0;
+    plan.dest_pin =
+        c->ship ? c->zip
+                : pf_req_setting(r, "shipping.origin_pin", pf_req_setting(r, "company.pincode", NULL));
+    plan.dims = dims;
     if ((err = pf_checkout_commit(pf_req_store(r), &plan, EB(r)))) goto done;
 
     /* Stored: from here on the answer describes what exists. */
@@ -749,6 +773,7 @@ done:
         pf_shop_line_clear(&lines[i]);
     free(lines);
     free(fig);
+    free(dims);
     pf_checkout_plan_clear(&plan);
     pf_coupon_clear(&coupon);
     cJSON_Delete(resp);

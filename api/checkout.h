@@ -26,13 +26,19 @@ typedef struct pf_checkout_plan {
     uint64_t coupon_id; /* coupon redeemed, 0 = none */
     int64_t coupon_taxable;  /* the pre-discount taxable value the discount was computed on */
     int64_t coupon_discount; /* that discount: the commit re-checks the coupon and refuses if it changed */
+    bool auto_assign;        /* give each order the best compatible printer (api/assign.h), if there is one */
+    const char *dest_pin;    /* destination PIN for that ranking (customer's, or the shop's for pickup);
+                              * borrowed, NULL = unknown */
+    double (*dims)[3];       /* n part sizes in mm for that ranking; borrowed, NULL = fit not judged */
 } pf_checkout_plan;
 
 /* Stores plan in one write transaction: re-checks the coupon against its current record and the user's
  * redemption counter (so two checkouts racing for the last use cannot both win) and counts the use
  * (coupon.used + 1, counter "coupon_use:<coupon id>:<user id>" + 1); stores the group with a fresh reference
  * (cart); gives each order a fresh tracking number (PF-XXXXXXXXXX, checked unused), stores it with its first
- * timeline event ("Order placed", status pending, actor the customer) and marks its upload claimed. On
+ * timeline event ("Order placed", status pending, actor the customer), assigns it the first compatible
+ * printer of pf_assign_rank when auto_assign is set (orders placed earlier in the same checkout count in the
+ * printers' loads; no compatible printer leaves it unassigned) and marks its upload claimed. On
  * success the plan's orders and group hold their ids, tracking numbers and references.
  * Errors: PF_E_INVALID_FIELD "coupon_code: ..." (the coupon can no longer be redeemed), PF_E_CONFLICT (the
  * coupon changed since pricing), PF_E_NOT_FOUND (an upload that is gone or belongs to someone else),

@@ -183,6 +183,7 @@ static const known_key known[] = {
     {"shipping.gst_pct", V_NUM, 0, 100, NULL},
     {"order.min_qty", V_INT, 1, PF_PRICE_MAX_QUANTITY, NULL},
     {"order.max_qty", V_INT, 1, PF_PRICE_MAX_QUANTITY, NULL},
+    {"order.auto_assign", V_BOOL, 0, 0, NULL},
     {"upload.expiry_hours", V_POS, 0, 720, NULL},
     {"ratelimit.general_max", V_INT, 0, 1e6, NULL},
     {"ratelimit.general_window_min", V_POS, 0, 10080, NULL},

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "api/account.h"
+#include "api/assign.h"
 #include "api/routes.h"
 #include "api/order_geom.h"
 #include "engine/price.h"
@@ -115,23 +116,9 @@ static void rupees(int64_t paise, char *out, size_t len)
     snprintf(out, len, "%s%lld.%02lld", paise < 0 ? "-" : "", (long long)(a / 100), (long long)(a % 100));
 }
 
-/* Great-circle distance in km between the sorting districts of two PINs (0 in the same district), -1 when
- * either is missing or unknown. */
-static double pin_distance(const char *a, const char *b)
-{
-    pf_pin_info x, y;
-    pf_errbuf ignore;
-    if (!a || !b || pf_pin_lookup(a, &x, &ignore) || pf_pin_lookup(b, &y, &ignore)) return -1;
-    if (!strncmp(a, b, 3)) return 0;
-    const double rad = 3.14159265358979323846 / 180.0;
-    double dlat = (y.lat - x.lat) * rad, dlon = (y.lon - x.lon) * rad;
-    double h =
-        sin(dlat / 2) * sin(dlat / 2) + cos(x.lat * rad) * cos(y.lat * rad) * sin(dlon / 2) * sin(dlon / 2);
-    return 2 * 6371.0 * asin(fmin(1.0, sqrt(h)));
-}
-
-/* Transit days by distance for the arrival estimate: a conservative assumption for Speed Post, not a published
- * tariff figure (the setting order.transit_days overrides it). -1 km (unknown) gets the middle value. */
+/* Transit days by distance for the arrival estimate: a conservative assumption for Speed Post, not a
+ * published tariff figure (the setting order.transit_days overrides it). -1 km (unknown) gets the middle
+ * value. */
 static long transit_days_for(double km)
 {
     return km < 0 ? 5 : km == 0 ? 2 : km <= 200 ? 3 : km <= 1000 ? 4 : km <= 2000 ? 5 : 7;
@@ -243,10 +230,9 @@ static bool add_estimates(pf_req *r, cJSON *o, const pf_order *ord, int64_t ship
     int64_t ready = 0, arrive = 0, now = now_s();
     long prod_days = strtol(pf_req_setting(r, "order.production_days", "2"), NULL, 10);
     const char *td = pf_req_setting(r, "order.transit_days", NULL);
-    long transit_days =
-        td && *td
-            ? strtol(td, NULL, 10)
-            : transit_days_for(pin_distance(pf_req_setting(r, "shipping.origin_pin", NULL), ord->ship_zip));
+    long transit_days = td && *td ? strtol(td, NULL, 10)
+                                  : transit_days_for(pf_assign_pin_distance(
+                                        pf_req_setting(r, "shipping.origin_pin", NULL), ord->ship_zip));
     if (prod_days < 0 || prod_days > 60) prod_days = 2;
     if (transit_days < 0 || transit_days > 60) transit_days = 5;
     if (ord->priority && prod_days > 1) prod_days /= 2;
@@ -1202,13 +1188,6 @@ static pf_err part_dims(pf_req *r, const pf_order *o, double dims[3], bool *know
     return err == PF_E_NOMEM ? pf_errf(EB(r), PF_E_NOMEM, "model file") : PF_E_OK;
 }
 
-static bool printer_has_material(const pf_printer *p, const char *material)
-{
-    for (size_t i = 0; material && i < p->materials.n; i++)
-        if (!strcasecmp(p->materials.v[i], material)) return true;
-    return false;
-}
-
 /* 1 fits as is, 2 fits turned 90° about Z, 0 does not, -1 unknown (dims unknown). */
 static int printer_fit(const pf_printer *p, const double dims[3], bool known)
 {
@@ -1257,7 +1236,7 @@ static pf_err printer_txn(pf_txn *t, void *c, pf_errbuf *eb)
                           p.name ? p.name : "the printer");
             goto done;
         }
-        if (!printer_has_material(&p, o.material)) {
+        if (!pf_assign_has_material(&p, o.material)) {
             err = pf_errf(eb, PF_E_INVALID_FIELD, "printer_id: %s does not print %s",
                           p.name ? p.name : "the printer", o.material ? o.material : "this material");
             goto done;
@@ -1483,84 +1462,19 @@ static pf_err notes_add(pf_req *r, pf_resp *w)
 
 /* ---- eligible printers ---- */
 
-/* One printer's standing for an order. */
-typedef struct cand {
-    pf_printer p;       /* the printer (owned) */
-    bool material_ok;   /* prints the order's material */
-    int fit;            /* printer_fit */
-    bool compatible;    /* active, material, fits (or size unknown) */
-    int prefix;         /* PIN digits shared with the destination (0..6) */
-    double distance_km; /* between the PINs' sorting districts, < 0 when a PIN is unknown */
-    double proximity;   /* 0..100 */
-    uint64_t load;      /* open orders assigned */
-    double load_score;  /* 0..100 */
-    double score;       /* overall, 0..100 (0 when incompatible) */
-} cand;
-
-static int cmp_cand(const void *a, const void *b)
-{
-    const cand *x = a, *y = b;
-    if (x->compatible != y->compatible) return x->compatible ? -1 : 1;
-    if (x->score != y->score) return x->score > y->score ? -1 : 1;
-    if (x->load != y->load) return x->load < y->load ? -1 : 1;
-    return x->p.id < y->p.id ? -1 : x->p.id > y->p.id;
-}
-
-static int pin_prefix(const char *a, const char *b)
-{
-    int n = 0;
-    while (a && b && n < 6 && isdigit((unsigned char)a[n]) && a[n] == b[n])
-        n++;
-    return n;
-}
-
 typedef struct elig_ctx {
-    pf_req *r;         /* request */
-    const pf_order *o; /* the order */
-    const char *dest;  /* destination PIN (customer's, or the shop's for pickup) */
-    double dims[3];    /* part size */
-    bool known;        /* dims known */
-    cand *c;           /* candidates */
-    size_t n, cap;     /* count and capacity */
+    pf_store *st;        /* store */
+    pf_assign_part part; /* the order as the ranking sees it */
+    pf_assign_cand *c;   /* ranking */
+    size_t n;            /* its length */
 } elig_ctx;
 
 static pf_err elig_txn(pf_txn *t, void *ctx, pf_errbuf *eb)
 {
     elig_ctx *x = ctx;
-    pf_store *st = pf_req_store(x->r);
-    uint64_t before = 0;
-    pf_err err = PF_E_OK;
-    do {
-        pf_printer *arr = NULL;
-        size_t n = 0;
-        if ((err = pf_store_printer_list(st, t, before, CHUNK, &arr, &n, &before, eb))) return err;
-        if (x->n + n > x->cap) {
-            size_t nc = x->cap + n + 16;
-            cand *g = realloc(x->c, nc * sizeof *g);
-            if (!g) {
-                pf_printer_list_free(arr, n);
-                return PF_E_NOMEM;
-            }
-            x->c = g, x->cap = nc;
-        }
-        for (size_t i = 0; i < n; i++) {
-            x->c[x->n++] = (cand){.p = arr[i]}; /* takes the strings */
-        }
-        free(arr);
-    } while (before);
-    for (size_t i = 0; i < x->n && !err; i++) {
-        cand *c = &x->c[i];
-        uint64_t b = 0;
-        do {
-            pf_order *arr = NULL;
-            size_t n = 0;
-            if ((err = pf_store_order_list_by_printer(st, t, c->p.id, b, CHUNK, &arr, &n, &b, eb))) break;
-            for (size_t k = 0; k < n; k++)
-                c->load += arr[k].id != x->o->id && status_open(status_of(arr[k].status));
-            pf_order_list_free(arr, n);
-        } while (b);
-    }
-    return err;
+    pf_assign_free(x->c, x->n); /* a re-run starts afresh */
+    x->c = NULL, x->n = 0;
+    return pf_assign_rank(x->st, t, &x->part, &x->c, &x->n, eb);
 }
 
 static pf_err eligible_printers(pf_req *r, pf_resp *w)
@@ -1572,43 +1486,29 @@ static pf_err eligible_printers(pf_req *r, pf_resp *w)
     if ((err = pf_store_order_get(pf_req_store(r), NULL, id, &o, EB(r))))
         return err == PF_E_NOT_FOUND ? pf_errf(EB(r), PF_E_NOT_FOUND, "no such order") : err;
     bool ship = o.fulfillment && !strcmp(o.fulfillment, "shipping") && o.ship_zip && *o.ship_zip;
-    elig_ctx x = {
-        .r = r,
-        .o = &o,
-        .dest = ship ? o.ship_zip
-                     : pf_req_setting(r, "shipping.origin_pin", pf_req_setting(r, "company.pincode", ""))};
+    elig_ctx x = {.st = pf_req_store(r),
+                  .part = {.material = o.material,
+                           .order_id = o.id,
+                           .dest_pin = ship ? o.ship_zip
+                                            : pf_req_setting(r, "shipping.origin_pin",
+                                                             pf_req_setting(r, "company.pincode", ""))}};
     cJSON *out = NULL;
-    if ((err = part_dims(r, &o, x.dims, &x.known))) goto done;
+    if ((err = part_dims(r, &o, x.part.dims, &x.part.known))) goto done;
     if ((err = pf_store_read(pf_req_store(r), elig_txn, &x, EB(r)))) goto done;
-    for (size_t i = 0; i < x.n; i++) {
-        cand *c = &x.c[i];
-        c->material_ok = printer_has_material(&c->p, o.material);
-        c->fit = printer_fit(&c->p, x.dims, x.known);
-        c->compatible = c->p.is_active && c->material_ok && c->fit != 0;
-        c->prefix = pin_prefix(c->p.pincode, x.dest);
-        c->distance_km = pin_distance(c->p.pincode, x.dest);
-        /* 100 in the same district, half at 250 km; by shared PIN digits when a PIN is not in the table. */
-        c->proximity = c->distance_km >= 0 ? 100.0 / (1.0 + c->distance_km / 250.0) : 100.0 * c->prefix / 6.0;
-        /* Four open orders halve a printer's appeal: a queue matters, but less than shipping distance. */
-        c->load_score = 100.0 / (1.0 + (double)c->load / 4.0);
-        /* Proximity decides shipping cost and time; load breaks near-ties. */
-        c->score = c->compatible ? round(10.0 * (0.6 * c->proximity + 0.4 * c->load_score)) / 10.0 : 0;
-    }
-    qsort(x.c, x.n, sizeof *x.c, cmp_cand);
     cJSON *a = NULL;
     out = cJSON_CreateObject();
     bool ok = out && j_num(out, "order_id", (double)o.id) && j_str(out, "material", o.material) &&
-              j_str(out, "destination_pin", x.dest && *x.dest ? x.dest : NULL);
-    if (ok && x.known) {
+              j_str(out, "destination_pin", x.part.dest_pin && *x.part.dest_pin ? x.part.dest_pin : NULL);
+    if (ok && x.part.known) {
         cJSON *d = cJSON_AddArrayToObject(out, "part_dims_mm");
         for (int k = 0; ok && k < 3; k++)
-            ok = d && j_add(d, cJSON_CreateNumber(round(x.dims[k] * 100) / 100));
+            ok = d && j_add(d, cJSON_CreateNumber(round(x.part.dims[k] * 100) / 100));
     } else if (ok) {
         ok = cJSON_AddNullToObject(out, "part_dims_mm") != NULL;
     }
     ok = ok && (a = cJSON_AddArrayToObject(out, "printers"));
     for (size_t i = 0; ok && i < x.n; i++) {
-        cand *c = &x.c[i];
+        const pf_assign_cand *c = &x.c[i];
         cJSON *p = cJSON_CreateObject(), *s = NULL;
         ok = p && j_num(p, "rank", (double)(i + 1)) && j_num(p, "id", (double)c->p.id) &&
              j_str(p, "name", c->p.name) && j_str(p, "brand", c->p.brand) &&
@@ -1630,9 +1530,7 @@ static pf_err eligible_printers(pf_req *r, pf_resp *w)
     }
     if (!ok) err = PF_E_NOMEM;
 done:
-    for (size_t i = 0; i < x.n; i++)
-        pf_printer_clear(&x.c[i].p);
-    free(x.c);
+    pf_assign_free(x.c, x.n);
     pf_order_clear(&o);
     if (err) {
         cJSON_Delete(out);

@@ -16,12 +16,12 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "api/config.h"
 #include "api/json_write.h"
+#include "api/mhd.h"
 #include "api/msgpack_json.h"
 #include "api/ratelimit.h"
 #include "api/upload.h"
@@ -1470,6 +1470,7 @@ pf_err pf_server_start(const pf_server_options *opt, pf_store *st, pf_server **o
     s->pw_mem = opt->pw_memlimit ? opt->pw_memlimit : crypto_pwhash_MEMLIMIT_INTERACTIVE;
     s->ttl_ms = opt->settings_ttl_ms ? opt->settings_ttl_ms : 1000;
     s->cfg_checked_ms = now_ms();
+    if ((err = pf_mhd_load(eb))) goto fail; /* opened here, not linked: see api/mhd.h */
     if ((err = compile_routes(s, eb))) goto fail;
     if ((err = pf_jwt_key_load(opt->data_dir ? opt->data_dir : "./data", &s->key, eb))) goto fail;
     if ((err = pf_api_config_load(st, &s->cfg, eb))) goto fail;

@@ -12,8 +12,10 @@
 #include "engine/pincode_data.h"
 
 /*
- * India Post Speed Post (domestic) tariff in rupees, GST extra, as published with the revision effective
- * 1 October 2012 (India Post tariff circular; the figures India Post's website listed until 2025). Columns
+ * India Post Speed Post (domestic) parcel tariff in rupees, GST extra, as published with the revision
+ * effective 1 October 2012. The revision effective 1 October 2025 (Post Office (Fourth Amendment)
+ * Regulations 2025, S.O. 4375(E)) added a separate table for Speed Post *documents* only (e.g. 19/47 rupees up
+ * to 50 g, local/distant); printed parts travel as parcels, so this table still applies to them. Columns
  * follow pf_ship_band: local, up to 200 km, 201-1000 km, 1001-2000 km, above 2000 km. The last row is added
  * for each further 500 g or part of it above 500 g. Change the figures here and only here.
  */

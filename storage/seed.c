@@ -34,6 +34,7 @@ static const char *const settings[][2] = {
     {"shipping.gst_pct", "18"},
     {"order.min_qty", "1"},
     {"order.max_qty", "100"},
+    {"order.auto_assign", "true"},
     {"upload.expiry_hours", "24"},
     {"site.max_file_size_mb", "50"},
     {"site.upload_formats", "stl,obj,3mf"},

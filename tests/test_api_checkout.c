@@ -511,7 +511,8 @@ static void check_cart(const cJSON *j, size_t n, int64_t *discount)
     if (discount) *discount = sum[1];
 }
 
-Test(api_checkout, cart_of_three_items_shares_one_group_and_adds_up)
+/* Uploads cube20, gear and bracket and checks them out as one cart (cart_body); the 201 answer. */
+static cJSON *three_item_cart(void)
 {
     uint64_t sids[3] = {upload(user_auth, "cube20.stl"), upload(user_auth, "gear.stl"),
                         upload(user_auth, "bracket.stl")};
@@ -520,6 +521,12 @@ Test(api_checkout, cart_of_three_items_shares_one_group_and_adds_up)
     http_res r = req(&env, "POST", "/api/cart-checkout", user_auth, body);
     cJSON *j = checkout_ok(&r);
     http_free(&r);
+    return j;
+}
+
+Test(api_checkout, cart_of_three_items_shares_one_group_and_adds_up)
+{
+    cJSON *j = three_item_cart();
     check_cart(j, 3, NULL);
     const cJSON *o1 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "orders"), 1);
     cr_expect_str_eq(jstr(o1, "material"), "PETG");
@@ -530,7 +537,7 @@ Test(api_checkout, cart_of_three_items_shares_one_group_and_adds_up)
     char path[128], pdf[400], txt[400], cmd[900];
     snprintf(path, sizeof path, "/api/user/orders/group/%llu/invoice",
              (unsigned long long)jnum(j, "group_id"));
-    r = req(&env, "GET", path, user_auth, NULL);
+    http_res r = req(&env, "GET", path, user_auth, NULL);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_assert(r.len > 4 && !memcmp(r.body, "%PDF", 4));
     snprintf(pdf, sizeof pdf, "%s/group.pdf", env.dir);
@@ -559,16 +566,116 @@ Test(api_checkout, cart_of_three_items_shares_one_group_and_adds_up)
     cJSON_Delete(j);
 }
 
-/* Creates a coupon through the admin API; returns its id. */
-static uint64_t make_coupon(const char *json)
+/* POSTs json to an admin create route, expects 201 and returns the new record's id. */
+static uint64_t admin_create(const char *path, const char *json)
 {
-    http_res r = req(&env, "POST", "/api/admin/coupons", admin_auth, json);
-    cr_assert_eq(r.status, 201, "%s -> %ld %s", json, r.status, r.body);
+    http_res r = req(&env, "POST", path, admin_auth, json);
+    cr_assert_eq(r.status, 201, "%s %s -> %ld %s", path, json, r.status, r.body);
     cJSON *j = body_json(&r);
     uint64_t id = (uint64_t)jnum(j, "id");
     cJSON_Delete(j);
     http_free(&r);
     return id;
+}
+
+/* Creates a printer type through the admin API; returns its id. */
+static uint64_t make_printer(const char *name, const char *materials, double bed, const char *pin)
+{
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"name\":\"%s\",\"materials\":%s,\"bed_x_mm\":%g,\"bed_y_mm\":%g,\"bed_z_mm\":%g,"
+             "\"printer_pincode\":\"%s\"}",
+             name, materials, bed, bed, bed, pin);
+    return admin_create("/api/admin/printer-types", body);
+}
+
+/* The printer the admin's order detail shows, 0 when unassigned. */
+static uint64_t assigned_printer(uint64_t order_id)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/api/admin/orders/%llu", (unsigned long long)order_id);
+    http_res r = req(&env, "GET", path, admin_auth, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cJSON *j = body_json(&r);
+    const cJSON *o = cJSON_GetObjectItem(j, "order") ? cJSON_GetObjectItem(j, "order") : j;
+    const cJSON *p = cJSON_GetObjectItem(o, "printer_id");
+    cr_assert(p, "printer_id in %s", r.body);
+    uint64_t id = cJSON_IsNumber(p) ? (uint64_t)p->valuedouble : 0;
+    cJSON_Delete(j);
+    http_free(&r);
+    return id;
+}
+
+/* Checkout assigns each order the best compatible printer (nearest to the customer's PIN, then least
+ * loaded; one that prints the material and fits the part), the one eligible-printers ranks first; the
+ * setting order.auto_assign switches it off. */
+Test(api_checkout, each_order_gets_the_best_compatible_printer)
+{
+    uint64_t kolkata = make_printer("Kolkata farm", "[\"PLA\",\"PETG\",\"ABS\"]", 250, "700001");
+    uint64_t delhi = make_printer("Delhi PLA", "[\"PLA\"]", 250, "110001");
+    uint64_t tiny = make_printer("Delhi mini", "[\"PLA\",\"PETG\",\"ABS\"]", 15, "110001");
+    /* A cart shipped to Kolkata: every item goes to the Kolkata farm, the only nearby printer with all three
+     * materials (its load grows with each order, but not enough to lose to a printer 1300 km away). */
+    cJSON *j = three_item_cart();
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "orders"))
+    {
+        cr_expect_eq(assigned_printer((uint64_t)jnum(it, "id")), kolkata, "%s", jstr(it, "material"));
+    }
+    cJSON_Delete(j);
+    /* A PLA part shipped to Delhi goes to the Delhi printer whose bed it fits (cube20 is 20 mm: not the
+     * 15 mm mini), and that is the first of the eligible-printers ranking. */
+    char sid[32];
+    snprintf(sid, sizeof sid, "%llu", (unsigned long long)upload(user_auth, "cube20.stl"));
+    const char *const f[] = {"session_id",
+                             sid,
+                             "material",
+                             "PLA",
+                             "fulfillment",
+                             "ship",
+                             "shipping_name",
+                             "Asha Rao",
+                             "shipping_address",
+                             "12 MG Road",
+                             "shipping_city",
+                             "New Delhi",
+                             "shipping_zip",
+                             "110002",
+                             "shipping_phone",
+                             "9845012345",
+                             NULL};
+    http_res r = post_form("/api/checkout", user_auth, f, NULL);
+    j = checkout_ok(&r);
+    http_free(&r);
+    uint64_t oid = (uint64_t)jnum(cJSON_GetObjectItem(j, "order"), "id");
+    cJSON_Delete(j);
+    cr_expect_eq(assigned_printer(oid), delhi);
+    cr_expect_neq(assigned_printer(oid), tiny);
+    char path[128];
+    snprintf(path, sizeof path, "/api/admin/orders/%llu/eligible-printers", (unsigned long long)oid);
+    r = req(&env, "GET", path, admin_auth, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    j = body_json(&r);
+    http_free(&r);
+    const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "printers"), 0);
+    cr_expect_eq((uint64_t)jnum(first, "id"), delhi);
+    cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(first, "assigned")));
+    cJSON_Delete(j);
+    /* Switched off: orders wait unassigned for an admin. */
+    r = req(&env, "PUT", "/api/admin/settings/order.auto_assign", admin_auth, "{\"value\":false}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    http_free(&r);
+    r = post_form("/api/checkout", user_auth, f, NULL);
+    j = checkout_ok(&r);
+    http_free(&r);
+    cr_expect_eq(assigned_printer((uint64_t)jnum(cJSON_GetObjectItem(j, "order"), "id")), 0);
+    cJSON_Delete(j);
+}
+
+/* Creates a coupon through the admin API; returns its id. */
+static uint64_t make_coupon(const char *json)
+{
+    return admin_create("/api/admin/coupons", json);
 }
 
 /* One-item cart of cube20 with a coupon: the status, and the body parsed into *out when 201. */
