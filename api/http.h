@@ -174,6 +174,13 @@ pf_err pf_req_json_bool(pf_req *r, const char *name, bool required, bool *out);
 
 /* JSON response; takes ownership of body (also on failure). */
 pf_err pf_resp_json(pf_resp *w, int status, cJSON *body);
+/* True when JSON answers are packed as msgpack (the client Accepts it): a handler with a pf_jw writer
+ * (api/json_write.h) then builds a tree (PF_JW_TREE) rather than text. */
+bool pf_resp_msgpack(const pf_resp *w);
+/* JSON response from a writer of either sink (text is sent as it is, or packed when pf_resp_msgpack); the
+ * writer is cleared, also on failure. Errors: the writer's (PF_E_NOMEM, PF_E_INVAL). */
+typedef struct pf_jw pf_jw;
+pf_err pf_resp_jw(pf_resp *w, int status, pf_jw *jw);
 /* Response from a copy of len bytes. */
 pf_err pf_resp_bytes(pf_resp *w, int status, const char *content_type, const void *data, size_t len);
 /* {"error": message} with status. */

@@ -7,17 +7,62 @@
 #include <string.h>
 #include <strings.h>
 
-#include "api/json_cs.h"
 #include "api/routes.h"
 #include "api/shop.h"
 
 #define EB(r) pf_req_eb(r)
 
+/* The body's fields, found in one pass over its members (the first of duplicate keys, as
+ * cJSON_GetObjectItemCaseSensitive finds it) rather than one scan of the object per field. */
+enum {
+    F_MATERIAL,
+    F_COLOR,
+    F_QUANTITY,
+    F_INFILL,
+    F_PRIORITY,
+    F_SESSION,
+    F_DIM_X,
+    F_DIM_Y,
+    F_DIM_Z,
+    F_VOLUME,
+    F_FULFILLMENT,
+    F_ZIP,
+    F_METHOD,
+    F_N
+};
+
+static const struct {
+    const char *name; /* key */
+    size_t len;       /* its length */
+} fields[F_N] = {
+    [F_MATERIAL] = {"material", 8},        [F_COLOR] = {"color", 5},
+    [F_QUANTITY] = {"quantity", 8},        [F_INFILL] = {"infill", 6},
+    [F_PRIORITY] = {"priority_print", 14}, [F_SESSION] = {"session_id", 10},
+    [F_DIM_X] = {"dim_x_mm", 8},           [F_DIM_Y] = {"dim_y_mm", 8},
+    [F_DIM_Z] = {"dim_z_mm", 8},           [F_VOLUME] = {"volume_cm3", 10},
+    [F_FULFILLMENT] = {"fulfillment", 11}, [F_ZIP] = {"shipping_zip", 12},
+    [F_METHOD] = {"shipping_method", 15},
+};
+
+static void fields_find(const cJSON *o, const cJSON *out[F_N])
+{
+    for (int i = 0; i < F_N; i++)
+        out[i] = NULL;
+    for (const cJSON *c = o->child; c; c = c->next) {
+        if (!c->string) continue;
+        size_t n = strlen(c->string);
+        for (int i = 0; i < F_N; i++)
+            if (fields[i].len == n && !out[i] && !memcmp(fields[i].name, c->string, n)) {
+                out[i] = c;
+                break;
+            }
+    }
+}
+
 /* A field as a number: a JSON number or a numeric string (form-driven clients send "20"). Absent or null
  * leaves *out. */
-static pf_err field_num(pf_req *r, const char *name, double *out)
+static pf_err field_num(pf_req *r, const cJSON *v, const char *name, double *out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(pf_req_json(r), name);
     if (!v || cJSON_IsNull(v)) return PF_E_OK;
     if (cJSON_IsNumber(v)) {
         if (!isfinite(v->valuedouble))
@@ -36,18 +81,16 @@ static pf_err field_num(pf_req *r, const char *name, double *out)
     return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be a number", name);
 }
 
-static pf_err field_str(pf_req *r, const char *name, const char **out)
+static pf_err field_str(pf_req *r, const cJSON *v, const char *name, const char **out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(pf_req_json(r), name);
     if (!v || cJSON_IsNull(v)) return PF_E_OK;
     if (!cJSON_IsString(v)) return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be a string", name);
     *out = v->valuestring;
     return PF_E_OK;
 }
 
-static pf_err field_bool(pf_req *r, const char *name, bool *out)
+static pf_err field_bool(pf_req *r, const cJSON *v, const char *name, bool *out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(pf_req_json(r), name);
     if (!v || cJSON_IsNull(v)) return PF_E_OK;
     if (cJSON_IsBool(v))
         *out = cJSON_IsTrue(v);
@@ -63,10 +106,10 @@ static pf_err field_bool(pf_req *r, const char *name, bool *out)
 }
 
 /* A positive whole number field (ids, quantities) within max. */
-static pf_err field_whole(pf_req *r, const char *name, double max, uint64_t *out)
+static pf_err field_whole(pf_req *r, const cJSON *v, const char *name, double max, uint64_t *out)
 {
     double d = NAN; /* field_num never stores NaN: still NaN means absent */
-    pf_err err = field_num(r, name, &d);
+    pf_err err = field_num(r, v, name, &d);
     if (err || isnan(d)) return err;
     if (!(d >= 1 && d <= max && d == floor(d)))
         return pf_errf(EB(r), PF_E_INVALID_FIELD, "%s: must be a whole number from 1 to %.0f", name, max);
@@ -74,27 +117,50 @@ static pf_err field_whole(pf_req *r, const char *name, double max, uint64_t *out
     return PF_E_OK;
 }
 
-static bool add_inr(cJSON *o, const char *k, int64_t paise)
+static void inr(pf_jw *w, const char *k, int64_t paise)
 {
-    return pf_json_num(o, k, pf_price_to_inr(paise)) != NULL;
+    pf_jw_num(w, k, pf_price_to_inr(paise));
 }
 
-static cJSON *shipping_json(const pf_ship_quote *q, const char *method)
+/* What the quote adds to the line's answer: shipping lines inside "price", fulfillment and the shipping
+ * details at the end. */
+typedef struct quote_more {
+    bool ship;               /* fulfillment is ship */
+    const pf_ship_quote *sq; /* the shipping quote when ship */
+    const char *method;      /* shipping method shown */
+    int64_t item_total;      /* the line's own total, paise */
+} quote_more;
+
+static void price_more(pf_jw *w, void *ctx)
 {
-    cJSON *s = cJSON_CreateObject();
-    bool ok = s && pf_json_str(s, "method", method) && pf_json_str(s, "zip", q->to.pin) &&
-              pf_json_str(s, "district", q->to.district ? q->to.district : "") &&
-              pf_json_str(s, "state", q->to.state ? q->to.state : "") &&
-              pf_json_str(s, "zone", q->to.zone_name ? q->to.zone_name : "") &&
-              pf_json_str(s, "band", pf_ship_band_name(q->band)) &&
-              pf_json_num(s, "distance_km", round(q->distance_km)) &&
-              pf_json_num(s, "billed_weight_g", round(q->billed_g)) && add_inr(s, "charge", q->charge) &&
-              add_inr(s, "gst", q->gst) && add_inr(s, "total", q->total);
-    if (!ok) {
-        cJSON_Delete(s);
-        return NULL;
+    const quote_more *q = ctx;
+    inr(w, "shipping", q->ship ? q->sq->charge : 0);
+    inr(w, "shipping_gst", q->ship ? q->sq->gst : 0);
+    inr(w, "item_total", q->item_total);
+}
+
+static void answer_more(pf_jw *w, void *ctx)
+{
+    const quote_more *q = ctx;
+    pf_jw_str(w, "fulfillment", q->ship ? "ship" : "pickup");
+    if (!q->ship) {
+        pf_jw_null(w, "shipping");
+        return;
     }
-    return s;
+    const pf_ship_quote *s = q->sq;
+    pf_jw_obj(w, "shipping");
+    pf_jw_str(w, "method", q->method);
+    pf_jw_str(w, "zip", s->to.pin);
+    pf_jw_str(w, "district", s->to.district ? s->to.district : "");
+    pf_jw_str(w, "state", s->to.state ? s->to.state : "");
+    pf_jw_str(w, "zone", s->to.zone_name ? s->to.zone_name : "");
+    pf_jw_str(w, "band", pf_ship_band_name(s->band));
+    pf_jw_num(w, "distance_km", round(s->distance_km));
+    pf_jw_num(w, "billed_weight_g", round(s->billed_g));
+    inr(w, "charge", s->charge);
+    inr(w, "gst", s->gst);
+    inr(w, "total", s->total);
+    pf_jw_end(w);
 }
 
 static pf_err quote(pf_req *r, pf_resp *w)
@@ -106,19 +172,23 @@ static pf_err quote(pf_req *r, pf_resp *w)
     uint64_t qty = 1;
     double infill = NAN;
     pf_err err = PF_E_OK;
-    if (!err) err = field_str(r, "material", &it.material);
-    if (!err) err = field_str(r, "color", &it.color);
-    if (!err) err = field_whole(r, "quantity", PF_PRICE_MAX_QUANTITY, &qty);
-    if (!err) err = field_num(r, "infill", &infill);
-    if (!err) err = field_bool(r, "priority_print", &it.priority);
-    if (!err) err = field_whole(r, "session_id", 9007199254740992.0, &it.session_id);
-    if (!err) err = field_num(r, "dim_x_mm", &it.dim_mm[0]);
-    if (!err) err = field_num(r, "dim_y_mm", &it.dim_mm[1]);
-    if (!err) err = field_num(r, "dim_z_mm", &it.dim_mm[2]);
-    if (!err) err = field_num(r, "volume_cm3", &it.volume_cm3);
-    if (!err) err = field_str(r, "fulfillment", &fulfillment);
-    if (!err) err = field_str(r, "shipping_zip", &zip);
-    if (!err) err = field_str(r, "shipping_method", &method);
+    const cJSON *f[F_N];
+    fields_find(pf_req_json(r), f);
+#define AT(i) f[i], fields[i].name
+    if (!err) err = field_str(r, AT(F_MATERIAL), &it.material);
+    if (!err) err = field_str(r, AT(F_COLOR), &it.color);
+    if (!err) err = field_whole(r, AT(F_QUANTITY), PF_PRICE_MAX_QUANTITY, &qty);
+    if (!err) err = field_num(r, AT(F_INFILL), &infill);
+    if (!err) err = field_bool(r, AT(F_PRIORITY), &it.priority);
+    if (!err) err = field_whole(r, AT(F_SESSION), 9007199254740992.0, &it.session_id);
+    if (!err) err = field_num(r, AT(F_DIM_X), &it.dim_mm[0]);
+    if (!err) err = field_num(r, AT(F_DIM_Y), &it.dim_mm[1]);
+    if (!err) err = field_num(r, AT(F_DIM_Z), &it.dim_mm[2]);
+    if (!err) err = field_num(r, AT(F_VOLUME), &it.volume_cm3);
+    if (!err) err = field_str(r, AT(F_FULFILLMENT), &fulfillment);
+    if (!err) err = field_str(r, AT(F_ZIP), &zip);
+    if (!err) err = field_str(r, AT(F_METHOD), &method);
+#undef AT
     if (err) return err;
     it.quantity = (int64_t)qty;
     if (!isnan(infill) && !(infill >= 0 && infill <= 100))
@@ -141,29 +211,26 @@ static pf_err quote(pf_req *r, pf_resp *w)
     if ((err = pf_shop_price_line(r, &it, &line))) return err;
     pf_ship_quote sq = {0};
     if (ship) err = pf_shop_shipping(r, zip, line.est.weight_g * (double)line.quantity, &sq);
-    cJSON *o = err ? NULL : pf_shop_line_json(&line);
-    if (!err && !o) err = PF_E_NOMEM;
-    if (!err) {
-        /* The customer's lines: the item's, then shipping with its GST; total is everything payable. */
-        cJSON *pr = cJSON_GetObjectItemCaseSensitive(o, "price");
-        cJSON *sj = ship ? shipping_json(&sq, method && *method ? method : "india_post") : cJSON_CreateNull();
-        int64_t total = line.price.total + (ship ? sq.total : 0);
-        bool ok =
-            pr && sj && pf_json_str(o, "fulfillment", ship ? "ship" : "pickup") &&
-            cJSON_AddItemToObject(o, "shipping", sj) && add_inr(pr, "shipping", ship ? sq.charge : 0) &&
-            add_inr(pr, "shipping_gst", ship ? sq.gst : 0) && add_inr(pr, "item_total", line.price.total) &&
-            cJSON_ReplaceItemInObjectCaseSensitive(pr, "total", cJSON_CreateNumber(pf_price_to_inr(total)));
-        if (!ok) {
-            if (sj && !cJSON_GetObjectItemCaseSensitive(o, "shipping")) cJSON_Delete(sj);
-            err = PF_E_NOMEM;
-        }
-    }
-    pf_shop_line_clear(&line);
     if (err) {
-        cJSON_Delete(o);
+        pf_shop_line_clear(&line);
         return err;
     }
-    return pf_resp_json(w, 200, o);
+    /* The customer's lines: the item's, then shipping with its GST; total is everything payable. The answer
+     * is written straight to text (a tree only when it is to be packed as msgpack). */
+    quote_more qm = {.ship = ship,
+                     .sq = &sq,
+                     .method = method && *method ? method : "india_post",
+                     .item_total = line.price.total};
+    pf_shop_line_extra x = {.total_set = true,
+                            .total = line.price.total + (ship ? sq.total : 0),
+                            .price_more = price_more,
+                            .more = answer_more,
+                            .ctx = &qm};
+    pf_jw jw;
+    pf_jw_init(&jw, pf_resp_msgpack(w) ? PF_JW_TREE : PF_JW_TEXT, 2048);
+    pf_shop_line_write(&jw, NULL, &line, &x);
+    pf_shop_line_clear(&line);
+    return pf_resp_jw(w, 200, &jw);
 }
 
 static const pf_route routes[] = {

@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,12 +16,12 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "api/config.h"
 #include "api/json_write.h"
+#include "api/mhd.h"
 #include "api/msgpack_json.h"
 #include "api/ratelimit.h"
 #include "api/upload.h"
@@ -101,9 +102,10 @@ struct pf_req {
     char pbuf[MAX_PATH];           /* path copy split into parameter values */
     pf_api_config *cfg;            /* settings snapshot, one reference */
     pf_principal who;              /* caller */
+    struct user_rec *user_rec;     /* who.user is borrowed from it (one reference), NULL = owned */
     pf_errbuf eb;                  /* handler details */
     char ip[INET6_ADDRSTRLEN];     /* client address */
-    struct timespec t0;            /* arrival */
+    struct timespec t0;            /* arrival (taken only when there is an access log) */
     const char *origin;            /* allowed Origin to echo, NULL for none */
     pf_rl_result rl;               /* the most specific limiter's result */
     bool rl_set;                   /* rl holds a result */
@@ -116,7 +118,7 @@ struct pf_req {
     pf_resp *early;               /* answer decided by the first callback, queued by the second */
     bool dropping;                /* body is read and discarded */
     size_t limit;                 /* body byte limit */
-    char *body;                   /* JSON body, NUL-terminated */
+    char *body;                   /* JSON body, NUL-terminated: body_small or malloc'd */
     size_t len, cap;              /* body bytes, capacity */
     size_t total;                 /* bytes received */
     cJSON *json;                  /* parsed body */
@@ -132,6 +134,8 @@ struct pf_req {
     /* log */
     int status;     /* answered status */
     uint64_t bytes; /* answered body bytes (-1 unknown) */
+    /* Last, so that clearing a reused record can stop before it. */
+    char body_small[1024]; /* small JSON bodies (quotes): no allocation, no glibc large-chunk path */
 };
 
 /* ---- small helpers ---- */
@@ -327,6 +331,79 @@ static pf_err jwt_verify_memo(const pf_jwt_key *key, const char *tok, int64_t no
     return err;
 }
 
+/* A user record shared by the requests that authenticated with it under one snapshot: requests on one worker
+ * thread interleave, and each keeps its principal until it completes, so holders count references. */
+typedef struct user_rec {
+    atomic_uint refs; /* the thread's memo and each request using it */
+    pf_user u;        /* the record */
+} user_rec;
+
+static void user_rec_unref(user_rec *x)
+{
+    if (x && atomic_fetch_sub(&x->refs, 1) == 1) {
+        pf_user_clear(&x->u);
+        free(x);
+    }
+}
+
+/* The last user this worker thread read and the snapshot it read it from (the id of the last committed
+ * transaction, taken before the read): while no transaction has committed since, a read would give the same
+ * record, so a demotion, deactivation or token_version bump is still seen by the very next request. Saves
+ * a read transaction and decoding the record on every authenticated request. Freed with the thread. */
+typedef struct user_memo {
+    const pf_store *st; /* store read */
+    uint64_t txn_id;    /* last committed transaction before the read */
+    user_rec *rec;      /* the record, one reference; NULL = none */
+} user_memo;
+
+static pthread_key_t g_user_memo;
+static pthread_once_t g_user_memo_once = PTHREAD_ONCE_INIT;
+
+static void user_memo_free(void *p)
+{
+    user_memo *m = p;
+    if (m) user_rec_unref(m->rec);
+    free(m);
+}
+
+static void user_memo_init(void)
+{
+    pthread_key_create(&g_user_memo, user_memo_free);
+}
+
+/* The stored user id with one reference for the caller (user_rec_unref), from this thread's memo when no
+ * transaction committed since it was read. Errors: those of pf_store_user_get. */
+static pf_err user_get_shared(pf_store *st, uint64_t id, user_rec **out, pf_errbuf *eb)
+{
+    pthread_once(&g_user_memo_once, user_memo_init);
+    user_memo *m = pthread_getspecific(g_user_memo);
+    if (!m && (m = calloc(1, sizeof *m)) && pthread_setspecific(g_user_memo, m)) {
+        free(m);
+        m = NULL;
+    }
+    uint64_t last = pf_store_last_txn_id(st);
+    if (m && m->rec && last && m->st == st && m->txn_id == last && m->rec->u.id == id) {
+        atomic_fetch_add(&m->rec->refs, 1);
+        *out = m->rec;
+        return PF_E_OK;
+    }
+    user_rec *x = calloc(1, sizeof *x);
+    if (!x) return pf_errf(eb, PF_E_NOMEM, "user");
+    atomic_init(&x->refs, 1);
+    pf_err err = pf_store_user_get(st, NULL, id, &x->u, eb);
+    if (err) {
+        free(x);
+        return err;
+    }
+    if (m && last) {
+        user_rec_unref(m->rec);
+        atomic_fetch_add(&x->refs, 1);
+        m->rec = x, m->st = st, m->txn_id = last;
+    }
+    *out = x;
+    return PF_E_OK;
+}
+
 static pf_err resolve_auth(pf_req *r, pf_errbuf *eb)
 {
     const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -356,20 +433,21 @@ static pf_err resolve_auth(pf_req *r, pf_errbuf *eb)
     pf_jwt_claims c;
     if ((err = jwt_verify_memo(&r->srv->key, tok, now, &c, eb))) return err;
     if (strcmp(c.typ, PF_JWT_SESSION)) return pf_errf(eb, PF_E_UNAUTHORIZED, "not a session token");
-    pf_user u = {0};
-    err = pf_store_user_get(st, NULL, c.sub, &u, eb);
+    user_rec *ur = NULL;
+    err = user_get_shared(st, c.sub, &ur, eb);
     if (err) return pf_errf(eb, PF_E_UNAUTHORIZED, "unknown user");
-    if (!u.is_active) {
-        pf_user_clear(&u);
+    if (!ur->u.is_active) {
+        user_rec_unref(ur);
         return pf_errf(eb, PF_E_UNAUTHORIZED, "account disabled");
     }
-    if (c.ver != u.token_version) {
-        pf_user_clear(&u);
+    if (c.ver != ur->u.token_version) {
+        user_rec_unref(ur);
         return pf_errf(eb, PF_E_UNAUTHORIZED, "session ended (password or role changed): log in again");
     }
     r->who.kind = PF_AUTH_JWT;
-    r->who.role = pf_api_role_parse(u.role);
-    r->who.user = u;
+    r->who.role = pf_api_role_parse(ur->u.role);
+    r->who.user = ur->u; /* borrowed: handlers see the principal read-only */
+    r->user_rec = ur;
     return PF_E_OK;
 }
 
@@ -445,6 +523,30 @@ pf_err pf_resp_json(pf_resp *w, int status, cJSON *body)
     char *s = body ? pf_json_write(body, &n) : NULL;
     cJSON_Delete(body);
     if (!s) return PF_E_NOMEM;
+    return resp_set(w, status, "application/json; charset=utf-8", s, n);
+}
+
+bool pf_resp_msgpack(const pf_resp *w)
+{
+    return w->msgpack;
+}
+
+pf_err pf_resp_jw(pf_resp *w, int status, pf_jw *jw)
+{
+    if (jw->sink == PF_JW_TREE) {
+        cJSON *j = NULL;
+        pf_err err = pf_jw_take_tree(jw, &j);
+        return err ? err : pf_resp_json(w, status, j);
+    }
+    char *s = NULL;
+    size_t n = 0;
+    pf_err err = pf_jw_take_text(jw, &s, &n);
+    if (err) return err;
+    if (w->msgpack) { /* a text writer although msgpack was asked for: pack its text's tree */
+        cJSON *j = cJSON_ParseWithLength(s, n);
+        free(s);
+        return j ? pf_resp_json(w, status, j) : PF_E_NOMEM;
+    }
     return resp_set(w, status, "application/json; charset=utf-8", s, n);
 }
 
@@ -805,7 +907,7 @@ static pf_req *req_alloc(void)
     pf_req *r = pthread_getspecific(g_req_spare);
     if (!r) return calloc(1, sizeof *r);
     pthread_setspecific(g_req_spare, NULL);
-    memset(r, 0, sizeof *r);
+    memset(r, 0, offsetof(pf_req, body_small)); /* body_small needs no clearing */
     return r;
 }
 
@@ -826,23 +928,43 @@ static void req_free(pf_req *r)
         free(r->form[i].name), free(r->form[i].value);
     free(r->form);
     cJSON_Delete(r->json);
-    free(r->body);
-    pf_user_clear(&r->who.user);
-    pf_pat_clear(&r->who.pat);
+    if (r->body != r->body_small) free(r->body);
+    if (r->user_rec)
+        user_rec_unref(r->user_rec);
+    else if (r->who.kind == PF_AUTH_JWT)
+        pf_user_clear(&r->who.user);
+    if (r->who.kind == PF_AUTH_PAT) pf_pat_clear(&r->who.pat);
     pf_api_config_release(r->cfg);
     req_release(r);
+}
+
+/* Decimal of v (0..255) at p; returns the end. */
+static char *put_octet(char *p, unsigned v)
+{
+    if (v >= 100) *p++ = (char)('0' + v / 100);
+    if (v >= 10) *p++ = (char)('0' + v / 10 % 10);
+    *p++ = (char)('0' + v % 10);
+    return p;
 }
 
 static void client_ip(struct MHD_Connection *c, char *out, size_t len)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(out, len, "-");
+    memcpy(out, "-", 2); /* len is INET6_ADDRSTRLEN */
     if (!ci || !ci->client_addr) return;
     const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
-    else if (sa->sa_family == AF_INET6)
+    if (sa->sa_family == AF_INET && len >= INET_ADDRSTRLEN) {
+        /* inet_ntop's dotted quad without its sprintf (every request formats its address) */
+        const unsigned char *b = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
+        char *p = out;
+        for (int i = 0; i < 4; i++) {
+            if (i) *p++ = '.';
+            p = put_octet(p, b[i]);
+        }
+        *p = 0;
+    } else if (sa->sa_family == AF_INET6) {
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
+    }
 }
 
 /* Fills the path parameters of the matched route from r->path. */
@@ -1102,12 +1224,15 @@ static pf_err take_body(pf_req *r, const char *data, size_t size)
             r->part_err = pf_errf(&r->eb, PF_E_INVAL, "malformed multipart/form-data body");
         return r->part_err;
     }
+    if (!r->body && size + 1 <= sizeof r->body_small) r->body = r->body_small, r->cap = sizeof r->body_small;
     if (r->len + size + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 4096;
+        size_t cap = r->cap ? 2 * r->cap : 4096;
         while (cap < r->len + size + 1)
             cap *= 2;
-        char *b = realloc(r->body, cap);
+        bool small = r->body == r->body_small;
+        char *b = small ? malloc(cap) : realloc(r->body, cap);
         if (!b) return pf_errf(&r->eb, PF_E_NOMEM, "request body");
+        if (small) memcpy(b, r->body_small, r->len);
         r->body = b, r->cap = cap;
     }
     memcpy(r->body + r->len, data, size);
@@ -1161,9 +1286,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     if (!r) {
         if (!(r = req_alloc())) return MHD_NO;
-        clock_gettime(CLOCK_MONOTONIC, &r->t0);
+        if (s->log) clock_gettime(CLOCK_MONOTONIC, &r->t0);
         r->srv = s, r->conn = conn, r->method = method, r->m = method_of(method), r->bytes = 0;
-        snprintf(r->path, sizeof r->path, "%s", url);
+        size_t ulen = strnlen(url, sizeof r->path - 1); /* longer paths are refused below */
+        memcpy(r->path, url, ulen);
+        r->path[ulen] = 0;
         client_ip(conn, r->ip, sizeof r->ip);
         *con_cls = r;
         atomic_fetch_add(&s->inflight, 1);
@@ -1343,6 +1470,7 @@ pf_err pf_server_start(const pf_server_options *opt, pf_store *st, pf_server **o
     s->pw_mem = opt->pw_memlimit ? opt->pw_memlimit : crypto_pwhash_MEMLIMIT_INTERACTIVE;
     s->ttl_ms = opt->settings_ttl_ms ? opt->settings_ttl_ms : 1000;
     s->cfg_checked_ms = now_ms();
+    if ((err = pf_mhd_load(eb))) goto fail; /* opened here, not linked: see api/mhd.h */
     if ((err = compile_routes(s, eb))) goto fail;
     if ((err = pf_jwt_key_load(opt->data_dir ? opt->data_dir : "./data", &s->key, eb))) goto fail;
     if ((err = pf_api_config_load(st, &s->cfg, eb))) goto fail;

@@ -4,7 +4,6 @@
 #include "api/shop.h"
 
 #include "api/config.h"
-#include "api/json_cs.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -51,6 +50,8 @@ static _Thread_local struct {
     const pf_api_config *cfg; /* snapshot parsed, NULL = none */
     uint64_t generation;      /* its generation */
     pf_price_settings ps;     /* the result */
+    bool has_qty;             /* qmin and qmax were parsed from it too */
+    double qmin, qmax;        /* order.min_qty and order.max_qty */
 } t_price_memo;
 
 static pf_err price_settings_parse(pf_req *r, pf_price_settings *out);
@@ -65,8 +66,29 @@ pf_err pf_shop_price_settings(pf_req *r, pf_price_settings *out)
     pf_price_settings s;
     pf_err err = price_settings_parse(r, &s);
     if (err) return err;
-    if (cfg) t_price_memo.cfg = cfg, t_price_memo.generation = cfg->generation, t_price_memo.ps = s;
+    if (cfg)
+        t_price_memo.cfg = cfg, t_price_memo.generation = cfg->generation, t_price_memo.ps = s,
+        t_price_memo.has_qty = false;
     *out = s;
+    return PF_E_OK;
+}
+
+/* The configured quantity range (order.min_qty, order.max_qty), memoised with the price settings of the same
+ * snapshot (kept only once those were parsed for it). */
+static pf_err qty_range(pf_req *r, double *qmin, double *qmax)
+{
+    const pf_api_config *cfg = pf_req_config(r);
+    bool memo = cfg && t_price_memo.cfg == cfg && t_price_memo.generation == cfg->generation;
+    if (memo && t_price_memo.has_qty) {
+        *qmin = t_price_memo.qmin, *qmax = t_price_memo.qmax;
+        return PF_E_OK;
+    }
+    double lo, hi;
+    pf_err err = setting_num(r, "order.min_qty", 1, &lo);
+    if (!err) err = setting_num(r, "order.max_qty", 100, &hi);
+    if (err) return err;
+    if (memo) t_price_memo.qmin = lo, t_price_memo.qmax = hi, t_price_memo.has_qty = true;
+    *qmin = lo, *qmax = hi;
     return PF_E_OK;
 }
 
@@ -464,8 +486,9 @@ static pf_err entry_acquire(pf_req *r, const pf_sha256 *key, cache_entry **out)
 
 /* The materials and printers decoded under one snapshot, per thread: quotes need every printer and a material
  * by name, and decoding them is most of a quote's storage cost. Valid while reads see the same LMDB
- * transaction id (any write anywhere makes a new one), so a change is seen by the very next quote. Freed by
- * the key's destructor when the thread ends. */
+ * transaction id (any write anywhere makes a new one), so a change is seen by the very next quote. The last
+ * upload session read under that snapshot is kept too (quotes of one upload come in runs). Freed by the key's
+ * destructor when the thread ends. */
 typedef struct catalog_memo {
     const pf_store *st;   /* store decoded (ids are per environment) */
     uint64_t txn_id;      /* snapshot decoded */
@@ -474,6 +497,8 @@ typedef struct catalog_memo {
     size_t nmats;         /* count */
     pf_printer *printers; /* every printer */
     size_t nprinters;     /* count */
+    bool has_up;          /* up was read under txn_id */
+    pf_upload up;         /* the last upload session read */
 } catalog_memo;
 
 static pthread_key_t g_memo_key;
@@ -485,6 +510,7 @@ static void memo_free(void *p)
     if (!m) return;
     pf_material_list_free(m->mats, m->nmats);
     pf_printer_list_free(m->printers, m->nprinters);
+    pf_upload_clear(&m->up);
     free(m);
 }
 
@@ -508,6 +534,8 @@ static pf_err catalog_get(pf_store *st, pf_txn *t, catalog_memo **out, pf_errbuf
     uint64_t id = pf_store_txn_id(t);
     if (!m->valid || m->txn_id != id || m->st != st) {
         m->valid = false;
+        m->has_up = false;
+        pf_upload_clear(&m->up);
         pf_material_list_free(m->mats, m->nmats);
         pf_printer_list_free(m->printers, m->nprinters);
         m->mats = NULL, m->nmats = 0, m->printers = NULL, m->nprinters = 0;
@@ -527,7 +555,7 @@ typedef struct line_ctx {
     const pf_material *mat;     /* the material (borrowed from this thread's catalog memo) */
     const pf_printer *printers; /* every printer (borrowed likewise) */
     size_t nprinters;           /* count */
-    pf_upload up;               /* the session, if any */
+    const pf_upload *up;        /* the session if any (borrowed from this thread's catalog memo) */
     pf_model model;             /* the catalog model, if any */
 } line_ctx;
 
@@ -548,19 +576,22 @@ static const pf_material *find_material(const catalog_memo *m, const char *name)
     return best;
 }
 
-/* A numeric quote needs only the catalog: when this thread's memo is of the last committed transaction, it
- * is what a read transaction would see now, so none is started. True when c was filled from it. */
+/* A numeric quote needs only the catalog, a session quote also its upload: when this thread's memo holds them
+ * and is of the last committed transaction, it is what a read transaction would see now, so none is started.
+ * True when c was filled from it. */
 static bool catalog_current(pf_store *st, line_ctx *c)
 {
-    if (c->in->session_id || c->in->model_id) return false;
+    if (c->in->model_id) return false;
     pthread_once(&g_memo_once, memo_key_init);
     catalog_memo *m = pthread_getspecific(g_memo_key);
     if (!m || !m->valid || m->st != st) return false;
     uint64_t last = pf_store_last_txn_id(st);
     if (!last || last != m->txn_id) return false;
+    if (c->in->session_id && !(m->has_up && m->up.id == c->in->session_id)) return false;
     const pf_material *mat = find_material(m, c->in->material);
     if (!mat) return false; /* the read reports it */
     c->mat = mat, c->printers = m->printers, c->nprinters = m->nprinters;
+    c->up = c->in->session_id ? &m->up : NULL;
     return true;
 }
 
@@ -569,7 +600,7 @@ static pf_err line_read(pf_txn *t, void *vctx, pf_errbuf *eb)
     line_ctx *c = vctx;
     pf_store *st = pf_req_store(c->r);
     /* The body may run twice: start from empty records each time. */
-    pf_upload_clear(&c->up);
+    c->up = NULL;
     pf_model_clear(&c->model);
     catalog_memo *m = NULL;
     pf_err err = catalog_get(st, t, &m, eb);
@@ -578,9 +609,14 @@ static pf_err line_read(pf_txn *t, void *vctx, pf_errbuf *eb)
         return pf_errf(eb, PF_E_INVALID_FIELD, "material: unknown material '%s'", c->in->material);
     c->printers = m->printers, c->nprinters = m->nprinters;
     if (c->in->session_id) {
-        err = pf_store_upload_get(st, t, c->in->session_id, &c->up, eb);
+        pf_upload up = {0};
+        err = pf_store_upload_get(st, t, c->in->session_id, &up, eb);
         if (err == PF_E_NOT_FOUND) return pf_errf(eb, err, "session_id: no such upload session");
         if (err) return err;
+        /* Kept with the catalog of this snapshot, for the next quote of the same session. */
+        pf_upload_clear(&m->up);
+        m->up = up, m->has_up = true;
+        c->up = &m->up;
     }
     if (c->in->model_id) {
         err = pf_store_model_get(st, t, c->in->model_id, &c->model, eb);
@@ -592,8 +628,8 @@ static pf_err line_read(pf_txn *t, void *vctx, pf_errbuf *eb)
 
 static void line_ctx_clear(line_ctx *c)
 {
-    pf_upload_clear(&c->up);
-    pf_model_clear(&c->model);
+    c->up = NULL;
+    if (c->in->model_id) pf_model_clear(&c->model); /* untouched otherwise */
 }
 
 void pf_shop_line_clear(pf_shop_line *l)
@@ -672,9 +708,7 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
         goto done;
     }
     double qmin = 1, qmax = 100;
-    if ((err = setting_num(r, "order.min_qty", 1, &qmin)) ||
-        (err = setting_num(r, "order.max_qty", 100, &qmax)))
-        goto done;
+    if ((err = qty_range(r, &qmin, &qmax))) goto done;
     if (qmin < 1) qmin = 1;
     if (qmax > PF_PRICE_MAX_QUANTITY) qmax = PF_PRICE_MAX_QUANTITY;
     if (in->quantity < qmin || in->quantity > qmax) {
@@ -714,12 +748,12 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
     const pf_sha256 *blob = NULL;
     if (in->session_id) {
         /* Another user's session answers like a missing one: ids are not secrets, uploads are. */
-        if (c.up.user_id != uid || (!c.up.claimed && c.up.expires_at && c.up.expires_at <= now)) {
+        if (c.up->user_id != uid || (!c.up->claimed && c.up->expires_at && c.up->expires_at <= now)) {
             err = pf_errf(EB(r), PF_E_NOT_FOUND, "session_id: no such upload session (expired or not yours)");
             goto done;
         }
-        blob = &c.up.blob;
-        l.filename = dup_or_null(c.up.filename), l.format = dup_or_null(c.up.format);
+        blob = &c.up->blob;
+        l.filename = dup_or_null(c.up->filename), l.format = dup_or_null(c.up->format);
     } else if (in->model_id) {
         bool staff = who->kind == PF_AUTH_JWT && who->role >= PF_ROLE_MODERATOR;
         bool visible =
@@ -799,8 +833,8 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
     l.material = strdup(c.mat->name);
     l.color = strdup(color ? color : "");
     l.printer_name = pr && pr->name ? strdup(pr->name) : NULL;
-    if (!l.material || !l.color || (pr && pr->name && !l.printer_name) || (c.up.filename && !l.filename) ||
-        (c.model.filename && in->model_id && !l.filename)) {
+    if (!l.material || !l.color || (pr && pr->name && !l.printer_name) ||
+        (c.up && c.up->filename && !l.filename) || (c.model.filename && in->model_id && !l.filename)) {
         err = pf_errf(EB(r), PF_E_NOMEM, "shop line");
         goto done;
     }
@@ -816,11 +850,6 @@ done:
 
 /* ---- JSON ---- */
 
-static bool add_num(cJSON *o, const char *k, double v)
-{
-    return pf_json_num(o, k, v) != NULL;
-}
-
 /* Rounds to 2 (3) decimals for display of grams, mm, cm³ and seconds (money is exact through
  * pf_price_to_inr). */
 static double r2(double v)
@@ -833,51 +862,71 @@ static double r3(double v)
     return round(v * 1000) / 1000;
 }
 
+void pf_shop_line_write(pf_jw *w, const char *key, const pf_shop_line *l, const pf_shop_line_extra *x)
+{
+    pf_jw_obj(w, key);
+    pf_jw_str(w, "material", l->material ? l->material : "");
+    pf_jw_str(w, "color", l->color ? l->color : "");
+    pf_jw_num(w, "quantity", (double)l->quantity);
+    pf_jw_num(w, "infill", l->infill_pct);
+    pf_jw_bool(w, "priority_print", l->priority);
+    pf_jw_str(w, "estimate", l->slicer ? "slicer" : "fast");
+    pf_jw_num(w, "weight_g", r2(l->est.weight_g));
+    pf_jw_num(w, "total_weight_g", r2(l->est.weight_g * (double)l->quantity));
+    pf_jw_num(w, "print_time_s", round(l->est.print_time_s));
+    pf_jw_num(w, "job_time_s", round(l->est.job_time_s));
+    pf_jw_num(w, "total_print_time_s", round(l->est.print_time_s * (double)l->quantity));
+    pf_jw_num(w, "print_time_hours", r2(l->est.print_time_s / 3600));
+    pf_jw_num(w, "volume_cm3", r2(l->volume_cm3));
+    pf_jw_obj(w, "dimensions_mm");
+    pf_jw_num(w, "x", r2(l->dim_mm[0]));
+    pf_jw_num(w, "y", r2(l->dim_mm[1]));
+    pf_jw_num(w, "z", r2(l->dim_mm[2]));
+    pf_jw_end(w);
+    pf_jw_bool(w, "fits", l->fits);
+    if (l->fits) {
+        pf_jw_obj(w, "printer");
+        pf_jw_num(w, "id", (double)l->printer_id);
+        pf_jw_str(w, "name", l->printer_name ? l->printer_name : "");
+        pf_jw_end(w);
+    } else {
+        pf_jw_null(w, "printer");
+    }
+    if (l->session_id) pf_jw_num(w, "session_id", (double)l->session_id);
+    if (l->model_id) pf_jw_num(w, "model_id", (double)l->model_id);
+    pf_jw_obj(w, "price");
+    pf_jw_str(w, "currency", "INR");
+    pf_jw_num(w, "material", pf_price_to_inr(l->price.material));
+    pf_jw_num(w, "printing", pf_price_to_inr(l->price.printing));
+    pf_jw_num(w, "priority", pf_price_to_inr(l->price.priority));
+    pf_jw_num(w, "gst", pf_price_to_inr(l->price.gst));
+    pf_jw_num(w, "total", pf_price_to_inr(x && x->total_set ? x->total : l->price.total));
+    if (x && x->price_more) x->price_more(w, x->ctx);
+    pf_jw_end(w);
+    pf_jw_obj(w, "breakdown");
+    pf_jw_num(w, "layers", (double)l->est.layers);
+    pf_jw_num(w, "filament_m", r2(l->est.filament_m));
+    pf_jw_num(w, "extruded_cm3", r3(l->est.volume_total_mm3 / 1000));
+    pf_jw_num(w, "density_g_cm3", l->density_g_cm3);
+    pf_jw_num(w, "slowed_layers", (double)l->est.slowed_layers);
+    pf_jw_obj(w, "volumes_cm3");
+    for (int k = 0; k < PF_FEAT_N; k++)
+        pf_jw_num(w, pf_estimate_bucket_name(k), r3(l->est.volume_mm3[k] / 1000));
+    pf_jw_end(w);
+    pf_jw_obj(w, "time_s");
+    for (int k = 0; k < PF_TIME_N; k++)
+        pf_jw_num(w, pf_estimate_bucket_name(k), r2(l->est.time_s[k]));
+    pf_jw_end(w);
+    pf_jw_end(w);
+    if (x && x->more) x->more(w, x->ctx);
+    pf_jw_end(w);
+}
+
 cJSON *pf_shop_line_json(const pf_shop_line *l)
 {
-    cJSON *o = cJSON_CreateObject(), *d, *pr, *pz, *b, *vol, *ts;
-    if (!o) return NULL;
-    bool ok = pf_json_str(o, "material", l->material ? l->material : "") &&
-              pf_json_str(o, "color", l->color ? l->color : "") &&
-              add_num(o, "quantity", (double)l->quantity) && add_num(o, "infill", l->infill_pct) &&
-              pf_json_bool(o, "priority_print", l->priority) &&
-              pf_json_str(o, "estimate", l->slicer ? "slicer" : "fast") &&
-              add_num(o, "weight_g", r2(l->est.weight_g)) &&
-              add_num(o, "total_weight_g", r2(l->est.weight_g * (double)l->quantity)) &&
-              add_num(o, "print_time_s", round(l->est.print_time_s)) &&
-              add_num(o, "job_time_s", round(l->est.job_time_s)) &&
-              add_num(o, "total_print_time_s", round(l->est.print_time_s * (double)l->quantity)) &&
-              add_num(o, "print_time_hours", r2(l->est.print_time_s / 3600)) &&
-              add_num(o, "volume_cm3", r2(l->volume_cm3)) && (d = pf_json_obj(o, "dimensions_mm")) &&
-              add_num(d, "x", r2(l->dim_mm[0])) && add_num(d, "y", r2(l->dim_mm[1])) &&
-              add_num(d, "z", r2(l->dim_mm[2])) && pf_json_bool(o, "fits", l->fits);
-    if (ok && l->fits) {
-        ok = (pz = pf_json_obj(o, "printer")) && add_num(pz, "id", (double)l->printer_id) &&
-             pf_json_str(pz, "name", l->printer_name ? l->printer_name : "");
-    } else if (ok) {
-        ok = pf_json_null(o, "printer") != NULL;
-    }
-    if (ok && l->session_id) ok = add_num(o, "session_id", (double)l->session_id);
-    if (ok && l->model_id) ok = add_num(o, "model_id", (double)l->model_id);
-    ok = ok && (pr = pf_json_obj(o, "price")) && pf_json_str(pr, "currency", "INR") &&
-         add_num(pr, "material", pf_price_to_inr(l->price.material)) &&
-         add_num(pr, "printing", pf_price_to_inr(l->price.printing)) &&
-         add_num(pr, "priority", pf_price_to_inr(l->price.priority)) &&
-         add_num(pr, "gst", pf_price_to_inr(l->price.gst)) &&
-         add_num(pr, "total", pf_price_to_inr(l->price.total));
-    ok = ok && (b = pf_json_obj(o, "breakdown")) && add_num(b, "layers", (double)l->est.layers) &&
-         add_num(b, "filament_m", r2(l->est.filament_m)) &&
-         add_num(b, "extruded_cm3", r3(l->est.volume_total_mm3 / 1000)) &&
-         add_num(b, "density_g_cm3", l->density_g_cm3) &&
-         add_num(b, "slowed_layers", (double)l->est.slowed_layers) && (vol = pf_json_obj(b, "volumes_cm3")) &&
-         (ts = pf_json_obj(b, "time_s"));
-    for (int k = 0; ok && k < PF_FEAT_N; k++)
-        ok = add_num(vol, pf_estimate_bucket_name(k), r3(l->est.volume_mm3[k] / 1000));
-    for (int k = 0; ok && k < PF_TIME_N; k++)
-        ok = add_num(ts, pf_estimate_bucket_name(k), r2(l->est.time_s[k]));
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    pf_jw w;
+    cJSON *o = NULL;
+    pf_jw_init(&w, PF_JW_TREE, 0);
+    pf_shop_line_write(&w, NULL, l, NULL);
+    return pf_jw_take_tree(&w, &o) ? NULL : o;
 }

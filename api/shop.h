@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "api/http.h"
+#include "api/json_write.h"
 #include "engine/analyze.h"
 #include "engine/estimate.h"
 #include "engine/price.h"
@@ -95,6 +96,20 @@ pf_err pf_shop_shipping(pf_req *r, const char *dest_pin, double goods_g, pf_ship
 /* The customer-facing JSON of a line: weight, times, price lines (material, printing, priority, gst, total in
  * rupees), fits, printer and the estimate breakdown. Returns NULL on NOMEM. */
 cJSON *pf_shop_line_json(const pf_shop_line *l);
+
+/* What a route adds to a line's answer (POST /api/quote: its shipping lines). Zero members add nothing. */
+typedef struct pf_shop_line_extra {
+    bool total_set;                          /* price.total shows total instead of the line's own */
+    int64_t total;                           /* that total, paise */
+    void (*price_more)(pf_jw *w, void *ctx); /* writes more members inside "price", after "total" */
+    void (*more)(pf_jw *w, void *ctx);       /* writes more members at the end of the answer object */
+    void *ctx;                               /* their argument */
+} pf_shop_line_extra;
+
+/* Writes the answer of pf_shop_line_json as one object member of w (key NULL at top level or in an array),
+ * with x's additions (x may be NULL), in either sink of the writer: the quote route writes text directly.
+ * Failures are left in w (pf_jw_status). */
+void pf_shop_line_write(pf_jw *w, const char *key, const pf_shop_line *l, const pf_shop_line_extra *x);
 
 /* ---- the estimate cache, for tests and benches ---- */
 

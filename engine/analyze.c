@@ -93,9 +93,11 @@ static inline uint32_t unite(uint32_t *parent, uint32_t a, uint32_t b)
 
 /* One block's sums; its bbox too when bbox is set (a constant in each caller), else mn/mx stay ±infinity for
  * the caller to fill from the vertices. With parent (and used) it also joins each triangle's corners in the
- * union-find forest and marks them used, in the same pass. Sets *bad at an index out of range. */
+ * union-find forest and marks them used, in the same pass; with count, it also counts the edges by their
+ * smaller vertex as count_edges does (saving that pass its reading of the triangles). Sets *bad at an index
+ * out of range. */
 static inline void sum_block_with(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s,
-                                  int *bad, int bbox, uint32_t *parent, unsigned char *used)
+                                  int *bad, int bbox, uint32_t *parent, unsigned char *used, uint32_t *count)
 {
     double vol6 = 0, area2 = 0;
     float mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
@@ -110,6 +112,14 @@ static inline void sum_block_with(const float *v, const uint32_t *tris, size_t n
         if (parent) {
             used[ia] = used[ib] = used[ic] = 1;
             unite(parent, unite(parent, find_root(parent, ia), ib), ic);
+        }
+        int rep = ia == ib || ib == ic || ia == ic;
+        if (count && !rep) {
+            uint32_t lo = ia < ib ? ia : ib, hi = ia < ib ? ib : ia;
+            lo = ic < lo ? ic : lo;
+            hi = ic > hi ? ic : hi;
+            count[lo + 1] += 2;
+            count[(ia ^ ib ^ ic ^ lo ^ hi) + 1]++;
         }
         const float *a = v + (size_t)ia * 3, *b = v + (size_t)ib * 3, *c = v + (size_t)ic * 3;
         for (int k = 0; k < 3 && bbox; k++) {
@@ -126,7 +136,6 @@ static inline void sum_block_with(const float *v, const uint32_t *tris, size_t n
         double nx = uy * wz - uz * wy, ny = uz * wx - ux * wz, nz = ux * wy - uy * wx;
         double n2 = nx * nx + ny * ny + nz * nz;
         area2 += sqrt(n2);
-        int rep = ia == ib || ib == ic || ia == ic;
         repeated += (size_t)rep;
         degen += (size_t)(rep || n2 <= DEGENERATE_SIN2 * (ux * ux + uy * uy + uz * uz) *
                                            (wx * wx + wy * wy + wz * wz));
@@ -141,14 +150,18 @@ static inline void sum_block_with(const float *v, const uint32_t *tris, size_t n
 
 static void sum_block(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s, int *bad)
 {
-    sum_block_with(v, tris, nverts, bl, s, bad, 1, NULL, NULL);
+    sum_block_with(v, tris, nverts, bl, s, bad, 1, NULL, NULL, NULL);
 }
 
-/* The full analysis' pass: sums without the bbox, and the shells' union-find. */
+/* The full analysis' pass: sums without the bbox, and the shells' union-find; the edge count too when count
+ * is not NULL. */
 static void sum_block_shells(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s,
-                             int *bad, uint32_t *parent, unsigned char *used)
+                             int *bad, uint32_t *parent, unsigned char *used, uint32_t *count)
 {
-    sum_block_with(v, tris, nverts, bl, s, bad, 0, parent, used);
+    if (count)
+        sum_block_with(v, tris, nverts, bl, s, bad, 0, parent, used, count);
+    else
+        sum_block_with(v, tris, nverts, bl, s, bad, 0, parent, used, NULL);
 }
 
 /* The bbox of the vertices marked in used (all nv of them when used is NULL) into mn, mx. It equals the
@@ -302,11 +315,12 @@ typedef struct topo_job {
     uint32_t *entries; /* per edge: larger vertex << 1 | 1 when it runs from larger to smaller */
     uint32_t *tally;   /* nverts zeroes: per larger vertex, the uses of one bucket's edges (see edge_work) */
     size_t edges, boundary, non_manifold;
-    int edge_bad; /* the edge share met an index out of range */
+    int edge_bad;      /* the edge share met an index out of range */
+    int fused_count;   /* one thread: the geometric pass fills start's counts, edge_work only sums them */
     /* geometry and shells */
     block_sum *sums;     /* per block */
     uint32_t *parent;    /* union-find forest over vertices */
-    unsigned char *used; /* vertex is used by a printed triangle */
+    unsigned char *used; /* vertex is used by a printed triangle (stored after tally) */
     size_t vertices, shells;
     int shell_bad; /* the geometric pass met an index out of range */
 } topo_job;
@@ -364,7 +378,7 @@ static void edge_work(topo_job *j)
 {
     uint32_t *start = j->start, *e = j->entries, *tally = j->tally;
     size_t nv = j->m->nverts;
-    if (!count_edges(j, start, nv)) {
+    if (!j->fused_count && !count_edges(j, start, nv)) {
         j->edge_bad = 1;
         return;
     }
@@ -403,7 +417,8 @@ static void shell_work(topo_job *j)
     for (size_t v = 0; v < nv; v++)
         parent[v] = (uint32_t)v;
     for (size_t i = 0; i < j->nblocks && !j->shell_bad; i++)
-        sum_block_shells(j->m->verts, j->m->tris, nv, j->blocks[i], &j->sums[i], &j->shell_bad, parent, used);
+        sum_block_shells(j->m->verts, j->m->tris, nv, j->blocks[i], &j->sums[i], &j->shell_bad, parent, used,
+                         j->fused_count ? j->start : NULL);
     if (j->shell_bad) return;
     size_t vertices = 0, shells = 0;
     for (size_t v = 0; v < nv; v++) {
@@ -426,8 +441,14 @@ static void shell_work(topo_job *j)
 static void topo_share(void *ctx, unsigned part, unsigned nparts)
 {
     topo_job *j = ctx;
-    if (nparts == 1 || part == 0) shell_work(j);
-    if (nparts == 1 || part == 1) edge_work(j);
+    if (nparts == 1) { /* one pass over the triangles for the geometry, the shells and the edge counts */
+        j->fused_count = 1;
+        shell_work(j);
+        if (!j->shell_bad) edge_work(j);
+        return;
+    }
+    if (part == 0) shell_work(j);
+    if (part == 1) edge_work(j);
 }
 
 int pf_bed_fit(const double dims[3], const double bed[3])
@@ -483,10 +504,11 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
         /* Largest first: it is the one most likely to find the welder's freed tables still warm. */
         job.entries = pf_big_alloc(3 * ntris * sizeof *job.entries);
         job.start = pf_big_zalloc((nv + 1) * sizeof *job.start);
-        job.tally = pf_big_zalloc(nv * sizeof *job.tally);
+        /* used follows tally in one zeroed buffer: alone it is too small for a huge page. */
+        job.tally = pf_big_zalloc(nv * (sizeof *job.tally + 1));
+        job.used = job.tally ? (unsigned char *)(job.tally + nv) : NULL;
         job.parent = pf_big_alloc(nv * sizeof *job.parent);
-        job.used = pf_big_zalloc(nv);
-        if (!job.start || !job.entries || !job.tally || !job.parent || !job.used) {
+        if (!job.start || !job.entries || !job.tally || !job.parent) {
             err = pf_errf(eb, PF_E_NOMEM, "no memory to match the edges of %zu triangles", ntris);
             goto done;
         }
@@ -514,11 +536,10 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
     *out = a;
 done:;
     size_t nva = m->nverts ? m->nverts : 1; /* the sizes the scratch was allocated with */
-    pf_big_free(job.used, nva);
     pf_big_free(job.parent, nva * sizeof *job.parent);
     pf_big_free(job.entries, 3 * ntris * sizeof *job.entries);
     pf_big_free(job.start, (nva + 1) * sizeof *job.start);
-    pf_big_free(job.tally, nva * sizeof *job.tally);
+    pf_big_free(job.tally, nva * (sizeof *job.tally + 1));
     free(job.sums);
     free(blocks);
     return err;

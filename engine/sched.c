@@ -2,6 +2,7 @@
 #include "engine/sched.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +11,9 @@ int pf_sched_threads(int want)
 {
     if (want == 1 || want == 2) return want;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t allowed; /* the cores this process may run on (taskset, cgroup cpusets) */
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) < cores)
+        cores = CPU_COUNT(&allowed);
     if (cores < 2) return 1;
     char buf[128];
     int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);

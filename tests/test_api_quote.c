@@ -384,3 +384,111 @@ Test(api_quote, shipping_by_pin_code_with_its_gst)
         "{\"volume_cm3\":8,\"material\":\"PLA\",\"fulfillment\":\"ship\",\"shipping_zip\":\"000000\"}", 422,
         "shipping_zip");
 }
+
+/* Changes made by another process while the server runs: the account and the upload are re-read. */
+typedef struct edit_ctx {
+    pf_store *st;       /* open store */
+    uint64_t user_id;   /* account to edit, 0 = none */
+    bool deactivate;    /* set is_active = false */
+    bool bump_version;  /* token_version + 1 (as a password change does) */
+    uint64_t upload_id; /* upload to expire, 0 = none */
+} edit_ctx;
+
+static pf_err edit_fn(pf_txn *t, void *vctx, pf_errbuf *eb)
+{
+    edit_ctx *c = vctx;
+    pf_err err = PF_E_OK;
+    if (c->user_id) {
+        pf_user u = {0};
+        if (!(err = pf_store_user_get(c->st, t, c->user_id, &u, eb))) {
+            if (c->deactivate) u.is_active = false;
+            if (c->bump_version) u.token_version++;
+            err = pf_store_user_put(c->st, t, &u, eb);
+        }
+        pf_user_clear(&u);
+    }
+    if (!err && c->upload_id) {
+        pf_upload up = {0};
+        if (!(err = pf_store_upload_get(c->st, t, c->upload_id, &up, eb))) {
+            up.expires_at = (int64_t)time(NULL) - 1;
+            err = pf_store_upload_put(c->st, t, &up, eb);
+        }
+        pf_upload_clear(&up);
+    }
+    return err;
+}
+
+static void edit(edit_ctx c)
+{
+    pf_store_options o = fast_options(env.dir);
+    pf_errbuf eb;
+    cr_assert_eq(pf_store_open(&o, &c.st, &eb), PF_E_OK, "%s", eb.msg);
+    cr_assert_eq(pf_store_write(c.st, edit_fn, &c, &eb), PF_E_OK, "%s", eb.msg);
+    pf_store_close(c.st);
+}
+
+/* The same request several times, so that every worker thread has served it (and kept what it read). */
+static void expect_status(const char *auth, const char *method, const char *path, const char *body,
+                          long status)
+{
+    for (int i = 0; i < 6; i++) {
+        http_res r = req(&env, method, path, auth, body);
+        cr_expect_eq(r.status, status, "%s %s -> %ld %s", method, path, r.status, r.body);
+        http_free(&r);
+    }
+}
+
+/* A session token of uid for token_version ver. */
+static void jwt_ver(uint64_t uid, uint64_t ver, char *out, size_t len)
+{
+    pf_jwt_key key;
+    pf_errbuf eb;
+    cr_assert_eq(pf_jwt_key_load(env.dir, &key, &eb), PF_E_OK);
+    int64_t now = (int64_t)time(NULL);
+    pf_jwt_claims c = {.sub = uid, .iat = now, .exp = now + 3600, .ver = ver};
+    snprintf(c.typ, sizeof c.typ, "%s", PF_JWT_SESSION);
+    char *tok = NULL;
+    cr_assert_eq(pf_jwt_sign(&key, &c, &tok, &eb), PF_E_OK);
+    snprintf(out, len, "Authorization: Bearer %s", tok);
+    free(tok);
+}
+
+Test(api_quote, account_and_upload_changes_apply_to_the_next_request)
+{
+    char user[700], body[256];
+    jwt_ver(env.ids.user, 0, user, sizeof user);
+    snprintf(body, sizeof body, "{\"session_id\":%llu,\"material\":\"PLA\"}", (unsigned long long)sess_user);
+    expect_status(user, "POST", "/api/quote", body, 200);
+    expect_status(user, "GET", "/api/user/profile", NULL, 200);
+    /* The upload expires: the very next quote of it is refused. */
+    edit((edit_ctx){.upload_id = sess_user});
+    expect_status(user, "POST", "/api/quote", body, 404);
+    expect_status(user, "GET", "/api/user/profile", NULL, 200);
+    /* A password change ends the session at once; so does deactivating the account. */
+    edit((edit_ctx){.user_id = env.ids.user, .bump_version = true});
+    expect_status(user, "GET", "/api/user/profile", NULL, 401);
+    jwt_ver(env.ids.user, 1, user, sizeof user);
+    expect_status(user, "GET", "/api/user/profile", NULL, 200);
+    edit((edit_ctx){.user_id = env.ids.user, .deactivate = true});
+    expect_status(user, "GET", "/api/user/profile", NULL, 401);
+}
+
+/* Unknown members are ignored however many there are; a body that breaks off after many members is a 400. */
+Test(api_quote, large_and_broken_bodies_parse_as_before)
+{
+    const char *small = "{\"volume_cm3\":8,\"material\":\"PLA\",\"quantity\":2}";
+    cJSON *a = quote_ok(NULL, small);
+    static char big[32768];
+    size_t n = (size_t)snprintf(big, sizeof big, "{\"volume_cm3\":8,\"material\":\"PLA\"");
+    for (int i = 0; i < 300; i++)
+        n += (size_t)snprintf(big + n, sizeof big - n, ",\"note_%d\":[\"extra\",%d,{\"k\":null}]", i, i);
+    snprintf(big + n, sizeof big - n, ",\"quantity\":2}");
+    cJSON *b = quote_ok(NULL, big);
+    cr_expect(cJSON_Compare(a, b, true), "extra members change nothing");
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    big[strlen(big) - 1] = ','; /* now it ends inside the object */
+    quote_fails(big, 400, "malformed JSON");
+    quote_fails("{\"volume_cm3\":8,\"material\":\"PLA\",\"quantity\":2,\"x\":[1,2,{\"y\":tru}]}", 400,
+                "malformed JSON");
+}

@@ -2,6 +2,7 @@
  * cJSON escapes them, and the output parses to the same tree. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,34 @@ Test(json_write, numbers_are_short_and_exact)
     }
 }
 
+/* Below 1e9, a value with a decimal of at most 6 places that reads back exactly is written as the shortest
+ * such decimal: checked against printf's rounding for every number of places. */
+Test(json_write, decimals_are_the_shortest_that_read_back)
+{
+    srand(5);
+    for (int i = 0; i < 300000; i++) {
+        int places = 1 + rand() % 6;
+        double scale = pow(10, places);
+        double d = (double)((long long)rand() * rand() % 1000000000000LL) / scale;
+        if (i % 3 == 0) d = -d;
+        if (i % 7 == 0) d = ldexp((double)rand() / RAND_MAX, rand() % 40 - 20); /* mostly not short */
+        if (d == floor(d) || fabs(d) >= 1e9) continue;
+        char want[64] = "";
+        for (int k = 1; k <= 6 && !*want; k++) {
+            char t[64];
+            snprintf(t, sizeof t, "%.*f", k, d);
+            if (strtod(t, NULL) == d) snprintf(want, sizeof want, "%s", t);
+        }
+        cJSON *x = cJSON_CreateNumber(d);
+        char *got = pf_json_write(x, NULL);
+        cr_assert_not_null(got);
+        if (*want) cr_assert_str_eq(got, want, "%.17g", d);
+        cr_assert_eq(strtod(got, NULL), d, "%.17g -> %s", d, got);
+        free(got);
+        cJSON_Delete(x);
+    }
+}
+
 Test(json_write, trees_match_cjson)
 {
     const char *src = "{\"a\":[1,2.5,\"x\\\"y\\\\z\\n\\t\\u0001é\",true,false,null,{}],\"b\":{\"c\":[]},"
@@ -84,4 +113,138 @@ Test(json_write, refuses_absurd_nesting)
     }
     cr_expect_null(pf_json_write(root, NULL));
     cJSON_Delete(root);
+}
+
+/* One sequence of writer calls covering every kind of member, nesting, escapes and awkward numbers. */
+static void write_sample(pf_jw *w)
+{
+    pf_jw_obj(w, NULL);
+    pf_jw_str(w, "name", "PLA \"Silk\"\\\n\tÄ\x01");
+    pf_jw_str(w, "none", NULL);
+    pf_jw_num(w, "paise", 130.15);
+    pf_jw_num(w, "neg", -0.001);
+    pf_jw_num(w, "third", 1.0 / 3);
+    pf_jw_num(w, "big", 1e20);
+    pf_jw_num(w, "nan", NAN);
+    pf_jw_bool(w, "yes", true);
+    pf_jw_bool(w, "no", false);
+    pf_jw_null(w, "nothing");
+    pf_jw_obj(w, "empty");
+    pf_jw_end(w);
+    pf_jw_arr(w, "list");
+    pf_jw_num(w, NULL, 1);
+    pf_jw_str(w, NULL, "two");
+    pf_jw_arr(w, NULL);
+    pf_jw_end(w);
+    pf_jw_obj(w, NULL);
+    pf_jw_num(w, "deep", 2.5);
+    pf_jw_end(w);
+    pf_jw_null(w, NULL);
+    pf_jw_end(w);
+    pf_jw_str(w, "weird key\n\"", "v");
+    pf_jw_end(w);
+}
+
+Test(json_write, writer_text_and_tree_give_the_same_json)
+{
+    pf_jw t, g;
+    pf_jw_init(&t, PF_JW_TEXT, 16); /* small: the text has to grow */
+    pf_jw_init(&g, PF_JW_TREE, 0);
+    write_sample(&t);
+    write_sample(&g);
+    char *text = NULL;
+    size_t n = 0;
+    cJSON *tree = NULL;
+    cr_assert_eq(pf_jw_take_text(&t, &text, &n), PF_E_OK);
+    cr_assert_eq(pf_jw_take_tree(&g, &tree), PF_E_OK);
+    cr_expect_eq(n, strlen(text));
+    /* The same bytes as the tree serialised, and the same value when parsed. */
+    char *printed = pf_json_write(tree, NULL);
+    cr_assert_not_null(printed);
+    cr_expect_str_eq(text, printed);
+    cJSON *parsed = cJSON_Parse(text);
+    cr_assert_not_null(parsed, "%s", text);
+    cJSON_DeleteItemFromObjectCaseSensitive(tree, "nan"); /* NaN is null in text but not in the tree */
+    cr_expect(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(parsed, "nan")));
+    cJSON_DeleteItemFromObjectCaseSensitive(parsed, "nan");
+    cr_expect(cJSON_Compare(parsed, tree, true), "%s", text);
+    cr_expect_str_eq(cJSON_GetObjectItemCaseSensitive(parsed, "name")->valuestring,
+                     "PLA \"Silk\"\\\n\tÄ\x01");
+    cr_expect_eq(cJSON_GetObjectItemCaseSensitive(parsed, "paise")->valuedouble, 130.15);
+    cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(parsed, "list")), 5);
+    free(printed);
+    free(text);
+    cJSON_Delete(parsed);
+    cJSON_Delete(tree);
+}
+
+Test(json_write, writer_top_level_scalar)
+{
+    pf_jw w;
+    pf_jw_init(&w, PF_JW_TEXT, 0);
+    pf_jw_num(&w, NULL, 42);
+    char *text = NULL;
+    size_t n = 0;
+    cr_assert_eq(pf_jw_take_text(&w, &text, &n), PF_E_OK);
+    cr_expect_str_eq(text, "42");
+    free(text);
+}
+
+/* Each misuse fails the writer (INVAL), later calls do nothing, and the take reports it and frees all. */
+Test(json_write, writer_misuse_is_refused)
+{
+    for (int sink = PF_JW_TEXT; sink <= PF_JW_TREE; sink++) {
+        pf_jw w;
+        char *text = NULL;
+        size_t n = 0;
+        cJSON *tree = NULL;
+        /* a member without a key inside an object */
+        pf_jw_init(&w, (pf_jw_sink)sink, 0);
+        pf_jw_obj(&w, NULL);
+        pf_jw_num(&w, NULL, 1);
+        cr_expect_eq(pf_jw_status(&w), PF_E_INVAL);
+        pf_jw_end(&w);
+        cr_expect_eq(sink == PF_JW_TEXT ? pf_jw_take_text(&w, &text, &n) : pf_jw_take_tree(&w, &tree),
+                     PF_E_INVAL);
+        cr_expect_null(text);
+        cr_expect_null(tree);
+        /* a key inside an array, and at top level */
+        pf_jw_init(&w, (pf_jw_sink)sink, 0);
+        pf_jw_arr(&w, NULL);
+        pf_jw_num(&w, "k", 1);
+        cr_expect_eq(pf_jw_status(&w), PF_E_INVAL);
+        pf_jw_clear(&w);
+        pf_jw_num(&w, "k", 1);
+        cr_expect_eq(pf_jw_status(&w), PF_E_INVAL);
+        pf_jw_clear(&w);
+        /* a container left open, a close too many, a second top-level value */
+        pf_jw_obj(&w, NULL);
+        cr_expect_eq(sink == PF_JW_TEXT ? pf_jw_take_text(&w, &text, &n) : pf_jw_take_tree(&w, &tree),
+                     PF_E_INVAL);
+        pf_jw_obj(&w, NULL);
+        pf_jw_end(&w);
+        pf_jw_end(&w);
+        cr_expect_eq(pf_jw_status(&w), PF_E_INVAL);
+        pf_jw_clear(&w);
+        pf_jw_null(&w, NULL);
+        pf_jw_null(&w, NULL);
+        cr_expect_eq(pf_jw_status(&w), PF_E_INVAL);
+        pf_jw_clear(&w);
+        /* nothing written; the other sink's take */
+        cr_expect_eq(sink == PF_JW_TEXT ? pf_jw_take_text(&w, &text, &n) : pf_jw_take_tree(&w, &tree),
+                     PF_E_INVAL);
+        pf_jw_null(&w, NULL);
+        cr_expect_eq(sink == PF_JW_TEXT ? pf_jw_take_tree(&w, &tree) : pf_jw_take_text(&w, &text, &n),
+                     PF_E_INVAL);
+        cr_expect_null(text);
+        cr_expect_null(tree);
+        /* nesting beyond the limit */
+        pf_jw_init(&w, (pf_jw_sink)sink, 0);
+        for (int i = 0; i < PF_JSON_WRITE_MAX_DEPTH; i++)
+            pf_jw_arr(&w, NULL);
+        cr_expect_eq(pf_jw_status(&w), PF_E_OK);
+        pf_jw_arr(&w, NULL);
+        cr_expect_eq(pf_jw_status(&w), PF_E_INVAL);
+        pf_jw_clear(&w);
+    }
 }

@@ -1,5 +1,6 @@
 /* Mesh builder, welding and binary STL intake. */
 #include <criterion/criterion.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,4 +218,21 @@ Test(mesh, thread_choice_honours_explicit_counts)
     cr_assert_eq(pf_sched_threads(2), 2);
     int t = pf_sched_threads(0);
     cr_assert(t == 1 || t == 2, "%d", t);
+}
+
+/* A process (here: this thread) allowed on one core only must not split its work over two threads. */
+Test(mesh, thread_choice_is_one_when_pinned_to_one_core)
+{
+    cpu_set_t all, one;
+    cr_assert_eq(sched_getaffinity(0, sizeof all, &all), 0);
+    int first = -1;
+    for (int c = 0; c < CPU_SETSIZE && first < 0; c++)
+        if (CPU_ISSET(c, &all)) first = c;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    cr_assert_eq(sched_setaffinity(0, sizeof one, &one), 0);
+    int t = pf_sched_threads(0);
+    cr_assert_eq(sched_setaffinity(0, sizeof all, &all), 0);
+    cr_assert_eq(t, 1);
+    cr_assert_eq(pf_sched_threads(2), 2, "an explicit count is still taken as it is");
 }

@@ -1,7 +1,10 @@
-/* The shop core's estimate cache (api/shop.h) in process: entries by digest, analyses kept with them, and the
- * bounds on entries and bytes with least-recently-used eviction. (Pricing itself is tested end to end in
+/* The shop core (api/shop.h) in process: the estimate cache's entries by digest, analyses kept with them, and
+ * the bounds on entries and bytes with least-recently-used eviction; a line's answer written as text and as a
+ * tree. (Pricing itself is tested end to end in
  * test_api_quote.c and test_api_upload.c.) */
 #include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/shop.h"
@@ -83,4 +86,84 @@ Test(shop, unprintable_mesh_is_refused_and_not_cached)
     pf_shop_cache_stats_get(&s);
     cr_expect_eq(s.entries, 0);
     pf_mesh_free(m);
+}
+
+/* A line with awkward values: strings that need escaping, fractions of every length, both fits cases. */
+static pf_shop_line sample_line(unsigned seed, bool fits)
+{
+    srand(seed);
+    pf_shop_line l = {0};
+    l.material = "PETG \"HF\"", l.color = "Grün\n", l.printer_name = fits ? "MK4 \\ 2" : NULL;
+    l.quantity = 1 + rand() % 50, l.infill_pct = rand() % 101 / (1 + rand() % 3);
+    l.priority = rand() & 1, l.slicer = rand() & 1, l.fits = fits, l.printer_id = fits ? 7 : 0;
+    l.session_id = rand() & 1 ? 123456789 : 0, l.model_id = l.session_id ? 0 : 42;
+    l.density_g_cm3 = 1.24 + rand() % 10 / 100.0, l.volume_cm3 = rand() / (double)RAND_MAX * 300;
+    for (int k = 0; k < 3; k++)
+        l.dim_mm[k] = rand() / (double)RAND_MAX * 250;
+    l.est.weight_g = rand() / (double)RAND_MAX * 500, l.est.print_time_s = rand() % 100000 + 0.37;
+    l.est.job_time_s = l.est.print_time_s + 300, l.est.layers = (size_t)(rand() % 3000);
+    l.est.filament_m = rand() / (double)RAND_MAX * 100, l.est.slowed_layers = (size_t)(rand() % 20);
+    for (int k = 0; k < PF_FEAT_N; k++)
+        l.est.volume_mm3[k] = rand() / (double)RAND_MAX * 1e5, l.est.volume_total_mm3 += l.est.volume_mm3[k];
+    for (int k = 0; k < PF_TIME_N; k++)
+        l.est.time_s[k] = rand() / (double)RAND_MAX * 1e4;
+    l.price.material = rand() % 1000000, l.price.printing = rand() % 1000000, l.price.priority = rand() % 99;
+    l.price.gst = rand() % 100000, l.price.total = l.price.material + l.price.printing + l.price.gst;
+    return l;
+}
+
+static void more_price(pf_jw *w, void *ctx)
+{
+    pf_jw_num(w, "shipping", *(double *)ctx);
+}
+
+static void more_end(pf_jw *w, void *ctx)
+{
+    (void)ctx;
+    pf_jw_obj(w, "shipping");
+    pf_jw_str(w, "zip", "560001");
+    pf_jw_end(w);
+}
+
+/* POST /api/quote writes the answer straight to text; other routes take the tree: both are the same JSON. */
+Test(shop, line_answer_as_text_and_as_tree_is_the_same_json)
+{
+    for (unsigned seed = 1; seed <= 200; seed++) {
+        pf_shop_line l = sample_line(seed, seed % 3 != 0);
+        double ship = seed * 0.37;
+        pf_shop_line_extra x = {.total_set = seed % 2 == 0, .total = 99999, .ctx = &ship};
+        if (seed % 4 == 0) x.price_more = more_price, x.more = more_end;
+        pf_jw t, g;
+        pf_jw_init(&t, PF_JW_TEXT, 0);
+        pf_jw_init(&g, PF_JW_TREE, 0);
+        pf_shop_line_write(&t, NULL, &l, &x);
+        pf_shop_line_write(&g, NULL, &l, &x);
+        char *text = NULL;
+        size_t n = 0;
+        cJSON *tree = NULL;
+        cr_assert_eq(pf_jw_take_text(&t, &text, &n), PF_E_OK);
+        cr_assert_eq(pf_jw_take_tree(&g, &tree), PF_E_OK);
+        cJSON *parsed = cJSON_ParseWithLength(text, n);
+        cr_assert_not_null(parsed, "%s", text);
+        cr_expect(cJSON_Compare(parsed, tree, true), "seed %u: %s", seed, text);
+        char *printed = pf_json_write(tree, NULL);
+        cr_expect_str_eq(text, printed);
+        /* The values are the line's: a few spot checks that the text is not merely self-consistent. */
+        const cJSON *price = cJSON_GetObjectItemCaseSensitive(parsed, "price");
+        cr_expect_eq(cJSON_GetObjectItemCaseSensitive(price, "total")->valuedouble,
+                     pf_price_to_inr(x.total_set ? x.total : l.price.total));
+        cr_expect_str_eq(cJSON_GetObjectItemCaseSensitive(parsed, "material")->valuestring, l.material);
+        cr_expect_eq(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(parsed, "printer")), !l.fits);
+        cr_expect_eq(cJSON_GetObjectItemCaseSensitive(price, "shipping") != NULL, x.price_more != NULL);
+        cr_expect_eq(cJSON_GetObjectItemCaseSensitive(parsed, "shipping") != NULL, x.more != NULL);
+        /* pf_shop_line_json is the tree without additions. */
+        cJSON *plain = pf_shop_line_json(&l);
+        cr_assert_not_null(plain);
+        if (!x.total_set && !x.price_more) cr_expect(cJSON_Compare(plain, tree, true));
+        cJSON_Delete(plain);
+        free(printed);
+        free(text);
+        cJSON_Delete(parsed);
+        cJSON_Delete(tree);
+    }
 }
