@@ -99,27 +99,48 @@ __kernel void slice_holes(__global const uint *fill, __global const uint *offset
  * all segments, adds the windings into its own delta rows (no atomics: nobody else writes them) and prefix-sums
  * them. The crossing arithmetic is the scalar backend's, expression by expression. ---- */
 
+/* A segment in cell units (centres at integers), as the scalar backend computes it. */
+typedef struct seg_rc {
+    float ya, yb; /* end points' rows */
+    float xa, xb; /* end points' columns */
+    int w;        /* winding it adds: +1 running down, -1 up */
+} seg_rc;
+
+/* The rows r in [lo, hi) whose centres the segment at s crosses (ylo <= r < yhi) into [*r0, *r1), and q; false
+ * when it crosses none. */
+static bool seg_rows(__global const float *s, float x0, float y0, float inv, long lo, long hi, seg_rc *q,
+                     long *r0, long *r1)
+{
+    q->ya = (s[1] - y0) * inv - 0.5f;
+    q->yb = (s[3] - y0) * inv - 0.5f;
+    if (q->ya == q->yb) return false;
+    *r0 = max((long)ceil(fmin(q->ya, q->yb)), lo);
+    *r1 = min((long)ceil(fmax(q->ya, q->yb)), hi);
+    q->w = q->yb < q->ya ? 1 : -1;
+    q->xa = (s[0] - x0) * inv - 0.5f;
+    q->xb = (s[2] - x0) * inv - 0.5f;
+    return *r0 < *r1;
+}
+
+/* The delta column (0..nx) where row r's centre crosses q: the first cell centre at or right of it. */
+static size_t seg_col(const seg_rc *q, long r, uint nx)
+{
+    float x = q->xa + (q->xb - q->xa) * (((float)r - q->ya) / (q->yb - q->ya));
+    long c = (long)ceil(x);
+    return (size_t)(c < 0 ? 0 : c > (long)nx ? (long)nx : c);
+}
+
 /* Rows [lo, hi) of one layer: delta and mask are the layer's. */
 static void raster_band(__global const float *segs, uint nsegs, float x0, float y0, float inv, uint nx, uint ny,
                         long lo, long hi, __global int *delta, __global uchar *mask)
 {
     for (size_t i = (size_t)lo * (nx + 1); i < (size_t)hi * (nx + 1); i++) delta[i] = 0;
     for (uint i = 0; i < nsegs; i++) {
-        __global const float *s = segs + (size_t)SEG * i;
-        float ya = (s[1] - y0) * inv - 0.5f, yb = (s[3] - y0) * inv - 0.5f;
-        if (ya == yb) continue;
-        float ylo = fmin(ya, yb), yhi = fmax(ya, yb);
-        long r0 = max((long)ceil(ylo), lo), r1 = min((long)ceil(yhi), hi); /* rows r with ylo <= r < yhi */
-        if (r0 >= r1) continue;
-        int w = yb < ya ? 1 : -1;
-        float xa = (s[0] - x0) * inv - 0.5f, xb = (s[2] - x0) * inv - 0.5f;
-        for (long r = r0; r < r1; r++) {
-            float x = xa + (xb - xa) * (((float)r - ya) / (yb - ya));
-            long c = (long)ceil(x);
-            if (c < 0) c = 0;
-            if (c > (long)nx) c = (long)nx;
-            delta[(size_t)r * (nx + 1) + (size_t)c] += w;
-        }
+        seg_rc q;
+        long r0, r1;
+        if (!seg_rows(segs + (size_t)SEG * i, x0, y0, inv, lo, hi, &q, &r0, &r1)) continue;
+        for (long r = r0; r < r1; r++)
+            delta[(size_t)r * (nx + 1) + seg_col(&q, r, nx)] += q.w;
     }
     for (long r = lo; r < hi; r++) {
         int acc = 0;
@@ -153,21 +174,12 @@ __kernel void raster_segs_b(__global const float *segs, __global const uint *seg
 {
     uint k = get_global_id(0);
     if (k >= nsegs || seg_layer[k] == NONE_U) return;
-    __global const float *s = segs + (size_t)SEG * k;
     __global int *dl = delta + (size_t)seg_layer[k] * ny * (nx + 1);
-    float ya = (s[1] - y0) * inv - 0.5f, yb = (s[3] - y0) * inv - 0.5f;
-    if (ya == yb) return;
-    float ylo = fmin(ya, yb), yhi = fmax(ya, yb);
-    long r0 = max((long)ceil(ylo), 0L), r1 = min((long)ceil(yhi), (long)ny); /* rows r with ylo <= r < yhi */
-    int w = yb < ya ? 1 : -1;
-    float xa = (s[0] - x0) * inv - 0.5f, xb = (s[2] - x0) * inv - 0.5f;
-    for (long r = r0; r < r1; r++) {
-        float x = xa + (xb - xa) * (((float)r - ya) / (yb - ya));
-        long c = (long)ceil(x);
-        if (c < 0) c = 0;
-        if (c > (long)nx) c = (long)nx;
-        atomic_add(&dl[(size_t)r * (nx + 1) + (size_t)c], w);
-    }
+    seg_rc q;
+    long r0, r1;
+    if (!seg_rows(segs + (size_t)SEG * k, x0, y0, inv, 0, (long)ny, &q, &r0, &r1)) return;
+    for (long r = r0; r < r1; r++)
+        atomic_add(&dl[(size_t)r * (nx + 1) + seg_col(&q, r, nx)], q.w);
 }
 
 __kernel void raster_scan_b(__global const ulong *tab, uint nlay, uint nx, uint ny, __global int *delta,
