@@ -232,11 +232,17 @@ static void edt_row(__global const uchar *mask, uint nx, float cell, uint r, __g
     __global float *d = g + (size_t)r * nx;
     __global const uchar *m = mask + (size_t)r * nx;
     __global int *v = vv + (size_t)r * nx, *f = ff + (size_t)r * nx;
-    int any = 0;
-    for (uint c = 0; c < nx && !any; c++) any = m[c] != 0;
-    if (!any) return; /* all outside: the column pass wrote zeros */
+    /* Only columns lo..hi matter: the inside cells lie within them, and the outside cell just beyond each end (a
+     * site with f = 0) is nearer to all of them than any site farther out, so the envelope of lo..hi gives the
+     * same minima; outside cells already hold 0 from the column pass. */
+    int lo = 0, hi = (int)nx - 1;
+    while (lo <= hi && !m[lo]) lo++;
+    if (lo > hi) return; /* all outside: the column pass wrote zeros */
+    while (!m[hi]) hi--;
+    lo = lo > 0 ? lo - 1 : 0;
+    hi = hi < (int)nx - 1 ? hi + 1 : hi;
     int k = -1;
-    for (int q = 0; q < (int)nx; q++) {
+    for (int q = lo; q <= hi; q++) {
         if (d[q] >= 1e29f) continue;
         long fq = (long)d[q] * (long)d[q];
         /* pop v[k] while the new boundary (v[k], q) is at or left of the boundary (v[k − 1], v[k]) */
@@ -251,12 +257,12 @@ static void edt_row(__global const uchar *mask, uint nx, float cell, uint r, __g
         f[k] = (int)fq;
     }
     if (k < 0) {
-        for (uint c = 0; c < nx; c++) d[c] = m[c] ? NO_SITE : 0.0f;
+        for (int c = lo; c <= hi; c++) d[c] = m[c] ? NO_SITE : 0.0f;
         return;
     }
     float hcell = 0.5f * cell;
     int j = 0;
-    for (int q = 0; q < (int)nx; q++) {
+    for (int q = lo; q <= hi; q++) {
         while (j < k && bnum(v[j], f[j], v[j + 1], f[j + 1]) < (long)q * 2 * (long)(v[j + 1] - v[j])) j++;
         float dq = (float)(q - v[j]);
         float sq = dq * dq + (float)f[j];
