@@ -127,7 +127,11 @@ int pf_cmd_quote(int argc, char **argv)
         return fail(json, "%s", d);
     }
     pf_estimate e;
+    pf_part_estimate *parts = NULL;
+    size_t nparts = 0;
     err = pf_estimate_run(mesh, &prof, be, &e, &eb);
+    double elapsed = now_ms() - t0; /* the whole plate's estimate; parts come on top */
+    if (!err) err = pf_estimate_parts(mesh, &prof, be, &e, &parts, &nparts, &eb);
     pf_mesh_free(mesh);
     if (err) {
         pf_backend_free(be);
@@ -135,7 +139,6 @@ int pf_cmd_quote(int argc, char **argv)
         snprintf(d, sizeof d, "%s: %s", pf_err_message(err), eb.msg);
         return fail(json, "estimate failed: %s", d);
     }
-    double elapsed = now_ms() - t0;
 
     /* Price of the order line under the default cost settings (weight includes supports when enabled). */
     pf_price_settings ps = pf_price_settings_default();
@@ -146,6 +149,7 @@ int pf_cmd_quote(int argc, char **argv)
                           .priority = priority};
     pf_price_breakdown pb;
     if (pf_price_compute(&ps, &pin, &pb, &eb)) {
+        free(parts);
         pf_backend_free(be);
         return fail(json, "price: %s", eb.msg);
     }
@@ -156,6 +160,15 @@ int pf_cmd_quote(int argc, char **argv)
                e.print_time_s / 3600, e.job_time_s);
         for (int k = 0; k < PF_TIME_N; k++)
             printf("  %-20s %10.1f s%s", pf_estimate_bucket_name(k), e.time_s[k], k < PF_FEAT_N ? "" : "\n");
+        for (size_t i = 0; nparts > 1 && i < nparts; i++) {
+            const pf_part_estimate *pe = &parts[i];
+            printf("  part %zu %-20s %8zu triangles: ", pe->index + 1, pe->name[0] ? pe->name : "(unnamed)",
+                   pe->triangles);
+            if (pe->printable)
+                printf("%.2f g, print %.0f s alone\n", pe->est.weight_g, pe->est.print_time_s);
+            else
+                printf("too flat to print alone\n");
+        }
         if (quantity > 1)
             printf("quantity %.0f: %.2f g, %.0f s\n", quantity, e.weight_g * quantity,
                    e.print_time_s * quantity);
@@ -164,6 +177,7 @@ int pf_cmd_quote(int argc, char **argv)
                priority ? ", priority" : "", pf_price_format_inr(pb.material, b[0]),
                pf_price_format_inr(pb.printing, b[1]), pf_price_format_inr(pb.priority, b[2]),
                pf_price_format_inr(pb.gst, b[3]), pf_price_format_inr(pb.total, b[4]));
+        free(parts);
         pf_backend_free(be);
         return 0;
     }
@@ -190,6 +204,25 @@ int pf_cmd_quote(int argc, char **argv)
     cJSON *ts = cJSON_AddObjectToObject(o, "time_s");
     for (int k = 0; k < PF_TIME_N; k++)
         cJSON_AddNumberToObject(ts, pf_estimate_bucket_name(k), e.time_s[k]);
+    /* Each printed part on its own (as if printed alone); the figures above are the whole plate's. */
+    cJSON *pa = cJSON_AddArrayToObject(o, "parts");
+    for (size_t i = 0; i < nparts; i++) {
+        const pf_part_estimate *pe = &parts[i];
+        cJSON *q = cJSON_CreateObject();
+        cJSON_AddItemToArray(pa, q);
+        cJSON_AddNumberToObject(q, "index", (double)pe->index);
+        cJSON_AddStringToObject(q, "name", pe->name);
+        cJSON_AddNumberToObject(q, "triangles", (double)pe->triangles);
+        cJSON_AddBoolToObject(q, "printable", pe->printable);
+        cJSON_AddNumberToObject(q, "weight_g", pe->est.weight_g);
+        cJSON_AddNumberToObject(q, "filament_m", pe->est.filament_m);
+        cJSON_AddNumberToObject(q, "print_time_s", pe->est.print_time_s);
+        cJSON_AddNumberToObject(q, "job_time_s", pe->est.job_time_s);
+        cJSON_AddNumberToObject(q, "layers", (double)pe->est.layers);
+        cJSON *pv = cJSON_AddObjectToObject(q, "volumes_cm3");
+        for (int k = 0; k < PF_FEAT_N; k++)
+            cJSON_AddNumberToObject(pv, pf_estimate_bucket_name(k), pe->est.volume_mm3[k] / 1000);
+    }
     cJSON_AddStringToObject(o, "backend", be->name);
     cJSON_AddStringToObject(o, "device", be->device);
     cJSON_AddNumberToObject(o, "elapsed_ms", elapsed);
@@ -204,6 +237,7 @@ int pf_cmd_quote(int argc, char **argv)
     if (s) puts(s);
     free(s);
     cJSON_Delete(o);
+    free(parts);
     pf_backend_free(be);
     return 0;
 }

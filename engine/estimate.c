@@ -1390,3 +1390,50 @@ pf_err pf_estimate_run(const pf_mesh *mesh, const pf_profile *p, const pf_backen
     pf_estimate_cache_free(c);
     return err;
 }
+
+pf_err pf_estimate_parts(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
+                         const pf_estimate *whole, pf_part_estimate **out, size_t *n, pf_errbuf *eb)
+{
+    size_t np = 0;
+    for (size_t k = 0; k < mesh->nparts; k++)
+        np += mesh->parts[k].printed != 0;
+    pf_part_estimate *r = calloc(np ? np : 1, sizeof *r);
+    if (!r) return pf_errf(eb, PF_E_NOMEM, "no memory for %zu part estimates", np);
+    size_t i = 0;
+    for (size_t k = 0; k < mesh->nparts; k++) {
+        const pf_part *pt = &mesh->parts[k];
+        if (!pt->printed) continue;
+        pf_part_estimate *e = &r[i++];
+        memcpy(e->name, pt->name, sizeof e->name);
+        e->index = k;
+        e->triangles = pt->tri_count;
+        if (np == 1 && whole) {
+            e->printable = 1;
+            e->est = *whole;
+            continue;
+        }
+        /* The part alone: its triangle range over the shared vertices, one printed part. */
+        pf_part one = {.first_tri = 0, .tri_count = pt->tri_count, .printed = 1};
+        pf_mesh view = {.verts = mesh->verts,
+                        .tris = mesh->tris + 3 * (size_t)pt->first_tri,
+                        .nverts = mesh->nverts,
+                        .ntris = pt->tri_count,
+                        .parts = &one,
+                        .nparts = 1,
+                        .format = mesh->format};
+        pf_errbuf peb = {{0}};
+        pf_err err = pf_estimate_run(&view, p, be, &e->est, &peb);
+        if (err == PF_E_EMPTY_MESH) {
+            memset(&e->est, 0, sizeof e->est); /* too flat to print alone */
+            continue;
+        }
+        if (err) {
+            free(r);
+            return pf_errf(eb, err, "part %zu (%s): %s", k + 1, pt->name[0] ? pt->name : "unnamed", peb.msg);
+        }
+        e->printable = 1;
+    }
+    *out = r;
+    *n = np;
+    return PF_E_OK;
+}

@@ -70,6 +70,24 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
 pf_err pf_estimate_run(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be, pf_estimate *out,
                        pf_errbuf *eb);
 
+/* One printed part's figures: the part estimated on its own, as if it were printed alone (dropped onto the
+ * bed), with the same profile. Parts printed together share layers, so the parts' times do not add up to the
+ * whole plate's (travel between them, the minimum layer time); their volumes nearly do. */
+typedef struct pf_part_estimate {
+    char name[64];    /* the part's name, "" when the file gives none */
+    size_t index;     /* its index in pf_mesh.parts */
+    size_t triangles; /* its triangle count */
+    int printable;    /* 0 when it is too flat to print on its own (less than half a first layer): est is 0 */
+    pf_estimate est;  /* its estimate (all zero when not printable) */
+} pf_part_estimate;
+
+/* Estimates every printed part of mesh on its own (prepare + eval with p's density and supports), in file
+ * order: *out gets *n entries (malloc'd; free() it). When the mesh has one printed part and whole is given
+ * (the whole mesh's estimate with the same profile), that part's entry is whole, without slicing again.
+ * Errors: as pf_estimate_run for any part (eb names the part), NOMEM. *out and *n are set only on success. */
+pf_err pf_estimate_parts(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
+                         const pf_estimate *whole, pf_part_estimate **out, size_t *n, pf_errbuf *eb);
+
 /* The grid cell size (mm) and layer count a cache was prepared with (for benches and tests). */
 double pf_estimate_cache_cell(const pf_estimate_cache *c);
 size_t pf_estimate_cache_layers(const pf_estimate_cache *c);

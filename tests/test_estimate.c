@@ -26,21 +26,31 @@ static pf_mesh *load(const char *name)
     return m;
 }
 
-/* An axis-aligned box as a 12-triangle mesh, built in memory. */
-static pf_mesh *box(float x, float y, float z)
+/* Adds an axis-aligned box x·y·z with its lower corner at (ox, oy, 0) as a new part of b (12 triangles). */
+static void add_box(pf_mesh_builder *b, const char *name, int printed, float ox, float oy, float x, float y,
+                    float z)
 {
     static const int f[12][3] = {{0, 2, 1}, {0, 3, 2}, {4, 5, 6}, {4, 6, 7}, {0, 1, 5}, {0, 5, 4},
                                  {1, 2, 6}, {1, 6, 5}, {2, 3, 7}, {2, 7, 6}, {3, 0, 4}, {3, 4, 7}};
     float v[8][3] = {{0, 0, 0}, {x, 0, 0}, {x, y, 0}, {0, y, 0}, {0, 0, z}, {x, 0, z}, {x, y, z}, {0, y, z}};
-    pf_mesh_builder b;
-    pf_mesh_builder_init(&b, NULL);
-    cr_assert_eq(pf_mesh_builder_part(&b, "box", 1), PF_E_OK);
+    cr_assert_eq(pf_mesh_builder_part(b, name, printed), PF_E_OK);
     for (int t = 0; t < 12; t++) {
         float tri[9];
-        for (int k = 0; k < 3; k++)
+        for (int k = 0; k < 3; k++) {
             memcpy(tri + 3 * k, v[f[t][k]], sizeof v[0]);
-        cr_assert_eq(pf_mesh_builder_tri(&b, tri, NULL), PF_E_OK);
+            tri[3 * k] += ox;
+            tri[3 * k + 1] += oy;
+        }
+        cr_assert_eq(pf_mesh_builder_tri(b, tri, NULL), PF_E_OK);
     }
+}
+
+/* An axis-aligned box as a 12-triangle mesh, built in memory. */
+static pf_mesh *box(float x, float y, float z)
+{
+    pf_mesh_builder b;
+    pf_mesh_builder_init(&b, NULL);
+    add_box(&b, "box", 1, 0, 0, x, y, z);
     pf_mesh *m = NULL;
     cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
     return m;
@@ -222,6 +232,61 @@ Test(estimate, flat_and_empty_meshes_are_refused)
 
 /* ---- accuracy against PrusaSlicer 2.5 (tests/data/reference.csv) ---- */
 
+/* Per-part figures: a plate of two boxes 30 mm apart and a support object. Each printed part's estimate is
+ * the estimate of that box alone, in file order, the support object gets none, and the parts' weights add up
+ * to the plate's (the boxes are far enough apart not to change each other's classes; only the grid's
+ * alignment differs). A one-part mesh's single entry is the whole estimate. */
+Test(estimate, each_printed_part_is_estimated_on_its_own)
+{
+    pf_mesh_builder b;
+    pf_mesh_builder_init(&b, NULL);
+    add_box(&b, "big", 1, 0, 0, 20, 20, 10);
+    add_box(&b, "stand", 0, 0, 50, 5, 5, 30); /* a support object: not printed */
+    add_box(&b, "small", 1, 50, 0, 10, 10, 5);
+    pf_mesh *plate = NULL;
+    cr_assert_eq(pf_mesh_builder_finish(&b, &plate, NULL), PF_E_OK);
+    pf_profile p = pf_profile_default();
+    pf_errbuf eb = {{0}};
+    pf_estimate whole;
+    cr_assert_eq(pf_estimate_run(plate, &p, pf_backend_scalar(), &whole, &eb), PF_E_OK, "%s", eb.msg);
+    pf_part_estimate *parts = NULL;
+    size_t n = 0;
+    cr_assert_eq(pf_estimate_parts(plate, &p, pf_backend_scalar(), &whole, &parts, &n, &eb), PF_E_OK, "%s",
+                 eb.msg);
+    cr_assert_eq(n, 2);
+    cr_expect_str_eq(parts[0].name, "big");
+    cr_expect_str_eq(parts[1].name, "small");
+    cr_expect_eq(parts[0].index, 0);
+    cr_expect_eq(parts[1].index, 2);
+    cr_expect_eq(parts[0].triangles, 12);
+    cr_expect(parts[0].printable && parts[1].printable);
+    cr_expect_eq(parts[0].est.layers, 50);
+    cr_expect_eq(parts[1].est.layers, 25);
+    const float dims[2][3] = {{20, 20, 10}, {10, 10, 5}};
+    for (int i = 0; i < 2; i++) {
+        pf_mesh *alone = box(dims[i][0], dims[i][1], dims[i][2]);
+        pf_estimate e;
+        cr_assert_eq(pf_estimate_run(alone, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+        pf_mesh_free(alone);
+        cr_expect_float_eq(parts[i].est.weight_g, e.weight_g, 1e-6 * e.weight_g, "part %d", i);
+        cr_expect_float_eq(parts[i].est.print_time_s, e.print_time_s, 1e-6 * e.print_time_s, "part %d", i);
+    }
+    double sum = parts[0].est.weight_g + parts[1].est.weight_g;
+    cr_expect_float_eq(sum, whole.weight_g, 0.02 * whole.weight_g, "parts %.3f g, plate %.3f g", sum,
+                       whole.weight_g);
+    cr_expect_gt(whole.print_time_s, parts[0].est.print_time_s);
+    free(parts);
+    pf_mesh_free(plate);
+
+    pf_mesh *one = box(20, 20, 10);
+    cr_assert_eq(pf_estimate_run(one, &p, pf_backend_scalar(), &whole, NULL), PF_E_OK);
+    cr_assert_eq(pf_estimate_parts(one, &p, pf_backend_scalar(), &whole, &parts, &n, NULL), PF_E_OK);
+    cr_assert_eq(n, 1);
+    cr_expect_eq(memcmp(&parts[0].est, &whole, sizeof whole), 0, "the one part is the whole");
+    free(parts);
+    pf_mesh_free(one);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -360,6 +425,11 @@ Test(estimate, cli_quote_prices_the_estimate_in_inr)
     cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
     pf_mesh_free(m);
     cr_assert_float_eq(num(j, "weight_g"), e.weight_g, 1e-9 * e.weight_g);
+    /* One part: its entry is the whole's figures. */
+    const cJSON *parts = cJSON_GetObjectItem(j, "parts");
+    cr_assert(cJSON_IsArray(parts) && cJSON_GetArraySize(parts) == 1, "%s", out);
+    cr_expect_float_eq(num(cJSON_GetArrayItem(parts, 0), "weight_g"), e.weight_g, 1e-9 * e.weight_g);
+    cr_expect_eq(num(cJSON_GetArrayItem(parts, 0), "triangles"), 12);
     pf_price_input in = {.weight_g = e.weight_g,
                          .print_time_s = e.print_time_s,
                          .material_cost_per_kg_paise = petg->cost_per_kg_paise,
