@@ -305,6 +305,32 @@ static pf_err update_blob_refs(pf_txn *t, const pf_kind *kd, const void *old, co
     return PF_E_OK;
 }
 
+/* Whether id of kind k was handed out by an aborted earlier attempt of t's write (see pf__given_ids). */
+static bool given_before(const pf_txn *t, pf_kind_id k, uint64_t id)
+{
+    for (size_t i = 0; t->given && i < t->stale; i++)
+        if (t->given->v[i].kind == (int)k && t->given->v[i].id == id) return true;
+    return false;
+}
+
+/* Notes a freshly handed-out id on t (nothing to note outside pf_store_write's transactions). */
+static pf_err note_given(pf_txn *t, pf_kind_id k, uint64_t id, pf_errbuf *eb)
+{
+    pf__given_ids *g = t->given;
+    if (!g) return PF_E_OK;
+    if (g->n == g->cap) {
+        size_t nc = g->cap ? 2 * g->cap : 16;
+        void *nv = realloc(g->v, nc * sizeof *g->v);
+        if (!nv) return pf_errf(eb, PF_E_NOMEM, "noting a record id");
+        g->v = nv;
+        g->cap = nc;
+    }
+    g->v[g->n].kind = (int)k;
+    g->v[g->n].id = id;
+    g->n++;
+    return PF_E_OK;
+}
+
 pf_err pf__rec_put(pf_txn *t, pf_kind_id k, void *rec, pf_errbuf *eb)
 {
     const pf_kind *kd = &pf__kinds[k];
@@ -318,8 +344,9 @@ pf_err pf__rec_put(pf_txn *t, pf_kind_id k, void *rec, pf_errbuf *eb)
     bool have_old = false;
     int rc;
     if (!old) return pf_errf(eb, PF_E_NOMEM, "put %s", kd->name);
+    if (*idp && given_before(t, k, *idp)) *idp = 0; /* from an aborted attempt of this write: not ours */
     if (!*idp) {
-        if ((err = pf__counter_add(t, kd->name, 1, idp, eb))) goto done;
+        if ((err = pf__counter_add(t, kd->name, 1, idp, eb)) || (err = note_given(t, k, *idp, eb))) goto done;
     } else {
         if ((err = pf__counter_at_least(t, kd->name, *idp, eb))) goto done;
         err = pf__rec_get(t, k, *idp, old, eb);

@@ -103,35 +103,45 @@ pf_err pf_store_write(pf_store *st, pf_store_txn_fn fn, void *ctx, pf_errbuf *eb
 {
     if (st->readonly) return pf_errf(eb, PF_E_INVAL, "store opened read-only");
     pf_err err = PF_E_STORAGE;
+    pf__given_ids given = {0};
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        if ((err = grow_early(st, eb))) return err;
+        if ((err = grow_early(st, eb))) goto done;
         pthread_rwlock_rdlock(&st->lock);
         size_t seen = st->map_size;
-        pf_txn t = {.st = st, .write = true};
+        pf_txn t = {.st = st, .write = true, .given = &given, .stale = given.n};
         int rc = mdb_txn_begin(st->env, NULL, 0, &t.txn);
         if (rc == MDB_MAP_RESIZED) {
             pthread_rwlock_unlock(&st->lock);
-            if ((err = adopt_resize(st, eb))) return err;
+            if ((err = adopt_resize(st, eb))) goto done;
             continue;
         }
         if (rc) {
             pthread_rwlock_unlock(&st->lock);
-            return pf__mdb_err(eb, rc, "starting a write transaction");
+            err = pf__mdb_err(eb, rc, "starting a write transaction");
+            goto done;
         }
         err = fn(&t, ctx, eb);
         if (err || t.map_full) {
             mdb_txn_abort(t.txn);
             pthread_rwlock_unlock(&st->lock);
-            if (!t.map_full) return err;
+            if (!t.map_full) goto done;
         } else {
             rc = mdb_txn_commit(t.txn);
             pthread_rwlock_unlock(&st->lock);
-            if (!rc) return PF_E_OK;
-            if (rc != MDB_MAP_FULL) return pf__mdb_err(eb, rc, "committing");
+            if (!rc) {
+                err = PF_E_OK;
+                goto done;
+            }
+            if (rc != MDB_MAP_FULL) {
+                err = pf__mdb_err(eb, rc, "committing");
+                goto done;
+            }
         }
-        if ((err = grow(st, seen, eb))) return err;
+        if ((err = grow(st, seen, eb))) goto done;
         err = pf_errf(eb, PF_E_STORAGE, "map still full after growing");
     }
+done:
+    free(given.v);
     return err;
 }
 

@@ -77,11 +77,25 @@ struct pf_store {
     MDB_dbi idx[PF_KIND__COUNT][PF_MAX_INDEXES]; /* index DBs per kind */
 };
 
+/* Record ids one pf_store_write call has handed out, across its attempts. An attempt that meets a full map is
+ * aborted and the whole transaction body runs again; a record struct that kept the id its put got in the
+ * aborted attempt would otherwise be stored under that id, which another writer may have been given since
+ * (the counter's increment was aborted too) — one record would overwrite the other. */
+typedef struct pf__given_ids {
+    struct {
+        int kind;    /* pf_kind_id */
+        uint64_t id; /* id handed out */
+    } * v;
+    size_t n, cap; /* entries, capacity */
+} pf__given_ids;
+
 struct pf_txn {
-    pf_store *st;  /* owner */
-    MDB_txn *txn;  /* LMDB transaction */
-    bool write;    /* read-write */
-    bool map_full; /* an LMDB call met MDB_MAP_FULL: abort, grow, re-run */
+    pf_store *st;         /* owner */
+    MDB_txn *txn;         /* LMDB transaction */
+    bool write;           /* read-write */
+    bool map_full;        /* an LMDB call met MDB_MAP_FULL: abort, grow, re-run */
+    pf__given_ids *given; /* write transactions: ids handed out by this call's attempts, NULL otherwise */
+    size_t stale; /* given->v[0 .. stale) came from aborted attempts: a put carrying one gets a new id */
 };
 
 /* Translates an LMDB return code (MDB_NOTFOUND -> PF_E_NOT_FOUND, others -> PF_E_STORAGE) with context. */

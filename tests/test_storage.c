@@ -496,6 +496,59 @@ Test(storage, map_grows_instead_of_failing)
     close_and_remove();
 }
 
+/* A write body that the store runs twice: its first attempt fills the map (so it is aborted, the map grows
+ * and the body runs again), and its second attempt first stores another new record, which the id counter
+ * gives the id the first attempt had handed to `a` (that increment was aborted too). `a` still carries that
+ * id. */
+typedef struct rerun_ctx {
+    int attempts;    /* runs of the body */
+    pf_inquiry a;    /* kept across attempts, as a caller's record struct is */
+    uint64_t b_id;   /* the other record's id (second attempt) */
+    const char *big; /* filler text */
+} rerun_ctx;
+
+static pf_err rerun_fn(pf_txn *t, void *vctx, pf_errbuf *eb)
+{
+    rerun_ctx *x = vctx;
+    pf_err err = PF_E_OK;
+    if (++x->attempts > 1) {
+        pf_inquiry b = {.user_id = 9, .message = "other", .status = "open"};
+        if ((err = pf_store_inquiry_put(NULL, t, &b, eb))) return err;
+        x->b_id = b.id;
+    }
+    if ((err = pf_store_inquiry_put(NULL, t, &x->a, eb))) return err;
+    for (int i = 0; x->attempts == 1 && i < 1000 && !err; i++) {
+        pf_inquiry f = {.user_id = 7, .message = (char *)x->big, .status = "open"};
+        err = pf_store_inquiry_put(NULL, t, &f, eb);
+    }
+    return err;
+}
+
+Test(storage, a_write_run_again_after_the_map_grew_hands_out_fresh_ids)
+{
+    scratch_dir(dir, sizeof dir);
+    pf_store_options o = fast_options(dir);
+    o.map_size = 256 << 10;
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_store_open(&o, &st, &eb), PF_E_OK, "%s", eb.msg);
+    char big[2000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    rerun_ctx x = {.a = {.user_id = 1, .message = "mine", .status = "open"}, .big = big};
+    cr_assert_eq(pf_store_write(st, rerun_fn, &x, &eb), PF_E_OK, "%s", eb.msg);
+    cr_assert_eq(x.attempts, 2, "the first attempt filled the map");
+    cr_expect_neq(x.a.id, x.b_id, "the record kept from the aborted attempt got a fresh id");
+    pf_inquiry got = {0};
+    cr_assert_eq(pf_store_inquiry_get(st, NULL, x.b_id, &got, &eb), PF_E_OK, "%s", eb.msg);
+    cr_expect_eq(got.user_id, 9, "the other record is not overwritten");
+    pf_inquiry_clear(&got);
+    cr_assert_eq(pf_store_inquiry_get(st, NULL, x.a.id, &got, &eb), PF_E_OK, "%s", eb.msg);
+    cr_expect_eq(got.user_id, 1);
+    pf_inquiry_clear(&got);
+    cr_expect_eq(problems(st), 0);
+    close_and_remove();
+}
+
 static void *writer_thread(void *arg)
 {
     uintptr_t me = (uintptr_t)arg;
