@@ -468,13 +468,20 @@ Test(storage, corrupt_record_is_a_storage_error, .init = open_fresh, .fini = clo
 
 /* ---- map growth and threads ---- */
 
-Test(storage, map_grows_instead_of_failing)
+/* Opens st on a fresh directory with a 256 KB map, so a few hundred KB of records make it grow. */
+static void open_small_map(void)
 {
     scratch_dir(dir, sizeof dir);
     pf_store_options o = fast_options(dir);
     o.map_size = 256 << 10;
     pf_errbuf eb = {{0}};
     cr_assert_eq(pf_store_open(&o, &st, &eb), PF_E_OK, "%s", eb.msg);
+}
+
+Test(storage, map_grows_instead_of_failing)
+{
+    open_small_map();
+    pf_errbuf eb = {{0}};
     size_t before = pf_store_map_size(st);
     char big[2000];
     memset(big, 'x', sizeof big - 1);
@@ -526,11 +533,8 @@ static pf_err rerun_fn(pf_txn *t, void *vctx, pf_errbuf *eb)
 
 Test(storage, a_write_run_again_after_the_map_grew_hands_out_fresh_ids)
 {
-    scratch_dir(dir, sizeof dir);
-    pf_store_options o = fast_options(dir);
-    o.map_size = 256 << 10;
+    open_small_map();
     pf_errbuf eb = {{0}};
-    cr_assert_eq(pf_store_open(&o, &st, &eb), PF_E_OK, "%s", eb.msg);
     char big[2000];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = 0;
@@ -570,11 +574,8 @@ static void *writer_thread(void *arg)
 
 Test(storage, concurrent_writers_and_readers_while_the_map_grows)
 {
-    scratch_dir(dir, sizeof dir);
-    pf_store_options o = fast_options(dir);
-    o.map_size = 256 << 10;
+    open_small_map();
     pf_errbuf eb = {{0}};
-    cr_assert_eq(pf_store_open(&o, &st, &eb), PF_E_OK, "%s", eb.msg);
     pthread_t th[4];
     for (uintptr_t i = 0; i < 4; i++)
         pthread_create(&th[i], NULL, writer_thread, (void *)(i + 1));
