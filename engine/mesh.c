@@ -368,8 +368,9 @@ typedef struct weld_share {
     size_t cap, used;  /* table slots and slots in use */
     int own_table;     /* 1 once the table grew out of the block weld_points gave both shares */
     uint64_t *filter;  /* first half only: one bit per hash prefix of its vertices (WELD_FILTER_BITS) */
-    weld_recent *cache; /* recent keys, 2^WELD_CACHE_BITS entries */
-    uint32_t *fix;     /* points of the current chunk that met a pending cache entry */
+    weld_recent *cache; /* recent keys, 2^WELD_CACHE_BITS entries (in weld_points' scratch) */
+    uint32_t *fix;     /* points of the current chunk that met a pending cache entry (scratch) */
+    unsigned char *chunk; /* file input only: WELD_CHUNK groups read from the file (scratch) */
     size_t bad;        /* first point with a non-finite coordinate, SIZE_MAX if none */
     unsigned bad_axis; /* its first non-finite axis */
     pf_err err;        /* NOMEM, IO or BAD_NUMBER */
@@ -610,15 +611,12 @@ static void *weld_run(void *arg)
     weld_share *w = arg;
     const weld_src *src = w->src;
     size_t ngroups = w->g1 - w->g0, npts = ngroups * src->k;
-    unsigned char *chunk = NULL;
+    unsigned char *chunk = w->chunk;
     if (!w->copy_only) {
         /* Room for twice the expected vertices; more is mapped if the mesh shares fewer corners. */
         size_t want = npts / src->spread * 2 + 1024;
         w->vcap = want < npts ? want : npts;
-        w->cache = malloc(((size_t)1 << WELD_CACHE_BITS) * sizeof *w->cache);
-        w->fix = malloc((size_t)WELD_CHUNK * src->k * sizeof *w->fix);
-        w->verts = pf_big_alloc(w->vcap * 12);
-        if (!w->cache || !w->fix || !w->verts) goto nomem;
+        if (!(w->verts = pf_big_alloc(w->vcap * 12))) goto nomem;
         for (size_t c = 0; c < (size_t)1 << WELD_CACHE_BITS; c++)
             weld_cache_clear(w->cache, c);
     }
@@ -629,7 +627,6 @@ static void *weld_run(void *arg)
             if (!(w->copy_only ? weld_copy(w, p, n, g * src->k) : weld_feed(w, p, n, g * src->k))) break;
         }
     } else {
-        if (!(chunk = malloc(WELD_CHUNK * src->stride))) goto nomem;
         for (size_t g = w->g0; g < w->g1; g += WELD_CHUNK) {
             size_t n = w->g1 - g < WELD_CHUNK ? w->g1 - g : WELD_CHUNK, len = n * src->stride, got = 0;
             while (got < len) {
@@ -650,11 +647,6 @@ static void *weld_run(void *arg)
 nomem:
     w->err = PF_E_NOMEM;
 done:
-    free(chunk);
-    free(w->cache);
-    free(w->fix);
-    w->cache = NULL;
-    w->fix = NULL;
     return NULL;
 }
 
@@ -728,14 +720,33 @@ static pf_err weld_points(const weld_src *src, size_t ngroups, int threads, int 
         sh[s].verts = all;
         sh[s].bad = SIZE_MAX;
     }
+    /* The shares' small buffers (cache, fix-up list, file chunk) and the merge filter in one zeroed block, of
+     * at least PF_BIG_MIN bytes for a big input: one huge page instead of ~250 faults of 4 KB pages. */
+    int nsh = half < ngroups ? 2 : 1;
+    size_t cache_b = copy_only ? 0 : ((size_t)1 << WELD_CACHE_BITS) * sizeof(weld_recent),
+           fix_b = copy_only ? 0 : ((size_t)WELD_CHUNK * src->k * sizeof(uint32_t) + 63) / 64 * 64,
+           chunk_b = src->fd >= 0 ? ((size_t)WELD_CHUNK * src->stride + 63) / 64 * 64 : 0,
+           filter_b = nsh == 2 && !copy_only ? ((size_t)1 << WELD_FILTER_BITS) / 8 : 0,
+           scratch_n = filter_b + nsh * (cache_b + fix_b + chunk_b);
+    if (npts >= WELD_PARALLEL_MIN && scratch_n < PF_BIG_MIN) scratch_n = PF_BIG_MIN;
+    unsigned char *scratch = scratch_n ? pf_big_zalloc(scratch_n) : NULL;
+    if (scratch_n && !scratch) {
+        pf_big_free(all, npts * 12);
+        return PF_E_NOMEM;
+    }
+    sh[0].filter = filter_b ? (uint64_t *)(void *)scratch : NULL;
+    for (int s = 0; s < nsh; s++) {
+        unsigned char *p = scratch + filter_b + s * (cache_b + fix_b + chunk_b);
+        sh[s].cache = cache_b ? (weld_recent *)(void *)p : NULL;
+        sh[s].fix = fix_b ? (uint32_t *)(void *)(p + cache_b) : NULL;
+        sh[s].chunk = chunk_b ? p + cache_b + fix_b : NULL;
+    }
     /* Both tables in one block, so that once freed it can serve the analysis that usually follows whole. */
     size_t cap0 = weld_table_cap(half * src->k, src->spread),
            cap1 = half < ngroups ? weld_table_cap((ngroups - half) * src->k, src->spread) : 0;
     weld_slot *tables = copy_only ? NULL : pf_big_zalloc((cap0 + cap1) * sizeof *tables);
-    if (!copy_only && !tables) return PF_E_NOMEM;
-    if (half < ngroups && !copy_only &&
-        !(sh[0].filter = calloc((size_t)1 << (WELD_FILTER_BITS - 6), sizeof *sh[0].filter))) {
-        pf_big_free(tables, (cap0 + cap1) * sizeof *tables);
+    if (!copy_only && !tables) {
+        pf_big_free(scratch, scratch_n);
         return PF_E_NOMEM;
     }
     sh[0].table = tables, sh[0].cap = cap0;
@@ -758,12 +769,14 @@ static pf_err weld_points(const weld_src *src, size_t ngroups, int threads, int 
     size_t nv = sh[0].nlocal, n1 = sh[1].nlocal;
     float *v = sh[0].verts;
     if (n1) {
-        /* Room for the second half's new vertices after the first half's, then map its numbers. */
-        if (!(v = pf_big_realloc(v, sh[0].vcap * 12, (nv + n1) * 12)) || !(map = pf_big_alloc(n1 * 4))) {
-            if (v) sh[0].verts = v, sh[0].vcap = nv + n1;
+        /* Room for the second half's new vertices after the first half's, then map its numbers. The map
+         * takes the second half's table, whose memory is warm and no longer needed: at most 3/4 of its slots
+         * (8 bytes each) are in use, so it has room for 4 bytes per vertex. */
+        if (!(v = pf_big_realloc(v, sh[0].vcap * 12, (nv + n1) * 12))) {
             err = PF_E_NOMEM;
             goto done;
         }
+        map = (uint32_t *)(void *)sh[1].table;
         sh[0].verts = v;
         sh[0].vcap = nv + n1;
         merge_job lk[2] = {{&sh[0], sh[1].verts, map, ids, 0, n1 / 2},
@@ -797,14 +810,13 @@ static pf_err weld_points(const weld_src *src, size_t ngroups, int threads, int 
     *verts_out = v;
     *nverts_out = nv;
 done:
-    pf_big_free(map, sh[1].nlocal * 4);
     pf_big_free(all, npts * 12);
     for (int s = 0; s < 2 && !copy_only; s++) {
         pf_big_free(sh[s].verts, sh[s].vcap * 12);
         if (sh[s].own_table) pf_big_free(sh[s].table, sh[s].cap * sizeof *sh[s].table);
     }
     pf_big_free(tables, (cap0 + cap1) * sizeof *tables);
-    free(sh[0].filter);
+    pf_big_free(scratch, scratch_n);
     return err;
 }
 
