@@ -7,7 +7,7 @@
 #include "engine/sched.h"
 
 #include <math.h>
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,54 +187,22 @@ static int vertex_bbox(const float *v, const unsigned char *used, size_t nv, flo
     return !odd;
 }
 
-/* ---- Running work on up to two threads: the caller's and one worker. ---- */
+/* ---- Two-way steps (pf_sched_pair): the caller's thread and the helper take work as they come. ---- */
 
-typedef void (*task_fn)(void *ctx, unsigned part, unsigned nparts);
-
-typedef struct task {
-    task_fn fn;
-    void *ctx;
-    unsigned part, nparts;
-} task;
-
-static void *task_main(void *arg)
-{
-    task *t = arg;
-    t->fn(t->ctx, t->part, t->nparts);
-    return NULL;
-}
-
-/* Runs fn(ctx, i, n) for i in 0..n-1 where n is 1 or 2; the second share runs on a new thread when one can be
- * started, else after the first on the caller's thread. Shares must write disjoint memory. */
-static void run_shared(task_fn fn, void *ctx, unsigned threads)
-{
-    if (threads < 2) {
-        fn(ctx, 0, 1);
-        return;
-    }
-    pthread_t th;
-    task t = {fn, ctx, 1, 2};
-    int started = pthread_create(&th, NULL, task_main, &t) == 0;
-    fn(ctx, 0, 2);
-    if (started)
-        pthread_join(th, NULL);
-    else
-        fn(ctx, 1, 2);
-}
 typedef struct stats_job {
     const pf_mesh *m;
     const block *blocks;
     size_t nblocks;
     block_sum *sums;
-    int bad[2]; /* per share: an index out of range was met */
+    atomic_size_t next; /* the next block to take */
+    int bad[2];         /* per thread: an index out of range was met */
 } stats_job;
 
-static void stats_share(void *ctx, unsigned part, unsigned nparts)
+static void stats_share(void *ctx, int who)
 {
     stats_job *j = ctx;
-    size_t lo = j->nblocks * part / nparts, hi = j->nblocks * (part + 1) / nparts;
-    for (size_t i = lo; i < hi && !j->bad[part]; i++)
-        sum_block(j->m->verts, j->m->tris, j->m->nverts, j->blocks[i], &j->sums[i], &j->bad[part]);
+    for (size_t i; !j->bad[who] && (i = atomic_fetch_add(&j->next, 1)) < j->nblocks;)
+        sum_block(j->m->verts, j->m->tris, j->m->nverts, j->blocks[i], &j->sums[i], &j->bad[who]);
 }
 
 /* Adds the block sums in block order into st and the degenerate counts. */
@@ -289,8 +257,8 @@ pf_err pf_mesh_stats_compute(const pf_mesh *m, pf_mesh_stats *out, pf_errbuf *eb
         err = pf_errf(eb, PF_E_EMPTY_MESH, "the mesh has no printed triangles");
         goto done;
     }
-    stats_job job = {m, blocks, nblocks, sums, {0, 0}};
-    run_shared(stats_share, &job, nblocks > 1 ? 2 : 1);
+    stats_job job = {m, blocks, nblocks, sums, 0, {0, 0}};
+    pf_sched_pair(stats_share, &job, nblocks > 1);
     if (job.bad[0] || job.bad[1]) {
         err = bad_index(m, eb);
         goto done;
@@ -323,6 +291,7 @@ typedef struct topo_job {
     unsigned char *used; /* vertex is used by a printed triangle (stored after tally) */
     size_t vertices, shells;
     int shell_bad; /* the geometric pass met an index out of range */
+    atomic_int next; /* the next of the two tasks (shells, edges) to take */
 } topo_job;
 
 /* Calls EDGE(lo, hi, dir) for the three edges of every printed triangle without a repeated index. Returns 0
@@ -438,17 +407,25 @@ static void shell_work(topo_job *j)
     }
 }
 
-static void topo_share(void *ctx, unsigned part, unsigned nparts)
+/* One thread: one pass over the triangles for the geometry, the shells and the edge counts. */
+static void topo_alone(void *ctx, int who)
 {
     topo_job *j = ctx;
-    if (nparts == 1) { /* one pass over the triangles for the geometry, the shells and the edge counts */
-        j->fused_count = 1;
-        shell_work(j);
-        if (!j->shell_bad) edge_work(j);
-        return;
+    (void)who;
+    j->fused_count = 1;
+    shell_work(j);
+    if (!j->shell_bad) edge_work(j);
+}
+
+/* Two threads: each takes one of the tasks, the caller's thread both if the helper comes late. */
+static void topo_share(void *ctx, int who)
+{
+    topo_job *j = ctx;
+    (void)who;
+    for (int t; (t = atomic_fetch_add(&j->next, 1)) < 2;) {
+        if (t == 0) shell_work(j);
+        if (t == 1) edge_work(j);
     }
-    if (part == 0) shell_work(j);
-    if (part == 1) edge_work(j);
 }
 
 int pf_bed_fit(const double dims[3], const double bed[3])
@@ -496,8 +473,8 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
         goto done;
     }
     if (opts.stats_only) {
-        stats_job sj = {m, blocks, job.nblocks, job.sums, {0, 0}};
-        run_shared(stats_share, &sj, job.nblocks > 1 ? threads : 1);
+        stats_job sj = {m, blocks, job.nblocks, job.sums, 0, {0, 0}};
+        pf_sched_pair(stats_share, &sj, job.nblocks > 1 && threads == 2);
         job.shell_bad = sj.bad[0] || sj.bad[1];
     } else {
         size_t nv = m->nverts ? m->nverts : 1;
@@ -512,7 +489,7 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
             err = pf_errf(eb, PF_E_NOMEM, "no memory to match the edges of %zu triangles", ntris);
             goto done;
         }
-        run_shared(topo_share, &job, threads);
+        pf_sched_pair(threads == 2 ? topo_share : topo_alone, &job, threads == 2);
     }
     if (job.shell_bad || job.edge_bad) {
         err = bad_index(m, eb);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,14 +319,15 @@ pf_err pf__builder_stl(pf_mesh_builder *b, const unsigned char *records, uint32_
  * key equals one that was checked. Points are checked in order, which keeps the first bad one the one
  * reported.
  *
- * With two threads each takes half of the points with private tables and numbers; afterwards the second
- * half's vertices are looked up in the first half's table (behind a bit filter: only the seam is shared) in
- * their own order: found ones take the first half's number, the rest are appended. That is exactly the order
- * one thread would give, so the mesh does not depend on the thread count. A binary STL file is read by each
- * thread in chunks of its own range (pread into a buffer that stays in cache), which is far cheaper here than
- * mapping or copying the whole file. */
+ * With two threads (the caller's and the engine's helper, see pf_sched_pair) each takes a range of the points
+ * with private tables and numbers: the caller's from the front, chunk by chunk, and the helper, when it
+ * comes, the back half of what is left, so a late helper takes less. Afterwards the second range's vertices
+ * are looked up in the first one's table in their own order: found ones take the first range's number, the
+ * rest are appended. That is exactly the order one thread would give, so the mesh depends neither on the
+ * thread count nor on where the ranges met. A binary STL file is read by each thread in chunks of its own
+ * range (pread into a buffer that stays in cache), which is far cheaper here than mapping or copying the
+ * whole file. */
 #define WELD_PARALLEL_MIN 65536 /* points below which one thread is faster than starting a second */
-#define WELD_FILTER_BITS 22     /* 2^22-bit (512 KB) filter of the first half's vertices, for the merge */
 #define WELD_LAG 24             /* table lookups in flight while welding */
 #define WELD_QUEUE 32           /* power of two above WELD_LAG */
 #define WELD_CACHE_BITS 13      /* 2^13 entries of the recent-key cache (128 KB) */
@@ -358,7 +360,8 @@ typedef struct weld_src {
 
 typedef struct weld_share {
     const weld_src *src;
-    size_t g0, g1;     /* group range */
+    size_t g0, g1;     /* group range (share 0 of two: up to where share 1 starts, known at the end) */
+    size_t done;       /* groups taken so far */
     int copy_only;     /* no welding: point i becomes vertex i of verts (which holds every point) */
     uint32_t *ids;     /* per point of all groups: vertex number (local to this share while welding) */
     float *verts;      /* this share's vertices (copy_only: every point's) */
@@ -367,7 +370,6 @@ typedef struct weld_share {
     weld_slot *table;  /* kept for the merge; its keys are the vertices in verts */
     size_t cap, used;  /* table slots and slots in use */
     int own_table;     /* 1 once the table grew out of the block weld_points gave both shares */
-    uint64_t *filter;  /* first half only: one bit per hash prefix of its vertices (WELD_FILTER_BITS) */
     weld_recent *cache; /* recent keys, 2^WELD_CACHE_BITS entries (in weld_points' scratch) */
     uint32_t *fix;     /* points of the current chunk that met a pending cache entry (scratch) */
     unsigned char *chunk; /* file input only: WELD_CHUNK groups read from the file (scratch) */
@@ -376,7 +378,7 @@ typedef struct weld_share {
     pf_err err;        /* NOMEM, IO or BAD_NUMBER */
 } weld_share;
 
-/* The key's hash for the table and the merge filter (its top bits), well mixed; only cache misses need it. */
+/* The key's hash for the table, well mixed; only cache misses need it. */
 static inline uint64_t hash3(uint32_t a, uint32_t b, uint32_t c)
 {
     uint64_t h = (uint64_t)a * 0x9E3779B97F4A7C15ull;
@@ -515,9 +517,6 @@ static int weld_answer(weld_share *w, const weld_queue *q, size_t t, uint32_t *i
         d[0] = q->x[t], d[1] = q->y[t], d[2] = q->z[t];
         e->tag = (uint32_t)(q->h[t] >> 32);
         e->id = (uint32_t)++w->nlocal;
-        if (w->filter)
-            w->filter[q->h[t] >> (64 - WELD_FILTER_BITS + 6)] |=
-                1ull << (q->h[t] >> (64 - WELD_FILTER_BITS) & 63);
         if (++w->used * 4 > w->cap * 3) {
             if (!weld_grow(w)) goto nomem;
             e = weld_find(w->table, w->cap - 1, q->h[t], q->x[t], q->y[t], q->z[t], w->verts);
@@ -606,96 +605,157 @@ static int weld_feed(weld_share *w, const unsigned char *p, size_t ngroups, size
     return 1;
 }
 
-static void *weld_run(void *arg)
+/* Where the two shares meet. Share 0 takes chunks from the front until it reaches end0; share 1, when the
+ * helper comes to it, moves end0 to the middle of what share 0 has not taken yet and welds from there to the
+ * end. So a helper that comes late takes less, and one that never comes leaves all to share 0. */
+typedef struct weld_job {
+    weld_share *sh;       /* the two shares */
+    size_t ngroups;       /* groups in all */
+    pthread_mutex_t lock; /* guards front and end0 */
+    size_t front;         /* the next group share 0 takes (a multiple of WELD_CHUNK) */
+    size_t end0;          /* where share 0 stops */
+    int split;            /* share 1 took the groups from end0 on */
+} weld_job;
+
+/* Takes the next chunk of share w: its first group *g and *n groups. Returns 0 when the share is done. */
+static int weld_next(weld_share *w, weld_job *job, size_t *g, size_t *n)
 {
-    weld_share *w = arg;
+    if (job) { /* share 0 of two */
+        pthread_mutex_lock(&job->lock);
+        size_t end = w->err == PF_E_OK ? job->end0 : job->front; /* after an error, nothing more */
+        *g = job->front;
+        *n = end - *g < WELD_CHUNK ? end - *g : WELD_CHUNK;
+        job->front = *g + *n;
+        pthread_mutex_unlock(&job->lock);
+    } else {
+        *g = w->g0 + w->done;
+        *n = w->g1 - *g < WELD_CHUNK ? w->g1 - *g : WELD_CHUNK;
+    }
+    w->done += *n;
+    return *n > 0;
+}
+
+/* Welds share w's groups (taken through job when it is share 0 of two). */
+static void weld_run(weld_share *w, weld_job *job)
+{
     const weld_src *src = w->src;
-    size_t ngroups = w->g1 - w->g0, npts = ngroups * src->k;
+    size_t ngroups = w->g1 - w->g0, npts = ngroups * src->k, g, n;
     unsigned char *chunk = w->chunk;
     if (!w->copy_only) {
         /* Room for twice the expected vertices; more is mapped if the mesh shares fewer corners. */
         size_t want = npts / src->spread * 2 + 1024;
         w->vcap = want < npts ? want : npts;
-        if (!(w->verts = pf_big_alloc(w->vcap * 12))) goto nomem;
+        if (!(w->verts = pf_big_alloc(w->vcap * 12))) {
+            w->err = PF_E_NOMEM;
+            return;
+        }
         for (size_t c = 0; c < (size_t)1 << WELD_CACHE_BITS; c++)
             weld_cache_clear(w->cache, c);
     }
-    if (src->fd < 0) {
-        for (size_t g = w->g0; g < w->g1; g += WELD_CHUNK) {
-            size_t n = w->g1 - g < WELD_CHUNK ? w->g1 - g : WELD_CHUNK;
-            const unsigned char *p = src->base + g * src->stride + src->point_off;
-            if (!(w->copy_only ? weld_copy(w, p, n, g * src->k) : weld_feed(w, p, n, g * src->k))) break;
-        }
-    } else {
-        for (size_t g = w->g0; g < w->g1; g += WELD_CHUNK) {
-            size_t n = w->g1 - g < WELD_CHUNK ? w->g1 - g : WELD_CHUNK, len = n * src->stride, got = 0;
+    while (weld_next(w, job, &g, &n)) {
+        const unsigned char *p;
+        if (src->fd < 0) {
+            p = src->base + g * src->stride + src->point_off;
+        } else {
+            size_t len = n * src->stride, got = 0;
             while (got < len) {
                 ssize_t r =
                     pread(src->fd, chunk + got, len - got, src->file_off + (off_t)(g * src->stride + got));
                 if (r < 0 && errno == EINTR) continue;
                 if (r <= 0) {
                     w->err = PF_E_IO; /* the file shrank or failed while being read */
-                    goto done;
+                    return;
                 }
                 got += (size_t)r;
             }
-            const unsigned char *p = chunk + src->point_off;
-            if (!(w->copy_only ? weld_copy(w, p, n, g * src->k) : weld_feed(w, p, n, g * src->k))) break;
+            p = chunk + src->point_off;
         }
+        if (!(w->copy_only ? weld_copy(w, p, n, g * src->k) : weld_feed(w, p, n, g * src->k))) break;
     }
-    goto done;
-nomem:
-    w->err = PF_E_NOMEM;
-done:
-    return NULL;
 }
 
-/* Runs fn(a0) on the caller's thread and fn(a1) (when a1 is not NULL) on a second thread if one starts,
- * else after fn(a0). */
-static void run_two(void *(*fn)(void *), void *a0, void *a1)
+static void weld_pair(void *ctx, int who)
 {
-    pthread_t th;
-    int started = a1 && pthread_create(&th, NULL, fn, a1) == 0;
-    fn(a0);
-    if (started)
-        pthread_join(th, NULL);
-    else if (a1)
-        fn(a1);
+    weld_job *job = ctx;
+    if (who == 0) {
+        weld_run(&job->sh[0], job);
+        return;
+    }
+    /* Share 1: the back half of what share 0 has not taken, unless that is too little to be worth it. */
+    pthread_mutex_lock(&job->lock);
+    size_t rest = job->end0 - job->front, take = rest / 2 / WELD_CHUNK * WELD_CHUNK;
+    if (take * job->sh[0].src->k >= WELD_PARALLEL_MIN / 2) {
+        job->end0 -= take;
+        job->split = 1;
+        job->sh[1].g0 = job->end0;
+        job->sh[1].g1 = job->ngroups;
+    }
+    pthread_mutex_unlock(&job->lock);
+    if (job->split) weld_run(&job->sh[1], NULL);
 }
 
-/* Merge helpers. lookup_run finds where the second half's vertices lo..hi occur in the first half (map =
- * number there, or UINT32_MAX); the first half's filter rules out almost all of them without touching its
- * table, since halves share only the vertices along their seam. remap_run renumbers ids. */
+/* Merge steps, each over pieces of MERGE_PIECE items taken from a counter by the caller and the helper.
+ * lookup: finds where the second half's vertices occur in the first half (map = number there, else
+ * UINT32_MAX) and counts each piece's new ones; slots are prefetched 64 vertices ahead, since almost every
+ * lookup ends at an empty slot (halves share only the vertices along their seam). A bit filter of the first
+ * half's vertices cost more to fill, one random write per vertex while welding, than it saved here. number:
+ * gives the new ones their numbers after the first half's, in order (base[piece] is the first of a
+ * piece's), copying them. remap: renumbers the second half's points through map. */
+#define MERGE_PIECE 16384
+enum { MERGE_LOOKUP, MERGE_NUMBER, MERGE_REMAP };
+
 typedef struct merge_job {
+    int step;                /* MERGE_* */
     const weld_share *first; /* the first half, whose table is searched */
     const float *verts;      /* the second half's vertices */
+    size_t n1;               /* how many */
     uint32_t *map;           /* per second-half vertex */
+    uint32_t *base;          /* per piece of n1: its new vertices (lookup), then the first one's number */
+    float *out;              /* all vertices, the first half's already in place */
     uint32_t *ids;           /* remap: point numbers to rewrite through map */
-    size_t lo, hi;           /* vertex range (lookup) or point range (remap) */
+    size_t lo, hi;           /* remap: the second half's points */
+    atomic_size_t next;      /* the next piece */
 } merge_job;
 
-static void *lookup_run(void *arg)
+static void merge_pair(void *ctx, int who)
 {
-    merge_job *j = arg;
-    const weld_share *f0 = j->first;
-    for (size_t l = j->lo; l < j->hi; l++) {
-        const uint32_t *k = (const uint32_t *)(const void *)(j->verts + l * 3);
-        uint64_t h = hash3(k[0], k[1], k[2]);
-        j->map[l] = UINT32_MAX;
-        if (!(f0->filter[h >> (64 - WELD_FILTER_BITS + 6)] >> (h >> (64 - WELD_FILTER_BITS) & 63) & 1))
-            continue;
-        const weld_slot *f = weld_find(f0->table, f0->cap - 1, h, k[0], k[1], k[2], f0->verts);
-        if (f->id) j->map[l] = f->id - 1;
+    merge_job *j = ctx;
+    size_t items = j->step == MERGE_REMAP ? j->hi - j->lo : j->n1;
+    (void)who;
+    for (size_t p; (p = atomic_fetch_add(&j->next, 1)) * MERGE_PIECE < items;) {
+        size_t lo = p * MERGE_PIECE, hi = items - lo < MERGE_PIECE ? items : lo + MERGE_PIECE;
+        if (j->step == MERGE_LOOKUP) {
+            const weld_share *f0 = j->first;
+            uint32_t fresh = 0;
+            for (size_t b = lo; b < hi; b += 64) { /* hash and prefetch 64 slots, then look them up */
+                size_t e = hi - b < 64 ? hi : b + 64;
+                uint64_t hs[64];
+                for (size_t l = b; l < e; l++) {
+                    const uint32_t *k = (const uint32_t *)(const void *)(j->verts + l * 3);
+                    hs[l - b] = hash3(k[0], k[1], k[2]);
+                    __builtin_prefetch(&f0->table[weld_slot_of(hs[l - b], f0->cap - 1)]);
+                }
+                for (size_t l = b; l < e; l++) {
+                    const uint32_t *k = (const uint32_t *)(const void *)(j->verts + l * 3);
+                    const weld_slot *f =
+                        weld_find(f0->table, f0->cap - 1, hs[l - b], k[0], k[1], k[2], f0->verts);
+                    j->map[l] = f->id ? f->id - 1 : UINT32_MAX;
+                    fresh += !f->id;
+                }
+            }
+            j->base[p] = fresh;
+        } else if (j->step == MERGE_NUMBER) {
+            uint32_t id = j->base[p];
+            for (size_t l = lo; l < hi; l++)
+                if (j->map[l] == UINT32_MAX) {
+                    memcpy(j->out + (size_t)id * 3, j->verts + l * 3, 12);
+                    j->map[l] = id++;
+                }
+        } else {
+            for (size_t i = j->lo + lo; i < j->lo + hi; i++)
+                j->ids[i] = j->map[j->ids[i]];
+        }
     }
-    return NULL;
-}
-
-static void *remap_run(void *arg)
-{
-    merge_job *j = arg;
-    for (size_t i = j->lo; i < j->hi; i++)
-        j->ids[i] = j->map[j->ids[i]];
-    return NULL;
 }
 
 /* The outcome of welding: *verts (nverts vertices, big-allocated to exactly that size) and ids[point]. On
@@ -705,53 +765,61 @@ static pf_err weld_points(const weld_src *src, size_t ngroups, int threads, int 
 {
     pf_err err = PF_E_OK;
     size_t npts = ngroups * src->k, half = ngroups;
-    if (npts >= WELD_PARALLEL_MIN && pf_sched_threads(threads) == 2) half = ngroups / 2;
-    uint32_t *map = NULL;
+    int two = npts >= WELD_PARALLEL_MIN && pf_sched_threads(threads) == 2;
+    if (two) half = ngroups / 2;
+    uint32_t *base = NULL;
     float *all = copy_only ? pf_big_alloc(npts * 12) : NULL;
     if (copy_only && !all) return PF_E_NOMEM;
     weld_share sh[2];
     memset(sh, 0, sizeof sh);
     for (int s = 0; s < 2; s++) {
         sh[s].src = src;
-        sh[s].g0 = s ? half : 0;
-        sh[s].g1 = s ? ngroups : half;
+        sh[s].g0 = 0;
+        sh[s].g1 = s ? 0 : ngroups;
         sh[s].copy_only = copy_only;
         sh[s].ids = ids;
         sh[s].verts = all;
         sh[s].bad = SIZE_MAX;
     }
-    /* The shares' small buffers (cache, fix-up list, file chunk) and the merge filter in one zeroed block, of
-     * at least PF_BIG_MIN bytes for a big input: one huge page instead of ~250 faults of 4 KB pages. */
-    int nsh = half < ngroups ? 2 : 1;
+    /* The shares' small buffers (cache, fix-up list, file chunk) in one block, of at least PF_BIG_MIN bytes
+     * for a big input: one huge page instead of ~150 faults of 4 KB pages (each ~10 us on this kind of VM).
+     */
+    int nsh = two ? 2 : 1;
     size_t cache_b = copy_only ? 0 : ((size_t)1 << WELD_CACHE_BITS) * sizeof(weld_recent),
            fix_b = copy_only ? 0 : ((size_t)WELD_CHUNK * src->k * sizeof(uint32_t) + 63) / 64 * 64,
            chunk_b = src->fd >= 0 ? ((size_t)WELD_CHUNK * src->stride + 63) / 64 * 64 : 0,
-           filter_b = nsh == 2 && !copy_only ? ((size_t)1 << WELD_FILTER_BITS) / 8 : 0,
-           scratch_n = filter_b + nsh * (cache_b + fix_b + chunk_b);
+           scratch_n = nsh * (cache_b + fix_b + chunk_b);
     if (npts >= WELD_PARALLEL_MIN && scratch_n < PF_BIG_MIN) scratch_n = PF_BIG_MIN;
-    unsigned char *scratch = scratch_n ? pf_big_zalloc(scratch_n) : NULL;
+    unsigned char *scratch = scratch_n ? pf_big_alloc(scratch_n) : NULL;
     if (scratch_n && !scratch) {
         pf_big_free(all, npts * 12);
         return PF_E_NOMEM;
     }
-    sh[0].filter = filter_b ? (uint64_t *)(void *)scratch : NULL;
     for (int s = 0; s < nsh; s++) {
-        unsigned char *p = scratch + filter_b + s * (cache_b + fix_b + chunk_b);
+        unsigned char *p = scratch + s * (cache_b + fix_b + chunk_b);
         sh[s].cache = cache_b ? (weld_recent *)(void *)p : NULL;
         sh[s].fix = fix_b ? (uint32_t *)(void *)(p + cache_b) : NULL;
         sh[s].chunk = chunk_b ? p + cache_b + fix_b : NULL;
     }
-    /* Both tables in one block, so that once freed it can serve the analysis that usually follows whole. */
+    /* Both tables in one block, so that once freed it can serve the analysis that usually follows whole. Each
+     * is sized for half the points: the first grows in the rare case that it welds far more (a late helper).
+     */
     size_t cap0 = weld_table_cap(half * src->k, src->spread),
-           cap1 = half < ngroups ? weld_table_cap((ngroups - half) * src->k, src->spread) : 0;
+           cap1 = two ? weld_table_cap((ngroups - half) * src->k, src->spread) : 0;
     weld_slot *tables = copy_only ? NULL : pf_big_zalloc((cap0 + cap1) * sizeof *tables);
     if (!copy_only && !tables) {
         pf_big_free(scratch, scratch_n);
+        pf_big_free(all, npts * 12);
         return PF_E_NOMEM;
     }
     sh[0].table = tables, sh[0].cap = cap0;
     sh[1].table = tables ? tables + cap0 : NULL, sh[1].cap = cap1;
-    run_two(weld_run, &sh[0], half < ngroups ? &sh[1] : NULL);
+    weld_job job = {sh, ngroups, PTHREAD_MUTEX_INITIALIZER, 0, ngroups, 0};
+    if (two)
+        pf_sched_pair(weld_pair, &job, 1);
+    else
+        weld_run(&sh[0], NULL);
+    sh[0].g1 = job.end0;
     for (int s = 0; s < 2 && err == PF_E_OK; s++) {
         if (sh[s].err == PF_E_BAD_NUMBER) {
             *bad = sh[s].bad; /* the first half's bad point, if any, comes first */
@@ -766,41 +834,42 @@ static pf_err weld_points(const weld_src *src, size_t ngroups, int threads, int 
         all = NULL;
         goto done;
     }
-    size_t nv = sh[0].nlocal, n1 = sh[1].nlocal;
+    size_t nv = sh[0].nlocal, n1 = sh[1].nlocal, npieces = (n1 + MERGE_PIECE - 1) / MERGE_PIECE;
     float *v = sh[0].verts;
     if (n1) {
-        /* Room for the second half's new vertices after the first half's, then map its numbers. The map
-         * takes the second half's table, whose memory is warm and no longer needed: at most 3/4 of its slots
-         * (8 bytes each) are in use, so it has room for 4 bytes per vertex. */
-        if (!(v = pf_big_realloc(v, sh[0].vcap * 12, (nv + n1) * 12))) {
+        /* Room for the second half's new vertices after the first half's. The map takes the second half's
+         * table, whose memory is warm and no longer needed: at most 3/4 of its slots (8 bytes each) are in
+         * use, so it has room for 4 bytes per vertex. */
+        if (!(v = pf_big_realloc(v, sh[0].vcap * 12, (nv + n1) * 12)) || !(base = malloc(npieces * 4))) {
+            if (v) sh[0].verts = v, sh[0].vcap = nv + n1;
             err = PF_E_NOMEM;
             goto done;
         }
-        map = (uint32_t *)(void *)sh[1].table;
         sh[0].verts = v;
         sh[0].vcap = nv + n1;
-        merge_job lk[2] = {{&sh[0], sh[1].verts, map, ids, 0, n1 / 2},
-                           {&sh[0], sh[1].verts, map, ids, n1 / 2, n1}};
-        int two = pf_sched_threads(threads) == 2; /* decided again: the load may have changed */
-        if (two) {
-            run_two(lookup_run, &lk[0], &lk[1]);
-        } else {
-            lookup_run(&lk[0]);
-            lookup_run(&lk[1]);
+        merge_job mj = {.step = MERGE_LOOKUP,
+                        .first = &sh[0],
+                        .verts = sh[1].verts,
+                        .n1 = n1,
+                        .map = (uint32_t *)(void *)sh[1].table,
+                        .base = base,
+                        .out = v,
+                        .ids = ids,
+                        .lo = sh[1].g0 * src->k,
+                        .hi = npts};
+        two = pf_sched_threads(threads) == 2; /* decided again: the load may have changed */
+        pf_sched_pair(merge_pair, &mj, two && npieces > 1);
+        for (size_t p = 0; p < npieces; p++) { /* in order: new vertices are numbered as one thread would */
+            uint32_t fresh = base[p];
+            base[p] = (uint32_t)nv;
+            nv += fresh;
         }
-        for (size_t l = 0; l < n1; l++) /* in order: new vertices are numbered as one thread would */
-            if (map[l] == UINT32_MAX) {
-                memcpy(v + nv * 3, sh[1].verts + l * 3, 12);
-                map[l] = (uint32_t)nv++;
-            }
-        size_t lo = half * src->k, mid = lo + (npts - lo) / 2;
-        merge_job rj[2] = {{NULL, NULL, map, ids, lo, mid}, {NULL, NULL, map, ids, mid, npts}};
-        if (two) {
-            run_two(remap_run, &rj[0], &rj[1]);
-        } else {
-            remap_run(&rj[0]);
-            remap_run(&rj[1]);
-        }
+        mj.step = MERGE_NUMBER;
+        atomic_store(&mj.next, 0);
+        pf_sched_pair(merge_pair, &mj, two && npieces > 1);
+        mj.step = MERGE_REMAP;
+        atomic_store(&mj.next, 0);
+        pf_sched_pair(merge_pair, &mj, two);
     }
     if (!(v = pf_big_realloc(v, sh[0].vcap * 12, nv * 12))) {
         err = PF_E_NOMEM;
@@ -810,6 +879,7 @@ static pf_err weld_points(const weld_src *src, size_t ngroups, int threads, int 
     *verts_out = v;
     *nverts_out = nv;
 done:
+    free(base);
     pf_big_free(all, npts * 12);
     for (int s = 0; s < 2 && !copy_only; s++) {
         pf_big_free(sh[s].verts, sh[s].vcap * 12);

@@ -10,4 +10,14 @@
  * cpuset). Thread-safe. */
 int pf_sched_threads(int want);
 
+/* Runs a two-way step: fn(ctx, 0) on the caller's thread and, when two is nonzero, fn(ctx, 1) on the
+ * process's helper thread, if no other step holds it and it picks this one up before fn(ctx, 0) has returned;
+ * returns once every call made has returned. fn(ctx, 1) may come late or not at all, so fn must share the
+ * work through ctx as it goes (e.g. pieces taken from an atomic counter) so that fn(ctx, 0) alone can do all
+ * of it. Why a kept helper: starting a thread took 0.1 to 4 ms here before it ran, longer than some steps;
+ * the helper, started on first use and kept until the process exits, spins for 1 ms after each step (then
+ * sleeps) and so joins the next step of the same request within microseconds. Thread-safe; a step run from
+ * inside another two-way step runs on its caller's thread alone. */
+void pf_sched_pair(void (*fn)(void *ctx, int who), void *ctx, int two);
+
 #endif
