@@ -330,7 +330,7 @@ pf_err pf__builder_stl(pf_mesh_builder *b, const unsigned char *records, uint32_
 #define WELD_PARALLEL_MIN 65536 /* points below which one thread is faster than starting a second */
 #define WELD_LAG 24             /* table lookups in flight while welding */
 #define WELD_QUEUE 32           /* power of two above WELD_LAG */
-#define WELD_CACHE_BITS 13      /* 2^13 entries of the recent-key cache (128 KB) */
+#define WELD_CACHE_BITS 14      /* 2^14 entries of the recent-key cache (256 KB) */
 #define WELD_CHUNK 2600         /* groups per pread (130 KB of binary STL) and per feed from memory */
 #define WELD_PENDING 0x80000000u /* cache id flag: the key is queued as the point in the low bits */
 #define EXP_MASK 0x7f800000u
