@@ -281,9 +281,12 @@ typedef struct topo_job {
     /* edges */
     uint32_t *start;   /* nverts + 1 bucket starts (counts first, then exclusive prefix sums) */
     uint32_t *entries; /* per edge: larger vertex << 1 | 1 when it runs from larger to smaller */
-    uint32_t *tally;   /* nverts zeroes: per larger vertex, the uses of one bucket's edges (see edge_work) */
-    size_t edges, boundary, non_manifold;
+    uint32_t *tally[2]; /* per thread, nverts zeroes: per larger vertex, the uses of one bucket's edges (see
+                         * edge_tally); the second only with two threads */
+    size_t counts[2][3]; /* per thread: edges, boundary and non-manifold ones of the buckets it classified */
     int edge_bad;      /* the edge share met an index out of range */
+    atomic_int filled; /* the buckets are filled (or edge_bad is set): the classification can start */
+    atomic_size_t next_range; /* the next range of TALLY_RANGE buckets to classify */
     int fused_count;   /* one thread: the geometric pass fills start's counts, edge_work only sums them */
     /* geometry and shells */
     block_sum *sums;     /* per block */
@@ -338,25 +341,34 @@ static int fill_edges(topo_job *j, uint32_t *start, uint32_t *e, size_t nv)
     return 1;
 }
 
-/* Buckets every edge under its smaller vertex, then classifies each bucket's edges without sorting it:
- * tally[hi] sums 2 + direction over the uses of edge (v, hi), so 2 or 3 is one use, 5 two uses in opposite
- * directions, and 4 (two in the same direction) or anything from 6 up a non-manifold edge. The second pass
- * counts each edge at its first entry and clears its tally, which leaves tally zero for the next bucket. Sums
- * cannot overflow: an edge is used at most once per triangle and there are at most UINT32_MAX / 3 of them. */
-static void edge_work(topo_job *j)
+/* Buckets every edge under its smaller vertex (counts, prefix sums, fill; afterwards start[v] is the end of
+ * bucket v), then lets the classification start. */
+static void edge_fill(topo_job *j)
 {
-    uint32_t *start = j->start, *e = j->entries, *tally = j->tally;
+    uint32_t *start = j->start;
     size_t nv = j->m->nverts;
     if (!j->fused_count && !count_edges(j, start, nv)) {
         j->edge_bad = 1;
-        return;
+    } else {
+        for (size_t v = 0; v < nv; v++)
+            start[v + 1] += start[v];
+        fill_edges(j, start, j->entries, nv);
     }
-    for (size_t v = 0; v < nv; v++)
-        start[v + 1] += start[v];
-    fill_edges(j, start, e, nv);
+    atomic_store(&j->filled, 1);
+}
+
+/* Classifies the edges of buckets v0..v1-1 without sorting them, adding to counts (edges, boundary,
+ * non-manifold): tally[hi] sums 2 + direction over the uses of edge (v, hi), so 2 or 3 is one use, 5 two uses
+ * in opposite directions, and 4 (two in the same direction) or anything from 6 up a non-manifold edge. The
+ * second pass counts each edge at its first entry and clears its tally, which leaves tally zero for the next
+ * bucket. Sums cannot overflow: an edge is used at most once per triangle and there are at most
+ * UINT32_MAX / 3 of them. */
+static void edge_tally(const topo_job *j, uint32_t *tally, size_t v0, size_t v1, size_t counts[3])
+{
+    const uint32_t *start = j->start, *e = j->entries;
     size_t edges = 0, boundary = 0, nonman = 0;
-    uint32_t lo = 0;
-    for (size_t v = 0; v < nv; v++) {
+    uint32_t lo = v0 ? start[v0 - 1] : 0;
+    for (size_t v = v0; v < v1; v++) {
         uint32_t hi = start[v];
         for (uint32_t k = lo; k < hi; k++)
             tally[e[k] >> 1] += 2 + (e[k] & 1);
@@ -371,9 +383,30 @@ static void edge_work(topo_job *j)
         }
         lo = hi;
     }
-    j->edges = edges;
-    j->boundary = boundary;
-    j->non_manifold = nonman;
+    counts[0] += edges;
+    counts[1] += boundary;
+    counts[2] += nonman;
+}
+
+/* A pause in a spin-wait loop. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Buckets per range of the classification, which both threads share once the buckets are filled. */
+#define TALLY_RANGE 32768
+
+/* Classifies ranges of buckets as long as there are any, with thread who's tally. */
+static void edge_classify(topo_job *j, int who)
+{
+    size_t nv = j->m->nverts;
+    for (size_t r; (r = atomic_fetch_add(&j->next_range, 1)) * TALLY_RANGE < nv;) {
+        size_t v0 = r * TALLY_RANGE, v1 = nv - v0 < TALLY_RANGE ? nv : v0 + TALLY_RANGE;
+        edge_tally(j, j->tally[who], v0, v1, j->counts[who]);
+    }
 }
 
 /* Shells by union-find over each printed triangle's corners, in the geometric pass, whose bbox comes from the
@@ -414,18 +447,24 @@ static void topo_alone(void *ctx, int who)
     (void)who;
     j->fused_count = 1;
     shell_work(j);
-    if (!j->shell_bad) edge_work(j);
+    if (j->shell_bad) return;
+    edge_fill(j);
+    if (!j->edge_bad) edge_classify(j, 0);
 }
 
-/* Two threads: each takes one of the tasks, the caller's thread both if the helper comes late. */
+/* Two threads: each takes one of the tasks (the caller's thread both if the helper comes late), then both
+ * classify the filled buckets, a range at a time: the shells take less than the edges' counting and filling,
+ * so the thread done with them waits for the filling a moment and then shares the classification. */
 static void topo_share(void *ctx, int who)
 {
     topo_job *j = ctx;
-    (void)who;
     for (int t; (t = atomic_fetch_add(&j->next, 1)) < 2;) {
         if (t == 0) shell_work(j);
-        if (t == 1) edge_work(j);
+        if (t == 1) edge_fill(j);
     }
+    while (!atomic_load(&j->filled)) /* the other thread is filling: it started, since no task is left */
+        cpu_relax();
+    if (!j->edge_bad) edge_classify(j, who);
 }
 
 int pf_bed_fit(const double dims[3], const double bed[3])
@@ -481,11 +520,12 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
         /* Largest first: it is the one most likely to find the welder's freed tables still warm. */
         job.entries = pf_big_alloc(3 * ntris * sizeof *job.entries);
         job.start = pf_big_zalloc((nv + 1) * sizeof *job.start);
-        /* used follows tally in one zeroed buffer: alone it is too small for a huge page. */
-        job.tally = pf_big_zalloc(nv * (sizeof *job.tally + 1));
-        job.used = job.tally ? (unsigned char *)(job.tally + nv) : NULL;
+        /* used follows the first tally in one zeroed buffer: alone it is too small for a huge page. */
+        job.tally[0] = pf_big_zalloc(nv * (sizeof *job.tally[0] + 1));
+        job.used = job.tally[0] ? (unsigned char *)(job.tally[0] + nv) : NULL;
+        if (threads == 2) job.tally[1] = pf_big_zalloc(nv * sizeof *job.tally[1]);
         job.parent = pf_big_alloc(nv * sizeof *job.parent);
-        if (!job.start || !job.entries || !job.tally || !job.parent) {
+        if (!job.start || !job.entries || !job.tally[0] || (threads == 2 && !job.tally[1]) || !job.parent) {
             err = pf_errf(eb, PF_E_NOMEM, "no memory to match the edges of %zu triangles", ntris);
             goto done;
         }
@@ -505,10 +545,10 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
     if (!opts.stats_only) {
         a.vertices = job.vertices;
         a.shells = job.shells;
-        a.edges = job.edges;
-        a.boundary_edges = job.boundary;
-        a.non_manifold_edges = job.non_manifold;
-        a.watertight = job.boundary == 0 && job.non_manifold == 0 && job.edges > 0;
+        a.edges = job.counts[0][0] + job.counts[1][0];
+        a.boundary_edges = job.counts[0][1] + job.counts[1][1];
+        a.non_manifold_edges = job.counts[0][2] + job.counts[1][2];
+        a.watertight = a.boundary_edges == 0 && a.non_manifold_edges == 0 && a.edges > 0;
     }
     *out = a;
 done:;
@@ -516,7 +556,8 @@ done:;
     pf_big_free(job.parent, nva * sizeof *job.parent);
     pf_big_free(job.entries, 3 * ntris * sizeof *job.entries);
     pf_big_free(job.start, (nva + 1) * sizeof *job.start);
-    pf_big_free(job.tally, nva * (sizeof *job.tally + 1));
+    pf_big_free(job.tally[0], nva * (sizeof *job.tally[0] + 1));
+    pf_big_free(job.tally[1], nva * sizeof *job.tally[1]);
     free(job.sums);
     free(blocks);
     return err;

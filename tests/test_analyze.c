@@ -535,3 +535,33 @@ Test(analyze, cli_bad_file_exits_2_with_json_error)
     cr_assert_not_null(strstr(out, "\"error\""));
     free(out);
 }
+
+/* An open W x H grid of quads (two triangles each) with one interior triangle given twice: over 80 000
+ * vertices, so the edge classification is shared out in several ranges of buckets; the counts follow from
+ * the grid, and analyze() checks that one thread gives the same. */
+Test(analyze, large_open_grid_counts_its_boundary_and_doubled_edges)
+{
+    enum { W = 400, H = 200 };
+    pf_mesh_builder b;
+    pf_mesh_builder_init(&b, NULL);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            float p00[3] = {(float)x, (float)y, 0}, p10[3] = {(float)x + 1, (float)y, 0},
+                  p01[3] = {(float)x, (float)y + 1, 0}, p11[3] = {(float)x + 1, (float)y + 1, 0};
+            float t1[9], t2[9];
+            memcpy(t1, p00, 12), memcpy(t1 + 3, p10, 12), memcpy(t1 + 6, p11, 12);
+            memcpy(t2, p00, 12), memcpy(t2 + 3, p11, 12), memcpy(t2 + 6, p01, 12);
+            cr_assert_eq(pf_mesh_builder_tri(&b, t1, NULL), PF_E_OK);
+            cr_assert_eq(pf_mesh_builder_tri(&b, t2, NULL), PF_E_OK);
+            if (x == W / 2 && y == H / 2) cr_assert_eq(pf_mesh_builder_tri(&b, t1, NULL), PF_E_OK);
+        }
+    pf_mesh *m = finish(&b);
+    cr_assert_eq(m->nverts, (size_t)(W + 1) * (H + 1));
+    pf_analysis a = analyze(m, NULL);
+    cr_assert_eq(a.edges, (size_t)W * (H + 1) + (size_t)H * (W + 1) + (size_t)W * H);
+    cr_assert_eq(a.boundary_edges, (size_t)2 * (W + H));
+    cr_assert_eq(a.non_manifold_edges, 3, "the doubled triangle's three edges are each used three times");
+    cr_assert_eq(a.watertight, 0);
+    cr_assert_eq(a.shells, 1);
+    pf_mesh_free(m);
+}
