@@ -136,6 +136,17 @@ void *pf_big_zalloc(size_t n)
     return map_aligned(n);
 }
 
+void *pf_big_zalloc_head(size_t n, size_t zero_n)
+{
+    void *p;
+    if (!is_big(n)) {
+        if ((p = malloc(n ? n : 1))) memset(p, 0, zero_n);
+        return p;
+    }
+    if ((p = take_kept(n))) return memset(p, 0, zero_n);
+    return map_aligned(n);
+}
+
 void *pf_big_realloc(void *p, size_t n_old, size_t n_new)
 {
     if (!p) return pf_big_alloc(n_new);

@@ -16,6 +16,8 @@
 
 void *pf_big_alloc(size_t n);  /* n bytes, uninitialised; NULL when out of memory */
 void *pf_big_zalloc(size_t n); /* n zero bytes (fresh kernel pages are zero already, so this costs nothing) */
+/* n bytes of which the first zero_n (at most n) are zero: for a block that holds zeroed and scratch parts. */
+void *pf_big_zalloc_head(size_t n, size_t zero_n);
 /* Resizes p (n_old bytes) to n_new bytes, keeping the first min(n_old, n_new) bytes. NULL when out of memory,
  * and p stays valid. p may be NULL when n_old is 0. */
 void *pf_big_realloc(void *p, size_t n_old, size_t n_new);

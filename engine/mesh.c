@@ -370,9 +370,10 @@ typedef struct weld_share {
     weld_slot *table;  /* kept for the merge; its keys are the vertices in verts */
     size_t cap, used;  /* table slots and slots in use */
     int own_table;     /* 1 once the table grew out of the block weld_points gave both shares */
-    weld_recent *cache; /* recent keys, 2^WELD_CACHE_BITS entries (in weld_points' scratch) */
-    uint32_t *fix;     /* points of the current chunk that met a pending cache entry (scratch) */
-    unsigned char *chunk; /* file input only: WELD_CHUNK groups read from the file (scratch) */
+    int own_verts;     /* 1 when verts is this share's own buffer (not a part of weld_points' block) */
+    weld_recent *cache;   /* recent keys, 2^WELD_CACHE_BITS entries (in weld_points' block) */
+    uint32_t *fix;        /* points of the current chunk that met a pending cache entry (block) */
+    unsigned char *chunk; /* file input only: WELD_CHUNK groups read from the file (block) */
     size_t bad;        /* first point with a non-finite coordinate, SIZE_MAX if none */
     unsigned bad_axis; /* its first non-finite axis */
     pf_err err;        /* NOMEM, IO or BAD_NUMBER */
@@ -451,11 +452,21 @@ static int weld_grow(weld_share *w)
 static int weld_more_verts(weld_share *w)
 {
     size_t npts = (w->g1 - w->g0) * w->src->k, nc = w->vcap * 2 < npts ? w->vcap * 2 : npts;
-    float *nv = pf_big_realloc(w->verts, w->vcap * 12, nc * 12);
+    float *nv = w->own_verts ? pf_big_realloc(w->verts, w->vcap * 12, nc * 12) : pf_big_alloc(nc * 12);
     if (!nv) return 0;
+    if (!w->own_verts) memcpy(nv, w->verts, w->nlocal * 12);
     w->verts = nv;
     w->vcap = nc;
+    w->own_verts = 1;
     return 1;
+}
+
+/* Room for the vertices of npts points at first: twice the expected count (more is mapped if the mesh shares
+ * fewer corners). */
+static size_t weld_vcap(size_t npts, unsigned spread)
+{
+    size_t want = npts / spread * 2 + 1024;
+    return want < npts ? want : npts;
 }
 
 /* Table slots for npts points: the expected vertex count · 4/3, as a power of two. */
@@ -642,12 +653,13 @@ static void weld_run(weld_share *w, weld_job *job)
     size_t ngroups = w->g1 - w->g0, npts = ngroups * src->k, g, n;
     unsigned char *chunk = w->chunk;
     if (!w->copy_only) {
-        /* Room for twice the expected vertices; more is mapped if the mesh shares fewer corners. */
-        size_t want = npts / src->spread * 2 + 1024;
-        w->vcap = want < npts ? want : npts;
-        if (!(w->verts = pf_big_alloc(w->vcap * 12))) {
-            w->err = PF_E_NOMEM;
-            return;
+        if (!w->verts) {
+            w->vcap = weld_vcap(npts, src->spread);
+            if (!(w->verts = pf_big_alloc(w->vcap * 12))) {
+                w->err = PF_E_NOMEM;
+                return;
+            }
+            w->own_verts = 1;
         }
         for (size_t c = 0; c < (size_t)1 << WELD_CACHE_BITS; c++)
             weld_cache_clear(w->cache, c);
@@ -781,36 +793,38 @@ static pf_err weld_points(const weld_src *src, size_t ngroups, int threads, int 
         sh[s].verts = all;
         sh[s].bad = SIZE_MAX;
     }
-    /* The shares' small buffers (cache, fix-up list, file chunk) in one block, of at least PF_BIG_MIN bytes
-     * for a big input: one huge page instead of ~150 faults of 4 KB pages (each ~10 us on this kind of VM).
-     */
+    /* The tables, the shares' small buffers (cache, fix-up list, file chunk) and the second share's vertices
+     * in one block: it comes in as a few huge pages (the small buffers alone took ~150 faults of 4 KB pages,
+     * each ~10 us on this kind of VM), and once freed it is one warm mapping that holds the analysis' largest
+     * buffer, which usually follows (a fresh 2 MB page cost 0.1 to 3 ms here: the VM backs guest memory
+     * lazily). Only the tables need zeroes. Each table is sized for half the points: the first grows in the
+     * rare case that it welds far more (a late helper). */
     int nsh = two ? 2 : 1;
-    size_t cache_b = copy_only ? 0 : ((size_t)1 << WELD_CACHE_BITS) * sizeof(weld_recent),
+    size_t cap0 = copy_only ? 0 : weld_table_cap(half * src->k, src->spread),
+           cap1 = two && !copy_only ? weld_table_cap((ngroups - half) * src->k, src->spread) : 0,
+           tables_b = (cap0 + cap1) * sizeof(weld_slot),
+           cache_b = copy_only ? 0 : ((size_t)1 << WELD_CACHE_BITS) * sizeof(weld_recent),
            fix_b = copy_only ? 0 : ((size_t)WELD_CHUNK * src->k * sizeof(uint32_t) + 63) / 64 * 64,
            chunk_b = src->fd >= 0 ? ((size_t)WELD_CHUNK * src->stride + 63) / 64 * 64 : 0,
-           scratch_n = nsh * (cache_b + fix_b + chunk_b);
-    if (npts >= WELD_PARALLEL_MIN && scratch_n < PF_BIG_MIN) scratch_n = PF_BIG_MIN;
-    unsigned char *scratch = scratch_n ? pf_big_alloc(scratch_n) : NULL;
-    if (scratch_n && !scratch) {
+           small_b = nsh * (cache_b + fix_b + chunk_b),
+           vcap1 = two && !copy_only ? weld_vcap((ngroups - half) * src->k, src->spread) : 0,
+           work_n = tables_b + small_b + vcap1 * 12;
+    if (npts >= WELD_PARALLEL_MIN && work_n < PF_BIG_MIN) work_n = PF_BIG_MIN;
+    unsigned char *work = work_n ? pf_big_zalloc_head(work_n, tables_b) : NULL;
+    if (work_n && !work) {
         pf_big_free(all, npts * 12);
         return PF_E_NOMEM;
     }
+    weld_slot *tables = copy_only ? NULL : (weld_slot *)(void *)work;
     for (int s = 0; s < nsh; s++) {
-        unsigned char *p = scratch + s * (cache_b + fix_b + chunk_b);
+        unsigned char *p = work + tables_b + s * (cache_b + fix_b + chunk_b);
         sh[s].cache = cache_b ? (weld_recent *)(void *)p : NULL;
         sh[s].fix = fix_b ? (uint32_t *)(void *)(p + cache_b) : NULL;
         sh[s].chunk = chunk_b ? p + cache_b + fix_b : NULL;
     }
-    /* Both tables in one block, so that once freed it can serve the analysis that usually follows whole. Each
-     * is sized for half the points: the first grows in the rare case that it welds far more (a late helper).
-     */
-    size_t cap0 = weld_table_cap(half * src->k, src->spread),
-           cap1 = two ? weld_table_cap((ngroups - half) * src->k, src->spread) : 0;
-    weld_slot *tables = copy_only ? NULL : pf_big_zalloc((cap0 + cap1) * sizeof *tables);
-    if (!copy_only && !tables) {
-        pf_big_free(scratch, scratch_n);
-        pf_big_free(all, npts * 12);
-        return PF_E_NOMEM;
+    if (vcap1) {
+        sh[1].verts = (float *)(void *)(work + tables_b + small_b);
+        sh[1].vcap = vcap1;
     }
     sh[0].table = tables, sh[0].cap = cap0;
     sh[1].table = tables ? tables + cap0 : NULL, sh[1].cap = cap1;
@@ -882,11 +896,10 @@ done:
     free(base);
     pf_big_free(all, npts * 12);
     for (int s = 0; s < 2 && !copy_only; s++) {
-        pf_big_free(sh[s].verts, sh[s].vcap * 12);
+        if (sh[s].own_verts) pf_big_free(sh[s].verts, sh[s].vcap * 12);
         if (sh[s].own_table) pf_big_free(sh[s].table, sh[s].cap * sizeof *sh[s].table);
     }
-    pf_big_free(tables, (cap0 + cap1) * sizeof *tables);
-    pf_big_free(scratch, scratch_n);
+    pf_big_free(work, work_n);
     return err;
 }
 

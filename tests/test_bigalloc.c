@@ -22,6 +22,24 @@ Test(bigalloc, zalloc_is_zero_even_when_a_freed_mapping_is_reused)
     }
 }
 
+/* Small (malloc) and big (mapping, fresh or reused dirty) blocks: the head is zero, whatever the rest holds. */
+Test(bigalloc, zalloc_head_zeroes_the_head_even_when_a_freed_mapping_is_reused)
+{
+    size_t sizes[] = {1000, (size_t)3 << 20};
+    for (int k = 0; k < 2; k++) {
+        size_t n = sizes[k], head = n / 3;
+        for (int round = 0; round < 3; round++) {
+            unsigned char *p = pf_big_zalloc_head(n, head);
+            cr_assert_not_null(p);
+            for (size_t i = 0; i < head; i += 97)
+                cr_assert_eq(p[i], 0, "byte %zu of %zu, round %d", i, n, round);
+            cr_assert_eq(p[head - 1], 0);
+            memset(p, 0xab, n); /* dirty it: the next round probably gets it back */
+            pf_big_free(p, n);
+        }
+    }
+}
+
 Test(bigalloc, realloc_keeps_contents_across_the_malloc_threshold)
 {
     size_t small = 1000, big = PF_BIG_MIN * 3, bigger = PF_BIG_MIN * 7;
