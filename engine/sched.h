@@ -6,8 +6,9 @@
  * now, else 1; 1 and 2 are taken as they are). Why: the engine's steps end in a join, and when every core is
  * busy (a loaded server, or a shared build machine) a second thread only waits to be scheduled, so the step
  * took longer on two threads than on one. Results never depend on the choice. Reads /proc/loadavg's count
- * of running tasks (one small read); without it, 2. Never 2 for a process allowed on one core only (taskset,
- * cpuset). Thread-safe. */
+ * of running tasks, the caller included (one small read; when it shows every core busy, two more 50 us apart,
+ * so that a task running for a moment does not count); without it, 2. Never 2 for a process allowed on one
+ * core only (taskset, cpuset). Thread-safe. */
 int pf_sched_threads(int want);
 
 /* Runs a two-way step: fn(ctx, 0) on the caller's thread and, when two is nonzero, fn(ctx, 1) on the
