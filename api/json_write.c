@@ -203,6 +203,17 @@ static void string_between(out *o, char before, const char *s, char after)
     if (before) *d++ = before;
     *d++ = '"';
     size_t i = 0;
+    /* Eight bytes at a time while none of them is below 0x20, '"' or '\\': each test sets the top bit of
+     * the lowest matching byte (borrows only spill upwards from a match, so spurious bits sit above a real
+     * one), so a word with no bit set has no such byte; from the first word with one, byte by byte. */
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+        if ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high) break;
+        memcpy(d + i, &x, 8);
+    }
     while (i < n && !needs_escape[(unsigned char)s[i]]) {
         d[i] = s[i];
         i++;
