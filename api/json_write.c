@@ -42,67 +42,119 @@ static void putc1(out *o, char c)
     o->p[o->n++] = c;
 }
 
+/* "00".."99": two digits per step of the conversions below. */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                     "8081828384858687888990919293949596979899";
+
 /* Unsigned decimal of v into the end of buf; returns the first digit. */
 static char *utoa_end(uint64_t v, char *end)
 {
-    do {
-        *--end = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        end -= 2;
+        memcpy(end, digit_pairs + v % 100 * 2, 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        end -= 2;
+        memcpy(end, digit_pairs + v * 2, 2);
+    } else {
+        *--end = (char)('0' + v);
+    }
     return end;
 }
 
+/* Exactly k decimal digits of v (< 10^k, leading zeros kept) into the end of buf; returns the first. */
+static char *digits_end(uint64_t v, int k, char *end)
+{
+    for (; k >= 2; k -= 2, v /= 100) {
+        end -= 2;
+        memcpy(end, digit_pairs + v % 100 * 2, 2);
+    }
+    if (k) *--end = (char)('0' + v % 10);
+    return end;
+}
+
+/* Decimal digits of v. */
+static int ndigits(uint64_t v)
+{
+    int n = 1;
+    for (; v >= 100; v /= 100)
+        n += 2;
+    return n + (v >= 10);
+}
+
+/* Writes the number's text at the end of o (room for NUMBER_MAX bytes is made first). The fast paths write
+ * their digits in place, last first, once the length is known. */
+#define NUMBER_MAX 40
 static void number(out *o, double d)
 {
-    char buf[40];
+    if (!grow(o, NUMBER_MAX)) return;
+    char *dst = o->p + o->n;
     if (!isfinite(d)) {
-        put(o, "null", 4);
+        memcpy(dst, "null", 4);
+        o->n += 4;
         return;
     }
-    /* Whole numbers (ids, counts, paise-free rupees) as integers. */
-    if (d == floor(d) && fabs(d) < 1e15) {
-        char *end = buf + sizeof buf, *s = utoa_end((uint64_t)fabs(d), end);
-        if (d < 0) *--s = '-';
-        put(o, s, (size_t)(end - s));
+    double a = fabs(d);
+    size_t neg = d < 0;
+    /* Whole numbers (ids, counts, paise-free rupees) as integers; -0 as 0. */
+    if (a < 1e15 && (double)(int64_t)a == a) {
+        uint64_t v = (uint64_t)a;
+        neg &= v != 0;
+        size_t len = neg + (size_t)ndigits(v);
+        utoa_end(v, dst + len);
+        dst[0] = neg ? '-' : dst[0];
+        o->n += len;
         return;
     }
     /* Short decimals: the shortest decimal of at most 6 places that reads back as d (money is paise / 100.0).
      * Below 1e9 such a decimal has at most 15 significant digits, so no two of them read back as the same
      * double: the one with 6 places, stripped of trailing zeros, is the shortest. m / 10^6 is correctly
-     * rounded, so comparing it with d is exactly the read-back check. */
-    double a = fabs(d);
+     * rounded, so comparing it with d is exactly the read-back check. m is a·10^6 rounded half up (exact
+     * below 2^52, except within an ulp of a half, where neither neighbour passes the check). */
     if (a < 1e9) {
-        double m = round(a * 1e6);
-        if (m / 1e6 == a) {
-            uint64_t v = (uint64_t)m;
+        uint64_t m = (uint64_t)(a * 1e6 + 0.5);
+        if ((double)m / 1e6 == a) {
+            uint32_t frac = (uint32_t)(m % 1000000); /* not 0: d is not whole */
             int k = 6;
-            while (v % 10 == 0) /* v is not a multiple of 10^6: d is not whole */
-                v /= 10, k--;
-            char *end = buf + sizeof buf, *s = end;
-            for (int i = 0; i < k; i++, v /= 10)
-                *--s = (char)('0' + v % 10);
+            while (frac % 10 == 0)
+                frac /= 10, k--;
+            uint64_t whole = m / 1000000;
+            size_t len = neg + (size_t)ndigits(whole) + 1 + (size_t)k;
+            char *s = digits_end(frac, k, dst + len);
             *--s = '.';
-            s = utoa_end(v, s);
-            if (d < 0) *--s = '-';
-            put(o, s, (size_t)(end - s));
+            utoa_end(whole, s);
+            dst[0] = neg ? '-' : dst[0];
+            o->n += len;
             return;
         }
     }
     /* Anything else: cJSON's own rule, 15 significant digits if they read back exactly, else 17. */
+    char buf[NUMBER_MAX];
     int n = snprintf(buf, sizeof buf, "%1.15g", d);
     if (strtod(buf, NULL) != d) n = snprintf(buf, sizeof buf, "%1.17g", d);
-    put(o, buf, (size_t)n);
+    memcpy(dst, buf, (size_t)n);
+    o->n += (size_t)n;
 }
 
-static void string(out *o, const char *s)
+/* Bytes JSON strings escape: controls, '"' and '\\'. */
+static const bool needs_escape[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1, [0x07] = 1,
+    [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1,
+    [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
+    [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1,
+    ['"'] = 1,  ['\\'] = 1,
+};
+
+/* The escaped tail of a string, from its first byte that needs escaping (the opening quote is written). */
+static void string_escaped(out *o, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    putc1(o, '"');
-    if (!s) s = "";
     const char *run = s;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        if (!needs_escape[c]) continue;
         put(o, run, (size_t)(s - run));
         run = s + 1;
         char esc[6] = {'\\', 0};
@@ -140,6 +192,49 @@ static void string(out *o, const char *s)
     putc1(o, '"');
 }
 
+/* Writes s as a JSON string, preceded by the byte before (0: none) and followed by after (0: none), as keys
+ * are (",\"key\":"). Most strings need no escaping: they are copied in one pass with one capacity check. */
+static void string_between(out *o, char before, const char *s, char after)
+{
+    if (!s) s = "";
+    size_t n = strlen(s);
+    if (!grow(o, n + 4)) return;
+    char *d = o->p + o->n;
+    if (before) *d++ = before;
+    *d++ = '"';
+    size_t i = 0;
+    /* Eight bytes at a time while none of them is below 0x20, '"' or '\\': each test sets the top bit of
+     * the lowest matching byte (borrows only spill upwards from a match, so spurious bits sit above a real
+     * one), so a word with no bit set has no such byte; from the first word with one, byte by byte. */
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+        if ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high) break;
+        memcpy(d + i, &x, 8);
+    }
+    while (i < n && !needs_escape[(unsigned char)s[i]]) {
+        d[i] = s[i];
+        i++;
+    }
+    if (i < n) { /* escapes: the rest byte by byte */
+        o->n = (size_t)(d - o->p) + i;
+        string_escaped(o, s + i);
+        if (after) putc1(o, after);
+        return;
+    }
+    d += n;
+    *d++ = '"';
+    if (after) *d++ = after;
+    o->n = (size_t)(d - o->p);
+}
+
+static void string(out *o, const char *s)
+{
+    string_between(o, 0, s, 0);
+}
+
 static bool value(out *o, const cJSON *j, int depth)
 {
     if (depth > PF_JSON_WRITE_MAX_DEPTH) return false;
@@ -168,10 +263,7 @@ static bool value(out *o, const cJSON *j, int depth)
         putc1(o, obj ? '{' : '[');
         for (const cJSON *c = j->child; c; c = c->next) {
             if (c != j->child) putc1(o, ',');
-            if (obj) {
-                string(o, c->string);
-                putc1(o, ':');
-            }
+            if (obj) string_between(o, 0, c->string, ':');
             if (!value(o, c, depth + 1)) return false;
         }
         putc1(o, obj ? '}' : ']');
@@ -228,11 +320,11 @@ static bool jw_member(pf_jw *w, const char *key)
             jw_fail(w, PF_E_NOMEM);
             return false;
         }
-        if (w->depth && w->has_item[w->depth]) putc1(o, ',');
-        if (key) {
-            string(o, key);
-            putc1(o, ':');
-        }
+        char comma = w->depth && w->has_item[w->depth] ? ',' : 0;
+        if (key)
+            string_between(o, comma, key, ':');
+        else if (comma)
+            putc1(o, comma);
         if (o->bad) {
             jw_fail(w, PF_E_NOMEM);
             return false;

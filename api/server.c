@@ -633,20 +633,37 @@ static void stream_free(void *cls)
     free(w);
 }
 
-static void add_common_headers(pf_req *r, struct MHD_Response *mr)
+/* The CSP of API answers: they are data, never a document, so nothing may load or frame them. */
+#define API_CSP "default-src 'none'; frame-ancestors 'none'"
+
+/* True for answers a browser never renders as a page: JSON, msgpack, or no body. */
+static bool is_api_answer(int status, const char *ctype)
+{
+    return status == 204 || !ctype || !strncmp(ctype, "application/json", 16) ||
+           !strncmp(ctype, "application/msgpack", 19);
+}
+
+/* Security headers. Documents (robots.txt, the sitemap, invoices, QR images, model files, later the
+ * storefront's pages) get the browser set with the CSP built from settings. API answers get what applies to
+ * data (as OWASP's REST security guidance lists it): nosniff, no framing and a CSP that allows nothing —
+ * Referrer-Policy, Permissions-Policy, COOP and DNS prefetch control only mean something for documents, and
+ * leaving them off saves ~450 bytes and five header copies on every quote. HSTS goes on everything. */
+static void add_common_headers(pf_req *r, struct MHD_Response *mr, int status, const char *ctype)
 {
     pf_api_config *c = r->cfg;
     MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(mr, "X-Frame-Options", "DENY");
-    MHD_add_response_header(mr, "Referrer-Policy", "strict-origin-when-cross-origin");
-    MHD_add_response_header(mr, "Cross-Origin-Opener-Policy", "same-origin");
-    MHD_add_response_header(mr, "X-DNS-Prefetch-Control", "off");
-    MHD_add_response_header(mr, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
-    if (c) {
-        MHD_add_response_header(mr, "Content-Security-Policy", c->csp);
-        if (c->hsts)
-            MHD_add_response_header(mr, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    if (is_api_answer(status, ctype)) {
+        MHD_add_response_header(mr, "Content-Security-Policy", API_CSP);
+    } else {
+        MHD_add_response_header(mr, "Referrer-Policy", "strict-origin-when-cross-origin");
+        MHD_add_response_header(mr, "Cross-Origin-Opener-Policy", "same-origin");
+        MHD_add_response_header(mr, "X-DNS-Prefetch-Control", "off");
+        MHD_add_response_header(mr, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+        if (c) MHD_add_response_header(mr, "Content-Security-Policy", c->csp);
     }
+    if (c && c->hsts)
+        MHD_add_response_header(mr, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     if (r->origin) {
         MHD_add_response_header(mr, "Access-Control-Allow-Origin", r->origin);
         MHD_add_response_header(mr, "Access-Control-Expose-Headers",
@@ -711,7 +728,7 @@ static enum MHD_Result send_resp(pf_req *r, pf_resp *w)
     if (w->status != 204 && w->ctype) MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, w->ctype);
     for (size_t i = 0; i < w->nhdr; i++)
         MHD_add_response_header(mr, w->hdr[i].name, w->hdr[i].value);
-    add_common_headers(r, mr);
+    add_common_headers(r, mr, w->status, w->ctype);
     r->status = w->status;
     enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)w->status, mr);
     MHD_destroy_response(mr);

@@ -49,9 +49,11 @@ Test(api_server, health_answers_ok_with_security_headers)
     cr_expect(header(&r, "Content-Type", v, sizeof v) && !strcmp(v, "application/json; charset=utf-8"));
     cr_expect(header(&r, "X-Content-Type-Options", v, sizeof v) && !strcmp(v, "nosniff"));
     cr_expect(header(&r, "X-Frame-Options", v, sizeof v) && !strcmp(v, "DENY"));
-    cr_expect(header(&r, "Referrer-Policy", v, sizeof v) && !strcmp(v, "strict-origin-when-cross-origin"));
-    cr_expect(header(&r, "Content-Security-Policy", v, sizeof v) && strstr(v, "frame-ancestors 'none'") &&
-              strstr(v, "default-src 'self'"));
+    cr_expect(header(&r, "Content-Security-Policy", v, sizeof v) &&
+                  !strcmp(v, "default-src 'none'; frame-ancestors 'none'"),
+              "a JSON answer may load and be framed by nothing: %s", v);
+    cr_expect(!header(&r, "Referrer-Policy", v, sizeof v), "document-only headers stay off API answers");
+    cr_expect(!header(&r, "Permissions-Policy", v, sizeof v));
     cr_expect(!header(&r, "Strict-Transport-Security", v, sizeof v), "no HSTS unless site.hsts is on");
     cr_expect(header(&r, "X-RateLimit-Limit", v, sizeof v) && !strcmp(v, "100"), "seeded general limit");
     cr_expect(header(&r, "X-RateLimit-Remaining", v, sizeof v) && !strcmp(v, "99"));
@@ -269,10 +271,19 @@ Test(api_cors, preflight_and_origins_follow_the_settings, .timeout = 60)
     cr_expect(header(&r, "Access-Control-Allow-Methods", v, sizeof v) && strstr(v, "PUT") &&
               strstr(v, "GET"));
     cr_expect(header(&r, "Access-Control-Allow-Headers", v, sizeof v) && strstr(v, "Authorization"));
+    cr_expect(header(&r, "Strict-Transport-Security", v, sizeof v) && strstr(v, "max-age="));
+    http_free(&r);
+    /* Documents carry the CSP built from the settings. */
+    r = http_get(&srv, "/robots.txt", NULL);
+    cr_expect_eq(r.status, 200);
     cr_expect(header(&r, "Content-Security-Policy", v, sizeof v) &&
-                  strstr(v, "connect-src 'self' https://shop.example;"),
+                  strstr(v, "connect-src 'self' https://shop.example;") && strstr(v, "default-src 'self'") &&
+                  strstr(v, "frame-ancestors 'none'"),
               "CSP connect-src lists the allowed origins only: %s", v);
     cr_expect(!strstr(v, "ftp://"));
+    cr_expect(header(&r, "Referrer-Policy", v, sizeof v) && !strcmp(v, "strict-origin-when-cross-origin"));
+    cr_expect(header(&r, "Permissions-Policy", v, sizeof v) && strstr(v, "camera=()"));
+    cr_expect(header(&r, "X-Content-Type-Options", v, sizeof v) && !strcmp(v, "nosniff"));
     cr_expect(header(&r, "Strict-Transport-Security", v, sizeof v) && strstr(v, "max-age="));
     http_free(&r);
     const char *bad[] = {"Origin: https://evil.example", "Access-Control-Request-Method: GET", NULL};

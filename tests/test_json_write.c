@@ -103,6 +103,30 @@ Test(json_write, trees_match_cjson)
     cJSON_Delete(j);
 }
 
+/* Strings of every length up to 40 with the bytes that need escaping (and UTF-8) at random places, as values
+ * and as keys, escaped exactly as cJSON escapes them (the writer copies clean runs eight bytes at a time). */
+Test(json_write, strings_escape_like_cjson_at_every_position)
+{
+    static const char pool[] = "abcXYZ09 ~\x7f\"\\\b\f\n\r\t\x01\x1f\xc3\xa9";
+    srand(3);
+    for (int i = 0; i < 20000; i++) {
+        char s[41];
+        int n = rand() % 41, dirty = rand() % 3; /* a third of them clean, the others with 1 in 8 dirty */
+        for (int k = 0; k < n; k++) {
+            int clean = dirty == 0 || rand() % 8;
+            s[k] = clean ? pool[rand() % 10] : pool[10 + rand() % (int)(sizeof pool - 11)];
+        }
+        s[n] = 0;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, s, s);
+        char *mine = pf_json_write(o, NULL), *theirs = cJSON_PrintUnformatted(o);
+        cr_assert_str_eq(mine, theirs);
+        free(mine);
+        free(theirs);
+        cJSON_Delete(o);
+    }
+}
+
 Test(json_write, refuses_absurd_nesting)
 {
     cJSON *root = cJSON_CreateArray(), *cur = root;
