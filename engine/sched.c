@@ -31,6 +31,8 @@ static long running_tasks(void)
     return p ? strtol(p, NULL, 10) : -1;
 }
 
+static int helper_awake(void);
+
 int pf_sched_threads(int want)
 {
     if (want == 1 || want == 2) return want;
@@ -40,12 +42,12 @@ int pf_sched_threads(int want)
         cores = CPU_COUNT(&allowed);
     if (cores < 2) return 1;
     /* A busy core shows in three reads 50 us apart; a task that runs for a moment (a kernel thread, a parent
-     * on its way into wait) does not. One read alone saw such a moment ~1 % of the time on an idle machine,
-     * and in ~10 % of back-to-back runs of the CLI, which then took ~25 ms longer. */
+     * on its way into wait) does not. The engine's own helper, spinning between steps, is no competition: it
+     * is what the second thread would be (counted, it made every step after the first run on one thread). */
     for (int tries = 0; tries < 3; tries++) {
         if (tries) nanosleep(&(struct timespec){0, 50000}, NULL);
         long running = running_tasks();
-        if (running < 0 || running < cores) return 2;
+        if (running < 0 || running - helper_awake() < cores) return 2;
     }
     return 1;
 }
@@ -133,6 +135,12 @@ static void *helper_main(void *arg)
         if (atomic_load(&h->caller_sleeps)) futex_wake(&h->done);
     }
     return NULL;
+}
+
+/* 1 while the helper thread runs or spins (it counts among /proc/loadavg's running tasks), else 0. */
+static int helper_awake(void)
+{
+    return atomic_load(&the_helper.started) > 0 && !atomic_load(&the_helper.helper_sleeps);
 }
 
 static int helper_ready(helper *h)
