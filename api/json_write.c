@@ -114,6 +114,28 @@ static void number(out *o, double d)
      * rounded, so comparing it with d is exactly the read-back check. m is a·10^6 rounded half up (exact
      * below 2^52, except within an ulp of a half, where neither neighbour passes the check). */
     if (a < 1e9) {
+        /* One or two places first (money, rounded measures): the same test with 10^2. When a decimal of at
+         * most two places reads back as d, c is its digits (a·100 is within far less than 0.5 of them), and
+         * it is the one the six-place test below would find, stripped of its zeros. */
+        uint64_t c = (uint64_t)(a * 100 + 0.5);
+        if ((double)c / 100 == a) {
+            uint32_t frac = (uint32_t)(c % 100); /* not 0: d is not whole */
+            int k = frac % 10 ? 2 : 1;
+            uint64_t whole = c / 100;
+            size_t len = neg + (size_t)ndigits(whole) + 1 + (size_t)k;
+            char *s = dst + len;
+            if (k == 2) {
+                s -= 2;
+                memcpy(s, digit_pairs + frac * 2, 2);
+            } else {
+                *--s = (char)('0' + frac / 10);
+            }
+            *--s = '.';
+            utoa_end(whole, s);
+            dst[0] = neg ? '-' : dst[0];
+            o->n += len;
+            return;
+        }
         uint64_t m = (uint64_t)(a * 1e6 + 0.5);
         if ((double)m / 1e6 == a) {
             uint32_t frac = (uint32_t)(m % 1000000); /* not 0: d is not whole */
@@ -400,9 +422,9 @@ void pf_jw_null(pf_jw *w, const char *key)
     jw_after(w);
 }
 
-static void jw_open(pf_jw *w, const char *key, bool obj)
+/* Opens the container once its member has started (jw_member). */
+static void jw_open_here(pf_jw *w, const char *key, bool obj)
 {
-    if (!jw_member(w, key)) return;
     if (w->depth == PF_JSON_WRITE_MAX_DEPTH) {
         jw_fail(w, PF_E_INVAL);
         return;
@@ -426,12 +448,84 @@ static void jw_open(pf_jw *w, const char *key, bool obj)
 
 void pf_jw_obj(pf_jw *w, const char *key)
 {
-    jw_open(w, key, true);
+    if (jw_member(w, key)) jw_open_here(w, key, true);
 }
 
 void pf_jw_arr(pf_jw *w, const char *key)
 {
-    jw_open(w, key, false);
+    if (jw_member(w, key)) jw_open_here(w, key, false);
+}
+
+/* ---- members with a ready-made key ---- */
+
+/* Text sink: starts a keyed member by copying k's fragment (without its comma for a first member), with room
+ * for more bytes after it. False when the writer failed or fails now. */
+static bool jw_member_k(pf_jw *w, const pf_jw_key *k, size_t more)
+{
+    if (w->err) return false;
+    if (w->done || !w->depth || !w->is_obj[w->depth]) {
+        jw_fail(w, PF_E_INVAL);
+        return false;
+    }
+    out *o = &w->out;
+    size_t skip = !w->has_item[w->depth], n = k->len - skip;
+    if (!grow(o, n + more)) {
+        jw_fail(w, PF_E_NOMEM);
+        return false;
+    }
+    memcpy(o->p + o->n, k->frag + skip, n);
+    o->n += n;
+    w->has_item[w->depth] = true;
+    return true;
+}
+
+void pf_jw_num_k(pf_jw *w, pf_jw_key k, double v)
+{
+    if (w->sink != PF_JW_TEXT) {
+        pf_jw_num(w, k.key, v);
+        return;
+    }
+    if (!jw_member_k(w, &k, NUMBER_MAX)) return;
+    number(&w->out, v);
+}
+
+void pf_jw_str_k(pf_jw *w, pf_jw_key k, const char *v)
+{
+    if (w->sink != PF_JW_TEXT) {
+        pf_jw_str(w, k.key, v);
+        return;
+    }
+    if (!jw_member_k(w, &k, 0)) return;
+    string(&w->out, v);
+    if (w->out.bad) jw_fail(w, PF_E_NOMEM);
+}
+
+void pf_jw_bool_k(pf_jw *w, pf_jw_key k, bool v)
+{
+    if (w->sink != PF_JW_TEXT) {
+        pf_jw_bool(w, k.key, v);
+        return;
+    }
+    if (!jw_member_k(w, &k, 5)) return;
+    put(&w->out, v ? "true" : "false", v ? 4 : 5);
+}
+
+void pf_jw_null_k(pf_jw *w, pf_jw_key k)
+{
+    if (w->sink != PF_JW_TEXT) {
+        pf_jw_null(w, k.key);
+        return;
+    }
+    if (jw_member_k(w, &k, 4)) put(&w->out, "null", 4);
+}
+
+void pf_jw_obj_k(pf_jw *w, pf_jw_key k)
+{
+    if (w->sink != PF_JW_TEXT) {
+        pf_jw_obj(w, k.key);
+        return;
+    }
+    if (jw_member_k(w, &k, 1)) jw_open_here(w, k.key, true);
 }
 
 void pf_jw_end(pf_jw *w)

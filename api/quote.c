@@ -117,9 +117,9 @@ static pf_err field_whole(pf_req *r, const cJSON *v, const char *name, double ma
     return PF_E_OK;
 }
 
-static void inr(pf_jw *w, const char *k, int64_t paise)
+static void inr(pf_jw *w, pf_jw_key k, int64_t paise)
 {
-    pf_jw_num(w, k, pf_price_to_inr(paise));
+    pf_jw_num_k(w, k, pf_price_to_inr(paise));
 }
 
 /* What the quote adds to the line's answer: shipping lines inside "price", fulfillment and the shipping
@@ -134,32 +134,32 @@ typedef struct quote_more {
 static void price_more(pf_jw *w, void *ctx)
 {
     const quote_more *q = ctx;
-    inr(w, "shipping", q->ship ? q->sq->charge : 0);
-    inr(w, "shipping_gst", q->ship ? q->sq->gst : 0);
-    inr(w, "item_total", q->item_total);
+    inr(w, PF_JW_KEY("shipping"), q->ship ? q->sq->charge : 0);
+    inr(w, PF_JW_KEY("shipping_gst"), q->ship ? q->sq->gst : 0);
+    inr(w, PF_JW_KEY("item_total"), q->item_total);
 }
 
 static void answer_more(pf_jw *w, void *ctx)
 {
     const quote_more *q = ctx;
-    pf_jw_str(w, "fulfillment", q->ship ? "ship" : "pickup");
+    pf_jw_str_k(w, PF_JW_KEY("fulfillment"), q->ship ? "ship" : "pickup");
     if (!q->ship) {
-        pf_jw_null(w, "shipping");
+        pf_jw_null_k(w, PF_JW_KEY("shipping"));
         return;
     }
     const pf_ship_quote *s = q->sq;
-    pf_jw_obj(w, "shipping");
-    pf_jw_str(w, "method", q->method);
-    pf_jw_str(w, "zip", s->to.pin);
-    pf_jw_str(w, "district", s->to.district ? s->to.district : "");
-    pf_jw_str(w, "state", s->to.state ? s->to.state : "");
-    pf_jw_str(w, "zone", s->to.zone_name ? s->to.zone_name : "");
-    pf_jw_str(w, "band", pf_ship_band_name(s->band));
-    pf_jw_num(w, "distance_km", round(s->distance_km));
-    pf_jw_num(w, "billed_weight_g", round(s->billed_g));
-    inr(w, "charge", s->charge);
-    inr(w, "gst", s->gst);
-    inr(w, "total", s->total);
+    pf_jw_obj_k(w, PF_JW_KEY("shipping"));
+    pf_jw_str_k(w, PF_JW_KEY("method"), q->method);
+    pf_jw_str_k(w, PF_JW_KEY("zip"), s->to.pin);
+    pf_jw_str_k(w, PF_JW_KEY("district"), s->to.district ? s->to.district : "");
+    pf_jw_str_k(w, PF_JW_KEY("state"), s->to.state ? s->to.state : "");
+    pf_jw_str_k(w, PF_JW_KEY("zone"), s->to.zone_name ? s->to.zone_name : "");
+    pf_jw_str_k(w, PF_JW_KEY("band"), pf_ship_band_name(s->band));
+    pf_jw_num_k(w, PF_JW_KEY("distance_km"), round(s->distance_km));
+    pf_jw_num_k(w, PF_JW_KEY("billed_weight_g"), round(s->billed_g));
+    inr(w, PF_JW_KEY("charge"), s->charge);
+    inr(w, PF_JW_KEY("gst"), s->gst);
+    inr(w, PF_JW_KEY("total"), s->total);
     pf_jw_end(w);
 }
 

@@ -862,60 +862,72 @@ static double r3(double v)
     return round(v * 1000) / 1000;
 }
 
+/* The keys of the breakdown's buckets, in bucket order (pf_estimate_bucket_name's names; tests/test_shop.c
+ * checks them). */
+static const pf_jw_key bucket_keys[PF_TIME_N] = {
+    [PF_FEAT_EXT_PERIMETER] = PF_JW_KEY_INIT("external_perimeter"),
+    [PF_FEAT_PERIMETER] = PF_JW_KEY_INIT("perimeter"),
+    [PF_FEAT_SOLID] = PF_JW_KEY_INIT("solid"),
+    [PF_FEAT_INFILL] = PF_JW_KEY_INIT("infill"),
+    [PF_FEAT_SUPPORT] = PF_JW_KEY_INIT("support"),
+    [PF_TIME_TRAVEL] = PF_JW_KEY_INIT("travel"),
+    [PF_TIME_OTHER] = PF_JW_KEY_INIT("other"),
+};
+
 void pf_shop_line_write(pf_jw *w, const char *key, const pf_shop_line *l, const pf_shop_line_extra *x)
 {
     pf_jw_obj(w, key);
-    pf_jw_str(w, "material", l->material ? l->material : "");
-    pf_jw_str(w, "color", l->color ? l->color : "");
-    pf_jw_num(w, "quantity", (double)l->quantity);
-    pf_jw_num(w, "infill", l->infill_pct);
-    pf_jw_bool(w, "priority_print", l->priority);
-    pf_jw_str(w, "estimate", l->slicer ? "slicer" : "fast");
-    pf_jw_num(w, "weight_g", r2(l->est.weight_g));
-    pf_jw_num(w, "total_weight_g", r2(l->est.weight_g * (double)l->quantity));
-    pf_jw_num(w, "print_time_s", round(l->est.print_time_s));
-    pf_jw_num(w, "job_time_s", round(l->est.job_time_s));
-    pf_jw_num(w, "total_print_time_s", round(l->est.print_time_s * (double)l->quantity));
-    pf_jw_num(w, "print_time_hours", r2(l->est.print_time_s / 3600));
-    pf_jw_num(w, "volume_cm3", r2(l->volume_cm3));
-    pf_jw_obj(w, "dimensions_mm");
-    pf_jw_num(w, "x", r2(l->dim_mm[0]));
-    pf_jw_num(w, "y", r2(l->dim_mm[1]));
-    pf_jw_num(w, "z", r2(l->dim_mm[2]));
+    pf_jw_str_k(w, PF_JW_KEY("material"), l->material ? l->material : "");
+    pf_jw_str_k(w, PF_JW_KEY("color"), l->color ? l->color : "");
+    pf_jw_num_k(w, PF_JW_KEY("quantity"), (double)l->quantity);
+    pf_jw_num_k(w, PF_JW_KEY("infill"), l->infill_pct);
+    pf_jw_bool_k(w, PF_JW_KEY("priority_print"), l->priority);
+    pf_jw_str_k(w, PF_JW_KEY("estimate"), l->slicer ? "slicer" : "fast");
+    pf_jw_num_k(w, PF_JW_KEY("weight_g"), r2(l->est.weight_g));
+    pf_jw_num_k(w, PF_JW_KEY("total_weight_g"), r2(l->est.weight_g * (double)l->quantity));
+    pf_jw_num_k(w, PF_JW_KEY("print_time_s"), round(l->est.print_time_s));
+    pf_jw_num_k(w, PF_JW_KEY("job_time_s"), round(l->est.job_time_s));
+    pf_jw_num_k(w, PF_JW_KEY("total_print_time_s"), round(l->est.print_time_s * (double)l->quantity));
+    pf_jw_num_k(w, PF_JW_KEY("print_time_hours"), r2(l->est.print_time_s / 3600));
+    pf_jw_num_k(w, PF_JW_KEY("volume_cm3"), r2(l->volume_cm3));
+    pf_jw_obj_k(w, PF_JW_KEY("dimensions_mm"));
+    pf_jw_num_k(w, PF_JW_KEY("x"), r2(l->dim_mm[0]));
+    pf_jw_num_k(w, PF_JW_KEY("y"), r2(l->dim_mm[1]));
+    pf_jw_num_k(w, PF_JW_KEY("z"), r2(l->dim_mm[2]));
     pf_jw_end(w);
-    pf_jw_bool(w, "fits", l->fits);
+    pf_jw_bool_k(w, PF_JW_KEY("fits"), l->fits);
     if (l->fits) {
-        pf_jw_obj(w, "printer");
-        pf_jw_num(w, "id", (double)l->printer_id);
-        pf_jw_str(w, "name", l->printer_name ? l->printer_name : "");
+        pf_jw_obj_k(w, PF_JW_KEY("printer"));
+        pf_jw_num_k(w, PF_JW_KEY("id"), (double)l->printer_id);
+        pf_jw_str_k(w, PF_JW_KEY("name"), l->printer_name ? l->printer_name : "");
         pf_jw_end(w);
     } else {
-        pf_jw_null(w, "printer");
+        pf_jw_null_k(w, PF_JW_KEY("printer"));
     }
-    if (l->session_id) pf_jw_num(w, "session_id", (double)l->session_id);
-    if (l->model_id) pf_jw_num(w, "model_id", (double)l->model_id);
-    pf_jw_obj(w, "price");
-    pf_jw_str(w, "currency", "INR");
-    pf_jw_num(w, "material", pf_price_to_inr(l->price.material));
-    pf_jw_num(w, "printing", pf_price_to_inr(l->price.printing));
-    pf_jw_num(w, "priority", pf_price_to_inr(l->price.priority));
-    pf_jw_num(w, "gst", pf_price_to_inr(l->price.gst));
-    pf_jw_num(w, "total", pf_price_to_inr(x && x->total_set ? x->total : l->price.total));
+    if (l->session_id) pf_jw_num_k(w, PF_JW_KEY("session_id"), (double)l->session_id);
+    if (l->model_id) pf_jw_num_k(w, PF_JW_KEY("model_id"), (double)l->model_id);
+    pf_jw_obj_k(w, PF_JW_KEY("price"));
+    pf_jw_str_k(w, PF_JW_KEY("currency"), "INR");
+    pf_jw_num_k(w, PF_JW_KEY("material"), pf_price_to_inr(l->price.material));
+    pf_jw_num_k(w, PF_JW_KEY("printing"), pf_price_to_inr(l->price.printing));
+    pf_jw_num_k(w, PF_JW_KEY("priority"), pf_price_to_inr(l->price.priority));
+    pf_jw_num_k(w, PF_JW_KEY("gst"), pf_price_to_inr(l->price.gst));
+    pf_jw_num_k(w, PF_JW_KEY("total"), pf_price_to_inr(x && x->total_set ? x->total : l->price.total));
     if (x && x->price_more) x->price_more(w, x->ctx);
     pf_jw_end(w);
-    pf_jw_obj(w, "breakdown");
-    pf_jw_num(w, "layers", (double)l->est.layers);
-    pf_jw_num(w, "filament_m", r2(l->est.filament_m));
-    pf_jw_num(w, "extruded_cm3", r3(l->est.volume_total_mm3 / 1000));
-    pf_jw_num(w, "density_g_cm3", l->density_g_cm3);
-    pf_jw_num(w, "slowed_layers", (double)l->est.slowed_layers);
-    pf_jw_obj(w, "volumes_cm3");
+    pf_jw_obj_k(w, PF_JW_KEY("breakdown"));
+    pf_jw_num_k(w, PF_JW_KEY("layers"), (double)l->est.layers);
+    pf_jw_num_k(w, PF_JW_KEY("filament_m"), r2(l->est.filament_m));
+    pf_jw_num_k(w, PF_JW_KEY("extruded_cm3"), r3(l->est.volume_total_mm3 / 1000));
+    pf_jw_num_k(w, PF_JW_KEY("density_g_cm3"), l->density_g_cm3);
+    pf_jw_num_k(w, PF_JW_KEY("slowed_layers"), (double)l->est.slowed_layers);
+    pf_jw_obj_k(w, PF_JW_KEY("volumes_cm3"));
     for (int k = 0; k < PF_FEAT_N; k++)
-        pf_jw_num(w, pf_estimate_bucket_name(k), r3(l->est.volume_mm3[k] / 1000));
+        pf_jw_num_k(w, bucket_keys[k], r3(l->est.volume_mm3[k] / 1000));
     pf_jw_end(w);
-    pf_jw_obj(w, "time_s");
+    pf_jw_obj_k(w, PF_JW_KEY("time_s"));
     for (int k = 0; k < PF_TIME_N; k++)
-        pf_jw_num(w, pf_estimate_bucket_name(k), r2(l->est.time_s[k]));
+        pf_jw_num_k(w, bucket_keys[k], r2(l->est.time_s[k]));
     pf_jw_end(w);
     pf_jw_end(w);
     if (x && x->more) x->more(w, x->ctx);

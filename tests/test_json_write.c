@@ -202,6 +202,81 @@ Test(json_write, writer_text_and_tree_give_the_same_json)
     cJSON_Delete(tree);
 }
 
+/* write_sample with ready-made keys wherever a key needs no escaping: the first member of an object, later
+ * ones, and containers opened with one. */
+static void write_sample_k(pf_jw *w)
+{
+    pf_jw_obj(w, NULL);
+    pf_jw_str_k(w, PF_JW_KEY("name"), "PLA \"Silk\"\\\n\tÄ\x01");
+    pf_jw_str_k(w, PF_JW_KEY("none"), NULL);
+    pf_jw_num_k(w, PF_JW_KEY("paise"), 130.15);
+    pf_jw_num_k(w, PF_JW_KEY("neg"), -0.001);
+    pf_jw_num_k(w, PF_JW_KEY("third"), 1.0 / 3);
+    pf_jw_num_k(w, PF_JW_KEY("big"), 1e20);
+    pf_jw_num_k(w, PF_JW_KEY("nan"), NAN);
+    pf_jw_bool_k(w, PF_JW_KEY("yes"), true);
+    pf_jw_bool_k(w, PF_JW_KEY("no"), false);
+    pf_jw_null_k(w, PF_JW_KEY("nothing"));
+    pf_jw_obj_k(w, PF_JW_KEY("empty"));
+    pf_jw_end(w);
+    pf_jw_arr(w, "list");
+    pf_jw_num(w, NULL, 1);
+    pf_jw_str(w, NULL, "two");
+    pf_jw_arr(w, NULL);
+    pf_jw_end(w);
+    pf_jw_obj(w, NULL);
+    pf_jw_num_k(w, PF_JW_KEY("deep"), 2.5);
+    pf_jw_end(w);
+    pf_jw_null(w, NULL);
+    pf_jw_end(w);
+    pf_jw_str(w, "weird key\n\"", "v");
+    pf_jw_end(w);
+}
+
+/* Both sinks: the ready-made keys give exactly what the plain calls give. */
+Test(json_write, ready_made_keys_give_the_same_json)
+{
+    for (int sink = PF_JW_TEXT; sink <= PF_JW_TREE; sink++) {
+        pf_jw a, b;
+        pf_jw_init(&a, (pf_jw_sink)sink, 16);
+        pf_jw_init(&b, (pf_jw_sink)sink, 16);
+        write_sample(&a);
+        write_sample_k(&b);
+        if (sink == PF_JW_TEXT) {
+            char *ta = NULL, *tb = NULL;
+            size_t na = 0, nb = 0;
+            cr_assert_eq(pf_jw_take_text(&a, &ta, &na), PF_E_OK);
+            cr_assert_eq(pf_jw_take_text(&b, &tb, &nb), PF_E_OK);
+            cr_expect_str_eq(tb, ta);
+            cr_expect_eq(nb, strlen(tb));
+            free(ta);
+            free(tb);
+        } else {
+            cJSON *ga = NULL, *gb = NULL;
+            cr_assert_eq(pf_jw_take_tree(&a, &ga), PF_E_OK);
+            cr_assert_eq(pf_jw_take_tree(&b, &gb), PF_E_OK);
+            char *pa = pf_json_write(ga, NULL), *pb = pf_json_write(gb, NULL);
+            cr_expect_str_eq(pb, pa);
+            free(pa);
+            free(pb);
+            cJSON_Delete(ga);
+            cJSON_Delete(gb);
+        }
+    }
+    /* A ready-made key is refused where no key may go: at top level and inside an array. */
+    for (int sink = PF_JW_TEXT; sink <= PF_JW_TREE; sink++) {
+        pf_jw w;
+        pf_jw_init(&w, (pf_jw_sink)sink, 0);
+        pf_jw_num_k(&w, PF_JW_KEY("k"), 1);
+        cr_expect_eq(pf_jw_status(&w), PF_E_INVAL);
+        pf_jw_clear(&w);
+        pf_jw_arr(&w, NULL);
+        pf_jw_obj_k(&w, PF_JW_KEY("k"));
+        cr_expect_eq(pf_jw_status(&w), PF_E_INVAL);
+        pf_jw_clear(&w);
+    }
+}
+
 Test(json_write, writer_top_level_scalar)
 {
     pf_jw w;

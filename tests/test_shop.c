@@ -156,6 +156,22 @@ Test(shop, line_answer_as_text_and_as_tree_is_the_same_json)
         cr_expect_eq(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(parsed, "printer")), !l.fits);
         cr_expect_eq(cJSON_GetObjectItemCaseSensitive(price, "shipping") != NULL, x.price_more != NULL);
         cr_expect_eq(cJSON_GetObjectItemCaseSensitive(parsed, "shipping") != NULL, x.more != NULL);
+        /* The breakdown's buckets are named as the estimator names them, in its order, with their values. */
+        const cJSON *bd = cJSON_GetObjectItemCaseSensitive(parsed, "breakdown");
+        const cJSON *vol = cJSON_GetObjectItemCaseSensitive(bd, "volumes_cm3");
+        const cJSON *ts = cJSON_GetObjectItemCaseSensitive(bd, "time_s");
+        cr_assert_eq(cJSON_GetArraySize(vol), PF_FEAT_N);
+        cr_assert_eq(cJSON_GetArraySize(ts), PF_TIME_N);
+        int k = 0;
+        for (const cJSON *c = vol->child; c; c = c->next, k++) {
+            cr_expect_str_eq(c->string, pf_estimate_bucket_name(k));
+            cr_expect_leq(fabs(c->valuedouble - l.est.volume_mm3[k] / 1000), 0.0005 + 1e-9, "%s", c->string);
+        }
+        k = 0;
+        for (const cJSON *c = ts->child; c; c = c->next, k++) {
+            cr_expect_str_eq(c->string, pf_estimate_bucket_name(k));
+            cr_expect_leq(fabs(c->valuedouble - l.est.time_s[k]), 0.005 + 1e-9, "%s", c->string);
+        }
         /* pf_shop_line_json is the tree without additions. */
         cJSON *plain = pf_shop_line_json(&l);
         cr_assert_not_null(plain);
