@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "api/config.h"
+#include "api/json_arena.h"
 #include "api/json_write.h"
 #include "api/mhd.h"
 #include "api/msgpack_json.h"
@@ -122,6 +123,8 @@ struct pf_req {
     size_t len, cap;              /* body bytes, capacity */
     size_t total;                 /* bytes received */
     cJSON *json;                  /* parsed body */
+    bool json_in_arena;           /* json was parsed into arena (pf_json_arena_free, not cJSON_Delete) */
+    pf_json_arena arena;          /* over arena_buf while json is in it */
     struct MHD_PostProcessor *pp; /* multipart parser */
     form_field *form;             /* text fields */
     size_t nform;                 /* count */
@@ -136,6 +139,8 @@ struct pf_req {
     uint64_t bytes; /* answered body bytes (-1 unknown) */
     /* Last, so that clearing a reused record can stop before it. */
     char body_small[1024]; /* small JSON bodies (quotes): no allocation, no glibc large-chunk path */
+    _Alignas(16) unsigned char arena_buf[2048]; /* the parsed JSON body's nodes and strings (a quote's take
+                                                 * ~800 bytes; what does not fit is malloc'd) */
 };
 
 /* ---- small helpers ---- */
@@ -944,7 +949,10 @@ static void req_free(pf_req *r)
     for (size_t i = 0; i < r->nform; i++)
         free(r->form[i].name), free(r->form[i].value);
     free(r->form);
-    cJSON_Delete(r->json);
+    if (r->json_in_arena)
+        pf_json_arena_free(&r->arena, r->json);
+    else
+        cJSON_Delete(r->json);
     if (r->body != r->body_small) free(r->body);
     if (r->user_rec)
         user_rec_unref(r->user_rec);
@@ -1271,7 +1279,9 @@ static enum MHD_Result finish(pf_req *r)
         if (!cJSON_IsObject(r->json)) return send_error(r, PF_E_INVAL, "msgpack body must be a map");
     } else if (r->cr->rt->body == PF_BODY_JSON && r->len) {
         const char *end = NULL;
-        r->json = cJSON_ParseWithLengthOpts(r->body, r->len, &end, false);
+        pf_json_arena_init(&r->arena, r->arena_buf, sizeof r->arena_buf);
+        r->json_in_arena = true;
+        r->json = pf_json_arena_parse(&r->arena, r->body, r->len, &end);
         if (!r->json) {
             size_t at = end ? (size_t)(end - r->body) : 0;
             return send_error(
