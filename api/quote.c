@@ -227,7 +227,7 @@ static pf_err quote(pf_req *r, pf_resp *w)
                             .more = answer_more,
                             .ctx = &qm};
     pf_jw jw;
-    pf_jw_init(&jw, pf_resp_msgpack(w) ? PF_JW_TREE : PF_JW_TEXT, 2048);
+    pf_jw_init(&jw, pf_resp_msgpack(w) ? PF_JW_TREE : PF_JW_TEXT, 1024);
     pf_shop_line_write(&jw, NULL, &line, &x);
     pf_shop_line_clear(&line);
     return pf_resp_jw(w, 200, &jw);
