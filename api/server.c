@@ -51,6 +51,8 @@ struct pf_server {
     FILE *log;               /* access log, may be NULL */
     compiled_route *routes;  /* every route, in table order */
     size_t nroutes;          /* count */
+    size_t *by_nseg;         /* indexes into routes by segment count, each count's in table order */
+    size_t nseg_at[MAX_SEGS + 2]; /* by_nseg[nseg_at[n] .. nseg_at[n + 1]) have n segments */
     pthread_mutex_t cfg_mu;  /* guards cfg and cfg_checked_ms */
     pf_api_config *cfg;      /* current settings snapshot */
     uint64_t cfg_checked_ms; /* last generation check */
@@ -93,14 +95,13 @@ struct pf_req {
     pf_server *srv;                /* server */
     struct MHD_Connection *conn;   /* MHD connection */
     const char *method;            /* as received */
-    char path[MAX_PATH];           /* as received (decoded by MHD) */
+    size_t path_len;               /* strlen(path) */
     pf_method m;                   /* PF_GET.. or 0 for others */
     const compiled_route *cr;      /* matched route, NULL if none */
     const char *pname[MAX_PARAMS]; /* parameter names, into the compiled route */
     size_t pnamelen[MAX_PARAMS];   /* their lengths */
     char *pval[MAX_PARAMS];        /* values, pointing into path copy pbuf */
     unsigned nparams;              /* count */
-    char pbuf[MAX_PATH];           /* path copy split into parameter values */
     pf_api_config *cfg;            /* settings snapshot, one reference */
     pf_principal who;              /* caller */
     struct user_rec *user_rec;     /* who.user is borrowed from it (one reference), NULL = owned */
@@ -108,6 +109,9 @@ struct pf_req {
     char ip[INET6_ADDRSTRLEN];     /* client address */
     struct timespec t0;            /* arrival (taken only when there is an access log) */
     const char *origin;            /* allowed Origin to echo, NULL for none */
+    const char *h_origin;          /* the Origin header as received, NULL for none */
+    const char *h_clen;            /* the Content-Length header, NULL for none */
+    const char *h_te;              /* the Transfer-Encoding header, NULL for none */
     pf_rl_result rl;               /* the most specific limiter's result */
     bool rl_set;                   /* rl holds a result */
     /* body */
@@ -137,8 +141,10 @@ struct pf_req {
     /* log */
     int status;     /* answered status */
     uint64_t bytes; /* answered body bytes (-1 unknown) */
-    /* Last, so that clearing a reused record can stop before it. */
+    /* Last, so that clearing a reused record can stop before it: each is written before it is read. */
     char body_small[1024]; /* small JSON bodies (quotes): no allocation, no glibc large-chunk path */
+    char path[MAX_PATH];   /* as received (decoded by MHD), path_len bytes and a NUL */
+    char pbuf[MAX_PATH];   /* path copy split into parameter values */
     _Alignas(16) unsigned char arena_buf[2048]; /* the parsed JSON body's nodes and strings (a quote's take
                                                  * ~800 bytes; what does not fit is malloc'd) */
 };
@@ -244,14 +250,17 @@ static void route_find(const pf_server *s, pf_method m, const char *path, const 
     *cr = NULL;
     *allowed = 0;
     if (n < 0) return;
-    for (size_t i = 0; i < s->nroutes; i++)
-        if (route_matches(&s->routes[i], n, seg, len)) {
-            if (s->routes[i].rt->method == m) {
-                *cr = &s->routes[i];
+    /* Only routes of n segments can match: the first in table order among them wins, as among all. */
+    for (size_t k = s->nseg_at[n]; k < s->nseg_at[n + 1]; k++) {
+        const compiled_route *c = &s->routes[s->by_nseg[k]];
+        if (route_matches(c, n, seg, len)) {
+            if (c->rt->method == m) {
+                *cr = c;
                 return;
             }
-            *allowed |= s->routes[i].rt->method;
+            *allowed |= c->rt->method;
         }
+    }
 }
 
 static void allow_list(unsigned methods, char *out, size_t len)
@@ -674,8 +683,7 @@ static void add_common_headers(pf_req *r, struct MHD_Response *mr, int status, c
         MHD_add_response_header(mr, "Access-Control-Expose-Headers",
                                 "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After");
     }
-    if (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin"))
-        MHD_add_response_header(mr, "Vary", "Origin");
+    if (r->h_origin) MHD_add_response_header(mr, "Vary", "Origin");
     if (r->rl_set) {
         char v[32];
         snprintf(v, sizeof v, "%u", r->rl.limit);
@@ -997,7 +1005,7 @@ static void bind_params(pf_req *r)
 {
     const char *seg[MAX_SEGS];
     size_t len[MAX_SEGS];
-    memcpy(r->pbuf, r->path, sizeof r->pbuf);
+    memcpy(r->pbuf, r->path, r->path_len + 1);
     int n = split_path(r->pbuf, seg, len);
     for (int i = 0; i < n && r->nparams < MAX_PARAMS; i++)
         if (r->cr->param[i]) {
@@ -1121,7 +1129,7 @@ static enum MHD_Result begin(pf_req *r)
     pf_errbuf eb = {{0}};
     r->cfg = config_acquire(s);
     r->want_msgpack = accepts_msgpack(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept"));
-    const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+    const char *origin = r->h_origin;
     if (origin) {
         if (!pf_api_origin_allowed(r->cfg, origin))
             return send_error(r, PF_E_FORBIDDEN, "origin not allowed");
@@ -1165,8 +1173,7 @@ static enum MHD_Result begin(pf_req *r)
                           "two-factor authentication is required: set it up first (GET /api/auth/setup-2fa)");
 
     /* Body checks that the headers already settle. */
-    const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    const char *te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *cl = r->h_clen, *te = r->h_te;
     const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     unsigned long long clen = cl ? strtoull(cl, NULL, 10) : 0;
     bool has_body = clen > 0 || te;
@@ -1318,12 +1325,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t ulen = strnlen(url, sizeof r->path - 1); /* longer paths are refused below */
         memcpy(r->path, url, ulen);
         r->path[ulen] = 0;
+        r->path_len = ulen;
         client_ip(conn, r->ip, sizeof r->ip);
         *con_cls = r;
         atomic_fetch_add(&s->inflight, 1);
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        r->has_body = (cl && strtoull(cl, NULL, 10) > 0) ||
-                      MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+        /* The headers the dispatcher reads more than once, looked up once. */
+        r->h_clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        r->h_te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+        r->h_origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+        r->has_body = (r->h_clen && strtoull(r->h_clen, NULL, 10) > 0) || r->h_te;
         r->in_begin = true;
         enum MHD_Result res =
             strlen(url) >= sizeof r->path ? send_error(r, PF_E_NOT_FOUND, "path too long") : begin(r);
@@ -1470,12 +1480,22 @@ static pf_err compile_routes(pf_server *s, pf_errbuf *eb)
             }
             s->nroutes++;
         }
+    if (!(s->by_nseg = calloc(s->nroutes ? s->nroutes : 1, sizeof *s->by_nseg)))
+        return pf_errf(eb, PF_E_NOMEM, "routes");
+    size_t k = 0;
+    for (unsigned nseg = 0; nseg <= MAX_SEGS; nseg++) {
+        s->nseg_at[nseg] = k;
+        for (size_t i = 0; i < s->nroutes; i++)
+            if (s->routes[i].nseg == nseg) s->by_nseg[k++] = i;
+    }
+    s->nseg_at[MAX_SEGS + 1] = k;
     return PF_E_OK;
 }
 
 static void server_free(pf_server *s)
 {
     if (!s) return;
+    free(s->by_nseg);
     free(s->routes);
     pf_ratelimit_free(s->rl);
     pf_api_config_release(s->cfg);
