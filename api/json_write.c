@@ -84,17 +84,14 @@ static int ndigits(uint64_t v)
     return n + (v >= 10);
 }
 
-/* Writes the number's text at the end of o (room for NUMBER_MAX bytes is made first). The fast paths write
- * their digits in place, last first, once the length is known. */
-#define NUMBER_MAX 40
-static void number(out *o, double d)
+/* Writes the number's text at dst, which has room for NUMBER_MAX bytes; returns its length. The fast paths
+ * write their digits in place, last first, once the length is known. */
+#define NUMBER_MAX PF__JW_NUMBER_MAX
+size_t pf__jw_number(char *dst, double d)
 {
-    if (!grow(o, NUMBER_MAX)) return;
-    char *dst = o->p + o->n;
     if (!isfinite(d)) {
         memcpy(dst, "null", 4);
-        o->n += 4;
-        return;
+        return 4;
     }
     double a = fabs(d);
     size_t neg = d < 0;
@@ -105,8 +102,7 @@ static void number(out *o, double d)
         size_t len = neg + (size_t)ndigits(v);
         utoa_end(v, dst + len);
         dst[0] = neg ? '-' : dst[0];
-        o->n += len;
-        return;
+        return len;
     }
     /* Short decimals: the shortest decimal of at most 6 places that reads back as d (money is paise / 100.0).
      * Below 1e9 such a decimal has at most 15 significant digits, so no two of them read back as the same
@@ -133,8 +129,7 @@ static void number(out *o, double d)
             *--s = '.';
             utoa_end(whole, s);
             dst[0] = neg ? '-' : dst[0];
-            o->n += len;
-            return;
+            return len;
         }
         uint64_t m = (uint64_t)(a * 1e6 + 0.5);
         if ((double)m / 1e6 == a) {
@@ -148,8 +143,7 @@ static void number(out *o, double d)
             *--s = '.';
             utoa_end(whole, s);
             dst[0] = neg ? '-' : dst[0];
-            o->n += len;
-            return;
+            return len;
         }
     }
     /* Anything else: cJSON's own rule, 15 significant digits if they read back exactly, else 17. */
@@ -157,7 +151,13 @@ static void number(out *o, double d)
     int n = snprintf(buf, sizeof buf, "%1.15g", d);
     if (strtod(buf, NULL) != d) n = snprintf(buf, sizeof buf, "%1.17g", d);
     memcpy(dst, buf, (size_t)n);
-    o->n += (size_t)n;
+    return (size_t)n;
+}
+
+/* The number's text at the end of o. */
+static void number(out *o, double d)
+{
+    if (grow(o, NUMBER_MAX)) o->n += pf__jw_number(o->p + o->n, d);
 }
 
 /* Bytes JSON strings escape: controls, '"' and '\\'. */
@@ -479,53 +479,57 @@ static bool jw_member_k(pf_jw *w, const pf_jw_key *k, size_t more)
     return true;
 }
 
-void pf_jw_num_k(pf_jw *w, pf_jw_key k, double v)
+void pf__jw_string(pf_jw *w, const char *v)
 {
-    if (w->sink != PF_JW_TEXT) {
-        pf_jw_num(w, k.key, v);
-        return;
-    }
-    if (!jw_member_k(w, &k, NUMBER_MAX)) return;
-    number(&w->out, v);
-}
-
-void pf_jw_str_k(pf_jw *w, pf_jw_key k, const char *v)
-{
-    if (w->sink != PF_JW_TEXT) {
-        pf_jw_str(w, k.key, v);
-        return;
-    }
-    if (!jw_member_k(w, &k, 0)) return;
     string(&w->out, v);
     if (w->out.bad) jw_fail(w, PF_E_NOMEM);
 }
 
-void pf_jw_bool_k(pf_jw *w, pf_jw_key k, bool v)
+void pf__jw_num_k(pf_jw *w, const pf_jw_key *k, double v)
 {
     if (w->sink != PF_JW_TEXT) {
-        pf_jw_bool(w, k.key, v);
+        pf_jw_num(w, k->key, v);
         return;
     }
-    if (!jw_member_k(w, &k, 5)) return;
+    if (!jw_member_k(w, k, NUMBER_MAX)) return;
+    number(&w->out, v);
+}
+
+void pf__jw_str_k(pf_jw *w, const pf_jw_key *k, const char *v)
+{
+    if (w->sink != PF_JW_TEXT) {
+        pf_jw_str(w, k->key, v);
+        return;
+    }
+    if (jw_member_k(w, k, 0)) pf__jw_string(w, v);
+}
+
+void pf__jw_bool_k(pf_jw *w, const pf_jw_key *k, bool v)
+{
+    if (w->sink != PF_JW_TEXT) {
+        pf_jw_bool(w, k->key, v);
+        return;
+    }
+    if (!jw_member_k(w, k, 5)) return;
     put(&w->out, v ? "true" : "false", v ? 4 : 5);
 }
 
-void pf_jw_null_k(pf_jw *w, pf_jw_key k)
+void pf__jw_null_k(pf_jw *w, const pf_jw_key *k)
 {
     if (w->sink != PF_JW_TEXT) {
-        pf_jw_null(w, k.key);
+        pf_jw_null(w, k->key);
         return;
     }
-    if (jw_member_k(w, &k, 4)) put(&w->out, "null", 4);
+    if (jw_member_k(w, k, 4)) put(&w->out, "null", 4);
 }
 
-void pf_jw_obj_k(pf_jw *w, pf_jw_key k)
+void pf__jw_obj_k(pf_jw *w, const pf_jw_key *k)
 {
     if (w->sink != PF_JW_TEXT) {
-        pf_jw_obj(w, k.key);
+        pf_jw_obj(w, k->key);
         return;
     }
-    if (jw_member_k(w, &k, 1)) jw_open_here(w, k.key, true);
+    if (jw_member_k(w, k, 1)) jw_open_here(w, k->key, true);
 }
 
 void pf_jw_end(pf_jw *w)

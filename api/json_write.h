@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -87,12 +88,14 @@ typedef struct pf_jw_key {
 } pf_jw_key;
 #define PF_JW_KEY_INIT(lit) {"" lit, ",\"" lit "\":", sizeof(lit) + 3}
 #define PF_JW_KEY(lit) ((pf_jw_key)PF_JW_KEY_INIT(lit))
-/* The keyed members above with such a key: the same output as pf_jw_num(w, k.key, v) and so on. */
-void pf_jw_num_k(pf_jw *w, pf_jw_key k, double v);
-void pf_jw_str_k(pf_jw *w, pf_jw_key k, const char *v); /* NULL writes "" */
-void pf_jw_bool_k(pf_jw *w, pf_jw_key k, bool v);
-void pf_jw_null_k(pf_jw *w, pf_jw_key k);
-void pf_jw_obj_k(pf_jw *w, pf_jw_key k);
+/* The keyed members above with such a key: the same output as pf_jw_num(w, k.key, v) and so on. Inline (see
+ * the end of this header): in the text sink, with room in the buffer, the fragment — its length known where
+ * the call is compiled — is copied by a few moves and the value written right after it. */
+static inline void pf_jw_num_k(pf_jw *w, pf_jw_key k, double v);
+static inline void pf_jw_str_k(pf_jw *w, pf_jw_key k, const char *v); /* NULL writes "" */
+static inline void pf_jw_bool_k(pf_jw *w, pf_jw_key k, bool v);
+static inline void pf_jw_null_k(pf_jw *w, pf_jw_key k);
+static inline void pf_jw_obj_k(pf_jw *w, pf_jw_key k);
 /* PF_E_OK while every call so far succeeded, else the first failure (PF_E_NOMEM or PF_E_INVAL). */
 pf_err pf_jw_status(const pf_jw *w);
 /* Text sink: hands over the text (malloc'd, NUL-terminated; free()) and its length. Errors: the first
@@ -103,5 +106,90 @@ pf_err pf_jw_take_text(pf_jw *w, char **out, size_t *len);
 pf_err pf_jw_take_tree(pf_jw *w, cJSON **out);
 /* Frees whatever the writer holds and leaves it empty (the sink stays). Safe on a cleared writer. */
 void pf_jw_clear(pf_jw *w);
+
+/* ---- the inline keyed members: internals of api/json_write.c, not for other callers ---- */
+
+/* Room a number's text may need. */
+#define PF__JW_NUMBER_MAX 40
+/* The number's text at dst (room for PF__JW_NUMBER_MAX bytes); returns its length. */
+size_t pf__jw_number(char *dst, double v);
+/* Text sink: the string value of a member whose key is written. */
+void pf__jw_string(pf_jw *w, const char *v);
+/* The general path of each keyed member (any sink, any state, growing the text). */
+void pf__jw_num_k(pf_jw *w, const pf_jw_key *k, double v);
+void pf__jw_str_k(pf_jw *w, const pf_jw_key *k, const char *v);
+void pf__jw_bool_k(pf_jw *w, const pf_jw_key *k, bool v);
+void pf__jw_null_k(pf_jw *w, const pf_jw_key *k);
+void pf__jw_obj_k(pf_jw *w, const pf_jw_key *k);
+
+/* Text sink, inside an object, nothing failed and room for k's fragment and more bytes: writes the fragment
+ * (without its comma for a first member) and returns true. Otherwise writes nothing and returns false. */
+static inline bool pf__jw_key(pf_jw *w, const pf_jw_key *k, size_t more)
+{
+    pf_jw_buf *o = &w->out;
+    int d = w->depth;
+    if (w->sink != PF_JW_TEXT || w->err || !d || !w->is_obj[d] || o->n + k->len + more + 1 > o->cap)
+        return false;
+    if (w->has_item[d]) {
+        memcpy(o->p + o->n, k->frag, k->len);
+        o->n += k->len;
+    } else {
+        memcpy(o->p + o->n, k->frag + 1, k->len - 1);
+        o->n += k->len - 1;
+        w->has_item[d] = true;
+    }
+    return true;
+}
+
+static inline void pf_jw_num_k(pf_jw *w, pf_jw_key k, double v)
+{
+    if (pf__jw_key(w, &k, PF__JW_NUMBER_MAX))
+        w->out.n += pf__jw_number(w->out.p + w->out.n, v);
+    else
+        pf__jw_num_k(w, &k, v);
+}
+
+static inline void pf_jw_str_k(pf_jw *w, pf_jw_key k, const char *v)
+{
+    if (pf__jw_key(w, &k, 0))
+        pf__jw_string(w, v);
+    else
+        pf__jw_str_k(w, &k, v);
+}
+
+static inline void pf_jw_bool_k(pf_jw *w, pf_jw_key k, bool v)
+{
+    if (!pf__jw_key(w, &k, 5)) {
+        pf__jw_bool_k(w, &k, v);
+    } else if (v) {
+        memcpy(w->out.p + w->out.n, "true", 4);
+        w->out.n += 4;
+    } else {
+        memcpy(w->out.p + w->out.n, "false", 5);
+        w->out.n += 5;
+    }
+}
+
+static inline void pf_jw_null_k(pf_jw *w, pf_jw_key k)
+{
+    if (!pf__jw_key(w, &k, 4)) {
+        pf__jw_null_k(w, &k);
+        return;
+    }
+    memcpy(w->out.p + w->out.n, "null", 4);
+    w->out.n += 4;
+}
+
+static inline void pf_jw_obj_k(pf_jw *w, pf_jw_key k)
+{
+    if (w->depth == PF_JSON_WRITE_MAX_DEPTH || !pf__jw_key(w, &k, 1)) {
+        pf__jw_obj_k(w, &k);
+        return;
+    }
+    w->out.p[w->out.n++] = '{';
+    int d = ++w->depth;
+    w->is_obj[d] = true;
+    w->has_item[d] = false;
+}
 
 #endif

@@ -274,6 +274,14 @@ Test(json_write, ready_made_keys_give_the_same_json)
         pf_jw_obj_k(&w, PF_JW_KEY("k"));
         cr_expect_eq(pf_jw_status(&w), PF_E_INVAL);
         pf_jw_clear(&w);
+        /* Objects opened with one up to the nesting limit, and one more refused. */
+        pf_jw_obj(&w, NULL);
+        for (int i = 1; i < PF_JSON_WRITE_MAX_DEPTH; i++)
+            pf_jw_obj_k(&w, PF_JW_KEY("o"));
+        cr_expect_eq(pf_jw_status(&w), PF_E_OK);
+        pf_jw_obj_k(&w, PF_JW_KEY("o"));
+        cr_expect_eq(pf_jw_status(&w), PF_E_INVAL);
+        pf_jw_clear(&w);
     }
 }
 
