@@ -37,6 +37,7 @@ static void mhd_open(void)
         !mhd_sym(lib, "MHD_is_feature_supported", &f->is_feature_supported) ||
         !mhd_sym(lib, "MHD_get_connection_info", &f->get_connection_info) ||
         !mhd_sym(lib, "MHD_lookup_connection_value", &f->lookup_connection_value) ||
+        !mhd_sym(lib, "MHD_get_connection_values_n", &f->get_connection_values_n) ||
         !mhd_sym(lib, "MHD_create_response_from_buffer", &f->create_response_from_buffer) ||
         !mhd_sym(lib, "MHD_create_response_from_callback", &f->create_response_from_callback) ||
         !mhd_sym(lib, "MHD_add_response_header", &f->add_response_header) ||

@@ -20,6 +20,7 @@ typedef struct pf_mhd_api {
     __typeof__(MHD_is_feature_supported) *is_feature_supported;
     __typeof__(MHD_get_connection_info) *get_connection_info;
     __typeof__(MHD_lookup_connection_value) *lookup_connection_value;
+    __typeof__(MHD_get_connection_values_n) *get_connection_values_n;
     __typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
     __typeof__(MHD_create_response_from_callback) *create_response_from_callback;
     __typeof__(MHD_add_response_header) *add_response_header;
@@ -44,6 +45,7 @@ const pf_mhd_api *pf_mhd(void);
 #define MHD_is_feature_supported (pf_mhd()->is_feature_supported)
 #define MHD_get_connection_info (pf_mhd()->get_connection_info)
 #define MHD_lookup_connection_value (pf_mhd()->lookup_connection_value)
+#define MHD_get_connection_values_n (pf_mhd()->get_connection_values_n)
 #define MHD_create_response_from_buffer (pf_mhd()->create_response_from_buffer)
 #define MHD_create_response_from_callback (pf_mhd()->create_response_from_callback)
 #define MHD_add_response_header (pf_mhd()->add_response_header)

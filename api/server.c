@@ -74,7 +74,8 @@ typedef struct resp_header {
 struct pf_resp {
     bool set;                  /* a response was chosen */
     int status;                /* HTTP status */
-    char *ctype;               /* Content-Type, owned */
+    const char *ctype;         /* Content-Type: ctype_own or a string literal */
+    char *ctype_own;           /* owned copy of the Content-Type, NULL when it is a literal */
     char *body;                /* owned */
     size_t len;                /* body bytes */
     resp_header *hdr;          /* extra headers */
@@ -109,9 +110,14 @@ struct pf_req {
     char ip[INET6_ADDRSTRLEN];     /* client address */
     struct timespec t0;            /* arrival (taken only when there is an access log) */
     const char *origin;            /* allowed Origin to echo, NULL for none */
-    const char *h_origin;          /* the Origin header as received, NULL for none */
-    const char *h_clen;            /* the Content-Length header, NULL for none */
-    const char *h_te;              /* the Transfer-Encoding header, NULL for none */
+    /* The request headers the dispatcher reads, found in one pass (NULL: absent; the first of repeats). */
+    const char *h_origin;          /* Origin */
+    const char *h_clen;            /* Content-Length */
+    const char *h_te;              /* Transfer-Encoding */
+    const char *h_ctype;           /* Content-Type */
+    const char *h_accept;          /* Accept */
+    const char *h_auth;            /* Authorization */
+    unsigned long long clen;       /* Content-Length's value (0 when absent) */
     pf_rl_result rl;               /* the most specific limiter's result */
     bool rl_set;                   /* rl holds a result */
     /* body */
@@ -420,7 +426,7 @@ static pf_err user_get_shared(pf_store *st, uint64_t id, user_rec **out, pf_errb
 
 static pf_err resolve_auth(pf_req *r, pf_errbuf *eb)
 {
-    const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *h = r->h_auth;
     if (!h) return PF_E_OK;
     if (strncasecmp(h, "Bearer ", 7)) return pf_errf(eb, PF_E_UNAUTHORIZED, "expected a Bearer token");
     const char *tok = h + 7;
@@ -499,7 +505,7 @@ void pf_server_settings_changed(pf_server *s)
 
 static void resp_clear(pf_resp *w)
 {
-    free(w->ctype);
+    free(w->ctype_own);
     free(w->body);
     for (size_t i = 0; i < w->nhdr; i++)
         free(w->hdr[i].name), free(w->hdr[i].value);
@@ -508,20 +514,28 @@ static void resp_clear(pf_resp *w)
     memset(w, 0, sizeof *w);
 }
 
-static pf_err resp_set(pf_resp *w, int status, const char *ctype, char *body, size_t len)
+/* Sets the answer (body consumed). ctype is referenced when lit (a string literal), else copied. */
+static pf_err resp_put(pf_resp *w, int status, const char *ctype, bool lit, char *body, size_t len)
 {
-    char *ct = strdup(ctype);
-    if (!ct) {
+    char *own = NULL;
+    if (!lit && !(own = strdup(ctype))) {
         free(body);
         return PF_E_NOMEM;
     }
-    free(w->ctype);
+    free(w->ctype_own);
     free(w->body);
     if (w->read_free) w->read_free(w->read_ctx);
     w->read = NULL, w->read_free = NULL, w->read_ctx = NULL;
-    w->set = true, w->status = status, w->ctype = ct, w->body = body, w->len = len;
+    w->set = true, w->status = status, w->ctype = lit ? ctype : own, w->ctype_own = own;
+    w->body = body, w->len = len;
     return PF_E_OK;
 }
+
+static pf_err resp_set(pf_resp *w, int status, const char *ctype, char *body, size_t len)
+{
+    return resp_put(w, status, ctype, false, body, len);
+}
+
 
 pf_err pf_resp_json(pf_resp *w, int status, cJSON *body)
 {
@@ -531,13 +545,13 @@ pf_err pf_resp_json(pf_resp *w, int status, cJSON *body)
         pf_errbuf eb;
         pf_err err = pf_json_to_msgpack(body, &m, &n, &eb);
         cJSON_Delete(body);
-        return err ? err : resp_set(w, status, "application/msgpack", m, n);
+        return err ? err : resp_put(w, status, "application/msgpack", true, m, n);
     }
     size_t n = 0;
     char *s = body ? pf_json_write(body, &n) : NULL;
     cJSON_Delete(body);
     if (!s) return PF_E_NOMEM;
-    return resp_set(w, status, "application/json; charset=utf-8", s, n);
+    return resp_put(w, status, "application/json; charset=utf-8", true, s, n);
 }
 
 bool pf_resp_msgpack(const pf_resp *w)
@@ -561,7 +575,7 @@ pf_err pf_resp_jw(pf_resp *w, int status, pf_jw *jw)
         free(s);
         return j ? pf_resp_json(w, status, j) : PF_E_NOMEM;
     }
-    return resp_set(w, status, "application/json; charset=utf-8", s, n);
+    return resp_put(w, status, "application/json; charset=utf-8", true, s, n);
 }
 
 pf_err pf_resp_bytes(pf_resp *w, int status, const char *content_type, const void *data, size_t len)
@@ -711,7 +725,7 @@ static enum MHD_Result send_resp(pf_req *r, pf_resp *w)
         r->responded = true;
         return MHD_YES;
     }
-    if (!w->set) resp_set(w, 204, "text/plain", NULL, 0);
+    if (!w->set) resp_put(w, 204, "text/plain", true, NULL, 0);
     if (w->read) {
         pf_resp *held = malloc(sizeof *held);
         if (!held) {
@@ -1108,7 +1122,7 @@ static enum MHD_Result answer_preflight(pf_req *r)
     char allow[96];
     allow_list(allowed, allow, sizeof allow);
     pf_resp w = {0};
-    resp_set(&w, 204, "text/plain", NULL, 0);
+    resp_put(&w, 204, "text/plain", true, NULL, 0);
     pf_resp_header(&w, "Allow", allow);
     if (r->origin && MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Access-Control-Request-Method")) {
         pf_resp_header(&w, "Access-Control-Allow-Methods", allow);
@@ -1128,7 +1142,7 @@ static enum MHD_Result begin(pf_req *r)
     pf_server *s = r->srv;
     pf_errbuf eb = {{0}};
     r->cfg = config_acquire(s);
-    r->want_msgpack = accepts_msgpack(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept"));
+    r->want_msgpack = accepts_msgpack(r->h_accept);
     const char *origin = r->h_origin;
     if (origin) {
         if (!pf_api_origin_allowed(r->cfg, origin))
@@ -1173,10 +1187,9 @@ static enum MHD_Result begin(pf_req *r)
                           "two-factor authentication is required: set it up first (GET /api/auth/setup-2fa)");
 
     /* Body checks that the headers already settle. */
-    const char *cl = r->h_clen, *te = r->h_te;
-    const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    unsigned long long clen = cl ? strtoull(cl, NULL, 10) : 0;
-    bool has_body = clen > 0 || te;
+    const char *ct = r->h_ctype;
+    unsigned long long clen = r->clen;
+    bool has_body = clen > 0 || r->h_te;
     if (rt->body == PF_BODY_MULTIPART) {
         const char *mb = pf_api_config_get(r->cfg, "site.max_file_size_mb", "50");
         unsigned long long mbv = strtoull(mb, NULL, 10);
@@ -1311,6 +1324,40 @@ static enum MHD_Result finish(pf_req *r)
     return send_resp(r, &w);
 }
 
+/* MHD_get_connection_values_n's iterator: notes the headers of pf_req's h_ fields, as lookups would find
+ * them (names compared without case, the first of repeated ones). One pass instead of a scan of the list per
+ * header. */
+static enum MHD_Result header_seen(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                   const char *value, size_t value_size)
+{
+    pf_req *r = cls;
+    const char **slot = NULL;
+    (void)kind, (void)value_size;
+#define IS(name) (key_size == sizeof name - 1 && !strcasecmp(key, name))
+    switch (key_size) {
+    case 6:
+        slot = IS("Origin") ? &r->h_origin : IS("Accept") ? &r->h_accept : NULL;
+        break;
+    case 12:
+        slot = IS(MHD_HTTP_HEADER_CONTENT_TYPE) ? &r->h_ctype : NULL;
+        break;
+    case 13:
+        slot = IS(MHD_HTTP_HEADER_AUTHORIZATION) ? &r->h_auth : NULL;
+        break;
+    case 14:
+        slot = IS(MHD_HTTP_HEADER_CONTENT_LENGTH) ? &r->h_clen : NULL;
+        break;
+    case 17:
+        slot = IS(MHD_HTTP_HEADER_TRANSFER_ENCODING) ? &r->h_te : NULL;
+        break;
+    default:
+        break;
+    }
+#undef IS
+    if (slot && !*slot) *slot = value;
+    return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
@@ -1329,11 +1376,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         client_ip(conn, r->ip, sizeof r->ip);
         *con_cls = r;
         atomic_fetch_add(&s->inflight, 1);
-        /* The headers the dispatcher reads more than once, looked up once. */
-        r->h_clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        r->h_te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-        r->h_origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
-        r->has_body = (r->h_clen && strtoull(r->h_clen, NULL, 10) > 0) || r->h_te;
+        MHD_get_connection_values_n(conn, MHD_HEADER_KIND, header_seen, r);
+        r->clen = r->h_clen ? strtoull(r->h_clen, NULL, 10) : 0;
+        r->has_body = r->clen > 0 || r->h_te;
         r->in_begin = true;
         enum MHD_Result res =
             strlen(url) >= sizeof r->path ? send_error(r, PF_E_NOT_FOUND, "path too long") : begin(r);
