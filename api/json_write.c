@@ -131,6 +131,21 @@ size_t pf__jw_number(char *dst, double d)
             dst[0] = neg ? '-' : dst[0];
             return len;
         }
+        /* Three places (grams and cm³ to the gram and mm³), the same way: with no two-place decimal, the digits
+         * of a three-place one end in a non-zero digit. */
+        uint64_t c3 = (uint64_t)(a * 1000 + 0.5);
+        if (c3 % 10 && (double)c3 / 1000 == a) {
+            uint32_t frac = (uint32_t)(c3 % 1000);
+            uint64_t whole = c3 / 1000;
+            size_t len = neg + (size_t)ndigits(whole) + 4;
+            char *s = dst + len - 2;
+            memcpy(s, digit_pairs + frac % 100 * 2, 2);
+            *--s = (char)('0' + frac / 100);
+            *--s = '.';
+            utoa_end(whole, s);
+            dst[0] = neg ? '-' : dst[0];
+            return len;
+        }
         uint64_t m = (uint64_t)(a * 1e6 + 0.5);
         if ((double)m / 1e6 == a) {
             uint32_t frac = (uint32_t)(m % 1000000); /* not 0: d is not whole */

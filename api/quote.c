@@ -195,11 +195,11 @@ static pf_err quote(pf_req *r, pf_resp *w)
         return pf_errf(EB(r), PF_E_INVALID_FIELD, "infill: must be between 0 and 100");
     if (!isnan(infill)) it.infill_pct = infill;
     bool ship;
-    if (!strcasecmp(fulfillment, "ship") || !strcasecmp(fulfillment, "shipping") ||
-        !strcasecmp(fulfillment, "delivery"))
-        ship = true;
-    else if (!strcasecmp(fulfillment, "pickup"))
+    if (!strcasecmp(fulfillment, "pickup"))
         ship = false;
+    else if (!strcasecmp(fulfillment, "ship") || !strcasecmp(fulfillment, "shipping") ||
+             !strcasecmp(fulfillment, "delivery"))
+        ship = true;
     else
         return pf_errf(EB(r), PF_E_INVALID_FIELD, "fulfillment: must be pickup or ship");
     if (ship && (!zip || !*zip))
