@@ -826,9 +826,11 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     const simde__m256i table = simde_mm256_loadu_si256((const simde__m256i *)(const void *)tab);
     const simde__m256i seven = simde_mm256_set1_epi32(7), one = simde_mm256_set1_epi32(1);
     const simde__m256i izero = simde_mm256_setzero_si256();
+    const simde__m256 v_zero = simde_mm256_setzero_ps();
     simde__m256i bit[PF_RUN_N];
     for (int r = 0; r < PF_RUN_N; r++)
         bit[r] = simde_mm256_set1_epi32(1 << r);
+    long open[PF_RUN_N] = {0}; /* per set: counters holding an unfinished run */
     for (long ry = 0; ry < rh; ry++) {
         const uint8_t *row = cls + (size_t)(ry + y0) * (size_t)nx + x0;
         const float *drow = dist + (size_t)(ry + y0) * (size_t)nx + x0;
@@ -839,31 +841,51 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
             simde__m256i cv = simde_mm256_cvtepu8_epi32(cb);
             simde__m256i fc = simde_mm256_and_si256(simde_mm256_srli_epi32(cv, PF_CELL_FILL_SHIFT), seven);
             if (!all_zero(cv)) {
-                /* the scalar per-cell floats, summed per lane in double */
+                /* the scalar per-cell floats, summed per lane in double (adding a block's zeros is skipped:
+                 * it leaves a double sum as it is) */
                 simde__m256i in = simde_mm256_cmpgt_epi32(cv, izero);
                 area += __builtin_popcount((unsigned)simde_mm256_movemask_ps(simde_mm256_castsi256_ps(in)));
                 simde__m256 d = simde_mm256_sub_ps(simde_mm256_loadu_ps(drow + x), v_shift);
                 simde__m256 a = simde_mm256_sub_ps(d, v_half), b = simde_mm256_add_ps(d, v_half);
                 simde__m256 inf = simde_mm256_castsi256_ps(in);
-                simde__m256 ov[3] = {
-                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_lo, v_ext_hi), v_inv), inf),
-                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_hi, v_int_hi), v_inv), inf),
-                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_fill_lo, v_top), v_inv), inf)};
-                acc_add(&vacc[0], ov[0]);
-                acc_add(&vacc[1], ov[1]);
-                for (int k = 1; k < PF_FILL_N; k++) {
-                    simde__m256 sel =
-                        simde_mm256_castsi256_ps(simde_mm256_cmpeq_epi32(fc, simde_mm256_set1_epi32(k)));
-                    acc_add(&vacc[1 + k], simde_mm256_and_ps(ov[2], sel));
+                simde__m256 w0 =
+                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_lo, v_ext_hi), v_inv), inf);
+                simde__m256 w1 =
+                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_hi, v_int_hi), v_inv), inf);
+                simde__m256 fo =
+                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_fill_lo, v_top), v_inv), inf);
+                if (simde_mm256_movemask_ps(
+                        simde_mm256_cmp_ps(simde_mm256_max_ps(w0, w1), v_zero, SIMDE_CMP_GT_OQ))) {
+                    acc_add(&vacc[0], w0);
+                    acc_add(&vacc[1], w1);
+                }
+                int f0 = simde_mm256_cvtsi256_si32(fc);
+                if (all_zero(simde_mm256_xor_si256(fc, simde_mm256_set1_epi32(f0)))) { /* one class */
+                    if (f0) acc_add(&vacc[1 + f0], fo);
+                } else {
+                    for (int k = 1; k < PF_FILL_N; k++) {
+                        simde__m256 sel =
+                            simde_mm256_castsi256_ps(simde_mm256_cmpeq_epi32(fc, simde_mm256_set1_epi32(k)));
+                        acc_add(&vacc[1 + k], simde_mm256_and_ps(fo, sel));
+                    }
                 }
             }
             simde__m256i sets = simde_mm256_permutevar8x32_epi32(table, fc);
+            /* the sets any lane is in; a set with no lane in it and no open run anywhere is skipped */
+            simde__m256i so = simde_mm256_or_si256(sets, simde_mm256_permute2x128_si256(sets, sets, 1));
+            so = simde_mm256_or_si256(so, simde_mm256_shuffle_epi32(so, 0x4E));
+            so = simde_mm256_or_si256(so, simde_mm256_shuffle_epi32(so, 0xB1));
+            unsigned any = (unsigned)simde_mm256_cvtsi256_si32(so);
             for (int r = 0; r < PF_RUN_N; r++) {
+                if (!(any >> r & 1) && !open[r]) continue;
                 int32_t *ld = len + (size_t)r * stride + base + x;
                 simde__m256i in = simde_mm256_cmpeq_epi32(simde_mm256_and_si256(sets, bit[r]), bit[r]);
                 simde__m256i l = simde_mm256_loadu_si256((const simde__m256i *)(void *)ld);
-                simde__m256i ending = simde_mm256_andnot_si256(in, simde_mm256_cmpgt_epi32(l, izero));
+                simde__m256i live = simde_mm256_cmpgt_epi32(l, izero);
+                simde__m256i ending = simde_mm256_andnot_si256(in, live);
                 int em = simde_mm256_movemask_ps(simde_mm256_castsi256_ps(ending));
+                int sm = simde_mm256_movemask_ps(simde_mm256_castsi256_ps(simde_mm256_andnot_si256(live, in)));
+                open[r] += __builtin_popcount((unsigned)sm) - __builtin_popcount((unsigned)em);
                 if (em) {
                     int32_t lv[8];
                     simde_mm256_storeu_si256((simde__m256i *)(void *)lv, l);
@@ -887,9 +909,9 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
             for (int r = 0; r < PF_RUN_N; r++) {
                 int32_t *ld = len + (size_t)r * stride + base + x;
                 if (set >> r & 1)
-                    (*ld)++;
+                    open[r] += !*ld, (*ld)++;
                 else if (*ld)
-                    end_run(h, r, *ld), *ld = 0;
+                    end_run(h, r, *ld), *ld = 0, open[r]--;
             }
         }
     }

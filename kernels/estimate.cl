@@ -5,6 +5,7 @@
 
 #define SEG 4
 #define NO_SITE 1e30f
+#define EDT_WINDOW_MAX 24 /* largest cap (cells) taken by a windowed minimum, as in engine/backend_simd.c */
 #define CELL_INSIDE 0x80
 #define WALL_EXT 1
 #define WALL_INT 2
@@ -242,6 +243,30 @@ static void edt_row(__global const uchar *mask, uint nx, float cell, float lim, 
     while (!m[hi]) hi--;
     lo = lo > 0 ? lo - 1 : 0;
     hi = hi < (int)nx - 1 ? hi + 1 : hi;
+    float hcell = 0.5f * cell;
+    /* A cap of K cells (lim = K²): a cell's squared distance is min over |t| ≤ K of t² + col(q + t)², exact up to
+     * K² (engine/backend_simd.c's windowed pass, the same values); column distances clamped to K + 1. */
+    int K = lim < 1e29f ? (int)(sqrt(lim) + 0.5f) : 0;
+    if (K > 0 && K <= EDT_WINDOW_MAX) {
+        int far = (K + 1) * (K + 1);
+        for (int q = lo; q <= hi; q++) {
+            float x = fmin(d[q], (float)(K + 1));
+            f[q] = (int)(x * x);
+        }
+        for (int q = lo; q <= hi; q++) {
+            if (!m[q]) {
+                d[q] = 0.0f;
+                continue;
+            }
+            int best = f[q];
+            for (int t = 1; t <= K; t++) {
+                int a = q - t >= lo ? f[q - t] : far, b = q + t <= hi ? f[q + t] : far;
+                best = min(best, min(a, b) + t * t);
+            }
+            d[q] = sqrt((float)min(best, K * K)) * cell - hcell;
+        }
+        return;
+    }
     int k = -1;
     for (int q = lo; q <= hi; q++) {
         if (d[q] >= 1e29f) continue;
@@ -257,7 +282,6 @@ static void edt_row(__global const uchar *mask, uint nx, float cell, float lim, 
         v[k] = q;
         f[k] = (int)fq;
     }
-    float hcell = 0.5f * cell;
     if (k < 0) {
         float far = lim < 1e29f ? sqrt(lim) * cell - hcell : NO_SITE;
         for (int c = lo; c <= hi; c++) d[c] = m[c] ? far : 0.0f;

@@ -510,6 +510,7 @@ Test(backends, opencl_layer_stages_equal_scalar)
     check_layers(backend("opencl"), "overhang.stl", 0.3f, CAP_ESTIMATOR);
     check_layers(backend("opencl"), "gear.stl", 0.2f, CAP_ESTIMATOR);
     check_layers(backend("opencl"), "overhang.stl", 0.3f, CAP_NONE);
+    check_layers(backend("opencl"), "gear.stl", 0.2f, CAP_WIDE);
 }
 
 /* The batch stages (one call per phase and batch of layers, the driver's memory used in place) against the
