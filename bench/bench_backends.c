@@ -61,9 +61,9 @@ static pf_err t_raster(void *ctx, const float *s, size_t n, const pf_grid *g, ui
 {
     TIMED(ST_RASTER, T->in->raster(T->in->ctx, s, n, g, m));
 }
-static pf_err t_edt(void *ctx, const uint8_t *m, const pf_grid *g, float *d)
+static pf_err t_edt(void *ctx, const uint8_t *m, const pf_grid *g, uint32_t cap, float *d)
 {
-    TIMED(ST_EDT, T->in->edt(T->in->ctx, m, g, d));
+    TIMED(ST_EDT, T->in->edt(T->in->ctx, m, g, cap, d));
 }
 static pf_err t_classify(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t l, size_t nl,
                          const float *const d[7], const float *mt, const float *mb, const uint8_t *b,
@@ -98,10 +98,10 @@ static pf_err t_raster_b(void *ctx, void *b, const pf_grid *g, const float *s, c
 {
     TIMED(ST_RASTER, T->in->raster_batch(T->in->ctx, b, g, s, o, c, n, ls, m));
 }
-static pf_err t_edt_b(void *ctx, void *b, const pf_grid *g, size_t n, const uint8_t *const *m,
-                      float *const *d)
+static pf_err t_edt_b(void *ctx, void *b, const pf_grid *g, uint32_t cap, size_t n,
+                      const uint8_t *const *m, float *const *d)
 {
-    TIMED(ST_EDT, T->in->edt_batch(T->in->ctx, b, g, n, m, d));
+    TIMED(ST_EDT, T->in->edt_batch(T->in->ctx, b, g, cap, n, m, d));
 }
 static pf_err t_margin_b(void *ctx, void *b, const pf_grid *g, const pf_classify_params *p, size_t nl,
                          size_t n, const uint32_t *ls, const float *const *w, float *const *mt,

@@ -3,6 +3,7 @@
 #ifndef PF_BACKEND_H
 #define PF_BACKEND_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -108,6 +109,32 @@ typedef struct pf_layer_cells {
     float run_area[PF_RUN_N][PF_HIST_BINS]; /* mm² per length bin */
 } pf_layer_cells;
 
+/* Distance caps. Whatever reads a layer's distance field compares it with thresholds of about one shell
+ * width (pf_classify_params: the wall bands, the fill boundary, the sparse-width probe, the shell opening),
+ * and a margin field only with the 3 mm margin; reduce reads d ± cell/2. So a field may stop at a cap a cell
+ * beyond the largest such threshold: every class and sum is the same as with exact distances, and the edt
+ * stage need not look farther than the cap (the SIMD backend then takes a windowed minimum instead of the
+ * full transform). Every backend clamps the same way, so fields stay equal across backends. */
+static inline uint32_t pf_edt_cap_cells(float mm, float cell)
+{
+    return (uint32_t)ceilf(mm / cell + 0.5f) + 1; /* cap·cell − cell/2 ≥ mm + cell */
+}
+
+/* The cap of a layer's distance field (edt of the layer's mask). */
+static inline uint32_t pf_edt_cap_main(const pf_classify_params *p, float cell)
+{
+    float mm = fmaxf(p->int_hi, p->fill_print_lo);
+    mm = fmaxf(mm, p->fill_lo + fmaxf(p->shell_min_width, 0.5f * p->sparse_min_width));
+    mm = fmaxf(mm, p->l0_shift + fmaxf(p->l0_int_hi, p->l0_fill_lo));
+    return pf_edt_cap_cells(mm, cell);
+}
+
+/* The cap of a top / bottom margin field (edt of a seed mask). */
+static inline uint32_t pf_edt_cap_margin(const pf_classify_params *p, float cell)
+{
+    return pf_edt_cap_cells(p->margin, cell);
+}
+
 /* Lower edge of histogram bin b (mm); pf_hist_edge(0) = 0. */
 static inline float pf_hist_edge(int b)
 {
@@ -172,8 +199,9 @@ typedef struct pf_backend {
     pf_err (*raster)(void *ctx, const float *segs, size_t nsegs, const pf_grid *g, uint8_t *mask);
     /* Stage 4. Exact Euclidean distance from each cell centre with mask ≠ 0 to the nearest centre with
      * mask = 0, minus cell/2 (≈ distance to the contour), in mm; cells with mask = 0 get 0. If no cell is 0,
-     * distances are 1e30. */
-    pf_err (*edt)(void *ctx, const uint8_t *mask, const pf_grid *g, float *dist);
+     * distances are 1e30. cap > 0 (cells) clamps the squared distance in cells to at most cap² before the
+     * square root, so cells farther than cap get cap·cell − cell/2 (see pf_edt_cap_main); 0: no cap. */
+    pf_err (*edt)(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t cap, float *dist);
     /* Stage 5. Classifies layer `layer` of `nlayers`. A cell gets a fill class when any part of it reaches
      * the fill region (d + cell/2 > fill_print_lo); vertical shells need the layer above/below to recede by
      * at least shell_min_width (PrusaSlicer's opening of the shell removes narrower bands). dist[k], k =
@@ -210,16 +238,16 @@ typedef struct pf_backend {
      * Each batch stage runs its per-layer stage for n layers; the i-th layer's arguments are the i-th entries
      * of the arrays (windows: win[7·i … 7·i + 6], NULL where a layer does not exist). raster_batch: layer
      * layers[i]'s segments are counts[layers[i]] at segs + PF_SEG_FLOATS·offs[layers[i]]. margin_batch:
-     * margin_seeds, then edt of the seeds into mtop[i] / mbot[i] when there are any (ht[i] / hb[i] = 1; else
-     * 0 and the field is not written). classify_batch: the layers in the given order (below[i] may be out[i −
-     * 1]; NULL on layer 0; mt[i] / mb[i] NULL when the layer has no such seeds). reduce_batch: parity
-     * layers[i] & 1, into *out[i]. */
+     * margin_seeds, then edt of the seeds (cap pf_edt_cap_margin) into mtop[i] / mbot[i] when there are any
+     * (ht[i] / hb[i] = 1; else 0 and the field is not written). classify_batch: the layers in the given order
+     * (below[i] may be out[i − 1]; NULL on layer 0; mt[i] / mb[i] NULL when the layer has no such seeds).
+     * reduce_batch: parity layers[i] & 1, into *out[i]. */
     pf_err (*batch_open)(void *ctx, void *mem, size_t len, void **batch);
     void (*batch_close)(void *ctx, void *batch);
     pf_err (*raster_batch)(void *ctx, void *batch, const pf_grid *g, const float *segs, const uint32_t *offs,
                            const uint32_t *counts, size_t n, const uint32_t *layers, uint8_t *const *masks);
-    pf_err (*edt_batch)(void *ctx, void *batch, const pf_grid *g, size_t n, const uint8_t *const *masks,
-                        float *const *dists);
+    pf_err (*edt_batch)(void *ctx, void *batch, const pf_grid *g, uint32_t cap, size_t n,
+                        const uint8_t *const *masks, float *const *dists);
     pf_err (*margin_batch)(void *ctx, void *batch, const pf_grid *g, const pf_classify_params *p,
                            size_t nlayers, size_t n, const uint32_t *layers, const float *const *win,
                            float *const *mtop, float *const *mbot, uint8_t *ht, uint8_t *hb);

@@ -301,7 +301,13 @@ done:
 
 /* ---- stage 4 ---- */
 
-static pf_err cl_edt(void *ctx, const uint8_t *mask, const pf_grid *g, float *dist)
+/* The squared-distance limit the edt kernels clamp to for a cap in cells (0: none). */
+static cl_float edt_lim(uint32_t cap)
+{
+    return cap ? (cl_float)cap * (cl_float)cap : 1e30f;
+}
+
+static pf_err cl_edt(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t cap, float *dist)
 {
     cl_ctx *c = ctx;
     pf_err err = PF_E_DEVICE;
@@ -309,7 +315,7 @@ static pf_err cl_edt(void *ctx, const uint8_t *mask, const pf_grid *g, float *di
     size_t n = (size_t)g->nx * g->ny;
     cl_mem mk, d, v, f;
     cl_uint nx = g->nx, ny = g->ny;
-    cl_float cell = g->cell;
+    cl_float cell = g->cell, lim = edt_lim(cap);
     NEED(mk, B_MASK, n);
     NEED(d, B_DIST, n * sizeof(float));
     NEED(v, B_V, n * sizeof(cl_int));
@@ -324,9 +330,10 @@ static pf_err cl_edt(void *ctx, const uint8_t *mask, const pf_grid *g, float *di
     ARG(K_EDTR, 1, nx);
     ARG(K_EDTR, 2, ny);
     ARG(K_EDTR, 3, cell);
-    ARG(K_EDTR, 4, d);
-    ARG(K_EDTR, 5, v);
-    ARG(K_EDTR, 6, f);
+    ARG(K_EDTR, 4, lim);
+    ARG(K_EDTR, 5, d);
+    ARG(K_EDTR, 6, v);
+    ARG(K_EDTR, 7, f);
     CK(run(c, K_EDTR, ny));
     CK(get(c, d, dist, n * sizeof(float)));
     err = PF_E_OK;
@@ -800,10 +807,11 @@ done:
 
 /* EDT of n masks (src: the batch memory or the seed buffer; t: n pairs of source and field offsets, already
  * in tb on the queue). Caller holds the lock and has given the memory to the device. */
-static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, cl_mem src, cl_mem tb, size_t n)
+static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, uint32_t cap, cl_mem src, cl_mem tb,
+                          size_t n)
 {
     cl_uint nl = (cl_uint)n, nx = g->nx, ny = g->ny;
-    cl_float cell = g->cell;
+    cl_float cell = g->cell, lim = edt_lim(cap);
     size_t ncell = (size_t)g->nx * g->ny;
     cl_mem v = grow(c, &b->buf[X_V], &b->size[X_V], n * ncell * sizeof(cl_int)),
            f = grow(c, &b->buf[X_F], &b->size[X_F], n * ncell * sizeof(cl_int));
@@ -819,14 +827,14 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, cl_mem src, 
     if ((st = clSetKernelArg(kr, 0, sizeof src, &src)) || (st = clSetKernelArg(kr, 1, sizeof tb, &tb)) ||
         (st = clSetKernelArg(kr, 2, sizeof nl, &nl)) || (st = clSetKernelArg(kr, 3, sizeof nx, &nx)) ||
         (st = clSetKernelArg(kr, 4, sizeof ny, &ny)) || (st = clSetKernelArg(kr, 5, sizeof cell, &cell)) ||
-        (st = clSetKernelArg(kr, 6, sizeof b->mem, &b->mem)) || (st = clSetKernelArg(kr, 7, sizeof v, &v)) ||
-        (st = clSetKernelArg(kr, 8, sizeof f, &f)))
+        (st = clSetKernelArg(kr, 6, sizeof lim, &lim)) || (st = clSetKernelArg(kr, 7, sizeof b->mem, &b->mem)) ||
+        (st = clSetKernelArg(kr, 8, sizeof v, &v)) || (st = clSetKernelArg(kr, 9, sizeof f, &f)))
         return st;
     return run_b(c, b, K_EDTR_B, n * ny);
 }
 
-static pf_err cl_edt_batch(void *ctx, void *batch, const pf_grid *g, size_t n, const uint8_t *const *masks,
-                           float *const *dists)
+static pf_err cl_edt_batch(void *ctx, void *batch, const pf_grid *g, uint32_t cap, size_t n,
+                           const uint8_t *const *masks, float *const *dists)
 {
     cl_ctx *c = ctx;
     cl_batch *b = batch;
@@ -845,7 +853,7 @@ static pf_err cl_edt_batch(void *ctx, void *batch, const pf_grid *g, size_t n, c
     BNEED(tb, X_TAB, 2 * n * sizeof *t);
     CK(to_device(c, b));
     CK(put_table(c, tb, t, 2 * n));
-    CK(edt_enqueue(c, b, g, b->mem, tb, n));
+    CK(edt_enqueue(c, b, g, cap, b->mem, tb, n));
     CK(to_host(c, b));
     err = PF_E_OK;
 done:
@@ -922,7 +930,7 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
     if (ne) {
         BNEED(tb2, X_TAB2, 2 * ne * sizeof *t2);
         CK(put_table(c, tb2, t2, 2 * ne));
-        CK(edt_enqueue(c, b, g, sd, tb2, ne));
+        CK(edt_enqueue(c, b, g, pf_edt_cap_margin(p, g->cell), sd, tb2, ne));
     }
     CK(to_host(c, b));
     for (size_t i = 0; i < n; i++) { /* out-params on success only */

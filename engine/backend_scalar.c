@@ -200,7 +200,7 @@ static void edt_1d(const float *f, size_t n, float *d, int *v, double *z)
     }
 }
 
-static pf_err scalar_edt(void *ctx, const uint8_t *mask, const pf_grid *g, float *dist)
+static pf_err scalar_edt(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t cap, float *dist)
 {
     (void)ctx;
     size_t nx = g->nx, ny = g->ny, m = nx > ny ? nx : ny;
@@ -232,11 +232,12 @@ static pf_err scalar_edt(void *ctx, const uint8_t *mask, const pf_grid *g, float
             for (size_t r = 0; r < hgt; r++)
                 dist[(r + y0) * nx + c] = d[r];
         }
-        float cell = g->cell, half = 0.5f * g->cell;
+        float cell = g->cell, half = 0.5f * g->cell, lim = cap ? (float)cap * (float)cap : 1e30f;
         for (long r = y0; r <= y1; r++)
             for (long c = x0; c <= x1; c++) {
                 size_t i = (size_t)r * nx + c;
-                dist[i] = mask[i] ? (dist[i] >= 1e29f ? 1e30f : sqrtf(dist[i]) * cell - half) : 0.0f;
+                float sq = fminf(dist[i], lim);
+                dist[i] = mask[i] ? (sq >= 1e29f ? 1e30f : sqrtf(sq) * cell - half) : 0.0f;
             }
     }
     err = PF_E_OK;

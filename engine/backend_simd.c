@@ -310,28 +310,14 @@ static inline simde__m256 mask8(const uint8_t *m)
         simde_mm256_cmpgt_epi32(simde_mm256_cvtepu8_epi32(mb), simde_mm256_setzero_si256()));
 }
 
-static pf_err ISA(edt)(void *ctx, const uint8_t *mask, const pf_grid *g, float *dist)
+/* Column pass over the rectangle x0..x1 × y0..y1 of the grid: dist gets, for every cell, the distance in
+ * cells along its column to the nearest outside cell (NO_SITE-based when there is none): two vectorizable
+ * sweeps over whole rows. */
+static void edt_columns(const uint8_t *mask, long nx, long x0, long x1, long y0, long y1, float *dist)
 {
-    (void)ctx;
-    long nx = g->nx, ny = g->ny, x0, x1, y0, y1;
-    memset(dist, 0, (size_t)nx * (size_t)ny * sizeof *dist);
-    if (!nonzero_rect(mask, nx, ny, &x0, &x1, &y0, &y1)) return PF_E_OK;
-    if (x0 > 0) x0--;
-    if (y0 > 0) y0--;
-    if (x1 < nx - 1) x1++;
-    if (y1 < ny - 1) y1++;
     size_t w = (size_t)(x1 - x0 + 1);
-    float *f = malloc(w * sizeof *f);
-    double *z = malloc((w + 1) * sizeof *z);
-    int *v = malloc((w + 1) * sizeof *v);
-    if (!f || !z || !v) {
-        free(f);
-        free(z);
-        free(v);
-        return PF_E_NOMEM;
-    }
     const simde__m256 one = simde_mm256_set1_ps(1.0f), big = simde_mm256_set1_ps(NO_SITE);
-    const simde__m256 zero = simde_mm256_setzero_ps(), lim = simde_mm256_set1_ps(1e29f);
+    const simde__m256 zero = simde_mm256_setzero_ps();
     /* down: g = mask ? g(row above) + 1 : 0, starting from "no site" */
     for (long r = y0; r <= y1; r++) {
         const uint8_t *m = mask + r * nx + x0;
@@ -357,33 +343,147 @@ static pf_err ISA(edt)(void *ctx, const uint8_t *mask, const pf_grid *g, float *
         for (; c < w; c++)
             d[c] = fminf(d[c], dn[c] + 1.0f);
     }
-    const simde__m256 cell = simde_mm256_set1_ps(g->cell), half = simde_mm256_set1_ps(0.5f * g->cell);
+}
+
+/* Squared distances in cells → the field's mm (the scalar backend's final step, with its clamp to lim). */
+static inline simde__m256 edt_mm(simde__m256 sq, simde__m256 lim, simde__m256 cell, simde__m256 half,
+                                 const uint8_t *m)
+{
+    const simde__m256 big = simde_mm256_set1_ps(NO_SITE), nolim = simde_mm256_set1_ps(1e29f);
+    sq = simde_mm256_min_ps(sq, lim);
+    simde__m256 nosite = simde_mm256_cmp_ps(sq, nolim, SIMDE_CMP_GE_OQ);
+    simde__m256 dd = simde_mm256_sub_ps(simde_mm256_mul_ps(simde_mm256_sqrt_ps(sq), cell), half);
+    dd = simde_mm256_blendv_ps(dd, big, nosite);
+    return simde_mm256_blendv_ps(simde_mm256_setzero_ps(), dd, mask8(m));
+}
+
+static inline float edt_mm1(float sq, float lim, float cell, uint8_t m)
+{
+    sq = fminf(sq, lim);
+    return m ? (sq >= 1e29f ? NO_SITE : sqrtf(sq) * cell - 0.5f * cell) : 0.0f;
+}
+
+/* Largest cap the windowed row pass takes; beyond it (a profile with many perimeters on a fine grid) the
+ * exact row transform and a clamp cost less. */
+#define EDT_WINDOW_MAX 24
+
+/* Exact transform: FH lower envelope along each row of the squared column distances, fused with the square
+ * root; squared distances over lim are clamped first. */
+static pf_err edt_rows_exact(const uint8_t *mask, const pf_grid *g, long x0, long x1, long y0, long y1,
+                             float lim, float *dist)
+{
+    long nx = g->nx;
+    size_t w = (size_t)(x1 - x0 + 1);
+    float *f = malloc(w * sizeof *f);
+    double *z = malloc((w + 1) * sizeof *z);
+    int *v = malloc((w + 1) * sizeof *v);
+    if (!f || !z || !v) {
+        free(f);
+        free(z);
+        free(v);
+        return PF_E_NOMEM;
+    }
+    const simde__m256 big = simde_mm256_set1_ps(NO_SITE), nolim = simde_mm256_set1_ps(1e29f);
+    const simde__m256 cell = simde_mm256_set1_ps(g->cell), half = simde_mm256_set1_ps(0.5f * g->cell),
+                      vlim = simde_mm256_set1_ps(lim);
     for (long r = y0; r <= y1; r++) {
         float *d = dist + r * nx + x0;
         const uint8_t *m = mask + r * nx + x0;
         size_t c = 0;
         for (; c + 8 <= w; c += 8) { /* square the column distances */
             simde__m256 x = simde_mm256_loadu_ps(d + c);
-            simde__m256 nosite = simde_mm256_cmp_ps(x, lim, SIMDE_CMP_GE_OQ);
+            simde__m256 nosite = simde_mm256_cmp_ps(x, nolim, SIMDE_CMP_GE_OQ);
             simde_mm256_storeu_ps(f + c, simde_mm256_blendv_ps(simde_mm256_mul_ps(x, x), big, nosite));
         }
         for (; c < w; c++)
             f[c] = d[c] >= 1e29f ? NO_SITE : d[c] * d[c];
         edt_1d(f, w, d, v, z);
-        for (c = 0; c + 8 <= w; c += 8) { /* mask ? (no site ? 1e30 : √d·cell − cell/2) : 0 */
-            simde__m256 x = simde_mm256_loadu_ps(d + c);
-            simde__m256 nosite = simde_mm256_cmp_ps(x, lim, SIMDE_CMP_GE_OQ);
-            simde__m256 dd = simde_mm256_sub_ps(simde_mm256_mul_ps(simde_mm256_sqrt_ps(x), cell), half);
-            dd = simde_mm256_blendv_ps(dd, big, nosite);
-            simde_mm256_storeu_ps(d + c, simde_mm256_blendv_ps(zero, dd, mask8(m + c)));
-        }
+        for (c = 0; c + 8 <= w; c += 8)
+            simde_mm256_storeu_ps(d + c, edt_mm(simde_mm256_loadu_ps(d + c), vlim, cell, half, m + c));
         for (; c < w; c++)
-            d[c] = m[c] ? (d[c] >= 1e29f ? NO_SITE : sqrtf(d[c]) * g->cell - 0.5f * g->cell) : 0.0f;
+            d[c] = edt_mm1(d[c], lim, g->cell, m[c]);
     }
     free(f);
     free(z);
     free(v);
     return PF_E_OK;
+}
+
+/* Capped transform: a cell's squared distance is min over |t| ≤ cap of t² + col(x + t)², which is exact
+ * whenever the true distance is at most cap (its nearest outside cell is then within cap columns) and over
+ * cap² otherwise, so after the clamp it equals the exact transform's. 2·cap + 1 candidates per cell, 8 cells
+ * per instruction, no divisions. Column distances are clamped to cap + 1 first, which changes no minimum
+ * under the clamp. */
+static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, long x1, long y0, long y1,
+                              uint32_t cap, float *dist)
+{
+    long nx = g->nx, K = (long)cap;
+    size_t w = (size_t)(x1 - x0 + 1);
+    float *buf = malloc((w + 2 * (size_t)K + 16) * sizeof *buf);
+    if (!buf) return PF_E_NOMEM;
+    float *f = buf + K, lim = (float)K * (float)K, far = (float)(K + 1) * (float)(K + 1);
+    for (long t = 0; t < K; t++)
+        buf[t] = far;
+    for (size_t c = w; c < w + (size_t)K + 16; c++)
+        f[c] = far;
+    float tt[EDT_WINDOW_MAX + 1];
+    for (long t = 0; t <= K; t++)
+        tt[t] = (float)(t * t);
+    const simde__m256 cell = simde_mm256_set1_ps(g->cell), half = simde_mm256_set1_ps(0.5f * g->cell),
+                      vlim = simde_mm256_set1_ps(lim), kc = simde_mm256_set1_ps((float)(K + 1));
+    for (long r = y0; r <= y1; r++) {
+        float *d = dist + r * nx + x0;
+        const uint8_t *m = mask + r * nx + x0;
+        size_t c = 0;
+        for (; c + 8 <= w; c += 8) {
+            simde__m256 x = simde_mm256_min_ps(simde_mm256_loadu_ps(d + c), kc);
+            simde_mm256_storeu_ps(f + c, simde_mm256_mul_ps(x, x));
+        }
+        for (; c < w; c++) {
+            float x = fminf(d[c], (float)(K + 1));
+            f[c] = x * x;
+        }
+        for (c = 0; c < w; c += 8) {
+            size_t nc = w - c < 8 ? w - c : 8;
+            uint64_t any = 0;
+            memcpy(&any, m + c, nc);
+            if (!any) { /* all outside: 0 */
+                memset(d + c, 0, nc * sizeof *d);
+                continue;
+            }
+            simde__m256 acc = simde_mm256_loadu_ps(f + c);
+            for (long t = 1; t <= K; t++) {
+                simde__m256 lr =
+                    simde_mm256_min_ps(simde_mm256_loadu_ps(f + c - t), simde_mm256_loadu_ps(f + c + t));
+                acc = simde_mm256_min_ps(acc, simde_mm256_add_ps(lr, simde_mm256_set1_ps(tt[t])));
+            }
+            if (nc == 8) {
+                simde_mm256_storeu_ps(d + c, edt_mm(acc, vlim, cell, half, m + c));
+            } else {
+                float sq[8];
+                simde_mm256_storeu_ps(sq, acc);
+                for (size_t k = 0; k < nc; k++)
+                    d[c + k] = edt_mm1(sq[k], lim, g->cell, m[c + k]);
+            }
+        }
+    }
+    free(buf);
+    return PF_E_OK;
+}
+
+static pf_err ISA(edt)(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t cap, float *dist)
+{
+    (void)ctx;
+    long nx = g->nx, ny = g->ny, x0, x1, y0, y1;
+    memset(dist, 0, (size_t)nx * (size_t)ny * sizeof *dist);
+    if (!nonzero_rect(mask, nx, ny, &x0, &x1, &y0, &y1)) return PF_E_OK;
+    if (x0 > 0) x0--;
+    if (y0 > 0) y0--;
+    if (x1 < nx - 1) x1++;
+    if (y1 < ny - 1) y1++;
+    edt_columns(mask, nx, x0, x1, y0, y1, dist);
+    if (cap && cap <= EDT_WINDOW_MAX) return edt_rows_window(mask, g, x0, x1, y0, y1, cap, dist);
+    return edt_rows_exact(mask, g, x0, x1, y0, y1, cap ? (float)cap * (float)cap : 1e30f, dist);
 }
 
 /* ---- stage 5: margin seeds and classify (8 cells per instruction) ---- */
@@ -726,9 +826,11 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     const simde__m256i table = simde_mm256_loadu_si256((const simde__m256i *)(const void *)tab);
     const simde__m256i seven = simde_mm256_set1_epi32(7), one = simde_mm256_set1_epi32(1);
     const simde__m256i izero = simde_mm256_setzero_si256();
+    const simde__m256 v_zero = simde_mm256_setzero_ps();
     simde__m256i bit[PF_RUN_N];
     for (int r = 0; r < PF_RUN_N; r++)
         bit[r] = simde_mm256_set1_epi32(1 << r);
+    long open[PF_RUN_N] = {0}; /* per set: counters holding an unfinished run */
     for (long ry = 0; ry < rh; ry++) {
         const uint8_t *row = cls + (size_t)(ry + y0) * (size_t)nx + x0;
         const float *drow = dist + (size_t)(ry + y0) * (size_t)nx + x0;
@@ -739,31 +841,51 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
             simde__m256i cv = simde_mm256_cvtepu8_epi32(cb);
             simde__m256i fc = simde_mm256_and_si256(simde_mm256_srli_epi32(cv, PF_CELL_FILL_SHIFT), seven);
             if (!all_zero(cv)) {
-                /* the scalar per-cell floats, summed per lane in double */
+                /* the scalar per-cell floats, summed per lane in double (adding a block's zeros is skipped:
+                 * it leaves a double sum as it is) */
                 simde__m256i in = simde_mm256_cmpgt_epi32(cv, izero);
                 area += __builtin_popcount((unsigned)simde_mm256_movemask_ps(simde_mm256_castsi256_ps(in)));
                 simde__m256 d = simde_mm256_sub_ps(simde_mm256_loadu_ps(drow + x), v_shift);
                 simde__m256 a = simde_mm256_sub_ps(d, v_half), b = simde_mm256_add_ps(d, v_half);
                 simde__m256 inf = simde_mm256_castsi256_ps(in);
-                simde__m256 ov[3] = {
-                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_lo, v_ext_hi), v_inv), inf),
-                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_hi, v_int_hi), v_inv), inf),
-                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_fill_lo, v_top), v_inv), inf)};
-                acc_add(&vacc[0], ov[0]);
-                acc_add(&vacc[1], ov[1]);
-                for (int k = 1; k < PF_FILL_N; k++) {
-                    simde__m256 sel =
-                        simde_mm256_castsi256_ps(simde_mm256_cmpeq_epi32(fc, simde_mm256_set1_epi32(k)));
-                    acc_add(&vacc[1 + k], simde_mm256_and_ps(ov[2], sel));
+                simde__m256 w0 =
+                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_lo, v_ext_hi), v_inv), inf);
+                simde__m256 w1 =
+                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_hi, v_int_hi), v_inv), inf);
+                simde__m256 fo =
+                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_fill_lo, v_top), v_inv), inf);
+                if (simde_mm256_movemask_ps(
+                        simde_mm256_cmp_ps(simde_mm256_max_ps(w0, w1), v_zero, SIMDE_CMP_GT_OQ))) {
+                    acc_add(&vacc[0], w0);
+                    acc_add(&vacc[1], w1);
+                }
+                int f0 = simde_mm256_cvtsi256_si32(fc);
+                if (all_zero(simde_mm256_xor_si256(fc, simde_mm256_set1_epi32(f0)))) { /* one class */
+                    if (f0) acc_add(&vacc[1 + f0], fo);
+                } else {
+                    for (int k = 1; k < PF_FILL_N; k++) {
+                        simde__m256 sel =
+                            simde_mm256_castsi256_ps(simde_mm256_cmpeq_epi32(fc, simde_mm256_set1_epi32(k)));
+                        acc_add(&vacc[1 + k], simde_mm256_and_ps(fo, sel));
+                    }
                 }
             }
             simde__m256i sets = simde_mm256_permutevar8x32_epi32(table, fc);
+            /* the sets any lane is in; a set with no lane in it and no open run anywhere is skipped */
+            simde__m256i so = simde_mm256_or_si256(sets, simde_mm256_permute2x128_si256(sets, sets, 1));
+            so = simde_mm256_or_si256(so, simde_mm256_shuffle_epi32(so, 0x4E));
+            so = simde_mm256_or_si256(so, simde_mm256_shuffle_epi32(so, 0xB1));
+            unsigned any = (unsigned)simde_mm256_cvtsi256_si32(so);
             for (int r = 0; r < PF_RUN_N; r++) {
+                if (!(any >> r & 1) && !open[r]) continue;
                 int32_t *ld = len + (size_t)r * stride + base + x;
                 simde__m256i in = simde_mm256_cmpeq_epi32(simde_mm256_and_si256(sets, bit[r]), bit[r]);
                 simde__m256i l = simde_mm256_loadu_si256((const simde__m256i *)(void *)ld);
-                simde__m256i ending = simde_mm256_andnot_si256(in, simde_mm256_cmpgt_epi32(l, izero));
+                simde__m256i live = simde_mm256_cmpgt_epi32(l, izero);
+                simde__m256i ending = simde_mm256_andnot_si256(in, live);
                 int em = simde_mm256_movemask_ps(simde_mm256_castsi256_ps(ending));
+                int sm = simde_mm256_movemask_ps(simde_mm256_castsi256_ps(simde_mm256_andnot_si256(live, in)));
+                open[r] += __builtin_popcount((unsigned)sm) - __builtin_popcount((unsigned)em);
                 if (em) {
                     int32_t lv[8];
                     simde_mm256_storeu_si256((simde__m256i *)(void *)lv, l);
@@ -787,9 +909,9 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
             for (int r = 0; r < PF_RUN_N; r++) {
                 int32_t *ld = len + (size_t)r * stride + base + x;
                 if (set >> r & 1)
-                    (*ld)++;
+                    open[r] += !*ld, (*ld)++;
                 else if (*ld)
-                    end_run(h, r, *ld), *ld = 0;
+                    end_run(h, r, *ld), *ld = 0, open[r]--;
             }
         }
     }

@@ -345,6 +345,7 @@ typedef struct drive {
     const pf_backend *be;          /* the stages */
     const pf_grid *g;              /* the grid of every layer */
     const pf_classify_params *cp;  /* classify's thresholds */
+    uint32_t cap, cap_margin;      /* edt caps of the layers' and the margins' fields (pf_edt_cap_*) */
     size_t nl;                     /* layers */
     size_t stride;                 /* cells from one layer's slot to the next (the grid's, rounded up) */
     const float *segs;             /* every layer's segments */
@@ -400,8 +401,8 @@ static pf_err margin(drive *d, size_t l, unsigned tid)
     int ht = 0, hb = 0;
     pf_err err;
     if ((err = be->margin_seeds(be->ctx, d->g, d->cp, l, d->nl, win, stop, sbot, &ht, &hb))) return err;
-    if (ht && (err = be->edt(be->ctx, stop, d->g, d->mtop + s * d->stride))) return err;
-    if (hb && (err = be->edt(be->ctx, sbot, d->g, d->mbot + s * d->stride))) return err;
+    if (ht && (err = be->edt(be->ctx, stop, d->g, d->cap_margin, d->mtop + s * d->stride))) return err;
+    if (hb && (err = be->edt(be->ctx, sbot, d->g, d->cap_margin, d->mbot + s * d->stride))) return err;
     d->ht[s] = (uint8_t)ht;
     d->hb[s] = (uint8_t)hb;
     return PF_E_OK;
@@ -415,7 +416,7 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
         return be->raster(be->ctx, d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l], d->g,
                           mask_of(d, l));
     case PH_EDT:
-        return be->edt(be->ctx, mask_of(d, l), d->g, dist_of(d, l));
+        return be->edt(be->ctx, mask_of(d, l), d->g, d->cap, dist_of(d, l));
     case PH_MARGIN:
         return margin(d, l, tid);
     default:
@@ -670,6 +671,8 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     drive d = {.be = be,
                .g = g,
                .cp = cp,
+               .cap = pf_edt_cap_main(cp, g->cell),
+               .cap_margin = pf_edt_cap_margin(cp, g->cell),
                .nl = nl,
                .segs = segs,
                .offs = offs,
@@ -744,7 +747,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                 ba.cm[i] = mask_of(&d, items[i]);
                 ba.f[i] = dist_of(&d, items[i]);
             }
-            err = be->edt_batch(be->ctx, bt, g, n, ba.cm, ba.f);
+            err = be->edt_batch(be->ctx, bt, g, d.cap, n, ba.cm, ba.f);
         } else {
             err = drive_phase(&d, t, PH_EDT, items, n);
         }

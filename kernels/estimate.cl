@@ -5,6 +5,7 @@
 
 #define SEG 4
 #define NO_SITE 1e30f
+#define EDT_WINDOW_MAX 24 /* largest cap (cells) taken by a windowed minimum, as in engine/backend_simd.c */
 #define CELL_INSIDE 0x80
 #define WALL_EXT 1
 #define WALL_INT 2
@@ -220,14 +221,15 @@ static void edt_column(__global const uchar *mask, uint nx, uint ny, uint c, __g
 
 /* Row r of g (linear column distances) → distances in mm. Site q's parabola is (x − q)² + f(q), f(q) = g(q)². The
  * envelope keeps sites v[0..k] (scratch rows vv, ff of nx entries); the boundary between neighbours a < b lies at
- * (f(b) + b² − f(a) − a²) / (2(b − a)), compared as a fraction. */
+ * (f(b) + b² − f(a) − a²) / (2(b − a)), compared as a fraction. Squared distances are clamped to lim (the cap²
+ * of engine/backend.h's edt, or 1e30 for none) before the square root. */
 static long bnum(int a, long fa, int b, long fb)
 {
     return fb + (long)b * b - fa - (long)a * a;
 }
 
-static void edt_row(__global const uchar *mask, uint nx, float cell, uint r, __global float *g, __global int *vv,
-                    __global int *ff)
+static void edt_row(__global const uchar *mask, uint nx, float cell, float lim, uint r, __global float *g,
+                    __global int *vv, __global int *ff)
 {
     __global float *d = g + (size_t)r * nx;
     __global const uchar *m = mask + (size_t)r * nx;
@@ -241,6 +243,30 @@ static void edt_row(__global const uchar *mask, uint nx, float cell, uint r, __g
     while (!m[hi]) hi--;
     lo = lo > 0 ? lo - 1 : 0;
     hi = hi < (int)nx - 1 ? hi + 1 : hi;
+    float hcell = 0.5f * cell;
+    /* A cap of K cells (lim = K²): a cell's squared distance is min over |t| ≤ K of t² + col(q + t)², exact up to
+     * K² (engine/backend_simd.c's windowed pass, the same values); column distances clamped to K + 1. */
+    int K = lim < 1e29f ? (int)(sqrt(lim) + 0.5f) : 0;
+    if (K > 0 && K <= EDT_WINDOW_MAX) {
+        int far = (K + 1) * (K + 1);
+        for (int q = lo; q <= hi; q++) {
+            float x = fmin(d[q], (float)(K + 1));
+            f[q] = (int)(x * x);
+        }
+        for (int q = lo; q <= hi; q++) {
+            if (!m[q]) {
+                d[q] = 0.0f;
+                continue;
+            }
+            int best = f[q];
+            for (int t = 1; t <= K; t++) {
+                int a = q - t >= lo ? f[q - t] : far, b = q + t <= hi ? f[q + t] : far;
+                best = min(best, min(a, b) + t * t);
+            }
+            d[q] = sqrt((float)min(best, K * K)) * cell - hcell;
+        }
+        return;
+    }
     int k = -1;
     for (int q = lo; q <= hi; q++) {
         if (d[q] >= 1e29f) continue;
@@ -257,15 +283,15 @@ static void edt_row(__global const uchar *mask, uint nx, float cell, uint r, __g
         f[k] = (int)fq;
     }
     if (k < 0) {
-        for (int c = lo; c <= hi; c++) d[c] = m[c] ? NO_SITE : 0.0f;
+        float far = lim < 1e29f ? sqrt(lim) * cell - hcell : NO_SITE;
+        for (int c = lo; c <= hi; c++) d[c] = m[c] ? far : 0.0f;
         return;
     }
-    float hcell = 0.5f * cell;
     int j = 0;
     for (int q = lo; q <= hi; q++) {
         while (j < k && bnum(v[j], f[j], v[j + 1], f[j + 1]) < (long)q * 2 * (long)(v[j + 1] - v[j])) j++;
         float dq = (float)(q - v[j]);
-        float sq = dq * dq + (float)f[j];
+        float sq = fmin(dq * dq + (float)f[j], lim);
         d[q] = m[q] ? sqrt(sq) * cell - hcell : 0.0f;
     }
 }
@@ -276,11 +302,11 @@ __kernel void edt_columns(__global const uchar *mask, uint nx, uint ny, __global
     if (c < nx) edt_column(mask, nx, ny, c, g);
 }
 
-__kernel void edt_rows(__global const uchar *mask, uint nx, uint ny, float cell, __global float *g, __global int *vv,
-                       __global int *ff)
+__kernel void edt_rows(__global const uchar *mask, uint nx, uint ny, float cell, float lim, __global float *g,
+                       __global int *vv, __global int *ff)
 {
     uint r = get_global_id(0);
-    if (r < ny) edt_row(mask, nx, cell, r, g, vv, ff);
+    if (r < ny) edt_row(mask, nx, cell, lim, r, g, vv, ff);
 }
 
 /* Batch forms: tab holds 2 entries per field: the mask's byte offset in src and the distance field's in mem (src and
@@ -312,11 +338,11 @@ __kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab
 }
 
 __kernel void edt_rows_b(__global const uchar *src, __global const ulong *tab, uint nlay, uint nx, uint ny,
-                         float cell, __global uchar *mem, __global int *vv, __global int *ff)
+                         float cell, float lim, __global uchar *mem, __global int *vv, __global int *ff)
 {
     size_t gid = get_global_id(0), i = gid / ny, n = (size_t)nx * ny;
     if (i >= nlay) return;
-    edt_row(src + tab[2 * i], nx, cell, (uint)(gid % ny), (__global float *)(mem + tab[2 * i + 1]), vv + i * n,
+    edt_row(src + tab[2 * i], nx, cell, lim, (uint)(gid % ny), (__global float *)(mem + tab[2 * i + 1]), vv + i * n,
             ff + i * n);
 }
 

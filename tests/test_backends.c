@@ -145,9 +145,13 @@ static double rel(double a, double b)
     return m < 1e-6 ? 0 : fabs(a - b) / m;
 }
 
+/* Distance caps for check_layers: none (exact fields), the estimator's (pf_edt_cap_main / _margin), or one
+ * beyond the SIMD backend's windowed pass (its exact transform with a clamp). */
+enum { CAP_NONE, CAP_ESTIMATOR, CAP_WIDE };
+
 /* Runs stages 3–6 over every layer of file at the given cell size on the scalar backend, and each stage of be
  * on the scalar stage's inputs, comparing outputs. */
-static void check_layers(const pf_backend *be, const char *file, float cell)
+static void check_layers(const pf_backend *be, const char *file, float cell, int caps)
 {
     pf_mesh *m = load(file);
     const pf_backend *sc = pf_backend_scalar();
@@ -160,14 +164,16 @@ static void check_layers(const pf_backend *be, const char *file, float cell)
     uint8_t *mask = malloc(n), *mask2 = malloc(n), *st = malloc(n), *sb = malloc(n), *st2 = malloc(n),
             *sb2 = malloc(n), *cls = malloc(nl * n), *cls2 = malloc(n);
     pf_classify_params p = params();
+    uint32_t cap = caps == CAP_NONE ? 0 : caps == CAP_WIDE ? 30 : pf_edt_cap_main(&p, cell);
+    uint32_t capm = caps == CAP_NONE ? 0 : caps == CAP_WIDE ? 31 : pf_edt_cap_margin(&p, cell);
     size_t inside = 0;
     for (size_t l = 0; l < nl; l++) {
         const float *sg = s.segs + PF_SEG_FLOATS * (size_t)s.offs[l];
         cr_assert_eq(sc->raster(NULL, sg, s.counts[l], g, mask), PF_E_OK);
         cr_assert_eq(be->raster(be->ctx, sg, s.counts[l], g, mask2), PF_E_OK);
         cr_assert_eq(memcmp(mask, mask2, n), 0, "%s layer %zu: masks differ", file, l);
-        cr_assert_eq(sc->edt(NULL, mask, g, dist + l * n), PF_E_OK);
-        cr_assert_eq(be->edt(be->ctx, mask, g, d2), PF_E_OK);
+        cr_assert_eq(sc->edt(NULL, mask, g, cap, dist + l * n), PF_E_OK);
+        cr_assert_eq(be->edt(be->ctx, mask, g, cap, d2), PF_E_OK);
         for (size_t i = 0; i < n; i++) {
             inside += mask[i] != 0;
             cr_assert_leq(fabsf(dist[l * n + i] - d2[i]), 1e-4f, "%s layer %zu cell %zu: %g vs %g", file, l,
@@ -187,8 +193,8 @@ static void check_layers(const pf_backend *be, const char *file, float cell)
         cr_assert(ht == ht2 && hb == hb2, "%s layer %zu: seed flags", file, l);
         cr_assert_eq(memcmp(st, st2, n), 0, "%s layer %zu: top seeds differ", file, l);
         cr_assert_eq(memcmp(sb, sb2, n), 0, "%s layer %zu: bottom seeds differ", file, l);
-        if (ht) sc->edt(NULL, st, g, mt);
-        if (hb) sc->edt(NULL, sb, g, mb);
+        if (ht) sc->edt(NULL, st, g, capm, mt);
+        if (hb) sc->edt(NULL, sb, g, capm, mb);
         const uint8_t *below = l ? cls + (l - 1) * n : NULL;
         cr_assert_eq(
             sc->classify(NULL, g, &p, l, nl, win, ht ? mt : NULL, hb ? mb : NULL, below, cls + l * n),
@@ -222,6 +228,79 @@ static void check_layers(const pf_backend *be, const char *file, float cell)
     free(cls2);
     sliced_free(&s);
     pf_mesh_free(m);
+}
+
+/* The caps of engine/backend.h change distance fields (cells beyond the cap) but no class, and no sum beyond
+ * float rounding: scalar stages on exact fields against the same stages on capped fields, every layer. */
+static void check_caps(const char *file, float cell)
+{
+    pf_mesh *m = load(file);
+    const pf_backend *sc = pf_backend_scalar();
+    sliced s;
+    slice(sc, m, cell, &s);
+    const pf_grid *g = &s.g;
+    size_t n = (size_t)g->nx * g->ny, nl = s.nl, changed = 0;
+    pf_classify_params p = params();
+    uint32_t cap[2] = {pf_edt_cap_main(&p, cell), pf_edt_cap_margin(&p, cell)};
+    float *dist[2], *mt[2], *mb[2];
+    uint8_t *cls[2], *mask = malloc(n), *st = malloc(n), *sb = malloc(n);
+    for (int v = 0; v < 2; v++) {
+        dist[v] = malloc(nl * n * sizeof(float));
+        mt[v] = malloc(n * sizeof(float));
+        mb[v] = malloc(n * sizeof(float));
+        cls[v] = malloc(nl * n);
+    }
+    for (size_t l = 0; l < nl; l++) {
+        cr_assert_eq(sc->raster(NULL, s.segs + PF_SEG_FLOATS * (size_t)s.offs[l], s.counts[l], g, mask),
+                     PF_E_OK);
+        for (int v = 0; v < 2; v++)
+            cr_assert_eq(sc->edt(NULL, mask, g, v ? cap[0] : 0, dist[v] + l * n), PF_E_OK);
+        for (size_t i = 0; i < n; i++)
+            changed += dist[0][l * n + i] != dist[1][l * n + i];
+    }
+    cr_assert_gt(changed, 1000, "%s: the cap must clamp some cells for the test to mean anything", file);
+    for (size_t l = 0; l < nl; l++) {
+        pf_layer_cells sum[2];
+        for (int v = 0; v < 2; v++) {
+            const float *win[7];
+            for (int k = 0; k < 7; k++) {
+                long j = (long)l - 3 + k;
+                win[k] = j >= 0 && (size_t)j < nl ? dist[v] + (size_t)j * n : NULL;
+            }
+            int ht, hb;
+            cr_assert_eq(sc->margin_seeds(NULL, g, &p, l, nl, win, st, sb, &ht, &hb), PF_E_OK);
+            if (ht) sc->edt(NULL, st, g, v ? cap[1] : 0, mt[v]);
+            if (hb) sc->edt(NULL, sb, g, v ? cap[1] : 0, mb[v]);
+            const uint8_t *below = l ? cls[v] + (l - 1) * n : NULL;
+            cr_assert_eq(sc->classify(NULL, g, &p, l, nl, win, ht ? mt[v] : NULL, hb ? mb[v] : NULL, below,
+                                      cls[v] + l * n),
+                         PF_E_OK);
+            cr_assert_eq(sc->reduce(NULL, g, &p, l, dist[v] + l * n, cls[v] + l * n, (int)(l & 1), &sum[v]),
+                         PF_E_OK);
+        }
+        cr_assert_eq(memcmp(cls[0] + l * n, cls[1] + l * n, n), 0, "%s layer %zu: classes differ", file, l);
+        const float *fa = (const float *)&sum[0], *fb = (const float *)&sum[1];
+        for (size_t k = 0; k < sizeof sum[0] / sizeof(float); k++)
+            cr_assert_leq(rel(fa[k], fb[k]), 1e-5, "%s layer %zu: sum %zu %g vs %g", file, l, k, fa[k], fb[k]);
+    }
+    for (int v = 0; v < 2; v++) {
+        free(dist[v]);
+        free(mt[v]);
+        free(mb[v]);
+        free(cls[v]);
+    }
+    free(mask);
+    free(st);
+    free(sb);
+    sliced_free(&s);
+    pf_mesh_free(m);
+}
+
+Test(backends, capped_distance_fields_classify_and_sum_like_exact_ones)
+{
+    check_caps("overhang.stl", 0.2f);
+    check_caps("box_lid.stl", 0.25f);
+    check_caps("enclosure.stl", 0.3f);
 }
 
 /* Every test mesh: the .stl files of tests/data (not the ASCII copies) and the gear as .obj and .3mf. Returns
@@ -362,9 +441,11 @@ Test(backends, simd_slices_equal_scalar)
 
 Test(backends, simd_layer_stages_equal_scalar)
 {
-    check_layers(backend("simd"), "torus.stl", 0.25f);
-    check_layers(backend("simd"), "overhang.stl", 0.3f);
-    check_layers(backend("simd"), "gear.stl", 0.2f);
+    check_layers(backend("simd"), "torus.stl", 0.25f, CAP_ESTIMATOR);
+    check_layers(backend("simd"), "overhang.stl", 0.3f, CAP_ESTIMATOR);
+    check_layers(backend("simd"), "gear.stl", 0.2f, CAP_ESTIMATOR);
+    check_layers(backend("simd"), "overhang.stl", 0.3f, CAP_NONE);
+    check_layers(backend("simd"), "gear.stl", 0.2f, CAP_WIDE);
 }
 
 /* ---- OpenCL (PoCL's CPU device on CI) ---- */
@@ -425,9 +506,11 @@ Test(backends, opencl_slices_of_layer_ranges_leave_other_layers_alone)
 
 Test(backends, opencl_layer_stages_equal_scalar)
 {
-    check_layers(backend("opencl"), "torus.stl", 0.25f);
-    check_layers(backend("opencl"), "overhang.stl", 0.3f);
-    check_layers(backend("opencl"), "gear.stl", 0.2f);
+    check_layers(backend("opencl"), "torus.stl", 0.25f, CAP_ESTIMATOR);
+    check_layers(backend("opencl"), "overhang.stl", 0.3f, CAP_ESTIMATOR);
+    check_layers(backend("opencl"), "gear.stl", 0.2f, CAP_ESTIMATOR);
+    check_layers(backend("opencl"), "overhang.stl", 0.3f, CAP_NONE);
+    check_layers(backend("opencl"), "gear.stl", 0.2f, CAP_WIDE);
 }
 
 /* The batch stages (one call per phase and batch of layers, the driver's memory used in place) against the
