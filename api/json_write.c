@@ -131,8 +131,8 @@ size_t pf__jw_number(char *dst, double d)
             dst[0] = neg ? '-' : dst[0];
             return len;
         }
-        /* Three places (grams and cm³ to the gram and mm³), the same way: with no two-place decimal, the digits
-         * of a three-place one end in a non-zero digit. */
+        /* Three places (grams and cm³ to the gram and mm³), the same way: with no two-place decimal, the
+         * digits of a three-place one end in a non-zero digit. */
         uint64_t c3 = (uint64_t)(a * 1000 + 0.5);
         if (c3 % 10 && (double)c3 / 1000 == a) {
             uint32_t frac = (uint32_t)(c3 % 1000);

@@ -52,8 +52,8 @@ struct pf_server {
     compiled_route *routes;  /* every route, in table order */
     size_t nroutes;          /* count */
     size_t *by_nseg;         /* indexes into routes by segment count, each count's in table order */
-    size_t nseg_at[MAX_SEGS + 2]; /* by_nseg[nseg_at[n] .. nseg_at[n + 1]) have n segments */
-    pthread_mutex_t cfg_mu;  /* guards cfg and cfg_checked_ms */
+    size_t nseg_at[MAX_SEGS + 2]; /* by_nseg[nseg_at[n]] .. by_nseg[nseg_at[n + 1] - 1] have n segments */
+    pthread_mutex_t cfg_mu;       /* guards cfg and cfg_checked_ms */
     pf_api_config *cfg;      /* current settings snapshot */
     uint64_t cfg_checked_ms; /* last generation check */
     atomic_bool cfg_stale;   /* check on the next request */
@@ -535,7 +535,6 @@ static pf_err resp_set(pf_resp *w, int status, const char *ctype, char *body, si
 {
     return resp_put(w, status, ctype, false, body, len);
 }
-
 
 pf_err pf_resp_json(pf_resp *w, int status, cJSON *body)
 {

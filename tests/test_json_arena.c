@@ -37,9 +37,11 @@ static void expect_same(const char *s, size_t cap)
 Test(json_arena, trees_and_verdicts_match_cjson)
 {
     const char *docs[] = {
-        "{\"dim_x_mm\":60,\"dim_y_mm\":40,\"dim_z_mm\":25,\"volume_cm3\":32.5,\"material\":\"PLA\",\"quantity\":2,"
+        "{\"dim_x_mm\":60,\"dim_y_mm\":40,\"dim_z_mm\":25,\"volume_cm3\":32.5,\"material\":\"PLA\","
+        "\"quantity\":2,"
         "\"infill\":20,\"fulfillment\":\"pickup\"}",
-        "{\"a\":[1,2.5,\"x\\\"y\\\\z\\n\\t\\u0001\\u00e9\",true,false,null,{}],\"b\":{\"c\":[]},\"k\\n\":-1e-3}",
+        "{\"a\":[1,2.5,\"x\\\"y\\\\z\\n\\t\\u0001\\u00e9\",true,false,null,{}],\"b\":{\"c\":[]},\"k\\n\":-1e-"
+        "3}",
         "[]",
         "\"just a string\"",
         "{\"a\":1,}",
@@ -62,8 +64,8 @@ Test(json_arena, large_bodies_spill_and_are_freed)
     cr_assert_not_null(s);
     n += (size_t)snprintf(s + n, cap - n, "{\"items\":[");
     for (int i = 0; i < 500; i++)
-        n += (size_t)snprintf(s + n, cap - n, "%s{\"id\":%d,\"name\":\"item %d\",\"price\":%d.25}", i ? "," : "", i,
-                              i, i);
+        n += (size_t)snprintf(s + n, cap - n, "%s{\"id\":%d,\"name\":\"item %d\",\"price\":%d.25}",
+                              i ? "," : "", i, i, i);
     n += (size_t)snprintf(s + n, cap - n, "]}");
     expect_same(s, sizeof buf);
     /* The same arena again after a spilled tree: reset to empty. */
@@ -73,8 +75,9 @@ Test(json_arena, large_bodies_spill_and_are_freed)
         cJSON *j = pf_json_arena_parse(&a, s, n, NULL);
         cr_assert_not_null(j);
         cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "items")), 500);
-        cr_expect_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "items"), 499)->child->next->valuestring,
-                         "item 499");
+        cr_expect_str_eq(
+            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "items"), 499)->child->next->valuestring,
+            "item 499");
         pf_json_arena_free(&a, j);
     }
     free(s);
