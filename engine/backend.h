@@ -109,6 +109,70 @@ typedef struct pf_layer_cells {
     float run_area[PF_RUN_N][PF_HIST_BINS]; /* mm² per length bin */
 } pf_layer_cells;
 
+/* One segment's crossings of row centres, as every raster stage computes them (kernels/estimate.cl's seg_rows
+ * and seg_col are the same expressions): rows r0 ≤ r < r1 are crossed, each at delta column pf_seg_col. */
+typedef struct pf_seg_rows {
+    float xa, ya, xb, yb; /* end points in cell-centre units (cell (0, 0)'s centre at 0, 0) */
+    long r0, r1;          /* crossed rows, clamped to the grid */
+    int wind;             /* +1 for a downward segment (a left edge of the inside), −1 upward */
+} pf_seg_rows;
+
+/* Fills *q for segment s (PF_SEG_FLOATS floats) on g (inv = 1 / g->cell); 0 when it crosses no row centre. */
+static inline int pf_seg_rows_of(const float *s, const pf_grid *g, float inv, pf_seg_rows *q)
+{
+    q->ya = (s[1] - g->y0) * inv - 0.5f;
+    q->yb = (s[3] - g->y0) * inv - 0.5f;
+    if (q->ya == q->yb) return 0;
+    q->wind = q->yb < q->ya ? 1 : -1;
+    q->xa = (s[0] - g->x0) * inv - 0.5f;
+    q->xb = (s[2] - g->x0) * inv - 0.5f;
+    q->r0 = (long)ceilf(fminf(q->ya, q->yb));
+    q->r1 = (long)ceilf(fmaxf(q->ya, q->yb));
+    if (q->r0 < 0) q->r0 = 0;
+    if (q->r1 > (long)g->ny) q->r1 = (long)g->ny;
+    return q->r0 < q->r1;
+}
+
+/* The delta column (0..nx) where row r's centre crosses q: the first cell centre at or right of it. */
+static inline size_t pf_seg_col(const pf_seg_rows *q, long r, uint32_t nx)
+{
+    float x = q->xa + (q->xb - q->xa) * (((float)r - q->ya) / (q->yb - q->ya));
+    long c = (long)ceilf(x);
+    return (size_t)(c < 0 ? 0 : c > (long)nx ? (long)nx : c);
+}
+
+/* splitmix64's finalizer: a well-mixed 64-bit function of x. */
+static inline uint64_t pf_mix64(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+/* Fingerprint of what a layer's raster adds into its delta grid: Σ wind · m(cell) over the segments' row
+ * crossings (pf_seg_rows_of / pf_seg_col, the raster stages' own arithmetic) for two pseudo-random weights m.
+ * It depends only on the delta grid, whatever the segments' order or how a wall is split into segments, so
+ * layers with equal delta grids (a prism's walls) get equal fingerprints, and different delta grids equal
+ * ones with a chance of about 2^-128: equal fingerprints stand for equal masks. */
+static inline void pf_raster_print(const float *segs, uint32_t n, const pf_grid *g, uint64_t h[2])
+{
+    float inv = 1.0f / g->cell;
+    uint64_t a = 0, b = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        pf_seg_rows q;
+        if (!pf_seg_rows_of(segs + (size_t)PF_SEG_FLOATS * i, g, inv, &q)) continue;
+        uint64_t w = (uint64_t)(int64_t)q.wind;
+        for (long r = q.r0; r < q.r1; r++) {
+            uint64_t k = (uint64_t)r * (g->nx + 1) + pf_seg_col(&q, r, g->nx);
+            a += w * pf_mix64(k);
+            b += w * pf_mix64(k ^ 0xD1B54A32D192ED03ull);
+        }
+    }
+    h[0] = a;
+    h[1] = b;
+}
+
 /* Distance caps. Whatever reads a layer's distance field compares it with thresholds of about one shell
  * width (pf_classify_params: the wall bands, the fill boundary, the sparse-width probe, the shell opening),
  * and a margin field only with the 3 mm margin; reduce reads d ± cell/2. So a field may stop at a cap a cell

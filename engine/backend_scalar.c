@@ -104,24 +104,11 @@ static pf_err scalar_raster(void *ctx, const float *segs, size_t nsegs, const pf
     if (!delta) return PF_E_NOMEM;
     float inv = 1.0f / g->cell;
     for (size_t i = 0; i < nsegs; i++) {
-        const float *s = segs + PF_SEG_FLOATS * i;
-        float ya = (s[1] - g->y0) * inv - 0.5f, yb = (s[3] - g->y0) * inv - 0.5f; /* in row-centre units */
-        if (ya == yb) continue;
-        /* A downward segment is a left edge of the inside (counter-clockwise outer contour): +1 from there.
-         */
-        int w = yb < ya ? 1 : -1;
-        float ylo = fminf(ya, yb), yhi = fmaxf(ya, yb);
-        float xa = (s[0] - g->x0) * inv - 0.5f, xb = (s[2] - g->x0) * inv - 0.5f;
-        long r0 = (long)ceilf(ylo), r1 = (long)ceilf(yhi); /* rows r with ylo ≤ r < yhi */
-        if (r0 < 0) r0 = 0;
-        if (r1 > (long)ny) r1 = (long)ny;
-        for (long r = r0; r < r1; r++) {
-            float x = xa + (xb - xa) * (((float)r - ya) / (yb - ya));
-            long c = (long)ceilf(x);
-            if (c < 0) c = 0;
-            if (c > (long)nx) c = (long)nx;
-            delta[(size_t)r * (nx + 1) + (size_t)c] += w;
-        }
+        /* A downward segment is a left edge of the inside (counter-clockwise outer contour): +1 from there. */
+        pf_seg_rows q;
+        if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
+        for (long r = q.r0; r < q.r1; r++)
+            delta[(size_t)r * (nx + 1) + pf_seg_col(&q, r, g->nx)] += q.wind;
     }
     for (size_t r = 0; r < ny; r++) {
         int32_t acc = 0;

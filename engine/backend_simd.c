@@ -201,36 +201,20 @@ static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_g
     /* rows the segments touch */
     long rlo = (long)ny, rhi = 0;
     for (size_t i = 0; i < nsegs; i++) {
-        const float *s = segs + PF_SEG_FLOATS * i;
-        float ya = (s[1] - g->y0) * inv - 0.5f, yb = (s[3] - g->y0) * inv - 0.5f;
-        if (ya == yb) continue;
-        long r0 = (long)ceilf(ya < yb ? ya : yb), r1 = (long)ceilf(ya < yb ? yb : ya);
-        if (r0 < 0) r0 = 0;
-        if (r1 > (long)ny) r1 = (long)ny;
-        if (r0 < rlo) rlo = r0;
-        if (r1 > rhi) rhi = r1;
+        pf_seg_rows q;
+        if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
+        if (q.r0 < rlo) rlo = q.r0;
+        if (q.r1 > rhi) rhi = q.r1;
     }
     memset(mask, 0, nx * ny);
     if (rlo >= rhi) return PF_E_OK;
     int32_t *delta = calloc((size_t)(rhi - rlo) * w, sizeof *delta);
     if (!delta) return PF_E_NOMEM;
     for (size_t i = 0; i < nsegs; i++) {
-        const float *s = segs + PF_SEG_FLOATS * i;
-        float ya = (s[1] - g->y0) * inv - 0.5f, yb = (s[3] - g->y0) * inv - 0.5f;
-        if (ya == yb) continue;
-        int wind = yb < ya ? 1 : -1;
-        float ylo = fminf(ya, yb), yhi = fmaxf(ya, yb);
-        float xa = (s[0] - g->x0) * inv - 0.5f, xb = (s[2] - g->x0) * inv - 0.5f;
-        long r0 = (long)ceilf(ylo), r1 = (long)ceilf(yhi);
-        if (r0 < 0) r0 = 0;
-        if (r1 > (long)ny) r1 = (long)ny;
-        for (long r = r0; r < r1; r++) {
-            float x = xa + (xb - xa) * (((float)r - ya) / (yb - ya));
-            long c = (long)ceilf(x);
-            if (c < 0) c = 0;
-            if (c > (long)nx) c = (long)nx;
-            delta[(size_t)(r - rlo) * w + (size_t)c] += wind;
-        }
+        pf_seg_rows q;
+        if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
+        for (long r = q.r0; r < q.r1; r++)
+            delta[(size_t)(r - rlo) * w + pf_seg_col(&q, r, g->nx)] += q.wind;
     }
     const simde__m256i izero = simde_mm256_setzero_si256(), one = simde_mm256_set1_epi32(1);
     for (long r = rlo; r < rhi; r++) {

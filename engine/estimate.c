@@ -701,13 +701,15 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     d.stride = ncl;
     d.ht = calloc(batch, 1);
     d.hb = calloc(batch, 1);
-    uint32_t *sid = calloc(nl, sizeof *sid); /* slice id per layer: equal ids, identical masks */
-    uint8_t *same2 = calloc(nl, 1);          /* classes equal to those of layer l − 2 */
+    uint32_t *sid = calloc(nl, sizeof *sid);            /* slice id per layer: equal ids, identical masks */
+    uint8_t *same2 = calloc(nl, 1);                     /* classes equal to those of layer l − 2 */
+    uint64_t *prints = malloc(2 * nl * sizeof *prints); /* raster_print of layers with printed[l] */
+    uint8_t *printed = calloc(nl, 1);
     uint32_t *items = malloc((batch + 3) * sizeof *items);
     uint8_t *eq = malloc(batch + 3), *copied = malloc(batch);
     batch_args ba = {0};
     void *bt = NULL; /* the backend's batch state, when it runs batches */
-    if (!arena || !d.ht || !d.hb || !sid || !same2 || !items || !eq || !copied ||
+    if (!arena || !d.ht || !d.hb || !sid || !same2 || !prints || !printed || !items || !eq || !copied ||
         (batched && !batch_args_init(&ba, batch + 3))) {
         err = PF_E_NOMEM;
         goto done;
@@ -717,13 +719,28 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
         if (err != PF_E_UNSUPPORTED) goto done;
         err = PF_E_OK; /* the per-layer stages, on the same device */
     }
-    size_t ready = 0; /* layers [0, ready) have distance fields */
+    size_t ready = 0;    /* layers [0, ready) have distance fields */
+    unsigned misses = 0; /* fingerprints that did not match, in a row */
     uint32_t next_id = 1;
     for (size_t b0 = 0; b0 < nl; b0 += batch) {
         size_t b1 = b0 + batch < nl ? b0 + batch : nl, need = b1 + 3 < nl ? b1 + 3 : nl, n = 0;
         d.b0 = b0;
-        for (size_t k = ready; k < need; k++)
-            items[n++] = (uint32_t)k;
+        /* A layer with as many segments as the one below is fingerprinted first: when the fingerprints match,
+         * its mask is the one below's and it is not rasterized. After two misses in a row (a curved part)
+         * only every 8th layer is tried, until one matches again. */
+        for (size_t k = ready; k < need; k++) {
+            eq[k - ready] = 0;
+            if (k > 0 && counts[k] == counts[k - 1] && (misses < 2 || k % 8 == 0)) {
+                if (!printed[k - 1])
+                    pf_raster_print(segs + (size_t)PF_SEG_FLOATS * offs[k - 1], counts[k - 1], g,
+                                    prints + 2 * (k - 1));
+                pf_raster_print(segs + (size_t)PF_SEG_FLOATS * offs[k], counts[k], g, prints + 2 * k);
+                printed[k - 1] = printed[k] = 1;
+                eq[k - ready] = prints[2 * k] == prints[2 * k - 2] && prints[2 * k + 1] == prints[2 * k - 1];
+                misses = eq[k - ready] ? 0 : misses + 1;
+            }
+            if (!eq[k - ready]) items[n++] = (uint32_t)k;
+        }
         if (bt) {
             for (size_t i = 0; i < n; i++)
                 ba.m[i] = mask_of(&d, items[i]);
@@ -734,7 +751,10 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
         if (err) goto done;
         n = 0;
         for (size_t k = ready; k < need; k++) {
-            eq[k - ready] = k > 0 && !memcmp(mask_of(&d, k), mask_of(&d, k - 1), ncell);
+            if (eq[k - ready])
+                memcpy(mask_of(&d, k), mask_of(&d, k - 1), ncell);
+            else
+                eq[k - ready] = k > 0 && !memcmp(mask_of(&d, k), mask_of(&d, k - 1), ncell);
             if (eq[k - ready]) {
                 sid[k] = k > 1 ? sid[k - 1] : next_id++; /* layer 0 matches no window */
             } else {
@@ -812,6 +832,8 @@ done:
     free(d.hb);
     free(sid);
     free(same2);
+    free(prints);
+    free(printed);
     free(items);
     free(eq);
     free(copied);

@@ -11,6 +11,7 @@ double pf_motion_move_time(double len, double v, double a, double v_in, double v
     if (v_out > v) v_out = v;
     if (v_in < 0) v_in = 0;
     if (v_out < 0) v_out = 0;
+    if (v_in == v && v_out == v) return len / v; /* cruise all the way: what the general case gives */
     double d_acc = (v * v - v_in * v_in) / (2 * a), d_dec = (v * v - v_out * v_out) / (2 * a);
     if (d_acc + d_dec <= len) return (v - v_in) / a + (v - v_out) / a + (len - d_acc - d_dec) / v;
     /* Triangular: the peak where the acceleration and deceleration ramps meet. */
@@ -78,13 +79,20 @@ void pf_motion_polyline_times(const float *xy, size_t n, int closed, const doubl
             vj[i] = i == 0 ? start : j > jerk ? vs * jerk / j : vs;
         }
         vj[ns] = start;
+        /* The square roots only where a limit may apply: sqrt is monotonic, so vj > √x needs vj² ≥ x. */
         for (size_t i = 0; i < ns; i++) { /* forward: cannot exceed what accelerating from the entry allows */
-            double m = sqrt(vj[i] * vj[i] + 2 * a * len[i]);
-            if (vj[i + 1] > m) vj[i + 1] = m;
+            double x = vj[i] * vj[i] + 2 * a * len[i];
+            if (vj[i + 1] * vj[i + 1] >= x) {
+                double m = sqrt(x);
+                if (vj[i + 1] > m) vj[i + 1] = m;
+            }
         }
         for (size_t i = ns; i-- > 0;) { /* backward: must be able to brake to the next junction */
-            double m = sqrt(vj[i + 1] * vj[i + 1] + 2 * a * len[i]);
-            if (vj[i] > m) vj[i] = m;
+            double x = vj[i + 1] * vj[i + 1] + 2 * a * len[i];
+            if (vj[i] * vj[i] >= x) {
+                double m = sqrt(x);
+                if (vj[i] > m) vj[i] = m;
+            }
         }
         for (size_t i = 0; i < ns; i++)
             t += pf_motion_move_time(len[i], vs, a, vj[i], vj[i + 1]);

@@ -281,7 +281,8 @@ static void check_caps(const char *file, float cell)
         cr_assert_eq(memcmp(cls[0] + l * n, cls[1] + l * n, n), 0, "%s layer %zu: classes differ", file, l);
         const float *fa = (const float *)&sum[0], *fb = (const float *)&sum[1];
         for (size_t k = 0; k < sizeof sum[0] / sizeof(float); k++)
-            cr_assert_leq(rel(fa[k], fb[k]), 1e-5, "%s layer %zu: sum %zu %g vs %g", file, l, k, fa[k], fb[k]);
+            cr_assert_leq(rel(fa[k], fb[k]), 1e-5, "%s layer %zu: sum %zu %g vs %g", file, l, k, fa[k],
+                          fb[k]);
     }
     for (int v = 0; v < 2; v++) {
         free(dist[v]);
@@ -325,6 +326,50 @@ static int test_meshes(const char *files[64])
     files[nf++] = "gear.obj";
     files[nf++] = "gear.3mf";
     return nf;
+}
+
+/* The driver skips the raster of a layer whose fingerprint (pf_raster_print) equals the layer below's. Safe
+ * only if equal fingerprints come with equal masks: checked on consecutive layers of every test mesh, and the
+ * prisms must actually match (or the shortcut would never fire). */
+Test(backends, equal_raster_fingerprints_mean_equal_masks)
+{
+    const char *files[64];
+    int nf = test_meshes(files);
+    const pf_backend *sc = pf_backend_scalar();
+    size_t matches = 0, prism_matches = 0, prism_layers = 0;
+    for (int fi = 0; fi < nf; fi++) {
+        pf_mesh *m = load(files[fi]);
+        sliced s;
+        slice(sc, m, 0.25f, &s);
+        size_t n = (size_t)s.g.nx * s.g.ny;
+        uint8_t *a = malloc(n), *b = malloc(n);
+        uint64_t ha[2], hb[2];
+        for (size_t l = 1; l < s.nl; l++) {
+            const float *sa = s.segs + PF_SEG_FLOATS * (size_t)s.offs[l - 1],
+                        *sb = s.segs + PF_SEG_FLOATS * (size_t)s.offs[l];
+            pf_raster_print(sa, s.counts[l - 1], &s.g, ha);
+            pf_raster_print(sb, s.counts[l], &s.g, hb);
+            cr_assert_eq(sc->raster(NULL, sa, s.counts[l - 1], &s.g, a), PF_E_OK);
+            cr_assert_eq(sc->raster(NULL, sb, s.counts[l], &s.g, b), PF_E_OK);
+            int same = ha[0] == hb[0] && ha[1] == hb[1];
+            if (same)
+                cr_assert_eq(memcmp(a, b, n), 0, "%s layers %zu, %zu: equal prints, masks differ", files[fi],
+                             l - 1, l);
+            matches += same;
+            if (!strcmp(files[fi], "box_lid.stl") || !strcmp(files[fi], "thinwall.stl")) {
+                prism_layers++;
+                prism_matches += same;
+            }
+        }
+        free(a);
+        free(b);
+        sliced_free(&s);
+        pf_mesh_free(m);
+    }
+    cr_assert_gt(prism_layers, 100);
+    cr_assert_gt(prism_matches, prism_layers * 9 / 10, "prisms: %zu of %zu layers matched", prism_matches,
+                 prism_layers);
+    cr_assert_gt(matches, prism_matches);
 }
 
 /* Whole estimates of every test mesh (the .stl files of tests/data and the gear as .obj and .3mf), each
