@@ -48,55 +48,69 @@ double pf_motion_polyline_time(const float *xy, size_t n, int closed, double v, 
 
 size_t pf_motion_polyline_scratch(size_t n)
 {
-    return 3 * (n + 1);
+    return 2 * (n + 1);
 }
 
+/* All speeds from one planner pass. With a cruise speed vs every junction's limit is min(vs, jerk / turn)
+ * (what pf_motion_junction gives), and the forward/backward passes leave the largest speed profile under
+ * those limits that the acceleration allows. Feasible profiles are closed under pointwise minimum and a
+ * constant profile is feasible, so that largest profile is min(vs, W) where W is the pass's result without a
+ * cruise limit: W is computed once, and each speed only times its moves. A move whose both ends reach vs
+ * cruises (len / vs); those lengths are summed and divided once. The same times as a planner pass per speed,
+ * up to the rounding of the sums. */
 void pf_motion_polyline_times(const float *xy, size_t n, int closed, const double *v, size_t nv, double a,
                               double jerk, double *scratch, double *out)
 {
     size_t ns = n < 2 ? 0 : closed ? n : n - 1;
-    double *len = scratch, *turn = scratch + (n + 1), *vj = scratch + 2 * (n + 1);
-    /* The geometry once: segment lengths and, per junction, the largest per-axis change of direction. */
+    double *len = scratch, *w = scratch + (n + 1);
+    if (ns == 0) {
+        for (size_t s = 0; s < nv; s++)
+            out[s] = 0;
+        return;
+    }
+    /* The geometry once: segment lengths and, per junction, the speed its change of direction allows. */
     double pdx = 0, pdy = 0;
     for (size_t i = 0; i < ns; i++) {
         size_t k = (i + 1) % n;
-        double dx = xy[2 * k] - xy[2 * i], dy = xy[2 * k + 1] - xy[2 * i + 1], l = hypot(dx, dy);
+        double dx = xy[2 * k] - xy[2 * i], dy = xy[2 * k + 1] - xy[2 * i + 1], l = sqrt(dx * dx + dy * dy);
         len[i] = l;
         if (l > 0) dx /= l, dy /= l;
-        double jx = fabs(dx - pdx), jy = fabs(dy - pdy);
-        turn[i] = jx > jy ? jx : jy;
+        double jx = fabs(dx - pdx), jy = fabs(dy - pdy), turn = jx > jy ? jx : jy;
+        w[i] = i == 0 ? jerk : turn > 0 ? jerk / turn : INFINITY;
         pdx = dx, pdy = dy;
     }
-    for (size_t s = 0; s < nv; s++) {
-        double vs = v[s], t = 0;
-        if (ns == 0) {
-            out[s] = 0;
-            continue;
-        }
-        double start = jerk < vs ? jerk : vs;
-        for (size_t i = 0; i < ns; i++) { /* junction speeds as pf_motion_junction gives them */
-            double j = turn[i] * vs;
-            vj[i] = i == 0 ? start : j > jerk ? vs * jerk / j : vs;
-        }
-        vj[ns] = start;
-        /* The square roots only where a limit may apply: sqrt is monotonic, so vj > √x needs vj² ≥ x. */
-        for (size_t i = 0; i < ns; i++) { /* forward: cannot exceed what accelerating from the entry allows */
-            double x = vj[i] * vj[i] + 2 * a * len[i];
-            if (vj[i + 1] * vj[i + 1] >= x) {
-                double m = sqrt(x);
-                if (vj[i + 1] > m) vj[i + 1] = m;
+    w[ns] = jerk;                     /* start and end at the jerk speed */
+    for (size_t i = 0; i < ns; i++) { /* forward: cannot exceed what accelerating from the entry allows */
+        double x = w[i] * w[i] + 2 * a * len[i];
+        if (w[i + 1] * w[i + 1] > x) w[i + 1] = sqrt(x);
+    }
+    for (size_t i = ns; i-- > 0;) { /* backward: must be able to brake to the next junction */
+        double x = w[i + 1] * w[i + 1] + 2 * a * len[i];
+        if (w[i] * w[i] > x) w[i] = sqrt(x);
+    }
+    for (size_t s0 = 0; s0 < nv; s0 += 16) { /* speeds in groups of up to 16 */
+        size_t m = nv - s0 < 16 ? nv - s0 : 16;
+        const double *vg = v + s0;
+        double vmax = 0, t[16] = {0}, cruise[16] = {0}, fast = 0; /* fast: moves cruising at every speed */
+        for (size_t s = 0; s < m; s++)
+            if (vg[s] > vmax) vmax = vg[s];
+        for (size_t i = 0; i < ns; i++) {
+            double lo = w[i] < w[i + 1] ? w[i] : w[i + 1];
+            if (lo >= vmax) {
+                fast += len[i];
+                continue;
+            }
+            for (size_t s = 0; s < m; s++) {
+                double vs = vg[s];
+                if (lo >= vs)
+                    cruise[s] += len[i];
+                else
+                    t[s] += pf_motion_move_time(len[i], vs, a, w[i] < vs ? w[i] : vs,
+                                                w[i + 1] < vs ? w[i + 1] : vs);
             }
         }
-        for (size_t i = ns; i-- > 0;) { /* backward: must be able to brake to the next junction */
-            double x = vj[i + 1] * vj[i + 1] + 2 * a * len[i];
-            if (vj[i] * vj[i] >= x) {
-                double m = sqrt(x);
-                if (vj[i] > m) vj[i] = m;
-            }
-        }
-        for (size_t i = 0; i < ns; i++)
-            t += pf_motion_move_time(len[i], vs, a, vj[i], vj[i + 1]);
-        out[s] = t;
+        for (size_t s = 0; s < m; s++)
+            out[s0 + s] = vg[s] > 0 ? t[s] + (fast + cruise[s]) / vg[s] : 0;
     }
 }
 

@@ -22,6 +22,24 @@ Test(bigalloc, zalloc_is_zero_even_when_a_freed_mapping_is_reused)
     }
 }
 
+/* A freed mapping goes back to a request of about its size, not to a much smaller one that would cut it up:
+ * a repeated pattern of a small and a big buffer (one estimate after another) then finds both warm. */
+Test(bigalloc, a_small_request_does_not_cut_up_a_big_kept_mapping)
+{
+    size_t big = (size_t)32 << 20, small = (size_t)4 << 20;
+    unsigned char *p = pf_big_alloc(big);
+    cr_assert_not_null(p);
+    memset(p, 1, big);
+    pf_big_free(p, big);
+    unsigned char *q = pf_big_alloc(small);
+    cr_assert_not_null(q);
+    cr_assert(q < p || q >= p + big, "the small request took part of the big kept mapping");
+    unsigned char *r = pf_big_alloc(big);
+    cr_assert_eq(r, p, "the big request should get its kept mapping back");
+    pf_big_free(q, small);
+    pf_big_free(r, big);
+}
+
 /* Small (malloc) and big (mapping, fresh or reused dirty) blocks: the head is zero, whatever the rest holds. */
 Test(bigalloc, zalloc_head_zeroes_the_head_even_when_a_freed_mapping_is_reused)
 {

@@ -65,3 +65,58 @@ Test(motion, cooling_finds_speed_that_fills_min_layer_time)
     /* 100/F·2 = 10 → F = 20, below both group speeds */
     cr_assert_float_eq(pf_motion_cooling_speed(len2, sp2, 2, 0, 10, 15), 20.0, 1e-9);
 }
+
+/* The planner pass per cruise speed, written out directly (pf_motion_junction at every corner, forward and
+ * backward limits, pf_motion_move_time per move): the reference pf_motion_polyline_times must match. */
+static double planner_time(const float *xy, size_t n, int closed, double v, double a, double jerk)
+{
+    size_t ns = closed ? n : n - 1;
+    double vj[64], len[64], dx[64], dy[64];
+    for (size_t i = 0; i < ns; i++) {
+        size_t k = (i + 1) % n;
+        double ex = xy[2 * k] - xy[2 * i], ey = xy[2 * k + 1] - xy[2 * i + 1];
+        len[i] = hypot(ex, ey);
+        dx[i] = len[i] > 0 ? ex / len[i] : 0;
+        dy[i] = len[i] > 0 ? ey / len[i] : 0;
+    }
+    double start = jerk < v ? jerk : v;
+    vj[0] = vj[ns] = start;
+    for (size_t i = 1; i < ns; i++)
+        vj[i] = pf_motion_junction(dx[i - 1], dy[i - 1], dx[i], dy[i], v, jerk);
+    for (size_t i = 0; i < ns; i++)
+        vj[i + 1] = fmin(vj[i + 1], sqrt(vj[i] * vj[i] + 2 * a * len[i]));
+    for (size_t i = ns; i-- > 0;)
+        vj[i] = fmin(vj[i], sqrt(vj[i + 1] * vj[i + 1] + 2 * a * len[i]));
+    double t = 0;
+    for (size_t i = 0; i < ns; i++)
+        t += pf_motion_move_time(len[i], v, a, vj[i], vj[i + 1]);
+    return t;
+}
+
+Test(motion, polyline_times_at_many_speeds_equal_a_planner_pass_per_speed)
+{
+    static const double speeds[9] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
+    unsigned seed = 12345;
+    for (int trial = 0; trial < 500; trial++) {
+        float xy[2 * 40];
+        size_t n = 2 + (size_t)(trial % 38);
+        double x = 0, y = 0;
+        for (size_t i = 0; i < n; i++) { /* steps from 0.01 to 30 mm in random directions */
+            seed = seed * 1103515245u + 12345u;
+            double ang = (seed >> 8) % 3600 * (M_PI / 1800);
+            seed = seed * 1103515245u + 12345u;
+            double step = 0.01 * pow(3000, (seed >> 8) % 1000 / 1000.0);
+            x += step * cos(ang), y += step * sin(ang);
+            xy[2 * i] = (float)x, xy[2 * i + 1] = (float)y;
+        }
+        int closed = trial & 1;
+        double scratch[2 * 64], t[9];
+        cr_assert_leq(pf_motion_polyline_scratch(n), sizeof scratch / sizeof *scratch);
+        pf_motion_polyline_times(xy, n, closed, speeds, 9, 1250, 8, scratch, t);
+        for (int s = 0; s < 9; s++) {
+            double want = planner_time(xy, n, closed, speeds[s], 1250, 8);
+            cr_assert(fabs(t[s] - want) <= 1e-9 * want, "trial %d speed %g: %.15g vs %.15g", trial, speeds[s],
+                      t[s], want);
+        }
+    }
+}
