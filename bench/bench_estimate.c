@@ -186,7 +186,7 @@ int main(int argc, char **argv)
 
     static result res[MAX_BACKENDS][MAX_MESHES];
     const char *bname[MAX_BACKENDS], *bdev[MAX_BACKENDS];
-    char labels[MAX_BACKENDS][64];
+    char labels[MAX_BACKENDS][64], devices[MAX_BACKENDS][128];
     unsigned bthreads[MAX_BACKENDS];
     int nb = 0;
     char list[256];
@@ -213,7 +213,8 @@ int main(int argc, char **argv)
         else
             snprintf(labels[nb], sizeof labels[nb], "%s", name);
         bname[nb] = labels[nb];
-        bdev[nb] = be->device;
+        snprintf(devices[nb], sizeof devices[nb], "%s", be->device); /* the OpenCL backend owns its string */
+        bdev[nb] = devices[nb];
         bthreads[nb] = be->threads;
         for (int i = 0; i < nm; i++) {
             result *r = &res[nb][i];
@@ -225,7 +226,6 @@ int main(int argc, char **argv)
                    r->cpu_prep * 1e3, r->eval_lo * 1e6, total * 1e3, (r->cpu_read + r->cpu_prep) * 1e3,
                    pwall[i], pwall[i] / total, r->thr_lo, r->thr_hi);
         }
-        /* names and devices are static strings of the backend modules */
         pf_backend_free(be);
         nb++;
     }
