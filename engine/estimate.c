@@ -338,9 +338,11 @@ static void team_destroy(team *t)
 /* Work items of the driver's parallel phases; each runs for a list of layers. */
 enum { PH_RASTER, PH_EDT, PH_MARGIN, PH_REDUCE };
 
-/* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k's mask and
- * distance field live in ring slot k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch), its
- * classes in slot k % rc, and the margin fields of the batch's layers at index l − b0. */
+/* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k's mask lives in
+ * ring slot k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch) and its distance field in the
+ * field buffer that slot names (dslot): a layer whose mask equals the one below shares that layer's buffer
+ * instead of copying it (dref counts the slots naming each of the rd buffers). Its classes live in slot
+ * k % rc, and the margin fields of the batch's layers at index l − b0. */
 typedef struct drive {
     const pf_backend *be;          /* the stages */
     const pf_grid *g;              /* the grid of every layer */
@@ -352,7 +354,9 @@ typedef struct drive {
     const uint32_t *offs, *counts; /* per layer: first segment, segment count */
     size_t rd, rc;                 /* ring sizes: masks and distances, classes */
     uint8_t *masks;                /* rd masks */
-    float *dist;                   /* rd distance fields */
+    float *dist;                   /* rd distance field buffers */
+    uint32_t *dslot;               /* per ring slot: its field buffer, UINT32_MAX before first use */
+    uint32_t *dref;                /* per field buffer: slots naming it */
     uint8_t *cls;                  /* rc class layers */
     float *mtop, *mbot;            /* batch slots of margin distances */
     uint8_t *ht, *hb;              /* batch flags: the layer has top / bottom seeds */
@@ -374,7 +378,23 @@ static uint8_t *mask_of(const drive *d, size_t k)
 
 static float *dist_of(const drive *d, size_t k)
 {
-    return d->dist + (k % d->rd) * d->stride;
+    return d->dist + (size_t)d->dslot[k % d->rd] * d->stride;
+}
+
+/* Gives layer k's slot a field buffer: the one of layer k − 1 when their masks are equal (shared), else a
+ * buffer no slot names (there is one: rd buffers, and this slot's old one was just let go). */
+static void dist_assign(drive *d, size_t k, int same_as_below)
+{
+    uint32_t *slot = &d->dslot[k % d->rd], b = 0;
+    if (*slot != UINT32_MAX) d->dref[*slot]--;
+    if (same_as_below) {
+        b = d->dslot[(k - 1) % d->rd];
+    } else {
+        while (d->dref[b])
+            b++;
+    }
+    *slot = b;
+    d->dref[b]++;
 }
 
 static uint8_t *cls_of(const drive *d, size_t k)
@@ -652,7 +672,7 @@ static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint
  * calls gather consecutive layers and end before a layer whose copy decision needs the classes of the layers
  * before it (same2), so those are known exactly as in the per-layer loop. Errors: NOMEM and the backend's. */
 static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classify_params *cp, size_t nl,
-                         const float *segs, const uint32_t *offs, const uint32_t *counts, team *t,
+                         const float *segs, const uint32_t *offs, const uint32_t *counts, team *t, int reuse,
                          layer_stat *layers)
 {
     size_t ncell = (size_t)g->nx * g->ny;
@@ -701,6 +721,11 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     d.stride = ncl;
     d.ht = calloc(batch, 1);
     d.hb = calloc(batch, 1);
+    d.dslot = malloc(d.rd * sizeof *d.dslot);
+    d.dref = calloc(d.rd, sizeof *d.dref);
+    if (d.dslot)
+        for (size_t s = 0; s < d.rd; s++)
+            d.dslot[s] = UINT32_MAX;
     uint32_t *sid = calloc(nl, sizeof *sid);            /* slice id per layer: equal ids, identical masks */
     uint8_t *same2 = calloc(nl, 1);                     /* classes equal to those of layer l − 2 */
     uint64_t *prints = malloc(2 * nl * sizeof *prints); /* raster_print of layers with printed[l] */
@@ -709,8 +734,8 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     uint8_t *eq = malloc(batch + 3), *copied = malloc(batch);
     batch_args ba = {0};
     void *bt = NULL; /* the backend's batch state, when it runs batches */
-    if (!arena || !d.ht || !d.hb || !sid || !same2 || !prints || !printed || !items || !eq || !copied ||
-        (batched && !batch_args_init(&ba, batch + 3))) {
+    if (!arena || !d.ht || !d.hb || !d.dslot || !d.dref || !sid || !same2 || !prints || !printed || !items ||
+        !eq || !copied || (batched && !batch_args_init(&ba, batch + 3))) {
         err = PF_E_NOMEM;
         goto done;
     }
@@ -730,7 +755,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
          * only every 8th layer is tried, until one matches again. */
         for (size_t k = ready; k < need; k++) {
             eq[k - ready] = 0;
-            if (k > 0 && counts[k] == counts[k - 1] && (misses < 2 || k % 8 == 0)) {
+            if (reuse && k > 0 && counts[k] == counts[k - 1] && (misses < 2 || k % 8 == 0)) {
                 if (!printed[k - 1])
                     pf_raster_print(segs + (size_t)PF_SEG_FLOATS * offs[k - 1], counts[k - 1], g,
                                     prints + 2 * (k - 1));
@@ -754,13 +779,14 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
             if (eq[k - ready])
                 memcpy(mask_of(&d, k), mask_of(&d, k - 1), ncell);
             else
-                eq[k - ready] = k > 0 && !memcmp(mask_of(&d, k), mask_of(&d, k - 1), ncell);
+                eq[k - ready] = reuse && k > 0 && !memcmp(mask_of(&d, k), mask_of(&d, k - 1), ncell);
             if (eq[k - ready]) {
                 sid[k] = k > 1 ? sid[k - 1] : next_id++; /* layer 0 matches no window */
             } else {
                 sid[k] = next_id++;
                 items[n++] = (uint32_t)k;
             }
+            dist_assign(&d, k, eq[k - ready]);
         }
         if (bt) {
             for (size_t i = 0; i < n; i++) {
@@ -772,8 +798,6 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
             err = drive_phase(&d, t, PH_EDT, items, n);
         }
         if (err) goto done;
-        for (size_t k = ready; k < need; k++)
-            if (eq[k - ready]) memcpy(dist_of(&d, k), dist_of(&d, k - 1), ncell * sizeof *d.dist);
         ready = need;
         n = 0;
         for (size_t l = b0; l < b1; l++)
@@ -830,6 +854,8 @@ done:
     pf_big_free(arena, arena_len);
     free(d.ht);
     free(d.hb);
+    free(d.dslot);
+    free(d.dref);
     free(sid);
     free(same2);
     free(prints);
@@ -852,6 +878,12 @@ pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_ba
 
 pf_err pf_estimate_prepare_threads(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
                                    int threads, pf_estimate_cache **out, pf_errbuf *eb)
+{
+    return pf_estimate_prepare_opts(mesh, p, be, threads, 0, out, eb);
+}
+
+pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be, int threads,
+                                unsigned flags, pf_estimate_cache **out, pf_errbuf *eb)
 {
     if (threads <= 0) { /* the backend's hint, and a second thread only when a core is idle now */
         threads = be->threads > 1 ? (int)be->threads : 1;
@@ -991,7 +1023,7 @@ pf_err pf_estimate_prepare_threads(const pf_mesh *mesh, const pf_profile *p, con
     c->cell = cell;
     pf_classify_params cp = classify_params(p);
     c->threads = t.n;
-    if ((err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, c->layers))) {
+    if ((err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE), c->layers))) {
         if (err == PF_E_NOMEM) goto nomem;
         goto fail;
     }

@@ -61,6 +61,16 @@ pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_ba
 pf_err pf_estimate_prepare_threads(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
                                    int threads, pf_estimate_cache **out, pf_errbuf *eb);
 
+/* Flags of pf_estimate_prepare_opts. PF_EST_NO_REUSE: every layer goes through every stage, without the
+ * shortcuts for layers that repeat the one below (raster fingerprints, a shared distance field, classes and
+ * sums copied from layer l − 2). The shortcuts are exact, so the cache is the same bit for bit; tests check
+ * that, and benches can show what the shortcuts save. */
+enum { PF_EST_NO_REUSE = 1 };
+
+/* pf_estimate_prepare_threads with flags (PF_EST_*, 0 for none). Errors as pf_estimate_prepare. */
+pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be, int threads,
+                                unsigned flags, pf_estimate_cache **out, pf_errbuf *eb);
+
 /* Evaluates the cached slicing for infill density (fraction 0..1) and supports on/off. Pure arithmetic over
  * the per-layer statistics; never allocates. Errors: INVAL for a density outside [0, 1]. */
 pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports, pf_estimate *out,

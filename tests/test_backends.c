@@ -434,6 +434,27 @@ static int same_estimate(const pf_estimate *a, const pf_estimate *b)
     return same;
 }
 
+/* Two caches of one mesh hold the same layers bit for bit and, when estimates is set, give the same estimate
+ * at 0, 25, …, 100 % infill with and without supports; what names the pair in messages. */
+static void check_same_caches(const pf_estimate_cache *a, const pf_estimate_cache *b, int estimates,
+                              const char *what)
+{
+    size_t nl = pf_estimate_cache_layers(a);
+    cr_assert_eq(pf_estimate_cache_layers(b), nl, "%s: layer counts", what);
+    for (size_t l = 0; l < nl; l++)
+        cr_assert_eq(
+            memcmp(pf_estimate_cache_layer(a, l), pf_estimate_cache_layer(b, l), sizeof(pf_layer_cells)), 0,
+            "%s: layer %zu differs", what, l);
+    pf_errbuf eb = {{0}};
+    for (int supports = 0; supports < 2 && estimates; supports++)
+        for (int k = 0; k <= 4; k++) {
+            pf_estimate ea, eb2;
+            cr_assert_eq(pf_estimate_eval(a, k / 4.0, supports, &ea, &eb), PF_E_OK);
+            cr_assert_eq(pf_estimate_eval(b, k / 4.0, supports, &eb2, &eb), PF_E_OK);
+            cr_assert(same_estimate(&ea, &eb2), "%s: estimate at %d %% differs", what, k * 25);
+        }
+}
+
 static void check_threads(const pf_backend *be, const char *file)
 {
     pf_mesh *m = load(file);
@@ -445,24 +466,47 @@ static void check_threads(const pf_backend *be, const char *file)
         pf_estimate_cache *par = NULL;
         cr_assert_eq(pf_estimate_prepare_threads(m, &p, be, threads, &par, &eb), PF_E_OK, "%s: %s", file,
                      eb.msg);
-        size_t nl = pf_estimate_cache_layers(one);
-        cr_assert_eq(pf_estimate_cache_layers(par), nl);
-        for (size_t l = 0; l < nl; l++)
-            cr_assert_eq(memcmp(pf_estimate_cache_layer(one, l), pf_estimate_cache_layer(par, l),
-                                sizeof(pf_layer_cells)),
-                         0, "%s %s, %d threads: layer %zu differs", be->name, file, threads, l);
-        for (int supports = 0; supports < 2; supports++)
-            for (int k = 0; k <= 4; k++) {
-                pf_estimate a, b;
-                cr_assert_eq(pf_estimate_eval(one, k / 4.0, supports, &a, &eb), PF_E_OK);
-                cr_assert_eq(pf_estimate_eval(par, k / 4.0, supports, &b, &eb), PF_E_OK);
-                cr_assert(same_estimate(&a, &b), "%s %s, %d threads: estimate at %d %% differs", be->name,
-                          file, threads, k * 25);
-            }
+        char what[128];
+        snprintf(what, sizeof what, "%s %s, %d threads", be->name, file, threads);
+        check_same_caches(one, par, 1, what);
         pf_estimate_cache_free(par);
     }
     pf_estimate_cache_free(one);
     pf_mesh_free(m);
+}
+
+/* The shortcuts for layers that repeat the one below (raster fingerprints, a distance field shared with the
+ * layer below, classes and sums copied from layer l − 2) against every layer through every stage: the same
+ * per-layer sums bit for bit, and the same estimates where the backend emits a layer's segments in a fixed
+ * order (OpenCL's order varies between runs, which moves the contour timing's float sums in the last bits).
+ */
+static void check_reuse(const pf_backend *be, const char *file, int estimates)
+{
+    pf_mesh *m = load(file);
+    pf_profile p = pf_profile_default();
+    pf_errbuf eb = {{0}};
+    pf_estimate_cache *fast = NULL, *full = NULL;
+    cr_assert_eq(pf_estimate_prepare_opts(m, &p, be, 2, 0, &fast, &eb), PF_E_OK, "%s: %s", file, eb.msg);
+    cr_assert_eq(pf_estimate_prepare_opts(m, &p, be, 2, PF_EST_NO_REUSE, &full, &eb), PF_E_OK, "%s: %s", file,
+                 eb.msg);
+    char what[128];
+    snprintf(what, sizeof what, "%s %s with the shortcuts", be->name, file);
+    check_same_caches(fast, full, estimates, what);
+    pf_estimate_cache_free(fast);
+    pf_estimate_cache_free(full);
+    pf_mesh_free(m);
+}
+
+Test(backends, layer_shortcuts_equal_every_layer_through_every_stage)
+{
+    const char *files[64];
+    int nf = test_meshes(files);
+    for (int f = 0; f < nf; f++)
+        check_reuse(backend("simd"), files[f], 1);
+    check_reuse(pf_backend_scalar(), "box_lid.stl", 1);
+    check_reuse(pf_backend_scalar(), "overhang.stl", 1);
+    check_reuse(backend("opencl"), "box_lid.stl", 0);
+    check_reuse(backend("opencl"), "vase.stl", 0);
 }
 
 Test(backends, layer_parallel_prepare_equals_one_thread_on_every_test_mesh)
