@@ -151,11 +151,14 @@ static inline uint64_t pf_mix64(uint64_t x)
 }
 
 /* Fingerprint of what a layer's raster adds into its delta grid: Σ wind · m(cell) over the segments' row
- * crossings (pf_seg_rows_of / pf_seg_col, the raster stages' own arithmetic) for two pseudo-random weights m.
- * It depends only on the delta grid, whatever the segments' order or how a wall is split into segments, so
- * layers with equal delta grids (a prism's walls) get equal fingerprints, and different delta grids equal
- * ones with a chance of about 2^-128: equal fingerprints stand for equal masks. */
-static inline void pf_raster_print(const float *segs, uint32_t n, const pf_grid *g, uint64_t h[2])
+ * crossings (pf_seg_rows_of / pf_seg_col, the raster stages' own arithmetic) for two weights m: the mixed
+ * cell index and seed, and that with its halves swapped. It depends only on the delta grid, whatever the
+ * segments' order or how a wall is split into segments, so layers with equal delta grids (a prism's walls)
+ * get equal fingerprints. Different delta grids get equal ones with a chance of about 2^-128 when the seed is
+ * secret (random per process): with known weights a crafted mesh could solve for a collision, the sums being
+ * linear, and make a layer copy the one below. Equal fingerprints stand for equal masks. */
+static inline void pf_raster_print(const float *segs, uint32_t n, const pf_grid *g, uint64_t seed,
+                                   uint64_t h[2])
 {
     float inv = 1.0f / g->cell;
     uint64_t a = 0, b = 0;
@@ -165,8 +168,9 @@ static inline void pf_raster_print(const float *segs, uint32_t n, const pf_grid 
         uint64_t w = (uint64_t)(int64_t)q.wind;
         for (long r = q.r0; r < q.r1; r++) {
             uint64_t k = (uint64_t)r * (g->nx + 1) + pf_seg_col(&q, r, g->nx);
-            a += w * pf_mix64(k);
-            b += w * pf_mix64(k ^ 0xD1B54A32D192ED03ull);
+            uint64_t m = pf_mix64(k ^ seed);
+            a += w * m;
+            b += w * (m << 32 | m >> 32); /* a second weight, not additively related to the first */
         }
     }
     h[0] = a;

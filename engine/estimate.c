@@ -12,6 +12,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 /* Wall loops are timed exactly (planner passes over the slice contour) at these speeds; other speeds
  * interpolate. */
@@ -671,6 +673,22 @@ static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint
  * instead, and batches of about BATCH_CELLS whatever the thread count; the decisions are the same: classify
  * calls gather consecutive layers and end before a layer whose copy decision needs the classes of the layers
  * before it (same2), so those are known exactly as in the per-layer loop. Errors: NOMEM and the backend's. */
+/* The raster fingerprints' secret seed (see pf_raster_print): random, drawn once per process. */
+static uint64_t print_seed(void)
+{
+    static _Atomic uint64_t seed; /* 0 until drawn; a drawn 0 becomes 1 */
+    uint64_t s = atomic_load_explicit(&seed, memory_order_relaxed);
+    if (s) return s;
+    if (getrandom(&s, sizeof s, 0) != (ssize_t)sizeof s) { /* no entropy source: stack address and clock */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        s = pf_mix64((uint64_t)(uintptr_t)&ts ^ (uint64_t)ts.tv_nsec << 20 ^ (uint64_t)ts.tv_sec);
+    }
+    s |= !s;
+    uint64_t expect = 0; /* the first thread to draw one sets it; everyone uses that */
+    return atomic_compare_exchange_strong(&seed, &expect, s) ? s : expect;
+}
+
 static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classify_params *cp, size_t nl,
                          const float *segs, const uint32_t *offs, const uint32_t *counts, team *t, int reuse,
                          layer_stat *layers)
@@ -746,6 +764,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     }
     size_t ready = 0;    /* layers [0, ready) have distance fields */
     unsigned misses = 0; /* fingerprints that did not match, in a row */
+    uint64_t seed = print_seed();
     uint32_t next_id = 1;
     for (size_t b0 = 0; b0 < nl; b0 += batch) {
         size_t b1 = b0 + batch < nl ? b0 + batch : nl, need = b1 + 3 < nl ? b1 + 3 : nl, n = 0;
@@ -757,9 +776,9 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
             eq[k - ready] = 0;
             if (reuse && k > 0 && counts[k] == counts[k - 1] && (misses < 2 || k % 8 == 0)) {
                 if (!printed[k - 1])
-                    pf_raster_print(segs + (size_t)PF_SEG_FLOATS * offs[k - 1], counts[k - 1], g,
+                    pf_raster_print(segs + (size_t)PF_SEG_FLOATS * offs[k - 1], counts[k - 1], g, seed,
                                     prints + 2 * (k - 1));
-                pf_raster_print(segs + (size_t)PF_SEG_FLOATS * offs[k], counts[k], g, prints + 2 * k);
+                pf_raster_print(segs + (size_t)PF_SEG_FLOATS * offs[k], counts[k], g, seed, prints + 2 * k);
                 printed[k - 1] = printed[k] = 1;
                 eq[k - ready] = prints[2 * k] == prints[2 * k - 2] && prints[2 * k + 1] == prints[2 * k - 1];
                 misses = eq[k - ready] ? 0 : misses + 1;
