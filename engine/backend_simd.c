@@ -814,13 +814,16 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     simde__m256i bit[PF_RUN_N];
     for (int r = 0; r < PF_RUN_N; r++)
         bit[r] = simde_mm256_set1_epi32(1 << r);
-    long open[PF_RUN_N] = {0}; /* per set: counters holding an unfinished run */
+    long open[PF_RUN_N] = {0}, open_total = 0; /* per set and in all: counters holding an unfinished run */
     for (long ry = 0; ry < rh; ry++) {
         const uint8_t *row = cls + (size_t)(ry + y0) * (size_t)nx + x0;
         const float *drow = dist + (size_t)(ry + y0) * (size_t)nx + x0;
         long base = parity ? ry : rh - 1 - ry; /* counter of cell (rx, ry) is base + rx */
         long x = 0;
         for (; x + 8 <= rw; x += 8) {
+            uint64_t raw;
+            memcpy(&raw, row + x, 8);
+            if (!raw && !open_total) continue; /* outside, and no run to end: nothing to add */
             simde__m128i cb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(row + x));
             simde__m256i cv = simde_mm256_cvtepu8_epi32(cb);
             simde__m256i fc = simde_mm256_and_si256(simde_mm256_srli_epi32(cv, PF_CELL_FILL_SHIFT), seven);
@@ -869,7 +872,9 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                 simde__m256i ending = simde_mm256_andnot_si256(in, live);
                 int em = simde_mm256_movemask_ps(simde_mm256_castsi256_ps(ending));
                 int sm = simde_mm256_movemask_ps(simde_mm256_castsi256_ps(simde_mm256_andnot_si256(live, in)));
-                open[r] += __builtin_popcount((unsigned)sm) - __builtin_popcount((unsigned)em);
+                long dn = __builtin_popcount((unsigned)sm) - __builtin_popcount((unsigned)em);
+                open[r] += dn;
+                open_total += dn;
                 if (em) {
                     int32_t lv[8];
                     simde_mm256_storeu_si256((simde__m256i *)(void *)lv, l);
@@ -893,9 +898,9 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
             for (int r = 0; r < PF_RUN_N; r++) {
                 int32_t *ld = len + (size_t)r * stride + base + x;
                 if (set >> r & 1)
-                    open[r] += !*ld, (*ld)++;
+                    open[r] += !*ld, open_total += !*ld, (*ld)++;
                 else if (*ld)
-                    end_run(h, r, *ld), *ld = 0, open[r]--;
+                    end_run(h, r, *ld), *ld = 0, open[r]--, open_total--;
             }
         }
     }
