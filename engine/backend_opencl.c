@@ -539,6 +539,7 @@ enum {
     X_SEGS,
     X_SEGL,
     X_DELTA,
+    X_ROWS,
     X_LEN,
     X_ACT,
     X_V,
@@ -767,16 +768,19 @@ static pf_err cl_raster_batch(void *ctx, void *batch, const pf_grid *g, const fl
     }
     cl_uint nl = (cl_uint)n, ns = (cl_uint)(hi - lo), nx = g->nx, ny = g->ny;
     cl_float x0 = g->x0, y0 = g->y0, inv = 1.0f / g->cell;
-    cl_mem tb, sg, sl, dl, old_dl = b->buf[X_DELTA];
-    size_t old_size = b->size[X_DELTA];
+    cl_mem tb, sg, sl, dl, rw, old_dl = b->buf[X_DELTA], old_rw = b->buf[X_ROWS];
+    size_t old_size = b->size[X_DELTA], old_rsize = b->size[X_ROWS];
     pf_cl_lock(c->cl);
     BNEED(tb, X_TAB, n * sizeof *t);
     BNEED(sg, X_SEGS, (hi - lo) * PF_SEG_FLOATS * sizeof *segs);
     BNEED(sl, X_SEGL, (hi - lo) * sizeof *b->segl);
     BNEED(dl, X_DELTA, n * (ncell + g->ny) * sizeof(cl_int));
+    BNEED(rw, X_ROWS, n * g->ny * sizeof(cl_int));
     CK(to_device(c, b));
     if (dl != old_dl || b->size[X_DELTA] != old_size)
         CK(zero(c, dl, b->size[X_DELTA] & ~(size_t)3)); /* the scan keeps it 0 */
+    if (rw != old_rw || b->size[X_ROWS] != old_rsize)
+        CK(zero(c, rw, b->size[X_ROWS] & ~(size_t)3)); /* likewise */
     CK(put_table(c, tb, t, n));
     CK(put(c, sg, segs + (size_t)PF_SEG_FLOATS * lo, (hi - lo) * PF_SEG_FLOATS * sizeof *segs));
     CK(put(c, sl, b->segl, (hi - lo) * sizeof *b->segl));
@@ -789,13 +793,15 @@ static pf_err cl_raster_batch(void *ctx, void *batch, const pf_grid *g, const fl
     ARG(K_SEGS_B, 6, nx);
     ARG(K_SEGS_B, 7, ny);
     ARG(K_SEGS_B, 8, dl);
+    ARG(K_SEGS_B, 9, rw);
     CK(run_b(c, b, K_SEGS_B, hi - lo));
     ARG(K_SCAN_B, 0, tb);
     ARG(K_SCAN_B, 1, nl);
     ARG(K_SCAN_B, 2, nx);
     ARG(K_SCAN_B, 3, ny);
     ARG(K_SCAN_B, 4, dl);
-    ARG(K_SCAN_B, 5, b->mem);
+    ARG(K_SCAN_B, 5, rw);
+    ARG(K_SCAN_B, 6, b->mem);
     CK(run_b(c, b, K_SCAN_B, n * ny));
     CK(to_host(c, b));
     err = PF_E_OK;
@@ -827,8 +833,9 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, uint32_t cap
     if ((st = clSetKernelArg(kr, 0, sizeof src, &src)) || (st = clSetKernelArg(kr, 1, sizeof tb, &tb)) ||
         (st = clSetKernelArg(kr, 2, sizeof nl, &nl)) || (st = clSetKernelArg(kr, 3, sizeof nx, &nx)) ||
         (st = clSetKernelArg(kr, 4, sizeof ny, &ny)) || (st = clSetKernelArg(kr, 5, sizeof cell, &cell)) ||
-        (st = clSetKernelArg(kr, 6, sizeof lim, &lim)) || (st = clSetKernelArg(kr, 7, sizeof b->mem, &b->mem)) ||
-        (st = clSetKernelArg(kr, 8, sizeof v, &v)) || (st = clSetKernelArg(kr, 9, sizeof f, &f)))
+        (st = clSetKernelArg(kr, 6, sizeof lim, &lim)) ||
+        (st = clSetKernelArg(kr, 7, sizeof b->mem, &b->mem)) || (st = clSetKernelArg(kr, 8, sizeof v, &v)) ||
+        (st = clSetKernelArg(kr, 9, sizeof f, &f)))
         return st;
     return run_b(c, b, K_EDTR_B, n * ny);
 }

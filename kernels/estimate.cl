@@ -165,13 +165,15 @@ __kernel void raster_rows(__global const float *segs, uint nsegs, float x0, floa
 /* Batch form, in two passes. raster_segs_b: item = segment; it adds its windings at the crossings of every row
  * centre it spans into its layer's delta rows (atomics: segments of a layer share rows), so the work is the
  * crossings, not bands × segments. seg_layer gives each segment's index in the batch (NONE_U: not rasterized);
- * delta has ny·(nx + 1) entries per batch layer and is all zero between calls. raster_scan_b: item = layer × row;
- * prefix-sums the row into the mask at byte offset tab[i] of mem and zeroes the delta row again. The crossing
- * arithmetic is raster_band's. */
+ * delta has ny·(nx + 1) entries per batch layer and is all zero between calls; rows has ny flags per batch layer,
+ * set for every row a crossing reaches, also zero between calls. raster_scan_b: item = layer × row; prefix-sums a
+ * flagged row into the mask at byte offset tab[i] of mem and zeroes its delta row and flag again, and writes an
+ * unflagged row's mask as zeros without reading its (all zero) delta row. The crossing arithmetic is
+ * raster_band's. */
 #define NONE_U 0xffffffffu
 
 __kernel void raster_segs_b(__global const float *segs, __global const uint *seg_layer, uint nsegs, float x0,
-                            float y0, float inv, uint nx, uint ny, __global int *delta)
+                            float y0, float inv, uint nx, uint ny, __global int *delta, __global int *rows)
 {
     uint k = get_global_id(0);
     if (k >= nsegs || seg_layer[k] == NONE_U) return;
@@ -179,17 +181,25 @@ __kernel void raster_segs_b(__global const float *segs, __global const uint *seg
     seg_rc q;
     long r0, r1;
     if (!seg_rows(segs + (size_t)SEG * k, x0, y0, inv, 0, (long)ny, &q, &r0, &r1)) return;
-    for (long r = r0; r < r1; r++)
+    __global int *rl = rows + (size_t)seg_layer[k] * ny;
+    for (long r = r0; r < r1; r++) {
         atomic_add(&dl[(size_t)r * (nx + 1) + seg_col(&q, r, nx)], q.w);
+        rl[r] = 1;
+    }
 }
 
 __kernel void raster_scan_b(__global const ulong *tab, uint nlay, uint nx, uint ny, __global int *delta,
-                            __global uchar *mem)
+                            __global int *rows, __global uchar *mem)
 {
     size_t gid = get_global_id(0), i = gid / ny, r = gid % ny;
     if (i >= nlay) return;
-    __global int *d = delta + (i * ny + r) * (nx + 1);
     __global uchar *m = mem + tab[i] + r * nx;
+    if (!rows[gid]) {
+        for (uint c = 0; c < nx; c++) m[c] = 0;
+        return;
+    }
+    rows[gid] = 0;
+    __global int *d = delta + (i * ny + r) * (nx + 1);
     int acc = 0;
     for (uint c = 0; c < nx; c++) {
         acc += d[c];
