@@ -244,14 +244,24 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
 /* Busy-wait rounds before a worker sleeps on the condition variable or the caller yields: batches follow
  * each other within microseconds, faster than a sleeping thread wakes up. */
 #define SPIN_ROUNDS 20000
+/* Grids of at most this many cells per layer run a team of two on the kept helper thread: their steps take
+ * microseconds, so a worker started per estimate (0.1–4 ms here) costs more than it brings, while the
+ * helper, still spinning from the last step, joins at once. On larger grids a step can outlast the helper's
+ * spin, and a late helper leaves the caller most of the work, so they start their own worker (plate150, 543 k
+ * cells: 12 → 13–16 ms on the helper). */
+#define PAIR_CELLS 100000
 
 typedef void (*team_fn)(void *arg, unsigned tid);
 
 /* The caller plus n − 1 workers that run one function at a time on all of them: a fork-join whose threads
- * live for one estimate (prepare joins about 4 times per batch, too often to start a thread each time as
- * engine/analyze.c does for its two joins). */
+ * live for one estimate (prepare joins about 4 times per batch, too often to start a thread each time). A
+ * team of two uses the process's kept helper thread instead (engine/sched.h, pf_sched_pair): starting a
+ * worker took 0.1–4 ms here, as long as a small part's whole estimate, and the helper joins a step within
+ * microseconds or, when busy or late, not at all (every team function shares its work through an atomic
+ * counter, so the caller alone can do all of it). */
 typedef struct team {
     unsigned n;                 /* threads including the caller (workers that started, plus 1) */
+    int pair;                   /* 1: a team of two on pf_sched_pair, no workers of its own */
     pthread_t th[TEAM_MAX - 1]; /* the workers */
     pthread_mutex_t mu;         /* guards the sleep on cv */
     pthread_cond_t cv;          /* signalled when gen changes */
@@ -290,8 +300,8 @@ static void *team_main(void *a)
 }
 
 /* Starts up to n − 1 workers (fewer when the system refuses threads: the team is then smaller, never
- * wrong). */
-static void team_init(team *t, unsigned n, team_start *starts)
+ * wrong); a team of two with pair set uses pf_sched_pair's helper instead. */
+static void team_init(team *t, unsigned n, int pair, team_start *starts)
 {
     memset(t, 0, sizeof *t);
     pthread_mutex_init(&t->mu, NULL);
@@ -300,6 +310,11 @@ static void team_init(team *t, unsigned n, team_start *starts)
     atomic_init(&t->ndone, 0);
     atomic_init(&t->quit, 0);
     t->n = 1;
+    if (n == 2 && pair) {
+        t->pair = 1;
+        t->n = 2;
+        return;
+    }
     if (n > TEAM_MAX) n = TEAM_MAX;
     for (unsigned i = 0; i + 1 < n; i++) {
         starts[i] = (team_start){t, i + 1};
@@ -308,9 +323,27 @@ static void team_init(team *t, unsigned n, team_start *starts)
     }
 }
 
-/* Runs fn(arg, tid) on every thread of the team (tid 0 on the caller) and returns when all are done. */
+/* A pair step's context: the team function and its argument. */
+typedef struct pair_step {
+    team_fn fn; /* the function */
+    void *arg;  /* its argument */
+} pair_step;
+
+static void pair_run(void *ctx, int who)
+{
+    pair_step *ps = ctx;
+    ps->fn(ps->arg, (unsigned)who);
+}
+
+/* Runs fn(arg, tid) on every thread of the team (tid 0 on the caller) and returns when all are done (a pair's
+ * helper runs tid 1 if it comes in time). */
 static void team_run(team *t, team_fn fn, void *arg)
 {
+    if (t->pair) {
+        pair_step ps = {fn, arg};
+        pf_sched_pair(pair_run, &ps, 1);
+        return;
+    }
     if (t->n > 1) {
         t->fn = fn;
         t->arg = arg;
@@ -327,6 +360,11 @@ static void team_run(team *t, team_fn fn, void *arg)
 
 static void team_destroy(team *t)
 {
+    if (t->pair) {
+        pthread_cond_destroy(&t->cv);
+        pthread_mutex_destroy(&t->mu);
+        return;
+    }
     pthread_mutex_lock(&t->mu);
     atomic_store(&t->quit, 1);
     pthread_cond_broadcast(&t->cv);
@@ -977,7 +1015,22 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         c->layers[l].h = (float)(l == 0 ? h0 : h);
     }
 
-    team_init(&t, (unsigned)threads, starts);
+    /* Grid: bounded per layer and in total, never finer than CELL_MIN_W·w_ext. */
+    double W = hi[0] - lo[0], D = hi[1] - lo[1];
+    double cell = fmax(CELL_MIN_W * p->w_ext, sqrt(W * D * (double)nl / CELL_BUDGET));
+    cell = fmax(cell, sqrt(W * D / (double)MAX_CELLS_PER_LAYER));
+    for (;;) { /* padding can push a thin part over the cap; grow until it fits */
+        double nxd = ceil(W / cell) + 6, nyd = ceil(D / cell) + 6;
+        if (nxd * nyd <= (double)MAX_CELLS_PER_LAYER * 1.1) break;
+        cell *= 1.05;
+    }
+    pf_grid g = {.cell = (float)cell};
+    g.nx = (uint32_t)(ceil(W / cell) + 6);
+    g.ny = (uint32_t)(ceil(D / cell) + 6);
+    g.x0 = (float)(lo[0] - (3 - GRID_SHIFT) * cell);
+    g.y0 = (float)(lo[1] - (3 - GRID_SHIFT) * cell);
+    /* A small grid makes short steps: a team of two then uses the kept helper thread (see team). */
+    team_init(&t, (unsigned)threads, (size_t)g.nx * g.ny <= PAIR_CELLS, starts);
     team_up = 1;
 
     /* Stages 1–2: slice. */
@@ -1025,20 +1078,6 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         if (atomic_load(&job.next) < nl) goto nomem;
     }
 
-    /* Grid: bounded per layer and in total, never finer than CELL_MIN_W·w_ext. */
-    double W = hi[0] - lo[0], D = hi[1] - lo[1];
-    double cell = fmax(CELL_MIN_W * p->w_ext, sqrt(W * D * (double)nl / CELL_BUDGET));
-    cell = fmax(cell, sqrt(W * D / (double)MAX_CELLS_PER_LAYER));
-    for (;;) { /* padding can push a thin part over the cap; grow until it fits */
-        double nxd = ceil(W / cell) + 6, nyd = ceil(D / cell) + 6;
-        if (nxd * nyd <= (double)MAX_CELLS_PER_LAYER * 1.1) break;
-        cell *= 1.05;
-    }
-    pf_grid g = {.cell = (float)cell};
-    g.nx = (uint32_t)(ceil(W / cell) + 6);
-    g.ny = (uint32_t)(ceil(D / cell) + 6);
-    g.x0 = (float)(lo[0] - (3 - GRID_SHIFT) * cell);
-    g.y0 = (float)(lo[1] - (3 - GRID_SHIFT) * cell);
     c->cell = cell;
     pf_classify_params cp = classify_params(p);
     c->threads = t.n;
