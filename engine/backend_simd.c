@@ -815,7 +815,6 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     for (int r = 0; r < PF_RUN_N; r++)
         bit[r] = simde_mm256_set1_epi32(1 << r);
     long open[PF_RUN_N] = {0}, open_total = 0; /* per set and in all: counters holding an unfinished run */
-    unsigned open_sets = 0;                    /* bit r: open[r] > 0 */
     for (long ry = 0; ry < rh; ry++) {
         const uint8_t *row = cls + (size_t)(ry + y0) * (size_t)nx + x0;
         const float *drow = dist + (size_t)(ry + y0) * (size_t)nx + x0;
@@ -863,22 +862,19 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
             simde__m256i so = simde_mm256_or_si256(sets, simde_mm256_permute2x128_si256(sets, sets, 1));
             so = simde_mm256_or_si256(so, simde_mm256_shuffle_epi32(so, 0x4E));
             so = simde_mm256_or_si256(so, simde_mm256_shuffle_epi32(so, 0xB1));
-            unsigned todo = ((unsigned)simde_mm256_cvtsi256_si32(so) | open_sets) & ((1u << PF_RUN_N) - 1);
-            while (todo) {
-                int r = __builtin_ctz(todo);
-                todo &= todo - 1;
+            unsigned any = (unsigned)simde_mm256_cvtsi256_si32(so);
+            for (int r = 0; r < PF_RUN_N; r++) {
+                if (!(any >> r & 1) && !open[r]) continue;
                 int32_t *ld = len + (size_t)r * stride + base + x;
                 simde__m256i in = simde_mm256_cmpeq_epi32(simde_mm256_and_si256(sets, bit[r]), bit[r]);
                 simde__m256i l = simde_mm256_loadu_si256((const simde__m256i *)(void *)ld);
                 simde__m256i live = simde_mm256_cmpgt_epi32(l, izero);
                 simde__m256i ending = simde_mm256_andnot_si256(in, live);
                 int em = simde_mm256_movemask_ps(simde_mm256_castsi256_ps(ending));
-                int sm =
-                    simde_mm256_movemask_ps(simde_mm256_castsi256_ps(simde_mm256_andnot_si256(live, in)));
+                int sm = simde_mm256_movemask_ps(simde_mm256_castsi256_ps(simde_mm256_andnot_si256(live, in)));
                 long dn = __builtin_popcount((unsigned)sm) - __builtin_popcount((unsigned)em);
                 open[r] += dn;
                 open_total += dn;
-                open_sets = open[r] ? open_sets | 1u << r : open_sets & ~(1u << r);
                 if (em) {
                     int32_t lv[8];
                     simde_mm256_storeu_si256((simde__m256i *)(void *)lv, l);
@@ -902,10 +898,9 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
             for (int r = 0; r < PF_RUN_N; r++) {
                 int32_t *ld = len + (size_t)r * stride + base + x;
                 if (set >> r & 1)
-                    open[r] += !*ld, open_total += !*ld, open_sets |= 1u << r, (*ld)++;
+                    open[r] += !*ld, open_total += !*ld, (*ld)++;
                 else if (*ld)
-                    end_run(h, r, *ld), *ld = 0, open[r]--, open_total--,
-                                        open_sets = open[r] ? open_sets : open_sets & ~(1u << r);
+                    end_run(h, r, *ld), *ld = 0, open[r]--, open_total--;
             }
         }
     }
