@@ -139,6 +139,18 @@ Test(json_write, refuses_absurd_nesting)
     cJSON_Delete(root);
 }
 
+/* The array member both samples share, left open inside its last element (an object): "list": [1, "two",
+ * [], { */
+static void write_list_open(pf_jw *w)
+{
+    pf_jw_arr(w, "list");
+    pf_jw_num(w, NULL, 1);
+    pf_jw_str(w, NULL, "two");
+    pf_jw_arr(w, NULL);
+    pf_jw_end(w);
+    pf_jw_obj(w, NULL);
+}
+
 /* One sequence of writer calls covering every kind of member, nesting, escapes and awkward numbers. */
 static void write_sample(pf_jw *w)
 {
@@ -155,12 +167,7 @@ static void write_sample(pf_jw *w)
     pf_jw_null(w, "nothing");
     pf_jw_obj(w, "empty");
     pf_jw_end(w);
-    pf_jw_arr(w, "list");
-    pf_jw_num(w, NULL, 1);
-    pf_jw_str(w, NULL, "two");
-    pf_jw_arr(w, NULL);
-    pf_jw_end(w);
-    pf_jw_obj(w, NULL);
+    write_list_open(w);
     pf_jw_num(w, "deep", 2.5);
     pf_jw_end(w);
     pf_jw_null(w, NULL);
@@ -219,12 +226,7 @@ static void write_sample_k(pf_jw *w)
     pf_jw_null_k(w, PF_JW_KEY("nothing"));
     pf_jw_obj_k(w, PF_JW_KEY("empty"));
     pf_jw_end(w);
-    pf_jw_arr(w, "list");
-    pf_jw_num(w, NULL, 1);
-    pf_jw_str(w, NULL, "two");
-    pf_jw_arr(w, NULL);
-    pf_jw_end(w);
-    pf_jw_obj(w, NULL);
+    write_list_open(w);
     pf_jw_num_k(w, PF_JW_KEY("deep"), 2.5);
     pf_jw_end(w);
     pf_jw_null(w, NULL);
