@@ -403,8 +403,17 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
 {
     long nx = g->nx, K = (long)cap;
     size_t w = (size_t)(x1 - x0 + 1);
+    size_t nb = (w + 7) / 8; /* 8-cell blocks per row */
     float *buf = malloc((w + 2 * (size_t)K + 16) * sizeof *buf);
-    if (!buf) return PF_E_NOMEM;
+    uint8_t *near = calloc(nb + 8, 1); /* per block: some cell within K of an outside cell */
+    if (!buf || !near) {
+        free(buf);
+        free(near);
+        return PF_E_NOMEM;
+    }
+    /* A block whose window (K columns either side) has no near cell is at the cap throughout: every
+     * candidate is at least (K + 1)², so the clamp gives K² without the window's work. */
+    long kb = (K + 7) / 8; /* blocks a window reaches on either side */
     float *f = buf + K, lim = (float)K * (float)K, far = (float)(K + 1) * (float)(K + 1);
     for (long t = 0; t < K; t++)
         buf[t] = far;
@@ -421,11 +430,14 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
         size_t c = 0;
         for (; c + 8 <= w; c += 8) {
             simde__m256 x = simde_mm256_min_ps(simde_mm256_loadu_ps(d + c), kc);
+            near[c / 8] = simde_mm256_movemask_ps(simde_mm256_cmp_ps(x, kc, SIMDE_CMP_LT_OQ)) != 0;
             simde_mm256_storeu_ps(f + c, simde_mm256_mul_ps(x, x));
         }
+        if (c < w) near[c / 8] = 0;
         for (; c < w; c++) {
             float x = fminf(d[c], (float)(K + 1));
             f[c] = x * x;
+            near[c / 8] |= x < (float)(K + 1);
         }
         for (c = 0; c < w; c += 8) {
             size_t nc = w - c < 8 ? w - c : 8;
@@ -435,11 +447,21 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
                 memset(d + c, 0, nc * sizeof *d);
                 continue;
             }
-            simde__m256 acc = simde_mm256_loadu_ps(f + c);
-            for (long t = 1; t <= K; t++) {
-                simde__m256 lr =
-                    simde_mm256_min_ps(simde_mm256_loadu_ps(f + c - t), simde_mm256_loadu_ps(f + c + t));
-                acc = simde_mm256_min_ps(acc, simde_mm256_add_ps(lr, simde_mm256_set1_ps(tt[t])));
+            long b = (long)(c / 8), lo = b - kb < 0 ? 0 : b - kb,
+                 hi = b + kb >= (long)nb ? (long)nb - 1 : b + kb;
+            int close = 0;
+            for (long q = lo; q <= hi && !close; q++)
+                close = near[q];
+            simde__m256 acc;
+            if (!close) {
+                acc = vlim;
+            } else {
+                acc = simde_mm256_loadu_ps(f + c);
+                for (long t = 1; t <= K; t++) {
+                    simde__m256 lr =
+                        simde_mm256_min_ps(simde_mm256_loadu_ps(f + c - t), simde_mm256_loadu_ps(f + c + t));
+                    acc = simde_mm256_min_ps(acc, simde_mm256_add_ps(lr, simde_mm256_set1_ps(tt[t])));
+                }
             }
             if (nc == 8) {
                 simde_mm256_storeu_ps(d + c, edt_mm(acc, vlim, cell, half, m + c));
@@ -452,6 +474,7 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
         }
     }
     free(buf);
+    free(near);
     return PF_E_OK;
 }
 
@@ -871,7 +894,8 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                 simde__m256i live = simde_mm256_cmpgt_epi32(l, izero);
                 simde__m256i ending = simde_mm256_andnot_si256(in, live);
                 int em = simde_mm256_movemask_ps(simde_mm256_castsi256_ps(ending));
-                int sm = simde_mm256_movemask_ps(simde_mm256_castsi256_ps(simde_mm256_andnot_si256(live, in)));
+                int sm =
+                    simde_mm256_movemask_ps(simde_mm256_castsi256_ps(simde_mm256_andnot_si256(live, in)));
                 long dn = __builtin_popcount((unsigned)sm) - __builtin_popcount((unsigned)em);
                 open[r] += dn;
                 open_total += dn;
