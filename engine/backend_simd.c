@@ -206,8 +206,13 @@ static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_g
         if (q.r0 < rlo) rlo = q.r0;
         if (q.r1 > rhi) rhi = q.r1;
     }
-    memset(mask, 0, nx * ny);
-    if (rlo >= rhi) return PF_E_OK;
+    if (rlo >= rhi) {
+        memset(mask, 0, nx * ny);
+        return PF_E_OK;
+    }
+    /* rows rlo..rhi − 1 are written whole below; only the others need clearing */
+    memset(mask, 0, (size_t)rlo * nx);
+    memset(mask + (size_t)rhi * nx, 0, (ny - (size_t)rhi) * nx);
     int32_t *delta = calloc((size_t)(rhi - rlo) * w, sizeof *delta);
     if (!delta) return PF_E_NOMEM;
     for (size_t i = 0; i < nsegs; i++) {
@@ -482,12 +487,21 @@ static pf_err ISA(edt)(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_
 {
     (void)ctx;
     long nx = g->nx, ny = g->ny, x0, x1, y0, y1;
-    memset(dist, 0, (size_t)nx * (size_t)ny * sizeof *dist);
-    if (!nonzero_rect(mask, nx, ny, &x0, &x1, &y0, &y1)) return PF_E_OK;
+    if (!nonzero_rect(mask, nx, ny, &x0, &x1, &y0, &y1)) {
+        memset(dist, 0, (size_t)nx * (size_t)ny * sizeof *dist);
+        return PF_E_OK;
+    }
     if (x0 > 0) x0--;
     if (y0 > 0) y0--;
     if (x1 < nx - 1) x1++;
     if (y1 < ny - 1) y1++;
+    /* the passes below write every cell of the rectangle; the cells around it are outside: 0 */
+    memset(dist, 0, (size_t)y0 * (size_t)nx * sizeof *dist);
+    memset(dist + (size_t)(y1 + 1) * (size_t)nx, 0, (size_t)(ny - 1 - y1) * (size_t)nx * sizeof *dist);
+    for (long r = y0; r <= y1; r++) {
+        memset(dist + (size_t)r * (size_t)nx, 0, (size_t)x0 * sizeof *dist);
+        memset(dist + (size_t)r * (size_t)nx + x1 + 1, 0, (size_t)(nx - 1 - x1) * sizeof *dist);
+    }
     edt_columns(mask, nx, x0, x1, y0, y1, dist);
     if (cap && cap <= EDT_WINDOW_MAX) return edt_rows_window(mask, g, x0, x1, y0, y1, cap, dist);
     return edt_rows_exact(mask, g, x0, x1, y0, y1, cap ? (float)cap * (float)cap : 1e30f, dist);
