@@ -177,6 +177,20 @@ static inline void pf_raster_print(const float *segs, uint32_t n, const pf_grid 
     h[1] = b;
 }
 
+/* What classify does with `below`, done afterwards on the n classes it gave without it: a solid cell over
+ * sparse infill of the layer below is an internal bridge (PF_FILL_IBRIDGE). Classify with below = NULL and
+ * then this equals classify with below, so a driver can classify layers in parallel and keep only this pass
+ * in layer order. Branch-free, so the compiler vectorizes it. */
+static inline void pf_classes_fix_bridges(uint8_t *cls, const uint8_t *below, size_t n)
+{
+    const uint8_t solid = PF_FILL_SOLID << PF_CELL_FILL_SHIFT, sparse = PF_FILL_SPARSE << PF_CELL_FILL_SHIFT,
+                  ibridge = PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT, fm = PF_CELL_FILL_MASK;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = cls[i], fix = (uint8_t)(-(uint8_t)(((c & fm) == solid) & ((below[i] & fm) == sparse)));
+        cls[i] = (uint8_t)((c & ~fix) | (((c & (uint8_t)~fm) | ibridge) & fix));
+    }
+}
+
 /* Distance caps. Whatever reads a layer's distance field compares it with thresholds of about one shell
  * width (pf_classify_params: the wall bands, the fill boundary, the sparse-width probe, the shell opening),
  * and a margin field only with the 3 mm margin; reduce reads d ± cell/2. So a field may stop at a cap a cell

@@ -376,7 +376,7 @@ static void team_destroy(team *t)
 }
 
 /* Work items of the driver's parallel phases; each runs for a list of layers. */
-enum { PH_RASTER, PH_EDT, PH_MARGIN, PH_REDUCE };
+enum { PH_RASTER, PH_EDT, PH_MARGIN, PH_CLASSIFY, PH_REDUCE };
 
 /* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k's mask lives in
  * ring slot k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch) and its distance field in the
@@ -468,6 +468,20 @@ static pf_err margin(drive *d, size_t l, unsigned tid)
     return PF_E_OK;
 }
 
+/* Classes of layer l without the layer below (classify's below = NULL): cells over sparse infill that
+ * should be internal bridges come out as solid, and pf_classes_fix_bridges makes them bridges once the layer
+ * below is final. So the layers of a batch can be classified in parallel and only that cheap pass stays in
+ * order. */
+static pf_err classify_alone(drive *d, size_t l)
+{
+    const pf_backend *be = d->be;
+    const float *win[7];
+    window(d, l, win);
+    size_t s = l - d->b0;
+    return be->classify(be->ctx, d->g, d->cp, l, d->nl, win, d->ht[s] ? d->mtop + s * d->stride : NULL,
+                        d->hb[s] ? d->mbot + s * d->stride : NULL, NULL, cls_of(d, l));
+}
+
 static pf_err drive_item(drive *d, size_t l, unsigned tid)
 {
     const pf_backend *be = d->be;
@@ -479,6 +493,8 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
         return be->edt(be->ctx, mask_of(d, l), d->g, d->cap, dist_of(d, l));
     case PH_MARGIN:
         return margin(d, l, tid);
+    case PH_CLASSIFY:
+        return classify_alone(d, l);
     default:
         return be->reduce(be->ctx, d->g, d->cp, l, dist_of(d, l), cls_of(d, l), (int)(l & 1),
                           &d->layers[l].cells);
@@ -861,6 +877,8 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
             if (!window_repeats(sid, nl, l)) items[n++] = (uint32_t)l;
         err = bt ? margin_batch(&d, bt, &ba, items, n) : drive_phase(&d, t, PH_MARGIN, items, n);
         if (err) goto done;
+        /* the same layers (the likely copies aside) classified in parallel, without the layer below */
+        if (!bt && (err = drive_phase(&d, t, PH_CLASSIFY, items, n))) goto done;
         n = 0;
         size_t np = 0; /* batch stages: layers waiting for classify (in ba.ls) */
         for (size_t l = b0; l < b1; l++) {
@@ -881,12 +899,9 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                 items[n++] = (uint32_t)l;
                 continue;
             }
-            if (rep && (err = margin(&d, l, 0))) goto done; /* skipped above as a likely copy */
-            const float *win[7];
-            window(&d, l, win);
-            if ((err = be->classify(be->ctx, g, cp, l, nl, win, d.ht[s] ? d.mtop + s * ncl : NULL,
-                                    d.hb[s] ? d.mbot + s * ncl : NULL, l ? cls_of(&d, l - 1) : NULL, cls)))
-                goto done;
+            /* a likely copy that is not one was skipped above: its margins and classes now */
+            if (rep && ((err = margin(&d, l, 0)) || (err = classify_alone(&d, l)))) goto done;
+            if (l) pf_classes_fix_bridges(cls, cls_of(&d, l - 1), ncell);
             same2[l] = l >= 2 && !memcmp(cls, cls_of(&d, l - 2), ncell);
             items[n++] = (uint32_t)l;
         }

@@ -204,6 +204,12 @@ static void check_layers(const pf_backend *be, const char *file, float cell, int
         for (size_t i = 0; i < n; i++)
             cr_assert_eq(cls[l * n + i], cls2[i], "%s layer %zu cell %zu: class %d vs %d", file, l, i,
                          cls[l * n + i], cls2[i]);
+        /* classified without the layer below, then the bridge pass: the same classes */
+        cr_assert_eq(be->classify(be->ctx, g, &p, l, nl, win, ht ? mt : NULL, hb ? mb : NULL, NULL, cls2),
+                     PF_E_OK);
+        if (below) pf_classes_fix_bridges(cls2, below, n);
+        cr_assert_eq(memcmp(cls + l * n, cls2, n), 0,
+                     "%s layer %zu: classes without below, then fixed, differ", file, l);
         for (int parity = 0; parity < 2; parity++) {
             pf_layer_cells a, b;
             cr_assert_eq(sc->reduce(NULL, g, &p, l, dist + l * n, cls + l * n, parity, &a), PF_E_OK);
