@@ -44,14 +44,22 @@ wrk_run() {
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
 # put_section HEADING FILE: replaces the "## HEADING" section of bench/RESULTS.md (up to the next "## ") with
-# FILE's text, or appends it.
+# FILE's text, or appends it. A "### Notes" subsection at the end of the old section (the history of earlier
+# runs, what changed, what is missing: written by hand) is kept after the new text.
 put_section() {
   python3 - "$1" "$2" bench/RESULTS.md <<'PY'
 import os, re, sys
 heading, new, path = sys.argv[1], open(sys.argv[2]).read().rstrip() + "\n", sys.argv[3]
 old = open(path).read() if os.path.exists(path) else "# PrintForge bench results\n"
 pat = re.compile(r"^## " + re.escape(heading) + r"\n.*?(?=^## |\Z)", re.S | re.M)
-out = pat.sub(lambda m: new + "\n", old, count=1) if pat.search(old) else old.rstrip() + "\n\n" + new
+m = pat.search(old)
+if m:
+    notes = re.search(r"^### Notes\n.*", m.group(0), re.S | re.M)
+    if notes:
+        new += "\n" + notes.group(0).rstrip() + "\n"
+    out = old[:m.start()] + new + "\n" + old[m.end():]
+else:
+    out = old.rstrip() + "\n\n" + new
 open(path, "w").write(out.rstrip() + "\n")
 PY
 }

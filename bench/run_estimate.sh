@@ -8,6 +8,7 @@
 # missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 reps="${1:-5}"
 backends="${2:-simd,scalar,auto}"
 models="cube20 box_lid bracket gear vase sphere torus overhang thinwall plate150 tower enclosure bumpy_10k bumpy_100k"
@@ -85,22 +86,6 @@ cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 } > "$tmp/section.md"
 cat "$tmp/section.md"
 
-# Replace the "## Estimator" section (up to the next "## " heading) or append it; the notes that follow the
-# table in RESULTS.md (what changed, what is missing) are kept in a "### Notes" subsection when present.
-python3 - "$tmp/section.md" bench/RESULTS.md <<'PY'
-import os, re, sys
-new = open(sys.argv[1]).read().rstrip() + "\n"
-path = sys.argv[2]
-old = open(path).read() if os.path.exists(path) else "# PrintForge bench results\n"
-pat = re.compile(r"^## Estimator\n.*?(?=^## |\Z)", re.S | re.M)
-m = pat.search(old)
-if m:
-    notes = re.search(r"^### Notes\n.*", m.group(0), re.S | re.M)
-    if notes:
-        new += "\n" + notes.group(0).rstrip() + "\n"
-    out = old[:m.start()] + new + "\n" + old[m.end():]
-else:
-    out = old.rstrip() + "\n\n" + new
-open(path, "w").write(out.rstrip() + "\n")
-PY
+# Replace the "## Estimator" section (its "### Notes" kept, see bench/lib.sh).
+put_section Estimator "$tmp/section.md"
 echo "bench/RESULTS.md updated" >&2
