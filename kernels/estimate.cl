@@ -320,17 +320,18 @@ __kernel void edt_rows(__global const uchar *mask, uint nx, uint ny, float cell,
 }
 
 /* Batch forms: tab holds 2 entries per field: the mask's byte offset in src and the distance field's in mem (src and
- * mem may be the same buffer). Columns: item = field × block of BLK columns, swept row by row (contiguous inner loops
+ * mem may be the same buffer); with use_need set, need says which fields to compute (need[i] != 0, the others are not
+ * written). Columns: item = field × block of BLK columns, swept row by row (contiguous inner loops
  * the compiler vectorizes; edt_column's arithmetic, column by column); rows: item = field × row, with nx·ny entries
  * of scratch per field in vv and ff. */
 #define BLK 64
 
 __kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab, uint nlay, uint nx, uint ny,
-                            __global uchar *mem)
+                            __global uchar *mem, __global const int *need, uint use_need)
 {
     uint nb = (nx + BLK - 1) / BLK;
     size_t gid = get_global_id(0), i = gid / nb;
-    if (i >= nlay) return;
+    if (i >= nlay || (use_need && !need[i])) return;
     uint c0 = (uint)(gid % nb) * BLK, c1 = min(c0 + BLK, nx);
     __global const uchar *m = src + tab[2 * i];
     __global float *g = (__global float *)(mem + tab[2 * i + 1]);
@@ -348,10 +349,11 @@ __kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab
 }
 
 __kernel void edt_rows_b(__global const uchar *src, __global const ulong *tab, uint nlay, uint nx, uint ny,
-                         float cell, float lim, __global uchar *mem, __global int *vv, __global int *ff)
+                         float cell, float lim, __global uchar *mem, __global int *vv, __global int *ff,
+                         __global const int *need, uint use_need)
 {
     size_t gid = get_global_id(0), i = gid / ny, n = (size_t)nx * ny;
-    if (i >= nlay) return;
+    if (i >= nlay || (use_need && !need[i])) return;
     edt_row(src + tab[2 * i], nx, cell, lim, (uint)(gid % ny), (__global float *)(mem + tab[2 * i + 1]), vv + i * n,
             ff + i * n);
 }
