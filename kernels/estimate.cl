@@ -238,6 +238,76 @@ static long bnum(int a, long fa, int b, long fb)
     return fb + (long)b * b - fa - (long)a * a;
 }
 
+/* Squared column distance of the capped row pass, clamped to K + 1 (kc) cells. */
+static float8 capsq8(__global const float *d, int u, float kc)
+{
+    float8 x = fmin(vload8(0, d + u), kc);
+    return x * x;
+}
+
+/* Row d of nx column distances, in place, capped at K cells (engine/backend_simd.c's windowed pass, the same
+ * values): a cell's squared distance is min over |t| ≤ K of t² + col(q + t)², exact up to K², with column
+ * distances clamped to K + 1 (sites beyond the row count as (K + 1)²). Eight cells per step in vector lanes, no
+ * scratch: a block's results are stored D = ⌈K/8⌉ blocks later, when no later block reads its columns any more.
+ * A block with no column distance under K + 1 within K columns is at the cap throughout. Columns lo..hi hold
+ * every inside cell (outside ones are 0 already, and cells beyond an outside cell change no minimum). All values
+ * are integers below 2^24, so float arithmetic is exact. */
+static void edt_row_window(__global const uchar *m, __global float *d, int nx, int lo, int hi, int K, float cell)
+{
+    float kc = (float)(K + 1), kk = (float)K * (float)K, hcell = 0.5f * cell;
+    float capd = sqrt(kk) * cell - hcell;
+    int D = (K + 7) / 8, nb = (hi - lo + 8) / 8;
+    float8 ring[4];
+    int ringq[4];
+    for (int j = 0; j < nb + D; j++) {
+        if (j < nb) {
+            int q = lo + 8 * j;
+            float8 res = 0.0f;
+            if (q + 8 <= nx && q >= K && q + 7 + K < nx) {
+                int8 in = convert_int8(vload8(0, m + q)) != 0;
+                if (any(in)) {
+                    int close = 0;
+                    for (int u = q - K; u < q + K && !close; u += 8) close = any(vload8(0, d + u) < kc);
+                    if (!close) close = any(vload8(0, d + q + K) < kc); /* up to q + 7 + K */
+                    if (!close) {
+                        res = select((float8)0.0f, (float8)capd, in);
+                    } else {
+                        float8 acc = capsq8(d, q, kc);
+                        for (int t = 1; t <= K; t++)
+                            acc = fmin(acc, fmin(capsq8(d, q - t, kc), capsq8(d, q + t, kc)) + (float)(t * t));
+                        res = select((float8)0.0f, sqrt(fmin(acc, kk)) * cell - hcell, in);
+                    }
+                }
+            } else {
+                float r[8];
+                for (int c = q; c < q + 8; c++) {
+                    r[c - q] = 0.0f;
+                    if (c >= nx || !m[c]) continue;
+                    float x = fmin(d[c], kc), best = x * x;
+                    for (int t = 1; t <= K; t++) {
+                        float xa = c - t >= 0 ? fmin(d[c - t], kc) : kc, xe = c + t < nx ? fmin(d[c + t], kc) : kc;
+                        best = fmin(best, fmin(xa * xa, xe * xe) + (float)(t * t));
+                    }
+                    r[c - q] = sqrt(fmin(best, kk)) * cell - hcell;
+                }
+                res = vload8(0, r);
+            }
+            ring[j & 3] = res;
+            ringq[j & 3] = q;
+        }
+        if (j >= D) {
+            int sl = (j - D) & 3, p = ringq[sl];
+            if (p + 8 <= nx) {
+                vstore8(ring[sl], 0, d + p);
+            } else {
+                float r[8];
+                vstore8(ring[sl], 0, r);
+                for (int c = p; c < nx; c++) d[c] = r[c - p];
+            }
+        }
+    }
+}
+
 static void edt_row(__global const uchar *mask, uint nx, float cell, float lim, uint r, __global float *g,
                     __global int *vv, __global int *ff)
 {
@@ -248,8 +318,10 @@ static void edt_row(__global const uchar *mask, uint nx, float cell, float lim, 
      * site with f = 0) is nearer to all of them than any site farther out, so the envelope of lo..hi gives the
      * same minima; outside cells already hold 0 from the column pass. */
     int lo = 0, hi = (int)nx - 1;
+    while (lo + 16 <= hi + 1 && !any(vload16(0, m + lo) != (uchar16)0)) lo += 16;
     while (lo <= hi && !m[lo]) lo++;
     if (lo > hi) return; /* all outside: the column pass wrote zeros */
+    while (hi >= 15 && !any(vload16(0, m + hi - 15) != (uchar16)0)) hi -= 16;
     while (!m[hi]) hi--;
     lo = lo > 0 ? lo - 1 : 0;
     hi = hi < (int)nx - 1 ? hi + 1 : hi;
@@ -258,23 +330,7 @@ static void edt_row(__global const uchar *mask, uint nx, float cell, float lim, 
      * K² (engine/backend_simd.c's windowed pass, the same values); column distances clamped to K + 1. */
     int K = lim < 1e29f ? (int)(sqrt(lim) + 0.5f) : 0;
     if (K > 0 && K <= EDT_WINDOW_MAX) {
-        int far = (K + 1) * (K + 1);
-        for (int q = lo; q <= hi; q++) {
-            float x = fmin(d[q], (float)(K + 1));
-            f[q] = (int)(x * x);
-        }
-        for (int q = lo; q <= hi; q++) {
-            if (!m[q]) {
-                d[q] = 0.0f;
-                continue;
-            }
-            int best = f[q];
-            for (int t = 1; t <= K; t++) {
-                int a = q - t >= lo ? f[q - t] : far, b = q + t <= hi ? f[q + t] : far;
-                best = min(best, min(a, b) + t * t);
-            }
-            d[q] = sqrt((float)min(best, K * K)) * cell - hcell;
-        }
+        edt_row_window(m, d, (int)nx, lo, hi, K, cell);
         return;
     }
     int k = -1;
