@@ -194,14 +194,33 @@ __kernel void raster_scan_b(__global const ulong *tab, uint nlay, uint nx, uint 
     size_t gid = get_global_id(0), i = gid / ny, r = gid % ny;
     if (i >= nlay) return;
     __global uchar *m = mem + tab[i] + r * nx;
+    uint c = 0;
     if (!rows[gid]) {
-        for (uint c = 0; c < nx; c++) m[c] = 0;
+        for (; c + 16 <= nx; c += 16) vstore16((uchar16)0, 0, m + c);
+        for (; c < nx; c++) m[c] = 0;
         return;
     }
     rows[gid] = 0;
     __global int *d = delta + (i * ny + r) * (nx + 1);
     int acc = 0;
-    for (uint c = 0; c < nx; c++) {
+    /* eight cells per step; a step with no crossing continues the running sum without touching delta */
+    for (; c + 8 <= nx; c += 8) {
+        int8 dv = vload8(0, d + c);
+        if (!any(dv != 0)) {
+            vstore8((uchar8)(acc != 0), 0, m + c);
+            continue;
+        }
+        int e[8];
+        uchar o[8];
+        vstore8(dv, 0, e);
+        for (int j = 0; j < 8; j++) {
+            acc += e[j];
+            o[j] = acc != 0;
+        }
+        vstore8(vload8(0, o), 0, m + c);
+        vstore8((int8)0, 0, d + c);
+    }
+    for (; c < nx; c++) {
         acc += d[c];
         d[c] = 0;
         m[c] = acc != 0;
@@ -597,19 +616,37 @@ __kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *ta
     uint nb = (n + SBLK - 1) / SBLK;
     size_t gid = get_global_id(0), l = gid / nb;
     if (l >= nlay) return;
-    uint c0 = (uint)(gid % nb) * SBLK, c1 = min(c0 + SBLK, n), any = 0, layer;
+    uint c0 = (uint)(gid % nb) * SBLK, c1 = min(c0 + SBLK, n), seen = 0, layer;
     __global const ulong *t = tab + 6 * l;
     ulong off[7] = {NONE, NONE, t[0], t[1], t[2], NONE, NONE};
     __global uchar *top = seeds + t[4], *bot = seeds + t[5];
     layer = (uint)t[3];
-    for (uint i = c0; i < c1; i++) {
+    uint i = c0;
+    if (layer > 0) { /* seeds_of eight cells at a time */
+        int8 at = 0, ab = 0;
+        for (; i + 8 <= c1; i += 8) {
+            int8 fill = field8(mem, off, 3, i) >= fill_lo;
+            if (!any(fill)) {
+                vstore8((uchar8)1, 0, top + i);
+                vstore8((uchar8)1, 0, bot + i);
+                continue;
+            }
+            int8 tt = fill & (field8(mem, off, 4, i) <= 0.0f), bb = fill & (field8(mem, off, 2, i) <= 0.0f);
+            at |= tt;
+            ab |= bb;
+            vstore8(convert_uchar8(tt + 1), 0, top + i);
+            vstore8(convert_uchar8(bb + 1), 0, bot + i);
+        }
+        seen = (any(at != 0) ? 1u : 0u) | (any(ab != 0) ? 2u : 0u);
+    }
+    for (; i < c1; i++) {
         uint tb = seeds_of(mem, off, i, layer, fill_lo);
         top[i] = !(tb & 1);
         bot[i] = !(tb & 2);
-        any |= tb;
+        seen |= tb;
     }
-    if (any & 1) atomic_or(&flags[2 * l], 1);
-    if (any & 2) atomic_or(&flags[2 * l + 1], 1);
+    if (seen & 1) atomic_or(&flags[2 * l], 1);
+    if (seen & 2) atomic_or(&flags[2 * l + 1], 1);
 }
 
 /* Classify: item = block of BLK cells, looping over the layers in order (a layer's `below` may be the previous one's
