@@ -410,14 +410,32 @@ __kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab
     uint c0 = (uint)(gid % nb) * BLK, c1 = min(c0 + BLK, nx);
     __global const uchar *m = src + tab[2 * i];
     __global float *g = (__global float *)(mem + tab[2 * i + 1]);
-    for (uint c = c0; c < c1; c++) g[c] = m[c] ? NO_SITE + 1.0f : 0.0f;
+    /* rows first..last are the ones with an inside cell in these columns: the others stay 0 in both sweeps */
+    int first = -1, last = -1;
+    uchar seen = 0;
+    for (uint c = c0; c < c1; c++) {
+        g[c] = m[c] ? NO_SITE + 1.0f : 0.0f;
+        seen |= m[c];
+    }
+    if (seen) first = last = 0;
     for (uint r = 1; r < ny; r++) {
         size_t row = (size_t)r * nx;
-        for (uint c = c0; c < c1; c++) g[row + c] = m[row + c] ? g[row - nx + c] + 1.0f : 0.0f;
+        seen = 0;
+        for (uint c = c0; c < c1; c++) {
+            g[row + c] = m[row + c] ? g[row - nx + c] + 1.0f : 0.0f;
+            seen |= m[row + c];
+        }
+        if (seen) {
+            if (first < 0) first = (int)r;
+            last = (int)r;
+        }
     }
-    size_t last = (size_t)(ny - 1) * nx;
-    for (uint c = c0; c < c1; c++) g[last + c] = fmin(g[last + c], NO_SITE + 1.0f);
-    for (uint r = ny - 1; r-- > 0;) {
+    if (last < 0) return;
+    if (last == (int)ny - 1) {
+        size_t lr = (size_t)(ny - 1) * nx;
+        for (uint c = c0; c < c1; c++) g[lr + c] = fmin(g[lr + c], NO_SITE + 1.0f);
+    }
+    for (int r = min(last, (int)ny - 2); r >= first; r--) {
         size_t row = (size_t)r * nx;
         for (uint c = c0; c < c1; c++) g[row + c] = fmin(g[row + c], g[row + nx + c] + 1.0f);
     }
@@ -753,7 +771,9 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
     float8 z = 0.0f, v0 = z, v1 = z, v2 = z, g0 = z, g1 = z, g2 = z, g3 = z, g4 = z, g5 = z, g6 = z;
     uint x = 0;
     for (; x + 8 <= nx; x += 8) {
-        int8 c = convert_int8(vload8(0, cr + x)), in = c != 0, f = (c & FILL_MASK) >> FILL_SHIFT;
+        uchar8 cb = vload8(0, cr + x);
+        if (!as_ulong(cb)) continue; /* all outside: every term is 0 */
+        int8 c = convert_int8(cb), in = c != 0, f = (c & FILL_MASK) >> FILL_SHIFT;
         float8 d = vload8(0, dr + x) - shift, a = d - hc, b = d + hc;
         float8 lo = fmax(a, p.ext_lo), hi = fmin(b, ext_hi);
         float8 o1 = select(z, (hi - lo) * inv, in & (hi > lo));
