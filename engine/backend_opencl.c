@@ -58,12 +58,14 @@ enum {
     K_CLASSIFY_B,
     K_AREAS_B,
     K_REDUCE_ROWS_B,
+    K_CLASSIFY_FIX_B,
     K_N
 };
 static const char *kernel_names[K_N] = {
     "slice_count",   "slice_emit", "slice_holes",    "raster_rows",  "edt_columns",    "edt_rows",
     "margin_seeds",  "classify",   "reduce",         "reduce_areas", "raster_segs_b",  "raster_scan_b",
-    "edt_columns_b", "edt_rows_b", "margin_seeds_b", "classify_b",   "reduce_areas_b", "reduce_rows_b"};
+    "edt_columns_b", "edt_rows_b", "margin_seeds_b", "classify_b",   "reduce_areas_b", "reduce_rows_b",
+    "classify_fix_b"};
 
 #define ACC_N (2 * PF_RUN_N * PF_HIST_BINS) /* reduce counters, see kernels/estimate.cl */
 
@@ -608,6 +610,7 @@ typedef struct cl_batch {
  */
 #define KBLK 64
 #define KSBLK 256
+#define KCBLK 256
 
 /* Byte offset of p in the batch memory. The batch stages only get pointers into it (engine/backend.h). */
 static cl_ulong off_of(const cl_batch *b, const void *p)
@@ -1044,7 +1047,12 @@ static pf_err cl_classify_batch(void *ctx, void *batch, const pf_grid *g, const 
     ARG(K_CLASSIFY_B, 2, nl);
     ARG(K_CLASSIFY_B, 3, nn);
     ARG(K_CLASSIFY_B, 4, cp);
-    CK(run_b(c, b, K_CLASSIFY_B, (ncell + KBLK - 1) / KBLK));
+    CK(run_b(c, b, K_CLASSIFY_B, n * ((ncell + KCBLK - 1) / KCBLK)));
+    ARG(K_CLASSIFY_FIX_B, 0, b->mem);
+    ARG(K_CLASSIFY_FIX_B, 1, tb);
+    ARG(K_CLASSIFY_FIX_B, 2, nl);
+    ARG(K_CLASSIFY_FIX_B, 3, nn);
+    CK(run_b(c, b, K_CLASSIFY_FIX_B, (ncell + KCBLK - 1) / KCBLK));
     CK(to_host(c, b));
     err = PF_E_OK;
 done:

@@ -573,11 +573,21 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         int8 probe = inside & infill & ~top & ~bot & ~solid;
         int8 narrow = probe & (d < p.need); /* wide_enough's first test failed: probe around the cell */
         if (any(narrow)) {
-            int lane[8], res[8];
-            vstore8(narrow, 0, lane);
             __global const float *d3 = (__global const float *)(mem + off[3]);
-            for (int j = 0; j < 8; j++) res[j] = lane[j] && !wide_enough(d3, i + (uint)j, p) ? -1 : 0;
-            solid |= vload8(0, res);
+            long nx = p.nx, x = i % p.nx, y = i / p.nx;
+            if (x >= p.wk && x + 7 + p.wk < nx && y >= p.wk && y + p.wk < (long)p.ny) {
+                /* every probe of the eight lanes lies inside the grid: wide_enough's eight reads as vectors */
+                long k = p.wk, kd = p.wkd;
+                const long o[8] = {k, -k, k * nx, -k * nx, kd + kd * nx, kd - kd * nx, -kd + kd * nx, -kd - kd * nx};
+                int8 wide = 0;
+                for (int q = 0; q < 8; q++) wide |= vload8(0, d3 + (long)i + o[q]) >= p.need;
+                solid |= narrow & ~wide;
+            } else {
+                int lane[8], res[8];
+                vstore8(narrow, 0, lane);
+                for (int j = 0; j < 8; j++) res[j] = lane[j] && !wide_enough(d3, i + (uint)j, p) ? -1 : 0;
+                solid |= vload8(0, res);
+            }
         }
         int8 ib = z;
         if (have & 4) ib = ((convert_int8(vload8(0, below + i)) & FILL_MASK) >> FILL_SHIFT) == FILL_SPARSE;
@@ -667,24 +677,52 @@ __kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *ta
     if (seen & 2) atomic_or(&flags[2 * l + 1], 1);
 }
 
-/* Classify: item = block of BLK cells, looping over the layers in order (a layer's `below` may be the previous one's
- * output, and classify reads it at the same cell only). tab holds 13 entries per layer: the window's 7 fields (NONE
- * when absent), top and bottom margin fields, below, out, the layer and `have`. */
+/* Classify in two kernels. classify_b: item = layer × block of CBLK cells, every layer on its own (streaming
+ * through its fields), as if it had no layer below, so a cell that would be an internal bridge comes out solid;
+ * classify_fix_b then turns those into internal bridges (engine/backend.h's pf_classes_fix_bridges, which with
+ * classify without below equals classify with below): item = block of CBLK cells, looping over the layers in
+ * order, as a layer's `below` may be the previous one's output. tab holds 13 entries per layer: the window's 7
+ * fields (NONE when absent), top and bottom margin fields, below, out, the layer and `have`. */
+#define CBLK 256
+
 __kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nlay, uint n, params p)
 {
-    uint c0 = get_global_id(0) * BLK;
+    uint nb = (n + CBLK - 1) / CBLK;
+    size_t gid = get_global_id(0), l = gid / nb;
+    if (l >= nlay) return;
+    uint c0 = (uint)(gid % nb) * CBLK, c1 = min(c0 + CBLK, n);
+    __global const ulong *t = tab + 13 * l;
+    ulong off[7] = {t[0], t[1], t[2], t[3], t[4], t[5], t[6]};
+    uint have = (uint)t[12] & 3u, layer = (uint)t[11];
+    __global const float *mt = (__global const float *)(mem + t[7]), *mb = (__global const float *)(mem + t[8]);
+    __global uchar *out = mem + t[10];
+    uint i = c0;
+    for (; i + 8 <= c1; i += 8) classify8(mem, off, i, layer, p, mt, mb, have, mem, out);
+    for (; i < c1; i++) out[i] = classify_cell(mem, off, i, layer, p, mt, mb, have, mem);
+}
+
+__kernel void classify_fix_b(__global uchar *mem, __global const ulong *tab, uint nlay, uint n)
+{
+    uint c0 = get_global_id(0) * CBLK;
     if (c0 >= n) return;
-    uint c1 = min(c0 + BLK, n);
+    uint c1 = min(c0 + CBLK, n);
+    const uchar fm = FILL_MASK, solid = FILL_SOLID << FILL_SHIFT, sparse = FILL_SPARSE << FILL_SHIFT,
+                ib = FILL_IBRIDGE << FILL_SHIFT;
     for (uint l = 0; l < nlay; l++) {
         __global const ulong *t = tab + 13 * (size_t)l;
-        ulong off[7] = {t[0], t[1], t[2], t[3], t[4], t[5], t[6]};
-        uint have = (uint)t[12], layer = (uint)t[11];
-        __global const float *mt = (__global const float *)(mem + t[7]), *mb = (__global const float *)(mem + t[8]);
+        if (!(t[12] & 4)) continue;
         __global const uchar *below = mem + t[9];
         __global uchar *out = mem + t[10];
         uint i = c0;
-        for (; i + 8 <= c1; i += 8) classify8(mem, off, i, layer, p, mt, mb, have, below, out);
-        for (; i < c1; i++) out[i] = classify_cell(mem, off, i, layer, p, mt, mb, have, below);
+        for (; i + 16 <= c1; i += 16) {
+            uchar16 c = vload16(0, out + i);
+            char16 fix = ((c & fm) == solid) & ((vload16(0, below + i) & fm) == sparse);
+            if (any(fix)) vstore16(select(c, (c & (uchar)~fm) | ib, as_uchar16(fix)), 0, out + i);
+        }
+        for (; i < c1; i++) {
+            uchar c = out[i];
+            if ((c & fm) == solid && (below[i] & fm) == sparse) out[i] = (c & (uchar)~fm) | ib;
+        }
     }
 }
 
