@@ -61,11 +61,11 @@ enum {
     K_CLASSIFY_FIX_B,
     K_N
 };
-static const char *kernel_names[K_N] = {
-    "slice_count",   "slice_emit", "slice_holes",    "raster_rows",  "edt_columns",    "edt_rows",
-    "margin_seeds",  "classify",   "reduce",         "reduce_areas", "raster_segs_b",  "raster_scan_b",
-    "edt_columns_b", "edt_rows_b", "margin_seeds_b", "classify_b",   "reduce_areas_b", "reduce_rows_b",
-    "classify_fix_b"};
+static const char *kernel_names[K_N] = {"slice_count",    "slice_emit",    "slice_holes",    "raster_rows",
+                                        "edt_columns",    "edt_rows",      "margin_seeds",   "classify",
+                                        "reduce",         "reduce_areas",  "raster_segs_b",  "raster_scan_b",
+                                        "edt_columns_b",  "edt_rows_b",    "margin_seeds_b", "classify_b",
+                                        "reduce_areas_b", "reduce_rows_b", "classify_fix_b"};
 
 #define ACC_N (2 * PF_RUN_N * PF_HIST_BINS) /* reduce counters, see kernels/estimate.cl */
 
@@ -77,7 +77,7 @@ typedef struct cl_ctx {
     int unified; /* the device works in host memory (CL_DEVICE_HOST_UNIFIED_MEMORY): batch stages in place */
     cl_ulong max_alloc;     /* CL_DEVICE_MAX_MEM_ALLOC_SIZE: larger driver memory gets the per-layer stages */
     struct cl_batch *spare; /* a closed batch's scratch kept for the next estimate (warm pages), or NULL */
-    cl_event gate; /* the user event holding back the current call's commands (see lock), or NULL */
+    cl_event gate;          /* the user event holding back the current call's commands (see lock), or NULL */
 } cl_ctx;
 
 /* Kernel parameters: pf_classify_params field by field plus the cell size (the kernel's `params`). */
@@ -588,24 +588,26 @@ enum {
 };
 
 typedef struct cl_batch {
-    cl_mem mem;                /* the driver's memory, CL_MEM_USE_HOST_PTR */
-    unsigned char *base;       /* its host address */
-    size_t len;                /* its size, bytes */
-    int mapped;                /* 1 while the host owns mem (mapped for reading and writing) */
-    cl_mem buf[X_N];           /* device scratch: tables, segments, raster deltas, EDT envelopes, ... */
-    size_t size[X_N];          /* their sizes, bytes */
-    cl_ulong *tab, *tab2;      /* host copies of the tables (kept until the call's final map) */
-    size_t ntab, ntab2;        /* their capacities, entries */
-    cl_ulong *etab;            /* edt_batch's table: its own, as the call returns before the device reads it */
-    size_t netab;              /* its capacity, entries */
-    cl_uint *segl;             /* host copy of the segments' batch layers (raster) */
-    size_t nsegl;              /* its capacity, entries */
-    int failed;                /* a call failed: the scratch may break the invariants below, do not keep it */
+    cl_mem mem;           /* the driver's memory, CL_MEM_USE_HOST_PTR */
+    unsigned char *base;  /* its host address */
+    size_t len;           /* its size, bytes */
+    int mapped;           /* 1 while the host owns mem (mapped for reading and writing) */
+    cl_mem buf[X_N];      /* device scratch: tables, segments, raster deltas, EDT envelopes, ... */
+    size_t size[X_N];     /* their sizes, bytes */
+    cl_ulong *tab, *tab2; /* host copies of the tables (kept until the call's final map) */
+    size_t ntab, ntab2;   /* their capacities, entries */
+    cl_ulong *etab;       /* edt_batch's table: its own, as the call returns before the device reads it */
+    size_t netab;         /* its capacity, entries */
+    cl_uint *segl;        /* host copy of the segments' batch layers (raster) */
+    size_t nsegl;         /* its capacity, entries */
+    int failed;           /* a call failed: the scratch may break the invariants below, do not keep it */
     cl_event ev[BATCH_EVENTS]; /* the current call's kernels, checked when the host takes the memory back */
     int nev;                   /* their count */
 } cl_batch;
 
 #define NONE_OFF ((cl_ulong)-1)
+/* Largest cap the row pass takes windowed, without scratch (kernels/estimate.cl's EDT_WINDOW_MAX). */
+#define EDT_WINDOW_MAX 24
 /* Work per item of the batch kernels, as kernels/estimate.cl defines them: BLK columns or cells, SBLK cells.
  */
 #define KBLK 64
@@ -873,10 +875,13 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, uint32_t cap
     cl_uint nl = (cl_uint)n, nx = g->nx, ny = g->ny;
     cl_float cell = g->cell, lim = edt_lim(cap);
     size_t ncell = (size_t)g->nx * g->ny;
-    cl_mem v = grow(c, &b->buf[X_V], &b->size[X_V], n * ncell * sizeof(cl_int)),
-           f = grow(c, &b->buf[X_F], &b->size[X_F], n * ncell * sizeof(cl_int));
+    /* envelope scratch for the exact row pass only: the capped one (kernels/estimate.cl) needs none */
+    int exact = !cap || cap > EDT_WINDOW_MAX;
+    cl_mem v = exact ? grow(c, &b->buf[X_V], &b->size[X_V], n * ncell * sizeof(cl_int)) : b->mem,
+           f = exact ? grow(c, &b->buf[X_F], &b->size[X_F], n * ncell * sizeof(cl_int)) : b->mem;
     cl_kernel kc = c->k[K_EDTC_B], kr = c->k[K_EDTR_B];
-    cl_mem nd = need ? need : b->mem; /* any buffer when unused: PoCL's NULL buffer arguments are unreliable */
+    cl_mem nd =
+        need ? need : b->mem; /* any buffer when unused: PoCL's NULL buffer arguments are unreliable */
     cl_uint use = need != NULL;
     cl_int st;
     if (!v || !f) return CL_MEM_OBJECT_ALLOCATION_FAILURE;
@@ -892,8 +897,8 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, uint32_t cap
         (st = clSetKernelArg(kr, 4, sizeof ny, &ny)) || (st = clSetKernelArg(kr, 5, sizeof cell, &cell)) ||
         (st = clSetKernelArg(kr, 6, sizeof lim, &lim)) ||
         (st = clSetKernelArg(kr, 7, sizeof b->mem, &b->mem)) || (st = clSetKernelArg(kr, 8, sizeof v, &v)) ||
-        (st = clSetKernelArg(kr, 9, sizeof f, &f)) ||
-        (st = clSetKernelArg(kr, 10, sizeof nd, &nd)) || (st = clSetKernelArg(kr, 11, sizeof use, &use)))
+        (st = clSetKernelArg(kr, 9, sizeof f, &f)) || (st = clSetKernelArg(kr, 10, sizeof nd, &nd)) ||
+        (st = clSetKernelArg(kr, 11, sizeof use, &use)))
         return st;
     return run_b(c, b, K_EDTR_B, n * ny);
 }
@@ -996,7 +1001,7 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
     CK(put_table(c, tb2, t2, 4 * n));
     CK(edt_enqueue(c, b, g, pf_edt_cap_margin(p, g->cell), sd, tb2, 2 * n, fl));
     CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), fl, CL_FALSE, 0, 2 * n * sizeof *flags, flags, 0, NULL, NULL));
-    CK(to_host(c, b)); /* waits for the read too (in-order queue) */
+    CK(to_host(c, b));               /* waits for the read too (in-order queue) */
     for (size_t i = 0; i < n; i++) { /* out-params on success only */
         ht[i] = flags[2 * i] != 0;
         hb[i] = flags[2 * i + 1] != 0;

@@ -241,6 +241,11 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
  * except on the 15-layer plate, for 4× the memory). */
 #define BATCH_CELLS 1048576
 #define BATCH_MAX 64
+/* A backend with batch stages waits for its device a few times per batch (PoCL's CPU device: a wake-up and a
+ * sleep of its worker threads, up to 100 µs each on a busy machine), so its batches are larger: about 3 per
+ * estimate instead of 9 on the test meshes (4 M cells: 56 MB of per-cell memory). */
+#define BATCH_CELLS_DEVICE (4 * BATCH_CELLS)
+#define BATCH_MAX_DEVICE 512
 /* Busy-wait rounds before a worker sleeps on the condition variable or the caller yields: batches follow
  * each other within microseconds, faster than a sleeping thread wakes up. */
 #define SPIN_ROUNDS 20000
@@ -724,9 +729,10 @@ static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint
  * mask comparisons and ids, distance fields of the new masks (parallel), margin fields of the layers that
  * cannot be copies (parallel), classify in layer order (it reads the layer below), then reduce (parallel).
  * A backend with batch stages (engine/backend.h) gets each phase of a batch in one call on the calling thread
- * instead, and batches of about BATCH_CELLS whatever the thread count; the decisions are the same: classify
- * calls gather consecutive layers and end before a layer whose copy decision needs the classes of the layers
- * before it (same2), so those are known exactly as in the per-layer loop. Errors: NOMEM and the backend's. */
+ * instead, and batches of about BATCH_CELLS_DEVICE whatever the thread count; the decisions are the same:
+ * classify calls gather consecutive layers and end before a layer whose copy decision needs the classes of
+ * the layers before it (same2), so those are known exactly as in the per-layer loop. Errors: NOMEM and the
+ * backend's. */
 /* The raster fingerprints' secret seed (see pf_raster_print): random, drawn once per process. */
 static uint64_t print_seed(void)
 {
@@ -753,10 +759,10 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     int batched = be->batch_open && be->batch_close && be->raster_batch && be->edt_batch &&
                   be->margin_batch && be->classify_batch && be->reduce_batch;
     if (threads > 1 || batched) {
-        batch = BATCH_CELLS / ncell;
+        batch = (batched ? BATCH_CELLS_DEVICE : BATCH_CELLS) / ncell;
         if (batch < threads) batch = threads;
         if (batch < 1) batch = 1;
-        if (batch > BATCH_MAX) batch = BATCH_MAX;
+        if (batch > (batched ? BATCH_MAX_DEVICE : BATCH_MAX)) batch = batched ? BATCH_MAX_DEVICE : BATCH_MAX;
     }
     if (batch > nl) batch = nl;
     pf_err err = PF_E_OK;
