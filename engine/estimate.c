@@ -585,11 +585,13 @@ static void slice_work(void *arg, unsigned tid)
 }
 
 /* Runs slice_count (emit = 0: ranges of equal layer counts) or slice_emit (ranges of about equal segment
- * counts) over all nl layers on the team. Errors: the backend's. */
+ * counts) over all nl layers on the team, or in one call on the caller's thread for a backend with batch
+ * stages (its device serialises the calls anyway, and each costs a wait). Errors: the backend's. */
 static pf_err slice_on(team *t, slice_job *j, size_t nl, int emit)
 {
+    int alone = j->be->batch_open != NULL;
     j->emit = emit;
-    j->nranges = t->n;
+    j->nranges = alone ? 1 : t->n;
     j->bounds[0] = 0;
     size_t total = emit ? j->offs[nl] : nl, l = 0;
     for (size_t r = 1; r < j->nranges; r++) {
@@ -604,7 +606,10 @@ static pf_err slice_on(team *t, slice_job *j, size_t nl, int emit)
     j->bounds[j->nranges] = nl;
     atomic_store(&j->next, 0);
     atomic_store(&j->err, 0);
-    team_run(t, slice_work, j);
+    if (alone)
+        slice_work(j, 0);
+    else
+        team_run(t, slice_work, j);
     return (pf_err)atomic_load(&j->err);
 }
 
@@ -1076,6 +1081,15 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     sj.segs = segs;
     sj.keys = keys;
     if ((err = slice_on(&t, &sj, nl, 1))) goto fail;
+    c->cell = cell;
+    pf_classify_params cp = classify_params(p);
+    c->threads = t.n;
+    if ((err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE), c->layers))) {
+        if (err == PF_E_NOMEM) goto nomem;
+        goto fail;
+    }
+    /* The contour pass after the stages (it needs only the segments): a helper thread spins for a while after
+     * a team step, which here overlaps the host's work that follows rather than a device's kernels. */
     {
         uint32_t maxn = 0;
         for (size_t l = 0; l < nl; l++)
@@ -1099,13 +1113,6 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         if (atomic_load(&job.next) < nl) goto nomem;
     }
 
-    c->cell = cell;
-    pf_classify_params cp = classify_params(p);
-    c->threads = t.n;
-    if ((err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE), c->layers))) {
-        if (err == PF_E_NOMEM) goto nomem;
-        goto fail;
-    }
     for (size_t l = 0; l < nl; l++)
         if (c->layers[l].cells.area > c->max_area) c->max_area = c->layers[l].cells.area;
 
