@@ -920,8 +920,8 @@ __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab
         for (; x + 8 <= nx; x += 8) {
             size_t s = s0 + x;
             int8 set = runsets8((convert_int8(vload8(0, row + x)) & FILL_MASK) >> FILL_SHIFT);
-            int8 a = convert_int8(vload8(0, act + s)), ends = a & ~set;
-            if (!any((set | a) != 0)) continue;
+            int8 a = convert_int8(vload8(0, act + s)), ends = a & ~set, both = set | a;
+            if (!any(both != 0)) continue;
             if (any(ends != 0)) {
                 int e[8];
                 vstore8(ends, 0, e);
@@ -931,13 +931,18 @@ __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab
                         run_end(cnt, r, len[r * nd + s + j], step, edge);
                     }
             }
+            /* only the sets some lane is in or has a run of: a length is read only where its run is open */
+            int4 b4 = both.lo | both.hi;
+            int2 b2 = b4.lo | b4.hi;
+            int sets = b2.x | b2.y;
             for (int r = 0; r < RUN_N; r++) {
+                if (!(sets >> r & 1)) continue;
                 __global uint *lr = len + r * nd + s;
                 int8 on = (set >> r) & 1, was = (a >> r) & 1;
                 uint8 lv = select((uint8)1, vload8(0, lr) + 1, convert_uint8(was) != 0);
                 vstore8(select((uint8)0, lv, convert_uint8(on) != 0), 0, lr);
             }
-            vstore8(convert_uchar8(set), 0, act + s);
+            if (any(set != a)) vstore8(convert_uchar8(set), 0, act + s);
         }
         for (; x < nx; x++) {
             size_t s = s0 + x;
