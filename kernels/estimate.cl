@@ -20,6 +20,28 @@
 #define RUN_N 6
 #define HIST_BINS 16
 
+/* Whether some lane of a mask is set (its top bit, as any()): the runtime's any() tests the lanes one by one with
+ * a branch each, these OR them first. */
+static bool any8(int8 v)
+{
+    int4 a = v.lo | v.hi;
+    int2 b = a.lo | a.hi;
+    return (b.x | b.y) < 0;
+}
+
+static bool any16c(char16 v)
+{
+    ulong2 u = as_ulong2(v);
+    return ((u.x | u.y) & 0x8080808080808080UL) != 0;
+}
+
+/* Whether one of the 16 bytes at p is nonzero. */
+static bool nonzero16(__global const uchar *p)
+{
+    ulong2 u = as_ulong2(vload16(0, p));
+    return (u.x | u.y) != 0;
+}
+
 /* ---- stages 1–2: slicing, one work-item per triangle ---- */
 
 static uint lower_layer(__global const float *zs, uint n, float z)
@@ -206,7 +228,7 @@ __kernel void raster_scan_b(__global const ulong *tab, uint nlay, uint nx, uint 
     /* eight cells per step; a step with no crossing continues the running sum without touching delta */
     for (; c + 8 <= nx; c += 8) {
         int8 dv = vload8(0, d + c);
-        if (!any(dv != 0)) {
+        if (!any8(dv != 0)) {
             vstore8((uchar8)(acc != 0), 0, m + c);
             continue;
         }
@@ -284,10 +306,10 @@ static void edt_row_window(__global const uchar *m, __global float *d, int nx, i
             float8 res = 0.0f;
             if (q + 8 <= nx && q >= K && q + 7 + K < nx) {
                 int8 in = convert_int8(vload8(0, m + q)) != 0;
-                if (any(in)) {
+                if (any8(in)) {
                     int close = 0;
-                    for (int u = q - K; u < q + K && !close; u += 8) close = any(vload8(0, d + u) < kc);
-                    if (!close) close = any(vload8(0, d + q + K) < kc); /* up to q + 7 + K */
+                    for (int u = q - K; u < q + K && !close; u += 8) close = any8(vload8(0, d + u) < kc);
+                    if (!close) close = any8(vload8(0, d + q + K) < kc); /* up to q + 7 + K */
                     if (!close) {
                         res = select((float8)0.0f, (float8)capd, in);
                     } else {
@@ -337,10 +359,10 @@ static void edt_row(__global const uchar *mask, uint nx, float cell, float lim, 
      * site with f = 0) is nearer to all of them than any site farther out, so the envelope of lo..hi gives the
      * same minima; outside cells already hold 0 from the column pass. */
     int lo = 0, hi = (int)nx - 1;
-    while (lo + 16 <= hi + 1 && !any(vload16(0, m + lo) != (uchar16)0)) lo += 16;
+    while (lo + 16 <= hi + 1 && !nonzero16(m + lo)) lo += 16;
     while (lo <= hi && !m[lo]) lo++;
     if (lo > hi) return; /* all outside: the column pass wrote zeros */
-    while (hi >= 15 && !any(vload16(0, m + hi - 15) != (uchar16)0)) hi -= 16;
+    while (hi >= 15 && !nonzero16(m + hi - 15)) hi -= 16;
     while (!m[hi]) hi--;
     lo = lo > 0 ? lo - 1 : 0;
     hi = hi < (int)nx - 1 ? hi + 1 : hi;
@@ -546,7 +568,7 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
 {
     float8 d = field8(mem, off, 3, i);
     int8 inside = d > 0.0f, z = 0, c, fill;
-    if (!any(inside)) {
+    if (!any8(inside)) {
         vstore8((uchar8)0, 0, out + i);
         return;
     }
@@ -572,7 +594,7 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         }
         int8 probe = inside & infill & ~top & ~bot & ~solid;
         int8 narrow = probe & (d < p.need); /* wide_enough's first test failed: probe around the cell */
-        if (any(narrow)) {
+        if (any8(narrow)) {
             __global const float *d3 = (__global const float *)(mem + off[3]);
             long nx = p.nx, x = i % p.nx, y = i / p.nx;
             if (x >= p.wk && x + 7 + p.wk < nx && y >= p.wk && y + p.wk < (long)p.ny) {
@@ -654,7 +676,7 @@ __kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *ta
         int8 at = 0, ab = 0;
         for (; i + 8 <= c1; i += 8) {
             int8 fill = field8(mem, off, 3, i) >= fill_lo;
-            if (!any(fill)) {
+            if (!any8(fill)) {
                 vstore8((uchar8)1, 0, top + i);
                 vstore8((uchar8)1, 0, bot + i);
                 continue;
@@ -665,7 +687,7 @@ __kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *ta
             vstore8(convert_uchar8(tt + 1), 0, top + i);
             vstore8(convert_uchar8(bb + 1), 0, bot + i);
         }
-        seen = (any(at != 0) ? 1u : 0u) | (any(ab != 0) ? 2u : 0u);
+        seen = (any8(at != 0) ? 1u : 0u) | (any8(ab != 0) ? 2u : 0u);
     }
     for (; i < c1; i++) {
         uint tb = seeds_of(mem, off, i, layer, fill_lo);
@@ -717,7 +739,7 @@ __kernel void classify_fix_b(__global uchar *mem, __global const ulong *tab, uin
         for (; i + 16 <= c1; i += 16) {
             uchar16 c = vload16(0, out + i);
             char16 fix = ((c & fm) == solid) & ((vload16(0, below + i) & fm) == sparse);
-            if (any(fix)) vstore16(select(c, (c & (uchar)~fm) | ib, as_uchar16(fix)), 0, out + i);
+            if (any16c(fix)) vstore16(select(c, (c & (uchar)~fm) | ib, as_uchar16(fix)), 0, out + i);
         }
         for (; i < c1; i++) {
             uchar c = out[i];
@@ -921,8 +943,8 @@ __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab
             size_t s = s0 + x;
             int8 set = runsets8((convert_int8(vload8(0, row + x)) & FILL_MASK) >> FILL_SHIFT);
             int8 a = convert_int8(vload8(0, act + s)), ends = a & ~set, both = set | a;
-            if (!any(both != 0)) continue;
-            if (any(ends != 0)) {
+            if (!any8(both != 0)) continue;
+            if (any8(ends != 0)) {
                 int e[8];
                 vstore8(ends, 0, e);
                 for (int j = 0; j < 8; j++)
@@ -942,7 +964,7 @@ __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab
                 uint8 lv = select((uint8)1, vload8(0, lr) + 1, convert_uint8(was) != 0);
                 vstore8(select((uint8)0, lv, convert_uint8(on) != 0), 0, lr);
             }
-            if (any(set != a)) vstore8(convert_uchar8(set), 0, act + s);
+            if (any8(set != a)) vstore8(convert_uchar8(set), 0, act + s);
         }
         for (; x < nx; x++) {
             size_t s = s0 + x;
