@@ -20,6 +20,13 @@
 #define RUN_N 6
 #define HIST_BINS 16
 
+/* Byte vectors at any address, stored as one access: the runtime's vstore8/vstore16 of bytes store them one by
+ * one. */
+typedef uchar8 __attribute__((aligned(1))) uchar8_u;
+typedef uchar16 __attribute__((aligned(1))) uchar16_u;
+#define ST8(p, v) (*(__global uchar8_u *)(p) = (v))
+#define ST16(p, v) (*(__global uchar16_u *)(p) = (v))
+
 /* Whether some lane of a mask is set (its top bit, as any()): the runtime's any() tests the lanes one by one with
  * a branch each, these OR them first. */
 static bool any8(int8 v)
@@ -218,7 +225,7 @@ __kernel void raster_scan_b(__global const ulong *tab, uint nlay, uint nx, uint 
     __global uchar *m = mem + tab[i] + r * nx;
     uint c = 0;
     if (!rows[gid]) {
-        for (; c + 16 <= nx; c += 16) vstore16((uchar16)0, 0, m + c);
+        for (; c + 16 <= nx; c += 16) ST16(m + c, (uchar16)0);
         for (; c < nx; c++) m[c] = 0;
         return;
     }
@@ -229,7 +236,7 @@ __kernel void raster_scan_b(__global const ulong *tab, uint nlay, uint nx, uint 
     for (; c + 8 <= nx; c += 8) {
         int8 dv = vload8(0, d + c);
         if (!any8(dv != 0)) {
-            vstore8((uchar8)(acc != 0), 0, m + c);
+            ST8(m + c, (uchar8)(acc != 0));
             continue;
         }
         int e[8];
@@ -239,7 +246,7 @@ __kernel void raster_scan_b(__global const ulong *tab, uint nlay, uint nx, uint 
             acc += e[j];
             o[j] = acc != 0;
         }
-        vstore8(vload8(0, o), 0, m + c);
+        ST8(m + c, vload8(0, o));
         vstore8((int8)0, 0, d + c);
     }
     for (; c < nx; c++) {
@@ -569,7 +576,7 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
     float8 d = field8(mem, off, 3, i);
     int8 inside = d > 0.0f, z = 0, c, fill;
     if (!any8(inside)) {
-        vstore8((uchar8)0, 0, out + i);
+        *(__global ulong *)(out + i) = 0; /* aligned: i is a multiple of 8 */
         return;
     }
     float hc = 0.5f * p.cell;
@@ -620,7 +627,7 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         fill = select(z, fill, infill);
     }
     int8 r = select(z, (int8)CELL_INSIDE | c | fill << FILL_SHIFT, inside);
-    vstore8(convert_uchar8(r), 0, out + i);
+    *(__global uchar8 *)(out + i) = convert_uchar8(r);
 }
 
 /* The per-layer forms: the 7-layer window arrives as one buffer of 7 fields; present is a bit mask of the layers
@@ -677,15 +684,15 @@ __kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *ta
         for (; i + 8 <= c1; i += 8) {
             int8 fill = field8(mem, off, 3, i) >= fill_lo;
             if (!any8(fill)) {
-                vstore8((uchar8)1, 0, top + i);
-                vstore8((uchar8)1, 0, bot + i);
+                *(__global uchar8 *)(top + i) = (uchar8)1; /* aligned: i is a multiple of 8 */
+                *(__global uchar8 *)(bot + i) = (uchar8)1;
                 continue;
             }
             int8 tt = fill & (field8(mem, off, 4, i) <= 0.0f), bb = fill & (field8(mem, off, 2, i) <= 0.0f);
             at |= tt;
             ab |= bb;
-            vstore8(convert_uchar8(tt + 1), 0, top + i);
-            vstore8(convert_uchar8(bb + 1), 0, bot + i);
+            *(__global uchar8 *)(top + i) = convert_uchar8(tt + 1);
+            *(__global uchar8 *)(bot + i) = convert_uchar8(bb + 1);
         }
         seen = (any8(at != 0) ? 1u : 0u) | (any8(ab != 0) ? 2u : 0u);
     }
@@ -739,7 +746,7 @@ __kernel void classify_fix_b(__global uchar *mem, __global const ulong *tab, uin
         for (; i + 16 <= c1; i += 16) {
             uchar16 c = vload16(0, out + i);
             char16 fix = ((c & fm) == solid) & ((vload16(0, below + i) & fm) == sparse);
-            if (any16c(fix)) vstore16(select(c, (c & (uchar)~fm) | ib, as_uchar16(fix)), 0, out + i);
+            if (any16c(fix)) ST16(out + i, select(c, (c & (uchar)~fm) | ib, as_uchar16(fix)));
         }
         for (; i < c1; i++) {
             uchar c = out[i];
@@ -964,7 +971,7 @@ __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab
                 uint8 lv = select((uint8)1, vload8(0, lr) + 1, convert_uint8(was) != 0);
                 vstore8(select((uint8)0, lv, convert_uint8(on) != 0), 0, lr);
             }
-            if (any8(set != a)) vstore8(convert_uchar8(set), 0, act + s);
+            if (any8(set != a)) ST8(act + s, convert_uchar8(set));
         }
         for (; x < nx; x++) {
             size_t s = s0 + x;
