@@ -286,10 +286,26 @@ static long bnum(int a, long fa, int b, long fb)
     return fb + (long)b * b - fa - (long)a * a;
 }
 
+/* Minimum of two values that are never NaN: one instruction, where fmin also handles NaNs. */
+static float8 __attribute__((overloadable)) vmin(float8 a, float8 b)
+{
+    return a < b ? a : b;
+}
+
+static float8 __attribute__((overloadable)) vmin(float8 a, float b)
+{
+    return vmin(a, (float8)b);
+}
+
+static float __attribute__((overloadable)) vmin(float a, float b)
+{
+    return a < b ? a : b;
+}
+
 /* Squared column distance of the capped row pass, clamped to K + 1 (kc) cells. */
 static float8 capsq8(__global const float *d, int u, float kc)
 {
-    float8 x = fmin(vload8(0, d + u), kc);
+    float8 x = vmin(vload8(0, d + u), kc);
     return x * x;
 }
 
@@ -322,8 +338,8 @@ static void edt_row_window(__global const uchar *m, __global float *d, int nx, i
                     } else {
                         float8 acc = capsq8(d, q, kc);
                         for (int t = 1; t <= K; t++)
-                            acc = fmin(acc, fmin(capsq8(d, q - t, kc), capsq8(d, q + t, kc)) + (float)(t * t));
-                        res = select((float8)0.0f, sqrt(fmin(acc, kk)) * cell - hcell, in);
+                            acc = vmin(acc, vmin(capsq8(d, q - t, kc), capsq8(d, q + t, kc)) + (float)(t * t));
+                        res = select((float8)0.0f, sqrt(vmin(acc, kk)) * cell - hcell, in);
                     }
                 }
             } else {
@@ -331,12 +347,12 @@ static void edt_row_window(__global const uchar *m, __global float *d, int nx, i
                 for (int c = q; c < q + 8; c++) {
                     r[c - q] = 0.0f;
                     if (c >= nx || !m[c]) continue;
-                    float x = fmin(d[c], kc), best = x * x;
+                    float x = vmin(d[c], kc), best = x * x;
                     for (int t = 1; t <= K; t++) {
-                        float xa = c - t >= 0 ? fmin(d[c - t], kc) : kc, xe = c + t < nx ? fmin(d[c + t], kc) : kc;
-                        best = fmin(best, fmin(xa * xa, xe * xe) + (float)(t * t));
+                        float xa = c - t >= 0 ? vmin(d[c - t], kc) : kc, xe = c + t < nx ? vmin(d[c + t], kc) : kc;
+                        best = vmin(best, vmin(xa * xa, xe * xe) + (float)(t * t));
                     }
-                    r[c - q] = sqrt(fmin(best, kk)) * cell - hcell;
+                    r[c - q] = sqrt(vmin(best, kk)) * cell - hcell;
                 }
                 res = vload8(0, r);
             }
@@ -466,7 +482,10 @@ __kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab
     }
     for (int r = min(last, (int)ny - 2); r >= first; r--) {
         size_t row = (size_t)r * nx;
-        for (uint c = c0; c < c1; c++) g[row + c] = fmin(g[row + c], g[row + nx + c] + 1.0f);
+        for (uint c = c0; c < c1; c++) {
+            float x = g[row + c], y = g[row + nx + c] + 1.0f;
+            g[row + c] = x < y ? x : y;
+        }
     }
 }
 
