@@ -608,8 +608,8 @@ typedef struct cl_batch {
 #define NONE_OFF ((cl_ulong)-1)
 /* Largest cap the row pass takes windowed, without scratch (kernels/estimate.cl's EDT_WINDOW_MAX). */
 #define EDT_WINDOW_MAX 24
-/* Work per item of the batch kernels, as kernels/estimate.cl defines them: BLK columns or cells, SBLK cells.
- */
+/* Work per item of the batch kernels, as kernels/estimate.cl defines them: BLK columns or cells, SBLK cells
+ * (margin seeds), CBLK cells (classify and its bridge fix). */
 #define KBLK 64
 #define KSBLK 256
 #define KCBLK 256
