@@ -255,6 +255,8 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
  * spin, and a late helper leaves the caller most of the work, so they start their own worker (plate150, 543 k
  * cells: 12 → 13–16 ms on the helper). */
 #define PAIR_CELLS 100000
+/* Segments under which a backend with batch stages runs the contour pass on the caller alone (see there). */
+#define CONTOUR_ALONE_SEGS 262144
 
 typedef void (*team_fn)(void *arg, unsigned tid);
 
@@ -1107,7 +1109,13 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
                            .cs = cs,
                            .layers = c->layers};
         atomic_init(&job.next, 0);
-        if (ncs == t.n) team_run(&t, contour_work, &job);
+        /* A backend with batch stages leaves a short pass to the caller: the kept helper of a team of two
+         * spins for 1 ms after a step, and would take a core from the device's next kernels. */
+        int alone = be->batch_open && t.pair && nseg < CONTOUR_ALONE_SEGS;
+        if (ncs == t.n && alone)
+            contour_work(&job, 0);
+        else if (ncs == t.n)
+            team_run(&t, contour_work, &job);
         while (ncs > 0)
             chain_scratch_free(&cs[--ncs]);
         if (atomic_load(&job.next) < nl) goto nomem;
