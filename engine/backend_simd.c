@@ -761,9 +761,15 @@ static pf_err ISA(margin_seeds)(void *ctx, const pf_grid *g, const pf_classify_p
 }
 
 /* ---- stage 6: reduce ----
- * One pass over the rectangle of classified cells. Rows are walked in memory order; a run's state lives in a
- * per-diagonal counter (index x − y or x + y), one counter array per run set, so 8 neighbouring cells of a
- * row update 8 neighbouring counters of every set at once. Lengths are counted as integers. */
+ * Two passes per row of the rectangle of classified cells. Areas: the scalar backend's per-cell floats, 8
+ * cells per step, summed per lane in double; a block of 8 cells of one class all at the distance cap (deep
+ * inside) adds precomputed terms instead. Runs: a run of a set starts at a cell in the set whose predecessor
+ * along the fill diagonal (the cell one row up and one column left for parity 0, right for parity 1) is not,
+ * and ends where the set is left, so only cells whose run sets differ from their predecessor's do any work:
+ * 32 cells per compare of the row's set bytes with the previous row's, shifted one column. A start records
+ * its row in the diagonal's counter; an end adds a run of (row − start) cells. A zero border (one column
+ * either side, one row below) ends every run inside the pass. Lengths are integers, so the histograms are
+ * those of any order of the same runs. */
 
 typedef struct run_hist {
     float step;                              /* cell·√2: run length per cell */
@@ -811,6 +817,42 @@ static double acc_sum(const dacc *a)
     return ((l[0] + h[0]) + (l[1] + h[1])) + ((l[2] + h[2]) + (l[3] + h[3]));
 }
 
+/* Band and fill thresholds of one layer's reduce, 8 lanes each. */
+typedef struct area_par {
+    simde__m256 shift, half, inv, ext_lo, ext_hi, int_hi, fill_lo, top;
+} area_par;
+
+/* The per-cell fractions of 8 cells at distances dv (lanes outside `inf` give 0): external band, inner band,
+ * fill region; the scalar backend's float operations. */
+static inline void area_terms(const area_par *q, simde__m256 dv, simde__m256 inf, simde__m256 *w0,
+                              simde__m256 *w1, simde__m256 *fo)
+{
+    simde__m256 d = simde_mm256_sub_ps(dv, q->shift);
+    simde__m256 a = simde_mm256_sub_ps(d, q->half), b = simde_mm256_add_ps(d, q->half);
+    *w0 = simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, q->ext_lo, q->ext_hi), q->inv), inf);
+    *w1 = simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, q->ext_hi, q->int_hi), q->inv), inf);
+    *fo = simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, q->fill_lo, q->top), q->inv), inf);
+}
+
+/* The field value of a cell at the cap (cells beyond it): edt's sqrt(cap²)·cell − cell/2, by the same
+ * vector operations as edt_mm. */
+static simde__m256 cap_value(uint32_t cap, float cell)
+{
+    float lim = (float)cap * (float)cap;
+    return simde_mm256_sub_ps(simde_mm256_mul_ps(simde_mm256_sqrt_ps(simde_mm256_set1_ps(lim)),
+                                                 simde_mm256_set1_ps(cell)),
+                              simde_mm256_set1_ps(0.5f * cell));
+}
+
+/* Run sets (pf_runsets_of) of 32 class bytes. */
+static inline simde__m256i sets32(simde__m256i c, simde__m256i table)
+{
+    simde__m256i f = simde_mm256_and_si256(simde_mm256_srli_epi16(c, PF_CELL_FILL_SHIFT), simde_mm256_set1_epi8(7));
+    return simde_mm256_shuffle_epi8(table, f);
+}
+
+#define RUN_PAD 32 /* zero bytes before a row's set bytes in the run pass's row buffers */
+
 static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
                           const float *dist, const uint8_t *cls, int parity, pf_layer_cells *out)
 {
@@ -819,11 +861,14 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     long nx = g->nx, ny = g->ny, x0, x1, y0, y1;
     if (!nonzero_rect(cls, nx, ny, &x0, &x1, &y0, &y1)) return PF_E_OK;
     long rw = x1 - x0 + 1, rh = y1 - y0 + 1;
-    size_t stride = round_up((size_t)(rw + rh + 8), 16);
-    int32_t *len = calloc(PF_RUN_N * stride, sizeof *len);
+    size_t nk = (size_t)(rw + rh + 2);            /* diagonals through the rectangle and its border */
+    size_t bw = round_up((size_t)rw + RUN_PAD + 72, 32); /* a row buffer: pad, rw set bytes, zeros */
+    int32_t *start = malloc(PF_RUN_N * nk * sizeof *start); /* per set and diagonal: row of the open run */
+    uint8_t *rowbuf = calloc(2 * bw, 1);
     run_hist *h = calloc(1, sizeof *h);
-    if (!len || !h) {
-        free(len);
+    if (!start || !rowbuf || !h) {
+        free(start);
+        free(rowbuf);
         free(h);
         return PF_E_NOMEM;
     }
@@ -834,56 +879,76 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     float shift = layer == 0 ? p->l0_shift : 0.0f;
     float ext_hi = layer == 0 ? p->l0_ext_hi : p->ext_hi, int_hi = layer == 0 ? p->l0_int_hi : p->int_hi;
     float fill_lo = layer == 0 ? p->l0_fill_lo : p->fill_print_lo;
-    double area = 0, wall[3] = {0}, fill[PF_FILL_N] = {0};
+    uint64_t area = 0; /* inside cells */
+    double wall[3] = {0}, fill[PF_FILL_N] = {0};
     dacc vacc[1 + PF_FILL_N]; /* walls 1, 2, then fill classes 1..6 */
     memset(vacc, 0, sizeof vacc);
-    const simde__m256 v_shift = simde_mm256_set1_ps(shift), v_half = simde_mm256_set1_ps(half),
-                      v_inv = simde_mm256_set1_ps(inv), v_ext_lo = simde_mm256_set1_ps(p->ext_lo),
-                      v_ext_hi = simde_mm256_set1_ps(ext_hi), v_int_hi = simde_mm256_set1_ps(int_hi),
-                      v_fill_lo = simde_mm256_set1_ps(fill_lo), v_top = simde_mm256_set1_ps(1e30f);
-    int32_t tab[8];
-    for (int f = 0; f < 8; f++)
-        tab[f] = (int32_t)pf_runsets_of((unsigned)f);
-    const simde__m256i table = simde_mm256_loadu_si256((const simde__m256i *)(const void *)tab);
-    const simde__m256i seven = simde_mm256_set1_epi32(7), one = simde_mm256_set1_epi32(1);
-    const simde__m256i izero = simde_mm256_setzero_si256();
+    const area_par ap = {simde_mm256_set1_ps(shift),   simde_mm256_set1_ps(half),
+                         simde_mm256_set1_ps(inv),     simde_mm256_set1_ps(p->ext_lo),
+                         simde_mm256_set1_ps(ext_hi),  simde_mm256_set1_ps(int_hi),
+                         simde_mm256_set1_ps(fill_lo), simde_mm256_set1_ps(1e30f)};
+    const simde__m256i seven = simde_mm256_set1_epi32(7), izero = simde_mm256_setzero_si256();
     const simde__m256 v_zero = simde_mm256_setzero_ps();
-    simde__m256i bit[PF_RUN_N];
-    for (int r = 0; r < PF_RUN_N; r++)
-        bit[r] = simde_mm256_set1_epi32(1 << r);
-    long open[PF_RUN_N] = {0}, open_total = 0; /* per set and in all: counters holding an unfinished run */
-    for (long ry = 0; ry < rh; ry++) {
-        const uint8_t *row = cls + (size_t)(ry + y0) * (size_t)nx + x0;
-        const float *drow = dist + (size_t)(ry + y0) * (size_t)nx + x0;
-        long base = parity ? ry : rh - 1 - ry; /* counter of cell (rx, ry) is base + rx */
-        long x = 0;
-        for (; x + 8 <= rw; x += 8) {
-            uint64_t raw;
-            memcpy(&raw, row + x, 8);
-            if (!raw && !open_total) continue; /* outside, and no run to end: nothing to add */
-            simde__m128i cb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(row + x));
-            simde__m256i cv = simde_mm256_cvtepu8_epi32(cb);
-            simde__m256i fc = simde_mm256_and_si256(simde_mm256_srli_epi32(cv, PF_CELL_FILL_SHIFT), seven);
-            if (!all_zero(cv)) {
-                /* the scalar per-cell floats, summed per lane in double (adding a block's zeros is skipped:
-                 * it leaves a double sum as it is) */
+    /* a cell at the cap: its terms, and whether it lies in no wall band (the deep-block shortcut needs that) */
+    const simde__m256 capd = cap_value(pf_edt_cap_main(p, g->cell), g->cell);
+    simde__m256 cap_w0, cap_w1, cap_fo;
+    area_terms(&ap, capd, simde_mm256_castsi256_ps(simde_mm256_set1_epi32(-1)), &cap_w0, &cap_w1, &cap_fo);
+    int cap_deep = !simde_mm256_movemask_ps(
+        simde_mm256_cmp_ps(simde_mm256_max_ps(cap_w0, cap_w1), v_zero, SIMDE_CMP_GT_OQ));
+    uint8_t tab[32];
+    for (int f = 0; f < 32; f++)
+        tab[f] = (uint8_t)pf_runsets_of((unsigned)(f & 15));
+    const simde__m256i table = simde_mm256_loadu_si256((const simde__m256i *)(const void *)tab);
+    /* the deep blocks' fill sum of class `held` (0: none) lives in hacc instead of vacc[1 + held], in
+     * registers: consecutive blocks add to it without a round trip through memory */
+    dacc hacc = vacc[0];
+    int held = 0;
+    uint8_t *cur = rowbuf + RUN_PAD, *prev = rowbuf + bw + RUN_PAD; /* set bytes of cell rx at [rx] */
+    long dp = parity ? 1 : -1; /* predecessor's column offset */
+    for (long ry = 0; ry <= rh; ry++) {
+        if (ry < rh) {
+            const uint8_t *row = cls + (size_t)(ry + y0) * (size_t)nx + x0;
+            const float *drow = dist + (size_t)(ry + y0) * (size_t)nx + x0;
+            long x = 0;
+            for (; x + 8 <= rw; x += 8) {
+                uint64_t raw;
+                memcpy(&raw, row + x, 8);
+                if (!raw) continue; /* outside: nothing to add */
+                int f0 = (raw & 0xFF) >> PF_CELL_FILL_SHIFT & 7;
+                if (cap_deep && raw == (raw & 0xFF) * 0x0101010101010101ull &&
+                    simde_mm256_movemask_ps(simde_mm256_cmp_ps(simde_mm256_loadu_ps(drow + x), capd,
+                                                               SIMDE_CMP_EQ_OQ)) == 0xFF) {
+                    /* one class, all at the cap: the terms of a cap cell in every lane */
+                    area += 8;
+                    if (f0) {
+                        if (f0 != held) {
+                            if (held) vacc[1 + held] = hacc;
+                            hacc = vacc[1 + f0];
+                            held = f0;
+                        }
+                        acc_add(&hacc, cap_fo);
+                    }
+                    continue;
+                }
+                if (held) { /* the general path adds to vacc itself */
+                    vacc[1 + held] = hacc;
+                    held = 0;
+                }
+                simde__m128i cb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(row + x));
+                simde__m256i cv = simde_mm256_cvtepu8_epi32(cb);
+                simde__m256i fc = simde_mm256_and_si256(simde_mm256_srli_epi32(cv, PF_CELL_FILL_SHIFT), seven);
+                /* the scalar per-cell floats, summed per lane in double (adding a block's zeros is skipped: it
+                 * leaves a double sum as it is) */
                 simde__m256i in = simde_mm256_cmpgt_epi32(cv, izero);
-                area += __builtin_popcount((unsigned)simde_mm256_movemask_ps(simde_mm256_castsi256_ps(in)));
-                simde__m256 d = simde_mm256_sub_ps(simde_mm256_loadu_ps(drow + x), v_shift);
-                simde__m256 a = simde_mm256_sub_ps(d, v_half), b = simde_mm256_add_ps(d, v_half);
-                simde__m256 inf = simde_mm256_castsi256_ps(in);
-                simde__m256 w0 =
-                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_lo, v_ext_hi), v_inv), inf);
-                simde__m256 w1 =
-                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_hi, v_int_hi), v_inv), inf);
-                simde__m256 fo =
-                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_fill_lo, v_top), v_inv), inf);
+                area += (unsigned)__builtin_popcount((unsigned)simde_mm256_movemask_ps(simde_mm256_castsi256_ps(in)));
+                simde__m256 w0, w1, fo;
+                area_terms(&ap, simde_mm256_loadu_ps(drow + x), simde_mm256_castsi256_ps(in), &w0, &w1, &fo);
                 if (simde_mm256_movemask_ps(
                         simde_mm256_cmp_ps(simde_mm256_max_ps(w0, w1), v_zero, SIMDE_CMP_GT_OQ))) {
                     acc_add(&vacc[0], w0);
                     acc_add(&vacc[1], w1);
                 }
-                int f0 = simde_mm256_cvtsi256_si32(fc);
+                f0 = simde_mm256_cvtsi256_si32(fc);
                 if (all_zero(simde_mm256_xor_si256(fc, simde_mm256_set1_epi32(f0)))) { /* one class */
                     if (f0) acc_add(&vacc[1 + f0], fo);
                 } else {
@@ -894,63 +959,60 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                     }
                 }
             }
-            simde__m256i sets = simde_mm256_permutevar8x32_epi32(table, fc);
-            /* the sets any lane is in; a set with no lane in it and no open run anywhere is skipped */
-            simde__m256i so = simde_mm256_or_si256(sets, simde_mm256_permute2x128_si256(sets, sets, 1));
-            so = simde_mm256_or_si256(so, simde_mm256_shuffle_epi32(so, 0x4E));
-            so = simde_mm256_or_si256(so, simde_mm256_shuffle_epi32(so, 0xB1));
-            unsigned any = (unsigned)simde_mm256_cvtsi256_si32(so);
-            for (int r = 0; r < PF_RUN_N; r++) {
-                if (!(any >> r & 1) && !open[r]) continue;
-                int32_t *ld = len + (size_t)r * stride + base + x;
-                simde__m256i in = simde_mm256_cmpeq_epi32(simde_mm256_and_si256(sets, bit[r]), bit[r]);
-                simde__m256i l = simde_mm256_loadu_si256((const simde__m256i *)(void *)ld);
-                simde__m256i live = simde_mm256_cmpgt_epi32(l, izero);
-                simde__m256i ending = simde_mm256_andnot_si256(in, live);
-                int em = simde_mm256_movemask_ps(simde_mm256_castsi256_ps(ending));
-                int sm =
-                    simde_mm256_movemask_ps(simde_mm256_castsi256_ps(simde_mm256_andnot_si256(live, in)));
-                long dn = __builtin_popcount((unsigned)sm) - __builtin_popcount((unsigned)em);
-                open[r] += dn;
-                open_total += dn;
-                if (em) {
-                    int32_t lv[8];
-                    simde_mm256_storeu_si256((simde__m256i *)(void *)lv, l);
-                    for (int k = 0; k < 8; k++)
-                        if (em >> k & 1) end_run(h, r, lv[k]);
+            for (; x < rw; x++) {
+                uint8_t c = row[x];
+                if (c) {
+                    float d = drow[x] - shift, a = d - half, b = d + half;
+                    area += 1;
+                    wall[1] += overlap(a, b, p->ext_lo, ext_hi) * inv;
+                    wall[2] += overlap(a, b, ext_hi, int_hi) * inv;
+                    fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] += overlap(a, b, fill_lo, 1e30f) * inv;
                 }
-                l = simde_mm256_and_si256(simde_mm256_add_epi32(l, one), in); /* in ? len + 1 : 0 */
-                simde_mm256_storeu_si256((simde__m256i *)(void *)ld, l);
+            }
+            /* the row's set bytes; the bytes after them stay 0 */
+            for (x = 0; x + 32 <= rw; x += 32)
+                simde_mm256_storeu_si256(
+                    (simde__m256i *)(void *)(cur + x),
+                    sets32(simde_mm256_loadu_si256((const simde__m256i *)(const void *)(row + x)), table));
+            if (x < rw) {
+                uint8_t t[32] = {0};
+                memcpy(t, row + x, (size_t)(rw - x));
+                simde_mm256_storeu_si256(
+                    (simde__m256i *)(void *)(cur + x),
+                    sets32(simde_mm256_loadu_si256((const simde__m256i *)(const void *)t), table));
+            }
+        } else {
+            memset(cur, 0, (size_t)rw); /* the zero row below the rectangle */
+        }
+        /* cells rx = −1 … rw against their predecessors */
+        for (long rx = -1; rx <= rw; rx += 32) {
+            simde__m256i cv = simde_mm256_loadu_si256((const simde__m256i *)(const void *)(cur + rx));
+            simde__m256i pv = simde_mm256_loadu_si256((const simde__m256i *)(const void *)(prev + rx + dp));
+            unsigned diff = ~(unsigned)simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(cv, pv));
+            while (diff) {
+                long x = rx + __builtin_ctz(diff);
+                diff &= diff - 1;
+                unsigned su = cur[x], sp = prev[x + dp], st = su & ~sp, en = sp & ~su;
+                int32_t *k = start + (parity ? x + ry + 1 : x - ry + rh + 1);
+                for (; st; st &= st - 1)
+                    k[(size_t)__builtin_ctz(st) * nk] = (int32_t)ry;
+                for (; en; en &= en - 1) {
+                    int r = __builtin_ctz(en);
+                    end_run(h, r, (int32_t)ry - k[(size_t)r * nk]);
+                }
             }
         }
-        for (; x < rw; x++) {
-            uint8_t c = row[x];
-            if (c) {
-                float d = drow[x] - shift, a = d - half, b = d + half;
-                area += 1;
-                wall[1] += overlap(a, b, p->ext_lo, ext_hi) * inv;
-                wall[2] += overlap(a, b, ext_hi, int_hi) * inv;
-                fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] += overlap(a, b, fill_lo, 1e30f) * inv;
-            }
-            unsigned set = pf_runsets_of((c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT);
-            for (int r = 0; r < PF_RUN_N; r++) {
-                int32_t *ld = len + (size_t)r * stride + base + x;
-                if (set >> r & 1)
-                    open[r] += !*ld, open_total += !*ld, (*ld)++;
-                else if (*ld)
-                    end_run(h, r, *ld), *ld = 0, open[r]--, open_total--;
-            }
-        }
+        uint8_t *t = cur;
+        cur = prev;
+        prev = t;
     }
-    for (int r = 0; r < PF_RUN_N; r++)
-        for (size_t k = 0; k < stride; k++)
-            if (len[(size_t)r * stride + k]) end_run(h, r, len[(size_t)r * stride + k]);
+    if (held) vacc[1 + held] = hacc;
     wall[1] += acc_sum(&vacc[0]);
     wall[2] += acc_sum(&vacc[1]);
     for (int k = 1; k < PF_FILL_N; k++)
         fill[k] += acc_sum(&vacc[1 + k]);
     double ca = (double)g->cell * g->cell, perp = (double)(g->cell * 0.70710678f);
-    out->area = (float)(area * ca);
+    out->area = (float)((double)area * ca);
     for (int k = 1; k < 3; k++)
         out->wall_area[k] = (float)(wall[k] * ca);
     for (int k = 1; k < PF_FILL_N; k++)
@@ -960,7 +1022,8 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
             out->runs[r][b] = (float)((double)h->nruns[r][b] * perp);
             out->run_area[r][b] = (float)((double)h->ncells[r][b] * ca);
         }
-    free(len);
+    free(start);
+    free(rowbuf);
     free(h);
     return PF_E_OK;
 }
