@@ -507,6 +507,16 @@ static pf_err ISA(edt)(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_
     return edt_rows_exact(mask, g, x0, x1, y0, y1, cap ? (float)cap * (float)cap : 1e30f, dist);
 }
 
+/* The field value of a cell at the cap (cells beyond it): edt's sqrt(cap²)·cell − cell/2, by the same
+ * vector operations as edt_mm. */
+static simde__m256 cap_value(uint32_t cap, float cell)
+{
+    float lim = (float)cap * (float)cap;
+    return simde_mm256_sub_ps(
+        simde_mm256_mul_ps(simde_mm256_sqrt_ps(simde_mm256_set1_ps(lim)), simde_mm256_set1_ps(cell)),
+        simde_mm256_set1_ps(0.5f * cell));
+}
+
 /* ---- stage 5: margin seeds and classify (8 cells per instruction) ---- */
 
 static inline float dk(const float *const dist[7], int k, size_t i)
@@ -539,6 +549,33 @@ static int wide_cell(const float *d, long nx, long ny, long x, long y, const wid
         if (d[yy * nx + xx] >= w->need) return 1;
     }
     return 0;
+}
+
+/* wide_cell on the 8 cells x … x + 7 of row y near the grid's border: a probe outside the grid's rows is
+ * skipped, and one outside its columns is masked off in the lanes it leaves the row in (the load then reads
+ * a neighbouring row). 0 when a load would leave the field (a corner; the caller probes cell by cell). */
+static int probe_edge(const float *d, long nx, long ny, long x, long y, const wide_probe *w, simde__m256 need,
+                      simde__m256i *wide)
+{
+    static const int dx[8] = {1, -1, 0, 0, 1, 1, -1, -1}, dy[8] = {0, 0, 1, -1, 1, -1, 1, -1};
+    const simde__m256i xv = simde_mm256_add_epi32(simde_mm256_set1_epi32((int32_t)x),
+                                                  simde_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const simde__m256i lo = simde_mm256_set1_epi32(-1), hi = simde_mm256_set1_epi32((int32_t)nx);
+    simde__m256i acc = simde_mm256_setzero_si256();
+    for (int q = 0; q < 8; q++) {
+        long s = q < 4 ? w->k : w->kd, xx = x + dx[q] * s, yy = y + dy[q] * s;
+        if (yy < 0 || yy >= ny) continue;
+        long a = yy * nx + xx;
+        if (a < 0 || a + 8 > nx * ny) return 0;
+        simde__m256i v =
+            simde_mm256_castps_si256(simde_mm256_cmp_ps(simde_mm256_loadu_ps(d + a), need, SIMDE_CMP_GE_OQ));
+        simde__m256i xs = simde_mm256_add_epi32(xv, simde_mm256_set1_epi32((int32_t)(dx[q] * s)));
+        v = simde_mm256_and_si256(
+            v, simde_mm256_and_si256(simde_mm256_cmpgt_epi32(xs, lo), simde_mm256_cmpgt_epi32(hi, xs)));
+        acc = simde_mm256_or_si256(acc, v);
+    }
+    *wide = acc;
+    return 1;
 }
 
 /* Scalar twin for row tails and grid borders, identical to the reference backend's per-cell logic. */
@@ -634,6 +671,61 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
     const simde__m256i f_solid = simde_mm256_set1_epi32(PF_FILL_SOLID << PF_CELL_FILL_SHIFT);
     const simde__m256i f_first = simde_mm256_set1_epi32(PF_FILL_FIRST << PF_CELL_FILL_SHIFT);
     const simde__m256i fmask = simde_mm256_set1_epi32(PF_CELL_FILL_MASK);
+    /* Deep blocks: 8 cells at the cap in this layer's field and in every other field their class reads, and
+     * beyond the margin of any top / bottom seed that could change it, get the class of such a cell: computed
+     * once below by the general path's comparisons on the cap distance (a missing layer reads −1, as in
+     * V_LOAD), so their neighbours need not be probed either (when that class depends on the probe there is
+     * no shortcut). Fields the driver shares between layers (equal masks) are compared once. */
+    simde__m256 capv = cap_value(pf_edt_cap_main(p, g->cell), g->cell);
+    float cd = simde_mm256_cvtss_f32(capv), dj[7];
+    for (int k = 0; k < 7; k++)
+        dj[k] = dist[k] ? cd : -1.0f;
+    int deep_ok = cd > 0.0f, use[7] = {0}, use_mt = 0, use_mb = 0, deep_below = 0;
+    float e0 = l0 ? cd - p->l0_shift : cd, ehi = l0 ? p->l0_ext_hi : p->ext_hi,
+          ihi = l0 ? p->l0_int_hi : p->int_hi;
+    unsigned deep_cls = PF_CELL_INSIDE | (e0 > p->ext_lo && e0 <= ehi ? PF_CELL_WALL_EXT
+                                          : e0 > ehi && e0 <= ihi     ? PF_CELL_WALL_INT
+                                                                      : 0u);
+    unsigned deep_fill = PF_FILL_NONE;
+    if (e0 + 0.5f * g->cell > (l0 ? p->l0_fill_lo : p->fill_print_lo)) {
+        if (l0) {
+            deep_fill = PF_FILL_FIRST;
+        } else if (dj[4] <= 0.0f) {
+            deep_fill = PF_FILL_TOP;
+        } else {
+            use[4] = 1;
+            use_mt = mt != NULL;
+            if (dj[2] <= 0.0f) {
+                deep_fill = PF_FILL_BRIDGE;
+            } else {
+                use[0] = use[1] = use[2] = use[5] = use[6] = 1;
+                use_mb = mb != NULL;
+                int solid = solid_all || dj[0] <= 0.0f || dj[6] <= 0.0f;
+                for (int k = 1; k <= 5; k++)
+                    if (k != 3) solid |= dj[k] < p->fill_lo && cd - dj[k] >= p->shell_min_width;
+                if (solid) {
+                    deep_fill = PF_FILL_SOLID;
+                    deep_below = below != NULL; /* over sparse infill: an internal bridge */
+                } else if (cd >= wp.need) {
+                    deep_fill = PF_FILL_SPARSE;
+                } else {
+                    deep_ok = 0; /* the class depends on the probe */
+                }
+            }
+        }
+    }
+    deep_cls |= deep_fill << PF_CELL_FILL_SHIFT;
+    const float *uniq[6]; /* the fields to compare other than dist[3], each once */
+    int nu = 0;
+    for (int k = 0; k < 7; k++) {
+        if (!use[k] || !dist[k] || dist[k] == d3) continue;
+        int seen = 0;
+        for (int u = 0; u < nu; u++)
+            seen |= uniq[u] == dist[k];
+        if (!seen) uniq[nu++] = dist[k];
+    }
+    const float *dmt = use_mt ? mt : NULL, *dmb = use_mb ? mb : NULL;
+    const uint64_t deep8 = (uint64_t)deep_cls * 0x0101010101010101ull;
     for (long y = 0; y < ny; y++) {
         long x = 0;
         /* probes of all 8 lanes stay inside the grid */
@@ -641,10 +733,38 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
         for (; x + 8 <= nx; x += 8) {
             size_t i = (size_t)(y * nx + x);
             simde__m256 d = simde_mm256_loadu_ps(d3 + i);
-            simde__m256i in = V_CMP(d, zero, SIMDE_CMP_GT_OQ);
-            if (all_zero(in)) {
+            simde__m256 inps = simde_mm256_cmp_ps(d, zero, SIMDE_CMP_GT_OQ);
+            int inm = simde_mm256_movemask_ps(inps);
+            if (!inm) {
                 memset(out + i, 0, 8);
                 continue;
+            }
+            simde__m256i in = simde_mm256_castps_si256(inps);
+            if (inm == 0xFF && deep_ok &&
+                simde_mm256_movemask_ps(simde_mm256_cmp_ps(d, capv, SIMDE_CMP_EQ_OQ)) == 0xFF) {
+                simde__m256 at = simde_mm256_castsi256_ps(ones);
+                for (int u = 0; u < nu; u++)
+                    at = simde_mm256_and_ps(
+                        at, simde_mm256_cmp_ps(simde_mm256_loadu_ps(uniq[u] + i), capv, SIMDE_CMP_EQ_OQ));
+                if (dmt)
+                    at = simde_mm256_and_ps(
+                        at, simde_mm256_cmp_ps(simde_mm256_loadu_ps(dmt + i), margin, SIMDE_CMP_GT_OQ));
+                if (dmb)
+                    at = simde_mm256_and_ps(
+                        at, simde_mm256_cmp_ps(simde_mm256_loadu_ps(dmb + i), margin, SIMDE_CMP_GT_OQ));
+                if (simde_mm256_movemask_ps(at) == 0xFF) {
+                    if (!deep_below) {
+                        memcpy(out + i, &deep8, 8);
+                    } else {
+                        for (int k = 0; k < 8; k++)
+                            out[i + k] = (uint8_t)(((below[i + k] & PF_CELL_FILL_MASK) >>
+                                                    PF_CELL_FILL_SHIFT) == PF_FILL_SPARSE
+                                                       ? (deep_cls & ~(unsigned)PF_CELL_FILL_MASK) |
+                                                             PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT
+                                                       : deep_cls);
+                    }
+                    continue;
+                }
             }
             simde__m256 e = l0 ? simde_mm256_sub_ps(d, shift) : d;
             simde__m256i is_ext =
@@ -691,7 +811,7 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                             wide =
                                 simde_mm256_or_si256(wide, V_CMP(simde_mm256_loadu_ps(d3 + (long)i + off[q]),
                                                                  need, SIMDE_CMP_GE_OQ));
-                    } else {
+                    } else if (!probe_edge(d3, nx, ny, x, y, &wp, need, &wide)) {
                         int32_t wl[8];
                         for (int k = 0; k < 8; k++)
                             wl[k] = -wide_cell(d3, nx, ny, x + k, y, &wp);
@@ -834,20 +954,11 @@ static inline void area_terms(const area_par *q, simde__m256 dv, simde__m256 inf
     *fo = simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, q->fill_lo, q->top), q->inv), inf);
 }
 
-/* The field value of a cell at the cap (cells beyond it): edt's sqrt(cap²)·cell − cell/2, by the same
- * vector operations as edt_mm. */
-static simde__m256 cap_value(uint32_t cap, float cell)
-{
-    float lim = (float)cap * (float)cap;
-    return simde_mm256_sub_ps(simde_mm256_mul_ps(simde_mm256_sqrt_ps(simde_mm256_set1_ps(lim)),
-                                                 simde_mm256_set1_ps(cell)),
-                              simde_mm256_set1_ps(0.5f * cell));
-}
-
 /* Run sets (pf_runsets_of) of 32 class bytes. */
 static inline simde__m256i sets32(simde__m256i c, simde__m256i table)
 {
-    simde__m256i f = simde_mm256_and_si256(simde_mm256_srli_epi16(c, PF_CELL_FILL_SHIFT), simde_mm256_set1_epi8(7));
+    simde__m256i f =
+        simde_mm256_and_si256(simde_mm256_srli_epi16(c, PF_CELL_FILL_SHIFT), simde_mm256_set1_epi8(7));
     return simde_mm256_shuffle_epi8(table, f);
 }
 
@@ -861,7 +972,7 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     long nx = g->nx, ny = g->ny, x0, x1, y0, y1;
     if (!nonzero_rect(cls, nx, ny, &x0, &x1, &y0, &y1)) return PF_E_OK;
     long rw = x1 - x0 + 1, rh = y1 - y0 + 1;
-    size_t nk = (size_t)(rw + rh + 2);            /* diagonals through the rectangle and its border */
+    size_t nk = (size_t)(rw + rh + 2);                   /* diagonals through the rectangle and its border */
     size_t bw = round_up((size_t)rw + RUN_PAD + 72, 32); /* a row buffer: pad, rw set bytes, zeros */
     int32_t *start = malloc(PF_RUN_N * nk * sizeof *start); /* per set and diagonal: row of the open run */
     uint8_t *rowbuf = calloc(2 * bw, 1);
@@ -889,7 +1000,8 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                          simde_mm256_set1_ps(fill_lo), simde_mm256_set1_ps(1e30f)};
     const simde__m256i seven = simde_mm256_set1_epi32(7), izero = simde_mm256_setzero_si256();
     const simde__m256 v_zero = simde_mm256_setzero_ps();
-    /* a cell at the cap: its terms, and whether it lies in no wall band (the deep-block shortcut needs that) */
+    /* a cell at the cap: its terms, and whether it lies in no wall band (the deep-block shortcut needs that)
+     */
     const simde__m256 capd = cap_value(pf_edt_cap_main(p, g->cell), g->cell);
     simde__m256 cap_w0, cap_w1, cap_fo;
     area_terms(&ap, capd, simde_mm256_castsi256_ps(simde_mm256_set1_epi32(-1)), &cap_w0, &cap_w1, &cap_fo);
@@ -904,7 +1016,7 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     dacc hacc = vacc[0];
     int held = 0;
     uint8_t *cur = rowbuf + RUN_PAD, *prev = rowbuf + bw + RUN_PAD; /* set bytes of cell rx at [rx] */
-    long dp = parity ? 1 : -1; /* predecessor's column offset */
+    long dp = parity ? 1 : -1;                                      /* predecessor's column offset */
     for (long ry = 0; ry <= rh; ry++) {
         if (ry < rh) {
             const uint8_t *row = cls + (size_t)(ry + y0) * (size_t)nx + x0;
@@ -916,8 +1028,8 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                 if (!raw) continue; /* outside: nothing to add */
                 int f0 = (raw & 0xFF) >> PF_CELL_FILL_SHIFT & 7;
                 if (cap_deep && raw == (raw & 0xFF) * 0x0101010101010101ull &&
-                    simde_mm256_movemask_ps(simde_mm256_cmp_ps(simde_mm256_loadu_ps(drow + x), capd,
-                                                               SIMDE_CMP_EQ_OQ)) == 0xFF) {
+                    simde_mm256_movemask_ps(
+                        simde_mm256_cmp_ps(simde_mm256_loadu_ps(drow + x), capd, SIMDE_CMP_EQ_OQ)) == 0xFF) {
                     /* one class, all at the cap: the terms of a cap cell in every lane */
                     area += 8;
                     if (f0) {
@@ -936,11 +1048,13 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                 }
                 simde__m128i cb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(row + x));
                 simde__m256i cv = simde_mm256_cvtepu8_epi32(cb);
-                simde__m256i fc = simde_mm256_and_si256(simde_mm256_srli_epi32(cv, PF_CELL_FILL_SHIFT), seven);
-                /* the scalar per-cell floats, summed per lane in double (adding a block's zeros is skipped: it
-                 * leaves a double sum as it is) */
+                simde__m256i fc =
+                    simde_mm256_and_si256(simde_mm256_srli_epi32(cv, PF_CELL_FILL_SHIFT), seven);
+                /* the scalar per-cell floats, summed per lane in double (adding a block's zeros is skipped:
+                 * it leaves a double sum as it is) */
                 simde__m256i in = simde_mm256_cmpgt_epi32(cv, izero);
-                area += (unsigned)__builtin_popcount((unsigned)simde_mm256_movemask_ps(simde_mm256_castsi256_ps(in)));
+                area += (unsigned)__builtin_popcount(
+                    (unsigned)simde_mm256_movemask_ps(simde_mm256_castsi256_ps(in)));
                 simde__m256 w0, w1, fo;
                 area_terms(&ap, simde_mm256_loadu_ps(drow + x), simde_mm256_castsi256_ps(in), &w0, &w1, &fo);
                 if (simde_mm256_movemask_ps(
@@ -966,7 +1080,8 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                     area += 1;
                     wall[1] += overlap(a, b, p->ext_lo, ext_hi) * inv;
                     wall[2] += overlap(a, b, ext_hi, int_hi) * inv;
-                    fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] += overlap(a, b, fill_lo, 1e30f) * inv;
+                    fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] +=
+                        overlap(a, b, fill_lo, 1e30f) * inv;
                 }
             }
             /* the row's set bytes; the bytes after them stay 0 */
