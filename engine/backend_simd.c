@@ -39,31 +39,45 @@ static inline int all_zero(simde__m256i v)
     return simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(v, simde_mm256_setzero_si256())) == -1;
 }
 
-/* Bounding rectangle [*x0, *x1] × [*y0, *y1] of the nonzero bytes of m (32 bytes per test); 0 when none. */
-static int nonzero_rect(const uint8_t *m, long nx, long ny, long *x0, long *x1, long *y0, long *y1)
+/* Bounding rectangle [*x0, *x1] × [*y0, *y1] of the bytes of the w × h bytes at m (rows `stride` apart) that
+ * are nonzero (zero = 0) or zero (zero = 1), 32 bytes per test; 0 when there are none. */
+static int byte_rect(const uint8_t *m, long w, long h, long stride, int zero, long *x0, long *x1, long *y0,
+                     long *y1)
 {
-    long ax = nx, bx = -1, ay = ny, by = -1;
-    for (long y = 0; y < ny; y++) {
-        const uint8_t *r = m + y * nx;
+    const int none = zero ? 0 : -1; /* the byte-compare mask of 32 bytes without a wanted one */
+    const simde__m256i z = simde_mm256_setzero_si256();
+    long ax = w, bx = -1, ay = h, by = -1;
+    for (long y = 0; y < h; y++) {
+        const uint8_t *r = m + y * stride;
         long a = 0;
-        while (a + 32 <= nx && all_zero(simde_mm256_loadu_si256((const simde__m256i *)(const void *)(r + a))))
+        while (a + 32 <= w &&
+               simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(
+                   simde_mm256_loadu_si256((const simde__m256i *)(const void *)(r + a)), z)) == none)
             a += 32;
-        while (a < nx && !r[a])
+        while (a < w && !r[a] == !zero)
             a++;
-        if (a == nx) continue;
-        long b = nx - 1;
-        while (b >= 31 && all_zero(simde_mm256_loadu_si256((const simde__m256i *)(const void *)(r + b - 31))))
+        if (a == w) continue;
+        long b = w - 1;
+        while (b >= 31 &&
+               simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(
+                   simde_mm256_loadu_si256((const simde__m256i *)(const void *)(r + b - 31)), z)) == none)
             b -= 32;
-        while (!r[b])
+        while (!r[b] == !zero)
             b--;
         if (a < ax) ax = a;
         if (b > bx) bx = b;
-        if (ay == ny) ay = y;
+        if (ay == h) ay = y;
         by = y;
     }
     if (bx < 0) return 0;
     *x0 = ax, *x1 = bx, *y0 = ay, *y1 = by;
     return 1;
+}
+
+/* Bounding rectangle of the nonzero bytes of the nx × ny grid m; 0 when none. */
+static int nonzero_rect(const uint8_t *m, long nx, long ny, long *x0, long *x1, long *y0, long *y1)
+{
+    return byte_rect(m, nx, ny, nx, 0, x0, x1, y0, y1);
 }
 
 /* ---- stages 1–2: slicing (no SIMD: the work is a binary search and a few cuts per triangle) ---- */
@@ -483,30 +497,6 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
     return PF_E_OK;
 }
 
-static pf_err ISA(edt)(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t cap, float *dist)
-{
-    (void)ctx;
-    long nx = g->nx, ny = g->ny, x0, x1, y0, y1;
-    if (!nonzero_rect(mask, nx, ny, &x0, &x1, &y0, &y1)) {
-        memset(dist, 0, (size_t)nx * (size_t)ny * sizeof *dist);
-        return PF_E_OK;
-    }
-    if (x0 > 0) x0--;
-    if (y0 > 0) y0--;
-    if (x1 < nx - 1) x1++;
-    if (y1 < ny - 1) y1++;
-    /* the passes below write every cell of the rectangle; the cells around it are outside: 0 */
-    memset(dist, 0, (size_t)y0 * (size_t)nx * sizeof *dist);
-    memset(dist + (size_t)(y1 + 1) * (size_t)nx, 0, (size_t)(ny - 1 - y1) * (size_t)nx * sizeof *dist);
-    for (long r = y0; r <= y1; r++) {
-        memset(dist + (size_t)r * (size_t)nx, 0, (size_t)x0 * sizeof *dist);
-        memset(dist + (size_t)r * (size_t)nx + x1 + 1, 0, (size_t)(nx - 1 - x1) * sizeof *dist);
-    }
-    edt_columns(mask, nx, x0, x1, y0, y1, dist);
-    if (cap && cap <= EDT_WINDOW_MAX) return edt_rows_window(mask, g, x0, x1, y0, y1, cap, dist);
-    return edt_rows_exact(mask, g, x0, x1, y0, y1, cap ? (float)cap * (float)cap : 1e30f, dist);
-}
-
 /* The field value of a cell at the cap (cells beyond it): edt's sqrt(cap²)·cell − cell/2, by the same
  * vector operations as edt_mm. */
 static simde__m256 cap_value(uint32_t cap, float cell)
@@ -515,6 +505,67 @@ static simde__m256 cap_value(uint32_t cap, float cell)
     return simde_mm256_sub_ps(
         simde_mm256_mul_ps(simde_mm256_sqrt_ps(simde_mm256_set1_ps(lim)), simde_mm256_set1_ps(cell)),
         simde_mm256_set1_ps(0.5f * cell));
+}
+
+/* n cells of a field at d: cap where the mask is nonzero, else 0 (edt's values for cells with no outside cell
+ * within the cap). */
+static void fill_cap(const uint8_t *m, float *d, size_t n, simde__m256 cap)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        simde_mm256_storeu_ps(d + i, simde_mm256_blendv_ps(simde_mm256_setzero_ps(), cap, mask8(m + i)));
+    for (; i < n; i++)
+        d[i] = m[i] ? simde_mm256_cvtss_f32(cap) : 0.0f;
+}
+
+static pf_err ISA(edt)(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t cap, float *dist)
+{
+    (void)ctx;
+    long nx = g->nx, ny = g->ny, x0, x1, y0, y1;
+    /* The region transformed: the grid, or with a cap and a mask whose zeros are few (a margin's seeds: its
+     * corner is not an outside cell), the rectangle of its zeros grown by cap + 1 cells; the cells beyond
+     * are farther than the cap from every zero, so they get the cap (they are all nonzero). */
+    long rx0 = 0, rx1 = nx - 1, ry0 = 0, ry1 = ny - 1;
+    if (cap && mask[0] && byte_rect(mask, nx, ny, nx, 1, &x0, &x1, &y0, &y1)) {
+        long e = (long)cap + 1;
+        rx0 = x0 - e > 0 ? x0 - e : 0;
+        ry0 = y0 - e > 0 ? y0 - e : 0;
+        rx1 = x1 + e < nx - 1 ? x1 + e : nx - 1;
+        ry1 = y1 + e < ny - 1 ? y1 + e : ny - 1;
+        simde__m256 cv = cap_value(cap, g->cell);
+        fill_cap(mask, dist, (size_t)ry0 * (size_t)nx, cv);
+        size_t tail = (size_t)(ry1 + 1) * (size_t)nx;
+        fill_cap(mask + tail, dist + tail, (size_t)nx * (size_t)ny - tail, cv);
+        for (long r = ry0; r <= ry1; r++) {
+            size_t o = (size_t)r * (size_t)nx;
+            fill_cap(mask + o, dist + o, (size_t)rx0, cv);
+            fill_cap(mask + o + rx1 + 1, dist + o + rx1 + 1, (size_t)(nx - 1 - rx1), cv);
+        }
+    }
+    size_t rw = (size_t)(rx1 - rx0 + 1);
+    if (!byte_rect(mask + ry0 * nx + rx0, rx1 - rx0 + 1, ry1 - ry0 + 1, nx, 0, &x0, &x1, &y0, &y1)) {
+        for (long r = ry0; r <= ry1; r++)
+            memset(dist + (size_t)r * (size_t)nx + rx0, 0, rw * sizeof *dist);
+        return PF_E_OK;
+    }
+    x0 += rx0, x1 += rx0, y0 += ry0, y1 += ry0;
+    if (x0 > rx0) x0--;
+    if (y0 > ry0) y0--;
+    if (x1 < rx1) x1++;
+    if (y1 < ry1) y1++;
+    /* the passes below write every cell of the rectangle; the region's cells around it are outside: 0 */
+    for (long r = ry0; r <= ry1; r++) {
+        float *d = dist + (size_t)r * (size_t)nx;
+        if (r < y0 || r > y1) {
+            memset(d + rx0, 0, rw * sizeof *dist);
+        } else {
+            memset(d + rx0, 0, (size_t)(x0 - rx0) * sizeof *dist);
+            memset(d + x1 + 1, 0, (size_t)(rx1 - x1) * sizeof *dist);
+        }
+    }
+    edt_columns(mask, nx, x0, x1, y0, y1, dist);
+    if (cap && cap <= EDT_WINDOW_MAX) return edt_rows_window(mask, g, x0, x1, y0, y1, cap, dist);
+    return edt_rows_exact(mask, g, x0, x1, y0, y1, cap ? (float)cap * (float)cap : 1e30f, dist);
 }
 
 /* ---- stage 5: margin seeds and classify (8 cells per instruction) ---- */
