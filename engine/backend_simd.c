@@ -892,6 +892,13 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
     return PF_E_OK;
 }
 
+/* 4 × 8 lanes of 0 / −1 → 32 bytes of 0 / −1, in lane order. */
+static inline simde__m256i pack32(simde__m256i a, simde__m256i b, simde__m256i c, simde__m256i d)
+{
+    simde__m256i v = simde_mm256_packs_epi16(simde_mm256_packs_epi32(a, b), simde_mm256_packs_epi32(c, d));
+    return simde_mm256_permutevar8x32_epi32(v, simde_mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
 static pf_err ISA(margin_seeds)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
                                 size_t nlayers, const float *const dist[7], uint8_t *top_seed,
                                 uint8_t *bot_seed, int *has_top, int *has_bot)
@@ -905,9 +912,43 @@ static pf_err ISA(margin_seeds)(void *ctx, const pf_grid *g, const pf_classify_p
         *has_top = *has_bot = 0;
         return PF_E_OK;
     }
+    /* A field shared with this layer's (equal masks) gives no seeds: a seed needs d ≥ fill_lo > 0 here and
+     * d ≤ 0 there. */
+    int no_top = dist[4] == dist[3] && p->fill_lo > 0.0f, no_bot = dist[2] == dist[3] && p->fill_lo > 0.0f;
+    if (no_top && no_bot) {
+        memset(top_seed, 1, n);
+        memset(bot_seed, 1, n);
+        *has_top = *has_bot = 0;
+        return PF_E_OK;
+    }
     const simde__m256 zero = simde_mm256_setzero_ps(), fill_lo = simde_mm256_set1_ps(p->fill_lo);
-    const simde__m256i one = simde_mm256_set1_epi32(1);
-    simde__m256i any_t = simde_mm256_setzero_si256(), any_b = any_t;
+    const simde__m256i one = simde_mm256_set1_epi32(1), one8 = simde_mm256_set1_epi8(1),
+                       izero = simde_mm256_setzero_si256();
+    simde__m256i any_t = izero, any_b = any_t;
+    /* 32 cells per step: no fill region among them (outside the part, the walls) is the common case */
+    for (; i + 32 <= n; i += 32) {
+        simde__m256i fill[4], t[4], b[4];
+        for (int q = 0; q < 4; q++)
+            fill[q] = V_CMP(simde_mm256_loadu_ps(dist[3] + i + 8 * q), fill_lo, SIMDE_CMP_GE_OQ);
+        if (all_zero(simde_mm256_or_si256(simde_mm256_or_si256(fill[0], fill[1]),
+                                          simde_mm256_or_si256(fill[2], fill[3])))) {
+            simde_mm256_storeu_si256((simde__m256i *)(void *)(top_seed + i), one8);
+            simde_mm256_storeu_si256((simde__m256i *)(void *)(bot_seed + i), one8);
+            continue;
+        }
+        for (int q = 0; q < 4; q++) {
+            size_t j = i + 8 * (size_t)q;
+            t[q] =
+                no_top ? izero : simde_mm256_and_si256(fill[q], V_CMP(V_LOAD(4, j), zero, SIMDE_CMP_LE_OQ));
+            b[q] =
+                no_bot ? izero : simde_mm256_and_si256(fill[q], V_CMP(V_LOAD(2, j), zero, SIMDE_CMP_LE_OQ));
+        }
+        simde__m256i tt = pack32(t[0], t[1], t[2], t[3]), bb = pack32(b[0], b[1], b[2], b[3]);
+        any_t = simde_mm256_or_si256(any_t, tt);
+        any_b = simde_mm256_or_si256(any_b, bb);
+        simde_mm256_storeu_si256((simde__m256i *)(void *)(top_seed + i), simde_mm256_andnot_si256(tt, one8));
+        simde_mm256_storeu_si256((simde__m256i *)(void *)(bot_seed + i), simde_mm256_andnot_si256(bb, one8));
+    }
     for (; i + 8 <= n; i += 8) {
         simde__m256i fill = V_CMP(simde_mm256_loadu_ps(dist[3] + i), fill_lo, SIMDE_CMP_GE_OQ);
         simde__m256i t = simde_mm256_and_si256(fill, V_CMP(V_LOAD(4, i), zero, SIMDE_CMP_LE_OQ));
