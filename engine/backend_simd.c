@@ -783,6 +783,39 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
         int row_safe = y >= wp.k && y + wp.k < ny;
         for (; x + 8 <= nx; x += 8) {
             size_t i = (size_t)(y * nx + x);
+            if (!(x & 31) && x + 32 <= nx) { /* 32 cells outside, or deep, at once */
+                int inq = 0, capq = 1;
+                for (int q = 0; q < 4; q++) {
+                    simde__m256 dq = simde_mm256_loadu_ps(d3 + i + 8 * q);
+                    inq |= simde_mm256_movemask_ps(simde_mm256_cmp_ps(dq, zero, SIMDE_CMP_GT_OQ));
+                    capq &= simde_mm256_movemask_ps(simde_mm256_cmp_ps(dq, capv, SIMDE_CMP_EQ_OQ)) == 0xFF;
+                }
+                if (!inq) {
+                    memset(out + i, 0, 32);
+                    x += 24;
+                    continue;
+                }
+                if (capq && deep_ok && !deep_below) {
+                    simde__m256 at = simde_mm256_castsi256_ps(ones);
+                    for (int q = 0; q < 4; q++) {
+                        size_t j = i + 8 * (size_t)q;
+                        for (int u = 0; u < nu; u++)
+                            at = simde_mm256_and_ps(at, simde_mm256_cmp_ps(simde_mm256_loadu_ps(uniq[u] + j),
+                                                                           capv, SIMDE_CMP_EQ_OQ));
+                        if (dmt)
+                            at = simde_mm256_and_ps(at, simde_mm256_cmp_ps(simde_mm256_loadu_ps(dmt + j),
+                                                                           margin, SIMDE_CMP_GT_OQ));
+                        if (dmb)
+                            at = simde_mm256_and_ps(at, simde_mm256_cmp_ps(simde_mm256_loadu_ps(dmb + j),
+                                                                           margin, SIMDE_CMP_GT_OQ));
+                    }
+                    if (simde_mm256_movemask_ps(at) == 0xFF) {
+                        memset(out + i, (int)deep_cls, 32);
+                        x += 24;
+                        continue;
+                    }
+                }
+            }
             simde__m256 d = simde_mm256_loadu_ps(d3 + i);
             simde__m256 inps = simde_mm256_cmp_ps(d, zero, SIMDE_CMP_GT_OQ);
             int inm = simde_mm256_movemask_ps(inps);
