@@ -7,8 +7,10 @@
  * the scalar backend's bit for bit (see edt and classify for why); reductions count runs as integers scaled
  * once, so they differ from the scalar sums only in the rounding of the final float. */
 #include "engine/backends.h"
+#include "engine/bigalloc.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -207,6 +209,53 @@ static inline void store8(uint8_t *dst, simde__m256i v)
     memcpy(dst + 4, &hi, 4);
 }
 
+/* Each thread's delta grid, kept between calls and all zero between them (the prefix pass clears what it
+ * reads), so a raster neither allocates nor clears a grid: a fresh grid cost more in page faults and clearing
+ * than the raster itself on large grids. From pf_big_alloc, whose big mappings stay warm when a thread ends
+ * and its grid is freed; NULL when the thread has none and none can be made (the caller then allocates). */
+typedef struct delta_scratch {
+    int32_t *p; /* zeroed cells */
+    size_t n;   /* their count */
+} delta_scratch;
+
+static pthread_key_t delta_key;
+static int delta_key_ok; /* set once by delta_key_init */
+static pthread_once_t delta_once = PTHREAD_ONCE_INIT;
+
+static void delta_scratch_free(void *v)
+{
+    delta_scratch *s = v;
+    pf_big_free(s->p, s->n * sizeof *s->p);
+    free(s);
+}
+
+static void delta_key_init(void)
+{
+    delta_key_ok = !pthread_key_create(&delta_key, delta_scratch_free);
+}
+
+static int32_t *zeroed_delta(size_t n)
+{
+    if (pthread_once(&delta_once, delta_key_init) || !delta_key_ok) return NULL;
+    delta_scratch *s = pthread_getspecific(delta_key);
+    if (!s) {
+        if (!(s = calloc(1, sizeof *s))) return NULL;
+        if (pthread_setspecific(delta_key, s)) {
+            free(s);
+            return NULL;
+        }
+    }
+    if (s->n < n) {
+        int32_t *p = pf_big_alloc(n * sizeof *p);
+        if (!p) return NULL;
+        memset(p, 0, n * sizeof *p);
+        pf_big_free(s->p, s->n * sizeof *s->p);
+        s->p = p;
+        s->n = n;
+    }
+    return s->p;
+}
+
 static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_grid *g, uint8_t *mask)
 {
     (void)ctx;
@@ -227,8 +276,9 @@ static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_g
     /* rows rlo..rhi − 1 are written whole below; only the others need clearing */
     memset(mask, 0, (size_t)rlo * nx);
     memset(mask + (size_t)rhi * nx, 0, (ny - (size_t)rhi) * nx);
-    int32_t *delta = calloc((size_t)(rhi - rlo) * w, sizeof *delta);
-    if (!delta) return PF_E_NOMEM;
+    size_t nd = (size_t)(rhi - rlo) * w;
+    int32_t *delta = zeroed_delta(nd), *own = NULL;
+    if (!delta && !(delta = own = calloc(nd, sizeof *delta))) return PF_E_NOMEM;
     for (size_t i = 0; i < nsegs; i++) {
         pf_seg_rows q;
         if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
@@ -237,23 +287,26 @@ static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_g
     }
     const simde__m256i izero = simde_mm256_setzero_si256(), one = simde_mm256_set1_epi32(1);
     for (long r = rlo; r < rhi; r++) {
-        const int32_t *d = delta + (size_t)(r - rlo) * w;
+        int32_t *d = delta + (size_t)(r - rlo) * w;
         uint8_t *m = mask + (size_t)r * nx;
         simde__m256i carry = izero;
         size_t c = 0;
         for (; c + 8 <= nx; c += 8) {
             simde__m256i acc =
                 prefix8(simde_mm256_loadu_si256((const simde__m256i *)(const void *)(d + c)), carry);
+            simde_mm256_storeu_si256((simde__m256i *)(void *)(d + c), izero); /* zeroed for the next call */
             carry = simde_mm256_permutevar8x32_epi32(acc, simde_mm256_set1_epi32(7));
             store8(m + c, simde_mm256_andnot_si256(simde_mm256_cmpeq_epi32(acc, izero), one));
         }
         int32_t acc = simde_mm_cvtsi128_si32(simde_mm256_castsi256_si128(carry));
         for (; c < nx; c++) {
             acc += d[c];
+            d[c] = 0;
             m[c] = acc != 0;
         }
+        d[nx] = 0;
     }
-    free(delta);
+    free(own);
     return PF_E_OK;
 }
 
