@@ -496,6 +496,7 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
         tt[t] = (float)(t * t);
     const simde__m256 cell = simde_mm256_set1_ps(g->cell), half = simde_mm256_set1_ps(0.5f * g->cell),
                       vlim = simde_mm256_set1_ps(lim), kc = simde_mm256_set1_ps((float)(K + 1));
+    const simde__m256 capd = simde_mm256_sub_ps(simde_mm256_mul_ps(simde_mm256_sqrt_ps(vlim), cell), half);
     for (long r = y0; r <= y1; r++) {
         float *d = dist + r * nx + x0;
         const uint8_t *m = mask + r * nx + x0;
@@ -526,6 +527,11 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
                 close = near[q];
             simde__m256 acc;
             if (!close) {
+                if (nc == 8) { /* edt_mm of the cap, without its square root */
+                    simde_mm256_storeu_ps(
+                        d + c, simde_mm256_blendv_ps(simde_mm256_setzero_ps(), capd, mask8(m + c)));
+                    continue;
+                }
                 acc = vlim;
             } else {
                 acc = simde_mm256_loadu_ps(f + c);
