@@ -515,9 +515,15 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
         for (c = 0; c < w; c += 8) {
             size_t nc = w - c < 8 ? w - c : 8;
             uint64_t any = 0;
-            memcpy(&any, m + c, nc);
+            if (nc == 8) /* a fixed size: no library call */
+                memcpy(&any, m + c, 8);
+            else
+                memcpy(&any, m + c, nc);
             if (!any) { /* all outside: 0 */
-                memset(d + c, 0, nc * sizeof *d);
+                if (nc == 8)
+                    simde_mm256_storeu_ps(d + c, simde_mm256_setzero_ps());
+                else
+                    memset(d + c, 0, nc * sizeof *d);
                 continue;
             }
             long b = (long)(c / 8), lo = b - kb < 0 ? 0 : b - kb,
