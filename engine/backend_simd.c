@@ -48,29 +48,54 @@ static int byte_rect(const uint8_t *m, long w, long h, long stride, int zero, lo
 {
     const int none = zero ? 0 : -1; /* the byte-compare mask of 32 bytes without a wanted one */
     const simde__m256i z = simde_mm256_setzero_si256();
+#define BR_LOAD(p) simde_mm256_loadu_si256((const simde__m256i *)(const void *)(p))
+    /* 128 bytes with none wanted: nonzero wanted → their OR is 0; zero wanted → their byte minimum is not 0
+     */
+#define BR_NONE128(p)                                                                                        \
+    (simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(                                                       \
+         zero ? simde_mm256_min_epu8(simde_mm256_min_epu8(BR_LOAD(p), BR_LOAD((p) + 32)),                    \
+                                     simde_mm256_min_epu8(BR_LOAD((p) + 64), BR_LOAD((p) + 96)))             \
+              : simde_mm256_or_si256(simde_mm256_or_si256(BR_LOAD(p), BR_LOAD((p) + 32)),                    \
+                                     simde_mm256_or_si256(BR_LOAD((p) + 64), BR_LOAD((p) + 96))),            \
+         z)) == none)
+#define BR_NONE32(p) (simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(BR_LOAD(p), z)) == none)
+    /* bit k set: byte k of these 32 is wanted */
+#define BR_WANTED32(p)                                                                                       \
+    ((unsigned)simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(BR_LOAD(p), z)) ^ (unsigned)none)
     long ax = w, bx = -1, ay = h, by = -1;
     for (long y = 0; y < h; y++) {
         const uint8_t *r = m + y * stride;
         long a = 0;
-        while (a + 32 <= w &&
-               simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(
-                   simde_mm256_loadu_si256((const simde__m256i *)(const void *)(r + a)), z)) == none)
+        while (a + 128 <= w && BR_NONE128(r + a))
+            a += 128;
+        while (a + 32 <= w && BR_NONE32(r + a))
             a += 32;
-        while (a < w && !r[a] == !zero)
-            a++;
+        if (a + 32 <= w) /* the first wanted byte of these 32 */
+            a += __builtin_ctz(BR_WANTED32(r + a));
+        else
+            while (a < w && !r[a] == !zero)
+                a++;
         if (a == w) continue;
-        long b = w - 1;
-        while (b >= 31 &&
-               simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(
-                   simde_mm256_loadu_si256((const simde__m256i *)(const void *)(r + b - 31)), z)) == none)
+        /* r[a] is wanted, and bytes at or left of the rectangle's right edge so far cannot widen it */
+        long lim = bx > a ? bx : a, b = w - 1;
+        while (b - 127 > lim && BR_NONE128(r + b - 127))
+            b -= 128;
+        while (b - 31 > lim && BR_NONE32(r + b - 31))
             b -= 32;
-        while (!r[b] == !zero)
-            b--;
+        if (b - 31 > lim) /* the last wanted byte of these 32 */
+            b -= __builtin_clz(BR_WANTED32(r + b - 31));
+        else
+            while (b > lim && !r[b] == !zero)
+                b--;
         if (a < ax) ax = a;
         if (b > bx) bx = b;
         if (ay == h) ay = y;
         by = y;
     }
+#undef BR_LOAD
+#undef BR_NONE128
+#undef BR_NONE32
+#undef BR_WANTED32
     if (bx < 0) return 0;
     *x0 = ax, *x1 = bx, *y0 = ay, *y1 = by;
     return 1;
