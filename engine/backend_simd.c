@@ -234,6 +234,13 @@ static inline void store8(uint8_t *dst, simde__m256i v)
     memcpy(dst + 4, &hi, 4);
 }
 
+/* 4 × 8 lanes of 0 / −1 → 32 bytes of 0 / −1, in lane order. */
+static inline simde__m256i pack32(simde__m256i a, simde__m256i b, simde__m256i c, simde__m256i d)
+{
+    simde__m256i v = simde_mm256_packs_epi16(simde_mm256_packs_epi32(a, b), simde_mm256_packs_epi32(c, d));
+    return simde_mm256_permutevar8x32_epi32(v, simde_mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
 /* Each thread's delta grid, kept between calls and all zero between them (the prefix pass clears what it
  * reads), so a raster neither allocates nor clears a grid: a fresh grid cost more in page faults and clearing
  * than the raster itself on large grids. From pf_big_alloc, whose big mappings stay warm when a thread ends
@@ -304,31 +311,54 @@ static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_g
     size_t nd = (size_t)(rhi - rlo) * w;
     int32_t *delta = zeroed_delta(nd), *own = NULL;
     if (!delta && !(delta = own = calloc(nd, sizeof *delta))) return PF_E_NOMEM;
+    size_t cmin = nx, cmax = 0; /* columns of the crossings */
     for (size_t i = 0; i < nsegs; i++) {
         pf_seg_rows q;
         if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
-        for (long r = q.r0; r < q.r1; r++)
-            delta[(size_t)(r - rlo) * w + pf_seg_col(&q, r, g->nx)] += q.wind;
+        for (long r = q.r0; r < q.r1; r++) {
+            size_t col = pf_seg_col(&q, r, g->nx);
+            delta[(size_t)(r - rlo) * w + col] += q.wind;
+            cmin = col < cmin ? col : cmin;
+            cmax = col > cmax ? col : cmax;
+        }
     }
-    const simde__m256i izero = simde_mm256_setzero_si256(), one = simde_mm256_set1_epi32(1);
+    /* Per row: cells left of every crossing are outside, those right of every crossing have the row's total
+     * winding (0 for closed contours); only the columns between are summed, 32 per store. */
+    const simde__m256i izero = simde_mm256_setzero_si256(), one = simde_mm256_set1_epi32(1),
+                       one8 = simde_mm256_set1_epi8(1), last = simde_mm256_set1_epi32(7);
     for (long r = rlo; r < rhi; r++) {
         int32_t *d = delta + (size_t)(r - rlo) * w;
         uint8_t *m = mask + (size_t)r * nx;
+        memset(m, 0, cmin);
         simde__m256i carry = izero;
-        size_t c = 0;
-        for (; c + 8 <= nx; c += 8) {
+        size_t c = cmin;
+        for (; c + 32 <= nx && c <= cmax; c += 32) {
+            simde__m256i acc[4];
+            for (int k = 0; k < 4; k++) {
+                simde__m256i *dk = (simde__m256i *)(void *)(d + c + 8 * k);
+                acc[k] = prefix8(simde_mm256_loadu_si256(dk), carry);
+                simde_mm256_storeu_si256(dk, izero); /* zeroed for the next call */
+                carry = simde_mm256_permutevar8x32_epi32(acc[k], last);
+            }
+            simde__m256i out =
+                pack32(simde_mm256_cmpeq_epi32(acc[0], izero), simde_mm256_cmpeq_epi32(acc[1], izero),
+                       simde_mm256_cmpeq_epi32(acc[2], izero), simde_mm256_cmpeq_epi32(acc[3], izero));
+            simde_mm256_storeu_si256((simde__m256i *)(void *)(m + c), simde_mm256_andnot_si256(out, one8));
+        }
+        for (; c + 8 <= nx && c <= cmax; c += 8) {
             simde__m256i acc =
                 prefix8(simde_mm256_loadu_si256((const simde__m256i *)(const void *)(d + c)), carry);
-            simde_mm256_storeu_si256((simde__m256i *)(void *)(d + c), izero); /* zeroed for the next call */
-            carry = simde_mm256_permutevar8x32_epi32(acc, simde_mm256_set1_epi32(7));
+            simde_mm256_storeu_si256((simde__m256i *)(void *)(d + c), izero);
+            carry = simde_mm256_permutevar8x32_epi32(acc, last);
             store8(m + c, simde_mm256_andnot_si256(simde_mm256_cmpeq_epi32(acc, izero), one));
         }
         int32_t acc = simde_mm_cvtsi128_si32(simde_mm256_castsi256_si128(carry));
-        for (; c < nx; c++) {
+        for (; c < nx && c <= cmax; c++) {
             acc += d[c];
             d[c] = 0;
             m[c] = acc != 0;
         }
+        if (c < nx) memset(m + c, acc != 0, nx - c);
         d[nx] = 0;
     }
     free(own);
@@ -1013,13 +1043,6 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
             out[y * nx + x] = classify_cell(p, g, &wp, layer, dist, mt, mb, below, x, y);
     }
     return PF_E_OK;
-}
-
-/* 4 × 8 lanes of 0 / −1 → 32 bytes of 0 / −1, in lane order. */
-static inline simde__m256i pack32(simde__m256i a, simde__m256i b, simde__m256i c, simde__m256i d)
-{
-    simde__m256i v = simde_mm256_packs_epi16(simde_mm256_packs_epi32(a, b), simde_mm256_packs_epi32(c, d));
-    return simde_mm256_permutevar8x32_epi32(v, simde_mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
 
 static pf_err ISA(margin_seeds)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
