@@ -983,6 +983,8 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
             simde__m256i fill;
             if (l0) {
                 fill = simde_mm256_and_si256(has_fill, f_first);
+            } else if (all_zero(has_fill)) { /* walls only: no fill class, nothing else to read */
+                fill = izero;
             } else {
                 simde__m256i top = V_CMP(V_LOAD(4, i), zero, SIMDE_CMP_LE_OQ);
                 if (mt)
