@@ -1133,13 +1133,38 @@ static pf_err ISA(margin_seeds)(void *ctx, const pf_grid *g, const pf_classify_p
 
 typedef struct run_hist {
     float step;                              /* cell·√2: run length per cell */
+    int32_t first[16];                       /* [b − 1]: the fewest cells of a run in bin b or above */
     uint64_t nruns[PF_RUN_N][PF_HIST_BINS];  /* runs per set and bin */
     uint64_t ncells[PF_RUN_N][PF_HIST_BINS]; /* their total length in cells */
 } run_hist;
 
+/* Sets h->first from h->step: pf_hist_bin((float)len · step) is the number of bins b ≥ 1 whose first length
+ * len reaches, (float)len · step being monotonic in len. */
+static void run_hist_init(run_hist *h)
+{
+    int32_t *first = h->first;
+    for (int b = 1; b < PF_HIST_BINS; b++) {
+        float e = pf_hist_edge(b);
+        double guess = (double)e / (double)h->step;
+        int32_t len = guess > 2e9 ? INT32_MAX : guess < 1 ? 0 : (int32_t)guess - 1;
+        while (len > 0 && (float)(len - 1) * h->step >= e)
+            len--;
+        while (len < INT32_MAX && !((float)len * h->step >= e))
+            len++;
+        first[b - 1] = len;
+    }
+    first[15] = INT32_MAX; /* no bin 16: never reached (runs are shorter) */
+}
+
 static inline void end_run(run_hist *h, int r, int32_t len)
 {
-    int b = pf_hist_bin((float)len * h->step);
+    simde__m256i l = simde_mm256_set1_epi32(len);
+    simde__m256i f0 = simde_mm256_loadu_si256((const simde__m256i *)(const void *)h->first),
+                 f1 = simde_mm256_loadu_si256((const simde__m256i *)(const void *)(h->first + 8));
+    unsigned above =
+        (unsigned)simde_mm256_movemask_ps(simde_mm256_castsi256_ps(simde_mm256_cmpgt_epi32(f0, l))) |
+        (unsigned)simde_mm256_movemask_ps(simde_mm256_castsi256_ps(simde_mm256_cmpgt_epi32(f1, l))) << 8;
+    int b = 16 - __builtin_popcount(above); /* bins 1..15 reached (the 16th lane never is) */
     h->nruns[r][b]++;
     h->ncells[r][b] += (uint64_t)len;
 }
@@ -1224,6 +1249,7 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
         return PF_E_NOMEM;
     }
     h->step = g->cell * 1.41421356f;
+    run_hist_init(h);
     /* Fractional band and fill areas: the scalar backend's per-cell floats, summed in double per lane (only
      * the order of the additions differs). */
     float half = 0.5f * g->cell, inv = 1.0f / g->cell;
@@ -1232,7 +1258,7 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     float fill_lo = layer == 0 ? p->l0_fill_lo : p->fill_print_lo;
     uint64_t area = 0; /* inside cells */
     double wall[3] = {0}, fill[PF_FILL_N] = {0};
-    dacc vacc[1 + PF_FILL_N]; /* walls 1, 2, then fill classes 1..6 */
+    dacc vacc[1 + PF_FILL_N]; /* [1 + f]: fill class f = 1..6 */
     memset(vacc, 0, sizeof vacc);
     const area_par ap = {simde_mm256_set1_ps(shift),   simde_mm256_set1_ps(half),
                          simde_mm256_set1_ps(inv),     simde_mm256_set1_ps(p->ext_lo),
@@ -1251,10 +1277,21 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     for (int f = 0; f < 32; f++)
         tab[f] = (uint8_t)pf_runsets_of((unsigned)(f & 15));
     const simde__m256i table = simde_mm256_loadu_si256((const simde__m256i *)(const void *)tab);
-    /* the deep blocks' fill sum of class `held` (0: none) lives in hacc instead of vacc[1 + held], in
-     * registers: consecutive blocks add to it without a round trip through memory */
-    dacc hacc = vacc[0];
+    const simde__m256i iota8 =
+        simde_mm256_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+                              22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
+    /* The fill sum of class `held` (0: none) lives in hacc instead of vacc[1 + held], and the wall sums in
+     * wacc0 / wacc1, in registers: consecutive blocks add to them without a round trip through memory. */
+    dacc hacc = vacc[0], wacc0 = vacc[0], wacc1 = vacc[0];
     int held = 0;
+#define HOLD(f)                                                                                              \
+    do {                                                                                                     \
+        if ((f) != held) {                                                                                   \
+            if (held) vacc[1 + held] = hacc;                                                                 \
+            if (f) hacc = vacc[1 + (f)];                                                                     \
+            held = (f);                                                                                      \
+        }                                                                                                    \
+    } while (0)
     uint8_t *cur = rowbuf + RUN_PAD, *prev = rowbuf + bw + RUN_PAD; /* set bytes of cell rx at [rx] */
     long dp = parity ? 1 : -1;                                      /* predecessor's column offset */
     for (long ry = 0; ry <= rh; ry++) {
@@ -1273,18 +1310,10 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                     /* one class, all at the cap: the terms of a cap cell in every lane */
                     area += 8;
                     if (f0) {
-                        if (f0 != held) {
-                            if (held) vacc[1 + held] = hacc;
-                            hacc = vacc[1 + f0];
-                            held = f0;
-                        }
+                        HOLD(f0);
                         acc_add(&hacc, cap_fo);
                     }
                     continue;
-                }
-                if (held) { /* the general path adds to vacc itself */
-                    vacc[1 + held] = hacc;
-                    held = 0;
                 }
                 simde__m128i cb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(row + x));
                 simde__m256i cv = simde_mm256_cvtepu8_epi32(cb);
@@ -1299,13 +1328,17 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                 area_terms(&ap, simde_mm256_loadu_ps(drow + x), simde_mm256_castsi256_ps(in), &w0, &w1, &fo);
                 if (simde_mm256_movemask_ps(
                         simde_mm256_cmp_ps(simde_mm256_max_ps(w0, w1), v_zero, SIMDE_CMP_GT_OQ))) {
-                    acc_add(&vacc[0], w0);
-                    acc_add(&vacc[1], w1);
+                    acc_add(&wacc0, w0);
+                    acc_add(&wacc1, w1);
                 }
                 f0 = simde_mm256_cvtsi256_si32(fc);
                 if (all_zero(simde_mm256_xor_si256(fc, simde_mm256_set1_epi32(f0)))) { /* one class */
-                    if (f0) acc_add(&vacc[1 + f0], fo);
+                    if (f0) {
+                        HOLD(f0);
+                        acc_add(&hacc, fo);
+                    }
                 } else {
+                    HOLD(0); /* the general path adds to vacc itself */
                     for (int k = 1; k < PF_FILL_N; k++) {
                         simde__m256 sel =
                             simde_mm256_castsi256_ps(simde_mm256_cmpeq_epi32(fc, simde_mm256_set1_epi32(k)));
@@ -1330,11 +1363,17 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                     (simde__m256i *)(void *)(cur + x),
                     sets32(simde_mm256_loadu_si256((const simde__m256i *)(const void *)(row + x)), table));
             if (x < rw) {
-                uint8_t t[32] = {0};
-                memcpy(t, row + x, (size_t)(rw - x));
-                simde_mm256_storeu_si256(
-                    (simde__m256i *)(void *)(cur + x),
-                    sets32(simde_mm256_loadu_si256((const simde__m256i *)(const void *)t), table));
+                simde__m256i v;
+                if (row + x + 32 <= cls + (size_t)nx * (size_t)ny) { /* 32 bytes, those past the row masked */
+                    simde__m256i keep = simde_mm256_cmpgt_epi8(simde_mm256_set1_epi8((char)(rw - x)), iota8);
+                    v = simde_mm256_and_si256(
+                        simde_mm256_loadu_si256((const simde__m256i *)(const void *)(row + x)), keep);
+                } else {
+                    uint8_t t[32] = {0};
+                    memcpy(t, row + x, (size_t)(rw - x));
+                    v = simde_mm256_loadu_si256((const simde__m256i *)(const void *)t);
+                }
+                simde_mm256_storeu_si256((simde__m256i *)(void *)(cur + x), sets32(v, table));
             }
         } else {
             memset(cur, 0, (size_t)rw); /* the zero row below the rectangle */
@@ -1361,9 +1400,10 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
         cur = prev;
         prev = t;
     }
-    if (held) vacc[1 + held] = hacc;
-    wall[1] += acc_sum(&vacc[0]);
-    wall[2] += acc_sum(&vacc[1]);
+    HOLD(0);
+#undef HOLD
+    wall[1] += acc_sum(&wacc0);
+    wall[2] += acc_sum(&wacc1);
     for (int k = 1; k < PF_FILL_N; k++)
         fill[k] += acc_sum(&vacc[1 + k]);
     double ca = (double)g->cell * g->cell, perp = (double)(g->cell * 0.70710678f);
