@@ -281,8 +281,9 @@ typedef struct topo_job {
     /* edges */
     uint32_t *start;   /* nverts + 1 bucket starts (counts first, then exclusive prefix sums) */
     uint32_t *entries; /* per edge: larger vertex << 1 | 1 when it runs from larger to smaller */
-    uint32_t *tally[2]; /* per thread, nverts zeroes: per larger vertex, the uses of one bucket's edges (see
-                         * edge_tally); the second only with two threads */
+    uint32_t *tally;   /* nverts zeroes for the thread that did not do the shells (two threads only): per larger
+                        * vertex, the uses of one bucket's edges (see edge_tally). The shells' thread takes
+                        * parent instead, zeroed once the shells are done */
     size_t counts[2][3]; /* per thread: edges, boundary and non-manifold ones of the buckets it classified */
     int edge_bad;      /* the edge share met an index out of range */
     atomic_int filled; /* the buckets are filled (or edge_bad is set): the classification can start */
@@ -290,8 +291,8 @@ typedef struct topo_job {
     int fused_count;   /* one thread: the geometric pass fills start's counts, edge_work only sums them */
     /* geometry and shells */
     block_sum *sums;     /* per block */
-    uint32_t *parent;    /* union-find forest over vertices */
-    unsigned char *used; /* vertex is used by a printed triangle (stored after tally) */
+    uint32_t *parent;    /* union-find forest over vertices (stored after used) */
+    unsigned char *used; /* vertex is used by a printed triangle */
     size_t vertices, shells;
     int shell_bad; /* the geometric pass met an index out of range */
     atomic_int next; /* the next of the two tasks (shells, edges) to take */
@@ -399,13 +400,13 @@ static inline void cpu_relax(void)
 /* Buckets per range of the classification, which both threads share once the buckets are filled. */
 #define TALLY_RANGE 32768
 
-/* Classifies ranges of buckets as long as there are any, with thread who's tally. */
-static void edge_classify(topo_job *j, int who)
+/* Classifies ranges of buckets as long as there are any, with the given tally, into thread who's counts. */
+static void edge_classify(topo_job *j, uint32_t *tally, int who)
 {
     size_t nv = j->m->nverts;
     for (size_t r; (r = atomic_fetch_add(&j->next_range, 1)) * TALLY_RANGE < nv;) {
         size_t v0 = r * TALLY_RANGE, v1 = nv - v0 < TALLY_RANGE ? nv : v0 + TALLY_RANGE;
-        edge_tally(j, j->tally[who], v0, v1, j->counts[who]);
+        edge_tally(j, tally, v0, v1, j->counts[who]);
     }
 }
 
@@ -440,6 +441,15 @@ static void shell_work(topo_job *j)
     }
 }
 
+/* The shells' forest and used marks are done with once the shells are counted: the first nverts words become
+ * the tally of the thread that did them (a second zeroed array would be fresh memory, which costs more here
+ * than clearing this warm one). Returns that tally. */
+static uint32_t *shells_to_tally(topo_job *j)
+{
+    memset(j->parent, 0, j->m->nverts * sizeof *j->parent);
+    return j->parent;
+}
+
 /* One thread: one pass over the triangles for the geometry, the shells and the edge counts. */
 static void topo_alone(void *ctx, int who)
 {
@@ -448,23 +458,31 @@ static void topo_alone(void *ctx, int who)
     j->fused_count = 1;
     shell_work(j);
     if (j->shell_bad) return;
+    uint32_t *tally = shells_to_tally(j);
     edge_fill(j);
-    if (!j->edge_bad) edge_classify(j, 0);
+    if (!j->edge_bad) edge_classify(j, tally, 0);
 }
 
 /* Two threads: each takes one of the tasks (the caller's thread both if the helper comes late), then both
  * classify the filled buckets, a range at a time: the shells take less than the edges' counting and filling,
- * so the thread done with them waits for the filling a moment and then shares the classification. */
+ * so the thread done with them waits for the filling a moment and then shares the classification. The thread
+ * that did the shells classifies with their cleared scratch, the other with j->tally. */
 static void topo_share(void *ctx, int who)
 {
     topo_job *j = ctx;
+    uint32_t *tally = j->tally;
+    int bad = 0; /* this thread's shells met a bad index (then so does the filling: it checks the same) */
     for (int t; (t = atomic_fetch_add(&j->next, 1)) < 2;) {
-        if (t == 0) shell_work(j);
+        if (t == 0) {
+            shell_work(j);
+            bad = j->shell_bad;
+            if (!bad) tally = shells_to_tally(j);
+        }
         if (t == 1) edge_fill(j);
     }
     while (!atomic_load(&j->filled)) /* the other thread is filling: it started, since no task is left */
         cpu_relax();
-    if (!j->edge_bad) edge_classify(j, who);
+    if (!j->edge_bad && !bad) edge_classify(j, tally, who);
 }
 
 int pf_bed_fit(const double dims[3], const double bed[3])
@@ -516,16 +534,15 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
         pf_sched_pair(stats_share, &sj, job.nblocks > 1 && threads == 2);
         job.shell_bad = sj.bad[0] || sj.bad[1];
     } else {
-        size_t nv = m->nverts ? m->nverts : 1;
+        size_t nv = m->nverts ? m->nverts : 1, used_b = (nv + 63) / 64 * 64;
         /* Largest first: it is the one most likely to find the welder's freed tables still warm. */
         job.entries = pf_big_alloc(3 * ntris * sizeof *job.entries);
         job.start = pf_big_zalloc((nv + 1) * sizeof *job.start);
-        /* used follows the first tally in one zeroed buffer: alone it is too small for a huge page. */
-        job.tally[0] = pf_big_zalloc(nv * (sizeof *job.tally[0] + 1));
-        job.used = job.tally[0] ? (unsigned char *)(job.tally[0] + nv) : NULL;
-        if (threads == 2) job.tally[1] = pf_big_zalloc(nv * sizeof *job.tally[1]);
-        job.parent = pf_big_alloc(nv * sizeof *job.parent);
-        if (!job.start || !job.entries || !job.tally[0] || (threads == 2 && !job.tally[1]) || !job.parent) {
+        /* used (zeroed) and then parent in one buffer: used alone is too small for a huge page. */
+        job.used = pf_big_zalloc_head(used_b + nv * sizeof *job.parent, used_b);
+        job.parent = job.used ? (uint32_t *)(void *)(job.used + used_b) : NULL;
+        if (threads == 2) job.tally = pf_big_zalloc(nv * sizeof *job.tally);
+        if (!job.start || !job.entries || !job.used || (threads == 2 && !job.tally)) {
             err = pf_errf(eb, PF_E_NOMEM, "no memory to match the edges of %zu triangles", ntris);
             goto done;
         }
@@ -552,12 +569,11 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
     }
     *out = a;
 done:;
-    size_t nva = m->nverts ? m->nverts : 1; /* the sizes the scratch was allocated with */
-    pf_big_free(job.parent, nva * sizeof *job.parent);
+    size_t nva = m->nverts ? m->nverts : 1, used_ba = (nva + 63) / 64 * 64; /* the scratch's sizes */
+    pf_big_free(job.used, used_ba + nva * sizeof *job.parent);
     pf_big_free(job.entries, 3 * ntris * sizeof *job.entries);
     pf_big_free(job.start, (nva + 1) * sizeof *job.start);
-    pf_big_free(job.tally[0], nva * (sizeof *job.tally[0] + 1));
-    pf_big_free(job.tally[1], nva * sizeof *job.tally[1]);
+    pf_big_free(job.tally, nva * sizeof *job.tally);
     free(job.sums);
     free(blocks);
     return err;

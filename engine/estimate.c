@@ -1332,13 +1332,21 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     }
 }
 
+/* A hash of n bytes for the distinct-layer table, 8 bytes a step (a byte a step took 3 % of a 900-layer
+ * estimate: every layer hashes its ~870-byte statistics). */
 static uint64_t hash_bytes(const void *p, size_t n)
 {
     const unsigned char *b = p;
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
+    uint64_t h = 1469598103934665603ull, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++)
         h = (h ^ b[i]) * 1099511628211ull;
-    return h;
+    return pf_mix64(h);
 }
 
 /* Volume totals and one record per distinct layer (prismatic parts repeat the same slice hundreds of times,

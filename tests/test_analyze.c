@@ -400,6 +400,13 @@ Test(analyze, index_out_of_range_is_refused)
     pf_errbuf eb = {{0}};
     cr_assert_eq(pf_mesh_analyze(m, NULL, &a, &eb), PF_E_BAD_INDEX);
     cr_assert_neq(eb.msg[0], 0);
+    /* On one thread and on two: both the shells' pass and the edges' find it, and neither classifies. */
+    for (int th = 1; th <= 2; th++) {
+        pf_analyze_opts o = {{0, 0, 0}, th, 0};
+        eb.msg[0] = 0;
+        cr_assert_eq(pf_mesh_analyze(m, &o, &a, &eb), PF_E_BAD_INDEX, "%d threads", th);
+        cr_assert_neq(eb.msg[0], 0);
+    }
     pf_mesh_free(m);
 }
 

@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "engine/bigalloc.h"
 #include "engine/mesh.h"
 #include "engine/sched.h"
 
@@ -279,4 +282,66 @@ Test(mesh, two_way_step_does_every_piece_once)
         cr_assert_eq(atomic_load(&j.by[0]) + atomic_load(&j.by[1]), 64);
         if (round % 2 == 0) cr_assert_eq(atomic_load(&j.by[1]), 0, "one thread asked for: no helper");
     }
+}
+
+/* Pages of [p, p + n) that are resident (touched before: a reused mapping), as a fraction. */
+static double resident_fraction(const void *p, size_t n)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    uintptr_t a = (uintptr_t)p & ~(uintptr_t)(pg - 1);
+    size_t len = (size_t)((uintptr_t)p + n - a), npg = (len + (size_t)pg - 1) / (size_t)pg, in = 0;
+    unsigned char *vec = malloc(npg);
+    cr_assert_not_null(vec);
+    cr_assert_eq(mincore((void *)a, len, vec), 0);
+    for (size_t i = 0; i < npg; i++)
+        in += vec[i] & 1;
+    free(vec);
+    return (double)in / (double)npg;
+}
+
+/* A one-thread weld's freed scratch is big enough for the analysis' edge array (a uint32 per triangle corner),
+ * which follows it in `printforge analyze`: that array then comes in warm instead of as fresh pages (each one
+ * costs microseconds on the VMs here). A height field of 392 k triangles welds with 2.4 MB of tables and
+ * buffers (4 MB of mapping) against 4.7 MB of edge array (6 MB). The weld touches about half of what the
+ * array then gets; a fresh mapping has nothing resident. */
+Test(mesh, one_thread_weld_leaves_scratch_the_edge_array_reuses)
+{
+    enum { R = 443 };
+    size_t ntris = 2u * R * R;
+    char path[] = "/tmp/pf_mesh_reuse_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    cr_assert_not_null(f);
+    unsigned char head[84] = {0};
+    uint32_t n32 = (uint32_t)ntris;
+    memcpy(head + 80, &n32, 4);
+    fwrite(head, 1, sizeof head, f);
+    for (int y = 0; y < R; y++)
+        for (int x = 0; x < R; x++) {
+            float z00 = (float)((x * 7 + y * 3) % 11), z10 = (float)(((x + 1) * 7 + y * 3) % 11),
+                  z01 = (float)((x * 7 + (y + 1) * 3) % 11), z11 = (float)(((x + 1) * 7 + (y + 1) * 3) % 11);
+            float t[2][12] = {{0, 0, 1, (float)x, (float)y, z00, (float)x + 1, (float)y, z10, (float)x + 1,
+                               (float)y + 1, z11},
+                              {0, 0, 1, (float)x, (float)y, z00, (float)x + 1, (float)y + 1, z11, (float)x,
+                               (float)y + 1, z01}};
+            for (int k = 0; k < 2; k++) {
+                fwrite(t[k], 4, 12, f);
+                fwrite("\0\0", 1, 2, f);
+            }
+        }
+    cr_assert_eq(fclose(f), 0);
+    pf_intake_limits one = {.threads = 1};
+    pf_mesh *m = NULL;
+    cr_assert_eq(pf_mesh_read_file(path, &one, &m, NULL), PF_E_OK);
+    unlink(path);
+    cr_assert_eq(m->ntris, ntris);
+    cr_assert_eq(m->nverts, (size_t)(R + 1) * (R + 1));
+    size_t n = 3 * ntris * sizeof(uint32_t);
+    void *e = pf_big_alloc(n);
+    cr_assert_not_null(e);
+    double warm = resident_fraction(e, n);
+    cr_assert(warm > 0.2, "the edge array got %.0f %% warm pages", 100 * warm);
+    pf_big_free(e, n);
+    pf_mesh_free(m);
 }
