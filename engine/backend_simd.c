@@ -423,8 +423,9 @@ static inline simde__m256 mask8(const uint8_t *m)
 
 /* Column pass over the rectangle x0..x1 × y0..y1 of the grid: dist gets, for every cell, the distance in
  * cells along its column to the nearest outside cell (NO_SITE-based when there is none): two vectorizable
- * sweeps over whole rows. */
-static void edt_columns(const uint8_t *mask, long nx, long x0, long x1, long y0, long y1, float *dist)
+ * sweeps over whole rows. With up = 0 only the downward one (distance to the nearest outside cell above);
+ * the caller then runs the upward one row by row (edt_rows_window). */
+static void edt_columns(const uint8_t *mask, long nx, long x0, long x1, long y0, long y1, float *dist, int up)
 {
     size_t w = (size_t)(x1 - x0 + 1);
     const simde__m256 one = simde_mm256_set1_ps(1.0f), big = simde_mm256_set1_ps(NO_SITE);
@@ -443,7 +444,7 @@ static void edt_columns(const uint8_t *mask, long nx, long x0, long x1, long y0,
             d[c] = m[c] ? (up ? up[c] : NO_SITE) + 1.0f : 0.0f;
     }
     /* up: g = min(g, g(row below) + 1) */
-    for (long r = y1 - 1; r >= y0; r--) {
+    for (long r = y1 - 1; up && r >= y0; r--) {
         float *d = dist + r * nx + x0, *dn = d + nx;
         size_t c = 0;
         for (; c + 8 <= w; c += 8) {
@@ -532,9 +533,11 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
     size_t w = (size_t)(x1 - x0 + 1);
     size_t nb = (w + 7) / 8; /* 8-cell blocks per row */
     float *buf = malloc((w + 2 * (size_t)K + 16) * sizeof *buf);
-    uint8_t *near = calloc(nb + 8, 1); /* per block: some cell within K of an outside cell */
-    if (!buf || !near) {
+    float *below = malloc((w + 8) * sizeof *below); /* column distances of the row below, final */
+    uint8_t *near = calloc(nb + 8, 1);              /* per block: some cell within K of an outside cell */
+    if (!buf || !below || !near) {
         free(buf);
+        free(below);
         free(near);
         return PF_E_NOMEM;
     }
@@ -552,18 +555,27 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
     const simde__m256 cell = simde_mm256_set1_ps(g->cell), half = simde_mm256_set1_ps(0.5f * g->cell),
                       vlim = simde_mm256_set1_ps(lim), kc = simde_mm256_set1_ps((float)(K + 1));
     const simde__m256 capd = simde_mm256_sub_ps(simde_mm256_mul_ps(simde_mm256_sqrt_ps(vlim), cell), half);
-    for (long r = y0; r <= y1; r++) {
+    const simde__m256 one = simde_mm256_set1_ps(1.0f);
+    /* rows bottom up: the column pass's upward sweep (g = min(g, g(row below) + 1)) is done here, a row at a
+     * time into `below`, instead of in a pass of its own over the rectangle */
+    for (long r = y1; r >= y0; r--) {
         float *d = dist + r * nx + x0;
         const uint8_t *m = mask + r * nx + x0;
         size_t c = 0;
         for (; c + 8 <= w; c += 8) {
-            simde__m256 x = simde_mm256_min_ps(simde_mm256_loadu_ps(d + c), kc);
+            simde__m256 col = simde_mm256_loadu_ps(d + c);
+            if (r < y1)
+                col = simde_mm256_min_ps(col, simde_mm256_add_ps(simde_mm256_loadu_ps(below + c), one));
+            simde_mm256_storeu_ps(below + c, col);
+            simde__m256 x = simde_mm256_min_ps(col, kc);
             near[c / 8] = simde_mm256_movemask_ps(simde_mm256_cmp_ps(x, kc, SIMDE_CMP_LT_OQ)) != 0;
             simde_mm256_storeu_ps(f + c, simde_mm256_mul_ps(x, x));
         }
         if (c < w) near[c / 8] = 0;
         for (; c < w; c++) {
-            float x = fminf(d[c], (float)(K + 1));
+            float col = r < y1 ? fminf(d[c], below[c] + 1.0f) : d[c];
+            below[c] = col;
+            float x = fminf(col, (float)(K + 1));
             f[c] = x * x;
             near[c / 8] |= x < (float)(K + 1);
         }
@@ -613,6 +625,7 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
         }
     }
     free(buf);
+    free(below);
     free(near);
     return PF_E_OK;
 }
@@ -683,8 +696,9 @@ static pf_err ISA(edt)(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_
             memset(d + x1 + 1, 0, (size_t)(rx1 - x1) * sizeof *dist);
         }
     }
-    edt_columns(mask, nx, x0, x1, y0, y1, dist);
-    if (cap && cap <= EDT_WINDOW_MAX) return edt_rows_window(mask, g, x0, x1, y0, y1, cap, dist);
+    int window = cap && cap <= EDT_WINDOW_MAX;
+    edt_columns(mask, nx, x0, x1, y0, y1, dist, !window);
+    if (window) return edt_rows_window(mask, g, x0, x1, y0, y1, cap, dist);
     return edt_rows_exact(mask, g, x0, x1, y0, y1, cap ? (float)cap * (float)cap : 1e30f, dist);
 }
 
