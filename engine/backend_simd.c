@@ -288,6 +288,77 @@ static int32_t *zeroed_delta(size_t n)
     return s->p;
 }
 
+/* Crossings per row (on average) up to which raster sorts each row's crossings instead of summing a delta
+ * grid across the row. */
+#define RASTER_SPAN_MAX 16
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* raster's rows rlo..rhi − 1 from their crossings (ncross in all), each row's sorted by column: a cell's
+ * winding is the sum of the winds of the crossings at or left of it, as in the delta grid's prefix sum, so
+ * the masks are the same; between two crossing columns it is constant and set with one memset. 0 when out
+ * of memory (the caller sums a delta grid instead). */
+static int raster_spans(const float *segs, size_t nsegs, const pf_grid *g, float inv, long rlo, long rhi,
+                        size_t ncross, uint8_t *mask)
+{
+    size_t nx = g->nx, nr = (size_t)(rhi - rlo);
+    uint32_t *end = calloc(nr + 1, sizeof *end); /* row r − rlo's crossings end at xs[end[r − rlo]] */
+    uint32_t *xs = malloc((ncross ? ncross : 1) * sizeof *xs); /* column << 1 | (wind > 0) */
+    if (!end || !xs) {
+        free(end);
+        free(xs);
+        return 0;
+    }
+    for (size_t i = 0; i < nsegs; i++) { /* counts, then their prefix sums: each row's first slot */
+        pf_seg_rows q;
+        if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
+        for (long r = q.r0; r < q.r1; r++)
+            end[r - rlo + 1]++;
+    }
+    for (size_t r = 0; r < nr; r++)
+        end[r + 1] += end[r];
+    for (size_t i = 0; i < nsegs; i++) { /* fill: each row's slot moves to its end */
+        pf_seg_rows q;
+        if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
+        for (long r = q.r0; r < q.r1; r++)
+            xs[end[r - rlo]++] = (uint32_t)pf_seg_col(&q, r, g->nx) << 1 | (q.wind > 0);
+    }
+    for (size_t r = 0; r < nr; r++) {
+        uint32_t *x = xs + (r ? end[r - 1] : 0);
+        size_t n = end[r] - (r ? end[r - 1] : 0);
+        if (n > 24) {
+            qsort(x, n, sizeof *x, cmp_u32);
+        } else {
+            for (size_t k = 1; k < n; k++) {
+                uint32_t v = x[k];
+                size_t j = k;
+                for (; j > 0 && x[j - 1] > v; j--)
+                    x[j] = x[j - 1];
+                x[j] = v;
+            }
+        }
+        uint8_t *m = mask + ((size_t)rlo + r) * nx;
+        size_t at = 0; /* cells before `at` are set */
+        int32_t wsum = 0;
+        for (size_t k = 0; k < n; k++) {
+            size_t col = x[k] >> 1;
+            if (col > at) {
+                memset(m + at, wsum != 0, col - at);
+                at = col;
+            }
+            wsum += x[k] & 1 ? 1 : -1;
+        }
+        if (at < nx) memset(m + at, wsum != 0, nx - at);
+    }
+    free(end);
+    free(xs);
+    return 1;
+}
+
 static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_grid *g, uint8_t *mask)
 {
     (void)ctx;
@@ -295,11 +366,13 @@ static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_g
     float inv = 1.0f / g->cell;
     /* rows the segments touch */
     long rlo = (long)ny, rhi = 0;
+    size_t ncross = 0; /* row crossings */
     for (size_t i = 0; i < nsegs; i++) {
         pf_seg_rows q;
         if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
         if (q.r0 < rlo) rlo = q.r0;
         if (q.r1 > rhi) rhi = q.r1;
+        ncross += (size_t)(q.r1 - q.r0);
     }
     if (rlo >= rhi) {
         memset(mask, 0, nx * ny);
@@ -308,6 +381,10 @@ static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_g
     /* rows rlo..rhi − 1 are written whole below; only the others need clearing */
     memset(mask, 0, (size_t)rlo * nx);
     memset(mask + (size_t)rhi * nx, 0, (ny - (size_t)rhi) * nx);
+    /* few crossings per row (the usual slice): spans between sorted crossings, set with memset */
+    if (ncross <= (size_t)(rhi - rlo) * RASTER_SPAN_MAX &&
+        raster_spans(segs, nsegs, g, inv, rlo, rhi, ncross, mask))
+        return PF_E_OK;
     size_t nd = (size_t)(rhi - rlo) * w;
     int32_t *delta = zeroed_delta(nd), *own = NULL;
     if (!delta && !(delta = own = calloc(nd, sizeof *delta))) return PF_E_NOMEM;

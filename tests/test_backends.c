@@ -641,18 +641,21 @@ static void check_deep(const pf_backend *be, uint32_t nx, uint32_t ny, float cel
 }
 
 /* Rasters of random, unclosed segments (rows whose windings do not sum to 0, so the cells right of their
- * last crossing are inside) and of none, on grids of several widths: SIMD masks equal the scalar ones. */
+ * last crossing are inside) and of none, on grids of several widths, with few crossings per row (the SIMD
+ * backend sorts each row's) and many (it sums a delta grid): SIMD masks equal the scalar ones. */
 Test(backends, simd_raster_of_open_contours_equals_scalar)
 {
     const pf_backend *sc = pf_backend_scalar(), *be = backend("simd");
     uint64_t seed = 7;
     static const uint32_t widths[] = {5, 31, 40, 77, 130};
-    for (int t = 0; t < 40; t++) {
+    float *segs = malloc(PF_SEG_FLOATS * 600 * sizeof *segs);
+    for (int t = 0; t < 50; t++) {
         pf_grid g = {.x0 = -1.0f, .y0 = 2.0f, .cell = 0.25f, .nx = widths[t % 5], .ny = 3 + (uint32_t)t};
-        size_t n = (size_t)g.nx * g.ny, ns = (size_t)(t % 7) * 3;
-        float segs[PF_SEG_FLOATS * 18];
+        size_t n = (size_t)g.nx * g.ny, ns = t < 40 ? (size_t)(t % 7) * 3 : 600;
         for (size_t i = 0; i < PF_SEG_FLOATS * ns; i += 2) {
-            segs[i] = g.x0 - 1.0f + (float)(lcg(&seed) % 1000) * 0.001f * (g.nx * g.cell + 2.0f);
+            /* the many-segment grids keep their right half free of crossings */
+            segs[i] = t < 40 ? g.x0 - 1.0f + (float)(lcg(&seed) % 1000) * 0.001f * (g.nx * g.cell + 2.0f)
+                             : g.x0 + (float)(lcg(&seed) % 1000) * 0.0005f * g.nx * g.cell;
             segs[i + 1] = g.y0 - 1.0f + (float)(lcg(&seed) % 1000) * 0.001f * (g.ny * g.cell + 2.0f);
         }
         uint8_t *a = malloc(n), *b = malloc(n);
@@ -664,6 +667,7 @@ Test(backends, simd_raster_of_open_contours_equals_scalar)
         free(a);
         free(b);
     }
+    free(segs);
 }
 
 Test(backends, simd_deep_blocks_equal_scalar)
