@@ -992,14 +992,18 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
         long x = 0;
         /* probes of all 8 lanes stay inside the grid */
         int row_safe = y >= wp.k && y + wp.k < ny;
-        for (; x + 8 <= nx; x += 8) {
+        /* blocks of 8; a row's last cells, when nx is not a multiple of 8, as the block ending at nx (cells
+         * are classified independently, so the overlap is written twice with the same classes) */
+        for (; nx >= 8 && x < nx; x += 8) {
+            if (x + 8 > nx) x = nx - 8;
             size_t i = (size_t)(y * nx + x);
             if (!(x & 31) && x + 32 <= nx) { /* 32 cells outside, or deep, at once */
-                int inq = 0, capq = 1;
+                int inq = 0, capq = deep_ok;
                 for (int q = 0; q < 4; q++) {
                     simde__m256 dq = simde_mm256_loadu_ps(d3 + i + 8 * q);
                     inq |= simde_mm256_movemask_ps(simde_mm256_cmp_ps(dq, zero, SIMDE_CMP_GT_OQ));
-                    capq &= simde_mm256_movemask_ps(simde_mm256_cmp_ps(dq, capv, SIMDE_CMP_EQ_OQ)) == 0xFF;
+                    if (capq)
+                        capq = simde_mm256_movemask_ps(simde_mm256_cmp_ps(dq, capv, SIMDE_CMP_EQ_OQ)) == 0xFF;
                 }
                 if (!inq) {
                     memset(out + i, 0, 32);
