@@ -2,10 +2,13 @@
  * includes SIMDe. It is compiled twice: once for the build's baseline ISA (SSE2 on x86-64, where SIMDe
  * emulates the 256-bit operations) and once with -mavx2 and PF_SIMD_AVX2 defined (CMakeLists.txt), where
  * every operation maps to one instruction; pf_backend_simd_create picks the AVX2 copy when the CPU has AVX2.
- * Stages are single-threaded and keep no state, so the driver may run several layers at once on `threads`
- * threads without a second level of threads competing for the cores. Masks, distance fields and classes equal
- * the scalar backend's bit for bit (see edt and classify for why); reductions count runs as integers scaled
- * once, so they differ from the scalar sums only in the rounding of the final float. */
+ * Stages are single-threaded and keep no state (raster keeps a zeroed scratch grid per thread, see
+ * zeroed_delta), so the driver may run several layers at once on `threads` threads without a second level of
+ * threads competing for the cores. Masks, distance fields and classes equal the scalar backend's bit for bit
+ * (see edt and classify for why); reductions count runs as integers scaled once, so they differ from the
+ * scalar sums only in the rounding of the final float. Cells deep inside a part (distance fields at the cap,
+ * engine/backend.h) take shortcuts in every stage: their values are computed once per call by the general
+ * path's own operations, so the shortcuts change no result. */
 #include "engine/backends.h"
 #include "engine/bigalloc.h"
 
