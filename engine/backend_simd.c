@@ -2,13 +2,18 @@
  * includes SIMDe. It is compiled twice: once for the build's baseline ISA (SSE2 on x86-64, where SIMDe
  * emulates the 256-bit operations) and once with -mavx2 and PF_SIMD_AVX2 defined (CMakeLists.txt), where
  * every operation maps to one instruction; pf_backend_simd_create picks the AVX2 copy when the CPU has AVX2.
- * Stages are single-threaded and keep no state, so the driver may run several layers at once on `threads`
- * threads without a second level of threads competing for the cores. Masks, distance fields and classes equal
- * the scalar backend's bit for bit (see edt and classify for why); reductions count runs as integers scaled
- * once, so they differ from the scalar sums only in the rounding of the final float. */
+ * Stages are single-threaded and keep no state (raster keeps a zeroed scratch grid per thread, see
+ * zeroed_delta), so the driver may run several layers at once on `threads` threads without a second level of
+ * threads competing for the cores. Masks, distance fields and classes equal the scalar backend's bit for bit
+ * (see edt and classify for why); reductions count runs as integers scaled once, so they differ from the
+ * scalar sums only in the rounding of the final float. Cells deep inside a part (distance fields at the cap,
+ * engine/backend.h) take shortcuts in every stage: their values are computed once per call by the general
+ * path's own operations, so the shortcuts change no result. */
 #include "engine/backends.h"
+#include "engine/bigalloc.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,31 +44,70 @@ static inline int all_zero(simde__m256i v)
     return simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(v, simde_mm256_setzero_si256())) == -1;
 }
 
-/* Bounding rectangle [*x0, *x1] × [*y0, *y1] of the nonzero bytes of m (32 bytes per test); 0 when none. */
-static int nonzero_rect(const uint8_t *m, long nx, long ny, long *x0, long *x1, long *y0, long *y1)
+/* Bounding rectangle [*x0, *x1] × [*y0, *y1] of the bytes of the w × h bytes at m (rows `stride` apart) that
+ * are nonzero (zero = 0) or zero (zero = 1), 32 bytes per test; 0 when there are none. */
+static int byte_rect(const uint8_t *m, long w, long h, long stride, int zero, long *x0, long *x1, long *y0,
+                     long *y1)
 {
-    long ax = nx, bx = -1, ay = ny, by = -1;
-    for (long y = 0; y < ny; y++) {
-        const uint8_t *r = m + y * nx;
+    const int none = zero ? 0 : -1; /* the byte-compare mask of 32 bytes without a wanted one */
+    const simde__m256i z = simde_mm256_setzero_si256();
+#define BR_LOAD(p) simde_mm256_loadu_si256((const simde__m256i *)(const void *)(p))
+    /* 128 bytes with none wanted: nonzero wanted → their OR is 0; zero wanted → their byte minimum is not 0
+     */
+#define BR_NONE128(p)                                                                                        \
+    (simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(                                                       \
+         zero ? simde_mm256_min_epu8(simde_mm256_min_epu8(BR_LOAD(p), BR_LOAD((p) + 32)),                    \
+                                     simde_mm256_min_epu8(BR_LOAD((p) + 64), BR_LOAD((p) + 96)))             \
+              : simde_mm256_or_si256(simde_mm256_or_si256(BR_LOAD(p), BR_LOAD((p) + 32)),                    \
+                                     simde_mm256_or_si256(BR_LOAD((p) + 64), BR_LOAD((p) + 96))),            \
+         z)) == none)
+#define BR_NONE32(p) (simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(BR_LOAD(p), z)) == none)
+    /* bit k set: byte k of these 32 is wanted */
+#define BR_WANTED32(p)                                                                                       \
+    ((unsigned)simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(BR_LOAD(p), z)) ^ (unsigned)none)
+    long ax = w, bx = -1, ay = h, by = -1;
+    for (long y = 0; y < h; y++) {
+        const uint8_t *r = m + y * stride;
         long a = 0;
-        while (a + 32 <= nx && all_zero(simde_mm256_loadu_si256((const simde__m256i *)(const void *)(r + a))))
+        while (a + 128 <= w && BR_NONE128(r + a))
+            a += 128;
+        while (a + 32 <= w && BR_NONE32(r + a))
             a += 32;
-        while (a < nx && !r[a])
-            a++;
-        if (a == nx) continue;
-        long b = nx - 1;
-        while (b >= 31 && all_zero(simde_mm256_loadu_si256((const simde__m256i *)(const void *)(r + b - 31))))
+        if (a + 32 <= w) /* the first wanted byte of these 32 */
+            a += __builtin_ctz(BR_WANTED32(r + a));
+        else
+            while (a < w && !r[a] == !zero)
+                a++;
+        if (a == w) continue;
+        /* r[a] is wanted, and bytes at or left of the rectangle's right edge so far cannot widen it */
+        long lim = bx > a ? bx : a, b = w - 1;
+        while (b - 127 > lim && BR_NONE128(r + b - 127))
+            b -= 128;
+        while (b - 31 > lim && BR_NONE32(r + b - 31))
             b -= 32;
-        while (!r[b])
-            b--;
+        if (b - 31 > lim) /* the last wanted byte of these 32 */
+            b -= __builtin_clz(BR_WANTED32(r + b - 31));
+        else
+            while (b > lim && !r[b] == !zero)
+                b--;
         if (a < ax) ax = a;
         if (b > bx) bx = b;
-        if (ay == ny) ay = y;
+        if (ay == h) ay = y;
         by = y;
     }
+#undef BR_LOAD
+#undef BR_NONE128
+#undef BR_NONE32
+#undef BR_WANTED32
     if (bx < 0) return 0;
     *x0 = ax, *x1 = bx, *y0 = ay, *y1 = by;
     return 1;
+}
+
+/* Bounding rectangle of the nonzero bytes of the nx × ny grid m; 0 when none. */
+static int nonzero_rect(const uint8_t *m, long nx, long ny, long *x0, long *x1, long *y0, long *y1)
+{
+    return byte_rect(m, nx, ny, nx, 0, x0, x1, y0, y1);
 }
 
 /* ---- stages 1–2: slicing (no SIMD: the work is a binary search and a few cuts per triangle) ---- */
@@ -80,6 +124,18 @@ static size_t lower_layer(const float *zs, size_t n, float z)
             hi = mid;
     }
     return lo;
+}
+
+/* The smaller / larger of two finite floats by a comparison: fminf / fmaxf's values (no NaN here), without
+ * their library calls (the row tails of edt and reduce called them per cell). */
+static inline float minf(float a, float b)
+{
+    return b < a ? b : a;
+}
+
+static inline float maxf(float a, float b)
+{
+    return b > a ? b : a;
 }
 
 /* Smallest and largest of three finite floats by comparisons: the same values as fminf/fmaxf, which are
@@ -193,6 +249,131 @@ static inline void store8(uint8_t *dst, simde__m256i v)
     memcpy(dst + 4, &hi, 4);
 }
 
+/* 4 × 8 lanes of 0 / −1 → 32 bytes of 0 / −1, in lane order. */
+static inline simde__m256i pack32(simde__m256i a, simde__m256i b, simde__m256i c, simde__m256i d)
+{
+    simde__m256i v = simde_mm256_packs_epi16(simde_mm256_packs_epi32(a, b), simde_mm256_packs_epi32(c, d));
+    return simde_mm256_permutevar8x32_epi32(v, simde_mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+/* Each thread's delta grid, kept between calls and all zero between them (the prefix pass clears what it
+ * reads), so a raster neither allocates nor clears a grid: a fresh grid cost more in page faults and clearing
+ * than the raster itself on large grids. From pf_big_alloc, whose big mappings stay warm when a thread ends
+ * and its grid is freed; NULL when the thread has none and none can be made (the caller then allocates). */
+typedef struct delta_scratch {
+    int32_t *p; /* zeroed cells */
+    size_t n;   /* their count */
+} delta_scratch;
+
+static pthread_key_t delta_key;
+static int delta_key_ok; /* set once by delta_key_init */
+static pthread_once_t delta_once = PTHREAD_ONCE_INIT;
+
+static void delta_scratch_free(void *v)
+{
+    delta_scratch *s = v;
+    pf_big_free(s->p, s->n * sizeof *s->p);
+    free(s);
+}
+
+static void delta_key_init(void)
+{
+    delta_key_ok = !pthread_key_create(&delta_key, delta_scratch_free);
+}
+
+static int32_t *zeroed_delta(size_t n)
+{
+    if (pthread_once(&delta_once, delta_key_init) || !delta_key_ok) return NULL;
+    delta_scratch *s = pthread_getspecific(delta_key);
+    if (!s) {
+        if (!(s = calloc(1, sizeof *s))) return NULL;
+        if (pthread_setspecific(delta_key, s)) {
+            free(s);
+            return NULL;
+        }
+    }
+    if (s->n < n) {
+        int32_t *p = pf_big_alloc(n * sizeof *p);
+        if (!p) return NULL;
+        memset(p, 0, n * sizeof *p);
+        pf_big_free(s->p, s->n * sizeof *s->p);
+        s->p = p;
+        s->n = n;
+    }
+    return s->p;
+}
+
+/* Crossings per row (on average) up to which raster sorts each row's crossings instead of summing a delta
+ * grid across the row. */
+#define RASTER_SPAN_MAX 16
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* raster's rows rlo..rhi − 1 from their crossings (ncross in all), each row's sorted by column: a cell's
+ * winding is the sum of the winds of the crossings at or left of it, as in the delta grid's prefix sum, so
+ * the masks are the same; between two crossing columns it is constant and set with one memset. 0 when out
+ * of memory (the caller sums a delta grid instead). */
+static int raster_spans(const float *segs, size_t nsegs, const pf_grid *g, float inv, long rlo, long rhi,
+                        size_t ncross, uint8_t *mask)
+{
+    size_t nx = g->nx, nr = (size_t)(rhi - rlo);
+    uint32_t *end = calloc(nr + 1, sizeof *end); /* row r − rlo's crossings end at xs[end[r − rlo]] */
+    uint32_t *xs = malloc((ncross ? ncross : 1) * sizeof *xs); /* column << 1 | (wind > 0) */
+    if (!end || !xs) {
+        free(end);
+        free(xs);
+        return 0;
+    }
+    for (size_t i = 0; i < nsegs; i++) { /* counts, then their prefix sums: each row's first slot */
+        pf_seg_rows q;
+        if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
+        for (long r = q.r0; r < q.r1; r++)
+            end[r - rlo + 1]++;
+    }
+    for (size_t r = 0; r < nr; r++)
+        end[r + 1] += end[r];
+    for (size_t i = 0; i < nsegs; i++) { /* fill: each row's slot moves to its end */
+        pf_seg_rows q;
+        if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
+        for (long r = q.r0; r < q.r1; r++)
+            xs[end[r - rlo]++] = (uint32_t)pf_seg_col(&q, r, g->nx) << 1 | (q.wind > 0);
+    }
+    for (size_t r = 0; r < nr; r++) {
+        uint32_t *x = xs + (r ? end[r - 1] : 0);
+        size_t n = end[r] - (r ? end[r - 1] : 0);
+        if (n > 24) {
+            qsort(x, n, sizeof *x, cmp_u32);
+        } else {
+            for (size_t k = 1; k < n; k++) {
+                uint32_t v = x[k];
+                size_t j = k;
+                for (; j > 0 && x[j - 1] > v; j--)
+                    x[j] = x[j - 1];
+                x[j] = v;
+            }
+        }
+        uint8_t *m = mask + ((size_t)rlo + r) * nx;
+        size_t at = 0; /* cells before `at` are set */
+        int32_t wsum = 0;
+        for (size_t k = 0; k < n; k++) {
+            size_t col = x[k] >> 1;
+            if (col > at) {
+                memset(m + at, wsum != 0, col - at);
+                at = col;
+            }
+            wsum += x[k] & 1 ? 1 : -1;
+        }
+        if (at < nx) memset(m + at, wsum != 0, nx - at);
+    }
+    free(end);
+    free(xs);
+    return 1;
+}
+
 static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_grid *g, uint8_t *mask)
 {
     (void)ctx;
@@ -200,11 +381,13 @@ static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_g
     float inv = 1.0f / g->cell;
     /* rows the segments touch */
     long rlo = (long)ny, rhi = 0;
+    size_t ncross = 0; /* row crossings */
     for (size_t i = 0; i < nsegs; i++) {
         pf_seg_rows q;
         if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
         if (q.r0 < rlo) rlo = q.r0;
         if (q.r1 > rhi) rhi = q.r1;
+        ncross += (size_t)(q.r1 - q.r0);
     }
     if (rlo >= rhi) {
         memset(mask, 0, nx * ny);
@@ -213,33 +396,64 @@ static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_g
     /* rows rlo..rhi − 1 are written whole below; only the others need clearing */
     memset(mask, 0, (size_t)rlo * nx);
     memset(mask + (size_t)rhi * nx, 0, (ny - (size_t)rhi) * nx);
-    int32_t *delta = calloc((size_t)(rhi - rlo) * w, sizeof *delta);
-    if (!delta) return PF_E_NOMEM;
+    /* few crossings per row (the usual slice): spans between sorted crossings, set with memset */
+    if (ncross <= (size_t)(rhi - rlo) * RASTER_SPAN_MAX &&
+        raster_spans(segs, nsegs, g, inv, rlo, rhi, ncross, mask))
+        return PF_E_OK;
+    size_t nd = (size_t)(rhi - rlo) * w;
+    int32_t *delta = zeroed_delta(nd), *own = NULL;
+    if (!delta && !(delta = own = calloc(nd, sizeof *delta))) return PF_E_NOMEM;
+    size_t cmin = nx, cmax = 0; /* columns of the crossings */
     for (size_t i = 0; i < nsegs; i++) {
         pf_seg_rows q;
         if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
-        for (long r = q.r0; r < q.r1; r++)
-            delta[(size_t)(r - rlo) * w + pf_seg_col(&q, r, g->nx)] += q.wind;
+        for (long r = q.r0; r < q.r1; r++) {
+            size_t col = pf_seg_col(&q, r, g->nx);
+            delta[(size_t)(r - rlo) * w + col] += q.wind;
+            cmin = col < cmin ? col : cmin;
+            cmax = col > cmax ? col : cmax;
+        }
     }
-    const simde__m256i izero = simde_mm256_setzero_si256(), one = simde_mm256_set1_epi32(1);
+    /* Per row: cells left of every crossing are outside, those right of every crossing have the row's total
+     * winding (0 for closed contours); only the columns between are summed, 32 per store. */
+    const simde__m256i izero = simde_mm256_setzero_si256(), one = simde_mm256_set1_epi32(1),
+                       one8 = simde_mm256_set1_epi8(1), last = simde_mm256_set1_epi32(7);
     for (long r = rlo; r < rhi; r++) {
-        const int32_t *d = delta + (size_t)(r - rlo) * w;
+        int32_t *d = delta + (size_t)(r - rlo) * w;
         uint8_t *m = mask + (size_t)r * nx;
+        memset(m, 0, cmin);
         simde__m256i carry = izero;
-        size_t c = 0;
-        for (; c + 8 <= nx; c += 8) {
+        size_t c = cmin;
+        for (; c + 32 <= nx && c <= cmax; c += 32) {
+            simde__m256i acc[4];
+            for (int k = 0; k < 4; k++) {
+                simde__m256i *dk = (simde__m256i *)(void *)(d + c + 8 * k);
+                acc[k] = prefix8(simde_mm256_loadu_si256(dk), carry);
+                simde_mm256_storeu_si256(dk, izero); /* zeroed for the next call */
+                carry = simde_mm256_permutevar8x32_epi32(acc[k], last);
+            }
+            simde__m256i out =
+                pack32(simde_mm256_cmpeq_epi32(acc[0], izero), simde_mm256_cmpeq_epi32(acc[1], izero),
+                       simde_mm256_cmpeq_epi32(acc[2], izero), simde_mm256_cmpeq_epi32(acc[3], izero));
+            simde_mm256_storeu_si256((simde__m256i *)(void *)(m + c), simde_mm256_andnot_si256(out, one8));
+        }
+        for (; c + 8 <= nx && c <= cmax; c += 8) {
             simde__m256i acc =
                 prefix8(simde_mm256_loadu_si256((const simde__m256i *)(const void *)(d + c)), carry);
-            carry = simde_mm256_permutevar8x32_epi32(acc, simde_mm256_set1_epi32(7));
+            simde_mm256_storeu_si256((simde__m256i *)(void *)(d + c), izero);
+            carry = simde_mm256_permutevar8x32_epi32(acc, last);
             store8(m + c, simde_mm256_andnot_si256(simde_mm256_cmpeq_epi32(acc, izero), one));
         }
         int32_t acc = simde_mm_cvtsi128_si32(simde_mm256_castsi256_si128(carry));
-        for (; c < nx; c++) {
+        for (; c < nx && c <= cmax; c++) {
             acc += d[c];
+            d[c] = 0;
             m[c] = acc != 0;
         }
+        if (c < nx) memset(m + c, acc != 0, nx - c);
+        d[nx] = 0;
     }
-    free(delta);
+    free(own);
     return PF_E_OK;
 }
 
@@ -301,8 +515,9 @@ static inline simde__m256 mask8(const uint8_t *m)
 
 /* Column pass over the rectangle x0..x1 × y0..y1 of the grid: dist gets, for every cell, the distance in
  * cells along its column to the nearest outside cell (NO_SITE-based when there is none): two vectorizable
- * sweeps over whole rows. */
-static void edt_columns(const uint8_t *mask, long nx, long x0, long x1, long y0, long y1, float *dist)
+ * sweeps over whole rows. With up = 0 only the downward one (distance to the nearest outside cell above);
+ * the caller then runs the upward one row by row (edt_rows_window). */
+static void edt_columns(const uint8_t *mask, long nx, long x0, long x1, long y0, long y1, float *dist, int up)
 {
     size_t w = (size_t)(x1 - x0 + 1);
     const simde__m256 one = simde_mm256_set1_ps(1.0f), big = simde_mm256_set1_ps(NO_SITE);
@@ -321,7 +536,7 @@ static void edt_columns(const uint8_t *mask, long nx, long x0, long x1, long y0,
             d[c] = m[c] ? (up ? up[c] : NO_SITE) + 1.0f : 0.0f;
     }
     /* up: g = min(g, g(row below) + 1) */
-    for (long r = y1 - 1; r >= y0; r--) {
+    for (long r = y1 - 1; up && r >= y0; r--) {
         float *d = dist + r * nx + x0, *dn = d + nx;
         size_t c = 0;
         for (; c + 8 <= w; c += 8) {
@@ -330,7 +545,7 @@ static void edt_columns(const uint8_t *mask, long nx, long x0, long x1, long y0,
                 d + c, simde_mm256_min_ps(x, simde_mm256_add_ps(simde_mm256_loadu_ps(dn + c), one)));
         }
         for (; c < w; c++)
-            d[c] = fminf(d[c], dn[c] + 1.0f);
+            d[c] = minf(d[c], dn[c] + 1.0f);
     }
 }
 
@@ -348,7 +563,7 @@ static inline simde__m256 edt_mm(simde__m256 sq, simde__m256 lim, simde__m256 ce
 
 static inline float edt_mm1(float sq, float lim, float cell, uint8_t m)
 {
-    sq = fminf(sq, lim);
+    sq = minf(sq, lim);
     return m ? (sq >= 1e29f ? NO_SITE : sqrtf(sq) * cell - 0.5f * cell) : 0.0f;
 }
 
@@ -410,9 +625,11 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
     size_t w = (size_t)(x1 - x0 + 1);
     size_t nb = (w + 7) / 8; /* 8-cell blocks per row */
     float *buf = malloc((w + 2 * (size_t)K + 16) * sizeof *buf);
-    uint8_t *near = calloc(nb + 8, 1); /* per block: some cell within K of an outside cell */
-    if (!buf || !near) {
+    float *below = malloc((w + 8) * sizeof *below); /* column distances of the row below, final */
+    uint8_t *near = calloc(nb + 8, 1);              /* per block: some cell within K of an outside cell */
+    if (!buf || !below || !near) {
         free(buf);
+        free(below);
         free(near);
         return PF_E_NOMEM;
     }
@@ -429,27 +646,43 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
         tt[t] = (float)(t * t);
     const simde__m256 cell = simde_mm256_set1_ps(g->cell), half = simde_mm256_set1_ps(0.5f * g->cell),
                       vlim = simde_mm256_set1_ps(lim), kc = simde_mm256_set1_ps((float)(K + 1));
-    for (long r = y0; r <= y1; r++) {
+    const simde__m256 capd = simde_mm256_sub_ps(simde_mm256_mul_ps(simde_mm256_sqrt_ps(vlim), cell), half);
+    const simde__m256 one = simde_mm256_set1_ps(1.0f);
+    /* rows bottom up: the column pass's upward sweep (g = min(g, g(row below) + 1)) is done here, a row at a
+     * time into `below`, instead of in a pass of its own over the rectangle */
+    for (long r = y1; r >= y0; r--) {
         float *d = dist + r * nx + x0;
         const uint8_t *m = mask + r * nx + x0;
         size_t c = 0;
         for (; c + 8 <= w; c += 8) {
-            simde__m256 x = simde_mm256_min_ps(simde_mm256_loadu_ps(d + c), kc);
+            simde__m256 col = simde_mm256_loadu_ps(d + c);
+            if (r < y1)
+                col = simde_mm256_min_ps(col, simde_mm256_add_ps(simde_mm256_loadu_ps(below + c), one));
+            simde_mm256_storeu_ps(below + c, col);
+            simde__m256 x = simde_mm256_min_ps(col, kc);
             near[c / 8] = simde_mm256_movemask_ps(simde_mm256_cmp_ps(x, kc, SIMDE_CMP_LT_OQ)) != 0;
             simde_mm256_storeu_ps(f + c, simde_mm256_mul_ps(x, x));
         }
         if (c < w) near[c / 8] = 0;
         for (; c < w; c++) {
-            float x = fminf(d[c], (float)(K + 1));
+            float col = r < y1 ? minf(d[c], below[c] + 1.0f) : d[c];
+            below[c] = col;
+            float x = minf(col, (float)(K + 1));
             f[c] = x * x;
             near[c / 8] |= x < (float)(K + 1);
         }
         for (c = 0; c < w; c += 8) {
             size_t nc = w - c < 8 ? w - c : 8;
             uint64_t any = 0;
-            memcpy(&any, m + c, nc);
+            if (nc == 8) /* a fixed size: no library call */
+                memcpy(&any, m + c, 8);
+            else
+                memcpy(&any, m + c, nc);
             if (!any) { /* all outside: 0 */
-                memset(d + c, 0, nc * sizeof *d);
+                if (nc == 8)
+                    simde_mm256_storeu_ps(d + c, simde_mm256_setzero_ps());
+                else
+                    memset(d + c, 0, nc * sizeof *d);
                 continue;
             }
             long b = (long)(c / 8), lo = b - kb < 0 ? 0 : b - kb,
@@ -459,6 +692,11 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
                 close = near[q];
             simde__m256 acc;
             if (!close) {
+                if (nc == 8) { /* edt_mm of the cap, without its square root */
+                    simde_mm256_storeu_ps(
+                        d + c, simde_mm256_blendv_ps(simde_mm256_setzero_ps(), capd, mask8(m + c)));
+                    continue;
+                }
                 acc = vlim;
             } else {
                 acc = simde_mm256_loadu_ps(f + c);
@@ -479,31 +717,80 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
         }
     }
     free(buf);
+    free(below);
     free(near);
     return PF_E_OK;
+}
+
+/* The field value of a cell at the cap (cells beyond it): edt's sqrt(cap²)·cell − cell/2, by the same
+ * vector operations as edt_mm. */
+static simde__m256 cap_value(uint32_t cap, float cell)
+{
+    float lim = (float)cap * (float)cap;
+    return simde_mm256_sub_ps(
+        simde_mm256_mul_ps(simde_mm256_sqrt_ps(simde_mm256_set1_ps(lim)), simde_mm256_set1_ps(cell)),
+        simde_mm256_set1_ps(0.5f * cell));
+}
+
+/* n cells of a field at d: cap where the mask is nonzero, else 0 (edt's values for cells with no outside cell
+ * within the cap). */
+static void fill_cap(const uint8_t *m, float *d, size_t n, simde__m256 cap)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        simde_mm256_storeu_ps(d + i, simde_mm256_blendv_ps(simde_mm256_setzero_ps(), cap, mask8(m + i)));
+    for (; i < n; i++)
+        d[i] = m[i] ? simde_mm256_cvtss_f32(cap) : 0.0f;
 }
 
 static pf_err ISA(edt)(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t cap, float *dist)
 {
     (void)ctx;
     long nx = g->nx, ny = g->ny, x0, x1, y0, y1;
-    if (!nonzero_rect(mask, nx, ny, &x0, &x1, &y0, &y1)) {
-        memset(dist, 0, (size_t)nx * (size_t)ny * sizeof *dist);
+    /* The region transformed: the grid, or with a cap and a mask whose zeros are few (a margin's seeds: its
+     * corner is not an outside cell), the rectangle of its zeros grown by cap + 1 cells; the cells beyond
+     * are farther than the cap from every zero, so they get the cap (they are all nonzero). */
+    long rx0 = 0, rx1 = nx - 1, ry0 = 0, ry1 = ny - 1;
+    if (cap && mask[0] && byte_rect(mask, nx, ny, nx, 1, &x0, &x1, &y0, &y1)) {
+        long e = (long)cap + 1;
+        rx0 = x0 - e > 0 ? x0 - e : 0;
+        ry0 = y0 - e > 0 ? y0 - e : 0;
+        rx1 = x1 + e < nx - 1 ? x1 + e : nx - 1;
+        ry1 = y1 + e < ny - 1 ? y1 + e : ny - 1;
+        simde__m256 cv = cap_value(cap, g->cell);
+        fill_cap(mask, dist, (size_t)ry0 * (size_t)nx, cv);
+        size_t tail = (size_t)(ry1 + 1) * (size_t)nx;
+        fill_cap(mask + tail, dist + tail, (size_t)nx * (size_t)ny - tail, cv);
+        for (long r = ry0; r <= ry1; r++) {
+            size_t o = (size_t)r * (size_t)nx;
+            fill_cap(mask + o, dist + o, (size_t)rx0, cv);
+            fill_cap(mask + o + rx1 + 1, dist + o + rx1 + 1, (size_t)(nx - 1 - rx1), cv);
+        }
+    }
+    size_t rw = (size_t)(rx1 - rx0 + 1);
+    if (!byte_rect(mask + ry0 * nx + rx0, rx1 - rx0 + 1, ry1 - ry0 + 1, nx, 0, &x0, &x1, &y0, &y1)) {
+        for (long r = ry0; r <= ry1; r++)
+            memset(dist + (size_t)r * (size_t)nx + rx0, 0, rw * sizeof *dist);
         return PF_E_OK;
     }
-    if (x0 > 0) x0--;
-    if (y0 > 0) y0--;
-    if (x1 < nx - 1) x1++;
-    if (y1 < ny - 1) y1++;
-    /* the passes below write every cell of the rectangle; the cells around it are outside: 0 */
-    memset(dist, 0, (size_t)y0 * (size_t)nx * sizeof *dist);
-    memset(dist + (size_t)(y1 + 1) * (size_t)nx, 0, (size_t)(ny - 1 - y1) * (size_t)nx * sizeof *dist);
-    for (long r = y0; r <= y1; r++) {
-        memset(dist + (size_t)r * (size_t)nx, 0, (size_t)x0 * sizeof *dist);
-        memset(dist + (size_t)r * (size_t)nx + x1 + 1, 0, (size_t)(nx - 1 - x1) * sizeof *dist);
+    x0 += rx0, x1 += rx0, y0 += ry0, y1 += ry0;
+    if (x0 > rx0) x0--;
+    if (y0 > ry0) y0--;
+    if (x1 < rx1) x1++;
+    if (y1 < ry1) y1++;
+    /* the passes below write every cell of the rectangle; the region's cells around it are outside: 0 */
+    for (long r = ry0; r <= ry1; r++) {
+        float *d = dist + (size_t)r * (size_t)nx;
+        if (r < y0 || r > y1) {
+            memset(d + rx0, 0, rw * sizeof *dist);
+        } else {
+            memset(d + rx0, 0, (size_t)(x0 - rx0) * sizeof *dist);
+            memset(d + x1 + 1, 0, (size_t)(rx1 - x1) * sizeof *dist);
+        }
     }
-    edt_columns(mask, nx, x0, x1, y0, y1, dist);
-    if (cap && cap <= EDT_WINDOW_MAX) return edt_rows_window(mask, g, x0, x1, y0, y1, cap, dist);
+    int window = cap && cap <= EDT_WINDOW_MAX;
+    edt_columns(mask, nx, x0, x1, y0, y1, dist, !window);
+    if (window) return edt_rows_window(mask, g, x0, x1, y0, y1, cap, dist);
     return edt_rows_exact(mask, g, x0, x1, y0, y1, cap ? (float)cap * (float)cap : 1e30f, dist);
 }
 
@@ -539,6 +826,33 @@ static int wide_cell(const float *d, long nx, long ny, long x, long y, const wid
         if (d[yy * nx + xx] >= w->need) return 1;
     }
     return 0;
+}
+
+/* wide_cell on the 8 cells x … x + 7 of row y near the grid's border: a probe outside the grid's rows is
+ * skipped, and one outside its columns is masked off in the lanes it leaves the row in (the load then reads
+ * a neighbouring row). 0 when a load would leave the field (a corner; the caller probes cell by cell). */
+static int probe_edge(const float *d, long nx, long ny, long x, long y, const wide_probe *w, simde__m256 need,
+                      simde__m256i *wide)
+{
+    static const int dx[8] = {1, -1, 0, 0, 1, 1, -1, -1}, dy[8] = {0, 0, 1, -1, 1, -1, 1, -1};
+    const simde__m256i xv = simde_mm256_add_epi32(simde_mm256_set1_epi32((int32_t)x),
+                                                  simde_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const simde__m256i lo = simde_mm256_set1_epi32(-1), hi = simde_mm256_set1_epi32((int32_t)nx);
+    simde__m256i acc = simde_mm256_setzero_si256();
+    for (int q = 0; q < 8; q++) {
+        long s = q < 4 ? w->k : w->kd, xx = x + dx[q] * s, yy = y + dy[q] * s;
+        if (yy < 0 || yy >= ny) continue;
+        long a = yy * nx + xx;
+        if (a < 0 || a + 8 > nx * ny) return 0;
+        simde__m256i v =
+            simde_mm256_castps_si256(simde_mm256_cmp_ps(simde_mm256_loadu_ps(d + a), need, SIMDE_CMP_GE_OQ));
+        simde__m256i xs = simde_mm256_add_epi32(xv, simde_mm256_set1_epi32((int32_t)(dx[q] * s)));
+        v = simde_mm256_and_si256(
+            v, simde_mm256_and_si256(simde_mm256_cmpgt_epi32(xs, lo), simde_mm256_cmpgt_epi32(hi, xs)));
+        acc = simde_mm256_or_si256(acc, v);
+    }
+    *wide = acc;
+    return 1;
 }
 
 /* Scalar twin for row tails and grid borders, identical to the reference backend's per-cell logic. */
@@ -634,17 +948,137 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
     const simde__m256i f_solid = simde_mm256_set1_epi32(PF_FILL_SOLID << PF_CELL_FILL_SHIFT);
     const simde__m256i f_first = simde_mm256_set1_epi32(PF_FILL_FIRST << PF_CELL_FILL_SHIFT);
     const simde__m256i fmask = simde_mm256_set1_epi32(PF_CELL_FILL_MASK);
+    /* Deep blocks: 8 cells at the cap in this layer's field and in every other field their class reads, and
+     * beyond the margin of any top / bottom seed that could change it, get the class of such a cell: computed
+     * once below by the general path's comparisons on the cap distance (a missing layer reads −1, as in
+     * V_LOAD), so their neighbours need not be probed either (when that class depends on the probe there is
+     * no shortcut). Fields the driver shares between layers (equal masks) are compared once. */
+    simde__m256 capv = cap_value(pf_edt_cap_main(p, g->cell), g->cell);
+    float cd = simde_mm256_cvtss_f32(capv), dj[7];
+    for (int k = 0; k < 7; k++)
+        dj[k] = dist[k] ? cd : -1.0f;
+    int deep_ok = cd > 0.0f, use[7] = {0}, use_mt = 0, use_mb = 0, deep_below = 0;
+    float e0 = l0 ? cd - p->l0_shift : cd, ehi = l0 ? p->l0_ext_hi : p->ext_hi,
+          ihi = l0 ? p->l0_int_hi : p->int_hi;
+    unsigned deep_cls = PF_CELL_INSIDE | (e0 > p->ext_lo && e0 <= ehi ? PF_CELL_WALL_EXT
+                                          : e0 > ehi && e0 <= ihi     ? PF_CELL_WALL_INT
+                                                                      : 0u);
+    unsigned deep_fill = PF_FILL_NONE;
+    if (e0 + 0.5f * g->cell > (l0 ? p->l0_fill_lo : p->fill_print_lo)) {
+        if (l0) {
+            deep_fill = PF_FILL_FIRST;
+        } else if (dj[4] <= 0.0f) {
+            deep_fill = PF_FILL_TOP;
+        } else {
+            use[4] = 1;
+            use_mt = mt != NULL;
+            if (dj[2] <= 0.0f) {
+                deep_fill = PF_FILL_BRIDGE;
+            } else {
+                use[0] = use[1] = use[2] = use[5] = use[6] = 1;
+                use_mb = mb != NULL;
+                int solid = solid_all || dj[0] <= 0.0f || dj[6] <= 0.0f;
+                for (int k = 1; k <= 5; k++)
+                    if (k != 3) solid |= dj[k] < p->fill_lo && cd - dj[k] >= p->shell_min_width;
+                if (solid) {
+                    deep_fill = PF_FILL_SOLID;
+                    deep_below = below != NULL; /* over sparse infill: an internal bridge */
+                } else if (cd >= wp.need) {
+                    deep_fill = PF_FILL_SPARSE;
+                } else {
+                    deep_ok = 0; /* the class depends on the probe */
+                }
+            }
+        }
+    }
+    deep_cls |= deep_fill << PF_CELL_FILL_SHIFT;
+    const float *uniq[6]; /* the fields to compare other than dist[3], each once */
+    int nu = 0;
+    for (int k = 0; k < 7; k++) {
+        if (!use[k] || !dist[k] || dist[k] == d3) continue;
+        int seen = 0;
+        for (int u = 0; u < nu; u++)
+            seen |= uniq[u] == dist[k];
+        if (!seen) uniq[nu++] = dist[k];
+    }
+    const float *dmt = use_mt ? mt : NULL, *dmb = use_mb ? mb : NULL;
+    const uint64_t deep8 = (uint64_t)deep_cls * 0x0101010101010101ull;
     for (long y = 0; y < ny; y++) {
         long x = 0;
         /* probes of all 8 lanes stay inside the grid */
         int row_safe = y >= wp.k && y + wp.k < ny;
-        for (; x + 8 <= nx; x += 8) {
+        /* blocks of 8; a row's last cells, when nx is not a multiple of 8, as the block ending at nx (cells
+         * are classified independently, so the overlap is written twice with the same classes) */
+        for (; nx >= 8 && x < nx; x += 8) {
+            if (x + 8 > nx) x = nx - 8;
             size_t i = (size_t)(y * nx + x);
+            if (!(x & 31) && x + 32 <= nx) { /* 32 cells outside, or deep, at once */
+                int inq = 0, capq = deep_ok;
+                for (int q = 0; q < 4; q++) {
+                    simde__m256 dq = simde_mm256_loadu_ps(d3 + i + 8 * q);
+                    inq |= simde_mm256_movemask_ps(simde_mm256_cmp_ps(dq, zero, SIMDE_CMP_GT_OQ));
+                    if (capq)
+                        capq = simde_mm256_movemask_ps(simde_mm256_cmp_ps(dq, capv, SIMDE_CMP_EQ_OQ)) == 0xFF;
+                }
+                if (!inq) {
+                    memset(out + i, 0, 32);
+                    x += 24;
+                    continue;
+                }
+                if (capq && deep_ok && !deep_below) {
+                    simde__m256 at = simde_mm256_castsi256_ps(ones);
+                    for (int q = 0; q < 4; q++) {
+                        size_t j = i + 8 * (size_t)q;
+                        for (int u = 0; u < nu; u++)
+                            at = simde_mm256_and_ps(at, simde_mm256_cmp_ps(simde_mm256_loadu_ps(uniq[u] + j),
+                                                                           capv, SIMDE_CMP_EQ_OQ));
+                        if (dmt)
+                            at = simde_mm256_and_ps(at, simde_mm256_cmp_ps(simde_mm256_loadu_ps(dmt + j),
+                                                                           margin, SIMDE_CMP_GT_OQ));
+                        if (dmb)
+                            at = simde_mm256_and_ps(at, simde_mm256_cmp_ps(simde_mm256_loadu_ps(dmb + j),
+                                                                           margin, SIMDE_CMP_GT_OQ));
+                    }
+                    if (simde_mm256_movemask_ps(at) == 0xFF) {
+                        memset(out + i, (int)deep_cls, 32);
+                        x += 24;
+                        continue;
+                    }
+                }
+            }
             simde__m256 d = simde_mm256_loadu_ps(d3 + i);
-            simde__m256i in = V_CMP(d, zero, SIMDE_CMP_GT_OQ);
-            if (all_zero(in)) {
+            simde__m256 inps = simde_mm256_cmp_ps(d, zero, SIMDE_CMP_GT_OQ);
+            int inm = simde_mm256_movemask_ps(inps);
+            if (!inm) {
                 memset(out + i, 0, 8);
                 continue;
+            }
+            simde__m256i in = simde_mm256_castps_si256(inps);
+            if (inm == 0xFF && deep_ok &&
+                simde_mm256_movemask_ps(simde_mm256_cmp_ps(d, capv, SIMDE_CMP_EQ_OQ)) == 0xFF) {
+                simde__m256 at = simde_mm256_castsi256_ps(ones);
+                for (int u = 0; u < nu; u++)
+                    at = simde_mm256_and_ps(
+                        at, simde_mm256_cmp_ps(simde_mm256_loadu_ps(uniq[u] + i), capv, SIMDE_CMP_EQ_OQ));
+                if (dmt)
+                    at = simde_mm256_and_ps(
+                        at, simde_mm256_cmp_ps(simde_mm256_loadu_ps(dmt + i), margin, SIMDE_CMP_GT_OQ));
+                if (dmb)
+                    at = simde_mm256_and_ps(
+                        at, simde_mm256_cmp_ps(simde_mm256_loadu_ps(dmb + i), margin, SIMDE_CMP_GT_OQ));
+                if (simde_mm256_movemask_ps(at) == 0xFF) {
+                    if (!deep_below) {
+                        memcpy(out + i, &deep8, 8);
+                    } else {
+                        for (int k = 0; k < 8; k++)
+                            out[i + k] = (uint8_t)(((below[i + k] & PF_CELL_FILL_MASK) >>
+                                                    PF_CELL_FILL_SHIFT) == PF_FILL_SPARSE
+                                                       ? (deep_cls & ~(unsigned)PF_CELL_FILL_MASK) |
+                                                             PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT
+                                                       : deep_cls);
+                    }
+                    continue;
+                }
             }
             simde__m256 e = l0 ? simde_mm256_sub_ps(d, shift) : d;
             simde__m256i is_ext =
@@ -659,6 +1093,8 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
             simde__m256i fill;
             if (l0) {
                 fill = simde_mm256_and_si256(has_fill, f_first);
+            } else if (all_zero(has_fill)) { /* walls only: no fill class, nothing else to read */
+                fill = izero;
             } else {
                 simde__m256i top = V_CMP(V_LOAD(4, i), zero, SIMDE_CMP_LE_OQ);
                 if (mt)
@@ -691,7 +1127,7 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                             wide =
                                 simde_mm256_or_si256(wide, V_CMP(simde_mm256_loadu_ps(d3 + (long)i + off[q]),
                                                                  need, SIMDE_CMP_GE_OQ));
-                    } else {
+                    } else if (!probe_edge(d3, nx, ny, x, y, &wp, need, &wide)) {
                         int32_t wl[8];
                         for (int k = 0; k < 8; k++)
                             wl[k] = -wide_cell(d3, nx, ny, x + k, y, &wp);
@@ -734,9 +1170,43 @@ static pf_err ISA(margin_seeds)(void *ctx, const pf_grid *g, const pf_classify_p
         *has_top = *has_bot = 0;
         return PF_E_OK;
     }
+    /* A field shared with this layer's (equal masks) gives no seeds: a seed needs d ≥ fill_lo > 0 here and
+     * d ≤ 0 there. */
+    int no_top = dist[4] == dist[3] && p->fill_lo > 0.0f, no_bot = dist[2] == dist[3] && p->fill_lo > 0.0f;
+    if (no_top && no_bot) {
+        memset(top_seed, 1, n);
+        memset(bot_seed, 1, n);
+        *has_top = *has_bot = 0;
+        return PF_E_OK;
+    }
     const simde__m256 zero = simde_mm256_setzero_ps(), fill_lo = simde_mm256_set1_ps(p->fill_lo);
-    const simde__m256i one = simde_mm256_set1_epi32(1);
-    simde__m256i any_t = simde_mm256_setzero_si256(), any_b = any_t;
+    const simde__m256i one = simde_mm256_set1_epi32(1), one8 = simde_mm256_set1_epi8(1),
+                       izero = simde_mm256_setzero_si256();
+    simde__m256i any_t = izero, any_b = any_t;
+    /* 32 cells per step: no fill region among them (outside the part, the walls) is the common case */
+    for (; i + 32 <= n; i += 32) {
+        simde__m256i fill[4], t[4], b[4];
+        for (int q = 0; q < 4; q++)
+            fill[q] = V_CMP(simde_mm256_loadu_ps(dist[3] + i + 8 * q), fill_lo, SIMDE_CMP_GE_OQ);
+        if (all_zero(simde_mm256_or_si256(simde_mm256_or_si256(fill[0], fill[1]),
+                                          simde_mm256_or_si256(fill[2], fill[3])))) {
+            simde_mm256_storeu_si256((simde__m256i *)(void *)(top_seed + i), one8);
+            simde_mm256_storeu_si256((simde__m256i *)(void *)(bot_seed + i), one8);
+            continue;
+        }
+        for (int q = 0; q < 4; q++) {
+            size_t j = i + 8 * (size_t)q;
+            t[q] =
+                no_top ? izero : simde_mm256_and_si256(fill[q], V_CMP(V_LOAD(4, j), zero, SIMDE_CMP_LE_OQ));
+            b[q] =
+                no_bot ? izero : simde_mm256_and_si256(fill[q], V_CMP(V_LOAD(2, j), zero, SIMDE_CMP_LE_OQ));
+        }
+        simde__m256i tt = pack32(t[0], t[1], t[2], t[3]), bb = pack32(b[0], b[1], b[2], b[3]);
+        any_t = simde_mm256_or_si256(any_t, tt);
+        any_b = simde_mm256_or_si256(any_b, bb);
+        simde_mm256_storeu_si256((simde__m256i *)(void *)(top_seed + i), simde_mm256_andnot_si256(tt, one8));
+        simde_mm256_storeu_si256((simde__m256i *)(void *)(bot_seed + i), simde_mm256_andnot_si256(bb, one8));
+    }
     for (; i + 8 <= n; i += 8) {
         simde__m256i fill = V_CMP(simde_mm256_loadu_ps(dist[3] + i), fill_lo, SIMDE_CMP_GE_OQ);
         simde__m256i t = simde_mm256_and_si256(fill, V_CMP(V_LOAD(4, i), zero, SIMDE_CMP_LE_OQ));
@@ -761,19 +1231,50 @@ static pf_err ISA(margin_seeds)(void *ctx, const pf_grid *g, const pf_classify_p
 }
 
 /* ---- stage 6: reduce ----
- * One pass over the rectangle of classified cells. Rows are walked in memory order; a run's state lives in a
- * per-diagonal counter (index x − y or x + y), one counter array per run set, so 8 neighbouring cells of a
- * row update 8 neighbouring counters of every set at once. Lengths are counted as integers. */
+ * Two passes per row of the rectangle of classified cells. Areas: the scalar backend's per-cell floats, 8
+ * cells per step, summed per lane in double; a block of 8 cells of one class all at the distance cap (deep
+ * inside) adds precomputed terms instead. Runs: a run of a set starts at a cell in the set whose predecessor
+ * along the fill diagonal (the cell one row up and one column left for parity 0, right for parity 1) is not,
+ * and ends where the set is left, so only cells whose run sets differ from their predecessor's do any work:
+ * 32 cells per compare of the row's set bytes with the previous row's, shifted one column. A start records
+ * its row in the diagonal's counter; an end adds a run of (row − start) cells. A zero border (one column
+ * either side, one row below) ends every run inside the pass. Lengths are integers, so the histograms are
+ * those of any order of the same runs. */
 
 typedef struct run_hist {
     float step;                              /* cell·√2: run length per cell */
+    int32_t first[16];                       /* [b − 1]: the fewest cells of a run in bin b or above */
     uint64_t nruns[PF_RUN_N][PF_HIST_BINS];  /* runs per set and bin */
     uint64_t ncells[PF_RUN_N][PF_HIST_BINS]; /* their total length in cells */
 } run_hist;
 
+/* Sets h->first from h->step: pf_hist_bin((float)len · step) is the number of bins b ≥ 1 whose first length
+ * len reaches, (float)len · step being monotonic in len. */
+static void run_hist_init(run_hist *h)
+{
+    int32_t *first = h->first;
+    for (int b = 1; b < PF_HIST_BINS; b++) {
+        float e = pf_hist_edge(b);
+        double guess = (double)e / (double)h->step;
+        int32_t len = guess > 2e9 ? INT32_MAX : guess < 1 ? 0 : (int32_t)guess - 1;
+        while (len > 0 && (float)(len - 1) * h->step >= e)
+            len--;
+        while (len < INT32_MAX && !((float)len * h->step >= e))
+            len++;
+        first[b - 1] = len;
+    }
+    first[15] = INT32_MAX; /* no bin 16: never reached (runs are shorter) */
+}
+
 static inline void end_run(run_hist *h, int r, int32_t len)
 {
-    int b = pf_hist_bin((float)len * h->step);
+    simde__m256i l = simde_mm256_set1_epi32(len);
+    simde__m256i f0 = simde_mm256_loadu_si256((const simde__m256i *)(const void *)h->first),
+                 f1 = simde_mm256_loadu_si256((const simde__m256i *)(const void *)(h->first + 8));
+    unsigned above =
+        (unsigned)simde_mm256_movemask_ps(simde_mm256_castsi256_ps(simde_mm256_cmpgt_epi32(f0, l))) |
+        (unsigned)simde_mm256_movemask_ps(simde_mm256_castsi256_ps(simde_mm256_cmpgt_epi32(f1, l))) << 8;
+    int b = 16 - __builtin_popcount(above); /* bins 1..15 reached (the 16th lane never is) */
     h->nruns[r][b]++;
     h->ncells[r][b] += (uint64_t)len;
 }
@@ -781,7 +1282,7 @@ static inline void end_run(run_hist *h, int r, int32_t len)
 /* Length of [a, b] ∩ [lo, hi]. */
 static inline float overlap(float a, float b, float lo, float hi)
 {
-    float x = fmaxf(a, lo), y = fminf(b, hi);
+    float x = maxf(a, lo), y = minf(b, hi);
     return y > x ? y - x : 0.0f;
 }
 
@@ -811,6 +1312,33 @@ static double acc_sum(const dacc *a)
     return ((l[0] + h[0]) + (l[1] + h[1])) + ((l[2] + h[2]) + (l[3] + h[3]));
 }
 
+/* Band and fill thresholds of one layer's reduce, 8 lanes each. */
+typedef struct area_par {
+    simde__m256 shift, half, inv, ext_lo, ext_hi, int_hi, fill_lo, top;
+} area_par;
+
+/* The per-cell fractions of 8 cells at distances dv (lanes outside `inf` give 0): external band, inner band,
+ * fill region; the scalar backend's float operations. */
+static inline void area_terms(const area_par *q, simde__m256 dv, simde__m256 inf, simde__m256 *w0,
+                              simde__m256 *w1, simde__m256 *fo)
+{
+    simde__m256 d = simde_mm256_sub_ps(dv, q->shift);
+    simde__m256 a = simde_mm256_sub_ps(d, q->half), b = simde_mm256_add_ps(d, q->half);
+    *w0 = simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, q->ext_lo, q->ext_hi), q->inv), inf);
+    *w1 = simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, q->ext_hi, q->int_hi), q->inv), inf);
+    *fo = simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, q->fill_lo, q->top), q->inv), inf);
+}
+
+/* Run sets (pf_runsets_of) of 32 class bytes. */
+static inline simde__m256i sets32(simde__m256i c, simde__m256i table)
+{
+    simde__m256i f =
+        simde_mm256_and_si256(simde_mm256_srli_epi16(c, PF_CELL_FILL_SHIFT), simde_mm256_set1_epi8(7));
+    return simde_mm256_shuffle_epi8(table, f);
+}
+
+#define RUN_PAD 32 /* zero bytes before a row's set bytes in the run pass's row buffers */
+
 static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
                           const float *dist, const uint8_t *cls, int parity, pf_layer_cells *out)
 {
@@ -819,74 +1347,108 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     long nx = g->nx, ny = g->ny, x0, x1, y0, y1;
     if (!nonzero_rect(cls, nx, ny, &x0, &x1, &y0, &y1)) return PF_E_OK;
     long rw = x1 - x0 + 1, rh = y1 - y0 + 1;
-    size_t stride = round_up((size_t)(rw + rh + 8), 16);
-    int32_t *len = calloc(PF_RUN_N * stride, sizeof *len);
+    size_t nk = (size_t)(rw + rh + 2);                   /* diagonals through the rectangle and its border */
+    size_t bw = round_up((size_t)rw + RUN_PAD + 72, 32); /* a row buffer: pad, rw set bytes, zeros */
+    int32_t *start = malloc(PF_RUN_N * nk * sizeof *start); /* per set and diagonal: row of the open run */
+    uint8_t *rowbuf = calloc(2 * bw, 1);
     run_hist *h = calloc(1, sizeof *h);
-    if (!len || !h) {
-        free(len);
+    if (!start || !rowbuf || !h) {
+        free(start);
+        free(rowbuf);
         free(h);
         return PF_E_NOMEM;
     }
     h->step = g->cell * 1.41421356f;
+    run_hist_init(h);
     /* Fractional band and fill areas: the scalar backend's per-cell floats, summed in double per lane (only
      * the order of the additions differs). */
     float half = 0.5f * g->cell, inv = 1.0f / g->cell;
     float shift = layer == 0 ? p->l0_shift : 0.0f;
     float ext_hi = layer == 0 ? p->l0_ext_hi : p->ext_hi, int_hi = layer == 0 ? p->l0_int_hi : p->int_hi;
     float fill_lo = layer == 0 ? p->l0_fill_lo : p->fill_print_lo;
-    double area = 0, wall[3] = {0}, fill[PF_FILL_N] = {0};
-    dacc vacc[1 + PF_FILL_N]; /* walls 1, 2, then fill classes 1..6 */
+    uint64_t area = 0; /* inside cells */
+    double wall[3] = {0}, fill[PF_FILL_N] = {0};
+    dacc vacc[1 + PF_FILL_N]; /* [1 + f]: fill class f = 1..6 */
     memset(vacc, 0, sizeof vacc);
-    const simde__m256 v_shift = simde_mm256_set1_ps(shift), v_half = simde_mm256_set1_ps(half),
-                      v_inv = simde_mm256_set1_ps(inv), v_ext_lo = simde_mm256_set1_ps(p->ext_lo),
-                      v_ext_hi = simde_mm256_set1_ps(ext_hi), v_int_hi = simde_mm256_set1_ps(int_hi),
-                      v_fill_lo = simde_mm256_set1_ps(fill_lo), v_top = simde_mm256_set1_ps(1e30f);
-    int32_t tab[8];
-    for (int f = 0; f < 8; f++)
-        tab[f] = (int32_t)pf_runsets_of((unsigned)f);
-    const simde__m256i table = simde_mm256_loadu_si256((const simde__m256i *)(const void *)tab);
-    const simde__m256i seven = simde_mm256_set1_epi32(7), one = simde_mm256_set1_epi32(1);
-    const simde__m256i izero = simde_mm256_setzero_si256();
+    const area_par ap = {simde_mm256_set1_ps(shift),   simde_mm256_set1_ps(half),
+                         simde_mm256_set1_ps(inv),     simde_mm256_set1_ps(p->ext_lo),
+                         simde_mm256_set1_ps(ext_hi),  simde_mm256_set1_ps(int_hi),
+                         simde_mm256_set1_ps(fill_lo), simde_mm256_set1_ps(1e30f)};
+    const simde__m256i seven = simde_mm256_set1_epi32(7), izero = simde_mm256_setzero_si256();
     const simde__m256 v_zero = simde_mm256_setzero_ps();
-    simde__m256i bit[PF_RUN_N];
-    for (int r = 0; r < PF_RUN_N; r++)
-        bit[r] = simde_mm256_set1_epi32(1 << r);
-    long open[PF_RUN_N] = {0}, open_total = 0; /* per set and in all: counters holding an unfinished run */
-    for (long ry = 0; ry < rh; ry++) {
-        const uint8_t *row = cls + (size_t)(ry + y0) * (size_t)nx + x0;
-        const float *drow = dist + (size_t)(ry + y0) * (size_t)nx + x0;
-        long base = parity ? ry : rh - 1 - ry; /* counter of cell (rx, ry) is base + rx */
-        long x = 0;
-        for (; x + 8 <= rw; x += 8) {
-            uint64_t raw;
-            memcpy(&raw, row + x, 8);
-            if (!raw && !open_total) continue; /* outside, and no run to end: nothing to add */
-            simde__m128i cb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(row + x));
-            simde__m256i cv = simde_mm256_cvtepu8_epi32(cb);
-            simde__m256i fc = simde_mm256_and_si256(simde_mm256_srli_epi32(cv, PF_CELL_FILL_SHIFT), seven);
-            if (!all_zero(cv)) {
+    /* a cell at the cap: its terms, and whether it lies in no wall band (the deep-block shortcut needs that)
+     */
+    const simde__m256 capd = cap_value(pf_edt_cap_main(p, g->cell), g->cell);
+    simde__m256 cap_w0, cap_w1, cap_fo;
+    area_terms(&ap, capd, simde_mm256_castsi256_ps(simde_mm256_set1_epi32(-1)), &cap_w0, &cap_w1, &cap_fo);
+    int cap_deep = !simde_mm256_movemask_ps(
+        simde_mm256_cmp_ps(simde_mm256_max_ps(cap_w0, cap_w1), v_zero, SIMDE_CMP_GT_OQ));
+    uint8_t tab[32];
+    for (int f = 0; f < 32; f++)
+        tab[f] = (uint8_t)pf_runsets_of((unsigned)(f & 15));
+    const simde__m256i table = simde_mm256_loadu_si256((const simde__m256i *)(const void *)tab);
+    const simde__m256i iota8 =
+        simde_mm256_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+                              22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
+    /* The fill sum of class `held` (0: none) lives in hacc instead of vacc[1 + held], and the wall sums in
+     * wacc0 / wacc1, in registers: consecutive blocks add to them without a round trip through memory. */
+    dacc hacc = vacc[0], wacc0 = vacc[0], wacc1 = vacc[0];
+    int held = 0;
+#define HOLD(f)                                                                                              \
+    do {                                                                                                     \
+        if ((f) != held) {                                                                                   \
+            if (held) vacc[1 + held] = hacc;                                                                 \
+            if (f) hacc = vacc[1 + (f)];                                                                     \
+            held = (f);                                                                                      \
+        }                                                                                                    \
+    } while (0)
+    uint8_t *cur = rowbuf + RUN_PAD, *prev = rowbuf + bw + RUN_PAD; /* set bytes of cell rx at [rx] */
+    long dp = parity ? 1 : -1;                                      /* predecessor's column offset */
+    for (long ry = 0; ry <= rh; ry++) {
+        if (ry < rh) {
+            const uint8_t *row = cls + (size_t)(ry + y0) * (size_t)nx + x0;
+            const float *drow = dist + (size_t)(ry + y0) * (size_t)nx + x0;
+            long x = 0;
+            for (; x + 8 <= rw; x += 8) {
+                uint64_t raw;
+                memcpy(&raw, row + x, 8);
+                if (!raw) continue; /* outside: nothing to add */
+                int f0 = (raw & 0xFF) >> PF_CELL_FILL_SHIFT & 7;
+                if (cap_deep && raw == (raw & 0xFF) * 0x0101010101010101ull &&
+                    simde_mm256_movemask_ps(
+                        simde_mm256_cmp_ps(simde_mm256_loadu_ps(drow + x), capd, SIMDE_CMP_EQ_OQ)) == 0xFF) {
+                    /* one class, all at the cap: the terms of a cap cell in every lane */
+                    area += 8;
+                    if (f0) {
+                        HOLD(f0);
+                        acc_add(&hacc, cap_fo);
+                    }
+                    continue;
+                }
+                simde__m128i cb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(row + x));
+                simde__m256i cv = simde_mm256_cvtepu8_epi32(cb);
+                simde__m256i fc =
+                    simde_mm256_and_si256(simde_mm256_srli_epi32(cv, PF_CELL_FILL_SHIFT), seven);
                 /* the scalar per-cell floats, summed per lane in double (adding a block's zeros is skipped:
                  * it leaves a double sum as it is) */
                 simde__m256i in = simde_mm256_cmpgt_epi32(cv, izero);
-                area += __builtin_popcount((unsigned)simde_mm256_movemask_ps(simde_mm256_castsi256_ps(in)));
-                simde__m256 d = simde_mm256_sub_ps(simde_mm256_loadu_ps(drow + x), v_shift);
-                simde__m256 a = simde_mm256_sub_ps(d, v_half), b = simde_mm256_add_ps(d, v_half);
-                simde__m256 inf = simde_mm256_castsi256_ps(in);
-                simde__m256 w0 =
-                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_lo, v_ext_hi), v_inv), inf);
-                simde__m256 w1 =
-                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_ext_hi, v_int_hi), v_inv), inf);
-                simde__m256 fo =
-                    simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, v_fill_lo, v_top), v_inv), inf);
+                area += (unsigned)__builtin_popcount(
+                    (unsigned)simde_mm256_movemask_ps(simde_mm256_castsi256_ps(in)));
+                simde__m256 w0, w1, fo;
+                area_terms(&ap, simde_mm256_loadu_ps(drow + x), simde_mm256_castsi256_ps(in), &w0, &w1, &fo);
                 if (simde_mm256_movemask_ps(
                         simde_mm256_cmp_ps(simde_mm256_max_ps(w0, w1), v_zero, SIMDE_CMP_GT_OQ))) {
-                    acc_add(&vacc[0], w0);
-                    acc_add(&vacc[1], w1);
+                    acc_add(&wacc0, w0);
+                    acc_add(&wacc1, w1);
                 }
-                int f0 = simde_mm256_cvtsi256_si32(fc);
+                f0 = simde_mm256_cvtsi256_si32(fc);
                 if (all_zero(simde_mm256_xor_si256(fc, simde_mm256_set1_epi32(f0)))) { /* one class */
-                    if (f0) acc_add(&vacc[1 + f0], fo);
+                    if (f0) {
+                        HOLD(f0);
+                        acc_add(&hacc, fo);
+                    }
                 } else {
+                    HOLD(0); /* the general path adds to vacc itself */
                     for (int k = 1; k < PF_FILL_N; k++) {
                         simde__m256 sel =
                             simde_mm256_castsi256_ps(simde_mm256_cmpeq_epi32(fc, simde_mm256_set1_epi32(k)));
@@ -894,63 +1456,68 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                     }
                 }
             }
-            simde__m256i sets = simde_mm256_permutevar8x32_epi32(table, fc);
-            /* the sets any lane is in; a set with no lane in it and no open run anywhere is skipped */
-            simde__m256i so = simde_mm256_or_si256(sets, simde_mm256_permute2x128_si256(sets, sets, 1));
-            so = simde_mm256_or_si256(so, simde_mm256_shuffle_epi32(so, 0x4E));
-            so = simde_mm256_or_si256(so, simde_mm256_shuffle_epi32(so, 0xB1));
-            unsigned any = (unsigned)simde_mm256_cvtsi256_si32(so);
-            for (int r = 0; r < PF_RUN_N; r++) {
-                if (!(any >> r & 1) && !open[r]) continue;
-                int32_t *ld = len + (size_t)r * stride + base + x;
-                simde__m256i in = simde_mm256_cmpeq_epi32(simde_mm256_and_si256(sets, bit[r]), bit[r]);
-                simde__m256i l = simde_mm256_loadu_si256((const simde__m256i *)(void *)ld);
-                simde__m256i live = simde_mm256_cmpgt_epi32(l, izero);
-                simde__m256i ending = simde_mm256_andnot_si256(in, live);
-                int em = simde_mm256_movemask_ps(simde_mm256_castsi256_ps(ending));
-                int sm =
-                    simde_mm256_movemask_ps(simde_mm256_castsi256_ps(simde_mm256_andnot_si256(live, in)));
-                long dn = __builtin_popcount((unsigned)sm) - __builtin_popcount((unsigned)em);
-                open[r] += dn;
-                open_total += dn;
-                if (em) {
-                    int32_t lv[8];
-                    simde_mm256_storeu_si256((simde__m256i *)(void *)lv, l);
-                    for (int k = 0; k < 8; k++)
-                        if (em >> k & 1) end_run(h, r, lv[k]);
+            for (; x < rw; x++) {
+                uint8_t c = row[x];
+                if (c) {
+                    float d = drow[x] - shift, a = d - half, b = d + half;
+                    area += 1;
+                    wall[1] += overlap(a, b, p->ext_lo, ext_hi) * inv;
+                    wall[2] += overlap(a, b, ext_hi, int_hi) * inv;
+                    fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] +=
+                        overlap(a, b, fill_lo, 1e30f) * inv;
                 }
-                l = simde_mm256_and_si256(simde_mm256_add_epi32(l, one), in); /* in ? len + 1 : 0 */
-                simde_mm256_storeu_si256((simde__m256i *)(void *)ld, l);
+            }
+            /* the row's set bytes; the bytes after them stay 0 */
+            for (x = 0; x + 32 <= rw; x += 32)
+                simde_mm256_storeu_si256(
+                    (simde__m256i *)(void *)(cur + x),
+                    sets32(simde_mm256_loadu_si256((const simde__m256i *)(const void *)(row + x)), table));
+            if (x < rw) {
+                simde__m256i v;
+                if (row + x + 32 <= cls + (size_t)nx * (size_t)ny) { /* 32 bytes, those past the row masked */
+                    simde__m256i keep = simde_mm256_cmpgt_epi8(simde_mm256_set1_epi8((char)(rw - x)), iota8);
+                    v = simde_mm256_and_si256(
+                        simde_mm256_loadu_si256((const simde__m256i *)(const void *)(row + x)), keep);
+                } else {
+                    uint8_t t[32] = {0};
+                    memcpy(t, row + x, (size_t)(rw - x));
+                    v = simde_mm256_loadu_si256((const simde__m256i *)(const void *)t);
+                }
+                simde_mm256_storeu_si256((simde__m256i *)(void *)(cur + x), sets32(v, table));
+            }
+        } else {
+            memset(cur, 0, (size_t)rw); /* the zero row below the rectangle */
+        }
+        /* cells rx = −1 … rw against their predecessors */
+        for (long rx = -1; rx <= rw; rx += 32) {
+            simde__m256i cv = simde_mm256_loadu_si256((const simde__m256i *)(const void *)(cur + rx));
+            simde__m256i pv = simde_mm256_loadu_si256((const simde__m256i *)(const void *)(prev + rx + dp));
+            unsigned diff = ~(unsigned)simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(cv, pv));
+            while (diff) {
+                long x = rx + __builtin_ctz(diff);
+                diff &= diff - 1;
+                unsigned su = cur[x], sp = prev[x + dp], st = su & ~sp, en = sp & ~su;
+                int32_t *k = start + (parity ? x + ry + 1 : x - ry + rh + 1);
+                for (; st; st &= st - 1)
+                    k[(size_t)__builtin_ctz(st) * nk] = (int32_t)ry;
+                for (; en; en &= en - 1) {
+                    int r = __builtin_ctz(en);
+                    end_run(h, r, (int32_t)ry - k[(size_t)r * nk]);
+                }
             }
         }
-        for (; x < rw; x++) {
-            uint8_t c = row[x];
-            if (c) {
-                float d = drow[x] - shift, a = d - half, b = d + half;
-                area += 1;
-                wall[1] += overlap(a, b, p->ext_lo, ext_hi) * inv;
-                wall[2] += overlap(a, b, ext_hi, int_hi) * inv;
-                fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] += overlap(a, b, fill_lo, 1e30f) * inv;
-            }
-            unsigned set = pf_runsets_of((c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT);
-            for (int r = 0; r < PF_RUN_N; r++) {
-                int32_t *ld = len + (size_t)r * stride + base + x;
-                if (set >> r & 1)
-                    open[r] += !*ld, open_total += !*ld, (*ld)++;
-                else if (*ld)
-                    end_run(h, r, *ld), *ld = 0, open[r]--, open_total--;
-            }
-        }
+        uint8_t *t = cur;
+        cur = prev;
+        prev = t;
     }
-    for (int r = 0; r < PF_RUN_N; r++)
-        for (size_t k = 0; k < stride; k++)
-            if (len[(size_t)r * stride + k]) end_run(h, r, len[(size_t)r * stride + k]);
-    wall[1] += acc_sum(&vacc[0]);
-    wall[2] += acc_sum(&vacc[1]);
+    HOLD(0);
+#undef HOLD
+    wall[1] += acc_sum(&wacc0);
+    wall[2] += acc_sum(&wacc1);
     for (int k = 1; k < PF_FILL_N; k++)
         fill[k] += acc_sum(&vacc[1 + k]);
     double ca = (double)g->cell * g->cell, perp = (double)(g->cell * 0.70710678f);
-    out->area = (float)(area * ca);
+    out->area = (float)((double)area * ca);
     for (int k = 1; k < 3; k++)
         out->wall_area[k] = (float)(wall[k] * ca);
     for (int k = 1; k < PF_FILL_N; k++)
@@ -960,7 +1527,8 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
             out->runs[r][b] = (float)((double)h->nruns[r][b] * perp);
             out->run_area[r][b] = (float)((double)h->ncells[r][b] * ca);
         }
-    free(len);
+    free(start);
+    free(rowbuf);
     free(h);
     return PF_E_OK;
 }

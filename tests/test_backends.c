@@ -543,6 +543,140 @@ Test(backends, simd_layer_stages_equal_scalar)
     check_layers(backend("simd"), "gear.stl", 0.2f, CAP_WIDE);
 }
 
+/* Deterministic pseudo-random numbers for the synthetic stacks below. */
+static uint32_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(*s >> 33);
+}
+
+/* Synthetic stacks whose fields are at the estimator's cap almost everywhere, with a few holes in single
+ * layers (so blocks at the cap in some window layers but not in others), layers sharing a field (equal
+ * masks), missing layers at both ends, seed margins and a layer below with sparse cells: the SIMD stages
+ * against the scalar ones cell by cell (classes) and sum by sum (reduce, tighter than check_layers, since a
+ * wrongly shortcut block of 8 cells would move a sum by about 1e-3 here). */
+static void check_deep(const pf_backend *be, uint32_t nx, uint32_t ny, float cell, uint64_t seed)
+{
+    const pf_backend *sc = pf_backend_scalar();
+    enum { NL = 11 };
+    pf_grid g = {.x0 = 0, .y0 = 0, .cell = cell, .nx = nx, .ny = ny};
+    size_t n = (size_t)nx * ny;
+    pf_classify_params p = params();
+    uint32_t cap = pf_edt_cap_main(&p, cell), capm = pf_edt_cap_margin(&p, cell);
+    uint8_t *mask = malloc(NL * n), *st = malloc(n), *sb = malloc(n), *cls = malloc(NL * n),
+            *cls2 = malloc(n), *below = malloc(n);
+    float *field = malloc(NL * n * sizeof *field), *mt = malloc(n * sizeof *mt), *mb = malloc(n * sizeof *mb);
+    const float *fl[NL]; /* layer l's field: its own, or the one below's when the masks are equal */
+    for (size_t l = 0; l < NL; l++) {
+        uint8_t *m = mask + l * n;
+        for (uint32_t y = 0; y < ny; y++)
+            for (uint32_t x = 0; x < nx; x++)
+                m[y * nx + x] = x >= 2 && y >= 2 && x + 2 < nx && y + 2 < ny;
+        int same = l == 5 || l == 6; /* layers 4, 5, 6 share layer 4's mask and field */
+        if (same) memcpy(m, m - n, n);
+        for (int h = 0; !same && h < 3 + (int)(l % 3); h++) /* a few holes of 1 to 3 cells */
+            for (uint32_t k = 0, x = 3 + lcg(&seed) % (nx - 6), y = 3 + lcg(&seed) % (ny - 6);
+                 k <= (uint32_t)h % 3; k++)
+                m[(y + k / 2) * nx + x + k % 2] = 0;
+        cr_assert_eq(sc->edt(NULL, m, &g, cap, field + l * n), PF_E_OK);
+        fl[l] = same ? fl[l - 1] : field + l * n;
+    }
+    float capd = sqrtf((float)cap * (float)cap) * cell - 0.5f * cell;
+    size_t deep = 0, mixed = 0, compared = 0;
+    for (size_t l = 0; l < NL; l++) {
+        const float *win[7];
+        for (int k = 0; k < 7; k++) {
+            long j = (long)l - 3 + k;
+            win[k] = j >= 0 && j < NL ? fl[j] : NULL;
+        }
+        for (size_t i = 0; i < n; i++) {
+            int all = win[3][i] == capd, any = 0;
+            for (int k = 0; k < 7; k++)
+                if (win[k]) all &= win[k][i] == capd, any |= k != 3 && win[k][i] != capd;
+            deep += all;
+            mixed += win[3][i] == capd && any;
+        }
+        int ht, hb;
+        cr_assert_eq(sc->margin_seeds(NULL, &g, &p, l, NL, win, st, sb, &ht, &hb), PF_E_OK);
+        if (ht) cr_assert_eq(sc->edt(NULL, st, &g, capm, mt), PF_E_OK);
+        if (hb) cr_assert_eq(sc->edt(NULL, sb, &g, capm, mb), PF_E_OK);
+        for (size_t i = 0; i < n; i++) /* classes below: some sparse cells under the deep region */
+            below[i] = (uint8_t)(lcg(&seed) % 4 ? PF_CELL_INSIDE | PF_FILL_SOLID << PF_CELL_FILL_SHIFT
+                                                : PF_CELL_INSIDE | PF_FILL_SPARSE << PF_CELL_FILL_SHIFT);
+        for (int v = 0; v < 4; v++) { /* with / without the layer below, with / without the seed margins */
+            const uint8_t *bl = v & 1 && l ? below : NULL;
+            const float *t = v & 2 || !ht ? NULL : mt, *b = v & 2 || !hb ? NULL : mb;
+            cr_assert_eq(sc->classify(NULL, &g, &p, l, NL, win, t, b, bl, cls + l * n), PF_E_OK);
+            cr_assert_eq(be->classify(be->ctx, &g, &p, l, NL, win, t, b, bl, cls2), PF_E_OK);
+            for (size_t i = 0; i < n; i++)
+                cr_assert_eq(cls[l * n + i], cls2[i],
+                             "seed %llu layer %zu variant %d cell %zu: class %d vs %d",
+                             (unsigned long long)seed, l, v, i, cls[l * n + i], cls2[i]);
+            for (int parity = 0; parity < 2; parity++) {
+                pf_layer_cells a, c;
+                cr_assert_eq(sc->reduce(NULL, &g, &p, l, win[3], cls + l * n, parity, &a), PF_E_OK);
+                cr_assert_eq(be->reduce(be->ctx, &g, &p, l, win[3], cls + l * n, parity, &c), PF_E_OK);
+                const float *fa = (const float *)&a, *fc = (const float *)&c;
+                for (size_t k = 0; k < sizeof a / sizeof(float); k++)
+                    cr_assert_leq(rel(fa[k], fc[k]), 1e-5, "layer %zu variant %d parity %d: sum %zu %g vs %g",
+                                  l, v, parity, k, fa[k], fc[k]);
+            }
+            compared++;
+        }
+    }
+    /* the shortcuts must have had work: cells at the cap in the whole window, and cells at the cap in their
+     * own layer but not in some other layer of the window */
+    cr_assert_gt(deep, n, "too few deep cells (%zu)", deep);
+    cr_assert_gt(mixed, 100, "too few cells at the cap in some window layers only (%zu)", mixed);
+    cr_assert_eq(compared, 4 * NL);
+    free(mask);
+    free(st);
+    free(sb);
+    free(cls);
+    free(cls2);
+    free(below);
+    free(field);
+    free(mt);
+    free(mb);
+}
+
+/* Rasters of random, unclosed segments (rows whose windings do not sum to 0, so the cells right of their
+ * last crossing are inside) and of none, on grids of several widths, with few crossings per row (the SIMD
+ * backend sorts each row's) and many (it sums a delta grid): SIMD masks equal the scalar ones. */
+Test(backends, simd_raster_of_open_contours_equals_scalar)
+{
+    const pf_backend *sc = pf_backend_scalar(), *be = backend("simd");
+    uint64_t seed = 7;
+    static const uint32_t widths[] = {5, 31, 40, 77, 130};
+    float *segs = malloc(PF_SEG_FLOATS * 600 * sizeof *segs);
+    for (int t = 0; t < 50; t++) {
+        pf_grid g = {.x0 = -1.0f, .y0 = 2.0f, .cell = 0.25f, .nx = widths[t % 5], .ny = 3 + (uint32_t)t};
+        size_t n = (size_t)g.nx * g.ny, ns = t < 40 ? (size_t)(t % 7) * 3 : 600;
+        for (size_t i = 0; i < PF_SEG_FLOATS * ns; i += 2) {
+            /* the many-segment grids keep their right half free of crossings */
+            segs[i] = t < 40 ? g.x0 - 1.0f + (float)(lcg(&seed) % 1000) * 0.001f * (g.nx * g.cell + 2.0f)
+                             : g.x0 + (float)(lcg(&seed) % 1000) * 0.0005f * g.nx * g.cell;
+            segs[i + 1] = g.y0 - 1.0f + (float)(lcg(&seed) % 1000) * 0.001f * (g.ny * g.cell + 2.0f);
+        }
+        uint8_t *a = malloc(n), *b = malloc(n);
+        cr_assert_eq(sc->raster(NULL, segs, ns, &g, a), PF_E_OK);
+        cr_assert_eq(be->raster(be->ctx, segs, ns, &g, b), PF_E_OK);
+        for (size_t i = 0; i < n; i++)
+            cr_assert_eq(a[i], b[i], "grid %d (%u x %u, %zu segments) cell %zu: %d vs %d", t, g.nx, g.ny, ns,
+                         i, a[i], b[i]);
+        free(a);
+        free(b);
+    }
+    free(segs);
+}
+
+Test(backends, simd_deep_blocks_equal_scalar)
+{
+    check_deep(backend("simd"), 96, 64, 0.2f, 1);
+    check_deep(backend("simd"), 101, 59, 0.2f, 2); /* rows not a multiple of 8 or 32 cells */
+    check_deep(backend("simd"), 150, 90, 0.1f, 3); /* a finer grid: a larger cap in cells */
+}
+
 /* ---- OpenCL (PoCL's CPU device on CI) ---- */
 
 Test(backends, opencl_names_its_device)
