@@ -945,6 +945,14 @@ static void run_end(uint *cnt, int r, uint n, float step, __constant float *edge
  * contiguous. A run ends where its diagonal meets a cell outside the set; those still open at the end reached the
  * grid's edge. The same runs as reduce_diag's walk (a run's length does not depend on the direction), counted into
  * the layer's RUN_N × HIST_BINS × 2 counters of acc. */
+/* Last row (+ 1) diagonal s of a grid nx × ny meets: the end of a run still open there after the last row. */
+static uint diag_end(size_t s, uint nx, uint ny, int parity)
+{
+    /* parity 1: x = s − y, in the grid up to y = s; parity 0: x = s − (ny − 1 − y), up to y = nx + ny − 2 − s */
+    long last = parity ? (long)s : (long)nx + (long)ny - 2 - (long)s;
+    return (uint)(min(last, (long)ny - 1) + 1);
+}
+
 __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint nx, uint ny,
                             float step, __constant float *edge, __global uint *acc, __global uint *lens,
                             __global uchar *acts)
@@ -955,6 +963,8 @@ __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab
     __global const uchar *cls = mem + t[0];
     int parity = (int)t[3];
     size_t nd = (size_t)nx + ny + 8;
+    /* len[r·nd + s]: the row an open run of set r on diagonal s started at (a diagonal meets one cell per row,
+     * so a run ending before row y is y − start cells long): only transitions write */
     __global uint *len = lens + l * nd * RUN_N;
     __global uchar *act = acts + l * nd;
     for (size_t s = 0; s < nd; s++) act[s] = 0;
@@ -968,47 +978,44 @@ __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab
         for (; x + 8 <= nx; x += 8) {
             size_t s = s0 + x;
             int8 set = runsets8((convert_int8(vload8(0, row + x)) & FILL_MASK) >> FILL_SHIFT);
-            int8 a = convert_int8(vload8(0, act + s)), ends = a & ~set, both = set | a;
-            if (!any8(both != 0)) continue;
+            int8 a = convert_int8(vload8(0, act + s));
+            if (!any8(set != a)) continue; /* every run goes on, none starts */
+            int8 ends = a & ~set, starts = set & ~a;
             if (any8(ends != 0)) {
                 int e[8];
                 vstore8(ends, 0, e);
                 for (int j = 0; j < 8; j++)
                     for (uint m = (uint)e[j]; m; m &= m - 1) {
                         int r = 31 - (int)clz(m & (0u - m));
-                        run_end(cnt, r, len[r * nd + s + j], step, edge);
+                        run_end(cnt, r, y - len[r * nd + s + j], step, edge);
                     }
             }
-            /* only the sets some lane is in or has a run of: a length is read only where its run is open */
-            int4 b4 = both.lo | both.hi;
+            int4 b4 = starts.lo | starts.hi;
             int2 b2 = b4.lo | b4.hi;
             int sets = b2.x | b2.y;
             for (int r = 0; r < RUN_N; r++) {
                 if (!(sets >> r & 1)) continue;
                 __global uint *lr = len + r * nd + s;
-                int8 on = (set >> r) & 1, was = (a >> r) & 1;
-                uint8 lv = select((uint8)1, vload8(0, lr) + 1, convert_uint8(was) != 0);
-                vstore8(select((uint8)0, lv, convert_uint8(on) != 0), 0, lr);
+                vstore8(select(vload8(0, lr), (uint8)y, convert_uint8((starts >> r) & 1) != 0), 0, lr);
             }
-            if (any8(set != a)) ST8(act + s, convert_uchar8(set));
+            ST8(act + s, convert_uchar8(set));
         }
         for (; x < nx; x++) {
             size_t s = s0 + x;
             uint set = runsets_of((row[x] & FILL_MASK) >> FILL_SHIFT), a = act[s];
-            if (!(set | a)) continue;
+            if (set == a) continue;
             for (uint m = a & ~set; m; m &= m - 1) {
                 int r = 31 - (int)clz(m & (0u - m));
-                run_end(cnt, r, len[r * nd + s], step, edge);
+                run_end(cnt, r, y - len[r * nd + s], step, edge);
             }
-            for (int r = 0; r < RUN_N; r++)
-                if (set >> r & 1) len[r * nd + s] = (a >> r & 1) ? len[r * nd + s] + 1 : 1;
+            for (uint m = set & ~a; m; m &= m - 1) len[(31 - (int)clz(m & (0u - m))) * nd + s] = y;
             act[s] = (uchar)set;
         }
     }
     for (size_t s = 0; s < nd; s++)
         for (uint m = act[s]; m; m &= m - 1) {
             int r = 31 - (int)clz(m & (0u - m));
-            run_end(cnt, r, len[r * nd + s], step, edge);
+            run_end(cnt, r, diag_end(s, nx, ny, parity) - len[r * nd + s], step, edge);
         }
     __global uint *o = acc + l * 2 * RUN_N * HIST_BINS;
     for (int k = 0; k < 2 * RUN_N * HIST_BINS; k++) o[k] = cnt[k];
