@@ -849,6 +849,7 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
     float shift = layer == 0 ? p.l0_shift : 0.0f;
     float ext_hi = layer == 0 ? p.l0_ext_hi : p.ext_hi, int_hi = layer == 0 ? p.l0_int_hi : p.int_hi;
     float fill_lo = layer == 0 ? p.l0_fill_lo : p.fill_print_lo;
+    float deep = fmax(fmax(ext_hi, int_hi), fill_lo); /* a ≥ deep: no wall, all fill (see below) */
     /* Eight cells at a time in vector lanes (the runtime does not vectorize a loop inside a work-item): lane j
      * sums the cells x ≡ j mod 8 of the row, outside cells add 0, then the lanes are added in order and the last
      * nx mod 8 cells one by one. Only the order of the additions differs from a running sum. */
@@ -861,6 +862,19 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
         if (!as_ulong(cb)) continue; /* all outside: every term is 0 */
         int8 c = convert_int8(cb), in = c != 0, f = (c & FILL_MASK) >> FILL_SHIFT;
         float8 d = vload8(0, dr + x) - shift, a = d - hc, b = d + hc;
+        if (!any8(~(in & (a >= deep)))) {
+            /* deep block: both wall bands end below a (hi ≤ lo: 0) and the fill band starts below it (lo = a, hi = b) */
+            float8 o = (b - a) * inv;
+            v0 += 1.0f;
+            g0 += select(z, o, f == 0);
+            g1 += select(z, o, f == 1);
+            g2 += select(z, o, f == 2);
+            g3 += select(z, o, f == 3);
+            g4 += select(z, o, f == 4);
+            g5 += select(z, o, f == 5);
+            g6 += select(z, o, f >= 6);
+            continue;
+        }
         float8 lo = fmax(a, p.ext_lo), hi = fmin(b, ext_hi);
         float8 o1 = select(z, (hi - lo) * inv, in & (hi > lo));
         lo = fmax(a, ext_hi), hi = fmin(b, int_hi);
