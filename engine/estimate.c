@@ -460,7 +460,12 @@ static pf_err margin(drive *d, size_t l, unsigned tid)
     uint8_t *stop = d->seeds + 2 * (size_t)tid * d->stride, *sbot = stop + d->stride;
     int ht = 0, hb = 0;
     pf_err err;
-    if ((err = be->margin_seeds(be->ctx, d->g, d->cp, l, d->nl, win, stop, sbot, &ht, &hb))) return err;
+    /* No seeds without calling the stage (which would write two masks nobody reads): on layer 0, and when
+     * the layers above and below share this layer's field (equal masks), since a seed needs d ≥ fill_lo > 0
+     * here and d ≤ 0 there. */
+    int none = l == 0 || (win[4] == win[3] && win[2] == win[3] && d->cp->fill_lo > 0.0f);
+    if (!none && (err = be->margin_seeds(be->ctx, d->g, d->cp, l, d->nl, win, stop, sbot, &ht, &hb)))
+        return err;
     if (ht && (err = be->edt(be->ctx, stop, d->g, d->cap_margin, d->mtop + s * d->stride))) return err;
     if (hb && (err = be->edt(be->ctx, sbot, d->g, d->cap_margin, d->mbot + s * d->stride))) return err;
     d->ht[s] = (uint8_t)ht;
