@@ -378,11 +378,11 @@ static void team_destroy(team *t)
 /* Work items of the driver's parallel phases; each runs for a list of layers. */
 enum { PH_RASTER, PH_EDT, PH_MARGIN, PH_CLASSIFY, PH_REDUCE };
 
-/* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k's mask lives in
- * ring slot k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch) and its distance field in the
- * field buffer that slot names (dslot): a layer whose mask equals the one below shares that layer's buffer
- * instead of copying it (dref counts the slots naming each of the rd buffers). Its classes live in slot
- * k % rc, and the margin fields of the batch's layers at index l − b0. */
+/* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k has ring slot
+ * k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch), which names its mask buffer (mslot) and
+ * its distance field buffer (dslot): a layer whose mask equals the one below shares that layer's buffers
+ * instead of copying them (mref / dref count the slots naming each of the rd buffers). Its classes live in
+ * slot k % rc, and the margin fields of the batch's layers at index l − b0. */
 typedef struct drive {
     const pf_backend *be;          /* the stages */
     const pf_grid *g;              /* the grid of every layer */
@@ -393,7 +393,9 @@ typedef struct drive {
     const float *segs;             /* every layer's segments */
     const uint32_t *offs, *counts; /* per layer: first segment, segment count */
     size_t rd, rc;                 /* ring sizes: masks and distances, classes */
-    uint8_t *masks;                /* rd masks */
+    uint8_t *masks;                /* rd mask buffers */
+    uint32_t *mslot;               /* per ring slot: its mask buffer, UINT32_MAX before first use */
+    uint32_t *mref;                /* per mask buffer: slots naming it */
     float *dist;                   /* rd distance field buffers */
     uint32_t *dslot;               /* per ring slot: its field buffer, UINT32_MAX before first use */
     uint32_t *dref;                /* per field buffer: slots naming it */
@@ -413,7 +415,7 @@ typedef struct drive {
 
 static uint8_t *mask_of(const drive *d, size_t k)
 {
-    return d->masks + (k % d->rd) * d->stride;
+    return d->masks + (size_t)d->mslot[k % d->rd] * d->stride;
 }
 
 static float *dist_of(const drive *d, size_t k)
@@ -421,20 +423,21 @@ static float *dist_of(const drive *d, size_t k)
     return d->dist + (size_t)d->dslot[k % d->rd] * d->stride;
 }
 
-/* Gives layer k's slot a field buffer: the one of layer k − 1 when their masks are equal (shared), else a
- * buffer no slot names (there is one: rd buffers, and this slot's old one was just let go). */
-static void dist_assign(drive *d, size_t k, int same_as_below)
+/* Gives layer k's ring slot a buffer in slots / ref (dslot / dref or mslot / mref): the one of layer k − 1
+ * when their masks are equal (shared), else a buffer no slot names (there is one: rd buffers, and this
+ * slot's old one was just let go). */
+static void buf_assign(const drive *d, uint32_t *slots, uint32_t *ref, size_t k, int same_as_below)
 {
-    uint32_t *slot = &d->dslot[k % d->rd], b = 0;
-    if (*slot != UINT32_MAX) d->dref[*slot]--;
+    uint32_t *slot = &slots[k % d->rd], b = 0;
+    if (*slot != UINT32_MAX) ref[*slot]--;
     if (same_as_below) {
-        b = d->dslot[(k - 1) % d->rd];
+        b = slots[(k - 1) % d->rd];
     } else {
-        while (d->dref[b])
+        while (ref[b])
             b++;
     }
     *slot = b;
-    d->dref[b]++;
+    ref[b]++;
 }
 
 static uint8_t *cls_of(const drive *d, size_t k)
@@ -800,9 +803,11 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     d.hb = calloc(batch, 1);
     d.dslot = malloc(d.rd * sizeof *d.dslot);
     d.dref = calloc(d.rd, sizeof *d.dref);
-    if (d.dslot)
+    d.mslot = malloc(d.rd * sizeof *d.mslot);
+    d.mref = calloc(d.rd, sizeof *d.mref);
+    if (d.dslot && d.mslot)
         for (size_t s = 0; s < d.rd; s++)
-            d.dslot[s] = UINT32_MAX;
+            d.dslot[s] = d.mslot[s] = UINT32_MAX;
     uint32_t *sid = calloc(nl, sizeof *sid);            /* slice id per layer: equal ids, identical masks */
     uint8_t *same2 = calloc(nl, 1);                     /* classes equal to those of layer l − 2 */
     uint64_t *prints = malloc(2 * nl * sizeof *prints); /* raster_print of layers with printed[l] */
@@ -811,7 +816,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     uint8_t *eq = malloc(batch + 3), *copied = malloc(batch);
     batch_args ba = {0};
     void *bt = NULL; /* the backend's batch state, when it runs batches */
-    if (!arena || !d.ht || !d.hb || !d.dslot || !d.dref || !sid || !same2 || !prints || !printed || !items ||
+    if (!arena || !d.ht || !d.hb || !d.dslot || !d.dref || !d.mslot || !d.mref || !sid || !same2 || !prints || !printed || !items ||
         !eq || !copied || (batched && !batch_args_init(&ba, batch + 3))) {
         err = PF_E_NOMEM;
         goto done;
@@ -842,6 +847,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                 eq[k - ready] = prints[2 * k] == prints[2 * k - 2] && prints[2 * k + 1] == prints[2 * k - 1];
                 misses = eq[k - ready] ? 0 : misses + 1;
             }
+            buf_assign(&d, d.mslot, d.mref, k, eq[k - ready]); /* a fingerprint match shares the mask */
             if (!eq[k - ready]) items[n++] = (uint32_t)k;
         }
         if (bt) {
@@ -854,9 +860,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
         if (err) goto done;
         n = 0;
         for (size_t k = ready; k < need; k++) {
-            if (eq[k - ready])
-                memcpy(mask_of(&d, k), mask_of(&d, k - 1), ncell);
-            else
+            if (!eq[k - ready])
                 eq[k - ready] = reuse && k > 0 && !memcmp(mask_of(&d, k), mask_of(&d, k - 1), ncell);
             if (eq[k - ready]) {
                 sid[k] = k > 1 ? sid[k - 1] : next_id++; /* layer 0 matches no window */
@@ -864,7 +868,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                 sid[k] = next_id++;
                 items[n++] = (uint32_t)k;
             }
-            dist_assign(&d, k, eq[k - ready]);
+            buf_assign(&d, d.dslot, d.dref, k, eq[k - ready]);
         }
         if (bt) {
             for (size_t i = 0; i < n; i++) {
@@ -933,6 +937,8 @@ done:
     free(d.hb);
     free(d.dslot);
     free(d.dref);
+    free(d.mslot);
+    free(d.mref);
     free(sid);
     free(same2);
     free(prints);
