@@ -85,11 +85,16 @@ static int byte_rect(const uint8_t *m, long w, long h, long stride, int zero, lo
             b -= 128;
         while (b - 31 > lim && BR_NONE32(r + b - 31))
             b -= 32;
-        if (b - 31 > lim) /* the last wanted byte of these 32 */
+        if (b - 31 > lim) { /* the last wanted byte of these 32 */
             b -= __builtin_clz(BR_WANTED32(r + b - 31));
-        else
+        } else if (b > lim && b >= 31) { /* the last wanted byte right of lim among the 32 ending at b */
+            int s = (int)(lim - (b - 31)) + 1; /* bytes 0 .. s − 1 of these 32 are at or left of lim */
+            unsigned wm = s >= 32 ? 0u : BR_WANTED32(r + b - 31) >> s << s;
+            b = wm ? b - __builtin_clz(wm) : lim;
+        } else {
             while (b > lim && !r[b] == !zero)
                 b--;
+        }
         if (a < ax) ax = a;
         if (b > bx) bx = b;
         if (ay == h) ay = y;
