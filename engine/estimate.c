@@ -912,7 +912,11 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
             if (rep && ((err = margin(&d, l, 0)) || (err = classify_alone(&d, l)))) goto done;
             if (l) pf_classes_fix_bridges(cls, cls_of(&d, l - 1), ncell);
             same2[l] = l >= 2 && !memcmp(cls, cls_of(&d, l - 2), ncell);
-            items[n++] = (uint32_t)l;
+            /* the classes of layer l − 2 ≥ 1 (reduce treats layer 0 apart), whose fill direction is the same:
+             * its sums, without reduce (equal classes have equal inside bits, so equal masks and hence equal
+             * distance fields) */
+            copied[s] = reuse && l >= 3 && same2[l];
+            if (!copied[s]) items[n++] = (uint32_t)l;
         }
         if (bt) {
             if ((err = classify_flush(&d, bt, &ba, &np, same2))) goto done;
