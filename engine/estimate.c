@@ -381,8 +381,9 @@ enum { PH_RASTER, PH_EDT, PH_MARGIN, PH_CLASSIFY, PH_REDUCE };
 /* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k has ring slot
  * k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch), which names its mask buffer (mslot) and
  * its distance field buffer (dslot): a layer whose mask equals the one below shares that layer's buffers
- * instead of copying them (mref / dref count the slots naming each of the rd buffers). Its classes live in
- * slot k % rc, and the margin fields of the batch's layers at index l − b0. */
+ * instead of copying them (mref / dref count the slots naming each of the rd buffers). Its classes live in the
+ * class buffer that slot k % rc names (cslot; a layer whose classes are copied from layer k − 2 shares its
+ * buffer, cref counting), and the margin fields of the batch's layers at index l − b0. */
 typedef struct drive {
     const pf_backend *be;          /* the stages */
     const pf_grid *g;              /* the grid of every layer */
@@ -399,7 +400,9 @@ typedef struct drive {
     float *dist;                   /* rd distance field buffers */
     uint32_t *dslot;               /* per ring slot: its field buffer, UINT32_MAX before first use */
     uint32_t *dref;                /* per field buffer: slots naming it */
-    uint8_t *cls;                  /* rc class layers */
+    uint8_t *cls;                  /* rc class buffers */
+    uint32_t *cslot;               /* per class ring slot: its class buffer, UINT32_MAX before first use */
+    uint32_t *cref;                /* per class buffer: slots naming it */
     float *mtop, *mbot;            /* batch slots of margin distances */
     uint8_t *ht, *hb;              /* batch flags: the layer has top / bottom seeds */
     uint8_t *seeds;                /* 2 slots of seed masks per thread */
@@ -423,15 +426,15 @@ static float *dist_of(const drive *d, size_t k)
     return d->dist + (size_t)d->dslot[k % d->rd] * d->stride;
 }
 
-/* Gives layer k's ring slot a buffer in slots / ref (dslot / dref or mslot / mref): the one of layer k − 1
- * when their masks are equal (shared), else a buffer no slot names (there is one: rd buffers, and this
- * slot's old one was just let go). */
-static void buf_assign(const drive *d, uint32_t *slots, uint32_t *ref, size_t k, int same_as_below)
+/* Gives layer k's slot of a ring of n slots and n buffers a buffer in slots / ref (dslot / dref, mslot /
+ * mref or cslot / cref): the one of layer k − from when from > 0 (shared), else a buffer no slot names
+ * (there is one: n buffers, and this slot's old one was just let go). */
+static void buf_assign(uint32_t *slots, uint32_t *ref, size_t n, size_t k, size_t from)
 {
-    uint32_t *slot = &slots[k % d->rd], b = 0;
+    uint32_t *slot = &slots[k % n], b = 0;
     if (*slot != UINT32_MAX) ref[*slot]--;
-    if (same_as_below) {
-        b = slots[(k - 1) % d->rd];
+    if (from) {
+        b = slots[(k - from) % n];
     } else {
         while (ref[b])
             b++;
@@ -442,7 +445,7 @@ static void buf_assign(const drive *d, uint32_t *slots, uint32_t *ref, size_t k,
 
 static uint8_t *cls_of(const drive *d, size_t k)
 {
-    return d->cls + (k % d->rc) * d->stride;
+    return d->cls + (size_t)d->cslot[k % d->rc] * d->stride;
 }
 
 static void window(const drive *d, size_t l, const float *win[7])
@@ -805,9 +808,14 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     d.dref = calloc(d.rd, sizeof *d.dref);
     d.mslot = malloc(d.rd * sizeof *d.mslot);
     d.mref = calloc(d.rd, sizeof *d.mref);
+    d.cslot = malloc(d.rc * sizeof *d.cslot);
+    d.cref = calloc(d.rc, sizeof *d.cref);
     if (d.dslot && d.mslot)
         for (size_t s = 0; s < d.rd; s++)
             d.dslot[s] = d.mslot[s] = UINT32_MAX;
+    if (d.cslot)
+        for (size_t s = 0; s < d.rc; s++)
+            d.cslot[s] = UINT32_MAX;
     uint32_t *sid = calloc(nl, sizeof *sid);            /* slice id per layer: equal ids, identical masks */
     uint8_t *same2 = calloc(nl, 1);                     /* classes equal to those of layer l − 2 */
     uint64_t *prints = malloc(2 * nl * sizeof *prints); /* raster_print of layers with printed[l] */
@@ -816,7 +824,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     uint8_t *eq = malloc(batch + 3), *copied = malloc(batch);
     batch_args ba = {0};
     void *bt = NULL; /* the backend's batch state, when it runs batches */
-    if (!arena || !d.ht || !d.hb || !d.dslot || !d.dref || !d.mslot || !d.mref || !sid || !same2 || !prints || !printed || !items ||
+    if (!arena || !d.ht || !d.hb || !d.dslot || !d.dref || !d.mslot || !d.mref || !d.cslot || !d.cref || !sid || !same2 || !prints || !printed || !items ||
         !eq || !copied || (batched && !batch_args_init(&ba, batch + 3))) {
         err = PF_E_NOMEM;
         goto done;
@@ -847,7 +855,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                 eq[k - ready] = prints[2 * k] == prints[2 * k - 2] && prints[2 * k + 1] == prints[2 * k - 1];
                 misses = eq[k - ready] ? 0 : misses + 1;
             }
-            buf_assign(&d, d.mslot, d.mref, k, eq[k - ready]); /* a fingerprint match shares the mask */
+            buf_assign(d.mslot, d.mref, d.rd, k, eq[k - ready]); /* a fingerprint match shares the mask */
             if (!eq[k - ready]) items[n++] = (uint32_t)k;
         }
         if (bt) {
@@ -868,7 +876,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                 sid[k] = next_id++;
                 items[n++] = (uint32_t)k;
             }
-            buf_assign(&d, d.dslot, d.dref, k, eq[k - ready]);
+            buf_assign(d.dslot, d.dref, d.rd, k, eq[k - ready]);
         }
         if (bt) {
             for (size_t i = 0; i < n; i++) {
@@ -881,6 +889,8 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
         }
         if (err) goto done;
         ready = need;
+        for (size_t l = b0; l < b1; l++) /* class buffers of their own; copies share below */
+            buf_assign(d.cslot, d.cref, d.rc, l, 0);
         n = 0;
         for (size_t l = b0; l < b1; l++)
             if (!window_repeats(sid, nl, l)) items[n++] = (uint32_t)l;
@@ -897,7 +907,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
             if (rep && bt && (err = classify_flush(&d, bt, &ba, &np, same2))) goto done; /* same2[l − 1] */
             copied[s] = rep && same2[l - 1];
             if (copied[s]) {
-                memcpy(cls, cls_of(&d, l - 2), ncell);
+                buf_assign(d.cslot, d.cref, d.rc, l, 2);
                 same2[l] = 1;
                 continue;
             }
@@ -943,6 +953,8 @@ done:
     free(d.dref);
     free(d.mslot);
     free(d.mref);
+    free(d.cslot);
+    free(d.cref);
     free(sid);
     free(same2);
     free(prints);
