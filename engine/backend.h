@@ -323,7 +323,10 @@ typedef struct pf_backend {
      * margin_seeds, then edt of the seeds (cap pf_edt_cap_margin) into mtop[i] / mbot[i] when there are any
      * (ht[i] / hb[i] = 1; else 0 and the field is not written). classify_batch: the layers in the given order
      * (below[i] may be out[i − 1]; NULL on layer 0; mt[i] / mb[i] NULL when the layer has no such seeds).
-     * reduce_batch: parity layers[i] & 1, into *out[i]. */
+     * reduce_batch: parity layers[i] & 1, into *out[i]. edt_batch may return before its fields are written
+     * (the driver does not read fields on the host): the backend's next batch call, or batch_close, waits for
+     * them, and until then the host leaves the memory alone; every other call returns with the host owning
+     * the memory. */
     pf_err (*batch_open)(void *ctx, void *mem, size_t len, void **batch);
     void (*batch_close)(void *ctx, void *batch);
     pf_err (*raster_batch)(void *ctx, void *batch, const pf_grid *g, const float *segs, const uint32_t *offs,

@@ -58,12 +58,14 @@ enum {
     K_CLASSIFY_B,
     K_AREAS_B,
     K_REDUCE_ROWS_B,
+    K_CLASSIFY_FIX_B,
     K_N
 };
-static const char *kernel_names[K_N] = {
-    "slice_count",   "slice_emit", "slice_holes",    "raster_rows",  "edt_columns",    "edt_rows",
-    "margin_seeds",  "classify",   "reduce",         "reduce_areas", "raster_segs_b",  "raster_scan_b",
-    "edt_columns_b", "edt_rows_b", "margin_seeds_b", "classify_b",   "reduce_areas_b", "reduce_rows_b"};
+static const char *kernel_names[K_N] = {"slice_count",    "slice_emit",    "slice_holes",    "raster_rows",
+                                        "edt_columns",    "edt_rows",      "margin_seeds",   "classify",
+                                        "reduce",         "reduce_areas",  "raster_segs_b",  "raster_scan_b",
+                                        "edt_columns_b",  "edt_rows_b",    "margin_seeds_b", "classify_b",
+                                        "reduce_areas_b", "reduce_rows_b", "classify_fix_b"};
 
 #define ACC_N (2 * PF_RUN_N * PF_HIST_BINS) /* reduce counters, see kernels/estimate.cl */
 
@@ -75,6 +77,7 @@ typedef struct cl_ctx {
     int unified; /* the device works in host memory (CL_DEVICE_HOST_UNIFIED_MEMORY): batch stages in place */
     cl_ulong max_alloc;     /* CL_DEVICE_MAX_MEM_ALLOC_SIZE: larger driver memory gets the per-layer stages */
     struct cl_batch *spare; /* a closed batch's scratch kept for the next estimate (warm pages), or NULL */
+    cl_event gate;          /* the user event holding back the current call's commands (see lock), or NULL */
 } cl_ctx;
 
 /* Kernel parameters: pf_classify_params field by field plus the cell size (the kernel's `params`). */
@@ -107,6 +110,36 @@ static cl_params kparams(const pf_classify_params *p, const pf_grid *g)
                        (cl_int)ceilf(r / g->cell * 0.70710678f),
                        g->nx,
                        g->ny};
+}
+
+/* PoCL's CPU device wakes one of its worker threads for every command that becomes ready, and on this VM a
+ * wake-up and the switches around it cost 10–25 µs, more than most commands of a small part take to run. So a
+ * call holds its commands back behind a user event until it has enqueued them all (lock), and lets them go
+ * at its first blocking command (go): the device then runs them back to back after one wake-up. Every
+ * blocking command must be preceded by go(), or it would wait for itself. */
+static void go(cl_ctx *c)
+{
+    if (!c->gate) return;
+    clSetUserEventStatus(c->gate, CL_COMPLETE);
+    clReleaseEvent(c->gate);
+    c->gate = NULL;
+}
+
+/* Takes the queue and opens a gate for the call's commands (without one, when that fails, they just run at
+ * once). */
+static void lock(cl_ctx *c)
+{
+    pf_cl_lock(c->cl);
+    cl_int st;
+    c->gate = clCreateUserEvent(pf_cl_context(c->cl), &st);
+    if (c->gate && clEnqueueMarkerWithWaitList(pf_cl_queue(c->cl), 1, &c->gate, NULL) != CL_SUCCESS) go(c);
+}
+
+/* Lets the call's commands go (an error path may leave them held) and gives the queue back. */
+static void unlock(cl_ctx *c)
+{
+    go(c);
+    pf_cl_unlock(c->cl);
 }
 
 /* *m grown to at least n bytes (contents undefined after growth), or NULL. Caller holds the queue lock. */
@@ -157,6 +190,7 @@ static cl_int put(cl_ctx *c, cl_mem m, const void *p, size_t n)
 
 static cl_int get(cl_ctx *c, cl_mem m, void *p, size_t n)
 {
+    go(c);
     return n ? clEnqueueReadBuffer(pf_cl_queue(c->cl), m, CL_TRUE, 0, n, p, 0, NULL, NULL) : CL_SUCCESS;
 }
 
@@ -189,7 +223,7 @@ static pf_err cl_slice_count(void *ctx, const float *verts, const uint32_t *tris
 {
     cl_ctx *c = ctx;
     pf_err err = PF_E_DEVICE;
-    pf_cl_lock(c->cl);
+    lock(c);
     cl_mem cnt;
     cl_uint nt = (cl_uint)ntris, nl = (cl_uint)nlayers;
     if (ntris > UINT32_MAX / 3 || nlayers > UINT32_MAX) goto done;
@@ -206,7 +240,7 @@ static pf_err cl_slice_count(void *ctx, const float *verts, const uint32_t *tris
     CK(get(c, cnt, counts, nlayers * sizeof *counts));
     err = PF_E_OK;
 done:
-    pf_cl_unlock(c->cl);
+    unlock(c);
     return err;
 }
 
@@ -216,7 +250,7 @@ static pf_err cl_slice_emit(void *ctx, const float *verts, const uint32_t *tris,
 {
     cl_ctx *c = ctx;
     pf_err err = PF_E_DEVICE;
-    pf_cl_lock(c->cl);
+    lock(c);
     cl_mem fill, offs, sg, ky;
     cl_uint nt = (cl_uint)ntris, nl = (cl_uint)nlayers;
     size_t nseg = offsets[nlayers];
@@ -247,15 +281,16 @@ static pf_err cl_slice_emit(void *ctx, const float *verts, const uint32_t *tris,
      * the rest of the device buffer holds another range's segments, or nothing */
     size_t first = offsets[0];
     if (nseg > first)
-        CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), sg, CL_TRUE, first * PF_SEG_FLOATS * sizeof *segs,
+        CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), sg, CL_FALSE, first * PF_SEG_FLOATS * sizeof *segs,
                                (nseg - first) * PF_SEG_FLOATS * sizeof *segs, segs + first * PF_SEG_FLOATS, 0,
                                NULL, NULL));
+    go(c);
     if (nseg > first)
         CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), ky, CL_TRUE, first * 2 * sizeof *keys,
                                (nseg - first) * 2 * sizeof *keys, keys + first * 2, 0, NULL, NULL));
     err = PF_E_OK;
 done:
-    pf_cl_unlock(c->cl);
+    unlock(c);
     return err;
 }
 
@@ -289,13 +324,13 @@ static pf_err cl_raster(void *ctx, const float *segs, size_t nsegs, const pf_gri
 {
     cl_ctx *c = ctx;
     pf_err err = PF_E_DEVICE;
-    pf_cl_lock(c->cl);
+    lock(c);
     if (nsegs > UINT32_MAX) goto done;
     CK(raster_dev(c, segs, nsegs, g));
     CK(get(c, c->buf[B_MASK], mask, (size_t)g->nx * g->ny));
     err = PF_E_OK;
 done:
-    pf_cl_unlock(c->cl);
+    unlock(c);
     return err;
 }
 
@@ -311,7 +346,7 @@ static pf_err cl_edt(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t 
 {
     cl_ctx *c = ctx;
     pf_err err = PF_E_DEVICE;
-    pf_cl_lock(c->cl);
+    lock(c);
     size_t n = (size_t)g->nx * g->ny;
     cl_mem mk, d, v, f;
     cl_uint nx = g->nx, ny = g->ny;
@@ -338,7 +373,7 @@ static pf_err cl_edt(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t 
     CK(get(c, d, dist, n * sizeof(float)));
     err = PF_E_OK;
 done:
-    pf_cl_unlock(c->cl);
+    unlock(c);
     return err;
 }
 
@@ -368,7 +403,7 @@ static pf_err cl_margin_seeds(void *ctx, const pf_grid *g, const pf_classify_par
     (void)nlayers;
     cl_ctx *c = ctx;
     pf_err err = PF_E_DEVICE;
-    pf_cl_lock(c->cl);
+    lock(c);
     size_t n = (size_t)g->nx * g->ny;
     cl_mem t, b, fl;
     cl_int flags[2];
@@ -396,7 +431,7 @@ static pf_err cl_margin_seeds(void *ctx, const pf_grid *g, const pf_classify_par
     *has_bot = flags[1] != 0;
     err = PF_E_OK;
 done:
-    pf_cl_unlock(c->cl);
+    unlock(c);
     return err;
 }
 
@@ -407,7 +442,7 @@ static pf_err cl_classify(void *ctx, const pf_grid *g, const pf_classify_params 
     (void)nlayers;
     cl_ctx *c = ctx;
     pf_err err = PF_E_DEVICE;
-    pf_cl_lock(c->cl);
+    lock(c);
     size_t n = (size_t)g->nx * g->ny;
     cl_mem mt, mb, bl, o;
     int present = put_window(c, dist, n, 0x7f);
@@ -436,7 +471,7 @@ static pf_err cl_classify(void *ctx, const pf_grid *g, const pf_classify_params 
     CK(get(c, o, out, n));
     err = PF_E_OK;
 done:
-    pf_cl_unlock(c->cl);
+    unlock(c);
     return err;
 }
 
@@ -470,7 +505,7 @@ static pf_err cl_reduce(void *ctx, const pf_grid *g, const pf_classify_params *p
 {
     cl_ctx *c = ctx;
     pf_err err = PF_E_DEVICE;
-    pf_cl_lock(c->cl);
+    lock(c);
     size_t n = (size_t)g->nx * g->ny;
     cl_uint acc[ACC_N];
     float *sums = malloc((size_t)g->ny * 10 * sizeof *sums);
@@ -516,7 +551,7 @@ static pf_err cl_reduce(void *ctx, const pf_grid *g, const pf_classify_params *p
     err = PF_E_OK;
 done:
     free(sums);
-    pf_cl_unlock(c->cl);
+    unlock(c);
     return err;
 }
 
@@ -553,26 +588,31 @@ enum {
 };
 
 typedef struct cl_batch {
-    cl_mem mem;                /* the driver's memory, CL_MEM_USE_HOST_PTR */
-    unsigned char *base;       /* its host address */
-    size_t len;                /* its size, bytes */
-    int mapped;                /* 1 while the host owns mem (mapped for reading and writing) */
-    cl_mem buf[X_N];           /* device scratch: tables, segments, raster deltas, EDT envelopes, ... */
-    size_t size[X_N];          /* their sizes, bytes */
-    cl_ulong *tab, *tab2;      /* host copies of the tables (kept until the call's final map) */
-    size_t ntab, ntab2;        /* their capacities, entries */
-    cl_uint *segl;             /* host copy of the segments' batch layers (raster) */
-    size_t nsegl;              /* its capacity, entries */
-    int failed;                /* a call failed: the scratch may break the invariants below, do not keep it */
+    cl_mem mem;           /* the driver's memory, CL_MEM_USE_HOST_PTR */
+    unsigned char *base;  /* its host address */
+    size_t len;           /* its size, bytes */
+    int mapped;           /* 1 while the host owns mem (mapped for reading and writing) */
+    cl_mem buf[X_N];      /* device scratch: tables, segments, raster deltas, EDT envelopes, ... */
+    size_t size[X_N];     /* their sizes, bytes */
+    cl_ulong *tab, *tab2; /* host copies of the tables (kept until the call's final map) */
+    size_t ntab, ntab2;   /* their capacities, entries */
+    cl_ulong *etab;       /* edt_batch's table: its own, as the call returns before the device reads it */
+    size_t netab;         /* its capacity, entries */
+    cl_uint *segl;        /* host copy of the segments' batch layers (raster) */
+    size_t nsegl;         /* its capacity, entries */
+    int failed;           /* a call failed: the scratch may break the invariants below, do not keep it */
     cl_event ev[BATCH_EVENTS]; /* the current call's kernels, checked when the host takes the memory back */
     int nev;                   /* their count */
 } cl_batch;
 
 #define NONE_OFF ((cl_ulong)-1)
-/* Work per item of the batch kernels, as kernels/estimate.cl defines them: BLK columns or cells, SBLK cells.
- */
+/* Largest cap the row pass takes windowed, without scratch (kernels/estimate.cl's EDT_WINDOW_MAX). */
+#define EDT_WINDOW_MAX 24
+/* Work per item of the batch kernels, as kernels/estimate.cl defines them: BLK columns or cells, SBLK cells
+ * (margin seeds), CBLK cells (classify and its bridge fix). */
 #define KBLK 64
 #define KSBLK 256
+#define KCBLK 256
 
 /* Byte offset of p in the batch memory. The batch stages only get pointers into it (engine/backend.h). */
 static cl_ulong off_of(const cl_batch *b, const void *p)
@@ -648,6 +688,7 @@ static cl_int to_device(cl_ctx *c, cl_batch *b)
 static cl_int to_host(cl_ctx *c, cl_batch *b)
 {
     cl_int st = CL_SUCCESS;
+    go(c);
     if (!b->mapped) {
         void *p = clEnqueueMapBuffer(pf_cl_queue(c->cl), b->mem, CL_TRUE, CL_MAP_READ | CL_MAP_WRITE, 0,
                                      b->len, 0, NULL, NULL, &st);
@@ -659,6 +700,18 @@ static cl_int to_host(cl_ctx *c, cl_batch *b)
     /* the map waits for the commands before it; finishing the queue makes that explicit for the reads too */
     if ((st = clFinish(pf_cl_queue(c->cl))) != CL_SUCCESS) return st;
     return events_check(b);
+}
+
+/* Gives the memory back to the host, for a call that enqueues nothing: edt_batch leaves its kernels running,
+ * and every other call returns with the host owning the memory (engine/backend.h). */
+static pf_err host_owns(cl_ctx *c, cl_batch *b)
+{
+    if (b->mapped) return PF_E_OK;
+    lock(c);
+    cl_int st = to_host(c, b);
+    if (st != CL_SUCCESS) b->failed = 1;
+    unlock(c);
+    return st == CL_SUCCESS ? PF_E_OK : PF_E_DEVICE;
 }
 
 static cl_int put_table(cl_ctx *c, cl_mem m, const cl_ulong *t, size_t n)
@@ -673,6 +726,7 @@ static void batch_free(cl_batch *b)
         if (b->buf[k]) clReleaseMemObject(b->buf[k]);
     free(b->tab);
     free(b->tab2);
+    free(b->etab);
     free(b->segl);
     free(b);
 }
@@ -684,12 +738,23 @@ static void cl_batch_close(void *ctx, void *batch)
     cl_ctx *c = ctx;
     cl_batch *b = batch;
     if (!b) return;
-    pf_cl_lock(c->cl);
-    if (b->mem) {
-        if (to_device(c, b) != CL_SUCCESS || clFinish(pf_cl_queue(c->cl)) != CL_SUCCESS) b->failed = 1;
-        if (events_check(b) != CL_SUCCESS) b->failed = 1; /* a call that failed half-way left some */
+    if (b->mem && b->mapped && !b->nev && !b->failed) {
+        /* the last call waited for everything it enqueued and the host owns the memory: nothing is queued
+         * that uses it, so it is released as it is (an unmap and a wait less per estimate) */
+        pf_cl_lock(c->cl);
         clReleaseMemObject(b->mem);
         b->mem = NULL;
+    } else {
+        lock(c);
+        if (b->mem) {
+            if (to_device(c, b) != CL_SUCCESS) b->failed = 1;
+            go(c);
+            if (clFinish(pf_cl_queue(c->cl)) != CL_SUCCESS) b->failed = 1;
+            if (events_check(b) != CL_SUCCESS) b->failed = 1; /* a call that failed half-way left some */
+            clReleaseMemObject(b->mem);
+            b->mem = NULL;
+        }
+        go(c);
     }
     b->base = NULL;
     b->len = 0;
@@ -706,11 +771,11 @@ static pf_err cl_batch_open(void *ctx, void *mem, size_t len, void **out)
 {
     cl_ctx *c = ctx;
     if (!c->unified || !mem || !len || len > c->max_alloc) return PF_E_UNSUPPORTED;
-    pf_cl_lock(c->cl);
+    lock(c);
     cl_batch *b = c->spare;
     c->spare = NULL;
     if (!b && !(b = calloc(1, sizeof *b))) {
-        pf_cl_unlock(c->cl);
+        unlock(c);
         return PF_E_NOMEM;
     }
     pf_err err = PF_E_DEVICE;
@@ -719,7 +784,7 @@ static pf_err cl_batch_open(void *ctx, void *mem, size_t len, void **out)
     b->len = len;
     b->mem = clCreateBuffer(pf_cl_context(c->cl), CL_MEM_READ_WRITE | CL_MEM_USE_HOST_PTR, len, mem, &st);
     if (b->mem && to_host(c, b) == CL_SUCCESS) err = PF_E_OK;
-    pf_cl_unlock(c->cl);
+    unlock(c);
     if (err) {
         b->failed = 1;
         cl_batch_close(c, b);
@@ -740,7 +805,7 @@ static pf_err cl_raster_batch(void *ctx, void *batch, const pf_grid *g, const fl
 {
     cl_ctx *c = ctx;
     cl_batch *b = batch;
-    if (!n) return PF_E_OK;
+    if (!n) return host_owns(c, b);
     pf_err err = PF_E_DEVICE;
     size_t ncell = (size_t)g->nx * g->ny, lo = SIZE_MAX, hi = 0;
     for (size_t i = 0; i < n; i++) {
@@ -770,7 +835,7 @@ static pf_err cl_raster_batch(void *ctx, void *batch, const pf_grid *g, const fl
     cl_float x0 = g->x0, y0 = g->y0, inv = 1.0f / g->cell;
     cl_mem tb, sg, sl, dl, rw, old_dl = b->buf[X_DELTA], old_rw = b->buf[X_ROWS];
     size_t old_size = b->size[X_DELTA], old_rsize = b->size[X_ROWS];
-    pf_cl_lock(c->cl);
+    lock(c);
     BNEED(tb, X_TAB, n * sizeof *t);
     BNEED(sg, X_SEGS, (hi - lo) * PF_SEG_FLOATS * sizeof *segs);
     BNEED(sl, X_SEGL, (hi - lo) * sizeof *b->segl);
@@ -807,27 +872,33 @@ static pf_err cl_raster_batch(void *ctx, void *batch, const pf_grid *g, const fl
     err = PF_E_OK;
 done:
     if (err) b->failed = 1;
-    pf_cl_unlock(c->cl);
+    unlock(c);
     return err;
 }
 
 /* EDT of n masks (src: the batch memory or the seed buffer; t: n pairs of source and field offsets, already
  * in tb on the queue). Caller holds the lock and has given the memory to the device. */
 static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, uint32_t cap, cl_mem src, cl_mem tb,
-                          size_t n)
+                          size_t n, cl_mem need)
 {
     cl_uint nl = (cl_uint)n, nx = g->nx, ny = g->ny;
     cl_float cell = g->cell, lim = edt_lim(cap);
     size_t ncell = (size_t)g->nx * g->ny;
-    cl_mem v = grow(c, &b->buf[X_V], &b->size[X_V], n * ncell * sizeof(cl_int)),
-           f = grow(c, &b->buf[X_F], &b->size[X_F], n * ncell * sizeof(cl_int));
+    /* envelope scratch for the exact row pass only: the capped one (kernels/estimate.cl) needs none */
+    int exact = !cap || cap > EDT_WINDOW_MAX;
+    cl_mem v = exact ? grow(c, &b->buf[X_V], &b->size[X_V], n * ncell * sizeof(cl_int)) : b->mem,
+           f = exact ? grow(c, &b->buf[X_F], &b->size[X_F], n * ncell * sizeof(cl_int)) : b->mem;
     cl_kernel kc = c->k[K_EDTC_B], kr = c->k[K_EDTR_B];
+    cl_mem nd =
+        need ? need : b->mem; /* any buffer when unused: PoCL's NULL buffer arguments are unreliable */
+    cl_uint use = need != NULL;
     cl_int st;
     if (!v || !f) return CL_MEM_OBJECT_ALLOCATION_FAILURE;
     if ((st = clSetKernelArg(kc, 0, sizeof src, &src)) || (st = clSetKernelArg(kc, 1, sizeof tb, &tb)) ||
         (st = clSetKernelArg(kc, 2, sizeof nl, &nl)) || (st = clSetKernelArg(kc, 3, sizeof nx, &nx)) ||
         (st = clSetKernelArg(kc, 4, sizeof ny, &ny)) ||
         (st = clSetKernelArg(kc, 5, sizeof b->mem, &b->mem)) ||
+        (st = clSetKernelArg(kc, 6, sizeof nd, &nd)) || (st = clSetKernelArg(kc, 7, sizeof use, &use)) ||
         (st = run_b(c, b, K_EDTC_B, n * ((nx + KBLK - 1) / KBLK))))
         return st;
     if ((st = clSetKernelArg(kr, 0, sizeof src, &src)) || (st = clSetKernelArg(kr, 1, sizeof tb, &tb)) ||
@@ -835,7 +906,8 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, uint32_t cap
         (st = clSetKernelArg(kr, 4, sizeof ny, &ny)) || (st = clSetKernelArg(kr, 5, sizeof cell, &cell)) ||
         (st = clSetKernelArg(kr, 6, sizeof lim, &lim)) ||
         (st = clSetKernelArg(kr, 7, sizeof b->mem, &b->mem)) || (st = clSetKernelArg(kr, 8, sizeof v, &v)) ||
-        (st = clSetKernelArg(kr, 9, sizeof f, &f)))
+        (st = clSetKernelArg(kr, 9, sizeof f, &f)) || (st = clSetKernelArg(kr, 10, sizeof nd, &nd)) ||
+        (st = clSetKernelArg(kr, 11, sizeof use, &use)))
         return st;
     return run_b(c, b, K_EDTR_B, n * ny);
 }
@@ -848,7 +920,8 @@ static pf_err cl_edt_batch(void *ctx, void *batch, const pf_grid *g, uint32_t ca
     if (!n) return PF_E_OK;
     pf_err err = PF_E_DEVICE;
     size_t ncell = (size_t)g->nx * g->ny;
-    cl_ulong *t = table(&b->tab, &b->ntab, 2 * n);
+    if (!b->mapped && (err = host_owns(c, b))) return err; /* an earlier edt_batch may still read etab */
+    cl_ulong *t = table(&b->etab, &b->netab, 2 * n);
     if (!t) return PF_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
         if (!in_mem(b, masks[i], ncell) || !in_mem(b, dists[i], ncell * sizeof(float))) return PF_E_INVAL;
@@ -856,16 +929,15 @@ static pf_err cl_edt_batch(void *ctx, void *batch, const pf_grid *g, uint32_t ca
         t[2 * i + 1] = off_of(b, dists[i]);
     }
     cl_mem tb;
-    pf_cl_lock(c->cl);
+    lock(c);
     BNEED(tb, X_TAB, 2 * n * sizeof *t);
     CK(to_device(c, b));
     CK(put_table(c, tb, t, 2 * n));
-    CK(edt_enqueue(c, b, g, cap, b->mem, tb, n));
-    CK(to_host(c, b));
-    err = PF_E_OK;
+    CK(edt_enqueue(c, b, g, cap, b->mem, tb, n, NULL));
+    err = PF_E_OK; /* the fields are left to the device: the next call waits for them (engine/backend.h) */
 done:
     if (err) b->failed = 1;
-    pf_cl_unlock(c->cl);
+    unlock(c);
     return err;
 }
 
@@ -887,7 +959,7 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
     (void)nlayers;
     cl_ctx *c = ctx;
     cl_batch *b = batch;
-    if (!n) return PF_E_OK;
+    if (!n) return host_owns(c, b);
     pf_err err = PF_E_DEVICE;
     size_t ncell = (size_t)g->nx * g->ny;
     cl_ulong *t = table(&b->tab, &b->ntab, 6 * n), *t2 = table(&b->tab2, &b->ntab2, 4 * n);
@@ -909,11 +981,15 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
         t[6 * i + 3] = layers[i];
         t[6 * i + 4] = 2 * i * ncell;
         t[6 * i + 5] = (2 * i + 1) * ncell;
+        t2[4 * i] = t[6 * i + 4];
+        t2[4 * i + 1] = off_of(b, mtop[i]);
+        t2[4 * i + 2] = t[6 * i + 5];
+        t2[4 * i + 3] = off_of(b, mbot[i]);
     }
     cl_uint nl = (cl_uint)n, nn = (cl_uint)ncell;
     cl_float fill_lo = p->fill_lo;
     cl_mem tb, tb2, sd, fl;
-    pf_cl_lock(c->cl);
+    lock(c);
     BNEED(tb, X_TAB, 6 * n * sizeof *t);
     BNEED(sd, X_SEEDS, 2 * n * ncell);
     BNEED(fl, X_FLAGS, 2 * n * sizeof *flags);
@@ -928,18 +1004,13 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
     ARG(K_SEEDS_B, 5, sd);
     ARG(K_SEEDS_B, 6, fl);
     CK(run_b(c, b, K_SEEDS_B, n * ((ncell + KSBLK - 1) / KSBLK)));
-    CK(get(c, fl, flags, 2 * n * sizeof *flags)); /* blocking: which seed masks need a distance field */
-    size_t ne = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (flags[2 * i]) t2[2 * ne] = t[6 * i + 4], t2[2 * ne + 1] = off_of(b, mtop[i]), ne++;
-        if (flags[2 * i + 1]) t2[2 * ne] = t[6 * i + 5], t2[2 * ne + 1] = off_of(b, mbot[i]), ne++;
-    }
-    if (ne) {
-        BNEED(tb2, X_TAB2, 2 * ne * sizeof *t2);
-        CK(put_table(c, tb2, t2, 2 * ne));
-        CK(edt_enqueue(c, b, g, pf_edt_cap_margin(p, g->cell), sd, tb2, ne));
-    }
-    CK(to_host(c, b));
+    /* the distance fields of all 2n seed masks, each skipped on the device when its flag says no seed: no
+     * round trip for the flags in between */
+    BNEED(tb2, X_TAB2, 4 * n * sizeof *t2);
+    CK(put_table(c, tb2, t2, 4 * n));
+    CK(edt_enqueue(c, b, g, pf_edt_cap_margin(p, g->cell), sd, tb2, 2 * n, fl));
+    CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), fl, CL_FALSE, 0, 2 * n * sizeof *flags, flags, 0, NULL, NULL));
+    CK(to_host(c, b));               /* waits for the read too (in-order queue) */
     for (size_t i = 0; i < n; i++) { /* out-params on success only */
         ht[i] = flags[2 * i] != 0;
         hb[i] = flags[2 * i + 1] != 0;
@@ -947,7 +1018,7 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
     err = PF_E_OK;
 done:
     if (err) b->failed = 1;
-    pf_cl_unlock(c->cl);
+    unlock(c);
     free(flags);
     return err;
 }
@@ -960,7 +1031,7 @@ static pf_err cl_classify_batch(void *ctx, void *batch, const pf_grid *g, const 
     (void)nlayers;
     cl_ctx *c = ctx;
     cl_batch *b = batch;
-    if (!n) return PF_E_OK;
+    if (!n) return host_owns(c, b);
     pf_err err = PF_E_DEVICE;
     size_t ncell = (size_t)g->nx * g->ny;
     cl_ulong *t = table(&b->tab, &b->ntab, 13 * n);
@@ -981,7 +1052,7 @@ static pf_err cl_classify_batch(void *ctx, void *batch, const pf_grid *g, const 
     cl_uint nl = (cl_uint)n, nn = (cl_uint)ncell;
     cl_params cp = kparams(p, g);
     cl_mem tb;
-    pf_cl_lock(c->cl);
+    lock(c);
     BNEED(tb, X_TAB, 13 * n * sizeof *t);
     CK(to_device(c, b));
     CK(put_table(c, tb, t, 13 * n));
@@ -990,12 +1061,17 @@ static pf_err cl_classify_batch(void *ctx, void *batch, const pf_grid *g, const 
     ARG(K_CLASSIFY_B, 2, nl);
     ARG(K_CLASSIFY_B, 3, nn);
     ARG(K_CLASSIFY_B, 4, cp);
-    CK(run_b(c, b, K_CLASSIFY_B, (ncell + KBLK - 1) / KBLK));
+    CK(run_b(c, b, K_CLASSIFY_B, n * ((ncell + KCBLK - 1) / KCBLK)));
+    ARG(K_CLASSIFY_FIX_B, 0, b->mem);
+    ARG(K_CLASSIFY_FIX_B, 1, tb);
+    ARG(K_CLASSIFY_FIX_B, 2, nl);
+    ARG(K_CLASSIFY_FIX_B, 3, nn);
+    CK(run_b(c, b, K_CLASSIFY_FIX_B, (ncell + KCBLK - 1) / KCBLK));
     CK(to_host(c, b));
     err = PF_E_OK;
 done:
     if (err) b->failed = 1;
-    pf_cl_unlock(c->cl);
+    unlock(c);
     return err;
 }
 
@@ -1005,7 +1081,7 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
 {
     cl_ctx *c = ctx;
     cl_batch *b = batch;
-    if (!n) return PF_E_OK;
+    if (!n) return host_owns(c, b);
     pf_err err = PF_E_DEVICE;
     size_t ncell = (size_t)g->nx * g->ny, nsum = (size_t)g->ny * 10;
     cl_ulong *t = table(&b->tab, &b->ntab, 4 * n);
@@ -1031,7 +1107,7 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     for (int k = 0; k <= PF_HIST_BINS; k++)
         edge[k] = pf_hist_edge(k);
     cl_mem tb, ab, eb, sb;
-    pf_cl_lock(c->cl);
+    lock(c);
     BNEED(tb, X_TAB, 4 * n * sizeof *t);
     BNEED(ab, X_ACC, n * ACC_N * sizeof *acc);
     BNEED(eb, X_EDGE, sizeof edge);
@@ -1073,7 +1149,7 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     err = PF_E_OK;
 done:
     if (err) b->failed = 1;
-    pf_cl_unlock(c->cl);
+    unlock(c);
 out:
     free(acc);
     free(sums);

@@ -241,6 +241,11 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
  * except on the 15-layer plate, for 4× the memory). */
 #define BATCH_CELLS 1048576
 #define BATCH_MAX 64
+/* A backend with batch stages waits for its device a few times per batch (PoCL's CPU device: a wake-up and a
+ * sleep of its worker threads, up to 100 µs each on a busy machine), so its batches are larger: about 3 per
+ * estimate instead of 9 on the test meshes (4 M cells: 56 MB of per-cell memory). */
+#define BATCH_CELLS_DEVICE (4 * BATCH_CELLS)
+#define BATCH_MAX_DEVICE 512
 /* Busy-wait rounds before a worker sleeps on the condition variable or the caller yields: batches follow
  * each other within microseconds, faster than a sleeping thread wakes up. */
 #define SPIN_ROUNDS 20000
@@ -250,6 +255,8 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
  * spin, and a late helper leaves the caller most of the work, so they start their own worker (plate150, 543 k
  * cells: 12 → 13–16 ms on the helper). */
 #define PAIR_CELLS 100000
+/* Segments under which a backend with batch stages runs the contour pass on the caller alone (see there). */
+#define CONTOUR_ALONE_SEGS 262144
 
 typedef void (*team_fn)(void *arg, unsigned tid);
 
@@ -591,11 +598,13 @@ static void slice_work(void *arg, unsigned tid)
 }
 
 /* Runs slice_count (emit = 0: ranges of equal layer counts) or slice_emit (ranges of about equal segment
- * counts) over all nl layers on the team. Errors: the backend's. */
+ * counts) over all nl layers on the team, or in one call on the caller's thread for a backend with batch
+ * stages (its device serialises the calls anyway, and each costs a wait). Errors: the backend's. */
 static pf_err slice_on(team *t, slice_job *j, size_t nl, int emit)
 {
+    int alone = j->be->batch_open != NULL;
     j->emit = emit;
-    j->nranges = t->n;
+    j->nranges = alone ? 1 : t->n;
     j->bounds[0] = 0;
     size_t total = emit ? j->offs[nl] : nl, l = 0;
     for (size_t r = 1; r < j->nranges; r++) {
@@ -610,7 +619,10 @@ static pf_err slice_on(team *t, slice_job *j, size_t nl, int emit)
     j->bounds[j->nranges] = nl;
     atomic_store(&j->next, 0);
     atomic_store(&j->err, 0);
-    team_run(t, slice_work, j);
+    if (alone)
+        slice_work(j, 0);
+    else
+        team_run(t, slice_work, j);
     return (pf_err)atomic_load(&j->err);
 }
 
@@ -735,9 +747,10 @@ static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint
  * mask comparisons and ids, distance fields of the new masks (parallel), margin fields of the layers that
  * cannot be copies (parallel), classify in layer order (it reads the layer below), then reduce (parallel).
  * A backend with batch stages (engine/backend.h) gets each phase of a batch in one call on the calling thread
- * instead, and batches of about BATCH_CELLS whatever the thread count; the decisions are the same: classify
- * calls gather consecutive layers and end before a layer whose copy decision needs the classes of the layers
- * before it (same2), so those are known exactly as in the per-layer loop. Errors: NOMEM and the backend's. */
+ * instead, and batches of about BATCH_CELLS_DEVICE whatever the thread count; the decisions are the same:
+ * classify calls gather consecutive layers and end before a layer whose copy decision needs the classes of
+ * the layers before it (same2), so those are known exactly as in the per-layer loop. Errors: NOMEM and the
+ * backend's. */
 /* The raster fingerprints' secret seed (see pf_raster_print): random, drawn once per process. */
 static uint64_t print_seed(void)
 {
@@ -764,10 +777,10 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     int batched = be->batch_open && be->batch_close && be->raster_batch && be->edt_batch &&
                   be->margin_batch && be->classify_batch && be->reduce_batch;
     if (threads > 1 || batched) {
-        batch = BATCH_CELLS / ncell;
+        batch = (batched ? BATCH_CELLS_DEVICE : BATCH_CELLS) / ncell;
         if (batch < threads) batch = threads;
         if (batch < 1) batch = 1;
-        if (batch > BATCH_MAX) batch = BATCH_MAX;
+        if (batch > (batched ? BATCH_MAX_DEVICE : BATCH_MAX)) batch = batched ? BATCH_MAX_DEVICE : BATCH_MAX;
     }
     if (batch > nl) batch = nl;
     pf_err err = PF_E_OK;
@@ -1097,6 +1110,15 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     sj.segs = segs;
     sj.keys = keys;
     if ((err = slice_on(&t, &sj, nl, 1))) goto fail;
+    c->cell = cell;
+    pf_classify_params cp = classify_params(p);
+    c->threads = t.n;
+    if ((err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE), c->layers))) {
+        if (err == PF_E_NOMEM) goto nomem;
+        goto fail;
+    }
+    /* The contour pass after the stages (it needs only the segments): a helper thread spins for a while after
+     * a team step, which here overlaps the host's work that follows rather than a device's kernels. */
     {
         uint32_t maxn = 0;
         for (size_t l = 0; l < nl; l++)
@@ -1114,19 +1136,18 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
                            .cs = cs,
                            .layers = c->layers};
         atomic_init(&job.next, 0);
-        if (ncs == t.n) team_run(&t, contour_work, &job);
+        /* A backend with batch stages leaves a short pass to the caller: the kept helper of a team of two
+         * spins for 1 ms after a step, and would take a core from the device's next kernels. */
+        int alone = be->batch_open && t.pair && nseg < CONTOUR_ALONE_SEGS;
+        if (ncs == t.n && alone)
+            contour_work(&job, 0);
+        else if (ncs == t.n)
+            team_run(&t, contour_work, &job);
         while (ncs > 0)
             chain_scratch_free(&cs[--ncs]);
         if (atomic_load(&job.next) < nl) goto nomem;
     }
 
-    c->cell = cell;
-    pf_classify_params cp = classify_params(p);
-    c->threads = t.n;
-    if ((err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE), c->layers))) {
-        if (err == PF_E_NOMEM) goto nomem;
-        goto fail;
-    }
     for (size_t l = 0; l < nl; l++)
         if (c->layers[l].cells.area > c->max_area) c->max_area = c->layers[l].cells.area;
 

@@ -20,6 +20,35 @@
 #define RUN_N 6
 #define HIST_BINS 16
 
+/* Byte vectors at any address, stored as one access: the runtime's vstore8/vstore16 of bytes store them one by
+ * one. */
+typedef uchar8 __attribute__((aligned(1))) uchar8_u;
+typedef uchar16 __attribute__((aligned(1))) uchar16_u;
+#define ST8(p, v) (*(__global uchar8_u *)(p) = (v))
+#define ST16(p, v) (*(__global uchar16_u *)(p) = (v))
+
+/* Whether some lane of a mask is set (its top bit, as any()): the runtime's any() tests the lanes one by one with
+ * a branch each, these OR them first. */
+static bool any8(int8 v)
+{
+    int4 a = v.lo | v.hi;
+    int2 b = a.lo | a.hi;
+    return (b.x | b.y) < 0;
+}
+
+static bool any16c(char16 v)
+{
+    ulong2 u = as_ulong2(v);
+    return ((u.x | u.y) & 0x8080808080808080UL) != 0;
+}
+
+/* Whether one of the 16 bytes at p is nonzero. */
+static bool nonzero16(__global const uchar *p)
+{
+    ulong2 u = as_ulong2(vload16(0, p));
+    return (u.x | u.y) != 0;
+}
+
 /* ---- stages 1–2: slicing, one work-item per triangle ---- */
 
 static uint lower_layer(__global const float *zs, uint n, float z)
@@ -194,14 +223,33 @@ __kernel void raster_scan_b(__global const ulong *tab, uint nlay, uint nx, uint 
     size_t gid = get_global_id(0), i = gid / ny, r = gid % ny;
     if (i >= nlay) return;
     __global uchar *m = mem + tab[i] + r * nx;
+    uint c = 0;
     if (!rows[gid]) {
-        for (uint c = 0; c < nx; c++) m[c] = 0;
+        for (; c + 16 <= nx; c += 16) ST16(m + c, (uchar16)0);
+        for (; c < nx; c++) m[c] = 0;
         return;
     }
     rows[gid] = 0;
     __global int *d = delta + (i * ny + r) * (nx + 1);
     int acc = 0;
-    for (uint c = 0; c < nx; c++) {
+    /* eight cells per step; a step with no crossing continues the running sum without touching delta */
+    for (; c + 8 <= nx; c += 8) {
+        int8 dv = vload8(0, d + c);
+        if (!any8(dv != 0)) {
+            ST8(m + c, (uchar8)(acc != 0));
+            continue;
+        }
+        int e[8];
+        uchar o[8];
+        vstore8(dv, 0, e);
+        for (int j = 0; j < 8; j++) {
+            acc += e[j];
+            o[j] = acc != 0;
+        }
+        ST8(m + c, vload8(0, o));
+        vstore8((int8)0, 0, d + c);
+    }
+    for (; c < nx; c++) {
         acc += d[c];
         d[c] = 0;
         m[c] = acc != 0;
@@ -238,6 +286,92 @@ static long bnum(int a, long fa, int b, long fb)
     return fb + (long)b * b - fa - (long)a * a;
 }
 
+/* Minimum of two values that are never NaN: one instruction, where fmin also handles NaNs. */
+static float8 __attribute__((overloadable)) vmin(float8 a, float8 b)
+{
+    return a < b ? a : b;
+}
+
+static float8 __attribute__((overloadable)) vmin(float8 a, float b)
+{
+    return vmin(a, (float8)b);
+}
+
+static float __attribute__((overloadable)) vmin(float a, float b)
+{
+    return a < b ? a : b;
+}
+
+/* Squared column distance of the capped row pass, clamped to K + 1 (kc) cells. */
+static float8 capsq8(__global const float *d, int u, float kc)
+{
+    float8 x = vmin(vload8(0, d + u), kc);
+    return x * x;
+}
+
+/* Row d of nx column distances, in place, capped at K cells (engine/backend_simd.c's windowed pass, the same
+ * values): a cell's squared distance is min over |t| ≤ K of t² + col(q + t)², exact up to K², with column
+ * distances clamped to K + 1 (sites beyond the row count as (K + 1)²). Eight cells per step in vector lanes, no
+ * scratch: a block's results are stored D = ⌈K/8⌉ blocks later, when no later block reads its columns any more.
+ * A block with no column distance under K + 1 within K columns is at the cap throughout. Columns lo..hi hold
+ * every inside cell (outside ones are 0 already, and cells beyond an outside cell change no minimum). All values
+ * are integers below 2^24, so float arithmetic is exact. */
+static void edt_row_window(__global const uchar *m, __global float *d, int nx, int lo, int hi, int K, float cell)
+{
+    float kc = (float)(K + 1), kk = (float)K * (float)K, hcell = 0.5f * cell;
+    float capd = sqrt(kk) * cell - hcell;
+    int D = (K + 7) / 8, nb = (hi - lo + 8) / 8;
+    float8 ring[4];
+    int ringq[4];
+    for (int j = 0; j < nb + D; j++) {
+        if (j < nb) {
+            int q = lo + 8 * j;
+            float8 res = 0.0f;
+            if (q + 8 <= nx && q >= K && q + 7 + K < nx) {
+                int8 in = convert_int8(vload8(0, m + q)) != 0;
+                if (any8(in)) {
+                    int close = 0;
+                    for (int u = q - K; u < q + K && !close; u += 8) close = any8(vload8(0, d + u) < kc);
+                    if (!close) close = any8(vload8(0, d + q + K) < kc); /* up to q + 7 + K */
+                    if (!close) {
+                        res = select((float8)0.0f, (float8)capd, in);
+                    } else {
+                        float8 acc = capsq8(d, q, kc);
+                        for (int t = 1; t <= K; t++)
+                            acc = vmin(acc, vmin(capsq8(d, q - t, kc), capsq8(d, q + t, kc)) + (float)(t * t));
+                        res = select((float8)0.0f, sqrt(vmin(acc, kk)) * cell - hcell, in);
+                    }
+                }
+            } else {
+                float r[8];
+                for (int c = q; c < q + 8; c++) {
+                    r[c - q] = 0.0f;
+                    if (c >= nx || !m[c]) continue;
+                    float x = vmin(d[c], kc), best = x * x;
+                    for (int t = 1; t <= K; t++) {
+                        float xa = c - t >= 0 ? vmin(d[c - t], kc) : kc, xe = c + t < nx ? vmin(d[c + t], kc) : kc;
+                        best = vmin(best, vmin(xa * xa, xe * xe) + (float)(t * t));
+                    }
+                    r[c - q] = sqrt(vmin(best, kk)) * cell - hcell;
+                }
+                res = vload8(0, r);
+            }
+            ring[j & 3] = res;
+            ringq[j & 3] = q;
+        }
+        if (j >= D) {
+            int sl = (j - D) & 3, p = ringq[sl];
+            if (p + 8 <= nx) {
+                vstore8(ring[sl], 0, d + p);
+            } else {
+                float r[8];
+                vstore8(ring[sl], 0, r);
+                for (int c = p; c < nx; c++) d[c] = r[c - p];
+            }
+        }
+    }
+}
+
 static void edt_row(__global const uchar *mask, uint nx, float cell, float lim, uint r, __global float *g,
                     __global int *vv, __global int *ff)
 {
@@ -248,8 +382,10 @@ static void edt_row(__global const uchar *mask, uint nx, float cell, float lim, 
      * site with f = 0) is nearer to all of them than any site farther out, so the envelope of lo..hi gives the
      * same minima; outside cells already hold 0 from the column pass. */
     int lo = 0, hi = (int)nx - 1;
+    while (lo + 16 <= hi + 1 && !nonzero16(m + lo)) lo += 16;
     while (lo <= hi && !m[lo]) lo++;
     if (lo > hi) return; /* all outside: the column pass wrote zeros */
+    while (hi >= 15 && !nonzero16(m + hi - 15)) hi -= 16;
     while (!m[hi]) hi--;
     lo = lo > 0 ? lo - 1 : 0;
     hi = hi < (int)nx - 1 ? hi + 1 : hi;
@@ -258,23 +394,7 @@ static void edt_row(__global const uchar *mask, uint nx, float cell, float lim, 
      * K² (engine/backend_simd.c's windowed pass, the same values); column distances clamped to K + 1. */
     int K = lim < 1e29f ? (int)(sqrt(lim) + 0.5f) : 0;
     if (K > 0 && K <= EDT_WINDOW_MAX) {
-        int far = (K + 1) * (K + 1);
-        for (int q = lo; q <= hi; q++) {
-            float x = fmin(d[q], (float)(K + 1));
-            f[q] = (int)(x * x);
-        }
-        for (int q = lo; q <= hi; q++) {
-            if (!m[q]) {
-                d[q] = 0.0f;
-                continue;
-            }
-            int best = f[q];
-            for (int t = 1; t <= K; t++) {
-                int a = q - t >= lo ? f[q - t] : far, b = q + t <= hi ? f[q + t] : far;
-                best = min(best, min(a, b) + t * t);
-            }
-            d[q] = sqrt((float)min(best, K * K)) * cell - hcell;
-        }
+        edt_row_window(m, d, (int)nx, lo, hi, K, cell);
         return;
     }
     int k = -1;
@@ -320,38 +440,61 @@ __kernel void edt_rows(__global const uchar *mask, uint nx, uint ny, float cell,
 }
 
 /* Batch forms: tab holds 2 entries per field: the mask's byte offset in src and the distance field's in mem (src and
- * mem may be the same buffer). Columns: item = field × block of BLK columns, swept row by row (contiguous inner loops
+ * mem may be the same buffer); with use_need set, need says which fields to compute (need[i] != 0, the others are not
+ * written). Columns: item = field × block of BLK columns, swept row by row (contiguous inner loops
  * the compiler vectorizes; edt_column's arithmetic, column by column); rows: item = field × row, with nx·ny entries
  * of scratch per field in vv and ff. */
 #define BLK 64
 
 __kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab, uint nlay, uint nx, uint ny,
-                            __global uchar *mem)
+                            __global uchar *mem, __global const int *need, uint use_need)
 {
     uint nb = (nx + BLK - 1) / BLK;
     size_t gid = get_global_id(0), i = gid / nb;
-    if (i >= nlay) return;
+    if (i >= nlay || (use_need && !need[i])) return;
     uint c0 = (uint)(gid % nb) * BLK, c1 = min(c0 + BLK, nx);
     __global const uchar *m = src + tab[2 * i];
     __global float *g = (__global float *)(mem + tab[2 * i + 1]);
-    for (uint c = c0; c < c1; c++) g[c] = m[c] ? NO_SITE + 1.0f : 0.0f;
+    /* rows first..last are the ones with an inside cell in these columns: the others stay 0 in both sweeps */
+    int first = -1, last = -1;
+    uchar seen = 0;
+    for (uint c = c0; c < c1; c++) {
+        g[c] = m[c] ? NO_SITE + 1.0f : 0.0f;
+        seen |= m[c];
+    }
+    if (seen) first = last = 0;
     for (uint r = 1; r < ny; r++) {
         size_t row = (size_t)r * nx;
-        for (uint c = c0; c < c1; c++) g[row + c] = m[row + c] ? g[row - nx + c] + 1.0f : 0.0f;
+        seen = 0;
+        for (uint c = c0; c < c1; c++) {
+            g[row + c] = m[row + c] ? g[row - nx + c] + 1.0f : 0.0f;
+            seen |= m[row + c];
+        }
+        if (seen) {
+            if (first < 0) first = (int)r;
+            last = (int)r;
+        }
     }
-    size_t last = (size_t)(ny - 1) * nx;
-    for (uint c = c0; c < c1; c++) g[last + c] = fmin(g[last + c], NO_SITE + 1.0f);
-    for (uint r = ny - 1; r-- > 0;) {
+    if (last < 0) return;
+    if (last == (int)ny - 1) {
+        size_t lr = (size_t)(ny - 1) * nx;
+        for (uint c = c0; c < c1; c++) g[lr + c] = fmin(g[lr + c], NO_SITE + 1.0f);
+    }
+    for (int r = min(last, (int)ny - 2); r >= first; r--) {
         size_t row = (size_t)r * nx;
-        for (uint c = c0; c < c1; c++) g[row + c] = fmin(g[row + c], g[row + nx + c] + 1.0f);
+        for (uint c = c0; c < c1; c++) {
+            float x = g[row + c], y = g[row + nx + c] + 1.0f;
+            g[row + c] = x < y ? x : y;
+        }
     }
 }
 
 __kernel void edt_rows_b(__global const uchar *src, __global const ulong *tab, uint nlay, uint nx, uint ny,
-                         float cell, float lim, __global uchar *mem, __global int *vv, __global int *ff)
+                         float cell, float lim, __global uchar *mem, __global int *vv, __global int *ff,
+                         __global const int *need, uint use_need)
 {
     size_t gid = get_global_id(0), i = gid / ny, n = (size_t)nx * ny;
-    if (i >= nlay) return;
+    if (i >= nlay || (use_need && !need[i])) return;
     edt_row(src + tab[2 * i], nx, cell, lim, (uint)(gid % ny), (__global float *)(mem + tab[2 * i + 1]), vv + i * n,
             ff + i * n);
 }
@@ -451,8 +594,8 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
 {
     float8 d = field8(mem, off, 3, i);
     int8 inside = d > 0.0f, z = 0, c, fill;
-    if (!any(inside)) {
-        vstore8((uchar8)0, 0, out + i);
+    if (!any8(inside)) {
+        *(__global ulong *)(out + i) = 0; /* aligned: i is a multiple of 8 */
         return;
     }
     float hc = 0.5f * p.cell;
@@ -477,12 +620,22 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         }
         int8 probe = inside & infill & ~top & ~bot & ~solid;
         int8 narrow = probe & (d < p.need); /* wide_enough's first test failed: probe around the cell */
-        if (any(narrow)) {
-            int lane[8], res[8];
-            vstore8(narrow, 0, lane);
+        if (any8(narrow)) {
             __global const float *d3 = (__global const float *)(mem + off[3]);
-            for (int j = 0; j < 8; j++) res[j] = lane[j] && !wide_enough(d3, i + (uint)j, p) ? -1 : 0;
-            solid |= vload8(0, res);
+            long nx = p.nx, x = i % p.nx, y = i / p.nx;
+            if (x >= p.wk && x + 7 + p.wk < nx && y >= p.wk && y + p.wk < (long)p.ny) {
+                /* every probe of the eight lanes lies inside the grid: wide_enough's eight reads as vectors */
+                long k = p.wk, kd = p.wkd;
+                const long o[8] = {k, -k, k * nx, -k * nx, kd + kd * nx, kd - kd * nx, -kd + kd * nx, -kd - kd * nx};
+                int8 wide = 0;
+                for (int q = 0; q < 8; q++) wide |= vload8(0, d3 + (long)i + o[q]) >= p.need;
+                solid |= narrow & ~wide;
+            } else {
+                int lane[8], res[8];
+                vstore8(narrow, 0, lane);
+                for (int j = 0; j < 8; j++) res[j] = lane[j] && !wide_enough(d3, i + (uint)j, p) ? -1 : 0;
+                solid |= vload8(0, res);
+            }
         }
         int8 ib = z;
         if (have & 4) ib = ((convert_int8(vload8(0, below + i)) & FILL_MASK) >> FILL_SHIFT) == FILL_SPARSE;
@@ -493,7 +646,7 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         fill = select(z, fill, infill);
     }
     int8 r = select(z, (int8)CELL_INSIDE | c | fill << FILL_SHIFT, inside);
-    vstore8(convert_uchar8(r), 0, out + i);
+    *(__global uchar8 *)(out + i) = convert_uchar8(r);
 }
 
 /* The per-layer forms: the 7-layer window arrives as one buffer of 7 fields; present is a bit mask of the layers
@@ -539,39 +692,85 @@ __kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *ta
     uint nb = (n + SBLK - 1) / SBLK;
     size_t gid = get_global_id(0), l = gid / nb;
     if (l >= nlay) return;
-    uint c0 = (uint)(gid % nb) * SBLK, c1 = min(c0 + SBLK, n), any = 0, layer;
+    uint c0 = (uint)(gid % nb) * SBLK, c1 = min(c0 + SBLK, n), seen = 0, layer;
     __global const ulong *t = tab + 6 * l;
     ulong off[7] = {NONE, NONE, t[0], t[1], t[2], NONE, NONE};
     __global uchar *top = seeds + t[4], *bot = seeds + t[5];
     layer = (uint)t[3];
-    for (uint i = c0; i < c1; i++) {
+    uint i = c0;
+    if (layer > 0) { /* seeds_of eight cells at a time */
+        int8 at = 0, ab = 0;
+        for (; i + 8 <= c1; i += 8) {
+            int8 fill = field8(mem, off, 3, i) >= fill_lo;
+            if (!any8(fill)) {
+                *(__global uchar8 *)(top + i) = (uchar8)1; /* aligned: i is a multiple of 8 */
+                *(__global uchar8 *)(bot + i) = (uchar8)1;
+                continue;
+            }
+            int8 tt = fill & (field8(mem, off, 4, i) <= 0.0f), bb = fill & (field8(mem, off, 2, i) <= 0.0f);
+            at |= tt;
+            ab |= bb;
+            *(__global uchar8 *)(top + i) = convert_uchar8(tt + 1);
+            *(__global uchar8 *)(bot + i) = convert_uchar8(bb + 1);
+        }
+        seen = (any8(at != 0) ? 1u : 0u) | (any8(ab != 0) ? 2u : 0u);
+    }
+    for (; i < c1; i++) {
         uint tb = seeds_of(mem, off, i, layer, fill_lo);
         top[i] = !(tb & 1);
         bot[i] = !(tb & 2);
-        any |= tb;
+        seen |= tb;
     }
-    if (any & 1) atomic_or(&flags[2 * l], 1);
-    if (any & 2) atomic_or(&flags[2 * l + 1], 1);
+    if (seen & 1) atomic_or(&flags[2 * l], 1);
+    if (seen & 2) atomic_or(&flags[2 * l + 1], 1);
 }
 
-/* Classify: item = block of BLK cells, looping over the layers in order (a layer's `below` may be the previous one's
- * output, and classify reads it at the same cell only). tab holds 13 entries per layer: the window's 7 fields (NONE
- * when absent), top and bottom margin fields, below, out, the layer and `have`. */
+/* Classify in two kernels. classify_b: item = layer × block of CBLK cells, every layer on its own (streaming
+ * through its fields), as if it had no layer below, so a cell that would be an internal bridge comes out solid;
+ * classify_fix_b then turns those into internal bridges (engine/backend.h's pf_classes_fix_bridges, which with
+ * classify without below equals classify with below): item = block of CBLK cells, looping over the layers in
+ * order, as a layer's `below` may be the previous one's output. tab holds 13 entries per layer: the window's 7
+ * fields (NONE when absent), top and bottom margin fields, below, out, the layer and `have`. */
+#define CBLK 256
+
 __kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nlay, uint n, params p)
 {
-    uint c0 = get_global_id(0) * BLK;
+    uint nb = (n + CBLK - 1) / CBLK;
+    size_t gid = get_global_id(0), l = gid / nb;
+    if (l >= nlay) return;
+    uint c0 = (uint)(gid % nb) * CBLK, c1 = min(c0 + CBLK, n);
+    __global const ulong *t = tab + 13 * l;
+    ulong off[7] = {t[0], t[1], t[2], t[3], t[4], t[5], t[6]};
+    uint have = (uint)t[12] & 3u, layer = (uint)t[11];
+    __global const float *mt = (__global const float *)(mem + t[7]), *mb = (__global const float *)(mem + t[8]);
+    __global uchar *out = mem + t[10];
+    uint i = c0;
+    for (; i + 8 <= c1; i += 8) classify8(mem, off, i, layer, p, mt, mb, have, mem, out);
+    for (; i < c1; i++) out[i] = classify_cell(mem, off, i, layer, p, mt, mb, have, mem);
+}
+
+__kernel void classify_fix_b(__global uchar *mem, __global const ulong *tab, uint nlay, uint n)
+{
+    uint c0 = get_global_id(0) * CBLK;
     if (c0 >= n) return;
-    uint c1 = min(c0 + BLK, n);
+    uint c1 = min(c0 + CBLK, n);
+    const uchar fm = FILL_MASK, solid = FILL_SOLID << FILL_SHIFT, sparse = FILL_SPARSE << FILL_SHIFT,
+                ib = FILL_IBRIDGE << FILL_SHIFT;
     for (uint l = 0; l < nlay; l++) {
         __global const ulong *t = tab + 13 * (size_t)l;
-        ulong off[7] = {t[0], t[1], t[2], t[3], t[4], t[5], t[6]};
-        uint have = (uint)t[12], layer = (uint)t[11];
-        __global const float *mt = (__global const float *)(mem + t[7]), *mb = (__global const float *)(mem + t[8]);
+        if (!(t[12] & 4)) continue;
         __global const uchar *below = mem + t[9];
         __global uchar *out = mem + t[10];
         uint i = c0;
-        for (; i + 8 <= c1; i += 8) classify8(mem, off, i, layer, p, mt, mb, have, below, out);
-        for (; i < c1; i++) out[i] = classify_cell(mem, off, i, layer, p, mt, mb, have, below);
+        for (; i + 16 <= c1; i += 16) {
+            uchar16 c = vload16(0, out + i);
+            char16 fix = ((c & fm) == solid) & ((vload16(0, below + i) & fm) == sparse);
+            if (any16c(fix)) ST16(out + i, select(c, (c & (uchar)~fm) | ib, as_uchar16(fix)));
+        }
+        for (; i < c1; i++) {
+            uchar c = out[i];
+            if ((c & fm) == solid && (below[i] & fm) == sparse) out[i] = (c & (uchar)~fm) | ib;
+        }
     }
 }
 
@@ -658,7 +857,9 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
     float8 z = 0.0f, v0 = z, v1 = z, v2 = z, g0 = z, g1 = z, g2 = z, g3 = z, g4 = z, g5 = z, g6 = z;
     uint x = 0;
     for (; x + 8 <= nx; x += 8) {
-        int8 c = convert_int8(vload8(0, cr + x)), in = c != 0, f = (c & FILL_MASK) >> FILL_SHIFT;
+        uchar8 cb = vload8(0, cr + x);
+        if (!as_ulong(cb)) continue; /* all outside: every term is 0 */
+        int8 c = convert_int8(cb), in = c != 0, f = (c & FILL_MASK) >> FILL_SHIFT;
         float8 d = vload8(0, dr + x) - shift, a = d - hc, b = d + hc;
         float8 lo = fmax(a, p.ext_lo), hi = fmin(b, ext_hi);
         float8 o1 = select(z, (hi - lo) * inv, in & (hi > lo));
@@ -767,9 +968,9 @@ __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab
         for (; x + 8 <= nx; x += 8) {
             size_t s = s0 + x;
             int8 set = runsets8((convert_int8(vload8(0, row + x)) & FILL_MASK) >> FILL_SHIFT);
-            int8 a = convert_int8(vload8(0, act + s)), ends = a & ~set;
-            if (!any((set | a) != 0)) continue;
-            if (any(ends != 0)) {
+            int8 a = convert_int8(vload8(0, act + s)), ends = a & ~set, both = set | a;
+            if (!any8(both != 0)) continue;
+            if (any8(ends != 0)) {
                 int e[8];
                 vstore8(ends, 0, e);
                 for (int j = 0; j < 8; j++)
@@ -778,13 +979,18 @@ __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab
                         run_end(cnt, r, len[r * nd + s + j], step, edge);
                     }
             }
+            /* only the sets some lane is in or has a run of: a length is read only where its run is open */
+            int4 b4 = both.lo | both.hi;
+            int2 b2 = b4.lo | b4.hi;
+            int sets = b2.x | b2.y;
             for (int r = 0; r < RUN_N; r++) {
+                if (!(sets >> r & 1)) continue;
                 __global uint *lr = len + r * nd + s;
                 int8 on = (set >> r) & 1, was = (a >> r) & 1;
                 uint8 lv = select((uint8)1, vload8(0, lr) + 1, convert_uint8(was) != 0);
                 vstore8(select((uint8)0, lv, convert_uint8(on) != 0), 0, lr);
             }
-            vstore8(convert_uchar8(set), 0, act + s);
+            if (any8(set != a)) ST8(act + s, convert_uchar8(set));
         }
         for (; x < nx; x++) {
             size_t s = s0 + x;
