@@ -187,7 +187,7 @@ static inline void pf_classes_fix_bridges(uint8_t *cls, const uint8_t *below, si
                   ibridge = PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT, fm = PF_CELL_FILL_MASK;
     for (size_t i = 0; i < n; i++) {
         uint8_t c = cls[i], fix = (uint8_t)(-(uint8_t)(((c & fm) == solid) & ((below[i] & fm) == sparse)));
-        cls[i] = (uint8_t)((c & ~fix) | (((c & (uint8_t)~fm) | ibridge) & fix));
+        cls[i] = (uint8_t)(c ^ (fix & (solid ^ ibridge))); /* fill bits solid → ibridge where fix */
     }
 }
 

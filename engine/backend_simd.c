@@ -85,11 +85,16 @@ static int byte_rect(const uint8_t *m, long w, long h, long stride, int zero, lo
             b -= 128;
         while (b - 31 > lim && BR_NONE32(r + b - 31))
             b -= 32;
-        if (b - 31 > lim) /* the last wanted byte of these 32 */
+        if (b - 31 > lim) { /* the last wanted byte of these 32 */
             b -= __builtin_clz(BR_WANTED32(r + b - 31));
-        else
+        } else if (b > lim && b >= 31) { /* the last wanted byte right of lim among the 32 ending at b */
+            int s = (int)(lim - (b - 31)) + 1; /* bytes 0 .. s − 1 of these 32 are at or left of lim */
+            unsigned wm = s >= 32 ? 0u : BR_WANTED32(r + b - 31) >> s << s;
+            b = wm ? b - __builtin_clz(wm) : lim;
+        } else {
             while (b > lim && !r[b] == !zero)
                 b--;
+        }
         if (a < ax) ax = a;
         if (b > bx) bx = b;
         if (ay == h) ay = y;
@@ -1183,6 +1188,28 @@ static pf_err ISA(margin_seeds)(void *ctx, const pf_grid *g, const pf_classify_p
     const simde__m256i one = simde_mm256_set1_epi32(1), one8 = simde_mm256_set1_epi8(1),
                        izero = simde_mm256_setzero_si256();
     simde__m256i any_t = izero, any_b = any_t;
+    /* Up to the first 32 cells with a seed (often none in the whole layer), only look: the masks' ones
+     * before them are stored afterwards, 32 per store and without the seed tests' packing. */
+    for (; i + 32 <= n; i += 32) {
+        simde__m256i fill[4], seed = izero;
+        for (int q = 0; q < 4; q++)
+            fill[q] = V_CMP(simde_mm256_loadu_ps(dist[3] + i + 8 * q), fill_lo, SIMDE_CMP_GE_OQ);
+        if (all_zero(simde_mm256_or_si256(simde_mm256_or_si256(fill[0], fill[1]),
+                                          simde_mm256_or_si256(fill[2], fill[3]))))
+            continue;
+        for (int q = 0; q < 4; q++) {
+            size_t j = i + 8 * (size_t)q;
+            simde__m256i tb = izero;
+            if (!no_top) tb = V_CMP(V_LOAD(4, j), zero, SIMDE_CMP_LE_OQ);
+            if (!no_bot) tb = simde_mm256_or_si256(tb, V_CMP(V_LOAD(2, j), zero, SIMDE_CMP_LE_OQ));
+            seed = simde_mm256_or_si256(seed, simde_mm256_and_si256(fill[q], tb));
+        }
+        if (!all_zero(seed)) break;
+    }
+    for (size_t k = 0; k < i; k += 32) { /* i is a multiple of 32 */
+        simde_mm256_storeu_si256((simde__m256i *)(void *)(top_seed + k), one8);
+        simde_mm256_storeu_si256((simde__m256i *)(void *)(bot_seed + k), one8);
+    }
     /* 32 cells per step: no fill region among them (outside the part, the walls) is the common case */
     for (; i + 32 <= n; i += 32) {
         simde__m256i fill[4], t[4], b[4];

@@ -385,11 +385,12 @@ static void team_destroy(team *t)
 /* Work items of the driver's parallel phases; each runs for a list of layers. */
 enum { PH_RASTER, PH_EDT, PH_MARGIN, PH_CLASSIFY, PH_REDUCE };
 
-/* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k's mask lives in
- * ring slot k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch) and its distance field in the
- * field buffer that slot names (dslot): a layer whose mask equals the one below shares that layer's buffer
- * instead of copying it (dref counts the slots naming each of the rd buffers). Its classes live in slot
- * k % rc, and the margin fields of the batch's layers at index l − b0. */
+/* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k has ring slot
+ * k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch), which names its mask buffer (mslot) and
+ * its distance field buffer (dslot): a layer whose mask equals the one below shares that layer's buffers
+ * instead of copying them (mref / dref count the slots naming each of the rd buffers). Its classes live in the
+ * class buffer that slot k % rc names (cslot; a layer whose classes are copied from layer k − 2 shares its
+ * buffer, cref counting), and the margin fields of the batch's layers at index l − b0. */
 typedef struct drive {
     const pf_backend *be;          /* the stages */
     const pf_grid *g;              /* the grid of every layer */
@@ -400,11 +401,15 @@ typedef struct drive {
     const float *segs;             /* every layer's segments */
     const uint32_t *offs, *counts; /* per layer: first segment, segment count */
     size_t rd, rc;                 /* ring sizes: masks and distances, classes */
-    uint8_t *masks;                /* rd masks */
+    uint8_t *masks;                /* rd mask buffers */
+    uint32_t *mslot;               /* per ring slot: its mask buffer, UINT32_MAX before first use */
+    uint32_t *mref;                /* per mask buffer: slots naming it */
     float *dist;                   /* rd distance field buffers */
     uint32_t *dslot;               /* per ring slot: its field buffer, UINT32_MAX before first use */
     uint32_t *dref;                /* per field buffer: slots naming it */
-    uint8_t *cls;                  /* rc class layers */
+    uint8_t *cls;                  /* rc class buffers */
+    uint32_t *cslot;               /* per class ring slot: its class buffer, UINT32_MAX before first use */
+    uint32_t *cref;                /* per class buffer: slots naming it */
     float *mtop, *mbot;            /* batch slots of margin distances */
     uint8_t *ht, *hb;              /* batch flags: the layer has top / bottom seeds */
     uint8_t *seeds;                /* 2 slots of seed masks per thread */
@@ -420,7 +425,7 @@ typedef struct drive {
 
 static uint8_t *mask_of(const drive *d, size_t k)
 {
-    return d->masks + (k % d->rd) * d->stride;
+    return d->masks + (size_t)d->mslot[k % d->rd] * d->stride;
 }
 
 static float *dist_of(const drive *d, size_t k)
@@ -428,25 +433,26 @@ static float *dist_of(const drive *d, size_t k)
     return d->dist + (size_t)d->dslot[k % d->rd] * d->stride;
 }
 
-/* Gives layer k's slot a field buffer: the one of layer k − 1 when their masks are equal (shared), else a
- * buffer no slot names (there is one: rd buffers, and this slot's old one was just let go). */
-static void dist_assign(drive *d, size_t k, int same_as_below)
+/* Gives layer k's slot of a ring of n slots and n buffers a buffer in slots / ref (dslot / dref, mslot /
+ * mref or cslot / cref): the one of layer k − from when from > 0 (shared), else a buffer no slot names
+ * (there is one: n buffers, and this slot's old one was just let go). */
+static void buf_assign(uint32_t *slots, uint32_t *ref, size_t n, size_t k, size_t from)
 {
-    uint32_t *slot = &d->dslot[k % d->rd], b = 0;
-    if (*slot != UINT32_MAX) d->dref[*slot]--;
-    if (same_as_below) {
-        b = d->dslot[(k - 1) % d->rd];
+    uint32_t *slot = &slots[k % n], b = 0;
+    if (*slot != UINT32_MAX) ref[*slot]--;
+    if (from) {
+        b = slots[(k - from) % n];
     } else {
-        while (d->dref[b])
+        while (ref[b])
             b++;
     }
     *slot = b;
-    d->dref[b]++;
+    ref[b]++;
 }
 
 static uint8_t *cls_of(const drive *d, size_t k)
 {
-    return d->cls + (k % d->rc) * d->stride;
+    return d->cls + (size_t)d->cslot[k % d->rc] * d->stride;
 }
 
 static void window(const drive *d, size_t l, const float *win[7])
@@ -467,7 +473,12 @@ static pf_err margin(drive *d, size_t l, unsigned tid)
     uint8_t *stop = d->seeds + 2 * (size_t)tid * d->stride, *sbot = stop + d->stride;
     int ht = 0, hb = 0;
     pf_err err;
-    if ((err = be->margin_seeds(be->ctx, d->g, d->cp, l, d->nl, win, stop, sbot, &ht, &hb))) return err;
+    /* No seeds without calling the stage (which would write two masks nobody reads): on layer 0, and when
+     * the layers above and below share this layer's field (equal masks), since a seed needs d ≥ fill_lo > 0
+     * here and d ≤ 0 there. */
+    int none = l == 0 || (win[4] == win[3] && win[2] == win[3] && d->cp->fill_lo > 0.0f);
+    if (!none && (err = be->margin_seeds(be->ctx, d->g, d->cp, l, d->nl, win, stop, sbot, &ht, &hb)))
+        return err;
     if (ht && (err = be->edt(be->ctx, stop, d->g, d->cap_margin, d->mtop + s * d->stride))) return err;
     if (hb && (err = be->edt(be->ctx, sbot, d->g, d->cap_margin, d->mbot + s * d->stride))) return err;
     d->ht[s] = (uint8_t)ht;
@@ -808,9 +819,16 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     d.hb = calloc(batch, 1);
     d.dslot = malloc(d.rd * sizeof *d.dslot);
     d.dref = calloc(d.rd, sizeof *d.dref);
-    if (d.dslot)
+    d.mslot = malloc(d.rd * sizeof *d.mslot);
+    d.mref = calloc(d.rd, sizeof *d.mref);
+    d.cslot = malloc(d.rc * sizeof *d.cslot);
+    d.cref = calloc(d.rc, sizeof *d.cref);
+    if (d.dslot && d.mslot)
         for (size_t s = 0; s < d.rd; s++)
-            d.dslot[s] = UINT32_MAX;
+            d.dslot[s] = d.mslot[s] = UINT32_MAX;
+    if (d.cslot)
+        for (size_t s = 0; s < d.rc; s++)
+            d.cslot[s] = UINT32_MAX;
     uint32_t *sid = calloc(nl, sizeof *sid);            /* slice id per layer: equal ids, identical masks */
     uint8_t *same2 = calloc(nl, 1);                     /* classes equal to those of layer l − 2 */
     uint64_t *prints = malloc(2 * nl * sizeof *prints); /* raster_print of layers with printed[l] */
@@ -819,7 +837,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     uint8_t *eq = malloc(batch + 3), *copied = malloc(batch);
     batch_args ba = {0};
     void *bt = NULL; /* the backend's batch state, when it runs batches */
-    if (!arena || !d.ht || !d.hb || !d.dslot || !d.dref || !sid || !same2 || !prints || !printed || !items ||
+    if (!arena || !d.ht || !d.hb || !d.dslot || !d.dref || !d.mslot || !d.mref || !d.cslot || !d.cref || !sid || !same2 || !prints || !printed || !items ||
         !eq || !copied || (batched && !batch_args_init(&ba, batch + 3))) {
         err = PF_E_NOMEM;
         goto done;
@@ -850,6 +868,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                 eq[k - ready] = prints[2 * k] == prints[2 * k - 2] && prints[2 * k + 1] == prints[2 * k - 1];
                 misses = eq[k - ready] ? 0 : misses + 1;
             }
+            buf_assign(d.mslot, d.mref, d.rd, k, eq[k - ready]); /* a fingerprint match shares the mask */
             if (!eq[k - ready]) items[n++] = (uint32_t)k;
         }
         if (bt) {
@@ -862,9 +881,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
         if (err) goto done;
         n = 0;
         for (size_t k = ready; k < need; k++) {
-            if (eq[k - ready])
-                memcpy(mask_of(&d, k), mask_of(&d, k - 1), ncell);
-            else
+            if (!eq[k - ready])
                 eq[k - ready] = reuse && k > 0 && !memcmp(mask_of(&d, k), mask_of(&d, k - 1), ncell);
             if (eq[k - ready]) {
                 sid[k] = k > 1 ? sid[k - 1] : next_id++; /* layer 0 matches no window */
@@ -872,7 +889,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                 sid[k] = next_id++;
                 items[n++] = (uint32_t)k;
             }
-            dist_assign(&d, k, eq[k - ready]);
+            buf_assign(d.dslot, d.dref, d.rd, k, eq[k - ready]);
         }
         if (bt) {
             for (size_t i = 0; i < n; i++) {
@@ -885,6 +902,8 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
         }
         if (err) goto done;
         ready = need;
+        for (size_t l = b0; l < b1; l++) /* class buffers of their own; copies share below */
+            buf_assign(d.cslot, d.cref, d.rc, l, 0);
         n = 0;
         for (size_t l = b0; l < b1; l++)
             if (!window_repeats(sid, nl, l)) items[n++] = (uint32_t)l;
@@ -901,7 +920,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
             if (rep && bt && (err = classify_flush(&d, bt, &ba, &np, same2))) goto done; /* same2[l − 1] */
             copied[s] = rep && same2[l - 1];
             if (copied[s]) {
-                memcpy(cls, cls_of(&d, l - 2), ncell);
+                buf_assign(d.cslot, d.cref, d.rc, l, 2);
                 same2[l] = 1;
                 continue;
             }
@@ -916,7 +935,11 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
             if (rep && ((err = margin(&d, l, 0)) || (err = classify_alone(&d, l)))) goto done;
             if (l) pf_classes_fix_bridges(cls, cls_of(&d, l - 1), ncell);
             same2[l] = l >= 2 && !memcmp(cls, cls_of(&d, l - 2), ncell);
-            items[n++] = (uint32_t)l;
+            /* the classes of layer l − 2 ≥ 1 (reduce treats layer 0 apart), whose fill direction is the same:
+             * its sums, without reduce (equal classes have equal inside bits, so equal masks and hence equal
+             * distance fields) */
+            copied[s] = reuse && l >= 3 && same2[l];
+            if (!copied[s]) items[n++] = (uint32_t)l;
         }
         if (bt) {
             if ((err = classify_flush(&d, bt, &ba, &np, same2))) goto done;
@@ -941,6 +964,10 @@ done:
     free(d.hb);
     free(d.dslot);
     free(d.dref);
+    free(d.mslot);
+    free(d.mref);
+    free(d.cslot);
+    free(d.cref);
     free(sid);
     free(same2);
     free(prints);
