@@ -856,6 +856,13 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
     __global const uchar *cr = cls + (size_t)r * nx;
     __global const float *dr = dist + (size_t)r * nx;
     float8 z = 0.0f, v0 = z, v1 = z, v2 = z, g0 = z, g1 = z, g2 = z, g3 = z, g4 = z, g5 = z, g6 = z;
+/* Adds the fill-band overlap o of each lane to its fill class's lane sums (classes 6 and up into g6). */
+#define FILL_ADD(o)                                                                                          \
+    do {                                                                                                     \
+        g0 += select(z, (o), f == 0), g1 += select(z, (o), f == 1), g2 += select(z, (o), f == 2);           \
+        g3 += select(z, (o), f == 3), g4 += select(z, (o), f == 4), g5 += select(z, (o), f == 5);           \
+        g6 += select(z, (o), f >= 6);                                                                        \
+    } while (0)
     uint x = 0;
     for (; x + 8 <= nx; x += 8) {
         uchar8 cb = vload8(0, cr + x);
@@ -866,13 +873,7 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
             /* deep block: both wall bands end below a (hi ≤ lo: 0) and the fill band starts below it (lo = a, hi = b) */
             float8 o = (b - a) * inv;
             v0 += 1.0f;
-            g0 += select(z, o, f == 0);
-            g1 += select(z, o, f == 1);
-            g2 += select(z, o, f == 2);
-            g3 += select(z, o, f == 3);
-            g4 += select(z, o, f == 4);
-            g5 += select(z, o, f == 5);
-            g6 += select(z, o, f >= 6);
+            FILL_ADD(o);
             continue;
         }
         float8 lo = fmax(a, p.ext_lo), hi = fmin(b, ext_hi);
@@ -884,14 +885,9 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
         v0 += select(z, (float8)1.0f, in);
         v1 += o1;
         v2 += o2;
-        g0 += select(z, o, f == 0);
-        g1 += select(z, o, f == 1);
-        g2 += select(z, o, f == 2);
-        g3 += select(z, o, f == 3);
-        g4 += select(z, o, f == 4);
-        g5 += select(z, o, f == 5);
-        g6 += select(z, o, f >= 6);
+        FILL_ADD(o);
     }
+#undef FILL_ADD
     float s0 = 0, s1 = 0, s2 = 0, f0 = 0, f1 = 0, f2 = 0, f3 = 0, f4 = 0, f5 = 0, f6 = 0;
     float lane0[8], lane1[8], lane2[8], lf[7][8];
     vstore8(v0, 0, lane0), vstore8(v1, 0, lane1), vstore8(v2, 0, lane2);
