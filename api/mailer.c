@@ -1,8 +1,6 @@
 /* Email delivery: libcurl SMTP (STARTTLS, login) or the console log of the "disabled" driver. */
 #include "api/mailer.h"
 
-#include <dlfcn.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +10,7 @@
 
 #include "api/routes.h"
 #include "api/server.h"
+#include "engine/dynlib.h"
 
 void pf_mailer_config_from(pf_req *r, pf_mailer_config *out)
 {
@@ -29,11 +28,9 @@ void pf_mailer_config_from(pf_req *r, pf_mailer_config *out)
     };
 }
 
-/* libcurl is loaded on first use instead of being linked: with its TLS, SSH, Kerberos and LDAP libraries it
- * is 30 of the binary's 44 shared objects, and dynamic linking them costs every start about 10 ms of CPU (a
- * program linked against libcurl alone starts in ~22 ms, one without it in ~12), which `printforge analyze`,
- * `quote` and the rest would pay for a feature only `serve` uses. The functions are resolved once per process
- * (pthread_once) and never unloaded: the table is write-once state, like configuration read at start. */
+/* libcurl is loaded on first use instead of being linked (engine/dynlib.h): with its TLS, SSH, Kerberos and
+ * LDAP libraries it is 30 of the binary's 44 shared objects, and dynamic linking them costs every start about
+ * 10 ms of CPU, which `printforge analyze`, `quote` and the rest would pay for a feature only `serve` uses. */
 typedef struct curl_api {
     CURL *(*easy_init)(void);
     CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
@@ -42,44 +39,25 @@ typedef struct curl_api {
     const char *(*easy_strerror)(CURLcode);
     struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
     void (*slist_free_all)(struct curl_slist *);
-    char why[200]; /* dlopen's or dlsym's message when the library is unusable, else "" */
 } curl_api;
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static curl_api curl_fns;
-
-/* Stores dlsym(lib, name) into *fn (a function pointer), the POSIX way of converting it. */
-static int curl_sym(void *lib, const char *name, void *fn)
-{
-    void *p = dlsym(lib, name);
-    if (!p) snprintf(curl_fns.why, sizeof curl_fns.why, "libcurl has no %s", name);
-    memcpy(fn, &p, sizeof p);
-    return p != NULL;
-}
-
-static void curl_load(void)
-{
-    void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        snprintf(curl_fns.why, sizeof curl_fns.why, "%s", dlerror());
-        return;
-    }
-    if (!curl_sym(lib, "curl_easy_init", &curl_fns.easy_init) ||
-        !curl_sym(lib, "curl_easy_setopt", &curl_fns.easy_setopt) ||
-        !curl_sym(lib, "curl_easy_perform", &curl_fns.easy_perform) ||
-        !curl_sym(lib, "curl_easy_cleanup", &curl_fns.easy_cleanup) ||
-        !curl_sym(lib, "curl_easy_strerror", &curl_fns.easy_strerror) ||
-        !curl_sym(lib, "curl_slist_append", &curl_fns.slist_append) ||
-        !curl_sym(lib, "curl_slist_free_all", &curl_fns.slist_free_all))
-        dlclose(lib);
-}
+#define SYM(member, name) PF_DYNSYM(curl_api, member, name)
+static const pf_dynsym curl_syms[] = {
+    SYM(easy_init, "curl_easy_init"),       SYM(easy_setopt, "curl_easy_setopt"),
+    SYM(easy_perform, "curl_easy_perform"), SYM(easy_cleanup, "curl_easy_cleanup"),
+    SYM(easy_strerror, "curl_easy_strerror"), SYM(slist_append, "curl_slist_append"),
+    SYM(slist_free_all, "curl_slist_free_all"),
+};
+#undef SYM
+static pf_dynlib curl_lib = PF_DYNLIB("libcurl.so.4", curl_syms, &curl_fns);
 
 /* libcurl's functions, or NULL with eb set (IO) when it cannot be loaded. */
 static const curl_api *curl_get(pf_errbuf *eb)
 {
-    pthread_once(&curl_once, curl_load);
-    if (curl_fns.why[0]) {
-        pf_errf(eb, PF_E_IO, "email: cannot load libcurl: %s", curl_fns.why);
+    pf_errbuf lb;
+    if (pf_dynlib_load(&curl_lib, &lb)) {
+        pf_errf(eb, PF_E_IO, "email: %s", lb.msg);
         return NULL;
     }
     return &curl_fns;

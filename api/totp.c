@@ -12,6 +12,8 @@
 #include <qrencode.h>
 #include <sodium.h>
 
+#include "engine/dynlib.h"
+
 static pthread_once_t oath_once = PTHREAD_ONCE_INIT;
 
 static void oath_start(void)
@@ -116,8 +118,24 @@ pf_err pf_totp_uri(const char *issuer, const char *account, const char *secret_b
     return PF_E_OK;
 }
 
+/* libqrencode, opened when the first QR code is drawn (engine/dynlib.h): CLI runs never need it. */
+typedef struct qr_api {
+    __typeof__(QRcode_encodeString) *encode_string;
+    __typeof__(QRcode_free) *free;
+} qr_api;
+static qr_api qr;
+static const pf_dynsym qr_syms[] = {
+    PF_DYNSYM(qr_api, encode_string, "QRcode_encodeString"),
+    PF_DYNSYM(qr_api, free, "QRcode_free"),
+};
+static pf_dynlib qr_lib = PF_DYNLIB("libqrencode.so.4", qr_syms, &qr);
+#define QRcode_encodeString (qr.encode_string)
+#define QRcode_free (qr.free)
+
 pf_err pf_totp_qr_svg(const char *text, char **out, int *modules, pf_errbuf *eb)
 {
+    pf_err err = pf_dynlib_load(&qr_lib, eb);
+    if (err) return err;
     QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
     if (!q) return pf_errf(eb, PF_E_INVAL, "text too long for a QR code");
     int w = q->width, quiet = 4, size = w + 2 * quiet;

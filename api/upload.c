@@ -14,10 +14,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "api/json_cs.h"
 #include "api/routes.h"
+#include "api/sha256.h"
 #include "api/shop.h"
 
 #define EB(r) pf_req_eb(r)
@@ -31,7 +30,7 @@ typedef struct upload_ctx {
     char *buf;          /* the file's bytes */
     size_t n, cap;      /* used, allocated */
     size_t limit;       /* refused beyond (site.max_file_size_mb) */
-    EVP_MD_CTX *sha;    /* SHA-256 of the bytes so far (OpenSSL: SHA-NI where the CPU has it) */
+    pf_sha256_stream *sha; /* SHA-256 of the bytes so far */
     char filename[256]; /* client file name, sanitised */
     char ext[8];        /* its extension, lower-case ("stl") */
     bool started;       /* a model_file part arrived */
@@ -97,7 +96,7 @@ static void upload_ctx_free(void *p)
     upload_ctx *c = p;
     if (!c) return;
     buf_give(c);
-    EVP_MD_CTX_free(c->sha);
+    pf_sha256_free(c->sha);
     free(c);
 }
 
@@ -156,7 +155,7 @@ pf_err pf_upload_on_part(pf_req *r, const pf_form_part *part, const char *data, 
         if (want < (1u << 16)) want = 1u << 16;
         if (want > c->limit) want = c->limit;
         if (!buf_take(c, (size_t)want)) return pf_errf(EB(r), PF_E_NOMEM, "upload buffer");
-        if (!(c->sha = EVP_MD_CTX_new()) || EVP_DigestInit_ex(c->sha, EVP_sha256(), NULL) != 1)
+        if (!(c->sha = pf_sha256_begin(0)))
             return pf_errf(EB(r), PF_E_NOMEM, "upload digest");
         sanitise_name(part->filename ? part->filename : "", c->filename, sizeof c->filename);
         const char *dot = strrchr(c->filename, '.');
@@ -183,7 +182,7 @@ pf_err pf_upload_on_part(pf_req *r, const pf_form_part *part, const char *data, 
     }
     memcpy(c->buf + c->n, data, len);
     c->n += len;
-    if (EVP_DigestUpdate(c->sha, data, len) != 1) return pf_errf(EB(r), PF_E_NOMEM, "upload digest");
+    if (pf_sha256_add(c->sha, data, len)) return pf_errf(EB(r), PF_E_NOMEM, "upload digest");
     return PF_E_OK;
 }
 
@@ -386,8 +385,7 @@ pf_err pf_upload_finish(pf_req *r, pf_upload *out, pf_analysis *analysis, cJSON 
                        fmt);
 
     pf_sha256 sha;
-    unsigned dlen = 0;
-    if (EVP_DigestFinal_ex(c->sha, sha.b, &dlen) != 1 || dlen != sizeof sha.b)
+    if (pf_sha256_end(c->sha, sha.b))
         return pf_errf(EB(r), PF_E_NOMEM, "upload digest");
     pf_analysis an;
     pf_errbuf eb = {{0}};

@@ -12,8 +12,86 @@
 
 #include <hpdf.h>
 
+#include "engine/dynlib.h"
 #include "engine/price.h"
 #include "engine/shipping.h"
+
+/* libharu, opened when the first PDF is made (engine/dynlib.h): with libpng it cost every printforge process
+ * ~1.5 ms of start-up, and only the server makes invoices. The calls below go through this table. */
+typedef struct hpdf_api {
+    __typeof__(HPDF_AddPage) *addpage;
+    __typeof__(HPDF_Font_TextWidth) *font_textwidth;
+    __typeof__(HPDF_Free) *free;
+    __typeof__(HPDF_GetFont) *getfont;
+    __typeof__(HPDF_GetStreamSize) *getstreamsize;
+    __typeof__(HPDF_New) *new;
+    __typeof__(HPDF_Page_BeginText) *page_begintext;
+    __typeof__(HPDF_Page_EndText) *page_endtext;
+    __typeof__(HPDF_Page_Fill) *page_fill;
+    __typeof__(HPDF_Page_LineTo) *page_lineto;
+    __typeof__(HPDF_Page_MoveTo) *page_moveto;
+    __typeof__(HPDF_Page_Rectangle) *page_rectangle;
+    __typeof__(HPDF_Page_SetFontAndSize) *page_setfontandsize;
+    __typeof__(HPDF_Page_SetGrayFill) *page_setgrayfill;
+    __typeof__(HPDF_Page_SetLineWidth) *page_setlinewidth;
+    __typeof__(HPDF_Page_SetSize) *page_setsize;
+    __typeof__(HPDF_Page_Stroke) *page_stroke;
+    __typeof__(HPDF_Page_TextOut) *page_textout;
+    __typeof__(HPDF_ReadFromStream) *readfromstream;
+    __typeof__(HPDF_SaveToStream) *savetostream;
+    __typeof__(HPDF_SetCompressionMode) *setcompressionmode;
+    __typeof__(HPDF_SetInfoAttr) *setinfoattr;
+} hpdf_api;
+static hpdf_api hp;
+#define SYM(member, name) PF_DYNSYM(hpdf_api, member, name)
+static const pf_dynsym hpdf_syms[] = {
+    SYM(addpage, "HPDF_AddPage"),
+    SYM(font_textwidth, "HPDF_Font_TextWidth"),
+    SYM(free, "HPDF_Free"),
+    SYM(getfont, "HPDF_GetFont"),
+    SYM(getstreamsize, "HPDF_GetStreamSize"),
+    SYM(new, "HPDF_New"),
+    SYM(page_begintext, "HPDF_Page_BeginText"),
+    SYM(page_endtext, "HPDF_Page_EndText"),
+    SYM(page_fill, "HPDF_Page_Fill"),
+    SYM(page_lineto, "HPDF_Page_LineTo"),
+    SYM(page_moveto, "HPDF_Page_MoveTo"),
+    SYM(page_rectangle, "HPDF_Page_Rectangle"),
+    SYM(page_setfontandsize, "HPDF_Page_SetFontAndSize"),
+    SYM(page_setgrayfill, "HPDF_Page_SetGrayFill"),
+    SYM(page_setlinewidth, "HPDF_Page_SetLineWidth"),
+    SYM(page_setsize, "HPDF_Page_SetSize"),
+    SYM(page_stroke, "HPDF_Page_Stroke"),
+    SYM(page_textout, "HPDF_Page_TextOut"),
+    SYM(readfromstream, "HPDF_ReadFromStream"),
+    SYM(savetostream, "HPDF_SaveToStream"),
+    SYM(setcompressionmode, "HPDF_SetCompressionMode"),
+    SYM(setinfoattr, "HPDF_SetInfoAttr"),
+};
+#undef SYM
+static pf_dynlib hpdf_lib = PF_DYNLIB("libhpdf-2.3.0.so", hpdf_syms, &hp);
+#define HPDF_AddPage (hp.addpage)
+#define HPDF_Font_TextWidth (hp.font_textwidth)
+#define HPDF_Free (hp.free)
+#define HPDF_GetFont (hp.getfont)
+#define HPDF_GetStreamSize (hp.getstreamsize)
+#define HPDF_New (hp.new)
+#define HPDF_Page_BeginText (hp.page_begintext)
+#define HPDF_Page_EndText (hp.page_endtext)
+#define HPDF_Page_Fill (hp.page_fill)
+#define HPDF_Page_LineTo (hp.page_lineto)
+#define HPDF_Page_MoveTo (hp.page_moveto)
+#define HPDF_Page_Rectangle (hp.page_rectangle)
+#define HPDF_Page_SetFontAndSize (hp.page_setfontandsize)
+#define HPDF_Page_SetGrayFill (hp.page_setgrayfill)
+#define HPDF_Page_SetLineWidth (hp.page_setlinewidth)
+#define HPDF_Page_SetSize (hp.page_setsize)
+#define HPDF_Page_Stroke (hp.page_stroke)
+#define HPDF_Page_TextOut (hp.page_textout)
+#define HPDF_ReadFromStream (hp.readfromstream)
+#define HPDF_SaveToStream (hp.savetostream)
+#define HPDF_SetCompressionMode (hp.setcompressionmode)
+#define HPDF_SetInfoAttr (hp.setinfoattr)
 
 /* Bound on every figure of one line: keeps the sums of PF_INVOICE_MAX_LINES + 1 lines far from overflow
  * (10^15 paise is ten lakh crore rupees, beyond any real invoice). */
@@ -954,6 +1032,7 @@ pf_err pf_invoice_pdf(const pf_invoice_doc *doc, uint8_t **out, size_t *out_len,
     if (err) return err;
     pdf p = {.d = doc, .t = &t};
     uint8_t *buf = NULL;
+    if ((err = pf_dynlib_load(&hpdf_lib, eb))) goto done;
     p.number = winansi(doc->number);
     if (!p.number) {
         err = pf_errf(eb, PF_E_NOMEM, "invoice number");
