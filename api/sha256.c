@@ -21,9 +21,12 @@ typedef struct crypto_api {
 static crypto_api cr;
 #define SYM(member, name) PF_DYNSYM(crypto_api, member, name)
 static const pf_dynsym crypto_syms[] = {
-    SYM(md_ctx_new, "EVP_MD_CTX_new"),        SYM(md_ctx_free, "EVP_MD_CTX_free"),
-    SYM(sha256, "EVP_sha256"),                SYM(digest_init, "EVP_DigestInit_ex"),
-    SYM(digest_update, "EVP_DigestUpdate"),   SYM(digest_final, "EVP_DigestFinal_ex"),
+    SYM(md_ctx_new, "EVP_MD_CTX_new"),
+    SYM(md_ctx_free, "EVP_MD_CTX_free"),
+    SYM(sha256, "EVP_sha256"),
+    SYM(digest_init, "EVP_DigestInit_ex"),
+    SYM(digest_update, "EVP_DigestUpdate"),
+    SYM(digest_final, "EVP_DigestFinal_ex"),
 };
 #undef SYM
 static pf_dynlib crypto_lib = PF_DYNLIB("libcrypto.so.3", crypto_syms, &cr);

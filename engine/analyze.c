@@ -3,6 +3,7 @@
  * (edges bucketed by their smaller vertex, counted through per-vertex tallies) and union-find shells, run side
  * by side. */
 #include "engine/analyze.h"
+#include "engine/analyze_geo.h"
 #include "engine/bigalloc.h"
 #include "engine/sched.h"
 
@@ -15,8 +16,6 @@
 /* Triangles per block of the geometric pass. Partial sums are kept per block and added in block order, so the
  * rounding of the volume and the area is the same however blocks are spread over threads. */
 #define BLOCK_TRIS 32768u
-/* Relative tolerance for a zero-area triangle: sin of the angle at its first corner below 1e-10. */
-#define DEGENERATE_SIN2 1e-20
 #define FIT_TOLERANCE_MM 1e-3
 
 typedef struct block {
@@ -93,15 +92,15 @@ static inline uint32_t unite(uint32_t *parent, uint32_t a, uint32_t b)
 
 /* One block's sums; its bbox too when bbox is set (a constant in each caller), else mn/mx stay ±infinity for
  * the caller to fill from the vertices. With parent (and used) it also joins each triangle's corners in the
- * union-find forest and marks them used, in the same pass; with count, it also counts the edges by their
- * smaller vertex as count_edges does (saving that pass its reading of the triangles). Sets *bad at an index
- * out of range. */
+ * union-find forest and marks them used, in the same pass over the indices; with count, it also counts the
+ * edges by their smaller vertex as count_edges does (saving that pass its reading of the triangles). The
+ * volume, area and degenerate triangles come from a second, vectorized pass (engine/analyze_geo.c) over the
+ * block, which is still in cache. Sets *bad at an index out of range. */
 static inline void sum_block_with(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s,
                                   int *bad, int bbox, uint32_t *parent, unsigned char *used, uint32_t *count)
 {
-    double vol6 = 0, area2 = 0;
     float mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
-    size_t degen = 0, repeated = 0;
+    size_t repeated = 0;
     const uint32_t *t = tris + bl.first * 3;
     for (size_t i = 0; i < bl.count; i++, t += 3) {
         uint32_t ia = t[0], ib = t[1], ic = t[2];
@@ -121,6 +120,7 @@ static inline void sum_block_with(const float *v, const uint32_t *tris, size_t n
             count[lo + 1] += 2;
             count[(ia ^ ib ^ ic ^ lo ^ hi) + 1]++;
         }
+        repeated += (size_t)rep;
         const float *a = v + (size_t)ia * 3, *b = v + (size_t)ib * 3, *c = v + (size_t)ic * 3;
         for (int k = 0; k < 3 && bbox; k++) {
             float lo = a[k] < b[k] ? a[k] : b[k], hi = a[k] < b[k] ? b[k] : a[k];
@@ -129,22 +129,14 @@ static inline void sum_block_with(const float *v, const uint32_t *tris, size_t n
             mn[k] = lo < mn[k] ? lo : mn[k];
             mx[k] = hi > mx[k] ? hi : mx[k];
         }
-        double ax = a[0], ay = a[1], az = a[2], bx = b[0], by = b[1], bz = b[2], cx = c[0], cy = c[1],
-               cz = c[2];
-        vol6 += ax * (by * cz - bz * cy) - ay * (bx * cz - bz * cx) + az * (bx * cy - by * cx);
-        double ux = bx - ax, uy = by - ay, uz = bz - az, wx = cx - ax, wy = cy - ay, wz = cz - az;
-        double nx = uy * wz - uz * wy, ny = uz * wx - ux * wz, nz = ux * wy - uy * wx;
-        double n2 = nx * nx + ny * ny + nz * nz;
-        area2 += sqrt(n2);
-        repeated += (size_t)rep;
-        degen += (size_t)(rep || n2 <= DEGENERATE_SIN2 * (ux * ux + uy * uy + uz * uz) *
-                                           (wx * wx + wy * wy + wz * wz));
     }
-    s->vol6 = vol6;
-    s->area2 = area2;
+    pf_geo_sums g;
+    pf_geo_sums_of(v, tris + bl.first * 3, bl.count, &g);
+    s->vol6 = g.vol6;
+    s->area2 = g.area2;
     memcpy(s->mn, mn, sizeof mn);
     memcpy(s->mx, mx, sizeof mx);
-    s->degen = degen;
+    s->degen = g.degen;
     s->repeated = repeated;
 }
 

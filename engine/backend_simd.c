@@ -1,6 +1,6 @@
-/* The SIMD estimator backend: the stages of engine/backend.h vectorized through SIMDe, the only file that
- * includes SIMDe. It is compiled twice: once for the build's baseline ISA (SSE2 on x86-64, where SIMDe
- * emulates the 256-bit operations) and once with -mavx2 and PF_SIMD_AVX2 defined (CMakeLists.txt), where
+/* The SIMD estimator backend: the stages of engine/backend.h vectorized through SIMDe (which only this file
+ * and engine/analyze_geo.c include). It is compiled twice: once for the build's baseline ISA (SSE2 on
+ * x86-64, where SIMDe emulates the 256-bit operations) and once with -mavx2 and PF_SIMD_AVX2 defined (CMakeLists.txt), where
  * every operation maps to one instruction; pf_backend_simd_create picks the AVX2 copy when the CPU has AVX2.
  * Stages are single-threaded and keep no state (raster keeps a zeroed scratch grid per thread, see
  * zeroed_delta), so the driver may run several layers at once on `threads` threads without a second level of

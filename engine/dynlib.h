@@ -21,7 +21,10 @@ typedef struct pf_dynsym {
     const char *name;
     size_t offset; /* offsetof(table type, member) */
 } pf_dynsym;
-#define PF_DYNSYM(type, member, name) {name, offsetof(type, member)}
+#define PF_DYNSYM(type, member, name)                                                                        \
+    {                                                                                                        \
+        name, offsetof(type, member)                                                                         \
+    }
 
 /* A library and its table. Define one statically with PF_DYNLIB; the state starts zeroed. */
 typedef struct pf_dynlib {
@@ -35,7 +38,9 @@ typedef struct pf_dynlib {
 
 /* Initialiser of a static pf_dynlib: soname, an array of pf_dynsym, and the table they fill. */
 #define PF_DYNLIB(soname_, syms_, table_)                                                                    \
-    {.soname = (soname_), .syms = (syms_), .nsyms = sizeof(syms_) / sizeof(syms_)[0], .table = (table_)}
+    {                                                                                                        \
+        .soname = (soname_), .syms = (syms_), .nsyms = sizeof(syms_) / sizeof(syms_)[0], .table = (table_)   \
+    }
 
 /* Opens lib and fills its table the first time; later calls return the first outcome. Errors: IO, with
  * "cannot load SONAME: why" in eb. Thread-safe. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine/analyze.h"
+#include "engine/analyze_geo.h"
 #include "engine/mesh.h"
 
 /* ---- Shape builders: every shape goes through pf_mesh_builder, so welding is part of what is tested. ----
@@ -571,4 +572,82 @@ Test(analyze, large_open_grid_counts_its_boundary_and_doubled_edges)
     cr_assert_eq(a.watertight, 0);
     cr_assert_eq(a.shells, 1);
     pf_mesh_free(m);
+}
+
+/* ---- The vectorized geometric sums (engine/analyze_geo.c) ---- */
+
+/* The plain sequential double sums the vector lanes replace, and the degenerate count. */
+static void geo_reference(const float *v, const uint32_t *t, size_t n, double *vol6, double *area2,
+                          size_t *dg)
+{
+    *vol6 = *area2 = 0;
+    *dg = 0;
+    for (size_t i = 0; i < n; i++, t += 3) {
+        const float *a = v + t[0] * 3, *b = v + t[1] * 3, *c = v + t[2] * 3;
+        double u[3], w[3], nrm[3];
+        for (int k = 0; k < 3; k++)
+            u[k] = (double)b[k] - a[k], w[k] = (double)c[k] - a[k];
+        nrm[0] = u[1] * w[2] - u[2] * w[1];
+        nrm[1] = u[2] * w[0] - u[0] * w[2];
+        nrm[2] = u[0] * w[1] - u[1] * w[0];
+        *vol6 += a[0] * ((double)b[1] * c[2] - (double)b[2] * c[1]) -
+                 a[1] * ((double)b[0] * c[2] - (double)b[2] * c[0]) +
+                 a[2] * ((double)b[0] * c[1] - (double)b[1] * c[0]);
+        double n2 = nrm[0] * nrm[0] + nrm[1] * nrm[1] + nrm[2] * nrm[2];
+        *area2 += sqrt(n2);
+        double uu = u[0] * u[0] + u[1] * u[1] + u[2] * u[2], ww = w[0] * w[0] + w[1] * w[1] + w[2] * w[2];
+        *dg += t[0] == t[1] || t[1] == t[2] || t[0] == t[2] || n2 <= PF_DEGENERATE_SIN2 * uu * ww;
+    }
+}
+
+Test(analyze, geometric_sums_agree_on_every_isa_copy_and_with_plain_sums)
+{
+    enum { NV = 500, NT = 1003 }; /* not a multiple of four: the scalar tail runs too */
+    static float v[NV * 3];
+    static uint32_t t[NT * 3];
+    unsigned seed = 12345;
+    for (size_t i = 0; i < NV * 3; i++) {
+        seed = seed * 1103515245u + 12345u;
+        v[i] = (float)((seed >> 8) % 20000) / 100.0f - 100.0f;
+    }
+    for (size_t i = 0; i < NT * 3; i++) {
+        seed = seed * 1103515245u + 12345u;
+        t[i] = (seed >> 8) % NV;
+    }
+    /* degenerate ones: repeated indices (also in the tail), and three collinear points */
+    t[3 * 5 + 1] = t[3 * 5];
+    t[3 * 1001 + 2] = t[3 * 1001 + 1];
+    for (int k = 0; k < 3; k++) {
+        v[3 * 10 + k] = 1.0f, v[3 * 11 + k] = 2.0f, v[3 * 12 + k] = 4.0f;
+    }
+    t[3 * 7] = 10, t[3 * 7 + 1] = 11, t[3 * 7 + 2] = 12;
+
+    double vol6, area2;
+    size_t dg;
+    geo_reference(v, t, NT, &vol6, &area2, &dg);
+    cr_assert_geq(dg, 3);
+    pf_geo_sums base, fast;
+    pf_geo_sums_copy(0)(v, t, NT, &base);
+    cr_assert_eq(base.degen, dg);
+    cr_assert(fabs(base.vol6 - vol6) <= 1e-12 * fabs(vol6) + 1e-9, "%.17g vs %.17g", base.vol6, vol6);
+    cr_assert(fabs(base.area2 - area2) <= 1e-12 * area2, "%.17g vs %.17g", base.area2, area2);
+    pf_geo_sums_fn *avx2 = pf_geo_sums_copy(1);
+    if (avx2) {
+        avx2(v, t, NT, &fast);
+        cr_assert_eq(memcmp(&fast.vol6, &base.vol6, sizeof fast.vol6), 0, "%.17g vs %.17g", fast.vol6,
+                     base.vol6);
+        cr_assert_eq(memcmp(&fast.area2, &base.area2, sizeof fast.area2), 0);
+        cr_assert_eq(fast.degen, base.degen);
+    }
+    for (size_t n = 0; n < 9; n++) { /* every tail length, and nothing at all */
+        geo_reference(v, t, n, &vol6, &area2, &dg);
+        pf_geo_sums_copy(0)(v, t, n, &base);
+        cr_assert_eq(base.degen, dg);
+        cr_assert(fabs(base.area2 - area2) <= 1e-12 * area2, "n = %zu", n);
+        if (avx2) {
+            avx2(v, t, n, &fast);
+            cr_assert(fast.vol6 == base.vol6 && fast.area2 == base.area2 && fast.degen == base.degen,
+                      "n = %zu", n);
+        }
+    }
 }
