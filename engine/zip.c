@@ -6,6 +6,25 @@
 #include <strings.h>
 #include <zlib.h>
 
+#include "engine/dynlib.h"
+
+/* zlib, opened when the first deflated entry is read (engine/dynlib.h): STL and OBJ intake never need it. */
+typedef struct zlib_api {
+    __typeof__(inflateInit2_) *init2;
+    __typeof__(inflate) *run;
+    __typeof__(inflateEnd) *end;
+} zlib_api;
+static zlib_api zl;
+static const pf_dynsym zlib_syms[] = {
+    PF_DYNSYM(zlib_api, init2, "inflateInit2_"),
+    PF_DYNSYM(zlib_api, run, "inflate"),
+    PF_DYNSYM(zlib_api, end, "inflateEnd"),
+};
+static pf_dynlib zlib_lib = PF_DYNLIB("libz.so.1", zlib_syms, &zl);
+#define inflateInit2_ (zl.init2) /* what zlib.h's inflateInit2 calls */
+#define inflate (zl.run)
+#define inflateEnd (zl.end)
+
 #define SIG_LOCAL 0x04034b50u
 #define SIG_CENTRAL 0x02014b50u
 #define SIG_EOCD 0x06054b50u
@@ -298,6 +317,7 @@ pf_err pf_zip_stream(pf_zip *z, const pf_zip_entry *e, pf_zip_sink sink, void *c
     /* A lying central directory is answered before any work. */
     pf_err err = check_caps(z, e, e->size, eb);
     if (err != PF_E_OK) return err;
+    if ((err = pf_dynlib_load(&zlib_lib, eb))) return err;
     unsigned char *out = malloc(CHUNK);
     if (!out) return PF_E_NOMEM;
     z_stream zs;
