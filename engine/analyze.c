@@ -109,7 +109,9 @@ static inline void sum_block_with(const float *v, const uint32_t *tris, size_t n
             return;
         }
         if (parent) {
-            used[ia] = used[ib] = used[ic] = 1;
+            used[ia >> 3] |= (unsigned char)(1u << (ia & 7));
+            used[ib >> 3] |= (unsigned char)(1u << (ib & 7));
+            used[ic >> 3] |= (unsigned char)(1u << (ic & 7));
             unite(parent, unite(parent, find_root(parent, ia), ib), ic);
         }
         int rep = ia == ib || ib == ic || ia == ic;
@@ -164,7 +166,7 @@ static int vertex_bbox(const float *v, const unsigned char *used, size_t nv, flo
     float lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
     uint32_t odd = 0; /* nonzero once a -0 or NaN was seen */
     for (size_t i = 0; i < nv; i++) {
-        if (used && !used[i]) continue;
+        if (used && !(used[i >> 3] >> (i & 7) & 1)) continue;
         for (int k = 0; k < 3; k++) {
             float x = v[i * 3 + k];
             uint32_t bits;
@@ -284,7 +286,7 @@ typedef struct topo_job {
     /* geometry and shells */
     block_sum *sums;     /* per block */
     uint32_t *parent;    /* union-find forest over vertices (stored after used) */
-    unsigned char *used; /* vertex is used by a printed triangle */
+    unsigned char *used; /* a bit per vertex (v >> 3, bit v & 7): used by a printed triangle */
     size_t vertices, shells;
     int shell_bad; /* the geometric pass met an index out of range */
     atomic_int next; /* the next of the two tasks (shells, edges) to take */
@@ -417,8 +419,9 @@ static void shell_work(topo_job *j)
     if (j->shell_bad) return;
     size_t vertices = 0, shells = 0;
     for (size_t v = 0; v < nv; v++) {
-        vertices += used[v];
-        shells += used[v] && parent[v] == v;
+        unsigned u = used[v >> 3] >> (v & 7) & 1;
+        vertices += u;
+        shells += u && parent[v] == v;
     }
     j->vertices = vertices;
     j->shells = shells;
@@ -526,15 +529,16 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
         pf_sched_pair(stats_share, &sj, job.nblocks > 1 && threads == 2);
         job.shell_bad = sj.bad[0] || sj.bad[1];
     } else {
-        size_t nv = m->nverts ? m->nverts : 1, used_b = (nv + 63) / 64 * 64;
-        /* Largest first: it is the one most likely to find the welder's freed tables still warm. */
+        size_t nv = m->nverts ? m->nverts : 1;
+        /* Largest first: it is the one most likely to find the welder's freed tables still warm; the rest
+         * take what is left of them, in order of size. Used marks are a bitmap from malloc: as a byte per
+         * vertex next to parent they made it 2.5 MB, two huge pages faulted in fresh instead of one. */
         job.entries = pf_big_alloc(3 * ntris * sizeof *job.entries);
         job.start = pf_big_zalloc((nv + 1) * sizeof *job.start);
-        /* used (zeroed) and then parent in one buffer: used alone is too small for a huge page. */
-        job.used = pf_big_zalloc_head(used_b + nv * sizeof *job.parent, used_b);
-        job.parent = job.used ? (uint32_t *)(void *)(job.used + used_b) : NULL;
+        job.parent = pf_big_alloc(nv * sizeof *job.parent); /* shell_work sets every entry */
+        job.used = calloc((nv + 7) / 8, 1);
         if (threads == 2) job.tally = pf_big_zalloc(nv * sizeof *job.tally);
-        if (!job.start || !job.entries || !job.used || (threads == 2 && !job.tally)) {
+        if (!job.start || !job.entries || !job.parent || !job.used || (threads == 2 && !job.tally)) {
             err = pf_errf(eb, PF_E_NOMEM, "no memory to match the edges of %zu triangles", ntris);
             goto done;
         }
@@ -561,8 +565,9 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
     }
     *out = a;
 done:;
-    size_t nva = m->nverts ? m->nverts : 1, used_ba = (nva + 63) / 64 * 64; /* the scratch's sizes */
-    pf_big_free(job.used, used_ba + nva * sizeof *job.parent);
+    size_t nva = m->nverts ? m->nverts : 1; /* the scratch's sizes */
+    free(job.used);
+    pf_big_free(job.parent, nva * sizeof *job.parent);
     pf_big_free(job.entries, 3 * ntris * sizeof *job.entries);
     pf_big_free(job.start, (nva + 1) * sizeof *job.start);
     pf_big_free(job.tally, nva * sizeof *job.tally);
