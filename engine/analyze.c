@@ -1,7 +1,7 @@
 /* Mesh analysis: one geometric pass (bbox, volume, area, degenerates) over fixed blocks of printed triangles
  * (the full analysis takes the bbox from the used vertices when that gives the same), then edge matching
- * (edges bucketed by their smaller vertex, counted through per-vertex tallies) and union-find shells, run side
- * by side. */
+ * (edges bucketed by their smaller vertex, counted through per-vertex tallies) and union-find shells, run
+ * side by side. */
 #include "engine/analyze.h"
 #include "engine/analyze_geo.h"
 #include "engine/bigalloc.h"
@@ -90,6 +90,29 @@ static inline uint32_t unite(uint32_t *parent, uint32_t a, uint32_t b)
     return b;
 }
 
+/* Edges are bucketed under their smaller vertex (see topo_job.slots). One whose vertex numbers differ by at
+ * least SLOT_NEAR is "far"; a mesh with more than far_max of them takes 32-bit slots. */
+#define SLOT_NEAR 32768u
+
+static size_t far_max(size_t ntris)
+{
+    return ntris / 16 + 256;
+}
+
+/* Adds a triangle's three edges (no repeated index) to the bucket counts of their smaller vertices,
+ * count[v + 1] (two start at its smallest vertex, one at its middle one), and its far edges to *far. */
+static inline void count_tri(uint32_t *count, size_t *far, uint32_t a, uint32_t b, uint32_t c)
+{
+    uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+    lo = c < lo ? c : lo;
+    hi = c > hi ? c : hi;
+    uint32_t mid = a ^ b ^ c ^ lo ^ hi;
+    count[lo + 1] += 2;
+    count[mid + 1]++;
+    if (hi - lo >= SLOT_NEAR) /* the longest of the three: seldom */
+        *far += 1 + (mid - lo >= SLOT_NEAR) + (hi - mid >= SLOT_NEAR);
+}
+
 /* One block's sums; its bbox too when bbox is set (a constant in each caller), else mn/mx stay ±infinity for
  * the caller to fill from the vertices. With parent (and used) it also joins each triangle's corners in the
  * union-find forest and marks them used, in the same pass over the indices; with count, it also counts the
@@ -97,10 +120,11 @@ static inline uint32_t unite(uint32_t *parent, uint32_t a, uint32_t b)
  * volume, area and degenerate triangles come from a second, vectorized pass (engine/analyze_geo.c) over the
  * block, which is still in cache. Sets *bad at an index out of range. */
 static inline void sum_block_with(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s,
-                                  int *bad, int bbox, uint32_t *parent, unsigned char *used, uint32_t *count)
+                                  int *bad, int bbox, uint32_t *parent, unsigned char *used, uint32_t *count,
+                                  size_t *far)
 {
     float mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
-    size_t repeated = 0;
+    size_t repeated = 0, nfar = 0;
     const uint32_t *t = tris + bl.first * 3;
     for (size_t i = 0; i < bl.count; i++, t += 3) {
         uint32_t ia = t[0], ib = t[1], ic = t[2];
@@ -115,13 +139,7 @@ static inline void sum_block_with(const float *v, const uint32_t *tris, size_t n
             unite(parent, unite(parent, find_root(parent, ia), ib), ic);
         }
         int rep = ia == ib || ib == ic || ia == ic;
-        if (count && !rep) {
-            uint32_t lo = ia < ib ? ia : ib, hi = ia < ib ? ib : ia;
-            lo = ic < lo ? ic : lo;
-            hi = ic > hi ? ic : hi;
-            count[lo + 1] += 2;
-            count[(ia ^ ib ^ ic ^ lo ^ hi) + 1]++;
-        }
+        if (count && !rep) count_tri(count, &nfar, ia, ib, ic);
         repeated += (size_t)rep;
         const float *a = v + (size_t)ia * 3, *b = v + (size_t)ib * 3, *c = v + (size_t)ic * 3;
         for (int k = 0; k < 3 && bbox; k++) {
@@ -140,22 +158,23 @@ static inline void sum_block_with(const float *v, const uint32_t *tris, size_t n
     memcpy(s->mx, mx, sizeof mx);
     s->degen = g.degen;
     s->repeated = repeated;
+    if (far) *far += nfar;
 }
 
 static void sum_block(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s, int *bad)
 {
-    sum_block_with(v, tris, nverts, bl, s, bad, 1, NULL, NULL, NULL);
+    sum_block_with(v, tris, nverts, bl, s, bad, 1, NULL, NULL, NULL, NULL);
 }
 
-/* The full analysis' pass: sums without the bbox, and the shells' union-find; the edge count too when count
- * is not NULL. */
+/* The full analysis' pass: sums without the bbox, and the shells' union-find; the edge count (and far edges,
+ * into *far) too when count is not NULL. */
 static void sum_block_shells(const float *v, const uint32_t *tris, size_t nverts, block bl, block_sum *s,
-                             int *bad, uint32_t *parent, unsigned char *used, uint32_t *count)
+                             int *bad, uint32_t *parent, unsigned char *used, uint32_t *count, size_t *far)
 {
     if (count)
-        sum_block_with(v, tris, nverts, bl, s, bad, 0, parent, used, count);
+        sum_block_with(v, tris, nverts, bl, s, bad, 0, parent, used, count, far);
     else
-        sum_block_with(v, tris, nverts, bl, s, bad, 0, parent, used, NULL);
+        sum_block_with(v, tris, nverts, bl, s, bad, 0, parent, used, NULL, NULL);
 }
 
 /* The bbox of the vertices marked in used (all nv of them when used is NULL) into mn, mx. It equals the
@@ -273,22 +292,29 @@ typedef struct topo_job {
     const block *blocks;
     size_t nblocks;
     /* edges */
-    uint32_t *start;   /* nverts + 1 bucket starts (counts first, then exclusive prefix sums) */
-    uint32_t *entries; /* per edge: larger vertex << 1 | 1 when it runs from larger to smaller */
-    uint32_t *tally;   /* nverts zeroes for the thread that did not do the shells (two threads only): per larger
-                        * vertex, the uses of one bucket's edges (see edge_tally). The shells' thread takes
-                        * parent instead, zeroed once the shells are done */
+    uint32_t *start; /* nverts + 1 bucket starts in slots (counts first, then exclusive prefix sums) */
+    uint16_t *slots; /* a slot per edge in the bucket of its smaller vertex v: (hi − v) << 1 | dir when near
+                      * (hi − v < SLOT_NEAR: nearly every edge, since vertices are numbered in the order the
+                      * triangles meet them), else dir alone (0 or 1, which no near edge has) with hi in
+                      * farlist; dir is 1 when the edge runs from hi to v */
+    uint64_t *farlist; /* per far edge: its slot << 32 | hi, sorted */
+    size_t far, nfar;  /* far edges, counted with the buckets; noted in farlist so far */
+    uint32_t *wide; /* instead of slots and farlist when far > far_max: hi << 1 | dir per edge (own buffer) */
+    int slots_nomem; /* farlist or wide could not be had */
+    uint32_t *tally; /* nverts zeroes for the thread that did not do the shells (two threads only): per larger
+                      * vertex, the uses of one bucket's edges (see edge_tally). The shells' thread takes
+                      * parent instead, zeroed once the shells are done */
     size_t counts[2][3]; /* per thread: edges, boundary and non-manifold ones of the buckets it classified */
-    int edge_bad;      /* the edge share met an index out of range */
-    atomic_int filled; /* the buckets are filled (or edge_bad is set): the classification can start */
+    int edge_bad;        /* the edge share met an index out of range */
+    atomic_int filled;   /* the buckets are filled (or edge_bad is set): the classification can start */
     atomic_size_t next_range; /* the next range of TALLY_RANGE buckets to classify */
-    int fused_count;   /* one thread: the geometric pass fills start's counts, edge_work only sums them */
+    int fused_count; /* one thread: the geometric pass fills start's counts, edge_work only sums them */
     /* geometry and shells */
     block_sum *sums;     /* per block */
     uint32_t *parent;    /* union-find forest over vertices (stored after used) */
     unsigned char *used; /* a bit per vertex (v >> 3, bit v & 7): used by a printed triangle */
     size_t vertices, shells;
-    int shell_bad; /* the geometric pass met an index out of range */
+    int shell_bad;   /* the geometric pass met an index out of range */
     atomic_int next; /* the next of the two tasks (shells, edges) to take */
 } topo_job;
 
@@ -317,22 +343,45 @@ static int count_edges(topo_job *j, uint32_t *start, size_t nv)
             uint32_t a = t[0], b = t[1], c = t[2];
             if (a >= nv || b >= nv || c >= nv) return 0;
             if (a == b || b == c || a == c) continue;
-            uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
-            lo = c < lo ? c : lo;
-            hi = c > hi ? c : hi;
-            start[lo + 1] += 2;
-            start[(a ^ b ^ c ^ lo ^ hi) + 1]++;
+            count_tri(start, &j->far, a, b, c);
         }
     }
     return 1;
 }
 
-/* Fills the buckets, using start[v] as bucket v's cursor; afterwards start[v] is the end of bucket v. */
-static int fill_edges(topo_job *j, uint32_t *start, uint32_t *e, size_t nv)
+/* Notes far edge (slot k, larger vertex hi) in farlist; out of line, so the fill loop keeps its registers. */
+static __attribute__((noinline, cold)) void put_far(topo_job *j, uint32_t k, uint32_t hi)
 {
-#define FILL_EDGE(lo, hi, dir) e[start[lo]++] = (uint32_t)(hi) << 1 | (uint32_t)(dir)
-    FOR_EACH_EDGE(j, FILL_EDGE)
-#undef FILL_EDGE
+    if (j->nfar < j->far) j->farlist[j->nfar++] = (uint64_t)k << 32 | hi; /* always: the count saw the same */
+}
+
+static int by_value(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Fills the buckets, using start[v] as bucket v's cursor; afterwards start[v] is the end of bucket v. */
+static int fill_edges(topo_job *j, uint32_t *start, size_t nv)
+{
+    if (j->wide) {
+        uint32_t *e = j->wide;
+#define FILL_WIDE(lo, hi, dir) e[start[lo]++] = (uint32_t)(hi) << 1 | (uint32_t)(dir)
+        FOR_EACH_EDGE(j, FILL_WIDE);
+#undef FILL_WIDE
+        return 1;
+    }
+    uint16_t *e = j->slots;
+    j->nfar = 0;
+#define FILL_SLOT(lo, hi, dir)                                                                               \
+    do {                                                                                                     \
+        uint32_t k_ = start[lo]++, d_ = (hi) - (lo);                                                         \
+        e[k_] = (uint16_t)(d_ < SLOT_NEAR ? d_ << 1 | (uint32_t)(dir) : (uint32_t)(dir));                    \
+        if (d_ >= SLOT_NEAR) put_far(j, k_, hi);                                                             \
+    } while (0)
+    FOR_EACH_EDGE(j, FILL_SLOT);
+#undef FILL_SLOT
+    if (j->nfar) qsort(j->farlist, j->nfar, sizeof *j->farlist, by_value); /* in the order buckets are read */
     return 1;
 }
 
@@ -347,7 +396,11 @@ static void edge_fill(topo_job *j)
     } else {
         for (size_t v = 0; v < nv; v++)
             start[v + 1] += start[v];
-        fill_edges(j, start, j->entries, nv);
+        if (j->far > far_max(j->m->ntris) ? !(j->wide = pf_big_alloc((size_t)start[nv] * sizeof *j->wide))
+                                          : j->far && !(j->farlist = malloc(j->far * sizeof *j->farlist)))
+            j->slots_nomem = j->edge_bad = 1; /* the callers stop on edge_bad; slots_nomem tells why */
+        else
+            fill_edges(j, start, nv);
     }
     atomic_store(&j->filled, 1);
 }
@@ -358,17 +411,49 @@ static void edge_fill(topo_job *j)
  * second pass counts each edge at its first entry and clears its tally, which leaves tally zero for the next
  * bucket. Sums cannot overflow: an edge is used at most once per triangle and there are at most
  * UINT32_MAX / 3 of them. */
-static void edge_tally(const topo_job *j, uint32_t *tally, size_t v0, size_t v1, size_t counts[3])
+static inline void edge_tally_with(const topo_job *j, uint32_t *tally, size_t v0, size_t v1, size_t counts[3],
+                                   int wide)
 {
-    const uint32_t *start = j->start, *e = j->entries;
-    size_t edges = 0, boundary = 0, nonman = 0;
+    const uint32_t *start = j->start, *w = j->wide;
+    const uint16_t *e = j->slots;
+    const uint64_t *fl = j->farlist;
+    size_t edges = 0, boundary = 0, nonman = 0, f = 0;
     uint32_t lo = v0 ? start[v0 - 1] : 0;
+    if (!wide && j->far) { /* the first far edge at or after slot lo */
+        size_t a = 0, b = j->far;
+        while (a < b) {
+            size_t mid = a + (b - a) / 2;
+            if (fl[mid] >> 32 < lo)
+                a = mid + 1;
+            else
+                b = mid;
+        }
+        f = a;
+    }
     for (size_t v = v0; v < v1; v++) {
-        uint32_t hi = start[v];
-        for (uint32_t k = lo; k < hi; k++)
-            tally[e[k] >> 1] += 2 + (e[k] & 1);
+        uint32_t hi = start[v], other, dir;
+        size_t f0 = f;
+        /* edge k of the bucket: its larger vertex and direction (a far one takes the next of farlist) */
+#define EDGE_AT(k)                                                                                           \
+    do {                                                                                                     \
+        if (wide) {                                                                                          \
+            other = w[k] >> 1, dir = w[k] & 1;                                                               \
+        } else {                                                                                             \
+            uint32_t s_ = e[k];                                                                              \
+            if (s_ >= 2)                                                                                     \
+                other = (uint32_t)v + (s_ >> 1), dir = s_ & 1;                                               \
+            else                                                                                             \
+                other = (uint32_t)fl[f++], dir = s_;                                                         \
+        }                                                                                                    \
+    } while (0)
         for (uint32_t k = lo; k < hi; k++) {
-            uint32_t *t = &tally[e[k] >> 1], sum = *t;
+            EDGE_AT(k);
+            tally[other] += 2 + dir;
+        }
+        f = f0;
+        for (uint32_t k = lo; k < hi; k++) {
+            EDGE_AT(k);
+            uint32_t *t = &tally[other], sum = *t;
             edges += sum != 0;
             if (sum != 5 && sum != 0) { /* not a well-formed edge's first entry, nor a later entry */
                 boundary += sum < 4;
@@ -376,11 +461,20 @@ static void edge_tally(const topo_job *j, uint32_t *tally, size_t v0, size_t v1,
             }
             *t = 0;
         }
+#undef EDGE_AT
         lo = hi;
     }
     counts[0] += edges;
     counts[1] += boundary;
     counts[2] += nonman;
+}
+
+static void edge_tally(const topo_job *j, uint32_t *tally, size_t v0, size_t v1, size_t counts[3])
+{
+    if (j->wide)
+        edge_tally_with(j, tally, v0, v1, counts, 1);
+    else
+        edge_tally_with(j, tally, v0, v1, counts, 0);
 }
 
 /* A pause in a spin-wait loop. */
@@ -415,7 +509,7 @@ static void shell_work(topo_job *j)
         parent[v] = (uint32_t)v;
     for (size_t i = 0; i < j->nblocks && !j->shell_bad; i++)
         sum_block_shells(j->m->verts, j->m->tris, nv, j->blocks[i], &j->sums[i], &j->shell_bad, parent, used,
-                         j->fused_count ? j->start : NULL);
+                         j->fused_count ? j->start : NULL, &j->far);
     if (j->shell_bad) return;
     size_t vertices = 0, shells = 0;
     for (size_t v = 0; v < nv; v++) {
@@ -480,6 +574,30 @@ static void topo_share(void *ctx, int who)
     if (!j->edge_bad && !bad) edge_classify(j, tally, who);
 }
 
+static size_t align64(size_t n)
+{
+    return (n + 63) / 64 * 64;
+}
+
+/* The topology's scratch in one block: bucket starts (nv + 1), union-find forest (nv), the second thread's
+ * tally (nv, two threads only) and edge slots: one per triangle corner and some for far edges (when more are
+ * needed, they go to a buffer of their own, see edge_fill). Returns the block's length; with base, points
+ * job's arrays into it and zeroes the starts and the tally. */
+static size_t scratch_layout(size_t nv, size_t ntris, int two, unsigned char *base, topo_job *job)
+{
+    size_t start_b = align64((nv + 1) * sizeof(uint32_t)), parent_b = align64(nv * sizeof(uint32_t)),
+           tally_b = two ? align64(nv * sizeof(uint32_t)) : 0, slots = 3 * ntris;
+    if (base) {
+        job->start = (uint32_t *)(void *)base;
+        job->parent = (uint32_t *)(void *)(base + start_b);
+        job->tally = two ? (uint32_t *)(void *)(base + start_b + parent_b) : NULL;
+        job->slots = (uint16_t *)(void *)(base + start_b + parent_b + tally_b);
+        memset(job->start, 0, (nv + 1) * sizeof(uint32_t));
+        if (two) memset(job->tally, 0, nv * sizeof(uint32_t));
+    }
+    return start_b + parent_b + tally_b + slots * sizeof(uint16_t);
+}
+
 int pf_bed_fit(const double dims[3], const double bed[3])
 {
     double t = FIT_TOLERANCE_MM;
@@ -503,7 +621,8 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
     memset(&a, 0, sizeof a);
     topo_job job;
     memset(&job, 0, sizeof job);
-    size_t ntris = 0, repeated = 0;
+    size_t ntris = 0, repeated = 0, scratch_len = 0;
+    unsigned char *scratch = NULL;
     block *blocks = make_blocks(m, &job.nblocks, &ntris);
     if (!blocks) {
         err = pf_errf(eb, PF_E_NOMEM, "no memory for the analysis blocks");
@@ -529,20 +648,22 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
         pf_sched_pair(stats_share, &sj, job.nblocks > 1 && threads == 2);
         job.shell_bad = sj.bad[0] || sj.bad[1];
     } else {
-        size_t nv = m->nverts ? m->nverts : 1;
-        /* Largest first: it is the one most likely to find the welder's freed tables still warm; the rest
-         * take what is left of them, in order of size. Used marks are a bitmap from malloc: as a byte per
-         * vertex next to parent they made it 2.5 MB, two huge pages faulted in fresh instead of one. */
-        job.entries = pf_big_alloc(3 * ntris * sizeof *job.entries);
-        job.start = pf_big_zalloc((nv + 1) * sizeof *job.start);
-        job.parent = pf_big_alloc(nv * sizeof *job.parent); /* shell_work sets every entry */
-        job.used = calloc((nv + 7) / 8, 1);
-        if (threads == 2) job.tally = pf_big_zalloc(nv * sizeof *job.tally);
-        if (!job.start || !job.entries || !job.parent || !job.used || (threads == 2 && !job.tally)) {
+        scratch_len = scratch_layout(m->nverts, ntris, threads == 2, NULL, NULL);
+        /* One block: at about 4 bytes per triangle corner it takes the welder's freed tables, still warm,
+         * where separate buffers each faulted in huge pages of their own. Used marks are a bitmap from
+         * malloc. */
+        scratch = pf_big_alloc(scratch_len);
+        job.used = calloc((m->nverts + 7) / 8 + 1, 1);
+        if (!scratch || !job.used) {
             err = pf_errf(eb, PF_E_NOMEM, "no memory to match the edges of %zu triangles", ntris);
             goto done;
         }
+        (void)scratch_layout(m->nverts, ntris, threads == 2, scratch, &job);
         pf_sched_pair(threads == 2 ? topo_share : topo_alone, &job, threads == 2);
+        if (job.slots_nomem) {
+            err = pf_errf(eb, PF_E_NOMEM, "no memory for the edges of %zu triangles", ntris);
+            goto done;
+        }
     }
     if (job.shell_bad || job.edge_bad) {
         err = bad_index(m, eb);
@@ -565,12 +686,10 @@ pf_err pf_mesh_analyze(const pf_mesh *m, const pf_analyze_opts *o, pf_analysis *
     }
     *out = a;
 done:;
-    size_t nva = m->nverts ? m->nverts : 1; /* the scratch's sizes */
     free(job.used);
-    pf_big_free(job.parent, nva * sizeof *job.parent);
-    pf_big_free(job.entries, 3 * ntris * sizeof *job.entries);
-    pf_big_free(job.start, (nva + 1) * sizeof *job.start);
-    pf_big_free(job.tally, nva * sizeof *job.tally);
+    if (job.wide) pf_big_free(job.wide, (size_t)job.start[m->nverts] * sizeof *job.wide);
+    free(job.farlist);
+    pf_big_free(scratch, scratch_len);
     free(job.sums);
     free(blocks);
     return err;

@@ -824,9 +824,10 @@ static pf_err weld_points(const weld_src *src, size_t ngroups, int threads, int 
            vcap1 = two && !copy_only ? weld_vcap((ngroups - half) * src->k, src->spread) : 0,
            work_n = tables_b + filter_b + small_b + vcap1 * 12;
     if (npts >= WELD_PARALLEL_MIN && work_n < PF_BIG_MIN) work_n = PF_BIG_MIN;
-    /* At least the analysis' edge array (a uint32 per point of a triangle soup), so that array, which takes
-     * only a kept mapping it fits, finds this one warm also when one share welds alone (the tables alone are
-     * 10 MB against its 12 MB for 1 M triangles); the untouched rest costs no memory here. */
+    /* At least the analysis' scratch (engine/analyze.c: an edge slot per point of a triangle soup, bucket
+     * starts, forest and tally per vertex, about 4 bytes per point in all), so that block, which takes only
+     * a kept mapping it fits, finds this one warm also when one share welds alone (the tables alone are 10 MB
+     * against its 10–12 MB for 1 M triangles); the untouched rest costs no memory here. */
     if (!copy_only && work_n >= PF_BIG_MIN && work_n < npts * sizeof(uint32_t)) work_n = npts * sizeof(uint32_t);
     unsigned char *work = work_n ? pf_big_zalloc_head(work_n, tables_b + filter_b) : NULL;
     if (work_n && !work) {

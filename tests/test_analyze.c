@@ -574,6 +574,81 @@ Test(analyze, large_open_grid_counts_its_boundary_and_doubled_edges)
     pf_mesh_free(m);
 }
 
+/* Renumbers m's vertex v as perm(v) (a bijection), and returns how many triangle corners then start an edge
+ * whose vertex numbers are 32768 or more apart. */
+static size_t renumber(pf_mesh *m, size_t (*perm)(size_t v, size_t n))
+{
+    size_t n = m->nverts, far = 0;
+    float *v = malloc(n * 12);
+    cr_assert_not_null(v);
+    for (size_t i = 0; i < n; i++)
+        memcpy(v + perm(i, n) * 3, m->verts + i * 3, 12);
+    memcpy(m->verts, v, n * 12);
+    free(v);
+    for (size_t i = 0; i < m->ntris * 3; i++)
+        m->tris[i] = (uint32_t)perm(m->tris[i], n);
+    for (size_t t = 0; t < m->ntris; t++)
+        for (int k = 0; k < 3; k++) {
+            uint32_t a = m->tris[3 * t + k], c = m->tris[3 * t + (k + 1) % 3];
+            far += (a > c ? a - c : c - a) >= 32768;
+        }
+    return far;
+}
+
+static size_t scatter_all(size_t v, size_t n)
+{
+    return v * 7919 % n;
+}
+
+/* Every 997th vertex of the first 40000 trades numbers with the one 40000 later. */
+static size_t swap_some(size_t v, size_t n)
+{
+    (void)n;
+    if (v < 40000 && v % 997 == 0) return v + 40000;
+    if (v >= 40000 && v < 80000 && (v - 40000) % 997 == 0) return v - 40000;
+    return v;
+}
+
+/* A grid like the one above (with a doubled triangle and a flipped copy), its vertices renumbered so that
+ * some edges, or most, join vertices 32768 or more numbers apart: the analysis keeps those in a sorted side
+ * list, or takes 32-bit slots when they are many (engine/analyze.c, topo_job.slots). */
+Test(analyze, edges_between_far_apart_vertex_numbers_count_the_same)
+{
+    enum { W = 400, H = 200 };
+    size_t (*const perms[2])(size_t, size_t) = {swap_some, scatter_all};
+    for (int p = 0; p < 2; p++) {
+        pf_mesh_builder b;
+        pf_mesh_builder_init(&b, NULL);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                float q[4][3] = {{(float)x, (float)y, 0},
+                                 {(float)x + 1, (float)y, 0},
+                                 {(float)x + 1, (float)y + 1, 0},
+                                 {(float)x, (float)y + 1, 0}};
+                tri(&b, q[0], q[1], q[2]);
+                tri(&b, q[0], q[2], q[3]);
+                if (x == W / 2 && y == H / 2) tri(&b, q[0], q[1], q[2]);
+                if (x == 7 && y == 3) tri(&b, q[0], q[2], q[1]); /* a flipped copy: its edges are doubled */
+            }
+        pf_mesh *m = finish(&b);
+        size_t n = m->nverts;
+        cr_assert_eq(n, (size_t)(W + 1) * (H + 1));
+        size_t far = renumber(m, perms[p]);
+        if (p == 0)
+            cr_assert(far > 100 && far < m->ntris / 16, "a few far edges (%zu)", far);
+        else
+            cr_assert_gt(far, m->ntris, "most edges far (%zu of %zu corners)", far, m->ntris * 3);
+        pf_analysis a = analyze(m, NULL);
+        cr_assert_eq(a.edges, (size_t)W * (H + 1) + (size_t)H * (W + 1) + (size_t)W * H);
+        cr_assert_eq(a.boundary_edges, (size_t)2 * (W + H));
+        cr_assert_eq(a.non_manifold_edges, 6, "the doubled triangle's and the flipped copy's edges");
+        cr_assert_eq(a.vertices, n);
+        cr_assert_eq(a.shells, 1);
+        cr_assert_eq(a.watertight, 0);
+        pf_mesh_free(m);
+    }
+}
+
 /* ---- The vectorized geometric sums (engine/analyze_geo.c) ---- */
 
 /* The plain sequential double sums the vector lanes replace, and the degenerate count. */
