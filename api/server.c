@@ -125,7 +125,7 @@ struct pf_req {
     bool responded;               /* a response is queued */
     bool in_begin;                /* the first callback is running: answers are deferred */
     bool has_body;                /* the request announced a body */
-    size_t drain_left;            /* body bytes still read and dropped after a mid-body error */
+    size_t drain_left;            /* body bytes still read and dropped after an error (mid-body, too large) */
     pf_resp *early;               /* answer decided by the first callback, queued by the second */
     bool dropping;                /* body is read and discarded */
     size_t limit;                 /* body byte limit */
@@ -1198,7 +1198,16 @@ static enum MHD_Result begin(pf_req *r)
     } else {
         r->limit = rt->max_body ? rt->max_body : PF_API_JSON_LIMIT;
     }
-    if (clen > r->limit) return send_error(r, PF_E_TOO_LARGE, "request body too large");
+    if (clen > r->limit) {
+        /* A body up to about twice the limit is read and dropped before the answer (see send_resp): a client
+         * still sending when the connection is cut may see only the reset, never the 413. Larger ones are
+         * cut at once. */
+        if (clen <= 2 * (unsigned long long)r->limit + (1u << 20)) {
+            r->has_body = false;
+            r->drain_left = (size_t)clen;
+        }
+        return send_error(r, PF_E_TOO_LARGE, "request body too large");
+    }
     if (has_body && rt->body == PF_BODY_JSON && !media_type_is(ct, "application/json")) {
         if (!is_msgpack_type(ct))
             return send_error(r, PF_E_UNSUPPORTED_MEDIA_TYPE,
