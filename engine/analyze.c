@@ -580,9 +580,9 @@ static size_t align64(size_t n)
 }
 
 /* The topology's scratch in one block: bucket starts (nv + 1), union-find forest (nv), the second thread's
- * tally (nv, two threads only) and edge slots: one per triangle corner and some for far edges (when more are
- * needed, they go to a buffer of their own, see edge_fill). Returns the block's length; with base, points
- * job's arrays into it and zeroes the starts and the tally. */
+ * tally (nv, two threads only) and a 16-bit edge slot per triangle corner (far edges' larger vertices, and
+ * the 32-bit slots of a mesh with many far edges, get buffers of their own: see edge_fill). Returns the
+ * block's length; with base, points job's arrays into it and zeroes the starts and the tally. */
 static size_t scratch_layout(size_t nv, size_t ntris, int two, unsigned char *base, topo_job *job)
 {
     size_t start_b = align64((nv + 1) * sizeof(uint32_t)), parent_b = align64(nv * sizeof(uint32_t)),
