@@ -42,6 +42,9 @@ Test(fuzz_regress, every_saved_input_returns_with_a_code_and_message)
             cr_assert_gt(strlen(eb.msg), 0, "%s: %s without a message", e->d_name, pf_err_name(err));
         }
         pf_mesh_free(m);
+        /* and the fuzz targets' own checks, the analysis included (they trap on a broken invariant) */
+        pf_format fmt = pf_mesh_detect(buf, (size_t)len);
+        pf_fuzz_intake(buf, (size_t)len, fmt, fmt);
         free(buf);
         files++;
     }
