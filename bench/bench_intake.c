@@ -421,9 +421,10 @@ static void report(FILE *f, const result *rs, int n, const procs *p, int runs, c
         "page costs about 3 µs. Binary STL is read in 130 KB chunks and welded straight from them; other "
         "files are mapped. Each parallel step uses a second thread only when /proc/loadavg shows an idle "
         "core (engine/sched.c), so under load most steps run on one thread. The whole-process rows include "
-        "start-up: `printforge` opens libmicrohttpd (with GnuTLS) only to serve (api/mhd.h) and libcurl only "
-        "to send email (api/mailer.c), and links the libraries Debian ships as .a statically, so it loads 10 "
-        "shared objects rather than 27. Whole processes run %d times each, admesh and printforge "
+        "start-up: `printforge` opens libmicrohttpd, libcurl, libcrypto, libharu, libqrencode and zlib only "
+        "when a command first needs them (engine/dynlib.h) and links the libraries Debian ships as .a "
+        "statically, so it starts with libcjson, the OpenCL loader, libm and libc (27 shared objects "
+        "before). Whole processes run %d times each, admesh and printforge "
         "alternately: the best row is the fastest run; each printforge run after admesh's (which touched "
         "~85 MB and freed it) takes fresh memory, which on this VM costs from 4 to 60 ms of system time.\n\n",
         cpu, sysconf(_SC_NPROCESSORS_ONLN), load0[0], load0[1], load0[2], load[0], load[1], load[2], date,
