@@ -383,7 +383,7 @@ static void team_destroy(team *t)
 }
 
 /* Work items of the driver's parallel phases; each runs for a list of layers. */
-enum { PH_RASTER, PH_EDT, PH_MARGIN, PH_CLASSIFY, PH_REDUCE };
+enum { PH_RASTER, PH_EDT, PH_MARGIN, PH_CLASSIFY, PH_FIX, PH_SETTLE, PH_REDUCE };
 
 /* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k has ring slot
  * k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch), which names its mask buffer (mslot) and
@@ -414,6 +414,9 @@ typedef struct drive {
     uint8_t *ht, *hb;              /* batch flags: the layer has top / bottom seeds */
     uint8_t *seeds;                /* 2 slots of seed masks per thread */
     size_t b0;                     /* first layer of the current batch */
+    int reuse;                     /* the shortcuts are on (see run_stages) */
+    uint8_t *same2;                /* per layer: its classes equal those of layer l − 2 */
+    uint8_t *copied;               /* per batch slot: the layer takes the sums of layer l − 2 */
     layer_stat *layers;            /* results */
     /* the current phase */
     int phase;             /* PH_* */
@@ -512,6 +515,15 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
         return margin(d, l, tid);
     case PH_CLASSIFY:
         return classify_alone(d, l);
+    case PH_FIX: /* reads the classes of l − 1 only where they are sparse, which the fix never changes */
+        pf_classes_fix_bridges(cls_of(d, l), cls_of(d, l - 1), (size_t)d->g->nx * d->g->ny);
+        return PF_E_OK;
+    case PH_SETTLE: /* the fixed classes against those of l − 2; a layer that equals them takes their sums */
+        d->same2[l] = l >= 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
+        d->copied[l - d->b0] = d->reuse && l >= 3 && d->same2[l];
+        if (d->copied[l - d->b0]) return PF_E_OK;
+        return be->reduce(be->ctx, d->g, d->cp, l, dist_of(d, l), cls_of(d, l), (int)(l & 1),
+                          &d->layers[l].cells);
     default:
         return be->reduce(be->ctx, d->g, d->cp, l, dist_of(d, l), cls_of(d, l), (int)(l & 1),
                           &d->layers[l].cells);
@@ -814,6 +826,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                .counts = counts,
                .rd = batch + 6,
                .rc = batch + 4,
+               .reuse = reuse,
                .layers = layers};
     atomic_init(&d.ends, 0);
     atomic_init(&d.err, 0);
@@ -930,6 +943,28 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
         if (err) goto done;
         /* the same layers (the likely copies aside) classified in parallel, without the layer below */
         if (!bt && (err = drive_phase(&d, t, PH_CLASSIFY, items, n))) goto done;
+        d.same2 = same2;
+        d.copied = copied;
+        int any_rep = 0;
+        for (size_t l = b0; l < b1; l++)
+            any_rep |= window_repeats(sid, nl, l);
+        if (!bt && !any_rep) {
+            /* No layer can be a copy: the bridge fixes and the copy tests of reduce need no layer order.
+             * Even layers first, then odd ones, so no fix writes the classes another one reads. */
+            for (int odd = 0; odd < 2; odd++) {
+                n = 0;
+                for (size_t l = b0 + (b0 % 2 != (size_t)odd); l < b1; l += 2)
+                    if (l) items[n++] = (uint32_t)l;
+                if ((err = drive_phase(&d, t, PH_FIX, items, n))) goto done;
+            }
+            n = 0;
+            for (size_t l = b0; l < b1; l++)
+                items[n++] = (uint32_t)l;
+            if ((err = drive_phase(&d, t, PH_SETTLE, items, n))) goto done;
+            for (size_t l = b0; l < b1; l++)
+                if (copied[l - b0]) layers[l].cells = layers[l - 2].cells;
+            continue;
+        }
         n = 0;
         size_t np = 0; /* batch stages: layers waiting for classify (in ba.ls) */
         for (size_t l = b0; l < b1; l++) {
