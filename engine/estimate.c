@@ -383,7 +383,7 @@ static void team_destroy(team *t)
 }
 
 /* Work items of the driver's parallel phases; each runs for a list of layers. */
-enum { PH_RASTER, PH_EDT, PH_MARGIN, PH_CLASSIFY, PH_FIX, PH_SETTLE, PH_REDUCE };
+enum { PH_RASTER, PH_EDT, PH_CLASSIFY, PH_FIX, PH_SETTLE, PH_REDUCE };
 
 /* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k has ring slot
  * k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch), which names its mask buffer (mslot) and
@@ -511,10 +511,10 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
                           mask_of(d, l));
     case PH_EDT:
         return be->edt(be->ctx, mask_of(d, l), d->g, d->cap, dist_of(d, l));
-    case PH_MARGIN:
-        return margin(d, l, tid);
-    case PH_CLASSIFY:
-        return classify_alone(d, l);
+    case PH_CLASSIFY: { /* a layer's margins, read by its classify only: made just before it */
+        pf_err err = margin(d, l, tid);
+        return err ? err : classify_alone(d, l);
+    }
     case PH_FIX: /* reads the classes of l − 1 only where they are sparse, which the fix never changes */
         pf_classes_fix_bridges(cls_of(d, l), cls_of(d, l - 1), (size_t)d->g->nx * d->g->ny);
         return PF_E_OK;
@@ -939,10 +939,9 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
         n = 0;
         for (size_t l = b0; l < b1; l++)
             if (!window_repeats(sid, nl, l)) items[n++] = (uint32_t)l;
-        err = bt ? margin_batch(&d, bt, &ba, items, n) : drive_phase(&d, t, PH_MARGIN, items, n);
+        /* the same layers (the likely copies aside): margins, then classes without the layer below */
+        err = bt ? margin_batch(&d, bt, &ba, items, n) : drive_phase(&d, t, PH_CLASSIFY, items, n);
         if (err) goto done;
-        /* the same layers (the likely copies aside) classified in parallel, without the layer below */
-        if (!bt && (err = drive_phase(&d, t, PH_CLASSIFY, items, n))) goto done;
         d.same2 = same2;
         d.copied = copied;
         int any_rep = 0;
