@@ -249,12 +249,6 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
 /* Busy-wait rounds before a worker sleeps on the condition variable or the caller yields: batches follow
  * each other within microseconds, faster than a sleeping thread wakes up. */
 #define SPIN_ROUNDS 20000
-/* Grids of at most this many cells per layer run a team of two on the kept helper thread: their steps take
- * microseconds, so a worker started per estimate (0.1–4 ms here) costs more than it brings, while the
- * helper, still spinning from the last step, joins at once. On larger grids a step can outlast the helper's
- * spin, and a late helper leaves the caller most of the work, so they start their own worker (plate150, 543 k
- * cells: 12 → 13–16 ms on the helper). */
-#define PAIR_CELLS 100000
 /* Segments under which a backend with batch stages runs the contour pass on the caller alone (see there). */
 #define CONTOUR_ALONE_SEGS 262144
 
@@ -307,8 +301,8 @@ static void *team_main(void *a)
 }
 
 /* Starts up to n − 1 workers (fewer when the system refuses threads: the team is then smaller, never
- * wrong); a team of two with pair set uses pf_sched_pair's helper instead. */
-static void team_init(team *t, unsigned n, int pair, team_start *starts)
+ * wrong); a team of two uses pf_sched_pair's helper instead. */
+static void team_init(team *t, unsigned n, team_start *starts)
 {
     memset(t, 0, sizeof *t);
     pthread_mutex_init(&t->mu, NULL);
@@ -317,7 +311,7 @@ static void team_init(team *t, unsigned n, int pair, team_start *starts)
     atomic_init(&t->ndone, 0);
     atomic_init(&t->quit, 0);
     t->n = 1;
-    if (n == 2 && pair) {
+    if (n == 2) {
         t->pair = 1;
         t->n = 2;
         return;
@@ -1137,8 +1131,11 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     g.ny = (uint32_t)(ceil(D / cell) + 6);
     g.x0 = (float)(lo[0] - (3 - GRID_SHIFT) * cell);
     g.y0 = (float)(lo[1] - (3 - GRID_SHIFT) * cell);
-    /* A small grid makes short steps: a team of two then uses the kept helper thread (see team). */
-    team_init(&t, (unsigned)threads, (size_t)g.nx * g.ny <= PAIR_CELLS, starts);
+    /* A team of two uses the kept helper thread (see team). Large grids used to start a worker of their own,
+     * since a step could outlast the helper's spin; since each thread keeps its end of a phase's layers, the
+     * helper was the faster choice there too (plate150, 543 k cells a layer: 2.9 → 2.3 ms, torus, 100 k:
+     * 12.1 → 11.5 ms; five interleaved rounds). */
+    team_init(&t, (unsigned)threads, starts);
     team_up = 1;
 
     /* Stages 1–2: slice. */
