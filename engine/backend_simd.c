@@ -1579,6 +1579,16 @@ const pf_backend *pf__backend_simd_avx2(void)
     return &table_avx2;
 }
 #else
+const pf_backend *pf_backend_simd_copy(const char *isa)
+{
+    if (!strcmp(isa, "base")) return &table_base;
+#ifdef PF_HAVE_SIMD_AVX2
+    __builtin_cpu_init();
+    if (!strcmp(isa, "avx2") && __builtin_cpu_supports("avx2")) return pf__backend_simd_avx2();
+#endif
+    return NULL;
+}
+
 pf_err pf_backend_simd_create(int threads, pf_backend **out)
 {
     if (threads <= 0) {
@@ -1588,12 +1598,8 @@ pf_err pf_backend_simd_create(int threads, pf_backend **out)
     if (threads > 256) threads = 256;
     pf_backend *be = malloc(sizeof *be);
     if (!be) return PF_E_NOMEM;
-    *be = table_base;
-    int avx2 = 0;
-#ifdef PF_HAVE_SIMD_AVX2
-    __builtin_cpu_init();
-    if ((avx2 = __builtin_cpu_supports("avx2"))) *be = *pf__backend_simd_avx2();
-#endif
+    const pf_backend *avx2 = pf_backend_simd_copy("avx2");
+    *be = avx2 ? *avx2 : table_base;
     be->device = avx2 ? "cpu (avx2)" : "cpu (baseline simd)";
     be->threads = (unsigned)threads;
     be->ctx = NULL;

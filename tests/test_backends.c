@@ -27,6 +27,18 @@ static pf_backend *backend(const char *name)
     return cache[k];
 }
 
+/* Every compiled copy of the SIMD stages this CPU runs ("base" always, "avx2" where built and supported): the
+ * backend runs only the widest, so the stage tests check each against the scalar oracle. Returns the count. */
+static int simd_copies(const pf_backend *out[2])
+{
+    int n = 0;
+    static const char *const isas[] = {"base", "avx2"};
+    for (int k = 0; k < 2; k++)
+        if ((out[n] = pf_backend_simd_copy(isas[k]))) n++;
+    cr_assert_geq(n, 1);
+    return n;
+}
+
 static pf_mesh *load(const char *file)
 {
     char path[512];
@@ -530,17 +542,31 @@ Test(backends, layer_parallel_prepare_equals_one_thread_on_every_test_mesh)
 
 Test(backends, simd_slices_equal_scalar)
 {
-    check_slices(backend("simd"), "bumpy_10k.stl");
-    check_slices(backend("simd"), "gear.stl");
+    const pf_backend *copies[2];
+    for (int k = simd_copies(copies); k-- > 0;) {
+        check_slices(copies[k], "bumpy_10k.stl");
+        check_slices(copies[k], "gear.stl");
+    }
 }
 
 Test(backends, simd_layer_stages_equal_scalar)
 {
-    check_layers(backend("simd"), "torus.stl", 0.25f, CAP_ESTIMATOR);
-    check_layers(backend("simd"), "overhang.stl", 0.3f, CAP_ESTIMATOR);
-    check_layers(backend("simd"), "gear.stl", 0.2f, CAP_ESTIMATOR);
-    check_layers(backend("simd"), "overhang.stl", 0.3f, CAP_NONE);
-    check_layers(backend("simd"), "gear.stl", 0.2f, CAP_WIDE);
+    const pf_backend *copies[2];
+    for (int k = simd_copies(copies); k-- > 0;) {
+        check_layers(copies[k], "torus.stl", 0.25f, CAP_ESTIMATOR);
+        check_layers(copies[k], "overhang.stl", 0.3f, CAP_ESTIMATOR);
+        check_layers(copies[k], "gear.stl", 0.2f, CAP_ESTIMATOR);
+        check_layers(copies[k], "overhang.stl", 0.3f, CAP_NONE);
+        check_layers(copies[k], "gear.stl", 0.2f, CAP_WIDE);
+    }
+}
+
+Test(backends, simd_backend_runs_the_widest_copy)
+{
+    const pf_backend *copies[2], *be = backend("simd");
+    int n = simd_copies(copies);
+    cr_assert_eq(be->classify, copies[n - 1]->classify, "the backend does not run the widest copy");
+    cr_assert_str_eq(be->device, n == 2 ? "cpu (avx2)" : "cpu (baseline simd)");
 }
 
 /* Deterministic pseudo-random numbers for the synthetic stacks below. */
@@ -645,7 +671,8 @@ static void check_deep(const pf_backend *be, uint32_t nx, uint32_t ny, float cel
  * backend sorts each row's) and many (it sums a delta grid): SIMD masks equal the scalar ones. */
 Test(backends, simd_raster_of_open_contours_equals_scalar)
 {
-    const pf_backend *sc = pf_backend_scalar(), *be = backend("simd");
+    const pf_backend *sc = pf_backend_scalar(), *copies[2];
+    int ncopies = simd_copies(copies);
     uint64_t seed = 7;
     static const uint32_t widths[] = {5, 31, 40, 77, 130};
     float *segs = malloc(PF_SEG_FLOATS * 600 * sizeof *segs);
@@ -660,10 +687,12 @@ Test(backends, simd_raster_of_open_contours_equals_scalar)
         }
         uint8_t *a = malloc(n), *b = malloc(n);
         cr_assert_eq(sc->raster(NULL, segs, ns, &g, a), PF_E_OK);
-        cr_assert_eq(be->raster(be->ctx, segs, ns, &g, b), PF_E_OK);
-        for (size_t i = 0; i < n; i++)
-            cr_assert_eq(a[i], b[i], "grid %d (%u x %u, %zu segments) cell %zu: %d vs %d", t, g.nx, g.ny, ns,
-                         i, a[i], b[i]);
+        for (int k = 0; k < ncopies; k++) {
+            cr_assert_eq(copies[k]->raster(NULL, segs, ns, &g, b), PF_E_OK);
+            for (size_t i = 0; i < n; i++)
+                cr_assert_eq(a[i], b[i], "copy %d grid %d (%u x %u, %zu segments) cell %zu: %d vs %d", k, t, g.nx,
+                             g.ny, ns, i, a[i], b[i]);
+        }
         free(a);
         free(b);
     }
@@ -672,9 +701,12 @@ Test(backends, simd_raster_of_open_contours_equals_scalar)
 
 Test(backends, simd_deep_blocks_equal_scalar)
 {
-    check_deep(backend("simd"), 96, 64, 0.2f, 1);
-    check_deep(backend("simd"), 101, 59, 0.2f, 2); /* rows not a multiple of 8 or 32 cells */
-    check_deep(backend("simd"), 150, 90, 0.1f, 3); /* a finer grid: a larger cap in cells */
+    const pf_backend *copies[2];
+    for (int k = simd_copies(copies); k-- > 0;) {
+        check_deep(copies[k], 96, 64, 0.2f, 1);
+        check_deep(copies[k], 101, 59, 0.2f, 2); /* rows not a multiple of 8 or 32 cells */
+        check_deep(copies[k], 150, 90, 0.1f, 3); /* a finer grid: a larger cap in cells */
+    }
 }
 
 /* ---- OpenCL (PoCL's CPU device on CI) ---- */
