@@ -516,12 +516,11 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
         d->same2[l] = l >= 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
         d->copied[l - d->b0] = d->reuse && l >= 3 && d->same2[l];
         if (d->copied[l - d->b0]) return PF_E_OK;
-        return be->reduce(be->ctx, d->g, d->cp, l, dist_of(d, l), cls_of(d, l), (int)(l & 1),
-                          &d->layers[l].cells);
+        break;
     default:
-        return be->reduce(be->ctx, d->g, d->cp, l, dist_of(d, l), cls_of(d, l), (int)(l & 1),
-                          &d->layers[l].cells);
+        break;
     }
+    return be->reduce(be->ctx, d->g, d->cp, l, dist_of(d, l), cls_of(d, l), (int)(l & 1), &d->layers[l].cells);
 }
 
 /* Claims the next item of a phase for thread tid: odd threads take from the back, the others from the front,
@@ -769,8 +768,10 @@ static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint
  * counterpart, gets l−2's classes and sums without running the stages. Slice ids (equal ids: equal masks) are
  * given in layer order by the calling thread from mask comparisons of consecutive layers, never per thread or
  * per batch, so the shortcuts take the same decisions for any thread count. A batch runs: rasters (parallel),
- * mask comparisons and ids, distance fields of the new masks (parallel), margin fields of the layers that
- * cannot be copies (parallel), classify in layer order (it reads the layer below), then reduce (parallel).
+ * mask comparisons and ids, distance fields of the new masks (parallel), margin fields and classes without
+ * the layer below of the layers that cannot be copies (parallel), then the bridge fixes and copy decisions in
+ * layer order with reduce (parallel) after them; in a batch where no layer can be a copy, the fixes run in
+ * parallel too (even layers, then odd) and each layer's copy test goes with its reduce.
  * A backend with batch stages (engine/backend.h) gets each phase of a batch in one call on the calling thread
  * instead, and batches of about BATCH_CELLS_DEVICE whatever the thread count; the decisions are the same:
  * classify calls gather consecutive layers and end before a layer whose copy decision needs the classes of
@@ -861,6 +862,8 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     uint8_t *printed = calloc(nl, 1);
     uint32_t *items = malloc((batch + 3) * sizeof *items);
     uint8_t *eq = malloc(batch + 3), *copied = malloc(batch);
+    d.same2 = same2;
+    d.copied = copied;
     batch_args ba = {0};
     void *bt = NULL; /* the backend's batch state, when it runs batches */
     if (!arena || !d.ht || !d.hb || !d.dslot || !d.dref || !d.mslot || !d.mref || !d.cslot || !d.cref || !sid || !same2 || !prints || !printed || !items ||
@@ -936,8 +939,6 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
         /* the same layers (the likely copies aside): margins, then classes without the layer below */
         err = bt ? margin_batch(&d, bt, &ba, items, n) : drive_phase(&d, t, PH_CLASSIFY, items, n);
         if (err) goto done;
-        d.same2 = same2;
-        d.copied = copied;
         int any_rep = 0;
         for (size_t l = b0; l < b1; l++)
             any_rep |= window_repeats(sid, nl, l);
