@@ -16,9 +16,9 @@
  * set only on success; release it with pf_backend_free. */
 pf_err pf_backend_simd_create(int threads, pf_backend **out);
 
-/* One compiled copy of the SIMD stages by ISA name: "base" (always) or "avx2"; NULL when the build lacks it or
- * this CPU cannot run it. For tests that hold every copy against the scalar backend, since creation picks only
- * one. The table is static (threads 0, device NULL): do not free it. */
+/* One compiled copy of the SIMD stages by ISA name: "base" (always) or "avx2"; NULL when the build lacks it
+ * or this CPU cannot run it. For tests that hold every copy against the scalar backend, since creation picks
+ * only one. The table is static (threads 0, device NULL): do not free it. */
 const pf_backend *pf_backend_simd_copy(const char *isa);
 
 /* The OpenCL backend on the device pf_cl_open chooses for o (NULL: defaults). Every stage runs on the device;

@@ -520,7 +520,8 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
     default:
         break;
     }
-    return be->reduce(be->ctx, d->g, d->cp, l, dist_of(d, l), cls_of(d, l), (int)(l & 1), &d->layers[l].cells);
+    return be->reduce(be->ctx, d->g, d->cp, l, dist_of(d, l), cls_of(d, l), (int)(l & 1),
+                      &d->layers[l].cells);
 }
 
 /* Claims the next item of a phase for thread tid: odd threads take from the back, the others from the front,

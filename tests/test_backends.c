@@ -28,7 +28,8 @@ static pf_backend *backend(const char *name)
 }
 
 /* Every compiled copy of the SIMD stages this CPU runs ("base" always, "avx2" where built and supported): the
- * backend runs only the widest, so the stage tests check each against the scalar oracle. Returns the count. */
+ * backend runs only the widest, so the stage tests check each against the scalar oracle. Returns the count.
+ */
 static int simd_copies(const pf_backend *out[2])
 {
     int n = 0;
@@ -690,8 +691,8 @@ Test(backends, simd_raster_of_open_contours_equals_scalar)
         for (int k = 0; k < ncopies; k++) {
             cr_assert_eq(copies[k]->raster(NULL, segs, ns, &g, b), PF_E_OK);
             for (size_t i = 0; i < n; i++)
-                cr_assert_eq(a[i], b[i], "copy %d grid %d (%u x %u, %zu segments) cell %zu: %d vs %d", k, t, g.nx,
-                             g.ny, ns, i, a[i], b[i]);
+                cr_assert_eq(a[i], b[i], "copy %d grid %d (%u x %u, %zu segments) cell %zu: %d vs %d", k, t,
+                             g.nx, g.ny, ns, i, a[i], b[i]);
         }
         free(a);
         free(b);
