@@ -59,13 +59,14 @@ enum {
     K_AREAS_B,
     K_REDUCE_ROWS_B,
     K_CLASSIFY_FIX_B,
+    K_FLAGS_B,
     K_N
 };
 static const char *kernel_names[K_N] = {"slice_count",    "slice_emit",    "slice_holes",    "raster_rows",
                                         "edt_columns",    "edt_rows",      "margin_seeds",   "classify",
                                         "reduce",         "reduce_areas",  "raster_segs_b",  "raster_scan_b",
                                         "edt_columns_b",  "edt_rows_b",    "margin_seeds_b", "classify_b",
-                                        "reduce_areas_b", "reduce_rows_b", "classify_fix_b"};
+                                        "reduce_areas_b", "reduce_rows_b", "classify_fix_b", "margin_flags_b"};
 
 #define ACC_N (2 * PF_RUN_N * PF_HIST_BINS) /* reduce counters, see kernels/estimate.cl */
 
@@ -996,6 +997,13 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
     CK(to_device(c, b));
     CK(put_table(c, tb, t, 6 * n));
     CK(zero(c, fl, 2 * n * sizeof *flags));
+    ARG(K_FLAGS_B, 0, b->mem); /* which layers have seeds, then those layers' seed masks */
+    ARG(K_FLAGS_B, 1, tb);
+    ARG(K_FLAGS_B, 2, nl);
+    ARG(K_FLAGS_B, 3, nn);
+    ARG(K_FLAGS_B, 4, fill_lo);
+    ARG(K_FLAGS_B, 5, fl);
+    CK(run_b(c, b, K_FLAGS_B, n * ((ncell + KSBLK - 1) / KSBLK)));
     ARG(K_SEEDS_B, 0, b->mem);
     ARG(K_SEEDS_B, 1, tb);
     ARG(K_SEEDS_B, 2, nl);

@@ -681,13 +681,16 @@ __kernel void classify(__global const float *win, uint present, uint n, uint lay
     out[i] = classify_cell((__global const uchar *)win, off, i, layer, p, mt, mb, have, below);
 }
 
-/* Batch forms; every field is a byte offset into mem. Seeds: item = layer × block of SBLK cells; tab holds 6 entries
- * per layer: the window's fields 2, 3, 4 (NONE when absent), the layer, and the top and bottom seed masks' offsets
- * in seeds; flags gets 2 per layer (one atomic per item and kind at most). */
+/* Batch forms; every field is a byte offset into mem. Seeds in two kernels, item = layer × block of SBLK cells; tab
+ * holds 6 entries per layer: the window's fields 2, 3, 4 (NONE when absent), the layer, and the top and bottom
+ * seed masks' offsets in seeds. margin_flags_b only looks: flags gets 2 per layer (one atomic per item and kind at
+ * most), set when the layer has a top / bottom seed. margin_seeds_b then writes the seed masks of the flagged
+ * kinds only: most layers have none, and the others' masks are never read (their fields are skipped too), so a
+ * batch does not write 2 bytes per cell of every layer. */
 #define SBLK 256
 
-__kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint n, float fill_lo,
-                             __global uchar *seeds, __global int *flags)
+__kernel void margin_flags_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint n, float fill_lo,
+                             __global int *flags)
 {
     uint nb = (n + SBLK - 1) / SBLK;
     size_t gid = get_global_id(0), l = gid / nb;
@@ -695,34 +698,48 @@ __kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *ta
     uint c0 = (uint)(gid % nb) * SBLK, c1 = min(c0 + SBLK, n), seen = 0, layer;
     __global const ulong *t = tab + 6 * l;
     ulong off[7] = {NONE, NONE, t[0], t[1], t[2], NONE, NONE};
+    layer = (uint)t[3];
+    if (layer == 0) return; /* no fill region counts on layer 0: no seeds */
+    uint i = c0;
+    int8 at = 0, ab = 0;
+    for (; i + 8 <= c1; i += 8) { /* seeds_of eight cells at a time */
+        int8 fill = field8(mem, off, 3, i) >= fill_lo;
+        if (!any8(fill)) continue;
+        at |= fill & (field8(mem, off, 4, i) <= 0.0f);
+        ab |= fill & (field8(mem, off, 2, i) <= 0.0f);
+    }
+    seen = (any8(at != 0) ? 1u : 0u) | (any8(ab != 0) ? 2u : 0u);
+    for (; i < c1; i++)
+        seen |= seeds_of(mem, off, i, layer, fill_lo);
+    if (seen & 1) atomic_or(&flags[2 * l], 1);
+    if (seen & 2) atomic_or(&flags[2 * l + 1], 1);
+}
+
+__kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint n, float fill_lo,
+                             __global uchar *seeds, __global const int *flags)
+{
+    uint nb = (n + SBLK - 1) / SBLK;
+    size_t gid = get_global_id(0), l = gid / nb;
+    if (l >= nlay) return;
+    int want_t = flags[2 * l] != 0, want_b = flags[2 * l + 1] != 0;
+    if (!want_t && !want_b) return;
+    uint c0 = (uint)(gid % nb) * SBLK, c1 = min(c0 + SBLK, n), layer;
+    __global const ulong *t = tab + 6 * l;
+    ulong off[7] = {NONE, NONE, t[0], t[1], t[2], NONE, NONE};
     __global uchar *top = seeds + t[4], *bot = seeds + t[5];
     layer = (uint)t[3];
     uint i = c0;
-    if (layer > 0) { /* seeds_of eight cells at a time */
-        int8 at = 0, ab = 0;
-        for (; i + 8 <= c1; i += 8) {
-            int8 fill = field8(mem, off, 3, i) >= fill_lo;
-            if (!any8(fill)) {
-                *(__global uchar8 *)(top + i) = (uchar8)1; /* aligned: i is a multiple of 8 */
-                *(__global uchar8 *)(bot + i) = (uchar8)1;
-                continue;
-            }
-            int8 tt = fill & (field8(mem, off, 4, i) <= 0.0f), bb = fill & (field8(mem, off, 2, i) <= 0.0f);
-            at |= tt;
-            ab |= bb;
-            *(__global uchar8 *)(top + i) = convert_uchar8(tt + 1);
-            *(__global uchar8 *)(bot + i) = convert_uchar8(bb + 1);
-        }
-        seen = (any8(at != 0) ? 1u : 0u) | (any8(ab != 0) ? 2u : 0u);
+    for (; i + 8 <= c1; i += 8) {
+        int8 fill = field8(mem, off, 3, i) >= fill_lo;
+        int8 tt = fill & (field8(mem, off, 4, i) <= 0.0f), bb = fill & (field8(mem, off, 2, i) <= 0.0f);
+        if (want_t) *(__global uchar8 *)(top + i) = convert_uchar8(tt + 1); /* aligned: i is a multiple of 8 */
+        if (want_b) *(__global uchar8 *)(bot + i) = convert_uchar8(bb + 1);
     }
     for (; i < c1; i++) {
         uint tb = seeds_of(mem, off, i, layer, fill_lo);
-        top[i] = !(tb & 1);
-        bot[i] = !(tb & 2);
-        seen |= tb;
+        if (want_t) top[i] = !(tb & 1);
+        if (want_b) bot[i] = !(tb & 2);
     }
-    if (seen & 1) atomic_or(&flags[2 * l], 1);
-    if (seen & 2) atomic_or(&flags[2 * l + 1], 1);
 }
 
 /* Classify in two kernels. classify_b: item = layer × block of CBLK cells, every layer on its own (streaming
