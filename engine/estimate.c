@@ -132,13 +132,31 @@ static pf_classify_params classify_params(const pf_profile *p)
 
 /* Scratch for contour_stats, sized once for the largest layer. */
 typedef struct chain_scratch {
-    size_t cap;       /* hash slots (a power of two ≥ 2 × segments) */
-    uint32_t *head;   /* per slot: first segment index + 1 whose start key hashes there, 0 = none */
-    uint32_t *next;   /* per segment: next index + 1 in its slot's list */
-    uint8_t *used;    /* per segment: already chained */
-    float *pts;       /* chained points, 2 floats each */
-    double *mscratch; /* pf_motion_polyline_times scratch */
+    size_t cap;         /* hash slots (a power of two ≥ 2 × segments) */
+    uint32_t *head;     /* per slot: first segment (or fragment) index + 1 hashed there, 0 = none */
+    uint32_t *next;     /* per segment (or fragment): next index + 1 in its slot's list */
+    uint8_t *used;      /* per segment: already chained */
+    float *pts;         /* a closed loop's points, 2 floats each */
+    float *opts;        /* open fragments' points, end points included */
+    float *cat;         /* a joined contour's points */
+    struct frag *frags; /* open fragments */
+    double *mscratch;   /* pf_motion_polyline_times scratch */
 } chain_scratch;
+
+/* A chain of segments that did not close by mesh edges: points opts[p0 … p0 + np), its start and end edge
+ * keys, length and twice its signed area's share; succ / pred link fragments into one contour (NO_FRAG:
+ * none). */
+typedef struct frag {
+    uint32_t p0, np, succ, pred;
+    uint64_t skey, ekey;
+    double len, area2;
+    int seen;
+} frag;
+#define NO_FRAG UINT32_MAX
+/* Largest gap (mm) closed between the end of one open chain and the start of another, as a slicer closes the
+ * cracks of a mesh whose vertices were not welded exactly (PrusaSlicer's close-gaps step takes up to 2 mm).
+ */
+#define GAP_MAX 2.0f
 
 static void chain_scratch_free(chain_scratch *cs)
 {
@@ -146,6 +164,9 @@ static void chain_scratch_free(chain_scratch *cs)
     free(cs->next);
     free(cs->used);
     free(cs->pts);
+    free(cs->opts);
+    free(cs->cat);
+    free(cs->frags);
     free(cs->mscratch);
 }
 
@@ -160,8 +181,12 @@ static pf_err chain_scratch_init(chain_scratch *cs, size_t maxn)
     cs->next = malloc((maxn + 1) * sizeof *cs->next);
     cs->used = malloc(maxn + 1);
     cs->pts = malloc((2 * maxn + 2) * sizeof *cs->pts);
-    cs->mscratch = malloc(pf_motion_polyline_scratch(maxn + 1) * sizeof *cs->mscratch);
-    if (!cs->head || !cs->next || !cs->used || !cs->pts || !cs->mscratch) {
+    cs->opts = malloc((4 * maxn + 4) * sizeof *cs->opts); /* a fragment has one point more than segments */
+    cs->cat = malloc((4 * maxn + 4) * sizeof *cs->cat);
+    cs->frags = malloc((maxn + 1) * sizeof *cs->frags);
+    cs->mscratch = malloc(pf_motion_polyline_scratch(2 * maxn + 2) * sizeof *cs->mscratch);
+    if (!cs->head || !cs->next || !cs->used || !cs->pts || !cs->opts || !cs->cat || !cs->frags ||
+        !cs->mscratch) {
         chain_scratch_free(cs);
         return PF_E_NOMEM;
     }
@@ -176,8 +201,127 @@ static size_t key_slot(uint64_t key, size_t cap)
     return (size_t)key & (cap - 1);
 }
 
+/* Adds one contour (np points, closed or open, length len, twice its signed area area2) to *ls. */
+static void contour_add(const float *pts, size_t np, int closed, double len, double area2,
+                        const pf_profile *p, int first, chain_scratch *cs, layer_stat *ls)
+{
+    if (len <= 0) return;
+    double a = fmin(first ? p->accel_first_layer : p->accel_perimeter, p->accel_max);
+    ls->contour_len += (float)len;
+    ls->nloops++;
+    if (area2 > 0) ls->nislands++;
+    if (len <= 2 * M_PI * 6.5) ls->small_len += (float)len; /* PrusaSlicer's small-perimeter limit */
+    double t[NSPD];
+    pf_motion_polyline_times(pts, np, closed, spd_grid, NSPD, a, p->jerk_xy, cs->mscratch, t);
+    for (int k = 0; k < NSPD; k++)
+        ls->excess[k] += (float)(t[k] - len / spd_grid[k]);
+}
+
+/* Appends point (x, y) to pts (np points) unless it repeats the last one. */
+static void point_add(float *pts, size_t *np, float x, float y)
+{
+    if (*np && hypotf(x - pts[2 * *np - 2], y - pts[2 * *np - 1]) <= 1e-4f) return;
+    pts[2 * *np] = x, pts[2 * *np + 1] = y;
+    ++*np;
+}
+
+/* Cell of coordinate x in the gap search's grid (cells of GAP_MAX), and the hash slot of cell (gx, gy). */
+static int64_t gap_cell(float x)
+{
+    return (int64_t)floorf(x / GAP_MAX);
+}
+
+static size_t gap_slot(int64_t gx, int64_t gy, size_t cap)
+{
+    return key_slot((uint64_t)gx * 0x9E3779B97F4A7C15ull ^ (uint64_t)gy, cap);
+}
+
+/* Joins the open fragments into contours: first end edge to start edge (chains the forward walk entered in
+ * the middle), then each remaining end to the nearest free start within GAP_MAX (cracks), and adds every
+ * joined contour: closed when its links come back to where it began. */
+static void fragments_join(frag *fr, uint32_t nf, const pf_profile *p, int first, chain_scratch *cs,
+                           layer_stat *ls)
+{
+    const float *op = cs->opts;
+    memset(cs->head, 0, cs->cap * sizeof *cs->head);
+    for (uint32_t i = nf; i-- > 0;) {
+        size_t h = key_slot(fr[i].skey, cs->cap);
+        cs->next[i] = cs->head[h];
+        cs->head[h] = i + 1;
+    }
+    for (uint32_t f = 0; f < nf; f++)
+        for (uint32_t e = cs->head[key_slot(fr[f].ekey, cs->cap)]; e; e = cs->next[e - 1])
+            if (fr[e - 1].skey == fr[f].ekey && fr[e - 1].pred == NO_FRAG) {
+                fr[f].succ = e - 1;
+                fr[e - 1].pred = f;
+                break;
+            }
+    /* starts still free, by grid cell */
+    memset(cs->head, 0, cs->cap * sizeof *cs->head);
+    for (uint32_t i = nf; i-- > 0;) {
+        if (fr[i].pred != NO_FRAG) continue;
+        size_t h = gap_slot(gap_cell(op[2 * fr[i].p0]), gap_cell(op[2 * fr[i].p0 + 1]), cs->cap);
+        cs->next[i] = cs->head[h];
+        cs->head[h] = i + 1;
+    }
+    for (uint32_t f = 0; f < nf; f++) {
+        if (fr[f].succ != NO_FRAG) continue;
+        const float *end = op + 2 * (fr[f].p0 + fr[f].np - 1);
+        uint32_t best = NO_FRAG;
+        float bd = GAP_MAX;
+        int64_t gx = gap_cell(end[0]), gy = gap_cell(end[1]);
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++) {
+                size_t h = gap_slot(gx + dx, gy + dy, cs->cap);
+                for (uint32_t e = cs->head[h]; e; e = cs->next[e - 1]) {
+                    const frag *g = &fr[e - 1];
+                    if (g->pred != NO_FRAG) continue;
+                    float d = hypotf(op[2 * g->p0] - end[0], op[2 * g->p0 + 1] - end[1]);
+                    if (d <= bd && (best == NO_FRAG || d < bd || e - 1 < best)) bd = d, best = e - 1;
+                }
+            }
+        if (best == NO_FRAG) continue;
+        fr[f].succ = best;
+        fr[best].pred = f;
+    }
+    /* contours: chains from their heads (open), then what is left (cycles, closed) */
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t h = 0; h < nf; h++) {
+            if (fr[h].seen || (pass == 0 && fr[h].pred != NO_FRAG)) continue;
+            size_t np = 0;
+            double len = 0, area2 = 0;
+            uint32_t f = h, last = h;
+            int closed = 0;
+            while (!fr[f].seen) {
+                fr[f].seen = 1;
+                const float *q = op + 2 * fr[f].p0;
+                if (np) { /* the link from the previous fragment's end */
+                    float ex = cs->cat[2 * np - 2], ey = cs->cat[2 * np - 1];
+                    len += hypotf(q[0] - ex, q[1] - ey);
+                    area2 += (double)ex * q[1] - (double)q[0] * ey;
+                }
+                for (uint32_t k = 0; k < fr[f].np; k++)
+                    point_add(cs->cat, &np, q[2 * k], q[2 * k + 1]);
+                len += fr[f].len;
+                area2 += fr[f].area2;
+                last = f;
+                if (fr[f].succ == NO_FRAG) break;
+                f = fr[f].succ;
+            }
+            if (fr[last].succ == h) { /* back at the start: the closing link */
+                const float *q = op + 2 * fr[h].p0, *e = op + 2 * (fr[last].p0 + fr[last].np - 1);
+                len += hypotf(q[0] - e[0], q[1] - e[1]);
+                area2 += (double)e[0] * q[1] - (double)q[0] * e[1];
+                closed = 1;
+                if (np > 1 && hypotf(cs->cat[2 * np - 2] - q[0], cs->cat[2 * np - 1] - q[1]) <= 1e-4f) np--;
+            }
+            contour_add(cs->cat, np, closed, len, area2, p, first, cs, ls);
+        }
+}
+
 /* Chains one layer's segments by shared mesh edges (a hash of start keys: linear in the segments) and fills
- * the contour fields of *ls. Open chains (non-manifold meshes) are timed as open polylines. */
+ * the contour fields of *ls. Chains that do not close (a mesh with cracks, or a walk that began in the
+ * middle of an open chain) are joined by fragments_join; what stays open is timed as open polylines. */
 static void contour_stats(const float *segs, const uint64_t *keys, size_t n, const pf_profile *p, int first,
                           chain_scratch *cs, layer_stat *ls)
 {
@@ -188,9 +332,8 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
         cs->next[i] = cs->head[h];
         cs->head[h] = (uint32_t)i + 1;
     }
-    double a = fmin(first ? p->accel_first_layer : p->accel_perimeter, p->accel_max);
-    double small_limit = 2 * M_PI * 6.5;
     float *pts = cs->pts;
+    uint32_t nf = 0, nop = 0;
     for (size_t s0 = 0; s0 < n; s0++) {
         if (cs->used[s0] || keys[2 * s0] == UINT64_MAX) continue;
         size_t np = 0, cur = s0;
@@ -199,10 +342,7 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
         for (;;) {
             cs->used[cur] = 1;
             const float *s = segs + PF_SEG_FLOATS * cur;
-            if (np == 0 || hypotf(s[0] - pts[2 * np - 2], s[1] - pts[2 * np - 1]) > 1e-4f) {
-                pts[2 * np] = s[0], pts[2 * np + 1] = s[1];
-                np++;
-            }
+            point_add(pts, &np, s[0], s[1]);
             len += hypotf(s[2] - s[0], s[3] - s[1]);
             area2 += (double)s[0] * s[3] - (double)s[2] * s[1];
             /* next segment: one whose start edge is this end edge */
@@ -220,16 +360,25 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
             if (next == SIZE_MAX) break;
             cur = next;
         }
-        if (len <= 0) continue;
-        ls->contour_len += (float)len;
-        ls->nloops++;
-        if (area2 > 0) ls->nislands++;
-        if (len <= small_limit) ls->small_len += (float)len;
-        double t[NSPD];
-        pf_motion_polyline_times(pts, np, closed, spd_grid, NSPD, a, p->jerk_xy, cs->mscratch, t);
-        for (int k = 0; k < NSPD; k++)
-            ls->excess[k] += (float)(t[k] - len / spd_grid[k]);
+        if (closed) {
+            contour_add(pts, np, 1, len, area2, p, first, cs, ls);
+            continue;
+        }
+        const float *s = segs + PF_SEG_FLOATS * cur;
+        point_add(pts, &np, s[2], s[3]);
+        frag *f = &cs->frags[nf++];
+        *f = (frag){.p0 = nop,
+                    .np = (uint32_t)np,
+                    .succ = NO_FRAG,
+                    .pred = NO_FRAG,
+                    .skey = keys[2 * s0],
+                    .ekey = keys[2 * cur + 1],
+                    .len = len,
+                    .area2 = area2};
+        memcpy(cs->opts + 2 * (size_t)nop, pts, 2 * np * sizeof *pts);
+        nop += (uint32_t)np;
     }
+    if (nf) fragments_join(cs->frags, nf, p, first, cs, ls);
 }
 
 /* ---- the layer-parallel driver of stages 3–6 ---- */
@@ -382,9 +531,9 @@ enum { PH_RASTER, PH_EDT, PH_CLASSIFY, PH_FIX, PH_SETTLE, PH_REDUCE };
 /* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k has ring slot
  * k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch), which names its mask buffer (mslot) and
  * its distance field buffer (dslot): a layer whose mask equals the one below shares that layer's buffers
- * instead of copying them (mref / dref count the slots naming each of the rd buffers). Its classes live in the
- * class buffer that slot k % rc names (cslot; a layer whose classes are copied from layer k − 2 shares its
- * buffer, cref counting), and the margin fields of the batch's layers at index l − b0. */
+ * instead of copying them (mref / dref count the slots naming each of the rd buffers). Its classes live in
+ * the class buffer that slot k % rc names (cslot; a layer whose classes are copied from layer k − 2 shares
+ * its buffer, cref counting), and the margin fields of the batch's layers at index l − b0. */
 typedef struct drive {
     const pf_backend *be;          /* the stages */
     const pf_grid *g;              /* the grid of every layer */
@@ -867,8 +1016,9 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     d.copied = copied;
     batch_args ba = {0};
     void *bt = NULL; /* the backend's batch state, when it runs batches */
-    if (!arena || !d.ht || !d.hb || !d.dslot || !d.dref || !d.mslot || !d.mref || !d.cslot || !d.cref || !sid || !same2 || !prints || !printed || !items ||
-        !eq || !copied || (batched && !batch_args_init(&ba, batch + 3))) {
+    if (!arena || !d.ht || !d.hb || !d.dslot || !d.dref || !d.mslot || !d.mref || !d.cslot || !d.cref ||
+        !sid || !same2 || !prints || !printed || !items || !eq || !copied ||
+        (batched && !batch_args_init(&ba, batch + 3))) {
         err = PF_E_NOMEM;
         goto done;
     }
@@ -1293,20 +1443,28 @@ static double excess_at(const float *excess, double v)
 
 /* Reduces a run histogram to fill lines at spacing S (0: the count stays per unit of 1/spacing, for sparse
  * infill whose spacing depends on the density) losing trim per line, printed at v with acceleration a and
- * line-end speed vj. */
-static void bins_make(const float *runs, const float *area, double S, double trim, double v, double a,
-                      double vj, fill_bins *fb)
+ * line-end speed vj. fill: the set's fractional area (pf_layer_cells.fill_area). Runs count whole cells, so
+ * a fill region narrower than a cell or two (the sliver between the perimeters of a wall a little thinner
+ * than its shells) shows up as many short runs whose cells it covers only in part; the lines are scaled to
+ * the fractional area, so the lines' total length stays the set's volume over its spacing (a big region's
+ * runs and area agree to its border cells, a scale of about 1). */
+static void bins_make(const float *runs, const float *area, double fill, double S, double trim, double v,
+                      double a, double vj, fill_bins *fb)
 {
     memset(fb, 0, sizeof *fb);
     fb->v = v;
     fb->a = a;
+    double whole = 0;
+    for (int b = 0; b < PF_HIST_BINS; b++)
+        if (runs[b] > 0) whole += area[b];
+    double k = whole > fill ? fill / whole : 1;
     for (int b = 0; b < PF_HIST_BINS; b++) {
         if (runs[b] <= 0) continue;
         double l = area[b] / runs[b] - trim;
         if (l < 0.05) l = 0.05;
         uint32_t i = fb->nb++;
         fb->l[i] = (float)l;
-        fb->w[i] = (float)(S > 0 ? runs[b] / S : runs[b]);
+        fb->w[i] = (float)(k * (S > 0 ? runs[b] / S : runs[b]));
         fb->strip[i] = l + trim < SHORT_RUN;
         double vp = sqrt(a * fb->l[i] + vj * vj);
         fb->tri[i] = (float)(2 * (vp - vj) / a);
@@ -1368,16 +1526,22 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     double vb = first ? vfirst : p->speed_bridge, abr = first ? afirst : ab;
 
     /* Fill groups. Internal bridges join the bridge group below 100 %, the full set replaces solid at it. */
-    bins_make(lc->runs[PF_RUN_SOLID], lc->run_area[PF_RUN_SOLID], ss, 0, v0, a0, vj, &r->fb[0]);
-    bins_make(lc->runs[PF_RUN_FULL], lc->run_area[PF_RUN_FULL], ss, 0, v0, a0, vj, &r->fb[1]);
-    bins_make(lc->runs[PF_RUN_TOP], lc->run_area[PF_RUN_TOP], st, 0, p->speed_top, ai, vj, &r->fb[2]);
-    bins_make(lc->runs[PF_RUN_SPARSE], lc->run_area[PF_RUN_SPARSE], 0, LINE_TRIM * si * M_SQRT2,
-              p->speed_infill, ai, vj, &r->fb[3]);
+    const float *fa = lc->fill_area;
+    double fsolid = fa[PF_FILL_SOLID] + fa[PF_FILL_FIRST];
+    bins_make(lc->runs[PF_RUN_SOLID], lc->run_area[PF_RUN_SOLID], fsolid, ss, 0, v0, a0, vj, &r->fb[0]);
+    bins_make(lc->runs[PF_RUN_FULL], lc->run_area[PF_RUN_FULL],
+              fsolid + fa[PF_FILL_SPARSE] + fa[PF_FILL_IBRIDGE], ss, 0, v0, a0, vj, &r->fb[1]);
+    bins_make(lc->runs[PF_RUN_TOP], lc->run_area[PF_RUN_TOP], fa[PF_FILL_TOP], st, 0, p->speed_top, ai, vj,
+              &r->fb[2]);
+    bins_make(lc->runs[PF_RUN_SPARSE], lc->run_area[PF_RUN_SPARSE], fa[PF_FILL_SPARSE], 0,
+              LINE_TRIM * si * M_SQRT2, p->speed_infill, ai, vj, &r->fb[3]);
     r->link[0] = ss * LINK_FACTOR;
     r->link[1] = st * LINK_FACTOR;
     fill_bins br, ib;
-    bins_make(lc->runs[PF_RUN_BRIDGE], lc->run_area[PF_RUN_BRIDGE], sb, 0, vb, abr, vj, &br);
-    bins_make(lc->runs[PF_RUN_IBRIDGE], lc->run_area[PF_RUN_IBRIDGE], sb, 0, vb, abr, vj, &ib);
+    bins_make(lc->runs[PF_RUN_BRIDGE], lc->run_area[PF_RUN_BRIDGE], fa[PF_FILL_BRIDGE], sb, 0, vb, abr, vj,
+              &br);
+    bins_make(lc->runs[PF_RUN_IBRIDGE], lc->run_area[PF_RUN_IBRIDGE], fa[PF_FILL_IBRIDGE], sb, 0, vb, abr, vj,
+              &ib);
     double lb = br.len + br.nlong * sb * LINK_FACTOR, tb = bins_time(&br, sb * LINK_FACTOR, vb, vj);
     double lib = ib.len + ib.nlong * sb * LINK_FACTOR, tib = bins_time(&ib, sb * LINK_FACTOR, vb, vj);
     for (int full = 0; full < 2; full++) {

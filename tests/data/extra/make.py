@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Held-out meshes for the estimator, beside the shared reference set, and their PrusaSlicer figures.
+
+usage: make.py [--meshes-only]   (run from anywhere; writes next to this file)
+
+The shared meshes are what the estimator was calibrated on; these are shapes it was not: large thin-walled
+parts, overlapping shells, a crack that no weld closes, a triangle soup off by float noise, thin tubes on a
+plate. Each STL is written by the code below (deterministic), then sliced by PrusaSlicer 2.5 with
+../profile_prusa.ini at 0, 20 and 100 % infill (--fill-pattern rectilinear at 100 %, which 2.5 requires);
+reference_extra.csv has reference.csv's columns, so the same test reads both.
+"""
+import math, os, random, re, struct, subprocess, sys, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROFILE = os.path.join(os.path.dirname(HERE), "profile_prusa.ini")
+
+
+def box(x0, y0, z0, x1, y1, z1):
+    v = [(x, y, z) for z in (z0, z1) for y in (y0, y1) for x in (x0, x1)]
+    f = [(0, 2, 3), (0, 3, 1), (4, 5, 7), (4, 7, 6), (0, 1, 5), (0, 5, 4), (2, 6, 7), (2, 7, 3), (0, 4, 6),
+         (0, 6, 2), (1, 3, 7), (1, 7, 5)]
+    return [(v[a], v[b], v[c]) for a, b, c in f]
+
+
+def tube(r0, r1, z0, z1, n, cx=0.0, cy=0.0, crack=False):
+    """A tube of n facets. crack: the last facet ends at angle 2*pi (computed, so its sine is -2.4e-16, not
+    the first facet's 0): a hairline crack, as CAD exports leave them."""
+    t = []
+    for i in range(n):
+        a = 2 * math.pi * i / n
+        b = 2 * math.pi * (i + 1) / n if crack else 2 * math.pi * ((i + 1) % n) / n
+        o0, o1 = (cx + r1 * math.cos(a), cy + r1 * math.sin(a)), (cx + r1 * math.cos(b), cy + r1 * math.sin(b))
+        i0, i1 = (cx + r0 * math.cos(a), cy + r0 * math.sin(a)), (cx + r0 * math.cos(b), cy + r0 * math.sin(b))
+        P = lambda p, z: (p[0], p[1], z)
+        t += [(P(o0, z0), P(o1, z0), P(o1, z1)), (P(o0, z0), P(o1, z1), P(o0, z1))]
+        t += [(P(i1, z0), P(i0, z0), P(i0, z1)), (P(i1, z0), P(i0, z1), P(i1, z1))]
+        t += [(P(o0, z1), P(o1, z1), P(i1, z1)), (P(o0, z1), P(i1, z1), P(i0, z1))]
+        t += [(P(o1, z0), P(o0, z0), P(i0, z0)), (P(o1, z0), P(i0, z0), P(i1, z0))]
+    return t
+
+
+def quad(a, b, c, d):
+    return [(a, b, c), (a, c, d)]
+
+
+def tray(L, W, H, w, f):
+    """One closed shell: an open box L x W x H with walls w and a floor f thick."""
+    O = [(0, 0), (L, 0), (L, W), (0, W)]
+    I = [(w, w), (L - w, w), (L - w, W - w), (w, W - w)]
+    t = quad(*[(x, y, 0) for x, y in reversed(O)])
+    for k in range(4):
+        a, b = O[k], O[(k + 1) % 4]
+        t += quad((a[0], a[1], 0), (b[0], b[1], 0), (b[0], b[1], H), (a[0], a[1], H))
+        a, b = I[k], I[(k + 1) % 4]
+        t += quad((b[0], b[1], f), (a[0], a[1], f), (a[0], a[1], H), (b[0], b[1], H))
+        oa, ob, ia, ib = O[k], O[(k + 1) % 4], I[k], I[(k + 1) % 4]
+        t += quad((oa[0], oa[1], H), (ob[0], ob[1], H), (ib[0], ib[1], H), (ia[0], ia[1], H))
+    return t + quad(*[(x, y, f) for x, y in I])
+
+
+def read_stl(path):
+    d = open(path, "rb").read()
+    n = struct.unpack("<I", d[80:84])[0]
+    return [tuple(tuple(struct.unpack("<3f", d[84 + 50 * i + 12 + 12 * k:84 + 50 * i + 24 + 12 * k]))
+                  for k in range(3)) for i in range(n)]
+
+
+def meshes():
+    m = {}
+    m["tray_shell"] = tray(120, 100, 20, 1.6, 1)
+    m["tray_boxes"] = (box(0, 0, 0, 120, 100, 1) + box(0, 0, 0, 1.6, 100, 20) + box(118.4, 0, 0, 120, 100, 20) +
+                       box(0, 0, 0, 120, 1.6, 20) + box(0, 98.4, 0, 120, 100, 20))
+    fins = box(0, 0, 0, 150, 150, 1.2)
+    for k in range(15):
+        fins += box(5 + k * 10, 0, 0.6, 5.8 + k * 10, 150, 12)
+    m["fins150"] = fins
+    m["rings_crack"] = tube(48.8, 50, 0, 12, 192, crack=True) + tube(20, 21.2, 0, 12, 96, crack=True)
+    posts = box(0, 0, 0, 70, 70, 2)
+    for i in range(3):
+        for j in range(3):
+            posts += tube(4, 5, 0, 20, 32, 13 + 22 * i, 13 + 22 * j)
+    m["posts70"] = posts
+    rnd = random.Random(1)
+    soup = []
+    for tri in read_stl(os.path.join(os.path.dirname(HERE), "bracket.stl")):
+        soup.append(tuple(tuple(c + rnd.uniform(-2e-5, 2e-5) for c in p) for p in tri))
+    m["bracket_soup"] = soup
+    return m
+
+
+def write_stl(path, tris):
+    with open(path, "wb") as f:
+        f.write(b"\0" * 80 + struct.pack("<I", len(tris)))
+        for t in tris:
+            f.write(struct.pack("<3f", 0, 0, 0))
+            for p in t:
+                f.write(struct.pack("<3f", *p))
+            f.write(b"\0\0")
+
+
+def slice_one(path, pct):
+    out = path + ".%d.gcode" % pct
+    args = ["prusa-slicer", "--export-gcode", "--load", PROFILE, "--fill-density", "%d%%" % pct, path, "-o", out]
+    if pct == 100:
+        args[4:4] = ["--fill-pattern", "rectilinear"]
+    t0 = time.time()
+    subprocess.run(args, check=True, capture_output=True)
+    wall = time.time() - t0
+    g = open(out).read()
+    os.unlink(out)
+    mm = float(re.search(r"; filament used \[mm\] = ([\d.]+)", g).group(1))
+    cm3 = float(re.search(r"; filament used \[cm3\] = ([\d.]+)", g).group(1))
+    grams = float(re.search(r"; filament used \[g\] = ([\d.]+)", g).group(1))
+    hms = re.search(r"; estimated printing time \(normal mode\) = (.*)", g).group(1).strip()
+    secs = sum(int(n) * {"d": 86400, "h": 3600, "m": 60, "s": 1}[u] for n, u in re.findall(r"(\d+)([dhms])", hms))
+    return mm, cm3, grams, secs, hms.replace(" ", ""), wall, len(g)
+
+
+def main():
+    rows = []
+    for name, tris in meshes().items():
+        path = os.path.join(HERE, name + ".stl")
+        write_stl(path, tris)
+        if "--meshes-only" in sys.argv:
+            continue
+        xs = [p[0] for t in tris for p in t]
+        ys = [p[1] for t in tris for p in t]
+        zs = [p[2] for t in tris for p in t]
+        for pct in (0, 20, 100):
+            mm, cm3, grams, secs, hms, wall, size = slice_one(path, pct)
+            rows.append("%s,stl-binary,%d,0,0,%.2f,%.2f,%.2f,%d,%.1f,%.3f,%.2f,0,0,%d,%s,%.3f,%d,ok" %
+                        (name, len(tris), max(xs) - min(xs), max(ys) - min(ys), max(zs) - min(zs), pct, mm, cm3,
+                         grams, secs, hms, wall, size))
+            print(rows[-1], flush=True)
+    if rows:
+        with open(os.path.join(HERE, "reference_extra.csv"), "w") as f:
+            f.write("model,format,triangles,volume_mm3,area_mm2,bbox_x,bbox_y,bbox_z,infill_pct,filament_mm,"
+                    "filament_cm3,filament_g,naive_g,g_over_naive,time_s,time_hms,slice_wall_s,gcode_bytes,status\n")
+            f.write("\n".join(rows) + "\n")
+
+
+if __name__ == "__main__":
+    main()
