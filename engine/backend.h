@@ -59,6 +59,8 @@ typedef struct pf_classify_params {
     float shell_min_width; /* vertical-shell bands narrower than this vanish (opening by 0.5·1.05·s_solid) */
     float
         sparse_min_width; /* sparse regions narrower than this become solid (opening of the internal area) */
+    float
+        bead_ridge; /* inner band of a wall whose middle stays below ext_hi + this: no inner bead (reduce) */
 } pf_classify_params;
 
 /* Cell classes: the low 2 bits hold the wall band, bits 2–4 the fill class, bit 7 "inside the slice". */
@@ -102,10 +104,11 @@ typedef enum pf_runset {
  * diagonal; runs[b] sums, over runs in bin b, the perpendicular spacing of the diagonals (cell/√2), so
  * runs[b]/line_spacing is the number of fill lines of that length; len[b] sums their areas (mm²). */
 typedef struct pf_layer_cells {
-    float area;                         /* slice area, mm² */
-    float wall_area[3];                 /* indexed by PF_CELL_WALL_*: [1] external, [2] inner band, mm² */
-    float fill_area[PF_FILL_N];         /* mm² per fill class */
-    float runs[PF_RUN_N][PF_HIST_BINS]; /* mm of perpendicular extent per length bin */
+    float area;                 /* slice area, mm² */
+    float wall_area[3];         /* indexed by PF_CELL_WALL_*: [1] external, [2] inner band, mm² */
+    float wall_thin;            /* the part of wall_area[2] in walls too thin for an inner bead, mm² */
+    float fill_area[PF_FILL_N]; /* mm² per fill class */
+    float runs[PF_RUN_N][PF_HIST_BINS];     /* mm of perpendicular extent per length bin */
     float run_area[PF_RUN_N][PF_HIST_BINS]; /* mm² per length bin */
 } pf_layer_cells;
 
@@ -215,6 +218,43 @@ static inline uint32_t pf_edt_cap_main(const pf_classify_params *p, float cell)
 static inline uint32_t pf_edt_cap_margin(const pf_classify_params *p, float cell)
 {
     return pf_edt_cap_cells(p->margin, cell);
+}
+
+/* Walls too thin for an inner bead (PRUSASLICER-NOTES §2: Arachne). Where the middle of a wall leaves less
+ * than about three quarters of a perimeter spacing between its two external beads, Arachne prints no inner
+ * bead there and widens the external beads over that width instead: the inner band's area is printed, but no
+ * inner loop is. Reduce counts a cell's inner-band area into wall_thin when the wall's middle stays below
+ * ext_hi + bead_ridge around it: neither the cell nor any cell at 1 … k steps along the axes or 1 … kd along
+ * the diagonals covers that distance (d + cell/2 ≥ it: cell centres sample the middle of a wall a few cells
+ * wide coarsely; r = bead_ridge + cell, and the field is 1-Lipschitz, so a middle that high lies that close
+ * to every inner-band cell of its wall). Distances are the field's minus `shift` (the layer-0 elephant foot).
+ * Every backend probes the same cells with the same comparisons. */
+typedef struct pf_thin_probe {
+    float need;
+    int k, kd;
+} pf_thin_probe;
+
+static inline pf_thin_probe pf_thin_probe_of(const pf_classify_params *p, float ext_hi, float cell)
+{
+    float r = p->bead_ridge + cell;
+    pf_thin_probe t = {ext_hi + p->bead_ridge - 0.5f * cell, (int)ceilf(r / cell),
+                       (int)ceilf(r / cell * 0.70710678f)};
+    return t;
+}
+
+/* Whether the inner-band cell (x, y) of the nx × ny field d, whose own distance is below t->need, lies in a
+ * wall too thin for an inner bead. */
+static inline int pf_thin_cell(const float *d, long nx, long ny, long x, long y, float shift,
+                               const pf_thin_probe *t)
+{
+    static const int dx[8] = {1, -1, 0, 0, 1, 1, -1, -1}, dy[8] = {0, 0, 1, -1, 1, -1, 1, -1};
+    for (int q = 0; q < 8; q++)
+        for (long s = 1, e = q < 4 ? t->k : t->kd; s <= e; s++) {
+            long xx = x + dx[q] * s, yy = y + dy[q] * s;
+            if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) break;
+            if (d[yy * nx + xx] - shift >= t->need) return 0;
+        }
+    return 1;
 }
 
 /* Lower edge of histogram bin b (mm); pf_hist_edge(0) = 0. */

@@ -62,11 +62,11 @@ enum {
     K_FLAGS_B,
     K_N
 };
-static const char *kernel_names[K_N] = {"slice_count",    "slice_emit",    "slice_holes",    "raster_rows",
-                                        "edt_columns",    "edt_rows",      "margin_seeds",   "classify",
-                                        "reduce",         "reduce_areas",  "raster_segs_b",  "raster_scan_b",
-                                        "edt_columns_b",  "edt_rows_b",    "margin_seeds_b", "classify_b",
-                                        "reduce_areas_b", "reduce_rows_b", "classify_fix_b", "margin_flags_b"};
+static const char *kernel_names[K_N] = {
+    "slice_count",   "slice_emit",     "slice_holes",   "raster_rows",    "edt_columns",
+    "edt_rows",      "margin_seeds",   "classify",      "reduce",         "reduce_areas",
+    "raster_segs_b", "raster_scan_b",  "edt_columns_b", "edt_rows_b",     "margin_seeds_b",
+    "classify_b",    "reduce_areas_b", "reduce_rows_b", "classify_fix_b", "margin_flags_b"};
 
 #define ACC_N (2 * PF_RUN_N * PF_HIST_BINS) /* reduce counters, see kernels/estimate.cl */
 
@@ -84,8 +84,8 @@ typedef struct cl_ctx {
 /* Kernel parameters: pf_classify_params field by field plus the cell size (the kernel's `params`). */
 typedef struct cl_params {
     cl_float ext_lo, ext_hi, int_hi, fill_lo, fill_print_lo, l0_shift, l0_ext_hi, l0_int_hi, l0_fill_lo,
-        margin, shell_min_width, cell, need;
-    cl_int wk, wkd;
+        margin, shell_min_width, cell, need, bead_ridge;
+    cl_int wk, wkd, tk, tkd;
     cl_uint nx, ny;
 } cl_params;
 
@@ -94,6 +94,7 @@ static cl_params kparams(const pf_classify_params *p, const pf_grid *g)
     /* the sparse-width probe, with the scalar backend's expressions (wide_enough) evaluated here once */
     float r = 0.5f * p->sparse_min_width, need = p->fill_lo + r;
     r += g->cell;
+    pf_thin_probe tp = pf_thin_probe_of(p, p->ext_hi, g->cell); /* its steps only: need is per layer */
     return (cl_params){p->ext_lo,
                        p->ext_hi,
                        p->int_hi,
@@ -107,8 +108,11 @@ static cl_params kparams(const pf_classify_params *p, const pf_grid *g)
                        p->shell_min_width,
                        g->cell,
                        need,
+                       p->bead_ridge,
                        (cl_int)ceilf(r / g->cell),
                        (cl_int)ceilf(r / g->cell * 0.70710678f),
+                       tp.k,
+                       tp.kd,
                        g->nx,
                        g->ny};
 }
@@ -478,19 +482,23 @@ done:
 
 /* ---- stage 6 ---- */
 
-/* One layer's sums from the device's counters (acc, ACC_N) and per-row partial sums (ny × 10): adding those
- * here is the last step of the reduction. */
+/* Partial sums per row of kernels/estimate.cl's areas_row (AREA_SUMS there). */
+#define AREA_SUMS 11
+
+/* One layer's sums from the device's counters (acc, ACC_N) and per-row partial sums (ny × AREA_SUMS): adding
+ * those here is the last step of the reduction. */
 static void reduce_finish(const pf_grid *g, const cl_uint *acc, const float *sums, pf_layer_cells *out)
 {
-    double s[10] = {0};
+    double s[AREA_SUMS] = {0};
     for (size_t r = 0; r < g->ny; r++)
-        for (int k = 0; k < 10; k++)
-            s[k] += sums[r * 10 + k];
+        for (int k = 0; k < AREA_SUMS; k++)
+            s[k] += sums[r * AREA_SUMS + k];
     memset(out, 0, sizeof *out);
     double ca = (double)g->cell * g->cell, perp = (double)(g->cell * 0.70710678f);
     out->area = (float)(s[0] * ca);
     for (int k = 1; k < 3; k++)
         out->wall_area[k] = (float)(s[k] * ca);
+    out->wall_thin = (float)(s[10] * ca);
     for (int k = 1; k < PF_FILL_N; k++)
         out->fill_area[k] = (float)(s[3 + k] * ca);
     const cl_uint *runs = acc, *cells = acc + PF_RUN_N * PF_HIST_BINS;
@@ -509,7 +517,7 @@ static pf_err cl_reduce(void *ctx, const pf_grid *g, const pf_classify_params *p
     lock(c);
     size_t n = (size_t)g->nx * g->ny;
     cl_uint acc[ACC_N];
-    float *sums = malloc((size_t)g->ny * 10 * sizeof *sums);
+    float *sums = malloc((size_t)g->ny * AREA_SUMS * sizeof *sums);
     cl_mem cb, db, ab, eb, sb;
     cl_uint nx = g->nx, ny = g->ny, ly = (cl_uint)layer;
     cl_int par = parity;
@@ -525,7 +533,7 @@ static pf_err cl_reduce(void *ctx, const pf_grid *g, const pf_classify_params *p
     NEED(db, B_DIST, n * sizeof(float));
     NEED(ab, B_ACC, sizeof acc);
     NEED(eb, B_EDGE, sizeof edge);
-    NEED(sb, B_SUMS, (size_t)g->ny * 10 * sizeof *sums);
+    NEED(sb, B_SUMS, (size_t)g->ny * AREA_SUMS * sizeof *sums);
     CK(put(c, cb, cls, n));
     CK(put(c, db, dist, n * sizeof(float)));
     CK(put(c, eb, edge, sizeof edge));
@@ -547,7 +555,7 @@ static pf_err cl_reduce(void *ctx, const pf_grid *g, const pf_classify_params *p
     ARG(K_AREAS, 6, sb);
     CK(run(c, K_AREAS, ny));
     CK(get(c, ab, acc, sizeof acc));
-    CK(get(c, sb, sums, (size_t)g->ny * 10 * sizeof *sums));
+    CK(get(c, sb, sums, (size_t)g->ny * AREA_SUMS * sizeof *sums));
     reduce_finish(g, acc, sums, out);
     err = PF_E_OK;
 done:
@@ -1091,7 +1099,7 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     cl_batch *b = batch;
     if (!n) return host_owns(c, b);
     pf_err err = PF_E_DEVICE;
-    size_t ncell = (size_t)g->nx * g->ny, nsum = (size_t)g->ny * 10;
+    size_t ncell = (size_t)g->nx * g->ny, nsum = (size_t)g->ny * AREA_SUMS;
     cl_ulong *t = table(&b->tab, &b->ntab, 4 * n);
     cl_uint *acc = malloc(n * ACC_N * sizeof *acc);
     float *sums = malloc(n * nsum * sizeof *sums);

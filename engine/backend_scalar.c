@@ -104,7 +104,8 @@ static pf_err scalar_raster(void *ctx, const float *segs, size_t nsegs, const pf
     if (!delta) return PF_E_NOMEM;
     float inv = 1.0f / g->cell;
     for (size_t i = 0; i < nsegs; i++) {
-        /* A downward segment is a left edge of the inside (counter-clockwise outer contour): +1 from there. */
+        /* A downward segment is a left edge of the inside (counter-clockwise outer contour): +1 from there.
+         */
         pf_seg_rows q;
         if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
         for (long r = q.r0; r < q.r1; r++)
@@ -360,7 +361,8 @@ static pf_err scalar_reduce(void *ctx, const pf_grid *g, const pf_classify_param
     float shift = layer == 0 ? p->l0_shift : 0.0f;
     float ext_hi = layer == 0 ? p->l0_ext_hi : p->ext_hi, int_hi = layer == 0 ? p->l0_int_hi : p->int_hi;
     float fill_lo = layer == 0 ? p->l0_fill_lo : p->fill_print_lo;
-    double area = 0, wall[3] = {0}, fill[PF_FILL_N] = {0};
+    double area = 0, wall[3] = {0}, thin = 0, fill[PF_FILL_N] = {0};
+    pf_thin_probe tp = pf_thin_probe_of(p, ext_hi, cell);
     long x0, x1, y0, y1;
     if (!nonzero_rect(cls, nx, ny, &x0, &x1, &y0, &y1)) return PF_E_OK;
     for (long y = y0; y <= y1; y++)
@@ -371,12 +373,15 @@ static pf_err scalar_reduce(void *ctx, const pf_grid *g, const pf_classify_param
             float d = dist[i] - shift, a = d - half, b = d + half;
             area += 1;
             wall[1] += overlap(a, b, p->ext_lo, ext_hi) * inv;
-            wall[2] += overlap(a, b, ext_hi, int_hi) * inv;
+            float w2 = overlap(a, b, ext_hi, int_hi) * inv;
+            wall[2] += w2;
+            if (w2 > 0 && d < tp.need && pf_thin_cell(dist, nx, ny, x, y, shift, &tp)) thin += w2;
             fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] += overlap(a, b, fill_lo, 1e30f) * inv;
         }
     out->area = (float)(area * ca);
     for (int k = 1; k < 3; k++)
         out->wall_area[k] = (float)(wall[k] * ca);
+    out->wall_thin = (float)(thin * ca);
     for (int k = 1; k < PF_FILL_N; k++)
         out->fill_area[k] = (float)(fill[k] * ca);
     /* Diagonals: parity 0 walks (+1, +1), parity 1 walks (+1, −1); start cells are on the left/bottom or top

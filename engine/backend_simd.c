@@ -1,14 +1,14 @@
 /* The SIMD estimator backend: the stages of engine/backend.h vectorized through SIMDe (which only this file
  * and engine/analyze_geo.c include). It is compiled twice: once for the build's baseline ISA (SSE2 on
- * x86-64, where SIMDe emulates the 256-bit operations) and once with -mavx2 and PF_SIMD_AVX2 defined (CMakeLists.txt), where
- * every operation maps to one instruction; pf_backend_simd_create picks the AVX2 copy when the CPU has AVX2.
- * Stages are single-threaded and keep no state (raster keeps a zeroed scratch grid per thread, see
- * zeroed_delta), so the driver may run several layers at once on `threads` threads without a second level of
- * threads competing for the cores. Masks, distance fields and classes equal the scalar backend's bit for bit
- * (see edt and classify for why); reductions count runs as integers scaled once, so they differ from the
- * scalar sums only in the rounding of the final float. Cells deep inside a part (distance fields at the cap,
- * engine/backend.h) take shortcuts in every stage: their values are computed once per call by the general
- * path's own operations, so the shortcuts change no result. */
+ * x86-64, where SIMDe emulates the 256-bit operations) and once with -mavx2 and PF_SIMD_AVX2 defined
+ * (CMakeLists.txt), where every operation maps to one instruction; pf_backend_simd_create picks the AVX2 copy
+ * when the CPU has AVX2. Stages are single-threaded and keep no state (raster keeps a zeroed scratch grid per
+ * thread, see zeroed_delta), so the driver may run several layers at once on `threads` threads without a
+ * second level of threads competing for the cores. Masks, distance fields and classes equal the scalar
+ * backend's bit for bit (see edt and classify for why); reductions count runs as integers scaled once, so
+ * they differ from the scalar sums only in the rounding of the final float. Cells deep inside a part
+ * (distance fields at the cap, engine/backend.h) take shortcuts in every stage: their values are computed
+ * once per call by the general path's own operations, so the shortcuts change no result. */
 #include "engine/backends.h"
 #include "engine/bigalloc.h"
 
@@ -1364,6 +1364,38 @@ static inline simde__m256i sets32(simde__m256i c, simde__m256i table)
     return simde_mm256_shuffle_epi8(table, f);
 }
 
+/* The inner-band areas w of the lanes `lanes` of cells x … x + 7 of row y that pf_thin_cell finds in walls
+ * too thin for an inner bead, summed in lane order. Away from the grid's border every probe is a load of 8
+ * lanes (the same cells and comparisons as pf_thin_cell's, none of which leaves the grid there), stopping
+ * once every lane has found the wall's middle; near it, pf_thin_cell lane by lane. */
+static double thin_lanes(const float *dist, long nx, long ny, long x, long y, float shift,
+                         const pf_thin_probe *t, unsigned lanes, simde__m256 w, simde__m256 need)
+{
+    static const int dx[8] = {1, -1, 0, 0, 1, 1, -1, -1}, dy[8] = {0, 0, 1, -1, 1, -1, 1, -1};
+    long K = t->k > t->kd ? t->k : t->kd;
+    float ws[8];
+    simde_mm256_storeu_ps(ws, w);
+    if (y - K >= 0 && y + K < ny && x - K >= 0 && x + 7 + K < nx) {
+        const float *c = dist + y * nx + x;
+        const simde__m256 sh = simde_mm256_set1_ps(shift);
+        for (long s = 1; s <= K && lanes; s++) /* nearest first: an inward neighbour usually decides */
+            for (int q = 0; q < 8 && lanes; q++) {
+                if (s > (q < 4 ? t->k : t->kd)) continue;
+                simde__m256 v = simde_mm256_sub_ps(simde_mm256_loadu_ps(c + (dy[q] * nx + dx[q]) * s), sh);
+                lanes &= ~(unsigned)simde_mm256_movemask_ps(simde_mm256_cmp_ps(v, need, SIMDE_CMP_GE_OQ));
+            }
+    } else {
+        for (unsigned m = lanes; m; m &= m - 1) {
+            int j = __builtin_ctz(m);
+            if (!pf_thin_cell(dist, nx, ny, x + j, y, shift, t)) lanes &= ~(1u << j);
+        }
+    }
+    double sum = 0;
+    for (; lanes; lanes &= lanes - 1)
+        sum += ws[__builtin_ctz(lanes)];
+    return sum;
+}
+
 #define RUN_PAD 32 /* zero bytes before a row's set bytes in the run pass's row buffers */
 
 static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
@@ -1394,7 +1426,9 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     float ext_hi = layer == 0 ? p->l0_ext_hi : p->ext_hi, int_hi = layer == 0 ? p->l0_int_hi : p->int_hi;
     float fill_lo = layer == 0 ? p->l0_fill_lo : p->fill_print_lo;
     uint64_t area = 0; /* inside cells */
-    double wall[3] = {0}, fill[PF_FILL_N] = {0};
+    double wall[3] = {0}, thin = 0, fill[PF_FILL_N] = {0};
+    const pf_thin_probe tp = pf_thin_probe_of(p, ext_hi, g->cell);
+    const simde__m256 tneed = simde_mm256_set1_ps(tp.need);
     dacc vacc[1 + PF_FILL_N]; /* [1 + f]: fill class f = 1..6 */
     memset(vacc, 0, sizeof vacc);
     const area_par ap = {simde_mm256_set1_ps(shift),   simde_mm256_set1_ps(half),
@@ -1467,6 +1501,13 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                         simde_mm256_cmp_ps(simde_mm256_max_ps(w0, w1), v_zero, SIMDE_CMP_GT_OQ))) {
                     acc_add(&wacc0, w0);
                     acc_add(&wacc1, w1);
+                    /* inner-band cells below the bead ridge: the thin-wall probe, cell by cell */
+                    unsigned lanes = (unsigned)simde_mm256_movemask_ps(simde_mm256_and_ps(
+                        simde_mm256_cmp_ps(w1, v_zero, SIMDE_CMP_GT_OQ),
+                        simde_mm256_cmp_ps(simde_mm256_sub_ps(simde_mm256_loadu_ps(drow + x), ap.shift),
+                                           tneed, SIMDE_CMP_LT_OQ)));
+                    if (lanes)
+                        thin += thin_lanes(dist, nx, ny, x0 + x, y0 + ry, shift, &tp, lanes, w1, tneed);
                 }
                 f0 = simde_mm256_cvtsi256_si32(fc);
                 if (all_zero(simde_mm256_xor_si256(fc, simde_mm256_set1_epi32(f0)))) { /* one class */
@@ -1489,7 +1530,10 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                     float d = drow[x] - shift, a = d - half, b = d + half;
                     area += 1;
                     wall[1] += overlap(a, b, p->ext_lo, ext_hi) * inv;
-                    wall[2] += overlap(a, b, ext_hi, int_hi) * inv;
+                    float w2 = overlap(a, b, ext_hi, int_hi) * inv;
+                    wall[2] += w2;
+                    if (w2 > 0 && d < tp.need && pf_thin_cell(dist, nx, ny, x0 + x, y0 + ry, shift, &tp))
+                        thin += w2;
                     fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] +=
                         overlap(a, b, fill_lo, 1e30f) * inv;
                 }
@@ -1547,6 +1591,7 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     out->area = (float)((double)area * ca);
     for (int k = 1; k < 3; k++)
         out->wall_area[k] = (float)(wall[k] * ca);
+    out->wall_thin = (float)(thin * ca);
     for (int k = 1; k < PF_FILL_N; k++)
         out->fill_area[k] = (float)(fill[k] * ca);
     for (int r = 0; r < PF_RUN_N; r++)

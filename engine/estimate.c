@@ -125,6 +125,10 @@ static pf_classify_params classify_params(const pf_profile *p)
     c.margin = 3.0f;
     c.shell_min_width = (float)(1.05 * ss);
     c.sparse_min_width = (float)(1.5 * ss);
+    /* Arachne adds an inner bead where the width left between the external beads reaches add_thr·s
+     * (DistributedBeadingStrategy; add_thr = min_bead_width / w_ext, min_bead_width 85 % of the nozzle):
+     * half of that on either side of the wall's middle. */
+    c.bead_ridge = (float)(0.5 * (0.85 * p->nozzle / p->w_ext) * sp);
     return c;
 }
 
@@ -1557,7 +1561,9 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     r->sparse_c = bins_time(&r->fb[3], 0, r->fb[3].v, vj);
 
     /* Walls: external and inner loops, small loops slower. */
-    double Le = lc->wall_area[PF_CELL_WALL_EXT] / se, Li = lc->wall_area[PF_CELL_WALL_INT] / sp;
+    /* the inner band of walls too thin for an inner bead widens the external beads: no loop of its own */
+    double Le = lc->wall_area[PF_CELL_WALL_EXT] / se,
+           Li = fmax(0, lc->wall_area[PF_CELL_WALL_INT] - lc->wall_thin) / sp;
     double fs = ls->contour_len > 0 ? fmin(1, ls->small_len / ls->contour_len) : 0;
     double ve = first ? vfirst : p->speed_ext_perimeter, vi = first ? vfirst : p->speed_perimeter;
     double vs = first ? vfirst : p->speed_small_perimeter;
@@ -1638,8 +1644,8 @@ static pf_err build_records(pf_estimate_cache *c)
         const layer_stat *ls = &c->layers[l];
         const pf_layer_cells *lc = &ls->cells;
         double h = ls->h, ss = spacing(l == 0 ? p->w_first : p->w_solid, h);
-        c->vol_ext += h * lc->wall_area[PF_CELL_WALL_EXT];
-        c->vol_int += h * lc->wall_area[PF_CELL_WALL_INT];
+        c->vol_ext += h * (lc->wall_area[PF_CELL_WALL_EXT] + lc->wall_thin);
+        c->vol_int += h * (lc->wall_area[PF_CELL_WALL_INT] - lc->wall_thin);
         /* Solid volume: h × area, less what short lines lose at their ends. */
         for (int full = 0; full < 2; full++) {
             const float(*rs)[PF_HIST_BINS] = lc->runs, (*ra)[PF_HIST_BINS] = lc->run_area;

@@ -509,8 +509,8 @@ __kernel void edt_rows_b(__global const uchar *src, __global const ulong *tab, u
 /* need, wk, wkd: the sparse-width probe (host-computed as the scalar backend's wide_enough computes them). */
 typedef struct params {
     float ext_lo, ext_hi, int_hi, fill_lo, fill_print_lo, l0_shift, l0_ext_hi, l0_int_hi, l0_fill_lo, margin,
-        shell_min_width, cell, need;
-    int wk, wkd;
+        shell_min_width, cell, need, bead_ridge;
+    int wk, wkd, tk, tkd;
     uint nx, ny;
 } params;
 
@@ -861,9 +861,26 @@ static float overlap(float a, float b, float lo, float hi)
     return y > x ? y - x : 0.0f;
 }
 
+/* Whether inner-band cell (x, y) lies in a wall too thin for an inner bead: engine/backend.h's pf_thin_cell, with
+ * its steps tk / tkd and need (ext_hi + bead_ridge − cell/2). */
+static int thin_cell(__global const float *d, long x, long y, float shift, float need, params p)
+{
+    const int dx[8] = {1, -1, 0, 0, 1, 1, -1, -1}, dy[8] = {0, 0, 1, -1, 1, -1, 1, -1};
+    long nx = p.nx, ny = p.ny;
+    for (int q = 0; q < 8; q++)
+        for (long s = 1, e = q < 4 ? p.tk : p.tkd; s <= e; s++) {
+            long xx = x + dx[q] * s, yy = y + dy[q] * s;
+            if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) break;
+            if (d[yy * nx + xx] - shift >= need) return 0;
+        }
+    return 1;
+}
+
 /* Fractional areas, one item per row (float atomics do not exist in OpenCL 1.2): sums[r] gets the row's inside cell
- * count, wall bands 1 and 2 and the 7 fill classes, in cells; the host adds the rows. Bounds as in classify:
- * layer 0 uses the l0 fields and the elephant-foot shift. */
+ * count, wall bands 1 and 2, the 7 fill classes and the thin-wall part of band 2, in cells; the host adds the
+ * rows. Bounds as in classify: layer 0 uses the l0 fields and the elephant-foot shift. */
+#define AREA_SUMS 11 /* per row: see areas_row */
+
 static void areas_row(__global const uchar *cls, __global const float *dist, uint nx, params p, uint layer, uint r,
                       __global float *sums)
 {
@@ -872,6 +889,7 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
     float ext_hi = layer == 0 ? p.l0_ext_hi : p.ext_hi, int_hi = layer == 0 ? p.l0_int_hi : p.int_hi;
     float fill_lo = layer == 0 ? p.l0_fill_lo : p.fill_print_lo;
     float deep = fmax(fmax(ext_hi, int_hi), fill_lo); /* a ≥ deep: no wall, all fill (see below) */
+    float need = ext_hi + p.bead_ridge - hc, thin = 0.0f; /* pf_thin_probe_of's */
     /* Eight cells at a time in vector lanes (the runtime does not vectorize a loop inside a work-item): lane j
      * sums the cells x ≡ j mod 8 of the row, outside cells add 0, then the lanes are added in order and the last
      * nx mod 8 cells one by one. Only the order of the additions differs from a running sum. */
@@ -908,6 +926,15 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
         v1 += o1;
         v2 += o2;
         FILL_ADD(o);
+        int8 probe = (o2 > 0.0f) & (d < need);
+        if (any8(probe)) {
+            float o2s[8];
+            int ps[8];
+            vstore8(o2, 0, o2s);
+            vstore8(probe, 0, ps);
+            for (int j = 0; j < 8; j++)
+                if (ps[j] && thin_cell(dist, x + j, r, shift, need, p)) thin += o2s[j];
+        }
     }
 #undef FILL_ADD
     float s0 = 0, s1 = 0, s2 = 0, f0 = 0, f1 = 0, f2 = 0, f3 = 0, f4 = 0, f5 = 0, f6 = 0;
@@ -926,7 +953,9 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
         float d = dr[x] - shift, a = d - hc, b = d + hc;
         s0 += 1.0f;
         s1 += overlap(a, b, p.ext_lo, ext_hi) * inv;
-        s2 += overlap(a, b, ext_hi, int_hi) * inv;
+        float w2 = overlap(a, b, ext_hi, int_hi) * inv;
+        s2 += w2;
+        if (w2 > 0.0f && d < need && thin_cell(dist, x, r, shift, need, p)) thin += w2;
         float o = overlap(a, b, fill_lo, 1e30f) * inv;
         switch ((c & FILL_MASK) >> FILL_SHIFT) {
         case 0: f0 += o; break;
@@ -938,9 +967,9 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
         default: f6 += o; break;
         }
     }
-    __global float *out = sums + (size_t)r * 10;
+    __global float *out = sums + (size_t)r * AREA_SUMS;
     out[0] = s0, out[1] = s1, out[2] = s2, out[3] = f0, out[4] = f1;
-    out[5] = f2, out[6] = f3, out[7] = f4, out[8] = f5, out[9] = f6;
+    out[5] = f2, out[6] = f3, out[7] = f4, out[8] = f5, out[9] = f6, out[10] = thin;
 }
 
 __kernel void reduce_areas(__global const uchar *cls, __global const float *dist, uint nx, uint ny, params p,
@@ -1060,5 +1089,5 @@ __kernel void reduce_areas_b(__global const uchar *mem, __global const ulong *ta
     if (l >= nlay) return;
     __global const ulong *t = tab + 4 * l;
     areas_row(mem + t[0], (__global const float *)(mem + t[1]), nx, p, (uint)t[2], (uint)(gid % ny),
-              sums + l * (size_t)ny * 10);
+              sums + l * (size_t)ny * AREA_SUMS);
 }

@@ -149,7 +149,8 @@ static pf_classify_params params(void)
                                 .l0_fill_lo = 0.7003f,
                                 .margin = 3.0f,
                                 .shell_min_width = 0.4274f,
-                                .sparse_min_width = 0.6106f};
+                                .sparse_min_width = 0.6106f,
+                                .bead_ridge = 0.1539f};
 }
 
 static double rel(double a, double b)
@@ -559,6 +560,7 @@ Test(backends, simd_layer_stages_equal_scalar)
         check_layers(copies[k], "gear.stl", 0.2f, CAP_ESTIMATOR);
         check_layers(copies[k], "overhang.stl", 0.3f, CAP_NONE);
         check_layers(copies[k], "gear.stl", 0.2f, CAP_WIDE);
+        check_layers(copies[k], "thinwall.stl", 0.25f, CAP_ESTIMATOR); /* walls too thin for inner beads */
     }
 }
 
@@ -773,6 +775,7 @@ Test(backends, opencl_layer_stages_equal_scalar)
     check_layers(backend("opencl"), "gear.stl", 0.2f, CAP_ESTIMATOR);
     check_layers(backend("opencl"), "overhang.stl", 0.3f, CAP_NONE);
     check_layers(backend("opencl"), "gear.stl", 0.2f, CAP_WIDE);
+    check_layers(backend("opencl"), "thinwall.stl", 0.25f, CAP_ESTIMATOR);
 }
 
 /* The batch stages (one call per phase and batch of layers, the driver's memory used in place) against the
