@@ -5,7 +5,8 @@ usage: make.py [--meshes-only]   (run from anywhere; writes next to this file)
 
 The shared meshes are what the estimator was calibrated on; these are shapes it was not: large thin-walled
 parts, overlapping shells, a crack that no weld closes, a triangle soup off by float noise, thin tubes on a
-plate. Each STL is written by the code below (deterministic), then sliced by PrusaSlicer 2.5 with
+plate, pins and many islands (cooling slowdown, travel), a part turned 45 degrees, a bridge, a finely
+tessellated cylinder, a hollow sphere, an L of two overlapping boxes, a 5 mm cube. Each STL is written by the code below (deterministic), then sliced by PrusaSlicer 2.5 with
 ../profile_prusa.ini at 0, 20 and 100 % infill (--fill-pattern rectilinear at 100 %, which 2.5 requires);
 reference_extra.csv has reference.csv's columns, so the same test reads both.
 """
@@ -58,6 +59,41 @@ def tray(L, W, H, w, f):
     return t + quad(*[(x, y, f) for x, y in I])
 
 
+def cyl(r, z0, z1, n, cx=0.0, cy=0.0):
+    t = []
+    for i in range(n):
+        a, b = 2 * math.pi * i / n, 2 * math.pi * ((i + 1) % n) / n
+        p0, p1 = (cx + r * math.cos(a), cy + r * math.sin(a)), (cx + r * math.cos(b), cy + r * math.sin(b))
+        t += [((p0[0], p0[1], z0), (p1[0], p1[1], z0), (p1[0], p1[1], z1)),
+              ((p0[0], p0[1], z0), (p1[0], p1[1], z1), (p0[0], p0[1], z1))]
+        t += [((cx, cy, z1), (p0[0], p0[1], z1), (p1[0], p1[1], z1)),
+              ((cx, cy, z0), (p1[0], p1[1], z0), (p0[0], p0[1], z0))]
+    return t
+
+
+def rotz(tris, ang, cx, cy):
+    c, s = math.cos(ang), math.sin(ang)
+    return [tuple((cx + (p[0] - cx) * c - (p[1] - cy) * s, cy + (p[0] - cx) * s + (p[1] - cy) * c, p[2]) for p in t)
+            for t in tris]
+
+
+def sphere(r, n, cx, cy, cz, inward=False):
+    """A UV sphere of n bands (its pole triangles are slivers, as many exports have them)."""
+    t = []
+    P = lambda th, ph: (cx + r * math.sin(th) * math.cos(ph), cy + r * math.sin(th) * math.sin(ph),
+                        cz + r * math.cos(th))
+    for i in range(n):
+        th0, th1 = math.pi * i / n, math.pi * (i + 1) / n
+        for j in range(2 * n):
+            ph0, ph1 = 2 * math.pi * j / (2 * n), 2 * math.pi * ((j + 1) % (2 * n)) / (2 * n)
+            a, b, c, d = P(th0, ph0), P(th1, ph0), P(th1, ph1), P(th0, ph1)
+            if i > 0:
+                t.append((a, c, b) if inward else (a, b, c))
+            if i < n - 1:
+                t.append((a, d, c) if inward else (a, c, d))
+    return t
+
+
 def read_stl(path):
     d = open(path, "rb").read()
     n = struct.unpack("<I", d[80:84])[0]
@@ -85,6 +121,14 @@ def meshes():
     for tri in read_stl(os.path.join(os.path.dirname(HERE), "bracket.stl")):
         soup.append(tuple(tuple(c + rnd.uniform(-2e-5, 2e-5) for c in p) for p in tri))
     m["bracket_soup"] = soup
+    m["pins"] = [x for i in range(4) for j in range(4) for x in cyl(1.5, 0, 30, 24, 6 + i * 8, 6 + j * 8)]
+    m["islands"] = [x for i in range(5) for j in range(5) for x in box(i * 12, j * 12, 0, i * 12 + 6, j * 12 + 6, 6)]
+    m["rot45"] = rotz(box(0, 0, 0, 40, 20, 10), math.pi / 4, 20, 10)
+    m["bridge"] = box(0, 0, 0, 8, 20, 15) + box(40, 0, 0, 48, 20, 15) + box(0, 0, 15, 48, 20, 18)
+    m["fine_cyl"] = cyl(15, 0, 20, 720)
+    m["hollow"] = sphere(20, 32, 0, 0, 20) + sphere(17, 32, 0, 0, 20, inward=True)
+    m["lshape"] = box(0, 0, 0, 60, 10, 30) + box(0, 0, 0, 10, 50, 30)
+    m["tiny"] = box(0, 0, 0, 5, 5, 5)
     return m
 
 
