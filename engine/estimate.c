@@ -1584,7 +1584,8 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         naive_walls += wlen[k] / wv[k];
     }
 
-    /* Travel and retractions: one per contour, one per fill kind per island, one layer change. */
+    /* Travel and retractions: one per contour (the first one is the layer change), one per fill kind per
+     * island. */
     double t_retract, n_retract;
     retract_times(p, &t_retract, &n_retract);
     double islands = ls->nislands ? ls->nislands : 1;
@@ -1594,7 +1595,9 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         int full = m == 2;
         const double *fl = r->flen[full];
         int kinds = (fl[0] > 0) + (fl[1] > 0) + (fl[2] > 0) + (m == 1 && r->has_sparse);
-        double ntr = ls->nloops + islands * kinds + 1;
+        /* the travel to the first contour is the layer change's (PrusaSlicer retracts there once; between an
+         * island's inner and external loops the travel is shorter than retract_before_travel) */
+        double ntr = fmax(1, ls->nloops + islands * kinds);
         r->t_trav[m] = ntr * t_move;
         r->t_other[m] = ntr * t_retract;
         r->naive_fixed[m] = ntr * (n_retract + dtr / p->speed_travel) + fl[2] / vb;
