@@ -476,14 +476,15 @@ Test(estimate, matches_prusaslicer_reference_within_issue_bounds, .timeout = 600
  * slices them with PrusaSlicer 2.5): a thin-walled tray as one shell and as overlapping boxes, fins on a
  * 150 mm plate, two tubes whose seams leave hairline cracks, tubes on a plate, a triangle soup whose corners
  * are off by float noise, pins, 25 islands, a part turned 45°, a bridge, a finely tessellated cylinder, a
- * hollow sphere, an L of overlapping boxes and a 5 mm cube. */
+ * hollow sphere, an L of overlapping boxes, a 5 mm cube, a sign with thin ribs and a coaster of thin tubes on
+ * a 160 mm plate (large footprints: MAX_CELLS_PER_LAYER). */
 Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 600)
 {
     char dir[512];
     snprintf(dir, sizeof dir, "%s/extra", PF_TEST_DATA);
     double werr[64], terr[64];
     size_t n = reference_errors(dir, "reference_extra.csv", werr, terr, 64);
-    cr_assert_geq(n, 42, "only %zu rows compared", n);
+    cr_assert_geq(n, 48, "only %zu rows compared", n);
     qsort(werr, n, sizeof *werr, cmp_double);
     qsort(terr, n, sizeof *terr, cmp_double);
     double mw = (werr[n / 2 - 1] + werr[n / 2]) / 2, mt = (terr[n / 2 - 1] + terr[n / 2]) / 2;

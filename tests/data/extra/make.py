@@ -6,9 +6,12 @@ usage: make.py [--meshes-only]   (run from anywhere; writes next to this file)
 The shared meshes are what the estimator was calibrated on; these are shapes it was not: large thin-walled
 parts, overlapping shells, a crack that no weld closes, a triangle soup off by float noise, thin tubes on a
 plate, pins and many islands (cooling slowdown, travel), a part turned 45 degrees, a bridge, a finely
-tessellated cylinder, a hollow sphere, an L of two overlapping boxes, a 5 mm cube. Each STL is written by the code below (deterministic), then sliced by PrusaSlicer 2.5 with
-../profile_prusa.ini at 0, 20 and 100 % infill (--fill-pattern rectilinear at 100 %, which 2.5 requires);
-reference_extra.csv has reference.csv's columns, so the same test reads both.
+tessellated cylinder, a hollow sphere, an L of two overlapping boxes, a 5 mm cube, a sign with thin ribs at
+angles, a coaster of thin tubes on a 160 mm plate. Each STL is written by the code below (deterministic), then
+sliced by PrusaSlicer 2.5 with ../profile_prusa.ini at 0, 20 and 100 % infill (--fill-pattern rectilinear at
+100 %, which 2.5 requires); reference_extra.csv has reference.csv's columns, so the same test reads both.
+PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
+order the paths differently), so a new run changes some rows a little.
 """
 import math, os, random, re, struct, subprocess, sys, time
 
@@ -129,6 +132,14 @@ def meshes():
     m["hollow"] = sphere(20, 32, 0, 0, 20) + sphere(17, 32, 0, 0, 20, inward=True)
     m["lshape"] = box(0, 0, 0, 60, 10, 30) + box(0, 0, 0, 10, 50, 30)
     m["tiny"] = box(0, 0, 0, 5, 5, 5)
+    sign = box(0, 0, 0, 150, 100, 2)
+    for k in range(12):
+        sign += rotz(box(10 + k * 11, 20, 1.5, 10.8 + k * 11, 80, 3.5), math.radians(k * 8), 10.4 + k * 11, 50)
+    m["sign"] = sign
+    coaster = box(0, 0, 0, 160, 160, 1.2)
+    for i in range(8):
+        coaster += tube(6, 6.8, 0.8, 3, 48, 15 + i * 19, 80) + tube(3, 3.8, 0.8, 3, 32, 15 + i * 19, 30)
+    m["coaster"] = coaster
     return m
 
 
