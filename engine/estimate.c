@@ -39,13 +39,14 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
 #define GRID_SHIFT 0.25
 
 typedef struct layer_stat {
-    pf_layer_cells cells; /* areas and fill-run histograms from the backend */
-    float h;              /* layer thickness */
-    float contour_len;    /* total slice contour length */
-    float small_len;      /* length of contours no longer than the small-perimeter limit */
-    uint32_t nloops;      /* closed contours (islands + holes) */
-    uint32_t nislands;    /* counter-clockwise contours */
-    float excess[NSPD];   /* Σ over contours of planner time − length/v, at spd_grid speeds */
+    pf_layer_cells cells;      /* areas and fill-run histograms from the backend */
+    float h;                   /* layer thickness */
+    float contour_len;         /* total slice contour length */
+    float small_len;           /* length of contours no longer than the small-perimeter limit */
+    uint32_t nloops;           /* closed contours (islands + holes) */
+    uint32_t nislands;         /* counter-clockwise contours */
+    float excess[NSPD];        /* Σ over contours of planner time − length/v, at spd_grid speeds */
+    uint16_t pieces[PF_RUN_N]; /* fill_pieces: separate pieces of each run set (solid-type sets only) */
 } layer_stat;
 
 /* A fill group's lines reduced per histogram bin, enough to time them exactly at any cruise speed F: a line
@@ -697,6 +698,91 @@ static pf_err classify_alone(drive *d, size_t l)
                         d->hb[s] ? d->mbot + s * d->stride : NULL, NULL, cls_of(d, l));
 }
 
+/* How far apart (mm) two pieces of a fill may lie and still print as one: PrusaSlicer travels between
+ * them without a retraction below retract_before_travel (1 mm). */
+#define PIECE_GAP 1.0
+/* The run sets whose pieces fill_pieces counts: the solid-type fills, which PrusaSlicer prints piece by
+ * piece with a retraction between (sparse infill is counted per island). */
+#define PIECE_MIN 2 /* samples a piece needs to count */
+#define PIECE_SETS (1u << PF_RUN_SOLID | 1u << PF_RUN_TOP | 1u << PF_RUN_BRIDGE | 1u << PF_RUN_IBRIDGE)
+
+static uint32_t uf_find(uint32_t *up, uint32_t i)
+{
+    while (up[i] != i)
+        i = up[i] = up[up[i]];
+    return i;
+}
+
+/* Counts the pieces of each set of PIECE_SETS in one layer's classes: the cells at the centres of blocks of
+ * k × k cells (k·cell ≈ PIECE_GAP), joined with their 8 neighbours on that block grid. A sample a block
+ * apart stands for pieces closer than the gap merging and keeps slivers a cell wide (fill that barely
+ * reaches a cell, printed with a neighbouring piece) from counting. sets: which of PIECE_SETS the layer has
+ * (fill area > 0). Errors: NOMEM. */
+static pf_err fill_pieces(const uint8_t *cls, const pf_grid *g, unsigned sets, uint16_t pieces[PF_RUN_N])
+{
+    memset(pieces, 0, PF_RUN_N * sizeof *pieces);
+    sets &= PIECE_SETS;
+    if (!sets) return PF_E_OK;
+    long k = lround(PIECE_GAP / g->cell);
+    if (k < 1) k = 1;
+    long bx = (long)g->nx / k, by = (long)g->ny / k, nb = bx * by;
+    if (nb <= 0) return PF_E_OK;
+    uint8_t *b = malloc((size_t)nb);
+    uint32_t *up = malloc(2 * (size_t)nb * sizeof *up), *cnt = up + nb;
+    if (!b || !up) {
+        free(b);
+        free(up);
+        return PF_E_NOMEM;
+    }
+    for (long y = 0; y < by; y++)
+        for (long x = 0; x < bx; x++) {
+            uint8_t c = cls[(size_t)(y * k + k / 2) * g->nx + (size_t)(x * k + k / 2)];
+            b[y * bx + x] = (uint8_t)(pf_runsets_of((c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) & sets);
+        }
+    for (unsigned r = 0; r < PF_RUN_N; r++) {
+        if (!(sets >> r & 1)) continue;
+        for (long i = 0; i < nb; i++)
+            up[i] = (uint32_t)i;
+        for (long y = 0; y < by; y++)
+            for (long x = 0; x < bx; x++) {
+                long i = y * bx + x;
+                if (!(b[i] >> r & 1)) continue;
+                static const int ox[4] = {-1, -1, 0, 1}, oy[4] = {0, -1, -1, -1};
+                for (int q = 0; q < 4; q++) {
+                    long xx = x + ox[q], yy = y + oy[q];
+                    if (xx < 0 || yy < 0 || xx >= bx || !(b[yy * bx + xx] >> r & 1)) continue;
+                    uint32_t a = uf_find(up, (uint32_t)i), c = uf_find(up, (uint32_t)(yy * bx + xx));
+                    if (a != c) up[a < c ? c : a] = a < c ? a : c;
+                }
+            }
+        /* pieces of at least PIECE_MIN samples: a lone sample is a sliver or a speck */
+        memset(cnt, 0, (size_t)nb * sizeof *cnt);
+        uint32_t n = 0;
+        for (long i = 0; i < nb; i++)
+            if (b[i] >> r & 1 && ++cnt[uf_find(up, (uint32_t)i)] == PIECE_MIN) n++;
+        pieces[r] = (uint16_t)(n > UINT16_MAX ? UINT16_MAX : n);
+    }
+    free(b);
+    free(up);
+    return PF_E_OK;
+}
+
+/* Layer dst takes the reduce results of layer src (equal classes). */
+static void layer_copy(layer_stat *dst, const layer_stat *src)
+{
+    dst->cells = src->cells;
+    memcpy(dst->pieces, src->pieces, sizeof dst->pieces);
+}
+
+/* The run sets of PIECE_SETS that layer l's sums show (a fill area above zero). */
+static unsigned piece_sets(const pf_layer_cells *lc)
+{
+    const float *fa = lc->fill_area;
+    return (fa[PF_FILL_SOLID] + fa[PF_FILL_FIRST] > 0 ? 1u << PF_RUN_SOLID : 0) |
+           (fa[PF_FILL_TOP] > 0 ? 1u << PF_RUN_TOP : 0) | (fa[PF_FILL_BRIDGE] > 0 ? 1u << PF_RUN_BRIDGE : 0) |
+           (fa[PF_FILL_IBRIDGE] > 0 ? 1u << PF_RUN_IBRIDGE : 0);
+}
+
 static pf_err drive_item(drive *d, size_t l, unsigned tid)
 {
     const pf_backend *be = d->be;
@@ -721,8 +807,9 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
     default:
         break;
     }
-    return be->reduce(be->ctx, d->g, d->cp, l, dist_of(d, l), cls_of(d, l), (int)(l & 1),
-                      &d->layers[l].cells);
+    pf_err err =
+        be->reduce(be->ctx, d->g, d->cp, l, dist_of(d, l), cls_of(d, l), (int)(l & 1), &d->layers[l].cells);
+    return err ? err : fill_pieces(cls_of(d, l), d->g, piece_sets(&d->layers[l].cells), d->layers[l].pieces);
 }
 
 /* Claims the next item of a phase for thread tid: odd threads take from the back, the others from the front,
@@ -1159,7 +1246,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                 items[n++] = (uint32_t)l;
             if ((err = drive_phase(&d, t, PH_SETTLE, items, n))) goto done;
             for (size_t l = b0; l < b1; l++)
-                if (copied[l - b0]) layers[l].cells = layers[l - 2].cells;
+                if (copied[l - b0]) layer_copy(&layers[l], &layers[l - 2]);
             continue;
         }
         n = 0;
@@ -1200,12 +1287,14 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                 ba.o[i] = &layers[items[i]].cells;
             }
             err = be->reduce_batch(be->ctx, bt, g, cp, n, items, ba.cf, ba.cm, ba.o);
+            for (size_t i = 0; i < n && !err; i++)
+                err = fill_pieces(ba.cm[i], g, piece_sets(&layers[items[i]].cells), layers[items[i]].pieces);
         } else {
             err = drive_phase(&d, t, PH_REDUCE, items, n);
         }
         if (err) goto done;
         for (size_t l = b0; l < b1; l++)
-            if (copied[l - b0]) layers[l].cells = layers[l - 2].cells;
+            if (copied[l - b0]) layer_copy(&layers[l], &layers[l - 2]);
     }
 done:
     if (bt) be->batch_close(be->ctx, bt);
@@ -1641,14 +1730,16 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     for (int m = 0; m < 3; m++) {
         int full = m == 2;
         const double *fl = r->flen[full];
-        int kinds = (fl[0] > 0) + (fl[1] > 0) + (fl[2] > 0) + (m == 1 && r->has_sparse);
+        /* fill paths: the pieces of each solid-type group (fill_pieces; at 100 % the full set, counted
+         * per island), one per island for sparse infill */
+        const uint16_t *pc = ls->pieces;
+        double paths = (fl[0] > 0 ? (full ? islands : fmax(1, pc[PF_RUN_SOLID])) : 0) +
+                       (fl[1] > 0 ? fmax(1, pc[PF_RUN_TOP]) : 0) +
+                       (fl[2] > 0 ? fmax(1, pc[PF_RUN_BRIDGE] + (full ? 0 : pc[PF_RUN_IBRIDGE])) : 0) +
+                       (m == 1 && r->has_sparse ? islands : 0);
         /* PrusaSlicer retracts once at the layer change, then travels to the first loop, and not between an
-         * island's inner and external loops (shorter than retract_before_travel): one retraction less than
-         * counted here on simple parts (cube20: 2 a layer, 5 mm cube: 1). But it also retracts between the
-         * pieces of fragmented solid fill (bumpy_10k: 16 a layer on its caps), which this count misses; with
-         * the extra one the worst errors are smaller (bumpy_1m -18.5 -> -16.7 %, a 5 mm cube +9.4 -> +15.7
-         * %), so it stays until fragments are counted. */
-        double ntr = ls->nloops + islands * kinds + 1;
+         * island's inner and external loops (shorter than retract_before_travel) */
+        double ntr = fmax(1, ls->nloops + paths);
         r->t_trav[m] = ntr * t_move;
         r->t_other[m] = ntr * t_retract;
         r->naive_fixed[m] = ntr * (n_retract + dtr / p->speed_travel) + fl[2] / vb;
