@@ -221,13 +221,20 @@ static size_t key_slot(uint64_t key, size_t cap)
 #define WALL_RESOLUTION 0.5f
 #define WALL_DEVIATION 0.025f
 
+/* |(dx, dy)|: hypotf guards against overflow and underflow that slice coordinates (mm) never reach, at
+ * several times the cost; the contour pass measures every segment. */
+static inline float len2f(float dx, float dy)
+{
+    return sqrtf(dx * dx + dy * dy);
+}
+
 /* Distance of point q from the segment a–b. */
 static float seg_dist(const float *q, const float *a, const float *b)
 {
     float dx = b[0] - a[0], dy = b[1] - a[1], l2 = dx * dx + dy * dy;
     float t = l2 > 0 ? ((q[0] - a[0]) * dx + (q[1] - a[1]) * dy) / l2 : 0;
     t = t < 0 ? 0 : t > 1 ? 1 : t;
-    return hypotf(q[0] - a[0] - t * dx, q[1] - a[1] - t * dy);
+    return len2f(q[0] - a[0] - t * dx, q[1] - a[1] - t * dy);
 }
 
 /* Simplifies the np points at pts into out (a point is dropped when it is closer than WALL_RESOLUTION to the
@@ -241,14 +248,14 @@ static size_t wall_simplify(const float *pts, size_t np, int closed, float *out,
         const float *q = pts + 2 * i;
         if (m && i + 1 < np + (size_t)closed) {
             const float *a = out + 2 * (m - 1), *b = pts + 2 * ((i + 1) % np);
-            if (hypotf(q[0] - a[0], q[1] - a[1]) < WALL_RESOLUTION && seg_dist(q, a, b) <= WALL_DEVIATION)
+            if (len2f(q[0] - a[0], q[1] - a[1]) < WALL_RESOLUTION && seg_dist(q, a, b) <= WALL_DEVIATION)
                 continue;
         }
-        if (m) l += hypotf(q[0] - out[2 * m - 2], q[1] - out[2 * m - 1]);
+        if (m) l += len2f(q[0] - out[2 * m - 2], q[1] - out[2 * m - 1]);
         out[2 * m] = q[0], out[2 * m + 1] = q[1];
         m++;
     }
-    if (closed && m > 1) l += hypotf(out[0] - out[2 * m - 2], out[1] - out[2 * m - 1]);
+    if (closed && m > 1) l += len2f(out[0] - out[2 * m - 2], out[1] - out[2 * m - 1]);
     *len = l;
     return m;
 }
@@ -273,7 +280,7 @@ static void contour_add(const float *pts, size_t np, int closed, double len, dou
 /* Appends point (x, y) to pts (np points) unless it repeats the last one. */
 static void point_add(float *pts, size_t *np, float x, float y)
 {
-    if (*np && hypotf(x - pts[2 * *np - 2], y - pts[2 * *np - 1]) <= 1e-4f) return;
+    if (*np && len2f(x - pts[2 * *np - 2], y - pts[2 * *np - 1]) <= 1e-4f) return;
     pts[2 * *np] = x, pts[2 * *np + 1] = y;
     ++*np;
 }
@@ -329,7 +336,7 @@ static void fragments_join(frag *fr, uint32_t nf, const pf_profile *p, int first
                 for (uint32_t e = cs->head[h]; e; e = cs->next[e - 1]) {
                     const frag *g = &fr[e - 1];
                     if (g->pred != NO_FRAG) continue;
-                    float d = hypotf(op[2 * g->p0] - end[0], op[2 * g->p0 + 1] - end[1]);
+                    float d = len2f(op[2 * g->p0] - end[0], op[2 * g->p0 + 1] - end[1]);
                     if (d <= bd && (best == NO_FRAG || d < bd || e - 1 < best)) bd = d, best = e - 1;
                 }
             }
@@ -350,7 +357,7 @@ static void fragments_join(frag *fr, uint32_t nf, const pf_profile *p, int first
                 const float *q = op + 2 * fr[f].p0;
                 if (np) { /* the link from the previous fragment's end */
                     float ex = cs->cat[2 * np - 2], ey = cs->cat[2 * np - 1];
-                    len += hypotf(q[0] - ex, q[1] - ey);
+                    len += len2f(q[0] - ex, q[1] - ey);
                     area2 += (double)ex * q[1] - (double)q[0] * ey;
                 }
                 for (uint32_t k = 0; k < fr[f].np; k++)
@@ -363,10 +370,10 @@ static void fragments_join(frag *fr, uint32_t nf, const pf_profile *p, int first
             }
             if (fr[last].succ == h) { /* back at the start: the closing link */
                 const float *q = op + 2 * fr[h].p0, *e = op + 2 * (fr[last].p0 + fr[last].np - 1);
-                len += hypotf(q[0] - e[0], q[1] - e[1]);
+                len += len2f(q[0] - e[0], q[1] - e[1]);
                 area2 += (double)e[0] * q[1] - (double)q[0] * e[1];
                 closed = 1;
-                if (np > 1 && hypotf(cs->cat[2 * np - 2] - q[0], cs->cat[2 * np - 1] - q[1]) <= 1e-4f) np--;
+                if (np > 1 && len2f(cs->cat[2 * np - 2] - q[0], cs->cat[2 * np - 1] - q[1]) <= 1e-4f) np--;
             }
             contour_add(cs->cat, np, closed, len, area2, p, first, cs, ls);
         }
@@ -396,7 +403,7 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
             cs->used[cur] = 1;
             const float *s = segs + PF_SEG_FLOATS * cur;
             point_add(pts, &np, s[0], s[1]);
-            len += hypotf(s[2] - s[0], s[3] - s[1]);
+            len += len2f(s[2] - s[0], s[3] - s[1]);
             area2 += (double)s[0] * s[3] - (double)s[2] * s[1];
             /* next segment: one whose start edge is this end edge */
             uint64_t want = keys[2 * cur + 1];
