@@ -1567,6 +1567,12 @@ const pf_layer_cells *pf_estimate_cache_layer(const pf_estimate_cache *c, size_t
     return l < c->nlayers ? &c->layers[l].cells : NULL;
 }
 
+unsigned pf_estimate_cache_pieces(const pf_estimate_cache *c, size_t l, int set)
+{
+    return l < c->nlayers && set >= 0 && set < PF_RUN_N && (PIECE_SETS >> set & 1) ? c->layers[l].pieces[set]
+                                                                                   : 0;
+}
+
 /* ---- eval ---- */
 
 /* Calibration constants of the model (fitted on shared/models/reference.csv, never per mesh). */

@@ -107,6 +107,9 @@ unsigned pf_estimate_cache_threads(const pf_estimate_cache *c);
 size_t pf_estimate_cache_bytes(const pf_estimate_cache *c);
 /* Per-layer cell sums of layer l (NULL when out of range), for tests and backend comparison. */
 const pf_layer_cells *pf_estimate_cache_layer(const pf_estimate_cache *c, size_t l);
+/* Separate pieces of run set `set` (pf_runset: PF_RUN_SOLID, _TOP, _BRIDGE or _IBRIDGE) on layer l, each
+ * printed as a path of its own with a retraction before it; 0 out of range or for other sets (for tests). */
+unsigned pf_estimate_cache_pieces(const pf_estimate_cache *c, size_t l, int set);
 
 void pf_estimate_cache_free(pf_estimate_cache *c); /* accepts NULL */
 

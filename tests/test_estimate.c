@@ -230,6 +230,42 @@ Test(estimate, flat_and_empty_meshes_are_refused)
     pf_mesh_free(m);
 }
 
+/* ---- fill pieces: one path, and one retraction, per separate piece of solid-type fill ---- */
+
+/* A 54 × 54 × 4 mm block with ribs 8 mm wide and 2 mm tall on top: two across and two along (a #), which
+ * split the block's top surface into 9 squares, or only the two along, which split it into 3 strips. Its
+ * last layer is one island with that many separate pieces of top fill (the top fill's 3 mm margin reaches
+ * under a rib from both sides, leaving 2 mm between), a plain block's one. */
+static pf_mesh *ribbed_block(int across)
+{
+    pf_mesh_builder b;
+    pf_mesh_builder_init(&b, NULL);
+    add_box(&b, "block", 1, 0, 0, 54, 54, 4);
+    for (int k = 0; k < 2; k++) {
+        add_box(&b, "rib", 1, 12 + 22 * k, 0, 8, 54, 6); /* along y, overlapping the block */
+        if (across) add_box(&b, "rib", 1, 0, 12 + 22 * k, 54, 8, 6);
+    }
+    pf_mesh *m = NULL;
+    cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
+    return m;
+}
+
+Test(estimate, separate_pieces_of_top_fill_are_counted)
+{
+    pf_profile p = pf_profile_default();
+    pf_mesh *m[3] = {box(54, 54, 4), ribbed_block(0), ribbed_block(1)};
+    const unsigned want[3] = {1, 3, 9};
+    for (int k = 0; k < 3; k++) {
+        pf_estimate_cache *c = prepare(m[k], &p);
+        size_t l = 19; /* z = 3.9 mm: the block's last layer, its top surface */
+        cr_assert_gt(pf_estimate_cache_layer(c, l)->fill_area[PF_FILL_TOP], 100);
+        cr_expect_eq(pf_estimate_cache_pieces(c, l, PF_RUN_TOP), want[k], "block %d: %u pieces of top fill",
+                     k, pf_estimate_cache_pieces(c, l, PF_RUN_TOP));
+        pf_estimate_cache_free(c);
+        pf_mesh_free(m[k]);
+    }
+}
+
 /* ---- meshes with cracks: contours that do not close by mesh edges ---- */
 
 /* A tube (radii r0 < r1, height h, n facets a side) as a new part of b. The seam's last facet ends at angle
