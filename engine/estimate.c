@@ -734,43 +734,59 @@ static pf_err fill_pieces(const uint8_t *cls, const pf_grid *g, unsigned sets, u
     if (k < 1) k = 1;
     long bx = (long)g->nx / k, by = (long)g->ny / k, nb = bx * by;
     if (nb <= 0) return PF_E_OK;
-    uint8_t *b = malloc((size_t)nb);
-    uint32_t *up = malloc(2 * (size_t)nb * sizeof *up), *cnt = up + nb;
-    if (!b || !up) {
+    /* samples' sets (one byte each, a zero past each row's end), then per run of samples along a row: its
+     * first and last sample, its union-find parent and its sample count */
+    uint8_t *b = malloc((size_t)(nb + by));
+    uint32_t *rs = malloc(4 * (size_t)nb * sizeof *rs), *re = rs + nb, *up = re + nb, *cnt = up + nb;
+    if (!b || !rs) {
         free(b);
-        free(up);
+        free(rs);
         return PF_E_NOMEM;
     }
-    for (long y = 0; y < by; y++)
-        for (long x = 0; x < bx; x++) {
-            uint8_t c = cls[(size_t)(y * k + k / 2) * g->nx + (size_t)(x * k + k / 2)];
-            b[y * bx + x] = (uint8_t)(pf_runsets_of((c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) & sets);
-        }
+    for (long y = 0; y < by; y++) {
+        uint8_t *row = b + y * (bx + 1);
+        const uint8_t *c = cls + (size_t)(y * k + k / 2) * g->nx + (size_t)(k / 2);
+        for (long x = 0; x < bx; x++)
+            row[x] = (uint8_t)(pf_runsets_of((c[x * k] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) & sets);
+        row[bx] = 0;
+    }
     for (unsigned r = 0; r < PF_RUN_N; r++) {
         if (!(sets >> r & 1)) continue;
-        for (long i = 0; i < nb; i++)
-            up[i] = (uint32_t)i;
-        for (long y = 0; y < by; y++)
+        uint32_t nr = 0, p0 = 0, p1 = 0; /* runs so far; the previous row's are p0 … p1 − 1 */
+        for (long y = 0; y < by; y++) {
+            const uint8_t *row = b + y * (bx + 1);
+            uint32_t q = p0, r0 = nr;
             for (long x = 0; x < bx; x++) {
-                long i = y * bx + x;
-                if (!(b[i] >> r & 1)) continue;
-                static const int ox[4] = {-1, -1, 0, 1}, oy[4] = {0, -1, -1, -1};
-                for (int q = 0; q < 4; q++) {
-                    long xx = x + ox[q], yy = y + oy[q];
-                    if (xx < 0 || yy < 0 || xx >= bx || !(b[yy * bx + xx] >> r & 1)) continue;
-                    uint32_t a = uf_find(up, (uint32_t)i), c = uf_find(up, (uint32_t)(yy * bx + xx));
-                    if (a != c) up[a < c ? c : a] = a < c ? a : c;
+                if (!(row[x] >> r & 1)) continue;
+                long e = x;
+                while (row[e + 1] >> r & 1)
+                    e++;
+                rs[nr] = (uint32_t)x, re[nr] = (uint32_t)e, up[nr] = nr, cnt[nr] = (uint32_t)(e - x + 1);
+                /* join the runs of the row before that touch this one, diagonals included */
+                while (q < p1 && (long)re[q] + 1 < x)
+                    q++;
+                for (uint32_t j = q; j < p1 && (long)rs[j] <= e + 1; j++) {
+                    uint32_t u = uf_find(up, nr), v = uf_find(up, j);
+                    if (u != v) up[u < v ? v : u] = u < v ? u : v;
                 }
+                nr++;
+                x = e;
             }
-        /* pieces of at least PIECE_MIN samples: a lone sample is a sliver or a speck */
-        memset(cnt, 0, (size_t)nb * sizeof *cnt);
+            p0 = r0, p1 = nr;
+        }
+        /* sizes at the roots; pieces of at least PIECE_MIN samples count (a lone sample is a sliver of
+         * fill a cell wide, or a speck) */
+        for (uint32_t i = 0; i < nr; i++) {
+            uint32_t root = uf_find(up, i);
+            if (root != i) cnt[root] += cnt[i];
+        }
         uint32_t n = 0;
-        for (long i = 0; i < nb; i++)
-            if (b[i] >> r & 1 && ++cnt[uf_find(up, (uint32_t)i)] == PIECE_MIN) n++;
+        for (uint32_t i = 0; i < nr; i++)
+            n += up[i] == i && cnt[i] >= PIECE_MIN;
         pieces[r] = (uint16_t)(n > UINT16_MAX ? UINT16_MAX : n);
     }
     free(b);
-    free(up);
+    free(rs);
     return PF_E_OK;
 }
 
