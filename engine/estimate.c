@@ -586,7 +586,7 @@ static void team_destroy(team *t)
 }
 
 /* Work items of the driver's parallel phases; each runs for a list of layers. */
-enum { PH_RASTER, PH_EDT, PH_CLASSIFY, PH_FIX, PH_SETTLE, PH_REDUCE };
+enum { PH_RASTER, PH_EDT, PH_CLASSIFY, PH_FIX, PH_SETTLE, PH_REDUCE, PH_PIECES };
 
 /* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k has ring slot
  * k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch), which names its mask buffer (mslot) and
@@ -822,6 +822,8 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
     case PH_FIX: /* reads the classes of l − 1 only where they are sparse, which the fix never changes */
         pf_classes_fix_bridges(cls_of(d, l), cls_of(d, l - 1), (size_t)d->g->nx * d->g->ny);
         return PF_E_OK;
+    case PH_PIECES: /* after a batch backend's reduce: its fill pieces, on the host */
+        return fill_pieces(cls_of(d, l), d->g, piece_sets(&d->layers[l].cells), d->layers[l].pieces);
     case PH_SETTLE: /* the fixed classes against those of l − 2; a layer that equals them takes their sums */
         d->same2[l] = l >= 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
         d->copied[l - d->b0] = d->reuse && l >= 3 && d->same2[l];
@@ -1310,8 +1312,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                 ba.o[i] = &layers[items[i]].cells;
             }
             err = be->reduce_batch(be->ctx, bt, g, cp, n, items, ba.cf, ba.cm, ba.o);
-            for (size_t i = 0; i < n && !err; i++)
-                err = fill_pieces(ba.cm[i], g, piece_sets(&layers[items[i]].cells), layers[items[i]].pieces);
+            if (!err) err = drive_phase(&d, t, PH_PIECES, items, n); /* on the host team, the device idle */
         } else {
             err = drive_phase(&d, t, PH_REDUCE, items, n);
         }
