@@ -1454,6 +1454,7 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     /* The fill sum of class `held` (0: none) lives in hacc instead of vacc[1 + held], and the wall sums in
      * wacc0 / wacc1, in registers: consecutive blocks add to them without a round trip through memory. */
     dacc hacc = vacc[0], wacc0 = vacc[0], wacc1 = vacc[0];
+    uint64_t ndeep[PF_FILL_N] = {0}; /* blocks of 8 cap cells of one fill class */
     int held = 0;
 #define HOLD(f)                                                                                              \
     do {                                                                                                     \
@@ -1478,12 +1479,9 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                 if (cap_deep && raw == (raw & 0xFF) * 0x0101010101010101ull &&
                     simde_mm256_movemask_ps(
                         simde_mm256_cmp_ps(simde_mm256_loadu_ps(drow + x), capd, SIMDE_CMP_EQ_OQ)) == 0xFF) {
-                    /* one class, all at the cap: the terms of a cap cell in every lane */
+                    /* one class, all at the cap: the terms of a cap cell in every lane, added at the end */
                     area += 8;
-                    if (f0) {
-                        HOLD(f0);
-                        acc_add(&hacc, cap_fo);
-                    }
+                    ndeep[f0]++;
                     continue;
                 }
                 simde__m128i cb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(row + x));
@@ -1585,8 +1583,11 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
 #undef HOLD
     wall[1] += acc_sum(&wacc0);
     wall[2] += acc_sum(&wacc1);
+    dacc capacc = {simde_mm256_setzero_pd(), simde_mm256_setzero_pd()};
+    acc_add(&capacc, cap_fo);
+    double cap_block = acc_sum(&capacc); /* the fill fraction of 8 cap cells */
     for (int k = 1; k < PF_FILL_N; k++)
-        fill[k] += acc_sum(&vacc[1 + k]);
+        fill[k] += acc_sum(&vacc[1 + k]) + (double)ndeep[k] * cap_block;
     double ca = (double)g->cell * g->cell, perp = (double)(g->cell * 0.70710678f);
     out->area = (float)((double)area * ca);
     for (int k = 1; k < 3; k++)
