@@ -27,8 +27,14 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
  * sixth of the cost. Parts with more than 32 layers are bounded by CELL_BUDGET first. */
 #define MAX_CELLS_PER_LAYER ((size_t)250000)
 /* Cell-layers per estimate: bounds prepare time. Fractional cell coverage keeps areas accurate on coarse
- * grids. */
+ * grids, but only down to about CELL_ACC_W·w_ext: coarser cells misplace the top / bottom and wall-middle
+ * boundaries by up to half a cell, which on large parts (checked with PrusaSlicer 2.5 on a 100 mm sphere, a
+ * 132 mm torus, a 120 mm vase shell: cells of 0.6–1.2 mm) put the time 15–85 % over. So CELL_BUDGET bounds
+ * the grid until its cell reaches CELL_ACC_W·w_ext, and only CELL_BUDGET_MAX beyond that (a large part,
+ * which PrusaSlicer takes seconds over, gets up to about 100 ms). */
 #define CELL_BUDGET 8e6
+#define CELL_BUDGET_MAX 64e6
+#define CELL_ACC_W 0.8
 /* Never finer than this fraction of the external perimeter width: finer grids cost time without changing the
  * estimate (measured on the reference meshes and the exact box tests: 0.3–0.4·w hold the errors of a 0.05 mm
  * grid; 0.45–0.5·w start to lose box walls by 1–2 % and thin walls by up to 10 %). */
@@ -721,13 +727,16 @@ static uint32_t uf_find(uint32_t *up, uint32_t i)
 }
 
 /* Counts the pieces of each set of PIECE_SETS in one layer's classes: the cells under samples PIECE_GAP apart
- * in the plane (every cell when cells are coarser), joined with their 8 neighbours on that sample grid. A
+ * in the plane (every cell when cells are coarser) whose centre lies in the fill region (dist ≥ dmin; a cell
+ * takes a fill class when only part of it does, and on coarse cells those edge cells alone broke a shell's
+ * middle into hundreds of pieces a layer), joined with their 8 neighbours on that sample grid. A
  * sample a gap apart stands for pieces closer than the gap merging and keeps slivers a cell wide (fill that
  * barely reaches a cell, printed with a neighbouring piece) from counting. The samples lie in millimetres,
  * not cells, so the count does not jump with the cell size (cells of 0.615 and 0.78 mm, one and two cells
  * per sample, once gave bumpy_10k −9 % and +32 % time). sets: which of PIECE_SETS the layer has (fill
  * area > 0). Errors: NOMEM. */
-static pf_err fill_pieces(const uint8_t *cls, const pf_grid *g, unsigned sets, uint16_t pieces[PF_RUN_N])
+static pf_err fill_pieces(const uint8_t *cls, const float *dist, float dmin, const pf_grid *g, unsigned sets,
+                          uint16_t pieces[PF_RUN_N])
 {
     memset(pieces, 0, PF_RUN_N * sizeof *pieces);
     sets &= PIECE_SETS;
@@ -750,9 +759,14 @@ static pf_err fill_pieces(const uint8_t *cls, const pf_grid *g, unsigned sets, u
         col[x] = (size_t)(((double)x + 0.5) * step);
     for (long y = 0; y < by; y++) {
         uint8_t *row = b + y * (bx + 1);
-        const uint8_t *c = cls + (size_t)(((double)y + 0.5) * step) * g->nx;
+        size_t o = (size_t)(((double)y + 0.5) * step) * g->nx;
+        const uint8_t *c = cls + o;
+        const float *d = dist + o;
         for (long x = 0; x < bx; x++)
-            row[x] = (uint8_t)(pf_runsets_of((c[col[x]] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) & sets);
+            row[x] =
+                d[col[x]] >= dmin
+                    ? (uint8_t)(pf_runsets_of((c[col[x]] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) & sets)
+                    : 0;
         row[bx] = 0;
     }
     for (unsigned r = 0; r < PF_RUN_N; r++) {
@@ -796,6 +810,12 @@ static pf_err fill_pieces(const uint8_t *cls, const pf_grid *g, unsigned sets, u
     return PF_E_OK;
 }
 
+/* Where fill_pieces samples a layer's fill: the distance at which classify's fill region starts. */
+static float piece_dmin(const pf_classify_params *c, size_t l)
+{
+    return l == 0 ? c->l0_fill_lo + c->l0_shift : c->fill_print_lo;
+}
+
 /* Layer dst takes the reduce results of layer src (equal classes). */
 static void layer_copy(layer_stat *dst, const layer_stat *src)
 {
@@ -829,7 +849,8 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
         pf_classes_fix_bridges(cls_of(d, l), cls_of(d, l - 1), (size_t)d->g->nx * d->g->ny);
         return PF_E_OK;
     case PH_PIECES: /* after a batch backend's reduce: its fill pieces, on the host */
-        return fill_pieces(cls_of(d, l), d->g, piece_sets(&d->layers[l].cells), d->layers[l].pieces);
+        return fill_pieces(cls_of(d, l), dist_of(d, l), piece_dmin(d->cp, l), d->g,
+                           piece_sets(&d->layers[l].cells), d->layers[l].pieces);
     case PH_SETTLE: /* the fixed classes against those of l − 2; a layer that equals them takes their sums */
         d->same2[l] = l >= 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
         d->copied[l - d->b0] = d->reuse && l >= 3 && d->same2[l];
@@ -840,7 +861,9 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
     }
     pf_err err =
         be->reduce(be->ctx, d->g, d->cp, l, dist_of(d, l), cls_of(d, l), (int)(l & 1), &d->layers[l].cells);
-    return err ? err : fill_pieces(cls_of(d, l), d->g, piece_sets(&d->layers[l].cells), d->layers[l].pieces);
+    return err ? err
+               : fill_pieces(cls_of(d, l), dist_of(d, l), piece_dmin(d->cp, l), d->g,
+                             piece_sets(&d->layers[l].cells), d->layers[l].pieces);
 }
 
 /* Claims the next item of a phase for thread tid: odd threads take from the back, the others from the front,
@@ -1442,7 +1465,9 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
 
     /* Grid: bounded per layer and in total, never finer than CELL_MIN_W·w_ext. */
     double W = hi[0] - lo[0], D = hi[1] - lo[1];
-    double cell = fmax(CELL_MIN_W * p->w_ext, sqrt(W * D * (double)nl / CELL_BUDGET));
+    double cell = fmin(CELL_ACC_W * p->w_ext, sqrt(W * D * (double)nl / CELL_BUDGET));
+    cell = fmax(cell, sqrt(W * D * (double)nl / CELL_BUDGET_MAX));
+    cell = fmax(cell, CELL_MIN_W * p->w_ext);
     cell = fmax(cell, sqrt(W * D / (double)MAX_CELLS_PER_LAYER));
     for (;;) { /* padding can push a thin part over the cap; grow until it fits */
         double nxd = ceil(W / cell) + 6, nyd = ceil(D / cell) + 6;

@@ -416,6 +416,12 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The median of n ≥ 1 sorted values. */
+static double median_sorted(const double *v, size_t n)
+{
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static const char *file_of(const char *model, char *buf, size_t n)
 {
     if (!strcmp(model, "gear_ascii")) return "gear.ascii.stl";
@@ -498,8 +504,7 @@ Test(estimate, matches_prusaslicer_reference_within_issue_bounds, .timeout = 600
     cr_assert_geq(n, 50, "only %zu reference rows compared", n);
     qsort(werr, n, sizeof *werr, cmp_double);
     qsort(terr, n, sizeof *terr, cmp_double);
-    double mw = n % 2 ? werr[n / 2] : (werr[n / 2 - 1] + werr[n / 2]) / 2;
-    double mt = n % 2 ? terr[n / 2] : (terr[n / 2 - 1] + terr[n / 2]) / 2;
+    double mw = median_sorted(werr, n), mt = median_sorted(terr, n);
     fprintf(stderr, "%zu rows: weight median %.2f%% worst %.2f%%; time median %.2f%% worst %.2f%%\n", n, mw,
             werr[n - 1], mt, terr[n - 1]);
     cr_expect_leq(mw, 3.0, "median weight error %.2f%%", mw);
@@ -513,17 +518,18 @@ Test(estimate, matches_prusaslicer_reference_within_issue_bounds, .timeout = 600
  * 150 mm plate, two tubes whose seams leave hairline cracks, tubes on a plate, a triangle soup whose corners
  * are off by float noise, pins, 25 islands, a part turned 45°, a bridge, a finely tessellated cylinder, a
  * hollow sphere, an L of overlapping boxes, a 5 mm cube, a sign with thin ribs and a coaster of thin tubes on
- * a 160 mm plate (large footprints: MAX_CELLS_PER_LAYER). */
+ * a 160 mm plate (large footprints: MAX_CELLS_PER_LAYER); and large parts, whose grids CELL_BUDGET alone
+ * made coarse (a 100 mm sphere was +84 % in time, a 132 mm torus +27 %). */
 Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 600)
 {
     char dir[512];
     snprintf(dir, sizeof dir, "%s/extra", PF_TEST_DATA);
-    double werr[64], terr[64];
-    size_t n = reference_errors(dir, "reference_extra.csv", werr, terr, 64);
-    cr_assert_geq(n, 48, "only %zu rows compared", n);
+    double werr[128], terr[128];
+    size_t n = reference_errors(dir, "reference_extra.csv", werr, terr, 128);
+    cr_assert_geq(n, 69, "only %zu rows compared", n);
     qsort(werr, n, sizeof *werr, cmp_double);
     qsort(terr, n, sizeof *terr, cmp_double);
-    double mw = (werr[n / 2 - 1] + werr[n / 2]) / 2, mt = (terr[n / 2 - 1] + terr[n / 2]) / 2;
+    double mw = median_sorted(werr, n), mt = median_sorted(terr, n);
     cr_expect_leq(mw, 3.0, "median weight error %.2f%%", mw);
     cr_expect_leq(werr[n - 1], 10.0, "worst weight error %.2f%%", werr[n - 1]);
     cr_expect_leq(mt, 8.0, "median time error %.2f%%", mt);

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Held-out meshes for the estimator, beside the shared reference set, and their PrusaSlicer figures.
 
-usage: make.py [--meshes-only]   (run from anywhere; writes next to this file)
+usage: make.py [--meshes-only] [--only NAME,...]   (run from anywhere; writes next to this file)
 
 The shared meshes are what the estimator was calibrated on; these are shapes it was not: large thin-walled
 parts, overlapping shells, a crack that no weld closes, a triangle soup off by float noise, thin tubes on a
 plate, pins and many islands (cooling slowdown, travel), a part turned 45 degrees, a bridge, a finely
 tessellated cylinder, a hollow sphere, an L of two overlapping boxes, a 5 mm cube, a sign with thin ribs at
-angles, a coaster of thin tubes on a 160 mm plate. Each STL is written by the code below (deterministic), then
+angles, a coaster of thin tubes on a 160 mm plate; and large parts, whose grids are coarse (a 100 mm sphere,
+the shared torus, gear, bracket and enclosure scaled up, a 120 mm vase shell, a 200 mm column). Each STL is written by the code below (deterministic), then
 sliced by PrusaSlicer 2.5 with ../profile_prusa.ini at 0, 20 and 100 % infill (--fill-pattern rectilinear at
 100 %, which 2.5 requires); reference_extra.csv has reference.csv's columns, so the same test reads both.
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
@@ -140,6 +141,15 @@ def meshes():
     for i in range(8):
         coaster += tube(6, 6.8, 0.8, 3, 48, 15 + i * 19, 80) + tube(3, 3.8, 0.8, 3, 32, 15 + i * 19, 30)
     m["coaster"] = coaster
+    shared = os.path.dirname(HERE)
+    scaled = lambda name, k: [tuple(tuple(c * k for c in p) for p in t) for t in read_stl(os.path.join(shared, name))]
+    m["bracket_x25"] = scaled("bracket.stl", 2.5)
+    m["gear_x3"] = scaled("gear.stl", 3)
+    m["torus_x2"] = scaled("torus.stl", 2)
+    m["enclosure_x2"] = scaled("enclosure.stl", 2)
+    m["sphere_r50"] = sphere(50, 64, 0, 0, 50)
+    m["vase_big"] = tube(58.4, 60, 0, 150, 160) + cyl(60, 0, 1.6, 160)
+    m["column"] = cyl(15, 0, 200, 96)
     return m
 
 
@@ -172,8 +182,12 @@ def slice_one(path, pct):
 
 
 def main():
+    """--meshes-only: write the STLs; --only A,B: slice only those meshes and replace their rows."""
+    only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
     rows = []
     for name, tris in meshes().items():
+        if only and name not in only:
+            continue
         path = os.path.join(HERE, name + ".stl")
         write_stl(path, tris)
         if "--meshes-only" in sys.argv:
@@ -187,6 +201,10 @@ def main():
                         (name, len(tris), max(xs) - min(xs), max(ys) - min(ys), max(zs) - min(zs), pct, mm, cm3,
                          grams, secs, hms, wall, size))
             print(rows[-1], flush=True)
+    if rows and only:
+        csv_path = os.path.join(HERE, "reference_extra.csv")
+        kept = [r for r in open(csv_path).read().splitlines()[1:] if r.split(",")[0] not in only]
+        rows = kept + rows
     if rows:
         with open(os.path.join(HERE, "reference_extra.csv"), "w") as f:
             f.write("model,format,triangles,volume_mm3,area_mm2,bbox_x,bbox_y,bbox_z,infill_pct,filament_mm,"
