@@ -8,7 +8,8 @@ parts, overlapping shells, a crack that no weld closes, a triangle soup off by f
 plate, pins and many islands (cooling slowdown, travel), a part turned 45 degrees, a bridge, a finely
 tessellated cylinder, a hollow sphere, an L of two overlapping boxes, a 5 mm cube, a sign with thin ribs at
 angles, a coaster of thin tubes on a 160 mm plate; and large parts, whose grids are coarse (a 100 mm sphere,
-the shared torus, gear, bracket and enclosure scaled up, a 120 mm vase shell, a 200 mm column). Each STL is written by the code below (deterministic), then
+the shared torus, gear, bracket and enclosure scaled up, a 120 mm vase shell, a 200 mm column); and plain
+shapes: a cone, a solid cylinder, a dome, a hex nut, a pyramid, a 2 mm plate, a tall thin tube, a star, steps. Each STL is written by the code below (deterministic), then
 sliced by PrusaSlicer 2.5 with ../profile_prusa.ini at 0, 20 and 100 % infill (--fill-pattern rectilinear at
 100 %, which 2.5 requires); reference_extra.csv has reference.csv's columns, so the same test reads both.
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
@@ -98,6 +99,46 @@ def sphere(r, n, cx, cy, cz, inward=False):
     return t
 
 
+def cone(r0, r1, h, n):
+    """A frustum of n facets from radius r0 at z 0 to r1 at z h (n = 4: a pyramid)."""
+    t = []
+    for i in range(n):
+        a, b = 2 * math.pi * i / n, 2 * math.pi * ((i + 1) % n) / n
+        p0, p1 = (r0 * math.cos(a), r0 * math.sin(a), 0), (r0 * math.cos(b), r0 * math.sin(b), 0)
+        q0, q1 = (r1 * math.cos(a), r1 * math.sin(a), h), (r1 * math.cos(b), r1 * math.sin(b), h)
+        t += [(p0, p1, q1), (p0, q1, q0), ((0, 0, h), q0, q1), ((0, 0, 0), p1, p0)]
+    return t
+
+
+def prism(pts, z0, z1):
+    """A prism over a polygon (counter-clockwise, star-shaped about its vertex mean)."""
+    t, n = [], len(pts)
+    cx, cy = sum(p[0] for p in pts) / n, sum(p[1] for p in pts) / n
+    for i in range(n):
+        a, b = pts[i], pts[(i + 1) % n]
+        t += quad((a[0], a[1], z0), (b[0], b[1], z0), (b[0], b[1], z1), (a[0], a[1], z1))
+        t += [((cx, cy, z1), (a[0], a[1], z1), (b[0], b[1], z1)), ((cx, cy, z0), (b[0], b[1], z0), (a[0], a[1], z0))]
+    return t
+
+
+def dome(r, n):
+    """The upper half of sphere(r, n) closed by a disk at z 0."""
+    t = []
+    P = lambda th, ph: (r * math.sin(th) * math.cos(ph), r * math.sin(th) * math.sin(ph), r * math.cos(th))
+    for i in range(n // 2):
+        th0, th1 = math.pi * i / n, math.pi * (i + 1) / n
+        for j in range(2 * n):
+            ph0, ph1 = 2 * math.pi * j / (2 * n), 2 * math.pi * ((j + 1) % (2 * n)) / (2 * n)
+            a, b, c, d = P(th0, ph0), P(th1, ph0), P(th1, ph1), P(th0, ph1)
+            if i > 0:
+                t.append((a, b, c))
+            t.append((a, c, d))
+    for j in range(2 * n):
+        ph0, ph1 = 2 * math.pi * j / (2 * n), 2 * math.pi * ((j + 1) % (2 * n)) / (2 * n)
+        t.append(((0, 0, 0), P(math.pi / 2, ph1), P(math.pi / 2, ph0)))
+    return t
+
+
 def read_stl(path):
     d = open(path, "rb").read()
     n = struct.unpack("<I", d[80:84])[0]
@@ -150,6 +191,16 @@ def meshes():
     m["sphere_r50"] = sphere(50, 64, 0, 0, 50)
     m["vase_big"] = tube(58.4, 60, 0, 150, 160) + cyl(60, 0, 1.6, 160)
     m["column"] = cyl(15, 0, 200, 96)
+    m["cone"] = cone(30, 5, 50, 96)
+    m["cyl_solid"] = cyl(25, 0, 40, 96)
+    m["dome"] = dome(40, 48)
+    m["hexnut"] = tube(8, 15, 0, 10, 6)
+    m["pyramid"] = cone(40, 0.01, 40, 4)
+    m["plate2"] = box(0, 0, 0, 100, 100, 2)
+    m["tube_tall"] = tube(10, 11.2, 0, 120, 96)
+    m["star"] = prism([(20 * math.cos(2 * math.pi * k / 10) * (1 if k % 2 == 0 else 0.45),
+                        20 * math.sin(2 * math.pi * k / 10) * (1 if k % 2 == 0 else 0.45)) for k in range(10)], 0, 15)
+    m["steps"] = box(0, 0, 0, 60, 40, 5) + box(0, 0, 0, 45, 40, 10) + box(0, 0, 0, 30, 40, 15) + box(0, 0, 0, 15, 40, 20)
     return m
 
 
