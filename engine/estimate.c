@@ -780,6 +780,10 @@ static pf_err fill_pieces(const uint8_t *cls, const float *dist, float dmin, con
                     while (k <= k1 && (row[k] & v) == v)
                         k++;
                     if (k > k1) continue; /* one class, in blocks that have its sets already */
+                    /* the blocks that lack them take them from a cell in the fill region */
+                    for (long x = x0; x < x1; x++)
+                        if ((row[col[x]] & v) != v && d[x] >= dmin) row[col[x]] |= v;
+                    continue;
                 }
             }
             for (long x = x0; x < x1 && col[x] < (uint32_t)bx; x++) { /* past the last block: no block */
