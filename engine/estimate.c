@@ -843,6 +843,33 @@ static pf_err fill_pieces(const uint8_t *cls, const float *dist, float dmin, con
     return PF_E_OK;
 }
 
+/* Thin-walled parts: a wall a few cells wide is 2 or 3 cells on the binary raster, by the grid's phase
+ * (cup08's 0.8 mm walls on 0.36 mm cells: 0.72 mm, −10 %), and the wall areas with it. Layer l's areas are
+ * scaled by its slice's exact area (the shoelace sum of its oriented segments) over the raster's, when that
+ * ratio is within AREA_FIX_MAX either way (beyond it the segments do not bound one region: overlapping shells
+ * count twice). thinwall's weight at 3, 4, 6, 8 and 12 M cell-layers: 6.45 … 7.88 g before, 7.37 … 7.43 g
+ * after (PrusaSlicer 7.41). Overlapping shells that pass the test are counted over (tray_boxes: +5.5 %). */
+#define AREA_FIX_MAX 1.4
+static void thin_area_fix(layer_stat *layers, size_t nl, const float *segs, const uint32_t *offs,
+                          const uint32_t *counts)
+{
+    for (size_t l = 0; l < nl; l++) {
+        const float *sg = segs + (size_t)PF_SEG_FLOATS * offs[l];
+        double a2 = 0; /* twice the signed area */
+        for (uint32_t i = 0; i < counts[l]; i++, sg += PF_SEG_FLOATS)
+            a2 += (double)sg[0] * sg[3] - (double)sg[2] * sg[1];
+        pf_layer_cells *lc = &layers[l].cells;
+        double r = lc->area > 0 ? fabs(a2) / 2 / lc->area : 1;
+        if (!(r > 1 / AREA_FIX_MAX && r < AREA_FIX_MAX)) continue;
+        lc->area = (float)(lc->area * r);
+        for (int k = 0; k < 3; k++)
+            lc->wall_area[k] = (float)(lc->wall_area[k] * r);
+        lc->wall_thin = (float)(lc->wall_thin * r);
+        for (int k = 0; k < PF_FILL_N; k++)
+            lc->fill_area[k] = (float)(lc->fill_area[k] * r);
+    }
+}
+
 /* Where fill_pieces samples a layer's fill: the distance at which classify's fill region starts. */
 static float piece_dmin(const pf_classify_params *c, size_t l)
 {
@@ -1552,6 +1579,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         if (err == PF_E_NOMEM) goto nomem;
         goto fail;
     }
+    if (T <= THIN_T) thin_area_fix(c->layers, nl, segs, offs, counts);
     /* The contour pass after the stages (it needs only the segments): a helper thread spins for a while after
      * a team step, which here overlaps the host's work that follows rather than a device's kernels. */
     {

@@ -266,6 +266,51 @@ Test(estimate, separate_pieces_of_top_fill_are_counted)
     }
 }
 
+/* ---- thin walls: areas from the slice, not from the raster's cell count ---- */
+
+/* The default profile's estimate at 20 % infill of the mesh b holds (the scalar backend); finishes b. */
+static pf_estimate built_estimate(pf_mesh_builder *b)
+{
+    pf_mesh *m = NULL;
+    cr_assert_eq(pf_mesh_builder_finish(b, &m, NULL), PF_E_OK);
+    pf_profile p = pf_profile_default();
+    pf_estimate_cache *c = prepare(m, &p);
+    pf_estimate e;
+    cr_assert_eq(pf_estimate_eval(c, 0.2, 0, &e, NULL), PF_E_OK);
+    pf_estimate_cache_free(c);
+    pf_mesh_free(m);
+    return e;
+}
+
+/* A 40 × 40 × 10 mm square tube with walls t thick: four boxes, one per side. */
+static pf_estimate square_tube_estimate(float t)
+{
+    pf_mesh_builder b;
+    pf_mesh_builder_init(&b, NULL);
+    add_box(&b, "south", 1, 0, 0, 40, t, 10);
+    add_box(&b, "north", 1, 0, 40 - t, 40, t, 10);
+    add_box(&b, "west", 1, 0, t, t, 40 - 2 * t, 10);
+    add_box(&b, "east", 1, 40 - t, t, t, 40 - 2 * t, 10);
+    return built_estimate(&b);
+}
+
+/* A thin wall's weight follows its thickness: walls of 0.70 … 0.90 mm weigh the same per mm of thickness
+ * within 3 %. (On the binary raster alone a wall is a whole number of cells wide: 0.70, 0.75 and 0.80 mm
+ * walls weighed the same, 14 % apart per mm.) */
+Test(estimate, thin_wall_weight_follows_its_thickness)
+{
+    double lo = 1e30, hi = 0;
+    for (int k = 0; k < 5; k++) {
+        float t = 0.70f + 0.05f * (float)k;
+        pf_estimate e = square_tube_estimate(t);
+        double per_mm = e.weight_g / t;
+        if (per_mm < lo) lo = per_mm;
+        if (per_mm > hi) hi = per_mm;
+    }
+    cr_assert_gt(lo, 0);
+    cr_expect_leq(hi / lo, 1.03, "weight per mm of wall from %.3f to %.3f g", lo, hi);
+}
+
 /* ---- meshes with cracks: contours that do not close by mesh edges ---- */
 
 /* A tube (radii r0 < r1, height h, n facets a side) as a new part of b. The seam's last facet ends at angle
@@ -301,15 +346,7 @@ static pf_estimate tube_estimate(double gap, int seam_exact)
     pf_mesh_builder b;
     pf_mesh_builder_init(&b, NULL);
     add_tube(&b, 18.8f, 20, 6, 96, gap, seam_exact);
-    pf_mesh *m = NULL;
-    cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
-    pf_profile p = pf_profile_default();
-    pf_estimate_cache *c = prepare(m, &p);
-    pf_estimate e;
-    cr_assert_eq(pf_estimate_eval(c, 0.2, 0, &e, NULL), PF_E_OK);
-    pf_estimate_cache_free(c);
-    pf_mesh_free(m);
-    return e;
+    return built_estimate(&b);
 }
 
 /* A crack in the mesh (a seam whose vertices differ by 1e-16 mm, or 0.05 mm apart) changes neither the
@@ -519,15 +556,15 @@ Test(estimate, matches_prusaslicer_reference_within_issue_bounds, .timeout = 600
  * are off by float noise, pins, 25 islands, a part turned 45°, a bridge, a finely tessellated cylinder, a
  * hollow sphere, an L of overlapping boxes, a 5 mm cube, a sign with thin ribs and a coaster of thin tubes on
  * a 160 mm plate (large footprints: MAX_CELLS_PER_LAYER); large parts, whose grids CELL_BUDGET alone made
- * coarse (a 100 mm sphere was +84 % in time, a 132 mm torus +27 %); and plain shapes (cone, dome, pyramid,
- * star, steps, ...). */
+ * coarse (a 100 mm sphere was +84 % in time, a 132 mm torus +27 %); plain shapes (cone, dome, pyramid,
+ * star, steps, ...); thin walls a few cells wide (cups, a tube, fins). */
 Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 600)
 {
     char dir[512];
     snprintf(dir, sizeof dir, "%s/extra", PF_TEST_DATA);
     double werr[128], terr[128];
     size_t n = reference_errors(dir, "reference_extra.csv", werr, terr, 128);
-    cr_assert_geq(n, 96, "only %zu rows compared", n);
+    cr_assert_geq(n, 108, "only %zu rows compared", n);
     qsort(werr, n, sizeof *werr, cmp_double);
     qsort(terr, n, sizeof *terr, cmp_double);
     double mw = median_sorted(werr, n), mt = median_sorted(terr, n);

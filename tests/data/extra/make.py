@@ -9,7 +9,8 @@ plate, pins and many islands (cooling slowdown, travel), a part turned 45 degree
 tessellated cylinder, a hollow sphere, an L of two overlapping boxes, a 5 mm cube, a sign with thin ribs at
 angles, a coaster of thin tubes on a 160 mm plate; and large parts, whose grids are coarse (a 100 mm sphere,
 the shared torus, gear, bracket and enclosure scaled up, a 120 mm vase shell, a 200 mm column); and plain
-shapes: a cone, a solid cylinder, a dome, a hex nut, a pyramid, a 2 mm plate, a tall thin tube, a star, steps. Each STL is written by the code below (deterministic), then
+shapes: a cone, a solid cylinder, a dome, a hex nut, a pyramid, a 2 mm plate, a tall thin tube, a star, steps;
+and thin walls a few cells wide (cups with 0.8 and 1.2 mm walls, a 0.8 mm tube, fins of 0.6 to 1.5 mm). Each STL is written by the code below (deterministic), then
 sliced by PrusaSlicer 2.5 with ../profile_prusa.ini at 0, 20 and 100 % infill (--fill-pattern rectilinear at
 100 %, which 2.5 requires); reference_extra.csv has reference.csv's columns, so the same test reads both.
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
@@ -201,6 +202,11 @@ def meshes():
     m["star"] = prism([(20 * math.cos(2 * math.pi * k / 10) * (1 if k % 2 == 0 else 0.45),
                         20 * math.sin(2 * math.pi * k / 10) * (1 if k % 2 == 0 else 0.45)) for k in range(10)], 0, 15)
     m["steps"] = box(0, 0, 0, 60, 40, 5) + box(0, 0, 0, 45, 40, 10) + box(0, 0, 0, 30, 40, 15) + box(0, 0, 0, 15, 40, 20)
+    m["cup08"] = tray(80, 80, 60, 0.8, 1)
+    m["cup12"] = tray(70, 50, 40, 1.2, 1)
+    m["tube08"] = tube(24.2, 25, 0, 50, 128)
+    m["fins_mix"] = (box(0, 0, 0, 60, 40, 1.5) + box(5, 0, 0, 5.6, 40, 20) + box(15, 0, 0, 15.9, 40, 20) +
+                     box(25, 0, 0, 26.1, 40, 20) + box(35, 0, 0, 36.5, 40, 20))
     return m
 
 
