@@ -556,15 +556,15 @@ Test(estimate, matches_prusaslicer_reference_within_issue_bounds, .timeout = 600
  * are off by float noise, pins, 25 islands, a part turned 45°, a bridge, a finely tessellated cylinder, a
  * hollow sphere, an L of overlapping boxes, a 5 mm cube, a sign with thin ribs and a coaster of thin tubes on
  * a 160 mm plate (large footprints: MAX_CELLS_PER_LAYER); large parts, whose grids CELL_BUDGET alone made
- * coarse (a 100 mm sphere was +84 % in time, a 132 mm torus +27 %); plain shapes (cone, dome, pyramid,
- * star, steps, ...); thin walls a few cells wide (cups, a tube, fins). */
+ * coarse (a 100 mm sphere was +84 % in time, a 132 mm torus +27 %, a 180 mm sphere +20 %); plain shapes
+ * (cone, dome, pyramid, star, steps, ...); thin walls a few cells wide (cups, a tube, fins). */
 Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 600)
 {
     char dir[512];
     snprintf(dir, sizeof dir, "%s/extra", PF_TEST_DATA);
     double werr[128], terr[128];
     size_t n = reference_errors(dir, "reference_extra.csv", werr, terr, 128);
-    cr_assert_geq(n, 108, "only %zu rows compared", n);
+    cr_assert_geq(n, 117, "only %zu rows compared", n);
     qsort(werr, n, sizeof *werr, cmp_double);
     qsort(terr, n, sizeof *terr, cmp_double);
     double mw = median_sorted(werr, n), mt = median_sorted(terr, n);

@@ -7,10 +7,11 @@ The shared meshes are what the estimator was calibrated on; these are shapes it 
 parts, overlapping shells, a crack that no weld closes, a triangle soup off by float noise, thin tubes on a
 plate, pins and many islands (cooling slowdown, travel), a part turned 45 degrees, a bridge, a finely
 tessellated cylinder, a hollow sphere, an L of two overlapping boxes, a 5 mm cube, a sign with thin ribs at
-angles, a coaster of thin tubes on a 160 mm plate; and large parts, whose grids are coarse (a 100 mm sphere,
-the shared torus, gear, bracket and enclosure scaled up, a 120 mm vase shell, a 200 mm column); and plain
-shapes: a cone, a solid cylinder, a dome, a hex nut, a pyramid, a 2 mm plate, a tall thin tube, a star, steps;
-and thin walls a few cells wide (cups with 0.8 and 1.2 mm walls, a 0.8 mm tube, fins of 0.6 to 1.5 mm). Each STL is written by the code below (deterministic), then
+angles, a coaster of thin tubes on a 160 mm plate; and large parts, whose grids are coarse (100 and 180 mm
+spheres, a 180 mm block, the shared torus, gear, bracket and enclosure scaled up, 120 and 180 mm vase shells,
+a 200 mm column); and plain shapes: a cone, a solid cylinder, a dome, a hex nut, a pyramid, a 2 mm plate, a
+tall thin tube, a star, steps; and thin walls a few cells wide (cups with 0.8 and 1.2 mm walls, a 0.8 mm tube,
+fins of 0.6 to 1.5 mm). Each STL is written by the code below (deterministic), then
 sliced by PrusaSlicer 2.5 with ../profile_prusa.ini at 0, 20 and 100 % infill (--fill-pattern rectilinear at
 100 %, which 2.5 requires); reference_extra.csv has reference.csv's columns, so the same test reads both.
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
@@ -207,6 +208,9 @@ def meshes():
     m["tube08"] = tube(24.2, 25, 0, 50, 128)
     m["fins_mix"] = (box(0, 0, 0, 60, 40, 1.5) + box(5, 0, 0, 5.6, 40, 20) + box(15, 0, 0, 15.9, 40, 20) +
                      box(25, 0, 0, 26.1, 40, 20) + box(35, 0, 0, 36.5, 40, 20))
+    m["sphere_r90"] = sphere(90, 96, 0, 0, 90)
+    m["vase_huge"] = tube(88.4, 90, 0, 180, 192) + cyl(90, 0, 1.6, 192)
+    m["box_big2"] = box(0, 0, 0, 180, 180, 100)
     return m
 
 
