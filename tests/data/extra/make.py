@@ -12,7 +12,7 @@ spheres, a 180 mm block, the shared torus, gear, bracket and enclosure scaled up
 a 200 mm column); and plain shapes: a cone, a solid cylinder, a dome, a hex nut, a pyramid, a 2 mm plate, a
 tall thin tube, a star, steps; and thin walls a few cells wide (cups with 0.8 and 1.2 mm walls, a 0.8 mm tube,
 fins of 0.6 to 1.5 mm). Each STL is written by the code below (deterministic), then
-sliced by PrusaSlicer 2.5 with ../profile_prusa.ini at 0, 20 and 100 % infill (--fill-pattern rectilinear at
+sliced by PrusaSlicer 2.5 with ../profile_prusa.ini at 0, 10, 20, 50 and 100 % infill (--fill-pattern rectilinear at
 100 %, which 2.5 requires); reference_extra.csv has reference.csv's columns, so the same test reads both.
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
 order the paths differently), so a new run changes some rows a little.
@@ -256,7 +256,7 @@ def main():
         xs = [p[0] for t in tris for p in t]
         ys = [p[1] for t in tris for p in t]
         zs = [p[2] for t in tris for p in t]
-        for pct in (0, 20, 100):
+        for pct in (0, 10, 20, 50, 100):
             mm, cm3, grams, secs, hms, wall, size = slice_one(path, pct)
             rows.append("%s,stl-binary,%d,0,0,%.2f,%.2f,%.2f,%d,%.1f,%.3f,%.2f,0,0,%d,%s,%.3f,%d,ok" %
                         (name, len(tris), max(xs) - min(xs), max(ys) - min(ys), max(zs) - min(zs), pct, mm, cm3,
