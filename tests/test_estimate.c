@@ -557,14 +557,16 @@ Test(estimate, matches_prusaslicer_reference_within_issue_bounds, .timeout = 600
  * hollow sphere, an L of overlapping boxes, a 5 mm cube, a sign with thin ribs and a coaster of thin tubes on
  * a 160 mm plate (large footprints: MAX_CELLS_PER_LAYER); large parts, whose grids CELL_BUDGET alone made
  * coarse (a 100 mm sphere was +84 % in time, a 132 mm torus +27 %, a 180 mm sphere +20 %); plain shapes
- * (cone, dome, pyramid, star, steps, ...); thin walls a few cells wide (cups, a tube, fins). */
+ * (cone, dome, pyramid, star, steps, ...); thin walls a few cells wide (cups, a tube, fins); boxes turned 30
+ * and 45° about Z, whose walls lie off the grid's axes (the 45° one at 10 % is +9.6 % in weight: external
+ * perimeter and sparse infill both over, see bench/RESULTS.md "Estimator features"). */
 Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 600)
 {
     char dir[512];
     snprintf(dir, sizeof dir, "%s/extra", PF_TEST_DATA);
     double werr[256], terr[256];
     size_t n = reference_errors(dir, "reference_extra.csv", werr, terr, 256);
-    cr_assert_geq(n, 195, "only %zu rows compared", n);
+    cr_assert_geq(n, 205, "only %zu rows compared", n);
     qsort(werr, n, sizeof *werr, cmp_double);
     qsort(terr, n, sizeof *terr, cmp_double);
     double mw = median_sorted(werr, n), mt = median_sorted(terr, n);
