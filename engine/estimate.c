@@ -97,6 +97,7 @@ typedef struct layer_eval {
     double t_trav[3], t_other[3]; /* per mode: travel and retraction times */
     double sparse_c; /* sparse planner time per unit (density / spacing) at nominal speed, no links */
     int has_sparse;  /* the layer has a sparse region */
+    double nreg;     /* sparse regions: the layer's islands (links join the lines of a region) */
     fill_bins fb[4]; /* solid (not full), solid (full), top, sparse */
 } layer_eval;
 
@@ -113,8 +114,6 @@ struct pf_estimate_cache {
     size_t nrecs;            /* their count */
     double vol_ext, vol_int; /* wall volumes, mm³ */
     double vol_solid[2];     /* solid volume [full] */
-    double sparse_len_d;     /* Σ sparse path length per unit density·(1/spacing), i.e. Σ w·l */
-    double sparse_len_0;     /* Σ sparse link length (density-independent part), mm */
 };
 
 const char *pf_estimate_bucket_name(int bucket)
@@ -1690,9 +1689,10 @@ unsigned pf_estimate_cache_pieces(const pf_estimate_cache *c, size_t l, int set)
 /* ---- eval ---- */
 
 /* Calibration constants of the model (fitted on shared/models/reference.csv, never per mesh). */
-#define LINK_FACTOR                                                                                          \
-    1.41421356        /* zig-zag link length per line, in line spacings (45° lines, axis-ish walls) */
-#define LINE_TRIM 0.9 /* line length lost per connected line end pair, in spacings·√2 */
+/* zig-zag link length, in line spacings (45° lines, axis-ish walls); a region's n lines take n − 1 links */
+#define LINK_FACTOR 1.41421356
+/* line length lost per connected line end pair, in spacings·√2 (0.9 while every line took a link) */
+#define LINE_TRIM 0.6
 #define LINE_END_JERK 1.41421356 /* fill line ends: junction speed in units of jerk */
 #define SOLID_TRIM 0.3           /* solid line length lost per line, in spacings */
 #define SHORT_RUN 1.5     /* fill runs shorter than this (mm) print along the strip: no per-line cost */
@@ -1822,6 +1822,7 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         r->ftime[full][2] = tb + (full ? 0 : tib);
     }
     r->has_sparse = r->fb[3].nb > 0;
+    r->nreg = r->has_sparse ? (ls->nislands ? ls->nislands : 1) : 0;
     r->sparse_c = bins_time(&r->fb[3], 0, r->fb[3].v, vj);
 
     /* Walls: external and inner loops, small loops slower. */
@@ -1960,8 +1961,6 @@ static pf_err build_records(pf_estimate_cache *c)
                 slot[i] = (uint32_t)c->nrecs;
             }
         }
-        c->sparse_len_d += r->fb[3].len;
-        c->sparse_len_0 += r->fb[3].nlong * LINK_FACTOR;
     }
     free(slot);
     free(rep);
@@ -1993,15 +1992,17 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
     e.volume_mm3[PF_FEAT_EXT_PERIMETER] = c->vol_ext;
     e.volume_mm3[PF_FEAT_PERIMETER] = c->vol_int;
     e.volume_mm3[PF_FEAT_SOLID] = c->vol_solid[full];
-    if (mode == 1) /* sparse volume: its path at the infill flow */
-        e.volume_mm3[PF_FEAT_INFILL] = (dn * c->sparse_len_d + c->sparse_len_0) * si * p->layer_height;
-
+    double vol3 = 0; /* Σ sparse path length, mm */
     for (size_t i = 0; i < c->nrecs; i++) {
         const layer_eval *r = &c->recs[i];
         double t[PF_TIME_N] = {0};
         int sparse = mode == 1 && r->has_sparse;
-        double len3 = sparse ? dn * r->fb[3].len + r->fb[3].nlong * LINK_FACTOR : 0;
-        double time3 = sparse ? dn * (r->sparse_c + r->fb[3].nlong * t_link3) : 0;
+        /* links at this density: a region's n lines take n − 1 (its perpendicular extent over the spacing,
+         * less one) */
+        double nl3 = sparse ? fmax(0, dn * r->fb[3].nlong - r->nreg) : 0;
+        double len3 = sparse ? dn * r->fb[3].len + nl3 * link3 : 0;
+        double time3 = sparse ? dn * r->sparse_c + nl3 * t_link3 : 0;
+        vol3 += r->mult * len3;
         const double *fl = r->flen[full], *ft = r->ftime[full];
         t[PF_TIME_TRAVEL] = r->t_trav[mode];
         t[PF_TIME_OTHER] = r->t_other[mode];
@@ -2033,11 +2034,16 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
             if (fl[0] > 0) t[PF_FEAT_SOLID] += F >= fs->v ? ft[0] : bins_time(fs, r->link[0], F, vj);
             if (fl[1] > 0) t[PF_FEAT_SOLID] += F >= ftop->v ? ft[1] : bins_time(ftop, r->link[1], F, vj);
             if (fl[2] > 0) t[PF_FEAT_SOLID] += ft[2];
-            if (len3 > 0) t[PF_FEAT_INFILL] = F >= v3 ? time3 : dn * bins_time(fsp, link3, F, vj);
+            if (len3 > 0)
+                t[PF_FEAT_INFILL] = F >= v3 ? time3
+                                            : dn * bins_time(fsp, 0, F, vj) +
+                                                  nl3 * pf_motion_move_time(link3, F, fsp->a, vj, vj);
         }
         for (int k = 0; k < PF_TIME_N; k++)
             e.time_s[k] += r->mult * t[k];
     }
+    if (mode == 1) /* sparse volume: its path at the infill flow */
+        e.volume_mm3[PF_FEAT_INFILL] = vol3 * si * p->layer_height;
     /* Start (travel from the home corner) and end (the end G-code's move to the front at 60 mm/s). */
     e.time_s[PF_TIME_OTHER] += pf_motion_move_time(160, p->speed_travel, at, jerk, jerk) +
                                pf_motion_move_time(150, 60, at, jerk, jerk);
