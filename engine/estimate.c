@@ -1859,12 +1859,14 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         int full = m == 2;
         const double *fl = r->flen[full];
         /* fill paths: the pieces of each solid-type group (fill_pieces; at 100 % the full set, counted
-         * per island), one per island for sparse infill */
+         * per island), one per island for sparse infill; a group with less than PIECE_GAP of path in the
+         * whole layer (the fractional area of a few edge cells) prints no path of its own */
         const uint16_t *pc = ls->pieces;
-        double paths = (fl[0] > 0 ? (full ? islands : fmax(1, pc[PF_RUN_SOLID])) : 0) +
-                       (fl[1] > 0 ? fmax(1, pc[PF_RUN_TOP]) : 0) +
-                       (fl[2] > 0 ? fmax(1, pc[PF_RUN_BRIDGE] + (full ? 0 : pc[PF_RUN_IBRIDGE])) : 0) +
-                       (m == 1 && r->has_sparse ? islands : 0);
+        double paths =
+            (fl[0] >= PIECE_GAP ? (full ? islands : fmax(1, pc[PF_RUN_SOLID])) : 0) +
+            (fl[1] >= PIECE_GAP ? fmax(1, pc[PF_RUN_TOP]) : 0) +
+            (fl[2] >= PIECE_GAP ? fmax(1, pc[PF_RUN_BRIDGE] + (full ? 0 : pc[PF_RUN_IBRIDGE])) : 0) +
+            (m == 1 && r->has_sparse ? islands : 0);
         /* PrusaSlicer retracts once at the layer change, then travels to the first loop, and not between an
          * island's inner and external loops (shorter than retract_before_travel) */
         double ntr = fmax(1, ls->nloops + paths);
