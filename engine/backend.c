@@ -10,7 +10,7 @@ pf_err pf_backend_get(const char *name, pf_backend **out, pf_errbuf *eb)
         /* A GPU pays for its transfers; PoCL's CPU device does not beat the SIMD backend on the same cores.
          */
         pf_cl_opts o = {.require_gpu = 1};
-        if (pf_backend_opencl_create(&o, out, NULL) == PF_E_OK) return PF_E_OK;
+        if (pf_cl_may_have_gpu(NULL) && pf_backend_opencl_create(&o, out, NULL) == PF_E_OK) return PF_E_OK;
         return pf_backend_simd_create(0, out);
     }
     if (!strcmp(name, "scalar")) {

@@ -1,6 +1,7 @@
 /* OpenCL device choice, context, queue and a per-(file, options) program cache. */
 #include "engine/cl.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,4 +241,31 @@ pf_err pf_cl_program_get(pf_cl *cl, const char *file, const char *options, cl_pr
 done:
     pthread_mutex_unlock(&cl->cache_lock);
     return err;
+}
+
+int pf_cl_may_have_gpu(const char *dir)
+{
+    if (!dir) {
+        if (getenv("OCL_ICD_VENDORS") || getenv("OPENCL_VENDOR_PATH")) return 1;
+        dir = "/etc/OpenCL/vendors";
+    }
+    DIR *d = opendir(dir);
+    if (!d) return 0; /* no registry: the loader finds no driver either */
+    int gpu = 0;
+    for (struct dirent *e; !gpu && (e = readdir(d));) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".icd")) continue;
+        char path[4096], lib[512] = "";
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            gpu = 1; /* unreadable: let the loader decide */
+            continue;
+        }
+        if (!fgets(lib, sizeof lib, f)) lib[0] = 0;
+        fclose(f);
+        gpu = !strstr(lib, "libpocl");
+    }
+    closedir(d);
+    return gpu;
 }

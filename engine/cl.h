@@ -37,6 +37,14 @@ pf_err pf_cl_program_get(pf_cl *cl, const char *file, const char *options, cl_pr
 /* The embedded source of kernels/<file>, or NULL. */
 const char *pf_cl_embedded_source(const char *file);
 
+/* Whether the OpenCL drivers registered in dir (the ICD loader's vendors directory: one .icd file per driver,
+ * naming its library) may offer a GPU, without loading any of them: 0 when every one is PoCL, whose Debian
+ * build is its CPU device (or when there are none), 1 otherwise. Loading PoCL to ask costs ~150 ms a process
+ * (LLVM and the CPU topology), which `--backend auto` would pay on every CLI quote to find no GPU. NULL: the
+ * loader's own choice ($OCL_ICD_VENDORS or $OPENCL_VENDOR_PATH, when set, are not read here: 1, ask the
+ * drivers; else /etc/OpenCL/vendors). */
+int pf_cl_may_have_gpu(const char *dir);
+
 /* A readable name for an OpenCL status code, e.g. "CL_OUT_OF_RESOURCES". */
 const char *pf_cl_strerror(cl_int status);
 

@@ -1,5 +1,8 @@
 /* OpenCL runtime: device open, embedded kernels, the program cache and a kernel that really runs. */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "engine/cl.h"
 
@@ -60,4 +63,35 @@ Test(cl, build_errors_carry_the_log)
     cr_assert_not_null(strstr(eb.msg, "selftest.cl"));
     cr_assert_eq(pf_cl_program_get(cl, "missing.cl", "", &p, &eb), PF_E_NOT_FOUND);
     pf_cl_close(cl);
+}
+
+/* Writes dir/name holding text (an ICD file: the driver library's name). */
+static void put_icd(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+Test(cl, gpu_drivers_are_told_apart_from_the_icd_files_alone)
+{
+    char dir[] = "/tmp/pf_icd_XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(pf_cl_may_have_gpu(dir), 0, "no driver: no GPU");
+    put_icd(dir, "pocl.icd", "libpocl.so.2.10.0\n");
+    put_icd(dir, "notes.txt", "libnvidia-opencl.so.1\n"); /* not an .icd file: the loader skips it too */
+    cr_assert_eq(pf_cl_may_have_gpu(dir), 0, "PoCL alone is a CPU device");
+    put_icd(dir, "nvidia.icd", "libnvidia-opencl.so.1\n");
+    cr_assert_eq(pf_cl_may_have_gpu(dir), 1, "another driver may be a GPU: ask it");
+    char path[600];
+    const char *names[] = {"pocl.icd", "notes.txt", "nvidia.icd"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+    cr_assert_eq(pf_cl_may_have_gpu("/nonexistent/pf/vendors"), 0, "no registry: no driver");
 }
