@@ -64,6 +64,7 @@ typedef struct layer_stat {
     uint32_t nislands;         /* counter-clockwise contours */
     float excess[NSPD];        /* Σ over contours of planner time − length/v, at spd_grid speeds */
     uint16_t pieces[PF_RUN_N]; /* fill_pieces: separate pieces of each run set (solid-type sets only) */
+    float su[2];               /* the contour's least and greatest offset across the layer's fill lines, mm */
 } layer_stat;
 
 /* A fill group's lines reduced per histogram bin, enough to time them exactly at any cruise speed F: a line
@@ -98,6 +99,7 @@ typedef struct layer_eval {
     double sparse_c; /* sparse planner time per unit (density / spacing) at nominal speed, no links */
     int has_sparse;  /* the layer has a sparse region */
     double nreg;     /* sparse regions: the layer's islands (links join the lines of a region) */
+    double su[2]; /* one island: its sparse span across the fill lines from the grid's anchor (NAN: none) */
     fill_bins fb[4]; /* solid (not full), solid (full), top, sparse */
 } layer_eval;
 
@@ -106,6 +108,8 @@ struct pf_estimate_cache {
     size_t nlayers;          /* layer count */
     layer_stat *layers;      /* nlayers entries */
     double cell;             /* raster cell size, mm */
+    double uc[2];            /* the mesh's bbox centre across the fill lines of even and odd layers (the
+                                anchor of PrusaSlicer's line grid), mm */
     unsigned threads;        /* threads prepare ran the per-layer stages on */
     double overhang_area;    /* mm², downward faces needing support */
     double support_column;   /* mm³, Σ overhang projected area × height above the bed */
@@ -1068,9 +1072,20 @@ typedef struct contour_job {
 static void contour_work(void *arg, unsigned tid)
 {
     contour_job *j = arg;
-    for (size_t l; (l = atomic_fetch_add(&j->next, 1)) < j->nl;)
-        contour_stats(j->segs + (size_t)PF_SEG_FLOATS * j->offs[l], j->keys + 2 * (size_t)j->offs[l],
-                      j->counts[l], j->p, l == 0, &j->cs[tid], &j->layers[l]);
+    for (size_t l; (l = atomic_fetch_add(&j->next, 1)) < j->nl;) {
+        const float *sg = j->segs + (size_t)PF_SEG_FLOATS * j->offs[l];
+        contour_stats(sg, j->keys + 2 * (size_t)j->offs[l], j->counts[l], j->p, l == 0, &j->cs[tid],
+                      &j->layers[l]);
+        /* the span across the fill lines (odd layers along x + y constant, even ones x − y: pf_runset) */
+        float sy = (l & 1) ? 1.0f : -1.0f, lo = INFINITY, hi = -INFINITY;
+        for (uint32_t i = 0; i < j->counts[l]; i++, sg += PF_SEG_FLOATS) {
+            float u = sg[0] + sy * sg[1];
+            lo = u < lo ? u : lo;
+            hi = u > hi ? u : hi;
+        }
+        j->layers[l].su[0] = lo * (float)M_SQRT1_2;
+        j->layers[l].su[1] = hi * (float)M_SQRT1_2;
+    }
 }
 
 /* Argument arrays for a backend's batch stages (engine/backend.h), sized for one batch of the driver. */
@@ -1573,6 +1588,11 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     sj.keys = keys;
     if ((err = slice_on(&t, &sj, nl, 1))) goto fail;
     c->cell = cell;
+    {
+        double cx = (lo[0] + hi[0]) / 2, cy = (lo[1] + hi[1]) / 2;
+        c->uc[0] = (cx - cy) * M_SQRT1_2;
+        c->uc[1] = (cx + cy) * M_SQRT1_2;
+    }
     pf_classify_params cp = classify_params(p);
     c->threads = t.n;
     if ((err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE), c->layers))) {
@@ -1823,6 +1843,14 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     }
     r->has_sparse = r->fb[3].nb > 0;
     r->nreg = r->has_sparse ? (ls->nislands ? ls->nislands : 1) : 0;
+    r->su[0] = r->su[1] = NAN;
+    if (r->has_sparse && ls->nislands <= 1 && ls->su[1] > ls->su[0]) {
+        /* the lines are clipped to the fill boundary: for a convex island, the contour's span less the fill
+         * boundary's depth at either end */
+        double a = c->uc[l & 1], in = classify_params(&c->p).fill_print_lo;
+        r->su[0] = ls->su[0] - a + in;
+        r->su[1] = ls->su[1] - a - in;
+    }
     r->sparse_c = bins_time(&r->fb[3], 0, r->fb[3].v, vj);
 
     /* Walls: external and inner loops, small loops slower. */
@@ -1969,6 +1997,39 @@ static pf_err build_records(pf_estimate_cache *c)
     return PF_E_OK;
 }
 
+/* PrusaSlicer lays a region's sparse lines at multiples of the spacing S from the object's bounding-box
+ * centre (PRUSASLICER-NOTES §3). A region a few spacings wide therefore gets as many lines as multiples fall
+ * in its span, not span / S: a centred region narrower than 2·S one line through its middle, where the area
+ * model counts up to two and a link (an 8.7 mm hexagonal prism at 10 %: +12.8 % in weight). For a layer of
+ * one island whose span (r->su, from the anchor) holds fewer than ANCHOR_LINES spacings, the lines are
+ * placed: each gets the length its offset from the span's middle has among the layer's runs (the fill bins,
+ * longest first: in a convex region the longest runs lie in the middle), the links are one fewer than the
+ * lines. Writes up to ANCHOR_MAX line lengths to len and returns their count, or −1 when the area model
+ * applies. */
+#define ANCHOR_LINES 4.0
+#define ANCHOR_MAX 8
+static int anchored_lines(const layer_eval *r, double S, double *len)
+{
+    if (isnan(r->su[0]) || !(r->su[1] - r->su[0] < ANCHOR_LINES * S)) return -1;
+    const fill_bins *fb = &r->fb[3];
+    double mid = 0.5 * (r->su[0] + r->su[1]), wsum = 0;
+    for (uint32_t i = 0; i < fb->nb; i++)
+        wsum += fb->w[i];
+    if (!(wsum > 0)) return -1;
+    int n = 0;
+    for (double k = ceil(r->su[0] / S); k * S <= r->su[1] && n < ANCHOR_MAX; k++) {
+        double reach = 2 * fabs(k * S - mid), acc = 0, l = fb->l[0];
+        if (reach >= wsum) continue; /* beyond the runs: the region's tip, narrower than the contour's span */
+        for (uint32_t i = fb->nb; i-- > 0;) { /* longest first */
+            l = fb->l[i];
+            acc += fb->w[i];
+            if (acc >= reach) break;
+        }
+        len[n++] = l;
+    }
+    return n;
+}
+
 pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports, pf_estimate *out,
                         pf_errbuf *eb)
 {
@@ -2002,8 +2063,21 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
         /* links at this density: a region's n lines take n − 1 (its perpendicular extent over the spacing,
          * less one) */
         double nl3 = sparse ? fmax(0, dn * r->fb[3].nlong - r->nreg) : 0;
-        double len3 = sparse ? dn * r->fb[3].len + nl3 * link3 : 0;
-        double time3 = sparse ? dn * r->sparse_c + nl3 * t_link3 : 0;
+        double alen[ANCHOR_MAX];
+        int na = sparse ? anchored_lines(r, S, alen) : -1; /* placed lines, or −1: the area model */
+        double len3 = 0, time3 = 0;
+        if (na >= 0) {
+            nl3 = na > 1 ? na - 1 : 0;
+            for (int k = 0; k < na; k++) {
+                len3 += alen[k];
+                time3 += pf_motion_move_time(alen[k], v3, r->fb[3].a, vj, vj);
+            }
+            len3 += nl3 * link3;
+            time3 += nl3 * t_link3;
+        } else if (sparse) {
+            len3 = dn * r->fb[3].len + nl3 * link3;
+            time3 = dn * r->sparse_c + nl3 * t_link3;
+        }
         vol3 += r->mult * len3;
         const double *fl = r->flen[full], *ft = r->ftime[full];
         t[PF_TIME_TRAVEL] = r->t_trav[mode];
@@ -2036,10 +2110,15 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
             if (fl[0] > 0) t[PF_FEAT_SOLID] += F >= fs->v ? ft[0] : bins_time(fs, r->link[0], F, vj);
             if (fl[1] > 0) t[PF_FEAT_SOLID] += F >= ftop->v ? ft[1] : bins_time(ftop, r->link[1], F, vj);
             if (fl[2] > 0) t[PF_FEAT_SOLID] += ft[2];
-            if (len3 > 0)
-                t[PF_FEAT_INFILL] = F >= v3 ? time3
-                                            : dn * bins_time(fsp, 0, F, vj) +
-                                                  nl3 * pf_motion_move_time(link3, F, fsp->a, vj, vj);
+            if (len3 > 0 && F >= v3) {
+                t[PF_FEAT_INFILL] = time3;
+            } else if (len3 > 0) {
+                double tl = 0;
+                for (int k = 0; k < na; k++)
+                    tl += pf_motion_move_time(alen[k], F, fsp->a, vj, vj);
+                t[PF_FEAT_INFILL] = (na >= 0 ? tl : dn * bins_time(fsp, 0, F, vj)) +
+                                    nl3 * pf_motion_move_time(link3, F, fsp->a, vj, vj);
+            }
         }
         for (int k = 0; k < PF_TIME_N; k++)
             e.time_s[k] += r->mult * t[k];

@@ -561,15 +561,16 @@ Test(estimate, matches_prusaslicer_reference_within_issue_bounds, .timeout = 600
  * and 45° about Z, whose walls lie off the grid's axes (the 45° one at 10 % is +9.6 % in weight: external
  * perimeter and sparse infill both over, see bench/RESULTS.md "Estimator features"); square rods of 10 mm
  * and of 6 mm turned 30°, with a line or two of sparse infill a layer (the 6 mm one was +17 % at 10 % while
- * every line took a link), and of 4 mm turned 20°, slowed for cooling on every layer (its time was +21 % while a
- * few edge cells of solid fill counted as a path with a retraction). */
+ * every line took a link), of 4 mm turned 20°, slowed for cooling on every layer (its time was +21 % while a
+ * few edge cells of solid fill counted as a path with a retraction), of 8 mm turned 45° and an 8.7 mm hexagonal
+ * prism (+11 and +13 % at 10 % while their one line a layer counted as span / spacing). */
 Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 600)
 {
     char dir[512];
     snprintf(dir, sizeof dir, "%s/extra", PF_TEST_DATA);
     double werr[256], terr[256];
     size_t n = reference_errors(dir, "reference_extra.csv", werr, terr, 256);
-    cr_assert_geq(n, 220, "only %zu rows compared", n);
+    cr_assert_geq(n, 230, "only %zu rows compared", n);
     qsort(werr, n, sizeof *werr, cmp_double);
     qsort(terr, n, sizeof *terr, cmp_double);
     double mw = median_sorted(werr, n), mt = median_sorted(terr, n);

@@ -12,10 +12,11 @@ spheres, a 180 mm block, the shared torus, gear, bracket and enclosure scaled up
 a 200 mm column); and plain shapes: a cone, a solid cylinder, a dome, a hex nut, a pyramid, a 2 mm plate, a
 tall thin tube, a star, steps; and thin walls a few cells wide (cups with 0.8 and 1.2 mm walls, a 0.8 mm tube,
 fins of 0.6 to 1.5 mm); boxes turned 30 and 45 degrees about Z (walls off the grid's axes); square rods of 10 mm,
-of 6 mm turned 30 degrees and of 4 mm turned 20 (a line or two of sparse infill a layer; every layer slowed for
-cooling). Each STL is written by the code below (deterministic), then sliced by PrusaSlicer 2.5 with
-../profile_prusa.ini at 0, 10, 20, 50 and 100 % infill (--fill-pattern rectilinear at 100 %, which 2.5
-requires); reference_extra.csv has reference.csv's columns, so the same test reads both.
+of 6 mm turned 30 degrees, of 4 mm turned 20 and of 8 mm turned 45, and an 8.7 mm hexagonal prism (a line or two
+of sparse infill a layer, placed on PrusaSlicer's grid; the 4 mm rod slowed for cooling on every layer). Each STL
+is written by the code below (deterministic), then sliced by PrusaSlicer 2.5 with ../profile_prusa.ini at 0,
+10, 20, 50 and 100 % infill (--fill-pattern rectilinear at 100 %, which 2.5 requires); reference_extra.csv has
+reference.csv's columns, so the same test reads both.
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
 order the paths differently), so a new run changes some rows a little.
 """
@@ -218,6 +219,8 @@ def meshes():
     m["rod10"] = box(-5, -5, 0, 5, 5, 80)
     m["rod6_turn30"] = rotz(box(-3, -3, 0, 3, 3, 60), math.radians(30), 0, 0)
     m["rod4_turn20"] = rotz(box(-2, -2, 0, 2, 2, 40), math.radians(20), 0, 0)
+    m["rod8_turn45"] = rotz(box(-4, -4, 0, 4, 4, 60), math.radians(45), 0, 0)
+    m["hex8"] = prism([(5 * math.cos(k * math.pi / 3), 5 * math.sin(k * math.pi / 3)) for k in range(6)], 0, 30)
     return m
 
 
