@@ -2001,11 +2001,12 @@ static pf_err build_records(pf_estimate_cache *c)
  * centre (PRUSASLICER-NOTES §3). A region a few spacings wide therefore gets as many lines as multiples fall
  * in its span, not span / S: a centred region narrower than 2·S one line through its middle, where the area
  * model counts up to two and a link (an 8.7 mm hexagonal prism at 10 %: +12.8 % in weight). For a layer of
- * one island whose span (r->su, from the anchor) holds fewer than ANCHOR_LINES spacings, the lines are
- * placed: each gets the length its offset from the span's middle has among the layer's runs (the fill bins,
- * longest first: in a convex region the longest runs lie in the middle), the links are one fewer than the
- * lines. Writes up to ANCHOR_MAX line lengths to len and returns their count, or −1 when the area model
- * applies. */
+ * one island whose span (r->su: the contour's, less the fill boundary's depth, from the anchor) holds fewer
+ * than ANCHOR_LINES spacings, the lines are placed: each gets the length its offset from the span's middle
+ * has among the layer's runs (the fill bins, longest first: in a convex region the longest runs lie in the
+ * middle), a line farther out than the runs reach gets none (a sharp corner's fill region stops short of the
+ * contour's span), and the links are one fewer than the lines. Writes up to ANCHOR_MAX line lengths to len
+ * and returns their count, or −1 when the area model applies. */
 #define ANCHOR_LINES 4.0
 #define ANCHOR_MAX 8
 static int anchored_lines(const layer_eval *r, double S, double *len)
