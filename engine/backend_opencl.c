@@ -499,7 +499,7 @@ static void reduce_finish(const pf_grid *g, const cl_uint *acc, const float *sum
     for (int k = 1; k < 3; k++)
         out->wall_area[k] = (float)(s[k] * ca);
     out->wall_thin = (float)(s[10] * ca);
-    for (int k = 1; k < PF_FILL_N; k++)
+    for (int k = 0; k < PF_FILL_N; k++) /* [0]: wall middles beyond the inner beads */
         out->fill_area[k] = (float)(s[3 + k] * ca);
     const cl_uint *runs = acc, *cells = acc + PF_RUN_N * PF_HIST_BINS;
     for (int r = 0; r < PF_RUN_N; r++)

@@ -267,8 +267,10 @@ static pf_err scalar_margin_seeds(void *ctx, const pf_grid *g, const pf_classify
 }
 
 /* Whether cell i lies in a fill region at least sparse_min_width wide: some cell within half that width
- * (probed along 8 directions) reaches fill_lo + half the width. The distance field is 1-Lipschitz, so a
- * narrow strip never gets there. */
+ * (probed along 8 directions) reaches fill_lo + half the width, or the region's middle does between cell
+ * centres (pf_ridge_reaches). The distance field is 1-Lipschitz, so a narrow strip never gets there. A
+ * narrower fill region is the middle of a wall that Arachne covers with its 2·perimeters beads, widened
+ * (PRUSASLICER-NOTES §2: LimitedBeadingStrategy): it prints no fill. */
 static int wide_enough(const float *d, const pf_grid *g, size_t i, const pf_classify_params *p)
 {
     float r = 0.5f * p->sparse_min_width, need = p->fill_lo + r;
@@ -282,7 +284,7 @@ static int wide_enough(const float *d, const pf_grid *g, size_t i, const pf_clas
         if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
         if (d[yy * nx + xx] >= need) return 1;
     }
-    return 0;
+    return pf_ridge_reaches(d, nx, ny, x, y, need);
 }
 
 static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
@@ -327,8 +329,9 @@ static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_par
                         float dj = dk(dist, k, i);
                         solid = j == 0 || (dj < p->fill_lo && d - dj >= p->shell_min_width);
                     }
-                    if (!solid && !wide_enough(dist[3], g, i, p)) solid = 1;
-                    if (!solid)
+                    if (!solid && !wide_enough(dist[3], g, i, p))
+                        fill = PF_FILL_NONE; /* a wall's middle: the beads widen over it (wide_enough) */
+                    else if (!solid)
                         fill = PF_FILL_SPARSE;
                     else if (below &&
                              ((below[i] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) == PF_FILL_SPARSE)
@@ -376,13 +379,14 @@ static pf_err scalar_reduce(void *ctx, const pf_grid *g, const pf_classify_param
             float w2 = overlap(a, b, ext_hi, int_hi) * inv;
             wall[2] += w2;
             if (w2 > 0 && d < tp.need && pf_thin_cell(dist, nx, ny, x, y, shift, &tp)) thin += w2;
-            fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] += overlap(a, b, fill_lo, 1e30f) * inv;
+            int f = (c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT;
+            fill[f] += overlap(a, b, f ? fill_lo : int_hi, 1e30f) * inv; /* [0]: beyond the inner beads */
         }
     out->area = (float)(area * ca);
     for (int k = 1; k < 3; k++)
         out->wall_area[k] = (float)(wall[k] * ca);
     out->wall_thin = (float)(thin * ca);
-    for (int k = 1; k < PF_FILL_N; k++)
+    for (int k = 0; k < PF_FILL_N; k++)
         out->fill_area[k] = (float)(fill[k] * ca);
     /* Diagonals: parity 0 walks (+1, +1), parity 1 walks (+1, −1); start cells are on the left/bottom or top
      * edges. Run lengths are counted per run set at once. */

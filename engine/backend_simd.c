@@ -830,7 +830,7 @@ static int wide_cell(const float *d, long nx, long ny, long x, long y, const wid
         if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
         if (d[yy * nx + xx] >= w->need) return 1;
     }
-    return 0;
+    return pf_ridge_reaches(d, nx, ny, x, y, w->need);
 }
 
 /* wide_cell on the 8 cells x … x + 7 of row y near the grid's border: a probe outside the grid's rows is
@@ -894,8 +894,9 @@ static uint8_t classify_cell(const pf_classify_params *p, const pf_grid *g, cons
                     float dj = dk(dist, k, i);
                     solid = jl == 0 || (dj < p->fill_lo && d - dj >= p->shell_min_width);
                 }
-                if (!solid && !wide_cell(dist[3], g->nx, g->ny, x, y, wp)) solid = 1;
-                if (!solid)
+                if (!solid && !wide_cell(dist[3], g->nx, g->ny, x, y, wp))
+                    fill = PF_FILL_NONE; /* a wall's middle: the beads widen over it */
+                else if (!solid)
                     fill = PF_FILL_SPARSE;
                 else if (below && ((below[i] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) == PF_FILL_SPARSE)
                     fill = PF_FILL_IBRIDGE;
@@ -1124,6 +1125,7 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                 simde__m256i cand = simde_mm256_andnot_si256(
                     simde_mm256_or_si256(solid, simde_mm256_or_si256(top, bot)), has_fill);
                 cand = simde_mm256_andnot_si256(V_CMP(d, need, SIMDE_CMP_GE_OQ), cand);
+                simde__m256i narrow = izero; /* a wall's middle: no fill, the beads widen over it */
                 if (!all_zero(cand)) {
                     simde__m256i wide;
                     if (row_safe && x >= wp.k && x + 7 + wp.k < nx) {
@@ -1138,7 +1140,15 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                             wl[k] = -wide_cell(d3, nx, ny, x + k, y, &wp);
                         wide = simde_mm256_loadu_si256((const simde__m256i *)(const void *)wl);
                     }
-                    solid = simde_mm256_or_si256(solid, simde_mm256_andnot_si256(wide, cand));
+                    narrow = simde_mm256_andnot_si256(wide, cand);
+                    /* the probe found no centre that deep: the middle between them */
+                    if (!all_zero(narrow)) {
+                        int32_t nl[8];
+                        simde_mm256_storeu_si256((simde__m256i *)(void *)nl, narrow);
+                        for (int k = 0; k < 8; k++)
+                            if (nl[k] && pf_ridge_reaches(d3, nx, ny, x + k, y, wp.need)) nl[k] = 0;
+                        narrow = simde_mm256_loadu_si256((const simde__m256i *)(const void *)nl);
+                    }
                 }
                 simde__m256i below_sparse = izero;
                 if (below) {
@@ -1152,7 +1162,7 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                 fill = simde_mm256_blendv_epi8(f_sparse, fill, solid);
                 fill = simde_mm256_blendv_epi8(fill, f_bridge, bot);
                 fill = simde_mm256_blendv_epi8(fill, f_top, top);
-                fill = simde_mm256_and_si256(fill, has_fill);
+                fill = simde_mm256_and_si256(fill, simde_mm256_andnot_si256(narrow, has_fill));
             }
             store8(out + i, simde_mm256_and_si256(simde_mm256_or_si256(c, fill), in));
         }
@@ -1356,6 +1366,14 @@ static inline void area_terms(const area_par *q, simde__m256 dv, simde__m256 inf
     *fo = simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, q->fill_lo, q->top), q->inv), inf);
 }
 
+/* The fill term of class-0 cells: what lies beyond the inner beads (a wall's middle the beads widen over). */
+static inline simde__m256 beyond_term(const area_par *q, simde__m256 dv, simde__m256 inf)
+{
+    simde__m256 d = simde_mm256_sub_ps(dv, q->shift);
+    simde__m256 a = simde_mm256_sub_ps(d, q->half), b = simde_mm256_add_ps(d, q->half);
+    return simde_mm256_and_ps(simde_mm256_mul_ps(v_overlap(a, b, q->int_hi, q->top), q->inv), inf);
+}
+
 /* Run sets (pf_runsets_of) of 32 class bytes. */
 static inline simde__m256i sets32(simde__m256i c, simde__m256i table)
 {
@@ -1429,7 +1447,7 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     double wall[3] = {0}, thin = 0, fill[PF_FILL_N] = {0};
     const pf_thin_probe tp = pf_thin_probe_of(p, ext_hi, g->cell);
     const simde__m256 tneed = simde_mm256_set1_ps(tp.need);
-    dacc vacc[1 + PF_FILL_N]; /* [1 + f]: fill class f = 1..6 */
+    dacc vacc[1 + PF_FILL_N]; /* [1 + f]: fill class f = 0..6 (0: beyond the inner beads) */
     memset(vacc, 0, sizeof vacc);
     const area_par ap = {simde_mm256_set1_ps(shift),   simde_mm256_set1_ps(half),
                          simde_mm256_set1_ps(inv),     simde_mm256_set1_ps(p->ext_lo),
@@ -1512,9 +1530,16 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                     if (f0) {
                         HOLD(f0);
                         acc_add(&hacc, fo);
+                    } else if (simde_mm256_movemask_ps(simde_mm256_cmp_ps(fo, v_zero, SIMDE_CMP_GT_OQ))) {
+                        acc_add(&vacc[1], beyond_term(&ap, simde_mm256_loadu_ps(drow + x),
+                                                      simde_mm256_castsi256_ps(in)));
                     }
                 } else {
                     HOLD(0); /* the general path adds to vacc itself */
+                    acc_add(&vacc[1],
+                            simde_mm256_and_ps(beyond_term(&ap, simde_mm256_loadu_ps(drow + x),
+                                                           simde_mm256_castsi256_ps(in)),
+                                               simde_mm256_castsi256_ps(simde_mm256_cmpeq_epi32(fc, izero))));
                     for (int k = 1; k < PF_FILL_N; k++) {
                         simde__m256 sel =
                             simde_mm256_castsi256_ps(simde_mm256_cmpeq_epi32(fc, simde_mm256_set1_epi32(k)));
@@ -1532,8 +1557,8 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                     wall[2] += w2;
                     if (w2 > 0 && d < tp.need && pf_thin_cell(dist, nx, ny, x0 + x, y0 + ry, shift, &tp))
                         thin += w2;
-                    fill[(c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT] +=
-                        overlap(a, b, fill_lo, 1e30f) * inv;
+                    int f = (c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT;
+                    fill[f] += overlap(a, b, f ? fill_lo : int_hi, 1e30f) * inv;
                 }
             }
             /* the row's set bytes; the bytes after them stay 0 */
@@ -1586,14 +1611,14 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     dacc capacc = {simde_mm256_setzero_pd(), simde_mm256_setzero_pd()};
     acc_add(&capacc, cap_fo);
     double cap_block = acc_sum(&capacc); /* the fill fraction of 8 cap cells */
-    for (int k = 1; k < PF_FILL_N; k++)
+    for (int k = 0; k < PF_FILL_N; k++)
         fill[k] += acc_sum(&vacc[1 + k]) + (double)ndeep[k] * cap_block;
     double ca = (double)g->cell * g->cell, perp = (double)(g->cell * 0.70710678f);
     out->area = (float)((double)area * ca);
     for (int k = 1; k < 3; k++)
         out->wall_area[k] = (float)(wall[k] * ca);
     out->wall_thin = (float)(thin * ca);
-    for (int k = 1; k < PF_FILL_N; k++)
+    for (int k = 0; k < PF_FILL_N; k++) /* [0]: wall middles beyond the inner beads */
         out->fill_area[k] = (float)(fill[k] * ca);
     for (int r = 0; r < PF_RUN_N; r++)
         for (int b = 0; b < PF_HIST_BINS; b++) {

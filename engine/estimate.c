@@ -1757,7 +1757,9 @@ static void bins_make(const float *runs, const float *area, double fill, double 
         double vp = sqrt(a * fb->l[i] + vj * vj);
         fb->tri[i] = (float)(2 * (vp - vj) / a);
         fb->len += (double)fb->w[i] * fb->l[i];
-        if (!fb->strip[i]) fb->nlong += fb->w[i];
+        /* sparse lines (S = 0) all take links: in a strip PrusaSlicer's anchors join the short lines along
+         * its sides, one line along the strip; solid ones that short print along the strip */
+        if (!fb->strip[i] || S == 0) fb->nlong += fb->w[i];
     }
 }
 
@@ -1948,7 +1950,9 @@ static pf_err build_records(pf_estimate_cache *c)
         const pf_layer_cells *lc = &ls->cells;
         double h = ls->h, ss = spacing(l == 0 ? p->w_first : p->w_solid, h);
         c->vol_ext += h * (lc->wall_area[PF_CELL_WALL_EXT] + lc->wall_thin);
-        c->vol_int += h * (lc->wall_area[PF_CELL_WALL_INT] - lc->wall_thin);
+        /* fill_area[PF_FILL_NONE]: the middle of a wall a little wider than its beads, which Arachne covers
+         * by widening the inner beads (their loops as long: volume, no time) */
+        c->vol_int += h * (lc->wall_area[PF_CELL_WALL_INT] - lc->wall_thin + lc->fill_area[PF_FILL_NONE]);
         /* Solid volume: h × area, less what short lines lose at their ends. */
         for (int full = 0; full < 2; full++) {
             const float(*rs)[PF_HIST_BINS] = lc->runs, (*ra)[PF_HIST_BINS] = lc->run_area;

@@ -514,8 +514,24 @@ typedef struct params {
     uint nx, ny;
 } params;
 
+/* Whether the fill region's middle around cell (x, y) reaches need between cell centres (engine/backend.h's
+ * pf_ridge_reaches, with its operations). */
+static int ridge_reaches(__global const float *d, long x, long y, params p)
+{
+    long nx = p.nx, ny = p.ny;
+    for (long yy = y - 1; yy <= y + 1; yy++)
+        for (long xx = x - 1; xx <= x + 1; xx++) {
+            if (xx < 1 || yy < 1 || xx >= nx - 1 || yy >= ny - 1) continue;
+            __global const float *c = d + yy * nx + xx;
+            float t = fmax(fmax(fabs(c[1] - c[-1]), fabs(c[nx] - c[-nx])),
+                           fmax(fabs(c[nx + 1] - c[-nx - 1]), fabs(c[nx - 1] - c[-nx + 1])));
+            if (c[0] > 0.0f && c[0] + 0.5f * t >= p.need) return 1;
+        }
+    return 0;
+}
+
 /* Whether cell i lies in a fill region at least sparse_min_width wide: d reaches need there, or at ±wk cells
- * along an axis or ±wkd along a diagonal (the scalar backend's wide_enough). */
+ * along an axis or ±wkd along a diagonal, or between centres (the scalar backend's wide_enough). */
 static int wide_enough(__global const float *d, uint i, params p)
 {
     if (d[i] >= p.need) return 1;
@@ -526,7 +542,7 @@ static int wide_enough(__global const float *d, uint i, params p)
         if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
         if (d[yy * nx + xx] >= p.need) return 1;
     }
-    return 0;
+    return ridge_reaches(d, x, y, p);
 }
 
 #define NONE ((ulong)-1)
@@ -575,8 +591,8 @@ static uchar classify_cell(__global const uchar *mem, const ulong *off, uint i, 
                     float dj = dk(mem, off, k, i);
                     solid = j == 0 || (dj < p.fill_lo && d - dj >= p.shell_min_width);
                 }
-                if (!solid && !wide_enough((__global const float *)(mem + off[3]), i, p)) solid = 1;
-                if (!solid) fill = FILL_SPARSE;
+                if (!solid && !wide_enough((__global const float *)(mem + off[3]), i, p)) fill = 0; /* a wall's middle */
+                else if (!solid) fill = FILL_SPARSE;
                 else if ((have & 4) && ((below[i] & FILL_MASK) >> FILL_SHIFT) == FILL_SPARSE) fill = FILL_IBRIDGE;
                 else fill = FILL_SOLID;
             }
@@ -625,6 +641,7 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         }
         int8 probe = inside & infill & ~top & ~bot & ~solid;
         int8 narrow = probe & (d < p.need); /* wide_enough's first test failed: probe around the cell */
+        int8 middle = z; /* a wall's middle: no fill, the beads widen over it */
         if (any8(narrow)) {
             __global const float *d3 = (__global const float *)(mem + off[3]);
             long nx = p.nx, x = i % p.nx, y = i / p.nx;
@@ -634,12 +651,18 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
                 const long o[8] = {k, -k, k * nx, -k * nx, kd + kd * nx, kd - kd * nx, -kd + kd * nx, -kd - kd * nx};
                 int8 wide = 0;
                 for (int q = 0; q < 8; q++) wide |= vload8(0, d3 + (long)i + o[q]) >= p.need;
-                solid |= narrow & ~wide;
+                middle = narrow & ~wide;
+                if (any8(middle)) { /* no centre that deep: the middle between them */
+                    int lane[8], res[8];
+                    vstore8(middle, 0, lane);
+                    for (int j = 0; j < 8; j++) res[j] = lane[j] && !ridge_reaches(d3, x + j, y, p) ? -1 : 0;
+                    middle = vload8(0, res);
+                }
             } else {
                 int lane[8], res[8];
                 vstore8(narrow, 0, lane);
                 for (int j = 0; j < 8; j++) res[j] = lane[j] && !wide_enough(d3, i + (uint)j, p) ? -1 : 0;
-                solid |= vload8(0, res);
+                middle = vload8(0, res);
             }
         }
         int8 ib = z;
@@ -648,7 +671,7 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         fill = select((int8)FILL_SPARSE, fill, solid);
         fill = select(fill, (int8)FILL_BRIDGE, bot);
         fill = select(fill, (int8)FILL_TOP, top);
-        fill = select(z, fill, infill);
+        fill = select(z, fill, infill & ~middle);
     }
     int8 r = select(z, (int8)CELL_INSIDE | c | fill << FILL_SHIFT, inside);
     *(__global uchar8 *)(out + i) = convert_uchar8(r);
@@ -910,7 +933,8 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
         int8 c = convert_int8(cb), in = c != 0, f = (c & FILL_MASK) >> FILL_SHIFT;
         float8 d = vload8(0, dr + x) - shift, a = d - hc, b = d + hc;
         if (!any8(~(in & (a >= deep)))) {
-            /* deep block: both wall bands end below a (hi ≤ lo: 0) and the fill band starts below it (lo = a, hi = b) */
+            /* deep block: both wall bands end below a (hi ≤ lo: 0) and the fill band starts below it (lo = a, hi = b);
+             * so does class 0's band beyond int_hi */
             float8 o = (b - a) * inv;
             v0 += 1.0f;
             FILL_ADD(o);
@@ -920,7 +944,7 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
         float8 o1 = select(z, (hi - lo) * inv, in & (hi > lo));
         lo = fmax(a, ext_hi), hi = fmin(b, int_hi);
         float8 o2 = select(z, (hi - lo) * inv, in & (hi > lo));
-        lo = fmax(a, fill_lo), hi = fmin(b, 1e30f);
+        lo = fmax(a, select((float8)fill_lo, (float8)int_hi, f == 0)), hi = fmin(b, 1e30f); /* class 0: beyond the beads */
         float8 o = select(z, (hi - lo) * inv, in & (hi > lo));
         v0 += select(z, (float8)1.0f, in);
         v1 += o1;
@@ -956,7 +980,7 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
         float w2 = overlap(a, b, ext_hi, int_hi) * inv;
         s2 += w2;
         if (w2 > 0.0f && d < need && thin_cell(dist, x, r, shift, need, p)) thin += w2;
-        float o = overlap(a, b, fill_lo, 1e30f) * inv;
+        float o = overlap(a, b, (c & FILL_MASK) ? fill_lo : int_hi, 1e30f) * inv; /* class 0: beyond the beads */
         switch ((c & FILL_MASK) >> FILL_SHIFT) {
         case 0: f0 += o; break;
         case 1: f1 += o; break;
