@@ -57,7 +57,7 @@ typedef struct pf_classify_params {
     float l0_fill_lo;      /* layer 0 fill boundary (after the shift) */
     float margin;          /* top/bottom growth into the fill region (EXTERNAL_INFILL_MARGIN, 3 mm) */
     float shell_min_width; /* vertical-shell bands narrower than this vanish (opening by 0.5·1.05·s_solid) */
-    float sparse_min_width; /* fill regions narrower than this print no fill: the beads widen over them */
+    float sparse_min_width; /* fill regions narrower than this are a wall's middle (PF_FILL_MIDDLE) */
     float
         bead_ridge; /* inner band of a wall whose middle stays below ext_hi + this: no inner bead (reduce) */
 } pf_classify_params;
@@ -81,8 +81,20 @@ typedef enum pf_fill_class {
     PF_FILL_BRIDGE = 4,  /* bottom surface over air (stBottomBridge) and its margin */
     PF_FILL_IBRIDGE = 5, /* internal bridge: solid over the sparse area of the layer below */
     PF_FILL_FIRST = 6,   /* layer 0 bottom */
-    PF_FILL_N = 7
+    PF_FILL_N = 7,
+    /* A fill region too narrow for sparse infill by the layer's own field: the middle of a wall about
+     * 2·perimeters beads wide. Classify marks it; the driver then decides from the slice's segments whether
+     * Arachne widens the beads over it (→ PF_FILL_NONE, reduce counts its band beyond int_hi as inner
+     * perimeter) or leaves a strip of sparse infill (stays: reduce sums it as PF_FILL_SPARSE; bridge
+     * detection does not count it as sparse). Not an index of the fill arrays (pf_fill_slot). */
+    PF_FILL_MIDDLE = 7
 } pf_fill_class;
+
+/* The fill_area slot that class f sums into. */
+static inline int pf_fill_slot(int f)
+{
+    return f == PF_FILL_MIDDLE ? PF_FILL_SPARSE : f;
+}
 
 /* Run-length histogram bins (geometric, factor 1.5 from 0.5 mm): bin b holds runs of length in
  * [pf_hist_edge(b), pf_hist_edge(b+1)); bin 0 starts at 0 and the last one is open. */
@@ -256,27 +268,6 @@ static inline int pf_thin_cell(const float *d, long nx, long ny, long x, long y,
     return 1;
 }
 
-/* Whether the middle of the fill region around cell (x, y) of the nx × ny field d reaches `need` between cell
- * centres (the sparse-width probe's second test, for a cell whose probe found no centre that deep). Across a
- * strip the field rises and falls with slope s along any direction, so where the top lies between a cell and
- * its neighbour on one side, the top is d + (d₊ − d₋)/2, exactly; elsewhere that gives the higher neighbour,
- * less than the top. So the largest such value over the cell and its 8 neighbours, each along the axes and
- * diagonals, places a strip's middle within a cell's quantization of its width, where the centres alone fall
- * up to half a cell short (a 2.2 mm wall read as one too narrow for fill). Cells on the grid's border rows
- * and columns are not looked at. Every backend evaluates it with these operations. */
-static inline int pf_ridge_reaches(const float *d, long nx, long ny, long x, long y, float need)
-{
-    for (long yy = y - 1; yy <= y + 1; yy++)
-        for (long xx = x - 1; xx <= x + 1; xx++) {
-            if (xx < 1 || yy < 1 || xx >= nx - 1 || yy >= ny - 1) continue;
-            const float *c = d + yy * nx + xx;
-            float t = fmaxf(fmaxf(fabsf(c[1] - c[-1]), fabsf(c[nx] - c[-nx])),
-                            fmaxf(fabsf(c[nx + 1] - c[-nx - 1]), fabsf(c[nx - 1] - c[-nx + 1])));
-            if (c[0] > 0.0f && c[0] + 0.5f * t >= need) return 1;
-        }
-    return 0;
-}
-
 /* Lower edge of histogram bin b (mm); pf_hist_edge(0) = 0. */
 static inline float pf_hist_edge(int b)
 {
@@ -301,6 +292,7 @@ static inline unsigned pf_runsets_of(unsigned fill)
 {
     switch (fill) {
     case PF_FILL_SPARSE:
+    case PF_FILL_MIDDLE:
         return 1u << PF_RUN_SPARSE | 1u << PF_RUN_FULL;
     case PF_FILL_SOLID:
     case PF_FILL_FIRST:

@@ -267,13 +267,14 @@ static pf_err scalar_margin_seeds(void *ctx, const pf_grid *g, const pf_classify
 }
 
 /* Whether cell i lies in a fill region at least sparse_min_width wide: some cell within half that width
- * (probed along 8 directions) reaches fill_lo + half the width, or the region's middle does between cell
- * centres (pf_ridge_reaches). The distance field is 1-Lipschitz, so a narrow strip never gets there. A
- * narrower fill region is the middle of a wall that Arachne covers with its 2·perimeters beads, widened
- * (PRUSASLICER-NOTES §2: LimitedBeadingStrategy): it prints no fill. */
+ * (probed along 8 directions) reaches fill_lo + half the width. The distance field is 1-Lipschitz, so a
+ * narrow strip never gets there. A narrower fill region is the middle of a wall about 2·perimeters beads
+ * wide (PF_FILL_MIDDLE): half of Arachne's 4 → 5 bead transition is fill_lo + half the width. */
 static int wide_enough(const float *d, const pf_grid *g, size_t i, const pf_classify_params *p)
 {
-    float r = 0.5f * p->sparse_min_width, need = p->fill_lo + r;
+    /* need: half a cell beyond the transition, so a wall whose width the raster knows only to a cell is a
+     * middle (PF_FILL_MIDDLE) that the driver decides exactly (engine/middles.h) */
+    float r = 0.5f * p->sparse_min_width, need = p->fill_lo + r + 0.5f * g->cell;
     if (d[i] >= need) return 1;
     r += g->cell; /* a boundary cell may sit up to a cell outside the fill region */
     long nx = g->nx, ny = g->ny, x = (long)(i % (size_t)nx), y = (long)(i / (size_t)nx);
@@ -284,7 +285,7 @@ static int wide_enough(const float *d, const pf_grid *g, size_t i, const pf_clas
         if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
         if (d[yy * nx + xx] >= need) return 1;
     }
-    return pf_ridge_reaches(d, nx, ny, x, y, need);
+    return 0;
 }
 
 static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
@@ -330,7 +331,7 @@ static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_par
                         solid = j == 0 || (dj < p->fill_lo && d - dj >= p->shell_min_width);
                     }
                     if (!solid && !wide_enough(dist[3], g, i, p))
-                        fill = PF_FILL_NONE; /* a wall's middle: the beads widen over it (wide_enough) */
+                        fill = PF_FILL_MIDDLE; /* a wall's middle (wide_enough) */
                     else if (!solid)
                         fill = PF_FILL_SPARSE;
                     else if (below &&
@@ -380,7 +381,8 @@ static pf_err scalar_reduce(void *ctx, const pf_grid *g, const pf_classify_param
             wall[2] += w2;
             if (w2 > 0 && d < tp.need && pf_thin_cell(dist, nx, ny, x, y, shift, &tp)) thin += w2;
             int f = (c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT;
-            fill[f] += overlap(a, b, f ? fill_lo : int_hi, 1e30f) * inv; /* [0]: beyond the inner beads */
+            /* class 0 inside: the band beyond the beads (a wall's middle the beads widen over) */
+            fill[pf_fill_slot(f)] += overlap(a, b, f ? fill_lo : int_hi, 1e30f) * inv;
         }
     out->area = (float)(area * ca);
     for (int k = 1; k < 3; k++)

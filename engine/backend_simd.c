@@ -816,7 +816,9 @@ typedef struct wide_probe {
 static wide_probe wide_probe_of(const pf_classify_params *p, const pf_grid *g)
 {
     /* the scalar backend's expressions, operation by operation */
-    float r = 0.5f * p->sparse_min_width, need = p->fill_lo + r;
+    /* need: half a cell beyond the transition, so a wall whose width the raster knows only to a cell is a
+     * middle (PF_FILL_MIDDLE) that the driver decides exactly (engine/middles.h) */
+    float r = 0.5f * p->sparse_min_width, need = p->fill_lo + r + 0.5f * g->cell;
     r += g->cell;
     return (wide_probe){need, (long)ceilf(r / g->cell), (long)ceilf(r / g->cell * 0.70710678f)};
 }
@@ -830,7 +832,7 @@ static int wide_cell(const float *d, long nx, long ny, long x, long y, const wid
         if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
         if (d[yy * nx + xx] >= w->need) return 1;
     }
-    return pf_ridge_reaches(d, nx, ny, x, y, w->need);
+    return 0;
 }
 
 /* wide_cell on the 8 cells x … x + 7 of row y near the grid's border: a probe outside the grid's rows is
@@ -895,7 +897,7 @@ static uint8_t classify_cell(const pf_classify_params *p, const pf_grid *g, cons
                     solid = jl == 0 || (dj < p->fill_lo && d - dj >= p->shell_min_width);
                 }
                 if (!solid && !wide_cell(dist[3], g->nx, g->ny, x, y, wp))
-                    fill = PF_FILL_NONE; /* a wall's middle: the beads widen over it */
+                    fill = PF_FILL_MIDDLE; /* a wall's middle */
                 else if (!solid)
                     fill = PF_FILL_SPARSE;
                 else if (below && ((below[i] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) == PF_FILL_SPARSE)
@@ -953,6 +955,7 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
     const simde__m256i f_ibridge = simde_mm256_set1_epi32(PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT);
     const simde__m256i f_solid = simde_mm256_set1_epi32(PF_FILL_SOLID << PF_CELL_FILL_SHIFT);
     const simde__m256i f_first = simde_mm256_set1_epi32(PF_FILL_FIRST << PF_CELL_FILL_SHIFT);
+    const simde__m256i f_middle = simde_mm256_set1_epi32(PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT);
     const simde__m256i fmask = simde_mm256_set1_epi32(PF_CELL_FILL_MASK);
     /* Deep blocks: 8 cells at the cap in this layer's field and in every other field their class reads, and
      * beyond the margin of any top / bottom seed that could change it, get the class of such a cell: computed
@@ -1125,7 +1128,7 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                 simde__m256i cand = simde_mm256_andnot_si256(
                     simde_mm256_or_si256(solid, simde_mm256_or_si256(top, bot)), has_fill);
                 cand = simde_mm256_andnot_si256(V_CMP(d, need, SIMDE_CMP_GE_OQ), cand);
-                simde__m256i narrow = izero; /* a wall's middle: no fill, the beads widen over it */
+                simde__m256i narrow = izero; /* a wall's middle (PF_FILL_MIDDLE) */
                 if (!all_zero(cand)) {
                     simde__m256i wide;
                     if (row_safe && x >= wp.k && x + 7 + wp.k < nx) {
@@ -1141,14 +1144,6 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                         wide = simde_mm256_loadu_si256((const simde__m256i *)(const void *)wl);
                     }
                     narrow = simde_mm256_andnot_si256(wide, cand);
-                    /* the probe found no centre that deep: the middle between them */
-                    if (!all_zero(narrow)) {
-                        int32_t nl[8];
-                        simde_mm256_storeu_si256((simde__m256i *)(void *)nl, narrow);
-                        for (int k = 0; k < 8; k++)
-                            if (nl[k] && pf_ridge_reaches(d3, nx, ny, x + k, y, wp.need)) nl[k] = 0;
-                        narrow = simde_mm256_loadu_si256((const simde__m256i *)(const void *)nl);
-                    }
                 }
                 simde__m256i below_sparse = izero;
                 if (below) {
@@ -1162,7 +1157,8 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                 fill = simde_mm256_blendv_epi8(f_sparse, fill, solid);
                 fill = simde_mm256_blendv_epi8(fill, f_bridge, bot);
                 fill = simde_mm256_blendv_epi8(fill, f_top, top);
-                fill = simde_mm256_and_si256(fill, simde_mm256_andnot_si256(narrow, has_fill));
+                fill = simde_mm256_blendv_epi8(fill, f_middle, narrow);
+                fill = simde_mm256_and_si256(fill, has_fill);
             }
             store8(out + i, simde_mm256_and_si256(simde_mm256_or_si256(c, fill), in));
         }
@@ -1493,7 +1489,7 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                 uint64_t raw;
                 memcpy(&raw, row + x, 8);
                 if (!raw) continue; /* outside: nothing to add */
-                int f0 = (raw & 0xFF) >> PF_CELL_FILL_SHIFT & 7;
+                int f0 = pf_fill_slot((raw & 0xFF) >> PF_CELL_FILL_SHIFT & 7);
                 if (cap_deep && raw == (raw & 0xFF) * 0x0101010101010101ull &&
                     simde_mm256_movemask_ps(
                         simde_mm256_cmp_ps(simde_mm256_loadu_ps(drow + x), capd, SIMDE_CMP_EQ_OQ)) == 0xFF) {
@@ -1506,6 +1502,9 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                 simde__m256i cv = simde_mm256_cvtepu8_epi32(cb);
                 simde__m256i fc =
                     simde_mm256_and_si256(simde_mm256_srli_epi32(cv, PF_CELL_FILL_SHIFT), seven);
+                /* fill slots (pf_fill_slot): a wall's middle sums as sparse */
+                fc = simde_mm256_blendv_epi8(fc, simde_mm256_set1_epi32(PF_FILL_SPARSE),
+                                             simde_mm256_cmpeq_epi32(fc, seven));
                 /* the scalar per-cell floats, summed per lane in double (adding a block's zeros is skipped:
                  * it leaves a double sum as it is) */
                 simde__m256i in = simde_mm256_cmpgt_epi32(cv, izero);
@@ -1558,7 +1557,7 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                     if (w2 > 0 && d < tp.need && pf_thin_cell(dist, nx, ny, x0 + x, y0 + ry, shift, &tp))
                         thin += w2;
                     int f = (c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT;
-                    fill[f] += overlap(a, b, f ? fill_lo : int_hi, 1e30f) * inv;
+                    fill[pf_fill_slot(f)] += overlap(a, b, f ? fill_lo : int_hi, 1e30f) * inv;
                 }
             }
             /* the row's set bytes; the bytes after them stay 0 */

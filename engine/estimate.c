@@ -3,6 +3,7 @@
  * (eval). */
 #include "engine/estimate.h"
 #include "engine/bigalloc.h"
+#include "engine/middles.h"
 #include "engine/motion.h"
 #include "engine/sched.h"
 #include "engine/analyze_geo.h"
@@ -715,14 +716,25 @@ static pf_err margin(drive *d, size_t l, unsigned tid)
  * should be internal bridges come out as solid, and pf_classes_fix_bridges makes them bridges once the layer
  * below is final. So the layers of a batch can be classified in parallel and only that cheap pass stays in
  * order. */
+/* Layer l's wall middles (PF_FILL_MIDDLE), decided from its segments: widened beads or a strip of infill.
+ * Bridge detection never reads them as sparse, so it does not matter whether the layer above was classified
+ * before or after this. */
+static pf_err middles(drive *d, size_t l)
+{
+    const pf_classify_params *p = d->cp;
+    return pf_middles_resolve(cls_of(d, l), d->g, d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l],
+                              p->fill_lo + 0.5f * p->sparse_min_width);
+}
+
 static pf_err classify_alone(drive *d, size_t l)
 {
     const pf_backend *be = d->be;
     const float *win[7];
     window(d, l, win);
     size_t s = l - d->b0;
-    return be->classify(be->ctx, d->g, d->cp, l, d->nl, win, d->ht[s] ? d->mtop + s * d->stride : NULL,
-                        d->hb[s] ? d->mbot + s * d->stride : NULL, NULL, cls_of(d, l));
+    pf_err err = be->classify(be->ctx, d->g, d->cp, l, d->nl, win, d->ht[s] ? d->mtop + s * d->stride : NULL,
+                              d->hb[s] ? d->mbot + s * d->stride : NULL, NULL, cls_of(d, l));
+    return err ? err : middles(d, l);
 }
 
 /* How far apart (mm) two pieces of a fill may lie and still print as one: PrusaSlicer travels between
@@ -1173,6 +1185,7 @@ static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint
     if (err) return err;
     for (size_t i = 0; i < n; i++) {
         size_t l = a->ls[i];
+        if ((err = middles(d, l))) return err;
         same2[l] = l >= 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
     }
     *np = 0;
@@ -1753,7 +1766,7 @@ static void bins_make(const float *runs, const float *area, double fill, double 
         uint32_t i = fb->nb++;
         fb->l[i] = (float)l;
         fb->w[i] = (float)(k * (S > 0 ? runs[b] / S : runs[b]));
-        fb->strip[i] = l + trim < SHORT_RUN;
+        fb->strip[i] = S > 0 && l + trim < SHORT_RUN; /* sparse lines (S = 0) never print along */
         double vp = sqrt(a * fb->l[i] + vj * vj);
         fb->tri[i] = (float)(2 * (vp - vj) / a);
         fb->len += (double)fb->w[i] * fb->l[i];
@@ -1781,6 +1794,27 @@ static double bins_time(const fill_bins *fb, double link, double F, double vj)
             T += l >= thr ? w * (l / F + cF) : w * fb->tri[i];
     }
     return T + fb->nlong * pf_motion_move_time(link, F, fb->a, vj, vj);
+}
+
+/* What the full set's timing leaves out of a sparse region's short runs at 100 %: the full set prints runs
+ * shorter than SHORT_RUN along their strip (the narrow bands of the solid shells), but a sparse region that
+ * short across is a wall's middle strip (PF_FILL_MIDDLE), which PrusaSlicer fills at 100 % with short solid
+ * lines, each accelerating, joined by links. runs / area: the sparse set's histogram; S: the solid spacing;
+ * the lines' time beyond their length at v, plus a link each; *len gets the links' length. */
+static double strip_extra(const float *runs, const float *area, double S, double v, double a, double vj,
+                          double link, double *len)
+{
+    double t = 0, n_all = 0;
+    for (int b = 0; b < PF_HIST_BINS; b++) {
+        if (runs[b] <= 0) continue;
+        double l = area[b] / runs[b];
+        if (l >= SHORT_RUN) continue;
+        double n = runs[b] / S;
+        t += n * (pf_motion_move_time(l, v, a, vj, vj) - l / v);
+        n_all += n;
+    }
+    *len = n_all * link;
+    return t + n_all * pf_motion_move_time(link, v, a, vj, vj);
 }
 
 /* Retracted travel timing shared by every layer: planner and naive time of one retraction cycle. */
@@ -1843,6 +1877,10 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         r->flen[full][2] = lb + (full ? 0 : lib);
         r->ftime[full][2] = tb + (full ? 0 : tib);
     }
+    double xlen;
+    r->ftime[1][0] +=
+        strip_extra(lc->runs[PF_RUN_SPARSE], lc->run_area[PF_RUN_SPARSE], ss, v0, a0, vj, r->link[0], &xlen);
+    r->flen[1][0] += xlen;
     r->has_sparse = r->fb[3].nb > 0;
     r->nreg = r->has_sparse ? (ls->nislands ? ls->nislands : 1) : 0;
     r->su[0] = r->su[1] = NAN;

@@ -17,6 +17,7 @@
 #define FILL_BRIDGE 4
 #define FILL_IBRIDGE 5
 #define FILL_FIRST 6
+#define FILL_MIDDLE 7 /* a wall's middle (engine/backend.h PF_FILL_MIDDLE): sums as sparse */
 #define RUN_N 6
 #define HIST_BINS 16
 
@@ -514,24 +515,8 @@ typedef struct params {
     uint nx, ny;
 } params;
 
-/* Whether the fill region's middle around cell (x, y) reaches need between cell centres (engine/backend.h's
- * pf_ridge_reaches, with its operations). */
-static int ridge_reaches(__global const float *d, long x, long y, params p)
-{
-    long nx = p.nx, ny = p.ny;
-    for (long yy = y - 1; yy <= y + 1; yy++)
-        for (long xx = x - 1; xx <= x + 1; xx++) {
-            if (xx < 1 || yy < 1 || xx >= nx - 1 || yy >= ny - 1) continue;
-            __global const float *c = d + yy * nx + xx;
-            float t = fmax(fmax(fabs(c[1] - c[-1]), fabs(c[nx] - c[-nx])),
-                           fmax(fabs(c[nx + 1] - c[-nx - 1]), fabs(c[nx - 1] - c[-nx + 1])));
-            if (c[0] > 0.0f && c[0] + 0.5f * t >= p.need) return 1;
-        }
-    return 0;
-}
-
 /* Whether cell i lies in a fill region at least sparse_min_width wide: d reaches need there, or at ±wk cells
- * along an axis or ±wkd along a diagonal, or between centres (the scalar backend's wide_enough). */
+ * along an axis or ±wkd along a diagonal (the scalar backend's wide_enough). */
 static int wide_enough(__global const float *d, uint i, params p)
 {
     if (d[i] >= p.need) return 1;
@@ -542,7 +527,7 @@ static int wide_enough(__global const float *d, uint i, params p)
         if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
         if (d[yy * nx + xx] >= p.need) return 1;
     }
-    return ridge_reaches(d, x, y, p);
+    return 0;
 }
 
 #define NONE ((ulong)-1)
@@ -591,7 +576,7 @@ static uchar classify_cell(__global const uchar *mem, const ulong *off, uint i, 
                     float dj = dk(mem, off, k, i);
                     solid = j == 0 || (dj < p.fill_lo && d - dj >= p.shell_min_width);
                 }
-                if (!solid && !wide_enough((__global const float *)(mem + off[3]), i, p)) fill = 0; /* a wall's middle */
+                if (!solid && !wide_enough((__global const float *)(mem + off[3]), i, p)) fill = FILL_MIDDLE; /* a wall's middle */
                 else if (!solid) fill = FILL_SPARSE;
                 else if ((have & 4) && ((below[i] & FILL_MASK) >> FILL_SHIFT) == FILL_SPARSE) fill = FILL_IBRIDGE;
                 else fill = FILL_SOLID;
@@ -641,7 +626,7 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         }
         int8 probe = inside & infill & ~top & ~bot & ~solid;
         int8 narrow = probe & (d < p.need); /* wide_enough's first test failed: probe around the cell */
-        int8 middle = z; /* a wall's middle: no fill, the beads widen over it */
+        int8 middle = z; /* a wall's middle (FILL_MIDDLE) */
         if (any8(narrow)) {
             __global const float *d3 = (__global const float *)(mem + off[3]);
             long nx = p.nx, x = i % p.nx, y = i / p.nx;
@@ -652,12 +637,6 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
                 int8 wide = 0;
                 for (int q = 0; q < 8; q++) wide |= vload8(0, d3 + (long)i + o[q]) >= p.need;
                 middle = narrow & ~wide;
-                if (any8(middle)) { /* no centre that deep: the middle between them */
-                    int lane[8], res[8];
-                    vstore8(middle, 0, lane);
-                    for (int j = 0; j < 8; j++) res[j] = lane[j] && !ridge_reaches(d3, x + j, y, p) ? -1 : 0;
-                    middle = vload8(0, res);
-                }
             } else {
                 int lane[8], res[8];
                 vstore8(narrow, 0, lane);
@@ -671,7 +650,8 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         fill = select((int8)FILL_SPARSE, fill, solid);
         fill = select(fill, (int8)FILL_BRIDGE, bot);
         fill = select(fill, (int8)FILL_TOP, top);
-        fill = select(z, fill, infill & ~middle);
+        fill = select(fill, (int8)FILL_MIDDLE, middle);
+        fill = select(z, fill, infill);
     }
     int8 r = select(z, (int8)CELL_INSIDE | c | fill << FILL_SHIFT, inside);
     *(__global uchar8 *)(out + i) = convert_uchar8(r);
@@ -825,6 +805,7 @@ static uint runsets_of(uint fill)
 {
     switch (fill) {
     case FILL_SPARSE: return 1u << 0 | 1u << 5;
+    case FILL_MIDDLE: return 1u << 0 | 1u << 5;
     case FILL_SOLID: return 1u << 1 | 1u << 5;
     case FILL_FIRST: return 1u << 1 | 1u << 5;
     case FILL_TOP: return 1u << 2;
@@ -931,6 +912,7 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
         uchar8 cb = vload8(0, cr + x);
         if (!as_ulong(cb)) continue; /* all outside: every term is 0 */
         int8 c = convert_int8(cb), in = c != 0, f = (c & FILL_MASK) >> FILL_SHIFT;
+        f = select(f, (int8)FILL_SPARSE, f == FILL_MIDDLE); /* sums as sparse */
         float8 d = vload8(0, dr + x) - shift, a = d - hc, b = d + hc;
         if (!any8(~(in & (a >= deep)))) {
             /* deep block: both wall bands end below a (hi ≤ lo: 0) and the fill band starts below it (lo = a, hi = b);
@@ -983,7 +965,7 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
         float o = overlap(a, b, (c & FILL_MASK) ? fill_lo : int_hi, 1e30f) * inv; /* class 0: beyond the beads */
         switch ((c & FILL_MASK) >> FILL_SHIFT) {
         case 0: f0 += o; break;
-        case 1: f1 += o; break;
+        case 1: case FILL_MIDDLE: f1 += o; break;
         case 2: f2 += o; break;
         case 3: f3 += o; break;
         case 4: f4 += o; break;
@@ -1009,7 +991,7 @@ __kernel void reduce_areas(__global const uchar *cls, __global const float *dist
 /* runsets_of for 8 fill classes */
 static int8 runsets8(int8 f)
 {
-    int8 z = 0, r = select(z, (int8)(1 << 0 | 1 << 5), f == 1);
+    int8 z = 0, r = select(z, (int8)(1 << 0 | 1 << 5), (f == 1) | (f == FILL_MIDDLE));
     r = select(r, (int8)(1 << 1 | 1 << 5), (f == 2) | (f == 6));
     r = select(r, (int8)(1 << 2), f == 3);
     r = select(r, (int8)(1 << 3), f == 4);

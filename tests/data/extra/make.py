@@ -221,8 +221,9 @@ def meshes():
     m["rod4_turn20"] = rotz(box(-2, -2, 0, 2, 2, 40), math.radians(20), 0, 0)
     m["rod8_turn45"] = rotz(box(-4, -4, 0, 4, 4, 60), math.radians(45), 0, 0)
     m["hex8"] = prism([(5 * math.cos(k * math.pi / 3), 5 * math.sin(k * math.pi / 3)) for k in range(6)], 0, 30)
-    # walls of about 2·perimeters beads, which Arachne widens to fill them (1.9, 2.0 mm)
+    # walls of about 2·perimeters beads: Arachne widens them (1.9, 2.0 mm) or leaves a strip of infill (2.2 mm)
     m["vase2"] = tube(28, 30, 0, 60, 96) + cyl(30, 0, 1.6, 96)
+    m["cup22"] = [tuple((p[0] - 20, p[1] - 15, p[2]) for p in t) for t in tray(40, 30, 25, 2.2, 1.6)]
     m["cup19_turn30"] = rotz([tuple((p[0] - 20, p[1] - 15, p[2]) for p in t) for t in tray(40, 30, 30, 1.9, 1.6)],
                              math.radians(30), 0, 0)
     return m

@@ -1,0 +1,219 @@
+/* Wall middles: Arachne's widened beads or a strip of infill, from the slice's segments (engine/middles.h).
+ */
+#include "engine/middles.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIDDLE_BITS ((uint8_t)(PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT))
+
+/* Whether any byte of the 8 at c holds the fill class PF_FILL_MIDDLE (all three fill bits set). */
+static int word_has_middle(const uint8_t *c)
+{
+    uint64_t w;
+    memcpy(&w, c, 8);
+    return (w & w >> 1 & w >> 2 & 0x0404040404040404ull) != 0;
+}
+
+/* The rectangle of cells [*x0, *x1] × [*y0, *y1] that holds the middle cells (to 8 columns); 0 when none
+ * does.
+ */
+static int middle_rect(const uint8_t *cls, long nx, long ny, long *x0, long *x1, long *y0, long *y1)
+{
+    *y0 = -1;
+    *x0 = nx, *x1 = -1;
+    for (long y = 0; y < ny; y++) {
+        const uint8_t *row = cls + y * nx;
+        long first = -1, last = -1;
+        for (long x = 0; x < nx; x += 8) {
+            int hit = 0;
+            if (x + 8 <= nx)
+                hit = word_has_middle(row + x);
+            else
+                for (long k = x; k < nx && !hit; k++)
+                    hit = (row[k] & PF_CELL_FILL_MASK) == MIDDLE_BITS;
+            if (!hit) continue;
+            if (first < 0) first = x;
+            last = x + 7 < nx ? x + 7 : nx - 1;
+        }
+        if (first < 0) continue;
+        if (*y0 < 0) *y0 = y;
+        *y1 = y;
+        if (first < *x0) *x0 = first;
+        if (last > *x1) *x1 = last;
+    }
+    return *y0 >= 0;
+}
+
+/* Segments near each block of BLOCK × BLOCK cells of the middles' rectangle: those whose bounding box comes
+ * within reach of the block, as offsets into idx (CSR). */
+#define BLOCK 4
+typedef struct seg_index {
+    long x0, y0, nbx, nby;
+    uint32_t *start; /* nbx · nby + 1 */
+    float *ax, *ay;  /* per entry: the segment's start, */
+    float *ex, *ey;  /* its direction (end − start) */
+    float *il2;      /* and 1 / its squared length; entries of one block are consecutive */
+    float *tmp;      /* scratch of the longest list */
+} seg_index;
+
+/* The blocks [*a, *b] along one axis that the interval [lo, hi] (mm) reaches: cell c's centre is at
+ * origin + (c + 0.5)·cell; blocks start at cell first, n of them. */
+static int block_span(float lo, float hi, float origin, float cell, long first, long n, long *a, long *b)
+{
+    long ca = (long)ceilf((lo - origin) / cell - 0.5f), cb = (long)floorf((hi - origin) / cell - 0.5f);
+    *a = ca < first ? 0 : (ca - first) / BLOCK;
+    *b = cb < first ? -1 : (cb - first) / BLOCK;
+    if (*b > n - 1) *b = n - 1;
+    return *a <= *b;
+}
+
+static int seg_blocks(const float *s, const pf_grid *g, float reach, const seg_index *ix, long *ax, long *bx,
+                      long *ay, long *by)
+{
+    return block_span(fminf(s[0], s[2]) - reach, fmaxf(s[0], s[2]) + reach, g->x0, g->cell, ix->x0, ix->nbx,
+                      ax, bx) &&
+           block_span(fminf(s[1], s[3]) - reach, fmaxf(s[1], s[3]) + reach, g->y0, g->cell, ix->y0, ix->nby,
+                      ay, by);
+}
+
+static int index_build(seg_index *ix, const pf_grid *g, const float *segs, uint32_t nseg, float reach)
+{
+    size_t nb = (size_t)(ix->nbx * ix->nby);
+    ix->start = calloc(nb + 1, sizeof *ix->start);
+    if (!ix->start) return 0;
+    size_t total = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < nseg; i++) {
+            const float *s = segs + (size_t)PF_SEG_FLOATS * i;
+            float ex = s[2] - s[0], ey = s[3] - s[1], l2 = ex * ex + ey * ey;
+            long ax, bx, ay, by;
+            if (!(l2 > 0) || !seg_blocks(s, g, reach, ix, &ax, &bx, &ay, &by)) continue;
+            for (long y = ay; y <= by; y++)
+                for (long x = ax; x <= bx; x++) {
+                    size_t b = (size_t)(y * ix->nbx + x);
+                    if (!pass) {
+                        ix->start[b + 1]++;
+                        continue;
+                    }
+                    uint32_t k = ix->start[b]++;
+                    ix->ax[k] = s[0], ix->ay[k] = s[1], ix->ex[k] = ex, ix->ey[k] = ey,
+                    ix->il2[k] = 1.0f / l2;
+                }
+            total += (size_t)((bx - ax + 1) * (by - ay + 1));
+        }
+        if (pass) break;
+        if (total > UINT32_MAX) return 0;
+        uint32_t longest = 0;
+        for (size_t b = 0; b < nb; b++) {
+            if (ix->start[b + 1] > longest) longest = ix->start[b + 1];
+            ix->start[b + 1] += ix->start[b];
+        }
+        size_t n = total ? total : 1;
+        ix->ax = malloc(5 * n * sizeof(float) + (longest + 1) * sizeof(float));
+        if (!ix->ax) return 0;
+        ix->ay = ix->ax + n, ix->ex = ix->ay + n, ix->ey = ix->ex + n, ix->il2 = ix->ey + n,
+        ix->tmp = ix->il2 + n;
+    }
+    for (size_t b = nb; b > 0; b--) /* the fill pass moved each start to its block's end */
+        ix->start[b] = ix->start[b - 1];
+    ix->start[0] = 0;
+    return 1;
+}
+
+static void index_free(seg_index *ix)
+{
+    free(ix->start);
+    free(ix->ax);
+}
+
+/* The wall's thickness at point (px, py): from the nearest point of the n segments at entries [k0, k0 + n)
+ * of ix, along the normal through it, to the next segment the ray meets (capped at cap: anything thicker is
+ * as good as cap). The loops over the segments have no branches, so the compiler vectorizes them. */
+static float thickness_at(float px, float py, const seg_index *near, size_t b, const seg_index *far,
+                          float cap)
+{
+    uint32_t k0 = near->start[b], n = near->start[b + 1] - k0;
+    const float *ax = near->ax + k0, *ay = near->ay + k0, *ex = near->ex + k0, *ey = near->ey + k0,
+                *il2 = near->il2 + k0;
+    float *e = near->tmp;
+    if (!n) return cap;
+    for (uint32_t k = 0; k < n; k++) { /* squared distance to each segment */
+        float t = ((px - ax[k]) * ex[k] + (py - ay[k]) * ey[k]) * il2[k];
+        t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
+        float qx = ax[k] + t * ex[k] - px, qy = ay[k] + t * ey[k] - py;
+        e[k] = qx * qx + qy * qy;
+    }
+    uint32_t m = 0;
+    for (uint32_t k = 1; k < n; k++)
+        if (e[k] < e[m]) m = k;
+    float t = ((px - ax[m]) * ex[m] + (py - ay[m]) * ey[m]) * il2[m];
+    t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
+    float fx = ax[m] + t * ex[m], fy = ay[m] + t * ey[m], dist = sqrtf(e[m]), nx, ny;
+    /* the direction from the nearest point to the centre: the normal there, at corners too */
+    if (dist > 1e-5f) {
+        nx = (px - fx) / dist, ny = (py - fy) / dist;
+    } else { /* on the segment: its inside normal (inside lies on the left) */
+        float len = sqrtf(ex[m] * ex[m] + ey[m] * ey[m]);
+        nx = -ey[m] / len, ny = ex[m] / len;
+    }
+    k0 = far->start[b], n = far->start[b + 1] - k0;
+    ax = far->ax + k0, ay = far->ay + k0, ex = far->ex + k0, ey = far->ey + k0;
+    float hit = cap;
+    for (uint32_t k = 0; k < n; k++) { /* the ray f + r·n against a + u·e: r = nr / den, u = nu / den */
+        float den = nx * ey[k] - ny * ex[k], wx = ax[k] - fx, wy = ay[k] - fy;
+        float nr = wx * ey[k] - wy * ex[k], nu = wx * ny - wy * nx;
+        if (den < 0) den = -den, nr = -nr, nu = -nu;
+        /* u in [0, 1] and 1e-4 < r < hit, without dividing: most segments miss */
+        if (den > 1e-9f && nu >= 0.0f && nu <= den && nr > 1e-4f * den && nr < hit * den) hit = nr / den;
+    }
+    return hit;
+}
+
+pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge)
+{
+    long nx = g->nx, ny = g->ny, x0 = 0, x1 = -1, y0 = 0, y1 = -1;
+    if (!middle_rect(cls, nx, ny, &x0, &x1, &y0, &y1)) return PF_E_OK;
+    /* A middle cell's field is below ridge + cell/2 (classify's probe), so its nearest segment lies within
+     * about ridge + 1.2 cells (the field is the distance to the nearest outside cell centre, less half a
+     * cell); the ray from there meets a wall that matters within cap of the cell. */
+    float cap = 2.0f * ridge;
+    long nbx = (x1 - x0) / BLOCK + 1, nby = (y1 - y0) / BLOCK + 1;
+    seg_index near = {x0, y0, nbx, nby, NULL, NULL, NULL, NULL, NULL, NULL, NULL}, far = near;
+    if (!index_build(&near, g, segs, nseg, ridge + 2.0f * g->cell) ||
+        !index_build(&far, g, segs, nseg, cap)) {
+        index_free(&near);
+        index_free(&far);
+        return PF_E_NOMEM;
+    }
+    /* Along a row, a run of middle cells crosses or follows a wall whose thickness changes little within a
+     * cell: one cell in three is measured (each run's second, fifth, … cell, or its last), and its neighbours
+     * take its answer. */
+    for (long y = y0; y <= y1; y++) {
+        uint8_t *row = cls + y * nx;
+        float py = g->y0 + ((float)y + 0.5f) * g->cell;
+        for (long x = x0; x <= x1; x++) {
+            if (((x - x0) & 7) == 0 && x + 8 <= nx && !word_has_middle(row + x)) {
+                x += 7;
+                continue;
+            }
+            if ((row[x] & PF_CELL_FILL_MASK) != MIDDLE_BITS) continue;
+            long end = x; /* the run [x, end] */
+            while (end + 1 <= x1 && (row[end + 1] & PF_CELL_FILL_MASK) == MIDDLE_BITS)
+                end++;
+            for (long s0 = x; s0 <= end; s0 += 3) {
+                long sx = s0 + 1 <= end ? s0 + 1 : end, s1 = s0 + 2 <= end ? s0 + 2 : end;
+                size_t b = (size_t)((y - y0) / BLOCK * nbx + (sx - x0) / BLOCK);
+                float px = g->x0 + ((float)sx + 0.5f) * g->cell;
+                if (thickness_at(px, py, &near, b, &far, cap) < cap) /* Arachne's beads fill the wall */
+                    for (long k = s0; k <= s1; k++)
+                        row[k] = (uint8_t)(row[k] & ~PF_CELL_FILL_MASK);
+            }
+            x = end;
+        }
+    }
+    index_free(&near);
+    index_free(&far);
+    return PF_E_OK;
+}

@@ -1,0 +1,137 @@
+/* Wall middles (engine/middles.h): widened beads or a strip of infill, decided from the exact segments. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/middles.h"
+
+#define RIDGE 1.04f /* half of the 4 → 5 bead transition of the default profile (2.08 mm) */
+#define MIDDLE ((uint8_t)(PF_CELL_INSIDE | PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT))
+#define SPARSE ((uint8_t)(PF_CELL_INSIDE | PF_FILL_SPARSE << PF_CELL_FILL_SHIFT))
+
+/* Appends the closed polygon pts (n points) as segments, reversed when cw (a hole: inside on the left). */
+static uint32_t add_loop(float *segs, uint32_t ns, const double (*pts)[2], int n, int cw)
+{
+    for (int i = 0; i < n; i++) {
+        int a = i, b = (i + 1) % n;
+        if (cw) a = (n - i) % n, b = (n - i - 1 + n) % n;
+        float *s = segs + (size_t)PF_SEG_FLOATS * ns++;
+        s[0] = (float)pts[a][0], s[1] = (float)pts[a][1], s[2] = (float)pts[b][0], s[3] = (float)pts[b][1];
+    }
+    return ns;
+}
+
+/* A 40 × 30 mm box's wall of thickness t as segments (outer loop CCW, inner CW). */
+static uint32_t box_wall(float *segs, double t)
+{
+    const double o[4][2] = {{0, 0}, {40, 0}, {40, 30}, {0, 30}};
+    const double in[4][2] = {{t, t}, {40 - t, t}, {40 - t, 30 - t}, {t, 30 - t}};
+    return add_loop(segs, add_loop(segs, 0, o, 4, 0), in, 4, 1);
+}
+
+/* A tube of outer radius 30 and wall t, 96 sides. */
+static uint32_t tube_wall(float *segs, double t)
+{
+    double o[96][2], in[96][2];
+    for (int k = 0; k < 96; k++) {
+        double a = 2 * M_PI * k / 96;
+        o[k][0] = 30 * cos(a), o[k][1] = 30 * sin(a);
+        in[k][0] = (30 - t) * cos(a), in[k][1] = (30 - t) * sin(a);
+    }
+    return add_loop(segs, add_loop(segs, 0, o, 96, 0), in, 96, 1);
+}
+
+/* Marks MIDDLE every cell whose centre lies within 0.4 mm of the wall's middle line (the ring's cells at
+ * distance t/2 ± 0.4 from the outer boundary of the box or tube) away from the box's corners, SPARSE the
+ * cell at the grid's centre.
+ * Returns the number of MIDDLE cells. */
+static size_t mark(uint8_t *cls, const pf_grid *g, double t, int tube)
+{
+    size_t n = 0;
+    memset(cls, 0, (size_t)g->nx * g->ny);
+    for (uint32_t y = 0; y < g->ny; y++)
+        for (uint32_t x = 0; x < g->nx; x++) {
+            double px = g->x0 + (x + 0.5) * g->cell, py = g->y0 + (y + 0.5) * g->cell, d;
+            if (tube)
+                d = 30 - hypot(px, py);
+            else
+                d = fmin(fmin(px, 40 - px), fmin(py, 30 - py));
+            /* not within 4 mm of a box's corner, where the wall is thicker across the diagonal (its middle
+             * line's inscribed circle grows to 0.59·t, about as Arachne sees it) */
+            int corner = !tube && fmin(px, 40 - px) < 4 && fmin(py, 30 - py) < 4;
+            if (fabs(d - t / 2) < 0.4 && !corner) {
+                cls[(size_t)y * g->nx + x] = MIDDLE;
+                n++;
+            }
+        }
+    cls[(size_t)(g->ny / 2) * g->nx + g->nx / 2] = SPARSE;
+    return n;
+}
+
+static size_t count(const uint8_t *cls, size_t n, uint8_t c)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += cls[i] == c;
+    return k;
+}
+
+/* Thickness t, box or tube, at a grid phase: how many marked cells stayed MIDDLE, and how many became
+ * inside-no-fill; the SPARSE cell must be untouched. */
+static void run(double t, int tube, float phase, size_t *kept, size_t *widened)
+{
+    float segs[2 * 96 * PF_SEG_FLOATS];
+    uint32_t ns = tube ? tube_wall(segs, t) : box_wall(segs, t);
+    pf_grid g = {tube ? -32.0f + phase : -2.0f + phase, tube ? -32.0f + phase : -2.0f + phase, 0.3f,
+                 tube ? 216 : 150, tube ? 216 : 116};
+    size_t n = (size_t)g.nx * g.ny;
+    uint8_t *cls = malloc(n);
+    cr_assert_not_null(cls);
+    size_t marked = mark(cls, &g, t, tube);
+    cr_assert_gt(marked, 100);
+    cr_assert_eq(pf_middles_resolve(cls, &g, segs, ns, RIDGE), PF_E_OK);
+    *kept = count(cls, n, MIDDLE);
+    *widened = count(cls, n, PF_CELL_INSIDE);
+    cr_assert_eq(count(cls, n, SPARSE), 1, "a sparse cell was changed");
+    cr_assert_eq(*kept + *widened, marked, "a middle cell got another class");
+    free(cls);
+}
+
+Test(middles, walls_thinner_than_the_transition_are_widened_beads_at_every_grid_phase)
+{
+    for (int tube = 0; tube < 2; tube++)
+        for (int k = 0; k < 4; k++) {
+            size_t kept, widened;
+            run(1.98, tube, 0.075f * (float)k, &kept, &widened);
+            cr_assert_eq(kept, 0, "%s 1.98 mm, phase %d: %zu cells left as a strip", tube ? "tube" : "box", k,
+                         kept);
+        }
+}
+
+Test(middles, walls_thicker_than_the_transition_keep_their_strip_at_every_grid_phase)
+{
+    for (int tube = 0; tube < 2; tube++)
+        for (int k = 0; k < 4; k++) {
+            size_t kept, widened;
+            run(2.18, tube, 0.075f * (float)k, &kept, &widened);
+            cr_assert_eq(widened, 0, "%s 2.18 mm, phase %d: %zu cells widened", tube ? "tube" : "box", k,
+                         widened);
+        }
+}
+
+Test(middles, a_layer_without_middles_or_without_segments_is_left_as_it_is)
+{
+    pf_grid g = {0, 0, 0.3f, 40, 30};
+    uint8_t cls[40 * 30], before[40 * 30];
+    for (size_t i = 0; i < sizeof cls; i++)
+        cls[i] = (uint8_t)(i % 3 ? SPARSE : 0);
+    memcpy(before, cls, sizeof cls);
+    cr_assert_eq(pf_middles_resolve(cls, &g, NULL, 0, RIDGE), PF_E_OK);
+    cr_assert_arr_eq(cls, before, sizeof cls);
+    /* middles with no segment near: no wall to measure, so they stay strips */
+    cls[5 * 40 + 7] = MIDDLE;
+    memcpy(before, cls, sizeof cls);
+    cr_assert_eq(pf_middles_resolve(cls, &g, NULL, 0, RIDGE), PF_E_OK);
+    cr_assert_arr_eq(cls, before, sizeof cls);
+}
