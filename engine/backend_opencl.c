@@ -93,7 +93,7 @@ static cl_params kparams(const pf_classify_params *p, const pf_grid *g)
 {
     /* the sparse-width probe, with the scalar backend's expressions (wide_enough) evaluated here once */
     /* need: half a cell beyond the transition, so a wall whose width the raster knows only to a cell is a
-     * middle (PF_FILL_MIDDLE) that the driver decides exactly (engine/middles.h) */
+     * middle (PF_FILL_MIDDLE) that the driver decides exactly (engine/layer_geom.h) */
     float r = 0.5f * p->sparse_min_width, need = p->fill_lo + r + 0.5f * g->cell;
     r += g->cell;
     pf_thin_probe tp = pf_thin_probe_of(p, p->ext_hi, g->cell); /* its steps only: need is per layer */

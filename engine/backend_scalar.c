@@ -273,7 +273,7 @@ static pf_err scalar_margin_seeds(void *ctx, const pf_grid *g, const pf_classify
 static int wide_enough(const float *d, const pf_grid *g, size_t i, const pf_classify_params *p)
 {
     /* need: half a cell beyond the transition, so a wall whose width the raster knows only to a cell is a
-     * middle (PF_FILL_MIDDLE) that the driver decides exactly (engine/middles.h) */
+     * middle (PF_FILL_MIDDLE) that the driver decides exactly (engine/layer_geom.h) */
     float r = 0.5f * p->sparse_min_width, need = p->fill_lo + r + 0.5f * g->cell;
     if (d[i] >= need) return 1;
     r += g->cell; /* a boundary cell may sit up to a cell outside the fill region */

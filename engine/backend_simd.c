@@ -817,7 +817,7 @@ static wide_probe wide_probe_of(const pf_classify_params *p, const pf_grid *g)
 {
     /* the scalar backend's expressions, operation by operation */
     /* need: half a cell beyond the transition, so a wall whose width the raster knows only to a cell is a
-     * middle (PF_FILL_MIDDLE) that the driver decides exactly (engine/middles.h) */
+     * middle (PF_FILL_MIDDLE) that the driver decides exactly (engine/layer_geom.h) */
     float r = 0.5f * p->sparse_min_width, need = p->fill_lo + r + 0.5f * g->cell;
     r += g->cell;
     return (wide_probe){need, (long)ceilf(r / g->cell), (long)ceilf(r / g->cell * 0.70710678f)};

@@ -1,6 +1,7 @@
-/* Wall middles: Arachne's widened beads or a strip of infill, from the slice's segments (engine/middles.h).
+/* Wall middles: Arachne's widened beads or a strip of infill, from the slice's segments
+ * (engine/layer_geom.h).
  */
-#include "engine/middles.h"
+#include "engine/layer_geom.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -216,4 +217,64 @@ pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uin
     index_free(&near);
     index_free(&far);
     return PF_E_OK;
+}
+
+/* Rows layer_overlaps samples: one in OVERLAP_STEP (an overlap that matters to the areas spans several). */
+#define OVERLAP_STEP 4
+
+int pf_layer_overlaps(const float *segs, uint32_t n, const pf_grid *g)
+{
+    float inv = 1.0f / g->cell;
+    size_t nrows = g->ny / OVERLAP_STEP + 1;
+    uint32_t *start = calloc(nrows + 1, sizeof *start);
+    float *x = NULL;
+    int8_t *w = NULL;
+    int over = 1;
+    if (!start) return 1;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < n; i++) {
+            pf_seg_rows q;
+            if (!pf_seg_rows_of(segs + (size_t)PF_SEG_FLOATS * i, g, inv, &q)) continue;
+            for (long r = (q.r0 + OVERLAP_STEP - 1) / OVERLAP_STEP * OVERLAP_STEP; r < q.r1;
+                 r += OVERLAP_STEP) {
+                size_t k = (size_t)r / OVERLAP_STEP;
+                if (!pass) {
+                    start[k + 1]++;
+                    continue;
+                }
+                uint32_t j = start[k]++;
+                x[j] = q.xa + (q.xb - q.xa) * (((float)r - q.ya) / (q.yb - q.ya));
+                w[j] = (int8_t)q.wind;
+            }
+        }
+        if (pass) break;
+        for (size_t k = 0; k < nrows; k++)
+            start[k + 1] += start[k];
+        size_t m = start[nrows] ? start[nrows] : 1;
+        x = malloc(m * sizeof *x);
+        w = malloc(m);
+        if (!x || !w) goto done;
+    }
+    over = 0;
+    for (size_t k = 0, lo = 0; k < nrows && !over; k++) { /* the fill pass moved start[k] to row k's end */
+        size_t hi = start[k];
+        for (size_t i = lo + 1; i < hi; i++) /* insertion sort by x */
+            for (size_t j = i; j > lo && x[j - 1] > x[j]; j--) {
+                float tx = x[j];
+                int8_t tw = w[j];
+                x[j] = x[j - 1], w[j] = w[j - 1];
+                x[j - 1] = tx, w[j - 1] = tw;
+            }
+        int depth = 0;
+        for (size_t i = lo; i < hi && !over; i++) {
+            depth += w[i];
+            over = depth >= 2 || depth <= -2;
+        }
+        lo = hi;
+    }
+done:
+    free(start);
+    free(x);
+    free(w);
+    return over;
 }

@@ -1,10 +1,10 @@
-/* Wall middles (engine/middles.h): widened beads or a strip of infill, decided from the exact segments. */
+/* One layer's slice on the host (engine/layer_geom.h): wall middles, overlapping shells. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/middles.h"
+#include "engine/layer_geom.h"
 
 #define RIDGE 1.04f /* half of the 4 → 5 bead transition of the default profile (2.08 mm) */
 #define MIDDLE ((uint8_t)(PF_CELL_INSIDE | PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT))
@@ -98,26 +98,28 @@ static void run(double t, int tube, float phase, size_t *kept, size_t *widened)
     free(cls);
 }
 
-Test(middles, walls_thinner_than_the_transition_are_widened_beads_at_every_grid_phase)
+/* Walls t thick, box and tube, at four grid phases: every middle cell widened (strip = 0) or every one kept
+ * as a strip (strip = 1). */
+static void expect_all(double t, int strip)
 {
     for (int tube = 0; tube < 2; tube++)
         for (int k = 0; k < 4; k++) {
             size_t kept, widened;
-            run(1.98, tube, 0.075f * (float)k, &kept, &widened);
-            cr_assert_eq(kept, 0, "%s 1.98 mm, phase %d: %zu cells left as a strip", tube ? "tube" : "box", k,
-                         kept);
+            run(t, tube, 0.075f * (float)k, &kept, &widened);
+            cr_assert_eq(strip ? widened : kept, 0, "%s %.2f mm, phase %d: %zu cells %s",
+                         tube ? "tube" : "box", t, k, strip ? widened : kept,
+                         strip ? "widened" : "left as a strip");
         }
+}
+
+Test(middles, walls_thinner_than_the_transition_are_widened_beads_at_every_grid_phase)
+{
+    expect_all(1.98, 0);
 }
 
 Test(middles, walls_thicker_than_the_transition_keep_their_strip_at_every_grid_phase)
 {
-    for (int tube = 0; tube < 2; tube++)
-        for (int k = 0; k < 4; k++) {
-            size_t kept, widened;
-            run(2.18, tube, 0.075f * (float)k, &kept, &widened);
-            cr_assert_eq(widened, 0, "%s 2.18 mm, phase %d: %zu cells widened", tube ? "tube" : "box", k,
-                         widened);
-        }
+    expect_all(2.18, 1);
 }
 
 Test(middles, a_layer_without_middles_or_without_segments_is_left_as_it_is)
@@ -134,4 +136,36 @@ Test(middles, a_layer_without_middles_or_without_segments_is_left_as_it_is)
     memcpy(before, cls, sizeof cls);
     cr_assert_eq(pf_middles_resolve(cls, &g, NULL, 0, RIDGE), PF_E_OK);
     cr_assert_arr_eq(cls, before, sizeof cls);
+}
+
+/* ---- overlapping shells ---- */
+
+/* Appends the axis-aligned rectangle [x0, x1] × [y0, y1] as a counter-clockwise loop. */
+static uint32_t add_rect(float *segs, uint32_t ns, double x0, double y0, double x1, double y1)
+{
+    const double r[4][2] = {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}};
+    return add_loop(segs, ns, r, 4, 0);
+}
+
+Test(layer_geom, crossing_ribs_overlap_and_touching_or_nested_ones_do_not)
+{
+    pf_grid g = {-2.0f, -2.0f, 0.25f, 200, 200};
+    float segs[32 * PF_SEG_FLOATS];
+    /* two ribs crossing like a + */
+    uint32_t n = add_rect(segs, add_rect(segs, 0, 0, 20, 40, 22), 19, 0, 21, 42);
+    cr_expect(pf_layer_overlaps(segs, n, &g), "a + of two ribs");
+    /* the same area cut into three boxes that only touch */
+    n = add_rect(segs, add_rect(segs, add_rect(segs, 0, 0, 20, 19, 22), 19, 20, 21, 22), 21, 20, 40, 22);
+    n = add_rect(segs, add_rect(segs, n, 19, 0, 21, 20), 19, 22, 21, 42);
+    cr_expect(!pf_layer_overlaps(segs, n, &g), "touching boxes");
+    /* an island inside the hole of another: a ring (outer CCW, hole CW) around a square */
+    const double hole[4][2] = {{5, 5}, {35, 5}, {35, 35}, {5, 35}};
+    n = add_loop(segs, add_rect(segs, 0, 0, 0, 40, 40), hole, 4, 1);
+    n = add_rect(segs, n, 10, 10, 30, 30);
+    cr_expect(!pf_layer_overlaps(segs, n, &g), "an island in a hole");
+    /* the square shifted onto the ring's wall */
+    n = add_loop(segs, add_rect(segs, 0, 0, 0, 40, 40), hole, 4, 1);
+    n = add_rect(segs, n, 2, 10, 30, 30);
+    cr_expect(pf_layer_overlaps(segs, n, &g), "an island over the ring's wall");
+    cr_expect(!pf_layer_overlaps(segs, 0, &g), "no segments");
 }

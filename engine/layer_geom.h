@@ -1,0 +1,31 @@
+/* One layer's slice on the host, from its exact segments, where the raster's cells are too coarse.
+ * - Walls about 2·perimeters beads wide: whether Arachne widens the beads over a wall's middle or leaves a
+ *   strip of sparse infill there. The raster knows a wall's width only to a cell (0.18–0.36 mm), and the two
+ *   answers differ by the band's whole volume at 0 % infill and by short zig-zag lines at 100 %, while
+ *   PrusaSlicer's transition is sharp (2.08 mm with the default profile).
+ * - Overlapping shells (a mesh of boxes that overlap, as some exports leave them): the segments' signed area
+ *   then counts the overlaps twice, so it cannot correct the raster's area. */
+#ifndef PF_LAYER_GEOM_H
+#define PF_LAYER_GEOM_H
+
+#include <stdint.h>
+
+#include "engine/backend.h"
+
+/* Decides every PF_FILL_MIDDLE cell of one layer's classes cls (nx × ny on g): for the cell's centre, the
+ * nearest point of the slice's segments (PF_SEG_FLOATS floats each, inside on the left) and, from it, the
+ * wall's thickness along the normal through that point (a ray to the next segment). A wall thinner than
+ * 2·ridge is Arachne's widened beads: the cell becomes PF_FILL_NONE (reduce counts its band beyond the
+ * inner beads as inner perimeter); a thicker one keeps PF_FILL_MIDDLE, a strip of sparse infill. Depends only
+ * on its inputs, so every backend's classes get the same decisions. PF_E_NOMEM when the segment index
+ * cannot be allocated (classes unchanged). */
+pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge);
+
+/* Whether the n segments overlap themselves: some sampled row centre of g runs through two shells at once (a
+ * winding number of 2 or more, counted as the raster counts it), as in a mesh of overlapping boxes, whose
+ * signed area counts the overlaps twice. The crossings are bucketed by row, each row's sorted by insertion
+ * (a row crosses a few walls). 1 also when the scratch cannot be allocated (a caller then trusts the raster).
+ */
+int pf_layer_overlaps(const float *segs, uint32_t n, const pf_grid *g);
+
+#endif
