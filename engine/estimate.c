@@ -618,32 +618,33 @@ enum { PH_RASTER, PH_EDT, PH_CLASSIFY, PH_FIX, PH_SETTLE, PH_REDUCE, PH_PIECES }
  * the class buffer that slot k % rc names (cslot; a layer whose classes are copied from layer k − 2 shares
  * its buffer, cref counting), and the margin fields of the batch's layers at index l − b0. */
 typedef struct drive {
-    const pf_backend *be;          /* the stages */
-    const pf_grid *g;              /* the grid of every layer */
-    const pf_classify_params *cp;  /* classify's thresholds */
-    uint32_t cap, cap_margin;      /* edt caps of the layers' and the margins' fields (pf_edt_cap_*) */
-    size_t nl;                     /* layers */
-    size_t stride;                 /* cells from one layer's slot to the next (the grid's, rounded up) */
-    const float *segs;             /* every layer's segments */
-    const uint32_t *offs, *counts; /* per layer: first segment, segment count */
-    size_t rd, rc;                 /* ring sizes: masks and distances, classes */
-    uint8_t *masks;                /* rd mask buffers */
-    uint32_t *mslot;               /* per ring slot: its mask buffer, UINT32_MAX before first use */
-    uint32_t *mref;                /* per mask buffer: slots naming it */
-    float *dist;                   /* rd distance field buffers */
-    uint32_t *dslot;               /* per ring slot: its field buffer, UINT32_MAX before first use */
-    uint32_t *dref;                /* per field buffer: slots naming it */
-    uint8_t *cls;                  /* rc class buffers */
-    uint32_t *cslot;               /* per class ring slot: its class buffer, UINT32_MAX before first use */
-    uint32_t *cref;                /* per class buffer: slots naming it */
-    float *mtop, *mbot;            /* batch slots of margin distances */
-    uint8_t *ht, *hb;              /* batch flags: the layer has top / bottom seeds */
-    uint8_t *seeds;                /* 2 slots of seed masks per thread */
-    size_t b0;                     /* first layer of the current batch */
-    int reuse;                     /* the shortcuts are on (see run_stages) */
-    uint8_t *same2;                /* per layer: its classes equal those of layer l − 2 */
-    uint8_t *copied;               /* per batch slot: the layer takes the sums of layer l − 2 */
-    layer_stat *layers;            /* results */
+    const pf_backend *be;               /* the stages */
+    pf_layer_geom_scratch lg[TEAM_MAX]; /* per thread id: pf_middles_resolve's buffers */
+    const pf_grid *g;                   /* the grid of every layer */
+    const pf_classify_params *cp;       /* classify's thresholds */
+    uint32_t cap, cap_margin;           /* edt caps of the layers' and the margins' fields (pf_edt_cap_*) */
+    size_t nl;                          /* layers */
+    size_t stride;                      /* cells from one layer's slot to the next (the grid's, rounded up) */
+    const float *segs;                  /* every layer's segments */
+    const uint32_t *offs, *counts;      /* per layer: first segment, segment count */
+    size_t rd, rc;                      /* ring sizes: masks and distances, classes */
+    uint8_t *masks;                     /* rd mask buffers */
+    uint32_t *mslot;                    /* per ring slot: its mask buffer, UINT32_MAX before first use */
+    uint32_t *mref;                     /* per mask buffer: slots naming it */
+    float *dist;                        /* rd distance field buffers */
+    uint32_t *dslot;                    /* per ring slot: its field buffer, UINT32_MAX before first use */
+    uint32_t *dref;                     /* per field buffer: slots naming it */
+    uint8_t *cls;                       /* rc class buffers */
+    uint32_t *cslot;    /* per class ring slot: its class buffer, UINT32_MAX before first use */
+    uint32_t *cref;     /* per class buffer: slots naming it */
+    float *mtop, *mbot; /* batch slots of margin distances */
+    uint8_t *ht, *hb;   /* batch flags: the layer has top / bottom seeds */
+    uint8_t *seeds;     /* 2 slots of seed masks per thread */
+    size_t b0;          /* first layer of the current batch */
+    int reuse;          /* the shortcuts are on (see run_stages) */
+    uint8_t *same2;     /* per layer: its classes equal those of layer l − 2 */
+    uint8_t *copied;    /* per batch slot: the layer takes the sums of layer l − 2 */
+    layer_stat *layers; /* results */
     /* the current phase */
     int phase;             /* PH_* */
     const uint32_t *items; /* its layers */
@@ -721,14 +722,14 @@ static pf_err margin(drive *d, size_t l, unsigned tid)
 /* Layer l's wall middles (PF_FILL_MIDDLE), decided from its segments: widened beads or a strip of infill.
  * Bridge detection never reads them as sparse, so it does not matter whether the layer above was classified
  * before or after this. */
-static pf_err middles(drive *d, size_t l)
+static pf_err middles(drive *d, size_t l, unsigned tid)
 {
     const pf_classify_params *p = d->cp;
     return pf_middles_resolve(cls_of(d, l), d->g, d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l],
-                              p->fill_lo + 0.5f * p->sparse_min_width);
+                              p->fill_lo + 0.5f * p->sparse_min_width, &d->lg[tid]);
 }
 
-static pf_err classify_alone(drive *d, size_t l)
+static pf_err classify_alone(drive *d, size_t l, unsigned tid)
 {
     const pf_backend *be = d->be;
     const float *win[7];
@@ -736,7 +737,7 @@ static pf_err classify_alone(drive *d, size_t l)
     size_t s = l - d->b0;
     pf_err err = be->classify(be->ctx, d->g, d->cp, l, d->nl, win, d->ht[s] ? d->mtop + s * d->stride : NULL,
                               d->hb[s] ? d->mbot + s * d->stride : NULL, NULL, cls_of(d, l));
-    return err ? err : middles(d, l);
+    return err ? err : middles(d, l, tid);
 }
 
 /* How far apart (mm) two pieces of a fill may lie and still print as one: PrusaSlicer travels between
@@ -938,7 +939,7 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
         return be->edt(be->ctx, mask_of(d, l), d->g, d->cap, dist_of(d, l));
     case PH_CLASSIFY: { /* a layer's margins, read by its classify only: made just before it */
         pf_err err = margin(d, l, tid);
-        return err ? err : classify_alone(d, l);
+        return err ? err : classify_alone(d, l, tid);
     }
     case PH_FIX: /* reads the classes of l − 1 only where they are sparse, which the fix never changes */
         pf_classes_fix_bridges(cls_of(d, l), cls_of(d, l - 1), (size_t)d->g->nx * d->g->ny);
@@ -1204,7 +1205,7 @@ static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint
     if (err) return err;
     for (size_t i = 0; i < n; i++) {
         size_t l = a->ls[i];
-        if ((err = middles(d, l))) return err;
+        if ((err = middles(d, l, 0))) return err; /* on the calling thread */
         same2[l] = l >= 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
     }
     *np = 0;
@@ -1431,7 +1432,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                 continue;
             }
             /* a likely copy that is not one was skipped above: its margins and classes now */
-            if (rep && ((err = margin(&d, l, 0)) || (err = classify_alone(&d, l)))) goto done;
+            if (rep && ((err = margin(&d, l, 0)) || (err = classify_alone(&d, l, 0)))) goto done;
             if (l) pf_classes_fix_bridges(cls, cls_of(&d, l - 1), ncell);
             same2[l] = l >= 2 && !memcmp(cls, cls_of(&d, l - 2), ncell);
             /* the classes of layer l − 2 ≥ 1 (reduce treats layer 0 apart), whose fill direction is the same:
@@ -1459,6 +1460,8 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
 done:
     if (bt) be->batch_close(be->ctx, bt);
     batch_args_free(&ba);
+    for (unsigned k = 0; k < TEAM_MAX; k++)
+        pf_layer_geom_scratch_free(&d.lg[k]);
     pf_big_free(arena, arena_len);
     free(d.ht);
     free(d.hb);

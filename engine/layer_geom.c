@@ -7,6 +7,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Scratch slot k of s, at least n bytes (kept and grown across calls: a fresh allocation of a few hundred KB
+ * costs its page faults each time), zeroed when zero. */
+static void *slot(pf_layer_geom_scratch *s, int k, size_t n, int zero)
+{
+    if (n > s->cap[k]) {
+        free(s->p[k]);
+        s->cap[k] = 0;
+        if (!(s->p[k] = malloc(n + n / 2))) return NULL;
+        s->cap[k] = n + n / 2;
+    }
+    if (zero) memset(s->p[k], 0, n);
+    return s->p[k];
+}
+
+void pf_layer_geom_scratch_free(pf_layer_geom_scratch *s)
+{
+    for (int k = 0; k < PF_LG_SLOTS; k++) {
+        free(s->p[k]);
+        s->p[k] = NULL;
+        s->cap[k] = 0;
+    }
+}
+
 #define MIDDLE_BITS ((uint8_t)(PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT))
 
 /* Whether any byte of the 8 at c holds the fill class PF_FILL_MIDDLE (all three fill bits set). */
@@ -17,12 +40,13 @@ static int word_has_middle(const uint8_t *c)
     return (w & w >> 1 & w >> 2 & 0x0404040404040404ull) != 0;
 }
 
-/* The rectangle of cells [*x0, *x1] × [*y0, *y1] that holds the middle cells (to 8 columns); 0 when none
- * does.
- */
-static int middle_rect(const uint8_t *cls, long nx, long ny, long *x0, long *x1, long *y0, long *y1)
+/* The rectangle of cells [*x0, *x1] × [*y0, *y1] that holds the middle cells (to 8 columns), and how many
+ * 8-cell words hold one (*words); 0 when none does. */
+static int middle_rect(const uint8_t *cls, long nx, long ny, long *x0, long *x1, long *y0, long *y1,
+                       long *words)
 {
     *y0 = -1;
+    *words = 0;
     *x0 = nx, *x1 = -1;
     for (long y = 0; y < ny; y++) {
         const uint8_t *row = cls + y * nx;
@@ -35,6 +59,7 @@ static int middle_rect(const uint8_t *cls, long nx, long ny, long *x0, long *x1,
                 for (long k = x; k < nx && !hit; k++)
                     hit = (row[k] & PF_CELL_FILL_MASK) == MIDDLE_BITS;
             if (!hit) continue;
+            ++*words;
             if (first < 0) first = x;
             last = x + 7 < nx ? x + 7 : nx - 1;
         }
@@ -50,13 +75,15 @@ static int middle_rect(const uint8_t *cls, long nx, long ny, long *x0, long *x1,
 /* Segments near each block of BLOCK × BLOCK cells of the middles' rectangle: those whose bounding box comes
  * within reach of the block, as offsets into idx (CSR). */
 #define BLOCK 4
+#define FEW_WORDS 8 /* a layer's middles in at most this many 8-cell words: one block */
 typedef struct seg_index {
     long x0, y0, nbx, nby;
-    uint32_t *start; /* nbx · nby + 1 */
-    float *ax, *ay;  /* per entry: the segment's start, */
-    float *ex, *ey;  /* its direction (end − start) */
-    float *il2;      /* and 1 / its squared length; entries of one block are consecutive */
-    float *tmp;      /* scratch of the longest list */
+    uint32_t *start;     /* nbx · nby + 1 */
+    float *ax, *ay;      /* per entry: the segment's start, */
+    float *ex, *ey;      /* its direction (end − start) */
+    float *il2;          /* and 1 / its squared length; entries of one block are consecutive */
+    float *tmp;          /* scratch of the longest list */
+    const uint8_t *mark; /* per block: 1 when it holds a middle cell (NULL: every block) */
 } seg_index;
 
 /* The blocks [*a, *b] along one axis that the interval [lo, hi] (mm) reaches: cell c's centre is at
@@ -79,30 +106,33 @@ static int seg_blocks(const float *s, const pf_grid *g, float reach, const seg_i
                       ay, by);
 }
 
-static int index_build(seg_index *ix, const pf_grid *g, const float *segs, uint32_t nseg, float reach)
+/* Builds ix over segments sel[0 … nsel) of segs. */
+static int index_build(seg_index *ix, const pf_grid *g, const float *segs, const uint32_t *sel, uint32_t nsel,
+                       float reach, pf_layer_geom_scratch *sc, int k0)
 {
     size_t nb = (size_t)(ix->nbx * ix->nby);
-    ix->start = calloc(nb + 1, sizeof *ix->start);
+    ix->start = slot(sc, k0, (nb + 1) * sizeof *ix->start, 1);
     if (!ix->start) return 0;
     size_t total = 0;
     for (int pass = 0; pass < 2; pass++) {
-        for (uint32_t i = 0; i < nseg; i++) {
-            const float *s = segs + (size_t)PF_SEG_FLOATS * i;
+        for (uint32_t k = 0; k < nsel; k++) {
+            const float *s = segs + (size_t)PF_SEG_FLOATS * sel[k];
             float ex = s[2] - s[0], ey = s[3] - s[1], l2 = ex * ex + ey * ey;
             long ax, bx, ay, by;
             if (!(l2 > 0) || !seg_blocks(s, g, reach, ix, &ax, &bx, &ay, &by)) continue;
             for (long y = ay; y <= by; y++)
                 for (long x = ax; x <= bx; x++) {
                     size_t b = (size_t)(y * ix->nbx + x);
+                    if (ix->mark && !ix->mark[b]) continue;
                     if (!pass) {
                         ix->start[b + 1]++;
+                        total++;
                         continue;
                     }
                     uint32_t k = ix->start[b]++;
                     ix->ax[k] = s[0], ix->ay[k] = s[1], ix->ex[k] = ex, ix->ey[k] = ey,
                     ix->il2[k] = 1.0f / l2;
                 }
-            total += (size_t)((bx - ax + 1) * (by - ay + 1));
         }
         if (pass) break;
         if (total > UINT32_MAX) return 0;
@@ -112,7 +142,7 @@ static int index_build(seg_index *ix, const pf_grid *g, const float *segs, uint3
             ix->start[b + 1] += ix->start[b];
         }
         size_t n = total ? total : 1;
-        ix->ax = malloc(5 * n * sizeof(float) + (longest + 1) * sizeof(float));
+        ix->ax = slot(sc, k0 + 1, 5 * n * sizeof(float) + (longest + 1) * sizeof(float), 0);
         if (!ix->ax) return 0;
         ix->ay = ix->ax + n, ix->ex = ix->ay + n, ix->ey = ix->ex + n, ix->il2 = ix->ey + n,
         ix->tmp = ix->il2 + n;
@@ -121,12 +151,6 @@ static int index_build(seg_index *ix, const pf_grid *g, const float *segs, uint3
         ix->start[b] = ix->start[b - 1];
     ix->start[0] = 0;
     return 1;
-}
-
-static void index_free(seg_index *ix)
-{
-    free(ix->start);
-    free(ix->ax);
 }
 
 /* The wall's thickness at point (px, py): from the nearest point of the n segments at entries [k0, k0 + n)
@@ -172,22 +196,59 @@ static float thickness_at(float px, float py, const seg_index *near, size_t b, c
     return hit;
 }
 
-pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge)
+static pf_err resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
+                      pf_layer_geom_scratch *sc)
 {
-    long nx = g->nx, ny = g->ny, x0 = 0, x1 = -1, y0 = 0, y1 = -1;
-    if (!middle_rect(cls, nx, ny, &x0, &x1, &y0, &y1)) return PF_E_OK;
+    long nx = g->nx, ny = g->ny, x0 = 0, x1 = -1, y0 = 0, y1 = -1, words;
+    if (!middle_rect(cls, nx, ny, &x0, &x1, &y0, &y1, &words)) return PF_E_OK;
     /* A middle cell's field is below ridge + cell/2 (classify's probe), so its nearest segment lies within
      * about ridge + 1.2 cells (the field is the distance to the nearest outside cell centre, less half a
      * cell); the ray from there meets a wall that matters within cap of the cell. */
     float cap = 2.0f * ridge;
-    long nbx = (x1 - x0) / BLOCK + 1, nby = (y1 - y0) / BLOCK + 1;
-    seg_index near = {x0, y0, nbx, nby, NULL, NULL, NULL, NULL, NULL, NULL, NULL}, far = near;
-    if (!index_build(&near, g, segs, nseg, ridge + 2.0f * g->cell) ||
-        !index_build(&far, g, segs, nseg, cap)) {
-        index_free(&near);
-        index_free(&far);
-        return PF_E_NOMEM;
+    /* A few middle cells (a small part's tip, a speck among thousands of short segments) are measured against
+     * every segment near their rectangle, one block: building the index would cost more. */
+    int few = words <= FEW_WORDS;
+    long nbx = few ? 1 : (x1 - x0) / BLOCK + 1, nby = few ? 1 : (y1 - y0) / BLOCK + 1;
+    /* the blocks that hold middles, and their prefix sums: segments far from every middle are skipped */
+    size_t nb = (size_t)(nbx * nby), w = (size_t)nbx + 1;
+    uint8_t *mark = few ? NULL : slot(sc, 4, nb, 1);
+    uint32_t *psum = few ? NULL : slot(sc, 5, (size_t)(nby + 1) * w * sizeof *psum, 1);
+    if (!few && (!mark || !psum)) return PF_E_NOMEM;
+    for (long y = y0; y <= y1 && mark; y++)
+        for (long x = x0; x <= x1; x++)
+            if ((cls[y * nx + x] & PF_CELL_FILL_MASK) == MIDDLE_BITS)
+                mark[(size_t)((y - y0) / BLOCK * nbx + (x - x0) / BLOCK)] = 1;
+    for (long by = 0; by < nby && psum; by++)
+        for (long bx = 0; bx < nbx; bx++)
+            psum[(size_t)(by + 1) * w + (size_t)bx + 1] =
+                psum[(size_t)by * w + (size_t)bx + 1] + psum[(size_t)(by + 1) * w + (size_t)bx] -
+                psum[(size_t)by * w + (size_t)bx] + mark[(size_t)(by * nbx + bx)];
+    seg_index near = {x0, y0, nbx, nby, NULL, NULL, NULL, NULL, NULL, NULL, NULL, mark}, far = near;
+    /* the segments within reach of the middles' rectangle: a layer of many segments has middles in a few
+     * places */
+    uint32_t *sel = slot(sc, 6, (nseg ? nseg : 1) * sizeof *sel, 0), nsel = 0;
+    if (!sel) return PF_E_NOMEM;
+    float rx0 = g->x0 + ((float)x0 + 0.5f) * g->cell - cap, rx1 = g->x0 + ((float)x1 + 0.5f) * g->cell + cap;
+    float ry0 = g->y0 + ((float)y0 + 0.5f) * g->cell - cap, ry1 = g->y0 + ((float)y1 + 0.5f) * g->cell + cap;
+    for (uint32_t i = 0; i < nseg; i++) {
+        const float *q = segs + (size_t)PF_SEG_FLOATS * i;
+        int out = (q[0] < rx0 && q[2] < rx0) || (q[0] > rx1 && q[2] > rx1) || (q[1] < ry0 && q[3] < ry0) ||
+                  (q[1] > ry1 && q[3] > ry1);
+        if (out) continue;
+        if (!few) { /* within reach of a block with middles (the far index's reach, the larger) */
+            long ax, bx, ay, by;
+            if (!seg_blocks(q, g, cap, &near, &ax, &bx, &ay, &by) ||
+                psum[(size_t)(by + 1) * w + (size_t)bx + 1] - psum[(size_t)ay * w + (size_t)bx + 1] -
+                        psum[(size_t)(by + 1) * w + (size_t)ax] + psum[(size_t)ay * w + (size_t)ax] ==
+                    0)
+                continue;
+        }
+        sel[nsel++] = i;
     }
+    /* with one block, every selected segment lies within the reach of its (only) block */
+    int ok = index_build(&near, g, segs, sel, nsel, few ? 1e9f : ridge + 2.0f * g->cell, sc, 0) &&
+             index_build(&far, g, segs, sel, nsel, few ? 1e9f : cap, sc, 2);
+    if (!ok) return PF_E_NOMEM;
     /* Along a row, a run of middle cells crosses or follows a wall whose thickness changes little within a
      * cell: one cell in three is measured (each run's second, fifth, … cell, or its last), and its neighbours
      * take its answer. */
@@ -205,7 +266,7 @@ pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uin
                 end++;
             for (long s0 = x; s0 <= end; s0 += 3) {
                 long sx = s0 + 1 <= end ? s0 + 1 : end, s1 = s0 + 2 <= end ? s0 + 2 : end;
-                size_t b = (size_t)((y - y0) / BLOCK * nbx + (sx - x0) / BLOCK);
+                size_t b = few ? 0 : (size_t)((y - y0) / BLOCK * nbx + (sx - x0) / BLOCK);
                 float px = g->x0 + ((float)sx + 0.5f) * g->cell;
                 if (thickness_at(px, py, &near, b, &far, cap) < cap) /* Arachne's beads fill the wall */
                     for (long k = s0; k <= s1; k++)
@@ -214,9 +275,16 @@ pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uin
             x = end;
         }
     }
-    index_free(&near);
-    index_free(&far);
     return PF_E_OK;
+}
+
+pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
+                          pf_layer_geom_scratch *scratch)
+{
+    pf_layer_geom_scratch own = {{0}, {0}};
+    pf_err err = resolve(cls, g, segs, nseg, ridge, scratch ? scratch : &own);
+    pf_layer_geom_scratch_free(&own);
+    return err;
 }
 
 /* Rows layer_overlaps samples: one in OVERLAP_STEP (an overlap that matters to the areas spans several). */

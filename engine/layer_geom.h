@@ -12,14 +12,24 @@
 
 #include "engine/backend.h"
 
+/* Buffers kept from one call to the next (one per thread; zero-initialized; pf_layer_geom_scratch_free). */
+#define PF_LG_SLOTS 7
+typedef struct pf_layer_geom_scratch {
+    void *p[PF_LG_SLOTS];
+    size_t cap[PF_LG_SLOTS];
+} pf_layer_geom_scratch;
+void pf_layer_geom_scratch_free(pf_layer_geom_scratch *s);
+
 /* Decides every PF_FILL_MIDDLE cell of one layer's classes cls (nx × ny on g): for the cell's centre, the
  * nearest point of the slice's segments (PF_SEG_FLOATS floats each, inside on the left) and, from it, the
  * wall's thickness along the normal through that point (a ray to the next segment). A wall thinner than
  * 2·ridge is Arachne's widened beads: the cell becomes PF_FILL_NONE (reduce counts its band beyond the
  * inner beads as inner perimeter); a thicker one keeps PF_FILL_MIDDLE, a strip of sparse infill. Depends only
  * on its inputs, so every backend's classes get the same decisions. PF_E_NOMEM when the segment index
- * cannot be allocated (classes unchanged). */
-pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge);
+ * cannot be allocated (classes unchanged). scratch: the caller's buffers, or NULL (allocated for the call).
+ */
+pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
+                          pf_layer_geom_scratch *scratch);
 
 /* Whether the n segments overlap themselves: some sampled row centre of g runs through two shells at once (a
  * winding number of 2 or more, counted as the raster counts it), as in a mesh of overlapping boxes, whose

@@ -90,7 +90,7 @@ static void run(double t, int tube, float phase, size_t *kept, size_t *widened)
     cr_assert_not_null(cls);
     size_t marked = mark(cls, &g, t, tube);
     cr_assert_gt(marked, 100);
-    cr_assert_eq(pf_middles_resolve(cls, &g, segs, ns, RIDGE), PF_E_OK);
+    cr_assert_eq(pf_middles_resolve(cls, &g, segs, ns, RIDGE, NULL), PF_E_OK);
     *kept = count(cls, n, MIDDLE);
     *widened = count(cls, n, PF_CELL_INSIDE);
     cr_assert_eq(count(cls, n, SPARSE), 1, "a sparse cell was changed");
@@ -129,12 +129,12 @@ Test(middles, a_layer_without_middles_or_without_segments_is_left_as_it_is)
     for (size_t i = 0; i < sizeof cls; i++)
         cls[i] = (uint8_t)(i % 3 ? SPARSE : 0);
     memcpy(before, cls, sizeof cls);
-    cr_assert_eq(pf_middles_resolve(cls, &g, NULL, 0, RIDGE), PF_E_OK);
+    cr_assert_eq(pf_middles_resolve(cls, &g, NULL, 0, RIDGE, NULL), PF_E_OK);
     cr_assert_arr_eq(cls, before, sizeof cls);
     /* middles with no segment near: no wall to measure, so they stay strips */
     cls[5 * 40 + 7] = MIDDLE;
     memcpy(before, cls, sizeof cls);
-    cr_assert_eq(pf_middles_resolve(cls, &g, NULL, 0, RIDGE), PF_E_OK);
+    cr_assert_eq(pf_middles_resolve(cls, &g, NULL, 0, RIDGE, NULL), PF_E_OK);
     cr_assert_arr_eq(cls, before, sizeof cls);
 }
 
