@@ -87,10 +87,13 @@ typedef struct seg_index {
 } seg_index;
 
 /* The blocks [*a, *b] along one axis that the interval [lo, hi] (mm) reaches: cell c's centre is at
- * origin + (c + 0.5)·cell; blocks start at cell first, n of them. */
-static int block_span(float lo, float hi, float origin, float cell, long first, long n, long *a, long *b)
+ * origin + (c + 0.5)·cell (inv = 1 / cell); blocks start at cell first, n of them. */
+static int block_span(float lo, float hi, float origin, float inv, long first, long n, long *a, long *b)
 {
-    long ca = (long)ceilf((lo - origin) / cell - 0.5f), cb = (long)floorf((hi - origin) / cell - 0.5f);
+    /* truncation and one more cell at the top: a block range that holds [lo, hi]'s, maybe a little more
+     * (a segment in one more block only makes that block's list longer) */
+    float u = (lo - origin) * inv - 0.5f, v = (hi - origin) * inv - 0.5f;
+    long ca = u > 0 ? (long)u : 0, cb = v > 0 ? (long)v + 1 : -1;
     *a = ca < first ? 0 : (ca - first) / BLOCK;
     *b = cb < first ? -1 : (cb - first) / BLOCK;
     if (*b > n - 1) *b = n - 1;
@@ -100,10 +103,10 @@ static int block_span(float lo, float hi, float origin, float cell, long first, 
 static int seg_blocks(const float *s, const pf_grid *g, float reach, const seg_index *ix, long *ax, long *bx,
                       long *ay, long *by)
 {
-    return block_span(fminf(s[0], s[2]) - reach, fmaxf(s[0], s[2]) + reach, g->x0, g->cell, ix->x0, ix->nbx,
-                      ax, bx) &&
-           block_span(fminf(s[1], s[3]) - reach, fmaxf(s[1], s[3]) + reach, g->y0, g->cell, ix->y0, ix->nby,
-                      ay, by);
+    float inv = 1.0f / g->cell, xl = s[0] < s[2] ? s[0] : s[2], xh = s[0] < s[2] ? s[2] : s[0];
+    float yl = s[1] < s[3] ? s[1] : s[3], yh = s[1] < s[3] ? s[3] : s[1];
+    return block_span(xl - reach, xh + reach, g->x0, inv, ix->x0, ix->nbx, ax, bx) &&
+           block_span(yl - reach, yh + reach, g->y0, inv, ix->y0, ix->nby, ay, by);
 }
 
 /* Builds ix over segments sel[0 … nsel) of segs. */
