@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -140,8 +141,16 @@ static inline test_server server_start(const char *dir)
 static inline int server_stop(test_server *s)
 {
     int st = 0;
+    pid_t r;
     kill(s->pid, SIGTERM);
-    if (waitpid(s->pid, &st, 0) != s->pid) return -1;
+    /* a signal to this process (Criterion's timeout timer) may interrupt the wait: wait again */
+    while ((r = waitpid(s->pid, &st, 0)) < 0 && errno == EINTR)
+        ;
+    if (r != s->pid) {
+        fprintf(stderr, "server_stop: waitpid(%d): %s\n", (int)s->pid, strerror(errno));
+        return -1;
+    }
+    if (WIFSIGNALED(st)) fprintf(stderr, "server_stop: the server died of signal %d\n", WTERMSIG(st));
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
