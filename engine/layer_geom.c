@@ -1,6 +1,5 @@
-/* Wall middles: Arachne's widened beads or a strip of infill, from the slice's segments
- * (engine/layer_geom.h).
- */
+/* One layer's slice on the host, from its segments (engine/layer_geom.h): wall middles (Arachne's widened
+ * beads or a strip of infill) and overlapping shells. */
 #include "engine/layer_geom.h"
 
 #include <math.h>
@@ -73,7 +72,7 @@ static int middle_rect(const uint8_t *cls, long nx, long ny, long *x0, long *x1,
 }
 
 /* Segments near each block of BLOCK × BLOCK cells of the middles' rectangle: those whose bounding box comes
- * within reach of the block, as offsets into idx (CSR). */
+ * within reach of the block, copied per block (start: each block's first entry, CSR). */
 #define BLOCK 4
 #define FEW_WORDS 8 /* a layer's middles in at most this many 8-cell words: one block */
 typedef struct seg_index {
