@@ -582,14 +582,17 @@ Test(estimate, matches_prusaslicer_reference_within_issue_bounds, .timeout = 600
  * and of 6 mm turned 30°, with a line or two of sparse infill a layer (the 6 mm one was +17 % at 10 % while
  * every line took a link), of 4 mm turned 20°, slowed for cooling on every layer (its time was +21 % while a
  * few edge cells of solid fill counted as a path with a retraction), of 8 mm turned 45° and an 8.7 mm
- * hexagonal prism (+11 and +13 % at 10 % while their one line a layer counted as span / spacing). */
+ * hexagonal prism (+11 and +13 % at 10 % while their one line a layer counted as span / spacing); and, from
+ * OpenSCAD sources (tests/data/extra/scad), variants of the shared models with other parameters and parts a
+ * shop sees: a honeycomb panel (−19 % in time while its sparse infill counted one path per island), embossed
+ * text, a mushroom over air, a wedge, a box with a closed void, an arch, ... */
 Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 600)
 {
     char dir[512];
     snprintf(dir, sizeof dir, "%s/extra", PF_TEST_DATA);
-    double werr[256], terr[256];
-    size_t n = reference_errors(dir, "reference_extra.csv", werr, terr, 256);
-    cr_assert_geq(n, 245, "only %zu rows compared", n);
+    double werr[512], terr[512];
+    size_t n = reference_errors(dir, "reference_extra.csv", werr, terr, 512);
+    cr_assert_geq(n, 395, "only %zu rows compared", n);
     qsort(werr, n, sizeof *werr, cmp_double);
     qsort(terr, n, sizeof *terr, cmp_double);
     double mw = median_sorted(werr, n), mt = median_sorted(terr, n);

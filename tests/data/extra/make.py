@@ -17,6 +17,11 @@ of sparse infill a layer, placed on PrusaSlicer's grid; the 4 mm rod slowed for 
 is written by the code below (deterministic), then sliced by PrusaSlicer 2.5 with ../profile_prusa.ini at 0,
 10, 20, 50 and 100 % infill (--fill-pattern rectilinear at 100 %, which 2.5 requires); reference_extra.csv has
 reference.csv's columns, so the same test reads both.
+More shapes come from OpenSCAD sources in scad/ (`--scad`: needs openscad; the STL is converted to binary):
+variants of the shared models with other parameters (*_v.scad: a 17- and a 40-tooth gear, a larger and a
+smaller enclosure, 0.8 and 2 mm vase walls, ...), and parts a shop sees (a mushroom and a T-beam over air,
+an inverted cone, a wedge, a box with a closed void, a horizontal hole, an arch, a rounded and a chamfered
+box, a honeycomb panel, embossed text, a hollow cylinder, a knob, a ring, a phone stand).
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
 order the paths differently), so a new run changes some rows a little.
 """
@@ -257,11 +262,31 @@ def slice_one(path, pct):
     return mm, cm3, grams, secs, hms.replace(" ", ""), wall, len(g)
 
 
+def read_ascii_stl(path):
+    vs = [tuple(map(float, l.split()[1:4])) for l in open(path) if l.strip().startswith("vertex")]
+    return [tuple(vs[i:i + 3]) for i in range(0, len(vs) - 2, 3)]
+
+
+def scad_meshes():
+    """The meshes of scad/*.scad, through openscad (ASCII STL, read back)."""
+    m = {}
+    for f in sorted(os.listdir(os.path.join(HERE, "scad"))):
+        if f.endswith(".scad"):
+            tmp = os.path.join(HERE, f[:-5] + ".ascii.tmp.stl")
+            subprocess.run(["openscad", "-q", "-o", tmp, os.path.join(HERE, "scad", f)], check=True,
+                           capture_output=True)
+            m[f[:-5]] = read_ascii_stl(tmp)
+            os.unlink(tmp)
+    return m
+
+
 def main():
-    """--meshes-only: write the STLs; --only A,B: slice only those meshes and replace their rows."""
+    """--meshes-only: write the STLs; --only A,B: slice only those meshes and replace their rows; --scad: the
+    meshes of scad/ instead of those written here. Rows of meshes a run does not make are kept."""
     only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
+    made = scad_meshes() if "--scad" in sys.argv else meshes()
     rows = []
-    for name, tris in meshes().items():
+    for name, tris in made.items():
         if only and name not in only:
             continue
         path = os.path.join(HERE, name + ".stl")
@@ -277,9 +302,10 @@ def main():
                         (name, len(tris), max(xs) - min(xs), max(ys) - min(ys), max(zs) - min(zs), pct, mm, cm3,
                          grams, secs, hms, wall, size))
             print(rows[-1], flush=True)
-    if rows and only:
-        csv_path = os.path.join(HERE, "reference_extra.csv")
-        kept = [r for r in open(csv_path).read().splitlines()[1:] if r.split(",")[0] not in only]
+    csv_path = os.path.join(HERE, "reference_extra.csv")
+    if rows and os.path.exists(csv_path):
+        redone = set(only) if only else set(made)
+        kept = [r for r in open(csv_path).read().splitlines()[1:] if r.split(",")[0] not in redone]
         rows = kept + rows
     if rows:
         with open(os.path.join(HERE, "reference_extra.csv"), "w") as f:
