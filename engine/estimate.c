@@ -621,6 +621,7 @@ enum { PH_RASTER, PH_EDT, PH_CLASSIFY, PH_FIX, PH_SETTLE, PH_REDUCE, PH_PIECES }
 typedef struct drive {
     const pf_backend *be;               /* the stages */
     pf_layer_geom_scratch lg[TEAM_MAX]; /* per thread id: pf_middles_resolve's buffers */
+    pf_branch_scratch bs[TEAM_MAX];     /* and pf_fill_branches' */
     const pf_grid *g;                   /* the grid of every layer */
     const pf_classify_params *cp;       /* classify's thresholds */
     uint32_t cap, cap_margin;           /* edt caps of the layers' and the margins' fields (pf_edt_cap_*) */
@@ -932,6 +933,11 @@ static unsigned piece_sets(const pf_layer_cells *lc)
 
 /* Sparse runs shorter than this (mm) print no line of their own: the few edge cells of a fill boundary. */
 #define CHAIN_MIN_RUN 1.0f
+/* The branches are found on every other cell of every other row when that pitch stays within this (mm): a
+ * quarter of the work on fine grids, for the same counts (the branches that matter are a few mm across).
+ * On all 480 reference rows, sampling every grid (to 0.72 mm) moved no median and no row by more than 5.6 %
+ * in time. */
+#define CHAIN_PITCH 0.6f
 /* The share of a fill region's attached branches (split from another or merged into one: a gear's teeth and
  * the sides of its holes) that print as a path of their own; PrusaSlicer joins the others to a neighbour's
  * lines with an anchor along the boundary they share. Counted against PrusaSlicer's sparse paths at 20 %:
@@ -942,7 +948,7 @@ static unsigned piece_sets(const pf_layer_cells *lc)
 
 /* Layer l's host-side counts after its reduce: the pieces of its solid fills, the branches of its sparse
  * region. */
-static pf_err layer_pieces(drive *d, size_t l)
+static pf_err layer_pieces(drive *d, size_t l, unsigned tid)
 {
     layer_stat *ls = &d->layers[l];
     pf_err err = fill_pieces(cls_of(d, l), dist_of(d, l), piece_dmin(d->cp, l), d->g, piece_sets(&ls->cells),
@@ -951,8 +957,18 @@ static pf_err layer_pieces(drive *d, size_t l)
         memset(&ls->br, 0, sizeof ls->br);
         return err;
     }
-    return pf_fill_branches(cls_of(d, l), d->g->nx, d->g->ny, d->g->cell, (int)(l & 1), PF_RUN_SPARSE,
-                            CHAIN_MIN_RUN, &ls->br);
+    /* the cells the layer's contours span: its fill lies within them */
+    const float *sg = d->segs + (size_t)PF_SEG_FLOATS * d->offs[l];
+    float lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+    for (size_t i = 0; i < (size_t)PF_SEG_FLOATS * d->counts[l]; i += 2)
+        for (int k = 0; k < 2; k++)
+            lo[k] = fminf(lo[k], sg[i + k]), hi[k] = fmaxf(hi[k], sg[i + k]);
+    const pf_grid *g = d->g;
+    long win[4] = {(long)floorf((lo[0] - g->x0) / g->cell) - 1, (long)ceilf((hi[0] - g->x0) / g->cell) + 1,
+                   (long)floorf((lo[1] - g->y0) / g->cell) - 1, (long)ceilf((hi[1] - g->y0) / g->cell) + 1};
+    int stride = 2 * g->cell <= CHAIN_PITCH ? 2 : 1;
+    return pf_fill_branches(cls_of(d, l), g->nx, g->ny, d->counts[l] ? win : NULL, stride, g->cell,
+                            (int)(l & 1), PF_RUN_SPARSE, CHAIN_MIN_RUN, &ls->br, &d->bs[tid]);
 }
 
 static pf_err drive_item(drive *d, size_t l, unsigned tid)
@@ -972,7 +988,7 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
         pf_classes_fix_bridges(cls_of(d, l), cls_of(d, l - 1), (size_t)d->g->nx * d->g->ny);
         return PF_E_OK;
     case PH_PIECES: /* after a batch backend's reduce: its fill pieces, on the host */
-        return layer_pieces(d, l);
+        return layer_pieces(d, l, tid);
     case PH_SETTLE: /* the fixed classes against those of l − 2; a layer that equals them takes their sums */
         d->same2[l] = l >= 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
         d->copied[l - d->b0] = d->reuse && l >= 3 && d->same2[l];
@@ -983,7 +999,7 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
     }
     pf_err err =
         be->reduce(be->ctx, d->g, d->cp, l, dist_of(d, l), cls_of(d, l), (int)(l & 1), &d->layers[l].cells);
-    return err ? err : layer_pieces(d, l);
+    return err ? err : layer_pieces(d, l, tid);
 }
 
 /* Claims the next item of a phase for thread tid: odd threads take from the back, the others from the front,
@@ -1484,8 +1500,10 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
 done:
     if (bt) be->batch_close(be->ctx, bt);
     batch_args_free(&ba);
-    for (unsigned k = 0; k < TEAM_MAX; k++)
+    for (unsigned k = 0; k < TEAM_MAX; k++) {
         pf_layer_geom_scratch_free(&d.lg[k]);
+        pf_branch_scratch_free(&d.bs[k]);
+    }
     pf_big_free(arena, arena_len);
     free(d.ht);
     free(d.hb);

@@ -15,25 +15,49 @@
 
 #include "engine/backend.h"
 
+#include <simde/x86/sse2.h>
+
 typedef struct run {
     int32_t d, a, b; /* diagonal, first and last row */
 } run;
 
+/* The scratch's buffers (pf_branch_scratch.p[k]). */
+enum { S_START, S_FIRST, S_ROWS, S_RUNS, S_SORTED, S_BRANCH, S_BSTART, S_FLAGS, S_N };
+
+/* Buffer k of s with room for n bytes (kept, grown when short; zeroed when zero), or NULL. */
+static void *slot(pf_branch_scratch *s, int k, size_t n, int zero)
+{
+    if (s->cap[k] < n) {
+        size_t cap = n > 2 * s->cap[k] ? n : 2 * s->cap[k];
+        void *p = realloc(s->p[k], cap);
+        if (!p) return NULL;
+        s->p[k] = p;
+        s->cap[k] = cap;
+    }
+    if (zero && n) memset(s->p[k], 0, n);
+    return s->p[k];
+}
+
+void pf_branch_scratch_free(pf_branch_scratch *s)
+{
+    for (int k = 0; k < PF_BRANCH_SLOTS; k++) {
+        free(s->p[k]);
+        s->p[k] = NULL;
+        s->cap[k] = 0;
+    }
+}
+
 typedef struct runs {
-    run *v;
-    size_t n, cap;
+    pf_branch_scratch *s; /* the list lives in slot S_RUNS */
+    size_t n;
 } runs;
 
 static int push(runs *r, int32_t d, int32_t a, int32_t b)
 {
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 256;
-        run *v = realloc(r->v, cap * sizeof *v);
-        if (!v) return 0;
-        r->v = v;
-        r->cap = cap;
-    }
-    r->v[r->n++] = (run){d, a, b};
+    run *v = r->s->cap[S_RUNS] >= (r->n + 1) * sizeof *v ? r->s->p[S_RUNS]
+                                                         : slot(r->s, S_RUNS, (r->n + 64) * sizeof *v, 0);
+    if (!v) return 0;
+    v[r->n++] = (run){d, a, b};
     return 1;
 }
 
@@ -46,41 +70,19 @@ static void add_branch(pf_branch_hist *h, int attached, float extent)
     h->e[attached][k] += extent;
 }
 
-#define ONES 0x0101010101010101ull
-#define HIGH 0x8080808080808080ull
+#define PAD 32 /* zero bytes before a row's set bytes (and at least as many after) */
 
-/* 0x80 in each byte of x that is 0, else 0 (exact: no borrow crosses bytes). */
-static inline uint64_t zero_bytes(uint64_t x)
+pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, const long win[4], int stride, float cell,
+                        int parity, int set, float min_run, pf_branch_hist *out, pf_branch_scratch *scratch)
 {
-    uint64_t y = (x & ~HIGH) + ~HIGH;
-    return ~(y | x | ~HIGH);
-}
-
-/* The set bytes (0x80: in the set, 0: not) of n class bytes: a cell is in the set when its fill class is one
- * of fa, fb (the classes of the run set: pf_runsets_of), 8 bytes a step. */
-static void set_bytes(const uint8_t *c, long n, unsigned fa, unsigned fb, uint8_t *out)
-{
-    long x = 0;
-    for (; x + 8 <= n; x += 8) {
-        uint64_t v;
-        memcpy(&v, c + x, 8);
-        uint64_t f = v >> PF_CELL_FILL_SHIFT & 7 * ONES; /* each byte's fill class */
-        uint64_t s = zero_bytes(f ^ fa * ONES) | zero_bytes(f ^ fb * ONES);
-        memcpy(out + x, &s, 8);
-    }
-    for (; x < n; x++) {
-        unsigned f = (unsigned)(c[x] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT;
-        out[x] = f == fa || f == fb ? 0x80 : 0;
-    }
-}
-
-#define PAD 16 /* zero bytes before and after a row's set bytes */
-
-pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, float cell, int parity, int set, float min_run,
-                        pf_branch_hist *out)
-{
+    pf_branch_scratch own = {{0}, {0}};
+    pf_branch_scratch *sc = scratch ? scratch : &own;
     memset(out, 0, sizeof *out);
-    if (nx <= 0 || ny <= 0) return PF_E_OK;
+    long xa = win ? win[0] : 0, xb = win ? win[1] : nx - 1, ya = win ? win[2] : 0, yb = win ? win[3] : ny - 1;
+    xa = xa < 0 ? 0 : xa, ya = ya < 0 ? 0 : ya, xb = xb >= nx ? nx - 1 : xb, yb = yb >= ny ? ny - 1 : yb;
+    if (xa > xb || ya > yb) return PF_E_OK;
+    long sd = stride == 2 ? 2 : 1;
+    long wn = (xb - xa) / sd + 1, wr = (yb - ya) / sd + 1; /* the window's sampled columns and rows */
     unsigned fc[2] = {0, 0}, nf = 0; /* the fill classes of the set (none is PF_FILL_NONE) */
     for (unsigned f = 1; f < 8; f++)
         if (pf_runsets_of(f) >> set & 1) {
@@ -89,33 +91,55 @@ pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, float cell, int pa
         }
     if (!nf) return PF_E_OK;
     if (nf == 1) fc[1] = fc[0];
-    size_t nd = (size_t)(nx + ny + 2), bw = (size_t)nx + 2 * PAD + 8;
-    int32_t *start = malloc(nd * sizeof *start);
-    int32_t *first = malloc((nd + 1) * sizeof *first); /* bucket starts per diagonal */
-    uint8_t *rows = calloc(2 * bw, 1);                 /* the previous and current rows' bytes, zero-padded */
-    runs r = {0}, sorted = {0};
-    int32_t *branch = NULL, *bstart = NULL;
-    uint8_t *bsplit = NULL; /* per branch: a split started it */
+    size_t nd = (size_t)(wn + wr + 2), bw = (size_t)wn + 2 * PAD + 32; /* diagonals through the window */
+    int32_t *start = slot(sc, S_START, nd * sizeof *start, 0);
+    int32_t *first = slot(sc, S_FIRST, (nd + 1) * sizeof *first, 1); /* bucket starts per diagonal */
+    uint8_t *rows = slot(sc, S_ROWS, 2 * bw, 1); /* the previous and current rows' bytes, zero-padded */
+    runs r = {sc, 0};
     pf_err err = PF_E_NOMEM;
     if (!start || !first || !rows) goto done;
-    long dp = parity ? 1 : -1;                              /* predecessor's column offset, one row up */
-    long lo_cells = (long)(min_run / (cell * 1.41421356f)); /* shorter runs (cells − 1) are dropped */
-    uint8_t *prev = rows + PAD, *cur = rows + bw + PAD;
-    for (long y = 0; y <= ny; y++) {
-        if (y < ny)
-            set_bytes(cls + (size_t)y * (size_t)nx, nx, fc[0], fc[1], cur);
-        else
-            memset(cur, 0, (size_t)nx);
-        /* cells x = −1 … nx against their predecessors (x + dp, y − 1), 8 a step (the bytes past nx are 0) */
-        for (long x0 = -1; x0 <= nx; x0 += 8) {
-            uint64_t a, b;
-            memcpy(&a, cur + x0, 8);
-            memcpy(&b, prev + x0 + dp, 8);
-            for (uint64_t diff = a ^ b; diff; diff &= diff - 1) {
-                int k = __builtin_ctzll(diff) >> 3;
-                long x = x0 + k;
-                size_t d = (size_t)(parity ? x + y + 1 : x - y + ny + 1);
-                if (a >> (8 * k) & 0x80) {
+    long dp = parity ? 1 : -1;                               /* predecessor's column offset, one row up */
+    float pitch = cell * (float)sd;                          /* the sampled cells' pitch */
+    long lo_cells = (long)(min_run / (pitch * 1.41421356f)); /* shorter runs (cells − 1) are dropped */
+    uint8_t *prev = rows + PAD, *cur = rows + bw + PAD;      /* byte i: column xa + sd·i */
+    const simde__m128i seven = simde_mm_set1_epi8(7), va = simde_mm_set1_epi8((char)fc[0]),
+                       vb = simde_mm_set1_epi8((char)fc[1]);
+    const simde__m128i low = simde_mm_set1_epi16(0xff);
+    for (long y = 0; y <= wr; y++) { /* sampled row y: grid row ya + sd·y */
+        /* the row's set bytes (0xff: in the set), 16 a step; the row after the window is all 0 */
+        if (y < wr) {
+            const uint8_t *row = cls + (size_t)(ya + sd * y) * (size_t)nx + xa;
+            long i = 0;
+            for (; i + 16 <= wn && (sd == 1 || sd * i + 32 <= xb - xa + 1); i += 16) {
+                simde__m128i v = simde_mm_loadu_si128((const simde__m128i *)(const void *)(row + sd * i));
+                if (sd == 2) /* every other cell: the low byte of each pair */
+                    v = simde_mm_packus_epi16(
+                        simde_mm_and_si128(v, low),
+                        simde_mm_and_si128(
+                            simde_mm_loadu_si128((const simde__m128i *)(const void *)(row + sd * i + 16)),
+                            low));
+                simde__m128i f = simde_mm_and_si128(simde_mm_srli_epi16(v, PF_CELL_FILL_SHIFT), seven);
+                simde_mm_storeu_si128(
+                    (simde__m128i *)(void *)(cur + i),
+                    simde_mm_or_si128(simde_mm_cmpeq_epi8(f, va), simde_mm_cmpeq_epi8(f, vb)));
+            }
+            for (; i < wn; i++) {
+                unsigned f = (unsigned)(row[sd * i] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT;
+                cur[i] = f == fc[0] || f == fc[1] ? 0xff : 0;
+            }
+        } else {
+            memset(cur, 0, (size_t)wn);
+        }
+        /* window cells i = −16 … wn against their predecessors (i + dp, y − 1), 16 a step (the bytes outside
+         * the window are 0): only those that differ do any work */
+        for (long x0 = -16; x0 <= wn; x0 += 16) {
+            simde__m128i c = simde_mm_loadu_si128((const simde__m128i *)(const void *)(cur + x0)),
+                         p = simde_mm_loadu_si128((const simde__m128i *)(const void *)(prev + x0 + dp));
+            unsigned diff = (unsigned)simde_mm_movemask_epi8(simde_mm_xor_si128(c, p));
+            for (; diff; diff &= diff - 1) {
+                long i = x0 + __builtin_ctz(diff);
+                size_t d = (size_t)(parity ? i + y + 1 : i - y + wr + 1);
+                if (cur[i]) {
                     start[d] = (int32_t)y;
                 } else if (y - 1 - start[d] >= lo_cells) {
                     if (!push(&r, (int32_t)d, start[d], (int32_t)(y - 1))) goto done;
@@ -131,38 +155,31 @@ pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, float cell, int pa
         goto done;
     }
     /* bucket by diagonal: runs end in row order, so each diagonal's runs stay in row order */
-    memset(first, 0, (nd + 1) * sizeof *first);
+    const run *rv = sc->p[S_RUNS];
     for (size_t i = 0; i < r.n; i++)
-        first[r.v[i].d + 1]++;
+        first[rv[i].d + 1]++;
     for (size_t d = 0; d < nd; d++)
         first[d + 1] += first[d];
-    sorted.v = malloc(r.n * sizeof *sorted.v);
-    branch = malloc(r.n * sizeof *branch); /* per sorted run: its branch */
-    bstart = malloc(r.n * sizeof *bstart); /* per branch: its first diagonal */
-    bsplit = malloc(r.n);
-    if (!sorted.v || !branch || !bstart || !bsplit) goto done;
+    run *sorted = slot(sc, S_SORTED, r.n * sizeof *sorted, 0);
+    int32_t *branch = slot(sc, S_BRANCH, r.n * sizeof *branch, 0); /* per sorted run: its branch */
+    int32_t *bstart = slot(sc, S_BSTART, r.n * sizeof *bstart, 0); /* per branch: its first diagonal */
+    uint8_t *flags = slot(sc, S_FLAGS, 2 * r.n, 0);
+    if (!sorted || !branch || !bstart || !flags) goto done;
+    uint8_t *bsplit = flags; /* per branch: a split started it */
+    uint8_t *taken =
+        flags + r.n; /* per run of the diagonal before: 1 touched by a run of this one, 2 taken */
     for (size_t i = 0; i < r.n; i++)
-        sorted.v[first[r.v[i].d]++] = r.v[i];
+        sorted[first[rv[i].d]++] = rv[i];
     for (size_t d = nd; d > 0; d--) /* first[d] is now the end of d: shift back to starts */
         first[d] = first[d - 1];
     first[0] = 0;
-    const run *s = sorted.v;
+    const run *s = sorted;
     int32_t nbranch = 0;
-    uint8_t *taken = rows; /* per run of the diagonal before: 1 touched by a run of this one, 2 taken */
-    size_t tcap = 2 * bw;
-    uint8_t *tbuf = NULL;
-    float step = cell * 0.70710678f; /* distance between neighbouring diagonals, mm */
+    float step = pitch * 0.70710678f; /* distance between neighbouring diagonals, mm */
     for (size_t d = 0; d < nd; d++) {
         size_t c0 = (size_t)first[d], c1 = (size_t)first[d + 1];
         size_t p0 = d ? (size_t)first[d - 1] : 0, p1 = d ? c0 : 0;
-        size_t np = p1 - p0;
-        if (np > tcap) {
-            free(tbuf);
-            if (!(tbuf = malloc(np))) goto done;
-            taken = tbuf;
-            tcap = np;
-        }
-        memset(taken, 0, np);
+        memset(taken + p0, 0, p1 - p0);
         size_t j = p0; /* first run of the diagonal before that may touch the current one */
         for (size_t i = c0; i < c1; i++) {
             while (j < p1 && s[j].b < s[i].a - 1)
@@ -171,11 +188,11 @@ pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, float cell, int pa
             int touched = 0;
             for (size_t k = j; k < p1 && s[k].a <= s[i].b + 1; k++) {
                 touched = 1;
-                if (b < 0 && taken[k - p0] < 2) { /* the first run it touches that no other run took */
+                if (b < 0 && taken[k] < 2) { /* the first run it touches that no other run took */
                     b = branch[k];
-                    taken[k - p0] = 2;
-                } else if (!taken[k - p0]) {
-                    taken[k - p0] = 1;
+                    taken[k] = 2;
+                } else if (!taken[k]) {
+                    taken[k] = 1;
                 }
             }
             if (b < 0) { /* a new branch: nothing before it, or a split */
@@ -186,23 +203,14 @@ pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, float cell, int pa
             branch[i] = b;
         }
         for (size_t k = p0; k < p1; k++) /* runs nothing continued: their branches end (merged if touched) */
-            if (taken[k - p0] < 2)
-                add_branch(out, bsplit[branch[k]] | taken[k - p0],
-                           (float)(d - (size_t)bstart[branch[k]]) * step);
+            if (taken[k] < 2)
+                add_branch(out, bsplit[branch[k]] | taken[k], (float)(d - (size_t)bstart[branch[k]]) * step);
     }
     for (size_t k = (size_t)first[nd - 1]; k < r.n; k++) /* the last diagonal's runs */
         add_branch(out, bsplit[branch[k]], (float)(nd - (size_t)bstart[branch[k]]) * step);
-    free(tbuf);
     err = PF_E_OK;
 done:
-    free(start);
-    free(first);
-    free(rows);
-    free(r.v);
-    free(sorted.v);
-    free(branch);
-    free(bstart);
-    free(bsplit);
+    pf_branch_scratch_free(&own);
     return err;
 }
 

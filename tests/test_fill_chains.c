@@ -26,7 +26,8 @@ static void rect(int x0, int y0, int x1, int y1, uint8_t v) /* cells x0 ≤ x < 
 
 static void branches(int parity, pf_branch_hist *h)
 {
-    cr_assert_eq(pf_fill_branches(&grid[0][0], NX, NY, CELL, parity, PF_RUN_SPARSE, 1.0f, h), PF_E_OK);
+    cr_assert_eq(pf_fill_branches(&grid[0][0], NX, NY, NULL, 1, CELL, parity, PF_RUN_SPARSE, 1.0f, h, NULL),
+                 PF_E_OK);
 }
 
 static float count(const pf_branch_hist *h, int attached)
@@ -153,5 +154,44 @@ Test(fill_chains, sums_match_the_histogram)
         double S = pf_branch_edge(k);
         double want = pf_fill_chains(&h, S, 0.5);
         cr_assert_float_eq(pf_chains_at(&s, pf_chain_bin(S), S, 0.5), want, 1e-4 * want + 1e-6, "edge %g", S);
+    }
+}
+
+/* A window around the set's cells changes nothing: the same branches as the whole grid. */
+Test(fill_chains, a_window_gives_the_whole_grids_branches)
+{
+    memset(grid, 0, sizeof grid);
+    rect(20, 15, 80, 70, SPARSE);
+    rect(40, 30, 55, 50, WALL);
+    rect(85, 20, 95, 60, SPARSE);
+    for (int parity = 0; parity < 2; parity++) {
+        pf_branch_hist a, b;
+        const long win[4] = {19, 95, 14, 70};
+        branches(parity, &a);
+        cr_assert_eq(
+            pf_fill_branches(&grid[0][0], NX, NY, win, 1, CELL, parity, PF_RUN_SPARSE, 1.0f, &b, NULL),
+            PF_E_OK);
+        cr_assert_eq(memcmp(&a, &b, sizeof a), 0);
+        cr_assert_eq(count(&a, 0) + count(&a, 1), 3);
+    }
+}
+
+/* Every other cell of every other row: the same branches, their extents within a sampled pitch. */
+Test(fill_chains, sampling_every_other_cell_keeps_the_branches)
+{
+    memset(grid, 0, sizeof grid);
+    rect(10, 10, 70, 70, SPARSE);
+    rect(30, 30, 50, 50, WALL);
+    rect(80, 20, 110, 60, SPARSE);
+    for (int parity = 0; parity < 2; parity++) {
+        pf_branch_hist a, b;
+        branches(parity, &a);
+        cr_assert_eq(
+            pf_fill_branches(&grid[0][0], NX, NY, NULL, 2, CELL, parity, PF_RUN_SPARSE, 1.0f, &b, NULL),
+            PF_E_OK);
+        cr_assert_eq(count(&b, 0) + count(&b, 1), count(&a, 0) + count(&a, 1));
+        cr_assert_eq(count(&b, 0) + count(&b, 1), 3);
+        cr_assert_float_eq(extent(&b, 0) + extent(&b, 1), extent(&a, 0) + extent(&a, 1), 3 * 2 * CELL,
+                           "parity %d", parity);
     }
 }
