@@ -619,34 +619,34 @@ enum { PH_RASTER, PH_EDT, PH_CLASSIFY, PH_FIX, PH_SETTLE, PH_REDUCE, PH_PIECES }
  * the class buffer that slot k % rc names (cslot; a layer whose classes are copied from layer k − 2 shares
  * its buffer, cref counting), and the margin fields of the batch's layers at index l − b0. */
 typedef struct drive {
-    const pf_backend *be;               /* the stages */
-    pf_layer_geom_scratch lg[TEAM_MAX]; /* per thread id: pf_middles_resolve's buffers */
-    pf_branch_scratch bs[TEAM_MAX];     /* and pf_fill_branches' */
-    const pf_grid *g;                   /* the grid of every layer */
-    const pf_classify_params *cp;       /* classify's thresholds */
-    uint32_t cap, cap_margin;           /* edt caps of the layers' and the margins' fields (pf_edt_cap_*) */
-    size_t nl;                          /* layers */
-    size_t stride;                      /* cells from one layer's slot to the next (the grid's, rounded up) */
-    const float *segs;                  /* every layer's segments */
-    const uint32_t *offs, *counts;      /* per layer: first segment, segment count */
-    size_t rd, rc;                      /* ring sizes: masks and distances, classes */
-    uint8_t *masks;                     /* rd mask buffers */
-    uint32_t *mslot;                    /* per ring slot: its mask buffer, UINT32_MAX before first use */
-    uint32_t *mref;                     /* per mask buffer: slots naming it */
-    float *dist;                        /* rd distance field buffers */
-    uint32_t *dslot;                    /* per ring slot: its field buffer, UINT32_MAX before first use */
-    uint32_t *dref;                     /* per field buffer: slots naming it */
-    uint8_t *cls;                       /* rc class buffers */
-    uint32_t *cslot;    /* per class ring slot: its class buffer, UINT32_MAX before first use */
-    uint32_t *cref;     /* per class buffer: slots naming it */
-    float *mtop, *mbot; /* batch slots of margin distances */
-    uint8_t *ht, *hb;   /* batch flags: the layer has top / bottom seeds */
-    uint8_t *seeds;     /* 2 slots of seed masks per thread */
-    size_t b0;          /* first layer of the current batch */
-    int reuse;          /* the shortcuts are on (see run_stages) */
-    uint8_t *same2;     /* per layer: its classes equal those of layer l − 2 */
-    uint8_t *copied;    /* per batch slot: the layer takes the sums of layer l − 2 */
-    layer_stat *layers; /* results */
+    const pf_backend *be;          /* the stages */
+    pf_scratch lg[TEAM_MAX];       /* per thread id: pf_middles_resolve's buffers */
+    pf_scratch bs[TEAM_MAX];       /* and pf_fill_branches' */
+    const pf_grid *g;              /* the grid of every layer */
+    const pf_classify_params *cp;  /* classify's thresholds */
+    uint32_t cap, cap_margin;      /* edt caps of the layers' and the margins' fields (pf_edt_cap_*) */
+    size_t nl;                     /* layers */
+    size_t stride;                 /* cells from one layer's slot to the next (the grid's, rounded up) */
+    const float *segs;             /* every layer's segments */
+    const uint32_t *offs, *counts; /* per layer: first segment, segment count */
+    size_t rd, rc;                 /* ring sizes: masks and distances, classes */
+    uint8_t *masks;                /* rd mask buffers */
+    uint32_t *mslot;               /* per ring slot: its mask buffer, UINT32_MAX before first use */
+    uint32_t *mref;                /* per mask buffer: slots naming it */
+    float *dist;                   /* rd distance field buffers */
+    uint32_t *dslot;               /* per ring slot: its field buffer, UINT32_MAX before first use */
+    uint32_t *dref;                /* per field buffer: slots naming it */
+    uint8_t *cls;                  /* rc class buffers */
+    uint32_t *cslot;               /* per class ring slot: its class buffer, UINT32_MAX before first use */
+    uint32_t *cref;                /* per class buffer: slots naming it */
+    float *mtop, *mbot;            /* batch slots of margin distances */
+    uint8_t *ht, *hb;              /* batch flags: the layer has top / bottom seeds */
+    uint8_t *seeds;                /* 2 slots of seed masks per thread */
+    size_t b0;                     /* first layer of the current batch */
+    int reuse;                     /* the shortcuts are on (see run_stages) */
+    uint8_t *same2;                /* per layer: its classes equal those of layer l − 2 */
+    uint8_t *copied;               /* per batch slot: the layer takes the sums of layer l − 2 */
+    layer_stat *layers;            /* results */
     /* the current phase */
     int phase;             /* PH_* */
     const uint32_t *items; /* its layers */
@@ -1501,8 +1501,8 @@ done:
     if (bt) be->batch_close(be->ctx, bt);
     batch_args_free(&ba);
     for (unsigned k = 0; k < TEAM_MAX; k++) {
-        pf_layer_geom_scratch_free(&d.lg[k]);
-        pf_branch_scratch_free(&d.bs[k]);
+        pf_scratch_free(&d.lg[k]);
+        pf_scratch_free(&d.bs[k]);
     }
     pf_big_free(arena, arena_len);
     free(d.ht);

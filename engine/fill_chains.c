@@ -21,41 +21,19 @@ typedef struct run {
     int32_t d, a, b; /* diagonal, first and last row */
 } run;
 
-/* The scratch's buffers (pf_branch_scratch.p[k]). */
-enum { S_START, S_FIRST, S_ROWS, S_RUNS, S_SORTED, S_BRANCH, S_BSTART, S_FLAGS, S_N };
-
-/* Buffer k of s with room for n bytes (kept, grown when short; zeroed when zero), or NULL. */
-static void *slot(pf_branch_scratch *s, int k, size_t n, int zero)
-{
-    if (s->cap[k] < n) {
-        size_t cap = n > 2 * s->cap[k] ? n : 2 * s->cap[k];
-        void *p = realloc(s->p[k], cap);
-        if (!p) return NULL;
-        s->p[k] = p;
-        s->cap[k] = cap;
-    }
-    if (zero && n) memset(s->p[k], 0, n);
-    return s->p[k];
-}
-
-void pf_branch_scratch_free(pf_branch_scratch *s)
-{
-    for (int k = 0; k < PF_BRANCH_SLOTS; k++) {
-        free(s->p[k]);
-        s->p[k] = NULL;
-        s->cap[k] = 0;
-    }
-}
+/* The scratch's buffers (pf_scratch.p[k]). */
+enum { S_START, S_FIRST, S_ROWS, S_RUNS, S_SORTED, S_BRANCH, S_BSTART, S_FLAGS };
 
 typedef struct runs {
-    pf_branch_scratch *s; /* the list lives in slot S_RUNS */
+    pf_scratch *s; /* the list lives in slot S_RUNS */
     size_t n;
 } runs;
 
 static int push(runs *r, int32_t d, int32_t a, int32_t b)
 {
-    run *v = r->s->cap[S_RUNS] >= (r->n + 1) * sizeof *v ? r->s->p[S_RUNS]
-                                                         : slot(r->s, S_RUNS, (r->n + 64) * sizeof *v, 0);
+    run *v = r->s->cap[S_RUNS] >= (r->n + 1) * sizeof *v
+                 ? r->s->p[S_RUNS]
+                 : pf_scratch_slot(r->s, S_RUNS, (r->n + 64) * sizeof *v, 0);
     if (!v) return 0;
     v[r->n++] = (run){d, a, b};
     return 1;
@@ -73,10 +51,10 @@ static void add_branch(pf_branch_hist *h, int attached, float extent)
 #define PAD 32 /* zero bytes before a row's set bytes (and at least as many after) */
 
 pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, const long win[4], int stride, float cell,
-                        int parity, int set, float min_run, pf_branch_hist *out, pf_branch_scratch *scratch)
+                        int parity, int set, float min_run, pf_branch_hist *out, pf_scratch *scratch)
 {
-    pf_branch_scratch own = {{0}, {0}};
-    pf_branch_scratch *sc = scratch ? scratch : &own;
+    pf_scratch own = {{0}, {0}};
+    pf_scratch *sc = scratch ? scratch : &own;
     memset(out, 0, sizeof *out);
     long xa = win ? win[0] : 0, xb = win ? win[1] : nx - 1, ya = win ? win[2] : 0, yb = win ? win[3] : ny - 1;
     xa = xa < 0 ? 0 : xa, ya = ya < 0 ? 0 : ya, xb = xb >= nx ? nx - 1 : xb, yb = yb >= ny ? ny - 1 : yb;
@@ -92,9 +70,11 @@ pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, const long win[4],
     if (!nf) return PF_E_OK;
     if (nf == 1) fc[1] = fc[0];
     size_t nd = (size_t)(wn + wr + 2), bw = (size_t)wn + 2 * PAD + 32; /* diagonals through the window */
-    int32_t *start = slot(sc, S_START, nd * sizeof *start, 0);
-    int32_t *first = slot(sc, S_FIRST, (nd + 1) * sizeof *first, 1); /* bucket starts per diagonal */
-    uint8_t *rows = slot(sc, S_ROWS, 2 * bw, 1); /* the previous and current rows' bytes, zero-padded */
+    int32_t *start = pf_scratch_slot(sc, S_START, nd * sizeof *start, 0);
+    int32_t *first =
+        pf_scratch_slot(sc, S_FIRST, (nd + 1) * sizeof *first, 1); /* bucket starts per diagonal */
+    uint8_t *rows =
+        pf_scratch_slot(sc, S_ROWS, 2 * bw, 1); /* the previous and current rows' bytes, zero-padded */
     runs r = {sc, 0};
     pf_err err = PF_E_NOMEM;
     if (!start || !first || !rows) goto done;
@@ -160,10 +140,11 @@ pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, const long win[4],
         first[rv[i].d + 1]++;
     for (size_t d = 0; d < nd; d++)
         first[d + 1] += first[d];
-    run *sorted = slot(sc, S_SORTED, r.n * sizeof *sorted, 0);
-    int32_t *branch = slot(sc, S_BRANCH, r.n * sizeof *branch, 0); /* per sorted run: its branch */
-    int32_t *bstart = slot(sc, S_BSTART, r.n * sizeof *bstart, 0); /* per branch: its first diagonal */
-    uint8_t *flags = slot(sc, S_FLAGS, 2 * r.n, 0);
+    run *sorted = pf_scratch_slot(sc, S_SORTED, r.n * sizeof *sorted, 0);
+    int32_t *branch = pf_scratch_slot(sc, S_BRANCH, r.n * sizeof *branch, 0); /* per sorted run: its branch */
+    int32_t *bstart =
+        pf_scratch_slot(sc, S_BSTART, r.n * sizeof *bstart, 0); /* per branch: its first diagonal */
+    uint8_t *flags = pf_scratch_slot(sc, S_FLAGS, 2 * r.n, 0);
     if (!sorted || !branch || !bstart || !flags) goto done;
     uint8_t *bsplit = flags; /* per branch: a split started it */
     uint8_t *taken =
@@ -210,7 +191,7 @@ pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, const long win[4],
         add_branch(out, bsplit[branch[k]], (float)(nd - (size_t)bstart[branch[k]]) * step);
     err = PF_E_OK;
 done:
-    pf_branch_scratch_free(&own);
+    pf_scratch_free(&own);
     return err;
 }
 

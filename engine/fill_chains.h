@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "engine/error.h"
+#include "engine/scratch.h"
 
 #define PF_BRANCH_BINS 12
 
@@ -36,14 +37,6 @@ static inline float pf_branch_edge(int k)
     return edge[k];
 }
 
-/* Buffers kept from one call to the next (one per thread; zero-initialized; pf_branch_scratch_free). */
-#define PF_BRANCH_SLOTS 8
-typedef struct pf_branch_scratch {
-    void *p[PF_BRANCH_SLOTS];
-    size_t cap[PF_BRANCH_SLOTS];
-} pf_branch_scratch;
-void pf_branch_scratch_free(pf_branch_scratch *s);
-
 /* The branches of the cells of cls (nx × ny class bytes, cells `cell` mm wide) whose fill class is in the
  * run set `set` (a pf_runset), swept across the fill lines of a layer of this parity (0: lines along +45°,
  * 1: along −45°, as reduce's runs). win: the columns win[0]..win[1] and rows win[2]..win[3] (inclusive,
@@ -52,7 +45,7 @@ void pf_branch_scratch_free(pf_branch_scratch *s);
  * min_run mm along the lines are ignored (a few edge cells print no line). scratch: the caller's buffers, or
  * NULL (allocated for the call). Errors: NOMEM. */
 pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, const long win[4], int stride, float cell,
-                        int parity, int set, float min_run, pf_branch_hist *out, pf_branch_scratch *scratch);
+                        int parity, int set, float min_run, pf_branch_hist *out, pf_scratch *scratch);
 
 /* Expected paths at line spacing S (mm): a branch at least S wide across the lines is one path; a narrower
  * one gets a line in a share extent / S of the layers; attached branches count `attached` each. */

@@ -6,29 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Scratch slot k of s, at least n bytes (kept and grown across calls: a fresh allocation of a few hundred KB
- * costs its page faults each time), zeroed when zero. */
-static void *slot(pf_layer_geom_scratch *s, int k, size_t n, int zero)
-{
-    if (n > s->cap[k]) {
-        free(s->p[k]);
-        s->cap[k] = 0;
-        if (!(s->p[k] = malloc(n + n / 2))) return NULL;
-        s->cap[k] = n + n / 2;
-    }
-    if (zero) memset(s->p[k], 0, n);
-    return s->p[k];
-}
-
-void pf_layer_geom_scratch_free(pf_layer_geom_scratch *s)
-{
-    for (int k = 0; k < PF_LG_SLOTS; k++) {
-        free(s->p[k]);
-        s->p[k] = NULL;
-        s->cap[k] = 0;
-    }
-}
-
 #define MIDDLE_BITS ((uint8_t)(PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT))
 
 /* Whether any byte of the 8 at c holds the fill class PF_FILL_MIDDLE (all three fill bits set). */
@@ -110,10 +87,10 @@ static int seg_blocks(const float *s, const pf_grid *g, float reach, const seg_i
 
 /* Builds ix over segments sel[0 … nsel) of segs. */
 static int index_build(seg_index *ix, const pf_grid *g, const float *segs, const uint32_t *sel, uint32_t nsel,
-                       float reach, pf_layer_geom_scratch *sc, int k0)
+                       float reach, pf_scratch *sc, int k0)
 {
     size_t nb = (size_t)(ix->nbx * ix->nby);
-    ix->start = slot(sc, k0, (nb + 1) * sizeof *ix->start, 1);
+    ix->start = pf_scratch_slot(sc, k0, (nb + 1) * sizeof *ix->start, 1);
     if (!ix->start) return 0;
     size_t total = 0;
     for (int pass = 0; pass < 2; pass++) {
@@ -144,7 +121,7 @@ static int index_build(seg_index *ix, const pf_grid *g, const float *segs, const
             ix->start[b + 1] += ix->start[b];
         }
         size_t n = total ? total : 1;
-        ix->ax = slot(sc, k0 + 1, 5 * n * sizeof(float) + (longest + 1) * sizeof(float), 0);
+        ix->ax = pf_scratch_slot(sc, k0 + 1, 5 * n * sizeof(float) + (longest + 1) * sizeof(float), 0);
         if (!ix->ax) return 0;
         ix->ay = ix->ax + n, ix->ex = ix->ay + n, ix->ey = ix->ex + n, ix->il2 = ix->ey + n,
         ix->tmp = ix->il2 + n;
@@ -199,7 +176,7 @@ static float thickness_at(float px, float py, const seg_index *near, size_t b, c
 }
 
 static pf_err resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
-                      pf_layer_geom_scratch *sc)
+                      pf_scratch *sc)
 {
     long nx = g->nx, ny = g->ny, x0 = 0, x1 = -1, y0 = 0, y1 = -1, words;
     if (!middle_rect(cls, nx, ny, &x0, &x1, &y0, &y1, &words)) return PF_E_OK;
@@ -213,8 +190,8 @@ static pf_err resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_
     long nbx = few ? 1 : (x1 - x0) / BLOCK + 1, nby = few ? 1 : (y1 - y0) / BLOCK + 1;
     /* the blocks that hold middles, and their prefix sums: segments far from every middle are skipped */
     size_t nb = (size_t)(nbx * nby), w = (size_t)nbx + 1;
-    uint8_t *mark = few ? NULL : slot(sc, 4, nb, 1);
-    uint32_t *psum = few ? NULL : slot(sc, 5, (size_t)(nby + 1) * w * sizeof *psum, 1);
+    uint8_t *mark = few ? NULL : pf_scratch_slot(sc, 4, nb, 1);
+    uint32_t *psum = few ? NULL : pf_scratch_slot(sc, 5, (size_t)(nby + 1) * w * sizeof *psum, 1);
     if (!few && (!mark || !psum)) return PF_E_NOMEM;
     for (long y = y0; y <= y1 && mark; y++)
         for (long x = x0; x <= x1; x++)
@@ -228,7 +205,7 @@ static pf_err resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_
     seg_index near = {x0, y0, nbx, nby, NULL, NULL, NULL, NULL, NULL, NULL, NULL, mark}, far = near;
     /* the segments within reach of the middles' rectangle: a layer of many segments has middles in a few
      * places */
-    uint32_t *sel = slot(sc, 6, (nseg ? nseg : 1) * sizeof *sel, 0), nsel = 0;
+    uint32_t *sel = pf_scratch_slot(sc, 6, (nseg ? nseg : 1) * sizeof *sel, 0), nsel = 0;
     if (!sel) return PF_E_NOMEM;
     float rx0 = g->x0 + ((float)x0 + 0.5f) * g->cell - cap, rx1 = g->x0 + ((float)x1 + 0.5f) * g->cell + cap;
     float ry0 = g->y0 + ((float)y0 + 0.5f) * g->cell - cap, ry1 = g->y0 + ((float)y1 + 0.5f) * g->cell + cap;
@@ -281,11 +258,11 @@ static pf_err resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_
 }
 
 pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
-                          pf_layer_geom_scratch *scratch)
+                          pf_scratch *scratch)
 {
-    pf_layer_geom_scratch own = {{0}, {0}};
+    pf_scratch own = {{0}, {0}};
     pf_err err = resolve(cls, g, segs, nseg, ridge, scratch ? scratch : &own);
-    pf_layer_geom_scratch_free(&own);
+    pf_scratch_free(&own);
     return err;
 }
 

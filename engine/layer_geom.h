@@ -11,14 +11,7 @@
 #include <stdint.h>
 
 #include "engine/backend.h"
-
-/* Buffers kept from one call to the next (one per thread; zero-initialized; pf_layer_geom_scratch_free). */
-#define PF_LG_SLOTS 7
-typedef struct pf_layer_geom_scratch {
-    void *p[PF_LG_SLOTS];
-    size_t cap[PF_LG_SLOTS];
-} pf_layer_geom_scratch;
-void pf_layer_geom_scratch_free(pf_layer_geom_scratch *s);
+#include "engine/scratch.h"
 
 /* Decides every PF_FILL_MIDDLE cell of one layer's classes cls (nx × ny on g): for the cell's centre, the
  * nearest point of the slice's segments (PF_SEG_FLOATS floats each, inside on the left) and, from it, the
@@ -29,7 +22,7 @@ void pf_layer_geom_scratch_free(pf_layer_geom_scratch *s);
  * cannot be allocated (classes unchanged). scratch: the caller's buffers, or NULL (allocated for the call).
  */
 pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
-                          pf_layer_geom_scratch *scratch);
+                          pf_scratch *scratch);
 
 /* Whether the n segments overlap themselves: some sampled row centre of g runs through two shells at once (a
  * winding number of 2 or more, counted as the raster counts it), as in a mesh of overlapping boxes, whose
