@@ -1,5 +1,5 @@
 /* One layer's slice on the host, from its segments (engine/layer_geom.h): wall middles (Arachne's widened
- * beads or a strip of infill) and overlapping shells. */
+ * beads or a strip of infill), overlapping shells, and the pieces of its inner beads' region. */
 #include "engine/layer_geom.h"
 
 #include <math.h>
@@ -324,4 +324,79 @@ done:
     free(x);
     free(w);
     return over;
+}
+
+/* ---- inner pieces: runs of deep cells along rows, joined with the runs of the row before that touch them
+ * (8-connected: one column beyond either end) in a union-find over runs ---- */
+
+static uint32_t root(uint32_t *up, uint32_t i)
+{
+    while (up[i] != i)
+        i = up[i] = up[up[i]];
+    return i;
+}
+
+long pf_inner_pieces(const float *dist, const pf_grid *g, const long win[4], float tau, float peak,
+                     pf_scratch *scratch)
+{
+    long nx = g->nx, ny = g->ny;
+    long xa = win ? win[0] : 0, xb = win ? win[1] : nx - 1, ya = win ? win[2] : 0, yb = win ? win[3] : ny - 1;
+    xa = xa < 0 ? 0 : xa, ya = ya < 0 ? 0 : ya, xb = xb >= nx ? nx - 1 : xb, yb = yb >= ny ? ny - 1 : yb;
+    if (xa > xb || ya > yb) return 0;
+    pf_scratch own = {{0}, {0}};
+    pf_scratch *sc = scratch ? scratch : &own;
+    /* per run: first and last column; the previous row's runs, then this row's; a union-find over all runs */
+    size_t wn = (size_t)(xb - xa + 1), maxr = wn / 2 + 1, cap = 1024, n = 0;
+    int32_t *rr = pf_scratch_slot(sc, 0, 4 * maxr * sizeof *rr, 0);
+    uint32_t *up = pf_scratch_slot(sc, 1, cap * sizeof *up, 0),
+             *pid = pf_scratch_slot(sc, 2, 2 * maxr * sizeof *pid, 0);
+    uint8_t *high = pf_scratch_slot(sc, 3, cap, 0); /* per run: it holds a cell deeper than peak */
+    long pieces = -1;
+    if (!rr || !up || !pid || !high) goto done;
+    int32_t *pr = rr,
+            *cr = rr + 2 * maxr; /* previous / current row's runs: [2i] first, [2i + 1] last column */
+    uint32_t *pp = pid, *cp = pid + maxr; /* their union-find ids */
+    size_t np = 0;
+    for (long y = ya; y <= yb; y++) {
+        const float *row = dist + (size_t)y * (size_t)nx;
+        size_t nc = 0;
+        for (long x = xa; x <= xb; x++) {
+            if (!(row[x] > tau)) continue;
+            long e = x;
+            int hi = row[x] > peak;
+            while (e < xb && row[e + 1] > tau)
+                hi |= row[++e] > peak;
+            if (n == cap) {
+                if (!(up = pf_scratch_slot(sc, 1, 2 * cap * sizeof *up, 0)) ||
+                    !(high = pf_scratch_slot(sc, 3, 2 * cap, 0)))
+                    goto done;
+                cap *= 2;
+            }
+            up[n] = (uint32_t)n;
+            high[n] = (uint8_t)hi;
+            cr[2 * nc] = (int32_t)x, cr[2 * nc + 1] = (int32_t)e, cp[nc] = (uint32_t)n++;
+            nc++;
+            x = e;
+        }
+        /* join each run to the previous row's runs it touches (both lists in column order) */
+        for (size_t i = 0, j = 0; i < nc; i++) {
+            while (j < np && pr[2 * j + 1] < cr[2 * i] - 1)
+                j++;
+            for (size_t k = j; k < np && pr[2 * k] <= cr[2 * i + 1] + 1; k++) {
+                uint32_t a = root(up, cp[i]), b = root(up, pp[k]);
+                if (a != b) up[a] = b, high[b] |= high[a];
+            }
+        }
+        int32_t *t = pr;
+        pr = cr, cr = t;
+        uint32_t *u = pp;
+        pp = cp, cp = u;
+        np = nc;
+    }
+    pieces = 0;
+    for (size_t i = 0; i < n; i++)
+        pieces += up[i] == i && high[i];
+done:
+    pf_scratch_free(&own);
+    return pieces;
 }

@@ -31,4 +31,13 @@ pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uin
  */
 int pf_layer_overlaps(const float *segs, uint32_t n, const pf_grid *g);
 
+/* The pieces an inner bead's region falls into: the 8-connected components of the cells whose distance field
+ * value exceeds tau that hold a cell deeper than peak (a wall about 2·tau wide leaves specks of the raster's
+ * noise, not pieces), within the columns win[0]..win[1] and rows win[2]..win[3] (inclusive; NULL: the whole
+ * grid). An island's inner perimeters follow its external ones as long as that region stays in one piece;
+ * thin webs split it (a honeycomb's walls leave a piece at every junction), and Arachne prints each piece as
+ * an inner loop of its own, travel and retraction included. -1 when the scratch cannot be allocated. */
+long pf_inner_pieces(const float *dist, const pf_grid *g, const long win[4], float tau, float peak,
+                     pf_scratch *scratch);
+
 #endif

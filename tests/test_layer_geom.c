@@ -169,3 +169,30 @@ Test(layer_geom, crossing_ribs_overlap_and_touching_or_nested_ones_do_not)
     cr_expect(pf_layer_overlaps(segs, n, &g), "an island over the ring's wall");
     cr_expect(!pf_layer_overlaps(segs, 0, &g), "no segments");
 }
+
+/* Inner pieces: deep regions joined only through cells at or below tau are apart; specks that never pass
+ * peak are raster noise, not pieces; 8-neighbours join. */
+Test(layer_geom, inner_pieces_count_the_deep_regions)
+{
+    enum { W = 60, H = 40 };
+    static float d[H][W];
+    const pf_grid g = {.nx = W, .ny = H, .x0 = 0, .y0 = 0, .cell = 0.25f};
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            d[y][x] = 0.3f;     /* a thin web everywhere: below tau */
+    for (int k = 0; k < 4; k++) /* four junctions, deep */
+        for (int y = 10; y < 14; y++)
+            for (int x = 5 + 14 * k; x < 9 + 14 * k; x++)
+                d[y][x] = 1.0f;
+    d[30][10] = 0.62f;                  /* a speck just over tau, under peak */
+    d[30][30] = 0.9f, d[31][31] = 0.9f; /* two cells touching at a corner: one piece */
+    pf_scratch s = {{0}, {0}};
+    cr_assert_eq(pf_inner_pieces(&d[0][0], &g, NULL, 0.6f, 0.85f, &s), 5);
+    const long win[4] = {0, 30, 0,
+                         39}; /* junctions 0 and 1 and the pair's first cell: junction 2 lies beyond */
+    cr_assert_eq(pf_inner_pieces(&d[0][0], &g, win, 0.6f, 0.85f, &s), 3);
+    for (int x = 5; x < 51; x++) /* a deep ridge joins the junctions */
+        d[12][x] = 0.7f;
+    cr_assert_eq(pf_inner_pieces(&d[0][0], &g, NULL, 0.6f, 0.85f, NULL), 2);
+    pf_scratch_free(&s);
+}
