@@ -2182,6 +2182,7 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
     double v3 = p->speed_infill, link3 = S * LINK_FACTOR;
     double t_link3 = mode == 1 ? pf_motion_move_time(link3, v3, fmin(p->accel_infill, amax), vj, vj) : 0;
     int chain_bin = pf_chain_bin(S);
+    double inv_s = S > 0 ? 1 / S : 0;
 
     e.volume_mm3[PF_FEAT_EXT_PERIMETER] = c->vol_ext;
     e.volume_mm3[PF_FEAT_PERIMETER] = c->vol_int;
@@ -2193,7 +2194,7 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
         int sparse = mode == 1 && r->has_sparse;
         /* paths at this density: the sparse region's chains (pf_fill_chains), at least one; a path of n lines
          * takes n − 1 links */
-        double chains = sparse ? fmax(1, pf_chains_at(&r->br, chain_bin, S, CHAIN_ATTACHED)) : 0;
+        double chains = sparse ? fmax(1, pf_chains_at(&r->br, chain_bin, inv_s, CHAIN_ATTACHED)) : 0;
         double nl3 = sparse ? fmax(0, dn * r->fb[3].nlong - chains) : 0;
         double alen[ANCHOR_MAX];
         int na = sparse ? anchored_lines(r, S, alen) : -1; /* placed lines, or −1: the area model */

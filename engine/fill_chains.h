@@ -69,14 +69,15 @@ static inline int pf_chain_bin(double S)
     return k;
 }
 
-/* pf_fill_chains(h, S, attached) from h's sums and k = pf_chain_bin(S). */
-static inline double pf_chains_at(const pf_chain_sums *c, int k, double S, double attached)
+/* pf_fill_chains(h, S, attached) from h's sums, k = pf_chain_bin(S) and inv_s = 1 / S (eval's hot loop: no
+ * division). */
+static inline double pf_chains_at(const pf_chain_sums *c, int k, double inv_s, double attached)
 {
     double n[2];
     for (int a = 0; a < 2; a++) {
         double cnt = (double)c->n_from[a][k] - c->n_from[a][k + 1],
-               ext = (double)c->e_below[a][k + 1] - c->e_below[a][k];
-        n[a] = c->n_from[a][k + 1] + c->e_below[a][k] / S + (cnt < ext / S ? cnt : ext / S);
+               part = ((double)c->e_below[a][k + 1] - c->e_below[a][k]) * inv_s;
+        n[a] = c->n_from[a][k + 1] + c->e_below[a][k] * inv_s + (cnt < part ? cnt : part);
     }
     return n[0] + attached * n[1];
 }

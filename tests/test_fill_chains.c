@@ -148,12 +148,14 @@ Test(fill_chains, sums_match_the_histogram)
     pf_chain_sums_of(&h, &s);
     for (double S = 0.3; S < 45; S *= 1.07) {
         double want = pf_fill_chains(&h, S, 0.5);
-        cr_assert_float_eq(pf_chains_at(&s, pf_chain_bin(S), S, 0.5), want, 1e-4 * want + 1e-6, "S %g", S);
+        cr_assert_float_eq(pf_chains_at(&s, pf_chain_bin(S), 1 / S, 0.5), want, 1e-4 * want + 1e-6, "S %g",
+                           S);
     }
     for (int k = 1; k < PF_BRANCH_BINS; k++) {
         double S = pf_branch_edge(k);
         double want = pf_fill_chains(&h, S, 0.5);
-        cr_assert_float_eq(pf_chains_at(&s, pf_chain_bin(S), S, 0.5), want, 1e-4 * want + 1e-6, "edge %g", S);
+        cr_assert_float_eq(pf_chains_at(&s, pf_chain_bin(S), 1 / S, 0.5), want, 1e-4 * want + 1e-6, "edge %g",
+                           S);
     }
 }
 
