@@ -936,10 +936,10 @@ static unsigned piece_sets(const pf_layer_cells *lc)
 /* Sparse runs shorter than this (mm) print no line of their own: the few edge cells of a fill boundary. */
 #define CHAIN_MIN_RUN 1.0f
 /* The branches are found on every other cell of every other row when that pitch stays within this (mm): a
- * quarter of the work on fine grids, for the same counts (the branches that matter are a few mm across).
- * On all 480 reference rows, sampling every grid (to 0.72 mm) moved no median and no row by more than 5.6 %
- * in time. */
-#define CHAIN_PITCH 0.6f
+ * quarter of the work, for the same counts (the branches that matter are a few mm across). On all 480
+ * reference rows, sampling every grid (to 0.72 mm) moved no median and no row by more than 5.6 % in time
+ * (encl_v2 at 50 %); the rows of 0.36 mm grids (tower, vase, the bumpy spheres) by less than 0.5 %. */
+#define CHAIN_PITCH 0.75f
 /* A piece of the inner beads' region (pf_inner_pieces: deeper than ext_hi + bead_ridge, where Arachne fits an
  * inner bead) counts when some cell of it lies this many cells deeper: a wall about twice that depth wide
  * leaves pieces of raster noise along it (a 1.6 mm vase wall: +33 % in time at 0.5 cells). On a honeycomb
