@@ -185,6 +185,26 @@ Test(estimate, pins_narrower_than_the_sparse_spacing_add_few_paths)
     pf_mesh_free(m);
 }
 
+/* A honeycomb panel's sparse infill lies in small pieces between its cells, each printed as a path of its
+ * own (PrusaSlicer: 56 a layer at 20 %, 2244 in 40 layers), each after a travel and a retraction: far more
+ * than one per island (engine/fill_chains.c). */
+Test(estimate, a_honeycombs_sparse_infill_prints_a_path_per_piece)
+{
+    pf_mesh *m = load("extra/honey.stl");
+    pf_profile p = pf_profile_default();
+    pf_estimate_cache *c = prepare(m, &p);
+    pf_estimate e0, e20;
+    cr_assert_eq(pf_estimate_eval(c, 0, 0, &e0, NULL), PF_E_OK);
+    cr_assert_eq(pf_estimate_eval(c, 0.2, 0, &e20, NULL), PF_E_OK);
+    double moves0 = e0.time_s[PF_TIME_TRAVEL] + e0.time_s[PF_TIME_OTHER],
+           moves20 = e20.time_s[PF_TIME_TRAVEL] + e20.time_s[PF_TIME_OTHER];
+    /* at least 20 paths a layer of at least a quarter second (a retraction's z-hop alone takes more) */
+    cr_expect_gt(moves20 - moves0, 20 * 0.25 * (double)e0.layers,
+                 "travel and retractions: %.0f s at 0 %%, %.0f s at 20 %%", moves0, moves20);
+    pf_estimate_cache_free(c);
+    pf_mesh_free(m);
+}
+
 /* A 10 × 10 × 1.2 mm block (6 solid layers) prints each layer in a few seconds: the cooling slowdown
  * stretches every layer to at least the 15 s minimum layer time (its paths are long enough to fill 15 s at
  * the 15 mm/s floor). */
