@@ -1,6 +1,9 @@
 /* The estimator: drives the backend stages over every layer (prepare), keeps compact per-layer statistics,
  * and turns them into volumes, grams and a cooling-aware, acceleration-aware print time for any density
- * (eval). */
+ * (eval). Besides the backend's stages (engine/backend.h), each layer gets host passes over its classes and
+ * segments, the same for every backend: wall middles (pf_middles_resolve), the pieces of its solid fills
+ * (fill_pieces), the branches of its sparse region for the paths it prints (pf_fill_branches), and the
+ * pieces of its inner beads' region (pf_inner_pieces); the contours are chained and timed on the host too. */
 #include "engine/estimate.h"
 #include "engine/bigalloc.h"
 #include "engine/fill_chains.h"
