@@ -24,7 +24,9 @@
  *   6. reduce       one layer's classes            → pf_layer_cells sums/histograms (plain floats)
  *
  * Stages 3–6 run once per layer and are independent across layers except that classify reads the classes of
- * the layer below (bridge detection), so a backend may batch layers as long as it keeps that order.
+ * the layer below (bridge detection), so a backend may batch layers as long as it keeps that order. Between
+ * classify and reduce the driver runs two passes of its own on the classes, the same for every backend
+ * (below): the shells the neighbours' margins make, and the bridges over the layer below.
  * Floating-point results of different backends may differ in the last bits of reductions only; masks and
  * classes are expected to be identical for identical inputs (the tests compare them cell by cell).
  *
@@ -205,9 +207,35 @@ static inline void pf_classes_fix_bridges(uint8_t *cls, const uint8_t *below, si
     }
 }
 
+/* Vertical shells out of the neighbours' margins (PRUSASLICER-NOTES §3): PrusaSlicer grows each layer's top
+ * and bottom surfaces by the 3 mm margin before it projects them into the shells of the layers within the
+ * shell count, grown once more by the shell's opening width. So sparse infill within pf_shell_reach of a top
+ * seed of layer l + 1 or l + 2, or of a bottom seed of layer l − 1 or l − 2, is internal solid. Classify does
+ * not read those four margin fields; the driver runs this on its classes once they exist (nb[k]: a margin
+ * field, NULL when that layer has no such seeds), before pf_classes_fix_bridges of this layer and the next.
+ * Wall middles (PF_FILL_MIDDLE) are left to the driver. Branch-free, so the compiler vectorizes it. */
+static inline float pf_shell_reach(const pf_classify_params *p)
+{
+    return p->margin + p->shell_min_width;
+}
+
+static inline void pf_classes_shell_margins(uint8_t *cls, const float *const nb[4], float reach, size_t n)
+{
+    const uint8_t solid = PF_FILL_SOLID << PF_CELL_FILL_SHIFT, sparse = PF_FILL_SPARSE << PF_CELL_FILL_SHIFT,
+                  fm = PF_CELL_FILL_MASK;
+    for (int k = 0; k < 4; k++) {
+        const float *f = nb[k];
+        if (!f) continue;
+        for (size_t i = 0; i < n; i++) {
+            uint8_t c = cls[i], fix = (uint8_t)(-(uint8_t)(((c & fm) == sparse) & (f[i] <= reach)));
+            cls[i] = (uint8_t)(c ^ (fix & (sparse ^ solid))); /* fill bits sparse → solid where fix */
+        }
+    }
+}
+
 /* Distance caps. Whatever reads a layer's distance field compares it with thresholds of about one shell
  * width (pf_classify_params: the wall bands, the fill boundary, the sparse-width probe, the shell opening),
- * and a margin field only with the 3 mm margin; reduce reads d ± cell/2. So a field may stop at a cap a cell
+ * and a margin field only with the 3 mm margin or pf_shell_reach; reduce reads d ± cell/2. So a field may stop at a cap a cell
  * beyond the largest such threshold: every class and sum is the same as with exact distances, and the edt
  * stage need not look farther than the cap (the SIMD backend then takes a windowed minimum instead of the
  * full transform). Every backend clamps the same way, so fields stay equal across backends. */
@@ -225,10 +253,11 @@ static inline uint32_t pf_edt_cap_main(const pf_classify_params *p, float cell)
     return pf_edt_cap_cells(mm, cell);
 }
 
-/* The cap of a top / bottom margin field (edt of a seed mask). */
+/* The cap of a top / bottom margin field (edt of a seed mask): classify reads it up to the margin, the
+ * neighbours' shells (pf_classes_shell_margins) up to pf_shell_reach. */
 static inline uint32_t pf_edt_cap_margin(const pf_classify_params *p, float cell)
 {
-    return pf_edt_cap_cells(p->margin, cell);
+    return pf_edt_cap_cells(pf_shell_reach(p), cell);
 }
 
 /* Walls too thin for an inner bead (PRUSASLICER-NOTES §2: Arachne). Where the middle of a wall leaves less

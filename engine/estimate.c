@@ -614,14 +614,15 @@ static void team_destroy(team *t)
 }
 
 /* Work items of the driver's parallel phases; each runs for a list of layers. */
-enum { PH_RASTER, PH_EDT, PH_CLASSIFY, PH_FIX, PH_SETTLE, PH_REDUCE, PH_PIECES };
+enum { PH_RASTER, PH_EDT, PH_MARGIN, PH_CLASSIFY, PH_FIX, PH_SETTLE, PH_REDUCE, PH_PIECES };
 
 /* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k has ring slot
  * k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch), which names its mask buffer (mslot) and
  * its distance field buffer (dslot): a layer whose mask equals the one below shares that layer's buffers
  * instead of copying them (mref / dref count the slots naming each of the rd buffers). Its classes live in
  * the class buffer that slot k % rc names (cslot; a layer whose classes are copied from layer k − 2 shares
- * its buffer, cref counting), and the margin fields of the batch's layers at index l − b0. */
+ * its buffer, cref counting). The margin fields of layer k are in slot k % rm (rm = batch + 4 holds those of
+ * layers b0 − 2 … b1 + 1, which the shells of a batch's layers read). */
 typedef struct drive {
     const pf_backend *be;          /* the stages */
     pf_scratch lg[TEAM_MAX];       /* per thread id: pf_middles_resolve's buffers */
@@ -643,8 +644,9 @@ typedef struct drive {
     uint8_t *cls;                  /* rc class buffers */
     uint32_t *cslot;               /* per class ring slot: its class buffer, UINT32_MAX before first use */
     uint32_t *cref;                /* per class buffer: slots naming it */
-    float *mtop, *mbot;            /* batch slots of margin distances */
-    uint8_t *ht, *hb;              /* batch flags: the layer has top / bottom seeds */
+    size_t rm;                     /* ring size of the margin fields */
+    float *mtop, *mbot;            /* rm slots of margin distances */
+    uint8_t *ht, *hb;              /* per margin slot: the layer has top / bottom seeds */
     uint8_t *seeds;                /* 2 slots of seed masks per thread */
     size_t b0;                     /* first layer of the current batch */
     int reuse;                     /* the shortcuts are on (see run_stages) */
@@ -698,13 +700,21 @@ static void window(const drive *d, size_t l, const float *win[7])
     }
 }
 
-/* Margin seeds of layer l and their distance fields, into the batch's slot of l. */
+/* The window margin seeds read: layers l − 1 … l + 1 (the others NULL: the margins of a batch's last two
+ * layers are made before the fields of the layers beyond l + 1 exist). */
+static void margin_window(const drive *d, size_t l, const float *win[7])
+{
+    window(d, l, win);
+    win[0] = win[1] = win[5] = win[6] = NULL;
+}
+
+/* Margin seeds of layer l and their distance fields, into the margin slot of l. */
 static pf_err margin(drive *d, size_t l, unsigned tid)
 {
     const pf_backend *be = d->be;
     const float *win[7];
-    window(d, l, win);
-    size_t s = l - d->b0;
+    margin_window(d, l, win);
+    size_t s = l % d->rm;
     uint8_t *stop = d->seeds + 2 * (size_t)tid * d->stride, *sbot = stop + d->stride;
     int ht = 0, hb = 0;
     pf_err err;
@@ -735,15 +745,37 @@ static pf_err middles(drive *d, size_t l, unsigned tid)
                               p->fill_lo + 0.5f * p->sparse_min_width, &d->lg[tid]);
 }
 
+static const float *mtop_of(const drive *d, size_t l)
+{
+    size_t s = l % d->rm;
+    return d->ht[s] ? d->mtop + s * d->stride : NULL;
+}
+
+static const float *mbot_of(const drive *d, size_t l)
+{
+    size_t s = l % d->rm;
+    return d->hb[s] ? d->mbot + s * d->stride : NULL;
+}
+
+/* Layer l's sparse cells that the neighbours' grown top / bottom surfaces make shells of (engine/backend.h
+ * pf_classes_shell_margins), then its wall middles: what follows classify on the host, on every backend. */
+static pf_err classes_settle(drive *d, size_t l, unsigned tid)
+{
+    const float *nb[4] = {l >= 2 ? mbot_of(d, l - 2) : NULL, l >= 1 ? mbot_of(d, l - 1) : NULL,
+                          l + 1 < d->nl ? mtop_of(d, l + 1) : NULL, l + 2 < d->nl ? mtop_of(d, l + 2) : NULL};
+    if (nb[0] || nb[1] || nb[2] || nb[3])
+        pf_classes_shell_margins(cls_of(d, l), nb, pf_shell_reach(d->cp), (size_t)d->g->nx * d->g->ny);
+    return middles(d, l, tid);
+}
+
 static pf_err classify_alone(drive *d, size_t l, unsigned tid)
 {
     const pf_backend *be = d->be;
     const float *win[7];
     window(d, l, win);
-    size_t s = l - d->b0;
-    pf_err err = be->classify(be->ctx, d->g, d->cp, l, d->nl, win, d->ht[s] ? d->mtop + s * d->stride : NULL,
-                              d->hb[s] ? d->mbot + s * d->stride : NULL, NULL, cls_of(d, l));
-    return err ? err : middles(d, l, tid);
+    pf_err err =
+        be->classify(be->ctx, d->g, d->cp, l, d->nl, win, mtop_of(d, l), mbot_of(d, l), NULL, cls_of(d, l));
+    return err ? err : classes_settle(d, l, tid);
 }
 
 /* How far apart (mm) two pieces of a fill may lie and still print as one: PrusaSlicer travels between
@@ -997,10 +1029,10 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
                           mask_of(d, l));
     case PH_EDT:
         return be->edt(be->ctx, mask_of(d, l), d->g, d->cap, dist_of(d, l));
-    case PH_CLASSIFY: { /* a layer's margins, read by its classify only: made just before it */
-        pf_err err = margin(d, l, tid);
-        return err ? err : classify_alone(d, l, tid);
-    }
+    case PH_MARGIN:
+        return margin(d, l, tid);
+    case PH_CLASSIFY:
+        return classify_alone(d, l, tid);
     case PH_FIX: /* reads the classes of l − 1 only where they are sparse, which the fix never changes */
         pf_classes_fix_bridges(cls_of(d, l), cls_of(d, l - 1), (size_t)d->g->nx * d->g->ny);
         return PF_E_OK;
@@ -1228,33 +1260,34 @@ static pf_err margin_batch(drive *d, void *bt, batch_args *a, const uint32_t *ls
     const pf_backend *be = d->be;
     if (!n) return PF_E_OK;
     for (size_t i = 0; i < n; i++) {
-        size_t s = ls[i] - d->b0;
-        window(d, ls[i], a->win + 7 * i);
+        size_t s = ls[i] % d->rm;
+        margin_window(d, ls[i], a->win + 7 * i);
         a->f[i] = d->mtop + s * d->stride;
         a->f2[i] = d->mbot + s * d->stride;
     }
     pf_err err = be->margin_batch(be->ctx, bt, d->g, d->cp, d->nl, n, ls, a->win, a->f, a->f2, a->ht, a->hb);
     if (err) return err;
     for (size_t i = 0; i < n; i++) {
-        d->ht[ls[i] - d->b0] = a->ht[i];
-        d->hb[ls[i] - d->b0] = a->hb[i];
+        d->ht[ls[i] % d->rm] = a->ht[i];
+        d->hb[ls[i] % d->rm] = a->hb[i];
     }
     return PF_E_OK;
 }
 
-/* Classifies the np pending layers a->ls (in layer order) in one batch call, then notes which equal the
- * classes of layer l − 2, as the per-layer loop does after each classify. */
+/* Classifies the np pending layers a->ls (in layer order) in one batch call without the layer below, then
+ * settles each one's classes and fixes its bridges in layer order, and notes which equal the classes of
+ * layer l − 2, as the per-layer loop does after each classify. */
 static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint8_t *same2)
 {
     const pf_backend *be = d->be;
     size_t n = *np;
     if (!n) return PF_E_OK;
     for (size_t i = 0; i < n; i++) {
-        size_t l = a->ls[i], s = l - d->b0;
+        size_t l = a->ls[i];
         window(d, l, a->win + 7 * i);
-        a->cf[i] = d->ht[s] ? d->mtop + s * d->stride : NULL;
-        a->cf2[i] = d->hb[s] ? d->mbot + s * d->stride : NULL;
-        a->cm[i] = l ? cls_of(d, l - 1) : NULL;
+        a->cf[i] = mtop_of(d, l);
+        a->cf2[i] = mbot_of(d, l);
+        a->cm[i] = NULL;
         a->m[i] = cls_of(d, l);
     }
     pf_err err =
@@ -1262,7 +1295,8 @@ static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint
     if (err) return err;
     for (size_t i = 0; i < n; i++) {
         size_t l = a->ls[i];
-        if ((err = middles(d, l, 0))) return err; /* on the calling thread */
+        if ((err = classes_settle(d, l, 0))) return err; /* on the calling thread */
+        if (l) pf_classes_fix_bridges(cls_of(d, l), cls_of(d, l - 1), (size_t)d->g->nx * d->g->ny);
         same2[l] = l >= 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
     }
     *np = 0;
@@ -1329,6 +1363,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                .counts = counts,
                .rd = batch + 6,
                .rc = batch + 4,
+               .rm = batch + 4,
                .reuse = reuse,
                .layers = layers};
     atomic_init(&d.ends, 0);
@@ -1338,7 +1373,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
      */
     size_t ncl = (ncell + 63) & ~(size_t)63; /* cells per layer, rounded so every array stays aligned */
     size_t nmask = d.rd * ncl, ndist = d.rd * ncl * sizeof *d.dist, ncls = d.rc * ncl,
-           nmargin = batch * ncl * sizeof *d.mtop, nseeds = 2 * (size_t)threads * ncl;
+           nmargin = d.rm * ncl * sizeof *d.mtop, nseeds = 2 * (size_t)threads * ncl;
     size_t arena_len = ndist + 2 * nmargin + nmask + ncls + nseeds;
     unsigned char *arena = pf_big_alloc(arena_len);
     if (arena) {
@@ -1350,8 +1385,8 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
         d.seeds = d.cls + ncls;
     }
     d.stride = ncl;
-    d.ht = calloc(batch, 1);
-    d.hb = calloc(batch, 1);
+    d.ht = calloc(d.rm, 1);
+    d.hb = calloc(d.rm, 1);
     d.dslot = malloc(d.rd * sizeof *d.dslot);
     d.dref = calloc(d.rd, sizeof *d.dref);
     d.mslot = malloc(d.rd * sizeof *d.mslot);
@@ -1386,6 +1421,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
         err = PF_E_OK; /* the per-layer stages, on the same device */
     }
     size_t ready = 0;    /* layers [0, ready) have distance fields */
+    size_t mready = 0;   /* and [0, mready) margin fields */
     unsigned misses = 0; /* fingerprints that did not match, in a row */
     uint64_t seed = print_seed();
     uint32_t next_id = 1;
@@ -1442,11 +1478,19 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
         ready = need;
         for (size_t l = b0; l < b1; l++) /* class buffers of their own; copies share below */
             buf_assign(d.cslot, d.cref, d.rc, l, 0);
+        /* the margins of every layer up to b1 + 1, which the shells of layer b1 − 1 read (layers whose
+         * window repeats have none: their fields are shared) */
+        n = 0;
+        for (size_t l = mready, mend = b1 + 2 < nl ? b1 + 2 : nl; l < mend; l++)
+            items[n++] = (uint32_t)l;
+        mready = b1 + 2 < nl ? b1 + 2 : nl;
+        err = bt ? margin_batch(&d, bt, &ba, items, n) : drive_phase(&d, t, PH_MARGIN, items, n);
+        if (err) goto done;
         n = 0;
         for (size_t l = b0; l < b1; l++)
             if (!window_repeats(sid, nl, l)) items[n++] = (uint32_t)l;
-        /* the same layers (the likely copies aside): margins, then classes without the layer below */
-        err = bt ? margin_batch(&d, bt, &ba, items, n) : drive_phase(&d, t, PH_CLASSIFY, items, n);
+        /* the same layers (the likely copies aside): classes without the layer below */
+        err = bt ? PF_E_OK : drive_phase(&d, t, PH_CLASSIFY, items, n);
         if (err) goto done;
         int any_rep = 0;
         for (size_t l = b0; l < b1; l++)
@@ -1482,14 +1526,12 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                 continue;
             }
             if (bt) {
-                uint32_t one = (uint32_t)l;
-                if (rep && (err = margin_batch(&d, bt, &ba, &one, 1))) goto done;
                 ba.ls[np++] = (uint32_t)l;
                 items[n++] = (uint32_t)l;
                 continue;
             }
             /* a likely copy that is not one was skipped above: its margins and classes now */
-            if (rep && ((err = margin(&d, l, 0)) || (err = classify_alone(&d, l, 0)))) goto done;
+            if (rep && (err = classify_alone(&d, l, 0))) goto done;
             if (l) pf_classes_fix_bridges(cls, cls_of(&d, l - 1), ncell);
             same2[l] = l >= 2 && !memcmp(cls, cls_of(&d, l - 2), ncell);
             /* the classes of layer l − 2 ≥ 1 (reduce treats layer 0 apart), whose fill direction is the same:

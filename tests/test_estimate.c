@@ -205,6 +205,49 @@ Test(estimate, a_honeycombs_sparse_infill_prints_a_path_per_piece)
     pf_mesh_free(m);
 }
 
+/* A ramp: a wedge 60 mm long and 30 mm wide rising at `deg` degrees along x to a vertical face at x = 60. */
+static pf_mesh *ramp(double deg)
+{
+    float h = (float)(60 * tan(deg * M_PI / 180));
+    const float v[6][3] = {{0, 0, 0}, {60, 0, 0}, {60, 0, h}, {0, 30, 0}, {60, 30, 0}, {60, 30, h}};
+    static const int f[8][3] = {{0, 1, 2}, {3, 5, 4}, {0, 3, 4}, {0, 4, 1},
+                                {1, 4, 5}, {1, 5, 2}, {0, 2, 5}, {0, 5, 3}};
+    pf_mesh_builder b;
+    pf_mesh_builder_init(&b, NULL);
+    cr_assert_eq(pf_mesh_builder_part(&b, "ramp", 1), PF_E_OK);
+    for (int t = 0; t < 8; t++) {
+        float tri[9];
+        for (int k = 0; k < 3; k++)
+            memcpy(tri + 3 * k, v[f[t][k]], sizeof v[0]);
+        cr_assert_eq(pf_mesh_builder_tri(&b, tri, NULL), PF_E_OK);
+    }
+    pf_mesh *m = NULL;
+    cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
+    return m;
+}
+
+/* Under a 10° ramp each layer's top surface is the 1.13 mm strip the layer above leaves; with its 3 mm
+ * margin the top fill reaches 4.1 mm in from the layer's edge. PrusaSlicer's vertical shells take the top
+ * surfaces of the two layers above after that margin growth (and 0.427 mm more), so internal solid runs on
+ * to 6.8 mm: a 2.7 mm × 30 mm band a layer (PrusaSlicer: 16 mm³ a layer), between the top fill and the
+ * sparse infill. Shells of the neighbours' slices alone give none. */
+Test(estimate, a_ramps_shells_reach_the_margins_of_the_two_layers_above)
+{
+    pf_mesh *m = ramp(10);
+    pf_profile p = pf_profile_default();
+    pf_estimate_cache *c = prepare(m, &p);
+    size_t n = pf_estimate_cache_layers(c);
+    cr_assert_gt(n, 45);
+    for (size_t l = 10; l < n - 10; l++) {
+        const pf_layer_cells *lc = pf_estimate_cache_layer(c, l);
+        double solid = lc->fill_area[PF_FILL_SOLID] + lc->fill_area[PF_FILL_IBRIDGE];
+        cr_expect(solid > 30 * 2.0 && solid < 30 * 3.4, "layer %zu: internal solid %.1f mm², want about %.0f",
+                  l, solid, 30 * 2.7);
+    }
+    pf_estimate_cache_free(c);
+    pf_mesh_free(m);
+}
+
 /* A 10 × 10 × 1.2 mm block (6 solid layers) prints each layer in a few seconds: the cooling slowdown
  * stretches every layer to at least the 15 s minimum layer time (its paths are long enough to fill 15 s at
  * the 15 mm/s floor). */
