@@ -150,12 +150,13 @@ pf_err pf_shop_shipping(pf_req *r, const char *dest_pin, double goods_g, pf_ship
 /* ---- the estimate cache ---- */
 
 typedef struct cache_entry {
-    pf_sha256 key;          /* blob digest */
-    pf_estimate_cache *est; /* prepared slicing, default profile */
-    double dims[3];         /* bounding box of the printed parts, mm */
-    double volume_mm3;      /* their solid volume */
-    size_t bytes;           /* heap bytes of est */
-    bool has_analysis;      /* an is set (the entry came from an upload) */
+    pf_sha256 key;           /* blob digest */
+    pf_estimate_cache *est;  /* prepared slicing, default profile */
+    pf_estimate_cache *est0; /* the same for 0 % infill (its own shells: engine/estimate.h), once quoted */
+    double dims[3];          /* bounding box of the printed parts, mm */
+    double volume_mm3;       /* their solid volume */
+    size_t bytes;            /* heap bytes of est */
+    bool has_analysis;       /* an is set (the entry came from an upload) */
     double memo_density[4]; /* the last densities evaluated (eval is pure: the same input, the same output) */
     pf_estimate memo_est[4];   /* their estimates */
     unsigned memo_n;           /* evaluations memoised so far (slot = memo_n % 4) */
@@ -191,6 +192,7 @@ static void entry_free(cache_entry *e)
 {
     if (!e) return;
     pf_estimate_cache_free(e->est);
+    pf_estimate_cache_free(e->est0);
     free(e);
 }
 
@@ -433,10 +435,58 @@ static pf_err blob_sink(void *ctx, const void *data, size_t len)
     return PF_E_OK;
 }
 
-/* Evaluates e at density, from the entry's memo of recent densities when it holds it (quotes of one part
- * mostly use the default infill). */
-static pf_err entry_eval(cache_entry *e, double density, pf_estimate *out, pf_errbuf *eb)
+/* The stored model file with digest key, read as a mesh. */
+static pf_err mesh_of_blob(pf_req *r, const pf_sha256 *key, pf_mesh **out)
 {
+    const char *mb = pf_req_setting(r, "site.max_file_size_mb", "50");
+    unsigned long long mbv = strtoull(mb, NULL, 10);
+    pf_intake_limits lim = {.max_file_bytes = (size_t)(mbv ? mbv : 50) << 20};
+    blob_buf b = {.limit = lim.max_file_bytes};
+    pf_err err = pf_store_blob_read(pf_req_store(r), key, blob_sink, &b, EB(r));
+    if (err == PF_E_NOT_FOUND) err = pf_errf(EB(r), PF_E_NOT_FOUND, "the model file is no longer stored");
+    if (!err) err = pf_mesh_read_mem(b.p, b.n, &lim, out, EB(r));
+    free(b.p);
+    return err;
+}
+
+/* The entry's cache for 0 % infill, prepared from the stored file on the first quote that needs it (0 %
+ * quotes are rare; the shells differ from every other density's, see engine/estimate.h). */
+static pf_err entry_void(pf_req *r, cache_entry *e, const pf_estimate_cache **out)
+{
+    pthread_mutex_lock(&g_cache.mu);
+    *out = e->est0;
+    pthread_mutex_unlock(&g_cache.mu);
+    if (*out) return PF_E_OK;
+    pf_mesh *mesh = NULL;
+    pf_estimate_cache *c = NULL;
+    pf_profile p = shop_profile();
+    p.infill_density = 0;
+    pf_err err = mesh_of_blob(r, &e->key, &mesh);
+    if (!err) err = pf_estimate_prepare(mesh, &p, g_be, &c, EB(r));
+    pf_mesh_free(mesh);
+    if (err) return err;
+    pthread_mutex_lock(&g_cache.mu);
+    if (e->est0) { /* another request made it meanwhile */
+        pf_estimate_cache_free(c);
+    } else {
+        size_t more = pf_estimate_cache_bytes(c);
+        e->est0 = c;
+        e->bytes += more;
+        if (e->listed) {
+            g_cache.bytes += more;
+            evict_locked(); /* e stays valid: the caller holds it */
+        }
+    }
+    *out = e->est0;
+    pthread_mutex_unlock(&g_cache.mu);
+    return PF_E_OK;
+}
+
+/* Evaluates e at density, from the entry's memo of recent densities when it holds it (quotes of one part
+ * mostly use the default infill); 0 % from its own cache (entry_void). */
+static pf_err entry_eval(pf_req *r, cache_entry *e, double density, pf_estimate *out)
+{
+    pf_errbuf *eb = EB(r);
     pthread_mutex_lock(&g_cache.mu);
     for (unsigned i = 0; i < 4 && i < e->memo_n; i++)
         if (e->memo_density[i] == density) {
@@ -446,7 +496,9 @@ static pf_err entry_eval(cache_entry *e, double density, pf_estimate *out, pf_er
         }
     pthread_mutex_unlock(&g_cache.mu);
     pf_estimate est;
-    pf_err err = pf_estimate_eval(e->est, density, 0, &est, eb);
+    const pf_estimate_cache *c = e->est;
+    pf_err err = density == 0 ? entry_void(r, e, &c) : PF_E_OK;
+    if (!err) err = pf_estimate_eval(c, density, 0, &est, eb);
     if (err) return err;
     pthread_mutex_lock(&g_cache.mu);
     unsigned slot = e->memo_n++ % 4;
@@ -466,15 +518,8 @@ static pf_err entry_acquire(pf_req *r, const pf_sha256 *key, cache_entry **out)
         return PF_E_OK;
     }
     count(false);
-    const char *mb = pf_req_setting(r, "site.max_file_size_mb", "50");
-    unsigned long long mbv = strtoull(mb, NULL, 10);
-    pf_intake_limits lim = {.max_file_bytes = (size_t)(mbv ? mbv : 50) << 20};
-    blob_buf b = {.limit = lim.max_file_bytes};
     pf_mesh *mesh = NULL;
-    pf_err err = pf_store_blob_read(pf_req_store(r), key, blob_sink, &b, EB(r));
-    if (err == PF_E_NOT_FOUND) err = pf_errf(EB(r), PF_E_NOT_FOUND, "the model file is no longer stored");
-    if (!err) err = pf_mesh_read_mem(b.p, b.n, &lim, &mesh, EB(r));
-    free(b.p);
+    pf_err err = mesh_of_blob(r, key, &mesh);
     if (!err) err = entry_build(EB(r), key, mesh, &e);
     pf_mesh_free(mesh);
     if (err) return err;
@@ -770,7 +815,7 @@ pf_err pf_shop_price_line(pf_req *r, const pf_shop_item *in, pf_shop_line *out)
     /* The estimate, per unit. */
     if (blob) {
         if ((err = entry_acquire(r, blob, &ce))) goto done;
-        if ((err = entry_eval(ce, infill / 100, &l.est, EB(r)))) goto done;
+        if ((err = entry_eval(r, ce, infill / 100, &l.est))) goto done;
         memcpy(l.dim_mm, ce->dims, sizeof l.dim_mm);
         l.volume_cm3 = ce->volume_mm3 / 1000;
         l.blob = *blob;

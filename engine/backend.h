@@ -62,6 +62,9 @@ typedef struct pf_classify_params {
     float sparse_min_width; /* fill regions narrower than this are a wall's middle (PF_FILL_MIDDLE) */
     float
         bead_ridge; /* inner band of a wall whose middle stays below ext_hi + this: no inner bead (reduce) */
+    /* 0 % infill (PRUSASLICER-NOTES §3): the margins grow only over fill the layer below covers, its field
+     * below fill_lo + covered (the driver's pf_margins_cover); 0: everywhere (any other density) */
+    float covered;
 } pf_classify_params;
 
 /* Cell classes: the low 2 bits hold the wall band, bits 2–4 the fill class, bit 7 "inside the slice". */
@@ -196,15 +199,18 @@ static inline void pf_raster_print(const float *segs, uint32_t n, const pf_grid 
 /* What classify does with `below`, done afterwards on the n classes it gave without it: a solid cell over
  * sparse infill of the layer below is an internal bridge (PF_FILL_IBRIDGE). Classify with below = NULL and
  * then this equals classify with below, so a driver can classify layers in parallel and keep only this pass
- * in layer order. Branch-free, so the compiler vectorizes it. */
-static inline void pf_classes_fix_bridges(uint8_t *cls, const uint8_t *below, size_t n)
+ * in layer order. Branch-free, so the compiler vectorizes it. Nonzero when it made a cell a bridge. */
+static inline int pf_classes_fix_bridges(uint8_t *cls, const uint8_t *below, size_t n)
 {
     const uint8_t solid = PF_FILL_SOLID << PF_CELL_FILL_SHIFT, sparse = PF_FILL_SPARSE << PF_CELL_FILL_SHIFT,
                   ibridge = PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT, fm = PF_CELL_FILL_MASK;
+    uint8_t any = 0;
     for (size_t i = 0; i < n; i++) {
         uint8_t c = cls[i], fix = (uint8_t)(-(uint8_t)(((c & fm) == solid) & ((below[i] & fm) == sparse)));
         cls[i] = (uint8_t)(c ^ (fix & (solid ^ ibridge))); /* fill bits solid → ibridge where fix */
+        any |= fix;
     }
+    return any != 0;
 }
 
 /* Vertical shells out of the neighbours' margins (PRUSASLICER-NOTES §3): PrusaSlicer grows each layer's top
@@ -233,12 +239,29 @@ static inline void pf_classes_shell_margins(uint8_t *cls, const float *const nb[
     }
 }
 
+/* At 0 % infill PrusaSlicer grows a layer's top and bottom surfaces only over the part of its fill that the
+ * layer below covers: that layer's slice less its fill region shrunk by 0.3 × the margin (process_external_
+ * surfaces: there is no infill to anchor on elsewhere). So on such a cache the driver removes from the margin
+ * fields of layer l (top_f / bot_f, NULL when none) every cell farther than keep from the seeds whose field
+ * in layer l − 1 (below_d) reaches lim = fill_lo + covered, before classify and the shells read them. keep is
+ * the shells' own growth of the surfaces (shell_min_width), which happens whatever the infill. */
+static inline void pf_margins_cover(float *top_f, float *bot_f, const float *below_d, float lim, float keep,
+                                    size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int far = below_d[i] >= lim;
+        if (top_f && far && top_f[i] > keep) top_f[i] = 1e30f;
+        if (bot_f && far && bot_f[i] > keep) bot_f[i] = 1e30f;
+    }
+}
+
 /* Distance caps. Whatever reads a layer's distance field compares it with thresholds of about one shell
  * width (pf_classify_params: the wall bands, the fill boundary, the sparse-width probe, the shell opening),
- * and a margin field only with the 3 mm margin or pf_shell_reach; reduce reads d ± cell/2. So a field may stop at a cap a cell
- * beyond the largest such threshold: every class and sum is the same as with exact distances, and the edt
- * stage need not look farther than the cap (the SIMD backend then takes a windowed minimum instead of the
- * full transform). Every backend clamps the same way, so fields stay equal across backends. */
+ * and a margin field only with the 3 mm margin or pf_shell_reach; reduce reads d ± cell/2. So a field may
+ * stop at a cap a cell beyond the largest such threshold: every class and sum is the same as with exact
+ * distances, and the edt stage need not look farther than the cap (the SIMD backend then takes a windowed
+ * minimum instead of the full transform). Every backend clamps the same way, so fields stay equal across
+ * backends. */
 static inline uint32_t pf_edt_cap_cells(float mm, float cell)
 {
     return (uint32_t)ceilf(mm / cell + 0.5f) + 1; /* cap·cell − cell/2 ≥ mm + cell */
@@ -250,6 +273,7 @@ static inline uint32_t pf_edt_cap_main(const pf_classify_params *p, float cell)
     float mm = fmaxf(p->int_hi, p->fill_print_lo);
     mm = fmaxf(mm, p->fill_lo + fmaxf(p->shell_min_width, 0.5f * p->sparse_min_width));
     mm = fmaxf(mm, p->l0_shift + fmaxf(p->l0_int_hi, p->l0_fill_lo));
+    mm = fmaxf(mm, p->fill_lo + p->covered);
     return pf_edt_cap_cells(mm, cell);
 }
 

@@ -162,6 +162,7 @@ static pf_classify_params classify_params(const pf_profile *p)
      * (DistributedBeadingStrategy; add_thr = min_bead_width / w_ext, min_bead_width 85 % of the nozzle):
      * half of that on either side of the wall's middle. */
     c.bead_ridge = (float)(0.5 * (0.85 * p->nozzle / p->w_ext) * sp);
+    c.covered = p->infill_density > 0 ? 0.0f : (float)(0.3 * c.margin);
     return c;
 }
 
@@ -708,6 +709,30 @@ static void margin_window(const drive *d, size_t l, const float *win[7])
     win[0] = win[1] = win[5] = win[6] = NULL;
 }
 
+/* Layer l's top / bottom margin field, NULL when it has no such seeds (valid from its margin() on, until the
+ * ring slot is reused). */
+static float *mtop_of(const drive *d, size_t l)
+{
+    size_t s = l % d->rm;
+    return d->ht[s] ? d->mtop + s * d->stride : NULL;
+}
+
+static float *mbot_of(const drive *d, size_t l)
+{
+    size_t s = l % d->rm;
+    return d->hb[s] ? d->mbot + s * d->stride : NULL;
+}
+
+/* On a cache for 0 % infill, what the layer below does not cover leaves layer l's margin fields (see
+ * pf_margins_cover). */
+static void margins_cover(drive *d, size_t l)
+{
+    float *t = mtop_of(d, l), *b = mbot_of(d, l);
+    if (!(d->cp->covered > 0.0f) || l == 0 || (!t && !b)) return;
+    pf_margins_cover(t, b, dist_of(d, l - 1), d->cp->fill_lo + d->cp->covered, d->cp->shell_min_width,
+                     (size_t)d->g->nx * d->g->ny);
+}
+
 /* Margin seeds of layer l and their distance fields, into the margin slot of l. */
 static pf_err margin(drive *d, size_t l, unsigned tid)
 {
@@ -728,6 +753,7 @@ static pf_err margin(drive *d, size_t l, unsigned tid)
     if (hb && (err = be->edt(be->ctx, sbot, d->g, d->cap_margin, d->mbot + s * d->stride))) return err;
     d->ht[s] = (uint8_t)ht;
     d->hb[s] = (uint8_t)hb;
+    margins_cover(d, l);
     return PF_E_OK;
 }
 
@@ -745,18 +771,6 @@ static pf_err middles(drive *d, size_t l, unsigned tid)
                               p->fill_lo + 0.5f * p->sparse_min_width, &d->lg[tid]);
 }
 
-static const float *mtop_of(const drive *d, size_t l)
-{
-    size_t s = l % d->rm;
-    return d->ht[s] ? d->mtop + s * d->stride : NULL;
-}
-
-static const float *mbot_of(const drive *d, size_t l)
-{
-    size_t s = l % d->rm;
-    return d->hb[s] ? d->mbot + s * d->stride : NULL;
-}
-
 /* Layer l's sparse cells that the neighbours' grown top / bottom surfaces make shells of (engine/backend.h
  * pf_classes_shell_margins), then its wall middles: what follows classify on the host, on every backend. */
 static pf_err classes_settle(drive *d, size_t l, unsigned tid)
@@ -766,6 +780,21 @@ static pf_err classes_settle(drive *d, size_t l, unsigned tid)
     if (nb[0] || nb[1] || nb[2] || nb[3])
         pf_classes_shell_margins(cls_of(d, l), nb, pf_shell_reach(d->cp), (size_t)d->g->nx * d->g->ny);
     return middles(d, l, tid);
+}
+
+/* PrusaSlicer's opening of internal bridges (bridge_over_infill): 3 bridge widths (PRUSASLICER-NOTES §1:
+ * 0.4296 mm), mm. */
+#define IBRIDGE_OPEN 1.289f
+
+/* Layer l's internal bridges, once the layer below is settled: its solid over sparse infill, opened by 3
+ * bridge widths (engine/layer_geom.h). */
+static pf_err bridges(drive *d, size_t l, unsigned tid)
+{
+    if (!pf_classes_fix_bridges(cls_of(d, l), cls_of(d, l - 1), (size_t)d->g->nx * d->g->ny))
+        return PF_E_OK; /* classify makes no bridges (the driver gives it no layer below) */
+    /* a square 2·IBRIDGE_OPEN wide: 2k + 1 cells */
+    int k = (int)lroundf((2.0f * IBRIDGE_OPEN / d->g->cell - 1.0f) / 2.0f);
+    return pf_ibridges_open(cls_of(d, l), d->g, k, &d->lg[tid]);
 }
 
 static pf_err classify_alone(drive *d, size_t l, unsigned tid)
@@ -1034,8 +1063,7 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
     case PH_CLASSIFY:
         return classify_alone(d, l, tid);
     case PH_FIX: /* reads the classes of l − 1 only where they are sparse, which the fix never changes */
-        pf_classes_fix_bridges(cls_of(d, l), cls_of(d, l - 1), (size_t)d->g->nx * d->g->ny);
-        return PF_E_OK;
+        return bridges(d, l, tid);
     case PH_PIECES: /* after a batch backend's reduce: its fill pieces, on the host */
         return layer_pieces(d, l, tid);
     case PH_SETTLE: /* the fixed classes against those of l − 2; a layer that equals them takes their sums */
@@ -1270,6 +1298,7 @@ static pf_err margin_batch(drive *d, void *bt, batch_args *a, const uint32_t *ls
     for (size_t i = 0; i < n; i++) {
         d->ht[ls[i] % d->rm] = a->ht[i];
         d->hb[ls[i] % d->rm] = a->hb[i];
+        margins_cover(d, ls[i]);
     }
     return PF_E_OK;
 }
@@ -1296,7 +1325,7 @@ static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint
     for (size_t i = 0; i < n; i++) {
         size_t l = a->ls[i];
         if ((err = classes_settle(d, l, 0))) return err; /* on the calling thread */
-        if (l) pf_classes_fix_bridges(cls_of(d, l), cls_of(d, l - 1), (size_t)d->g->nx * d->g->ny);
+        if (l && (err = bridges(d, l, 0))) return err;
         same2[l] = l >= 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
     }
     *np = 0;
@@ -1532,7 +1561,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
             }
             /* a likely copy that is not one was skipped above: its margins and classes now */
             if (rep && (err = classify_alone(&d, l, 0))) goto done;
-            if (l) pf_classes_fix_bridges(cls, cls_of(&d, l - 1), ncell);
+            if (l && (err = bridges(&d, l, 0))) goto done;
             same2[l] = l >= 2 && !memcmp(cls, cls_of(&d, l - 2), ncell);
             /* the classes of layer l − 2 ≥ 1 (reduce treats layer 0 apart), whose fill direction is the same:
              * its sums, without reduce (equal classes have equal inside bits, so equal masks and hence equal
@@ -1809,6 +1838,11 @@ void pf_estimate_cache_free(pf_estimate_cache *c)
     free(c->layers);
     free(c->recs);
     free(c);
+}
+
+int pf_estimate_cache_zero(const pf_estimate_cache *c)
+{
+    return classify_params(&c->p).covered > 0.0f;
 }
 
 double pf_estimate_cache_cell(const pf_estimate_cache *c)

@@ -50,7 +50,14 @@ typedef struct pf_estimate_cache pf_estimate_cache;
  * layer. Errors: INVAL (bad profile, eb names the field), EMPTY_MESH (nothing printable or flat), TOO_LARGE
  * (a layer count over 100 000), NOMEM, DEVICE (backend failure). *out is set only on success; free it with
  * pf_estimate_cache_free. The mesh and profile are copied from as needed and may be released afterwards.
- * Thread-safe for distinct outputs. */
+ * Thread-safe for distinct outputs.
+ * The cache is for one of two regimes, chosen by p's infill density: any density above 0, or 0. PrusaSlicer
+ * grows top and bottom surfaces by a 3 mm margin over the infill, and its vertical shells carry that margin
+ * to the layers around; at 0 % there is no infill to grow over (only what the layer below covers), so a
+ * sloped part's solid bands are narrower (a 10° ramp: 100 against 177 mm² a layer). A cache evaluates every
+ * density of its own regime exactly as a fresh estimate would; evaluated at a density of the other regime it
+ * keeps its own shells (a ramp's weight +18 % at 0 % from a cache for 20 %), so a caller quoting both
+ * prepares one cache for each (pf_estimate_cache_zero tells which a cache is). */
 pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
                            pf_estimate_cache **out, pf_errbuf *eb);
 
@@ -97,6 +104,9 @@ typedef struct pf_part_estimate {
  * Errors: as pf_estimate_run for any part (eb names the part), NOMEM. *out and *n are set only on success. */
 pf_err pf_estimate_parts(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
                          const pf_estimate *whole, pf_part_estimate **out, size_t *n, pf_errbuf *eb);
+
+/* Whether c is a cache for 0 % infill (see pf_estimate_prepare). */
+int pf_estimate_cache_zero(const pf_estimate_cache *c);
 
 /* The grid cell size (mm) and layer count a cache was prepared with (for benches and tests). */
 double pf_estimate_cache_cell(const pf_estimate_cache *c);

@@ -400,3 +400,67 @@ done:
     pf_scratch_free(&own);
     return pieces;
 }
+
+/* ---- internal bridges opened: a square of (2k + 1)² cells, erosion then dilation, each separable into a
+ * row pass and a column pass (column windows slide down the rows with a count per column) ---- */
+
+#define IBRIDGE_BITS (PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT)
+
+/* out[x] = 1 where the row's in[x − k … x + k] (outside the row: 0) are all 1 (erode) or any is 1 (dilate).
+ */
+static void row_pass(const uint8_t *in, uint8_t *out, long nx, long k, int dilate)
+{
+    long have = 0; /* ones in the window [x − k, x + k] */
+    for (long x = -k; x < nx; x++) {
+        if (x + k < nx) have += in[x + k];
+        if (x - k - 1 >= 0) have -= in[x - k - 1];
+        if (x >= 0) out[x] = (uint8_t)(dilate ? have > 0 : have == 2 * k + 1);
+    }
+}
+
+/* The same along columns: out rows from in rows, cnt nx counters. */
+static void column_pass(const uint8_t *in, uint8_t *out, long nx, long ny, long k, int dilate, uint16_t *cnt)
+{
+    memset(cnt, 0, (size_t)nx * sizeof *cnt);
+    for (long y = -k; y < ny; y++) {
+        const uint8_t *add = y + k < ny ? in + (y + k) * nx : NULL,
+                      *sub = y - k - 1 >= 0 ? in + (y - k - 1) * nx : NULL;
+        for (long x = 0; x < nx; x++)
+            cnt[x] = (uint16_t)(cnt[x] + (add ? add[x] : 0) - (sub ? sub[x] : 0));
+        if (y < 0) continue;
+        uint8_t *o = out + y * nx;
+        for (long x = 0; x < nx; x++)
+            o[x] = (uint8_t)(dilate ? cnt[x] > 0 : cnt[x] == 2 * k + 1);
+    }
+}
+
+pf_err pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k, pf_scratch *sc)
+{
+    long nx = g->nx, ny = g->ny, y0 = ny, y1 = -1;
+    size_t n = (size_t)nx * (size_t)ny;
+    for (long y = 0; y < ny; y++) /* the rows with internal bridges; most layers have none */
+        for (long x = 0; x < nx; x++)
+            if ((cls[y * nx + x] & PF_CELL_FILL_MASK) == IBRIDGE_BITS) {
+                if (y < y0) y0 = y;
+                y1 = y;
+                break;
+            }
+    if (y1 < 0 || k <= 0) return PF_E_OK;
+    if (2 * k + 1 > UINT16_MAX) k = (UINT16_MAX - 1) / 2;
+    uint8_t *a = pf_scratch_slot(sc, 0, 2 * n, 0), *b = a ? a + n : NULL;
+    uint16_t *cnt = pf_scratch_slot(sc, 1, (size_t)nx * sizeof *cnt, 0);
+    if (!a || !cnt) return PF_E_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        a[i] = (cls[i] & PF_CELL_FILL_MASK) == IBRIDGE_BITS;
+    for (long y = 0; y < ny; y++) /* erode: rows into b, columns back into a */
+        row_pass(a + y * nx, b + y * nx, nx, k, 0);
+    column_pass(b, a, nx, ny, k, 0, cnt);
+    for (long y = 0; y < ny; y++) /* dilate the same way */
+        row_pass(a + y * nx, b + y * nx, nx, k, 1);
+    column_pass(b, a, nx, ny, k, 1, cnt);
+    const uint8_t solid_bits = PF_FILL_SOLID << PF_CELL_FILL_SHIFT;
+    for (size_t i = (size_t)y0 * (size_t)nx; i < (size_t)(y1 + 1) * (size_t)nx; i++)
+        if ((cls[i] & PF_CELL_FILL_MASK) == IBRIDGE_BITS && !a[i])
+            cls[i] = (uint8_t)((cls[i] & ~PF_CELL_FILL_MASK) | solid_bits);
+    return PF_E_OK;
+}

@@ -40,4 +40,11 @@ int pf_layer_overlaps(const float *segs, uint32_t n, const pf_grid *g);
 long pf_inner_pieces(const float *dist, const pf_grid *g, const long win[4], float tau, float peak,
                      pf_scratch *scratch);
 
+/* PrusaSlicer keeps an internal bridge only where it is wide enough (bridge_over_infill opens the solid
+ * infill over sparse infill by 3 bridge widths, 1.29 mm: narrower strips, such as the edge of each layer's
+ * solid band on a shallow slope, print as solid infill). The PF_FILL_IBRIDGE cells of cls (nx × ny on g)
+ * that no square of (2k + 1)² internal-bridge cells covers become PF_FILL_SOLID. PF_E_NOMEM when the scratch
+ * cannot be allocated (classes unchanged). */
+pf_err pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k, pf_scratch *scratch);
+
 #endif

@@ -196,3 +196,44 @@ Test(layer_geom, inner_pieces_count_the_deep_regions)
     cr_assert_eq(pf_inner_pieces(&d[0][0], &g, NULL, 0.6f, 0.85f, NULL), 2);
     pf_scratch_free(&s);
 }
+
+/* Internal bridges opened by a square 2k + 1 cells wide: on 0.2 mm cells k = 6 (2.6 mm, PrusaSlicer's 2
+ * × 1.289 mm). A 2 mm strip and the 1 mm tongue of a 6 mm block turn solid; the block itself, and cells of
+ * other classes, stay as they were. */
+Test(layer_geom, narrow_internal_bridges_print_as_solid_infill)
+{
+    pf_grid g = {0, 0, 0.2f, 60, 60};
+    size_t n = 60 * 60;
+    uint8_t *cls = malloc(n), *was = malloc(n);
+    const uint8_t ib = PF_CELL_INSIDE | PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT,
+                  sparse = PF_CELL_INSIDE | PF_FILL_SPARSE << PF_CELL_FILL_SHIFT,
+                  solid = PF_CELL_INSIDE | PF_FILL_SOLID << PF_CELL_FILL_SHIFT;
+    for (size_t i = 0; i < n; i++)
+        cls[i] = sparse;
+    for (int y = 5; y < 55; y++) /* a 2 mm strip: columns 5..14 */
+        for (int x = 5; x < 15; x++)
+            cls[y * 60 + x] = ib;
+    for (int y = 20; y < 50; y++) /* a 6 mm block: columns 25..54 */
+        for (int x = 25; x < 55; x++)
+            cls[y * 60 + x] = ib;
+    for (int y = 10; y < 20; y++) /* its 1 mm tongue: columns 30..34, rows 10..19 */
+        for (int x = 30; x < 35; x++)
+            cls[y * 60 + x] = ib;
+    memcpy(was, cls, n);
+    pf_scratch sc = {{0}, {0}};
+    cr_assert_eq(pf_ibridges_open(cls, &g, 6, &sc), PF_E_OK);
+    for (int y = 0; y < 60; y++)
+        for (int x = 0; x < 60; x++) {
+            size_t i = (size_t)y * 60 + (size_t)x;
+            int block = y >= 20 && y < 50 && x >= 25 && x < 55;
+            uint8_t want = was[i] == ib ? (block ? ib : solid) : was[i];
+            cr_assert_eq(cls[i], want, "cell (%d, %d): %#x, want %#x", x, y, cls[i], want);
+        }
+    /* nothing to open: unchanged, k = 0 included */
+    memcpy(was, cls, n);
+    cr_assert_eq(pf_ibridges_open(cls, &g, 0, &sc), PF_E_OK);
+    cr_assert_eq(memcmp(cls, was, n), 0);
+    pf_scratch_free(&sc);
+    free(cls);
+    free(was);
+}

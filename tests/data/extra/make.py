@@ -21,7 +21,8 @@ More shapes come from OpenSCAD sources in scad/ (`--scad`: needs openscad; the S
 variants of the shared models with other parameters (*_v.scad: a 17- and a 40-tooth gear, a larger and a
 smaller enclosure, 0.8 and 2 mm vase walls, ...), and parts a shop sees (a mushroom and a T-beam over air,
 an inverted cone, a wedge, a box with a closed void, a horizontal hole, an arch, a rounded and a chamfered
-box, a honeycomb panel, embossed text, a hollow cylinder, a knob, a ring, a phone stand).
+box, a honeycomb panel, embossed text, a hollow cylinder, a knob, a ring, a phone stand, a 10-degree ramp, a
+cylinder lying on its side).
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
 order the paths differently), so a new run changes some rows a little.
 """
