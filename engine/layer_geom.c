@@ -401,66 +401,73 @@ done:
     return pieces;
 }
 
-/* ---- internal bridges opened: a square of (2k + 1)² cells, erosion then dilation, each separable into a
- * row pass and a column pass (column windows slide down the rows with a count per column) ---- */
+/* ---- internal bridges opened: along the rows, then up and down each kept cell's column ---- */
 
 #define IBRIDGE_BITS (PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT)
+#define DROP_BIT 0x40 /* a class bit no stage uses: this cell turns solid once every cell is decided */
 
-/* out[x] = 1 where the row's in[x − k … x + k] (outside the row: 0) are all 1 (erode) or any is 1 (dilate).
- */
-static void row_pass(const uint8_t *in, uint8_t *out, long nx, long k, int dilate)
+static int is_ibridge(uint8_t c)
 {
-    long have = 0; /* ones in the window [x − k, x + k] */
-    for (long x = -k; x < nx; x++) {
-        if (x + k < nx) have += in[x + k];
-        if (x - k - 1 >= 0) have -= in[x - k - 1];
-        if (x >= 0) out[x] = (uint8_t)(dilate ? have > 0 : have == 2 * k + 1);
-    }
+    return (c & PF_CELL_FILL_MASK) == IBRIDGE_BITS;
 }
 
-/* The same along columns: out rows from in rows, cnt nx counters. */
-static void column_pass(const uint8_t *in, uint8_t *out, long nx, long ny, long k, int dilate, uint16_t *cnt)
+/* Whether the internal bridge cells of column x through row y number at least need (cells marked DROP_BIT
+ * still count: every cell is decided on the classes as they were). */
+static int column_reaches(const uint8_t *cls, long nx, long ny, long x, long y, long need)
 {
-    memset(cnt, 0, (size_t)nx * sizeof *cnt);
-    for (long y = -k; y < ny; y++) {
-        const uint8_t *add = y + k < ny ? in + (y + k) * nx : NULL,
-                      *sub = y - k - 1 >= 0 ? in + (y - k - 1) * nx : NULL;
-        for (long x = 0; x < nx; x++)
-            cnt[x] = (uint16_t)(cnt[x] + (add ? add[x] : 0) - (sub ? sub[x] : 0));
-        if (y < 0) continue;
-        uint8_t *o = out + y * nx;
-        for (long x = 0; x < nx; x++)
-            o[x] = (uint8_t)(dilate ? cnt[x] > 0 : cnt[x] == 2 * k + 1);
-    }
+    long have = 1;
+    for (long yy = y - 1; yy >= 0 && have < need && is_ibridge(cls[yy * nx + x]); yy--)
+        have++;
+    for (long yy = y + 1; yy < ny && have < need && is_ibridge(cls[yy * nx + x]); yy++)
+        have++;
+    return have >= need;
 }
 
-pf_err pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k, pf_scratch *sc)
+/* Whether any of the 8 bytes at p is an internal bridge cell: a zero byte of (fill bits ^ IBRIDGE_BITS). */
+static int word_has_ibridge(const uint8_t *p)
 {
-    long nx = g->nx, ny = g->ny, y0 = ny, y1 = -1;
-    size_t n = (size_t)nx * (size_t)ny;
-    for (long y = 0; y < ny; y++) /* the rows with internal bridges; most layers have none */
-        for (long x = 0; x < nx; x++)
-            if ((cls[y * nx + x] & PF_CELL_FILL_MASK) == IBRIDGE_BITS) {
-                if (y < y0) y0 = y;
-                y1 = y;
-                break;
+    uint64_t w;
+    memcpy(&w, p, 8);
+    const uint64_t ones = 0x0101010101010101ull;
+    uint64_t v = (w & ones * PF_CELL_FILL_MASK) ^ ones * IBRIDGE_BITS;
+    return ((v - ones) & ~v & ones * 0x80) != 0;
+}
+
+static int word_has_drop(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return (w & 0x0101010101010101ull * DROP_BIT) != 0;
+}
+
+void pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k)
+{
+    long nx = g->nx, ny = g->ny, need = 2 * (long)k + 1, y0 = ny, y1 = -1;
+    if (k <= 0) return;
+    for (long y = 0; y < ny; y++) {
+        uint8_t *row = cls + y * nx;
+        for (long x = 0; x < nx; x++) {
+            if (!(x & 7) && x + 8 <= nx && !word_has_ibridge(row + x)) { /* most cells: 8 at a time */
+                x += 7;
+                continue;
             }
-    if (y1 < 0 || k <= 0) return PF_E_OK;
-    if (2 * k + 1 > UINT16_MAX) k = (UINT16_MAX - 1) / 2;
-    uint8_t *a = pf_scratch_slot(sc, 0, 2 * n, 0), *b = a ? a + n : NULL;
-    uint16_t *cnt = pf_scratch_slot(sc, 1, (size_t)nx * sizeof *cnt, 0);
-    if (!a || !cnt) return PF_E_NOMEM;
-    for (size_t i = 0; i < n; i++)
-        a[i] = (cls[i] & PF_CELL_FILL_MASK) == IBRIDGE_BITS;
-    for (long y = 0; y < ny; y++) /* erode: rows into b, columns back into a */
-        row_pass(a + y * nx, b + y * nx, nx, k, 0);
-    column_pass(b, a, nx, ny, k, 0, cnt);
-    for (long y = 0; y < ny; y++) /* dilate the same way */
-        row_pass(a + y * nx, b + y * nx, nx, k, 1);
-    column_pass(b, a, nx, ny, k, 1, cnt);
+            if (!is_ibridge(row[x])) continue;
+            long end = x + 1;
+            while (end < nx && is_ibridge(row[end]))
+                end++;
+            for (long c = x; c < end; c++)
+                if (end - x < need || !column_reaches(cls, nx, ny, c, y, need)) row[c] |= DROP_BIT;
+            if (y < y0) y0 = y;
+            y1 = y;
+            x = end - 1;
+        }
+    }
     const uint8_t solid_bits = PF_FILL_SOLID << PF_CELL_FILL_SHIFT;
-    for (size_t i = (size_t)y0 * (size_t)nx; i < (size_t)(y1 + 1) * (size_t)nx; i++)
-        if ((cls[i] & PF_CELL_FILL_MASK) == IBRIDGE_BITS && !a[i])
-            cls[i] = (uint8_t)((cls[i] & ~PF_CELL_FILL_MASK) | solid_bits);
-    return PF_E_OK;
+    for (long i = y0 * nx, end = (y1 + 1) * nx; i < end; i++) {
+        if (!(i & 7) && i + 8 <= end && !word_has_drop(cls + i)) {
+            i += 7;
+            continue;
+        }
+        if (cls[i] & DROP_BIT) cls[i] = (uint8_t)((cls[i] & ~(PF_CELL_FILL_MASK | DROP_BIT)) | solid_bits);
+    }
 }

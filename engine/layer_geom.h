@@ -43,8 +43,10 @@ long pf_inner_pieces(const float *dist, const pf_grid *g, const long win[4], flo
 /* PrusaSlicer keeps an internal bridge only where it is wide enough (bridge_over_infill opens the solid
  * infill over sparse infill by 3 bridge widths, 1.29 mm: narrower strips, such as the edge of each layer's
  * solid band on a shallow slope, print as solid infill). The PF_FILL_IBRIDGE cells of cls (nx × ny on g)
- * that no square of (2k + 1)² internal-bridge cells covers become PF_FILL_SOLID. PF_E_NOMEM when the scratch
- * cannot be allocated (classes unchanged). */
-pf_err pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k, pf_scratch *scratch);
+ * whose row and column both run through at least 2k + 1 internal-bridge cells stay; the others become
+ * PF_FILL_SOLID. A strip along an axis goes when it is narrower than the opening's 2 × 1.29 mm; a diagonal
+ * one when narrower than 1/√2 of that (the opening itself: a disc). Cost: a pass over the rows, and up to
+ * 2k + 1 cells of each bridge cell's column. */
+void pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k);
 
 #endif
