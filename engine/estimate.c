@@ -788,12 +788,13 @@ static pf_err classes_settle(drive *d, size_t l, unsigned tid)
 
 /* Layer l's internal bridges, once the layer below is settled: its solid over sparse infill, opened by 3
  * bridge widths (engine/layer_geom.h). */
-static void bridges(drive *d, size_t l)
+static pf_err bridges(drive *d, size_t l, unsigned tid)
 {
     if (!pf_classes_fix_bridges(cls_of(d, l), cls_of(d, l - 1), (size_t)d->g->nx * d->g->ny))
-        return; /* classify makes no bridges (the driver gives it no layer below) */
+        return PF_E_OK; /* classify makes no bridges (the driver gives it no layer below) */
     /* 2·IBRIDGE_OPEN wide: 2k + 1 cells */
-    pf_ibridges_open(cls_of(d, l), d->g, (int)lroundf((2.0f * IBRIDGE_OPEN / d->g->cell - 1.0f) / 2.0f));
+    int k = (int)lroundf((2.0f * IBRIDGE_OPEN / d->g->cell - 1.0f) / 2.0f);
+    return pf_ibridges_open(cls_of(d, l), d->g, k, &d->lg[tid]);
 }
 
 static pf_err classify_alone(drive *d, size_t l, unsigned tid)
@@ -1062,8 +1063,7 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
     case PH_CLASSIFY:
         return classify_alone(d, l, tid);
     case PH_FIX: /* reads the classes of l − 1 only where they are sparse, which the fix never changes */
-        bridges(d, l);
-        return PF_E_OK;
+        return bridges(d, l, tid);
     case PH_PIECES: /* after a batch backend's reduce: its fill pieces, on the host */
         return layer_pieces(d, l, tid);
     case PH_SETTLE: /* the fixed classes against those of l − 2; a layer that equals them takes their sums */
@@ -1325,7 +1325,7 @@ static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint
     for (size_t i = 0; i < n; i++) {
         size_t l = a->ls[i];
         if ((err = classes_settle(d, l, 0))) return err; /* on the calling thread */
-        if (l) bridges(d, l);
+        if (l && (err = bridges(d, l, 0))) return err;
         same2[l] = l >= 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
     }
     *np = 0;
@@ -1561,7 +1561,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
             }
             /* a likely copy that is not one was skipped above: its margins and classes now */
             if (rep && (err = classify_alone(&d, l, 0))) goto done;
-            if (l) bridges(&d, l);
+            if (l && (err = bridges(&d, l, 0))) goto done;
             same2[l] = l >= 2 && !memcmp(cls, cls_of(&d, l - 2), ncell);
             /* the classes of layer l − 2 ≥ 1 (reduce treats layer 0 apart), whose fill direction is the same:
              * its sums, without reduce (equal classes have equal inside bits, so equal masks and hence equal

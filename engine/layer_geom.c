@@ -401,7 +401,8 @@ done:
     return pieces;
 }
 
-/* ---- internal bridges opened: along the rows, then up and down each kept cell's column ---- */
+/* ---- internal bridges opened: one sweep down the rows, with the length of each column's current run of
+ * bridge cells; a run shorter than the opening, along a row or a column, is marked where it ends ---- */
 
 #define IBRIDGE_BITS (PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT)
 #define DROP_BIT 0x40 /* a class bit no stage uses: this cell turns solid once every cell is decided */
@@ -411,19 +412,8 @@ static int is_ibridge(uint8_t c)
     return (c & PF_CELL_FILL_MASK) == IBRIDGE_BITS;
 }
 
-/* Whether the internal bridge cells of column x through row y number at least need (cells marked DROP_BIT
- * still count: every cell is decided on the classes as they were). */
-static int column_reaches(const uint8_t *cls, long nx, long ny, long x, long y, long need)
-{
-    long have = 1;
-    for (long yy = y - 1; yy >= 0 && have < need && is_ibridge(cls[yy * nx + x]); yy--)
-        have++;
-    for (long yy = y + 1; yy < ny && have < need && is_ibridge(cls[yy * nx + x]); yy++)
-        have++;
-    return have >= need;
-}
-
-/* Whether any of the 8 bytes at p is an internal bridge cell: a zero byte of (fill bits ^ IBRIDGE_BITS). */
+/* Whether any of the 8 bytes at p is an internal bridge cell: a zero byte of (fill bits ^ IBRIDGE_BITS) (the
+ * test may say yes for a byte after such a zero byte, never no for one). */
 static int word_has_ibridge(const uint8_t *p)
 {
     uint64_t w;
@@ -440,28 +430,51 @@ static int word_has_drop(const uint8_t *p)
     return (w & 0x0101010101010101ull * DROP_BIT) != 0;
 }
 
-void pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k)
+/* Column x's run of n bridge cells ended above row y: marked when shorter than need. */
+static void column_end(uint8_t *cls, long nx, long x, long y, uint16_t n, long need)
+{
+    if (n < need)
+        for (long yy = y - n; yy < y; yy++)
+            cls[yy * nx + x] |= DROP_BIT;
+}
+
+pf_err pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k, pf_scratch *sc)
 {
     long nx = g->nx, ny = g->ny, need = 2 * (long)k + 1, y0 = ny, y1 = -1;
-    if (k <= 0) return;
+    if (k <= 0) return PF_E_OK;
+    if (need > UINT16_MAX) need = UINT16_MAX;
+    uint16_t *cnt = pf_scratch_slot(sc, 0, (size_t)nx * sizeof *cnt, 1); /* per column: its current run */
+    if (!cnt) return PF_E_NOMEM;
     for (long y = 0; y < ny; y++) {
         uint8_t *row = cls + y * nx;
         for (long x = 0; x < nx; x++) {
             if (!(x & 7) && x + 8 <= nx && !word_has_ibridge(row + x)) { /* most cells: 8 at a time */
-                x += 7;
+                uint64_t c[2];
+                memcpy(c, cnt + x, sizeof c);
+                if (!(c[0] | c[1])) {
+                    x += 7;
+                    continue;
+                }
+            }
+            if (!is_ibridge(row[x])) {
+                if (cnt[x]) column_end(cls, nx, x, y, cnt[x], need);
+                cnt[x] = 0;
                 continue;
             }
-            if (!is_ibridge(row[x])) continue;
-            long end = x + 1;
+            long end = x + 1; /* the row's run [x, end) */
             while (end < nx && is_ibridge(row[end]))
                 end++;
-            for (long c = x; c < end; c++)
-                if (end - x < need || !column_reaches(cls, nx, ny, c, y, need)) row[c] |= DROP_BIT;
+            for (long c = x; c < end; c++) {
+                if (end - x < need) row[c] |= DROP_BIT;
+                if (cnt[c] < UINT16_MAX) cnt[c]++;
+            }
             if (y < y0) y0 = y;
             y1 = y;
             x = end - 1;
         }
     }
+    for (long x = 0; x < nx; x++) /* runs down to the last row */
+        if (cnt[x]) column_end(cls, nx, x, ny, cnt[x], need);
     const uint8_t solid_bits = PF_FILL_SOLID << PF_CELL_FILL_SHIFT;
     for (long i = y0 * nx, end = (y1 + 1) * nx; i < end; i++) {
         if (!(i & 7) && i + 8 <= end && !word_has_drop(cls + i)) {
@@ -470,4 +483,5 @@ void pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k)
         }
         if (cls[i] & DROP_BIT) cls[i] = (uint8_t)((cls[i] & ~(PF_CELL_FILL_MASK | DROP_BIT)) | solid_bits);
     }
+    return PF_E_OK;
 }

@@ -45,8 +45,8 @@ long pf_inner_pieces(const float *dist, const pf_grid *g, const long win[4], flo
  * solid band on a shallow slope, print as solid infill). The PF_FILL_IBRIDGE cells of cls (nx × ny on g)
  * whose row and column both run through at least 2k + 1 internal-bridge cells stay; the others become
  * PF_FILL_SOLID. A strip along an axis goes when it is narrower than the opening's 2 × 1.29 mm; a diagonal
- * one when narrower than 1/√2 of that (the opening itself: a disc). Cost: a pass over the rows, and up to
- * 2k + 1 cells of each bridge cell's column. */
-void pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k);
+ * one when narrower than 1/√2 of that (the opening itself: a disc). One pass down the rows (8 cells at a
+ * time away from bridges). PF_E_NOMEM when the scratch cannot be allocated (classes unchanged). */
+pf_err pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k, pf_scratch *scratch);
 
 #endif

@@ -220,7 +220,8 @@ Test(layer_geom, narrow_internal_bridges_print_as_solid_infill)
         for (int x = 30; x < 35; x++)
             cls[y * 60 + x] = ib;
     memcpy(was, cls, n);
-    pf_ibridges_open(cls, &g, 6);
+    pf_scratch sc = {{0}, {0}};
+    cr_assert_eq(pf_ibridges_open(cls, &g, 6, &sc), PF_E_OK);
     for (int y = 0; y < 60; y++)
         for (int x = 0; x < 60; x++) {
             size_t i = (size_t)y * 60 + (size_t)x;
@@ -230,8 +231,9 @@ Test(layer_geom, narrow_internal_bridges_print_as_solid_infill)
         }
     /* nothing to open: unchanged, k = 0 included */
     memcpy(was, cls, n);
-    pf_ibridges_open(cls, &g, 0);
+    cr_assert_eq(pf_ibridges_open(cls, &g, 0, &sc), PF_E_OK);
     cr_assert_eq(memcmp(cls, was, n), 0);
+    pf_scratch_free(&sc);
     free(cls);
     free(was);
 }
