@@ -498,6 +498,10 @@ static pf_err entry_eval(pf_req *r, cache_entry *e, double density, pf_estimate 
     pf_estimate est;
     const pf_estimate_cache *c = e->est;
     pf_err err = density == 0 ? entry_void(r, e, &c) : PF_E_OK;
+    if (err == PF_E_NOT_FOUND) { /* the file is gone (deleted since): the default cache's shells, at 0 % */
+        c = e->est;
+        err = PF_E_OK;
+    }
     if (!err) err = pf_estimate_eval(c, density, 0, &est, eb);
     if (err) return err;
     pthread_mutex_lock(&g_cache.mu);
