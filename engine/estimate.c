@@ -940,6 +940,38 @@ static pf_err fill_pieces(const uint8_t *cls, const float *dist, float dmin, con
 /* A ratio above this is checked for overlapping shells before it is applied. */
 #define AREA_FIX_CHECK 1.01
 
+/* The external perimeter band of a layer whose walls run straight and off the grid's axes, from its contours
+ * instead of its cells. Every inside cell's distance is at least half a cell (the nearest other cell centre
+ * is a cell away), so where a wall crosses the cells diagonally the cells it cuts count as wholly inside the
+ * first band: a 20 mm square turned 15–45° read 34.4–34.9 mm² of external band on 0.18 mm cells, and a
+ * twisted one 35.7 on 0.36 mm cells, against 31.8 (PrusaSlicer prints 32). A band of width w = hi − lo along
+ * closed contours of total length L has area L·w − K·(hi² − lo²), K the corners' share: Σ tan(θ/2) over an
+ * island's turns, 4 for a square, π for a curve, taken as π·χ (χ = islands − holes; a square's band comes out
+ * 0.5 % large). Where walls are thinner than two bands the contours' figure is too large, so the smaller of
+ * the two is kept. Applied only on layers whose contour segments
+ * average at least BAND_SEG_MIN (straight walls: on tessellated curves the cells' figure is what PrusaSlicer
+ * prints, a vase's within 0.2 %, the contours' 4.5 % short) and whose fill is at least BAND_FILL_MIN of their
+ * bands with no wall too thin for an inner bead (thin-walled cups: Arachne widens the beads). */
+#define BAND_SEG_MIN 2.0
+#define BAND_FILL_MIN 0.5
+
+static void band_fix(layer_stat *layers, size_t nl, const pf_classify_params *cp, const uint32_t *counts)
+{
+    double lo = cp->ext_lo, hi = cp->ext_hi;
+    for (size_t l = 1; l < nl; l++) { /* layer 0's bands are shifted by the elephant foot: left as they are */
+        layer_stat *ls = &layers[l];
+        pf_layer_cells *lc = &ls->cells;
+        double L = ls->contour_len, chi = 2.0 * ls->nislands - ls->nloops, fill = 0;
+        for (int k = 1; k < PF_FILL_N; k++)
+            fill += lc->fill_area[k];
+        if (!counts[l] || L / counts[l] < BAND_SEG_MIN || lc->wall_thin > 0 ||
+            fill < BAND_FILL_MIN * (lc->wall_area[1] + lc->wall_area[2]))
+            continue;
+        double ext = L * (hi - lo) - M_PI * chi * (hi * hi - lo * lo);
+        if (ext > 0 && lc->wall_area[1] > ext) lc->wall_area[1] = (float)ext;
+    }
+}
+
 static void thin_area_fix(layer_stat *layers, size_t nl, const float *segs, const uint32_t *offs,
                           const uint32_t *counts, const pf_grid *g)
 {
@@ -1795,6 +1827,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         if (atomic_load(&job.next) < nl) goto nomem;
     }
     if (T <= THIN_T) thin_area_fix(c->layers, nl, segs, offs, counts, &g); /* after the contours: nislands */
+    band_fix(c->layers, nl, &cp, counts);
 
     for (size_t l = 0; l < nl; l++)
         if (c->layers[l].cells.area > c->max_area) c->max_area = c->layers[l].cells.area;
