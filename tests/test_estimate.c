@@ -96,6 +96,23 @@ Test(estimate, cube_wall_volume_matches_band_formula)
     pf_mesh_free(m);
 }
 
+/* A one-part mesh of nt triangles f over the vertices v, built in memory. */
+static pf_mesh *mesh_of(const float (*v)[3], const int (*f)[3], int nt)
+{
+    pf_mesh_builder b;
+    pf_mesh_builder_init(&b, NULL);
+    cr_assert_eq(pf_mesh_builder_part(&b, "part", 1), PF_E_OK);
+    for (int t = 0; t < nt; t++) {
+        float tri[9];
+        for (int k = 0; k < 3; k++)
+            memcpy(tri + 3 * k, v[f[t][k]], sizeof v[0]);
+        cr_assert_eq(pf_mesh_builder_tri(&b, tri, NULL), PF_E_OK);
+    }
+    pf_mesh *m = NULL;
+    cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
+    return m;
+}
+
 /* A box x·y·z turned deg degrees about Z (its walls off the grid's axes), built in memory. */
 static pf_mesh *turned_box(float x, float y, float z, double deg)
 {
@@ -107,18 +124,7 @@ static pf_mesh *turned_box(float x, float y, float z, double deg)
         double px = v[k][0], py = v[k][1];
         v[k][0] = (float)(px * c - py * sn), v[k][1] = (float)(px * sn + py * c);
     }
-    pf_mesh_builder b;
-    pf_mesh_builder_init(&b, NULL);
-    cr_assert_eq(pf_mesh_builder_part(&b, "box", 1), PF_E_OK);
-    for (int t = 0; t < 12; t++) {
-        float tri[9];
-        for (int k = 0; k < 3; k++)
-            memcpy(tri + 3 * k, v[f[t][k]], sizeof v[0]);
-        cr_assert_eq(pf_mesh_builder_tri(&b, tri, NULL), PF_E_OK);
-    }
-    pf_mesh *m = NULL;
-    cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
-    return m;
+    return mesh_of(v, f, 12);
 }
 
 /* The external band of a 20 mm square is (20 − 2·0.02146)² − (20 − 2·0.4287)² = 31.8 mm² at any turn; the
@@ -266,18 +272,7 @@ static pf_mesh *ramp(double deg)
     const float v[6][3] = {{0, 0, 0}, {60, 0, 0}, {60, 0, h}, {0, 30, 0}, {60, 30, 0}, {60, 30, h}};
     static const int f[8][3] = {{0, 1, 2}, {3, 5, 4}, {0, 3, 4}, {0, 4, 1},
                                 {1, 4, 5}, {1, 5, 2}, {0, 2, 5}, {0, 5, 3}};
-    pf_mesh_builder b;
-    pf_mesh_builder_init(&b, NULL);
-    cr_assert_eq(pf_mesh_builder_part(&b, "ramp", 1), PF_E_OK);
-    for (int t = 0; t < 8; t++) {
-        float tri[9];
-        for (int k = 0; k < 3; k++)
-            memcpy(tri + 3 * k, v[f[t][k]], sizeof v[0]);
-        cr_assert_eq(pf_mesh_builder_tri(&b, tri, NULL), PF_E_OK);
-    }
-    pf_mesh *m = NULL;
-    cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
-    return m;
+    return mesh_of(v, f, 8);
 }
 
 /* Under a 10° ramp each layer's top surface is the 1.13 mm strip the layer above leaves; with its 3 mm
