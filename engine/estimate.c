@@ -948,10 +948,10 @@ static pf_err fill_pieces(const uint8_t *cls, const float *dist, float dmin, con
  * closed contours of total length L has area L·w − K·(hi² − lo²), K the corners' share: Σ tan(θ/2) over an
  * island's turns, 4 for a square, π for a curve, taken as π·χ (χ = islands − holes; a square's band comes out
  * 0.5 % large). Where walls are thinner than two bands the contours' figure is too large, so the smaller of
- * the two is kept. Applied only on layers whose contour segments
- * average at least BAND_SEG_MIN (straight walls: on tessellated curves the cells' figure is what PrusaSlicer
- * prints, a vase's within 0.2 %, the contours' 4.5 % short) and whose fill is at least BAND_FILL_MIN of their
- * bands with no wall too thin for an inner bead (thin-walled cups: Arachne widens the beads). */
+ * the two is kept. Applied only on layers whose contour segments average at least BAND_SEG_MIN (straight
+ * walls: on tessellated curves the cells' figure is what PrusaSlicer prints, a vase's within 0.2 %, the
+ * contours' 4.5 % short) and whose fill is at least BAND_FILL_MIN of their bands with no wall too thin for an
+ * inner bead (thin-walled cups: Arachne widens the beads). */
 #define BAND_SEG_MIN 2.0
 #define BAND_FILL_MIN 0.5
 
