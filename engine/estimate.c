@@ -78,14 +78,18 @@ typedef struct layer_stat {
  * of length l that reaches F takes l/F + (F − vj)²/(a·F); a shorter one takes the triangular-profile time
  * `tri`, which does not depend on F. */
 typedef struct fill_bins {
-    uint32_t nb;                 /* bins in use */
-    uint8_t strip[PF_HIST_BINS]; /* 1: a narrow strip filled along its length (l/F, no link) */
-    float l[PF_HIST_BINS];       /* line length, mm */
-    float w[PF_HIST_BINS];       /* line count (sparse: perpendicular extent, × density / spacing in eval) */
-    float tri[PF_HIST_BINS];     /* time of one line too short to reach F */
+    uint32_t nb;           /* bins in use, by increasing line length */
+    uint32_t ns;           /* the first ns are narrow strips filled along their length (l/F, no link) */
+    float l[PF_HIST_BINS]; /* line length, mm */
+    /* Sums over bins, so that bins_time needs no loop: over bins k ≥ i for sw and swl, over ns ≤ k < i for
+     * pt ([nb]: past the last bin) */
+    float sw[PF_HIST_BINS + 1];  /* Σ w: line count (sparse: perpendicular extent, × density / spacing) */
+    float swl[PF_HIST_BINS + 1]; /* Σ w·l */
+    float pt[PF_HIST_BINS + 1];  /* Σ w·(time of one line too short to reach F) */
+    double wl_strip;             /* Σ w·l over the strips */
     double nlong;                /* Σ w over non-strip bins: lines that get a link */
     double len;                  /* Σ w·l */
-    double v, a;                 /* nominal speed, acceleration */
+    double v, a, ia;             /* nominal speed, acceleration, 1 / acceleration */
 } fill_bins;
 
 /* Everything eval needs about one layer, independent of the density; identical layers share one record
@@ -100,8 +104,8 @@ typedef struct layer_eval {
     double flen[2][3];     /* [full][solid, top, bridge] path length at nominal speed */
     double ftime[2][3];    /* the same groups' nominal planner time */
     double link[2];        /* link length of the solid and top groups */
-    double naive_fixed[3]; /* per mode: naive time of travel, retractions and bridges */
-    double naive_all[3];   /* per mode: naive_fixed + every adjustable group except sparse */
+    double naive_all[3];   /* per mode: naive time of travel, retractions, bridges and every adjustable group
+                              except sparse */
     double t_trav[3], t_other[3]; /* per mode: travel and retraction times (sparse paths apart) */
     double path[3];               /* one more path: its travel time, retraction time and naive time */
     double sparse_c;  /* sparse planner time per unit (density / spacing) at nominal speed, no links */
@@ -109,6 +113,10 @@ typedef struct layer_eval {
     pf_chain_sums br; /* the sparse region's branches (layer_stat.br), summed: its paths, pf_chains_at */
     double su[2]; /* one island: its sparse span across the fill lines from the grid's anchor (NAN: none) */
     fill_bins fb[4]; /* solid (not full), solid (full), top, sparse */
+    /* [full]: the groups the cooling slowdown can slow, sparse infill aside (walls, solid, top), as
+     * pf_motion_cooling_groups sorts them: eval merges the sparse group in */
+    double csp[2][6], csl[2][6], cst[2][6];
+    uint8_t cm[2];
 } layer_eval;
 
 struct pf_estimate_cache {
@@ -1945,44 +1953,65 @@ static void bins_make(const float *runs, const float *area, double fill, double 
     memset(fb, 0, sizeof *fb);
     fb->v = v;
     fb->a = a;
+    fb->ia = 1 / a;
     double whole = 0;
     for (int b = 0; b < PF_HIST_BINS; b++)
         if (runs[b] > 0) whole += area[b];
     double k = whole > fill ? fill / whole : 1;
+    float w[PF_HIST_BINS], tri[PF_HIST_BINS];
+    uint32_t n = 0;
     for (int b = 0; b < PF_HIST_BINS; b++) {
         if (runs[b] <= 0) continue;
         double l = area[b] / runs[b] - trim;
         if (l < 0.05) l = 0.05;
-        uint32_t i = fb->nb++;
+        uint32_t i = n++;
+        for (; i > 0 && fb->l[i - 1] > (float)l; i--) /* by length: a bin's mean lies within its edges */
+            fb->l[i] = fb->l[i - 1], w[i] = w[i - 1];
         fb->l[i] = (float)l;
-        fb->w[i] = (float)(k * (S > 0 ? runs[b] / S : runs[b]));
-        fb->strip[i] = S > 0 && l + trim < SHORT_RUN; /* sparse lines (S = 0) never print along */
+        w[i] = (float)(k * (S > 0 ? runs[b] / S : runs[b]));
+    }
+    fb->nb = n;
+    for (uint32_t i = 0; i < n; i++) {
+        /* sparse lines (S = 0) never print along a strip, and all take links: in a strip PrusaSlicer's
+         * anchors join the short lines along its sides, one line along the strip; solid ones that short
+         * print along the strip */
+        if (S > 0 && fb->l[i] + trim < SHORT_RUN) {
+            fb->ns = i + 1;
+            fb->wl_strip += (double)w[i] * fb->l[i];
+        } else {
+            fb->nlong += w[i];
+        }
         double vp = sqrt(a * fb->l[i] + vj * vj);
-        fb->tri[i] = (float)(2 * (vp - vj) / a);
-        fb->len += (double)fb->w[i] * fb->l[i];
-        /* sparse lines (S = 0) all take links: in a strip PrusaSlicer's anchors join the short lines along
-         * its sides, one line along the strip; solid ones that short print along the strip */
-        if (!fb->strip[i] || S == 0) fb->nlong += fb->w[i];
+        tri[i] = (float)(2 * (vp - vj) / a);
+        fb->len += (double)w[i] * fb->l[i];
+    }
+    double sw = 0, swl = 0, pt = 0;
+    for (uint32_t i = n; i-- > 0;) {
+        sw += w[i];
+        swl += (double)w[i] * fb->l[i];
+        fb->sw[i] = (float)sw;
+        fb->swl[i] = (float)swl;
+    }
+    for (uint32_t i = fb->ns; i < n; i++) {
+        pt += (double)w[i] * tri[i];
+        fb->pt[i + 1] = (float)pt;
     }
 }
 
 /* Planner time of the lines of fb at cruise F, each entered and left at vj, plus nlong links of length link;
- * equal to timing every line with pf_motion_move_time, in one pass over the bins. */
-static double bins_time(const fill_bins *fb, double link, double F, double vj)
+ * iF = 1 / F; equal to timing every line with pf_motion_move_time: the lines from the first that reaches F on
+ * cruise, the shorter ones peak below it. */
+static double bins_time(const fill_bins *fb, double link, double F, double iF, double vj)
 {
     double thr = -1, cF = 0;
     if (F > vj) {
-        thr = (F * F - vj * vj) / fb->a;
-        cF = (F - vj) * (F - vj) / (fb->a * F);
+        thr = (F * F - vj * vj) * fb->ia;
+        cF = (F - vj) * (F - vj) * fb->ia * iF;
     }
-    double T = 0;
-    for (uint32_t i = 0; i < fb->nb; i++) {
-        double w = fb->w[i], l = fb->l[i];
-        if (fb->strip[i])
-            T += w * l / F;
-        else
-            T += l >= thr ? w * (l / F + cF) : w * fb->tri[i];
-    }
+    uint32_t j = fb->ns;
+    while (j < fb->nb && !(fb->l[j] >= thr))
+        j++;
+    double T = (fb->wl_strip + fb->swl[j]) * iF + cF * fb->sw[j] + fb->pt[j];
     return T + fb->nlong * pf_motion_move_time(link, F, fb->a, vj, vj);
 }
 
@@ -2056,14 +2085,14 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
               &br);
     bins_make(lc->runs[PF_RUN_IBRIDGE], lc->run_area[PF_RUN_IBRIDGE], fa[PF_FILL_IBRIDGE], sb, 0, vb, abr, vj,
               &ib);
-    double lb = br.len + br.nlong * sb * LINK_FACTOR, tb = bins_time(&br, sb * LINK_FACTOR, vb, vj);
-    double lib = ib.len + ib.nlong * sb * LINK_FACTOR, tib = bins_time(&ib, sb * LINK_FACTOR, vb, vj);
+    double lb = br.len + br.nlong * sb * LINK_FACTOR, tb = bins_time(&br, sb * LINK_FACTOR, vb, 1 / vb, vj);
+    double lib = ib.len + ib.nlong * sb * LINK_FACTOR, tib = bins_time(&ib, sb * LINK_FACTOR, vb, 1 / vb, vj);
     for (int full = 0; full < 2; full++) {
         const fill_bins *s = &r->fb[full];
         r->flen[full][0] = s->len + s->nlong * r->link[0];
-        r->ftime[full][0] = bins_time(s, r->link[0], s->v, vj);
+        r->ftime[full][0] = bins_time(s, r->link[0], s->v, 1 / s->v, vj);
         r->flen[full][1] = r->fb[2].len + r->fb[2].nlong * r->link[1];
-        r->ftime[full][1] = bins_time(&r->fb[2], r->link[1], r->fb[2].v, vj);
+        r->ftime[full][1] = bins_time(&r->fb[2], r->link[1], r->fb[2].v, 1 / r->fb[2].v, vj);
         r->flen[full][2] = lb + (full ? 0 : lib);
         r->ftime[full][2] = tb + (full ? 0 : tib);
     }
@@ -2081,7 +2110,7 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         r->su[0] = ls->su[0] - a + in;
         r->su[1] = ls->su[1] - a - in;
     }
-    r->sparse_c = bins_time(&r->fb[3], 0, r->fb[3].v, vj);
+    r->sparse_c = bins_time(&r->fb[3], 0, r->fb[3].v, 1 / r->fb[3].v, vj);
 
     /* Walls: external and inner loops, small loops slower. */
     /* the inner band of walls too thin for an inner bead widens the external beads: no loop of its own */
@@ -2134,9 +2163,15 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         double ntr = fmax(1, ls->nloops + paths);
         r->t_trav[m] = ntr * t_move + inner_extra * t_move_x;
         r->t_other[m] = (ntr + inner_extra) * t_retract;
-        r->naive_fixed[m] = ntr * (n_retract + dtr / p->speed_travel) +
-                            inner_extra * (n_retract + dtr_x / p->speed_travel) + fl[2] / vb;
-        r->naive_all[m] = r->naive_fixed[m] + naive_walls + fl[0] / v0 + fl[1] / p->speed_top;
+        double naive_fixed = ntr * (n_retract + dtr / p->speed_travel) +
+                             inner_extra * (n_retract + dtr_x / p->speed_travel) + fl[2] / vb;
+        r->naive_all[m] = naive_fixed + naive_walls + fl[0] / v0 + fl[1] / p->speed_top;
+    }
+    for (int full = 0; full < 2; full++) {
+        double glen[6] = {r->wlen[0], r->wlen[1], r->wlen[2], r->wlen[3], r->flen[full][0], r->flen[full][1]};
+        double gv[6] = {r->wv[0], r->wv[1], r->wv[2], r->wv[3], r->fb[full].v, r->fb[2].v};
+        r->cm[full] = (uint8_t)pf_motion_cooling_groups(glen, gv, 6, p->min_print_speed, r->csp[full],
+                                                        r->csl[full], r->cst[full]);
     }
     /* Sparse paths depend on the density: eval adds one per island that gets a line. */
     r->path[0] = t_move;
@@ -2254,18 +2289,15 @@ static int anchored_lines(const layer_eval *r, double S, double *len)
 {
     if (isnan(r->su[0]) || !(r->su[1] - r->su[0] < ANCHOR_LINES * S)) return -1;
     const fill_bins *fb = &r->fb[3];
-    double mid = 0.5 * (r->su[0] + r->su[1]), wsum = 0;
-    for (uint32_t i = 0; i < fb->nb; i++)
-        wsum += fb->w[i];
+    double mid = 0.5 * (r->su[0] + r->su[1]), wsum = fb->sw[0];
     if (!(wsum > 0)) return -1;
     int n = 0;
     for (double k = ceil(r->su[0] / S); k * S <= r->su[1] && n < ANCHOR_MAX; k++) {
-        double reach = 2 * fabs(k * S - mid), acc = 0, l = fb->l[0];
+        double reach = 2 * fabs(k * S - mid), l = fb->l[0];
         if (reach >= wsum) continue; /* beyond the runs: the region's tip, narrower than the contour's span */
         for (uint32_t i = fb->nb; i-- > 0;) { /* longest first */
             l = fb->l[i];
-            acc += fb->w[i];
-            if (acc >= reach) break;
+            if (fb->sw[i] >= reach) break; /* the runs' extent from the longest down to this one */
         }
         len[n++] = l;
     }
@@ -2330,12 +2362,20 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
         const double *fl = r->flen[full], *ft = r->ftime[full];
         t[PF_TIME_TRAVEL] = r->t_trav[mode] + np3 * r->path[0];
         t[PF_TIME_OTHER] = r->t_other[mode] + np3 * r->path[1];
-        double F = INFINITY, naive_fixed = r->naive_fixed[mode] + np3 * r->path[2];
-        if (r->naive_all[mode] + np3 * r->path[2] + len3 / v3 < min_time) {
-            /* Cooling: slow adjustable groups so the naive layer time reaches the minimum. */
-            double glen[7] = {r->wlen[0], r->wlen[1], r->wlen[2], r->wlen[3], fl[0], fl[1], len3};
-            double gv[7] = {r->wv[0], r->wv[1], r->wv[2], r->wv[3], r->fb[full].v, r->fb[2].v, v3};
-            F = pf_motion_cooling_speed(glen, gv, 7, naive_fixed, min_time, p->min_print_speed);
+        double F = INFINITY, naive = r->naive_all[mode] + np3 * r->path[2] + len3 / v3;
+        if (naive < min_time) {
+            /* Cooling: slow adjustable groups so the naive layer time reaches the minimum; the sparse group
+             * merged into the record's sorted groups */
+            double sp[7], sl[7], st[7];
+            size_t m = 0, cm = r->cm[full];
+            const double *csp = r->csp[full], *csl = r->csl[full], *cst = r->cst[full];
+            int in = !(v3 > p->min_print_speed && len3 > 0);
+            for (size_t k = 0; k < cm; k++) {
+                if (!in && csp[k] < v3) sp[m] = v3, sl[m] = len3, st[m++] = len3 / v3, in = 1;
+                sp[m] = csp[k], sl[m] = csl[k], st[m++] = cst[k];
+            }
+            if (!in) sp[m] = v3, sl[m] = len3, st[m++] = len3 / v3;
+            F = pf_motion_cooling_walk(sp, sl, st, m, naive, min_time, p->min_print_speed);
         }
         if (!isfinite(F)) {
             t[PF_FEAT_EXT_PERIMETER] = r->tw_nom[0];
@@ -2344,7 +2384,8 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
             t[PF_FEAT_INFILL] = time3;
         } else {
             e.slowed_layers += (size_t)r->mult;
-            double xF = NAN; /* contour excess at F, interpolated once for the groups slowed to F */
+            double iF = 1 / F,
+                   xF = NAN; /* contour excess at F, interpolated once for the groups slowed to F */
             for (int k = 0; k < 4; k++) {
                 if (r->wlen[k] <= 0) continue;
                 if (r->wv[k] <= F) {
@@ -2352,11 +2393,11 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
                     continue;
                 }
                 if (isnan(xF)) xF = excess_at(r->excess, F);
-                t[k < 2 ? PF_FEAT_EXT_PERIMETER : PF_FEAT_PERIMETER] += r->wlen[k] / F + r->wk[k] * xF;
+                t[k < 2 ? PF_FEAT_EXT_PERIMETER : PF_FEAT_PERIMETER] += r->wlen[k] * iF + r->wk[k] * xF;
             }
             const fill_bins *fs = &r->fb[full], *ftop = &r->fb[2], *fsp = &r->fb[3];
-            if (fl[0] > 0) t[PF_FEAT_SOLID] += F >= fs->v ? ft[0] : bins_time(fs, r->link[0], F, vj);
-            if (fl[1] > 0) t[PF_FEAT_SOLID] += F >= ftop->v ? ft[1] : bins_time(ftop, r->link[1], F, vj);
+            if (fl[0] > 0) t[PF_FEAT_SOLID] += F >= fs->v ? ft[0] : bins_time(fs, r->link[0], F, iF, vj);
+            if (fl[1] > 0) t[PF_FEAT_SOLID] += F >= ftop->v ? ft[1] : bins_time(ftop, r->link[1], F, iF, vj);
             if (fl[2] > 0) t[PF_FEAT_SOLID] += ft[2];
             if (len3 > 0 && F >= v3) {
                 t[PF_FEAT_INFILL] = time3;
@@ -2364,7 +2405,7 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
                 double tl = 0;
                 for (int k = 0; k < na; k++)
                     tl += pf_motion_move_time(alen[k], F, fsp->a, vj, vj);
-                t[PF_FEAT_INFILL] = (na >= 0 ? tl : dn * bins_time(fsp, 0, F, vj)) +
+                t[PF_FEAT_INFILL] = (na >= 0 ? tl : dn * bins_time(fsp, 0, F, iF, vj)) +
                                     nl3 * pf_motion_move_time(link3, F, fsp->a, vj, vj);
             }
         }

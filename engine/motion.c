@@ -114,6 +114,43 @@ void pf_motion_polyline_times(const float *xy, size_t n, int closed, const doubl
     }
 }
 
+size_t pf_motion_cooling_groups(const double *len, const double *speed, size_t n, double min_speed,
+                                double *sp, double *sl, double *st)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n && m < 16; i++) {
+        if (!(speed[i] > min_speed && len[i] > 0)) continue;
+        size_t j = m++;
+        for (; j > 0 && sp[j - 1] < speed[i]; j--) /* insertion, descending */
+            sp[j] = sp[j - 1], sl[j] = sl[j - 1], st[j] = st[j - 1];
+        sp[j] = speed[i], sl[j] = len[i], st[j] = len[i] / speed[i];
+    }
+    return m;
+}
+
+double pf_motion_cooling_walk(const double *sp, const double *sl, const double *st, size_t m, double t,
+                              double min_time, double min_speed)
+{
+    if (t >= min_time) return INFINITY;
+    /* Naive time as a function of F is decreasing and piecewise 1/F: with every group faster than F at F,
+     * T(F) = fixed + Σ_{v < F} L/v + Σ_{v ≥ F} L/F. Walk the intervals between the distinct group speeds from
+     * the top, keeping Σ L and Σ L/v of the groups at or above the interval; F = Σ L / avail lies in the
+     * interval [lower, v] when lower·avail ≤ Σ L ≤ v·avail (no division until it is found). */
+    double lsum = 0, fast = 0;
+    for (size_t k = 0; k < m;) {
+        double v = sp[k];
+        for (; k < m && sp[k] == v; k++)
+            lsum += sl[k], fast += st[k];
+        /* F in [next speed (or min_speed), v]: the groups at v and above run at F. */
+        double lower = k < m ? sp[k] : min_speed;
+        double avail = min_time - (t - fast);
+        if (avail <= 0 || lsum < lower * avail || lsum > v * avail) continue;
+        double f = lsum / avail;
+        return f < min_speed ? min_speed : f;
+    }
+    return min_speed;
+}
+
 double pf_motion_cooling_speed(const double *len, const double *speed, size_t n, double fixed,
                                double min_time, double min_speed)
 {
@@ -121,30 +158,7 @@ double pf_motion_cooling_speed(const double *len, const double *speed, size_t n,
     for (size_t i = 0; i < n; i++)
         if (speed[i] > 0) t += len[i] / speed[i];
     if (t >= min_time) return INFINITY;
-    /* Naive time as a function of F is decreasing and piecewise 1/F: with every group faster than F at F,
-     * T(F) = fixed + Σ_{v < F} L/v + Σ_{v ≥ F} L/F. Walk the intervals between the distinct group speeds from
-     * the top, keeping Σ L and Σ L/v of the groups at or above the interval (one pass after a sort of ≤ 16).
-     */
-    double sp[16], sl[16];
-    size_t m = 0;
-    for (size_t i = 0; i < n && m < 16; i++) {
-        if (!(speed[i] > min_speed && len[i] > 0)) continue;
-        size_t j = m++;
-        for (; j > 0 && sp[j - 1] < speed[i]; j--) /* insertion, descending */
-            sp[j] = sp[j - 1], sl[j] = sl[j - 1];
-        sp[j] = speed[i], sl[j] = len[i];
-    }
-    double lsum = 0, fast = 0;
-    for (size_t k = 0; k < m;) {
-        double v = sp[k];
-        for (; k < m && sp[k] == v; k++)
-            lsum += sl[k], fast += sl[k] / sp[k];
-        /* F in [next speed (or min_speed), v]: the groups at v and above run at F. */
-        double lower = k < m ? sp[k] : min_speed;
-        double avail = min_time - (t - fast);
-        if (avail <= 0) continue;
-        double f = lsum / avail;
-        if (f >= lower && f <= v) return f < min_speed ? min_speed : f;
-    }
-    return min_speed;
+    double sp[16], sl[16], st[16];
+    size_t m = pf_motion_cooling_groups(len, speed, n, min_speed, sp, sl, st);
+    return pf_motion_cooling_walk(sp, sl, st, m, t, min_time, min_speed);
 }

@@ -33,4 +33,14 @@ size_t pf_motion_polyline_scratch(size_t n);
 double pf_motion_cooling_speed(const double *len, const double *speed, size_t n, double fixed,
                                double min_time, double min_speed);
 
+/* pf_motion_cooling_speed in two steps, for callers that solve many layers whose groups differ in one:
+ * pf_motion_cooling_groups keeps the groups that can slow (speed > min_speed, len > 0), at most 16, in
+ * sp / sl / st (speed, length, length / speed) by descending speed and returns their count;
+ * pf_motion_cooling_walk solves for F from such a list and the layer's whole naive time t (fixed + Σ
+ * len/speed over every group). */
+size_t pf_motion_cooling_groups(const double *len, const double *speed, size_t n, double min_speed,
+                                double *sp, double *sl, double *st);
+double pf_motion_cooling_walk(const double *sp, const double *sl, const double *st, size_t m, double t,
+                              double min_time, double min_speed);
+
 #endif

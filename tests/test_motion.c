@@ -66,6 +66,41 @@ Test(motion, cooling_finds_speed_that_fills_min_layer_time)
     cr_assert_float_eq(pf_motion_cooling_speed(len2, sp2, 2, 0, 10, 15), 20.0, 1e-9);
 }
 
+/* The slowdown solved by its definition: the naive time of every group at min(v, F) equals min_time. */
+Test(motion, cooling_speed_makes_the_naive_time_the_minimum)
+{
+    unsigned seed = 7;
+    for (int trial = 0; trial < 500; trial++) {
+        double len[7], sp[7], fixed = (seed = seed * 1103515245u + 12345u) % 1000 / 500.0;
+        size_t n = 1 + (seed >> 8) % 7;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            len[i] = (seed >> 4) % 4 == 0 ? 0 : (seed >> 8) % 4000 / 10.0; /* some empty groups */
+            seed = seed * 1103515245u + 12345u;
+            sp[i] = 10 + (seed >> 8) % 8 * 10; /* equal speeds happen */
+        }
+        double min_time = 15, min_speed = 12;
+        double F = pf_motion_cooling_speed(len, sp, n, fixed, min_time, min_speed);
+        double naive = fixed;
+        for (size_t i = 0; i < n; i++)
+            naive += len[i] / (isinf(F) || sp[i] <= F ? sp[i] : F);
+        if (isinf(F))
+            cr_assert(naive >= min_time, "trial %d: not slowed at naive %g", trial, naive);
+        else if (F > min_speed)
+            cr_assert_float_eq(naive, min_time, 1e-9, "trial %d: F %g gives %g s", trial, F, naive);
+        else
+            cr_assert(F == min_speed && naive <= min_time + 1e-9, "trial %d: F %g, %g s", trial, F, naive);
+        /* the two steps, with the groups sorted once, give the same F */
+        double gs[16], gl[16], gt[16], t = fixed;
+        for (size_t i = 0; i < n; i++)
+            t += len[i] / sp[i];
+        size_t m = pf_motion_cooling_groups(len, sp, n, min_speed, gs, gl, gt);
+        for (size_t k = 1; k < m; k++)
+            cr_assert(gs[k - 1] >= gs[k]);
+        cr_assert(pf_motion_cooling_walk(gs, gl, gt, m, t, min_time, min_speed) == F);
+    }
+}
+
 /* The planner pass per cruise speed, written out directly (pf_motion_junction at every corner, forward and
  * backward limits, pf_motion_move_time per move): the reference pf_motion_polyline_times must match. */
 static double planner_time(const float *xy, size_t n, int closed, double v, double a, double jerk)
