@@ -623,7 +623,7 @@ static void team_destroy(team *t)
 }
 
 /* Work items of the driver's parallel phases; each runs for a list of layers. */
-enum { PH_RASTER, PH_EDT, PH_MARGIN, PH_CLASSIFY, PH_FIX, PH_SETTLE, PH_REDUCE, PH_PIECES };
+enum { PH_RASTER, PH_EDT, PH_MARGIN, PH_CLASSIFY, PH_CLASSES, PH_FIX, PH_SETTLE, PH_REDUCE, PH_PIECES };
 
 /* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k has ring slot
  * k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch), which names its mask buffer (mslot) and
@@ -1102,6 +1102,8 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
         return margin(d, l, tid);
     case PH_CLASSIFY:
         return classify_alone(d, l, tid);
+    case PH_CLASSES: /* after a batch backend's classify: shells and middles, on the host */
+        return classes_settle(d, l, tid);
     case PH_FIX: /* reads the classes of l − 1 only where they are sparse, which the fix never changes */
         return bridges(d, l, tid);
     case PH_PIECES: /* after a batch backend's reduce: its fill pieces, on the host */
@@ -1287,6 +1289,7 @@ typedef struct batch_args {
     const float **win;  /* 7 per layer */
     uint8_t *ht, *hb;   /* margin flags out */
     uint32_t *ls;       /* layers of a pending classify */
+    uint32_t *ls2;      /* some of them: the items of a host phase */
     pf_layer_cells **o; /* reduce results */
 } batch_args;
 
@@ -1302,6 +1305,7 @@ static void batch_args_free(batch_args *a)
     free(a->ht);
     free(a->hb);
     free(a->ls);
+    free(a->ls2);
     free(a->o);
 }
 
@@ -1318,8 +1322,10 @@ static int batch_args_init(batch_args *a, size_t n)
     a->ht = malloc(n);
     a->hb = malloc(n);
     a->ls = malloc(n * sizeof *a->ls);
+    a->ls2 = malloc(n * sizeof *a->ls2);
     a->o = malloc(n * sizeof *a->o);
-    return a->m && a->cm && a->f && a->f2 && a->cf && a->cf2 && a->win && a->ht && a->hb && a->ls && a->o;
+    return a->m && a->cm && a->f && a->f2 && a->cf && a->cf2 && a->win && a->ht && a->hb && a->ls && a->ls2 &&
+           a->o;
 }
 
 /* The margins of the n layers (of the current batch) in one batch call: margin() for each. */
@@ -1344,9 +1350,13 @@ static pf_err margin_batch(drive *d, void *bt, batch_args *a, const uint32_t *ls
 }
 
 /* Classifies the np pending layers a->ls (in layer order) in one batch call without the layer below, then
- * settles each one's classes and fixes its bridges in layer order, and notes which equal the classes of
- * layer l − 2, as the per-layer loop does after each classify. */
-static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint8_t *same2)
+ * settles their classes and fixes their bridges on the host team, and notes which equal the classes of layer
+ * l − 2: what the per-layer loop does after each classify. Settling reads only the layer's own classes, so
+ * the layers settle in parallel; a bridge fix reads the settled classes of the layer below where they are
+ * sparse, which no fix changes, so even layers then odd ones (no fix writes the classes another one reads)
+ * give the fixes of layer order. */
+#define FLUSH_TEAM_MIN 8 /* pending layers worth the host team */
+static pf_err classify_flush(drive *d, team *t, void *bt, batch_args *a, size_t *np, uint8_t *same2)
 {
     const pf_backend *be = d->be;
     size_t n = *np;
@@ -1362,10 +1372,24 @@ static pf_err classify_flush(drive *d, void *bt, batch_args *a, size_t *np, uint
     pf_err err =
         be->classify_batch(be->ctx, bt, d->g, d->cp, d->nl, n, a->ls, a->win, a->cf, a->cf2, a->cm, a->m);
     if (err) return err;
+    if (n < FLUSH_TEAM_MIN) { /* a few layers: in order on this thread, no team to wake */
+        for (size_t i = 0; i < n && !err; i++) {
+            size_t l = a->ls[i];
+            err = classes_settle(d, l, 0);
+            if (!err && l) err = bridges(d, l, 0);
+        }
+    } else {
+        err = drive_phase(d, t, PH_CLASSES, a->ls, n);
+        for (int odd = 0; odd < 2 && !err; odd++) {
+            size_t k = 0;
+            for (size_t i = 0; i < n; i++)
+                if (a->ls[i] && (a->ls[i] & 1) == (uint32_t)odd) a->ls2[k++] = a->ls[i];
+            err = drive_phase(d, t, PH_FIX, a->ls2, k);
+        }
+    }
+    if (err) return err;
     for (size_t i = 0; i < n; i++) {
         size_t l = a->ls[i];
-        if ((err = classes_settle(d, l, 0))) return err; /* on the calling thread */
-        if (l && (err = bridges(d, l, 0))) return err;
         same2[l] = l >= 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
     }
     *np = 0;
@@ -1587,7 +1611,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
             size_t s = l - b0;
             uint8_t *cls = cls_of(&d, l);
             int rep = window_repeats(sid, nl, l);
-            if (rep && bt && (err = classify_flush(&d, bt, &ba, &np, same2))) goto done; /* same2[l − 1] */
+            if (rep && bt && (err = classify_flush(&d, t, bt, &ba, &np, same2))) goto done; /* same2[l − 1] */
             copied[s] = rep && same2[l - 1];
             if (copied[s]) {
                 buf_assign(d.cslot, d.cref, d.rc, l, 2);
@@ -1610,7 +1634,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
             if (!copied[s]) items[n++] = (uint32_t)l;
         }
         if (bt) {
-            if ((err = classify_flush(&d, bt, &ba, &np, same2))) goto done;
+            if ((err = classify_flush(&d, t, bt, &ba, &np, same2))) goto done;
             for (size_t i = 0; i < n; i++) {
                 ba.cf[i] = dist_of(&d, items[i]);
                 ba.cm[i] = cls_of(&d, items[i]);
