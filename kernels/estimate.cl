@@ -303,10 +303,18 @@ static float __attribute__((overloadable)) vmin(float a, float b)
     return a < b ? a : b;
 }
 
-/* Squared column distance of the capped row pass, clamped to K + 1 (kc) cells. */
-static float8 capsq8(__global const float *d, int u, float kc)
+/* Squared column distance of the capped row pass, clamped to K + 1 (kc) cells: 8 cells from u; with edge set,
+ * lanes outside the row (0..nx − 1) are sites beyond it, at kc. */
+static float8 capsq8(__global const float *d, int u, int nx, float kc, int edge)
 {
-    float8 x = vmin(vload8(0, d + u), kc);
+    float8 x;
+    if (!edge || (u >= 0 && u + 8 <= nx)) {
+        x = vmin(vload8(0, d + u), kc);
+    } else {
+        float r[8];
+        for (int k = 0; k < 8; k++) r[k] = u + k >= 0 && u + k < nx ? vmin(d[u + k], kc) : kc;
+        x = vload8(0, r);
+    }
     return x * x;
 }
 
@@ -328,18 +336,20 @@ static void edt_row_window(__global const uchar *m, __global float *d, int nx, i
         if (j < nb) {
             int q = lo + 8 * j;
             float8 res = 0.0f;
-            if (q + 8 <= nx && q >= K && q + 7 + K < nx) {
+            if (q + 8 <= nx) { /* near the row's ends, the lanes beyond it count as sites at kc */
                 int8 in = convert_int8(vload8(0, m + q)) != 0;
                 if (any8(in)) {
-                    int close = 0;
-                    for (int u = q - K; u < q + K && !close; u += 8) close = any8(vload8(0, d + u) < kc);
-                    if (!close) close = any8(vload8(0, d + q + K) < kc); /* up to q + 7 + K */
+                    int edge = q < K || q + 7 + K >= nx, close = 0;
+                    float k2 = kc * kc;
+                    for (int u = q - K; u < q + K && !close; u += 8) close = any8(capsq8(d, u, nx, kc, edge) < k2);
+                    if (!close) close = any8(capsq8(d, q + K, nx, kc, edge) < k2); /* up to q + 7 + K */
                     if (!close) {
                         res = select((float8)0.0f, (float8)capd, in);
                     } else {
-                        float8 acc = capsq8(d, q, kc);
+                        float8 acc = capsq8(d, q, nx, kc, 0);
                         for (int t = 1; t <= K; t++)
-                            acc = vmin(acc, vmin(capsq8(d, q - t, kc), capsq8(d, q + t, kc)) + (float)(t * t));
+                            acc = vmin(acc, vmin(capsq8(d, q - t, nx, kc, edge), capsq8(d, q + t, nx, kc, edge)) +
+                                                (float)(t * t));
                         res = select((float8)0.0f, sqrt(vmin(acc, kk)) * cell - hcell, in);
                     }
                 }
