@@ -1332,30 +1332,38 @@ static int batch_args_init(batch_args *a, size_t n)
 static pf_err margin_batch(drive *d, void *bt, batch_args *a, const uint32_t *ls, size_t n)
 {
     const pf_backend *be = d->be;
-    if (!n) return PF_E_OK;
+    size_t k = 0; /* layers that can have seeds (margin()'s test), in a->ls2 */
     for (size_t i = 0; i < n; i++) {
-        size_t s = ls[i] % d->rm;
-        margin_window(d, ls[i], a->win + 7 * i);
-        a->f[i] = d->mtop + s * d->stride;
-        a->f2[i] = d->mbot + s * d->stride;
+        size_t l = ls[i], s = l % d->rm;
+        d->ht[s] = d->hb[s] = 0;
+        margin_window(d, l, a->win + 7 * k);
+        const float **w = a->win + 7 * k;
+        if (l == 0 || (w[4] == w[3] && w[2] == w[3] && d->cp->fill_lo > 0.0f)) continue;
+        a->ls2[k] = (uint32_t)l;
+        a->f[k] = d->mtop + s * d->stride;
+        a->f2[k++] = d->mbot + s * d->stride;
     }
-    pf_err err = be->margin_batch(be->ctx, bt, d->g, d->cp, d->nl, n, ls, a->win, a->f, a->f2, a->ht, a->hb);
+    if (!k) return PF_E_OK;
+    pf_err err =
+        be->margin_batch(be->ctx, bt, d->g, d->cp, d->nl, k, a->ls2, a->win, a->f, a->f2, a->ht, a->hb);
     if (err) return err;
-    for (size_t i = 0; i < n; i++) {
-        d->ht[ls[i] % d->rm] = a->ht[i];
-        d->hb[ls[i] % d->rm] = a->hb[i];
-        margins_cover(d, ls[i]);
+    for (size_t i = 0; i < k; i++) {
+        d->ht[a->ls2[i] % d->rm] = a->ht[i];
+        d->hb[a->ls2[i] % d->rm] = a->hb[i];
+        margins_cover(d, a->ls2[i]);
     }
     return PF_E_OK;
 }
 
 /* Classifies the np pending layers a->ls (in layer order) in one batch call without the layer below, then
- * settles their classes and fixes their bridges on the host team, and notes which equal the classes of layer
- * l − 2: what the per-layer loop does after each classify. Settling reads only the layer's own classes, so
- * the layers settle in parallel; a bridge fix reads the settled classes of the layer below where they are
- * sparse, which no fix changes, so even layers then odd ones (no fix writes the classes another one reads)
- * give the fixes of layer order. */
-#define FLUSH_TEAM_MIN 8 /* pending layers worth the host team */
+ * settles their classes and fixes their bridges (on the host team when they are many), and notes which equal
+ * the classes of layer l − 2: what the per-layer loop does after each classify. Settling reads only the
+ * layer's own classes, so the layers settle in parallel; a bridge fix reads the settled classes of the layer
+ * below where they are sparse, which no fix changes, so even layers then odd ones (no fix writes the classes
+ * another one reads) give the fixes of layer order. */
+/* Cells of pending layers worth the host team: waking its helper after device work costs up to a few
+ * hundred µs here, as much as settling a dozen layers of 20 k cells */
+#define FLUSH_TEAM_CELLS 262144
 static pf_err classify_flush(drive *d, team *t, void *bt, batch_args *a, size_t *np, uint8_t *same2)
 {
     const pf_backend *be = d->be;
@@ -1372,7 +1380,7 @@ static pf_err classify_flush(drive *d, team *t, void *bt, batch_args *a, size_t 
     pf_err err =
         be->classify_batch(be->ctx, bt, d->g, d->cp, d->nl, n, a->ls, a->win, a->cf, a->cf2, a->cm, a->m);
     if (err) return err;
-    if (n < FLUSH_TEAM_MIN) { /* a few layers: in order on this thread, no team to wake */
+    if (n * (size_t)d->g->nx * d->g->ny < FLUSH_TEAM_CELLS) { /* in order on this thread, no team to wake */
         for (size_t i = 0; i < n && !err; i++) {
             size_t l = a->ls[i];
             err = classes_settle(d, l, 0);
