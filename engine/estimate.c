@@ -6,6 +6,7 @@
  * pieces of its inner beads' region (pf_inner_pieces); the contours are chained and timed on the host too. */
 #include "engine/estimate.h"
 #include "engine/bigalloc.h"
+#include "engine/centre_beads.h"
 #include "engine/fill_chains.h"
 #include "engine/layer_geom.h"
 #include "engine/motion.h"
@@ -72,6 +73,8 @@ typedef struct layer_stat {
     float su[2];               /* the contour's least and greatest offset across the layer's fill lines, mm */
     pf_branch_hist br;         /* pf_fill_branches of the sparse region: its paths at any spacing */
     uint32_t inner_pieces;     /* pf_inner_pieces: the pieces of the inner beads' region */
+    uint32_t cb_paths;         /* centre-bead paths (engine/centre_beads.h) */
+    uint32_t cb_islands;       /* islands with a concave corner or a wall end, where such paths may start */
 } layer_stat;
 
 /* A fill group's lines reduced per histogram bin, enough to time them exactly at any cruise speed F: a line
@@ -143,9 +146,29 @@ const char *pf_estimate_bucket_name(int bucket)
     return bucket >= 0 && bucket < PF_TIME_N ? names[bucket] : "?";
 }
 
+/* Walls with one centre bead (engine/centre_beads.h), in perimeter spacings beyond the external beads'
+ * overlap: Arachne's 4 beads take over half way between the optima of 3 and 4 (1.47 mm with the default
+ * profile; 1.45 mm ribs print centre beads, 1.5 mm ones inner loops), and below 1.15 mm the centre bead is
+ * narrower than its minimum (1.1 mm ribs print none, 1.2 mm ones do). */
+#define CB_LO 2.72
+#define CB_HI 3.5
+
 static double spacing(double w, double h)
 {
     return w - h * (1 - M_PI / 4);
+}
+
+/* Thinnest and thickest wall with one centre bead, mm (CB_LO, CB_HI). */
+static float cb_lo(const pf_profile *p)
+{
+    return (float)(p->w_ext - spacing(p->w_ext, p->layer_height) +
+                   CB_LO * spacing(p->w_perim, p->layer_height));
+}
+
+static float cb_hi(const pf_profile *p)
+{
+    return (float)(p->w_ext - spacing(p->w_ext, p->layer_height) +
+                   CB_HI * spacing(p->w_perim, p->layer_height));
 }
 
 static pf_classify_params classify_params(const pf_profile *p)
@@ -188,6 +211,10 @@ typedef struct chain_scratch {
     float *simp;        /* a contour's points after wall_simplify */
     struct frag *frags; /* open fragments */
     double *mscratch;   /* pf_motion_polyline_times scratch */
+    pf_corner *corners; /* the layer's concave contour corners (pf_contour_corners) */
+    size_t ncorners;
+    uint32_t ncontours; /* closed contours of the layer so far */
+    unsigned tips;      /* the layer's wall ends */
 } chain_scratch;
 
 /* A chain of segments that did not close by mesh edges: points opts[p0 … p0 + np), its start and end edge
@@ -216,6 +243,7 @@ static void chain_scratch_free(chain_scratch *cs)
     free(cs->simp);
     free(cs->frags);
     free(cs->mscratch);
+    free(cs->corners);
 }
 
 /* Errors: NOMEM. */
@@ -234,8 +262,9 @@ static pf_err chain_scratch_init(chain_scratch *cs, size_t maxn)
     cs->simp = malloc((4 * maxn + 4) * sizeof *cs->simp);
     cs->frags = malloc((maxn + 1) * sizeof *cs->frags);
     cs->mscratch = malloc(pf_motion_polyline_scratch(2 * maxn + 2) * sizeof *cs->mscratch);
+    cs->corners = malloc((2 * maxn + 2) * sizeof *cs->corners);
     if (!cs->head || !cs->next || !cs->used || !cs->pts || !cs->opts || !cs->cat || !cs->simp || !cs->frags ||
-        !cs->mscratch) {
+        !cs->mscratch || !cs->corners) {
         chain_scratch_free(cs);
         return PF_E_NOMEM;
     }
@@ -312,6 +341,13 @@ static void contour_add(const float *pts, size_t np, int closed, double len, dou
     pf_motion_polyline_times(cs->simp, ns, closed, spd_grid, NSPD, a, p->jerk_xy, cs->mscratch, t);
     for (int k = 0; k < NSPD; k++)
         ls->excess[k] += (float)(t[k] - slen / spd_grid[k]);
+    if (closed) {
+        unsigned tips = cs->tips;
+        size_t nc = pf_contour_corners(cs->simp, ns, cs->ncontours++, cb_lo(p), cb_hi(p),
+                                       cs->corners + cs->ncorners, &cs->tips);
+        cs->ncorners += nc;
+        if (area2 > 0 && (nc || cs->tips > tips)) ls->cb_islands++;
+    }
 }
 
 /* Appends point (x, y) to pts (np points) unless it repeats the last one. */
@@ -424,6 +460,9 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
 {
     memset(cs->head, 0, cs->cap * sizeof *cs->head);
     memset(cs->used, 0, n);
+    cs->ncorners = 0;
+    cs->ncontours = 0;
+    cs->tips = 0;
     for (size_t i = n; i-- > 0;) { /* lists in index order */
         size_t h = key_slot(keys[2 * i], cs->cap);
         cs->next[i] = cs->head[h];
@@ -476,6 +515,8 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
         nop += (uint32_t)np;
     }
     if (nf) fragments_join(cs->frags, nf, p, first, cs, ls);
+    long deg = pf_junction_degrees(cs->corners, cs->ncorners, cb_lo(p), cb_hi(p));
+    ls->cb_paths = deg < 0 ? 0 : (uint32_t)((deg + cs->tips) / 2);
 }
 
 /* ---- the layer-parallel driver of stages 3–6 ---- */
@@ -2174,10 +2215,12 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     double islands = ls->nislands ? ls->nislands : 1;
     double dtr = TRAVEL_FACTOR * sqrt(lc->area / islands);
     double t_move = pf_motion_move_time(dtr, p->speed_travel, at, jerk, jerk);
-    /* inner loops apart from the islands' own (pf_inner_pieces, a honeycomb's junctions): each with a
-     * retraction and a travel from its neighbour */
-    double inner_extra = fmax(0, (double)ls->inner_pieces - islands);
-    double dtr_x = inner_extra > 0 ? TRAVEL_FACTOR * sqrt(lc->area / ls->inner_pieces) : 0;
+    /* inner loops apart from the islands' own (pf_inner_pieces, a honeycomb's junctions), or the centre
+     * beads between the junctions of thin walls (a rib grid's): each with a retraction and a travel from its
+     * neighbour */
+    double inner_extra = fmax((double)ls->inner_pieces - islands, (double)ls->cb_paths - ls->cb_islands);
+    inner_extra = fmax(0, inner_extra);
+    double dtr_x = inner_extra > 0 ? TRAVEL_FACTOR * sqrt(lc->area / (inner_extra + islands)) : 0;
     double t_move_x = pf_motion_move_time(dtr_x, p->speed_travel, at, jerk, jerk);
     for (int m = 0; m < 3; m++) {
         int full = m == 2;

@@ -1,0 +1,119 @@
+/* Centre-bead paths of a layer from its contours: corners, wall ends and junctions (engine/centre_beads.h).
+ */
+#include "engine/centre_beads.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CORNER_COS 0.5f /* a corner turns by more than 60°: cos of the angle between its edges below this */
+#define TIP_COS -0.985f /* a wall end's sides run back within 10° of antiparallel */
+#define STRAIGHT_COS 0.985f /* a point where the contour turns by less than 10° */
+#define TIP_SIDE 1.2f       /* a wall end's sides are longer than this many times its width */
+
+/* The turn at point i of the closed contour xy (n points): 1 a convex corner, -1 a concave one, 0 none;
+ * straight: the contour runs on within STRAIGHT_COS of its direction. */
+static int turn_at(const float *xy, size_t n, size_t i, int *straight)
+{
+    const float *a = xy + 2 * ((i + n - 1) % n), *p = xy + 2 * i, *b = xy + 2 * ((i + 1) % n);
+    float ux = p[0] - a[0], uy = p[1] - a[1], vx = b[0] - p[0], vy = b[1] - p[1];
+    float lu = sqrtf(ux * ux + uy * uy), lv = sqrtf(vx * vx + vy * vy), dot = ux * vx + uy * vy;
+    *straight = lu == 0 || lv == 0 || dot >= STRAIGHT_COS * lu * lv;
+    if (lu == 0 || lv == 0 || dot >= CORNER_COS * lu * lv) return 0;
+    return ux * vy - uy * vx > 0 ? 1 : -1;
+}
+
+size_t pf_contour_corners(const float *xy, size_t n, uint32_t contour, float lo, float hi, pf_corner *out,
+                          unsigned *tips)
+{
+    if (n < 3) return 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        int straight, t = turn_at(xy, n, i, &straight);
+        const float *a = xy + 2 * ((i + n - 1) % n), *p = xy + 2 * i;
+        float ux = p[0] - a[0], uy = p[1] - a[1], lu = sqrtf(ux * ux + uy * uy);
+        if (t < 0) {
+            const float *b = xy + 2 * ((i + 1) % n);
+            float vx = b[0] - p[0], vy = b[1] - p[1], lv = sqrtf(vx * vx + vy * vy);
+            out[m++] = (pf_corner){p[0], p[1], ux / lu, uy / lu, vx / lv, vy / lv, contour};
+            continue;
+        }
+        if (t == 0) continue;
+        /* a wall end: the next corner, past points where the contour runs straight on, is convex too, lo..hi
+         * along the contour, and the edges into this one and out of that one run back antiparallel */
+        float len = 0;
+        size_t k = i;
+        int tk = 0;
+        for (size_t steps = 0; steps < n && len <= hi; steps++) {
+            const float *q = xy + 2 * k, *r = xy + 2 * ((k + 1) % n);
+            len += sqrtf((r[0] - q[0]) * (r[0] - q[0]) + (r[1] - q[1]) * (r[1] - q[1]));
+            k = (k + 1) % n;
+            tk = turn_at(xy, n, k, &straight);
+            if (tk || !straight) break;
+        }
+        if (tk <= 0 || len < lo || len > hi) continue;
+        const float *q = xy + 2 * k, *r = xy + 2 * ((k + 1) % n);
+        float wx = r[0] - q[0], wy = r[1] - q[1], lw = sqrtf(wx * wx + wy * wy);
+        /* the sides longer than the end is wide: a wall, not a square peg */
+        if (lw > 0 && ux * wx + uy * wy < TIP_COS * lu * lw && lu > TIP_SIDE * len && lw > TIP_SIDE * len)
+            ++*tips;
+    }
+    return m;
+}
+
+static int by_x(const void *a, const void *b)
+{
+    float x = ((const pf_corner *)a)->x, y = ((const pf_corner *)b)->x;
+    return (x > y) - (x < y);
+}
+
+static uint32_t find(uint32_t *up, uint32_t i)
+{
+    while (up[i] != i)
+        i = up[i] = up[up[i]];
+    return i;
+}
+
+/* Whether direction (dx, dy) (length d) from corner c leaves it through its material side: not into the
+ * notch to the right of both its edges, nor along one of them. */
+static int into_material(const pf_corner *c, float dx, float dy, float d)
+{
+    float eps = 1e-4f * d;
+    return !(c->ux * dy - c->uy * dx <= eps && c->vx * dy - c->vy * dx <= eps);
+}
+
+long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi)
+{
+    if (n < 2) return 0;
+    uint32_t *up = malloc(3 * n * sizeof *up), *size = up + n, *cross = size + n;
+    if (!up) return -1;
+    qsort(c, n, sizeof *c, by_x);
+    for (size_t i = 0; i < n; i++)
+        up[i] = (uint32_t)i, size[i] = 0, cross[i] = 0;
+    uint8_t *thin = (uint8_t *)size;     /* borrowed until the sizes are counted */
+    for (int pass = 0; pass < 2; pass++) /* thin walls first, then the clusters of the others */
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i + 1; j < n && c[j].x - c[i].x <= hi; j++) {
+                float dx = c[j].x - c[i].x, dy = c[j].y - c[i].y, d = sqrtf(dx * dx + dy * dy);
+                if (d > hi || !into_material(&c[i], dx, dy, d) || !into_material(&c[j], -dx, -dy, d))
+                    continue;
+                if (pass == 0) {
+                    if (d < lo) thin[i] = thin[j] = 1;
+                    continue;
+                }
+                if (d < lo || thin[i] || thin[j]) continue;
+                uint32_t a = find(up, (uint32_t)i), b = find(up, (uint32_t)j);
+                if (a != b) up[a] = b;
+                if (c[i].contour != c[j].contour) cross[a] = cross[b] = 1;
+            }
+    for (size_t i = 0; i < n; i++) /* a cluster spans contours when any of its links did */
+        if (cross[i]) cross[find(up, (uint32_t)i)] = 1;
+    memset(size, 0, n * sizeof *size);
+    for (size_t i = 0; i < n; i++)
+        size[find(up, (uint32_t)i)]++;
+    long deg = 0;
+    for (size_t i = 0; i < n; i++)
+        if (size[i] >= 2) deg += size[i] >= 3 ? size[i] : cross[i] ? 3 : 1;
+    free(up);
+    return deg;
+}

@@ -1,0 +1,40 @@
+/* The paths of one layer's centre beads, from its contours. A wall between about 2.6 and 3.75 external widths
+ * thick (1.17–1.69 mm with the default profile) prints as its two external beads and one bead along its
+ * middle (PrusaSlicer's Arachne). Where such walls meet (a rib grid's crossings, a box's dividers, a
+ * letter's strokes) every centre bead between two junctions, or a junction and a wall's end, is a path of
+ * its own, with a travel and a retraction before it: a 40 mm grid of 1.2 mm ribs prints 119 of them a layer
+ * against 37 contours. The raster's cells (0.18–0.36 mm) cannot follow a bead 0.3 mm wide through a
+ * crossing, so the graph is read off the contours: junctions are clusters of the material's concave corners
+ * that lie across a wall a wall's width apart (4 at a crossing, 3 at a Y, 2 at a T), wall ends
+ * are pairs of convex corners a wall's width apart whose sides run back parallel, and the paths are the
+ * graph's edges, half the sum of the degrees. */
+#ifndef PF_CENTRE_BEADS_H
+#define PF_CENTRE_BEADS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pf_corner {
+    float x, y;
+    float ux, uy, vx, vy; /* the edges into and out of it (unit vectors along the contour) */
+    uint32_t contour;     /* the contour it lies on (any id the caller gives each contour) */
+} pf_corner;
+
+/* One closed contour of n points (xy pairs; the material on its left: islands counter-clockwise, holes
+ * clockwise): appends its concave corners (the contour turns right by more than 60°) to out, which has room
+ * for n, and returns their count; adds to *tips its wall ends: two convex corners lo..hi mm apart along
+ * the contour, with only points where it runs straight on between them, whose neighbouring edges run back
+ * within 10° of antiparallel and are longer than 1.2 times the end is wide. */
+size_t pf_contour_corners(const float *xy, size_t n, uint32_t contour, float lo, float hi, pf_corner *out,
+                          unsigned *tips);
+
+/* The junctions among one layer's n concave corners (reordered). Two corners lie across a wall when the
+ * line between them leaves each through its material side (not into the notch between its edges); a pair
+ * across a wall thinner than lo mm marks both as on a wall too thin for a centre bead (they join nothing);
+ * other pairs lo..hi mm apart join a cluster. A cluster of k ≥ 3 corners is a junction of degree k; one of 2
+ * corners of different contours is a T (degree 3: its third side is straight), of one contour a wall's end
+ * at thicker material (a comb's tooth at its spine: degree 1). Returns the sum of the degrees; -1 when the
+ * scratch cannot be allocated. */
+long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi);
+
+#endif

@@ -1,0 +1,114 @@
+/* Centre-bead paths from a layer's contours (engine/centre_beads.h): corners, wall ends, junctions. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "engine/centre_beads.h"
+
+/* The default profile's range of walls with one centre bead, mm. */
+#define LO 1.15f
+#define HI 1.47f
+
+typedef struct layer {
+    pf_corner c[512];
+    size_t n;
+    unsigned tips;
+    uint32_t contours;
+} layer;
+
+/* Adds a closed contour of n points (x, y pairs), reversed when hole is set (material on its left). */
+static void add(layer *L, const float *xy, size_t n, int hole)
+{
+    float pts[64];
+    for (size_t i = 0; i < n; i++) {
+        size_t j = hole ? n - 1 - i : i;
+        pts[2 * i] = xy[2 * j], pts[2 * i + 1] = xy[2 * j + 1];
+    }
+    L->n += pf_contour_corners(pts, n, L->contours++, LO, HI, L->c + L->n, &L->tips);
+}
+
+static void rect(layer *L, float x0, float y0, float x1, float y1, int hole)
+{
+    const float r[8] = {x0, y0, x1, y0, x1, y1, x0, y1};
+    add(L, r, 4, hole);
+}
+
+/* Paths: half the degrees of the junctions and wall ends. */
+static long paths(layer *L)
+{
+    long deg = pf_junction_degrees(L->c, L->n, LO, HI);
+    cr_assert(deg >= 0);
+    return (deg + (long)L->tips) / 2;
+}
+
+/* A square of 2 × 2 openings in walls w thick: one crossing in the middle, a T at the middle of each side,
+ * the outer ring's corners bends. */
+static void grid2(layer *L, float w)
+{
+    float s = 4, e = 2 * s + 3 * w;
+    rect(L, 0, 0, e, e, 0);
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++)
+            rect(L, w + i * (s + w), w + j * (s + w), w + i * (s + w) + s, w + j * (s + w) + s, 1);
+}
+
+Test(centre_beads, a_grid_of_walls_with_a_centre_bead_splits_it_at_every_junction)
+{
+    layer L = {0};
+    grid2(&L, 1.2f);
+    cr_assert_eq(L.n, 16, "every opening's 4 corners are concave: %zu", L.n);
+    cr_assert_eq(L.tips, 0);
+    /* the crossing (degree 4) to the four Ts (degree 3 each), and the ring between the Ts: 8 paths */
+    cr_assert_eq(paths(&L), 8);
+}
+
+Test(centre_beads, walls_outside_the_range_have_no_centre_bead_graph)
+{
+    layer thin = {0}, thick = {0};
+    grid2(&thin, 1.0f);  /* two external beads only (the crossing's diagonals are in range: not counted) */
+    grid2(&thick, 1.6f); /* four beads: inner loops round each opening */
+    cr_assert_eq(paths(&thin), 0);
+    cr_assert_eq(paths(&thick), 0);
+}
+
+Test(centre_beads, a_fin_is_one_path_from_end_to_end)
+{
+    layer L = {0};
+    rect(&L, 0, 0, 1.2f, 20, 0);
+    cr_assert_eq(L.n, 0);
+    cr_assert_eq(L.tips, 2);
+    cr_assert_eq(paths(&L), 1);
+    /* a square peg as wide is no wall: its sides are not longer than its ends */
+    layer peg = {0};
+    rect(&peg, 0, 0, 1.3f, 1.3f, 0);
+    cr_assert_eq(peg.tips, 0);
+}
+
+Test(centre_beads, a_wall_end_survives_points_along_its_end)
+{
+    /* the fin's end split by a point on it, as slicing a mesh leaves them */
+    const float r[10] = {0, 0, 0.6f, 0, 1.2f, 0, 1.2f, 20, 0, 20};
+    layer L = {0};
+    add(&L, r, 5, 0);
+    cr_assert_eq(L.tips, 2);
+}
+
+Test(centre_beads, comb_teeth_end_at_their_spine)
+{
+    /* a 4 mm spine with three 1.3 mm teeth: one contour, each tooth's base a pair of its concave corners */
+    const float comb[] = {0,     0,  11,    0,  11,    4, 10.3f, 4, 10.3f, 15, 9,    15, 9,    4, 5.65f, 4,
+                          5.65f, 15, 4.35f, 15, 4.35f, 4, 2,     4, 2,     15, 0.7f, 15, 0.7f, 4, 0,     4};
+    layer L = {0};
+    add(&L, comb, sizeof comb / sizeof *comb / 2, 0);
+    cr_assert_eq(L.tips, 3);
+    cr_assert_eq(paths(&L), 3, "a path per tooth, from its tip to the spine: %ld", paths(&L));
+}
+
+Test(centre_beads, a_notch_is_no_junction)
+{
+    /* a 1.3 mm slot into a thick block: its two concave corners face each other across empty space */
+    const float slot[] = {0, 0, 10, 0, 10, 10, 5.65f, 10, 5.65f, 5, 4.35f, 5, 4.35f, 10, 0, 10};
+    layer L = {0};
+    add(&L, slot, sizeof slot / sizeof *slot / 2, 0);
+    cr_assert_eq(L.n, 2);
+    cr_assert_eq(pf_junction_degrees(L.c, L.n, LO, HI), 0);
+}
