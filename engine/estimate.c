@@ -2189,6 +2189,7 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     /* the inner band of walls too thin for an inner bead widens the external beads: no loop of its own */
     double Le = lc->wall_area[PF_CELL_WALL_EXT] / se,
            Li = fmax(0, lc->wall_area[PF_CELL_WALL_INT] - lc->wall_thin) / sp;
+    if (ls->cb_paths) Li += lc->wall_thin / sp; /* but walls with a centre bead print it as a path */
     double fs = ls->contour_len > 0 ? fmin(1, ls->small_len / ls->contour_len) : 0;
     double ve = first ? vfirst : p->speed_ext_perimeter, vi = first ? vfirst : p->speed_perimeter;
     double vs = first ? vfirst : p->speed_small_perimeter;
@@ -2222,6 +2223,13 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     inner_extra = fmax(0, inner_extra);
     double dtr_x = inner_extra > 0 ? TRAVEL_FACTOR * sqrt(lc->area / (inner_extra + islands)) : 0;
     double t_move_x = pf_motion_move_time(dtr_x, p->speed_travel, at, jerk, jerk);
+    /* centre-bead paths (all but one per island apart): each accelerates from and brakes to the corner speed
+     */
+    double cb_accel = 0;
+    if (ls->cb_paths && lc->wall_thin > 0) {
+        double lp = lc->wall_thin / sp / ls->cb_paths, ap = fmin(p->accel_perimeter, amax);
+        cb_accel = ls->cb_paths * (pf_motion_move_time(lp, vi, ap, jerk, jerk) - lp / vi);
+    }
     for (int m = 0; m < 3; m++) {
         int full = m == 2;
         const double *fl = r->flen[full];
@@ -2237,7 +2245,7 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
          * island's inner and external loops (shorter than retract_before_travel) */
         double ntr = fmax(1, ls->nloops + paths);
         r->t_trav[m] = ntr * t_move + inner_extra * t_move_x;
-        r->t_other[m] = (ntr + inner_extra) * t_retract;
+        r->t_other[m] = (ntr + inner_extra) * t_retract + cb_accel;
         double naive_fixed = ntr * (n_retract + dtr / p->speed_travel) +
                              inner_extra * (n_retract + dtr_x / p->speed_travel) + fl[2] / vb;
         r->naive_all[m] = naive_fixed + naive_walls + fl[0] / v0 + fl[1] / p->speed_top;
