@@ -82,14 +82,41 @@ static int into_material(const pf_corner *c, float dx, float dy, float d)
     return !(c->ux * dy - c->uy * dx <= eps && c->vx * dy - c->vy * dx <= eps);
 }
 
-long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi)
+/* Distance from (x, y) along unit direction (dx, dy) to the nearest of the n segments (x0, y0, x1, y1 each),
+ * or INFINITY. */
+static float ray_hit(float x, float y, float dx, float dy, const float *segs, size_t n)
+{
+    float best = INFINITY;
+    for (size_t i = 0; i < n; i++, segs += 4) {
+        float ex = segs[2] - segs[0], ey = segs[3] - segs[1], den = dx * ey - dy * ex;
+        if (den == 0) continue;
+        float wx = segs[0] - x, wy = segs[1] - y;
+        float t = (wx * ey - wy * ex) / den, s = (wx * dy - wy * dx) / den;
+        if (t > 1e-4f && t < best && s >= 0 && s <= 1) best = t;
+    }
+    return best;
+}
+
+/* For a pair of corners a, b across a wall (a T's stem, or a tooth at its spine): whether the material
+ * beyond them, away from the wall, is thin (at most hi mm to the contour: the T's bar, a wall itself). The
+ * wall runs from the pair along the edge of a that is most nearly square to a → b. */
+static int bar_thin(const pf_corner *a, const pf_corner *b, float hi, const float *segs, size_t n)
+{
+    float abx = b->x - a->x, aby = b->y - a->y;
+    float nx = -a->ux, ny = -a->uy; /* back along the edge into a, or on along the edge out of it */
+    if (fabsf(a->vx * abx + a->vy * aby) < fabsf(nx * abx + ny * aby)) nx = a->vx, ny = a->vy;
+    float mx = 0.5f * (a->x + b->x), my = 0.5f * (a->y + b->y);
+    return ray_hit(mx, my, -nx, -ny, segs, n) <= hi;
+}
+
+long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, const float *segs, size_t nseg)
 {
     if (n < 2) return 0;
-    uint32_t *up = malloc(3 * n * sizeof *up), *size = up + n, *cross = size + n;
+    uint32_t *up = malloc(4 * n * sizeof *up), *size = up + n, *mate = size + n, *links = mate + n;
     if (!up) return -1;
     qsort(c, n, sizeof *c, by_x);
     for (size_t i = 0; i < n; i++)
-        up[i] = (uint32_t)i, size[i] = 0, cross[i] = 0;
+        up[i] = (uint32_t)i, size[i] = 0, links[i] = 0;
     uint8_t *thin = (uint8_t *)size;     /* borrowed until the sizes are counted */
     for (int pass = 0; pass < 2; pass++) /* thin walls first, then the clusters of the others */
         for (size_t i = 0; i < n; i++)
@@ -104,16 +131,22 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi)
                 if (d < lo || thin[i] || thin[j]) continue;
                 uint32_t a = find(up, (uint32_t)i), b = find(up, (uint32_t)j);
                 if (a != b) up[a] = b;
-                if (c[i].contour != c[j].contour) cross[a] = cross[b] = 1;
+                mate[i] = (uint32_t)j, mate[j] = (uint32_t)i;
+                links[i]++, links[j]++;
             }
-    for (size_t i = 0; i < n; i++) /* a cluster spans contours when any of its links did */
-        if (cross[i]) cross[find(up, (uint32_t)i)] = 1;
     memset(size, 0, n * sizeof *size);
     for (size_t i = 0; i < n; i++)
         size[find(up, (uint32_t)i)]++;
     long deg = 0;
-    for (size_t i = 0; i < n; i++)
-        if (size[i] >= 2) deg += size[i] >= 3 ? size[i] : cross[i] ? 3 : 1;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = find(up, (uint32_t)i);
+        if (size[r] >= 3) {
+            deg += r == i ? size[r] : 0;
+        } else if (size[r] == 2 && links[i] == 1 && i < mate[i]) {
+            /* a pair: a T whose bar is a wall too, or a wall's end at thicker material */
+            deg += bar_thin(&c[i], &c[mate[i]], hi, segs, nseg) ? 3 : 1;
+        }
+    }
     free(up);
     return deg;
 }

@@ -29,12 +29,13 @@ size_t pf_contour_corners(const float *xy, size_t n, uint32_t contour, float lo,
                           unsigned *tips);
 
 /* The junctions among one layer's n concave corners (reordered). Two corners lie across a wall when the
- * line between them leaves each through its material side (not into the notch between its edges); a pair
- * across a wall thinner than lo mm marks both as on a wall too thin for a centre bead (they join nothing);
- * other pairs lo..hi mm apart join a cluster. A cluster of k ≥ 3 corners is a junction of degree k; one of 2
- * corners of different contours is a T (degree 3: its third side is straight), of one contour a wall's end
- * at thicker material (a comb's tooth at its spine: degree 1). Returns the sum of the degrees; -1 when the
- * scratch cannot be allocated. */
-long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi);
+ * line between them leaves each through its material side (not into the notch between its edges, nor along
+ * one); a pair across a wall thinner than lo mm marks both as on a wall too thin for a centre bead (they
+ * join nothing); other pairs lo..hi mm apart join a cluster. A cluster of k ≥ 3 corners is a junction of
+ * degree k. A pair is a T (degree 3) when the material beyond it, away from the wall between them, is at
+ * most hi mm thick (a ray from the pair's middle to the layer's segments: nseg of x0, y0, x1, y1), else a
+ * wall's end at thicker material (a comb's tooth at its spine: degree 1). Returns the sum of the degrees; -1
+ * when the scratch cannot be allocated. */
+long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, const float *segs, size_t nseg);
 
 #endif

@@ -515,7 +515,7 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
         nop += (uint32_t)np;
     }
     if (nf) fragments_join(cs->frags, nf, p, first, cs, ls);
-    long deg = pf_junction_degrees(cs->corners, cs->ncorners, cb_lo(p), cb_hi(p));
+    long deg = pf_junction_degrees(cs->corners, cs->ncorners, cb_lo(p), cb_hi(p), segs, n);
     ls->cb_paths = deg < 0 ? 0 : (uint32_t)((deg + cs->tips) / 2);
 }
 
