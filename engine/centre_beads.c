@@ -17,9 +17,10 @@ static int turn_at(const float *xy, size_t n, size_t i, int *straight)
 {
     const float *a = xy + 2 * ((i + n - 1) % n), *p = xy + 2 * i, *b = xy + 2 * ((i + 1) % n);
     float ux = p[0] - a[0], uy = p[1] - a[1], vx = b[0] - p[0], vy = b[1] - p[1];
-    float lu = sqrtf(ux * ux + uy * uy), lv = sqrtf(vx * vx + vy * vy), dot = ux * vx + uy * vy;
-    *straight = lu == 0 || lv == 0 || dot >= STRAIGHT_COS * lu * lv;
-    if (lu == 0 || lv == 0 || dot >= CORNER_COS * lu * lv) return 0;
+    float l2 = (ux * ux + uy * uy) * (vx * vx + vy * vy), dot = ux * vx + uy * vy;
+    /* dot against cos·|u|·|v| without square roots */
+    *straight = l2 == 0 || (dot > 0 && dot * dot >= STRAIGHT_COS * STRAIGHT_COS * l2);
+    if (l2 == 0 || (dot > 0 && dot * dot >= CORNER_COS * CORNER_COS * l2)) return 0;
     return ux * vy - uy * vx > 0 ? 1 : -1;
 }
 
