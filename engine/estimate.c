@@ -2177,9 +2177,9 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     pf_chain_sums_of(&ls->br, &r->br);
     r->su[0] = r->su[1] = NAN;
     if (r->has_sparse && ls->nislands <= 1 && ls->su[1] > ls->su[0]) {
-        /* the lines are clipped to the fill boundary: for a convex island, the contour's span less the fill
-         * boundary's depth at either end */
-        double a = c->uc[l & 1], in = classify_params(&c->p).fill_print_lo;
+        /* the lines are placed where they cross the fill region shrunk by half a line width (PrusaSlicer's
+         * FillRectilinear): for a convex island, the contour's span less that depth at either end */
+        double a = c->uc[l & 1], in = classify_params(&c->p).fill_lo + 0.5 * si;
         r->su[0] = ls->su[0] - a + in;
         r->su[1] = ls->su[1] - a - in;
     }

@@ -127,6 +127,50 @@ static pf_mesh *turned_box(float x, float y, float z, double deg)
     return mesh_of(v, f, 12);
 }
 
+/* A cylinder of radius r and height h about the Z axis, n sides, built in memory. */
+static pf_mesh *cylinder(float r, float h, int n)
+{
+    float(*v)[3] = calloc((size_t)(2 * n + 2), sizeof *v);
+    int(*f)[3] = calloc((size_t)(4 * n), sizeof *f);
+    cr_assert(v && f);
+    for (int i = 0; i < n; i++) {
+        double a = 2 * M_PI * i / n;
+        v[i][0] = v[n + i][0] = (float)(r * cos(a));
+        v[i][1] = v[n + i][1] = (float)(r * sin(a));
+        v[n + i][2] = h;
+    }
+    v[2 * n + 1][2] = h; /* the caps' centres: 2n (bottom), 2n + 1 (top) */
+    for (int i = 0, j = 1; i < n; i++, j = (i + 1) % n) {
+        f[4 * i][0] = i, f[4 * i][1] = j, f[4 * i][2] = n + j;
+        f[4 * i + 1][0] = i, f[4 * i + 1][1] = n + j, f[4 * i + 1][2] = n + i;
+        f[4 * i + 2][0] = 2 * n, f[4 * i + 2][1] = j, f[4 * i + 2][2] = i;
+        f[4 * i + 3][0] = 2 * n + 1, f[4 * i + 3][1] = n + i, f[4 * i + 3][2] = n + j;
+    }
+    pf_mesh *m = mesh_of((const float(*)[3])v, (const int(*)[3])f, 4 * n);
+    free(v);
+    free(f);
+    return m;
+}
+
+/* PrusaSlicer places sparse lines only where they cross the fill region shrunk by half a line width
+ * (FillRectilinear), so a 10 mm rod at 10 % (lines 4.07 mm apart from its centre) prints one line a layer
+ * through its middle: the lines at ±4.07 mm miss the region's ±3.96 mm (PrusaSlicer: 64.9 mm³ of sparse
+ * infill on 20 mm of rod). Counted against the fill boundary alone they were three lines and two links a
+ * layer, 2.6 times that. */
+Test(estimate, a_thin_rods_sparse_infill_is_one_line_a_layer)
+{
+    pf_mesh *m = cylinder(5, 20, 64);
+    pf_profile p = pf_profile_default();
+    p.infill_density = 0.10;
+    pf_estimate e;
+    cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+    /* a line through the middle, 2 × (5 − 0.95) mm, on each of the 91 sparse layers */
+    double line = 2 * (5 - 0.95) * 0.4071 * 0.2 * 91;
+    cr_assert(e.volume_mm3[PF_FEAT_INFILL] > 0.8 * line && e.volume_mm3[PF_FEAT_INFILL] < 1.25 * line,
+              "sparse %.1f mm3, one line a layer %.1f", e.volume_mm3[PF_FEAT_INFILL], line);
+    pf_mesh_free(m);
+}
+
 /* The external band of a 20 mm square is (20 − 2·0.02146)² − (20 − 2·0.4287)² = 31.8 mm² at any turn; the
  * cells alone read 8–10 % more where the walls cross them diagonally (15–45°), the contours give it. */
 Test(estimate, a_turned_boxs_external_band_matches_its_walls)
