@@ -1726,7 +1726,7 @@ done:
 
 /* ---- prepare ---- */
 
-static pf_err build_records(pf_estimate_cache *c);
+static pf_err build_records(pf_estimate_cache *c, team *t);
 
 pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
                            pf_estimate_cache **out, pf_errbuf *eb)
@@ -1927,7 +1927,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         c->overhang_area += nn / 2;
         c->support_column += (-nz / 2) * zc;
     }
-    if (build_records(c)) goto nomem;
+    if (build_records(c, &t)) goto nomem;
     err = PF_E_OK;
     *out = c;
     c = NULL;
@@ -2282,7 +2282,22 @@ static uint64_t hash_bytes(const void *p, size_t n)
 /* Volume totals and one record per distinct layer (prismatic parts repeat the same slice hundreds of times,
  * and eval then prices each distinct layer once). Layers compare equal when their whole statistics and
  * thickness match and neither is layer 0. Errors: NOMEM. */
-static pf_err build_records(pf_estimate_cache *c)
+/* build_records' parallel part: the records of the distinct layers rep[0 … c->nrecs). */
+typedef struct record_job {
+    pf_estimate_cache *c;
+    const uint32_t *rep;
+    atomic_size_t next;
+} record_job;
+
+static void record_work(void *arg, unsigned tid)
+{
+    (void)tid;
+    record_job *j = arg;
+    for (size_t k; (k = atomic_fetch_add(&j->next, 1)) < j->c->nrecs;)
+        record_make(j->c, j->rep[k], &j->c->recs[k]);
+}
+
+static pf_err build_records(pf_estimate_cache *c, team *t)
 {
     const pf_profile *p = &c->p;
     size_t nl = c->nlayers, cap = 16;
@@ -2295,7 +2310,7 @@ static pf_err build_records(pf_estimate_cache *c)
         return PF_E_NOMEM;
     }
     memset(slot, 0, cap * sizeof *slot);
-    uint32_t *rep = malloc(nl * sizeof *rep); /* layer each record was made from */
+    uint32_t *rep = malloc(2 * nl * sizeof *rep), *mult = rep + nl; /* per record: its first layer, layers */
     if (!rep) {
         free(slot);
         return PF_E_NOMEM;
@@ -2334,16 +2349,11 @@ static pf_err build_records(pf_estimate_cache *c)
                     found = slot[i];
                     break;
                 }
-        layer_eval *r;
         if (found) {
-            r = &c->recs[found - 1];
-            r->mult += 1;
+            mult[found - 1] += 1;
         } else {
-            r = &c->recs[c->nrecs];
             rep[c->nrecs] = (uint32_t)l;
-            record_make(c, l, r);
-            r->mult = 1;
-            c->nrecs++;
+            mult[c->nrecs++] = 1;
             if (l > 0) {
                 while (slot[i])
                     i = (i + 1) & (cap - 1);
@@ -2351,6 +2361,12 @@ static pf_err build_records(pf_estimate_cache *c)
             }
         }
     }
+    /* the records, each from its first layer, on the team */
+    record_job job = {.c = c, .rep = rep};
+    atomic_init(&job.next, 0);
+    team_run(t, record_work, &job);
+    for (size_t k = 0; k < c->nrecs; k++)
+        c->recs[k].mult = mult[k];
     free(slot);
     free(rep);
     return PF_E_OK;
