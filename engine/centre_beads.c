@@ -8,8 +8,10 @@
 
 #define CORNER_COS 0.5f /* a corner turns by more than 60°: cos of the angle between its edges below this */
 #define TIP_COS -0.985f /* a wall end's sides run back within 10° of antiparallel */
-#define STRAIGHT_COS 0.985f /* a point where the contour turns by less than 10° */
-#define TIP_SIDE 1.2f       /* a wall end's sides are longer than this many times its width */
+#define STRAIGHT_COS 0.985f       /* a point where the contour turns by less than 10° */
+#define TIP_SIDE 1.2f             /* a wall end's sides are longer than this many times its width */
+#define PAIR_BUDGET_PER_CORNER 64 /* candidate pairs the junction search of a layer may test, per corner */
+#define PAIR_BUDGET 100000        /* and besides */
 
 /* The turn at point i of the closed contour xy (n points): 1 a convex corner, -1 a concave one, 0 none;
  * straight: the contour runs on within STRAIGHT_COS of its direction. */
@@ -118,10 +120,17 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, const float
     qsort(c, n, sizeof *c, by_x);
     for (size_t i = 0; i < n; i++)
         up[i] = (uint32_t)i, size[i] = 0, links[i] = 0;
-    uint8_t *thin = (uint8_t *)size;     /* borrowed until the sizes are counted */
+    uint8_t *thin = (uint8_t *)size; /* borrowed until the sizes are counted */
+    /* corners crowded into a narrow column (a finely serrated edge along y) would make the sweep quadratic:
+     * past this many candidate pairs the layer counts no junctions */
+    size_t budget = PAIR_BUDGET_PER_CORNER * n + PAIR_BUDGET;
     for (int pass = 0; pass < 2; pass++) /* thin walls first, then the clusters of the others */
         for (size_t i = 0; i < n; i++)
             for (size_t j = i + 1; j < n && c[j].x - c[i].x <= hi; j++) {
+                if (!budget--) {
+                    free(up);
+                    return 0;
+                }
                 float dx = c[j].x - c[i].x, dy = c[j].y - c[i].y, d = sqrtf(dx * dx + dy * dy);
                 if (d > hi || !into_material(&c[i], dx, dy, d) || !into_material(&c[j], -dx, -dy, d))
                     continue;

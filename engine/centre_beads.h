@@ -34,8 +34,9 @@ size_t pf_contour_corners(const float *xy, size_t n, uint32_t contour, float lo,
  * join nothing); other pairs lo..hi mm apart join a cluster. A cluster of k ≥ 3 corners is a junction of
  * degree k. A pair is a T (degree 3) when the material beyond it, away from the wall between them, is at
  * most hi mm thick (a ray from the pair's middle to the layer's segments: nseg of x0, y0, x1, y1), else a
- * wall's end at thicker material (a comb's tooth at its spine: degree 1). Returns the sum of the degrees; -1
- * when the scratch cannot be allocated. */
+ * wall's end at thicker material (a comb's tooth at its spine: degree 1). Returns the sum of the degrees
+ * (0 when the corners are so crowded that the search would pass 64 candidate pairs a corner); -1 when the
+ * scratch cannot be allocated. */
 long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, const float *segs, size_t nseg);
 
 #endif

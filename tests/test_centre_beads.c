@@ -1,5 +1,6 @@
 /* Centre-bead paths from a layer's contours (engine/centre_beads.h): corners, wall ends, junctions. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/centre_beads.h"
@@ -131,4 +132,22 @@ Test(centre_beads, a_letter_t_is_three_paths)
     cr_assert_eq(L.tips, 3);
     cr_assert_eq(pf_junction_degrees(L.c, L.n, LO, HI, L.segs, L.nseg), 3);
     cr_assert_eq(paths(&L), 3);
+}
+
+Test(centre_beads, crowded_corners_stop_the_search)
+{
+    /* 20 000 concave corners of different contours in one column, each 1.3 mm across a wall from the next: a
+     * chain the sweep (by x) would find only after testing every pair, 2·10⁸ of them; it stops at its budget
+     * and counts no junction */
+    size_t n = 20000;
+    pf_corner *c = calloc(n, sizeof *c);
+    cr_assert(c);
+    for (size_t i = 0; i < n; i++)
+        c[i] = (pf_corner){0, 1.3f * (float)i, 1, 0, -1, 0, (uint32_t)i};
+    cr_assert_eq(pf_junction_degrees(c, n, LO, HI, NULL, 0), 0);
+    /* a short column is searched: one cluster of 40 corners */
+    for (size_t i = 0; i < 40; i++)
+        c[i] = (pf_corner){0, 1.3f * (float)i, 1, 0, -1, 0, (uint32_t)i};
+    cr_assert_eq(pf_junction_degrees(c, 40, LO, HI, NULL, 0), 40);
+    free(c);
 }
