@@ -12,6 +12,7 @@
 #define TIP_SIDE 1.2f             /* a wall end's sides are longer than this many times its width */
 #define PAIR_BUDGET_PER_CORNER 64 /* candidate pairs the junction search of a layer may test, per corner */
 #define PAIR_BUDGET 100000        /* and besides */
+#define RAY_BUDGET 50000000       /* segment tests of a layer's T rays, in all */
 
 /* The turn at point i of the closed contour xy (n points): 1 a convex corner, -1 a concave one, 0 none;
  * straight: the contour runs on within STRAIGHT_COS of its direction. */
@@ -148,13 +149,17 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, const float
     for (size_t i = 0; i < n; i++)
         size[find(up, (uint32_t)i)]++;
     long deg = 0;
+    size_t rays = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t r = find(up, (uint32_t)i);
         if (size[r] >= 3) {
             deg += r == i ? size[r] : 0;
         } else if (size[r] == 2 && links[i] == 1 && i < mate[i]) {
-            /* a pair: a T whose bar is a wall too, or a wall's end at thicker material */
-            deg += bar_thin(&c[i], &c[mate[i]], hi, segs, nseg) ? 3 : 1;
+            /* a pair: a T whose bar is a wall too, or a wall's end at thicker material (each ray tests every
+             * segment: past the budget, pairs count as Ts) */
+            int ray = rays < RAY_BUDGET / (nseg + 1);
+            rays += (size_t)ray;
+            deg += !ray || bar_thin(&c[i], &c[mate[i]], hi, segs, nseg) ? 3 : 1;
         }
     }
     free(up);

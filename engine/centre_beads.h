@@ -35,8 +35,8 @@ size_t pf_contour_corners(const float *xy, size_t n, uint32_t contour, float lo,
  * degree k. A pair is a T (degree 3) when the material beyond it, away from the wall between them, is at
  * most hi mm thick (a ray from the pair's middle to the layer's segments: nseg of x0, y0, x1, y1), else a
  * wall's end at thicker material (a comb's tooth at its spine: degree 1). Returns the sum of the degrees
- * (0 when the corners are so crowded that the search would pass 64 candidate pairs a corner); -1 when the
- * scratch cannot be allocated. */
+ * (0 when the corners are so crowded that the search would pass 64 candidate pairs a corner; pairs beyond
+ * 5·10⁷ segment tests of rays count as Ts); -1 when the scratch cannot be allocated. */
 long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, const float *segs, size_t nseg);
 
 #endif
