@@ -536,8 +536,6 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
 /* Busy-wait rounds before a worker sleeps on the condition variable or the caller yields: batches follow
  * each other within microseconds, faster than a sleeping thread wakes up. */
 #define SPIN_ROUNDS 20000
-/* Segments under which a backend with batch stages runs the contour pass on the caller alone (see there). */
-#define CONTOUR_ALONE_SEGS 262144
 
 typedef void (*team_fn)(void *arg, unsigned tid);
 
@@ -1896,13 +1894,9 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
                            .cs = cs,
                            .layers = c->layers};
         atomic_init(&job.next, 0);
-        /* A backend with batch stages leaves a short pass to the caller: the kept helper of a team of two
-         * spins for 1 ms after a step, and would take a core from the device's next kernels. */
-        int alone = be->batch_open && t.pair && nseg < CONTOUR_ALONE_SEGS;
-        if (ncs == t.n && alone)
-            contour_work(&job, 0);
-        else if (ncs == t.n)
-            team_run(&t, contour_work, &job);
+        /* on the team whatever the backend: no device kernels follow in this estimate (on the caller alone,
+         * OpenCL's contour pass was 1.7–1.9× the SIMD backend's) */
+        if (ncs == t.n) team_run(&t, contour_work, &job);
         while (ncs > 0)
             chain_scratch_free(&cs[--ncs]);
         if (atomic_load(&job.next) < nl) goto nomem;
