@@ -36,6 +36,7 @@ enum {
     B_ACC,
     B_EDGE,
     B_SUMS,
+    B_CHUNKS,
     B_N
 };
 
@@ -178,6 +179,9 @@ static cl_mem need(cl_ctx *c, int b, size_t n)
     } while (0)
 #define ARG(kk, i, v) CK(clSetKernelArg(c->k[kk], (i), sizeof(v), &(v)))
 
+#define SLICE_CHUNKS 64     /* chunks of triangles the slicing kernels take at most */
+#define SLICE_TABLE 4194304 /* and chunks × layers at most */
+
 static size_t groups(size_t n)
 {
     return (n + 63) / 64 * 64;
@@ -225,30 +229,76 @@ static int put_mesh(cl_ctx *c, const float *verts, const uint32_t *tris, size_t 
            put(c, z, zs, nlayers * sizeof(float)) == CL_SUCCESS;
 }
 
+/* Slicing in chunks of triangles (kernels/estimate.cl): how many, so that each of the device's threads gets
+ * several and the chunk × layer tables stay small. */
+static size_t slice_chunks(size_t ntris, size_t nlayers)
+{
+    size_t n = ntris / 64;
+    if (n > SLICE_CHUNKS) n = SLICE_CHUNKS;
+    if (nlayers && n > SLICE_TABLE / nlayers) n = SLICE_TABLE / nlayers;
+    return n ? n : 1;
+}
+
+/* One work-item per work-group: the runtime may otherwise put every chunk in one group, on one thread. */
+static cl_int run_items(cl_ctx *c, int k, size_t n)
+{
+    size_t one = 1;
+    return n ? clEnqueueNDRangeKernel(pf_cl_queue(c->cl), c->k[k], 1, NULL, &n, &one, 0, NULL, NULL)
+             : CL_SUCCESS;
+}
+
+/* The arguments the two slicing kernels share: the mesh, the layers, the chunks and their table tab. */
+static cl_int slice_args(cl_ctx *c, int k, size_t ntris, size_t nlayers, size_t nch, cl_mem tab)
+{
+    cl_uint nt = (cl_uint)ntris, nl = (cl_uint)nlayers, nc = (cl_uint)nch;
+    const cl_mem *buf = c->buf;
+    cl_kernel kk = c->k[k];
+    cl_int st;
+    if ((st = clSetKernelArg(kk, 0, sizeof(cl_mem), &buf[B_VERTS])) ||
+        (st = clSetKernelArg(kk, 1, sizeof(cl_mem), &buf[B_TRIS])) ||
+        (st = clSetKernelArg(kk, 2, sizeof nt, &nt)) ||
+        (st = clSetKernelArg(kk, 3, sizeof(cl_mem), &buf[B_ZS])) ||
+        (st = clSetKernelArg(kk, 4, sizeof nl, &nl)) || (st = clSetKernelArg(kk, 5, sizeof nc, &nc)))
+        return st;
+    return clSetKernelArg(kk, 6, sizeof tab, &tab);
+}
+
+/* The segments each of nch chunks makes on each layer, into the host table cnt (nch × nlayers), the mesh and
+ * the heights uploaded. Caller holds the queue lock. */
+static cl_int chunk_counts(cl_ctx *c, const float *verts, const uint32_t *tris, size_t ntris, const float *zs,
+                           size_t nlayers, size_t nch, uint32_t *cnt)
+{
+    cl_int st = CL_OUT_OF_RESOURCES;
+    cl_mem tab;
+    size_t bytes = nch * nlayers * sizeof *cnt;
+    if (!put_mesh(c, verts, tris, ntris, zs, nlayers) || !(tab = need(c, B_CHUNKS, bytes))) return st;
+    if ((st = zero(c, tab, bytes)) || (st = slice_args(c, K_COUNT, ntris, nlayers, nch, tab)) ||
+        (st = run_items(c, K_COUNT, nch)))
+        return st;
+    return get(c, tab, cnt, bytes);
+}
+
 static pf_err cl_slice_count(void *ctx, const float *verts, const uint32_t *tris, size_t ntris,
                              const float *zs, size_t nlayers, uint32_t *counts)
 {
     cl_ctx *c = ctx;
-    pf_err err = PF_E_DEVICE;
+    if (ntris > UINT32_MAX / 3 || nlayers > UINT32_MAX) return PF_E_DEVICE;
+    size_t nch = slice_chunks(ntris, nlayers);
+    size_t ncnt = nch * nlayers;
+    uint32_t *cnt = malloc((ncnt ? ncnt : 1) * sizeof *cnt);
+    if (!cnt) return PF_E_NOMEM;
     lock(c);
-    cl_mem cnt;
-    cl_uint nt = (cl_uint)ntris, nl = (cl_uint)nlayers;
-    if (ntris > UINT32_MAX / 3 || nlayers > UINT32_MAX) goto done;
-    if (!put_mesh(c, verts, tris, ntris, zs, nlayers)) goto done;
-    NEED(cnt, B_COUNTS, nlayers * sizeof *counts);
-    CK(zero(c, cnt, nlayers * sizeof *counts));
-    ARG(K_COUNT, 0, c->buf[B_VERTS]);
-    ARG(K_COUNT, 1, c->buf[B_TRIS]);
-    ARG(K_COUNT, 2, nt);
-    ARG(K_COUNT, 3, c->buf[B_ZS]);
-    ARG(K_COUNT, 4, nl);
-    ARG(K_COUNT, 5, cnt);
-    CK(run(c, K_COUNT, ntris));
-    CK(get(c, cnt, counts, nlayers * sizeof *counts));
-    err = PF_E_OK;
-done:
+    cl_int st = chunk_counts(c, verts, tris, ntris, zs, nlayers, nch, cnt);
     unlock(c);
-    return err;
+    if (st == CL_SUCCESS)
+        for (size_t l = 0; l < nlayers; l++) {
+            uint32_t s = 0;
+            for (size_t k = 0; k < nch; k++)
+                s += cnt[k * nlayers + l];
+            counts[l] = s;
+        }
+    free(cnt);
+    return st == CL_SUCCESS ? PF_E_OK : PF_E_DEVICE;
 }
 
 static pf_err cl_slice_emit(void *ctx, const float *verts, const uint32_t *tris, size_t ntris,
@@ -257,28 +307,42 @@ static pf_err cl_slice_emit(void *ctx, const float *verts, const uint32_t *tris,
 {
     cl_ctx *c = ctx;
     pf_err err = PF_E_DEVICE;
+    if (ntris > UINT32_MAX / 3 || nlayers > UINT32_MAX) return err;
+    size_t nch = slice_chunks(ntris, nlayers), nseg = offsets[nlayers];
+    /* chunk counts, then each chunk's write cursor per layer and each layer's end (fill: slots past it, left
+     * by the caller's counts, become holes) */
+    uint32_t *cur = malloc(((nch + 1) * nlayers + 1) * sizeof *cur), *fill = cur + nch * nlayers;
+    if (!cur) return PF_E_NOMEM;
     lock(c);
-    cl_mem fill, offs, sg, ky;
-    cl_uint nt = (cl_uint)ntris, nl = (cl_uint)nlayers;
-    size_t nseg = offsets[nlayers];
-    if (ntris > UINT32_MAX / 3 || nlayers > UINT32_MAX) goto done;
-    if (!put_mesh(c, verts, tris, ntris, zs, nlayers)) goto done;
-    NEED(fill, B_COUNTS, nlayers * sizeof *offsets);
+    cl_mem tab, fl, offs, sg, ky;
+    cl_uint nl = (cl_uint)nlayers;
+    CK(chunk_counts(c, verts, tris, ntris, zs, nlayers, nch, cur));
+    for (size_t l = 0; l < nlayers; l++) {
+        uint32_t at = offsets[l];
+        for (size_t k = 0; k < nch; k++) {
+            uint32_t n = cur[k * nlayers + l];
+            cur[k * nlayers + l] = at;
+            at += n;
+        }
+        if (at > offsets[l + 1]) { /* more segments than the caller made room for */
+            err = PF_E_INVAL;
+            goto done;
+        }
+        fill[l] = at;
+    }
+    NEED(tab, B_CHUNKS, nch * nlayers * sizeof *cur);
+    NEED(fl, B_COUNTS, nlayers * sizeof *offsets);
     NEED(offs, B_OFFS, (nlayers + 1) * sizeof *offsets);
     NEED(sg, B_SEGS, nseg * PF_SEG_FLOATS * sizeof *segs);
     NEED(ky, B_KEYS, nseg * 2 * sizeof *keys);
-    CK(put(c, fill, offsets, nlayers * sizeof *offsets));
+    CK(put(c, tab, cur, nch * nlayers * sizeof *cur));
+    CK(put(c, fl, fill, nlayers * sizeof *fill));
     CK(put(c, offs, offsets, (nlayers + 1) * sizeof *offsets));
-    ARG(K_EMIT, 0, c->buf[B_VERTS]);
-    ARG(K_EMIT, 1, c->buf[B_TRIS]);
-    ARG(K_EMIT, 2, nt);
-    ARG(K_EMIT, 3, c->buf[B_ZS]);
-    ARG(K_EMIT, 4, nl);
-    ARG(K_EMIT, 5, fill);
-    ARG(K_EMIT, 6, sg);
-    ARG(K_EMIT, 7, ky);
-    CK(run(c, K_EMIT, ntris));
-    ARG(K_HOLES, 0, fill);
+    CK(slice_args(c, K_EMIT, ntris, nlayers, nch, tab));
+    ARG(K_EMIT, 7, sg);
+    ARG(K_EMIT, 8, ky);
+    CK(run_items(c, K_EMIT, nch));
+    ARG(K_HOLES, 0, fl);
     ARG(K_HOLES, 1, offs);
     ARG(K_HOLES, 2, nl);
     ARG(K_HOLES, 3, sg);
@@ -297,7 +361,10 @@ static pf_err cl_slice_emit(void *ctx, const float *verts, const uint32_t *tris,
                                (nseg - first) * 2 * sizeof *keys, keys + first * 2, 0, NULL, NULL));
     err = PF_E_OK;
 done:
+    go(c);
+    if (err) clFinish(pf_cl_queue(c->cl)); /* no write from cur still pending */
     unlock(c);
+    free(cur);
     return err;
 }
 

@@ -63,55 +63,100 @@ static uint lower_layer(__global const float *zs, uint n, float z)
     return lo;
 }
 
-__kernel void slice_count(__global const float *verts, __global const uint *tris, uint ntris,
-                          __global const float *zs, uint nlayers, __global uint *counts)
+/* Triangle t's segment on plane z: its two crossing points (px, py), edge keys (ka, kb: the smaller and larger
+ * vertex index of each crossed edge) and whether to swap them so the inside lies on the left; 0 when the
+ * plane meets fewer than two edges. */
+static int tri_cross(const float3 *v, const uint *ix, float nx, float ny, float z, float *px, float *py, uint *ka,
+                     uint *kb, int *sw)
 {
-    uint t = get_global_id(0);
-    if (t >= ntris) return;
-    float z0 = verts[3 * tris[3 * t] + 2], z1 = verts[3 * tris[3 * t + 1] + 2], z2 = verts[3 * tris[3 * t + 2] + 2];
-    float lo = fmin(z0, fmin(z1, z2)), hi = fmax(z0, fmax(z1, z2));
-    for (uint l = lower_layer(zs, nlayers, lo); l < nlayers && zs[l] < hi; l++) atomic_inc(&counts[l]);
+    int np = 0;
+    for (int e = 0; e < 3 && np < 2; e++) {
+        float3 a = v[e], b = v[(e + 1) % 3];
+        if ((a.z > z) != (b.z > z)) {
+            float tt = (z - a.z) / (b.z - a.z);
+            px[np] = a.x + tt * (b.x - a.x);
+            py[np] = a.y + tt * (b.y - a.y);
+            uint i0 = ix[e], i1 = ix[(e + 1) % 3];
+            ka[np] = min(i0, i1);
+            kb[np] = max(i0, i1);
+            np++;
+        }
+    }
+    if (np < 2) return 0;
+    *sw = ((px[1] - px[0]) * -ny + (py[1] - py[0]) * nx) < 0.0f;
+    return 1;
 }
 
-/* fill: per-layer write cursors, starting at the layer offsets. A key is the host's uint64 lo << 32 | hi, written
- * as two uints low word first (little-endian host and device, checked at creation). */
-__kernel void slice_emit(__global const float *verts, __global const uint *tris, uint ntris,
-                         __global const float *zs, uint nlayers, __global uint *fill, __global float *segs,
-                         __global uint *keys)
+/* Triangle t: its vertex indices and positions, z range, and the x and y of its normal. */
+static void tri_load(__global const float *verts, __global const uint *tris, uint t, uint *ix, float3 *v, float *lo,
+                     float *hi, float *nx, float *ny)
 {
-    uint t = get_global_id(0);
-    if (t >= ntris) return;
-    uint ix[3] = {tris[3 * t], tris[3 * t + 1], tris[3 * t + 2]};
-    float3 v[3];
-    for (int i = 0; i < 3; i++) v[i] = (float3)(verts[3 * ix[i]], verts[3 * ix[i] + 1], verts[3 * ix[i] + 2]);
-    float lo = fmin(v[0].z, fmin(v[1].z, v[2].z)), hi = fmax(v[0].z, fmax(v[1].z, v[2].z));
+    for (int i = 0; i < 3; i++) {
+        ix[i] = tris[3 * t + i];
+        v[i] = (float3)(verts[3 * ix[i]], verts[3 * ix[i] + 1], verts[3 * ix[i] + 2]);
+    }
+    *lo = fmin(v[0].z, fmin(v[1].z, v[2].z));
+    *hi = fmax(v[0].z, fmax(v[1].z, v[2].z));
     float ux = v[1].x - v[0].x, uy = v[1].y - v[0].y, uz = v[1].z - v[0].z;
     float wx = v[2].x - v[0].x, wy = v[2].y - v[0].y, wz = v[2].z - v[0].z;
-    float nx = uy * wz - uz * wy, ny = uz * wx - ux * wz;
-    for (uint l = lower_layer(zs, nlayers, lo); l < nlayers && zs[l] < hi; l++) {
-        float z = zs[l], px[2], py[2];
+    *nx = uy * wz - uz * wy;
+    *ny = uz * wx - ux * wz;
+}
+
+/* Slicing without atomics: item c takes the triangles [c·ntris/nchunks, (c+1)·ntris/nchunks) and owns row c of
+ * the nchunks × nlayers tables, so no two items touch one counter (a counter per layer shared by every item
+ * cost a contended atomic per segment: a vase's 1000 triangles each crossing 250 layers). cnt gets the
+ * segments each chunk makes on each layer (exact: the same test as the emit); cur holds each chunk's write
+ * cursor per layer, set by the host from those counts, so a layer's segments come chunk by chunk in triangle
+ * order. */
+static void chunk_tris(uint c, uint nchunks, uint ntris, uint *t0, uint *t1)
+{
+    *t0 = (uint)((ulong)ntris * c / nchunks);
+    *t1 = (uint)((ulong)ntris * (c + 1) / nchunks);
+}
+
+/* Chunk c of the slicing: counts its segments per layer into its row of tab, or (emit) writes them at the
+ * cursors there. */
+static void slice_chunk(__global const float *verts, __global const uint *tris, uint ntris, __global const float *zs,
+                        uint nlayers, uint nchunks, __global uint *tab, int emit, __global float *segs,
+                        __global uint *keys)
+{
+    uint c = get_global_id(0), t0, t1;
+    if (c >= nchunks) return;
+    chunk_tris(c, nchunks, ntris, &t0, &t1);
+    __global uint *row = tab + (size_t)c * nlayers;
+    for (uint t = t0; t < t1; t++) {
+        uint ix[3];
+        float3 v[3];
+        float lo, hi, nx, ny, px[2], py[2];
         uint ka[2], kb[2];
-        int np = 0;
-        for (int e = 0; e < 3 && np < 2; e++) {
-            float3 a = v[e], b = v[(e + 1) % 3];
-            if ((a.z > z) != (b.z > z)) {
-                float tt = (z - a.z) / (b.z - a.z);
-                px[np] = a.x + tt * (b.x - a.x);
-                py[np] = a.y + tt * (b.y - a.y);
-                uint i0 = ix[e], i1 = ix[(e + 1) % 3];
-                ka[np] = min(i0, i1);
-                kb[np] = max(i0, i1);
-                np++;
-            }
+        int sw;
+        tri_load(verts, tris, t, ix, v, &lo, &hi, &nx, &ny);
+        for (uint l = lower_layer(zs, nlayers, lo); l < nlayers && zs[l] < hi; l++) {
+            if (!tri_cross(v, ix, nx, ny, zs[l], px, py, ka, kb, &sw)) continue;
+            uint slot = row[l]++;
+            if (!emit) continue;
+            __global float *s = segs + (size_t)SEG * slot;
+            s[0] = px[sw], s[1] = py[sw], s[2] = px[!sw], s[3] = py[!sw];
+            __global uint *k = keys + 4 * (size_t)slot;
+            k[0] = kb[sw], k[1] = ka[sw], k[2] = kb[!sw], k[3] = ka[!sw];
         }
-        if (np < 2) continue;
-        int sw = ((px[1] - px[0]) * -ny + (py[1] - py[0]) * nx) < 0.0f;
-        uint slot = atomic_inc(&fill[l]);
-        __global float *s = segs + (size_t)SEG * slot;
-        s[0] = px[sw], s[1] = py[sw], s[2] = px[!sw], s[3] = py[!sw];
-        __global uint *k = keys + 4 * (size_t)slot;
-        k[0] = kb[sw], k[1] = ka[sw], k[2] = kb[!sw], k[3] = ka[!sw];
     }
+}
+
+__kernel void slice_count(__global const float *verts, __global const uint *tris, uint ntris,
+                          __global const float *zs, uint nlayers, uint nchunks, __global uint *cnt)
+{
+    slice_chunk(verts, tris, ntris, zs, nlayers, nchunks, cnt, 0, 0, 0);
+}
+
+/* A key is the host's uint64 lo << 32 | hi, written as two uints low word first (little-endian host and device,
+ * checked at creation). */
+__kernel void slice_emit(__global const float *verts, __global const uint *tris, uint ntris,
+                         __global const float *zs, uint nlayers, uint nchunks, __global uint *cur,
+                         __global float *segs, __global uint *keys)
+{
+    slice_chunk(verts, tris, ntris, zs, nlayers, nchunks, cur, 1, segs, keys);
 }
 
 /* Slots a layer did not use (degenerate triangles): zero-length segments with "no edge" keys. One item per layer. */
