@@ -73,11 +73,12 @@ typedef struct helper {
     atomic_uint done;           /* 1 when the taken step is done: the futex word the caller sleeps on */
     atomic_int helper_sleeps;   /* the helper sleeps (or is about to) on state */
     atomic_int caller_sleeps;   /* the caller sleeps (or is about to) on done */
+    atomic_int rest;            /* 1: the helper sleeps at once instead of spinning (pf_sched_rest) */
     void (*fn)(void *, int);    /* the offered step */
     void *ctx;                  /* its argument */
 } helper;
 
-static helper the_helper = {PTHREAD_MUTEX_INITIALIZER, 0, ATOMIC_FLAG_INIT, JOB_NONE, 0, 0, 0, NULL, NULL};
+static helper the_helper = {PTHREAD_MUTEX_INITIALIZER, 0, ATOMIC_FLAG_INIT, JOB_NONE, 0, 0, 0, 0, NULL, NULL};
 
 static void cpu_relax(void)
 {
@@ -103,9 +104,11 @@ static void futex_wake(atomic_uint *word)
     syscall(SYS_futex, (unsigned *)word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-/* Waits until *word == want: spinning for up to spin_ns, then sleeping with *sleeps set (the other side wakes
- * the futex when it sees that flag after changing the word). */
-static void wait_for(atomic_uint *word, unsigned want, atomic_int *sleeps, long spin_ns)
+/* Waits until *word == want: spinning for up to spin_ns (none while *rest is set, when rest is not NULL),
+ * then sleeping with *sleeps set (the other side wakes the futex when it sees that flag after changing the
+ * word). */
+static void wait_for(atomic_uint *word, unsigned want, atomic_int *sleeps, long spin_ns,
+                     const atomic_int *rest)
 {
     long t0 = 0;
     for (unsigned i = 1;; i++) {
@@ -114,7 +117,7 @@ static void wait_for(atomic_uint *word, unsigned want, atomic_int *sleeps, long 
         if (i % SPIN_CHECK) continue;
         long t = now_ns();
         if (!t0) t0 = t;
-        if (t - t0 < spin_ns) continue;
+        if (t - t0 < spin_ns && !(rest && atomic_load(rest))) continue;
         atomic_store(sleeps, 1);
         unsigned seen = atomic_load(word);
         if (seen != want) futex_wait(word, seen);
@@ -127,7 +130,7 @@ static void *helper_main(void *arg)
 {
     helper *h = arg;
     for (;;) {
-        wait_for(&h->state, JOB_OFFERED, &h->helper_sleeps, HELPER_SPIN_NS);
+        wait_for(&h->state, JOB_OFFERED, &h->helper_sleeps, HELPER_SPIN_NS, &h->rest);
         unsigned offered = JOB_OFFERED;
         if (!atomic_compare_exchange_strong(&h->state, &offered, JOB_TAKEN)) continue; /* withdrawn */
         h->fn(h->ctx, 1);
@@ -177,14 +180,20 @@ void pf_sched_pair(void (*fn)(void *ctx, int who), void *ctx, int two)
     }
     h->fn = fn;
     h->ctx = ctx;
+    atomic_store(&h->rest, 0);
     atomic_store(&h->done, 0);
     atomic_store(&h->state, JOB_OFFERED);
     if (atomic_load(&h->helper_sleeps)) futex_wake(&h->state);
     fn(ctx, 0);
     unsigned offered = JOB_OFFERED;
     if (!atomic_compare_exchange_strong(&h->state, &offered, JOB_NONE)) { /* taken: wait for its end */
-        wait_for(&h->done, 1, &h->caller_sleeps, CALLER_SPIN_NS);
+        wait_for(&h->done, 1, &h->caller_sleeps, CALLER_SPIN_NS, NULL);
         atomic_store(&h->state, JOB_NONE);
     }
     atomic_flag_clear(&h->busy);
+}
+
+void pf_sched_rest(void)
+{
+    atomic_store(&the_helper.rest, 1);
 }

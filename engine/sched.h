@@ -21,4 +21,9 @@ int pf_sched_threads(int want);
  * inside another two-way step runs on its caller's thread alone. */
 void pf_sched_pair(void (*fn)(void *ctx, int who), void *ctx, int two);
 
+/* Lets the helper sleep now rather than spin until the next step: for a caller whose next work runs on other
+ * threads (an OpenCL CPU device's kernels), where a spinning helper takes a core from them. The next
+ * pf_sched_pair wakes it (later to join than a spinning one). Thread-safe. */
+void pf_sched_rest(void);
+
 #endif

@@ -270,12 +270,17 @@ static void pair_piece(void *ctx, int who)
     }
 }
 
-/* Every piece is done exactly once whoever takes it, and the step is over when pf_sched_pair returns. */
+/* Every piece is done exactly once whoever takes it, and the step is over when pf_sched_pair returns; also
+ * when the helper was told to sleep between steps (pf_sched_rest), so that the next one must wake it. */
 Test(mesh, two_way_step_does_every_piece_once)
 {
-    for (int round = 0; round < 20; round++) {
+    for (int round = 0; round < 40; round++) {
         pair_job j = {0};
         j.nested = round % 4 == 3; /* a two-way round */
+        if (round >= 20) {
+            pf_sched_rest();
+            if (round % 3 == 0) usleep(2000); /* the helper asleep by now, not spinning */
+        }
         pf_sched_pair(pair_piece, &j, round % 2 ? 1 : 0);
         for (int i = 0; i < 64; i++)
             cr_assert_eq(atomic_load(&j.hits[i]), 1, "round %d piece %d", round, i);
