@@ -7,8 +7,9 @@
  *                       [--prusa FILE] [--md] [EXTRA.stl ...]
  * -t: threads of the per-layer stages (default: as pf_estimate_prepare chooses); -m: only these meshes of
  * DATA_DIR; --prusa: lines "MODEL WALL_S CPU_S" (PrusaSlicer's best wall time and that run's CPU time);
- * --md: a Markdown table (one row per mesh, a column per backend, the speed-up of the first backend) instead
- * of the plain rows. */
+ * --md: a Markdown table (one row per mesh, a column per backend, each other backend's time over the first's,
+ * the speed-up of the first backend) instead of the plain rows. The runs go round by round over meshes and
+ * backends (see main), so that the ratios between backends come from runs made at the same moments. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "engine/backends.h"
 #include "engine/estimate.h"
+#include "engine/sched.h"
 
 #define MAX_MESHES 64
 #define MAX_BACKENDS 4
@@ -63,7 +65,8 @@ static int prusa_run(const char *file, const char *model, double *wall, double *
 
 /* One mesh on one backend. */
 typedef struct result {
-    int ok;                    /* 0: read or prepare failed */
+    int ok;                    /* 1: at least one run, none failed */
+    int failed;                /* 1: a run failed (read or prepare) */
     size_t ntris, layers;      /* mesh triangles, layers */
     double cell;               /* grid cell, mm */
     unsigned thr_lo, thr_hi;   /* fewest and most threads prepare ran on over the runs */
@@ -72,49 +75,50 @@ typedef struct result {
     double eval_lo;            /* per re-quote, best of 20 rounds of 11, s */
 } result;
 
-/* The best of reps runs of read + prepare, each timed in wall and CPU time. */
-static void bench(const char *path, const char *model, const pf_backend *be, int reps, int threads,
-                  result *res)
+/* One run of read + prepare (timed in wall and CPU time) and of the re-quotes, folded into res (the best
+ * run's times; res starts all zero). Sets res->ok, or res->failed for good when a run fails. */
+static void bench_once(const char *path, const char *model, const pf_backend *be, int threads, result *res)
 {
-    memset(res, 0, sizeof *res);
-    res->read = res->prep = res->eval_lo = 1e30;
-    for (int r = 0; r < reps; r++) {
-        pf_errbuf eb = {{0}};
-        pf_mesh *m = NULL;
-        double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
-        if (pf_mesh_read_file(path, NULL, &m, &eb)) {
-            fprintf(stderr, "%-12s read failed: %s\n", model, eb.msg);
-            return;
-        }
-        double w1 = now(CLOCK_MONOTONIC), c1 = now(CLOCK_PROCESS_CPUTIME_ID);
-        pf_profile p = pf_profile_default();
-        pf_estimate_cache *c = NULL;
-        if (pf_estimate_prepare_threads(m, &p, be, threads, &c, &eb)) {
-            fprintf(stderr, "%-12s prepare failed: %s\n", model, eb.msg);
-            pf_mesh_free(m);
-            return;
-        }
-        double w2 = now(CLOCK_MONOTONIC), c2 = now(CLOCK_PROCESS_CPUTIME_ID);
-        if (w1 - w0 < res->read) res->read = w1 - w0, res->cpu_read = c1 - c0;
-        if (w2 - w1 < res->prep) res->prep = w2 - w1, res->cpu_prep = c2 - c1;
-        /* Re-quotes at 11 densities between 0 and 100 %, best of 20 rounds. */
-        pf_estimate e;
-        for (int k = 0; k < 20; k++) {
-            double t0 = now(CLOCK_MONOTONIC);
-            for (int i = 0; i <= 10; i++)
-                pf_estimate_eval(c, i / 10.0, 0, &e, NULL);
-            double t = (now(CLOCK_MONOTONIC) - t0) / 11;
-            if (t < res->eval_lo) res->eval_lo = t;
-        }
-        res->ntris = m->ntris;
-        res->layers = pf_estimate_cache_layers(c);
-        res->cell = pf_estimate_cache_cell(c);
-        unsigned th = pf_estimate_cache_threads(c);
-        if (r == 0 || th < res->thr_lo) res->thr_lo = th;
-        if (th > res->thr_hi) res->thr_hi = th;
-        pf_estimate_cache_free(c);
-        pf_mesh_free(m);
+    int first = !res->ok && !res->failed;
+    if (res->failed) return;
+    if (first) res->read = res->prep = res->eval_lo = 1e30;
+    pf_errbuf eb = {{0}};
+    pf_mesh *m = NULL;
+    double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
+    if (pf_mesh_read_file(path, NULL, &m, &eb)) {
+        fprintf(stderr, "%-12s read failed: %s\n", model, eb.msg);
+        res->ok = 0, res->failed = 1;
+        return;
     }
+    double w1 = now(CLOCK_MONOTONIC), c1 = now(CLOCK_PROCESS_CPUTIME_ID);
+    pf_profile p = pf_profile_default();
+    pf_estimate_cache *c = NULL;
+    if (pf_estimate_prepare_threads(m, &p, be, threads, &c, &eb)) {
+        fprintf(stderr, "%-12s prepare failed: %s\n", model, eb.msg);
+        pf_mesh_free(m);
+        res->ok = 0, res->failed = 1;
+        return;
+    }
+    double w2 = now(CLOCK_MONOTONIC), c2 = now(CLOCK_PROCESS_CPUTIME_ID);
+    if (w1 - w0 < res->read) res->read = w1 - w0, res->cpu_read = c1 - c0;
+    if (w2 - w1 < res->prep) res->prep = w2 - w1, res->cpu_prep = c2 - c1;
+    /* Re-quotes at 11 densities between 0 and 100 %, best of 20 rounds. */
+    pf_estimate e;
+    for (int k = 0; k < 20; k++) {
+        double t0 = now(CLOCK_MONOTONIC);
+        for (int i = 0; i <= 10; i++)
+            pf_estimate_eval(c, i / 10.0, 0, &e, NULL);
+        double t = (now(CLOCK_MONOTONIC) - t0) / 11;
+        if (t < res->eval_lo) res->eval_lo = t;
+    }
+    res->ntris = m->ntris;
+    res->layers = pf_estimate_cache_layers(c);
+    res->cell = pf_estimate_cache_cell(c);
+    unsigned th = pf_estimate_cache_threads(c);
+    if (first || th < res->thr_lo) res->thr_lo = th;
+    if (th > res->thr_hi) res->thr_hi = th;
+    pf_estimate_cache_free(c);
+    pf_mesh_free(m);
     res->ok = 1;
 }
 
@@ -188,17 +192,10 @@ int main(int argc, char **argv)
     const char *bname[MAX_BACKENDS], *bdev[MAX_BACKENDS];
     char labels[MAX_BACKENDS][64], devices[MAX_BACKENDS][128];
     unsigned bthreads[MAX_BACKENDS];
+    pf_backend *bes[MAX_BACKENDS];
     int nb = 0;
     char list[256];
     snprintf(list, sizeof list, "%s", backends);
-    if (!md)
-        printf(
-            "best of %d; prep_cpu and total_cpu are the CPU ms (all threads) of the best run; prusa_s: %s\n",
-            reps, prusa_file ? "same run (else reference.csv)" : "reference.csv slice_wall_s");
-    if (!md)
-        printf("%-12s %-6s %8s %6s %5s %8s %8s %8s %8s %7s %8s %7s %8s %s\n", "model", "backend", "tris",
-               "layers", "cell", "read_ms", "prep_ms", "prep_cpu", "eval_us", "total", "tot_cpu", "prusa_s",
-               "speedup", "threads");
     for (char *save = NULL, *name = strtok_r(list, ",", &save); name && nb < MAX_BACKENDS;
          name = strtok_r(NULL, ",", &save)) {
         pf_backend *be = NULL;
@@ -216,32 +213,58 @@ int main(int argc, char **argv)
         snprintf(devices[nb], sizeof devices[nb], "%s", be->device); /* the OpenCL backend owns its string */
         bdev[nb] = devices[nb];
         bthreads[nb] = be->threads;
-        for (int i = 0; i < nm; i++) {
-            result *r = &res[nb][i];
-            bench(paths[i], names[i], be, reps, threads, r);
-            if (!r->ok || md) continue;
-            double total = r->read + r->prep;
-            printf("%-12s %-6s %8zu %6zu %5.3f %8.1f %8.1f %8.1f %8.1f %7.1f %8.1f %7.2f %7.0fx %u-%u\n",
-                   names[i], be->name, r->ntris, r->layers, r->cell, r->read * 1e3, r->prep * 1e3,
-                   r->cpu_prep * 1e3, r->eval_lo * 1e6, total * 1e3, (r->cpu_read + r->cpu_prep) * 1e3,
-                   pwall[i], pwall[i] / total, r->thr_lo, r->thr_hi);
-        }
-        pf_backend_free(be);
-        nb++;
+        bes[nb++] = be;
+    }
+    /* Round by round, every mesh on every backend in turn: a burst of load from other jobs (these machines
+     * are shared) then falls on each backend's runs alike, so the ratios between backends hold where their
+     * absolute times do not. Between runs the engine's helper thread is sent to sleep and the process
+     * pauses for 3 ms, as between two requests: a run does not start while the last one's threads (the
+     * helper's 1 ms spin, the OpenCL runtime's workers) still hold the cores. */
+    for (int r = 0; r < reps; r++)
+        for (int i = 0; i < nm; i++)
+            for (int b = 0; b < nb; b++) {
+                bench_once(paths[i], names[i], bes[b], threads, &res[b][i]);
+                pf_sched_rest();
+                nanosleep(&(struct timespec){0, 3000000}, NULL);
+            }
+    for (int b = 0; b < nb; b++)
+        pf_backend_free(bes[b]);
+    if (!md) {
+        printf("best of %d (rounds over meshes and backends); prep_cpu and total_cpu are the CPU ms (all "
+               "threads) of the best run; prusa_s: %s\n",
+               reps, prusa_file ? "same run (else reference.csv)" : "reference.csv slice_wall_s");
+        printf("%-12s %-6s %8s %6s %5s %8s %8s %8s %8s %7s %8s %7s %8s %s\n", "model", "backend", "tris",
+               "layers", "cell", "read_ms", "prep_ms", "prep_cpu", "eval_us", "total", "tot_cpu", "prusa_s",
+               "speedup", "threads");
+        for (int b = 0; b < nb; b++)
+            for (int i = 0; i < nm; i++) {
+                const result *r = &res[b][i];
+                if (!r->ok) continue;
+                double total = r->read + r->prep;
+                printf("%-12s %-6s %8zu %6zu %5.3f %8.1f %8.1f %8.1f %8.1f %7.1f %8.1f %7.2f %7.0fx %u-%u\n",
+                       names[i], bname[b], r->ntris, r->layers, r->cell, r->read * 1e3, r->prep * 1e3,
+                       r->cpu_prep * 1e3, r->eval_lo * 1e6, total * 1e3, (r->cpu_read + r->cpu_prep) * 1e3,
+                       pwall[i], pwall[i] / total, r->thr_lo, r->thr_hi);
+            }
     }
     if (!md || !nb) return 0;
 
     printf("| mesh | triangles | layers | cell mm |");
     for (int b = 0; b < nb; b++)
         printf(" %s read+prep ms (cpu) |", bname[b]);
+    for (int b = 1; b < nb; b++)
+        printf(" %s / %s |", bname[b], bname[0]);
     printf(" eval µs | PrusaSlicer s, this run (cpu) | PrusaSlicer s, reference | %s speed-up vs this run |"
            " vs reference | goal ≥ 100× |\n",
            bname[0]);
     printf("|---|---:|---:|---:|");
-    for (int b = 0; b < nb; b++)
+    for (int b = 1; b < 2 * nb; b++)
         printf("---:|");
     printf("---:|---:|---:|---:|---:|---|\n");
     int met = 0, rows = 0;
+    int within[MAX_BACKENDS] = {0}, both[MAX_BACKENDS] = {0}; /* meshes within 2× of backend 0, and run */
+    /* read + prepare over those meshes, s: backend b's (sum) and backend 0's (base) */
+    double sum[MAX_BACKENDS] = {0}, base[MAX_BACKENDS] = {0};
     for (int i = 0; i < nm; i++) {
         const result *r0 = &res[0][i];
         if (!r0->ok) continue;
@@ -256,6 +279,19 @@ int main(int argc, char **argv)
                        r->thr_lo);
             else
                 printf(" failed |");
+        }
+        for (int b = 1; b < nb; b++) {
+            const result *r = &res[b][i];
+            if (!r->ok) {
+                printf(" — |");
+                continue;
+            }
+            double q = (r->read + r->prep) / (r0->read + r0->prep);
+            printf(" %.2f× |", q);
+            both[b]++;
+            within[b] += q <= 2.0;
+            sum[b] += r->read + r->prep;
+            base[b] += r0->read + r0->prep;
         }
         double total = r0->read + r0->prep, same = psame[i] ? pwall[i] / total : 0;
         printf(" %.1f |", r0->eval_lo * 1e6);
@@ -277,7 +313,12 @@ int main(int argc, char **argv)
     printf("\nBackends: ");
     for (int b = 0; b < nb; b++)
         printf("%s%s on %s (%u layer threads)", b ? ", " : "", bname[b], bdev[b], bthreads[b]);
-    printf(". Goal ≥ 100× met on %d of %d meshes (against %s).\n", met, rows,
+    printf(". Goal ≥ 100× met on %d of %d meshes (against %s).", met, rows,
            prusa_file ? "this run's PrusaSlicer" : "the reference's PrusaSlicer times");
+    for (int b = 1; b < nb; b++)
+        if (both[b])
+            printf(" %s read + prepare within 2× of %s's on %d of %d meshes (all of them together: %.2f×).",
+                   bname[b], bname[0], within[b], both[b], base[b] > 0 ? sum[b] / base[b] : 0);
+    printf("\n");
     return 0;
 }
