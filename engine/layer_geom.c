@@ -8,12 +8,17 @@
 
 #define MIDDLE_BITS ((uint8_t)(PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT))
 
-/* Whether any byte of the 8 at c holds the fill class PF_FILL_MIDDLE (all three fill bits set). */
-static int word_has_middle(const uint8_t *c)
+/* Bit 2 of each byte of the 8 at c that holds the fill class PF_FILL_MIDDLE (all three fill bits set). */
+static uint64_t middle_bits(const uint8_t *c)
 {
     uint64_t w;
     memcpy(&w, c, 8);
-    return (w & w >> 1 & w >> 2 & 0x0404040404040404ull) != 0;
+    return w & w >> 1 & w >> 2 & 0x0404040404040404ull;
+}
+
+static int word_has_middle(const uint8_t *c)
+{
+    return middle_bits(c) != 0;
 }
 
 /* The rectangle of cells [*x0, *x1] × [*y0, *y1] that holds the middle cells (to 8 columns), and how many
@@ -193,10 +198,20 @@ static pf_err resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_
     uint8_t *mark = few ? NULL : pf_scratch_slot(sc, 4, nb, 1);
     uint32_t *psum = few ? NULL : pf_scratch_slot(sc, 5, (size_t)(nby + 1) * w * sizeof *psum, 1);
     if (!few && (!mark || !psum)) return PF_E_NOMEM;
-    for (long y = y0; y <= y1 && mark; y++)
-        for (long x = x0; x <= x1; x++)
-            if ((cls[y * nx + x] & PF_CELL_FILL_MASK) == MIDDLE_BITS)
-                mark[(size_t)((y - y0) / BLOCK * nbx + (x - x0) / BLOCK)] = 1;
+    for (long y = y0; y <= y1 && mark; y++) { /* a word of 8 cells at a time: most hold no middle */
+        uint8_t *mrow = mark + (size_t)((y - y0) / BLOCK * nbx);
+        for (long x = x0; x <= x1; x += 8) {
+            uint64_t bits = 0;
+            if (x + 8 <= nx) {
+                bits = middle_bits(cls + y * nx + x);
+            } else {
+                for (long k = x; k < nx; k++)
+                    if ((cls[y * nx + k] & PF_CELL_FILL_MASK) == MIDDLE_BITS) bits |= 4ull << (8 * (k - x));
+            }
+            for (; bits; bits &= bits - 1) /* the cells of the word that hold one */
+                mrow[(x + __builtin_ctzll(bits) / 8 - x0) / BLOCK] = 1;
+        }
+    }
     for (long by = 0; by < nby && psum; by++)
         for (long bx = 0; bx < nbx; bx++)
             psum[(size_t)(by + 1) * w + (size_t)bx + 1] =
