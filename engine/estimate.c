@@ -664,7 +664,18 @@ static void team_destroy(team *t)
 }
 
 /* Work items of the driver's parallel phases; each runs for a list of layers. */
-enum { PH_RASTER, PH_EDT, PH_MARGIN, PH_CLASSIFY, PH_CLASSES, PH_FIX, PH_SETTLE, PH_REDUCE, PH_PIECES };
+enum {
+    PH_PRINT,
+    PH_RASTER,
+    PH_EDT,
+    PH_MARGIN,
+    PH_CLASSIFY,
+    PH_CLASSES,
+    PH_FIX,
+    PH_SETTLE,
+    PH_REDUCE,
+    PH_PIECES
+};
 
 /* State of stages 3–6 over all layers, processed in batches of up to `batch` layers. Layer k has ring slot
  * k % rd (rd = batch + 6 holds the 7-layer windows of a whole batch), which names its mask buffer (mslot) and
@@ -702,6 +713,9 @@ typedef struct drive {
     int reuse;                     /* the shortcuts are on (see run_stages) */
     uint8_t *same2;                /* per layer: its classes equal those of layer l − 2 */
     uint8_t *copied;               /* per batch slot: the layer takes the sums of layer l − 2 */
+    uint64_t *prints;              /* per layer: pf_raster_print (2 words), where printed is set */
+    uint8_t *printed;              /* per layer: its print is made */
+    uint64_t seed;                 /* the prints' secret seed */
     layer_stat *layers;            /* results */
     /* the current phase */
     int phase;             /* PH_* */
@@ -1134,6 +1148,11 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
 {
     const pf_backend *be = d->be;
     switch (d->phase) {
+    case PH_PRINT:
+        pf_raster_print(d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l], d->g, d->seed,
+                        d->prints + 2 * l);
+        d->printed[l] = 1;
+        return PF_E_OK;
     case PH_RASTER:
         return be->raster(be->ctx, d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l], d->g,
                           mask_of(d, l));
@@ -1566,20 +1585,36 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     size_t mready = 0;   /* and [0, mready) margin fields */
     unsigned misses = 0; /* fingerprints that did not match, in a row */
     uint64_t seed = print_seed();
+    d.prints = prints;
+    d.printed = printed;
+    d.seed = seed;
     uint32_t next_id = 1;
     for (size_t b0 = 0; b0 < nl; b0 += batch) {
         size_t b1 = b0 + batch < nl ? b0 + batch : nl, need = b1 + 3 < nl ? b1 + 3 : nl, n = 0;
         d.b0 = b0;
         /* A layer with as many segments as the one below is fingerprinted first: when the fingerprints match,
          * its mask is the one below's and it is not rasterized. After two misses in a row (a curved part)
-         * only every 8th layer is tried, until one matches again. */
+         * only every 8th layer is tried, until one matches again. On a team, the prints that test would
+         * make with the misses as they stand are made first, in parallel (a prism's layers are all printed,
+         * which on one thread was a third of a thin-walled part's time); the test makes any others. */
+        if (reuse && threads > 1) {
+            n = 0;
+            for (size_t k = ready ? ready - 1 : 0; k < need; k++) {
+                int want = 0;
+                for (size_t j = k; j <= k + 1 && j < need; j++) /* layer j's test prints j − 1 and j */
+                    want |= j >= ready && j > 0 && counts[j] == counts[j - 1] && (misses < 2 || j % 8 == 0);
+                if (want && !printed[k]) items[n++] = (uint32_t)k;
+            }
+            if ((err = drive_phase(&d, t, PH_PRINT, items, n))) goto done;
+            n = 0;
+        }
         for (size_t k = ready; k < need; k++) {
             eq[k - ready] = 0;
             if (reuse && k > 0 && counts[k] == counts[k - 1] && (misses < 2 || k % 8 == 0)) {
-                if (!printed[k - 1])
-                    pf_raster_print(segs + (size_t)PF_SEG_FLOATS * offs[k - 1], counts[k - 1], g, seed,
-                                    prints + 2 * (k - 1));
-                pf_raster_print(segs + (size_t)PF_SEG_FLOATS * offs[k], counts[k], g, seed, prints + 2 * k);
+                for (size_t j = k - 1; j <= k; j++)
+                    if (!printed[j])
+                        pf_raster_print(segs + (size_t)PF_SEG_FLOATS * offs[j], counts[j], g, seed,
+                                        prints + 2 * j);
                 printed[k - 1] = printed[k] = 1;
                 eq[k - ready] = prints[2 * k] == prints[2 * k - 2] && prints[2 * k + 1] == prints[2 * k - 1];
                 misses = eq[k - ready] ? 0 : misses + 1;
