@@ -1127,8 +1127,10 @@ static pf_err layer_pieces(drive *d, size_t l, unsigned tid)
     const float *sg = d->segs + (size_t)PF_SEG_FLOATS * d->offs[l];
     float lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
     for (size_t i = 0; i < (size_t)PF_SEG_FLOATS * d->counts[l]; i += 2)
-        for (int k = 0; k < 2; k++)
-            lo[k] = fminf(lo[k], sg[i + k]), hi[k] = fmaxf(hi[k], sg[i + k]);
+        for (int k = 0; k < 2; k++) { /* comparisons, not fminf / fmaxf calls: the points are finite */
+            if (sg[i + k] < lo[k]) lo[k] = sg[i + k];
+            if (sg[i + k] > hi[k]) hi[k] = sg[i + k];
+        }
     const pf_grid *g = d->g;
     long win[4] = {(long)floorf((lo[0] - g->x0) / g->cell) - 1, (long)ceilf((hi[0] - g->x0) / g->cell) + 1,
                    (long)floorf((lo[1] - g->y0) / g->cell) - 1, (long)ceilf((hi[1] - g->y0) / g->cell) + 1};

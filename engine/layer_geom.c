@@ -98,12 +98,22 @@ static int index_build(seg_index *ix, const pf_grid *g, const float *segs, const
     ix->start = pf_scratch_slot(sc, k0, (nb + 1) * sizeof *ix->start, 1);
     if (!ix->start) return 0;
     size_t total = 0;
+    /* each segment's blocks, found in the counting pass and used again in the filling one */
+    int32_t *span = pf_scratch_slot(sc, 7, (nsel ? nsel : 1) * 4 * sizeof *span, 0);
+    if (!span) return 0;
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t k = 0; k < nsel; k++) {
             const float *s = segs + (size_t)PF_SEG_FLOATS * sel[k];
             float ex = s[2] - s[0], ey = s[3] - s[1], l2 = ex * ex + ey * ey;
+            int32_t *sp = span + 4 * (size_t)k;
             long ax, bx, ay, by;
-            if (!(l2 > 0) || !seg_blocks(s, g, reach, ix, &ax, &bx, &ay, &by)) continue;
+            if (!pass) {
+                if (!(l2 > 0) || !seg_blocks(s, g, reach, ix, &ax, &bx, &ay, &by))
+                    ax = 1, bx = 0, ay = by = 0;
+                sp[0] = (int32_t)ax, sp[1] = (int32_t)bx, sp[2] = (int32_t)ay, sp[3] = (int32_t)by;
+            }
+            ax = sp[0], bx = sp[1], ay = sp[2], by = sp[3];
+            if (ax > bx) continue; /* no block: a point, or out of reach */
             for (long y = ay; y <= by; y++)
                 for (long x = ax; x <= bx; x++) {
                     size_t b = (size_t)(y * ix->nbx + x);
