@@ -1763,6 +1763,78 @@ done:
 
 /* ---- prepare ---- */
 
+/* The passes of prepare over every printed triangle, in pieces of MESH_PIECE triangles taken by the team's
+ * threads: the bounds and volume / area sums of the part, and later its overhangs. Each piece keeps its own
+ * sums and they are added in piece order, so the result does not depend on the number of threads. On one
+ * thread they took 10 % of a 1 M-triangle estimate. */
+#define MESH_PIECE 65536
+
+typedef struct mesh_pass {
+    const float *verts;    /* the mesh's vertices (bounds) or their copy on the bed (overhangs) */
+    const uint32_t *tris;  /* the printed triangles */
+    size_t ntris, npieces; /* triangles; pieces of MESH_PIECE */
+    int overhangs;         /* 0: bounds and sums; 1: overhangs */
+    double cth, h0;        /* overhangs: cos(support threshold), first layer height */
+    double *lo, *hi;       /* bounds: per piece 3 minima, 3 maxima */
+    pf_geo_sums *gs;       /* and its volume / area sums */
+    double *oh;            /* overhangs: per piece the area and the support column */
+    atomic_size_t next;    /* next piece to take */
+} mesh_pass;
+
+static void mesh_piece(const mesh_pass *j, size_t k)
+{
+    size_t t0 = k * MESH_PIECE, t1 = t0 + MESH_PIECE < j->ntris ? t0 + MESH_PIECE : j->ntris;
+    const float *vs = j->verts;
+    if (!j->overhangs) {
+        double *lo = j->lo + 3 * k, *hi = j->hi + 3 * k;
+        for (int a = 0; a < 3; a++)
+            lo[a] = INFINITY, hi[a] = -INFINITY;
+        for (size_t i = 3 * t0; i < 3 * t1; i++) {
+            const float *v = vs + 3 * (size_t)j->tris[i];
+            for (int a = 0; a < 3; a++) { /* comparisons, not fmin/fmax calls: mesh coordinates are finite */
+                if (v[a] < lo[a]) lo[a] = v[a];
+                if (v[a] > hi[a]) hi[a] = v[a];
+            }
+        }
+        pf_geo_sums_of(vs, j->tris + 3 * t0, t1 - t0, &j->gs[k]);
+        return;
+    }
+    /* downward faces flatter than the support threshold, not on the bed */
+    double area = 0, column = 0;
+    for (size_t t = t0; t < t1; t++) {
+        const float *a = vs + 3 * (size_t)j->tris[3 * t], *b = vs + 3 * (size_t)j->tris[3 * t + 1],
+                    *d = vs + 3 * (size_t)j->tris[3 * t + 2];
+        double ux = b[0] - a[0], uy = b[1] - a[1], uz = b[2] - a[2], wx = d[0] - a[0], wy = d[1] - a[1],
+               wz = d[2] - a[2];
+        double nx = uy * wz - uz * wy, ny = uz * wx - ux * wz, nz = ux * wy - uy * wx;
+        double nn = sqrt(nx * nx + ny * ny + nz * nz);
+        double zc = (a[2] + b[2] + d[2]) / 3;
+        if (nn <= 0 || nz >= 0 || -nz / nn < j->cth || zc < j->h0 / 2) continue;
+        area += nn / 2;
+        column += (-nz / 2) * zc;
+    }
+    j->oh[2 * k] = area;
+    j->oh[2 * k + 1] = column;
+}
+
+static void mesh_pass_work(void *arg, unsigned tid)
+{
+    (void)tid;
+    mesh_pass *j = arg;
+    for (size_t k; (k = atomic_fetch_add(&j->next, 1)) < j->npieces;)
+        mesh_piece(j, k);
+}
+
+/* Runs pass j on the team (one piece: on the caller alone). */
+static void mesh_pass_run(mesh_pass *j, team *t)
+{
+    atomic_init(&j->next, 0);
+    if (j->npieces > 1)
+        team_run(t, mesh_pass_work, j);
+    else
+        mesh_pass_work(j, 0);
+}
+
 static pf_err build_records(pf_estimate_cache *c, team *t);
 
 pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
@@ -1787,6 +1859,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     team t; /* started below, after the cheap checks */
     team_start starts[TEAM_MAX];
     int team_up = 0;
+    mesh_pass mp = {0};
     pf_err err;
     if ((err = pf_profile_validate(p, eb))) return err;
     pf_estimate_cache *c = NULL;
@@ -1813,13 +1886,35 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         err = pf_errf(eb, PF_E_EMPTY_MESH, "no printed triangles");
         goto fail;
     }
+    /* A team of two uses the kept helper thread (see team). Large grids used to start a worker of their own,
+     * since a step could outlast the helper's spin; since each thread keeps its end of a phase's layers, the
+     * helper was the faster choice there too (plate150, 543 k cells a layer: 2.9 → 2.3 ms, torus, 100 k:
+     * 12.1 → 11.5 ms; five interleaved rounds). */
+    team_init(&t, (unsigned)threads, starts);
+    team_up = 1;
+    /* With a device's kernels between the team's steps (the OpenCL backend), the helper sleeps after each
+     * step: on a CPU device (PoCL) its 1 ms spin took a core from the kernels (plate150 5.9 → 4.5 ms,
+     * overhang 7.3 → 6.3, in alternation), and the wake-up it costs the next step is small beside them. */
+    t.rest = be->batch_open != NULL;
+    mp.verts = mesh->verts;
+    mp.tris = tris;
+    mp.ntris = ntris;
+    mp.npieces = (ntris + MESH_PIECE - 1) / MESH_PIECE;
+    mp.lo = malloc(6 * mp.npieces * sizeof *mp.lo);
+    mp.gs = malloc(mp.npieces * sizeof *mp.gs);
+    mp.oh = malloc(2 * mp.npieces * sizeof *mp.oh);
+    if (!mp.lo || !mp.gs || !mp.oh) goto nomem;
+    mp.hi = mp.lo + 3 * mp.npieces;
+    mesh_pass_run(&mp, &t);
     double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
-    for (size_t i = 0; i < 3 * ntris; i++) {
-        const float *v = mesh->verts + 3 * (size_t)tris[i];
-        for (int a = 0; a < 3; a++) { /* comparisons, not fmin/fmax calls: mesh coordinates are finite */
-            if (v[a] < lo[a]) lo[a] = v[a];
-            if (v[a] > hi[a]) hi[a] = v[a];
+    pf_geo_sums gs = {0, 0, 0};
+    for (size_t k = 0; k < mp.npieces; k++) {
+        for (int a = 0; a < 3; a++) {
+            if (mp.lo[3 * k + a] < lo[a]) lo[a] = mp.lo[3 * k + a];
+            if (mp.hi[3 * k + a] > hi[a]) hi[a] = mp.hi[3 * k + a];
         }
+        gs.vol6 += mp.gs[k].vol6;
+        gs.area2 += mp.gs[k].area2;
     }
     for (size_t i = 0; i < mesh->nverts; i++) {
         verts[3 * i] = mesh->verts[3 * i];
@@ -1855,8 +1950,6 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
 
     /* Grid: bounded per layer and in total, never finer than CELL_MIN_W·w_ext. */
     double W = hi[0] - lo[0], D = hi[1] - lo[1];
-    pf_geo_sums gs;
-    pf_geo_sums_of(mesh->verts, tris, ntris, &gs);
     double T = gs.area2 > 0 ? 2 * (fabs(gs.vol6) / 6) / (gs.area2 / 2) : 0; /* mean thickness, mm */
     double budget = CELL_BUDGET * (T > THIN_T ? fmax(THICK_BUDGET_MIN, THIN_T / T) : 1.0);
     double cell = fmin(CELL_ACC_W * p->w_ext, sqrt(W * D * (double)nl / budget));
@@ -1873,17 +1966,6 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     g.ny = (uint32_t)(ceil(D / cell) + 6);
     g.x0 = (float)(lo[0] - (3 - GRID_SHIFT) * cell);
     g.y0 = (float)(lo[1] - (3 - GRID_SHIFT) * cell);
-    /* A team of two uses the kept helper thread (see team). Large grids used to start a worker of their own,
-     * since a step could outlast the helper's spin; since each thread keeps its end of a phase's layers, the
-     * helper was the faster choice there too (plate150, 543 k cells a layer: 2.9 → 2.3 ms, torus, 100 k:
-     * 12.1 → 11.5 ms; five interleaved rounds). */
-    team_init(&t, (unsigned)threads, starts);
-    team_up = 1;
-    /* With a device's kernels between the team's steps (the OpenCL backend), the helper sleeps after each
-     * step: on a CPU device (PoCL) its 1 ms spin took a core from the kernels (plate150 5.9 → 4.5 ms,
-     * overhang 7.3 → 6.3, in alternation), and the wake-up it costs the next step is small beside them. */
-    t.rest = be->batch_open != NULL;
-
     /* Stages 1–2: slice. */
     slice_job sj = {.be = be, .verts = verts, .tris = tris, .ntris = ntris, .zs = zs, .counts = counts};
     if ((err = slice_on(&t, &sj, nl, 0))) goto fail;
@@ -1950,19 +2032,15 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     for (size_t l = 0; l < nl; l++)
         if (c->layers[l].cells.area > c->max_area) c->max_area = c->layers[l].cells.area;
 
-    /* Overhangs: downward faces flatter than the support threshold, not on the bed. */
-    double cth = cos(p->support_threshold * M_PI / 180);
-    for (size_t t = 0; t < ntris; t++) {
-        const float *a = verts + 3 * (size_t)tris[3 * t], *b = verts + 3 * (size_t)tris[3 * t + 1],
-                    *d = verts + 3 * (size_t)tris[3 * t + 2];
-        double ux = b[0] - a[0], uy = b[1] - a[1], uz = b[2] - a[2], wx = d[0] - a[0], wy = d[1] - a[1],
-               wz = d[2] - a[2];
-        double nx = uy * wz - uz * wy, ny = uz * wx - ux * wz, nz = ux * wy - uy * wx;
-        double nn = sqrt(nx * nx + ny * ny + nz * nz);
-        double zc = (a[2] + b[2] + d[2]) / 3;
-        if (nn <= 0 || nz >= 0 || -nz / nn < cth || zc < h0 / 2) continue;
-        c->overhang_area += nn / 2;
-        c->support_column += (-nz / 2) * zc;
+    /* Overhangs (mesh_piece), on the copy dropped onto the bed. */
+    mp.verts = verts;
+    mp.overhangs = 1;
+    mp.cth = cos(p->support_threshold * M_PI / 180);
+    mp.h0 = h0;
+    mesh_pass_run(&mp, &t);
+    for (size_t k = 0; k < mp.npieces; k++) {
+        c->overhang_area += mp.oh[2 * k];
+        c->support_column += mp.oh[2 * k + 1];
     }
     if (build_records(c, &t)) goto nomem;
     err = PF_E_OK;
@@ -1973,6 +2051,9 @@ nomem:
     err = pf_errf(eb, PF_E_NOMEM, "estimator: out of memory");
 fail:
     if (team_up) team_destroy(&t);
+    free(mp.lo);
+    free(mp.gs);
+    free(mp.oh);
     pf_estimate_cache_free(c);
     pf_big_free(tris, ntris_len);
     pf_big_free(verts, verts_len);
