@@ -853,11 +853,19 @@ static pf_err classes_settle(drive *d, size_t l, unsigned tid)
  * bridge widths (engine/layer_geom.h). */
 static pf_err bridges(drive *d, size_t l, unsigned tid)
 {
-    if (!pf_classes_fix_bridges(cls_of(d, l), cls_of(d, l - 1), (size_t)d->g->nx * d->g->ny))
-        return PF_E_OK; /* classify makes no bridges (the driver gives it no layer below) */
+    /* row by row, so that the opening sweeps only the rows that have bridges */
+    uint8_t *cls = cls_of(d, l);
+    const uint8_t *below = cls_of(d, l - 1);
+    long nx = d->g->nx, ny = d->g->ny, y0 = -1, y1 = -1;
+    for (long y = 0; y < ny; y++)
+        if (pf_classes_fix_bridges(cls + y * nx, below + y * nx, (size_t)nx)) {
+            if (y0 < 0) y0 = y;
+            y1 = y;
+        }
+    if (y0 < 0) return PF_E_OK; /* classify makes no bridges (the driver gives it no layer below) */
     /* 2·IBRIDGE_OPEN wide: 2k + 1 cells */
     int k = (int)lroundf((2.0f * IBRIDGE_OPEN / d->g->cell - 1.0f) / 2.0f);
-    return pf_ibridges_open(cls_of(d, l), d->g, k, &d->lg[tid]);
+    return pf_ibridges_open_rows(cls, d->g, y0, y1, k, &d->lg[tid]);
 }
 
 static pf_err classify_alone(drive *d, size_t l, unsigned tid)

@@ -465,12 +465,19 @@ static void column_end(uint8_t *cls, long nx, long x, long y, uint16_t n, long n
 
 pf_err pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k, pf_scratch *sc)
 {
+    return pf_ibridges_open_rows(cls, g, 0, (long)g->ny - 1, k, sc);
+}
+
+pf_err pf_ibridges_open_rows(uint8_t *cls, const pf_grid *g, long r0, long r1, int k, pf_scratch *sc)
+{
     long nx = g->nx, ny = g->ny, need = 2 * (long)k + 1, y0 = ny, y1 = -1;
-    if (k <= 0) return PF_E_OK;
+    if (r0 < 0) r0 = 0;
+    if (r1 > ny - 1) r1 = ny - 1;
+    if (k <= 0 || r0 > r1) return PF_E_OK;
     if (need > UINT16_MAX) need = UINT16_MAX;
     uint16_t *cnt = pf_scratch_slot(sc, 0, (size_t)nx * sizeof *cnt, 1); /* per column: its current run */
     if (!cnt) return PF_E_NOMEM;
-    for (long y = 0; y < ny; y++) {
+    for (long y = r0; y <= r1; y++) {
         uint8_t *row = cls + y * nx;
         for (long x = 0; x < nx; x++) {
             if (!(x & 7) && x + 8 <= nx && !word_has_ibridge(row + x)) { /* most cells: 8 at a time */
@@ -498,8 +505,8 @@ pf_err pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k, pf_scratch *sc)
             x = end - 1;
         }
     }
-    for (long x = 0; x < nx; x++) /* runs down to the last row */
-        if (cnt[x]) column_end(cls, nx, x, ny, cnt[x], need);
+    for (long x = 0; x < nx; x++) /* runs down to the last row scanned (none below it) */
+        if (cnt[x]) column_end(cls, nx, x, r1 + 1, cnt[x], need);
     const uint8_t solid_bits = PF_FILL_SOLID << PF_CELL_FILL_SHIFT;
     for (long i = y0 * nx, end = (y1 + 1) * nx; i < end; i++) {
         if (!(i & 7) && i + 8 <= end && !word_has_drop(cls + i)) {

@@ -48,5 +48,7 @@ long pf_inner_pieces(const float *dist, const pf_grid *g, const long win[4], flo
  * one when narrower than 1/√2 of that (the opening itself: a disc). One pass down the rows (8 cells at a
  * time away from bridges). PF_E_NOMEM when the scratch cannot be allocated (classes unchanged). */
 pf_err pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k, pf_scratch *scratch);
+/* The same when rows r0 … r1 hold every PF_FILL_IBRIDGE cell of cls: only they are swept. */
+pf_err pf_ibridges_open_rows(uint8_t *cls, const pf_grid *g, long r0, long r1, int k, pf_scratch *scratch);
 
 #endif

@@ -221,7 +221,13 @@ Test(layer_geom, narrow_internal_bridges_print_as_solid_infill)
             cls[y * 60 + x] = ib;
     memcpy(was, cls, n);
     pf_scratch sc = {{0}, {0}};
+    /* the sweep of only the rows that hold bridges (5 … 54) gives the same classes as the whole grid's */
+    uint8_t *rows = malloc(n);
+    memcpy(rows, cls, n);
+    cr_assert_eq(pf_ibridges_open_rows(rows, &g, 5, 54, 6, &sc), PF_E_OK);
     cr_assert_eq(pf_ibridges_open(cls, &g, 6, &sc), PF_E_OK);
+    cr_assert_eq(memcmp(rows, cls, n), 0);
+    free(rows);
     for (int y = 0; y < 60; y++)
         for (int x = 0; x < 60; x++) {
             size_t i = (size_t)y * 60 + (size_t)x;
