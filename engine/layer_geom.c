@@ -448,13 +448,6 @@ static int word_has_ibridge(const uint8_t *p)
     return ((v - ones) & ~v & ones * 0x80) != 0;
 }
 
-static int word_has_drop(const uint8_t *p)
-{
-    uint64_t w;
-    memcpy(&w, p, 8);
-    return (w & 0x0101010101010101ull * DROP_BIT) != 0;
-}
-
 /* Column x's run of n bridge cells ended above row y: marked when shorter than need. */
 static void column_end(uint8_t *cls, long nx, long x, long y, uint16_t n, long need)
 {
@@ -507,13 +500,21 @@ pf_err pf_ibridges_open_rows(uint8_t *cls, const pf_grid *g, long r0, long r1, i
     }
     for (long x = 0; x < nx; x++) /* runs down to the last row scanned (none below it) */
         if (cnt[x]) column_end(cls, nx, x, r1 + 1, cnt[x], need);
-    const uint8_t solid_bits = PF_FILL_SOLID << PF_CELL_FILL_SHIFT;
-    for (long i = y0 * nx, end = (y1 + 1) * nx; i < end; i++) {
-        if (!(i & 7) && i + 8 <= end && !word_has_drop(cls + i)) {
-            i += 7;
-            continue;
-        }
-        if (cls[i] & DROP_BIT) cls[i] = (uint8_t)((cls[i] & ~(PF_CELL_FILL_MASK | DROP_BIT)) | solid_bits);
+    /* marked cells turn solid, 8 at a time: a byte with the drop bit gets solid fill bits and loses it */
+    const uint64_t ones = 0x0101010101010101ull;
+    long i = y0 * nx, end = (y1 + 1) * nx;
+    for (; i + 8 <= end; i += 8) {
+        uint64_t w;
+        memcpy(&w, cls + i, 8);
+        uint64_t m = (w >> 6 & ones) * 0xFF; /* 0xFF in the bytes that have DROP_BIT (0x40) */
+        if (!m) continue;
+        w = (w & ~(m & ones * (PF_CELL_FILL_MASK | DROP_BIT))) |
+            (m & ones * (PF_FILL_SOLID << PF_CELL_FILL_SHIFT));
+        memcpy(cls + i, &w, 8);
     }
+    for (; i < end; i++)
+        if (cls[i] & DROP_BIT)
+            cls[i] =
+                (uint8_t)((cls[i] & ~(PF_CELL_FILL_MASK | DROP_BIT)) | PF_FILL_SOLID << PF_CELL_FILL_SHIFT);
     return PF_E_OK;
 }
