@@ -29,6 +29,43 @@ static pthread_mutex_t keep_lock = PTHREAD_MUTEX_INITIALIZER;
 static kept keep[KEEP_SLOTS];
 static size_t keep_total;
 
+/* Where a mapping was cut in two: take_kept's head and kept tail, a shrunk buffer and its kept tail. Once
+ * both sides are free again, give_back joins them, so a request that repeats finds its mapping whole instead
+ * of two halves too small for it (a 1 M-triangle read faulted in 12 MB of fresh vertex memory on every run:
+ * its vertex array is shrunk after welding, and its tail and head came back apart). Only addresses recorded
+ * here are joined: two mappings that merely touch stay apart, since mremap refuses a range across both. A cut
+ * is forgotten when either side is unmapped or remapped; when the table is full, the halves simply stay
+ * apart. Guarded by keep_lock. */
+#define CUT_SLOTS 32
+static uintptr_t cuts[CUT_SLOTS];
+
+static void cut_add(const void *at)
+{
+    for (size_t i = 0; i < CUT_SLOTS; i++)
+        if (!cuts[i]) {
+            cuts[i] = (uintptr_t)at;
+            return;
+        }
+}
+
+/* Forgets the cut at `at`; 1 when there was one. */
+static int cut_take(const void *at)
+{
+    for (size_t i = 0; i < CUT_SLOTS; i++)
+        if (cuts[i] == (uintptr_t)at) {
+            cuts[i] = 0;
+            return 1;
+        }
+    return 0;
+}
+
+/* The ends of [p, p + len) are about to be unmapped or remapped: they are no longer cuts. */
+static void cuts_forget(const void *p, size_t len)
+{
+    cut_take(p);
+    cut_take((const unsigned char *)p + len);
+}
+
 /* The length of the mapping behind a big buffer of n bytes: whole huge pages, so that its last stretch can be
  * a huge page too (a 1.9 MB buffer in 4 KB pages took 480 faults) and the tail of a kept mapping stays
  * aligned. Pages past n are never touched unless a huge page covers them. Overflows to 0 for absurd n. */
@@ -57,12 +94,12 @@ static void *map_aligned(size_t n)
     return (void *)start;
 }
 
-/* Takes the smallest kept mapping that holds n bytes: its head (n bytes, rounded by page_round) is returned and its
- * tail stays kept when it is big enough, since its pages are as warm as the head's. A mapping more than twice
- * the request is left whole: a request that repeats (the same estimate again) would otherwise find it cut up
- * and fault in all of its own pages, which costs more than the small request's fresh pages (measured: a
- * 1 M-triangle estimate's 34 MB of segments were faulted in on every run because its 12 MB triangle copy had
- * taken the head of their kept mapping). NULL when none fits. */
+/* Takes the smallest kept mapping that holds n bytes: its head (n bytes, rounded by page_round) is returned
+ * and its tail stays kept when it is big enough, since its pages are as warm as the head's. A mapping more
+ * than twice the request is left whole: a request that repeats (the same estimate again) would otherwise find
+ * it cut up and fault in all of its own pages, which costs more than the small request's fresh pages
+ * (measured: a 1 M-triangle estimate's 34 MB of segments were faulted in on every run because its 12 MB
+ * triangle copy had taken the head of their kept mapping). NULL when none fits. */
 static void *take_kept(size_t n)
 {
     size_t len = page_round(n), best = KEEP_SLOTS;
@@ -80,12 +117,14 @@ static void *take_kept(size_t n)
             keep[best].p = p + len;
             keep[best].len = rest;
             keep_total -= len;
+            cut_add(p + len);
         } else {
             drop = rest ? p + len : NULL;
             drop_len = rest;
             keep_total -= keep[best].len;
             keep[best].p = NULL;
             keep[best].len = 0;
+            if (drop) cuts_forget(drop, drop_len);
         }
     }
     pthread_mutex_unlock(&keep_lock);
@@ -96,9 +135,26 @@ static void *take_kept(size_t n)
 /* Keeps a mapping of len bytes for reuse when there is room, else unmaps it (or the smallest kept one). */
 static void give_back(void *p, size_t len)
 {
+    pthread_mutex_lock(&keep_lock);
+    for (size_t i = 0; i < KEEP_SLOTS; i++) { /* join the kept pieces it was cut from */
+        unsigned char *k = keep[i].p, *at;
+        if (!keep[i].len) continue;
+        if (k == (unsigned char *)p + len)
+            at = k; /* the kept piece follows p */
+        else if (k + keep[i].len == (unsigned char *)p)
+            at = p; /* it precedes p */
+        else
+            continue;
+        if (!cut_take(at)) continue; /* a mapping that merely touches p */
+        if (k < (unsigned char *)p) p = k;
+        len += keep[i].len;
+        keep_total -= keep[i].len;
+        keep[i].p = NULL;
+        keep[i].len = 0;
+        i = (size_t)-1; /* the joined piece may have been cut from another kept one too */
+    }
     void *drop = p;
     size_t drop_len = len;
-    pthread_mutex_lock(&keep_lock);
     size_t slot = KEEP_SLOTS, smallest = 0;
     for (size_t i = 0; i < KEEP_SLOTS; i++) {
         if (!keep[i].len && slot == KEEP_SLOTS) slot = i;
@@ -123,6 +179,7 @@ static void give_back(void *p, size_t len)
         drop = p;
         drop_len = len;
     }
+    if (drop) cuts_forget(drop, drop_len);
     pthread_mutex_unlock(&keep_lock);
     if (drop) munmap(drop, drop_len);
 }
@@ -156,7 +213,21 @@ void *pf_big_zalloc_head(size_t n, size_t zero_n)
 void *pf_big_realloc(void *p, size_t n_old, size_t n_new)
 {
     if (!p) return pf_big_alloc(n_new);
+    if (is_big(n_old) && is_big(n_new) && page_round(n_new) <= page_round(n_old)) {
+        /* shrinking: the tail is kept warm (mremap would unmap it) and joins p again once p is freed */
+        size_t keep_len = page_round(n_new), tail = page_round(n_old) - keep_len;
+        if (tail) {
+            pthread_mutex_lock(&keep_lock);
+            cut_add((unsigned char *)p + keep_len);
+            pthread_mutex_unlock(&keep_lock);
+            give_back((unsigned char *)p + keep_len, tail);
+        }
+        return p;
+    }
     if (is_big(n_old) && is_big(n_new)) {
+        pthread_mutex_lock(&keep_lock);
+        cuts_forget(p, page_round(n_old));
+        pthread_mutex_unlock(&keep_lock);
         void *q = mremap(p, page_round(n_old), page_round(n_new), MREMAP_MAYMOVE);
         if (q == MAP_FAILED) return NULL;
         if (n_new > n_old) madvise(q, page_round(n_new), MADV_HUGEPAGE);

@@ -40,7 +40,55 @@ Test(bigalloc, a_small_request_does_not_cut_up_a_big_kept_mapping)
     pf_big_free(r, big);
 }
 
-/* Small (malloc) and big (mapping, fresh or reused dirty) blocks: the head is zero, whatever the rest holds. */
+/* A buffer shrunk after use (the welded vertices) keeps its tail for reuse, and once freed the two are one
+ * mapping again: the next request of the first size finds it whole instead of mapping fresh memory. The same
+ * for a kept mapping a smaller request took the head of. */
+Test(bigalloc, a_shrunk_or_split_mapping_comes_back_whole)
+{
+    size_t full = (size_t)24 << 20, part = (size_t)10 << 20, head = (size_t)14 << 20;
+    unsigned char *p = pf_big_alloc(full);
+    cr_assert_not_null(p);
+    memset(p, 1, full);
+    unsigned char *s = pf_big_realloc(p, full, part);
+    cr_assert_eq(s, p, "a shrink stays in place");
+    pf_big_free(s, part);
+    unsigned char *q = pf_big_alloc(full);
+    cr_assert_eq(q, p, "the shrunk buffer and its kept tail should come back as one mapping");
+    pf_big_free(q, full);
+    unsigned char *h = pf_big_alloc(head); /* 24 MB is within twice 14: the head of the kept mapping */
+    cr_assert_eq(h, p);
+    pf_big_free(h, head);
+    q = pf_big_alloc(full);
+    cr_assert_eq(q, p, "the head and the kept tail should come back as one mapping");
+    pf_big_free(q, full);
+}
+
+/* A shrunk buffer that grows again does not overlap its former tail, which another request may hold. */
+Test(bigalloc, a_shrunk_buffer_grows_apart_from_its_former_tail)
+{
+    size_t full = (size_t)16 << 20, part = (size_t)6 << 20;
+    unsigned char *p = pf_big_alloc(full);
+    cr_assert_not_null(p);
+    for (size_t i = 0; i < part; i++)
+        p[i] = (unsigned char)(i * 7);
+    p = pf_big_realloc(p, full, part);
+    unsigned char *t = pf_big_alloc(full - part); /* probably the kept tail */
+    cr_assert_not_null(t);
+    memset(t, 0xee, full - part);
+    p = pf_big_realloc(p, part, full);
+    cr_assert_not_null(p);
+    cr_assert(p + full <= t || t + (full - part) <= p, "the grown buffer overlaps the other request's");
+    memset(p + part, 0x55, full - part);
+    for (size_t i = 0; i < part; i++)
+        cr_assert_eq(p[i], (unsigned char)(i * 7), "byte %zu", i);
+    for (size_t i = 0; i < full - part; i += 4093)
+        cr_assert_eq(t[i], 0xee, "byte %zu of the other request", i);
+    pf_big_free(t, full - part);
+    pf_big_free(p, full);
+}
+
+/* Small (malloc) and big (mapping, fresh or reused dirty) blocks: the head is zero whatever the rest holds.
+ */
 Test(bigalloc, zalloc_head_zeroes_the_head_even_when_a_freed_mapping_is_reused)
 {
     size_t sizes[] = {1000, (size_t)3 << 20};
