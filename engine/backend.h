@@ -59,6 +59,13 @@ typedef struct pf_classify_params {
     float l0_fill_lo;      /* layer 0 fill boundary (after the shift) */
     float margin;          /* top/bottom growth into the fill region (EXTERNAL_INFILL_MARGIN, 3 mm) */
     float shell_min_width; /* vertical-shell bands narrower than this vanish (opening by 0.5·1.05·s_solid) */
+    /* Vertical shells as PrusaSlicer's opening leaves them: it shrinks the shell by 0.5·1.05·s_solid and
+     * grows it back by 0.8·1.05·s_solid, so the bands it keeps come out 0.3·1.05·s_solid wider. A cell of the
+     * fill region is a shell where a layer within 2 has its fill boundary at d < shell_lo (fill_lo plus that
+     * growth; the band recedes by shell_min_width at least), or where the layer 3 away has d < shell_far: the
+     * top / bottom surface of the layer 2 away, grown by 1.05·s_solid before it is projected, and by the
+     * opening (PRUSASLICER-NOTES §3; the band recedes by fill_lo at least, else the opening removes it). */
+    float shell_lo, shell_far;
     float sparse_min_width; /* fill regions narrower than this are a wall's middle (PF_FILL_MIDDLE) */
     float
         bead_ridge; /* inner band of a wall whose middle stays below ext_hi + this: no inner bead (reduce) */

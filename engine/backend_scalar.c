@@ -323,12 +323,14 @@ static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_par
                 } else {
                     /* Vertical shells: not in the fill region of a layer within 2, or a top/bottom surface of
                      * the layer 2 away (outside the slice 3 away). Layer 0 is all bottom surface. */
-                    int solid = dk(dist, 0, i) <= 0.0f || dk(dist, 6, i) <= 0.0f;
+                    float d0 = dk(dist, 0, i), d6 = dk(dist, 6, i);
+                    int solid = (d0 < p->shell_far && d - d0 >= p->fill_lo) ||
+                                (d6 < p->shell_far && d - d6 >= p->fill_lo);
                     for (int k = 1; k <= 5 && !solid; k++) {
                         if (k == 3) continue;
                         long j = (long)layer - 3 + k;
                         float dj = dk(dist, k, i);
-                        solid = j == 0 || (dj < p->fill_lo && d - dj >= p->shell_min_width);
+                        solid = j == 0 || (dj < p->shell_lo && d - dj >= p->shell_min_width);
                     }
                     if (!solid && !wide_enough(dist[3], g, i, p))
                         fill = PF_FILL_MIDDLE; /* a wall's middle (wide_enough) */

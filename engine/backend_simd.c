@@ -889,12 +889,14 @@ static uint8_t classify_cell(const pf_classify_params *p, const pf_grid *g, cons
             } else if (dk(dist, 2, i) <= 0.0f || (mb && mb[i] <= p->margin)) {
                 fill = PF_FILL_BRIDGE;
             } else {
-                int solid = dk(dist, 0, i) <= 0.0f || dk(dist, 6, i) <= 0.0f;
+                float d0 = dk(dist, 0, i), d6 = dk(dist, 6, i);
+                int solid = (d0 < p->shell_far && d - d0 >= p->fill_lo) ||
+                            (d6 < p->shell_far && d - d6 >= p->fill_lo);
                 for (int k = 1; k <= 5 && !solid; k++) {
                     if (k == 3) continue;
                     long jl = (long)layer - 3 + k;
                     float dj = dk(dist, k, i);
-                    solid = jl == 0 || (dj < p->fill_lo && d - dj >= p->shell_min_width);
+                    solid = jl == 0 || (dj < p->shell_lo && d - dj >= p->shell_min_width);
                 }
                 if (!solid && !wide_cell(dist[3], g->nx, g->ny, x, y, wp))
                     fill = PF_FILL_MIDDLE; /* a wall's middle */
@@ -912,6 +914,14 @@ static uint8_t classify_cell(const pf_classify_params *p, const pf_grid *g, cons
 
 #define V_LOAD(k, i) ((dist[k]) ? simde_mm256_loadu_ps(dist[k] + (i)) : simde_mm256_set1_ps(-1.0f))
 #define V_CMP(a, b, op) simde_mm256_castps_si256(simde_mm256_cmp_ps((a), (b), (op)))
+
+/* The shell of the top (bottom) surface of the layer two away, in lanes: the layer three away has dj < far
+ * where this one's d recedes by recede (fill_lo) at least (pf_classify_params: shell_far). */
+static inline simde__m256i far3(simde__m256 d, simde__m256 dj, simde__m256 far, simde__m256 recede)
+{
+    return simde_mm256_and_si256(V_CMP(dj, far, SIMDE_CMP_LT_OQ),
+                                 V_CMP(simde_mm256_sub_ps(d, dj), recede, SIMDE_CMP_GE_OQ));
+}
 
 static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
                             size_t nlayers, const float *const dist[7], const float *mt, const float *mb,
@@ -932,9 +942,10 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
     const simde__m256 ext_hi = simde_mm256_set1_ps(l0 ? p->l0_ext_hi : p->ext_hi);
     const simde__m256 int_hi = simde_mm256_set1_ps(l0 ? p->l0_int_hi : p->int_hi);
     const simde__m256 fill_at = simde_mm256_set1_ps(l0 ? p->l0_fill_lo : p->fill_print_lo);
-    const simde__m256 fill_lo = simde_mm256_set1_ps(p->fill_lo), margin = simde_mm256_set1_ps(p->margin);
+    const simde__m256 shell_lo = simde_mm256_set1_ps(p->shell_lo), margin = simde_mm256_set1_ps(p->margin);
     const simde__m256 half = simde_mm256_set1_ps(0.5f * g->cell),
                       shell = simde_mm256_set1_ps(p->shell_min_width);
+    const simde__m256 far = simde_mm256_set1_ps(p->shell_far), recede = simde_mm256_set1_ps(p->fill_lo);
     const wide_probe wp = wide_probe_of(p, g);
     const simde__m256 need = simde_mm256_set1_ps(wp.need);
     const long off[8] = {wp.k,
@@ -986,9 +997,10 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
             } else {
                 use[0] = use[1] = use[2] = use[5] = use[6] = 1;
                 use_mb = mb != NULL;
-                int solid = solid_all || dj[0] <= 0.0f || dj[6] <= 0.0f;
+                int solid = solid_all || (dj[0] < p->shell_far && cd - dj[0] >= p->fill_lo) ||
+                            (dj[6] < p->shell_far && cd - dj[6] >= p->fill_lo);
                 for (int k = 1; k <= 5; k++)
-                    if (k != 3) solid |= dj[k] < p->fill_lo && cd - dj[k] >= p->shell_min_width;
+                    if (k != 3) solid |= dj[k] < p->shell_lo && cd - dj[k] >= p->shell_min_width;
                 if (solid) {
                     deep_fill = PF_FILL_SOLID;
                     deep_below = below != NULL; /* over sparse infill: an internal bridge */
@@ -1113,16 +1125,15 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                 if (mb)
                     bot = simde_mm256_or_si256(bot,
                                                V_CMP(simde_mm256_loadu_ps(mb + i), margin, SIMDE_CMP_LE_OQ));
-                simde__m256i solid = solid_all
-                                         ? ones
-                                         : simde_mm256_or_si256(V_CMP(V_LOAD(0, i), zero, SIMDE_CMP_LE_OQ),
-                                                                V_CMP(V_LOAD(6, i), zero, SIMDE_CMP_LE_OQ));
+                simde__m256i solid = solid_all ? ones
+                                               : simde_mm256_or_si256(far3(d, V_LOAD(0, i), far, recede),
+                                                                      far3(d, V_LOAD(6, i), far, recede));
                 static const int ks[4] = {1, 2, 4, 5};
                 for (int q = 0; q < 4 && !solid_all; q++) {
                     simde__m256 dj = V_LOAD(ks[q], i);
                     simde__m256i recedes = V_CMP(simde_mm256_sub_ps(d, dj), shell, SIMDE_CMP_GE_OQ);
                     solid = simde_mm256_or_si256(
-                        solid, simde_mm256_and_si256(V_CMP(dj, fill_lo, SIMDE_CMP_LT_OQ), recedes));
+                        solid, simde_mm256_and_si256(V_CMP(dj, shell_lo, SIMDE_CMP_LT_OQ), recedes));
                 }
                 /* sparse candidates (fill, not top/bottom, not a shell) must lie in a wide enough region */
                 simde__m256i cand = simde_mm256_andnot_si256(

@@ -565,7 +565,7 @@ __kernel void edt_rows_b(__global const uchar *src, __global const ulong *tab, u
 /* need, wk, wkd: the sparse-width probe (host-computed as the scalar backend's wide_enough computes them). */
 typedef struct params {
     float ext_lo, ext_hi, int_hi, fill_lo, fill_print_lo, l0_shift, l0_ext_hi, l0_int_hi, l0_fill_lo, margin,
-        shell_min_width, cell, need, bead_ridge;
+        shell_min_width, cell, need, bead_ridge, shell_lo, shell_far;
     int wk, wkd, tk, tkd;
     uint nx, ny;
 } params;
@@ -624,12 +624,13 @@ static uchar classify_cell(__global const uchar *mem, const ulong *off, uint i, 
             } else if (dk(mem, off, 2, i) <= 0.0f || ((have & 2) && mb[i] <= p.margin)) {
                 fill = FILL_BRIDGE;
             } else {
-                int solid = dk(mem, off, 0, i) <= 0.0f || dk(mem, off, 6, i) <= 0.0f;
+                float d0 = dk(mem, off, 0, i), d6 = dk(mem, off, 6, i);
+                int solid = (d0 < p.shell_far && d - d0 >= p.fill_lo) || (d6 < p.shell_far && d - d6 >= p.fill_lo);
                 for (int k = 1; k <= 5 && !solid; k++) {
                     if (k == 3) continue;
                     long j = (long)layer - 3 + k;
                     float dj = dk(mem, off, k, i);
-                    solid = j == 0 || (dj < p.fill_lo && d - dj >= p.shell_min_width);
+                    solid = j == 0 || (dj < p.shell_lo && d - dj >= p.shell_min_width);
                 }
                 if (!solid && !wide_enough((__global const float *)(mem + off[3]), i, p)) fill = FILL_MIDDLE; /* a wall's middle */
                 else if (!solid) fill = FILL_SPARSE;
@@ -672,12 +673,13 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         int8 top = field8(mem, off, 4, i) <= 0.0f, bot = field8(mem, off, 2, i) <= 0.0f;
         if (have & 1) top |= vload8(0, mt + i) <= p.margin;
         if (have & 2) bot |= vload8(0, mb + i) <= p.margin;
-        int8 solid = (field8(mem, off, 0, i) <= 0.0f) | (field8(mem, off, 6, i) <= 0.0f);
+        float8 d0 = field8(mem, off, 0, i), d6 = field8(mem, off, 6, i);
+        int8 solid = ((d0 < p.shell_far) & (d - d0 >= p.fill_lo)) | ((d6 < p.shell_far) & (d - d6 >= p.fill_lo));
         for (int k = 1; k <= 5; k++) {
             if (k == 3) continue;
             long j = (long)layer - 3 + k;
             float8 dj = field8(mem, off, k, i);
-            solid |= j == 0 ? (int8)(-1) : (dj < p.fill_lo) & (d - dj >= p.shell_min_width);
+            solid |= j == 0 ? (int8)(-1) : (dj < p.shell_lo) & (d - dj >= p.shell_min_width);
         }
         int8 probe = inside & infill & ~top & ~bot & ~solid;
         int8 narrow = probe & (d < p.need); /* wide_enough's first test failed: probe around the cell */

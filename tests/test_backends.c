@@ -149,6 +149,8 @@ static pf_classify_params params(void)
                                 .l0_fill_lo = 0.7003f,
                                 .margin = 3.0f,
                                 .shell_min_width = 0.4274f,
+                                .shell_lo = 0.8257f,
+                                .shell_far = 0.5556f,
                                 .sparse_min_width = 0.6106f,
                                 .bead_ridge = 0.1539f};
 }
