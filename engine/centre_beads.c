@@ -9,6 +9,7 @@
 #define CORNER_COS 0.5f /* a corner turns by more than 60°: cos of the angle between its edges below this */
 #define TIP_COS -0.985f /* a wall end's sides run back within 10° of antiparallel */
 #define STRAIGHT_COS 0.985f       /* a point where the contour turns by less than 10° */
+#define WALL_COS 0.966f           /* the sides of a wall that keeps its width: within 15° of parallel */
 #define TIP_SIDE 1.2f             /* a wall end's sides are longer than this many times its width */
 #define PAIR_BUDGET_PER_CORNER 64 /* candidate pairs the junction search of a layer may test, per corner */
 #define PAIR_BUDGET 100000        /* and besides */
@@ -101,16 +102,34 @@ static float ray_hit(float x, float y, float dx, float dy, const float *segs, si
     return best;
 }
 
-/* For a pair of corners a, b across a wall (a T's stem, or a tooth at its spine): whether the material
- * beyond them, away from the wall, is thin (at most hi mm to the contour: the T's bar, a wall itself). The
- * wall runs from the pair along the edge of a that is most nearly square to a → b. */
-static int bar_thin(const pf_corner *a, const pf_corner *b, float hi, const float *segs, size_t n)
+/* The direction in which the wall across corners a and b runs away from a: along the edge of a that is most
+ * nearly square to a → b (back along the edge into a, or on along the edge out of it). */
+static void wall_dir(const pf_corner *a, const pf_corner *b, float *nx, float *ny)
 {
     float abx = b->x - a->x, aby = b->y - a->y;
-    float nx = -a->ux, ny = -a->uy; /* back along the edge into a, or on along the edge out of it */
-    if (fabsf(a->vx * abx + a->vy * aby) < fabsf(nx * abx + ny * aby)) nx = a->vx, ny = a->vy;
+    *nx = -a->ux, *ny = -a->uy;
+    if (fabsf(a->vx * abx + a->vy * aby) < fabsf(*nx * abx + *ny * aby)) *nx = a->vx, *ny = a->vy;
+}
+
+/* For a pair of corners a, b across a wall (a T's stem, or a tooth at its spine): whether the material
+ * beyond them, away from the wall, is thin (at most hi mm to the contour: the T's bar, a wall itself). */
+static int bar_thin(const pf_corner *a, const pf_corner *b, float hi, const float *segs, size_t n)
+{
+    float nx, ny;
+    wall_dir(a, b, &nx, &ny);
     float mx = 0.5f * (a->x + b->x), my = 0.5f * (a->y + b->y);
     return ray_hit(mx, my, -nx, -ny, segs, n) <= hi;
+}
+
+/* Whether the wall between the pair a, b keeps its width: its two sides run on within WALL_COS of parallel.
+ * A tapering one (a gear's tooth) soon leaves the widths of a centre bead, and Arachne prints what bead it
+ * has there as part of the inner loop of the material it grows from, not as a path of its own. */
+static int wall_parallel(const pf_corner *a, const pf_corner *b)
+{
+    float ax, ay, bx, by;
+    wall_dir(a, b, &ax, &ay);
+    wall_dir(b, a, &bx, &by);
+    return ax * bx + ay * by >= WALL_COS;
 }
 
 long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, const float *segs, size_t nseg)
@@ -159,6 +178,7 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, const float
              * segment: past the budget, pairs count as Ts) */
             int ray = rays < RAY_BUDGET / (nseg + 1);
             rays += (size_t)ray;
+            if (!wall_parallel(&c[i], &c[mate[i]])) continue;
             deg += !ray || bar_thin(&c[i], &c[mate[i]], hi, segs, nseg) ? 3 : 1;
         }
     }

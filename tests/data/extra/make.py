@@ -26,7 +26,11 @@ cylinder lying on its side); and, added on 2026-12-03 as a check on shapes the e
 (their first errors: weight median 1.1 %, worst 6.0 %; time median 2.2 %, worst 14.0 %), a wall hook, a mug
 with a handle, a perforated plate, three stacked spheres, a twisted heptagonal vase, a pulley, an isogrid panel,
 a name tag with raised text, stepped cylinders, a shelf bracket with a diagonal rib, a 120 mm ring, a twisted
-knurled knob with a conical top, pegs on a base, a hemispherical shell.
+knurled knob with a conical top, pegs on a base, a hemispherical shell; and a second such set the same day
+(weight 0.7 / 6.0 %, time 2.6 / 24.2 % on first contact: the 60-tooth gear's teeth were counted as centre-bead
+paths, fixed before they joined): a storage bin with dividers, a chess pawn, an arched handle, a funnel, a
+block of hexagonal holes, a star cookie cutter, a bowl, a sign with raised text in a frame, a lid with vent
+slots, a twisted square vase, a hinge leaf, a 60-tooth gear.
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
 order the paths differently), so a new run changes some rows a little.
 """
