@@ -1,0 +1,1 @@
+$fn=90; difference(){ cylinder(r=30,h=10); translate([0,0,-1]) cylinder(r=25,h=12); } difference(){ cylinder(r=8,h=14); translate([0,0,-1]) cylinder(r=3,h=16); } for(i=[0:5]) rotate(i*60) translate([0,-1.5,0]) cube([27,3,6]);
