@@ -66,6 +66,7 @@ typedef struct layer_stat {
     float h;                   /* layer thickness */
     float contour_len;         /* total slice contour length */
     float small_len;           /* length of contours no longer than the small-perimeter limit */
+    float ibox[4];             /* bounding box of the islands' contours: x0, y0, x1, y1 (when nislands > 0) */
     uint32_t nloops;           /* closed contours (islands + holes) */
     uint32_t nislands;         /* counter-clockwise contours */
     float excess[NSPD];        /* Σ over contours of planner time − length/v, at spd_grid speeds */
@@ -336,7 +337,17 @@ static void contour_add(const float *pts, size_t np, int closed, double len, dou
     double a = fmin(first ? p->accel_first_layer : p->accel_perimeter, p->accel_max);
     ls->contour_len += (float)len;
     ls->nloops++;
-    if (area2 > 0) ls->nislands++;
+    if (area2 > 0) {
+        float b[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+        for (size_t i = 0; i < np; i++)
+            for (int k = 0; k < 2; k++) {
+                if (pts[2 * i + k] < b[k]) b[k] = pts[2 * i + k];
+                if (pts[2 * i + k] > b[2 + k]) b[2 + k] = pts[2 * i + k];
+            }
+        for (int k = 0; k < 4; k++)
+            ls->ibox[k] = !ls->nislands ? b[k] : k < 2 ? fminf(ls->ibox[k], b[k]) : fmaxf(ls->ibox[k], b[k]);
+        ls->nislands++;
+    }
     if (len <= 2 * M_PI * 6.5) ls->small_len += (float)len; /* PrusaSlicer's small-perimeter limit */
     double t[NSPD], slen;
     size_t ns = wall_simplify(pts, np, closed, cs->simp, &slen);
@@ -2137,6 +2148,12 @@ unsigned pf_estimate_cache_pieces(const pf_estimate_cache *c, size_t l, int set)
 #define SOLID_TRIM 0.3           /* solid line length lost per line, in spacings */
 #define SHORT_RUN 1.5     /* fill runs shorter than this (mm) print along the strip: no per-line cost */
 #define TRAVEL_FACTOR 0.5 /* mean retracted travel ≈ this × √(layer area / islands) */
+/* A layer of n islands hops n − 1 times between them, each about the spacing of n points spread over the
+ * islands' bounding box, √(box area / n) (a grid's pitch), where that exceeds the travel above: letters on a
+ * line, pins on a plate, a lattice's posts, whose own area says nothing of how far apart they stand. Over the
+ * 860 reference rows it took the text's time error −14.9 → −12.3 %, a strut lattice's −11.5 → −6.6 %, 20
+ * pins' −9.0 → −4.6 % (rows past 10 %: 28 → 20); pins already over at 50 % went +5.5 → +9.8 %. */
+#define HOP_FACTOR 1.0
 
 static double excess_at(const float *excess, double v)
 {
@@ -2352,6 +2369,12 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     double islands = ls->nislands ? ls->nislands : 1;
     double dtr = TRAVEL_FACTOR * sqrt(lc->area / islands);
     double t_move = pf_motion_move_time(dtr, p->speed_travel, at, jerk, jerk);
+    double hop = dtr, nhop = islands > 1 ? islands - 1 : 0;
+    if (nhop > 0) {
+        double bw = ls->ibox[2] - ls->ibox[0], bh = ls->ibox[3] - ls->ibox[1];
+        hop = fmax(dtr, HOP_FACTOR * sqrt(bw * bh / islands));
+    }
+    double t_hop = pf_motion_move_time(hop, p->speed_travel, at, jerk, jerk);
     /* inner loops apart from the islands' own (pf_inner_pieces, a honeycomb's junctions), or the centre
      * beads between the junctions of thin walls (a rib grid's): each with a retraction and a travel from its
      * neighbour */
@@ -2380,9 +2403,9 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         /* PrusaSlicer retracts once at the layer change, then travels to the first loop, and not between an
          * island's inner and external loops (shorter than retract_before_travel) */
         double ntr = fmax(1, ls->nloops + paths);
-        r->t_trav[m] = ntr * t_move + inner_extra * t_move_x;
+        r->t_trav[m] = (ntr - nhop) * t_move + nhop * t_hop + inner_extra * t_move_x;
         r->t_other[m] = (ntr + inner_extra) * t_retract + cb_accel;
-        double naive_fixed = ntr * (n_retract + dtr / p->speed_travel) +
+        double naive_fixed = ntr * n_retract + ((ntr - nhop) * dtr + nhop * hop) / p->speed_travel +
                              inner_extra * (n_retract + dtr_x / p->speed_travel) + fl[2] / vb;
         r->naive_all[m] = naive_fixed + naive_walls + fl[0] / v0 + fl[1] / p->speed_top;
     }
