@@ -2416,9 +2416,18 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
                                                         r->csl[full], r->cst[full]);
     }
     /* Sparse paths depend on the density: eval adds one per island that gets a line. */
-    r->path[0] = t_move;
-    r->path[1] = t_retract;
-    r->path[2] = n_retract + dtr / p->speed_travel;
+    /* an island's sparse region within retract_before_travel of the loop that ends beside it (a thin rod's,
+     * a pin's): PrusaSlicer goes on to its line without a retraction */
+    double rsp = sqrt(lc->fill_area[PF_FILL_SPARSE] / islands / M_PI);
+    if (rsp < p->retract_min_travel) {
+        r->path[0] = pf_motion_move_time(rsp, p->speed_travel, at, jerk, jerk);
+        r->path[1] = 0;
+        r->path[2] = rsp / p->speed_travel;
+    } else {
+        r->path[0] = t_move;
+        r->path[1] = t_retract;
+        r->path[2] = n_retract + dtr / p->speed_travel;
+    }
 }
 
 /* A hash of n bytes for the distinct-layer table, 8 bytes a step (a byte a step took 3 % of a 900-layer
