@@ -1,0 +1,1 @@
+$fn=90; difference(){ union(){ cylinder(r=18,h=10); translate([-30,-8,0]) cube([60,16,5]); } translate([0,0,2]) cylinder(r=11.1,h=10); translate([0,0,-1]) cylinder(r=8,h=4); for(x=[-24,24]) translate([x,0,-1]) cylinder(r=2.2,h=8,$fn=24); }

@@ -1,0 +1,1 @@
+$fn=80; difference(){ union(){ cylinder(r=14,h=12); translate([-22,-3,0]) cube([44,6,12]); } translate([0,0,-1]) cylinder(r=10,h=14); translate([-1,-20,-1]) cube([2,20,14]); for(x=[-18,18]) translate([x,5,6]) rotate([90,0,0]) cylinder(r=1.7,h=12,$fn=20); }
