@@ -196,6 +196,7 @@ int pf_cmd_quote(int argc, char **argv)
     cJSON_AddNumberToObject(o, "layers", (double)e.layers);
     cJSON_AddNumberToObject(o, "max_layer_area_mm2", e.max_layer_area_mm2);
     cJSON_AddNumberToObject(o, "overhang_area_mm2", e.overhang_area_mm2);
+    cJSON_AddNumberToObject(o, "overhang_wall_mm", e.overhang_wall_mm);
     cJSON_AddNumberToObject(o, "support_volume_cm3", e.support_volume_mm3 / 1000);
     cJSON_AddNumberToObject(o, "slowed_layers", (double)e.slowed_layers);
     cJSON *vol = cJSON_AddObjectToObject(o, "volumes_cm3");

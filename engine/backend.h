@@ -119,7 +119,7 @@ typedef enum pf_runset {
     PF_RUN_TOP,        /* PF_FILL_TOP */
     PF_RUN_BRIDGE,     /* PF_FILL_BRIDGE */
     PF_RUN_IBRIDGE,    /* PF_FILL_IBRIDGE */
-    PF_RUN_FULL,       /* what 100 % infill prints as solid infill: SPARSE, SOLID, IBRIDGE and FIRST */
+    PF_RUN_FULL,       /* SPARSE, SOLID, IBRIDGE and FIRST: solid at 100 % (their line ends: volume) */
     PF_RUN_N
 } pf_runset;
 

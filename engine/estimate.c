@@ -76,6 +76,7 @@ typedef struct layer_stat {
     uint32_t inner_pieces;     /* pf_inner_pieces: the pieces of the inner beads' region */
     uint32_t cb_paths;         /* centre-bead paths (engine/centre_beads.h) */
     uint32_t cb_islands;       /* islands with a concave corner or a wall end, where such paths may start */
+    float overhang[2];         /* the share of the external and of the inner band over air (wall_overhangs) */
 } layer_stat;
 
 /* A fill group's lines reduced per histogram bin, enough to time them exactly at any cruise speed F: a line
@@ -104,6 +105,8 @@ typedef struct layer_eval {
     double wk[4];          /* weight of the per-contour excess time of each wall group */
     double tw[4];          /* each wall group's nominal time */
     double tw_nom[2];      /* nominal wall time: external, inner */
+    double toh[2];         /* the overhanging walls' time (in tw_nom): external, inner; not slowed */
+    double loh;            /* and their length */
     float excess[NSPD];    /* the layer's contour excess times (layer_stat.excess) */
     double flen[2][3];     /* [full][solid, top, bridge] path length at nominal speed */
     double ftime[2][3];    /* the same groups' nominal planner time */
@@ -704,6 +707,7 @@ typedef struct drive {
     const pf_grid *g;              /* the grid of every layer */
     const pf_classify_params *cp;  /* classify's thresholds */
     uint32_t cap, cap_margin;      /* edt caps of the layers' and the margins' fields (pf_edt_cap_*) */
+    float overhang_reach;          /* wall_overhangs' reach: half the nozzle, mm */
     size_t nl;                     /* layers */
     size_t stride;                 /* cells from one layer's slot to the next (the grid's, rounded up) */
     const float *segs;             /* every layer's segments */
@@ -1142,8 +1146,51 @@ static unsigned piece_sets(const pf_layer_cells *lc)
  * PrusaSlicer's 2244 over 40 layers. */
 #define CHAIN_ATTACHED 0.5
 
+/* Overhanging walls (PRUSASLICER-NOTES §2): PrusaSlicer prints the parts of a layer's loops that lie
+ * farther than half the nozzle outside the layer below as overhang perimeters, at bridge speed, which the
+ * cooling slowdown leaves alone. A spring's wire, a tilted plate's low side, an arch's crown: where a
+ * short layer's loops were all slowed to min_print_speed, a 2.4 mm-wire spring read +30 % in time. The
+ * share of each wall band's cells (window win of layer l's classes) with no inside cell of the layer below
+ * (below: its field, > 0 inside) within reach of their centre goes to ls->overhang; a cell centre samples
+ * the layer below's region to within half a cell, so the disc reaches half a cell farther. */
+static void wall_overhangs(const uint8_t *cls, const float *below, const pf_grid *g, const long win[4],
+                           float reach, layer_stat *ls)
+{
+    long nx = g->nx, ny = g->ny, x0 = win[0] < 0 ? 0 : win[0], x1 = win[1] > nx ? nx : win[1];
+    long y0 = win[2] < 0 ? 0 : win[2], y1 = win[3] > ny ? ny : win[3];
+    float r = reach / g->cell + 0.5f;
+    long k = (long)r;
+    double all[2] = {0, 0}, over[2] = {0, 0};
+    for (long y = y0; y < y1; y++) {
+        const uint8_t *c = cls + (size_t)y * (size_t)nx;
+        const float *b = below + (size_t)y * (size_t)nx;
+        for (long x = x0; x < x1; x++) {
+            unsigned w = c[x] & PF_CELL_WALL_MASK;
+            if (!w) continue;
+            all[w - 1]++;
+            if (b[x] > 0) continue;
+            int near = 0;
+            for (long dy = -k; dy <= k && !near; dy++) {
+                long yy = y + dy;
+                if (yy < 0 || yy >= ny) continue;
+                for (long dx = -k; dx <= k; dx++) {
+                    long xx = x + dx;
+                    if (xx < 0 || xx >= nx || (float)(dx * dx + dy * dy) > r * r) continue;
+                    if (below[yy * nx + xx] > 0) {
+                        near = 1;
+                        break;
+                    }
+                }
+            }
+            over[w - 1] += !near;
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        ls->overhang[i] = all[i] > 0 ? (float)(over[i] / all[i]) : 0.0f;
+}
+
 /* Layer l's host-side counts after its reduce: the pieces of its solid fills, the branches of its sparse
- * region. */
+ * region, its overhanging walls. */
 static pf_err layer_pieces(drive *d, size_t l, unsigned tid)
 {
     layer_stat *ls = &d->layers[l];
@@ -1163,6 +1210,9 @@ static pf_err layer_pieces(drive *d, size_t l, unsigned tid)
     const pf_grid *g = d->g;
     long win[4] = {(long)floorf((lo[0] - g->x0) / g->cell) - 1, (long)ceilf((hi[0] - g->x0) / g->cell) + 1,
                    (long)floorf((lo[1] - g->y0) / g->cell) - 1, (long)ceilf((hi[1] - g->y0) / g->cell) + 1};
+    ls->overhang[0] = ls->overhang[1] = 0;
+    if (l > 0 && dist_of(d, l - 1) != dist_of(d, l)) /* a layer that shares the mask below has none */
+        wall_overhangs(cls_of(d, l), dist_of(d, l - 1), g, win, d->overhang_reach, ls);
     if (ls->cells.wall_thin > 0) { /* walls too thin for an inner bead: they may split its region */
         float tau = d->cp->ext_hi + d->cp->bead_ridge;
         long ip = pf_inner_pieces(dist_of(d, l), g, win, tau, tau + INNER_PEAK * g->cell, &d->lg[tid]);
@@ -1529,7 +1579,7 @@ static uint64_t print_seed(void)
 
 static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classify_params *cp, size_t nl,
                          const float *segs, const uint32_t *offs, const uint32_t *counts, team *t, int reuse,
-                         layer_stat *layers)
+                         float overhang_reach, layer_stat *layers)
 {
     size_t ncell = (size_t)g->nx * g->ny;
     unsigned threads = t->n;
@@ -1549,6 +1599,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                .cp = cp,
                .cap = pf_edt_cap_main(cp, g->cell),
                .cap_margin = pf_edt_cap_margin(cp, g->cell),
+               .overhang_reach = overhang_reach,
                .nl = nl,
                .segs = segs,
                .offs = offs,
@@ -2025,7 +2076,8 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     }
     pf_classify_params cp = classify_params(p);
     c->threads = t.n;
-    if ((err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE), c->layers))) {
+    if ((err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE),
+                          (float)(p->nozzle / 2), c->layers))) {
         if (err == PF_E_NOMEM) goto nomem;
         goto fail;
     }
@@ -2298,8 +2350,18 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     const float *fa = lc->fill_area;
     double fsolid = fa[PF_FILL_SOLID] + fa[PF_FILL_FIRST];
     bins_make(lc->runs[PF_RUN_SOLID], lc->run_area[PF_RUN_SOLID], fsolid, ss, 0, v0, a0, vj, &r->fb[0]);
-    bins_make(lc->runs[PF_RUN_FULL], lc->run_area[PF_RUN_FULL],
-              fsolid + fa[PF_FILL_SPARSE] + fa[PF_FILL_IBRIDGE], ss, 0, v0, a0, vj, &r->fb[1]);
+    /* At 100 % PrusaSlicer fills the sparse region (rectilinear at 100 %) apart from the solid around it
+     * (monotonic): the lines of each stop at their border, so the full set's time counts the lines of each
+     * region, not those of their union (PF_RUN_FULL, which a shell band beside the sparse region joins to its
+     * lines: 11 rows at 100 % gained over 1.5 % in time, a ramp −5.7 → −0.1 %, none lost as much). Its volume
+     * keeps the union's line ends (build_records): separate ones took 9 rows' weight 0.3–1.1 % off. */
+    float fr[PF_HIST_BINS], fra[PF_HIST_BINS];
+    for (int b = 0; b < PF_HIST_BINS; b++) {
+        fr[b] = lc->runs[PF_RUN_SOLID][b] + lc->runs[PF_RUN_IBRIDGE][b] + lc->runs[PF_RUN_SPARSE][b];
+        const float(*ra)[PF_HIST_BINS] = lc->run_area;
+        fra[b] = ra[PF_RUN_SOLID][b] + ra[PF_RUN_IBRIDGE][b] + ra[PF_RUN_SPARSE][b];
+    }
+    bins_make(fr, fra, fsolid + fa[PF_FILL_SPARSE] + fa[PF_FILL_IBRIDGE], ss, 0, v0, a0, vj, &r->fb[1]);
     bins_make(lc->runs[PF_RUN_TOP], lc->run_area[PF_RUN_TOP], fa[PF_FILL_TOP], st, 0, p->speed_top, ai, vj,
               &r->fb[2]);
     bins_make(lc->runs[PF_RUN_SPARSE], lc->run_area[PF_RUN_SPARSE], fa[PF_FILL_SPARSE], 0,
@@ -2352,16 +2414,26 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     double wloops[4] = {fmin(1.2, Le / cl), fmin(1.2, Le / cl), fmin((double)p->perimeters, Li / cl),
                         fmin((double)p->perimeters, Li / cl)};
     memcpy(r->excess, ls->excess, sizeof r->excess);
-    double naive_walls = 0;
+    double naive_walls = 0, x_oh = excess_at(r->excess, vb);
     for (int k = 0; k < 4; k++) {
-        r->wlen[k] = wlen[k];
+        /* the share over air prints at bridge speed, fixed (wall_overhangs) */
+        double band = k < 2 ? (Le > 0 ? Le : 1) : (Li > 0 ? Li : 1), oh = first ? 0 : ls->overhang[k >= 2];
+        double lo = wlen[k] * oh;
+        r->wlen[k] = wlen[k] - lo;
         r->wv[k] = wv[k];
-        if (wlen[k] <= 0) continue;
-        r->wk[k] = wloops[k] * (wlen[k] / (k < 2 ? (Le > 0 ? Le : 1) : (Li > 0 ? Li : 1)));
-        r->tw[k] = wlen[k] / wv[k] + r->wk[k] * excess_at(r->excess, wv[k]);
+        if (lo > 0) {
+            r->loh += lo;
+            r->toh[k >= 2] += lo / vb + wloops[k] * (lo / band) * x_oh;
+            naive_walls += lo / vb;
+        }
+        if (r->wlen[k] <= 0) continue;
+        r->wk[k] = wloops[k] * (r->wlen[k] / band);
+        r->tw[k] = r->wlen[k] / wv[k] + r->wk[k] * excess_at(r->excess, wv[k]);
         r->tw_nom[k >= 2] += r->tw[k];
-        naive_walls += wlen[k] / wv[k];
+        naive_walls += r->wlen[k] / wv[k];
     }
+    r->tw_nom[0] += r->toh[0];
+    r->tw_nom[1] += r->toh[1];
 
     /* Travel and retractions: one per contour, one per fill kind per island, one layer change. */
     double t_retract, n_retract;
@@ -2653,6 +2725,8 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
             e.slowed_layers += (size_t)r->mult;
             double iF = 1 / F,
                    xF = NAN; /* contour excess at F, interpolated once for the groups slowed to F */
+            t[PF_FEAT_EXT_PERIMETER] = r->toh[0];
+            t[PF_FEAT_PERIMETER] = r->toh[1];
             for (int k = 0; k < 4; k++) {
                 if (r->wlen[k] <= 0) continue;
                 if (r->wv[k] <= F) {
@@ -2678,6 +2752,7 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
         }
         for (int k = 0; k < PF_TIME_N; k++)
             e.time_s[k] += r->mult * t[k];
+        e.overhang_wall_mm += r->mult * r->loh;
     }
     if (mode == 1) /* sparse volume: its path at the infill flow */
         e.volume_mm3[PF_FEAT_INFILL] = vol3 * si * p->layer_height;

@@ -39,6 +39,7 @@ typedef struct pf_estimate {
     size_t layers;                /* layer count */
     double max_layer_area_mm2;    /* largest slice area */
     double overhang_area_mm2;     /* downward faces steeper than the support threshold, off the bed */
+    double overhang_wall_mm;      /* wall length printed over air, at bridge speed (overhang perimeters) */
     double support_volume_mm3;    /* support volume (0 unless supports) */
     size_t slowed_layers;         /* layers stretched by the minimum layer time */
 } pf_estimate;

@@ -470,7 +470,7 @@ static int same_estimate(const pf_estimate *a, const pf_estimate *b)
                a->weight_g == b->weight_g && a->print_time_s == b->print_time_s &&
                a->job_time_s == b->job_time_s && a->layers == b->layers &&
                a->max_layer_area_mm2 == b->max_layer_area_mm2 &&
-               a->overhang_area_mm2 == b->overhang_area_mm2 &&
+               a->overhang_area_mm2 == b->overhang_area_mm2 && a->overhang_wall_mm == b->overhang_wall_mm &&
                a->support_volume_mm3 == b->support_volume_mm3 && a->slowed_layers == b->slowed_layers;
     for (int k = 0; k < PF_FEAT_N; k++)
         same = same && a->volume_mm3[k] == b->volume_mm3[k];

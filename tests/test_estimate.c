@@ -422,6 +422,61 @@ Test(estimate, supports_count_overhangs_off_the_bed)
     pf_mesh_free(m);
 }
 
+/* A square frustum standing on its small face: side a0 at the bed, a1 at height h, centred. */
+static pf_mesh *frustum(float a0, float a1, float h)
+{
+    float p = a0 / 2, q = a1 / 2;
+    const float v[8][3] = {{-p, -p, 0}, {p, -p, 0}, {p, p, 0}, {-p, p, 0},
+                           {-q, -q, h}, {q, -q, h}, {q, q, h}, {-q, q, h}};
+    static const int f[12][3] = {{0, 2, 1}, {0, 3, 2}, {4, 5, 6}, {4, 6, 7}, {0, 1, 5}, {0, 5, 4},
+                                 {1, 2, 6}, {1, 6, 5}, {2, 3, 7}, {2, 7, 6}, {3, 0, 4}, {3, 4, 7}};
+    return mesh_of(v, f, 12);
+}
+
+/* The external loops' total length over layers 1 … of a frustum whose side grows by 2·step a layer (0.2 mm
+ * layers; each loop runs w_ext / 2 inside the slice, whose side at layer l is a0 + 2·step·(l + 0.5)). */
+static double frustum_ext_loops(float a0, double step, size_t layers, const pf_profile *p)
+{
+    double sum = 0;
+    for (size_t l = 1; l < layers; l++)
+        sum += 4 * (a0 + 2 * step * (l + 0.5) - p->w_ext);
+    return sum;
+}
+
+/* PrusaSlicer prints the parts of loops farther than half the nozzle outside the layer below as overhang
+ * perimeters (bridge speed, no cooling slowdown). Walls that step out 0.6 mm a layer put the external
+ * loop (0.225 mm in) 0.375 mm past the layer below, the inner one (0.63 mm in) not past it; at 1.2 mm a
+ * layer both. A cube has none. */
+Test(estimate, loops_over_air_are_overhang_walls)
+{
+    pf_profile p = pf_profile_default();
+    p.infill_density = 0.2;
+    pf_mesh *cube = box(20, 20, 20);
+    pf_estimate e;
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_estimate_run(cube, &p, pf_backend_scalar(), &e, &eb), PF_E_OK, "%s", eb.msg);
+    cr_assert_eq(e.overhang_wall_mm, 0.0);
+    pf_mesh_free(cube);
+
+    const double steps[2] = {0.6, 1.2};
+    for (int i = 0; i < 2; i++) {
+        pf_mesh *m = frustum(10, (float)(10 + 2 * steps[i] * 20), 4);
+        cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, &eb), PF_E_OK, "%s", eb.msg);
+        cr_assert_eq(e.layers, 20);
+        double ext = frustum_ext_loops(10, steps[i], e.layers, &p);
+        double walls = (e.volume_mm3[PF_FEAT_EXT_PERIMETER] + e.volume_mm3[PF_FEAT_PERIMETER]) /
+                       (p.layer_height * (p.w_perim - p.layer_height * (1 - M_PI / 4)));
+        if (i == 0) /* the external loops of layers 1 …, not the inner ones */
+            cr_expect(fabs(e.overhang_wall_mm / ext - 1) < 0.15, "%g mm over air, external loops %g mm",
+                      e.overhang_wall_mm, ext);
+        else /* every loop above layer 0 */
+            cr_expect(e.overhang_wall_mm > 1.6 * ext && e.overhang_wall_mm < 1.05 * walls,
+                      "%g mm over air, external loops %g mm, all walls about %g mm", e.overhang_wall_mm, ext,
+                      walls);
+        pf_mesh_free(m);
+    }
+}
+
 Test(estimate, flat_and_empty_meshes_are_refused)
 {
     pf_mesh *m = box(10, 10, 0.05f);
