@@ -467,7 +467,7 @@ Test(estimate, loops_over_air_are_overhang_walls)
         double walls = (e.volume_mm3[PF_FEAT_EXT_PERIMETER] + e.volume_mm3[PF_FEAT_PERIMETER]) /
                        (p.layer_height * (p.w_perim - p.layer_height * (1 - M_PI / 4)));
         if (i == 0) /* the external loops of layers 1 …, not the inner ones */
-            cr_expect(fabs(e.overhang_wall_mm / ext - 1) < 0.15, "%g mm over air, external loops %g mm",
+            cr_expect(fabs(e.overhang_wall_mm / ext - 1) < 0.1, "%g mm over air, external loops %g mm",
                       e.overhang_wall_mm, ext);
         else /* every loop above layer 0 */
             cr_expect(e.overhang_wall_mm > 1.6 * ext && e.overhang_wall_mm < 1.05 * walls,
