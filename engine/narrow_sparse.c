@@ -1,0 +1,165 @@
+/* Sparse slivers between shells, on bit planes: one bit a cell, 64 cells a word, a row W words. */
+#include "engine/narrow_sparse.h"
+
+#include <string.h>
+
+#include <simde/x86/sse2.h>
+
+/* Planes are padded with PAD zero rows above and below and a zero word on either side of each row, so a
+ * shifted read needs no bounds test. */
+#define K_MAX 12
+#define PAD (K_MAX + 2)
+
+typedef struct planes {
+    long nx, ny, w, stride; /* cells per row, rows, words per row, words from a row to the next (w + 2) */
+} planes;
+
+/* Word i of row y of plane a (padded: row 0 word 0 at a + PAD·stride + 1) moved so that bit x holds cell
+ * (x + sx, y + sy), 0 ≤ |sx| < 64, |sy| ≤ PAD. */
+static inline uint64_t at(const uint64_t *a, const planes *p, long y, long i, int sx, int sy)
+{
+    const uint64_t *r = a + (y + sy) * p->stride + i;
+    if (sx > 0) return r[0] >> sx | r[1] << (64 - sx);
+    if (sx < 0) return r[0] << -sx | r[-1] >> (64 + sx);
+    return r[0];
+}
+
+/* Sparse (s) and solid-type (d) bits of 16 classes: the fill class in bits 2–4 is 1 for sparse, 2 … 5 for
+ * the solid types (solid, top, bridge, internal bridge). */
+static void pack16(const uint8_t *c, unsigned *s, unsigned *d)
+{
+    simde__m128i v = simde_mm_and_si128(simde_mm_loadu_si128((const simde__m128i *)(const void *)c),
+                                        simde_mm_set1_epi8(PF_CELL_FILL_MASK));
+    simde__m128i sp = simde_mm_cmpeq_epi8(v, simde_mm_set1_epi8(PF_FILL_SPARSE << PF_CELL_FILL_SHIFT));
+    simde__m128i lo = simde_mm_set1_epi8(PF_FILL_SOLID << PF_CELL_FILL_SHIFT),
+                 hi = simde_mm_set1_epi8(PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT);
+    simde__m128i so = simde_mm_and_si128(simde_mm_cmpeq_epi8(simde_mm_max_epu8(v, lo), v),
+                                         simde_mm_cmpeq_epi8(simde_mm_min_epu8(v, hi), v));
+    *s = (unsigned)simde_mm_movemask_epi8(sp);
+    *d = (unsigned)simde_mm_movemask_epi8(so);
+}
+
+/* Zeroes rows [r0, r1) of plane a, their side words included. */
+static void zero_rows(uint64_t *a, const planes *p, long r0, long r1)
+{
+    if (r1 > r0) memset(a + r0 * p->stride - 1, 0, (size_t)(r1 - r0) * (size_t)p->stride * sizeof *a);
+}
+
+int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *scratch)
+{
+    planes p = {g->nx, g->ny, ((long)g->nx + 63) / 64, ((long)g->nx + 63) / 64 + 2};
+    size_t words = (size_t)p.stride * (size_t)(p.ny + 2 * PAD);
+    uint64_t *base = pf_scratch_slot(scratch, 0, 7 * words * sizeof *base, 0);
+    if (!base) return -1;
+    uint64_t *pl[7];
+    for (int k = 0; k < 7; k++)
+        pl[k] = base + k * words + PAD * p.stride + 1; /* row 0, word 0 */
+    uint64_t *S = pl[0], *D = pl[1], *M = pl[2], *E = pl[3], *N = pl[4], *R = pl[5], *T = pl[6];
+    /* pack, a word at a time; the rows that have sparse cells bound the work */
+    long y0 = p.ny, y1 = -1;
+    uint64_t any_d = 0;
+    for (long y = 0; y < p.ny; y++) {
+        const uint8_t *row = cls + (size_t)y * (size_t)p.nx;
+        uint64_t *sr = S + y * p.stride, *dr = D + y * p.stride, row_s = 0;
+        sr[-1] = sr[p.w] = dr[-1] = dr[p.w] = 0;
+        for (long i = 0; i < p.w; i++) {
+            uint64_t sw = 0, dw = 0;
+            for (long b = 0; b < 64; b += 16) {
+                long x = i * 64 + b;
+                if (x >= p.nx) break;
+                unsigned s, d;
+                if (x + 16 <= p.nx) {
+                    pack16(row + x, &s, &d);
+                } else {
+                    uint8_t tail[16] = {0};
+                    memcpy(tail, row + x, (size_t)(p.nx - x));
+                    pack16(tail, &s, &d);
+                }
+                sw |= (uint64_t)s << b;
+                dw |= (uint64_t)d << b;
+            }
+            sr[i] = sw;
+            dr[i] = dw;
+            row_s |= sw;
+            any_d |= dw;
+        }
+        if (row_s) {
+            if (y < y0) y0 = y;
+            y1 = y;
+        }
+    }
+    if (y1 < 0 || !any_d) return 0;
+    /* every read lies within PAD rows of [y0, y1]: zero what is not written below */
+    zero_rows(S, &p, -PAD, 0);
+    zero_rows(S, &p, p.ny, p.ny + PAD);
+    zero_rows(D, &p, -PAD, 0);
+    zero_rows(D, &p, p.ny, p.ny + PAD);
+    zero_rows(M, &p, y0, y1 + 1);
+    for (int k = 3; k < 7; k++) {
+        zero_rows(pl[k], &p, y0 - PAD, y0);
+        zero_rows(pl[k], &p, y1 + 1, y1 + 1 + PAD);
+        for (long y = y0; y <= y1; y++)
+            pl[k][y * p.stride - 1] = pl[k][y * p.stride + p.w] = 0;
+    }
+    /* directions: along rows, columns and both diagonals; k: the most cells a narrow run has */
+    static const int dx[4] = {1, 0, 1, 1}, dy[4] = {0, 1, 1, -1};
+    for (int q = 0; q < 4; q++) {
+        int k = (int)(width / (q < 2 ? g->cell : g->cell * 1.41421356f));
+        if (k < 1) continue;
+        if (k > K_MAX) k = K_MAX;
+        if (k == 1) { /* lone sparse cells between a non-sparse cell and a solid-type one: no runs to walk */
+            for (long y = y0; y <= y1; y++)
+                for (long i = 0; i < p.w; i++) {
+                    uint64_t lone = S[y * p.stride + i] & ~at(S, &p, y, i, dx[q], dy[q]) &
+                                    ~at(S, &p, y, i, -dx[q], -dy[q]);
+                    M[y * p.stride + i] |=
+                        lone & (at(D, &p, y, i, dx[q], dy[q]) | at(D, &p, y, i, -dx[q], -dy[q]));
+                }
+            continue;
+        }
+        /* rows [y0, y1] hold every sparse cell, so E, N and R are zero outside them */
+        /* E: cells that start k + 1 sparse cells in a row; N: sparse cells no such window covers */
+        for (long y = y0; y <= y1; y++)
+            for (long i = 0; i < p.w; i++) {
+                uint64_t e = S[y * p.stride + i];
+                for (int s = 1; s <= k && e; s++)
+                    e &= at(S, &p, y, i, s * dx[q], s * dy[q]);
+                E[y * p.stride + i] = e;
+            }
+        for (long y = y0; y <= y1; y++)
+            for (long i = 0; i < p.w; i++) {
+                long o = y * p.stride + i;
+                uint64_t cover = E[o];
+                for (int s = 1; s <= k; s++)
+                    cover |= at(E, &p, y, i, -s * dx[q], -s * dy[q]);
+                N[o] = S[o] & ~cover;
+                /* seeds: a narrow cell beside a solid-type cell along the direction */
+                R[o] = N[o] & (at(D, &p, y, i, dx[q], dy[q]) | at(D, &p, y, i, -dx[q], -dy[q]));
+            }
+        /* along each narrow run from its solid end: k − 1 steps reach its far end */
+        for (int t = 1; t < k; t++) {
+            for (long y = y0; y <= y1; y++)
+                for (long i = 0; i < p.w; i++) {
+                    long o = y * p.stride + i;
+                    T[o] = R[o] | (N[o] & (at(R, &p, y, i, dx[q], dy[q]) | at(R, &p, y, i, -dx[q], -dy[q])));
+                }
+            uint64_t *swap = R;
+            R = T;
+            T = swap;
+        }
+        for (long y = y0; y <= y1; y++)
+            for (long i = 0; i < p.w; i++)
+                M[y * p.stride + i] |= R[y * p.stride + i];
+    }
+    int changed = 0;
+    const uint8_t fm = PF_CELL_FILL_MASK, solid = PF_FILL_SOLID << PF_CELL_FILL_SHIFT;
+    for (long y = y0; y <= y1; y++)
+        for (long i = 0; i < p.w; i++)
+            for (uint64_t m = M[y * p.stride + i]; m; m &= m - 1) {
+                long x = i * 64 + __builtin_ctzll(m);
+                uint8_t *c = cls + (size_t)y * (size_t)p.nx + (size_t)x;
+                *c = (uint8_t)((*c & ~fm) | solid);
+                changed = 1;
+            }
+    return changed;
+}
