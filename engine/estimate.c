@@ -62,6 +62,9 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
  * classification of the boundary cells flips as a whole. */
 #define GRID_SHIFT 0.25
 
+/* PrusaSlicer's small-perimeter limit: a loop no longer than this (mm) runs at small_perimeter_speed. */
+#define SMALL_PERIMETER (2 * M_PI * 6.5)
+
 typedef struct layer_stat {
     pf_layer_cells cells;      /* areas and fill-run histograms from the backend */
     float h;                   /* layer thickness */
@@ -371,7 +374,7 @@ static void contour_add(const float *pts, size_t np, int closed, double len, dou
             ls->ibox[k] = !ls->nislands ? b[k] : k < 2 ? fminf(ls->ibox[k], b[k]) : fmaxf(ls->ibox[k], b[k]);
         ls->nislands++;
     }
-    if (len <= 2 * M_PI * 6.5) ls->small_len += (float)len; /* PrusaSlicer's small-perimeter limit */
+    if (len <= SMALL_PERIMETER) ls->small_len += (float)len;
     double t[NSPD], slen;
     size_t ns = wall_simplify(pts, np, closed, cs->simp, &slen);
     pf_motion_polyline_times(cs->simp, ns, closed, spd_grid, NSPD, a, p->jerk_xy, cs->mscratch, t);
@@ -2464,10 +2467,23 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     double Le = lc->wall_area[PF_CELL_WALL_EXT] / se,
            Li = fmax(0, lc->wall_area[PF_CELL_WALL_INT] - lc->wall_thin) / sp;
     if (ls->cb_paths) Li += lc->wall_thin / sp; /* but walls with a centre bead print it as a path */
-    double fs = ls->contour_len > 0 ? fmin(1, ls->small_len / ls->contour_len) : 0;
+    if (lc->wall_thin > 0 && !first) {
+        /* walls under two external bands (0.86 mm) print both external beads along their whole length,
+         * narrower, where the band stops short of the wall's middle: the loops run as long as the contours
+         * (L − π·χ·w, band_fix's figure), up to the length of the band and the thin walls' middles at the
+         * band's spacing (a single bead below 0.68 mm keeps the band's figure): 1 mm ribs −5.8 → −3.7 % in
+         * time, a cookie cutter −4.6 → −2.9 %, a bin of 0.8 mm walls round rounded pockets −14.7 → −10.7 % */
+        double chi = 2.0 * ls->nislands - ls->nloops, geo = ls->contour_len - M_PI * chi * p->w_ext;
+        Le = fmax(Le, fmin(geo, (lc->wall_area[PF_CELL_WALL_EXT] + lc->wall_thin) / se));
+    }
+    double fs = ls->contour_len > 0 ? fmin(1, ls->small_len / ls->contour_len) : 0, fsi = fs;
+    /* inner loops apart from the islands' own (pf_inner_pieces: the blobs where a letter's strokes or a bin's
+     * walls meet) as short as a small perimeter print at its speed: serif text −16.4 → −10.9 % in time, a bin
+     * of 0.8 mm walls −10.7 → −6.9 %; a honeycomb's walls +8.2 → +9.8 % at 10 % */
+    if (ls->inner_pieces > ls->nislands && Li / ls->inner_pieces <= SMALL_PERIMETER) fsi = 1;
     double ve = first ? vfirst : p->speed_ext_perimeter, vi = first ? vfirst : p->speed_perimeter;
     double vs = first ? vfirst : p->speed_small_perimeter;
-    double wlen[4] = {Le * fs, Le * (1 - fs), Li * fs, Li * (1 - fs)};
+    double wlen[4] = {Le * fs, Le * (1 - fs), Li * fsi, Li * (1 - fsi)};
     double wv[4] = {fmin(vs, ve), ve, vs, vi};
     double cl = ls->contour_len > 0 ? ls->contour_len : 1;
     double wloops[4] = {fmin(1.2, Le / cl), fmin(1.2, Le / cl), fmin((double)p->perimeters, Li / cl),
