@@ -1,0 +1,1 @@
+$fn=40; w=0.8; difference(){ cube([3*26.8+4*w,2*19.2+3*w,30]); for(i=[0:2]) for(j=[0:1]) translate([w+i*(26.8+w),w+j*(19.2+w),1.2]) hull(){ for(x=[4,22.8]) for(y=[4,15.2]) translate([x,y,0]) cylinder(r=4,h=40); } }
