@@ -94,13 +94,10 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
     zero_rows(S, &p, p.ny, p.ny + PAD);
     zero_rows(D, &p, -PAD, 0);
     zero_rows(D, &p, p.ny, p.ny + PAD);
-    zero_rows(M, &p, y0, y1 + 1);
-    for (int k = 3; k < 7; k++) {
-        zero_rows(pl[k], &p, y0 - PAD, y0);
-        zero_rows(pl[k], &p, y1 + 1, y1 + 1 + PAD);
-        for (long y = y0; y <= y1; y++)
-            pl[k][y * p.stride - 1] = pl[k][y * p.stride + p.w] = 0;
-    }
+    /* M, E, N, R and T start at zero and are written only in words that hold sparse cells (every other
+     * word of theirs stays zero whatever the direction) */
+    for (int k = 2; k < 7; k++)
+        zero_rows(pl[k], &p, y0 - PAD, y1 + 1 + PAD);
     /* directions: along rows, columns and both diagonals; k: the most cells a narrow run has */
     static const int dx[4] = {1, 0, 1, 1}, dy[4] = {0, 1, 1, -1};
     for (int q = 0; q < 4; q++) {
@@ -110,6 +107,7 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
         if (k == 1) { /* lone sparse cells between a non-sparse cell and a solid-type one: no runs to walk */
             for (long y = y0; y <= y1; y++)
                 for (long i = 0; i < p.w; i++) {
+                    if (!S[y * p.stride + i]) continue;
                     uint64_t lone = S[y * p.stride + i] & ~at(S, &p, y, i, dx[q], dy[q]) &
                                     ~at(S, &p, y, i, -dx[q], -dy[q]);
                     M[y * p.stride + i] |=
@@ -122,6 +120,7 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
         for (long y = y0; y <= y1; y++)
             for (long i = 0; i < p.w; i++) {
                 uint64_t e = S[y * p.stride + i];
+                if (!e) continue;
                 for (int s = 1; s <= k && e; s++)
                     e &= at(S, &p, y, i, s * dx[q], s * dy[q]);
                 E[y * p.stride + i] = e;
@@ -129,6 +128,7 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
         for (long y = y0; y <= y1; y++)
             for (long i = 0; i < p.w; i++) {
                 long o = y * p.stride + i;
+                if (!S[o]) continue;
                 uint64_t cover = E[o];
                 for (int s = 1; s <= k; s++)
                     cover |= at(E, &p, y, i, -s * dx[q], -s * dy[q]);
@@ -141,6 +141,7 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
             for (long y = y0; y <= y1; y++)
                 for (long i = 0; i < p.w; i++) {
                     long o = y * p.stride + i;
+                    if (!S[o]) continue;
                     T[o] = R[o] | (N[o] & (at(R, &p, y, i, dx[q], dy[q]) | at(R, &p, y, i, -dx[q], -dy[q])));
                 }
             uint64_t *swap = R;
@@ -150,6 +151,8 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
         for (long y = y0; y <= y1; y++)
             for (long i = 0; i < p.w; i++)
                 M[y * p.stride + i] |= R[y * p.stride + i];
+        /* the next direction's E, N and R are rewritten word for word where S is set; R and T may have
+         * swapped, both zero elsewhere */
     }
     int changed = 0;
     const uint8_t fm = PF_CELL_FILL_MASK, solid = PF_FILL_SOLID << PF_CELL_FILL_SHIFT;
