@@ -1,0 +1,1 @@
+$fn=40; difference(){ hull(){ translate([-25,0,6]) sphere(r=6); translate([20,0,8]) scale([1,0.8,0.6]) sphere(r=14); } hull(){ translate([-22,0,10]) sphere(r=4); translate([18,0,12]) scale([1,0.7,0.5]) sphere(r=11); } translate([-50,-50,-20]) cube([100,100,20]); }

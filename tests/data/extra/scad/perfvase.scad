@@ -1,0 +1,1 @@
+$fn=60; difference(){ cylinder(r=25,h=60); translate([0,0,1.2]) cylinder(r=23.8,h=60); for(z=[10:12:50]) for(a=[0:30:359]) rotate([0,0,a+(z%24)*1.25]) translate([0,0,z]) rotate([0,90,0]) cylinder(r=3.5,h=30,$fn=6); }
