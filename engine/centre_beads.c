@@ -28,6 +28,59 @@ static int turn_at(const float *xy, size_t n, size_t i, int *straight)
     return ux * vy - uy * vx > 0 ? 1 : -1;
 }
 
+/* Rounded concave corners (a bin's pockets): a run of points, between points where the contour does not
+ * turn right, that each turn right by less than a corner, along edges no longer than ARC_EDGE, and turn by
+ * ARC_TURN or more in all (ARC_TURN_MAX at most). Its two ends are where the walls beside it stop keeping
+ * their width: each becomes a corner (the edge into it, the edge out of it), as a square corner's point is,
+ * so that the centre bead of a wall between two such pockets ends there (a pair across the wall at thicker
+ * material). Appends them to out, two a run; returns how many. */
+#define ARC_EDGE 2.0f
+#define ARC_TURN 1.0471976f /* 60° */
+#define ARC_TURN_MAX 3.5f   /* 200°: a run nearly all round is a hole that a crack opens, no corner */
+static size_t rounded_corners(const float *xy, size_t n, uint32_t contour, pf_corner *out)
+{
+    /* point i continues the run of point i − 1 when both turn right (short of a corner) and the edge between
+     * them is short; a run starts where that fails */
+    size_t m = 0, start = n;
+    for (size_t i = 0; i < n && start == n; i++) {
+        const float *a = xy + 2 * ((i + n - 1) % n), *p = xy + 2 * i, *b = xy + 2 * ((i + 1) % n);
+        float ux = p[0] - a[0], uy = p[1] - a[1], vx = b[0] - p[0], vy = b[1] - p[1];
+        if (ux * vy - uy * vx >= 0 || ux * ux + uy * uy > ARC_EDGE * ARC_EDGE) start = i;
+    }
+    if (start == n) return 0; /* a small hole turning right all round: no ends */
+    float total = 0;
+    size_t first = n, last = n;
+    for (size_t s = 0; s <= n; s++) {
+        size_t i = (start + s) % n;
+        const float *a = xy + 2 * ((i + n - 1) % n), *p = xy + 2 * i, *b = xy + 2 * ((i + 1) % n);
+        float ux = p[0] - a[0], uy = p[1] - a[1], vx = b[0] - p[0], vy = b[1] - p[1];
+        float lu = sqrtf(ux * ux + uy * uy), lv = sqrtf(vx * vx + vy * vy);
+        float cr = ux * vy - uy * vx, dot = ux * vx + uy * vy;
+        int right = s < n && lu > 0 && lv > 0 && cr < 0 && dot > CORNER_COS * lu * lv;
+        int joins = right && first != n && lu <= ARC_EDGE; /* continues the run */
+        if (!joins && first != n) {                        /* the run [first, last] ends */
+            if (total >= ARC_TURN && total <= ARC_TURN_MAX && first != last) {
+                size_t ends[2] = {first, last};
+                for (int e = 0; e < 2; e++) {
+                    size_t k = ends[e];
+                    const float *ka = xy + 2 * ((k + n - 1) % n), *kp = xy + 2 * k,
+                                *kb = xy + 2 * ((k + 1) % n);
+                    float kux = kp[0] - ka[0], kuy = kp[1] - ka[1], kvx = kb[0] - kp[0], kvy = kb[1] - kp[1];
+                    float klu = sqrtf(kux * kux + kuy * kuy), klv = sqrtf(kvx * kvx + kvy * kvy);
+                    out[m++] =
+                        (pf_corner){kp[0], kp[1], kux / klu, kuy / klu, kvx / klv, kvy / klv, contour, 1};
+                }
+            }
+            first = last = n;
+        }
+        if (!right) continue;
+        if (first == n) first = i, total = 0;
+        total += atan2f(-cr, dot);
+        last = i;
+    }
+    return m;
+}
+
 size_t pf_contour_corners(const float *xy, size_t n, uint32_t contour, float lo, float hi, pf_corner *out,
                           unsigned *tips)
 {
@@ -40,7 +93,7 @@ size_t pf_contour_corners(const float *xy, size_t n, uint32_t contour, float lo,
         if (t < 0) {
             const float *b = xy + 2 * ((i + 1) % n);
             float vx = b[0] - p[0], vy = b[1] - p[1], lv = sqrtf(vx * vx + vy * vy);
-            out[m++] = (pf_corner){p[0], p[1], ux / lu, uy / lu, vx / lv, vy / lv, contour};
+            out[m++] = (pf_corner){p[0], p[1], ux / lu, uy / lu, vx / lv, vy / lv, contour, 0};
             continue;
         }
         if (t == 0) continue;
@@ -63,6 +116,7 @@ size_t pf_contour_corners(const float *xy, size_t n, uint32_t contour, float lo,
         if (lw > 0 && ux * wx + uy * wy < TIP_COS * lu * lw && lu > TIP_SIDE * len && lw > TIP_SIDE * len)
             ++*tips;
     }
+    m += rounded_corners(xy, n, contour, out + m);
     return m;
 }
 
@@ -100,6 +154,26 @@ static float ray_hit(float x, float y, float dx, float dy, const float *segs, si
         if (t > 1e-4f && t < best && s >= 0 && s <= 1) best = t;
     }
     return best;
+}
+
+/* For an end of a rounded corner that no corner faces across its wall (a bin's outer wall beside a rounded
+ * pocket): whether the wall's other side, square to the edge into it, lies lo..hi away and runs within
+ * WALL_COS of parallel: a wall with a centre bead that ends there. */
+static int rounded_wall_end(const pf_corner *c, float lo, float hi, const float *segs, size_t n)
+{
+    float dx = -c->uy, dy = c->ux, best = INFINITY; /* into the material, on the contour's left */
+    const float *hit = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const float *q = segs + 4 * i;
+        float ex = q[2] - q[0], ey = q[3] - q[1], den = dx * ey - dy * ex;
+        if (den == 0) continue;
+        float wx = q[0] - c->x, wy = q[1] - c->y;
+        float t = (wx * ey - wy * ex) / den, s = (wx * dy - wy * dx) / den;
+        if (t > 1e-4f && t < best && s >= 0 && s <= 1) best = t, hit = q;
+    }
+    if (!hit || best < lo || best > hi) return 0;
+    float ex = hit[2] - hit[0], ey = hit[3] - hit[1], le = sqrtf(ex * ex + ey * ey);
+    return le > 0 && fabsf(ex * c->ux + ey * c->uy) >= WALL_COS * le;
 }
 
 /* The direction in which the wall across corners a and b runs away from a: along the edge of a that is most
@@ -180,6 +254,9 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, const float
             rays += (size_t)ray;
             if (!wall_parallel(&c[i], &c[mate[i]])) continue;
             deg += !ray || bar_thin(&c[i], &c[mate[i]], hi, segs, nseg) ? 3 : 1;
+        } else if (size[r] == 1 && c[i].rounded && rays < RAY_BUDGET / (nseg + 1)) {
+            rays++;
+            deg += rounded_wall_end(&c[i], lo, hi, segs, nseg);
         }
     }
     free(up);

@@ -2522,11 +2522,13 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         hop = fmax(dtr, HOP_FACTOR * sqrt(bw * bh / islands));
     }
     double t_hop = pf_motion_move_time(hop, p->speed_travel, at, jerk, jerk);
-    /* inner loops apart from the islands' own (pf_inner_pieces, a honeycomb's junctions), or the centre
+    /* inner loops apart from the islands' own (pf_inner_pieces, a honeycomb's junctions), and the centre
      * beads between the junctions of thin walls (a rib grid's): each with a retraction and a travel from its
-     * neighbour */
-    double inner_extra = fmax((double)ls->inner_pieces - islands, (double)ls->cb_paths - ls->cb_islands);
-    inner_extra = fmax(0, inner_extra);
+     * neighbour. Both at once in a bin of rounded compartments: an inner loop round each blob where its
+     * 1.2 mm walls meet, and each wall's centre bead between two blobs (−19.6 → −17.2 % in time; the larger
+     * of the two counts before) */
+    double inner_extra =
+        fmax(0, (double)ls->inner_pieces - islands) + fmax(0, (double)ls->cb_paths - ls->cb_islands);
     double dtr_x = inner_extra > 0 ? TRAVEL_FACTOR * sqrt(lc->area / (inner_extra + islands)) : 0;
     double t_move_x = pf_motion_move_time(dtr_x, p->speed_travel, at, jerk, jerk);
     /* centre-bead paths (all but one per island apart): each accelerates from and brakes to the corner speed

@@ -1,5 +1,6 @@
 /* Centre-bead paths from a layer's contours (engine/centre_beads.h): corners, wall ends, junctions. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,8 @@ typedef struct layer {
 /* Adds a closed contour of n points (x, y pairs), reversed when hole is set (material on its left). */
 static void add(layer *L, const float *xy, size_t n, int hole)
 {
-    float pts[64];
+    float pts[64] = {0};
+    cr_assert(n <= 32);
     for (size_t i = 0; i < n; i++) {
         size_t j = hole ? n - 1 - i : i;
         pts[2 * i] = xy[2 * j], pts[2 * i + 1] = xy[2 * j + 1];
@@ -159,11 +161,44 @@ Test(centre_beads, crowded_corners_stop_the_search)
     pf_corner *c = calloc(n, sizeof *c);
     cr_assert(c);
     for (size_t i = 0; i < n; i++)
-        c[i] = (pf_corner){0, 1.3f * (float)i, 1, 0, -1, 0, (uint32_t)i};
+        c[i] = (pf_corner){0, 1.3f * (float)i, 1, 0, -1, 0, (uint32_t)i, 0};
     cr_assert_eq(pf_junction_degrees(c, n, LO, HI, NULL, 0), 0);
     /* a short column is searched: one cluster of 40 corners */
     for (size_t i = 0; i < 40; i++)
-        c[i] = (pf_corner){0, 1.3f * (float)i, 1, 0, -1, 0, (uint32_t)i};
+        c[i] = (pf_corner){0, 1.3f * (float)i, 1, 0, -1, 0, (uint32_t)i, 0};
     cr_assert_eq(pf_junction_degrees(c, 40, LO, HI, NULL, 0), 40);
     free(c);
+}
+
+/* The outline of a rectangle [x0, x1] × [y0, y1] with corners rounded to radius r, k edges a quarter,
+ * counter-clockwise: 4·(k + 1) points into xy. */
+static size_t rounded_rect(float x0, float y0, float x1, float y1, float r, int k, float *xy)
+{
+    const float cx[4] = {x1 - r, x1 - r, x0 + r, x0 + r}, cy[4] = {y0 + r, y1 - r, y1 - r, y0 + r};
+    size_t n = 0;
+    /* counter-clockwise, a quarter a corner: bottom right (−90 … 0°), top right, top left, bottom left */
+    for (int q = 0; q < 4; q++)
+        for (int j = 0; j <= k; j++) {
+            double a = (-90.0 + 90.0 * q + 90.0 * j / k) * M_PI / 180;
+            xy[2 * n] = cx[q] + r * (float)cos(a), xy[2 * n + 1] = cy[q] + r * (float)sin(a);
+            n++;
+        }
+    return n;
+}
+
+Test(centre_beads, rounded_pockets_split_their_walls)
+{
+    /* a 30 × 20 box with two pockets of 3 mm corners, every wall 1.3 mm: the walls with a centre bead run
+     * between the blobs where the rounded corners meet: the left and right walls, the middle one, and the
+     * top and bottom walls in two pieces each (PrusaSlicer prints each as a path of its own) */
+    const float box[] = {0, 0, 30, 0, 30, 20, 0, 20};
+    float pa[2 * 28], pb[2 * 28];
+    size_t na = rounded_rect(1.3f, 1.3f, 14.35f, 18.7f, 3, 6, pa),
+           nb = rounded_rect(15.65f, 1.3f, 28.7f, 18.7f, 3, 6, pb);
+    layer L = {0};
+    add(&L, box, 4, 0);
+    add(&L, pa, na, 1);
+    add(&L, pb, nb, 1);
+    cr_assert_eq(L.n, 16, "two ends to each of the 8 rounded corners: %zu", L.n);
+    cr_assert_eq(paths(&L), 7);
 }
