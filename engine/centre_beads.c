@@ -156,21 +156,87 @@ static float ray_hit(float x, float y, float dx, float dy, const float *segs, si
     return best;
 }
 
+/* The layer's segments bucketed on a grid of cells about hi wide, for the rays of rounded_wall_end, which
+ * look no farther than hi: a layer of a 100 000-triangle part has thousands of segments. */
+typedef struct seg_grid {
+    float x0, y0, inv; /* the grid's corner and 1 / cell */
+    long nx, ny;       /* cells */
+    uint32_t *start;   /* per cell: its first entry in ids (nx·ny + 1) */
+    uint32_t *ids;     /* segment indices, cell by cell */
+} seg_grid;
+
+static void cell_span(const seg_grid *g, float lo, float hi, float origin, long n, long *a, long *b)
+{
+    float u = (lo - origin) * g->inv, v = (hi - origin) * g->inv;
+    *a = u < 0 ? 0 : u >= (float)n ? n - 1 : (long)u;
+    *b = v < 0 ? 0 : v >= (float)n ? n - 1 : (long)v;
+}
+
+static int grid_build(seg_grid *g, const float *segs, size_t n, float cell)
+{
+    float x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (size_t i = 0; i < 4 * n; i += 2) {
+        x0 = fminf(x0, segs[i]), x1 = fmaxf(x1, segs[i]);
+        y0 = fminf(y0, segs[i + 1]), y1 = fmaxf(y1, segs[i + 1]);
+    }
+    if (!(x1 >= x0 && y1 >= y0)) return 0;
+    /* no more cells than about four a segment: a sparse layer takes larger cells */
+    while ((double)((x1 - x0) / cell + 1) * (double)((y1 - y0) / cell + 1) > 4.0 * (double)n + 1024)
+        cell *= 2;
+    g->x0 = x0, g->y0 = y0, g->inv = 1 / cell;
+    g->nx = (long)((x1 - x0) / cell) + 1, g->ny = (long)((y1 - y0) / cell) + 1;
+    size_t cells = (size_t)(g->nx * g->ny), total = 0;
+    g->start = calloc(cells + 1, sizeof *g->start);
+    if (!g->start) return 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            const float *q = segs + 4 * i;
+            long ax, bx, ay, by;
+            cell_span(g, fminf(q[0], q[2]), fmaxf(q[0], q[2]), x0, g->nx, &ax, &bx);
+            cell_span(g, fminf(q[1], q[3]), fmaxf(q[1], q[3]), y0, g->ny, &ay, &by);
+            for (long y = ay; y <= by; y++)
+                for (long x = ax; x <= bx; x++) {
+                    size_t k = (size_t)(y * g->nx + x);
+                    if (pass)
+                        g->ids[g->start[k]++] = (uint32_t)i;
+                    else
+                        g->start[k + 1]++, total++;
+                }
+        }
+        if (!pass) {
+            for (size_t k = 0; k < cells; k++)
+                g->start[k + 1] += g->start[k];
+            if (!(g->ids = malloc((total ? total : 1) * sizeof *g->ids))) return 0;
+        } else { /* the fill moved each start to the next cell's: back one cell */
+            memmove(g->start + 1, g->start, cells * sizeof *g->start);
+            g->start[0] = 0;
+        }
+    }
+    return 1;
+}
+
 /* For an end of a rounded corner that no corner faces across its wall (a bin's outer wall beside a rounded
  * pocket): whether the wall's other side, square to the edge into it, lies lo..hi away and runs within
  * WALL_COS of parallel: a wall with a centre bead that ends there. */
-static int rounded_wall_end(const pf_corner *c, float lo, float hi, const float *segs, size_t n)
+static int rounded_wall_end(const pf_corner *c, float lo, float hi, const float *segs, const seg_grid *g)
 {
     float dx = -c->uy, dy = c->ux, best = INFINITY; /* into the material, on the contour's left */
     const float *hit = NULL;
-    for (size_t i = 0; i < n; i++) {
-        const float *q = segs + 4 * i;
-        float ex = q[2] - q[0], ey = q[3] - q[1], den = dx * ey - dy * ex;
-        if (den == 0) continue;
-        float wx = q[0] - c->x, wy = q[1] - c->y;
-        float t = (wx * ey - wy * ex) / den, s = (wx * dy - wy * dx) / den;
-        if (t > 1e-4f && t < best && s >= 0 && s <= 1) best = t, hit = q;
-    }
+    long ax, bx, ay, by;
+    cell_span(g, fminf(c->x, c->x + hi * dx), fmaxf(c->x, c->x + hi * dx), g->x0, g->nx, &ax, &bx);
+    cell_span(g, fminf(c->y, c->y + hi * dy), fmaxf(c->y, c->y + hi * dy), g->y0, g->ny, &ay, &by);
+    for (long y = ay; y <= by; y++)
+        for (long x = ax; x <= bx; x++) {
+            size_t k = (size_t)(y * g->nx + x);
+            for (uint32_t e = g->start[k]; e < g->start[k + 1]; e++) {
+                const float *q = segs + 4 * (size_t)g->ids[e];
+                float ex = q[2] - q[0], ey = q[3] - q[1], den = dx * ey - dy * ex;
+                if (den == 0) continue;
+                float wx = q[0] - c->x, wy = q[1] - c->y;
+                float t = (wx * ey - wy * ex) / den, s = (wx * dy - wy * dx) / den;
+                if (t > 1e-4f && t < best && s >= 0 && s <= 1) best = t, hit = q;
+            }
+        }
     if (!hit || best < lo || best > hi) return 0;
     float ex = hit[2] - hit[0], ey = hit[3] - hit[1], le = sqrtf(ex * ex + ey * ey);
     return le > 0 && fabsf(ex * c->ux + ey * c->uy) >= WALL_COS * le;
@@ -243,6 +309,7 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, const float
         size[find(up, (uint32_t)i)]++;
     long deg = 0;
     size_t rays = 0;
+    seg_grid grid = {0};
     for (size_t i = 0; i < n; i++) {
         uint32_t r = find(up, (uint32_t)i);
         if (size[r] >= 3) {
@@ -254,11 +321,16 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, const float
             rays += (size_t)ray;
             if (!wall_parallel(&c[i], &c[mate[i]])) continue;
             deg += !ray || bar_thin(&c[i], &c[mate[i]], hi, segs, nseg) ? 3 : 1;
-        } else if (size[r] == 1 && c[i].rounded && rays < RAY_BUDGET / (nseg + 1)) {
-            rays++;
-            deg += rounded_wall_end(&c[i], lo, hi, segs, nseg);
+        } else if (size[r] == 1 && c[i].rounded && nseg) {
+            if (!grid.start && !grid_build(&grid, segs, nseg, hi)) {
+                deg = -1;
+                break;
+            }
+            deg += rounded_wall_end(&c[i], lo, hi, segs, &grid);
         }
     }
+    free(grid.start);
+    free(grid.ids);
     free(up);
     return deg;
 }
