@@ -2530,6 +2530,13 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     double inner_extra =
         fmax(0, (double)ls->inner_pieces - islands) + fmax(0, (double)ls->cb_paths - ls->cb_islands);
     double dtr_x = inner_extra > 0 ? TRAVEL_FACTOR * sqrt(lc->area / (inner_extra + islands)) : 0;
+    if (inner_extra > 0 && ls->nislands > 0) {
+        /* those paths spread over the islands' box, as the islands' own hops do: a rib grid's or a bin's
+         * walls hold little area for their extent (ribs 1.3 mm −9.1 → −5.9 % in time at 10 %, a comb −4.4 →
+         * −2.6 %, the rounded bin −17.2 → −14.5 %; a honeycomb +9.8 → +12.2 %, spokes +0.3 → +4.9 %) */
+        double bw = ls->ibox[2] - ls->ibox[0], bh = ls->ibox[3] - ls->ibox[1];
+        dtr_x = fmax(dtr_x, HOP_FACTOR * sqrt(bw * bh / (inner_extra + islands)));
+    }
     double t_move_x = pf_motion_move_time(dtr_x, p->speed_travel, at, jerk, jerk);
     /* centre-bead paths (all but one per island apart): each accelerates from and brakes to the corner speed
      */
