@@ -17,7 +17,7 @@
     X(PARSE, 422, "malformed file")                                                                         \
     X(BAD_NUMBER, 422, "non-finite or malformed number")                                                    \
     X(BAD_INDEX, 422, "index out of range")                                                                 \
-    X(EMPTY_MESH, 422, "mesh has no triangles")                                                             \
+    X(EMPTY_MESH, 422, "nothing to print")                                                                  \
     X(TOO_MANY_TRIANGLES, 413, "triangle count over the configured limit")                                  \
     X(ZIP, 422, "malformed ZIP container")                                                                  \
     X(ZIP_BOMB, 413, "compressed entry inflates beyond the configured limits")                              \
