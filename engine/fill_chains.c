@@ -6,7 +6,12 @@
  * compare. The runs are then bucketed by diagonal and swept across them: each run of a diagonal meets the
  * runs of the diagonal before it that it touches (row ranges overlapping, or one row apart: the cells are
  * 4-neighbours), takes over the branch of the first of them no other run has taken, or starts a branch; a
- * run of the diagonal before that no run took ends its branch there. */
+ * run of the diagonal before that another run touched but did not take ends its branch there (a merge). A
+ * run that nothing touched ends its branch one diagonal later, unless a run of the next diagonal that touches
+ * nothing on the diagonal before it touches this one: then the branch goes on across the gap. A thin curved
+ * band (a 2.4 mm tube's 0.9 mm of sparse infill) has runs around min_run where it crosses the lines, and
+ * without that the band broke into a branch at every run dropped: 18 paths a layer where PrusaSlicer prints
+ * one zig-zag round the tube. */
 #include "engine/fill_chains.h"
 
 #include <math.h>
@@ -160,8 +165,9 @@ pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, const long win[4],
     for (size_t d = 0; d < nd; d++) {
         size_t c0 = (size_t)first[d], c1 = (size_t)first[d + 1];
         size_t p0 = d ? (size_t)first[d - 1] : 0, p1 = d ? c0 : 0;
+        size_t q0 = d > 1 ? (size_t)first[d - 2] : 0, q1 = d > 1 ? p0 : 0; /* the diagonal two before */
         memset(taken + p0, 0, p1 - p0);
-        size_t j = p0; /* first run of the diagonal before that may touch the current one */
+        size_t j = p0, jq = q0; /* first runs of the diagonals before that may touch the current one */
         for (size_t i = c0; i < c1; i++) {
             while (j < p1 && s[j].b < s[i].a - 1)
                 j++;
@@ -176,6 +182,16 @@ pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, const long win[4],
                     taken[k] = 1;
                 }
             }
+            if (b < 0 && !touched) { /* a branch that ended one diagonal before goes on across the gap */
+                while (jq < q1 && s[jq].b < s[i].a - 1)
+                    jq++;
+                for (size_t k = jq; k < q1 && s[k].a <= s[i].b + 1; k++)
+                    if (!taken[k]) {
+                        b = branch[k];
+                        taken[k] = 2;
+                        break;
+                    }
+            }
             if (b < 0) { /* a new branch: nothing before it, or a split */
                 b = nbranch++;
                 bstart[b] = (int32_t)d;
@@ -183,10 +199,16 @@ pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, const long win[4],
             }
             branch[i] = b;
         }
-        for (size_t k = p0; k < p1; k++) /* runs nothing continued: their branches end (merged if touched) */
-            if (taken[k] < 2)
-                add_branch(out, bsplit[branch[k]] | taken[k], (float)(d - (size_t)bstart[branch[k]]) * step);
+        for (size_t k = q0; k < q1; k++) /* ends two diagonals back that nothing took up again */
+            if (!taken[k])
+                add_branch(out, bsplit[branch[k]], (float)(d - 1 - (size_t)bstart[branch[k]]) * step);
+        for (size_t k = p0; k < p1; k++) /* merges end now; plain ends wait a diagonal for a run to go on */
+            if (taken[k] == 1) add_branch(out, 1, (float)(d - (size_t)bstart[branch[k]]) * step);
     }
+    if (nd > 1) /* the plain ends of the last diagonal but one */
+        for (size_t k = (size_t)first[nd - 2]; k < (size_t)first[nd - 1]; k++)
+            if (!taken[k])
+                add_branch(out, bsplit[branch[k]], (float)(nd - 1 - (size_t)bstart[branch[k]]) * step);
     for (size_t k = (size_t)first[nd - 1]; k < r.n; k++) /* the last diagonal's runs */
         add_branch(out, bsplit[branch[k]], (float)(nd - (size_t)bstart[branch[k]]) * step);
     err = PF_E_OK;

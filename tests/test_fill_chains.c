@@ -197,3 +197,46 @@ Test(fill_chains, sampling_every_other_cell_keeps_the_branches)
                            "parity %d", parity);
     }
 }
+
+/* A band across the lines of parity 0 (x − y constant): cells with 100 ≤ x + y < 112 and |x − y| ≤ 30, runs
+ * of 6 cells (2.1 mm) along the lines, one branch 61 diagonals wide. Lines x − y = k listed in `cut` lose
+ * their run (a run too short to count, on a real band). */
+static void band(const int *cut, int ncut)
+{
+    memset(grid, 0, sizeof grid);
+    for (int y = 0; y < NY; y++)
+        for (int x = 0; x < NX; x++) {
+            int s = x + y, t = x - y, gone = 0;
+            for (int k = 0; k < ncut; k++)
+                gone |= t == cut[k];
+            if (s >= 100 && s < 112 && t >= -30 && t <= 30 && !gone) grid[y][x] = SPARSE;
+        }
+}
+
+Test(fill_chains, a_branch_goes_on_across_one_missing_run)
+{
+    pf_branch_hist h;
+    band(NULL, 0);
+    branches(0, &h);
+    cr_assert_eq(count(&h, 0), 1);
+    cr_assert_eq(count(&h, 1), 0);
+    float whole = extent(&h, 0);
+    cr_assert_float_eq(whole, 61 * CELL * 0.70710678f, 1e-3, "%f", (double)whole);
+
+    const int one[] = {0}, two[] = {0, 1}, apart[] = {-10, 10};
+    band(one, 1); /* one diagonal missing: the same branch, as wide */
+    branches(0, &h);
+    cr_assert_eq(count(&h, 0), 1);
+    cr_assert_eq(count(&h, 1), 0);
+    cr_assert_float_eq(extent(&h, 0), whole, 1e-3);
+
+    band(apart, 2); /* two single gaps: still one */
+    branches(0, &h);
+    cr_assert_eq(count(&h, 0), 1);
+
+    band(two, 2); /* two diagonals missing: the band is two pieces */
+    branches(0, &h);
+    cr_assert_eq(count(&h, 0), 2);
+    cr_assert_eq(count(&h, 1), 0);
+    cr_assert_float_eq(extent(&h, 0), whole - 2 * CELL * 0.70710678f, 1e-3);
+}

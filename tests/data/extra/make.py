@@ -61,7 +61,11 @@ degrees (+29 % in time at 50 %: PrusaSlicer's beads fill the blades where the es
 straight 2 mm blades +4 %, twisted 1.6 and 3 mm ones +9 and −6 %) is left out. A twelfth, everyday parts
 (weight 0.7 / 3.5 %, time 1.9 / 8.2 % on first contact): a 4 x 3 AA battery holder, a domed round enclosure, a
 pipe elbow on a flange, a fan impeller of eight curved 1.2 mm blades, a 2 x 4 brick with studs and tubes, a 50 mm
-pyramid, a chess rook with a crenellated cup, a plate of twelve washers.
+pyramid, a chess rook with a crenellated cup, a plate of twelve washers. A thirteenth, thin sparse bands
+(first contact, time at 50 %: +31 … +45 %, their sparse band broken into 11–18 paths a layer; fixed before they
+joined): a round tube of 2.4 mm walls, conical shells of 2.4 mm walls at 65 and 75 degrees and of 3 mm at 55
+degrees. The same shells at 35 and 45 degrees (+40 … +75 % in time: solid bands on every layer where PrusaSlicer's
+vertical shells leave none, and 2 mm walls whose beads PrusaSlicer widens) are left out.
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
 order the paths differently), so a new run changes some rows a little.
 """
