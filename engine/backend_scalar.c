@@ -332,9 +332,10 @@ static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_par
                         float dj = dk(dist, k, i);
                         solid = j == 0 || (dj < p->shell_lo && d - dj >= p->shell_min_width);
                     }
-                    if (!solid && !wide_enough(dist[3], g, i, p))
-                        fill = PF_FILL_MIDDLE; /* a wall's middle (wide_enough) */
-                    else if (!solid)
+                    if (!wide_enough(dist[3], g, i, p)) {
+                        fill = PF_FILL_MIDDLE; /* a wall's middle: beads or a strip (pf_middles_resolve) */
+                        if (solid) c |= PF_CELL_SHELL;
+                    } else if (!solid)
                         fill = PF_FILL_SPARSE;
                     else if (below &&
                              ((below[i] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) == PF_FILL_SPARSE)

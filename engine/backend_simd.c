@@ -898,9 +898,10 @@ static uint8_t classify_cell(const pf_classify_params *p, const pf_grid *g, cons
                     float dj = dk(dist, k, i);
                     solid = jl == 0 || (dj < p->shell_lo && d - dj >= p->shell_min_width);
                 }
-                if (!solid && !wide_cell(dist[3], g->nx, g->ny, x, y, wp))
-                    fill = PF_FILL_MIDDLE; /* a wall's middle */
-                else if (!solid)
+                if (!wide_cell(dist[3], g->nx, g->ny, x, y, wp)) {
+                    fill = PF_FILL_MIDDLE; /* a wall's middle: beads or a strip (pf_middles_resolve) */
+                    if (solid) c |= PF_CELL_SHELL;
+                } else if (!solid)
                     fill = PF_FILL_SPARSE;
                 else if (below && ((below[i] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) == PF_FILL_SPARSE)
                     fill = PF_FILL_IBRIDGE;
@@ -966,7 +967,8 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
     const simde__m256i f_ibridge = simde_mm256_set1_epi32(PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT);
     const simde__m256i f_solid = simde_mm256_set1_epi32(PF_FILL_SOLID << PF_CELL_FILL_SHIFT);
     const simde__m256i f_first = simde_mm256_set1_epi32(PF_FILL_FIRST << PF_CELL_FILL_SHIFT);
-    const simde__m256i f_middle = simde_mm256_set1_epi32(PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT);
+    const simde__m256i f_middle = simde_mm256_set1_epi32(PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT),
+                       shell_bit = simde_mm256_set1_epi32(PF_CELL_SHELL);
     const simde__m256i fmask = simde_mm256_set1_epi32(PF_CELL_FILL_MASK);
     /* Deep blocks: 8 cells at the cap in this layer's field and in every other field their class reads, and
      * beyond the margin of any top / bottom seed that could change it, get the class of such a cell: computed
@@ -1001,10 +1003,10 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                             (dj[6] < p->shell_far && cd - dj[6] >= p->fill_lo);
                 for (int k = 1; k <= 5; k++)
                     if (k != 3) solid |= dj[k] < p->shell_lo && cd - dj[k] >= p->shell_min_width;
-                if (solid) {
+                if (solid && cd >= wp.need) {
                     deep_fill = PF_FILL_SOLID;
                     deep_below = below != NULL; /* over sparse infill: an internal bridge */
-                } else if (cd >= wp.need) {
+                } else if (!solid && cd >= wp.need) {
                     deep_fill = PF_FILL_SPARSE;
                 } else {
                     deep_ok = 0; /* the class depends on the probe */
@@ -1135,9 +1137,8 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                     solid = simde_mm256_or_si256(
                         solid, simde_mm256_and_si256(V_CMP(dj, shell_lo, SIMDE_CMP_LT_OQ), recedes));
                 }
-                /* sparse candidates (fill, not top/bottom, not a shell) must lie in a wide enough region */
-                simde__m256i cand = simde_mm256_andnot_si256(
-                    simde_mm256_or_si256(solid, simde_mm256_or_si256(top, bot)), has_fill);
+                /* sparse and shell candidates (fill, not top/bottom) must lie in a wide enough region */
+                simde__m256i cand = simde_mm256_andnot_si256(simde_mm256_or_si256(top, bot), has_fill);
                 cand = simde_mm256_andnot_si256(V_CMP(d, need, SIMDE_CMP_GE_OQ), cand);
                 simde__m256i narrow = izero; /* a wall's middle (PF_FILL_MIDDLE) */
                 if (!all_zero(cand)) {
@@ -1169,6 +1170,8 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                 fill = simde_mm256_blendv_epi8(fill, f_bridge, bot);
                 fill = simde_mm256_blendv_epi8(fill, f_top, top);
                 fill = simde_mm256_blendv_epi8(fill, f_middle, narrow);
+                fill = simde_mm256_or_si256(
+                    fill, simde_mm256_and_si256(simde_mm256_and_si256(narrow, solid), shell_bit));
                 fill = simde_mm256_and_si256(fill, has_fill);
             }
             store8(out + i, simde_mm256_and_si256(simde_mm256_or_si256(c, fill), in));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define MIDDLE_BITS ((uint8_t)(PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT))
+#define SOLID_BITS ((uint8_t)(PF_FILL_SOLID << PF_CELL_FILL_SHIFT))
 
 /* Bit 2 of each byte of the 8 at c that holds the fill class PF_FILL_MIDDLE (all three fill bits set). */
 static uint64_t middle_bits(const uint8_t *c)
@@ -272,9 +273,12 @@ static pf_err resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_
                 long sx = s0 + 1 <= end ? s0 + 1 : end, s1 = s0 + 2 <= end ? s0 + 2 : end;
                 size_t b = few ? 0 : (size_t)((y - y0) / BLOCK * nbx + (sx - x0) / BLOCK);
                 float px = g->x0 + ((float)sx + 0.5f) * g->cell;
-                if (thickness_at(px, py, &near, b, &far, cap) < cap) /* Arachne's beads fill the wall */
-                    for (long k = s0; k <= s1; k++)
-                        row[k] = (uint8_t)(row[k] & ~PF_CELL_FILL_MASK);
+                int beads = thickness_at(px, py, &near, b, &far, cap) < cap; /* Arachne's beads fill it */
+                for (long k = s0; k <= s1; k++)
+                    row[k] = (uint8_t)(beads ? row[k] & ~(PF_CELL_FILL_MASK | PF_CELL_SHELL)
+                                       : row[k] & PF_CELL_SHELL
+                                           ? (row[k] & ~(PF_CELL_FILL_MASK | PF_CELL_SHELL)) | SOLID_BITS
+                                           : row[k]);
             }
             x = end;
         }

@@ -17,7 +17,8 @@
  * nearest point of the slice's segments (PF_SEG_FLOATS floats each, inside on the left) and, from it, the
  * wall's thickness along the normal through that point (a ray to the next segment). A wall thinner than
  * 2·ridge is Arachne's widened beads: the cell becomes PF_FILL_NONE (reduce counts its band beyond the
- * inner beads as inner perimeter); a thicker one keeps PF_FILL_MIDDLE, a strip of sparse infill. Depends only
+ * inner beads as inner perimeter); a thicker one keeps PF_FILL_MIDDLE, a strip of sparse infill, or becomes
+ * PF_FILL_SOLID where classify set PF_CELL_SHELL (the bit is cleared either way). Depends only
  * on its inputs, so every backend's classes get the same decisions. PF_E_NOMEM when the segment index
  * cannot be allocated (classes unchanged). scratch: the caller's buffers, or NULL (allocated for the call).
  */

@@ -18,6 +18,7 @@
 #define FILL_IBRIDGE 5
 #define FILL_FIRST 6
 #define FILL_MIDDLE 7 /* a wall's middle (engine/backend.h PF_FILL_MIDDLE): sums as sparse */
+#define CELL_SHELL 0x20 /* with FILL_MIDDLE: the shell rules make it solid (engine/backend.h PF_CELL_SHELL) */
 #define RUN_N 6
 #define HIST_BINS 16
 
@@ -632,8 +633,10 @@ static uchar classify_cell(__global const uchar *mem, const ulong *off, uint i, 
                     float dj = dk(mem, off, k, i);
                     solid = j == 0 || (dj < p.shell_lo && d - dj >= p.shell_min_width);
                 }
-                if (!solid && !wide_enough((__global const float *)(mem + off[3]), i, p)) fill = FILL_MIDDLE; /* a wall's middle */
-                else if (!solid) fill = FILL_SPARSE;
+                if (!wide_enough((__global const float *)(mem + off[3]), i, p)) { /* a wall's middle */
+                    fill = FILL_MIDDLE;
+                    if (solid) c |= CELL_SHELL;
+                } else if (!solid) fill = FILL_SPARSE;
                 else if ((have & 4) && ((below[i] & FILL_MASK) >> FILL_SHIFT) == FILL_SPARSE) fill = FILL_IBRIDGE;
                 else fill = FILL_SOLID;
             }
@@ -681,7 +684,7 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
             float8 dj = field8(mem, off, k, i);
             solid |= j == 0 ? (int8)(-1) : (dj < p.shell_lo) & (d - dj >= p.shell_min_width);
         }
-        int8 probe = inside & infill & ~top & ~bot & ~solid;
+        int8 probe = inside & infill & ~top & ~bot;
         int8 narrow = probe & (d < p.need); /* wide_enough's first test failed: probe around the cell */
         int8 middle = z; /* a wall's middle (FILL_MIDDLE) */
         if (any8(narrow)) {
@@ -708,6 +711,7 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         fill = select(fill, (int8)FILL_BRIDGE, bot);
         fill = select(fill, (int8)FILL_TOP, top);
         fill = select(fill, (int8)FILL_MIDDLE, middle);
+        c |= select(z, (int8)CELL_SHELL, middle & solid);
         fill = select(z, fill, infill);
     }
     int8 r = select(z, (int8)CELL_INSIDE | c | fill << FILL_SHIFT, inside);

@@ -122,6 +122,34 @@ Test(middles, walls_thicker_than_the_transition_keep_their_strip_at_every_grid_p
     expect_all(2.18, 1);
 }
 
+/* Middles that the vertical-shell rules make solid (PF_CELL_SHELL): beads leave no fill at all, a strip is
+ * solid infill, and the bit is gone either way. */
+Test(middles, shell_middles_are_beads_or_solid_strips)
+{
+    const uint8_t solid = (uint8_t)(PF_CELL_INSIDE | PF_FILL_SOLID << PF_CELL_FILL_SHIFT);
+    for (int strip = 0; strip < 2; strip++) {
+        double t = strip ? 2.18 : 1.98;
+        float segs[2 * 96 * PF_SEG_FLOATS];
+        uint32_t ns = tube_wall(segs, t);
+        pf_grid g = {-32.0f, -32.0f, 0.3f, 216, 216};
+        size_t n = (size_t)g.nx * g.ny;
+        uint8_t *cls = malloc(n);
+        cr_assert_not_null(cls);
+        size_t marked = mark(cls, &g, t, 1);
+        for (size_t i = 0; i < n; i++)
+            if (cls[i] == MIDDLE) cls[i] |= PF_CELL_SHELL;
+        cr_assert_eq(pf_middles_resolve(cls, &g, segs, ns, RIDGE, NULL), PF_E_OK);
+        size_t flagged = 0;
+        for (size_t i = 0; i < n; i++)
+            flagged += (cls[i] & PF_CELL_SHELL) != 0;
+        cr_assert_eq(flagged, 0, "%zu cells kept the shell bit", flagged);
+        cr_assert_eq(count(cls, n, MIDDLE), 0);
+        cr_assert_eq(count(cls, n, strip ? solid : PF_CELL_INSIDE), marked, "%.2f mm", t);
+        cr_assert_eq(count(cls, n, SPARSE), 1);
+        free(cls);
+    }
+}
+
 Test(middles, a_layer_without_middles_or_without_segments_is_left_as_it_is)
 {
     pf_grid g = {0, 0, 0.3f, 40, 30};

@@ -64,8 +64,10 @@ pipe elbow on a flange, a fan impeller of eight curved 1.2 mm blades, a 2 x 4 br
 pyramid, a chess rook with a crenellated cup, a plate of twelve washers. A thirteenth, thin sparse bands
 (first contact, time at 50 %: +31 … +45 %, their sparse band broken into 11–18 paths a layer; fixed before they
 joined): a round tube of 2.4 mm walls, conical shells of 2.4 mm walls at 65 and 75 degrees and of 3 mm at 55
-degrees. The same shells at 35 and 45 degrees (+40 … +75 % in time: solid bands on every layer where PrusaSlicer's
-vertical shells leave none, and 2 mm walls whose beads PrusaSlicer widens) are left out.
+degrees; and conical shells of 2 mm walls at 35 and 45 degrees (+46 and +42 % in time before a wall's middle that
+Arachne's beads fill stopped taking solid from the vertical-shell rules: +6 and +4 %). The shells of 2.4 to 4 mm
+walls at 45 degrees (+60 … +75 % in time: solid specks on every layer where PrusaSlicer's vertical shells leave
+none, each a path of its own) are left out.
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
 order the paths differently), so a new run changes some rows a little.
 """
