@@ -66,6 +66,10 @@ typedef struct pf_classify_params {
      * top / bottom surface of the layer 2 away, grown by 1.05·s_solid before it is projected, and by the
      * opening (PRUSASLICER-NOTES §3; the band recedes by fill_lo at least, else the opening removes it). */
     float shell_lo, shell_far;
+    /* A band whose d − d_j lies within this of shell_min_width (d_j > 0) is not decided from the fields,
+     * whose values scatter by about 0.1 mm a cell on slanted walls: classify marks the cell PF_CELL_AMBIG and
+     * the host decides it from the facets' slopes (engine/shell_slopes.h). 0: every band from the fields. */
+    float shell_ambig;
     float sparse_min_width; /* fill regions narrower than this are a wall's middle (PF_FILL_MIDDLE) */
     float
         bead_ridge; /* inner band of a wall whose middle stays below ext_hi + this: no inner bead (reduce) */
@@ -88,6 +92,9 @@ enum {
      * mm walls at 35–45°: +42 … +46 % in time while their middles took solid); one that leaves a strip of
      * infill becomes PF_FILL_SOLID. pf_middles_resolve clears the bit. */
     PF_CELL_SHELL = 0x20,
+    /* From classify to pf_shell_slopes, on a fill cell that no shell rule made solid: a band of a layer
+     * within two that the fields cannot decide (shell_ambig). pf_shell_slopes clears the bit. */
+    PF_CELL_AMBIG = 0x40,
     PF_CELL_INSIDE = 0x80,
 };
 /* Fill classes (value of (class & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT). */
@@ -354,6 +361,18 @@ static inline int pf_hist_bin(float len)
 
 /* Which run sets a fill class belongs to, as a bit mask over pf_runset (shared by every CPU backend's reduce;
  * kernels/estimate.cl mirrors it). */
+/* The vertical-shell rule of one layer of the window for a cell at d whose field in that layer is dj (layer
+ * j, −1 where missing): sets *solid when its band is decided wide enough, *ambig when the fields cannot
+ * decide it (shell_ambig; engine/shell_slopes.h). Every backend's per-cell classify uses it. */
+static inline void pf_shell_band(const pf_classify_params *p, float d, float dj, long j, int *solid,
+                                 int *ambig)
+{
+    float e = d - dj;
+    int band = dj < p->shell_lo, amb = band && dj > 0.0f && fabsf(e - p->shell_min_width) < p->shell_ambig;
+    *solid |= j == 0 || (band && !amb && e >= p->shell_min_width);
+    *ambig |= amb;
+}
+
 static inline unsigned pf_runsets_of(unsigned fill)
 {
     switch (fill) {

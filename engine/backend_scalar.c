@@ -326,12 +326,10 @@ static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_par
                     float d0 = dk(dist, 0, i), d6 = dk(dist, 6, i);
                     int solid = (d0 < p->shell_far && d - d0 >= p->fill_lo) ||
                                 (d6 < p->shell_far && d - d6 >= p->fill_lo);
-                    for (int k = 1; k <= 5 && !solid; k++) {
-                        if (k == 3) continue;
-                        long j = (long)layer - 3 + k;
-                        float dj = dk(dist, k, i);
-                        solid = j == 0 || (dj < p->shell_lo && d - dj >= p->shell_min_width);
-                    }
+                    int ambig = 0;
+                    for (int k = 1; k <= 5; k++)
+                        if (k != 3) pf_shell_band(p, d, dk(dist, k, i), (long)layer - 3 + k, &solid, &ambig);
+                    if (ambig && !solid) c |= PF_CELL_AMBIG;
                     if (!wide_enough(dist[3], g, i, p)) {
                         fill = PF_FILL_MIDDLE; /* a wall's middle: beads or a strip (pf_middles_resolve) */
                         if (solid) c |= PF_CELL_SHELL;

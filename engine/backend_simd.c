@@ -892,12 +892,10 @@ static uint8_t classify_cell(const pf_classify_params *p, const pf_grid *g, cons
                 float d0 = dk(dist, 0, i), d6 = dk(dist, 6, i);
                 int solid = (d0 < p->shell_far && d - d0 >= p->fill_lo) ||
                             (d6 < p->shell_far && d - d6 >= p->fill_lo);
-                for (int k = 1; k <= 5 && !solid; k++) {
-                    if (k == 3) continue;
-                    long jl = (long)layer - 3 + k;
-                    float dj = dk(dist, k, i);
-                    solid = jl == 0 || (dj < p->shell_lo && d - dj >= p->shell_min_width);
-                }
+                int ambig = 0;
+                for (int k = 1; k <= 5; k++)
+                    if (k != 3) pf_shell_band(p, d, dk(dist, k, i), (long)layer - 3 + k, &solid, &ambig);
+                if (ambig && !solid) c |= PF_CELL_AMBIG;
                 if (!wide_cell(dist[3], g->nx, g->ny, x, y, wp)) {
                     fill = PF_FILL_MIDDLE; /* a wall's middle: beads or a strip (pf_middles_resolve) */
                     if (solid) c |= PF_CELL_SHELL;
@@ -968,7 +966,10 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
     const simde__m256i f_solid = simde_mm256_set1_epi32(PF_FILL_SOLID << PF_CELL_FILL_SHIFT);
     const simde__m256i f_first = simde_mm256_set1_epi32(PF_FILL_FIRST << PF_CELL_FILL_SHIFT);
     const simde__m256i f_middle = simde_mm256_set1_epi32(PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT),
-                       shell_bit = simde_mm256_set1_epi32(PF_CELL_SHELL);
+                       shell_bit = simde_mm256_set1_epi32(PF_CELL_SHELL),
+                       ambig_bit = simde_mm256_set1_epi32(PF_CELL_AMBIG);
+    const simde__m256 ambig_w = simde_mm256_set1_ps(p->shell_ambig),
+                      absmask = simde_mm256_castsi256_ps(simde_mm256_set1_epi32(0x7fffffff));
     const simde__m256i fmask = simde_mm256_set1_epi32(PF_CELL_FILL_MASK);
     /* Deep blocks: 8 cells at the cap in this layer's field and in every other field their class reads, and
      * beyond the margin of any top / bottom seed that could change it, get the class of such a cell: computed
@@ -1131,12 +1132,22 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                                                : simde_mm256_or_si256(far3(d, V_LOAD(0, i), far, recede),
                                                                       far3(d, V_LOAD(6, i), far, recede));
                 static const int ks[4] = {1, 2, 4, 5};
+                simde__m256i ambig = izero; /* bands the fields cannot decide (PF_CELL_AMBIG) */
                 for (int q = 0; q < 4 && !solid_all; q++) {
-                    simde__m256 dj = V_LOAD(ks[q], i);
-                    simde__m256i recedes = V_CMP(simde_mm256_sub_ps(d, dj), shell, SIMDE_CMP_GE_OQ);
+                    simde__m256 dj = V_LOAD(ks[q], i), ev = simde_mm256_sub_ps(d, dj);
+                    simde__m256i band = V_CMP(dj, shell_lo, SIMDE_CMP_LT_OQ);
+                    simde__m256i amb = simde_mm256_and_si256(
+                        band, simde_mm256_and_si256(
+                                  V_CMP(dj, zero, SIMDE_CMP_GT_OQ),
+                                  V_CMP(simde_mm256_and_ps(simde_mm256_sub_ps(ev, shell), absmask), ambig_w,
+                                        SIMDE_CMP_LT_OQ)));
+                    simde__m256i recedes = V_CMP(ev, shell, SIMDE_CMP_GE_OQ);
                     solid = simde_mm256_or_si256(
-                        solid, simde_mm256_and_si256(V_CMP(dj, shell_lo, SIMDE_CMP_LT_OQ), recedes));
+                        solid, simde_mm256_andnot_si256(amb, simde_mm256_and_si256(band, recedes)));
+                    ambig = simde_mm256_or_si256(ambig, amb);
                 }
+                ambig = simde_mm256_andnot_si256(simde_mm256_or_si256(solid, simde_mm256_or_si256(top, bot)),
+                                                 ambig);
                 /* sparse and shell candidates (fill, not top/bottom) must lie in a wide enough region */
                 simde__m256i cand = simde_mm256_andnot_si256(simde_mm256_or_si256(top, bot), has_fill);
                 cand = simde_mm256_andnot_si256(V_CMP(d, need, SIMDE_CMP_GE_OQ), cand);
@@ -1172,6 +1183,7 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                 fill = simde_mm256_blendv_epi8(fill, f_middle, narrow);
                 fill = simde_mm256_or_si256(
                     fill, simde_mm256_and_si256(simde_mm256_and_si256(narrow, solid), shell_bit));
+                fill = simde_mm256_or_si256(fill, simde_mm256_and_si256(ambig, ambig_bit));
                 fill = simde_mm256_and_si256(fill, has_fill);
             }
             store8(out + i, simde_mm256_and_si256(simde_mm256_or_si256(c, fill), in));

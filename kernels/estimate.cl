@@ -19,6 +19,7 @@
 #define FILL_FIRST 6
 #define FILL_MIDDLE 7 /* a wall's middle (engine/backend.h PF_FILL_MIDDLE): sums as sparse */
 #define CELL_SHELL 0x20 /* with FILL_MIDDLE: the shell rules make it solid (engine/backend.h PF_CELL_SHELL) */
+#define CELL_AMBIG 0x40 /* a band the fields cannot decide (engine/backend.h PF_CELL_AMBIG) */
 #define RUN_N 6
 #define HIST_BINS 16
 
@@ -566,7 +567,7 @@ __kernel void edt_rows_b(__global const uchar *src, __global const ulong *tab, u
 /* need, wk, wkd: the sparse-width probe (host-computed as the scalar backend's wide_enough computes them). */
 typedef struct params {
     float ext_lo, ext_hi, int_hi, fill_lo, fill_print_lo, l0_shift, l0_ext_hi, l0_int_hi, l0_fill_lo, margin,
-        shell_min_width, cell, need, bead_ridge, shell_lo, shell_far;
+        shell_min_width, cell, need, bead_ridge, shell_lo, shell_far, shell_ambig;
     int wk, wkd, tk, tkd;
     uint nx, ny;
 } params;
@@ -627,12 +628,16 @@ static uchar classify_cell(__global const uchar *mem, const ulong *off, uint i, 
             } else {
                 float d0 = dk(mem, off, 0, i), d6 = dk(mem, off, 6, i);
                 int solid = (d0 < p.shell_far && d - d0 >= p.fill_lo) || (d6 < p.shell_far && d - d6 >= p.fill_lo);
-                for (int k = 1; k <= 5 && !solid; k++) {
+                int ambig = 0;
+                for (int k = 1; k <= 5; k++) {
                     if (k == 3) continue;
                     long j = (long)layer - 3 + k;
-                    float dj = dk(mem, off, k, i);
-                    solid = j == 0 || (dj < p.shell_lo && d - dj >= p.shell_min_width);
+                    float dj = dk(mem, off, k, i), e = d - dj;
+                    int band = dj < p.shell_lo, amb = band && dj > 0.0f && fabs(e - p.shell_min_width) < p.shell_ambig;
+                    solid |= j == 0 || (band && !amb && e >= p.shell_min_width);
+                    ambig |= amb;
                 }
+                if (ambig && !solid) c |= CELL_AMBIG;
                 if (!wide_enough((__global const float *)(mem + off[3]), i, p)) { /* a wall's middle */
                     fill = FILL_MIDDLE;
                     if (solid) c |= CELL_SHELL;
@@ -678,12 +683,16 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         if (have & 2) bot |= vload8(0, mb + i) <= p.margin;
         float8 d0 = field8(mem, off, 0, i), d6 = field8(mem, off, 6, i);
         int8 solid = ((d0 < p.shell_far) & (d - d0 >= p.fill_lo)) | ((d6 < p.shell_far) & (d - d6 >= p.fill_lo));
+        int8 ambig = z; /* bands the fields cannot decide (CELL_AMBIG) */
         for (int k = 1; k <= 5; k++) {
             if (k == 3) continue;
             long j = (long)layer - 3 + k;
-            float8 dj = field8(mem, off, k, i);
-            solid |= j == 0 ? (int8)(-1) : (dj < p.shell_lo) & (d - dj >= p.shell_min_width);
+            float8 dj = field8(mem, off, k, i), e = d - dj;
+            int8 band = dj < p.shell_lo, amb = band & (dj > 0.0f) & (fabs(e - p.shell_min_width) < p.shell_ambig);
+            solid |= j == 0 ? (int8)(-1) : band & ~amb & (e >= p.shell_min_width);
+            ambig |= amb;
         }
+        ambig &= ~solid & ~top & ~bot;
         int8 probe = inside & infill & ~top & ~bot;
         int8 narrow = probe & (d < p.need); /* wide_enough's first test failed: probe around the cell */
         int8 middle = z; /* a wall's middle (FILL_MIDDLE) */
@@ -712,6 +721,7 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         fill = select(fill, (int8)FILL_TOP, top);
         fill = select(fill, (int8)FILL_MIDDLE, middle);
         c |= select(z, (int8)CELL_SHELL, middle & solid);
+        c |= select(z, (int8)CELL_AMBIG, ambig & infill);
         fill = select(z, fill, infill);
     }
     int8 r = select(z, (int8)CELL_INSIDE | c | fill << FILL_SHIFT, inside);

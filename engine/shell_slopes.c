@@ -1,0 +1,178 @@
+/* Vertical-shell bands from the facets' slopes (shell_slopes.h). */
+#include "engine/shell_slopes.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Cells round a band cell searched for the nearest stamped contour cell: a band under 0.7 mm wide lies within
+ * two or three cells of its contour. */
+#define SEARCH 3
+/* Stamped values are the shift + OFFSET, so that 0 means "no contour here" (shifts are clamped to ±10). */
+#define OFFSET 100.0f
+
+/* The shift per unit of height of the wall under segment i of src (outward normal turned up: positive where
+ * the slice shrinks going up), clamped to ±10 (a facet within 6° of flat). */
+static float shift_of(const pf_slope_src *src, size_t i)
+{
+    uint64_t ka = src->keys[2 * i], kb = src->keys[2 * i + 1];
+    uint32_t a = (uint32_t)(ka >> 32), b = (uint32_t)ka, c = (uint32_t)(kb >> 32), e = (uint32_t)kb;
+    uint32_t third = c != a && c != b ? c : e; /* the facet: both edges' vertices */
+    const float *A = src->verts + 3 * (size_t)a, *B = src->verts + 3 * (size_t)b,
+                *C = src->verts + 3 * (size_t)third;
+    double ux = B[0] - A[0], uy = B[1] - A[1], uz = B[2] - A[2], wx = C[0] - A[0], wy = C[1] - A[1],
+           wz = C[2] - A[2];
+    double nx = uy * wz - uz * wy, ny = uz * wx - ux * wz, nz = ux * wy - uy * wx;
+    const float *q = src->segs + (size_t)PF_SEG_FLOATS * i;
+    if (nx * (double)(q[3] - q[1]) - ny * (double)(q[2] - q[0]) <
+        0) /* out of the slice: the segment's right */
+        nx = -nx, ny = -ny, nz = -nz;
+    double nxy = hypot(nx, ny), t = nxy > 1e-12 ? nz / nxy : (nz > 0 ? 10 : -10);
+    return (float)fmax(-10.0, fmin(10.0, t));
+}
+
+/* Writes (value) or clears (value 0) the cells layer l's segments cross, two samples a cell. */
+static void stamp(float *r, const pf_grid *g, const pf_slope_src *src, size_t l, int clear)
+{
+    float inv = 1.0f / g->cell;
+    long nx = g->nx, ny = g->ny;
+    for (size_t i = src->offs[l], n = i + src->counts[l]; i < n; i++) {
+        const float *q = src->segs + (size_t)PF_SEG_FLOATS * i;
+        float v = clear ? 0.0f : shift_of(src, i) + OFFSET;
+        float ax = (q[0] - g->x0) * inv, ay = (q[1] - g->y0) * inv, bx = (q[2] - g->x0) * inv,
+              by = (q[3] - g->y0) * inv;
+        int m = (int)(fmaxf(fabsf(bx - ax), fabsf(by - ay)) * 1.5f) + 1; /* under 2/3 of a cell a step */
+        float sx = (bx - ax) / (float)m, sy = (by - ay) / (float)m;
+        for (int k = 0; k <= m; k++) {
+            float fx = ax + sx * (float)k, fy = ay + sy * (float)k;
+            if (fx < 0.0f || fy < 0.0f) continue;
+            long cx = (long)fx, cy = (long)fy; /* floor: both are ≥ 0 */
+            if (cx < nx && cy < ny) r[cy * nx + cx] = v;
+        }
+    }
+}
+
+/* The shift at a stamped cell nearest (x, y) within SEARCH cells, NAN when none: ring by ring outward (in
+ * the chessboard metric), the nearest of the first ring that holds one. */
+static float nearest(const float *r, long nx, long ny, long x, long y)
+{
+    if (r[y * nx + x] != 0.0f) return r[y * nx + x] - OFFSET;
+    for (long k = 1; k <= SEARCH; k++) {
+        float best = NAN;
+        long bd = 1L << 30;
+        for (long yy = y - k; yy <= y + k; yy++) {
+            if (yy < 0 || yy >= ny) continue;
+            long step =
+                yy == y - k || yy == y + k ? 1 : 2 * k; /* whole top and bottom rows, ends of others */
+            for (long xx = x - k; xx <= x + k; xx += step) {
+                if (xx < 0 || xx >= nx) continue;
+                float v = r[yy * nx + xx];
+                long dd = (xx - x) * (xx - x) + (yy - y) * (yy - y);
+                if (v != 0.0f && dd < bd) bd = dd, best = v - OFFSET;
+            }
+        }
+        if (!isnan(best)) return best;
+    }
+    return NAN;
+}
+
+/* Rasters kept between calls (a thread takes its layers in runs, and a layer's window shares four of its five
+ * layers with the next one's): scratch slots 1 … CACHED, their layers (+ 1, 0: none) in slot 0. More than the
+ * five a call uses, so the one replaced is never in use. */
+#define CACHED 6
+
+/* Layer l's stamped raster for the call on layer `centre`: a kept one, or the slot of the layer farthest from
+ * centre (never one of its window: CACHED > 5) cleared and stamped anew. NULL: out of memory. */
+static float *raster_of(pf_scratch *sc, const pf_grid *g, const pf_slope_src *src, size_t l, size_t centre)
+{
+    size_t n = (size_t)g->nx * g->ny;
+    size_t had0 = sc->cap[0];
+    uint64_t *tag = pf_scratch_slot(sc, 0, CACHED * sizeof *tag, 0);
+    if (!tag) return NULL;
+    if (sc->cap[0] != had0) memset(tag, 0, sc->cap[0]); /* first use: no layers kept */
+    for (int k = 0; k < CACHED; k++)
+        if (tag[k] == l + 1 && sc->cap[1 + k] >= n * sizeof(float)) return sc->p[1 + k];
+    /* an empty slot, else the layer farthest from centre: never one of its window (CACHED > 5), whichever way
+     * the thread goes through its layers */
+    int k = 0;
+    uint64_t far = 0;
+    for (int q = 0; q < CACHED; q++) {
+        uint64_t dist = !tag[q]               ? UINT64_MAX
+                        : tag[q] - 1 > centre ? tag[q] - 1 - centre
+                                              : centre - (tag[q] - 1);
+        if (dist > far) far = dist, k = q;
+    }
+    size_t had = sc->cap[1 + k];
+    float *r = pf_scratch_slot(sc, 1 + k, n * sizeof(float), 0);
+    if (!r) return NULL;
+    if (sc->cap[1 + k] != had)
+        memset(r, 0, sc->cap[1 + k]); /* new room: all zero */
+    else if (tag[k])
+        stamp(r, g, src, (size_t)tag[k] - 1, 1); /* the old layer's cells back to zero */
+    tag[k] = l + 1;
+    stamp(r, g, src, l, 0);
+    return r;
+}
+
+pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7], const pf_classify_params *p,
+                       size_t layer, const pf_slope_src *src, pf_scratch *sc)
+{
+    long nx = g->nx, ny = g->ny;
+    size_t n = (size_t)nx * (size_t)ny, first = n;
+    for (size_t i = 0; i < n; i += 8) { /* most layers have none: 8 bytes a step */
+        uint64_t w = 0;
+        memcpy(&w, cls + i, i + 8 <= n ? 8 : n - i);
+        if (w & 0x4040404040404040ull) {
+            first = i;
+            break;
+        }
+    }
+    if (first == n) return PF_E_OK;
+    float *r[7] = {0}; /* stamped rasters of the window's layers, made when first needed */
+    pf_err err = PF_E_OK;
+    const uint8_t fm = PF_CELL_FILL_MASK, sparse = PF_FILL_SPARSE << PF_CELL_FILL_SHIFT,
+                  solid = PF_FILL_SOLID << PF_CELL_FILL_SHIFT, middle = PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT;
+    for (size_t i = first; i < n; i++) {
+        if ((i & 7) == 0 && i + 8 <= n) { /* a word without the bit: skip it */
+            uint64_t w;
+            memcpy(&w, cls + i, 8);
+            if (!(w & 0x4040404040404040ull)) {
+                i += 7;
+                continue;
+            }
+        }
+        uint8_t c = cls[i];
+        if (!(c & PF_CELL_AMBIG)) continue;
+        c &= (uint8_t)~PF_CELL_AMBIG;
+        long x = (long)(i % (size_t)nx), y = (long)(i / (size_t)nx);
+        float d = win[3][i], tl = NAN;
+        int shell = 0, have_tl = 0;
+        for (int k = 1; k <= 5 && !shell && !err; k++) {
+            size_t j = layer + (size_t)k - 3;
+            if (k == 3 || !win[k] || j >= src->nl) continue;
+            float dj = win[k][i], e = d - dj;
+            if (!(dj < p->shell_lo && dj > 0.0f && fabsf(e - p->shell_min_width) < p->shell_ambig)) continue;
+            const int need[2] = {3, k};
+            for (int q = 0; q < 2 && !err; q++)
+                if (!r[need[q]] && !(r[need[q]] = raster_of(sc, g, src, layer + (size_t)need[q] - 3, layer)))
+                    err = PF_E_NOMEM;
+            if (err) break;
+            if (!have_tl) tl = nearest(r[3], nx, ny, x, y), have_tl = 1;
+            float t = tl, tj = nearest(r[k], nx, ny, x, y);
+            t = isnan(t) ? tj : isnan(tj) ? t : 0.5f * (t + tj);
+            if (isnan(t)) {
+                shell = e >= p->shell_min_width;
+                continue;
+            }
+            int off = k - 3;
+            float rec = (float)(off > 0 ? off : -off) * src->h * (off > 0 ? t : -t);
+            shell = rec > 0.0f ? rec >= p->shell_min_width : e >= p->shell_min_width;
+        }
+        uint8_t f = c & fm;
+        if (shell && f == sparse)
+            c = (uint8_t)((c & ~fm) | solid);
+        else if (shell && f == middle)
+            c |= PF_CELL_SHELL;
+        cls[i] = c;
+    }
+    return err;
+}
