@@ -7,8 +7,20 @@
 /* Cells round a band cell searched for the nearest stamped contour cell: a band under 0.7 mm wide lies within
  * two or three cells of its contour. */
 #define SEARCH 3
-/* Stamped values are the shift + OFFSET, so that 0 means "no contour here" (shifts are clamped to ±10). */
-#define OFFSET 100.0f
+/* Stamped values: the shift (clamped to ±10) in steps of 1 / SCALE, + 1, so that 0 means "no contour here".
+ * Two bytes a cell keep a window's rasters in cache; a step moves a two-layer band by 0.00013 mm. */
+typedef uint16_t stamp_t;
+#define SCALE 3000.0f
+
+static stamp_t encode(float shift)
+{
+    return (stamp_t)(lrintf((shift + 10.0f) * SCALE) + 1);
+}
+
+static float decode(stamp_t v)
+{
+    return (float)(v - 1) / SCALE - 10.0f;
+}
 
 /* The shift per unit of height of the wall under segment i of src (outward normal turned up: positive where
  * the slice shrinks going up), clamped to ±10 (a facet within 6° of flat). */
@@ -31,13 +43,13 @@ static float shift_of(const pf_slope_src *src, size_t i)
 }
 
 /* Writes (value) or clears (value 0) the cells layer l's segments cross, two samples a cell. */
-static void stamp(float *r, const pf_grid *g, const pf_slope_src *src, size_t l, int clear)
+static void stamp(stamp_t *r, const pf_grid *g, const pf_slope_src *src, size_t l, int clear)
 {
     float inv = 1.0f / g->cell;
     long nx = g->nx, ny = g->ny;
     for (size_t i = src->offs[l], n = i + src->counts[l]; i < n; i++) {
         const float *q = src->segs + (size_t)PF_SEG_FLOATS * i;
-        float v = clear ? 0.0f : shift_of(src, i) + OFFSET;
+        stamp_t v = clear ? 0 : encode(shift_of(src, i));
         float ax = (q[0] - g->x0) * inv, ay = (q[1] - g->y0) * inv, bx = (q[2] - g->x0) * inv,
               by = (q[3] - g->y0) * inv;
         int m = (int)(fmaxf(fabsf(bx - ax), fabsf(by - ay)) * 1.5f) + 1; /* under 2/3 of a cell a step */
@@ -52,25 +64,30 @@ static void stamp(float *r, const pf_grid *g, const pf_slope_src *src, size_t l,
 }
 
 /* The shift at a stamped cell nearest (x, y) within SEARCH cells, NAN when none: ring by ring outward (in
- * the chessboard metric), the nearest of the first ring that holds one. */
-static float nearest(const float *r, long nx, long ny, long x, long y)
+ * the chessboard metric), the nearest of the first ring that holds one (the first in row order on a tie).
+ * Most cells of a ring are empty, so a cell's distance is worked out only once it holds a value. */
+static float nearest(const stamp_t *r, long nx, long ny, long x, long y)
 {
-    if (r[y * nx + x] != 0.0f) return r[y * nx + x] - OFFSET;
+    if (r[y * nx + x]) return decode(r[y * nx + x]);
     for (long k = 1; k <= SEARCH; k++) {
-        float best = NAN;
-        long bd = 1L << 30;
-        for (long yy = y - k; yy <= y + k; yy++) {
-            if (yy < 0 || yy >= ny) continue;
-            long step =
-                yy == y - k || yy == y + k ? 1 : 2 * k; /* whole top and bottom rows, ends of others */
-            for (long xx = x - k; xx <= x + k; xx += step) {
-                if (xx < 0 || xx >= nx) continue;
-                float v = r[yy * nx + xx];
-                long dd = (xx - x) * (xx - x) + (yy - y) * (yy - y);
-                if (v != 0.0f && dd < bd) bd = dd, best = v - OFFSET;
+        long x0 = x - k > 0 ? x - k : 0, x1 = x + k < nx - 1 ? x + k : nx - 1;
+        long y0 = y - k > 0 ? y - k : 0, y1 = y + k < ny - 1 ? y + k : ny - 1;
+        long bd = 1L << 30, bi = -1;
+        for (long yy = y0; yy <= y1; yy++) {
+            const stamp_t *row = r + yy * nx;
+            long dy2 = (yy - y) * (yy - y);
+            if (yy == y - k || yy == y + k) { /* a whole top or bottom row */
+                for (long xx = x0; xx <= x1; xx++)
+                    if (row[xx]) {
+                        long dd = (xx - x) * (xx - x) + dy2;
+                        if (dd < bd) bd = dd, bi = yy * nx + xx;
+                    }
+            } else { /* the ends of the rows between: both at distance k across */
+                if (x - k >= 0 && row[x - k] && k * k + dy2 < bd) bd = k * k + dy2, bi = yy * nx + x - k;
+                if (x + k < nx && row[x + k] && k * k + dy2 < bd) bd = k * k + dy2, bi = yy * nx + x + k;
             }
         }
-        if (!isnan(best)) return best;
+        if (bi >= 0) return decode(r[bi]);
     }
     return NAN;
 }
@@ -82,7 +99,7 @@ static float nearest(const float *r, long nx, long ny, long x, long y)
 
 /* Layer l's stamped raster for the call on layer `centre`: a kept one, or the slot of the layer farthest from
  * centre (never one of its window: CACHED > 5) cleared and stamped anew. NULL: out of memory. */
-static float *raster_of(pf_scratch *sc, const pf_grid *g, const pf_slope_src *src, size_t l, size_t centre)
+static stamp_t *raster_of(pf_scratch *sc, const pf_grid *g, const pf_slope_src *src, size_t l, size_t centre)
 {
     size_t n = (size_t)g->nx * g->ny;
     size_t had0 = sc->cap[0];
@@ -90,7 +107,7 @@ static float *raster_of(pf_scratch *sc, const pf_grid *g, const pf_slope_src *sr
     if (!tag) return NULL;
     if (sc->cap[0] != had0) memset(tag, 0, sc->cap[0]); /* first use: no layers kept */
     for (int k = 0; k < CACHED; k++)
-        if (tag[k] == l + 1 && sc->cap[1 + k] >= n * sizeof(float)) return sc->p[1 + k];
+        if (tag[k] == l + 1 && sc->cap[1 + k] >= n * sizeof(stamp_t)) return sc->p[1 + k];
     /* an empty slot, else the layer farthest from centre: never one of its window (CACHED > 5), whichever way
      * the thread goes through its layers */
     int k = 0;
@@ -102,7 +119,7 @@ static float *raster_of(pf_scratch *sc, const pf_grid *g, const pf_slope_src *sr
         if (dist > far) far = dist, k = q;
     }
     size_t had = sc->cap[1 + k];
-    float *r = pf_scratch_slot(sc, 1 + k, n * sizeof(float), 0);
+    stamp_t *r = pf_scratch_slot(sc, 1 + k, n * sizeof(stamp_t), 0);
     if (!r) return NULL;
     if (sc->cap[1 + k] != had)
         memset(r, 0, sc->cap[1 + k]); /* new room: all zero */
@@ -113,66 +130,73 @@ static float *raster_of(pf_scratch *sc, const pf_grid *g, const pf_slope_src *sr
     return r;
 }
 
+/* What one call works on: its layer's window, and the window's stamped rasters, made when first needed. */
+typedef struct slopes_call {
+    const pf_grid *g;
+    const float *const *win;
+    const pf_classify_params *p;
+    size_t layer;
+    const pf_slope_src *src;
+    pf_scratch *sc;
+    stamp_t *r[7];
+    pf_err err;
+} slopes_call;
+
+/* Cell i's class c (PF_CELL_AMBIG set) decided: the bit cleared, a sparse cell whose band is wide enough
+ * made solid, such a middle marked PF_CELL_SHELL. */
+static uint8_t decide(slopes_call *cl, size_t i, uint8_t c)
+{
+    const pf_classify_params *p = cl->p;
+    const uint8_t fm = PF_CELL_FILL_MASK, sparse = PF_FILL_SPARSE << PF_CELL_FILL_SHIFT,
+                  solid = PF_FILL_SOLID << PF_CELL_FILL_SHIFT, middle = PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT;
+    long nx = cl->g->nx, ny = cl->g->ny, x = (long)(i % (size_t)nx), y = (long)(i / (size_t)nx);
+    float d = cl->win[3][i], tl = NAN;
+    int shell = 0, have_tl = 0;
+    c &= (uint8_t)~PF_CELL_AMBIG;
+    for (int k = 1; k <= 5 && !shell && !cl->err; k++) {
+        size_t j = cl->layer + (size_t)k - 3;
+        if (k == 3 || !cl->win[k] || j >= cl->src->nl) continue;
+        float dj = cl->win[k][i], e = d - dj;
+        if (!(dj < p->shell_lo && dj > 0.0f && fabsf(e - p->shell_min_width) < p->shell_ambig)) continue;
+        const int need[2] = {3, k};
+        for (int q = 0; q < 2 && !cl->err; q++)
+            if (!cl->r[need[q]] && !(cl->r[need[q]] = raster_of(cl->sc, cl->g, cl->src,
+                                                                cl->layer + (size_t)need[q] - 3, cl->layer)))
+                cl->err = PF_E_NOMEM;
+        if (cl->err) break;
+        if (!have_tl) tl = nearest(cl->r[3], nx, ny, x, y), have_tl = 1;
+        float t = tl, tj = nearest(cl->r[k], nx, ny, x, y);
+        t = isnan(t) ? tj : isnan(tj) ? t : 0.5f * (t + tj);
+        if (isnan(t)) {
+            shell = e >= p->shell_min_width;
+            continue;
+        }
+        int off = k - 3;
+        float rec = (float)(off > 0 ? off : -off) * cl->src->h * (off > 0 ? t : -t);
+        shell = rec > 0.0f ? rec >= p->shell_min_width : e >= p->shell_min_width;
+    }
+    uint8_t f = c & fm;
+    if (shell && f == sparse)
+        c = (uint8_t)((c & ~fm) | solid);
+    else if (shell && f == middle)
+        c |= PF_CELL_SHELL;
+    return c;
+}
+
 pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7], const pf_classify_params *p,
                        size_t layer, const pf_slope_src *src, pf_scratch *sc)
 {
-    long nx = g->nx, ny = g->ny;
-    size_t n = (size_t)nx * (size_t)ny, first = n;
-    for (size_t i = 0; i < n; i += 8) { /* most layers have none: 8 bytes a step */
-        uint64_t w = 0;
-        memcpy(&w, cls + i, i + 8 <= n ? 8 : n - i);
-        if (w & 0x4040404040404040ull) {
-            first = i;
-            break;
-        }
+    slopes_call cl = {.g = g, .win = win, .p = p, .layer = layer, .src = src, .sc = sc};
+    const uint64_t bits = 0x0101010101010101ull * PF_CELL_AMBIG;
+    size_t n = (size_t)g->nx * (size_t)g->ny, i = 0;
+    for (; i + 8 <= n; i += 8) { /* 8 cells a step; most layers have no flagged cell */
+        uint64_t w;
+        memcpy(&w, cls + i, 8);
+        if (w & bits)
+            for (size_t at = i; at < i + 8; at++)
+                if (cls[at] & PF_CELL_AMBIG) cls[at] = decide(&cl, at, cls[at]);
     }
-    if (first == n) return PF_E_OK;
-    float *r[7] = {0}; /* stamped rasters of the window's layers, made when first needed */
-    pf_err err = PF_E_OK;
-    const uint8_t fm = PF_CELL_FILL_MASK, sparse = PF_FILL_SPARSE << PF_CELL_FILL_SHIFT,
-                  solid = PF_FILL_SOLID << PF_CELL_FILL_SHIFT, middle = PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT;
-    for (size_t i = first; i < n; i++) {
-        if ((i & 7) == 0 && i + 8 <= n) { /* a word without the bit: skip it */
-            uint64_t w;
-            memcpy(&w, cls + i, 8);
-            if (!(w & 0x4040404040404040ull)) {
-                i += 7;
-                continue;
-            }
-        }
-        uint8_t c = cls[i];
-        if (!(c & PF_CELL_AMBIG)) continue;
-        c &= (uint8_t)~PF_CELL_AMBIG;
-        long x = (long)(i % (size_t)nx), y = (long)(i / (size_t)nx);
-        float d = win[3][i], tl = NAN;
-        int shell = 0, have_tl = 0;
-        for (int k = 1; k <= 5 && !shell && !err; k++) {
-            size_t j = layer + (size_t)k - 3;
-            if (k == 3 || !win[k] || j >= src->nl) continue;
-            float dj = win[k][i], e = d - dj;
-            if (!(dj < p->shell_lo && dj > 0.0f && fabsf(e - p->shell_min_width) < p->shell_ambig)) continue;
-            const int need[2] = {3, k};
-            for (int q = 0; q < 2 && !err; q++)
-                if (!r[need[q]] && !(r[need[q]] = raster_of(sc, g, src, layer + (size_t)need[q] - 3, layer)))
-                    err = PF_E_NOMEM;
-            if (err) break;
-            if (!have_tl) tl = nearest(r[3], nx, ny, x, y), have_tl = 1;
-            float t = tl, tj = nearest(r[k], nx, ny, x, y);
-            t = isnan(t) ? tj : isnan(tj) ? t : 0.5f * (t + tj);
-            if (isnan(t)) {
-                shell = e >= p->shell_min_width;
-                continue;
-            }
-            int off = k - 3;
-            float rec = (float)(off > 0 ? off : -off) * src->h * (off > 0 ? t : -t);
-            shell = rec > 0.0f ? rec >= p->shell_min_width : e >= p->shell_min_width;
-        }
-        uint8_t f = c & fm;
-        if (shell && f == sparse)
-            c = (uint8_t)((c & ~fm) | solid);
-        else if (shell && f == middle)
-            c |= PF_CELL_SHELL;
-        cls[i] = c;
-    }
-    return err;
+    for (; i < n; i++)
+        if (cls[i] & PF_CELL_AMBIG) cls[i] = decide(&cl, i, cls[i]);
+    return cl.err;
 }
