@@ -300,7 +300,7 @@ int main(int argc, char **argv)
                 const result *r = &res[b][i];
                 if (!r->ok) continue;
                 double total = r->read + r->prep;
-                printf("%-12s %-6s %8zu %6zu %5.3f %8.1f %8.1f %8.1f %8.1f %7.1f %8.1f %7.2f %7.0fx %u-%u\n",
+                printf("%-12s %-6s %8zu %6zu %5.3f %8.1f %8.2f %8.2f %8.1f %7.1f %8.1f %7.2f %7.0fx %u-%u\n",
                        names[i], bname[b], r->ntris, r->layers, r->cell, r->read * 1e3, r->prep * 1e3,
                        r->cpu_prep * 1e3, r->eval_lo * 1e6, total * 1e3, (r->cpu_read + r->cpu_prep) * 1e3,
                        pwall[i], pwall[i] / total, r->thr_lo, r->thr_hi);

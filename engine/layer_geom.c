@@ -32,8 +32,12 @@ static int middle_rect(const uint8_t *cls, long nx, long ny, long *x0, long *x1,
     *x0 = nx, *x1 = -1;
     for (long y = 0; y < ny; y++) {
         const uint8_t *row = cls + y * nx;
-        long first = -1, last = -1;
-        for (long x = 0; x < nx; x += 8) {
+        long first = -1, last = -1, whole = nx & ~7L;
+        uint64_t any = 0;
+        for (long x = 0; x < whole; x += 8) /* most rows hold none: a branch-free pass first */
+            any |= middle_bits(row + x);
+        if (!any && whole == nx) continue;
+        for (long x = any ? 0 : whole; x < nx; x += 8) {
             int hit = 0;
             if (x + 8 <= nx)
                 hit = word_has_middle(row + x);

@@ -2,6 +2,8 @@
 #include "engine/shell_slopes.h"
 
 #include <math.h>
+#include <simde/x86/sse2.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Cells round a band cell searched for the nearest stamped contour cell: a band under 0.7 mm wide lies within
@@ -38,7 +40,7 @@ static float shift_of(const pf_slope_src *src, size_t i)
     if (nx * (double)(q[3] - q[1]) - ny * (double)(q[2] - q[0]) <
         0) /* out of the slice: the segment's right */
         nx = -nx, ny = -ny, nz = -nz;
-    double nxy = hypot(nx, ny), t = nxy > 1e-12 ? nz / nxy : (nz > 0 ? 10 : -10);
+    double nxy = sqrt(nx * nx + ny * ny), t = nxy > 1e-12 ? nz / nxy : (nz > 0 ? 10 : -10);
     return (float)fmax(-10.0, fmin(10.0, t));
 }
 
@@ -65,10 +67,9 @@ static void stamp(stamp_t *r, const pf_grid *g, const pf_slope_src *src, size_t 
 
 /* The shift at a stamped cell nearest (x, y) within SEARCH cells, NAN when none: ring by ring outward (in
  * the chessboard metric), the nearest of the first ring that holds one (the first in row order on a tie).
- * Most cells of a ring are empty, so a cell's distance is worked out only once it holds a value. */
-static float nearest(const stamp_t *r, long nx, long ny, long x, long y)
+ * Near the grid's border, cell by cell (nearest() takes the rest). */
+static float nearest_edge(const stamp_t *r, long nx, long ny, long x, long y)
 {
-    if (r[y * nx + x]) return decode(r[y * nx + x]);
     for (long k = 1; k <= SEARCH; k++) {
         long x0 = x - k > 0 ? x - k : 0, x1 = x + k < nx - 1 ? x + k : nx - 1;
         long y0 = y - k > 0 ? y - k : 0, y1 = y + k < ny - 1 ? y + k : ny - 1;
@@ -88,6 +89,55 @@ static float nearest(const stamp_t *r, long nx, long ny, long x, long y)
             }
         }
         if (bi >= 0) return decode(r[bi]);
+    }
+    return NAN;
+}
+
+/* The (2·SEARCH + 1)² cells round a cell as bits of a word, 8 a row (bit 8·row + column, rows and columns
+ * from the top left): row order is bit order, so the first set bit of a ring is the first in row order. */
+#define SPAN (2 * SEARCH + 1)
+
+typedef struct ring_table {
+    uint64_t ring[SEARCH + 1]; /* the cells of chessboard ring k */
+    uint8_t dd[64];            /* squared distance of each cell from the centre */
+} ring_table;
+
+static ring_table ring_table_make(void)
+{
+    ring_table t = {{0}, {0}};
+    for (int row = 0; row < SPAN; row++)
+        for (int col = 0; col < SPAN; col++) {
+            int dx = col - SEARCH, dy = row - SEARCH, k = abs(dx) > abs(dy) ? abs(dx) : abs(dy);
+            t.ring[k] |= 1ull << (8 * row + col);
+            t.dd[8 * row + col] = (uint8_t)(dx * dx + dy * dy);
+        }
+    return t;
+}
+
+/* As nearest_edge: the window's stamped cells gathered as bits, 8 at a time, then each ring's nearest. */
+static float nearest(const stamp_t *r, long nx, long ny, long x, long y, const ring_table *t)
+{
+    if (r[y * nx + x]) return decode(r[y * nx + x]);
+    if (x < SEARCH || y < SEARCH || x - SEARCH + 8 > nx || y + SEARCH >= ny)
+        return nearest_edge(r, nx, ny, x, y);
+    const simde__m128i zero = simde_mm_setzero_si128();
+    uint64_t occ = 0;
+    for (int row = 0; row < SPAN; row++) {
+        simde__m128i v = simde_mm_loadu_si128(
+            (const simde__m128i *)(const void *)(r + (y - SEARCH + row) * nx + x - SEARCH));
+        simde__m128i z = simde_mm_cmpeq_epi16(v, zero);
+        unsigned empty = (unsigned)simde_mm_movemask_epi8(simde_mm_packs_epi16(z, z)) & 0xFFu;
+        occ |= (uint64_t)(~empty & ((1u << SPAN) - 1)) << (8 * row);
+    }
+    for (int k = 1; k <= SEARCH; k++) {
+        uint64_t hit = occ & t->ring[k];
+        if (!hit) continue;
+        int best = __builtin_ctzll(hit);
+        for (hit &= hit - 1; hit; hit &= hit - 1) {
+            int b = __builtin_ctzll(hit);
+            if (t->dd[b] < t->dd[best]) best = b;
+        }
+        return decode(r[(y - SEARCH + best / 8) * nx + x - SEARCH + best % 8]);
     }
     return NAN;
 }
@@ -140,6 +190,7 @@ typedef struct slopes_call {
     pf_scratch *sc;
     stamp_t *r[7];
     pf_err err;
+    const ring_table *rings;
 } slopes_call;
 
 /* Cell i's class c (PF_CELL_AMBIG set) decided: the bit cleared, a sparse cell whose band is wide enough
@@ -164,8 +215,8 @@ static uint8_t decide(slopes_call *cl, size_t i, uint8_t c)
                                                                 cl->layer + (size_t)need[q] - 3, cl->layer)))
                 cl->err = PF_E_NOMEM;
         if (cl->err) break;
-        if (!have_tl) tl = nearest(cl->r[3], nx, ny, x, y), have_tl = 1;
-        float t = tl, tj = nearest(cl->r[k], nx, ny, x, y);
+        if (!have_tl) tl = nearest(cl->r[3], nx, ny, x, y, cl->rings), have_tl = 1;
+        float t = tl, tj = nearest(cl->r[k], nx, ny, x, y, cl->rings);
         t = isnan(t) ? tj : isnan(tj) ? t : 0.5f * (t + tj);
         if (isnan(t)) {
             shell = e >= p->shell_min_width;
@@ -186,7 +237,8 @@ static uint8_t decide(slopes_call *cl, size_t i, uint8_t c)
 pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7], const pf_classify_params *p,
                        size_t layer, const pf_slope_src *src, pf_scratch *sc)
 {
-    slopes_call cl = {.g = g, .win = win, .p = p, .layer = layer, .src = src, .sc = sc};
+    const ring_table rings = ring_table_make(); /* 49 cells: less than one ring search */
+    slopes_call cl = {.g = g, .win = win, .p = p, .layer = layer, .src = src, .sc = sc, .rings = &rings};
     const uint64_t bits = 0x0101010101010101ull * PF_CELL_AMBIG;
     size_t n = (size_t)g->nx * (size_t)g->ny, i = 0;
     for (; i + 8 <= n; i += 8) { /* 8 cells a step; most layers have no flagged cell */
