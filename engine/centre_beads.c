@@ -165,6 +165,17 @@ typedef struct seg_grid {
     uint32_t *ids;     /* segment indices, cell by cell */
 } seg_grid;
 
+/* fminf and fmaxf for coordinates, which are finite: no library calls in the grid's loops */
+static inline float min2(float a, float b)
+{
+    return a < b ? a : b;
+}
+
+static inline float max2(float a, float b)
+{
+    return a > b ? a : b;
+}
+
 static void cell_span(const seg_grid *g, float lo, float hi, float origin, long n, long *a, long *b)
 {
     float u = (lo - origin) * g->inv, v = (hi - origin) * g->inv;
@@ -176,12 +187,12 @@ static int grid_build(seg_grid *g, const float *segs, size_t n, float cell)
 {
     float x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
     for (size_t i = 0; i < 4 * n; i += 2) {
-        x0 = fminf(x0, segs[i]), x1 = fmaxf(x1, segs[i]);
-        y0 = fminf(y0, segs[i + 1]), y1 = fmaxf(y1, segs[i + 1]);
+        x0 = min2(x0, segs[i]), x1 = max2(x1, segs[i]);
+        y0 = min2(y0, segs[i + 1]), y1 = max2(y1, segs[i + 1]);
     }
     if (!(x1 >= x0 && y1 >= y0)) return 0;
     /* no more cells than about four a segment: a sparse layer takes larger cells */
-    while ((double)((x1 - x0) / cell + 1) * (double)((y1 - y0) / cell + 1) > 4.0 * (double)n + 1024)
+    while ((double)((x1 - x0) / cell + 1) * (double)((y1 - y0) / cell + 1) > 4.0 * (double)n + 64)
         cell *= 2;
     g->x0 = x0, g->y0 = y0, g->inv = 1 / cell;
     g->nx = (long)((x1 - x0) / cell) + 1, g->ny = (long)((y1 - y0) / cell) + 1;
@@ -192,8 +203,8 @@ static int grid_build(seg_grid *g, const float *segs, size_t n, float cell)
         for (size_t i = 0; i < n; i++) {
             const float *q = segs + 4 * i;
             long ax, bx, ay, by;
-            cell_span(g, fminf(q[0], q[2]), fmaxf(q[0], q[2]), x0, g->nx, &ax, &bx);
-            cell_span(g, fminf(q[1], q[3]), fmaxf(q[1], q[3]), y0, g->ny, &ay, &by);
+            cell_span(g, min2(q[0], q[2]), max2(q[0], q[2]), x0, g->nx, &ax, &bx);
+            cell_span(g, min2(q[1], q[3]), max2(q[1], q[3]), y0, g->ny, &ay, &by);
             for (long y = ay; y <= by; y++)
                 for (long x = ax; x <= bx; x++) {
                     size_t k = (size_t)(y * g->nx + x);
@@ -215,31 +226,56 @@ static int grid_build(seg_grid *g, const float *segs, size_t n, float cell)
     return 1;
 }
 
+/* How far the wall's other side lies from (x, y) along unit direction (dx, dy), looking no farther than hi:
+ * INFINITY when nothing is hit within hi or the side hit does not run within WALL_COS of parallel to (ux, uy)
+ * (the wall does not keep its width there). */
+static float wall_across(float x, float y, float dx, float dy, float ux, float uy, float hi,
+                         const float *segs, const seg_grid *g)
+{
+    float best = INFINITY;
+    const float *hit = NULL;
+    long ax, bx, ay, by;
+    cell_span(g, min2(x, x + hi * dx), max2(x, x + hi * dx), g->x0, g->nx, &ax, &bx);
+    cell_span(g, min2(y, y + hi * dy), max2(y, y + hi * dy), g->y0, g->ny, &ay, &by);
+    for (long cy = ay; cy <= by; cy++)
+        for (long cx = ax; cx <= bx; cx++) {
+            size_t k = (size_t)(cy * g->nx + cx);
+            for (uint32_t e = g->start[k]; e < g->start[k + 1]; e++) {
+                const float *q = segs + 4 * (size_t)g->ids[e];
+                float ex = q[2] - q[0], ey = q[3] - q[1], den = dx * ey - dy * ex;
+                if (den == 0) continue;
+                float wx = q[0] - x, wy = q[1] - y;
+                float t = (wx * ey - wy * ex) / den, s = (wx * dy - wy * dx) / den;
+                if (t > 1e-4f && t < best && s >= 0 && s <= 1) best = t, hit = q;
+            }
+        }
+    if (!hit || best > hi) return INFINITY;
+    float ex = hit[2] - hit[0], ey = hit[3] - hit[1], le = sqrtf(ex * ex + ey * ey);
+    return le > 0 && fabsf(ex * ux + ey * uy) >= WALL_COS * le ? best : INFINITY;
+}
+
 /* For an end of a rounded corner that no corner faces across its wall (a bin's outer wall beside a rounded
  * pocket): whether the wall's other side, square to the edge into it, lies lo..hi away and runs within
  * WALL_COS of parallel: a wall with a centre bead that ends there. */
 static int rounded_wall_end(const pf_corner *c, float lo, float hi, const float *segs, const seg_grid *g)
 {
-    float dx = -c->uy, dy = c->ux, best = INFINITY; /* into the material, on the contour's left */
-    const float *hit = NULL;
-    long ax, bx, ay, by;
-    cell_span(g, fminf(c->x, c->x + hi * dx), fmaxf(c->x, c->x + hi * dx), g->x0, g->nx, &ax, &bx);
-    cell_span(g, fminf(c->y, c->y + hi * dy), fmaxf(c->y, c->y + hi * dy), g->y0, g->ny, &ay, &by);
-    for (long y = ay; y <= by; y++)
-        for (long x = ax; x <= bx; x++) {
-            size_t k = (size_t)(y * g->nx + x);
-            for (uint32_t e = g->start[k]; e < g->start[k + 1]; e++) {
-                const float *q = segs + 4 * (size_t)g->ids[e];
-                float ex = q[2] - q[0], ey = q[3] - q[1], den = dx * ey - dy * ex;
-                if (den == 0) continue;
-                float wx = q[0] - c->x, wy = q[1] - c->y;
-                float t = (wx * ey - wy * ex) / den, s = (wx * dy - wy * dx) / den;
-                if (t > 1e-4f && t < best && s >= 0 && s <= 1) best = t, hit = q;
-            }
-        }
-    if (!hit || best < lo || best > hi) return 0;
-    float ex = hit[2] - hit[0], ey = hit[3] - hit[1], le = sqrtf(ex * ex + ey * ey);
-    return le > 0 && fabsf(ex * c->ux + ey * c->uy) >= WALL_COS * le;
+    float w = wall_across(c->x, c->y, -c->uy, c->ux, c->ux, c->uy, hi, segs, g); /* into the material */
+    return w >= lo && w <= hi;
+}
+
+/* For a sharp concave corner that no corner faces across its wall (a box's inner corner, its outer corner
+ * across the wall convex): whether the walls into and out of it, both lo..hi thick (a centre bead each), are
+ * so much thicker across the corner that Arachne adds a bead there and the centre bead stops on either side
+ * of it. The largest circle in the corner touches the outer sides and the inner corner: 2·w / (1 + sin β/2)
+ * across for walls w thick meeting at angle β (1.17·w at a right angle), against split. */
+static int corner_splits(const pf_corner *c, float lo, float hi, float split, const float *segs,
+                         const seg_grid *g)
+{
+    float w1 = wall_across(c->x, c->y, -c->uy, c->ux, c->ux, c->uy, hi, segs, g),
+          w2 = wall_across(c->x, c->y, -c->vy, c->vx, c->vx, c->vy, hi, segs, g);
+    if (!(w1 >= lo && w1 <= hi && w2 >= lo && w2 <= hi)) return 0;
+    float half = sqrtf(fmaxf(0.0f, 0.5f * (1.0f + c->ux * c->vx + c->uy * c->vy))); /* sin β/2 */
+    return (w1 + w2) / (1.0f + half) > split;
 }
 
 /* The direction in which the wall across corners a and b runs away from a: along the edge of a that is most
@@ -272,7 +308,8 @@ static int wall_parallel(const pf_corner *a, const pf_corner *b)
     return ax * bx + ay * by >= WALL_COS;
 }
 
-long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, const float *segs, size_t nseg)
+long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, float split, const float *segs,
+                         size_t nseg)
 {
     if (n < 2) return 0;
     uint32_t *up = malloc(4 * n * sizeof *up), *size = up + n, *mate = size + n, *links = mate + n;
@@ -321,12 +358,14 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, const float
             rays += (size_t)ray;
             if (!wall_parallel(&c[i], &c[mate[i]])) continue;
             deg += !ray || bar_thin(&c[i], &c[mate[i]], hi, segs, nseg) ? 3 : 1;
-        } else if (size[r] == 1 && c[i].rounded && nseg) {
+        } else if (size[r] == 1 && nseg) {
             if (!grid.start && !grid_build(&grid, segs, nseg, hi)) {
                 deg = -1;
                 break;
             }
-            deg += rounded_wall_end(&c[i], lo, hi, segs, &grid);
+            /* a split corner: the centre bead's two ends and the piece between them */
+            deg += c[i].rounded ? rounded_wall_end(&c[i], lo, hi, segs, &grid)
+                                : 4 * corner_splits(&c[i], lo, hi, split, segs, &grid);
         }
     }
     free(grid.start);

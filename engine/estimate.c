@@ -161,6 +161,9 @@ const char *pf_estimate_bucket_name(int bucket)
  * narrower than its minimum (1.1 mm ribs print none, 1.2 mm ones do). */
 #define CB_LO 2.72
 #define CB_HI 3.5
+/* A sharp corner of such walls splits the centre bead where the largest circle in it is wider than this
+ * (1.51 mm: a box's 1.3 mm walls split at every corner, 1.25 mm ones and a hexagon's 1.4 mm ones do not) */
+#define CB_SPLIT 3.6
 
 static double spacing(double w, double h)
 {
@@ -178,6 +181,12 @@ static float cb_hi(const pf_profile *p)
 {
     return (float)(p->w_ext - spacing(p->w_ext, p->layer_height) +
                    CB_HI * spacing(p->w_perim, p->layer_height));
+}
+
+static float cb_split(const pf_profile *p)
+{
+    return (float)(p->w_ext - spacing(p->w_ext, p->layer_height) +
+                   CB_SPLIT * spacing(p->w_perim, p->layer_height));
 }
 
 /* Bands whose d − d_j lies within this (mm) of shell_min_width are decided from the facets' slopes
@@ -562,7 +571,7 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
         nop += (uint32_t)np;
     }
     if (nf) fragments_join(cs->frags, nf, p, first, cs, ls);
-    long deg = pf_junction_degrees(cs->corners, cs->ncorners, cb_lo(p), cb_hi(p), segs, n);
+    long deg = pf_junction_degrees(cs->corners, cs->ncorners, cb_lo(p), cb_hi(p), cb_split(p), segs, n);
     ls->cb_paths = deg < 0 ? 0 : (uint32_t)((deg + cs->tips) / 2);
 }
 

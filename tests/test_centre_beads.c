@@ -9,6 +9,7 @@
 /* The default profile's range of walls with one centre bead, mm. */
 #define LO 1.15f
 #define HI 1.47f
+#define SPLIT 1.51f /* and the widest corner that keeps a centre bead whole */
 
 typedef struct layer {
     pf_corner c[512];
@@ -45,7 +46,7 @@ static void rect(layer *L, float x0, float y0, float x1, float y1, int hole)
 /* Paths: half the degrees of the junctions and wall ends. */
 static long paths(layer *L)
 {
-    long deg = pf_junction_degrees(L->c, L->n, LO, HI, L->segs, L->nseg);
+    long deg = pf_junction_degrees(L->c, L->n, LO, HI, SPLIT, L->segs, L->nseg);
     cr_assert(deg >= 0);
     return (deg + (long)L->tips) / 2;
 }
@@ -69,6 +70,41 @@ Test(centre_beads, a_grid_of_walls_with_a_centre_bead_splits_it_at_every_junctio
     cr_assert_eq(L.tips, 0);
     /* the crossing (degree 4) to the four Ts (degree 3 each), and the ring between the Ts: 8 paths */
     cr_assert_eq(paths(&L), 8);
+}
+
+/* A ring of walls w thick round a regular k-gon of circumradius r (a box's walls when k = 4). */
+static void ring(layer *L, int k, float r, float w)
+{
+    float out[64], in[64];
+    cr_assert(k <= 32);
+    float ri = r - w / cosf((float)M_PI / (float)k); /* the hole's corners: sides w inside the outer ones */
+    for (int i = 0; i < k; i++) {
+        float a = 2 * (float)M_PI * (float)i / (float)k;
+        out[2 * i] = r * cosf(a), out[2 * i + 1] = r * sinf(a);
+        in[2 * i] = ri * cosf(a), in[2 * i + 1] = ri * sinf(a);
+    }
+    add(L, out, (size_t)k, 0);
+    add(L, in, (size_t)k, 1);
+}
+
+Test(centre_beads, a_box_corner_splits_the_centre_bead_where_it_is_much_wider)
+{
+    /* Across a right-angled corner the walls are 1.17 times as thick: 1.3 mm walls 1.52 mm, over SPLIT, so
+     * each side's centre bead ends short of the corner and a short piece fills it (PrusaSlicer: 8 pieces a
+     * layer round a box); 1.25 mm walls (1.46 mm across) keep one closed centre bead, as does a hexagon's
+     * 1.4 mm wall (1.07 times: 1.50 mm). A triangle's corners are 1.33 times as thick: 1.2 mm walls split. */
+    layer box = {0}, thinner = {0}, hex = {0}, tri = {0}, tri_thin = {0};
+    ring(&box, 4, 30, 1.3f);
+    ring(&thinner, 4, 30, 1.25f);
+    ring(&hex, 6, 30, 1.4f);
+    ring(&tri, 3, 35, 1.2f);
+    ring(&tri_thin, 3, 35, 1.1f);
+    cr_assert_eq(box.n, 4, "the hole's corners are concave: %zu", box.n);
+    cr_assert_eq(paths(&box), 8);
+    cr_assert_eq(paths(&thinner), 0);
+    cr_assert_eq(paths(&hex), 0);
+    cr_assert_eq(paths(&tri), 6);
+    cr_assert_eq(paths(&tri_thin), 0);
 }
 
 Test(centre_beads, walls_outside_the_range_have_no_centre_bead_graph)
@@ -126,7 +162,7 @@ Test(centre_beads, tapering_teeth_are_no_paths)
     add(&L, comb, sizeof comb / sizeof *comb / 2, 0);
     cr_assert_eq(L.n, 6, "the teeth's bases: %zu concave corners", L.n);
     cr_assert_eq(L.tips, 0, "tips 0.5 mm wide are no wall ends");
-    cr_assert_eq(pf_junction_degrees(L.c, L.n, LO, HI, L.segs, L.nseg), 0);
+    cr_assert_eq(pf_junction_degrees(L.c, L.n, LO, HI, SPLIT, L.segs, L.nseg), 0);
 }
 
 Test(centre_beads, a_notch_is_no_junction)
@@ -136,7 +172,7 @@ Test(centre_beads, a_notch_is_no_junction)
     layer L = {0};
     add(&L, slot, sizeof slot / sizeof *slot / 2, 0);
     cr_assert_eq(L.n, 2);
-    cr_assert_eq(pf_junction_degrees(L.c, L.n, LO, HI, L.segs, L.nseg), 0);
+    cr_assert_eq(pf_junction_degrees(L.c, L.n, LO, HI, SPLIT, L.segs, L.nseg), 0);
 }
 
 Test(centre_beads, a_letter_t_is_three_paths)
@@ -148,7 +184,7 @@ Test(centre_beads, a_letter_t_is_three_paths)
     add(&L, t, sizeof t / sizeof *t / 2, 0);
     cr_assert_eq(L.n, 2);
     cr_assert_eq(L.tips, 3);
-    cr_assert_eq(pf_junction_degrees(L.c, L.n, LO, HI, L.segs, L.nseg), 3);
+    cr_assert_eq(pf_junction_degrees(L.c, L.n, LO, HI, SPLIT, L.segs, L.nseg), 3);
     cr_assert_eq(paths(&L), 3);
 }
 
@@ -162,11 +198,11 @@ Test(centre_beads, crowded_corners_stop_the_search)
     cr_assert(c);
     for (size_t i = 0; i < n; i++)
         c[i] = (pf_corner){0, 1.3f * (float)i, 1, 0, -1, 0, (uint32_t)i, 0};
-    cr_assert_eq(pf_junction_degrees(c, n, LO, HI, NULL, 0), 0);
+    cr_assert_eq(pf_junction_degrees(c, n, LO, HI, SPLIT, NULL, 0), 0);
     /* a short column is searched: one cluster of 40 corners */
     for (size_t i = 0; i < 40; i++)
         c[i] = (pf_corner){0, 1.3f * (float)i, 1, 0, -1, 0, (uint32_t)i, 0};
-    cr_assert_eq(pf_junction_degrees(c, 40, LO, HI, NULL, 0), 40);
+    cr_assert_eq(pf_junction_degrees(c, 40, LO, HI, SPLIT, NULL, 0), 40);
     free(c);
 }
 
