@@ -245,6 +245,29 @@ static overhang_probe overhang_probe_of(const pf_profile *p, const pf_classify_p
 
 /* ---- contour chaining: segments → closed loops, timed by the planner model ---- */
 
+/* The contours a thread timed on its last layer, kept for its next: a prism's layers repeat the same walls,
+ * and timing them took up to a tenth of a small prism's estimate. Their segments differ where each slice
+ * crosses a side's diagonal, so a contour is known by its points less those where it runs straight on
+ * (memo_key); the planner times such contours the same but for where wall_simplify, given other points along
+ * a side, put its own (a few microseconds of a layer). */
+#define MEMO_CONTOURS 64  /* contours a layer may have and be kept */
+#define MEMO_FLOATS 65536 /* their keys' floats in all */
+
+typedef struct memo_entry {
+    uint64_t h;      /* hash of the key and the closed flag */
+    uint32_t p0, np; /* the key: floats [p0, p0 + np) of the generation's pts */
+    uint8_t closed, hit;
+    float ex[NSPD]; /* what the contour added to layer_stat.excess */
+} memo_entry;
+
+typedef struct memo_gen {
+    memo_entry e[MEMO_CONTOURS];
+    uint32_t n;    /* entries */
+    uint32_t npts; /* floats of pts used */
+    int full;      /* something did not fit, or nothing may be taken from it */
+    float *pts;    /* MEMO_FLOATS */
+} memo_gen;
+
 /* Scratch for contour_stats, sized once for the largest layer. */
 typedef struct chain_scratch {
     size_t cap;         /* hash slots (a power of two ≥ 2 × segments) */
@@ -255,12 +278,16 @@ typedef struct chain_scratch {
     float *opts;        /* open fragments' points, end points included */
     float *cat;         /* a joined contour's points */
     float *simp;        /* a contour's points after wall_simplify */
+    float *canon;       /* and without the points where it runs straight on (memo_find's key) */
     struct frag *frags; /* open fragments */
     double *mscratch;   /* pf_motion_polyline_times scratch */
     pf_corner *corners; /* the layer's concave contour corners (pf_contour_corners) */
     size_t ncorners;
     uint32_t ncontours; /* closed contours of the layer so far */
     unsigned tips;      /* the layer's wall ends */
+    memo_gen *memo;     /* [cur]: this layer's contours, [!cur]: the last layer's (NULL: none kept) */
+    int cur;
+    uint32_t hits; /* contours of this layer found in the last layer's */
 } chain_scratch;
 
 /* A chain of segments that did not close by mesh edges: points opts[p0 … p0 + np), its start and end edge
@@ -287,9 +314,14 @@ static void chain_scratch_free(chain_scratch *cs)
     free(cs->opts);
     free(cs->cat);
     free(cs->simp);
+    free(cs->canon);
     free(cs->frags);
     free(cs->mscratch);
     free(cs->corners);
+    if (cs->memo)
+        for (int g = 0; g < 2; g++)
+            free(cs->memo[g].pts);
+    free(cs->memo);
 }
 
 /* Errors: NOMEM. */
@@ -306,11 +338,17 @@ static pf_err chain_scratch_init(chain_scratch *cs, size_t maxn)
     cs->opts = malloc((4 * maxn + 4) * sizeof *cs->opts); /* a fragment has one point more than segments */
     cs->cat = malloc((4 * maxn + 4) * sizeof *cs->cat);
     cs->simp = malloc((4 * maxn + 4) * sizeof *cs->simp);
+    cs->canon = malloc((4 * maxn + 4) * sizeof *cs->canon);
     cs->frags = malloc((maxn + 1) * sizeof *cs->frags);
     cs->mscratch = malloc(pf_motion_polyline_scratch(2 * maxn + 2) * sizeof *cs->mscratch);
     cs->corners = malloc((2 * maxn + 2) * sizeof *cs->corners);
-    if (!cs->head || !cs->next || !cs->used || !cs->pts || !cs->opts || !cs->cat || !cs->simp || !cs->frags ||
-        !cs->mscratch || !cs->corners) {
+    cs->memo = calloc(2, sizeof *cs->memo);
+    for (int g = 0; g < 2 && cs->memo; g++) {
+        cs->memo[g].pts = malloc(MEMO_FLOATS * sizeof *cs->memo[g].pts);
+        cs->memo[g].full = 1; /* nothing kept yet */
+    }
+    if (!cs->head || !cs->next || !cs->used || !cs->pts || !cs->opts || !cs->cat || !cs->simp || !cs->canon ||
+        !cs->frags || !cs->mscratch || !cs->corners || !cs->memo || !cs->memo[0].pts || !cs->memo[1].pts) {
         chain_scratch_free(cs);
         return PF_E_NOMEM;
     }
@@ -372,6 +410,77 @@ static size_t wall_simplify(const float *pts, size_t np, int closed, float *out,
     return m;
 }
 
+static uint64_t memo_hash(const float *pts, size_t n, int closed)
+{
+    uint64_t h = pf_mix64((uint64_t)n << 1 | (uint64_t)closed);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t b;
+        memcpy(&b, pts + i, sizeof b);
+        h = pf_mix64(h ^ b);
+    }
+    return h;
+}
+
+/* A contour's key: its ns points at xy less those where it runs straight on (within 10⁻⁴ rad: a prism's
+ * sides are split where each slice crosses their diagonals, at a different place every layer), into out;
+ * returns the floats written. Contours of equal keys are the same polygon, which the planner times the same
+ * and whose corners are the same (wall_simplify, fed points in other places along its sides, may keep
+ * others: a few microseconds of a layer's time). */
+#define MEMO_STRAIGHT 1e-4f
+static size_t memo_key(const float *xy, size_t ns, int closed, float *out)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < ns; i++) {
+        int end = !closed && (i == 0 || i + 1 == ns);
+        if (!end && ns >= 3) {
+            const float *a = xy + 2 * ((i + ns - 1) % ns), *q = xy + 2 * i, *b = xy + 2 * ((i + 1) % ns);
+            float ux = q[0] - a[0], uy = q[1] - a[1], vx = b[0] - q[0], vy = b[1] - q[1];
+            float cr = ux * vy - uy * vx, dot = ux * vx + uy * vy;
+            if (dot > 0 &&
+                cr * cr <= MEMO_STRAIGHT * MEMO_STRAIGHT * (ux * ux + uy * uy) * (vx * vx + vy * vy))
+                continue;
+        }
+        out[m++] = xy[2 * i], out[m++] = xy[2 * i + 1];
+    }
+    return m;
+}
+
+/* The last layer's entry for the contour whose key (memo_key) is cs->canon, nk floats; NULL when none or
+ * when this layer has taken it already. */
+static memo_entry *memo_find(chain_scratch *cs, size_t nk, int closed)
+{
+    memo_gen *g = &cs->memo[!cs->cur];
+    if (g->full) return NULL;
+    uint64_t h = memo_hash(cs->canon, nk, closed);
+    for (uint32_t i = 0; i < g->n; i++) {
+        memo_entry *e = &g->e[i];
+        if (e->h == h && !e->hit && e->np == nk && e->closed == closed &&
+            !memcmp(g->pts + e->p0, cs->canon, nk * sizeof *cs->canon)) {
+            e->hit = 1;
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* Keeps this layer's contour, key cs->canon (nk floats), with what it added to the excess times, for the
+ * next layer; a layer whose contours do not all fit keeps none. */
+static void memo_keep(chain_scratch *cs, size_t nk, int closed, const float ex[NSPD])
+{
+    memo_gen *g = &cs->memo[cs->cur];
+    if (g->full || g->n == MEMO_CONTOURS || nk > MEMO_FLOATS - g->npts) {
+        g->full = 1;
+        return;
+    }
+    memo_entry *e = &g->e[g->n++];
+    e->h = memo_hash(cs->canon, nk, closed);
+    e->p0 = g->npts, e->np = (uint32_t)nk;
+    e->closed = (uint8_t)closed, e->hit = 0;
+    memcpy(e->ex, ex, sizeof e->ex);
+    memcpy(g->pts + g->npts, cs->canon, nk * sizeof *cs->canon);
+    g->npts += e->np;
+}
+
 /* Adds one contour (np points, closed or open, length len, twice its signed area area2) to *ls. */
 static void contour_add(const float *pts, size_t np, int closed, double len, double area2,
                         const pf_profile *p, int first, chain_scratch *cs, layer_stat *ls)
@@ -392,11 +501,22 @@ static void contour_add(const float *pts, size_t np, int closed, double len, dou
         ls->nislands++;
     }
     if (len <= SMALL_PERIMETER) ls->small_len += (float)len;
-    double t[NSPD], slen;
-    size_t ns = wall_simplify(pts, np, closed, cs->simp, &slen);
-    pf_motion_polyline_times(cs->simp, ns, closed, spd_grid, NSPD, a, p->jerk_xy, cs->mscratch, t);
+    size_t nk = memo_key(pts, np, closed, cs->canon), ns = 0;
+    const memo_entry *e = memo_find(cs, nk, closed);
+    float ex[NSPD];
+    double slen = 0;
+    if (!e || closed) ns = wall_simplify(pts, np, closed, cs->simp, &slen); /* to time it, for its corners */
+    if (e) {                                                                /* the last layer's times */
+        memcpy(ex, e->ex, sizeof ex);
+    } else {
+        double t[NSPD];
+        pf_motion_polyline_times(cs->simp, ns, closed, spd_grid, NSPD, a, p->jerk_xy, cs->mscratch, t);
+        for (int k = 0; k < NSPD; k++)
+            ex[k] = (float)(t[k] - slen / spd_grid[k]);
+    }
     for (int k = 0; k < NSPD; k++)
-        ls->excess[k] += (float)(t[k] - slen / spd_grid[k]);
+        ls->excess[k] += ex[k];
+    memo_keep(cs, nk, closed, ex);
     if (closed) {
         unsigned tips = cs->tips;
         size_t nc = pf_contour_corners(cs->simp, ns, cs->ncontours++, cb_lo(p), cb_hi(p),
@@ -512,13 +632,20 @@ static void fragments_join(frag *fr, uint32_t nf, const pf_profile *p, int first
  * the contour fields of *ls. Chains that do not close (a mesh with cracks, or a walk that began in the
  * middle of an open chain) are joined by fragments_join; what stays open is timed as open polylines. */
 static void contour_stats(const float *segs, const uint64_t *keys, size_t n, const pf_profile *p, int first,
-                          chain_scratch *cs, layer_stat *ls)
+                          int fresh, chain_scratch *cs, layer_stat *ls)
 {
     memset(cs->head, 0, cs->cap * sizeof *cs->head);
     memset(cs->used, 0, n);
     cs->ncorners = 0;
     cs->ncontours = 0;
     cs->tips = 0;
+    /* this layer's contours go to the generation the layer before last used; the first layer's speeds are
+     * its own: nothing is kept across it; a fresh layer takes nothing from the last */
+    cs->cur = !cs->cur;
+    memo_gen *mine = &cs->memo[cs->cur], *last = &cs->memo[!cs->cur];
+    mine->n = mine->npts = 0;
+    mine->full = first;
+    if (first || fresh) last->full = 1;
     for (size_t i = n; i-- > 0;) { /* lists in index order */
         size_t h = key_slot(keys[2 * i], cs->cap);
         cs->next[i] = cs->head[h];
@@ -1484,23 +1611,29 @@ typedef struct contour_job {
     atomic_size_t next;            /* next layer to take */
 } contour_job;
 
+/* Layers a thread takes at a time in the contour pass. A layer takes the contours it shares with the layer
+ * before from it (contour_stats' memo) unless it starts a run: runs start at fixed layers, so the results do
+ * not depend on the thread count. */
+#define CONTOUR_RUN 32
+
 static void contour_work(void *arg, unsigned tid)
 {
     contour_job *j = arg;
-    for (size_t l; (l = atomic_fetch_add(&j->next, 1)) < j->nl;) {
-        const float *sg = j->segs + (size_t)PF_SEG_FLOATS * j->offs[l];
-        contour_stats(sg, j->keys + 2 * (size_t)j->offs[l], j->counts[l], j->p, l == 0, &j->cs[tid],
-                      &j->layers[l]);
-        /* the span across the fill lines (odd layers along x + y constant, even ones x − y: pf_runset) */
-        float sy = (l & 1) ? 1.0f : -1.0f, lo = INFINITY, hi = -INFINITY;
-        for (uint32_t i = 0; i < j->counts[l]; i++, sg += PF_SEG_FLOATS) {
-            float u = sg[0] + sy * sg[1];
-            lo = u < lo ? u : lo;
-            hi = u > hi ? u : hi;
+    for (size_t l0; (l0 = atomic_fetch_add(&j->next, CONTOUR_RUN)) < j->nl;)
+        for (size_t l = l0; l < l0 + CONTOUR_RUN && l < j->nl; l++) {
+            const float *sg = j->segs + (size_t)PF_SEG_FLOATS * j->offs[l];
+            contour_stats(sg, j->keys + 2 * (size_t)j->offs[l], j->counts[l], j->p, l == 0, l == l0,
+                          &j->cs[tid], &j->layers[l]);
+            /* the span across the fill lines (odd layers along x + y constant, even ones x − y: pf_runset) */
+            float sy = (l & 1) ? 1.0f : -1.0f, lo = INFINITY, hi = -INFINITY;
+            for (uint32_t i = 0; i < j->counts[l]; i++, sg += PF_SEG_FLOATS) {
+                float u = sg[0] + sy * sg[1];
+                lo = u < lo ? u : lo;
+                hi = u > hi ? u : hi;
+            }
+            j->layers[l].su[0] = lo * (float)M_SQRT1_2;
+            j->layers[l].su[1] = hi * (float)M_SQRT1_2;
         }
-        j->layers[l].su[0] = lo * (float)M_SQRT1_2;
-        j->layers[l].su[1] = hi * (float)M_SQRT1_2;
-    }
 }
 
 /* Argument arrays for a backend's batch stages (engine/backend.h), sized for one batch of the driver. */
