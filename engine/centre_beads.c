@@ -13,7 +13,7 @@
 #define TIP_SIDE 1.2f             /* a wall end's sides are longer than this many times its width */
 #define PAIR_BUDGET_PER_CORNER 64 /* candidate pairs the junction search of a layer may test, per corner */
 #define PAIR_BUDGET 100000        /* and besides */
-#define RAY_BUDGET 50000000       /* segment tests of a layer's T rays, in all */
+#define RAY_BUDGET 50000000       /* segment tests of a layer's rays of each kind, in all */
 
 /* The turn at point i of the closed contour xy (n points): 1 a convex corner, -1 a concave one, 0 none;
  * straight: the contour runs on within STRAIGHT_COS of its direction. */
@@ -163,6 +163,7 @@ typedef struct seg_grid {
     long nx, ny;       /* cells */
     uint32_t *start;   /* per cell: its first entry in ids (nx·ny + 1) */
     uint32_t *ids;     /* segment indices, cell by cell */
+    size_t tests;      /* segment tests the rays may still make (RAY_BUDGET a layer) */
 } seg_grid;
 
 /* fminf and fmaxf for coordinates, which are finite: no library calls in the grid's loops */
@@ -195,6 +196,7 @@ static int grid_build(seg_grid *g, const float *segs, size_t n, float cell)
     while ((double)((x1 - x0) / cell + 1) * (double)((y1 - y0) / cell + 1) > 4.0 * (double)n + 64)
         cell *= 2;
     g->x0 = x0, g->y0 = y0, g->inv = 1 / cell;
+    g->tests = RAY_BUDGET;
     g->nx = (long)((x1 - x0) / cell) + 1, g->ny = (long)((y1 - y0) / cell) + 1;
     size_t cells = (size_t)(g->nx * g->ny), total = 0;
     g->start = calloc(cells + 1, sizeof *g->start);
@@ -230,7 +232,7 @@ static int grid_build(seg_grid *g, const float *segs, size_t n, float cell)
  * INFINITY when nothing is hit within hi or the side hit does not run within WALL_COS of parallel to (ux, uy)
  * (the wall does not keep its width there). */
 static float wall_across(float x, float y, float dx, float dy, float ux, float uy, float hi,
-                         const float *segs, const seg_grid *g)
+                         const float *segs, seg_grid *g)
 {
     float best = INFINITY;
     const float *hit = NULL;
@@ -240,6 +242,8 @@ static float wall_across(float x, float y, float dx, float dy, float ux, float u
     for (long cy = ay; cy <= by; cy++)
         for (long cx = ax; cx <= bx; cx++) {
             size_t k = (size_t)(cy * g->nx + cx);
+            if (g->start[k + 1] - g->start[k] > g->tests) return INFINITY; /* a hostile layer: no more rays */
+            g->tests -= g->start[k + 1] - g->start[k];
             for (uint32_t e = g->start[k]; e < g->start[k + 1]; e++) {
                 const float *q = segs + 4 * (size_t)g->ids[e];
                 float ex = q[2] - q[0], ey = q[3] - q[1], den = dx * ey - dy * ex;
@@ -257,7 +261,7 @@ static float wall_across(float x, float y, float dx, float dy, float ux, float u
 /* For an end of a rounded corner that no corner faces across its wall (a bin's outer wall beside a rounded
  * pocket): whether the wall's other side, square to the edge into it, lies lo..hi away and runs within
  * WALL_COS of parallel: a wall with a centre bead that ends there. */
-static int rounded_wall_end(const pf_corner *c, float lo, float hi, const float *segs, const seg_grid *g)
+static int rounded_wall_end(const pf_corner *c, float lo, float hi, const float *segs, seg_grid *g)
 {
     float w = wall_across(c->x, c->y, -c->uy, c->ux, c->ux, c->uy, hi, segs, g); /* into the material */
     return w >= lo && w <= hi;
@@ -268,8 +272,7 @@ static int rounded_wall_end(const pf_corner *c, float lo, float hi, const float 
  * so much thicker across the corner that Arachne adds a bead there and the centre bead stops on either side
  * of it. The largest circle in the corner touches the outer sides and the inner corner: 2·w / (1 + sin β/2)
  * across for walls w thick meeting at angle β (1.17·w at a right angle), against split. */
-static int corner_splits(const pf_corner *c, float lo, float hi, float split, const float *segs,
-                         const seg_grid *g)
+static int corner_splits(const pf_corner *c, float lo, float hi, float split, const float *segs, seg_grid *g)
 {
     float w1 = wall_across(c->x, c->y, -c->uy, c->ux, c->ux, c->uy, hi, segs, g),
           w2 = wall_across(c->x, c->y, -c->vy, c->vx, c->vx, c->vy, hi, segs, g);
