@@ -7,6 +7,7 @@
 #include "engine/estimate.h"
 #include "engine/bigalloc.h"
 #include "engine/centre_beads.h"
+#include "engine/islands.h"
 #include "engine/fill_chains.h"
 #include "engine/layer_geom.h"
 #include "engine/motion.h"
@@ -74,6 +75,7 @@ typedef struct layer_stat {
     float ibox[4];             /* bounding box of the islands' contours: x0, y0, x1, y1 (when nislands > 0) */
     uint32_t nloops;           /* closed contours (islands + holes) */
     uint32_t nislands;         /* counter-clockwise contours */
+    uint32_t joined;           /* of them, those PrusaSlicer prints as part of another (pf_islands_join) */
     float excess[NSPD];        /* Σ over contours of planner time − length/v, at spd_grid speeds */
     uint16_t pieces[PF_RUN_N]; /* fill_pieces: separate pieces of each run set (solid-type sets only) */
     float su[2];               /* the contour's least and greatest offset across the layer's fill lines, mm */
@@ -285,9 +287,13 @@ typedef struct chain_scratch {
     size_t ncorners;
     uint32_t ncontours; /* closed contours of the layer so far */
     unsigned tips;      /* the layer's wall ends */
-    memo_gen *memo;     /* [cur]: this layer's contours, [!cur]: the last layer's (NULL: none kept) */
+    memo_gen *memo;     /* [cur]: this layer's contours, [!cur]: the last layer's */
     int cur;
-    uint32_t hits; /* contours of this layer found in the last layer's */
+    pf_island *isl;     /* the layer's islands (pf_islands_join) */
+    float *ipts;        /* their contours' keys (memo_key) */
+    uint32_t *iup;      /* their union-find forest */
+    double *itot;       /* per joined island: its members' contour length */
+    size_t nisl, nipts; /* islands, floats of ipts used */
 } chain_scratch;
 
 /* A chain of segments that did not close by mesh edges: points opts[p0 … p0 + np), its start and end edge
@@ -318,6 +324,10 @@ static void chain_scratch_free(chain_scratch *cs)
     free(cs->frags);
     free(cs->mscratch);
     free(cs->corners);
+    free(cs->isl);
+    free(cs->ipts);
+    free(cs->iup);
+    free(cs->itot);
     if (cs->memo)
         for (int g = 0; g < 2; g++)
             free(cs->memo[g].pts);
@@ -342,13 +352,18 @@ static pf_err chain_scratch_init(chain_scratch *cs, size_t maxn)
     cs->frags = malloc((maxn + 1) * sizeof *cs->frags);
     cs->mscratch = malloc(pf_motion_polyline_scratch(2 * maxn + 2) * sizeof *cs->mscratch);
     cs->corners = malloc((2 * maxn + 2) * sizeof *cs->corners);
+    cs->isl = malloc((maxn + 1) * sizeof *cs->isl);
+    cs->ipts = malloc((4 * maxn + 4) * sizeof *cs->ipts);
+    cs->iup = malloc((maxn + 1) * sizeof *cs->iup);
+    cs->itot = malloc((maxn + 1) * sizeof *cs->itot);
     cs->memo = calloc(2, sizeof *cs->memo);
     for (int g = 0; g < 2 && cs->memo; g++) {
         cs->memo[g].pts = malloc(MEMO_FLOATS * sizeof *cs->memo[g].pts);
         cs->memo[g].full = 1; /* nothing kept yet */
     }
     if (!cs->head || !cs->next || !cs->used || !cs->pts || !cs->opts || !cs->cat || !cs->simp || !cs->canon ||
-        !cs->frags || !cs->mscratch || !cs->corners || !cs->memo || !cs->memo[0].pts || !cs->memo[1].pts) {
+        !cs->frags || !cs->mscratch || !cs->corners || !cs->isl || !cs->ipts || !cs->iup || !cs->itot ||
+        !cs->memo || !cs->memo[0].pts || !cs->memo[1].pts) {
         chain_scratch_free(cs);
         return PF_E_NOMEM;
     }
@@ -503,6 +518,18 @@ static void contour_add(const float *pts, size_t np, int closed, double len, dou
     }
     if (len <= SMALL_PERIMETER) ls->small_len += (float)len;
     size_t nk = memo_key(pts, np, closed, cs->canon);
+    if (closed && area2 > 0 && nk >= 6) { /* an island: kept for pf_islands_join */
+        pf_island *is = &cs->isl[cs->nisl++];
+        float b[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+        for (size_t i = 0; i < nk; i += 2) {
+            b[0] = fminf(b[0], cs->canon[i]), b[2] = fmaxf(b[2], cs->canon[i]);
+            b[1] = fminf(b[1], cs->canon[i + 1]), b[3] = fmaxf(b[3], cs->canon[i + 1]);
+        }
+        memcpy(is->box, b, sizeof b);
+        is->p0 = (uint32_t)(cs->nipts / 2), is->np = (uint32_t)(nk / 2), is->len = (float)len;
+        memcpy(cs->ipts + cs->nipts, cs->canon, nk * sizeof *cs->canon);
+        cs->nipts += nk;
+    }
     const memo_entry *e = memo_find(cs, nk, closed);
     float ex[NSPD];
     if (e) { /* the last layer's times */
@@ -628,6 +655,40 @@ static void fragments_join(frag *fr, uint32_t nf, const pf_profile *p, int first
         }
 }
 
+/* PrusaSlicer's slice_closing_radius (profile_prusa.ini: 0.049 mm): islands closer than twice it print as one
+ * (engine/islands.h). */
+#define CLOSING_GAP 0.098f
+
+/* Joins the layer's islands that PrusaSlicer prints as one: ls->joined of them print as part of another (one
+ * loop, no travel of their own), and a joined island's loop is a small perimeter only when all of it is. */
+static void islands_close(chain_scratch *cs, layer_stat *ls)
+{
+    if (cs->nisl < 2) return;
+    long joins = pf_islands_join(cs->isl, cs->nisl, cs->ipts, CLOSING_GAP, cs->iup);
+    if (joins <= 0) return;
+    ls->joined = (uint32_t)joins; /* nislands and nloops stay the contours' (the band and area figures) */
+    /* the small perimeters: a joined island's members come out, and its whole loop goes in if it is short */
+    double small = 0;
+    for (uint32_t i = 0; i < cs->nisl; i++) { /* every island straight to its root */
+        uint32_t r = i;
+        while (cs->iup[r] != r)
+            r = cs->iup[r];
+        cs->iup[i] = r;
+    }
+    double *total = cs->itot;
+    for (uint32_t i = 0; i < cs->nisl; i++)
+        total[i] = 0;
+    for (uint32_t i = 0; i < cs->nisl; i++)
+        if (cs->iup[i] != i) total[cs->iup[i]] += cs->isl[i].len; /* the members', the root's own apart */
+    for (uint32_t i = 0; i < cs->nisl; i++) {
+        uint32_t r = cs->iup[i];
+        if (!(total[r] > 0)) continue; /* an island alone */
+        if (cs->isl[i].len <= SMALL_PERIMETER) small -= cs->isl[i].len;
+        if (r == i && total[r] + cs->isl[r].len <= SMALL_PERIMETER) small += total[r] + cs->isl[r].len;
+    }
+    ls->small_len = (float)fmax(0, ls->small_len + small);
+}
+
 /* Chains one layer's segments by shared mesh edges (a hash of start keys: linear in the segments) and fills
  * the contour fields of *ls. Chains that do not close (a mesh with cracks, or a walk that began in the
  * middle of an open chain) are joined by fragments_join; what stays open is timed as open polylines. */
@@ -639,6 +700,7 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
     cs->ncorners = 0;
     cs->ncontours = 0;
     cs->tips = 0;
+    cs->nisl = cs->nipts = 0;
     /* this layer's contours go to the generation the layer before last used; the first layer's speeds are
      * its own: nothing is kept across it; a fresh layer takes nothing from the last */
     cs->cur = !cs->cur;
@@ -698,6 +760,7 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
         nop += (uint32_t)np;
     }
     if (nf) fragments_join(cs->frags, nf, p, first, cs, ls);
+    islands_close(cs, ls);
     long deg = pf_junction_degrees(cs->corners, cs->ncorners, cb_lo(p), cb_hi(p), cb_split(p), segs, n);
     ls->cb_paths = deg < 0 ? 0 : (uint32_t)((deg + cs->tips) / 2);
 }
@@ -2645,7 +2708,8 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     /* inner loops apart from the islands' own (pf_inner_pieces: the blobs where a letter's strokes or a bin's
      * walls meet) as short as a small perimeter print at its speed: serif text −16.4 → −10.9 % in time, a bin
      * of 0.8 mm walls −10.7 → −6.9 %; a honeycomb's walls +8.2 → +9.8 % at 10 % */
-    if (ls->inner_pieces > ls->nislands && Li / ls->inner_pieces <= SMALL_PERIMETER) fsi = 1;
+    uint32_t printed = ls->nislands - ls->joined; /* islands as PrusaSlicer prints them */
+    if (ls->inner_pieces > printed && Li / ls->inner_pieces <= SMALL_PERIMETER) fsi = 1;
     double ve = first ? vfirst : p->speed_ext_perimeter, vi = first ? vfirst : p->speed_perimeter;
     double vs = first ? vfirst : p->speed_small_perimeter;
     double wlen[4] = {Le * fs, Le * (1 - fs), Li * fsi, Li * (1 - fsi)};
@@ -2678,7 +2742,7 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     /* Travel and retractions: one per contour, one per fill kind per island, one layer change. */
     double t_retract, n_retract;
     retract_times(p, &t_retract, &n_retract);
-    double islands = ls->nislands ? ls->nislands : 1;
+    double islands = printed ? printed : 1;
     double dtr = TRAVEL_FACTOR * sqrt(lc->area / islands);
     double t_move = pf_motion_move_time(dtr, p->speed_travel, at, jerk, jerk);
     double hop = dtr, nhop = islands > 1 ? islands - 1 : 0;
@@ -2695,7 +2759,7 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     double inner_extra =
         fmax(0, (double)ls->inner_pieces - islands) + fmax(0, (double)ls->cb_paths - ls->cb_islands);
     double dtr_x = inner_extra > 0 ? TRAVEL_FACTOR * sqrt(lc->area / (inner_extra + islands)) : 0;
-    if (inner_extra > 0 && ls->nislands > 0) {
+    if (inner_extra > 0 && printed > 0) {
         /* those paths spread over the islands' box, as the islands' own hops do: a rib grid's or a bin's
          * walls hold little area for their extent (ribs 1.3 mm −9.1 → −5.9 % in time at 10 %, a comb −4.4 →
          * −2.6 %, the rounded bin −17.2 → −14.5 %; a honeycomb +9.8 → +12.2 %, spokes +0.3 → +4.9 %) */
@@ -2723,7 +2787,7 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
             (fl[2] >= PIECE_GAP ? fmax(1, pc[PF_RUN_BRIDGE] + (full ? 0 : pc[PF_RUN_IBRIDGE])) : 0);
         /* PrusaSlicer retracts once at the layer change, then travels to the first loop, and not between an
          * island's inner and external loops (shorter than retract_before_travel) */
-        double ntr = fmax(1, ls->nloops + paths);
+        double ntr = fmax(1, (double)(ls->nloops - ls->joined) + paths);
         r->t_trav[m] = (ntr - nhop) * t_move + nhop * t_hop + inner_extra * t_move_x;
         r->t_other[m] = (ntr + inner_extra) * t_retract + cb_accel;
         double naive_fixed = ntr * n_retract + ((ntr - nhop) * dtr + nhop * hop) / p->speed_travel +
