@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #define TEST_BUDGET 10000000 /* segment pairs a layer's joins may test */
+#define PAIR_BUDGET 64       /* box pairs the sweep may compare, per island (a column of islands at one x) */
 
 static uint32_t find(uint32_t *up, uint32_t i)
 {
@@ -79,11 +80,11 @@ long pf_islands_join(const pf_island *isl, size_t n, const float *xy, float gap,
     for (size_t i = 0; i < n; i++)
         order[i] = (by_box){isl[i].box[0], (uint32_t)i};
     qsort(order, n, sizeof *order, by_x0);
-    size_t budget = TEST_BUDGET;
+    size_t budget = TEST_BUDGET, pairs = PAIR_BUDGET * n + 100000;
     long joins = 0;
     for (size_t a = 0; a < n; a++) {
         const pf_island *i = &isl[order[a].i];
-        for (size_t b = a + 1; b < n && order[b].x0 <= i->box[2] + gap; b++) {
+        for (size_t b = a + 1; b < n && order[b].x0 <= i->box[2] + gap && pairs; b++, pairs--) {
             const pf_island *j = &isl[order[b].i];
             if (j->box[1] > i->box[3] + gap || j->box[3] < i->box[1] - gap) continue;
             uint32_t ri = find(up, order[a].i), rj = find(up, order[b].i);

@@ -20,7 +20,8 @@ typedef struct pf_island {
 
 /* Joins the n islands whose contours come within gap mm of each other or cross: up (n entries) gets a
  * union-find forest (up[i] == i: a root). Returns how many joins were made (n less the islands that remain).
- * Pairs are found by a sweep over the boxes; past about 10⁷ segment tests in all, the rest are left apart.
+ * Pairs are found by a sweep over the boxes; past about 10⁷ segment tests or 64 box comparisons an island
+ * (islands crowded into one column), the rest are left apart.
  * -1 when the scratch cannot be allocated (up: every island its own). */
 long pf_islands_join(const pf_island *isl, size_t n, const float *xy, float gap, uint32_t *up);
 

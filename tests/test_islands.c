@@ -1,6 +1,8 @@
 /* Islands that PrusaSlicer's slice closing prints as one (engine/islands.h). */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "engine/islands.h"
 
@@ -92,4 +94,24 @@ Test(islands, an_island_inside_another_without_touching_stays_apart)
     rect(&L, 0, 0, 30, 30);
     rect(&L, 14, 14, 16, 16);
     cr_assert_eq(joins(&L), 0);
+}
+
+Test(islands, a_column_of_islands_stops_at_its_budget, .timeout = 20)
+{
+    /* 400 000 islands 0.5 mm apart in one column: every box spans the same x, so the sweep would compare
+     * every pair (8·10¹⁰); it stops at its budget, having joined none (none is near another) */
+    size_t n = 400000;
+    pf_island *isl = calloc(n, sizeof *isl);
+    float *xy = calloc(8 * n, sizeof *xy);
+    uint32_t *up = calloc(n, sizeof *up);
+    cr_assert(isl && xy && up);
+    for (size_t k = 0; k < n; k++) {
+        float y = 0.6f * (float)k, r[8] = {0, y, 1, y, 1, y + 0.1f, 0, y + 0.1f};
+        memcpy(xy + 8 * k, r, sizeof r);
+        isl[k] = (pf_island){{0, y, 1, y + 0.1f}, (uint32_t)(4 * k), 4, 2.2f};
+    }
+    cr_assert_eq(pf_islands_join(isl, n, xy, GAP, up), 0);
+    free(isl);
+    free(xy);
+    free(up);
 }
