@@ -191,6 +191,45 @@ Test(estimate, a_turned_boxs_external_band_matches_its_walls)
     }
 }
 
+/* A tube of 2 mm walls, hexagonal (walls at 60 degrees to the grid): its external band is the contours' own,
+ * L·(b − a) (χ = 0), though no fill lies inside the walls; the cells' figure was 7.5 % larger, and the
+ * external perimeters (printed at 25 mm/s, the inner ones at 45) as much slower. */
+Test(estimate, a_hexagonal_tubes_external_band_is_its_contours)
+{
+    float v[24][3];
+    static int f[48][3];
+    const float ro = 30, ri = 30 - 2 / cosf((float)M_PI / 6), h = 20;
+    for (int k = 0; k < 6; k++) {
+        float a = (float)M_PI / 3 * (float)k, c = cosf(a), s = sinf(a);
+        float pts[4][3] = {
+            {ro * c, ro * s, 0}, {ro * c, ro * s, h}, {ri * c, ri * s, 0}, {ri * c, ri * s, h}};
+        memcpy(v[4 * k], pts, sizeof pts);
+    }
+    int t = 0;
+    for (int k = 0; k < 6; k++) {
+        int j = (k + 1) % 6, ob = 4 * k, ot = 4 * k + 1, ib = 4 * k + 2, it = 4 * k + 3;
+        int ob2 = 4 * j, ot2 = 4 * j + 1, ib2 = 4 * j + 2, it2 = 4 * j + 3;
+        int q[8][3] = {{ob, ob2, ot2}, {ob, ot2, ot},  /* outer side, facing out */
+                       {ib, it2, ib2}, {ib, it, it2},  /* inner side, facing in */
+                       {ob, ib2, ob2}, {ob, ib, ib2},  /* bottom ring, facing down */
+                       {ot, ot2, it2}, {ot, it2, it}}; /* top ring, facing up */
+        for (int m = 0; m < 8; m++, t++)
+            memcpy(f[t], q[m], sizeof q[m]);
+    }
+    pf_mesh *m = mesh_of((const float(*)[3])v, (const int(*)[3])f, t);
+    pf_profile p = pf_profile_default();
+    pf_estimate_cache *c = prepare(m, &p);
+    double side_o = ro, side_i = ri, L = 6 * side_o + 6 * side_i; /* a regular hexagon's side is its radius */
+    double want = L * (0.4287 - 0.02146);
+    size_t n = pf_estimate_cache_layers(c);
+    for (size_t l = 5; l < n - 5; l += 10) {
+        double ext = pf_estimate_cache_layer(c, l)->wall_area[PF_CELL_WALL_EXT];
+        cr_expect(fabs(ext / want - 1) < 0.02, "layer %zu: external band %.1f mm², want %.1f", l, ext, want);
+    }
+    pf_estimate_cache_free(c);
+    pf_mesh_free(m);
+}
+
 /* At 0 % a cube prints 3 bottom + 3 top layers of solid over the fill region (contour shrunk by 0.7338 mm,
  * lines covering it up to 0.05·s); nothing else is solid and nothing is sparse. */
 Test(estimate, cube_solid_at_zero_infill_is_six_layers_of_boundary_area)
