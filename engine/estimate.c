@@ -64,6 +64,12 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
  * classification of the boundary cells flips as a whole. */
 #define GRID_SHIFT 0.25
 
+/* Each layer is sliced this far (mm) below its middle. A horizontal face lying on a layer's middle (the top
+ * of a 1.5 mm floor under 0.2 mm layers) is a tie, which PrusaSlicer decides by float rounding, mostly for
+ * the material below: cups of 30 mm with floors of 0.5, 0.9, 1.3, 1.5, 1.9 and 2.5 mm print their floors' top
+ * layer (1.1 mm does not), and a phone case of a 1.5 mm floor weighed 9 % more than the estimate at 100 %. */
+#define SLICE_BELOW 1e-4
+
 /* PrusaSlicer's small-perimeter limit: a loop no longer than this (mm) runs at small_perimeter_speed. */
 #define SMALL_PERIMETER (2 * M_PI * 6.5)
 
@@ -2317,7 +2323,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     c->p = *p;
     c->nlayers = nl;
     for (size_t l = 0; l < nl; l++) {
-        zs[l] = (float)(l == 0 ? h0 / 2 : h0 + (l - 1) * h + h / 2);
+        zs[l] = (float)((l == 0 ? h0 / 2 : h0 + (l - 1) * h + h / 2) - SLICE_BELOW);
         c->layers[l].h = (float)(l == 0 ? h0 : h);
     }
 

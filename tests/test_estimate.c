@@ -568,17 +568,45 @@ Test(estimate, separate_pieces_of_top_fill_are_counted)
 /* ---- thin walls: areas from the slice, not from the raster's cell count ---- */
 
 /* The default profile's estimate at 20 % infill of the mesh b holds (the scalar backend); finishes b. */
-static pf_estimate built_estimate(pf_mesh_builder *b)
+/* The estimate of the mesh b holds (finished here) at infill density (0 … 1), default profile. */
+static pf_estimate built_estimate_at(pf_mesh_builder *b, double density)
 {
     pf_mesh *m = NULL;
     cr_assert_eq(pf_mesh_builder_finish(b, &m, NULL), PF_E_OK);
     pf_profile p = pf_profile_default();
     pf_estimate_cache *c = prepare(m, &p);
     pf_estimate e;
-    cr_assert_eq(pf_estimate_eval(c, 0.2, 0, &e, NULL), PF_E_OK);
+    cr_assert_eq(pf_estimate_eval(c, density, 0, &e, NULL), PF_E_OK);
     pf_estimate_cache_free(c);
     pf_mesh_free(m);
     return e;
+}
+
+static pf_estimate built_estimate(pf_mesh_builder *b)
+{
+    return built_estimate_at(b, 0.2);
+}
+
+/* A floor whose top lies on a layer's middle (1.5 mm under 0.2 mm layers) prints that layer, as PrusaSlicer
+ * mostly does: at 100 % a cup of a 1.5 mm floor weighs what one of a 1.6 mm floor does (both 8 layers), where
+ * the layer on the tie was left out (7 layers, 2.4 % lighter). */
+static double cup_weight(float floor)
+{
+    pf_mesh_builder b;
+    pf_mesh_builder_init(&b, NULL);
+    add_box(&b, "floor", 1, 0, 0, 30, 30, floor);
+    add_box(&b, "wall", 1, 0, 0, 30, 1.6f, 10);
+    add_box(&b, "wall", 1, 0, 28.4f, 30, 1.6f, 10);
+    add_box(&b, "wall", 1, 0, 0, 1.6f, 30, 10);
+    add_box(&b, "wall", 1, 28.4f, 0, 1.6f, 30, 10);
+    return built_estimate_at(&b, 1.0).weight_g;
+}
+
+Test(estimate, a_floor_topped_on_a_layers_middle_prints_that_layer)
+{
+    double w15 = cup_weight(1.5f), w16 = cup_weight(1.6f), w14 = cup_weight(1.4f);
+    cr_assert(fabs(w15 / w16 - 1) < 0.005, "1.5 mm floor %.3f g, 1.6 mm %.3f g", w15, w16);
+    cr_assert(w15 / w14 - 1 > 0.015, "1.5 mm floor %.3f g, 1.4 mm (7 layers) %.3f g", w15, w14);
 }
 
 /* A 40 × 40 × 10 mm square tube with walls t thick: four boxes, one per side. */
