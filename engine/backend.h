@@ -66,9 +66,10 @@ typedef struct pf_classify_params {
      * top / bottom surface of the layer 2 away, grown by 1.05·s_solid before it is projected, and by the
      * opening (PRUSASLICER-NOTES §3; the band recedes by fill_lo at least, else the opening removes it). */
     float shell_lo, shell_far;
-    /* A band whose d − d_j lies within this of shell_min_width (d_j > 0) is not decided from the fields,
-     * whose values scatter by about 0.1 mm a cell on slanted walls: classify marks the cell PF_CELL_AMBIG and
-     * the host decides it from the facets' slopes (engine/shell_slopes.h). 0: every band from the fields. */
+    /* A band whose d − d_j lies within this of shell_min_width (of fill_lo for the layers 3 away; d_j > 0)
+     * is not decided from the fields, whose values scatter by about 0.1 mm a cell on slanted walls: classify
+     * marks the cell PF_CELL_AMBIG and the host decides it from the facets' slopes (engine/shell_slopes.h).
+     * 0: every band from the fields. */
     float shell_ambig;
     float sparse_min_width; /* fill regions narrower than this are a wall's middle (PF_FILL_MIDDLE) */
     float
@@ -370,6 +371,17 @@ static inline void pf_shell_band(const pf_classify_params *p, float d, float dj,
     float e = d - dj;
     int band = dj < p->shell_lo, amb = band && dj > 0.0f && fabsf(e - p->shell_min_width) < p->shell_ambig;
     *solid |= j == 0 || (band && !amb && e >= p->shell_min_width);
+    *ambig |= amb;
+}
+
+/* The shell rule of the layers 3 away, dj their field: a top or bottom surface of the layer 2 away. A cell
+ * whose d − dj lies within shell_ambig of fill_lo is decided from the facets' slopes (ambig), as the bands
+ * of the layers within 2 are. */
+static inline void pf_shell_far(const pf_classify_params *p, float d, float dj, int *solid, int *ambig)
+{
+    float e = d - dj;
+    int band = dj < p->shell_far, amb = band && dj > 0.0f && fabsf(e - p->fill_lo) < p->shell_ambig;
+    *solid |= band && !amb && e >= p->fill_lo;
     *ambig |= amb;
 }
 

@@ -324,9 +324,9 @@ static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_par
                     /* Vertical shells: not in the fill region of a layer within 2, or a top/bottom surface of
                      * the layer 2 away (outside the slice 3 away). Layer 0 is all bottom surface. */
                     float d0 = dk(dist, 0, i), d6 = dk(dist, 6, i);
-                    int solid = (d0 < p->shell_far && d - d0 >= p->fill_lo) ||
-                                (d6 < p->shell_far && d - d6 >= p->fill_lo);
-                    int ambig = 0;
+                    int solid = 0, ambig = 0;
+                    pf_shell_far(p, d, d0, &solid, &ambig);
+                    pf_shell_far(p, d, d6, &solid, &ambig);
                     for (int k = 1; k <= 5; k++)
                         if (k != 3) pf_shell_band(p, d, dk(dist, k, i), (long)layer - 3 + k, &solid, &ambig);
                     if (ambig && !solid) c |= PF_CELL_AMBIG;

@@ -889,10 +889,9 @@ static uint8_t classify_cell(const pf_classify_params *p, const pf_grid *g, cons
             } else if (dk(dist, 2, i) <= 0.0f || (mb && mb[i] <= p->margin)) {
                 fill = PF_FILL_BRIDGE;
             } else {
-                float d0 = dk(dist, 0, i), d6 = dk(dist, 6, i);
-                int solid = (d0 < p->shell_far && d - d0 >= p->fill_lo) ||
-                            (d6 < p->shell_far && d - d6 >= p->fill_lo);
-                int ambig = 0;
+                int solid = 0, ambig = 0;
+                pf_shell_far(p, d, dk(dist, 0, i), &solid, &ambig);
+                pf_shell_far(p, d, dk(dist, 6, i), &solid, &ambig);
                 for (int k = 1; k <= 5; k++)
                     if (k != 3) pf_shell_band(p, d, dk(dist, k, i), (long)layer - 3 + k, &solid, &ambig);
                 if (ambig && !solid) c |= PF_CELL_AMBIG;
@@ -914,12 +913,23 @@ static uint8_t classify_cell(const pf_classify_params *p, const pf_grid *g, cons
 #define V_LOAD(k, i) ((dist[k]) ? simde_mm256_loadu_ps(dist[k] + (i)) : simde_mm256_set1_ps(-1.0f))
 #define V_CMP(a, b, op) simde_mm256_castps_si256(simde_mm256_cmp_ps((a), (b), (op)))
 
-/* The shell of the top (bottom) surface of the layer two away, in lanes: the layer three away has dj < far
- * where this one's d recedes by recede (fill_lo) at least (pf_classify_params: shell_far). */
-static inline simde__m256i far3(simde__m256 d, simde__m256 dj, simde__m256 far, simde__m256 recede)
+/* pf_shell_far in lanes: the shell of the top (bottom) surface of the layer two away, where the layer three
+ * away has dj < far and this one's d recedes by recede (fill_lo) at least; within ambig_w of it, ambiguous.
+ */
+static inline void far3(simde__m256 d, simde__m256 dj, simde__m256 far, simde__m256 recede,
+                        simde__m256 ambig_w, simde__m256i *solid, simde__m256i *ambig)
 {
-    return simde_mm256_and_si256(V_CMP(dj, far, SIMDE_CMP_LT_OQ),
-                                 V_CMP(simde_mm256_sub_ps(d, dj), recede, SIMDE_CMP_GE_OQ));
+    const simde__m256 absmask = simde_mm256_castsi256_ps(simde_mm256_set1_epi32(0x7fffffff));
+    simde__m256 e = simde_mm256_sub_ps(d, dj);
+    simde__m256i band = V_CMP(dj, far, SIMDE_CMP_LT_OQ);
+    simde__m256i amb = simde_mm256_and_si256(
+        band, simde_mm256_and_si256(V_CMP(dj, simde_mm256_setzero_ps(), SIMDE_CMP_GT_OQ),
+                                    V_CMP(simde_mm256_and_ps(simde_mm256_sub_ps(e, recede), absmask), ambig_w,
+                                          SIMDE_CMP_LT_OQ)));
+    *solid = simde_mm256_or_si256(
+        *solid,
+        simde_mm256_andnot_si256(amb, simde_mm256_and_si256(band, V_CMP(e, recede, SIMDE_CMP_GE_OQ))));
+    *ambig = simde_mm256_or_si256(*ambig, amb);
 }
 
 static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
@@ -1128,11 +1138,13 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                 if (mb)
                     bot = simde_mm256_or_si256(bot,
                                                V_CMP(simde_mm256_loadu_ps(mb + i), margin, SIMDE_CMP_LE_OQ));
-                simde__m256i solid = solid_all ? ones
-                                               : simde_mm256_or_si256(far3(d, V_LOAD(0, i), far, recede),
-                                                                      far3(d, V_LOAD(6, i), far, recede));
-                static const int ks[4] = {1, 2, 4, 5};
+                simde__m256i solid = solid_all ? ones : izero;
                 simde__m256i ambig = izero; /* bands the fields cannot decide (PF_CELL_AMBIG) */
+                if (!solid_all) {
+                    far3(d, V_LOAD(0, i), far, recede, ambig_w, &solid, &ambig);
+                    far3(d, V_LOAD(6, i), far, recede, ambig_w, &solid, &ambig);
+                }
+                static const int ks[4] = {1, 2, 4, 5};
                 for (int q = 0; q < 4 && !solid_all; q++) {
                     simde__m256 dj = V_LOAD(ks[q], i), ev = simde_mm256_sub_ps(d, dj);
                     simde__m256i band = V_CMP(dj, shell_lo, SIMDE_CMP_LT_OQ);

@@ -142,13 +142,13 @@ static float nearest(const stamp_t *r, long nx, long ny, long x, long y, const r
     return NAN;
 }
 
-/* Rasters kept between calls (a thread takes its layers in runs, and a layer's window shares four of its five
+/* Rasters kept between calls (a thread takes its layers in runs, and a layer's window shares six of its seven
  * layers with the next one's): scratch slots 1 … CACHED, their layers (+ 1, 0: none) in slot 0. More than the
- * five a call uses, so the one replaced is never in use. */
-#define CACHED 6
+ * seven a call uses, so the one replaced is never in use. */
+#define CACHED 8
 
 /* Layer l's stamped raster for the call on layer `centre`: a kept one, or the slot of the layer farthest from
- * centre (never one of its window: CACHED > 5) cleared and stamped anew. NULL: out of memory. */
+ * centre (never one of its window: CACHED > 7) cleared and stamped anew. NULL: out of memory. */
 static stamp_t *raster_of(pf_scratch *sc, const pf_grid *g, const pf_slope_src *src, size_t l, size_t centre)
 {
     size_t n = (size_t)g->nx * g->ny;
@@ -158,7 +158,7 @@ static stamp_t *raster_of(pf_scratch *sc, const pf_grid *g, const pf_slope_src *
     if (sc->cap[0] != had0) memset(tag, 0, sc->cap[0]); /* first use: no layers kept */
     for (int k = 0; k < CACHED; k++)
         if (tag[k] == l + 1 && sc->cap[1 + k] >= n * sizeof(stamp_t)) return sc->p[1 + k];
-    /* an empty slot, else the layer farthest from centre: never one of its window (CACHED > 5), whichever way
+    /* an empty slot, else the layer farthest from centre: never one of its window (CACHED > 7), whichever way
      * the thread goes through its layers */
     int k = 0;
     uint64_t far = 0;
@@ -204,11 +204,13 @@ static uint8_t decide(slopes_call *cl, size_t i, uint8_t c)
     float d = cl->win[3][i], tl = NAN;
     int shell = 0, have_tl = 0;
     c &= (uint8_t)~PF_CELL_AMBIG;
-    for (int k = 1; k <= 5 && !shell && !cl->err; k++) {
+    for (int k = 0; k <= 6 && !shell && !cl->err; k++) {
         size_t j = cl->layer + (size_t)k - 3;
         if (k == 3 || !cl->win[k] || j >= cl->src->nl) continue;
-        float dj = cl->win[k][i], e = d - dj;
-        if (!(dj < p->shell_lo && dj > 0.0f && fabsf(e - p->shell_min_width) < p->shell_ambig)) continue;
+        int far = k == 0 || k == 6; /* the layers 3 away: pf_shell_far */
+        float dj = cl->win[k][i], e = d - dj, thr = far ? p->fill_lo : p->shell_min_width;
+        if (!(dj < (far ? p->shell_far : p->shell_lo) && dj > 0.0f && fabsf(e - thr) < p->shell_ambig))
+            continue;
         const int need[2] = {3, k};
         for (int q = 0; q < 2 && !cl->err; q++)
             if (!cl->r[need[q]] && !(cl->r[need[q]] = raster_of(cl->sc, cl->g, cl->src,
@@ -219,12 +221,12 @@ static uint8_t decide(slopes_call *cl, size_t i, uint8_t c)
         float t = tl, tj = nearest(cl->r[k], nx, ny, x, y, cl->rings);
         t = isnan(t) ? tj : isnan(tj) ? t : 0.5f * (t + tj);
         if (isnan(t)) {
-            shell = e >= p->shell_min_width;
+            shell = e >= thr;
             continue;
         }
         int off = k - 3;
         float rec = (float)(off > 0 ? off : -off) * cl->src->h * (off > 0 ? t : -t);
-        shell = rec > 0.0f ? rec >= p->shell_min_width : e >= p->shell_min_width;
+        shell = rec > 0.0f ? rec >= thr : e >= thr;
     }
     uint8_t f = c & fm;
     if (shell && f == sparse)

@@ -9,7 +9,11 @@
  * within shell_ambig of the threshold, classify leaves the band undecided (PF_CELL_AMBIG) and this pass takes
  * the recession from the wall itself: each contour segment lies on a facet whose normal n gives the wall's
  * shift per layer, h·n_z / |n_xy| (positive where the slice shrinks going up); a band over k layers is k
- * times the mean of that shift at this layer and at layer j, read at the nearest segment of each. */
+ * times the mean of that shift at this layer and at layer j, read at the nearest segment of each. The rule
+ * of the layers 3 away (the top / bottom surface of the layer 2 away: d − d_j ≥ fill_lo) is decided the same
+ * way within shell_ambig of fill_lo: a 45° wall recedes 0.60 mm over three layers, 0.13 mm under it, and the
+ * fields' scatter made 10–16 mm² of solid specks a layer on the cone above (8–12 paths: +17.7 % in time at 0
+ * %, +3.5 % now). */
 #ifndef PF_SHELL_SLOPES_H
 #define PF_SHELL_SLOPES_H
 

@@ -626,9 +626,13 @@ static uchar classify_cell(__global const uchar *mem, const ulong *off, uint i, 
             } else if (dk(mem, off, 2, i) <= 0.0f || ((have & 2) && mb[i] <= p.margin)) {
                 fill = FILL_BRIDGE;
             } else {
-                float d0 = dk(mem, off, 0, i), d6 = dk(mem, off, 6, i);
-                int solid = (d0 < p.shell_far && d - d0 >= p.fill_lo) || (d6 < p.shell_far && d - d6 >= p.fill_lo);
-                int ambig = 0;
+                int solid = 0, ambig = 0;
+                for (int k = 0; k <= 6; k += 6) { /* the layers 3 away (engine/backend.h pf_shell_far) */
+                    float dj = dk(mem, off, k, i), e = d - dj;
+                    int band = dj < p.shell_far, amb = band && dj > 0.0f && fabs(e - p.fill_lo) < p.shell_ambig;
+                    solid |= band && !amb && e >= p.fill_lo;
+                    ambig |= amb;
+                }
                 for (int k = 1; k <= 5; k++) {
                     if (k == 3) continue;
                     long j = (long)layer - 3 + k;
@@ -681,9 +685,13 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         int8 top = field8(mem, off, 4, i) <= 0.0f, bot = field8(mem, off, 2, i) <= 0.0f;
         if (have & 1) top |= vload8(0, mt + i) <= p.margin;
         if (have & 2) bot |= vload8(0, mb + i) <= p.margin;
-        float8 d0 = field8(mem, off, 0, i), d6 = field8(mem, off, 6, i);
-        int8 solid = ((d0 < p.shell_far) & (d - d0 >= p.fill_lo)) | ((d6 < p.shell_far) & (d - d6 >= p.fill_lo));
-        int8 ambig = z; /* bands the fields cannot decide (CELL_AMBIG) */
+        int8 solid = z, ambig = z; /* ambig: bands the fields cannot decide (CELL_AMBIG) */
+        for (int k = 0; k <= 6; k += 6) { /* the layers 3 away */
+            float8 dj = field8(mem, off, k, i), e = d - dj;
+            int8 band = dj < p.shell_far, amb = band & (dj > 0.0f) & (fabs(e - p.fill_lo) < p.shell_ambig);
+            solid |= band & ~amb & (e >= p.fill_lo);
+            ambig |= amb;
+        }
         for (int k = 1; k <= 5; k++) {
             if (k == 3) continue;
             long j = (long)layer - 3 + k;

@@ -230,6 +230,57 @@ Test(estimate, a_hexagonal_tubes_external_band_is_its_contours)
     pf_mesh_free(m);
 }
 
+/* A conical shell of 3 mm walls (measured across, horizontally) leaning 45° from the bed, open at both ends:
+ * n sides, inner radius r at the bed. */
+static pf_mesh *leaning_shell(int n, float r, float w, float h)
+{
+    static float v[4 * 180][3];
+    static int f[8 * 180][3];
+    cr_assert(n <= 180);
+    for (int k = 0; k < n; k++) {
+        float a = 2 * (float)M_PI / (float)n * (float)k, c = cosf(a), s = sinf(a);
+        float pts[4][3] = {{(r + w) * c, (r + w) * s, 0},
+                           {(r + w + h) * c, (r + w + h) * s, h},
+                           {r * c, r * s, 0},
+                           {(r + h) * c, (r + h) * s, h}};
+        memcpy(v[4 * k], pts, sizeof pts);
+    }
+    int t = 0;
+    for (int k = 0; k < n; k++) {
+        int j = (k + 1) % n, ob = 4 * k, ot = 4 * k + 1, ib = 4 * k + 2, it = 4 * k + 3;
+        int ob2 = 4 * j, ot2 = 4 * j + 1, ib2 = 4 * j + 2, it2 = 4 * j + 3;
+        int q[8][3] = {{ob, ob2, ot2}, {ob, ot2, ot}, {ib, it2, ib2}, {ib, it, it2},
+                       {ob, ib2, ob2}, {ob, ib, ib2}, {ot, ot2, it2}, {ot, it2, it}};
+        for (int m = 0; m < 8; m++, t++)
+            memcpy(f[t], q[m], sizeof q[m]);
+    }
+    return mesh_of((const float(*)[3])v, (const int(*)[3])f, t);
+}
+
+/* A 45° wall recedes 0.40 mm over two layers and 0.60 mm over three, under the widths at which PrusaSlicer
+ * keeps a shell band (shell_min_width, fill_lo): it prints no solid fill in such a wall's middle. The
+ * distance fields scatter by 0.1–0.16 mm there, so both rules take the wall's recession from its facets where
+ * the fields come near the threshold (engine/shell_slopes.h); the rule of the layers 3 away once made 3–4 %
+ * of the fill region solid specks, 8–12 paths a layer. */
+Test(estimate, a_45_degree_walls_middle_gets_no_solid_specks)
+{
+    pf_mesh *m = leaning_shell(180, 27, 3, 20);
+    pf_profile p = pf_profile_default();
+    p.infill_density = 0;
+    pf_estimate_cache *c = prepare(m, &p);
+    size_t n = pf_estimate_cache_layers(c);
+    double solid = 0, sparse = 0;
+    for (size_t l = 10; l + 10 < n; l++) {
+        const pf_layer_cells *lc = pf_estimate_cache_layer(c, l);
+        solid += lc->fill_area[PF_FILL_SOLID];
+        sparse += lc->fill_area[PF_FILL_SPARSE];
+    }
+    cr_assert_gt(sparse, 0);
+    cr_expect_lt(solid / sparse, 0.02, "solid %.1f mm² against %.1f mm² of the fill region", solid, sparse);
+    pf_estimate_cache_free(c);
+    pf_mesh_free(m);
+}
+
 /* At 0 % a cube prints 3 bottom + 3 top layers of solid over the fill region (contour shrunk by 0.7338 mm,
  * lines covering it up to 0.05·s); nothing else is solid and nothing is sparse. */
 Test(estimate, cube_solid_at_zero_infill_is_six_layers_of_boundary_area)
@@ -906,7 +957,7 @@ Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 600)
     static double werr[CAP], terr[CAP];
     size_t n = reference_errors(dir, "reference_extra.csv", werr, terr, CAP);
     cr_assert_lt(n, (size_t)CAP, "reference_extra.csv has more rows than the test holds");
-    cr_assert_geq(n, 1180, "only %zu rows compared", n);
+    cr_assert_geq(n, 1220, "only %zu rows compared", n);
     qsort(werr, n, sizeof *werr, cmp_double);
     qsort(terr, n, sizeof *terr, cmp_double);
     double mw = median_sorted(werr, n), mt = median_sorted(terr, n);
