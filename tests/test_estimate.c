@@ -618,8 +618,8 @@ Test(estimate, separate_pieces_of_top_fill_are_counted)
 
 /* ---- thin walls: areas from the slice, not from the raster's cell count ---- */
 
-/* The default profile's estimate at 20 % infill of the mesh b holds (the scalar backend); finishes b. */
-/* The estimate of the mesh b holds (finished here) at infill density (0 … 1), default profile. */
+/* The estimate of the mesh b holds (finished here) at infill density (0 … 1), default profile, scalar
+ * backend. */
 static pf_estimate built_estimate_at(pf_mesh_builder *b, double density)
 {
     pf_mesh *m = NULL;
@@ -651,6 +651,31 @@ static double cup_weight(float floor)
     add_box(&b, "wall", 1, 0, 0, 1.6f, 30, 10);
     add_box(&b, "wall", 1, 28.4f, 0, 1.6f, 30, 10);
     return built_estimate_at(&b, 1.0).weight_g;
+}
+
+/* Three 10 mm blocks in a row, joined by 0.8 mm walls (two external beads, no fill): one island a layer with
+ * three pieces of fill. At 100 % PrusaSlicer prints each piece apart, with a travel and a retraction, as at
+ * any other density: not one path an island. */
+Test(estimate, at_100_percent_an_islands_separate_fill_pieces_print_apart)
+{
+    pf_mesh_builder b;
+    pf_mesh_builder_init(&b, NULL);
+    for (int k = 0; k < 3; k++)
+        add_box(&b, "block", 1, 20.0f * (float)k, 0, 10, 10, 6);
+    for (int k = 0; k < 2; k++)
+        add_box(&b, "web", 1, 20.0f * (float)k + 9.5f, 4.6f, 11, 0.8f, 6);
+    pf_mesh *m = NULL;
+    cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
+    pf_profile p = pf_profile_default();
+    pf_estimate_cache *c = prepare(m, &p);
+    pf_estimate half, full;
+    cr_assert_eq(pf_estimate_eval(c, 0.5, 0, &half, NULL), PF_E_OK);
+    cr_assert_eq(pf_estimate_eval(c, 1.0, 0, &full, NULL), PF_E_OK);
+    double th = half.time_s[PF_TIME_TRAVEL] + half.time_s[PF_TIME_OTHER],
+           tf = full.time_s[PF_TIME_TRAVEL] + full.time_s[PF_TIME_OTHER];
+    cr_expect_gt(tf, 0.9 * th, "travel and retractions %.1f s at 100 %%, %.1f s at 50 %%", tf, th);
+    pf_estimate_cache_free(c);
+    pf_mesh_free(m);
 }
 
 Test(estimate, a_floor_topped_on_a_layers_middle_prints_that_layer)
