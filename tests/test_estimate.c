@@ -379,6 +379,14 @@ Test(estimate, pins_narrower_than_the_sparse_spacing_add_few_paths)
     pf_mesh_free(m);
 }
 
+/* Travel and retraction time (s) of the estimate of c at infill density (0 … 1). */
+static double moves_at(const pf_estimate_cache *c, double density)
+{
+    pf_estimate e;
+    cr_assert_eq(pf_estimate_eval(c, density, 0, &e, NULL), PF_E_OK);
+    return e.time_s[PF_TIME_TRAVEL] + e.time_s[PF_TIME_OTHER];
+}
+
 /* A honeycomb panel's sparse infill lies in small pieces between its cells, each printed as a path of its
  * own (PrusaSlicer: 56 a layer at 20 %, 2244 in 40 layers), each after a travel and a retraction: far more
  * than one per island (engine/fill_chains.c). */
@@ -387,13 +395,9 @@ Test(estimate, a_honeycombs_sparse_infill_prints_a_path_per_piece)
     pf_mesh *m = load("extra/honey.stl");
     pf_profile p = pf_profile_default();
     pf_estimate_cache *c = prepare(m, &p);
-    pf_estimate e0, e20;
-    cr_assert_eq(pf_estimate_eval(c, 0, 0, &e0, NULL), PF_E_OK);
-    cr_assert_eq(pf_estimate_eval(c, 0.2, 0, &e20, NULL), PF_E_OK);
-    double moves0 = e0.time_s[PF_TIME_TRAVEL] + e0.time_s[PF_TIME_OTHER],
-           moves20 = e20.time_s[PF_TIME_TRAVEL] + e20.time_s[PF_TIME_OTHER];
+    double moves0 = moves_at(c, 0), moves20 = moves_at(c, 0.2);
     /* at least 20 paths a layer of at least a quarter second (a retraction's z-hop alone takes more) */
-    cr_expect_gt(moves20 - moves0, 20 * 0.25 * (double)e0.layers,
+    cr_expect_gt(moves20 - moves0, 20 * 0.25 * (double)pf_estimate_cache_layers(c),
                  "travel and retractions: %.0f s at 0 %%, %.0f s at 20 %%", moves0, moves20);
     pf_estimate_cache_free(c);
     pf_mesh_free(m);
@@ -668,11 +672,7 @@ Test(estimate, at_100_percent_an_islands_separate_fill_pieces_print_apart)
     cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
     pf_profile p = pf_profile_default();
     pf_estimate_cache *c = prepare(m, &p);
-    pf_estimate half, full;
-    cr_assert_eq(pf_estimate_eval(c, 0.5, 0, &half, NULL), PF_E_OK);
-    cr_assert_eq(pf_estimate_eval(c, 1.0, 0, &full, NULL), PF_E_OK);
-    double th = half.time_s[PF_TIME_TRAVEL] + half.time_s[PF_TIME_OTHER],
-           tf = full.time_s[PF_TIME_TRAVEL] + full.time_s[PF_TIME_OTHER];
+    double th = moves_at(c, 0.5), tf = moves_at(c, 1.0);
     cr_expect_gt(tf, 0.9 * th, "travel and retractions %.1f s at 100 %%, %.1f s at 50 %%", tf, th);
     pf_estimate_cache_free(c);
     pf_mesh_free(m);
