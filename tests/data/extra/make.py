@@ -90,7 +90,11 @@ with cut-outs, a modular bin on four chamfered feet with magnet holes, the herri
 plate, a cable organizer of six round channels. A nineteenth (weight 0.5 / 3.2 %, time 1.3 / 4.0 % on first
 contact, nothing changed for them): a corrugated 1.2 mm wall, a house under a 45° gable roof, a tapered star
 with a bore, a spiral staircase of steps over air, a print-in-place ball joint and hinge (parts 0.4 mm apart),
-a soap dish with drainage slots and ribs, a shelf bracket with a 45° gusset.
+a soap dish with drainage slots and ribs, a shelf bracket with a 45° gusset. A twentieth (weight 0.5 / 3.5 %,
+time 1.5 / 7.8 % on first contact: a planter of 1.6 mm walls −5 … −8 %, the inner beads of walls 1.4–1.7 mm
+thick, narrower than a spacing but printed along the whole wall, which the band areas count short): a
+napkin ring with holes, the tapered square planter, a hexagonal pencil lying on a flat, a tensile test bar,
+a trophy with a thin stem and handles, a coat hook with countersunk holes, a box lid with a lip and ribs.
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
 order the paths differently), so a new run changes some rows a little.
 """
