@@ -376,3 +376,29 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, float split
     free(up);
     return deg;
 }
+
+double pf_narrow_inner_deficit(const float *segs, size_t nseg, float lo, float hi, float ext_hi, float sp,
+                               float step)
+{
+    seg_grid grid = {0};
+    if (!nseg || !(step > 0) || !grid_build(&grid, segs, nseg, hi)) {
+        free(grid.start);
+        return 0;
+    }
+    double out = 0;
+    float at = 0.5f * step; /* where the next sample lies along the current segment */
+    for (size_t i = 0; i < nseg; i++) {
+        const float *q = segs + 4 * i;
+        float ex = q[2] - q[0], ey = q[3] - q[1], len = sqrtf(ex * ex + ey * ey);
+        if (!(len > 0)) continue;
+        float ux = ex / len, uy = ey / len;
+        for (; at < len; at += step) {
+            float w = wall_across(q[0] + ux * at, q[1] + uy * at, -uy, ux, ux, uy, hi, segs, &grid);
+            if (w >= lo && w < hi) out += step * (1.0 - (0.5 * w - ext_hi) / sp);
+        }
+        at -= len;
+    }
+    free(grid.start);
+    free(grid.ids);
+    return out;
+}

@@ -51,4 +51,15 @@ size_t pf_contour_corners(const float *xy, size_t n, uint32_t contour, float lo,
 long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, float split, const float *segs,
                          size_t nseg);
 
+/* Walls a little too wide for one centre bead (about 3.2 to 3.7 external widths: 1.45–1.67 mm with the
+ * default profile) print an inner bead along each side, narrower than a perimeter spacing: the inner band's
+ * area over the spacing counts such a bead short by 1 − (w/2 − ext_hi) / sp of its length, w the wall's width
+ * (a grid of 1.5 mm ribs: 659 mm of inner loops a layer counted, 847 printed). Along the layer's nseg
+ * segments (x0, y0, x1, y1, the material on their left), every `step` mm, the wall's width square to the
+ * segment is measured; where it lies lo..hi (its other side within 15° of parallel), that share of the step
+ * is added. Returns the length left out, mm (0 when the scratch cannot be allocated: the estimate keeps the
+ * areas). */
+double pf_narrow_inner_deficit(const float *segs, size_t nseg, float lo, float hi, float ext_hi, float sp,
+                               float step);
+
 #endif

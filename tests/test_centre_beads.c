@@ -238,3 +238,25 @@ Test(centre_beads, rounded_pockets_split_their_walls)
     cr_assert_eq(L.n, 16, "two ends to each of the 8 rounded corners: %zu", L.n);
     cr_assert_eq(paths(&L), 7);
 }
+
+/* A square ring 40 mm across of walls w thick: the inner beads' length the areas leave out, with the default
+ * profile's figures (ext_hi 0.4287, spacing 0.407): walls of two inner beads narrower than a spacing only. */
+static double ring_deficit(float w)
+{
+    static layer L;
+    memset(&L, 0, sizeof L);
+    rect(&L, 0, 0, 40, 40, 0);
+    rect(&L, w, w, 40 - w, 40 - w, 1);
+    return pf_narrow_inner_deficit(L.segs, L.nseg, 1.44f, 1.67f, 0.4287f, 0.407f, 1.5f);
+}
+
+Test(centre_beads, narrow_inner_beads_are_counted_along_walls_of_two)
+{
+    /* 1.55 mm: each side's bead 0.346 mm wide, 15 % short of a spacing, along 160 + 147.6 mm of contour
+     * (less the samples whose rays meet a side square to them near the corners) */
+    double want = (160 + 4 * (40 - 2 * 1.55)) * (1 - (0.775 - 0.4287) / 0.407);
+    double got = ring_deficit(1.55f);
+    cr_expect(got > 0.9 * want && got <= 1.01 * want, "%.1f mm left out, want about %.1f", got, want);
+    cr_expect_eq(ring_deficit(1.2f), 0); /* a centre bead: the areas hold it */
+    cr_expect_eq(ring_deficit(3.0f), 0); /* full inner bands */
+}
