@@ -14,6 +14,7 @@
 #define PAIR_BUDGET_PER_CORNER 64 /* candidate pairs the junction search of a layer may test, per corner */
 #define PAIR_BUDGET 100000        /* and besides */
 #define RAY_BUDGET 50000000       /* segment tests of a layer's rays of each kind, in all */
+#define SAMPLE_BUDGET 1000000     /* rays of pf_narrow_inner_deficit a layer */
 
 /* The turn at point i of the closed contour xy (n points): 1 a convex corner, -1 a concave one, 0 none;
  * straight: the contour runs on within STRAIGHT_COS of its direction. */
@@ -385,15 +386,16 @@ double pf_narrow_inner_deficit(const float *segs, size_t nseg, float lo, float h
         free(grid.start);
         return 0;
     }
-    double out = 0;
-    float at = 0.5f * step; /* where the next sample lies along the current segment */
-    for (size_t i = 0; i < nseg; i++) {
+    double out = 0, at = 0.5 * step; /* where the next sample lies along the current segment */
+    size_t samples = SAMPLE_BUDGET;
+    for (size_t i = 0; i < nseg && samples; i++) {
         const float *q = segs + 4 * i;
-        float ex = q[2] - q[0], ey = q[3] - q[1], len = sqrtf(ex * ex + ey * ey);
-        if (!(len > 0)) continue;
-        float ux = ex / len, uy = ey / len;
-        for (; at < len; at += step) {
-            float w = wall_across(q[0] + ux * at, q[1] + uy * at, -uy, ux, ux, uy, hi, segs, &grid);
+        double ex = q[2] - q[0], ey = q[3] - q[1], len = sqrt(ex * ex + ey * ey);
+        if (!(len > 0 && len < 1e9)) continue;
+        double ux = ex / len, uy = ey / len;
+        for (; at < len && samples; at += step, samples--) {
+            float w = wall_across((float)(q[0] + ux * at), (float)(q[1] + uy * at), (float)-uy, (float)ux,
+                                  (float)ux, (float)uy, hi, segs, &grid);
             if (w >= lo && w < hi) out += step * (1.0 - (0.5 * w - ext_hi) / sp);
         }
         at -= len;

@@ -57,8 +57,8 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, float split
  * (a grid of 1.5 mm ribs: 659 mm of inner loops a layer counted, 847 printed). Along the layer's nseg
  * segments (x0, y0, x1, y1, the material on their left), every `step` mm, the wall's width square to the
  * segment is measured; where it lies lo..hi (its other side within 15° of parallel), that share of the step
- * is added. Returns the length left out, mm (0 when the scratch cannot be allocated: the estimate keeps the
- * areas). */
+ * is added; at most a million rays a call, under the junction rays' budget of segment tests. Returns the
+ * length left out, mm (0 when the scratch cannot be allocated: the estimate keeps the areas). */
 double pf_narrow_inner_deficit(const float *segs, size_t nseg, float lo, float hi, float ext_hi, float sp,
                                float step);
 
