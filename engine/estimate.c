@@ -707,6 +707,9 @@ static void islands_close(chain_scratch *cs, layer_stat *ls)
 #define INNER_SHORT 0.97
 #define INNER_SHORT_LO 0.75
 #define INNER_STEP 1.5f
+/* and at most this many rays a layer: longer contours are sampled more sparsely (a lattice of 10⁵ mm of
+ * contour a layer would otherwise cast 67 000 rays on each) */
+#define INNER_RAYS 4000
 
 /* Chains one layer's segments by shared mesh edges (a hash of start keys: linear in the segments) and fills
  * the contour fields of *ls. Chains that do not close (a mesh with cracks, or a walk that began in the
@@ -793,9 +796,9 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
         double want = ls->contour_len * (b - a) - M_PI * chi * (b * b - a * a);
         double r = (lc->wall_area[PF_CELL_WALL_EXT] + lc->wall_area[PF_CELL_WALL_INT]) / want;
         if (want > 0 && r > INNER_SHORT_LO && r < INNER_SHORT)
-            ls->inner_deficit =
-                (float)pf_narrow_inner_deficit(segs, n, (float)(INNER_SPLIT_W * p->w_ext), 2 * cp.int_hi,
-                                               cp.ext_hi, (float)spacing(p->w_perim, ls->h), INNER_STEP);
+            ls->inner_deficit = (float)pf_narrow_inner_deficit(
+                segs, n, (float)(INNER_SPLIT_W * p->w_ext), 2 * cp.int_hi, cp.ext_hi,
+                (float)spacing(p->w_perim, ls->h), fmaxf(INNER_STEP, ls->contour_len / INNER_RAYS));
     }
 }
 
