@@ -435,6 +435,34 @@ Test(estimate, a_ramps_shells_reach_the_margins_of_the_two_layers_above)
     pf_mesh_free(m);
 }
 
+/* A 15° ramp recedes 0.746 mm a layer, 0.013 mm past the fill boundary (0.734 mm in): each layer's top
+ * surface is a strip that thin, and PrusaSlicer still grows it by the 3 mm margin into top fill (an 80 mm
+ * cone of 15° at 10 %: 1.6 m of top infill a layer; at 16° none). The cells saw such a strip only where a
+ * centre fell in it: a few cells a layer, or none. At 16.5° the layer above covers the whole fill region. */
+Test(estimate, a_15_degree_ramps_thin_top_strips_grow_their_margin)
+{
+    pf_profile p = pf_profile_default();
+    p.infill_density = 0.2;
+    for (int k = 0; k < 2; k++) {
+        double deg = k ? 16.5 : 15.0;
+        pf_mesh *m = ramp(deg);
+        pf_estimate_cache *c = prepare(m, &p);
+        size_t n = pf_estimate_cache_layers(c), banded = 0;
+        cr_assert_gt(n, 40);
+        for (size_t l = 10; l < n - 10; l++) {
+            double top = pf_estimate_cache_layer(c, l)->fill_area[PF_FILL_TOP];
+            banded += top > 30 * 1.0;
+            if (k == 0)
+                cr_expect(top > 30 * 2.5 && top < 30 * 4.0,
+                          "15°, layer %zu: top fill %.1f mm², want about %.0f", l, top, 30 * 3.3);
+        }
+        if (k == 1) /* the fields may still make a seed on a layer here and there */
+            cr_expect_lt(banded, (n - 20) / 10, "16.5°: %zu of %zu layers with a top band", banded, n - 20);
+        pf_estimate_cache_free(c);
+        pf_mesh_free(m);
+    }
+}
+
 /* At 0 % infill there is no infill for the margins to grow over (PrusaSlicer grows them only where the layer
  * below covers the fill, within 0.9 mm of its fill's edge): the ramp's top fill stays the 0.4 mm strip the
  * layer above leaves (and the shells' 0.43 mm), not 3.4 mm; the shells still make a band about 3 mm wide
@@ -1018,7 +1046,7 @@ Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 600)
     static double werr[CAP], terr[CAP];
     size_t n = reference_errors(dir, "reference_extra.csv", werr, terr, CAP);
     cr_assert_lt(n, (size_t)CAP, "reference_extra.csv has more rows than the test holds");
-    cr_assert_geq(n, 1350, "only %zu rows compared", n);
+    cr_assert_geq(n, 1395, "only %zu rows compared", n);
     qsort(werr, n, sizeof *werr, cmp_double);
     qsort(terr, n, sizeof *terr, cmp_double);
     double mw = median_sorted(werr, n), mt = median_sorted(terr, n);

@@ -1,0 +1,164 @@
+/* Top and bottom surfaces narrower than a cell (slivers.h). */
+#include "engine/slivers.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* The triangle's normal (not normalised; outward for a mesh wound counter-clockwise seen from outside). */
+static void normal_of(const float *verts, const uint32_t *t, double n[3])
+{
+    const float *a = verts + 3 * (size_t)t[0], *b = verts + 3 * (size_t)t[1], *c = verts + 3 * (size_t)t[2];
+    double ux = b[0] - a[0], uy = b[1] - a[1], uz = b[2] - a[2], wx = c[0] - a[0], wy = c[1] - a[1],
+           wz = c[2] - a[2];
+    n[0] = uy * wz - uz * wy;
+    n[1] = uz * wx - ux * wz;
+    n[2] = ux * wy - uy * wx;
+}
+
+/* The recession per mm of height (|n_z| / |n_xy|), 0 for a vertical or degenerate facet. */
+static double recession(const double n[3])
+{
+    double nxy = sqrt(n[0] * n[0] + n[1] * n[1]);
+    return nxy > 0 ? fabs(n[2]) / nxy : 0;
+}
+
+/* First index of zs (ascending, nl) with zs[i] > z. */
+static size_t above(const float *zs, size_t nl, float z)
+{
+    size_t lo = 0, hi = nl;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (zs[mid] > z)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* Layers [*l0, *l1) whose planes cut triangle t (strictly between its lowest and highest vertex). */
+static void layers_of(const float *verts, const uint32_t *t, const float *zs, size_t nl, size_t *l0,
+                      size_t *l1)
+{
+    float z0 = verts[3 * (size_t)t[0] + 2], z1 = z0;
+    for (int k = 1; k < 3; k++) {
+        float z = verts[3 * (size_t)t[k] + 2];
+        z0 = z < z0 ? z : z0;
+        z1 = z > z1 ? z : z1;
+    }
+    *l0 = above(zs, nl, z0);
+    size_t e = above(zs, nl, z1);
+    if (e > *l0 && zs[e - 1] >= z1) e--; /* a plane through the top vertex does not cut the facet */
+    *l1 = e > *l0 ? e : *l0;
+}
+
+pf_err pf_slivers_find(const float *verts, const uint32_t *tris, size_t ntris, const float *zs, size_t nl,
+                       float h, float lo, float hi, pf_slivers *out)
+{
+    pf_slivers s = {.nl = nl};
+    uint32_t *hit = NULL;
+    size_t nhit = 0, caphit = 0, total = 0;
+    pf_err err = PF_E_NOMEM;
+    if (!(s.offs = calloc(nl + 1, sizeof *s.offs))) goto done;
+    for (size_t i = 0; i < ntris; i++) {
+        double n[3];
+        normal_of(verts, tris + 3 * i, n);
+        double e = h * recession(n);
+        if (!(e > lo && e <= hi)) continue;
+        size_t l0, l1;
+        layers_of(verts, tris + 3 * i, zs, nl, &l0, &l1);
+        if (l0 == l1) continue;
+        if (nhit == caphit) {
+            size_t c = caphit ? 2 * caphit : 256;
+            uint32_t *p = realloc(hit, c * sizeof *p);
+            if (!p) goto done;
+            hit = p, caphit = c;
+        }
+        hit[nhit++] = (uint32_t)i;
+        for (size_t l = l0; l < l1; l++)
+            s.offs[l + 1]++;
+        total += l1 - l0;
+    }
+    for (size_t l = 0; l < nl; l++)
+        s.offs[l + 1] += s.offs[l];
+    if (total > UINT32_MAX || !(s.tri = malloc((total ? total : 1) * sizeof *s.tri))) goto done;
+    for (size_t k = 0; k < nhit; k++) {
+        size_t l0, l1;
+        layers_of(verts, tris + 3 * (size_t)hit[k], zs, nl, &l0, &l1);
+        for (size_t l = l0; l < l1; l++) /* offs[l] is the next free entry of layer l, then its start again */
+            s.tri[s.offs[l]++] = hit[k];
+    }
+    for (size_t l = nl; l > 0; l--)
+        s.offs[l] = s.offs[l - 1];
+    s.offs[0] = 0;
+    *out = s;
+    s.offs = NULL;
+    s.tri = NULL;
+    err = PF_E_OK;
+done:
+    free(hit);
+    pf_slivers_free(&s);
+    return err;
+}
+
+void pf_slivers_free(pf_slivers *s)
+{
+    free(s->offs);
+    free(s->tri);
+    s->offs = NULL;
+    s->tri = NULL;
+}
+
+/* The cut of triangle t by the plane z: 1 with its ends in p (x0 y0 x1 y1), 0 when the plane misses it. */
+static int cut(const float *verts, const uint32_t *t, float z, double p[4])
+{
+    int k = 0;
+    for (int a = 0; a < 3; a++) {
+        const float *u = verts + 3 * (size_t)t[a], *v = verts + 3 * (size_t)t[(a + 1) % 3];
+        if ((u[2] >= z) == (v[2] >= z)) continue;
+        double f = ((double)z - u[2]) / ((double)v[2] - u[2]);
+        if (k < 2) {
+            p[2 * k] = u[0] + f * ((double)v[0] - u[0]);
+            p[2 * k + 1] = u[1] + f * ((double)v[1] - u[1]);
+        }
+        k++;
+    }
+    return k == 2;
+}
+
+long pf_sliver_seeds(const pf_slivers *s, size_t l, int top, const float *verts, const uint32_t *tris,
+                     float z, float dz, float fill_lo, const pf_grid *g, const float *here, const float *next,
+                     uint32_t **cells, size_t *n, size_t *cap)
+{
+    size_t n0 = *n;
+    float cell = g->cell, lo = fill_lo - cell, hi = cell;
+    for (uint32_t k = s->offs[l]; k < s->offs[l + 1]; k++) {
+        const uint32_t *t = tris + 3 * (size_t)s->tri[k];
+        double nv[3], p[4];
+        normal_of(verts, t, nv);
+        if ((nv[2] > 0) != (top != 0)) continue;
+        double e = dz * recession(nv);
+        if (!(e > fill_lo && e <= fill_lo + cell) || !cut(verts, t, z, p)) continue;
+        /* the strip's middle, inward (against the normal) from the cut */
+        double nxy = sqrt(nv[0] * nv[0] + nv[1] * nv[1]), o = 0.5 * (fill_lo + e);
+        double ox = -nv[0] / nxy * o, oy = -nv[1] / nxy * o;
+        double len = hypot(p[2] - p[0], p[3] - p[1]);
+        int m = (int)(len / (0.5 * cell)) + 1;
+        for (int q = 0; q <= m; q++) {
+            double f = (double)q / m, x = p[0] + f * (p[2] - p[0]) + ox, y = p[1] + f * (p[3] - p[1]) + oy;
+            double fx = (x - g->x0) / cell, fy = (y - g->y0) / cell;
+            if (!(fx >= 0 && fy >= 0 && fx < g->nx && fy < g->ny)) continue;
+            uint32_t i = (uint32_t)((size_t)fy * g->nx + (size_t)fx);
+            if (here[i] < lo || next[i] > hi) continue;
+            if (*n && (*cells)[*n - 1] == i) continue; /* the same cell as the last sample */
+            if (*n == *cap) {
+                size_t c = *cap ? 2 * *cap : 1024;
+                uint32_t *np = realloc(*cells, c * sizeof *np);
+                if (!np) return -1;
+                *cells = np, *cap = c;
+            }
+            (*cells)[(*n)++] = i;
+        }
+    }
+    return (long)(*n - n0);
+}

@@ -1,0 +1,49 @@
+/* Top and bottom surfaces narrower than a cell, from the facets that make them.
+ *
+ * A layer's top surface is the part of its fill region (d ≥ fill_lo from the slice contour) that the layer
+ * above leaves uncovered; PrusaSlicer grows it by the 3 mm margin into the solid top band (PRUSASLICER-NOTES
+ * §3). A slope recedes by e = dz / tan(slope) a layer, so the surface is a strip of d in [fill_lo, e]: on a
+ * 15° cone 0.746 − 0.734 = 0.013 mm wide, and PrusaSlicer still grows it into a 3 mm band on every layer
+ * (its G-code: 1.6 m of top infill a layer of an 80 mm cone at 10 %; at 16° none). margin_seeds finds the
+ * strip where a cell centre falls in it, so strips narrower than a cell were found on a few cells or none:
+ * cones of 14.5–15.2° lost their bands (−25 % in weight and −28 % in time at 10 %). Here the strip is taken
+ * from the facets themselves: every facet whose recession lies within (fill_lo, fill_lo + cell] seeds the
+ * cells along its cut at the strip's middle. Wider strips the cells find by themselves. */
+#ifndef PF_SLIVERS_H
+#define PF_SLIVERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/backend.h"
+#include "engine/error.h"
+
+/* Per layer, the facets that may leave such a strip on it. */
+typedef struct pf_slivers {
+    uint32_t *offs; /* nl + 1 entries: layer l's facets are tri[offs[l] … offs[l + 1]) */
+    uint32_t *tri;  /* facet (triangle) indices */
+    size_t nl;      /* layers */
+} pf_slivers;
+
+/* Finds the triangles (ntris, 3 vertex indices each into verts, x y z per vertex) whose slope makes a layer
+ * recede (upward faces) or advance (downward faces) by more than lo and at most hi mm per layer of height h,
+ * and lists each under every layer whose plane zs[l] (ascending, nl of them) cuts it. Errors: NOMEM. *out
+ * is set only on success (empty lists when none qualify); release it with pf_slivers_free. */
+pf_err pf_slivers_find(const float *verts, const uint32_t *tris, size_t ntris, const float *zs, size_t nl,
+                       float h, float lo, float hi, pf_slivers *out);
+
+/* Releases what pf_slivers_find allocated; accepts a zeroed struct. */
+void pf_slivers_free(pf_slivers *s);
+
+/* The seed cells of layer l's strips (top: 1, the top surfaces, where layer l + 1 recedes; 0, the bottom
+ * ones, where layer l − 1 does), on g: the cells under the strip's middle along each facet's cut by the
+ * plane z, every half cell, whose field here (layer l) is at least fill_lo − cell and whose field next (the
+ * neighbour layer) at most a cell, i.e. which do lie at a surface (a field is within half a cell of the
+ * distance from the cell's centre, which is within half a cell of the strip). dz: the distance to the
+ * neighbour's plane. Appends the cell indices to *cells (count *n, capacity *cap; grown with realloc, the
+ * caller frees *cells). Returns the number appended, or −1 when out of memory (*cells stays valid). */
+long pf_sliver_seeds(const pf_slivers *s, size_t l, int top, const float *verts, const uint32_t *tris,
+                     float z, float dz, float fill_lo, const pf_grid *g, const float *here, const float *next,
+                     uint32_t **cells, size_t *n, size_t *cap);
+
+#endif

@@ -1,0 +1,113 @@
+/* Top and bottom surfaces narrower than a cell (engine/slivers.h): which facets are listed under which
+ * layers, and where their seeds land on fields made by hand. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "engine/slivers.h"
+
+#define FILL_LO 0.7338f
+#define H 0.2f
+
+/* A wedge 60 mm long and 30 mm wide whose sloped face rises at deg degrees along x (upside down when flip:
+ * the slope then faces down), outward-wound. */
+static void wedge(double deg, int flip, float v[6][3], uint32_t t[8][3])
+{
+    float h = (float)(60 * tan(deg * M_PI / 180));
+    const float w[6][3] = {{0, 0, 0}, {60, 0, 0}, {60, 0, h}, {0, 30, 0}, {60, 30, 0}, {60, 30, h}};
+    static const uint32_t f[8][3] = {{0, 1, 2}, {3, 5, 4}, {0, 3, 4}, {0, 4, 1},
+                                     {1, 4, 5}, {1, 5, 2}, {0, 2, 5}, {0, 5, 3}};
+    for (int i = 0; i < 6; i++) {
+        v[i][0] = w[i][0];
+        v[i][1] = flip ? 30 - w[i][1] : w[i][1]; /* mirrored, so the winding stays outward */
+        v[i][2] = flip ? h - w[i][2] : w[i][2];
+    }
+    for (int i = 0; i < 8; i++)
+        for (int k = 0; k < 3; k++)
+            t[i][k] = f[i][k];
+}
+
+static size_t planes(float top, float *zs, size_t cap)
+{
+    size_t n = 0;
+    for (float z = 0.1f; z < top && n < cap; z += H)
+        zs[n++] = z;
+    return n;
+}
+
+/* The two facets of a 15° slope are listed under every layer whose plane cuts them (0.746 mm a layer, within
+ * fill_lo … fill_lo + 0.3); a 20° slope (0.55 mm) and a 10° one (1.13 mm) are not. */
+Test(slivers, facets_of_a_slope_just_past_the_fill_boundary_are_listed_under_their_layers)
+{
+    const double degs[3] = {15.0, 20.0, 10.0};
+    for (int k = 0; k < 3; k++) {
+        float v[6][3], zs[200];
+        uint32_t t[8][3];
+        wedge(degs[k], 0, v, t);
+        size_t nl = planes(v[2][2], zs, 200);
+        pf_slivers s;
+        cr_assert_eq(pf_slivers_find(&v[0][0], &t[0][0], 8, zs, nl, H, FILL_LO, FILL_LO + 0.3f, &s), PF_E_OK);
+        cr_assert_eq(s.nl, nl);
+        for (size_t l = 0; l < nl; l++) {
+            uint32_t n = s.offs[l + 1] - s.offs[l];
+            if (k == 0) {
+                cr_expect_eq(n, 2, "15°, layer %zu: %u facets", l, n);
+                for (uint32_t j = s.offs[l]; j < s.offs[l + 1]; j++)
+                    cr_expect(s.tri[j] == 6 || s.tri[j] == 7, "layer %zu lists facet %u", l, s.tri[j]);
+            } else {
+                cr_expect_eq(n, 0, "%.0f°, layer %zu: %u facets", degs[k], l, n);
+            }
+        }
+        pf_slivers_free(&s);
+        pf_slivers_free(&s); /* twice: the first one leaves it empty */
+    }
+}
+
+/* Fields of a layer whose edge is at x = 10 and of a neighbour receding by e: the seeds lie in the column
+ * under the strip's middle, (fill_lo + e) / 2 in from the edge, one per row along the cut; on a 15° slope
+ * facing down the same, as bottom seeds; none for the wrong side. */
+Test(slivers, seeds_lie_under_the_strips_middle_on_the_side_the_slope_faces)
+{
+    for (int flip = 0; flip < 2; flip++) {
+        float v[6][3], zs[200];
+        uint32_t t[8][3];
+        wedge(15.0, flip, v, t);
+        size_t nl = planes(flip ? v[0][2] : v[2][2], zs, 200);
+        pf_slivers s;
+        cr_assert_eq(pf_slivers_find(&v[0][0], &t[0][0], 8, zs, nl, H, FILL_LO, FILL_LO + 0.3f, &s), PF_E_OK);
+        size_t l = nl / 2;
+        /* the slope's x at this plane; the neighbour (above for a top, below for a bottom) is e further in */
+        double e = H / tan(15.0 * M_PI / 180),
+               edge = (flip ? v[0][2] - zs[l] : zs[l]) / tan(15.0 * M_PI / 180);
+        pf_grid g = {.x0 = 0, .y0 = -5, .cell = 0.3f, .nx = 200, .ny = 134};
+        float *here = calloc(200 * 134, sizeof *here), *next = calloc(200 * 134, sizeof *next);
+        for (uint32_t y = 0; y < g.ny; y++)
+            for (uint32_t x = 0; x < g.nx; x++) {
+                double cx = g.x0 + (x + 0.5) * g.cell, cy = g.y0 + (y + 0.5) * g.cell;
+                int in_y = cy > 0 && cy < 30;
+                here[y * g.nx + x] = in_y && cx > edge ? (float)(cx - edge) : 0.0f;
+                next[y * g.nx + x] = in_y && cx > edge + e ? (float)(cx - edge - e) : 0.0f;
+            }
+        for (int top = 0; top < 2; top++) {
+            uint32_t *cells = NULL;
+            size_t n = 0, cap = 0;
+            long got = pf_sliver_seeds(&s, l, top, &v[0][0], &t[0][0], zs[l], H, FILL_LO, &g, here, next,
+                                       &cells, &n, &cap);
+            if (top == flip) {
+                cr_expect_eq(got, 0, "flip %d top %d: %ld seeds on the wrong side", flip, top, got);
+            } else {
+                cr_expect_geq(got, 95, "flip %d: %ld seeds along the 30 mm cut (100 rows)", flip, got);
+                double mid = edge + 0.5 * (FILL_LO + e);
+                for (size_t k = 0; k < n; k++) {
+                    double cx = g.x0 + (cells[k] % g.nx + 0.5) * g.cell;
+                    cr_expect(fabs(cx - mid) <= 0.5 * g.cell + 1e-4, "seed at x %.3f, strip middle %.3f", cx,
+                              mid);
+                }
+            }
+            free(cells);
+        }
+        free(here);
+        free(next);
+        pf_slivers_free(&s);
+    }
+}
