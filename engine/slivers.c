@@ -126,6 +126,14 @@ static int cut(const float *verts, const uint32_t *t, float z, double p[4])
     return k == 2;
 }
 
+/* The field at (x, y): its cell's value, 0 off the grid. */
+static float field_at(const pf_grid *g, const float *f, double x, double y)
+{
+    double fx = (x - g->x0) / g->cell, fy = (y - g->y0) / g->cell;
+    if (!(fx >= 0 && fy >= 0 && fx < g->nx && fy < g->ny)) return 0.0f;
+    return f[(size_t)fy * g->nx + (size_t)fx];
+}
+
 long pf_sliver_seeds(const pf_slivers *s, size_t l, int top, const float *verts, const uint32_t *tris,
                      float z, float dz, float fill_lo, const pf_grid *g, const float *here, const float *next,
                      uint32_t **cells, size_t *n, size_t *cap)
@@ -136,12 +144,18 @@ long pf_sliver_seeds(const pf_slivers *s, size_t l, int top, const float *verts,
         const uint32_t *t = tris + 3 * (size_t)s->tri[k];
         double nv[3], p[4];
         normal_of(verts, t, nv);
-        if ((nv[2] > 0) != (top != 0)) continue;
         double e = dz * recession(nv);
         if (!(e > fill_lo && e <= fill_lo + cell) || !cut(verts, t, z, p)) continue;
-        /* the strip's middle, inward (against the normal) from the cut */
-        double nxy = sqrt(nv[0] * nv[0] + nv[1] * nv[1]), o = 0.5 * (fill_lo + e);
-        double ox = -nv[0] / nxy * o, oy = -nv[1] / nxy * o;
+        /* Which side is the part's: the winding says against the normal, but a mesh may be wound inside out
+         * (the slices do not mind), so the field decides, a cell past the fill boundary on either side. */
+        double nxy = sqrt(nv[0] * nv[0] + nv[1] * nv[1]), ux = nv[0] / nxy, uy = nv[1] / nxy;
+        double mx = 0.5 * (p[0] + p[2]), my = 0.5 * (p[1] + p[3]), r = fill_lo + cell;
+        double in = field_at(g, here, mx - ux * r, my - uy * r),
+               out = field_at(g, here, mx + ux * r, my + uy * r);
+        double side = in >= out ? 1 : -1; /* 1: the part lies against the normal */
+        if ((side * nv[2] > 0) != (top != 0)) continue;
+        /* the strip's middle, into the part from the cut */
+        double o = 0.5 * (fill_lo + e), ox = -side * ux * o, oy = -side * uy * o;
         double len = hypot(p[2] - p[0], p[3] - p[1]);
         int m = (int)(len / (0.5 * cell)) + 1;
         for (int q = 0; q <= m; q++) {

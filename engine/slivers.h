@@ -8,7 +8,8 @@
  * strip where a cell centre falls in it, so strips narrower than a cell were found on a few cells or none:
  * cones of 14.5–15.2° lost their bands (−25 % in weight and −28 % in time at 10 %). Here the strip is taken
  * from the facets themselves: every facet whose recession lies within (fill_lo, fill_lo + cell] seeds the
- * cells along its cut at the strip's middle. Wider strips the cells find by themselves. */
+ * cells along its cut at the strip's middle. Wider strips the cells find by themselves. A mesh may be wound
+ * inside out (the slices do not mind, nor PrusaSlicer): the fields tell which side of a facet the part is. */
 #ifndef PF_SLIVERS_H
 #define PF_SLIVERS_H
 
@@ -36,7 +37,8 @@ pf_err pf_slivers_find(const float *verts, const uint32_t *tris, size_t ntris, c
 void pf_slivers_free(pf_slivers *s);
 
 /* The seed cells of layer l's strips (top: 1, the top surfaces, where layer l + 1 recedes; 0, the bottom
- * ones, where layer l − 1 does), on g: the cells under the strip's middle along each facet's cut by the
+ * ones, where layer l − 1 does; the part's side of each facet is where here is the larger, a cell past
+ * fill_lo from the middle of its cut), on g: the cells under the strip's middle along each facet's cut by the
  * plane z, every half cell, whose field here (layer l) is at least fill_lo − cell and whose field next (the
  * neighbour layer) at most a cell, i.e. which do lie at a surface (a field is within half a cell of the
  * distance from the cell's centre, which is within half a cell of the strip). dz: the distance to the

@@ -10,8 +10,8 @@
 #define H 0.2f
 
 /* A wedge 60 mm long and 30 mm wide whose sloped face rises at deg degrees along x (upside down when flip:
- * the slope then faces down), outward-wound. */
-static void wedge(double deg, int flip, float v[6][3], uint32_t t[8][3])
+ * the slope then faces down), wound outward, or inside out when inv. */
+static void wedge(double deg, int flip, int inv, float v[6][3], uint32_t t[8][3])
 {
     float h = (float)(60 * tan(deg * M_PI / 180));
     const float w[6][3] = {{0, 0, 0}, {60, 0, 0}, {60, 0, h}, {0, 30, 0}, {60, 30, 0}, {60, 30, h}};
@@ -24,7 +24,7 @@ static void wedge(double deg, int flip, float v[6][3], uint32_t t[8][3])
     }
     for (int i = 0; i < 8; i++)
         for (int k = 0; k < 3; k++)
-            t[i][k] = f[i][k];
+            t[i][k] = f[i][inv ? 2 - k : k];
 }
 
 static size_t planes(float top, float *zs, size_t cap)
@@ -43,7 +43,7 @@ Test(slivers, facets_of_a_slope_just_past_the_fill_boundary_are_listed_under_the
     for (int k = 0; k < 3; k++) {
         float v[6][3], zs[200];
         uint32_t t[8][3];
-        wedge(degs[k], 0, v, t);
+        wedge(degs[k], 0, 0, v, t);
         size_t nl = planes(v[2][2], zs, 200);
         pf_slivers s;
         cr_assert_eq(pf_slivers_find(&v[0][0], &t[0][0], 8, zs, nl, H, FILL_LO, FILL_LO + 0.3f, &s), PF_E_OK);
@@ -63,15 +63,17 @@ Test(slivers, facets_of_a_slope_just_past_the_fill_boundary_are_listed_under_the
     }
 }
 
-/* Fields of a layer whose edge is at x = 10 and of a neighbour receding by e: the seeds lie in the column
- * under the strip's middle, (fill_lo + e) / 2 in from the edge, one per row along the cut; on a 15° slope
- * facing down the same, as bottom seeds; none for the wrong side. */
+/* Fields of a layer whose edge is where a 15° slope cuts it and of a neighbour receding by e: the seeds lie
+ * in the column under the strip's middle, (fill_lo + e) / 2 in from the edge, one per row along the cut; on
+ * the slope facing down the same, as bottom seeds; none for the wrong side; the same for a mesh wound inside
+ * out (the fields tell the part's side). */
 Test(slivers, seeds_lie_under_the_strips_middle_on_the_side_the_slope_faces)
 {
-    for (int flip = 0; flip < 2; flip++) {
+    for (int q = 0; q < 4; q++) {
+        int flip = q & 1, inv = q >> 1;
         float v[6][3], zs[200];
         uint32_t t[8][3];
-        wedge(15.0, flip, v, t);
+        wedge(15.0, flip, inv, v, t);
         size_t nl = planes(flip ? v[0][2] : v[2][2], zs, 200);
         pf_slivers s;
         cr_assert_eq(pf_slivers_find(&v[0][0], &t[0][0], 8, zs, nl, H, FILL_LO, FILL_LO + 0.3f, &s), PF_E_OK);
@@ -94,9 +96,11 @@ Test(slivers, seeds_lie_under_the_strips_middle_on_the_side_the_slope_faces)
             long got = pf_sliver_seeds(&s, l, top, &v[0][0], &t[0][0], zs[l], H, FILL_LO, &g, here, next,
                                        &cells, &n, &cap);
             if (top == flip) {
-                cr_expect_eq(got, 0, "flip %d top %d: %ld seeds on the wrong side", flip, top, got);
+                cr_expect_eq(got, 0, "flip %d inv %d top %d: %ld seeds on the wrong side", flip, inv, top,
+                             got);
             } else {
-                cr_expect_geq(got, 95, "flip %d: %ld seeds along the 30 mm cut (100 rows)", flip, got);
+                cr_expect_geq(got, 95, "flip %d inv %d: %ld seeds along the 30 mm cut (100 rows)", flip, inv,
+                              got);
                 double mid = edge + 0.5 * (FILL_LO + e);
                 for (size_t k = 0; k < n; k++) {
                     double cx = g.x0 + (cells[k] % g.nx + 0.5) * g.cell;
