@@ -134,44 +134,102 @@ static float field_at(const pf_grid *g, const float *f, double x, double y)
     return f[(size_t)fy * g->nx + (size_t)fx];
 }
 
+/* Whether facet t leaves a strip on its cut by the plane z (recession per layer e = dz / tan(slope) in (lo,
+ * hi], facing up for top, down else): 1 with the cut in p, the unit vector into the part (ix, iy) and e.
+ * Which side is the part's: the winding says against the normal, but a mesh may be wound inside out (the
+ * slices do not mind), so the field decides, a cell past lo on either side of the cut's middle. */
+static int strip_of(const float *verts, const uint32_t *t, float z, float dz, int top, float lo, float hi,
+                    const pf_grid *g, const float *here, double p[4], double *ix, double *iy, double *e)
+{
+    double nv[3];
+    normal_of(verts, t, nv);
+    *e = dz * recession(nv);
+    if (!(*e > lo && *e <= hi) || !cut(verts, t, z, p)) return 0;
+    double nxy = sqrt(nv[0] * nv[0] + nv[1] * nv[1]), ux = nv[0] / nxy, uy = nv[1] / nxy;
+    double mx = 0.5 * (p[0] + p[2]), my = 0.5 * (p[1] + p[3]), r = lo + g->cell;
+    double in = field_at(g, here, mx - ux * r, my - uy * r),
+           out = field_at(g, here, mx + ux * r, my + uy * r);
+    double side = in >= out ? 1 : -1; /* 1: the part lies against the normal */
+    if ((side * nv[2] > 0) != (top != 0)) return 0;
+    *ix = -side * ux, *iy = -side * uy;
+    return 1;
+}
+
+/* Appends the cell under (x, y) to *cells unless it is off the grid, fails keep (NULL: none) or is the last
+ * one there; 0 when out of memory. */
+static int push(const pf_grid *g, double x, double y, int (*keep)(const void *, uint32_t), const void *arg,
+                uint32_t **cells, size_t *n, size_t *cap)
+{
+    double fx = (x - g->x0) / g->cell, fy = (y - g->y0) / g->cell;
+    if (!(fx >= 0 && fy >= 0 && fx < g->nx && fy < g->ny)) return 1;
+    uint32_t i = (uint32_t)((size_t)fy * g->nx + (size_t)fx);
+    if ((keep && !keep(arg, i)) || (*n && (*cells)[*n - 1] == i)) return 1;
+    if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 1024;
+        uint32_t *np = realloc(*cells, c * sizeof *np);
+        if (!np) return 0;
+        *cells = np, *cap = c;
+    }
+    (*cells)[(*n)++] = i;
+    return 1;
+}
+
+/* pf_sliver_seeds' test: the cell lies at a surface by both fields. */
+typedef struct at_surface {
+    const float *here, *next;
+    float lo, hi;
+} at_surface;
+
+static int is_at_surface(const void *arg, uint32_t i)
+{
+    const at_surface *a = arg;
+    return a->here[i] >= a->lo && a->next[i] <= a->hi;
+}
+
 long pf_sliver_seeds(const pf_slivers *s, size_t l, int top, const float *verts, const uint32_t *tris,
                      float z, float dz, float fill_lo, const pf_grid *g, const float *here, const float *next,
                      uint32_t **cells, size_t *n, size_t *cap)
 {
     size_t n0 = *n;
-    float cell = g->cell, lo = fill_lo - cell, hi = cell;
+    float cell = g->cell;
+    at_surface as = {here, next, fill_lo - cell, cell};
     for (uint32_t k = s->offs[l]; k < s->offs[l + 1]; k++) {
-        const uint32_t *t = tris + 3 * (size_t)s->tri[k];
-        double nv[3], p[4];
-        normal_of(verts, t, nv);
-        double e = dz * recession(nv);
-        if (!(e > fill_lo && e <= fill_lo + cell) || !cut(verts, t, z, p)) continue;
-        /* Which side is the part's: the winding says against the normal, but a mesh may be wound inside out
-         * (the slices do not mind), so the field decides, a cell past the fill boundary on either side. */
-        double nxy = sqrt(nv[0] * nv[0] + nv[1] * nv[1]), ux = nv[0] / nxy, uy = nv[1] / nxy;
-        double mx = 0.5 * (p[0] + p[2]), my = 0.5 * (p[1] + p[3]), r = fill_lo + cell;
-        double in = field_at(g, here, mx - ux * r, my - uy * r),
-               out = field_at(g, here, mx + ux * r, my + uy * r);
-        double side = in >= out ? 1 : -1; /* 1: the part lies against the normal */
-        if ((side * nv[2] > 0) != (top != 0)) continue;
-        /* the strip's middle, into the part from the cut */
-        double o = 0.5 * (fill_lo + e), ox = -side * ux * o, oy = -side * uy * o;
-        double len = hypot(p[2] - p[0], p[3] - p[1]);
+        double p[4], ix, iy, e;
+        if (!strip_of(verts, tris + 3 * (size_t)s->tri[k], z, dz, top, fill_lo, fill_lo + cell, g, here, p,
+                      &ix, &iy, &e))
+            continue;
+        /* the strip's middle, into the part from the cut, every half cell along it */
+        double o = 0.5 * (fill_lo + e), len = hypot(p[2] - p[0], p[3] - p[1]);
         int m = (int)(len / (0.5 * cell)) + 1;
         for (int q = 0; q <= m; q++) {
-            double f = (double)q / m, x = p[0] + f * (p[2] - p[0]) + ox, y = p[1] + f * (p[3] - p[1]) + oy;
-            double fx = (x - g->x0) / cell, fy = (y - g->y0) / cell;
-            if (!(fx >= 0 && fy >= 0 && fx < g->nx && fy < g->ny)) continue;
-            uint32_t i = (uint32_t)((size_t)fy * g->nx + (size_t)fx);
-            if (here[i] < lo || next[i] > hi) continue;
-            if (*n && (*cells)[*n - 1] == i) continue; /* the same cell as the last sample */
-            if (*n == *cap) {
-                size_t c = *cap ? 2 * *cap : 1024;
-                uint32_t *np = realloc(*cells, c * sizeof *np);
-                if (!np) return -1;
-                *cells = np, *cap = c;
+            double f = (double)q / m, x = p[0] + f * (p[2] - p[0]) + ix * o,
+                   y = p[1] + f * (p[3] - p[1]) + iy * o;
+            if (!push(g, x, y, is_at_surface, &as, cells, n, cap)) return -1;
+        }
+    }
+    return (long)(*n - n0);
+}
+
+long pf_sliver_band(const pf_slivers *s, size_t l, const float *verts, const uint32_t *tris, float z,
+                    float dz, float fill_lo, float width, float keep, const pf_grid *g, const float *here,
+                    uint32_t **cells, size_t *n, size_t *cap)
+{
+    size_t n0 = *n;
+    double cell = g->cell;
+    for (uint32_t k = s->offs[l]; k < s->offs[l + 1]; k++) {
+        double p[4], ix, iy, e;
+        if (!strip_of(verts, tris + 3 * (size_t)s->tri[k], z, dz, 1, fill_lo, fill_lo + width, g, here, p,
+                      &ix, &iy, &e))
+            continue;
+        /* from the fill boundary to the band's far side, every half cell along the cut and across it */
+        double len = hypot(p[2] - p[0], p[3] - p[1]), d0 = fill_lo - cell, d1 = e + keep + 1.5 * cell;
+        int m = (int)(len / (0.5 * cell)) + 1, nd = (int)((d1 - d0) / (0.5 * cell)) + 1;
+        for (int q = 0; q <= m; q++) {
+            double f = (double)q / m, bx = p[0] + f * (p[2] - p[0]), by = p[1] + f * (p[3] - p[1]);
+            for (int j = 0; j <= nd; j++) {
+                double o = d0 + (d1 - d0) * j / nd;
+                if (!push(g, bx + ix * o, by + iy * o, NULL, NULL, cells, n, cap)) return -1;
             }
-            (*cells)[(*n)++] = i;
         }
     }
     return (long)(*n - n0);

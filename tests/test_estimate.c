@@ -463,6 +463,36 @@ Test(estimate, a_15_degree_ramps_thin_top_strips_grow_their_margin)
     }
 }
 
+/* At 0 % infill a 12° ramp's top strip is 0.21 mm wide, narrower than a top line (0.357 mm), and grows over
+ * nothing: PrusaSlicer prints no top infill there (cones of 11–14° at 0 %: 16–22 s of it in all, against
+ * 2 000 s of solid infill), the band is solid infill. The cells caught the strip here and there and made top
+ * pieces of it and of the shells' band beside it, at the top speed (a 90 mm cone of 12°: +18.6 % in time).
+ * A 10° ramp's 0.40 mm strip keeps its top line (PrusaSlicer: 46 mm of top infill a layer). */
+Test(estimate, at_0_percent_a_top_strip_narrower_than_a_line_prints_as_solid)
+{
+    pf_profile p = pf_profile_default();
+    p.infill_density = 0;
+    for (int k = 0; k < 2; k++) {
+        pf_mesh *m = ramp(k ? 10.0 : 12.0);
+        pf_estimate_cache *c = prepare(m, &p);
+        size_t n = pf_estimate_cache_layers(c), with_top = 0;
+        cr_assert_gt(n, 40);
+        for (size_t l = 10; l < n - 10; l++) {
+            const pf_layer_cells *lc = pf_estimate_cache_layer(c, l);
+            double top = lc->fill_area[PF_FILL_TOP], solid = lc->fill_area[PF_FILL_SOLID];
+            with_top += top > 30 * 0.1;
+            if (k == 0) cr_expect(solid > 30 * 1.5, "12°, layer %zu: solid %.1f mm²", l, solid);
+        }
+        if (k == 0)
+            cr_expect_eq(with_top, 0, "12°: %zu of %zu layers with top fill", with_top, n - 20);
+        else
+            cr_expect_gt(with_top, (n - 20) * 9 / 10, "10°: %zu of %zu layers with top fill", with_top,
+                         n - 20);
+        pf_estimate_cache_free(c);
+        pf_mesh_free(m);
+    }
+}
+
 /* At 0 % infill there is no infill for the margins to grow over (PrusaSlicer grows them only where the layer
  * below covers the fill, within 0.9 mm of its fill's edge): the ramp's top fill stays the 0.4 mm strip the
  * layer above leaves (and the shells' 0.43 mm), not 3.4 mm; the shells still make a band about 3 mm wide

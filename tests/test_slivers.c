@@ -115,3 +115,51 @@ Test(slivers, seeds_lie_under_the_strips_middle_on_the_side_the_slope_faces)
         pf_slivers_free(&s);
     }
 }
+
+/* At 0 % infill: the band of a 12° slope's strip (0.21 mm, narrower than a top line) and of the shells'
+ * keep beside it covers the cells from a cell short of the fill boundary to e + keep + 1.5 cells in from the
+ * cut, along its whole length; a slope facing down has none (the band is for top strips only). */
+Test(slivers, the_band_of_a_narrow_top_strip_spans_the_strip_and_the_shells_keep)
+{
+    const float width = 0.357f, keep = 0.427f;
+    for (int flip = 0; flip < 2; flip++) {
+        float v[6][3], zs[200];
+        uint32_t t[8][3];
+        wedge(12.0, flip, 0, v, t);
+        size_t nl = planes(flip ? v[0][2] : v[2][2], zs, 200);
+        pf_slivers s;
+        cr_assert_eq(pf_slivers_find(&v[0][0], &t[0][0], 8, zs, nl, H, FILL_LO, FILL_LO + width, &s),
+                     PF_E_OK);
+        size_t l = nl / 2;
+        double e = H / tan(12.0 * M_PI / 180),
+               edge = (flip ? v[0][2] - zs[l] : zs[l]) / tan(12.0 * M_PI / 180);
+        pf_grid g = {.x0 = 0, .y0 = -5, .cell = 0.2f, .nx = 300, .ny = 200};
+        float *here = calloc(300 * 200, sizeof *here);
+        for (uint32_t y = 0; y < g.ny; y++)
+            for (uint32_t x = 0; x < g.nx; x++) {
+                double cx = g.x0 + (x + 0.5) * g.cell, cy = g.y0 + (y + 0.5) * g.cell;
+                here[y * g.nx + x] = cy > 0 && cy < 30 && cx > edge ? (float)(cx - edge) : 0.0f;
+            }
+        uint32_t *cells = NULL;
+        size_t n = 0, cap = 0;
+        long got = pf_sliver_band(&s, l, &v[0][0], &t[0][0], zs[l], H, FILL_LO, width, keep, &g, here, &cells,
+                                  &n, &cap);
+        if (flip) {
+            cr_expect_eq(got, 0, "a slope facing down: %ld cells", got);
+        } else {
+            double lo = 1e9, hi = -1e9, ylo = 1e9, yhi = -1e9;
+            for (size_t k = 0; k < n; k++) {
+                double d = g.x0 + (cells[k] % g.nx + 0.5) * g.cell - edge,
+                       y = g.y0 + (cells[k] / g.nx + 0.5) * g.cell;
+                lo = fmin(lo, d), hi = fmax(hi, d), ylo = fmin(ylo, y), yhi = fmax(yhi, y);
+            }
+            cr_expect(lo >= FILL_LO - 1.5 * g.cell && lo <= FILL_LO - 0.5 * g.cell, "nearest cell %.3f in",
+                      lo);
+            cr_expect(hi >= e + keep + g.cell && hi <= e + keep + 2 * g.cell, "farthest cell %.3f in", hi);
+            cr_expect(ylo < 0.2 && yhi > 29.8, "along y %.2f … %.2f", ylo, yhi);
+        }
+        free(cells);
+        free(here);
+        pf_slivers_free(&s);
+    }
+}
