@@ -316,9 +316,15 @@ static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_par
             else if (d > p->ext_hi && d <= p->int_hi)
                 c |= PF_CELL_WALL_INT;
             if (d + half > p->fill_print_lo) {
-                if (dk(dist, 4, i) <= 0.0f || (margin_top && margin_top[i] <= p->margin)) {
+                int top = dk(dist, 4, i) <= 0.0f || (margin_top && margin_top[i] <= p->margin);
+                int bot = dk(dist, 2, i) <= 0.0f || (margin_bot && margin_bot[i] <= p->margin);
+                if ((top || bot) && !wide_enough(dist[3], g, i, p)) {
+                    /* a top or bottom surface on a wall's middle: the wall's beads (or a strip) cover it */
+                    fill = PF_FILL_MIDDLE;
+                    c |= PF_CELL_SHELL;
+                } else if (top) {
                     fill = PF_FILL_TOP;
-                } else if (dk(dist, 2, i) <= 0.0f || (margin_bot && margin_bot[i] <= p->margin)) {
+                } else if (bot) {
                     fill = PF_FILL_BRIDGE;
                 } else {
                     /* Vertical shells: not in the fill region of a layer within 2, or a top/bottom surface of

@@ -884,9 +884,14 @@ static uint8_t classify_cell(const pf_classify_params *p, const pf_grid *g, cons
         else if (d > p->ext_hi && d <= p->int_hi)
             c |= PF_CELL_WALL_INT;
         if (d + half > p->fill_print_lo) {
-            if (dk(dist, 4, i) <= 0.0f || (mt && mt[i] <= p->margin)) {
+            int top = dk(dist, 4, i) <= 0.0f || (mt && mt[i] <= p->margin);
+            int bot = dk(dist, 2, i) <= 0.0f || (mb && mb[i] <= p->margin);
+            if ((top || bot) && !wide_cell(dist[3], g->nx, g->ny, x, y, wp)) {
+                fill = PF_FILL_MIDDLE;
+                c |= PF_CELL_SHELL;
+            } else if (top) {
                 fill = PF_FILL_TOP;
-            } else if (dk(dist, 2, i) <= 0.0f || (mb && mb[i] <= p->margin)) {
+            } else if (bot) {
                 fill = PF_FILL_BRIDGE;
             } else {
                 int solid = 0, ambig = 0;
@@ -1002,11 +1007,13 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
             deep_fill = PF_FILL_FIRST;
         } else if (dj[4] <= 0.0f) {
             deep_fill = PF_FILL_TOP;
+            deep_ok &= cd >= wp.need; /* else a wall's middle, by the probe */
         } else {
             use[4] = 1;
             use_mt = mt != NULL;
             if (dj[2] <= 0.0f) {
                 deep_fill = PF_FILL_BRIDGE;
+                deep_ok &= cd >= wp.need;
             } else {
                 use[0] = use[1] = use[2] = use[5] = use[6] = 1;
                 use_mb = mb != NULL;
@@ -1160,9 +1167,8 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                 }
                 ambig = simde_mm256_andnot_si256(simde_mm256_or_si256(solid, simde_mm256_or_si256(top, bot)),
                                                  ambig);
-                /* sparse and shell candidates (fill, not top/bottom) must lie in a wide enough region */
-                simde__m256i cand = simde_mm256_andnot_si256(simde_mm256_or_si256(top, bot), has_fill);
-                cand = simde_mm256_andnot_si256(V_CMP(d, need, SIMDE_CMP_GE_OQ), cand);
+                /* every fill cell must lie in a wide enough region, else it is a wall's middle */
+                simde__m256i cand = simde_mm256_andnot_si256(V_CMP(d, need, SIMDE_CMP_GE_OQ), has_fill);
                 simde__m256i narrow = izero; /* a wall's middle (PF_FILL_MIDDLE) */
                 if (!all_zero(cand)) {
                     simde__m256i wide;
@@ -1193,8 +1199,9 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                 fill = simde_mm256_blendv_epi8(fill, f_bridge, bot);
                 fill = simde_mm256_blendv_epi8(fill, f_top, top);
                 fill = simde_mm256_blendv_epi8(fill, f_middle, narrow);
+                simde__m256i shell = simde_mm256_or_si256(solid, simde_mm256_or_si256(top, bot));
                 fill = simde_mm256_or_si256(
-                    fill, simde_mm256_and_si256(simde_mm256_and_si256(narrow, solid), shell_bit));
+                    fill, simde_mm256_and_si256(simde_mm256_and_si256(narrow, shell), shell_bit));
                 fill = simde_mm256_or_si256(fill, simde_mm256_and_si256(ambig, ambig_bit));
                 fill = simde_mm256_and_si256(fill, has_fill);
             }

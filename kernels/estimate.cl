@@ -621,9 +621,14 @@ static uchar classify_cell(__global const uchar *mem, const ulong *off, uint i, 
         if (d > p.ext_lo && d <= p.ext_hi) c |= WALL_EXT;
         else if (d > p.ext_hi && d <= p.int_hi) c |= WALL_INT;
         if (d + hc > p.fill_print_lo) {
-            if (dk(mem, off, 4, i) <= 0.0f || ((have & 1) && mt[i] <= p.margin)) {
+            int top = dk(mem, off, 4, i) <= 0.0f || ((have & 1) && mt[i] <= p.margin);
+            int bot = dk(mem, off, 2, i) <= 0.0f || ((have & 2) && mb[i] <= p.margin);
+            if ((top || bot) && !wide_enough((__global const float *)(mem + off[3]), i, p)) {
+                fill = FILL_MIDDLE; /* a top or bottom surface on a wall's middle */
+                c |= CELL_SHELL;
+            } else if (top) {
                 fill = FILL_TOP;
-            } else if (dk(mem, off, 2, i) <= 0.0f || ((have & 2) && mb[i] <= p.margin)) {
+            } else if (bot) {
                 fill = FILL_BRIDGE;
             } else {
                 int solid = 0, ambig = 0;
@@ -701,7 +706,7 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
             ambig |= amb;
         }
         ambig &= ~solid & ~top & ~bot;
-        int8 probe = inside & infill & ~top & ~bot;
+        int8 probe = inside & infill;
         int8 narrow = probe & (d < p.need); /* wide_enough's first test failed: probe around the cell */
         int8 middle = z; /* a wall's middle (FILL_MIDDLE) */
         if (any8(narrow)) {
@@ -728,7 +733,7 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         fill = select(fill, (int8)FILL_BRIDGE, bot);
         fill = select(fill, (int8)FILL_TOP, top);
         fill = select(fill, (int8)FILL_MIDDLE, middle);
-        c |= select(z, (int8)CELL_SHELL, middle & solid);
+        c |= select(z, (int8)CELL_SHELL, middle & (solid | top | bot));
         c |= select(z, (int8)CELL_AMBIG, ambig & infill);
         fill = select(z, fill, infill);
     }

@@ -493,6 +493,30 @@ Test(estimate, at_0_percent_a_top_strip_narrower_than_a_line_prints_as_solid)
     }
 }
 
+/* The top of a wall a little over two perimeters' width on each side: its fill region is a middle too narrow
+ * for infill, which Arachne's beads cover, on the top layer as on the others (PrusaSlicer: no top infill on
+ * a roof 2 mm across sloping at 15°, where the estimate printed 230 mm of it a layer). A top or bottom
+ * surface on a wall's middle is that middle (PF_FILL_MIDDLE), not top fill: a 2 mm rib's top layer has none,
+ * a 4 mm rib's has its 2.5 mm wide fill region's worth. */
+Test(estimate, a_thin_walls_top_is_its_beads_not_top_fill)
+{
+    pf_profile p = pf_profile_default();
+    for (int k = 0; k < 2; k++) {
+        pf_mesh *m = box(40, k ? 4.0f : 2.0f, 10);
+        pf_estimate_cache *c = prepare(m, &p);
+        size_t n = pf_estimate_cache_layers(c);
+        double top = 0;
+        for (size_t l = n - 5; l < n; l++)
+            top += pf_estimate_cache_layer(c, l)->fill_area[PF_FILL_TOP];
+        if (k == 0)
+            cr_expect(top < 1.0, "2 mm rib: %.1f mm² of top fill on its top layers", top);
+        else
+            cr_expect(top > 40 * 1.5, "4 mm rib: %.1f mm² of top fill on its top layers", top);
+        pf_estimate_cache_free(c);
+        pf_mesh_free(m);
+    }
+}
+
 /* At 0 % infill there is no infill for the margins to grow over (PrusaSlicer grows them only where the layer
  * below covers the fill, within 0.9 mm of its fill's edge): the ramp's top fill stays the 0.4 mm strip the
  * layer above leaves (and the shells' 0.43 mm), not 3.4 mm; the shells still make a band about 3 mm wide
