@@ -135,10 +135,14 @@ static uint32_t find(uint32_t *up, uint32_t i)
 }
 
 /* Whether direction (dx, dy) (length d) from corner c leaves it through its material side: not into the
- * notch to the right of both its edges, nor along one of them. */
+ * notch to the right of both its edges, nor within 15° of either edge where it runs from c (two corners of
+ * a fused tube's small void lie 1.34 mm apart along the tube's wall, not across a wall: Y junctions of
+ * walls with no centre bead, where PrusaSlicer prints a short bead in each corner). */
+#define ALONG_COS 0.966f
 static int into_material(const pf_corner *c, float dx, float dy, float d)
 {
     float eps = 1e-4f * d;
+    if (-(c->ux * dx + c->uy * dy) >= ALONG_COS * d || c->vx * dx + c->vy * dy >= ALONG_COS * d) return 0;
     return !(c->ux * dy - c->uy * dx <= eps && c->vx * dy - c->vy * dx <= eps);
 }
 
@@ -268,18 +272,87 @@ static int rounded_wall_end(const pf_corner *c, float lo, float hi, const float 
     return w >= lo && w <= hi;
 }
 
-/* For a sharp concave corner that no corner faces across its wall (a box's inner corner, its outer corner
- * across the wall convex): whether the walls into and out of it, both lo..hi thick (a centre bead each), are
- * so much thicker across the corner that Arachne adds a bead there and the centre bead stops on either side
- * of it. The largest circle in the corner touches the outer sides and the inner corner: 2·w / (1 + sin β/2)
- * across for walls w thick meeting at angle β (1.17·w at a right angle), against split. */
-static int corner_splits(const pf_corner *c, float lo, float hi, float split, const float *segs, seg_grid *g)
+/* The widths of the walls into and out of corner c, square to its edges (wall_across: INFINITY where no side
+ * within hi runs parallel). */
+static void corner_walls(const pf_corner *c, float hi, const float *segs, seg_grid *g, float w[2])
 {
-    float w1 = wall_across(c->x, c->y, -c->uy, c->ux, c->ux, c->uy, hi, segs, g),
-          w2 = wall_across(c->x, c->y, -c->vy, c->vx, c->vx, c->vy, hi, segs, g);
-    if (!(w1 >= lo && w1 <= hi && w2 >= lo && w2 <= hi)) return 0;
+    w[0] = wall_across(c->x, c->y, -c->uy, c->ux, c->ux, c->uy, hi, segs, g);
+    w[1] = wall_across(c->x, c->y, -c->vy, c->vx, c->vx, c->vy, hi, segs, g);
+}
+
+/* For a sharp concave corner that no corner faces across its wall (a box's inner corner, its outer corner
+ * across the wall convex), its walls w: whether both are lo..hi thick (a centre bead each) and so much
+ * thicker across the corner that Arachne adds a bead there and the centre bead stops on either side of it.
+ * The largest circle in the corner touches the outer sides and the inner corner: 2·w / (1 + sin β/2) across
+ * for walls w thick meeting at angle β (1.17·w at a right angle), against split. */
+static int corner_splits(const pf_corner *c, const float w[2], float lo, float hi, float split)
+{
+    if (!(w[0] >= lo && w[0] <= hi && w[1] >= lo && w[1] <= hi)) return 0;
     float half = sqrtf(fmaxf(0.0f, 0.5f * (1.0f + c->ux * c->vx + c->uy * c->vy))); /* sin β/2 */
-    return (w1 + w2) / (1.0f + half) > split;
+    return (w[0] + w[1]) / (1.0f + half) > split;
+}
+
+/* Whether some segment comes nearer than r to (x, y), the corner (cx, cy) aside (its own edges touch the
+ * circles that pass through it); 1 too once the layer's ray budget is spent. */
+static int circle_blocked(float x, float y, float r, float cx, float cy, const float *segs, seg_grid *g)
+{
+    long ax, bx, ay, by;
+    cell_span(g, x - r, x + r, g->x0, g->nx, &ax, &bx);
+    cell_span(g, y - r, y + r, g->y0, g->ny, &ay, &by);
+    float r2 = r * r * 0.998f, eps2 = 1e-8f + 1e-6f * r * r;
+    for (long cy_ = ay; cy_ <= by; cy_++)
+        for (long cx_ = ax; cx_ <= bx; cx_++) {
+            size_t k = (size_t)(cy_ * g->nx + cx_);
+            if (g->start[k + 1] - g->start[k] > g->tests) return 1;
+            g->tests -= g->start[k + 1] - g->start[k];
+            for (uint32_t e = g->start[k]; e < g->start[k + 1]; e++) {
+                const float *q = segs + 4 * (size_t)g->ids[e];
+                float ex = q[2] - q[0], ey = q[3] - q[1], l2 = ex * ex + ey * ey;
+                float s = l2 > 0 ? ((x - q[0]) * ex + (y - q[1]) * ey) / l2 : 0;
+                s = s < 0 ? 0 : s > 1 ? 1 : s;
+                float px = q[0] + s * ex, py = q[1] + s * ey;
+                float d2 = (px - x) * (px - x) + (py - y) * (py - y);
+                float c2 = (px - cx) * (px - cx) + (py - cy) * (py - cy);
+                if (d2 < r2 && c2 > eps2) return 1;
+            }
+        }
+    return 0;
+}
+
+/* Sharp concave corners between walls too thin for a centre bead: where the corner is so much thicker that
+ * Arachne adds a bead there, it prints it as a path of its own, with a retraction and a travel: the cusps
+ * where fused tubes' 1 mm walls meet (24 a layer round seven tubes, 2.5 mm each; 0.2 mm ones where the walls
+ * are 0.9 mm), a triangular or rhombic tube's acute inner corners. PrusaSlicer's threshold, read off such
+ * tubes: the largest circle in the corner `bead` or more across, and the corner turning by more than 105°
+ * (rhombic tubes: a bead at each 60° corner of 0.9 mm walls, 1.20 mm across, none at 70°, 1.14 mm, nor
+ * at a star cutter's 45° tips of 0.8 mm walls, 1.16 mm; at 70° of 1.0 mm walls, 1.27 mm, but none at 80°,
+ * 1.22 mm; a square tube's corners none up to 1.35 mm). */
+#define BEAD_TURN_COS -0.26f
+
+/* The largest circle through corner c, centred on its bisector, that no other part of the layer's contours
+ * enters, up to hi across: its diameter. */
+static float corner_circle(const pf_corner *c, float hi, const float *segs, seg_grid *g)
+{
+    float nx = -c->uy - c->vy, ny = c->ux + c->vx, nl = sqrtf(nx * nx + ny * ny); /* into the material */
+    if (!(nl > 1e-6f)) return 0;
+    nx /= nl, ny /= nl;
+    float a = 0, b = 0.5f * hi; /* the circle of radius a fits, none past b does */
+    if (!circle_blocked(c->x + b * nx, c->y + b * ny, b, c->x, c->y, segs, g)) return hi;
+    for (int i = 0; i < 12; i++) {
+        float t = 0.5f * (a + b);
+        if (circle_blocked(c->x + t * nx, c->y + t * ny, t, c->x, c->y, segs, g))
+            b = t;
+        else
+            a = t;
+    }
+    return 2 * a;
+}
+
+static int corner_bead(const pf_corner *c, const float w[2], float lo, float hi, float bead,
+                       const float *segs, seg_grid *g)
+{
+    return c->ux * c->vx + c->uy * c->vy <= BEAD_TURN_COS && w[0] < lo && w[1] < lo &&
+           corner_circle(c, hi, segs, g) >= bead;
 }
 
 /* The direction in which the wall across corners a and b runs away from a: along the edge of a that is most
@@ -312,9 +385,10 @@ static int wall_parallel(const pf_corner *a, const pf_corner *b)
     return ax * bx + ay * by >= WALL_COS;
 }
 
-long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, float split, const float *segs,
-                         size_t nseg)
+long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, float split, float bead,
+                         const float *segs, size_t nseg, uint32_t *beads)
 {
+    *beads = 0;
     if (n < 2) return 0;
     uint32_t *up = malloc(4 * n * sizeof *up), *size = up + n, *mate = size + n, *links = mate + n;
     if (!up) return -1;
@@ -368,8 +442,16 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, float split
                 break;
             }
             /* a split corner: the centre bead's two ends and the piece between them */
-            deg += c[i].rounded ? rounded_wall_end(&c[i], lo, hi, segs, &grid)
-                                : 4 * corner_splits(&c[i], lo, hi, split, segs, &grid);
+            float w[2];
+            if (c[i].rounded) {
+                deg += rounded_wall_end(&c[i], lo, hi, segs, &grid);
+            } else {
+                corner_walls(&c[i], hi, segs, &grid, w);
+                if (corner_splits(&c[i], w, lo, hi, split))
+                    deg += 4;
+                else
+                    *beads += (uint32_t)corner_bead(&c[i], w, lo, hi, bead, segs, &grid);
+            }
         }
     }
     free(grid.start);

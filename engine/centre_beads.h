@@ -47,9 +47,12 @@ size_t pf_contour_corners(const float *xy, size_t n, uint32_t contour, float lo,
  * 4 (PrusaSlicer prints eight pieces round a box of 1.3 mm walls, one loop round 1.25 mm ones). Returns the
  * sum of the degrees
  * (0 when the corners are so crowded that the search would pass 64 candidate pairs a corner; pairs beyond
- * 5·10⁷ segment tests of rays count as Ts); -1 when the scratch cannot be allocated. */
-long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, float split, const float *segs,
-                         size_t nseg);
+ * 5·10⁷ segment tests of rays count as Ts); -1 when the scratch cannot be allocated. *beads: the sharp
+ * corners on no wall across from another, turning by more than 105° between walls thinner than lo, whose
+ * largest circle is `bead` mm or more across: Arachne prints a short bead in each, a path of its own (the
+ * cusps where fused tubes' walls meet). */
+long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, float split, float bead,
+                         const float *segs, size_t nseg, uint32_t *beads);
 
 /* Walls a little too wide for one centre bead (about 3.2 to 3.7 external widths: 1.45–1.67 mm with the
  * default profile) print an inner bead along each side, narrower than a perimeter spacing: the inner band's

@@ -10,6 +10,7 @@
 #define LO 1.15f
 #define HI 1.47f
 #define SPLIT 1.51f /* and the widest corner that keeps a centre bead whole */
+#define BEAD 1.18f  /* and the narrowest sharp corner of thinner walls with a bead of its own */
 
 typedef struct layer {
     pf_corner c[512];
@@ -18,6 +19,7 @@ typedef struct layer {
     uint32_t contours;
     float segs[4 * 512]; /* every contour's edges: x0, y0, x1, y1 */
     size_t nseg;
+    uint32_t beads; /* pf_junction_degrees' corner beads */
 } layer;
 
 /* Adds a closed contour of n points (x, y pairs), reversed when hole is set (material on its left). */
@@ -46,7 +48,7 @@ static void rect(layer *L, float x0, float y0, float x1, float y1, int hole)
 /* Paths: half the degrees of the junctions and wall ends. */
 static long paths(layer *L)
 {
-    long deg = pf_junction_degrees(L->c, L->n, LO, HI, SPLIT, L->segs, L->nseg);
+    long deg = pf_junction_degrees(L->c, L->n, LO, HI, SPLIT, BEAD, L->segs, L->nseg, &L->beads);
     cr_assert(deg >= 0);
     return (deg + (long)L->tips) / 2;
 }
@@ -162,7 +164,7 @@ Test(centre_beads, tapering_teeth_are_no_paths)
     add(&L, comb, sizeof comb / sizeof *comb / 2, 0);
     cr_assert_eq(L.n, 6, "the teeth's bases: %zu concave corners", L.n);
     cr_assert_eq(L.tips, 0, "tips 0.5 mm wide are no wall ends");
-    cr_assert_eq(pf_junction_degrees(L.c, L.n, LO, HI, SPLIT, L.segs, L.nseg), 0);
+    cr_assert_eq(pf_junction_degrees(L.c, L.n, LO, HI, SPLIT, BEAD, L.segs, L.nseg, &L.beads), 0);
 }
 
 Test(centre_beads, a_notch_is_no_junction)
@@ -172,7 +174,7 @@ Test(centre_beads, a_notch_is_no_junction)
     layer L = {0};
     add(&L, slot, sizeof slot / sizeof *slot / 2, 0);
     cr_assert_eq(L.n, 2);
-    cr_assert_eq(pf_junction_degrees(L.c, L.n, LO, HI, SPLIT, L.segs, L.nseg), 0);
+    cr_assert_eq(pf_junction_degrees(L.c, L.n, LO, HI, SPLIT, BEAD, L.segs, L.nseg, &L.beads), 0);
 }
 
 Test(centre_beads, a_letter_t_is_three_paths)
@@ -184,7 +186,7 @@ Test(centre_beads, a_letter_t_is_three_paths)
     add(&L, t, sizeof t / sizeof *t / 2, 0);
     cr_assert_eq(L.n, 2);
     cr_assert_eq(L.tips, 3);
-    cr_assert_eq(pf_junction_degrees(L.c, L.n, LO, HI, SPLIT, L.segs, L.nseg), 3);
+    cr_assert_eq(pf_junction_degrees(L.c, L.n, LO, HI, SPLIT, BEAD, L.segs, L.nseg, &L.beads), 3);
     cr_assert_eq(paths(&L), 3);
 }
 
@@ -194,15 +196,16 @@ Test(centre_beads, crowded_corners_stop_the_search)
      * chain the sweep (by x) would find only after testing every pair, 2·10⁸ of them; it stops at its budget
      * and counts no junction */
     size_t n = 20000;
+    uint32_t beads;
     pf_corner *c = calloc(n, sizeof *c);
     cr_assert(c);
     for (size_t i = 0; i < n; i++)
         c[i] = (pf_corner){0, 1.3f * (float)i, 1, 0, -1, 0, (uint32_t)i, 0};
-    cr_assert_eq(pf_junction_degrees(c, n, LO, HI, SPLIT, NULL, 0), 0);
+    cr_assert_eq(pf_junction_degrees(c, n, LO, HI, SPLIT, BEAD, NULL, 0, &beads), 0);
     /* a short column is searched: one cluster of 40 corners */
     for (size_t i = 0; i < 40; i++)
         c[i] = (pf_corner){0, 1.3f * (float)i, 1, 0, -1, 0, (uint32_t)i, 0};
-    cr_assert_eq(pf_junction_degrees(c, 40, LO, HI, SPLIT, NULL, 0), 40);
+    cr_assert_eq(pf_junction_degrees(c, 40, LO, HI, SPLIT, BEAD, NULL, 0, &beads), 40);
     free(c);
 }
 
@@ -237,6 +240,86 @@ Test(centre_beads, rounded_pockets_split_their_walls)
     add(&L, pb, nb, 1);
     cr_assert_eq(L.n, 16, "two ends to each of the 8 rounded corners: %zu", L.n);
     cr_assert_eq(paths(&L), 7);
+}
+
+/* A rhombic tube of sides 25 mm at angle a (degrees), walls w thick (the hole's sides the outer ones moved in
+ * by w): its corner beads. */
+static uint32_t rhombus_beads(float a, float w)
+{
+    static layer L;
+    memset(&L, 0, sizeof L);
+    float c = cosf(a * (float)M_PI / 180), s = sinf(a * (float)M_PI / 180), k = w / s, len = 25;
+    const float out[8] = {0, 0, len, 0, len + len * c, len * s, len * c, len * s};
+    /* each corner moved in along its sides, e1 = (1, 0) and e2 = (c, s): P0 + k·(e1 + e2), P1 + k·(e2 − e1),
+     * P2 − k·(e1 + e2), P3 + k·(e1 − e2) */
+    const float in[8] = {k + k * c,          k * s,          len - k + k * c,    k * s,
+                         out[4] - k - k * c, out[5] - k * s, out[6] + k - k * c, out[7] - k * s};
+    add(&L, out, 4, 0);
+    add(&L, in, 4, 1);
+    cr_assert_eq(paths(&L), 0, "walls under 1.15 mm: no centre bead");
+    return L.beads;
+}
+
+Test(centre_beads, sharp_corners_of_thin_walls_hold_a_bead_each)
+{
+    /* the hole's acute corners: 1.0 mm walls at 60° are 1.33 mm across there (PrusaSlicer prints a 0.3 mm
+     * bead in each, a path of its own); at 80° (1.22 mm) the corner turns too little, and 0.8 mm walls at
+     * 60° are 1.07 mm across */
+    cr_assert_eq(rhombus_beads(60, 1.0f), 2);
+    cr_assert_eq(rhombus_beads(50, 0.9f), 2);
+    cr_assert_eq(rhombus_beads(80, 1.0f), 0);
+    cr_assert_eq(rhombus_beads(60, 0.8f), 0);
+}
+
+/* The outline of a circle of radius r about (cx, cy), n points counter-clockwise. */
+static void circle(float cx, float cy, float r, size_t n, float *xy)
+{
+    for (size_t i = 0; i < n; i++) {
+        float t = 2 * (float)M_PI * (float)i / (float)n;
+        xy[2 * i] = cx + r * cosf(t), xy[2 * i + 1] = cy + r * sinf(t);
+    }
+}
+
+Test(centre_beads, a_void_between_fused_tubes_is_three_corner_beads)
+{
+    /* three tubes 12 mm across with 1 mm walls, 11 mm apart, fused: a small void between them, whose three
+     * sharp corners lie 1.34 mm apart along the tubes' walls (no wall across them: no junction); each corner,
+     * between 1 mm walls, is 1.49 mm across, and PrusaSlicer prints a 2.5 mm bead in each */
+    const float ctr[3][2] = {{0, 0}, {11, 0}, {5.5f, 9.5263f}};
+    float gx = 5.5f, gy = 3.1754f; /* the void's centre */
+    float corner[3][2];            /* the corners, counter-clockwise about it: AB, BC, CA */
+    for (int k = 0; k < 3; k++) {
+        const float *p = ctr[k], *q = ctr[(k + 1) % 3];
+        float mx = 0.5f * (p[0] + q[0]), my = 0.5f * (p[1] + q[1]), dx = gx - mx, dy = gy - my;
+        float dl = sqrtf(dx * dx + dy * dy), h = sqrtf(36 - 30.25f);
+        corner[k][0] = mx + h * dx / dl, corner[k][1] = my + h * dy / dl;
+    }
+    /* corner k to corner k + 1 along the circle of tube k + 1, the short way */
+    float vd[2 * 30];
+    size_t nv = 0;
+    for (int k = 0; k < 3; k++) {
+        const float *o = ctr[(k + 1) % 3], *a = corner[k], *b = corner[(k + 1) % 3];
+        float t0 = atan2f(a[1] - o[1], a[0] - o[0]), t1 = atan2f(b[1] - o[1], b[0] - o[0]);
+        float dt = t1 - t0;
+        if (dt > (float)M_PI) dt -= 2 * (float)M_PI;
+        if (dt < -(float)M_PI) dt += 2 * (float)M_PI;
+        for (int i = 0; i < 8; i++, nv++) {
+            float t = t0 + dt * (float)i / 8;
+            vd[2 * nv] = o[0] + 6 * cosf(t), vd[2 * nv + 1] = o[1] + 6 * sinf(t);
+        }
+    }
+    layer L = {0};
+    const float box[] = {-20, -20, 31, -20, 31, 30, -20, 30};
+    add(&L, box, 4, 0);
+    add(&L, vd, nv, 1);
+    for (int k = 0; k < 3; k++) {
+        float bore[2 * 24];
+        circle(ctr[k][0], ctr[k][1], 5, 24, bore);
+        add(&L, bore, 24, 1);
+    }
+    cr_assert_eq(L.n, 3, "the void's corners: %zu", L.n);
+    cr_assert_eq(paths(&L), 0, "no junction");
+    cr_assert_eq(L.beads, 3);
 }
 
 /* A square ring 40 mm across of walls w thick: the inner beads' length the areas leave out, with the default

@@ -116,7 +116,10 @@ closed bottle of 1.2 mm walls with a shoulder and a neck. A twenty-sixth of thin
 (weight 0.7 / 3.9 %, time 2.7 / 16.6 % on first contact, nothing changed for them): a double-walled cup, an
 ice-cube tray of 12 pockets, an S hook of round wire, seven fused tubes of 1 mm walls (−16.6 % in time:
 PrusaSlicer prints 24 short beads a layer where the tubes' walls fuse, the estimate 9), a wing section of
-three cavities.
+three cavities. A twenty-seventh of thin walls with sharp concave corners, after the corner beads were
+counted (engine/centre_beads.c; time on first contact without them −17.0, −12.5, −9.8, +2.6 %, with them
+−0.3, +2.6, +2.3, +6.7 %): three triangular tubes of 0.9 mm walls side by side, four fused tubes on a
+square, a star tube of 1 mm walls, two fused tubes of different sizes (a figure eight).
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
 order the paths differently), so a new run changes some rows a little.
 """
