@@ -91,6 +91,7 @@ typedef struct layer_stat {
     uint32_t cb_paths;         /* centre-bead paths (engine/centre_beads.h) */
     uint32_t cb_islands;       /* islands with a concave corner or a wall end, where such paths may start */
     uint32_t cb_beads;         /* short beads in sharp corners of thin walls, each a path (centre_beads.h) */
+    uint32_t ncorners;         /* the contours' concave corners (pf_contour_corners) */
     float inner_deficit;       /* inner beads' length the band's area leaves out (pf_narrow_inner_deficit) */
     float overhang[2];         /* the share of the external and of the inner band over air (wall_overhangs) */
 } layer_stat;
@@ -796,6 +797,7 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
     }
     if (nf) fragments_join(cs->frags, nf, p, first, cs, ls);
     islands_close(cs, ls);
+    ls->ncorners = (uint32_t)cs->ncorners;
     long deg = pf_junction_degrees(cs->corners, cs->ncorners, cb_lo(p), cb_hi(p), cb_split(p), cb_bead(p),
                                    segs, n, &ls->cb_beads);
     ls->cb_paths = deg < 0 ? 0 : (uint32_t)((deg + cs->tips) / 2);
@@ -2728,6 +2730,9 @@ unsigned pf_estimate_cache_pieces(const pf_estimate_cache *c, size_t l, int set)
  * 860 reference rows it took the text's time error −14.9 → −12.3 %, a strut lattice's −11.5 → −6.6 %, 20
  * pins' −9.0 → −4.6 % (rows past 10 %: 28 → 20); pins already over at 50 % went +5.5 → +9.8 %. */
 #define HOP_FACTOR 1.0
+/* A layer's walls are all two external beads when its inner band beyond the thin walls and its fill regions
+ * hold less than this share of its wall area. */
+#define THIN_RING 0.05
 
 static double excess_at(const float *excess, double v)
 {
@@ -3009,6 +3014,19 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         double lp = lc->wall_thin / sp / ls->cb_paths, ap = fmin(p->accel_perimeter, amax);
         cb_accel = ls->cb_paths * (pf_motion_move_time(lp, vi, ap, jerk, jerk) - lp / vi);
     }
+    /* Islands of one hole each whose walls are two external beads and nothing between, with no concave corner
+     * (a vase's, a round tube's): PrusaSlicer starts the hole's loop beside the end of the outer one, with no
+     * retraction and no travel of its own (one retraction a layer, at the layer change, on such parts; the
+     * estimate counted two). Where the contours have corners the seams may lie apart or not (a square tube's
+     * at one corner, a triangular or hexagonal one's at two, two boxes' either way): left as they were. */
+    double fills = 0;
+    for (int k = 1; k < PF_FILL_N; k++)
+        fills += lc->fill_area[k];
+    double walls = lc->wall_area[PF_CELL_WALL_EXT] + lc->wall_area[PF_CELL_WALL_INT];
+    double rings = ls->nloops == 2 * ls->nislands && !ls->joined && !ls->ncorners &&
+                           lc->wall_area[PF_CELL_WALL_INT] - lc->wall_thin + fills <= THIN_RING * walls
+                       ? ls->nislands
+                       : 0;
     for (int m = 0; m < 3; m++) {
         int full = m == 2;
         const double *fl = r->flen[full];
@@ -3028,7 +3046,7 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
             (fl[2] >= PIECE_GAP ? fmax(1, pc[PF_RUN_BRIDGE] + (full ? 0 : pc[PF_RUN_IBRIDGE])) : 0);
         /* PrusaSlicer retracts once at the layer change, then travels to the first loop, and not between an
          * island's inner and external loops (shorter than retract_before_travel) */
-        double ntr = fmax(1, (double)(ls->nloops - ls->joined) + paths);
+        double ntr = fmax(1, (double)(ls->nloops - ls->joined) - rings + paths);
         r->t_trav[m] = (ntr - nhop) * t_move + nhop * t_hop + inner_extra * t_move_x;
         r->t_other[m] = (ntr + inner_extra) * t_retract + cb_accel;
         double naive_fixed = ntr * n_retract + ((ntr - nhop) * dtr + nhop * hop) / p->speed_travel +

@@ -870,6 +870,33 @@ static pf_estimate tube_estimate(double gap, int seam_exact)
     return built_estimate(&b);
 }
 
+/* A round tube of 0.8 mm walls is two external beads a layer, the hole's starting beside the end of the
+ * outer one: PrusaSlicer retracts once a layer, at the layer change (a vase, a thin tube). A square one's
+ * seams may lie at different corners, and keep a retraction and a travel each; so does a round tube of 1.6
+ * mm walls, with its inner beads. */
+Test(estimate, a_thin_round_tube_retracts_once_a_layer)
+{
+    pf_mesh_builder b;
+    pf_mesh_builder_init(&b, NULL);
+    add_tube(&b, 19.2f, 20, 10, 96, 0, 1);
+    pf_estimate round = built_estimate(&b);
+    pf_mesh_builder_init(&b, NULL);
+    add_tube(&b, 18.4f, 20, 10, 96, 0, 1);
+    pf_estimate thick = built_estimate(&b);
+    pf_mesh_builder_init(&b, NULL);
+    add_tube(&b, 20 - 0.8f * (float)M_SQRT2, 20, 10, 4, 0,
+             1); /* four facets a side: a square, 0.8 mm walls */
+    pf_estimate square = built_estimate(&b);
+    cr_assert_eq(round.layers, square.layers);
+    double mr = round.time_s[PF_TIME_TRAVEL] + round.time_s[PF_TIME_OTHER],
+           ms = square.time_s[PF_TIME_TRAVEL] + square.time_s[PF_TIME_OTHER],
+           mt = thick.time_s[PF_TIME_TRAVEL] + thick.time_s[PF_TIME_OTHER];
+    /* one retraction (about 0.3 s with its z-hop) a layer less */
+    cr_expect_gt(ms - mr, 0.25 * round.layers, "travel and retractions: round %.1f s, square %.1f s", mr, ms);
+    cr_expect_gt(mt - mr, 0.25 * round.layers, "travel and retractions: 0.8 mm %.1f s, 1.6 mm %.1f s", mr,
+                 mt);
+}
+
 /* A crack in the mesh (a seam whose vertices differ by 1e-16 mm, or 0.05 mm apart) changes neither the
  * weight nor the time: the open chains it leaves are joined into the loop they belong to, as a slicer closes
  * such gaps. (Before, each layer's loop counted as dozens of open fragments, each with a travel, a
