@@ -61,8 +61,11 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, float split
  * segments (x0, y0, x1, y1, the material on their left), every `step` mm, the wall's width square to the
  * segment is measured; where it lies lo..hi (its other side within 15° of parallel), that share of the step
  * is added; at most a million rays a call, under the junction rays' budget of segment tests. Returns the
- * length left out, mm (0 when the scratch cannot be allocated: the estimate keeps the areas). */
+ * length left out, mm (0 when the scratch cannot be allocated: the estimate keeps the areas). beads 2: that
+ * bead along each side; beads 1: walls of one centre bead (lo..hi about 1.15–1.44 mm), which runs along the
+ * wall as wide as its middle (w − 2·ext_hi), so 1 − (w − 2·ext_hi) / sp per mm of wall, half from each
+ * side's samples (negative where the middle is wider than a spacing). */
 double pf_narrow_inner_deficit(const float *segs, size_t nseg, float lo, float hi, float ext_hi, float sp,
-                               float step);
+                               float step, int beads);
 
 #endif

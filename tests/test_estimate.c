@@ -897,6 +897,25 @@ Test(estimate, a_thin_round_tube_retracts_once_a_layer)
                  mt);
 }
 
+/* Walls of 1.2 and 1.4 mm print one centre bead between their external beads, as long as the wall and as wide
+ * as its middle (0.34 and 0.54 mm): the same inner perimeter length, where their bands' areas over the
+ * spacing differ by 1.6× (PrusaSlicer: a 1.4 mm hexagonal ring's centre loop is its length). */
+Test(estimate, a_centre_bead_runs_the_walls_length_whatever_its_width)
+{
+    double t[2];
+    const float w[2] = {1.2f, 1.4f};
+    for (int k = 0; k < 2; k++) {
+        pf_mesh_builder b;
+        pf_mesh_builder_init(&b, NULL);
+        add_tube(&b, 20 - w[k], 20, 10, 96, 0, 1);
+        pf_estimate e = built_estimate(&b);
+        t[k] = e.time_s[PF_FEAT_PERIMETER];
+    }
+    cr_assert_gt(t[0], 0);
+    cr_expect_lt(fabs(t[1] / t[0] - 1), 0.1, "inner perimeters %.1f s (1.2 mm walls), %.1f s (1.4 mm)", t[0],
+                 t[1]);
+}
+
 /* A crack in the mesh (a seam whose vertices differ by 1e-16 mm, or 0.05 mm apart) changes neither the
  * weight nor the time: the open chains it leaves are joined into the loop they belong to, as a slicer closes
  * such gaps. (Before, each layer's loop counted as dozens of open fragments, each with a travel, a
