@@ -315,6 +315,8 @@ typedef struct chain_scratch {
     uint32_t *iup;      /* their union-find forest */
     double *itot;       /* per joined island: its members' contour length */
     size_t nisl, nipts; /* islands, floats of ipts used */
+    int one_k;          /* layers of the run so far that took centre-bead rays or their figure */
+    float one_ratio;    /* the last rays' length per mm of contour, for the layer after (NAN: none) */
 } chain_scratch;
 
 /* A chain of segments that did not close by mesh edges: points opts[p0 … p0 + np), its start and end edge
@@ -725,6 +727,8 @@ static void islands_close(chain_scratch *cs, layer_stat *ls)
  * rays at most. */
 #define ONE_FILL_MAX 0.5
 #define ONE_RAYS 32
+/* and on one layer in ONE_EVERY of a run, the others taking the last one's figure per mm of contour */
+#define ONE_EVERY 4
 /* and at most this many rays a layer: longer contours are sampled more sparsely (a lattice of 10⁵ mm of
  * contour a layer would otherwise cast 67 000 rays on each) */
 #define INNER_RAYS 4000
@@ -748,6 +752,7 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
     mine->n = mine->npts = 0;
     mine->full = first;
     if (first || fresh) last->full = 1;
+    if (first || fresh) cs->one_k = 0, cs->one_ratio = NAN;
     for (size_t i = n; i-- > 0;) { /* lists in index order */
         size_t h = key_slot(keys[2 * i], cs->cap);
         cs->next[i] = cs->head[h];
@@ -830,11 +835,23 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
          * make a graph of junctions (ls->cb_paths counts their paths). ONE_RAYS a layer at most: the
          * share of such walls is all the rays need to find. */
         if (want > 0 && r < INNER_SHORT && !ls->cb_paths &&
-            fills < ONE_FILL_MAX * (lc->wall_area[PF_CELL_WALL_EXT] + lc->wall_area[PF_CELL_WALL_INT]))
-            ls->inner_deficit += (float)pf_narrow_inner_deficit(
-                segs, n, cb_lo(p), (float)(INNER_SPLIT_W * p->w_ext), cp.ext_hi, sp,
-                fmaxf(INNER_STEP, ls->contour_len / ONE_RAYS), 1);
+            fills < ONE_FILL_MAX * (lc->wall_area[PF_CELL_WALL_EXT] + lc->wall_area[PF_CELL_WALL_INT])) {
+            /* the layers between take the last rays' figure per mm of contour (a vase's walls change little
+             * from one layer to the next; rays on every layer cost it a third of its estimate) */
+            float one;
+            if (cs->one_k++ % ONE_EVERY && cs->one_ratio == cs->one_ratio) {
+                one = cs->one_ratio * ls->contour_len;
+            } else {
+                one = (float)pf_narrow_inner_deficit(segs, n, cb_lo(p), (float)(INNER_SPLIT_W * p->w_ext),
+                                                     cp.ext_hi, sp,
+                                                     fmaxf(INNER_STEP, ls->contour_len / ONE_RAYS), 1);
+                cs->one_ratio = one / ls->contour_len;
+            }
+            ls->inner_deficit += one;
+            return;
+        }
     }
+    cs->one_ratio = NAN;
 }
 
 /* ---- the layer-parallel driver of stages 3–6 ---- */
