@@ -182,6 +182,15 @@ const char *pf_estimate_bucket_name(int bucket)
  * corners, 1.20 mm, a bead each; centre_beads.h) */
 #define CB_BEAD 2.79
 
+/* The area of a layer's fill regions, every fill class (mm²). */
+static double fill_total(const pf_layer_cells *lc)
+{
+    double f = 0;
+    for (int k = 1; k < PF_FILL_N; k++)
+        f += lc->fill_area[k];
+    return f;
+}
+
 static double spacing(double w, double h)
 {
     return w - h * (1 - M_PI / 4);
@@ -825,9 +834,7 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
             ls->inner_deficit = (float)pf_narrow_inner_deficit(
                 segs, n, (float)(INNER_SPLIT_W * p->w_ext), 2 * cp.int_hi, cp.ext_hi, sp,
                 fmaxf(INNER_STEP, ls->contour_len / INNER_RAYS), 2);
-        double fills = 0;
-        for (int k = 1; k < PF_FILL_N; k++)
-            fills += lc->fill_area[k];
+        double fills = fill_total(lc);
         /* walls of one centre bead (cb_lo … INNER_SPLIT_W external widths) in a layer of little fill print it
          * along their length, as wide as their middle: the band's area over the spacing counts it short in
          * walls under 1.26 mm and long above (the shared vase's 1.14 mm walls: 128 mm a layer against
@@ -1539,9 +1546,7 @@ static void band_fix(layer_stat *layers, size_t nl, const pf_classify_params *cp
     for (size_t l = 1; l < nl; l++) { /* layer 0's bands are shifted by the elephant foot: left as they are */
         layer_stat *ls = &layers[l];
         pf_layer_cells *lc = &ls->cells;
-        double L = ls->contour_len, chi = 2.0 * ls->nislands - ls->nloops, fill = 0, moved = 0;
-        for (int k = 1; k < PF_FILL_N; k++)
-            fill += lc->fill_area[k];
+        double L = ls->contour_len, chi = 2.0 * ls->nislands - ls->nloops, fill = fill_total(lc), moved = 0;
         int little_fill = !(fill > 0) || fill < BAND_FILL_MIN * (lc->wall_area[1] + lc->wall_area[2]);
         if (lc->wall_thin > (little_fill ? THIN_SPECKS * lc->wall_area[2] : 0)) continue;
         if (little_fill) {
@@ -3037,7 +3042,8 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
      * 1.2 mm walls meet, and each wall's centre bead between two blobs (−19.6 → −17.2 % in time; the larger
      * of the two counts before). And the short beads in thin walls' sharp corners, of which PrusaSlicer
      * prints one a layer straight after the loop beside it, without a retraction (paths − 1 retractions a
-     * layer on fused tubes and rhombic ones: seven tubes −16.6 → −2.4 % in time, 0.9 mm ones −37.7 → −3 %) */
+     * layer on fused tubes and rhombic ones: seven tubes −16.6 → −3.5 % in time, 0.9 mm ones −37.7 → −7.3 %)
+     */
     double inner_extra = fmax(0, (double)ls->inner_pieces - islands) +
                          fmax(0, (double)ls->cb_paths - ls->cb_islands) + fmax(0, (double)ls->cb_beads - 1);
     double dtr_x = inner_extra > 0 ? TRAVEL_FACTOR * sqrt(lc->area / (inner_extra + islands)) : 0;
@@ -3061,10 +3067,7 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
      * retraction and no travel of its own (one retraction a layer, at the layer change, on such parts; the
      * estimate counted two). Where the contours have corners the seams may lie apart or not (a square tube's
      * at one corner, a triangular or hexagonal one's at two, two boxes' either way): left as they were. */
-    double fills = 0;
-    for (int k = 1; k < PF_FILL_N; k++)
-        fills += lc->fill_area[k];
-    double walls = lc->wall_area[PF_CELL_WALL_EXT] + lc->wall_area[PF_CELL_WALL_INT];
+    double fills = fill_total(lc), walls = lc->wall_area[PF_CELL_WALL_EXT] + lc->wall_area[PF_CELL_WALL_INT];
     double rings = ls->nloops == 2 * ls->nislands && !ls->joined && !ls->ncorners &&
                            lc->wall_area[PF_CELL_WALL_INT] - lc->wall_thin + fills <= THIN_RING * walls
                        ? ls->nislands
