@@ -501,4 +501,16 @@ typedef struct pf_backend {
 /* The scalar reference backend (engine/backend_scalar.c). Always available; ctx is NULL. */
 const pf_backend *pf_backend_scalar(void);
 
+/* The cap distance of pf_edt_cap_main: what edt writes for a cell inside a mask with no outside cell within
+ * the cap, the scalar backend's expression. */
+float pf_edt_cap_dist(const pf_classify_params *p, float cell);
+
+/* A deep cell's class, so a backend can skip classify's comparisons on blocks of such cells: the scalar
+ * classify of layer `layer` for a cell whose window fields (those of win[0..6] that are not NULL) all read
+ * pf_edt_cap_dist, whose margin fields (present when has_mt / has_mb) lie beyond the margin, with no layer
+ * below. Every cell with exactly those inputs gets this class, except where the class depends on the
+ * neighbours (the sparse-width probe: a wall's middle), when *ok is 0. */
+uint8_t pf_classify_deep(const pf_grid *g, const pf_classify_params *p, size_t layer, size_t nlayers,
+                         const float *const win[7], int has_mt, int has_mb, int *ok);
+
 #endif

@@ -1116,7 +1116,6 @@ static pf_err cl_classify_batch(void *ctx, void *batch, const pf_grid *g, const 
                                 const float *const *mt, const float *const *mb, const uint8_t *const *below,
                                 uint8_t *const *out)
 {
-    (void)nlayers;
     cl_ctx *c = ctx;
     cl_batch *b = batch;
     if (!n) return host_owns(c, b);
@@ -1136,7 +1135,12 @@ static pf_err cl_classify_batch(void *ctx, void *batch, const pf_grid *g, const 
         e[10] = off_of(b, out[i]);
         e[11] = layers[i];
         e[12] = (mt[i] ? 1u : 0u) | (mb[i] ? 2u : 0u) | (below[i] ? 4u : 0u);
+        int deep = 0;
+        uint8_t dc =
+            pf_classify_deep(g, p, layers[i], nlayers, win + 7 * i, mt[i] != NULL, mb[i] != NULL, &deep);
+        e[12] |= (cl_ulong)deep << 8 | (cl_ulong)dc << 16;
     }
+    cl_float cap = pf_edt_cap_dist(p, g->cell);
     cl_uint nl = (cl_uint)n, nn = (cl_uint)ncell;
     cl_params cp = kparams(p, g);
     cl_mem tb;
@@ -1149,6 +1153,7 @@ static pf_err cl_classify_batch(void *ctx, void *batch, const pf_grid *g, const 
     ARG(K_CLASSIFY_B, 2, nl);
     ARG(K_CLASSIFY_B, 3, nn);
     ARG(K_CLASSIFY_B, 4, cp);
+    ARG(K_CLASSIFY_B, 5, cap);
     CK(run_b(c, b, K_CLASSIFY_B, n * ((ncell + KCBLK - 1) / KCBLK)));
     ARG(K_CLASSIFY_FIX_B, 0, b->mem);
     ARG(K_CLASSIFY_FIX_B, 1, tb);

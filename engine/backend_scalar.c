@@ -452,3 +452,28 @@ const pf_backend *pf_backend_scalar(void)
 {
     return &scalar_backend;
 }
+
+float pf_edt_cap_dist(const pf_classify_params *p, float cell)
+{
+    uint32_t cap = pf_edt_cap_main(p, cell);
+    float lim = cap ? (float)cap * (float)cap : 1e30f;
+    return lim >= 1e29f ? 1e30f : sqrtf(lim) * cell - 0.5f * cell; /* scalar_edt's, at the cap */
+}
+
+uint8_t pf_classify_deep(const pf_grid *g, const pf_classify_params *p, size_t layer, size_t nlayers,
+                         const float *const win[7], int has_mt, int has_mb, int *ok)
+{
+    /* one cell of a 1 × 1 grid: its probe's neighbours lie outside the grid, so a class that needs them is a
+     * wall's middle */
+    pf_grid one = {g->x0, g->y0, g->cell, 1, 1};
+    float cap = pf_edt_cap_dist(p, g->cell), far = INFINITY, f[7];
+    const float *w[7];
+    for (int k = 0; k < 7; k++) {
+        f[k] = cap;
+        w[k] = win[k] ? &f[k] : NULL;
+    }
+    uint8_t c = 0;
+    scalar_classify(NULL, &one, p, layer, nlayers, w, has_mt ? &far : NULL, has_mb ? &far : NULL, NULL, &c);
+    *ok = win[3] && ((c & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) != PF_FILL_MIDDLE;
+    return c;
+}

@@ -39,6 +39,14 @@ static bool any8(int8 v)
     return (b.x | b.y) < 0;
 }
 
+/* Whether every lane of a mask is set. */
+static bool all8(int8 v)
+{
+    int4 a = v.lo & v.hi;
+    int2 b = a.lo & a.hi;
+    return (b.x & b.y) < 0;
+}
+
 static bool any16c(char16 v)
 {
     ulong2 u = as_ulong2(v);
@@ -842,7 +850,22 @@ __kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *ta
  * fields (NONE when absent), top and bottom margin fields, below, out, the layer and `have`. */
 #define CBLK 256
 
-__kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nlay, uint n, params p)
+/* Whether the 8 cells from i are deep: every field of the window at cap and the margin fields (have: 1 top, 2
+ * bottom) beyond the margin, so that each gets the class of such a cell (engine/backend.h pf_classify_deep). */
+static bool deep8(__global const uchar *mem, const ulong *off, uint i, float cap, __global const float *mt,
+                  __global const float *mb, uint have, float margin)
+{
+    int8 at = field8(mem, off, 3, i) == cap;
+    if (!all8(at)) return false;
+    for (int k = 0; k < 7; k++)
+        if (k != 3 && off[k] != NONE && off[k] != off[3]) at &= field8(mem, off, k, i) == cap;
+    if (have & 1) at &= vload8(0, mt + i) > margin;
+    if (have & 2) at &= vload8(0, mb + i) > margin;
+    return all8(at);
+}
+
+/* tab's entry 12: bits 0–2 have (only 1 and 2 are read here), bit 8 a deep class exists, bits 16–23 that class. */
+__kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nlay, uint n, params p, float cap)
 {
     uint nb = (n + CBLK - 1) / CBLK;
     size_t gid = get_global_id(0), l = gid / nb;
@@ -850,11 +873,17 @@ __kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nl
     uint c0 = (uint)(gid % nb) * CBLK, c1 = min(c0 + CBLK, n);
     __global const ulong *t = tab + 13 * l;
     ulong off[7] = {t[0], t[1], t[2], t[3], t[4], t[5], t[6]};
-    uint have = (uint)t[12] & 3u, layer = (uint)t[11];
+    uint have = (uint)t[12] & 3u, layer = (uint)t[11], deep = (uint)t[12] >> 8 & 1u;
+    ulong deep_cls = (ulong)(t[12] >> 16 & 0xFFu) * 0x0101010101010101UL;
     __global const float *mt = (__global const float *)(mem + t[7]), *mb = (__global const float *)(mem + t[8]);
     __global uchar *out = mem + t[10];
     uint i = c0;
-    for (; i + 8 <= c1; i += 8) classify8(mem, off, i, layer, p, mt, mb, have, mem, out);
+    for (; i + 8 <= c1; i += 8) {
+        if (deep && deep8(mem, off, i, cap, mt, mb, have, p.margin))
+            *(__global ulong *)(out + i) = deep_cls; /* aligned: i is a multiple of 8 */
+        else
+            classify8(mem, off, i, layer, p, mt, mb, have, mem, out);
+    }
     for (; i < c1; i++) out[i] = classify_cell(mem, off, i, layer, p, mt, mb, have, mem);
 }
 
