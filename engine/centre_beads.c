@@ -461,7 +461,7 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, float split
 }
 
 double pf_narrow_inner_deficit(const float *segs, size_t nseg, float lo, float hi, float ext_hi, float sp,
-                               float step, int beads)
+                               float step, int beads, float none_lo, double *none)
 {
     seg_grid grid = {0};
     if (!nseg || !(step > 0) || !grid_build(&grid, segs, nseg, hi)) {
@@ -481,6 +481,8 @@ double pf_narrow_inner_deficit(const float *segs, size_t nseg, float lo, float h
             if (w >= lo && w < hi)
                 out += beads == 2 ? step * (1.0 - (0.5 * w - ext_hi) / sp)      /* a bead along each side */
                                   : 0.5 * step * (1.0 - (w - 2 * ext_hi) / sp); /* one, sampled from both */
+            else if (none && w >= none_lo && w < lo)
+                *none += 0.5 * step * (w - 2 * ext_hi);
         }
         at -= len;
     }

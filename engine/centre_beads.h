@@ -64,8 +64,11 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, float split
  * length left out, mm (0 when the scratch cannot be allocated: the estimate keeps the areas). beads 2: that
  * bead along each side; beads 1: walls of one centre bead (lo..hi about 1.15–1.44 mm), which runs along the
  * wall as wide as its middle (w − 2·ext_hi), so 1 − (w − 2·ext_hi) / sp per mm of wall, half from each
- * side's samples (negative where the middle is wider than a spacing). */
+ * side's samples (negative where the middle is wider than a spacing). none: when not NULL, walls of
+ * none_lo..lo (between two external bands and a centre bead's minimum: 0.86–1.15 mm), where PrusaSlicer
+ * widens the two external beads over the middle and prints no inner bead, add their middle's area (w −
+ * 2·ext_hi per mm of wall, half from each side's samples) to *none, mm². */
 double pf_narrow_inner_deficit(const float *segs, size_t nseg, float lo, float hi, float ext_hi, float sp,
-                               float step, int beads);
+                               float step, int beads, float none_lo, double *none);
 
 #endif

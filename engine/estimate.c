@@ -93,6 +93,7 @@ typedef struct layer_stat {
     uint32_t cb_beads;         /* short beads in sharp corners of thin walls, each a path (centre_beads.h) */
     uint32_t ncorners;         /* the contours' concave corners (pf_contour_corners) */
     float inner_deficit;       /* inner beads' length the band's area leaves out (pf_narrow_inner_deficit) */
+    float thin_rays;           /* the inner band's area in walls too thin for an inner bead, by the rays */
     float overhang[2];         /* the share of the external and of the inner band over air (wall_overhangs) */
 } layer_stat;
 
@@ -326,6 +327,7 @@ typedef struct chain_scratch {
     size_t nisl, nipts; /* islands, floats of ipts used */
     int one_k;          /* layers of the run so far that took centre-bead rays or their figure */
     float one_ratio;    /* the last rays' length per mm of contour, for the layer after (NAN: none) */
+    float none_ratio;   /* and their thin walls' middle area per mm of contour */
 } chain_scratch;
 
 /* A chain of segments that did not close by mesh edges: points opts[p0 … p0 + np), its start and end edge
@@ -819,7 +821,7 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
     long deg = pf_junction_degrees(cs->corners, cs->ncorners, cb_lo(p), cb_hi(p), cb_split(p), cb_bead(p),
                                    segs, n, &ls->cb_beads);
     ls->cb_paths = deg < 0 ? 0 : (uint32_t)((deg + cs->tips) / 2);
-    ls->inner_deficit = 0;
+    ls->inner_deficit = ls->thin_rays = 0;
     if (!first && p->perimeters >= 2 && ls->contour_len > 0) {
         /* only where both wall bands together fall short of the contours' own (L·(b − a) − π·χ·(b² − a²),
          * a = ext_lo, b = int_hi; thick walls within a percent or two, which the raster splits between the
@@ -833,7 +835,7 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
         if (want > 0 && r > INNER_SHORT_LO && r < INNER_SHORT)
             ls->inner_deficit = (float)pf_narrow_inner_deficit(
                 segs, n, (float)(INNER_SPLIT_W * p->w_ext), 2 * cp.int_hi, cp.ext_hi, sp,
-                fmaxf(INNER_STEP, ls->contour_len / INNER_RAYS), 2);
+                fmaxf(INNER_STEP, ls->contour_len / INNER_RAYS), 2, 0, NULL);
         double fills = fill_total(lc);
         /* walls of one centre bead (cb_lo … INNER_SPLIT_W external widths) in a layer of little fill print it
          * along their length, as wide as their middle: the band's area over the spacing counts it short in
@@ -848,11 +850,15 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
             float one;
             if (cs->one_k++ % ONE_EVERY && cs->one_ratio == cs->one_ratio) {
                 one = cs->one_ratio * ls->contour_len;
+                ls->thin_rays = cs->none_ratio * ls->contour_len;
             } else {
-                one = (float)pf_narrow_inner_deficit(segs, n, cb_lo(p), (float)(INNER_SPLIT_W * p->w_ext),
-                                                     cp.ext_hi, sp,
-                                                     fmaxf(INNER_STEP, ls->contour_len / ONE_RAYS), 1);
+                double none = 0;
+                one = (float)pf_narrow_inner_deficit(
+                    segs, n, cb_lo(p), (float)(INNER_SPLIT_W * p->w_ext), cp.ext_hi, sp,
+                    fmaxf(INNER_STEP, ls->contour_len / ONE_RAYS), 1, 2 * cp.ext_hi, &none);
                 cs->one_ratio = one / ls->contour_len;
+                cs->none_ratio = (float)(none / ls->contour_len);
+                ls->thin_rays = (float)none;
             }
             ls->inner_deficit += one;
             return;
@@ -1319,8 +1325,11 @@ static pf_err margin(drive *d, size_t l, unsigned tid)
 static pf_err middles(drive *d, size_t l, unsigned tid)
 {
     const pf_classify_params *p = d->cp;
+    const float *win[7];
+    window(d, l, win);
+    const float *const surf[2] = {win[4], win[2]};
     return pf_middles_resolve(cls_of(d, l), d->g, d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l],
-                              p->fill_lo + 0.5f * p->sparse_min_width, &d->lg[tid]);
+                              p->fill_lo + 0.5f * p->sparse_min_width, surf, &d->lg[tid]);
 }
 
 /* Sparse parts narrower than this many solid spacings, beside a shell, are solid (engine/narrow_sparse.h):
@@ -2977,7 +2986,7 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     /* Walls: external and inner loops, small loops slower. */
     /* the inner band of walls too thin for an inner bead widens the external beads: no loop of its own */
     double Le = lc->wall_area[PF_CELL_WALL_EXT] / se,
-           Li = fmax(0, lc->wall_area[PF_CELL_WALL_INT] - lc->wall_thin) / sp;
+           Li = fmax(0, lc->wall_area[PF_CELL_WALL_INT] - fmax(lc->wall_thin, ls->thin_rays)) / sp;
     if (ls->cb_paths) Li += lc->wall_thin / sp; /* but walls with a centre bead print it as a path */
     Li += ls->inner_deficit; /* inner beads narrower than a spacing print along the whole wall */
     if (lc->wall_thin > 0 && !first) {

@@ -195,8 +195,17 @@ static float thickness_at(float px, float py, const seg_index *near, size_t b, c
     return hit;
 }
 
+/* The fill bits of a strip cell i that classify made a shell (pf_middles_resolve's surf). */
+static uint8_t strip_bits(const float *const surf[2], size_t i)
+{
+    if (!surf) return SOLID_BITS;
+    if (!surf[0] || surf[0][i] <= 0.0f) return (uint8_t)(PF_FILL_TOP << PF_CELL_FILL_SHIFT);
+    if (!surf[1] || surf[1][i] <= 0.0f) return (uint8_t)(PF_FILL_BRIDGE << PF_CELL_FILL_SHIFT);
+    return SOLID_BITS;
+}
+
 static pf_err resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
-                      pf_scratch *sc)
+                      const float *const surf[2], pf_scratch *sc)
 {
     long nx = g->nx, ny = g->ny, x0 = 0, x1 = -1, y0 = 0, y1 = -1, words;
     if (!middle_rect(cls, nx, ny, &x0, &x1, &y0, &y1, &words)) return PF_E_OK;
@@ -279,10 +288,11 @@ static pf_err resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_
                 float px = g->x0 + ((float)sx + 0.5f) * g->cell;
                 int beads = thickness_at(px, py, &near, b, &far, cap) < cap; /* Arachne's beads fill it */
                 for (long k = s0; k <= s1; k++)
-                    row[k] = (uint8_t)(beads ? row[k] & ~(PF_CELL_FILL_MASK | PF_CELL_SHELL)
-                                       : row[k] & PF_CELL_SHELL
-                                           ? (row[k] & ~(PF_CELL_FILL_MASK | PF_CELL_SHELL)) | SOLID_BITS
-                                           : row[k]);
+                    row[k] =
+                        (uint8_t)(beads                    ? row[k] & ~(PF_CELL_FILL_MASK | PF_CELL_SHELL)
+                                  : row[k] & PF_CELL_SHELL ? (row[k] & ~(PF_CELL_FILL_MASK | PF_CELL_SHELL)) |
+                                                                 strip_bits(surf, (size_t)(y * nx + k))
+                                                           : row[k]);
             }
             x = end;
         }
@@ -291,10 +301,10 @@ static pf_err resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_
 }
 
 pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
-                          pf_scratch *scratch)
+                          const float *const surf[2], pf_scratch *scratch)
 {
     pf_scratch own = {{0}, {0}};
-    pf_err err = resolve(cls, g, segs, nseg, ridge, scratch ? scratch : &own);
+    pf_err err = resolve(cls, g, segs, nseg, ridge, surf, scratch ? scratch : &own);
     pf_scratch_free(&own);
     return err;
 }

@@ -18,12 +18,17 @@
  * wall's thickness along the normal through that point (a ray to the next segment). A wall thinner than
  * 2·ridge is Arachne's widened beads: the cell becomes PF_FILL_NONE (reduce counts its band beyond the
  * inner beads as inner perimeter); a thicker one keeps PF_FILL_MIDDLE, a strip of sparse infill, or becomes
- * PF_FILL_SOLID where classify set PF_CELL_SHELL (the bit is cleared either way). Depends only
- * on its inputs, so every backend's classes get the same decisions. PF_E_NOMEM when the segment index
- * cannot be allocated (classes unchanged). scratch: the caller's buffers, or NULL (allocated for the call).
+ * solid where classify set PF_CELL_SHELL (the bit is cleared either way): PF_FILL_SOLID, or, when surf is not
+ * NULL, the surface the strip lies on, as classify's order has it: PF_FILL_TOP where the distance field of
+ * the layer above, surf[0], is ≤ 0 at the cell (NULL: no layer above), else PF_FILL_BRIDGE where the one
+ * below, surf[1], is (PrusaSlicer prints a top surface's strips with its top infill: a sieve's top layer,
+ * whose holes leave a speck of strip between four of them, took 107 solid paths besides the top's 122).
+ * Depends only on its inputs, so every backend's classes get the same decisions. PF_E_NOMEM when the segment
+ * index cannot be allocated (classes unchanged). scratch: the caller's buffers, or NULL (allocated for the
+ * call).
  */
 pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
-                          pf_scratch *scratch);
+                          const float *const surf[2], pf_scratch *scratch);
 
 /* Whether the n segments overlap themselves: some sampled row centre of g runs through two shells at once (a
  * winding number of 2 or more, counted as the raster counts it), as in a mesh of overlapping boxes, whose

@@ -916,6 +916,26 @@ Test(estimate, a_centre_bead_runs_the_walls_length_whatever_its_width)
                  t[1]);
 }
 
+/* Walls of 0.95 to 1.1 mm, between two external bands (0.86 mm) and a centre bead's minimum (1.15 mm), print
+ * their two external beads widened over the middle and no inner bead (PrusaSlicer: a horn flaring from 1.0
+ * to 1.2 mm walls prints only its external loops up to there). A 60 mm tall tube gets cells too
+ * coarse to find those middles thin: its 1.05 and 1.1 mm walls spent 9 and 13 % of their external
+ * perimeters' time on inner ones, before the rays across the walls measured them. */
+Test(estimate, walls_under_a_centre_bead_print_no_inner_perimeter)
+{
+    const float w[4] = {0.95f, 1.0f, 1.05f, 1.1f};
+    for (int k = 0; k < 4; k++) {
+        pf_mesh_builder b;
+        pf_mesh_builder_init(&b, NULL);
+        add_tube(&b, 30 - w[k], 30, 60, 192, 0, 1);
+        pf_estimate e = built_estimate(&b);
+        double ext = e.time_s[PF_FEAT_EXT_PERIMETER], inner = e.time_s[PF_FEAT_PERIMETER];
+        cr_assert_gt(ext, 0);
+        cr_expect_lt(inner, 0.03 * ext, "%.2f mm walls: inner perimeters %.1f s, external %.1f s", w[k],
+                     inner, ext);
+    }
+}
+
 /* A crack in the mesh (a seam whose vertices differ by 1e-16 mm, or 0.05 mm apart) changes neither the
  * weight nor the time: the open chains it leaves are joined into the loop they belong to, as a slicer closes
  * such gaps. (Before, each layer's loop counted as dozens of open fragments, each with a travel, a

@@ -90,7 +90,7 @@ static void run(double t, int tube, float phase, size_t *kept, size_t *widened)
     cr_assert_not_null(cls);
     size_t marked = mark(cls, &g, t, tube);
     cr_assert_gt(marked, 100);
-    cr_assert_eq(pf_middles_resolve(cls, &g, segs, ns, RIDGE, NULL), PF_E_OK);
+    cr_assert_eq(pf_middles_resolve(cls, &g, segs, ns, RIDGE, NULL, NULL), PF_E_OK);
     *kept = count(cls, n, MIDDLE);
     *widened = count(cls, n, PF_CELL_INSIDE);
     cr_assert_eq(count(cls, n, SPARSE), 1, "a sparse cell was changed");
@@ -138,7 +138,7 @@ Test(middles, shell_middles_are_beads_or_solid_strips)
         size_t marked = mark(cls, &g, t, 1);
         for (size_t i = 0; i < n; i++)
             if (cls[i] == MIDDLE) cls[i] |= PF_CELL_SHELL;
-        cr_assert_eq(pf_middles_resolve(cls, &g, segs, ns, RIDGE, NULL), PF_E_OK);
+        cr_assert_eq(pf_middles_resolve(cls, &g, segs, ns, RIDGE, NULL, NULL), PF_E_OK);
         size_t flagged = 0;
         for (size_t i = 0; i < n; i++)
             flagged += (cls[i] & PF_CELL_SHELL) != 0;
@@ -150,6 +150,51 @@ Test(middles, shell_middles_are_beads_or_solid_strips)
     }
 }
 
+/* Given the fields of the layers above and below, a shell strip takes the surface it lies on: top where the
+ * layer above has nothing (or there is no layer above), else bridge where the layer below has nothing, else
+ * solid; here the left half of the grid is bare above, the lower half below. */
+Test(middles, shell_strips_on_a_surface_take_its_fill)
+{
+    const uint8_t in = PF_CELL_INSIDE, solid = (uint8_t)(in | PF_FILL_SOLID << PF_CELL_FILL_SHIFT),
+                  top = (uint8_t)(in | PF_FILL_TOP << PF_CELL_FILL_SHIFT),
+                  bridge = (uint8_t)(in | PF_FILL_BRIDGE << PF_CELL_FILL_SHIFT);
+    float segs[2 * 96 * PF_SEG_FLOATS];
+    uint32_t ns = tube_wall(segs, 2.18);
+    pf_grid g = {-32.0f, -32.0f, 0.3f, 216, 216};
+    size_t n = (size_t)g.nx * g.ny;
+    uint8_t *cls = malloc(n);
+    float *above = malloc(n * sizeof *above), *below = malloc(n * sizeof *below);
+    cr_assert(cls && above && below);
+    for (size_t i = 0; i < n; i++) {
+        above[i] = i % g.nx < g.nx / 2 ? -1.0f : 1.0f;
+        below[i] = i / g.nx < g.ny / 2 ? 0.0f : 1.0f;
+    }
+    size_t want[3] = {0}; /* top, bridge, solid */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t marked = mark(cls, &g, 2.18, 1);
+        for (size_t i = 0; i < n; i++)
+            if (cls[i] == MIDDLE) {
+                cls[i] |= PF_CELL_SHELL;
+                want[above[i] <= 0 ? 0 : below[i] <= 0 ? 1 : 2] += !pass;
+            }
+        const float *const surf[2][2] = {{above, below}, {NULL, below}};
+        cr_assert_eq(pf_middles_resolve(cls, &g, segs, ns, RIDGE, surf[pass], NULL), PF_E_OK);
+        if (pass) { /* no layer above: all top */
+            cr_expect_eq(count(cls, n, top), marked);
+            break;
+        }
+        cr_assert_gt(want[0], 50);
+        cr_assert_gt(want[1], 50);
+        cr_assert_gt(want[2], 50);
+        cr_expect_eq(count(cls, n, top), want[0]);
+        cr_expect_eq(count(cls, n, bridge), want[1]);
+        cr_expect_eq(count(cls, n, solid), want[2]);
+    }
+    free(cls);
+    free(above);
+    free(below);
+}
+
 Test(middles, a_layer_without_middles_or_without_segments_is_left_as_it_is)
 {
     pf_grid g = {0, 0, 0.3f, 40, 30};
@@ -157,12 +202,12 @@ Test(middles, a_layer_without_middles_or_without_segments_is_left_as_it_is)
     for (size_t i = 0; i < sizeof cls; i++)
         cls[i] = (uint8_t)(i % 3 ? SPARSE : 0);
     memcpy(before, cls, sizeof cls);
-    cr_assert_eq(pf_middles_resolve(cls, &g, NULL, 0, RIDGE, NULL), PF_E_OK);
+    cr_assert_eq(pf_middles_resolve(cls, &g, NULL, 0, RIDGE, NULL, NULL), PF_E_OK);
     cr_assert_arr_eq(cls, before, sizeof cls);
     /* middles with no segment near: no wall to measure, so they stay strips */
     cls[5 * 40 + 7] = MIDDLE;
     memcpy(before, cls, sizeof cls);
-    cr_assert_eq(pf_middles_resolve(cls, &g, NULL, 0, RIDGE, NULL), PF_E_OK);
+    cr_assert_eq(pf_middles_resolve(cls, &g, NULL, 0, RIDGE, NULL, NULL), PF_E_OK);
     cr_assert_arr_eq(cls, before, sizeof cls);
 }
 
