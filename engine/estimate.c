@@ -3045,6 +3045,16 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         hop = fmax(dtr, HOP_FACTOR * sqrt(bw * bh / islands));
     }
     double t_hop = pf_motion_move_time(hop, p->speed_travel, at, jerk, jerk);
+    /* An island's moves after its first, to its other loops and fills, cross it: half the side of its share
+     * of the islands' box, where that is longer than the area's (a ring's or a frame's: PrusaSlicer's moves
+     * in a tube of 1–3.4 mm walls, 40 mm across, 15–38 mm, the area's figure 8 mm). Held-out time errors 27
+     * points smaller (median 1.40 → 1.29 %, worst 15.0 → 14.2 %), shared 3.6 (worst 6.8 → 5.9 %). */
+    double din = dtr;
+    if (printed > 0) {
+        double bw = ls->ibox[2] - ls->ibox[0], bh = ls->ibox[3] - ls->ibox[1];
+        din = fmax(dtr, TRAVEL_FACTOR * sqrt(bw * bh / islands));
+    }
+    double t_in = din > dtr ? pf_motion_move_time(din, p->speed_travel, at, jerk, jerk) : t_move;
     /* inner loops apart from the islands' own (pf_inner_pieces, a honeycomb's junctions), and the centre
      * beads between the junctions of thin walls (a rib grid's): each with a retraction and a travel from its
      * neighbour. Both at once in a bin of rounded compartments: an inner loop round each blob where its
@@ -3101,9 +3111,11 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         /* PrusaSlicer retracts once at the layer change, then travels to the first loop, and not between an
          * island's inner and external loops (shorter than retract_before_travel) */
         double ntr = fmax(1, (double)(ls->nloops - ls->joined) - rings + paths);
-        r->t_trav[m] = (ntr - nhop) * t_move + nhop * t_hop + inner_extra * t_move_x;
+        double nin = fmax(0, ntr - nhop - islands); /* the moves within the islands */
+        r->t_trav[m] = (ntr - nhop - nin) * t_move + nin * t_in + nhop * t_hop + inner_extra * t_move_x;
         r->t_other[m] = (ntr + inner_extra) * t_retract + cb_accel;
-        double naive_fixed = ntr * n_retract + ((ntr - nhop) * dtr + nhop * hop) / p->speed_travel +
+        double naive_fixed = ntr * n_retract +
+                             ((ntr - nhop - nin) * dtr + nin * din + nhop * hop) / p->speed_travel +
                              inner_extra * (n_retract + dtr_x / p->speed_travel) + fl[2] / vb;
         r->naive_all[m] = naive_fixed + naive_walls + fl[0] / v0 + fl[1] / p->speed_top;
     }

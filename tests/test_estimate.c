@@ -862,6 +862,15 @@ static void add_tube(pf_mesh_builder *b, float r0, float r1, float h, int n, dou
     }
 }
 
+/* The estimate (20 %) of a closed round tube of n facets, radii r0 < r1, h tall. */
+static pf_estimate closed_tube(float r0, float r1, float h, int n)
+{
+    pf_mesh_builder b;
+    pf_mesh_builder_init(&b, NULL);
+    add_tube(&b, r0, r1, h, n, 0, 1);
+    return built_estimate(&b);
+}
+
 static pf_estimate tube_estimate(double gap, int seam_exact)
 {
     pf_mesh_builder b;
@@ -876,17 +885,8 @@ static pf_estimate tube_estimate(double gap, int seam_exact)
  * mm walls, with its inner beads. */
 Test(estimate, a_thin_round_tube_retracts_once_a_layer)
 {
-    pf_mesh_builder b;
-    pf_mesh_builder_init(&b, NULL);
-    add_tube(&b, 19.2f, 20, 10, 96, 0, 1);
-    pf_estimate round = built_estimate(&b);
-    pf_mesh_builder_init(&b, NULL);
-    add_tube(&b, 18.4f, 20, 10, 96, 0, 1);
-    pf_estimate thick = built_estimate(&b);
-    pf_mesh_builder_init(&b, NULL);
-    add_tube(&b, 20 - 0.8f * (float)M_SQRT2, 20, 10, 4, 0,
-             1); /* four facets a side: a square, 0.8 mm walls */
-    pf_estimate square = built_estimate(&b);
+    pf_estimate round = closed_tube(19.2f, 20, 10, 96), thick = closed_tube(18.4f, 20, 10, 96);
+    pf_estimate square = closed_tube(20 - 0.8f * (float)M_SQRT2, 20, 10, 4); /* a square, 0.8 mm walls */
     cr_assert_eq(round.layers, square.layers);
     double mr = round.time_s[PF_TIME_TRAVEL] + round.time_s[PF_TIME_OTHER],
            ms = square.time_s[PF_TIME_TRAVEL] + square.time_s[PF_TIME_OTHER],
@@ -905,10 +905,7 @@ Test(estimate, a_centre_bead_runs_the_walls_length_whatever_its_width)
     double t[2];
     const float w[2] = {1.2f, 1.4f};
     for (int k = 0; k < 2; k++) {
-        pf_mesh_builder b;
-        pf_mesh_builder_init(&b, NULL);
-        add_tube(&b, 20 - w[k], 20, 10, 96, 0, 1);
-        pf_estimate e = built_estimate(&b);
+        pf_estimate e = closed_tube(20 - w[k], 20, 10, 96);
         t[k] = e.time_s[PF_FEAT_PERIMETER];
     }
     cr_assert_gt(t[0], 0);
@@ -925,15 +922,28 @@ Test(estimate, walls_under_a_centre_bead_print_no_inner_perimeter)
 {
     const float w[4] = {0.95f, 1.0f, 1.05f, 1.1f};
     for (int k = 0; k < 4; k++) {
-        pf_mesh_builder b;
-        pf_mesh_builder_init(&b, NULL);
-        add_tube(&b, 30 - w[k], 30, 60, 192, 0, 1);
-        pf_estimate e = built_estimate(&b);
+        pf_estimate e = closed_tube(30 - w[k], 30, 60, 192);
         double ext = e.time_s[PF_FEAT_EXT_PERIMETER], inner = e.time_s[PF_FEAT_PERIMETER];
         cr_assert_gt(ext, 0);
         cr_expect_lt(inner, 0.03 * ext, "%.2f mm walls: inner perimeters %.1f s, external %.1f s", w[k],
                      inner, ext);
     }
+}
+
+/* Moves between an island's own paths cross the island: in a ring they span its box, not a compact part's
+ * side. A 40 mm tube of 3.4 mm walls and a square block of the same area: the tube prints one loop more a
+ * layer, and its moves are longer (PrusaSlicer's in such a tube run 15–38 mm). The tube's travel was 1.78×
+ * the block's when every move took the area's figure, 2.06× now. */
+Test(estimate, moves_within_a_ring_cross_it)
+{
+    pf_estimate ring = closed_tube(16.6f, 20, 10, 96);
+    pf_mesh_builder b;
+    pf_mesh_builder_init(&b, NULL);
+    add_box(&b, "block", 1, 0, 0, 19.78f, 19.78f, 10);
+    pf_estimate block = built_estimate(&b);
+    double tr = ring.time_s[PF_TIME_TRAVEL], tb = block.time_s[PF_TIME_TRAVEL];
+    cr_assert_gt(tb, 0);
+    cr_expect_gt(tr, 1.9 * tb, "travel %.1f s in the ring, %.1f s in the block", tr, tb);
 }
 
 /* A crack in the mesh (a seam whose vertices differ by 1e-16 mm, or 0.05 mm apart) changes neither the
@@ -1166,7 +1176,7 @@ Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 600)
     static double werr[CAP], terr[CAP];
     size_t n = reference_errors(dir, "reference_extra.csv", werr, terr, CAP);
     cr_assert_lt(n, (size_t)CAP, "reference_extra.csv has more rows than the test holds");
-    cr_assert_geq(n, 1505, "only %zu rows compared", n);
+    cr_assert_geq(n, 1590, "only %zu rows compared", n);
     qsort(werr, n, sizeof *werr, cmp_double);
     qsort(terr, n, sizeof *terr, cmp_double);
     double mw = median_sorted(werr, n), mt = median_sorted(terr, n);
