@@ -2897,6 +2897,17 @@ static double strip_extra(const float *runs, const float *area, double S, double
     return t + n_all * pf_motion_move_time(link, v, a, vj, vj);
 }
 
+/* The lift of a layer change: PrusaSlicer lifts to retract_lift over the layer below and comes down to the
+ * new layer, retract_lift − h (G-code: Z6.2 then Z6 from a layer at 5.8; within a layer Z6.4 then Z6), where
+ * a retraction cycle lowers by retract_lift. The planner and naive time the layer change saves. */
+static void layer_change_saves(const pf_profile *p, double h, double *t_save, double *n_save)
+{
+    double down = fmax(0, p->retract_lift - h);
+    *t_save = pf_motion_move_time(p->retract_lift, p->speed_z, 200, 0.4, 0.4) -
+              pf_motion_move_time(down, p->speed_z, 200, 0.4, 0.4);
+    *n_save = (p->retract_lift - down) / p->speed_z;
+}
+
 /* Retracted travel timing shared by every layer: planner and naive time of one retraction cycle. */
 static void retract_times(const pf_profile *p, double *t_retract, double *n_retract)
 {
@@ -3034,8 +3045,9 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
     r->tw_nom[1] += r->toh[1];
 
     /* Travel and retractions: one per contour, one per fill kind per island, one layer change. */
-    double t_retract, n_retract;
+    double t_retract, n_retract, t_lc = 0, n_lc = 0;
     retract_times(p, &t_retract, &n_retract);
+    if (!first) layer_change_saves(p, h, &t_lc, &n_lc); /* one of the layer's retractions is its change */
     double islands = printed ? printed : 1;
     double dtr = TRAVEL_FACTOR * sqrt(lc->area / islands);
     double t_move = pf_motion_move_time(dtr, p->speed_travel, at, jerk, jerk);
@@ -3113,8 +3125,8 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         double ntr = fmax(1, (double)(ls->nloops - ls->joined) - rings + paths);
         double nin = fmax(0, ntr - nhop - islands); /* the moves within the islands */
         r->t_trav[m] = (ntr - nhop - nin) * t_move + nin * t_in + nhop * t_hop + inner_extra * t_move_x;
-        r->t_other[m] = (ntr + inner_extra) * t_retract + cb_accel;
-        double naive_fixed = ntr * n_retract +
+        r->t_other[m] = (ntr + inner_extra) * t_retract - t_lc + cb_accel;
+        double naive_fixed = ntr * n_retract - n_lc +
                              ((ntr - nhop - nin) * dtr + nin * din + nhop * hop) / p->speed_travel +
                              inner_extra * (n_retract + dtr_x / p->speed_travel) + fl[2] / vb;
         r->naive_all[m] = naive_fixed + naive_walls + fl[0] / v0 + fl[1] / p->speed_top;

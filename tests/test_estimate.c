@@ -11,6 +11,7 @@
 
 #include "engine/estimate.h"
 #include "engine/material.h"
+#include "engine/motion.h"
 #include "engine/mesh.h"
 #include "engine/price.h"
 #include "engine/profile.h"
@@ -928,6 +929,47 @@ Test(estimate, walls_under_a_centre_bead_print_no_inner_perimeter)
         cr_expect_lt(inner, 0.03 * ext, "%.2f mm walls: inner perimeters %.1f s, external %.1f s", w[k],
                      inner, ext);
     }
+}
+
+/* A layer change lifts by retract_lift over the layer below and comes down to the new layer, retract_lift − h
+ * (PrusaSlicer's G-code: Z6.2 then Z6 from a layer at 5.8), where a retraction within a layer comes down by
+ * the whole lift. A thin round tube retracts once a layer, at its change: raising the lift from h (0.2 mm) to
+ * 1 mm adds a 1 mm Z move up and a 0.8 mm one down a layer (0.21 s), not two of 1 mm less two of 0.2 (0.17
+ * s).
+ */
+static double z_move(double dz)
+{
+    return pf_motion_move_time(dz, pf_profile_default().speed_z, 200, 0.4, 0.4);
+}
+
+Test(estimate, a_layer_change_comes_down_to_the_new_layer)
+{
+    double other[2];
+    const double lift[2] = {0.2, 1.0};
+    size_t layers = 0;
+    for (int k = 0; k < 2; k++) {
+        pf_mesh_builder b;
+        pf_mesh_builder_init(&b, NULL);
+        add_tube(&b, 19.2f, 20, 10, 96, 0, 1);
+        pf_mesh *m = NULL;
+        cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
+        pf_profile p = pf_profile_default();
+        p.retract_lift = lift[k];
+        pf_estimate_cache *c = prepare(m, &p);
+        pf_estimate e;
+        cr_assert_eq(pf_estimate_eval(c, 0.2, 0, &e, NULL), PF_E_OK);
+        other[k] = e.time_s[PF_TIME_OTHER];
+        layers = e.layers;
+        pf_estimate_cache_free(c);
+        pf_mesh_free(m);
+    }
+    double per = z_move(1.0) + z_move(0.8) - z_move(0.2), both = 2 * (z_move(1.0) - z_move(0.2));
+    double got = (other[1] - other[0]) / (double)(layers - 1); /* layer 0 comes down the whole lift */
+    cr_assert_gt(per, 1.1 * both);
+    cr_expect_lt(fabs(got - per), 0.05 * per,
+                 "%.3f s more a layer with 1 mm lifts: %.3f s expected (%.3f s if the "
+                 "change came down the whole lift)",
+                 got, per, both);
 }
 
 /* Moves between an island's own paths cross the island: in a ring they span its box, not a compact part's
