@@ -972,6 +972,62 @@ Test(estimate, a_layer_change_comes_down_to_the_new_layer)
                  got, per, both);
 }
 
+/* Adds a plate w × w × h of n × n square holes as a new part of b: a lattice of 2n + 1 cells a side whose
+ * cells of two odd indices are holes, each solid cell's top and bottom and its sides along holes and the
+ * outside (a closed mesh once welded). */
+static void add_perforated_plate(pf_mesh_builder *b, float w, float h, int n)
+{
+    int k = 2 * n + 1;
+    float s = w / (float)k;
+    cr_assert_eq(pf_mesh_builder_part(b, "plate", 1), PF_E_OK);
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < k; j++) {
+            if (i % 2 && j % 2) continue;
+            float x0 = (float)i * s, x1 = x0 + s, y0 = (float)j * s, y1 = y0 + s;
+            float q[6][4][3] = {{{x0, y0, h}, {x1, y0, h}, {x1, y1, h}, {x0, y1, h}},  /* top */
+                                {{x0, y0, 0}, {x0, y1, 0}, {x1, y1, 0}, {x1, y0, 0}},  /* bottom */
+                                {{x1, y0, 0}, {x1, y1, 0}, {x1, y1, h}, {x1, y0, h}},  /* +x */
+                                {{x0, y1, 0}, {x0, y0, 0}, {x0, y0, h}, {x0, y1, h}},  /* −x */
+                                {{x1, y1, 0}, {x0, y1, 0}, {x0, y1, h}, {x1, y1, h}},  /* +y */
+                                {{x0, y0, 0}, {x1, y0, 0}, {x1, y0, h}, {x0, y0, h}}}; /* −y */
+            int side[6] = {1,
+                           1,
+                           i + 1 == k || (i % 2 == 0 && j % 2),
+                           i == 0 || (i % 2 == 0 && j % 2),
+                           j + 1 == k || (j % 2 == 0 && i % 2),
+                           j == 0 || (j % 2 == 0 && i % 2)};
+            for (int f = 0; f < 6; f++) {
+                if (!side[f]) continue;
+                for (int t = 0; t < 2; t++) {
+                    float tri[9];
+                    memcpy(tri, q[f][0], 12);
+                    memcpy(tri + 3, q[f][1 + t], 12);
+                    memcpy(tri + 6, q[f][2 + t], 12);
+                    cr_assert_eq(pf_mesh_builder_tri(b, tri, NULL), PF_E_OK);
+                }
+            }
+        }
+}
+
+/* A tour through the many loops of a layer follows its contours: a plate of 12 × 12 holes makes four times
+ * the moves a layer of one of 6 × 6 holes, each about half as long (PrusaSlicer hops about 5 mm between a
+ * sieve's holes); taken as the island's box over its moves, the plate's travel grew with their number
+ * (4.05×; 3.06× now).
+ */
+Test(estimate, a_tour_through_many_holes_follows_the_contours)
+{
+    double t[2];
+    const int n[2] = {6, 12};
+    for (int k = 0; k < 2; k++) {
+        pf_mesh_builder b;
+        pf_mesh_builder_init(&b, NULL);
+        add_perforated_plate(&b, 60, 2, n[k]);
+        t[k] = built_estimate(&b).time_s[PF_TIME_TRAVEL];
+    }
+    cr_assert_gt(t[0], 0);
+    cr_expect_lt(t[1], 3.5 * t[0], "travel %.1f s (12 x 12 holes), %.1f s (6 x 6)", t[1], t[0]);
+}
+
 /* Moves between an island's own paths cross the island: in a ring they span its box, not a compact part's
  * side. A 40 mm tube of 3.4 mm walls and a square block of the same area: the tube prints one loop more a
  * layer, and its moves are longer (PrusaSlicer's in such a tube run 15–38 mm). The tube's travel was 1.78×
