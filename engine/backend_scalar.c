@@ -322,10 +322,10 @@ static pf_err scalar_classify(void *ctx, const pf_grid *g, const pf_classify_par
                     /* a top or bottom surface on a wall's middle: the wall's beads (or a strip) cover it */
                     fill = PF_FILL_MIDDLE;
                     c |= PF_CELL_SHELL;
+                } else if (bot) { /* over air, or within its margin: a bottom bridge, even under a top */
+                    fill = PF_FILL_BRIDGE;
                 } else if (top) {
                     fill = PF_FILL_TOP;
-                } else if (bot) {
-                    fill = PF_FILL_BRIDGE;
                 } else {
                     /* Vertical shells: not in the fill region of a layer within 2, or a top/bottom surface of
                      * the layer 2 away (outside the slice 3 away). Layer 0 is all bottom surface. */

@@ -889,10 +889,10 @@ static uint8_t classify_cell(const pf_classify_params *p, const pf_grid *g, cons
             if ((top || bot) && !wide_cell(dist[3], g->nx, g->ny, x, y, wp)) {
                 fill = PF_FILL_MIDDLE;
                 c |= PF_CELL_SHELL;
-            } else if (top) {
-                fill = PF_FILL_TOP;
             } else if (bot) {
                 fill = PF_FILL_BRIDGE;
+            } else if (top) {
+                fill = PF_FILL_TOP;
             } else {
                 int solid = 0, ambig = 0;
                 pf_shell_far(p, d, dk(dist, 0, i), &solid, &ambig);
@@ -1005,18 +1005,18 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
     if (e0 + 0.5f * g->cell > (l0 ? p->l0_fill_lo : p->fill_print_lo)) {
         if (l0) {
             deep_fill = PF_FILL_FIRST;
-        } else if (dj[4] <= 0.0f) {
-            deep_fill = PF_FILL_TOP;
+        } else if (dj[2] <= 0.0f) {
+            deep_fill = PF_FILL_BRIDGE;
             deep_ok &= cd >= wp.need; /* else a wall's middle, by the probe */
         } else {
-            use[4] = 1;
-            use_mt = mt != NULL;
-            if (dj[2] <= 0.0f) {
-                deep_fill = PF_FILL_BRIDGE;
+            use[2] = 1;
+            use_mb = mb != NULL;
+            if (dj[4] <= 0.0f) {
+                deep_fill = PF_FILL_TOP;
                 deep_ok &= cd >= wp.need;
             } else {
-                use[0] = use[1] = use[2] = use[5] = use[6] = 1;
-                use_mb = mb != NULL;
+                use[0] = use[1] = use[4] = use[5] = use[6] = 1;
+                use_mt = mt != NULL;
                 int solid = solid_all || (dj[0] < p->shell_far && cd - dj[0] >= p->fill_lo) ||
                             (dj[6] < p->shell_far && cd - dj[6] >= p->fill_lo);
                 for (int k = 1; k <= 5; k++)
@@ -1192,12 +1192,12 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
                     simde__m256i bf = simde_mm256_and_si256(simde_mm256_cvtepu8_epi32(bb), fmask);
                     below_sparse = simde_mm256_cmpeq_epi32(bf, f_sparse);
                 }
-                /* innermost choice first: solid → ibridge/solid/sparse, then bridge over it, then top over
+                /* innermost choice first: solid → ibridge/solid/sparse, then top over it, then bridge over
                  * that */
                 fill = simde_mm256_blendv_epi8(f_solid, f_ibridge, below_sparse);
                 fill = simde_mm256_blendv_epi8(f_sparse, fill, solid);
-                fill = simde_mm256_blendv_epi8(fill, f_bridge, bot);
                 fill = simde_mm256_blendv_epi8(fill, f_top, top);
+                fill = simde_mm256_blendv_epi8(fill, f_bridge, bot);
                 fill = simde_mm256_blendv_epi8(fill, f_middle, narrow);
                 simde__m256i shell = simde_mm256_or_si256(solid, simde_mm256_or_si256(top, bot));
                 fill = simde_mm256_or_si256(

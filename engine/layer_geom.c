@@ -199,8 +199,8 @@ static float thickness_at(float px, float py, const seg_index *near, size_t b, c
 static uint8_t strip_bits(const float *const surf[2], size_t i)
 {
     if (!surf) return SOLID_BITS;
-    if (!surf[0] || surf[0][i] <= 0.0f) return (uint8_t)(PF_FILL_TOP << PF_CELL_FILL_SHIFT);
     if (!surf[1] || surf[1][i] <= 0.0f) return (uint8_t)(PF_FILL_BRIDGE << PF_CELL_FILL_SHIFT);
+    if (!surf[0] || surf[0][i] <= 0.0f) return (uint8_t)(PF_FILL_TOP << PF_CELL_FILL_SHIFT);
     return SOLID_BITS;
 }
 

@@ -19,9 +19,9 @@
  * 2·ridge is Arachne's widened beads: the cell becomes PF_FILL_NONE (reduce counts its band beyond the
  * inner beads as inner perimeter); a thicker one keeps PF_FILL_MIDDLE, a strip of sparse infill, or becomes
  * solid where classify set PF_CELL_SHELL (the bit is cleared either way): PF_FILL_SOLID, or, when surf is not
- * NULL, the surface the strip lies on, as classify's order has it: PF_FILL_TOP where the distance field of
- * the layer above, surf[0], is ≤ 0 at the cell (NULL: no layer above), else PF_FILL_BRIDGE where the one
- * below, surf[1], is (PrusaSlicer prints a top surface's strips with its top infill: a sieve's top layer,
+ * NULL, the surface the strip lies on, as classify's order has it: PF_FILL_BRIDGE where the distance field
+ * of the layer below, surf[1], is ≤ 0 at the cell (NULL: no layer below), else PF_FILL_TOP where the one
+ * above, surf[0], is (PrusaSlicer prints a top surface's strips with its top infill: a sieve's top layer,
  * whose holes leave a speck of strip between four of them, took 107 solid paths besides the top's 122).
  * Depends only on its inputs, so every backend's classes get the same decisions. PF_E_NOMEM when the segment
  * index cannot be allocated (classes unchanged). scratch: the caller's buffers, or NULL (allocated for the

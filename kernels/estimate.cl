@@ -634,10 +634,10 @@ static uchar classify_cell(__global const uchar *mem, const ulong *off, uint i, 
             if ((top || bot) && !wide_enough((__global const float *)(mem + off[3]), i, p)) {
                 fill = FILL_MIDDLE; /* a top or bottom surface on a wall's middle */
                 c |= CELL_SHELL;
-            } else if (top) {
-                fill = FILL_TOP;
             } else if (bot) {
                 fill = FILL_BRIDGE;
+            } else if (top) {
+                fill = FILL_TOP;
             } else {
                 int solid = 0, ambig = 0;
                 for (int k = 0; k <= 6; k += 6) { /* the layers 3 away (engine/backend.h pf_shell_far) */
@@ -738,8 +738,8 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         if (have & 4) ib = ((convert_int8(vload8(0, below + i)) & FILL_MASK) >> FILL_SHIFT) == FILL_SPARSE;
         fill = select((int8)FILL_SOLID, (int8)FILL_IBRIDGE, ib);
         fill = select((int8)FILL_SPARSE, fill, solid);
-        fill = select(fill, (int8)FILL_BRIDGE, bot);
         fill = select(fill, (int8)FILL_TOP, top);
+        fill = select(fill, (int8)FILL_BRIDGE, bot);
         fill = select(fill, (int8)FILL_MIDDLE, middle);
         c |= select(z, (int8)CELL_SHELL, middle & (solid | top | bot));
         c |= select(z, (int8)CELL_AMBIG, ambig & infill);

@@ -737,6 +737,43 @@ Test(backends, simd_deep_blocks_equal_scalar)
     }
 }
 
+/* Surfaces: a fill cell with nothing above is a top surface and one with nothing below a bottom one; one with
+ * nothing either side (a ledge one layer thick, a twisted blade's strip inside its grown top and bottom) is a
+ * bottom bridge, as PrusaSlicer prints it (a helical blade's strip: 33 mm of bridge infill a layer, nearly no
+ * top infill). The same answer from every backend; `with`: which of the layers above (1) and below (2) hold
+ * material over the whole grid. */
+static void check_surfaces(const pf_backend *be, int with, unsigned want)
+{
+    enum { NX = 40, NY = 40, N = NX * NY };
+    pf_grid g = {0, 0, 0.25f, NX, NY};
+    pf_classify_params p = params();
+    static float deep[N], bare[N];
+    for (size_t i = 0; i < N; i++)
+        deep[i] = 4.0f, bare[i] = -1.0f;
+    const float *win[7] = {deep, deep, with & 2 ? deep : bare, deep, with & 1 ? deep : bare, deep, deep};
+    uint8_t cls[N];
+    cr_assert_eq(be->classify(be->ctx, &g, &p, 5, 11, win, NULL, NULL, NULL, cls), PF_E_OK);
+    size_t hits = 0;
+    for (size_t i = 0; i < N; i++)
+        hits += ((cls[i] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) == want;
+    cr_expect_eq(hits, (size_t)N, "%s, layers %s: %zu of %d cells of fill class %u", be->name,
+                 with == 1   ? "above"
+                 : with == 2 ? "below"
+                             : "neither",
+                 hits, N, want);
+}
+
+Test(backends, a_surface_bare_above_and_below_is_a_bridge)
+{
+    const pf_backend *all[4] = {pf_backend_scalar(), backend("opencl")};
+    int n = 2 + simd_copies(all + 2);
+    for (int k = 0; k < n; k++) {
+        check_surfaces(all[k], 2, PF_FILL_TOP);
+        check_surfaces(all[k], 1, PF_FILL_BRIDGE);
+        check_surfaces(all[k], 0, PF_FILL_BRIDGE);
+    }
+}
+
 /* ---- OpenCL (PoCL's CPU device on CI) ---- */
 
 Test(backends, opencl_names_its_device)

@@ -150,8 +150,8 @@ Test(middles, shell_middles_are_beads_or_solid_strips)
     }
 }
 
-/* Given the fields of the layers above and below, a shell strip takes the surface it lies on: top where the
- * layer above has nothing (or there is no layer above), else bridge where the layer below has nothing, else
+/* Given the fields of the layers above and below, a shell strip takes the surface it lies on: bridge where
+ * the layer below has nothing (or there is no layer below), else top where the layer above has nothing, else
  * solid; here the left half of the grid is bare above, the lower half below. */
 Test(middles, shell_strips_on_a_surface_take_its_fill)
 {
@@ -175,12 +175,12 @@ Test(middles, shell_strips_on_a_surface_take_its_fill)
         for (size_t i = 0; i < n; i++)
             if (cls[i] == MIDDLE) {
                 cls[i] |= PF_CELL_SHELL;
-                want[above[i] <= 0 ? 0 : below[i] <= 0 ? 1 : 2] += !pass;
+                want[below[i] <= 0 ? 1 : above[i] <= 0 ? 0 : 2] += !pass;
             }
-        const float *const surf[2][2] = {{above, below}, {NULL, below}};
+        const float *const surf[2][2] = {{above, below}, {NULL, NULL}};
         cr_assert_eq(pf_middles_resolve(cls, &g, segs, ns, RIDGE, surf[pass], NULL), PF_E_OK);
-        if (pass) { /* no layer above: all top */
-            cr_expect_eq(count(cls, n, top), marked);
+        if (pass) { /* no layer below: all bridge */
+            cr_expect_eq(count(cls, n, bridge), marked);
             break;
         }
         cr_assert_gt(want[0], 50);

@@ -131,9 +131,10 @@ and 1.0–3.4 mm walls (−9.7 %: PrusaSlicer's moves cross the tube, 15–38 mm
 since moves within an island take its box's side), a block of hexagonal nut pockets, a ribbed dome, a frame
 with a plus and a diagonal of 1.2 mm webs, a plate of twelve 1.5 mm slots. A thirtieth (weight 0.5 / 1.8 %, time
 1.0 / 4.7 % on first contact): a pipe lying on its side, a wall with four bridged windows, twelve domino tiles,
-an inverted hemispherical shell, a plus of 3 mm arms with filleted corners. A helical blade round a core (a
-10 × 3 mm strip twisted twice in 30 mm) is left out: +20.4 % in time at 0 % (+14.7 at 20 %), PrusaSlicer
-printing internal bridges at its root where the estimate has top and solid infill slowed for cooling.
+an inverted hemispherical shell, a plus of 3 mm arms with filleted corners; and a helical blade round a core (a
+10 × 3 mm strip twisted twice in 30 mm), +20.4 % in time at 0 % on first contact (PrusaSlicer prints its strip
+as bridge infill, the estimate had top infill there, slowed for cooling), +11.7 % once a surface bare both
+above and below is a bottom bridge.
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
 order the paths differently), so a new run changes some rows a little.
 """
