@@ -755,7 +755,7 @@ static void check_surfaces(const pf_backend *be, int with, unsigned want)
     cr_assert_eq(be->classify(be->ctx, &g, &p, 5, 11, win, NULL, NULL, NULL, cls), PF_E_OK);
     size_t hits = 0;
     for (size_t i = 0; i < N; i++)
-        hits += ((cls[i] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) == want;
+        hits += (unsigned)((cls[i] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) == want;
     cr_expect_eq(hits, (size_t)N, "%s, layers %s: %zu of %d cells of fill class %u", be->name,
                  with == 1   ? "above"
                  : with == 2 ? "below"
