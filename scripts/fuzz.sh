@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang and fuzzes each reader in turn.
-# usage: scripts/fuzz.sh [SECONDS_PER_TARGET=600] [TARGET...]   (targets: stl obj 3mf)
-# Crashes, leaks and timeouts land in fuzz-out/<target>/; copy each into tests/data/fuzz-regress/ once fixed.
+# Builds the libFuzzer targets with clang and fuzzes each in turn.
+# usage: scripts/fuzz.sh [SECONDS_PER_TARGET=600] [TARGET...]   (targets: stl obj 3mf estimate)
+# Crashes, leaks and timeouts land in fuzz-out/<target>/; copy each into tests/data/fuzz-regress/ (readers)
+# or tests/data/fuzz-estimate/ (estimate) once fixed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-600}
 shift || true
-targets=("${@:-stl obj 3mf}")
+targets=("${@:-stl obj 3mf estimate}")
 CC=clang cmake -S . -B build-fuzz -DPF_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j"$(nproc)"
 for t in ${targets[@]}; do
@@ -16,6 +17,7 @@ for t in ${targets[@]}; do
     stl) cp tests/data/*.stl tests/data/hostile/stl_* "$corpus"/ 2>/dev/null || true ;;
     obj) cp tests/data/*.obj tests/data/hostile/obj_* "$corpus"/ 2>/dev/null || true ;;
     3mf) cp tests/data/*.3mf tests/data/3mf/*.3mf tests/data/hostile/3mf_* "$corpus"/ 2>/dev/null || true ;;
+    estimate) cp tests/data/fuzz-estimate/* "$corpus"/ ;;
   esac
   dict=()
   [ -f tests/fuzz/fuzz_$t.dict ] && dict=(-dict=tests/fuzz/fuzz_$t.dict)

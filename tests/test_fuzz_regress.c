@@ -1,5 +1,5 @@
-/* Every input a fuzzer once broke PrintForge's intake with: each must now read cleanly or fail with a
- * message. */
+/* Every input a fuzzer once broke PrintForge's intake or estimator with: each must now read cleanly or fail
+ * with a message, and estimate within the fuzz target's checks. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -7,10 +7,29 @@
 #include <string.h>
 
 #include "engine/mesh.h"
+#include "tests/fuzz/fuzz_estimate.h"
 #include "tests/fuzz/fuzz_intake.h"
 
 #define REGRESS_DIR PF_TEST_DATA "/fuzz-regress"
+#define ESTIMATE_DIR PF_TEST_DATA "/fuzz-estimate" /* the estimator target's seeds and findings */
 
+/* The contents of dir/name (malloc'd; free() it), its length in *len. */
+static unsigned char *slurp(const char *dir, const char *name, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *buf = malloc(n > 0 ? (size_t)n : 1);
+    cr_assert_not_null(buf);
+    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
 
 Test(fuzz_regress, every_saved_input_returns_with_a_code_and_message)
 {
@@ -20,20 +39,12 @@ Test(fuzz_regress, every_saved_input_returns_with_a_code_and_message)
     struct dirent *e;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", REGRESS_DIR, e->d_name);
-        FILE *f = fopen(path, "rb");
-        cr_assert_not_null(f, "%s", path);
-        fseek(f, 0, SEEK_END);
-        long len = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
-        cr_assert_not_null(buf);
-        cr_assert_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-        fclose(f);
+        size_t len;
+        unsigned char *buf = slurp(REGRESS_DIR, e->d_name, &len);
         pf_mesh *m = NULL;
         pf_errbuf eb = {{0}};
-        pf_err err = pf_mesh_read_mem(buf, (size_t)len, &pf_fuzz_limits /* the fuzz targets' limits: findings reproduce as found */, &m, &eb);
+        pf_err err = pf_mesh_read_mem(
+            buf, len, &pf_fuzz_limits /* the fuzz targets' limits: findings reproduce as found */, &m, &eb);
         if (err == PF_E_OK) {
             cr_assert_not_null(m, "%s", e->d_name);
             cr_assert_gt(m->ntris, 0, "%s", e->d_name);
@@ -43,11 +54,34 @@ Test(fuzz_regress, every_saved_input_returns_with_a_code_and_message)
         }
         pf_mesh_free(m);
         /* and the fuzz targets' own checks, the analysis included (they trap on a broken invariant) */
-        pf_format fmt = pf_mesh_detect(buf, (size_t)len);
-        pf_fuzz_intake(buf, (size_t)len, fmt, fmt);
+        pf_format fmt = pf_mesh_detect(buf, len);
+        pf_fuzz_intake(buf, len, fmt, fmt);
         free(buf);
         files++;
     }
     closedir(d);
     cr_assert_gt(files, 0, "no regression inputs in %s", REGRESS_DIR);
+}
+
+/* The estimator target's inputs: triangle soups it prepares on the scalar backend and on SIMD with one and
+ * two threads (tests/fuzz/fuzz_estimate.h traps on a crash-free failure too: a non-finite or negative figure,
+ * SIMD off the scalar oracle, a thread count changing the answer, an error without a message). */
+Test(fuzz_regress, every_saved_estimator_input_estimates_within_the_checks, .timeout = 300)
+{
+    DIR *d = opendir(ESTIMATE_DIR);
+    cr_assert_not_null(d, "missing %s", ESTIMATE_DIR);
+    size_t files = 0, estimated = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        size_t len;
+        unsigned char *buf = slurp(ESTIMATE_DIR, e->d_name, &len);
+        estimated += (size_t)pf_fuzz_estimate(buf, len);
+        free(buf);
+        files++;
+    }
+    closedir(d);
+    cr_assert_gt(files, 0, "no inputs in %s", ESTIMATE_DIR);
+    /* the seeds (seed_*) are printable parts: the checks ran on them, not only on refusals */
+    cr_assert_geq(estimated, 9, "%zu of %zu inputs estimated", estimated, files);
 }
