@@ -1248,11 +1248,15 @@ static pf_err narrow_tops(drive *d, size_t l)
     size_t n = 0, cap = 0;
     pf_err err = PF_E_NOMEM;
     if (pf_sliver_band(&sv->s, l, sv->verts, sv->tris, sv->zs[l], sv->zs[l + 1] - sv->zs[l], d->cp->fill_lo,
-                       sv->width, d->cp->shell_min_width, g, dist_of(d, l), &cells, &n, &cap) < 0 ||
-        (n && !(stack = malloc(ncell * (sizeof *stack + 1)))))
+                       sv->width, d->cp->shell_min_width, g, dist_of(d, l), &cells, &n, &cap) < 0)
         goto done;
+    if (!n) { /* no band cells: nothing to do */
+        err = PF_E_OK;
+        goto done;
+    }
+    if (!(stack = malloc(ncell * (sizeof *stack + 1)))) goto done;
     uint8_t *mark = (uint8_t *)(stack + ncell), *cls = cls_of(d, l); /* mark: 1 in a band, 2 in a piece */
-    if (n) memset(mark, 0, ncell);
+    memset(mark, 0, ncell);
     for (size_t k = 0; k < n; k++)
         mark[cells[k]] = 1;
     const uint8_t solid = PF_FILL_SOLID << PF_CELL_FILL_SHIFT, top = PF_FILL_TOP << PF_CELL_FILL_SHIFT,
