@@ -707,7 +707,8 @@ static pf_err emit_object(const tmf_reader *rd, size_t mi, size_t oi, const doub
     const tmf_model *md = &rd->models[mi];
     const tmf_object *o = &md->objs[oi];
     int flip = det3(m) < 0; /* a mirror turns the surface inside out: swap two corners to keep it outward */
-    const float *verts = md->verts + o->vbase * 3;
+    /* an object of components only may sit in a model without vertices (verts NULL) */
+    const float *verts = o->ntris ? md->verts + o->vbase * 3 : NULL;
     float *d = *dst;
     for (size_t t = 0; t < o->ntris; t++) {
         const uint32_t *tri = md->tris + (o->tbase + t) * 3;
