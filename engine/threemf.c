@@ -599,7 +599,7 @@ static pf_err load_model(tmf_reader *rd, size_t mi, int root, pf_errbuf *eb)
     pf_err err = parse_entry(rd, &rd->zip.entries[rd->models[mi].entry], ps, eb);
     if (err != PF_E_OK) goto done;
     tmf_model *m = &rd->models[mi];
-    qsort(m->objs, m->nobjs, sizeof *m->objs, obj_cmp);
+    if (m->nobjs) qsort(m->objs, m->nobjs, sizeof *m->objs, obj_cmp); /* objs is NULL when there are none */
     for (size_t i = 1; i < m->nobjs; i++)
         if (m->objs[i].id == m->objs[i - 1].id) {
             err = pf_errf(eb, PF_E_PARSE, "%s line %lu: object id %u is defined twice", ps->label,

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and fuzzes each in turn.
-# usage: scripts/fuzz.sh [SECONDS_PER_TARGET=600] [TARGET...]   (targets: stl obj 3mf estimate)
+# usage: scripts/fuzz.sh [SECONDS_PER_TARGET=600] [TARGET...]   (targets: stl obj 3mf estimate msgpack_json)
 # Crashes, leaks and timeouts land in fuzz-out/<target>/; copy each into tests/data/fuzz-regress/ (readers)
 # or tests/data/fuzz-estimate/ (estimate) once fixed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-600}
 shift || true
-targets=("${@:-stl obj 3mf estimate}")
+targets=("${@:-stl obj 3mf estimate msgpack_json}")
 CC=clang cmake -S . -B build-fuzz -DPF_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j"$(nproc)"
 for t in ${targets[@]}; do
