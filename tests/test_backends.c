@@ -14,6 +14,7 @@
 #include "engine/estimate.h"
 #include "engine/mesh.h"
 #include "engine/profile.h"
+#include "tests/fuzz/fuzz_estimate.h"
 
 /* One backend per process and name: the OpenCL one builds its kernels once (slow on PoCL). */
 static pf_backend *backend(const char *name)
@@ -434,6 +435,55 @@ Test(backends, estimates_of_every_test_mesh_match_scalar)
         pf_estimate_cache_free(ca);
         pf_mesh_free(m);
     }
+}
+
+/* The estimator fuzz target's saved inputs (tests/data/fuzz-estimate: its seeds and findings: an open box, a
+ * part floating above the bed, overlapping shells, a lone triangle, ...) on the OpenCL backend, which the
+ * fuzz target cannot run: the same answer as scalar (weight and time within 0.5 %, the same layers), or the
+ * same refusal. */
+Test(backends, odd_geometry_of_the_estimator_fuzz_inputs_matches_scalar_on_opencl)
+{
+    DIR *d = opendir(PF_TEST_DATA "/fuzz-estimate");
+    cr_assert_not_null(d);
+    struct dirent *e;
+    int compared = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/fuzz-estimate/%s", PF_TEST_DATA, e->d_name);
+        FILE *f = fopen(path, "rb");
+        cr_assert_not_null(f, "%s", path);
+        uint8_t buf[4096];
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        pf_profile p;
+        pf_mesh *m = pf_fuzz_estimate_input(buf, n, &p);
+        if (!m) continue;
+        pf_estimate est[2];
+        pf_err err[2];
+        const pf_backend *be[2] = {pf_backend_scalar(), backend("opencl")};
+        for (int b = 0; b < 2; b++) {
+            pf_errbuf eb = {{0}};
+            pf_estimate_cache *c = NULL;
+            err[b] = pf_estimate_prepare(m, &p, be[b], &c, &eb);
+            if (!err[b])
+                cr_assert_eq(pf_estimate_eval(c, p.infill_density, p.supports, &est[b], &eb), PF_E_OK);
+            pf_estimate_cache_free(c);
+        }
+        cr_assert_eq(err[1], err[0], "%s: opencl %s, scalar %s", e->d_name, pf_err_name(err[1]),
+                     pf_err_name(err[0]));
+        if (!err[0]) {
+            cr_assert_eq(est[1].layers, est[0].layers, "%s", e->d_name);
+            cr_assert_leq(rel(est[0].weight_g, est[1].weight_g), 0.005, "%s: weight %g vs %g g", e->d_name,
+                          est[1].weight_g, est[0].weight_g);
+            cr_assert_leq(rel(est[0].print_time_s, est[1].print_time_s), 0.005, "%s: time %g vs %g s",
+                          e->d_name, est[1].print_time_s, est[0].print_time_s);
+            compared++;
+        }
+        pf_mesh_free(m);
+    }
+    closedir(d);
+    cr_assert_geq(compared, 9, "%d inputs estimated on both", compared);
 }
 
 /* A cache for 0 % infill (whose margins stay off the voids: the driver trims the margin fields each backend

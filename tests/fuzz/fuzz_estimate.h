@@ -75,11 +75,11 @@ static inline int fz_run(const pf_mesh *m, const pf_profile *p, const pf_backend
     return 1;
 }
 
-/* Runs one input through the checks above; traps on a broken one. Returns 1 when it was estimated, 0 when
- * intake or every backend turned it down cleanly. */
-static inline int pf_fuzz_estimate(const uint8_t *data, size_t size)
+/* The mesh and profile of one input (the format above), or NULL when it holds no triangle or intake refuses
+ * it; free the mesh with pf_mesh_free. For the fuzz target and for tests that run the inputs elsewhere. */
+static inline pf_mesh *pf_fuzz_estimate_input(const uint8_t *data, size_t size, pf_profile *p)
 {
-    if (size < 1 + 9) return 0;
+    if (size < 1 + 9) return NULL;
     uint8_t opt = data[0];
     size_t ntris = (size - 1) / 9;
     if (ntris > FUZZ_MAX_TRIS) ntris = FUZZ_MAX_TRIS;
@@ -93,14 +93,23 @@ static inline int pf_fuzz_estimate(const uint8_t *data, size_t size)
         if (pf_mesh_builder_tri(&b, v, &eb)) __builtin_trap();
     }
     pf_mesh *m = NULL;
-    if (pf_mesh_builder_finish(&b, &m, &eb)) return 0; /* nothing usable: intake's answer, fuzzed elsewhere */
-
-    pf_profile p = pf_profile_default();
+    if (pf_mesh_builder_finish(&b, &m, &eb)) return NULL;
     static const double densities[8] = {0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1};
-    double density = densities[opt & 7];
-    int supports = (opt >> 3) & 1;
-    p.infill_density = density;
-    p.supports = supports;
+    *p = pf_profile_default();
+    p->infill_density = densities[opt & 7];
+    p->supports = (opt >> 3) & 1;
+    return m;
+}
+
+/* Runs one input through the checks above; traps on a broken one. Returns 1 when it was estimated, 0 when
+ * intake or every backend turned it down cleanly. */
+static inline int pf_fuzz_estimate(const uint8_t *data, size_t size)
+{
+    pf_profile p;
+    pf_mesh *m = pf_fuzz_estimate_input(data, size, &p);
+    if (!m) return 0; /* nothing usable: intake's answer, fuzzed elsewhere */
+    double density = p.infill_density;
+    int supports = p.supports;
     pf_backend *simd = NULL;
     if (pf_backend_simd_create(2, &simd)) __builtin_trap();
     pf_estimate es, e1, e2;
