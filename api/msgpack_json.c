@@ -127,6 +127,22 @@ static pf_err prescan(const uint8_t *p, size_t len, pf_errbuf *eb)
     return PF_E_OK;
 }
 
+/* Whether s holds a NUL byte. An empty string may have no bytes at all (ptr NULL): it is never searched. */
+static int str_has_nul(msgpack_object_str s)
+{
+    return s.size && memchr(s.ptr, 0, s.size);
+}
+
+/* s as a C string (malloc'd), NULL when out of memory. */
+static char *str_dup(msgpack_object_str s)
+{
+    char *c = malloc((size_t)s.size + 1);
+    if (!c) return NULL;
+    if (s.size) memcpy(c, s.ptr, s.size);
+    c[s.size] = 0;
+    return c;
+}
+
 static cJSON *to_json(const msgpack_object *o, int depth, pf_err *err, pf_errbuf *eb)
 {
     cJSON *j = NULL;
@@ -156,14 +172,12 @@ static cJSON *to_json(const msgpack_object *o, int depth, pf_err *err, pf_errbuf
         j = cJSON_CreateNumber(o->via.f64);
         break;
     case MSGPACK_OBJECT_STR: {
-        if (memchr(o->via.str.ptr, 0, o->via.str.size)) {
+        if (str_has_nul(o->via.str)) {
             *err = pf_errf(eb, PF_E_INVAL, "msgpack body: a string holds a NUL byte");
             return NULL;
         }
-        char *s = malloc(o->via.str.size + 1);
+        char *s = str_dup(o->via.str);
         if (!s) break;
-        memcpy(s, o->via.str.ptr, o->via.str.size);
-        s[o->via.str.size] = 0;
         j = cJSON_CreateString(s);
         free(s);
         break;
@@ -183,20 +197,18 @@ static cJSON *to_json(const msgpack_object *o, int depth, pf_err *err, pf_errbuf
         if (!(j = cJSON_CreateObject())) break;
         for (uint32_t i = 0; i < o->via.map.size; i++) {
             const msgpack_object_kv *kv = &o->via.map.ptr[i];
-            if (kv->key.type != MSGPACK_OBJECT_STR || memchr(kv->key.via.str.ptr, 0, kv->key.via.str.size)) {
+            if (kv->key.type != MSGPACK_OBJECT_STR || str_has_nul(kv->key.via.str)) {
                 cJSON_Delete(j);
                 *err = pf_errf(eb, PF_E_INVAL, "msgpack body: map keys must be strings");
                 return NULL;
             }
-            char *k = malloc(kv->key.via.str.size + 1);
+            char *k = str_dup(kv->key.via.str);
             cJSON *c = k ? to_json(&kv->val, depth + 1, err, eb) : NULL;
             if (!c) {
                 free(k);
                 cJSON_Delete(j);
                 return NULL;
             }
-            memcpy(k, kv->key.via.str.ptr, kv->key.via.str.size);
-            k[kv->key.via.str.size] = 0;
             cJSON_AddItemToObject(j, k, c);
             free(k);
         }

@@ -84,6 +84,19 @@ Test(msgpack_json, every_width_of_every_type_is_read)
     msgpack_sbuffer_destroy(&sb);
 }
 
+/* Empty strings, as values and as keys (msgpack-c gives them no bytes at all: a NULL pointer, which the
+ * fuzz target's UBSan build caught being searched and copied). */
+Test(msgpack_json, empty_strings_and_keys_are_read)
+{
+    static const uint8_t str[] = {0xa0}, map[] = {0x81, 0xa0, 0xa0}; /* "" and {"": ""} */
+    cJSON *a = from_mp(str, sizeof str, PF_E_OK), *b = from_mp(map, sizeof map, PF_E_OK);
+    cr_assert(cJSON_IsString(a) && !strcmp(a->valuestring, ""));
+    cr_assert(cJSON_IsObject(b) && cJSON_GetArraySize(b) == 1);
+    cr_assert(!strcmp(b->child->string, "") && !strcmp(b->child->valuestring, ""));
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+}
+
 Test(msgpack_json, hostile_bodies_are_refused)
 {
     static const unsigned char claims[][6] = {
