@@ -3,10 +3,10 @@
  * accepts the file, so it must return (an estimate or a clean error) on any triangle soup: slivers,
  * coincident and coplanar faces, open and self-crossing shells, needles, parts floating above the bed.
  *
- * Input: one byte of options (infill density, 0 % or not, supports), then triangles of 9 bytes, one per
- * coordinate on a grid of FUZZ_STEP mm (coincidences are the common case, as in real meshes). Checks: on
- * success every figure is finite and not negative, the SIMD backend equals the scalar oracle within the
- * tests' 0.5 %, and one thread equals two bit for bit; a failure comes with a message. */
+ * Input: one byte of options (bits 0–2 infill density, 3 supports, 4–5 layer height), then triangles of 9
+ * bytes, one per coordinate on a grid of FUZZ_STEP mm (coincidences are the common case, as in real meshes).
+ * Checks: on success every figure is finite and not negative, the SIMD backend equals the scalar oracle
+ * within the tests' 0.5 %, and one thread equals two bit for bit; a failure comes with a message. */
 #ifndef PF_FUZZ_ESTIMATE_H
 #define PF_FUZZ_ESTIMATE_H
 
@@ -95,9 +95,11 @@ static inline pf_mesh *pf_fuzz_estimate_input(const uint8_t *data, size_t size, 
     pf_mesh *m = NULL;
     if (pf_mesh_builder_finish(&b, &m, &eb)) return NULL;
     static const double densities[8] = {0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1};
+    static const double heights[4] = {0.2, 0.1, 0.15, 0.3}; /* layer heights (the first layer stays 0.2) */
     *p = pf_profile_default();
     p->infill_density = densities[opt & 7];
     p->supports = (opt >> 3) & 1;
+    p->layer_height = heights[(opt >> 4) & 3];
     return m;
 }
 
