@@ -19,7 +19,7 @@
 #include "engine/mesh.h"
 #include "tests/fuzz/fuzz_intake.h"
 
-#define FUZZ_STEP 0.0625f /* mm per coordinate unit: parts up to 16 mm, at most 80 layers */
+#define FUZZ_STEP 0.0625f /* mm per coordinate unit: parts up to 16 mm, at most 160 layers (of 0.1 mm) */
 #define FUZZ_MAX_TRIS 64
 
 static inline int fz_finite_nonneg(double v)
