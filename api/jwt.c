@@ -1,6 +1,7 @@
 /* HS256 JWTs: base64url(header).base64url(claims).base64url(HMAC-SHA-256), claims through cJSON. */
 #include "api/jwt.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -155,8 +156,10 @@ pf_err pf_jwt_verify(const pf_jwt_key *key, const char *token, int64_t now, pf_j
         pf_errf(eb, err, "malformed token claims");
         goto done;
     }
+    errno = 0;
     c.sub = strtoull(sub->valuestring, &end, 10);
-    if (!*sub->valuestring || *end || !c.sub) {
+    /* digits only (strtoull would also take spaces, a sign, and wrap past 2^64 − 1) */
+    if (!isdigit((unsigned char)*sub->valuestring) || *end || !c.sub || errno == ERANGE) {
         pf_errf(eb, err, "malformed token subject");
         goto done;
     }

@@ -7,6 +7,7 @@
 #include "api/ratelimit.h"
 #include "api/routes.h"
 #include "http_client.h"
+#include "tests/fuzz/fuzz_api.h"
 
 /* What the API reference says a caller may do: 0 allowed, 401 or 403. Written from the spec, independently
  * of pf_api_access_decide. */
@@ -198,6 +199,35 @@ Test(api_jwt, tokens_round_trip_and_tampering_is_refused)
     cr_expect_eq(pf_jwt_verify(&key, "", 1200, &out, &eb), PF_E_UNAUTHORIZED);
     free(tok);
     rm_rf(dir);
+}
+
+/* Claims under a valid signature whose subject is not a plain decimal user id: strtoull alone would read
+ * " 7" and "+7" as 7, "-1" as 2^64 − 1, and clamp an overflow to 2^64 − 1. */
+Test(api_jwt, signed_claims_with_a_malformed_subject_are_refused)
+{
+    cr_assert_geq(sodium_init(), 0);
+    pf_jwt_key key = fz_key();
+    static const char *subs[] = {
+        "-1", "+7", " 7", "7 ", "0", "", "18446744073709551616", "99999999999999999999"};
+    char payload[160];
+    pf_jwt_claims out;
+    pf_errbuf eb;
+    for (size_t i = 0; i < sizeof subs / sizeof *subs; i++) {
+        int n =
+            snprintf(payload, sizeof payload, "{\"sub\":\"%s\",\"typ\":\"session\",\"iat\":%d,\"exp\":%d}",
+                     subs[i], FZ_NOW, FZ_NOW + 60);
+        char *tok = fz_sign_payload(&key, (const uint8_t *)payload, (size_t)n);
+        cr_expect_eq(pf_jwt_verify(&key, tok, FZ_NOW, &out, &eb), PF_E_UNAUTHORIZED, "sub \"%s\"", subs[i]);
+        free(tok);
+    }
+    /* the largest id still reads */
+    int n = snprintf(payload, sizeof payload,
+                     "{\"sub\":\"18446744073709551615\",\"typ\":\"session\",\"iat\":%d,\"exp\":%d}", FZ_NOW,
+                     FZ_NOW + 60);
+    char *tok = fz_sign_payload(&key, (const uint8_t *)payload, (size_t)n);
+    cr_assert_eq(pf_jwt_verify(&key, tok, FZ_NOW, &out, &eb), PF_E_OK, "%s", eb.msg);
+    cr_expect_eq(out.sub, UINT64_MAX);
+    free(tok);
 }
 
 Test(api_ratelimit, windows_count_reset_and_stay_bounded)

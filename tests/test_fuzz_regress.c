@@ -1,5 +1,6 @@
 /* Every input a fuzzer once broke PrintForge's intake or estimator with: each must now read cleanly or fail
- * with a message, and estimate within the fuzz target's checks. */
+ * with a message, and estimate within the fuzz target's checks; and the API targets' seeds and findings
+ * (tokens, JSON bodies) within theirs. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -7,11 +8,13 @@
 #include <string.h>
 
 #include "engine/mesh.h"
+#include "tests/fuzz/fuzz_api.h"
 #include "tests/fuzz/fuzz_estimate.h"
 #include "tests/fuzz/fuzz_intake.h"
 
 #define REGRESS_DIR PF_TEST_DATA "/fuzz-regress"
 #define ESTIMATE_DIR PF_TEST_DATA "/fuzz-estimate" /* the estimator target's seeds and findings */
+#define API_DIR PF_TEST_DATA "/fuzz-api"           /* the API targets': tok_* tokens, json_* bodies */
 
 /* The contents of dir/name (malloc'd; free() it), its length in *len. */
 static unsigned char *slurp(const char *dir, const char *name, size_t *len)
@@ -84,4 +87,36 @@ Test(fuzz_regress, every_saved_estimator_input_estimates_within_the_checks, .tim
     cr_assert_gt(files, 0, "no inputs in %s", ESTIMATE_DIR);
     /* the seeds (seed_*) are printable parts: the checks ran on them, not only on refusals */
     cr_assert_geq(estimated, 11, "%zu of %zu inputs estimated", estimated, files);
+}
+
+/* The API targets' inputs (tests/fuzz/fuzz_api.h traps on a broken check: a verified token outside the
+ * rules or not signing back to the same claims, a refusal without a message, an arena parse unlike cJSON's).
+ * The seeds include a valid session token, signed claims payloads and bodies that parse, so the checks run on
+ * accepted input, not only on refusals. */
+Test(fuzz_regress, every_saved_token_and_body_passes_the_api_checks)
+{
+    DIR *d = opendir(API_DIR);
+    cr_assert_not_null(d, "missing %s", API_DIR);
+    size_t tokens = 0, verified = 0, bodies = 0, parsed = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        size_t len;
+        unsigned char *buf = slurp(API_DIR, e->d_name, &len);
+        if (!strncmp(e->d_name, "tok_", 4)) {
+            tokens++;
+            verified += (size_t)pf_fuzz_tokens(buf, len);
+        } else if (!strncmp(e->d_name, "json_", 5)) {
+            bodies++;
+            parsed += (size_t)pf_fuzz_json_arena(buf, len);
+        } else {
+            cr_assert_fail("%s: neither tok_ nor json_", e->d_name);
+        }
+        free(buf);
+    }
+    closedir(d);
+    cr_assert_geq(tokens, 10, "%zu token inputs", tokens);
+    cr_assert_geq(bodies, 5, "%zu body inputs", bodies);
+    cr_assert(verified >= 2 && verified < tokens, "%zu of %zu tokens verified", verified, tokens);
+    cr_assert(parsed >= 3 && parsed < bodies, "%zu of %zu bodies parsed", parsed, bodies);
 }
