@@ -7,6 +7,7 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "engine/bigalloc.h"
 #include "engine/intake_internal.h"
 #include "engine/mesh.h"
 
@@ -135,6 +136,7 @@ static double now(void)
 
 int main(void)
 {
+    pf_big_keep_heap(); /* as printforge does (cli/main.c) */
     buf model = {0}, pkg = {0};
     sphere_model(&model, 501, 1000);
     zip_package(&pkg, &model);

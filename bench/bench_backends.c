@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "engine/bigalloc.h"
 #include "engine/backends.h"
 #include "engine/estimate.h"
 #include "engine/mesh.h"
@@ -98,8 +99,8 @@ static pf_err t_raster_b(void *ctx, void *b, const pf_grid *g, const float *s, c
 {
     TIMED(ST_RASTER, T->in->raster_batch(T->in->ctx, b, g, s, o, c, n, ls, m));
 }
-static pf_err t_edt_b(void *ctx, void *b, const pf_grid *g, uint32_t cap, size_t n,
-                      const uint8_t *const *m, float *const *d)
+static pf_err t_edt_b(void *ctx, void *b, const pf_grid *g, uint32_t cap, size_t n, const uint8_t *const *m,
+                      float *const *d)
 {
     TIMED(ST_EDT, T->in->edt_batch(T->in->ctx, b, g, cap, n, m, d));
 }
@@ -201,6 +202,7 @@ static result run(const pf_mesh *m, const pf_backend *be, int reps)
 
 int main(int argc, char **argv)
 {
+    pf_big_keep_heap(); /* as printforge does (cli/main.c) */
     const char *names = "scalar,simd,opencl";
     int reps = 3, first = 1;
     while (first < argc && !strncmp(argv[first], "--", 2)) {

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "engine/bigalloc.h"
 #include "engine/backends.h"
 #include "engine/estimate.h"
 #include "engine/sched.h"
@@ -182,6 +183,7 @@ static int in_list(const char *list, const char *name)
 
 int main(int argc, char **argv)
 {
+    pf_big_keep_heap(); /* as printforge does (cli/main.c) */
     const char *dir = "tests/data", *backends = "scalar,simd", *only = NULL, *prusa_profile = NULL;
     int reps = 3, threads = 0, md = 0;
     const char *extra[MAX_MESHES];

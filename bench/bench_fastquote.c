@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/bigalloc.h"
 #include "engine/fastquote.h"
 
 static int cmp_double(const void *a, const void *b)
@@ -16,6 +17,7 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
+    pf_big_keep_heap(); /* as printforge does (cli/main.c) */
     const char *path = argc > 1 ? argv[1] : "tests/data/reference.csv";
     FILE *f = fopen(path, "r");
     if (!f) return fprintf(stderr, "bench_fastquote: cannot open %s\n", path), 1;

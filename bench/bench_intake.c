@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "engine/bigalloc.h"
 #include "engine/analyze.h"
 #include "engine/mesh.h"
 
@@ -451,14 +452,16 @@ static void report(FILE *f, const result *rs, int n, const procs *p, int runs, c
                     r, r >= 10 ? "met" : "MISSED", rc);
         }
         if (p->ours > 0) {
-            double r = p->admesh / p->ours, rc = p->admesh_cpu / p->ours_cpu, rm = p->admesh_med / p->ours_med;
-            fprintf(
-                f,
-                "- process against process (`printforge analyze` does the same work plus the JSON report; %d runs "
-                "of each, interleaved): %.1f× in wall time, best against best (%s), %.1f× median against median "
-                "(%s: %.1f ms against %.1f ms), %.1f× in CPU time\n",
-                PROC_RUNS, r, r >= 10 ? "met" : "MISSED", rm, rm >= 10 ? "met" : "MISSED", p->ours_med * 1e3,
-                p->admesh_med * 1e3, rc);
+            double r = p->admesh / p->ours, rc = p->admesh_cpu / p->ours_cpu,
+                   rm = p->admesh_med / p->ours_med;
+            fprintf(f,
+                    "- process against process (`printforge analyze` does the same work plus the JSON "
+                    "report; %d runs "
+                    "of each, interleaved): %.1f× in wall time, best against best (%s), %.1f× median against "
+                    "median "
+                    "(%s: %.1f ms against %.1f ms), %.1f× in CPU time\n",
+                    PROC_RUNS, r, r >= 10 ? "met" : "MISSED", rm, rm >= 10 ? "met" : "MISSED",
+                    p->ours_med * 1e3, p->admesh_med * 1e3, rc);
         }
     }
     if (p->note[0]) fprintf(f, "\n%s\n", p->note);
@@ -481,6 +484,7 @@ static int wanted(const char *steps, int i)
 
 int main(int argc, char **argv)
 {
+    pf_big_keep_heap(); /* as printforge does (cli/main.c) */
     double load0[3] = {0, 0, 0};
     getloadavg(load0, 3);
     int runs = argc > 1 ? atoi(argv[1]) : 5;
@@ -496,7 +500,8 @@ int main(int argc, char **argv)
     if (wanted(steps, 5) || wanted(steps, 8)) write_obj(&g);
     if (wanted(steps, 6)) write_3mf(&g);
     /* Write the files back now: the kernel's flusher threads would otherwise still be writing them during the
-     * timed runs, taking a core and making engine/sched.c's count of running tasks say the machine is busy. */
+     * timed runs, taking a core and making engine/sched.c's count of running tasks say the machine is busy.
+     */
     sync();
 
     result rs[9];

@@ -2,6 +2,9 @@
 #include "engine/bigalloc.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,6 +13,16 @@
 #include <unistd.h>
 
 #define HUGE_PAGE ((size_t)2 << 20)
+#define HEAP_MMAP_MIN ((size_t)32 << 20) /* pf_big_keep_heap: smallest malloc block given its own mapping */
+#define HEAP_KEEP ((size_t)64 << 20)     /* and most free heap top kept mapped */
+
+void pf_big_keep_heap(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, (int)HEAP_MMAP_MIN);
+    mallopt(M_TRIM_THRESHOLD, (int)HEAP_KEEP);
+#endif
+}
 #define SMALL_PAGE ((size_t)4096)
 
 /* Freed mappings kept for reuse. Why a process-wide list: on this kind of VM a fresh page costs far more than

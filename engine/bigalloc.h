@@ -14,6 +14,14 @@
  * munmap), so a buffer must be freed with the size of its last allocation. All functions are thread-safe. */
 #define PF_BIG_MIN ((size_t)1 << 20)
 
+/* Makes malloc keep the memory freed below PF_BIG_MIN-sized blocks in the process: glibc hands its heap's
+ * free top back to the kernel once it passes 128 KB (a threshold that rises only after a freed mmap block),
+ * and an estimate's per-layer scratch (contour chains, layer records: a few hundred KB) is freed at its end,
+ * so every estimate faulted the same pages in again, on both threads at once. Blocks up to 32 MB then come
+ * from the heap (glibc's own ceiling for its rising threshold) and up to 64 MB of free top stays mapped. A
+ * process-wide policy: main() calls it once, before any thread starts. No-op without glibc. */
+void pf_big_keep_heap(void);
+
 void *pf_big_alloc(size_t n);  /* n bytes, uninitialised; NULL when out of memory */
 void *pf_big_zalloc(size_t n); /* n zero bytes (fresh kernel pages are zero already, so this costs nothing) */
 /* n bytes of which the first zero_n (at most n) are zero: for a block that holds zeroed and scratch parts. */
