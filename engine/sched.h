@@ -17,7 +17,8 @@ int pf_sched_threads(int want);
  * work through ctx as it goes (e.g. pieces taken from an atomic counter) so that fn(ctx, 0) alone can do all
  * of it. Why a kept helper: starting a thread took 0.1 to 4 ms here before it ran, longer than some steps;
  * the helper, started on first use and kept until the process exits, spins for 1 ms after each step (then
- * sleeps) and so joins the next step of the same request within microseconds. Thread-safe; a step run from
+ * sleeps, and is woken on another core than the caller's) and so joins the next step of the same request
+ * within microseconds. Thread-safe; a step run from
  * inside another two-way step runs on its caller's thread alone. */
 void pf_sched_pair(void (*fn)(void *ctx, int who), void *ctx, int two);
 
