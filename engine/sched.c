@@ -151,12 +151,29 @@ static int helper_awake(void)
     return atomic_load(&the_helper.started) > 0 && !atomic_load(&the_helper.helper_sleeps);
 }
 
+/* In a child of fork the helper thread does not exist (only the forking thread is copied): the child starts
+ * its own on first use. Without this its steps were offered to no one, and a wake's pinning would have named
+ * the parent's helper (thread ids are system-wide). */
+static void helper_forget(void)
+{
+    helper *h = &the_helper;
+    pthread_mutex_init(&h->start_lock, NULL);
+    atomic_store(&h->started, 0);
+    atomic_store(&h->pinned, 0);
+    atomic_flag_clear(&h->busy);
+    atomic_store(&h->state, JOB_NONE);
+    atomic_store(&h->helper_sleeps, 0);
+    atomic_store(&h->caller_sleeps, 0);
+}
+
 static int helper_ready(helper *h)
 {
+    static int forget_registered; /* under start_lock; inherited by children, as the handler is */
     int s = atomic_load(&h->started);
     if (s) return s > 0;
     pthread_mutex_lock(&h->start_lock);
     if (!atomic_load(&h->started)) {
+        if (!forget_registered) forget_registered = pthread_atfork(NULL, NULL, helper_forget) == 0;
         pthread_attr_t attr;
         if (sched_getaffinity(0, sizeof h->allowed, &h->allowed)) CPU_ZERO(&h->allowed);
         int ok = pthread_attr_init(&attr) == 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/bigalloc.h"
@@ -289,6 +290,32 @@ Test(mesh, two_way_step_does_every_piece_once)
     }
 }
 
+/* A child of fork has no helper thread (only the forking thread is copied): it starts one of its own, which
+ * takes part in the child's steps. Before, the child offered its steps to the parent's helper, which it does
+ * not have, so it ran them alone. */
+Test(mesh, a_forked_child_starts_a_helper_of_its_own)
+{
+    pair_job j = {0};
+    pf_sched_pair(pair_piece, &j, 1); /* the parent's helper exists from here on */
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int helped = 0;
+        for (int round = 0; round < 200 && !helped; round++) {
+            pair_job c = {0};
+            pf_sched_pair(pair_piece, &c, 1);
+            for (int i = 0; i < 64; i++)
+                if (atomic_load(&c.hits[i]) != 1) _exit(2);
+            helped = atomic_load(&c.by[1]) > 0;
+        }
+        _exit(helped ? 0 : 1);
+    }
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status), "the child ended by signal %d", WTERMSIG(status));
+    cr_assert_eq(WEXITSTATUS(status), 0, "1: the helper never took part in 200 steps; 2: a piece done twice");
+}
+
 /* Pages of [p, p + n) that are resident (touched before: a reused mapping), as a fraction. */
 static double resident_fraction(const void *p, size_t n)
 {
@@ -304,11 +331,11 @@ static double resident_fraction(const void *p, size_t n)
     return (double)in / (double)npg;
 }
 
-/* A one-thread weld's freed scratch is big enough for the analysis' edge array (a uint32 per triangle corner),
- * which follows it in `printforge analyze`: that array then comes in warm instead of as fresh pages (each one
- * costs microseconds on the VMs here). A height field of 392 k triangles welds with 2.4 MB of tables and
- * buffers (4 MB of mapping) against 4.7 MB of edge array (6 MB). The weld touches about half of what the
- * array then gets; a fresh mapping has nothing resident. */
+/* A one-thread weld's freed scratch is big enough for the analysis' edge array (a uint32 per triangle
+ * corner), which follows it in `printforge analyze`: that array then comes in warm instead of as fresh pages
+ * (each one costs microseconds on the VMs here). A height field of 392 k triangles welds with 2.4 MB of
+ * tables and buffers (4 MB of mapping) against 4.7 MB of edge array (6 MB). The weld touches about half of
+ * what the array then gets; a fresh mapping has nothing resident. */
 Test(mesh, one_thread_weld_leaves_scratch_the_edge_array_reuses)
 {
     enum { R = 443 };
