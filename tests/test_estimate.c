@@ -1265,8 +1265,9 @@ Test(estimate, matches_prusaslicer_reference_within_issue_bounds, .timeout = 600
  * hexagonal prism (+11 and +13 % at 10 % while their one line a layer counted as span / spacing); and, from
  * OpenSCAD sources (tests/data/extra/scad), variants of the shared models with other parameters and parts a
  * shop sees: a honeycomb panel (−19 % in time while its sparse infill counted one path per island), embossed
- * text, a mushroom over air, a wedge, a box with a closed void, an arch, ... */
-Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 600)
+ * text, a mushroom over air, a wedge, a box with a closed void, an arch, ... Its timeout: the 1620 rows on
+ * the scalar oracle took 446 s alone under ASan (2026-12-04), more beside other tests on CI's two cores. */
+Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 1200)
 {
     char dir[512];
     snprintf(dir, sizeof dir, "%s/extra", PF_TEST_DATA);
