@@ -3204,12 +3204,19 @@ typedef struct record_job {
     atomic_size_t next;
 } record_job;
 
+/* Records a thread takes at a time. A record (2272 bytes) is not a whole number of cache lines: taken one at
+ * a time, neighbouring records went to different threads, which wrote the lines they share over and over
+ * (tower's 900 records: 0.92 ms on one thread, 1.0 on two; in runs of 16, 0.49 on two). */
+#define RECORD_RUN 16
+
 static void record_work(void *arg, unsigned tid)
 {
     (void)tid;
     record_job *j = arg;
-    for (size_t k; (k = atomic_fetch_add(&j->next, 1)) < j->c->nrecs;)
-        record_make(j->c, j->rep[k], &j->c->recs[k]);
+    size_t n = j->c->nrecs;
+    for (size_t k0; (k0 = atomic_fetch_add(&j->next, RECORD_RUN)) < n;)
+        for (size_t k = k0; k < k0 + RECORD_RUN && k < n; k++)
+            record_make(j->c, j->rep[k], &j->c->recs[k]);
 }
 
 static pf_err build_records(pf_estimate_cache *c, team *t)
