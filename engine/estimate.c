@@ -1078,6 +1078,19 @@ typedef struct drive {
     float *mtop, *mbot;            /* rm slots of margin distances */
     uint8_t *ht, *hb;              /* per margin slot: the layer has top / bottom seeds */
     uint8_t *seeds;                /* 2 slots of seed masks per thread */
+    unsigned char *arena;          /* the per-cell buffers above, in one mapping */
+    size_t arena_len;              /* its length */
+    size_t batch;                  /* layers a batch */
+    uint32_t *sid;                 /* per layer: slice id (equal ids, identical masks) */
+    uint32_t next_id;              /* the next slice id */
+    uint32_t *list;                /* the layers of the next phase (batch + 7) */
+    uint8_t *eq;                   /* per layer of a batch and the 3 beyond: its mask is the one below */
+    size_t ready, mready;          /* layers below these have distance / margin fields */
+    size_t first;                  /* the first layer rastered since the rings were last empty */
+    unsigned misses;               /* fingerprints that did not match, in a row */
+    size_t lo;                     /* the first layer classified since the rings were last empty */
+    size_t out0;                   /* the first layer whose sums are written (a lane's halo comes before) */
+    _Atomic uint64_t *span;        /* a lane's run (see lane_claim), NULL outside lanes */
     size_t b0;                     /* first layer of the current batch */
     int reuse;                     /* the shortcuts are on (see run_stages) */
     uint8_t *same2;                /* per layer: its classes equal those of layer l − 2 */
@@ -1805,9 +1818,9 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
     case PH_PIECES: /* after a batch backend's reduce: its fill pieces, on the host */
         return layer_pieces(d, l, tid);
     case PH_SETTLE: /* the fixed classes against those of l − 2; a layer that equals them takes their sums */
-        d->same2[l] = l >= 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
-        d->copied[l - d->b0] = d->reuse && l >= 3 && d->same2[l];
-        if (d->copied[l - d->b0]) return PF_E_OK;
+        d->same2[l] = l >= d->lo + 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
+        d->copied[l - d->b0] = d->reuse && l >= 3 && l >= d->out0 + 2 && d->same2[l];
+        if (d->copied[l - d->b0] || l < d->out0) return PF_E_OK; /* a halo layer's sums are not wanted */
         break;
     default:
         break;
@@ -2101,28 +2114,12 @@ static pf_err classify_flush(drive *d, team *t, void *bt, batch_args *a, size_t 
     if (err) return err;
     for (size_t i = 0; i < n; i++) {
         size_t l = a->ls[i];
-        same2[l] = l >= 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
+        same2[l] = l >= d->lo + 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
     }
     *np = 0;
     return PF_E_OK;
 }
 
-/* Stages 3–6 for every layer on the team's threads; results do not depend on the count. Prismatic parts
- * repeat the same slice for hundreds of layers, so two shortcuts, both exact: a mask equal to the previous
- * layer's reuses its distance field; and a layer whose whole 7-layer window holds the same slices as the
- * window of layer l−2 (same parity, so the same fill direction), with the layer below also equal to its
- * counterpart, gets l−2's classes and sums without running the stages. Slice ids (equal ids: equal masks) are
- * given in layer order by the calling thread from mask comparisons of consecutive layers, never per thread or
- * per batch, so the shortcuts take the same decisions for any thread count. A batch runs: rasters (parallel),
- * mask comparisons and ids, distance fields of the new masks (parallel), margin fields and classes without
- * the layer below of the layers that cannot be copies (parallel), then the bridge fixes and copy decisions in
- * layer order with reduce (parallel) after them; in a batch where no layer can be a copy, the fixes run in
- * parallel too (even layers, then odd) and each layer's copy test goes with its reduce.
- * A backend with batch stages (engine/backend.h) gets each phase of a batch in one call on the calling thread
- * instead, and batches of about BATCH_CELLS_DEVICE whatever the thread count; the decisions are the same:
- * classify calls gather consecutive layers and end before a layer whose copy decision needs the classes of
- * the layers before it (same2), so those are known exactly as in the per-layer loop. Errors: NOMEM and the
- * backend's. */
 /* The raster fingerprints' secret seed (see pf_raster_print): random, drawn once per process. */
 static uint64_t print_seed(void)
 {
@@ -2139,6 +2136,435 @@ static uint64_t print_seed(void)
     return atomic_compare_exchange_strong(&seed, &expect, s) ? s : expect;
 }
 
+static void drive_restart(drive *d, size_t lo);
+
+/* Allocates d's rings and per-layer arrays for batches of `batch` layers on `threads` threads; the caller
+ * has filled in the parameters (be … layers). Errors: NOMEM (drive_close frees what was allocated). */
+static pf_err drive_open(drive *d, size_t batch, unsigned threads)
+{
+    size_t ncell = (size_t)d->g->nx * d->g->ny, nl = d->nl;
+    d->batch = batch;
+    d->rd = batch + 6;
+    d->rc = batch + 4;
+    d->rm = batch + 4;
+    atomic_init(&d->ends, 0);
+    atomic_init(&d->err, 0);
+    /* One buffer for every per-cell array: a big one comes from pf_big_alloc, whose mappings stay warm
+     * from one estimate to the next (a fresh page costs about 3 µs here, as much as the stages spend on it).
+     */
+    size_t ncl = (ncell + 63) & ~(size_t)63; /* cells per layer, rounded so every array stays aligned */
+    size_t nmask = d->rd * ncl, ndist = d->rd * ncl * sizeof *d->dist, ncls = d->rc * ncl,
+           nmargin = d->rm * ncl * sizeof *d->mtop, nseeds = 2 * (size_t)threads * ncl;
+    d->arena_len = ndist + 2 * nmargin + nmask + ncls + nseeds;
+    d->arena = pf_big_alloc(d->arena_len);
+    if (d->arena) {
+        d->dist = (float *)d->arena;
+        d->mtop = (float *)(d->arena + ndist);
+        d->mbot = (float *)(d->arena + ndist + nmargin);
+        d->masks = d->arena + ndist + 2 * nmargin;
+        d->cls = d->masks + nmask;
+        d->seeds = d->cls + ncls;
+    }
+    d->stride = ncl;
+    d->ht = calloc(d->rm, 1);
+    d->hb = calloc(d->rm, 1);
+    d->dslot = malloc(d->rd * sizeof *d->dslot);
+    d->dref = calloc(d->rd, sizeof *d->dref);
+    d->mslot = malloc(d->rd * sizeof *d->mslot);
+    d->mref = calloc(d->rd, sizeof *d->mref);
+    d->cslot = malloc(d->rc * sizeof *d->cslot);
+    d->cref = calloc(d->rc, sizeof *d->cref);
+    d->sid = calloc(nl, sizeof *d->sid);
+    d->same2 = calloc(nl, 1);
+    d->prints = malloc(2 * nl * sizeof *d->prints);
+    d->printed = calloc(nl, 1);
+    /* a phase's layers: a batch and the 3 beyond it, or a lane's first layer and the 6 round it */
+    d->list = malloc((batch + 7) * sizeof *d->list);
+    d->eq = malloc(batch + 7);
+    d->copied = malloc(batch);
+    d->seed = print_seed();
+    d->next_id = 1;
+    if (!d->arena || !d->ht || !d->hb || !d->dslot || !d->dref || !d->mslot || !d->mref || !d->cslot ||
+        !d->cref || !d->sid || !d->same2 || !d->prints || !d->printed || !d->list || !d->eq || !d->copied)
+        return PF_E_NOMEM;
+    drive_restart(d, 0);
+    return PF_E_OK;
+}
+
+static void drive_close(drive *d)
+{
+    for (unsigned k = 0; k < TEAM_MAX; k++) {
+        pf_scratch_free(&d->lg[k]);
+        pf_scratch_free(&d->bs[k]);
+        pf_scratch_free(&d->ns[k]);
+        pf_scratch_free(&d->sl[k]);
+    }
+    if (d->arena) pf_big_free(d->arena, d->arena_len);
+    free(d->ht);
+    free(d->hb);
+    free(d->dslot);
+    free(d->dref);
+    free(d->mslot);
+    free(d->mref);
+    free(d->cslot);
+    free(d->cref);
+    free(d->sid);
+    free(d->same2);
+    free(d->prints);
+    free(d->printed);
+    free(d->list);
+    free(d->eq);
+    free(d->copied);
+}
+
+/* Empties d's rings for a run of layers classified from lo on. Classifying lo needs the distance fields of
+ * lo − 3 … lo + 3 and the margins of lo − 2 … lo + 2, so those are made first; lo's classes are final but
+ * for its bridges (the layer below is not there), so a run writes sums from lo + 1 on. What the run cannot
+ * know about the layers below the first one it rasters is taken as different: slice ids of their own (no
+ * window reaching them repeats) and no classes equal to those two below (no copy of them). Both shortcuts
+ * are exact, so leaving one out changes nothing but the time. */
+static void drive_restart(drive *d, size_t lo)
+{
+    for (size_t s = 0; s < d->rd; s++) {
+        d->dslot[s] = d->mslot[s] = UINT32_MAX;
+        d->dref[s] = d->mref[s] = 0;
+    }
+    for (size_t s = 0; s < d->rc; s++) {
+        d->cslot[s] = UINT32_MAX;
+        d->cref[s] = 0;
+    }
+    memset(d->ht, 0, d->rm);
+    memset(d->hb, 0, d->rm);
+    d->lo = lo;
+    d->first = d->ready = lo >= 3 ? lo - 3 : 0;
+    d->mready = lo >= 2 ? lo - 2 : 0;
+    d->misses = 0;
+    for (size_t k = d->first >= 5 ? d->first - 5 : 0; k < d->first; k++)
+        d->sid[k] = d->next_id++;
+    for (size_t k = lo >= 3 ? lo - 3 : 0; k < lo; k++)
+        d->same2[k] = 0;
+}
+
+/* The owner of a run claims its next layer l before working on it; 0 when the run ends at l (the rest was
+ * taken by another thread). */
+static int lane_claim(_Atomic uint64_t *span, size_t l)
+{
+    uint64_t v = atomic_load(span);
+    do {
+        if ((v >> 32) != l || (uint32_t)v <= l) return 0;
+    } while (!atomic_compare_exchange_weak(span, &v, (uint64_t)(l + 1) << 32 | (uint32_t)v));
+    return 1;
+}
+
+/* Stages 3–6 of the layers from d->lo (see drive_restart) up to end, in batches of d->batch on the team t
+ * (a backend with batch stages: bt and ba); sums are written for layers out0 … end − 1. */
+static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t out0, size_t end)
+{
+    const pf_backend *be = d->be;
+    const pf_grid *g = d->g;
+    const pf_classify_params *cp = d->cp;
+    size_t nl = d->nl, batch = d->batch, ncell = (size_t)g->nx * g->ny;
+    int reuse = d->reuse;
+    const float *segs = d->segs;
+    const uint32_t *offs = d->offs, *counts = d->counts;
+    uint32_t *sid = d->sid, *items = d->list;
+    uint8_t *same2 = d->same2, *eq = d->eq, *copied = d->copied, *printed = d->printed;
+    uint64_t *prints = d->prints;
+    layer_stat *layers = d->layers;
+    pf_err err = PF_E_OK;
+    d->out0 = out0;
+    for (size_t b0 = d->lo; b0 < end; b0 += batch) {
+        if (d->span && b0 >= out0 && !lane_claim(d->span, b0)) break; /* (batch is 1) the rest is taken */
+        size_t b1 = b0 + batch < end ? b0 + batch : end, need = b1 + 3 < nl ? b1 + 3 : nl, n = 0;
+        size_t ready = d->ready;
+        d->b0 = b0;
+        /* A layer with as many segments as the one below is fingerprinted first: when the fingerprints match,
+         * its mask is the one below's and it is not rasterized. After two misses in a row (a curved part)
+         * only every 8th layer is tried, until one matches again. On a team, the prints that test would
+         * make with the misses as they stand are made first, in parallel (a prism's layers are all printed,
+         * which on one thread was a third of a thin-walled part's time); the test makes any others. */
+        if (reuse && t->n > 1) {
+            n = 0;
+            for (size_t k = ready ? ready - 1 : 0; k < need; k++) {
+                int want = 0;
+                for (size_t j = k; j <= k + 1 && j < need; j++) /* layer j's test prints j − 1 and j */
+                    want |= j >= ready && j > d->first && counts[j] == counts[j - 1] &&
+                            (d->misses < 2 || j % 8 == 0);
+                if (want && !printed[k]) items[n++] = (uint32_t)k;
+            }
+            if ((err = drive_phase(d, t, PH_PRINT, items, n))) return err;
+            n = 0;
+        }
+        for (size_t k = ready; k < need; k++) {
+            eq[k - ready] = 0;
+            if (reuse && k > d->first && counts[k] == counts[k - 1] && (d->misses < 2 || k % 8 == 0)) {
+                for (size_t j = k - 1; j <= k; j++)
+                    if (!printed[j])
+                        pf_raster_print(segs + (size_t)PF_SEG_FLOATS * offs[j], counts[j], g, d->seed,
+                                        prints + 2 * j);
+                printed[k - 1] = printed[k] = 1;
+                eq[k - ready] = prints[2 * k] == prints[2 * k - 2] && prints[2 * k + 1] == prints[2 * k - 1];
+                d->misses = eq[k - ready] ? 0 : d->misses + 1;
+            }
+            buf_assign(d->mslot, d->mref, d->rd, k, eq[k - ready]); /* a fingerprint match shares the mask */
+            if (!eq[k - ready]) items[n++] = (uint32_t)k;
+        }
+        if (bt) {
+            for (size_t i = 0; i < n; i++)
+                ba->m[i] = mask_of(d, items[i]);
+            err = be->raster_batch(be->ctx, bt, g, segs, offs, counts, n, items, ba->m);
+        } else {
+            err = drive_phase(d, t, PH_RASTER, items, n);
+        }
+        if (err) return err;
+        n = 0;
+        for (size_t k = ready; k < need; k++) {
+            if (!eq[k - ready])
+                eq[k - ready] = reuse && k > d->first && !memcmp(mask_of(d, k), mask_of(d, k - 1), ncell);
+            if (eq[k - ready]) {
+                sid[k] = k > 1 ? sid[k - 1] : d->next_id++; /* layer 0 matches no window */
+            } else {
+                sid[k] = d->next_id++;
+                items[n++] = (uint32_t)k;
+            }
+            buf_assign(d->dslot, d->dref, d->rd, k, eq[k - ready]);
+        }
+        if (bt) {
+            for (size_t i = 0; i < n; i++) {
+                ba->cm[i] = mask_of(d, items[i]);
+                ba->f[i] = dist_of(d, items[i]);
+            }
+            err = be->edt_batch(be->ctx, bt, g, d->cap, n, ba->cm, ba->f);
+        } else {
+            err = drive_phase(d, t, PH_EDT, items, n);
+        }
+        if (err) return err;
+        d->ready = need;
+        for (size_t l = b0; l < b1; l++) /* class buffers of their own; copies share below */
+            buf_assign(d->cslot, d->cref, d->rc, l, 0);
+        /* the margins of every layer up to b1 + 1, which the shells of layer b1 − 1 read (layers whose
+         * window repeats have none: their fields are shared) */
+        n = 0;
+        size_t mend = b1 + 2 < nl ? b1 + 2 : nl;
+        for (size_t l = d->mready; l < mend; l++)
+            items[n++] = (uint32_t)l;
+        d->mready = mend;
+        err = bt ? margin_batch(d, bt, ba, items, n) : drive_phase(d, t, PH_MARGIN, items, n);
+        if (err) return err;
+        n = 0;
+        for (size_t l = b0; l < b1; l++)
+            if (!window_repeats(sid, nl, l)) items[n++] = (uint32_t)l;
+        /* the same layers (the likely copies aside): classes without the layer below */
+        err = bt ? PF_E_OK : drive_phase(d, t, PH_CLASSIFY, items, n);
+        if (err) return err;
+        int any_rep = 0;
+        for (size_t l = b0; l < b1; l++)
+            any_rep |= window_repeats(sid, nl, l);
+        if (!bt && !any_rep) {
+            /* No layer can be a copy: the bridge fixes and the copy tests of reduce need no layer order.
+             * Even layers first, then odd ones, so no fix writes the classes another one reads. */
+            for (int odd = 0; odd < 2; odd++) {
+                n = 0;
+                for (size_t l = b0 + (b0 % 2 != (size_t)odd); l < b1; l += 2)
+                    if (l > d->lo) items[n++] = (uint32_t)l; /* the layer below is there */
+                if ((err = drive_phase(d, t, PH_FIX, items, n))) return err;
+            }
+            n = 0;
+            for (size_t l = b0; l < b1; l++)
+                items[n++] = (uint32_t)l;
+            if ((err = drive_phase(d, t, PH_SETTLE, items, n))) return err;
+            for (size_t l = b0; l < b1; l++)
+                if (copied[l - b0]) layer_copy(&layers[l], &layers[l - 2]);
+            continue;
+        }
+        n = 0;
+        size_t np = 0; /* batch stages: layers waiting for classify (in ba->ls) */
+        for (size_t l = b0; l < b1; l++) {
+            size_t s = l - b0;
+            uint8_t *cls = cls_of(d, l);
+            int rep = window_repeats(sid, nl, l);
+            if (rep && bt && (err = classify_flush(d, t, bt, ba, &np, same2))) return err; /* same2[l − 1] */
+            /* classes as those of l − 2, and its sums when this run wrote them */
+            int same = rep && same2[l - 1];
+            copied[s] = same && l >= out0 + 2;
+            if (same) {
+                buf_assign(d->cslot, d->cref, d->rc, l, 2);
+                same2[l] = 1;
+                if (!copied[s] && l >= out0) items[n++] = (uint32_t)l;
+                continue;
+            }
+            if (bt) {
+                ba->ls[np++] = (uint32_t)l;
+                items[n++] = (uint32_t)l;
+                continue;
+            }
+            /* a likely copy that is not one was skipped above: its margins and classes now */
+            if (rep && (err = classify_alone(d, l, 0))) return err;
+            if (l > d->lo && (err = bridges(d, l, 0))) return err;
+            same2[l] = l >= d->lo + 2 && !memcmp(cls, cls_of(d, l - 2), ncell);
+            /* the classes of layer l − 2 ≥ 1 (reduce treats layer 0 apart), whose fill direction is the same:
+             * its sums, without reduce (equal classes have equal inside bits, so equal masks and hence equal
+             * distance fields) */
+            copied[s] = reuse && l >= 3 && l >= out0 + 2 && same2[l];
+            if (!copied[s] && l >= out0) items[n++] = (uint32_t)l;
+        }
+        if (bt) {
+            if ((err = classify_flush(d, t, bt, ba, &np, same2))) return err;
+            for (size_t i = 0; i < n; i++) {
+                ba->cf[i] = dist_of(d, items[i]);
+                ba->cm[i] = cls_of(d, items[i]);
+                ba->o[i] = &layers[items[i]].cells;
+            }
+            err = be->reduce_batch(be->ctx, bt, g, cp, n, items, ba->cf, ba->cm, ba->o);
+            if (!err) err = drive_phase(d, t, PH_PIECES, items, n); /* on the host team, the device idle */
+        } else {
+            err = drive_phase(d, t, PH_REDUCE, items, n);
+        }
+        if (err) return err;
+        for (size_t l = b0; l < b1; l++)
+            if (copied[l - b0]) layer_copy(&layers[l], &layers[l - 2]);
+    }
+    return PF_E_OK;
+}
+
+/* Lanes: on a team without batch stages, each thread takes runs of consecutive layers and takes every layer
+ * of its run through all the stages before the next, as one thread does (drive_layers with batches of one
+ * layer), instead of the team going through a batch of layers stage by stage with a join between stages.
+ * A batch's fields (13 MB for a 40 mm sphere's 49 layers) left the caches between its stages, where a lane's
+ * rings of 7 layers stay in its core's: on one thread made to run batches as two threads do, the distance
+ * fields cost twice as much, the whole estimate 20 % more. A run starts 3 layers early (drive_restart), its
+ * first classified layer's sums being the run below's; the shortcuts it cannot see across its start are
+ * taken as not there, which leaves the sums the same (they are exact), so the cache does not depend on where
+ * runs start. Each start costs a few layers' work (more on a prism, whose layers are mostly copies), so the
+ * layers are cut into one run per thread, and a thread that has finished its own takes the upper half of the
+ * longest run still going (work stealing): the cores need not run at the same speed (on this VM one of the
+ * two ran floating-point work at half the other's rate for a while), nor the layers cost the same. */
+#define LANE_MIN 16 /* fewest layers of a run: a run's start costs about 3 layers' work */
+/* Parts of fewer layers run in batches: each run's start costs about 4 layers' work, a few runs an estimate,
+ * against the lanes' gain of about 15 % (on two threads, a 66 mm torus of 80 layers took 9 % longer in lanes,
+ * a gear of 40 layers 16 %; a sphere of 200 and a tower of 900 11–13 % less). */
+#define LANE_LAYERS 96
+#define LANE_SLOTS 64 /* runs an estimate can have (the first ones and those cut off others) */
+
+typedef struct lanes {
+    drive *d;                          /* per thread id: its drive */
+    uint8_t open[TEAM_MAX];            /* per thread id: its drive is open */
+    size_t nl;                         /* layers */
+    unsigned nfirst;                   /* runs made before the threads start, one per thread */
+    atomic_int taken[TEAM_MAX];        /* per first run: some thread has taken it */
+    atomic_uint nslots;                /* runs so far */
+    _Atomic uint64_t span[LANE_SLOTS]; /* per run: its next layer << 32 | its end */
+    atomic_int err;                    /* first error */
+} lanes;
+
+/* A run for thread tid: a first run nobody has taken (its own first), else the upper half of the run with
+ * the most layers left, when that is at least 2·LANE_MIN. Returns its slot (*from: its first layer), or −1
+ * when there is none. */
+static int lane_next(lanes *ln, unsigned tid, size_t *from)
+{
+    for (unsigned i = 0; i < ln->nfirst; i++) {
+        unsigned k = (tid + i) % ln->nfirst;
+        int none = 0;
+        if (atomic_compare_exchange_strong(&ln->taken[k], &none, 1)) {
+            *from = (size_t)(atomic_load(&ln->span[k]) >> 32);
+            return (int)k;
+        }
+    }
+    for (;;) {
+        unsigned n = atomic_load(&ln->nslots), best = 0;
+        uint64_t bv = 0, left = 0;
+        for (unsigned k = 0; k < n && k < LANE_SLOTS; k++) {
+            uint64_t v = atomic_load(&ln->span[k]), cur = v >> 32, end = (uint32_t)v;
+            if (end > cur && end - cur > left) best = k, bv = v, left = end - cur;
+        }
+        if (left < 2 * LANE_MIN || n >= LANE_SLOTS) return -1;
+        uint64_t cur = bv >> 32, end = (uint32_t)bv, mid = cur + left / 2;
+        if (!atomic_compare_exchange_strong(&ln->span[best], &bv, cur << 32 | mid))
+            continue; /* it moved on */
+        unsigned slot = atomic_fetch_add(&ln->nslots, 1);
+        if (slot >= LANE_SLOTS) { /* cannot be: n < LANE_SLOTS above, and one slot per cut */
+            atomic_store(&ln->span[best], cur << 32 | end);
+            return -1;
+        }
+        atomic_store(&ln->span[slot], mid << 32 | end);
+        *from = (size_t)mid;
+        return (int)slot;
+    }
+}
+
+static void lane_work(void *arg, unsigned tid)
+{
+    lanes *ln = arg;
+    drive *d = &ln->d[tid];
+    team solo; /* drive_layers' phases on this thread alone */
+    memset(&solo, 0, sizeof solo);
+    solo.n = 1;
+    size_t from;
+    for (int slot; !atomic_load(&ln->err) && (slot = lane_next(ln, tid, &from)) >= 0;) {
+        pf_err e = PF_E_OK;
+        if (!ln->open[tid]) { /* on first use: a thread that came too late allocates nothing */
+            ln->open[tid] = 1;
+            e = drive_open(d, 1, 1);
+        }
+        if (!e) {
+            d->span = &ln->span[slot];
+            drive_restart(d, from ? from - 1 : 0);
+            e = drive_layers(d, &solo, NULL, NULL, from, ln->nl);
+        }
+        if (e) {
+            int none = 0;
+            atomic_compare_exchange_strong(&ln->err, &none, (int)e);
+            return;
+        }
+    }
+}
+
+static pf_err run_lanes(const drive *proto, team *t)
+{
+    lanes *ln = calloc(1, sizeof *ln);
+    drive *d = calloc(t->n, sizeof *d);
+    if (!ln || !d) {
+        free(ln);
+        free(d);
+        return PF_E_NOMEM;
+    }
+    ln->d = d;
+    ln->nl = proto->nl;
+    ln->nfirst = t->n;
+    for (unsigned k = 0; k < t->n; k++) {
+        d[k] = *proto;
+        uint64_t a = proto->nl * k / t->n, b = proto->nl * (k + 1) / t->n;
+        atomic_init(&ln->span[k], a << 32 | b);
+        atomic_init(&ln->taken[k], 0);
+    }
+    atomic_init(&ln->nslots, t->n);
+    atomic_init(&ln->err, 0);
+    team_run(t, lane_work, ln);
+    for (unsigned k = 0; k < t->n; k++)
+        if (ln->open[k]) drive_close(&d[k]);
+    pf_err err = (pf_err)atomic_load(&ln->err);
+    free(d);
+    free(ln);
+    return err;
+}
+
+/* Stages 3–6 for every layer on the team's threads; results do not depend on the count. Prismatic parts
+ * repeat the same slice for hundreds of layers, so two shortcuts, both exact: a mask equal to the previous
+ * layer's reuses its distance field; and a layer whose whole 7-layer window holds the same slices as the
+ * window of layer l−2 (same parity, so the same fill direction), with the layer below also equal to its
+ * counterpart, gets l−2's classes and sums without running the stages. Slice ids (equal ids: equal masks) are
+ * given in layer order from mask comparisons of consecutive layers, so the shortcuts take the same decisions
+ * for any batch. On a team, a part of more than FLAT_LAYERS layers runs in lanes (run_lanes); a flat one, and
+ * a backend with batch stages, in batches: rasters (parallel), mask comparisons and ids, distance fields of
+ * the new masks (parallel), margin fields and classes without the layer below of the layers that cannot be
+ * copies (parallel), then the bridge fixes and copy decisions in layer order with reduce (parallel) after
+ * them; in a batch where no layer can be a copy, the fixes run in parallel too (even layers, then odd) and
+ * each layer's copy test goes with its reduce.
+ * A backend with batch stages (engine/backend.h) gets each phase of a batch in one call on the calling thread
+ * instead, and batches of about BATCH_CELLS_DEVICE whatever the thread count; the decisions are the same:
+ * classify calls gather consecutive layers and end before a layer whose copy decision needs the classes of
+ * the layers before it (same2), so those are known exactly as in the per-layer loop. Errors: NOMEM and the
+ * backend's. */
 static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classify_params *cp, size_t nl,
                          const float *segs, const uint32_t *offs, const uint32_t *counts, team *t, int reuse,
                          const overhang_probe *op, const pf_slope_src *slopes, const sliver_src *slivers,
@@ -2149,15 +2575,15 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     size_t batch = 1;
     int batched = be->batch_open && be->batch_close && be->raster_batch && be->edt_batch &&
                   be->margin_batch && be->classify_batch && be->reduce_batch;
+    int flat = nl <= FLAT_LAYERS && nl * ncell <= BATCH_CELLS_WHOLE;
     if (threads > 1 || batched) {
         batch = (batched ? BATCH_CELLS_DEVICE : BATCH_CELLS) / ncell;
-        if (!batched && nl <= FLAT_LAYERS && nl * ncell <= BATCH_CELLS_WHOLE) batch = nl; /* a flat part */
+        if (!batched && flat) batch = nl; /* a flat part */
         if (batch < threads) batch = threads;
         if (batch < 1) batch = 1;
         if (batch > (batched ? BATCH_MAX_DEVICE : BATCH_MAX)) batch = batched ? BATCH_MAX_DEVICE : BATCH_MAX;
     }
     if (batch > nl) batch = nl;
-    pf_err err = PF_E_OK;
     drive d = {.be = be,
                .g = g,
                .cp = cp,
@@ -2168,244 +2594,23 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                .segs = segs,
                .offs = offs,
                .counts = counts,
-               .rd = batch + 6,
-               .rc = batch + 4,
-               .rm = batch + 4,
                .reuse = reuse,
                .slopes = slopes,
                .slivers = slivers,
                .layers = layers};
-    atomic_init(&d.ends, 0);
-    atomic_init(&d.err, 0);
-    /* One buffer for every per-cell array: a big one comes from pf_big_alloc, whose mappings stay warm
-     * from one estimate to the next (a fresh page costs about 3 µs here, as much as the stages spend on it).
-     */
-    size_t ncl = (ncell + 63) & ~(size_t)63; /* cells per layer, rounded so every array stays aligned */
-    size_t nmask = d.rd * ncl, ndist = d.rd * ncl * sizeof *d.dist, ncls = d.rc * ncl,
-           nmargin = d.rm * ncl * sizeof *d.mtop, nseeds = 2 * (size_t)threads * ncl;
-    size_t arena_len = ndist + 2 * nmargin + nmask + ncls + nseeds;
-    unsigned char *arena = pf_big_alloc(arena_len);
-    if (arena) {
-        d.dist = (float *)arena;
-        d.mtop = (float *)(arena + ndist);
-        d.mbot = (float *)(arena + ndist + nmargin);
-        d.masks = arena + ndist + 2 * nmargin;
-        d.cls = d.masks + nmask;
-        d.seeds = d.cls + ncls;
-    }
-    d.stride = ncl;
-    d.ht = calloc(d.rm, 1);
-    d.hb = calloc(d.rm, 1);
-    d.dslot = malloc(d.rd * sizeof *d.dslot);
-    d.dref = calloc(d.rd, sizeof *d.dref);
-    d.mslot = malloc(d.rd * sizeof *d.mslot);
-    d.mref = calloc(d.rd, sizeof *d.mref);
-    d.cslot = malloc(d.rc * sizeof *d.cslot);
-    d.cref = calloc(d.rc, sizeof *d.cref);
-    if (d.dslot && d.mslot)
-        for (size_t s = 0; s < d.rd; s++)
-            d.dslot[s] = d.mslot[s] = UINT32_MAX;
-    if (d.cslot)
-        for (size_t s = 0; s < d.rc; s++)
-            d.cslot[s] = UINT32_MAX;
-    uint32_t *sid = calloc(nl, sizeof *sid);            /* slice id per layer: equal ids, identical masks */
-    uint8_t *same2 = calloc(nl, 1);                     /* classes equal to those of layer l − 2 */
-    uint64_t *prints = malloc(2 * nl * sizeof *prints); /* raster_print of layers with printed[l] */
-    uint8_t *printed = calloc(nl, 1);
-    uint32_t *items = malloc((batch + 3) * sizeof *items);
-    uint8_t *eq = malloc(batch + 3), *copied = malloc(batch);
-    d.same2 = same2;
-    d.copied = copied;
+    if (threads > 1 && !batched && nl >= LANE_LAYERS) return run_lanes(&d, t);
     batch_args ba = {0};
     void *bt = NULL; /* the backend's batch state, when it runs batches */
-    if (!arena || !d.ht || !d.hb || !d.dslot || !d.dref || !d.mslot || !d.mref || !d.cslot || !d.cref ||
-        !sid || !same2 || !prints || !printed || !items || !eq || !copied ||
-        (batched && !batch_args_init(&ba, batch + 3))) {
-        err = PF_E_NOMEM;
-        goto done;
-    }
-    if (batched && (err = be->batch_open(be->ctx, arena, arena_len, &bt))) {
+    pf_err err = drive_open(&d, batch, threads);
+    if (!err && batched && !batch_args_init(&ba, batch + 3)) err = PF_E_NOMEM;
+    if (!err && batched && (err = be->batch_open(be->ctx, d.arena, d.arena_len, &bt))) {
         bt = NULL;
-        if (err != PF_E_UNSUPPORTED) goto done;
-        err = PF_E_OK; /* the per-layer stages, on the same device */
+        if (err == PF_E_UNSUPPORTED) err = PF_E_OK; /* the per-layer stages, on the same device */
     }
-    size_t ready = 0;    /* layers [0, ready) have distance fields */
-    size_t mready = 0;   /* and [0, mready) margin fields */
-    unsigned misses = 0; /* fingerprints that did not match, in a row */
-    uint64_t seed = print_seed();
-    d.prints = prints;
-    d.printed = printed;
-    d.seed = seed;
-    uint32_t next_id = 1;
-    for (size_t b0 = 0; b0 < nl; b0 += batch) {
-        size_t b1 = b0 + batch < nl ? b0 + batch : nl, need = b1 + 3 < nl ? b1 + 3 : nl, n = 0;
-        d.b0 = b0;
-        /* A layer with as many segments as the one below is fingerprinted first: when the fingerprints match,
-         * its mask is the one below's and it is not rasterized. After two misses in a row (a curved part)
-         * only every 8th layer is tried, until one matches again. On a team, the prints that test would
-         * make with the misses as they stand are made first, in parallel (a prism's layers are all printed,
-         * which on one thread was a third of a thin-walled part's time); the test makes any others. */
-        if (reuse && threads > 1) {
-            n = 0;
-            for (size_t k = ready ? ready - 1 : 0; k < need; k++) {
-                int want = 0;
-                for (size_t j = k; j <= k + 1 && j < need; j++) /* layer j's test prints j − 1 and j */
-                    want |= j >= ready && j > 0 && counts[j] == counts[j - 1] && (misses < 2 || j % 8 == 0);
-                if (want && !printed[k]) items[n++] = (uint32_t)k;
-            }
-            if ((err = drive_phase(&d, t, PH_PRINT, items, n))) goto done;
-            n = 0;
-        }
-        for (size_t k = ready; k < need; k++) {
-            eq[k - ready] = 0;
-            if (reuse && k > 0 && counts[k] == counts[k - 1] && (misses < 2 || k % 8 == 0)) {
-                for (size_t j = k - 1; j <= k; j++)
-                    if (!printed[j])
-                        pf_raster_print(segs + (size_t)PF_SEG_FLOATS * offs[j], counts[j], g, seed,
-                                        prints + 2 * j);
-                printed[k - 1] = printed[k] = 1;
-                eq[k - ready] = prints[2 * k] == prints[2 * k - 2] && prints[2 * k + 1] == prints[2 * k - 1];
-                misses = eq[k - ready] ? 0 : misses + 1;
-            }
-            buf_assign(d.mslot, d.mref, d.rd, k, eq[k - ready]); /* a fingerprint match shares the mask */
-            if (!eq[k - ready]) items[n++] = (uint32_t)k;
-        }
-        if (bt) {
-            for (size_t i = 0; i < n; i++)
-                ba.m[i] = mask_of(&d, items[i]);
-            err = be->raster_batch(be->ctx, bt, g, segs, offs, counts, n, items, ba.m);
-        } else {
-            err = drive_phase(&d, t, PH_RASTER, items, n);
-        }
-        if (err) goto done;
-        n = 0;
-        for (size_t k = ready; k < need; k++) {
-            if (!eq[k - ready])
-                eq[k - ready] = reuse && k > 0 && !memcmp(mask_of(&d, k), mask_of(&d, k - 1), ncell);
-            if (eq[k - ready]) {
-                sid[k] = k > 1 ? sid[k - 1] : next_id++; /* layer 0 matches no window */
-            } else {
-                sid[k] = next_id++;
-                items[n++] = (uint32_t)k;
-            }
-            buf_assign(d.dslot, d.dref, d.rd, k, eq[k - ready]);
-        }
-        if (bt) {
-            for (size_t i = 0; i < n; i++) {
-                ba.cm[i] = mask_of(&d, items[i]);
-                ba.f[i] = dist_of(&d, items[i]);
-            }
-            err = be->edt_batch(be->ctx, bt, g, d.cap, n, ba.cm, ba.f);
-        } else {
-            err = drive_phase(&d, t, PH_EDT, items, n);
-        }
-        if (err) goto done;
-        ready = need;
-        for (size_t l = b0; l < b1; l++) /* class buffers of their own; copies share below */
-            buf_assign(d.cslot, d.cref, d.rc, l, 0);
-        /* the margins of every layer up to b1 + 1, which the shells of layer b1 − 1 read (layers whose
-         * window repeats have none: their fields are shared) */
-        n = 0;
-        for (size_t l = mready, mend = b1 + 2 < nl ? b1 + 2 : nl; l < mend; l++)
-            items[n++] = (uint32_t)l;
-        mready = b1 + 2 < nl ? b1 + 2 : nl;
-        err = bt ? margin_batch(&d, bt, &ba, items, n) : drive_phase(&d, t, PH_MARGIN, items, n);
-        if (err) goto done;
-        n = 0;
-        for (size_t l = b0; l < b1; l++)
-            if (!window_repeats(sid, nl, l)) items[n++] = (uint32_t)l;
-        /* the same layers (the likely copies aside): classes without the layer below */
-        err = bt ? PF_E_OK : drive_phase(&d, t, PH_CLASSIFY, items, n);
-        if (err) goto done;
-        int any_rep = 0;
-        for (size_t l = b0; l < b1; l++)
-            any_rep |= window_repeats(sid, nl, l);
-        if (!bt && !any_rep) {
-            /* No layer can be a copy: the bridge fixes and the copy tests of reduce need no layer order.
-             * Even layers first, then odd ones, so no fix writes the classes another one reads. */
-            for (int odd = 0; odd < 2; odd++) {
-                n = 0;
-                for (size_t l = b0 + (b0 % 2 != (size_t)odd); l < b1; l += 2)
-                    if (l) items[n++] = (uint32_t)l;
-                if ((err = drive_phase(&d, t, PH_FIX, items, n))) goto done;
-            }
-            n = 0;
-            for (size_t l = b0; l < b1; l++)
-                items[n++] = (uint32_t)l;
-            if ((err = drive_phase(&d, t, PH_SETTLE, items, n))) goto done;
-            for (size_t l = b0; l < b1; l++)
-                if (copied[l - b0]) layer_copy(&layers[l], &layers[l - 2]);
-            continue;
-        }
-        n = 0;
-        size_t np = 0; /* batch stages: layers waiting for classify (in ba.ls) */
-        for (size_t l = b0; l < b1; l++) {
-            size_t s = l - b0;
-            uint8_t *cls = cls_of(&d, l);
-            int rep = window_repeats(sid, nl, l);
-            if (rep && bt && (err = classify_flush(&d, t, bt, &ba, &np, same2))) goto done; /* same2[l − 1] */
-            copied[s] = rep && same2[l - 1];
-            if (copied[s]) {
-                buf_assign(d.cslot, d.cref, d.rc, l, 2);
-                same2[l] = 1;
-                continue;
-            }
-            if (bt) {
-                ba.ls[np++] = (uint32_t)l;
-                items[n++] = (uint32_t)l;
-                continue;
-            }
-            /* a likely copy that is not one was skipped above: its margins and classes now */
-            if (rep && (err = classify_alone(&d, l, 0))) goto done;
-            if (l && (err = bridges(&d, l, 0))) goto done;
-            same2[l] = l >= 2 && !memcmp(cls, cls_of(&d, l - 2), ncell);
-            /* the classes of layer l − 2 ≥ 1 (reduce treats layer 0 apart), whose fill direction is the same:
-             * its sums, without reduce (equal classes have equal inside bits, so equal masks and hence equal
-             * distance fields) */
-            copied[s] = reuse && l >= 3 && same2[l];
-            if (!copied[s]) items[n++] = (uint32_t)l;
-        }
-        if (bt) {
-            if ((err = classify_flush(&d, t, bt, &ba, &np, same2))) goto done;
-            for (size_t i = 0; i < n; i++) {
-                ba.cf[i] = dist_of(&d, items[i]);
-                ba.cm[i] = cls_of(&d, items[i]);
-                ba.o[i] = &layers[items[i]].cells;
-            }
-            err = be->reduce_batch(be->ctx, bt, g, cp, n, items, ba.cf, ba.cm, ba.o);
-            if (!err) err = drive_phase(&d, t, PH_PIECES, items, n); /* on the host team, the device idle */
-        } else {
-            err = drive_phase(&d, t, PH_REDUCE, items, n);
-        }
-        if (err) goto done;
-        for (size_t l = b0; l < b1; l++)
-            if (copied[l - b0]) layer_copy(&layers[l], &layers[l - 2]);
-    }
-done:
+    if (!err) err = drive_layers(&d, t, bt, &ba, 0, nl);
     if (bt) be->batch_close(be->ctx, bt);
     batch_args_free(&ba);
-    for (unsigned k = 0; k < TEAM_MAX; k++) {
-        pf_scratch_free(&d.lg[k]);
-        pf_scratch_free(&d.bs[k]);
-        pf_scratch_free(&d.ns[k]);
-        pf_scratch_free(&d.sl[k]);
-    }
-    pf_big_free(arena, arena_len);
-    free(d.ht);
-    free(d.hb);
-    free(d.dslot);
-    free(d.dref);
-    free(d.mslot);
-    free(d.mref);
-    free(d.cslot);
-    free(d.cref);
-    free(sid);
-    free(same2);
-    free(prints);
-    free(printed);
-    free(items);
-    free(eq);
-    free(copied);
+    drive_close(&d);
     return err;
 }
 
