@@ -1080,6 +1080,8 @@ typedef struct drive {
     uint8_t *seeds;                /* 2 slots of seed masks per thread */
     unsigned char *arena;          /* the per-cell buffers above, in one mapping */
     size_t arena_len;              /* its length */
+    unsigned char *book;           /* the per-layer and per-slot arrays, in one block */
+    size_t book_len;               /* its length */
     size_t batch;                  /* layers a batch */
     uint32_t *sid;                 /* per layer: slice id (equal ids, identical masks) */
     uint32_t next_id;              /* the next slice id */
@@ -2138,6 +2140,14 @@ static uint64_t print_seed(void)
 
 static void drive_restart(drive *d, size_t lo);
 
+/* The next n bytes of a block being cut into arrays. */
+static void *carve(unsigned char **b, size_t n)
+{
+    void *p = *b;
+    *b += n;
+    return p;
+}
+
 /* Allocates d's rings and per-layer arrays for batches of `batch` layers on `threads` threads; the caller
  * has filled in the parameters (be … layers). Errors: NOMEM (drive_close frees what was allocated). */
 static pf_err drive_open(drive *d, size_t batch, unsigned threads)
@@ -2166,27 +2176,30 @@ static pf_err drive_open(drive *d, size_t batch, unsigned threads)
         d->seeds = d->cls + ncls;
     }
     d->stride = ncl;
-    d->ht = calloc(d->rm, 1);
-    d->hb = calloc(d->rm, 1);
-    d->dslot = malloc(d->rd * sizeof *d->dslot);
-    d->dref = calloc(d->rd, sizeof *d->dref);
-    d->mslot = malloc(d->rd * sizeof *d->mslot);
-    d->mref = calloc(d->rd, sizeof *d->mref);
-    d->cslot = malloc(d->rc * sizeof *d->cslot);
-    d->cref = calloc(d->rc, sizeof *d->cref);
-    d->sid = calloc(nl, sizeof *d->sid);
-    d->same2 = calloc(nl, 1);
-    d->prints = malloc(2 * nl * sizeof *d->prints);
-    d->printed = calloc(nl, 1);
-    /* a phase's layers: a batch and the 3 beyond it, or a lane's first layer and the 6 round it */
-    d->list = malloc((batch + 7) * sizeof *d->list);
-    d->eq = malloc(batch + 7);
-    d->copied = malloc(batch);
+    /* The bookkeeping in one block: per layer (prints first, for their alignment), then per ring slot and
+     * per phase item (a batch and the 3 layers beyond it, or a lane's first layer and the 6 round it). */
+    size_t nitem = batch + 7;
+    d->book_len = nl * (2 * sizeof *d->prints + sizeof *d->sid + 2) + 4 * d->rd * sizeof *d->dslot +
+                  2 * d->rc * sizeof *d->cslot + nitem * (sizeof *d->list + 1) + 2 * d->rm + batch;
+    unsigned char *b = d->book = calloc(d->book_len, 1);
+    if (!d->arena || !b) return PF_E_NOMEM;
+    d->prints = carve(&b, nl * 2 * sizeof *d->prints);
+    d->sid = carve(&b, nl * sizeof *d->sid);
+    d->dslot = carve(&b, d->rd * sizeof *d->dslot);
+    d->dref = carve(&b, d->rd * sizeof *d->dref);
+    d->mslot = carve(&b, d->rd * sizeof *d->mslot);
+    d->mref = carve(&b, d->rd * sizeof *d->mref);
+    d->cslot = carve(&b, d->rc * sizeof *d->cslot);
+    d->cref = carve(&b, d->rc * sizeof *d->cref);
+    d->list = carve(&b, nitem * sizeof *d->list);
+    d->same2 = carve(&b, nl);
+    d->printed = carve(&b, nl);
+    d->eq = carve(&b, nitem);
+    d->ht = carve(&b, d->rm);
+    d->hb = carve(&b, d->rm);
+    d->copied = carve(&b, batch);
     d->seed = print_seed();
     d->next_id = 1;
-    if (!d->arena || !d->ht || !d->hb || !d->dslot || !d->dref || !d->mslot || !d->mref || !d->cslot ||
-        !d->cref || !d->sid || !d->same2 || !d->prints || !d->printed || !d->list || !d->eq || !d->copied)
-        return PF_E_NOMEM;
     drive_restart(d, 0);
     return PF_E_OK;
 }
@@ -2200,21 +2213,7 @@ static void drive_close(drive *d)
         pf_scratch_free(&d->sl[k]);
     }
     if (d->arena) pf_big_free(d->arena, d->arena_len);
-    free(d->ht);
-    free(d->hb);
-    free(d->dslot);
-    free(d->dref);
-    free(d->mslot);
-    free(d->mref);
-    free(d->cslot);
-    free(d->cref);
-    free(d->sid);
-    free(d->same2);
-    free(d->prints);
-    free(d->printed);
-    free(d->list);
-    free(d->eq);
-    free(d->copied);
+    free(d->book);
 }
 
 /* Empties d's rings for a run of layers classified from lo on. Classifying lo needs the distance fields of
