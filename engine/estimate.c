@@ -35,8 +35,14 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
 /* Cells per layer at most. A layer's figures are band areas (fractional coverage) and run histograms: on flat
  * parts of large footprint (a 150 mm plate, a sign with 0.8 mm ribs, a coaster of thin tubes; PrusaSlicer
  * figures in tests/data/extra) 250 k cells a layer give the same weight and time within 0.5 % as 1.5 M, at a
- * sixth of the cost. Parts with more than 32 layers are bounded by CELL_BUDGET first. */
+ * sixth of the cost. Parts with more than 32 layers are bounded by CELL_BUDGET first. A part of at most
+ * FLAT_CELL_LAYERS layers, whose estimate is its layers' area and which a slicer goes through in a fraction
+ * of a second, has at most FLAT_CELLS_PER_LAYER: on the 17 such parts of the two reference sets whose layers
+ * reach it, at 5 infills each, 104 errors (weight or time) grew by at most 0.52 points and 66 fell by up to
+ * 0.82 against 250 k, and a 150 mm plate took 2.1 ms instead of 2.9 on two threads. */
 #define MAX_CELLS_PER_LAYER ((size_t)250000)
+#define FLAT_CELLS_PER_LAYER ((size_t)175000)
+#define FLAT_CELL_LAYERS 32
 /* Cell-layers per estimate: bounds prepare time. Fractional cell coverage keeps areas accurate on coarse
  * grids, but only down to about CELL_ACC_W·w_ext: coarser cells misplace the top / bottom and wall-middle
  * boundaries by up to half a cell, which on large parts (checked with PrusaSlicer 2.5 on a 100 mm sphere, a
@@ -2808,10 +2814,11 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     double cell = fmin(CELL_ACC_W * p->w_ext, sqrt(W * D * (double)nl / budget));
     cell = fmax(cell, sqrt(W * D * (double)nl / CELL_BUDGET_MAX));
     cell = fmax(cell, CELL_MIN_W * p->w_ext);
-    cell = fmax(cell, sqrt(W * D / (double)MAX_CELLS_PER_LAYER));
+    double layer_cells = (double)(nl <= FLAT_CELL_LAYERS ? FLAT_CELLS_PER_LAYER : MAX_CELLS_PER_LAYER);
+    cell = fmax(cell, sqrt(W * D / layer_cells));
     for (;;) { /* padding can push a thin part over the cap; grow until it fits */
         double nxd = ceil(W / cell) + 6, nyd = ceil(D / cell) + 6;
-        if (nxd * nyd <= (double)MAX_CELLS_PER_LAYER * 1.1) break;
+        if (nxd * nyd <= layer_cells * 1.1) break;
         cell *= 1.05;
     }
     pf_grid g = {.cell = (float)cell};
