@@ -1099,6 +1099,7 @@ typedef struct drive {
     size_t lo;                     /* the first layer classified since the rings were last empty */
     size_t out0;                   /* the first layer whose sums are written (a lane's halo comes before) */
     _Atomic uint64_t *span;        /* a lane's run (see lane_claim), NULL outside lanes */
+    atomic_uchar *settled;         /* per layer: set once its sums are final (or NULL) */
     size_t b0;                     /* first layer of the current batch */
     int reuse;                     /* the shortcuts are on (see run_stages) */
     uint8_t *same2;                /* per layer: its classes equal those of layer l − 2 */
@@ -1974,7 +1975,10 @@ typedef struct contour_job {
     size_t nl;                     /* layers */
     chain_scratch *cs;             /* one scratch per thread */
     layer_stat *layers;            /* results */
-    atomic_size_t next;            /* next layer to take */
+    size_t nruns;                  /* runs of CONTOUR_RUN layers */
+    atomic_uchar *taken;           /* per run: a thread has taken it */
+    atomic_size_t finished;        /* runs done */
+    const atomic_uchar *ready;     /* per layer: its stages are done (NULL: every layer's are) */
 } contour_job;
 
 /* Layers a thread takes at a time in the contour pass. A layer takes the contours it shares with the layer
@@ -1982,11 +1986,25 @@ typedef struct contour_job {
  * not depend on the thread count. */
 #define CONTOUR_RUN 32
 
+/* Whether the stages of layers [l0, l1) are done (contour_stats reads their areas). */
+static int contour_ready(const contour_job *j, size_t l0, size_t l1)
+{
+    for (size_t l = l0; j->ready && l < l1; l++)
+        if (!atomic_load_explicit(&j->ready[l], memory_order_acquire)) return 0;
+    return 1;
+}
+
+/* Takes the runs no thread has taken whose layers are ready, in layer order. */
 static void contour_work(void *arg, unsigned tid)
 {
     contour_job *j = arg;
-    for (size_t l0; (l0 = atomic_fetch_add(&j->next, CONTOUR_RUN)) < j->nl;)
-        for (size_t l = l0; l < l0 + CONTOUR_RUN && l < j->nl; l++) {
+    for (size_t k = 0; k < j->nruns; k++) {
+        size_t l0 = k * CONTOUR_RUN, l1 = l0 + CONTOUR_RUN < j->nl ? l0 + CONTOUR_RUN : j->nl;
+        unsigned char none = 0;
+        if (atomic_load_explicit(&j->taken[k], memory_order_relaxed) || !contour_ready(j, l0, l1) ||
+            !atomic_compare_exchange_strong(&j->taken[k], &none, 1))
+            continue;
+        for (size_t l = l0; l < l1; l++) {
             const float *sg = j->segs + (size_t)PF_SEG_FLOATS * j->offs[l];
             contour_stats(sg, j->keys + 2 * (size_t)j->offs[l], j->counts[l], j->p, l == 0, l == l0,
                           &j->cs[tid], &j->layers[l]);
@@ -2000,6 +2018,8 @@ static void contour_work(void *arg, unsigned tid)
             j->layers[l].su[0] = lo * (float)M_SQRT1_2;
             j->layers[l].su[1] = hi * (float)M_SQRT1_2;
         }
+        atomic_fetch_add(&j->finished, 1);
+    }
 }
 
 /* Argument arrays for a backend's batch stages (engine/backend.h), sized for one batch of the driver. */
@@ -2261,6 +2281,13 @@ static int lane_claim(_Atomic uint64_t *span, size_t l)
     return 1;
 }
 
+/* Layers [l0, l1) have their final sums (others may read them now: d->settled). */
+static void layers_ready(drive *d, size_t l0, size_t l1)
+{
+    for (size_t l = l0; d->settled && l < l1; l++)
+        atomic_store_explicit(&d->settled[l], 1, memory_order_release);
+}
+
 /* Stages 3–6 of the layers from d->lo (see drive_restart) up to end, in batches of d->batch on the team t
  * (a backend with batch stages: bt and ba); sums are written for layers out0 … end − 1. */
 static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t out0, size_t end)
@@ -2380,6 +2407,7 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
             if ((err = drive_phase(d, t, PH_SETTLE, items, n))) return err;
             for (size_t l = b0; l < b1; l++)
                 if (copied[l - b0]) layer_copy(&layers[l], &layers[l - 2]);
+            layers_ready(d, b0 > out0 ? b0 : out0, b1);
             continue;
         }
         n = 0;
@@ -2428,6 +2456,7 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
         if (err) return err;
         for (size_t l = b0; l < b1; l++)
             if (copied[l - b0]) layer_copy(&layers[l], &layers[l - 2]);
+        layers_ready(d, b0 > out0 ? b0 : out0, b1);
     }
     return PF_E_OK;
 }
@@ -2460,6 +2489,8 @@ typedef struct lanes {
     atomic_uint nslots;                /* runs so far */
     _Atomic uint64_t span[LANE_SLOTS]; /* per run: its next layer << 32 | its end */
     atomic_int err;                    /* first error */
+    team_fn idle;                      /* work for a thread that has no layers left (or NULL) */
+    void *idle_arg;                    /* its argument */
 } lanes;
 
 /* A run for thread tid: a first run nobody has taken (its own first), else the upper half of the run with
@@ -2522,9 +2553,10 @@ static void lane_work(void *arg, unsigned tid)
             return;
         }
     }
+    if (ln->idle) ln->idle(ln->idle_arg, tid);
 }
 
-static pf_err run_lanes(const drive *proto, team *t)
+static pf_err run_lanes(const drive *proto, team *t, team_fn idle, void *idle_arg)
 {
     lanes *ln = calloc(1, sizeof *ln);
     drive *d = calloc(t->n, sizeof *d);
@@ -2534,6 +2566,8 @@ static pf_err run_lanes(const drive *proto, team *t)
         return PF_E_NOMEM;
     }
     ln->d = d;
+    ln->idle = idle;
+    ln->idle_arg = idle_arg;
     ln->nl = proto->nl;
     ln->nfirst = t->n;
     for (unsigned k = 0; k < t->n; k++) {
@@ -2573,7 +2607,7 @@ static pf_err run_lanes(const drive *proto, team *t)
 static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classify_params *cp, size_t nl,
                          const float *segs, const uint32_t *offs, const uint32_t *counts, team *t, int reuse,
                          const overhang_probe *op, const pf_slope_src *slopes, const sliver_src *slivers,
-                         layer_stat *layers)
+                         layer_stat *layers, atomic_uchar *ready, team_fn idle, void *idle_arg)
 {
     size_t ncell = (size_t)g->nx * g->ny;
     unsigned threads = t->n;
@@ -2602,8 +2636,9 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                .reuse = reuse,
                .slopes = slopes,
                .slivers = slivers,
-               .layers = layers};
-    if (threads > 1 && !batched && nl >= LANE_LAYERS) return run_lanes(&d, t);
+               .layers = layers,
+               .settled = ready};
+    if (threads > 1 && !batched && nl >= LANE_LAYERS) return run_lanes(&d, t, idle, idle_arg);
     batch_args ba = {0};
     void *bt = NULL; /* the backend's batch state, when it runs batches */
     pf_err err = drive_open(&d, batch, threads);
@@ -2871,13 +2906,10 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     slivers.verts = verts;
     slivers.tris = tris;
     slivers.zs = zs;
-    if ((err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE), &op, &slopes,
-                          &slivers, c->layers))) {
-        if (err == PF_E_NOMEM) goto nomem;
-        goto fail;
-    }
-    /* The contour pass after the stages (it needs only the segments): a helper thread spins for a while after
-     * a team step, which here overlaps the host's work that follows rather than a device's kernels. */
+    /* The contour pass reads the segments and each layer's areas from the stages (and writes other fields of
+     * its stat): in lanes a thread that has no layers left takes the runs of settled layers (tower: all 29
+     * runs, sphere all 7, in the lanes' team step); what is left runs on the team after the stages, whatever
+     * the backend (on the caller alone OpenCL's contour pass was 1.7–1.9× the SIMD backend's). */
     {
         uint32_t maxn = 0;
         for (size_t l = 0; l < nl; l++)
@@ -2886,6 +2918,8 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         unsigned ncs = 0;
         while (ncs < t.n && !chain_scratch_init(&cs[ncs], maxn))
             ncs++;
+        size_t nruns = (nl + CONTOUR_RUN - 1) / CONTOUR_RUN;
+        atomic_uchar *marks = calloc(nruns + nl, 1); /* per run: taken; then per layer: ready */
         contour_job job = {.segs = segs,
                            .keys = keys,
                            .offs = offs,
@@ -2893,14 +2927,22 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
                            .p = p,
                            .nl = nl,
                            .cs = cs,
-                           .layers = c->layers};
-        atomic_init(&job.next, 0);
-        /* on the team whatever the backend: no device kernels follow in this estimate (on the caller alone,
-         * OpenCL's contour pass was 1.7–1.9× the SIMD backend's) */
-        if (ncs == t.n) team_run(&t, contour_work, &job);
+                           .layers = c->layers,
+                           .nruns = nruns,
+                           .taken = marks,
+                           .ready = marks ? marks + nruns : NULL};
+        atomic_init(&job.finished, 0);
+        int contours = marks && ncs == t.n;
+        err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE), &op, &slopes,
+                         &slivers, c->layers, contours ? marks + nruns : NULL, contours ? contour_work : NULL,
+                         &job);
+        job.ready = NULL; /* every layer's stages are done */
+        if (!err && contours && atomic_load(&job.finished) < nruns) team_run(&t, contour_work, &job);
         while (ncs > 0)
             chain_scratch_free(&cs[--ncs]);
-        if (atomic_load(&job.next) < nl) goto nomem;
+        free(marks);
+        if (err == PF_E_NOMEM || (!err && atomic_load(&job.finished) < nruns)) goto nomem;
+        if (err) goto fail;
     }
     if (T <= THIN_T) thin_area_fix(c->layers, nl, segs, offs, counts, &g); /* after the contours: nislands */
     band_fix(c->layers, nl, &cp);
