@@ -2474,10 +2474,12 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
  * longest run still going (work stealing): the cores need not run at the same speed (on this VM one of the
  * two ran floating-point work at half the other's rate for a while), nor the layers cost the same. */
 #define LANE_MIN 16 /* fewest layers of a run: a run's start costs about 3 layers' work */
-/* Parts of fewer layers run in batches: each run's start costs about 4 layers' work, a few runs an estimate,
- * against the lanes' gain of about 15 % (on two threads, a 66 mm torus of 80 layers took 9 % longer in lanes,
- * a gear of 40 layers 16 %; a sphere of 200 and a tower of 900 11–13 % less). */
-#define LANE_LAYERS 96
+/* A flat part (FLAT_LAYERS) runs in batches: a run's start costs about 4 layers' work, too much against runs
+ * of 16 layers. Any taller one runs in lanes: on two threads a 66 mm torus of 80 layers took 12.3 ms against
+ * 14.0 in batches, a gear of 40 layers 4.8 against 5.1 (4 interleaved pairs of 9 rounds each, with both
+ * cores at the same speed; an earlier split into equal runs, with one core at half speed, had them 9 and 16 %
+ * slower). */
+#define LANE_LAYERS (FLAT_LAYERS + 1)
 #define LANE_SLOTS 64 /* runs an estimate can have (the first ones and those cut off others) */
 
 typedef struct lanes {
