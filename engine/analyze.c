@@ -477,14 +477,6 @@ static void edge_tally(const topo_job *j, uint32_t *tally, size_t v0, size_t v1,
         edge_tally_with(j, tally, v0, v1, counts, 0);
 }
 
-/* A pause in a spin-wait loop. */
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
 /* Buckets per range of the classification, which both threads share once the buckets are filled. */
 #define TALLY_RANGE 32768
 
@@ -570,7 +562,7 @@ static void topo_share(void *ctx, int who)
         if (t == 1) edge_fill(j);
     }
     while (!atomic_load(&j->filled)) /* the other thread is filling: it started, since no task is left */
-        cpu_relax();
+        pf_cpu_relax();
     if (!j->edge_bad && !bad) edge_classify(j, tally, who);
 }
 

@@ -433,6 +433,11 @@ typedef struct pf_backend {
      * distances are 1e30. cap > 0 (cells) clamps the squared distance in cells to at most cap² before the
      * square root, so cells farther than cap get cap·cell − cell/2 (see pf_edt_cap_main); 0: no cap. */
     pf_err (*edt)(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t cap, float *dist);
+    /* Optional (NULL: none). edt cut into `parts` by rows: part k writes the field's values in its own rows
+     * only, edt's bit for bit, and reads the mask anywhere, so the parts of one field can run at once on
+     * different threads (the driver cuts a layer's field in two when a thread would wait otherwise). */
+    pf_err (*edt_part)(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t cap, float *dist,
+                       unsigned part, unsigned parts);
     /* Stage 5. Classifies layer `layer` of `nlayers`. A cell gets a fill class when any part of it reaches
      * the fill region (d + cell/2 > fill_print_lo); vertical shells need the layer above/below to recede by
      * at least shell_min_width (PrusaSlicer's opening of the shell removes narrower bands); a fill region too

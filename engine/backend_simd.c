@@ -521,8 +521,10 @@ static inline simde__m256 mask8(const uint8_t *m)
 /* Column pass over the rectangle x0..x1 × y0..y1 of the grid: dist gets, for every cell, the distance in
  * cells along its column to the nearest outside cell (NO_SITE-based when there is none): two vectorizable
  * sweeps over whole rows. With up = 0 only the downward one (distance to the nearest outside cell above);
- * the caller then runs the upward one row by row (edt_rows_window). */
-static void edt_columns(const uint8_t *mask, long nx, long x0, long x1, long y0, long y1, float *dist, int up)
+ * the caller then runs the upward one row by row (edt_rows_window). lead: NULL, or the downward sweep's
+ * values of row y0 − 1 (w floats). */
+static void edt_columns(const uint8_t *mask, long nx, long x0, long x1, long y0, long y1, float *dist, int up,
+                        const float *lead)
 {
     size_t w = (size_t)(x1 - x0 + 1);
     const simde__m256 one = simde_mm256_set1_ps(1.0f), big = simde_mm256_set1_ps(NO_SITE);
@@ -530,7 +532,8 @@ static void edt_columns(const uint8_t *mask, long nx, long x0, long x1, long y0,
     /* down: g = mask ? g(row above) + 1 : 0, starting from "no site" */
     for (long r = y0; r <= y1; r++) {
         const uint8_t *m = mask + r * nx + x0;
-        float *d = dist + r * nx + x0, *up = r > y0 ? d - nx : NULL;
+        float *d = dist + r * nx + x0;
+        const float *up = r > y0 ? d - nx : lead;
         size_t c = 0;
         for (; c + 8 <= w; c += 8) {
             simde__m256 prev = up ? simde_mm256_loadu_ps(up + c) : big;
@@ -624,19 +627,39 @@ static pf_err edt_rows_exact(const uint8_t *mask, const pf_grid *g, long x0, lon
  * per instruction, no divisions. Column distances are clamped to cap + 1 first, which changes no minimum
  * under the clamp. */
 static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, long x1, long y0, long y1,
-                              uint32_t cap, float *dist)
+                              long yend, uint32_t cap, float *dist)
 {
     long nx = g->nx, K = (long)cap;
     size_t w = (size_t)(x1 - x0 + 1);
-    size_t nb = (w + 7) / 8; /* 8-cell blocks per row */
+    size_t nb = (w + 7) / 8;                                                  /* 8-cell blocks per row */
+    long next = yend > y1 ? (yend < y1 + K + 1 ? yend : y1 + K + 1) - y1 : 0; /* rows beyond y1 to look at */
     float *buf = malloc((w + 2 * (size_t)K + 16) * sizeof *buf);
     float *below = malloc((w + 8) * sizeof *below); /* column distances of the row below, final */
     uint8_t *near = calloc(nb + 8, 1);              /* per block: some cell within K of an outside cell */
-    if (!buf || !below || !near) {
+    float *ext = next ? malloc((size_t)next * w * sizeof *ext) : NULL;
+    if (!buf || !below || !near || (next && !ext)) {
         free(buf);
         free(below);
         free(near);
+        free(ext);
         return PF_E_NOMEM;
+    }
+    if (next) {
+        /* Rows y1 + 1 … yend are another part's (edt_owned): the upward sweep starts from the column
+         * distances of the next K + 1 of them, swept down from row y1 here. What lies farther reaches row y1
+         * at more than K + 1 cells, which the clamp below does not tell from the truth. */
+        for (long i = 0; i < next; i++) {
+            const uint8_t *m = mask + (y1 + 1 + i) * nx + x0;
+            const float *up = i ? ext + (size_t)(i - 1) * w : dist + y1 * nx + x0;
+            float *e = ext + (size_t)i * w;
+            for (size_t c = 0; c < w; c++)
+                e[c] = m[c] ? up[c] + 1.0f : 0.0f;
+        }
+        memcpy(below, ext + (size_t)(next - 1) * w, w * sizeof *below);
+        for (long i = next - 2; i >= 0; i--)
+            for (size_t c = 0; c < w; c++)
+                below[c] = minf(ext[(size_t)i * w + c], below[c] + 1.0f);
+        free(ext);
     }
     /* A block whose window (K columns either side) has no near cell is at the cap throughout: every
      * candidate is at least (K + 1)², so the clamp gives K² without the window's work. */
@@ -661,7 +684,7 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
         size_t c = 0;
         for (; c + 8 <= w; c += 8) {
             simde__m256 col = simde_mm256_loadu_ps(d + c);
-            if (r < y1)
+            if (r < y1 || next)
                 col = simde_mm256_min_ps(col, simde_mm256_add_ps(simde_mm256_loadu_ps(below + c), one));
             simde_mm256_storeu_ps(below + c, col);
             simde__m256 x = simde_mm256_min_ps(col, kc);
@@ -670,7 +693,7 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
         }
         if (c < w) near[c / 8] = 0;
         for (; c < w; c++) {
-            float col = r < y1 ? minf(d[c], below[c] + 1.0f) : d[c];
+            float col = r < y1 || next ? minf(d[c], below[c] + 1.0f) : d[c];
             below[c] = col;
             float x = minf(col, (float)(K + 1));
             f[c] = x * x;
@@ -748,55 +771,101 @@ static void fill_cap(const uint8_t *m, float *d, size_t n, simde__m256 cap)
         d[i] = m[i] ? simde_mm256_cvtss_f32(cap) : 0.0f;
 }
 
-static pf_err ISA(edt)(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t cap, float *dist)
+/* edt's field in the rows part `part` of `parts` owns: the transformed rectangle's rows cut into equal runs
+ * (the grid's rows above and below it going to the first and the last part), so the parts together write
+ * what edt writes, each only its own rows, and can run at once. A part reads the mask up to K + 1 rows
+ * beyond its own (the column distances that reach its rows under the cap); the values are edt's bit for bit
+ * (the windowed pass clamps every column distance to K + 1 first, and those that differ are over it). The
+ * exact transform (no cap, or one over EDT_WINDOW_MAX) is not cut: part 0 does it all. */
+static pf_err edt_owned(const uint8_t *mask, const pf_grid *g, uint32_t cap, float *dist, unsigned part,
+                        unsigned parts)
 {
-    (void)ctx;
     long nx = g->nx, ny = g->ny, x0, x1, y0, y1;
+    int window = cap && cap <= EDT_WINDOW_MAX;
+    if (!window && part) return PF_E_OK;
+    if (!window) parts = 1;
     /* The region transformed: the grid, or with a cap and a mask whose zeros are few (a margin's seeds: its
      * corner is not an outside cell), the rectangle of its zeros grown by cap + 1 cells; the cells beyond
      * are farther than the cap from every zero, so they get the cap (they are all nonzero). */
     long rx0 = 0, rx1 = nx - 1, ry0 = 0, ry1 = ny - 1;
-    if (cap && mask[0] && byte_rect(mask, nx, ny, nx, 1, &x0, &x1, &y0, &y1)) {
+    int region = cap && mask[0] && byte_rect(mask, nx, ny, nx, 1, &x0, &x1, &y0, &y1);
+    if (region) {
         long e = (long)cap + 1;
         rx0 = x0 - e > 0 ? x0 - e : 0;
         ry0 = y0 - e > 0 ? y0 - e : 0;
         rx1 = x1 + e < nx - 1 ? x1 + e : nx - 1;
         ry1 = y1 + e < ny - 1 ? y1 + e : ny - 1;
-        simde__m256 cv = cap_value(cap, g->cell);
-        fill_cap(mask, dist, (size_t)ry0 * (size_t)nx, cv);
-        size_t tail = (size_t)(ry1 + 1) * (size_t)nx;
-        fill_cap(mask + tail, dist + tail, (size_t)nx * (size_t)ny - tail, cv);
-        for (long r = ry0; r <= ry1; r++) {
-            size_t o = (size_t)r * (size_t)nx;
-            fill_cap(mask + o, dist + o, (size_t)rx0, cv);
-            fill_cap(mask + o + rx1 + 1, dist + o + rx1 + 1, (size_t)(nx - 1 - rx1), cv);
-        }
     }
     size_t rw = (size_t)(rx1 - rx0 + 1);
-    if (!byte_rect(mask + ry0 * nx + rx0, rx1 - rx0 + 1, ry1 - ry0 + 1, nx, 0, &x0, &x1, &y0, &y1)) {
-        for (long r = ry0; r <= ry1; r++)
-            memset(dist + (size_t)r * (size_t)nx + rx0, 0, rw * sizeof *dist);
-        return PF_E_OK;
+    int any = byte_rect(mask + ry0 * nx + rx0, rx1 - rx0 + 1, ry1 - ry0 + 1, nx, 0, &x0, &x1, &y0, &y1);
+    if (any) {
+        x0 += rx0, x1 += rx0, y0 += ry0, y1 += ry0;
+        if (x0 > rx0) x0--;
+        if (y0 > ry0) y0--;
+        if (x1 < rx1) x1++;
+        if (y1 < ry1) y1++;
+    } else {
+        y0 = ry0, y1 = ry1;
     }
-    x0 += rx0, x1 += rx0, y0 += ry0, y1 += ry0;
-    if (x0 > rx0) x0--;
-    if (y0 > ry0) y0--;
-    if (x1 < rx1) x1++;
-    if (y1 < ry1) y1++;
+    /* this part's rows: oy0 … oy1 − 1 of the grid, ya … yb of the rectangle */
+    long h = y1 - y0 + 1, ya = y0 + h * (long)part / (long)parts,
+         yb = y0 + h * (long)(part + 1) / (long)parts - 1;
+    long oy0 = part ? ya : 0, oy1 = part + 1 < parts ? yb + 1 : ny;
+    if (region) {
+        simde__m256 cv = cap_value(cap, g->cell);
+        for (long r = oy0; r < oy1; r++) {
+            size_t o = (size_t)r * (size_t)nx;
+            if (r < ry0 || r > ry1) {
+                fill_cap(mask + o, dist + o, (size_t)nx, cv);
+            } else {
+                fill_cap(mask + o, dist + o, (size_t)rx0, cv);
+                fill_cap(mask + o + rx1 + 1, dist + o + rx1 + 1, (size_t)(nx - 1 - rx1), cv);
+            }
+        }
+    }
     /* the passes below write every cell of the rectangle; the region's cells around it are outside: 0 */
-    for (long r = ry0; r <= ry1; r++) {
+    for (long r = oy0 > ry0 ? oy0 : ry0; r < oy1 && r <= ry1; r++) {
         float *d = dist + (size_t)r * (size_t)nx;
-        if (r < y0 || r > y1) {
+        if (!any || r < y0 || r > y1) {
             memset(d + rx0, 0, rw * sizeof *dist);
         } else {
             memset(d + rx0, 0, (size_t)(x0 - rx0) * sizeof *dist);
             memset(d + x1 + 1, 0, (size_t)(rx1 - x1) * sizeof *dist);
         }
     }
-    int window = cap && cap <= EDT_WINDOW_MAX;
-    edt_columns(mask, nx, x0, x1, y0, y1, dist, !window);
-    if (window) return edt_rows_window(mask, g, x0, x1, y0, y1, cap, dist);
-    return edt_rows_exact(mask, g, x0, x1, y0, y1, cap ? (float)cap * (float)cap : 1e30f, dist);
+    if (!any || ya > yb) return PF_E_OK;
+    if (!window) {
+        edt_columns(mask, nx, x0, x1, y0, y1, dist, 1, NULL);
+        return edt_rows_exact(mask, g, x0, x1, y0, y1, cap ? (float)cap * (float)cap : 1e30f, dist);
+    }
+    float *lead = NULL;
+    if (ya > y0) { /* the downward sweep into row ya from K + 1 rows above (see edt_rows_window) */
+        size_t w = (size_t)(x1 - x0 + 1);
+        if (!(lead = malloc(w * sizeof *lead))) return PF_E_NOMEM;
+        for (size_t c = 0; c < w; c++)
+            lead[c] = NO_SITE;
+        for (long r = ya - (long)cap - 1 > y0 ? ya - (long)cap - 1 : y0; r < ya; r++) {
+            const uint8_t *m = mask + r * nx + x0;
+            for (size_t c = 0; c < w; c++)
+                lead[c] = m[c] ? lead[c] + 1.0f : 0.0f;
+        }
+    }
+    edt_columns(mask, nx, x0, x1, ya, yb, dist, 0, lead);
+    free(lead);
+    return edt_rows_window(mask, g, x0, x1, ya, yb, y1, cap, dist);
+}
+
+static pf_err ISA(edt)(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t cap, float *dist)
+{
+    (void)ctx;
+    return edt_owned(mask, g, cap, dist, 0, 1);
+}
+
+static pf_err ISA(edt_part)(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t cap, float *dist,
+                            unsigned part, unsigned parts)
+{
+    (void)ctx;
+    return edt_owned(mask, g, cap, dist, part, parts);
 }
 
 /* ---- stage 5: margin seeds and classify (8 cells per instruction) ---- */
@@ -1683,6 +1752,7 @@ static const pf_backend ISA(table) = {
     .slice_emit = ISA(slice_emit),
     .raster = ISA(raster),
     .edt = ISA(edt),
+    .edt_part = ISA(edt_part),
     .classify = ISA(classify),
     .margin_seeds = ISA(margin_seeds),
     .reduce = ISA(reduce),

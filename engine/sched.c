@@ -83,13 +83,6 @@ typedef struct helper {
 
 static helper the_helper = {.start_lock = PTHREAD_MUTEX_INITIALIZER, .busy = ATOMIC_FLAG_INIT};
 
-static void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
 static long now_ns(void)
 {
     struct timespec ts;
@@ -116,7 +109,7 @@ static void wait_for(atomic_uint *word, unsigned want, atomic_int *sleeps, long 
     long t0 = 0;
     for (unsigned i = 1;; i++) {
         if (atomic_load(word) == want) return;
-        cpu_relax();
+        pf_cpu_relax();
         if (i % SPIN_CHECK) continue;
         long t = now_ns();
         if (!t0) t0 = t;

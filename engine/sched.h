@@ -27,4 +27,12 @@ void pf_sched_pair(void (*fn)(void *ctx, int who), void *ctx, int two);
  * pf_sched_pair wakes it (later to join than a spinning one). Thread-safe. */
 void pf_sched_rest(void);
 
+/* A pause in a spin-wait loop. */
+static inline void pf_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 #endif

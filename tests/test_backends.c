@@ -166,6 +166,26 @@ static double rel(double a, double b)
  * beyond the SIMD backend's windowed pass (its exact transform with a clamp). */
 enum { CAP_NONE, CAP_ESTIMATOR, CAP_WIDE };
 
+/* A backend's edt cut in parts (edt_part, when it has one) writes its edt's field bit for bit, every cell by
+ * some part, whatever order the parts run in. */
+static void check_parts(const pf_backend *be, const uint8_t *mask, const pf_grid *g, uint32_t cap,
+                        const char *file, size_t l)
+{
+    if (!be->edt_part) return;
+    size_t n = (size_t)g->nx * g->ny;
+    float *whole = malloc(n * sizeof *whole), *cut = malloc(n * sizeof *cut);
+    cr_assert_eq(be->edt(be->ctx, mask, g, cap, whole), PF_E_OK);
+    for (unsigned parts = 2; parts <= 3; parts++) {
+        memset(cut, 0xff, n * sizeof *cut); /* NaN: a cell no part writes differs */
+        for (unsigned k = parts; k-- > 0;)
+            cr_assert_eq(be->edt_part(be->ctx, mask, g, cap, cut, k, parts), PF_E_OK);
+        cr_assert_eq(memcmp(whole, cut, n * sizeof *cut), 0, "%s layer %zu: edt in %u parts differs", file, l,
+                     parts);
+    }
+    free(whole);
+    free(cut);
+}
+
 /* Runs stages 3–6 over every layer of file at the given cell size on the scalar backend, and each stage of be
  * on the scalar stage's inputs, comparing outputs. */
 static void check_layers(const pf_backend *be, const char *file, float cell, int caps)
@@ -191,6 +211,7 @@ static void check_layers(const pf_backend *be, const char *file, float cell, int
         cr_assert_eq(memcmp(mask, mask2, n), 0, "%s layer %zu: masks differ", file, l);
         cr_assert_eq(sc->edt(NULL, mask, g, cap, dist + l * n), PF_E_OK);
         cr_assert_eq(be->edt(be->ctx, mask, g, cap, d2), PF_E_OK);
+        check_parts(be, mask, g, cap, file, l);
         for (size_t i = 0; i < n; i++) {
             inside += mask[i] != 0;
             cr_assert_leq(fabsf(dist[l * n + i] - d2[i]), 1e-4f, "%s layer %zu cell %zu: %g vs %g", file, l,
@@ -212,6 +233,8 @@ static void check_layers(const pf_backend *be, const char *file, float cell, int
         cr_assert_eq(memcmp(sb, sb2, n), 0, "%s layer %zu: bottom seeds differ", file, l);
         if (ht) sc->edt(NULL, st, g, capm, mt);
         if (hb) sc->edt(NULL, sb, g, capm, mb);
+        if (ht) check_parts(be, st, g, capm, file, l); /* a seed mask: the region around its zeros */
+        if (hb) check_parts(be, sb, g, capm, file, l);
         const uint8_t *below = l ? cls + (l - 1) * n : NULL;
         cr_assert_eq(
             sc->classify(NULL, g, &p, l, nl, win, ht ? mt : NULL, hb ? mb : NULL, below, cls + l * n),
