@@ -5,6 +5,10 @@
 
 #define TEST_BUDGET 10000000 /* segment pairs a layer's joins may test */
 #define PAIR_BUDGET 64       /* box pairs the sweep may compare, per island (a column of islands at one x) */
+/* A segment pair whose boxes lie farther apart than the gap is not near; the boxes are taken this much
+ * (mm) wider, far beyond the float rounding of segs_near's distances, so no pair it would find near is
+ * skipped. */
+#define BOX_SLACK 1e-3f
 
 static uint32_t find(uint32_t *up, uint32_t i)
 {
@@ -42,7 +46,7 @@ static int segs_near(const float *a, const float *b, const float *c, const float
  * other's box, that are near. *budget: segment pairs left to test (0: the pair is left apart). */
 static int contours_near(const pf_island *i, const pf_island *j, const float *xy, float gap, size_t *budget)
 {
-    float g2 = gap * gap;
+    float g2 = gap * gap, reach = gap + BOX_SLACK;
     for (uint32_t s = 0; s < i->np; s++) {
         const float *a = xy + 2 * (i->p0 + s), *b = xy + 2 * (i->p0 + (s + 1) % i->np);
         float lo = a[0] < b[0] ? a[0] : b[0], hi = a[0] < b[0] ? b[0] : a[0];
@@ -51,8 +55,12 @@ static int contours_near(const pf_island *i, const pf_island *j, const float *xy
             continue;
         if (*budget < j->np) return 0;
         *budget -= j->np;
+        float x0 = lo - reach, x1 = hi + reach, y0 = ylo - reach, y1 = yhi + reach;
         for (uint32_t t = 0; t < j->np; t++) {
             const float *c = xy + 2 * (j->p0 + t), *d = xy + 2 * (j->p0 + (t + 1) % j->np);
+            if ((c[0] < x0 && d[0] < x0) || (c[0] > x1 && d[0] > x1) || (c[1] < y0 && d[1] < y0) ||
+                (c[1] > y1 && d[1] > y1))
+                continue; /* its box is farther than the gap from a–b's */
             if (segs_near(a, b, c, d, g2)) return 1;
         }
     }
