@@ -233,10 +233,11 @@ int main(int argc, char **argv)
         printf("backend %s on %s (created in %.2f s)\n", bes[nb]->name, bes[nb]->device, now() - t0);
         nb++;
     }
-    printf("\n| mesh | triangles | layers | backend | threads | prepare s | prepare cpu s | prepare+eval s | "
-           "weight g | time s | 1-thread prepare s |");
+    printf(
+        "\n| mesh | triangles | layers | backend | threads | prepare ms | prepare cpu ms | prepare+eval ms | "
+        "weight g | time s | 1-thread prepare ms |");
     for (int s = 0; s < ST_N; s++)
-        printf(" %s s |", stage_names[s]);
+        printf(" %s ms |", stage_names[s]);
     printf(" vs simd |\n|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     for (int s = 0; s < ST_N; s++)
         printf("---:|");
@@ -262,11 +263,12 @@ int main(int argc, char **argv)
         pf_estimate_cache_free(c);
         for (int b = 0; b < nb; b++) {
             if (!rs[b].ok) continue;
-            printf("| %s | %zu | %zu | %s | %u | %.3f | %.3f | %.3f | %.2f | %.0f | %.3f |", base, m->ntris,
-                   layers, bes[b]->name, bes[b]->threads ? bes[b]->threads : 1, rs[b].prepare_s, rs[b].cpu_s,
-                   rs[b].total_s, rs[b].weight_g, rs[b].time_s, rs[b].stages_s);
+            printf("| %s | %zu | %zu | %s | %u | %.2f | %.2f | %.2f | %.2f | %.0f | %.2f |", base, m->ntris,
+                   layers, bes[b]->name, bes[b]->threads ? bes[b]->threads : 1, 1e3 * rs[b].prepare_s,
+                   1e3 * rs[b].cpu_s, 1e3 * rs[b].total_s, rs[b].weight_g, rs[b].time_s,
+                   1e3 * rs[b].stages_s);
             for (int s = 0; s < ST_N; s++)
-                printf(" %.3f |", rs[b].stage[s]);
+                printf(" %.2f |", 1e3 * rs[b].stage[s]);
             if (simd_s > 0)
                 printf(" %.2f× |\n", rs[b].prepare_s / simd_s);
             else

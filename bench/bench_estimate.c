@@ -5,7 +5,7 @@
  * name).
  *
  * usage: bench_estimate [DATA_DIR] [-n REPS] [-b scalar,simd,auto] [-t THREADS] [-m MODEL,...]
- *                       [--prusa PROFILE.ini] [--md] [EXTRA.stl ...]
+ *                       [--prusa PROFILE.ini] [--md] [--no-eval] [EXTRA.stl ...]
  * -t: threads of the per-layer stages (default: as pf_estimate_prepare chooses); -m: only these meshes of
  * DATA_DIR; --prusa: run `prusa-slicer --export-gcode --load PROFILE.ini --fill-density 20%` on each mesh
  * in the first PRUSA_RUNS rounds, each just before the backends' runs of the round (its best wall time and
@@ -31,6 +31,8 @@ extern char **environ;
 
 #define MAX_MESHES 64
 #define MAX_BACKENDS 4
+
+static int skip_eval; /* --no-eval: no re-quotes */
 
 static double now(clockid_t clk)
 {
@@ -138,9 +140,11 @@ static void bench_once(const char *path, const char *model, const pf_backend *be
     double w2 = now(CLOCK_MONOTONIC), c2 = now(CLOCK_PROCESS_CPUTIME_ID);
     if (w1 - w0 < res->read) res->read = w1 - w0, res->cpu_read = c1 - c0;
     if (w2 - w1 < res->prep) res->prep = w2 - w1, res->cpu_prep = c2 - c1;
-    /* Re-quotes at 11 densities between 0 and 100 %, best of 20 rounds. */
+    /* Re-quotes at 11 densities between 0 and 100 %, best of 20 rounds (none with --no-eval, so a profile
+     * of the run shows read and prepare alone). */
     pf_estimate e;
-    for (int k = 0; k < 20; k++) {
+    if (skip_eval) res->eval_lo = 0;
+    for (int k = 0; k < (skip_eval ? 0 : 20); k++) {
         double t0 = now(CLOCK_MONOTONIC);
         for (int i = 0; i <= 10; i++)
             pf_estimate_eval(c, i / 10.0, 0, &e, NULL);
@@ -199,6 +203,8 @@ int main(int argc, char **argv)
             backends = argv[++i];
         else if (!strcmp(argv[i], "--prusa") && i + 1 < argc)
             prusa_profile = argv[++i];
+        else if (!strcmp(argv[i], "--no-eval"))
+            skip_eval = 1;
         else if (!strcmp(argv[i], "--md"))
             md = 1;
         else if (argv[i][0] == '-')

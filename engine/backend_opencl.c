@@ -78,6 +78,7 @@ typedef struct cl_ctx {
     size_t size[B_N];
     int unified; /* the device works in host memory (CL_DEVICE_HOST_UNIFIED_MEMORY): batch stages in place */
     cl_ulong max_alloc;     /* CL_DEVICE_MAX_MEM_ALLOC_SIZE: larger driver memory gets the per-layer stages */
+    cl_ulong local_mem;     /* CL_DEVICE_LOCAL_MEM_SIZE: bounds the row pass's work-groups (row_scratch) */
     struct cl_batch *spare; /* a closed batch's scratch kept for the next estimate (warm pages), or NULL */
     cl_event gate;          /* the user event holding back the current call's commands (see lock), or NULL */
 } cl_ctx;
@@ -419,6 +420,30 @@ static cl_float edt_lim(uint32_t cap)
     return cap ? (cl_float)cap * (cl_float)cap : 1e30f;
 }
 
+/* Largest cap the row pass takes windowed (kernels/estimate.cl's EDT_WINDOW_MAX); beyond it, the exact pass.
+ */
+#define EDT_WINDOW_MAX 24
+#define ROW_LOCAL 8 /* rows per work-group of the row pass, fewer when their scratch exceeds local memory */
+
+/* The row pass's local scratch (kernels/estimate.cl edt_row_window: nx + 2·cap + 16 floats a row, a few for
+ * the exact pass, which reads none), set as arguments a and a + 1 of kernel k for the work-group size it
+ * returns: up to ROW_LOCAL rows, as many as the device's local memory holds. 0 when not even one row fits
+ * (*st says why when setting an argument failed). */
+static size_t row_scratch(cl_ctx *c, cl_kernel k, cl_uint a, const pf_grid *g, uint32_t cap, cl_int *st)
+{
+    int window = cap && cap <= EDT_WINDOW_MAX;
+    cl_uint srow = window ? (g->nx + 2 * cap + 16 + 7) / 8 * 8 : 8;
+    size_t local = ROW_LOCAL;
+    while (local > 1 && local * srow * sizeof(cl_float) > c->local_mem)
+        local /= 2;
+    *st = CL_OUT_OF_RESOURCES;
+    if (local * srow * sizeof(cl_float) > c->local_mem) return 0;
+    if ((*st = clSetKernelArg(k, a, local * srow * sizeof(cl_float), NULL)) != CL_SUCCESS ||
+        (*st = clSetKernelArg(k, a + 1, sizeof srow, &srow)) != CL_SUCCESS)
+        return 0;
+    return local;
+}
+
 static pf_err cl_edt(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t cap, float *dist)
 {
     cl_ctx *c = ctx;
@@ -446,7 +471,11 @@ static pf_err cl_edt(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t 
     ARG(K_EDTR, 5, d);
     ARG(K_EDTR, 6, v);
     ARG(K_EDTR, 7, f);
-    CK(run(c, K_EDTR, ny));
+    cl_int st;
+    size_t local = row_scratch(c, c->k[K_EDTR], 8, g, cap, &st); /* 0: rows too long for the device */
+    if (!local) goto done;
+    size_t global = (ny + local - 1) / local * local;
+    CK(clEnqueueNDRangeKernel(pf_cl_queue(c->cl), c->k[K_EDTR], 1, NULL, &global, &local, 0, NULL, NULL));
     CK(get(c, d, dist, n * sizeof(float)));
     err = PF_E_OK;
 done:
@@ -687,8 +716,6 @@ typedef struct cl_batch {
 } cl_batch;
 
 #define NONE_OFF ((cl_ulong)-1)
-/* Largest cap the row pass takes windowed, without scratch (kernels/estimate.cl's EDT_WINDOW_MAX). */
-#define EDT_WINDOW_MAX 24
 /* Work per item of the batch kernels, as kernels/estimate.cl defines them: BLK columns or cells, SBLK cells
  * (margin seeds), CBLK cells (classify and its bridge fix). */
 #define KBLK 64
@@ -990,7 +1017,8 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, uint32_t cap
         (st = clSetKernelArg(kr, 9, sizeof f, &f)) || (st = clSetKernelArg(kr, 10, sizeof nd, &nd)) ||
         (st = clSetKernelArg(kr, 11, sizeof use, &use)))
         return st;
-    return run_b(c, b, K_EDTR_B, n * ny);
+    size_t local = row_scratch(c, kr, 12, g, cap, &st);
+    return local ? run_local(c, b, K_EDTR_B, n * ny, local) : st;
 }
 
 static pf_err cl_edt_batch(void *ctx, void *batch, const pf_grid *g, uint32_t cap, size_t n,
@@ -1291,6 +1319,7 @@ pf_err pf_backend_opencl_create(const pf_cl_opts *o, pf_backend **out, pf_errbuf
     c->unified = unified == CL_TRUE;
     clGetDeviceInfo(pf_cl_device(c->cl), CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof c->max_alloc, &c->max_alloc,
                     NULL);
+    clGetDeviceInfo(pf_cl_device(c->cl), CL_DEVICE_LOCAL_MEM_SIZE, sizeof c->local_mem, &c->local_mem, NULL);
     cl_program prog;
     if ((err = pf_cl_program_get(c->cl, "estimate.cl", opts, &prog, eb))) goto fail;
     for (int k = 0; k < K_N; k++) {

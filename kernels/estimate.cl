@@ -358,88 +358,65 @@ static float __attribute__((overloadable)) vmin(float a, float b)
     return a < b ? a : b;
 }
 
-/* Squared column distance of the capped row pass, clamped to K + 1 (kc) cells: 8 cells from u; with edge set,
- * lanes outside the row (0..nx − 1) are sites beyond it, at kc. */
-static float8 capsq8(__global const float *d, int u, int nx, float kc, int edge)
-{
-    float8 x;
-    if (!edge || (u >= 0 && u + 8 <= nx)) {
-        x = vmin(vload8(0, d + u), kc);
-    } else {
-        float r[8];
-        for (int k = 0; k < 8; k++) r[k] = u + k >= 0 && u + k < nx ? vmin(d[u + k], kc) : kc;
-        x = vload8(0, r);
-    }
-    return x * x;
-}
-
 /* Row d of nx column distances, in place, capped at K cells (engine/backend_simd.c's windowed pass, the same
  * values): a cell's squared distance is min over |t| ≤ K of t² + col(q + t)², exact up to K², with column
- * distances clamped to K + 1 (sites beyond the row count as (K + 1)²). Eight cells per step in vector lanes, no
- * scratch: a block's results are stored D = ⌈K/8⌉ blocks later, when no later block reads its columns any more.
- * A block with no column distance under K + 1 within K columns is at the cap throughout. Columns lo..hi hold
- * every inside cell (outside ones are 0 already, and cells beyond an outside cell change no minimum). All values
- * are integers below 2^24, so float arithmetic is exact. */
-static void edt_row_window(__global const uchar *m, __global float *d, int nx, int lo, int hi, int K, float cell)
+ * distances clamped to K + 1. Columns lo..hi hold every inside cell and an outside one (0) at each end unless
+ * the row ends there, so what lies beyond them changes no minimum: the squares of lo..hi go into the work-item's
+ * scratch s (nx + 2K + 16 floats of local memory) between K + 1 squared on either side, and the window
+ * reads s with no test of the row's ends. Eight cells per step in vector lanes; a block with no column distance
+ * under K + 1 within K columns is at the cap throughout. All values are integers below 2^24, so float arithmetic
+ * is exact. */
+static void edt_row_window(__global const uchar *m, __global float *d, int nx, int lo, int hi, int K, float cell,
+                           __local float *s)
 {
-    float kc = (float)(K + 1), kk = (float)K * (float)K, hcell = 0.5f * cell;
+    float kc = (float)(K + 1), far = kc * kc, kk = (float)K * (float)K, hcell = 0.5f * cell;
     float capd = sqrt(kk) * cell - hcell;
-    int D = (K + 7) / 8, nb = (hi - lo + 8) / 8;
-    float8 ring[4];
-    int ringq[4];
-    for (int j = 0; j < nb + D; j++) {
-        if (j < nb) {
-            int q = lo + 8 * j;
-            float8 res = 0.0f;
-            if (q + 8 <= nx) { /* near the row's ends, the lanes beyond it count as sites at kc */
-                int8 in = convert_int8(vload8(0, m + q)) != 0;
-                if (any8(in)) {
-                    int edge = q < K || q + 7 + K >= nx, close = 0;
-                    float k2 = kc * kc;
-                    for (int u = q - K; u < q + K && !close; u += 8) close = any8(capsq8(d, u, nx, kc, edge) < k2);
-                    if (!close) close = any8(capsq8(d, q + K, nx, kc, edge) < k2); /* up to q + 7 + K */
-                    if (!close) {
-                        res = select((float8)0.0f, (float8)capd, in);
-                    } else {
-                        float8 acc = capsq8(d, q, nx, kc, 0);
-                        for (int t = 1; t <= K; t++)
-                            acc = vmin(acc, vmin(capsq8(d, q - t, nx, kc, edge), capsq8(d, q + t, nx, kc, edge)) +
-                                                (float)(t * t));
-                        res = select((float8)0.0f, sqrt(vmin(acc, kk)) * cell - hcell, in);
-                    }
+    int w = hi - lo + 1, wv = w / 8 * 8, nb = (w + 7) / 8;
+    __local float *f = s + K;
+    for (int t = 0; t < K; t++) s[t] = far;
+    for (int c = 0; c < wv; c += 8) {
+        float8 x = vmin(vload8(0, d + lo + c), kc);
+        vstore8(x * x, 0, f + c);
+    }
+    for (int c = wv; c < w; c++) {
+        float x = vmin(d[lo + c], kc);
+        f[c] = x * x;
+    }
+    for (int c = w; c < w + K + 16; c++) f[c] = far;
+    for (int j = 0; j < nb; j++) {
+        int c = 8 * j, q = lo + c;
+        int8 in = q + 8 <= nx ? convert_int8(vload8(0, m + q)) != 0 : (int8)(0);
+        if (q + 8 > nx) { /* the row's last cells, one by one */
+            for (int k = 0; k < 8 && q + k < nx; k++) {
+                if (!m[q + k]) {
+                    d[q + k] = 0.0f;
+                    continue;
                 }
-            } else {
-                float r[8];
-                for (int c = q; c < q + 8; c++) {
-                    r[c - q] = 0.0f;
-                    if (c >= nx || !m[c]) continue;
-                    float x = vmin(d[c], kc), best = x * x;
-                    for (int t = 1; t <= K; t++) {
-                        float xa = c - t >= 0 ? vmin(d[c - t], kc) : kc, xe = c + t < nx ? vmin(d[c + t], kc) : kc;
-                        best = vmin(best, vmin(xa * xa, xe * xe) + (float)(t * t));
-                    }
-                    r[c - q] = sqrt(vmin(best, kk)) * cell - hcell;
-                }
-                res = vload8(0, r);
+                float best = f[c + k];
+                for (int t = 1; t <= K; t++) best = vmin(best, vmin(f[c + k - t], f[c + k + t]) + (float)(t * t));
+                d[q + k] = sqrt(vmin(best, kk)) * cell - hcell;
             }
-            ring[j & 3] = res;
-            ringq[j & 3] = q;
+            continue;
         }
-        if (j >= D) {
-            int sl = (j - D) & 3, p = ringq[sl];
-            if (p + 8 <= nx) {
-                vstore8(ring[sl], 0, d + p);
+        float8 res = 0.0f;
+        if (any8(in)) {
+            int close = 0;
+            for (int u = c - K; u < c + K + 8 && !close; u += 8) close = any8(vload8(0, f + u) < far);
+            if (!close) {
+                res = select((float8)0.0f, (float8)capd, in);
             } else {
-                float r[8];
-                vstore8(ring[sl], 0, r);
-                for (int c = p; c < nx; c++) d[c] = r[c - p];
+                float8 acc = vload8(0, f + c);
+                for (int t = 1; t <= K; t++)
+                    acc = vmin(acc, vmin(vload8(0, f + c - t), vload8(0, f + c + t)) + (float)(t * t));
+                res = select((float8)0.0f, sqrt(vmin(acc, kk)) * cell - hcell, in);
             }
         }
+        vstore8(res, 0, d + q);
     }
 }
 
 static void edt_row(__global const uchar *mask, uint nx, float cell, float lim, uint r, __global float *g,
-                    __global int *vv, __global int *ff)
+                    __global int *vv, __global int *ff, __local float *s)
 {
     __global float *d = g + (size_t)r * nx;
     __global const uchar *m = mask + (size_t)r * nx;
@@ -460,7 +437,7 @@ static void edt_row(__global const uchar *mask, uint nx, float cell, float lim, 
      * K² (engine/backend_simd.c's windowed pass, the same values); column distances clamped to K + 1. */
     int K = lim < 1e29f ? (int)(sqrt(lim) + 0.5f) : 0;
     if (K > 0 && K <= EDT_WINDOW_MAX) {
-        edt_row_window(m, d, (int)nx, lo, hi, K, cell);
+        edt_row_window(m, d, (int)nx, lo, hi, K, cell, s);
         return;
     }
     int k = -1;
@@ -498,18 +475,19 @@ __kernel void edt_columns(__global const uchar *mask, uint nx, uint ny, __global
     if (c < nx) edt_column(mask, nx, ny, c, g);
 }
 
+/* scratch: srow floats of local memory per work-item of the group, for the capped row pass (edt_row_window). */
 __kernel void edt_rows(__global const uchar *mask, uint nx, uint ny, float cell, float lim, __global float *g,
-                       __global int *vv, __global int *ff)
+                       __global int *vv, __global int *ff, __local float *scratch, uint srow)
 {
     uint r = get_global_id(0);
-    if (r < ny) edt_row(mask, nx, cell, lim, r, g, vv, ff);
+    if (r < ny) edt_row(mask, nx, cell, lim, r, g, vv, ff, scratch + get_local_id(0) * srow);
 }
 
 /* Batch forms: tab holds 2 entries per field: the mask's byte offset in src and the distance field's in mem (src and
  * mem may be the same buffer); with use_need set, need says which fields to compute (need[i] != 0, the others are not
  * written). Columns: item = field × block of BLK columns, swept row by row (contiguous inner loops
  * the compiler vectorizes; edt_column's arithmetic, column by column); rows: item = field × row, with nx·ny entries
- * of scratch per field in vv and ff. */
+ * of scratch per field in vv and ff (exact pass) or srow floats of local memory per item (capped pass). */
 #define BLK 64
 
 __kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab, uint nlay, uint nx, uint ny,
@@ -562,12 +540,12 @@ __kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab
 
 __kernel void edt_rows_b(__global const uchar *src, __global const ulong *tab, uint nlay, uint nx, uint ny,
                          float cell, float lim, __global uchar *mem, __global int *vv, __global int *ff,
-                         __global const int *need, uint use_need)
+                         __global const int *need, uint use_need, __local float *scratch, uint srow)
 {
     size_t gid = get_global_id(0), i = gid / ny, n = (size_t)nx * ny;
     if (i >= nlay || (use_need && !need[i])) return;
     edt_row(src + tab[2 * i], nx, cell, lim, (uint)(gid % ny), (__global float *)(mem + tab[2 * i + 1]), vv + i * n,
-            ff + i * n);
+            ff + i * n, scratch + get_local_id(0) * srow);
 }
 
 /* ---- stage 5: margin seeds and classify, one item per cell ---- */
