@@ -673,55 +673,60 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         int8 ext = (d > p.ext_lo) & (d <= p.ext_hi), in2 = (d > p.ext_hi) & (d <= p.int_hi);
         c = select(z, (int8)WALL_EXT, ext) | select(z, (int8)WALL_INT, in2);
         int8 infill = d + hc > p.fill_print_lo;
-        int8 top = field8(mem, off, 4, i) <= 0.0f, bot = field8(mem, off, 2, i) <= 0.0f;
-        if (have & 1) top |= vload8(0, mt + i) <= p.margin;
-        if (have & 2) bot |= vload8(0, mb + i) <= p.margin;
-        int8 solid = z, ambig = z; /* ambig: bands the fields cannot decide (CELL_AMBIG) */
-        for (int k = 0; k <= 6; k += 6) { /* the layers 3 away */
-            float8 dj = field8(mem, off, k, i), e = d - dj;
-            int8 band = dj < p.shell_far, amb = band & (dj > 0.0f) & (fabs(e - p.fill_lo) < p.shell_ambig);
-            solid |= band & ~amb & (e >= p.fill_lo);
-            ambig |= amb;
-        }
-        for (int k = 1; k <= 5; k++) {
-            if (k == 3) continue;
-            long j = (long)layer - 3 + k;
-            float8 dj = field8(mem, off, k, i), e = d - dj;
-            int8 band = dj < p.shell_lo, amb = band & (dj > 0.0f) & (fabs(e - p.shell_min_width) < p.shell_ambig);
-            solid |= j == 0 ? (int8)(-1) : band & ~amb & (e >= p.shell_min_width);
-            ambig |= amb;
-        }
-        ambig &= ~solid & ~top & ~bot;
-        int8 probe = inside & infill;
-        int8 narrow = probe & (d < p.need); /* wide_enough's first test failed: probe around the cell */
-        int8 middle = z; /* a wall's middle (FILL_MIDDLE) */
-        if (any8(narrow)) {
-            __global const float *d3 = (__global const float *)(mem + off[3]);
-            long nx = p.nx, x = i % p.nx, y = i / p.nx;
-            if (x >= p.wk && x + 7 + p.wk < nx && y >= p.wk && y + p.wk < (long)p.ny) {
-                /* every probe of the eight lanes lies inside the grid: wide_enough's eight reads as vectors */
-                long k = p.wk, kd = p.wkd;
-                const long o[8] = {k, -k, k * nx, -k * nx, kd + kd * nx, kd - kd * nx, -kd + kd * nx, -kd - kd * nx};
-                int8 wide = 0;
-                for (int q = 0; q < 8; q++) wide |= vload8(0, d3 + (long)i + o[q]) >= p.need;
-                middle = narrow & ~wide;
-            } else {
-                int lane[8], res[8];
-                vstore8(narrow, 0, lane);
-                for (int j = 0; j < 8; j++) res[j] = lane[j] && !wide_enough(d3, i + (uint)j, p) ? -1 : 0;
-                middle = vload8(0, res);
+        fill = z;
+        if (any8(infill)) { /* else walls only: no fill class, no other field to read */
+            int8 top = field8(mem, off, 4, i) <= 0.0f, bot = field8(mem, off, 2, i) <= 0.0f;
+            if (have & 1) top |= vload8(0, mt + i) <= p.margin;
+            if (have & 2) bot |= vload8(0, mb + i) <= p.margin;
+            int8 solid = z, ambig = z; /* ambig: bands the fields cannot decide (CELL_AMBIG) */
+            for (int k = 0; k <= 6; k += 6) { /* the layers 3 away */
+                float8 dj = field8(mem, off, k, i), e = d - dj;
+                int8 band = dj < p.shell_far, amb = band & (dj > 0.0f) & (fabs(e - p.fill_lo) < p.shell_ambig);
+                solid |= band & ~amb & (e >= p.fill_lo);
+                ambig |= amb;
             }
+            for (int k = 1; k <= 5; k++) {
+                if (k == 3) continue;
+                long j = (long)layer - 3 + k;
+                float8 dj = field8(mem, off, k, i), e = d - dj;
+                int8 band = dj < p.shell_lo;
+                int8 amb = band & (dj > 0.0f) & (fabs(e - p.shell_min_width) < p.shell_ambig);
+                solid |= j == 0 ? (int8)(-1) : band & ~amb & (e >= p.shell_min_width);
+                ambig |= amb;
+            }
+            ambig &= ~solid & ~top & ~bot;
+            int8 probe = inside & infill;
+            int8 narrow = probe & (d < p.need); /* wide_enough's first test failed: probe around the cell */
+            int8 middle = z; /* a wall's middle (FILL_MIDDLE) */
+            if (any8(narrow)) {
+                __global const float *d3 = (__global const float *)(mem + off[3]);
+                long nx = p.nx, x = i % p.nx, y = i / p.nx;
+                if (x >= p.wk && x + 7 + p.wk < nx && y >= p.wk && y + p.wk < (long)p.ny) {
+                    /* every probe of the eight lanes lies inside the grid: wide_enough's reads as vectors */
+                    long k = p.wk, kd = p.wkd;
+                    const long o[8] = {k,           -k,           k * nx,        -k * nx,
+                                       kd + kd * nx, kd - kd * nx, -kd + kd * nx, -kd - kd * nx};
+                    int8 wide = 0;
+                    for (int q = 0; q < 8; q++) wide |= vload8(0, d3 + (long)i + o[q]) >= p.need;
+                    middle = narrow & ~wide;
+                } else {
+                    int lane[8], res[8];
+                    vstore8(narrow, 0, lane);
+                    for (int j = 0; j < 8; j++) res[j] = lane[j] && !wide_enough(d3, i + (uint)j, p) ? -1 : 0;
+                    middle = vload8(0, res);
+                }
+            }
+            int8 ib = z;
+            if (have & 4) ib = ((convert_int8(vload8(0, below + i)) & FILL_MASK) >> FILL_SHIFT) == FILL_SPARSE;
+            fill = select((int8)FILL_SOLID, (int8)FILL_IBRIDGE, ib);
+            fill = select((int8)FILL_SPARSE, fill, solid);
+            fill = select(fill, (int8)FILL_TOP, top);
+            fill = select(fill, (int8)FILL_BRIDGE, bot);
+            fill = select(fill, (int8)FILL_MIDDLE, middle);
+            c |= select(z, (int8)CELL_SHELL, middle & (solid | top | bot));
+            c |= select(z, (int8)CELL_AMBIG, ambig & infill);
+            fill = select(z, fill, infill);
         }
-        int8 ib = z;
-        if (have & 4) ib = ((convert_int8(vload8(0, below + i)) & FILL_MASK) >> FILL_SHIFT) == FILL_SPARSE;
-        fill = select((int8)FILL_SOLID, (int8)FILL_IBRIDGE, ib);
-        fill = select((int8)FILL_SPARSE, fill, solid);
-        fill = select(fill, (int8)FILL_TOP, top);
-        fill = select(fill, (int8)FILL_BRIDGE, bot);
-        fill = select(fill, (int8)FILL_MIDDLE, middle);
-        c |= select(z, (int8)CELL_SHELL, middle & (solid | top | bot));
-        c |= select(z, (int8)CELL_AMBIG, ambig & infill);
-        fill = select(z, fill, infill);
     }
     int8 r = select(z, (int8)CELL_INSIDE | c | fill << FILL_SHIFT, inside);
     *(__global uchar8 *)(out + i) = convert_uchar8(r);
