@@ -833,15 +833,18 @@ __kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *ta
  * fields (NONE when absent), top and bottom margin fields, below, out, the layer and `have`. */
 #define CBLK 256
 
-/* Whether the n8 blocks of 8 cells from i are deep: this layer's field (f3) at cap, the other fields of the window
- * (the nu distinct ones in fu, each once) at cap too, and the margin fields (have: 1 top, 2 bottom) beyond the
- * margin, so that each gets the class of such a cell (engine/backend.h pf_classify_deep). */
+/* Whether the n8 blocks of 8 cells from i are deep: this layer's field (f3) at cap (unless f3 is NULL: the caller
+ * has tested it), the other fields of the window (the nu distinct ones in fu, each once) at cap too, and the
+ * margin fields (have: 1 top, 2 bottom) beyond the margin, so that each gets the class of such a cell
+ * (engine/backend.h pf_classify_deep). */
 static bool deep_run(__global const uchar *mem, __global const float *f3, const ulong *fu, int nu, uint i, uint n8,
                      float cap, __global const float *mt, __global const float *mb, uint have, float margin)
 {
     int8 at = (int8)(-1);
-    for (uint q = 0; q < n8; q++) at &= vload8(q, f3 + i) == cap;
-    if (!all8(at)) return false;
+    if (f3) {
+        for (uint q = 0; q < n8; q++) at &= vload8(q, f3 + i) == cap;
+        if (!all8(at)) return false;
+    }
     for (int u = 0; u < nu; u++)
         for (uint q = 0; q < n8; q++) at &= vload8(q, (__global const float *)(mem + fu[u]) + i) == cap;
     for (uint q = 0; q < n8; q++) {
@@ -874,12 +877,24 @@ __kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nl
     }
     uint i = c0;
     for (; i + 8 <= c1; i += 8) {
-        /* 32 deep cells at once (one test), else 8 (aligned: i is a multiple of 8) */
-        if (deep && !((i - c0) & 31) && i + 32 <= c1 && deep_run(mem, f3, fu, nu, i, 4, cap, mt, mb, have, p.margin)) {
+        /* 32 cells outside or deep at once (one test of this layer's field), else 8 (aligned: i is a multiple of
+         * 8) */
+        if (!((i - c0) & 31) && i + 32 <= c1) {
+            float8 a0 = vload8(0, f3 + i), a1 = vload8(1, f3 + i), a2 = vload8(2, f3 + i), a3 = vload8(3, f3 + i);
             __global ulong *o = (__global ulong *)(out + i);
-            o[0] = o[1] = o[2] = o[3] = deep_cls;
-            i += 24;
-        } else if (deep && deep_run(mem, f3, fu, nu, i, 1, cap, mt, mb, have, p.margin))
+            if (!any8((a0 > 0.0f) | (a1 > 0.0f) | (a2 > 0.0f) | (a3 > 0.0f))) {
+                o[0] = o[1] = o[2] = o[3] = 0;
+                i += 24;
+                continue;
+            }
+            if (deep && all8((a0 == cap) & (a1 == cap) & (a2 == cap) & (a3 == cap)) &&
+                deep_run(mem, NULL, fu, nu, i, 4, cap, mt, mb, have, p.margin)) {
+                o[0] = o[1] = o[2] = o[3] = deep_cls;
+                i += 24;
+                continue;
+            }
+        }
+        if (deep && deep_run(mem, f3, fu, nu, i, 1, cap, mt, mb, have, p.margin))
             *(__global ulong *)(out + i) = deep_cls;
         else
             classify8(mem, off, i, layer, p, mt, mb, have, mem, out);
