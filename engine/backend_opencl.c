@@ -51,8 +51,7 @@ enum {
     K_CLASSIFY,
     K_REDUCE,
     K_AREAS,
-    K_SEGS_B,
-    K_SCAN_B,
+    K_RASTER_B,
     K_EDTC_B,
     K_EDTR_B,
     K_SEEDS_B,
@@ -63,11 +62,11 @@ enum {
     K_FLAGS_B,
     K_N
 };
-static const char *kernel_names[K_N] = {
-    "slice_count",   "slice_emit",     "slice_holes",   "raster_rows",    "edt_columns",
-    "edt_rows",      "margin_seeds",   "classify",      "reduce",         "reduce_areas",
-    "raster_segs_b", "raster_scan_b",  "edt_columns_b", "edt_rows_b",     "margin_seeds_b",
-    "classify_b",    "reduce_areas_b", "reduce_rows_b", "classify_fix_b", "margin_flags_b"};
+static const char *kernel_names[K_N] = {"slice_count",   "slice_emit",     "slice_holes",   "raster_rows",
+                                        "edt_columns",   "edt_rows",       "margin_seeds",  "classify",
+                                        "reduce",        "reduce_areas",   "raster_b",      "edt_columns_b",
+                                        "edt_rows_b",    "margin_seeds_b", "classify_b",    "reduce_areas_b",
+                                        "reduce_rows_b", "classify_fix_b", "margin_flags_b"};
 
 #define ACC_N (2 * PF_RUN_N * PF_HIST_BINS) /* reduce counters, see kernels/estimate.cl */
 
@@ -708,7 +707,7 @@ typedef struct cl_batch {
     size_t ntab, ntab2;   /* their capacities, entries */
     cl_ulong *etab;       /* edt_batch's table: its own, as the call returns before the device reads it */
     size_t netab;         /* its capacity, entries */
-    cl_uint *segl;        /* host copy of the segments' batch layers (raster) */
+    cl_uint *segl;        /* host copy of the batch layers' segment counts and first segments (raster) */
     size_t nsegl;         /* its capacity, entries */
     int failed;           /* a call failed: the scratch may break the invariants below, do not keep it */
     cl_event ev[BATCH_EVENTS]; /* the current call's kernels, checked when the host takes the memory back */
@@ -926,27 +925,25 @@ static pf_err cl_raster_batch(void *ctx, void *batch, const pf_grid *g, const fl
     if (hi - lo > UINT32_MAX) return PF_E_INVAL;
     cl_ulong *t = table(&b->tab, &b->ntab, n);
     if (!t) return PF_E_NOMEM;
-    if (b->nsegl < hi - lo + 1) {
-        cl_uint *m = realloc(b->segl, (hi - lo + 1) * sizeof *m);
+    if (b->nsegl < 2 * n) {
+        cl_uint *m = realloc(b->segl, 2 * n * sizeof *m);
         if (!m) return PF_E_NOMEM;
         b->segl = m;
-        b->nsegl = hi - lo + 1;
+        b->nsegl = 2 * n;
     }
-    for (size_t k = 0; k < hi - lo; k++)
-        b->segl[k] = 0xffffffffu;
     for (size_t i = 0; i < n; i++) {
         t[i] = off_of(b, masks[i]);
-        for (size_t k = offs[layers[i]] - lo, e = k + counts[layers[i]]; k < e; k++)
-            b->segl[k] = (cl_uint)i;
+        b->segl[2 * i] = counts[layers[i]];
+        b->segl[2 * i + 1] = (cl_uint)(offs[layers[i]] - lo);
     }
-    cl_uint nl = (cl_uint)n, ns = (cl_uint)(hi - lo), nx = g->nx, ny = g->ny;
+    cl_uint nl = (cl_uint)n, nx = g->nx, ny = g->ny;
     cl_float x0 = g->x0, y0 = g->y0, inv = 1.0f / g->cell;
     cl_mem tb, sg, sl, dl, rw, old_dl = b->buf[X_DELTA], old_rw = b->buf[X_ROWS];
     size_t old_size = b->size[X_DELTA], old_rsize = b->size[X_ROWS];
     lock(c);
     BNEED(tb, X_TAB, n * sizeof *t);
     BNEED(sg, X_SEGS, (hi - lo) * PF_SEG_FLOATS * sizeof *segs);
-    BNEED(sl, X_SEGL, (hi - lo) * sizeof *b->segl);
+    BNEED(sl, X_SEGL, 2 * n * sizeof *b->segl);
     BNEED(dl, X_DELTA, n * (ncell + g->ny) * sizeof(cl_int));
     BNEED(rw, X_ROWS, n * g->ny * sizeof(cl_int));
     CK(to_device(c, b));
@@ -956,26 +953,20 @@ static pf_err cl_raster_batch(void *ctx, void *batch, const pf_grid *g, const fl
         CK(zero(c, rw, b->size[X_ROWS] & ~(size_t)3)); /* likewise */
     CK(put_table(c, tb, t, n));
     CK(put(c, sg, segs + (size_t)PF_SEG_FLOATS * lo, (hi - lo) * PF_SEG_FLOATS * sizeof *segs));
-    CK(put(c, sl, b->segl, (hi - lo) * sizeof *b->segl));
-    ARG(K_SEGS_B, 0, sg);
-    ARG(K_SEGS_B, 1, sl);
-    ARG(K_SEGS_B, 2, ns);
-    ARG(K_SEGS_B, 3, x0);
-    ARG(K_SEGS_B, 4, y0);
-    ARG(K_SEGS_B, 5, inv);
-    ARG(K_SEGS_B, 6, nx);
-    ARG(K_SEGS_B, 7, ny);
-    ARG(K_SEGS_B, 8, dl);
-    ARG(K_SEGS_B, 9, rw);
-    CK(run_b(c, b, K_SEGS_B, hi - lo));
-    ARG(K_SCAN_B, 0, tb);
-    ARG(K_SCAN_B, 1, nl);
-    ARG(K_SCAN_B, 2, nx);
-    ARG(K_SCAN_B, 3, ny);
-    ARG(K_SCAN_B, 4, dl);
-    ARG(K_SCAN_B, 5, rw);
-    ARG(K_SCAN_B, 6, b->mem);
-    CK(run_b(c, b, K_SCAN_B, n * ny));
+    CK(put(c, sl, b->segl, 2 * n * sizeof *b->segl));
+    ARG(K_RASTER_B, 0, sg);
+    ARG(K_RASTER_B, 1, sl);
+    ARG(K_RASTER_B, 2, tb);
+    ARG(K_RASTER_B, 3, nl);
+    ARG(K_RASTER_B, 4, x0);
+    ARG(K_RASTER_B, 5, y0);
+    ARG(K_RASTER_B, 6, inv);
+    ARG(K_RASTER_B, 7, nx);
+    ARG(K_RASTER_B, 8, ny);
+    ARG(K_RASTER_B, 9, dl);
+    ARG(K_RASTER_B, 10, rw);
+    ARG(K_RASTER_B, 11, b->mem);
+    CK(run_local(c, b, K_RASTER_B, n, 1)); /* a group a layer: the runtime spreads them over its threads */
     CK(to_host(c, b));
     err = PF_E_OK;
 done:

@@ -247,47 +247,17 @@ __kernel void raster_rows(__global const float *segs, uint nsegs, float x0, floa
     raster_band(segs, nsegs, x0, y0, inv, nx, ny, lo, hi, delta, mask);
 }
 
-/* Batch form, in two passes. raster_segs_b: item = segment; it adds its windings at the crossings of every row
- * centre it spans into its layer's delta rows (atomics: segments of a layer share rows), so the work is the
- * crossings, not bands × segments. seg_layer gives each segment's index in the batch (NONE_U: not rasterized);
- * delta has ny·(nx + 1) entries per batch layer and is all zero between calls; rows has ny flags per batch layer,
- * set for every row a crossing reaches, also zero between calls. raster_scan_b: item = layer × row; prefix-sums a
- * flagged row into the mask at byte offset tab[i] of mem and zeroes its delta row and flag again, and writes an
- * unflagged row's mask as zeros without reading its (all zero) delta row. The crossing arithmetic is
+/* Batch form: item = layer of the batch. Its segments (seg[0] of them from seg[1], where seg = ranges + 2 × item)
+ * add their windings at the crossings of every row centre they span into the layer's delta rows, and flag those
+ * rows; then each row is prefix-summed into the mask at byte offset tab[item] of mem, its delta row and flag set
+ * back to zero, an unflagged row written as zeros without reading its (all zero) delta row. One item does both
+ * passes of a layer, so its delta rows are still in the cache when it sums them, and no atomics are needed. delta
+ * has ny·(nx + 1) entries and rows ny flags per batch layer, all zero between calls. The crossing arithmetic is
  * raster_band's. */
-#define NONE_U 0xffffffffu
-
-__kernel void raster_segs_b(__global const float *segs, __global const uint *seg_layer, uint nsegs, float x0,
-                            float y0, float inv, uint nx, uint ny, __global int *delta, __global int *rows)
+static void raster_scan_row(__global int *d, __global uchar *m, uint nx)
 {
-    uint k = get_global_id(0);
-    if (k >= nsegs || seg_layer[k] == NONE_U) return;
-    __global int *dl = delta + (size_t)seg_layer[k] * ny * (nx + 1);
-    seg_rc q;
-    long r0, r1;
-    if (!seg_rows(segs + (size_t)SEG * k, x0, y0, inv, 0, (long)ny, &q, &r0, &r1)) return;
-    __global int *rl = rows + (size_t)seg_layer[k] * ny;
-    for (long r = r0; r < r1; r++) {
-        atomic_add(&dl[(size_t)r * (nx + 1) + seg_col(&q, r, nx)], q.w);
-        rl[r] = 1;
-    }
-}
-
-__kernel void raster_scan_b(__global const ulong *tab, uint nlay, uint nx, uint ny, __global int *delta,
-                            __global int *rows, __global uchar *mem)
-{
-    size_t gid = get_global_id(0), i = gid / ny, r = gid % ny;
-    if (i >= nlay) return;
-    __global uchar *m = mem + tab[i] + r * nx;
-    uint c = 0;
-    if (!rows[gid]) {
-        for (; c + 16 <= nx; c += 16) ST16(m + c, (uchar16)0);
-        for (; c < nx; c++) m[c] = 0;
-        return;
-    }
-    rows[gid] = 0;
-    __global int *d = delta + (i * ny + r) * (nx + 1);
     int acc = 0;
+    uint c = 0;
     /* eight cells per step; a step with no crossing continues the running sum without touching delta */
     for (; c + 8 <= nx; c += 8) {
         int8 dv = vload8(0, d + c);
@@ -311,6 +281,36 @@ __kernel void raster_scan_b(__global const ulong *tab, uint nlay, uint nx, uint 
         m[c] = acc != 0;
     }
     d[nx] = 0;
+}
+
+__kernel void raster_b(__global const float *segs, __global const uint *ranges, __global const ulong *tab, uint nlay,
+                       float x0, float y0, float inv, uint nx, uint ny, __global int *delta, __global int *rows,
+                       __global uchar *mem)
+{
+    uint i = get_global_id(0);
+    if (i >= nlay) return;
+    __global int *dl = delta + (size_t)i * ny * (nx + 1), *rl = rows + (size_t)i * ny;
+    for (uint k = ranges[2 * i + 1], e = k + ranges[2 * i]; k < e; k++) {
+        seg_rc q;
+        long r0, r1;
+        if (!seg_rows(segs + (size_t)SEG * k, x0, y0, inv, 0, (long)ny, &q, &r0, &r1)) continue;
+        for (long r = r0; r < r1; r++) {
+            dl[(size_t)r * (nx + 1) + seg_col(&q, r, nx)] += q.w;
+            rl[r] = 1;
+        }
+    }
+    __global uchar *mask = mem + tab[i];
+    for (uint r = 0; r < ny; r++) {
+        __global uchar *m = mask + (size_t)r * nx;
+        if (rl[r]) {
+            rl[r] = 0;
+            raster_scan_row(dl + (size_t)r * (nx + 1), m, nx);
+        } else {
+            uint c = 0;
+            for (; c + 16 <= nx; c += 16) ST16(m + c, (uchar16)0);
+            for (; c < nx; c++) m[c] = 0;
+        }
+    }
 }
 
 /* ---- stage 4: EDT: binary column distances (one item per column), then FH along rows (one item per row) with
