@@ -761,9 +761,13 @@ static cl_int run_local(cl_ctx *c, cl_batch *b, int k, size_t n, size_t local)
     return st;
 }
 
+/* Fewer items than this run a group each: a few large items (a 150 mm plate's one field in 7 column blocks) in
+ * one group would all go to one of the device's threads. */
+#define FEW_ITEMS 64
+
 static cl_int run_b(cl_ctx *c, cl_batch *b, int k, size_t n)
 {
-    return run_local(c, b, k, n, BATCH_LOCAL);
+    return run_local(c, b, k, n, n < FEW_ITEMS ? 1 : BATCH_LOCAL);
 }
 
 /* Releases the call's kernel events; CL_SUCCESS when every one completed, else the first failure. Call after
