@@ -1455,14 +1455,15 @@ static pf_err pat_log_fn(pf_txn *t, void *ctx, pf_errbuf *eb)
                      .path = r->path,
                      .status = (uint64_t)r->status,
                      .ip = r->ip};
-    pf_err err = pf_store_pat_log_put(r->srv->st, t, &lg, eb);
-    if (err) return err;
-    /* last_used_at on a fresh copy: the token may have changed since the request read it. */
+    /* The token on a fresh copy: it may have changed since the request read it, or been deleted with its logs
+     * by a request that committed after this one's answer went out (then no log row is left behind). */
     pf_pat p = {0};
-    if ((err = pf_store_pat_get(r->srv->st, t, r->who.pat.id, &p, eb)))
-        return err == PF_E_NOT_FOUND ? PF_E_OK : err;
-    p.last_used_at = now;
-    err = pf_store_pat_put(r->srv->st, t, &p, eb);
+    pf_err err = pf_store_pat_get(r->srv->st, t, r->who.pat.id, &p, eb);
+    if (err) return err == PF_E_NOT_FOUND ? PF_E_OK : err;
+    if (!(err = pf_store_pat_log_put(r->srv->st, t, &lg, eb))) {
+        p.last_used_at = now;
+        err = pf_store_pat_put(r->srv->st, t, &p, eb);
+    }
     pf_pat_clear(&p);
     return err;
 }
