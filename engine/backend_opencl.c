@@ -1024,7 +1024,8 @@ static pf_err cl_edt_batch(void *ctx, void *batch, const pf_grid *g, uint32_t ca
     if (!n) return PF_E_OK;
     pf_err err = PF_E_DEVICE;
     size_t ncell = (size_t)g->nx * g->ny;
-    if (!b->mapped && (err = host_owns(c, b))) return err; /* an earlier edt_batch may still read etab */
+    pf_err own = b->mapped ? PF_E_OK : host_owns(c, b); /* an earlier edt_batch may still read etab */
+    if (own) return own; /* (err stays PF_E_DEVICE for the failures below) */
     cl_ulong *t = table(&b->etab, &b->netab, 2 * n);
     if (!t) return PF_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
