@@ -70,6 +70,19 @@ static const char *kernel_names[K_N] = {"slice_count",   "slice_emit",     "slic
 
 #define ACC_N (2 * PF_RUN_N * PF_HIST_BINS) /* reduce counters, see kernels/estimate.cl */
 
+/* The driver calls slice_emit right after slice_count on the same inputs, and the emit kernel needs the count
+ * kernel's table of segments per chunk and layer: slice_count keeps it, with the mesh still on the device, so
+ * the emit call neither uploads the mesh nor counts again (a wait for the device less). The inputs are known
+ * by their addresses (the stage interface's inputs do not change between the two calls) and the heights by
+ * value. Any other upload of a mesh drops it; one slice_emit takes it. */
+typedef struct counted_mesh {
+    const float *verts;
+    const uint32_t *tris;
+    size_t ntris, nlayers, nch;
+    float *zs;     /* nlayers heights */
+    uint32_t *cnt; /* nch × nlayers segments per chunk and layer, or NULL: none kept */
+} counted_mesh;
+
 typedef struct cl_ctx {
     pf_cl *cl;
     cl_kernel k[K_N];
@@ -80,6 +93,7 @@ typedef struct cl_ctx {
     cl_ulong local_mem;     /* CL_DEVICE_LOCAL_MEM_SIZE: bounds the row pass's work-groups (row_scratch) */
     struct cl_batch *spare; /* a closed batch's scratch kept for the next estimate (warm pages), or NULL */
     cl_event gate;          /* the user event holding back the current call's commands (see lock), or NULL */
+    counted_mesh counted;   /* the last slice_count's inputs and chunk table, for the slice_emit after it */
 } cl_ctx;
 
 /* Kernel parameters: pf_classify_params field by field plus the cell size (the kernel's `params`). */
@@ -266,6 +280,41 @@ static cl_int slice_args(cl_ctx *c, int k, size_t ntris, size_t nlayers, size_t 
     return clSetKernelArg(kk, 6, sizeof tab, &tab);
 }
 
+static void counted_drop(counted_mesh *m)
+{
+    free(m->cnt);
+    free(m->zs);
+    memset(m, 0, sizeof *m);
+}
+
+/* Keeps the chunk table cnt (taking it) of the inputs just counted, whose mesh is on the device; on no memory
+ * keeps nothing (and frees cnt). Caller holds the queue lock. */
+static void counted_keep(cl_ctx *c, const float *verts, const uint32_t *tris, size_t ntris, const float *zs,
+                         size_t nlayers, size_t nch, uint32_t *cnt)
+{
+    counted_mesh *m = &c->counted;
+    counted_drop(m);
+    if (!(m->zs = malloc((nlayers ? nlayers : 1) * sizeof *zs))) {
+        free(cnt);
+        return;
+    }
+    memcpy(m->zs, zs, nlayers * sizeof *zs);
+    *m = (counted_mesh){verts, tris, ntris, nlayers, nch, m->zs, cnt};
+}
+
+/* Whether the kept table is that of these inputs: if so it goes to cnt (nch × nlayers). Either way it is
+ * dropped. Caller holds the queue lock. */
+static int counted_take(cl_ctx *c, const float *verts, const uint32_t *tris, size_t ntris, const float *zs,
+                        size_t nlayers, size_t nch, uint32_t *cnt)
+{
+    counted_mesh *m = &c->counted;
+    int same = m->cnt && m->verts == verts && m->tris == tris && m->ntris == ntris && m->nlayers == nlayers &&
+               m->nch == nch && !memcmp(m->zs, zs, nlayers * sizeof *zs);
+    if (same) memcpy(cnt, m->cnt, nch * nlayers * sizeof *cnt);
+    counted_drop(m);
+    return same;
+}
+
 /* The segments each of nch chunks makes on each layer, into the host table cnt (nch × nlayers), the mesh and
  * the heights uploaded. Caller holds the queue lock. */
 static cl_int chunk_counts(cl_ctx *c, const float *verts, const uint32_t *tris, size_t ntris, const float *zs,
@@ -274,6 +323,7 @@ static cl_int chunk_counts(cl_ctx *c, const float *verts, const uint32_t *tris, 
     cl_int st = CL_OUT_OF_RESOURCES;
     cl_mem tab;
     size_t bytes = nch * nlayers * sizeof *cnt;
+    counted_drop(&c->counted); /* the device's mesh is about to change */
     if (!put_mesh(c, verts, tris, ntris, zs, nlayers) || !(tab = need(c, B_CHUNKS, bytes))) return st;
     if ((st = zero(c, tab, bytes)) || (st = slice_args(c, K_COUNT, ntris, nlayers, nch, tab)) ||
         (st = run_items(c, K_COUNT, nch)))
@@ -292,15 +342,18 @@ static pf_err cl_slice_count(void *ctx, const float *verts, const uint32_t *tris
     if (!cnt) return PF_E_NOMEM;
     lock(c);
     cl_int st = chunk_counts(c, verts, tris, ntris, zs, nlayers, nch, cnt);
-    unlock(c);
-    if (st == CL_SUCCESS)
+    if (st == CL_SUCCESS) {
         for (size_t l = 0; l < nlayers; l++) {
             uint32_t s = 0;
             for (size_t k = 0; k < nch; k++)
                 s += cnt[k * nlayers + l];
             counts[l] = s;
         }
-    free(cnt);
+        counted_keep(c, verts, tris, ntris, zs, nlayers, nch, cnt);
+    } else {
+        free(cnt);
+    }
+    unlock(c);
     return st == CL_SUCCESS ? PF_E_OK : PF_E_DEVICE;
 }
 
@@ -319,7 +372,8 @@ static pf_err cl_slice_emit(void *ctx, const float *verts, const uint32_t *tris,
     lock(c);
     cl_mem tab, fl, offs, sg, ky;
     cl_uint nl = (cl_uint)nlayers;
-    CK(chunk_counts(c, verts, tris, ntris, zs, nlayers, nch, cur));
+    if (!counted_take(c, verts, tris, ntris, zs, nlayers, nch, cur))
+        CK(chunk_counts(c, verts, tris, ntris, zs, nlayers, nch, cur));
     for (size_t l = 0; l < nlayers; l++) {
         uint32_t at = offsets[l];
         for (size_t k = 0; k < nch; k++) {
@@ -1280,6 +1334,7 @@ static void cl_destroy(void *p)
     cl_ctx *c = p;
     if (!c) return;
     batch_free(c->spare);
+    counted_drop(&c->counted);
     for (int b = 0; b < B_N; b++)
         if (c->buf[b]) clReleaseMemObject(c->buf[b]);
     for (int k = 0; k < K_N; k++)

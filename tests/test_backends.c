@@ -862,6 +862,70 @@ Test(backends, opencl_slices_equal_scalar)
     check_slices(backend("opencl"), "gear.stl");
 }
 
+/* Whether segs and keys hold the segments of a's layers (as multisets per layer, at a's offsets). */
+static void check_same_segments(const sliced *a, const float *segs, const uint64_t *keys)
+{
+    seg_rec *ra = calloc(a->nseg + 1, sizeof *ra), *rb = calloc(a->nseg + 1, sizeof *rb);
+    for (size_t i = 0; i < a->nseg; i++) {
+        memcpy(ra[i].s, a->segs + PF_SEG_FLOATS * i, sizeof ra[i].s);
+        memcpy(rb[i].s, segs + PF_SEG_FLOATS * i, sizeof rb[i].s);
+        memcpy(ra[i].k, a->keys + 2 * i, sizeof ra[i].k);
+        memcpy(rb[i].k, keys + 2 * i, sizeof rb[i].k);
+    }
+    for (size_t l = 0; l < a->nl; l++) {
+        qsort(ra + a->offs[l], a->counts[l], sizeof *ra, cmp_rec);
+        qsort(rb + a->offs[l], a->counts[l], sizeof *rb, cmp_rec);
+        cr_assert_eq(memcmp(ra + a->offs[l], rb + a->offs[l], a->counts[l] * sizeof *ra), 0,
+                     "layer %zu of %zu", l, a->nl);
+    }
+    free(ra);
+    free(rb);
+}
+
+/* slice_emit reuses the chunk table of the slice_count just before it on the same inputs (the mesh still on
+ * the device): after another mesh's count in between, or the same mesh counted at other heights, it must
+ * slice its own inputs. */
+Test(backends, opencl_emit_after_another_count_slices_its_own_mesh)
+{
+    pf_backend *be = backend("opencl");
+    pf_mesh *m = load("torus.stl"), *o = load("gear.stl");
+    sliced a, b;
+    slice(pf_backend_scalar(), m, 0.5f, &a);
+    slice(pf_backend_scalar(), o, 0.5f, &b);
+    float *segs = malloc((a.nseg + 1) * PF_SEG_FLOATS * sizeof *segs);
+    uint64_t *keys = malloc((a.nseg + 1) * 2 * sizeof *keys);
+    uint32_t *counts = malloc((a.nl + b.nl) * sizeof *counts);
+    float *zs = malloc(a.nl * sizeof *zs);
+    for (int order = 0; order < 3; order++) {
+        memset(segs, 0, (a.nseg + 1) * PF_SEG_FLOATS * sizeof *segs);
+        if (order == 0) { /* torus, then gear, then the torus's emit */
+            cr_assert_eq(be->slice_count(be->ctx, m->verts, m->tris, m->ntris, a.zs, a.nl, counts), PF_E_OK);
+            cr_assert_eq(be->slice_count(be->ctx, o->verts, o->tris, o->ntris, b.zs, b.nl, counts), PF_E_OK);
+        } else { /* the torus at heights half a layer up: in another array (1), or in a's (2, put back after)
+                  */
+            memcpy(zs, a.zs, a.nl * sizeof *zs);
+            float *at = order == 1 ? zs : a.zs;
+            for (size_t l = 0; l < a.nl; l++)
+                at[l] += 0.1f;
+            cr_assert_eq(be->slice_count(be->ctx, m->verts, m->tris, m->ntris, at, a.nl, counts), PF_E_OK);
+            if (order == 2)
+                for (size_t l = 0; l < a.nl; l++)
+                    a.zs[l] = zs[l];
+        }
+        cr_assert_eq(be->slice_emit(be->ctx, m->verts, m->tris, m->ntris, a.zs, a.nl, a.offs, segs, keys),
+                     PF_E_OK, "order %d", order);
+        check_same_segments(&a, segs, keys);
+    }
+    free(zs);
+    free(counts);
+    free(segs);
+    free(keys);
+    sliced_free(&a);
+    sliced_free(&b);
+    pf_mesh_free(m);
+    pf_mesh_free(o);
+}
+
 /* The driver slices ranges of layers from several threads into one array (engine/estimate.c slice_on): a call
  * writes its own layers only. A fresh backend slices the lower half, then the upper half (whose larger device
  * buffer starts empty); both halves must equal the scalar backend's. */
@@ -881,21 +945,7 @@ Test(backends, opencl_slices_of_layer_ranges_leave_other_layers_alone)
     cr_assert_eq(be->slice_emit(be->ctx, m->verts, m->tris, m->ntris, a.zs + mid, a.nl - mid, a.offs + mid,
                                 segs, keys),
                  PF_E_OK);
-    seg_rec *ra = calloc(a.nseg + 1, sizeof *ra), *rb = calloc(a.nseg + 1, sizeof *rb);
-    for (size_t i = 0; i < a.nseg; i++) {
-        memcpy(ra[i].s, a.segs + PF_SEG_FLOATS * i, sizeof ra[i].s);
-        memcpy(rb[i].s, segs + PF_SEG_FLOATS * i, sizeof rb[i].s);
-        memcpy(ra[i].k, a.keys + 2 * i, sizeof ra[i].k);
-        memcpy(rb[i].k, keys + 2 * i, sizeof rb[i].k);
-    }
-    for (size_t l = 0; l < a.nl; l++) {
-        qsort(ra + a.offs[l], a.counts[l], sizeof *ra, cmp_rec);
-        qsort(rb + a.offs[l], a.counts[l], sizeof *rb, cmp_rec);
-        cr_assert_eq(memcmp(ra + a.offs[l], rb + a.offs[l], a.counts[l] * sizeof *ra), 0, "layer %zu of %zu",
-                     l, a.nl);
-    }
-    free(ra);
-    free(rb);
+    check_same_segments(&a, segs, keys);
     free(segs);
     free(keys);
     sliced_free(&a);
