@@ -467,13 +467,22 @@ static size_t wall_simplify(const float *pts, size_t np, int closed, float *out,
 
 static uint64_t memo_hash(const float *pts, size_t n, int closed)
 {
-    uint64_t h = pf_mix64((uint64_t)n << 1 | (uint64_t)closed);
-    for (size_t i = 0; i < n; i++) {
+    /* two floats a step, a multiply and a rotation each (a full mix per float was a tenth of contour_add on a
+     * cone's 900 small layers); equal hashes are checked with memcmp anyway */
+    uint64_t h = (uint64_t)n << 1 | (uint64_t)closed;
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        uint64_t w;
+        memcpy(&w, pts + i, sizeof w);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+        h = h << 29 | h >> 35;
+    }
+    if (i < n) {
         uint32_t b;
         memcpy(&b, pts + i, sizeof b);
-        h = pf_mix64(h ^ b);
+        h ^= b;
     }
-    return h;
+    return pf_mix64(h);
 }
 
 /* A contour's key: its ns points at xy less those where it runs straight on (within 10⁻⁴ rad: a prism's
@@ -501,13 +510,12 @@ static size_t memo_key(const float *xy, size_t ns, int closed, float *out)
     return m;
 }
 
-/* The last layer's entry for the contour whose key (memo_key) is cs->canon, nk floats; NULL when none or
- * when this layer has taken it already. */
-static memo_entry *memo_find(chain_scratch *cs, size_t nk, int closed)
+/* The last layer's entry for the contour whose key (memo_key) is cs->canon, nk floats, hash h (memo_hash);
+ * NULL when none or when this layer has taken it already. */
+static memo_entry *memo_find(chain_scratch *cs, size_t nk, int closed, uint64_t h)
 {
     memo_gen *g = &cs->memo[!cs->cur];
     if (g->full) return NULL;
-    uint64_t h = memo_hash(cs->canon, nk, closed);
     for (uint32_t i = 0; i < g->n; i++) {
         memo_entry *e = &g->e[i];
         if (e->h == h && !e->hit && e->np == nk && e->closed == closed &&
@@ -519,9 +527,9 @@ static memo_entry *memo_find(chain_scratch *cs, size_t nk, int closed)
     return NULL;
 }
 
-/* Keeps this layer's contour, key cs->canon (nk floats), with what it added to the excess times, for the
- * next layer; a layer whose contours do not all fit keeps none. */
-static void memo_keep(chain_scratch *cs, size_t nk, int closed, const float ex[NSPD])
+/* Keeps this layer's contour, key cs->canon (nk floats, hash h), with what it added to the excess times, for
+ * the next layer; a layer whose contours do not all fit keeps none. */
+static void memo_keep(chain_scratch *cs, size_t nk, int closed, uint64_t h, const float ex[NSPD])
 {
     memo_gen *g = &cs->memo[cs->cur];
     if (g->full || g->n == MEMO_CONTOURS || nk > MEMO_FLOATS - g->npts) {
@@ -529,7 +537,7 @@ static void memo_keep(chain_scratch *cs, size_t nk, int closed, const float ex[N
         return;
     }
     memo_entry *e = &g->e[g->n++];
-    e->h = memo_hash(cs->canon, nk, closed);
+    e->h = h;
     e->p0 = g->npts, e->np = (uint32_t)nk;
     e->closed = (uint8_t)closed, e->hit = 0;
     memcpy(e->ex, ex, sizeof e->ex);
@@ -562,15 +570,19 @@ static void contour_add(const float *pts, size_t np, int closed, double len, dou
         pf_island *is = &cs->isl[cs->nisl++];
         float b[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
         for (size_t i = 0; i < nk; i += 2) {
-            b[0] = fminf(b[0], cs->canon[i]), b[2] = fmaxf(b[2], cs->canon[i]);
-            b[1] = fminf(b[1], cs->canon[i + 1]), b[3] = fmaxf(b[3], cs->canon[i + 1]);
+            for (int k = 0; k < 2; k++) { /* comparisons, not fminf / fmaxf calls: the points are finite */
+                float c = cs->canon[i + (size_t)k];
+                if (c < b[k]) b[k] = c;
+                if (c > b[2 + k]) b[2 + k] = c;
+            }
         }
         memcpy(is->box, b, sizeof b);
         is->p0 = (uint32_t)(cs->nipts / 2), is->np = (uint32_t)(nk / 2), is->len = (float)len;
         memcpy(cs->ipts + cs->nipts, cs->canon, nk * sizeof *cs->canon);
         cs->nipts += nk;
     }
-    const memo_entry *e = memo_find(cs, nk, closed);
+    uint64_t h = memo_hash(cs->canon, nk, closed);
+    const memo_entry *e = memo_find(cs, nk, closed, h);
     float ex[NSPD];
     if (e) { /* the last layer's times */
         memcpy(ex, e->ex, sizeof ex);
@@ -583,7 +595,7 @@ static void contour_add(const float *pts, size_t np, int closed, double len, dou
     }
     for (int k = 0; k < NSPD; k++)
         ls->excess[k] += ex[k];
-    memo_keep(cs, nk, closed, ex);
+    memo_keep(cs, nk, closed, h, ex);
     if (closed) { /* corners from the key: where the sides' diagonals split them moved wall ends by a point */
         unsigned tips = cs->tips;
         size_t nc = pf_contour_corners(cs->canon, nk / 2, cs->ncontours++, cb_lo(p), cb_hi(p),
