@@ -3578,10 +3578,17 @@ static uint64_t hash_bytes(const void *p, size_t n)
 /* Volume totals and one record per distinct layer (prismatic parts repeat the same slice hundreds of times,
  * and eval then prices each distinct layer once). Layers compare equal when their whole statistics and
  * thickness match and neither is layer 0. Errors: NOMEM. */
-/* build_records' parallel part: the records of the distinct layers rep[0 … c->nrecs). */
+/* build_records' parallel parts: each layer's share of the volume totals and its hash (sums, which the
+ * caller adds up in layer order), then the records of the distinct layers rep[0 … c->nrecs). */
+typedef struct layer_sum {
+    uint64_t hash;               /* hash_bytes of the layer's statistics */
+    double ext, inner, solid[2]; /* its external and inner perimeter, solid (without, with full) volumes */
+} layer_sum;
+
 typedef struct record_job {
     pf_estimate_cache *c;
     const uint32_t *rep;
+    layer_sum *sums;
     atomic_size_t next;
 } record_job;
 
@@ -3589,6 +3596,47 @@ typedef struct record_job {
  * a time, neighbouring records went to different threads, which wrote the lines they share over and over
  * (tower's 900 records: 0.92 ms on one thread, 1.0 on two; in runs of 16, 0.49 on two). */
 #define RECORD_RUN 16
+
+/* Layer l's share of the volume totals, and its hash. */
+static void layer_sum_make(const pf_estimate_cache *c, size_t l, layer_sum *o)
+{
+    const pf_profile *p = &c->p;
+    const layer_stat *ls = &c->layers[l];
+    const pf_layer_cells *lc = &ls->cells;
+    double h = ls->h, ss = spacing(l == 0 ? p->w_first : p->w_solid, h);
+    o->ext = h * (lc->wall_area[PF_CELL_WALL_EXT] + lc->wall_thin);
+    /* fill_area[PF_FILL_NONE]: the middle of a wall a little wider than its beads, which Arachne covers by
+     * widening the inner beads (their loops as long: volume, no time) */
+    o->inner = h * (lc->wall_area[PF_CELL_WALL_INT] - lc->wall_thin + lc->fill_area[PF_FILL_NONE]);
+    /* Solid volume: h × area, less what short lines lose at their ends. */
+    for (int full = 0; full < 2; full++) {
+        const float(*rs)[PF_HIST_BINS] = lc->runs, (*ra)[PF_HIST_BINS] = lc->run_area;
+        double a_solid = lc->fill_area[PF_FILL_SOLID] + lc->fill_area[PF_FILL_FIRST];
+        double a_bridge = lc->fill_area[PF_FILL_BRIDGE] + (full ? 0 : lc->fill_area[PF_FILL_IBRIDGE]);
+        if (full) a_solid += lc->fill_area[PF_FILL_SPARSE] + lc->fill_area[PF_FILL_IBRIDGE];
+        int sets[4] = {full ? PF_RUN_FULL : PF_RUN_SOLID, PF_RUN_TOP, PF_RUN_BRIDGE,
+                       full ? -1 : PF_RUN_IBRIDGE};
+        double asum = a_solid + lc->fill_area[PF_FILL_TOP] + a_bridge, hist = 0, trimmed = 0;
+        for (int k = 0; k < 4; k++)
+            for (int b = 0; sets[k] >= 0 && b < PF_HIST_BINS; b++) {
+                hist += ra[sets[k]][b];
+                trimmed += fmax(0, ra[sets[k]][b] - rs[sets[k]][b] * SOLID_TRIM * ss);
+            }
+        o->solid[full] = hist > 0 ? h * asum * (trimmed / hist) : h * asum;
+    }
+    o->hash = hash_bytes(ls, sizeof *ls);
+}
+
+/* The layers' sums, in runs of RECORD_RUN (layer_sum is not a whole number of cache lines either). */
+static void layer_sum_work(void *arg, unsigned tid)
+{
+    (void)tid;
+    record_job *j = arg;
+    size_t n = j->c->nlayers;
+    for (size_t k0; (k0 = atomic_fetch_add(&j->next, RECORD_RUN)) < n;)
+        for (size_t k = k0; k < k0 + RECORD_RUN && k < n; k++)
+            layer_sum_make(j->c, k, &j->sums[k]);
+}
 
 static void record_work(void *arg, unsigned tid)
 {
@@ -3602,49 +3650,31 @@ static void record_work(void *arg, unsigned tid)
 
 static pf_err build_records(pf_estimate_cache *c, team *t)
 {
-    const pf_profile *p = &c->p;
     size_t nl = c->nlayers, cap = 16;
     while (cap < 2 * nl)
         cap *= 2;
-    uint32_t *slot = malloc(cap * sizeof *slot); /* record index + 1, 0 = empty */
+    uint32_t *slot = malloc(cap * sizeof *slot);                    /* record index + 1, 0 = empty */
+    uint32_t *rep = malloc(2 * nl * sizeof *rep), *mult = rep + nl; /* per record: its first layer, layers */
+    layer_sum *sums = malloc(nl * sizeof *sums);
     c->recs = malloc(nl * sizeof *c->recs);
-    if (!slot || !c->recs) {
+    if (!slot || !rep || !sums || !c->recs) {
         free(slot);
+        free(rep);
+        free(sums);
         return PF_E_NOMEM;
     }
     memset(slot, 0, cap * sizeof *slot);
-    uint32_t *rep = malloc(2 * nl * sizeof *rep), *mult = rep + nl; /* per record: its first layer, layers */
-    if (!rep) {
-        free(slot);
-        return PF_E_NOMEM;
-    }
-    for (size_t l = 0; l < nl; l++) {
+    record_job sj = {.c = c, .sums = sums};
+    atomic_init(&sj.next, 0);
+    team_run(t, layer_sum_work, &sj);
+    for (size_t l = 0; l < nl; l++) { /* in layer order: the same sums whatever the thread count */
         const layer_stat *ls = &c->layers[l];
-        const pf_layer_cells *lc = &ls->cells;
-        double h = ls->h, ss = spacing(l == 0 ? p->w_first : p->w_solid, h);
-        c->vol_ext += h * (lc->wall_area[PF_CELL_WALL_EXT] + lc->wall_thin);
-        /* fill_area[PF_FILL_NONE]: the middle of a wall a little wider than its beads, which Arachne covers
-         * by widening the inner beads (their loops as long: volume, no time) */
-        c->vol_int += h * (lc->wall_area[PF_CELL_WALL_INT] - lc->wall_thin + lc->fill_area[PF_FILL_NONE]);
-        /* Solid volume: h × area, less what short lines lose at their ends. */
-        for (int full = 0; full < 2; full++) {
-            const float(*rs)[PF_HIST_BINS] = lc->runs, (*ra)[PF_HIST_BINS] = lc->run_area;
-            double a_solid = lc->fill_area[PF_FILL_SOLID] + lc->fill_area[PF_FILL_FIRST];
-            double a_bridge = lc->fill_area[PF_FILL_BRIDGE] + (full ? 0 : lc->fill_area[PF_FILL_IBRIDGE]);
-            if (full) a_solid += lc->fill_area[PF_FILL_SPARSE] + lc->fill_area[PF_FILL_IBRIDGE];
-            int sets[4] = {full ? PF_RUN_FULL : PF_RUN_SOLID, PF_RUN_TOP, PF_RUN_BRIDGE,
-                           full ? -1 : PF_RUN_IBRIDGE};
-            double asum = a_solid + lc->fill_area[PF_FILL_TOP] + a_bridge, hist = 0, trimmed = 0;
-            for (int k = 0; k < 4; k++)
-                for (int b = 0; sets[k] >= 0 && b < PF_HIST_BINS; b++) {
-                    hist += ra[sets[k]][b];
-                    trimmed += fmax(0, ra[sets[k]][b] - rs[sets[k]][b] * SOLID_TRIM * ss);
-                }
-            c->vol_solid[full] += hist > 0 ? h * asum * (trimmed / hist) : h * asum;
-        }
+        c->vol_ext += sums[l].ext;
+        c->vol_int += sums[l].inner;
+        c->vol_solid[0] += sums[l].solid[0];
+        c->vol_solid[1] += sums[l].solid[1];
         /* Distinct layers: layer 0 always stands alone (first-layer speeds and widths). */
-        uint64_t hv = hash_bytes(ls, sizeof *ls);
-        size_t i = hv & (cap - 1);
+        size_t i = sums[l].hash & (cap - 1);
         uint32_t found = 0;
         if (l > 0)
             for (; slot[i]; i = (i + 1) & (cap - 1))
@@ -3664,6 +3694,7 @@ static pf_err build_records(pf_estimate_cache *c, team *t)
             }
         }
     }
+    free(sums);
     /* the records, each from its first layer, on the team */
     record_job job = {.c = c, .rep = rep};
     atomic_init(&job.next, 0);
