@@ -2538,13 +2538,22 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
         if (!bt && (err = early_fixes(d, t, b0, b1))) return err;
         n = 0;
         size_t np = 0; /* batch stages: layers waiting for classify (in ba->ls) */
-        for (size_t l = b0; l < b1; l++) {
+        /* Batch stages: a likely copy whose layer below waits for classify (same2[l − 1] not known yet) is
+         * taken as a copy, and the guesses (spec) are checked after the batch's classify call; the first
+         * wrong one sends the layers from it through the loop again, knowing. Waiting for that classify at
+         * each guess cost a call to the device each (a sync: 100–300 µs here), and the guess held at 13 of
+         * the 15 places the test meshes have one. */
+        uint32_t spec[BATCH_MAX_DEVICE];
+        size_t nspec = 0, from = b0;
+    again:
+        for (size_t l = from; l < b1; l++) {
             size_t s = l - b0;
             uint8_t *cls = cls_of(d, l);
             int rep = window_repeats(sid, nl, l);
-            if (rep && bt && (err = classify_flush(d, t, bt, ba, &np, same2))) return err; /* same2[l − 1] */
+            int guess = rep && bt && np && ba->ls[np - 1] == (uint32_t)(l - 1);
+            if (guess) spec[nspec++] = (uint32_t)l;
             /* classes as those of l − 2, and its sums when this run wrote them */
-            int same = rep && same2[l - 1];
+            int same = rep && (guess || same2[l - 1]);
             copied[s] = same && l >= out0 + 2;
             if (same) {
                 buf_assign(d->cslot, d->cref, d->rc, l, 2);
@@ -2569,6 +2578,19 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
         }
         if (bt) {
             if ((err = classify_flush(d, t, bt, ba, &np, same2))) return err;
+            for (size_t k = 0; k < nspec; k++) {
+                size_t l = spec[k];
+                if (same2[l - 1]) continue;
+                /* a wrong guess: the layers from l on again, with own class buffers (those before l did not
+                 * read theirs) and without their reduce items */
+                for (size_t j = l; j < b1; j++)
+                    buf_assign(d->cslot, d->cref, d->rc, j, 0);
+                while (n && items[n - 1] >= l)
+                    n--;
+                nspec = 0;
+                from = l;
+                goto again;
+            }
             for (size_t i = 0; i < n; i++) {
                 ba->cf[i] = dist_of(d, items[i]);
                 ba->cm[i] = cls_of(d, items[i]);
