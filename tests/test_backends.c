@@ -597,7 +597,8 @@ static void check_threads(const pf_backend *be, const char *file)
  * layer below, classes and sums copied from layer l − 2) against every layer through every stage: the same
  * per-layer sums bit for bit, and the same estimates where the backend emits a layer's segments in a fixed
  * order (OpenCL's order varies between runs, which moves the contour timing's float sums in the last bits).
- */
+ * On the test meshes: a copy takes the wall middles of layer l − 2 as decided from its segments, which on a
+ * tapered wall can differ a little (engine/estimate.c drive_layers; the held-out planter). */
 static void check_reuse(const pf_backend *be, const char *file, int estimates)
 {
     pf_mesh *m = load(file);
