@@ -29,6 +29,21 @@ typedef uchar8 __attribute__((aligned(1))) uchar8_u;
 typedef uchar16 __attribute__((aligned(1))) uchar16_u;
 #define ST8(p, v) (*(__global uchar8_u *)(p) = (v))
 #define ST16(p, v) (*(__global uchar16_u *)(p) = (v))
+/* Loads and stores of vectors at any element-aligned address as one access each (the runtime's vload8 / vstore8
+ * go element by element): bytes, floats, ints and uints in global memory, floats in local memory. */
+typedef float8 __attribute__((aligned(4))) float8_u;
+typedef int8 __attribute__((aligned(4))) int8_u;
+typedef uint8 __attribute__((aligned(4))) uint8_u;
+#define LD8(p) (*(__global const uchar8_u *)(p))
+#define LD16(p) (*(__global const uchar16_u *)(p))
+#define LDF8(p) (*(__global const float8_u *)(p))
+#define STF8(p, v) (*(__global float8_u *)(p) = (v))
+#define LDI8(p) (*(__global const int8_u *)(p))
+#define STI8(p, v) (*(__global int8_u *)(p) = (v))
+#define LDU8(p) (*(__global const uint8_u *)(p))
+#define STU8(p, v) (*(__global uint8_u *)(p) = (v))
+#define LLF8(p) (*(__local const float8_u *)(p))
+#define SLF8(p, v) (*(__local float8_u *)(p) = (v))
 
 /* Whether some lane of a mask is set (its top bit, as any()): the runtime's any() tests the lanes one by one with
  * a branch each, these OR them first. */
@@ -56,7 +71,7 @@ static bool any16c(char16 v)
 /* Whether one of the 16 bytes at p is nonzero. */
 static bool nonzero16(__global const uchar *p)
 {
-    ulong2 u = as_ulong2(vload16(0, p));
+    ulong2 u = as_ulong2(LD16(p));
     return (u.x | u.y) != 0;
 }
 
@@ -260,7 +275,7 @@ static void raster_scan_row(__global int *d, __global uchar *m, uint nx)
     uint c = 0;
     /* eight cells per step; a step with no crossing continues the running sum without touching delta */
     for (; c + 8 <= nx; c += 8) {
-        int8 dv = vload8(0, d + c);
+        int8 dv = LDI8(d + c);
         if (!any8(dv != 0)) {
             ST8(m + c, (uchar8)(acc != 0));
             continue;
@@ -273,7 +288,7 @@ static void raster_scan_row(__global int *d, __global uchar *m, uint nx)
             o[j] = acc != 0;
         }
         ST8(m + c, vload8(0, o));
-        vstore8((int8)0, 0, d + c);
+        STI8(d + c, (int8)0);
     }
     for (; c < nx; c++) {
         acc += d[c];
@@ -375,8 +390,8 @@ static void edt_row_window(__global const uchar *m, __global float *d, int nx, i
     __local float *f = s + K;
     for (int t = 0; t < K; t++) s[t] = far;
     for (int c = 0; c < wv; c += 8) {
-        float8 x = vmin(vload8(0, d + lo + c), kc);
-        vstore8(x * x, 0, f + c);
+        float8 x = vmin(LDF8(d + lo + c), kc);
+        SLF8(f + c, x * x);
     }
     for (int c = wv; c < w; c++) {
         float x = vmin(d[lo + c], kc);
@@ -385,7 +400,7 @@ static void edt_row_window(__global const uchar *m, __global float *d, int nx, i
     for (int c = w; c < w + K + 16; c++) f[c] = far;
     for (int j = 0; j < nb; j++) {
         int c = 8 * j, q = lo + c;
-        int8 in = q + 8 <= nx ? convert_int8(vload8(0, m + q)) != 0 : (int8)(0);
+        int8 in = q + 8 <= nx ? convert_int8(LD8(m + q)) != 0 : (int8)(0);
         if (q + 8 > nx) { /* the row's last cells, one by one */
             for (int k = 0; k < 8 && q + k < nx; k++) {
                 if (!m[q + k]) {
@@ -401,17 +416,17 @@ static void edt_row_window(__global const uchar *m, __global float *d, int nx, i
         float8 res = 0.0f;
         if (any8(in)) {
             int close = 0;
-            for (int u = c - K; u < c + K + 8 && !close; u += 8) close = any8(vload8(0, f + u) < far);
+            for (int u = c - K; u < c + K + 8 && !close; u += 8) close = any8(LLF8(f + u) < far);
             if (!close) {
                 res = select((float8)0.0f, (float8)capd, in);
             } else {
-                float8 acc = vload8(0, f + c);
+                float8 acc = LLF8(f + c);
                 for (int t = 1; t <= K; t++)
-                    acc = vmin(acc, vmin(vload8(0, f + c - t), vload8(0, f + c + t)) + (float)(t * t));
+                    acc = vmin(acc, vmin(LLF8(f + c - t), LLF8(f + c + t)) + (float)(t * t));
                 res = select((float8)0.0f, sqrt(vmin(acc, kk)) * cell - hcell, in);
             }
         }
-        vstore8(res, 0, d + q);
+        STF8(d + q, res);
     }
 }
 
@@ -508,9 +523,9 @@ __kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab
         uchar8 seen8 = 0;
         uchar seen = 0;
         for (uint c = c0; c < cv; c += 8) {
-            uchar8 mm = vload8(0, m + row + c);
-            float8 up = r ? vload8(0, g + row - nx + c) : (float8)NO_SITE;
-            vstore8(select((float8)0.0f, up + 1.0f, convert_int8(mm) != 0), 0, g + row + c);
+            uchar8 mm = LD8(m + row + c);
+            float8 up = r ? LDF8(g + row - nx + c) : (float8)NO_SITE;
+            STF8(g + row + c, select((float8)0.0f, up + 1.0f, convert_int8(mm) != 0));
             seen8 |= mm;
         }
         for (uint c = cv; c < c1; c++) {
@@ -530,7 +545,7 @@ __kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab
     for (int r = min(last, (int)ny - 2); r >= first; r--) {
         size_t row = (size_t)r * nx;
         for (uint c = c0; c < cv; c += 8)
-            vstore8(vmin(vload8(0, g + row + c), vload8(0, g + row + nx + c) + 1.0f), 0, g + row + c);
+            STF8(g + row + c, vmin(LDF8(g + row + c), LDF8(g + row + nx + c) + 1.0f));
         for (uint c = cv; c < c1; c++) {
             float x = g[row + c], y = g[row + nx + c] + 1.0f;
             g[row + c] = x < y ? x : y;
@@ -651,7 +666,7 @@ static uchar classify_cell(__global const uchar *mem, const ulong *off, uint i, 
  * that need it. */
 static float8 field8(__global const uchar *mem, const ulong *off, int k, uint i)
 {
-    return off[k] == NONE ? (float8)(-1.0f) : vload8(0, (__global const float *)(mem + off[k]) + i);
+    return off[k] == NONE ? (float8)(-1.0f) : LDF8((__global const float *)(mem + off[k]) + i);
 }
 
 static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer, params p, __global const float *mt,
@@ -676,8 +691,8 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
         fill = z;
         if (any8(infill)) { /* else walls only: no fill class, no other field to read */
             int8 top = field8(mem, off, 4, i) <= 0.0f, bot = field8(mem, off, 2, i) <= 0.0f;
-            if (have & 1) top |= vload8(0, mt + i) <= p.margin;
-            if (have & 2) bot |= vload8(0, mb + i) <= p.margin;
+            if (have & 1) top |= LDF8(mt + i) <= p.margin;
+            if (have & 2) bot |= LDF8(mb + i) <= p.margin;
             int8 solid = z, ambig = z; /* ambig: bands the fields cannot decide (CELL_AMBIG) */
             for (int k = 0; k <= 6; k += 6) { /* the layers 3 away */
                 float8 dj = field8(mem, off, k, i), e = d - dj;
@@ -707,7 +722,7 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
                     const long o[8] = {k,           -k,           k * nx,        -k * nx,
                                        kd + kd * nx, kd - kd * nx, -kd + kd * nx, -kd - kd * nx};
                     int8 wide = 0;
-                    for (int q = 0; q < 8; q++) wide |= vload8(0, d3 + (long)i + o[q]) >= p.need;
+                    for (int q = 0; q < 8; q++) wide |= LDF8(d3 + (long)i + o[q]) >= p.need;
                     middle = narrow & ~wide;
                 } else {
                     int lane[8], res[8];
@@ -717,7 +732,7 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
                 }
             }
             int8 ib = z;
-            if (have & 4) ib = ((convert_int8(vload8(0, below + i)) & FILL_MASK) >> FILL_SHIFT) == FILL_SPARSE;
+            if (have & 4) ib = ((convert_int8(LD8(below + i)) & FILL_MASK) >> FILL_SHIFT) == FILL_SPARSE;
             fill = select((int8)FILL_SOLID, (int8)FILL_IBRIDGE, ib);
             fill = select((int8)FILL_SPARSE, fill, solid);
             fill = select(fill, (int8)FILL_TOP, top);
@@ -842,14 +857,14 @@ static bool deep_run(__global const uchar *mem, __global const float *f3, const 
 {
     int8 at = (int8)(-1);
     if (f3) {
-        for (uint q = 0; q < n8; q++) at &= vload8(q, f3 + i) == cap;
+        for (uint q = 0; q < n8; q++) at &= LDF8(f3 + i + 8 * q) == cap;
         if (!all8(at)) return false;
     }
     for (int u = 0; u < nu; u++)
-        for (uint q = 0; q < n8; q++) at &= vload8(q, (__global const float *)(mem + fu[u]) + i) == cap;
+        for (uint q = 0; q < n8; q++) at &= LDF8((__global const float *)(mem + fu[u]) + i + 8 * q) == cap;
     for (uint q = 0; q < n8; q++) {
-        if (have & 1) at &= vload8(q, mt + i) > margin;
-        if (have & 2) at &= vload8(q, mb + i) > margin;
+        if (have & 1) at &= LDF8(mt + i + 8 * q) > margin;
+        if (have & 2) at &= LDF8(mb + i + 8 * q) > margin;
     }
     return all8(at);
 }
@@ -880,7 +895,7 @@ __kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nl
         /* 32 cells outside or deep at once (one test of this layer's field), else 8 (aligned: i is a multiple of
          * 8) */
         if (!((i - c0) & 31) && i + 32 <= c1) {
-            float8 a0 = vload8(0, f3 + i), a1 = vload8(1, f3 + i), a2 = vload8(2, f3 + i), a3 = vload8(3, f3 + i);
+            float8 a0 = LDF8(f3 + i), a1 = LDF8(f3 + i + 8), a2 = LDF8(f3 + i + 16), a3 = LDF8(f3 + i + 24);
             __global ulong *o = (__global ulong *)(out + i);
             if (!any8((a0 > 0.0f) | (a1 > 0.0f) | (a2 > 0.0f) | (a3 > 0.0f))) {
                 o[0] = o[1] = o[2] = o[3] = 0;
@@ -916,8 +931,8 @@ __kernel void classify_fix_b(__global uchar *mem, __global const ulong *tab, uin
         __global uchar *out = mem + t[10];
         uint i = c0;
         for (; i + 16 <= c1; i += 16) {
-            uchar16 c = vload16(0, out + i);
-            char16 fix = ((c & fm) == solid) & ((vload16(0, below + i) & fm) == sparse);
+            uchar16 c = LD16(out + i);
+            char16 fix = ((c & fm) == solid) & ((LD16(below + i) & fm) == sparse);
             if (any16c(fix)) ST16(out + i, select(c, (c & (uchar)~fm) | ib, as_uchar16(fix)));
         }
         for (; i < c1; i++) {
@@ -1037,11 +1052,11 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
     } while (0)
     uint x = 0;
     for (; x + 8 <= nx; x += 8) {
-        uchar8 cb = vload8(0, cr + x);
+        uchar8 cb = LD8(cr + x);
         if (!as_ulong(cb)) continue; /* all outside: every term is 0 */
         int8 c = convert_int8(cb), in = c != 0, f = (c & FILL_MASK) >> FILL_SHIFT;
         f = select(f, (int8)FILL_SPARSE, f == FILL_MIDDLE); /* sums as sparse */
-        float8 d = vload8(0, dr + x) - shift, a = d - hc, b = d + hc;
+        float8 d = LDF8(dr + x) - shift, a = d - hc, b = d + hc;
         if (!any8(~(in & (a >= deep)))) {
             /* deep block: both wall bands end below a (hi ≤ lo: 0) and the fill band starts below it (lo = a, hi = b);
              * so does class 0's band beyond int_hi */
@@ -1186,15 +1201,15 @@ __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab
             if (y > 0 && !(x & 15) && x >= xa && x + 16 <= xb) {
                 /* 16 classes equal to their predecessors': the same sets, so no run starts or ends (the state
                  * of their diagonals is their predecessors' sets) */
-                ulong2 u = as_ulong2(vload16(0, row + x)), v = as_ulong2(vload16(0, row - nx + x + dp));
+                ulong2 u = as_ulong2(LD16(row + x)), v = as_ulong2(LD16(row - nx + x + dp));
                 if (u.x == v.x && u.y == v.y) {
                     x += 8;
                     continue;
                 }
             }
             size_t s = s0 + x;
-            int8 set = runsets8((convert_int8(vload8(0, row + x)) & FILL_MASK) >> FILL_SHIFT);
-            int8 a = convert_int8(vload8(0, act + s));
+            int8 set = runsets8((convert_int8(LD8(row + x)) & FILL_MASK) >> FILL_SHIFT);
+            int8 a = convert_int8(LD8(act + s));
             if (!any8(set != a)) continue; /* every run goes on, none starts */
             int8 ends = a & ~set, starts = set & ~a;
             if (any8(ends != 0)) {
@@ -1212,7 +1227,7 @@ __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab
             for (int r = 0; r < RUN_N; r++) {
                 if (!(sets >> r & 1)) continue;
                 __global uint *lr = len + r * nd + s;
-                vstore8(select(vload8(0, lr), (uint8)y, convert_uint8((starts >> r) & 1) != 0), 0, lr);
+                STU8(lr, select(LDU8(lr), (uint8)y, convert_uint8((starts >> r) & 1) != 0));
             }
             ST8(act + s, convert_uchar8(set));
         }
