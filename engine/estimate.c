@@ -2737,14 +2737,17 @@ static pf_err run_lanes(const drive *proto, team *t, team_fn idle, void *idle_ar
     return err;
 }
 
-/* Stages 3–6 for every layer on the team's threads; results do not depend on the count. Prismatic parts
- * repeat the same slice for hundreds of layers, so two shortcuts, both exact: a mask equal to the previous
- * layer's reuses its distance field; and a layer whose whole 7-layer window holds the same slices as the
- * window of layer l−2 (same parity, so the same fill direction), with the layer below also equal to its
- * counterpart, gets l−2's classes and sums without running the stages. (Exact for all the stages make of the
- * masks; not for the wall middles pf_middles_resolve decides from a slice's own segments, which a copy takes
- * as decided on l − 2: on the held-out planter, whose tapered walls keep the same mask for a few layers, 6 of
- * 300 layers get up to 0.3 mm² of their 59 mm² of fill in the other class, 5 ppm of its weight.) Slice ids
+/* Stages 3–6 for every layer on the team's threads; results do not depend on the count (but see below).
+ * Prismatic parts repeat the same slice for hundreds of layers, so two shortcuts: a mask equal to the
+ * previous layer's reuses its distance field (exact); and a layer whose whole 7-layer window holds the same
+ * slices as the window of layer l−2 (same parity, so the same fill direction), with the layer below also
+ * equal to its counterpart, gets l−2's classes and sums without running the stages. The copy is exact for all
+ * the stages make of the masks, but not for the wall middles pf_middles_resolve decides from a slice's own
+ * segments, which it takes as decided on l − 2: on the held-out planter, whose tapered walls keep the same
+ * mask for a few layers, 6 of 300 layers get up to 0.3 mm² of their 59 mm² of fill in the other class (5 ppm
+ * of its weight). So where a lane starts (below) can move such a layer's sums: with work stealing under load
+ * 1 two-thread run in 40 differed from one thread there. (To do: copy the classes before the segment-based
+ * passes and run those on the copy, or tell slices apart by their contours as well as their masks.) Slice ids
  * (equal ids: equal masks) are given in layer order from mask comparisons of consecutive layers, so the
  * shortcuts take the same decisions for any batch. On a team, a part of more than FLAT_LAYERS layers runs in
  * lanes (run_lanes); a flat one, and a backend with batch stages, in batches: rasters (parallel), mask
