@@ -1068,14 +1068,15 @@ typedef struct sliver_src {
  * its buffer, cref counting). The margin fields of layer k are in slot k % rm (rm = batch + 4 holds those of
  * layers b0 − 2 … b1 + 1, which the shells of a batch's layers read). */
 typedef struct drive {
-    const pf_backend *be;          /* the stages */
-    pf_scratch lg[TEAM_MAX];       /* per thread id: pf_middles_resolve's buffers */
-    pf_scratch bs[TEAM_MAX];       /* and pf_fill_branches' */
-    pf_scratch ns[TEAM_MAX];       /* and pf_narrow_sparse's */
-    pf_scratch sl[TEAM_MAX];       /* and pf_shell_slopes' */
-    const pf_slope_src *slopes;    /* where pf_shell_slopes reads the facets */
-    const sliver_src *slivers;     /* where margin_slivers reads them */
-    const pf_grid *g;              /* the grid of every layer */
+    const pf_backend *be;       /* the stages */
+    pf_scratch lg[TEAM_MAX];    /* per thread id: pf_middles_resolve's buffers */
+    pf_scratch bs[TEAM_MAX];    /* and pf_fill_branches' */
+    pf_scratch ns[TEAM_MAX];    /* and pf_narrow_sparse's */
+    pf_scratch sl[TEAM_MAX];    /* and pf_shell_slopes' */
+    const pf_slope_src *slopes; /* where pf_shell_slopes reads the facets */
+    const sliver_src *slivers;  /* where margin_slivers reads them */
+    const uint8_t *upright; /* per layer: the part is a prism from the plane below to it (slabs_upright) */
+    const pf_grid *g;       /* the grid of every layer */
     const pf_classify_params *cp;  /* classify's thresholds */
     uint32_t cap, cap_margin;      /* edt caps of the layers' and the margins' fields (pf_edt_cap_*) */
     const overhang_probe *op;      /* where wall_overhangs looks */
@@ -1093,6 +1094,9 @@ typedef struct drive {
     uint8_t *cls;                  /* rc class buffers */
     uint32_t *cslot;               /* per class ring slot: its class buffer, UINT32_MAX before first use */
     uint32_t *cref;                /* per class buffer: slots naming it */
+    pf_middle_log *mlog;           /* per class buffer: the wall middles its layer's slice decided, */
+    uint8_t *mlogged;              /* when listed (middles) */
+    uint8_t *zero;                 /* a layer of zero bytes for pf_middles_agree (allocated on first use) */
     size_t rm;                     /* ring size of the margin fields */
     float *mtop, *mbot;            /* rm slots of margin distances */
     uint8_t *ht, *hb;              /* per margin slot: the layer has top / bottom seeds */
@@ -1117,6 +1121,7 @@ typedef struct drive {
     int reuse;                     /* the shortcuts are on (see run_stages) */
     uint8_t *same2;                /* per layer: its classes equal those of layer l − 2 */
     uint8_t *copied;               /* per batch slot: the layer takes the sums of layer l − 2 */
+    uint8_t *veto;                 /* per batch slot: a likely copy whose wall middles are not l − 2's */
     uint64_t *prints;              /* per layer: pf_raster_print (2 words), where printed is set */
     uint8_t *printed;              /* per layer: its print is made */
     uint64_t seed;                 /* the prints' secret seed */
@@ -1415,8 +1420,39 @@ static pf_err middles(drive *d, size_t l, unsigned tid)
     const float *win[7];
     window(d, l, win);
     const float *const surf[2] = {win[4], win[2]};
-    return pf_middles_resolve(cls_of(d, l), d->g, d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l],
-                              p->fill_lo + 0.5f * p->sparse_min_width, surf, &d->lg[tid]);
+    /* listed for the copies that middles_agree checks against them, where the slabs up to l + 2 are not all
+     * upright (listing a layer's middles costs 5 % of deciding them) */
+    uint32_t b = d->cslot[l % d->rc];
+    d->mlogged[b] = !(l + 1 < d->nl && d->upright[l + 1] && (l + 2 >= d->nl || d->upright[l + 2]));
+    return pf_middles_resolve_log(cls_of(d, l), d->g, d->segs + (size_t)PF_SEG_FLOATS * d->offs[l],
+                                  d->counts[l], p->fill_lo + 0.5f * p->sparse_min_width, surf, &d->lg[tid],
+                                  d->mlogged[b] ? &d->mlog[b] : NULL);
+}
+
+/* Whether layer l, whose window repeats l − 2's (9 equal masks, so equal classes but for the wall middles,
+ * the one pass that reads a slice's own segments there), gets l − 2's classes from its own slice too: its
+ * middles decided from its own segments as those of l − 2 (or of the layer l − 2 copied) were. A tapered
+ * wall keeps its mask for a few layers while the segments move, and a middle whose wall is about 2·ridge
+ * thick can go the other way: copied, 6 of the held-out planter's 300 layers got up to 0.3 mm² of fill in
+ * the other class, a ribbed part 0.4 % of its weight, and the sums depended on where a lane started. Where
+ * the part is a prism from l − 2 to l (upright slabs), the slices are the same polygons; elsewhere the
+ * middles listed for the layer copied are decided again (a mug's 215 copies under its handle, each costing
+ * about a layer's middles). 1 when so, 0 when not (also when they were not listed); −1 when out of memory.
+ * On the thread that decides the copies (thread id 0). */
+static int middles_agree(drive *d, size_t l)
+{
+    if (d->upright[l] && d->upright[l - 1]) return 1; /* l − 2's slice, the same polygons */
+    uint32_t b = d->cslot[(l - 2) % d->rc];
+    if (!d->mlogged[b]) return 0; /* not known: l's own classes */
+    const pf_middle_log *log = &d->mlog[b];
+    if (!log->n) return 1;
+    if (!d->zero && !(d->zero = calloc((size_t)d->g->nx * d->g->ny, 1))) return -1;
+    const pf_classify_params *p = d->cp;
+    const float *win[7];
+    window(d, l, win);
+    const float *const surf[2] = {win[4], win[2]};
+    return pf_middles_agree(log, d->zero, d->g, d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l],
+                            p->fill_lo + 0.5f * p->sparse_min_width, surf, &d->lg[0]);
 }
 
 /* Sparse parts narrower than this many solid spacings, beside a shell, are solid (engine/narrow_sparse.h):
@@ -2291,11 +2327,13 @@ static pf_err drive_open(drive *d, size_t batch, unsigned threads)
     /* The bookkeeping in one block: per layer (prints first, for their alignment), then per ring slot and
      * per phase item (a batch and the 3 layers beyond it, or a lane's first layer and the 6 round it). */
     size_t nitem = batch + 7;
-    d->book_len = nl * (2 * sizeof *d->prints + sizeof *d->sid + 2) + 4 * d->rd * sizeof *d->dslot +
-                  2 * d->rc * sizeof *d->cslot + nitem * (sizeof *d->list + 1) + 2 * d->rm + batch;
+    d->book_len = nl * (2 * sizeof *d->prints + sizeof *d->sid + 2) + d->rc * (sizeof *d->mlog + 1) +
+                  4 * d->rd * sizeof *d->dslot + 2 * d->rc * sizeof *d->cslot +
+                  nitem * (sizeof *d->list + 1) + 2 * d->rm + 2 * batch;
     unsigned char *b = d->book = calloc(d->book_len, 1);
     if (!d->arena || !b) return PF_E_NOMEM;
     d->prints = carve(&b, nl * 2 * sizeof *d->prints);
+    d->mlog = carve(&b, d->rc * sizeof *d->mlog);
     d->sid = carve(&b, nl * sizeof *d->sid);
     d->dslot = carve(&b, d->rd * sizeof *d->dslot);
     d->dref = carve(&b, d->rd * sizeof *d->dref);
@@ -2310,6 +2348,8 @@ static pf_err drive_open(drive *d, size_t batch, unsigned threads)
     d->ht = carve(&b, d->rm);
     d->hb = carve(&b, d->rm);
     d->copied = carve(&b, batch);
+    d->veto = carve(&b, batch);
+    d->mlogged = carve(&b, d->rc);
     d->seed = print_seed();
     d->next_id = 1;
     drive_restart(d, 0);
@@ -2325,6 +2365,9 @@ static void drive_close(drive *d)
         pf_scratch_free(&d->sl[k]);
     }
     if (d->arena) pf_big_free(d->arena, d->arena_len);
+    for (size_t k = 0; d->book && k < d->rc; k++)
+        free(d->mlog[k].m);
+    free(d->zero);
     free(d->book);
 }
 
@@ -2539,21 +2582,30 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
         n = 0;
         size_t np = 0; /* batch stages: layers waiting for classify (in ba->ls) */
         /* Batch stages: a likely copy whose layer below waits for classify (same2[l − 1] not known yet) is
-         * taken as a copy, and the guesses (spec) are checked after the batch's classify call; the first
-         * wrong one sends the layers from it through the loop again, knowing. Waiting for that classify at
+         * taken as a copy, and the copies (spec) are checked after the batch's classify call (the layer
+         * below, and the wall middles); the first wrong one sends the layers from it through the loop again,
+         * knowing (veto: its middles differ). Waiting for that classify at
          * each guess cost a call to the device each (a sync: 100–300 µs here), and the guess held at 13 of
          * the 15 places the test meshes have one. */
         uint32_t spec[BATCH_MAX_DEVICE];
         size_t nspec = 0, from = b0;
+        memset(d->veto, 0, b1 - b0);
     again:
         for (size_t l = from; l < b1; l++) {
             size_t s = l - b0;
             uint8_t *cls = cls_of(d, l);
             int rep = window_repeats(sid, nl, l);
             int guess = rep && bt && np && ba->ls[np - 1] == (uint32_t)(l - 1);
-            if (guess) spec[nspec++] = (uint32_t)l;
-            /* classes as those of l − 2, and its sums when this run wrote them */
-            int same = rep && (guess || same2[l - 1]);
+            /* classes as those of l − 2, and its sums when this run wrote them, where its own segments make
+             * the same wall middles (checked now, or for batch stages after their classify call: l − 2 may
+             * wait for it) */
+            int same = rep && !d->veto[s] && (guess || same2[l - 1]);
+            if (same && !bt) {
+                int a = middles_agree(d, l);
+                if (a < 0) return PF_E_NOMEM;
+                same = a;
+            }
+            if (same && bt) spec[nspec++] = (uint32_t)l;
             copied[s] = same && l >= out0 + 2;
             if (same) {
                 buf_assign(d->cslot, d->cref, d->rc, l, 2);
@@ -2580,7 +2632,10 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
             if ((err = classify_flush(d, t, bt, ba, &np, same2))) return err;
             for (size_t k = 0; k < nspec; k++) {
                 size_t l = spec[k];
-                if (same2[l - 1]) continue;
+                int a = same2[l - 1] ? middles_agree(d, l) : 0;
+                if (a < 0) return PF_E_NOMEM;
+                if (a) continue;
+                if (same2[l - 1]) d->veto[l - b0] = 1; /* its wall middles differ: its own classes */
                 /* a wrong guess: the layers from l on again, with own class buffers (those before l did not
                  * read theirs) and without their reduce items */
                 for (size_t j = l; j < b1; j++)
@@ -2737,17 +2792,13 @@ static pf_err run_lanes(const drive *proto, team *t, team_fn idle, void *idle_ar
     return err;
 }
 
-/* Stages 3–6 for every layer on the team's threads; results do not depend on the count (but see below).
- * Prismatic parts repeat the same slice for hundreds of layers, so two shortcuts: a mask equal to the
- * previous layer's reuses its distance field (exact); and a layer whose whole 7-layer window holds the same
- * slices as the window of layer l−2 (same parity, so the same fill direction), with the layer below also
- * equal to its counterpart, gets l−2's classes and sums without running the stages. The copy is exact for all
- * the stages make of the masks, but not for the wall middles pf_middles_resolve decides from a slice's own
- * segments, which it takes as decided on l − 2: on the held-out planter, whose tapered walls keep the same
- * mask for a few layers, 6 of 300 layers get up to 0.3 mm² of their 59 mm² of fill in the other class (5 ppm
- * of its weight). So where a lane starts (below) can move such a layer's sums: with work stealing under load
- * 1 two-thread run in 40 differed from one thread there. (To do: copy the classes before the segment-based
- * passes and run those on the copy, or tell slices apart by their contours as well as their masks.) Slice ids
+/* Stages 3–6 for every layer on the team's threads; results do not depend on the count. Prismatic parts
+ * repeat the same slice for hundreds of layers, so two shortcuts: a mask equal to the previous layer's
+ * reuses its distance field (exact); and a layer whose whole 7-layer window holds the same slices as the
+ * window of layer l−2 (same parity, so the same fill direction), with the layer below also equal to its
+ * counterpart, and whose wall middles its own segments decide as l − 2's were (middles_agree), gets l−2's
+ * classes and sums without running the stages (exact: the same classes and sums as without the shortcuts,
+ * so where a lane starts, below, does not matter either). Slice ids
  * (equal ids: equal masks) are given in layer order from mask comparisons of consecutive layers, so the
  * shortcuts take the same decisions for any batch. On a team, a part of more than FLAT_LAYERS layers runs in
  * lanes (run_lanes); a flat one, and a backend with batch stages, in batches: rasters (parallel), mask
@@ -2762,7 +2813,8 @@ static pf_err run_lanes(const drive *proto, team *t, team_fn idle, void *idle_ar
 static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classify_params *cp, size_t nl,
                          const float *segs, const uint32_t *offs, const uint32_t *counts, team *t, int reuse,
                          const overhang_probe *op, const pf_slope_src *slopes, const sliver_src *slivers,
-                         layer_stat *layers, atomic_uchar *ready, team_fn idle, void *idle_arg)
+                         const uint8_t *upright, layer_stat *layers, atomic_uchar *ready, team_fn idle,
+                         void *idle_arg)
 {
     size_t ncell = (size_t)g->nx * g->ny;
     unsigned threads = t->n;
@@ -2791,6 +2843,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                .reuse = reuse,
                .slopes = slopes,
                .slivers = slivers,
+               .upright = upright,
                .layers = layers,
                .settled = ready};
     if (threads > 1 && !batched && nl >= LANE_LAYERS) return run_lanes(&d, t, idle, idle_arg);
@@ -2816,6 +2869,9 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
  * sums and they are added in piece order, so the result does not depend on the number of threads. On one
  * thread they took 10 % of a 1 M-triangle estimate. */
 #define MESH_PIECE 65536
+/* A facet is upright (in a vertical plane) when |n_z| is at most this share of |n|: tilted by 1e-6 rad, it
+ * moves its cut by 2e-7 mm a layer. */
+#define UPRIGHT_NZ 1e-6
 
 typedef struct mesh_pass {
     const float *verts;    /* the mesh's vertices (bounds) or their copy on the bed (overhangs) */
@@ -2826,10 +2882,15 @@ typedef struct mesh_pass {
     double *lo, *hi;       /* bounds: per piece 3 minima, 3 maxima */
     pf_geo_sums *gs;       /* and its volume / area sums */
     double *oh;            /* overhangs: per piece the area and the support column */
-    atomic_size_t next;    /* next piece to take */
+    /* and the slabs between layers that slanted facets cross (see slabs_upright): per thread, nl + 1
+     * counts that sum to the facets crossing each slab */
+    int32_t *tilt;
+    size_t nl;
+    double zb, h;       /* layer l ≥ 1's plane: zb + l·h */
+    atomic_size_t next; /* next piece to take */
 } mesh_pass;
 
-static void mesh_piece(const mesh_pass *j, size_t k)
+static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
 {
     size_t t0 = k * MESH_PIECE, t1 = t0 + MESH_PIECE < j->ntris ? t0 + MESH_PIECE : j->ntris;
     const float *vs = j->verts;
@@ -2857,6 +2918,15 @@ static void mesh_piece(const mesh_pass *j, size_t k)
         double nx = uy * wz - uz * wy, ny = uz * wx - ux * wz, nz = ux * wy - uy * wx;
         double nn = sqrt(nx * nx + ny * ny + nz * nz);
         double zc = (a[2] + b[2] + d[2]) / 3;
+        if (nn > 0 && fabs(nz) > UPRIGHT_NZ * nn) { /* the slabs it may cross, a layer more on each side */
+            double z0 = fmin(a[2], fmin(b[2], d[2])), z1 = fmax(a[2], fmax(b[2], d[2]));
+            double u0 = floor((z0 - j->zb) / j->h), u1 = floor((z1 - j->zb) / j->h) + 3;
+            size_t s0 = u0 < 1 ? 1 : u0 >= (double)j->nl ? j->nl : (size_t)u0;
+            size_t s1 = u1 < 1 ? 1 : u1 >= (double)j->nl ? j->nl : (size_t)u1;
+            int32_t *tl = j->tilt + tid * (j->nl + 1);
+            tl[s0]++;
+            tl[s1]--;
+        }
         if (nn <= 0 || nz >= 0 || -nz / nn < j->cth || zc < j->h0 / 2) continue;
         area += nn / 2;
         column += (-nz / 2) * zc;
@@ -2865,12 +2935,24 @@ static void mesh_piece(const mesh_pass *j, size_t k)
     j->oh[2 * k + 1] = column;
 }
 
+/* upright[l]: no facet but upright ones crosses the slab between layer l − 1's plane and layer l's, so the
+ * part is a prism there and the two slices are the same polygons (layer 0: 0). From the threads' counts of
+ * mesh_pass (tilt, n threads). */
+static void slabs_upright(const int32_t *tilt, unsigned n, size_t nl, uint8_t *upright)
+{
+    int64_t run = 0;
+    for (size_t l = 0; l < nl; l++) {
+        for (unsigned k = 0; k < n; k++)
+            run += tilt[k * (nl + 1) + l];
+        upright[l] = l > 0 && run == 0;
+    }
+}
+
 static void mesh_pass_work(void *arg, unsigned tid)
 {
-    (void)tid;
     mesh_pass *j = arg;
     for (size_t k; (k = atomic_fetch_add(&j->next, 1)) < j->npieces;)
-        mesh_piece(j, k);
+        mesh_piece(j, k, tid);
 }
 
 /* Runs pass j on the team (one piece: on the caller alone). */
@@ -2915,6 +2997,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     uint32_t *tris = NULL, *counts = NULL, *offs = NULL;
     float *zs = NULL, *segs = NULL, *verts = NULL;
     uint64_t *keys = NULL;
+    uint8_t *upright = NULL;
     size_t ntris = 0, ntris_len = 0, verts_len = 0, segs_len = 0; /* bytes of the big arrays */
 
     /* Printed triangles only, dropped onto the bed (z from 0). */
@@ -3061,6 +3144,21 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     slivers.verts = verts;
     slivers.tris = tris;
     slivers.zs = zs;
+    /* Overhangs (mesh_piece), on the copy dropped onto the bed, and the upright slabs. */
+    mp.verts = verts;
+    mp.overhangs = 1;
+    mp.cth = cos(p->support_threshold * M_PI / 180);
+    mp.h0 = h0;
+    mp.nl = nl;
+    mp.zb = h0 - h / 2 - SLICE_BELOW;
+    mp.h = h;
+    if (!(mp.tilt = calloc((size_t)t.n * (nl + 1), sizeof *mp.tilt)) || !(upright = malloc(nl))) goto nomem;
+    mesh_pass_run(&mp, &t);
+    for (size_t k = 0; k < mp.npieces; k++) {
+        c->overhang_area += mp.oh[2 * k];
+        c->support_column += mp.oh[2 * k + 1];
+    }
+    slabs_upright(mp.tilt, t.n, nl, upright);
     /* The contour pass reads the segments and each layer's areas from the stages (and writes other fields of
      * its stat): in lanes a thread that has no layers left takes the runs of settled layers (tower: all 29
      * runs, sphere all 7, in the lanes' team step); what is left runs on the team after the stages, whatever
@@ -3089,8 +3187,8 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         atomic_init(&job.finished, 0);
         int contours = marks && ncs == t.n;
         err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE), &op, &slopes,
-                         &slivers, c->layers, contours ? marks + nruns : NULL, contours ? contour_work : NULL,
-                         &job);
+                         &slivers, upright, c->layers, contours ? marks + nruns : NULL,
+                         contours ? contour_work : NULL, &job);
         job.ready = NULL; /* every layer's stages are done */
         if (!err && contours && atomic_load(&job.finished) < nruns) team_run(&t, contour_work, &job);
         while (ncs > 0)
@@ -3105,16 +3203,6 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     for (size_t l = 0; l < nl; l++)
         if (c->layers[l].cells.area > c->max_area) c->max_area = c->layers[l].cells.area;
 
-    /* Overhangs (mesh_piece), on the copy dropped onto the bed. */
-    mp.verts = verts;
-    mp.overhangs = 1;
-    mp.cth = cos(p->support_threshold * M_PI / 180);
-    mp.h0 = h0;
-    mesh_pass_run(&mp, &t);
-    for (size_t k = 0; k < mp.npieces; k++) {
-        c->overhang_area += mp.oh[2 * k];
-        c->support_column += mp.oh[2 * k + 1];
-    }
     if (build_records(c, &t)) goto nomem;
     err = PF_E_OK;
     *out = c;
@@ -3127,6 +3215,8 @@ fail:
     free(mp.lo);
     free(mp.gs);
     free(mp.oh);
+    free(mp.tilt);
+    free(upright);
     pf_estimate_cache_free(c);
     pf_slivers_free(&slivers.s);
     pf_big_free(tris, ntris_len);

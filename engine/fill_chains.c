@@ -65,6 +65,10 @@ pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, const long win[4],
     xa = xa < 0 ? 0 : xa, ya = ya < 0 ? 0 : ya, xb = xb >= nx ? nx - 1 : xb, yb = yb >= ny ? ny - 1 : yb;
     if (xa > xb || ya > yb) return PF_E_OK;
     long sd = stride == 2 ? 2 : 1;
+    /* the sampled cells are those of even columns and rows, whatever the window: the branches are then the
+     * classes' own (a layer whose classes are copied from another with a window a cell wider gets its sums)
+     */
+    xa -= xa % sd, ya -= ya % sd;
     long wn = (xb - xa) / sd + 1, wr = (yb - ya) / sd + 1; /* the window's sampled columns and rows */
     unsigned fc[2] = {0, 0}, nf = 0; /* the fill classes of the set (none is PF_FILL_NONE) */
     for (unsigned f = 1; f < 8; f++)

@@ -40,8 +40,9 @@ static inline float pf_branch_edge(int k)
 /* The branches of the cells of cls (nx × ny class bytes, cells `cell` mm wide) whose fill class is in the
  * run set `set` (a pf_runset), swept across the fill lines of a layer of this parity (0: lines along +45°,
  * 1: along −45°, as reduce's runs). win: the columns win[0]..win[1] and rows win[2]..win[3] (inclusive,
- * clipped to the grid) outside which no cell is in the set, or NULL: the whole grid. stride 2: every other
- * cell of every other row of the window, as a grid of 2·cell (a quarter of the work). Runs shorter than
+ * clipped to the grid) outside which no cell is in the set, or NULL: the whole grid. stride 2: the cells of
+ * even columns and rows of the grid within the window, as a grid of 2·cell (a quarter of the work; the
+ * result does not depend on the window). Runs shorter than
  * min_run mm along the lines are ignored (a few edge cells print no line). scratch: the caller's buffers, or
  * NULL (allocated for the call). Errors: NOMEM. */
 pf_err pf_fill_branches(const uint8_t *cls, long nx, long ny, const long win[4], int stride, float cell,

@@ -204,11 +204,24 @@ static uint8_t strip_bits(const float *const surf[2], size_t i)
     return SOLID_BITS;
 }
 
-static pf_err resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
-                      const float *const surf[2], pf_scratch *sc)
+/* Makes room for n more cells in log. */
+static int log_room(pf_middle_log *log, size_t n)
 {
-    long nx = g->nx, ny = g->ny, x0 = 0, x1 = -1, y0 = 0, y1 = -1, words;
-    if (!middle_rect(cls, nx, ny, &x0, &x1, &y0, &y1, &words)) return PF_E_OK;
+    if (log->cap - log->n >= n) return 1;
+    size_t cap = 2 * log->cap > log->n + n ? 2 * log->cap : log->n + n + 256;
+    pf_middle *m = realloc(log->m, cap * sizeof *m);
+    if (!m) return 0;
+    log->m = m, log->cap = cap;
+    return 1;
+}
+
+/* Resolves the middle cells of cls within [x0, x1] × [y0, y1] (middle_rect's, with its count of words),
+ * listing each in log when there is one. */
+static pf_err resolve_rect(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
+                           const float *const surf[2], pf_scratch *sc, long x0, long x1, long y0, long y1,
+                           long words, pf_middle_log *log)
+{
+    long nx = g->nx;
     /* A middle cell's field is below ridge + cell/2 (classify's probe), so its nearest segment lies within
      * about ridge + 1.2 cells (the field is the distance to the nearest outside cell centre, less half a
      * cell); the ray from there meets a wall that matters within cap of the cell. */
@@ -282,17 +295,20 @@ static pf_err resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_
             long end = x; /* the run [x, end] */
             while (end + 1 <= x1 && (row[end + 1] & PF_CELL_FILL_MASK) == MIDDLE_BITS)
                 end++;
+            if (log && !log_room(log, (size_t)(end - x + 1))) return PF_E_NOMEM;
             for (long s0 = x; s0 <= end; s0 += 3) {
                 long sx = s0 + 1 <= end ? s0 + 1 : end, s1 = s0 + 2 <= end ? s0 + 2 : end;
                 size_t b = few ? 0 : (size_t)((y - y0) / BLOCK * nbx + (sx - x0) / BLOCK);
                 float px = g->x0 + ((float)sx + 0.5f) * g->cell;
                 int beads = thickness_at(px, py, &near, b, &far, cap) < cap; /* Arachne's beads fill it */
-                for (long k = s0; k <= s1; k++)
-                    row[k] =
-                        (uint8_t)(beads                    ? row[k] & ~(PF_CELL_FILL_MASK | PF_CELL_SHELL)
-                                  : row[k] & PF_CELL_SHELL ? (row[k] & ~(PF_CELL_FILL_MASK | PF_CELL_SHELL)) |
+                for (long k = s0; k <= s1; k++) {
+                    uint8_t c = row[k];
+                    row[k] = (uint8_t)(beads               ? c & ~(PF_CELL_FILL_MASK | PF_CELL_SHELL)
+                                       : c & PF_CELL_SHELL ? (c & ~(PF_CELL_FILL_MASK | PF_CELL_SHELL)) |
                                                                  strip_bits(surf, (size_t)(y * nx + k))
-                                                           : row[k]);
+                                                           : c);
+                    if (log) log->m[log->n++] = (pf_middle){(uint32_t)(y * nx + k), c, row[k]};
+                }
             }
             x = end;
         }
@@ -300,13 +316,49 @@ static pf_err resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_
     return PF_E_OK;
 }
 
+pf_err pf_middles_resolve_log(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
+                              const float *const surf[2], pf_scratch *scratch, pf_middle_log *log)
+{
+    long x0, x1, y0, y1, words;
+    if (log) log->n = 0;
+    if (!middle_rect(cls, g->nx, g->ny, &x0, &x1, &y0, &y1, &words)) return PF_E_OK;
+    pf_scratch own = {{0}, {0}};
+    pf_err err =
+        resolve_rect(cls, g, segs, nseg, ridge, surf, scratch ? scratch : &own, x0, x1, y0, y1, words, log);
+    pf_scratch_free(&own);
+    return err;
+}
+
 pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
                           const float *const surf[2], pf_scratch *scratch)
 {
+    return pf_middles_resolve_log(cls, g, segs, nseg, ridge, surf, scratch, NULL);
+}
+
+int pf_middles_agree(const pf_middle_log *log, uint8_t *zero, const pf_grid *g, const float *segs,
+                     uint32_t nseg, float ridge, const float *const surf[2], pf_scratch *scratch)
+{
+    if (!log->n) return 1;
+    /* middle_rect's rectangle and words, from the cells (in row order): 8-cell words from each row's start */
+    long nx = g->nx, x0 = nx, x1 = -1, y0 = log->m[0].cell / nx, y1 = log->m[log->n - 1].cell / nx, words = 0;
+    long last = -1; /* the last word counted, as y · nx + its first x */
+    for (size_t k = 0; k < log->n; k++) {
+        long i = log->m[k].cell, y = i / nx, x = i % nx & ~7L, w = y * nx + x;
+        zero[i] = log->m[k].before;
+        if (w != last) words++, last = w;
+        if (x < x0) x0 = x;
+        if (x + 7 > x1) x1 = x + 7 < nx ? x + 7 : nx - 1;
+    }
     pf_scratch own = {{0}, {0}};
-    pf_err err = resolve(cls, g, segs, nseg, ridge, surf, scratch ? scratch : &own);
+    pf_err err =
+        resolve_rect(zero, g, segs, nseg, ridge, surf, scratch ? scratch : &own, x0, x1, y0, y1, words, NULL);
     pf_scratch_free(&own);
-    return err;
+    int same = 1;
+    for (size_t k = 0; k < log->n; k++) {
+        same &= zero[log->m[k].cell] == log->m[k].after;
+        zero[log->m[k].cell] = 0;
+    }
+    return err ? -1 : same;
 }
 
 /* Rows layer_overlaps samples: one in OVERLAP_STEP (an overlap that matters to the areas spans several). */

@@ -30,6 +30,32 @@
 pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
                           const float *const surf[2], pf_scratch *scratch);
 
+/* A middle cell's classes before and after pf_middles_resolve_log decided it. */
+typedef struct pf_middle {
+    uint32_t cell; /* y · nx + x */
+    uint8_t before, after;
+} pf_middle;
+
+/* The middle cells of one layer's classes in row order, with what resolving did to them. Zero-initialize;
+ * free(m) releases. */
+typedef struct pf_middle_log {
+    pf_middle *m;
+    size_t n, cap;
+} pf_middle_log;
+
+/* pf_middles_resolve that also lists every middle cell it decides in *log (emptied first). A layer's copy of
+ * another's classes (equal masks, so equal classes up to here) can then be checked against its own segments
+ * (pf_middles_agree). Errors: NOMEM (the classes and the log partly done). */
+pf_err pf_middles_resolve_log(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
+                              const float *const surf[2], pf_scratch *scratch, pf_middle_log *log);
+
+/* Whether resolving the middle cells of log, as they were before, against the segments segs (nseg) and the
+ * fields surf gives each of them the classes it got: 1 when so, 0 when not, −1 when out of memory. The
+ * decision reads only those cells, so a copy whose log agrees holds exactly the classes its own slice would
+ * give. zero: g's nx × ny bytes of zero, to work in (left zero). */
+int pf_middles_agree(const pf_middle_log *log, uint8_t *zero, const pf_grid *g, const float *segs,
+                     uint32_t nseg, float ridge, const float *const surf[2], pf_scratch *scratch);
+
 /* Whether the n segments overlap themselves: some sampled row centre of g runs through two shells at once (a
  * winding number of 2 or more, counted as the raster counts it), as in a mesh of overlapping boxes, whose
  * signed area counts the overlaps twice. The crossings are bucketed by row, each row's sorted by insertion

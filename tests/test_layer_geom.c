@@ -211,6 +211,49 @@ Test(middles, a_layer_without_middles_or_without_segments_is_left_as_it_is)
     cr_assert_arr_eq(cls, before, sizeof cls);
 }
 
+/* The log lists every middle cell with its classes before and after, the classes being those of the plain
+ * call; the log then agrees with the same slice, and not with a wall thin enough for beads (the strip of a
+ * 2.18 mm tube against a 1.98 mm one), and leaves its work buffer zero. */
+Test(middles, a_logged_layer_agrees_with_its_own_slice_only)
+{
+    float segs[2 * 96 * PF_SEG_FLOATS], thin[2 * 96 * PF_SEG_FLOATS];
+    uint32_t ns = tube_wall(segs, 2.18), nt = tube_wall(thin, 1.98);
+    pf_grid g = {-32.0f, -32.0f, 0.3f, 216, 216};
+    size_t n = (size_t)g.nx * g.ny;
+    uint8_t *cls = malloc(n), *plain = malloc(n), *before = malloc(n), *zero = calloc(n, 1);
+    cr_assert(cls && plain && before && zero);
+    size_t marked = mark(cls, &g, 2.18, 1);
+    for (size_t i = 0; i < n; i += 7) /* some shell middles among them */
+        if (cls[i] == MIDDLE) cls[i] |= PF_CELL_SHELL;
+    memcpy(plain, cls, n);
+    memcpy(before, cls, n);
+    pf_middle_log log = {0};
+    cr_assert_eq(pf_middles_resolve_log(cls, &g, segs, ns, RIDGE, NULL, NULL, &log), PF_E_OK);
+    cr_assert_eq(pf_middles_resolve(plain, &g, segs, ns, RIDGE, NULL, NULL), PF_E_OK);
+    cr_assert_arr_eq(cls, plain, n);
+    cr_assert_eq(log.n, marked);
+    for (size_t k = 0; k < log.n; k++) {
+        uint32_t i = log.m[k].cell;
+        cr_assert(k == 0 || i > log.m[k - 1].cell, "not in row order at %zu", k);
+        cr_assert_eq(log.m[k].before, before[i]);
+        cr_assert_eq(log.m[k].after, cls[i]);
+    }
+    cr_assert_eq(pf_middles_agree(&log, zero, &g, segs, ns, RIDGE, NULL, NULL), 1);
+    cr_assert_eq(pf_middles_agree(&log, zero, &g, thin, nt, RIDGE, NULL, NULL), 0);
+    cr_assert_eq(count(zero, n, 0), n, "the work buffer was left dirty");
+    /* logging again empties the log first; a layer without middles lists none and agrees with anything */
+    for (size_t i = 0; i < n; i++)
+        cls[i] = (uint8_t)(i % 3 ? SPARSE : 0);
+    cr_assert_eq(pf_middles_resolve_log(cls, &g, segs, ns, RIDGE, NULL, NULL, &log), PF_E_OK);
+    cr_assert_eq(log.n, 0);
+    cr_assert_eq(pf_middles_agree(&log, zero, &g, thin, nt, RIDGE, NULL, NULL), 1);
+    free(log.m);
+    free(cls);
+    free(plain);
+    free(before);
+    free(zero);
+}
+
 /* ---- overlapping shells ---- */
 
 /* Appends the axis-aligned rectangle [x0, x1] × [y0, y1] as a counter-clockwise loop. */
