@@ -2882,13 +2882,24 @@ typedef struct mesh_pass {
     double *lo, *hi;       /* bounds: per piece 3 minima, 3 maxima */
     pf_geo_sums *gs;       /* and its volume / area sums */
     double *oh;            /* overhangs: per piece the area and the support column */
-    /* and the slabs between layers that slanted facets cross (see slabs_upright): per thread, nl + 1
-     * counts that sum to the facets crossing each slab */
+    /* and the slabs between layers that slanted facets cross or facets' corners lie in (see slabs_upright):
+     * per thread, nl + 1 counts whose prefix sums count them per slab */
     int32_t *tilt;
     size_t nl;
     double zb, h;       /* layer l ≥ 1's plane: zb + l·h */
     atomic_size_t next; /* next piece to take */
 } mesh_pass;
+
+/* Counts [z0, z1] (mm) against the slabs it may reach, a layer more on each side, in the thread's counts tl.
+ */
+static void tilt_mark(const mesh_pass *j, int32_t *tl, double z0, double z1)
+{
+    double u0 = floor((z0 - j->zb) / j->h), u1 = floor((z1 - j->zb) / j->h) + 3;
+    size_t s0 = u0 < 1 ? 1 : u0 >= (double)j->nl ? j->nl : (size_t)u0;
+    size_t s1 = u1 < 1 ? 1 : u1 >= (double)j->nl ? j->nl : (size_t)u1;
+    tl[s0]++;
+    tl[s1]--;
+}
 
 static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
 {
@@ -2918,14 +2929,15 @@ static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
         double nx = uy * wz - uz * wy, ny = uz * wx - ux * wz, nz = ux * wy - uy * wx;
         double nn = sqrt(nx * nx + ny * ny + nz * nz);
         double zc = (a[2] + b[2] + d[2]) / 3;
-        if (nn > 0 && fabs(nz) > UPRIGHT_NZ * nn) { /* the slabs it may cross, a layer more on each side */
-            double z0 = fmin(a[2], fmin(b[2], d[2])), z1 = fmax(a[2], fmax(b[2], d[2]));
-            double u0 = floor((z0 - j->zb) / j->h), u1 = floor((z1 - j->zb) / j->h) + 3;
-            size_t s0 = u0 < 1 ? 1 : u0 >= (double)j->nl ? j->nl : (size_t)u0;
-            size_t s1 = u1 < 1 ? 1 : u1 >= (double)j->nl ? j->nl : (size_t)u1;
+        if (nn > 0) { /* not upright: the slabs it crosses; upright: those its corners lie in */
             int32_t *tl = j->tilt + tid * (j->nl + 1);
-            tl[s0]++;
-            tl[s1]--;
+            if (fabs(nz) > UPRIGHT_NZ * nn) {
+                tilt_mark(j, tl, fmin(a[2], fmin(b[2], d[2])), fmax(a[2], fmax(b[2], d[2])));
+            } else {
+                tilt_mark(j, tl, a[2], a[2]);
+                tilt_mark(j, tl, b[2], b[2]);
+                tilt_mark(j, tl, d[2], d[2]);
+            }
         }
         if (nn <= 0 || nz >= 0 || -nz / nn < j->cth || zc < j->h0 / 2) continue;
         area += nn / 2;
@@ -2935,9 +2947,9 @@ static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
     j->oh[2 * k + 1] = column;
 }
 
-/* upright[l]: no facet but upright ones crosses the slab between layer l − 1's plane and layer l's, so the
- * part is a prism there and the two slices are the same polygons (layer 0: 0). From the threads' counts of
- * mesh_pass (tilt, n threads). */
+/* upright[l]: no facet but upright ones crosses the slab between layer l − 1's plane and layer l's, and none
+ * has a corner in it, so the part is a prism there (an open mesh's walls too) and the two slices are the
+ * same polygons (layer 0: 0). From the threads' counts of mesh_pass (tilt, n threads). */
 static void slabs_upright(const int32_t *tilt, unsigned n, size_t nl, uint8_t *upright)
 {
     int64_t run = 0;
