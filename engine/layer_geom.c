@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <simde/x86/sse2.h>
+
 #define MIDDLE_BITS ((uint8_t)(PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT))
 #define SOLID_BITS ((uint8_t)(PF_FILL_SOLID << PF_CELL_FILL_SHIFT))
 
@@ -32,9 +34,19 @@ static int middle_rect(const uint8_t *cls, long nx, long ny, long *x0, long *x1,
     *x0 = nx, *x1 = -1;
     for (long y = 0; y < ny; y++) {
         const uint8_t *row = cls + y * nx;
-        long first = -1, last = -1, whole = nx & ~7L;
-        uint64_t any = 0;
-        for (long x = 0; x < whole; x += 8) /* most rows hold none: a branch-free pass first */
+        long first = -1, last = -1, whole = nx & ~7L, x16 = nx & ~15L;
+        /* most rows hold none: a branch-free pass first, 16 cells a step */
+        simde__m128i hit = simde_mm_setzero_si128();
+        const simde__m128i fm = simde_mm_set1_epi8((char)PF_CELL_FILL_MASK),
+                           mid = simde_mm_set1_epi8((char)MIDDLE_BITS);
+        for (long x = 0; x < x16; x += 16)
+            hit = simde_mm_or_si128(
+                hit, simde_mm_cmpeq_epi8(
+                         simde_mm_and_si128(
+                             simde_mm_loadu_si128((const simde__m128i *)(const void *)(row + x)), fm),
+                         mid));
+        uint64_t any = (uint64_t)simde_mm_movemask_epi8(hit);
+        for (long x = x16; x < whole; x += 8)
             any |= middle_bits(row + x);
         if (!any && whole == nx) continue;
         for (long x = any ? 0 : whole; x < nx; x += 8) {
