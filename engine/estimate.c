@@ -1501,9 +1501,9 @@ static int row_bridged(const uint8_t *row, long n)
  * bridge widths (engine/layer_geom.h). */
 static pf_err bridges(drive *d, size_t l, unsigned tid)
 {
-    /* the whole layer in one pass (row by row, a narrow part's rows were mostly the loop's scalar tails), then
-     * the first and last rows that got a bridge, so that the opening sweeps only those: classify makes none
-     * (the driver gives it no layer below), so the internal bridges are the fix's */
+    /* the whole layer in one pass (row by row, a narrow part's rows were mostly the loop's scalar tails),
+     * then the first and last rows that got a bridge, so that the opening sweeps only those: classify makes
+     * none (the driver gives it no layer below), so the internal bridges are the fix's */
     uint8_t *cls = cls_of(d, l);
     const uint8_t *below = cls_of(d, l - 1);
     long nx = d->g->nx, ny = d->g->ny, y0 = 0, y1 = ny - 1;
