@@ -46,6 +46,7 @@ static inline int all_zero(simde__m256i v)
 
 /* Bounding rectangle [*x0, *x1] × [*y0, *y1] of the bytes of the w × h bytes at m (rows `stride` apart) that
  * are nonzero (zero = 0) or zero (zero = 1), 32 bytes per test; 0 when there are none. */
+#define BR_NARROW 8 /* rows of at most this many blocks of 32 bytes go through the accumulators */
 static int byte_rect(const uint8_t *m, long w, long h, long stride, int zero, long *x0, long *x1, long *y0,
                      long *y1)
 {
@@ -66,6 +67,39 @@ static int byte_rect(const uint8_t *m, long w, long h, long stride, int zero, lo
 #define BR_WANTED32(p)                                                                                       \
     ((unsigned)simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(BR_LOAD(p), z)) ^ (unsigned)none)
     long ax = w, bx = -1, ay = h, by = -1;
+    if (w >= 32 && w <= 32 * BR_NARROW) {
+        /* A narrow grid (its rows a few blocks of 32, where the search below spent most of its steps in the
+         * bytewise tails): each row's blocks (the last one ending at w, overlapping the one before) folded
+         * into per-block accumulators, OR (a wanted byte is nonzero) or minimum (zero), over every row: a row
+         * without a wanted byte leaves them as they are. */
+        simde__m256i acc[BR_NARROW];
+        int nb = (int)((w + 31) / 32);
+        for (int k = 0; k < nb; k++)
+            acc[k] = zero ? simde_mm256_set1_epi8(-1) : z;
+        for (long y = 0; y < h; y++) {
+            const uint8_t *r = m + y * stride;
+            simde__m256i any = zero ? simde_mm256_set1_epi8(-1) : z;
+            for (int k = 0; k < nb; k++) {
+                simde__m256i v = BR_LOAD(r + (k + 1 < nb ? 32 * (long)k : w - 32));
+                acc[k] = zero ? simde_mm256_min_epu8(acc[k], v) : simde_mm256_or_si256(acc[k], v);
+                any = zero ? simde_mm256_min_epu8(any, v) : simde_mm256_or_si256(any, v);
+            }
+            if (simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(any, z)) == none) continue;
+            if (ay == h) ay = y;
+            by = y;
+        }
+        for (int k = 0; k < nb && ax == w; k++) { /* the first wanted column */
+            unsigned wm =
+                (unsigned)simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(acc[k], z)) ^ (unsigned)none;
+            if (wm) ax = (k + 1 < nb ? 32 * (long)k : w - 32) + __builtin_ctz(wm);
+        }
+        for (int k = nb; k-- > 0 && bx < 0;) { /* the last one */
+            unsigned wm =
+                (unsigned)simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(acc[k], z)) ^ (unsigned)none;
+            if (wm) bx = (k + 1 < nb ? 32 * (long)k : w - 32) + 31 - __builtin_clz(wm);
+        }
+        h = 0; /* done: skip the row search */
+    }
     for (long y = 0; y < h; y++) {
         const uint8_t *r = m + y * stride;
         long a = 0;
