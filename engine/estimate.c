@@ -1489,29 +1489,18 @@ static pf_err classes_settle(drive *d, size_t l, unsigned tid)
  * 0.4296 mm), mm. */
 #define IBRIDGE_OPEN 1.289f
 
-/* Whether the row of n classes holds an internal bridge. */
-static int row_bridged(const uint8_t *row, long n)
-{
-    for (long x = 0; x < n; x++)
-        if ((row[x] & PF_CELL_FILL_MASK) == PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT) return 1;
-    return 0;
-}
-
 /* Layer l's internal bridges, once the layer below is settled: its solid over sparse infill, opened by 3
  * bridge widths (engine/layer_geom.h). */
 static pf_err bridges(drive *d, size_t l, unsigned tid)
 {
-    /* the whole layer in one pass (row by row, a narrow part's rows were mostly the loop's scalar tails),
-     * then the first and last rows that got a bridge, so that the opening sweeps only those: classify makes
-     * none (the driver gives it no layer below), so the internal bridges are the fix's */
+    /* the whole layer in one pass (row by row, a narrow part's rows were mostly the loop's scalar tails), and
+     * the opening over the rows from the first bridge to the last */
     uint8_t *cls = cls_of(d, l);
-    const uint8_t *below = cls_of(d, l - 1);
-    long nx = d->g->nx, ny = d->g->ny, y0 = 0, y1 = ny - 1;
-    if (!pf_classes_fix_bridges(cls, below, (size_t)nx * (size_t)ny)) return PF_E_OK;
-    while (!row_bridged(cls + y0 * nx, nx))
-        y0++;
-    while (!row_bridged(cls + y1 * nx, nx))
-        y1--;
+    long nx = d->g->nx, ny = d->g->ny;
+    size_t first, last;
+    pf_ibridges_fix(cls, cls_of(d, l - 1), (size_t)nx * (size_t)ny, &first, &last);
+    if (first > last) return PF_E_OK; /* classify makes no bridges (the driver gives it no layer below) */
+    long y0 = (long)(first / (size_t)nx), y1 = (long)(last / (size_t)nx);
     /* 2·IBRIDGE_OPEN wide: 2k + 1 cells */
     int k = (int)lroundf((2.0f * IBRIDGE_OPEN / d->g->cell - 1.0f) / 2.0f);
     return pf_ibridges_open_rows(cls, d->g, y0, y1, k, &d->lg[tid]);

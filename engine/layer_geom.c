@@ -600,3 +600,31 @@ pf_err pf_ibridges_open_rows(uint8_t *cls, const pf_grid *g, long r0, long r1, i
                 (uint8_t)((cls[i] & ~(PF_CELL_FILL_MASK | DROP_BIT)) | PF_FILL_SOLID << PF_CELL_FILL_SHIFT);
     return PF_E_OK;
 }
+
+void pf_ibridges_fix(uint8_t *cls, const uint8_t *below, size_t n, size_t *first, size_t *last)
+{
+    const uint8_t fm = PF_CELL_FILL_MASK, solid = SOLID_BITS, sparse = PF_FILL_SPARSE << PF_CELL_FILL_SHIFT,
+                  flip = SOLID_BITS ^ IBRIDGE_BITS;
+    const simde__m128i vfm = simde_mm_set1_epi8((char)fm), vsolid = simde_mm_set1_epi8((char)solid),
+                       vsparse = simde_mm_set1_epi8((char)sparse), vflip = simde_mm_set1_epi8((char)flip);
+    size_t a = 1, b = 0, i = 0;
+    for (; i + 16 <= n; i += 16) {
+        simde__m128i c = simde_mm_loadu_si128((const simde__m128i *)(const void *)(cls + i)),
+                     d = simde_mm_loadu_si128((const simde__m128i *)(const void *)(below + i));
+        simde__m128i fix = simde_mm_and_si128(simde_mm_cmpeq_epi8(simde_mm_and_si128(c, vfm), vsolid),
+                                              simde_mm_cmpeq_epi8(simde_mm_and_si128(d, vfm), vsparse));
+        unsigned m = (unsigned)simde_mm_movemask_epi8(fix);
+        if (!m) continue;
+        simde_mm_storeu_si128((simde__m128i *)(void *)(cls + i),
+                              simde_mm_xor_si128(c, simde_mm_and_si128(fix, vflip)));
+        if (a > b) a = i + (size_t)__builtin_ctz(m);
+        b = i + 31 - (size_t)__builtin_clz(m);
+    }
+    for (; i < n; i++)
+        if ((cls[i] & fm) == solid && (below[i] & fm) == sparse) {
+            cls[i] ^= flip;
+            if (a > b) a = i;
+            b = i;
+        }
+    *first = a, *last = b;
+}

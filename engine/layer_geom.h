@@ -83,4 +83,8 @@ pf_err pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k, pf_scratch *scrat
 /* The same when rows r0 … r1 hold every PF_FILL_IBRIDGE cell of cls: only they are swept. */
 pf_err pf_ibridges_open_rows(uint8_t *cls, const pf_grid *g, long r0, long r1, int k, pf_scratch *scratch);
 
+/* pf_classes_fix_bridges (engine/backend.h) on the n classes of a whole layer, 16 cells a step, with the
+ * indices of the first and the last cell it made an internal bridge (*first > *last when none). */
+void pf_ibridges_fix(uint8_t *cls, const uint8_t *below, size_t n, size_t *first, size_t *last);
+
 #endif

@@ -254,6 +254,47 @@ Test(middles, a_logged_layer_agrees_with_its_own_slice_only)
     free(zero);
 }
 
+/* ---- internal bridges ---- */
+
+/* pf_ibridges_fix against pf_classes_fix_bridges on random classes (mostly no fix, a few runs of them, at
+ * either end of the layer too, and lengths that leave a tail of the 16-cell steps): the same classes, and
+ * the first and last fixed cells exactly. */
+Test(ibridges, the_layer_fix_is_the_cell_rule_with_its_span)
+{
+    const uint8_t solid = PF_FILL_SOLID << PF_CELL_FILL_SHIFT, sparse = PF_FILL_SPARSE << PF_CELL_FILL_SHIFT;
+    unsigned seed = 12345;
+    for (int round = 0; round < 200; round++) {
+        size_t n = 1 + (size_t)(round * 37 % 301);
+        uint8_t cls[301], below[301], want[301];
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 16;
+            cls[i] = (uint8_t)(PF_CELL_INSIDE | (r & 3 ? solid : sparse) | (r >> 4 & 3));
+            below[i] = (uint8_t)(PF_CELL_INSIDE | ((r >> 8 & 7) % 5 == 0 ? sparse : solid));
+            if (round % 3 == 0) below[i] = solid; /* no fix at all */
+        }
+        if (round % 5 == 1) below[0] = sparse, cls[0] = solid;         /* the first cell */
+        if (round % 5 == 2) below[n - 1] = sparse, cls[n - 1] = solid; /* the last */
+        memcpy(want, cls, n);
+        int any = pf_classes_fix_bridges(want, below, n);
+        size_t a = n, b = 0;
+        for (size_t i = 0; i < n; i++)
+            if (want[i] != cls[i]) {
+                if (a == n) a = i;
+                b = i;
+            }
+        size_t first, last;
+        pf_ibridges_fix(cls, below, n, &first, &last);
+        cr_assert_arr_eq(cls, want, n, "round %d", round);
+        if (!any) {
+            cr_assert_gt(first, last, "round %d: a span without a fix", round);
+        } else {
+            cr_assert_eq(first, a, "round %d", round);
+            cr_assert_eq(last, b, "round %d", round);
+        }
+    }
+}
+
 /* ---- overlapping shells ---- */
 
 /* Appends the axis-aligned rectangle [x0, x1] × [y0, y1] as a counter-clockwise loop. */
