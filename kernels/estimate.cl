@@ -368,6 +368,17 @@ static float8 __attribute__((overloadable)) vmin(float8 a, float b)
     return vmin(a, (float8)b);
 }
 
+/* Maximum of two values that are never NaN. */
+static float8 __attribute__((overloadable)) vmax(float8 a, float8 b)
+{
+    return a > b ? a : b;
+}
+
+static float8 __attribute__((overloadable)) vmax(float8 a, float b)
+{
+    return vmax(a, (float8)b);
+}
+
 static float __attribute__((overloadable)) vmin(float a, float b)
 {
     return a < b ? a : b;
@@ -1073,16 +1084,25 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
             else g6 += o;
             continue;
         }
-        float8 lo = fmax(a, p.ext_lo), hi = fmin(b, ext_hi);
+        /* the band bounds and distances are finite: vmax / vmin, one instruction each */
+        float8 lo = vmax(a, p.ext_lo), hi = vmin(b, ext_hi);
         float8 o1 = select(z, (hi - lo) * inv, in & (hi > lo));
-        lo = fmax(a, ext_hi), hi = fmin(b, int_hi);
+        lo = vmax(a, ext_hi), hi = vmin(b, int_hi);
         float8 o2 = select(z, (hi - lo) * inv, in & (hi > lo));
-        lo = fmax(a, select((float8)fill_lo, (float8)int_hi, f == 0)), hi = fmin(b, 1e30f); /* class 0: beyond the beads */
+        lo = vmax(a, select((float8)fill_lo, (float8)int_hi, f == 0)), hi = vmin(b, 1e30f); /* class 0: beyond the beads */
         float8 o = select(z, (hi - lo) * inv, in & (hi > lo));
         v0 += select(z, (float8)1.0f, in);
         v1 += o1;
         v2 += o2;
-        FILL_ADD(o);
+        int f0 = f.s0;
+        if (!all8(f == f0)) FILL_ADD(o);
+        else if (f0 == 0) g0 += o; /* one class (an edge of the fill, or a band of one class): its sums only */
+        else if (f0 == 1) g1 += o;
+        else if (f0 == 2) g2 += o;
+        else if (f0 == 3) g3 += o;
+        else if (f0 == 4) g4 += o;
+        else if (f0 == 5) g5 += o;
+        else g6 += o;
         int8 probe = (o2 > 0.0f) & (d < need);
         if (any8(probe)) {
             float o2s[8];
