@@ -280,14 +280,14 @@ static void raster_scan_row(__global int *d, __global uchar *m, uint nx)
             ST8(m + c, (uchar8)(acc != 0));
             continue;
         }
-        int e[8];
-        uchar o[8];
-        vstore8(dv, 0, e);
-        for (int j = 0; j < 8; j++) {
-            acc += e[j];
-            o[j] = acc != 0;
-        }
-        ST8(m + c, vload8(0, o));
+        /* the running sum over the 8 lanes: an inclusive prefix sum in three shifted adds */
+        const int8 zero = (int8)0;
+        int8 ps = dv + shuffle2(zero, dv, (uint8)(0, 8, 9, 10, 11, 12, 13, 14));
+        ps += shuffle2(zero, ps, (uint8)(0, 0, 8, 9, 10, 11, 12, 13));
+        ps += shuffle2(zero, ps, (uint8)(0, 0, 0, 0, 8, 9, 10, 11));
+        ps += (int8)acc;
+        ST8(m + c, convert_uchar8(ps != 0) & (uchar8)1);
+        acc = ps.s7;
         STI8(d + c, (int8)0);
     }
     for (; c < nx; c++) {
