@@ -1434,7 +1434,7 @@ static pf_err middles(drive *d, size_t l, unsigned tid)
  * middles decided from its own segments as those of l − 2 (or of the layer l − 2 copied) were. A tapered
  * wall keeps its mask for a few layers while the segments move, and a middle whose wall is about 2·ridge
  * thick can go the other way: copied, 6 of the held-out planter's 300 layers got up to 0.3 mm² of fill in
- * the other class, a ribbed part 0.4 % of its weight, and the sums depended on where a lane started. Where
+ * the other class, and the sums depended on where a lane started. Where
  * the part is a prism from l − 2 to l (upright slabs), the slices are the same polygons; elsewhere the
  * middles listed for the layer copied are decided again (a mug's 215 copies under its handle, each costing
  * about a layer's middles). 1 when so, 0 when not (also when they were not listed); −1 when out of memory.
@@ -2582,9 +2582,9 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
         /* Batch stages: a likely copy whose layer below waits for classify (same2[l − 1] not known yet) is
          * taken as a copy, and the copies (spec) are checked after the batch's classify call (the layer
          * below, and the wall middles); the first wrong one sends the layers from it through the loop again,
-         * knowing (veto: its middles differ). Waiting for that classify at
-         * each guess cost a call to the device each (a sync: 100–300 µs here), and the guess held at 13 of
-         * the 15 places the test meshes have one. */
+         * knowing (veto: its middles differ). Waiting for that classify at each guess cost a call to the
+         * device each (a sync: 100–300 µs here), and the guess held at 13 of the 15 places the test meshes
+         * have one. */
         uint32_t spec[BATCH_MAX_DEVICE];
         size_t nspec = 0, from = b0;
         memset(d->veto, 0, b1 - b0);
