@@ -24,6 +24,11 @@ static float decode(stamp_t v)
     return (float)(v - 1) / SCALE - 10.0f;
 }
 
+static inline float maxf(float a, float b)
+{
+    return a > b ? a : b;
+}
+
 /* The shift per unit of height of the wall under segment i of src (outward normal turned up: positive where
  * the slice shrinks going up), clamped to ±10 (a facet within 6° of flat). */
 static float shift_of(const pf_slope_src *src, size_t i)
@@ -41,28 +46,61 @@ static float shift_of(const pf_slope_src *src, size_t i)
         0) /* out of the slice: the segment's right */
         nx = -nx, ny = -ny, nz = -nz;
     double nxy = sqrt(nx * nx + ny * ny), t = nxy > 1e-12 ? nz / nxy : (nz > 0 ? 10 : -10);
-    return (float)fmax(-10.0, fmin(10.0, t));
+    return (float)(t < -10.0 ? -10.0 : t > 10.0 ? 10.0 : t); /* t is finite */
 }
 
-/* Writes (value) or clears (value 0) the cells layer l's segments cross, two samples a cell. */
-static void stamp(stamp_t *r, const pf_grid *g, const pf_slope_src *src, size_t l, int clear)
+/* The rectangle of cells a stamp wrote, and how many samples it took (what clearing it by stamping costs). */
+typedef struct stamp_box {
+    uint32_t x0, y0, x1, y1; /* x0 > x1: no cell */
+    uint32_t samples;
+} stamp_box;
+
+/* Writes (value) or clears (value 0) the cells layer l's segments cross, two samples a cell; *box (when not
+ * NULL) gets the rectangle written. */
+static void stamp(stamp_t *r, const pf_grid *g, const pf_slope_src *src, size_t l, int clear, stamp_box *box)
 {
     float inv = 1.0f / g->cell;
-    long nx = g->nx, ny = g->ny;
+    long nx = g->nx, ny = g->ny, bx0 = nx, by0 = ny, bx1 = -1, by1 = -1;
+    size_t samples = 0;
     for (size_t i = src->offs[l], n = i + src->counts[l]; i < n; i++) {
         const float *q = src->segs + (size_t)PF_SEG_FLOATS * i;
         stamp_t v = clear ? 0 : encode(shift_of(src, i));
         float ax = (q[0] - g->x0) * inv, ay = (q[1] - g->y0) * inv, bx = (q[2] - g->x0) * inv,
               by = (q[3] - g->y0) * inv;
-        int m = (int)(fmaxf(fabsf(bx - ax), fabsf(by - ay)) * 1.5f) + 1; /* under 2/3 of a cell a step */
+        int m = (int)(maxf(fabsf(bx - ax), fabsf(by - ay)) * 1.5f) + 1; /* under 2/3 of a cell a step */
         float sx = (bx - ax) / (float)m, sy = (by - ay) / (float)m;
+        samples += (size_t)m + 1;
         for (int k = 0; k <= m; k++) {
             float fx = ax + sx * (float)k, fy = ay + sy * (float)k;
             if (fx < 0.0f || fy < 0.0f) continue;
             long cx = (long)fx, cy = (long)fy; /* floor: both are ≥ 0 */
-            if (cx < nx && cy < ny) r[cy * nx + cx] = v;
+            if (cx < nx && cy < ny) {
+                r[cy * nx + cx] = v;
+                bx0 = cx < bx0 ? cx : bx0, bx1 = cx > bx1 ? cx : bx1;
+                by0 = cy < by0 ? cy : by0, by1 = cy > by1 ? cy : by1;
+            }
         }
     }
+    if (!box) return;
+    box->x0 = (uint32_t)bx0, box->y0 = (uint32_t)by0; /* nx, ny when none: x0 > x1 */
+    box->x1 = (uint32_t)(bx1 < 0 ? 0 : bx1), box->y1 = (uint32_t)(by1 < 0 ? 0 : by1);
+    box->samples = samples > UINT32_MAX ? UINT32_MAX : (uint32_t)samples;
+}
+
+/* Sets the cells a stamp wrote (box) back to zero: a memset of its rectangle where that writes fewer bytes
+ * than about CLEAR_BYTES per sample of stamping the layer again (a contour round the grid: its 16 k cells in
+ * 1 k stores against 30 k instructions), else the stamp again with 0. */
+#define CLEAR_BYTES 64
+static void unstamp(stamp_t *r, const pf_grid *g, const pf_slope_src *src, size_t l, const stamp_box *box)
+{
+    if (box->x0 > box->x1) return;
+    size_t w = (size_t)(box->x1 - box->x0 + 1), h = (size_t)(box->y1 - box->y0 + 1);
+    if (w * h * sizeof *r > (size_t)box->samples * CLEAR_BYTES) {
+        stamp(r, g, src, l, 1, NULL);
+        return;
+    }
+    for (size_t y = box->y0; y <= box->y1; y++)
+        memset(r + y * (size_t)g->nx + box->x0, 0, w * sizeof *r);
 }
 
 /* The shift at a stamped cell nearest (x, y) within SEARCH cells, NAN when none: ring by ring outward (in
@@ -143,8 +181,8 @@ static float nearest(const stamp_t *r, long nx, long ny, long x, long y, const r
 }
 
 /* Rasters kept between calls (a thread takes its layers in runs, and a layer's window shares six of its seven
- * layers with the next one's): scratch slots 1 … CACHED, their layers (+ 1, 0: none) in slot 0. More than the
- * seven a call uses, so the one replaced is never in use. */
+ * layers with the next one's): scratch slots 1 … CACHED, their layers (+ 1, 0: none) in slot 0 followed by
+ * the rectangles their stamps wrote. More than the seven a call uses, so the one replaced is never in use. */
 #define CACHED 8
 
 /* Layer l's stamped raster for the call on layer `centre`: a kept one, or the slot of the layer farthest from
@@ -153,9 +191,10 @@ static stamp_t *raster_of(pf_scratch *sc, const pf_grid *g, const pf_slope_src *
 {
     size_t n = (size_t)g->nx * g->ny;
     size_t had0 = sc->cap[0];
-    uint64_t *tag = pf_scratch_slot(sc, 0, CACHED * sizeof *tag, 0);
+    uint64_t *tag = pf_scratch_slot(sc, 0, CACHED * (sizeof *tag + sizeof(stamp_box)), 0);
     if (!tag) return NULL;
     if (sc->cap[0] != had0) memset(tag, 0, sc->cap[0]); /* first use: no layers kept */
+    stamp_box *boxes = (stamp_box *)(void *)(tag + CACHED);
     for (int k = 0; k < CACHED; k++)
         if (tag[k] == l + 1 && sc->cap[1 + k] >= n * sizeof(stamp_t)) return sc->p[1 + k];
     /* an empty slot, else the layer farthest from centre: never one of its window (CACHED > 7), whichever way
@@ -174,9 +213,9 @@ static stamp_t *raster_of(pf_scratch *sc, const pf_grid *g, const pf_slope_src *
     if (sc->cap[1 + k] != had)
         memset(r, 0, sc->cap[1 + k]); /* new room: all zero */
     else if (tag[k])
-        stamp(r, g, src, (size_t)tag[k] - 1, 1); /* the old layer's cells back to zero */
+        unstamp(r, g, src, (size_t)tag[k] - 1, &boxes[k]); /* the old layer's cells back to zero */
     tag[k] = l + 1;
-    stamp(r, g, src, l, 0);
+    stamp(r, g, src, l, 0, &boxes[k]);
     return r;
 }
 
@@ -191,42 +230,41 @@ typedef struct slopes_call {
     stamp_t *r[7];
     pf_err err;
     const ring_table *rings;
+    uint8_t use[7];       /* window layer k is one to compare with: not the centre, and there */
+    float thr[7], lim[7]; /* its recession threshold, and the bound on its field classify's band has */
 } slopes_call;
 
 /* Cell i's class c (PF_CELL_AMBIG set) decided: the bit cleared, a sparse cell whose band is wide enough
  * made solid, such a middle marked PF_CELL_SHELL. */
 static uint8_t decide(slopes_call *cl, size_t i, uint8_t c)
 {
-    const pf_classify_params *p = cl->p;
     const uint8_t fm = PF_CELL_FILL_MASK, sparse = PF_FILL_SPARSE << PF_CELL_FILL_SHIFT,
                   solid = PF_FILL_SOLID << PF_CELL_FILL_SHIFT, middle = PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT;
     long nx = cl->g->nx, ny = cl->g->ny, x = (long)(i % (size_t)nx), y = (long)(i / (size_t)nx);
-    float d = cl->win[3][i], tl = NAN;
+    float d = cl->win[3][i], tl = NAN, ambig = cl->p->shell_ambig, h = cl->src->h;
     int shell = 0, have_tl = 0;
     c &= (uint8_t)~PF_CELL_AMBIG;
-    for (int k = 0; k <= 6 && !shell && !cl->err; k++) {
-        size_t j = cl->layer + (size_t)k - 3;
-        if (k == 3 || !cl->win[k] || j >= cl->src->nl) continue;
-        int far = k == 0 || k == 6; /* the layers 3 away: pf_shell_far */
-        float dj = cl->win[k][i], e = d - dj, thr = far ? p->fill_lo : p->shell_min_width;
-        if (!(dj < (far ? p->shell_far : p->shell_lo) && dj > 0.0f && fabsf(e - thr) < p->shell_ambig))
-            continue;
-        const int need[2] = {3, k};
-        for (int q = 0; q < 2 && !cl->err; q++)
-            if (!cl->r[need[q]] && !(cl->r[need[q]] = raster_of(cl->sc, cl->g, cl->src,
-                                                                cl->layer + (size_t)need[q] - 3, cl->layer)))
-                cl->err = PF_E_NOMEM;
-        if (cl->err) break;
+    for (int k = cl->err ? 7 : 0; k <= 6; k++) { /* after an error: undecided, not solid */
+        if (!cl->use[k]) continue;
+        float dj = cl->win[k][i], e = d - dj, thr = cl->thr[k];
+        if (!(dj < cl->lim[k] && dj > 0.0f && fabsf(e - thr) < ambig)) continue;
+        if ((!cl->r[3] && !(cl->r[3] = raster_of(cl->sc, cl->g, cl->src, cl->layer, cl->layer))) ||
+            (!cl->r[k] &&
+             !(cl->r[k] = raster_of(cl->sc, cl->g, cl->src, cl->layer + (size_t)k - 3, cl->layer)))) {
+            cl->err = PF_E_NOMEM;
+            break;
+        }
         if (!have_tl) tl = nearest(cl->r[3], nx, ny, x, y, cl->rings), have_tl = 1;
         float t = tl, tj = nearest(cl->r[k], nx, ny, x, y, cl->rings);
         t = isnan(t) ? tj : isnan(tj) ? t : 0.5f * (t + tj);
         if (isnan(t)) {
             shell = e >= thr;
-            continue;
+        } else {
+            int off = k - 3;
+            float rec = (float)(off > 0 ? off : -off) * h * (off > 0 ? t : -t);
+            shell = rec > 0.0f ? rec >= thr : e >= thr;
         }
-        int off = k - 3;
-        float rec = (float)(off > 0 ? off : -off) * cl->src->h * (off > 0 ? t : -t);
-        shell = rec > 0.0f ? rec >= thr : e >= thr;
+        if (shell) break;
     }
     uint8_t f = c & fm;
     if (shell && f == sparse)
@@ -241,6 +279,12 @@ pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7]
 {
     const ring_table rings = ring_table_make(); /* 49 cells: less than one ring search */
     slopes_call cl = {.g = g, .win = win, .p = p, .layer = layer, .src = src, .sc = sc, .rings = &rings};
+    for (int k = 0; k <= 6; k++) {
+        int far = k == 0 || k == 6; /* the layers 3 away: pf_shell_far */
+        cl.use[k] = k != 3 && win[k] && layer + (size_t)k - 3 < src->nl;
+        cl.thr[k] = far ? p->fill_lo : p->shell_min_width;
+        cl.lim[k] = far ? p->shell_far : p->shell_lo;
+    }
     const uint64_t bits = 0x0101010101010101ull * PF_CELL_AMBIG;
     size_t n = (size_t)g->nx * (size_t)g->ny, i = 0;
     for (; i + 8 <= n; i += 8) { /* 8 cells a step; most layers have no flagged cell */
