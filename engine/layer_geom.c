@@ -24,50 +24,66 @@ static int word_has_middle(const uint8_t *c)
     return middle_bits(c) != 0;
 }
 
-/* The rectangle of cells [*x0, *x1] × [*y0, *y1] that holds the middle cells (to 8 columns), and how many
- * 8-cell words hold one (*words); 0 when none does. */
-static int middle_rect(const uint8_t *cls, long nx, long ny, long *x0, long *x1, long *y0, long *y1,
-                       long *words)
+/* The middle cells' 8-cell words (from each row's start) and their rectangle: what resolve_rect works on. */
+typedef struct middle_words {
+    uint32_t *w;         /* each word's first cell, y · nx + x, in row order */
+    long n;              /* words */
+    long x0, x1, y0, y1; /* the rectangle that holds them (to 8 columns) */
+} middle_words;
+
+/* Bit k: cell c[k] holds the fill class PF_FILL_MIDDLE (fm, mid: the fill mask and that class, per byte). */
+static inline unsigned middle_mask16(const uint8_t *c, simde__m128i fm, simde__m128i mid)
 {
-    *y0 = -1;
-    *words = 0;
-    *x0 = nx, *x1 = -1;
+    return (unsigned)simde_mm_movemask_epi8(simde_mm_cmpeq_epi8(
+        simde_mm_and_si128(simde_mm_loadu_si128((const simde__m128i *)(const void *)c), fm), mid));
+}
+
+/* Adds the word whose first cell is (x, y) to mw. */
+static void word_add(middle_words *mw, long nx, long y, long x)
+{
+    mw->w[mw->n++] = (uint32_t)(y * nx + x);
+    long last = x + 7 < nx ? x + 7 : nx - 1;
+    if (mw->y0 < 0) mw->y0 = y;
+    mw->y1 = y;
+    if (x < mw->x0) mw->x0 = x;
+    if (last > mw->x1) mw->x1 = last;
+}
+
+/* The words of cls that hold a middle cell, 16 cells a step (most hold none), into mw (its list in scratch
+ * slot 8). Returns 0 when there is no room for the list. */
+static int middle_rect(const uint8_t *cls, long nx, long ny, pf_scratch *sc, middle_words *mw)
+{
+    size_t most = (size_t)((nx + 7) / 8) * (size_t)ny; /* every word */
+    mw->n = 0, mw->y0 = -1, mw->y1 = -1, mw->x0 = nx, mw->x1 = -1;
+    if (!(mw->w = pf_scratch_slot(sc, 8, (most ? most : 1) * sizeof *mw->w, 0))) return 0;
+    const simde__m128i fm = simde_mm_set1_epi8((char)PF_CELL_FILL_MASK),
+                       mid = simde_mm_set1_epi8((char)MIDDLE_BITS);
     for (long y = 0; y < ny; y++) {
         const uint8_t *row = cls + y * nx;
-        long first = -1, last = -1, whole = nx & ~7L, x16 = nx & ~15L;
-        /* most rows hold none: a branch-free pass first, 16 cells a step */
-        simde__m128i hit = simde_mm_setzero_si128();
-        const simde__m128i fm = simde_mm_set1_epi8((char)PF_CELL_FILL_MASK),
-                           mid = simde_mm_set1_epi8((char)MIDDLE_BITS);
-        for (long x = 0; x < x16; x += 16)
-            hit = simde_mm_or_si128(
-                hit, simde_mm_cmpeq_epi8(
-                         simde_mm_and_si128(
-                             simde_mm_loadu_si128((const simde__m128i *)(const void *)(row + x)), fm),
-                         mid));
-        uint64_t any = (uint64_t)simde_mm_movemask_epi8(hit);
-        for (long x = x16; x < whole; x += 8)
-            any |= middle_bits(row + x);
-        if (!any && whole == nx) continue;
-        for (long x = any ? 0 : whole; x < nx; x += 8) {
+        long x = 0;
+        for (; x <= nx - 16; x += 16) {
+            unsigned m = middle_mask16(row + x, fm, mid);
+            if (!m) continue;
+            if (m & 0xFFu) word_add(mw, nx, y, x);
+            if (m >> 8) word_add(mw, nx, y, x + 8);
+        }
+        if (x < nx && nx >= 16) { /* the row's last cells: the 16 that end it, shifted so bit 0 is cell x */
+            unsigned m = middle_mask16(row + nx - 16, fm, mid) >> (x - (nx - 16));
+            if (m & 0xFFu) word_add(mw, nx, y, x);
+            if (m >> 8) word_add(mw, nx, y, x + 8);
+            x = nx;
+        }
+        for (; x < nx; x += 8) {
             int hit = 0;
             if (x + 8 <= nx)
                 hit = word_has_middle(row + x);
             else
                 for (long k = x; k < nx && !hit; k++)
                     hit = (row[k] & PF_CELL_FILL_MASK) == MIDDLE_BITS;
-            if (!hit) continue;
-            ++*words;
-            if (first < 0) first = x;
-            last = x + 7 < nx ? x + 7 : nx - 1;
+            if (hit) word_add(mw, nx, y, x);
         }
-        if (first < 0) continue;
-        if (*y0 < 0) *y0 = y;
-        *y1 = y;
-        if (first < *x0) *x0 = first;
-        if (last > *x1) *x1 = last;
     }
-    return *y0 >= 0;
+    return 1;
 }
 
 /* Segments near each block of BLOCK × BLOCK cells of the middles' rectangle: those whose bounding box comes
@@ -227,13 +243,13 @@ static int log_room(pf_middle_log *log, size_t n)
     return 1;
 }
 
-/* Resolves the middle cells of cls within [x0, x1] × [y0, y1] (middle_rect's, with its count of words),
- * listing each in log when there is one. */
+/* Resolves the middle cells of cls in the words mw lists (middle_rect's), listing each in log when there is
+ * one. */
 static pf_err resolve_rect(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
-                           const float *const surf[2], pf_scratch *sc, long x0, long x1, long y0, long y1,
-                           long words, pf_middle_log *log)
+                           const float *const surf[2], pf_scratch *sc, const middle_words *mw,
+                           pf_middle_log *log)
 {
-    long nx = g->nx;
+    long nx = g->nx, x0 = mw->x0, x1 = mw->x1, y0 = mw->y0, y1 = mw->y1, words = mw->n;
     /* A middle cell's field is below ridge + cell/2 (classify's probe), so its nearest segment lies within
      * about ridge + 1.2 cells (the field is the distance to the nearest outside cell centre, less half a
      * cell); the ray from there meets a wall that matters within cap of the cell. */
@@ -247,19 +263,18 @@ static pf_err resolve_rect(uint8_t *cls, const pf_grid *g, const float *segs, ui
     uint8_t *mark = few ? NULL : pf_scratch_slot(sc, 4, nb, 1);
     uint32_t *psum = few ? NULL : pf_scratch_slot(sc, 5, (size_t)(nby + 1) * w * sizeof *psum, 1);
     if (!few && (!mark || !psum)) return PF_E_NOMEM;
-    for (long y = y0; y <= y1 && mark; y++) { /* a word of 8 cells at a time: most hold no middle */
+    for (long k = 0; k < words && mark; k++) {
+        long y = (long)mw->w[k] / nx, x = (long)mw->w[k] % nx;
         uint8_t *mrow = mark + (size_t)((y - y0) / BLOCK * nbx);
-        for (long x = x0; x <= x1; x += 8) {
-            uint64_t bits = 0;
-            if (x + 8 <= nx) {
-                bits = middle_bits(cls + y * nx + x);
-            } else {
-                for (long k = x; k < nx; k++)
-                    if ((cls[y * nx + k] & PF_CELL_FILL_MASK) == MIDDLE_BITS) bits |= 4ull << (8 * (k - x));
-            }
-            for (; bits; bits &= bits - 1) /* the cells of the word that hold one */
-                mrow[(x + __builtin_ctzll(bits) / 8 - x0) / BLOCK] = 1;
+        uint64_t bits = 0;
+        if (x + 8 <= nx) {
+            bits = middle_bits(cls + y * nx + x);
+        } else {
+            for (long c = x; c < nx; c++)
+                if ((cls[y * nx + c] & PF_CELL_FILL_MASK) == MIDDLE_BITS) bits |= 4ull << (8 * (c - x));
         }
+        for (; bits; bits &= bits - 1) /* the cells of the word that hold one */
+            mrow[(x + __builtin_ctzll(bits) / 8 - x0) / BLOCK] = 1;
     }
     for (long by = 0; by < nby && psum; by++)
         for (long bx = 0; bx < nbx; bx++)
@@ -295,14 +310,12 @@ static pf_err resolve_rect(uint8_t *cls, const pf_grid *g, const float *segs, ui
     /* Along a row, a run of middle cells crosses or follows a wall whose thickness changes little within a
      * cell: one cell in three is measured (each run's second, fifth, … cell, or its last), and its neighbours
      * take its answer. */
-    for (long y = y0; y <= y1; y++) {
+    long done = -1; /* the last cell a run took (runs go on into the next word) */
+    for (long q = 0; q < words; q++) {
+        long y = (long)mw->w[q] / nx, xw = (long)mw->w[q] % nx, xe = xw + 8 < nx ? xw + 8 : nx;
         uint8_t *row = cls + y * nx;
         float py = g->y0 + ((float)y + 0.5f) * g->cell;
-        for (long x = x0; x <= x1; x++) {
-            if (((x - x0) & 7) == 0 && x + 8 <= nx && !word_has_middle(row + x)) {
-                x += 7;
-                continue;
-            }
+        for (long x = y * nx + xw > done ? xw : done - y * nx + 1; x < xe; x++) {
             if ((row[x] & PF_CELL_FILL_MASK) != MIDDLE_BITS) continue;
             long end = x; /* the run [x, end] */
             while (end + 1 <= x1 && (row[end + 1] & PF_CELL_FILL_MASK) == MIDDLE_BITS)
@@ -323,6 +336,7 @@ static pf_err resolve_rect(uint8_t *cls, const pf_grid *g, const float *segs, ui
                 }
             }
             x = end;
+            done = y * nx + end;
         }
     }
     return PF_E_OK;
@@ -331,12 +345,14 @@ static pf_err resolve_rect(uint8_t *cls, const pf_grid *g, const float *segs, ui
 pf_err pf_middles_resolve_log(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
                               const float *const surf[2], pf_scratch *scratch, pf_middle_log *log)
 {
-    long x0, x1, y0, y1, words;
     if (log) log->n = 0;
-    if (!middle_rect(cls, g->nx, g->ny, &x0, &x1, &y0, &y1, &words)) return PF_E_OK;
-    pf_scratch own = {{0}, {0}};
-    pf_err err =
-        resolve_rect(cls, g, segs, nseg, ridge, surf, scratch ? scratch : &own, x0, x1, y0, y1, words, log);
+    pf_scratch own = {{0}, {0}}, *sc = scratch ? scratch : &own;
+    middle_words mw;
+    pf_err err = PF_E_OK;
+    if (!middle_rect(cls, g->nx, g->ny, sc, &mw))
+        err = PF_E_NOMEM;
+    else if (mw.n)
+        err = resolve_rect(cls, g, segs, nseg, ridge, surf, sc, &mw, log);
     pf_scratch_free(&own);
     return err;
 }
@@ -351,19 +367,17 @@ int pf_middles_agree(const pf_middle_log *log, uint8_t *zero, const pf_grid *g, 
                      uint32_t nseg, float ridge, const float *const surf[2], pf_scratch *scratch)
 {
     if (!log->n) return 1;
-    /* middle_rect's rectangle and words, from the cells (in row order): 8-cell words from each row's start */
-    long nx = g->nx, x0 = nx, x1 = -1, y0 = log->m[0].cell / nx, y1 = log->m[log->n - 1].cell / nx, words = 0;
-    long last = -1; /* the last word counted, as y · nx + its first x */
+    /* middle_rect's words and rectangle, from the cells (in row order): 8-cell words from each row's start */
+    long nx = g->nx;
+    pf_scratch own = {{0}, {0}}, *sc = scratch ? scratch : &own;
+    middle_words mw = {pf_scratch_slot(sc, 8, log->n * sizeof *mw.w, 0), 0, nx, -1, -1, -1};
+    pf_err err = mw.w ? PF_E_OK : PF_E_NOMEM;
     for (size_t k = 0; k < log->n; k++) {
-        long i = log->m[k].cell, y = i / nx, x = i % nx & ~7L, w = y * nx + x;
+        long i = log->m[k].cell, y = i / nx, x = i % nx & ~7L;
         zero[i] = log->m[k].before;
-        if (w != last) words++, last = w;
-        if (x < x0) x0 = x;
-        if (x + 7 > x1) x1 = x + 7 < nx ? x + 7 : nx - 1;
+        if (mw.w && (!mw.n || mw.w[mw.n - 1] != (uint32_t)(y * nx + x))) word_add(&mw, nx, y, x);
     }
-    pf_scratch own = {{0}, {0}};
-    pf_err err =
-        resolve_rect(zero, g, segs, nseg, ridge, surf, scratch ? scratch : &own, x0, x1, y0, y1, words, NULL);
+    if (!err) err = resolve_rect(zero, g, segs, nseg, ridge, surf, sc, &mw, NULL);
     pf_scratch_free(&own);
     int same = 1;
     for (size_t k = 0; k < log->n; k++) {

@@ -45,8 +45,32 @@ static void zero_rows(uint64_t *a, const planes *p, long r0, long r1)
     if (r1 > r0) memset(a + r0 * p->stride - 1, 0, (size_t)(r1 - r0) * (size_t)p->stride * sizeof *a);
 }
 
+/* Whether any of the n classes at c is a solid type: a layer without one has no narrow sparse cell, and most
+ * of a tall part's layers have none (a 900-layer tower: the packing below was 5 % of its estimate). */
+static int any_solid(const uint8_t *c, size_t n)
+{
+    const simde__m128i fm = simde_mm_set1_epi8(PF_CELL_FILL_MASK),
+                       lo = simde_mm_set1_epi8(PF_FILL_SOLID << PF_CELL_FILL_SHIFT),
+                       hi = simde_mm_set1_epi8(PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        simde__m128i v =
+            simde_mm_and_si128(simde_mm_loadu_si128((const simde__m128i *)(const void *)(c + i)), fm);
+        simde__m128i so = simde_mm_and_si128(simde_mm_cmpeq_epi8(simde_mm_max_epu8(v, lo), v),
+                                             simde_mm_cmpeq_epi8(simde_mm_min_epu8(v, hi), v));
+        if (simde_mm_movemask_epi8(so)) return 1;
+    }
+    for (; i < n; i++) {
+        unsigned f = c[i] & PF_CELL_FILL_MASK;
+        if (f >= (PF_FILL_SOLID << PF_CELL_FILL_SHIFT) && f <= (PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT))
+            return 1;
+    }
+    return 0;
+}
+
 int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *scratch)
 {
+    if (!any_solid(cls, (size_t)g->nx * g->ny)) return 0;
     planes p = {g->nx, g->ny, ((long)g->nx + 63) / 64, ((long)g->nx + 63) / 64 + 2};
     size_t words = (size_t)p.stride * (size_t)(p.ny + 2 * PAD);
     uint64_t *base = pf_scratch_slot(scratch, 0, 7 * words * sizeof *base, 0);
