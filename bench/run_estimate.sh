@@ -28,7 +28,9 @@ start="$(date -u '+%Y-%m-%d %H:%M UTC')"
 prusa_note="PrusaSlicer is not installed: ratios are against reference.csv's slice_wall_s"
 prusa_args=()
 if command -v prusa-slicer >/dev/null; then
-    prusa_note="$(prusa-slicer --help 2>&1 | grep -m1 -o "PrusaSlicer-[^ ]*" || echo PrusaSlicer)"
+    # (its --help may die of the closed pipe: the version, or the name alone, whatever its status)
+    prusa_note="$( (prusa-slicer --help 2>&1 || true) | grep -o "PrusaSlicer-[^ ]*" | head -n1 || true)"
+    [ -n "$prusa_note" ] || prusa_note=PrusaSlicer
     prusa_args=(--prusa tests/data/profile_prusa.ini)
 fi
 build/bench_estimate tests/data -n "$reps" -b "$backends" "${prusa_args[@]}" --md "${big_args[@]}" > "$tmp/table.md"
