@@ -132,50 +132,58 @@ static float nearest_edge(const stamp_t *r, long nx, long ny, long x, long y)
 }
 
 /* The (2·SEARCH + 1)² cells round a cell as bits of a word, 8 a row (bit 8·row + column, rows and columns
- * from the top left): row order is bit order, so the first set bit of a ring is the first in row order. */
+ * from the top left): row order is bit order. */
 #define SPAN (2 * SEARCH + 1)
+#define NDD 9 /* distinct squared distances within SEARCH: 1 2 4 5 8 9 10 13 18 */
 
+/* The window's cells by squared distance from the centre, nearest first. A chessboard ring's squared
+ * distances lie in [k², 2k²], below the next ring's, so the first class that holds a stamped cell is in the
+ * first ring that holds one, and its first bit is that ring's nearest cell, the first in row order on a
+ * tie: nearest_edge's answer. */
 typedef struct ring_table {
-    uint64_t ring[SEARCH + 1]; /* the cells of chessboard ring k */
-    uint8_t dd[64];            /* squared distance of each cell from the centre */
+    uint64_t dd[NDD];
 } ring_table;
 
 static ring_table ring_table_make(void)
 {
-    ring_table t = {{0}, {0}};
+    /* class of each squared distance 0 … 18 (−1: none, or the centre) */
+    static const signed char of_dd[2 * SEARCH * SEARCH + 1] = {-1, 0,  1,  -1, 2,  3,  -1, -1, 4, 5,
+                                                               6,  -1, -1, 7,  -1, -1, -1, -1, 8};
+    ring_table t = {{0}};
     for (int row = 0; row < SPAN; row++)
         for (int col = 0; col < SPAN; col++) {
-            int dx = col - SEARCH, dy = row - SEARCH, k = abs(dx) > abs(dy) ? abs(dx) : abs(dy);
-            t.ring[k] |= 1ull << (8 * row + col);
-            t.dd[8 * row + col] = (uint8_t)(dx * dx + dy * dy);
+            int dx = col - SEARCH, dy = row - SEARCH, q = of_dd[dx * dx + dy * dy];
+            if (q >= 0) t.dd[q] |= 1ull << (8 * row + col);
         }
     return t;
 }
 
-/* As nearest_edge: the window's stamped cells gathered as bits, 8 at a time, then each ring's nearest. */
+/* As nearest_edge: the window's stamped cells gathered as bits, two rows a step, then the nearest class's
+ * first. */
 static float nearest(const stamp_t *r, long nx, long ny, long x, long y, const ring_table *t)
 {
     if (r[y * nx + x]) return decode(r[y * nx + x]);
     if (x < SEARCH || y < SEARCH || x - SEARCH + 8 > nx || y + SEARCH >= ny)
         return nearest_edge(r, nx, ny, x, y);
     const simde__m128i zero = simde_mm_setzero_si128();
-    uint64_t occ = 0;
-    for (int row = 0; row < SPAN; row++) {
-        simde__m128i v = simde_mm_loadu_si128(
-            (const simde__m128i *)(const void *)(r + (y - SEARCH + row) * nx + x - SEARCH));
-        simde__m128i z = simde_mm_cmpeq_epi16(v, zero);
-        unsigned empty = (unsigned)simde_mm_movemask_epi8(simde_mm_packs_epi16(z, z)) & 0xFFu;
-        occ |= (uint64_t)(~empty & ((1u << SPAN) - 1)) << (8 * row);
+    const stamp_t *w = r + (y - SEARCH) * nx + x - SEARCH;
+    uint64_t empty = 0; /* bit 8·row + column: no stamp (the columns past SPAN too) */
+    for (int row = 0; row < SPAN; row += 2) {
+        simde__m128i a = simde_mm_cmpeq_epi16(
+            simde_mm_loadu_si128((const simde__m128i *)(const void *)(w + row * nx)), zero);
+        simde__m128i b =
+            row + 1 < SPAN
+                ? simde_mm_cmpeq_epi16(
+                      simde_mm_loadu_si128((const simde__m128i *)(const void *)(w + (row + 1) * nx)), zero)
+                : a;
+        empty |= (uint64_t)(unsigned)simde_mm_movemask_epi8(simde_mm_packs_epi16(a, b)) << (8 * row);
     }
-    for (int k = 1; k <= SEARCH; k++) {
-        uint64_t hit = occ & t->ring[k];
+    uint64_t occ = ~empty;
+    for (int q = 0; q < NDD; q++) {
+        uint64_t hit = occ & t->dd[q];
         if (!hit) continue;
         int best = __builtin_ctzll(hit);
-        for (hit &= hit - 1; hit; hit &= hit - 1) {
-            int b = __builtin_ctzll(hit);
-            if (t->dd[b] < t->dd[best]) best = b;
-        }
-        return decode(r[(y - SEARCH + best / 8) * nx + x - SEARCH + best % 8]);
+        return decode(w[(best / 8) * nx + best % 8]);
     }
     return NAN;
 }
