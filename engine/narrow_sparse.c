@@ -80,11 +80,11 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
         pl[k] = base + k * words + PAD * p.stride + 1; /* row 0, word 0 */
     uint64_t *S = pl[0], *D = pl[1], *M = pl[2], *E = pl[3], *N = pl[4], *R = pl[5], *T = pl[6];
     /* pack, a word at a time; the rows that have sparse cells bound the work */
-    long y0 = p.ny, y1 = -1;
+    long y0 = p.ny, y1 = -1, d0 = p.ny, d1 = -1; /* the rows that hold sparse cells, and solid-type ones */
     uint64_t any_d = 0;
     for (long y = 0; y < p.ny; y++) {
         const uint8_t *row = cls + (size_t)y * (size_t)p.nx;
-        uint64_t *sr = S + y * p.stride, *dr = D + y * p.stride, row_s = 0;
+        uint64_t *sr = S + y * p.stride, *dr = D + y * p.stride, row_s = 0, row_d = 0;
         sr[-1] = sr[p.w] = dr[-1] = dr[p.w] = 0;
         for (long i = 0; i < p.w; i++) {
             uint64_t sw = 0, dw = 0;
@@ -105,14 +105,25 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
             sr[i] = sw;
             dr[i] = dw;
             row_s |= sw;
-            any_d |= dw;
+            row_d |= dw;
         }
         if (row_s) {
             if (y < y0) y0 = y;
             y1 = y;
         }
+        if (row_d) {
+            if (y < d0) d0 = y;
+            d1 = y;
+        }
+        any_d |= row_d;
     }
     if (y1 < 0 || !any_d) return 0;
+    /* A marked cell lies within K_MAX rows of a solid-type one (its run starts beside one), and whether a
+     * cell within that of one is narrow depends on the windows within K_MAX rows more: the sparse cells
+     * farther than 2·K_MAX + 2 rows from every solid-type row change nothing. */
+    if (y0 < d0 - 2 * K_MAX - 2) y0 = d0 - 2 * K_MAX - 2;
+    if (y1 > d1 + 2 * K_MAX + 2) y1 = d1 + 2 * K_MAX + 2;
+    if (y0 > y1) return 0;
     /* every read lies within PAD rows of [y0, y1]: zero what is not written below */
     zero_rows(S, &p, -PAD, 0);
     zero_rows(S, &p, p.ny, p.ny + PAD);
