@@ -173,6 +173,32 @@ static inline int pf_seg_rows_of(const float *s, const pf_grid *g, float inv, pf
     return q->r0 < q->r1;
 }
 
+/* The cells of g that can lie inside the n segments at s (PF_SEG_FLOATS floats each): columns box[0] …
+ * box[1] − 1 and rows box[2] … box[3] − 1, those the segments' ends span and one more on every side (all 0
+ * when there is no segment). A raster of them, and every class of that layer, is 0 on every other cell, so
+ * passes over a layer's classes need look at no other. */
+static inline void pf_segs_box(const float *s, size_t n, const pf_grid *g, long box[4])
+{
+    float lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+    for (size_t i = 0; i < n; i++)
+        for (int e = 0; e < 4; e++) { /* x0 y0 x1 y1 */
+            float v = s[(size_t)PF_SEG_FLOATS * i + (size_t)e];
+            lo[e & 1] = v < lo[e & 1] ? v : lo[e & 1];
+            hi[e & 1] = v > hi[e & 1] ? v : hi[e & 1];
+        }
+    float inv = 1.0f / g->cell, org[2] = {g->x0, g->y0};
+    long size[2] = {(long)g->nx, (long)g->ny};
+    for (int k = 0; k < 2; k++) {
+        box[2 * k] = box[2 * k + 1] = 0;
+        if (!(lo[k] <= hi[k])) continue;
+        long a = (long)floorf((lo[k] - org[k]) * inv - 0.5f) - 1,
+             b = (long)ceilf((hi[k] - org[k]) * inv - 0.5f) + 1;
+        a = a < 0 ? 0 : a > size[k] ? size[k] : a;
+        box[2 * k] = a;
+        box[2 * k + 1] = b > size[k] ? size[k] : b < a ? a : b;
+    }
+}
+
 /* The delta column (0..nx) where row r's centre crosses q: the first cell centre at or right of it. */
 static inline size_t pf_seg_col(const pf_seg_rows *q, long r, uint32_t nx)
 {

@@ -1463,6 +1463,15 @@ static int middles_agree(drive *d, size_t l)
 
 /* Layer l's sparse cells that the neighbours' grown top / bottom surfaces make shells of (engine/backend.h
  * pf_classes_shell_margins), then its wall middles: what follows classify on the host, on every backend. */
+/* The cells that hold layer l's inside cells (pf_segs_box of its segments): columns box[0] … box[1] − 1,
+ * rows box[2] … box[3] − 1. Returns whether a pass over them should go row by row (the box's rows are
+ * less than half the grid's), not over whole rows. */
+static int layer_box(const drive *d, size_t l, long box[4])
+{
+    pf_segs_box(d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l], d->g, box);
+    return 2 * (box[1] - box[0]) < (long)d->g->nx;
+}
+
 static pf_err classes_settle(drive *d, size_t l, unsigned tid)
 {
     const float *nb[4] = {l >= 2 ? mbot_of(d, l - 2) : NULL, l >= 1 ? mbot_of(d, l - 1) : NULL,
@@ -1475,12 +1484,29 @@ static pf_err classes_settle(drive *d, size_t l, unsigned tid)
     }
     pf_err err = narrow_tops(d, l);
     if (err) return err;
-    if (nb[0] || nb[1] || nb[2] || nb[3])
-        pf_classes_shell_margins(cls_of(d, l), nb, pf_shell_reach(d->cp), (size_t)d->g->nx * d->g->ny);
+    /* the passes below change no class outside the layer's box: they are 0 there */
+    long box[4], nx = d->g->nx, r0, r1;
+    int by_row = layer_box(d, l, box);
+    r0 = box[2], r1 = box[3];
+    size_t o = (size_t)r0 * (size_t)nx, n = (size_t)(r1 - r0) * (size_t)nx;
+    if (nb[0] || nb[1] || nb[2] || nb[3]) {
+        /* the box's rows at once, or row by row over its columns */
+        long c0 = by_row ? box[0] : 0, w = by_row ? box[1] - box[0] : nx * (r1 - r0);
+        for (long y = r0; y < (by_row ? r1 : r0 + 1); y++) {
+            size_t at = (size_t)(y * nx + c0);
+            const float *nbo[4];
+            for (int k = 0; k < 4; k++)
+                nbo[k] = nb[k] ? nb[k] + at : NULL;
+            pf_classes_shell_margins(cls_of(d, l) + at, nbo, pf_shell_reach(d->cp), (size_t)w);
+        }
+    }
     err = middles(d, l, tid);
-    /* shell_min_width is 1.05 solid spacings */
-    if (!err && pf_narrow_sparse(cls_of(d, l), d->g, (float)(NARROW_SPARSE / 1.05) * d->cp->shell_min_width,
-                                 &d->ns[tid]) < 0)
+    /* shell_min_width is 1.05 solid spacings; the rows as a grid of their own (its rows beyond them are 0) */
+    pf_grid rows = *d->g;
+    rows.ny = (uint32_t)(r1 - r0);
+    if (!err && n &&
+        pf_narrow_sparse(cls_of(d, l) + o, &rows, (float)(NARROW_SPARSE / 1.05) * d->cp->shell_min_width,
+                         &d->ns[tid]) < 0)
         err = PF_E_NOMEM;
     return err;
 }
@@ -1495,10 +1521,19 @@ static pf_err bridges(drive *d, size_t l, unsigned tid)
 {
     /* the whole layer in one pass (row by row, a narrow part's rows were mostly the loop's scalar tails), and
      * the opening over the rows from the first bridge to the last */
-    uint8_t *cls = cls_of(d, l);
-    long nx = d->g->nx, ny = d->g->ny;
-    size_t first, last;
-    pf_ibridges_fix(cls, cls_of(d, l - 1), (size_t)nx * (size_t)ny, &first, &last);
+    uint8_t *cls = cls_of(d, l), *below = cls_of(d, l - 1);
+    long nx = d->g->nx, box[4];
+    int by_row = layer_box(d, l, box); /* its classes are 0 beyond the box */
+    size_t first = 1, last = 0;
+    /* the box's rows at once, or row by row over its columns */
+    long c0 = by_row ? box[0] : 0, w = by_row ? box[1] - box[0] : nx * (box[3] - box[2]);
+    for (long y = box[2]; y < (by_row ? box[3] : box[2] + 1); y++) {
+        size_t at = (size_t)(y * nx + c0), f, e;
+        pf_ibridges_fix(cls + at, below + at, (size_t)w, &f, &e);
+        if (f > e) continue;
+        if (first > last) first = at + f;
+        last = at + e;
+    }
     if (first > last) return PF_E_OK; /* classify makes no bridges (the driver gives it no layer below) */
     long y0 = (long)(first / (size_t)nx), y1 = (long)(last / (size_t)nx);
     /* 2·IBRIDGE_OPEN wide: 2k + 1 cells */
@@ -1539,10 +1574,10 @@ static uint32_t uf_find(uint32_t *up, uint32_t i)
  * blocks lie in millimetres, not cells, so the count does not jump with the cell size. A block sees the
  * small pieces a sample at its centre missed (bumpy_1m's crescents of solid fill: PrusaSlicer retracts ~70
  * times a layer for them; -18.7 % time with centre samples, -10.9 % now), and a thin ring of fill stays one
- * piece instead of a sample's hits and misses. sets: which of PIECE_SETS the layer has (fill area > 0).
- * Errors: NOMEM. */
-static pf_err fill_pieces(const uint8_t *cls, const float *dist, float dmin, const pf_grid *g, unsigned sets,
-                          uint16_t pieces[PF_RUN_N])
+ * piece instead of a sample's hits and misses. sets: which of PIECE_SETS the layer has (fill area > 0); box:
+ * the layer's box (layer_box: its classes are 0 beyond it). Errors: NOMEM. */
+static pf_err fill_pieces(const uint8_t *cls, const float *dist, float dmin, const pf_grid *g,
+                          const long box[4], unsigned sets, uint16_t pieces[PF_RUN_N])
 {
     memset(pieces, 0, PF_RUN_N * sizeof *pieces);
     sets &= PIECE_SETS;
@@ -1567,13 +1602,15 @@ static pf_err fill_pieces(const uint8_t *cls, const float *dist, float dmin, con
     for (long x = 0; x < nx; x++)
         col[x] = (uint32_t)((double)x / step);
     long cy_end = (long)fmin((double)ny, ceil((double)by * step));
-    for (long cy = 0; cy < cy_end; cy++) {
+    long r0 = box[2], cx0 = box[0] & ~7L, cx1 = box[1]; /* the classes are 0 beyond the box */
+    if (cy_end > box[3]) cy_end = box[3];
+    for (long cy = r0; cy < cy_end; cy++) {
         long y = (long)((double)cy / step);
         if (y >= by) break;
         uint8_t *row = b + y * (bx + 1);
         const uint8_t *c = cls + (size_t)cy * (size_t)nx;
         const float *d = dist + (size_t)cy * (size_t)nx;
-        for (long x0 = 0; x0 < nx; x0 += 8) {
+        for (long x0 = cx0; x0 < cx1; x0 += 8) {
             long x1 = x0 + 8 < nx ? x0 + 8 : nx;
             if (x1 - x0 == 8) {
                 uint64_t w;
@@ -1869,8 +1906,10 @@ static void wall_overhangs(const float *segs, uint32_t n, const float *self, con
 static pf_err layer_pieces(drive *d, size_t l, unsigned tid)
 {
     layer_stat *ls = &d->layers[l];
-    pf_err err = fill_pieces(cls_of(d, l), dist_of(d, l), piece_dmin(d->cp, l), d->g, piece_sets(&ls->cells),
-                             ls->pieces);
+    long box[4];
+    layer_box(d, l, box);
+    pf_err err = fill_pieces(cls_of(d, l), dist_of(d, l), piece_dmin(d->cp, l), d->g, box,
+                             piece_sets(&ls->cells), ls->pieces);
     memset(&ls->br, 0, sizeof ls->br);
     ls->inner_pieces = 0;
     if (err || !d->counts[l]) return err;

@@ -227,6 +227,13 @@ static stamp_t *raster_of(pf_scratch *sc, const pf_grid *g, const pf_slope_src *
     return r;
 }
 
+/* Bit k: cell c[k] has PF_CELL_AMBIG (bits: that bit in every byte). */
+static inline unsigned ambig16(const uint8_t *c, simde__m128i bits)
+{
+    simde__m128i v = simde_mm_and_si128(simde_mm_loadu_si128((const simde__m128i *)(const void *)c), bits);
+    return (unsigned)simde_mm_movemask_epi8(simde_mm_cmpeq_epi8(v, bits));
+}
+
 /* What one call works on: its layer's window, and the window's stamped rasters, made when first needed. */
 typedef struct slopes_call {
     const pf_grid *g;
@@ -294,17 +301,21 @@ pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7]
         cl.lim[k] = far ? p->shell_far : p->shell_lo;
     }
     const simde__m128i bits = simde_mm_set1_epi8((char)PF_CELL_AMBIG);
-    size_t n = (size_t)g->nx * (size_t)g->ny, i = 0;
-    for (; i + 16 <= n; i += 16) { /* 16 cells a step; most layers have no flagged cell */
-        simde__m128i v =
-            simde_mm_and_si128(simde_mm_loadu_si128((const simde__m128i *)(const void *)(cls + i)), bits);
-        unsigned m = (unsigned)simde_mm_movemask_epi8(simde_mm_cmpeq_epi8(v, bits));
-        for (; m; m &= m - 1) {
-            size_t at = i + (size_t)__builtin_ctz(m);
-            cls[at] = decide(&cl, at, cls[at]);
-        }
+    long box[4], nx = g->nx; /* the layer's box: its classes are 0 beyond it */
+    pf_segs_box(src->segs + (size_t)PF_SEG_FLOATS * src->offs[layer], src->counts[layer], g, box);
+    /* the box's rows at once when it is wide, else row by row over its columns; 16 cells a step (most
+     * layers have no flagged cell), in row order */
+    int by_row = 2 * (box[1] - box[0]) < nx;
+    for (long y = box[2]; y < (by_row ? box[3] : box[2] + 1); y++) {
+        size_t i = (size_t)(y * nx + (by_row ? box[0] : 0)),
+               n = by_row ? (size_t)(y * nx + box[1]) : (size_t)(box[3] * nx);
+        for (; i + 16 <= n; i += 16)
+            for (unsigned m = ambig16(cls + i, bits); m; m &= m - 1) {
+                size_t at = i + (size_t)__builtin_ctz(m);
+                cls[at] = decide(&cl, at, cls[at]);
+            }
+        for (; i < n; i++)
+            if (cls[i] & PF_CELL_AMBIG) cls[i] = decide(&cl, i, cls[i]);
     }
-    for (; i < n; i++)
-        if (cls[i] & PF_CELL_AMBIG) cls[i] = decide(&cl, i, cls[i]);
     return cl.err;
 }
