@@ -166,8 +166,8 @@ static inline int pf_seg_rows_of(const float *s, const pf_grid *g, float inv, pf
     q->wind = q->yb < q->ya ? 1 : -1;
     q->xa = (s[0] - g->x0) * inv - 0.5f;
     q->xb = (s[2] - g->x0) * inv - 0.5f;
-    q->r0 = (long)ceilf(fminf(q->ya, q->yb));
-    q->r1 = (long)ceilf(fmaxf(q->ya, q->yb));
+    q->r0 = (long)ceilf(q->ya < q->yb ? q->ya : q->yb); /* comparisons, not fminf / fmaxf calls: finite */
+    q->r1 = (long)ceilf(q->ya < q->yb ? q->yb : q->ya);
     if (q->r0 < 0) q->r0 = 0;
     if (q->r1 > (long)g->ny) q->r1 = (long)g->ny;
     return q->r0 < q->r1;
