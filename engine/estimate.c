@@ -1461,17 +1461,17 @@ static int middles_agree(drive *d, size_t l)
  * 2–4 % of a curved part's estimate. */
 #define NARROW_SPARSE 1.5
 
-/* Layer l's sparse cells that the neighbours' grown top / bottom surfaces make shells of (engine/backend.h
- * pf_classes_shell_margins), then its wall middles: what follows classify on the host, on every backend. */
 /* The cells that hold layer l's inside cells (pf_segs_box of its segments): columns box[0] … box[1] − 1,
- * rows box[2] … box[3] − 1. Returns whether a pass over them should go row by row (the box's rows are
- * less than half the grid's), not over whole rows. */
+ * rows box[2] … box[3] − 1. Returns whether a pass over them should go row by row over its columns (fewer
+ * than half the grid's) rather than over its whole rows at once. */
 static int layer_box(const drive *d, size_t l, long box[4])
 {
     pf_segs_box(d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l], d->g, box);
     return 2 * (box[1] - box[0]) < (long)d->g->nx;
 }
 
+/* Layer l's sparse cells that the neighbours' grown top / bottom surfaces make shells of (engine/backend.h
+ * pf_classes_shell_margins), then its wall middles: what follows classify on the host, on every backend. */
 static pf_err classes_settle(drive *d, size_t l, unsigned tid)
 {
     const float *nb[4] = {l >= 2 ? mbot_of(d, l - 2) : NULL, l >= 1 ? mbot_of(d, l - 1) : NULL,
