@@ -173,19 +173,33 @@ static inline int pf_seg_rows_of(const float *s, const pf_grid *g, float inv, pf
     return q->r0 < q->r1;
 }
 
+/* The bounds of the n segments at s (PF_SEG_FLOATS floats each): x in lo[0] … hi[0], y in lo[1] … hi[1]
+ * (lo > hi when n is 0). Comparisons lane by lane over x0 y0 x1 y1, which the compiler vectorizes; the
+ * points are finite. */
+static inline void pf_segs_bounds(const float *s, size_t n, float lo[2], float hi[2])
+{
+    float lo4[4] = {INFINITY, INFINITY, INFINITY, INFINITY},
+          hi4[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    for (size_t i = 0; i < n; i++)
+        for (int e = 0; e < 4; e++) {
+            float v = s[(size_t)PF_SEG_FLOATS * i + (size_t)e];
+            lo4[e] = v < lo4[e] ? v : lo4[e];
+            hi4[e] = v > hi4[e] ? v : hi4[e];
+        }
+    lo[0] = lo4[0] < lo4[2] ? lo4[0] : lo4[2];
+    lo[1] = lo4[1] < lo4[3] ? lo4[1] : lo4[3];
+    hi[0] = hi4[0] > hi4[2] ? hi4[0] : hi4[2];
+    hi[1] = hi4[1] > hi4[3] ? hi4[1] : hi4[3];
+}
+
 /* The cells of g that can lie inside the n segments at s (PF_SEG_FLOATS floats each): columns box[0] …
  * box[1] − 1 and rows box[2] … box[3] − 1, those the segments' ends span and one more on every side (all 0
  * when there is no segment). A raster of them, and every class of that layer, is 0 on every other cell, so
  * passes over a layer's classes need look at no other. */
 static inline void pf_segs_box(const float *s, size_t n, const pf_grid *g, long box[4])
 {
-    float lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
-    for (size_t i = 0; i < n; i++)
-        for (int e = 0; e < 4; e++) { /* x0 y0 x1 y1 */
-            float v = s[(size_t)PF_SEG_FLOATS * i + (size_t)e];
-            lo[e & 1] = v < lo[e & 1] ? v : lo[e & 1];
-            hi[e & 1] = v > hi[e & 1] ? v : hi[e & 1];
-        }
+    float lo[2], hi[2];
+    pf_segs_bounds(s, n, lo, hi);
     float inv = 1.0f / g->cell, org[2] = {g->x0, g->y0};
     long size[2] = {(long)g->nx, (long)g->ny};
     for (int k = 0; k < 2; k++) {
@@ -266,7 +280,8 @@ static inline int pf_classes_fix_bridges(uint8_t *cls, const uint8_t *below, siz
  * seed of layer l + 1 or l + 2, or of a bottom seed of layer l − 1 or l − 2, is internal solid. Classify does
  * not read those four margin fields; the driver runs this on its classes once they exist (nb[k]: a margin
  * field, NULL when that layer has no such seeds), before pf_classes_fix_bridges of this layer and the next.
- * Wall middles (PF_FILL_MIDDLE) are left to the driver. Branch-free, so the compiler vectorizes it. */
+ * Wall middles (PF_FILL_MIDDLE) are left to the driver. The reference: the driver runs pf_shell_margins_fix
+ * (engine/layer_geom.h), 16 cells a step (gcc leaves this byte-and-float loop scalar). */
 static inline float pf_shell_reach(const pf_classify_params *p)
 {
     return p->margin + p->shell_min_width;

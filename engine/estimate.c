@@ -1466,7 +1466,7 @@ static int middles_agree(drive *d, size_t l)
  * than half the grid's) rather than over its whole rows at once. */
 static int layer_box(const drive *d, size_t l, long box[4])
 {
-    pf_segs_box(d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l], d->g, box);
+    memcpy(box, d->slopes->boxes + 4 * l, 4 * sizeof *box);
     return 2 * (box[1] - box[0]) < (long)d->g->nx;
 }
 
@@ -1497,7 +1497,7 @@ static pf_err classes_settle(drive *d, size_t l, unsigned tid)
             const float *nbo[4];
             for (int k = 0; k < 4; k++)
                 nbo[k] = nb[k] ? nb[k] + at : NULL;
-            pf_classes_shell_margins(cls_of(d, l) + at, nbo, pf_shell_reach(d->cp), (size_t)w);
+            pf_shell_margins_fix(cls_of(d, l) + at, nbo, pf_shell_reach(d->cp), (size_t)w);
         }
     }
     err = middles(d, l, tid);
@@ -1915,12 +1915,8 @@ static pf_err layer_pieces(drive *d, size_t l, unsigned tid)
     if (err || !d->counts[l]) return err;
     /* the cells the layer's contours span: its fill lies within them */
     const float *sg = d->segs + (size_t)PF_SEG_FLOATS * d->offs[l];
-    float lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
-    for (size_t i = 0; i < (size_t)PF_SEG_FLOATS * d->counts[l]; i += 2)
-        for (int k = 0; k < 2; k++) { /* comparisons, not fminf / fmaxf calls: the points are finite */
-            if (sg[i + k] < lo[k]) lo[k] = sg[i + k];
-            if (sg[i + k] > hi[k]) hi[k] = sg[i + k];
-        }
+    float lo[2], hi[2];
+    pf_segs_bounds(sg, d->counts[l], lo, hi);
     const pf_grid *g = d->g;
     long win[4] = {(long)floorf((lo[0] - g->x0) / g->cell) - 1, (long)ceilf((hi[0] - g->x0) / g->cell) + 1,
                    (long)floorf((lo[1] - g->y0) / g->cell) - 1, (long)ceilf((hi[1] - g->y0) / g->cell) + 1};
@@ -3047,6 +3043,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     float *zs = NULL, *segs = NULL, *verts = NULL;
     uint64_t *keys = NULL;
     uint8_t *upright = NULL;
+    long *boxes = NULL;                                           /* per layer: pf_segs_box of its segments */
     size_t ntris = 0, ntris_len = 0, verts_len = 0, segs_len = 0; /* bytes of the big arrays */
 
     /* Printed triangles only, dropped onto the bed (z from 0). */
@@ -3179,7 +3176,10 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     pf_classify_params cp = classify_params(p);
     c->threads = t.n;
     overhang_probe op = overhang_probe_of(p, &cp);
-    pf_slope_src slopes = {segs, keys, offs, counts, nl, verts, (float)p->layer_height};
+    if (!(boxes = malloc(nl * 4 * sizeof *boxes))) goto nomem;
+    for (size_t l = 0; l < nl; l++)
+        pf_segs_box(segs + (size_t)PF_SEG_FLOATS * offs[l], counts[l], &g, boxes + 4 * l);
+    pf_slope_src slopes = {segs, keys, offs, counts, boxes, nl, verts, (float)p->layer_height};
     /* Top / bottom surfaces narrower than a cell: the facets receding by fill_lo … fill_lo + cell a layer,
      * whose strips margin_slivers seeds. Not at 0 % infill, where PrusaSlicer grows such a strip only over
      * what the layer below covers (about 0.15 mm), and prints no top infill in strips narrower than a top
@@ -3273,6 +3273,7 @@ fail:
     free(zs);
     free(counts);
     free(offs);
+    free(boxes);
     pf_big_free(keys, segs_len); /* segs lives in the same buffer */
     return err;
 }

@@ -642,3 +642,43 @@ void pf_ibridges_fix(uint8_t *cls, const uint8_t *below, size_t n, size_t *first
         }
     *first = a, *last = b;
 }
+
+void pf_shell_margins_fix(uint8_t *cls, const float *const nb[4], float reach, size_t n)
+{
+    const float *f[4];
+    int nf = 0;
+    for (int k = 0; k < 4; k++)
+        if (nb[k]) f[nf++] = nb[k];
+    if (!nf) return;
+    const uint8_t fm = PF_CELL_FILL_MASK, sparse = PF_FILL_SPARSE << PF_CELL_FILL_SHIFT,
+                  flip = (PF_FILL_SPARSE ^ PF_FILL_SOLID) << PF_CELL_FILL_SHIFT;
+    const simde__m128i vfm = simde_mm_set1_epi8((char)fm), vsparse = simde_mm_set1_epi8((char)sparse),
+                       vflip = simde_mm_set1_epi8((char)flip);
+    const simde__m128 vr = simde_mm_set1_ps(reach);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        simde__m128i c = simde_mm_loadu_si128((const simde__m128i *)(const void *)(cls + i));
+        simde__m128i sp = simde_mm_cmpeq_epi8(simde_mm_and_si128(c, vfm), vsparse);
+        if (!simde_mm_movemask_epi8(sp)) continue; /* no sparse cell: nothing to fix */
+        simde__m128i near = simde_mm_setzero_si128();
+        for (int k = 0; k < nf; k++) {
+            const float *q = f[k] + i;
+            /* four compares of 4 lanes (all ones or zeros), packed to 16 bytes in cell order */
+            simde__m128i a = simde_mm_castps_si128(simde_mm_cmple_ps(simde_mm_loadu_ps(q), vr)),
+                         b = simde_mm_castps_si128(simde_mm_cmple_ps(simde_mm_loadu_ps(q + 4), vr)),
+                         e = simde_mm_castps_si128(simde_mm_cmple_ps(simde_mm_loadu_ps(q + 8), vr)),
+                         h = simde_mm_castps_si128(simde_mm_cmple_ps(simde_mm_loadu_ps(q + 12), vr));
+            near = simde_mm_or_si128(
+                near, simde_mm_packs_epi16(simde_mm_packs_epi32(a, b), simde_mm_packs_epi32(e, h)));
+        }
+        simde__m128i fix = simde_mm_and_si128(sp, near);
+        simde_mm_storeu_si128((simde__m128i *)(void *)(cls + i),
+                              simde_mm_xor_si128(c, simde_mm_and_si128(fix, vflip)));
+    }
+    for (; i < n; i++) {
+        int near = 0;
+        for (int k = 0; k < nf; k++)
+            near |= f[k][i] <= reach;
+        if ((cls[i] & fm) == sparse && near) cls[i] ^= flip;
+    }
+}

@@ -87,4 +87,8 @@ pf_err pf_ibridges_open_rows(uint8_t *cls, const pf_grid *g, long r0, long r1, i
  * indices of the first and the last cell it made an internal bridge (*first > *last when none). */
 void pf_ibridges_fix(uint8_t *cls, const uint8_t *below, size_t n, size_t *first, size_t *last);
 
+/* pf_classes_shell_margins (engine/backend.h) on n classes, 16 cells a step: a sparse cell within reach of a
+ * seed in any of the fields nb[0..3] (NULL: none) becomes solid, all four fields compared in one pass. */
+void pf_shell_margins_fix(uint8_t *cls, const float *const nb[4], float reach, size_t n);
+
 #endif

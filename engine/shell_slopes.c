@@ -301,8 +301,8 @@ pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7]
         cl.lim[k] = far ? p->shell_far : p->shell_lo;
     }
     const simde__m128i bits = simde_mm_set1_epi8((char)PF_CELL_AMBIG);
-    long box[4], nx = g->nx; /* the layer's box: its classes are 0 beyond it */
-    pf_segs_box(src->segs + (size_t)PF_SEG_FLOATS * src->offs[layer], src->counts[layer], g, box);
+    const long *box = src->boxes + 4 * layer; /* the layer's box: its classes are 0 beyond it */
+    long nx = g->nx;
     /* the box's rows at once when it is wide, else row by row over its columns; 16 cells a step (most
      * layers have no flagged cell), in row order */
     int by_row = 2 * (box[1] - box[0]) < nx;

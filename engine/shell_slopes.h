@@ -29,6 +29,7 @@ typedef struct pf_slope_src {
     const float *segs;
     const uint64_t *keys;
     const uint32_t *offs, *counts; /* per layer: first segment, segment count */
+    const long *boxes;             /* per layer: pf_segs_box of its segments (4 each) */
     size_t nl;                     /* layers */
     const float *verts;            /* x y z per vertex */
     float h;                       /* layer height, mm */

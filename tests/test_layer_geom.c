@@ -295,6 +295,47 @@ Test(ibridges, the_layer_fix_is_the_cell_rule_with_its_span)
     }
 }
 
+/* pf_shell_margins_fix against pf_classes_shell_margins on random classes and fields: every subset of the
+ * four fields (NULL where absent), distances on both sides of the reach and exactly at it, NaN, and lengths
+ * that leave a tail of the 16-cell steps. */
+Test(shell_margins, the_one_pass_fix_is_the_field_by_field_rule)
+{
+    const uint8_t classes[] = {0,
+                               PF_CELL_INSIDE,
+                               PF_CELL_INSIDE | PF_FILL_SPARSE << PF_CELL_FILL_SHIFT,
+                               PF_CELL_INSIDE | PF_FILL_SPARSE << PF_CELL_FILL_SHIFT | PF_CELL_WALL_INT,
+                               PF_CELL_INSIDE | PF_FILL_SOLID << PF_CELL_FILL_SHIFT,
+                               PF_CELL_INSIDE | PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT,
+                               PF_CELL_INSIDE | PF_FILL_TOP << PF_CELL_FILL_SHIFT};
+    const float reach = 3.45f;
+    unsigned seed = 777;
+    int fixed = 0;
+    for (int round = 0; round < 320; round++) {
+        size_t n = 1 + (size_t)(round * 53 % 263);
+        static float f[4][263];
+        uint8_t cls[263], want[263];
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 16;
+            cls[i] = classes[r % (sizeof classes)];
+            for (int k = 0; k < 4; k++) {
+                seed = seed * 1103515245u + 12345u;
+                unsigned q = seed >> 16;
+                f[k][i] = q % 11 == 0 ? reach : q % 13 == 0 ? NAN : (float)(q % 1000) * 0.01f;
+            }
+        }
+        const float *nb[4];
+        for (int k = 0; k < 4; k++)
+            nb[k] = round >> k & 1 ? f[k] : NULL; /* the 16 subsets in turn */
+        memcpy(want, cls, n);
+        pf_classes_shell_margins(want, nb, reach, n);
+        fixed += memcmp(want, cls, n) != 0;
+        pf_shell_margins_fix(cls, nb, reach, n);
+        cr_assert_arr_eq(cls, want, n, "round %d", round);
+    }
+    cr_assert_gt(fixed, 200, "the rounds made solid cells (%d of 320)", fixed);
+}
+
 /* ---- overlapping shells ---- */
 
 /* Appends the axis-aligned rectangle [x0, x1] × [y0, y1] as a counter-clockwise loop. */
