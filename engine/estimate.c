@@ -1650,6 +1650,14 @@ static pf_err fill_pieces(const uint8_t *cls, const float *dist, float dmin, con
             const uint8_t *row = b + y * (bx + 1);
             uint32_t q = p0, r0 = nr;
             for (long x = 0; x < bx; x++) {
+                if (x + 8 <= bx) { /* 8 blocks without the set at once (most of a layer's) */
+                    uint64_t w;
+                    memcpy(&w, row + x, 8);
+                    if (!(w & 0x0101010101010101ull << r)) {
+                        x += 7;
+                        continue;
+                    }
+                }
                 if (!(row[x] >> r & 1)) continue;
                 long e = x;
                 while (row[e + 1] >> r & 1)
@@ -1893,8 +1901,10 @@ static void wall_overhangs(const float *segs, uint32_t n, const float *self, con
                 in += o >= 0;
                 hits += o > 0;
             }
-            all[k > 0] += (double)len * in / steps;
-            over[k > 0] += (double)len * hits / steps;
+            /* len · in is exact in double, so a loop wholly in the layer adds len itself, and none over air 0
+             */
+            all[k > 0] += in == steps ? (double)len : (double)len * in / steps;
+            if (hits) over[k > 0] += (double)len * hits / steps;
         }
     }
     for (int i = 0; i < 2; i++)

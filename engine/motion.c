@@ -4,6 +4,17 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* A move of len that never reaches its cruise speed: the peak where the acceleration and deceleration ramps
+ * meet. */
+static double triangular(double len, double a, double v_in, double v_out)
+{
+    double vp2 = (2 * a * len + v_in * v_in + v_out * v_out) / 2;
+    double vp = sqrt(vp2);
+    double lo = v_in > v_out ? v_in : v_out;
+    if (vp <= lo) return 2 * len / (v_in + v_out); /* the planner never asks for this; stay finite anyway */
+    return (vp - v_in) / a + (vp - v_out) / a;
+}
+
 double pf_motion_move_time(double len, double v, double a, double v_in, double v_out)
 {
     if (len <= 0 || v <= 0) return 0;
@@ -14,12 +25,22 @@ double pf_motion_move_time(double len, double v, double a, double v_in, double v
     if (v_in == v && v_out == v) return len / v; /* cruise all the way: what the general case gives */
     double d_acc = (v * v - v_in * v_in) / (2 * a), d_dec = (v * v - v_out * v_out) / (2 * a);
     if (d_acc + d_dec <= len) return (v - v_in) / a + (v - v_out) / a + (len - d_acc - d_dec) / v;
-    /* Triangular: the peak where the acceleration and deceleration ramps meet. */
-    double vp2 = (2 * a * len + v_in * v_in + v_out * v_out) / 2;
-    double vp = sqrt(vp2);
-    double lo = v_in > v_out ? v_in : v_out;
-    if (vp <= lo) return 2 * len / (v_in + v_out); /* the planner never asks for this; stay finite anyway */
-    return (vp - v_in) / a + (vp - v_out) / a;
+    return triangular(len, a, v_in, v_out);
+}
+
+/* pf_motion_move_time(len, v, a, min(w_in, v), min(w_out, v)) for a move of a polyline, the same operations.
+ * When both junction speeds lie below v the move enters and leaves at them whatever v is, and a triangular
+ * profile (v out of reach) takes the same time at every such v: *tri keeps it (NAN until made), so the
+ * speeds of a polyline's timing take one square root a move instead of one each. */
+static double move_time_at(double len, double v, double a, double w_in, double w_out, double *tri)
+{
+    if (!(w_in < v && w_out < v) || len <= 0 || v <= 0)
+        return pf_motion_move_time(len, v, a, w_in < v ? w_in : v, w_out < v ? w_out : v);
+    double v_in = w_in < 0 ? 0 : w_in, v_out = w_out < 0 ? 0 : w_out;
+    double d_acc = (v * v - v_in * v_in) / (2 * a), d_dec = (v * v - v_out * v_out) / (2 * a);
+    if (d_acc + d_dec <= len) return (v - v_in) / a + (v - v_out) / a + (len - d_acc - d_dec) / v;
+    if (isnan(*tri)) *tri = triangular(len, a, v_in, v_out);
+    return *tri;
 }
 
 double pf_motion_junction(double dx0, double dy0, double dx1, double dy1, double v, double jerk)
@@ -100,13 +121,13 @@ void pf_motion_polyline_times(const float *xy, size_t n, int closed, const doubl
                 fast += len[i];
                 continue;
             }
+            double tri = NAN;
             for (size_t s = 0; s < m; s++) {
                 double vs = vg[s];
                 if (lo >= vs)
                     cruise[s] += len[i];
                 else
-                    t[s] += pf_motion_move_time(len[i], vs, a, w[i] < vs ? w[i] : vs,
-                                                w[i + 1] < vs ? w[i + 1] : vs);
+                    t[s] += move_time_at(len[i], vs, a, w[i], w[i + 1], &tri);
             }
         }
         for (size_t s = 0; s < m; s++)
