@@ -70,6 +70,23 @@ static void stamp(stamp_t *r, const pf_grid *g, const pf_slope_src *src, size_t 
         int m = (int)(maxf(fabsf(bx - ax), fabsf(by - ay)) * 1.5f) + 1; /* under 2/3 of a cell a step */
         float sx = (bx - ax) / (float)m, sy = (by - ay) / (float)m;
         samples += (size_t)m + 1;
+        /* The samples move monotonically from the first to the last along each axis (float products and sums
+         * round monotonically), so when both ends lie in the grid every sample does, and the ends' cells bound
+         * theirs: the usual case (the grid has a margin round the part), without a test a sample. */
+        float ex = ax + sx * (float)m, ey = ay + sy * (float)m;
+        if (ax >= 0.0f && ay >= 0.0f && ex >= 0.0f && ey >= 0.0f && (long)ax < nx && (long)ex < nx &&
+            (long)ay < ny && (long)ey < ny) {
+            for (int k = 0; k <= m; k++) {
+                long cx = (long)(ax + sx * (float)k), cy = (long)(ay + sy * (float)k);
+                r[cy * nx + cx] = v;
+            }
+            long c0 = (long)ax, c1 = (long)ex, r0 = (long)ay, r1 = (long)ey;
+            if (c0 > c1) c0 = (long)ex, c1 = (long)ax;
+            if (r0 > r1) r0 = (long)ey, r1 = (long)ay;
+            bx0 = c0 < bx0 ? c0 : bx0, bx1 = c1 > bx1 ? c1 : bx1;
+            by0 = r0 < by0 ? r0 : by0, by1 = r1 > by1 ? r1 : by1;
+            continue;
+        }
         for (int k = 0; k <= m; k++) {
             float fx = ax + sx * (float)k, fy = ay + sy * (float)k;
             if (fx < 0.0f || fy < 0.0f) continue;
