@@ -2929,8 +2929,11 @@ typedef struct mesh_pass {
      * per thread, nl + 1 counts whose prefix sums count them per slab */
     int32_t *tilt;
     size_t nl;
-    double zb, h;       /* layer l ≥ 1's plane: zb + l·h */
-    atomic_size_t next; /* next piece to take */
+    double zb, h; /* layer l ≥ 1's plane: zb + l·h */
+    void (*side)(
+        void *arg); /* NULL, or an item after the pieces: work of its own the caller's pass overlaps */
+    void *side_arg;
+    atomic_size_t next; /* next item to take */
 } mesh_pass;
 
 /* Counts [z0, z1] (mm) against the slabs it may reach, a layer more on each side, in the thread's counts tl.
@@ -3006,21 +3009,42 @@ static void slabs_upright(const int32_t *tilt, unsigned n, size_t nl, uint8_t *u
 static void mesh_pass_work(void *arg, unsigned tid)
 {
     mesh_pass *j = arg;
-    for (size_t k; (k = atomic_fetch_add(&j->next, 1)) < j->npieces;)
-        mesh_piece(j, k, tid);
+    for (size_t k; (k = atomic_fetch_add(&j->next, 1)) < j->npieces + (j->side != NULL);)
+        if (k < j->npieces)
+            mesh_piece(j, k, tid);
+        else
+            j->side(j->side_arg);
 }
 
-/* Runs pass j on the team (one piece: on the caller alone). */
+/* Runs pass j on the team (one item: on the caller alone). */
 static void mesh_pass_run(mesh_pass *j, team *t)
 {
     atomic_init(&j->next, 0);
-    if (j->npieces > 1)
+    if (j->npieces + (j->side != NULL) > 1)
         team_run(t, mesh_pass_work, j);
     else
         mesh_pass_work(j, 0);
 }
 
 static pf_err build_records(pf_estimate_cache *c, team *t);
+
+/* pf_slivers_find's arguments and result, as an item of a mesh pass (mesh_pass.side). */
+typedef struct slivers_job {
+    const float *verts;
+    const uint32_t *tris;
+    size_t ntris;
+    const float *zs;
+    size_t nl;
+    float h, lo, hi;
+    pf_slivers *out;
+    pf_err err;
+} slivers_job;
+
+static void slivers_work(void *arg)
+{
+    slivers_job *j = arg;
+    j->err = pf_slivers_find(j->verts, j->tris, j->ntris, j->zs, j->nl, j->h, j->lo, j->hi, j->out);
+}
 
 pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
                            pf_estimate_cache **out, pf_errbuf *eb)
@@ -3197,13 +3221,16 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
      * narrow_tops makes solid (seeding them made the band within shell_min_width of each strip top infill:
      * an 80 mm cone of 15° +3.6 → +17.5 % in time). */
     slivers.width = p->infill_density > 0 ? (float)cell : (float)spacing(p->w_top, p->layer_height);
-    if (pf_slivers_find(verts, tris, ntris, zs, nl, (float)p->layer_height, cp.fill_lo,
-                        cp.fill_lo + slivers.width, &slivers.s))
-        goto nomem;
+    slivers_job sl = {
+        verts,      tris,   ntris, zs, nl, (float)p->layer_height, cp.fill_lo, cp.fill_lo + slivers.width,
+        &slivers.s, PF_E_OK};
     slivers.verts = verts;
     slivers.tris = tris;
     slivers.zs = zs;
-    /* Overhangs (mesh_piece), on the copy dropped onto the bed, and the upright slabs. */
+    /* Overhangs (mesh_piece), on the copy dropped onto the bed, and the upright slabs; the slivers on the
+     * team's other thread meanwhile (a part of one piece: its pass and theirs at once). */
+    mp.side = slivers_work;
+    mp.side_arg = &sl;
     mp.verts = verts;
     mp.overhangs = 1;
     mp.cth = cos(p->support_threshold * M_PI / 180);
@@ -3213,6 +3240,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     mp.h = h;
     if (!(mp.tilt = calloc((size_t)t.n * (nl + 1), sizeof *mp.tilt)) || !(upright = malloc(nl))) goto nomem;
     mesh_pass_run(&mp, &t);
+    if (sl.err) goto nomem;
     for (size_t k = 0; k < mp.npieces; k++) {
         c->overhang_area += mp.oh[2 * k];
         c->support_column += mp.oh[2 * k + 1];
