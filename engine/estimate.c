@@ -2952,16 +2952,18 @@ static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
     size_t t0 = k * MESH_PIECE, t1 = t0 + MESH_PIECE < j->ntris ? t0 + MESH_PIECE : j->ntris;
     const float *vs = j->verts;
     if (!j->overhangs) {
-        double *lo = j->lo + 3 * k, *hi = j->hi + 3 * k;
-        for (int a = 0; a < 3; a++)
-            lo[a] = INFINITY, hi[a] = -INFINITY;
+        /* in float, without branches (minss / maxss): the coordinates are finite floats, so the bounds are
+         * the same as in double */
+        float lf[3] = {INFINITY, INFINITY, INFINITY}, hf[3] = {-INFINITY, -INFINITY, -INFINITY};
         for (size_t i = 3 * t0; i < 3 * t1; i++) {
             const float *v = vs + 3 * (size_t)j->tris[i];
-            for (int a = 0; a < 3; a++) { /* comparisons, not fmin/fmax calls: mesh coordinates are finite */
-                if (v[a] < lo[a]) lo[a] = v[a];
-                if (v[a] > hi[a]) hi[a] = v[a];
+            for (int a = 0; a < 3; a++) {
+                lf[a] = v[a] < lf[a] ? v[a] : lf[a];
+                hf[a] = v[a] > hf[a] ? v[a] : hf[a];
             }
         }
+        for (int a = 0; a < 3; a++)
+            j->lo[3 * k + (size_t)a] = lf[a], j->hi[3 * k + (size_t)a] = hf[a];
         pf_geo_sums_of(vs, j->tris + 3 * t0, t1 - t0, &j->gs[k]);
         return;
     }
@@ -2978,7 +2980,8 @@ static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
         if (nn > 0) { /* not upright: the slabs it crosses; upright: those its corners lie in */
             int32_t *tl = j->tilt + tid * (j->nl + 1);
             if (fabs(nz) > UPRIGHT_NZ * nn) {
-                tilt_mark(j, tl, fmin(a[2], fmin(b[2], d[2])), fmax(a[2], fmax(b[2], d[2])));
+                float z0 = a[2] < b[2] ? a[2] : b[2], z1 = a[2] > b[2] ? a[2] : b[2]; /* finite: no calls */
+                tilt_mark(j, tl, d[2] < z0 ? d[2] : z0, d[2] > z1 ? d[2] : z1);
             } else {
                 tilt_mark(j, tl, a[2], a[2]);
                 tilt_mark(j, tl, b[2], b[2]);
