@@ -262,13 +262,17 @@ __kernel void raster_rows(__global const float *segs, uint nsegs, float x0, floa
     raster_band(segs, nsegs, x0, y0, inv, nx, ny, lo, hi, delta, mask);
 }
 
-/* Batch form: item = layer of the batch. Its segments (seg[0] of them from seg[1], where seg = ranges + 2 × item)
- * add their windings at the crossings of every row centre they span into the layer's delta rows, and flag those
- * rows; then each row is prefix-summed into the mask at byte offset tab[item] of mem, its delta row and flag set
- * back to zero, an unflagged row written as zeros without reading its (all zero) delta row. One item does both
- * passes of a layer, so its delta rows are still in the cache when it sums them, and no atomics are needed. delta
- * has ny·(nx + 1) entries and rows ny flags per batch layer, all zero between calls. The crossing arithmetic is
- * raster_band's. */
+/* Batch form: item = layer of the batch, with the delta rows of its layer (ny·(nx + 1) entries) and ny row
+ * counters in rows, all zero between calls. The layer's crossings of row centres are counted per row first.
+ * When there are few a row (the usual slice), the counters become each row's first slot in a list of its
+ * crossings (column << 1 | (winding > 0)) kept at the start of the delta rows, each row's list is sorted and
+ * the mask row written span by span: a cell's winding is the sum of the windings of the crossings at or left
+ * of its column, constant between two crossing columns. Otherwise the windings are added into the delta rows
+ * at their columns and each crossed row prefix-summed, 8 cells a step. Either way the masks are the delta
+ * grid's (engine/backend_simd.c raster and raster_spans), and what was used is zero again. The crossing
+ * arithmetic is raster_band's. */
+#define SPAN_MAX 16 /* crossings a row on average up to which the spans are written */
+
 static void raster_scan_row(__global int *d, __global uchar *m, uint nx)
 {
     int acc = 0;
@@ -298,6 +302,13 @@ static void raster_scan_row(__global int *d, __global uchar *m, uint nx)
     d[nx] = 0;
 }
 
+/* Bytes a … b − 1 of m set to v, 8 a store. */
+static void fill_bytes(__global uchar *m, uint a, uint b, uchar v)
+{
+    for (; a + 8 <= b; a += 8) ST8(m + a, (uchar8)v);
+    for (; a < b; a++) m[a] = v;
+}
+
 __kernel void raster_b(__global const float *segs, __global const uint *ranges, __global const ulong *tab, uint nlay,
                        float x0, float y0, float inv, uint nx, uint ny, __global int *delta, __global int *rows,
                        __global uchar *mem)
@@ -305,16 +316,65 @@ __kernel void raster_b(__global const float *segs, __global const uint *ranges, 
     uint i = get_global_id(0);
     if (i >= nlay) return;
     __global int *dl = delta + (size_t)i * ny * (nx + 1), *rl = rows + (size_t)i * ny;
-    for (uint k = ranges[2 * i + 1], e = k + ranges[2 * i]; k < e; k++) {
+    __global uchar *mask = mem + tab[i];
+    uint k0 = ranges[2 * i + 1], k1 = k0 + ranges[2 * i];
+    size_t ncross = 0;
+    for (uint k = k0; k < k1; k++) {
         seg_rc q;
         long r0, r1;
         if (!seg_rows(segs + (size_t)SEG * k, x0, y0, inv, 0, (long)ny, &q, &r0, &r1)) continue;
-        for (long r = r0; r < r1; r++) {
-            dl[(size_t)r * (nx + 1) + seg_col(&q, r, nx)] += q.w;
-            rl[r] = 1;
-        }
+        for (long r = r0; r < r1; r++) rl[r]++;
+        ncross += (size_t)(r1 - r0);
     }
-    __global uchar *mask = mem + tab[i];
+    if (ncross <= (size_t)SPAN_MAX * ny && ncross + ny + 1 <= (size_t)ny * (nx + 1)) {
+        /* row r's crossings at xs[start[r] … start[r + 1]); the counters are the fill cursors */
+        __global int *start = dl;
+        __global uint *xs = (__global uint *)(dl + ny + 1);
+        int at = 0;
+        for (uint r = 0; r < ny; r++) {
+            start[r] = at;
+            at += rl[r];
+            rl[r] = start[r];
+        }
+        start[ny] = at;
+        for (uint k = k0; k < k1; k++) {
+            seg_rc q;
+            long r0, r1;
+            if (!seg_rows(segs + (size_t)SEG * k, x0, y0, inv, 0, (long)ny, &q, &r0, &r1)) continue;
+            for (long r = r0; r < r1; r++) xs[rl[r]++] = (uint)seg_col(&q, r, nx) << 1 | (q.w > 0);
+        }
+        for (uint r = 0; r < ny; r++) {
+            __global uchar *m = mask + (size_t)r * nx;
+            int a = start[r], b = start[r + 1];
+            rl[r] = 0;
+            for (int k = a + 1; k < b; k++) { /* insertion sort: a few crossings */
+                uint v = xs[k];
+                int j = k;
+                for (; j > a && xs[j - 1] > v; j--) xs[j] = xs[j - 1];
+                xs[j] = v;
+            }
+            uint c = 0;
+            int wsum = 0;
+            for (int k = a; k < b; k++) {
+                uint col = xs[k] >> 1;
+                if (col > c) {
+                    fill_bytes(m, c, col, wsum != 0);
+                    c = col;
+                }
+                wsum += xs[k] & 1 ? 1 : -1;
+                xs[k] = 0;
+            }
+            fill_bytes(m, c, nx, wsum != 0);
+        }
+        for (uint r = 0; r <= ny; r++) start[r] = 0;
+        return;
+    }
+    for (uint k = k0; k < k1; k++) {
+        seg_rc q;
+        long r0, r1;
+        if (!seg_rows(segs + (size_t)SEG * k, x0, y0, inv, 0, (long)ny, &q, &r0, &r1)) continue;
+        for (long r = r0; r < r1; r++) dl[(size_t)r * (nx + 1) + seg_col(&q, r, nx)] += q.w;
+    }
     for (uint r = 0; r < ny; r++) {
         __global uchar *m = mask + (size_t)r * nx;
         if (rl[r]) {

@@ -838,6 +838,56 @@ Test(backends, simd_raster_of_open_contours_equals_scalar)
     free(segs);
 }
 
+/* The OpenCL batch raster against the scalar raster on random, unclosed segments (rows whose windings do not
+ * sum to 0): layers with few crossings a row (the kernel sorts each row's and writes spans) and with many (it
+ * sums a delta grid) in one call, on grids of several widths, twice over the same buffers (each path leaves
+ * its scratch zero for the next call). */
+Test(backends, opencl_batch_raster_of_open_contours_equals_scalar)
+{
+    const pf_backend *sc = pf_backend_scalar();
+    pf_backend *be = backend("opencl");
+    cr_assert_not_null(be->batch_open, "PoCL's CPU device shares host memory: the batch stages are offered");
+    enum { NL = 8, MANY = 600 };
+    uint64_t seed = 11;
+    static const uint32_t widths[] = {5, 31, 40, 77, 130};
+    float *segs = malloc(PF_SEG_FLOATS * NL * MANY * sizeof *segs);
+    uint32_t offs[NL + 1], counts[NL], layers[NL];
+    for (int t = 0; t < 10; t++) {
+        pf_grid g = {.x0 = -1.0f, .y0 = 2.0f, .cell = 0.25f, .nx = widths[t % 5], .ny = 3 + 7 * (uint32_t)t};
+        size_t n = (size_t)g.nx * g.ny, stride = (n + 63) / 64 * 64, len = NL * stride;
+        uint8_t *mem = aligned_alloc(4096, (len + 4095) / 4096 * 4096), *want = malloc(n), *masks[NL];
+        offs[0] = 0;
+        for (int l = 0; l < NL; l++) {
+            counts[l] = l % 4 == 3 ? MANY : (uint32_t)(l * 5 % 11); /* 0 … 10 segments, or many */
+            offs[l + 1] = offs[l] + counts[l];
+            layers[l] = (uint32_t)l;
+            masks[l] = mem + (size_t)l * stride;
+        }
+        for (size_t i = 0; i < PF_SEG_FLOATS * (size_t)offs[NL]; i += 2) {
+            segs[i] = g.x0 - 1.0f + (float)(lcg(&seed) % 1000) * 0.001f * (g.nx * g.cell + 2.0f);
+            segs[i + 1] = g.y0 - 1.0f + (float)(lcg(&seed) % 1000) * 0.001f * (g.ny * g.cell + 2.0f);
+        }
+        void *bt = NULL;
+        cr_assert_eq(be->batch_open(be->ctx, mem, len, &bt), PF_E_OK);
+        for (int pass = 0; pass < 2; pass++) {
+            memset(mem, 0xAB, len);
+            cr_assert_eq(be->raster_batch(be->ctx, bt, &g, segs, offs, counts, NL, layers, masks), PF_E_OK);
+            for (int l = 0; l < NL; l++) {
+                cr_assert_eq(sc->raster(NULL, segs + PF_SEG_FLOATS * (size_t)offs[l], counts[l], &g, want),
+                             PF_E_OK);
+                for (size_t i = 0; i < n; i++)
+                    cr_assert_eq(masks[l][i], want[i],
+                                 "grid %d (%u x %u) layer %d (%u segments) pass %d cell %zu", t, g.nx, g.ny,
+                                 l, counts[l], pass, i);
+            }
+        }
+        be->batch_close(be->ctx, bt);
+        free(mem);
+        free(want);
+    }
+    free(segs);
+}
+
 Test(backends, simd_deep_blocks_equal_scalar)
 {
     const pf_backend *copies[2];
