@@ -131,9 +131,11 @@ static int index_build(seg_index *ix, const pf_grid *g, const float *segs, const
     ix->start = pf_scratch_slot(sc, k0, (nb + 1) * sizeof *ix->start, 1);
     if (!ix->start) return 0;
     size_t total = 0;
-    /* each segment's blocks, found in the counting pass and used again in the filling one */
-    int32_t *span = pf_scratch_slot(sc, 7, (nsel ? nsel : 1) * 4 * sizeof *span, 0);
+    /* each segment's blocks, found in the counting pass and used again in the filling one, and 1 / its
+     * squared length (one division a segment, not one an entry) */
+    int32_t *span = pf_scratch_slot(sc, 7, (nsel ? nsel : 1) * (4 * sizeof *span + sizeof(float)), 0);
     if (!span) return 0;
+    float *inv = (float *)(void *)(span + 4 * (size_t)(nsel ? nsel : 1));
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t k = 0; k < nsel; k++) {
             const float *s = segs + (size_t)PF_SEG_FLOATS * sel[k];
@@ -144,6 +146,7 @@ static int index_build(seg_index *ix, const pf_grid *g, const float *segs, const
                 if (!(l2 > 0) || !seg_blocks(s, g, reach, ix, &ax, &bx, &ay, &by))
                     ax = 1, bx = 0, ay = by = 0;
                 sp[0] = (int32_t)ax, sp[1] = (int32_t)bx, sp[2] = (int32_t)ay, sp[3] = (int32_t)by;
+                if (ax <= bx) inv[k] = 1.0f / l2;
             }
             ax = sp[0], bx = sp[1], ay = sp[2], by = sp[3];
             if (ax > bx) continue; /* no block: a point, or out of reach */
@@ -156,9 +159,8 @@ static int index_build(seg_index *ix, const pf_grid *g, const float *segs, const
                         total++;
                         continue;
                     }
-                    uint32_t k = ix->start[b]++;
-                    ix->ax[k] = s[0], ix->ay[k] = s[1], ix->ex[k] = ex, ix->ey[k] = ey,
-                    ix->il2[k] = 1.0f / l2;
+                    uint32_t e = ix->start[b]++;
+                    ix->ax[e] = s[0], ix->ay[e] = s[1], ix->ex[e] = ex, ix->ey[e] = ey, ix->il2[e] = inv[k];
                 }
         }
         if (pass) break;
