@@ -123,6 +123,13 @@ static int seg_blocks(const float *s, const pf_grid *g, float reach, const seg_i
            block_span(yl - reach, yh + reach, g->y0, inv, ix->y0, ix->nby, ay, by);
 }
 
+/* A selected segment's blocks in index_build. */
+typedef struct seg_span {
+    int32_t ax, bx, ay, by; /* its blocks (ax > bx: none) */
+    float il2;              /* 1 / its squared length */
+    uint64_t bits; /* those listed, when there are at most 64: bit (y − ay)·w + x − ax (w: bx − ax + 1) */
+} seg_span;
+
 /* Builds ix over segments sel[0 … nsel) of segs. */
 static int index_build(seg_index *ix, const pf_grid *g, const float *segs, const uint32_t *sel, uint32_t nsel,
                        float reach, pf_scratch *sc, int k0)
@@ -131,25 +138,36 @@ static int index_build(seg_index *ix, const pf_grid *g, const float *segs, const
     ix->start = pf_scratch_slot(sc, k0, (nb + 1) * sizeof *ix->start, 1);
     if (!ix->start) return 0;
     size_t total = 0;
-    /* each segment's blocks, found in the counting pass and used again in the filling one, and 1 / its
-     * squared length (one division a segment, not one an entry) */
-    int32_t *span = pf_scratch_slot(sc, 7, (nsel ? nsel : 1) * (4 * sizeof *span + sizeof(float)), 0);
+    /* each segment's blocks, found in the counting pass and used again in the filling one (when they are few,
+     * as bits of those the index lists: most of a small segment's blocks hold no middle), and 1 / its squared
+     * length (one division a segment, not one an entry) */
+    seg_span *span = pf_scratch_slot(sc, 7, (nsel ? nsel : 1) * sizeof *span, 0);
     if (!span) return 0;
-    float *inv = (float *)(void *)(span + 4 * (size_t)(nsel ? nsel : 1));
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t k = 0; k < nsel; k++) {
             const float *s = segs + (size_t)PF_SEG_FLOATS * sel[k];
             float ex = s[2] - s[0], ey = s[3] - s[1], l2 = ex * ex + ey * ey;
-            int32_t *sp = span + 4 * (size_t)k;
+            seg_span *sp = &span[k];
             long ax, bx, ay, by;
             if (!pass) {
                 if (!(l2 > 0) || !seg_blocks(s, g, reach, ix, &ax, &bx, &ay, &by))
                     ax = 1, bx = 0, ay = by = 0;
-                sp[0] = (int32_t)ax, sp[1] = (int32_t)bx, sp[2] = (int32_t)ay, sp[3] = (int32_t)by;
-                if (ax <= bx) inv[k] = 1.0f / l2;
+                sp->ax = (int32_t)ax, sp->bx = (int32_t)bx, sp->ay = (int32_t)ay, sp->by = (int32_t)by;
+                sp->bits = 0;
+                if (ax <= bx) sp->il2 = 1.0f / l2;
             }
-            ax = sp[0], bx = sp[1], ay = sp[2], by = sp[3];
+            ax = sp->ax, bx = sp->bx, ay = sp->ay, by = sp->by;
             if (ax > bx) continue; /* no block: a point, or out of reach */
+            long w = bx - ax + 1;
+            int few = w * (by - ay + 1) <= 64;
+            if (pass && few) {
+                for (uint64_t m = sp->bits; m; m &= m - 1) {
+                    long t = __builtin_ctzll(m);
+                    uint32_t e = ix->start[(size_t)((ay + t / w) * ix->nbx + ax + t % w)]++;
+                    ix->ax[e] = s[0], ix->ay[e] = s[1], ix->ex[e] = ex, ix->ey[e] = ey, ix->il2[e] = sp->il2;
+                }
+                continue;
+            }
             for (long y = ay; y <= by; y++)
                 for (long x = ax; x <= bx; x++) {
                     size_t b = (size_t)(y * ix->nbx + x);
@@ -157,10 +175,11 @@ static int index_build(seg_index *ix, const pf_grid *g, const float *segs, const
                     if (!pass) {
                         ix->start[b + 1]++;
                         total++;
+                        if (few) sp->bits |= 1ull << ((y - ay) * w + (x - ax));
                         continue;
                     }
                     uint32_t e = ix->start[b]++;
-                    ix->ax[e] = s[0], ix->ay[e] = s[1], ix->ex[e] = ex, ix->ey[e] = ey, ix->il2[e] = inv[k];
+                    ix->ax[e] = s[0], ix->ay[e] = s[1], ix->ex[e] = ex, ix->ey[e] = ey, ix->il2[e] = sp->il2;
                 }
         }
         if (pass) break;
