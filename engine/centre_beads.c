@@ -205,13 +205,22 @@ static int grid_build(seg_grid *g, const float *segs, size_t n, float cell)
     g->nx = (long)((x1 - x0) / cell) + 1, g->ny = (long)((y1 - y0) / cell) + 1;
     size_t cells = (size_t)(g->nx * g->ny), total = 0;
     g->start = calloc(cells + 1, sizeof *g->start);
-    if (!g->start) return 0;
+    int32_t *span = malloc(4 * n * sizeof *span); /* each segment's cells, from the counting pass */
+    if (!g->start || !span) {
+        free(span);
+        return 0;
+    }
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < n; i++) {
             const float *q = segs + 4 * i;
+            int32_t *sp = span + 4 * i;
             long ax, bx, ay, by;
-            cell_span(g, min2(q[0], q[2]), max2(q[0], q[2]), x0, g->nx, &ax, &bx);
-            cell_span(g, min2(q[1], q[3]), max2(q[1], q[3]), y0, g->ny, &ay, &by);
+            if (!pass) {
+                cell_span(g, min2(q[0], q[2]), max2(q[0], q[2]), x0, g->nx, &ax, &bx);
+                cell_span(g, min2(q[1], q[3]), max2(q[1], q[3]), y0, g->ny, &ay, &by);
+                sp[0] = (int32_t)ax, sp[1] = (int32_t)bx, sp[2] = (int32_t)ay, sp[3] = (int32_t)by;
+            }
+            ax = sp[0], bx = sp[1], ay = sp[2], by = sp[3];
             for (long y = ay; y <= by; y++)
                 for (long x = ax; x <= bx; x++) {
                     size_t k = (size_t)(y * g->nx + x);
@@ -224,12 +233,16 @@ static int grid_build(seg_grid *g, const float *segs, size_t n, float cell)
         if (!pass) {
             for (size_t k = 0; k < cells; k++)
                 g->start[k + 1] += g->start[k];
-            if (!(g->ids = malloc((total ? total : 1) * sizeof *g->ids))) return 0;
+            if (!(g->ids = malloc((total ? total : 1) * sizeof *g->ids))) {
+                free(span);
+                return 0;
+            }
         } else { /* the fill moved each start to the next cell's: back one cell */
             memmove(g->start + 1, g->start, cells * sizeof *g->start);
             g->start[0] = 0;
         }
     }
+    free(span);
     return 1;
 }
 
