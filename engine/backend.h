@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <simde/x86/sse.h>
+
 #include "engine/error.h"
 
 /*
@@ -174,22 +176,23 @@ static inline int pf_seg_rows_of(const float *s, const pf_grid *g, float inv, pf
 }
 
 /* The bounds of the n segments at s (PF_SEG_FLOATS floats each): x in lo[0] … hi[0], y in lo[1] … hi[1]
- * (lo > hi when n is 0). Comparisons lane by lane over x0 y0 x1 y1, which the compiler vectorizes; the
- * points are finite. */
+ * (lo > hi when n is 0). A segment's x0 y0 x1 y1 in one 4-lane minimum and maximum each (the comparisons
+ * v < m ? v : m, so the same bounds as one float at a time); the points are finite. */
 static inline void pf_segs_bounds(const float *s, size_t n, float lo[2], float hi[2])
 {
-    float lo4[4] = {INFINITY, INFINITY, INFINITY, INFINITY},
-          hi4[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
-    for (size_t i = 0; i < n; i++)
-        for (int e = 0; e < 4; e++) {
-            float v = s[(size_t)PF_SEG_FLOATS * i + (size_t)e];
-            lo4[e] = v < lo4[e] ? v : lo4[e];
-            hi4[e] = v > hi4[e] ? v : hi4[e];
-        }
-    lo[0] = lo4[0] < lo4[2] ? lo4[0] : lo4[2];
-    lo[1] = lo4[1] < lo4[3] ? lo4[1] : lo4[3];
-    hi[0] = hi4[0] > hi4[2] ? hi4[0] : hi4[2];
-    hi[1] = hi4[1] > hi4[3] ? hi4[1] : hi4[3];
+    simde__m128 l4 = simde_mm_set1_ps(INFINITY), h4 = simde_mm_set1_ps(-INFINITY);
+    for (size_t i = 0; i < n; i++) {
+        simde__m128 v = simde_mm_loadu_ps(s + (size_t)PF_SEG_FLOATS * i);
+        l4 = simde_mm_min_ps(v, l4);
+        h4 = simde_mm_max_ps(v, h4);
+    }
+    float lf[4], hf[4];
+    simde_mm_storeu_ps(lf, l4);
+    simde_mm_storeu_ps(hf, h4);
+    lo[0] = lf[0] < lf[2] ? lf[0] : lf[2];
+    lo[1] = lf[1] < lf[3] ? lf[1] : lf[3];
+    hi[0] = hf[0] > hf[2] ? hf[0] : hf[2];
+    hi[1] = hf[1] > hf[3] ? hf[1] : hf[3];
 }
 
 /* The cells of g that can lie inside the n segments at s (PF_SEG_FLOATS floats each): columns box[0] …

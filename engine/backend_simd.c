@@ -258,11 +258,23 @@ static pf_err ISA(slice_emit)(void *ctx, const float *verts, const uint32_t *tri
             /* edges 0–1 and 1–2 crossed or not; 2–0 is crossed when exactly one of them is (a closed walk
              * round the triangle crosses the plane an even number of times) */
             int a1 = v[1][2] > z, c0 = (v[0][2] > z) != a1, c1 = a1 != (v[2][2] > z);
-            if (!c0 && !c1) continue; /* hole: filled with a zero-length segment below */
-            int e0 = c0 ? 0 : 1, e1 = c0 && c1 ? 1 : 2;
-            cut(v[e0], v[e0 == 2 ? 0 : e0 + 1], z, p[0]);
-            cut(v[e1], v[e1 == 2 ? 0 : e1 + 1], z, p[1]);
-            k[0] = ek[e0], k[1] = ek[e1];
+            if (c0) { /* branches a tall triangle's layers take alike */
+                cut(v[0], v[1], z, p[0]);
+                k[0] = ek[0];
+                if (c1) {
+                    cut(v[1], v[2], z, p[1]);
+                    k[1] = ek[1];
+                } else {
+                    cut(v[2], v[0], z, p[1]);
+                    k[1] = ek[2];
+                }
+            } else if (c1) {
+                cut(v[1], v[2], z, p[0]);
+                cut(v[2], v[0], z, p[1]);
+                k[0] = ek[1], k[1] = ek[2];
+            } else {
+                continue; /* hole: filled with a zero-length segment below */
+            }
             if (fill[l] >= offsets[l + 1]) { /* offsets not from slice_count on these inputs */
                 free(fill);
                 return PF_E_INVAL;
