@@ -159,6 +159,15 @@ typedef struct pf_seg_rows {
     int wind;             /* +1 for a downward segment (a left edge of the inside), −1 upward */
 } pf_seg_rows;
 
+/* (long)ceilf(x) for a finite x within long's range, without the library call baseline x86-64 makes of
+ * ceilf: truncation, then one up where that fell below x (a float of magnitude 2^23 or more is an integer).
+ */
+static inline long pf_ceil_long(float x)
+{
+    long c = (long)x;
+    return c + ((float)c < x);
+}
+
 /* Fills *q for segment s (PF_SEG_FLOATS floats) on g (inv = 1 / g->cell); 0 when it crosses no row centre. */
 static inline int pf_seg_rows_of(const float *s, const pf_grid *g, float inv, pf_seg_rows *q)
 {
@@ -168,8 +177,8 @@ static inline int pf_seg_rows_of(const float *s, const pf_grid *g, float inv, pf
     q->wind = q->yb < q->ya ? 1 : -1;
     q->xa = (s[0] - g->x0) * inv - 0.5f;
     q->xb = (s[2] - g->x0) * inv - 0.5f;
-    q->r0 = (long)ceilf(q->ya < q->yb ? q->ya : q->yb); /* comparisons, not fminf / fmaxf calls: finite */
-    q->r1 = (long)ceilf(q->ya < q->yb ? q->yb : q->ya);
+    q->r0 = pf_ceil_long(q->ya < q->yb ? q->ya : q->yb); /* comparisons, not fminf / fmaxf calls: finite */
+    q->r1 = pf_ceil_long(q->ya < q->yb ? q->yb : q->ya);
     if (q->r0 < 0) q->r0 = 0;
     if (q->r1 > (long)g->ny) q->r1 = (long)g->ny;
     return q->r0 < q->r1;
@@ -220,7 +229,7 @@ static inline void pf_segs_box(const float *s, size_t n, const pf_grid *g, long 
 static inline size_t pf_seg_col(const pf_seg_rows *q, long r, uint32_t nx)
 {
     float x = q->xa + (q->xb - q->xa) * (((float)r - q->ya) / (q->yb - q->ya));
-    long c = (long)ceilf(x);
+    long c = pf_ceil_long(x);
     return (size_t)(c < 0 ? 0 : c > (long)nx ? (long)nx : c);
 }
 
