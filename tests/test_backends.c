@@ -888,6 +888,24 @@ Test(backends, opencl_batch_raster_of_open_contours_equals_scalar)
     free(segs);
 }
 
+/* pf_ceil_long against ceilf: integers, halves, values a step from an integer either way, negatives and
+ * zeros of both signs, and floats too large to hold a fraction. */
+Test(backends, ceil_long_is_ceilf)
+{
+    static const float fixed[] = {0.0f,       -0.0f,       0.5f,         -0.5f,   1.0f,       -1.0f,
+                                  2.5f,       -2.5f,       1e-30f,       -1e-30f, 8388607.5f, -8388607.5f,
+                                  8388608.0f, 16777217.0f, -16777216.0f, 1e12f,   -1e12f};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        cr_assert_eq(pf_ceil_long(fixed[i]), (long)ceilf(fixed[i]), "%a", (double)fixed[i]);
+    uint64_t seed = 3;
+    for (int i = 0; i < 200000; i++) {
+        float x = ((float)(lcg(&seed) % 2000001) - 1000000.0f) / (float)(1 + lcg(&seed) % 1000);
+        float near[3] = {x, nextafterf(roundf(x), INFINITY), nextafterf(roundf(x), -INFINITY)};
+        for (int k = 0; k < 3; k++)
+            cr_assert_eq(pf_ceil_long(near[k]), (long)ceilf(near[k]), "%a", (double)near[k]);
+    }
+}
+
 Test(backends, simd_deep_blocks_equal_scalar)
 {
     const pf_backend *copies[2];
