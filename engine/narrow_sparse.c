@@ -73,11 +73,16 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
     if (!any_solid(cls, (size_t)g->nx * g->ny)) return 0;
     planes p = {g->nx, g->ny, ((long)g->nx + 63) / 64, ((long)g->nx + 63) / 64 + 2};
     size_t words = (size_t)p.stride * (size_t)(p.ny + 2 * PAD);
-    uint64_t *base = pf_scratch_slot(scratch, 0, 7 * words * sizeof *base, 0);
-    if (!base) return -1;
+    /* S and D in slot 1; M, E, N, R and T in slot 0, all zero between calls (each call clears the words it
+     * wrote), whatever the grid: new room is zeroed here */
+    size_t had = scratch->cap[0];
+    uint64_t *base = pf_scratch_slot(scratch, 0, 5 * words * sizeof *base, 0),
+             *sd = pf_scratch_slot(scratch, 1, 2 * words * sizeof *base, 0);
+    if (!base || !sd) return -1;
+    if (scratch->cap[0] != had) memset(base, 0, scratch->cap[0]);
     uint64_t *pl[7];
     for (int k = 0; k < 7; k++)
-        pl[k] = base + k * words + PAD * p.stride + 1; /* row 0, word 0 */
+        pl[k] = (k < 2 ? sd + k * words : base + (k - 2) * words) + PAD * p.stride + 1; /* row 0, word 0 */
     uint64_t *S = pl[0], *D = pl[1], *M = pl[2], *E = pl[3], *N = pl[4], *R = pl[5], *T = pl[6];
     /* pack, a word at a time; the rows that have sparse cells bound the work */
     long y0 = p.ny, y1 = -1, d0 = p.ny, d1 = -1; /* the rows that hold sparse cells, and solid-type ones */
@@ -129,10 +134,8 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
     zero_rows(S, &p, p.ny, p.ny + PAD);
     zero_rows(D, &p, -PAD, 0);
     zero_rows(D, &p, p.ny, p.ny + PAD);
-    /* M, E, N, R and T start at zero and are written only in words that hold sparse cells (every other
-     * word of theirs stays zero whatever the direction) */
-    for (int k = 2; k < 7; k++)
-        zero_rows(pl[k], &p, y0 - PAD, y1 + 1 + PAD);
+    /* M, E, N, R and T are zero (see above) and are written only in words that hold sparse cells (every
+     * other word of theirs stays zero whatever the direction) */
     /* directions: along rows, columns and both diagonals; k: the most cells a narrow run has */
     static const int dx[4] = {1, 0, 1, 1}, dy[4] = {0, 1, 1, -1};
     for (int q = 0; q < 4; q++) {
@@ -192,12 +195,17 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
     int changed = 0;
     const uint8_t fm = PF_CELL_FILL_MASK, solid = PF_FILL_SOLID << PF_CELL_FILL_SHIFT;
     for (long y = y0; y <= y1; y++)
-        for (long i = 0; i < p.w; i++)
-            for (uint64_t m = M[y * p.stride + i]; m; m &= m - 1) {
+        for (long i = 0; i < p.w; i++) {
+            long o = y * p.stride + i;
+            if (!S[o]) continue; /* M and the others were not written here */
+            for (uint64_t m = M[o]; m; m &= m - 1) {
                 long x = i * 64 + __builtin_ctzll(m);
                 uint8_t *c = cls + (size_t)y * (size_t)p.nx + (size_t)x;
                 *c = (uint8_t)((*c & ~fm) | solid);
                 changed = 1;
             }
+            for (int k = 2; k < 7; k++) /* zero again for the next call */
+                pl[k][o] = 0;
+        }
     return changed;
 }

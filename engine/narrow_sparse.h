@@ -16,7 +16,8 @@
  * (cell·√2) along the diagonals, and at most 12) and ends, on either side, at a cell of a solid-type fill
  * (solid, top, bridge, internal bridge). Runs are taken on the classes as given, before any change. The cells
  * are packed 64 to a word, so a layer costs a few word operations per 64 cells. Nonzero when it changed a
- * cell; −1 when scratch cannot be allocated (classes unchanged). scratch: the caller's buffers (slot 0).
+ * cell; −1 when scratch cannot be allocated (classes unchanged). scratch: the caller's buffers (slots 0 and
+ * 1, slot 0 left zero).
  */
 int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *scratch);
 
