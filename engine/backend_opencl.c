@@ -636,15 +636,21 @@ done:
 
 /* ---- stage 6 ---- */
 
-/* Partial sums per row of kernels/estimate.cl's areas_row (AREA_SUMS there). */
+/* Partial sums per group of AREA_ROWS rows of kernels/estimate.cl's areas_rows (the same there). */
 #define AREA_SUMS 11
+#define AREA_ROWS 4
 
-/* One layer's sums from the device's counters (acc, ACC_N) and per-row partial sums (ny × AREA_SUMS): adding
- * those here is the last step of the reduction. */
+static size_t area_groups(const pf_grid *g)
+{
+    return (g->ny + AREA_ROWS - 1) / AREA_ROWS;
+}
+
+/* One layer's sums from the device's counters (acc, ACC_N) and per-group partial sums (area_groups ×
+ * AREA_SUMS): adding those here is the last step of the reduction. */
 static void reduce_finish(const pf_grid *g, const cl_uint *acc, const float *sums, pf_layer_cells *out)
 {
     double s[AREA_SUMS] = {0};
-    for (size_t r = 0; r < g->ny; r++)
+    for (size_t r = 0; r < area_groups(g); r++)
         for (int k = 0; k < AREA_SUMS; k++)
             s[k] += sums[r * AREA_SUMS + k];
     memset(out, 0, sizeof *out);
@@ -671,7 +677,7 @@ static pf_err cl_reduce(void *ctx, const pf_grid *g, const pf_classify_params *p
     lock(c);
     size_t n = (size_t)g->nx * g->ny;
     cl_uint acc[ACC_N];
-    float *sums = malloc((size_t)g->ny * AREA_SUMS * sizeof *sums);
+    float *sums = malloc(area_groups(g) * AREA_SUMS * sizeof *sums);
     cl_mem cb, db, ab, eb, sb;
     cl_uint nx = g->nx, ny = g->ny, ly = (cl_uint)layer;
     cl_int par = parity;
@@ -687,7 +693,7 @@ static pf_err cl_reduce(void *ctx, const pf_grid *g, const pf_classify_params *p
     NEED(db, B_DIST, n * sizeof(float));
     NEED(ab, B_ACC, sizeof acc);
     NEED(eb, B_EDGE, sizeof edge);
-    NEED(sb, B_SUMS, (size_t)g->ny * AREA_SUMS * sizeof *sums);
+    NEED(sb, B_SUMS, area_groups(g) * AREA_SUMS * sizeof *sums);
     CK(put(c, cb, cls, n));
     CK(put(c, db, dist, n * sizeof(float)));
     CK(put(c, eb, edge, sizeof edge));
@@ -707,9 +713,9 @@ static pf_err cl_reduce(void *ctx, const pf_grid *g, const pf_classify_params *p
     ARG(K_AREAS, 4, cp);
     ARG(K_AREAS, 5, ly);
     ARG(K_AREAS, 6, sb);
-    CK(run(c, K_AREAS, ny));
+    CK(run(c, K_AREAS, area_groups(g)));
     CK(get(c, ab, acc, sizeof acc));
-    CK(get(c, sb, sums, (size_t)g->ny * AREA_SUMS * sizeof *sums));
+    CK(get(c, sb, sums, area_groups(g) * AREA_SUMS * sizeof *sums));
     reduce_finish(g, acc, sums, out);
     err = PF_E_OK;
 done:
@@ -1254,7 +1260,7 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     cl_batch *b = batch;
     if (!n) return host_owns(c, b);
     pf_err err = PF_E_DEVICE;
-    size_t ncell = (size_t)g->nx * g->ny, nsum = (size_t)g->ny * AREA_SUMS;
+    size_t ncell = (size_t)g->nx * g->ny, nsum = area_groups(g) * AREA_SUMS;
     cl_ulong *t = table(&b->tab, &b->ntab, 4 * n);
     cl_uint *acc = malloc(n * ACC_N * sizeof *acc);
     float *sums = malloc(n * nsum * sizeof *sums);
@@ -1310,7 +1316,7 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     ARG(K_AREAS_B, 4, ny);
     ARG(K_AREAS_B, 5, cp);
     ARG(K_AREAS_B, 6, sb);
-    CK(run_b(c, b, K_AREAS_B, n * (size_t)ny));
+    CK(run_b(c, b, K_AREAS_B, n * area_groups(g)));
     CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), ab, CL_FALSE, 0, n * ACC_N * sizeof *acc, acc, 0, NULL, NULL));
     CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), sb, CL_FALSE, 0, n * nsum * sizeof *sums, sums, 0, NULL,
                            NULL));

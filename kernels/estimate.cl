@@ -1094,13 +1094,16 @@ static int thin_cell(__global const float *d, long x, long y, float shift, float
     return 1;
 }
 
-/* Fractional areas, one item per row (float atomics do not exist in OpenCL 1.2): sums[r] gets the row's inside cell
- * count, wall bands 1 and 2, the 7 fill classes and the thin-wall part of band 2, in cells; the host adds the
- * rows. Bounds as in classify: layer 0 uses the l0 fields and the elephant-foot shift. */
-#define AREA_SUMS 11 /* per row: see areas_row */
+/* Fractional areas, one item per AREA_ROWS rows (float atomics do not exist in OpenCL 1.2): sums[q] gets the inside
+ * cell count of rows q·AREA_ROWS … + AREA_ROWS − 1, wall bands 1 and 2, the 7 fill classes and the thin-wall part of
+ * band 2, in cells; the host adds the groups. Bounds as in classify: layer 0 uses the l0 fields and the
+ * elephant-foot shift. Rows in groups: a row of a small grid has few blocks, and adding up the lanes (88 scalar
+ * additions) cost as much as the row's blocks. */
+#define AREA_SUMS 11 /* per group: see areas_rows */
+#define AREA_ROWS 4  /* rows per group (engine/backend_opencl.c has the same) */
 
-static void areas_row(__global const uchar *cls, __global const float *dist, uint nx, params p, uint layer, uint r,
-                      __global float *sums)
+static void areas_rows(__global const uchar *cls, __global const float *dist, uint nx, uint ny, params p, uint layer,
+                       uint q, __global float *sums)
 {
     float hc = 0.5f * p.cell, inv = 1.0f / p.cell;
     float shift = layer == 0 ? p.l0_shift : 0.0f;
@@ -1111,69 +1114,93 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
     /* Eight cells at a time in vector lanes (the runtime does not vectorize a loop inside a work-item): lane j
      * sums the cells x ≡ j mod 8 of the row, outside cells add 0, then the lanes are added in order and the last
      * nx mod 8 cells one by one. Only the order of the additions differs from a running sum. */
-    __global const uchar *cr = cls + (size_t)r * nx;
-    __global const float *dr = dist + (size_t)r * nx;
     float8 z = 0.0f, v0 = z, v1 = z, v2 = z, g0 = z, g1 = z, g2 = z, g3 = z, g4 = z, g5 = z, g6 = z;
-/* Adds the fill-band overlap o of each lane to its fill class's lane sums (classes 6 and up into g6). */
-#define FILL_ADD(o)                                                                                          \
-    do {                                                                                                     \
-        g0 += select(z, (o), f == 0), g1 += select(z, (o), f == 1), g2 += select(z, (o), f == 2);           \
-        g3 += select(z, (o), f == 3), g4 += select(z, (o), f == 4), g5 += select(z, (o), f == 5);           \
-        g6 += select(z, (o), f >= 6);                                                                        \
+    /* Adds the fill-band overlap o of each lane to its fill class's lane sums (classes 6 and up into g6). */
+#define FILL_ADD(o)                                                                                                  \
+    do {                                                                                                             \
+        g0 += select(z, (o), f == 0), g1 += select(z, (o), f == 1), g2 += select(z, (o), f == 2);                    \
+        g3 += select(z, (o), f == 3), g4 += select(z, (o), f == 4), g5 += select(z, (o), f == 5);                    \
+        g6 += select(z, (o), f >= 6);                                                                                \
     } while (0)
-    uint x = 0;
-    for (; x + 8 <= nx; x += 8) {
-        uchar8 cb = LD8(cr + x);
-        if (!as_ulong(cb)) continue; /* all outside: every term is 0 */
-        int8 c = convert_int8(cb), in = c != 0, f = (c & FILL_MASK) >> FILL_SHIFT;
-        f = select(f, (int8)FILL_SPARSE, f == FILL_MIDDLE); /* sums as sparse */
-        float8 d = LDF8(dr + x) - shift, a = d - hc, b = d + hc;
-        if (!any8(~(in & (a >= deep)))) {
-            /* deep block: both wall bands end below a (hi ≤ lo: 0) and the fill band starts below it (lo = a, hi = b);
-             * so does class 0's band beyond int_hi */
-            float8 o = (b - a) * inv;
-            v0 += 1.0f;
-            int f0 = f.s0;
-            if (!all8(f == f0)) FILL_ADD(o);
-            else if (f0 == 0) g0 += o; /* one class (mostly): its sums only, the others would add 0 */
-            else if (f0 == 1) g1 += o;
-            else if (f0 == 2) g2 += o;
-            else if (f0 == 3) g3 += o;
-            else if (f0 == 4) g4 += o;
-            else if (f0 == 5) g5 += o;
-            else g6 += o;
-            continue;
+/* The same when the 8 lanes are mostly of one class (deep blocks, a band of one class, an edge of the fill): that
+ * class's sums only, the others would add 0. */
+#define CLASS_ADD(o)                                                                                                 \
+    do {                                                                                                             \
+        int f0 = f.s0;                                                                                               \
+        if (!all8(f == f0)) FILL_ADD(o);                                                                             \
+        else if (f0 == 0) g0 += (o);                                                                                 \
+        else if (f0 == 1) g1 += (o);                                                                                 \
+        else if (f0 == 2) g2 += (o);                                                                                 \
+        else if (f0 == 3) g3 += (o);                                                                                 \
+        else if (f0 == 4) g4 += (o);                                                                                 \
+        else if (f0 == 5) g5 += (o);                                                                                 \
+        else g6 += (o);                                                                                              \
+    } while (0)
+    /* the rows' last nx mod 8 cells, one by one */
+    float t0 = 0, t1 = 0, t2 = 0, tf0 = 0, tf1 = 0, tf2 = 0, tf3 = 0, tf4 = 0, tf5 = 0, tf6 = 0;
+    for (uint r = q * AREA_ROWS, rend = min(r + AREA_ROWS, ny); r < rend; r++) {
+        __global const uchar *cr = cls + (size_t)r * nx;
+        __global const float *dr = dist + (size_t)r * nx;
+        uint x = 0;
+        for (; x + 8 <= nx; x += 8) {
+            uchar8 cb = LD8(cr + x);
+            if (!as_ulong(cb)) continue; /* all outside: every term is 0 */
+            int8 c = convert_int8(cb), in = c != 0, f = (c & FILL_MASK) >> FILL_SHIFT;
+            f = select(f, (int8)FILL_SPARSE, f == FILL_MIDDLE); /* sums as sparse */
+            float8 d = LDF8(dr + x) - shift, a = d - hc, b = d + hc;
+            if (!any8(~(in & (a >= deep)))) {
+                /* deep block: both wall bands end below a (hi ≤ lo: 0) and the fill band starts below it (lo = a,
+                 * hi = b); so does class 0's band beyond int_hi */
+                float8 o = (b - a) * inv;
+                v0 += 1.0f;
+                CLASS_ADD(o);
+                continue;
+            }
+            /* the band bounds and distances are finite: vmax / vmin, one instruction each */
+            float8 lo = vmax(a, p.ext_lo), hi = vmin(b, ext_hi);
+            float8 o1 = select(z, (hi - lo) * inv, in & (hi > lo));
+            lo = vmax(a, ext_hi), hi = vmin(b, int_hi);
+            float8 o2 = select(z, (hi - lo) * inv, in & (hi > lo));
+            /* class 0: beyond the beads */
+            lo = vmax(a, select((float8)fill_lo, (float8)int_hi, f == 0)), hi = vmin(b, 1e30f);
+            float8 o = select(z, (hi - lo) * inv, in & (hi > lo));
+            v0 += select(z, (float8)1.0f, in);
+            v1 += o1;
+            v2 += o2;
+            CLASS_ADD(o);
+            int8 probe = (o2 > 0.0f) & (d < need);
+            if (any8(probe)) {
+                float o2s[8];
+                int ps[8];
+                vstore8(o2, 0, o2s);
+                vstore8(probe, 0, ps);
+                for (int j = 0; j < 8; j++)
+                    if (ps[j] && thin_cell(dist, x + j, r, shift, need, p)) thin += o2s[j];
+            }
         }
-        /* the band bounds and distances are finite: vmax / vmin, one instruction each */
-        float8 lo = vmax(a, p.ext_lo), hi = vmin(b, ext_hi);
-        float8 o1 = select(z, (hi - lo) * inv, in & (hi > lo));
-        lo = vmax(a, ext_hi), hi = vmin(b, int_hi);
-        float8 o2 = select(z, (hi - lo) * inv, in & (hi > lo));
-        lo = vmax(a, select((float8)fill_lo, (float8)int_hi, f == 0)), hi = vmin(b, 1e30f); /* class 0: beyond the beads */
-        float8 o = select(z, (hi - lo) * inv, in & (hi > lo));
-        v0 += select(z, (float8)1.0f, in);
-        v1 += o1;
-        v2 += o2;
-        int f0 = f.s0;
-        if (!all8(f == f0)) FILL_ADD(o);
-        else if (f0 == 0) g0 += o; /* one class (an edge of the fill, or a band of one class): its sums only */
-        else if (f0 == 1) g1 += o;
-        else if (f0 == 2) g2 += o;
-        else if (f0 == 3) g3 += o;
-        else if (f0 == 4) g4 += o;
-        else if (f0 == 5) g5 += o;
-        else g6 += o;
-        int8 probe = (o2 > 0.0f) & (d < need);
-        if (any8(probe)) {
-            float o2s[8];
-            int ps[8];
-            vstore8(o2, 0, o2s);
-            vstore8(probe, 0, ps);
-            for (int j = 0; j < 8; j++)
-                if (ps[j] && thin_cell(dist, x + j, r, shift, need, p)) thin += o2s[j];
+        for (; x < nx; x++) {
+            uchar c = cr[x];
+            if (!c) continue;
+            float d = dr[x] - shift, a = d - hc, b = d + hc;
+            t0 += 1.0f;
+            t1 += overlap(a, b, p.ext_lo, ext_hi) * inv;
+            float w2 = overlap(a, b, ext_hi, int_hi) * inv;
+            t2 += w2;
+            if (w2 > 0.0f && d < need && thin_cell(dist, x, r, shift, need, p)) thin += w2;
+            float o = overlap(a, b, (c & FILL_MASK) ? fill_lo : int_hi, 1e30f) * inv; /* class 0: beyond the beads */
+            switch ((c & FILL_MASK) >> FILL_SHIFT) {
+            case 0: tf0 += o; break;
+            case 1: case FILL_MIDDLE: tf1 += o; break;
+            case 2: tf2 += o; break;
+            case 3: tf3 += o; break;
+            case 4: tf4 += o; break;
+            case 5: tf5 += o; break;
+            default: tf6 += o; break;
+            }
         }
     }
 #undef FILL_ADD
+#undef CLASS_ADD
     float s0 = 0, s1 = 0, s2 = 0, f0 = 0, f1 = 0, f2 = 0, f3 = 0, f4 = 0, f5 = 0, f6 = 0;
     float lane0[8], lane1[8], lane2[8], lf[7][8];
     vstore8(v0, 0, lane0), vstore8(v1, 0, lane1), vstore8(v2, 0, lane2);
@@ -1184,40 +1211,20 @@ static void areas_row(__global const uchar *cls, __global const float *dist, uin
         f0 += lf[0][j], f1 += lf[1][j], f2 += lf[2][j], f3 += lf[3][j], f4 += lf[4][j], f5 += lf[5][j];
         f6 += lf[6][j];
     }
-    for (; x < nx; x++) {
-        uchar c = cr[x];
-        if (!c) continue;
-        float d = dr[x] - shift, a = d - hc, b = d + hc;
-        s0 += 1.0f;
-        s1 += overlap(a, b, p.ext_lo, ext_hi) * inv;
-        float w2 = overlap(a, b, ext_hi, int_hi) * inv;
-        s2 += w2;
-        if (w2 > 0.0f && d < need && thin_cell(dist, x, r, shift, need, p)) thin += w2;
-        float o = overlap(a, b, (c & FILL_MASK) ? fill_lo : int_hi, 1e30f) * inv; /* class 0: beyond the beads */
-        switch ((c & FILL_MASK) >> FILL_SHIFT) {
-        case 0: f0 += o; break;
-        case 1: case FILL_MIDDLE: f1 += o; break;
-        case 2: f2 += o; break;
-        case 3: f3 += o; break;
-        case 4: f4 += o; break;
-        case 5: f5 += o; break;
-        default: f6 += o; break;
-        }
-    }
-    __global float *out = sums + (size_t)r * AREA_SUMS;
-    out[0] = s0, out[1] = s1, out[2] = s2, out[3] = f0, out[4] = f1;
-    out[5] = f2, out[6] = f3, out[7] = f4, out[8] = f5, out[9] = f6, out[10] = thin;
+    __global float *out = sums + (size_t)q * AREA_SUMS;
+    out[0] = s0 + t0, out[1] = s1 + t1, out[2] = s2 + t2, out[3] = f0 + tf0, out[4] = f1 + tf1;
+    out[5] = f2 + tf2, out[6] = f3 + tf3, out[7] = f4 + tf4, out[8] = f5 + tf5, out[9] = f6 + tf6, out[10] = thin;
 }
 
 __kernel void reduce_areas(__global const uchar *cls, __global const float *dist, uint nx, uint ny, params p,
                            uint layer, __global float *sums)
 {
-    uint r = get_global_id(0);
-    if (r < ny) areas_row(cls, dist, nx, p, layer, r, sums);
+    uint q = get_global_id(0);
+    if (q * AREA_ROWS < ny) areas_rows(cls, dist, nx, ny, p, layer, q, sums);
 }
 
 /* Batch forms: tab holds 4 entries per layer: its classes' and distances' byte offsets in mem, the layer and the
- * parity. Runs: reduce_rows_b; areas: item = layer × row, sums ny × 10 per layer. */
+ * parity. Runs: reduce_rows_b; areas: item = layer × group of AREA_ROWS rows, AREA_SUMS sums a group. */
 
 /* runsets_of for 8 fill classes */
 static int8 runsets8(int8 f)
@@ -1335,9 +1342,10 @@ __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab
 __kernel void reduce_areas_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint nx, uint ny,
                              params p, __global float *sums)
 {
-    size_t gid = get_global_id(0), l = gid / ny;
+    uint ng = (ny + AREA_ROWS - 1) / AREA_ROWS;
+    size_t gid = get_global_id(0), l = gid / ng;
     if (l >= nlay) return;
     __global const ulong *t = tab + 4 * l;
-    areas_row(mem + t[0], (__global const float *)(mem + t[1]), nx, p, (uint)t[2], (uint)(gid % ny),
-              sums + l * (size_t)ny * AREA_SUMS);
+    areas_rows(mem + t[0], (__global const float *)(mem + t[1]), nx, ny, p, (uint)t[2], (uint)(gid % ng),
+               sums + l * (size_t)ng * AREA_SUMS);
 }
