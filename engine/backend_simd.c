@@ -1446,14 +1446,14 @@ static pf_err ISA(margin_seeds)(void *ctx, const pf_grid *g, const pf_classify_p
 
 /* ---- stage 6: reduce ----
  * Two passes per row of the rectangle of classified cells. Areas: the scalar backend's per-cell floats, 8
- * cells per step, summed per lane in double; a block of 8 cells of one class all at the distance cap (deep
- * inside) adds precomputed terms instead. Runs: a run of a set starts at a cell in the set whose predecessor
- * along the fill diagonal (the cell one row up and one column left for parity 0, right for parity 1) is not,
- * and ends where the set is left, so only cells whose run sets differ from their predecessor's do any work:
- * 32 cells per compare of the row's set bytes with the previous row's, shifted one column. A start records
- * its row in the diagonal's counter; an end adds a run of (row − start) cells. A zero border (one column
- * either side, one row below) ends every run inside the pass. Lengths are integers, so the histograms are
- * those of any order of the same runs. */
+ * cells per step, summed per lane (in float over FLUSH_ROWS rows, then in double); a block of 8 cells of one
+ * class all at the distance cap (deep inside) adds precomputed terms instead. Runs: a run of a set starts at
+ * a cell in the set whose predecessor along the fill diagonal (the cell one row up and one column left for
+ * parity 0, right for parity 1) is not, and ends where the set is left, so only cells whose run sets differ
+ * from their predecessor's do any work: 32 cells per compare of the row's set bytes with the previous row's,
+ * shifted one column. A start records its row in the diagonal's counter; an end adds a run of (row − start)
+ * cells. A zero border (one column either side, one row below) ends every run inside the pass. Lengths are
+ * integers, so the histograms are those of any order of the same runs. */
 
 typedef struct run_hist {
     float step;                              /* cell·√2: run length per cell */
@@ -1592,6 +1592,9 @@ static double thin_lanes(const float *dist, long nx, long ny, long x, long y, fl
 }
 
 #define RUN_PAD 32 /* zero bytes before a row's set bytes in the run pass's row buffers */
+/* Rows whose area terms a float lane sums before they go into its double sum: at most a few thousand terms
+ * of at most 1 each, so the float sums round by a few 1e-7 (the scalar backend sums in double). */
+#define FLUSH_ROWS 8
 
 static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
                           const float *dist, const uint8_t *cls, int parity, pf_layer_cells *out)
@@ -1614,8 +1617,8 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     }
     h->step = g->cell * 1.41421356f;
     run_hist_init(h);
-    /* Fractional band and fill areas: the scalar backend's per-cell floats, summed in double per lane (only
-     * the order of the additions differs). */
+    /* Fractional band and fill areas: the scalar backend's per-cell floats, summed per lane (float sums of
+     * FLUSH_ROWS rows added in double: the order and the float rounding of those differ, by about 1e-7). */
     float half = 0.5f * g->cell, inv = 1.0f / g->cell;
     float shift = layer == 0 ? p->l0_shift : 0.0f;
     float ext_hi = layer == 0 ? p->l0_ext_hi : p->ext_hi, int_hi = layer == 0 ? p->l0_int_hi : p->int_hi;
@@ -1646,17 +1649,33 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     const simde__m256i iota8 =
         simde_mm256_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
                               22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
-    /* The fill sum of class `held` (0: none) lives in hacc instead of vacc[1 + held], and the wall sums in
-     * wacc0 / wacc1, in registers: consecutive blocks add to them without a round trip through memory. */
-    dacc hacc = vacc[0], wacc0 = vacc[0], wacc1 = vacc[0];
+    /* Blocks add to per-lane float sums (fv, like vacc; fw0 / fw1 the wall bands), which go into the double
+     * sums every FLUSH_ROWS rows: a float add a block instead of two conversions and two double adds. The
+     * fill sum of class `held` (0: none) lives in fh instead of fv[1 + held], in a register: consecutive
+     * blocks add to it without a round trip through memory. */
+    dacc wacc0 = vacc[0], wacc1 = vacc[0];
+    simde__m256 fv[1 + PF_FILL_N], fh = v_zero, fw0 = v_zero, fw1 = v_zero;
+    for (int k = 0; k <= PF_FILL_N; k++)
+        fv[k] = v_zero;
     uint64_t ndeep[PF_FILL_N] = {0}; /* blocks of 8 cap cells of one fill class */
     int held = 0;
 #define HOLD(f)                                                                                              \
     do {                                                                                                     \
         if ((f) != held) {                                                                                   \
-            if (held) vacc[1 + held] = hacc;                                                                 \
-            if (f) hacc = vacc[1 + (f)];                                                                     \
+            if (held) fv[1 + held] = fh;                                                                     \
+            if (f) fh = fv[1 + (f)];                                                                         \
             held = (f);                                                                                      \
+        }                                                                                                    \
+    } while (0)
+#define FLUSH()                                                                                              \
+    do {                                                                                                     \
+        HOLD(0);                                                                                             \
+        acc_add(&wacc0, fw0);                                                                                \
+        acc_add(&wacc1, fw1);                                                                                \
+        fw0 = fw1 = v_zero;                                                                                  \
+        for (int k = 1; k <= PF_FILL_N; k++) {                                                               \
+            acc_add(&vacc[k], fv[k]);                                                                        \
+            fv[k] = v_zero;                                                                                  \
         }                                                                                                    \
     } while (0)
     uint8_t *cur = rowbuf + RUN_PAD, *prev = rowbuf + bw + RUN_PAD; /* set bytes of cell rx at [rx] */
@@ -1686,8 +1705,8 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                 /* fill slots (pf_fill_slot): a wall's middle sums as sparse */
                 fc = simde_mm256_blendv_epi8(fc, simde_mm256_set1_epi32(PF_FILL_SPARSE),
                                              simde_mm256_cmpeq_epi32(fc, seven));
-                /* the scalar per-cell floats, summed per lane in double (adding a block's zeros is skipped:
-                 * it leaves a double sum as it is) */
+                /* the scalar per-cell floats, summed per lane (adding a block's zeros is skipped: it leaves
+                 * a sum as it is) */
                 simde__m256i in = simde_mm256_cmpgt_epi32(cv, izero);
                 area += (unsigned)__builtin_popcount(
                     (unsigned)simde_mm256_movemask_ps(simde_mm256_castsi256_ps(in)));
@@ -1695,8 +1714,8 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                 area_terms(&ap, simde_mm256_loadu_ps(drow + x), simde_mm256_castsi256_ps(in), &w0, &w1, &fo);
                 if (simde_mm256_movemask_ps(
                         simde_mm256_cmp_ps(simde_mm256_max_ps(w0, w1), v_zero, SIMDE_CMP_GT_OQ))) {
-                    acc_add(&wacc0, w0);
-                    acc_add(&wacc1, w1);
+                    fw0 = simde_mm256_add_ps(fw0, w0);
+                    fw1 = simde_mm256_add_ps(fw1, w1);
                     /* inner-band cells below the bead ridge: the thin-wall probe, cell by cell */
                     unsigned lanes = (unsigned)simde_mm256_movemask_ps(simde_mm256_and_ps(
                         simde_mm256_cmp_ps(w1, v_zero, SIMDE_CMP_GT_OQ),
@@ -1709,21 +1728,22 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                 if (all_zero(simde_mm256_xor_si256(fc, simde_mm256_set1_epi32(f0)))) { /* one class */
                     if (f0) {
                         HOLD(f0);
-                        acc_add(&hacc, fo);
+                        fh = simde_mm256_add_ps(fh, fo);
                     } else if (simde_mm256_movemask_ps(simde_mm256_cmp_ps(fo, v_zero, SIMDE_CMP_GT_OQ))) {
-                        acc_add(&vacc[1], beyond_term(&ap, simde_mm256_loadu_ps(drow + x),
-                                                      simde_mm256_castsi256_ps(in)));
+                        fv[1] = simde_mm256_add_ps(fv[1], beyond_term(&ap, simde_mm256_loadu_ps(drow + x),
+                                                                      simde_mm256_castsi256_ps(in)));
                     }
                 } else {
-                    HOLD(0); /* the general path adds to vacc itself */
-                    acc_add(&vacc[1],
-                            simde_mm256_and_ps(beyond_term(&ap, simde_mm256_loadu_ps(drow + x),
-                                                           simde_mm256_castsi256_ps(in)),
-                                               simde_mm256_castsi256_ps(simde_mm256_cmpeq_epi32(fc, izero))));
+                    HOLD(0); /* the general path adds to fv itself */
+                    fv[1] = simde_mm256_add_ps(
+                        fv[1],
+                        simde_mm256_and_ps(
+                            beyond_term(&ap, simde_mm256_loadu_ps(drow + x), simde_mm256_castsi256_ps(in)),
+                            simde_mm256_castsi256_ps(simde_mm256_cmpeq_epi32(fc, izero))));
                     for (int k = 1; k < PF_FILL_N; k++) {
                         simde__m256 sel =
                             simde_mm256_castsi256_ps(simde_mm256_cmpeq_epi32(fc, simde_mm256_set1_epi32(k)));
-                        acc_add(&vacc[1 + k], simde_mm256_and_ps(fo, sel));
+                        fv[1 + k] = simde_mm256_add_ps(fv[1 + k], simde_mm256_and_ps(fo, sel));
                     }
                 }
             }
@@ -1741,6 +1761,7 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                     fill[pf_fill_slot(f)] += overlap(a, b, f ? fill_lo : int_hi, 1e30f) * inv;
                 }
             }
+            if (ry % FLUSH_ROWS == FLUSH_ROWS - 1 || ry == rh - 1) FLUSH();
             /* the row's set bytes; the bytes after them stay 0 */
             for (x = 0; x + 32 <= rw; x += 32)
                 simde_mm256_storeu_si256(
@@ -1784,7 +1805,7 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
         cur = prev;
         prev = t;
     }
-    HOLD(0);
+#undef FLUSH
 #undef HOLD
     wall[1] += acc_sum(&wacc0);
     wall[2] += acc_sum(&wacc1);
