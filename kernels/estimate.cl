@@ -1308,13 +1308,13 @@ __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab
                         run_end(cnt, r, y - len[r * nd + s + j], step, edge);
                     }
             }
-            int4 b4 = starts.lo | starts.hi;
-            int2 b2 = b4.lo | b4.hi;
-            int sets = b2.x | b2.y;
-            for (int r = 0; r < RUN_N; r++) {
-                if (!(sets >> r & 1)) continue;
-                __global uint *lr = len + r * nd + s;
-                STU8(lr, select(LDU8(lr), (uint8)y, convert_uint8((starts >> r) & 1) != 0));
+            if (any8(starts != 0)) {
+                /* lane by lane: a vector load, blend and store of a set's 8 counters read the ones the row
+                 * before had just stored one diagonal over (a store-forwarding stall a step) */
+                int st[8];
+                vstore8(starts, 0, st);
+                for (int j = 0; j < 8; j++)
+                    for (uint m = (uint)st[j]; m; m &= m - 1) len[(31 - (int)clz(m & (0u - m))) * nd + s + j] = y;
             }
             ST8(act + s, convert_uchar8(set));
         }
