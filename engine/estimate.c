@@ -13,6 +13,7 @@
 #include "engine/motion.h"
 #include "engine/narrow_sparse.h"
 #include "engine/shell_slopes.h"
+#include "engine/slice_simplify.h"
 #include "engine/slivers.h"
 #include "engine/sched.h"
 #include "engine/analyze_geo.h"
@@ -2131,6 +2132,41 @@ static pf_err slice_on(team *t, slice_job *j, size_t nl, int emit)
     return (pf_err)atomic_load(&j->err);
 }
 
+/* The slices simplified for every pass after slicing but the shell slopes' (engine/slice_simplify.h), in runs
+ * of SIMPLIFY_RUN layers that the team's threads take, each with its own scratch. */
+#define SIMPLIFY_RUN 8
+typedef struct simplify_job {
+    const float *segs;             /* every layer's segments */
+    const uint64_t *keys;          /* and their edge keys */
+    const uint32_t *offs, *counts; /* per layer: first segment, segment count */
+    float *out_segs;               /* the simplified ones at the same offsets */
+    uint64_t *out_keys;
+    uint32_t *out_counts;
+    size_t nl;
+    pf_scratch sc[TEAM_MAX];
+    atomic_size_t next; /* next run to take */
+    atomic_int err;
+} simplify_job;
+
+static void simplify_work(void *arg, unsigned tid)
+{
+    simplify_job *j = arg;
+    for (size_t r; (r = atomic_fetch_add(&j->next, 1)) * SIMPLIFY_RUN < j->nl;) {
+        size_t l1 = (r + 1) * SIMPLIFY_RUN < j->nl ? (r + 1) * SIMPLIFY_RUN : j->nl;
+        for (size_t l = r * SIMPLIFY_RUN; l < l1; l++) {
+            size_t o = j->offs[l];
+            long m =
+                pf_slice_simplify(j->segs + (size_t)PF_SEG_FLOATS * o, j->keys + 2 * o, j->counts[l],
+                                  j->out_segs + (size_t)PF_SEG_FLOATS * o, j->out_keys + 2 * o, &j->sc[tid]);
+            if (m < 0) {
+                atomic_store(&j->err, PF_E_NOMEM);
+                m = 0;
+            }
+            j->out_counts[l] = (uint32_t)m;
+        }
+    }
+}
+
 /* The contour pass over every layer: layers are independent, each thread chains with its own scratch. */
 typedef struct contour_job {
     const float *segs;             /* every layer's segments */
@@ -3079,6 +3115,10 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     uint32_t *tris = NULL, *counts = NULL, *offs = NULL;
     float *zs = NULL, *segs = NULL, *verts = NULL;
     uint64_t *keys = NULL;
+    /* the slices as slice_emit wrote them, once segs, keys and counts are their simplified copies */
+    float *rsegs = NULL;
+    uint64_t *rkeys = NULL;
+    uint32_t *rcounts = NULL;
     uint8_t *upright = NULL;
     long *boxes = NULL;                                           /* per layer: pf_segs_box of its segments */
     size_t ntris = 0, ntris_len = 0, verts_len = 0, segs_len = 0; /* bytes of the big arrays */
@@ -3204,6 +3244,30 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     sj.segs = segs;
     sj.keys = keys;
     if ((err = slice_on(&t, &sj, nl, 1))) goto fail;
+    {
+        simplify_job sim = {.segs = segs, .keys = keys, .offs = offs, .counts = counts, .nl = nl};
+        uint64_t *sk = pf_big_alloc(segs_len);
+        uint32_t *sc = malloc(nl * sizeof *sc);
+        if (!sk || !sc) {
+            pf_big_free(sk, segs_len);
+            free(sc);
+            goto nomem;
+        }
+        sim.out_keys = sk;
+        sim.out_segs = (float *)(sk + 2 * (nseg ? nseg : 1));
+        sim.out_counts = sc;
+        atomic_init(&sim.next, 0);
+        atomic_init(&sim.err, 0);
+        if (nl > SIMPLIFY_RUN)
+            team_run(&t, simplify_work, &sim);
+        else
+            simplify_work(&sim, 0);
+        for (unsigned k = 0; k < TEAM_MAX; k++)
+            pf_scratch_free(&sim.sc[k]);
+        rsegs = segs, rkeys = keys, rcounts = counts;
+        segs = sim.out_segs, keys = sk, counts = sc;
+        if (atomic_load(&sim.err)) goto nomem;
+    }
     c->cell = cell;
     {
         double cx = (lo[0] + hi[0]) / 2, cy = (lo[1] + hi[1]) / 2;
@@ -3216,7 +3280,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     if (!(boxes = malloc(nl * 4 * sizeof *boxes))) goto nomem;
     for (size_t l = 0; l < nl; l++)
         pf_segs_box(segs + (size_t)PF_SEG_FLOATS * offs[l], counts[l], &g, boxes + 4 * l);
-    pf_slope_src slopes = {segs, keys, offs, counts, boxes, nl, verts, (float)p->layer_height};
+    pf_slope_src slopes = {rsegs, rkeys, offs, rcounts, boxes, nl, verts, (float)p->layer_height};
     /* Top / bottom surfaces narrower than a cell: the facets receding by fill_lo … fill_lo + cell a layer,
      * whose strips margin_slivers seeds. Not at 0 % infill, where PrusaSlicer grows such a strip only over
      * what the layer below covers (about 0.15 mm), and prints no top infill in strips narrower than a top
@@ -3316,6 +3380,8 @@ fail:
     free(offs);
     free(boxes);
     pf_big_free(keys, segs_len); /* segs lives in the same buffer */
+    pf_big_free(rkeys, segs_len);
+    free(rcounts);
     return err;
 }
 
