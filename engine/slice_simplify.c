@@ -4,7 +4,7 @@
 #include "engine/backend.h"
 
 /* The scratch's buffers (pf_scratch.p[k]). */
-enum { S_HEAD, S_NEXT, S_CHAIN, S_USED, S_REST };
+enum { S_HEAD, S_NEXT, S_CHAIN, S_USED, S_REST, S_PTS };
 
 /* A point where the contour turns by at most this (radians) runs straight on: a prism's side, split where the
  * slice crosses its diagonal (engine/estimate.c's memo_key takes the same). */
@@ -49,7 +49,8 @@ long pf_slice_simplify(const float *segs, const uint64_t *keys, uint32_t n, floa
     uint32_t *chain = pf_scratch_slot(scratch, S_CHAIN, (n ? n : 1) * sizeof *chain, 0);
     uint8_t *used = pf_scratch_slot(scratch, S_USED, n ? n : 1, 1);
     uint32_t *rest = pf_scratch_slot(scratch, S_REST, (n ? n : 1) * sizeof *rest, 0);
-    if (!head || !next || !chain || !used || !rest) return -1;
+    float *pts = pf_scratch_slot(scratch, S_PTS, (n ? n : 1) * 2 * sizeof *pts, 0);
+    if (!head || !next || !chain || !used || !rest || !pts) return -1;
     for (uint32_t i = n; i-- > 0;) { /* lists in index order */
         size_t h = slot_of(keys[2 * (size_t)i], cap);
         next[i] = head[h];
@@ -92,17 +93,20 @@ long pf_slice_simplify(const float *segs, const uint64_t *keys, uint32_t n, floa
          * walk starts at the least of the others (x, then y), so a prism's layers, whose slices split its
          * sides at other places each, simplify to the same polygon: their masks stay equal (the driver's
          * fingerprints). */
+        for (uint32_t k = 0; k < nc; k++) { /* the points in contour order, side by side */
+            const float *q = segs + (size_t)PF_SEG_FLOATS * chain[k];
+            pts[2 * k] = q[0], pts[2 * k + 1] = q[1];
+        }
         uint32_t nr = 0, first = 0;
         for (uint32_t k = 0; k < nc; k++) {
-            const float *a = segs + (size_t)PF_SEG_FLOATS * chain[(k + nc - 1) % nc],
-                        *q = segs + (size_t)PF_SEG_FLOATS * chain[k],
-                        *b = segs + (size_t)PF_SEG_FLOATS * chain[(k + 1) % nc];
+            const float *a = pts + 2 * (k ? k - 1 : nc - 1), *q = pts + 2 * k,
+                        *b = pts + 2 * (k + 1 < nc ? k + 1 : 0);
             float ux = q[0] - a[0], uy = q[1] - a[1], vx = b[0] - q[0], vy = b[1] - q[1];
             float cr = ux * vy - uy * vx, dot = ux * vx + uy * vy;
             if (dot > 0 && cr * cr <= STRAIGHT * STRAIGHT * (ux * ux + uy * uy) * (vx * vx + vy * vy))
                 continue;
             if (nr) {
-                const float *f = segs + (size_t)PF_SEG_FLOATS * chain[rest[first]];
+                const float *f = pts + 2 * rest[first];
                 if (q[0] < f[0] || (q[0] == f[0] && q[1] < f[1])) first = nr;
             }
             rest[nr++] = k;
@@ -117,7 +121,7 @@ long pf_slice_simplify(const float *segs, const uint64_t *keys, uint32_t n, floa
         }
         /* corner i (point rest[(first + i) % nr]) kept; the chord from it to corner j holds corners i + 1 … j
          * − 1 within PF_SLICE_TOL (corner nr is corner 0 again) */
-#define CORNER(i) (segs + (size_t)PF_SEG_FLOATS * chain[rest[(first + (i)) % nr]])
+#define CORNER(i) (pts + 2 * (size_t)rest[first + (i) < nr ? first + (i) : first + (i)-nr])
         for (uint32_t i = 0; i < nr;) {
             const float *a = CORNER(i);
             uint32_t j = i + 1;
@@ -130,9 +134,10 @@ long pf_slice_simplify(const float *segs, const uint64_t *keys, uint32_t n, floa
                 if (!fits) break;
                 j++;
             }
-            uint32_t pa = rest[(first + i) % nr], pb = rest[(first + j) % nr]; /* their chain positions */
+            uint32_t pa = rest[first + i < nr ? first + i : first + i - nr],
+                     pb = rest[first + j < nr ? first + j : first + j - nr]; /* their chain positions */
             put(out_segs, out_keys, m++, a, CORNER(j), keys[2 * (size_t)chain[pa]],
-                keys[2 * (size_t)chain[(pb + nc - 1) % nc] + 1]);
+                keys[2 * (size_t)chain[pb ? pb - 1 : nc - 1] + 1]);
             i = j;
         }
 #undef CORNER
