@@ -9,6 +9,10 @@ enum { S_HEAD, S_NEXT, S_CHAIN, S_USED, S_REST, S_PTS };
 /* A point where the contour turns by at most this (radians) runs straight on: a prism's side, split where the
  * slice crosses its diagonal (engine/estimate.c's memo_key takes the same). */
 #define STRAIGHT 1e-4f
+/* Most corners one chord replaces: each try tests every corner it would drop, so a contour of tiny zig-zags
+ * within the tolerance (a hostile mesh) costs at most this many tests a corner, not their number squared. A
+ * 1 M-triangle sphere's chords replace about 6. */
+#define MAX_RUN 32
 
 static size_t slot_of(uint64_t key, size_t cap)
 {
@@ -125,7 +129,7 @@ long pf_slice_simplify(const float *segs, const uint64_t *keys, uint32_t n, floa
         for (uint32_t i = 0; i < nr;) {
             const float *a = CORNER(i);
             uint32_t j = i + 1;
-            while (j < nr) {
+            while (j < nr && j - i < MAX_RUN) {
                 const float *b = CORNER(j + 1);
                 float dx = b[0] - a[0], dy = b[1] - a[1];
                 int fits = dx * dx + dy * dy <= max2;

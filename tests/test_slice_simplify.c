@@ -140,12 +140,35 @@ static void fine_circle(double r, uint32_t np, uint32_t most)
     cr_assert_lt(area2(&out), area2(&in), "chords cut inside a convex arc");
 }
 
-/* On 12 mm the chords reach PF_SLICE_MAX_EDGE (their sagitta L² / 8r is 0.0104 mm there); on 3 mm the
- * tolerance stops them first, at about √(8r·tol) = 0.55 mm. */
+/* On 12 mm (points 0.075 mm apart) the chords reach PF_SLICE_MAX_EDGE (their sagitta L² / 8r is 0.0104 mm
+ * there); on 3 mm the tolerance stops them first, at about √(8r·tol) = 0.55 mm. */
 Test(slice_simplify, a_fine_circle_keeps_every_point_within_the_tolerance)
 {
-    fine_circle(12, 4000, 4000 / 40);
-    fine_circle(3, 3000, 3000 / 60);
+    fine_circle(12, 1000, 1000 / 10);
+    fine_circle(3, 600, 600 / 12);
+}
+
+/* A hostile contour: a square's bottom side made of 6000 zig-zags within the tolerance (each point a corner:
+ * it turns back and forth), the rest plain. The zig-zags go, the corners stay, and the work stays linear in
+ * the points (each chord tests a bounded run of them; all of them for every try took minutes). */
+Test(slice_simplify, a_side_of_tiny_zigzags_within_the_tolerance_is_straightened)
+{
+    static slice in, out;
+    static float xy[2 * MAXS];
+    uint32_t np = 0;
+    for (uint32_t i = 0; i < 6000; i++) { /* (0, 0) … (6, 0), 0.001 mm steps, ±0.004 mm */
+        xy[2 * np] = 0.001f * (float)i, xy[2 * np + 1] = (i & 1) ? 0.004f : -0.004f;
+        np++;
+    }
+    const float rest[3][2] = {{6, 0}, {6, 6}, {0, 6}};
+    for (int k = 0; k < 3; k++)
+        xy[2 * np] = rest[k][0], xy[2 * np + 1] = rest[k][1], np++;
+    contour(&in, xy, np, 0, 1);
+    simplify(&in, &out);
+    chains_close(&out);
+    cr_assert_lt(out.n, 400, "%u segments", out.n);
+    for (uint32_t i = 0; i < np; i++)
+        cr_assert_leq(nearest(&out, xy + 2 * i), PF_SLICE_TOL * 1.001, "point %u", i);
 }
 
 Test(slice_simplify, open_chains_and_keyless_segments_are_copied)
