@@ -14,12 +14,11 @@ enum { S_HEAD, S_NEXT, S_CHAIN, S_USED, S_REST, S_PTS };
  * 1 M-triangle sphere's chords replace about 6. */
 #define MAX_RUN 32
 
-static size_t slot_of(uint64_t key, size_t cap)
+/* Slot of an edge key in a table of 2^bits slots: Fibonacci hashing, one multiplication (the keys are pairs
+ * of vertex indices, whose high bits the product mixes into the top ones). */
+static size_t slot_of(uint64_t key, unsigned bits)
 {
-    key ^= key >> 33;
-    key *= 0xff51afd7ed558ccdull;
-    key ^= key >> 33;
-    return (size_t)key & (cap - 1);
+    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
 }
 
 /* Squared distance of q from the segment a–b. */
@@ -46,8 +45,9 @@ long pf_slice_simplify(const float *segs, const uint64_t *keys, uint32_t n, floa
                        uint64_t *out_keys, pf_scratch *scratch)
 {
     size_t cap = 16;
+    unsigned bits = 4;
     while (cap < 2 * (size_t)n)
-        cap <<= 1;
+        cap <<= 1, bits++;
     uint32_t *head = pf_scratch_slot(scratch, S_HEAD, cap * sizeof *head, 1);
     uint32_t *next = pf_scratch_slot(scratch, S_NEXT, (n ? n : 1) * sizeof *next, 0);
     uint32_t *chain = pf_scratch_slot(scratch, S_CHAIN, (n ? n : 1) * sizeof *chain, 0);
@@ -56,7 +56,7 @@ long pf_slice_simplify(const float *segs, const uint64_t *keys, uint32_t n, floa
     float *pts = pf_scratch_slot(scratch, S_PTS, (n ? n : 1) * 2 * sizeof *pts, 0);
     if (!head || !next || !chain || !used || !rest || !pts) return -1;
     for (uint32_t i = n; i-- > 0;) { /* lists in index order */
-        size_t h = slot_of(keys[2 * (size_t)i], cap);
+        size_t h = slot_of(keys[2 * (size_t)i], bits);
         next[i] = head[h];
         head[h] = i + 1;
     }
@@ -73,7 +73,7 @@ long pf_slice_simplify(const float *segs, const uint64_t *keys, uint32_t n, floa
             uint64_t want = keys[2 * (size_t)cur + 1];
             if (want == UINT64_MAX) break;
             uint32_t nx = UINT32_MAX;
-            for (uint32_t e = head[slot_of(want, cap)]; e; e = next[e - 1]) {
+            for (uint32_t e = head[slot_of(want, bits)]; e; e = next[e - 1]) {
                 uint32_t idx = e - 1;
                 if (keys[2 * (size_t)idx] != want) continue;
                 if (idx == s0) closed = 1;
