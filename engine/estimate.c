@@ -801,16 +801,22 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
             point_add(pts, &np, s[0], s[1]);
             len += len2f(s[2] - s[0], s[3] - s[1]);
             area2 += (double)s[0] * s[3] - (double)s[2] * s[1];
-            /* next segment: one whose start edge is this end edge */
+            /* next segment: one whose start edge is this end edge; the next one in the array when it is
+             * (engine/slice_simplify.c writes contours in order), else the first in index order */
             uint64_t want = keys[2 * cur + 1];
             size_t next = SIZE_MAX;
-            for (uint32_t e = cs->head[key_slot(want, cs->cap)]; e; e = cs->next[e - 1]) {
-                size_t idx = e - 1;
-                if (keys[2 * idx] != want) continue;
-                if (idx == s0) closed = 1;
-                if (!cs->used[idx]) {
-                    next = idx;
-                    break;
+            /* back at s0: it precedes every unused segment, so the list walk met it before any of them */
+            if (want == keys[2 * s0]) closed = 1;
+            if (cur + 1 < n && !cs->used[cur + 1] && keys[2 * cur + 2] == want) {
+                next = cur + 1;
+            } else {
+                for (uint32_t e = cs->head[key_slot(want, cs->cap)]; e; e = cs->next[e - 1]) {
+                    size_t idx = e - 1;
+                    if (keys[2 * idx] != want) continue;
+                    if (!cs->used[idx]) {
+                        next = idx;
+                        break;
+                    }
                 }
             }
             if (next == SIZE_MAX) break;
