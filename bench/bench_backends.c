@@ -105,10 +105,10 @@ static pf_err t_edt_b(void *ctx, void *b, const pf_grid *g, uint32_t cap, size_t
     TIMED(ST_EDT, T->in->edt_batch(T->in->ctx, b, g, cap, n, m, d));
 }
 static pf_err t_margin_b(void *ctx, void *b, const pf_grid *g, const pf_classify_params *p, size_t nl,
-                         size_t n, const uint32_t *ls, const float *const *w, float *const *mt,
-                         float *const *mb, uint8_t *ht, uint8_t *hb)
+                         size_t n, const uint32_t *ls, const float *const *w, const uint8_t *const *mw,
+                         float *const *mt, float *const *mb, uint8_t *ht, uint8_t *hb)
 {
-    TIMED(ST_SEEDS, T->in->margin_batch(T->in->ctx, b, g, p, nl, n, ls, w, mt, mb, ht, hb));
+    TIMED(ST_SEEDS, T->in->margin_batch(T->in->ctx, b, g, p, nl, n, ls, w, mw, mt, mb, ht, hb));
 }
 static pf_err t_classify_b(void *ctx, void *b, const pf_grid *g, const pf_classify_params *p, size_t nl,
                            size_t n, const uint32_t *ls, const float *const *w, const float *const *mt,

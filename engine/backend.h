@@ -530,12 +530,14 @@ typedef struct pf_backend {
      * of the arrays (windows: win[7·i … 7·i + 6], NULL where a layer does not exist). raster_batch: layer
      * layers[i]'s segments are counts[layers[i]] at segs + PF_SEG_FLOATS·offs[layers[i]]. margin_batch:
      * margin_seeds, then edt of the seeds (cap pf_edt_cap_margin) into mtop[i] / mbot[i] when there are any
-     * (ht[i] / hb[i] = 1; else 0 and the field is not written). classify_batch: the layers in the given order
-     * (below[i] may be out[i − 1]; NULL on layer 0; mt[i] / mb[i] NULL when the layer has no such seeds).
-     * reduce_batch: parity layers[i] & 1, into *out[i]. edt_batch may return before its fields are written
-     * (the driver does not read fields on the host): the backend's next batch call, or batch_close, waits for
-     * them, and until then the host leaves the memory alone; every other call returns with the host owning
-     * the memory. */
+     * (ht[i] / hb[i] = 1; else 0 and the field is not written); masks[3·i … 3·i + 2] are the masks of the
+     * layers whose fields are win[7·i + 2 … 7·i + 4] (NULL where those are): a field is ≤ 0 exactly where its
+     * mask is 0, so a backend may find the cells that can be seeds from the masks' bytes. classify_batch: the
+     * layers in the given order (below[i] may be out[i − 1]; NULL on layer 0; mt[i] / mb[i] NULL when the
+     * layer has no such seeds). reduce_batch: parity layers[i] & 1, into *out[i]. edt_batch may return before
+     * its fields are written (the driver does not read fields on the host): the backend's next batch call, or
+     * batch_close, waits for them, and until then the host leaves the memory alone; every other call returns
+     * with the host owning the memory. */
     pf_err (*batch_open)(void *ctx, void *mem, size_t len, void **batch);
     void (*batch_close)(void *ctx, void *batch);
     pf_err (*raster_batch)(void *ctx, void *batch, const pf_grid *g, const float *segs, const uint32_t *offs,
@@ -544,7 +546,8 @@ typedef struct pf_backend {
                         const uint8_t *const *masks, float *const *dists);
     pf_err (*margin_batch)(void *ctx, void *batch, const pf_grid *g, const pf_classify_params *p,
                            size_t nlayers, size_t n, const uint32_t *layers, const float *const *win,
-                           float *const *mtop, float *const *mbot, uint8_t *ht, uint8_t *hb);
+                           const uint8_t *const *masks, float *const *mtop, float *const *mbot, uint8_t *ht,
+                           uint8_t *hb);
     pf_err (*classify_batch)(void *ctx, void *batch, const pf_grid *g, const pf_classify_params *p,
                              size_t nlayers, size_t n, const uint32_t *layers, const float *const *win,
                              const float *const *mt, const float *const *mb, const uint8_t *const *below,

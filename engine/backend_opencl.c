@@ -1117,9 +1117,13 @@ static int win_offsets(const cl_batch *b, const float *const *win, size_t i, siz
     return win[7 * i + 3] != NULL;
 }
 
+/* Entries per layer of the margin kernels' table (kernels/estimate.cl, margin_flags_b). */
+#define MARGIN_TAB 9
+
 static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf_classify_params *p,
                               size_t nlayers, size_t n, const uint32_t *layers, const float *const *win,
-                              float *const *mtop, float *const *mbot, uint8_t *ht, uint8_t *hb)
+                              const uint8_t *const *masks, float *const *mtop, float *const *mbot,
+                              uint8_t *ht, uint8_t *hb)
 {
     (void)nlayers;
     cl_ctx *c = ctx;
@@ -1127,39 +1131,45 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
     if (!n) return host_owns(c, b);
     pf_err err = PF_E_DEVICE;
     size_t ncell = (size_t)g->nx * g->ny;
-    cl_ulong *t = table(&b->tab, &b->ntab, 6 * n), *t2 = table(&b->tab2, &b->ntab2, 4 * n);
+    cl_ulong *t = table(&b->tab, &b->ntab, MARGIN_TAB * n), *t2 = table(&b->tab2, &b->ntab2, 4 * n);
     cl_int *flags = malloc(2 * n * sizeof *flags);
     if (!t || !t2 || !flags) {
         free(flags);
         return PF_E_NOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        cl_ulong off[7];
-        if (!win_offsets(b, win, i, ncell, off) || !in_mem(b, mtop[i], ncell * sizeof(float)) ||
-            !in_mem(b, mbot[i], ncell * sizeof(float))) {
+        cl_ulong off[7], *ti = t + MARGIN_TAB * i;
+        int ok = win_offsets(b, win, i, ncell, off) && in_mem(b, mtop[i], ncell * sizeof(float)) &&
+                 in_mem(b, mbot[i], ncell * sizeof(float));
+        for (int k = 0; k < 3 && ok; k++) { /* each field's mask, there exactly when the field is */
+            const uint8_t *m = masks[3 * i + (size_t)k];
+            ok = (m != NULL) == (off[2 + k] != NONE_OFF) && (!m || in_mem(b, m, ncell));
+            ti[6 + k] = m ? off_of(b, m) : NONE_OFF;
+        }
+        if (!ok) {
             free(flags);
             return PF_E_INVAL;
         }
-        t[6 * i] = off[2];
-        t[6 * i + 1] = off[3];
-        t[6 * i + 2] = off[4];
-        t[6 * i + 3] = layers[i];
-        t[6 * i + 4] = 2 * i * ncell;
-        t[6 * i + 5] = (2 * i + 1) * ncell;
-        t2[4 * i] = t[6 * i + 4];
+        ti[0] = off[2];
+        ti[1] = off[3];
+        ti[2] = off[4];
+        ti[3] = layers[i];
+        ti[4] = 2 * i * ncell;
+        ti[5] = (2 * i + 1) * ncell;
+        t2[4 * i] = ti[4];
         t2[4 * i + 1] = off_of(b, mtop[i]);
-        t2[4 * i + 2] = t[6 * i + 5];
+        t2[4 * i + 2] = ti[5];
         t2[4 * i + 3] = off_of(b, mbot[i]);
     }
     cl_uint nl = (cl_uint)n, nn = (cl_uint)ncell;
     cl_float fill_lo = p->fill_lo;
     cl_mem tb, tb2, sd, fl;
     lock(c);
-    BNEED(tb, X_TAB, 6 * n * sizeof *t);
+    BNEED(tb, X_TAB, MARGIN_TAB * n * sizeof *t);
     BNEED(sd, X_SEEDS, 2 * n * ncell);
     BNEED(fl, X_FLAGS, 2 * n * sizeof *flags);
     CK(to_device(c, b));
-    CK(put_table(c, tb, t, 6 * n));
+    CK(put_table(c, tb, t, MARGIN_TAB * n));
     CK(zero(c, fl, 2 * n * sizeof *flags));
     ARG(K_FLAGS_B, 0, b->mem); /* which layers have seeds, then those layers' seed masks */
     ARG(K_FLAGS_B, 1, tb);
@@ -1176,6 +1186,7 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
     ARG(K_SEEDS_B, 5, sd);
     ARG(K_SEEDS_B, 6, fl);
     CK(run_b(c, b, K_SEEDS_B, n * ((ncell + KSBLK - 1) / KSBLK)));
+
     /* the distance fields of all 2n seed masks, each skipped on the device when its flag says no seed: no
      * round trip for the flags in between */
     BNEED(tb2, X_TAB2, 4 * n * sizeof *t2);

@@ -2237,6 +2237,7 @@ typedef struct batch_args {
     const float **cf;   /* fields read: distances, top margins */
     const float **cf2;  /* bottom margins */
     const float **win;  /* 7 per layer */
+    const uint8_t **mw; /* 3 per layer: the masks of a margin window's fields */
     uint8_t *ht, *hb;   /* margin flags out */
     uint32_t *ls;       /* layers of a pending classify */
     uint32_t *ls2;      /* some of them: the items of a host phase */
@@ -2252,6 +2253,7 @@ static void batch_args_free(batch_args *a)
     free(a->cf);
     free(a->cf2);
     free(a->win);
+    free(a->mw);
     free(a->ht);
     free(a->hb);
     free(a->ls);
@@ -2269,13 +2271,14 @@ static int batch_args_init(batch_args *a, size_t n)
     a->cf = malloc(n * sizeof *a->cf);
     a->cf2 = malloc(n * sizeof *a->cf2);
     a->win = malloc(7 * n * sizeof *a->win);
+    a->mw = malloc(3 * n * sizeof *a->mw);
     a->ht = malloc(n);
     a->hb = malloc(n);
     a->ls = malloc(n * sizeof *a->ls);
     a->ls2 = malloc(n * sizeof *a->ls2);
     a->o = malloc(n * sizeof *a->o);
-    return a->m && a->cm && a->f && a->f2 && a->cf && a->cf2 && a->win && a->ht && a->hb && a->ls && a->ls2 &&
-           a->o;
+    return a->m && a->cm && a->f && a->f2 && a->cf && a->cf2 && a->win && a->mw && a->ht && a->hb && a->ls &&
+           a->ls2 && a->o;
 }
 
 /* The margins of the n layers (of the current batch) in one batch call: margin() for each. */
@@ -2289,13 +2292,15 @@ static pf_err margin_batch(drive *d, void *bt, batch_args *a, const uint32_t *ls
         margin_window(d, l, a->win + 7 * k);
         const float **w = a->win + 7 * k;
         if (l == 0 || (w[4] == w[3] && w[2] == w[3] && d->cp->fill_lo > 0.0f)) continue;
+        for (int j = 0; j < 3; j++) /* the masks of the fields w[2 … 4] */
+            a->mw[3 * k + (size_t)j] = w[2 + j] ? mask_of(d, l - 1 + (size_t)j) : NULL;
         a->ls2[k] = (uint32_t)l;
         a->f[k] = d->mtop + s * d->stride;
         a->f2[k++] = d->mbot + s * d->stride;
     }
     if (!k) return PF_E_OK;
-    pf_err err =
-        be->margin_batch(be->ctx, bt, d->g, d->cp, d->nl, k, a->ls2, a->win, a->f, a->f2, a->ht, a->hb);
+    pf_err err = be->margin_batch(be->ctx, bt, d->g, d->cp, d->nl, k, a->ls2, a->win, a->mw, a->f, a->f2,
+                                  a->ht, a->hb);
     if (err) return err;
     for (size_t i = 0; i < k; i++) {
         d->ht[a->ls2[i] % d->rm] = a->ht[i];

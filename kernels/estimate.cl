@@ -851,12 +851,14 @@ __kernel void classify(__global const float *win, uint present, uint n, uint lay
 }
 
 /* Batch forms; every field is a byte offset into mem. Seeds in two kernels, item = layer × block of SBLK cells; tab
- * holds 6 entries per layer: the window's fields 2, 3, 4 (NONE when absent), the layer, and the top and bottom
- * seed masks' offsets in seeds. margin_flags_b only looks: flags gets 2 per layer (one atomic per item and kind at
- * most), set when the layer has a top / bottom seed. margin_seeds_b then writes the seed masks of the flagged
+ * holds MTAB entries per layer: the window's fields 2, 3, 4 (NONE when absent), the layer, the top and bottom
+ * seed masks' offsets in seeds, and the masks of fields 2, 3, 4 (NONE with their field). margin_flags_b only
+ * looks: flags gets 2 per layer (one atomic per item and kind at most), set when the layer has a top / bottom
+ * seed. margin_seeds_b then writes the seed masks of the flagged
  * kinds only: most layers have none, and the others' masks are never read (their fields are skipped too), so a
  * batch does not write 2 bytes per cell of every layer. */
 #define SBLK 256
+#define MTAB 9
 
 __kernel void margin_flags_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint n, float fill_lo,
                              __global int *flags)
@@ -865,12 +867,30 @@ __kernel void margin_flags_b(__global const uchar *mem, __global const ulong *ta
     size_t gid = get_global_id(0), l = gid / nb;
     if (l >= nlay) return;
     uint c0 = (uint)(gid % nb) * SBLK, c1 = min(c0 + SBLK, n), seen = 0, layer;
-    __global const ulong *t = tab + 6 * l;
+    __global const ulong *t = tab + MTAB * l;
     ulong off[7] = {NONE, NONE, t[0], t[1], t[2], NONE, NONE};
     layer = (uint)t[3];
     if (layer == 0) return; /* no fill region counts on layer 0: no seeds */
     uint i = c0;
     int8 at = 0, ab = 0;
+    /* A seed needs d ≥ fill_lo > 0 here, so this layer's mask set, and a field ≤ 0 above or below, so that mask
+     * 0 there (an absent layer: all 0): 16 cells a step from the masks' bytes, and this layer's field only where
+     * some cell can be one (most of a part's cells are inside both or outside this layer). */
+    if (fill_lo > 0.0f) {
+        __global const uchar *m3 = mem + t[7], *m2 = mem + t[6], *m4 = mem + t[8];
+        bool has2 = t[6] != NONE, has4 = t[8] != NONE;
+        __global const float *f3 = (__global const float *)(mem + off[3]);
+        for (; i + 16 <= c1; i += 16) {
+            char16 in = as_char16(LD16(m3 + i)) != (char16)0;
+            if (!any16c(in)) continue;
+            char16 top = in & (has4 ? as_char16(LD16(m4 + i)) == (char16)0 : (char16)(-1));
+            char16 bot = in & (has2 ? as_char16(LD16(m2 + i)) == (char16)0 : (char16)(-1));
+            if (!any16c(top | bot)) continue;
+            int8 f0 = LDF8(f3 + i) >= fill_lo, f1 = LDF8(f3 + i + 8) >= fill_lo;
+            at |= (f0 & convert_int8(top.lo)) | (f1 & convert_int8(top.hi));
+            ab |= (f0 & convert_int8(bot.lo)) | (f1 & convert_int8(bot.hi));
+        }
+    }
     for (; i + 8 <= c1; i += 8) { /* seeds_of eight cells at a time */
         int8 fill = field8(mem, off, 3, i) >= fill_lo;
         if (!any8(fill)) continue;
@@ -893,7 +913,7 @@ __kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *ta
     int want_t = flags[2 * l] != 0, want_b = flags[2 * l + 1] != 0;
     if (!want_t && !want_b) return;
     uint c0 = (uint)(gid % nb) * SBLK, c1 = min(c0 + SBLK, n), layer;
-    __global const ulong *t = tab + 6 * l;
+    __global const ulong *t = tab + MTAB * l;
     ulong off[7] = {NONE, NONE, t[0], t[1], t[2], NONE, NONE};
     __global uchar *top = seeds + t[4], *bot = seeds + t[5];
     layer = (uint)t[3];
