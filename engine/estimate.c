@@ -1389,6 +1389,40 @@ static void margins_cover(drive *d, size_t l)
                      (size_t)d->g->nx * d->g->ny);
 }
 
+/* Whether layer l can have a top or bottom seed (the backend's margin_seeds): a cell of its fill region
+ * (d ≥ fill_lo > 0, so inside) outside the layer above or below (win: margin_window's). Masks are 1 inside, 0
+ * outside, 8 cells a word; only where this layer's mask is set and another's is not is the field read. Most
+ * layers of a part have none: where the layers differ at all, their outlines move by less than fill_lo (a
+ * sloped or twisted wall), and the stage, which reads three fields and writes two seed masks, is skipped. */
+static int may_seed(const drive *d, size_t l, const float *const win[7])
+{
+    size_t n = (size_t)d->g->nx * d->g->ny, i = 0;
+    const uint8_t *m3 = mask_of(d, l), *m2 = win[2] ? mask_of(d, l - 1) : NULL,
+                  *m4 = win[4] ? mask_of(d, l + 1) : NULL;
+    const float *d3 = win[3];
+    float lo = d->cp->fill_lo;
+    static const uint8_t zeros[32];
+    for (; i + 32 <= n; i += 32) { /* 32 cells a step; most steps find none */
+        const uint8_t *p2 = m2 ? m2 + i : zeros, *p4 = m4 ? m4 + i : zeros;
+        uint64_t x[4], any = 0;
+        for (int k = 0; k < 4; k++) {
+            uint64_t a, b, c;
+            memcpy(&a, m3 + i + 8 * k, 8);
+            memcpy(&b, p2 + 8 * k, 8);
+            memcpy(&c, p4 + 8 * k, 8);
+            x[k] = a & ~(b & c); /* inside here, outside below or above */
+            any |= x[k];
+        }
+        if (!any) continue;
+        for (int k = 0; k < 4; k++)
+            for (uint64_t y = x[k]; y; y &= y - 1)
+                if (d3[i + 8 * (size_t)k + (size_t)__builtin_ctzll(y) / 8] >= lo) return 1;
+    }
+    for (; i < n; i++)
+        if (m3[i] && !((m2 ? m2[i] : 0) && (m4 ? m4[i] : 0)) && d3[i] >= lo) return 1;
+    return 0;
+}
+
 /* Margin seeds of layer l and their distance fields, into the margin slot of l. */
 static pf_err margin(drive *d, size_t l, unsigned tid)
 {
@@ -1399,10 +1433,11 @@ static pf_err margin(drive *d, size_t l, unsigned tid)
     uint8_t *stop = d->seeds + 2 * (size_t)tid * d->stride, *sbot = stop + d->stride;
     int ht = 0, hb = 0;
     pf_err err;
-    /* No seeds without calling the stage (which would write two masks nobody reads): on layer 0, and when
-     * the layers above and below share this layer's field (equal masks), since a seed needs d ≥ fill_lo > 0
-     * here and d ≤ 0 there. */
-    int none = l == 0 || (win[4] == win[3] && win[2] == win[3] && d->cp->fill_lo > 0.0f);
+    /* No seeds without calling the stage (which would write two masks nobody reads): on layer 0, when the
+     * layers above and below share this layer's field (equal masks), since a seed needs d ≥ fill_lo > 0 here
+     * and d ≤ 0 there, and when no cell is such (may_seed). */
+    int none =
+        l == 0 || (d->cp->fill_lo > 0.0f && ((win[4] == win[3] && win[2] == win[3]) || !may_seed(d, l, win)));
     if (!none && (err = be->margin_seeds(be->ctx, d->g, d->cp, l, d->nl, win, stop, sbot, &ht, &hb)))
         return err;
     if (ht && (err = field_of(d, stop, d->cap_margin, d->mtop + s * d->stride))) return err;
