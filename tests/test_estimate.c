@@ -308,6 +308,31 @@ Test(estimate, cube_solid_at_zero_infill_is_six_layers_of_boundary_area)
     pf_mesh_free(m);
 }
 
+/* At 20 % the lowest of a cube's top shells lies on sparse infill: PrusaSlicer prints it as an internal bridge
+ * (bridge_over_infill), over the whole fill region (far wider than its 3-bridge-width opening); the solid
+ * layers above it lie on solid, and the bottom ones on the bed or solid, so they stay solid. */
+Test(estimate, the_solid_layer_over_sparse_infill_is_an_internal_bridge)
+{
+    pf_mesh *m = box(20, 20, 20);
+    pf_profile p = pf_profile_default();
+    p.infill_density = 0.2;
+    pf_estimate_cache *c = prepare(m, &p);
+    size_t n = pf_estimate_cache_layers(c);
+    cr_assert_gt(n, 10);
+    for (size_t l = 0; l < n; l++) {
+        const pf_layer_cells *lc = pf_estimate_cache_layer(c, l);
+        float ib = lc->fill_area[PF_FILL_IBRIDGE], solid = lc->fill_area[PF_FILL_SOLID];
+        if (l == n - 3) {
+            cr_expect_gt(ib, 0.9f * 18.5f * 18.5f, "layer %zu: internal bridge %.1f mm²", l, ib);
+            cr_expect_lt(solid, 0.05f * ib, "layer %zu: solid %.1f mm² beside the bridge", l, solid);
+        } else {
+            cr_expect_eq(ib, 0.0f, "layer %zu of %zu: internal bridge %.1f mm²", l, n, ib);
+        }
+    }
+    pf_estimate_cache_free(c);
+    pf_mesh_free(m);
+}
+
 /* A cache re-prices every density of its regime (above 0, or 0: engine/estimate.h) as a fresh estimate does;
  * 0 % gets a cache of its own, whose margins stay off the voids. */
 Test(estimate, reevaluation_equals_fresh_estimate)
