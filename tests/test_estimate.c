@@ -308,9 +308,9 @@ Test(estimate, cube_solid_at_zero_infill_is_six_layers_of_boundary_area)
     pf_mesh_free(m);
 }
 
-/* At 20 % the lowest of a cube's top shells lies on sparse infill: PrusaSlicer prints it as an internal bridge
- * (bridge_over_infill), over the whole fill region (far wider than its 3-bridge-width opening); the solid
- * layers above it lie on solid, and the bottom ones on the bed or solid, so they stay solid. */
+/* At 20 % the lowest of a cube's top shells lies on sparse infill: PrusaSlicer prints it as an internal
+ * bridge (bridge_over_infill), over the whole fill region (far wider than its 3-bridge-width opening); the
+ * solid layers above it lie on solid, and the bottom ones on the bed or solid, so they stay solid. */
 Test(estimate, the_solid_layer_over_sparse_infill_is_an_internal_bridge)
 {
     pf_mesh *m = box(20, 20, 20);
