@@ -81,6 +81,23 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
 /* PrusaSlicer's small-perimeter limit: a loop no longer than this (mm) runs at small_perimeter_speed. */
 #define SMALL_PERIMETER (2 * M_PI * 6.5)
 
+/* Steep layers (mode STEEP_ON / STEEP_SKIP of run_stages): where every facet within STEEP_W layers of a
+ * layer is steep (|n_z| ≤ STEEP_T·|n_xy|: its wall moves by at most STEEP_T·h a layer, 0.07 mm), the
+ * layer's outline changes slowly and smoothly from one layer to the next, and no rule that compares it with
+ * its neighbours applies: a top or bottom seed needs a move of fill_lo (0.8 mm) in one layer, a vertical
+ * shell of shell_min_width (0.47 mm) within two, which the facets' slopes (pf_shell_slopes) would not reach
+ * in three. Such a layer is classified against itself alone (its neighbours taken equal to it), so it needs
+ * no other layer's field, and of each STEEP_P layers two (one of each fill direction) go through the stages;
+ * the others (STEEP_SKIP) are not rastered at all and get their sums interpolated between the nearest such
+ * layers of their parity, STEEP_P layers apart (steep_fill). A skipped layer lies at least STEEP_GAP layers
+ * from any layer that is not steep, beyond every window that reads other layers' fields or margins. The
+ * slices and their contour pass are every layer's, as before. */
+#define STEEP_T 0.35
+#define STEEP_W 6
+#define STEEP_P 8
+#define STEEP_GAP 5
+enum { STEEP_OFF, STEEP_ON, STEEP_SKIP };
+
 typedef struct layer_stat {
     pf_layer_cells cells;      /* areas and fill-run histograms from the backend */
     float h;                   /* layer thickness */
@@ -159,6 +176,7 @@ struct pf_estimate_cache {
     double uc[2];            /* the mesh's bbox centre across the fill lines of even and odd layers (the
                                 anchor of PrusaSlicer's line grid), mm */
     unsigned threads;        /* threads prepare ran the per-layer stages on */
+    size_t skipped;          /* layers whose sums are interpolated (STEEP_SKIP) */
     double overhang_area;    /* mm², downward faces needing support */
     double support_column;   /* mm³, Σ overhang projected area × height above the bed */
     double max_area;         /* largest layer area */
@@ -1083,6 +1101,7 @@ typedef struct drive {
     const pf_slope_src *slopes; /* where pf_shell_slopes reads the facets */
     const sliver_src *slivers;  /* where margin_slivers reads them */
     const uint8_t *upright; /* per layer: the part is a prism from the plane below to it (slabs_upright) */
+    const uint8_t *mode;    /* per layer: STEEP_* (steep_modes), or NULL: every layer STEEP_OFF */
     const pf_grid *g;       /* the grid of every layer */
     const pf_classify_params *cp;  /* classify's thresholds */
     uint32_t cap, cap_margin;      /* edt caps of the layers' and the margins' fields (pf_edt_cap_*) */
@@ -1214,11 +1233,31 @@ static uint8_t *cls_of(const drive *d, size_t k)
     return d->cls + (size_t)d->cslot[k % d->rc] * d->stride;
 }
 
+/* Layer l is steep (STEEP_ON or STEEP_SKIP), skipped (STEEP_SKIP). */
+static int steep(const drive *d, size_t l)
+{
+    return d->mode && d->mode[l] != STEEP_OFF;
+}
+
+static int skipped(const drive *d, size_t l)
+{
+    return d->mode && d->mode[l] == STEEP_SKIP;
+}
+
+/* Whether layer l's classes may be compared with those of l − 2: both exist (a skipped layer has none). */
+static int comparable(const drive *d, size_t l)
+{
+    return !skipped(d, l) && !skipped(d, l - 2);
+}
+
+/* The fields of layers l − 3 … l + 3 (NULL beyond the part); a steep layer's neighbours are taken equal to
+ * it (steep_modes): its own field in their place. */
 static void window(const drive *d, size_t l, const float *win[7])
 {
+    const float *self = steep(d, l) ? dist_of(d, l) : NULL;
     for (int k = 0; k < 7; k++) {
         long j = (long)l - 3 + k;
-        win[k] = (j >= 0 && (size_t)j < d->nl) ? dist_of(d, (size_t)j) : NULL;
+        win[k] = (j >= 0 && (size_t)j < d->nl) ? (self ? self : dist_of(d, (size_t)j)) : NULL;
     }
 }
 
@@ -1518,6 +1557,8 @@ static pf_err classes_settle(drive *d, size_t l, unsigned tid)
 {
     const float *nb[4] = {l >= 2 ? mbot_of(d, l - 2) : NULL, l >= 1 ? mbot_of(d, l - 1) : NULL,
                           l + 1 < d->nl ? mtop_of(d, l + 1) : NULL, l + 2 < d->nl ? mtop_of(d, l + 2) : NULL};
+    if (steep(d, l)) /* it is its neighbours */
+        nb[0] = nb[1] = nb[2] = nb[3] = NULL;
     if (d->cp->shell_ambig > 0.0f) { /* the bands classify left undecided */
         const float *win[7];
         window(d, l, win);
@@ -1563,6 +1604,8 @@ static pf_err bridges(drive *d, size_t l, unsigned tid)
 {
     /* the whole layer in one pass (row by row, a narrow part's rows were mostly the loop's scalar tails), and
      * the opening over the rows from the first bridge to the last */
+    if (steep(d, l))
+        return PF_E_OK; /* no solid fill (steep_modes), and the layer below may have no classes */
     uint8_t *cls = cls_of(d, l), *below = cls_of(d, l - 1);
     long nx = d->g->nx, box[4];
     int by_row = layer_box(d, l, box); /* its classes are 0 beyond the box */
@@ -1973,7 +2016,9 @@ static pf_err layer_pieces(drive *d, size_t l, unsigned tid)
     long win[4] = {(long)floorf((lo[0] - g->x0) / g->cell) - 1, (long)ceilf((hi[0] - g->x0) / g->cell) + 1,
                    (long)floorf((lo[1] - g->y0) / g->cell) - 1, (long)ceilf((hi[1] - g->y0) / g->cell) + 1};
     ls->overhang[0] = ls->overhang[1] = 0;
-    if (l > 0 && dist_of(d, l - 1) != dist_of(d, l)) /* a layer that shares the mask below has none */
+    /* a layer that shares the mask below has none, a steep one neither (and its layer below may be skipped)
+     */
+    if (l > 0 && !steep(d, l) && dist_of(d, l - 1) != dist_of(d, l))
         wall_overhangs(sg, d->counts[l], dist_of(d, l), dist_of(d, l - 1), g, d->op, ls);
     if (ls->cells.wall_thin > 0) { /* walls too thin for an inner bead: they may split its region */
         float tau = d->cp->ext_hi + d->cp->bead_ridge;
@@ -2012,12 +2057,18 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
     case PH_PIECES: /* after a batch backend's reduce: its fill pieces, on the host */
         return layer_pieces(d, l, tid);
     case PH_SETTLE: /* the fixed classes against those of l − 2; a layer that equals them takes their sums */
-        d->same2[l] = l >= d->lo + 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
+        if (skipped(d, l)) { /* no classes, no sums: steep_fill's */
+            d->same2[l] = d->copied[l - d->b0] = 0;
+            return PF_E_OK;
+        }
+        d->same2[l] = l >= d->lo + 2 && comparable(d, l) &&
+                      !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
         d->copied[l - d->b0] = d->reuse && l >= 3 && l >= d->out0 + 2 && d->same2[l];
         if (d->copied[l - d->b0] || l < d->out0) return PF_E_OK; /* a halo layer's sums are not wanted */
         break;
     case PH_SAME: /* the fixed classes against those of l − 2 (both final) */
-        d->same2[l] = !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
+        d->same2[l] =
+            comparable(d, l) && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
         return PF_E_OK;
     default:
         break;
@@ -2389,7 +2440,8 @@ static pf_err classify_flush(drive *d, team *t, void *bt, batch_args *a, size_t 
     if (err) return err;
     for (size_t i = 0; i < n; i++) {
         size_t l = a->ls[i];
-        same2[l] = l >= d->lo + 2 && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
+        same2[l] = l >= d->lo + 2 && comparable(d, l) &&
+                   !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
     }
     *np = 0;
     return PF_E_OK;
@@ -2539,7 +2591,8 @@ static int lane_claim(_Atomic uint64_t *span, size_t l)
 static void layers_ready(drive *d, size_t l0, size_t l1)
 {
     for (size_t l = l0; d->settled && l < l1; l++)
-        atomic_store_explicit(&d->settled[l], 1, memory_order_release);
+        if (!skipped(d, l)) /* its sums come after the stages (steep_fill) */
+            atomic_store_explicit(&d->settled[l], 1, memory_order_release);
 }
 
 /* Stages 3–6 of the layers from d->lo (see drive_restart) up to end, in batches of d->batch on the team t
@@ -2614,7 +2667,7 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
                 int want = 0;
                 for (size_t j = k; j <= k + 1 && j < need; j++) /* layer j's test prints j − 1 and j */
                     want |= j >= ready && j > d->first && counts[j] == counts[j - 1] &&
-                            (d->misses < 2 || j % 8 == 0);
+                            (d->misses < 2 || j % 8 == 0) && !skipped(d, j) && !skipped(d, j - 1);
                 if (want && !printed[k]) items[n++] = (uint32_t)k;
             }
             if ((err = drive_phase(d, t, PH_PRINT, items, n))) return err;
@@ -2622,7 +2675,8 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
         }
         for (size_t k = ready; k < need; k++) {
             eq[k - ready] = 0;
-            if (reuse && k > d->first && counts[k] == counts[k - 1] && (d->misses < 2 || k % 8 == 0)) {
+            if (reuse && k > d->first && counts[k] == counts[k - 1] && (d->misses < 2 || k % 8 == 0) &&
+                !skipped(d, k) && !skipped(d, k - 1)) {
                 for (size_t j = k - 1; j <= k; j++)
                     if (!printed[j])
                         pf_raster_print(segs + (size_t)PF_SEG_FLOATS * offs[j], counts[j], g, d->seed,
@@ -2632,7 +2686,7 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
                 d->misses = eq[k - ready] ? 0 : d->misses + 1;
             }
             buf_assign(d->mslot, d->mref, d->rd, k, eq[k - ready]); /* a fingerprint match shares the mask */
-            if (!eq[k - ready]) items[n++] = (uint32_t)k;
+            if (!eq[k - ready] && !skipped(d, k)) items[n++] = (uint32_t)k; /* a skipped layer: no raster */
         }
         if (bt) {
             for (size_t i = 0; i < n; i++)
@@ -2645,12 +2699,13 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
         n = 0;
         for (size_t k = ready; k < need; k++) {
             if (!eq[k - ready])
-                eq[k - ready] = reuse && k > d->first && !memcmp(mask_of(d, k), mask_of(d, k - 1), ncell);
+                eq[k - ready] = reuse && k > d->first && !skipped(d, k) && !skipped(d, k - 1) &&
+                                !memcmp(mask_of(d, k), mask_of(d, k - 1), ncell);
             if (eq[k - ready]) {
                 sid[k] = k > 1 ? sid[k - 1] : d->next_id++; /* layer 0 matches no window */
             } else {
-                sid[k] = d->next_id++;
-                items[n++] = (uint32_t)k;
+                sid[k] = d->next_id++; /* a skipped layer's too: no window with one repeats */
+                if (!skipped(d, k)) items[n++] = (uint32_t)k;
             }
             buf_assign(d->dslot, d->dref, d->rd, k, eq[k - ready]);
         }
@@ -2671,14 +2726,19 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
          * window repeats have none: their fields are shared) */
         n = 0;
         size_t mend = b1 + 2 < nl ? b1 + 2 : nl;
-        for (size_t l = d->mready; l < mend; l++)
+        for (size_t l = d->mready; l < mend; l++) {
+            if (steep(d, l)) { /* no seeds: its neighbours are taken equal to it */
+                d->ht[l % d->rm] = d->hb[l % d->rm] = 0;
+                continue;
+            }
             items[n++] = (uint32_t)l;
+        }
         d->mready = mend;
         err = bt ? margin_batch(d, bt, ba, items, n) : drive_phase(d, t, PH_MARGIN, items, n);
         if (err) return err;
         n = 0;
         for (size_t l = b0; l < b1; l++)
-            if (!window_repeats(sid, nl, l)) items[n++] = (uint32_t)l;
+            if (!window_repeats(sid, nl, l) && !skipped(d, l)) items[n++] = (uint32_t)l;
         /* the same layers (the likely copies aside): classes without the layer below */
         err = bt ? PF_E_OK : drive_phase(d, t, PH_CLASSIFY, items, n);
         if (err) return err;
@@ -2718,6 +2778,10 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
     again:
         for (size_t l = from; l < b1; l++) {
             size_t s = l - b0;
+            if (skipped(d, l)) { /* no classes, no sums: steep_fill's */
+                same2[l] = copied[s] = 0;
+                continue;
+            }
             uint8_t *cls = cls_of(d, l);
             int rep = window_repeats(sid, nl, l);
             int guess = rep && bt && np && ba->ls[np - 1] == (uint32_t)(l - 1);
@@ -2746,7 +2810,8 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
             /* a likely copy that is not one was skipped above: its margins and classes now */
             if (rep && (err = classify_alone(d, l, 0))) return err;
             if (l > d->lo && !fixed_early(d, b0, l) && (err = bridges(d, l, 0))) return err;
-            if (!same_early(d, b0, l)) same2[l] = l >= d->lo + 2 && !memcmp(cls, cls_of(d, l - 2), ncell);
+            if (!same_early(d, b0, l))
+                same2[l] = l >= d->lo + 2 && comparable(d, l) && !memcmp(cls, cls_of(d, l - 2), ncell);
             /* the classes of layer l − 2 ≥ 1 (reduce treats layer 0 apart), whose fill direction is the same:
              * its sums, without reduce (equal classes have equal inside bits, so equal masks and hence equal
              * distance fields) */
@@ -2938,8 +3003,8 @@ static pf_err run_lanes(const drive *proto, team *t, team_fn idle, void *idle_ar
 static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classify_params *cp, size_t nl,
                          const float *segs, const uint32_t *offs, const uint32_t *counts, team *t, int reuse,
                          const overhang_probe *op, const pf_slope_src *slopes, const sliver_src *slivers,
-                         const uint8_t *upright, layer_stat *layers, atomic_uchar *ready, team_fn idle,
-                         void *idle_arg)
+                         const uint8_t *upright, const uint8_t *mode, layer_stat *layers, atomic_uchar *ready,
+                         team_fn idle, void *idle_arg)
 {
     size_t ncell = (size_t)g->nx * g->ny;
     unsigned threads = t->n;
@@ -2969,6 +3034,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
                .slopes = slopes,
                .slivers = slivers,
                .upright = upright,
+               .mode = mode,
                .layers = layers,
                .settled = ready};
     if (threads > 1 && !batched && nl >= LANE_LAYERS) return run_lanes(&d, t, idle, idle_arg);
@@ -3010,6 +3076,7 @@ typedef struct mesh_pass {
     /* and the slabs between layers that slanted facets cross or facets' corners lie in (see slabs_upright):
      * per thread, nl + 1 counts whose prefix sums count them per slab */
     int32_t *tilt;
+    int32_t *flat; /* the same for the facets steep layers may not meet (STEEP_T), or NULL */
     size_t nl;
     double zb, h; /* layer l ≥ 1's plane: zb + l·h */
     void (*side)(
@@ -3063,7 +3130,10 @@ static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
             int32_t *tl = j->tilt + tid * (j->nl + 1);
             if (fabs(nz) > UPRIGHT_NZ * nn) {
                 float z0 = a[2] < b[2] ? a[2] : b[2], z1 = a[2] > b[2] ? a[2] : b[2]; /* finite: no calls */
-                tilt_mark(j, tl, d[2] < z0 ? d[2] : z0, d[2] > z1 ? d[2] : z1);
+                z0 = d[2] < z0 ? d[2] : z0, z1 = d[2] > z1 ? d[2] : z1;
+                tilt_mark(j, tl, z0, z1);
+                if (j->flat && nz * nz > STEEP_T * STEEP_T * (nx * nx + ny * ny))
+                    tilt_mark(j, j->flat + tid * (j->nl + 1), z0, z1);
             } else {
                 tilt_mark(j, tl, a[2], a[2]);
                 tilt_mark(j, tl, b[2], b[2]);
@@ -3089,6 +3159,71 @@ static void slabs_upright(const int32_t *tilt, unsigned n, size_t nl, uint8_t *u
             run += tilt[k * (nl + 1) + l];
         upright[l] = l > 0 && run == 0;
     }
+}
+
+/* mode[l] (STEEP_*) from the threads' counts of the slabs non-steep facets reach (mesh_pass flat). Where
+ * every slab within STEEP_W is upright (slabs_upright) the part is a prism, whose layers repeat and take the
+ * sums of the layer two below exactly (run_stages): those are not steep. */
+static void steep_modes(const int32_t *flat, unsigned n, size_t nl, const uint8_t *upright, uint8_t *mode)
+{
+    int64_t run = 0;
+    for (size_t l = 0; l < nl; l++) { /* mode = 1 where the slab is clear, for now */
+        for (unsigned k = 0; k < n; k++)
+            run += flat[k * (nl + 1) + l];
+        mode[l] = run == 0;
+    }
+    /* steep: every slab within STEEP_W clear (a window of clear slabs sliding up) */
+    size_t clear = 0, prism = 0; /* clear and upright slabs in a row, ending at l + STEEP_W */
+    uint8_t *st = mode;
+    for (size_t l = 0; l < nl; l++) {
+        size_t top = l + STEEP_W;
+        clear = top < nl && mode[top] ? clear + 1 : 0;
+        prism = top < nl && upright[top] ? prism + 1 : 0;
+        st[l] = l >= STEEP_W && clear >= 2 * STEEP_W + 1 && prism < 2 * STEEP_W + 1;
+    }
+    for (size_t l = 0; l < nl; l++) {
+        if (!st[l] || l % STEEP_P < 2 || l < STEEP_GAP || l + STEEP_P + STEEP_GAP >= nl) continue;
+        int ok = 1;
+        for (size_t j = l - STEEP_GAP; j <= l + STEEP_GAP && ok; j++)
+            ok = st[j] != STEEP_OFF;
+        size_t a = l - l % STEEP_P + (l & 1), b = a + STEEP_P;
+        if (ok && st[a] && st[b]) mode[l] = STEEP_SKIP;
+    }
+}
+
+static float lerpf(float a, float b, float t)
+{
+    return a + t * (b - a);
+}
+
+/* The sums of the skipped layers: between those of the layers of their parity STEEP_P apart that went through
+ * the stages, linearly (counts rounded). */
+static size_t steep_fill(layer_stat *layers, size_t nl, const uint8_t *mode)
+{
+    size_t n = 0;
+    for (size_t l = 0; l < nl; l++) {
+        if (mode[l] != STEEP_SKIP) continue;
+        n++;
+        size_t a = l - l % STEEP_P + (l & 1);
+        const layer_stat *A = &layers[a], *B = &layers[a + STEEP_P];
+        layer_stat *o = &layers[l];
+        float t = (float)(l - a) / STEEP_P;
+        const float *fa = (const float *)(const void *)&A->cells,
+                    *fb = (const float *)(const void *)&B->cells;
+        float *fo = (float *)(void *)&o->cells;
+        for (size_t k = 0; k < sizeof o->cells / sizeof(float); k++) /* pf_layer_cells: floats only */
+            fo[k] = lerpf(fa[k], fb[k], t);
+        for (int r = 0; r < PF_RUN_N; r++)
+            o->pieces[r] = (uint16_t)lrintf(lerpf(A->pieces[r], B->pieces[r], t));
+        for (int q = 0; q < 2; q++)
+            for (int k = 0; k < PF_BRANCH_BINS; k++) {
+                o->br.n[q][k] = lerpf(A->br.n[q][k], B->br.n[q][k], t);
+                o->br.e[q][k] = lerpf(A->br.e[q][k], B->br.e[q][k], t);
+            }
+        o->inner_pieces = (uint32_t)lrintf(lerpf((float)A->inner_pieces, (float)B->inner_pieces, t));
+        o->overhang[0] = o->overhang[1] = 0; /* steep */
+    }
+    return n;
 }
 
 static void mesh_pass_work(void *arg, unsigned tid)
@@ -3165,7 +3300,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     float *rsegs = NULL;
     uint64_t *rkeys = NULL;
     uint32_t *rcounts = NULL;
-    uint8_t *upright = NULL;
+    uint8_t *upright = NULL, *mode = NULL;
     long *boxes = NULL;                                           /* per layer: pf_segs_box of its segments */
     size_t ntris = 0, ntris_len = 0, verts_len = 0, segs_len = 0; /* bytes of the big arrays */
 
@@ -3352,6 +3487,9 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     mp.zb = h0 - h / 2 - SLICE_BELOW;
     mp.h = h;
     if (!(mp.tilt = calloc((size_t)t.n * (nl + 1), sizeof *mp.tilt)) || !(upright = malloc(nl))) goto nomem;
+    if (!(flags & PF_EST_NO_SKIP) &&
+        (!(mp.flat = calloc((size_t)t.n * (nl + 1), sizeof *mp.flat)) || !(mode = malloc(nl))))
+        goto nomem;
     mesh_pass_run(&mp, &t);
     if (sl.err) goto nomem;
     for (size_t k = 0; k < mp.npieces; k++) {
@@ -3359,6 +3497,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         c->support_column += mp.oh[2 * k + 1];
     }
     slabs_upright(mp.tilt, t.n, nl, upright);
+    if (mode) steep_modes(mp.flat, t.n, nl, upright, mode);
     /* The contour pass reads the segments and each layer's areas from the stages (and writes other fields of
      * its stat): in lanes a thread that has no layers left takes the runs of settled layers (tower: all 29
      * runs, sphere all 7, in the lanes' team step); what is left runs on the team after the stages, whatever
@@ -3387,9 +3526,10 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         atomic_init(&job.finished, 0);
         int contours = marks && ncs == t.n;
         err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE), &op, &slopes,
-                         &slivers, upright, c->layers, contours ? marks + nruns : NULL,
+                         &slivers, upright, mode, c->layers, contours ? marks + nruns : NULL,
                          contours ? contour_work : NULL, &job);
         job.ready = NULL; /* every layer's stages are done */
+        if (!err && mode) c->skipped = steep_fill(c->layers, nl, mode);
         if (!err && contours && atomic_load(&job.finished) < nruns) team_run(&t, contour_work, &job);
         while (ncs > 0)
             chain_scratch_free(&cs[--ncs]);
@@ -3416,7 +3556,9 @@ fail:
     free(mp.gs);
     free(mp.oh);
     free(mp.tilt);
+    free(mp.flat);
     free(upright);
+    free(mode);
     pf_estimate_cache_free(c);
     pf_slivers_free(&slivers.s);
     pf_big_free(tris, ntris_len);
@@ -3452,6 +3594,11 @@ double pf_estimate_cache_cell(const pf_estimate_cache *c)
 unsigned pf_estimate_cache_threads(const pf_estimate_cache *c)
 {
     return c->threads;
+}
+
+size_t pf_estimate_cache_skipped(const pf_estimate_cache *c)
+{
+    return c->skipped;
 }
 
 size_t pf_estimate_cache_layers(const pf_estimate_cache *c)

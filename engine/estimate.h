@@ -72,8 +72,10 @@ pf_err pf_estimate_prepare_threads(const pf_mesh *mesh, const pf_profile *p, con
 /* Flags of pf_estimate_prepare_opts. PF_EST_NO_REUSE: every layer goes through every stage, without the
  * shortcuts for layers that repeat the one below (raster fingerprints, a shared distance field, classes and
  * sums copied from layer l − 2). The shortcuts are exact, so the cache is the same bit for bit; tests check
- * that, and benches can show what the shortcuts save. */
-enum { PF_EST_NO_REUSE = 1 };
+ * that, and benches can show what the shortcuts save. PF_EST_NO_SKIP: no steep layers (engine/estimate.c
+ * steep_modes): every layer is classified against its neighbours and none is interpolated, which is not the
+ * same cache (tests check how near). */
+enum { PF_EST_NO_REUSE = 1, PF_EST_NO_SKIP = 2 };
 
 /* pf_estimate_prepare_threads with flags (PF_EST_*, 0 for none). Errors as pf_estimate_prepare. */
 pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be, int threads,
@@ -112,6 +114,9 @@ int pf_estimate_cache_zero(const pf_estimate_cache *c);
 /* The grid cell size (mm) and layer count a cache was prepared with (for benches and tests). */
 double pf_estimate_cache_cell(const pf_estimate_cache *c);
 size_t pf_estimate_cache_layers(const pf_estimate_cache *c);
+/* Layers whose sums were interpolated between steep layers that went through the stages (none with
+ * PF_EST_NO_SKIP). */
+size_t pf_estimate_cache_skipped(const pf_estimate_cache *c);
 /* How many threads prepare ran on (for benches: pf_estimate_prepare decides at run time). */
 unsigned pf_estimate_cache_threads(const pf_estimate_cache *c);
 /* Heap bytes a cache holds (for bounding in-memory caches of them). */

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/backends.h"
 #include "engine/estimate.h"
 #include "engine/material.h"
 #include "engine/motion.h"
@@ -643,6 +644,72 @@ static double frustum_ext_loops(float a0, double step, size_t layers, const pf_p
     for (size_t l = 1; l < layers; l++)
         sum += 4 * (a0 + 2 * step * (l + 0.5) - p->w_ext);
     return sum;
+}
+
+/* A cache with steep layers interpolated (engine/estimate.c steep_modes) against one whose every layer went
+ * through the stages against its neighbours (PF_EST_NO_SKIP), on the SIMD backend. */
+static void check_steep(const pf_mesh *m, const char *what, size_t min_skipped)
+{
+    pf_backend *be = NULL;
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_backend_get("simd", &be, &eb), PF_E_OK, "%s", eb.msg);
+    pf_profile p = pf_profile_default();
+    pf_estimate_cache *c = NULL, *full = NULL;
+    cr_assert_eq(pf_estimate_prepare_opts(m, &p, be, 2, 0, &c, &eb), PF_E_OK, "%s: %s", what, eb.msg);
+    cr_assert_eq(pf_estimate_prepare_opts(m, &p, be, 2, PF_EST_NO_SKIP, &full, &eb), PF_E_OK, "%s", eb.msg);
+    size_t nl = pf_estimate_cache_layers(c);
+    cr_assert_eq(pf_estimate_cache_skipped(full), 0, "%s", what);
+    cr_assert_geq(pf_estimate_cache_skipped(c), min_skipped, "%s: %zu of %zu layers skipped", what,
+                  pf_estimate_cache_skipped(c), nl);
+    if (!min_skipped) cr_assert_eq(pf_estimate_cache_skipped(c), 0, "%s", what);
+    /* per layer near (a skipped layer's raster would follow a moving wall in steps of a cell row: 3 % of a
+     * slow frustum's area), over all layers nearer */
+    double sum[2][4] = {{0}};
+    for (size_t l = 0; l < nl; l++) {
+        const pf_layer_cells *lc[2] = {pf_estimate_cache_layer(c, l), pf_estimate_cache_layer(full, l)};
+        for (int k = 0; k < 2; k++) {
+            sum[k][0] += lc[k]->area;
+            sum[k][1] += lc[k]->wall_area[PF_CELL_WALL_EXT];
+            sum[k][2] += lc[k]->wall_area[PF_CELL_WALL_INT];
+            sum[k][3] += lc[k]->fill_area[PF_FILL_SPARSE];
+        }
+        cr_assert_leq(fabs(lc[0]->area - lc[1]->area), 0.05 * lc[1]->area, "%s layer %zu: %f vs %f mm²", what,
+                      l, lc[0]->area, lc[1]->area);
+    }
+    static const char *name[4] = {"area", "external band", "inner band", "sparse fill"};
+    for (int q = 0; q < 4; q++)
+        cr_assert_leq(fabs(sum[0][q] - sum[1][q]), 0.003 * sum[1][q], "%s %s: %f vs %f mm²", what, name[q],
+                      sum[0][q], sum[1][q]);
+    pf_estimate e, ef;
+    cr_assert_eq(pf_estimate_eval(c, 0.2, 0, &e, NULL), PF_E_OK);
+    cr_assert_eq(pf_estimate_eval(full, 0.2, 0, &ef, NULL), PF_E_OK);
+    cr_assert_leq(fabs(e.weight_g - ef.weight_g), 0.002 * ef.weight_g, "%s: %f vs %f g", what, e.weight_g,
+                  ef.weight_g);
+    cr_assert_leq(fabs(e.print_time_s - ef.print_time_s), 0.002 * ef.print_time_s, "%s: %f vs %f s", what,
+                  e.print_time_s, ef.print_time_s);
+    pf_estimate_cache_free(c);
+    pf_estimate_cache_free(full);
+    pf_backend_free(be);
+}
+
+/* Steep layers: a twisted tower (180 mm, walls within 7° of upright) and a frustum widening by 0.05 mm a
+ * layer have most of their layers interpolated, their areas, bands and sparse fill summed over the layers
+ * within 0.3 % of every layer's own stages, the estimate within 0.2 %; a 45° frustum has none (its walls move
+ * 0.2 mm a layer: shells and tops), nor a prism (its layers are copies). */
+Test(estimate, steep_layers_are_interpolated_near_their_own_stages)
+{
+    pf_mesh *m = load("tower.stl");
+    check_steep(m, "tower", 600);
+    pf_mesh_free(m);
+    m = frustum(20, 24, 40);
+    check_steep(m, "slow frustum", 100);
+    pf_mesh_free(m);
+    m = frustum(30, 10, 10);
+    check_steep(m, "45° frustum", 0);
+    pf_mesh_free(m);
+    m = box(20, 20, 20);
+    check_steep(m, "cube", 0);
+    pf_mesh_free(m);
 }
 
 /* PrusaSlicer prints the parts of loops farther than half the nozzle outside the layer below as overhang
