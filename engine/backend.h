@@ -521,10 +521,10 @@ typedef struct pf_backend {
      *
      * batch_open hands the backend the driver's per-cell memory [mem, mem + len) for one estimate: every
      * mask, distance field, margin field and class array the batch stages get lies inside it, at 64-byte
-     * aligned offsets. Outside a batch call the host reads and writes that memory freely; during one, the
-     * backend owns it. *batch is the backend's state for that memory (a call's data, so several estimates may
-     * share a ctx). Errors: UNSUPPORTED when the backend cannot use this memory (the driver then calls the
-     * per-layer stages), NOMEM, DEVICE. batch_close accepts what batch_open gave, after any error.
+     * aligned offsets. Between batch calls the host reads and writes that memory (but see below); during one,
+     * the backend owns it. *batch is the backend's state for that memory (a call's data, so several estimates
+     * may share a ctx). Errors: UNSUPPORTED when the backend cannot use this memory (the driver then calls
+     * the per-layer stages), NOMEM, DEVICE. batch_close accepts what batch_open gave, after any error.
      *
      * Each batch stage runs its per-layer stage for n layers; the i-th layer's arguments are the i-th entries
      * of the arrays (windows: win[7·i … 7·i + 6], NULL where a layer does not exist). raster_batch: layer
@@ -534,10 +534,11 @@ typedef struct pf_backend {
      * layers whose fields are win[7·i + 2 … 7·i + 4] (NULL where those are): a field is ≤ 0 exactly where its
      * mask is 0, so a backend may find the cells that can be seeds from the masks' bytes. classify_batch: the
      * layers in the given order (below[i] may be out[i − 1]; NULL on layer 0; mt[i] / mb[i] NULL when the
-     * layer has no such seeds). reduce_batch: parity layers[i] & 1, into *out[i]. edt_batch may return before
-     * its fields are written (the driver does not read fields on the host): the backend's next batch call, or
-     * batch_close, waits for them, and until then the host leaves the memory alone; every other call returns
-     * with the host owning the memory. */
+     * layer has no such seeds). reduce_batch: parity layers[i] & 1, into *out[i]. batch_open may return with
+     * the backend owning the memory, and raster_batch and edt_batch before their masks and fields are written
+     * (the driver reads neither on the host in batches): until a margin_batch, classify_batch or reduce_batch
+     * call returns (or a raster_batch of no layers), or batch_close, the host leaves the memory alone; those
+     * calls return with the host owning it. */
     pf_err (*batch_open)(void *ctx, void *mem, size_t len, void **batch);
     void (*batch_close)(void *ctx, void *batch);
     pf_err (*raster_batch)(void *ctx, void *batch, const pf_grid *g, const float *segs, const uint32_t *offs,

@@ -767,8 +767,11 @@ typedef struct cl_batch {
     size_t ntab, ntab2;   /* their capacities, entries */
     cl_ulong *etab;       /* edt_batch's table: its own, as the call returns before the device reads it */
     size_t netab;         /* its capacity, entries */
+    cl_ulong *rtab;       /* raster_batch's, likewise */
+    size_t nrtab;         /* its capacity, entries */
     cl_uint *segl;        /* host copy of the batch layers' segment counts and first segments (raster) */
     size_t nsegl;         /* its capacity, entries */
+    int rbusy, ebusy;     /* raster_batch's / edt_batch's host tables may still be read (until to_host) */
     int failed;           /* a call failed: the scratch may break the invariants below, do not keep it */
     cl_event ev[BATCH_EVENTS]; /* the current call's kernels, checked when the host takes the memory back */
     int nev;                   /* their count */
@@ -870,6 +873,7 @@ static cl_int to_host(cl_ctx *c, cl_batch *b)
     }
     /* the map waits for the commands before it; finishing the queue makes that explicit for the reads too */
     if ((st = clFinish(pf_cl_queue(c->cl))) != CL_SUCCESS) return st;
+    b->rbusy = b->ebusy = 0;
     return events_check(b);
 }
 
@@ -898,6 +902,7 @@ static void batch_free(cl_batch *b)
     free(b->tab);
     free(b->tab2);
     free(b->etab);
+    free(b->rtab);
     free(b->segl);
     free(b);
 }
@@ -953,8 +958,12 @@ static pf_err cl_batch_open(void *ctx, void *mem, size_t len, void **out)
     cl_int st;
     b->base = mem;
     b->len = len;
+    /* left to the device: the driver does not touch the memory before a call that returns it
+     * (engine/backend.h), and the first call's kernels need not wait for a map and its unmap */
     b->mem = clCreateBuffer(pf_cl_context(c->cl), CL_MEM_READ_WRITE | CL_MEM_USE_HOST_PTR, len, mem, &st);
-    if (b->mem && to_host(c, b) == CL_SUCCESS) err = PF_E_OK;
+    b->mapped = 0;
+    b->rbusy = b->ebusy = 0;
+    if (b->mem) err = PF_E_OK;
     unlock(c);
     if (err) {
         b->failed = 1;
@@ -987,7 +996,9 @@ static pf_err cl_raster_batch(void *ctx, void *batch, const pf_grid *g, const fl
     }
     if (hi < lo) hi = lo;
     if (hi - lo > UINT32_MAX) return PF_E_INVAL;
-    cl_ulong *t = table(&b->tab, &b->ntab, n);
+    if (b->rbusy && (err = host_owns(c, b))) return err; /* the last raster's tables may still be read */
+    err = PF_E_DEVICE;
+    cl_ulong *t = table(&b->rtab, &b->nrtab, n);
     if (!t) return PF_E_NOMEM;
     if (b->nsegl < 2 * n) {
         cl_uint *m = realloc(b->segl, 2 * n * sizeof *m);
@@ -1031,8 +1042,8 @@ static pf_err cl_raster_batch(void *ctx, void *batch, const pf_grid *g, const fl
     ARG(K_RASTER_B, 10, rw);
     ARG(K_RASTER_B, 11, b->mem);
     CK(run_local(c, b, K_RASTER_B, n, 1)); /* a group a layer: the runtime spreads them over its threads */
-    CK(to_host(c, b));
-    err = PF_E_OK;
+    b->rbusy = 1;
+    err = PF_E_OK; /* the masks are left to the device: the next call that returns the memory waits */
 done:
     if (err) b->failed = 1;
     unlock(c);
@@ -1084,8 +1095,8 @@ static pf_err cl_edt_batch(void *ctx, void *batch, const pf_grid *g, uint32_t ca
     if (!n) return PF_E_OK;
     pf_err err = PF_E_DEVICE;
     size_t ncell = (size_t)g->nx * g->ny;
-    pf_err own = b->mapped ? PF_E_OK : host_owns(c, b); /* an earlier edt_batch may still read etab */
-    if (own) return own; /* (err stays PF_E_DEVICE for the failures below) */
+    pf_err own = b->ebusy ? host_owns(c, b) : PF_E_OK; /* an earlier edt_batch may still read etab */
+    if (own) return own;                               /* (err stays PF_E_DEVICE for the failures below) */
     cl_ulong *t = table(&b->etab, &b->netab, 2 * n);
     if (!t) return PF_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -1099,6 +1110,7 @@ static pf_err cl_edt_batch(void *ctx, void *batch, const pf_grid *g, uint32_t ca
     CK(to_device(c, b));
     CK(put_table(c, tb, t, 2 * n));
     CK(edt_enqueue(c, b, g, cap, b->mem, tb, n, NULL));
+    b->ebusy = 1;
     err = PF_E_OK; /* the fields are left to the device: the next call waits for them (engine/backend.h) */
 done:
     if (err) b->failed = 1;

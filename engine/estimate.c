@@ -2384,7 +2384,8 @@ static pf_err margin_batch(drive *d, void *bt, batch_args *a, const uint32_t *ls
         a->f[k] = d->mtop + s * d->stride;
         a->f2[k++] = d->mbot + s * d->stride;
     }
-    if (!k) return PF_E_OK;
+    /* called with no layers too: the call gives the memory back (the rasters and fields may still be on the
+     * device), and the host reads it from here on */
     pf_err err = be->margin_batch(be->ctx, bt, d->g, d->cp, d->nl, k, a->ls2, a->win, a->mw, a->f, a->f2,
                                   a->ht, a->hb);
     if (err) return err;
@@ -2698,7 +2699,8 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
         if (err) return err;
         n = 0;
         for (size_t k = ready; k < need; k++) {
-            if (!eq[k - ready])
+            /* (batch stages leave the masks to the device until a later call: only the fingerprints tell) */
+            if (!eq[k - ready] && !bt)
                 eq[k - ready] = reuse && k > d->first && !skipped(d, k) && !skipped(d, k - 1) &&
                                 !memcmp(mask_of(d, k), mask_of(d, k - 1), ncell);
             if (eq[k - ready]) {
