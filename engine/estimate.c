@@ -3087,15 +3087,16 @@ typedef struct mesh_pass {
     atomic_size_t next; /* next item to take */
 } mesh_pass;
 
-/* Counts [z0, z1] (mm) against the slabs it may reach, a layer more on each side, in the thread's counts tl.
- */
-static void tilt_mark(const mesh_pass *j, int32_t *tl, double z0, double z1)
+/* Counts [z0, z1] (mm) against the slabs it may reach, a layer more on each side, in the thread's counts tl
+ * (and in also, when not NULL). */
+static void tilt_mark(const mesh_pass *j, int32_t *tl, double z0, double z1, int32_t *also)
 {
     double u0 = floor((z0 - j->zb) / j->h), u1 = floor((z1 - j->zb) / j->h) + 3;
     size_t s0 = u0 < 1 ? 1 : u0 >= (double)j->nl ? j->nl : (size_t)u0;
     size_t s1 = u1 < 1 ? 1 : u1 >= (double)j->nl ? j->nl : (size_t)u1;
     tl[s0]++;
     tl[s1]--;
+    if (also) also[s0]++, also[s1]--;
 }
 
 static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
@@ -3132,14 +3133,13 @@ static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
             int32_t *tl = j->tilt + tid * (j->nl + 1);
             if (fabs(nz) > UPRIGHT_NZ * nn) {
                 float z0 = a[2] < b[2] ? a[2] : b[2], z1 = a[2] > b[2] ? a[2] : b[2]; /* finite: no calls */
-                z0 = d[2] < z0 ? d[2] : z0, z1 = d[2] > z1 ? d[2] : z1;
-                tilt_mark(j, tl, z0, z1);
-                if (j->flat && nz * nz > STEEP_T * STEEP_T * (nx * nx + ny * ny))
-                    tilt_mark(j, j->flat + tid * (j->nl + 1), z0, z1);
+                int flat = j->flat && nz * nz > STEEP_T * STEEP_T * (nx * nx + ny * ny);
+                tilt_mark(j, tl, d[2] < z0 ? d[2] : z0, d[2] > z1 ? d[2] : z1,
+                          flat ? j->flat + tid * (j->nl + 1) : NULL);
             } else {
-                tilt_mark(j, tl, a[2], a[2]);
-                tilt_mark(j, tl, b[2], b[2]);
-                tilt_mark(j, tl, d[2], d[2]);
+                tilt_mark(j, tl, a[2], a[2], NULL);
+                tilt_mark(j, tl, b[2], b[2], NULL);
+                tilt_mark(j, tl, d[2], d[2], NULL);
             }
         }
         if (nn <= 0 || nz >= 0 || -nz / nn < j->cth || zc < j->h0 / 2) continue;
