@@ -3196,6 +3196,44 @@ static void steep_modes(const int32_t *flat, unsigned n, size_t nl, const uint8_
     }
 }
 
+/* Whether the sums of layers a and b (STEEP_P apart, through the stages) differ by more than a line between
+ * them follows: some figure by more than STEEP_APART of the larger one beyond STEEP_FLOOR of the layer's
+ * area, or a count. A shape that ends or splits between them (a spike's tip: its section shrinks from 0.6 to
+ * 0.3 mm across, its walls fill it; islands that part), or thin walls whose bands the cells take by turns. */
+#define STEEP_APART 0.05f
+#define STEEP_FLOOR 0.01f
+static int steep_apart(const layer_stat *a, const layer_stat *b)
+{
+    const pf_layer_cells *x = &a->cells, *y = &b->cells;
+    float floor = STEEP_FLOOR * fmaxf(x->area, y->area);
+    float qa[] = {x->area,      x->wall_area[PF_CELL_WALL_EXT], x->wall_area[PF_CELL_WALL_INT],
+                  x->wall_thin, x->fill_area[PF_FILL_NONE],     x->fill_area[PF_FILL_SPARSE]};
+    float qb[] = {y->area,      y->wall_area[PF_CELL_WALL_EXT], y->wall_area[PF_CELL_WALL_INT],
+                  y->wall_thin, y->fill_area[PF_FILL_NONE],     y->fill_area[PF_FILL_SPARSE]};
+    for (size_t k = 0; k < sizeof qa / sizeof *qa; k++)
+        if (fabsf(qa[k] - qb[k]) > STEEP_APART * fmaxf(qa[k], qb[k]) + floor) return 1;
+    return a->inner_pieces != b->inner_pieces || memcmp(a->pieces, b->pieces, sizeof a->pieces) != 0;
+}
+
+/* After the stages: whether some skipped layers lie between layers that steep_apart finds apart; if so
+ * *redo (allocated; NULL when out of memory) is a mode for run_stages that sends those through the stages
+ * (STEEP_ON, classified against themselves as before) and skips every other layer (done already). */
+static int steep_check(const layer_stat *layers, size_t nl, const uint8_t *mode, uint8_t **redo)
+{
+    *redo = NULL;
+    int any = 0;
+    for (size_t l = 0; l < nl; l++) {
+        if (mode[l] != STEEP_SKIP) continue;
+        size_t a = l - l % STEEP_P + (l & 1);
+        if (!steep_apart(&layers[a], &layers[a + STEEP_P])) continue;
+        if (!any && !(*redo = malloc(nl))) return 1;
+        if (!any) memset(*redo, STEEP_SKIP, nl);
+        any = 1;
+        (*redo)[l] = STEEP_ON;
+    }
+    return any;
+}
+
 static float lerpf(float a, float b, float t)
 {
     return a + t * (b - a);
@@ -3533,7 +3571,18 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE), &op, &slopes,
                          &slivers, upright, mode, c->layers, contours ? marks + nruns : NULL,
                          contours ? contour_work : NULL, &job);
-        job.ready = NULL; /* every layer's stages are done */
+        job.ready = NULL;     /* every layer's stages are done */
+        uint8_t *redo = NULL; /* the skipped layers whose neighbours differ too much (steep_check) */
+        if (!err && mode && steep_check(c->layers, nl, mode, &redo)) {
+            if (!redo)
+                err = PF_E_NOMEM;
+            else
+                err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE), &op,
+                                 &slopes, &slivers, upright, redo, c->layers, NULL, NULL, NULL);
+            for (size_t l = 0; !err && l < nl; l++)
+                if (redo[l] == STEEP_ON) mode[l] = STEEP_ON; /* through the stages now */
+            free(redo);
+        }
         if (!err && mode) c->skipped = steep_fill(c->layers, nl, mode);
         if (!err && contours && atomic_load(&job.finished) < nruns) team_run(&t, contour_work, &job);
         while (ncs > 0)
