@@ -3084,9 +3084,12 @@ typedef struct mesh_pass {
     int32_t *flat; /* the same for the facets steep layers may not meet (STEEP_T), or NULL */
     size_t nl;
     double zb, h; /* layer l ≥ 1's plane: zb + l·h */
-    void (*side)(
-        void *arg); /* NULL, or an item after the pieces: work of its own the caller's pass overlaps */
-    void *side_arg;
+    /* overhangs: the facets that may leave strips narrower than a cell (pf_slivers_scan), as items of their
+     * own after the pieces, the same pieces of triangles; shits NULL: none */
+    const float *zs;    /* the layers' planes */
+    float sh, slo, shi; /* pf_slivers_find's h, lo, hi */
+    uint32_t *shits;    /* per piece k, from k·MESH_PIECE: the facets found */
+    size_t *snhits;     /* per piece: how many */
     atomic_size_t next; /* next item to take */
 } mesh_pass;
 
@@ -3272,42 +3275,30 @@ static size_t steep_fill(layer_stat *layers, size_t nl, const uint8_t *mode)
 static void mesh_pass_work(void *arg, unsigned tid)
 {
     mesh_pass *j = arg;
-    for (size_t k; (k = atomic_fetch_add(&j->next, 1)) < j->npieces + (j->side != NULL);)
-        if (k < j->npieces)
+    size_t n = j->npieces * (j->shits ? 2 : 1);
+    for (size_t k; (k = atomic_fetch_add(&j->next, 1)) < n;) {
+        if (k < j->npieces) {
             mesh_piece(j, k, tid);
-        else
-            j->side(j->side_arg);
+        } else {
+            size_t t0 = (k - j->npieces) * MESH_PIECE,
+                   t1 = t0 + MESH_PIECE < j->ntris ? t0 + MESH_PIECE : j->ntris;
+            j->snhits[k - j->npieces] = pf_slivers_scan(j->verts, j->tris, t0, t1, j->zs, j->nl, j->sh,
+                                                        j->slo, j->shi, j->shits + t0);
+        }
+    }
 }
 
 /* Runs pass j on the team (one item: on the caller alone). */
 static void mesh_pass_run(mesh_pass *j, team *t)
 {
     atomic_init(&j->next, 0);
-    if (j->npieces + (j->side != NULL) > 1)
+    if (j->npieces * (j->shits ? 2 : 1) > 1)
         team_run(t, mesh_pass_work, j);
     else
         mesh_pass_work(j, 0);
 }
 
 static pf_err build_records(pf_estimate_cache *c, team *t);
-
-/* pf_slivers_find's arguments and result, as an item of a mesh pass (mesh_pass.side). */
-typedef struct slivers_job {
-    const float *verts;
-    const uint32_t *tris;
-    size_t ntris;
-    const float *zs;
-    size_t nl;
-    float h, lo, hi;
-    pf_slivers *out;
-    pf_err err;
-} slivers_job;
-
-static void slivers_work(void *arg)
-{
-    slivers_job *j = arg;
-    j->err = pf_slivers_find(j->verts, j->tris, j->ntris, j->zs, j->nl, j->h, j->lo, j->hi, j->out);
-}
 
 pf_err pf_estimate_prepare(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be,
                            pf_estimate_cache **out, pf_errbuf *eb)
@@ -3512,16 +3503,18 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
      * narrow_tops makes solid (seeding them made the band within shell_min_width of each strip top infill:
      * an 80 mm cone of 15° +3.6 → +17.5 % in time). */
     slivers.width = p->infill_density > 0 ? (float)cell : (float)spacing(p->w_top, p->layer_height);
-    slivers_job sl = {
-        verts,      tris,   ntris, zs, nl, (float)p->layer_height, cp.fill_lo, cp.fill_lo + slivers.width,
-        &slivers.s, PF_E_OK};
     slivers.verts = verts;
     slivers.tris = tris;
     slivers.zs = zs;
-    /* Overhangs (mesh_piece), on the copy dropped onto the bed, and the upright slabs; the slivers on the
-     * team's other thread meanwhile (a part of one piece: its pass and theirs at once). */
-    mp.side = slivers_work;
-    mp.side_arg = &sl;
+    /* Overhangs (mesh_piece), on the copy dropped onto the bed, and the upright slabs; the slivers' facets in
+     * items of their own over the same pieces (a part of one piece: its two items at once on two threads). */
+    mp.zs = zs;
+    mp.sh = (float)p->layer_height;
+    mp.slo = cp.fill_lo;
+    mp.shi = cp.fill_lo + slivers.width;
+    if (!(mp.shits = malloc(ntris * sizeof *mp.shits)) ||
+        !(mp.snhits = malloc(mp.npieces * sizeof *mp.snhits)))
+        goto nomem;
     mp.verts = verts;
     mp.overhangs = 1;
     mp.cth = cos(p->support_threshold * M_PI / 180);
@@ -3534,7 +3527,15 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         (!(mp.flat = calloc((size_t)t.n * (nl + 1), sizeof *mp.flat)) || !(mode = malloc(nl))))
         goto nomem;
     mesh_pass_run(&mp, &t);
-    if (sl.err) goto nomem;
+    {
+        const uint32_t **parts = malloc(mp.npieces * sizeof *parts);
+        if (!parts) goto nomem;
+        for (size_t k = 0; k < mp.npieces; k++)
+            parts[k] = mp.shits + k * MESH_PIECE;
+        err = pf_slivers_build(verts, tris, zs, nl, parts, mp.snhits, mp.npieces, &slivers.s);
+        free(parts);
+        if (err) goto nomem;
+    }
     for (size_t k = 0; k < mp.npieces; k++) {
         c->overhang_area += mp.oh[2 * k];
         c->support_column += mp.oh[2 * k + 1];
@@ -3611,6 +3612,8 @@ fail:
     free(mp.oh);
     free(mp.tilt);
     free(mp.flat);
+    free(mp.shits);
+    free(mp.snhits);
     free(upright);
     free(mode);
     pf_estimate_cache_free(c);

@@ -52,52 +52,66 @@ static void layers_of(const float *verts, const uint32_t *t, const float *zs, si
     *l1 = e > *l0 ? e : *l0;
 }
 
-pf_err pf_slivers_find(const float *verts, const uint32_t *tris, size_t ntris, const float *zs, size_t nl,
-                       float h, float lo, float hi, pf_slivers *out)
+size_t pf_slivers_scan(const float *verts, const uint32_t *tris, size_t t0, size_t t1, const float *zs,
+                       size_t nl, float h, float lo, float hi, uint32_t *hits)
 {
-    pf_slivers s = {.nl = nl};
-    uint32_t *hit = NULL;
-    size_t nhit = 0, caphit = 0, total = 0;
-    pf_err err = PF_E_NOMEM;
-    if (!(s.offs = calloc(nl + 1, sizeof *s.offs))) goto done;
-    for (size_t i = 0; i < ntris; i++) {
-        double n[3];
-        normal_of(verts, tris + 3 * i, n);
-        double e = h * recession(n);
+    size_t n = 0;
+    for (size_t i = t0; i < t1; i++) {
+        double nv[3];
+        normal_of(verts, tris + 3 * i, nv);
+        double e = h * recession(nv);
         if (!(e > lo && e <= hi)) continue;
         size_t l0, l1;
         layers_of(verts, tris + 3 * i, zs, nl, &l0, &l1);
-        if (l0 == l1) continue;
-        if (nhit == caphit) {
-            size_t c = caphit ? 2 * caphit : 256;
-            uint32_t *p = realloc(hit, c * sizeof *p);
-            if (!p) goto done;
-            hit = p, caphit = c;
-        }
-        hit[nhit++] = (uint32_t)i;
-        for (size_t l = l0; l < l1; l++)
-            s.offs[l + 1]++;
-        total += l1 - l0;
+        if (l0 < l1) hits[n++] = (uint32_t)i;
     }
+    return n;
+}
+
+pf_err pf_slivers_build(const float *verts, const uint32_t *tris, const float *zs, size_t nl,
+                        const uint32_t *const *hits, const size_t *nhits, size_t nparts, pf_slivers *out)
+{
+    pf_slivers s = {.nl = nl};
+    size_t total = 0;
+    if (!(s.offs = calloc(nl + 1, sizeof *s.offs))) return PF_E_NOMEM;
+    for (size_t p = 0; p < nparts; p++)
+        for (size_t k = 0; k < nhits[p]; k++) {
+            size_t l0, l1;
+            layers_of(verts, tris + 3 * (size_t)hits[p][k], zs, nl, &l0, &l1);
+            for (size_t l = l0; l < l1; l++)
+                s.offs[l + 1]++;
+            total += l1 - l0;
+        }
     for (size_t l = 0; l < nl; l++)
         s.offs[l + 1] += s.offs[l];
-    if (total > UINT32_MAX || !(s.tri = malloc((total ? total : 1) * sizeof *s.tri))) goto done;
-    for (size_t k = 0; k < nhit; k++) {
-        size_t l0, l1;
-        layers_of(verts, tris + 3 * (size_t)hit[k], zs, nl, &l0, &l1);
-        for (size_t l = l0; l < l1; l++) /* offs[l] is the next free entry of layer l, then its start again */
-            s.tri[s.offs[l]++] = hit[k];
+    if (total > UINT32_MAX || !(s.tri = malloc((total ? total : 1) * sizeof *s.tri))) {
+        pf_slivers_free(&s);
+        return PF_E_NOMEM;
     }
+    for (size_t p = 0; p < nparts; p++)
+        for (size_t k = 0; k < nhits[p]; k++) {
+            size_t l0, l1;
+            layers_of(verts, tris + 3 * (size_t)hits[p][k], zs, nl, &l0, &l1);
+            for (size_t l = l0; l < l1;
+                 l++) /* offs[l] is the next free entry of layer l, then its start again */
+                s.tri[s.offs[l]++] = hits[p][k];
+        }
     for (size_t l = nl; l > 0; l--)
         s.offs[l] = s.offs[l - 1];
     s.offs[0] = 0;
     *out = s;
-    s.offs = NULL;
-    s.tri = NULL;
-    err = PF_E_OK;
-done:
-    free(hit);
-    pf_slivers_free(&s);
+    return PF_E_OK;
+}
+
+pf_err pf_slivers_find(const float *verts, const uint32_t *tris, size_t ntris, const float *zs, size_t nl,
+                       float h, float lo, float hi, pf_slivers *out)
+{
+    uint32_t *hits = malloc((ntris ? ntris : 1) * sizeof *hits);
+    if (!hits) return PF_E_NOMEM;
+    size_t n = pf_slivers_scan(verts, tris, 0, ntris, zs, nl, h, lo, hi, hits);
+    const uint32_t *parts[1] = {hits};
+    pf_err err = pf_slivers_build(verts, tris, zs, nl, parts, &n, 1, out);
+    free(hits);
     return err;
 }
 

@@ -33,6 +33,15 @@ typedef struct pf_slivers {
 pf_err pf_slivers_find(const float *verts, const uint32_t *tris, size_t ntris, const float *zs, size_t nl,
                        float h, float lo, float hi, pf_slivers *out);
 
+/* pf_slivers_find in parts that may run at once: pf_slivers_scan writes the qualifying triangles of [t0, t1)
+ * to hits (room for t1 − t0) in order and returns their count; pf_slivers_build makes the lists from the
+ * parts' hits in part order (the same lists as pf_slivers_find's when the parts cover the triangles in
+ * order). Errors of pf_slivers_build: NOMEM. */
+size_t pf_slivers_scan(const float *verts, const uint32_t *tris, size_t t0, size_t t1, const float *zs,
+                       size_t nl, float h, float lo, float hi, uint32_t *hits);
+pf_err pf_slivers_build(const float *verts, const uint32_t *tris, const float *zs, size_t nl,
+                        const uint32_t *const *hits, const size_t *nhits, size_t nparts, pf_slivers *out);
+
 /* Releases what pf_slivers_find allocated; accepts a zeroed struct. */
 void pf_slivers_free(pf_slivers *s);
 

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/slivers.h"
 
@@ -162,4 +163,39 @@ Test(slivers, the_band_of_a_narrow_top_strip_spans_the_strip_and_the_shells_keep
         free(here);
         pf_slivers_free(&s);
     }
+}
+
+/* The facets found in parts (pf_slivers_scan over pieces of the triangles, pf_slivers_build in piece order)
+ * are listed as pf_slivers_find lists them: a 15° wedge and a 15° one upside down, one after the other,
+ * scanned in pieces of 1 to 16 triangles. */
+Test(slivers, facets_found_in_parts_are_listed_as_in_one_pass)
+{
+    float v[12][3], zs[200];
+    uint32_t t[16][3];
+    wedge(15.0, 0, 0, v, t);
+    wedge(15.0, 1, 0, v + 6, t + 8);
+    for (int i = 8; i < 16; i++)
+        for (int k = 0; k < 3; k++)
+            t[i][k] += 6;
+    size_t nl = planes(v[2][2], zs, 200);
+    pf_slivers one;
+    cr_assert_eq(pf_slivers_find(&v[0][0], &t[0][0], 16, zs, nl, H, FILL_LO, FILL_LO + 0.3f, &one), PF_E_OK);
+    cr_assert_gt(one.offs[nl], 0, "the slopes' facets are found");
+    for (size_t piece = 1; piece <= 16; piece++) {
+        uint32_t hits[16];
+        const uint32_t *parts[16];
+        size_t nhits[16], np = 0;
+        for (size_t t0 = 0; t0 < 16; t0 += piece, np++) {
+            size_t t1 = t0 + piece < 16 ? t0 + piece : 16;
+            nhits[np] =
+                pf_slivers_scan(&v[0][0], &t[0][0], t0, t1, zs, nl, H, FILL_LO, FILL_LO + 0.3f, hits + t0);
+            parts[np] = hits + t0;
+        }
+        pf_slivers s;
+        cr_assert_eq(pf_slivers_build(&v[0][0], &t[0][0], zs, nl, parts, nhits, np, &s), PF_E_OK);
+        cr_assert_eq(memcmp(s.offs, one.offs, (nl + 1) * sizeof *s.offs), 0, "pieces of %zu", piece);
+        cr_assert_eq(memcmp(s.tri, one.tri, one.offs[nl] * sizeof *s.tri), 0, "pieces of %zu", piece);
+        pf_slivers_free(&s);
+    }
+    pf_slivers_free(&one);
 }
