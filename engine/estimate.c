@@ -2238,10 +2238,42 @@ typedef struct simplify_job {
     uint64_t *out_keys;
     uint32_t *out_counts;
     size_t nl;
+    const pf_grid *g; /* and per layer, on g, its box (layer_box_of) */
+    long *boxes;
     pf_scratch sc[TEAM_MAX];
     atomic_size_t next; /* next run to take */
     atomic_int err;
 } simplify_job;
+
+/* Whether some row the n segments at s cross on g has windings that do not add up to 0: an open contour (a
+ * mesh with holes or loose facets), whose raster is inside from its last crossing to the grid's right edge
+ * on that row (every backend's raster: the nonzero rule along the row, pf_seg_rows_of's crossings). w: room
+ * for ny + 1 counts. */
+static int rows_open(const float *s, size_t n, const pf_grid *g, int32_t *w)
+{
+    memset(w, 0, ((size_t)g->ny + 1) * sizeof *w);
+    float inv = 1.0f / g->cell;
+    for (size_t i = 0; i < n; i++) {
+        pf_seg_rows q;
+        if (!pf_seg_rows_of(s + (size_t)PF_SEG_FLOATS * i, g, inv, &q)) continue;
+        w[q.r0] += q.wind;
+        w[q.r1] -= q.wind;
+    }
+    int32_t acc = 0;
+    for (size_t r = 0; r < g->ny; r++)
+        if ((acc += w[r]) != 0) return 1;
+    return 0;
+}
+
+/* Layer l's box (layer_box): pf_segs_box of its segments, to the grid's right edge when a row is open
+ * (rows_open: the raster and every class of the layer reach it there). Without the edge, passes bounded by
+ * the box missed such cells: undecided shell bands of a fuzzed soup kept a bit the bridge opening took for
+ * its own, and the estimate depended on where a lane started. */
+static void layer_box_of(const float *s, size_t n, const pf_grid *g, long box[4], int32_t *w)
+{
+    pf_segs_box(s, n, g, box);
+    if (box[1] < (long)g->nx && rows_open(s, n, g, w)) box[1] = (long)g->nx;
+}
 
 static void simplify_work(void *arg, unsigned tid)
 {
@@ -2253,11 +2285,15 @@ static void simplify_work(void *arg, unsigned tid)
             long m =
                 pf_slice_simplify(j->segs + (size_t)PF_SEG_FLOATS * o, j->keys + 2 * o, j->counts[l],
                                   j->out_segs + (size_t)PF_SEG_FLOATS * o, j->out_keys + 2 * o, &j->sc[tid]);
-            if (m < 0) {
+            int32_t *w =
+                pf_scratch_slot(&j->sc[tid], PF_SCRATCH_SLOTS - 1, ((size_t)j->g->ny + 1) * sizeof *w, 0);
+            if (m < 0 || !w) {
                 atomic_store(&j->err, PF_E_NOMEM);
                 m = 0;
             }
             j->out_counts[l] = (uint32_t)m;
+            if (w)
+                layer_box_of(j->out_segs + (size_t)PF_SEG_FLOATS * o, (size_t)m, j->g, j->boxes + 4 * l, w);
         }
     }
 }
@@ -3471,7 +3507,9 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     sj.keys = keys;
     if ((err = slice_on(&t, &sj, nl, 1))) goto fail;
     {
-        simplify_job sim = {.segs = segs, .keys = keys, .offs = offs, .counts = counts, .nl = nl};
+        if (!(boxes = malloc(nl * 4 * sizeof *boxes))) goto nomem;
+        simplify_job sim = {
+            .segs = segs, .keys = keys, .offs = offs, .counts = counts, .nl = nl, .g = &g, .boxes = boxes};
         uint64_t *sk = pf_big_alloc(segs_len);
         uint32_t *sc = malloc(nl * sizeof *sc);
         if (!sk || !sc) {
@@ -3503,9 +3541,6 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     pf_classify_params cp = classify_params(p);
     c->threads = t.n;
     overhang_probe op = overhang_probe_of(p, &cp);
-    if (!(boxes = malloc(nl * 4 * sizeof *boxes))) goto nomem;
-    for (size_t l = 0; l < nl; l++)
-        pf_segs_box(segs + (size_t)PF_SEG_FLOATS * offs[l], counts[l], &g, boxes + 4 * l);
     pf_slope_src slopes = {rsegs, rkeys, offs, rcounts, boxes, nl, verts, (float)p->layer_height};
     /* Top / bottom surfaces narrower than a cell: the facets receding by fill_lo … fill_lo + cell a layer,
      * whose strips margin_slivers seeds. Not at 0 % infill, where PrusaSlicer grows such a strip only over
