@@ -589,6 +589,47 @@ __kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab
      * Eight columns per step in vector lanes (the same arithmetic as one at a time), then the block's last
      * columns one by one. */
     int first = -1, last = -1;
+    if (c1 - c0 == BLK) {
+        /* a whole block: each column's running value stays in a register from one row to the next (reading back
+         * the row just stored waits on store forwarding, two thirds of this kernel's time), the same arithmetic */
+        float8 u[BLK / 8];
+#pragma unroll
+        for (int j = 0; j < BLK / 8; j++) u[j] = (float8)NO_SITE;
+        for (uint r = 0; r < ny; r++) {
+            size_t row = (size_t)r * nx + c0;
+            uchar8 seen8 = 0;
+#pragma unroll
+            for (int j = 0; j < BLK / 8; j++) {
+                uchar8 mm = LD8(m + row + 8 * j);
+                u[j] = select((float8)0.0f, u[j] + 1.0f, convert_int8(mm) != 0);
+                STF8(g + row + 8 * j, u[j]);
+                seen8 |= mm;
+            }
+            if (any8(convert_int8(seen8) != 0)) {
+                if (first < 0) first = (int)r;
+                last = (int)r;
+            }
+        }
+        if (last < 0) return;
+        size_t lr = (size_t)(ny - 1) * nx + c0;
+        if (last == (int)ny - 1)
+#pragma unroll
+            for (int j = 0; j < BLK / 8; j++) STF8(g + lr + 8 * j, fmin(LDF8(g + lr + 8 * j), NO_SITE + 1.0f));
+        int r = min(last, (int)ny - 2);
+        if (r < first) return;
+        size_t below = (size_t)(r + 1) * nx + c0;
+#pragma unroll
+        for (int j = 0; j < BLK / 8; j++) u[j] = LDF8(g + below + 8 * j);
+        for (; r >= first; r--) {
+            size_t row = (size_t)r * nx + c0;
+#pragma unroll
+            for (int j = 0; j < BLK / 8; j++) {
+                u[j] = vmin(LDF8(g + row + 8 * j), u[j] + 1.0f);
+                STF8(g + row + 8 * j, u[j]);
+            }
+        }
+        return;
+    }
     for (uint r = 0; r < ny; r++) {
         size_t row = (size_t)r * nx;
         uchar8 seen8 = 0;
@@ -976,10 +1017,14 @@ __kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nl
     __global const float *f3 = (__global const float *)(mem + off[3]);
     ulong fu[6]; /* the window's other fields, each once (a field shared by equal masks is compared once) */
     int nu = 0;
+    /* against the earlier entries of tab, not of fu: the runtime read fu back as vectors just after storing it
+     * element by element (a store-forwarding stall, a seventh of this kernel's time on small grids) */
+#pragma unroll
     for (int k = 0; k < 7; k++) {
-        bool seen = k == 3 || off[k] == NONE || off[k] == off[3];
-        for (int u = 0; u < nu; u++) seen |= fu[u] == off[k];
-        if (!seen) fu[nu++] = off[k];
+        bool seen = k == 3 || t[k] == NONE || t[k] == t[3];
+#pragma unroll
+        for (int j = 0; j < k; j++) seen |= t[j] == t[k]; /* a field already taken, or skipped as k is */
+        if (!seen) fu[nu++] = t[k];
     }
     uint i = c0;
     for (; i + 8 <= c1; i += 8) {
