@@ -1,4 +1,5 @@
-/* Run-time choice of an estimator backend by name, and the one release function for all of them. */
+/* Run-time choice of an estimator backend by name, the one release function for all of them, and the
+ * raster fingerprints' weights. */
 #include "engine/backends.h"
 
 #include <stdlib.h>
@@ -31,4 +32,33 @@ void pf_backend_free(pf_backend *be)
     if (!be) return;
     if (be->destroy) be->destroy(be->ctx);
     free(be);
+}
+
+pf_err pf_print_weights_make(pf_print_weights *w, const pf_grid *g, uint64_t seed)
+{
+    size_t ny = g->ny, nx = g->nx, per = ny + (ny + 1) + (nx + 1);
+    uint64_t *p = malloc(2 * per * sizeof *p);
+    if (!p) return PF_E_NOMEM;
+    for (int k = 0; k < 2; k++) {
+        uint64_t *q = p + (size_t)k * per;
+        w->row[k] = q, w->pre[k] = q + ny, w->col[k] = q + ny + (ny + 1);
+        /* independent draws per table and entry: the seed mixed with (table, index) */
+        uint64_t rs = pf_mix64(seed ^ (uint64_t)(2 * k + 1) << 56),
+                 cs = pf_mix64(seed ^ (uint64_t)(2 * k + 2) << 56);
+        uint64_t sum = 0;
+        for (size_t r = 0; r < ny; r++) {
+            w->pre[k][r] = sum;
+            sum += w->row[k][r] = pf_mix64(rs + r);
+        }
+        w->pre[k][ny] = sum;
+        for (size_t c = 0; c <= nx; c++)
+            w->col[k][c] = pf_mix64(cs + c);
+    }
+    return PF_E_OK;
+}
+
+void pf_print_weights_free(pf_print_weights *w)
+{
+    free(w->row[0]); /* the block's start */
+    w->row[0] = w->row[1] = w->pre[0] = w->pre[1] = w->col[0] = w->col[1] = NULL;
 }

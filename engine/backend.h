@@ -242,27 +242,47 @@ static inline uint64_t pf_mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-/* Fingerprint of what a layer's raster adds into its delta grid: Σ wind · m(cell) over the segments' row
- * crossings (pf_seg_rows_of / pf_seg_col, the raster stages' own arithmetic) for two weights m: the mixed
- * cell index and seed, and that with its halves swapped. It depends only on the delta grid, whatever the
- * segments' order or how a wall is split into segments, so layers with equal delta grids (a prism's walls)
- * get equal fingerprints. Different delta grids get equal ones with a chance of about 2^-128 when the seed is
- * secret (random per process): with known weights a crafted mesh could solve for a collision, the sums being
- * linear, and make a layer copy the one below. Equal fingerprints stand for equal masks. */
-static inline void pf_raster_print(const float *segs, uint32_t n, const pf_grid *g, uint64_t seed,
+/* Weights of the raster fingerprints (pf_raster_print) on a grid: for fingerprint k, cell (r, c) of the
+ * delta grid weighs row[k][r] · col[k][c] (mod 2^64), the factors random from a seed; pre[k][r] is the sum
+ * of row[k][0 … r − 1], so a wall along y (one column for a run of rows) adds its run in one product. */
+typedef struct pf_print_weights {
+    uint64_t *row[2], *pre[2]; /* ny and ny + 1 entries */
+    uint64_t *col[2];          /* nx + 1 entries (pf_seg_col gives 0 … nx) */
+} pf_print_weights;
+
+/* Fills *w for g from seed (the same weights for the same seed and grid). Errors: NOMEM. */
+pf_err pf_print_weights_make(pf_print_weights *w, const pf_grid *g, uint64_t seed);
+void pf_print_weights_free(pf_print_weights *w);
+
+/* Fingerprint of what a layer's raster adds into its delta grid: Σ wind · weight(cell) over the segments'
+ * row crossings (pf_seg_rows_of / pf_seg_col, the raster stages' own arithmetic), for the two weights of w.
+ * It depends only on the delta grid, whatever the segments' order or how a wall is split into segments, so
+ * layers with equal delta grids (a prism's walls) get equal fingerprints. Different delta grids D, D' get
+ * equal ones only where Σ_r row[r] · Σ_c (D − D')(r, c) · col[c] vanishes for both weights: with the weights
+ * secret (a random seed per process), about 2^-120 (D − D' is a small integer); with known weights a crafted
+ * mesh could solve for a collision, the sums being linear, and make a layer copy the one below. Equal
+ * fingerprints stand for equal masks. A segment with xa == xb (a wall along y, most of a prism's crossings)
+ * crosses every row in the same column (pf_seg_col's x is xa + 0·t): one product for its run of rows. */
+static inline void pf_raster_print(const float *segs, uint32_t n, const pf_grid *g, const pf_print_weights *w,
                                    uint64_t h[2])
 {
     float inv = 1.0f / g->cell;
     uint64_t a = 0, b = 0;
+    const uint64_t *r0w = w->row[0], *r1w = w->row[1], *c0w = w->col[0], *c1w = w->col[1];
     for (uint32_t i = 0; i < n; i++) {
         pf_seg_rows q;
         if (!pf_seg_rows_of(segs + (size_t)PF_SEG_FLOATS * i, g, inv, &q)) continue;
-        uint64_t w = (uint64_t)(int64_t)q.wind;
+        uint64_t s = (uint64_t)(int64_t)q.wind;
+        if (q.xa == q.xb) {
+            size_t c = pf_seg_col(&q, q.r0, g->nx);
+            a += s * c0w[c] * (w->pre[0][q.r1] - w->pre[0][q.r0]);
+            b += s * c1w[c] * (w->pre[1][q.r1] - w->pre[1][q.r0]);
+            continue;
+        }
         for (long r = q.r0; r < q.r1; r++) {
-            uint64_t k = (uint64_t)r * (g->nx + 1) + pf_seg_col(&q, r, g->nx);
-            uint64_t m = pf_mix64(k ^ seed);
-            a += w * m;
-            b += w * (m << 32 | m >> 32); /* a second weight, not additively related to the first */
+            size_t c = pf_seg_col(&q, r, g->nx);
+            a += s * r0w[r] * c0w[c];
+            b += s * r1w[r] * c1w[c];
         }
     }
     h[0] = a;

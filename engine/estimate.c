@@ -1163,7 +1163,7 @@ typedef struct drive {
     uint8_t *veto;                 /* per batch slot: a likely copy whose wall middles are not l − 2's */
     uint64_t *prints;              /* per layer: pf_raster_print (2 words), where printed is set */
     uint8_t *printed;              /* per layer: its print is made */
-    uint64_t seed;                 /* the prints' secret seed */
+    pf_print_weights pw;           /* the prints' weights (from a secret seed) */
     layer_stat *layers;            /* results */
     /* the current phase */
     int phase;             /* PH_* */
@@ -2053,7 +2053,7 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
     const pf_backend *be = d->be;
     switch (d->phase) {
     case PH_PRINT:
-        pf_raster_print(d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l], d->g, d->seed,
+        pf_raster_print(d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l], d->g, &d->pw,
                         d->prints + 2 * l);
         d->printed[l] = 1;
         return PF_E_OK;
@@ -2500,7 +2500,7 @@ static pf_err classify_flush(drive *d, team *t, void *bt, batch_args *a, size_t 
     return PF_E_OK;
 }
 
-/* The raster fingerprints' secret seed (see pf_raster_print): random, drawn once per process. */
+/* The raster fingerprints' secret seed (see pf_print_weights): random, drawn once per process. */
 static uint64_t print_seed(void)
 {
     static _Atomic uint64_t seed; /* 0 until drawn; a drawn 0 becomes 1 */
@@ -2580,7 +2580,7 @@ static pf_err drive_open(drive *d, size_t batch, unsigned threads)
     d->copied = carve(&b, batch);
     d->veto = carve(&b, batch);
     d->mlogged = carve(&b, d->rc);
-    d->seed = print_seed();
+    if (pf_print_weights_make(&d->pw, d->g, print_seed())) return PF_E_NOMEM;
     d->next_id = 1;
     drive_restart(d, 0);
     return PF_E_OK;
@@ -2595,6 +2595,7 @@ static void drive_close(drive *d)
         pf_scratch_free(&d->sl[k]);
     }
     if (d->arena) pf_big_free(d->arena, d->arena_len);
+    pf_print_weights_free(&d->pw);
     for (size_t k = 0; d->book && k < d->rc; k++)
         free(d->mlog[k].m);
     free(d->zero);
@@ -2732,7 +2733,7 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
                 !skipped(d, k) && !skipped(d, k - 1)) {
                 for (size_t j = k - 1; j <= k; j++)
                     if (!printed[j])
-                        pf_raster_print(segs + (size_t)PF_SEG_FLOATS * offs[j], counts[j], g, d->seed,
+                        pf_raster_print(segs + (size_t)PF_SEG_FLOATS * offs[j], counts[j], g, &d->pw,
                                         prints + 2 * j);
                 printed[k - 1] = printed[k] = 1;
                 eq[k - ready] = prints[2 * k] == prints[2 * k - 2] && prints[2 * k + 1] == prints[2 * k - 1];

@@ -390,11 +390,13 @@ Test(backends, equal_raster_fingerprints_mean_equal_masks)
         size_t n = (size_t)s.g.nx * s.g.ny;
         uint8_t *a = malloc(n), *b = malloc(n);
         uint64_t ha[2], hb[2], seed = 0x243F6A8885A308D3ull * (uint64_t)(fi + 1); /* any seed works */
+        pf_print_weights w;
+        cr_assert_eq(pf_print_weights_make(&w, &s.g, seed), PF_E_OK);
         for (size_t l = 1; l < s.nl; l++) {
             const float *sa = s.segs + PF_SEG_FLOATS * (size_t)s.offs[l - 1],
                         *sb = s.segs + PF_SEG_FLOATS * (size_t)s.offs[l];
-            pf_raster_print(sa, s.counts[l - 1], &s.g, seed, ha);
-            pf_raster_print(sb, s.counts[l], &s.g, seed, hb);
+            pf_raster_print(sa, s.counts[l - 1], &s.g, &w, ha);
+            pf_raster_print(sb, s.counts[l], &s.g, &w, hb);
             cr_assert_eq(sc->raster(NULL, sa, s.counts[l - 1], &s.g, a), PF_E_OK);
             cr_assert_eq(sc->raster(NULL, sb, s.counts[l], &s.g, b), PF_E_OK);
             int same = ha[0] == hb[0] && ha[1] == hb[1];
@@ -409,6 +411,7 @@ Test(backends, equal_raster_fingerprints_mean_equal_masks)
         }
         free(a);
         free(b);
+        pf_print_weights_free(&w);
         sliced_free(&s);
         pf_mesh_free(m);
     }
