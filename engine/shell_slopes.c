@@ -16,7 +16,8 @@ typedef uint16_t stamp_t;
 
 static stamp_t encode(float shift)
 {
-    return (stamp_t)(lrintf((shift + 10.0f) * SCALE) + 1);
+    /* lrintf (round to nearest, ties to even, the default mode) without the library call */
+    return (stamp_t)(simde_mm_cvtss_si32(simde_mm_set_ss((shift + 10.0f) * SCALE)) + 1);
 }
 
 static float decode(stamp_t v)
@@ -30,7 +31,8 @@ static inline float maxf(float a, float b)
 }
 
 /* The shift per unit of height of the wall under segment i of src (outward normal turned up: positive where
- * the slice shrinks going up), clamped to ±10 (a facet within 6° of flat). */
+ * the slice shrinks going up), clamped to ±10 (a facet within 6° of flat). In float: a stamp quantizes it to
+ * 1 / SCALE, and a 1 M-facet mesh stamps some 3 k segments a layer. */
 static float shift_of(const pf_slope_src *src, size_t i)
 {
     uint64_t ka = src->keys[2 * i], kb = src->keys[2 * i + 1];
@@ -38,15 +40,14 @@ static float shift_of(const pf_slope_src *src, size_t i)
     uint32_t third = c != a && c != b ? c : e; /* the facet: both edges' vertices */
     const float *A = src->verts + 3 * (size_t)a, *B = src->verts + 3 * (size_t)b,
                 *C = src->verts + 3 * (size_t)third;
-    double ux = B[0] - A[0], uy = B[1] - A[1], uz = B[2] - A[2], wx = C[0] - A[0], wy = C[1] - A[1],
-           wz = C[2] - A[2];
-    double nx = uy * wz - uz * wy, ny = uz * wx - ux * wz, nz = ux * wy - uy * wx;
+    float ux = B[0] - A[0], uy = B[1] - A[1], uz = B[2] - A[2], wx = C[0] - A[0], wy = C[1] - A[1],
+          wz = C[2] - A[2];
+    float nx = uy * wz - uz * wy, ny = uz * wx - ux * wz, nz = ux * wy - uy * wx;
     const float *q = src->segs + (size_t)PF_SEG_FLOATS * i;
-    if (nx * (double)(q[3] - q[1]) - ny * (double)(q[2] - q[0]) <
-        0) /* out of the slice: the segment's right */
-        nx = -nx, ny = -ny, nz = -nz;
-    double nxy = sqrt(nx * nx + ny * ny), t = nxy > 1e-12 ? nz / nxy : (nz > 0 ? 10 : -10);
-    return (float)(t < -10.0 ? -10.0 : t > 10.0 ? 10.0 : t); /* t is finite */
+    if (nx * (q[3] - q[1]) - ny * (q[2] - q[0]) < 0.0f) nz = -nz; /* out of the slice: the segment's right */
+    float nxy = sqrtf(nx * nx + ny * ny);
+    if (!(fabsf(nz) < 10.0f * nxy)) return nz > 0.0f ? 10.0f : -10.0f; /* flat, or no normal (NaN-free) */
+    return nz / nxy;
 }
 
 /* The rectangle of cells a stamp wrote, and how many samples it took (what clearing it by stamping costs). */
