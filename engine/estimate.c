@@ -1705,12 +1705,18 @@ static pf_err fill_pieces(const uint8_t *cls, const float *dist, float dmin, con
     long cy_end = (long)fmin((double)ny, ceil((double)by * step));
     long r0 = box[2], cx0 = box[0] & ~7L, cx1 = box[1]; /* the classes are 0 beyond the box */
     if (cy_end > box[3]) cy_end = box[3];
-    for (long cy = r0; cy < cy_end; cy++) {
+    for (long cy = r0, prev_y = -1; cy < cy_end; cy++) {
         long y = (long)((double)cy / step);
         if (y >= by) break;
         uint8_t *row = b + y * (bx + 1);
         const uint8_t *c = cls + (size_t)cy * (size_t)nx;
         const float *d = dist + (size_t)cy * (size_t)nx;
+        /* a row of cells equal to the one before in classes and field, in the same row of blocks, adds
+         * nothing new (a plate's rows: two of every three) */
+        int same = y == prev_y && !memcmp(c + cx0, c - nx + cx0, (size_t)(cx1 - cx0)) &&
+                   !memcmp(d + cx0, d - nx + cx0, (size_t)(cx1 - cx0) * sizeof *d);
+        prev_y = y;
+        if (same) continue;
         for (long x0 = cx0; x0 < cx1; x0 += 8) {
             long x1 = x0 + 8 < nx ? x0 + 8 : nx;
             if (x1 - x0 == 8) {
