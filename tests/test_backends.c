@@ -424,6 +424,53 @@ Test(backends, equal_raster_fingerprints_mean_equal_masks)
 /* Whole estimates of every test mesh (the .stl files of tests/data and the gear as .obj and .3mf), each
  * prepared once per backend and evaluated at 0, 20 and 100 % infill against the scalar backend: weight and
  * print time within 0.5 %. */
+/* A square contour (counter-clockwise, inside on the left) with corners (x0, y0) and (x1, y1), its left wall
+ * split at y = ys into two segments: 5 segments of PF_SEG_FLOATS floats into s. */
+static void square_segs(float *s, float x0, float y0, float x1, float y1, float ys)
+{
+    const float pts[6][2] = {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, ys}, {x0, y0}};
+    for (int i = 0; i < 5; i++) {
+        s[4 * i] = pts[i][0], s[4 * i + 1] = pts[i][1];
+        s[4 * i + 2] = pts[i + 1][0], s[4 * i + 3] = pts[i + 1][1];
+    }
+}
+
+/* The fingerprints' row × column weights (pf_print_weights): a wall along y takes its run of rows in one
+ * product, so where it is split must not matter, and moving a wall by one cell either way, or the whole
+ * square, must change the print (weights constant along a row or a column would not see it). */
+Test(backends, raster_fingerprints_see_every_move_of_a_wall)
+{
+    pf_grid g = {.x0 = 0.0f, .y0 = 0.0f, .cell = 0.5f, .nx = 40, .ny = 30};
+    pf_print_weights w;
+    cr_assert_eq(pf_print_weights_make(&w, &g, 0x9E3779B97F4A7C15ull), PF_E_OK);
+    float a[20], b[20];
+    uint64_t ha[2], hb[2];
+    square_segs(a, 3.1f, 2.1f, 12.1f, 9.1f, 5.0f);
+    pf_raster_print(a, 5, &g, &w, ha);
+    square_segs(b, 3.1f, 2.1f, 12.1f, 9.1f, 7.3f); /* split elsewhere: the same delta grid */
+    pf_raster_print(b, 5, &g, &w, hb);
+    cr_assert(ha[0] == hb[0] && ha[1] == hb[1], "a wall's split point changed its print");
+    const float moves[6][4] = {{0.5f, 0, 0, 0}, {0, 0, 0.5f, 0},    {0, 0.5f, 0, 0},
+                               {0, 0, 0, 0.5f}, {0.5f, 0, 0.5f, 0}, {0, 0.5f, 0, 0.5f}};
+    for (int k = 0; k < 6; k++) {
+        square_segs(b, 3.1f + moves[k][0], 2.1f + moves[k][1], 12.1f + moves[k][2], 9.1f + moves[k][3], 5.0f);
+        pf_raster_print(b, 5, &g, &w, hb);
+        cr_assert(ha[0] != hb[0] && ha[1] != hb[1], "move %d left both prints as they were", k);
+    }
+    /* a slanted wall (no shortcut) moved by a cell along x */
+    const float tri[3][4] = {
+        {2.0f, 2.0f, 10.0f, 3.0f}, {10.0f, 3.0f, 6.0f, 12.0f}, {6.0f, 12.0f, 2.0f, 2.0f}};
+    float t2[12];
+    memcpy(a, tri, sizeof tri);
+    memcpy(t2, tri, sizeof tri);
+    for (int i = 0; i < 3; i++)
+        t2[4 * i] += 0.5f, t2[4 * i + 2] += 0.5f;
+    pf_raster_print(a, 3, &g, &w, ha);
+    pf_raster_print(t2, 3, &g, &w, hb);
+    cr_assert(ha[0] != hb[0] && ha[1] != hb[1], "a triangle moved by a cell kept its prints");
+    pf_print_weights_free(&w);
+}
+
 Test(backends, estimates_of_every_test_mesh_match_scalar)
 {
     const char *names[] = {"simd", "opencl"};
