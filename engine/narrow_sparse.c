@@ -39,6 +39,17 @@ static void pack16(const uint8_t *c, unsigned *s, unsigned *d)
     *d = (unsigned)simde_mm_movemask_epi8(so);
 }
 
+/* Whether the 64 classes at c are all 0 (outside the part): many of a layer's words, with nothing to pack. */
+static int all_zero64(const uint8_t *c)
+{
+    simde__m128i v = simde_mm_or_si128(
+        simde_mm_or_si128(simde_mm_loadu_si128((const simde__m128i *)(const void *)c),
+                          simde_mm_loadu_si128((const simde__m128i *)(const void *)(c + 16))),
+        simde_mm_or_si128(simde_mm_loadu_si128((const simde__m128i *)(const void *)(c + 32)),
+                          simde_mm_loadu_si128((const simde__m128i *)(const void *)(c + 48))));
+    return simde_mm_movemask_epi8(simde_mm_cmpeq_epi8(v, simde_mm_setzero_si128())) == 0xFFFF;
+}
+
 /* Zeroes rows [r0, r1) of plane a, their side words included. */
 static void zero_rows(uint64_t *a, const planes *p, long r0, long r1)
 {
@@ -93,6 +104,10 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
         sr[-1] = sr[p.w] = dr[-1] = dr[p.w] = 0;
         for (long i = 0; i < p.w; i++) {
             uint64_t sw = 0, dw = 0;
+            if (i * 64 + 64 <= p.nx && all_zero64(row + i * 64)) { /* 64 cells outside: no bits */
+                sr[i] = dr[i] = 0;
+                continue;
+            }
             for (long b = 0; b < 64; b += 16) {
                 long x = i * 64 + b;
                 if (x >= p.nx) break;
