@@ -150,7 +150,20 @@ static inline int server_stop(test_server *s)
         fprintf(stderr, "server_stop: waitpid(%d): %s\n", (int)s->pid, strerror(errno));
         return -1;
     }
-    if (WIFSIGNALED(st)) fprintf(stderr, "server_stop: the server died of signal %d\n", WTERMSIG(st));
+    if (WIFSIGNALED(st)) { /* show why: the end of its log (an abort's message, a sanitizer's report) */
+        fprintf(stderr, "server_stop: the server died of signal %d; the end of %s:\n", WTERMSIG(st), s->log);
+        FILE *f = fopen(s->log, "r");
+        if (f) {
+            char buf[4096];
+            long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : 0;
+            if (size > (long)sizeof buf - 1) fseek(f, size - (long)sizeof buf + 1, SEEK_SET);
+            else rewind(f);
+            size_t n = fread(buf, 1, sizeof buf - 1, f);
+            buf[n] = 0;
+            fputs(buf, stderr);
+            fclose(f);
+        }
+    }
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
