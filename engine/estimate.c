@@ -2209,6 +2209,13 @@ static int window_repeats(const uint32_t *sid, size_t nl, size_t l)
     return 1;
 }
 
+/* Whether layer l's window repeats l − 2's (window_repeats) where both have sums of their own in this pass
+ * (l takes the classes and sums of l − 2 when it is a copy; a linear layer without sums is none). */
+static int repeats(const drive *d, size_t l)
+{
+    return window_repeats(d->sid, d->nl, l) && !unsummed(d, l) && !unsummed(d, l - 2);
+}
+
 /* Slicing on the team: each thread slices a range of layers (backend stages take any run of layers, and
  * write at the absolute offsets they are given), so the segments and their order within a layer are those
  * of one call over all layers. */
@@ -2696,14 +2703,13 @@ static void layers_ready(drive *d, size_t l0, size_t l1)
  * and comparisons of 14 layers on one thread, 0.3 ms of its 2 ms). */
 static int fixed_early(const drive *d, size_t b0, size_t l)
 {
-    return l > d->lo && !window_repeats(d->sid, d->nl, l) &&
-           (l == b0 || !window_repeats(d->sid, d->nl, l - 1));
+    return l > d->lo && !repeats(d, l) && (l == b0 || !repeats(d, l - 1));
 }
 
 /* Layer j's classes are final before the batch's ordered pass. */
 static int final_early(const drive *d, size_t b0, size_t j)
 {
-    return j < b0 || (!window_repeats(d->sid, d->nl, j) && (j <= d->lo || fixed_early(d, b0, j)));
+    return j < b0 || (!repeats(d, j) && (j <= d->lo || fixed_early(d, b0, j)));
 }
 
 static int same_early(const drive *d, size_t b0, size_t l)
@@ -2831,13 +2837,13 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
         if (err) return err;
         n = 0;
         for (size_t l = b0; l < b1; l++)
-            if (!window_repeats(sid, nl, l) && !unclassed(d, l)) items[n++] = (uint32_t)l;
+            if (!repeats(d, l) && !unclassed(d, l)) items[n++] = (uint32_t)l;
         /* the same layers (the likely copies aside): classes without the layer below */
         err = bt ? PF_E_OK : drive_phase(d, t, PH_CLASSIFY, items, n);
         if (err) return err;
         int any_rep = 0;
         for (size_t l = b0; l < b1; l++)
-            any_rep |= window_repeats(sid, nl, l);
+            any_rep |= repeats(d, l);
         if (!bt && !any_rep) {
             /* No layer can be a copy: the bridge fixes and the copy tests of reduce need no layer order.
              * Even layers first, then odd ones, so no fix writes the classes another one reads. */
@@ -2878,7 +2884,7 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
                 continue;
             }
             uint8_t *cls = cls_of(d, l);
-            int rep = window_repeats(sid, nl, l);
+            int rep = repeats(d, l);
             int guess = rep && bt && np && ba->ls[np - 1] == (uint32_t)(l - 1);
             /* classes as those of l − 2, and its sums when this run wrote them, where its own segments make
              * the same wall middles (checked now, or for batch stages after their classify call: l − 2 may
@@ -3315,12 +3321,35 @@ static void steep_modes(const int32_t *flat, unsigned n, size_t nl, const uint8_
     }
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Whether the n segments of a slice close into loops, by their edge keys (start, end; slice_emit): every mesh
+ * edge the slice meets ends one segment and starts one other. tmp: room for 2n keys. A mesh with holes or
+ * loose facets leaves open chains, whose raster changes in steps as their ends cross the rows (the fuzz
+ * target's hostile meshes: a slice's area jumping between layers with no corner between them). */
+static int slice_closed(const uint64_t *keys, size_t n, uint64_t *tmp)
+{
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = keys[2 * i], tmp[n + i] = keys[2 * i + 1];
+    qsort(tmp, n, sizeof *tmp, key_cmp);
+    qsort(tmp + n, n, sizeof *tmp, key_cmp);
+    for (size_t i = 0; i < n; i++)
+        if (tmp[i] != tmp[n + i] || (i && tmp[i] == tmp[i - 1])) return 0;
+    return 1;
+}
+
 /* The linear layers (LIN_*) among those steep_modes left STEEP_OFF: where the slabs within reach hold no
  * vertex of the mesh (on the bed: verts, n of them; every vertex, those of parts not printed only rule out
- * more), skipped where steep_modes would skip a steep layer, with their layer below LIN_CLASS where that one
- * has sums (STEEP_OFF). A vertex counts in the slabs tilt_mark gives it, a layer more on each side. Errors:
- * NOMEM. */
-static pf_err lin_modes(const float *verts, size_t n, double zb, double h, size_t nl, const uint8_t *upright,
+ * more) and the slices close (slice_closed: the layers between two anchors are cut from the same edges, so
+ * the anchors' slices tell), skipped where steep_modes would skip a steep layer, with their layer below
+ * LIN_CLASS where that one has sums (STEEP_OFF). A vertex counts in the slabs tilt_mark gives it, a layer
+ * more on each side. keys, offs, counts: the raw slices. Errors: NOMEM. */
+static pf_err lin_modes(const float *verts, size_t n, double zb, double h, const uint64_t *keys,
+                        const uint32_t *offs, const uint32_t *counts, size_t nl, const uint8_t *upright,
                         uint8_t *mode)
 {
     int32_t *marks = calloc(nl + 1, sizeof *marks);
@@ -3333,7 +3362,7 @@ static pf_err lin_modes(const float *verts, size_t n, double zb, double h, size_
     for (size_t i = 0; i < n; i++) { /* tilt_mark's slabs [s0, s1) of the vertex's height */
         double u = floor((verts[3 * i + 2] - zb) / h);
         size_t s0 = u < 1 ? 1 : u >= (double)nl ? nl : (size_t)u;
-        size_t s1 = u + 3 < 1 ? 1 : u + 3 >= (double)nl ? nl : (size_t)u + 3;
+        size_t s1 = u + 3 < 1 ? 1 : u + 3 >= (double)nl ? nl : (size_t)(u + 3);
         marks[s0]++;
         marks[s1]--;
     }
@@ -3350,13 +3379,36 @@ static pf_err lin_modes(const float *verts, size_t n, double zb, double h, size_
         prism = top < nl && upright[top] ? prism + 1 : 0;
         lin[l] = l >= LIN_W && clear >= 2 * LIN_W + 1 && prism < 2 * LIN_W + 1 && mode[l] == STEEP_OFF;
     }
-    for (size_t l = 0; l < nl; l++) { /* between anchors a and b, every layer from a to b linear */
+    /* anchors' slices: 1 linear, 2 linear and closed, 3 linear and open (tested once) */
+    uint64_t *tmp = NULL;
+    size_t ntmp = 0;
+    pf_err err = PF_E_OK;
+    for (size_t l = 0; l < nl && !err; l++) { /* between anchors a and b, every layer from a to b linear */
         size_t a = l - l % STEEP_P + (l & 1), b = a + STEEP_P;
         if (l % STEEP_P < 2 || b >= nl) continue;
         int ok = 1;
         for (size_t j = a; j <= b && ok; j++)
             ok = lin[j] != 0;
-        if (ok) mode[l] = LIN_FIELD;
+        for (size_t j = a; j <= b && ok; j += STEEP_P) {
+            if (lin[j] == 1) {
+                if (2 * (size_t)counts[j] > ntmp) {
+                    free(tmp);
+                    ntmp = 2 * (size_t)counts[j];
+                    if (!(tmp = malloc(ntmp * sizeof *tmp))) {
+                        err = PF_E_NOMEM;
+                        break;
+                    }
+                }
+                lin[j] = slice_closed(keys + 2 * (size_t)offs[j], counts[j], tmp) ? 2 : 3;
+            }
+            ok = lin[j] == 2;
+        }
+        if (ok && !err) mode[l] = LIN_FIELD;
+    }
+    free(tmp);
+    if (err) {
+        free(lin);
+        return err;
     }
     for (size_t l = nl - 1; l > 0; l--)
         if (mode[l] == STEEP_OFF && mode[l - 1] == LIN_FIELD) mode[l - 1] = LIN_CLASS;
@@ -3842,7 +3894,9 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     }
     slabs_upright(mp.tilt, t.n, nl, upright);
     if (mode) steep_modes(mp.flat, t.n, nl, upright, mode);
-    if (mode && lin_modes(verts, mesh->nverts, mp.zb, h, nl, upright, mode)) goto nomem;
+    if (mode && lin_modes(verts, mesh->nverts, mp.zb, h, rkeys ? rkeys : keys, offs,
+                          rcounts ? rcounts : counts, nl, upright, mode))
+        goto nomem;
     /* The contour pass reads the segments and each layer's areas from the stages (and writes other fields of
      * its stat): in lanes a thread that has no layers left takes the runs of settled layers (tower: all 29
      * runs, sphere all 7, in the lanes' team step); what is left runs on the team after the stages, whatever
