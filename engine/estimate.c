@@ -111,18 +111,19 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
 #define STEEP_GAP 5
 /* Linear layers (LIN_*): between two planes that hold no corner of any facet, every slice is cut from the
  * same facets and its corners move along straight lines as the plane rises, so its figures change smoothly
- * from one layer to the next (a ramp's area on a line: the overhang test's 30–60° ramps, a chamfer, a
- * low-poly cone). Where no slab within STEEP_W layers of a layer holds a corner (and the part is no prism
- * there, whose layers are copies, nor steep), the layers are taken as the steep ones are, STEEP_P at a time
- * with two of them through all the stages, the others' sums interpolated, but unlike a steep layer each of
- * those two is classified against its real neighbours: the skipped layers still get their fields and margins
- * (LIN_FIELD), and the one below each pair its classes too (LIN_CLASS: the layer below of the pair's first,
- * whose internal bridges read it); only the classes, bridges and sums of the others are saved, about half a
- * layer's work. A line is checked, not assumed (lin_check): the pair's figures with those of the pair STEEP_P
- * below or above must lie on one within STEEP_APART, else the layers between go through all the stages after
- * all (a wedge's fill region closing, a run set that appears). Over both reference sets (1710 rows) the
- * estimates moved by 0.03 % in weight and 0.07 % in time on average, 0.6 % at most, no row's error grew by
- * half a point; the overhang test's 115 layers: 25 interpolated. */
+ * from one layer to the next (areas quadratic in the height: the overhang test's 30–60° ramps, a chamfer, a
+ * low-poly cone). Where no slab within LIN_W layers of a layer holds a corner, the slices close into loops
+ * and the part is no prism there (whose layers are copies) nor steep, the layers are taken STEEP_P at a time
+ * as the steep ones are, two of them through all the stages and the others' sums interpolated, but unlike a
+ * steep layer each of those two is classified against its real neighbours: the skipped layers still get
+ * their fields and margins (LIN_FIELD), and the one below each pair its classes too (LIN_CLASS: the layer
+ * below of the pair's first, whose internal bridges read it); only the classes, bridges and sums of the
+ * others are saved, about half a layer's work. The curve is checked, not assumed (lin_check): the pair's
+ * figures must lie on a parabola with the pairs STEEP_P below and above, or on a line with one of them,
+ * within STEEP_APART, else the layers between go through all the stages after all (a wedge's fill region
+ * closing, a run set that appears). Over both reference sets (1710 rows) the estimates moved by 0.03 % in
+ * weight and 0.09 % in time on average, 0.76 % at most, no row's error grew by half a point; the overhang
+ * test's 115 layers: 30 interpolated, 3.6 → 2.8 ms (bench/RESULTS.md). */
 enum { STEEP_OFF, STEEP_ON, STEEP_SKIP, LIN_FIELD, LIN_CLASS, LIN_RAW };
 /* A layer's classes read the fields and margins of the layers up to 3 away, whose slices read the slabs
  * between them: a linear layer has no corner in the slabs within LIN_W (one more). */
