@@ -126,10 +126,10 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
  * test's 115 layers: 33 interpolated, 3.6 → 2.8 ms (bench/RESULTS.md). */
 enum { STEEP_OFF, STEEP_ON, STEEP_SKIP, LIN_FIELD, LIN_CLASS, LIN_RAW };
 /* A layer's classes read the fields and margins of the layers up to 3 away, cut at the planes up to 3 away,
- * so layer l's sums follow a curve where the slabs between planes l − 3 and l + 3 hold no vertex. A vertex
- * marks its slab and the one on either side (tilt_mark), so no mark within LIN_W slabs of l leaves the slabs
- * l − LIN_W − 1 … l + LIN_W + 1 free: LIN_W = 3 keeps one slab more than that needs (4 gave overhang 30
- * interpolated layers instead of 33, and moved 10 of the 1710 reference rows by at most 0.06 %). */
+ * so layer l's sums follow a curve where slabs l − 2 … l + 3 (between planes l − 3 and l + 3) hold no
+ * vertex. A vertex marks its slab and the one on either side (tilt_mark), so no mark within LIN_W = 3 slabs
+ * of l leaves slabs l − 4 … l + 4 free, a slab or two to spare (LIN_W 4 gave overhang 30 interpolated layers
+ * instead of 33, and 10 of the 1710 reference rows differed by at most 0.06 %). */
 #define LIN_W 3
 /* LIN_RAW: in a second pass of the stages (after lin_check), a layer whose field its neighbours' windows
  * read, with no margins, classes or sums (those it has are kept). */
