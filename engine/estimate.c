@@ -7,6 +7,7 @@
 #include "engine/estimate.h"
 #include "engine/bigalloc.h"
 #include "engine/centre_beads.h"
+#include "engine/field_delta.h"
 #include "engine/islands.h"
 #include "engine/fill_chains.h"
 #include "engine/layer_geom.h"
@@ -1194,7 +1195,11 @@ typedef struct drive {
     _Atomic uint64_t ends; /* items not yet taken: [low 32 bits, high 32 bits) (see take_item) */
     atomic_int err;        /* first error of any thread */
     unsigned team_n;       /* its team's threads (1: nobody to share a field with) */
-    atomic_uint working;   /* threads still on its items */
+    /* PH_EDT, per thread: the layer whose field it made last (SIZE_MAX: none in this phase), and the fields
+     * in a row it did not take from a neighbour's (field_layer) */
+    size_t edt_last[TEAM_MAX];
+    unsigned delta_misses[TEAM_MAX];
+    atomic_uint working; /* threads still on its items */
     /* a field cut in two (field_of): the part offered to a thread with no item left */
     atomic_int split;          /* SPLIT_* */
     const uint8_t *split_mask; /* its mask, cap and field */
@@ -2089,6 +2094,35 @@ static pf_err layer_pieces(drive *d, size_t l, unsigned tid)
                             CHAIN_MIN_RUN, &ls->br, &d->bs[tid]);
 }
 
+/* Fields from a neighbour's (engine/field_delta.h) while the sub-grids hold at most a 1/DELTA_SHARE of the
+ * grid; after two layers in a row whose masks differed more (a curved part: every layer's edge moves all
+ * round), only every DELTA_RETRY-th layer is tried until one takes. */
+#define DELTA_SHARE 4
+#define DELTA_RETRY 8
+
+/* Layer l's field (PH_EDT): from the field of l − 1 when it is final (made in an earlier phase, or just
+ * before by this thread), or of l + 1 when this thread made that one just before (a team's odd threads take
+ * the layers from the top down), else by edt. */
+static pf_err field_layer(drive *d, size_t l, unsigned tid)
+{
+    size_t from = SIZE_MAX;
+    if (l > d->first && !skipped(d, l - 1) && (l - 1 < d->ready || d->edt_last[tid] == l - 1))
+        from = l - 1;
+    else if (d->edt_last[tid] == l + 1)
+        from = l + 1;
+    d->edt_last[tid] = l;
+    if (d->reuse && from != SIZE_MAX && (d->delta_misses[tid] < 2 || l % DELTA_RETRY == 0)) {
+        const pf_grid *g = d->g;
+        int done;
+        pf_err err = pf_field_delta(d->be, g, d->cap, mask_of(d, from), dist_of(d, from), mask_of(d, l),
+                                    dist_of(d, l), (size_t)g->nx * g->ny / DELTA_SHARE, &done);
+        if (err) return err;
+        d->delta_misses[tid] = done ? 0 : d->delta_misses[tid] + 1;
+        if (done) return PF_E_OK;
+    }
+    return field_of(d, mask_of(d, l), d->cap, dist_of(d, l));
+}
+
 static pf_err drive_item(drive *d, size_t l, unsigned tid)
 {
     const pf_backend *be = d->be;
@@ -2102,7 +2136,7 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
         return be->raster(be->ctx, d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l], d->g,
                           mask_of(d, l));
     case PH_EDT:
-        return field_of(d, mask_of(d, l), d->cap, dist_of(d, l));
+        return field_layer(d, l, tid);
     case PH_MARGIN:
         return margin(d, l, tid);
     case PH_CLASSIFY:
@@ -2194,6 +2228,8 @@ static pf_err drive_phase(drive *d, team *t, int phase, const uint32_t *items, s
     if (!n) return PF_E_OK;
     d->phase = phase;
     d->items = items;
+    for (unsigned k = 0; k < TEAM_MAX; k++)
+        d->edt_last[k] = SIZE_MAX;
     d->team_n = t->n;
     atomic_store(&d->working, 0);
     atomic_store(&d->ends, (uint64_t)n << 32);

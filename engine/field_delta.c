@@ -1,0 +1,131 @@
+/* A layer's distance field from a neighbour's (engine/field_delta.h). */
+#include "engine/field_delta.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows are compared in blocks of COLS cells: a block that differs marks its columns from its first row that
+ * differs to its last. */
+#define COLS 8
+
+typedef struct rect {
+    long x0, x1, y0, y1; /* inclusive */
+} rect;
+
+static long clampl(long v, long lo, long hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* r grown by k cells on every side, within the grid. */
+static rect grown(rect r, long k, long nx, long ny)
+{
+    return (rect){clampl(r.x0 - k, 0, nx - 1), clampl(r.x1 + k, 0, nx - 1), clampl(r.y0 - k, 0, ny - 1),
+                  clampl(r.y1 + k, 0, ny - 1)};
+}
+
+static size_t area(rect r)
+{
+    return (size_t)(r.x1 - r.x0 + 1) * (size_t)(r.y1 - r.y0 + 1);
+}
+
+/* Whether the n bytes at a and b differ: 8 at a time, with no early exit (most rows are equal). */
+static int bytes_differ(const uint8_t *a, const uint8_t *b, long n)
+{
+    uint64_t any = 0;
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t u, v;
+        memcpy(&u, a + i, 8);
+        memcpy(&v, b + i, 8);
+        any |= u ^ v;
+    }
+    for (; i < n; i++)
+        any |= (uint64_t)(a[i] ^ b[i]);
+    return any != 0;
+}
+
+/* The rectangles where the fields of masks a and b may differ (every differing cell's square of radius k, the
+ * reach),
+ * those whose sub-grids overlap merged, into w (room for PF_DELTA_RECTS). Returns their count, or −1 when
+ * there would be more. */
+static int changed(const uint8_t *a, const uint8_t *b, long nx, long ny, long k, long *lo, long *hi, rect *w)
+{
+    long nb = (nx + COLS - 1) / COLS;
+    for (long c = 0; c < nb; c++)
+        lo[c] = LONG_MAX, hi[c] = -1;
+    for (long y = 0; y < ny; y++) {
+        const uint8_t *ra = a + y * nx, *rb = b + y * nx;
+        if (!bytes_differ(ra, rb, nx)) continue;
+        for (long c = 0; c < nb; c++) {
+            long x = c * COLS;
+            if (!bytes_differ(ra + x, rb + x, nx - x < COLS ? nx - x : COLS)) continue;
+            if (y < lo[c]) lo[c] = y;
+            hi[c] = y;
+        }
+    }
+    int n = 0;
+    for (long c = 0; c < nb; c++) {
+        if (hi[c] < 0) continue;
+        rect r = grown((rect){c * COLS, c * COLS + COLS - 1, lo[c], hi[c]}, k, nx, ny);
+        if (n && r.x0 <= w[n - 1].x1 + 2 * k) { /* the sub-grids would overlap: one rectangle */
+            rect *p = &w[n - 1];
+            p->x1 = r.x1 > p->x1 ? r.x1 : p->x1;
+            p->y0 = r.y0 < p->y0 ? r.y0 : p->y0;
+            p->y1 = r.y1 > p->y1 ? r.y1 : p->y1;
+        } else if (n == PF_DELTA_RECTS) {
+            return -1;
+        } else {
+            w[n++] = r;
+        }
+    }
+    return n;
+}
+
+pf_err pf_field_delta(const pf_backend *be, const pf_grid *g, uint32_t cap, const uint8_t *from_mask,
+                      const float *from_field, const uint8_t *mask, float *field, size_t budget, int *done)
+{
+    *done = 0;
+    /* the reach of a cell's value: an outside cell nearer than the cap (d² ≤ cap² − 1) is at most cap − 1
+     * cells away along either axis, and one farther changes nothing */
+    long nx = g->nx, ny = g->ny, k = (long)cap - 1;
+    if (!cap || !nx || !ny) return PF_E_OK; /* no cap: a cell's value may depend on any other */
+    long nb = (nx + COLS - 1) / COLS;
+    long *span = malloc(2 * (size_t)nb * sizeof *span);
+    if (!span) return PF_E_NOMEM;
+    rect w[PF_DELTA_RECTS];
+    int n = changed(from_mask, mask, nx, ny, k, span, span + nb, w);
+    free(span);
+    if (n < 0) return PF_E_OK;
+    size_t cells = 0, most = 0;
+    for (int i = 0; i < n; i++) {
+        size_t a = area(grown(w[i], k, nx, ny));
+        cells += a;
+        most = a > most ? a : most;
+    }
+    if (cells > budget) return PF_E_OK;
+    memcpy(field, from_field, (size_t)nx * (size_t)ny * sizeof *field);
+    float *sf = n ? malloc(most * (sizeof *sf + 1)) : NULL; /* a sub-grid's field, then its mask */
+    if (n && !sf) return PF_E_NOMEM;
+    uint8_t *sm = (uint8_t *)(sf + most);
+    pf_err err = PF_E_OK;
+    for (int i = 0; i < n && !err; i++) {
+        rect s = grown(w[i], k, nx, ny);
+        long sw = s.x1 - s.x0 + 1, sh = s.y1 - s.y0 + 1;
+        for (long y = 0; y < sh; y++)
+            memcpy(sm + y * sw, mask + (s.y0 + y) * nx + s.x0, (size_t)sw);
+        pf_grid sg = {.x0 = g->x0 + (float)s.x0 * g->cell,
+                      .y0 = g->y0 + (float)s.y0 * g->cell,
+                      .cell = g->cell,
+                      .nx = (uint32_t)sw,
+                      .ny = (uint32_t)sh};
+        if ((err = be->edt(be->ctx, sm, &sg, cap, sf))) break;
+        for (long y = w[i].y0; y <= w[i].y1; y++)
+            memcpy(field + y * nx + w[i].x0, sf + (y - s.y0) * sw + (w[i].x0 - s.x0),
+                   (size_t)(w[i].x1 - w[i].x0 + 1) * sizeof *sf);
+    }
+    free(sf);
+    *done = !err;
+    return err;
+}
