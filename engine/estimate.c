@@ -3155,7 +3155,9 @@ static pf_err run_lanes(const drive *proto, team *t, team_fn idle, void *idle_ar
  * window of layer l−2 (same parity, so the same fill direction), with the layer below also equal to its
  * counterpart, and whose wall middles its own segments decide as l − 2's were (middles_agree), gets l−2's
  * classes and sums without running the stages (exact: the same classes and sums as without the shortcuts,
- * so where a lane starts, below, does not matter either). Slice ids
+ * so where a lane starts, below, does not matter either). A third, for the per-layer stages: a mask that
+ * differs from its neighbour's in a few places takes the neighbour's field there (field_layer; exact too,
+ * and whatever field it starts from). Slice ids
  * (equal ids: equal masks) are given in layer order from mask comparisons of consecutive layers, so the
  * shortcuts take the same decisions for any batch. On a team, a part of more than FLAT_LAYERS layers runs in
  * lanes (run_lanes); a flat one, and a backend with batch stages, in batches: rasters (parallel), mask
