@@ -34,13 +34,15 @@ void pf_big_keep_heap(void)
 #define KEEP_BYTES ((size_t)192 << 20)
 
 typedef struct kept {
-    void *p;    /* mapping, 2 MB aligned */
-    size_t len; /* its length (see page_round); 0 for an empty slot */
+    void *p;       /* mapping, 2 MB aligned */
+    size_t len;    /* its length (see page_round); 0 for an empty slot */
+    uint64_t used; /* keep_clock when it was last given back or cut */
 } kept;
 
 static pthread_mutex_t keep_lock = PTHREAD_MUTEX_INITIALIZER;
 static kept keep[KEEP_SLOTS];
 static size_t keep_total;
+static uint64_t keep_clock;
 
 /* Where a mapping was cut in two: take_kept's head and kept tail, a shrunk buffer and its kept tail. Once
  * both sides are free again, give_back joins them, so a request that repeats finds its mapping whole instead
@@ -129,6 +131,7 @@ static void *take_kept(size_t n)
         if (rest >= PF_BIG_MIN) {
             keep[best].p = p + len;
             keep[best].len = rest;
+            keep[best].used = ++keep_clock;
             keep_total -= len;
             cut_add(p + len);
         } else {
@@ -145,7 +148,8 @@ static void *take_kept(size_t n)
     return p;
 }
 
-/* Keeps a mapping of len bytes for reuse when there is room, else unmaps it (or the smallest kept one). */
+/* Keeps a mapping of len bytes for reuse (unmapping the least recently used kept ones to make room), unless
+ * it alone is larger than KEEP_BYTES. */
 static void give_back(void *p, size_t len)
 {
     pthread_mutex_lock(&keep_lock);
@@ -166,35 +170,38 @@ static void give_back(void *p, size_t len)
         keep[i].len = 0;
         i = (size_t)-1; /* the joined piece may have been cut from another kept one too */
     }
-    void *drop = p;
-    size_t drop_len = len;
-    size_t slot = KEEP_SLOTS, smallest = 0;
-    for (size_t i = 0; i < KEEP_SLOTS; i++) {
-        if (!keep[i].len && slot == KEEP_SLOTS) slot = i;
-        if (keep[i].len < keep[smallest].len) smallest = i;
+    /* Room for it: the mappings used least recently go first, since the next request most likely repeats
+     * the last one (an estimate's 124 MB of per-cell memory kept from an earlier part left no room for the
+     * next part's 56 MB, which then faulted in fresh pages on every run). */
+    void *drop[KEEP_SLOTS + 1];
+    size_t drop_len[KEEP_SLOTS + 1], ndrop = 0;
+    if (len > KEEP_BYTES) {
+        drop[ndrop] = p;
+        drop_len[ndrop++] = len;
+    } else {
+        for (;;) {
+            size_t slot = KEEP_SLOTS, old = KEEP_SLOTS;
+            for (size_t i = 0; i < KEEP_SLOTS; i++) {
+                if (!keep[i].len && slot == KEEP_SLOTS) slot = i;
+                if (keep[i].len && (old == KEEP_SLOTS || keep[i].used < keep[old].used)) old = i;
+            }
+            if (slot < KEEP_SLOTS && keep_total + len <= KEEP_BYTES) {
+                keep[slot] = (kept){p, len, ++keep_clock};
+                keep_total += len;
+                break;
+            }
+            drop[ndrop] = keep[old].p; /* old exists: the slots are full or keep_total > 0 */
+            drop_len[ndrop++] = keep[old].len;
+            keep_total -= keep[old].len;
+            keep[old].p = NULL;
+            keep[old].len = 0;
+        }
     }
-    if (slot == KEEP_SLOTS && keep[smallest].len < len) { /* full: a bigger mapping is worth more */
-        drop = keep[smallest].p;
-        drop_len = keep[smallest].len;
-        keep_total -= drop_len;
-        keep[smallest].len = 0;
-        slot = smallest;
-    }
-    if (slot < KEEP_SLOTS && keep_total + len <= KEEP_BYTES) {
-        keep[slot].p = p;
-        keep[slot].len = len;
-        keep_total += len;
-        if (drop == p) drop = NULL;
-    } else if (drop != p) { /* no room after all: put the evicted one back */
-        keep[slot].p = drop;
-        keep[slot].len = drop_len;
-        keep_total += drop_len;
-        drop = p;
-        drop_len = len;
-    }
-    if (drop) cuts_forget(drop, drop_len);
+    for (size_t i = 0; i < ndrop; i++)
+        cuts_forget(drop[i], drop_len[i]);
     pthread_mutex_unlock(&keep_lock);
-    if (drop) munmap(drop, drop_len);
+    for (size_t i = 0; i < ndrop; i++)
+        munmap(drop[i], drop_len[i]);
 }
 
 void *pf_big_alloc(size_t n)

@@ -40,6 +40,26 @@ Test(bigalloc, a_small_request_does_not_cut_up_a_big_kept_mapping)
     pf_big_free(r, big);
 }
 
+/* The mapping freed last is kept even when older kept ones fill the budget (192 MB): the next request most
+ * likely repeats the last one. Here a 150 MB mapping from an earlier request, too big to be cut for 60 MB,
+ * made the 60 MB mapping fresh on every round (its contents show: a kept mapping is not cleared). */
+Test(bigalloc, the_mapping_freed_last_is_kept_before_older_ones)
+{
+    size_t old = (size_t)150 << 20, cur = (size_t)60 << 20;
+    unsigned char *p = pf_big_alloc(old);
+    cr_assert_not_null(p);
+    p[0] = 1;
+    pf_big_free(p, old);
+    for (int round = 0; round < 3; round++) {
+        unsigned char *q = pf_big_alloc(cur);
+        cr_assert_not_null(q);
+        cr_assert(q + cur <= p || q >= p + old, "60 MB should not cut up the 150 MB mapping");
+        if (round) cr_assert_eq(q[0], 0xab, "round %d: the 60 MB freed last should have been kept", round);
+        q[0] = 0xab;
+        pf_big_free(q, cur);
+    }
+}
+
 /* A buffer shrunk after use (the welded vertices) keeps its tail for reuse, and once freed the two are one
  * mapping again: the next request of the first size finds it whole instead of mapping fresh memory. The same
  * for a kept mapping a smaller request took the head of. */
