@@ -963,9 +963,12 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
 #define BATCH_CELLS_WHOLE (4 * BATCH_CELLS)
 #define FLAT_LAYERS 32
 /* A backend with batch stages waits for its device a few times per batch (PoCL's CPU device: a wake-up and a
- * sleep of its worker threads, up to 100 µs each on a busy machine), so its batches are larger: about 3 per
- * estimate instead of 9 on the test meshes (4 M cells: 56 MB of per-cell memory). */
-#define BATCH_CELLS_DEVICE (4 * BATCH_CELLS)
+ * sleep of its worker threads, up to 100 µs each on a busy machine), so its batches are larger: 8 M cells
+ * (112 MB of per-cell memory), and a part of at most BATCH_CELLS_DEVICE_WHOLE cell-layers is one batch. In
+ * batches of 4 M cells the test meshes took about 3 per estimate (9 in those of BATCH_CELLS): a 150-layer
+ * thin wall of 57 k cells a layer two, whose waits were a fifth of its estimate. */
+#define BATCH_CELLS_DEVICE (8 * BATCH_CELLS)
+#define BATCH_CELLS_DEVICE_WHOLE (10 * BATCH_CELLS)
 #define BATCH_MAX_DEVICE 512
 /* Busy-wait rounds before a worker sleeps on the condition variable or the caller yields: batches follow
  * each other within microseconds, faster than a sleeping thread wakes up. */
@@ -3184,6 +3187,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
     if (threads > 1 || batched) {
         batch = (batched ? BATCH_CELLS_DEVICE : BATCH_CELLS) / ncell;
         if (!batched && flat) batch = nl; /* a flat part */
+        if (batched && nl * ncell <= BATCH_CELLS_DEVICE_WHOLE) batch = nl;
         if (batch < threads) batch = threads;
         if (batch < 1) batch = 1;
         if (batch > (batched ? BATCH_MAX_DEVICE : BATCH_MAX)) batch = batched ? BATCH_MAX_DEVICE : BATCH_MAX;
