@@ -773,6 +773,15 @@ typedef struct cl_batch {
     size_t nsegl;         /* its capacity, entries */
     int rbusy, ebusy;     /* raster_batch's / edt_batch's host tables may still be read (until to_host) */
     int failed;           /* a call failed: the scratch may break the invariants below, do not keep it */
+    /* a deferred margin_batch's flags (2 per layer), read into pflags by its commands, given to the caller's
+     * pht / phb by the next call that returns with the host owning the memory (to_host); pn: its layers, 0
+     * when none is pending; mn: the layers of the last margin_batch of this memory, whose flags X_FLAGS
+     * holds (classify_batch's pend) */
+    cl_int *pflags;
+    size_t npflags, pn, mn;
+    uint8_t *pht, *phb;
+    cl_ulong *mtab, *mtab2;    /* its tables (its own: the call returns before the device reads them) */
+    size_t nmtab, nmtab2;      /* their capacities, entries */
     cl_event ev[BATCH_EVENTS]; /* the current call's kernels, checked when the host takes the memory back */
     int nev;                   /* their count */
 } cl_batch;
@@ -824,8 +833,8 @@ static cl_int run_local(cl_ctx *c, cl_batch *b, int k, size_t n, size_t local)
     return st;
 }
 
-/* Fewer items than this run a group each: a few large items (a 150 mm plate's one field in 7 column blocks) in
- * one group would all go to one of the device's threads. */
+/* Fewer items than this run a group each: a few large items (a 150 mm plate's one field in 7 column blocks)
+ * in one group would all go to one of the device's threads. */
 #define FEW_ITEMS 64
 
 static cl_int run_b(cl_ctx *c, cl_batch *b, int k, size_t n)
@@ -874,7 +883,13 @@ static cl_int to_host(cl_ctx *c, cl_batch *b)
     /* the map waits for the commands before it; finishing the queue makes that explicit for the reads too */
     if ((st = clFinish(pf_cl_queue(c->cl))) != CL_SUCCESS) return st;
     b->rbusy = b->ebusy = 0;
-    return events_check(b);
+    if ((st = events_check(b)) != CL_SUCCESS) return st;
+    for (size_t i = 0; i < b->pn; i++) { /* a deferred margin_batch's out-params */
+        b->pht[i] = b->pflags[2 * i] != 0;
+        b->phb[i] = b->pflags[2 * i + 1] != 0;
+    }
+    b->pn = 0;
+    return CL_SUCCESS;
 }
 
 /* Gives the memory back to the host, for a call that enqueues nothing: edt_batch leaves its kernels running,
@@ -904,6 +919,9 @@ static void batch_free(cl_batch *b)
     free(b->etab);
     free(b->rtab);
     free(b->segl);
+    free(b->pflags);
+    free(b->mtab);
+    free(b->mtab2);
     free(b);
 }
 
@@ -935,6 +953,7 @@ static void cl_batch_close(void *ctx, void *batch)
     b->base = NULL;
     b->len = 0;
     b->mapped = 0;
+    b->pn = b->mn = 0; /* a deferred margin_batch nobody waited for: its out-params are not written */
     if (!b->failed && !c->spare) {
         c->spare = b;
         b = NULL;
@@ -1135,18 +1154,28 @@ static int win_offsets(const cl_batch *b, const float *const *win, size_t i, siz
 static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf_classify_params *p,
                               size_t nlayers, size_t n, const uint32_t *layers, const float *const *win,
                               const uint8_t *const *masks, float *const *mtop, float *const *mbot,
-                              uint8_t *ht, uint8_t *hb)
+                              uint8_t *ht, uint8_t *hb, int defer)
 {
     (void)nlayers;
     cl_ctx *c = ctx;
     cl_batch *b = batch;
-    if (!n) return host_owns(c, b);
-    pf_err err = PF_E_DEVICE;
+    pf_err err;
+    if (b->pn && (err = host_owns(c, b))) return err; /* the last deferred call's flags first */
+    if (!n) return defer ? PF_E_OK : host_owns(c, b);
+    err = PF_E_DEVICE;
     size_t ncell = (size_t)g->nx * g->ny;
-    cl_ulong *t = table(&b->tab, &b->ntab, MARGIN_TAB * n), *t2 = table(&b->tab2, &b->ntab2, 4 * n);
-    cl_int *flags = malloc(2 * n * sizeof *flags);
+    cl_ulong *t = defer ? table(&b->mtab, &b->nmtab, MARGIN_TAB * n)
+                        : table(&b->tab, &b->ntab, MARGIN_TAB * n),
+             *t2 = defer ? table(&b->mtab2, &b->nmtab2, 4 * n) : table(&b->tab2, &b->ntab2, 4 * n);
+    if (defer && b->npflags < 2 * n) { /* no read into it is pending (b->pn is 0) */
+        cl_int *m = realloc(b->pflags, 2 * n * sizeof *m);
+        if (!m) return PF_E_NOMEM;
+        b->pflags = m;
+        b->npflags = 2 * n;
+    }
+    cl_int *flags = defer ? b->pflags : malloc(2 * n * sizeof *flags);
     if (!t || !t2 || !flags) {
-        free(flags);
+        if (!defer) free(flags);
         return PF_E_NOMEM;
     }
     for (size_t i = 0; i < n; i++) {
@@ -1159,7 +1188,7 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
             ti[6 + k] = m ? off_of(b, m) : NONE_OFF;
         }
         if (!ok) {
-            free(flags);
+            if (!defer) free(flags);
             return PF_E_INVAL;
         }
         ti[0] = off[2];
@@ -1205,62 +1234,85 @@ static pf_err cl_margin_batch(void *ctx, void *batch, const pf_grid *g, const pf
     CK(put_table(c, tb2, t2, 4 * n));
     CK(edt_enqueue(c, b, g, pf_edt_cap_margin(p, g->cell), sd, tb2, 2 * n, fl));
     CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), fl, CL_FALSE, 0, 2 * n * sizeof *flags, flags, 0, NULL, NULL));
-    CK(to_host(c, b));               /* waits for the read too (in-order queue) */
-    for (size_t i = 0; i < n; i++) { /* out-params on success only */
-        ht[i] = flags[2 * i] != 0;
-        hb[i] = flags[2 * i + 1] != 0;
+    b->mn = n;
+    if (defer) { /* the next wait gives the flags to ht / hb (to_host) */
+        b->pht = ht;
+        b->phb = hb;
+        b->pn = n;
+    } else {
+        CK(to_host(c, b));               /* waits for the read too (in-order queue) */
+        for (size_t i = 0; i < n; i++) { /* out-params on success only */
+            ht[i] = flags[2 * i] != 0;
+            hb[i] = flags[2 * i + 1] != 0;
+        }
     }
     err = PF_E_OK;
 done:
     if (err) b->failed = 1;
     unlock(c);
-    free(flags);
+    if (!defer) free(flags);
     return err;
 }
 
+/* Entries per layer of the classify kernels' table (kernels/estimate.cl, classify_b). */
+#define CLASSIFY_TAB 15
+#define NONE32 ((cl_ulong)0xFFFFFFFFu)
+
 static pf_err cl_classify_batch(void *ctx, void *batch, const pf_grid *g, const pf_classify_params *p,
                                 size_t nlayers, size_t n, const uint32_t *layers, const float *const *win,
-                                const float *const *mt, const float *const *mb, const uint8_t *const *below,
-                                uint8_t *const *out)
+                                const float *const *mt, const float *const *mb, const int32_t *pend,
+                                const uint8_t *const *below, uint8_t *const *out)
 {
     cl_ctx *c = ctx;
     cl_batch *b = batch;
     if (!n) return host_owns(c, b);
     pf_err err = PF_E_DEVICE;
     size_t ncell = (size_t)g->nx * g->ny;
-    cl_ulong *t = table(&b->tab, &b->ntab, 13 * n);
+    cl_ulong *t = table(&b->tab, &b->ntab, CLASSIFY_TAB * n);
     if (!t) return PF_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
-        cl_ulong *e = t + 13 * i;
+        cl_ulong *e = t + CLASSIFY_TAB * i;
+        int from = pend && pend[i] >= 0; /* margins as the deferred margin_batch finds them */
         if (!win_offsets(b, win, i, ncell, e) || (mt[i] && !in_mem(b, mt[i], ncell * sizeof(float))) ||
             (mb[i] && !in_mem(b, mb[i], ncell * sizeof(float))) ||
-            (below[i] && !in_mem(b, below[i], ncell)) || !in_mem(b, out[i], ncell))
+            (below[i] && !in_mem(b, below[i], ncell)) || !in_mem(b, out[i], ncell) ||
+            (from && ((size_t)pend[i] >= b->mn || !mt[i] || !mb[i])))
             return PF_E_INVAL;
         e[7] = mt[i] ? off_of(b, mt[i]) : 0;
         e[8] = mb[i] ? off_of(b, mb[i]) : 0;
         e[9] = below[i] ? off_of(b, below[i]) : 0;
         e[10] = off_of(b, out[i]);
         e[11] = layers[i];
-        e[12] = (mt[i] ? 1u : 0u) | (mb[i] ? 2u : 0u) | (below[i] ? 4u : 0u);
-        int deep = 0;
-        uint8_t dc =
-            pf_classify_deep(g, p, layers[i], nlayers, win + 7 * i, mt[i] != NULL, mb[i] != NULL, &deep);
-        e[12] |= (cl_ulong)deep << 8 | (cl_ulong)dc << 16;
+        e[12] = below[i] ? 4u : 0u;
+        e[13] = from ? (cl_ulong)pend[i] : NONE32;
+        e[14] = 0;
+        /* the deep class for each outcome of the margins (have: bit 0 top seeds, bit 1 bottom) */
+        for (unsigned h = from ? 0 : (mt[i] ? 1u : 0u) | (mb[i] ? 2u : 0u); h < 4; h++) {
+            int deep = 0;
+            uint8_t dc = pf_classify_deep(g, p, layers[i], nlayers, win + 7 * i, h & 1, h >> 1 & 1, &deep);
+            if (!from) { /* have, the class and whether it is deep as they are */
+                e[12] |= h | (cl_ulong)deep << 8 | (cl_ulong)dc << 16;
+                break;
+            }
+            e[14] |= ((cl_ulong)deep << 8 | dc) << (16 * h);
+        }
     }
     cl_float cap = pf_edt_cap_dist(p, g->cell);
     cl_uint nl = (cl_uint)n, nn = (cl_uint)ncell;
     cl_params cp = kparams(p, g);
-    cl_mem tb;
+    cl_mem tb, fl = b->buf[X_FLAGS]; /* the deferred margin_batch's flags (not grown: that would lose them) */
     lock(c);
-    BNEED(tb, X_TAB, 13 * n * sizeof *t);
+    BNEED(tb, X_TAB, CLASSIFY_TAB * n * sizeof *t);
+    if (!fl) BNEED(fl, X_FLAGS, 2 * sizeof(cl_int)); /* an argument, never read */
     CK(to_device(c, b));
-    CK(put_table(c, tb, t, 13 * n));
+    CK(put_table(c, tb, t, CLASSIFY_TAB * n));
     ARG(K_CLASSIFY_B, 0, b->mem);
     ARG(K_CLASSIFY_B, 1, tb);
     ARG(K_CLASSIFY_B, 2, nl);
     ARG(K_CLASSIFY_B, 3, nn);
     ARG(K_CLASSIFY_B, 4, cp);
     ARG(K_CLASSIFY_B, 5, cap);
+    ARG(K_CLASSIFY_B, 6, fl);
     CK(run_b(c, b, K_CLASSIFY_B, n * ((ncell + KCBLK - 1) / KCBLK)));
     ARG(K_CLASSIFY_FIX_B, 0, b->mem);
     ARG(K_CLASSIFY_FIX_B, 1, tb);

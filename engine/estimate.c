@@ -1192,6 +1192,8 @@ typedef struct drive {
     uint8_t *printed;              /* per layer: its print is made */
     pf_print_weights pw;           /* the prints' weights (from a secret seed) */
     layer_stat *layers;            /* results */
+    /* per margin slot: 1 + its layer's index in a deferred margin call (margin_batch), else 0 */
+    uint32_t *mpend;
     /* the current phase */
     int phase;             /* PH_* */
     const uint32_t *items; /* its layers */
@@ -2467,6 +2469,12 @@ typedef struct batch_args {
     uint32_t *ls;       /* layers of a pending classify */
     uint32_t *ls2;      /* some of them: the items of a host phase */
     pf_layer_cells **o; /* reduce results */
+    int32_t *pd;        /* classify: per layer, its index in a deferred margin call, or −1 */
+    /* a deferred margin call (see margin_batch): its layers and, once the backend has written them, their
+     * flags; npend 0: none pending */
+    uint32_t *pls;
+    uint8_t *pht, *phb;
+    size_t npend;
 } batch_args;
 
 static void batch_args_free(batch_args *a)
@@ -2484,6 +2492,10 @@ static void batch_args_free(batch_args *a)
     free(a->ls);
     free(a->ls2);
     free(a->o);
+    free(a->pd);
+    free(a->pls);
+    free(a->pht);
+    free(a->phb);
 }
 
 /* Arrays for up to n layers; 0 when out of memory (free with batch_args_free either way). */
@@ -2502,15 +2514,32 @@ static int batch_args_init(batch_args *a, size_t n)
     a->ls = malloc(n * sizeof *a->ls);
     a->ls2 = malloc(n * sizeof *a->ls2);
     a->o = malloc(n * sizeof *a->o);
+    a->pd = malloc(n * sizeof *a->pd);
+    a->pls = malloc(n * sizeof *a->pls);
+    a->pht = malloc(n);
+    a->phb = malloc(n);
+    a->npend = 0;
     return a->m && a->cm && a->f && a->f2 && a->cf && a->cf2 && a->win && a->mw && a->ht && a->hb && a->ls &&
-           a->ls2 && a->o;
+           a->ls2 && a->o && a->pd && a->pls && a->pht && a->phb;
 }
 
-/* The margins of the n layers (of the current batch) in one batch call: margin() for each. */
+/* Whether layer l's margins need the host after the margin stage: its top / bottom surfaces narrower than a
+ * cell (margin_slivers) or, at 0 % infill, what the layer below covers (margins_cover). */
+static int margin_host(const drive *d, size_t l)
+{
+    const sliver_src *sv = d->slivers;
+    return d->cp->covered > 0.0f || (sv && sv->s.offs && l > 0 && sv->s.offs[l] != sv->s.offs[l + 1]);
+}
+
+/* The margins of the n layers (of the current batch) in one batch call: margin() for each. Where no layer's
+ * margins need the host afterwards (margin_host), the call is deferred: it returns before the device has run
+ * it, and the classify call after it reads its flags on the device, so the batch waits for its device once
+ * less (a->npend layers pending until margins_settle). */
 static pf_err margin_batch(drive *d, void *bt, batch_args *a, const uint32_t *ls, size_t n)
 {
     const pf_backend *be = d->be;
     size_t k = 0; /* layers that can have seeds (margin()'s test), in a->ls2 */
+    int defer = 1;
     for (size_t i = 0; i < n; i++) {
         size_t l = ls[i], s = l % d->rm;
         d->ht[s] = d->hb[s] = 0;
@@ -2522,11 +2551,23 @@ static pf_err margin_batch(drive *d, void *bt, batch_args *a, const uint32_t *ls
         a->ls2[k] = (uint32_t)l;
         a->f[k] = d->mtop + s * d->stride;
         a->f2[k++] = d->mbot + s * d->stride;
+        defer &= !margin_host(d, l);
+    }
+    if (defer) { /* (no layers: no call, the memory stays with the device until the classify call) */
+        pf_err err = be->margin_batch(be->ctx, bt, d->g, d->cp, d->nl, k, a->ls2, a->win, a->mw, a->f, a->f2,
+                                      a->pht, a->phb, 1);
+        if (err) return err;
+        for (size_t i = 0; i < k; i++) {
+            a->pls[i] = a->ls2[i];
+            d->mpend[a->ls2[i] % d->rm] = (uint32_t)i + 1;
+        }
+        a->npend = k;
+        return PF_E_OK;
     }
     /* called with no layers too: the call gives the memory back (the rasters and fields may still be on the
      * device), and the host reads it from here on */
     pf_err err = be->margin_batch(be->ctx, bt, d->g, d->cp, d->nl, k, a->ls2, a->win, a->mw, a->f, a->f2,
-                                  a->ht, a->hb);
+                                  a->ht, a->hb, 0);
     if (err) return err;
     for (size_t i = 0; i < k; i++) {
         d->ht[a->ls2[i] % d->rm] = a->ht[i];
@@ -2535,6 +2576,20 @@ static pf_err margin_batch(drive *d, void *bt, batch_args *a, const uint32_t *ls
         margins_cover(d, a->ls2[i]);
     }
     return PF_E_OK;
+}
+
+/* The flags of a deferred margin call, once a batch call has returned with the host owning the memory
+ * (engine/backend.h: the backend has written them to a->pht / a->phb then). Its layers need no host pass
+ * (margin_host). */
+static void margins_settle(drive *d, batch_args *a)
+{
+    for (size_t i = 0; i < a->npend; i++) {
+        size_t s = a->pls[i] % d->rm;
+        d->ht[s] = a->pht[i];
+        d->hb[s] = a->phb[i];
+        d->mpend[s] = 0;
+    }
+    a->npend = 0;
 }
 
 /* Classifies the np pending layers a->ls (in layer order) in one batch call without the layer below, then
@@ -2550,18 +2605,27 @@ static pf_err classify_flush(drive *d, team *t, void *bt, batch_args *a, size_t 
 {
     const pf_backend *be = d->be;
     size_t n = *np;
-    if (!n) return PF_E_OK;
+    pf_err err;
+    if (!n) { /* nothing to classify: the host takes the memory back all the same */
+        if (a->npend && (err = be->classify_batch(be->ctx, bt, d->g, d->cp, d->nl, 0, NULL, NULL, NULL, NULL,
+                                                  NULL, NULL, NULL)))
+            return err;
+        margins_settle(d, a);
+        return PF_E_OK;
+    }
     for (size_t i = 0; i < n; i++) {
-        size_t l = a->ls[i];
+        size_t l = a->ls[i], s = l % d->rm;
         window(d, l, a->win + 7 * i);
-        a->cf[i] = mtop_of(d, l);
-        a->cf2[i] = mbot_of(d, l);
+        a->pd[i] = (int32_t)d->mpend[s] - 1; /* its margins from the deferred call, as it finds them */
+        a->cf[i] = a->pd[i] >= 0 ? d->mtop + s * d->stride : mtop_of(d, l);
+        a->cf2[i] = a->pd[i] >= 0 ? d->mbot + s * d->stride : mbot_of(d, l);
         a->cm[i] = NULL;
         a->m[i] = cls_of(d, l);
     }
-    pf_err err =
-        be->classify_batch(be->ctx, bt, d->g, d->cp, d->nl, n, a->ls, a->win, a->cf, a->cf2, a->cm, a->m);
+    err = be->classify_batch(be->ctx, bt, d->g, d->cp, d->nl, n, a->ls, a->win, a->cf, a->cf2, a->pd, a->cm,
+                             a->m);
     if (err) return err;
+    margins_settle(d, a); /* before the host passes: settling reads the neighbours' margins */
     if (n * (size_t)d->g->nx * d->g->ny < FLUSH_TEAM_CELLS) { /* in order on this thread, no team to wake */
         for (size_t i = 0; i < n && !err; i++) {
             size_t l = a->ls[i];
@@ -2646,7 +2710,7 @@ static pf_err drive_open(drive *d, size_t batch, unsigned threads)
     size_t nitem = batch + 7;
     d->book_len = nl * (2 * sizeof *d->prints + sizeof *d->sid + 2) + d->rc * (sizeof *d->mlog + 1) +
                   4 * d->rd * sizeof *d->dslot + 2 * d->rc * sizeof *d->cslot +
-                  nitem * (sizeof *d->list + 1) + 2 * d->rm + 2 * batch;
+                  nitem * (sizeof *d->list + 1) + 2 * d->rm + d->rm * sizeof *d->mpend + 2 * batch;
     unsigned char *b = d->book = calloc(d->book_len, 1);
     if (!d->arena || !b) return PF_E_NOMEM;
     d->prints = carve(&b, nl * 2 * sizeof *d->prints);
@@ -2659,6 +2723,7 @@ static pf_err drive_open(drive *d, size_t batch, unsigned threads)
     d->cslot = carve(&b, d->rc * sizeof *d->cslot);
     d->cref = carve(&b, d->rc * sizeof *d->cref);
     d->list = carve(&b, nitem * sizeof *d->list);
+    d->mpend = carve(&b, d->rm * sizeof *d->mpend);
     d->same2 = carve(&b, nl);
     d->printed = carve(&b, nl);
     d->eq = carve(&b, nitem);
@@ -2707,6 +2772,7 @@ static void drive_restart(drive *d, size_t lo)
     }
     memset(d->ht, 0, d->rm);
     memset(d->hb, 0, d->rm);
+    memset(d->mpend, 0, d->rm * sizeof *d->mpend);
     d->lo = lo;
     d->first = d->ready = lo >= 3 ? lo - 3 : 0;
     d->mready = lo >= 2 ? lo - 2 : 0;

@@ -976,9 +976,14 @@ __kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *ta
  * through its fields), as if it had no layer below, so a cell that would be an internal bridge comes out solid;
  * classify_fix_b then turns those into internal bridges (engine/backend.h's pf_classes_fix_bridges, which with
  * classify without below equals classify with below): item = block of CBLK cells, looping over the layers in
- * order, as a layer's `below` may be the previous one's output. tab holds 13 entries per layer: the window's 7
- * fields (NONE when absent), top and bottom margin fields, below, out, the layer and `have`. */
+ * order, as a layer's `below` may be the previous one's output. tab holds CTAB entries per layer: the window's 7
+ * fields (NONE when absent), top and bottom margin fields, below, out, the layer, `have`, and for a layer whose
+ * margins the batch's last margin call left on the device (entry 13 not NONE32: that call's index of the layer)
+ * what `have` and the deep class are for each of its four outcomes (entry 14, 16 bits each: bit 8 deep, bits 0–7
+ * the class), the outcome read from that call's flags (mflags: 2 per layer, top then bottom). */
 #define CBLK 256
+#define CTAB 15
+#define NONE32 0xFFFFFFFFUL
 
 /* Whether the n8 blocks of 8 cells from i are deep: this layer's field (f3) at cap (unless f3 is NULL: the caller
  * has tested it), the other fields of the window (the nu distinct ones in fu, each once) at cap too, and the
@@ -1002,16 +1007,25 @@ static bool deep_run(__global const uchar *mem, __global const float *f3, const 
 }
 
 /* tab's entry 12: bits 0–2 have (only 1 and 2 are read here), bit 8 a deep class exists, bits 16–23 that class. */
-__kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nlay, uint n, params p, float cap)
+__kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nlay, uint n, params p, float cap,
+                         __global const int *mflags)
 {
     uint nb = (n + CBLK - 1) / CBLK;
     size_t gid = get_global_id(0), l = gid / nb;
     if (l >= nlay) return;
     uint c0 = (uint)(gid % nb) * CBLK, c1 = min(c0 + CBLK, n);
-    __global const ulong *t = tab + 13 * l;
+    __global const ulong *t = tab + CTAB * l;
     ulong off[7] = {t[0], t[1], t[2], t[3], t[4], t[5], t[6]};
     uint have = (uint)t[12] & 3u, layer = (uint)t[11], deep = (uint)t[12] >> 8 & 1u;
-    ulong deep_cls = (ulong)(t[12] >> 16 & 0xFFu) * 0x0101010101010101UL;
+    ulong dc = t[12] >> 16 & 0xFFu;
+    if (t[13] != NONE32) {
+        size_t j = (size_t)t[13];
+        have = (mflags[2 * j] != 0 ? 1u : 0u) | (mflags[2 * j + 1] != 0 ? 2u : 0u);
+        uint e = (uint)(t[14] >> (16 * have)) & 0x1FFu;
+        deep = e >> 8;
+        dc = e & 0xFFu;
+    }
+    ulong deep_cls = dc * 0x0101010101010101UL;
     __global const float *mt = (__global const float *)(mem + t[7]), *mb = (__global const float *)(mem + t[8]);
     __global uchar *out = mem + t[10];
     __global const float *f3 = (__global const float *)(mem + off[3]);
@@ -1061,7 +1075,7 @@ __kernel void classify_fix_b(__global uchar *mem, __global const ulong *tab, uin
     const uchar fm = FILL_MASK, solid = FILL_SOLID << FILL_SHIFT, sparse = FILL_SPARSE << FILL_SHIFT,
                 ib = FILL_IBRIDGE << FILL_SHIFT;
     for (uint l = 0; l < nlay; l++) {
-        __global const ulong *t = tab + 13 * (size_t)l;
+        __global const ulong *t = tab + CTAB * (size_t)l;
         if (!(t[12] & 4)) continue;
         __global const uchar *below = mem + t[9];
         __global uchar *out = mem + t[10];
