@@ -593,6 +593,10 @@ const pf_backend *pf_backend_scalar(void);
  * the cap, the scalar backend's expression. */
 float pf_edt_cap_dist(const pf_classify_params *p, float cell);
 
+/* The first layer l with zs[l] ≥ z, of n ascending heights zs (n when none): where the slicing of a triangle
+ * whose lowest corner is at z starts (engine/backend_scalar.c). */
+size_t pf_lower_layer(const float *zs, size_t n, float z);
+
 /* A deep cell's class, so a backend can skip classify's comparisons on blocks of such cells: the scalar
  * classify of layer `layer` for a cell whose window fields (those of win[0..6] that are not NULL) all read
  * pf_edt_cap_dist, whose margin fields (present when has_mt / has_mb) lie beyond the margin, with no layer

@@ -60,13 +60,14 @@ enum {
     K_REDUCE_ROWS_B,
     K_CLASSIFY_FIX_B,
     K_FLAGS_B,
+    K_SCAN,
     K_N
 };
-static const char *kernel_names[K_N] = {"slice_count",   "slice_emit",     "slice_holes",   "raster_rows",
-                                        "edt_columns",   "edt_rows",       "margin_seeds",  "classify",
-                                        "reduce",        "reduce_areas",   "raster_b",      "edt_columns_b",
-                                        "edt_rows_b",    "margin_seeds_b", "classify_b",    "reduce_areas_b",
-                                        "reduce_rows_b", "classify_fix_b", "margin_flags_b"};
+static const char *kernel_names[K_N] = {"slice_count",   "slice_emit",     "slice_holes",    "raster_rows",
+                                        "edt_columns",   "edt_rows",       "margin_seeds",   "classify",
+                                        "reduce",        "reduce_areas",   "raster_b",       "edt_columns_b",
+                                        "edt_rows_b",    "margin_seeds_b", "classify_b",     "reduce_areas_b",
+                                        "reduce_rows_b", "classify_fix_b", "margin_flags_b", "slice_scan"};
 
 #define ACC_N (2 * PF_RUN_N * PF_HIST_BINS) /* reduce counters, see kernels/estimate.cl */
 
@@ -81,6 +82,11 @@ typedef struct counted_mesh {
     size_t ntris, nlayers, nch;
     float *zs;     /* nlayers heights */
     uint32_t *cnt; /* nch × nlayers segments per chunk and layer, or NULL: none kept */
+    /* or, sliced whole in the count's call (slice_fused): each layer's first segment (nlayers + 1), and the
+     * segments and keys from 0 */
+    uint32_t *offs;
+    float *segs;
+    uint64_t *keys;
 } counted_mesh;
 
 typedef struct cl_ctx {
@@ -284,6 +290,9 @@ static void counted_drop(counted_mesh *m)
 {
     free(m->cnt);
     free(m->zs);
+    free(m->offs);
+    free(m->segs);
+    free(m->keys);
     memset(m, 0, sizeof *m);
 }
 
@@ -299,7 +308,15 @@ static void counted_keep(cl_ctx *c, const float *verts, const uint32_t *tris, si
         return;
     }
     memcpy(m->zs, zs, nlayers * sizeof *zs);
-    *m = (counted_mesh){verts, tris, ntris, nlayers, nch, m->zs, cnt};
+    *m = (counted_mesh){verts, tris, ntris, nlayers, nch, m->zs, cnt, NULL, NULL, NULL};
+}
+
+/* Whether the kept results are those of these inputs. */
+static int counted_same(const counted_mesh *m, const float *verts, const uint32_t *tris, size_t ntris,
+                        const float *zs, size_t nlayers, size_t nch)
+{
+    return m->zs && m->verts == verts && m->tris == tris && m->ntris == ntris && m->nlayers == nlayers &&
+           m->nch == nch && !memcmp(m->zs, zs, nlayers * sizeof *zs);
 }
 
 /* Whether the kept table is that of these inputs: if so it goes to cnt (nch × nlayers). Either way it is
@@ -308,8 +325,7 @@ static int counted_take(cl_ctx *c, const float *verts, const uint32_t *tris, siz
                         size_t nlayers, size_t nch, uint32_t *cnt)
 {
     counted_mesh *m = &c->counted;
-    int same = m->cnt && m->verts == verts && m->tris == tris && m->ntris == ntris && m->nlayers == nlayers &&
-               m->nch == nch && !memcmp(m->zs, zs, nlayers * sizeof *zs);
+    int same = m->cnt && counted_same(m, verts, tris, ntris, zs, nlayers, nch);
     if (same) memcpy(cnt, m->cnt, nch * nlayers * sizeof *cnt);
     counted_drop(m);
     return same;
@@ -331,12 +347,105 @@ static cl_int chunk_counts(cl_ctx *c, const float *verts, const uint32_t *tris, 
     return get(c, tab, cnt, bytes);
 }
 
+/* A small mesh is sliced whole in slice_count's call (one wait for the device instead of two): the count, the
+ * cursors from it (slice_scan) and the emit, into buffers of the most segments the triangles can make (each
+ * one per layer its z range spans, the kernels' own loop), read back at once and kept for the slice_emit
+ * after it. Up to SLICE_FUSED_SEGS such segments (1 MB of segments and keys) and SLICE_FUSED_TRIS triangles
+ * (whose spans the host adds up, some 20 ns a triangle against the 50–100 µs of a wait). */
+#define SLICE_FUSED_SEGS 32768
+#define SLICE_FUSED_TRIS 2048
+
+/* The most segments the slicing kernels can make of these triangles, or SIZE_MAX when the mesh is not small.
+ */
+static size_t slice_bound(const float *verts, const uint32_t *tris, size_t ntris, const float *zs,
+                          size_t nlayers)
+{
+    if (ntris > SLICE_FUSED_TRIS) return SIZE_MAX;
+    size_t n = 0;
+    for (size_t t = 0; t < ntris && n <= SLICE_FUSED_SEGS; t++) {
+        float z0 = verts[3 * (size_t)tris[3 * t] + 2], z1 = verts[3 * (size_t)tris[3 * t + 1] + 2],
+              z2 = verts[3 * (size_t)tris[3 * t + 2] + 2];
+        float lo = fminf(z0, fminf(z1, z2)), hi = fmaxf(z0, fmaxf(z1, z2));
+        size_t a = pf_lower_layer(zs, nlayers, lo), b = pf_lower_layer(zs, nlayers, hi);
+        n += b > a ? b - a : 0;
+    }
+    return n <= SLICE_FUSED_SEGS ? n : SIZE_MAX;
+}
+
+/* slice_count and slice_emit in one call for a small mesh (see SLICE_FUSED_SEGS): the segments of bound slots
+ * at most. Caller holds the queue lock. */
+static pf_err slice_fused(cl_ctx *c, const float *verts, const uint32_t *tris, size_t ntris, const float *zs,
+                          size_t nlayers, size_t nch, size_t bound, uint32_t *counts)
+{
+    counted_mesh *m = &c->counted;
+    counted_drop(m); /* the device's mesh is about to change */
+    size_t nb = bound ? bound : 1;
+    uint32_t *offs = malloc((nlayers + 1) * sizeof *offs);
+    float *segs = malloc(nb * PF_SEG_FLOATS * sizeof *segs),
+          *mz = malloc((nlayers ? nlayers : 1) * sizeof *mz);
+    uint64_t *keys = malloc(nb * 2 * sizeof *keys);
+    pf_err err = PF_E_NOMEM;
+    if (!offs || !segs || !mz || !keys) goto done;
+    err = PF_E_DEVICE;
+    size_t bytes = nch * nlayers * sizeof(uint32_t);
+    cl_uint nl = (cl_uint)nlayers, nc = (cl_uint)nch;
+    cl_mem tab, of, sg, ky;
+    if (!put_mesh(c, verts, tris, ntris, zs, nlayers)) goto done;
+    NEED(tab, B_CHUNKS, bytes);
+    NEED(of, B_OFFS, (nlayers + 1) * sizeof *offs);
+    NEED(sg, B_SEGS, nb * PF_SEG_FLOATS * sizeof *segs);
+    NEED(ky, B_KEYS, nb * 2 * sizeof *keys);
+    CK(zero(c, tab, bytes));
+    CK(slice_args(c, K_COUNT, ntris, nlayers, nch, tab));
+    CK(run_items(c, K_COUNT, nch));
+    ARG(K_SCAN, 0, tab);
+    ARG(K_SCAN, 1, nl);
+    ARG(K_SCAN, 2, nc);
+    ARG(K_SCAN, 3, of);
+    CK(run_items(c, K_SCAN, 1));
+    CK(slice_args(c, K_EMIT, ntris, nlayers, nch, tab));
+    ARG(K_EMIT, 7, sg);
+    ARG(K_EMIT, 8, ky);
+    CK(run_items(c, K_EMIT, nch));
+    CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), of, CL_FALSE, 0, (nlayers + 1) * sizeof *offs, offs, 0, NULL,
+                           NULL));
+    if (bound)
+        CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), sg, CL_FALSE, 0, bound * PF_SEG_FLOATS * sizeof *segs,
+                               segs, 0, NULL, NULL));
+    go(c);
+    if (bound)
+        CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), ky, CL_TRUE, 0, bound * 2 * sizeof *keys, keys, 0, NULL,
+                               NULL));
+    else
+        CK(clFinish(pf_cl_queue(c->cl)));
+    if (offs[nlayers] > bound) goto done; /* cannot be: the kernels' loop is the bound's */
+    for (size_t l = 0; l < nlayers; l++)
+        counts[l] = offs[l + 1] - offs[l];
+    memcpy(mz, zs, nlayers * sizeof *zs);
+    *m = (counted_mesh){verts, tris, ntris, nlayers, nch, mz, NULL, offs, segs, keys};
+    return PF_E_OK;
+done:
+    if (err) clFinish(pf_cl_queue(c->cl)); /* no read into the host arrays still pending */
+    free(offs);
+    free(segs);
+    free(mz);
+    free(keys);
+    return err;
+}
+
 static pf_err cl_slice_count(void *ctx, const float *verts, const uint32_t *tris, size_t ntris,
                              const float *zs, size_t nlayers, uint32_t *counts)
 {
     cl_ctx *c = ctx;
     if (ntris > UINT32_MAX / 3 || nlayers > UINT32_MAX) return PF_E_DEVICE;
     size_t nch = slice_chunks(ntris, nlayers);
+    size_t bound = slice_bound(verts, tris, ntris, zs, nlayers);
+    if (bound != SIZE_MAX) {
+        lock(c);
+        pf_err err = slice_fused(c, verts, tris, ntris, zs, nlayers, nch, bound, counts);
+        unlock(c);
+        return err;
+    }
     size_t ncnt = nch * nlayers;
     uint32_t *cnt = malloc((ncnt ? ncnt : 1) * sizeof *cnt);
     if (!cnt) return PF_E_NOMEM;
@@ -365,6 +474,29 @@ static pf_err cl_slice_emit(void *ctx, const float *verts, const uint32_t *tris,
     pf_err err = PF_E_DEVICE;
     if (ntris > UINT32_MAX / 3 || nlayers > UINT32_MAX) return err;
     size_t nch = slice_chunks(ntris, nlayers), nseg = offsets[nlayers];
+    pf_cl_lock(c->cl); /* (the queue is not used: no gate) */
+    counted_mesh *m = &c->counted;
+    if (m->offs && counted_same(m, verts, tris, ntris, zs, nlayers, nch)) { /* sliced by slice_fused */
+        err = PF_E_OK;
+        for (size_t l = 0; l < nlayers && !err; l++) {
+            size_t n = m->offs[l + 1] - m->offs[l], at = offsets[l], room = offsets[l + 1] - at;
+            if (n > room) { /* more segments than the caller made room for */
+                err = PF_E_INVAL;
+                break;
+            }
+            memcpy(segs + at * PF_SEG_FLOATS, m->segs + (size_t)m->offs[l] * PF_SEG_FLOATS,
+                   n * PF_SEG_FLOATS * sizeof *segs);
+            memcpy(keys + 2 * at, m->keys + 2 * (size_t)m->offs[l], 2 * n * sizeof *keys);
+            for (size_t i = at + n; i < at + room; i++) { /* holes, as slice_holes makes them */
+                memset(segs + i * PF_SEG_FLOATS, 0, PF_SEG_FLOATS * sizeof *segs);
+                keys[2 * i] = keys[2 * i + 1] = UINT64_MAX;
+            }
+        }
+        counted_drop(m);
+        pf_cl_unlock(c->cl);
+        return err;
+    }
+    pf_cl_unlock(c->cl);
     /* chunk counts, then each chunk's write cursor per layer and each layer's end (fill: slots past it, left
      * by the caller's counts, become holes) */
     uint32_t *cur = malloc(((nch + 1) * nlayers + 1) * sizeof *cur), *fill = cur + nch * nlayers;

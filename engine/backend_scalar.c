@@ -13,8 +13,7 @@ static void cut_edge(const float *a, const float *b, float z, float *x, float *y
     *y = a[1] + t * (b[1] - a[1]);
 }
 
-/* First layer index with zs[l] ≥ z (zs ascending). */
-static size_t lower_layer(const float *zs, size_t n, float z)
+size_t pf_lower_layer(const float *zs, size_t n, float z)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -37,7 +36,7 @@ static pf_err scalar_slice_count(void *ctx, const float *verts, const uint32_t *
               z2 = verts[3 * tris[3 * t + 2] + 2];
         float lo = fminf(z0, fminf(z1, z2)), hi = fmaxf(z0, fmaxf(z1, z2));
         /* planes with lo ≤ z < hi */
-        for (size_t l = lower_layer(zs, nlayers, lo); l < nlayers && zs[l] < hi; l++)
+        for (size_t l = pf_lower_layer(zs, nlayers, lo); l < nlayers && zs[l] < hi; l++)
             counts[l]++;
     }
     return PF_E_OK;
@@ -64,7 +63,7 @@ static pf_err scalar_slice_emit(void *ctx, const float *verts, const uint32_t *t
         float ux = v[1][0] - v[0][0], uy = v[1][1] - v[0][1], uz = v[1][2] - v[0][2];
         float wx = v[2][0] - v[0][0], wy = v[2][1] - v[0][1], wz = v[2][2] - v[0][2];
         float nx = uy * wz - uz * wy, ny = uz * wx - ux * wz;
-        for (size_t l = lower_layer(zs, nlayers, lo); l < nlayers && zs[l] < hi; l++) {
+        for (size_t l = pf_lower_layer(zs, nlayers, lo); l < nlayers && zs[l] < hi; l++) {
             float z = zs[l], p[2][2];
             uint64_t k[2];
             int np = 0;

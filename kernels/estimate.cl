@@ -184,6 +184,24 @@ __kernel void slice_emit(__global const float *verts, __global const uint *tris,
     slice_chunk(verts, tris, ntris, zs, nlayers, nchunks, cur, 1, segs, keys);
 }
 
+/* The emit's cursors from the count's table, on the device (what the host does between the two otherwise): each
+ * layer's segments chunk by chunk, the layers one after another from 0; offs[l] is layer l's first segment,
+ * offs[nlayers] their total. One item. */
+__kernel void slice_scan(__global uint *tab, uint nlayers, uint nchunks, __global uint *offs)
+{
+    if (get_global_id(0) != 0) return;
+    uint at = 0;
+    for (uint l = 0; l < nlayers; l++) {
+        offs[l] = at;
+        for (uint c = 0; c < nchunks; c++) {
+            uint n = tab[(size_t)c * nlayers + l];
+            tab[(size_t)c * nlayers + l] = at;
+            at += n;
+        }
+    }
+    offs[nlayers] = at;
+}
+
 /* Slots a layer did not use (degenerate triangles): zero-length segments with "no edge" keys. One item per layer. */
 __kernel void slice_holes(__global const uint *fill, __global const uint *offsets, uint nlayers,
                           __global float *segs, __global uint *keys)

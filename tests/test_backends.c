@@ -1016,10 +1016,14 @@ Test(backends, opencl_names_its_device)
     cr_assert_gt(strlen(be->device), 3);
 }
 
+/* Large meshes in two calls (count, then emit), small ones (a few thousand segments at most) sliced whole in
+ * the count's call (engine/backend_opencl.c slice_fused): both equal the scalar backend's. */
 Test(backends, opencl_slices_equal_scalar)
 {
     check_slices(backend("opencl"), "bumpy_10k.stl");
     check_slices(backend("opencl"), "gear.stl");
+    check_slices(backend("opencl"), "overhang.stl");
+    check_slices(backend("opencl"), "cube20.stl");
 }
 
 /* Whether segs and keys hold the segments of a's layers (as multisets per layer, at a's offsets). */
