@@ -609,6 +609,11 @@ static cl_float edt_lim(uint32_t cap)
  */
 #define EDT_WINDOW_MAX 24
 #define ROW_LOCAL 8 /* rows per work-group of the row pass, fewer when their scratch exceeds local memory */
+/* Cells of a batch row pass's item (kernels/estimate.cl edt_rows_b): as many rows (at least one) as that,
+ * while the call keeps ROW_ITEMS_MIN items. One row an item, tower's 85-cell rows took 0.82–0.89 ms,
+ * 0.59–0.81 in items of 2048 cells (overhang's 331: 0.38–0.53 → 0.38–0.42). */
+#define ROW_ITEM_CELLS 2048
+#define ROW_ITEMS_MIN 64
 
 /* The row pass's local scratch (kernels/estimate.cl edt_row_window: nx + 2·cap + 16 floats a row, a few for
  * the exact pass, which reads none), set as arguments a and a + 1 of kernel k for the work-group size it
@@ -768,13 +773,19 @@ done:
 
 /* ---- stage 6 ---- */
 
-/* Partial sums per group of AREA_ROWS rows of kernels/estimate.cl's areas_rows (the same there). */
+/* Partial sums per group of rows of kernels/estimate.cl's areas_rows: at least AREA_ROWS rows and about
+ * AREA_CELLS cells (the same there). Groups of 4 rows took reduce_areas_b 0.87–0.97 ms on tower's 85-cell
+ * rows, groups of 16 0.62–0.74; on overhang's 331-cell rows 16 were no faster than 4. (The order of the float
+ * additions changes with the groups: quotes moved by up to 2e-7 of their weight and time.) */
 #define AREA_SUMS 11
 #define AREA_ROWS 4
+#define AREA_CELLS 1024
 
 static size_t area_groups(const pf_grid *g)
 {
-    return (g->ny + AREA_ROWS - 1) / AREA_ROWS;
+    size_t rows = (AREA_CELLS + g->nx - 1) / g->nx;
+    if (rows < AREA_ROWS) rows = AREA_ROWS;
+    return (g->ny + rows - 1) / rows;
 }
 
 /* One layer's sums from the device's counters (acc, ACC_N) and per-group partial sums (area_groups ×
@@ -920,10 +931,14 @@ typedef struct cl_batch {
 
 #define NONE_OFF ((cl_ulong)-1)
 /* Work per item of the batch kernels, as kernels/estimate.cl defines them: BLK columns or cells, SBLK cells
- * (margin seeds), CBLK cells (classify and its bridge fix). */
+ * (margin seeds), CBLK cells (classify and its bridge fix). An item's own work (its table entries, the
+ * window's distinct fields, its flags) is worth many cells on PoCL: from 256 to 1024 cells an item,
+ * classify_b took 0.61–0.71 → 0.52–0.56 ms on plate150, 0.90–0.95 → 0.84–0.86 on tower, margin_flags_b
+ * 0.23–0.24 → 0.20 on overhang (fastest of 30 runs; 4096 gained no more, and left a small part's layers too
+ * few items). */
 #define KBLK 64
-#define KSBLK 256
-#define KCBLK 256
+#define KSBLK 1024
+#define KCBLK 1024
 
 /* Byte offset of p in the batch memory. The batch stages only get pointers into it (engine/backend.h). */
 static cl_ulong off_of(const cl_batch *b, const void *p)
@@ -1235,7 +1250,13 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, uint32_t cap
         (st = clSetKernelArg(kr, 11, sizeof use, &use)))
         return st;
     size_t local = row_scratch(c, kr, 12, g, cap, &st);
-    return local ? run_local(c, b, K_EDTR_B, n * ny, local) : st;
+    /* rows an item: about ROW_ITEM_CELLS cells, but enough items to keep the device's threads busy */
+    cl_uint rpi = (ROW_ITEM_CELLS + nx - 1) / nx, most = (cl_uint)(n * ny / ROW_ITEMS_MIN);
+    if (rpi > most) rpi = most > 1 ? most : 1;
+    cl_uint ng = (ny + rpi - 1) / rpi;
+    if (!local) return st;
+    if ((st = clSetKernelArg(kr, 14, sizeof rpi, &rpi))) return st;
+    return run_local(c, b, K_EDTR_B, n * ng, local);
 }
 
 static pf_err cl_edt_batch(void *ctx, void *batch, const pf_grid *g, uint32_t cap, size_t n,

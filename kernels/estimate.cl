@@ -683,14 +683,19 @@ __kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab
     }
 }
 
+/* rows: item = field × rpi consecutive rows (a short row is little work beside an item's own: the host takes as
+ * many as make about 2048 cells) */
 __kernel void edt_rows_b(__global const uchar *src, __global const ulong *tab, uint nlay, uint nx, uint ny,
                          float cell, float lim, __global uchar *mem, __global int *vv, __global int *ff,
-                         __global const int *need, uint use_need, __local float *scratch, uint srow)
+                         __global const int *need, uint use_need, __local float *scratch, uint srow, uint rpi)
 {
-    size_t gid = get_global_id(0), i = gid / ny, n = (size_t)nx * ny;
+    uint ng = (ny + rpi - 1) / rpi;
+    size_t gid = get_global_id(0), i = gid / ng, n = (size_t)nx * ny;
     if (i >= nlay || (use_need && !need[i])) return;
-    edt_row(src + tab[2 * i], nx, cell, lim, (uint)(gid % ny), (__global float *)(mem + tab[2 * i + 1]), vv + i * n,
-            ff + i * n, scratch + get_local_id(0) * srow);
+    uint r0 = (uint)(gid % ng) * rpi, r1 = min(r0 + rpi, ny);
+    for (uint r = r0; r < r1; r++)
+        edt_row(src + tab[2 * i], nx, cell, lim, r, (__global float *)(mem + tab[2 * i + 1]), vv + i * n, ff + i * n,
+                scratch + get_local_id(0) * srow);
 }
 
 /* ---- stage 5: margin seeds and classify, one item per cell ---- */
@@ -916,7 +921,7 @@ __kernel void classify(__global const float *win, uint present, uint n, uint lay
  * seed. margin_seeds_b then writes the seed masks of the flagged
  * kinds only: most layers have none, and the others' masks are never read (their fields are skipped too), so a
  * batch does not write 2 bytes per cell of every layer. */
-#define SBLK 256
+#define SBLK 1024
 #define MTAB 9
 
 __kernel void margin_flags_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint n, float fill_lo,
@@ -999,7 +1004,7 @@ __kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *ta
  * margins the batch's last margin call left on the device (entry 13 not NONE32: that call's index of the layer)
  * what `have` and the deep class are for each of its four outcomes (entry 14, 16 bits each: bit 8 deep, bits 0–7
  * the class), the outcome read from that call's flags (mflags: 2 per layer, top then bottom). */
-#define CBLK 256
+#define CBLK 1024
 #define CTAB 15
 #define NONE32 0xFFFFFFFFUL
 
@@ -1191,13 +1196,19 @@ static int thin_cell(__global const float *d, long x, long y, float shift, float
     return 1;
 }
 
-/* Fractional areas, one item per AREA_ROWS rows (float atomics do not exist in OpenCL 1.2): sums[q] gets the inside
- * cell count of rows q·AREA_ROWS … + AREA_ROWS − 1, wall bands 1 and 2, the 7 fill classes and the thin-wall part of
+/* Fractional areas, one item per group of area_rows(nx) rows (float atomics do not exist in OpenCL 1.2): sums[q]
+ * gets the inside cell count of group q's rows, wall bands 1 and 2, the 7 fill classes and the thin-wall part of
  * band 2, in cells; the host adds the groups. Bounds as in classify: layer 0 uses the l0 fields and the
  * elephant-foot shift. Rows in groups: a row of a small grid has few blocks, and adding up the lanes (88 scalar
- * additions) cost as much as the row's blocks. */
+ * additions) cost as much as the row's blocks; so a group has at least AREA_ROWS rows and about AREA_CELLS cells. */
 #define AREA_SUMS 11 /* per group: see areas_rows */
-#define AREA_ROWS 4  /* rows per group (engine/backend_opencl.c has the same) */
+#define AREA_ROWS 4  /* engine/backend_opencl.c has the same, and area_rows */
+#define AREA_CELLS 1024
+
+static uint area_rows(uint nx)
+{
+    return max((uint)AREA_ROWS, (AREA_CELLS + nx - 1) / nx);
+}
 
 static void areas_rows(__global const uchar *cls, __global const float *dist, uint nx, uint ny, params p, uint layer,
                        uint q, __global float *sums)
@@ -1235,7 +1246,8 @@ static void areas_rows(__global const uchar *cls, __global const float *dist, ui
     } while (0)
     /* the rows' last nx mod 8 cells, one by one */
     float t0 = 0, t1 = 0, t2 = 0, tf0 = 0, tf1 = 0, tf2 = 0, tf3 = 0, tf4 = 0, tf5 = 0, tf6 = 0;
-    for (uint r = q * AREA_ROWS, rend = min(r + AREA_ROWS, ny); r < rend; r++) {
+    uint rows = area_rows(nx);
+    for (uint r = q * rows, rend = min(r + rows, ny); r < rend; r++) {
         __global const uchar *cr = cls + (size_t)r * nx;
         __global const float *dr = dist + (size_t)r * nx;
         uint x = 0;
@@ -1317,11 +1329,11 @@ __kernel void reduce_areas(__global const uchar *cls, __global const float *dist
                            uint layer, __global float *sums)
 {
     uint q = get_global_id(0);
-    if (q * AREA_ROWS < ny) areas_rows(cls, dist, nx, ny, p, layer, q, sums);
+    if (q * area_rows(nx) < ny) areas_rows(cls, dist, nx, ny, p, layer, q, sums);
 }
 
 /* Batch forms: tab holds 4 entries per layer: its classes' and distances' byte offsets in mem, the layer and the
- * parity. Runs: reduce_rows_b; areas: item = layer × group of AREA_ROWS rows, AREA_SUMS sums a group. */
+ * parity. Runs: reduce_rows_b; areas: item = layer × group of area_rows rows, AREA_SUMS sums a group. */
 
 /* runsets_of for 8 fill classes */
 static int8 runsets8(int8 f)
@@ -1439,7 +1451,7 @@ __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab
 __kernel void reduce_areas_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint nx, uint ny,
                              params p, __global float *sums)
 {
-    uint ng = (ny + AREA_ROWS - 1) / AREA_ROWS;
+    uint rows = area_rows(nx), ng = (ny + rows - 1) / rows;
     size_t gid = get_global_id(0), l = gid / ng;
     if (l >= nlay) return;
     __global const ulong *t = tab + 4 * l;
