@@ -61,13 +61,14 @@ enum {
     K_CLASSIFY_FIX_B,
     K_FLAGS_B,
     K_SCAN,
+    K_EDTF_B,
     K_N
 };
-static const char *kernel_names[K_N] = {"slice_count",   "slice_emit",     "slice_holes",    "raster_rows",
-                                        "edt_columns",   "edt_rows",       "margin_seeds",   "classify",
-                                        "reduce",        "reduce_areas",   "raster_b",       "edt_columns_b",
-                                        "edt_rows_b",    "margin_seeds_b", "classify_b",     "reduce_areas_b",
-                                        "reduce_rows_b", "classify_fix_b", "margin_flags_b", "slice_scan"};
+static const char *kernel_names[K_N] = {
+    "slice_count",    "slice_emit",     "slice_holes", "raster_rows",    "edt_columns",   "edt_rows",
+    "margin_seeds",   "classify",       "reduce",      "reduce_areas",   "raster_b",      "edt_columns_b",
+    "edt_rows_b",     "margin_seeds_b", "classify_b",  "reduce_areas_b", "reduce_rows_b", "classify_fix_b",
+    "margin_flags_b", "slice_scan",     "edt_fused_b"};
 
 #define ACC_N (2 * PF_RUN_N * PF_HIST_BINS) /* reduce counters, see kernels/estimate.cl */
 
@@ -614,15 +615,23 @@ static cl_float edt_lim(uint32_t cap)
  * 0.59–0.81 in items of 2048 cells (overhang's 331: 0.38–0.53 → 0.38–0.42). */
 #define ROW_ITEM_CELLS 2048
 #define ROW_ITEMS_MIN 64
+/* The fused capped pass (edt_fused_b) sweeps each item's columns from cap + 1 rows beyond its rows: items of
+ * about FUSED_ITEM_CELLS cells and at least FUSED_ROWS_MIN rows keep that overhead small. */
+#ifndef FUSED_ITEM_CELLS
+#define FUSED_ITEM_CELLS 8192
+#endif
+#define FUSED_ROWS_MIN(cap) (4 * ((cap) + 1))
 
 /* The row pass's local scratch (kernels/estimate.cl edt_row_window: nx + 2·cap + 16 floats a row, a few for
  * the exact pass, which reads none), set as arguments a and a + 1 of kernel k for the work-group size it
  * returns: up to ROW_LOCAL rows, as many as the device's local memory holds. 0 when not even one row fits
  * (*st says why when setting an argument failed). */
-static size_t row_scratch(cl_ctx *c, cl_kernel k, cl_uint a, const pf_grid *g, uint32_t cap, cl_int *st)
+static size_t row_scratch(cl_ctx *c, cl_kernel k, cl_uint a, const pf_grid *g, uint32_t cap, int fused,
+                          cl_int *st)
 {
     int window = cap && cap <= EDT_WINDOW_MAX;
     cl_uint srow = window ? (g->nx + 2 * cap + 16 + 7) / 8 * 8 : 8;
+    if (fused) srow += (g->nx + 8) / 8 * 8; /* edt_fused_b's running row */
     size_t local = ROW_LOCAL;
     while (local > 1 && local * srow * sizeof(cl_float) > c->local_mem)
         local /= 2;
@@ -662,7 +671,7 @@ static pf_err cl_edt(void *ctx, const uint8_t *mask, const pf_grid *g, uint32_t 
     ARG(K_EDTR, 6, v);
     ARG(K_EDTR, 7, f);
     cl_int st;
-    size_t local = row_scratch(c, c->k[K_EDTR], 8, g, cap, &st); /* 0: rows too long for the device */
+    size_t local = row_scratch(c, c->k[K_EDTR], 8, g, cap, 0, &st); /* 0: rows too long for the device */
     if (!local) goto done;
     size_t global = (ny + local - 1) / local * local;
     CK(clEnqueueNDRangeKernel(pf_cl_queue(c->cl), c->k[K_EDTR], 1, NULL, &global, &local, 0, NULL, NULL));
@@ -1228,18 +1237,31 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, uint32_t cap
     int exact = !cap || cap > EDT_WINDOW_MAX;
     cl_mem v = exact ? grow(c, &b->buf[X_V], &b->size[X_V], n * ncell * sizeof(cl_int)) : b->mem,
            f = exact ? grow(c, &b->buf[X_F], &b->size[X_F], n * ncell * sizeof(cl_int)) : b->mem;
-    cl_kernel kc = c->k[K_EDTC_B], kr = c->k[K_EDTR_B];
+    /* rows an item: about ROW_ITEM_CELLS cells (fused: FUSED_ITEM_CELLS), but enough items to keep the
+     * device's threads busy */
+    cl_uint most = (cl_uint)(n * ny / ROW_ITEMS_MIN);
+    if (most < 1) most = 1;
+    cl_uint rpi = (ROW_ITEM_CELLS + nx - 1) / nx, rpf = (FUSED_ITEM_CELLS + nx - 1) / nx;
+    if (rpf < FUSED_ROWS_MIN(cap)) rpf = FUSED_ROWS_MIN(cap);
+    /* capped, with items of at least FUSED_ROWS_MIN rows: one fused pass (kernels/estimate.cl edt_fused_b);
+     * else the column pass, then the rows */
+    int fused = !exact && most >= FUSED_ROWS_MIN(cap);
+    rpi = fused ? rpf : rpi;
+    if (rpi > most) rpi = most;
+    int kr_id = fused ? K_EDTF_B : K_EDTR_B;
+    cl_kernel kc = c->k[K_EDTC_B], kr = c->k[kr_id];
     cl_mem nd =
         need ? need : b->mem; /* any buffer when unused: PoCL's NULL buffer arguments are unreliable */
     cl_uint use = need != NULL;
     cl_int st;
     if (!v || !f) return CL_MEM_OBJECT_ALLOCATION_FAILURE;
-    if ((st = clSetKernelArg(kc, 0, sizeof src, &src)) || (st = clSetKernelArg(kc, 1, sizeof tb, &tb)) ||
-        (st = clSetKernelArg(kc, 2, sizeof nl, &nl)) || (st = clSetKernelArg(kc, 3, sizeof nx, &nx)) ||
-        (st = clSetKernelArg(kc, 4, sizeof ny, &ny)) ||
-        (st = clSetKernelArg(kc, 5, sizeof b->mem, &b->mem)) ||
-        (st = clSetKernelArg(kc, 6, sizeof nd, &nd)) || (st = clSetKernelArg(kc, 7, sizeof use, &use)) ||
-        (st = run_b(c, b, K_EDTC_B, n * ((nx + KBLK - 1) / KBLK))))
+    if (!fused &&
+        ((st = clSetKernelArg(kc, 0, sizeof src, &src)) || (st = clSetKernelArg(kc, 1, sizeof tb, &tb)) ||
+         (st = clSetKernelArg(kc, 2, sizeof nl, &nl)) || (st = clSetKernelArg(kc, 3, sizeof nx, &nx)) ||
+         (st = clSetKernelArg(kc, 4, sizeof ny, &ny)) ||
+         (st = clSetKernelArg(kc, 5, sizeof b->mem, &b->mem)) ||
+         (st = clSetKernelArg(kc, 6, sizeof nd, &nd)) || (st = clSetKernelArg(kc, 7, sizeof use, &use)) ||
+         (st = run_b(c, b, K_EDTC_B, n * ((nx + KBLK - 1) / KBLK)))))
         return st;
     if ((st = clSetKernelArg(kr, 0, sizeof src, &src)) || (st = clSetKernelArg(kr, 1, sizeof tb, &tb)) ||
         (st = clSetKernelArg(kr, 2, sizeof nl, &nl)) || (st = clSetKernelArg(kr, 3, sizeof nx, &nx)) ||
@@ -1249,14 +1271,11 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, uint32_t cap
         (st = clSetKernelArg(kr, 9, sizeof f, &f)) || (st = clSetKernelArg(kr, 10, sizeof nd, &nd)) ||
         (st = clSetKernelArg(kr, 11, sizeof use, &use)))
         return st;
-    size_t local = row_scratch(c, kr, 12, g, cap, &st);
-    /* rows an item: about ROW_ITEM_CELLS cells, but enough items to keep the device's threads busy */
-    cl_uint rpi = (ROW_ITEM_CELLS + nx - 1) / nx, most = (cl_uint)(n * ny / ROW_ITEMS_MIN);
-    if (rpi > most) rpi = most > 1 ? most : 1;
+    size_t local = row_scratch(c, kr, 12, g, cap, fused, &st);
     cl_uint ng = (ny + rpi - 1) / rpi;
     if (!local) return st;
     if ((st = clSetKernelArg(kr, 14, sizeof rpi, &rpi))) return st;
-    return run_local(c, b, K_EDTR_B, n * ng, local);
+    return run_local(c, b, kr_id, n * ng, local);
 }
 
 static pf_err cl_edt_batch(void *ctx, void *batch, const pf_grid *g, uint32_t cap, size_t n,

@@ -683,19 +683,83 @@ __kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab
     }
 }
 
+/* The field i and rows r0 … r1 − 1 of this item of a row pass (items of rpi rows, ny rows a field); false when
+ * there is none or need says to skip the field. */
+static bool row_item(uint nlay, uint ny, uint rpi, __global const int *need, uint use_need, size_t *i, uint *r0,
+                     uint *r1)
+{
+    uint ng = (ny + rpi - 1) / rpi;
+    size_t gid = get_global_id(0);
+    *i = gid / ng;
+    if (*i >= nlay || (use_need && !need[*i])) return false;
+    *r0 = (uint)(gid % ng) * rpi;
+    *r1 = min(*r0 + rpi, ny);
+    return true;
+}
+
 /* rows: item = field × rpi consecutive rows (a short row is little work beside an item's own: the host takes as
  * many as make about 2048 cells) */
 __kernel void edt_rows_b(__global const uchar *src, __global const ulong *tab, uint nlay, uint nx, uint ny,
                          float cell, float lim, __global uchar *mem, __global int *vv, __global int *ff,
                          __global const int *need, uint use_need, __local float *scratch, uint srow, uint rpi)
 {
-    uint ng = (ny + rpi - 1) / rpi;
-    size_t gid = get_global_id(0), i = gid / ng, n = (size_t)nx * ny;
-    if (i >= nlay || (use_need && !need[i])) return;
-    uint r0 = (uint)(gid % ng) * rpi, r1 = min(r0 + rpi, ny);
+    size_t i, n = (size_t)nx * ny;
+    uint r0, r1;
+    if (!row_item(nlay, ny, rpi, need, use_need, &i, &r0, &r1)) return;
     for (uint r = r0; r < r1; r++)
         edt_row(src + tab[2 * i], nx, cell, lim, r, (__global float *)(mem + tab[2 * i + 1]), vv + i * n, ff + i * n,
                 scratch + get_local_id(0) * srow);
+}
+
+/* One row step of a clamped column sweep over nx columns: run = mask ? min(run + 1, K + 1) : 0 in place (run: the
+ * sweep's values at the row before, in local memory), and with out set, out = min(out, run) when both is set, else
+ * out = run. */
+static void col_step(__global const uchar *m, __local float *run, uint nx, float kc, __global float *out, int both)
+{
+    uint cv = nx / 8 * 8;
+    for (uint c = 0; c < cv; c += 8) {
+        float8 x = select((float8)0.0f, vmin(LLF8(run + c) + 1.0f, kc), convert_int8(LD8(m + c)) != 0);
+        if (out && both) x = vmin(x, LDF8(out + c));
+        SLF8(run + c, x);
+        if (out) STF8(out + c, x);
+    }
+    for (uint c = cv; c < nx; c++) {
+        float x = m[c] ? vmin(run[c] + 1.0f, kc) : 0.0f;
+        if (out && both) x = vmin(x, out[c]);
+        run[c] = x;
+        if (out) out[c] = x;
+    }
+}
+
+/* The capped edt (lim = K², 0 < K ≤ EDT_WINDOW_MAX) in one pass: item = field × rpi consecutive rows. The windowed
+ * row pass clamps column distances to K + 1 (edt_row_window), so a column's sweeps need start only K + 1 rows
+ * beyond the item's rows, from "far" (K + 1): a row that far away changes no value under the clamp. Down from
+ * K + 1 rows above into the field's rows, then up from K + 1 rows below, each row taking its minimum and at once
+ * its row pass: edt_columns_b + edt_rows_b's values, without a column pass streaming every field through memory
+ * twice. Whole rows a step (the columns are independent lanes); the running row in local memory after the row
+ * pass's scratch (srow floats a work-item, nx + 8 of them the running row). The arguments are edt_rows_b's (vv, ff
+ * unread). */
+__kernel void edt_fused_b(__global const uchar *src, __global const ulong *tab, uint nlay, uint nx, uint ny,
+                          float cell, float lim, __global uchar *mem, __global int *vv, __global int *ff,
+                          __global const int *need, uint use_need, __local float *scratch, uint srow, uint rpi)
+{
+    size_t i, n = (size_t)nx * ny;
+    uint r0, r1;
+    if (!row_item(nlay, ny, rpi, need, use_need, &i, &r0, &r1)) return;
+    __global const uchar *m = src + tab[2 * i];
+    __global float *g = (__global float *)(mem + tab[2 * i + 1]);
+    __local float *s = scratch + get_local_id(0) * srow, *run = s + srow - (nx + 8) / 8 * 8;
+    int K = (int)(sqrt(lim) + 0.5f);
+    float kc = (float)(K + 1);
+    uint a = r0 > (uint)K + 1 ? r0 - (uint)K - 1 : 0, e = min(r1 + (uint)K + 1, ny);
+    for (uint c = 0; c < nx; c++) run[c] = kc;
+    for (uint r = a; r < r1; r++)
+        col_step(m + (size_t)r * nx, run, nx, kc, r >= r0 ? g + (size_t)r * nx : NULL, 0);
+    for (uint c = 0; c < nx; c++) run[c] = kc;
+    for (uint r = e; r-- > r0;) {
+        col_step(m + (size_t)r * nx, run, nx, kc, r < r1 ? g + (size_t)r * nx : NULL, 1);
+        if (r < r1) edt_row(m, nx, cell, lim, r, g, vv + i * n, ff + i * n, s);
+    }
 }
 
 /* ---- stage 5: margin seeds and classify, one item per cell ---- */
