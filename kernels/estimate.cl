@@ -1113,6 +1113,11 @@ __kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nl
         dc = e & 0xFFu;
     }
     ulong deep_cls = dc * 0x0101010101010101UL;
+    /* the margin fields a deep cell's class reads (engine/backend_simd.c classify's use_mt, use_mb): none without a
+     * layer below (a bridge, or layer 0's rules), only the bottom one without a layer above (a top, unless a bottom
+     * seed is near). A top layer's cells are all within the margin of its own top seeds, and tested against it
+     * every block took the general path. */
+    uint dhave = off[2] == NONE ? 0u : off[4] == NONE ? have & 2u : have;
     __global const float *mt = (__global const float *)(mem + t[7]), *mb = (__global const float *)(mem + t[8]);
     __global uchar *out = mem + t[10];
     __global const float *f3 = (__global const float *)(mem + off[3]);
@@ -1140,13 +1145,13 @@ __kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nl
                 continue;
             }
             if (deep && all8((a0 == cap) & (a1 == cap) & (a2 == cap) & (a3 == cap)) &&
-                deep_run(mem, NULL, fu, nu, i, 4, cap, mt, mb, have, p.margin)) {
+                deep_run(mem, NULL, fu, nu, i, 4, cap, mt, mb, dhave, p.margin)) {
                 o[0] = o[1] = o[2] = o[3] = deep_cls;
                 i += 24;
                 continue;
             }
         }
-        if (deep && deep_run(mem, f3, fu, nu, i, 1, cap, mt, mb, have, p.margin))
+        if (deep && deep_run(mem, f3, fu, nu, i, 1, cap, mt, mb, dhave, p.margin))
             *(__global ulong *)(out + i) = deep_cls;
         else
             classify8(mem, off, i, layer, p, mt, mb, have, mem, out);
