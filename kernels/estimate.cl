@@ -1121,15 +1121,19 @@ __kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nl
     __global const float *mt = (__global const float *)(mem + t[7]), *mb = (__global const float *)(mem + t[8]);
     __global uchar *out = mem + t[10];
     __global const float *f3 = (__global const float *)(mem + off[3]);
-    ulong fu[6]; /* the window's other fields, each once (a field shared by equal masks is compared once) */
+    /* the window's other fields a deep cell's class reads, each once (a field shared by equal masks is compared
+     * once): as for the margins, none without a layer below, only the one below without a layer above */
+    ulong fu[6];
     int nu = 0;
+    bool use_all = off[2] != NONE && off[4] != NONE, use2 = off[2] != NONE;
     /* against the earlier entries of tab, not of fu: the runtime read fu back as vectors just after storing it
      * element by element (a store-forwarding stall, a seventh of this kernel's time on small grids) */
 #pragma unroll
     for (int k = 0; k < 7; k++) {
-        bool seen = k == 3 || t[k] == NONE || t[k] == t[3];
+        bool seen = !(use_all || (k == 2 && use2)) || k == 3 || t[k] == NONE || t[k] == t[3];
 #pragma unroll
-        for (int j = 0; j < k; j++) seen |= t[j] == t[k]; /* a field already taken, or skipped as k is */
+        for (int j = 0; j < k; j++) /* a field already taken */
+            seen |= (use_all || (j == 2 && use2)) && t[j] == t[k];
         if (!seen) fu[nu++] = t[k];
     }
     uint i = c0;
