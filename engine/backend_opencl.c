@@ -609,7 +609,9 @@ static cl_float edt_lim(uint32_t cap)
 /* Largest cap the row pass takes windowed (kernels/estimate.cl's EDT_WINDOW_MAX); beyond it, the exact pass.
  */
 #define EDT_WINDOW_MAX 24
-#define ROW_LOCAL 8 /* rows per work-group of the row pass, fewer when their scratch exceeds local memory */
+#define ROW_LOCAL                                                                                            \
+    2 /* items per work-group of the row pass (as BATCH_LOCAL), fewer when their scratch exceeds local       \
+         memory */
 /* Cells of a batch row pass's item (kernels/estimate.cl edt_rows_b): as many rows (at least one) as that,
  * while the call keeps ROW_ITEMS_MIN items. One row an item, tower's 85-cell rows took 0.82–0.89 ms,
  * 0.59–0.81 in items of 2048 cells (overhang's 331: 0.38–0.53 → 0.38–0.42). */
@@ -974,9 +976,13 @@ static cl_ulong *table(cl_ulong **t, size_t *cap, size_t n)
 
 /* Batch kernels: every item loops over a block of work, so small work-groups of `local` items (the runtime's
  * own choice may put a whole NDRange into one or two groups, i.e. onto one or two of the device's threads).
- * Each kernel's event is kept: a kernel the runtime fails to run (it compiles work-group functions lazily)
- * must be an error, not arrays left as they were. */
-#define BATCH_LOCAL 8
+ * PoCL's threads take groups in chunks (of up to 64 groups each on 2 threads, for calls of up to 1024
+ * groups), so a group's items are what a late or unlucky thread can be left without: groups of 8 made a
+ * chunk 512 items, half of a thin-walled part's classify call, whose costlier layers then ran on one thread
+ * while the other waited. Groups of 2 (in-process A/B, 25–30 alternating rounds): thinwall and cube20 4–5 %
+ * faster, the others 0–2 %. Each kernel's event is kept: a kernel the runtime fails to run (it compiles
+ * work-group functions lazily) must be an error, not arrays left as they were. */
+#define BATCH_LOCAL 2
 
 static cl_int run_local(cl_ctx *c, cl_batch *b, int k, size_t n, size_t local)
 {
