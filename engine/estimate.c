@@ -41,9 +41,13 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
  * FLAT_CELL_LAYERS layers, whose estimate is its layers' area and which a slicer goes through in a fraction
  * of a second, has at most FLAT_CELLS_PER_LAYER: on the 17 such parts of the two reference sets whose layers
  * reach it, at 5 infills each, 104 errors (weight or time) grew by at most 0.52 points and 66 fell by up to
- * 0.82 against 250 k, and a 150 mm plate took 2.1 ms instead of 2.9 on two threads. */
+ * 0.82 against 250 k, and a 150 mm plate took 2.1 ms instead of 2.9 on two threads. 100 k instead of 175 k
+ * (2026-12-06, on a machine whose PrusaSlicer sliced that plate in 0.12–0.13 s): the five reference parts
+ * at the cap (plate150; bigplate, bigring, coaster and sign of tests/data/extra), 5 infills each, kept every
+ * error within 1.5 % (the largest move: bigring's time at 10–100 %, +0.3…+1.1 → −0.5…0.0 %), and the plate's
+ * SIMD estimate took 1.2–1.5 ms instead of 1.7–2.2. */
 #define MAX_CELLS_PER_LAYER ((size_t)250000)
-#define FLAT_CELLS_PER_LAYER ((size_t)175000)
+#define FLAT_CELLS_PER_LAYER ((size_t)100000)
 #define FLAT_CELL_LAYERS 32
 /* Cell-layers per estimate: bounds prepare time. Fractional cell coverage keeps areas accurate on coarse
  * grids, but only down to about CELL_ACC_W·w_ext: coarser cells misplace the top / bottom and wall-middle
