@@ -42,10 +42,11 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
  * of a second, has at most FLAT_CELLS_PER_LAYER: on the 17 such parts of the two reference sets whose layers
  * reach it, at 5 infills each, 104 errors (weight or time) grew by at most 0.52 points and 66 fell by up to
  * 0.82 against 250 k, and a 150 mm plate took 2.1 ms instead of 2.9 on two threads. 100 k instead of 175 k
- * (2026-12-06, on a machine whose PrusaSlicer sliced that plate in 0.12–0.13 s): the five reference parts
- * at the cap (plate150; bigplate, bigring, coaster and sign of tests/data/extra), 5 infills each, kept every
- * error within 1.5 % (the largest move: bigring's time at 10–100 %, +0.3…+1.1 → −0.5…0.0 %), and the plate's
- * SIMD estimate took 1.2–1.5 ms instead of 1.7–2.2. */
+ * (2026-12-06, on a machine whose PrusaSlicer sliced that plate in 0.11–0.13 s): over the 32 flat parts of
+ * the two reference sets with a footprint over 1900 mm² (160 rows), median |weight error| 0.48 → 0.52 %,
+ * worst 3.48 → 3.73; median |time error| 0.59 → 0.61 %, worst 5.25 → 4.55; the largest moves +1.2 points
+ * (gear60's time at 50 %) and +1.3 (sign_open's at 0 %); the plate's SIMD estimate 1.7–2.2 → 1.1–1.5 ms.
+ * (60 k: gear60 and perfplate moved by up to 3.6 points.) */
 #define MAX_CELLS_PER_LAYER ((size_t)250000)
 #define FLAT_CELLS_PER_LAYER ((size_t)100000)
 #define FLAT_CELL_LAYERS 32
