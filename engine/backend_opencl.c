@@ -628,12 +628,18 @@ static cl_float edt_lim(uint32_t cap)
  * the exact pass, which reads none), set as arguments a and a + 1 of kernel k for the work-group size it
  * returns: up to ROW_LOCAL rows, as many as the device's local memory holds. 0 when not even one row fits
  * (*st says why when setting an argument failed). */
-static size_t row_scratch(cl_ctx *c, cl_kernel k, cl_uint a, const pf_grid *g, uint32_t cap, int fused,
-                          cl_int *st)
+/* Floats of local memory a row-pass item takes (see row_scratch). */
+static cl_uint row_floats(const pf_grid *g, uint32_t cap, int fused)
 {
     int window = cap && cap <= EDT_WINDOW_MAX;
     cl_uint srow = window ? (g->nx + 2 * cap + 16 + 7) / 8 * 8 : 8;
-    if (fused) srow += (g->nx + 8) / 8 * 8; /* edt_fused_b's running row */
+    return fused ? srow + (g->nx + 8) / 8 * 8 : srow; /* edt_fused_b's running row after the window's */
+}
+
+static size_t row_scratch(cl_ctx *c, cl_kernel k, cl_uint a, const pf_grid *g, uint32_t cap, int fused,
+                          cl_int *st)
+{
+    cl_uint srow = row_floats(g, cap, fused);
     size_t local = ROW_LOCAL;
     while (local > 1 && local * srow * sizeof(cl_float) > c->local_mem)
         local /= 2;
@@ -1251,7 +1257,8 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, uint32_t cap
     if (rpf < FUSED_ROWS_MIN(cap)) rpf = FUSED_ROWS_MIN(cap);
     /* capped, with items of at least FUSED_ROWS_MIN rows: one fused pass (kernels/estimate.cl edt_fused_b);
      * else the column pass, then the rows */
-    int fused = !exact && most >= FUSED_ROWS_MIN(cap);
+    int fused = !exact && most >= FUSED_ROWS_MIN(cap) &&
+                row_floats(g, cap, 1) * sizeof(cl_float) <= c->local_mem; /* else the two passes fit */
     rpi = fused ? rpf : rpi;
     if (rpi > most) rpi = most;
     int kr_id = fused ? K_EDTF_B : K_EDTR_B;
