@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/sched.h"
+
 enum {
     B_VERTS,
     B_TRIS,
@@ -161,6 +163,9 @@ static void go(cl_ctx *c)
  * once). */
 static void lock(cl_ctx *c)
 {
+    /* the engine's helper thread sleeps now rather than spin while the device's threads run the kernels
+     * (a CPU device): its next step wakes it (engine/sched.h) */
+    pf_sched_rest();
     pf_cl_lock(c->cl);
     cl_int st;
     c->gate = clCreateUserEvent(pf_cl_context(c->cl), &st);

@@ -991,7 +991,6 @@ typedef void (*team_fn)(void *arg, unsigned tid);
 typedef struct team {
     unsigned n;                 /* threads including the caller (workers that started, plus 1) */
     int pair;                   /* 1: a team of two on pf_sched_pair, no workers of its own */
-    int rest;                   /* 1: the pair's helper sleeps after each step (pf_sched_rest) */
     pthread_t th[TEAM_MAX - 1]; /* the workers */
     pthread_mutex_t mu;         /* guards the sleep on cv */
     pthread_cond_t cv;          /* signalled when gen changes */
@@ -1072,7 +1071,6 @@ static void team_run(team *t, team_fn fn, void *arg)
     if (t->pair) {
         pair_step ps = {fn, arg};
         pf_sched_pair(pair_run, &ps, 1);
-        if (t->rest) pf_sched_rest();
         return;
     }
     if (t->n > 1) {
@@ -3832,10 +3830,6 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
      * 12.1 → 11.5 ms; five interleaved rounds). */
     team_init(&t, (unsigned)threads, starts);
     team_up = 1;
-    /* With a device's kernels between the team's steps (the OpenCL backend), the helper sleeps after each
-     * step: on a CPU device (PoCL) its 1 ms spin took a core from the kernels (plate150 5.9 → 4.5 ms,
-     * overhang 7.3 → 6.3, in alternation), and the wake-up it costs the next step is small beside them. */
-    t.rest = be->batch_open != NULL;
     mp.verts = mesh->verts;
     mp.tris = tris;
     mp.ntris = ntris;
