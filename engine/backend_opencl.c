@@ -429,6 +429,7 @@ static pf_err slice_fused(cl_ctx *c, const float *verts, const uint32_t *tris, s
         counts[l] = offs[l + 1] - offs[l];
     memcpy(mz, zs, nlayers * sizeof *zs);
     *m = (counted_mesh){verts, tris, ntris, nlayers, nch, mz, NULL, offs, segs, keys};
+    pf_sched_warm(); /* the slices' host steps follow */
     return PF_E_OK;
 done:
     if (err) clFinish(pf_cl_queue(c->cl)); /* no read into the host arrays still pending */
@@ -1062,6 +1063,7 @@ static cl_int to_host(cl_ctx *c, cl_batch *b)
         b->phb[i] = b->pflags[2 * i + 1] != 0;
     }
     b->pn = 0;
+    pf_sched_warm(); /* host steps follow: the helper wakes while the caller finishes this call */
     return CL_SUCCESS;
 }
 

@@ -229,3 +229,11 @@ void pf_sched_rest(void)
 {
     atomic_store(&the_helper.rest, 1);
 }
+
+void pf_sched_warm(void)
+{
+    helper *h = &the_helper;
+    if (atomic_load(&h->started) <= 0) return; /* none yet: the first step starts it */
+    atomic_store(&h->rest, 0);
+    if (atomic_load(&h->helper_sleeps)) wake_elsewhere(h); /* it spins until a step comes or its spin ends */
+}
