@@ -28,6 +28,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include <simde/x86/sse2.h>
+
 /* Wall loops are timed exactly (planner passes over the slice contour) at these speeds; other speeds
  * interpolate. */
 #define NSPD 9
@@ -1495,9 +1497,10 @@ static void margins_cover(drive *d, size_t l)
 
 /* Whether layer l can have a top or bottom seed (the backend's margin_seeds): a cell of its fill region
  * (d ≥ fill_lo > 0, so inside) outside the layer above or below (win: margin_window's). Masks are 1 inside, 0
- * outside, 8 cells a word; only where this layer's mask is set and another's is not is the field read. Most
- * layers of a part have none: where the layers differ at all, their outlines move by less than fill_lo (a
- * sloped or twisted wall), and the stage, which reads three fields and writes two seed masks, is skipped. */
+ * outside, 16 cells a vector; only where this layer's mask is set and another's is not is the field read.
+ * Most layers of a part have none: where the layers differ at all, their outlines move by less than fill_lo
+ * (a sloped or twisted wall), and the stage, which reads three fields and writes two seed masks, is skipped.
+ */
 static int may_seed(const drive *d, size_t l, const float *const win[7])
 {
     size_t n = (size_t)d->g->nx * d->g->ny, i = 0;
@@ -1506,21 +1509,19 @@ static int may_seed(const drive *d, size_t l, const float *const win[7])
     const float *d3 = win[3];
     float lo = d->cp->fill_lo;
     static const uint8_t zeros[32];
+    const simde__m128i z = simde_mm_setzero_si128();
     for (; i + 32 <= n; i += 32) { /* 32 cells a step; most steps find none */
         const uint8_t *p2 = m2 ? m2 + i : zeros, *p4 = m4 ? m4 + i : zeros;
-        uint64_t x[4], any = 0;
-        for (int k = 0; k < 4; k++) {
-            uint64_t a, b, c;
-            memcpy(&a, m3 + i + 8 * k, 8);
-            memcpy(&b, p2 + 8 * k, 8);
-            memcpy(&c, p4 + 8 * k, 8);
-            x[k] = a & ~(b & c); /* inside here, outside below or above */
-            any |= x[k];
+        unsigned cand = 0; /* bit k: cell i + k inside here, outside below or above */
+        for (int h = 0; h < 2; h++) {
+            simde__m128i a = simde_mm_loadu_si128((const simde__m128i *)(const void *)(m3 + i + 16 * h)),
+                         b = simde_mm_loadu_si128((const simde__m128i *)(const void *)(p2 + 16 * h)),
+                         c = simde_mm_loadu_si128((const simde__m128i *)(const void *)(p4 + 16 * h));
+            simde__m128i x = simde_mm_andnot_si128(simde_mm_and_si128(b, c), a);
+            cand |= (~(unsigned)simde_mm_movemask_epi8(simde_mm_cmpeq_epi8(x, z)) & 0xFFFFu) << (16 * h);
         }
-        if (!any) continue;
-        for (int k = 0; k < 4; k++)
-            for (uint64_t y = x[k]; y; y &= y - 1)
-                if (d3[i + 8 * (size_t)k + (size_t)__builtin_ctzll(y) / 8] >= lo) return 1;
+        for (; cand; cand &= cand - 1)
+            if (d3[i + (size_t)__builtin_ctz(cand)] >= lo) return 1;
     }
     for (; i < n; i++)
         if (m3[i] && !((m2 ? m2[i] : 0) && (m4 ? m4[i] : 0)) && d3[i] >= lo) return 1;
