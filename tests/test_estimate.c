@@ -1395,7 +1395,9 @@ Test(estimate, matches_prusaslicer_reference_within_issue_bounds, .timeout = 600
  * hexagonal prism (+11 and +13 % at 10 % while their one line a layer counted as span / spacing); and, from
  * OpenSCAD sources (tests/data/extra/scad), variants of the shared models with other parameters and parts a
  * shop sees: a honeycomb panel (−19 % in time while its sparse infill counted one path per island), embossed
- * text, a mushroom over air, a wedge, a box with a closed void, an arch, ... Its timeout: the 1620 rows on
+ * text, a mushroom over air, a wedge, a box with a closed void, an arch, ...; tubes of 2.2 and 2.4 mm walls
+ * at radii of 18–38 mm (up to +31 % in time while their narrow sparse band broke into many paths on some
+ * grids, see CHAIN_MIN_RUN). Its timeout: the 1620 rows on
  * the scalar oracle took 446 s alone under ASan (2026-12-04), more beside other tests on CI's two cores. */
 Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 1200)
 {
@@ -1405,7 +1407,7 @@ Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 1200)
     static double werr[CAP], terr[CAP];
     size_t n = reference_errors(dir, "reference_extra.csv", werr, terr, CAP);
     cr_assert_lt(n, (size_t)CAP, "reference_extra.csv has more rows than the test holds");
-    cr_assert_geq(n, 1620, "only %zu rows compared", n);
+    cr_assert_geq(n, 1650, "only %zu rows compared", n);
     qsort(werr, n, sizeof *werr, cmp_double);
     qsort(terr, n, sizeof *terr, cmp_double);
     double mw = median_sorted(werr, n), mt = median_sorted(terr, n);

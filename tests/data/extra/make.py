@@ -134,7 +134,10 @@ with a plus and a diagonal of 1.2 mm webs, a plate of twelve 1.5 mm slots. A thi
 an inverted hemispherical shell, a plus of 3 mm arms with filleted corners; and a helical blade round a core (a
 10 × 3 mm strip twisted twice in 30 mm), +20.4 % in time at 0 % on first contact (PrusaSlicer prints its strip
 as bridge infill, the estimate had top infill there, slowed for cooling), +11.7 % once a surface bare both
-above and below is a bottom bridge.
+above and below is a bottom bridge. A thirty-first, tubes of 2.2 and 2.4 mm walls 15 mm tall at radii of 18 to
+38 mm, from a sweep of 35 tubes (walls 2.2 to 3.0 mm) that put 2.2 and 2.4 mm walls up to 31 % over in time on
+first contact: their sparse band, 0.5–0.7 mm wide, broke into up to 25 paths a layer on some grids (runs of one
+sample dropped as too short), where PrusaSlicer prints one zig-zag round the tube (worst 10.6 % since).
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
 order the paths differently), so a new run changes some rows a little.
 """
@@ -344,6 +347,10 @@ def meshes():
     m["cup22"] = [tuple((p[0] - 20, p[1] - 15, p[2]) for p in t) for t in tray(40, 30, 25, 2.2, 1.6)]
     m["cup19_turn30"] = rotz([tuple((p[0] - 20, p[1] - 15, p[2]) for p in t) for t in tray(40, 30, 30, 1.9, 1.6)],
                              math.radians(30), 0, 0)
+    # tubes of 2.2 and 2.4 mm walls: a sparse band under a millimetre wide, which PrusaSlicer fills with one
+    # zig-zag a layer (a sweep of radii, 15 mm tall)
+    for r, w in ((18, 2.2), (27, 2.2), (33.3, 2.2), (38, 2.2), (33.3, 2.4), (38, 2.4)):
+        m["tube_r%d_w%d" % (r, round(w * 10))] = tube(r - w, r, 0, 15, 96)
     return m
 
 
