@@ -192,6 +192,14 @@ typedef struct fill_bins {
 
 /* Everything eval needs about one layer, independent of the density; identical layers share one record
  * (mult counts them). Modes: 0 = density 0, 1 = sparse infill, 2 = 100 % (sparse printed as solid). */
+/* The short lines of a wall's middle strip at 100 % (strip_extra): per run-histogram bin under SHORT_RUN (at
+ * most three, by the bins' edges), the lines' length and count. */
+#define STRIP_BINS 3
+typedef struct strip_lines {
+    float l[STRIP_BINS], n[STRIP_BINS];
+    uint32_t nb;
+} strip_lines;
+
 typedef struct layer_eval {
     double mult;           /* layers with this record */
     double wlen[4], wv[4]; /* wall groups (small ext, ext, small inner, inner): length, nominal speed */
@@ -213,6 +221,7 @@ typedef struct layer_eval {
     pf_chain_sums br; /* the sparse region's branches (layer_stat.br), summed: its paths, pf_chains_at */
     double su[2]; /* one island: its sparse span across the fill lines from the grid's anchor (NAN: none) */
     fill_bins fb[4]; /* solid (not full), solid (full), top, sparse */
+    strip_lines xs; /* the sparse region's lines at 100 % that fb[1] prints along their strip (strip_extra) */
     /* [full]: the groups the cooling slowdown can slow, sparse infill aside (walls, solid, top), as
      * pf_motion_cooling_groups sorts them: eval merges the sparse group in */
     double csp[2][6], csl[2][6], cst[2][6];
@@ -4287,17 +4296,28 @@ static double bins_time(const fill_bins *fb, double link, double F, double iF, d
 /* What the full set's timing leaves out of a sparse region's short runs at 100 %: the full set prints runs
  * shorter than SHORT_RUN along their strip (the narrow bands of the solid shells), but a sparse region that
  * short across is a wall's middle strip (PF_FILL_MIDDLE), which PrusaSlicer fills at 100 % with short solid
- * lines, each accelerating, joined by links. runs / area: the sparse set's histogram; S: the solid spacing;
- * the lines' time beyond their length at v, plus a link each; *len gets the links' length. */
-static double strip_extra(const float *runs, const float *area, double S, double v, double a, double vj,
-                          double link, double *len)
+ * lines, each accelerating, joined by links. strip_lines_of takes those lines from the sparse set's histogram
+ * (runs / area) at the solid spacing S; strip_extra times them at cruise speed v (the nominal one, or the
+ * cooling slowdown's): their time beyond their length at v, plus a link each; *len gets the links' length. */
+static void strip_lines_of(const float *runs, const float *area, double S, strip_lines *xs)
 {
-    double t = 0, n_all = 0;
+    memset(xs, 0, sizeof *xs);
     for (int b = 0; b < PF_HIST_BINS; b++) {
         if (runs[b] <= 0) continue;
-        double l = area[b] / runs[b];
+        double l = area[b] / runs[b], n = runs[b] / S;
         if (l >= SHORT_RUN) continue;
-        double n = runs[b] / S;
+        uint32_t k = xs->nb < STRIP_BINS ? xs->nb++ : STRIP_BINS - 1; /* more bins: the last one's mean */
+        double n0 = xs->n[k];
+        xs->l[k] = (float)((n0 * xs->l[k] + n * l) / (n0 + n));
+        xs->n[k] = (float)(n0 + n);
+    }
+}
+
+static double strip_extra(const strip_lines *xs, double v, double a, double vj, double link, double *len)
+{
+    double t = 0, n_all = 0;
+    for (uint32_t k = 0; k < xs->nb; k++) {
+        double l = xs->l[k], n = xs->n[k];
         t += n * (pf_motion_move_time(l, v, a, vj, vj) - l / v);
         n_all += n;
     }
@@ -4387,8 +4407,8 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         r->ftime[full][2] = tb + (full ? 0 : tib);
     }
     double xlen;
-    r->ftime[1][0] +=
-        strip_extra(lc->runs[PF_RUN_SPARSE], lc->run_area[PF_RUN_SPARSE], ss, v0, a0, vj, r->link[0], &xlen);
+    strip_lines_of(lc->runs[PF_RUN_SPARSE], lc->run_area[PF_RUN_SPARSE], ss, &r->xs);
+    r->ftime[1][0] += strip_extra(&r->xs, v0, r->fb[1].a, vj, r->link[0], &xlen);
     r->flen[1][0] += xlen;
     r->has_sparse = r->fb[3].nb > 0;
     pf_chain_sums_of(&ls->br, &r->br);
@@ -4836,7 +4856,13 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
                 t[k < 2 ? PF_FEAT_EXT_PERIMETER : PF_FEAT_PERIMETER] += r->wlen[k] * iF + r->wk[k] * xF;
             }
             const fill_bins *fs = &r->fb[full], *ftop = &r->fb[2], *fsp = &r->fb[3];
-            if (fl[0] > 0) t[PF_FEAT_SOLID] += F >= fs->v ? ft[0] : bins_time(fs, r->link[0], F, iF, vj);
+            if (fl[0] > 0 && F >= fs->v) {
+                t[PF_FEAT_SOLID] += ft[0];
+            } else if (fl[0] > 0) { /* at 100 %, a wall's middle strip's short lines too (strip_extra) */
+                double xl;
+                t[PF_FEAT_SOLID] += bins_time(fs, r->link[0], F, iF, vj) +
+                                    (full ? strip_extra(&r->xs, F, fs->a, vj, r->link[0], &xl) : 0);
+            }
             if (fl[1] > 0) t[PF_FEAT_SOLID] += F >= ftop->v ? ft[1] : bins_time(ftop, r->link[1], F, iF, vj);
             if (fl[2] > 0) t[PF_FEAT_SOLID] += ft[2];
             if (len3 > 0 && F >= v3) {
