@@ -474,7 +474,8 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, float split
 }
 
 double pf_narrow_inner_deficit(const float *segs, size_t nseg, float lo, float hi, float ext_hi, float sp,
-                               float step, int beads, float none_lo, double *none)
+                               float step, int beads, float none_lo, double *none, float one_hi,
+                               double thin[2])
 {
     seg_grid grid = {0};
     if (!nseg || !(step > 0) || !grid_build(&grid, segs, nseg, hi)) {
@@ -496,6 +497,8 @@ double pf_narrow_inner_deficit(const float *segs, size_t nseg, float lo, float h
                                   : 0.5 * step * (1.0 - (w - 2 * ext_hi) / sp); /* one, sampled from both */
             else if (none && w >= none_lo && w < lo)
                 *none += 0.5 * step * (w - 2 * ext_hi);
+            else if (thin && w < none_lo)
+                thin[w < one_hi ? 0 : 1] += step;
         }
         at -= len;
     }

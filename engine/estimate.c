@@ -162,7 +162,8 @@ typedef struct layer_stat {
     uint32_t ncorners;         /* the contours' concave corners (pf_contour_corners) */
     float inner_deficit;       /* inner beads' length the band's area leaves out (pf_narrow_inner_deficit) */
     float thin_rays;           /* the inner band's area in walls too thin for an inner bead, by the rays */
-    float overhang[2];         /* the share of the external and of the inner band over air (wall_overhangs) */
+    float thin_beads[2]; /* contour along walls of one bead and of two external beads only, by the rays */
+    float overhang[2];   /* the share of the external and of the inner band over air (wall_overhangs) */
 } layer_stat;
 
 /* A fill group's lines reduced per histogram bin, enough to time them exactly at any cruise speed F: a line
@@ -289,6 +290,16 @@ static float cb_lo(const pf_profile *p)
                    CB_LO * spacing(p->w_perim, p->layer_height));
 }
 
+/* The widest wall Arachne prints with a single bead (PRUSASLICER-NOTES §2): up to (1 + split) external
+ * spacings after the contour's shrink by (w_ext − s_ext) / 2 a side, split = 2·min_bead_width / w_ext − 1,
+ * min_bead_width 85 % of the nozzle: 0.658 mm with the default profile (0.6 mm walls print one bead, 0.7 mm
+ * ones two, PrusaSlicer 2.5). */
+static float one_bead_max(const pf_profile *p)
+{
+    double se = spacing(p->w_ext, p->layer_height);
+    return (float)(2 * 0.85 * p->nozzle / p->w_ext * se + (p->w_ext - se));
+}
+
 static float cb_hi(const pf_profile *p)
 {
     return (float)(p->w_ext - spacing(p->w_ext, p->layer_height) +
@@ -405,14 +416,15 @@ typedef struct chain_scratch {
     unsigned tips;      /* the layer's wall ends */
     memo_gen *memo;     /* [cur]: this layer's contours, [!cur]: the last layer's */
     int cur;
-    pf_island *isl;     /* the layer's islands (pf_islands_join) */
-    float *ipts;        /* their contours' keys (memo_key) */
-    uint32_t *iup;      /* their union-find forest */
-    double *itot;       /* per joined island: its members' contour length */
-    size_t nisl, nipts; /* islands, floats of ipts used */
-    int one_k;          /* layers of the run so far that took centre-bead rays or their figure */
-    float one_ratio;    /* the last rays' length per mm of contour, for the layer after (NAN: none) */
-    float none_ratio;   /* and their thin walls' middle area per mm of contour */
+    pf_island *isl;      /* the layer's islands (pf_islands_join) */
+    float *ipts;         /* their contours' keys (memo_key) */
+    uint32_t *iup;       /* their union-find forest */
+    double *itot;        /* per joined island: its members' contour length */
+    size_t nisl, nipts;  /* islands, floats of ipts used */
+    int one_k;           /* layers of the run so far that took centre-bead rays or their figure */
+    float one_ratio;     /* the last rays' length per mm of contour, for the layer after (NAN: none) */
+    float none_ratio;    /* and their thin walls' middle area per mm of contour */
+    float thin_ratio[2]; /* and their thin_beads per mm of contour */
 } chain_scratch;
 
 /* A chain of segments that did not close by mesh edges: points opts[p0 … p0 + np), its start and end edge
@@ -924,7 +936,7 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
     long deg = pf_junction_degrees(cs->corners, cs->ncorners, cb_lo(p), cb_hi(p), cb_split(p), cb_bead(p),
                                    segs, n, &ls->cb_beads);
     ls->cb_paths = deg < 0 ? 0 : (uint32_t)((deg + cs->tips) / 2);
-    ls->inner_deficit = ls->thin_rays = 0;
+    ls->inner_deficit = ls->thin_rays = ls->thin_beads[0] = ls->thin_beads[1] = 0;
     if (!first && p->perimeters >= 2 && ls->contour_len > 0) {
         /* only where both wall bands together fall short of the contours' own (L·(b − a) − π·χ·(b² − a²),
          * a = ext_lo, b = int_hi; thick walls within a percent or two, which the raster splits between the
@@ -938,7 +950,7 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
         if (want > 0 && r > INNER_SHORT_LO && r < INNER_SHORT)
             ls->inner_deficit = (float)pf_narrow_inner_deficit(
                 segs, n, (float)(INNER_SPLIT_W * p->w_ext), 2 * cp.int_hi, cp.ext_hi, sp,
-                fmaxf(INNER_STEP, ls->contour_len / INNER_RAYS), 2, 0, NULL);
+                fmaxf(INNER_STEP, ls->contour_len / INNER_RAYS), 2, 0, NULL, 0, NULL);
         double fills = fill_total(lc);
         /* walls of one centre bead (cb_lo … INNER_SPLIT_W external widths) in a layer of little fill print it
          * along their length, as wide as their middle: the band's area over the spacing counts it short in
@@ -954,14 +966,21 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
             if (cs->one_k++ % ONE_EVERY && cs->one_ratio == cs->one_ratio) {
                 one = cs->one_ratio * ls->contour_len;
                 ls->thin_rays = cs->none_ratio * ls->contour_len;
+                for (int k = 0; k < 2; k++)
+                    ls->thin_beads[k] = cs->thin_ratio[k] * ls->contour_len;
             } else {
-                double none = 0;
-                one = (float)pf_narrow_inner_deficit(
-                    segs, n, cb_lo(p), (float)(INNER_SPLIT_W * p->w_ext), cp.ext_hi, sp,
-                    fmaxf(INNER_STEP, ls->contour_len / ONE_RAYS), 1, 2 * cp.ext_hi, &none);
+                double none = 0, thin[2] = {0, 0};
+                one = (float)pf_narrow_inner_deficit(segs, n, cb_lo(p), (float)(INNER_SPLIT_W * p->w_ext),
+                                                     cp.ext_hi, sp,
+                                                     fmaxf(INNER_STEP, ls->contour_len / ONE_RAYS), 1,
+                                                     2 * cp.ext_hi, &none, one_bead_max(p), thin);
                 cs->one_ratio = one / ls->contour_len;
                 cs->none_ratio = (float)(none / ls->contour_len);
                 ls->thin_rays = (float)none;
+                for (int k = 0; k < 2; k++) {
+                    ls->thin_beads[k] = (float)thin[k];
+                    cs->thin_ratio[k] = (float)(thin[k] / ls->contour_len);
+                }
             }
             ls->inner_deficit += one;
             return;
@@ -4445,6 +4464,14 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
          * time, a cookie cutter −4.6 → −2.9 %, a bin of 0.8 mm walls round rounded pockets −14.7 → −10.7 % */
         double chi = 2.0 * ls->nislands - ls->nloops, geo = ls->contour_len - M_PI * chi * p->w_ext;
         Le = fmax(Le, fmin(geo, (lc->wall_area[PF_CELL_WALL_EXT] + lc->wall_thin) / se));
+    }
+    const float *thb = ls->thin_beads;
+    if (thb[0] + thb[1] > 0 && !first) {
+        /* where the rays measured walls of external beads only: a bead along each side of those of two, the
+         * contours' whole length, and one along the middle of those under one_bead_max, half of theirs (walls
+         * of 0.6 and 0.7 mm: +21 and −19 % in time with the band's area over the spacing, in between) */
+        double chi = 2.0 * ls->nislands - ls->nloops, geo = ls->contour_len - M_PI * chi * p->w_ext;
+        Le = fmax(0, geo - 0.5 * fmin(thb[0], geo));
     }
     double fs = ls->contour_len > 0 ? fmin(1, ls->small_len / ls->contour_len) : 0, fsi = fs;
     /* inner loops apart from the islands' own (pf_inner_pieces: the blobs where a letter's strokes or a bin's

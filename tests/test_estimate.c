@@ -1029,6 +1029,26 @@ Test(estimate, slowed_layers_keep_a_middle_strips_lines)
     pf_mesh_free(m);
 }
 
+/* Arachne prints a wall up to 0.658 mm thick with one bead along its middle and a thicker one with a bead
+ * along each side (PRUSASLICER-NOTES §2): PrusaSlicer 2.5 takes 199 s for a 40 mm wall of 0.4, 0.5 or 0.6 mm,
+ * 12 mm tall, and 348 s for one of 0.7 mm. The external perimeter's length once came from the band's area
+ * over the spacing, so it grew with the wall's width (+21 % at 0.6 mm, −19 % at 0.7). */
+Test(estimate, walls_of_one_bead_print_half_the_path_of_two)
+{
+    double ext[2];
+    const float w[2] = {0.6f, 0.7f};
+    for (int k = 0; k < 2; k++) {
+        pf_mesh *m = box(40, w[k], 12);
+        pf_profile p = pf_profile_default();
+        pf_estimate e;
+        cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+        ext[k] = e.time_s[PF_FEAT_EXT_PERIMETER];
+        pf_mesh_free(m);
+    }
+    cr_expect(ext[1] > 1.7 * ext[0] && ext[1] < 2.3 * ext[0], "0.6 mm: %.0f s, 0.7 mm: %.0f s", ext[0],
+              ext[1]);
+}
+
 /* A wall of 2.2 mm is thicker than the ones Arachne widens over their middle (2.08 mm): PrusaSlicer prints
  * two beads a side at their nominal width and leaves the 0.5 mm strip between them to the sparse infill (at 0
  * %: empty), so its inner perimeter volume equals the external one (a 76 mm tube: 2.839 and 2.827 cm³). The
@@ -1449,7 +1469,7 @@ Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 1200)
     static double werr[CAP], terr[CAP];
     size_t n = reference_errors(dir, "reference_extra.csv", werr, terr, CAP);
     cr_assert_lt(n, (size_t)CAP, "reference_extra.csv has more rows than the test holds");
-    cr_assert_geq(n, 1650, "only %zu rows compared", n);
+    cr_assert_geq(n, 1670, "only %zu rows compared", n);
     qsort(werr, n, sizeof *werr, cmp_double);
     qsort(terr, n, sizeof *terr, cmp_double);
     double mw = median_sorted(werr, n), mt = median_sorted(terr, n);

@@ -137,7 +137,10 @@ as bridge infill, the estimate had top infill there, slowed for cooling), +11.7 
 above and below is a bottom bridge. A thirty-first, tubes of 2.2 and 2.4 mm walls 15 mm tall at radii of 18 to
 38 mm, from a sweep of 35 tubes (walls 2.2 to 3.0 mm) that put 2.2 and 2.4 mm walls up to 31 % over in time on
 first contact: their sparse band, 0.5–0.7 mm wide, broke into up to 25 paths a layer on some grids (runs of one
-sample dropped as too short), where PrusaSlicer prints one zig-zag round the tube (worst 10.6 % since).
+sample dropped as too short), where PrusaSlicer prints one zig-zag round the tube (worst 10.6 % since). A
+thirty-second, walls of 0.6 and 0.7 mm (a 40 mm wall, a 24 mm tube), from a sweep of walls of 0.4 to 1.5 mm:
++21 and +33 % in time at 0.6 mm, −19 and −25 % at 0.7 on first contact (PrusaSlicer prints one bead along a
+wall up to 0.658 mm, two above; the estimate's loops followed the band's area), −7 … −1 % since.
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
 order the paths differently), so a new run changes some rows a little.
 """
@@ -351,6 +354,10 @@ def meshes():
     # zig-zag a layer (a sweep of radii, 15 mm tall)
     for r, w in ((18, 2.2), (27, 2.2), (33.3, 2.2), (38, 2.2), (33.3, 2.4), (38, 2.4)):
         m["tube_r%d_w%d" % (r, round(w * 10))] = tube(r - w, r, 0, 15, 96)
+    # walls of one bead (0.6 mm) and of two (0.7 mm): Arachne splits the bead at 0.658 mm
+    for w in (0.6, 0.7):
+        m["wall_w%02d" % round(w * 10)] = box(0, 0, 0, 40, w, 12)
+        m["tube_r12_w%02d" % round(w * 10)] = tube(12 - w, 12, 0, 12, 96)
     return m
 
 
