@@ -7,6 +7,7 @@
 #include "engine/estimate.h"
 #include "engine/bigalloc.h"
 #include "engine/centre_beads.h"
+#include "engine/contour_union.h"
 #include "engine/field_delta.h"
 #include "engine/islands.h"
 #include "engine/fill_chains.h"
@@ -2400,6 +2401,10 @@ typedef struct simplify_job {
     pf_scratch sc[TEAM_MAX];
     atomic_size_t next; /* next run to take */
     atomic_int err;
+    /* per layer: the outline of its overlapping shells (engine/contour_union.h), NULL when it has none */
+    float **u_segs;
+    uint64_t **u_keys;
+    atomic_int unions; /* layers that have one */
 } simplify_job;
 
 /* Whether some row the n segments at s cross on g has windings that do not add up to 0: an open contour (a
@@ -2448,9 +2453,18 @@ static void simplify_work(void *arg, unsigned tid)
                 atomic_store(&j->err, PF_E_NOMEM);
                 m = 0;
             }
+            const float *bs = j->out_segs + (size_t)PF_SEG_FLOATS * o;
+            if (m > 0) {
+                long u = pf_contour_union(bs, j->out_keys + 2 * o, (uint32_t)m, &j->u_segs[l], &j->u_keys[l],
+                                          &j->sc[tid]);
+                if (u == -2) atomic_store(&j->err, PF_E_NOMEM);
+                if (u >= 0) {
+                    m = u, bs = j->u_segs[l];
+                    atomic_fetch_add(&j->unions, 1);
+                }
+            }
             j->out_counts[l] = (uint32_t)m;
-            if (w)
-                layer_box_of(j->out_segs + (size_t)PF_SEG_FLOATS * o, (size_t)m, j->g, j->boxes + 4 * l, w);
+            if (w) layer_box_of(bs, (size_t)m, j->g, j->boxes + 4 * l, w);
         }
     }
 }
@@ -3835,7 +3849,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     pf_err err;
     if ((err = pf_profile_validate(p, eb))) return err;
     pf_estimate_cache *c = NULL;
-    uint32_t *tris = NULL, *counts = NULL, *offs = NULL;
+    uint32_t *tris = NULL, *counts = NULL, *offs = NULL, *soffs = NULL; /* soffs: the outlines' (below) */
     float *zs = NULL, *segs = NULL, *verts = NULL;
     uint64_t *keys = NULL;
     /* the slices as slice_emit wrote them, once segs, keys and counts are their simplified copies */
@@ -3843,8 +3857,8 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     uint64_t *rkeys = NULL;
     uint32_t *rcounts = NULL;
     uint8_t *upright = NULL, *mode = NULL;
-    long *boxes = NULL;                                           /* per layer: pf_segs_box of its segments */
-    size_t ntris = 0, ntris_len = 0, verts_len = 0, segs_len = 0; /* bytes of the big arrays */
+    long *boxes = NULL; /* per layer: pf_segs_box of its segments */
+    size_t ntris = 0, ntris_len = 0, verts_len = 0, segs_len = 0, slen = 0; /* bytes of the big arrays */
 
     /* Printed triangles only, dropped onto the bed (z from 0). */
     /* The big arrays come from pf_big_alloc: its mappings stay warm from one estimate to the next. When every
@@ -3970,6 +3984,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     segs_len = (nseg ? nseg : 1) * (2 * sizeof *keys + PF_SEG_FLOATS * sizeof *segs);
     keys = pf_big_alloc(segs_len);
     if (!keys) goto nomem;
+    slen = segs_len;
     segs = (float *)(keys + 2 * (nseg ? nseg : 1));
     sj.offs = offs;
     sj.segs = segs;
@@ -3991,7 +4006,12 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         sim.out_counts = sc;
         atomic_init(&sim.next, 0);
         atomic_init(&sim.err, 0);
-        if (nl > SIMPLIFY_RUN)
+        atomic_init(&sim.unions, 0);
+        sim.u_segs = calloc(nl, sizeof *sim.u_segs);
+        sim.u_keys = calloc(nl, sizeof *sim.u_keys);
+        if (!sim.u_segs || !sim.u_keys)
+            atomic_store(&sim.err, PF_E_NOMEM);
+        else if (nl > SIMPLIFY_RUN)
             team_run(&t, simplify_work, &sim);
         else
             simplify_work(&sim, 0);
@@ -3999,8 +4019,41 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
             pf_scratch_free(&sim.sc[k]);
         rsegs = segs, rkeys = keys, rcounts = counts;
         segs = sim.out_segs, keys = sk, counts = sc;
+        /* layers of overlapping shells have their outlines now, which may have more segments than the
+         * layer's slice: every layer's at offsets of their own */
+        if (!atomic_load(&sim.err) && atomic_load(&sim.unions) && !(soffs = malloc((nl + 1) * sizeof *soffs)))
+            atomic_store(&sim.err, PF_E_NOMEM);
+        if (soffs) {
+            size_t ns = 0;
+            for (size_t l = 0; l < nl; l++) {
+                soffs[l] = (uint32_t)ns;
+                ns += counts[l];
+            }
+            soffs[nl] = (uint32_t)ns;
+            size_t len = (ns ? ns : 1) * (2 * sizeof *keys + PF_SEG_FLOATS * sizeof *segs);
+            uint64_t *uk = ns <= UINT32_MAX ? pf_big_alloc(len) : NULL;
+            if (!uk) {
+                atomic_store(&sim.err, PF_E_NOMEM);
+            } else {
+                float *us = (float *)(uk + 2 * (ns ? ns : 1));
+                for (size_t l = 0; l < nl; l++) {
+                    const float *fs = sim.u_segs[l] ? sim.u_segs[l] : segs + (size_t)PF_SEG_FLOATS * offs[l];
+                    const uint64_t *fk = sim.u_keys[l] ? sim.u_keys[l] : keys + 2 * (size_t)offs[l];
+                    memcpy(us + (size_t)PF_SEG_FLOATS * soffs[l], fs,
+                           (size_t)counts[l] * PF_SEG_FLOATS * sizeof *us);
+                    memcpy(uk + 2 * (size_t)soffs[l], fk, (size_t)counts[l] * 2 * sizeof *uk);
+                }
+                pf_big_free(keys, slen);
+                keys = uk, segs = us, slen = len;
+            }
+        }
+        for (size_t l = 0; sim.u_segs && l < nl; l++)
+            free(sim.u_segs[l]), free(sim.u_keys[l]);
+        free(sim.u_segs);
+        free(sim.u_keys);
         if (atomic_load(&sim.err)) goto nomem;
     }
+    if (!soffs) soffs = offs;
     c->cell = cell;
     {
         double cx = (lo[0] + hi[0]) / 2, cy = (lo[1] + hi[1]) / 2;
@@ -4076,7 +4129,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         atomic_uchar *marks = calloc(nruns + nl, 1); /* per run: taken; then per layer: ready */
         contour_job job = {.segs = segs,
                            .keys = keys,
-                           .offs = offs,
+                           .offs = soffs,
                            .counts = counts,
                            .p = p,
                            .nl = nl,
@@ -4087,7 +4140,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
                            .ready = marks ? marks + nruns : NULL};
         atomic_init(&job.finished, 0);
         int contours = marks && ncs == t.n;
-        err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE), &op, &slopes,
+        err = run_stages(be, &g, &cp, nl, segs, soffs, counts, &t, !(flags & PF_EST_NO_REUSE), &op, &slopes,
                          &slivers, upright, mode, c->layers, contours ? marks + nruns : NULL,
                          contours ? contour_work : NULL, &job);
         job.ready = NULL; /* every layer's stages are done */
@@ -4102,7 +4155,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
             if (!err && !again) memset(redo, STEEP_SKIP, nl);
             if (!err) again |= lin_check(c->layers, nl, mode, redo, side);
             if (!err && again)
-                err = run_stages(be, &g, &cp, nl, segs, offs, counts, &t, !(flags & PF_EST_NO_REUSE), &op,
+                err = run_stages(be, &g, &cp, nl, segs, soffs, counts, &t, !(flags & PF_EST_NO_REUSE), &op,
                                  &slopes, &slivers, upright, redo, c->layers, NULL, NULL, NULL);
             for (size_t l = 0; !err && l < nl; l++) /* through the stages now */
                 if (redo[l] == STEEP_ON || (redo[l] == STEEP_OFF && !summed(mode, l))) mode[l] = redo[l];
@@ -4117,7 +4170,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         if (err == PF_E_NOMEM || (!err && atomic_load(&job.finished) < nruns)) goto nomem;
         if (err) goto fail;
     }
-    if (T <= THIN_T) thin_area_fix(c->layers, nl, segs, offs, counts, &g); /* after the contours: nislands */
+    if (T <= THIN_T) thin_area_fix(c->layers, nl, segs, soffs, counts, &g); /* after the contours: nislands */
     band_fix(c->layers, nl, &cp);
 
     for (size_t l = 0; l < nl; l++)
@@ -4147,9 +4200,10 @@ fail:
     pf_big_free(verts, verts_len);
     free(zs);
     free(counts);
+    if (soffs != offs) free(soffs);
     free(offs);
     free(boxes);
-    pf_big_free(keys, segs_len); /* segs lives in the same buffer */
+    pf_big_free(keys, slen); /* segs lives in the same buffer */
     pf_big_free(rkeys, segs_len);
     free(rcounts);
     return err;

@@ -11,9 +11,11 @@
 #include "tests/fuzz/fuzz_api.h"
 #include "tests/fuzz/fuzz_estimate.h"
 #include "tests/fuzz/fuzz_intake.h"
+#include "tests/fuzz/fuzz_union.h"
 
 #define REGRESS_DIR PF_TEST_DATA "/fuzz-regress"
 #define ESTIMATE_DIR PF_TEST_DATA "/fuzz-estimate" /* the estimator target's seeds and findings */
+#define UNION_DIR PF_TEST_DATA "/fuzz-union"       /* the contour-union target's */
 #define API_DIR PF_TEST_DATA "/fuzz-api"           /* the API targets': tok_* tokens, json_* bodies */
 
 /* The contents of dir/name (malloc'd; free() it), its length in *len. */
@@ -32,6 +34,27 @@ static unsigned char *slurp(const char *dir, const char *name, size_t *len)
     fclose(f);
     *len = (size_t)n;
     return buf;
+}
+
+/* Runs fn on every saved input of dir (*files: how many); returns the sum of what it returned. */
+static size_t replay(const char *dir, int (*fn)(const uint8_t *, size_t), size_t *files)
+{
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "missing %s", dir);
+    size_t sum = 0;
+    *files = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        size_t len;
+        unsigned char *buf = slurp(dir, e->d_name, &len);
+        sum += (size_t)fn(buf, len);
+        free(buf);
+        ++*files;
+    }
+    closedir(d);
+    cr_assert_gt(*files, 0, "no inputs in %s", dir);
+    return sum;
 }
 
 Test(fuzz_regress, every_saved_input_returns_with_a_code_and_message)
@@ -71,22 +94,17 @@ Test(fuzz_regress, every_saved_input_returns_with_a_code_and_message)
  * SIMD off the scalar oracle, a thread count changing the answer, an error without a message). */
 Test(fuzz_regress, every_saved_estimator_input_estimates_within_the_checks, .timeout = 300)
 {
-    DIR *d = opendir(ESTIMATE_DIR);
-    cr_assert_not_null(d, "missing %s", ESTIMATE_DIR);
-    size_t files = 0, estimated = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        size_t len;
-        unsigned char *buf = slurp(ESTIMATE_DIR, e->d_name, &len);
-        estimated += (size_t)pf_fuzz_estimate(buf, len);
-        free(buf);
-        files++;
-    }
-    closedir(d);
-    cr_assert_gt(files, 0, "no inputs in %s", ESTIMATE_DIR);
+    size_t files, estimated = replay(ESTIMATE_DIR, pf_fuzz_estimate, &files);
     /* the seeds (seed_*) are printable parts: the checks ran on them, not only on refusals */
     cr_assert_geq(estimated, 11, "%zu of %zu inputs estimated", estimated, files);
+}
+
+/* The contour-union target's inputs (tests/fuzz/fuzz_union.h traps on a non-finite outline or a runaway):
+ * the seeds are soups of boxes whose outlines it makes. */
+Test(fuzz_regress, every_saved_union_input_makes_a_finite_outline)
+{
+    size_t files, made = replay(UNION_DIR, pf_fuzz_union, &files);
+    cr_assert_geq(made, 4, "%zu of %zu inputs made an outline", made, files);
 }
 
 /* The API targets' inputs (tests/fuzz/fuzz_api.h traps on a broken check: a verified token outside the

@@ -1,0 +1,34 @@
+/* The outline of a layer whose closed contours overlap: a mesh of several shells that were never merged (a
+ * soup of overlapping boxes, as some exports leave a model of several bodies).
+ *
+ * The raster takes such a layer's inside by the nonzero rule, so its areas are the union's; but the contour
+ * pass walks each shell's own loops, and a rib grid of 17 overlapping boxes read as 17 islands a layer where
+ * PrusaSlicer (which unions a layer's polygons before anything else) prints one island with 64 holes: the
+ * holes' loops, their travel and the junctions' beads went uncounted (−12 … −52 % in time). This pass gives
+ * such a layer the union's outline: each segment cut where others cross or touch it, and of the pieces those
+ * whose right side has winding 0 or −1 (where the nonzero inside begins or ends) kept, each once. Layers of
+ * one shell (no two islands whose boxes meet) are left as they are, at the cost of a walk over their
+ * segments. */
+#ifndef PF_CONTOUR_UNION_H
+#define PF_CONTOUR_UNION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/scratch.h"
+
+/* Scratch slot pf_contour_union uses for its loop boxes (slice_simplify's are below it). */
+#define PF_UNION_SLOT 6
+
+/* The n segments of one layer at segs / keys (pf_slice_simplify's output: PF_SEG_FLOATS floats and two edge
+ * keys each, closed contours one after the other). When two islands (counter-clockwise contours) have boxes
+ * that meet and every contour closes, writes the outline of the union of the contours (nonzero rule) to
+ * *out_segs / *out_keys (malloc'd, the caller frees) and returns its segment count (≥ 0). Its keys name
+ * points (the top bit set, the rest a hash of the point's coordinates) so its pieces chain where they meet;
+ * segments keep their direction. Returns −1 (nothing written) when the layer is left as it is, −2 when out of
+ * memory.
+ */
+long pf_contour_union(const float *segs, const uint64_t *keys, uint32_t n, float **out_segs,
+                      uint64_t **out_keys, pf_scratch *scratch);
+
+#endif
