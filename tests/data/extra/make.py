@@ -358,6 +358,14 @@ def meshes():
     for w in (0.6, 0.7):
         m["wall_w%02d" % round(w * 10)] = box(0, 0, 0, 40, w, 12)
         m["tube_r12_w%02d" % round(w * 10)] = tube(12 - w, 12, 0, 12, 96)
+    # a grid of ribs on a plate as a soup of overlapping boxes (a model of several bodies exported unmerged):
+    # PrusaSlicer slices the union of the shells, one island with a hole in every opening
+    for w, pitch in ((1.2, 6), (1.6, 12)):
+        t = box(0, 0, 0, 48, 48, 1.0)
+        for i in range(48 // pitch + 1):
+            x = min(i * pitch, 48 - w)
+            t += box(x, 0, 0.5, x + w, 48, 8) + box(0, x, 0.5, 48, x + w, 8)
+        m["ribgrid_soup_w%d_p%d" % (round(w * 10), pitch)] = t
     return m
 
 
