@@ -31,7 +31,6 @@ static int box_cmp(const void *a, const void *b)
 
 typedef struct cut cut;
 static int meet(const float *segs, uint32_t a, uint32_t b, cut **c, size_t *nc, size_t *cap);
-static int wind_at(const float *q, double x, double y);
 
 /* Most sides of an island overlap() compares, in the part its box shares with the other's. */
 #define OVERLAP_SEGS 256
@@ -72,7 +71,7 @@ static int overlap(const float *segs, uint32_t n, const box *bi, const box *bj, 
         if ((*work -= n) < 0) return 1;
         int w = 0;
         for (uint32_t i = 0; i < n; i++)
-            if (i < own->s0 || i > own->e) w += wind_at(segs + (size_t)PF_SEG_FLOATS * i, c[0], c[1]);
+            if (i < own->s0 || i > own->e) w += pf_winding_at(segs + (size_t)PF_SEG_FLOATS * i, c[0], c[1]);
         if (w) return 1;
     }
     return 0;
@@ -275,7 +274,7 @@ static int meet(const float *segs, uint32_t a, uint32_t b, cut **c, size_t *nc, 
 
 /* Segment q's share of the winding number at (x, y): its crossing of the ray towards +x, by the nonzero rule
  * (the raster's), upward +1, downward −1. */
-static int wind_at(const float *q, double x, double y)
+int pf_winding_at(const float *q, double x, double y)
 {
     double side = ((double)q[2] - q[0]) * (y - q[1]) - (x - q[0]) * ((double)q[3] - q[1]);
     if (q[1] <= y) return q[3] > y && side > 0;
@@ -295,7 +294,7 @@ static int winding(const float *segs, const grid *g, double x, double y, uint32_
             uint32_t i = g->idx[e];
             if (seen[i] == stamp) continue;
             seen[i] = stamp;
-            w += wind_at(segs + (size_t)PF_SEG_FLOATS * i, x, y);
+            w += pf_winding_at(segs + (size_t)PF_SEG_FLOATS * i, x, y);
         }
     }
     return w;

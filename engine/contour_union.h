@@ -31,4 +31,8 @@
 long pf_contour_union(const float *segs, const uint64_t *keys, uint32_t n, float **out_segs,
                       uint64_t **out_keys, pf_scratch *scratch);
 
+/* Segment q's (PF_SEG_FLOATS floats) share of the winding number at (x, y): its crossing of the ray towards
+ * +x by the nonzero rule (the raster's), upward +1, downward −1; a layer's shares add up to its winding. */
+int pf_winding_at(const float *q, double x, double y);
+
 #endif

@@ -3394,7 +3394,29 @@ typedef struct mesh_pass {
     uint32_t *shits;    /* per piece k, from k·MESH_PIECE: the facets found */
     size_t *snhits;     /* per piece: how many */
     atomic_size_t next; /* next item to take */
+    /* overhangs: the layers of overlapping shells (engine/contour_union.h; NULL: none), and every layer's
+     * outline, against which a downward facet there is tested for material under it (under_material) */
+    const uint8_t *unioned;
+    const float *usegs;
+    const uint32_t *uoffs, *ucounts;
 } mesh_pass;
+
+/* Whether a downward facet's point (x, y, z) has material right under it: in a layer of overlapping
+ * shells (or the one above, where its own shell begins), inside the outline of the layer whose plane lies
+ * under it (a rib's bottom inside the plate it stands in, a hat's inside a head). PrusaSlicer slices the
+ * union, and such a face is no overhang there. A shell's own downward faces have air under them. */
+static int under_material(const mesh_pass *j, double x, double y, double z)
+{
+    double u = floor((z - j->zb) / j->h);
+    if (!j->unioned || !(u >= 0 && u < (double)j->nl)) return 0;
+    size_t l = (size_t)u;
+    if (!j->unioned[l] && !(l + 1 < j->nl && j->unioned[l + 1])) return 0;
+    const float *q = j->usegs + (size_t)PF_SEG_FLOATS * j->uoffs[l];
+    int w = 0;
+    for (uint32_t i = 0; i < j->ucounts[l]; i++, q += PF_SEG_FLOATS)
+        w += pf_winding_at(q, x, y);
+    return w != 0;
+}
 
 /* Counts [z0, z1] (mm) against the slabs it may reach, a layer more on each side, in the thread's counts tl
  * (and in also, when not NULL). */
@@ -3452,8 +3474,18 @@ static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
             }
         }
         if (nn <= 0 || nz >= 0 || -nz / nn < j->cth || zc < j->h0 / 2) continue;
-        area += nn / 2;
-        column += (-nz / 2) * zc;
+        double air = 1; /* the share of it over air */
+        if (j->unioned) {
+            /* its centroid and the points half way from there to its corners */
+            double cx = (a[0] + b[0] + d[0]) / 3, cy = (a[1] + b[1] + d[1]) / 3;
+            const float *cn[3] = {a, b, d};
+            int under = under_material(j, cx, cy, zc);
+            for (int q = 0; q < 3; q++)
+                under += under_material(j, (cx + cn[q][0]) / 2, (cy + cn[q][1]) / 2, (zc + cn[q][2]) / 2);
+            air = 1 - under / 4.0;
+        }
+        area += air * nn / 2;
+        column += air * (-nz / 2) * zc;
     }
     j->oh[2 * k] = area;
     j->oh[2 * k + 1] = column;
@@ -3856,8 +3888,8 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     float *rsegs = NULL;
     uint64_t *rkeys = NULL;
     uint32_t *rcounts = NULL;
-    uint8_t *upright = NULL, *mode = NULL;
-    long *boxes = NULL; /* per layer: pf_segs_box of its segments */
+    uint8_t *upright = NULL, *mode = NULL, *unioned = NULL; /* unioned: layers of overlapping shells */
+    long *boxes = NULL;                                     /* per layer: pf_segs_box of its segments */
     size_t ntris = 0, ntris_len = 0, verts_len = 0, segs_len = 0, slen = 0; /* bytes of the big arrays */
 
     /* Printed triangles only, dropped onto the bed (z from 0). */
@@ -4047,6 +4079,10 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
                 keys = uk, segs = us, slen = len;
             }
         }
+        if (soffs && !atomic_load(&sim.err) && (unioned = malloc(nl)))
+            for (size_t l = 0; l < nl; l++)
+                unioned[l] = sim.u_segs[l] != NULL;
+        if (soffs && !unioned) atomic_store(&sim.err, PF_E_NOMEM);
         for (size_t l = 0; sim.u_segs && l < nl; l++)
             free(sim.u_segs[l]), free(sim.u_keys[l]);
         free(sim.u_segs);
@@ -4085,6 +4121,8 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         goto nomem;
     mp.verts = verts;
     mp.overhangs = 1;
+    mp.unioned = unioned;
+    mp.usegs = segs, mp.uoffs = soffs, mp.ucounts = counts;
     mp.cth = cos(p->support_threshold * M_PI / 180);
     mp.h0 = h0;
     mp.nl = nl;
@@ -4194,6 +4232,7 @@ fail:
     free(mp.snhits);
     free(upright);
     free(mode);
+    free(unioned);
     pf_estimate_cache_free(c);
     pf_slivers_free(&slivers.s);
     if (ntris_len) pf_big_free(tris, ntris_len); /* else the mesh's own */

@@ -49,7 +49,9 @@ static outline outline_of(const layer *L)
     float *os = NULL;
     uint64_t *ok = NULL;
     outline o = {0};
-    o.n = pf_contour_union(L->s, L->k, L->n, &os, &ok, &(pf_scratch){0});
+    pf_scratch sc = {0};
+    o.n = pf_contour_union(L->s, L->k, L->n, &os, &ok, &sc);
+    pf_scratch_free(&sc);
     if (o.n < 0) return o;
     int *used = calloc((size_t)o.n + 1, sizeof *used);
     o.all_closed = 1;

@@ -28,8 +28,8 @@ static pf_mesh *load(const char *name)
     return m;
 }
 
-/* Adds the 12 triangles of an axis-aligned box x·y·z with its lower corner at (ox, oy, 0) to b's part. */
-static void add_box_tris(pf_mesh_builder *b, float ox, float oy, float x, float y, float z)
+/* Adds the 12 triangles of an axis-aligned box x·y·z with its lower corner at (ox, oy, oz) to b's part. */
+static void add_box_at(pf_mesh_builder *b, float ox, float oy, float oz, float x, float y, float z)
 {
     static const int f[12][3] = {{0, 2, 1}, {0, 3, 2}, {4, 5, 6}, {4, 6, 7}, {0, 1, 5}, {0, 5, 4},
                                  {1, 2, 6}, {1, 6, 5}, {2, 3, 7}, {2, 7, 6}, {3, 0, 4}, {3, 4, 7}};
@@ -40,6 +40,7 @@ static void add_box_tris(pf_mesh_builder *b, float ox, float oy, float x, float 
             memcpy(tri + 3 * k, v[f[t][k]], sizeof v[0]);
             tri[3 * k] += ox;
             tri[3 * k + 1] += oy;
+            tri[3 * k + 2] += oz;
         }
         cr_assert_eq(pf_mesh_builder_tri(b, tri, NULL), PF_E_OK);
     }
@@ -50,7 +51,7 @@ static void add_box(pf_mesh_builder *b, const char *name, int printed, float ox,
                     float z)
 {
     cr_assert_eq(pf_mesh_builder_part(b, name, printed), PF_E_OK);
-    add_box_tris(b, ox, oy, x, y, z);
+    add_box_at(b, ox, oy, 0, x, y, z);
 }
 
 /* An axis-aligned box as a 12-triangle mesh, built in memory. */
@@ -918,8 +919,8 @@ Test(estimate, overlapping_shells_print_as_their_union)
     pf_mesh_builder b;
     pf_mesh_builder_init(&b, NULL);
     cr_assert_eq(pf_mesh_builder_part(&b, "plus", 1), PF_E_OK);
-    add_box_tris(&b, 0, 10, 30, 10, 6);
-    add_box_tris(&b, 10, 0, 10, 30, 6);
+    add_box_at(&b, 0, 10, 0, 30, 10, 6);
+    add_box_at(&b, 10, 0, 0, 10, 30, 6);
     pf_mesh *soup = NULL, *one = plus_prism(6);
     cr_assert_eq(pf_mesh_builder_finish(&b, &soup, NULL), PF_E_OK);
     same_estimates(soup, one, 10, 500, "plus");
@@ -928,15 +929,38 @@ Test(estimate, overlapping_shells_print_as_their_union)
 
     pf_mesh_builder_init(&b, NULL);
     cr_assert_eq(pf_mesh_builder_part(&b, "frame", 1), PF_E_OK);
-    add_box_tris(&b, 0, 0, 30, 1.2f, 6);
-    add_box_tris(&b, 0, 28.8f, 30, 1.2f, 6);
-    add_box_tris(&b, 0, 0, 1.2f, 30, 6);
-    add_box_tris(&b, 28.8f, 0, 1.2f, 30, 6);
+    add_box_at(&b, 0, 0, 0, 30, 1.2f, 6);
+    add_box_at(&b, 0, 28.8f, 0, 30, 1.2f, 6);
+    add_box_at(&b, 0, 0, 0, 1.2f, 30, 6);
+    add_box_at(&b, 28.8f, 0, 0, 1.2f, 30, 6);
     cr_assert_eq(pf_mesh_builder_finish(&b, &soup, NULL), PF_E_OK);
     one = frame_shell(30, 1.2f, 6);
     same_estimates(soup, one, 10, 30 * 30 - 27.6 * 27.6, "frame");
     pf_mesh_free(soup);
     pf_mesh_free(one);
+}
+
+/* A shell's downward face inside another shell (a post sunk into the plate it stands on) has material under
+ * it: no overhang, as PrusaSlicer slices their union; the same post floating a millimetre above the plate
+ * has its whole bottom over air. */
+Test(estimate, a_face_inside_another_shell_is_no_overhang)
+{
+    const float oz[2] = {1, 3}, want[2] = {0, 100};
+    for (int k = 0; k < 2; k++) {
+        pf_mesh_builder b;
+        pf_mesh_builder_init(&b, NULL);
+        cr_assert_eq(pf_mesh_builder_part(&b, "posted", 1), PF_E_OK);
+        add_box_at(&b, 0, 0, 0, 30, 30, 2);
+        add_box_at(&b, 10, 10, oz[k], 10, 10, 8);
+        pf_mesh *m = NULL;
+        cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
+        pf_profile p = pf_profile_default();
+        pf_estimate e;
+        cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+        cr_expect_float_eq(e.overhang_area_mm2, want[k], 0.5, "post at z %.0f: %.1f mm² of overhang", oz[k],
+                           e.overhang_area_mm2);
+        pf_mesh_free(m);
+    }
 }
 
 /* ---- thin walls: areas from the slice, not from the raster's cell count ---- */
