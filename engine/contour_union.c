@@ -281,25 +281,6 @@ int pf_winding_at(const float *q, double x, double y)
     return q[3] <= y && side < 0 ? -1 : 0;
 }
 
-/* The winding number at (x, y): the segments of the cells the ray crosses, each once (seen: a mark per
- * segment, stamp this call's). */
-static int winding(const float *segs, const grid *g, double x, double y, uint32_t *seen, uint32_t stamp)
-{
-    if (y < g->y0 || y > g->y0 + (double)g->gy * g->cs) return 0;
-    long cy = cell_of(y, g->y0, g->cs, g->gy), cx = cell_of(x, g->x0, g->cs, g->gx);
-    int w = 0;
-    for (; cx < g->gx; cx++) {
-        size_t c = (size_t)cy * (size_t)g->gx + (size_t)cx;
-        for (uint32_t e = g->start[c]; e < g->start[c + 1]; e++) {
-            uint32_t i = g->idx[e];
-            if (seen[i] == stamp) continue;
-            seen[i] = stamp;
-            w += pf_winding_at(segs + (size_t)PF_SEG_FLOATS * i, x, y);
-        }
-    }
-    return w;
-}
-
 typedef struct piece {
     float a[2], b[2];
     uint64_t ka, kb;
@@ -325,9 +306,9 @@ long pf_contour_union(const float *segs, const uint64_t *keys, uint32_t n, float
     cut *cuts = NULL;
     size_t ncut = 0, capc = 0, np = 0;
     piece *pc = NULL, **order = NULL;
-    uint32_t *seen = calloc(n, sizeof *seen);
+    pf_outline_index ix = {0};   /* the sides' windings */
     uint8_t *hit = calloc(n, 1); /* per segment: it meets another */
-    if (!seen || !hit) goto done;
+    if (!hit || pf_outline_index_make(&ix, segs, n)) goto done;
     /* every pair sharing a cell (a pair in several cells makes the same cuts again: dropped below) */
     for (size_t c = 0; c < (size_t)g.gx * (size_t)g.gy; c++)
         for (uint32_t e = g.start[c]; e < g.start[c + 1]; e++)
@@ -344,7 +325,6 @@ long pf_contour_union(const float *segs, const uint64_t *keys, uint32_t n, float
     if (ncut) qsort(cuts, ncut, sizeof *cuts, cut_cmp);
     if (!(pc = malloc((n + ncut) * sizeof *pc))) goto done;
     int changed = ncut > 0;
-    uint32_t stamp = 0;
     /* A contour that nothing cuts lies in one winding of the others all round: one side test decides all of
      * it (verdict: −1 none yet, else keep). Contours are consecutive (islands_meet checked them). */
     int verdict = -1;
@@ -372,7 +352,7 @@ long pf_contour_union(const float *segs, const uint64_t *keys, uint32_t n, float
                        my = 0.5 * ((double)ay + by) - SIDE * dx / len;
                 int keep = verdict;
                 if (keep < 0) {
-                    int w = winding(segs, &g, mx, my, seen, ++stamp);
+                    int w = pf_outline_winding(&ix, mx, my);
                     keep = w == 0 || w == -1; /* the nonzero inside begins here */
                     if (!cut_loop) verdict = keep;
                 }
@@ -422,10 +402,84 @@ long pf_contour_union(const float *segs, const uint64_t *keys, uint32_t n, float
 done:
     free(g.start);
     free(g.idx);
-    free(seen);
+    pf_outline_index_free(&ix);
     free(hit);
     free(cuts);
     free(pc);
     free(order);
     return ret;
+}
+
+/* Bands per segment on average: a few segments per band, so that a query reads about that many. */
+#define BAND_SEGS 4
+/* Most band entries per segment (segments that run along y cross many bands): beyond, no index. */
+#define BAND_ENTRIES 32
+
+int pf_outline_index_make(pf_outline_index *ix, const float *segs, uint32_t n)
+{
+    *ix = (pf_outline_index){.segs = segs, .n = n};
+    double y0 = INFINITY, y1 = -INFINITY;
+    for (uint32_t i = 0; i < n; i++)
+        for (int k = 1; k < 4; k += 2) {
+            double y = segs[(size_t)PF_SEG_FLOATS * i + (size_t)k];
+            y0 = y < y0 ? y : y0, y1 = y > y1 ? y : y1;
+        }
+    if (n < 2 * BAND_SEGS || !(y1 - y0 > 0 && y1 - y0 < 1e7)) return 0; /* few, flat or not finite: a scan */
+    uint32_t nb = n / BAND_SEGS;
+    double inv = nb / (y1 - y0) * (1 - 1e-9); /* y1 in the last band */
+    uint32_t *start = calloc((size_t)nb + 1, sizeof *start);
+    if (!start) return -2;
+    size_t total = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < n; i++) {
+            const float *q = segs + (size_t)PF_SEG_FLOATS * i;
+            uint32_t b0 = (uint32_t)((fmin(q[1], q[3]) - y0) * inv),
+                     b1 = (uint32_t)((fmax(q[1], q[3]) - y0) * inv);
+            for (uint32_t b = b0; b <= b1 && b < nb; b++) {
+                if (pass == 0)
+                    start[b + 1]++, total++;
+                else
+                    ix->idx[start[b]++] = i;
+            }
+        }
+        if (pass == 0) {
+            if (total > (size_t)BAND_ENTRIES * n) {
+                free(start);
+                return 0;
+            }
+            for (uint32_t b = 0; b < nb; b++)
+                start[b + 1] += start[b];
+            if (!(ix->idx = malloc((total ? total : 1) * sizeof *ix->idx))) {
+                free(start);
+                return -2;
+            }
+        } else { /* start[b] moved to start[b + 1]: back one */
+            memmove(start + 1, start, nb * sizeof *start);
+            start[0] = 0;
+        }
+    }
+    ix->y0 = y0, ix->inv = inv, ix->nb = nb, ix->start = start;
+    return 0;
+}
+
+int pf_outline_winding(const pf_outline_index *ix, double x, double y)
+{
+    int w = 0;
+    if (!ix->nb) {
+        for (uint32_t i = 0; i < ix->n; i++)
+            w += pf_winding_at(ix->segs + (size_t)PF_SEG_FLOATS * i, x, y);
+        return w;
+    }
+    double b = floor((y - ix->y0) * ix->inv);
+    if (!(b >= 0 && b < ix->nb)) return 0; /* beyond every segment's y */
+    for (uint32_t e = ix->start[(size_t)b]; e < ix->start[(size_t)b + 1]; e++)
+        w += pf_winding_at(ix->segs + (size_t)PF_SEG_FLOATS * ix->idx[e], x, y);
+    return w;
+}
+
+void pf_outline_index_free(pf_outline_index *ix)
+{
+    free(ix->start);
+    free(ix->idx);
+    *ix = (pf_outline_index){0};
 }

@@ -35,4 +35,22 @@ long pf_contour_union(const float *segs, const uint64_t *keys, uint32_t n, float
  * +x by the nonzero rule (the raster's), upward +1, downward −1; a layer's shares add up to its winding. */
 int pf_winding_at(const float *q, double x, double y);
 
+/* A layer's segments in bands of y, for many winding-number queries (pf_outline_winding): a query reads the
+ * segments of its band, not all of them. */
+typedef struct pf_outline_index {
+    const float *segs; /* the layer's segments (PF_SEG_FLOATS floats each), not owned */
+    uint32_t n;        /* how many */
+    double y0, inv;    /* band b holds y in [y0 + b / inv, y0 + (b + 1) / inv) */
+    uint32_t nb;       /* bands (0: no index, queries read every segment) */
+    uint32_t *start;   /* band b's segments: idx[start[b] … start[b + 1]) */
+    uint32_t *idx;
+} pf_outline_index;
+
+/* Indexes the n segments at segs (kept by reference). Returns 0, or −2 when out of memory (*ix then reads
+ * every segment). */
+int pf_outline_index_make(pf_outline_index *ix, const float *segs, uint32_t n);
+/* The winding number at (x, y) of the indexed segments (pf_winding_at's rule). */
+int pf_outline_winding(const pf_outline_index *ix, double x, double y);
+void pf_outline_index_free(pf_outline_index *ix);
+
 #endif

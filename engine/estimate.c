@@ -2442,6 +2442,7 @@ static void simplify_work(void *arg, unsigned tid)
     simplify_job *j = arg;
     for (size_t r; (r = atomic_fetch_add(&j->next, 1)) * SIMPLIFY_RUN < j->nl;) {
         size_t l1 = (r + 1) * SIMPLIFY_RUN < j->nl ? (r + 1) * SIMPLIFY_RUN : j->nl;
+        long pm = -1; /* the layer before's simplified count (−1: none in this run) */
         for (size_t l = r * SIMPLIFY_RUN; l < l1; l++) {
             size_t o = j->offs[l];
             long m =
@@ -2454,7 +2455,28 @@ static void simplify_work(void *arg, unsigned tid)
                 m = 0;
             }
             const float *bs = j->out_segs + (size_t)PF_SEG_FLOATS * o;
-            if (m > 0) {
+            /* a prism's layer repeats the one before (the same segments and keys): so does its outline, or
+             * its want of one */
+            size_t po = l ? j->offs[l - 1] : 0;
+            int same =
+                pm == m && m > 0 &&
+                !memcmp(bs, j->out_segs + (size_t)PF_SEG_FLOATS * po,
+                        (size_t)m * PF_SEG_FLOATS * sizeof *bs) &&
+                !memcmp(j->out_keys + 2 * o, j->out_keys + 2 * po, (size_t)m * 2 * sizeof *j->out_keys);
+            pm = m;
+            if (same && j->u_segs[l - 1]) {
+                uint32_t u = j->out_counts[l - 1];
+                j->u_segs[l] = malloc((u ? u : 1) * PF_SEG_FLOATS * sizeof *bs);
+                j->u_keys[l] = malloc((u ? u : 1) * 2 * sizeof *j->u_keys[l]);
+                if (!j->u_segs[l] || !j->u_keys[l]) {
+                    atomic_store(&j->err, PF_E_NOMEM);
+                } else {
+                    memcpy(j->u_segs[l], j->u_segs[l - 1], (size_t)u * PF_SEG_FLOATS * sizeof *bs);
+                    memcpy(j->u_keys[l], j->u_keys[l - 1], (size_t)u * 2 * sizeof *j->u_keys[l]);
+                    m = u, bs = j->u_segs[l];
+                    atomic_fetch_add(&j->unions, 1);
+                }
+            } else if (!same && m > 0) {
                 long u = pf_contour_union(bs, j->out_keys + 2 * o, (uint32_t)m, &j->u_segs[l], &j->u_keys[l],
                                           &j->sc[tid]);
                 if (u == -2) atomic_store(&j->err, PF_E_NOMEM);
@@ -3394,11 +3416,11 @@ typedef struct mesh_pass {
     uint32_t *shits;    /* per piece k, from k·MESH_PIECE: the facets found */
     size_t *snhits;     /* per piece: how many */
     atomic_size_t next; /* next item to take */
-    /* overhangs: the layers of overlapping shells (engine/contour_union.h; NULL: none), and every layer's
-     * outline, against which a downward facet there is tested for material under it (under_material) */
+    /* overhangs: the layers of overlapping shells (engine/contour_union.h; NULL: none), and the outlines of
+     * those and of the layers under them, against which a downward facet there is tested for material under
+     * it (under_material) */
     const uint8_t *unioned;
-    const float *usegs;
-    const uint32_t *uoffs, *ucounts;
+    const pf_outline_index *uix;
 } mesh_pass;
 
 /* Whether a downward facet's point (x, y, z) has material right under it: in a layer of overlapping
@@ -3411,11 +3433,7 @@ static int under_material(const mesh_pass *j, double x, double y, double z)
     if (!j->unioned || !(u >= 0 && u < (double)j->nl)) return 0;
     size_t l = (size_t)u;
     if (!j->unioned[l] && !(l + 1 < j->nl && j->unioned[l + 1])) return 0;
-    const float *q = j->usegs + (size_t)PF_SEG_FLOATS * j->uoffs[l];
-    int w = 0;
-    for (uint32_t i = 0; i < j->ucounts[l]; i++, q += PF_SEG_FLOATS)
-        w += pf_winding_at(q, x, y);
-    return w != 0;
+    return pf_outline_winding(&j->uix[l], x, y) != 0;
 }
 
 /* Counts [z0, z1] (mm) against the slabs it may reach, a layer more on each side, in the thread's counts tl
@@ -3889,6 +3907,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     uint64_t *rkeys = NULL;
     uint32_t *rcounts = NULL;
     uint8_t *upright = NULL, *mode = NULL, *unioned = NULL; /* unioned: layers of overlapping shells */
+    pf_outline_index *uix = NULL;                           /* per layer, for under_material */
     long *boxes = NULL;                                     /* per layer: pf_segs_box of its segments */
     size_t ntris = 0, ntris_len = 0, verts_len = 0, segs_len = 0, slen = 0; /* bytes of the big arrays */
 
@@ -4121,8 +4140,15 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         goto nomem;
     mp.verts = verts;
     mp.overhangs = 1;
+    if (unioned) { /* the outlines under_material reads */
+        if (!(uix = calloc(nl, sizeof *uix))) goto nomem;
+        for (size_t l = 0; l < nl; l++)
+            if ((unioned[l] || (l + 1 < nl && unioned[l + 1])) &&
+                pf_outline_index_make(&uix[l], segs + (size_t)PF_SEG_FLOATS * soffs[l], counts[l]))
+                goto nomem;
+    }
     mp.unioned = unioned;
-    mp.usegs = segs, mp.uoffs = soffs, mp.ucounts = counts;
+    mp.uix = uix;
     mp.cth = cos(p->support_threshold * M_PI / 180);
     mp.h0 = h0;
     mp.nl = nl;
@@ -4232,6 +4258,9 @@ fail:
     free(mp.snhits);
     free(upright);
     free(mode);
+    for (size_t l = 0; uix && l < nl; l++)
+        pf_outline_index_free(&uix[l]);
+    free(uix);
     free(unioned);
     pf_estimate_cache_free(c);
     pf_slivers_free(&slivers.s);
