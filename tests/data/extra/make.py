@@ -366,6 +366,11 @@ def meshes():
             x = min(i * pitch, 48 - w)
             t += box(x, 0, 0.5, x + w, 48, 8) + box(0, x, 0.5, 48, x + w, 8)
         m["ribgrid_soup_w%d_p%d" % (round(w * 10), pitch)] = t
+    # a lattice of 42 crossing bars, 1 mm wide at a 3 mm pitch, as overlapping boxes: 400 openings a layer
+    t = []
+    for i in range(21):
+        t += box(i * 3, 0, 0, i * 3 + 1.0, 60, 5) + box(0, i * 3, 0, 60, i * 3 + 1.0, 5)
+    m["lattice_soup"] = t
     return m
 
 
