@@ -17,6 +17,11 @@
 /* Most grid entries per segment: a few long diagonals cover a box's worth of cells each; a hostile layer of
  * many such segments is left as it is. */
 #define ENTRIES_PER_SEG 64
+/* Most pairs of segments compared, and cuts made, per segment: soups of boxes, cylinders and spheres stay far
+ * below (a lattice of 42 crossing bars: 5 cuts a segment); a layer of long sides that all cross each other
+ * (n² cuts) is left as it is rather than take seconds and memory on it. */
+#define PAIRS_PER_SEG 256
+#define CUTS_PER_SEG 32
 
 typedef struct box {
     float x0, y0, x1, y1;
@@ -310,6 +315,13 @@ long pf_contour_union(const float *segs, const uint64_t *keys, uint32_t n, float
     uint8_t *hit = calloc(n, 1); /* per segment: it meets another */
     if (!hit || pf_outline_index_make(&ix, segs, n)) goto done;
     /* every pair sharing a cell (a pair in several cells makes the same cuts again: dropped below) */
+    size_t pairs = 0;
+    for (size_t c = 0; c < (size_t)g.gx * (size_t)g.gy; c++)
+        pairs += (size_t)(g.start[c + 1] - g.start[c]) * (g.start[c + 1] - g.start[c]) / 2;
+    if (pairs > (size_t)PAIRS_PER_SEG * n + 65536) {
+        ret = -1;
+        goto done;
+    }
     for (size_t c = 0; c < (size_t)g.gx * (size_t)g.gy; c++)
         for (uint32_t e = g.start[c]; e < g.start[c + 1]; e++)
             for (uint32_t f = e + 1; f < g.start[c + 1]; f++) {
@@ -321,6 +333,10 @@ long pf_contour_union(const float *segs, const uint64_t *keys, uint32_t n, float
                 int mt = meet(segs, a, b, &cuts, &ncut, &capc);
                 if (mt < 0) goto done;
                 if (mt) hit[a] = hit[b] = 1; /* their contours are tested piece by piece */
+                if (ncut > (size_t)CUTS_PER_SEG * n + 4096) {
+                    ret = -1;
+                    goto done;
+                }
             }
     if (ncut) qsort(cuts, ncut, sizeof *cuts, cut_cmp);
     if (!(pc = malloc((n + ncut) * sizeof *pc))) goto done;

@@ -164,6 +164,32 @@ Test(contour_union, layers_of_one_shell_are_left_as_they_are)
     cr_expect_eq(outline_of(&open).n, -1, "an open contour");
 }
 
+/* Two stars of 199 long sides through their centres (each side crosses nearly every other): tens of thousands
+ * of cuts; the layer is left as it is instead (the raster still takes the nonzero inside). */
+Test(contour_union, sides_that_all_cross_are_left_as_they_are)
+{
+    float *s = malloc(PF_SEG_FLOATS * 398 * sizeof *s);
+    uint64_t *k = malloc(2 * 398 * sizeof *k);
+    for (int c = 0; c < 2; c++)
+        for (int i = 0; i < 199; i++) {
+            int j = (i + 1) % 199, at = 199 * c + i;
+            float cx = 5.0f * (float)c, r = 20;
+            double ai = 2 * M_PI * 99 * i / 199, aj = 2 * M_PI * 99 * j / 199;
+            s[4 * at] = cx + r * (float)cos(ai), s[4 * at + 1] = r * (float)sin(ai);
+            s[4 * at + 2] = cx + r * (float)cos(aj), s[4 * at + 3] = r * (float)sin(aj);
+            k[2 * at] = (uint64_t)c << 32 | (uint64_t)i, k[2 * at + 1] = (uint64_t)c << 32 | (uint64_t)j;
+        }
+    float *os = NULL;
+    uint64_t *ok = NULL;
+    pf_scratch sc = {0};
+    cr_expect_eq(pf_contour_union(s, k, 398, &os, &ok, &sc), -1);
+    pf_scratch_free(&sc);
+    free(os);
+    free(ok);
+    free(s);
+    free(k);
+}
+
 /* Hostile layers: contours of NaN, of points repeated, crossing themselves, many segments through one point.
  * Whatever comes out has finite coordinates. */
 Test(contour_union, hostile_layers_come_out_finite)
