@@ -133,6 +133,34 @@ Test(contour_union, boxes_from_one_corner_are_the_largest)
     cr_expect_float_eq(o.area, 2400, 1e-3);
 }
 
+/* A rib set on a cylinder's radius (a bottle cap's grip): its inner side touches one corner of the
+ * cylinder's 96-gon, nearly along the 96-gon's sides there (they turn by 1.9° at the corner). Crossings of
+ * such near-tangent sides lie far along them from where they touch, so the touch is found by the corner's
+ * distance from the side: the outline closes round both, their areas added (the rib's inner side was dropped
+ * whole when it was not cut at the corner, and the outline did not close). */
+Test(contour_union, a_side_touching_a_corner_cuts_there)
+{
+    layer L = {0};
+    float c[2 * 96];
+    for (int i = 0; i < 96; i++)
+        c[2 * i] = 16 * cosf(2 * (float)M_PI * (float)i / 96),
+              c[2 * i + 1] = 16 * sinf(2 * (float)M_PI * (float)i / 96);
+    contour(&L, c, 96);
+    /* 1 mm wide, 0.8 mm deep, centred on the corner at 45°, a few float steps out (a slicer's rounding) */
+    float ux = cosf((float)M_PI / 4), uy = sinf((float)M_PI / 4), vx = -uy, vy = ux, r[8];
+    const float off[4][2] = {{16.000004f, -0.5f}, {16.8f, -0.5f}, {16.8f, 0.5f}, {16.000004f, 0.5f}};
+    for (int k = 0; k < 4; k++)
+        r[2 * k] = off[k][0] * ux + off[k][1] * vx, r[2 * k + 1] = off[k][0] * uy + off[k][1] * vy;
+    contour(&L, r, 4);
+    double want = 0;
+    for (uint32_t i = 0; i < L.n; i++)
+        want += ((double)L.s[4 * i] * L.s[4 * i + 3] - (double)L.s[4 * i + 2] * L.s[4 * i + 1]) / 2;
+    outline o = outline_of(&L);
+    cr_assert_geq(o.n, 0, "the boxes meet: an outline");
+    cr_expect(o.all_closed, "%ld segments, %d loops", o.n, o.loops);
+    cr_expect_float_eq(o.area, want, 1e-3, "%.4f mm², the two %.4f", o.area, want);
+}
+
 Test(contour_union, a_grid_of_bars_has_its_openings_as_holes)
 {
     layer L = {0};
