@@ -41,10 +41,9 @@ static int meet(const float *segs, uint32_t a, uint32_t b, cut **c, size_t *nc, 
 #define OVERLAP_SEGS 256
 
 /* Whether islands bi and bj, whose boxes meet, overlap: a side of one meets a side of the other within their
- * boxes' common part, or a corner of one lies inside the rest of the layer's material (every contour but its
- * own: a boss in a box's cavity lies in the box's island and its hole, winding 0). An island that crosses
- * another's side without a corner inside it or a crossing in that part (neither can be) is all it misses.
- * *work: comparisons left, 1 when they run out. */
+ * boxes' common part (where any crossing of theirs lies), or a corner of one lies inside the rest of the
+ * layer's material (every contour but its own: a boss in a box's cavity lies in the box's island and its
+ * hole, winding 0), as one inside the other does. *work: comparisons left; 1 when they run out. */
 static int overlap(const float *segs, uint32_t n, const box *bi, const box *bj, long *work)
 {
     box r = {fmaxf(bi->x0, bj->x0) - TOUCH,

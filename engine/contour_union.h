@@ -7,8 +7,8 @@
  * holes' loops, their travel and the junctions' beads went uncounted (−12 … −52 % in time). This pass gives
  * such a layer the union's outline: each segment cut where others cross or touch it, and of the pieces those
  * whose right side has winding 0 or −1 (where the nonzero inside begins or ends) kept, each once. Layers of
- * one shell (no two islands whose boxes meet) are left as they are, at the cost of a walk over their
- * segments. */
+ * one shell (no two islands that overlap) are left as they are, at the cost of a walk over their segments
+ * and a test of the islands whose boxes meet. */
 #ifndef PF_CONTOUR_UNION_H
 #define PF_CONTOUR_UNION_H
 
@@ -21,8 +21,9 @@
 #define PF_UNION_SLOT 6
 
 /* The n segments of one layer at segs / keys (pf_slice_simplify's output: PF_SEG_FLOATS floats and two edge
- * keys each, closed contours one after the other). When two islands (counter-clockwise contours) have boxes
- * that meet and every contour closes, writes the outline of the union of the contours (nonzero rule) to
+ * keys each, closed contours one after the other). When every contour closes and two islands
+ * (counter-clockwise contours) overlap (their sides meet, or one's corner lies in the rest of the layer's
+ * material), writes the outline of the union of the contours (nonzero rule) to
  * *out_segs / *out_keys (malloc'd, the caller frees) and returns its segment count (≥ 0). Its keys name
  * points (the top bit set, the rest a hash of the point's coordinates) so its pieces chain where they meet;
  * segments keep their direction. Returns −1 (nothing written) when the layer is left as it is, −2 when out of
