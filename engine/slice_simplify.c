@@ -21,14 +21,30 @@ static size_t slot_of(uint64_t key, unsigned bits)
     return (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
 }
 
-/* Squared distance of q from the segment a–b. */
-static float dist2(const float *a, const float *b, const float *q)
+/* A chord a–b, for the distance tests of the points it would replace. */
+typedef struct chord {
+    const float *a, *b;
+    float dx, dy, l2; /* b − a and its squared length */
+} chord;
+
+static chord chord_of(const float *a, const float *b)
 {
-    float dx = b[0] - a[0], dy = b[1] - a[1], l2 = dx * dx + dy * dy;
-    float t = l2 > 0 ? ((q[0] - a[0]) * dx + (q[1] - a[1]) * dy) / l2 : 0;
-    t = t < 0 ? 0 : t > 1 ? 1 : t;
-    float ex = q[0] - a[0] - t * dx, ey = q[1] - a[1] - t * dy;
-    return ex * ex + ey * ey;
+    float dx = b[0] - a[0], dy = b[1] - a[1];
+    return (chord){a, b, dx, dy, dx * dx + dy * dy};
+}
+
+/* Whether q lies within tol (tol2 = tol²) of the segment c: its distance to the nearer end beyond them, else
+ * to the line, compared squared and without a division (cross² ≤ tol²·l2). */
+static int near_chord(const chord *c, const float *q, float tol2)
+{
+    float px = q[0] - c->a[0], py = q[1] - c->a[1], dot = px * c->dx + py * c->dy;
+    if (!(c->l2 > 0) || dot <= 0) return px * px + py * py <= tol2;
+    if (dot >= c->l2) {
+        float ex = q[0] - c->b[0], ey = q[1] - c->b[1];
+        return ex * ex + ey * ey <= tol2;
+    }
+    float cr = px * c->dy - py * c->dx;
+    return cr * cr <= tol2 * c->l2;
 }
 
 /* Appends segment a → b with keys ka, kb at out[m]. */
@@ -140,11 +156,10 @@ long pf_slice_simplify(const float *segs, const uint64_t *keys, uint32_t n, floa
             const float *a = CORNER(i);
             uint32_t j = i + 1;
             while (j < nr && j - i < MAX_RUN) {
-                const float *b = CORNER(j + 1);
-                float dx = b[0] - a[0], dy = b[1] - a[1];
-                int fits = dx * dx + dy * dy <= max2;
+                const chord c = chord_of(a, CORNER(j + 1));
+                int fits = c.l2 <= max2;
                 for (uint32_t k = i + 1; k <= j && fits; k++)
-                    fits = dist2(a, b, CORNER(k)) <= tol2;
+                    fits = near_chord(&c, CORNER(k), tol2);
                 if (!fits) break;
                 j++;
             }
