@@ -1752,6 +1752,18 @@ static pf_err classify_alone(drive *d, size_t l, unsigned tid)
 #define PIECE_MIN 3 /* blocks a piece needs to count */
 #define PIECE_SETS (1u << PF_RUN_SOLID | 1u << PF_RUN_TOP | 1u << PF_RUN_BRIDGE | 1u << PF_RUN_IBRIDGE)
 
+/* The last block of the run of blocks with set r that starts at row[x]: 8 blocks a step (a plate's rows are
+ * runs of a hundred blocks and more). A row ends in a zero byte, and 8 bytes may be read past it. */
+static long run_end(const uint8_t *row, long x, unsigned r)
+{
+    for (long e = x;; e += 8) {
+        uint64_t w;
+        memcpy(&w, row + e + 1, 8);
+        uint64_t gap = ~(w >> r) & 0x0101010101010101ull; /* the blocks after e without the set */
+        if (gap) return e + __builtin_ctzll(gap) / 8;
+    }
+}
+
 static uint32_t uf_find(uint32_t *up, uint32_t i)
 {
     while (up[i] != i)
@@ -1780,7 +1792,7 @@ static pf_err fill_pieces(const uint8_t *cls, const float *dist, float dmin, con
     if (nb <= 0) return PF_E_OK;
     /* blocks' sets (one byte each, a zero past each row's end), then per run of blocks along a row: its
      * first and last block, its union-find parent and its block count */
-    uint8_t *b = calloc((size_t)(nb + by), 1);
+    uint8_t *b = calloc((size_t)(nb + by) + 8, 1); /* + 8: run_end's loads */
     uint32_t *rs = malloc(4 * (size_t)nb * sizeof *rs), *re = rs + nb, *up = re + nb, *cnt = up + nb;
     uint32_t *col = malloc((size_t)nx * sizeof *col); /* the block column of each cell column */
     if (!b || !rs || !col) {
@@ -1822,9 +1834,10 @@ static pf_err fill_pieces(const uint8_t *cls, const float *dist, float dmin, con
                         k++;
                     if (k > k1) continue; /* one class, in blocks that have its sets already */
                     /* every cell in the fill region (away from its edge): each block from k on holds one */
-                    int all = 1;
-                    for (int i = 0; i < 8; i++)
-                        all &= d[x0 + i] >= dmin;
+                    const simde__m128 lo = simde_mm_set1_ps(dmin);
+                    int all =
+                        (simde_mm_movemask_ps(simde_mm_cmpge_ps(simde_mm_loadu_ps(d + x0), lo)) &
+                         simde_mm_movemask_ps(simde_mm_cmpge_ps(simde_mm_loadu_ps(d + x0 + 4), lo))) == 0xF;
                     if (all) {
                         for (; k <= k1; k++)
                             row[k] |= v;
@@ -1858,9 +1871,7 @@ static pf_err fill_pieces(const uint8_t *cls, const float *dist, float dmin, con
                     }
                 }
                 if (!(row[x] >> r & 1)) continue;
-                long e = x;
-                while (row[e + 1] >> r & 1)
-                    e++;
+                long e = run_end(row, x, r);
                 rs[nr] = (uint32_t)x, re[nr] = (uint32_t)e, up[nr] = nr, cnt[nr] = (uint32_t)(e - x + 1);
                 /* join the runs of the row before that touch this one, diagonals included */
                 while (q < p1 && (long)re[q] + 1 < x)
