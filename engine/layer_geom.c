@@ -565,6 +565,35 @@ static int word_has_ibridge(const uint8_t *p)
     return ((v - ones) & ~v & ones * 0x80) != 0;
 }
 
+/* The end of the run of bridge cells from row[x] (row[x] is one): the first cell after it that is none, or
+ * nx. 16 cells a step (a bridged plate's rows are one run). */
+static long run_end(const uint8_t *row, long x, long nx)
+{
+    const simde__m128i fm = simde_mm_set1_epi8((char)PF_CELL_FILL_MASK),
+                       ib = simde_mm_set1_epi8((char)IBRIDGE_BITS);
+    long e = x + 1;
+    for (; e + 16 <= nx; e += 16) {
+        simde__m128i v = simde_mm_loadu_si128((const simde__m128i *)(const void *)(row + e));
+        unsigned m = (unsigned)simde_mm_movemask_epi8(simde_mm_cmpeq_epi8(simde_mm_and_si128(v, fm), ib));
+        if (m != 0xFFFF) return e + __builtin_ctz(~m);
+    }
+    while (e < nx && is_ibridge(row[e]))
+        e++;
+    return e;
+}
+
+/* cnt[x … end − 1] each one more, up to UINT16_MAX: 8 a step. */
+static void count_up(uint16_t *cnt, long x, long end)
+{
+    const simde__m128i one = simde_mm_set1_epi16(1);
+    for (; x + 8 <= end; x += 8) {
+        simde__m128i *p = (simde__m128i *)(void *)(cnt + x);
+        simde_mm_storeu_si128(p, simde_mm_adds_epu16(simde_mm_loadu_si128(p), one));
+    }
+    for (; x < end; x++)
+        if (cnt[x] < UINT16_MAX) cnt[x]++;
+}
+
 /* Column x's run of n bridge cells ended above row y: marked when shorter than need. */
 static void column_end(uint8_t *cls, long nx, long x, long y, uint16_t n, long need)
 {
@@ -603,13 +632,11 @@ pf_err pf_ibridges_open_rows(uint8_t *cls, const pf_grid *g, long r0, long r1, i
                 cnt[x] = 0;
                 continue;
             }
-            long end = x + 1; /* the row's run [x, end) */
-            while (end < nx && is_ibridge(row[end]))
-                end++;
-            for (long c = x; c < end; c++) {
-                if (end - x < need) row[c] |= DROP_BIT;
-                if (cnt[c] < UINT16_MAX) cnt[c]++;
-            }
+            long end = run_end(row, x, nx); /* the row's run [x, end) */
+            if (end - x < need)
+                for (long c = x; c < end; c++)
+                    row[c] |= DROP_BIT;
+            count_up(cnt, x, end);
             if (y < y0) y0 = y;
             y1 = y;
             x = end - 1;
