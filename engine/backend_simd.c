@@ -1680,15 +1680,24 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
     } while (0)
     uint8_t *cur = rowbuf + RUN_PAD, *prev = rowbuf + bw + RUN_PAD; /* set bytes of cell rx at [rx] */
     long dp = parity ? 1 : -1;                                      /* predecessor's column offset */
+    /* The columns of cur and prev that may hold set bytes ([lo, hi), empty when lo ≥ hi): a row writes its
+     * set bytes only over the 32-cell chunks its classes reach, and compares only where either row has any,
+     * so the rows and columns of the rectangle outside the part (a ring's hole, the air between two parts)
+     * cost one test per 8 cells. */
+    long cur_lo = 0, cur_hi = 0, prev_lo = 0, prev_hi = 0;
     for (long ry = 0; ry <= rh; ry++) {
+        if (cur_hi > cur_lo) memset(cur + cur_lo, 0, (size_t)(cur_hi - cur_lo)); /* two rows back's */
+        cur_lo = cur_hi = 0;
         if (ry < rh) {
             const uint8_t *row = cls + (size_t)(ry + y0) * (size_t)nx + x0;
             const float *drow = dist + (size_t)(ry + y0) * (size_t)nx + x0;
-            long x = 0;
+            long x = 0, s0 = rw, s1 = 0; /* the row's cells with a class lie in [s0, s1) */
             for (; x + 8 <= rw; x += 8) {
                 uint64_t raw;
                 memcpy(&raw, row + x, 8);
                 if (!raw) continue; /* outside: nothing to add */
+                if (s0 == rw) s0 = x;
+                s1 = x + 8;
                 int f0 = pf_fill_slot((raw & 0xFF) >> PF_CELL_FILL_SHIFT & 7);
                 if (cap_deep && raw == (raw & 0xFF) * 0x0101010101010101ull &&
                     simde_mm256_movemask_ps(
@@ -1750,6 +1759,8 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
             for (; x < rw; x++) {
                 uint8_t c = row[x];
                 if (c) {
+                    if (s0 > x) s0 = x;
+                    s1 = x + 1;
                     float d = drow[x] - shift, a = d - half, b = d + half;
                     area += 1;
                     wall[1] += overlap(a, b, p->ext_lo, ext_hi) * inv;
@@ -1762,12 +1773,15 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                 }
             }
             if (ry % FLUSH_ROWS == FLUSH_ROWS - 1 || ry == rh - 1) FLUSH();
-            /* the row's set bytes; the bytes after them stay 0 */
-            for (x = 0; x + 32 <= rw; x += 32)
+            /* the row's set bytes over the chunks from the one holding s0 (a class 0 cell has none); the
+             * bytes after them stay 0 */
+            x = s0 & ~31L;
+            if (s0 < s1) cur_lo = s0, cur_hi = s1; /* the set bytes lie within the cells' span */
+            for (; x < s1 && x + 32 <= rw; x += 32)
                 simde_mm256_storeu_si256(
                     (simde__m256i *)(void *)(cur + x),
                     sets32(simde_mm256_loadu_si256((const simde__m256i *)(const void *)(row + x)), table));
-            if (x < rw) {
+            if (x < s1 && x < rw) {
                 simde__m256i v;
                 if (row + x + 32 <= cls + (size_t)nx * (size_t)ny) { /* 32 bytes, those past the row masked */
                     simde__m256i keep = simde_mm256_cmpgt_epi8(simde_mm256_set1_epi8((char)(rw - x)), iota8);
@@ -1780,11 +1794,15 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                 }
                 simde_mm256_storeu_si256((simde__m256i *)(void *)(cur + x), sets32(v, table));
             }
-        } else {
-            memset(cur, 0, (size_t)rw); /* the zero row below the rectangle */
         }
-        /* cells rx = −1 … rw against their predecessors */
-        for (long rx = -1; rx <= rw; rx += 32) {
+        /* cells rx = −1 … rw against their predecessors, where either row may have set bytes */
+        long lo = prev_lo - dp < cur_lo ? prev_lo - dp : cur_lo,
+             hi = prev_hi - dp > cur_hi ? prev_hi - dp : cur_hi;
+        if (cur_lo >= cur_hi) lo = prev_lo - dp, hi = prev_hi - dp;
+        if (prev_lo >= prev_hi) lo = cur_lo, hi = cur_hi;
+        if (lo < -1) lo = -1;
+        if (hi > rw + 1) hi = rw + 1;
+        for (long rx = lo; rx < hi; rx += 32) {
             simde__m256i cv = simde_mm256_loadu_si256((const simde__m256i *)(const void *)(cur + rx));
             simde__m256i pv = simde_mm256_loadu_si256((const simde__m256i *)(const void *)(prev + rx + dp));
             unsigned diff = ~(unsigned)simde_mm256_movemask_epi8(simde_mm256_cmpeq_epi8(cv, pv));
@@ -1804,6 +1822,9 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
         uint8_t *t = cur;
         cur = prev;
         prev = t;
+        long tl = cur_lo, th = cur_hi;
+        cur_lo = prev_lo, cur_hi = prev_hi;
+        prev_lo = tl, prev_hi = th;
     }
 #undef FLUSH
 #undef HOLD
