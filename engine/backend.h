@@ -6,8 +6,9 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
-#include <simde/x86/sse.h>
+#include <simde/x86/sse2.h>
 
 #include "engine/error.h"
 
@@ -231,6 +232,44 @@ static inline size_t pf_seg_col(const pf_seg_rows *q, long r, uint32_t nx)
     float x = q->xa + (q->xb - q->xa) * (((float)r - q->ya) / (q->yb - q->ya));
     long c = pf_ceil_long(x);
     return (size_t)(c < 0 ? 0 : c > (long)nx ? (long)nx : c);
+}
+
+/* The spans of the nx × ny mask m's nonzero bytes, for classify_span: row r's lie in columns span[2r] …
+ * span[2r + 1] − 1 (2·ny entries; an empty row gets 0, 0). Only rows box[2] … box[3] − 1 and columns box[0]
+ * … box[1] − 1 are looked at: the mask is 0 elsewhere (pf_segs_box). */
+static inline void pf_mask_spans(const uint8_t *m, uint32_t nx, uint32_t ny, const long box[4], int32_t *span)
+{
+    memset(span, 0, 2 * (size_t)ny * sizeof *span);
+    const simde__m128i z = simde_mm_setzero_si128();
+    for (long r = box[2]; r < box[3]; r++) {
+        const uint8_t *row = m + (size_t)r * nx;
+        long a = box[0], b = box[1];
+        for (; a + 16 <= b; a += 16) { /* the first nonzero byte: 16 at a time */
+            unsigned nz = ~(unsigned)simde_mm_movemask_epi8(simde_mm_cmpeq_epi8(
+                              simde_mm_loadu_si128((const simde__m128i *)(const void *)(row + a)), z)) &
+                          0xFFFFu;
+            if (nz) {
+                a += __builtin_ctz(nz);
+                break;
+            }
+        }
+        while (a < b && !row[a])
+            a++;
+        if (a == b) continue;
+        for (; b - 16 >= a; b -= 16) { /* and the last */
+            unsigned nz = ~(unsigned)simde_mm_movemask_epi8(simde_mm_cmpeq_epi8(
+                              simde_mm_loadu_si128((const simde__m128i *)(const void *)(row + b - 16)), z)) &
+                          0xFFFFu;
+            if (nz) {
+                b -= 16 - (32 - __builtin_clz(nz));
+                break;
+            }
+        }
+        while (!row[b - 1])
+            b--;
+        span[2 * r] = (int32_t)a;
+        span[2 * r + 1] = (int32_t)b;
+    }
 }
 
 /* splitmix64's finalizer: a well-mixed 64-bit function of x. */
@@ -522,6 +561,13 @@ typedef struct pf_backend {
     pf_err (*classify)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer, size_t nlayers,
                        const float *const dist[7], const float *margin_top, const float *margin_bot,
                        const uint8_t *below, uint8_t *out);
+    /* Optional (NULL: none). classify for a layer whose mask is 0 outside columns span[2r] … span[2r + 1] − 1
+     * of each row r (none where span[2r] ≥ span[2r + 1]): the same classes, the cells outside written 0
+     * without looking at them (the air between two parts, a ring's hole: the driver finds the spans once per
+     * mask, pf_mask_spans). */
+    pf_err (*classify_span)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
+                            size_t nlayers, const float *const dist[7], const float *margin_top,
+                            const float *margin_bot, const uint8_t *below, const int32_t *span, uint8_t *out);
     /* Stage 5b. Seeds for the 3 mm margins: writes seed masks (0 = seed, 1 = not) for top surfaces (fill
      * region of this layer not inside the layer above) and bottom surfaces (not inside the layer below; none
      * on layer 0), and reports whether any seed exists. Arguments as in classify. */

@@ -1073,12 +1073,11 @@ static inline void far3(simde__m256 d, simde__m256 dj, simde__m256 far, simde__m
     *ambig = simde_mm256_or_si256(*ambig, amb);
 }
 
-static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
-                            size_t nlayers, const float *const dist[7], const float *mt, const float *mb,
-                            const uint8_t *below, uint8_t *out)
+/* classify, over the spans of span when not NULL (classify_span) */
+static void classify_rows(const pf_grid *g, const pf_classify_params *p, size_t layer,
+                          const float *const dist[7], const float *mt, const float *mb, const uint8_t *below,
+                          const int32_t *span, uint8_t *out)
 {
-    (void)ctx;
-    (void)nlayers;
     long nx = g->nx, ny = g->ny;
     const float *d3 = dist[3];
     const simde__m256 zero = simde_mm256_setzero_ps();
@@ -1180,13 +1179,22 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
     }
     const float *dmt = use_mt ? mt : NULL, *dmb = use_mb ? mb : NULL;
     const uint64_t deep8 = (uint64_t)deep_cls * 0x0101010101010101ull;
+    if (nx < 8) span = NULL; /* (the cell-by-cell loop below) */
     for (long y = 0; y < ny; y++) {
-        long x = 0;
+        long x = 0, xe = nx;
+        if (span) { /* the blocks that hold the span's cells; 0 around them */
+            if (span[2 * y] >= span[2 * y + 1]) {
+                memset(out + y * nx, 0, (size_t)nx);
+                continue;
+            }
+            x = span[2 * y] & ~7L, xe = span[2 * y + 1];
+            memset(out + y * nx, 0, (size_t)x);
+        }
         /* probes of all 8 lanes stay inside the grid */
         int row_safe = y >= wp.k && y + wp.k < ny;
         /* blocks of 8; a row's last cells, when nx is not a multiple of 8, as the block ending at nx (cells
          * are classified independently, so the overlap is written twice with the same classes) */
-        for (; nx >= 8 && x < nx; x += 8) {
+        for (; nx >= 8 && x < xe; x += 8) {
             if (x + 8 > nx) x = nx - 8;
             size_t i = (size_t)(y * nx + x);
             if (!(x & 31) && x + 32 <= nx) { /* 32 cells outside, or deep, at once */
@@ -1343,9 +1351,32 @@ static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_param
             }
             store8(out + i, simde_mm256_and_si256(simde_mm256_or_si256(c, fill), in));
         }
+        if (span) {
+            if (x < nx) memset(out + y * nx + x, 0, (size_t)(nx - x));
+            continue;
+        }
         for (; x < nx; x++)
             out[y * nx + x] = classify_cell(p, g, &wp, layer, dist, mt, mb, below, x, y);
     }
+}
+
+static pf_err ISA(classify)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
+                            size_t nlayers, const float *const dist[7], const float *mt, const float *mb,
+                            const uint8_t *below, uint8_t *out)
+{
+    (void)ctx;
+    (void)nlayers;
+    classify_rows(g, p, layer, dist, mt, mb, below, NULL, out);
+    return PF_E_OK;
+}
+
+static pf_err ISA(classify_span)(void *ctx, const pf_grid *g, const pf_classify_params *p, size_t layer,
+                                 size_t nlayers, const float *const dist[7], const float *mt, const float *mb,
+                                 const uint8_t *below, const int32_t *span, uint8_t *out)
+{
+    (void)ctx;
+    (void)nlayers;
+    classify_rows(g, p, layer, dist, mt, mb, below, span, out);
     return PF_E_OK;
 }
 
@@ -1863,6 +1894,7 @@ static const pf_backend ISA(table) = {
     .edt = ISA(edt),
     .edt_part = ISA(edt_part),
     .classify = ISA(classify),
+    .classify_span = ISA(classify_span),
     .margin_seeds = ISA(margin_seeds),
     .reduce = ISA(reduce),
 };

@@ -1202,44 +1202,46 @@ typedef struct drive {
     uint8_t *masks;                /* rd mask buffers */
     uint32_t *mslot;               /* per ring slot: its mask buffer, UINT32_MAX before first use */
     uint32_t *mref;                /* per mask buffer: slots naming it */
-    float *dist;                   /* rd distance field buffers */
-    uint32_t *dslot;               /* per ring slot: its field buffer, UINT32_MAX before first use */
-    uint32_t *dref;                /* per field buffer: slots naming it */
-    uint8_t *cls;                  /* rc class buffers */
-    uint32_t *cslot;               /* per class ring slot: its class buffer, UINT32_MAX before first use */
-    uint32_t *cref;                /* per class buffer: slots naming it */
-    pf_middle_log *mlog;           /* per class buffer: the wall middles its layer's slice decided, */
-    uint8_t *mlogged;              /* when listed (middles) */
-    uint8_t *zero;                 /* a layer of zero bytes for pf_middles_agree (allocated on first use) */
-    size_t rm;                     /* ring size of the margin fields */
-    float *mtop, *mbot;            /* rm slots of margin distances */
-    uint8_t *ht, *hb;              /* per margin slot: the layer has top / bottom seeds */
-    uint8_t *seeds;                /* 2 slots of seed masks per thread */
-    unsigned char *arena;          /* the per-cell buffers above, in one mapping */
-    size_t arena_len;              /* its length */
-    unsigned char *book;           /* the per-layer and per-slot arrays, in one block */
-    size_t book_len;               /* its length */
-    size_t batch;                  /* layers a batch */
-    uint32_t *sid;                 /* per layer: slice id (equal ids, identical masks) */
-    uint32_t next_id;              /* the next slice id */
-    uint32_t *list;                /* the layers of the next phase (batch + 7) */
-    uint8_t *eq;                   /* per layer of a batch and the 3 beyond: its mask is the one below */
-    size_t ready, mready;          /* layers below these have distance / margin fields */
-    size_t first;                  /* the first layer rastered since the rings were last empty */
-    unsigned misses;               /* fingerprints that did not match, in a row */
-    size_t lo;                     /* the first layer classified since the rings were last empty */
-    size_t out0;                   /* the first layer whose sums are written (a lane's halo comes before) */
-    _Atomic uint64_t *span;        /* a lane's run (see lane_claim), NULL outside lanes */
-    atomic_uchar *settled;         /* per layer: set once its sums are final (or NULL) */
-    size_t b0;                     /* first layer of the current batch */
-    int reuse;                     /* the shortcuts are on (see run_stages) */
-    uint8_t *same2;                /* per layer: its classes equal those of layer l − 2 */
-    uint8_t *copied;               /* per batch slot: the layer takes the sums of layer l − 2 */
-    uint8_t *veto;                 /* per batch slot: a likely copy whose wall middles are not l − 2's */
-    uint64_t *prints;              /* per layer: pf_raster_print (2 words), where printed is set */
-    uint8_t *printed;              /* per layer: its print is made */
-    pf_print_weights pw;           /* the prints' weights (from a secret seed) */
-    layer_stat *layers;            /* results */
+    int32_t
+        *mspan; /* per mask buffer: the spans of its mask (pf_mask_spans, 2·ny), NULL without classify_span */
+    float *dist;            /* rd distance field buffers */
+    uint32_t *dslot;        /* per ring slot: its field buffer, UINT32_MAX before first use */
+    uint32_t *dref;         /* per field buffer: slots naming it */
+    uint8_t *cls;           /* rc class buffers */
+    uint32_t *cslot;        /* per class ring slot: its class buffer, UINT32_MAX before first use */
+    uint32_t *cref;         /* per class buffer: slots naming it */
+    pf_middle_log *mlog;    /* per class buffer: the wall middles its layer's slice decided, */
+    uint8_t *mlogged;       /* when listed (middles) */
+    uint8_t *zero;          /* a layer of zero bytes for pf_middles_agree (allocated on first use) */
+    size_t rm;              /* ring size of the margin fields */
+    float *mtop, *mbot;     /* rm slots of margin distances */
+    uint8_t *ht, *hb;       /* per margin slot: the layer has top / bottom seeds */
+    uint8_t *seeds;         /* 2 slots of seed masks per thread */
+    unsigned char *arena;   /* the per-cell buffers above, in one mapping */
+    size_t arena_len;       /* its length */
+    unsigned char *book;    /* the per-layer and per-slot arrays, in one block */
+    size_t book_len;        /* its length */
+    size_t batch;           /* layers a batch */
+    uint32_t *sid;          /* per layer: slice id (equal ids, identical masks) */
+    uint32_t next_id;       /* the next slice id */
+    uint32_t *list;         /* the layers of the next phase (batch + 7) */
+    uint8_t *eq;            /* per layer of a batch and the 3 beyond: its mask is the one below */
+    size_t ready, mready;   /* layers below these have distance / margin fields */
+    size_t first;           /* the first layer rastered since the rings were last empty */
+    unsigned misses;        /* fingerprints that did not match, in a row */
+    size_t lo;              /* the first layer classified since the rings were last empty */
+    size_t out0;            /* the first layer whose sums are written (a lane's halo comes before) */
+    _Atomic uint64_t *span; /* a lane's run (see lane_claim), NULL outside lanes */
+    atomic_uchar *settled;  /* per layer: set once its sums are final (or NULL) */
+    size_t b0;              /* first layer of the current batch */
+    int reuse;              /* the shortcuts are on (see run_stages) */
+    uint8_t *same2;         /* per layer: its classes equal those of layer l − 2 */
+    uint8_t *copied;        /* per batch slot: the layer takes the sums of layer l − 2 */
+    uint8_t *veto;          /* per batch slot: a likely copy whose wall middles are not l − 2's */
+    uint64_t *prints;       /* per layer: pf_raster_print (2 words), where printed is set */
+    uint8_t *printed;       /* per layer: its print is made */
+    pf_print_weights pw;    /* the prints' weights (from a secret seed) */
+    layer_stat *layers;     /* results */
     /* per margin slot: 1 + its layer's index in a deferred margin call (margin_batch), else 0 */
     uint32_t *mpend;
     /* the current phase */
@@ -1298,6 +1300,12 @@ static pf_err field_of(drive *d, const uint8_t *mask, uint32_t cap, float *dist)
 static uint8_t *mask_of(const drive *d, size_t k)
 {
     return d->masks + (size_t)d->mslot[k % d->rd] * d->stride;
+}
+
+/* The spans of layer k's mask (where d->mspan is set). */
+static const int32_t *mspan_of(const drive *d, size_t k)
+{
+    return d->mspan + (size_t)d->mslot[k % d->rd] * 2 * d->g->ny;
 }
 
 static float *dist_of(const drive *d, size_t k)
@@ -1739,8 +1747,10 @@ static pf_err classify_alone(drive *d, size_t l, unsigned tid)
     const pf_backend *be = d->be;
     const float *win[7];
     window(d, l, win);
-    pf_err err =
-        be->classify(be->ctx, d->g, d->cp, l, d->nl, win, mtop_of(d, l), mbot_of(d, l), NULL, cls_of(d, l));
+    pf_err err = d->mspan ? be->classify_span(be->ctx, d->g, d->cp, l, d->nl, win, mtop_of(d, l),
+                                              mbot_of(d, l), NULL, mspan_of(d, l), cls_of(d, l))
+                          : be->classify(be->ctx, d->g, d->cp, l, d->nl, win, mtop_of(d, l), mbot_of(d, l),
+                                         NULL, cls_of(d, l));
     return err ? err : classes_settle(d, l, tid);
 }
 
@@ -2209,9 +2219,17 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
                         d->prints + 2 * l);
         d->printed[l] = 1;
         return PF_E_OK;
-    case PH_RASTER:
-        return be->raster(be->ctx, d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l], d->g,
-                          mask_of(d, l));
+    case PH_RASTER: {
+        pf_err err = be->raster(be->ctx, d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], d->counts[l], d->g,
+                                mask_of(d, l));
+        if (!err && d->mspan) { /* for classify_span */
+            long box[4];
+            layer_box(d, l, box);
+            pf_mask_spans(mask_of(d, l), d->g->nx, d->g->ny, box,
+                          d->mspan + (size_t)d->mslot[l % d->rd] * 2 * d->g->ny);
+        }
+        return err;
+    }
     case PH_EDT:
         return field_layer(d, l, tid);
     case PH_MARGIN:
@@ -2818,11 +2836,14 @@ static pf_err drive_open(drive *d, size_t batch, unsigned threads)
     d->book_len = nl * (2 * sizeof *d->prints + sizeof *d->sid + 2) + d->rc * (sizeof *d->mlog + 1) +
                   4 * d->rd * sizeof *d->dslot + 2 * d->rc * sizeof *d->cslot +
                   nitem * (sizeof *d->list + 1) + 2 * d->rm + d->rm * sizeof *d->mpend + 2 * batch;
+    size_t nspan = d->be->classify_span ? d->rd * 2 * (size_t)d->g->ny : 0;
+    d->book_len += nspan * sizeof *d->mspan;
     unsigned char *b = d->book = calloc(d->book_len, 1);
     if (!d->arena || !b) return PF_E_NOMEM;
     d->prints = carve(&b, nl * 2 * sizeof *d->prints);
     d->mlog = carve(&b, d->rc * sizeof *d->mlog);
     d->sid = carve(&b, nl * sizeof *d->sid);
+    d->mspan = nspan ? carve(&b, nspan * sizeof *d->mspan) : NULL;
     d->dslot = carve(&b, d->rd * sizeof *d->dslot);
     d->dref = carve(&b, d->rd * sizeof *d->dref);
     d->mslot = carve(&b, d->rd * sizeof *d->mslot);

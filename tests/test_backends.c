@@ -244,6 +244,20 @@ static void check_layers(const pf_backend *be, const char *file, float cell, int
         for (size_t i = 0; i < n; i++)
             cr_assert_eq(cls[l * n + i], cls2[i], "%s layer %zu cell %zu: class %d vs %d", file, l, i,
                          cls[l * n + i], cls2[i]);
+        if (be->classify_span) { /* over the spans of the layer's mask: the same classes */
+            int32_t *span = malloc(2 * (size_t)g->ny * sizeof *span);
+            long box[4] = {0, (long)g->nx, 0, (long)g->ny};
+            for (size_t i = 0; i < n; i++)
+                mask2[i] = dist[l * n + i] > 0.0f;
+            pf_mask_spans(mask2, g->nx, g->ny, box, span);
+            memset(cls2, 0xFF, n);
+            cr_assert_eq(be->classify_span(be->ctx, g, &p, l, nl, win, ht ? mt : NULL, hb ? mb : NULL, below,
+                                           span, cls2),
+                         PF_E_OK);
+            cr_assert_eq(memcmp(cls + l * n, cls2, n), 0, "%s layer %zu: classes over the spans differ", file,
+                         l);
+            free(span);
+        }
         /* classified without the layer below, then the bridge pass: the same classes */
         cr_assert_eq(be->classify(be->ctx, g, &p, l, nl, win, ht ? mt : NULL, hb ? mb : NULL, NULL, cls2),
                      PF_E_OK);
