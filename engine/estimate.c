@@ -1202,8 +1202,11 @@ typedef struct drive {
     uint8_t *masks;                /* rd mask buffers */
     uint32_t *mslot;               /* per ring slot: its mask buffer, UINT32_MAX before first use */
     uint32_t *mref;                /* per mask buffer: slots naming it */
-    int32_t
-        *mspan; /* per mask buffer: the spans of its mask (pf_mask_spans, 2·ny), NULL without classify_span */
+    /* per mask buffer: the spans of its mask (pf_mask_spans, 2·ny), NULL without classify_span; per field
+     * buffer: those of the mask whose field it holds, where dspan_ok (its old contents, from an earlier
+     * estimate, are not known) */
+    int32_t *mspan, *dspan;
+    uint8_t *dspan_ok;
     float *dist;            /* rd distance field buffers */
     uint32_t *dslot;        /* per ring slot: its field buffer, UINT32_MAX before first use */
     uint32_t *dref;         /* per field buffer: slots naming it */
@@ -2198,16 +2201,28 @@ static pf_err field_layer(drive *d, size_t l, unsigned tid)
     else if (d->edt_last[tid] == l + 1)
         from = l + 1;
     d->edt_last[tid] = l;
+    const int32_t *sp[3] = {NULL, NULL, NULL}; /* the masks' spans, and the field buffer's */
+    uint32_t b = d->dslot[l % d->rd];
+    if (d->mspan) {
+        sp[0] = from != SIZE_MAX ? mspan_of(d, from) : NULL;
+        sp[1] = mspan_of(d, l);
+        sp[2] = d->dspan_ok[b] ? d->dspan + (size_t)b * 2 * d->g->ny : NULL;
+    }
+    pf_err err = PF_E_OK;
+    int done = 0;
     if (d->reuse && from != SIZE_MAX && (d->delta_misses[tid] < 2 || l % DELTA_RETRY == 0)) {
         const pf_grid *g = d->g;
-        int done;
-        pf_err err = pf_field_delta(d->be, g, d->cap, mask_of(d, from), dist_of(d, from), mask_of(d, l),
-                                    dist_of(d, l), (size_t)g->nx * g->ny / DELTA_SHARE, &done);
+        err = pf_field_delta_spans(d->be, g, d->cap, mask_of(d, from), dist_of(d, from), mask_of(d, l),
+                                   dist_of(d, l), (size_t)g->nx * g->ny / DELTA_SHARE, sp, &done);
         if (err) return err;
         d->delta_misses[tid] = done ? 0 : d->delta_misses[tid] + 1;
-        if (done) return PF_E_OK;
     }
-    return field_of(d, mask_of(d, l), d->cap, dist_of(d, l));
+    if (!done) err = field_of(d, mask_of(d, l), d->cap, dist_of(d, l));
+    if (!err && d->mspan) { /* the field is nonzero where its mask is */
+        memcpy(d->dspan + (size_t)b * 2 * d->g->ny, sp[1], 2 * (size_t)d->g->ny * sizeof *d->dspan);
+        d->dspan_ok[b] = 1;
+    }
+    return err;
 }
 
 static pf_err drive_item(drive *d, size_t l, unsigned tid)
@@ -2837,13 +2852,14 @@ static pf_err drive_open(drive *d, size_t batch, unsigned threads)
                   4 * d->rd * sizeof *d->dslot + 2 * d->rc * sizeof *d->cslot +
                   nitem * (sizeof *d->list + 1) + 2 * d->rm + d->rm * sizeof *d->mpend + 2 * batch;
     size_t nspan = d->be->classify_span ? d->rd * 2 * (size_t)d->g->ny : 0;
-    d->book_len += nspan * sizeof *d->mspan;
+    d->book_len += 2 * nspan * sizeof *d->mspan + d->rd;
     unsigned char *b = d->book = calloc(d->book_len, 1);
     if (!d->arena || !b) return PF_E_NOMEM;
     d->prints = carve(&b, nl * 2 * sizeof *d->prints);
     d->mlog = carve(&b, d->rc * sizeof *d->mlog);
     d->sid = carve(&b, nl * sizeof *d->sid);
     d->mspan = nspan ? carve(&b, nspan * sizeof *d->mspan) : NULL;
+    d->dspan = nspan ? carve(&b, nspan * sizeof *d->dspan) : NULL;
     d->dslot = carve(&b, d->rd * sizeof *d->dslot);
     d->dref = carve(&b, d->rd * sizeof *d->dref);
     d->mslot = carve(&b, d->rd * sizeof *d->mslot);
@@ -2860,6 +2876,7 @@ static pf_err drive_open(drive *d, size_t batch, unsigned threads)
     d->copied = carve(&b, batch);
     d->veto = carve(&b, batch);
     d->mlogged = carve(&b, d->rc);
+    d->dspan_ok = carve(&b, d->rd);
     if (pf_print_weights_make(&d->pw, d->g, print_seed())) return PF_E_NOMEM;
     d->next_id = 1;
     drive_restart(d, 0);

@@ -50,12 +50,15 @@ static int bytes_differ(const uint8_t *a, const uint8_t *b, long n)
  * reach),
  * those whose sub-grids overlap merged, into w (room for PF_DELTA_RECTS). Returns their count, or −1 when
  * there would be more. */
-static int changed(const uint8_t *a, const uint8_t *b, long nx, long ny, long k, long *lo, long *hi, rect *w)
+static int changed(const uint8_t *a, const uint8_t *b, long nx, long ny, long k, const int32_t *const sp[2],
+                   long *lo, long *hi, rect *w)
 {
     long nb = (nx + COLS - 1) / COLS;
     for (long c = 0; c < nb; c++)
         lo[c] = LONG_MAX, hi[c] = -1;
     for (long y = 0; y < ny; y++) {
+        if (sp[0] && sp[1] && sp[0][2 * y] >= sp[0][2 * y + 1] && sp[1][2 * y] >= sp[1][2 * y + 1])
+            continue; /* both rows empty */
         const uint8_t *ra = a + y * nx, *rb = b + y * nx;
         if (!bytes_differ(ra, rb, nx)) continue;
         for (long c = 0; c < nb; c++) {
@@ -83,8 +86,40 @@ static int changed(const uint8_t *a, const uint8_t *b, long nx, long ny, long k,
     return n;
 }
 
+/* field ← from_field: the rows of from_field's spans copied, the rest of field's old spans cleared (field is
+ * 0 beyond them), or all of it. */
+static void field_copy(float *field, const float *from_field, long nx, long ny, const int32_t *from_span,
+                       const int32_t *old_span)
+{
+    if (!from_span || !old_span) {
+        memcpy(field, from_field, (size_t)nx * (size_t)ny * sizeof *field);
+        return;
+    }
+    for (long y = 0; y < ny; y++) {
+        long a0 = from_span[2 * y], a1 = from_span[2 * y + 1], o0 = old_span[2 * y], o1 = old_span[2 * y + 1];
+        float *f = field + y * nx;
+        if (a1 > a0) memcpy(f + a0, from_field + y * nx + a0, (size_t)(a1 - a0) * sizeof *f);
+        if (o0 >= o1) continue;
+        if (a0 >= a1) { /* nothing copied: the whole old span cleared */
+            memset(f + o0, 0, (size_t)(o1 - o0) * sizeof *f);
+            continue;
+        }
+        if (o0 < a0) memset(f + o0, 0, (size_t)((o1 < a0 ? o1 : a0) - o0) * sizeof *f);
+        long c = o0 > a1 ? o0 : a1;
+        if (o1 > c) memset(f + c, 0, (size_t)(o1 - c) * sizeof *f);
+    }
+}
+
 pf_err pf_field_delta(const pf_backend *be, const pf_grid *g, uint32_t cap, const uint8_t *from_mask,
                       const float *from_field, const uint8_t *mask, float *field, size_t budget, int *done)
+{
+    const int32_t *const none[3] = {NULL, NULL, NULL};
+    return pf_field_delta_spans(be, g, cap, from_mask, from_field, mask, field, budget, none, done);
+}
+
+pf_err pf_field_delta_spans(const pf_backend *be, const pf_grid *g, uint32_t cap, const uint8_t *from_mask,
+                            const float *from_field, const uint8_t *mask, float *field, size_t budget,
+                            const int32_t *const spans[3], int *done)
 {
     *done = 0;
     /* the reach of a cell's value: an outside cell nearer than the cap (d² ≤ cap² − 1) is at most cap − 1
@@ -95,7 +130,7 @@ pf_err pf_field_delta(const pf_backend *be, const pf_grid *g, uint32_t cap, cons
     long *span = malloc(2 * (size_t)nb * sizeof *span);
     if (!span) return PF_E_NOMEM;
     rect w[PF_DELTA_RECTS];
-    int n = changed(from_mask, mask, nx, ny, k, span, span + nb, w);
+    int n = changed(from_mask, mask, nx, ny, k, spans, span, span + nb, w);
     free(span);
     if (n < 0) return PF_E_OK;
     size_t cells = 0, most = 0;
@@ -105,7 +140,7 @@ pf_err pf_field_delta(const pf_backend *be, const pf_grid *g, uint32_t cap, cons
         most = a > most ? a : most;
     }
     if (cells > budget) return PF_E_OK;
-    memcpy(field, from_field, (size_t)nx * (size_t)ny * sizeof *field);
+    field_copy(field, from_field, nx, ny, spans[0], spans[2]);
     float *sf = n ? malloc(most * (sizeof *sf + 1)) : NULL; /* a sub-grid's field, then its mask */
     if (n && !sf) return PF_E_NOMEM;
     uint8_t *sm = (uint8_t *)(sf + most);

@@ -25,6 +25,14 @@
 pf_err pf_field_delta(const pf_backend *be, const pf_grid *g, uint32_t cap, const uint8_t *from_mask,
                       const float *from_field, const uint8_t *mask, float *field, size_t budget, int *done);
 
+/* pf_field_delta knowing where the masks and field are nonzero (pf_mask_spans' spans, NULL where not known):
+ * spans[0] of from_mask (and so of from_field), spans[1] of mask, spans[2] of what field holds now (it is 0
+ * elsewhere). Rows empty in both masks are not compared, and only from_field's spans are copied, the rest of
+ * field's old ones cleared (the air between two parts costs nothing). */
+pf_err pf_field_delta_spans(const pf_backend *be, const pf_grid *g, uint32_t cap, const uint8_t *from_mask,
+                            const float *from_field, const uint8_t *mask, float *field, size_t budget,
+                            const int32_t *const spans[3], int *done);
+
 /* The most separate places of difference pf_field_delta takes (its rectangles after merging). */
 #define PF_DELTA_RECTS 32
 

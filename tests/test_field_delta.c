@@ -77,6 +77,27 @@ static void check(const pf_backend *be, const uint8_t *a, const uint8_t *b, uint
         for (size_t i = 0; i < N; i++)
             cr_assert(isnan(fb[i]), "%s (%s): a field left to edt was written", what, be->name);
     }
+    /* with the masks' spans, into a buffer that holds another layer's field (0 beyond that mask's spans): the
+     * same, done or not */
+    uint8_t *o = malloc(N);
+    part(o, 130, 0);
+    rect_set(o, 4, 300, 42, 47, 1); /* in rows that a and b leave empty */
+    int32_t *sp = malloc(6 * NY * sizeof *sp);
+    long box[4] = {0, NX, 0, NY};
+    pf_mask_spans(a, NX, NY, box, sp);
+    pf_mask_spans(b, NX, NY, box, sp + 2 * NY);
+    pf_mask_spans(o, NX, NY, box, sp + 4 * NY);
+    cr_assert_eq(be->edt(be->ctx, o, &grid, cap, fb), PF_E_OK);
+    const int32_t *const spans[3] = {sp, sp + 2 * NY, sp + 4 * NY};
+    int done2 = -1;
+    cr_assert_eq(pf_field_delta_spans(be, &grid, cap, a, fa, b, fb, budget, spans, &done2), PF_E_OK);
+    cr_assert_eq(done2, done, "%s (%s, cap %u): done %d with spans", what, be->name, cap, done2);
+    for (size_t i = 0; done && i < N; i++)
+        cr_assert(!memcmp(&fb[i], &whole[i], sizeof *fb),
+                  "%s (%s, cap %u): cell (%zu, %zu) %.9g with spans, edt %.9g", what, be->name, cap, i % NX,
+                  i / NX, fb[i], whole[i]);
+    free(sp);
+    free(o);
     free(fa);
     free(whole);
     free(fb);
