@@ -1554,9 +1554,8 @@ static void margins_cover(drive *d, size_t l)
  * Most layers of a part have none: where the layers differ at all, their outlines move by less than fill_lo
  * (a sloped or twisted wall), and the stage, which reads three fields and writes two seed masks, is skipped.
  */
-static int may_seed(const drive *d, size_t l, const float *const win[7])
+static int may_seed_in(const drive *d, size_t l, const float *const win[7], size_t i, size_t n)
 {
-    size_t n = (size_t)d->g->nx * d->g->ny, i = 0;
     const uint8_t *m3 = mask_of(d, l), *m2 = win[2] ? mask_of(d, l - 1) : NULL,
                   *m4 = win[4] ? mask_of(d, l + 1) : NULL;
     const float *d3 = win[3];
@@ -1578,6 +1577,20 @@ static int may_seed(const drive *d, size_t l, const float *const win[7])
     }
     for (; i < n; i++)
         if (m3[i] && !((m2 ? m2[i] : 0) && (m4 ? m4[i] : 0)) && d3[i] >= lo) return 1;
+    return 0;
+}
+
+/* may_seed_in over the grid's cells i … n − 1, or over the spans of the layer's mask (its other cells are
+ * outside: no seed) */
+static int may_seed(const drive *d, size_t l, const float *const win[7])
+{
+    size_t nx = d->g->nx, ny = d->g->ny;
+    if (!d->mspan) return may_seed_in(d, l, win, 0, nx * ny);
+    const int32_t *sp = mspan_of(d, l);
+    for (size_t r = 0; r < ny; r++)
+        if (sp[2 * r] < sp[2 * r + 1] &&
+            may_seed_in(d, l, win, r * nx + (size_t)sp[2 * r], r * nx + (size_t)sp[2 * r + 1]))
+            return 1;
     return 0;
 }
 
@@ -1729,9 +1742,15 @@ static pf_err bridges(drive *d, size_t l, unsigned tid)
     long nx = d->g->nx, box[4];
     int by_row = layer_box(d, l, box); /* its classes are 0 beyond the box */
     size_t first = 1, last = 0;
-    /* the box's rows at once, or row by row over its columns */
+    /* the box's rows at once, or row by row over its columns, or over each row's span */
+    const int32_t *sp = d->mspan ? mspan_of(d, l) : NULL;
+    by_row |= sp != NULL;
     long c0 = by_row ? box[0] : 0, w = by_row ? box[1] - box[0] : nx * (box[3] - box[2]);
     for (long y = box[2]; y < (by_row ? box[3] : box[2] + 1); y++) {
+        if (sp) {
+            if (sp[2 * y] >= sp[2 * y + 1]) continue;
+            c0 = sp[2 * y], w = sp[2 * y + 1] - sp[2 * y];
+        }
         size_t at = (size_t)(y * nx + c0), f, e;
         pf_ibridges_fix(cls + at, below + at, (size_t)w, &f, &e);
         if (f > e) continue;
@@ -1793,9 +1812,10 @@ static uint32_t uf_find(uint32_t *up, uint32_t i)
  * small pieces a sample at its centre missed (bumpy_1m's crescents of solid fill: PrusaSlicer retracts ~70
  * times a layer for them; -18.7 % time with centre samples, -10.9 % now), and a thin ring of fill stays one
  * piece instead of a sample's hits and misses. sets: which of PIECE_SETS the layer has (fill area > 0); box:
- * the layer's box (layer_box: its classes are 0 beyond it). Errors: NOMEM. */
+ * the layer's box (layer_box: its classes are 0 beyond it); span: the spans of its mask (pf_mask_spans), NULL
+ * when not known. Errors: NOMEM. */
 static pf_err fill_pieces(const uint8_t *cls, const float *dist, float dmin, const pf_grid *g,
-                          const long box[4], unsigned sets, uint16_t pieces[PF_RUN_N])
+                          const long box[4], const int32_t *span, unsigned sets, uint16_t pieces[PF_RUN_N])
 {
     memset(pieces, 0, PF_RUN_N * sizeof *pieces);
     sets &= PIECE_SETS;
@@ -1820,16 +1840,21 @@ static pf_err fill_pieces(const uint8_t *cls, const float *dist, float dmin, con
     for (long x = 0; x < nx; x++)
         col[x] = (uint32_t)((double)x / step);
     long cy_end = (long)fmin((double)ny, ceil((double)by * step));
-    long r0 = box[2], cx0 = box[0] & ~7L, cx1 = box[1]; /* the classes are 0 beyond the box */
+    long r0 = box[2]; /* the classes are 0 beyond the box */
     if (cy_end > box[3]) cy_end = box[3];
     for (long cy = r0, prev_y = -1; cy < cy_end; cy++) {
+        long cx0 = box[0] & ~7L, cx1 = box[1]; /* and beyond the row's span */
+        if (span) {
+            if (span[2 * cy] >= span[2 * cy + 1]) continue;
+            cx0 = span[2 * cy] & ~7L, cx1 = span[2 * cy + 1];
+        }
         long y = (long)((double)cy / step);
         if (y >= by) break;
         uint8_t *row = b + y * (bx + 1);
         const uint8_t *c = cls + (size_t)cy * (size_t)nx;
         const float *d = dist + (size_t)cy * (size_t)nx;
-        /* a row of cells equal to the one before in classes and field, in the same row of blocks, adds
-         * nothing new (a plate's rows: two of every three) */
+        /* a row of cells equal to the one before in classes and field (over this row's cells), in the same
+         * row of blocks, adds nothing new (a plate's rows: two of every three) */
         int same = y == prev_y && !memcmp(c + cx0, c - nx + cx0, (size_t)(cx1 - cx0)) &&
                    !memcmp(d + cx0, d - nx + cx0, (size_t)(cx1 - cx0) * sizeof *d);
         prev_y = y;
@@ -2156,7 +2181,7 @@ static pf_err layer_pieces(drive *d, size_t l, unsigned tid)
     long box[4];
     layer_box(d, l, box);
     pf_err err = fill_pieces(cls_of(d, l), dist_of(d, l), piece_dmin(d->cp, l), d->g, box,
-                             piece_sets(&ls->cells), ls->pieces);
+                             d->mspan ? mspan_of(d, l) : NULL, piece_sets(&ls->cells), ls->pieces);
     memset(&ls->br, 0, sizeof ls->br);
     ls->inner_pieces = 0;
     if (err || !d->counts[l]) return err;
@@ -2225,6 +2250,25 @@ static pf_err field_layer(drive *d, size_t l, unsigned tid)
     return err;
 }
 
+/* Whether layers a and b have the same classes: over the rows' spans of their masks when known (a layer's
+ * classes are 0 beyond them), else over the grid. */
+static int classes_equal(const drive *d, size_t a, size_t b)
+{
+    size_t nx = d->g->nx, ny = d->g->ny;
+    const uint8_t *ca = cls_of(d, a), *cb = cls_of(d, b);
+    if (!d->mspan) return !memcmp(ca, cb, nx * ny);
+    const int32_t *sa = mspan_of(d, a), *sb = mspan_of(d, b);
+    for (size_t r = 0; r < ny; r++) {
+        int32_t lo = sa[2 * r], hi = sa[2 * r + 1], lb = sb[2 * r], hb = sb[2 * r + 1];
+        if (lo >= hi)
+            lo = lb, hi = hb;
+        else if (lb < hb)
+            lo = lb < lo ? lb : lo, hi = hb > hi ? hb : hi;
+        if (lo < hi && memcmp(ca + r * nx + lo, cb + r * nx + lo, (size_t)(hi - lo))) return 0;
+    }
+    return 1;
+}
+
 static pf_err drive_item(drive *d, size_t l, unsigned tid)
 {
     const pf_backend *be = d->be;
@@ -2262,14 +2306,12 @@ static pf_err drive_item(drive *d, size_t l, unsigned tid)
             d->same2[l] = d->copied[l - d->b0] = 0;
             return PF_E_OK;
         }
-        d->same2[l] = l >= d->lo + 2 && comparable(d, l) &&
-                      !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
+        d->same2[l] = l >= d->lo + 2 && comparable(d, l) && classes_equal(d, l, l - 2);
         d->copied[l - d->b0] = d->reuse && l >= 3 && l >= d->out0 + 2 && d->same2[l];
         if (d->copied[l - d->b0] || l < d->out0) return PF_E_OK; /* a halo layer's sums are not wanted */
         break;
     case PH_SAME: /* the fixed classes against those of l − 2 (both final) */
-        d->same2[l] =
-            comparable(d, l) && !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
+        d->same2[l] = comparable(d, l) && classes_equal(d, l, l - 2);
         return PF_E_OK;
     default:
         break;
@@ -2784,8 +2826,7 @@ static pf_err classify_flush(drive *d, team *t, void *bt, batch_args *a, size_t 
     if (err) return err;
     for (size_t i = 0; i < n; i++) {
         size_t l = a->ls[i];
-        same2[l] = l >= d->lo + 2 && comparable(d, l) &&
-                   !memcmp(cls_of(d, l), cls_of(d, l - 2), (size_t)d->g->nx * d->g->ny);
+        same2[l] = l >= d->lo + 2 && comparable(d, l) && classes_equal(d, l, l - 2);
     }
     *np = 0;
     return PF_E_OK;
