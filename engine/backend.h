@@ -234,41 +234,51 @@ static inline size_t pf_seg_col(const pf_seg_rows *q, long r, uint32_t nx)
     return (size_t)(c < 0 ? 0 : c > (long)nx ? (long)nx : c);
 }
 
+/* The nonzero bytes of row[0 … n − 1] lie in [*a, *b) (0, 0 when there is none): 16 bytes a step from
+ * either end. */
+static inline void pf_row_span(const uint8_t *row, long n, long *a, long *b)
+{
+    const simde__m128i z = simde_mm_setzero_si128();
+    long i = 0, e = n;
+    for (; i + 16 <= e; i += 16) {
+        unsigned nz = ~(unsigned)simde_mm_movemask_epi8(simde_mm_cmpeq_epi8(
+                          simde_mm_loadu_si128((const simde__m128i *)(const void *)(row + i)), z)) &
+                      0xFFFFu;
+        if (nz) {
+            i += __builtin_ctz(nz);
+            break;
+        }
+    }
+    while (i < e && !row[i])
+        i++;
+    if (i == e) {
+        *a = *b = 0;
+        return;
+    }
+    for (; e - 16 >= i; e -= 16) {
+        unsigned nz = ~(unsigned)simde_mm_movemask_epi8(simde_mm_cmpeq_epi8(
+                          simde_mm_loadu_si128((const simde__m128i *)(const void *)(row + e - 16)), z)) &
+                      0xFFFFu;
+        if (nz) {
+            e -= 16 - (32 - __builtin_clz(nz));
+            break;
+        }
+    }
+    while (!row[e - 1])
+        e--;
+    *a = i, *b = e;
+}
+
 /* The spans of the nx × ny mask m's nonzero bytes, for classify_span: row r's lie in columns span[2r] …
  * span[2r + 1] − 1 (2·ny entries; an empty row gets 0, 0). Only rows box[2] … box[3] − 1 and columns box[0]
  * … box[1] − 1 are looked at: the mask is 0 elsewhere (pf_segs_box). */
 static inline void pf_mask_spans(const uint8_t *m, uint32_t nx, uint32_t ny, const long box[4], int32_t *span)
 {
     memset(span, 0, 2 * (size_t)ny * sizeof *span);
-    const simde__m128i z = simde_mm_setzero_si128();
     for (long r = box[2]; r < box[3]; r++) {
-        const uint8_t *row = m + (size_t)r * nx;
-        long a = box[0], b = box[1];
-        for (; a + 16 <= b; a += 16) { /* the first nonzero byte: 16 at a time */
-            unsigned nz = ~(unsigned)simde_mm_movemask_epi8(simde_mm_cmpeq_epi8(
-                              simde_mm_loadu_si128((const simde__m128i *)(const void *)(row + a)), z)) &
-                          0xFFFFu;
-            if (nz) {
-                a += __builtin_ctz(nz);
-                break;
-            }
-        }
-        while (a < b && !row[a])
-            a++;
-        if (a == b) continue;
-        for (; b - 16 >= a; b -= 16) { /* and the last */
-            unsigned nz = ~(unsigned)simde_mm_movemask_epi8(simde_mm_cmpeq_epi8(
-                              simde_mm_loadu_si128((const simde__m128i *)(const void *)(row + b - 16)), z)) &
-                          0xFFFFu;
-            if (nz) {
-                b -= 16 - (32 - __builtin_clz(nz));
-                break;
-            }
-        }
-        while (!row[b - 1])
-            b--;
-        span[2 * r] = (int32_t)a;
-        span[2 * r + 1] = (int32_t)b;
+        long a, b;
+        pf_row_span(m + (size_t)r * nx + box[0], box[1] - box[0], &a, &b);
+        if (a < b) span[2 * r] = (int32_t)(box[0] + a), span[2 * r + 1] = (int32_t)(box[0] + b);
     }
 }
 

@@ -1722,13 +1722,13 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
         if (ry < rh) {
             const uint8_t *row = cls + (size_t)(ry + y0) * (size_t)nx + x0;
             const float *drow = dist + (size_t)(ry + y0) * (size_t)nx + x0;
-            long x = 0, s0 = rw, s1 = 0; /* the row's cells with a class lie in [s0, s1) */
-            for (; x + 8 <= rw; x += 8) {
+            long s0, s1; /* the row's cells with a class lie in [s0, s1) */
+            pf_row_span(row, rw, &s0, &s1);
+            long x = s0 & ~7L;
+            for (; x + 8 <= rw && x < s1; x += 8) {
                 uint64_t raw;
                 memcpy(&raw, row + x, 8);
                 if (!raw) continue; /* outside: nothing to add */
-                if (s0 == rw) s0 = x;
-                s1 = x + 8;
                 int f0 = pf_fill_slot((raw & 0xFF) >> PF_CELL_FILL_SHIFT & 7);
                 if (cap_deep && raw == (raw & 0xFF) * 0x0101010101010101ull &&
                     simde_mm256_movemask_ps(
@@ -1787,11 +1787,9 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                     }
                 }
             }
-            for (; x < rw; x++) {
+            for (; x < s1; x++) {
                 uint8_t c = row[x];
                 if (c) {
-                    if (s0 > x) s0 = x;
-                    s1 = x + 1;
                     float d = drow[x] - shift, a = d - half, b = d + half;
                     area += 1;
                     wall[1] += overlap(a, b, p->ext_lo, ext_hi) * inv;
