@@ -1580,17 +1580,29 @@ static int may_seed_in(const drive *d, size_t l, const float *const win[7], size
     return 0;
 }
 
-/* may_seed_in over the grid's cells i … n − 1, or over the spans of the layer's mask (its other cells are
- * outside: no seed) */
+/* may_seed_in over the grid's cells, or over the spans of the layer's mask (its other cells are outside: no
+ * seed), taking the air between spans fewer than SEED_GAP cells apart along with them (one call for a
+ * curved part's layer, instead of one a row) */
+#define SEED_GAP 256
 static int may_seed(const drive *d, size_t l, const float *const win[7])
 {
     size_t nx = d->g->nx, ny = d->g->ny;
     if (!d->mspan) return may_seed_in(d, l, win, 0, nx * ny);
+    /* the spans' cells, runs of them less than SEED_GAP cells apart in one stretch (the cells between are
+     * outside: no candidates) */
     const int32_t *sp = mspan_of(d, l);
-    for (size_t r = 0; r < ny; r++)
-        if (sp[2 * r] < sp[2 * r + 1] &&
-            may_seed_in(d, l, win, r * nx + (size_t)sp[2 * r], r * nx + (size_t)sp[2 * r + 1]))
-            return 1;
+    size_t a = 0, e = 0;
+    for (size_t r = 0; r < ny; r++) {
+        if (sp[2 * r] >= sp[2 * r + 1]) continue;
+        size_t s = r * nx + (size_t)sp[2 * r], t = r * nx + (size_t)sp[2 * r + 1];
+        if (e > a && s - e < SEED_GAP) {
+            e = t;
+            continue;
+        }
+        if (e > a && may_seed_in(d, l, win, a, e)) return 1;
+        a = s, e = t;
+    }
+    if (e > a && may_seed_in(d, l, win, a, e)) return 1;
     return 0;
 }
 
