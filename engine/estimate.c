@@ -1650,7 +1650,8 @@ static pf_err middles(drive *d, size_t l, unsigned tid)
     uint32_t b = d->cslot[l % d->rc];
     d->mlogged[b] = !(l + 1 < d->nl && d->upright[l + 1] && (l + 2 >= d->nl || d->upright[l + 2]));
     return pf_middles_resolve_log(cls_of(d, l), d->g, d->segs + (size_t)PF_SEG_FLOATS * d->offs[l],
-                                  d->counts[l], p->fill_lo + 0.5f * p->sparse_min_width, surf, &d->lg[tid],
+                                  d->counts[l], p->fill_lo + 0.5f * p->sparse_min_width, surf,
+                                  d->mspan ? mspan_of(d, l) : NULL, &d->lg[tid],
                                   d->mlogged[b] ? &d->mlog[b] : NULL);
 }
 
@@ -1706,7 +1707,8 @@ static pf_err classes_settle(drive *d, size_t l, unsigned tid)
     if (d->cp->shell_ambig > 0.0f) { /* the bands classify left undecided */
         const float *win[7];
         window(d, l, win);
-        pf_err e = pf_shell_slopes(cls_of(d, l), d->g, win, d->cp, l, d->slopes, &d->sl[tid]);
+        pf_err e = pf_shell_slopes(cls_of(d, l), d->g, win, d->cp, l, d->slopes,
+                                   d->mspan ? mspan_of(d, l) : NULL, &d->sl[tid]);
         if (e) return e;
     }
     pf_err err = narrow_tops(d, l);

@@ -51,7 +51,8 @@ static void word_add(middle_words *mw, long nx, long y, long x)
 
 /* The words of cls that hold a middle cell, 16 cells a step (most hold none), into mw (its list in scratch
  * slot 8). Returns 0 when there is no room for the list. */
-static int middle_rect(const uint8_t *cls, long nx, long ny, pf_scratch *sc, middle_words *mw)
+static int middle_rect(const uint8_t *cls, long nx, long ny, const int32_t *span, pf_scratch *sc,
+                       middle_words *mw)
 {
     size_t most = (size_t)((nx + 7) / 8) * (size_t)ny; /* every word */
     mw->n = 0, mw->y0 = -1, mw->y1 = -1, mw->x0 = nx, mw->x1 = -1;
@@ -60,20 +61,24 @@ static int middle_rect(const uint8_t *cls, long nx, long ny, pf_scratch *sc, mid
                        mid = simde_mm_set1_epi8((char)MIDDLE_BITS);
     for (long y = 0; y < ny; y++) {
         const uint8_t *row = cls + y * nx;
-        long x = 0;
-        for (; x <= nx - 16; x += 16) {
+        long x = 0, xe = nx; /* the row's cells that may have a class */
+        if (span) {
+            if (span[2 * y] >= span[2 * y + 1]) continue;
+            x = span[2 * y] & ~15L, xe = span[2 * y + 1];
+        }
+        for (; x <= nx - 16 && x < xe; x += 16) {
             unsigned m = middle_mask16(row + x, fm, mid);
             if (!m) continue;
             if (m & 0xFFu) word_add(mw, nx, y, x);
             if (m >> 8) word_add(mw, nx, y, x + 8);
         }
-        if (x < nx && nx >= 16) { /* the row's last cells: the 16 that end it, shifted so bit 0 is cell x */
+        if (x < xe && x < nx && nx >= 16) { /* the row's last cells: the 16 that end it, bit 0 cell x */
             unsigned m = middle_mask16(row + nx - 16, fm, mid) >> (x - (nx - 16));
             if (m & 0xFFu) word_add(mw, nx, y, x);
             if (m >> 8) word_add(mw, nx, y, x + 8);
             x = nx;
         }
-        for (; x < nx; x += 8) {
+        for (; x < nx && x < xe; x += 8) {
             int hit = 0;
             if (x + 8 <= nx)
                 hit = word_has_middle(row + x);
@@ -364,13 +369,14 @@ static pf_err resolve_rect(uint8_t *cls, const pf_grid *g, const float *segs, ui
 }
 
 pf_err pf_middles_resolve_log(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
-                              const float *const surf[2], pf_scratch *scratch, pf_middle_log *log)
+                              const float *const surf[2], const int32_t *span, pf_scratch *scratch,
+                              pf_middle_log *log)
 {
     if (log) log->n = 0;
     pf_scratch own = {{0}, {0}}, *sc = scratch ? scratch : &own;
     middle_words mw;
     pf_err err = PF_E_OK;
-    if (!middle_rect(cls, g->nx, g->ny, sc, &mw))
+    if (!middle_rect(cls, g->nx, g->ny, span, sc, &mw))
         err = PF_E_NOMEM;
     else if (mw.n)
         err = resolve_rect(cls, g, segs, nseg, ridge, surf, sc, &mw, log);
@@ -381,7 +387,7 @@ pf_err pf_middles_resolve_log(uint8_t *cls, const pf_grid *g, const float *segs,
 pf_err pf_middles_resolve(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
                           const float *const surf[2], pf_scratch *scratch)
 {
-    return pf_middles_resolve_log(cls, g, segs, nseg, ridge, surf, scratch, NULL);
+    return pf_middles_resolve_log(cls, g, segs, nseg, ridge, surf, NULL, scratch, NULL);
 }
 
 int pf_middles_agree(const pf_middle_log *log, uint8_t *zero, const pf_grid *g, const float *segs,

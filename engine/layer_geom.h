@@ -45,9 +45,11 @@ typedef struct pf_middle_log {
 
 /* pf_middles_resolve that also lists every middle cell it decides in *log (emptied first). A layer's copy of
  * another's classes (equal masks, so equal classes up to here) can then be checked against its own segments
- * (pf_middles_agree). Errors: NOMEM (the classes and the log partly done). */
+ * (pf_middles_agree). span: the spans of the layer's mask (engine/backend.h pf_mask_spans: its classes are 0
+ * beyond them), or NULL. Errors: NOMEM (the classes and the log partly done). */
 pf_err pf_middles_resolve_log(uint8_t *cls, const pf_grid *g, const float *segs, uint32_t nseg, float ridge,
-                              const float *const surf[2], pf_scratch *scratch, pf_middle_log *log);
+                              const float *const surf[2], const int32_t *span, pf_scratch *scratch,
+                              pf_middle_log *log);
 
 /* Whether resolving the middle cells of log, as they were before, against the segments segs (nseg) and the
  * fields surf gives each of them the classes it got: 1 when so, 0 when not, −1 when out of memory. The

@@ -72,8 +72,8 @@ static void stamp(stamp_t *r, const pf_grid *g, const pf_slope_src *src, size_t 
         float sx = (bx - ax) / (float)m, sy = (by - ay) / (float)m;
         samples += (size_t)m + 1;
         /* The samples move monotonically from the first to the last along each axis (float products and sums
-         * round monotonically), so when both ends lie in the grid every sample does, and the ends' cells bound
-         * theirs: the usual case (the grid has a margin round the part), without a test a sample. */
+         * round monotonically), so when both ends lie in the grid every sample does, and the ends' cells
+         * bound theirs: the usual case (the grid has a margin round the part), without a test a sample. */
         float ex = ax + sx * (float)m, ey = ay + sy * (float)m;
         if (ax >= 0.0f && ay >= 0.0f && ex >= 0.0f && ey >= 0.0f && (long)ax < nx && (long)ex < nx &&
             (long)ay < ny && (long)ey < ny) {
@@ -308,7 +308,7 @@ static uint8_t decide(slopes_call *cl, size_t i, uint8_t c)
 }
 
 pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7], const pf_classify_params *p,
-                       size_t layer, const pf_slope_src *src, pf_scratch *sc)
+                       size_t layer, const pf_slope_src *src, const int32_t *span, pf_scratch *sc)
 {
     const ring_table rings = ring_table_make(); /* 49 cells: less than one ring search */
     slopes_call cl = {.g = g, .win = win, .p = p, .layer = layer, .src = src, .sc = sc, .rings = &rings};
@@ -321,12 +321,13 @@ pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7]
     const simde__m128i bits = simde_mm_set1_epi8((char)PF_CELL_AMBIG);
     const long *box = src->boxes + 4 * layer; /* the layer's box: its classes are 0 beyond it */
     long nx = g->nx;
-    /* the box's rows at once when it is wide, else row by row over its columns; 16 cells a step (most
-     * layers have no flagged cell), in row order */
-    int by_row = 2 * (box[1] - box[0]) < nx;
+    /* the box's rows at once when it is wide, else row by row over its columns or the rows' spans; 16 cells
+     * a step (most layers have no flagged cell), in row order */
+    int by_row = span || 2 * (box[1] - box[0]) < nx;
     for (long y = box[2]; y < (by_row ? box[3] : box[2] + 1); y++) {
         size_t i = (size_t)(y * nx + (by_row ? box[0] : 0)),
                n = by_row ? (size_t)(y * nx + box[1]) : (size_t)(box[3] * nx);
+        if (span) i = (size_t)(y * nx + span[2 * y]), n = (size_t)(y * nx + span[2 * y + 1]);
         for (; i + 16 <= n; i += 16)
             for (unsigned m = ambig16(cls + i, bits); m; m &= m - 1) {
                 size_t at = i + (size_t)__builtin_ctz(m);

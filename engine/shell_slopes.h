@@ -37,10 +37,11 @@ typedef struct pf_slope_src {
 
 /* Decides the PF_CELL_AMBIG cells of layer `layer`'s classes cls on g (after classify, before the other
  * host passes): a sparse cell whose band is wide enough becomes solid, a middle gets PF_CELL_SHELL; every
- * PF_CELL_AMBIG bit is cleared. win[k]: the distance field of layer layer − 3 + k, NULL where none. scratch:
- * the caller's buffers (kept zero between calls). Errors: NOMEM (the bits are cleared, the bands left
- * undecided: not solid). */
+ * PF_CELL_AMBIG bit is cleared. win[k]: the distance field of layer layer − 3 + k, NULL where none. span:
+ * the spans of the layer's mask (engine/backend.h pf_mask_spans; its classes are 0 beyond them), or NULL:
+ * the layer's box. scratch: the caller's buffers (kept zero between calls). Errors: NOMEM (the bits are
+ * cleared, the bands left undecided: not solid). */
 pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7], const pf_classify_params *p,
-                       size_t layer, const pf_slope_src *src, pf_scratch *scratch);
+                       size_t layer, const pf_slope_src *src, const int32_t *span, pf_scratch *scratch);
 
 #endif

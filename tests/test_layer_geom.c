@@ -228,10 +228,24 @@ Test(middles, a_logged_layer_agrees_with_its_own_slice_only)
     memcpy(plain, cls, n);
     memcpy(before, cls, n);
     pf_middle_log log = {0};
-    cr_assert_eq(pf_middles_resolve_log(cls, &g, segs, ns, RIDGE, NULL, NULL, &log), PF_E_OK);
+    cr_assert_eq(pf_middles_resolve_log(cls, &g, segs, ns, RIDGE, NULL, NULL, NULL, &log), PF_E_OK);
     cr_assert_eq(pf_middles_resolve(plain, &g, segs, ns, RIDGE, NULL, NULL), PF_E_OK);
     cr_assert_arr_eq(cls, plain, n);
     cr_assert_eq(log.n, marked);
+    { /* over the spans of the classes' nonzero cells: the same */
+        uint8_t *spanned = malloc(n);
+        int32_t *span = malloc(2 * (size_t)g.ny * sizeof *span);
+        long box[4] = {0, (long)g.nx, 0, (long)g.ny};
+        memcpy(spanned, before, n);
+        pf_mask_spans(before, g.nx, g.ny, box, span);
+        pf_middle_log log2 = {0};
+        cr_assert_eq(pf_middles_resolve_log(spanned, &g, segs, ns, RIDGE, NULL, span, NULL, &log2), PF_E_OK);
+        cr_assert_arr_eq(spanned, cls, n);
+        cr_assert_eq(log2.n, log.n);
+        free(log2.m);
+        free(span);
+        free(spanned);
+    }
     for (size_t k = 0; k < log.n; k++) {
         uint32_t i = log.m[k].cell;
         cr_assert(k == 0 || i > log.m[k - 1].cell, "not in row order at %zu", k);
@@ -244,7 +258,7 @@ Test(middles, a_logged_layer_agrees_with_its_own_slice_only)
     /* logging again empties the log first; a layer without middles lists none and agrees with anything */
     for (size_t i = 0; i < n; i++)
         cls[i] = (uint8_t)(i % 3 ? SPARSE : 0);
-    cr_assert_eq(pf_middles_resolve_log(cls, &g, segs, ns, RIDGE, NULL, NULL, &log), PF_E_OK);
+    cr_assert_eq(pf_middles_resolve_log(cls, &g, segs, ns, RIDGE, NULL, NULL, NULL, &log), PF_E_OK);
     cr_assert_eq(log.n, 0);
     cr_assert_eq(pf_middles_agree(&log, zero, &g, thin, nt, RIDGE, NULL, NULL), 1);
     free(log.m);
