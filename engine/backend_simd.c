@@ -248,11 +248,13 @@ static pf_err ISA(slice_emit)(void *ctx, const float *verts, const uint32_t *tri
         const uint32_t *ix = tris + 3 * t;
         const float *v[3] = {verts + 3 * ix[0], verts + 3 * ix[1], verts + 3 * ix[2]};
         float lo = min3f(v[0][2], v[1][2], v[2][2]), hi = max3f(v[0][2], v[1][2], v[2][2]);
+        size_t l = lower_layer(zs, &lg, lo);
+        if (l >= nlayers || !(zs[l] < hi)) continue; /* between two planes (half a fine mesh's triangles) */
         float ux = v[1][0] - v[0][0], uy = v[1][1] - v[0][1], uz = v[1][2] - v[0][2];
         float wx = v[2][0] - v[0][0], wy = v[2][1] - v[0][1], wz = v[2][2] - v[0][2];
         float nx = uy * wz - uz * wy, ny = uz * wx - ux * wz;
         const uint64_t ek[3] = {edge_key(ix[0], ix[1]), edge_key(ix[1], ix[2]), edge_key(ix[2], ix[0])};
-        for (size_t l = lower_layer(zs, &lg, lo); l < nlayers && zs[l] < hi; l++) {
+        for (; l < nlayers && zs[l] < hi; l++) {
             float z = zs[l], p[2][2];
             uint64_t k[2];
             /* edges 0–1 and 1–2 crossed or not; 2–0 is crossed when exactly one of them is (a closed walk
