@@ -123,6 +123,16 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
 #define STEEP_W 6
 #define STEEP_P 8
 #define STEEP_GAP 5
+/* The layer of l's parity at or below it that goes through the stages for the run of STEEP_P it starts (its
+ * anchor; the next one is STEEP_P above): the even layers' at multiples of STEEP_P, the odd ones' a layer
+ * below them, so that each pair of anchors is two layers side by side and a run of linear layers holds as
+ * many odd blocks as even ones (with the odd anchors a layer above, overhang's ramps lost their last odd
+ * block to the vertices at their tops). SIZE_MAX: none (odd layers below STEEP_P − 1). */
+static size_t anchor_of(size_t l)
+{
+    if (!(l & 1)) return l - l % STEEP_P;
+    return l + 1 < STEEP_P ? SIZE_MAX : l - (l + 1) % STEEP_P;
+}
 /* Linear layers (LIN_*): between two planes that hold no corner of any facet, every slice is cut from the
  * same facets and its corners move along straight lines as the plane rises, so its figures change smoothly
  * from one layer to the next (areas quadratic in the height: the overhang test's 30–60° ramps, a chamfer, a
@@ -137,7 +147,8 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
  * within STEEP_APART, else the layers between go through all the stages after all (a wedge's fill region
  * closing, a run set that appears). Over both reference sets (1710 rows) the estimates moved by 0.03 % in
  * weight and 0.09 % in time on average, 0.76 % at most, no row's error grew by half a point; the overhang
- * test's 115 layers: 33 interpolated, 3.6 → 2.8 ms (bench/RESULTS.md). */
+ * test's 115 layers: 33 interpolated, 3.6 → 2.8 ms (bench/RESULTS.md); 36 since the odd anchors sit a layer
+ * below the even ones (anchor_of). */
 enum { STEEP_OFF, STEEP_ON, STEEP_SKIP, LIN_FIELD, LIN_CLASS, LIN_RAW };
 /* A layer's classes read the fields and margins of the layers up to 3 away, cut at the planes up to 3 away,
  * so layer l's sums follow a curve where slabs l − 2 … l + 3 (between planes l − 3 and l + 3) hold no
@@ -3652,11 +3663,11 @@ static void steep_modes(const int32_t *flat, unsigned n, size_t nl, const uint8_
         st[l] = l >= STEEP_W && clear >= 2 * STEEP_W + 1 && prism < 2 * STEEP_W + 1;
     }
     for (size_t l = 0; l < nl; l++) {
-        if (!st[l] || l % STEEP_P < 2 || l < STEEP_GAP || l + STEEP_P + STEEP_GAP >= nl) continue;
+        size_t a = anchor_of(l), b = a + STEEP_P;
+        if (!st[l] || a == SIZE_MAX || a == l || l < STEEP_GAP || l + STEEP_P + STEEP_GAP >= nl) continue;
         int ok = 1;
         for (size_t j = l - STEEP_GAP; j <= l + STEEP_GAP && ok; j++)
             ok = st[j] != STEEP_OFF;
-        size_t a = l - l % STEEP_P + (l & 1), b = a + STEEP_P;
         if (ok && st[a] && st[b]) mode[l] = STEEP_SKIP;
     }
 }
@@ -3724,8 +3735,8 @@ static pf_err lin_modes(const float *verts, size_t n, double zb, double h, const
     size_t ntmp = 0;
     pf_err err = PF_E_OK;
     for (size_t l = 0; l < nl && !err; l++) { /* between anchors a and b, every layer from a to b linear */
-        size_t a = l - l % STEEP_P + (l & 1), b = a + STEEP_P;
-        if (l % STEEP_P < 2 || b >= nl) continue;
+        size_t a = anchor_of(l), b = a + STEEP_P;
+        if (a == SIZE_MAX || a == l || b >= nl) continue;
         int ok = 1;
         for (size_t j = a; j <= b && ok; j++)
             ok = lin[j] != 0;
@@ -3784,7 +3795,7 @@ static int steep_check(const layer_stat *layers, size_t nl, const uint8_t *mode,
     int any = 0;
     for (size_t l = 0; l < nl; l++) {
         if (mode[l] != STEEP_SKIP) continue;
-        size_t a = l - l % STEEP_P + (l & 1);
+        size_t a = anchor_of(l);
         if (!steep_apart(&layers[a], &layers[a + STEEP_P])) continue;
         if (!any && !(*redo = malloc(nl))) return 1;
         if (!any) memset(*redo, STEEP_SKIP, nl);
@@ -3863,7 +3874,7 @@ static int lin_check(const layer_stat *layers, size_t nl, const uint8_t *mode, u
     int any = 0;
     for (size_t l = 0; l < nl; l++) {
         if (mode[l] != LIN_FIELD && mode[l] != LIN_CLASS) continue;
-        size_t a = l - l % STEEP_P + (l & 1), b = a + STEEP_P;
+        size_t a = anchor_of(l), b = a + STEEP_P;
         int below = a >= STEEP_P && summed(mode, a - STEEP_P),
             above = b + STEEP_P < nl && summed(mode, b + STEEP_P);
         const layer_stat *s[4] = {below ? &layers[a - STEEP_P] : NULL, &layers[a], &layers[b],
@@ -3922,7 +3933,7 @@ static size_t steep_fill(layer_stat *layers, size_t nl, const uint8_t *mode, con
     for (size_t l = 0; l < nl; l++) {
         if (mode[l] != STEEP_SKIP && mode[l] != LIN_FIELD && mode[l] != LIN_CLASS) continue;
         n++;
-        size_t a = l - l % STEEP_P + (l & 1);
+        size_t a = anchor_of(l);
         const layer_stat *A = &layers[a], *B = &layers[a + STEEP_P], *C = NULL;
         int lin = mode[l] != STEEP_SKIP, below = lin && side[l] == 1;
         if (lin) C = below ? &layers[a - STEEP_P] : &layers[a + 2 * STEEP_P];
