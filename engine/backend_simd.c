@@ -703,13 +703,15 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
     size_t nb = (w + 7) / 8;                                                  /* 8-cell blocks per row */
     long next = yend > y1 ? (yend < y1 + K + 1 ? yend : y1 + K + 1) - y1 : 0; /* rows beyond y1 to look at */
     float *buf = malloc((w + 2 * (size_t)K + 16) * sizeof *buf);
-    float *below = malloc((w + 8) * sizeof *below); /* column distances of the row below, final */
-    uint8_t *near = calloc(nb + 8, 1);              /* per block: some cell within K of an outside cell */
+    float *below = malloc((w + 8) * sizeof *below);   /* column distances of the row below, final */
+    uint8_t *near = calloc(nb + 8, 1);                /* per block: some cell within K of an outside cell */
+    uint32_t *nsum = malloc((nb + 1) * sizeof *nsum); /* near blocks before block b: nsum[b] */
     float *ext = next ? malloc((size_t)next * w * sizeof *ext) : NULL;
-    if (!buf || !below || !near || (next && !ext)) {
+    if (!buf || !below || !near || !nsum || (next && !ext)) {
         free(buf);
         free(below);
         free(near);
+        free(nsum);
         free(ext);
         return PF_E_NOMEM;
     }
@@ -768,6 +770,9 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
             f[c] = x * x;
             near[c / 8] |= x < (float)(K + 1);
         }
+        nsum[0] = 0;
+        for (size_t b = 0; b < nb; b++)
+            nsum[b + 1] = nsum[b] + near[b];
         for (c = 0; c < w; c += 8) {
             size_t nc = w - c < 8 ? w - c : 8;
             uint64_t any = 0;
@@ -784,9 +789,7 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
             }
             long b = (long)(c / 8), lo = b - kb < 0 ? 0 : b - kb,
                  hi = b + kb >= (long)nb ? (long)nb - 1 : b + kb;
-            int close = 0;
-            for (long q = lo; q <= hi && !close; q++)
-                close = near[q];
+            int close = nsum[hi + 1] > nsum[lo]; /* a near block within the window's reach */
             simde__m256 acc;
             if (!close) {
                 if (nc == 8) { /* edt_mm of the cap, without its square root */
@@ -816,6 +819,7 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
     free(buf);
     free(below);
     free(near);
+    free(nsum);
     return PF_E_OK;
 }
 
