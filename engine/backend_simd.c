@@ -1736,12 +1736,26 @@ static pf_err ISA(reduce)(void *ctx, const pf_grid *g, const pf_classify_params 
                 memcpy(&raw, row + x, 8);
                 if (!raw) continue; /* outside: nothing to add */
                 int f0 = pf_fill_slot((raw & 0xFF) >> PF_CELL_FILL_SHIFT & 7);
-                if (cap_deep && raw == (raw & 0xFF) * 0x0101010101010101ull &&
+                uint64_t same8 = (raw & 0xFF) * 0x0101010101010101ull;
+                if (cap_deep && raw == same8 &&
                     simde_mm256_movemask_ps(
                         simde_mm256_cmp_ps(simde_mm256_loadu_ps(drow + x), capd, SIMDE_CMP_EQ_OQ)) == 0xFF) {
-                    /* one class, all at the cap: the terms of a cap cell in every lane, added at the end */
-                    area += 8;
-                    ndeep[f0]++;
+                    /* one class, all at the cap: the terms of a cap cell in every lane, added at the end; and
+                     * the next three blocks at once when they are such blocks of the same class too (a thick
+                     * part's inside) */
+                    int k = 1;
+                    if (!(x & 31) && x + 32 <= rw) {
+                        uint64_t w[3];
+                        memcpy(w, row + x + 8, sizeof w);
+                        int run = w[0] == same8 && w[1] == same8 && w[2] == same8;
+                        for (int q = 1; q < 4 && run; q++)
+                            run = simde_mm256_movemask_ps(simde_mm256_cmp_ps(
+                                      simde_mm256_loadu_ps(drow + x + 8 * q), capd, SIMDE_CMP_EQ_OQ)) == 0xFF;
+                        if (run) k = 4;
+                    }
+                    area += 8 * (uint64_t)k;
+                    ndeep[f0] += (uint64_t)k;
+                    x += 8 * (k - 1);
                     continue;
                 }
                 simde__m128i cb = simde_mm_loadl_epi64((const simde__m128i *)(const void *)(row + x));
