@@ -1218,6 +1218,7 @@ typedef struct drive {
      * estimate, are not known) */
     int32_t *mspan, *dspan;
     uint8_t *dspan_ok;
+    int32_t *wsum;          /* a row's windings (seg_spans) */
     float *dist;            /* rd distance field buffers */
     uint32_t *dslot;        /* per ring slot: its field buffer, UINT32_MAX before first use */
     uint32_t *dref;         /* per field buffer: slots naming it */
@@ -1794,10 +1795,10 @@ static pf_err classify_alone(drive *d, size_t l, unsigned tid)
     const pf_backend *be = d->be;
     const float *win[7];
     window(d, l, win);
-    pf_err err = d->mspan ? be->classify_span(be->ctx, d->g, d->cp, l, d->nl, win, mtop_of(d, l),
-                                              mbot_of(d, l), NULL, mspan_of(d, l), cls_of(d, l))
-                          : be->classify(be->ctx, d->g, d->cp, l, d->nl, win, mtop_of(d, l), mbot_of(d, l),
-                                         NULL, cls_of(d, l));
+    pf_err err = be->classify_span ? be->classify_span(be->ctx, d->g, d->cp, l, d->nl, win, mtop_of(d, l),
+                                                       mbot_of(d, l), NULL, mspan_of(d, l), cls_of(d, l))
+                                   : be->classify(be->ctx, d->g, d->cp, l, d->nl, win, mtop_of(d, l),
+                                                  mbot_of(d, l), NULL, cls_of(d, l));
     return err ? err : classes_settle(d, l, tid);
 }
 
@@ -2273,6 +2274,34 @@ static pf_err field_layer(drive *d, size_t l, unsigned tid)
         d->dspan_ok[b] = 1;
     }
     return err;
+}
+
+/* The spans of layer l's mask (d->mspan) from its segments, where the mask itself is not on the host: each
+ * row's cells from its first crossing to its last (pf_seg_rows_of / pf_seg_col, the raster's arithmetic),
+ * or to the grid's right edge where its windings do not add up to 0 (an open contour). The mask is 0 beyond
+ * them, and may be 0 in places within. */
+static void seg_spans(drive *d, size_t l)
+{
+    const pf_grid *g = d->g;
+    int32_t *span = d->mspan + (size_t)d->mslot[l % d->rd] * 2 * g->ny, *wind = d->wsum;
+    for (uint32_t r = 0; r < g->ny; r++)
+        span[2 * r] = INT32_MAX, span[2 * r + 1] = -1, wind[r] = 0;
+    const float *s = d->segs + (size_t)PF_SEG_FLOATS * d->offs[l], inv = 1.0f / g->cell;
+    for (uint32_t i = 0; i < d->counts[l]; i++) {
+        pf_seg_rows q;
+        if (!pf_seg_rows_of(s + (size_t)PF_SEG_FLOATS * i, g, inv, &q)) continue;
+        for (long r = q.r0; r < q.r1; r++) {
+            int32_t c = (int32_t)pf_seg_col(&q, r, g->nx), *sp = span + 2 * r;
+            sp[0] = c < sp[0] ? c : sp[0];
+            sp[1] = c > sp[1] ? c : sp[1];
+            wind[r] += q.wind;
+        }
+    }
+    for (uint32_t r = 0; r < g->ny; r++)
+        if (span[2 * r + 1] < 0) /* no crossing: empty */
+            span[2 * r] = span[2 * r + 1] = 0;
+        else if (wind[r])
+            span[2 * r + 1] = (int32_t)g->nx;
 }
 
 /* Whether layers a and b have the same classes: over the rows' spans of their masks when known (a layer's
@@ -2917,8 +2946,8 @@ static pf_err drive_open(drive *d, size_t batch, unsigned threads)
     d->book_len = nl * (2 * sizeof *d->prints + sizeof *d->sid + 2) + d->rc * (sizeof *d->mlog + 1) +
                   4 * d->rd * sizeof *d->dslot + 2 * d->rc * sizeof *d->cslot +
                   nitem * (sizeof *d->list + 1) + 2 * d->rm + d->rm * sizeof *d->mpend + 2 * batch;
-    size_t nspan = d->be->classify_span ? d->rd * 2 * (size_t)d->g->ny : 0;
-    d->book_len += 2 * nspan * sizeof *d->mspan + d->rd;
+    size_t nspan = d->rd * 2 * (size_t)d->g->ny;
+    d->book_len += 2 * nspan * sizeof *d->mspan + d->rd + d->g->ny * sizeof *d->wsum;
     unsigned char *b = d->book = calloc(d->book_len, 1);
     if (!d->arena || !b) return PF_E_NOMEM;
     d->prints = carve(&b, nl * 2 * sizeof *d->prints);
@@ -2926,6 +2955,7 @@ static pf_err drive_open(drive *d, size_t batch, unsigned threads)
     d->sid = carve(&b, nl * sizeof *d->sid);
     d->mspan = nspan ? carve(&b, nspan * sizeof *d->mspan) : NULL;
     d->dspan = nspan ? carve(&b, nspan * sizeof *d->dspan) : NULL;
+    d->wsum = carve(&b, d->g->ny * sizeof *d->wsum);
     d->dslot = carve(&b, d->rd * sizeof *d->dslot);
     d->dref = carve(&b, d->rd * sizeof *d->dref);
     d->mslot = carve(&b, d->rd * sizeof *d->mslot);
@@ -3106,8 +3136,10 @@ static pf_err drive_layers(drive *d, team *t, void *bt, batch_args *ba, size_t o
             if (!eq[k - ready] && !skipped(d, k)) items[n++] = (uint32_t)k; /* a skipped layer: no raster */
         }
         if (bt) {
-            for (size_t i = 0; i < n; i++)
+            for (size_t i = 0; i < n; i++) {
                 ba->m[i] = mask_of(d, items[i]);
+                seg_spans(d, items[i]); /* the masks stay on the device: the spans from the segments */
+            }
             err = be->raster_batch(be->ctx, bt, g, segs, offs, counts, n, items, ba->m);
         } else {
             err = drive_phase(d, t, PH_RASTER, items, n);
