@@ -3605,16 +3605,20 @@ static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
     size_t t0 = k * MESH_PIECE, t1 = t0 + MESH_PIECE < j->ntris ? t0 + MESH_PIECE : j->ntris;
     const float *vs = j->verts;
     if (!j->overhangs) {
-        /* in float, without branches (minss / maxss): the coordinates are finite floats, so the bounds are
-         * the same as in double */
-        float lf[3] = {INFINITY, INFINITY, INFINITY}, hf[3] = {-INFINITY, -INFINITY, -INFINITY};
+        /* in float, a corner's x y z in the lanes of one minimum and maximum (minps / maxps: v < m ? v : m,
+         * without branches); the coordinates are finite floats, so the bounds are the same as in double */
+        simde__m128 l4 = simde_mm_set1_ps(INFINITY), h4 = simde_mm_set1_ps(-INFINITY);
         for (size_t i = 3 * t0; i < 3 * t1; i++) {
             const float *v = vs + 3 * (size_t)j->tris[i];
-            for (int a = 0; a < 3; a++) {
-                lf[a] = v[a] < lf[a] ? v[a] : lf[a];
-                hf[a] = v[a] > hf[a] ? v[a] : hf[a];
-            }
+            simde__m128 p = simde_mm_movelh_ps(
+                simde_mm_castsi128_ps(simde_mm_loadl_epi64((const simde__m128i *)(const void *)v)),
+                simde_mm_load_ss(v + 2)); /* x y z 0: two loads, none past the vertex */
+            l4 = simde_mm_min_ps(p, l4);
+            h4 = simde_mm_max_ps(p, h4);
         }
+        float lf[4], hf[4];
+        simde_mm_storeu_ps(lf, l4);
+        simde_mm_storeu_ps(hf, h4);
         for (int a = 0; a < 3; a++)
             j->lo[3 * k + (size_t)a] = lf[a], j->hi[3 * k + (size_t)a] = hf[a];
         pf_geo_sums_of(vs, j->tris + 3 * t0, t1 - t0, &j->gs[k]);
