@@ -3560,7 +3560,8 @@ typedef struct mesh_pass {
     int32_t *tilt;
     int32_t *flat; /* the same for the facets steep layers may not meet (STEEP_T), or NULL */
     size_t nl;
-    double zb, h; /* layer l ≥ 1's plane: zb + l·h */
+    double zb, h;         /* layer l ≥ 1's plane: zb + l·h */
+    const int32_t *vslab; /* per vertex of the copy: its slab (vertex_slab) */
     /* overhangs: the facets that may leave strips narrower than a cell (pf_slivers_scan), as items of their
      * own after the pieces, the same pieces of triangles; shits NULL: none */
     const float *zs;    /* the layers' planes */
@@ -3588,13 +3589,23 @@ static int under_material(const mesh_pass *j, double x, double y, double z)
     return pf_outline_winding(&j->uix[l], x, y) != 0;
 }
 
-/* Counts [z0, z1] (mm) against the slabs it may reach, a layer more on each side, in the thread's counts tl
- * (and in also, when not NULL). */
-static void tilt_mark(const mesh_pass *j, int32_t *tl, double z0, double z1, int32_t *also)
+/* The slab of a vertex of the copy on the bed at height z: floor((z − zb) / h), zb and h the mesh pass's
+ * (layer l ≥ 1's plane at zb + l·h), within −8 … MAX_LAYERS + 8 (what lies beyond counts as the first or
+ * the last slab either way). Once a vertex: the mesh pass and lin_modes took it for every corner of every
+ * facet, two divisions a facet (3 % of a 1 M-triangle estimate). */
+static int32_t vertex_slab(float z, const pf_profile *p)
 {
-    double u0 = floor((z0 - j->zb) / j->h), u1 = floor((z1 - j->zb) / j->h) + 3;
-    size_t s0 = u0 < 1 ? 1 : u0 >= (double)j->nl ? j->nl : (size_t)u0;
-    size_t s1 = u1 < 1 ? 1 : u1 >= (double)j->nl ? j->nl : (size_t)u1;
+    double h0 = p->first_layer_height, h = p->layer_height, u = floor((z - (h0 - h / 2 - SLICE_BELOW)) / h);
+    return u < -8 ? -8 : u > MAX_LAYERS + 8 ? MAX_LAYERS + 8 : (int32_t)u;
+}
+
+/* Counts slabs u0 … u1 (vertex_slab's) against the slabs they may reach, a layer more on each side, in the
+ * thread's counts tl (and in also, when not NULL). */
+static void tilt_mark(const mesh_pass *j, int32_t *tl, int32_t u0, int32_t u1, int32_t *also)
+{
+    u1 += 3;
+    size_t s0 = u0 < 1 ? 1 : (size_t)u0 >= j->nl ? j->nl : (size_t)u0;
+    size_t s1 = u1 < 1 ? 1 : (size_t)u1 >= j->nl ? j->nl : (size_t)u1;
     tl[s0]++;
     tl[s1]--;
     if (also) also[s0]++, also[s1]--;
@@ -3636,15 +3647,17 @@ static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
         double zc = (a[2] + b[2] + d[2]) / 3;
         if (nn > 0) { /* not upright: the slabs it crosses; upright: those its corners lie in */
             int32_t *tl = j->tilt + tid * (j->nl + 1);
+            const uint32_t *ix = j->tris + 3 * t;
+            int32_t ua = j->vslab[ix[0]], ub = j->vslab[ix[1]], ud = j->vslab[ix[2]];
             if (fabs(nz) > UPRIGHT_NZ * nn) {
-                float z0 = a[2] < b[2] ? a[2] : b[2], z1 = a[2] > b[2] ? a[2] : b[2]; /* finite: no calls */
+                int32_t u0 = ua < ub ? ua : ub, u1 = ua > ub ? ua : ub;
                 int flat = j->flat && nz * nz > STEEP_T * STEEP_T * (nx * nx + ny * ny);
-                tilt_mark(j, tl, d[2] < z0 ? d[2] : z0, d[2] > z1 ? d[2] : z1,
+                tilt_mark(j, tl, ud < u0 ? ud : u0, ud > u1 ? ud : u1,
                           flat ? j->flat + tid * (j->nl + 1) : NULL);
             } else {
-                tilt_mark(j, tl, a[2], a[2], NULL);
-                tilt_mark(j, tl, b[2], b[2], NULL);
-                tilt_mark(j, tl, d[2], d[2], NULL);
+                tilt_mark(j, tl, ua, ua, NULL);
+                tilt_mark(j, tl, ub, ub, NULL);
+                tilt_mark(j, tl, ud, ud, NULL);
             }
         }
         if (nn <= 0 || nz >= 0 || -nz / nn < j->cth || zc < j->h0 / 2) continue;
@@ -3735,9 +3748,8 @@ static int slice_closed(const uint64_t *keys, size_t n, uint64_t *tmp)
  * the anchors' slices tell), skipped where steep_modes would skip a steep layer, with their layer below
  * LIN_CLASS where that one has sums (STEEP_OFF). A vertex counts in the slabs tilt_mark gives it, a layer
  * more on each side. keys, offs, counts: the raw slices. Errors: NOMEM. */
-static pf_err lin_modes(const float *verts, size_t n, double zb, double h, const uint64_t *keys,
-                        const uint32_t *offs, const uint32_t *counts, size_t nl, const uint8_t *upright,
-                        uint8_t *mode)
+static pf_err lin_modes(const int32_t *vslab, size_t n, const uint64_t *keys, const uint32_t *offs,
+                        const uint32_t *counts, size_t nl, const uint8_t *upright, uint8_t *mode)
 {
     int32_t *marks = calloc(nl + 1, sizeof *marks);
     uint8_t *lin = malloc(nl);
@@ -3747,9 +3759,9 @@ static pf_err lin_modes(const float *verts, size_t n, double zb, double h, const
         return PF_E_NOMEM;
     }
     for (size_t i = 0; i < n; i++) { /* tilt_mark's slabs [s0, s1) of the vertex's height */
-        double u = floor((verts[3 * i + 2] - zb) / h);
-        size_t s0 = u < 1 ? 1 : u >= (double)nl ? nl : (size_t)u;
-        size_t s1 = u + 3 < 1 ? 1 : u + 3 >= (double)nl ? nl : (size_t)(u + 3);
+        int32_t u = vslab[i];
+        size_t s0 = u < 1 ? 1 : (size_t)u >= nl ? nl : (size_t)u;
+        size_t s1 = u + 3 < 1 ? 1 : (size_t)(u + 3) >= nl ? nl : (size_t)(u + 3);
         marks[s0]++;
         marks[s1]--;
     }
@@ -4065,6 +4077,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     uint8_t *upright = NULL, *mode = NULL, *unioned = NULL; /* unioned: layers of overlapping shells */
     pf_outline_index *uix = NULL;                           /* per layer, for under_material */
     long *boxes = NULL;                                     /* per layer: pf_segs_box of its segments */
+    int32_t *vslab = NULL;                                  /* per vertex: vertex_slab */
     size_t ntris = 0, ntris_len = 0, verts_len = 0, segs_len = 0, slen = 0; /* bytes of the big arrays */
 
     /* Printed triangles only, dropped onto the bed (z from 0). */
@@ -4122,10 +4135,12 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         gs.vol6 += mp.gs[k].vol6;
         gs.area2 += mp.gs[k].area2;
     }
+    if (!(vslab = malloc((mesh->nverts ? mesh->nverts : 1) * sizeof *vslab))) goto nomem;
     for (size_t i = 0; i < mesh->nverts; i++) {
         verts[3 * i] = mesh->verts[3 * i];
         verts[3 * i + 1] = mesh->verts[3 * i + 1];
         verts[3 * i + 2] = (float)(mesh->verts[3 * i + 2] - lo[2]);
+        vslab[i] = vertex_slab(verts[3 * i + 2], p);
     }
     double H = hi[2] - lo[2];
     /* Layers: first 0..first_layer_height, then layer_height each; one exists while its mid-plane < H. */
@@ -4310,6 +4325,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     mp.nl = nl;
     mp.zb = h0 - h / 2 - SLICE_BELOW;
     mp.h = h;
+    mp.vslab = vslab;
     if (!(mp.tilt = calloc((size_t)t.n * (nl + 1), sizeof *mp.tilt)) || !(upright = malloc(nl))) goto nomem;
     if (!(flags & PF_EST_NO_SKIP) &&
         (!(mp.flat = calloc((size_t)t.n * (nl + 1), sizeof *mp.flat)) || !(mode = malloc(nl))))
@@ -4330,8 +4346,8 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     }
     slabs_upright(mp.tilt, t.n, nl, upright);
     if (mode) steep_modes(mp.flat, t.n, nl, upright, mode);
-    if (mode && lin_modes(verts, mesh->nverts, mp.zb, h, rkeys ? rkeys : keys, offs,
-                          rcounts ? rcounts : counts, nl, upright, mode))
+    if (mode && lin_modes(vslab, mesh->nverts, rkeys ? rkeys : keys, offs, rcounts ? rcounts : counts, nl,
+                          upright, mode))
         goto nomem;
     /* The contour pass reads the segments and each layer's areas from the stages (and writes other fields of
      * its stat): in lanes a thread that has no layers left takes the runs of settled layers (tower: all 29
@@ -4427,6 +4443,7 @@ fail:
     if (soffs != offs) free(soffs);
     free(offs);
     free(boxes);
+    free(vslab);
     pf_big_free(keys, slen); /* segs lives in the same buffer */
     pf_big_free(rkeys, segs_len);
     free(rcounts);
