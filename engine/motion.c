@@ -32,13 +32,17 @@ double pf_motion_move_time(double len, double v, double a, double v_in, double v
  * When both junction speeds lie below v the move enters and leaves at them whatever v is, and a triangular
  * profile (v out of reach) takes the same time at every such v: *tri keeps it (NAN until made), so the
  * speeds of a polyline's timing take one square root a move instead of one each. */
-static double move_time_at(double len, double v, double a, double w_in, double w_out, double *tri)
+/* pf_motion_move_time for a move whose junction speeds w_in, w_out both lie below v, with 1 / a (ia) and
+ * 1 / v (iv) at hand: multiplications where it divides (the polylines of a layer's contours take this for
+ * every move at each of a grid of speeds). */
+static double move_time_at(double len, double v, double a, double ia, double iv, double w_in, double w_out,
+                           double *tri)
 {
     if (!(w_in < v && w_out < v) || len <= 0 || v <= 0)
         return pf_motion_move_time(len, v, a, w_in < v ? w_in : v, w_out < v ? w_out : v);
-    double v_in = w_in < 0 ? 0 : w_in, v_out = w_out < 0 ? 0 : w_out;
-    double d_acc = (v * v - v_in * v_in) / (2 * a), d_dec = (v * v - v_out * v_out) / (2 * a);
-    if (d_acc + d_dec <= len) return (v - v_in) / a + (v - v_out) / a + (len - d_acc - d_dec) / v;
+    double v_in = w_in < 0 ? 0 : w_in, v_out = w_out < 0 ? 0 : w_out, h = 0.5 * ia; /* 1 / (2a) */
+    double d_acc = (v * v - v_in * v_in) * h, d_dec = (v * v - v_out * v_out) * h;
+    if (d_acc + d_dec <= len) return ((v - v_in) + (v - v_out)) * ia + (len - d_acc - d_dec) * iv;
     if (isnan(*tri)) *tri = triangular(len, a, v_in, v_out);
     return *tri;
 }
@@ -113,8 +117,11 @@ void pf_motion_polyline_times(const float *xy, size_t n, int closed, const doubl
         size_t m = nv - s0 < 16 ? nv - s0 : 16;
         const double *vg = v + s0;
         double vmax = 0, t[16] = {0}, cruise[16] = {0}, fast = 0; /* fast: moves cruising at every speed */
-        for (size_t s = 0; s < m; s++)
+        double iv[16], ia = 1 / a;
+        for (size_t s = 0; s < m; s++) {
             if (vg[s] > vmax) vmax = vg[s];
+            iv[s] = vg[s] > 0 ? 1 / vg[s] : 0;
+        }
         for (size_t i = 0; i < ns; i++) {
             double lo = w[i] < w[i + 1] ? w[i] : w[i + 1];
             if (lo >= vmax) {
@@ -127,7 +134,7 @@ void pf_motion_polyline_times(const float *xy, size_t n, int closed, const doubl
                 if (lo >= vs)
                     cruise[s] += len[i];
                 else
-                    t[s] += move_time_at(len[i], vs, a, w[i], w[i + 1], &tri);
+                    t[s] += move_time_at(len[i], vs, a, ia, iv[s], w[i], w[i + 1], &tri);
             }
         }
         for (size_t s = 0; s < m; s++)
