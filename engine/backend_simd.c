@@ -391,8 +391,8 @@ static int cmp_u32(const void *a, const void *b)
  * winding is the sum of the winds of the crossings at or left of it, as in the delta grid's prefix sum, so
  * the masks are the same; between two crossing columns it is constant and set with one memset. 0 when out
  * of memory (the caller sums a delta grid instead). */
-static int raster_spans(const float *segs, size_t nsegs, const pf_grid *g, float inv, long rlo, long rhi,
-                        size_t ncross, uint8_t *mask)
+static int raster_spans(const pf_seg_rows *qs, size_t nq, const pf_grid *g, long rlo, long rhi, size_t ncross,
+                        uint8_t *mask)
 {
     size_t nx = g->nx, nr = (size_t)(rhi - rlo);
     uint32_t *end = calloc(nr + 1, sizeof *end); /* row r − rlo's crossings end at xs[end[r − rlo]] */
@@ -402,19 +402,15 @@ static int raster_spans(const float *segs, size_t nsegs, const pf_grid *g, float
         free(xs);
         return 0;
     }
-    for (size_t i = 0; i < nsegs; i++) { /* counts, then their prefix sums: each row's first slot */
-        pf_seg_rows q;
-        if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
-        for (long r = q.r0; r < q.r1; r++)
+    for (size_t i = 0; i < nq; i++) /* counts, then their prefix sums: each row's first slot */
+        for (long r = qs[i].r0; r < qs[i].r1; r++)
             end[r - rlo + 1]++;
-    }
     for (size_t r = 0; r < nr; r++)
         end[r + 1] += end[r];
-    for (size_t i = 0; i < nsegs; i++) { /* fill: each row's slot moves to its end */
-        pf_seg_rows q;
-        if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
-        for (long r = q.r0; r < q.r1; r++)
-            xs[end[r - rlo]++] = (uint32_t)pf_seg_col(&q, r, g->nx) << 1 | (q.wind > 0);
+    for (size_t i = 0; i < nq; i++) { /* fill: each row's slot moves to its end */
+        const pf_seg_rows *q = &qs[i];
+        for (long r = q->r0; r < q->r1; r++)
+            xs[end[r - rlo]++] = (uint32_t)pf_seg_col(q, r, g->nx) << 1 | (q->wind > 0);
     }
     for (size_t r = 0; r < nr; r++) {
         uint32_t *x = xs + (r ? end[r - 1] : 0);
@@ -453,17 +449,22 @@ static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_g
     (void)ctx;
     size_t nx = g->nx, ny = g->ny, w = nx + 1;
     float inv = 1.0f / g->cell;
-    /* rows the segments touch */
+    /* rows the segments touch, and the crossings of those that cross a row centre (kept for the passes below)
+     */
     long rlo = (long)ny, rhi = 0;
-    size_t ncross = 0; /* row crossings */
+    size_t ncross = 0, nq = 0; /* row crossings, segments with some */
+    pf_seg_rows *qs = malloc((nsegs ? nsegs : 1) * sizeof *qs);
+    if (!qs) return PF_E_NOMEM;
     for (size_t i = 0; i < nsegs; i++) {
-        pf_seg_rows q;
-        if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
-        if (q.r0 < rlo) rlo = q.r0;
-        if (q.r1 > rhi) rhi = q.r1;
-        ncross += (size_t)(q.r1 - q.r0);
+        pf_seg_rows *q = &qs[nq];
+        if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, q)) continue;
+        nq++;
+        if (q->r0 < rlo) rlo = q->r0;
+        if (q->r1 > rhi) rhi = q->r1;
+        ncross += (size_t)(q->r1 - q->r0);
     }
     if (rlo >= rhi) {
+        free(qs);
         memset(mask, 0, nx * ny);
         return PF_E_OK;
     }
@@ -471,16 +472,19 @@ static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_g
     memset(mask, 0, (size_t)rlo * nx);
     memset(mask + (size_t)rhi * nx, 0, (ny - (size_t)rhi) * nx);
     /* few crossings per row (the usual slice): spans between sorted crossings, set with memset */
-    if (ncross <= (size_t)(rhi - rlo) * RASTER_SPAN_MAX &&
-        raster_spans(segs, nsegs, g, inv, rlo, rhi, ncross, mask))
+    if (ncross <= (size_t)(rhi - rlo) * RASTER_SPAN_MAX && raster_spans(qs, nq, g, rlo, rhi, ncross, mask)) {
+        free(qs);
         return PF_E_OK;
+    }
     size_t nd = (size_t)(rhi - rlo) * w;
     int32_t *delta = zeroed_delta(nd), *own = NULL;
-    if (!delta && !(delta = own = calloc(nd, sizeof *delta))) return PF_E_NOMEM;
+    if (!delta && !(delta = own = calloc(nd, sizeof *delta))) {
+        free(qs);
+        return PF_E_NOMEM;
+    }
     size_t cmin = nx, cmax = 0; /* columns of the crossings */
-    for (size_t i = 0; i < nsegs; i++) {
-        pf_seg_rows q;
-        if (!pf_seg_rows_of(segs + PF_SEG_FLOATS * i, g, inv, &q)) continue;
+    for (size_t i = 0; i < nq; i++) {
+        const pf_seg_rows q = qs[i];
         for (long r = q.r0; r < q.r1; r++) {
             size_t col = pf_seg_col(&q, r, g->nx);
             delta[(size_t)(r - rlo) * w + col] += q.wind;
@@ -528,6 +532,7 @@ static pf_err ISA(raster)(void *ctx, const float *segs, size_t nsegs, const pf_g
         d[nx] = 0;
     }
     free(own);
+    free(qs);
     return PF_E_OK;
 }
 
