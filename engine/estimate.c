@@ -1213,9 +1213,9 @@ typedef struct drive {
     uint8_t *masks;                /* rd mask buffers */
     uint32_t *mslot;               /* per ring slot: its mask buffer, UINT32_MAX before first use */
     uint32_t *mref;                /* per mask buffer: slots naming it */
-    /* per mask buffer: the spans of its mask (pf_mask_spans, 2·ny), NULL without classify_span; per field
-     * buffer: those of the mask whose field it holds, where dspan_ok (its old contents, from an earlier
-     * estimate, are not known) */
+    /* per mask buffer: the spans of its mask, 2·ny (pf_mask_spans where the host rasters, seg_spans where the
+     * device keeps the masks); per field buffer: those of the mask whose field it holds, where dspan_ok (its
+     * old contents, from an earlier estimate, are not known) */
     int32_t *mspan, *dspan;
     uint8_t *dspan_ok;
     int32_t *wsum;          /* a row's windings (seg_spans) */
@@ -1317,7 +1317,7 @@ static uint8_t *mask_of(const drive *d, size_t k)
     return d->masks + (size_t)d->mslot[k % d->rd] * d->stride;
 }
 
-/* The spans of layer k's mask (where d->mspan is set). */
+/* The spans of layer k's mask: its classes, field and mask are 0 beyond them. */
 static const int32_t *mspan_of(const drive *d, size_t k)
 {
     return d->mspan + (size_t)d->mslot[k % d->rd] * 2 * d->g->ny;
