@@ -890,7 +890,6 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
     mine->n = mine->npts = 0;
     mine->full = first;
     if (first || fresh) last->full = 1;
-    if (first || fresh) cs->one_k = 0, cs->one_ratio = NAN;
     for (size_t i = n; i-- > 0;) { /* lists in index order */
         size_t h = key_slot(keys[2 * i], cs->cap);
         cs->next[i] = cs->head[h];
@@ -954,6 +953,15 @@ static void contour_stats(const float *segs, const uint64_t *keys, size_t n, con
     long deg = pf_junction_degrees(cs->corners, cs->ncorners, cb_lo(p), cb_hi(p), cb_split(p), cb_bead(p),
                                    segs, n, &ls->cb_beads);
     ls->cb_paths = deg < 0 ? 0 : (uint32_t)((deg + cs->tips) / 2);
+}
+
+/* What contour_stats leaves for after the stages: the inner beads the bands leave out, which reads the
+ * layer's wall and fill areas (ls->cells) besides its contour figures. In layer order within a run, as
+ * contour_stats (a layer between others takes the last rays' figures). */
+static void contour_tail(const float *segs, size_t n, const pf_profile *p, int first, int fresh,
+                         chain_scratch *cs, layer_stat *ls)
+{
+    if (first || fresh) cs->one_k = 0, cs->one_ratio = NAN;
     ls->inner_deficit = ls->thin_rays = ls->thin_beads[0] = ls->thin_beads[1] = 0;
     if (!first && p->perimeters >= 2 && ls->contour_len > 0) {
         /* only where both wall bands together fall short of the contours' own (L·(b − a) − π·χ·(b² − a²),
@@ -2646,7 +2654,7 @@ typedef struct contour_job {
     chain_scratch *cs;             /* one scratch per thread */
     layer_stat *layers;            /* results */
     size_t nruns;                  /* runs of CONTOUR_RUN layers */
-    atomic_uchar *taken;           /* per run: a thread has taken it */
+    atomic_uchar *taken;           /* per run: its RUN_* state */
     atomic_size_t finished;        /* runs done */
     const atomic_uchar *ready;     /* per layer: its stages are done (NULL: every layer's are) */
 } contour_job;
@@ -2656,7 +2664,7 @@ typedef struct contour_job {
  * not depend on the thread count. */
 #define CONTOUR_RUN 32
 
-/* Whether the stages of layers [l0, l1) are done (contour_stats reads their areas). */
+/* Whether the stages of layers [l0, l1) are done (contour_tail reads their areas). */
 static int contour_ready(const contour_job *j, size_t l0, size_t l1)
 {
     for (size_t l = l0; j->ready && l < l1; l++)
@@ -2664,30 +2672,45 @@ static int contour_ready(const contour_job *j, size_t l0, size_t l1)
     return 1;
 }
 
-/* Takes the runs no thread has taken whose layers are ready, in layer order. */
+/* A run's state in contour_job.taken: free, its contours being made (contour_stats), made, its tails being
+ * made (contour_tail, once its layers' stages are done). */
+enum { RUN_FREE, RUN_STATS, RUN_STATS_DONE, RUN_TAIL };
+
+/* Takes the runs no thread has taken, in layer order: their contours whenever (they read only the slices),
+ * the tails of those whose contours are made and whose layers are ready. So a thread that runs out of
+ * layers in the stages makes every run's contours while the other finishes its layers (overhang's lanes end
+ * 0.1–0.2 ms apart: the contour pass after the stages took 0.09 ms on two threads). */
 static void contour_work(void *arg, unsigned tid)
 {
     contour_job *j = arg;
     for (size_t k = 0; k < j->nruns; k++) {
         size_t l0 = k * CONTOUR_RUN, l1 = l0 + CONTOUR_RUN < j->nl ? l0 + CONTOUR_RUN : j->nl;
-        unsigned char none = 0;
-        if (atomic_load_explicit(&j->taken[k], memory_order_relaxed) || !contour_ready(j, l0, l1) ||
-            !atomic_compare_exchange_strong(&j->taken[k], &none, 1))
-            continue;
-        for (size_t l = l0; l < l1; l++) {
-            const float *sg = j->segs + (size_t)PF_SEG_FLOATS * j->offs[l];
-            contour_stats(sg, j->keys + 2 * (size_t)j->offs[l], j->counts[l], j->p, l == 0, l == l0,
-                          &j->cs[tid], &j->layers[l]);
-            /* the span across the fill lines (odd layers along x + y constant, even ones x − y: pf_runset) */
-            float sy = (l & 1) ? 1.0f : -1.0f, lo = INFINITY, hi = -INFINITY;
-            for (uint32_t i = 0; i < j->counts[l]; i++, sg += PF_SEG_FLOATS) {
-                float u = sg[0] + sy * sg[1];
-                lo = u < lo ? u : lo;
-                hi = u > hi ? u : hi;
+        unsigned char st = RUN_FREE;
+        if (atomic_compare_exchange_strong(&j->taken[k], &st, RUN_STATS)) {
+            for (size_t l = l0; l < l1; l++) {
+                const float *sg = j->segs + (size_t)PF_SEG_FLOATS * j->offs[l];
+                contour_stats(sg, j->keys + 2 * (size_t)j->offs[l], j->counts[l], j->p, l == 0, l == l0,
+                              &j->cs[tid], &j->layers[l]);
+                /* the span across the fill lines (odd layers along x + y constant, even ones x − y:
+                 * pf_runset) */
+                float sy = (l & 1) ? 1.0f : -1.0f, lo = INFINITY, hi = -INFINITY;
+                for (uint32_t i = 0; i < j->counts[l]; i++, sg += PF_SEG_FLOATS) {
+                    float u = sg[0] + sy * sg[1];
+                    lo = u < lo ? u : lo;
+                    hi = u > hi ? u : hi;
+                }
+                j->layers[l].su[0] = lo * (float)M_SQRT1_2;
+                j->layers[l].su[1] = hi * (float)M_SQRT1_2;
             }
-            j->layers[l].su[0] = lo * (float)M_SQRT1_2;
-            j->layers[l].su[1] = hi * (float)M_SQRT1_2;
+            st = RUN_STATS_DONE;
+            atomic_store(&j->taken[k], st);
         }
+        if (st != RUN_STATS_DONE || !contour_ready(j, l0, l1) ||
+            !atomic_compare_exchange_strong(&j->taken[k], &st, RUN_TAIL))
+            continue;
+        for (size_t l = l0; l < l1; l++)
+            contour_tail(j->segs + (size_t)PF_SEG_FLOATS * j->offs[l], j->counts[l], j->p, l == 0, l == l0,
+                         &j->cs[tid], &j->layers[l]);
         atomic_fetch_add(&j->finished, 1);
     }
 }
@@ -3920,18 +3943,26 @@ static int summed(const uint8_t *mode, size_t l)
 static int lin_check(const layer_stat *layers, size_t nl, const uint8_t *mode, uint8_t *redo, uint8_t *side)
 {
     int any = 0;
+    /* per parity, the last anchor tested and its answer: the layers of a run share them (lin_bent's figures
+     * were a percent of overhang's estimate, made for each of the run's layers) */
+    size_t last_a[2] = {SIZE_MAX, SIZE_MAX};
+    uint8_t last_side[2] = {0, 0};
     for (size_t l = 0; l < nl; l++) {
         if (mode[l] != LIN_FIELD && mode[l] != LIN_CLASS) continue;
         size_t a = anchor_of(l), b = a + STEEP_P;
-        int below = a >= STEEP_P && summed(mode, a - STEEP_P),
-            above = b + STEEP_P < nl && summed(mode, b + STEEP_P);
-        const layer_stat *s[4] = {below ? &layers[a - STEEP_P] : NULL, &layers[a], &layers[b],
-                                  above ? &layers[b + STEEP_P] : NULL};
-        /* a parabola through four, else a line through three (below first) */
-        side[l] = below && above && !lin_bent(s, 4) ? 1
-                  : below && !lin_bent(s, 3)        ? 1
-                  : above && !lin_bent(s + 1, 3)    ? 2
-                                                    : 0;
+        if (a != last_a[l & 1]) {
+            int below = a >= STEEP_P && summed(mode, a - STEEP_P),
+                above = b + STEEP_P < nl && summed(mode, b + STEEP_P);
+            const layer_stat *s[4] = {below ? &layers[a - STEEP_P] : NULL, &layers[a], &layers[b],
+                                      above ? &layers[b + STEEP_P] : NULL};
+            /* a parabola through four, else a line through three (below first) */
+            last_side[l & 1] = below && above && !lin_bent(s, 4) ? 1
+                               : below && !lin_bent(s, 3)        ? 1
+                               : above && !lin_bent(s + 1, 3)    ? 2
+                                                                 : 0;
+            last_a[l & 1] = a;
+        }
+        side[l] = last_side[l & 1];
         if (side[l]) continue;
         any = 1;
         redo[l] = STEEP_OFF;
