@@ -79,6 +79,76 @@ static int any_solid(const uint8_t *c, size_t n)
     return 0;
 }
 
+/* The planes of one call (see pf_narrow_sparse): S sparse, D solid-type, M marked, E, N, R and T work planes
+ * (R and T swap as the runs are walked), the rows y0 … y1 that hold sparse cells, and k. */
+typedef struct narrow_planes {
+    const planes *p;
+    const uint64_t *S, *D;
+    uint64_t *M, *E, *N, **R, **T;
+    long y0, y1;
+    int k;
+} narrow_planes;
+
+/* Marks in M the narrow sparse runs along direction (dx, dy). */
+static inline __attribute__((always_inline)) void narrow_dir(const narrow_planes *np, const int dx,
+                                                             const int dy)
+{
+    const planes *p = np->p;
+    const uint64_t *S = np->S, *D = np->D;
+    uint64_t *M = np->M, *E = np->E, *N = np->N, *R = *np->R, *T = *np->T;
+    long y0 = np->y0, y1 = np->y1;
+    int k = np->k;
+    if (k == 1) { /* lone sparse cells between a non-sparse cell and a solid-type one: no runs to walk */
+        for (long y = y0; y <= y1; y++)
+            for (long i = 0; i < p->w; i++) {
+                if (!S[y * p->stride + i]) continue;
+                uint64_t lone = S[y * p->stride + i] & ~at(S, p, y, i, dx, dy) & ~at(S, p, y, i, -dx, -dy);
+                M[y * p->stride + i] |= lone & (at(D, p, y, i, dx, dy) | at(D, p, y, i, -dx, -dy));
+            }
+        return;
+    }
+    /* rows [y0, y1] hold every sparse cell, so E, N and R are zero outside them */
+    /* E: cells that start k + 1 sparse cells in a row; N: sparse cells no such window covers */
+    for (long y = y0; y <= y1; y++)
+        for (long i = 0; i < p->w; i++) {
+            uint64_t e = S[y * p->stride + i];
+            if (!e) continue;
+            for (int s = 1; s <= k && e; s++)
+                e &= at(S, p, y, i, s * dx, s * dy);
+            E[y * p->stride + i] = e;
+        }
+    for (long y = y0; y <= y1; y++)
+        for (long i = 0; i < p->w; i++) {
+            long o = y * p->stride + i;
+            if (!S[o]) continue;
+            uint64_t cover = E[o];
+            for (int s = 1; s <= k; s++)
+                cover |= at(E, p, y, i, -s * dx, -s * dy);
+            N[o] = S[o] & ~cover;
+            /* seeds: a narrow cell beside a solid-type cell along the direction */
+            R[o] = N[o] & (at(D, p, y, i, dx, dy) | at(D, p, y, i, -dx, -dy));
+        }
+    /* along each narrow run from its solid end: k − 1 steps reach its far end */
+    for (int t = 1; t < k; t++) {
+        for (long y = y0; y <= y1; y++)
+            for (long i = 0; i < p->w; i++) {
+                long o = y * p->stride + i;
+                if (!S[o]) continue;
+                T[o] = R[o] | (N[o] & (at(R, p, y, i, dx, dy) | at(R, p, y, i, -dx, -dy)));
+            }
+        uint64_t *swap = R;
+        R = T;
+        T = swap;
+    }
+    for (long y = y0; y <= y1; y++)
+        for (long i = 0; i < p->w; i++)
+            M[y * p->stride + i] |= R[y * p->stride + i];
+    /* the next direction's E, N and R are rewritten word for word where S is set; R and T may have swapped,
+     * both zero elsewhere */
+    *np->R = R;
+    *np->T = T;
+}
+
 int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *scratch)
 {
     if (!any_solid(cls, (size_t)g->nx * g->ny)) return 0;
@@ -152,60 +222,26 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
     /* M, E, N, R and T are zero (see above) and are written only in words that hold sparse cells (every
      * other word of theirs stays zero whatever the direction) */
     /* directions: along rows, columns and both diagonals; k: the most cells a narrow run has */
-    static const int dx[4] = {1, 0, 1, 1}, dy[4] = {0, 1, 1, -1};
     for (int q = 0; q < 4; q++) {
         int k = (int)(width / (q < 2 ? g->cell : g->cell * 1.41421356f));
         if (k < 1) continue;
         if (k > K_MAX) k = K_MAX;
-        if (k == 1) { /* lone sparse cells between a non-sparse cell and a solid-type one: no runs to walk */
-            for (long y = y0; y <= y1; y++)
-                for (long i = 0; i < p.w; i++) {
-                    if (!S[y * p.stride + i]) continue;
-                    uint64_t lone = S[y * p.stride + i] & ~at(S, &p, y, i, dx[q], dy[q]) &
-                                    ~at(S, &p, y, i, -dx[q], -dy[q]);
-                    M[y * p.stride + i] |=
-                        lone & (at(D, &p, y, i, dx[q], dy[q]) | at(D, &p, y, i, -dx[q], -dy[q]));
-                }
-            continue;
+        narrow_planes np = {&p, S, D, M, E, N, &R, &T, y0, y1, k};
+        /* each direction with its steps as constants: at() without the tests of the shifts' signs */
+        switch (q) {
+        case 0:
+            narrow_dir(&np, 1, 0);
+            break;
+        case 1:
+            narrow_dir(&np, 0, 1);
+            break;
+        case 2:
+            narrow_dir(&np, 1, 1);
+            break;
+        default:
+            narrow_dir(&np, 1, -1);
+            break;
         }
-        /* rows [y0, y1] hold every sparse cell, so E, N and R are zero outside them */
-        /* E: cells that start k + 1 sparse cells in a row; N: sparse cells no such window covers */
-        for (long y = y0; y <= y1; y++)
-            for (long i = 0; i < p.w; i++) {
-                uint64_t e = S[y * p.stride + i];
-                if (!e) continue;
-                for (int s = 1; s <= k && e; s++)
-                    e &= at(S, &p, y, i, s * dx[q], s * dy[q]);
-                E[y * p.stride + i] = e;
-            }
-        for (long y = y0; y <= y1; y++)
-            for (long i = 0; i < p.w; i++) {
-                long o = y * p.stride + i;
-                if (!S[o]) continue;
-                uint64_t cover = E[o];
-                for (int s = 1; s <= k; s++)
-                    cover |= at(E, &p, y, i, -s * dx[q], -s * dy[q]);
-                N[o] = S[o] & ~cover;
-                /* seeds: a narrow cell beside a solid-type cell along the direction */
-                R[o] = N[o] & (at(D, &p, y, i, dx[q], dy[q]) | at(D, &p, y, i, -dx[q], -dy[q]));
-            }
-        /* along each narrow run from its solid end: k − 1 steps reach its far end */
-        for (int t = 1; t < k; t++) {
-            for (long y = y0; y <= y1; y++)
-                for (long i = 0; i < p.w; i++) {
-                    long o = y * p.stride + i;
-                    if (!S[o]) continue;
-                    T[o] = R[o] | (N[o] & (at(R, &p, y, i, dx[q], dy[q]) | at(R, &p, y, i, -dx[q], -dy[q])));
-                }
-            uint64_t *swap = R;
-            R = T;
-            T = swap;
-        }
-        for (long y = y0; y <= y1; y++)
-            for (long i = 0; i < p.w; i++)
-                M[y * p.stride + i] |= R[y * p.stride + i];
-        /* the next direction's E, N and R are rewritten word for word where S is set; R and T may have
-         * swapped, both zero elsewhere */
     }
     int changed = 0;
     const uint8_t fm = PF_CELL_FILL_MASK, solid = PF_FILL_SOLID << PF_CELL_FILL_SHIFT;
