@@ -57,11 +57,21 @@ static int changed(const uint8_t *a, const uint8_t *b, long nx, long ny, long k,
     for (long c = 0; c < nb; c++)
         lo[c] = LONG_MAX, hi[c] = -1;
     for (long y = 0; y < ny; y++) {
-        if (sp[0] && sp[1] && sp[0][2 * y] >= sp[0][2 * y + 1] && sp[1][2 * y] >= sp[1][2 * y + 1])
-            continue; /* both rows empty */
+        /* the columns either row can have set: all, or the union of their spans (none: both rows empty) */
+        long x0 = 0, x1 = nx;
+        if (sp[0] && sp[1]) {
+            x0 = LONG_MAX, x1 = 0;
+            for (int k = 0; k < 2; k++) {
+                long s0 = sp[k][2 * y], s1 = sp[k][2 * y + 1];
+                if (s0 >= s1) continue;
+                x0 = s0 < x0 ? s0 : x0;
+                x1 = s1 > x1 ? s1 : x1;
+            }
+            if (x0 >= x1) continue;
+        }
         const uint8_t *ra = a + y * nx, *rb = b + y * nx;
-        if (!bytes_differ(ra, rb, nx)) continue;
-        for (long c = 0; c < nb; c++) {
+        if (!bytes_differ(ra + x0, rb + x0, x1 - x0)) continue;
+        for (long c = x0 / COLS; c * COLS < x1; c++) {
             long x = c * COLS;
             if (!bytes_differ(ra + x, rb + x, nx - x < COLS ? nx - x : COLS)) continue;
             if (y < lo[c]) lo[c] = y;
