@@ -62,3 +62,18 @@ void pf_print_weights_free(pf_print_weights *w)
     free(w->row[0]); /* the block's start */
     w->row[0] = w->row[1] = w->pre[0] = w->pre[1] = w->col[0] = w->col[1] = NULL;
 }
+
+void pf_hist_firsts(float step, int32_t first[PF_HIST_BINS])
+{
+    for (int b = 1; b < PF_HIST_BINS; b++) {
+        float e = pf_hist_edge(b);
+        double guess = (double)e / (double)step;
+        int32_t len = guess > 2e9 ? INT32_MAX : guess < 1 ? 0 : (int32_t)guess - 1;
+        while (len > 0 && (float)(len - 1) * step >= e)
+            len--;
+        while (len < INT32_MAX && !((float)len * step >= e))
+            len++;
+        first[b - 1] = len;
+    }
+    first[PF_HIST_BINS - 1] = INT32_MAX; /* no bin PF_HIST_BINS */
+}

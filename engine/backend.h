@@ -482,6 +482,12 @@ static inline int pf_hist_bin(float len)
     return b;
 }
 
+/* The same bins by a run's cell count n, for cells of step mm along the run: first[b − 1] is the fewest cells
+ * whose length (float)n·step reaches pf_hist_edge(b), so pf_hist_bin((float)n·step) is the number of b ≥ 1
+ * with n ≥ first[b − 1] ((float)n·step grows with n): integer compares instead of a conversion, a product and
+ * a float search per run. first[PF_HIST_BINS − 1] is INT32_MAX (never reached). */
+void pf_hist_firsts(float step, int32_t first[PF_HIST_BINS]);
+
 /* Which run sets a fill class belongs to, as a bit mask over pf_runset (shared by every CPU backend's reduce;
  * kernels/estimate.cl mirrors it). */
 /* The vertical-shell rule of one layer of the window for a cell at d whose field in that layer is dj (layer

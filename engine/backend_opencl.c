@@ -640,7 +640,10 @@ static cl_uint row_floats(const pf_grid *g, uint32_t cap, int fused)
 {
     int window = cap && cap <= EDT_WINDOW_MAX;
     cl_uint srow = window ? (g->nx + 2 * cap + 16 + 7) / 8 * 8 : 8;
-    return fused ? srow + (g->nx + 8) / 8 * 8 : srow; /* edt_fused_b's running row after the window's */
+    if (fused) /* edt_fused_b's: the window's squares (ushorts), the near flags and running row (bytes) */
+        return (2 * (g->nx + 2 * cap + 32) + 31) / 32 * 8 + ((g->nx + 15) / 16 + 8 + 31) / 32 * 8 +
+               (g->nx + 16 + 31) / 32 * 8;
+    return srow;
 }
 
 static size_t row_scratch(cl_ctx *c, cl_kernel k, cl_uint a, const pf_grid *g, uint32_t cap, int fused,
@@ -849,9 +852,8 @@ static pf_err cl_reduce(void *ctx, const pf_grid *g, const pf_classify_params *p
     cl_uint nx = g->nx, ny = g->ny, ly = (cl_uint)layer;
     cl_int par = parity;
     cl_params cp = kparams(p, g);
-    cl_float step = g->cell * 1.41421356f, edge[PF_HIST_BINS + 1];
-    for (int b = 0; b <= PF_HIST_BINS; b++)
-        edge[b] = pf_hist_edge(b);
+    cl_int first[PF_HIST_BINS];
+    pf_hist_firsts(g->cell * 1.41421356f, first);
     if (!sums) {
         err = PF_E_NOMEM;
         goto done;
@@ -859,19 +861,18 @@ static pf_err cl_reduce(void *ctx, const pf_grid *g, const pf_classify_params *p
     NEED(cb, B_OUT, n);
     NEED(db, B_DIST, n * sizeof(float));
     NEED(ab, B_ACC, sizeof acc);
-    NEED(eb, B_EDGE, sizeof edge);
+    NEED(eb, B_EDGE, sizeof first);
     NEED(sb, B_SUMS, area_groups(g) * AREA_SUMS * sizeof *sums);
     CK(put(c, cb, cls, n));
     CK(put(c, db, dist, n * sizeof(float)));
-    CK(put(c, eb, edge, sizeof edge));
+    CK(put(c, eb, first, sizeof first));
     CK(zero(c, ab, sizeof acc));
     ARG(K_REDUCE, 0, cb);
     ARG(K_REDUCE, 1, nx);
     ARG(K_REDUCE, 2, ny);
     ARG(K_REDUCE, 3, par);
-    ARG(K_REDUCE, 4, step);
-    ARG(K_REDUCE, 5, eb);
-    ARG(K_REDUCE, 6, ab);
+    ARG(K_REDUCE, 4, eb);
+    ARG(K_REDUCE, 5, ab);
     CK(run(c, K_REDUCE, (size_t)nx + ny - 1));
     ARG(K_AREAS, 0, cb);
     ARG(K_AREAS, 1, db);
@@ -1263,9 +1264,9 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, uint32_t cap
     if (most < 1) most = 1;
     cl_uint rpi = (ROW_ITEM_CELLS + nx - 1) / nx, rpf = (FUSED_ITEM_CELLS + nx - 1) / nx;
     if (rpf < FUSED_ROWS_MIN(cap)) rpf = FUSED_ROWS_MIN(cap);
-    /* capped, with items of at least FUSED_ROWS_MIN rows: one fused pass (kernels/estimate.cl edt_fused_b);
-     * else the column pass, then the rows */
-    int fused = !exact && most >= FUSED_ROWS_MIN(cap) &&
+    /* capped, with items of at least FUSED_ROWS_MIN rows of at least 16 cells: one fused pass
+     * (kernels/estimate.cl edt_fused_b); else the column pass, then the rows */
+    int fused = !exact && most >= FUSED_ROWS_MIN(cap) && nx >= 16 &&
                 row_floats(g, cap, 1) * sizeof(cl_float) <= c->local_mem; /* else the two passes fit */
     rpi = fused ? rpf : rpi;
     if (rpi > most) rpi = most;
@@ -1548,18 +1549,17 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
     }
     cl_uint nl = (cl_uint)n, nx = g->nx, ny = g->ny;
     cl_params cp = kparams(p, g);
-    cl_float step = g->cell * 1.41421356f, edge[PF_HIST_BINS + 1];
-    for (int k = 0; k <= PF_HIST_BINS; k++)
-        edge[k] = pf_hist_edge(k);
+    cl_int first[PF_HIST_BINS];
+    pf_hist_firsts(g->cell * 1.41421356f, first);
     cl_mem tb, ab, eb, sb;
     lock(c);
     BNEED(tb, X_TAB, 4 * n * sizeof *t);
     BNEED(ab, X_ACC, n * ACC_N * sizeof *acc);
-    BNEED(eb, X_EDGE, sizeof edge);
+    BNEED(eb, X_EDGE, sizeof first);
     BNEED(sb, X_SUMS, n * nsum * sizeof *sums);
     CK(to_device(c, b));
     CK(put_table(c, tb, t, 4 * n));
-    CK(put(c, eb, edge, sizeof edge));
+    CK(put(c, eb, first, sizeof first));
     {
         size_t nd = (size_t)nx + ny + 8;
         cl_mem lb, xb;
@@ -1577,14 +1577,13 @@ static pf_err cl_reduce_batch(void *ctx, void *batch, const pf_grid *g, const pf
         ARG(kr, 2, nl);
         ARG(kr, 3, nx);
         ARG(kr, 4, ny);
-        ARG(kr, 5, step);
-        ARG(kr, 6, eb);
-        ARG(kr, 7, ab);
-        ARG(kr, 8, lb);
-        ARG(kr, 9, xb);
+        ARG(kr, 5, eb);
+        ARG(kr, 6, ab);
+        ARG(kr, 7, lb);
+        ARG(kr, 8, xb);
         if (one) {
-            ARG(kr, 10, cp);
-            ARG(kr, 11, sb);
+            ARG(kr, 9, cp);
+            ARG(kr, 10, sb);
             CK(run_local(c, b, kr, n * (1 + area_groups(g)), BATCH_LOCAL));
         } else {
             CK(run_local(c, b, kr, n, 1));

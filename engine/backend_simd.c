@@ -1504,22 +1504,10 @@ typedef struct run_hist {
     uint64_t ncells[PF_RUN_N][PF_HIST_BINS]; /* their total length in cells */
 } run_hist;
 
-/* Sets h->first from h->step: pf_hist_bin((float)len · step) is the number of bins b ≥ 1 whose first length
- * len reaches, (float)len · step being monotonic in len. */
+/* Sets h->first from h->step (pf_hist_firsts). */
 static void run_hist_init(run_hist *h)
 {
-    int32_t *first = h->first;
-    for (int b = 1; b < PF_HIST_BINS; b++) {
-        float e = pf_hist_edge(b);
-        double guess = (double)e / (double)h->step;
-        int32_t len = guess > 2e9 ? INT32_MAX : guess < 1 ? 0 : (int32_t)guess - 1;
-        while (len > 0 && (float)(len - 1) * h->step >= e)
-            len--;
-        while (len < INT32_MAX && !((float)len * h->step >= e))
-            len++;
-        first[b - 1] = len;
-    }
-    first[15] = INT32_MAX; /* no bin 16: never reached (runs are shorter) */
+    pf_hist_firsts(h->step, h->first);
 }
 
 static inline void end_run(run_hist *h, int r, int32_t len)

@@ -711,55 +711,145 @@ __kernel void edt_rows_b(__global const uchar *src, __global const ulong *tab, u
                 scratch + get_local_id(0) * srow);
 }
 
-/* One row step of a clamped column sweep over nx columns: run = mask ? min(run + 1, K + 1) : 0 in place (run: the
- * sweep's values at the row before, in local memory), and with out set, out = min(out, run) when both is set, else
- * out = run. */
-static void col_step(__global const uchar *m, __local float *run, uint nx, float kc, __global float *out, int both)
+/* edt_fused_b in small integers: under the clamp every column distance is at most K + 1 ≤ EDT_WINDOW_MAX + 1
+ * (a byte) and every window candidate t² + col² at most K² + (K + 1)² (a ushort), so the sweeps run on 16
+ * bytes a step and the row pass on 16 ushorts; the integers are exactly the float values the float passes
+ * computed, and the distance sqrt(min(·, K²))·cell − cell/2 is taken in float as before, so the fields are
+ * the same bit for bit. */
+typedef ushort16 __attribute__((aligned(2))) ushort16_u;
+#define LLB16(p) (*(__local const uchar16_u *)(p))
+#define SLB16(p, v) (*(__local uchar16_u *)(p) = (v))
+#define LLU16(p) (*(__local const ushort16_u *)(p))
+#define SLU16(p, v) (*(__local ushort16_u *)(p) = (v))
+
+#define LANES16 ((uchar16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
+
+/* One row step of a clamped column sweep over nx ≥ 16 columns: run = mask ? min(run + 1, kc) : 0 in place (run:
+ * the sweep's values at the row before, kc = K + 1), also into down when not NULL. 16 columns a step; the last
+ * nx mod 16 in a step over the row's last 16, whose lanes already stepped keep their values. */
+static void col_step(__global const uchar *m, __local uchar *run, int nx, uchar kc, __global uchar *down)
 {
-    uint cv = nx / 8 * 8;
-    for (uint c = 0; c < cv; c += 8) {
-        float8 x = select((float8)0.0f, vmin(LLF8(run + c) + 1.0f, kc), convert_int8(LD8(m + c)) != 0);
-        if (out && both) x = vmin(x, LDF8(out + c));
-        SLF8(run + c, x);
-        if (out) STF8(out + c, x);
+    int c = 0;
+    for (; c + 16 <= nx; c += 16) {
+        uchar16 x = min(LLB16(run + c) + (uchar)1, kc) & as_uchar16(LD16(m + c) != (uchar)0);
+        SLB16(run + c, x);
+        if (down) ST16(down + c, x);
     }
-    for (uint c = cv; c < nx; c++) {
-        float x = m[c] ? vmin(run[c] + 1.0f, kc) : 0.0f;
-        if (out && both) x = vmin(x, out[c]);
-        run[c] = x;
-        if (out) out[c] = x;
+    if (c < nx) {
+        int b = nx - 16;
+        uchar16 old = LLB16(run + b), x = min(old + (uchar)1, kc) & as_uchar16(LD16(m + b) != (uchar)0);
+        x = select(x, old, as_uchar16(LANES16 < (uchar)(c - b)));
+        SLB16(run + b, x);
+        if (down) ST16(down + b, x);
+    }
+}
+
+/* Whether a flag of blocks a … b of nr is set. */
+static bool flagged(__local const uchar *nr, int a, int b)
+{
+    uchar any = 0;
+    for (int u = a; u <= b; u++) any |= nr[u];
+    return any != 0;
+}
+
+/* 16 distances of the row from the window's squares f at c (K cells either side), 0 outside (in) */
+static void window16(__local const ushort *f, int c, int K, bool close, char16 in, float cell, __global float *out)
+{
+    ushort kk = (ushort)(K * K);
+    float hcell = 0.5f * cell;
+    float8 lo, hi;
+    if (close) {
+        ushort16 acc = LLU16(f + c);
+        for (int t = 1; t <= K; t++) acc = min(acc, min(LLU16(f + c - t), LLU16(f + c + t)) + (ushort)(t * t));
+        acc = min(acc, kk);
+        lo = sqrt(convert_float8(acc.lo)) * cell - hcell;
+        hi = sqrt(convert_float8(acc.hi)) * cell - hcell;
+    } else {
+        lo = hi = sqrt((float)kk) * cell - hcell;
+    }
+    STF8(out + c, select((float8)0.0f, lo, convert_int8(in.lo)));
+    STF8(out + c + 8, select((float8)0.0f, hi, convert_int8(in.hi)));
+}
+
+/* The upward sweep's step into row m (mask, nx ≥ 16 cells) of the item and the row's distances into out, whose
+ * first nx bytes hold the downward sweep's values of the row (down): the column distances (the two sweeps'
+ * minimum, at most K + 1) squared into the window's scratch f (ushorts, K + 1 squared in the K cells before the
+ * row and the K + 32 after it) and each block of 16 flagged in nr when one of them is under K + 1 (nr's kb bytes
+ * either side 0); then every cell of the row, as edt_row_window (the cells beyond its span change no minimum,
+ * see edt_row): a block whose window reaches no flagged block (kb = ⌈K/16⌉ either side: some cells more than it
+ * reaches, which changes no value: beyond the cap the minimum clamps to it either way) is at the cap. The last
+ * nx mod 16 cells as col_step's, in a step over the row's last 16. */
+static void fused_row(__global const uchar *m, __local uchar *run, int nx, int K, float cell, __global float *out,
+                      __local ushort *f, __local uchar *nr)
+{
+    __global const uchar *down = (__global const uchar *)out;
+    uchar kc = (uchar)(K + 1);
+    int kb = (K + 15) / 16, c = 0;
+    for (; c + 16 <= nx; c += 16) {
+        uchar16 x = min(LLB16(run + c) + (uchar)1, kc) & as_uchar16(LD16(m + c) != (uchar)0);
+        x = min(x, LD16(down + c));
+        SLB16(run + c, x);
+        ushort16 w = convert_ushort16(x);
+        SLU16(f + c, w * w);
+        nr[c / 16] = any16c(as_char16(x < kc));
+    }
+    int cv = c, b = nx - 16;
+    if (cv < nx) {
+        uchar16 old = LLB16(run + b), x = min(old + (uchar)1, kc) & as_uchar16(LD16(m + b) != (uchar)0);
+        uchar16 done = as_uchar16(LANES16 < (uchar)(cv - b));
+        x = select(min(x, LD16(down + b)), old, done);
+        SLB16(run + b, x);
+        ushort16 w = convert_ushort16(x);
+        SLU16(f + b, w * w);
+        nr[cv / 16] = any16c(as_char16(x < kc) & ~as_char16(done));
+    }
+    /* (the stores below overwrite the down values, which are read above) */
+    for (c = 0; c < cv; c += 16) {
+        char16 in = as_char16(LD16(m + c) != (uchar)0);
+        if (any16c(in)) window16(f, c, K, flagged(nr, c / 16 - kb, c / 16 + kb), in, cell, out);
+        else STF8(out + c, (float8)0.0f), STF8(out + c + 8, (float8)0.0f);
+    }
+    if (cv < nx) {
+        char16 in = as_char16(LD16(m + b) != (uchar)0);
+        window16(f, b, K, flagged(nr, b / 16 - kb, cv / 16 + kb), in, cell, out);
     }
 }
 
 /* The capped edt (lim = K², 0 < K ≤ EDT_WINDOW_MAX) in one pass: item = field × rpi consecutive rows. The windowed
  * row pass clamps column distances to K + 1 (edt_row_window), so a column's sweeps need start only K + 1 rows
  * beyond the item's rows, from "far" (K + 1): a row that far away changes no value under the clamp. Down from
- * K + 1 rows above into the field's rows, then up from K + 1 rows below, each row taking its minimum and at once
- * its row pass: edt_columns_b + edt_rows_b's values, without a column pass streaming every field through memory
- * twice. Whole rows a step (the columns are independent lanes); the running row in local memory after the row
- * pass's scratch (srow floats a work-item, nx + 8 of them the running row). The arguments are edt_rows_b's (vv, ff
- * unread). */
+ * K + 1 rows above into the field's rows (their values kept in the first bytes of the field's rows), then up from
+ * K + 1 rows below, each row taking its minimum and at once its row pass (fused_row): edt_columns_b +
+ * edt_rows_b's values, without a column pass streaming every field through memory twice. Whole rows a step (the
+ * columns are independent lanes). A work-item's srow floats of local memory (engine/backend_opencl.c
+ * row_floats): the window's squares (nx + 2K + 32 ushorts), the blocks' near flags ((nx + 15) / 16 + 8 bytes),
+ * the running row (nx + 16 bytes), each rounded up to 8 floats. The arguments are edt_rows_b's (vv, ff unread). */
 __kernel void edt_fused_b(__global const uchar *src, __global const ulong *tab, uint nlay, uint nx, uint ny,
                           float cell, float lim, __global uchar *mem, __global int *vv, __global int *ff,
                           __global const int *need, uint use_need, __local float *scratch, uint srow, uint rpi)
 {
-    size_t i, n = (size_t)nx * ny;
+    size_t i;
     uint r0, r1;
     if (!row_item(nlay, ny, rpi, need, use_need, &i, &r0, &r1)) return;
     __global const uchar *m = src + tab[2 * i];
     __global float *g = (__global float *)(mem + tab[2 * i + 1]);
-    __local float *s = scratch + get_local_id(0) * srow, *run = s + srow - (nx + 8) / 8 * 8;
-    int K = (int)(sqrt(lim) + 0.5f);
-    float kc = (float)(K + 1);
+    int K = (int)(sqrt(lim) + 0.5f), kb = (K + 15) / 16, nb = ((int)nx + 15) / 16;
+    uint ff8 = (2 * (nx + 2 * (uint)K + 32) + 31) / 32 * 8, nf8 = ((uint)nb + 8 + 31) / 32 * 8;
+    __local float *s = scratch + get_local_id(0) * srow;
+    __local ushort *f = (__local ushort *)s + K;
+    __local uchar *nr = (__local uchar *)(s + ff8) + kb, *run = (__local uchar *)(s + ff8 + nf8);
+    uchar kc = (uchar)(K + 1);
+    ushort far = (ushort)((K + 1) * (K + 1));
+    for (int t = 0; t < K; t++) f[t - K] = far;
+    for (uint c = nx; c < nx + (uint)K + 32; c++) f[c] = far;
+    for (int t = 1; t <= kb; t++) nr[-t] = nr[nb - 1 + t] = 0;
     uint a = r0 > (uint)K + 1 ? r0 - (uint)K - 1 : 0, e = min(r1 + (uint)K + 1, ny);
     for (uint c = 0; c < nx; c++) run[c] = kc;
     for (uint r = a; r < r1; r++)
-        col_step(m + (size_t)r * nx, run, nx, kc, r >= r0 ? g + (size_t)r * nx : NULL, 0);
+        col_step(m + (size_t)r * nx, run, (int)nx, kc, r >= r0 ? (__global uchar *)(g + (size_t)r * nx) : NULL);
     for (uint c = 0; c < nx; c++) run[c] = kc;
-    for (uint r = e; r-- > r0;) {
-        col_step(m + (size_t)r * nx, run, nx, kc, r < r1 ? g + (size_t)r * nx : NULL, 1);
-        if (r < r1) edt_row(m, nx, cell, lim, r, g, vv + i * n, ff + i * n, s);
-    }
+    for (uint r = e; r-- > r1;) col_step(m + (size_t)r * nx, run, (int)nx, kc, NULL);
+    for (uint r = r1; r-- > r0;) fused_row(m + (size_t)r * nx, run, (int)nx, K, cell, g + (size_t)r * nx, f, nr);
 }
 
 /* ---- stage 5: margin seeds and classify, one item per cell ---- */
@@ -1204,15 +1294,17 @@ static uint runsets_of(uint fill)
     }
 }
 
-static int hist_bin(float len, __constant const float *edge)
+/* The bin of a run of n cells: first[b − 1] is the fewest cells a run of bin b has (engine/backend.h
+ * pf_hist_firsts), the same bins as its length's. */
+static int bin_of(uint n, __constant const int *first)
 {
     int b = 0;
-    while (b + 1 < HIST_BINS && len >= edge[b + 1]) b++;
+    while (b + 1 < HIST_BINS && (int)n >= first[b]) b++;
     return b;
 }
 
 /* acc: RUN_N × HIST_BINS run counts, then as many run lengths in cells. */
-static void reduce_diag(__global const uchar *cls, uint nx, uint ny, int parity, float step, __constant float *edge,
+static void reduce_diag(__global const uchar *cls, uint nx, uint ny, int parity, __constant int *first,
                         __global uint *acc, long s)
 {
     long x = s < 0 ? 0 : s, y = s < 0 ? -s : 0;
@@ -1230,7 +1322,7 @@ static void reduce_diag(__global const uchar *cls, uint nx, uint ny, int parity,
             if (set >> r & 1) {
                 len[r]++;
             } else if (len[r]) {
-                int b = hist_bin((float)len[r] * step, edge);
+                int b = bin_of(len[r], first);
                 atomic_inc(&runs[r * HIST_BINS + b]);
                 atomic_add(&cells[r * HIST_BINS + b], len[r]);
                 len[r] = 0;
@@ -1241,11 +1333,11 @@ static void reduce_diag(__global const uchar *cls, uint nx, uint ny, int parity,
     }
 }
 
-__kernel void reduce(__global const uchar *cls, uint nx, uint ny, int parity, float step, __constant float *edge,
+__kernel void reduce(__global const uchar *cls, uint nx, uint ny, int parity, __constant int *first,
                      __global uint *acc)
 {
     long s = (long)get_global_id(0) - ((long)ny - 1);
-    if (s < (long)nx) reduce_diag(cls, nx, ny, parity, step, edge, acc, s);
+    if (s < (long)nx) reduce_diag(cls, nx, ny, parity, first, acc, s);
 }
 
 static float overlap(float a, float b, float lo, float hi)
@@ -1418,17 +1510,30 @@ static int8 runsets8(int8 f)
     return select(r, (int8)(1 << 4 | 1 << 5), f == 5);
 }
 
-/* A run of n cells of set r ended: count it. */
-static void run_end(uint *cnt, int r, uint n, float step, __constant float *edge)
+/* runsets_of for 16 class bytes (their fill bits), in bytes */
+static uchar16 runsets16(uchar16 c)
 {
-    int b = hist_bin((float)n * step, edge);
+    uchar16 f = (c & (uchar)FILL_MASK) >> (uchar)FILL_SHIFT;
+    uchar16 sparse = as_uchar16((f == (uchar)FILL_SPARSE) | (f == (uchar)FILL_MIDDLE)),
+            solid = as_uchar16((f == (uchar)FILL_SOLID) | (f == (uchar)FILL_FIRST));
+    uchar16 top = as_uchar16(f == (uchar)FILL_TOP), bridge = as_uchar16(f == (uchar)FILL_BRIDGE),
+            ibridge = as_uchar16(f == (uchar)FILL_IBRIDGE);
+    return (sparse & (uchar)(1 << 0 | 1 << 5)) | (solid & (uchar)(1 << 1 | 1 << 5)) | (top & (uchar)(1 << 2)) |
+           (bridge & (uchar)(1 << 3)) | (ibridge & (uchar)(1 << 4 | 1 << 5));
+}
+
+/* A run of n cells of set r ended: count it. */
+static void run_end(uint *cnt, int r, uint n, __constant int *first)
+{
+    int b = bin_of(n, first);
     cnt[r * HIST_BINS + b]++;
     cnt[RUN_N * HIST_BINS + r * HIST_BINS + b] += n;
 }
 
-/* Runs row by row: item = layer, walking its classes in memory order, 8 cells per step in vector lanes, and keeping
- * each diagonal's open runs in scratch (nd = nx + ny + 8 diagonals per layer: lengths len[r·nd + s] for run set r,
- * act[s] the bit mask of the open ones). Cells x … x + 7 of a row lie on consecutive diagonals, so their state is
+/* Runs row by row: item = layer, walking its classes in memory order, 16 cells per step in vector lanes (their run
+ * sets in bytes; only the lanes whose set differs from their diagonal's state do any work), and keeping each
+ * diagonal's open runs in scratch (nd = nx + ny + 8 diagonals per layer: lengths len[r·nd + s] for run set r,
+ * act[s] the bit mask of the open ones). Cells x … x + 15 of a row lie on consecutive diagonals, so their state is
  * contiguous. A run ends where its diagonal meets a cell outside the set; those still open at the end reached the
  * grid's edge. The same runs as reduce_diag's walk (a run's length does not depend on the direction), counted into
  * the layer's RUN_N × HIST_BINS × 2 counters of acc. */
@@ -1441,8 +1546,8 @@ static uint diag_end(size_t s, uint nx, uint ny, int parity)
 }
 
 /* The runs of layer l of a reduce call (reduce_rows_b's item, reduce_b's first ones). */
-static void rows_item(__global const uchar *mem, __global const ulong *tab, uint nx, uint ny, float step,
-                      __constant float *edge, __global uint *acc, __global uint *lens, __global uchar *acts,
+static void rows_item(__global const uchar *mem, __global const ulong *tab, uint nx, uint ny,
+                      __constant int *first, __global uint *acc, __global uint *lens, __global uchar *acts,
                       size_t l)
 {
     __global const ulong *t = tab + 4 * l;
@@ -1465,16 +1570,37 @@ static void rows_item(__global const uchar *mem, __global const ulong *tab, uint
         /* diagonal of (x, y): x − y + ny − 1 along +45°, x + y along −45° */
         size_t s0 = parity ? y : (size_t)(ny - 1 - y);
         uint x = 0;
-        for (; x + 8 <= nx; x += 8) {
-            if (y > 0 && !(x & 15) && x >= xa && x + 16 <= xb) {
+        /* 16 cells a step, their sets in bytes; only the lanes whose set differs from their diagonal's do any
+         * work, one by one */
+        for (; x + 16 <= nx; x += 16) {
+            uchar16 c = LD16(row + x);
+            if (y > 0 && x >= xa && x + 16 <= xb) {
                 /* 16 classes equal to their predecessors': the same sets, so no run starts or ends (the state
                  * of their diagonals is their predecessors' sets) */
-                ulong2 u = as_ulong2(LD16(row + x)), v = as_ulong2(LD16(row - nx + x + dp));
-                if (u.x == v.x && u.y == v.y) {
-                    x += 8;
-                    continue;
-                }
+                ulong2 u = as_ulong2(c), v = as_ulong2(LD16(row - nx + x + dp));
+                if (u.x == v.x && u.y == v.y) continue;
             }
+            size_t s = s0 + x;
+            uchar16 set = runsets16(c), a = LD16(act + s);
+            ulong2 dw = as_ulong2(set ^ a);
+            if (!(dw.x | dw.y)) continue; /* every run goes on, none starts */
+            uchar sv[16], av[16];
+            vstore16(set, 0, sv);
+            vstore16(a, 0, av);
+            for (int h = 0; h < 2; h++)
+                for (ulong w = h ? dw.y : dw.x; w;) {
+                    int k = (int)popcount((w & (0UL - w)) - 1UL) >> 3, j = 8 * h + k; /* the first such lane */
+                    w &= ~(0xFFUL << (8 * k));
+                    uint sj = sv[j], aj = av[j];
+                    for (uint m = aj & ~sj; m; m &= m - 1) {
+                        int r = 31 - (int)clz(m & (0u - m));
+                        run_end(cnt, r, y - len[r * nd + s + j], first);
+                    }
+                    for (uint m = sj & ~aj; m; m &= m - 1) len[(31 - (int)clz(m & (0u - m))) * nd + s + j] = y;
+                }
+            ST16(act + s, set);
+        }
+        for (; x + 8 <= nx; x += 8) { /* at most one step: the row's last 8 … 15 cells */
             size_t s = s0 + x;
             int8 set = runsets8((convert_int8(LD8(row + x)) & FILL_MASK) >> FILL_SHIFT);
             int8 a = convert_int8(LD8(act + s));
@@ -1486,7 +1612,7 @@ static void rows_item(__global const uchar *mem, __global const ulong *tab, uint
                 for (int j = 0; j < 8; j++)
                     for (uint m = (uint)e[j]; m; m &= m - 1) {
                         int r = 31 - (int)clz(m & (0u - m));
-                        run_end(cnt, r, y - len[r * nd + s + j], step, edge);
+                        run_end(cnt, r, y - len[r * nd + s + j], first);
                     }
             }
             if (any8(starts != 0)) {
@@ -1505,7 +1631,7 @@ static void rows_item(__global const uchar *mem, __global const ulong *tab, uint
             if (set == a) continue;
             for (uint m = a & ~set; m; m &= m - 1) {
                 int r = 31 - (int)clz(m & (0u - m));
-                run_end(cnt, r, y - len[r * nd + s], step, edge);
+                run_end(cnt, r, y - len[r * nd + s], first);
             }
             for (uint m = set & ~a; m; m &= m - 1) len[(31 - (int)clz(m & (0u - m))) * nd + s] = y;
             act[s] = (uchar)set;
@@ -1514,18 +1640,18 @@ static void rows_item(__global const uchar *mem, __global const ulong *tab, uint
     for (size_t s = 0; s < nd; s++)
         for (uint m = act[s]; m; m &= m - 1) {
             int r = 31 - (int)clz(m & (0u - m));
-            run_end(cnt, r, diag_end(s, nx, ny, parity) - len[r * nd + s], step, edge);
+            run_end(cnt, r, diag_end(s, nx, ny, parity) - len[r * nd + s], first);
         }
     __global uint *o = acc + l * 2 * RUN_N * HIST_BINS;
     for (int k = 0; k < 2 * RUN_N * HIST_BINS; k++) o[k] = cnt[k];
 }
 
 __kernel void reduce_rows_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint nx, uint ny,
-                            float step, __constant float *edge, __global uint *acc, __global uint *lens,
+                            __constant int *first, __global uint *acc, __global uint *lens,
                             __global uchar *acts)
 {
     size_t l = get_global_id(0);
-    if (l < nlay) rows_item(mem, tab, nx, ny, step, edge, acc, lens, acts, l);
+    if (l < nlay) rows_item(mem, tab, nx, ny, first, acc, lens, acts, l);
 }
 
 /* Item gid of an area call: a group of area_rows rows of one layer. */
@@ -1550,15 +1676,15 @@ __kernel void reduce_areas_b(__global const uchar *mem, __global const ulong *ta
  * read the classes and fields and write apart, so one call saves a command on the queue, and the device's threads
  * share the few long run items with the many short area ones (the run items all first put them in one thread's
  * chunks of groups: thinwall's reduce took 0.67 ms instead of 0.42). */
-__kernel void reduce_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint nx, uint ny, float step,
-                       __constant float *edge, __global uint *acc, __global uint *lens, __global uchar *acts, params p,
+__kernel void reduce_b(__global const uchar *mem, __global const ulong *tab, uint nlay, uint nx, uint ny,
+                       __constant int *first, __global uint *acc, __global uint *lens, __global uchar *acts, params p,
                        __global float *sums)
 {
     uint rows = area_rows(nx), ng = (ny + rows - 1) / rows;
     size_t gid = get_global_id(0), l = gid / (ng + 1), j = gid % (ng + 1);
     if (l >= nlay) return;
     if (j == 0)
-        rows_item(mem, tab, nx, ny, step, edge, acc, lens, acts, l);
+        rows_item(mem, tab, nx, ny, first, acc, lens, acts, l);
     else
         areas_item(mem, tab, nlay, nx, ny, p, sums, l * ng + j - 1);
 }
