@@ -320,10 +320,11 @@ static void raster_scan_row(__global int *d, __global uchar *m, uint nx)
     d[nx] = 0;
 }
 
-/* Bytes a … b − 1 of m set to v, 8 a store. */
-static void fill_bytes(__global uchar *m, uint a, uint b, uchar v)
+/* Bytes a … b − 1 of m set to v, 16 a store, the last store running on past b up to lim: the caller writes
+ * the bytes from b later (the mask's spans go left to right, and its rows in order). */
+static void fill_bytes(__global uchar *m, uint a, uint b, uchar v, uint lim)
 {
-    for (; a + 8 <= b; a += 8) ST8(m + a, (uchar8)v);
+    for (; a < b && a + 16 <= lim; a += 16) ST16(m + a, (uchar16)v);
     for (; a < b; a++) m[a] = v;
 }
 
@@ -364,6 +365,7 @@ __kernel void raster_b(__global const float *segs, __global const uint *ranges, 
         for (uint r = 0; r < ny; r++) {
             __global uchar *m = mask + (size_t)r * nx;
             int a = start[r], b = start[r + 1];
+            uint lim = r + 1 < ny ? 2 * nx : nx; /* the next row is written after this one */
             rl[r] = 0;
             for (int k = a + 1; k < b; k++) { /* insertion sort: a few crossings */
                 uint v = xs[k];
@@ -376,13 +378,13 @@ __kernel void raster_b(__global const float *segs, __global const uint *ranges, 
             for (int k = a; k < b; k++) {
                 uint col = xs[k] >> 1;
                 if (col > c) {
-                    fill_bytes(m, c, col, wsum != 0);
+                    fill_bytes(m, c, col, wsum != 0, lim);
                     c = col;
                 }
                 wsum += xs[k] & 1 ? 1 : -1;
                 xs[k] = 0;
             }
-            fill_bytes(m, c, nx, wsum != 0);
+            fill_bytes(m, c, nx, wsum != 0, lim);
         }
         for (uint r = 0; r <= ny; r++) start[r] = 0;
         return;
