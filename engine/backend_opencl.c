@@ -1264,12 +1264,13 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, uint32_t cap
     if (most < 1) most = 1;
     cl_uint rpi = (ROW_ITEM_CELLS + nx - 1) / nx, rpf = (FUSED_ITEM_CELLS + nx - 1) / nx;
     if (rpf < FUSED_ROWS_MIN(cap)) rpf = FUSED_ROWS_MIN(cap);
-    /* capped, with items of at least FUSED_ROWS_MIN rows of at least 16 cells: one fused pass
-     * (kernels/estimate.cl edt_fused_b); else the column pass, then the rows */
-    int fused = !exact && most >= FUSED_ROWS_MIN(cap) && nx >= 16 &&
+    /* capped, with rows of at least 16 cells: one fused pass (kernels/estimate.cl edt_fused_b) in items of
+     * at least FUSED_ROWS_MIN rows; else the column pass, then the rows */
+    int fused = !exact && nx >= 16 &&
                 row_floats(g, cap, 1) * sizeof(cl_float) <= c->local_mem; /* else the two passes fit */
-    rpi = fused ? rpf : rpi;
     if (rpi > most) rpi = most;
+    if (fused)
+        rpi = rpf > most && most >= FUSED_ROWS_MIN(cap) ? most : rpf > most ? FUSED_ROWS_MIN(cap) : rpf;
     int kr_id = fused ? K_EDTF_B : K_EDTR_B;
     cl_kernel kc = c->k[K_EDTC_B], kr = c->k[kr_id];
     cl_mem nd =
