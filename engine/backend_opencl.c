@@ -65,13 +65,14 @@ enum {
     K_SCAN,
     K_EDTF_B,
     K_REDUCE_B,
+    K_EDTF8_B,
     K_N
 };
 static const char *kernel_names[K_N] = {
     "slice_count",    "slice_emit",     "slice_holes", "raster_rows",    "edt_columns",   "edt_rows",
     "margin_seeds",   "classify",       "reduce",      "reduce_areas",   "raster_b",      "edt_columns_b",
     "edt_rows_b",     "margin_seeds_b", "classify_b",  "reduce_areas_b", "reduce_rows_b", "classify_fix_b",
-    "margin_flags_b", "slice_scan",     "edt_fused_b", "reduce_b"};
+    "margin_flags_b", "slice_scan",     "edt_fused_b", "reduce_b",       "edt_fused_u8"};
 
 #define ACC_N (2 * PF_RUN_N * PF_HIST_BINS) /* reduce counters, see kernels/estimate.cl */
 
@@ -630,6 +631,8 @@ static cl_float edt_lim(uint32_t cap)
 #define FUSED_ITEM_CELLS 8192
 #endif
 #define FUSED_ROWS_MIN(cap) (4 * ((cap) + 1))
+/* Caps from which the fused pass runs in small integers (kernels/estimate.cl edt_fused_u8): the margins' */
+#define FUSED_U8_CAP 12
 
 /* The row pass's local scratch (kernels/estimate.cl edt_row_window: nx + 2·cap + 16 floats a row, a few for
  * the exact pass, which reads none), set as arguments a and a + 1 of kernel k for the work-group size it
@@ -640,10 +643,11 @@ static cl_uint row_floats(const pf_grid *g, uint32_t cap, int fused)
 {
     int window = cap && cap <= EDT_WINDOW_MAX;
     cl_uint srow = window ? (g->nx + 2 * cap + 16 + 7) / 8 * 8 : 8;
-    if (fused) /* edt_fused_b's: the window's squares (ushorts), the near flags and running row (bytes) */
+    if (fused && cap >= FUSED_U8_CAP) /* edt_fused_u8's: the window's squares (ushorts), the near flags and
+                                       * running row (bytes) */
         return (2 * (g->nx + 2 * cap + 32) + 31) / 32 * 8 + ((g->nx + 15) / 16 + 8 + 31) / 32 * 8 +
                (g->nx + 16 + 31) / 32 * 8;
-    return srow;
+    return fused ? srow + (g->nx + 8) / 8 * 8 : srow; /* edt_fused_b's running row after the window's */
 }
 
 static size_t row_scratch(cl_ctx *c, cl_kernel k, cl_uint a, const pf_grid *g, uint32_t cap, int fused,
@@ -1264,14 +1268,14 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, uint32_t cap
     if (most < 1) most = 1;
     cl_uint rpi = (ROW_ITEM_CELLS + nx - 1) / nx, rpf = (FUSED_ITEM_CELLS + nx - 1) / nx;
     if (rpf < FUSED_ROWS_MIN(cap)) rpf = FUSED_ROWS_MIN(cap);
-    /* capped, with rows of at least 16 cells: one fused pass (kernels/estimate.cl edt_fused_b) in items of
-     * at least FUSED_ROWS_MIN rows; else the column pass, then the rows */
-    int fused = !exact && nx >= 16 &&
+    /* capped: one fused pass (kernels/estimate.cl edt_fused_b, edt_fused_u8 from FUSED_U8_CAP on rows of at
+     * least 16 cells) in items of at least FUSED_ROWS_MIN rows; else the column pass, then the rows */
+    int fused = !exact && (cap < FUSED_U8_CAP || nx >= 16) &&
                 row_floats(g, cap, 1) * sizeof(cl_float) <= c->local_mem; /* else the two passes fit */
     if (rpi > most) rpi = most;
     if (fused)
         rpi = rpf > most && most >= FUSED_ROWS_MIN(cap) ? most : rpf > most ? FUSED_ROWS_MIN(cap) : rpf;
-    int kr_id = fused ? K_EDTF_B : K_EDTR_B;
+    int kr_id = !fused ? K_EDTR_B : cap >= FUSED_U8_CAP ? K_EDTF8_B : K_EDTF_B;
     cl_kernel kc = c->k[K_EDTC_B], kr = c->k[kr_id];
     cl_mem nd =
         need ? need : b->mem; /* any buffer when unused: PoCL's NULL buffer arguments are unreliable */
