@@ -1273,8 +1273,11 @@ static cl_int edt_enqueue(cl_ctx *c, cl_batch *b, const pf_grid *g, uint32_t cap
     int fused = !exact && (cap < FUSED_U8_CAP || nx >= 16) &&
                 row_floats(g, cap, 1) * sizeof(cl_float) <= c->local_mem; /* else the two passes fit */
     if (rpi > most) rpi = most;
-    if (fused)
-        rpi = rpf > most && most >= FUSED_ROWS_MIN(cap) ? most : rpf > most ? FUSED_ROWS_MIN(cap) : rpf;
+    if (fused) { /* about FUSED_ITEM_CELLS cells, fewer rows to keep ROW_ITEMS_MIN items, not under the least
+                  */
+        rpi = rpf < most ? rpf : most;
+        if (rpi < FUSED_ROWS_MIN(cap)) rpi = FUSED_ROWS_MIN(cap);
+    }
     int kr_id = !fused ? K_EDTR_B : cap >= FUSED_U8_CAP ? K_EDTF8_B : K_EDTF_B;
     cl_kernel kc = c->k[K_EDTC_B], kr = c->k[kr_id];
     cl_mem nd =
