@@ -110,7 +110,7 @@ typedef struct cl_ctx {
 /* Kernel parameters: pf_classify_params field by field plus the cell size (the kernel's `params`). */
 typedef struct cl_params {
     cl_float ext_lo, ext_hi, int_hi, fill_lo, fill_print_lo, l0_shift, l0_ext_hi, l0_int_hi, l0_fill_lo,
-        margin, shell_min_width, cell, need, bead_ridge, shell_lo, shell_far, shell_ambig;
+        margin, shell_min_width, cell, need, bead_ridge, shell_lo, shell_far, shell_ambig, cap;
     cl_int wk, wkd, tk, tkd;
     cl_uint nx, ny;
 } cl_params;
@@ -140,6 +140,7 @@ static cl_params kparams(const pf_classify_params *p, const pf_grid *g)
                        p->shell_lo,
                        p->shell_far,
                        p->shell_ambig,
+                       pf_edt_cap_dist(p, g->cell),
                        (cl_int)ceilf(r / g->cell),
                        (cl_int)ceilf(r / g->cell * 0.70710678f),
                        tp.k,

@@ -905,20 +905,21 @@ __kernel void edt_fused_u8(__global const uchar *src, __global const ulong *tab,
 
 /* ---- stage 5: margin seeds and classify, one item per cell ---- */
 
-/* need, wk, wkd: the sparse-width probe (host-computed as the scalar backend's wide_enough computes them). */
+/* need, wk, wkd: the sparse-width probe (host-computed as the scalar backend's wide_enough computes them); cap:
+ * the distance edt writes for a cell with no outside cell within its cap (engine/backend.h pf_edt_cap_dist). */
 typedef struct params {
     float ext_lo, ext_hi, int_hi, fill_lo, fill_print_lo, l0_shift, l0_ext_hi, l0_int_hi, l0_fill_lo, margin,
-        shell_min_width, cell, need, bead_ridge, shell_lo, shell_far, shell_ambig;
+        shell_min_width, cell, need, bead_ridge, shell_lo, shell_far, shell_ambig, cap;
     int wk, wkd, tk, tkd;
     uint nx, ny;
 } params;
 
 /* Whether cell i lies in a fill region at least sparse_min_width wide: d reaches need there, or at ±wk cells
- * along an axis or ±wkd along a diagonal (the scalar backend's wide_enough). */
-static int wide_enough(__global const float *d, uint i, params p)
+ * along an axis or ±wkd along a diagonal (the scalar backend's wide_enough); wide_probe: the probes around cell
+ * (x, y). */
+static int wide_probe(__global const float *d, long x, long y, params p)
 {
-    if (d[i] >= p.need) return 1;
-    long nx = p.nx, ny = p.ny, x = i % p.nx, y = i / p.nx;
+    long nx = p.nx, ny = p.ny;
     const int dx[8] = {1, -1, 0, 0, 1, 1, -1, -1}, dy[8] = {0, 0, 1, -1, 1, -1, 1, -1};
     for (int q = 0; q < 8; q++) {
         long s = q < 4 ? p.wk : p.wkd, xx = x + dx[q] * s, yy = y + dy[q] * s;
@@ -926,6 +927,11 @@ static int wide_enough(__global const float *d, uint i, params p)
         if (d[yy * nx + xx] >= p.need) return 1;
     }
     return 0;
+}
+
+static int wide_enough(__global const float *d, uint i, params p)
+{
+    return d[i] >= p.need || wide_probe(d, i % p.nx, i / p.nx, p);
 }
 
 #define NONE ((ulong)-1)
@@ -1065,9 +1071,15 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
                     for (int q = 0; q < 8; q++) wide |= LDF8(d3 + (long)i + o[q]) >= p.need;
                     middle = narrow & ~wide;
                 } else {
+                    /* near the grid's edge, or wrapping onto the next row: wide_enough's probes of each
+                     * narrow lane (d < need, so its first test fails), from the lane's cell coordinates */
                     int lane[8], res[8];
                     vstore8(narrow, 0, lane);
-                    for (int j = 0; j < 8; j++) res[j] = lane[j] && !wide_enough(d3, i + (uint)j, p) ? -1 : 0;
+                    for (int j = 0; j < 8; j++) {
+                        long cx = x + j, cy = y;
+                        for (; cx >= nx; cx -= nx) cy++;
+                        res[j] = lane[j] && !wide_probe(d3, cx, cy, p) ? -1 : 0;
+                    }
                     middle = vload8(0, res);
                 }
             }
@@ -1349,9 +1361,10 @@ static uint runsets_of(uint fill)
  * pf_hist_firsts), the same bins as its length's. */
 static int bin_of(uint n, __constant const int *first)
 {
-    int b = 0;
-    while (b + 1 < HIST_BINS && (int)n >= first[b]) b++;
-    return b;
+    /* the thresholds it reaches, all 16 at once (ascending; the 16th, INT_MAX, is never reached): their lanes
+     * as 0xFF bytes, counted in bits */
+    ulong2 at = as_ulong2(convert_char16((int16)(int)n >= vload16(0, first)));
+    return (int)(popcount(at.x) + popcount(at.y)) >> 3;
 }
 
 /* acc: RUN_N × HIST_BINS run counts, then as many run lengths in cells. */
@@ -1439,6 +1452,13 @@ static void areas_rows(__global const uchar *cls, __global const float *dist, ui
      * sums the cells x ≡ j mod 8 of the row, outside cells add 0, then the lanes are added in order and the last
      * nx mod 8 cells one by one. Only the order of the additions differs from a running sum. */
     float8 z = 0.0f, v0 = z, v1 = z, v2 = z, g0 = z, g1 = z, g2 = z, g3 = z, g4 = z, g5 = z, g6 = z;
+    /* Blocks of 8 cells of one class, all at the cap, are counted instead (a thick part's inside: most of its
+     * cells): such a cell lies in no wall band when its a is at least deep, and its fill overlap is then
+     * cap_o whatever its class (class 0's band starts at int_hi ≤ a too), so a block adds 8 inside cells and
+     * 8 cap_o to its class's sum. */
+    float cap_d = p.cap - shift, cap_a = cap_d - hc, cap_o = ((cap_d + hc) - cap_a) * inv;
+    bool cap_deep = p.cap > 0.0f && cap_a >= deep;
+    uint nin = 0, ndeep[7] = {0, 0, 0, 0, 0, 0, 0}; /* inside cells, cap blocks of each fill slot */
     /* Adds the fill-band overlap o of each lane to its fill class's lane sums (classes 6 and up into g6). */
 #define FILL_ADD(o)                                                                                                  \
     do {                                                                                                             \
@@ -1469,7 +1489,24 @@ static void areas_rows(__global const uchar *cls, __global const float *dist, ui
         uint x = 0;
         for (; x + 8 <= nx; x += 8) {
             uchar8 cb = LD8(cr + x);
-            if (!as_ulong(cb)) continue; /* all outside: every term is 0 */
+            ulong raw = as_ulong(cb), same8 = (raw & 0xFFUL) * 0x0101010101010101UL;
+            if (!raw) continue; /* all outside: every term is 0 */
+            if (cap_deep && raw == same8 && all8(LDF8(dr + x) == p.cap)) {
+                /* and the next three blocks at once when they are such blocks of the same class too */
+                uint k = 1;
+                if (!(x & 31) && x + 32 <= nx) {
+                    ulong2 w = as_ulong2(LD16(cr + x + 8));
+                    if (w.x == same8 && w.y == same8 && as_ulong(LD8(cr + x + 24)) == same8 &&
+                        all8((LDF8(dr + x + 8) == p.cap) & (LDF8(dr + x + 16) == p.cap) &
+                             (LDF8(dr + x + 24) == p.cap)))
+                        k = 4;
+                }
+                uint f0 = (uint)(raw & FILL_MASK) >> FILL_SHIFT;
+                ndeep[f0 == FILL_MIDDLE ? FILL_SPARSE : f0] += k;
+                nin += 8 * k;
+                x += 8 * (k - 1);
+                continue;
+            }
             int8 c = convert_int8(cb), in = c != 0, f = (c & FILL_MASK) >> FILL_SHIFT;
             f = select(f, (int8)FILL_SPARSE, f == FILL_MIDDLE); /* sums as sparse */
             float8 d = LDF8(dr + x) - shift, a = d - hc, b = d + hc;
@@ -1537,8 +1574,13 @@ static void areas_rows(__global const uchar *cls, __global const float *dist, ui
         f6 += lf[6][j];
     }
     __global float *out = sums + (size_t)q * AREA_SUMS;
-    out[0] = s0 + t0, out[1] = s1 + t1, out[2] = s2 + t2, out[3] = f0 + tf0, out[4] = f1 + tf1;
-    out[5] = f2 + tf2, out[6] = f3 + tf3, out[7] = f4 + tf4, out[8] = f5 + tf5, out[9] = f6 + tf6, out[10] = thin;
+    /* (exact: whole numbers of cells) */
+    out[0] = s0 + t0 + (float)nin, out[1] = s1 + t1, out[2] = s2 + t2;
+#define CAP_SUM(k) ((float)(8 * ndeep[k]) * cap_o)
+    out[3] = f0 + tf0 + CAP_SUM(0), out[4] = f1 + tf1 + CAP_SUM(1), out[5] = f2 + tf2 + CAP_SUM(2);
+    out[6] = f3 + tf3 + CAP_SUM(3), out[7] = f4 + tf4 + CAP_SUM(4), out[8] = f5 + tf5 + CAP_SUM(5);
+    out[9] = f6 + tf6 + CAP_SUM(6), out[10] = thin;
+#undef CAP_SUM
 }
 
 __kernel void reduce_areas(__global const uchar *cls, __global const float *dist, uint nx, uint ny, params p,
@@ -1624,6 +1666,18 @@ static void rows_item(__global const uchar *mem, __global const ulong *tab, uint
         /* 16 cells a step, their sets in bytes; only the lanes whose set differs from their diagonal's do any
          * work, one by one */
         for (; x + 16 <= nx; x += 16) {
+            if (y > 0 && !(x & 63) && x >= xa && x + 64 <= xb) {
+                /* 64 such classes: the next four steps at once (a thick part's inside) */
+                __global const uchar *pr = row - nx + x + dp;
+                ulong2 e0 = as_ulong2(LD16(row + x)) ^ as_ulong2(LD16(pr)),
+                       e1 = as_ulong2(LD16(row + x + 16)) ^ as_ulong2(LD16(pr + 16)),
+                       e2 = as_ulong2(LD16(row + x + 32)) ^ as_ulong2(LD16(pr + 32)),
+                       e3 = as_ulong2(LD16(row + x + 48)) ^ as_ulong2(LD16(pr + 48)), e = e0 | e1 | e2 | e3;
+                if (!(e.x | e.y)) {
+                    x += 48;
+                    continue;
+                }
+            }
             uchar16 c = LD16(row + x);
             if (y > 0 && x >= xa && x + 16 <= xb) {
                 /* 16 classes equal to their predecessors': the same sets, so no run starts or ends (the state
