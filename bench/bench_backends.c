@@ -113,10 +113,10 @@ static pf_err t_margin_b(void *ctx, void *b, const pf_grid *g, const pf_classify
 }
 static pf_err t_classify_b(void *ctx, void *b, const pf_grid *g, const pf_classify_params *p, size_t nl,
                            size_t n, const uint32_t *ls, const float *const *w, const float *const *mt,
-                           const float *const *mb, const int32_t *pd, const uint8_t *const *bl,
-                           uint8_t *const *o)
+                           const float *const *mb, const int32_t *pd, const uint8_t *const *mk,
+                           const uint8_t *const *bl, uint8_t *const *o)
 {
-    TIMED(ST_CLASSIFY, T->in->classify_batch(T->in->ctx, b, g, p, nl, n, ls, w, mt, mb, pd, bl, o));
+    TIMED(ST_CLASSIFY, T->in->classify_batch(T->in->ctx, b, g, p, nl, n, ls, w, mt, mb, pd, mk, bl, o));
 }
 static pf_err t_reduce_b(void *ctx, void *b, const pf_grid *g, const pf_classify_params *p, size_t n,
                          const uint32_t *ls, const float *const *d, const uint8_t *const *c,

@@ -616,17 +616,18 @@ typedef struct pf_backend {
      * layers whose fields are win[7·i + 2 … 7·i + 4] (NULL where those are): a field is ≤ 0 exactly where its
      * mask is 0, so a backend may find the cells that can be seeds from the masks' bytes. classify_batch: the
      * layers in the given order (below[i] may be out[i − 1]; NULL on layer 0; mt[i] / mb[i] NULL when the
-     * layer has no such seeds). reduce_batch: parity layers[i] & 1, into *out[i]. batch_open may return with
-     * the backend owning the memory, and raster_batch and edt_batch before their masks and fields are written
-     * (the driver reads neither on the host in batches): until a margin_batch, classify_batch or reduce_batch
-     * call returns (or a raster_batch of no layers), or batch_close, the host leaves the memory alone; those
-     * calls return with the host owning it. But a margin_batch with defer set leaves the memory to the device
-     * too, and writes ht and hb (which the caller keeps, unread, until then) when the next call that returns
-     * with the host owning the memory does; a classify_batch before that may name a layer of it as the
-     * margins of its i-th layer (pend[i] ≥ 0, its index in that call, with mt[i] / mb[i] its mtop / mbot:
-     * each read where that call finds seeds, as if NULL where it finds none), so that the classes need no
-     * wait for the margins' flags in between (a wait less per batch). pend NULL, or pend[i] < 0: mt[i] /
-     * mb[i] as they are. */
+     * layer has no such seeds; masks[i] the mask of the field win[7·i + 3], NULL when not known: the cells
+     * outside the layer, class 0, are those where it is 0). reduce_batch: parity layers[i] & 1, into *out[i].
+     * batch_open may return with the backend owning the memory, and raster_batch and edt_batch before their
+     * masks and fields are written (the driver reads neither on the host in batches): until a margin_batch,
+     * classify_batch or reduce_batch call returns (or a raster_batch of no layers), or batch_close, the host
+     * leaves the memory alone; those calls return with the host owning it. But a margin_batch with defer set
+     * leaves the memory to the device too, and writes ht and hb (which the caller keeps, unread, until then)
+     * when the next call that returns with the host owning the memory does; a classify_batch before that may
+     * name a layer of it as the margins of its i-th layer (pend[i] ≥ 0, its index in that call, with mt[i] /
+     * mb[i] its mtop / mbot: each read where that call finds seeds, as if NULL where it finds none), so that
+     * the classes need no wait for the margins' flags in between (a wait less per batch). pend NULL, or
+     * pend[i] < 0: mt[i] / mb[i] as they are. */
     pf_err (*batch_open)(void *ctx, void *mem, size_t len, void **batch);
     void (*batch_close)(void *ctx, void *batch);
     pf_err (*raster_batch)(void *ctx, void *batch, const pf_grid *g, const float *segs, const uint32_t *offs,
@@ -640,7 +641,7 @@ typedef struct pf_backend {
     pf_err (*classify_batch)(void *ctx, void *batch, const pf_grid *g, const pf_classify_params *p,
                              size_t nlayers, size_t n, const uint32_t *layers, const float *const *win,
                              const float *const *mt, const float *const *mb, const int32_t *pend,
-                             const uint8_t *const *below, uint8_t *const *out);
+                             const uint8_t *const *masks, const uint8_t *const *below, uint8_t *const *out);
     pf_err (*reduce_batch)(void *ctx, void *batch, const pf_grid *g, const pf_classify_params *p, size_t n,
                            const uint32_t *layers, const float *const *dist, const uint8_t *const *cls,
                            pf_layer_cells *const *out);

@@ -1458,13 +1458,13 @@ done:
 }
 
 /* Entries per layer of the classify kernels' table (kernels/estimate.cl, classify_b). */
-#define CLASSIFY_TAB 15
+#define CLASSIFY_TAB 16
 #define NONE32 ((cl_ulong)0xFFFFFFFFu)
 
 static pf_err cl_classify_batch(void *ctx, void *batch, const pf_grid *g, const pf_classify_params *p,
                                 size_t nlayers, size_t n, const uint32_t *layers, const float *const *win,
                                 const float *const *mt, const float *const *mb, const int32_t *pend,
-                                const uint8_t *const *below, uint8_t *const *out)
+                                const uint8_t *const *masks, const uint8_t *const *below, uint8_t *const *out)
 {
     cl_ctx *c = ctx;
     cl_batch *b = batch;
@@ -1479,6 +1479,7 @@ static pf_err cl_classify_batch(void *ctx, void *batch, const pf_grid *g, const 
         if (!win_offsets(b, win, i, ncell, e) || (mt[i] && !in_mem(b, mt[i], ncell * sizeof(float))) ||
             (mb[i] && !in_mem(b, mb[i], ncell * sizeof(float))) ||
             (below[i] && !in_mem(b, below[i], ncell)) || !in_mem(b, out[i], ncell) ||
+            (masks[i] && !in_mem(b, masks[i], ncell)) ||
             (from && ((size_t)pend[i] >= b->mn || !mt[i] || !mb[i])))
             return PF_E_INVAL;
         e[7] = mt[i] ? off_of(b, mt[i]) : 0;
@@ -1489,6 +1490,7 @@ static pf_err cl_classify_batch(void *ctx, void *batch, const pf_grid *g, const 
         e[12] = below[i] ? 4u : 0u;
         e[13] = from ? (cl_ulong)pend[i] : NONE32;
         e[14] = 0;
+        e[15] = masks[i] ? off_of(b, masks[i]) : NONE_OFF;
         /* the deep class for each outcome of the margins (have: bit 0 top seeds, bit 1 bottom) */
         for (unsigned h = from ? 0 : (mt[i] ? 1u : 0u) | (mb[i] ? 2u : 0u); h < 4; h++) {
             int deep = 0;

@@ -2867,7 +2867,7 @@ static pf_err classify_flush(drive *d, team *t, void *bt, batch_args *a, size_t 
     pf_err err;
     if (!n) { /* nothing to classify: the host takes the memory back all the same */
         if (a->npend && (err = be->classify_batch(be->ctx, bt, d->g, d->cp, d->nl, 0, NULL, NULL, NULL, NULL,
-                                                  NULL, NULL, NULL)))
+                                                  NULL, NULL, NULL, NULL)))
             return err;
         margins_settle(d, a);
         return PF_E_OK;
@@ -2879,10 +2879,11 @@ static pf_err classify_flush(drive *d, team *t, void *bt, batch_args *a, size_t 
         a->cf[i] = a->pd[i] >= 0 ? d->mtop + s * d->stride : mtop_of(d, l);
         a->cf2[i] = a->pd[i] >= 0 ? d->mbot + s * d->stride : mbot_of(d, l);
         a->cm[i] = NULL;
+        a->mw[i] = mask_of(d, l); /* (the margin call that filled mw has taken its masks) */
         a->m[i] = cls_of(d, l);
     }
-    err = be->classify_batch(be->ctx, bt, d->g, d->cp, d->nl, n, a->ls, a->win, a->cf, a->cf2, a->pd, a->cm,
-                             a->m);
+    err = be->classify_batch(be->ctx, bt, d->g, d->cp, d->nl, n, a->ls, a->win, a->cf, a->cf2, a->pd, a->mw,
+                             a->cm, a->m);
     if (err) return err;
     margins_settle(d, a); /* before the host passes: settling reads the neighbours' margins */
     if (n * (size_t)d->g->nx * d->g->ny < FLUSH_TEAM_CELLS) { /* in order on this thread, no team to wake */

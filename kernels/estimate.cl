@@ -916,8 +916,9 @@ typedef struct params {
 
 /* Whether cell i lies in a fill region at least sparse_min_width wide: d reaches need there, or at ±wk cells
  * along an axis or ±wkd along a diagonal (the scalar backend's wide_enough); wide_probe: the probes around cell
- * (x, y). */
-static int wide_probe(__global const float *d, long x, long y, params p)
+ * (x, y), out of line (the probes near the grid's edge are rare; inlined, they made classify_b 8 % slower on
+ * bracket). */
+static __attribute__((noinline)) int wide_probe(__global const float *d, long x, long y, params p)
 {
     long nx = p.nx, ny = p.ny;
     const int dx[8] = {1, -1, 0, 0, 1, 1, -1, -1}, dy[8] = {0, 0, 1, -1, 1, -1, 1, -1};
@@ -1220,9 +1221,11 @@ __kernel void margin_seeds_b(__global const uchar *mem, __global const ulong *ta
  * fields (NONE when absent), top and bottom margin fields, below, out, the layer, `have`, and for a layer whose
  * margins the batch's last margin call left on the device (entry 13 not NONE32: that call's index of the layer)
  * what `have` and the deep class are for each of its four outcomes (entry 14, 16 bits each: bit 8 deep, bits 0–7
- * the class), the outcome read from that call's flags (mflags: 2 per layer, top then bottom). */
+ * the class), the outcome read from that call's flags (mflags: 2 per layer, top then bottom); entry 15 the
+ * layer's mask (NONE when not known): a cell outside it is outside the field (0), so 32 cells of the mask's
+ * bytes say what 128 of the field's would. */
 #define CBLK 1024
-#define CTAB 15
+#define CTAB 16
 #define NONE32 0xFFFFFFFFUL
 
 /* Whether the n8 blocks of 8 cells from i are deep: this layer's field (f3) at cap (unless f3 is NULL: the caller
@@ -1274,6 +1277,7 @@ __kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nl
     __global const float *mt = (__global const float *)(mem + t[7]), *mb = (__global const float *)(mem + t[8]);
     __global uchar *out = mem + t[10];
     __global const float *f3 = (__global const float *)(mem + off[3]);
+    __global const uchar *m3 = t[15] != NONE ? mem + t[15] : NULL;
     /* the window's other fields a deep cell's class reads, each once (a field shared by equal masks is compared
      * once): as for the margins, none without a layer below, only the one below without a layer above */
     ulong fu[6];
@@ -1294,13 +1298,21 @@ __kernel void classify_b(__global uchar *mem, __global const ulong *tab, uint nl
         /* 32 cells outside or deep at once (one test of this layer's field), else 8 (aligned: i is a multiple of
          * 8) */
         if (!((i - c0) & 31) && i + 32 <= c1) {
-            float8 a0 = LDF8(f3 + i), a1 = LDF8(f3 + i + 8), a2 = LDF8(f3 + i + 16), a3 = LDF8(f3 + i + 24);
             __global ulong *o = (__global ulong *)(out + i);
-            if (!any8((a0 > 0.0f) | (a1 > 0.0f) | (a2 > 0.0f) | (a3 > 0.0f))) {
+            bool outside;
+            if (m3) {
+                ulong2 u = as_ulong2(LD16(m3 + i)) | as_ulong2(LD16(m3 + i + 16));
+                outside = !(u.x | u.y);
+            } else {
+                outside = !any8((LDF8(f3 + i) > 0.0f) | (LDF8(f3 + i + 8) > 0.0f) | (LDF8(f3 + i + 16) > 0.0f) |
+                                (LDF8(f3 + i + 24) > 0.0f));
+            }
+            if (outside) {
                 o[0] = o[1] = o[2] = o[3] = 0;
                 i += 24;
                 continue;
             }
+            float8 a0 = LDF8(f3 + i), a1 = LDF8(f3 + i + 8), a2 = LDF8(f3 + i + 16), a3 = LDF8(f3 + i + 24);
             if (deep && all8((a0 == cap) & (a1 == cap) & (a2 == cap) & (a3 == cap)) &&
                 deep_run(mem, NULL, fu, nu, i, 4, cap, mt, mb, dhave, p.margin)) {
                 o[0] = o[1] = o[2] = o[3] = deep_cls;
