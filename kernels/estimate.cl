@@ -916,23 +916,37 @@ typedef struct params {
 
 /* Whether cell i lies in a fill region at least sparse_min_width wide: d reaches need there, or at ±wk cells
  * along an axis or ±wkd along a diagonal (the scalar backend's wide_enough); wide_probe: the probes around cell
- * (x, y), out of line (the probes near the grid's edge are rare; inlined, they made classify_b 8 % slower on
- * bracket). */
-static __attribute__((noinline)) int wide_probe(__global const float *d, long x, long y, params p)
+ * (x, y). */
+static int wide_probe(__global const float *d, int x, int y, int nx, int ny, int wk, int wkd, float need)
 {
-    long nx = p.nx, ny = p.ny;
     const int dx[8] = {1, -1, 0, 0, 1, 1, -1, -1}, dy[8] = {0, 0, 1, -1, 1, -1, 1, -1};
     for (int q = 0; q < 8; q++) {
-        long s = q < 4 ? p.wk : p.wkd, xx = x + dx[q] * s, yy = y + dy[q] * s;
+        int s = q < 4 ? wk : wkd, xx = x + dx[q] * s, yy = y + dy[q] * s;
         if (xx < 0 || yy < 0 || xx >= nx || yy >= ny) continue;
-        if (d[yy * nx + xx] >= p.need) return 1;
+        if (d[(size_t)yy * nx + xx] >= need) return 1;
     }
     return 0;
 }
 
 static int wide_enough(__global const float *d, uint i, params p)
 {
-    return d[i] >= p.need || wide_probe(d, i % p.nx, i / p.nx, p);
+    return d[i] >= p.need || wide_probe(d, i % p.nx, i / p.nx, p.nx, p.ny, p.wk, p.wkd, p.need);
+}
+
+/* The lanes of narrow (bit j: cell (x + j, y), on the rows after it past the row's end) that are no wider:
+ * wide_probe of each, in one call out of line (the probes near the grid's edge are rare: inlined, or a call per
+ * lane, they made classify_b 8–15 % slower on bracket). */
+static __attribute__((noinline)) uint narrow_lanes(__global const float *d, uint narrow, int x, int y, int nx, int ny,
+                                                   int wk, int wkd, float need)
+{
+    uint middle = 0;
+    for (int j = 0; j < 8; j++) {
+        if (!(narrow >> j & 1)) continue;
+        int cx = x + j, cy = y;
+        for (; cx >= nx; cx -= nx) cy++;
+        if (!wide_probe(d, cx, cy, nx, ny, wk, wkd, need)) middle |= 1u << j;
+    }
+    return middle;
 }
 
 #define NONE ((ulong)-1)
@@ -1074,14 +1088,11 @@ static void classify8(__global uchar *mem, const ulong *off, uint i, uint layer,
                 } else {
                     /* near the grid's edge, or wrapping onto the next row: wide_enough's probes of each
                      * narrow lane (d < need, so its first test fails), from the lane's cell coordinates */
-                    int lane[8], res[8];
-                    vstore8(narrow, 0, lane);
-                    for (int j = 0; j < 8; j++) {
-                        long cx = x + j, cy = y;
-                        for (; cx >= nx; cx -= nx) cy++;
-                        res[j] = lane[j] && !wide_probe(d3, cx, cy, p) ? -1 : 0;
-                    }
-                    middle = vload8(0, res);
+                    int8 bit = (int8)(1, 2, 4, 8, 16, 32, 64, 128);
+                    int8 nb = narrow & bit;
+                    uint mask = (uint)(nb.s0 | nb.s1 | nb.s2 | nb.s3 | nb.s4 | nb.s5 | nb.s6 | nb.s7);
+                    uint mid = narrow_lanes(d3, mask, (int)x, (int)y, (int)nx, (int)p.ny, p.wk, p.wkd, p.need);
+                    middle = ((int8)mid & bit) != 0;
                 }
             }
             int8 ib = z;
