@@ -83,9 +83,9 @@ static cl_int pick_device(cl_platform_id *plat, cl_device_id *dev, int *is_gpu)
  * core (POCL_AFFINITY=1, PoCL's own setting: worker i on CPU i), and OpenCL / SIMD 4–7 % lower on the
  * smallest test meshes (cube20, plate150, thinwall; medians of four alternating runs), the others within the
  * noise. So the setting is made the default here, before the first OpenCL call starts PoCL: unless the
- * environment already says, and only when the process may run on CPUs 0 … n − 1 of the n online (PoCL stops
- * the process when a worker cannot be pinned). The process's first OpenCL call must come through pf_cl_open,
- * with no other thread reading the environment meanwhile. */
+ * environment already says, and only when the process may run on CPUs 0 … n − 1 of the n online (Debian's
+ * PoCL 3.1 ignores a failed pin, later releases stop the process). The process's first OpenCL call must come
+ * through pf_cl_open, with no other thread reading the environment meanwhile. */
 static void pin_pocl_workers(void)
 {
     if (getenv("POCL_AFFINITY")) return;
