@@ -1,8 +1,10 @@
 /* The SIMD estimator backend: the stages of engine/backend.h vectorized through SIMDe (which only this file
- * and engine/analyze_geo.c include). It is compiled twice: once for the build's baseline ISA (SSE2 on
- * x86-64, where SIMDe emulates the 256-bit operations) and once with -mavx2 and PF_SIMD_AVX2 defined
- * (CMakeLists.txt), where every operation maps to one instruction; pf_backend_simd_create picks the AVX2 copy
- * when the CPU has AVX2. Stages are single-threaded and keep no state (raster keeps a zeroed scratch grid per
+ * and engine/analyze_geo.c include). It is compiled three times: once for the build's baseline ISA (SSE2 on
+ * x86-64, where SIMDe emulates the 256-bit operations), once with -mavx2 and PF_SIMD_AVX2 defined
+ * (CMakeLists.txt), where every operation maps to one instruction, and once with AVX-512 (PF_SIMD_AVX512),
+ * where the stages whose loops are bound by their arithmetic take 16 cells a step in mask registers (the
+ * same comparisons lane for lane, so the same results); pf_backend_simd_create picks the widest copy the CPU
+ * runs. Stages are single-threaded and keep no state (raster keeps a zeroed scratch grid per
  * thread, see zeroed_delta), so the driver may run several layers at once on `threads` threads without a
  * second level of threads competing for the cores. Masks, distance fields and classes equal the scalar
  * backend's bit for bit (see edt and classify for why); reductions count runs as integers scaled once, so
@@ -19,18 +21,24 @@
 #include <unistd.h>
 
 #include <simde/x86/avx2.h>
+#ifdef PF_SIMD_AVX512
+#include <simde/x86/avx512.h>
+#endif
 
 #define NO_SITE 1e30f /* "no zero cell along this line": the scalar backend's infinity */
 
-#ifdef PF_SIMD_AVX2
+#if defined(PF_SIMD_AVX512)
+#define ISA(name) name##_avx512
+#elif defined(PF_SIMD_AVX2)
 #define ISA(name) name##_avx2
 #else
 #define ISA(name) name##_base
 #endif
 
-/* The AVX2 copy's stage table (defined when this file is compiled with PF_SIMD_AVX2; linked in when the build
- * defines PF_HAVE_SIMD_AVX2). */
+/* The AVX2 and AVX-512 copies' stage tables (defined when this file is compiled with PF_SIMD_AVX2 or
+ * PF_SIMD_AVX512; linked in when the build defines PF_HAVE_SIMD_AVX2 and PF_HAVE_SIMD_AVX512). */
 const pf_backend *pf__backend_simd_avx2(void);
+const pf_backend *pf__backend_simd_avx512(void);
 
 static size_t round_up(size_t n, size_t a)
 {
@@ -779,6 +787,43 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
         for (size_t b = 0; b < nb; b++)
             nsum[b + 1] = nsum[b] + near[b];
         for (c = 0; c < w; c += 8) {
+#ifdef PF_SIMD_AVX512
+            if (c + 16 <= w) { /* 16 cells: the 8-cell steps below, both halves' windows at once */
+                const simde__m512 far16 = simde_mm512_set1_ps(lim);
+                simde__mmask16 mk = (simde__mmask16) ~(unsigned)simde_mm_movemask_epi8(
+                    simde_mm_cmpeq_epi8(simde_mm_loadu_si128((const simde__m128i *)(const void *)(m + c)),
+                                        simde_mm_setzero_si128()));
+                if (!mk) {
+                    simde_mm512_storeu_ps(d + c, simde_mm512_setzero_ps());
+                    c += 8;
+                    continue;
+                }
+                long b = (long)(c / 8), lo = b - kb < 0 ? 0 : b - kb,
+                     hi = b + 1 + kb >= (long)nb ? (long)nb - 1 : b + 1 + kb;
+                simde__m512 acc;
+                if (nsum[hi + 1] == nsum[lo]) { /* no near block within reach: the cap (edt_mm's value) */
+                    acc = far16;
+                } else {
+                    acc = simde_mm512_loadu_ps(f + c);
+                    for (long t = 1; t <= K; t++) {
+                        simde__m512 lr = simde_mm512_min_ps(simde_mm512_loadu_ps(f + c - t),
+                                                            simde_mm512_loadu_ps(f + c + t));
+                        acc = simde_mm512_min_ps(acc, simde_mm512_add_ps(lr, simde_mm512_set1_ps(tt[t])));
+                    }
+                }
+                /* edt_mm: the clamp, "no site", the square root to mm, 0 outside */
+                simde__m512 sq = simde_mm512_min_ps(acc, far16);
+                simde__m512 dd = simde_mm512_sub_ps(
+                    simde_mm512_mul_ps(simde_mm512_sqrt_ps(sq), simde_mm512_set1_ps(g->cell)),
+                    simde_mm512_set1_ps(0.5f * g->cell));
+                dd = simde_mm512_mask_mov_ps(
+                    dd, simde_mm512_cmp_ps_mask(sq, simde_mm512_set1_ps(1e29f), SIMDE_CMP_GE_OQ),
+                    simde_mm512_set1_ps(NO_SITE));
+                simde_mm512_storeu_ps(d + c, simde_mm512_maskz_mov_ps(mk, dd));
+                c += 8;
+                continue;
+            }
+#endif
             size_t nc = w - c < 8 ? w - c : 8;
             uint64_t any = 0;
             if (nc == 8) /* a fixed size: no library call */
@@ -1084,6 +1129,33 @@ static inline void far3(simde__m256 d, simde__m256 dj, simde__m256 far, simde__m
     *ambig = simde_mm256_or_si256(*ambig, amb);
 }
 
+/* Where classify's blocks of `lanes` cells (a power of two) go along row y: [*x, *xe), the whole row, or with
+ * span the blocks that hold the span's cells, the row's classes before them set to 0. 0: the span is empty,
+ * the row all 0. */
+static int row_blocks(const int32_t *span, long y, long nx, long lanes, uint8_t *out, long *x, long *xe)
+{
+    *x = 0, *xe = nx;
+    if (!span) return 1;
+    if (span[2 * y] >= span[2 * y + 1]) {
+        memset(out + y * nx, 0, (size_t)nx);
+        return 0;
+    }
+    *x = span[2 * y] & ~(lanes - 1), *xe = span[2 * y + 1];
+    memset(out + y * nx, 0, (size_t)*x);
+    return 1;
+}
+
+/* n deep cells' classes (classify_rows: deep_cls), those over sparse infill in below (when not NULL) internal
+ * bridges. */
+static void deep_cells(uint8_t *out, const uint8_t *below, int n, unsigned deep_cls)
+{
+    for (int k = 0; k < n; k++)
+        out[k] =
+            (uint8_t)(below && ((below[k] & PF_CELL_FILL_MASK) >> PF_CELL_FILL_SHIFT) == PF_FILL_SPARSE
+                          ? (deep_cls & ~(unsigned)PF_CELL_FILL_MASK) | PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT
+                          : deep_cls);
+}
+
 /* classify, over the spans of span when not NULL (classify_span) */
 static void classify_rows(const pf_grid *g, const pf_classify_params *p, size_t layer,
                           const float *const dist[7], const float *mt, const float *mb, const uint8_t *below,
@@ -1190,17 +1262,188 @@ static void classify_rows(const pf_grid *g, const pf_classify_params *p, size_t 
     }
     const float *dmt = use_mt ? mt : NULL, *dmb = use_mb ? mb : NULL;
     const uint64_t deep8 = (uint64_t)deep_cls * 0x0101010101010101ull;
+#ifdef PF_SIMD_AVX512
+    if (nx >= 16) { /* 16 cells a step: the 8-lane loop below, lane masks in mask registers */
+        const simde__m512 z16 = simde_mm512_setzero_ps(), cap16 = simde_mm512_set1_ps(cd),
+                          shift16 = simde_mm512_set1_ps(l0 ? p->l0_shift : 0.0f),
+                          ext_lo16 = simde_mm512_set1_ps(p->ext_lo),
+                          ext_hi16 = simde_mm512_set1_ps(l0 ? p->l0_ext_hi : p->ext_hi),
+                          int_hi16 = simde_mm512_set1_ps(l0 ? p->l0_int_hi : p->int_hi),
+                          fill_at16 = simde_mm512_set1_ps(l0 ? p->l0_fill_lo : p->fill_print_lo),
+                          shell_lo16 = simde_mm512_set1_ps(p->shell_lo),
+                          margin16 = simde_mm512_set1_ps(p->margin),
+                          half16 = simde_mm512_set1_ps(0.5f * g->cell),
+                          shell16 = simde_mm512_set1_ps(p->shell_min_width),
+                          far16 = simde_mm512_set1_ps(p->shell_far),
+                          recede16 = simde_mm512_set1_ps(p->fill_lo), need16 = simde_mm512_set1_ps(wp.need),
+                          ambig_w16 = simde_mm512_set1_ps(p->shell_ambig),
+                          absent = simde_mm512_set1_ps(-1.0f);
+        /* the classes of 16 cells in the bytes of 128 bits */
+#define B16(v) simde_mm_set1_epi8((char)(v))
+        const simde__m128i inside16 = B16(PF_CELL_INSIDE), ext16 = B16(PF_CELL_WALL_EXT),
+                           inn16 = B16(PF_CELL_WALL_INT), f_top16 = B16(PF_FILL_TOP << PF_CELL_FILL_SHIFT),
+                           f_bridge16 = B16(PF_FILL_BRIDGE << PF_CELL_FILL_SHIFT),
+                           f_sparse16 = B16(PF_FILL_SPARSE << PF_CELL_FILL_SHIFT),
+                           f_ibridge16 = B16(PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT),
+                           f_solid16 = B16(PF_FILL_SOLID << PF_CELL_FILL_SHIFT),
+                           f_first16 = B16(PF_FILL_FIRST << PF_CELL_FILL_SHIFT),
+                           f_middle16 = B16(PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT),
+                           shell_bit16 = B16(PF_CELL_SHELL), ambig_bit16 = B16(PF_CELL_AMBIG),
+                           fmask16 = B16(PF_CELL_FILL_MASK);
+#undef B16
+        const simde__mmask16 ALL = 0xFFFF;
+#define L16(k, i) ((dist[k]) ? simde_mm512_loadu_ps(dist[k] + (i)) : absent)
+#define M16(a, b, op) simde_mm512_cmp_ps_mask((a), (b), (op))
+#define ABS16(v)                                                                                             \
+    simde_mm512_castsi512_ps(                                                                                \
+        simde_mm512_and_si512(simde_mm512_castps_si512(v), simde_mm512_set1_epi32(0x7fffffff)))
+        /* deep: 16 cells at the cap in every field their class reads, beyond any seed's margin */
+#define DEEP16(j, ok)                                                                                        \
+    do {                                                                                                     \
+        for (int u = 0; u < nu && (ok); u++)                                                                 \
+            (ok) &= M16(simde_mm512_loadu_ps(uniq[u] + (j)), cap16, SIMDE_CMP_EQ_OQ);                        \
+        if (dmt) (ok) &= M16(simde_mm512_loadu_ps(dmt + (j)), margin16, SIMDE_CMP_GT_OQ);                    \
+        if (dmb) (ok) &= M16(simde_mm512_loadu_ps(dmb + (j)), margin16, SIMDE_CMP_GT_OQ);                    \
+    } while (0)
+        for (long y = 0; y < ny; y++) {
+            long x, xe;
+            if (!row_blocks(span, y, nx, 16, out, &x, &xe)) continue;
+            int row_safe = y >= wp.k && y + wp.k < ny;
+            for (; x < xe; x += 16) {
+                if (x + 16 > nx) x = nx - 16;
+                size_t i = (size_t)(y * nx + x);
+                if (!(x & 31) && x + 32 <= nx) { /* 32 cells outside, or deep, at once */
+                    simde__m512 a = simde_mm512_loadu_ps(d3 + i), b = simde_mm512_loadu_ps(d3 + i + 16);
+                    simde__mmask16 inq = M16(a, z16, SIMDE_CMP_GT_OQ) | M16(b, z16, SIMDE_CMP_GT_OQ);
+                    if (!inq) {
+                        memset(out + i, 0, 32);
+                        x += 16;
+                        continue;
+                    }
+                    if (deep_ok && !deep_below &&
+                        (M16(a, cap16, SIMDE_CMP_EQ_OQ) & M16(b, cap16, SIMDE_CMP_EQ_OQ)) == ALL) {
+                        simde__mmask16 ok = ALL;
+                        DEEP16(i, ok);
+                        DEEP16(i + 16, ok);
+                        if (ok == ALL) {
+                            memset(out + i, (int)deep_cls, 32);
+                            x += 16;
+                            continue;
+                        }
+                    }
+                }
+                simde__m512 d = simde_mm512_loadu_ps(d3 + i);
+                simde__mmask16 in = M16(d, z16, SIMDE_CMP_GT_OQ);
+                if (!in) {
+                    memset(out + i, 0, 16);
+                    continue;
+                }
+                if (in == ALL && deep_ok && M16(d, cap16, SIMDE_CMP_EQ_OQ) == ALL) {
+                    simde__mmask16 ok = ALL;
+                    DEEP16(i, ok);
+                    if (ok == ALL) {
+                        deep_cells(out + i, deep_below ? below + i : NULL, 16, deep_cls);
+                        continue;
+                    }
+                }
+                simde__m512 e = l0 ? simde_mm512_sub_ps(d, shift16) : d;
+                simde__mmask16 is_ext = M16(e, ext_lo16, SIMDE_CMP_GT_OQ) & M16(e, ext_hi16, SIMDE_CMP_LE_OQ);
+                simde__mmask16 is_int =
+                    ~is_ext & M16(e, ext_hi16, SIMDE_CMP_GT_OQ) & M16(e, int_hi16, SIMDE_CMP_LE_OQ);
+                simde__m128i c =
+                    simde_mm_or_si128(inside16, simde_mm_or_si128(simde_mm_maskz_mov_epi8(is_ext, ext16),
+                                                                  simde_mm_maskz_mov_epi8(is_int, inn16)));
+                simde__mmask16 has_fill = M16(simde_mm512_add_ps(e, half16), fill_at16, SIMDE_CMP_GT_OQ);
+                simde__m128i fill;
+                if (l0) {
+                    fill = simde_mm_maskz_mov_epi8(has_fill, f_first16);
+                } else if (!has_fill) {
+                    fill = simde_mm_setzero_si128();
+                } else {
+                    simde__mmask16 top = M16(L16(4, i), z16, SIMDE_CMP_LE_OQ);
+                    if (mt) top |= M16(simde_mm512_loadu_ps(mt + i), margin16, SIMDE_CMP_LE_OQ);
+                    simde__mmask16 bot = M16(L16(2, i), z16, SIMDE_CMP_LE_OQ);
+                    if (mb) bot |= M16(simde_mm512_loadu_ps(mb + i), margin16, SIMDE_CMP_LE_OQ);
+                    simde__mmask16 solid = solid_all ? ALL : 0, ambig = 0;
+                    if (!solid_all) {
+                        for (int k = 0; k <= 6; k += 6) { /* pf_shell_far: the layers 3 away */
+                            simde__m512 dj = L16(k, i), ev = simde_mm512_sub_ps(d, dj);
+                            simde__mmask16 band = M16(dj, far16, SIMDE_CMP_LT_OQ);
+                            simde__mmask16 amb =
+                                band & M16(dj, z16, SIMDE_CMP_GT_OQ) &
+                                M16(ABS16(simde_mm512_sub_ps(ev, recede16)), ambig_w16, SIMDE_CMP_LT_OQ);
+                            solid |= ~amb & band & M16(ev, recede16, SIMDE_CMP_GE_OQ);
+                            ambig |= amb;
+                        }
+                        static const int ks[4] = {1, 2, 4, 5};
+                        for (int q = 0; q < 4; q++) {
+                            simde__m512 dj = L16(ks[q], i), ev = simde_mm512_sub_ps(d, dj);
+                            simde__mmask16 band = M16(dj, shell_lo16, SIMDE_CMP_LT_OQ);
+                            simde__mmask16 amb =
+                                band & M16(dj, z16, SIMDE_CMP_GT_OQ) &
+                                M16(ABS16(simde_mm512_sub_ps(ev, shell16)), ambig_w16, SIMDE_CMP_LT_OQ);
+                            solid |= ~amb & band & M16(ev, shell16, SIMDE_CMP_GE_OQ);
+                            ambig |= amb;
+                        }
+                    }
+                    ambig &= (simde__mmask16) ~(solid | top | bot);
+                    simde__mmask16 cand = ~M16(d, need16, SIMDE_CMP_GE_OQ) & has_fill, narrow = 0;
+                    if (cand) {
+                        simde__mmask16 wide = 0;
+                        if (row_safe && x >= wp.k && x + 15 + wp.k < nx) {
+                            for (int q = 0; q < 8; q++)
+                                wide |=
+                                    M16(simde_mm512_loadu_ps(d3 + (long)i + off[q]), need16, SIMDE_CMP_GE_OQ);
+                        } else {
+                            simde__m256i w0, w1;
+                            if (probe_edge(d3, nx, ny, x, y, &wp, need, &w0) &&
+                                probe_edge(d3, nx, ny, x + 8, y, &wp, need, &w1)) {
+                                wide = (simde__mmask16)((unsigned)simde_mm256_movemask_ps(
+                                                            simde_mm256_castsi256_ps(w0)) |
+                                                        (unsigned)simde_mm256_movemask_ps(
+                                                            simde_mm256_castsi256_ps(w1))
+                                                            << 8);
+                            } else {
+                                for (int k = 0; k < 16; k++)
+                                    if (wide_cell(d3, nx, ny, x + k, y, &wp))
+                                        wide |= (simde__mmask16)(1u << k);
+                            }
+                        }
+                        narrow = ~wide & cand;
+                    }
+                    simde__mmask16 below_sparse = 0;
+                    if (below) {
+                        simde__m128i bf = simde_mm_and_si128(
+                            simde_mm_loadu_si128((const simde__m128i *)(const void *)(below + i)), fmask16);
+                        below_sparse =
+                            (simde__mmask16)simde_mm_movemask_epi8(simde_mm_cmpeq_epi8(bf, f_sparse16));
+                    }
+                    fill = simde_mm_mask_mov_epi8(f_solid16, below_sparse, f_ibridge16);
+                    fill = simde_mm_mask_mov_epi8(f_sparse16, solid, fill);
+                    fill = simde_mm_mask_mov_epi8(fill, top, f_top16);
+                    fill = simde_mm_mask_mov_epi8(fill, bot, f_bridge16);
+                    fill = simde_mm_mask_mov_epi8(fill, narrow, f_middle16);
+                    fill = simde_mm_or_si128(
+                        fill, simde_mm_maskz_mov_epi8(narrow & (solid | top | bot), shell_bit16));
+                    fill = simde_mm_or_si128(fill, simde_mm_maskz_mov_epi8(ambig, ambig_bit16));
+                    fill = simde_mm_maskz_mov_epi8(has_fill, fill);
+                }
+                simde_mm_storeu_si128((simde__m128i *)(void *)(out + i),
+                                      simde_mm_maskz_mov_epi8(in, simde_mm_or_si128(c, fill)));
+            }
+            if (span && x < nx) memset(out + y * nx + x, 0, (size_t)(nx - x));
+        }
+#undef DEEP16
+#undef ABS16
+#undef M16
+#undef L16
+        return;
+    }
+#endif
     if (nx < 8) span = NULL; /* (the cell-by-cell loop below) */
     for (long y = 0; y < ny; y++) {
-        long x = 0, xe = nx;
-        if (span) { /* the blocks that hold the span's cells; 0 around them */
-            if (span[2 * y] >= span[2 * y + 1]) {
-                memset(out + y * nx, 0, (size_t)nx);
-                continue;
-            }
-            x = span[2 * y] & ~7L, xe = span[2 * y + 1];
-            memset(out + y * nx, 0, (size_t)x);
-        }
+        long x, xe;
+        if (!row_blocks(span, y, nx, 8, out, &x, &xe)) continue;
         /* probes of all 8 lanes stay inside the grid */
         int row_safe = y >= wp.k && y + wp.k < ny;
         /* blocks of 8; a row's last cells, when nx is not a multiple of 8, as the block ending at nx (cells
@@ -1263,16 +1506,10 @@ static void classify_rows(const pf_grid *g, const pf_classify_params *p, size_t 
                     at = simde_mm256_and_ps(
                         at, simde_mm256_cmp_ps(simde_mm256_loadu_ps(dmb + i), margin, SIMDE_CMP_GT_OQ));
                 if (simde_mm256_movemask_ps(at) == 0xFF) {
-                    if (!deep_below) {
+                    if (!deep_below)
                         memcpy(out + i, &deep8, 8);
-                    } else {
-                        for (int k = 0; k < 8; k++)
-                            out[i + k] = (uint8_t)(((below[i + k] & PF_CELL_FILL_MASK) >>
-                                                    PF_CELL_FILL_SHIFT) == PF_FILL_SPARSE
-                                                       ? (deep_cls & ~(unsigned)PF_CELL_FILL_MASK) |
-                                                             PF_FILL_IBRIDGE << PF_CELL_FILL_SHIFT
-                                                       : deep_cls);
-                    }
+                    else
+                        deep_cells(out + i, below + i, 8, deep_cls);
                     continue;
                 }
             }
@@ -1910,7 +2147,12 @@ static const pf_backend ISA(table) = {
     .reduce = ISA(reduce),
 };
 
-#ifdef PF_SIMD_AVX2
+#if defined(PF_SIMD_AVX512)
+const pf_backend *pf__backend_simd_avx512(void)
+{
+    return &table_avx512;
+}
+#elif defined(PF_SIMD_AVX2)
 const pf_backend *pf__backend_simd_avx2(void)
 {
     return &table_avx2;
@@ -1922,6 +2164,13 @@ const pf_backend *pf_backend_simd_copy(const char *isa)
 #ifdef PF_HAVE_SIMD_AVX2
     __builtin_cpu_init();
     if (!strcmp(isa, "avx2") && __builtin_cpu_supports("avx2")) return pf__backend_simd_avx2();
+#endif
+#ifdef PF_HAVE_SIMD_AVX512
+    __builtin_cpu_init();
+    if (!strcmp(isa, "avx512") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl"))
+        return pf__backend_simd_avx512();
 #endif
     return NULL;
 }
@@ -1935,9 +2184,10 @@ pf_err pf_backend_simd_create(int threads, pf_backend **out)
     if (threads > 256) threads = 256;
     pf_backend *be = malloc(sizeof *be);
     if (!be) return PF_E_NOMEM;
-    const pf_backend *avx2 = pf_backend_simd_copy("avx2");
-    *be = avx2 ? *avx2 : table_base;
-    be->device = avx2 ? "cpu (avx2)" : "cpu (baseline simd)";
+    const pf_backend *avx512 = getenv("PF_NO_AVX512") ? NULL : pf_backend_simd_copy("avx512"),
+                     *avx2 = pf_backend_simd_copy("avx2");
+    *be = avx512 ? *avx512 : avx2 ? *avx2 : table_base;
+    be->device = avx512 ? "cpu (avx512)" : avx2 ? "cpu (avx2)" : "cpu (baseline simd)";
     be->threads = (unsigned)threads;
     be->ctx = NULL;
     be->destroy = NULL;

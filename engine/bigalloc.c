@@ -29,8 +29,11 @@ void pf_big_keep_heap(void)
  * the work done in it (the kernel zeroes it, the hypervisor backs it), and one request frees its weld tables
  * just before its analysis wants as much memory again; a server reuses them across requests too. This is the
  * allocator's own free list, like malloc's, and the only state it keeps: a mutex guards it, and at most
- * KEEP_BYTES stay mapped while unused. */
-#define KEEP_SLOTS 6
+ * KEEP_BYTES stay mapped while unused. KEEP_SLOTS: reading and estimating a 1 M-triangle mesh frees more
+ * than 6 big buffers (weld tables, triangles, vertices, segments, keys, ...); with 6 slots the least recently
+ * used, the weld's 16 MB, was unmapped at the end of every run and faulted in again by the next (~50 page
+ * faults a run; none with 10). */
+#define KEEP_SLOTS 10
 #define KEEP_BYTES ((size_t)192 << 20)
 
 typedef struct kept {

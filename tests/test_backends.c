@@ -28,14 +28,15 @@ static pf_backend *backend(const char *name)
     return cache[k];
 }
 
-/* Every compiled copy of the SIMD stages this CPU runs ("base" always, "avx2" where built and supported): the
- * backend runs only the widest, so the stage tests check each against the scalar oracle. Returns the count.
- */
-static int simd_copies(const pf_backend *out[2])
+/* Every compiled copy of the SIMD stages this CPU runs ("base" always, "avx2" and "avx512" where built and
+ * supported): the backend runs only the widest, so the stage tests check each against the scalar oracle.
+ * Returns the count. */
+#define SIMD_COPIES 3
+static int simd_copies(const pf_backend *out[SIMD_COPIES])
 {
     int n = 0;
-    static const char *const isas[] = {"base", "avx2"};
-    for (int k = 0; k < 2; k++)
+    static const char *const isas[SIMD_COPIES] = {"base", "avx2", "avx512"};
+    for (int k = 0; k < SIMD_COPIES; k++)
         if ((out[n] = pf_backend_simd_copy(isas[k]))) n++;
     cr_assert_geq(n, 1);
     return n;
@@ -746,7 +747,7 @@ Test(backends, layer_parallel_prepare_equals_one_thread_on_every_test_mesh)
 
 Test(backends, simd_slices_equal_scalar)
 {
-    const pf_backend *copies[2];
+    const pf_backend *copies[SIMD_COPIES];
     for (int k = simd_copies(copies); k-- > 0;) {
         check_slices(copies[k], "bumpy_10k.stl");
         check_slices(copies[k], "gear.stl");
@@ -755,7 +756,7 @@ Test(backends, simd_slices_equal_scalar)
 
 Test(backends, simd_layer_stages_equal_scalar)
 {
-    const pf_backend *copies[2];
+    const pf_backend *copies[SIMD_COPIES];
     for (int k = simd_copies(copies); k-- > 0;) {
         check_layers(copies[k], "torus.stl", 0.25f, CAP_ESTIMATOR);
         check_layers(copies[k], "overhang.stl", 0.3f, CAP_ESTIMATOR);
@@ -768,10 +769,10 @@ Test(backends, simd_layer_stages_equal_scalar)
 
 Test(backends, simd_backend_runs_the_widest_copy)
 {
-    const pf_backend *copies[2], *be = backend("simd");
+    const pf_backend *copies[SIMD_COPIES], *be = backend("simd");
     int n = simd_copies(copies);
     cr_assert_eq(be->classify, copies[n - 1]->classify, "the backend does not run the widest copy");
-    cr_assert_str_eq(be->device, n == 2 ? "cpu (avx2)" : "cpu (baseline simd)");
+    cr_assert_str_eq(be->device, n == 3 ? "cpu (avx512)" : n == 2 ? "cpu (avx2)" : "cpu (baseline simd)");
 }
 
 /* Deterministic pseudo-random numbers for the synthetic stacks below. */
@@ -876,7 +877,7 @@ static void check_deep(const pf_backend *be, uint32_t nx, uint32_t ny, float cel
  * backend sorts each row's) and many (it sums a delta grid): SIMD masks equal the scalar ones. */
 Test(backends, simd_raster_of_open_contours_equals_scalar)
 {
-    const pf_backend *sc = pf_backend_scalar(), *copies[2];
+    const pf_backend *sc = pf_backend_scalar(), *copies[SIMD_COPIES];
     int ncopies = simd_copies(copies);
     uint64_t seed = 7;
     static const uint32_t widths[] = {5, 31, 40, 77, 130};
@@ -978,7 +979,7 @@ Test(backends, ceil_long_is_ceilf)
 
 Test(backends, simd_deep_blocks_equal_scalar)
 {
-    const pf_backend *copies[2];
+    const pf_backend *copies[SIMD_COPIES];
     for (int k = simd_copies(copies); k-- > 0;) {
         check_deep(copies[k], 96, 64, 0.2f, 1);
         check_deep(copies[k], 101, 59, 0.2f, 2); /* rows not a multiple of 8 or 32 cells */
@@ -1014,7 +1015,7 @@ static void check_surfaces(const pf_backend *be, int with, unsigned want)
 
 Test(backends, a_surface_bare_above_and_below_is_a_bridge)
 {
-    const pf_backend *all[4] = {pf_backend_scalar(), backend("opencl")};
+    const pf_backend *all[2 + SIMD_COPIES] = {pf_backend_scalar(), backend("opencl")};
     int n = 2 + simd_copies(all + 2);
     for (int k = 0; k < n; k++) {
         check_surfaces(all[k], 2, PF_FILL_TOP);

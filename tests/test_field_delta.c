@@ -22,12 +22,12 @@ static uint32_t rnd(void)
 }
 
 /* Every backend whose edt the driver may call: scalar, each SIMD copy this CPU runs, OpenCL (PoCL in CI). */
-static int backends(const pf_backend *out[4])
+static int backends(const pf_backend *out[5])
 {
     int n = 0;
     out[n++] = pf_backend_scalar();
-    static const char *const isas[] = {"base", "avx2"};
-    for (int k = 0; k < 2; k++)
+    static const char *const isas[] = {"base", "avx2", "avx512"};
+    for (int k = 0; k < 3; k++)
         if ((out[n] = pf_backend_simd_copy(isas[k]))) n++;
     static pf_backend *cl;
     pf_errbuf eb = {{0}};
@@ -105,7 +105,7 @@ static void check(const pf_backend *be, const uint8_t *a, const uint8_t *b, uint
 
 Test(field_delta, a_moving_edge_a_hole_and_the_border_give_the_whole_field)
 {
-    const pf_backend *be[4];
+    const pf_backend *be[5];
     int nb = backends(be);
     uint8_t *a = malloc(N), *b = malloc(N);
     static const uint32_t caps[] = {1, 7, 30}; /* 30: beyond the SIMD windowed pass (its exact transform) */
@@ -129,7 +129,7 @@ Test(field_delta, a_moving_edge_a_hole_and_the_border_give_the_whole_field)
 
 Test(field_delta, random_changes_give_the_whole_field)
 {
-    const pf_backend *be[4];
+    const pf_backend *be[5];
     int nb = backends(be);
     uint8_t *a = malloc(N), *b = malloc(N);
     for (int trial = 0; trial < 40; trial++) {
@@ -150,7 +150,7 @@ Test(field_delta, random_changes_give_the_whole_field)
 
 Test(field_delta, what_it_leaves_to_edt)
 {
-    const pf_backend *be[4];
+    const pf_backend *be[5];
     int nb = backends(be);
     uint8_t *a = malloc(N), *b = malloc(N);
     for (int k = 0; k < nb; k++) {
