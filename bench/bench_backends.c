@@ -54,9 +54,9 @@ static pf_err t_count(void *ctx, const float *v, const uint32_t *t, size_t nt, c
     TIMED(ST_SLICE, T->in->slice_count(T->in->ctx, v, t, nt, zs, nl, c));
 }
 static pf_err t_emit(void *ctx, const float *v, const uint32_t *t, size_t nt, const float *zs, size_t nl,
-                     const uint32_t *o, float *s, uint64_t *k)
+                     const uint32_t *o, const uint32_t *en, float *s, uint64_t *k)
 {
-    TIMED(ST_SLICE, T->in->slice_emit(T->in->ctx, v, t, nt, zs, nl, o, s, k));
+    TIMED(ST_SLICE, T->in->slice_emit(T->in->ctx, v, t, nt, zs, nl, o, en, s, k));
 }
 static pf_err t_raster(void *ctx, const float *s, size_t n, const pf_grid *g, uint8_t *m)
 {

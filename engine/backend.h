@@ -547,12 +547,18 @@ typedef struct pf_backend {
      * as below), so closed manifold meshes give closed contours. */
     pf_err (*slice_count)(void *ctx, const float *verts, const uint32_t *tris, size_t ntris, const float *zs,
                           size_t nlayers, uint32_t *counts);
-    /* Stage 2. offsets: nlayers + 1 prefix sums of the counts. Writes layer l's segments at
-     * segs[PF_SEG_FLOATS·offsets[l] …] and their edge keys at keys[2·offsets[l] …] (start edge, end edge; a
-     * key is (lo vertex << 32 | hi vertex) of the mesh edge the end point lies on). The order of segments
-     * within a layer is unspecified (parallel backends may differ); consumers must not depend on it. */
+    /* Stage 2. Writes layer l's segments at segs[PF_SEG_FLOATS·offsets[l] …] and their edge keys at
+     * keys[2·offsets[l] …] (start edge, end edge; a key is (lo vertex << 32 | hi vertex) of the mesh edge the
+     * end point lies on), in the room [offsets[l], ends[l]) that slice_count's counts on these inputs make
+     * (room left over, from degenerate triangles, gets zero-length segments with keys UINT64_MAX). ends NULL:
+     * offsets has nlayers + 1 entries, the prefix sums of the counts, and ends[l] is offsets[l + 1]. With
+     * ends, the rooms of neighbouring layers need not touch: the driver slices ranges of triangles into one
+     * array from several threads at once, each range's room in a layer after the ranges before it. Nothing
+     * outside the rooms is written. The order of segments within a layer is unspecified (parallel backends
+     * may differ); consumers must not depend on it. */
     pf_err (*slice_emit)(void *ctx, const float *verts, const uint32_t *tris, size_t ntris, const float *zs,
-                         size_t nlayers, const uint32_t *offsets, float *segs, uint64_t *keys);
+                         size_t nlayers, const uint32_t *offsets, const uint32_t *ends, float *segs,
+                         uint64_t *keys);
     /* Stage 3. Nonzero-winding inside test at every cell centre of g for the nsegs segments (crossings of row
      * centres, half-open in y). mask gets nx·ny bytes, 1 inside, 0 outside. */
     pf_err (*raster)(void *ctx, const float *segs, size_t nsegs, const pf_grid *g, uint8_t *mask);

@@ -477,19 +477,20 @@ static pf_err cl_slice_count(void *ctx, const float *verts, const uint32_t *tris
 }
 
 static pf_err cl_slice_emit(void *ctx, const float *verts, const uint32_t *tris, size_t ntris,
-                            const float *zs, size_t nlayers, const uint32_t *offsets, float *segs,
-                            uint64_t *keys)
+                            const float *zs, size_t nlayers, const uint32_t *offsets, const uint32_t *ends,
+                            float *segs, uint64_t *keys)
 {
     cl_ctx *c = ctx;
     pf_err err = PF_E_DEVICE;
     if (ntris > UINT32_MAX / 3 || nlayers > UINT32_MAX) return err;
-    size_t nch = slice_chunks(ntris, nlayers), nseg = offsets[nlayers];
+    const uint32_t *room_end = ends ? ends : offsets + 1;
+    size_t nch = slice_chunks(ntris, nlayers), nseg = nlayers ? room_end[nlayers - 1] : offsets[0];
     pf_cl_lock(c->cl); /* (the queue is not used: no gate) */
     counted_mesh *m = &c->counted;
     if (m->offs && counted_same(m, verts, tris, ntris, zs, nlayers, nch)) { /* sliced by slice_fused */
         err = PF_E_OK;
         for (size_t l = 0; l < nlayers && !err; l++) {
-            size_t n = m->offs[l + 1] - m->offs[l], at = offsets[l], room = offsets[l + 1] - at;
+            size_t n = m->offs[l + 1] - m->offs[l], at = offsets[l], room = room_end[l] - at;
             if (n > room) { /* more segments than the caller made room for */
                 err = PF_E_INVAL;
                 break;
@@ -509,11 +510,15 @@ static pf_err cl_slice_emit(void *ctx, const float *verts, const uint32_t *tris,
     pf_cl_unlock(c->cl);
     /* chunk counts, then each chunk's write cursor per layer and each layer's end (fill: slots past it, left
      * by the caller's counts, become holes) */
-    uint32_t *cur = malloc(((nch + 1) * nlayers + 1) * sizeof *cur), *fill = cur + nch * nlayers;
+    uint32_t *cur = malloc(((nch + 2) * nlayers + 1) * sizeof *cur), *fill = cur + nch * nlayers,
+             *end = fill + nlayers;
     if (!cur) return PF_E_NOMEM;
+    memcpy(end, room_end, nlayers * sizeof *end);
     lock(c);
     cl_mem tab, fl, offs, sg, ky;
     cl_uint nl = (cl_uint)nlayers;
+    float *apart_segs = NULL; /* ends: the span read back, before each room is copied out */
+    uint64_t *apart_keys = NULL;
     if (!counted_take(c, verts, tris, ntris, zs, nlayers, nch, cur))
         CK(chunk_counts(c, verts, tris, ntris, zs, nlayers, nch, cur));
     for (size_t l = 0; l < nlayers; l++) {
@@ -523,7 +528,7 @@ static pf_err cl_slice_emit(void *ctx, const float *verts, const uint32_t *tris,
             cur[k * nlayers + l] = at;
             at += n;
         }
-        if (at > offsets[l + 1]) { /* more segments than the caller made room for */
+        if (at > end[l]) { /* more segments than the caller made room for */
             err = PF_E_INVAL;
             goto done;
         }
@@ -531,12 +536,12 @@ static pf_err cl_slice_emit(void *ctx, const float *verts, const uint32_t *tris,
     }
     NEED(tab, B_CHUNKS, nch * nlayers * sizeof *cur);
     NEED(fl, B_COUNTS, nlayers * sizeof *offsets);
-    NEED(offs, B_OFFS, (nlayers + 1) * sizeof *offsets);
+    NEED(offs, B_OFFS, (nlayers ? nlayers : 1) * sizeof *end);
     NEED(sg, B_SEGS, nseg * PF_SEG_FLOATS * sizeof *segs);
     NEED(ky, B_KEYS, nseg * 2 * sizeof *keys);
     CK(put(c, tab, cur, nch * nlayers * sizeof *cur));
     CK(put(c, fl, fill, nlayers * sizeof *fill));
-    CK(put(c, offs, offsets, (nlayers + 1) * sizeof *offsets));
+    CK(put(c, offs, end, nlayers * sizeof *end));
     CK(slice_args(c, K_EMIT, ntris, nlayers, nch, tab));
     ARG(K_EMIT, 7, sg);
     ARG(K_EMIT, 8, ky);
@@ -547,23 +552,41 @@ static pf_err cl_slice_emit(void *ctx, const float *verts, const uint32_t *tris,
     ARG(K_HOLES, 3, sg);
     ARG(K_HOLES, 4, ky);
     CK(run(c, K_HOLES, nlayers));
-    /* only this call's layers: the driver slices ranges of layers from several threads into one array, and
-     * the rest of the device buffer holds another range's segments, or nothing */
-    size_t first = offsets[0];
-    if (nseg > first)
+    /* only this call's rooms: the driver may slice ranges of layers or of triangles from several threads into
+     * one array, and the rest of the device buffer holds another range's segments, or nothing. Rooms apart
+     * (ends) come through host memory of the span, a layer's room at a time. */
+    size_t first = offsets[0], span = nseg > first ? nseg - first : 0;
+    float *rs = segs + first * PF_SEG_FLOATS;
+    uint64_t *rk = keys + first * 2;
+    if (ends && span) {
+        if (!(apart_segs = malloc(span * PF_SEG_FLOATS * sizeof *segs)) ||
+            !(apart_keys = malloc(span * 2 * sizeof *keys))) {
+            err = PF_E_NOMEM;
+            goto done;
+        }
+        rs = apart_segs, rk = apart_keys;
+    }
+    if (span)
         CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), sg, CL_FALSE, first * PF_SEG_FLOATS * sizeof *segs,
-                               (nseg - first) * PF_SEG_FLOATS * sizeof *segs, segs + first * PF_SEG_FLOATS, 0,
-                               NULL, NULL));
+                               span * PF_SEG_FLOATS * sizeof *segs, rs, 0, NULL, NULL));
     go(c);
-    if (nseg > first)
+    if (span)
         CK(clEnqueueReadBuffer(pf_cl_queue(c->cl), ky, CL_TRUE, first * 2 * sizeof *keys,
-                               (nseg - first) * 2 * sizeof *keys, keys + first * 2, 0, NULL, NULL));
+                               span * 2 * sizeof *keys, rk, 0, NULL, NULL));
+    for (size_t l = 0; apart_segs && l < nlayers; l++) {
+        size_t at = offsets[l], n = end[l] - at;
+        memcpy(segs + at * PF_SEG_FLOATS, rs + (at - first) * PF_SEG_FLOATS,
+               n * PF_SEG_FLOATS * sizeof *segs);
+        memcpy(keys + at * 2, rk + (at - first) * 2, n * 2 * sizeof *keys);
+    }
     err = PF_E_OK;
 done:
     go(c);
     if (err) clFinish(pf_cl_queue(c->cl)); /* no write from cur still pending */
     unlock(c);
     free(cur);
+    free(apart_segs);
+    free(apart_keys);
     return err;
 }
 

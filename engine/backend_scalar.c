@@ -48,10 +48,11 @@ static uint64_t edge_key(uint32_t a, uint32_t b)
 }
 
 static pf_err scalar_slice_emit(void *ctx, const float *verts, const uint32_t *tris, size_t ntris,
-                                const float *zs, size_t nlayers, const uint32_t *offsets, float *segs,
-                                uint64_t *keys)
+                                const float *zs, size_t nlayers, const uint32_t *offsets,
+                                const uint32_t *ends, float *segs, uint64_t *keys)
 {
     (void)ctx;
+    if (!ends) ends = offsets + 1;
     uint32_t *fill = malloc((nlayers ? nlayers : 1) * sizeof *fill);
     if (!fill) return PF_E_NOMEM;
     memcpy(fill, offsets, nlayers * sizeof *fill);
@@ -75,7 +76,11 @@ static pf_err scalar_slice_emit(void *ctx, const float *verts, const uint32_t *t
                     np++;
                 }
             }
-            if (np < 2) continue; /* cannot happen for lo ≤ z < hi; keeps the counts an upper bound */
+            if (np < 2) continue;     /* cannot happen for lo ≤ z < hi; keeps the counts an upper bound */
+            if (fill[l] >= ends[l]) { /* more segments than slice_count's counts made room for */
+                free(fill);
+                return PF_E_INVAL;
+            }
             int swap = ((p[1][0] - p[0][0]) * -ny + (p[1][1] - p[0][1]) * nx) < 0;
             float *s = segs + (size_t)PF_SEG_FLOATS * fill[l];
             uint64_t *kk = keys + 2 * (size_t)fill[l];
@@ -87,7 +92,7 @@ static pf_err scalar_slice_emit(void *ctx, const float *verts, const uint32_t *t
     /* Degenerate triangles (np < 2) leave holes; fill them with zero-length segments so offsets stay valid.
      */
     for (size_t l = 0; l < nlayers; l++)
-        for (uint32_t i = fill[l]; i < offsets[l + 1]; i++) {
+        for (uint32_t i = fill[l]; i < ends[l]; i++) {
             memset(segs + (size_t)PF_SEG_FLOATS * i, 0, PF_SEG_FLOATS * sizeof(float));
             keys[2 * (size_t)i] = keys[2 * (size_t)i + 1] = UINT64_MAX;
         }

@@ -242,10 +242,11 @@ static inline void cut(const float *a, const float *b, float z, float p[2])
 }
 
 static pf_err ISA(slice_emit)(void *ctx, const float *verts, const uint32_t *tris, size_t ntris,
-                              const float *zs, size_t nlayers, const uint32_t *offsets, float *segs,
-                              uint64_t *keys)
+                              const float *zs, size_t nlayers, const uint32_t *offsets, const uint32_t *ends,
+                              float *segs, uint64_t *keys)
 {
     (void)ctx;
+    if (!ends) ends = offsets + 1;
     uint32_t *fill = malloc((nlayers ? nlayers : 1) * sizeof *fill);
     if (!fill) return PF_E_NOMEM;
     memcpy(fill, offsets, nlayers * sizeof *fill);
@@ -285,7 +286,7 @@ static pf_err ISA(slice_emit)(void *ctx, const float *verts, const uint32_t *tri
             } else {
                 continue; /* hole: filled with a zero-length segment below */
             }
-            if (fill[l] >= offsets[l + 1]) { /* offsets not from slice_count on these inputs */
+            if (fill[l] >= ends[l]) { /* offsets not from slice_count on these inputs */
                 free(fill);
                 return PF_E_INVAL;
             }
@@ -298,7 +299,7 @@ static pf_err ISA(slice_emit)(void *ctx, const float *verts, const uint32_t *tri
         }
     }
     for (size_t l = 0; l < nlayers; l++)
-        for (uint32_t i = fill[l]; i < offsets[l + 1]; i++) {
+        for (uint32_t i = fill[l]; i < ends[l]; i++) {
             memset(segs + (size_t)PF_SEG_FLOATS * i, 0, PF_SEG_FLOATS * sizeof(float));
             keys[2 * (size_t)i] = keys[2 * (size_t)i + 1] = UINT64_MAX;
         }

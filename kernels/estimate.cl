@@ -211,12 +211,12 @@ __kernel void slice_scan(__global uint *tab, uint nlayers, uint nchunks, __globa
 }
 
 /* Slots a layer did not use (degenerate triangles): zero-length segments with "no edge" keys. One item per layer. */
-__kernel void slice_holes(__global const uint *fill, __global const uint *offsets, uint nlayers,
+__kernel void slice_holes(__global const uint *fill, __global const uint *ends, uint nlayers,
                           __global float *segs, __global uint *keys)
 {
     uint l = get_global_id(0);
     if (l >= nlayers) return;
-    for (uint i = fill[l]; i < offsets[l + 1]; i++) {
+    for (uint i = fill[l]; i < ends[l]; i++) {
         for (int k = 0; k < SEG; k++) segs[(size_t)SEG * i + k] = 0.0f;
         for (int k = 0; k < 4; k++) keys[4 * (size_t)i + k] = 0xffffffffu;
     }

@@ -82,7 +82,7 @@ static void slice(const pf_backend *be, const pf_mesh *m, float cell, sliced *s)
     s->segs = malloc((s->nseg + 1) * PF_SEG_FLOATS * sizeof *s->segs);
     s->keys = malloc((s->nseg + 1) * 2 * sizeof *s->keys);
     cr_assert_eq(
-        be->slice_emit(be->ctx, m->verts, m->tris, m->ntris, s->zs, s->nl, s->offs, s->segs, s->keys),
+        be->slice_emit(be->ctx, m->verts, m->tris, m->ntris, s->zs, s->nl, s->offs, NULL, s->segs, s->keys),
         PF_E_OK);
     s->g = (pf_grid){.x0 = lo[0] - 3 * cell, .y0 = lo[1] - 3 * cell, .cell = cell};
     s->g.nx = (uint32_t)ceilf((hi[0] - lo[0]) / cell) + 6;
@@ -1093,8 +1093,9 @@ Test(backends, opencl_emit_after_another_count_slices_its_own_mesh)
                 for (size_t l = 0; l < a.nl; l++)
                     a.zs[l] = zs[l];
         }
-        cr_assert_eq(be->slice_emit(be->ctx, m->verts, m->tris, m->ntris, a.zs, a.nl, a.offs, segs, keys),
-                     PF_E_OK, "order %d", order);
+        cr_assert_eq(
+            be->slice_emit(be->ctx, m->verts, m->tris, m->ntris, a.zs, a.nl, a.offs, NULL, segs, keys),
+            PF_E_OK, "order %d", order);
         check_same_segments(&a, segs, keys);
     }
     free(zs);
@@ -1121,10 +1122,10 @@ Test(backends, opencl_slices_of_layer_ranges_leave_other_layers_alone)
     size_t mid = a.nl / 2;
     float *segs = malloc((a.nseg + 1) * PF_SEG_FLOATS * sizeof *segs);
     uint64_t *keys = malloc((a.nseg + 1) * 2 * sizeof *keys);
-    cr_assert_eq(be->slice_emit(be->ctx, m->verts, m->tris, m->ntris, a.zs, mid, a.offs, segs, keys),
+    cr_assert_eq(be->slice_emit(be->ctx, m->verts, m->tris, m->ntris, a.zs, mid, a.offs, NULL, segs, keys),
                  PF_E_OK);
     cr_assert_eq(be->slice_emit(be->ctx, m->verts, m->tris, m->ntris, a.zs + mid, a.nl - mid, a.offs + mid,
-                                segs, keys),
+                                NULL, segs, keys),
                  PF_E_OK);
     check_same_segments(&a, segs, keys);
     free(segs);
@@ -1132,6 +1133,84 @@ Test(backends, opencl_slices_of_layer_ranges_leave_other_layers_alone)
     sliced_free(&a);
     pf_mesh_free(m);
     pf_backend_free(be);
+}
+
+/* The driver slices ranges of triangles from several threads into one array (engine/estimate.c slice_on),
+ * each range counted on its own and given, in every layer, room after the ranges before it (slice_emit's
+ * ends). Here three ranges of the torus, emitted last range first, with a slot between rooms that nobody may
+ * write: put together they are the scalar backend's one-call slices, and the CPU backends' in the same order
+ * (the driver's estimates rely on it). */
+Test(backends, slices_of_triangle_ranges_fill_their_rooms_only)
+{
+    const pf_backend *bes[SIMD_COPIES + 2];
+    int nb = simd_copies(bes);
+    bes[nb++] = pf_backend_scalar();
+    bes[nb++] = backend("opencl");
+    pf_mesh *m = load("torus.stl");
+    sliced a;
+    slice(pf_backend_scalar(), m, 0.5f, &a);
+    enum { NR = 3 };
+    size_t nl = a.nl, cap = a.nseg + NR * nl;
+    uint32_t *cnt = malloc(NR * nl * sizeof *cnt), *starts = malloc(NR * nl * sizeof *starts),
+             *ends = malloc(NR * nl * sizeof *ends);
+    float *segs = malloc(cap * PF_SEG_FLOATS * sizeof *segs), *cs = malloc((a.nseg + 1) * PF_SEG_FLOATS * 4);
+    uint64_t *keys = malloc(cap * 2 * sizeof *keys), *ck = malloc((a.nseg + 1) * 2 * sizeof *ck);
+    for (int b = 0; b < nb; b++) {
+        const pf_backend *be = bes[b];
+        const char *name = be->name;
+        size_t bound[NR + 1];
+        for (size_t r = 0; r <= NR; r++)
+            bound[r] = m->ntris * r / NR;
+        for (size_t r = 0; r < NR; r++)
+            cr_assert_eq(be->slice_count(be->ctx, m->verts, m->tris + 3 * bound[r], bound[r + 1] - bound[r],
+                                         a.zs, nl, cnt + r * nl),
+                         PF_E_OK, "%s", name);
+        for (size_t l = 0, at = 0; l < nl; l++) {
+            uint32_t sum = 0;
+            for (size_t r = 0; r < NR; r++) {
+                starts[r * nl + l] = (uint32_t)at;
+                ends[r * nl + l] = (uint32_t)(at + cnt[r * nl + l]);
+                at += cnt[r * nl + l] + 1; /* the slot nobody may write */
+                sum += cnt[r * nl + l];
+            }
+            cr_assert_eq(sum, a.counts[l], "%s layer %zu", name, l);
+        }
+        memset(segs, 0xab, cap * PF_SEG_FLOATS * sizeof *segs);
+        memset(keys, 0xab, cap * 2 * sizeof *keys);
+        for (size_t r = NR; r-- > 0;)
+            cr_assert_eq(be->slice_emit(be->ctx, m->verts, m->tris + 3 * bound[r], bound[r + 1] - bound[r],
+                                        a.zs, nl, starts + r * nl, ends + r * nl, segs, keys),
+                         PF_E_OK, "%s range %zu", name, r);
+        size_t k = 0;
+        for (size_t l = 0; l < nl; l++)
+            for (size_t r = 0; r < NR; r++) {
+                size_t at = starts[r * nl + l], n = ends[r * nl + l] - at;
+                memcpy(cs + k * PF_SEG_FLOATS, segs + at * PF_SEG_FLOATS, n * PF_SEG_FLOATS * sizeof *cs);
+                memcpy(ck + 2 * k, keys + 2 * at, n * 2 * sizeof *ck);
+                k += n;
+                const unsigned char *gs = (const unsigned char *)(segs + (at + n) * PF_SEG_FLOATS),
+                                    *gk = (const unsigned char *)(keys + 2 * (at + n));
+                for (size_t i = 0; i < PF_SEG_FLOATS * sizeof *segs; i++)
+                    cr_assert_eq(gs[i], 0xab, "%s layer %zu range %zu: wrote past its room", name, l, r);
+                for (size_t i = 0; i < 2 * sizeof *keys; i++)
+                    cr_assert_eq(gk[i], 0xab, "%s layer %zu range %zu: wrote past its room", name, l, r);
+            }
+        cr_assert_eq(k, a.nseg);
+        check_same_segments(&a, cs, ck);
+        if (!be->batch_open) {
+            cr_assert_eq(memcmp(cs, a.segs, a.nseg * PF_SEG_FLOATS * sizeof *cs), 0, "%s", name);
+            cr_assert_eq(memcmp(ck, a.keys, a.nseg * 2 * sizeof *ck), 0, "%s", name);
+        }
+    }
+    free(cnt);
+    free(starts);
+    free(ends);
+    free(segs);
+    free(keys);
+    free(cs);
+    free(ck);
+    sliced_free(&a);
+    pf_mesh_free(m);
 }
 
 Test(backends, opencl_layer_stages_equal_scalar)
