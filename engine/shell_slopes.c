@@ -77,13 +77,25 @@ static void stamp(stamp_t *r, const pf_grid *g, const pf_slope_src *src, size_t 
         float ex = ax + sx * (float)m, ey = ay + sy * (float)m;
         if (ax >= 0.0f && ay >= 0.0f && ex >= 0.0f && ey >= 0.0f && (long)ax < nx && (long)ex < nx &&
             (long)ay < ny && (long)ey < ny) {
-            for (int k = 0; k <= m; k++) {
-                long cx = (long)(ax + sx * (float)k), cy = (long)(ay + sy * (float)k);
-                r[cy * nx + cx] = v;
-            }
             long c0 = (long)ax, c1 = (long)ex, r0 = (long)ay, r1 = (long)ey;
             if (c0 > c1) c0 = (long)ex, c1 = (long)ax;
             if (r0 > r1) r0 = (long)ey, r1 = (long)ay;
+            /* Along a row or a column (a box's walls, a prism's) the samples, under a cell apart, take every
+             * cell from one end's to the other's: those cells, without the samples' arithmetic. */
+            if (sy == 0.0f) {
+                for (long c = c0; c <= c1; c++)
+                    r[r0 * nx + c] = v;
+                samples -= (size_t)m - (size_t)(c1 - c0) / 16; /* a store a vector */
+            } else if (sx == 0.0f) {
+                for (long y = r0; y <= r1; y++)
+                    r[y * nx + c0] = v;
+                samples -= (size_t)m - (size_t)(r1 - r0);
+            } else {
+                for (int k = 0; k <= m; k++) {
+                    long cx = (long)(ax + sx * (float)k), cy = (long)(ay + sy * (float)k);
+                    r[cy * nx + cx] = v;
+                }
+            }
             bx0 = c0 < bx0 ? c0 : bx0, bx1 = c1 > bx1 ? c1 : bx1;
             by0 = r0 < by0 ? r0 : by0, by1 = r1 > by1 ? r1 : by1;
             continue;
@@ -119,6 +131,13 @@ static void unstamp(stamp_t *r, const pf_grid *g, const pf_slope_src *src, size_
     }
     for (size_t y = box->y0; y <= box->y1; y++)
         memset(r + y * (size_t)g->nx + box->x0, 0, w * sizeof *r);
+}
+
+void pf_shell_slopes_stamp(uint16_t *r, const pf_grid *g, const pf_slope_src *src, size_t l, int clear)
+{
+    stamp_box box;
+    stamp(r, g, src, l, 0, &box);
+    if (clear) unstamp(r, g, src, l, &box);
 }
 
 /* The shift at a stamped cell nearest (x, y) within SEARCH cells, NAN when none: ring by ring outward (in

@@ -44,4 +44,11 @@ typedef struct pf_slope_src {
 pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7], const pf_classify_params *p,
                        size_t layer, const pf_slope_src *src, const int32_t *span, pf_scratch *scratch);
 
+/* For tests: stamps layer l's segments into the raster r of g's nx·ny cells as the pass does: the cells of
+ * a segment's samples (m + 1 of them, evenly spaced from end to end, m = ⌊1.5·its longer extent in cells⌋ +
+ * 1) get 1 + its wall's shift per layer height, in steps of 1 / 3000 from −10 (0: no segment); other cells
+ * are left as they are. clear 1: then sets the cells it wrote back to 0 as the pass does before it reuses a
+ * raster (by their rectangle, or by stamping again with 0, whichever it judges cheaper). */
+void pf_shell_slopes_stamp(uint16_t *r, const pf_grid *g, const pf_slope_src *src, size_t l, int clear);
+
 #endif
