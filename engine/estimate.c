@@ -3636,8 +3636,8 @@ typedef struct mesh_pass {
     size_t nl;
     double zb, h;         /* layer l ≥ 1's plane: zb + l·h */
     const int32_t *vslab; /* per vertex of the copy: its slab (vertex_slab) */
-    /* overhangs: the facets that may leave strips narrower than a cell (pf_slivers_scan), as items of their
-     * own after the pieces, the same pieces of triangles; shits NULL: none */
+    /* overhangs: the facets that may leave strips narrower than a cell (pf_slivers_scan's, from the normal
+     * the overhang test makes: a pass of their own took 4 of bumpy_1m's 10 ms there); shits NULL: none */
     const float *zs;    /* the layers' planes */
     float sh, slo, shi; /* pf_slivers_find's h, lo, hi */
     uint32_t *shits;    /* per piece k, from k·MESH_PIECE: the facets found */
@@ -3711,12 +3711,16 @@ static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
     }
     /* downward faces flatter than the support threshold, not on the bed */
     double area = 0, column = 0;
+    size_t nhits = 0;
     for (size_t t = t0; t < t1; t++) {
         const float *a = vs + 3 * (size_t)j->tris[3 * t], *b = vs + 3 * (size_t)j->tris[3 * t + 1],
                     *d = vs + 3 * (size_t)j->tris[3 * t + 2];
         double ux = b[0] - a[0], uy = b[1] - a[1], uz = b[2] - a[2], wx = d[0] - a[0], wy = d[1] - a[1],
                wz = d[2] - a[2];
         double nx = uy * wz - uz * wy, ny = uz * wx - ux * wz, nz = ux * wy - uy * wx;
+        if (j->shits && pf_slivers_hit(vs, j->tris + 3 * t, (const double[3]){nx, ny, nz}, j->zs, j->nl,
+                                       j->sh, j->slo, j->shi))
+            j->shits[t0 + nhits++] = (uint32_t)t;
         double nn = sqrt(nx * nx + ny * ny + nz * nz);
         double zc = (a[2] + b[2] + d[2]) / 3;
         if (nn > 0) { /* not upright: the slabs it crosses; upright: those its corners lie in */
@@ -3750,6 +3754,7 @@ static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
     }
     j->oh[2 * k] = area;
     j->oh[2 * k + 1] = column;
+    if (j->shits) j->snhits[k] = nhits;
 }
 
 /* upright[l]: no facet but upright ones crosses the slab between layer l − 1's plane and layer l's, and none
@@ -4097,17 +4102,8 @@ static size_t steep_fill(layer_stat *layers, size_t nl, const uint8_t *mode, con
 static void mesh_pass_work(void *arg, unsigned tid)
 {
     mesh_pass *j = arg;
-    size_t n = j->npieces * (j->shits ? 2 : 1);
-    for (size_t k; (k = atomic_fetch_add(&j->next, 1)) < n;) {
-        if (k < j->npieces) {
-            mesh_piece(j, k, tid);
-        } else {
-            size_t t0 = (k - j->npieces) * MESH_PIECE,
-                   t1 = t0 + MESH_PIECE < j->ntris ? t0 + MESH_PIECE : j->ntris;
-            j->snhits[k - j->npieces] = pf_slivers_scan(j->verts, j->tris, t0, t1, j->zs, j->nl, j->sh,
-                                                        j->slo, j->shi, j->shits + t0);
-        }
-    }
+    for (size_t k; (k = atomic_fetch_add(&j->next, 1)) < j->npieces;)
+        mesh_piece(j, k, tid);
 }
 
 /* The vertices' copy on the bed (z from the part's lowest point) and their slabs (vertex_slab), in pieces of
@@ -4141,7 +4137,7 @@ static void vert_pass_work(void *arg, unsigned tid)
 static void mesh_pass_run(mesh_pass *j, team *t)
 {
     atomic_init(&j->next, 0);
-    if (j->npieces * (j->shits ? 2 : 1) > 1)
+    if (j->npieces > 1)
         team_run(t, mesh_pass_work, j);
     else
         mesh_pass_work(j, 0);
@@ -4418,8 +4414,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     slivers.verts = verts;
     slivers.tris = tris;
     slivers.zs = zs;
-    /* Overhangs (mesh_piece), on the copy dropped onto the bed, and the upright slabs; the slivers' facets in
-     * items of their own over the same pieces (a part of one piece: its two items at once on two threads). */
+    /* Overhangs (mesh_piece), on the copy dropped onto the bed, the upright slabs and the slivers' facets. */
     mp.zs = zs;
     mp.sh = (float)p->layer_height;
     mp.slo = cp.fill_lo;

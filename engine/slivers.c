@@ -52,6 +52,16 @@ static void layers_of(const float *verts, const uint32_t *t, const float *zs, si
     *l1 = e > *l0 ? e : *l0;
 }
 
+int pf_slivers_hit(const float *verts, const uint32_t *t, const double n[3], const float *zs, size_t nl,
+                   float h, float lo, float hi)
+{
+    double e = h * recession(n);
+    if (!(e > lo && e <= hi)) return 0;
+    size_t l0, l1;
+    layers_of(verts, t, zs, nl, &l0, &l1);
+    return l0 < l1;
+}
+
 size_t pf_slivers_scan(const float *verts, const uint32_t *tris, size_t t0, size_t t1, const float *zs,
                        size_t nl, float h, float lo, float hi, uint32_t *hits)
 {
@@ -59,11 +69,7 @@ size_t pf_slivers_scan(const float *verts, const uint32_t *tris, size_t t0, size
     for (size_t i = t0; i < t1; i++) {
         double nv[3];
         normal_of(verts, tris + 3 * i, nv);
-        double e = h * recession(nv);
-        if (!(e > lo && e <= hi)) continue;
-        size_t l0, l1;
-        layers_of(verts, tris + 3 * i, zs, nl, &l0, &l1);
-        if (l0 < l1) hits[n++] = (uint32_t)i;
+        if (pf_slivers_hit(verts, tris + 3 * i, nv, zs, nl, h, lo, hi)) hits[n++] = (uint32_t)i;
     }
     return n;
 }

@@ -41,6 +41,11 @@ size_t pf_slivers_scan(const float *verts, const uint32_t *tris, size_t t0, size
                        size_t nl, float h, float lo, float hi, uint32_t *hits);
 pf_err pf_slivers_build(const float *verts, const uint32_t *tris, const float *zs, size_t nl,
                         const uint32_t *const *hits, const size_t *nhits, size_t nparts, pf_slivers *out);
+/* Whether pf_slivers_scan lists triangle t (3 vertex indices into verts) whose normal n is the cross product
+ * (b − a) × (c − a) of its corners a, b, c, each difference taken in float and the product in double: for a
+ * pass over the triangles that has that normal anyway (the estimator's overhang pass). */
+int pf_slivers_hit(const float *verts, const uint32_t *t, const double n[3], const float *zs, size_t nl,
+                   float h, float lo, float hi);
 
 /* Releases what pf_slivers_find allocated; accepts a zeroed struct. */
 void pf_slivers_free(pf_slivers *s);
