@@ -16,12 +16,29 @@
 
 void ISA(pf__geo_sums)(const float *v, const uint32_t *t, size_t n, pf_geo_sums *out);
 
-/* One triangle's volume and area terms and whether it is degenerate: what each vector lane computes. */
-static inline void tri_terms(const float *v, const uint32_t *t, double *vol6, double *area2, size_t *degen)
+/* The lesser / greater of two numbers as minpd / maxpd take them (the second when they compare equal). */
+static inline double min2(double a, double b)
+{
+    return a < b ? a : b;
+}
+
+static inline double max2(double a, double b)
+{
+    return a > b ? a : b;
+}
+
+/* One triangle's volume and area terms and whether it is degenerate, and its corners into the bounds lo, hi:
+ * what each vector lane computes. */
+static inline void tri_terms(const float *v, const uint32_t *t, double *vol6, double *area2, size_t *degen,
+                             double lo[3], double hi[3])
 {
     uint32_t ia = t[0], ib = t[1], ic = t[2];
     const float *a = v + (size_t)ia * 3, *b = v + (size_t)ib * 3, *c = v + (size_t)ic * 3;
     double ax = a[0], ay = a[1], az = a[2], bx = b[0], by = b[1], bz = b[2], cx = c[0], cy = c[1], cz = c[2];
+    for (int k = 0; k < 3; k++) {
+        lo[k] = min2(a[k], min2(b[k], min2(c[k], lo[k])));
+        hi[k] = max2(a[k], max2(b[k], max2(c[k], hi[k])));
+    }
     *vol6 += ax * (by * cz - bz * cy) - ay * (bx * cz - bz * cx) + az * (bx * cy - by * cx);
     double ux = bx - ax, uy = by - ay, uz = bz - az, wx = cx - ax, wy = cy - ay, wz = cz - az;
     double nx = uy * wz - uz * wy, ny = uz * wx - ux * wz, nz = ux * wy - uy * wx;
@@ -55,6 +72,9 @@ void ISA(pf__geo_sums)(const float *v, const uint32_t *t, size_t n, pf_geo_sums 
     simde__m256d vol = simde_mm256_setzero_pd(), area = simde_mm256_setzero_pd();
     simde__m256i degen = simde_mm256_setzero_si256();
     const simde__m256d tol = simde_mm256_set1_pd(PF_DEGENERATE_SIN2);
+    simde__m256d lo[3], hi[3];
+    for (int k = 0; k < 3; k++)
+        lo[k] = simde_mm256_set1_pd(INFINITY), hi[k] = simde_mm256_set1_pd(-INFINITY);
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
         const uint32_t *q = t + 3 * i;
@@ -65,6 +85,11 @@ void ISA(pf__geo_sums)(const float *v, const uint32_t *t, size_t n, pf_geo_sums 
         corners(v, q[0], q[3], q[6], q[9], &ax, &ay, &az);
         corners(v, q[1], q[4], q[7], q[10], &bx, &by, &bz);
         corners(v, q[2], q[5], q[8], q[11], &cx, &cy, &cz);
+        const simde__m256d ca[3] = {ax, ay, az}, cb[3] = {bx, by, bz}, cc[3] = {cx, cy, cz};
+        for (int k = 0; k < 3; k++) { /* tri_terms' order: a, then b, then c against the bound */
+            lo[k] = simde_mm256_min_pd(ca[k], simde_mm256_min_pd(cb[k], simde_mm256_min_pd(cc[k], lo[k])));
+            hi[k] = simde_mm256_max_pd(ca[k], simde_mm256_max_pd(cb[k], simde_mm256_max_pd(cc[k], hi[k])));
+        }
 #define MUL simde_mm256_mul_pd
 #define SUB simde_mm256_sub_pd
 #define ADD simde_mm256_add_pd
@@ -91,17 +116,29 @@ void ISA(pf__geo_sums)(const float *v, const uint32_t *t, size_t n, pf_geo_sums 
             simde_mm256_or_si256(simde_mm256_cvtepi32_epi64(rep), simde_mm256_castpd_si256(flat));
         degen = simde_mm256_sub_epi64(degen, bad); /* each set lane is -1 */
     }
-    double lv[4], la[4];
+    double lv[4], la[4], ll[3][4], lh[3][4];
     int64_t ld[4];
     simde_mm256_storeu_pd(lv, vol);
     simde_mm256_storeu_pd(la, area);
     simde_mm256_storeu_si256((simde__m256i *)(void *)ld, degen);
+    for (int k = 0; k < 3; k++) {
+        simde_mm256_storeu_pd(ll[k], lo[k]);
+        simde_mm256_storeu_pd(lh[k], hi[k]);
+    }
     size_t dg = (size_t)(ld[0] + ld[1] + ld[2] + ld[3]);
-    for (size_t k = 0; i < n; i++, k++) /* the last n mod 4 triangles, into lanes 0.. as the loop would */
-        tri_terms(v, t + 3 * i, &lv[k], &la[k], &dg);
+    for (size_t k = 0; i < n; i++, k++) { /* the last n mod 4 triangles, into lanes 0.. as the loop would */
+        double l3[3] = {ll[0][k], ll[1][k], ll[2][k]}, h3[3] = {lh[0][k], lh[1][k], lh[2][k]};
+        tri_terms(v, t + 3 * i, &lv[k], &la[k], &dg, l3, h3);
+        for (int a = 0; a < 3; a++)
+            ll[a][k] = l3[a], lh[a][k] = h3[a];
+    }
     out->vol6 = (lv[0] + lv[1]) + (lv[2] + lv[3]);
     out->area2 = (la[0] + la[1]) + (la[2] + la[3]);
     out->degen = dg;
+    for (int k = 0; k < 3; k++) {
+        out->lo[k] = min2(min2(ll[k][0], ll[k][1]), min2(ll[k][2], ll[k][3]));
+        out->hi[k] = max2(max2(lh[k][0], lh[k][1]), max2(lh[k][2], lh[k][3]));
+    }
 }
 
 #ifndef PF_SIMD_AVX2

@@ -9,9 +9,10 @@
 #define PF_DEGENERATE_SIN2 1e-20
 
 typedef struct pf_geo_sums {
-    double vol6;  /* six times the signed volume */
-    double area2; /* twice the area */
-    size_t degen; /* degenerate triangles: a repeated index, or an area below PF_DEGENERATE_SIN2 */
+    double vol6;         /* six times the signed volume */
+    double area2;        /* twice the area */
+    size_t degen;        /* degenerate triangles: a repeated index, or an area below PF_DEGENERATE_SIN2 */
+    double lo[3], hi[3]; /* the corners' least and greatest x, y, z (+∞ and −∞ when there is none) */
 } pf_geo_sums;
 
 /* The sums over the n triangles at t (three vertex indices each, all < the vertex count: the caller checked)

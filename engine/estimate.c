@@ -3626,8 +3626,7 @@ typedef struct mesh_pass {
     size_t ntris, npieces; /* triangles; pieces of MESH_PIECE */
     int overhangs;         /* 0: bounds and sums; 1: overhangs */
     double cth, h0;        /* overhangs: cos(support threshold), first layer height */
-    double *lo, *hi;       /* bounds: per piece 3 minima, 3 maxima */
-    pf_geo_sums *gs;       /* and its volume / area sums */
+    pf_geo_sums *gs;       /* bounds: per piece its bounds and volume / area sums */
     double *oh;            /* overhangs: per piece the area and the support column */
     /* and the slabs between layers that slanted facets cross or facets' corners lie in (see slabs_upright):
      * per thread, nl + 1 counts whose prefix sums count them per slab */
@@ -3689,23 +3688,7 @@ static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
 {
     size_t t0 = k * MESH_PIECE, t1 = t0 + MESH_PIECE < j->ntris ? t0 + MESH_PIECE : j->ntris;
     const float *vs = j->verts;
-    if (!j->overhangs) {
-        /* in float, a corner's x y z in the lanes of one minimum and maximum (minps / maxps: v < m ? v : m,
-         * without branches); the coordinates are finite floats, so the bounds are the same as in double */
-        simde__m128 l4 = simde_mm_set1_ps(INFINITY), h4 = simde_mm_set1_ps(-INFINITY);
-        for (size_t i = 3 * t0; i < 3 * t1; i++) {
-            const float *v = vs + 3 * (size_t)j->tris[i];
-            simde__m128 p = simde_mm_movelh_ps(
-                simde_mm_castsi128_ps(simde_mm_loadl_epi64((const simde__m128i *)(const void *)v)),
-                simde_mm_load_ss(v + 2)); /* x y z 0: two loads, none past the vertex */
-            l4 = simde_mm_min_ps(p, l4);
-            h4 = simde_mm_max_ps(p, h4);
-        }
-        float lf[4], hf[4];
-        simde_mm_storeu_ps(lf, l4);
-        simde_mm_storeu_ps(hf, h4);
-        for (int a = 0; a < 3; a++)
-            j->lo[3 * k + (size_t)a] = lf[a], j->hi[3 * k + (size_t)a] = hf[a];
+    if (!j->overhangs) { /* its bounds come with the sums: one gather of the corners, where two took longer */
         pf_geo_sums_of(vs, j->tris + 3 * t0, t1 - t0, &j->gs[k]);
         return;
     }
@@ -4224,18 +4207,16 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     mp.tris = tris;
     mp.ntris = ntris;
     mp.npieces = (ntris + MESH_PIECE - 1) / MESH_PIECE;
-    mp.lo = malloc(6 * mp.npieces * sizeof *mp.lo);
     mp.gs = malloc(mp.npieces * sizeof *mp.gs);
     mp.oh = malloc(2 * mp.npieces * sizeof *mp.oh);
-    if (!mp.lo || !mp.gs || !mp.oh) goto nomem;
-    mp.hi = mp.lo + 3 * mp.npieces;
+    if (!mp.gs || !mp.oh) goto nomem;
     mesh_pass_run(&mp, &t);
     double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
-    pf_geo_sums gs = {0, 0, 0};
+    pf_geo_sums gs = {0};
     for (size_t k = 0; k < mp.npieces; k++) {
         for (int a = 0; a < 3; a++) {
-            if (mp.lo[3 * k + a] < lo[a]) lo[a] = mp.lo[3 * k + a];
-            if (mp.hi[3 * k + a] > hi[a]) hi[a] = mp.hi[3 * k + a];
+            if (mp.gs[k].lo[a] < lo[a]) lo[a] = mp.gs[k].lo[a];
+            if (mp.gs[k].hi[a] > hi[a]) hi[a] = mp.gs[k].hi[a];
         }
         gs.vol6 += mp.gs[k].vol6;
         gs.area2 += mp.gs[k].area2;
@@ -4534,7 +4515,6 @@ nomem:
     err = pf_errf(eb, PF_E_NOMEM, "estimator: out of memory");
 fail:
     if (team_up) team_destroy(&t);
-    free(mp.lo);
     free(mp.gs);
     free(mp.oh);
     free(mp.tilt);

@@ -653,12 +653,18 @@ Test(analyze, edges_between_far_apart_vertex_numbers_count_the_same)
 
 /* The plain sequential double sums the vector lanes replace, and the degenerate count. */
 static void geo_reference(const float *v, const uint32_t *t, size_t n, double *vol6, double *area2,
-                          size_t *dg)
+                          size_t *dg, double lo[3], double hi[3])
 {
     *vol6 = *area2 = 0;
     *dg = 0;
+    for (int k = 0; k < 3; k++)
+        lo[k] = INFINITY, hi[k] = -INFINITY;
     for (size_t i = 0; i < n; i++, t += 3) {
         const float *a = v + t[0] * 3, *b = v + t[1] * 3, *c = v + t[2] * 3;
+        for (int k = 0; k < 3; k++) {
+            lo[k] = fmin(lo[k], fmin(a[k], fmin(b[k], c[k])));
+            hi[k] = fmax(hi[k], fmax(a[k], fmax(b[k], c[k])));
+        }
         double u[3], w[3], nrm[3];
         for (int k = 0; k < 3; k++)
             u[k] = (double)b[k] - a[k], w[k] = (double)c[k] - a[k];
@@ -696,14 +702,24 @@ Test(analyze, geometric_sums_agree_on_every_isa_copy_and_with_plain_sums)
         v[3 * 10 + k] = 1.0f, v[3 * 11 + k] = 2.0f, v[3 * 12 + k] = 4.0f;
     }
     t[3 * 7] = 10, t[3 * 7 + 1] = 11, t[3 * 7 + 2] = 12;
+    /* the bounds' extremes at a corner of the tail's last triangle only, and at a second corner of one the
+     * vector loop takes */
+    v[3 * 20] = 300.0f, v[3 * 21 + 1] = -300.0f, v[3 * 22 + 2] = 500.0f;
+    for (size_t i = 0; i < NT * 3; i++)
+        if (t[i] >= 20 && t[i] <= 22) t[i] = 23;
+    t[3 * (NT - 1) + 2] = 20, t[3 * 9 + 1] = 21, t[3 * 9 + 2] = 22;
 
-    double vol6, area2;
+    double vol6, area2, lo[3], hi[3];
     size_t dg;
-    geo_reference(v, t, NT, &vol6, &area2, &dg);
+    geo_reference(v, t, NT, &vol6, &area2, &dg, lo, hi);
     cr_assert_geq(dg, 3);
+    cr_assert(hi[0] == 300 && lo[1] == -300 && hi[2] == 500);
     pf_geo_sums base, fast;
     pf_geo_sums_copy(0)(v, t, NT, &base);
     cr_assert_eq(base.degen, dg);
+    for (int k = 0; k < 3; k++)
+        cr_assert(base.lo[k] == lo[k] && base.hi[k] == hi[k], "axis %d: %g %g against %g %g", k, base.lo[k],
+                  base.hi[k], lo[k], hi[k]);
     cr_assert(fabs(base.vol6 - vol6) <= 1e-12 * fabs(vol6) + 1e-9, "%.17g vs %.17g", base.vol6, vol6);
     cr_assert(fabs(base.area2 - area2) <= 1e-12 * area2, "%.17g vs %.17g", base.area2, area2);
     pf_geo_sums_fn *avx2 = pf_geo_sums_copy(1);
@@ -713,16 +729,22 @@ Test(analyze, geometric_sums_agree_on_every_isa_copy_and_with_plain_sums)
                      base.vol6);
         cr_assert_eq(memcmp(&fast.area2, &base.area2, sizeof fast.area2), 0);
         cr_assert_eq(fast.degen, base.degen);
+        cr_assert_eq(memcmp(fast.lo, base.lo, sizeof fast.lo), 0);
+        cr_assert_eq(memcmp(fast.hi, base.hi, sizeof fast.hi), 0);
     }
-    for (size_t n = 0; n < 9; n++) { /* every tail length, and nothing at all */
-        geo_reference(v, t, n, &vol6, &area2, &dg);
+    for (size_t n = 0; n < 9; n++) { /* every tail length, and nothing at all (bounds +∞, −∞) */
+        geo_reference(v, t, n, &vol6, &area2, &dg, lo, hi);
         pf_geo_sums_copy(0)(v, t, n, &base);
         cr_assert_eq(base.degen, dg);
         cr_assert(fabs(base.area2 - area2) <= 1e-12 * area2, "n = %zu", n);
+        for (int k = 0; k < 3; k++)
+            cr_assert(base.lo[k] == lo[k] && base.hi[k] == hi[k], "n = %zu, axis %d", n, k);
         if (avx2) {
             avx2(v, t, n, &fast);
             cr_assert(fast.vol6 == base.vol6 && fast.area2 == base.area2 && fast.degen == base.degen,
                       "n = %zu", n);
+            for (int k = 0; k < 3; k++)
+                cr_assert(fast.lo[k] == base.lo[k] && fast.hi[k] == base.hi[k], "n = %zu, axis %d", n, k);
         }
     }
 }
