@@ -3701,8 +3701,9 @@ static void mesh_piece(const mesh_pass *j, size_t k, unsigned tid)
         double ux = b[0] - a[0], uy = b[1] - a[1], uz = b[2] - a[2], wx = d[0] - a[0], wy = d[1] - a[1],
                wz = d[2] - a[2];
         double nx = uy * wz - uz * wy, ny = uz * wx - ux * wz, nz = ux * wy - uy * wx;
-        if (j->shits && pf_slivers_hit(vs, j->tris + 3 * t, (const double[3]){nx, ny, nz}, j->zs, j->nl,
-                                       j->sh, j->slo, j->shi))
+        const double n3[3] = {nx, ny, nz};
+        if (j->shits && pf_slivers_near(n3, j->sh, j->slo, j->shi) &&
+            pf_slivers_hit(vs, j->tris + 3 * t, n3, j->zs, j->nl, j->sh, j->slo, j->shi))
             j->shits[t0 + nhits++] = (uint32_t)t;
         double nn = sqrt(nx * nx + ny * ny + nz * nz);
         double zc = (a[2] + b[2] + d[2]) / 3;

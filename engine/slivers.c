@@ -69,7 +69,8 @@ size_t pf_slivers_scan(const float *verts, const uint32_t *tris, size_t t0, size
     for (size_t i = t0; i < t1; i++) {
         double nv[3];
         normal_of(verts, tris + 3 * i, nv);
-        if (pf_slivers_hit(verts, tris + 3 * i, nv, zs, nl, h, lo, hi)) hits[n++] = (uint32_t)i;
+        if (pf_slivers_near(nv, h, lo, hi) && pf_slivers_hit(verts, tris + 3 * i, nv, zs, nl, h, lo, hi))
+            hits[n++] = (uint32_t)i;
     }
     return n;
 }

@@ -47,6 +47,17 @@ pf_err pf_slivers_build(const float *verts, const uint32_t *tris, const float *z
 int pf_slivers_hit(const float *verts, const uint32_t *t, const double n[3], const float *zs, size_t nl,
                    float h, float lo, float hi);
 
+/* 0 when a facet of normal n certainly recedes by less than lo or by more than hi a layer of height h (its
+ * recession h·|n_z| / |n_xy| compared squared, with a margin far above the products' rounding), so that
+ * pf_slivers_hit need not be asked: without its square root and division for most facets (it was 2.4 % of a
+ * 1 M-triangle estimate). 1: ask it. */
+static inline int pf_slivers_near(const double n[3], float h, float lo, float hi)
+{
+    if (!(lo >= 0)) return 1;
+    double e2 = (double)h * h * (n[2] * n[2]), xy2 = n[0] * n[0] + n[1] * n[1];
+    return !(e2 < (double)lo * lo * xy2 * (1 - 1e-9) || e2 > (double)hi * hi * xy2 * (1 + 1e-9));
+}
+
 /* Releases what pf_slivers_find allocated; accepts a zeroed struct. */
 void pf_slivers_free(pf_slivers *s);
 
