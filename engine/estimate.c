@@ -2475,8 +2475,8 @@ static int repeats(const drive *d, size_t l)
  * triangles, where a range of layers walks them all: bumpy_1m's slicing scaled 1.56× on two threads that
  * way), each range with counts of its own and, in every layer, room after the ranges before it. Either way
  * the segments and their order within a layer are those of one call over all layers and triangles. */
-#define SLICE_TRI_RANGE 16384 /* triangles: at least this many a range of triangles */
-#define SLICE_RANGES_MAX 8    /* ranges of triangles: a late helper still finds some */
+#define SLICE_TRI_RANGE 4096 /* triangles: at least this many a range (the torus: 4 of 4.6 k) */
+#define SLICE_RANGES_MAX 8   /* ranges of triangles: a late helper still finds some */
 typedef struct slice_job {
     const pf_backend *be;
     const float *verts;          /* the mesh, dropped onto the bed */
@@ -3615,7 +3615,7 @@ static pf_err run_stages(const pf_backend *be, const pf_grid *g, const pf_classi
  * threads: the bounds and volume / area sums of the part, and later its overhangs. Each piece keeps its own
  * sums and they are added in piece order, so the result does not depend on the number of threads. On one
  * thread they took 10 % of a 1 M-triangle estimate. */
-#define MESH_PIECE 65536
+#define MESH_PIECE 8192 /* 8 k: a torus of 18 k triangles is three pieces, which two threads share */
 /* A facet is upright (in a vertical plane) when |n_z| is at most this share of |n|: tilted by 1e-6 rad, it
  * moves its cut by 2e-7 mm a layer. */
 #define UPRIGHT_NZ 1e-6
