@@ -63,3 +63,12 @@ else:
 open(path, "w").write(out.rstrip() + "\n")
 PY
 }
+
+# A Release build of printforge, and tmp (a scratch directory removed at exit), for the scripts that run it
+# on meshes.
+printforge_build() {
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build -j2 --target printforge >/dev/null
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+}

@@ -8,10 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j2 --target printforge >/dev/null
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+printforge_build
 python3 - build/printforge "$tmp/section.md" <<'PY'
 import csv, json, os, statistics, subprocess, sys, time
 exe, out = sys.argv[1], sys.argv[2]

@@ -82,9 +82,14 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
                                 unsigned flags, pf_estimate_cache **out, pf_errbuf *eb);
 
 /* Evaluates the cached slicing for infill density (fraction 0..1) and supports on/off. Pure arithmetic over
- * the per-layer statistics; never allocates. Errors: INVAL for a density outside [0, 1]. */
+ * the per-layer statistics; never allocates. Supports need a cache prepared with the profile's supports on
+ * (pf_estimate_cache_supports): where they stand is worked out then (engine/supports.h). Errors: INVAL for a
+ * density outside [0, 1], or supports asked of a cache without them. */
 pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports, pf_estimate *out,
                         pf_errbuf *eb);
+
+/* Whether c was prepared with supports (the profile's supports on), so that pf_estimate_eval can add them. */
+int pf_estimate_cache_supports(const pf_estimate_cache *c);
 
 /* Prepare + eval with the profile's own density and supports. */
 pf_err pf_estimate_run(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be, pf_estimate *out,

@@ -30,8 +30,17 @@ pf_profile pf_profile_default(void)
         .infill_pattern = "rectilinear",
         .supports = 0,
         .support_threshold = 50,
-        .support_density = 0.15,
         .support_speed = 50,
+        .support_iface_speed = -0.8,
+        .support_spacing = 2,
+        .support_iface_spacing = 0.2,
+        .support_iface_layers = 2,
+        .support_contact = 0.2,
+        .support_xy = -0.6,
+        .w_support = 0.35,
+        .support_first_density = 0.9,
+        .support_first_grow = 3,
+        .max_layer_height = 0.25,
         .filament_diameter = 1.75,
         .filament_density = 1.24,
         .speed_perimeter = 45,
@@ -65,7 +74,8 @@ pf_profile pf_profile_default(void)
 
 /* How a .ini value maps onto a field: plain number, percentage of a base (or of 1 for fractions), int,
  * string. */
-typedef enum { K_NUM, K_FRAC, K_WIDTH, K_INT, K_STR } kind;
+/* K_REL: a percentage stored negative (−0.6 for 60 %: of what the field's comment says), else the number */
+typedef enum { K_NUM, K_FRAC, K_WIDTH, K_INT, K_STR, K_REL } kind;
 static const struct {
     const char *key;
     size_t off;
@@ -95,6 +105,16 @@ static const struct {
     F("support_material", supports, K_INT),
     F("support_material_threshold", support_threshold, K_NUM),
     F("support_material_speed", support_speed, K_NUM),
+    F("support_material_interface_speed", support_iface_speed, K_REL),
+    F("support_material_spacing", support_spacing, K_NUM),
+    F("support_material_interface_spacing", support_iface_spacing, K_NUM),
+    F("support_material_interface_layers", support_iface_layers, K_INT),
+    F("support_material_contact_distance", support_contact, K_NUM),
+    F("support_material_xy_spacing", support_xy, K_REL),
+    F("support_material_extrusion_width", w_support, K_WIDTH),
+    F("raft_first_layer_density", support_first_density, K_FRAC),
+    F("raft_first_layer_expansion", support_first_grow, K_NUM),
+    F("max_layer_height", max_layer_height, K_NUM),
     F("filament_diameter", filament_diameter, K_NUM),
     F("filament_density", filament_density, K_NUM),
     F("perimeter_speed", speed_perimeter, K_NUM),
@@ -159,6 +179,9 @@ static pf_err set_value(pf_profile *p, size_t k, char *val, double nozzle)
         break;
     case K_WIDTH:
         *(double *)dst = pct ? v / 100 * nozzle : v;
+        break;
+    case K_REL:
+        *(double *)dst = pct ? -v / 100 : v;
         break;
     default:
         *(double *)dst = v;
@@ -245,6 +268,23 @@ pf_err pf_profile_validate(const pf_profile *p, pf_errbuf *eb)
     CHECK(p->min_layer_time >= 0 && p->min_layer_time < 3600, "slowdown_below_layer_time out of range");
     CHECK(p->preparation_time >= 0 && p->preparation_time < 86400, "preparation time out of range");
     CHECK(p->support_threshold >= 0 && p->support_threshold <= 90, "support threshold out of range");
+    CHECK(p->support_iface_speed >= -10 && p->support_iface_speed < 2000 && p->support_iface_speed != 0,
+          "support_material_interface_speed out of range");
+    CHECK(p->support_spacing >= 0 && p->support_spacing < 100 && p->support_iface_spacing >= 0 &&
+              p->support_iface_spacing < 100,
+          "support spacing out of range");
+    CHECK(p->support_iface_layers >= 0 && p->support_iface_layers <= 100,
+          "support interface layers out of range");
+    CHECK(p->support_contact >= 0 && p->support_contact < 10,
+          "support_material_contact_distance out of range");
+    CHECK(p->support_xy >= -10 && p->support_xy < 100, "support_material_xy_spacing out of range");
+    CHECK(p->w_support > p->layer_height * (1 - M_PI / 4) && p->w_support < 5 * p->nozzle,
+          "support extrusion width out of range");
+    CHECK(p->support_first_density > 0 && p->support_first_density <= 1,
+          "raft_first_layer_density out of range");
+    CHECK(p->support_first_grow >= 0 && p->support_first_grow < 100,
+          "raft_first_layer_expansion out of range");
+    CHECK(p->max_layer_height >= 0 && p->max_layer_height <= p->nozzle, "max_layer_height out of range");
 #undef CHECK
     return PF_E_OK;
 }

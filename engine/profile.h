@@ -26,10 +26,19 @@ typedef struct pf_profile {
     double infill_density;   /* fill_density as a fraction, 0.20 */
     char infill_pattern[32]; /* "rectilinear" (the only pattern modelled) */
     /* supports */
-    int supports;             /* support_material 0 */
-    double support_threshold; /* support_material_threshold, degrees from horizontal, 50 */
-    double support_density;   /* extruded fraction of the supported volume, 0.15 */
-    double support_speed;     /* 50 */
+    int supports;               /* support_material 0 */
+    double support_threshold;   /* support_material_threshold, degrees from horizontal, 50 */
+    double support_speed;       /* 50 */
+    double support_iface_speed; /* support_material_interface_speed, mm/s, or −0.8: 80 % of support_speed */
+    double support_spacing;     /* support_material_spacing: gap between base lines, 2 */
+    double support_iface_spacing; /* support_material_interface_spacing, 0.2 */
+    int support_iface_layers;     /* support_material_interface_layers 2 */
+    double support_contact;       /* support_material_contact_distance 0.2 */
+    double support_xy;            /* support_material_xy_spacing, mm, or −0.6: 60 % of w_ext */
+    double w_support;             /* support_material_extrusion_width 0.35 */
+    double support_first_density; /* raft_first_layer_density 0.9 (the support's first layer) */
+    double support_first_grow;    /* raft_first_layer_expansion 3 */
+    double max_layer_height;      /* 0.25, the support's own layers (synchronize_layers 0); 0: 0.75·nozzle */
     /* filament */
     double filament_diameter; /* 1.75 */
     double filament_density;  /* g/cm³, 1.24 */

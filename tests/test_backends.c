@@ -631,7 +631,8 @@ static void check_same_caches(const pf_estimate_cache *a, const pf_estimate_cach
             memcmp(pf_estimate_cache_layer(a, l), pf_estimate_cache_layer(b, l), sizeof(pf_layer_cells)), 0,
             "%s: layer %zu differs", what, l);
     pf_errbuf eb = {{0}};
-    for (int supports = 0; supports < 2 && estimates; supports++)
+    cr_assert_eq(pf_estimate_cache_supports(a), pf_estimate_cache_supports(b), "%s: supports", what);
+    for (int supports = 0; supports < 1 + pf_estimate_cache_supports(a) && estimates; supports++)
         for (int k = 0; k <= 4; k++) {
             pf_estimate ea, eb2;
             cr_assert_eq(pf_estimate_eval(a, k / 4.0, supports, &ea, &eb), PF_E_OK);

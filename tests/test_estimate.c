@@ -615,19 +615,37 @@ Test(estimate, layers_too_small_for_min_speed_get_no_dwell)
     pf_mesh_free(m);
 }
 
+/* Supports add their own volume and time and change nothing else; a cache prepared without them cannot
+ * give them (where they stand is worked out while preparing). */
 Test(estimate, supports_count_overhangs_off_the_bed)
 {
     pf_mesh *m = load("overhang.stl");
     pf_profile p = pf_profile_default();
+    pf_estimate_cache *plain = prepare(m, &p);
+    p.supports = 1;
     pf_estimate_cache *c = prepare(m, &p);
-    pf_estimate off, on;
+    pf_estimate off, on, plain_off;
+    pf_errbuf eb = {{0}};
+    cr_assert_not(pf_estimate_cache_supports(plain));
+    cr_assert(pf_estimate_cache_supports(c));
+    cr_assert_eq(pf_estimate_eval(plain, 0.2, 1, &on, &eb), PF_E_INVAL);
+    cr_assert(strstr(eb.msg, "supports"), "%s", eb.msg);
+    cr_assert_eq(pf_estimate_eval(plain, 0.2, 0, &plain_off, NULL), PF_E_OK);
     cr_assert_eq(pf_estimate_eval(c, 0.2, 0, &off, NULL), PF_E_OK);
     cr_assert_eq(pf_estimate_eval(c, 0.2, 1, &on, NULL), PF_E_OK);
+    cr_assert_float_eq(off.weight_g, plain_off.weight_g, 1e-12, "supports off: the same estimate");
+    cr_assert_float_eq(off.print_time_s, plain_off.print_time_s, 1e-9);
     cr_assert_gt(off.overhang_area_mm2, 0);
     cr_assert_eq(off.volume_mm3[PF_FEAT_SUPPORT], 0);
     cr_assert_gt(on.volume_mm3[PF_FEAT_SUPPORT], 0);
+    cr_assert_float_eq(on.support_volume_mm3, on.volume_mm3[PF_FEAT_SUPPORT], 1e-9);
+    for (int k = 0; k < PF_FEAT_N; k++)
+        if (k != PF_FEAT_SUPPORT)
+            cr_assert_float_eq(on.volume_mm3[k], off.volume_mm3[k], 1e-9, "feature %d", k);
     cr_assert_gt(on.weight_g, off.weight_g);
     cr_assert_gt(on.time_s[PF_FEAT_SUPPORT], 0);
+    cr_assert_gt(on.print_time_s, off.print_time_s);
+    pf_estimate_cache_free(plain);
     pf_estimate_cache_free(c);
     pf_mesh_free(m);
 }
@@ -1624,6 +1642,75 @@ Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 1200)
     cr_expect_leq(werr[n - 1], 10.0, "worst weight error %.2f%%", werr[n - 1]);
     cr_expect_leq(mt, 8.0, "median time error %.2f%%", mt);
     cr_expect_leq(terr[n - 1], 20.0, "worst time error %.2f%%", terr[n - 1]);
+}
+
+/* With supports (engine/supports.h) against PrusaSlicer 2.5 with its automatic supports, on 69 meshes of both
+ * sets that hold overhangs or none (tests/data/supports_reference.csv: 34 at 0, 20 and 50 %, on whose 20 %
+ * rows the model's three constants were fitted, and 35 more at 20 %). The issue sets no bound for supports;
+ * these hold what the model reaches with some room (weight medians 0.9–2.0 %, worst 19.3 %, a 2.7 g spring's
+ * support; time medians 2.0–3.2 %, worst 17.3 %), where the column model before it was 3–12 % off in the
+ * medians and up to 65 % in the worst rows. */
+Test(estimate, supports_match_prusaslicer, .timeout = 600)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/supports_reference.csv", PF_TEST_DATA);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    pf_backend *be = NULL;
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_backend_get("simd", &be, &eb), PF_E_OK, "%s", eb.msg);
+    pf_profile p = pf_profile_default(), p0 = p;
+    p.supports = p0.supports = 1;
+    p0.infill_density = 0;
+    enum { CAP = 512 };
+    static double werr[CAP], terr[CAP];
+    char line[512], cur[192] = "";
+    size_t n = 0;
+    pf_estimate_cache *c = NULL, *c0 = NULL;
+    while (fgets(line, sizeof line, f) && n < CAP) {
+        if (line[0] == '#' || !strncmp(line, "model,", 6)) continue;
+        char *fld[9] = {0}; /* model,dir,infill_pct,fitted,filament_g,time_s,filament_g_nosup,time_s_nosup */
+        int nf = 0;
+        for (char *tok = strtok(line, ",\r\n"); tok && nf < 9; tok = strtok(NULL, ",\r\n"))
+            fld[nf++] = tok;
+        cr_assert_eq(nf, 8, "a row of 8 fields");
+        char mp[192];
+        snprintf(mp, sizeof mp, "%s/%s/%s.stl", PF_TEST_DATA, fld[1], fld[0]);
+        if (strcmp(mp, cur)) {
+            pf_estimate_cache_free(c);
+            pf_estimate_cache_free(c0);
+            snprintf(cur, sizeof cur, "%s", mp);
+            pf_mesh *m = NULL;
+            cr_assert_eq(pf_mesh_read_file(mp, NULL, &m, &eb), PF_E_OK, "%s: %s", mp, eb.msg);
+            cr_assert_eq(pf_estimate_prepare(m, &p, be, &c, &eb), PF_E_OK, "%s", eb.msg);
+            cr_assert_eq(pf_estimate_prepare(m, &p0, be, &c0, &eb), PF_E_OK, "%s", eb.msg);
+            pf_mesh_free(m);
+        }
+        double pct = atof(fld[2]), ref_g = atof(fld[4]), ref_t = atof(fld[5]);
+        pf_estimate e;
+        cr_assert_eq(pf_estimate_eval(pct > 0 ? c : c0, pct / 100, 1, &e, &eb), PF_E_OK, "%s", eb.msg);
+        werr[n] = fabs(e.weight_g - ref_g) / ref_g * 100;
+        terr[n] = fabs(e.print_time_s - ref_t) / ref_t * 100;
+        fprintf(stderr,
+                "supports %-12s %3.0f%%  %7.2f g (ref %7.2f, %+5.1f%%)  %7.0f s (ref %6.0f, %+5.1f%%)\n",
+                fld[0], pct, e.weight_g, ref_g, (e.weight_g - ref_g) / ref_g * 100, e.print_time_s, ref_t,
+                (e.print_time_s - ref_t) / ref_t * 100);
+        n++;
+    }
+    fclose(f);
+    pf_estimate_cache_free(c);
+    pf_estimate_cache_free(c0);
+    cr_assert_eq(n, 137, "%zu rows", n);
+    qsort(werr, n, sizeof *werr, cmp_double);
+    qsort(terr, n, sizeof *terr, cmp_double);
+    double mw = median_sorted(werr, n), mt = median_sorted(terr, n);
+    fprintf(stderr,
+            "supports: %zu rows: weight median %.2f%% worst %.2f%%; time median %.2f%% worst %.2f%%\n", n, mw,
+            werr[n - 1], mt, terr[n - 1]);
+    cr_expect_leq(mw, 3.0, "median weight error %.2f%%", mw);
+    cr_expect_leq(werr[n - 1], 25.0, "worst weight error %.2f%%", werr[n - 1]);
+    cr_expect_leq(mt, 5.0, "median time error %.2f%%", mt);
+    cr_expect_leq(terr[n - 1], 25.0, "worst time error %.2f%%", terr[n - 1]);
 }
 
 /* ---- printforge quote ---- */
