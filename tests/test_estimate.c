@@ -1700,6 +1700,7 @@ Test(estimate, supports_match_prusaslicer, .timeout = 600)
     fclose(f);
     pf_estimate_cache_free(c);
     pf_estimate_cache_free(c0);
+    pf_backend_free(be);
     cr_assert_eq(n, 137, "%zu rows", n);
     qsort(werr, n, sizeof *werr, cmp_double);
     qsort(terr, n, sizeof *terr, cmp_double);
