@@ -5304,7 +5304,8 @@ static support_acc support_acc_of(const pf_profile *p)
 {
     support_acc u = {.hs = support_layer_h(p), .vb = p->support_speed, .tmin = p->min_layer_time * 1.001};
     u.s = spacing(p->w_support, u.hs);
-    u.pb = p->support_spacing + u.s, u.pi = p->support_iface_spacing + u.s;
+    u.pb = p->support_density > 0 ? u.s / p->support_density : p->support_spacing + u.s;
+    u.pi = p->support_iface_spacing + u.s;
     u.vi = p->support_iface_speed < 0 ? -p->support_iface_speed * u.vb : p->support_iface_speed;
     u.a = fmin(p->accel_default, p->accel_max), u.vj = LINE_END_JERK * p->jerk_xy;
     u.stretch = fmax(1, fmin(u.vb, u.vi) / p->min_print_speed);

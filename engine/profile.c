@@ -33,6 +33,7 @@ pf_profile pf_profile_default(void)
         .support_speed = 50,
         .support_iface_speed = -0.8,
         .support_spacing = 2,
+        .support_density = 0,
         .support_iface_spacing = 0.2,
         .support_iface_layers = 2,
         .support_contact = 0.2,
@@ -273,6 +274,7 @@ pf_err pf_profile_validate(const pf_profile *p, pf_errbuf *eb)
     CHECK(p->support_spacing >= 0 && p->support_spacing < 100 && p->support_iface_spacing >= 0 &&
               p->support_iface_spacing < 100,
           "support spacing out of range");
+    CHECK(p->support_density >= 0 && p->support_density <= 1, "support density out of range");
     CHECK(p->support_iface_layers >= 0 && p->support_iface_layers <= 100,
           "support interface layers out of range");
     CHECK(p->support_contact >= 0 && p->support_contact < 10,

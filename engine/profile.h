@@ -31,6 +31,7 @@ typedef struct pf_profile {
     double support_speed;       /* 50 */
     double support_iface_speed; /* support_material_interface_speed, mm/s, or −0.8: 80 % of support_speed */
     double support_spacing;     /* support_material_spacing: gap between base lines, 2 */
+    double support_density;     /* base lines' share of the area, overriding that gap when > 0; 0 */
     double support_iface_spacing; /* support_material_interface_spacing, 0.2 */
     int support_iface_layers;     /* support_material_interface_layers 2 */
     double support_contact;       /* support_material_contact_distance 0.2 */

@@ -1,0 +1,99 @@
+/* The print profile (engine/profile.h): its defaults are PrusaSlicer's profile that made the reference
+ * figures, and an .ini's keys, percentages included, land in their fields. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/profile.h"
+
+/* Loading tests/data/profile_prusa.ini (PrusaSlicer 2.5, 0.20 mm QUALITY, MK3S, generic PLA) changes no
+ * default: field by field, the same numbers. */
+Test(profile, defaults_are_the_reference_profile)
+{
+    pf_profile d = pf_profile_default(), p = d;
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_profile_load_ini(&p, PF_TEST_DATA "/profile_prusa.ini", &eb), PF_E_OK, "%s", eb.msg);
+#define SAME(f) cr_expect_eq(p.f, d.f, #f ": %g from the ini, %g by default", (double)p.f, (double)d.f)
+    SAME(layer_height);
+    SAME(first_layer_height);
+    SAME(nozzle);
+    SAME(w_first);
+    SAME(w_ext);
+    SAME(w_perim);
+    SAME(w_infill);
+    SAME(w_solid);
+    SAME(w_top);
+    SAME(perimeters);
+    SAME(top_layers);
+    SAME(bottom_layers);
+    SAME(infill_overlap);
+    SAME(elephant_foot);
+    SAME(bridge_flow_ratio);
+    SAME(infill_density);
+    SAME(supports);
+    SAME(support_threshold);
+    SAME(support_speed);
+    SAME(support_iface_speed);
+    SAME(support_spacing);
+    SAME(support_iface_spacing);
+    SAME(support_iface_layers);
+    SAME(support_contact);
+    SAME(support_xy);
+    SAME(w_support);
+    SAME(support_first_density);
+    SAME(max_layer_height);
+    SAME(filament_diameter);
+    SAME(speed_perimeter);
+    SAME(speed_ext_perimeter);
+    SAME(speed_small_perimeter);
+    SAME(speed_infill);
+    SAME(speed_solid);
+    SAME(speed_top);
+    SAME(speed_bridge);
+    SAME(speed_first_layer);
+    SAME(speed_travel);
+    SAME(speed_z);
+    SAME(accel_default);
+    SAME(accel_perimeter);
+    SAME(accel_infill);
+    SAME(accel_bridge);
+    SAME(accel_first_layer);
+    SAME(accel_max);
+    SAME(jerk_xy);
+    SAME(retract_length);
+    SAME(retract_speed);
+    SAME(retract_lift);
+    SAME(retract_min_travel);
+    SAME(wipe);
+    SAME(min_layer_time);
+    SAME(min_print_speed);
+#undef SAME
+    cr_expect_str_eq(p.infill_pattern, d.infill_pattern);
+}
+
+/* Percentages: of the nozzle for widths, a fraction for densities, and kept as such (negative) where
+ * PrusaSlicer takes them of another setting (the interface speed of the support's, the xy gap of the
+ * external perimeter's width); a plain number is mm or mm/s. */
+Test(profile, percentages_land_as_each_key_means_them)
+{
+    char path[] = "/tmp/pf_profile_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("nozzle_diameter = 0.6\nsupport_material_extrusion_width = 75%\nfill_density = 35%\n"
+          "support_material_interface_speed = 50%\nsupport_material_xy_spacing = 0.4\n"
+          "support_material_spacing = 1.5\nmax_layer_height = 0.3\n",
+          f);
+    fclose(f);
+    pf_profile p = pf_profile_default();
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_profile_load_ini(&p, path, &eb), PF_E_OK, "%s", eb.msg);
+    unlink(path);
+    cr_expect_float_eq(p.w_support, 0.45, 1e-12);
+    cr_expect_float_eq(p.infill_density, 0.35, 1e-12);
+    cr_expect_float_eq(p.support_iface_speed, -0.5, 1e-12);
+    cr_expect_float_eq(p.support_xy, 0.4, 1e-12);
+    cr_expect_float_eq(p.support_spacing, 1.5, 1e-12);
+    cr_expect_float_eq(p.max_layer_height, 0.3, 1e-12);
+}
