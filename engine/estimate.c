@@ -406,9 +406,12 @@ static double support_layer_h(const pf_profile *p)
     return p->max_layer_height > 0 ? p->max_layer_height : 0.75 * p->nozzle;
 }
 
+/* support_material_threshold 0 is PrusaSlicer's "detect": a layer that reaches over the one below by more
+ * than half an external perimeter's width, a face flatter than atan(h / (w_ext / 2)) (42° by default). */
 static pf_support_params support_params(const pf_profile *p)
 {
-    return (pf_support_params){.threshold_deg = p->support_threshold,
+    double detect = atan2(p->layer_height, p->w_ext / 2) * 180 / M_PI;
+    return (pf_support_params){.threshold_deg = p->support_threshold > 0 ? p->support_threshold : detect,
                                .contact = p->support_contact,
                                .xy_gap = p->support_xy < 0 ? -p->support_xy * p->w_ext : p->support_xy,
                                .margin = SUP_MARGIN,

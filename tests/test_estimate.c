@@ -675,6 +675,32 @@ Test(estimate, support_density_spaces_the_base_lines)
     pf_mesh_free(m);
 }
 
+/* support_material_threshold 0 detects the faces as PrusaSlicer does: those reaching over the layer below by
+ * half an external perimeter's width a layer, i.e. flatter than atan(h / (w_ext / 2)). */
+Test(estimate, support_threshold_zero_detects_half_a_perimeter_reach)
+{
+    pf_mesh *m = load("overhang.stl");
+    pf_profile p = pf_profile_default();
+    p.supports = 1;
+    p.support_threshold = 0;
+    pf_estimate_cache *a = prepare(m, &p);
+    p.support_threshold = atan2(p.layer_height, p.w_ext / 2) * 180 / M_PI;
+    pf_estimate_cache *b = prepare(m, &p);
+    p.support_threshold = 60;
+    pf_estimate_cache *c = prepare(m, &p);
+    pf_estimate ea, eb, ec;
+    cr_assert_eq(pf_estimate_eval(a, 0.2, 1, &ea, NULL), PF_E_OK);
+    cr_assert_eq(pf_estimate_eval(b, 0.2, 1, &eb, NULL), PF_E_OK);
+    cr_assert_eq(pf_estimate_eval(c, 0.2, 1, &ec, NULL), PF_E_OK);
+    cr_assert_eq(ea.volume_mm3[PF_FEAT_SUPPORT], eb.volume_mm3[PF_FEAT_SUPPORT]);
+    /* overhang's ramps lean 30, 45 and 60° from the vertical: at 60° from the horizontal more of them is held */
+    cr_assert_gt(ec.volume_mm3[PF_FEAT_SUPPORT], ea.volume_mm3[PF_FEAT_SUPPORT]);
+    pf_estimate_cache_free(a);
+    pf_estimate_cache_free(b);
+    pf_estimate_cache_free(c);
+    pf_mesh_free(m);
+}
+
 /* A square frustum standing on its small face: side a0 at the bed, a1 at height h, centred. */
 static pf_mesh *frustum(float a0, float a1, float h)
 {
