@@ -4631,8 +4631,9 @@ size_t pf_estimate_cache_layers(const pf_estimate_cache *c)
 
 size_t pf_estimate_cache_bytes(const pf_estimate_cache *c)
 {
-    return sizeof *c + c->nlayers * (sizeof *c->layers + sizeof *c->recs + /* recs is sized for nlayers */
-                                     (c->sup.base ? 3 * sizeof *c->sup.base + 2 * sizeof *c->sup_first : 0));
+    return sizeof *c +
+           c->nlayers * (sizeof *c->layers + sizeof *c->recs + /* recs is sized for nlayers */
+                         (c->sup.base ? 3 * sizeof *c->sup.base + 1 + 2 * sizeof *c->sup_first : 0));
 }
 
 const pf_layer_cells *pf_estimate_cache_layer(const pf_estimate_cache *c, size_t l)
@@ -5281,10 +5282,10 @@ static int anchored_lines(const layer_eval *r, double S, double *len)
  * it with the part's next layer: a layer and the support printed with it that together take less than
  * min_layer_time (by the cooling's own reckoning, lengths over speeds) slow down to it, the support's lines
  * not under min_print_speed, so the support costs a short layer only the time it adds beyond that (a
- * mushroom's 10 mm stem: about 9 s a layer for 10 s of support lines). Over the 34 meshes, with 1 s and
- * 0.12 s: median |time error| 2.9 %, worst 11.3 % (with a layer time alone: 3.4 %, worst 21.6 %, the horn);
- * at 0.1 and 0.3 mm layers, 16 rows of 8 of them: 5.8 %, worst 18 %. */
-#define SUP_LAYER_TIME 1.0
+ * mushroom's 10 mm stem: about 9 s a layer for 10 s of support lines). Over the 34 meshes, with 0.5 s and
+ * 0.12 s: median |time error| 2.5 %, worst 11.3 % (with a layer time alone: 3.4 %, worst 21.6 %, the horn);
+ * at 0.1 and 0.3 mm layers, 16 rows of 8 of them: 6.6 %, worst 19.7 %. */
+#define SUP_LAYER_TIME 0.5
 #define SUP_LINE_TIME 0.12
 
 /* Time of len mm of zig-zag lines at pitch in a region of outline perim: parallel lines a pitch apart
@@ -5300,7 +5301,7 @@ static double zigzag_time(double len, double perim, double pitch, double v, doub
 /* What pf_estimate_eval's support figures need: the support flow and its lines, and the sums so far. */
 typedef struct support_acc {
     double hs, s, pb, pi, vb, vi, a, vj, tmin, stretch;
-    double len, t; /* lines (mm) and time added (s) */
+    double lh, t; /* Σ lines × the height they fill (mm²), and the time added (s) */
 } support_acc;
 
 static support_acc support_acc_of(const pf_profile *p)
@@ -5323,14 +5324,17 @@ static void support_layer(support_acc *u, const pf_estimate_cache *c, size_t l, 
     const pf_support_geom *g = &c->sup;
     double base = g->base[l], iface = g->iface[l], all = base + iface;
     double lb = base / u->pb + g->perim[l] * base / all, li = iface / u->pi + g->perim[l] * iface / all;
-    /* k = h / hs support layers (lines lb + li each) a layer of height h: under 1, that share of the part's
-     * layers carry one (each support layer cools with the part's next layer) and the rest none; from 1, each
-     * carries k */
-    double k = c->layers[l].h / u->hs, j = fmax(1, k);
+    /* k support layers (lines lb + li each) a layer of height h: h / hs, or where a face's contact reaches
+     * this layer, where PrusaSlicer ends a support layer whatever its height, h / max(h, contact distance)
+     * (its contact layers are at least that thick: at 0.1 mm layers its supports under a dome came in 0.2 and
+     * 0.25 mm layers); under 1, that share of the part's layers carry one (each support layer cools with the
+     * part's next layer) and the rest none; from 1, each carries k */
+    double h = c->layers[l].h, k = g->contact[l] ? h / fmax(h, c->p.support_contact) : h / u->hs,
+           j = fmax(1, k);
     double te = zigzag_time(lb, g->perim[l] * base / all, u->pb, u->vb, u->a, u->vj) +
                 zigzag_time(li, g->perim[l] * iface / all, u->pi, u->vi, u->a, u->vj),
            to = SUP_LAYER_TIME + SUP_LINE_TIME * g->perim[l] / (M_PI * u->pb);
-    u->len += k * (lb + li);
+    u->lh += (lb + li) * c->layers[l].h;
     /* the layer with a support layer, slowed when their naive time falls short of tmin, by that much, as far
      * as both can slow down: a layer the cooling left short of tmin was as slow as it could be */
     double nv = naive + j * (lb / u->vb + li / u->vi + to), with = bare + j * (te + to);
@@ -5347,7 +5351,7 @@ static void support_finish(const support_acc *u, const pf_estimate_cache *c, pf_
     const pf_support_geom *g = &c->sup;
     double h0 = p->first_layer_height, s0 = spacing(p->w_first, h0), p0 = s0 / p->support_first_density;
     double l0 = g->first_area / p0 + g->first_perim;
-    double vol = u->len * u->hs * u->s + l0 * h0 * s0;
+    double vol = u->lh * u->s + l0 * h0 * s0;
     e->support_volume_mm3 = vol;
     e->volume_mm3[PF_FEAT_SUPPORT] = vol;
     e->time_s[PF_FEAT_SUPPORT] = u->t + zigzag_time(l0, g->first_perim, p0, p->speed_first_layer,

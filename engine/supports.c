@@ -163,6 +163,7 @@ void pf_support_geom_free(pf_support_geom *g)
     free(g->base);
     free(g->iface);
     free(g->perim);
+    free(g->contact);
     memset(g, 0, sizeof *g);
 }
 
@@ -187,6 +188,7 @@ pf_err pf_supports_make(const pf_support_src *s, const pf_support_params *p, pf_
     out->base = calloc(nl ? nl : 1, sizeof *out->base);
     out->iface = calloc(nl ? nl : 1, sizeof *out->iface);
     out->perim = calloc(nl ? nl : 1, sizeof *out->perim);
+    out->contact = calloc(nl ? nl : 1, sizeof *out->contact);
     pf_err err = PF_E_NOMEM;
     if (!mask || !grown || !tmp || !sup || !first || !seen || !off || !out->base || !out->iface ||
         !out->perim)
@@ -219,6 +221,7 @@ pf_err pf_supports_make(const pf_support_src *s, const pf_support_params *p, pf_
             uint32_t c = order[i];
             if (mask[c] || seen[c] == l + 1) continue;
             seen[c] = (uint32_t)l + 1;
+            out->contact[l] = 1;
             long cx = (long)(c % (uint32_t)nx), cy = (long)(c / (uint32_t)nx);
             for (int k = 0; k < noff; k++) {
                 long x = cx + off[2 * k], y = cy + off[2 * k + 1];

@@ -11,8 +11,8 @@
  * Here the footprints go onto a coarse grid of their own (pf_supports_make), and a sweep down the layers
  * carries each layer's support region to the one below, where the part (grown by the xy gap) cuts it: what
  * stays is that layer's support. Per layer the region's area, the part of it within the interface depth
- * under its contact, and its outline's length; the print figures (paths, volumes, times) follow from those
- * and the profile (engine/estimate.c). */
+ * under its contact, its outline's length, and whether a face's contact reaches it; the print figures
+ * (paths, volumes, times) follow from those and the profile (engine/estimate.c). */
 #ifndef PF_SUPPORTS_H
 #define PF_SUPPORTS_H
 
@@ -45,10 +45,11 @@ typedef struct pf_support_params {
 } pf_support_params;
 
 /* Per layer (nl entries each): the support region's area under its interface (base), its interface area,
- * and its outline's length; first_*: layer 0's region grown by first_expansion (its area and outline: the
- * first layer prints that instead of area[0] and iface[0]). */
+ * its outline's length, and 1 where a face's footprint reaches it (contact); first_*: layer 0's region grown
+ * by first_expansion (its area and outline: the first layer prints that instead of area[0] and iface[0]). */
 typedef struct pf_support_geom {
     float *base, *iface, *perim; /* mm², mm², mm */
+    uint8_t *contact; /* 1 where a face's footprint reaches this layer (a support layer ends here) */
     double first_area, first_perim;
 } pf_support_geom;
 

@@ -1699,7 +1699,7 @@ Test(estimate, matches_prusaslicer_on_held_out_meshes, .timeout = 1200)
  * sets that hold overhangs or none (tests/data/supports_reference.csv: 34 at 0, 20 and 50 %, on whose 20 %
  * rows the model's three constants were fitted, and 35 more at 20 %). The issue sets no bound for supports;
  * these hold what the model reaches with some room (weight medians 0.9–2.0 %, worst 19.3 %, a 2.7 g spring's
- * support; time medians 2.0–3.9 %, worst 19.8 %), where the column model before it was 3–12 % off in the
+ * support; time medians 2.0–3.5 %, worst 12.9 %), where the column model before it was 3–12 % off in the
  * medians and up to 65 % in the worst rows. */
 Test(estimate, supports_match_prusaslicer, .timeout = 600)
 {

@@ -163,6 +163,7 @@ Test(supports, a_cap_on_a_stem_stands_on_the_bed)
     double want = ring(30, sp.margin, 10, sp.xy_gap);
     for (size_t l = 1; l < p.nl; l++) {
         double all = g.base[l] + g.iface[l];
+        cr_assert_eq(g.contact[l], l == top, "layer %zu: the cap's contact is on layer %zu alone", l, top);
         if (l > top) {
             cr_assert_eq(all, 0, "layer %zu: support above its top (%g mm²)", l, all);
             continue;
