@@ -1453,11 +1453,28 @@ static float *mbot_of(const drive *d, size_t l)
     return d->hb[s] ? d->mbot + s * d->stride : NULL;
 }
 
-/* Adds the seeds of layer l's top / bottom surfaces narrower than a cell (engine/slivers.h) to its margin
- * fields: their distance field, taken on the part of the grid within the margin's cap of them, is the
- * minimum with the field of the other seeds (a distance to the union of two seed sets). Every backend's edt
- * gives the same exact distances, so the host may call the stage here. Layers without such facets cost a
- * comparison. */
+/* The seed cells of layer l's top (top = 1) or bottom surfaces narrower than a cell (engine/slivers.h) into
+ * *cells (*n of them, capacity *cap: pf_sliver_seeds' buffer, which the caller frees); 0 when the layer has no
+ * such surface to seed (its neighbour shares its field, or it has no such facets, or at 0 % infill, where
+ * margins_cover takes their place), −1 when out of memory. */
+static long sliver_cells(const drive *d, size_t l, int top, const float *const win[7], uint32_t **cells, size_t *n,
+                         size_t *cap)
+{
+    const sliver_src *sv = d->slivers;
+    *n = 0;
+    if (!sv || !sv->s.offs || l == 0 || sv->s.offs[l] == sv->s.offs[l + 1] || d->cp->covered > 0.0f) return 0;
+    const float *next = win[top ? 4 : 2];
+    if (!next || next == win[3]) return 0;
+    float dz = top ? sv->zs[l + 1] - sv->zs[l] : sv->zs[l] - sv->zs[l - 1];
+    return pf_sliver_seeds(&sv->s, l, top, sv->verts, sv->tris, sv->zs[l], dz, d->cp->fill_lo, d->g, win[3],
+                           next, cells, n, cap);
+}
+
+/* Adds the sliver seeds of layer l (sliver_cells) to its margin fields, after the backend's margin stage has
+ * made them (the batch stages' path; margin() instead adds them to the seed masks before the fields are
+ * made): their distance field, taken on the part of the grid within the margin's cap of them, is the minimum
+ * with the field of the other seeds (a distance to the union of two seed sets). Every backend's edt gives the
+ * same exact distances, so the host may call the stage here. Layers without such facets cost a comparison. */
 static pf_err margin_slivers(drive *d, size_t l)
 {
     const sliver_src *sv = d->slivers;
@@ -1472,13 +1489,7 @@ static pf_err margin_slivers(drive *d, size_t l)
     size_t ncells = 0, cap = 0;
     pf_err err = PF_E_NOMEM;
     for (int top = 1; top >= 0; top--) {
-        const float *next = win[top ? 4 : 2];
-        if (!next || next == win[3]) continue;
-        float dz = top ? sv->zs[l + 1] - sv->zs[l] : sv->zs[l] - sv->zs[l - 1];
-        ncells = 0;
-        if (pf_sliver_seeds(&sv->s, l, top, sv->verts, sv->tris, sv->zs[l], dz, d->cp->fill_lo, g, win[3],
-                            next, &cells, &ncells, &cap) < 0)
-            goto done;
+        if (sliver_cells(d, l, top, win, &cells, &ncells, &cap) < 0) goto done;
         if (!ncells) continue;
         /* the seeds' box, grown by the cap */
         size_t x0 = nx, x1 = 0, y0 = ny, y1 = 0, r = (size_t)d->cap_margin + 1;
@@ -1673,11 +1684,30 @@ static pf_err margin(drive *d, size_t l, unsigned tid)
         l == 0 || (d->cp->fill_lo > 0.0f && ((win[4] == win[3] && win[2] == win[3]) || !may_seed(d, l, win)));
     if (!none && (err = be->margin_seeds(be->ctx, d->g, d->cp, l, d->nl, win, stop, sbot, &ht, &hb)))
         return err;
+    /* The sliver seeds (sliver_cells) join the seed masks, so each margin takes one field of both sets where
+     * margin_slivers took a second one and the minimum of the two: the same values (a distance to a union of
+     * seeds is the smaller of the distances to each, and every step from squared distance to field value is
+     * monotonic), half the fields on a shallow slope's layers, which all have both. */
+    uint32_t *cells = NULL;
+    size_t ncells = 0, cap = 0, n = (size_t)d->g->nx * d->g->ny;
+    for (int top = 1; top >= 0; top--) {
+        if (sliver_cells(d, l, top, win, &cells, &ncells, &cap) < 0) {
+            free(cells);
+            return PF_E_NOMEM;
+        }
+        if (!ncells) continue;
+        uint8_t *m = top ? stop : sbot;
+        int *has = top ? &ht : &hb;
+        if (!*has) memset(m, 1, n); /* (the stage wrote no mask, or one without seeds) */
+        for (size_t k = 0; k < ncells; k++)
+            m[cells[k]] = 0;
+        *has = 1;
+    }
+    free(cells);
     if (ht && (err = field_of(d, stop, d->cap_margin, d->mtop + s * d->stride))) return err;
     if (hb && (err = field_of(d, sbot, d->cap_margin, d->mbot + s * d->stride))) return err;
     d->ht[s] = (uint8_t)ht;
     d->hb[s] = (uint8_t)hb;
-    if ((err = margin_slivers(d, l))) return err;
     margins_cover(d, l);
     return PF_E_OK;
 }

@@ -988,6 +988,78 @@ Test(backends, simd_deep_blocks_equal_scalar)
     }
 }
 
+/* The estimator's margins take one field of two seed sets (the margin stage's and the sliver facets'), where
+ * the batch stages' path takes the field of the slivers' seeds on a window round them and keeps the smaller
+ * value: both need a backend's capped field of a union of seeds to be the smaller of the two sets' fields,
+ * bit for bit, and a window that reaches the cap round its seeds to give the whole grid's values. Seeds
+ * (0 in the mask) scattered, in a band and in lines, at the margin's cap, a wide one and none (exact). */
+static void check_union(const pf_backend *be, uint32_t nx, uint32_t ny, float cell, uint64_t seed)
+{
+    pf_grid g = {.x0 = 0, .y0 = 0, .cell = cell, .nx = nx, .ny = ny};
+    size_t n = (size_t)nx * ny;
+    pf_classify_params p = params();
+    uint8_t *a = malloc(n), *b = malloc(n), *u = malloc(n), *w = malloc(n);
+    float *fa = malloc(n * sizeof *fa), *fb = malloc(n * sizeof *fb), *fu = malloc(n * sizeof *fu),
+          *fw = malloc(n * sizeof *fw);
+    cr_assert(a && b && u && w && fa && fb && fu && fw);
+    uint32_t caps[3] = {pf_edt_cap_margin(&p, cell), 30, 0};
+    for (int shape = 0; shape < 3; shape++) {
+        memset(a, 1, n);
+        memset(b, 1, n);
+        for (size_t i = 0; i < n / 97; i++) /* a: scattered seeds */
+            a[lcg(&seed) % n] = 0;
+        for (uint32_t y = ny / 3; y < ny / 3 + 2 + (uint32_t)shape; y++) /* b: a band, a line, a diagonal */
+            for (uint32_t x = nx / 5; x < nx - nx / 5; x++)
+                b[(shape == 2 ? (y + x / 3) % ny : y) * nx + x] = 0;
+        for (size_t i = 0; i < n; i++)
+            u[i] = a[i] & b[i];
+        for (int c = 0; c < 3; c++) {
+            cr_assert_eq(be->edt(be->ctx, a, &g, caps[c], fa), PF_E_OK);
+            cr_assert_eq(be->edt(be->ctx, b, &g, caps[c], fb), PF_E_OK);
+            cr_assert_eq(be->edt(be->ctx, u, &g, caps[c], fu), PF_E_OK);
+            for (size_t i = 0; i < n; i++)
+                cr_assert_eq(fu[i], fa[i] < fb[i] ? fa[i] : fb[i],
+                             "%s cap %u shape %d cell %zu: %.9g, not %.9g", be->name, caps[c], shape, i,
+                             (double)fu[i], (double)(fa[i] < fb[i] ? fa[i] : fb[i]));
+            if (!caps[c]) continue;
+            /* b's field on the window of its seeds grown by the cap + 1 (margin_slivers' window) */
+            uint32_t x0 = nx, x1 = 0, y0 = ny, y1 = 0, r = caps[c] + 1;
+            for (size_t i = 0; i < n; i++)
+                if (!b[i]) {
+                    uint32_t x = (uint32_t)(i % nx), y = (uint32_t)(i / nx);
+                    x0 = x < x0 ? x : x0, x1 = x > x1 ? x : x1, y0 = y < y0 ? y : y0, y1 = y > y1 ? y : y1;
+                }
+            x0 = x0 > r ? x0 - r : 0, y0 = y0 > r ? y0 - r : 0;
+            x1 = x1 + r < nx ? x1 + r : nx - 1, y1 = y1 + r < ny ? y1 + r : ny - 1;
+            pf_grid gw = {.x0 = 0, .y0 = 0, .cell = cell, .nx = x1 - x0 + 1, .ny = y1 - y0 + 1};
+            for (uint32_t y = 0; y < gw.ny; y++)
+                memcpy(w + y * gw.nx, b + (y + y0) * nx + x0, gw.nx);
+            cr_assert_eq(be->edt(be->ctx, w, &gw, caps[c], fw), PF_E_OK);
+            /* beyond the window: the cap, as margin_slivers fills it */
+            float far = sqrtf((float)caps[c] * (float)caps[c]) * cell - 0.5f * cell;
+            for (uint32_t y = 0; y < ny; y++)
+                for (uint32_t x = 0; x < nx; x++) {
+                    int in = x >= x0 && x <= x1 && y >= y0 && y <= y1;
+                    float want = in ? fw[(y - y0) * gw.nx + x - x0] : far;
+                    cr_assert_eq(fb[y * nx + x], want, "%s cap %u shape %d: cell %u %u %s the window",
+                                 be->name, caps[c], shape, x, y, in ? "in" : "beyond");
+                }
+        }
+    }
+    free(a), free(b), free(u), free(w), free(fa), free(fb), free(fu), free(fw);
+}
+
+Test(backends, a_field_of_two_seed_sets_is_the_smaller_of_their_fields)
+{
+    const pf_backend *copies[SIMD_COPIES];
+    check_union(pf_backend_scalar(), 90, 70, 0.2f, 1);
+    for (int k = simd_copies(copies); k-- > 0;) {
+        check_union(copies[k], 90, 70, 0.2f, 2);
+        check_union(copies[k], 133, 61, 0.1f, 3); /* rows not a multiple of 8; a larger cap in cells */
+    }
+    check_union(backend("opencl"), 90, 70, 0.2f, 4);
+}
+
 /* Surfaces: a fill cell with nothing above is a top surface and one with nothing below a bottom one; one with
  * nothing either side (a ledge one layer thick, a twisted blade's strip inside its grown top and bottom) is a
  * bottom bridge, as PrusaSlicer prints it (a helical blade's strip: 33 mm of bridge infill a layer, nearly no
