@@ -3936,6 +3936,26 @@ static pf_err lin_modes(const int32_t *vslab, size_t n, const uint64_t *keys, co
     return PF_E_OK;
 }
 
+/* The figures steep_apart and steep_bent compare: the layer's area, its wall bands, its fill region and its
+ * sparse fill. */
+#define STEEP_FIGS 6
+static void steep_figures(const layer_stat *s, float f[STEEP_FIGS])
+{
+    const pf_layer_cells *x = &s->cells;
+    f[0] = x->area;
+    f[1] = x->wall_area[PF_CELL_WALL_EXT];
+    f[2] = x->wall_area[PF_CELL_WALL_INT];
+    f[3] = x->wall_thin;
+    f[4] = x->fill_area[PF_FILL_NONE];
+    f[5] = x->fill_area[PF_FILL_SPARSE];
+}
+
+/* Whether layers a and b share their counts: the inner beads' pieces and each fill set's. */
+static int steep_counts_differ(const layer_stat *a, const layer_stat *b)
+{
+    return a->inner_pieces != b->inner_pieces || memcmp(a->pieces, b->pieces, sizeof a->pieces) != 0;
+}
+
 /* Whether the sums of layers a and b (STEEP_P apart, through the stages) differ by more than a line between
  * them follows: some figure by more than STEEP_APART of the larger one beyond STEEP_FLOOR of the layer's
  * area, or a count. A shape that ends or splits between them (a spike's tip: its section shrinks from 0.6 to
@@ -3944,28 +3964,56 @@ static pf_err lin_modes(const int32_t *vslab, size_t n, const uint64_t *keys, co
 #define STEEP_FLOOR 0.01f
 static int steep_apart(const layer_stat *a, const layer_stat *b)
 {
-    const pf_layer_cells *x = &a->cells, *y = &b->cells;
-    float floor = STEEP_FLOOR * fmaxf(x->area, y->area);
-    float qa[] = {x->area,      x->wall_area[PF_CELL_WALL_EXT], x->wall_area[PF_CELL_WALL_INT],
-                  x->wall_thin, x->fill_area[PF_FILL_NONE],     x->fill_area[PF_FILL_SPARSE]};
-    float qb[] = {y->area,      y->wall_area[PF_CELL_WALL_EXT], y->wall_area[PF_CELL_WALL_INT],
-                  y->wall_thin, y->fill_area[PF_FILL_NONE],     y->fill_area[PF_FILL_SPARSE]};
-    for (size_t k = 0; k < sizeof qa / sizeof *qa; k++)
+    float qa[STEEP_FIGS], qb[STEEP_FIGS];
+    steep_figures(a, qa);
+    steep_figures(b, qb);
+    float floor = STEEP_FLOOR * fmaxf(qa[0], qb[0]);
+    for (size_t k = 0; k < STEEP_FIGS; k++)
         if (fabsf(qa[k] - qb[k]) > STEEP_APART * fmaxf(qa[k], qb[k]) + floor) return 1;
-    return a->inner_pieces != b->inner_pieces || memcmp(a->pieces, b->pieces, sizeof a->pieces) != 0;
+    return steep_counts_differ(a, b);
 }
 
-/* After the stages: whether some skipped layers lie between layers that steep_apart finds apart; if so
- * *redo (allocated; NULL when out of memory) is a mode for run_stages that sends those through the stages
- * (STEEP_ON, classified against themselves as before) and skips every other layer (done already). */
+/* Whether layers s[0], s[1], s[2] (STEEP_P apart, in height order) have steep_apart's figures off a line: a
+ * second difference over STEEP_APART of the largest of its values beyond STEEP_FLOOR of the largest area, or
+ * counts that differ. A tapering part (a twisted star 8 % smaller in area every 8 layers, a duct, a planter's
+ * wall) changes by more than steep_apart lets a pair of anchors, but along a line, which the interpolation
+ * between them follows. */
+static int steep_bent(const layer_stat *const s[3])
+{
+    float f[3][STEEP_FIGS];
+    for (int i = 0; i < 3; i++)
+        steep_figures(s[i], f[i]);
+    float area = fmaxf(f[0][0], fmaxf(f[1][0], f[2][0]));
+    for (size_t k = 0; k < STEEP_FIGS; k++) {
+        float m = fmaxf(fabsf(f[0][k]), fmaxf(fabsf(f[1][k]), fabsf(f[2][k])));
+        if (fabsf(f[0][k] - 2 * f[1][k] + f[2][k]) > STEEP_APART * m + STEEP_FLOOR * area) return 1;
+    }
+    return steep_counts_differ(s[0], s[1]) || steep_counts_differ(s[1], s[2]);
+}
+
+/* Whether layer l has its own sums (went through all the stages). */
+static int summed(const uint8_t *mode, size_t l)
+{
+    return mode[l] == STEEP_OFF || mode[l] == STEEP_ON;
+}
+
+/* After the stages: whether some skipped layers lie between anchors a and b = a + STEEP_P whose sums are
+ * apart (steep_apart) and off a line with the anchor STEEP_P below a or above b, where that one has sums
+ * (steep_bent); if so *redo (allocated; NULL when out of memory) is a mode for run_stages that sends those
+ * through the stages (STEEP_ON, classified against themselves as before) and skips every other layer (done
+ * already). */
 static int steep_check(const layer_stat *layers, size_t nl, const uint8_t *mode, uint8_t **redo)
 {
     *redo = NULL;
     int any = 0;
     for (size_t l = 0; l < nl; l++) {
         if (mode[l] != STEEP_SKIP) continue;
-        size_t a = anchor_of(l);
-        if (!steep_apart(&layers[a], &layers[a + STEEP_P])) continue;
+        size_t a = anchor_of(l), b = a + STEEP_P;
+        if (!steep_apart(&layers[a], &layers[b])) continue;
+        const layer_stat *below[3] = {a >= STEEP_P ? &layers[a - STEEP_P] : NULL, &layers[a], &layers[b]},
+                         *above[3] = {&layers[a], &layers[b], b + STEEP_P < nl ? &layers[b + STEEP_P] : NULL};
+        if (a >= STEEP_P && summed(mode, a - STEEP_P) && !steep_bent(below)) continue;
+        if (b + STEEP_P < nl && summed(mode, b + STEEP_P) && !steep_bent(above)) continue;
         if (!any && !(*redo = malloc(nl))) return 1;
         if (!any) memset(*redo, STEEP_SKIP, nl);
         any = 1;
@@ -4030,12 +4078,6 @@ static int lin_bent(const layer_stat *const *s, int n)
     for (int i = 1; i < n; i++)
         if (s[i]->inner_pieces != s[0]->inner_pieces) return 1;
     return 0;
-}
-
-/* Whether layer l has its own sums (went through all the stages). */
-static int summed(const uint8_t *mode, size_t l)
-{
-    return mode[l] == STEEP_OFF || mode[l] == STEEP_ON;
 }
 
 /* After the stages: the linear layers (LIN_FIELD / LIN_CLASS) whose anchors (the layers of their parity

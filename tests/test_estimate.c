@@ -799,6 +799,11 @@ Test(estimate, steep_layers_are_interpolated_near_their_own_stages)
     m = box(20, 20, 20);
     check_steep(m, "cube", 0);
     pf_mesh_free(m);
+    /* a twisted star tapering by 8 % of its area every 8 layers (a held-out mesh): anchors more apart than
+     * steep_apart allows, but on a line with the anchors before them (steep_bent) */
+    m = load("extra/tstar.stl");
+    check_steep(m, "tapering star", 50);
+    pf_mesh_free(m);
 }
 
 /* Linear layers (engine/estimate.c lin_modes): where no facet has a corner within reach, the slices are cut
