@@ -1454,11 +1454,11 @@ static float *mbot_of(const drive *d, size_t l)
 }
 
 /* The seed cells of layer l's top (top = 1) or bottom surfaces narrower than a cell (engine/slivers.h) into
- * *cells (*n of them, capacity *cap: pf_sliver_seeds' buffer, which the caller frees); 0 when the layer has no
- * such surface to seed (its neighbour shares its field, or it has no such facets, or at 0 % infill, where
+ * *cells (*n of them, capacity *cap: pf_sliver_seeds' buffer, which the caller frees); 0 when the layer has
+ * no such surface to seed (its neighbour shares its field, or it has no such facets, or at 0 % infill, where
  * margins_cover takes their place), −1 when out of memory. */
-static long sliver_cells(const drive *d, size_t l, int top, const float *const win[7], uint32_t **cells, size_t *n,
-                         size_t *cap)
+static long sliver_cells(const drive *d, size_t l, int top, const float *const win[7], uint32_t **cells,
+                         size_t *n, size_t *cap)
 {
     const sliver_src *sv = d->slivers;
     *n = 0;
@@ -4028,10 +4028,7 @@ static int steep_check(const layer_stat *layers, size_t nl, const uint8_t *mode,
 static void lin_figures(const layer_stat *s, float f[LIN_FIGS])
 {
     const pf_layer_cells *x = &s->cells;
-    f[0] = x->area;
-    f[1] = x->wall_area[PF_CELL_WALL_EXT];
-    f[2] = x->wall_area[PF_CELL_WALL_INT];
-    f[3] = x->wall_thin;
+    steep_figures(s, f);                                    /* (the first four kept) */
     f[4] = s->overhang[0] * x->wall_area[PF_CELL_WALL_EXT]; /* the bands over air */
     f[5] = s->overhang[1] * x->wall_area[PF_CELL_WALL_INT];
     for (int c = 0; c < PF_FILL_N; c++)
