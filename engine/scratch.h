@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PF_SCRATCH_SLOTS 9
+#define PF_SCRATCH_SLOTS 18
 typedef struct pf_scratch {
     void *p[PF_SCRATCH_SLOTS];
     size_t cap[PF_SCRATCH_SLOTS];

@@ -57,15 +57,16 @@ typedef struct stamp_box {
 } stamp_box;
 
 /* Writes (value) or clears (value 0) the cells layer l's segments cross, two samples a cell; *box (when not
- * NULL) gets the rectangle written. */
-static void stamp(stamp_t *r, const pf_grid *g, const pf_slope_src *src, size_t l, int clear, stamp_box *box)
+ * NULL) gets the rectangle written. vals: the segments' stamps (tiles_make's), or NULL: from their facets. */
+static void stamp(stamp_t *r, const pf_grid *g, const pf_slope_src *src, size_t l, int clear, stamp_box *box,
+                  const stamp_t *vals)
 {
     float inv = 1.0f / g->cell;
     long nx = g->nx, ny = g->ny, bx0 = nx, by0 = ny, bx1 = -1, by1 = -1;
     size_t samples = 0;
     for (size_t i = src->offs[l], n = i + src->counts[l]; i < n; i++) {
         const float *q = src->segs + (size_t)PF_SEG_FLOATS * i;
-        stamp_t v = clear ? 0 : encode(shift_of(src, i));
+        stamp_t v = clear ? 0 : vals ? vals[i - src->offs[l]] : encode(shift_of(src, i));
         float ax = (q[0] - g->x0) * inv, ay = (q[1] - g->y0) * inv, bx = (q[2] - g->x0) * inv,
               by = (q[3] - g->y0) * inv;
         int m = (int)(maxf(fabsf(bx - ax), fabsf(by - ay)) * 1.5f) + 1; /* under 2/3 of a cell a step */
@@ -126,7 +127,7 @@ static void unstamp(stamp_t *r, const pf_grid *g, const pf_slope_src *src, size_
     if (box->x0 > box->x1) return;
     size_t w = (size_t)(box->x1 - box->x0 + 1), h = (size_t)(box->y1 - box->y0 + 1);
     if (w * h * sizeof *r > (size_t)box->samples * CLEAR_BYTES) {
-        stamp(r, g, src, l, 1, NULL);
+        stamp(r, g, src, l, 1, NULL, NULL);
         return;
     }
     for (size_t y = box->y0; y <= box->y1; y++)
@@ -136,7 +137,7 @@ static void unstamp(stamp_t *r, const pf_grid *g, const pf_slope_src *src, size_
 void pf_shell_slopes_stamp(uint16_t *r, const pf_grid *g, const pf_slope_src *src, size_t l, int clear)
 {
     stamp_box box;
-    stamp(r, g, src, l, 0, &box);
+    stamp(r, g, src, l, 0, &box, NULL);
     if (clear) unstamp(r, g, src, l, &box);
 }
 
@@ -225,25 +226,106 @@ static float nearest(const stamp_t *r, long nx, long ny, long x, long y, const r
     return NAN;
 }
 
+/* Tile ranges: per layer, for each tile of TILE × TILE cells, the least and the greatest stamp of the
+ * segments whose cells lie within SEARCH + 1 of the tile (lo > hi: none), so that every stamp nearest() can
+ * find from a cell of the tile is in its tile's range. Where a band's answer is the same at both ends of the
+ * range of its two layers, and the same as without a stamp, it needs no search (decide). */
+#define TILE 16
+typedef struct tile_range {
+    stamp_t lo, hi;
+} tile_range;
+
+/* Tiles across and down g. */
+static size_t tiles_x(const pf_grid *g)
+{
+    return ((size_t)g->nx + TILE - 1) / TILE;
+}
+
+static size_t tiles_y(const pf_grid *g)
+{
+    return ((size_t)g->ny + TILE - 1) / TILE;
+}
+
+/* Layer l's tile ranges into t (tiles_x · tiles_y entries): each segment in pieces of at most TILE cells, a
+ * piece's box of cells grown by SEARCH + 1 (a cell for the samples' rounding) marks the tiles it meets. */
+static void tiles_make(tile_range *t, stamp_t *vals, const pf_grid *g, const pf_slope_src *src, size_t l)
+{
+    size_t tx = tiles_x(g), ty = tiles_y(g);
+    for (size_t i = 0; i < tx * ty; i++)
+        t[i].lo = UINT16_MAX, t[i].hi = 0;
+    float inv = 1.0f / g->cell;
+    long nx = g->nx, ny = g->ny, e = SEARCH + 1;
+    for (size_t i = src->offs[l], n = i + src->counts[l]; i < n; i++) {
+        const float *q = src->segs + (size_t)PF_SEG_FLOATS * i;
+        stamp_t v = vals[i - src->offs[l]] = encode(shift_of(src, i));
+        float ax = (q[0] - g->x0) * inv, ay = (q[1] - g->y0) * inv, bx = (q[2] - g->x0) * inv,
+              by = (q[3] - g->y0) * inv;
+        float ext = maxf(fabsf(bx - ax), fabsf(by - ay));
+        if (!(ext < 1e7f)) ext = 1e7f; /* NaN-free, bounded: the grid is far smaller */
+        int m = (int)(ext / TILE) + 1;
+        float step = 1.0f / (float)m;
+        for (int k = 0; k < m; k++) {
+            float x0 = ax, x1 = bx, y0 = ay, y1 = by; /* one piece: the segment */
+            if (m > 1) {
+                float f0 = (float)k * step, f1 = k + 1 < m ? (float)(k + 1) * step : 1.0f;
+                x0 = ax + (bx - ax) * f0, x1 = ax + (bx - ax) * f1, y0 = ay + (by - ay) * f0,
+                y1 = ay + (by - ay) * f1;
+            }
+            float lx = x0 < x1 ? x0 : x1, hx = x0 < x1 ? x1 : x0, ly = y0 < y1 ? y0 : y1,
+                  hy = y0 < y1 ? y1 : y0;
+            if (!(hx >= -(float)e && hy >= -(float)e && lx < (float)(nx + e) && ly < (float)(ny + e)))
+                continue;
+            /* floor(v) − e and floor(v) + e, clamped to the grid: (long)(v + e) is floor(v) + e where v ≥ −e
+             * (the high ends here), and a low end below −e gives a start below 0 either way */
+            long c0 = (long)(lx + (float)e) - 2 * e, c1 = (long)(hx + (float)e),
+                 r0 = (long)(ly + (float)e) - 2 * e, r1 = (long)(hy + (float)e);
+            c0 = c0 < 0 ? 0 : c0, r0 = r0 < 0 ? 0 : r0;
+            c1 = c1 >= nx ? nx - 1 : c1, r1 = r1 >= ny ? ny - 1 : r1;
+            for (size_t ry = (size_t)r0 / TILE; ry <= (size_t)r1 / TILE; ry++)
+                for (size_t rx = (size_t)c0 / TILE; rx <= (size_t)c1 / TILE; rx++) {
+                    tile_range *tr = &t[ry * tx + rx];
+                    tr->lo = v < tr->lo ? v : tr->lo;
+                    tr->hi = v > tr->hi ? v : tr->hi;
+                }
+        }
+    }
+}
+
+void pf_shell_slopes_reach(const pf_grid *g, const pf_slope_src *src, size_t l, uint16_t *lo, uint16_t *hi)
+{
+    size_t tx = tiles_x(g), ty = tiles_y(g);
+    tile_range *t = malloc(tx * ty * sizeof *t);
+    stamp_t *vals = malloc((src->counts[l] ? src->counts[l] : 1) * sizeof *vals);
+    if (t && vals) tiles_make(t, vals, g, src, l);
+    for (size_t y = 0; y < g->ny; y++)
+        for (size_t x = 0; x < g->nx; x++) {
+            size_t c = y * g->nx + x;
+            tile_range r = t && vals ? t[(y / TILE) * tx + x / TILE] : (tile_range){0, UINT16_MAX};
+            lo[c] = r.lo, hi[c] = r.hi; /* out of memory: every stamp */
+        }
+    free(t);
+    free(vals);
+}
+
 /* Rasters kept between calls (a thread takes its layers in runs, and a layer's window shares six of its seven
  * layers with the next one's): scratch slots 1 … CACHED, their layers (+ 1, 0: none) in slot 0 followed by
  * the rectangles their stamps wrote. More than the seven a call uses, so the one replaced is never in use. */
 #define CACHED 8
+/* The scratch slots: the rasters' tags and boxes, the rasters, the tile ranges (tiles_of) with their tags,
+ * the segments' stamps of each. */
+enum {
+    SLOT_TAGS = 0,
+    SLOT_RASTER = 1,
+    SLOT_TILES = 1 + CACHED,
+    SLOT_VALS = 2 + CACHED,
+    SLOT_END = 2 + 2 * CACHED
+};
+_Static_assert(SLOT_END <= PF_SCRATCH_SLOTS, "pf_scratch has too few slots");
 
-/* Layer l's stamped raster for the call on layer `centre`: a kept one, or the slot of the layer farthest from
- * centre (never one of its window: CACHED > 7) cleared and stamped anew. NULL: out of memory. */
-static stamp_t *raster_of(pf_scratch *sc, const pf_grid *g, const pf_slope_src *src, size_t l, size_t centre)
+/* Of CACHED tags (layer + 1, 0: none), an empty one, else the one of the layer farthest from centre: never
+ * one of its window (CACHED > 7), whichever way the thread goes through its layers. */
+static int slot_far(const uint64_t *tag, size_t centre)
 {
-    size_t n = (size_t)g->nx * g->ny;
-    size_t had0 = sc->cap[0];
-    uint64_t *tag = pf_scratch_slot(sc, 0, CACHED * (sizeof *tag + sizeof(stamp_box)), 0);
-    if (!tag) return NULL;
-    if (sc->cap[0] != had0) memset(tag, 0, sc->cap[0]); /* first use: no layers kept */
-    stamp_box *boxes = (stamp_box *)(void *)(tag + CACHED);
-    for (int k = 0; k < CACHED; k++)
-        if (tag[k] == l + 1 && sc->cap[1 + k] >= n * sizeof(stamp_t)) return sc->p[1 + k];
-    /* an empty slot, else the layer farthest from centre: never one of its window (CACHED > 7), whichever way
-     * the thread goes through its layers */
     int k = 0;
     uint64_t far = 0;
     for (int q = 0; q < CACHED; q++) {
@@ -252,16 +334,59 @@ static stamp_t *raster_of(pf_scratch *sc, const pf_grid *g, const pf_slope_src *
                                               : centre - (tag[q] - 1);
         if (dist > far) far = dist, k = q;
     }
-    size_t had = sc->cap[1 + k];
-    stamp_t *r = pf_scratch_slot(sc, 1 + k, n * sizeof(stamp_t), 0);
+    return k;
+}
+
+/* Layer l's stamped raster for the call on layer `centre`: a kept one, or the slot of the layer farthest from
+ * centre (never one of its window: CACHED > 7) cleared and stamped anew. NULL: out of memory. */
+static stamp_t *raster_of(pf_scratch *sc, const pf_grid *g, const pf_slope_src *src, size_t l, size_t centre,
+                          const stamp_t *vals)
+{
+    size_t n = (size_t)g->nx * g->ny;
+    size_t had0 = sc->cap[SLOT_TAGS];
+    uint64_t *tag = pf_scratch_slot(sc, SLOT_TAGS, CACHED * (sizeof *tag + sizeof(stamp_box)), 0);
+    if (!tag) return NULL;
+    if (sc->cap[SLOT_TAGS] != had0) memset(tag, 0, sc->cap[SLOT_TAGS]); /* first use: no layers kept */
+    stamp_box *boxes = (stamp_box *)(void *)(tag + CACHED);
+    for (int k = 0; k < CACHED; k++)
+        if (tag[k] == l + 1 && sc->cap[SLOT_RASTER + k] >= n * sizeof(stamp_t)) return sc->p[SLOT_RASTER + k];
+    int k = slot_far(tag, centre);
+    size_t had = sc->cap[SLOT_RASTER + k];
+    stamp_t *r = pf_scratch_slot(sc, SLOT_RASTER + k, n * sizeof(stamp_t), 0);
     if (!r) return NULL;
-    if (sc->cap[1 + k] != had)
-        memset(r, 0, sc->cap[1 + k]); /* new room: all zero */
+    if (sc->cap[SLOT_RASTER + k] != had)
+        memset(r, 0, sc->cap[SLOT_RASTER + k]); /* new room: all zero */
     else if (tag[k])
         unstamp(r, g, src, (size_t)tag[k] - 1, &boxes[k]); /* the old layer's cells back to zero */
     tag[k] = l + 1;
-    stamp(r, g, src, l, 0, &boxes[k]);
+    stamp(r, g, src, l, 0, &boxes[k], vals);
     return r;
+}
+
+/* Layer l's tile ranges for the call on layer `centre`, kept as raster_of keeps rasters: in scratch slot
+ * 1 + CACHED, its layers' tags (+ 1, 0: none) first. NULL: out of memory. */
+static tile_range *tiles_of(pf_scratch *sc, const pf_grid *g, const pf_slope_src *src, size_t l,
+                            size_t centre, const stamp_t **vals)
+{
+    size_t nt = tiles_x(g) * tiles_y(g), had = sc->cap[SLOT_TILES];
+    unsigned char *b =
+        pf_scratch_slot(sc, SLOT_TILES, CACHED * (sizeof(uint64_t) + nt * sizeof(tile_range)), 0);
+    if (!b) return NULL;
+    uint64_t *tag = (uint64_t *)(void *)b;
+    tile_range *t0 = (tile_range *)(void *)(tag + CACHED);
+    if (sc->cap[SLOT_TILES] != had) memset(tag, 0, CACHED * sizeof *tag); /* new room: none kept */
+    for (int k = 0; k < CACHED; k++)
+        if (tag[k] == l + 1) {
+            *vals = sc->p[SLOT_VALS + k];
+            return t0 + (size_t)k * nt;
+        }
+    int k = slot_far(tag, centre);
+    stamp_t *v = pf_scratch_slot(sc, SLOT_VALS + k, (src->counts[l] ? src->counts[l] : 1) * sizeof *v, 0);
+    if (!v) return NULL;
+    tag[k] = l + 1;
+    tiles_make(t0 + (size_t)k * nt, v, g, src, l);
+    *vals = v;
+    return t0 + (size_t)k * nt;
 }
 
 /* Bit k: cell c[k] has PF_CELL_AMBIG (bits: that bit in every byte). */
@@ -280,19 +405,27 @@ typedef struct slopes_call {
     const pf_slope_src *src;
     pf_scratch *sc;
     stamp_t *r[7];
+    tile_range *t[7];    /* the window's tile ranges, made when first needed */
+    const stamp_t *v[7]; /* and its layers' stamps, segment by segment */
     pf_err err;
     const ring_table *rings;
-    uint8_t use[7];       /* window layer k is one to compare with: not the centre, and there */
+    uint8_t use[7]; /* window layer k is one to compare with: not the centre, and there */
+    /* A cell whose field (its layer's) is at most this has a stamp of that layer within SEARCH: its nearest
+     * outside cell centre lies within 2.5 cells, so the contour crosses within 2.5 cells of its centre, the
+     * layer's own segments within PF_SLICE_TOL of that (the field's raster is of the simplified slice), and
+     * a stamped sample within half a step (2/3 of a cell on either axis) of those: within 3.04 cells, which
+     * puts its cell within 3 on either axis. −1 (never) when the field's cap is under 3 cells. */
+    float near_d;
     float thr[7], lim[7]; /* its recession threshold, and the bound on its field classify's band has */
 } slopes_call;
 
 /* Cell i's class c (PF_CELL_AMBIG set) decided: the bit cleared, a sparse cell whose band is wide enough
  * made solid, such a middle marked PF_CELL_SHELL. */
-static uint8_t decide(slopes_call *cl, size_t i, uint8_t c)
+static uint8_t decide(slopes_call *cl, size_t i, long x, long y, uint8_t c)
 {
     const uint8_t fm = PF_CELL_FILL_MASK, sparse = PF_FILL_SPARSE << PF_CELL_FILL_SHIFT,
                   solid = PF_FILL_SOLID << PF_CELL_FILL_SHIFT, middle = PF_FILL_MIDDLE << PF_CELL_FILL_SHIFT;
-    long nx = cl->g->nx, ny = cl->g->ny, x = (long)(i % (size_t)nx), y = (long)(i / (size_t)nx);
+    long nx = cl->g->nx, ny = cl->g->ny;
     float d = cl->win[3][i], tl = NAN, ambig = cl->p->shell_ambig, h = cl->src->h;
     int shell = 0, have_tl = 0;
     c &= (uint8_t)~PF_CELL_AMBIG;
@@ -300,9 +433,41 @@ static uint8_t decide(slopes_call *cl, size_t i, uint8_t c)
         if (!cl->use[k]) continue;
         float dj = cl->win[k][i], e = d - dj, thr = cl->thr[k];
         if (!(dj < cl->lim[k] && dj > 0.0f && fabsf(e - thr) < ambig)) continue;
-        if ((!cl->r[3] && !(cl->r[3] = raster_of(cl->sc, cl->g, cl->src, cl->layer, cl->layer))) ||
-            (!cl->r[k] &&
-             !(cl->r[k] = raster_of(cl->sc, cl->g, cl->src, cl->layer + (size_t)k - 3, cl->layer)))) {
+        int off = k - 3;
+        float w = (float)(off > 0 ? off : -off) * h;
+        int fields = e >= thr; /* the answer without a stamp within reach */
+        if ((!cl->t[3] && !(cl->t[3] = tiles_of(cl->sc, cl->g, cl->src, cl->layer, cl->layer, &cl->v[3]))) ||
+            (!cl->t[k] && !(cl->t[k] = tiles_of(cl->sc, cl->g, cl->src, cl->layer + (size_t)k - 3, cl->layer,
+                                                &cl->v[k])))) {
+            cl->err = PF_E_NOMEM;
+            break;
+        }
+        size_t ti = (size_t)(y / TILE) * tiles_x(cl->g) + (size_t)(x / TILE);
+        tile_range a = cl->t[3][ti], b = cl->t[k][ti];
+        stamp_t lo = a.lo < b.lo ? a.lo : b.lo, hi = a.hi > b.hi ? a.hi : b.hi;
+        if (lo > hi) { /* no stamp within reach of either layer */
+            shell = fields;
+            if (shell) break;
+            continue;
+        }
+        /* The mean of two shifts in [t_lo, t_hi] lies in it too, and the recession is monotonic in it. The
+         * fields' answer stands where no shift in the range changes it: the recession under thr at both ends
+         * (not solid), or at or over thr, or at or below 0, at both (solid). Where every shift changes it
+         * (the recession over thr at both ends, or within (0, thr)), so does a stamp within reach, which is
+         * sure where the cell's field in either layer is at most near_d. */
+        float tlo = decode(lo), thi = decode(hi);
+        float rlo = w * (off > 0 ? tlo : -tlo), rhi = w * (off > 0 ? thi : -thi);
+        int up = rlo >= thr && rhi >= thr, under = rlo < thr && rhi < thr;
+        int keep = fields ? up || (rlo <= 0.0f && rhi <= 0.0f) : under;
+        int flip = fields ? under && rlo > 0.0f && rhi > 0.0f : up;
+        if (keep || (flip && (d <= cl->near_d || dj <= cl->near_d))) {
+            shell = keep ? fields : !fields;
+            if (shell) break;
+            continue;
+        }
+        if ((!cl->r[3] && !(cl->r[3] = raster_of(cl->sc, cl->g, cl->src, cl->layer, cl->layer, cl->v[3]))) ||
+            (!cl->r[k] && !(cl->r[k] = raster_of(cl->sc, cl->g, cl->src, cl->layer + (size_t)k - 3, cl->layer,
+                                                 cl->v[k])))) {
             cl->err = PF_E_NOMEM;
             break;
         }
@@ -312,8 +477,7 @@ static uint8_t decide(slopes_call *cl, size_t i, uint8_t c)
         if (isnan(t)) {
             shell = e >= thr;
         } else {
-            int off = k - 3;
-            float rec = (float)(off > 0 ? off : -off) * h * (off > 0 ? t : -t);
+            float rec = w * (off > 0 ? t : -t);
             shell = rec > 0.0f ? rec >= thr : e >= thr;
         }
         if (shell) break;
@@ -331,6 +495,7 @@ pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7]
 {
     const ring_table rings = ring_table_make(); /* 49 cells: less than one ring search */
     slopes_call cl = {.g = g, .win = win, .p = p, .layer = layer, .src = src, .sc = sc, .rings = &rings};
+    cl.near_d = pf_edt_cap_main(p, g->cell) >= 3 ? 2.0f * g->cell : -1.0f;
     for (int k = 0; k <= 6; k++) {
         int far = k == 0 || k == 6; /* the layers 3 away: pf_shell_far */
         cl.use[k] = k != 3 && win[k] && layer + (size_t)k - 3 < src->nl;
@@ -347,13 +512,22 @@ pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7]
         size_t i = (size_t)(y * nx + (by_row ? box[0] : 0)),
                n = by_row ? (size_t)(y * nx + box[1]) : (size_t)(box[3] * nx);
         if (span) i = (size_t)(y * nx + span[2 * y]), n = (size_t)(y * nx + span[2 * y + 1]);
+        /* the row of the cells found, followed as they come (in order), and where it starts */
+        long yr = y;
+        size_t r0 = (size_t)(y * nx);
         for (; i + 16 <= n; i += 16)
             for (unsigned m = ambig16(cls + i, bits); m; m &= m - 1) {
                 size_t at = i + (size_t)__builtin_ctz(m);
-                cls[at] = decide(&cl, at, cls[at]);
+                while (at >= r0 + (size_t)nx)
+                    yr++, r0 += (size_t)nx;
+                cls[at] = decide(&cl, at, (long)(at - r0), yr, cls[at]);
             }
-        for (; i < n; i++)
-            if (cls[i] & PF_CELL_AMBIG) cls[i] = decide(&cl, i, cls[i]);
+        for (; i < n; i++) {
+            if (!(cls[i] & PF_CELL_AMBIG)) continue;
+            while (i >= r0 + (size_t)nx)
+                yr++, r0 += (size_t)nx;
+            cls[i] = decide(&cl, i, (long)(i - r0), yr, cls[i]);
+        }
     }
     return cl.err;
 }

@@ -170,3 +170,103 @@ Test(shell_slopes, a_leaning_wall_stamps_its_slope)
     layer_of(&ly, 0, 10);
     check_layer(&ly, leaning, "leaning box");
 }
+
+/* Segments first … first + count − 1 of ly stamped, and the stamps within 3 cells of each cell on either axis
+ * (the search's reach) against the range pf_shell_slopes_reach gives the cell: each of them within it.
+ * Returns how many cells had some stamp within reach. */
+static size_t check_reach(const layer *ly, uint32_t first, uint32_t count, const char *what)
+{
+    size_t nx = ly->g.nx, ny = ly->g.ny, n = nx * ny, reached = 0;
+    uint16_t *r = calloc(n, sizeof *r), *lo = calloc(n, sizeof *lo), *hi = calloc(n, sizeof *hi);
+    uint32_t offs = first, counts = count;
+    pf_slope_src src = ly->src;
+    src.offs = &offs, src.counts = &counts;
+    pf_shell_slopes_stamp(r, &ly->g, &src, 0, 0);
+    pf_shell_slopes_reach(&ly->g, &src, 0, lo, hi);
+    for (size_t y = 0; y < ny; y++)
+        for (size_t x = 0; x < nx; x++) {
+            int any = 0;
+            for (size_t yy = y < 3 ? 0 : y - 3; yy <= y + 3 && yy < ny; yy++)
+                for (size_t xx = x < 3 ? 0 : x - 3; xx <= x + 3 && xx < nx; xx++) {
+                    uint16_t v = r[yy * nx + xx];
+                    if (!v) continue;
+                    any = 1;
+                    cr_assert(v >= lo[y * nx + x] && v <= hi[y * nx + x],
+                              "%s: cell (%zu, %zu) reaches stamp %u at (%zu, %zu), outside [%u, %u]", what, x,
+                              y, v, xx, yy, lo[y * nx + x], hi[y * nx + x]);
+                }
+            reached += (size_t)any;
+        }
+    free(r);
+    free(lo);
+    free(hi);
+    return reached;
+}
+
+/* Boxes turned and leaning (walls of two slopes, segments along rows, columns and diagonals), each segment
+ * alone and all of them: every stamp a cell's search can find lies in the range the pass decides the cell's
+ * bands on without searching (shell_slopes.c, decide), so those decisions are the search's. */
+Test(shell_slopes, a_cells_range_holds_every_stamp_its_search_reaches)
+{
+    const double degs[] = {0, 17, 30, 45, 90};
+    const float leans[] = {0, 4, 10, -6};
+    for (size_t a = 0; a < sizeof degs / sizeof *degs; a++)
+        for (size_t b = 0; b < sizeof leans / sizeof *leans; b++) {
+            layer ly;
+            layer_of(&ly, degs[a], leans[b]);
+            ly.g =
+                (pf_grid){.x0 = -30, .y0 = -30, .cell = CELL, .nx = 240, .ny = 240}; /* room for every turn */
+            char what[64];
+            for (uint32_t i = 0; i < ly.counts[0]; i++) {
+                snprintf(what, sizeof what, "box turned %.0f°, lean %.0f, segment %u", degs[a], leans[b], i);
+                cr_assert_gt(check_reach(&ly, i, 1, what), 0, "%s", what);
+            }
+            snprintf(what, sizeof what, "box turned %.0f°, lean %.0f", degs[a], leans[b]);
+            /* the walls' cells and 3 more on either side, all round */
+            cr_assert_geq(check_reach(&ly, 0, ly.counts[0], what), 2 * (20 + 10) / CELL * 6, "%s", what);
+        }
+}
+
+/* The rule that lets the pass take a band's answer from the slopes alone where a stamp is sure to be within
+ * reach (shell_slopes.c, slopes_call.near_d): a cell inside the slice whose distance field is at most 2 cells
+ * has a stamped cell within 3 cells on either axis. The field as the estimator makes it: the scalar backend's
+ * raster and capped distance transform. */
+Test(shell_slopes, a_cell_two_cells_from_its_contour_reaches_a_stamp)
+{
+    const double degs[] = {0, 17, 30, 45};
+    const float leans[] = {0, 4, -6};
+    const pf_backend *be = pf_backend_scalar();
+    for (size_t a = 0; a < sizeof degs / sizeof *degs; a++)
+        for (size_t b = 0; b < sizeof leans / sizeof *leans; b++) {
+            layer ly;
+            layer_of(&ly, degs[a], leans[b]);
+            ly.g = (pf_grid){.x0 = -30, .y0 = -30, .cell = CELL, .nx = 240, .ny = 240};
+            size_t nx = ly.g.nx, ny = ly.g.ny, n = nx * ny, near = 0;
+            uint16_t *r = calloc(n, sizeof *r);
+            uint8_t *mask = calloc(n, 1);
+            float *dist = calloc(n, sizeof *dist);
+            pf_shell_slopes_stamp(r, &ly.g, &ly.src, 0, 0);
+            cr_assert_eq(be->raster(be->ctx, ly.segs, ly.counts[0], &ly.g, mask), PF_E_OK);
+            cr_assert_eq(be->edt(be->ctx, mask, &ly.g, 3, dist),
+                         PF_E_OK); /* the smallest cap the rule takes */
+            for (size_t y = 3; y + 3 < ny; y++)
+                for (size_t x = 3; x + 3 < nx; x++) {
+                    float d = dist[y * nx + x];
+                    if (!(d > 0.0f && d <= 2.0f * CELL)) continue;
+                    near++;
+                    int any = 0;
+                    for (size_t yy = y - 3; yy <= y + 3; yy++)
+                        for (size_t xx = x - 3; xx <= x + 3; xx++)
+                            any |= r[yy * nx + xx] != 0;
+                    cr_assert(any,
+                              "box turned %.0f°, lean %.0f: cell (%zu, %zu) at %f mm has no stamp within 3",
+                              degs[a], leans[b], x, y, d);
+                }
+            /* two cells deep along every wall */
+            cr_assert_geq(near, 2 * (20 + 10) / CELL, "box turned %.0f°, lean %.0f: %zu cells", degs[a],
+                          leans[b], near);
+            free(r);
+            free(mask);
+            free(dist);
+        }
+}
