@@ -4079,8 +4079,12 @@ static int lin_bent(const layer_stat *const *s, int n)
 
 /* After the stages: the linear layers (LIN_FIELD / LIN_CLASS) whose anchors (the layers of their parity
  * STEEP_P apart that went through the stages) lie on a parabola with the anchors STEEP_P below and above
- * them, or on a line with one of them (lin_bent; side[l]: the parabola through the one below, 1, or above,
- * 2) are interpolated; the others go through the stages again, marked
+ * them, or on a line with one of them, or on a parabola with the two below or the two above (lin_bent;
+ * side[l]: the parabola through the one below, 1, or above, 2) are interpolated. The last: a run's end pair,
+ * whose neighbour beyond is no linear layer or none (a pyramid's first layer, its apex), and whose areas are
+ * quadratic in the height, not on a line (a 70 mm pyramid 9.4 mm high: 12 of its 47 layers interpolated, 24
+ * with it, its estimate 35 % faster; over both reference sets 70 of 3540 figures moved, by 0.09 points at
+ * most); the others go through the stages again, marked
  * STEEP_OFF in redo (a mode for a second pass of run_stages, which the caller has filled with STEEP_SKIP or
  * what steep_check put there), with their neighbours' fields (LIN_RAW), margins (LIN_FIELD) and the classes
  * of the layer below (LIN_CLASS) as the first pass made them. 1 when some layer goes through again. */
@@ -4097,12 +4101,20 @@ static int lin_check(const layer_stat *layers, size_t nl, const uint8_t *mode, u
         if (a != last_a[l & 1]) {
             int below = a >= STEEP_P && summed(mode, a - STEEP_P),
                 above = b + STEEP_P < nl && summed(mode, b + STEEP_P);
+            int below2 = below && a >= 2 * STEEP_P && summed(mode, a - 2 * STEEP_P),
+                above2 = above && b + 2 * STEEP_P < nl && summed(mode, b + 2 * STEEP_P);
             const layer_stat *s[4] = {below ? &layers[a - STEEP_P] : NULL, &layers[a], &layers[b],
                                       above ? &layers[b + STEEP_P] : NULL};
-            /* a parabola through four, else a line through three (below first) */
+            const layer_stat *s2[4] = {below2 ? &layers[a - 2 * STEEP_P] : NULL, s[0], s[1], s[2]},
+                             *s3[4] = {s[1], s[2], s[3], above2 ? &layers[b + 2 * STEEP_P] : NULL};
+            /* a parabola through four, else a line through three (below first), else, at either end of a
+             * run of linear layers (the pair beyond it not linear, or no layer there: a pyramid's apex, its
+             * first layer), a parabola through four on the other side, the third of which it goes through */
             last_side[l & 1] = below && above && !lin_bent(s, 4) ? 1
                                : below && !lin_bent(s, 3)        ? 1
                                : above && !lin_bent(s + 1, 3)    ? 2
+                               : below2 && !lin_bent(s2, 4)      ? 1
+                               : above2 && !lin_bent(s3, 4)      ? 2
                                                                  : 0;
             last_a[l & 1] = a;
         }

@@ -651,7 +651,8 @@ Test(estimate, supports_count_overhangs_off_the_bed)
 }
 
 /* The profile's support density, when set, spaces the base lines instead of support_material_spacing: at 0.3
- * (against the 2 mm gap's 0.13) the base takes 2.3 times the lines, the interface and first layer the same. */
+ * (against the 2 mm gap's 0.13) the base takes 2.3 times the lines, the interface and first layer the same.
+ */
 Test(estimate, support_density_spaces_the_base_lines)
 {
     pf_mesh *m = load("overhang.stl");
@@ -693,7 +694,8 @@ Test(estimate, support_threshold_zero_detects_half_a_perimeter_reach)
     cr_assert_eq(pf_estimate_eval(b, 0.2, 1, &eb, NULL), PF_E_OK);
     cr_assert_eq(pf_estimate_eval(c, 0.2, 1, &ec, NULL), PF_E_OK);
     cr_assert_eq(ea.volume_mm3[PF_FEAT_SUPPORT], eb.volume_mm3[PF_FEAT_SUPPORT]);
-    /* overhang's ramps lean 30, 45 and 60° from the vertical: at 60° from the horizontal more of them is held */
+    /* overhang's ramps lean 30, 45 and 60° from the vertical: at 60° from the horizontal more of them is held
+     */
     cr_assert_gt(ec.volume_mm3[PF_FEAT_SUPPORT], ea.volume_mm3[PF_FEAT_SUPPORT]);
     pf_estimate_cache_free(a);
     pf_estimate_cache_free(b);
@@ -833,6 +835,12 @@ Test(estimate, linear_layers_are_interpolated_near_their_own_stages)
      * anchor to the next (lin_bent) leave most of its linear layers interpolated */
     m = load("extra/cone45w30.stl");
     check_steep_at(m, "45° cone", &p, 0.2, 40, 0.01);
+    pf_mesh_free(m);
+    /* a 70 mm pyramid 9.4 mm high (a held-out mesh): its area is quadratic in the height, and its linear runs
+     * end at its first layer and at its apex, where the parabola through four anchors is checked on the
+     * other side (lin_check): 24 of its 47 layers interpolated (12 before) */
+    m = load("extra/tent15.stl");
+    check_steep_at(m, "15° pyramid", &p, 0.2, 20, 0.01);
     pf_mesh_free(m);
 }
 
