@@ -3564,6 +3564,57 @@ static void lane_work(void *arg, unsigned tid)
     if (ln->idle) ln->idle(ln->idle_arg, tid);
 }
 
+/* What a layer's stages cost, roughly, for the first split of the layers between lanes: a layer whose mode
+ * takes it through all the stages 1, one that only makes its field and margins (LIN_*) a half, a skipped one
+ * nothing; and a tenth of that where its window of slices repeats the one 2 below (the same segments as the
+ * layer below from 4 below to 3 above), whose classes and sums it copies. Split by their count, a prism's
+ * lanes and a second pass's (whose layers are mostly skipped) ended far apart: on two threads a box lid of
+ * 125 layers, 121 the same slice, 2.31 → 1.90 ms, a cookie cutter −7 %, a shed's second pass −8 % (3
+ * interleaved rounds of 7; parts whose layers all differ split as before). Weighing the layers by their
+ * slices' areas as well took the cutter 30 % lower but a dish and a hull 11–13 % higher: not taken. */
+static float lane_weight(const drive *d, size_t l, const uint8_t *same)
+{
+    uint8_t m = d->mode ? d->mode[l] : STEEP_OFF;
+    float w = m == STEEP_SKIP ? 0.0f : m == STEEP_OFF || m == STEEP_ON ? 1.0f : 0.5f;
+    int copy = l >= 4 && l + 3 < d->nl;
+    for (size_t j = l >= 4 ? l - 4 : 0; copy && j <= l + 3; j++)
+        copy = same[j];
+    return copy ? 0.1f * w : w;
+}
+
+/* Cuts [0, nl) into n runs of about equal lane_weight, run k's end into ends[k]. */
+static void lanes_cut(const drive *d, unsigned n, uint64_t *ends)
+{
+    size_t nl = d->nl;
+    uint8_t *same = calloc(nl ? nl : 1, 1);
+    float *cum = malloc((nl + 1) * sizeof *cum);
+    if (!same || !cum) { /* by count */
+        for (unsigned k = 0; k < n; k++)
+            ends[k] = nl * (k + 1) / n;
+        free(same);
+        free(cum);
+        return;
+    }
+    for (size_t l = 1; l < nl; l++)
+        same[l] = d->counts[l] == d->counts[l - 1] &&
+                  !memcmp(d->segs + (size_t)PF_SEG_FLOATS * d->offs[l],
+                          d->segs + (size_t)PF_SEG_FLOATS * d->offs[l - 1],
+                          (size_t)d->counts[l] * PF_SEG_FLOATS * sizeof *d->segs);
+    cum[0] = 0;
+    for (size_t l = 0; l < nl; l++)
+        cum[l + 1] = cum[l] + lane_weight(d, l, same);
+    size_t l = 0;
+    for (unsigned k = 0; k + 1 < n; k++) {
+        float goal = cum[nl] * (float)(k + 1) / (float)n;
+        while (l < nl && cum[l + 1] <= goal)
+            l++;
+        ends[k] = l;
+    }
+    ends[n - 1] = nl;
+    free(same);
+    free(cum);
+}
+
 static pf_err run_lanes(const drive *proto, team *t, team_fn idle, void *idle_arg)
 {
     lanes *ln = calloc(1, sizeof *ln);
@@ -3578,9 +3629,11 @@ static pf_err run_lanes(const drive *proto, team *t, team_fn idle, void *idle_ar
     ln->idle_arg = idle_arg;
     ln->nl = proto->nl;
     ln->nfirst = t->n;
+    uint64_t ends[TEAM_MAX];
+    lanes_cut(proto, t->n, ends);
     for (unsigned k = 0; k < t->n; k++) {
         d[k] = *proto;
-        uint64_t a = proto->nl * k / t->n, b = proto->nl * (k + 1) / t->n;
+        uint64_t a = k ? ends[k - 1] : 0, b = ends[k];
         atomic_init(&ln->span[k], a << 32 | b);
         atomic_init(&ln->taken[k], 0);
     }

@@ -742,6 +742,11 @@ Test(backends, layer_parallel_prepare_equals_one_thread_on_every_test_mesh)
     /* the oracle too, on the prismatic meshes whose layers take the shortcuts */
     check_threads(pf_backend_scalar(), "overhang.stl");
     check_threads(pf_backend_scalar(), "box_lid.stl");
+    /* lanes cut by the layers' weights (engine/estimate.c lanes_cut): a cookie cutter whose flange's layers
+     * carry the weight, 50 of its 60 layers copies, and a shed whose second pass redoes a few layers near its
+     * ridge */
+    check_threads(backend("simd"), "extra/cutter.stl");
+    check_threads(backend("simd"), "extra/shed15.stl");
 }
 
 /* ---- SIMD ---- */
