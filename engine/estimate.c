@@ -5266,8 +5266,11 @@ static void layer_sum_make(const pf_estimate_cache *c, size_t l, layer_sum *o)
     double h = ls->h;
     o->ext = h * (lc->wall_area[PF_CELL_WALL_EXT] + lc->wall_thin);
     /* fill_area[PF_FILL_NONE]: the middle of a wall a little wider than its beads, which Arachne covers by
-     * widening the inner beads (their loops as long: volume, no time) */
-    o->inner = h * (lc->wall_area[PF_CELL_WALL_INT] - lc->wall_thin + lc->fill_area[PF_FILL_NONE]);
+     * widening the inner beads (their loops as long: volume, no time). wall_thin is part of the inner band,
+     * but summed in another order: where it is all of it, the difference can come out a rounding below 0
+     * (a fuzzed sliver's SIMD sums: −1.8e-8 mm³, tests/data/fuzz-estimate). */
+    o->inner =
+        h * (fmaxf(0.0f, lc->wall_area[PF_CELL_WALL_INT] - lc->wall_thin) + lc->fill_area[PF_FILL_NONE]);
     /* Solid volume: h × area. PrusaSlicer's short lines lose a little at their ends and its anchors along the
      * region's sides add about as much: with 0.3 spacings taken off each line, narrow solid regions came
      * short (tubes of 2.2–3 mm walls at 100 %: −3 to −4.5 %, a 3 mm one's solid 3.79 cm³ against
