@@ -801,15 +801,26 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
                 }
                 long b = (long)(c / 8), lo = b - kb < 0 ? 0 : b - kb,
                      hi = b + 1 + kb >= (long)nb ? (long)nb - 1 : b + 1 + kb;
+                if (nsum[hi + 1] == nsum[lo]) { /* no near block within reach: edt_mm of the cap */
+                    simde__m512 cap16 = simde_mm512_sub_ps(
+                        simde_mm512_mul_ps(simde_mm512_sqrt_ps(far16), simde_mm512_set1_ps(g->cell)),
+                        simde_mm512_set1_ps(0.5f * g->cell));
+                    simde_mm512_storeu_ps(d + c, simde_mm512_maskz_mov_ps(mk, cap16));
+                    c += 8;
+                    continue;
+                }
                 simde__m512 acc;
-                if (nsum[hi + 1] == nsum[lo]) { /* no near block within reach: the cap (edt_mm's value) */
-                    acc = far16;
-                } else {
+                {
                     acc = simde_mm512_loadu_ps(f + c);
                     for (long t = 1; t <= K; t++) {
                         simde__m512 lr = simde_mm512_min_ps(simde_mm512_loadu_ps(f + c - t),
                                                             simde_mm512_loadu_ps(f + c + t));
                         acc = simde_mm512_min_ps(acc, simde_mm512_add_ps(lr, simde_mm512_set1_ps(tt[t])));
+                        /* the candidates beyond t are ≥ (t + 1)²: none lowers a lane already at or under it
+                         */
+                        if (!(t & 3) && t < K &&
+                            !simde_mm512_cmp_ps_mask(acc, simde_mm512_set1_ps(tt[t + 1]), SIMDE_CMP_GT_OQ))
+                            break;
                     }
                 }
                 /* edt_mm: the clamp, "no site", the square root to mm, 0 outside */
@@ -855,6 +866,10 @@ static pf_err edt_rows_window(const uint8_t *mask, const pf_grid *g, long x0, lo
                     simde__m256 lr =
                         simde_mm256_min_ps(simde_mm256_loadu_ps(f + c - t), simde_mm256_loadu_ps(f + c + t));
                     acc = simde_mm256_min_ps(acc, simde_mm256_add_ps(lr, simde_mm256_set1_ps(tt[t])));
+                    if (!(t & 3) && t < K && /* as above: the rest are ≥ (t + 1)² */
+                        !simde_mm256_movemask_ps(
+                            simde_mm256_cmp_ps(acc, simde_mm256_set1_ps(tt[t + 1]), SIMDE_CMP_GT_OQ)))
+                        break;
                 }
             }
             if (nc == 8) {
