@@ -484,9 +484,21 @@ static uint32_t root(uint32_t *up, uint32_t i)
     return i;
 }
 
+/* Whether one of the 16 floats at p is over t (four lanes of it): the comparisons row[x] > tau makes, so a
+ * NaN is not over. */
+static int any_over16(const float *p, simde__m128 t)
+{
+    simde__m128 a = simde_mm_or_ps(simde_mm_cmpgt_ps(simde_mm_loadu_ps(p), t),
+                                   simde_mm_cmpgt_ps(simde_mm_loadu_ps(p + 4), t)),
+                b = simde_mm_or_ps(simde_mm_cmpgt_ps(simde_mm_loadu_ps(p + 8), t),
+                                   simde_mm_cmpgt_ps(simde_mm_loadu_ps(p + 12), t));
+    return simde_mm_movemask_ps(simde_mm_or_ps(a, b)) != 0;
+}
+
 long pf_inner_pieces(const float *dist, const pf_grid *g, const long win[4], float tau, float peak,
                      pf_scratch *scratch)
 {
+    const simde__m128 tau4 = simde_mm_set1_ps(tau);
     long nx = g->nx, ny = g->ny;
     long xa = win ? win[0] : 0, xb = win ? win[1] : nx - 1, ya = win ? win[2] : 0, yb = win ? win[3] : ny - 1;
     xa = xa < 0 ? 0 : xa, ya = ya < 0 ? 0 : ya, xb = xb >= nx ? nx - 1 : xb, yb = yb >= ny ? ny - 1 : yb;
@@ -509,6 +521,9 @@ long pf_inner_pieces(const float *dist, const pf_grid *g, const long win[4], flo
         const float *row = dist + (size_t)y * (size_t)nx;
         size_t nc = 0;
         for (long x = xa; x <= xb; x++) {
+            while (x + 16 <= xb + 1 && !any_over16(row + x, tau4)) /* a thin wall's box: mostly not */
+                x += 16;
+            if (x > xb) break;
             if (!(row[x] > tau)) continue;
             long e = x;
             int hi = row[x] > peak;
