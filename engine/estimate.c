@@ -796,16 +796,26 @@ static void fragments_join(frag *fr, uint32_t nf, const pf_profile *p, int first
         uint32_t best = NO_FRAG;
         float bd = GAP_MAX;
         int64_t gx = gap_cell(end[0]), gy = gap_cell(end[1]);
-        for (int dy = -1; dy <= 1; dy++)
-            for (int dx = -1; dx <= 1; dx++) {
-                size_t h = gap_slot(gx + dx, gy + dy, cs->cap);
-                for (uint32_t e = cs->head[h]; e; e = cs->next[e - 1]) {
-                    const frag *g = &fr[e - 1];
-                    if (g->pred != NO_FRAG) continue;
-                    float d = len2f(op[2 * g->p0] - end[0], op[2 * g->p0 + 1] - end[1]);
-                    if (d <= bd && (best == NO_FRAG || d < bd || e - 1 < best)) bd = d, best = e - 1;
-                }
+        /* the end's own cell first, then those of the 8 around it that come within the nearest start found
+         * so far (a soup's segments meet their neighbour's start within float noise: one cell of nine); the
+         * choice (the least distance, then the least index) does not depend on the order. slack: the
+         * rounding of the cells' bounds. */
+        static const int8_t around[9][2] = {{0, 0}, {-1, -1}, {0, -1}, {1, -1}, {-1, 0},
+                                            {1, 0}, {-1, 1},  {0, 1},  {1, 1}};
+        float ox = end[0] - (float)gx * GAP_MAX, oy = end[1] - (float)gy * GAP_MAX; /* within the cell */
+        float slack = 1e-3f + 1e-5f * (fabsf(end[0]) + fabsf(end[1]));
+        for (int c = 0; c < 9; c++) {
+            int dx = around[c][0], dy = around[c][1];
+            float ax = dx < 0 ? ox : dx > 0 ? GAP_MAX - ox : 0, ay = dy < 0 ? oy : dy > 0 ? GAP_MAX - oy : 0;
+            if (c && (ax > bd + slack || ay > bd + slack)) continue; /* every start there is farther */
+            size_t h = gap_slot(gx + dx, gy + dy, cs->cap);
+            for (uint32_t e = cs->head[h]; e; e = cs->next[e - 1]) {
+                const frag *g = &fr[e - 1];
+                if (g->pred != NO_FRAG) continue;
+                float d = len2f(op[2 * g->p0] - end[0], op[2 * g->p0 + 1] - end[1]);
+                if (d <= bd && (best == NO_FRAG || d < bd || e - 1 < best)) bd = d, best = e - 1;
             }
+        }
         if (best == NO_FRAG) continue;
         fr[f].succ = best;
         fr[best].pred = f;
