@@ -2,6 +2,7 @@
  * beads or a strip of infill), overlapping shells, and the pieces of its inner beads' region. */
 #include "engine/layer_geom.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,8 @@ static int index_build(seg_index *ix, const pf_grid *g, const float *segs, const
             seg_span *sp = &span[k];
             long ax, bx, ay, by;
             if (!pass) {
-                if (!(l2 > 0) || !seg_blocks(s, g, reach, ix, &ax, &bx, &ay, &by))
+                /* a point (a length under √FLT_MIN: its 1 / l2 would not be finite) or out of reach */
+                if (!(l2 >= FLT_MIN) || !seg_blocks(s, g, reach, ix, &ax, &bx, &ay, &by))
                     ax = 1, bx = 0, ay = by = 0;
                 sp->ax = (int32_t)ax, sp->bx = (int32_t)bx, sp->ay = (int32_t)ay, sp->by = (int32_t)by;
                 sp->bits = 0;
@@ -233,8 +235,9 @@ static int thinner_at(float px, float py, const seg_index *near, size_t b, const
         simde__m128 t = simde_mm_mul_ps(simde_mm_add_ps(simde_mm_mul_ps(simde_mm_sub_ps(vx, a), u),
                                                         simde_mm_mul_ps(simde_mm_sub_ps(vy, c), v)),
                                         simde_mm_loadu_ps(il2 + k));
-        t = simde_mm_min_ps(simde_mm_max_ps(t, zero),
-                            one); /* (a −0 that the scalar clamp keeps: e the same) */
+        /* the clamp (t is finite: index_build lists no segment whose il2 is not): a −0 that the scalar one
+         * keeps gives the same e */
+        t = simde_mm_min_ps(simde_mm_max_ps(t, zero), one);
         simde__m128 qx = simde_mm_sub_ps(simde_mm_add_ps(a, simde_mm_mul_ps(t, u)), vx),
                     qy = simde_mm_sub_ps(simde_mm_add_ps(c, simde_mm_mul_ps(t, v)), vy);
         simde_mm_storeu_ps(e + k, simde_mm_add_ps(simde_mm_mul_ps(qx, qx), simde_mm_mul_ps(qy, qy)));
