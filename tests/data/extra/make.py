@@ -140,7 +140,12 @@ first contact: their sparse band, 0.5–0.7 mm wide, broke into up to 25 paths a
 sample dropped as too short), where PrusaSlicer prints one zig-zag round the tube (worst 10.6 % since). A
 thirty-second, walls of 0.6 and 0.7 mm (a 40 mm wall, a 24 mm tube), from a sweep of walls of 0.4 to 1.5 mm:
 +21 and +33 % in time at 0.6 mm, −19 and −25 % at 0.7 on first contact (PrusaSlicer prints one bead along a
-wall up to 0.658 mm, two above; the estimate's loops followed the band's area), −7 … −1 % since.
+wall up to 0.658 mm, two above; the estimate's loops followed the band's area), −7 … −1 % since. A
+thirty-third (2026-12-07; weight 0.5 / 2.5 %, time 1.3 / 9.7 % on first contact, nothing changed for them):
+three interlocking links of 2.5 mm wire (one standing), an 80 mm ramp of 5 degrees, three tiny parts (a 3 mm
+cube, a 4 mm disc, a 2 mm pin), a 0.4 mm plate with a hole, ten concentric rings 0.6 mm apart, a plate of 60
+random holes, a 3 x 3 grid of chamfered pockets, a tube of slanted slots, a calibration cube with X, Y and Z
+engraved, a block rounded at 6 mm (minkowski).
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
 order the paths differently), so a new run changes some rows a little.
 """
