@@ -123,16 +123,37 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
 #define STEEP_T 0.35
 #define STEEP_W 6
 #define STEEP_P 8
+/* Wide runs: a part's steep layers, and separately its linear ones (LIN_*), are taken STEEP_P_WIDE at a time
+ * instead of STEEP_P, two anchors of each 16 layers through the stages, where the modes made both ways
+ * (steep_modes, lin_modes) say that saves at least a share 1 − WIDE_GAIN and WIDE_MIN layers' work
+ * (modes_cost, wide_pays); linear runs only on parts thicker than THIN_T, whose thin walls' band areas jump
+ * by a cell's width of area from one anchor to the next (a hollow pyramid of 1.6 mm walls: its sparse fill
+ * summed over the layers 2.8 % off every layer's own stages, against 1.5 % on STEEP_P). The checks after the
+ * stages bound a wide run's figures by WIDE_STRICT of their bounds (strictness: on the same curve its second
+ * differences are four times STEEP_P's; the noise floors of the linear checks are the raster's, kept), and
+ * a wide run whose layers fail them is split (wide_split): its middle anchors go through the stages in a
+ * second pass and its halves are checked as runs of STEEP_P, whose failing layers go through in a third. On
+ * 2026-12-07, 31 of the 347 meshes of both reference sets took wide runs: −9.7 % of instructions in the
+ * geometric mean (callgrind, one thread: tower −31 %, a lamp shade −30 %, towers twisted 90° and 45° −27 and
+ * −23 %, overhang −12 %, a pyramid −9 %; a phone stand +6 %, whose split runs took a second pass); 36 of the
+ * 1820 accuracy rows moved by over 0.05 %, by 1.2 % at most, none farther from PrusaSlicer by half a point
+ * and 2 nearer by over one. Every anchor STEEP_P_WIDE apart, with the checks' bounds as they were, failed a
+ * 15° tent (47 layers: all its linear layers through the stages again, +58 %), and interpolated a twisted
+ * star tapering 8 % in area every 8 layers 0.5 % off its own stages (tests/test_estimate.c). */
+#define STEEP_P_WIDE 16
+#define WIDE_GAIN 0.97f
+#define WIDE_MIN 2.0f
+#define WIDE_STRICT 0.25f
 #define STEEP_GAP 5
-/* The layer of l's parity at or below it that goes through the stages for the run of STEEP_P it starts (its
- * anchor; the next one is STEEP_P above): the even layers' at multiples of STEEP_P, the odd ones' a layer
- * below them, so that each pair of anchors is two layers side by side and a run of linear layers holds as
- * many odd blocks as even ones (with the odd anchors a layer above, overhang's ramps lost their last odd
- * block to the vertices at their tops). SIZE_MAX: none (odd layers below STEEP_P − 1). */
-static size_t anchor_of(size_t l)
+/* The layer of l's parity at or below it that goes through the stages for the run of P it starts (its
+ * anchor; the next one is P above; P: STEEP_P or STEEP_P_WIDE): the even layers' at multiples of P, the odd
+ * ones' a layer below them, so that each pair of anchors is two layers side by side and a run of linear
+ * layers holds as many odd blocks as even ones (with the odd anchors a layer above, overhang's ramps lost
+ * their last odd block to the vertices at their tops). SIZE_MAX: none (odd layers below P − 1). */
+static size_t anchor_of(size_t l, size_t P)
 {
-    if (!(l & 1)) return l - l % STEEP_P;
-    return l + 1 < STEEP_P ? SIZE_MAX : l - (l + 1) % STEEP_P;
+    if (!(l & 1)) return l - l % P;
+    return l + 1 < P ? SIZE_MAX : l - (l + 1) % P;
 }
 /* Linear layers (LIN_*): between two planes that hold no corner of any facet, every slice is cut from the
  * same facets and its corners move along straight lines as the plane rises, so its figures change smoothly
@@ -3875,10 +3896,31 @@ static void slabs_upright(const int32_t *tilt, unsigned n, size_t nl, uint8_t *u
     }
 }
 
+/* What the stages cost for the layers of mode[0 … nl), in layers through all of them, as lane_weight counts
+ * (a layer that only makes its field and margins a half; one that makes its classes too a little more). */
+static float modes_cost(const uint8_t *mode, size_t nl)
+{
+    float c = 0;
+    for (size_t l = 0; l < nl; l++)
+        c += mode[l] == STEEP_SKIP  ? 0.0f
+             : mode[l] == LIN_FIELD ? 0.25f
+             : mode[l] == LIN_CLASS ? 0.35f
+                                    : 1.0f;
+    return c;
+}
+
+/* Whether modes of cost w (modes_cost) with anchors STEEP_P_WIDE apart save enough against those of cost n
+ * with STEEP_P. */
+static int wide_pays(float w, float n)
+{
+    return w < WIDE_GAIN * n && w + WIDE_MIN <= n;
+}
+
 /* mode[l] (STEEP_*) from the threads' counts of the slabs non-steep facets reach (mesh_pass flat). Where
  * every slab within STEEP_W is upright (slabs_upright) the part is a prism, whose layers repeat and take the
  * sums of the layer two below exactly (run_stages): those are not steep. */
-static void steep_modes(const int32_t *flat, unsigned n, size_t nl, const uint8_t *upright, uint8_t *mode)
+static void steep_modes(const int32_t *flat, unsigned n, size_t nl, const uint8_t *upright, size_t P,
+                        uint8_t *mode)
 {
     int64_t run = 0;
     for (size_t l = 0; l < nl; l++) { /* mode = 1 where the slab is clear, for now */
@@ -3896,8 +3938,8 @@ static void steep_modes(const int32_t *flat, unsigned n, size_t nl, const uint8_
         st[l] = l >= STEEP_W && clear >= 2 * STEEP_W + 1 && prism < 2 * STEEP_W + 1;
     }
     for (size_t l = 0; l < nl; l++) {
-        size_t a = anchor_of(l), b = a + STEEP_P;
-        if (!st[l] || a == SIZE_MAX || a == l || l < STEEP_GAP || l + STEEP_P + STEEP_GAP >= nl) continue;
+        size_t a = anchor_of(l, P), b = a + P;
+        if (!st[l] || a == SIZE_MAX || a == l || l < STEEP_GAP || l + P + STEEP_GAP >= nl) continue;
         int ok = 1;
         for (size_t j = l - STEEP_GAP; j <= l + STEEP_GAP && ok; j++)
             ok = st[j] != STEEP_OFF;
@@ -3933,7 +3975,7 @@ static int slice_closed(const uint64_t *keys, size_t n, uint64_t *tmp)
  * LIN_CLASS where that one has sums (STEEP_OFF). A vertex counts in the slabs tilt_mark gives it, a layer
  * more on each side. keys, offs, counts: the raw slices. Errors: NOMEM. */
 static pf_err lin_modes(const int32_t *vslab, size_t n, const uint64_t *keys, const uint32_t *offs,
-                        const uint32_t *counts, size_t nl, const uint8_t *upright, uint8_t *mode)
+                        const uint32_t *counts, size_t nl, const uint8_t *upright, size_t P, uint8_t *mode)
 {
     int32_t *marks = calloc(nl + 1, sizeof *marks);
     uint8_t *lin = malloc(nl);
@@ -3967,12 +4009,12 @@ static pf_err lin_modes(const int32_t *vslab, size_t n, const uint64_t *keys, co
     size_t ntmp = 0;
     pf_err err = PF_E_OK;
     for (size_t l = 0; l < nl && !err; l++) { /* between anchors a and b, every layer from a to b linear */
-        size_t a = anchor_of(l), b = a + STEEP_P;
+        size_t a = anchor_of(l, P), b = a + P;
         if (a == SIZE_MAX || a == l || b >= nl) continue;
         int ok = 1;
         for (size_t j = a; j <= b && ok; j++)
             ok = lin[j] != 0;
-        for (size_t j = a; j <= b && ok; j += STEEP_P) {
+        for (size_t j = a; j <= b && ok; j += P) {
             if (lin[j] == 1) {
                 if (2 * (size_t)counts[j] > ntmp) {
                     free(tmp);
@@ -4019,29 +4061,30 @@ static int steep_counts_differ(const layer_stat *a, const layer_stat *b)
     return a->inner_pieces != b->inner_pieces || memcmp(a->pieces, b->pieces, sizeof a->pieces) != 0;
 }
 
-/* Whether the sums of layers a and b (STEEP_P apart, through the stages) differ by more than a line between
+/* Whether the sums of layers a and b (anchors P apart, through the stages) differ by more than a line between
  * them follows: some figure by more than STEEP_APART of the larger one beyond STEEP_FLOOR of the layer's
- * area, or a count. A shape that ends or splits between them (a spike's tip: its section shrinks from 0.6 to
- * 0.3 mm across, its walls fill it; islands that part), or thin walls whose bands the cells take by turns. */
+ * area (both times strict: strictness), or a count. A shape that ends or splits between them (a spike's tip:
+ * its section shrinks from 0.6 to 0.3 mm across, its walls fill it; islands that part), or thin walls whose
+ * bands the cells take by turns. */
 #define STEEP_APART 0.05f
 #define STEEP_FLOOR 0.01f
-static int steep_apart(const layer_stat *a, const layer_stat *b)
+static int steep_apart(const layer_stat *a, const layer_stat *b, float strict)
 {
     float qa[STEEP_FIGS], qb[STEEP_FIGS];
     steep_figures(a, qa);
     steep_figures(b, qb);
     float floor = STEEP_FLOOR * fmaxf(qa[0], qb[0]);
     for (size_t k = 0; k < STEEP_FIGS; k++)
-        if (fabsf(qa[k] - qb[k]) > STEEP_APART * fmaxf(qa[k], qb[k]) + floor) return 1;
+        if (fabsf(qa[k] - qb[k]) > strict * (STEEP_APART * fmaxf(qa[k], qb[k]) + floor)) return 1;
     return steep_counts_differ(a, b);
 }
 
-/* Whether layers s[0], s[1], s[2] (STEEP_P apart, in height order) have steep_apart's figures off a line: a
- * second difference over STEEP_APART of the largest of its values beyond STEEP_FLOOR of the largest area, or
- * counts that differ. A tapering part (a twisted star 8 % smaller in area every 8 layers, a duct, a planter's
- * wall) changes by more than steep_apart lets a pair of anchors, but along a line, which the interpolation
- * between them follows. */
-static int steep_bent(const layer_stat *const s[3])
+/* Whether layers s[0], s[1], s[2] (anchors P apart, in height order) have steep_apart's figures off a line:
+ * a second difference over STEEP_APART of the largest of its values beyond STEEP_FLOOR of the largest area
+ * (both times strict), or counts that differ. A tapering part (a twisted star 8 % smaller in area every 8
+ * layers, a duct, a planter's wall) changes by more than steep_apart lets a pair of anchors, but along a
+ * line, which the interpolation between them follows. */
+static int steep_bent(const layer_stat *const s[3], float strict)
 {
     float f[3][STEEP_FIGS];
     for (int i = 0; i < 3; i++)
@@ -4049,9 +4092,18 @@ static int steep_bent(const layer_stat *const s[3])
     float area = fmaxf(f[0][0], fmaxf(f[1][0], f[2][0]));
     for (size_t k = 0; k < STEEP_FIGS; k++) {
         float m = fmaxf(fabsf(f[0][k]), fmaxf(fabsf(f[1][k]), fabsf(f[2][k])));
-        if (fabsf(f[0][k] - 2 * f[1][k] + f[2][k]) > STEEP_APART * m + STEEP_FLOOR * area) return 1;
+        if (fabsf(f[0][k] - 2 * f[1][k] + f[2][k]) > strict * (STEEP_APART * m + STEEP_FLOOR * area))
+            return 1;
     }
     return steep_counts_differ(s[0], s[1]) || steep_counts_differ(s[1], s[2]);
+}
+
+/* The share of the checks' bounds (steep_apart, steep_bent, lin_bent) that anchors P apart get: the whole for
+ * STEEP_P, WIDE_STRICT for STEEP_P_WIDE, whose second differences are four times those of anchors STEEP_P
+ * apart on the same curve (its interpolation errs by as much as STEEP_P's between anchors that pass). */
+static float strictness(size_t P)
+{
+    return P == STEEP_P ? 1.0f : WIDE_STRICT;
 }
 
 /* Whether layer l has its own sums (went through all the stages). */
@@ -4060,23 +4112,26 @@ static int summed(const uint8_t *mode, size_t l)
     return mode[l] == STEEP_OFF || mode[l] == STEEP_ON;
 }
 
-/* After the stages: whether some skipped layers lie between anchors a and b = a + STEEP_P whose sums are
- * apart (steep_apart) and off a line with the anchor STEEP_P below a or above b, where that one has sums
+/* After the stages: whether some skipped layers lie between anchors a and b = a + P (P = pl[l]: STEEP_P or
+ * STEEP_P_WIDE) whose sums are apart (steep_apart) and off a line with the anchor P below a or above b,
+ * where that one has sums
  * (steep_bent); if so *redo (allocated; NULL when out of memory) is a mode for run_stages that sends those
  * through the stages (STEEP_ON, classified against themselves as before) and skips every other layer (done
  * already). */
-static int steep_check(const layer_stat *layers, size_t nl, const uint8_t *mode, uint8_t **redo)
+static int steep_check(const layer_stat *layers, size_t nl, const uint8_t *mode, const uint8_t *pl,
+                       uint8_t **redo)
 {
     *redo = NULL;
     int any = 0;
     for (size_t l = 0; l < nl; l++) {
         if (mode[l] != STEEP_SKIP) continue;
-        size_t a = anchor_of(l), b = a + STEEP_P;
-        if (!steep_apart(&layers[a], &layers[b])) continue;
-        const layer_stat *below[3] = {a >= STEEP_P ? &layers[a - STEEP_P] : NULL, &layers[a], &layers[b]},
-                         *above[3] = {&layers[a], &layers[b], b + STEEP_P < nl ? &layers[b + STEEP_P] : NULL};
-        if (a >= STEEP_P && summed(mode, a - STEEP_P) && !steep_bent(below)) continue;
-        if (b + STEEP_P < nl && summed(mode, b + STEEP_P) && !steep_bent(above)) continue;
+        size_t P = pl[l], a = anchor_of(l, P), b = a + P;
+        float k = strictness(P);
+        if (!steep_apart(&layers[a], &layers[b], k)) continue;
+        const layer_stat *below[3] = {a >= P ? &layers[a - P] : NULL, &layers[a], &layers[b]},
+                         *above[3] = {&layers[a], &layers[b], b + P < nl ? &layers[b + P] : NULL};
+        if (a >= P && summed(mode, a - P) && !steep_bent(below, k)) continue;
+        if (b + P < nl && summed(mode, b + P) && !steep_bent(above, k)) continue;
         if (!any && !(*redo = malloc(nl))) return 1;
         if (!any) memset(*redo, STEEP_SKIP, nl);
         any = 1;
@@ -4105,17 +4160,17 @@ static void lin_figures(const layer_stat *s, float f[LIN_FIGS])
     }
 }
 
-/* Whether layers s[0 … n − 1] (n = 3 or 4), STEEP_P apart, have figures off a line (n = 3) or off a parabola
- * (n = 4): some figure's second or third difference over STEEP_APART of the largest of its values beyond
- * LIN_FLOOR of the layers' largest area (a parabola's interpolation between two of three layers errs by an
- * eighth of the second difference), or inner-bead pieces that differ in number (a wall that parts).
- * LIN_FLOOR is 3 % where steep_apart takes STEEP_FLOOR's 1 %, and the fill pieces (layer_stat.pieces, which
- * steep_fill interpolates) are not compared: a cone's or a pyramid's layers have specks of solid infill of
- * 0.2–7 mm² in 600 (a rounding of the raster's) that come and go from one anchor to the next, and sent
- * nearly every linear layer of such a part through the stages a second time (a 45° cone: 57 of its 63),
- * doubling its estimate. Against 1 % and the pieces compared, over both reference sets: 153 of 1770 rows
- * moved, by 0.04 points in the median and 0.6 at most, 1 farther than half a point from PrusaSlicer and 1
- * nearer; the 45° cones' estimates 45–50 → 23–25 ms, the 111 held-out meshes under 100× 7–9 % faster in
+/* Whether layers s[0 … n − 1] (n = 3 or 4), anchors P apart, have figures off a line (n = 3) or off a
+ * parabola (n = 4): some figure's second or third difference over STEEP_APART of the largest of its values
+ * (times strict) beyond LIN_FLOOR of the layers' largest area (a parabola's interpolation between two of
+ * three layers errs by an eighth of the second difference), or inner-bead pieces that differ in number (a
+ * wall that parts). LIN_FLOOR is 3 % where steep_apart takes STEEP_FLOOR's 1 %, and the fill pieces
+ * (layer_stat.pieces, which steep_fill interpolates) are not compared: a cone's or a pyramid's layers have
+ * specks of solid infill of 0.2–7 mm² in 600 (a rounding of the raster's) that come and go from one anchor to
+ * the next, and sent nearly every linear layer of such a part through the stages a second time (a 45° cone:
+ * 57 of its 63), doubling its estimate. Against 1 % and the pieces compared, over both reference sets: 153 of
+ * 1770 rows moved, by 0.04 points in the median and 0.6 at most, 1 farther than half a point from PrusaSlicer
+ * and 1 nearer; the 45° cones' estimates 45–50 → 23–25 ms, the 111 held-out meshes under 100× 7–9 % faster in
  * all. */
 #define LIN_FLOOR 0.03f
 /* The raster's noise, beyond LIN_FLOOR: LIN_NOISE of the largest external band's area of the layers compared
@@ -4129,7 +4184,7 @@ static void lin_figures(const layer_stat *s, float f[LIN_FIGS])
  * that redid layers, −11 % in the geometric mean (the pyramid −40 %, a tilted plate −35 %, a shed −22 %, a
  * phone stand −16 %; 0.4 left a phone stand and a hook 12 layers each to redo, 0.3 24 and 36). */
 #define LIN_NOISE 0.5f
-static int lin_bent(const layer_stat *const *s, int n)
+static int lin_bent(const layer_stat *const *s, int n, float strict)
 {
     static const float w[2][4] = {{1, -2, 1, 0}, {1, -3, 3, -1}};
     float f[4][LIN_FIGS];
@@ -4146,63 +4201,19 @@ static int lin_bent(const layer_stat *const *s, int n)
             m = fmaxf(m, fabsf(f[i][k]));
             d += w[n - 3][i] * f[i][k];
         }
-        if (fabsf(d) > STEEP_APART * m + LIN_FLOOR * area + LIN_NOISE * band) return 1;
+        if (fabsf(d) > strict * STEEP_APART * m + LIN_FLOOR * area + LIN_NOISE * band) return 1;
     }
     for (int i = 1; i < n; i++)
         if (s[i]->inner_pieces != s[0]->inner_pieces) return 1;
     return 0;
 }
 
-/* After the stages: the linear layers (LIN_FIELD / LIN_CLASS) whose anchors (the layers of their parity
- * STEEP_P apart that went through the stages) lie on a parabola with the anchors STEEP_P below and above
- * them, or on a line with one of them, or on a parabola with the two below or the two above (lin_bent;
- * side[l]: the parabola through the one below, 1, or above, 2) are interpolated. The last: a run's end pair,
- * whose neighbour beyond is no linear layer or none (a pyramid's first layer, its apex), and whose areas are
- * quadratic in the height, not on a line (a 70 mm pyramid 9.4 mm high: 12 of its 47 layers interpolated, 24
- * with it, its estimate 35 % faster; over both reference sets 70 of 3540 figures moved, by 0.09 points at
- * most); the others go through the stages again, marked
- * STEEP_OFF in redo (a mode for a second pass of run_stages, which the caller has filled with STEEP_SKIP or
- * what steep_check put there), with their neighbours' fields (LIN_RAW), margins (LIN_FIELD) and the classes
- * of the layer below (LIN_CLASS) as the first pass made them. 1 when some layer goes through again. */
-static int lin_check(const layer_stat *layers, size_t nl, const uint8_t *mode, uint8_t *redo, uint8_t *side)
+/* What the layers redo marks STEEP_OFF that have no sums of their own need of their neighbours in the pass
+ * of run_stages that takes them (lin_check, wide_split), into redo: each mode raised (SKIP < RAW < FIELD <
+ * CLASS < OFF): fields up to 3 layers away and the margins up to 2 (classify and the shells), the classes
+ * below (bridges), whose own margins and fields reach one layer further down. */
+static void lin_needs(size_t nl, const uint8_t *mode, uint8_t *redo)
 {
-    int any = 0;
-    /* per parity, the last anchor tested and its answer: the layers of a run share them (lin_bent's figures
-     * were a percent of overhang's estimate, made for each of the run's layers) */
-    size_t last_a[2] = {SIZE_MAX, SIZE_MAX};
-    uint8_t last_side[2] = {0, 0};
-    for (size_t l = 0; l < nl; l++) {
-        if (mode[l] != LIN_FIELD && mode[l] != LIN_CLASS) continue;
-        size_t a = anchor_of(l), b = a + STEEP_P;
-        if (a != last_a[l & 1]) {
-            int below = a >= STEEP_P && summed(mode, a - STEEP_P),
-                above = b + STEEP_P < nl && summed(mode, b + STEEP_P);
-            int below2 = below && a >= 2 * STEEP_P && summed(mode, a - 2 * STEEP_P),
-                above2 = above && b + 2 * STEEP_P < nl && summed(mode, b + 2 * STEEP_P);
-            const layer_stat *s[4] = {below ? &layers[a - STEEP_P] : NULL, &layers[a], &layers[b],
-                                      above ? &layers[b + STEEP_P] : NULL};
-            const layer_stat *s2[4] = {below2 ? &layers[a - 2 * STEEP_P] : NULL, s[0], s[1], s[2]},
-                             *s3[4] = {s[1], s[2], s[3], above2 ? &layers[b + 2 * STEEP_P] : NULL};
-            /* a parabola through four, else a line through three (below first), else, at either end of a
-             * run of linear layers (the pair beyond it not linear, or no layer there: a pyramid's apex, its
-             * first layer), a parabola through four on the other side, the third of which it goes through */
-            last_side[l & 1] = below && above && !lin_bent(s, 4) ? 1
-                               : below && !lin_bent(s, 3)        ? 1
-                               : above && !lin_bent(s + 1, 3)    ? 2
-                               : below2 && !lin_bent(s2, 4)      ? 1
-                               : above2 && !lin_bent(s3, 4)      ? 2
-                                                                 : 0;
-            last_a[l & 1] = a;
-        }
-        side[l] = last_side[l & 1];
-        if (side[l]) continue;
-        any = 1;
-        redo[l] = STEEP_OFF;
-    }
-    if (!any) return 0;
-    /* what the layers marked need, each mode raised (SKIP < RAW < FIELD < CLASS < OFF): fields up to 3 layers
-     * away and the margins up to 2 (classify and the shells), the classes below (bridges), whose own margins
-     * and fields reach one layer further down */
     static const uint8_t rank[] = {
         [STEEP_SKIP] = 0, [LIN_RAW] = 1, [LIN_FIELD] = 2, [LIN_CLASS] = 3, [STEEP_OFF] = 4, [STEEP_ON] = 4};
     for (size_t l = 0; l < nl; l++) {
@@ -4215,7 +4226,57 @@ static int lin_check(const layer_stat *layers, size_t nl, const uint8_t *mode, u
             if (rank[want] > rank[redo[j]]) redo[j] = want;
         }
     }
-    return 1;
+}
+
+/* After the stages: the linear layers (LIN_FIELD / LIN_CLASS) whose anchors (the layers of their parity
+ * P = pl[l] apart that went through the stages) lie on a parabola with the anchors P below and above
+ * them, or on a line with one of them, or on a parabola with the two below or the two above (lin_bent;
+ * side[l]: the parabola through the one below, 1, or above, 2) are interpolated. The last: a run's end pair,
+ * whose neighbour beyond is no linear layer or none (a pyramid's first layer, its apex), and whose areas are
+ * quadratic in the height, not on a line (a 70 mm pyramid 9.4 mm high: 12 of its 47 layers interpolated, 24
+ * with it, its estimate 35 % faster; over both reference sets 70 of 3540 figures moved, by 0.09 points at
+ * most); the others go through the stages again, marked
+ * STEEP_OFF in redo (a mode for a second pass of run_stages, which the caller has filled with STEEP_SKIP or
+ * what steep_check put there), with their neighbours' fields (LIN_RAW), margins (LIN_FIELD) and the classes
+ * of the layer below (LIN_CLASS) as the first pass made them. 1 when some layer goes through again. */
+static int lin_check(const layer_stat *layers, size_t nl, const uint8_t *mode, const uint8_t *pl,
+                     uint8_t *redo, uint8_t *side)
+{
+    int any = 0;
+    /* per parity, the last anchor and spacing tested and its answer: the layers of a run share them
+     * (lin_bent's figures were a percent of overhang's estimate, made for each of the run's layers) */
+    size_t last_a[2] = {SIZE_MAX, SIZE_MAX}, last_p[2] = {0, 0};
+    uint8_t last_side[2] = {0, 0};
+    for (size_t l = 0; l < nl; l++) {
+        if (mode[l] != LIN_FIELD && mode[l] != LIN_CLASS) continue;
+        size_t P = pl[l], a = anchor_of(l, P), b = a + P;
+        float k = strictness(P);
+        if (a != last_a[l & 1] || P != last_p[l & 1]) {
+            int below = a >= P && summed(mode, a - P), above = b + P < nl && summed(mode, b + P);
+            int below2 = below && a >= 2 * P && summed(mode, a - 2 * P),
+                above2 = above && b + 2 * P < nl && summed(mode, b + 2 * P);
+            const layer_stat *s[4] = {below ? &layers[a - P] : NULL, &layers[a], &layers[b],
+                                      above ? &layers[b + P] : NULL};
+            const layer_stat *s2[4] = {below2 ? &layers[a - 2 * P] : NULL, s[0], s[1], s[2]},
+                             *s3[4] = {s[1], s[2], s[3], above2 ? &layers[b + 2 * P] : NULL};
+            /* a parabola through four, else a line through three (below first), else, at either end of a
+             * run of linear layers (the pair beyond it not linear, or no layer there: a pyramid's apex, its
+             * first layer), a parabola through four on the other side, the third of which it goes through */
+            last_side[l & 1] = below && above && !lin_bent(s, 4, k) ? 1
+                               : below && !lin_bent(s, 3, k)        ? 1
+                               : above && !lin_bent(s + 1, 3, k)    ? 2
+                               : below2 && !lin_bent(s2, 4, k)      ? 1
+                               : above2 && !lin_bent(s3, 4, k)      ? 2
+                                                                    : 0;
+            last_a[l & 1] = a, last_p[l & 1] = P;
+        }
+        side[l] = last_side[l & 1];
+        if (side[l]) continue;
+        any = 1;
+        redo[l] = STEEP_OFF;
+    }
+    if (any) lin_needs(nl, mode, redo);
+    return any;
 }
 
 static float lerpf(float a, float b, float t)
@@ -4233,23 +4294,56 @@ static float interp(float a, float b, const float *c, int below, float t)
     return a + t * d1 + 0.5f * t * t * d2;
 }
 
-/* The sums of the skipped layers: between those of the layers of their parity STEEP_P apart that went through
+/* After a pass of checks (steep_check, lin_check) whose redo sends layers of runs taken STEEP_P_WIDE at a
+ * time (pl) through the stages: those runs are split, each in two of STEEP_P (pl), and redo sends their
+ * middle anchors through the stages instead (STEEP_ON in a steep run, STEEP_OFF with what its neighbours must
+ * give in a linear one: lin_needs), so that the next checks take the halves. Layers of runs of STEEP_P it
+ * leaves marked. Returns 1 when it split a run (redo then marks some layer), else 0 (redo as it was). */
+static int wide_split(size_t nl, const uint8_t *mode, uint8_t *pl, uint8_t *redo)
+{
+    uint8_t *mid = calloc(2 * nl, 1), *moved = mid + nl; /* per layer: its mode as a middle anchor; split */
+    if (!mid) return 0; /* (out of memory: the layers go through the stages as redo marks them) */
+    int split = 0;
+    for (size_t l = 0; l < nl; l++) {
+        if (summed(mode, l) || pl[l] != STEEP_P_WIDE || (redo[l] != STEEP_ON && redo[l] != STEEP_OFF))
+            continue;
+        mid[anchor_of(l, STEEP_P_WIDE) + STEEP_P] = mode[l] == STEEP_SKIP ? STEEP_ON : STEEP_OFF;
+        split = 1;
+    }
+    for (size_t l = 0; split && l < nl; l++) /* the split runs' layers take their halves' anchors */
+        if (!summed(mode, l) && pl[l] == STEEP_P_WIDE && mid[anchor_of(l, STEEP_P_WIDE) + STEEP_P])
+            pl[l] = STEEP_P, moved[l] = 1;
+    for (size_t l = 0; split && l < nl; l++) {
+        /* a middle anchor goes through; the split runs' other layers wait for the next checks; a layer of a
+         * run of STEEP_P keeps its mark, what lin_needs added is made again below */
+        if (mid[l])
+            redo[l] = mid[l];
+        else if (moved[l] || (redo[l] != STEEP_ON && redo[l] != STEEP_OFF))
+            redo[l] = STEEP_SKIP;
+    }
+    if (split) lin_needs(nl, mode, redo);
+    free(mid);
+    return split;
+}
+
+/* The sums of the skipped layers: between those of the layers of their parity pl[l] apart that went through
  * the stages, linearly for the steep ones (counts rounded); for the linear ones (LIN_FIELD, LIN_CLASS) on the
  * parabola through those and the third layer lin_check took (side[l]: 1 the one below, 2 above; its figures
  * are areas of polygons whose corners move along lines, quadratic in the height: a shrinking frustum's fill
  * lies over its chords by a few per cent), not below 0, with their counts (equal in all three). */
-static size_t steep_fill(layer_stat *layers, size_t nl, const uint8_t *mode, const uint8_t *side)
+static size_t steep_fill(layer_stat *layers, size_t nl, const uint8_t *mode, const uint8_t *pl,
+                         const uint8_t *side)
 {
     size_t n = 0;
     for (size_t l = 0; l < nl; l++) {
         if (mode[l] != STEEP_SKIP && mode[l] != LIN_FIELD && mode[l] != LIN_CLASS) continue;
         n++;
-        size_t a = anchor_of(l);
-        const layer_stat *A = &layers[a], *B = &layers[a + STEEP_P], *C = NULL;
         int lin = mode[l] != STEEP_SKIP, below = lin && side[l] == 1;
-        if (lin) C = below ? &layers[a - STEEP_P] : &layers[a + 2 * STEEP_P];
+        size_t P = pl[l], a = anchor_of(l, P);
+        const layer_stat *A = &layers[a], *B = &layers[a + P], *C = NULL;
+        if (lin) C = below ? &layers[a - P] : &layers[a + 2 * P];
         layer_stat *o = &layers[l];
-        float t = (float)(l - a) / STEEP_P;
+        float t = (float)(l - a) / (float)P;
         const float *fa = (const float *)(const void *)&A->cells,
                     *fb = (const float *)(const void *)&B->cells,
                     *fc = C ? (const float *)(const void *)&C->cells : NULL;
@@ -4649,10 +4743,31 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         }
     }
     slabs_upright(mp.tilt, t.n, nl, upright);
-    if (mode) steep_modes(mp.flat, t.n, nl, upright, mode);
-    if (mode && lin_modes(vslab, mesh->nverts, rkeys ? rkeys : keys, offs, rcounts ? rcounts : counts, nl,
-                          upright, mode))
-        goto nomem;
+    size_t psteep = STEEP_P, plin = STEEP_P; /* (STEEP_P_WIDE) */
+    if (mode) {
+        uint8_t *wide = malloc(nl);
+        if (!wide) goto nomem;
+        steep_modes(mp.flat, t.n, nl, upright, STEEP_P_WIDE, wide);
+        steep_modes(mp.flat, t.n, nl, upright, STEEP_P, mode);
+        if (wide_pays(modes_cost(wide, nl), modes_cost(mode, nl))) {
+            memcpy(mode, wide, nl);
+            psteep = STEEP_P_WIDE;
+        }
+        const uint64_t *lk = rkeys ? rkeys : keys;
+        const uint32_t *lc = rcounts ? rcounts : counts;
+        memcpy(wide, mode, nl);
+        int thick = T > THIN_T; /* (thin walls' figures: see WIDE_STRICT) */
+        if ((thick && lin_modes(vslab, mesh->nverts, lk, offs, lc, nl, upright, STEEP_P_WIDE, wide)) ||
+            lin_modes(vslab, mesh->nverts, lk, offs, lc, nl, upright, STEEP_P, mode)) {
+            free(wide);
+            goto nomem;
+        }
+        if (thick && wide_pays(modes_cost(wide, nl), modes_cost(mode, nl))) {
+            memcpy(mode, wide, nl);
+            plin = STEEP_P_WIDE;
+        }
+        free(wide);
+    }
     /* The contour pass reads the segments and each layer's areas from the stages (and writes other fields of
      * its stat): in lanes a thread that has no layers left takes the runs of settled layers (tower: all 29
      * runs, sphere all 7, in the lanes' team step); what is left runs on the team after the stages, whatever
@@ -4685,24 +4800,33 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
                          contours ? contour_work : NULL, &job);
         job.ready = NULL; /* every layer's stages are done */
         /* the skipped layers whose neighbours differ too much (steep_check), the linear ones off a line
-         * (lin_check) */
-        uint8_t *redo = NULL, *side = NULL;
-        if (!err && mode && !(side = malloc(nl))) err = PF_E_NOMEM;
-        if (!err && mode) {
-            int again = steep_check(c->layers, nl, mode, &redo);
+         * (lin_check); runs taken STEEP_P_WIDE at a time whose layers fail are split in two of STEEP_P, their
+         * middle anchors through the stages, and checked again (wide_split) */
+        uint8_t *redo = NULL, *side = NULL, *pl = NULL;
+        if (!err && mode && (!(side = malloc(nl)) || !(pl = malloc(nl)))) err = PF_E_NOMEM;
+        for (size_t l = 0; !err && mode && l < nl; l++)
+            pl[l] = (uint8_t)(mode[l] == STEEP_SKIP                          ? psteep
+                              : mode[l] == LIN_FIELD || mode[l] == LIN_CLASS ? plin
+                                                                             : STEEP_P);
+        for (int round = 0; !err && mode && round < 2; round++) {
+            int again = steep_check(c->layers, nl, mode, pl, &redo);
             if (again && !redo) err = PF_E_NOMEM;
             if (!err && !redo && !(redo = malloc(nl))) err = PF_E_NOMEM;
             if (!err && !again) memset(redo, STEEP_SKIP, nl);
-            if (!err) again |= lin_check(c->layers, nl, mode, redo, side);
+            if (!err) again |= lin_check(c->layers, nl, mode, pl, redo, side);
+            int split = !err && again && round == 0 && wide_split(nl, mode, pl, redo);
             if (!err && again)
                 err = run_stages(be, &g, &cp, nl, segs, soffs, counts, &t, !(flags & PF_EST_NO_REUSE), &op,
                                  &slopes, &slivers, upright, redo, c->layers, NULL, NULL, NULL);
             for (size_t l = 0; !err && l < nl; l++) /* through the stages now */
                 if (redo[l] == STEEP_ON || (redo[l] == STEEP_OFF && !summed(mode, l))) mode[l] = redo[l];
             free(redo);
+            redo = NULL;
+            if (!split) break;
         }
-        if (!err && mode) c->skipped = steep_fill(c->layers, nl, mode, side);
+        if (!err && mode) c->skipped = steep_fill(c->layers, nl, mode, pl, side);
         free(side);
+        free(pl);
         if (!err && contours && atomic_load(&job.finished) < nruns) team_run(&t, contour_work, &job);
         while (ncs > 0)
             chain_scratch_free(&cs[--ncs]);

@@ -780,11 +780,13 @@ static void check_steep(const pf_mesh *m, const char *what, size_t min_skipped)
 /* Steep layers: a twisted tower (180 mm, walls within 7° of upright) and a frustum widening by 0.05 mm a
  * layer have most of their layers interpolated, their areas, bands and sparse fill summed over the layers
  * within 0.3 % of every layer's own stages, the estimate within 0.2 %; a prism has none (its layers are
- * copies); spikes' tips are not interpolated. */
+ * copies); spikes' tips are not interpolated. The tower's 900 layers run wide (engine/estimate.c
+ * STEEP_P_WIDE): over 700 skipped, where anchors STEEP_P apart skip 675 at most; the tapering star's wide
+ * runs fail their checks and are split (wide_split), their halves checked as runs of STEEP_P. */
 Test(estimate, steep_layers_are_interpolated_near_their_own_stages)
 {
     pf_mesh *m = load("tower.stl");
-    check_steep(m, "tower", 600);
+    check_steep(m, "tower", 700);
     pf_mesh_free(m);
     m = frustum(20, 24, 40);
     check_steep(m, "slow frustum", 100);
