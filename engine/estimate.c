@@ -2310,13 +2310,13 @@ static pf_err layer_pieces(drive *d, size_t l, unsigned tid)
     memset(&ls->br, 0, sizeof ls->br);
     ls->inner_pieces = 0;
     if (err || !d->counts[l]) return err;
-    /* the cells the layer's contours span: its fill lies within them */
+    /* the cells of the layer's box (layer_box: to the grid's edge where a row of its contours is open): its
+     * fill lies within them. (The bounds of its segments alone, which a fuzzed soup's open rows outgrow, gave
+     * a layer's branches another window than the layer two below whose classes and sums it copies, and the
+     * estimate depended on where a lane started.) */
     const float *sg = d->segs + (size_t)PF_SEG_FLOATS * d->offs[l];
-    float lo[2], hi[2];
-    pf_segs_bounds(sg, d->counts[l], lo, hi);
     const pf_grid *g = d->g;
-    long win[4] = {(long)floorf((lo[0] - g->x0) / g->cell) - 1, (long)ceilf((hi[0] - g->x0) / g->cell) + 1,
-                   (long)floorf((lo[1] - g->y0) / g->cell) - 1, (long)ceilf((hi[1] - g->y0) / g->cell) + 1};
+    long win[4] = {box[0], box[1] - 1, box[2], box[3] - 1};
     ls->overhang[0] = ls->overhang[1] = 0;
     /* a layer that shares the mask below has none, a steep one neither (and its layer below may be skipped)
      */
