@@ -128,18 +128,20 @@ static const double spd_grid[NSPD] = {5, 10, 15, 20, 25, 30, 35, 45, 60};
  * (steep_modes, lin_modes) say that saves at least a share 1 − WIDE_GAIN and WIDE_MIN layers' work
  * (modes_cost, wide_pays); linear runs only on parts thicker than THIN_T, whose thin walls' band areas jump
  * by a cell's width of area from one anchor to the next (a hollow pyramid of 1.6 mm walls: its sparse fill
- * summed over the layers 2.8 % off every layer's own stages, against 1.5 % on STEEP_P). The checks after the
- * stages bound a wide run's figures by WIDE_STRICT of their bounds (strictness: on the same curve its second
- * differences are four times STEEP_P's; the noise floors of the linear checks are the raster's, kept), and
- * a wide run whose layers fail them is split (wide_split): its middle anchors go through the stages in a
- * second pass and its halves are checked as runs of STEEP_P, whose failing layers go through in a third. On
- * 2026-12-07, 31 of the 347 meshes of both reference sets took wide runs: −9.7 % of instructions in the
- * geometric mean (callgrind, one thread: tower −31 %, a lamp shade −30 %, towers twisted 90° and 45° −27 and
- * −23 %, overhang −12 %, a pyramid −9 %; a phone stand +6 %, whose split runs took a second pass); 36 of the
- * 1820 accuracy rows moved by over 0.05 %, by 1.2 % at most, none farther from PrusaSlicer by half a point
- * and 2 nearer by over one. Every anchor STEEP_P_WIDE apart, with the checks' bounds as they were, failed a
- * 15° tent (47 layers: all its linear layers through the stages again, +58 %), and interpolated a twisted
- * star tapering 8 % in area every 8 layers 0.5 % off its own stages (tests/test_estimate.c). */
+ * summed over the layers 2.8 % off every layer's own stages, against 1.5 % on STEEP_P). The steep checks
+ * after the stages bound a wide run's figures by WIDE_STRICT of their bounds (strictness: a steep layer is
+ * interpolated on the line between its anchors); the linear ones, whose layers lie on a parabola through
+ * four anchors, keep theirs (at a quarter of the curvature term a phone stand's wide runs failed and took a
+ * second pass, +12 % in time). A wide run whose layers fail is split (wide_split): its middle anchors go
+ * through the stages in a second pass and its halves are checked as runs of STEEP_P, whose failing layers go
+ * through in a third. On 2026-12-07, 31 of the 347 meshes of both reference sets took wide runs: −10.3 % of
+ * instructions in the geometric mean (callgrind, one thread: tower −31 %, a lamp shade −30 %, towers twisted
+ * 90° and 45° −27 and −23 %, the phone stand −13 %, overhang −12 %, a pyramid −9 %; at most +1.7 %, a cone
+ * whose wide runs all split); 37 of the 1820 accuracy rows moved by over 0.05 %, by 1.2 % at most, none
+ * farther from PrusaSlicer by half a point and 2 nearer by over one. Every anchor STEEP_P_WIDE apart, with
+ * the checks' bounds as they were, failed a 15° tent (47 layers: all its linear layers through the stages
+ * again, +58 %), and interpolated a twisted star tapering 8 % in area every 8 layers 0.5 % off its own stages
+ * (tests/test_estimate.c). */
 #define STEEP_P_WIDE 16
 #define WIDE_GAIN 0.97f
 #define WIDE_MIN 2.0f
@@ -4098,9 +4100,9 @@ static int steep_bent(const layer_stat *const s[3], float strict)
     return steep_counts_differ(s[0], s[1]) || steep_counts_differ(s[1], s[2]);
 }
 
-/* The share of the checks' bounds (steep_apart, steep_bent, lin_bent) that anchors P apart get: the whole for
- * STEEP_P, WIDE_STRICT for STEEP_P_WIDE, whose second differences are four times those of anchors STEEP_P
- * apart on the same curve (its interpolation errs by as much as STEEP_P's between anchors that pass). */
+/* The share of the steep checks' bounds (steep_apart, steep_bent) that anchors P apart get: the whole for
+ * STEEP_P, WIDE_STRICT for STEEP_P_WIDE, whose differences are two and four times those of anchors STEEP_P
+ * apart on the same curve, and whose line between anchors errs as much more between them. */
 static float strictness(size_t P)
 {
     return P == STEEP_P ? 1.0f : WIDE_STRICT;
@@ -4162,7 +4164,7 @@ static void lin_figures(const layer_stat *s, float f[LIN_FIGS])
 
 /* Whether layers s[0 … n − 1] (n = 3 or 4), anchors P apart, have figures off a line (n = 3) or off a
  * parabola (n = 4): some figure's second or third difference over STEEP_APART of the largest of its values
- * (times strict) beyond LIN_FLOOR of the layers' largest area (a parabola's interpolation between two of
+ * beyond LIN_FLOOR of the layers' largest area (a parabola's interpolation between two of
  * three layers errs by an eighth of the second difference), or inner-bead pieces that differ in number (a
  * wall that parts). LIN_FLOOR is 3 % where steep_apart takes STEEP_FLOOR's 1 %, and the fill pieces
  * (layer_stat.pieces, which steep_fill interpolates) are not compared: a cone's or a pyramid's layers have
@@ -4184,7 +4186,7 @@ static void lin_figures(const layer_stat *s, float f[LIN_FIGS])
  * that redid layers, −11 % in the geometric mean (the pyramid −40 %, a tilted plate −35 %, a shed −22 %, a
  * phone stand −16 %; 0.4 left a phone stand and a hook 12 layers each to redo, 0.3 24 and 36). */
 #define LIN_NOISE 0.5f
-static int lin_bent(const layer_stat *const *s, int n, float strict)
+static int lin_bent(const layer_stat *const *s, int n)
 {
     static const float w[2][4] = {{1, -2, 1, 0}, {1, -3, 3, -1}};
     float f[4][LIN_FIGS];
@@ -4201,7 +4203,7 @@ static int lin_bent(const layer_stat *const *s, int n, float strict)
             m = fmaxf(m, fabsf(f[i][k]));
             d += w[n - 3][i] * f[i][k];
         }
-        if (fabsf(d) > strict * STEEP_APART * m + LIN_FLOOR * area + LIN_NOISE * band) return 1;
+        if (fabsf(d) > STEEP_APART * m + LIN_FLOOR * area + LIN_NOISE * band) return 1;
     }
     for (int i = 1; i < n; i++)
         if (s[i]->inner_pieces != s[0]->inner_pieces) return 1;
@@ -4250,7 +4252,6 @@ static int lin_check(const layer_stat *layers, size_t nl, const uint8_t *mode, c
     for (size_t l = 0; l < nl; l++) {
         if (mode[l] != LIN_FIELD && mode[l] != LIN_CLASS) continue;
         size_t P = pl[l], a = anchor_of(l, P), b = a + P;
-        float k = strictness(P);
         if (a != last_a[l & 1] || P != last_p[l & 1]) {
             int below = a >= P && summed(mode, a - P), above = b + P < nl && summed(mode, b + P);
             int below2 = below && a >= 2 * P && summed(mode, a - 2 * P),
@@ -4262,12 +4263,12 @@ static int lin_check(const layer_stat *layers, size_t nl, const uint8_t *mode, c
             /* a parabola through four, else a line through three (below first), else, at either end of a
              * run of linear layers (the pair beyond it not linear, or no layer there: a pyramid's apex, its
              * first layer), a parabola through four on the other side, the third of which it goes through */
-            last_side[l & 1] = below && above && !lin_bent(s, 4, k) ? 1
-                               : below && !lin_bent(s, 3, k)        ? 1
-                               : above && !lin_bent(s + 1, 3, k)    ? 2
-                               : below2 && !lin_bent(s2, 4, k)      ? 1
-                               : above2 && !lin_bent(s3, 4, k)      ? 2
-                                                                    : 0;
+            last_side[l & 1] = below && above && !lin_bent(s, 4) ? 1
+                               : below && !lin_bent(s, 3)        ? 1
+                               : above && !lin_bent(s + 1, 3)    ? 2
+                               : below2 && !lin_bent(s2, 4)      ? 1
+                               : above2 && !lin_bent(s3, 4)      ? 2
+                                                                 : 0;
             last_a[l & 1] = a, last_p[l & 1] = P;
         }
         side[l] = last_side[l & 1];
