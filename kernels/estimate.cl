@@ -693,6 +693,38 @@ __kernel void edt_columns_b(__global const uchar *src, __global const ulong *tab
     }
 }
 
+/* The rows ra … rb and columns lo … hi of rows a … e − 1 of mask m (nx cells a row) holding all its nonzero
+ * cells; false when there is none. */
+static bool mask_box(__global const uchar *m, uint nx, uint a, uint e, int *ra, int *rb, int *lo, int *hi)
+{
+    int l = (int)nx, h = -1;
+    *ra = -1;
+    for (uint r = a; r < e; r++) {
+        __global const uchar *row = m + (size_t)r * nx;
+        int c = 0;
+        while (c + 16 <= (int)nx && !nonzero16(row + c)) c += 16;
+        while (c < (int)nx && !row[c]) c++;
+        if (c == (int)nx) continue;
+        if (*ra < 0) *ra = (int)r;
+        *rb = (int)r;
+        l = min(l, c);
+        int d = (int)nx - 1;
+        while (d - 15 > h && d - 15 >= c && !nonzero16(row + d - 15)) d -= 16;
+        while (d > h && !row[d]) d--;
+        h = max(h, d);
+    }
+    *lo = l, *hi = h;
+    return *ra >= 0;
+}
+
+/* Zeros in a row of nx floats but for columns lo … hi (none kept when lo > hi). */
+static void zero_outside(__global float *d, uint nx, int lo, int hi)
+{
+    if (lo > hi) lo = (int)nx, hi = (int)nx - 1;
+    for (int c = 0; c < lo; c++) d[c] = 0.0f;
+    for (int c = hi + 1; c < (int)nx; c++) d[c] = 0.0f;
+}
+
 /* The field i and rows r0 … r1 − 1 of this item of a row pass (items of rpi rows, ny rows a field); false when
  * there is none or need says to skip the field. */
 static bool row_item(uint nlay, uint ny, uint rpi, __global const int *need, uint use_need, size_t *i, uint *r0,
@@ -762,12 +794,24 @@ __kernel void edt_fused_b(__global const uchar *src, __global const ulong *tab, 
     int K = (int)(sqrt(lim) + 0.5f);
     float kc = (float)(K + 1);
     uint a = r0 > (uint)K + 1 ? r0 - (uint)K - 1 : 0, e = min(r1 + (uint)K + 1, ny);
-    for (uint c = 0; c < nx; c++) run[c] = kc;
-    for (uint r = a; r < r1; r++)
-        col_step(m + (size_t)r * nx, run, nx, kc, r >= r0 ? g + (size_t)r * nx : NULL, 0);
-    for (uint c = 0; c < nx; c++) run[c] = kc;
-    for (uint r = e; r-- > r0;) {
-        col_step(m + (size_t)r * nx, run, nx, kc, r < r1 ? g + (size_t)r * nx : NULL, 1);
+    /* Only the box of the inside cells the item's sweeps reach (rows ra … rb, columns lo … hi, one column more
+     * either side: the nearest outside cell of a row's end) is swept: the cells around it are outside (0), and
+     * a sweep entering the box past an outside row starts from 0, as it would have left that row. */
+    int ra, rb, lo, hi;
+    if (!mask_box(m, nx, a, e, &ra, &rb, &lo, &hi)) ra = (int)r1, rb = (int)r1 - 1, lo = 0, hi = -1;
+    lo = max(lo - 1, 0);
+    hi = min(hi + 1, (int)nx - 1);
+    uint w = (uint)(hi - lo + 1);
+    for (uint r = r0; r < r1; r++)
+        zero_outside(g + (size_t)r * nx, nx, (int)r >= ra && (int)r <= rb ? lo : (int)nx, hi);
+    if (rb < (int)r0 || ra >= (int)r1) return;
+    for (uint c = 0; c < w; c++) run[c] = (uint)ra > a ? 0.0f : kc;
+    for (uint r = (uint)ra; r < r1 && (int)r <= rb; r++)
+        col_step(m + (size_t)r * nx + lo, run, w, kc, r >= r0 ? g + (size_t)r * nx + lo : NULL, 0);
+    uint top = min((uint)rb + 1, e);
+    for (uint c = 0; c < w; c++) run[c] = top < e ? 0.0f : kc;
+    for (uint r = top; r-- > max(r0, (uint)ra);) {
+        col_step(m + (size_t)r * nx + lo, run, w, kc, r < r1 ? g + (size_t)r * nx + lo : NULL, 1);
         if (r < r1) edt_row(m, nx, cell, lim, r, g, vv + i * n, ff + i * n, s);
     }
 }

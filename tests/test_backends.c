@@ -965,6 +965,64 @@ Test(backends, opencl_batch_raster_of_open_contours_equals_scalar)
     free(segs);
 }
 
+/* The OpenCL batch distance fields against the scalar edt, cell by cell, on masks of a few small islands
+ * (rectangles at random, some at the grid's edges), with empty and full layers among them: the capped pass
+ * sweeps only the box of the inside cells each of its items reaches (kernels/estimate.cl edt_fused_b), so
+ * islands that items reach in part, miss, or reach only in the rows beyond their own are the cases. Caps of
+ * the fused pass (small and at its limit), of the byte pass (FUSED_U8_CAP and up) and one over the window's
+ * (the exact pass); grids of several widths, tall enough for several items a field. */
+Test(backends, opencl_batch_fields_of_scattered_islands_equal_scalar)
+{
+    const pf_backend *sc = pf_backend_scalar();
+    pf_backend *be = backend("opencl");
+    cr_assert_not_null(be->batch_open, "PoCL's CPU device shares host memory: the batch stages are offered");
+    enum { NL = 8 };
+    uint64_t seed = 5;
+    static const uint32_t widths[] = {7, 33, 64, 90, 150}, caps[] = {3, 7, 11, 12, 20, 30};
+    for (int t = 0; t < 10; t++) {
+        pf_grid g = {.x0 = 0, .y0 = 0, .cell = 0.2f, .nx = widths[t % 5], .ny = 60 + 37 * (uint32_t)t};
+        size_t n = (size_t)g.nx * g.ny, ms = (n + 63) / 64 * 64, fs = (n * sizeof(float) + 63) / 64 * 64;
+        size_t len = NL * (ms + fs);
+        uint8_t *mem = aligned_alloc(4096, (len + 4095) / 4096 * 4096), *masks[NL];
+        float *fields[NL], *want = malloc(n * sizeof *want);
+        for (int l = 0; l < NL; l++) {
+            masks[l] = mem + (size_t)l * ms;
+            fields[l] = (float *)(mem + NL * ms + (size_t)l * fs);
+        }
+        for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
+            void *bt = NULL;
+            cr_assert_eq(be->batch_open(be->ctx, mem, len, &bt), PF_E_OK);
+            /* (batch_open may leave the memory to the device: a raster of no layers gives it back) */
+            cr_assert_eq(be->raster_batch(be->ctx, bt, &g, NULL, NULL, NULL, 0, NULL, NULL), PF_E_OK);
+            for (int l = 0; l < NL; l++) {
+                memset(masks[l], l == 1, n); /* layer 0 empty, layer 1 full */
+                for (int k = l > 1 ? 1 + (int)(lcg(&seed) % 4) : 0; k > 0; k--) {
+                    uint32_t w = 1 + lcg(&seed) % (g.nx / 3 + 1), h = 1 + lcg(&seed) % 12;
+                    uint32_t x = lcg(&seed) % g.nx, y = lcg(&seed) % g.ny;
+                    if (k == 1 && l % 3 == 2) x = 0, y = g.ny - 1 - h / 2; /* at the edges */
+                    for (uint32_t r = y; r < y + h && r < g.ny; r++)
+                        memset(masks[l] + (size_t)r * g.nx + x, 1, (x + w < g.nx ? w : g.nx - x));
+                }
+                memset(fields[l], 0xAB, n * sizeof(float));
+            }
+            cr_assert_eq(be->edt_batch(be->ctx, bt, &g, caps[c], NL, (const uint8_t *const *)masks, fields),
+                         PF_E_OK);
+            /* a raster of no layers gives the memory back once the fields are written */
+            cr_assert_eq(be->raster_batch(be->ctx, bt, &g, NULL, NULL, NULL, 0, NULL, NULL), PF_E_OK);
+            for (int l = 0; l < NL; l++) {
+                cr_assert_eq(sc->edt(NULL, masks[l], &g, caps[c], want), PF_E_OK);
+                for (size_t i = 0; i < n; i++)
+                    cr_assert_eq(fields[l][i], want[i],
+                                 "grid %d (%u x %u) cap %u layer %d cell %zu: %.9g, not %.9g", t, g.nx, g.ny,
+                                 caps[c], l, i, (double)fields[l][i], (double)want[i]);
+            }
+            be->batch_close(be->ctx, bt);
+        }
+        free(mem);
+        free(want);
+    }
+}
+
 /* pf_ceil_long against ceilf: integers, halves, values a step from an integer either way, negatives and
  * zeros of both signs, and floats too large to hold a fraction. */
 Test(backends, ceil_long_is_ceilf)
