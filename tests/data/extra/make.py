@@ -145,7 +145,12 @@ thirty-third (2026-12-07; weight 0.5 / 2.5 %, time 1.3 / 9.7 % on first contact,
 three interlocking links of 2.5 mm wire (one standing), an 80 mm ramp of 5 degrees, three tiny parts (a 3 mm
 cube, a 4 mm disc, a 2 mm pin), a 0.4 mm plate with a hole, ten concentric rings 0.6 mm apart, a plate of 60
 random holes, a 3 x 3 grid of chamfered pockets, a tube of slanted slots, a calibration cube with X, Y and Z
-engraved, a block rounded at 6 mm (minkowski).
+engraved, a block rounded at 6 mm (minkowski). A thirty-fourth (2026-12-07; weight 0.4 / 3.3 %, time 2.0 / 5.2 %
+on first contact, nothing changed for them): a 100 mm arrow sign with a raised border, two 16 mm rods crossing
+on the bed, a vase of 1.6 mm walls rippling by 3 mm every 20 mm, a 20-pointed star tapering over 12 mm with a
+bore, a 60 x 30 x 20 ellipsoid, a tray whose floor slopes toward one end, seven hexagonal tiles 0.6 mm apart,
+a door wedge with grip ribs across its slope, a block with four 1.6 mm snap hooks, a post carrying eight 1 mm
+discs 7 mm apart (over air).
 PrusaSlicer's own time estimate varies between runs of the same input by up to ~3 % (its parallel steps
 order the paths differently), so a new run changes some rows a little.
 """
