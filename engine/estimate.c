@@ -3977,7 +3977,8 @@ static int slice_closed(const uint64_t *keys, size_t n, uint64_t *tmp)
  * LIN_CLASS where that one has sums (STEEP_OFF). A vertex counts in the slabs tilt_mark gives it, a layer
  * more on each side. keys, offs, counts: the raw slices. Errors: NOMEM. */
 static pf_err lin_modes(const int32_t *vslab, size_t n, const uint64_t *keys, const uint32_t *offs,
-                        const uint32_t *counts, size_t nl, const uint8_t *upright, size_t P, uint8_t *mode)
+                        const uint32_t *counts, size_t nl, const uint8_t *upright, size_t P, uint8_t *closed,
+                        uint8_t *mode)
 {
     int32_t *marks = calloc(nl + 1, sizeof *marks);
     uint8_t *lin = malloc(nl);
@@ -4006,7 +4007,11 @@ static pf_err lin_modes(const int32_t *vslab, size_t n, const uint64_t *keys, co
         prism = top < nl && upright[top] ? prism + 1 : 0;
         lin[l] = l >= LIN_W && clear >= 2 * LIN_W + 1 && prism < 2 * LIN_W + 1 && mode[l] == STEEP_OFF;
     }
-    /* anchors' slices: 1 linear, 2 linear and closed, 3 linear and open (tested once) */
+    /* anchors' slices: closed[j] 1 closed, 2 open, 0 not tested yet (the caller's, zero at first: a call
+     * with another P reads what an earlier one found). A layer's whole stretch of linear ones (lin, every
+     * slab within LIN_W of each free of vertices) is cut from the same edges, so one test answers for all
+     * of it: the sorts of slice_closed were 6–7 % of the estimate of a cone or a leaning cylinder, whose
+     * anchors it tested one by one. */
     uint64_t *tmp = NULL;
     size_t ntmp = 0;
     pf_err err = PF_E_OK;
@@ -4017,7 +4022,7 @@ static pf_err lin_modes(const int32_t *vslab, size_t n, const uint64_t *keys, co
         for (size_t j = a; j <= b && ok; j++)
             ok = lin[j] != 0;
         for (size_t j = a; j <= b && ok; j += P) {
-            if (lin[j] == 1) {
+            if (!closed[j]) {
                 if (2 * (size_t)counts[j] > ntmp) {
                     free(tmp);
                     ntmp = 2 * (size_t)counts[j];
@@ -4026,9 +4031,13 @@ static pf_err lin_modes(const int32_t *vslab, size_t n, const uint64_t *keys, co
                         break;
                     }
                 }
-                lin[j] = slice_closed(keys + 2 * (size_t)offs[j], counts[j], tmp) ? 2 : 3;
+                closed[j] = slice_closed(keys + 2 * (size_t)offs[j], counts[j], tmp) ? 1 : 2;
+                for (size_t k = j; k-- > 0 && lin[k] && !closed[k];)
+                    closed[k] = closed[j];
+                for (size_t k = j + 1; k < nl && lin[k] && !closed[k]; k++)
+                    closed[k] = closed[j];
             }
-            ok = lin[j] == 2;
+            ok = closed[j] == 1;
         }
         if (ok && !err) mode[l] = LIN_FIELD;
     }
@@ -4746,7 +4755,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     slabs_upright(mp.tilt, t.n, nl, upright);
     size_t psteep = STEEP_P, plin = STEEP_P; /* (STEEP_P_WIDE) */
     if (mode) {
-        uint8_t *wide = malloc(nl);
+        uint8_t *wide = calloc(2, nl), *closed = wide + nl; /* (lin_modes's, zero) */
         if (!wide) goto nomem;
         steep_modes(mp.flat, t.n, nl, upright, STEEP_P_WIDE, wide);
         steep_modes(mp.flat, t.n, nl, upright, STEEP_P, mode);
@@ -4758,8 +4767,9 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
         const uint32_t *lc = rcounts ? rcounts : counts;
         memcpy(wide, mode, nl);
         int thick = T > THIN_T; /* (thin walls' figures: see WIDE_STRICT) */
-        if ((thick && lin_modes(vslab, mesh->nverts, lk, offs, lc, nl, upright, STEEP_P_WIDE, wide)) ||
-            lin_modes(vslab, mesh->nverts, lk, offs, lc, nl, upright, STEEP_P, mode)) {
+        if ((thick &&
+             lin_modes(vslab, mesh->nverts, lk, offs, lc, nl, upright, STEEP_P_WIDE, closed, wide)) ||
+            lin_modes(vslab, mesh->nverts, lk, offs, lc, nl, upright, STEEP_P, closed, mode)) {
             free(wide);
             goto nomem;
         }
