@@ -74,8 +74,9 @@ pf_err pf_estimate_prepare_threads(const pf_mesh *mesh, const pf_profile *p, con
  * sums copied from layer l − 2). The shortcuts are exact, so the cache is the same bit for bit; tests check
  * that, and benches can show what the shortcuts save. PF_EST_NO_SKIP: no steep layers (engine/estimate.c
  * steep_modes): every layer is classified against its neighbours and none is interpolated, which is not the
- * same cache (tests check how near). */
-enum { PF_EST_NO_REUSE = 1, PF_EST_NO_SKIP = 2 };
+ * same cache (tests check how near). PF_EST_NO_TRIM: interpolated linear layers that no other layer reads
+ * are rastered all the same (engine/estimate.c lin_trim): the same cache bit for bit, for tests. */
+enum { PF_EST_NO_REUSE = 1, PF_EST_NO_SKIP = 2, PF_EST_NO_TRIM = 4 };
 
 /* pf_estimate_prepare_threads with flags (PF_EST_*, 0 for none). Errors as pf_estimate_prepare. */
 pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const pf_backend *be, int threads,
@@ -122,6 +123,9 @@ size_t pf_estimate_cache_layers(const pf_estimate_cache *c);
 /* Layers whose sums were interpolated between steep layers that went through the stages (none with
  * PF_EST_NO_SKIP). */
 size_t pf_estimate_cache_skipped(const pf_estimate_cache *c);
+/* Layers the first pass of the stages did not raster at all: skipped steep ones, and linear ones no other
+ * layer reads (PF_EST_NO_TRIM). */
+size_t pf_estimate_cache_unrastered(const pf_estimate_cache *c);
 /* How many threads prepare ran on (for benches: pf_estimate_prepare decides at run time). */
 unsigned pf_estimate_cache_threads(const pf_estimate_cache *c);
 /* Heap bytes a cache holds (for bounding in-memory caches of them). */

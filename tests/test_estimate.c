@@ -852,6 +852,51 @@ Test(estimate, linear_layers_are_interpolated_near_their_own_stages)
     pf_mesh_free(m);
 }
 
+/* Linear layers that no layer through the stages reads (engine/estimate.c lin_trim) are not rastered, and
+ * those whose field alone is read get no margins: a 50 mm pyramid (a held-out mesh) runs wide, its anchors 16
+ * layers apart, and 7 of each run's 16 layers are read by none; overhang's ramps run 8 apart, 1 layer of each
+ * 8 read for its field alone. What nothing reads changes nothing: every layer's sums and the estimate are
+ * those with every linear layer's field and margins made (PF_EST_NO_TRIM), bit for bit, on one thread
+ * (batches) and two (lanes). */
+Test(estimate, linear_layers_nothing_reads_are_not_rastered)
+{
+    static const struct {
+        const char *file;
+        size_t fewer; /* layers left unrastered at least */
+    } parts[] = {{"extra/pyramid.stl", 60}, {"overhang.stl", 0}};
+    pf_profile p = pf_profile_default();
+    pf_backend *be = NULL;
+    pf_errbuf eb = {{0}};
+    cr_assert_eq(pf_backend_get("simd", &be, &eb), PF_E_OK, "%s", eb.msg);
+    for (size_t k = 0; k < sizeof parts / sizeof *parts; k++) {
+        pf_mesh *m = load(parts[k].file);
+        for (int threads = 1; threads <= 2; threads++) {
+            pf_estimate_cache *c = NULL, *all = NULL;
+            cr_assert_eq(pf_estimate_prepare_opts(m, &p, be, threads, 0, &c, &eb), PF_E_OK, "%s", eb.msg);
+            cr_assert_eq(pf_estimate_prepare_opts(m, &p, be, threads, PF_EST_NO_TRIM, &all, &eb), PF_E_OK,
+                         "%s", eb.msg);
+            size_t nl = pf_estimate_cache_layers(c);
+            cr_assert_eq(pf_estimate_cache_layers(all), nl);
+            cr_assert_geq(pf_estimate_cache_unrastered(c), pf_estimate_cache_unrastered(all) + parts[k].fewer,
+                          "%s: %zu layers unrastered, %zu without the trim", parts[k].file,
+                          pf_estimate_cache_unrastered(c), pf_estimate_cache_unrastered(all));
+            for (size_t l = 0; l < nl; l++)
+                cr_assert(!memcmp(pf_estimate_cache_layer(c, l), pf_estimate_cache_layer(all, l),
+                                  sizeof(pf_layer_cells)),
+                          "%s: layer %zu of %zu (%d threads)", parts[k].file, l, nl, threads);
+            pf_estimate e, ea;
+            cr_assert_eq(pf_estimate_eval(c, 0.2, 0, &e, NULL), PF_E_OK);
+            cr_assert_eq(pf_estimate_eval(all, 0.2, 0, &ea, NULL), PF_E_OK);
+            cr_assert_eq(e.weight_g, ea.weight_g, "%s", parts[k].file);
+            cr_assert_eq(e.print_time_s, ea.print_time_s, "%s", parts[k].file);
+            pf_estimate_cache_free(c);
+            pf_estimate_cache_free(all);
+        }
+        pf_mesh_free(m);
+    }
+    pf_backend_free(be);
+}
+
 /* PrusaSlicer prints the parts of loops farther than half the nozzle outside the layer below as overhang
  * perimeters (bridge speed, no cooling slowdown). Walls that step out 0.6 mm a layer put the external
  * loop (0.225 mm in) 0.375 mm past the layer below, the inner one (0.63 mm in) not past it; at 1.2 mm a
