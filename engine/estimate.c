@@ -1872,6 +1872,7 @@ static pf_err bridges(drive *d, size_t l, unsigned tid)
     long nx = d->g->nx, box[4];
     int by_row = layer_box(d, l, box); /* its classes are 0 beyond the box */
     size_t first = 1, last = 0;
+    long x0 = nx, x1 = -1; /* the columns of the bridges, when made row by row */
     /* the box's rows at once, or row by row over its columns, or over each row's span */
     const int32_t *sp = d->mspan ? mspan_of(d, l) : NULL;
     by_row |= sp != NULL;
@@ -1886,12 +1887,17 @@ static pf_err bridges(drive *d, size_t l, unsigned tid)
         if (f > e) continue;
         if (first > last) first = at + f;
         last = at + e;
+        if (c0 + (long)f < x0) x0 = c0 + (long)f;
+        if (c0 + (long)e > x1) x1 = c0 + (long)e;
     }
     if (first > last) return PF_E_OK; /* classify makes no bridges (the driver gives it no layer below) */
-    long y0 = (long)(first / (size_t)nx), y1 = (long)(last / (size_t)nx);
+    /* the rows from the first bridge to the last, and their columns (all of them when the box's rows went at
+     * once) */
+    long open[4] = {by_row ? x0 : 0, by_row ? x1 : nx - 1, (long)(first / (size_t)nx),
+                    (long)(last / (size_t)nx)};
     /* 2·IBRIDGE_OPEN wide: 2k + 1 cells */
     int k = (int)lroundf((2.0f * IBRIDGE_OPEN / d->g->cell - 1.0f) / 2.0f);
-    return pf_ibridges_open_rows(cls, d->g, y0, y1, k, &d->lg[tid]);
+    return pf_ibridges_open_box(cls, d->g, open, k, &d->lg[tid]);
 }
 
 static pf_err classify_alone(drive *d, size_t l, unsigned tid)

@@ -673,22 +673,26 @@ static void column_end(uint8_t *cls, long nx, long x, long y, uint16_t n, long n
 
 pf_err pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k, pf_scratch *sc)
 {
-    return pf_ibridges_open_rows(cls, g, 0, (long)g->ny - 1, k, sc);
+    const long box[4] = {0, (long)g->nx - 1, 0, (long)g->ny - 1};
+    return pf_ibridges_open_box(cls, g, box, k, sc);
 }
 
-pf_err pf_ibridges_open_rows(uint8_t *cls, const pf_grid *g, long r0, long r1, int k, pf_scratch *sc)
+pf_err pf_ibridges_open_box(uint8_t *cls, const pf_grid *g, const long box[4], int k, pf_scratch *sc)
 {
     long nx = g->nx, ny = g->ny, need = 2 * (long)k + 1, y0 = ny, y1 = -1;
-    if (r0 < 0) r0 = 0;
-    if (r1 > ny - 1) r1 = ny - 1;
-    if (k <= 0 || r0 > r1) return PF_E_OK;
+    long c0 = box[0] < 0 ? 0 : box[0], c1 = box[1] > nx - 1 ? nx - 1 : box[1];
+    long r0 = box[2] < 0 ? 0 : box[2], r1 = box[3] > ny - 1 ? ny - 1 : box[3];
+    if (k <= 0 || r0 > r1 || c0 > c1) return PF_E_OK;
     if (need > UINT16_MAX) need = UINT16_MAX;
     uint16_t *cnt = pf_scratch_slot(sc, 0, (size_t)nx * sizeof *cnt, 1); /* per column: its current run */
     if (!cnt) return PF_E_NOMEM;
+    /* a run of bridge cells ends at the first cell that is none: at c1 + 1 at the latest (or the row's end)
+     */
+    long xe = c1 + 1;
     for (long y = r0; y <= r1; y++) {
         uint8_t *row = cls + y * nx;
-        for (long x = 0; x < nx; x++) {
-            if (!(x & 7) && x + 8 <= nx && !word_has_ibridge(row + x)) { /* most cells: 8 at a time */
+        for (long x = c0; x < xe; x++) {
+            if (!(x & 7) && x + 8 <= xe && !word_has_ibridge(row + x)) { /* most cells: 8 at a time */
                 uint64_t c[2];
                 memcpy(c, cnt + x, sizeof c);
                 if (!(c[0] | c[1])) {
@@ -701,7 +705,7 @@ pf_err pf_ibridges_open_rows(uint8_t *cls, const pf_grid *g, long r0, long r1, i
                 cnt[x] = 0;
                 continue;
             }
-            long end = run_end(row, x, nx); /* the row's run [x, end) */
+            long end = run_end(row, x, xe); /* the row's run [x, end) */
             if (end - x < need)
                 for (long c = x; c < end; c++)
                     row[c] |= DROP_BIT;
@@ -711,24 +715,27 @@ pf_err pf_ibridges_open_rows(uint8_t *cls, const pf_grid *g, long r0, long r1, i
             x = end - 1;
         }
     }
-    for (long x = 0; x < nx; x++) /* runs down to the last row scanned (none below it) */
+    for (long x = c0; x < xe; x++) /* runs down to the last row scanned (none below it) */
         if (cnt[x]) column_end(cls, nx, x, r1 + 1, cnt[x], need);
-    /* marked cells turn solid, 8 at a time: a byte with the drop bit gets solid fill bits and loses it */
+    /* marked cells (rows y0 … y1, columns c0 … c1) turn solid, 8 at a time: a byte with the drop bit gets
+     * solid fill bits and loses it */
     const uint64_t ones = 0x0101010101010101ull;
-    long i = y0 * nx, end = (y1 + 1) * nx;
-    for (; i + 8 <= end; i += 8) {
-        uint64_t w;
-        memcpy(&w, cls + i, 8);
-        uint64_t m = (w >> 6 & ones) * 0xFF; /* 0xFF in the bytes that have DROP_BIT (0x40) */
-        if (!m) continue;
-        w = (w & ~(m & ones * (PF_CELL_FILL_MASK | DROP_BIT))) |
-            (m & ones * (PF_FILL_SOLID << PF_CELL_FILL_SHIFT));
-        memcpy(cls + i, &w, 8);
+    for (long y = y0; y <= y1; y++) {
+        long i = y * nx + c0, end = y * nx + xe;
+        for (; i + 8 <= end; i += 8) {
+            uint64_t w;
+            memcpy(&w, cls + i, 8);
+            uint64_t m = (w >> 6 & ones) * 0xFF; /* 0xFF in the bytes that have DROP_BIT (0x40) */
+            if (!m) continue;
+            w = (w & ~(m & ones * (PF_CELL_FILL_MASK | DROP_BIT))) |
+                (m & ones * (PF_FILL_SOLID << PF_CELL_FILL_SHIFT));
+            memcpy(cls + i, &w, 8);
+        }
+        for (; i < end; i++)
+            if (cls[i] & DROP_BIT)
+                cls[i] = (uint8_t)((cls[i] & ~(PF_CELL_FILL_MASK | DROP_BIT)) | PF_FILL_SOLID
+                                                                                    << PF_CELL_FILL_SHIFT);
     }
-    for (; i < end; i++)
-        if (cls[i] & DROP_BIT)
-            cls[i] =
-                (uint8_t)((cls[i] & ~(PF_CELL_FILL_MASK | DROP_BIT)) | PF_FILL_SOLID << PF_CELL_FILL_SHIFT);
     return PF_E_OK;
 }
 

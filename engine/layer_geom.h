@@ -82,8 +82,9 @@ long pf_inner_pieces(const float *dist, const pf_grid *g, const long win[4], flo
  * one when narrower than 1/√2 of that (the opening itself: a disc). One pass down the rows (8 cells at a
  * time away from bridges). PF_E_NOMEM when the scratch cannot be allocated (classes unchanged). */
 pf_err pf_ibridges_open(uint8_t *cls, const pf_grid *g, int k, pf_scratch *scratch);
-/* The same when rows r0 … r1 hold every PF_FILL_IBRIDGE cell of cls: only they are swept. */
-pf_err pf_ibridges_open_rows(uint8_t *cls, const pf_grid *g, long r0, long r1, int k, pf_scratch *scratch);
+/* The same when columns box[0] … box[1] and rows box[2] … box[3] (inclusive) hold every PF_FILL_IBRIDGE cell
+ * of cls: only they are swept (a shallow slope's bridge strip runs along a few columns of every row). */
+pf_err pf_ibridges_open_box(uint8_t *cls, const pf_grid *g, const long box[4], int k, pf_scratch *scratch);
 
 /* pf_classes_fix_bridges (engine/backend.h) on the n classes of a whole layer, 16 cells a step, with the
  * indices of the first and the last cell it made an internal bridge (*first > *last when none). */

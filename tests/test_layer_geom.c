@@ -433,13 +433,24 @@ Test(layer_geom, narrow_internal_bridges_print_as_solid_infill)
             cls[y * 60 + x] = ib;
     memcpy(was, cls, n);
     pf_scratch sc = {{0}, {0}};
-    /* the sweep of only the rows that hold bridges (5 … 54) gives the same classes as the whole grid's */
-    uint8_t *rows = malloc(n);
-    memcpy(rows, cls, n);
-    cr_assert_eq(pf_ibridges_open_rows(rows, &g, 5, 54, 6, &sc), PF_E_OK);
+    /* the sweep of only the box that holds bridges (columns and rows 5 … 54) gives the same classes as the
+     * whole grid's, and leaves the cells beyond it alone (a bridge cell there would stay one) */
+    uint8_t *boxed = malloc(n);
+    memcpy(boxed, cls, n);
+    const long box[4] = {5, 54, 5, 54};
+    cr_assert_eq(pf_ibridges_open_box(boxed, &g, box, 6, &sc), PF_E_OK);
     cr_assert_eq(pf_ibridges_open(cls, &g, 6, &sc), PF_E_OK);
-    cr_assert_eq(memcmp(rows, cls, n), 0);
-    free(rows);
+    cr_assert_eq(memcmp(boxed, cls, n), 0);
+    memcpy(boxed, was, n);
+    const long left[4] = {0, 14, 0, 59}; /* the strip's columns only: the block and its tongue untouched */
+    cr_assert_eq(pf_ibridges_open_box(boxed, &g, left, 6, &sc), PF_E_OK);
+    for (int y = 0; y < 60; y++)
+        for (int x = 0; x < 60; x++) {
+            size_t i = (size_t)y * 60 + (size_t)x;
+            uint8_t want = x < 15 && was[i] == ib ? solid : was[i];
+            cr_assert_eq(boxed[i], want, "boxed cell (%d, %d): %#x, want %#x", x, y, boxed[i], want);
+        }
+    free(boxed);
     for (int y = 0; y < 60; y++)
         for (int x = 0; x < 60; x++) {
             size_t i = (size_t)y * 60 + (size_t)x;
