@@ -80,12 +80,13 @@ static int any_solid(const uint8_t *c, size_t n)
 }
 
 /* The planes of one call (see pf_narrow_sparse): S sparse, D solid-type, M marked, E, N, R and T work planes
- * (R and T swap as the runs are walked), the rows y0 … y1 that hold sparse cells, and k. */
+ * (R and T swap as the runs are walked), the rows y0 … y1 and words i0 … i1 of each that can hold a narrow
+ * cell, and k. */
 typedef struct narrow_planes {
     const planes *p;
     const uint64_t *S, *D;
     uint64_t *M, *E, *N, **R, **T;
-    long y0, y1;
+    long y0, y1, i0, i1;
     int k;
 } narrow_planes;
 
@@ -96,11 +97,11 @@ static inline __attribute__((always_inline)) void narrow_dir(const narrow_planes
     const planes *p = np->p;
     const uint64_t *S = np->S, *D = np->D;
     uint64_t *M = np->M, *E = np->E, *N = np->N, *R = *np->R, *T = *np->T;
-    long y0 = np->y0, y1 = np->y1;
+    long y0 = np->y0, y1 = np->y1, i0 = np->i0, i1 = np->i1;
     int k = np->k;
     if (k == 1) { /* lone sparse cells between a non-sparse cell and a solid-type one: no runs to walk */
         for (long y = y0; y <= y1; y++)
-            for (long i = 0; i < p->w; i++) {
+            for (long i = i0; i <= i1; i++) {
                 if (!S[y * p->stride + i]) continue;
                 uint64_t lone = S[y * p->stride + i] & ~at(S, p, y, i, dx, dy) & ~at(S, p, y, i, -dx, -dy);
                 M[y * p->stride + i] |= lone & (at(D, p, y, i, dx, dy) | at(D, p, y, i, -dx, -dy));
@@ -110,7 +111,7 @@ static inline __attribute__((always_inline)) void narrow_dir(const narrow_planes
     /* rows [y0, y1] hold every sparse cell, so E, N and R are zero outside them */
     /* E: cells that start k + 1 sparse cells in a row; N: sparse cells no such window covers */
     for (long y = y0; y <= y1; y++)
-        for (long i = 0; i < p->w; i++) {
+        for (long i = i0; i <= i1; i++) {
             uint64_t e = S[y * p->stride + i];
             if (!e) continue;
             for (int s = 1; s <= k && e; s++)
@@ -118,7 +119,7 @@ static inline __attribute__((always_inline)) void narrow_dir(const narrow_planes
             E[y * p->stride + i] = e;
         }
     for (long y = y0; y <= y1; y++)
-        for (long i = 0; i < p->w; i++) {
+        for (long i = i0; i <= i1; i++) {
             long o = y * p->stride + i;
             if (!S[o]) continue;
             uint64_t cover = E[o];
@@ -131,7 +132,7 @@ static inline __attribute__((always_inline)) void narrow_dir(const narrow_planes
     /* along each narrow run from its solid end: k − 1 steps reach its far end */
     for (int t = 1; t < k; t++) {
         for (long y = y0; y <= y1; y++)
-            for (long i = 0; i < p->w; i++) {
+            for (long i = i0; i <= i1; i++) {
                 long o = y * p->stride + i;
                 if (!S[o]) continue;
                 T[o] = R[o] | (N[o] & (at(R, p, y, i, dx, dy) | at(R, p, y, i, -dx, -dy)));
@@ -141,7 +142,7 @@ static inline __attribute__((always_inline)) void narrow_dir(const narrow_planes
         T = swap;
     }
     for (long y = y0; y <= y1; y++)
-        for (long i = 0; i < p->w; i++)
+        for (long i = i0; i <= i1; i++)
             M[y * p->stride + i] |= R[y * p->stride + i];
     /* the next direction's E, N and R are rewritten word for word where S is set; R and T may have swapped,
      * both zero elsewhere */
@@ -167,6 +168,7 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
     uint64_t *S = pl[0], *D = pl[1], *M = pl[2], *E = pl[3], *N = pl[4], *R = pl[5], *T = pl[6];
     /* pack, a word at a time; the rows that have sparse cells bound the work */
     long y0 = p.ny, y1 = -1, d0 = p.ny, d1 = -1; /* the rows that hold sparse cells, and solid-type ones */
+    long w0 = p.w, w1 = -1;                      /* the words that hold solid-type cells */
     uint64_t any_d = 0;
     for (long y = 0; y < p.ny; y++) {
         const uint8_t *row = cls + (size_t)y * (size_t)p.nx;
@@ -194,6 +196,8 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
             }
             sr[i] = sw;
             dr[i] = dw;
+            if (dw && i < w0) w0 = i;
+            if (dw && i > w1) w1 = i;
             row_s |= sw;
             row_d |= dw;
         }
@@ -214,6 +218,10 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
     if (y0 < d0 - 2 * K_MAX - 2) y0 = d0 - 2 * K_MAX - 2;
     if (y1 > d1 + 2 * K_MAX + 2) y1 = d1 + 2 * K_MAX + 2;
     if (y0 > y1) return 0;
+    /* and the same along the rows: 2·K_MAX + 2 cells lie within a word of the solid-type ones' words; the
+     * words beyond are neither read for those cells (a shifted read takes K_MAX cells at most from the next
+     * word) nor written, and stay zero */
+    long i0 = w0 > 0 ? w0 - 1 : 0, i1 = w1 + 1 < p.w ? w1 + 1 : p.w - 1;
     /* every read lies within PAD rows of [y0, y1]: zero what is not written below */
     zero_rows(S, &p, -PAD, 0);
     zero_rows(S, &p, p.ny, p.ny + PAD);
@@ -226,7 +234,7 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
         int k = (int)(width / (q < 2 ? g->cell : g->cell * 1.41421356f));
         if (k < 1) continue;
         if (k > K_MAX) k = K_MAX;
-        narrow_planes np = {&p, S, D, M, E, N, &R, &T, y0, y1, k};
+        narrow_planes np = {&p, S, D, M, E, N, &R, &T, y0, y1, i0, i1, k};
         /* each direction with its steps as constants: at() without the tests of the shifts' signs */
         switch (q) {
         case 0:
@@ -246,7 +254,7 @@ int pf_narrow_sparse(uint8_t *cls, const pf_grid *g, float width, pf_scratch *sc
     int changed = 0;
     const uint8_t fm = PF_CELL_FILL_MASK, solid = PF_FILL_SOLID << PF_CELL_FILL_SHIFT;
     for (long y = y0; y <= y1; y++)
-        for (long i = 0; i < p.w; i++) {
+        for (long i = i0; i <= i1; i++) {
             long o = y * p.stride + i;
             if (!S[o]) continue; /* M and the others were not written here */
             for (uint64_t m = M[o]; m; m &= m - 1) {

@@ -145,3 +145,45 @@ Test(narrow_sparse, equals_the_cell_by_cell_rule_on_random_layers)
     cr_expect_gt(changes, 100, "only %d of 200 layers had a sliver", changes);
     pf_scratch_free(&sc);
 }
+
+/* Solid-type cells in a band of a few columns of a wide layer (a shallow slope's top strip, every row of
+ * it), sparse cells and walls all around: the pass looks only at the words within a word of the band's, and
+ * still equals the cell-by-cell rule, which walks the whole layer. */
+Test(narrow_sparse, equals_the_cell_by_cell_rule_beside_a_band_of_solid)
+{
+    srand(54321);
+    pf_scratch sc = {0};
+    int changes = 0;
+    static const uint8_t around[] = {SP, SP, SP, SP, WA, 0},
+                         band[] = {SP, SO, SO, WA, PF_CELL_INSIDE | PF_FILL_TOP << PF_CELL_FILL_SHIFT};
+    for (int trial = 0; trial < 100; trial++) {
+        uint32_t nx = 130 + (uint32_t)(rand() % 300), ny = 5 + (uint32_t)(rand() % 40);
+        float cell = 0.05f + 0.05f * (float)(rand() % 8);
+        pf_grid g = {0, 0, cell, nx, ny};
+        size_t n = (size_t)nx * ny;
+        uint32_t b0 = (uint32_t)(rand() % (int)(nx - 10)), bw = 1 + (uint32_t)(rand() % 30);
+        uint8_t *a = calloc(n, 1), *b = malloc(n), *orig = malloc(n);
+        for (uint32_t y = 1; y + 1 < ny; y++)
+            for (uint32_t x = 1; x + 1 < nx;) {
+                int in = x >= b0 && x < b0 + bw;
+                uint8_t k = in ? band[rand() % (int)sizeof band] : around[rand() % (int)sizeof around];
+                uint32_t len = 1 + (uint32_t)(rand() % 4);
+                for (uint32_t j = 0; j < len && x + 1 < nx && (x >= b0 && x < b0 + bw) == in; j++, x++)
+                    a[y * nx + x] = (y > 1 && rand() % 3) ? a[(y - 1) * nx + x] : k;
+            }
+        memcpy(b, a, n);
+        memcpy(orig, a, n);
+        float width = 0.1f + 0.05f * (float)(rand() % 11);
+        int changed = pf_narrow_sparse(a, &g, width, &sc);
+        reference(b, &g, width);
+        cr_assert_eq(memcmp(a, b, n), 0, "trial %d (%u × %u, band %u + %u, cell %g, width %g) differs", trial,
+                     nx, ny, b0, bw, cell, width);
+        cr_assert_eq(changed != 0, memcmp(a, orig, n) != 0, "trial %d: changed %d", trial, changed);
+        changes += changed != 0;
+        free(orig);
+        free(a);
+        free(b);
+    }
+    cr_expect_gt(changes, 50, "only %d of 100 layers had a sliver", changes);
+    pf_scratch_free(&sc);
+}
