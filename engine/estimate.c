@@ -184,6 +184,16 @@ enum { STEEP_OFF, STEEP_ON, STEEP_SKIP, LIN_FIELD, LIN_CLASS, LIN_RAW, LIN_SKIP 
  * second pass of the stages, after lin_check, those it has are kept); LIN_SKIP: a linear layer nothing reads
  * (lin_trim), not rastered at all. */
 
+/* Contour edges that run along a layer's fill lines (within PAR_TAN of their direction: a part turned 45°
+ * about z, a 45° chamfer): PrusaSlicer's lines sit at multiples of the spacing from the anchor, so beside
+ * such an edge a whole line of its length is there or not by that phase, where the area model counts a share
+ * of one (fill_line_edges keeps the PAR_MAX longest). */
+#define PAR_MAX 4
+#define PAR_TAN 0.005
+#define PAR_MIN_LEN 1.0 /* mm: shorter lines there are left to the area model */
+/* zig-zag link length, in line spacings (45° lines, axis-ish walls); a region's n lines take n − 1 links */
+#define LINK_FACTOR 1.41421356
+
 typedef struct layer_stat {
     pf_layer_cells cells;      /* areas and fill-run histograms from the backend */
     float h;                   /* layer thickness */
@@ -196,16 +206,19 @@ typedef struct layer_stat {
     float excess[NSPD];        /* Σ over contours of planner time − length/v, at spd_grid speeds */
     uint16_t pieces[PF_RUN_N]; /* fill_pieces: separate pieces of each run set (solid-type sets only) */
     float su[2];               /* the contour's least and greatest offset across the layer's fill lines, mm */
-    pf_branch_hist br;         /* pf_fill_branches of the sparse region: its paths at any spacing */
-    uint32_t inner_pieces;     /* pf_inner_pieces: the pieces of the inner beads' region */
-    uint32_t cb_paths;         /* centre-bead paths (engine/centre_beads.h) */
-    uint32_t cb_islands;       /* islands with a concave corner or a wall end, where such paths may start */
-    uint32_t cb_beads;         /* short beads in sharp corners of thin walls, each a path (centre_beads.h) */
-    uint32_t ncorners;         /* the contours' concave corners (pf_contour_corners) */
-    float inner_deficit;       /* inner beads' length the band's area leaves out (pf_narrow_inner_deficit) */
-    float thin_rays;           /* the inner band's area in walls too thin for an inner bead, by the rays */
-    float thin_beads[2]; /* contour along walls of one bead and of two external beads only, by the rays */
-    float overhang[2];   /* the share of the external and of the inner band over air (wall_overhangs) */
+    float par_u[PAR_MAX];   /* contour edges along the fill lines (fill_line_edges): offset across them, mm */
+    float par_len[PAR_MAX]; /* and length, mm: > 0 where the part lies on the side of greater offset */
+    float link_f;           /* a sparse link's length in line spacings (fill_line_edges) */
+    pf_branch_hist br;      /* pf_fill_branches of the sparse region: its paths at any spacing */
+    uint32_t inner_pieces;  /* pf_inner_pieces: the pieces of the inner beads' region */
+    uint32_t cb_paths;      /* centre-bead paths (engine/centre_beads.h) */
+    uint32_t cb_islands;    /* islands with a concave corner or a wall end, where such paths may start */
+    uint32_t cb_beads;      /* short beads in sharp corners of thin walls, each a path (centre_beads.h) */
+    uint32_t ncorners;      /* the contours' concave corners (pf_contour_corners) */
+    float inner_deficit;    /* inner beads' length the band's area leaves out (pf_narrow_inner_deficit) */
+    float thin_rays;        /* the inner band's area in walls too thin for an inner bead, by the rays */
+    float thin_beads[2];    /* contour along walls of one bead and of two external beads only, by the rays */
+    float overhang[2];      /* the share of the external and of the inner band over air (wall_overhangs) */
 } layer_stat;
 
 /* A fill group's lines reduced per histogram bin, enough to time them exactly at any cruise speed F: a line
@@ -263,6 +276,10 @@ typedef struct layer_eval {
     int has_sparse;   /* the layer has a sparse region */
     pf_chain_sums br; /* the sparse region's branches (layer_stat.br), summed: its paths, pf_chains_at */
     double su[2]; /* one island: its sparse span across the fill lines from the grid's anchor (NAN: none) */
+    double par[PAR_MAX][2]; /* edges along the sparse lines (par_lines): the last line's offset from the
+                               anchor, and the lines' length there (> 0: the region at greater offsets) */
+    uint32_t npar;
+    double link_f;   /* sparse links, in spacings (layer_stat.link_f) */
     fill_bins fb[4]; /* solid (not full), solid (full), top, sparse */
     strip_lines xs; /* the sparse region's lines at 100 % that fb[1] prints along their strip (strip_extra) */
     /* [full]: the groups the cooling slowdown can slow, sparse infill aside (walls, solid, top), as
@@ -2796,6 +2813,57 @@ static void simplify_work(void *arg, unsigned tid)
     }
 }
 
+/* What a layer's contour says about its fill lines (along x − sy·y constant; u = (x + sy·y)/√2 across them):
+ * its span in u (su); the edges along the lines (par_u, par_len: collinear segments joined, the PAR_MAX
+ * longest); and link_f, the length of a link between two lines in spacings. A link runs along the wall
+ * between two line ends a spacing S apart, S / sin θ for a wall at θ to the lines: over the walls the lines
+ * end on (those not along them), weighted by how many ends each takes (its length × sin θ), Σ l / Σ l·sin θ.
+ * It stays LINK_FACTOR (√2: walls along the axes) except where the walls lie closer to square with the lines
+ * (a box turned 45°: S, not √2·S); above it, on round parts, the ends near where the wall turns along the
+ * lines take none (PrusaSlicer's links run between the first and the last line only). */
+static void fill_line_edges(const float *sg, uint32_t n, float sy, layer_stat *ls)
+{
+    float lo = INFINITY, hi = -INFINITY, pu[4 * PAR_MAX], pl[4 * PAR_MAX];
+    double sl = 0, su = 0;
+    uint32_t np = 0;
+    for (uint32_t i = 0; i < n; i++, sg += PF_SEG_FLOATS) {
+        float u = sg[0] + sy * sg[1];
+        lo = u < lo ? u : lo;
+        hi = u > hi ? u : hi;
+        float dx = sg[2] - sg[0], dy = sg[3] - sg[1], du = dx + sy * dy, len = sqrtf(dx * dx + dy * dy);
+        if (!(len > 0)) continue;
+        if (fabsf(du) > PAR_TAN * M_SQRT2 * len) {
+            sl += len;
+            su += fabsf(du) * M_SQRT1_2;
+            continue;
+        }
+        /* along the lines: the part lies on the segment's left, (−dy, dx), at greater u where sy·dx > dy */
+        float um = (u + 0.5f * du) * (float)M_SQRT1_2, side = sy * dx - dy > 0 ? len : -len;
+        uint32_t k = 0;
+        while (k < np && !(fabsf(pu[k] - um) < 0.02f && (pl[k] > 0) == (side > 0)))
+            k++;
+        if (k < np)
+            pl[k] += side;
+        else if (np < 4 * PAR_MAX)
+            pu[np] = um, pl[np++] = side;
+    }
+    ls->su[0] = lo * (float)M_SQRT1_2;
+    ls->su[1] = hi * (float)M_SQRT1_2;
+    memset(ls->par_u, 0, sizeof ls->par_u);
+    memset(ls->par_len, 0, sizeof ls->par_len);
+    for (uint32_t m = 0; m < PAR_MAX; m++) { /* the longest first */
+        uint32_t b = UINT32_MAX;
+        for (uint32_t k = 0; k < np; k++)
+            if (fabsf(pl[k]) >= PAR_MIN_LEN && (b == UINT32_MAX || fabsf(pl[k]) > fabsf(pl[b]))) b = k;
+        if (b == UINT32_MAX) break;
+        ls->par_u[m] = pu[b];
+        ls->par_len[m] = pl[b];
+        pl[b] = 0;
+    }
+    double f = su > 0 ? sl / su : LINK_FACTOR;
+    ls->link_f = (float)(f < 1 ? 1 : f > LINK_FACTOR * (1 - 1e-4) ? LINK_FACTOR : f);
+}
+
 /* The contour pass over every layer: layers are independent, each thread chains with its own scratch. */
 typedef struct contour_job {
     const float *segs;             /* every layer's segments */
@@ -2843,16 +2911,8 @@ static void contour_work(void *arg, unsigned tid)
                 const float *sg = j->segs + (size_t)PF_SEG_FLOATS * j->offs[l];
                 contour_stats(sg, j->keys + 2 * (size_t)j->offs[l], j->counts[l], j->p, l == 0, l == l0,
                               &j->cs[tid], &j->layers[l]);
-                /* the span across the fill lines (odd layers along x + y constant, even ones x − y:
-                 * pf_runset) */
-                float sy = (l & 1) ? 1.0f : -1.0f, lo = INFINITY, hi = -INFINITY;
-                for (uint32_t i = 0; i < j->counts[l]; i++, sg += PF_SEG_FLOATS) {
-                    float u = sg[0] + sy * sg[1];
-                    lo = u < lo ? u : lo;
-                    hi = u > hi ? u : hi;
-                }
-                j->layers[l].su[0] = lo * (float)M_SQRT1_2;
-                j->layers[l].su[1] = hi * (float)M_SQRT1_2;
+                /* odd layers' fill lines run along x + y constant, even ones' along x − y (pf_runset) */
+                fill_line_edges(sg, j->counts[l], (l & 1) ? 1.0f : -1.0f, &j->layers[l]);
             }
             st = RUN_STATS_DONE;
             atomic_store(&j->taken[k], st);
@@ -4995,8 +5055,6 @@ unsigned pf_estimate_cache_pieces(const pf_estimate_cache *c, size_t l, int set)
 /* ---- eval ---- */
 
 /* Calibration constants of the model (fitted on shared/models/reference.csv, never per mesh). */
-/* zig-zag link length, in line spacings (45° lines, axis-ish walls); a region's n lines take n − 1 links */
-#define LINK_FACTOR 1.41421356
 /* line length lost per connected line end pair, in spacings·√2 (0.9 while every line took a link) */
 #define LINE_TRIM 0.6
 #define LINE_END_JERK 1.41421356 /* fill line ends: junction speed in units of jerk */
@@ -5238,6 +5296,23 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         r->su[1] = ls->su[1] - a - in;
     }
     r->sparse_c = bins_time(&r->fb[3], 0, r->fb[3].v, 1 / r->fb[3].v, vj);
+    r->link_f = ls->link_f > 0 && ls->link_f < (float)LINK_FACTOR ? ls->link_f : LINK_FACTOR;
+    if (r->has_sparse) {
+        /* the lines beside an edge along them: from half a line width inside the fill region (the last
+         * line's place), as long as the edge less the fill region's depth at its ends and a line's trim; in
+         * the share of the fill area the sparse region holds */
+        double a = c->uc[l & 1], in = classify_params(&c->p).fill_lo + 0.5 * si;
+        double all = fa[PF_FILL_SPARSE] + fa[PF_FILL_SOLID] + fa[PF_FILL_TOP] + fa[PF_FILL_BRIDGE] +
+                     fa[PF_FILL_IBRIDGE],
+               share = all > 0 ? fa[PF_FILL_SPARSE] / all : 0;
+        for (int k = 0; k < PAR_MAX && ls->par_len[k] != 0; k++) {
+            double len = fabs(ls->par_len[k]), jl = len - 2 * (in - 0.5 * si) - LINE_TRIM * si * M_SQRT2;
+            if (!(jl >= PAR_MIN_LEN)) continue;
+            double side = ls->par_len[k] > 0 ? 1 : -1;
+            r->par[r->npar][0] = ls->par_u[k] - a + side * in;
+            r->par[r->npar++][1] = side * jl * share;
+        }
+    }
 
     /* Walls: external and inner loops, small loops slower. */
     /* the inner band of walls too thin for an inner bead widens the external beads: no loop of its own */
@@ -5621,6 +5696,29 @@ static int anchored_lines(const layer_eval *r, double S, double *len)
     return n;
 }
 
+/* The lines beside a record's edges along them (record_make's par) at spacing S, against the area model's
+ * share: from an edge whose last line may lie at offset x (lines at multiples of S), the lines up to the far
+ * side number (far − x)/S + φ(x/S) for a region beyond x (φ(t) = t − ⌊t⌋ − ½), where the area counts
+ * (far − x)/S and half a line width's more, each line of the edge's length. The difference in lines, their
+ * length and their time at v; none where it would take the layer's lines below none (base: the area model's
+ * length). */
+typedef struct par_delta {
+    double n, len, time;
+} par_delta;
+
+static par_delta par_lines(const layer_eval *r, double S, double si, double v, double vj, double base)
+{
+    par_delta d = {0, 0, 0};
+    for (uint32_t k = 0; k < r->npar; k++) {
+        double x = r->par[k][0] / S, jl = fabs(r->par[k][1]), ph = x - floor(x) - 0.5;
+        double n = -0.5 * si / S + (r->par[k][1] > 0 ? ph : -ph);
+        d.n += n;
+        d.len += n * jl;
+        d.time += n * pf_motion_move_time(jl, v, r->fb[3].a, vj, vj);
+    }
+    return base + d.len < 0 ? (par_delta){0, 0, 0} : d;
+}
+
 /* Support paths and their time (fitted on PrusaSlicer 2.5's G-code of 34 meshes with supports at 20 %, never
  * per mesh; tests/data/supports_reference.csv, checked on 35 more and at 0 and 50 %). Each support layer
  * prints its region's base and interface areas as lines at their pitch (line gap + the support flow's
@@ -5747,18 +5845,28 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
         double nl3 = sparse ? fmax(0, dn * r->fb[3].nlong - chains) : 0;
         double alen[ANCHOR_MAX];
         int na = sparse ? anchored_lines(r, S, alen) : -1; /* placed lines, or −1: the area model */
-        double len3 = 0, time3 = 0;
+        double len3 = 0, time3 = 0, lk3 = link3, tl3 = t_link3;
+        if (sparse && r->link_f != LINK_FACTOR) {
+            lk3 = S * r->link_f;
+            tl3 = pf_motion_move_time(lk3, v3, fmin(p->accel_infill, amax), vj, vj);
+        }
         if (na >= 0) {
             nl3 = na > 1 ? na - 1 : 0;
             for (int k = 0; k < na; k++) {
                 len3 += alen[k];
                 time3 += pf_motion_move_time(alen[k], v3, r->fb[3].a, vj, vj);
             }
-            len3 += nl3 * link3;
-            time3 += nl3 * t_link3;
+            len3 += nl3 * lk3;
+            time3 += nl3 * tl3;
         } else if (sparse) {
-            len3 = dn * r->fb[3].len + nl3 * link3;
-            time3 = dn * r->sparse_c + nl3 * t_link3;
+            if (r->npar) { /* edges along the lines: their lines by phase */
+                par_delta d = par_lines(r, S, si, v3, vj, dn * r->fb[3].len);
+                nl3 = fmax(0, nl3 + d.n);
+                len3 = d.len;
+                time3 = d.time;
+            }
+            len3 += dn * r->fb[3].len + nl3 * lk3;
+            time3 += dn * r->sparse_c + nl3 * tl3;
         }
         vol3 += r->mult * len3;
         /* a path per chain, no more than the lines: islands narrower than the spacing print none in most
@@ -5818,8 +5926,10 @@ pf_err pf_estimate_eval(const pf_estimate_cache *c, double density, int supports
                 double tl = 0;
                 for (int k = 0; k < na; k++)
                     tl += pf_motion_move_time(alen[k], F, fsp->a, vj, vj);
-                t[PF_FEAT_INFILL] = (na >= 0 ? tl : dn * bins_time(fsp, 0, F, iF, vj)) +
-                                    nl3 * pf_motion_move_time(link3, F, fsp->a, vj, vj);
+                if (na < 0)
+                    tl = dn * bins_time(fsp, 0, F, iF, vj) +
+                         (r->npar ? par_lines(r, S, si, F, vj, dn * fsp->len).time : 0);
+                t[PF_FEAT_INFILL] = tl + nl3 * pf_motion_move_time(lk3, F, fsp->a, vj, vj);
             }
         }
         for (int k = 0; k < PF_TIME_N; k++)
