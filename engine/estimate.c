@@ -2820,7 +2820,8 @@ static void simplify_work(void *arg, unsigned tid)
  * end on (those not along them), weighted by how many ends each takes (its length × sin θ), Σ l / Σ l·sin θ.
  * It stays LINK_FACTOR (√2: walls along the axes) except where the walls lie closer to square with the lines
  * (a box turned 45°: S, not √2·S); above it, on round parts, the ends near where the wall turns along the
- * lines take none (PrusaSlicer's links run between the first and the last line only). */
+ * lines take none (PrusaSlicer's links run between the first and the last line only). Solid and top
+ * infill's links take it too (their lines run at ±45° as well). */
 static void fill_line_edges(const float *sg, uint32_t n, float sy, layer_stat *ls)
 {
     float lo = INFINITY, hi = -INFINITY, pu[4 * PAR_MAX], pl[4 * PAR_MAX];
@@ -5263,8 +5264,9 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
               &r->fb[2]);
     bins_make(lc->runs[PF_RUN_SPARSE], lc->run_area[PF_RUN_SPARSE], fa[PF_FILL_SPARSE], 0,
               LINE_TRIM * si * M_SQRT2, p->speed_infill, ai, vj, &r->fb[3]);
-    r->link[0] = ss * LINK_FACTOR;
-    r->link[1] = st * LINK_FACTOR;
+    r->link_f = ls->link_f > 0 && ls->link_f < (float)LINK_FACTOR ? ls->link_f : LINK_FACTOR;
+    r->link[0] = ss * r->link_f;
+    r->link[1] = st * r->link_f;
     fill_bins br, ib;
     bins_make(lc->runs[PF_RUN_BRIDGE], lc->run_area[PF_RUN_BRIDGE], fa[PF_FILL_BRIDGE], sb, 0, vb, abr, vj,
               &br);
@@ -5296,7 +5298,6 @@ static void record_make(const pf_estimate_cache *c, size_t l, layer_eval *r)
         r->su[1] = ls->su[1] - a - in;
     }
     r->sparse_c = bins_time(&r->fb[3], 0, r->fb[3].v, 1 / r->fb[3].v, vj);
-    r->link_f = ls->link_f > 0 && ls->link_f < (float)LINK_FACTOR ? ls->link_f : LINK_FACTOR;
     if (r->has_sparse) {
         /* the lines beside an edge along them: from half a line width inside the fill region (the last
          * line's place), as long as the edge less the fill region's depth at its ends and a line's trim; in
