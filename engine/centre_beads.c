@@ -475,7 +475,7 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, float split
 
 double pf_narrow_inner_deficit(const float *segs, size_t nseg, float lo, float hi, float ext_hi, float sp,
                                float step, int beads, float none_lo, double *none, float one_hi,
-                               double thin[2])
+                               double thin[2], double *mid)
 {
     seg_grid grid = {0};
     if (!nseg || !(step > 0) || !grid_build(&grid, segs, nseg, hi)) {
@@ -492,10 +492,11 @@ double pf_narrow_inner_deficit(const float *segs, size_t nseg, float lo, float h
         for (; at < len && samples; at += step, samples--) {
             float w = wall_across((float)(q[0] + ux * at), (float)(q[1] + uy * at), (float)-uy, (float)ux,
                                   (float)ux, (float)uy, hi, segs, &grid);
-            if (w >= lo && w < hi)
+            if (w >= lo && w < hi) {
                 out += beads == 2 ? step * (1.0 - (0.5 * w - ext_hi) / sp)      /* a bead along each side */
                                   : 0.5 * step * (1.0 - (w - 2 * ext_hi) / sp); /* one, sampled from both */
-            else if (none && w >= none_lo && w < lo)
+                if (mid) *mid += 0.5 * step * (w - 2 * ext_hi);
+            } else if (none && w >= none_lo && w < lo)
                 *none += 0.5 * step * (w - 2 * ext_hi);
             else if (thin && w < none_lo)
                 thin[w < one_hi ? 0 : 1] += step;

@@ -69,9 +69,10 @@ long pf_junction_degrees(pf_corner *c, size_t n, float lo, float hi, float split
  * widens the two external beads over the middle and prints no inner bead, add their middle's area (w −
  * 2·ext_hi per mm of wall, half from each side's samples) to *none, mm²; thin (when not NULL): the length of
  * contour sampled along walls thinner than none_lo, which print external beads only, thin[0] along those
- * under one_hi (Arachne's single bead, 0.66 mm), thin[1] along the others (two), mm (both sides count). */
+ * under one_hi (Arachne's single bead, 0.66 mm), thin[1] along the others (two), mm (both sides count); mid
+ * (when not NULL): the middles' area of the walls lo..hi (w − 2·ext_hi per mm of wall), mm². */
 double pf_narrow_inner_deficit(const float *segs, size_t nseg, float lo, float hi, float ext_hi, float sp,
                                float step, int beads, float none_lo, double *none, float one_hi,
-                               double thin[2]);
+                               double thin[2], double *mid);
 
 #endif

@@ -217,6 +217,7 @@ typedef struct layer_stat {
     uint32_t ncorners;      /* the contours' concave corners (pf_contour_corners) */
     float inner_deficit;    /* inner beads' length the band's area leaves out (pf_narrow_inner_deficit) */
     float thin_rays;        /* the inner band's area in walls too thin for an inner bead, by the rays */
+    float thin_mid;         /* the middles' area of walls of one centre bead, by the rays (thin_by_rays) */
     float thin_beads[2];    /* contour along walls of one bead and of two external beads only, by the rays */
     float overhang[2];      /* the share of the external and of the inner band over air (wall_overhangs) */
 } layer_stat;
@@ -514,6 +515,7 @@ typedef struct chain_scratch {
     float one_ratio;     /* the last rays' length per mm of contour, for the layer after (NAN: none) */
     float none_ratio;    /* and their thin walls' middle area per mm of contour */
     float thin_ratio[2]; /* and their thin_beads per mm of contour */
+    float mid_ratio;     /* and their centre-bead walls' middle area per mm of contour */
 } chain_scratch;
 
 /* A chain of segments that did not close by mesh edges: points opts[p0 … p0 + np), its start and end edge
@@ -1044,7 +1046,7 @@ static void contour_tail(const float *segs, size_t n, const pf_profile *p, int f
                          chain_scratch *cs, layer_stat *ls)
 {
     if (first || fresh) cs->one_k = 0, cs->one_ratio = NAN;
-    ls->inner_deficit = ls->thin_rays = ls->thin_beads[0] = ls->thin_beads[1] = 0;
+    ls->inner_deficit = ls->thin_rays = ls->thin_beads[0] = ls->thin_beads[1] = ls->thin_mid = 0;
     if (!first && p->perimeters >= 2 && ls->contour_len > 0) {
         /* only where both wall bands together fall short of the contours' own (L·(b − a) − π·χ·(b² − a²),
          * a = ext_lo, b = int_hi; thick walls within a percent or two, which the raster splits between the
@@ -1058,7 +1060,7 @@ static void contour_tail(const float *segs, size_t n, const pf_profile *p, int f
         if (want > 0 && r > INNER_SHORT_LO && r < INNER_SHORT)
             ls->inner_deficit = (float)pf_narrow_inner_deficit(
                 segs, n, (float)(INNER_SPLIT_W * p->w_ext), 2 * cp.int_hi, cp.ext_hi, sp,
-                fmaxf(INNER_STEP, ls->contour_len / INNER_RAYS), 2, 0, NULL, 0, NULL);
+                fmaxf(INNER_STEP, ls->contour_len / INNER_RAYS), 2, 0, NULL, 0, NULL, NULL);
         double fills = fill_total(lc);
         /* walls of one centre bead (cb_lo … INNER_SPLIT_W external widths) in a layer of little fill print it
          * along their length, as wide as their middle: the band's area over the spacing counts it short in
@@ -1070,19 +1072,22 @@ static void contour_tail(const float *segs, size_t n, const pf_profile *p, int f
             fills < ONE_FILL_MAX * (lc->wall_area[PF_CELL_WALL_EXT] + lc->wall_area[PF_CELL_WALL_INT])) {
             /* the layers between take the last rays' figure per mm of contour (a vase's walls change little
              * from one layer to the next; rays on every layer cost it a third of its estimate) */
-            float one;
+            float one, mid;
             if (cs->one_k++ % ONE_EVERY && cs->one_ratio == cs->one_ratio) {
                 one = cs->one_ratio * ls->contour_len;
+                mid = cs->mid_ratio * ls->contour_len;
                 ls->thin_rays = cs->none_ratio * ls->contour_len;
                 for (int k = 0; k < 2; k++)
                     ls->thin_beads[k] = cs->thin_ratio[k] * ls->contour_len;
             } else {
-                double none = 0, thin[2] = {0, 0};
+                double none = 0, thin[2] = {0, 0}, md = 0;
                 one = (float)pf_narrow_inner_deficit(segs, n, cb_lo(p), (float)(INNER_SPLIT_W * p->w_ext),
                                                      cp.ext_hi, sp,
                                                      fmaxf(INNER_STEP, ls->contour_len / ONE_RAYS), 1,
-                                                     2 * cp.ext_hi, &none, one_bead_max(p), thin);
+                                                     2 * cp.ext_hi, &none, one_bead_max(p), thin, &md);
+                mid = (float)md;
                 cs->one_ratio = one / ls->contour_len;
+                cs->mid_ratio = mid / ls->contour_len;
                 cs->none_ratio = (float)(none / ls->contour_len);
                 ls->thin_rays = (float)none;
                 for (int k = 0; k < 2; k++) {
@@ -1091,6 +1096,7 @@ static void contour_tail(const float *segs, size_t n, const pf_profile *p, int f
                 }
             }
             ls->inner_deficit += one;
+            ls->thin_mid = mid;
             return;
         }
     }
@@ -2165,6 +2171,20 @@ static void band_fix(layer_stat *layers, size_t nl, const pf_classify_params *cp
         if (!(moved > 0)) continue;
         for (int k = 1; k < PF_FILL_N; k++)
             lc->fill_area[k] = (float)(lc->fill_area[k] * ((fill + moved) / fill));
+    }
+}
+
+/* The cells' thin walls (wall_thin: the inner band where no cell lies deep enough for an inner bead) where
+ * the rays measured the walls: a wall of one centre bead (PrusaSlicer prints a third bead from 1.165 mm with
+ * the default profile) within a cell of that width is often too thin by the cells (a box of 1.2 mm walls:
+ * 70 % of its inner band; its inner perimeter 0.32 cm³ against PrusaSlicer's 1.08), so its middle's area
+ * by the rays (thin_mid) is taken off, down to the rays' own figure of walls too thin (thin_rays). After
+ * band_fix, which reads the cells' figure. */
+static void thin_by_rays(layer_stat *layers, size_t nl)
+{
+    for (size_t l = 0; l < nl; l++) {
+        layer_stat *ls = &layers[l];
+        if (ls->thin_mid > 0) ls->cells.wall_thin = fmaxf(ls->thin_rays, ls->cells.wall_thin - ls->thin_mid);
     }
 }
 
@@ -4949,6 +4969,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     }
     if (T <= THIN_T) thin_area_fix(c->layers, nl, segs, soffs, counts, &g); /* after the contours: nislands */
     band_fix(c->layers, nl, &cp);
+    thin_by_rays(c->layers, nl);
 
     for (size_t l = 0; l < nl; l++)
         if (c->layers[l].cells.area > c->max_area) c->max_area = c->layers[l].cells.area;

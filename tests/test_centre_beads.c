@@ -330,7 +330,8 @@ static double ring_deficit(float w)
     memset(&L, 0, sizeof L);
     rect(&L, 0, 0, 40, 40, 0);
     rect(&L, w, w, 40 - w, 40 - w, 1);
-    return pf_narrow_inner_deficit(L.segs, L.nseg, 1.44f, 1.67f, 0.4287f, 0.407f, 1.5f, 2, 0, NULL, 0, NULL);
+    return pf_narrow_inner_deficit(L.segs, L.nseg, 1.44f, 1.67f, 0.4287f, 0.407f, 1.5f, 2, 0, NULL, 0, NULL,
+                                   NULL);
 }
 
 Test(centre_beads, narrow_inner_beads_are_counted_along_walls_of_two)

@@ -239,23 +239,21 @@ Test(estimate, a_turned_boxs_external_band_matches_its_walls)
     }
 }
 
-/* A tube of 2 mm walls, hexagonal (walls at 60 degrees to the grid): its external band is the contours' own,
- * L·(b − a) (χ = 0), though no fill lies inside the walls; the cells' figure was 7.5 % larger, and the
- * external perimeters (printed at 25 mm/s, the inner ones at 45) as much slower. */
-Test(estimate, a_hexagonal_tubes_external_band_is_its_contours)
+/* A tube of n straight sides, h tall, one closed shell: its outer corners at outer[k], its hole's at
+ * inner[k] (counter-clockwise), built in memory (n ≤ 8). */
+static pf_mesh *ring_prism(int n, const float (*outer)[2], const float (*inner)[2], float h)
 {
-    float v[24][3];
-    static int f[48][3];
-    const float ro = 30, ri = 30 - 2 / cosf((float)M_PI / 6), h = 20;
-    for (int k = 0; k < 6; k++) {
-        float a = (float)M_PI / 3 * (float)k, c = cosf(a), s = sinf(a);
-        float pts[4][3] = {
-            {ro * c, ro * s, 0}, {ro * c, ro * s, h}, {ri * c, ri * s, 0}, {ri * c, ri * s, h}};
+    float v[32][3];
+    int f[64][3], t = 0;
+    for (int k = 0; k < n; k++) {
+        float pts[4][3] = {{outer[k][0], outer[k][1], 0},
+                           {outer[k][0], outer[k][1], h},
+                           {inner[k][0], inner[k][1], 0},
+                           {inner[k][0], inner[k][1], h}};
         memcpy(v[4 * k], pts, sizeof pts);
     }
-    int t = 0;
-    for (int k = 0; k < 6; k++) {
-        int j = (k + 1) % 6, ob = 4 * k, ot = 4 * k + 1, ib = 4 * k + 2, it = 4 * k + 3;
+    for (int k = 0; k < n; k++) {
+        int j = (k + 1) % n, ob = 4 * k, ot = 4 * k + 1, ib = 4 * k + 2, it = 4 * k + 3;
         int ob2 = 4 * j, ot2 = 4 * j + 1, ib2 = 4 * j + 2, it2 = 4 * j + 3;
         int q[8][3] = {{ob, ob2, ot2}, {ob, ot2, ot},  /* outer side, facing out */
                        {ib, it2, ib2}, {ib, it, it2},  /* inner side, facing in */
@@ -264,7 +262,21 @@ Test(estimate, a_hexagonal_tubes_external_band_is_its_contours)
         for (int m = 0; m < 8; m++, t++)
             memcpy(f[t], q[m], sizeof q[m]);
     }
-    pf_mesh *m = mesh_of((const float(*)[3])v, (const int(*)[3])f, t);
+    return mesh_of((const float(*)[3])v, (const int(*)[3])f, t);
+}
+
+/* A tube of 2 mm walls, hexagonal (walls at 60 degrees to the grid): its external band is the contours' own,
+ * L·(b − a) (χ = 0), though no fill lies inside the walls; the cells' figure was 7.5 % larger, and the
+ * external perimeters (printed at 25 mm/s, the inner ones at 45) as much slower. */
+Test(estimate, a_hexagonal_tubes_external_band_is_its_contours)
+{
+    const float ro = 30, ri = 30 - 2 / cosf((float)M_PI / 6), h = 20;
+    float o[6][2], in[6][2];
+    for (int k = 0; k < 6; k++) {
+        float a = (float)M_PI / 3 * (float)k, c = cosf(a), s = sinf(a);
+        o[k][0] = ro * c, o[k][1] = ro * s, in[k][0] = ri * c, in[k][1] = ri * s;
+    }
+    pf_mesh *m = ring_prism(6, (const float(*)[2])o, (const float(*)[2])in, h);
     pf_profile p = pf_profile_default();
     pf_estimate_cache *c = prepare(m, &p);
     double side_o = ro, side_i = ri, L = 6 * side_o + 6 * side_i; /* a regular hexagon's side is its radius */
@@ -1213,6 +1225,42 @@ static pf_mesh *square_tube(float w)
     pf_mesh *m = NULL;
     cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
     return m;
+}
+
+/* A square tube a mm across, walls w thick, h tall, one closed shell (its hole open at both ends). */
+static pf_mesh *square_ring(float a, float w, float h)
+{
+    const float c[4][2] = {{0, 0}, {1, 0}, {1, 1}, {0, 1}};
+    float o[4][2], in[4][2];
+    for (int k = 0; k < 4; k++) {
+        o[k][0] = c[k][0] * a, o[k][1] = c[k][1] * a;
+        in[k][0] = w + c[k][0] * (a - 2 * w), in[k][1] = w + c[k][1] * (a - 2 * w);
+    }
+    return ring_prism(4, (const float(*)[2])o, (const float(*)[2])in, h);
+}
+
+/* Arachne adds a third bead between a wall's two external ones from about 1.165 mm (the middle left reaching
+ * min_bead_width / w_ext of a spacing, PRUSASLICER-NOTES §2), as wide as that middle: an open box of 1.2 mm
+ * walls, PrusaSlicer 2.5: 2.46 cm³ of external perimeter and 1.08 of inner; of 1.1 mm walls 3.19 and 0.06
+ * (the floor's). The cells saw walls 1.2 mm thick as too thin for it in most places (0.32 cm³ of inner
+ * perimeter): within a cell of the width, the rays' measure decides. */
+Test(estimate, walls_just_wide_enough_for_a_third_bead_print_it)
+{
+    const float w[2] = {1.1f, 1.2f};
+    double ratio[2];
+    for (int k = 0; k < 2; k++) {
+        pf_mesh *m = square_ring(40, w[k], 10);
+        pf_profile p = pf_profile_default();
+        pf_estimate e;
+        cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+        ratio[k] = e.volume_mm3[PF_FEAT_PERIMETER] / e.volume_mm3[PF_FEAT_EXT_PERIMETER];
+        pf_mesh_free(m);
+    }
+    /* the middle (1.2 − 2·0.4287 mm) against the two external bands (2·0.4072) */
+    double want = (1.2 - 2 * 0.4287) / (2 * 0.4072);
+    cr_expect(ratio[1] > 0.8 * want && ratio[1] < 1.2 * want,
+              "1.2 mm walls: inner / external %.3f, want %.3f", ratio[1], want);
+    cr_expect(ratio[0] < 0.1, "1.1 mm walls: inner / external %.3f, want none", ratio[0]);
 }
 
 /* Walls of 1.55 mm print an inner bead along each side, 0.35 mm wide where the spacing is 0.41: as long as
