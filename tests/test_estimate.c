@@ -1263,6 +1263,29 @@ Test(estimate, walls_just_wide_enough_for_a_third_bead_print_it)
     cr_expect(ratio[0] < 0.1, "1.1 mm walls: inner / external %.3f, want none", ratio[0]);
 }
 
+/* The third bead's threshold is in spacings, which widen as the layers thin: at 0.1 mm layers it lies at
+ * 1.2025 mm, and an open box of 1.2 mm walls prints two beads a wall (PrusaSlicer 2.5: 66 mm of inner
+ * perimeter against 30.7 m of external; at 0.2 mm, 7.6 m against 15.5 m). */
+Test(estimate, thinner_layers_raise_the_third_beads_threshold)
+{
+    const double h[2] = {0.1, 0.2};
+    double inner[2], ext[2];
+    for (int k = 0; k < 2; k++) {
+        pf_mesh *m = square_ring(40, 1.2f, 10);
+        pf_profile p = pf_profile_default();
+        p.layer_height = h[k];
+        pf_estimate e;
+        cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+        inner[k] = e.time_s[PF_FEAT_PERIMETER];
+        ext[k] = e.time_s[PF_FEAT_EXT_PERIMETER];
+        pf_mesh_free(m);
+    }
+    cr_expect(inner[1] > 0.15 * ext[1], "0.2 mm layers: inner perimeters %.0f s, external %.0f s", inner[1],
+              ext[1]);
+    cr_expect(inner[0] < 0.02 * ext[0], "0.1 mm layers: inner perimeters %.0f s, external %.0f s, want none",
+              inner[0], ext[0]);
+}
+
 /* Walls of 1.55 mm print an inner bead along each side, 0.35 mm wide where the spacing is 0.41: as long as
  * those of a 4 mm wall (3 % longer here: the tube's hole is larger), though their band holds 15–20 % less
  * area (the inner perimeters' time read 80 % of the 4 mm tube's from the areas alone; 95 % now). */
