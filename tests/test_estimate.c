@@ -1286,6 +1286,34 @@ Test(estimate, thinner_layers_raise_the_third_beads_threshold)
               inner[0], ext[0]);
 }
 
+/* A hexagon's 120° corners do not split a centre bead where a square's would: a ring of 1.4 mm walls prints
+ * one centre loop a layer at 0.3 mm layers as at 0.2 (PrusaSlicer 2.5), though its corners' circles (1.50
+ * mm) pass the 1.45 mm at which a right angle's split there. Counted as six pieces, each with a retraction
+ * and a travel, the layers' moves took five times as long as at 0.2 mm. */
+Test(estimate, a_hexagons_blunt_corners_keep_the_centre_loop_whole)
+{
+    float o[6][2], in[6][2];
+    for (int k = 0; k < 6; k++) {
+        double a = k * M_PI / 3, ri = 30 - 1.4 / cos(M_PI / 6);
+        o[k][0] = (float)(30 * cos(a)), o[k][1] = (float)(30 * sin(a));
+        in[k][0] = (float)(ri * cos(a)), in[k][1] = (float)(ri * sin(a));
+    }
+    const double h[2] = {0.2, 0.3};
+    double moves[2];
+    for (int k = 0; k < 2; k++) {
+        pf_mesh *m = ring_prism(6, (const float(*)[2])o, (const float(*)[2])in, 12);
+        pf_profile p = pf_profile_default();
+        p.layer_height = h[k];
+        pf_estimate e;
+        cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+        cr_assert_gt(e.time_s[PF_FEAT_PERIMETER], 0, "a centre bead at %.1f mm layers", h[k]);
+        moves[k] = (e.time_s[PF_TIME_TRAVEL] + e.time_s[PF_TIME_OTHER]) / (double)e.layers;
+        pf_mesh_free(m);
+    }
+    cr_expect(moves[1] < 1.5 * moves[0], "travel and retractions a layer: %.2f s at 0.3 mm, %.2f s at 0.2 mm",
+              moves[1], moves[0]);
+}
+
 /* Walls of 1.55 mm print an inner bead along each side, 0.35 mm wide where the spacing is 0.41: as long as
  * those of a 4 mm wall (3 % longer here: the tube's hole is larger), though their band holds 15–20 % less
  * area (the inner perimeters' time read 80 % of the 4 mm tube's from the areas alone; 95 % now). */
