@@ -939,11 +939,19 @@ static void islands_close(chain_scratch *cs, layer_stat *ls)
     ls->small_len = (float)fmax(0, ls->small_len + small);
 }
 
-/* Walls wider than this many external widths print two inner beads (Arachne splits the centre bead half
- * way between the widths of 3 and 4 beads at their spacing, 1.47 mm with the default profile): PrusaSlicer
- * prints a grid of 1.3 mm ribs, a hexagonal ring of 1.4 mm walls and a 1.45 mm wall with a centre bead, ribs
- * of 1.5 mm with an inner loop round each opening. (At 3.2, 1.44 mm, the 1.45 mm wall read +22 % in time.) */
-#define INNER_SPLIT_W 3.26
+/* The widest wall with a centre bead, mm: wider ones print two inner beads, Arachne splitting the centre
+ * bead where the width left between the external beads reaches (1 + split_thr) perimeter spacings,
+ * split_thr = 2·min_bead_width / w_ext − 1 (DistributedBeadingStrategy): 1.4725 mm at 0.2 mm layers, where
+ * PrusaSlicer prints a grid of 1.3 mm ribs, a hexagonal ring of 1.4 mm walls and a 1.45 mm wall with a
+ * centre bead, ribs of 1.5 mm with an inner loop round each opening (at 1.44 mm the 1.45 mm wall read +22 %
+ * in time); 1.526 mm at 0.1 mm, where the spacings are wider and those 1.5 mm ribs print a centre bead
+ * (PrusaSlicer 2.5: 515 mm of inner perimeter a layer against 875 at 0.2 mm; 3.26 external widths, 1.467
+ * mm at every height, took them 79 % over in inner perimeter time). */
+static float inner_split(const pf_profile *p)
+{
+    double se = spacing(p->w_ext, p->layer_height), sp = spacing(p->w_perim, p->layer_height);
+    return (float)(p->w_ext - se + 2 * se + 2 * 0.85 * p->nozzle / p->w_ext * sp);
+}
 /* pf_narrow_inner_deficit (rays across the walls, every INNER_STEP mm of contour) runs on the layers whose
  * two wall bands hold INNER_SHORT_LO … INNER_SHORT of the contours' own band area: thick walls hold 97–106 %
  * of it (the raster's scatter), walls of a centre bead or none about 70 % or less (a vase of 1.2 mm walls 70
@@ -1065,10 +1073,10 @@ static void contour_tail(const float *segs, size_t n, const pf_profile *p, int f
         float sp = (float)spacing(p->w_perim, ls->h);
         if (want > 0 && r > INNER_SHORT_LO && r < INNER_SHORT)
             ls->inner_deficit = (float)pf_narrow_inner_deficit(
-                segs, n, (float)(INNER_SPLIT_W * p->w_ext), 2 * cp.int_hi, cp.ext_hi, sp,
+                segs, n, inner_split(p), 2 * cp.int_hi, cp.ext_hi, sp,
                 fmaxf(INNER_STEP, ls->contour_len / INNER_RAYS), 2, 0, NULL, 0, NULL, NULL);
         double fills = fill_total(lc);
-        /* walls of one centre bead (cb_lo … INNER_SPLIT_W external widths) in a layer of little fill print it
+        /* walls of one centre bead (cb_lo … inner_split) in a layer of little fill print it
          * along their length, as wide as their middle: the band's area over the spacing counts it short in
          * walls under 1.26 mm and long above (the shared vase's 1.14 mm walls: 128 mm a layer against
          * PrusaSlicer's 185; a hexagonal ring of 1.4 mm walls 235 against 175). Not where the centre beads
@@ -1087,8 +1095,7 @@ static void contour_tail(const float *segs, size_t n, const pf_profile *p, int f
                     ls->thin_beads[k] = cs->thin_ratio[k] * ls->contour_len;
             } else {
                 double none = 0, thin[2] = {0, 0}, md = 0;
-                one = (float)pf_narrow_inner_deficit(segs, n, cb_lo(p), (float)(INNER_SPLIT_W * p->w_ext),
-                                                     cp.ext_hi, sp,
+                one = (float)pf_narrow_inner_deficit(segs, n, cb_lo(p), inner_split(p), cp.ext_hi, sp,
                                                      fmaxf(INNER_STEP, ls->contour_len / ONE_RAYS), 1,
                                                      2 * cp.ext_hi, &none, one_bead_max(p), thin, &md);
                 mid = (float)md;

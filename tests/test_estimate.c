@@ -1314,6 +1314,34 @@ Test(estimate, a_hexagons_blunt_corners_keep_the_centre_loop_whole)
               moves[1], moves[0]);
 }
 
+/* The width at which the centre bead splits in two is in spacings too: an octagonal ring of 1.5 mm walls
+ * prints two inner loops at 0.2 mm layers and one centre loop at 0.1 mm (PrusaSlicer 2.5: inner perimeter
+ * time 0.55 and 0.28 of the external's; the split at 1.467 mm whatever the layers gave 0.58 at 0.1 mm). */
+Test(estimate, thinner_layers_keep_wider_walls_on_one_centre_bead)
+{
+    float o[8][2], in[8][2];
+    for (int k = 0; k < 8; k++) {
+        double a = k * M_PI / 4, ri = 25 - 1.5 / cos(M_PI / 8);
+        o[k][0] = (float)(25 * cos(a)), o[k][1] = (float)(25 * sin(a));
+        in[k][0] = (float)(ri * cos(a)), in[k][1] = (float)(ri * sin(a));
+    }
+    const double h[2] = {0.1, 0.2};
+    double ratio[2];
+    for (int k = 0; k < 2; k++) {
+        pf_mesh *m = ring_prism(8, (const float(*)[2])o, (const float(*)[2])in, 6);
+        pf_profile p = pf_profile_default();
+        p.layer_height = h[k];
+        pf_estimate e;
+        cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+        ratio[k] = e.time_s[PF_FEAT_PERIMETER] / e.time_s[PF_FEAT_EXT_PERIMETER];
+        pf_mesh_free(m);
+    }
+    cr_expect(ratio[1] > 0.45, "0.2 mm layers: inner / external perimeter time %.2f, want two loops",
+              ratio[1]);
+    cr_expect(ratio[0] < 0.7 * ratio[1], "0.1 mm layers: inner / external %.2f against %.2f at 0.2 mm",
+              ratio[0], ratio[1]);
+}
+
 /* Walls of 1.55 mm print an inner bead along each side, 0.35 mm wide where the spacing is 0.41: as long as
  * those of a 4 mm wall (3 % longer here: the tube's hole is larger), though their band holds 15–20 % less
  * area (the inner perimeters' time read 80 % of the 4 mm tube's from the areas alone; 95 % now). */
