@@ -265,18 +265,24 @@ static pf_mesh *ring_prism(int n, const float (*outer)[2], const float (*inner)[
     return mesh_of((const float(*)[3])v, (const int(*)[3])f, t);
 }
 
+/* A ring of a regular n-gon (n ≤ 8) of circumradius r, its walls w thick square to their sides, h tall. */
+static pf_mesh *regular_ring(int n, float r, float w, float h)
+{
+    float o[8][2], in[8][2], ri = r - w / cosf((float)M_PI / (float)n);
+    for (int k = 0; k < n; k++) {
+        float a = 2 * (float)M_PI / (float)n * (float)k, c = cosf(a), s = sinf(a);
+        o[k][0] = r * c, o[k][1] = r * s, in[k][0] = ri * c, in[k][1] = ri * s;
+    }
+    return ring_prism(n, (const float(*)[2])o, (const float(*)[2])in, h);
+}
+
 /* A tube of 2 mm walls, hexagonal (walls at 60 degrees to the grid): its external band is the contours' own,
  * L·(b − a) (χ = 0), though no fill lies inside the walls; the cells' figure was 7.5 % larger, and the
  * external perimeters (printed at 25 mm/s, the inner ones at 45) as much slower. */
 Test(estimate, a_hexagonal_tubes_external_band_is_its_contours)
 {
     const float ro = 30, ri = 30 - 2 / cosf((float)M_PI / 6), h = 20;
-    float o[6][2], in[6][2];
-    for (int k = 0; k < 6; k++) {
-        float a = (float)M_PI / 3 * (float)k, c = cosf(a), s = sinf(a);
-        o[k][0] = ro * c, o[k][1] = ro * s, in[k][0] = ri * c, in[k][1] = ri * s;
-    }
-    pf_mesh *m = ring_prism(6, (const float(*)[2])o, (const float(*)[2])in, h);
+    pf_mesh *m = regular_ring(6, ro, 2, h);
     pf_profile p = pf_profile_default();
     pf_estimate_cache *c = prepare(m, &p);
     double side_o = ro, side_i = ri, L = 6 * side_o + 6 * side_i; /* a regular hexagon's side is its radius */
@@ -1286,29 +1292,30 @@ Test(estimate, thinner_layers_raise_the_third_beads_threshold)
               inner[0], ext[0]);
 }
 
+/* The scalar estimate of regular_ring(n, r, w, h) at the default profile with layers of lh mm. */
+static pf_estimate ring_estimate_at(int n, float r, float w, float h, double lh)
+{
+    pf_mesh *m = regular_ring(n, r, w, h);
+    pf_profile p = pf_profile_default();
+    p.layer_height = lh;
+    pf_estimate e;
+    cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+    pf_mesh_free(m);
+    return e;
+}
+
 /* A hexagon's 120° corners do not split a centre bead where a square's would: a ring of 1.4 mm walls prints
  * one centre loop a layer at 0.3 mm layers as at 0.2 (PrusaSlicer 2.5), though its corners' circles (1.50
  * mm) pass the 1.45 mm at which a right angle's split there. Counted as six pieces, each with a retraction
  * and a travel, the layers' moves took five times as long as at 0.2 mm. */
 Test(estimate, a_hexagons_blunt_corners_keep_the_centre_loop_whole)
 {
-    float o[6][2], in[6][2];
-    for (int k = 0; k < 6; k++) {
-        double a = k * M_PI / 3, ri = 30 - 1.4 / cos(M_PI / 6);
-        o[k][0] = (float)(30 * cos(a)), o[k][1] = (float)(30 * sin(a));
-        in[k][0] = (float)(ri * cos(a)), in[k][1] = (float)(ri * sin(a));
-    }
     const double h[2] = {0.2, 0.3};
     double moves[2];
     for (int k = 0; k < 2; k++) {
-        pf_mesh *m = ring_prism(6, (const float(*)[2])o, (const float(*)[2])in, 12);
-        pf_profile p = pf_profile_default();
-        p.layer_height = h[k];
-        pf_estimate e;
-        cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+        pf_estimate e = ring_estimate_at(6, 30, 1.4f, 12, h[k]);
         cr_assert_gt(e.time_s[PF_FEAT_PERIMETER], 0, "a centre bead at %.1f mm layers", h[k]);
         moves[k] = (e.time_s[PF_TIME_TRAVEL] + e.time_s[PF_TIME_OTHER]) / (double)e.layers;
-        pf_mesh_free(m);
     }
     cr_expect(moves[1] < 1.5 * moves[0], "travel and retractions a layer: %.2f s at 0.3 mm, %.2f s at 0.2 mm",
               moves[1], moves[0]);
@@ -1319,22 +1326,11 @@ Test(estimate, a_hexagons_blunt_corners_keep_the_centre_loop_whole)
  * time 0.55 and 0.28 of the external's; the split at 1.467 mm whatever the layers gave 0.58 at 0.1 mm). */
 Test(estimate, thinner_layers_keep_wider_walls_on_one_centre_bead)
 {
-    float o[8][2], in[8][2];
-    for (int k = 0; k < 8; k++) {
-        double a = k * M_PI / 4, ri = 25 - 1.5 / cos(M_PI / 8);
-        o[k][0] = (float)(25 * cos(a)), o[k][1] = (float)(25 * sin(a));
-        in[k][0] = (float)(ri * cos(a)), in[k][1] = (float)(ri * sin(a));
-    }
     const double h[2] = {0.1, 0.2};
     double ratio[2];
     for (int k = 0; k < 2; k++) {
-        pf_mesh *m = ring_prism(8, (const float(*)[2])o, (const float(*)[2])in, 6);
-        pf_profile p = pf_profile_default();
-        p.layer_height = h[k];
-        pf_estimate e;
-        cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+        pf_estimate e = ring_estimate_at(8, 25, 1.5f, 6, h[k]);
         ratio[k] = e.time_s[PF_FEAT_PERIMETER] / e.time_s[PF_FEAT_EXT_PERIMETER];
-        pf_mesh_free(m);
     }
     cr_expect(ratio[1] > 0.45, "0.2 mm layers: inner / external perimeter time %.2f, want two loops",
               ratio[1]);
