@@ -5,9 +5,8 @@
 # usage: tests/data/supports_make.sh [extra rows "model,dir,infill,fitted" ...]
 set -euo pipefail
 cd "$(dirname "$0")"
-command -v prusa-slicer >/dev/null || { echo "prusa-slicer is not installed" >&2; exit 1; }
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+source ./slice_lib.sh
+slice_init
 {
     grep -v '^#' supports_reference.csv | tail -n +2 | cut -d, -f1-4
     for r in "$@"; do echo "$r"; done
@@ -19,15 +18,9 @@ slice_one() {
     [ "$mode" = sup ] && extra=(--support-material --support-material-auto)
     prusa-slicer --export-gcode --load profile_prusa.ini --fill-density "$infill%" "${extra[@]}" \
         "$dir/$model.stl" -o "$out" >/dev/null 2>&1
-    local g t
-    g=$(grep -m1 '^; filament used \[g\]' "$out" | awk '{print $NF}')
-    t=$(grep -m1 '^; estimated printing time (normal' "$out" | sed 's/.*= //' |
-        awk '{s = 0; for (i = 1; i <= NF; i++) { v = $i + 0; u = substr($i, length($i));
-              s += v * (u == "d" ? 86400 : u == "h" ? 3600 : u == "m" ? 60 : 1) } print s}')
-    echo "$g $t" >"$out.txt"
+    echo "$(gcode_filament "$out" g) $(gcode_seconds "$out")" >"$out.txt"
 }
-export -f slice_one
-export tmp
+export -f slice_one gcode_seconds gcode_filament
 while IFS=, read -r model dir infill _; do
     printf '%s %s %s sup\n%s %s %s nosup\n' "$model" "$dir" "$infill" "$model" "$dir" "$infill"
 done <"$tmp/rows" | xargs -P 2 -L 1 bash -c 'slice_one "$@"' _
