@@ -172,6 +172,7 @@ int pf_cmd_quote(int argc, char **argv)
         if (quantity > 1)
             printf("quantity %.0f: %.2f g, %.0f s\n", quantity, e.weight_g * quantity,
                    e.print_time_s * quantity);
+        if (pf_profile_unmodeled(&prof)) printf("warning: %s\n", pf_profile_unmodeled(&prof));
         char b[5][PF_PRICE_INR_BUFSZ];
         printf("price (%s%s): material %s + printing %s + priority %s + GST %s = %s\n", mat->name,
                priority ? ", priority" : "", pf_price_format_inr(pb.material, b[0]),
@@ -193,6 +194,10 @@ int pf_cmd_quote(int argc, char **argv)
     cJSON_AddNumberToObject(o, "filament_m", e.filament_m);
     cJSON_AddNumberToObject(o, "print_time_s", e.print_time_s);
     cJSON_AddNumberToObject(o, "job_time_s", e.job_time_s);
+    if (pf_profile_unmodeled(&prof)) {
+        cJSON *w = cJSON_AddArrayToObject(o, "warnings");
+        cJSON_AddItemToArray(w, cJSON_CreateString(pf_profile_unmodeled(&prof)));
+    }
     cJSON_AddNumberToObject(o, "layers", (double)e.layers);
     cJSON_AddNumberToObject(o, "max_layer_area_mm2", e.max_layer_area_mm2);
     cJSON_AddNumberToObject(o, "overhang_area_mm2", e.overhang_area_mm2);

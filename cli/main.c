@@ -14,7 +14,7 @@ static const struct {
     {"quote", pf_cmd_quote,
      "quote FILE [--infill PCT] [--layer-height MM] [--supports] [--material NAME] [--quantity N] "
      "[--priority]\n"
-     "              [--backend auto|scalar|simd|opencl] [--json]    weight, time and price"},
+     "              [--backend auto|scalar|simd|opencl] [--profile INI] [--json]    weight, time and price"},
     {"backup", pf_cmd_backup,
      "backup DEST [--data-dir DIR]    compacted consistent copy of the data directory"},
     {"check", pf_cmd_check, "check [--data-dir DIR]    storage integrity: indexes, records, blobs"},

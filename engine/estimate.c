@@ -2187,6 +2187,61 @@ static void band_fix(layer_stat *layers, size_t nl, const pf_classify_params *cp
     }
 }
 
+/* The stages classify for 3 top and 3 bottom solid layers (their window is a layer's 3 neighbours either way:
+ * a top or bottom surface, the vertical shells of the layers within 2, the surfaces of the layers 3 away).
+ * More of them (PrusaSlicer's own 0.20 mm QUALITY profile has 5 top and 4 bottom) move, in layer l, the
+ * sparse area under the top surfaces of layers l + 3 … l + top − 1 and over the bottom surfaces of layers l −
+ * 3 … l − bottom + 1 (the whole first layer's fill is bottom) to solid, with the same share of its runs: the
+ * surfaces' areas stand for their shadows, which is exact under flat tops and bottoms and a strip a layer
+ * under slopes. The internal bridge under a top moves from the third layer down to the lowest solid one.
+ * Against PrusaSlicer with 5 top and 4 bottom layers on 46 meshes at 20 %: weight median 7.6 % and worst 28 %
+ * (a 45° cone's shell; a plate −23 %) with the stages' 3 and 3. Fewer than 3 are not modeled (quote warns).
+ */
+static void move_fill(pf_layer_cells *lc, int from, int to, int run_from, int run_to, double area)
+{
+    double have = lc->fill_area[from];
+    if (!(area > 0) || !(have > 0)) return;
+    double f = area >= have ? 1.0 : area / have;
+    lc->fill_area[from] = (float)(have * (1 - f));
+    lc->fill_area[to] += (float)(have * f);
+    for (int b = 0; b < PF_HIST_BINS; b++) {
+        lc->runs[run_to][b] += (float)(f * lc->runs[run_from][b]);
+        lc->run_area[run_to][b] += (float)(f * lc->run_area[run_from][b]);
+        lc->runs[run_from][b] *= (float)(1 - f);
+        lc->run_area[run_from][b] *= (float)(1 - f);
+    }
+}
+
+static void solid_layers_fix(layer_stat *layers, size_t nl, int top, int bottom)
+{
+    if (top <= 3 && bottom <= 3) return;
+    double *shadow = calloc(2 * nl, sizeof *shadow), *lowest = shadow ? shadow + nl : NULL;
+    if (!shadow) return;
+    for (size_t l = 1; l < nl; l++) {
+        for (int k = 3; k < top; k++) { /* under the tops of layers l + 3 … */
+            size_t j = l + (size_t)k;
+            if (j >= nl) break;
+            double a = layers[j].cells.fill_area[PF_FILL_TOP];
+            shadow[l] += a;
+            if (k == top - 1) lowest[l] += a; /* the lowest solid layer under that top: its bridge */
+        }
+        for (int k = 3; k < bottom && (size_t)k <= l; k++) { /* over the bottoms of layers l − 3 … */
+            const pf_layer_cells *b = &layers[l - (size_t)k].cells;
+            shadow[l] += l == (size_t)k ? fill_total(b) : b->fill_area[PF_FILL_BRIDGE];
+        }
+    }
+    for (size_t l = 1; l < nl; l++) {
+        pf_layer_cells *lc = &layers[l].cells;
+        if (top > 3) /* the third layer under a top lies on solid now: its internal bridge is solid */
+            move_fill(lc, PF_FILL_IBRIDGE, PF_FILL_SOLID, PF_RUN_IBRIDGE, PF_RUN_SOLID,
+                      lc->fill_area[PF_FILL_IBRIDGE]);
+        double m = fmin(shadow[l], lc->fill_area[PF_FILL_SPARSE]), br = fmin(lowest[l], m);
+        move_fill(lc, PF_FILL_SPARSE, PF_FILL_IBRIDGE, PF_RUN_SPARSE, PF_RUN_IBRIDGE, br);
+        move_fill(lc, PF_FILL_SPARSE, PF_FILL_SOLID, PF_RUN_SPARSE, PF_RUN_SOLID, m - br);
+    }
+    free(shadow);
+}
+
 /* The cells' thin walls (wall_thin: the inner band where no cell lies deep enough for an inner bead) where
  * the rays measured the walls: a wall of one centre bead (PrusaSlicer prints a third bead from 1.165 mm with
  * the default profile) within a cell of that width is often too thin by the cells (a box of 1.2 mm walls:
@@ -4983,6 +5038,7 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     if (T <= THIN_T) thin_area_fix(c->layers, nl, segs, soffs, counts, &g); /* after the contours: nislands */
     band_fix(c->layers, nl, &cp);
     thin_by_rays(c->layers, nl);
+    solid_layers_fix(c->layers, nl, p->top_layers, p->bottom_layers);
 
     for (size_t l = 0; l < nl; l++)
         if (c->layers[l].cells.area > c->max_area) c->max_area = c->layers[l].cells.area;

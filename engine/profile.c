@@ -290,3 +290,10 @@ pf_err pf_profile_validate(const pf_profile *p, pf_errbuf *eb)
 #undef CHECK
     return PF_E_OK;
 }
+
+const char *pf_profile_unmodeled(const pf_profile *p)
+{
+    if (p->top_layers < 3 || p->bottom_layers < 3)
+        return "fewer than 3 top or bottom solid layers are estimated as 3: weight and time may be over";
+    return NULL;
+}

@@ -17,8 +17,8 @@ typedef struct pf_profile {
     double w_solid;            /* solid_infill_extrusion_width 0.45 */
     double w_top;              /* top_infill_extrusion_width 0.40 */
     int perimeters;            /* 2 */
-    int top_layers;            /* top_solid_layers 3 (the classifier window is built for 3) */
-    int bottom_layers;         /* bottom_solid_layers 3 */
+    int top_layers;            /* top_solid_layers 3 (the stages classify for 3; more: estimate.c's */
+    int bottom_layers;         /* bottom_solid_layers 3  solid_layers_fix; fewer: pf_profile_unmodeled) */
     double infill_overlap;     /* 0.25 of the perimeter spacing */
     double elephant_foot;      /* elefant_foot_compensation 0.2 */
     double bridge_flow_ratio;  /* 0.95 */
@@ -86,5 +86,9 @@ pf_err pf_profile_load_ini(pf_profile *p, const char *path, pf_errbuf *eb);
 /* Checks ranges (positive widths, heights ≤ nozzle, density in [0, 1], …). Errors: INVAL with the field in
  * eb. */
 pf_err pf_profile_validate(const pf_profile *p, pf_errbuf *eb);
+
+/* What of p the estimator does not model, as one sentence for the quote to show beside its figures; NULL when
+ * it models all of it. (Fewer than 3 top or bottom solid layers are estimated as 3.) */
+const char *pf_profile_unmodeled(const pf_profile *p);
 
 #endif

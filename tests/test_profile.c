@@ -97,3 +97,17 @@ Test(profile, percentages_land_as_each_key_means_them)
     cr_expect_float_eq(p.support_spacing, 1.5, 1e-12);
     cr_expect_float_eq(p.max_layer_height, 0.3, 1e-12);
 }
+
+/* The quote says what of the profile the estimator does not model: fewer than 3 top or bottom solid layers
+ * (estimated as 3); the defaults and more layers are modeled. */
+Test(profile, says_what_the_estimator_does_not_model)
+{
+    pf_profile p = pf_profile_default();
+    cr_expect_null(pf_profile_unmodeled(&p));
+    p.top_layers = 5, p.bottom_layers = 4;
+    cr_expect_null(pf_profile_unmodeled(&p));
+    p.bottom_layers = 2;
+    cr_expect_not_null(pf_profile_unmodeled(&p));
+    p.bottom_layers = 3, p.top_layers = 1;
+    cr_expect_not_null(pf_profile_unmodeled(&p));
+}
