@@ -952,6 +952,17 @@ static float inner_split(const pf_profile *p)
     double se = spacing(p->w_ext, p->layer_height), sp = spacing(p->w_perim, p->layer_height);
     return (float)(p->w_ext - se + 2 * se + 2 * 0.85 * p->nozzle / p->w_ext * sp);
 }
+
+/* The widest wall of two inner beads, one along each side, mm: from (2 + add_thr) perimeter spacings between
+ * the external beads Arachne adds a third, down the middle (add_thr = min_bead_width / w_ext): 1.98 mm with
+ * the default widths, beyond the 1.67 mm that two perimeters' beads can fill at all. With 3 perimeters a tube
+ * of 2.4 mm walls prints four inner beads (PrusaSlicer 2.5: inner perimeter time 1.12 of the external), where
+ * the narrow-bead rays up to 2·int_hi (2.49 mm) counted one a side (0.57 of it). */
+static float inner_pair_max(const pf_profile *p)
+{
+    double se = spacing(p->w_ext, p->layer_height), sp = spacing(p->w_perim, p->layer_height);
+    return (float)(p->w_ext - se + 2 * se + (2 + 0.85 * p->nozzle / p->w_ext) * sp);
+}
 /* pf_narrow_inner_deficit (rays across the walls, every INNER_STEP mm of contour) runs on the layers whose
  * two wall bands hold INNER_SHORT_LO … INNER_SHORT of the contours' own band area: thick walls hold 97–106 %
  * of it (the raster's scatter), walls of a centre bead or none about 70 % or less (a vase of 1.2 mm walls 70
@@ -1073,7 +1084,7 @@ static void contour_tail(const float *segs, size_t n, const pf_profile *p, int f
         float sp = (float)spacing(p->w_perim, ls->h);
         if (want > 0 && r > INNER_SHORT_LO && r < INNER_SHORT)
             ls->inner_deficit = (float)pf_narrow_inner_deficit(
-                segs, n, inner_split(p), 2 * cp.int_hi, cp.ext_hi, sp,
+                segs, n, inner_split(p), fminf(2 * cp.int_hi, inner_pair_max(p)), cp.ext_hi, sp,
                 fmaxf(INNER_STEP, ls->contour_len / INNER_RAYS), 2, 0, NULL, 0, NULL, NULL);
         double fills = fill_total(lc);
         /* walls of one centre bead (cb_lo … inner_split) in a layer of little fill print it

@@ -1321,6 +1321,21 @@ Test(estimate, a_hexagons_blunt_corners_keep_the_centre_loop_whole)
               moves[1], moves[0]);
 }
 
+/* With 3 perimeters, walls wider than two inner beads fill (1.98 mm) print more of them: a tube of 2.4 mm
+ * walls prints four inner beads, its inner perimeter time 1.12 of the external's (PrusaSlicer 2.5); counted
+ * as one a side it was 0.57. */
+Test(estimate, three_perimeters_fill_wide_walls_with_four_inner_beads)
+{
+    pf_mesh *m = regular_ring(8, 25, 2.4f, 6);
+    pf_profile p = pf_profile_default();
+    p.perimeters = 3;
+    pf_estimate e;
+    cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e, NULL), PF_E_OK);
+    pf_mesh_free(m);
+    double r = e.time_s[PF_FEAT_PERIMETER] / e.time_s[PF_FEAT_EXT_PERIMETER];
+    cr_expect(r > 0.9 && r < 1.3, "inner / external perimeter time %.2f, want about 1.1", r);
+}
+
 /* More top and bottom solid layers than the stages' 3 and 3: a 30 × 30 × 6 mm block with 5 top and 4 bottom
  * layers prints 9 solid layers and 21 sparse ones where 3 and 3 print 6 and 24 (PrusaSlicer 2.5: solid
  * 1.462 against 0.974 cm³, sparse 0.755 against 0.863 at 20 %). */
