@@ -3,8 +3,9 @@
  * accepts the file, so it must return (an estimate or a clean error) on any triangle soup: slivers,
  * coincident and coplanar faces, open and self-crossing shells, needles, parts floating above the bed.
  *
- * Input: one byte of options (bits 0–2 infill density, 3 supports, 4–5 layer height), then triangles of 9
- * bytes, one per coordinate on a grid of FUZZ_STEP mm (coincidences are the common case, as in real meshes).
+ * Input: one byte of options (bits 0–2 infill density, 3 supports, 4–5 layer height, 6 five top and four
+ * bottom solid layers, 7 three perimeters), then triangles of 9 bytes, one per coordinate on a grid of
+ * FUZZ_STEP mm (coincidences are the common case, as in real meshes).
  * Checks: on success every figure is finite and not negative, the SIMD backend equals the scalar oracle
  * within the tests' 0.5 %, and one thread equals two bit for bit; a failure comes with a message. */
 #ifndef PF_FUZZ_ESTIMATE_H
@@ -100,6 +101,8 @@ static inline pf_mesh *pf_fuzz_estimate_input(const uint8_t *data, size_t size, 
     p->infill_density = densities[opt & 7];
     p->supports = (opt >> 3) & 1;
     p->layer_height = heights[(opt >> 4) & 3];
+    if ((opt >> 6) & 1) p->top_layers = 5, p->bottom_layers = 4;
+    if ((opt >> 7) & 1) p->perimeters = 3;
     return m;
 }
 
