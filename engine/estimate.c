@@ -5049,7 +5049,9 @@ pf_err pf_estimate_prepare_opts(const pf_mesh *mesh, const pf_profile *p, const 
     if (T <= THIN_T) thin_area_fix(c->layers, nl, segs, soffs, counts, &g); /* after the contours: nislands */
     band_fix(c->layers, nl, &cp);
     thin_by_rays(c->layers, nl);
-    solid_layers_fix(c->layers, nl, p->top_layers, p->bottom_layers);
+    int top_layers, bottom_layers;
+    pf_profile_solid_layers(p, &top_layers, &bottom_layers);
+    solid_layers_fix(c->layers, nl, top_layers, bottom_layers);
 
     for (size_t l = 0; l < nl; l++)
         if (c->layers[l].cells.area > c->max_area) c->max_area = c->layers[l].cells.area;

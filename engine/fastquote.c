@@ -39,7 +39,9 @@ pf_err pf_fastquote_estimate(const double dims_mm[3], double volume_mm3, double 
 
     double v_ext = p->perimeters > 0 ? lateral * se : 0;
     double v_per = p->perimeters > 1 ? lateral * sp * (p->perimeters - 1) : 0;
-    double v_solid = section * (p->top_layers + p->bottom_layers) * h;
+    int top, bottom;
+    pf_profile_solid_layers(p, &top, &bottom);
+    double v_solid = section * (top + bottom) * h;
     double shell = v_ext + v_per + v_solid;
     if (shell > V) { /* thin-walled: everything is shell */
         double s = V / shell;

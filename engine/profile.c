@@ -98,6 +98,8 @@ static const struct {
     F("perimeters", perimeters, K_INT),
     F("top_solid_layers", top_layers, K_INT),
     F("bottom_solid_layers", bottom_layers, K_INT),
+    F("top_solid_min_thickness", top_min_thickness, K_NUM),
+    F("bottom_solid_min_thickness", bottom_min_thickness, K_NUM),
     F("infill_overlap", infill_overlap, K_FRAC),
     F("elefant_foot_compensation", elephant_foot, K_NUM),
     F("bridge_flow_ratio", bridge_flow_ratio, K_NUM),
@@ -251,7 +253,11 @@ pf_err pf_profile_validate(const pf_profile *p, pf_errbuf *eb)
         CHECK(w[i] > p->layer_height * (1 - M_PI / 4) && w[i] < 5 * p->nozzle,
               "extrusion width out of range");
     CHECK(p->perimeters >= 0 && p->perimeters <= 50, "perimeters out of range");
-    CHECK(p->top_layers >= 0 && p->bottom_layers >= 0, "solid layers out of range");
+    CHECK(p->top_layers >= 0 && p->bottom_layers >= 0 && p->top_layers <= 1000 && p->bottom_layers <= 1000,
+          "solid layers out of range");
+    CHECK(p->top_min_thickness >= 0 && p->top_min_thickness <= 100 && p->bottom_min_thickness >= 0 &&
+              p->bottom_min_thickness <= 100,
+          "solid_min_thickness out of range");
     CHECK(p->infill_density >= 0 && p->infill_density <= 1, "fill_density out of range");
     CHECK(p->filament_diameter > 0.5 && p->filament_diameter < 5, "filament_diameter out of range");
     CHECK(p->filament_density > 0.1 && p->filament_density < 20, "filament_density out of range");
@@ -291,9 +297,22 @@ pf_err pf_profile_validate(const pf_profile *p, pf_errbuf *eb)
     return PF_E_OK;
 }
 
+void pf_profile_solid_layers(const pf_profile *p, int *top, int *bottom)
+{
+    const double eps = 1e-9;
+    int t = p->top_layers, b = p->bottom_layers;
+    if (t > 0 && p->top_min_thickness > t * p->layer_height + eps)
+        t = (int)ceil(p->top_min_thickness / p->layer_height - eps);
+    if (b > 0 && p->bottom_min_thickness > p->first_layer_height + (b - 1) * p->layer_height + eps)
+        b = 1 + (int)ceil((p->bottom_min_thickness - p->first_layer_height) / p->layer_height - eps);
+    *top = t, *bottom = b;
+}
+
 const char *pf_profile_unmodeled(const pf_profile *p)
 {
-    if (p->top_layers < 3 || p->bottom_layers < 3)
+    int top, bottom;
+    pf_profile_solid_layers(p, &top, &bottom);
+    if (top < 3 || bottom < 3)
         return "fewer than 3 top or bottom solid layers are estimated as 3: weight and time may be over";
     return NULL;
 }

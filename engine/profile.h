@@ -7,21 +7,23 @@
 
 typedef struct pf_profile {
     /* layers and widths (mm) */
-    double layer_height;       /* 0.2 */
-    double first_layer_height; /* 0.2 */
-    double nozzle;             /* 0.4 */
-    double w_first;            /* first_layer_extrusion_width 0.42 */
-    double w_ext;              /* external_perimeter_extrusion_width 0.45 */
-    double w_perim;            /* perimeter_extrusion_width 0.45 */
-    double w_infill;           /* infill_extrusion_width 0.45 */
-    double w_solid;            /* solid_infill_extrusion_width 0.45 */
-    double w_top;              /* top_infill_extrusion_width 0.40 */
-    int perimeters;            /* 2 */
-    int top_layers;            /* top_solid_layers 3 (the stages classify for 3; more: estimate.c's */
-    int bottom_layers;         /* bottom_solid_layers 3  solid_layers_fix; fewer: pf_profile_unmodeled) */
-    double infill_overlap;     /* 0.25 of the perimeter spacing */
-    double elephant_foot;      /* elefant_foot_compensation 0.2 */
-    double bridge_flow_ratio;  /* 0.95 */
+    double layer_height;         /* 0.2 */
+    double first_layer_height;   /* 0.2 */
+    double nozzle;               /* 0.4 */
+    double w_first;              /* first_layer_extrusion_width 0.42 */
+    double w_ext;                /* external_perimeter_extrusion_width 0.45 */
+    double w_perim;              /* perimeter_extrusion_width 0.45 */
+    double w_infill;             /* infill_extrusion_width 0.45 */
+    double w_solid;              /* solid_infill_extrusion_width 0.45 */
+    double w_top;                /* top_infill_extrusion_width 0.40 */
+    int perimeters;              /* 2 */
+    int top_layers;              /* top_solid_layers 3 (the stages classify for 3; more: estimate.c's */
+    int bottom_layers;           /* bottom_solid_layers 3  solid_layers_fix; fewer: pf_profile_unmodeled) */
+    double top_min_thickness;    /* top_solid_min_thickness 0 mm: more top layers where these are thinner */
+    double bottom_min_thickness; /* bottom_solid_min_thickness 0 mm (the first layer's height counts) */
+    double infill_overlap;       /* 0.25 of the perimeter spacing */
+    double elephant_foot;        /* elefant_foot_compensation 0.2 */
+    double bridge_flow_ratio;    /* 0.95 */
     /* infill */
     double infill_density;   /* fill_density as a fraction, 0.20 */
     char infill_pattern[32]; /* "rectilinear" (the only pattern modelled) */
@@ -90,5 +92,10 @@ pf_err pf_profile_validate(const pf_profile *p, pf_errbuf *eb);
 /* What of p the estimator does not model, as one sentence for the quote to show beside its figures; NULL when
  * it models all of it. (Fewer than 3 top or bottom solid layers are estimated as 3.) */
 const char *pf_profile_unmodeled(const pf_profile *p);
+
+/* The top and bottom solid layers p prints: top_solid_layers and bottom_solid_layers, raised as PrusaSlicer
+ * raises them until the shells reach top_solid_min_thickness and bottom_solid_min_thickness (the bottom's
+ * first layer at first_layer_height); a count of 0 stays 0. */
+void pf_profile_solid_layers(const pf_profile *p, int *top, int *bottom);
 
 #endif

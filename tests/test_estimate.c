@@ -1359,6 +1359,26 @@ Test(estimate, more_top_and_bottom_layers_turn_sparse_layers_solid)
               sparse[1], sparse[0]);
 }
 
+/* The minimum shell thicknesses raise the counts before the estimate: 0.7 and 0.5 mm at 0.1 mm layers print
+ * as 7 top and 4 bottom layers (PrusaSlicer: solid 0.970 cm³ on that block, the estimate 0.959). */
+Test(estimate, minimum_shell_thickness_adds_solid_layers)
+{
+    pf_estimate e[2];
+    for (int k = 0; k < 2; k++) {
+        pf_mesh *m = box(30, 30, 6);
+        pf_profile p = pf_profile_default();
+        p.layer_height = 0.1;
+        if (k)
+            p.top_layers = 7, p.bottom_layers = 4;
+        else
+            p.top_min_thickness = 0.7, p.bottom_min_thickness = 0.5;
+        cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e[k], NULL), PF_E_OK);
+        pf_mesh_free(m);
+    }
+    cr_expect_eq(e[0].volume_mm3[PF_FEAT_SOLID], e[1].volume_mm3[PF_FEAT_SOLID]);
+    cr_expect_eq(e[0].print_time_s, e[1].print_time_s);
+}
+
 /* The width at which the centre bead splits in two is in spacings too: an octagonal ring of 1.5 mm walls
  * prints two inner loops at 0.2 mm layers and one centre loop at 0.1 mm (PrusaSlicer 2.5: inner perimeter
  * time 0.55 and 0.28 of the external's; the split at 1.467 mm whatever the layers gave 0.58 at 0.1 mm). */

@@ -27,6 +27,8 @@ Test(profile, defaults_are_the_reference_profile)
     SAME(perimeters);
     SAME(top_layers);
     SAME(bottom_layers);
+    SAME(top_min_thickness);
+    SAME(bottom_min_thickness);
     SAME(infill_overlap);
     SAME(elephant_foot);
     SAME(bridge_flow_ratio);
@@ -110,4 +112,24 @@ Test(profile, says_what_the_estimator_does_not_model)
     cr_expect_not_null(pf_profile_unmodeled(&p));
     p.bottom_layers = 3, p.top_layers = 1;
     cr_expect_not_null(pf_profile_unmodeled(&p));
+}
+
+/* PrusaSlicer raises the solid layer counts until the shells reach their minimum thickness (the bottom's
+ * first layer at its own height): with 0.7 and 0.5 mm, 7 top and 4 bottom layers at 0.1 mm, 4 and 3 at 0.2 mm
+ * (its G-code on a 30 × 30 × 6 mm block); a count of 0 stays 0. */
+Test(profile, solid_layers_reach_the_minimum_thickness)
+{
+    pf_profile p = pf_profile_default();
+    int t, b;
+    pf_profile_solid_layers(&p, &t, &b);
+    cr_expect(t == 3 && b == 3, "defaults: %d / %d", t, b);
+    p.top_min_thickness = 0.7, p.bottom_min_thickness = 0.5;
+    pf_profile_solid_layers(&p, &t, &b);
+    cr_expect(t == 4 && b == 3, "0.2 mm layers: %d / %d, want 4 / 3", t, b);
+    p.layer_height = 0.1;
+    pf_profile_solid_layers(&p, &t, &b);
+    cr_expect(t == 7 && b == 4, "0.1 mm layers: %d / %d, want 7 / 4", t, b);
+    p.top_layers = 0;
+    pf_profile_solid_layers(&p, &t, &b);
+    cr_expect_eq(t, 0);
 }
