@@ -410,6 +410,7 @@ typedef struct slopes_call {
     pf_err err;
     const ring_table *rings;
     uint8_t use[7]; /* window layer k is one to compare with: not the centre, and there */
+    long off[7];    /* and where it lies: layer + off[k] (k − 3 in a window of 7) */
     /* A cell whose field (its layer's) is at most this has a stamp of that layer within SEARCH: its nearest
      * outside cell centre lies within 2.5 cells, so the contour crosses within 2.5 cells of its centre, the
      * layer's own segments within PF_SLICE_TOL of that (the field's raster is of the simplified slice), and
@@ -433,12 +434,12 @@ static uint8_t decide(slopes_call *cl, size_t i, long x, long y, uint8_t c)
         if (!cl->use[k]) continue;
         float dj = cl->win[k][i], e = d - dj, thr = cl->thr[k];
         if (!(dj < cl->lim[k] && dj > 0.0f && fabsf(e - thr) < ambig)) continue;
-        int off = k - 3;
+        long off = cl->off[k];
         float w = (float)(off > 0 ? off : -off) * h;
+        size_t lj = (size_t)((long)cl->layer + off);
         int fields = e >= thr; /* the answer without a stamp within reach */
         if ((!cl->t[3] && !(cl->t[3] = tiles_of(cl->sc, cl->g, cl->src, cl->layer, cl->layer, &cl->v[3]))) ||
-            (!cl->t[k] && !(cl->t[k] = tiles_of(cl->sc, cl->g, cl->src, cl->layer + (size_t)k - 3, cl->layer,
-                                                &cl->v[k])))) {
+            (!cl->t[k] && !(cl->t[k] = tiles_of(cl->sc, cl->g, cl->src, lj, cl->layer, &cl->v[k])))) {
             cl->err = PF_E_NOMEM;
             break;
         }
@@ -466,8 +467,7 @@ static uint8_t decide(slopes_call *cl, size_t i, long x, long y, uint8_t c)
             continue;
         }
         if ((!cl->r[3] && !(cl->r[3] = raster_of(cl->sc, cl->g, cl->src, cl->layer, cl->layer, cl->v[3]))) ||
-            (!cl->r[k] && !(cl->r[k] = raster_of(cl->sc, cl->g, cl->src, cl->layer + (size_t)k - 3, cl->layer,
-                                                 cl->v[k])))) {
+            (!cl->r[k] && !(cl->r[k] = raster_of(cl->sc, cl->g, cl->src, lj, cl->layer, cl->v[k])))) {
             cl->err = PF_E_NOMEM;
             break;
         }
@@ -490,18 +490,16 @@ static uint8_t decide(slopes_call *cl, size_t i, long x, long y, uint8_t c)
     return c;
 }
 
-pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7], const pf_classify_params *p,
-                       size_t layer, const pf_slope_src *src, const int32_t *span, pf_scratch *sc)
+/* The PF_CELL_AMBIG cells of cl's layer decided (cl set up but for the rings and near_d). */
+static pf_err slopes_run(slopes_call *cl0, uint8_t *cls, const int32_t *span)
 {
     const ring_table rings = ring_table_make(); /* 49 cells: less than one ring search */
-    slopes_call cl = {.g = g, .win = win, .p = p, .layer = layer, .src = src, .sc = sc, .rings = &rings};
-    cl.near_d = pf_edt_cap_main(p, g->cell) >= 3 ? 2.0f * g->cell : -1.0f;
-    for (int k = 0; k <= 6; k++) {
-        int far = k == 0 || k == 6; /* the layers 3 away: pf_shell_far */
-        cl.use[k] = k != 3 && win[k] && layer + (size_t)k - 3 < src->nl;
-        cl.thr[k] = far ? p->fill_lo : p->shell_min_width;
-        cl.lim[k] = far ? p->shell_far : p->shell_lo;
-    }
+    slopes_call cl = *cl0;
+    const pf_grid *g = cl.g;
+    const pf_slope_src *src = cl.src;
+    size_t layer = cl.layer;
+    cl.rings = &rings;
+    cl.near_d = pf_edt_cap_main(cl.p, g->cell) >= 3 ? 2.0f * g->cell : -1.0f;
     const simde__m128i bits = simde_mm_set1_epi8((char)PF_CELL_AMBIG);
     const long *box = src->boxes + 4 * layer; /* the layer's box: its classes are 0 beyond it */
     long nx = g->nx;
@@ -530,4 +528,32 @@ pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7]
         }
     }
     return cl.err;
+}
+
+pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7], const pf_classify_params *p,
+                       size_t layer, const pf_slope_src *src, const int32_t *span, pf_scratch *sc)
+{
+    slopes_call cl = {.g = g, .win = win, .p = p, .layer = layer, .src = src, .sc = sc};
+    for (int k = 0; k <= 6; k++) {
+        int far = k == 0 || k == 6; /* the layers 3 away: pf_shell_far */
+        cl.use[k] = k != 3 && win[k] && layer + (size_t)k - 3 < src->nl;
+        cl.off[k] = k - 3;
+        cl.thr[k] = far ? p->fill_lo : p->shell_min_width;
+        cl.lim[k] = far ? p->shell_far : p->shell_lo;
+    }
+    return slopes_run(&cl, cls, span);
+}
+
+pf_err pf_shell_slopes_one(uint8_t *cls, const pf_grid *g, const float *d, const float *dj, long off, int far,
+                           const pf_classify_params *p, size_t layer, const pf_slope_src *src,
+                           const int32_t *span, pf_scratch *sc)
+{
+    const float *win[7] = {NULL, NULL, NULL, d, dj, NULL, NULL};
+    long j = (long)layer + off;
+    slopes_call cl = {.g = g, .win = win, .p = p, .layer = layer, .src = src, .sc = sc};
+    cl.use[4] = off != 0 && dj && j >= 0 && j < (long)src->nl;
+    cl.off[4] = off;
+    cl.thr[4] = far ? p->fill_lo : p->shell_min_width;
+    cl.lim[4] = far ? p->shell_far : p->shell_lo;
+    return slopes_run(&cl, cls, span);
 }

@@ -52,6 +52,15 @@ typedef struct pf_slope_src {
 pf_err pf_shell_slopes(uint8_t *cls, const pf_grid *g, const float *const win[7], const pf_classify_params *p,
                        size_t layer, const pf_slope_src *src, const int32_t *span, pf_scratch *scratch);
 
+/* pf_shell_slopes against one layer, layer + off (off ≠ 0, possibly beyond the window of 7: more top or
+ * bottom solid layers), whose field dj is read for the band rule (far 0: pf_shell_band's threshold and
+ * bound) or the rule of the layer beyond the solid ones (far 1: pf_shell_far's): d is the layer's own field;
+ * the band over |off| layers is |off| times the mean shift of the two layers' walls. The caller marks the
+ * cells PF_CELL_AMBIG whose band that layer's fields cannot decide. Errors as pf_shell_slopes. */
+pf_err pf_shell_slopes_one(uint8_t *cls, const pf_grid *g, const float *d, const float *dj, long off, int far,
+                           const pf_classify_params *p, size_t layer, const pf_slope_src *src,
+                           const int32_t *span, pf_scratch *sc);
+
 /* For tests: stamps layer l's segments into the raster r of g's nx·ny cells as the pass does: the cells of
  * a segment's samples (m + 1 of them, evenly spaced from end to end, m = ⌊1.5·its longer extent in cells⌋ +
  * 1) get 1 + its wall's shift per layer height, in steps of 1 / 3000 from −10 (0: no segment); other cells

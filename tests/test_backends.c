@@ -641,10 +641,10 @@ static void check_same_caches(const pf_estimate_cache *a, const pf_estimate_cach
         }
 }
 
-static void check_threads(const pf_backend *be, const char *file)
+static void check_threads_with(const pf_backend *be, const char *file, const pf_profile *pp)
 {
     pf_mesh *m = load(file);
-    pf_profile p = pf_profile_default();
+    pf_profile p = *pp;
     pf_errbuf eb = {{0}};
     pf_estimate_cache *one = NULL;
     cr_assert_eq(pf_estimate_prepare_threads(m, &p, be, 1, &one, &eb), PF_E_OK, "%s: %s", file, eb.msg);
@@ -653,12 +653,19 @@ static void check_threads(const pf_backend *be, const char *file)
         cr_assert_eq(pf_estimate_prepare_threads(m, &p, be, threads, &par, &eb), PF_E_OK, "%s: %s", file,
                      eb.msg);
         char what[128];
-        snprintf(what, sizeof what, "%s %s, %d threads", be->name, file, threads);
+        snprintf(what, sizeof what, "%s %s, %d threads, %d top / %d bottom layers", be->name, file, threads,
+                 p.top_layers, p.bottom_layers);
         check_same_caches(one, par, 1, what);
         pf_estimate_cache_free(par);
     }
     pf_estimate_cache_free(one);
     pf_mesh_free(m);
+}
+
+static void check_threads(const pf_backend *be, const char *file)
+{
+    pf_profile p = pf_profile_default();
+    check_threads_with(be, file, &p);
 }
 
 /* The shortcuts for layers that repeat the one below (raster fingerprints, a distance field shared with the
@@ -669,21 +676,28 @@ static void check_threads(const pf_backend *be, const char *file)
  * (engine/estimate.c middles_agree): the planter's tapered walls, where 4 of 5 checks fail (the simd and the
  * OpenCL backend, whose batches check their copies after their classify call), and a mug's 215 copies under
  * its handle, where each holds. */
-static void check_reuse(const pf_backend *be, const char *file, int estimates)
+static void check_reuse_with(const pf_backend *be, const char *file, int estimates, const pf_profile *pp)
 {
     pf_mesh *m = load(file);
-    pf_profile p = pf_profile_default();
+    pf_profile p = *pp;
     pf_errbuf eb = {{0}};
     pf_estimate_cache *fast = NULL, *full = NULL;
     cr_assert_eq(pf_estimate_prepare_opts(m, &p, be, 2, 0, &fast, &eb), PF_E_OK, "%s: %s", file, eb.msg);
     cr_assert_eq(pf_estimate_prepare_opts(m, &p, be, 2, PF_EST_NO_REUSE, &full, &eb), PF_E_OK, "%s: %s", file,
                  eb.msg);
     char what[128];
-    snprintf(what, sizeof what, "%s %s with the shortcuts", be->name, file);
+    snprintf(what, sizeof what, "%s %s with the shortcuts, %d top / %d bottom layers", be->name, file,
+             p.top_layers, p.bottom_layers);
     check_same_caches(fast, full, estimates, what);
     pf_estimate_cache_free(fast);
     pf_estimate_cache_free(full);
     pf_mesh_free(m);
+}
+
+static void check_reuse(const pf_backend *be, const char *file, int estimates)
+{
+    pf_profile p = pf_profile_default();
+    check_reuse_with(be, file, estimates, &p);
 }
 
 Test(backends, layer_shortcuts_equal_every_layer_through_every_stage)
@@ -703,6 +717,38 @@ Test(backends, layer_shortcuts_equal_every_layer_through_every_stage)
      * bracket and overhang each have a guess that fails, whose layers go through the batch's loop again */
     check_reuse(backend("opencl"), "bracket.stl", 0);
     check_reuse(backend("opencl"), "overhang.stl", 0);
+}
+
+/* More top and bottom solid layers than classify's 3 widen every window of the driver (engine/estimate.c
+ * wide_shells: the fields and margins of the layers up to the counts away, the rings that keep them, the
+ * windows whose repeats are copies, a lane's first layers): the shortcuts and the layer-parallel lanes stay
+ * exact, and the backends agree. 5 top and 4 bottom (PrusaSlicer's 0.20 mm QUALITY), 7 and 4 at 0.1 mm (its
+ * minimum shell thicknesses). */
+Test(backends, wider_solid_layer_windows_keep_shortcuts_and_threads_exact)
+{
+    pf_profile p[2] = {pf_profile_default(), pf_profile_default()};
+    p[0].top_layers = 5, p[0].bottom_layers = 4;
+    p[1].top_layers = 7, p[1].bottom_layers = 4, p[1].layer_height = 0.1;
+    const char *files[] = {"box_lid.stl", "overhang.stl", "bracket.stl", "extra/cone45w30.stl"};
+    for (int k = 0; k < 2; k++)
+        for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+            check_reuse_with(backend("simd"), files[f], 1, &p[k]);
+            check_reuse_with(backend("opencl"), files[f], 0, &p[k]);
+            check_threads_with(backend("simd"), files[f], &p[k]);
+            pf_mesh *m = load(files[f]);
+            pf_estimate e[3];
+            const pf_backend *be[3] = {pf_backend_scalar(), backend("simd"), backend("opencl")};
+            for (int b = 0; b < 3; b++)
+                cr_assert_eq(pf_estimate_run(m, &p[k], be[b], &e[b], NULL), PF_E_OK, "%s", files[f]);
+            for (int b = 1; b < 3; b++) {
+                cr_expect_leq(fabs(e[b].weight_g / e[0].weight_g - 1), 0.005, "%s %s: %.3f g, scalar %.3f",
+                              be[b]->name, files[f], e[b].weight_g, e[0].weight_g);
+                cr_expect_leq(fabs(e[b].print_time_s / e[0].print_time_s - 1), 0.005,
+                              "%s %s: %.1f s, scalar %.1f", be[b]->name, files[f], e[b].print_time_s,
+                              e[0].print_time_s);
+            }
+            pf_mesh_free(m);
+        }
 }
 
 /* The batch stages' copy guesses (engine/estimate.c drive_layers) against the per-layer loop on one thread,

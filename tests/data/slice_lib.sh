@@ -18,3 +18,12 @@ gcode_seconds() {
 
 # gcode_filament FILE UNIT: the filament used, in UNIT (mm, cm3 or g).
 gcode_filament() { grep -m1 "^; filament used \[$2\]" "$1" | awk '{print $NF}'; }
+
+# slice_rows: runs the caller's slice_one on each line of $tmp/rows (fields split at commas), two at a time.
+slice_rows() {
+    export -f slice_one gcode_seconds gcode_filament
+    tr ',' ' ' <"$tmp/rows" | xargs -P 2 -L 1 bash -c 'slice_one "$@"' _
+}
+
+# slice_version: the slicer's name and version, e.g. PrusaSlicer-2.5.0.
+slice_version() { prusa-slicer --help 2>/dev/null | grep -m1 -o 'PrusaSlicer-[0-9.]*'; }

@@ -26,7 +26,7 @@ while IFS=, read -r model dir infill _; do
 done <"$tmp/rows" | xargs -P 2 -L 1 bash -c 'slice_one "$@"' _
 
 {
-    echo "# $(prusa-slicer --help 2>/dev/null | grep -m1 -o 'PrusaSlicer-[0-9.]*') with tests/data/profile_prusa.ini," \
+    echo "# $(slice_version) with tests/data/profile_prusa.ini," \
         "--fill-density PCT% --support-material"
     echo "# --support-material-auto (tests/data/supports_make.sh); fitted: the model's constants were fitted on its" \
         "20 % row"
